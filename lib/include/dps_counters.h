@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DPS_COUNTERS_H
+#define DPS_COUNTERS_H
+
+/**
+ * @file
+ * Per-lcore, per-layer counters.
+ *
+ * Each lcore owns one struct dps_counters and is its only writer. Any other
+ * thread may read it at any time without a lock: every field is a naturally
+ * aligned 64-bit word, written with relaxed atomic stores and read with
+ * relaxed atomic loads (dps_counters_snapshot()). A snapshot is therefore
+ * per-field consistent, not a cross-field atomic picture.
+ *
+ * The field list is an X-macro so that telemetry and the apps can walk
+ * every counter by name without a hand-kept table.
+ */
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Traffic counters: X(name, help). */
+#define DPS_COUNTER_LIST(X) \
+	X(eth_rx_pkts, "frames received") \
+	X(eth_rx_bytes, "bytes received") \
+	X(eth_tx_pkts, "frames handed to the device") \
+	X(eth_tx_bytes, "bytes handed to the device") \
+	X(arp_rx, "ARP packets accepted") \
+	X(arp_tx_request, "ARP requests sent") \
+	X(arp_tx_reply, "ARP replies sent") \
+	X(arp_learned, "ARP entries created or confirmed") \
+	X(ip_rx, "IPv4 packets delivered locally") \
+	X(ip_tx, "IPv4 packets sent") \
+	X(icmp_rx_echo_request, "ICMP echo requests received") \
+	X(icmp_tx_echo_reply, "ICMP echo replies sent") \
+	X(icmp_tx_echo_request, "ICMP echo requests sent") \
+	X(icmp_rx_echo_reply, "ICMP echo replies matched") \
+	X(icmp_tx_unreach, "ICMP destination unreachable sent") \
+	X(icmp_rx_error, "ICMP errors handed to a transport") \
+	X(udp_rx, "UDP datagrams received") \
+	X(tcp_rx, "TCP segments received") \
+	X(req_rx, "requests taken from the request ring") \
+	X(poll_loops, "poll loop iterations") \
+	X(poll_busy_cycles, "TSC cycles in iterations that did work") \
+	X(poll_idle_cycles, "TSC cycles in iterations that found nothing")
+
+/** Drop reasons: X(name, help). Every dropped packet counts under one. */
+#define DPS_DROP_LIST(X) \
+	X(eth_truncated, "frame shorter than an Ethernet header") \
+	X(eth_not_for_us, "destination MAC is not ours, broadcast or multicast") \
+	X(eth_unknown_type, "ethertype not handled") \
+	X(mbuf_multiseg, "headers not contiguous in the first segment") \
+	X(arp_truncated, "ARP packet shorter than an Ethernet/IPv4 ARP body") \
+	X(arp_bad_format, "ARP hardware/protocol type or lengths not Ethernet/IPv4") \
+	X(arp_bad_op, "ARP opcode neither request nor reply") \
+	X(arp_bad_sender, "ARP sender MAC or IP not a unicast host address") \
+	X(arp_not_for_us, "ARP target IP is not one of ours") \
+	X(arp_hold_overflow, "packet displaced from a full ARP hold queue") \
+	X(arp_timeout, "packet dropped: next hop never answered ARP") \
+	X(arp_table_full, "no ARP entry could be allocated") \
+	X(ip_truncated, "IPv4 packet shorter than its header") \
+	X(ip_bad_version, "IP version is not 4") \
+	X(ip_bad_ihl, "IPv4 header length under 20 bytes or beyond the data") \
+	X(ip_bad_totlen, "IPv4 total length under the header or beyond the frame") \
+	X(ip_bad_csum, "IPv4 header checksum wrong") \
+	X(ip_bad_src, "IPv4 source is multicast, broadcast, loopback or zero") \
+	X(ip_not_for_us, "IPv4 destination is not one of our addresses") \
+	X(ip_fragment, "IPv4 fragment (reassembly not supported yet)") \
+	X(ip_unknown_proto, "IPv4 protocol not handled") \
+	X(ip_no_route, "no route to the destination") \
+	X(icmp_truncated, "ICMP message shorter than its header") \
+	X(icmp_bad_csum, "ICMP checksum wrong") \
+	X(icmp_unknown_type, "ICMP type not handled") \
+	X(icmp_bad_quote, "ICMP error quoting too little of the original packet") \
+	X(icmp_no_owner, "ICMP error or reply that no transport or request owns") \
+	X(icmp_ratelimited, "ICMP error not sent: rate limit") \
+	X(udp_truncated, "UDP datagram shorter than its header or length field") \
+	X(udp_bad_csum, "UDP checksum wrong") \
+	X(udp_no_port, "UDP datagram for a port nobody has bound") \
+	X(tcp_truncated, "TCP segment shorter than its header") \
+	X(tcp_bad_csum, "TCP checksum wrong") \
+	X(tcp_no_socket, "TCP segment for no connection") \
+	X(tx_full, "device transmit queue full") \
+	X(nomem, "mbuf allocation failed")
+
+#define DPS_X_ENUM(name, help) DPS_DROP_##name,
+/** Reasons for dropping a packet; index into dps_counters.drop. */
+enum dps_drop_reason {
+	DPS_DROP_NONE = -1,
+	DPS_DROP_LIST(DPS_X_ENUM)
+	DPS_DROP__MAX
+};
+#undef DPS_X_ENUM
+
+#define DPS_X_FIELD(name, help) uint64_t name;
+/** One lcore's counters. */
+struct dps_counters {
+	DPS_COUNTER_LIST(DPS_X_FIELD)
+	uint64_t drop[DPS_DROP__MAX];	/**< indexed by enum dps_drop_reason */
+};
+#undef DPS_X_FIELD
+
+/** Name of a drop reason ("ip_bad_csum"), or "?" when out of range. */
+const char *dps_drop_reason_name(int reason);
+
+/**
+ * Copy @p src into @p dst with relaxed atomic loads. Safe from any thread
+ * while the owning lcore keeps counting.
+ */
+void dps_counters_snapshot(struct dps_counters *dst, const struct dps_counters *src);
+
+/** Add every field of @p src into @p acc (plain arithmetic on snapshots). */
+void dps_counters_accumulate(struct dps_counters *acc, const struct dps_counters *src);
+
+/**
+ * Call @p fn once per counter, drops included ("drop.ip_bad_csum"), in a
+ * stable order. Used by the apps and telemetry.
+ */
+void dps_counters_foreach(const struct dps_counters *c,
+	void (*fn)(const char *name, uint64_t value, void *arg), void *arg);
+
+/** Sum of drop[] over every reason. */
+uint64_t dps_counters_total_drops(const struct dps_counters *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

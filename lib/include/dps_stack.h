@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DPS_STACK_H
+#define DPS_STACK_H
+
+/**
+ * @file
+ * Creating, configuring and running a dpstack instance.
+ *
+ * A stack is a set of ports, the addresses and routes on them, and one poll
+ * context per stack lcore. Each stack lcore owns one rx/tx queue pair on
+ * every port and is the only writer of its own tables. The stack never
+ * assumes it owns the process: an appliance that already initialised the
+ * EAL hands in its own lcores and, if it wishes, its own mempools, and may
+ * drive the poll loop itself with dps_stack_poll().
+ *
+ * Life cycle: dps_stack_create() -> dps_stack_add_port() /
+ * dps_stack_add_addr() / dps_stack_add_route() / dps_stack_add_arp() ->
+ * dps_stack_start() -> poll (dps_stack_launch() or dps_stack_poll()) ->
+ * dps_stack_stop() -> dps_stack_wait() -> dps_stack_destroy().
+ *
+ * Configuration calls are for the control thread before dps_stack_start();
+ * they are not thread-safe against each other.
+ */
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <rte_ether.h>
+#include <rte_mempool.h>
+#include "dps_addr.h"
+#include "dps_counters.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Upper bounds (compile-time sizes of per-lcore arrays). */
+#define DPS_MAX_LCORES 64
+#define DPS_MAX_PORTS 8
+#define DPS_MAX_ADDRS 64	/**< addresses per port */
+#define DPS_MAX_ROUTES 64
+
+struct dps_stack;
+
+/** Stack-wide settings. Zeroed fields take the documented default. */
+struct dps_stack_conf {
+	/** EAL lcore ids that run a poll loop; default: the calling lcore. */
+	unsigned int lcores[DPS_MAX_LCORES];
+	unsigned int n_lcores;		/**< 0 = just the calling lcore */
+	/**
+	 * Packet mempools, one per lcore (index as in @c lcores) or a single
+	 * one for all (pools[1..] NULL). NULL: the stack creates one per NUMA
+	 * socket, sized by @c nb_mbufs.
+	 */
+	struct rte_mempool *pools[DPS_MAX_LCORES];
+	unsigned int nb_mbufs;		/**< per created pool; default 8191 */
+	uint16_t nb_rxd;		/**< rx descriptors per queue; default 1024 */
+	uint16_t nb_txd;		/**< tx descriptors per queue; default 1024 */
+	uint32_t link_wait_ms;		/**< wait for link up; default 3000, 0 = default */
+	uint32_t request_ring_size;	/**< per-lcore request ring; default 4096 */
+	const char *name;		/**< prefix for DPDK object names; default "dps" */
+};
+
+/** Per-port settings. Zeroed fields take the documented default. */
+struct dps_port_conf {
+	uint16_t mtu;			/**< default 1500 */
+	bool promiscuous;		/**< default off */
+	bool no_offload;		/**< do every checksum in software */
+};
+
+/**
+ * Create a stack on an initialised EAL.
+ * @return the stack, or NULL with rte_errno set (EINVAL: bad lcore list or
+ * too many lcores; ENOMEM).
+ */
+struct dps_stack *dps_stack_create(const struct dps_stack_conf *conf);
+
+/**
+ * Add an ethdev port. It gets one rx/tx queue pair per stack lcore when
+ * the stack starts.
+ * @return the interface index (>= 0), or -EINVAL (unknown port, already
+ * added), -ENOSPC (DPS_MAX_PORTS reached), -EBUSY (stack started).
+ */
+int dps_stack_add_port(struct dps_stack *s, uint16_t port_id,
+	const struct dps_port_conf *pc);
+
+/**
+ * Add an address with its netmask to interface @p ifindex; this also
+ * installs the connected route for its subnet.
+ * @return 0, -EINVAL, -EEXIST, -ENOSPC or -EBUSY.
+ */
+int dps_stack_add_addr(struct dps_stack *s, int ifindex,
+	const struct dps_addr *addr, uint8_t prefixlen);
+
+/**
+ * Add a route. @p gw may be NULL for an on-link route. A prefix length of
+ * 0 makes it the default route.
+ * @return 0, -EINVAL, -ENOSPC or -EBUSY.
+ */
+int dps_stack_add_route(struct dps_stack *s, const struct dps_addr *prefix,
+	uint8_t prefixlen, const struct dps_addr *gw, int ifindex);
+
+/**
+ * Add a static ARP entry (never expires, never replaced by learning).
+ * @return 0, -EINVAL, -ENOSPC or -EBUSY.
+ */
+int dps_stack_add_arp(struct dps_stack *s, int ifindex,
+	const struct dps_addr *addr, const struct rte_ether_addr *mac);
+
+/**
+ * Configure and start every port (queues, RSS, offloads, MTU), wait for
+ * link, and queue a gratuitous ARP for each address.
+ * @return 0, or a negative errno with a one-line reason in
+ * dps_stack_strerror() naming the device and what it lacks.
+ */
+int dps_stack_start(struct dps_stack *s);
+
+/** Last configuration error as one line, "" when none. */
+const char *dps_stack_strerror(const struct dps_stack *s);
+
+/**
+ * Run one iteration of lcore @p idx's poll loop (index into the lcore list):
+ * drain timers, receive and process a burst per port, drain the request
+ * ring, flush transmit buffers. Only the thread acting as that lcore may
+ * call it. For appliances that run their own loop.
+ * @return number of packets and requests handled.
+ */
+unsigned int dps_stack_poll(struct dps_stack *s, unsigned int idx);
+
+/**
+ * Poll lcore @p idx until dps_stack_stop(). Only that lcore's thread.
+ * @return 0.
+ */
+int dps_stack_run(struct dps_stack *s, unsigned int idx);
+
+/**
+ * Convenience: start dps_stack_run() on every stack lcore other than the
+ * calling one with rte_eal_remote_launch().
+ * @return 0 or a negative errno.
+ */
+int dps_stack_launch(struct dps_stack *s);
+
+/** Ask every poll loop to return. Async-signal-safe. */
+void dps_stack_stop(struct dps_stack *s);
+
+/** True once dps_stack_stop() was called. */
+bool dps_stack_stopping(const struct dps_stack *s);
+
+/** Wait for lcores started by dps_stack_launch(). */
+void dps_stack_wait(struct dps_stack *s);
+
+/** Stop the ports and free everything the stack allocated. */
+void dps_stack_destroy(struct dps_stack *s);
+
+/** Number of stack lcores. */
+unsigned int dps_stack_lcore_count(const struct dps_stack *s);
+
+/** EAL lcore id of stack lcore @p idx. */
+unsigned int dps_stack_lcore_id(const struct dps_stack *s, unsigned int idx);
+
+/**
+ * Counters of lcore @p idx, or the sum over all lcores when @p idx is -1.
+ * Any thread, no lock.
+ */
+void dps_stack_counters(const struct dps_stack *s, int idx,
+	struct dps_counters *out);
+
+/** MAC address of interface @p ifindex. */
+int dps_stack_mac(const struct dps_stack *s, int ifindex,
+	struct rte_ether_addr *mac);
+
+/**
+ * Convenience for programs that let dpstack own the EAL: rte_eal_init()
+ * plus a one-line error.
+ * @return number of arguments consumed, or -1 with rte_errno set.
+ */
+int dps_eal_init(int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

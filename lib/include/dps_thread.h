@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DPS_THREAD_H
+#define DPS_THREAD_H
+
+/**
+ * @file
+ * Application threads talking to the stack.
+ *
+ * Any pthread may attach. Attaching creates the thread's completion queue
+ * (an rte_ring placed on the thread's NUMA node) and an eventfd that
+ * becomes readable whenever a completion is waiting, so an application
+ * can put it into its own kernel epoll. Requests travel to the owning lcore
+ * through that lcore's request ring; nothing on this path takes a lock.
+ * Calls return -1 and set errno, as the BSD socket calls do.
+ */
+
+#include <stdint.h>
+#include "dps_addr.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct dps_stack;
+struct dps_thread;
+
+/**
+ * Attach the calling thread.
+ * @return a handle to pass to the other calls, or NULL with errno set
+ * (ENOMEM; EMFILE when no eventfd could be made).
+ */
+struct dps_thread *dps_thread_attach(struct dps_stack *s);
+
+/** Detach and free the handle. No request may still be outstanding. */
+void dps_thread_detach(struct dps_thread *t);
+
+/** The eventfd that is readable while completions are pending. */
+int dps_thread_eventfd(const struct dps_thread *t);
+
+/** NUMA node the completion queue was placed on. */
+int dps_thread_numa_node(const struct dps_thread *t);
+
+/**
+ * Send one ICMP echo request to @p dst from stack lcore 0 and sleep until
+ * the reply, or until @p timeout_ms passes.
+ * @param rtt_ns if not NULL, receives the round trip in nanoseconds.
+ * @return 0; or -1 with errno: ETIMEDOUT (no reply), EHOSTUNREACH (next hop
+ * did not answer ARP), ENETUNREACH (no route), EAGAIN (request ring full),
+ * EINVAL (not IPv4).
+ */
+int dps_ping(struct dps_thread *t, const struct dps_addr *dst, uint16_t seq,
+	uint32_t timeout_ms, uint64_t *rtt_ns);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DPS_WIRE_H
+#define DPS_WIRE_H
+
+/*
+ * Wire formats: checked views and builders for Ethernet, ARP, IPv4, ICMP,
+ * and the UDP/TCP header checks the rx path needs before demultiplexing.
+ *
+ * Everything here is pure: it works on (pointer, length) byte buffers, does
+ * no I/O, needs no EAL and keeps no state, so the unit suite and a fuzzer
+ * can call it directly. A checker validates every length before it reads
+ * the bytes it covers; once it returns DPS_DROP_NONE the view it filled may
+ * be used without further bounds checks. Multi-byte fields in views are in
+ * network byte order where they are addresses, host order otherwise.
+ */
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <rte_ether.h>
+#include "dps_counters.h"
+
+/* Checksum state reported by the NIC (rx offload), as bit flags. */
+#define DPS_CSUM_IP_GOOD	0x1
+#define DPS_CSUM_IP_BAD		0x2
+#define DPS_CSUM_L4_GOOD	0x4
+#define DPS_CSUM_L4_BAD		0x8
+
+/* One interface address: address and mask, network byte order. */
+struct dps_ifaddr {
+	uint32_t addr;
+	uint32_t mask;
+};
+
+/* What the rx path needs to know about the interface a frame came in on. */
+struct dps_rx_iface {
+	struct rte_ether_addr mac;
+	const struct dps_ifaddr *addrs;
+	unsigned int n_addrs;
+};
+
+struct dps_eth_view {
+	struct rte_ether_addr dst, src;
+	uint16_t ethertype;		/* host order */
+	uint16_t hdr_len;		/* 14 */
+};
+
+struct dps_arp_view {
+	uint16_t op;			/* host order: RTE_ARP_OP_REQUEST/REPLY */
+	struct rte_ether_addr sha, tha;
+	uint32_t spa, tpa;		/* network order */
+};
+
+struct dps_ipv4_view {
+	uint16_t hdr_len;		/* IHL * 4 */
+	uint16_t tot_len;		/* host order */
+	uint16_t id;			/* host order */
+	uint8_t proto, ttl, tos;
+	bool fragment;			/* MF set or offset != 0 */
+	uint32_t src, dst;		/* network order */
+	uint16_t l4_off;		/* from the start of the IPv4 header */
+	uint16_t l4_len;		/* tot_len - hdr_len */
+};
+
+/* The part of an ICMP error that names the packet it complains about. */
+struct dps_icmp_quote {
+	uint8_t proto;
+	uint32_t src, dst;		/* network order, as in the quoted header */
+	uint16_t sport, dport;		/* network order; 0 for non-UDP/TCP */
+};
+
+struct dps_icmp_view {
+	uint8_t type, code;
+	uint16_t id, seq;		/* echo: host order */
+	uint16_t next_mtu;		/* frag-needed: host order, else 0 */
+	bool is_error;			/* dest unreach, time exceeded, param problem */
+	struct dps_icmp_quote quote;	/* valid when is_error */
+	uint16_t payload_off;		/* echo data offset from ICMP header */
+};
+
+struct dps_l4_view {
+	uint16_t sport, dport;		/* network order */
+	uint16_t hdr_len;		/* 8 for UDP, doff*4 for TCP */
+	uint16_t payload_len;
+	uint8_t tcp_flags;
+};
+
+enum dps_rx_kind {
+	DPS_RX_ARP,
+	DPS_RX_ICMP,
+	DPS_RX_UDP,
+	DPS_RX_TCP,
+	DPS_RX_OTHER_PROTO,	/* valid IPv4 for us, protocol not handled */
+};
+
+/* The classified form of a received frame. */
+struct dps_rx_pkt {
+	enum dps_rx_kind kind;
+	struct dps_eth_view eth;
+	struct dps_arp_view arp;	/* kind == DPS_RX_ARP */
+	struct dps_ipv4_view ip;	/* kind != DPS_RX_ARP */
+	bool ip_bcast;			/* dst was a broadcast address of ours */
+	struct dps_icmp_view icmp;	/* kind == DPS_RX_ICMP */
+	struct dps_l4_view l4;		/* kind == DPS_RX_UDP / DPS_RX_TCP */
+};
+
+/* Internet checksum (RFC 1071) of a buffer, folded, not complemented. */
+uint16_t dps_csum_raw(const void *p, size_t len);
+
+/* Ethernet: accepts our MAC, broadcast and multicast; ARP and IPv4 only. */
+int dps_eth_check(const uint8_t *p, uint32_t len,
+	const struct rte_ether_addr *our_mac, struct dps_eth_view *v);
+
+/* ARP body (after the Ethernet header): Ethernet/IPv4 only, request or
+ * reply, unicast sender MAC, sender IP not multicast/broadcast/loopback
+ * (0.0.0.0 is allowed: RFC 5227 probes). */
+int dps_arp_check(const uint8_t *p, uint32_t len, struct dps_arp_view *v);
+
+/* IPv4 header: version, IHL, total length against @len, checksum unless
+ * @csum says the NIC checked it, martian sources. Fragments pass with
+ * v->fragment set; the caller decides. */
+int dps_ipv4_check(const uint8_t *p, uint32_t len, unsigned int csum,
+	struct dps_ipv4_view *v);
+
+/* ICMP message (after the IPv4 header): checksum, type, and for errors a
+ * quoted IPv4 header plus at least 8 bytes of its payload. */
+int dps_icmp_check(const uint8_t *p, uint32_t len, struct dps_icmp_view *v);
+
+/* UDP and TCP headers with the pseudo-header checksum. A UDP checksum of
+ * zero means none was sent (RFC 768). */
+int dps_udp_check(const uint8_t *p, uint32_t len, uint32_t src, uint32_t dst,
+	unsigned int csum, struct dps_l4_view *v);
+int dps_tcp_check(const uint8_t *p, uint32_t len, uint32_t src, uint32_t dst,
+	unsigned int csum, struct dps_l4_view *v);
+
+/*
+ * The whole receive decision for one frame: Ethernet, then ARP or IPv4 and
+ * the layer above. @len is the contiguous length at @frame. Returns
+ * DPS_DROP_NONE with @out filled, or the drop reason, already counted in
+ * @cnt (which may be NULL). Does not count successes; the caller does.
+ */
+int dps_rx_classify(const struct dps_rx_iface *ifc, const uint8_t *frame,
+	uint32_t len, unsigned int csum, struct dps_rx_pkt *out,
+	struct dps_counters *cnt);
+
+/*
+ * errno for an ICMP error, as Linux's icmp_err_convert table maps it
+ * (net/ipv4/icmp.c). *fatal tells whether it aborts a connection attempt
+ * (Linux treats host/net/proto/port unreachable etc. as hard errors).
+ * Returns 0 for messages that carry no error (e.g. frag-needed: EMSGSIZE
+ * with fatal = false).
+ */
+int dps_icmp_errno(uint8_t type, uint8_t code, bool *fatal);
+
+/* Builders. Each returns the bytes written, or 0 when @cap is too small. */
+
+/* Ethernet header + ARP body (42 bytes). */
+size_t dps_arp_build(uint8_t *buf, size_t cap, uint16_t op,
+	const struct rte_ether_addr *eth_dst,
+	const struct rte_ether_addr *sha, uint32_t spa,
+	const struct rte_ether_addr *tha, uint32_t tpa);
+
+/* 14-byte Ethernet header. */
+size_t dps_eth_build(uint8_t *buf, size_t cap, const struct rte_ether_addr *dst,
+	const struct rte_ether_addr *src, uint16_t ethertype);
+
+/* 20-byte IPv4 header, DF set, checksum filled unless @csum_offload. */
+size_t dps_ipv4_build(uint8_t *buf, size_t cap, uint32_t src, uint32_t dst,
+	uint8_t proto, uint16_t payload_len, uint8_t ttl, uint16_t id,
+	bool csum_offload);
+
+/* ICMP echo request or reply with @data, checksum filled. */
+size_t dps_icmp_echo_build(uint8_t *buf, size_t cap, uint8_t type,
+	uint16_t id, uint16_t seq, const void *data, size_t data_len);
+
+/* ICMP error quoting @orig (an IPv4 packet): as much as keeps the whole
+ * IPv4 datagram within 576 bytes (RFC 1812 4.3.2.3). @info is the
+ * next-hop MTU for frag-needed, else 0. */
+size_t dps_icmp_error_build(uint8_t *buf, size_t cap, uint8_t type,
+	uint8_t code, uint16_t info, const uint8_t *orig, size_t orig_len);
+
+/* Turn an ICMP echo request (ICMP header onward, @len bytes) into a reply
+ * in place, updating the checksum incrementally (RFC 1624). */
+void dps_icmp_echo_to_reply(uint8_t *icmp, uint32_t len);
+
+#endif
