@@ -77,6 +77,7 @@ extern "C" {
 	X(icmp_bad_quote, "ICMP error quoting too little of the original packet") \
 	X(icmp_no_owner, "ICMP error or reply that no transport or request owns") \
 	X(icmp_ratelimited, "ICMP error not sent: rate limit") \
+	X(icmp_echo_bcast, "echo request to a broadcast address (ignored, as Linux does)") \
 	X(udp_truncated, "UDP datagram shorter than its header or length field") \
 	X(udp_bad_csum, "UDP checksum wrong") \
 	X(udp_no_port, "UDP datagram for a port nobody has bound") \

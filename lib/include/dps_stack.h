@@ -65,6 +65,13 @@ struct dps_port_conf {
 	uint16_t mtu;			/**< default 1500 */
 	bool promiscuous;		/**< default off */
 	bool no_offload;		/**< do every checksum in software */
+	/**
+	 * MAC address to use instead of the device's; all-zero keeps the
+	 * device's. A device that reports no MAC at all (net_ring) gets the
+	 * locally administered 02:64:70:73:00:<port id>. When the device
+	 * cannot be programmed with it, the port runs promiscuous.
+	 */
+	struct rte_ether_addr mac;
 };
 
 /**

@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dps-ping: bring dpstack up on a port and show ARP and ICMP working.
+ *
+ *   dps-ping [EAL args] -- --addr 198.18.0.2/24 [--ping 198.18.0.1] ...
+ *       one stack on ethdev port 0 (any device: --vdev=net_af_packet0,...);
+ *       answers ARP and pings, and pings --ping from an application thread.
+ *   dps-ping [EAL args] -- --wire
+ *       two stacks linked by the in-process test wire, pinging each other.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include "dpstack.h"
+
+struct opts {
+	struct dps_addr addr[DPS_MAX_ADDRS];
+	uint8_t plen[DPS_MAX_ADDRS];
+	unsigned int n_addr;
+	struct dps_addr gw, target;
+	bool has_gw, has_target, wire, no_offload;
+	unsigned int count, interval_ms, timeout_ms, serve_s;
+	uint16_t port;
+};
+
+static struct dps_stack *stacks[2];
+static volatile int stop_flag;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+	for (int i = 0; i < 2; i++)
+		if (stacks[i] != NULL)
+			dps_stack_stop(stacks[i]);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: dps-ping [EAL options] -- [options]\n"
+"  --addr A/LEN      address on the port (repeatable; default 198.18.0.2/24)\n"
+"  --gw IP           default gateway\n"
+"  --ping IP         ping IP from an application thread\n"
+"  --count N         pings to send (default 5)\n"
+"  --interval-ms N   between pings (default 200)\n"
+"  --timeout-ms N    per ping (default 1000)\n"
+"  --serve S         keep answering ARP/ping for S seconds (default 0)\n"
+"  --port N          ethdev port id (default 0)\n"
+"  --no-offload      do every checksum in software\n"
+"  --wire            self-contained: two stacks on an in-process test wire\n"
+"examples:\n"
+"  dps-ping --no-huge -m 256 --no-pci --vdev=net_af_packet0,iface=veth0 -- \\\n"
+"      --addr 198.18.0.2/24 --ping 198.18.0.1 --serve 5\n"
+"  dps-ping --no-huge -m 256 --no-pci -- --wire --count 10\n");
+}
+
+static int
+bad_arg(const char *what, const char *val)
+{
+	fprintf(stderr, "dps-ping: invalid %s '%s' (try --help)\n", what, val);
+	return -EINVAL;
+}
+
+static int
+parse_uint(const char *s, unsigned int max, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v > max || s[0] == '-')
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int
+parse_opt(struct opts *o, int c, const char *arg)
+{
+	unsigned int v;
+
+	switch (c) {
+	case 'a':
+		if (o->n_addr == DPS_MAX_ADDRS ||
+				dps_prefix_parse(arg, &o->addr[o->n_addr], &o->plen[o->n_addr]))
+			return bad_arg("--addr", arg);
+		o->n_addr++;
+		return 0;
+	case 'g':
+		o->has_gw = true;
+		return dps_addr_parse(arg, &o->gw) ? bad_arg("--gw", arg) : 0;
+	case 'p':
+		o->has_target = true;
+		return dps_addr_parse(arg, &o->target) ? bad_arg("--ping", arg) : 0;
+	case 'c':
+		return parse_uint(arg, 1000000, &o->count) ? bad_arg("--count", arg) : 0;
+	case 'i':
+		return parse_uint(arg, 3600000, &o->interval_ms) ?
+			bad_arg("--interval-ms", arg) : 0;
+	case 't':
+		return parse_uint(arg, 3600000, &o->timeout_ms) || o->timeout_ms == 0 ?
+			bad_arg("--timeout-ms", arg) : 0;
+	case 's':
+		return parse_uint(arg, 86400, &o->serve_s) ? bad_arg("--serve", arg) : 0;
+	case 'P':
+		if (parse_uint(arg, RTE_MAX_ETHPORTS - 1, &v))
+			return bad_arg("--port", arg);
+		o->port = (uint16_t)v;
+		return 0;
+	case 'n':
+		o->no_offload = true;
+		return 0;
+	case 'w':
+		o->wire = true;
+		return 0;
+	case 'h':
+		usage(stdout);
+		exit(0);
+	default:
+		fprintf(stderr, "dps-ping: unknown option (try --help)\n");
+		return -EINVAL;
+	}
+}
+
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "addr", required_argument, NULL, 'a' },
+		{ "gw", required_argument, NULL, 'g' },
+		{ "ping", required_argument, NULL, 'p' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "interval-ms", required_argument, NULL, 'i' },
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "serve", required_argument, NULL, 's' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "no-offload", no_argument, NULL, 'n' },
+		{ "wire", no_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->count = 5;
+	o->interval_ms = 200;
+	o->timeout_ms = 1000;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1)
+		if (parse_opt(o, c, optarg) != 0)
+			return -EINVAL;
+	if (optind < argc)
+		return bad_arg("argument", argv[optind]);
+	if (o->n_addr == 0) {
+		dps_prefix_parse("198.18.0.2/24", &o->addr[0], &o->plen[0]);
+		o->n_addr = 1;
+	}
+	return 0;
+}
+
+/* An application thread pinging through the request ring. */
+struct pinger {
+	struct dps_stack *s;
+	struct dps_addr target;
+	const struct opts *o;
+	const char *tag;
+	unsigned int ok;
+	volatile int done;
+};
+
+static void *
+pinger_main(void *arg)
+{
+	struct pinger *p = arg;
+	struct dps_thread *t = dps_thread_attach(p->s);
+	char ip[64];
+
+	dps_addr_fmt(&p->target, ip, sizeof(ip));
+	for (unsigned int seq = 1; t != NULL && seq <= p->o->count && !stop_flag; seq++) {
+		uint64_t rtt = 0;
+
+		if (dps_ping(t, &p->target, (uint16_t)seq, p->o->timeout_ms, &rtt) == 0) {
+			printf("%sreply from %s: seq=%u time=%.1f us\n", p->tag, ip,
+				seq, (double)rtt / 1000.0);
+			p->ok++;
+		} else {
+			printf("%sno reply from %s: seq=%u: %s\n", p->tag, ip, seq,
+				strerror(errno));
+		}
+		fflush(stdout);
+		if (seq < p->o->count)
+			usleep(p->o->interval_ms * 1000u);
+	}
+	if (t == NULL)
+		fprintf(stderr, "dps-ping: cannot attach thread: %s\n", strerror(errno));
+	dps_thread_detach(t);
+	p->done = 1;
+	return NULL;
+}
+
+static void
+print_counter(const char *name, uint64_t v, void *arg)
+{
+	if (v != 0 && strstr(name, "cycles") == NULL && strcmp(name, "poll_loops") != 0)
+		printf("%s  %-24s %" PRIu64 "\n", (const char *)arg, name, v);
+}
+
+static void
+print_counters(struct dps_stack *s, const char *tag)
+{
+	struct dps_counters c;
+
+	dps_stack_counters(s, -1, &c);
+	printf("%scounters:\n", tag);
+	dps_counters_foreach(&c, print_counter, (void *)tag);
+}
+
+static struct dps_stack *
+stack_up(const char *name, uint16_t port, const struct opts *o,
+	const struct dps_addr *addrs, const uint8_t *plen, unsigned int n_addr)
+{
+	struct dps_stack_conf sc = { .name = name, .link_wait_ms = 2000 };
+	struct dps_port_conf pc = { .no_offload = o->no_offload };
+	struct dps_stack *s = dps_stack_create(&sc);
+	int ifx, rc = 0;
+
+	if (s == NULL) {
+		fprintf(stderr, "dps-ping: cannot create stack: %s\n",
+			rte_strerror(rte_errno));
+		return NULL;
+	}
+	ifx = dps_stack_add_port(s, port, &pc);
+	for (unsigned int i = 0; ifx >= 0 && rc == 0 && i < n_addr; i++)
+		rc = dps_stack_add_addr(s, ifx, &addrs[i], plen[i]);
+	if (ifx >= 0 && rc == 0 && o->has_gw) {
+		struct dps_addr any = dps_addr_v4(0);
+
+		rc = dps_stack_add_route(s, &any, 0, &o->gw, ifx);
+	}
+	if (ifx < 0 || rc != 0) {
+		fprintf(stderr, "dps-ping: port %u: %s\n", port,
+			strerror(-(ifx < 0 ? ifx : rc)));
+		dps_stack_destroy(s);
+		return NULL;
+	}
+	rc = dps_stack_start(s);
+	if (rc != 0) {
+		fprintf(stderr, "dps-ping: %s\n", dps_stack_strerror(s));
+		dps_stack_destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+print_iface(struct dps_stack *s, const char *tag, const struct dps_addr *a,
+	uint8_t plen)
+{
+	struct rte_ether_addr mac;
+	char m[RTE_ETHER_ADDR_FMT_SIZE], ip[64];
+
+	dps_stack_mac(s, 0, &mac);
+	rte_ether_format_addr(m, sizeof(m), &mac);
+	printf("%sup: %s/%u at %s\n", tag, dps_addr_fmt(a, ip, sizeof(ip)), plen, m);
+}
+
+/* One stack on a real or virtual port. */
+static int
+run_single(const struct opts *o)
+{
+	struct pinger p = { .target = o->target, .o = o, .tag = "" };
+	pthread_t th;
+	uint64_t end;
+
+	stacks[0] = stack_up("dps", o->port, o, o->addr, o->plen, o->n_addr);
+	if (stacks[0] == NULL)
+		return 1;
+	print_iface(stacks[0], "", &o->addr[0], o->plen[0]);
+	p.s = stacks[0];
+	p.done = !o->has_target;
+	if (o->has_target)
+		pthread_create(&th, NULL, pinger_main, &p);
+	end = rte_get_timer_cycles() + (uint64_t)o->serve_s * rte_get_timer_hz();
+	while (!stop_flag && !(p.done && rte_get_timer_cycles() >= end))
+		dps_stack_poll(stacks[0], 0);
+	dps_stack_stop(stacks[0]);
+	if (o->has_target)
+		pthread_join(th, NULL);
+	print_counters(stacks[0], "");
+	dps_stack_destroy(stacks[0]);
+	if (o->has_target)
+		printf("%u/%u replies\n", p.ok, o->count);
+	return o->has_target && p.ok != o->count ? 1 : 0;
+}
+
+static uint64_t
+now_ns(void)
+{
+	return rte_get_timer_cycles() * 1000000000ull / rte_get_timer_hz();
+}
+
+/* Two stacks on the test wire, each pinging the other. */
+static int
+run_wire(struct opts *o)
+{
+	struct dps_testwire_conf wc = { .seed = 1 };
+	struct dps_testwire *w = dps_testwire_create("dpsw", &wc);
+	struct dps_addr a[2];
+	uint8_t plen = 24;
+	struct pinger p[2];
+	pthread_t th[2];
+	int rc = 0;
+
+	if (w == NULL) {
+		fprintf(stderr, "dps-ping: test wire: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	dps_addr_parse("198.18.0.1", &a[0]);
+	dps_addr_parse("198.18.0.2", &a[1]);
+	stacks[0] = stack_up("a", dps_testwire_port(w, 0), o, &a[0], &plen, 1);
+	stacks[1] = stacks[0] ? stack_up("b", dps_testwire_port(w, 1), o, &a[1], &plen, 1) : NULL;
+	for (int i = 0; i < 2 && stacks[1] != NULL; i++) {
+		p[i] = (struct pinger){ .s = stacks[i], .target = a[1 - i], .o = o,
+			.tag = i == 0 ? "[a] " : "[b] " };
+		print_iface(stacks[i], p[i].tag, &a[i], 24);
+		pthread_create(&th[i], NULL, pinger_main, &p[i]);
+	}
+	while (stacks[1] != NULL && !stop_flag && !(p[0].done && p[1].done)) {
+		dps_stack_poll(stacks[0], 0);
+		dps_stack_poll(stacks[1], 0);
+		dps_testwire_pump(w, now_ns());
+	}
+	for (int i = 0; i < 2 && stacks[1] != NULL; i++) {
+		dps_stack_stop(stacks[i]);
+		pthread_join(th[i], NULL);
+		print_counters(stacks[i], p[i].tag);
+		rc |= p[i].ok != o->count;
+		printf("%s%u/%u replies\n", p[i].tag, p[i].ok, o->count);
+	}
+	for (int i = 0; i < 2; i++)
+		dps_stack_destroy(stacks[i]);
+	dps_testwire_destroy(w);
+	return stacks[1] == NULL || rc ? 1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	int n, rc;
+
+	n = dps_eal_init(argc, argv);
+	if (n < 0)
+		return 2;
+	argv[n] = argv[0];
+	if (parse_args(argc - n, argv + n, &o) != 0)
+		return 2;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (!o.wire && rte_eth_dev_count_avail() <= o.port) {
+		fprintf(stderr, "dps-ping: no ethdev port %u (add --vdev=... or -a PCI, or use --wire)\n",
+			o.port);
+		return 2;
+	}
+	rc = o.wire ? run_wire(&o) : run_single(&o);
+	rte_eal_cleanup();
+	return rc;
+}

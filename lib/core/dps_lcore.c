@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-lcore poll loop: housekeeping timers, one receive burst per port,
+ * the request ring, and the transmit flush. Everything here runs on the
+ * lcore that owns the context.
+ *
+ * Timers are driven by the stack clock (dps_now()) rather than rte_timer,
+ * because rte_timer reads the TSC itself and the protocol code must run on
+ * a virtual clock in tests; a 10 ms housekeeping tick is all the L2/L3
+ * layers need.
+ */
+#include <errno.h>
+#include <rte_ethdev.h>
+#include <rte_cycles.h>
+#include "dps_stack_priv.h"
+
+int
+dps_lcore_post(struct dps_stack *s, unsigned int idx, const struct dps_msg *m)
+{
+	if (idx >= s->n_lcores)
+		return -EINVAL;
+	/* rte_ring's MP enqueue publishes the element with release order,
+	 * paired with the consumer's acquire in the dequeue. */
+	if (rte_ring_mp_enqueue_elem(s->lc[idx]->req_ring, (void *)m,
+			sizeof(*m)) != 0)
+		return -EAGAIN;
+	return 0;
+}
+
+void
+dps_lcore_drop(struct dps_lcore *lc, struct rte_mbuf *m, int reason)
+{
+	dps_drop(&lc->cnt, reason);
+	rte_pktmbuf_free(m);
+}
+
+/* Hand the burst for one port to the device; what it refuses is counted. */
+static void
+lcore_flush_port(struct dps_lcore *lc, unsigned int ifindex)
+{
+	struct dps_txbuf *tb = &lc->tx[ifindex];
+	uint16_t port = lc->stack->ifs[ifindex].port_id;
+	uint16_t sent;
+	uint64_t bytes = 0;
+
+	if (tb->n == 0)
+		return;
+	for (uint16_t i = 0; i < tb->n; i++)
+		bytes += tb->pkts[i]->pkt_len;
+	sent = rte_eth_tx_burst(port, lc->queue, tb->pkts, tb->n);
+	for (uint16_t i = sent; i < tb->n; i++) {
+		bytes -= tb->pkts[i]->pkt_len;
+		dps_lcore_drop(lc, tb->pkts[i], DPS_DROP_tx_full);
+	}
+	DPS_CNT_ADD(&lc->cnt, eth_tx_pkts, sent);
+	DPS_CNT_ADD(&lc->cnt, eth_tx_bytes, bytes);
+	tb->n = 0;
+}
+
+void
+dps_lcore_flush(struct dps_lcore *lc)
+{
+	for (unsigned int i = 0; i < lc->stack->n_ifaces; i++)
+		lcore_flush_port(lc, i);
+}
+
+void
+dps_lcore_tx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m)
+{
+	struct dps_txbuf *tb = &lc->tx[ifindex];
+
+	if (tb->n == DPS_BURST)
+		lcore_flush_port(lc, ifindex);
+	tb->pkts[tb->n++] = m;
+}
+
+static void
+lcore_handle_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now)
+{
+	struct dps_req *r;
+
+	switch (m->op) {
+	case DPS_MSG_REQ:
+		r = m->ptr;
+		if (r->op == DPS_REQ_PING) {
+			dps_ping_start(lc, r, now);
+		} else {
+			r->err = EOPNOTSUPP;
+			dps_req_complete(r);
+		}
+		break;
+	case DPS_MSG_ARP_LEARN:
+		dps_arp_msg(lc, m, now);
+		break;
+	case DPS_MSG_ECHO_REPLY:
+		dps_ping_reply(lc, m->ip, (uint16_t)(uintptr_t)m->ptr, m->ifindex, now);
+		break;
+	default:
+		break;
+	}
+}
+
+static unsigned int
+lcore_drain_requests(struct dps_lcore *lc, uint64_t now)
+{
+	struct dps_msg msgs[DPS_BURST];
+	unsigned int n;
+
+	n = rte_ring_sc_dequeue_burst_elem(lc->req_ring, msgs, sizeof(msgs[0]),
+		DPS_BURST, NULL);
+	for (unsigned int i = 0; i < n; i++)
+		lcore_handle_msg(lc, &msgs[i], now);
+	DPS_CNT_ADD(&lc->cnt, req_rx, n);
+	return n;
+}
+
+static void
+lcore_tick(struct dps_lcore *lc, uint64_t now)
+{
+	if (now < lc->next_tick_ns)
+		return;
+	lc->next_tick_ns = now + DPS_TICK_NS;
+	dps_arp_tick(&lc->arp, now);
+	dps_ping_tick(lc, now);
+}
+
+static unsigned int
+lcore_rx(struct dps_lcore *lc, uint64_t now)
+{
+	struct dps_stack *s = lc->stack;
+	struct rte_mbuf *pkts[DPS_BURST];
+	unsigned int total = 0;
+
+	for (unsigned int i = 0; i < s->n_ifaces; i++) {
+		uint16_t n = rte_eth_rx_burst(s->ifs[i].port_id, lc->queue, pkts,
+			DPS_BURST);
+
+		for (uint16_t k = 0; k < n; k++) {
+			if (k + 1 < n)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[k + 1], void *));
+			dps_rx_frame(lc, (uint16_t)i, pkts[k], now);
+		}
+		total += n;
+	}
+	return total;
+}
+
+unsigned int
+dps_stack_poll(struct dps_stack *s, unsigned int idx)
+{
+	struct dps_lcore *lc = s->lc[idx];
+	uint64_t t0 = rte_rdtsc();
+	uint64_t now = dps_now(s);
+	unsigned int work;
+
+	if (lc->garp_pending) {
+		lc->garp_pending = false;
+		dps_arp_send_garp(lc);
+	}
+	lcore_tick(lc, now);
+	work = lcore_rx(lc, now);
+	work += lcore_drain_requests(lc, now);
+	dps_lcore_flush(lc);
+	DPS_CNT_INC(&lc->cnt, poll_loops);
+	if (work != 0)
+		DPS_CNT_ADD(&lc->cnt, poll_busy_cycles, rte_rdtsc() - t0);
+	else
+		DPS_CNT_ADD(&lc->cnt, poll_idle_cycles, rte_rdtsc() - t0);
+	return work;
+}
+
+int
+dps_stack_run(struct dps_stack *s, unsigned int idx)
+{
+	while (!dps_stack_stopping(s))
+		dps_stack_poll(s, idx);
+	return 0;
+}

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DPS_STACK_PRIV_H
+#define DPS_STACK_PRIV_H
+
+/*
+ * Private layout of a stack and of its per-lcore contexts.
+ *
+ * Ownership: everything in struct dps_stack is written by the control
+ * thread before dps_stack_start() and only read afterwards, except the
+ * stop flag. Everything in struct dps_lcore is written by that lcore only;
+ * other threads reach it through its request ring, or read its counters.
+ */
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ethdev.h>
+#include "dps_stack.h"
+#include "dps_thread.h"
+#include "dps_wire.h"
+#include "dps_arp.h"
+#include "dps_route.h"
+#include "dps_cnt.h"
+
+#define DPS_BURST 32
+#define DPS_TICK_NS (10ull * 1000 * 1000)	/* housekeeping period */
+#define DPS_ICMP_RATE 1000	/* ICMP errors per second per lcore... */
+#define DPS_ICMP_BURST 50	/* ...with this burst: Linux's icmp_msgs_* */
+#define DPS_ECHO_ID_BASE 0xd500	/* echo id = base + lcore index */
+
+struct dps_lcore;
+
+/* One port the stack uses. */
+struct dps_iface {
+	uint16_t port_id;
+	uint16_t ifindex;
+	uint16_t mtu;
+	bool tx_ip_csum;		/* device fills IPv4 header checksums */
+	bool rx_csum;			/* device reports rx checksum state */
+	struct dps_port_conf conf;
+	struct rte_ether_addr mac;
+	struct dps_ifaddr addrs[DPS_MAX_ADDRS];
+	struct dps_rx_iface rx;		/* view over addrs for the classifier */
+	char name[RTE_ETH_NAME_MAX_LEN];
+};
+
+/* Operations carried by the request ring. */
+enum dps_msg_op {
+	DPS_MSG_REQ = 1,	/* ptr: a struct dps_req from an app thread */
+	DPS_MSG_ARP_LEARN,	/* another lcore learned ip -> mac */
+	DPS_MSG_ECHO_REPLY,	/* echo reply for our id: ip src, ifindex seq */
+};
+
+/* A request ring element: 16 bytes, copied by value (rte_ring_*_elem). */
+struct dps_msg {
+	uint16_t op;
+	uint16_t ifindex;
+	uint32_t ip;
+	union {
+		void *ptr;
+		uint8_t mac[8];
+	};
+};
+
+enum dps_req_op {
+	DPS_REQ_PING = 1,
+};
+
+/*
+ * An application request. The issuing thread owns the memory; the lcore
+ * may write it from the moment it dequeues it until it enqueues it on the
+ * thread's completion ring, after which only the thread touches it again.
+ */
+struct dps_req {
+	uint16_t op;
+	int err;			/* result: 0 or a positive errno */
+	struct dps_thread *thr;
+	struct dps_req *next;		/* lcore's pending list */
+	union {
+		struct {
+			uint32_t dst;
+			uint16_t id, seq;
+			uint64_t deadline_ns;
+			uint64_t sent_ns;
+			uint64_t rtt_ns;
+		} ping;
+	};
+};
+
+/* Pending transmit burst for one port. */
+struct dps_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[DPS_BURST];
+};
+
+/* Handler for ICMP errors about a transport's packets (connect uses it). */
+typedef void (*dps_l4_err_fn)(struct dps_lcore *lc,
+	const struct dps_icmp_view *icmp, int err, bool fatal, uint64_t now);
+
+/* Per-lcore context: cache aligned, on the lcore's own NUMA socket. */
+struct dps_lcore {
+	struct dps_stack *stack;
+	unsigned int idx;		/* index in the stack's lcore list */
+	unsigned int lcore_id;		/* EAL lcore id */
+	int socket;
+	uint16_t queue;			/* rx/tx queue on every port */
+	bool garp_pending;		/* gratuitous ARP not sent yet */
+	struct rte_mempool *pool;
+	struct rte_ring *req_ring;	/* MPSC ring of struct dps_msg */
+	uint64_t next_tick_ns;
+	uint64_t icmp_tokens_ns;	/* token bucket, in ns of credit */
+	uint64_t icmp_last_ns;
+	uint16_t ip_id;
+	struct dps_req *pings;		/* pending echo requests */
+	struct dps_txbuf tx[DPS_MAX_PORTS];
+	struct dps_counters cnt __rte_cache_aligned;
+	struct dps_arp_table arp __rte_cache_aligned;
+} __rte_cache_aligned;
+
+struct dps_stack {
+	struct dps_stack_conf conf;
+	unsigned int n_lcores;
+	unsigned int n_ifaces;
+	bool started;
+	volatile int stop;		/* set by dps_stack_stop(), any thread */
+	uint64_t tsc_hz;
+	uint64_t (*clock)(void *arg);	/* ns; tests install a virtual one */
+	void *clock_arg;
+	bool own_pools[DPS_MAX_LCORES];
+	struct dps_lcore *lc[DPS_MAX_LCORES];
+	struct dps_iface ifs[DPS_MAX_PORTS];
+	struct dps_route_table routes;
+	struct {
+		uint16_t ifindex;
+		uint32_t ip;
+		struct rte_ether_addr mac;
+	} static_arp[DPS_ARP_TABLE_SIZE / 4];
+	unsigned int n_static_arp;
+	dps_l4_err_fn l4_err[256];
+	char err[256];
+};
+
+/* The stack's notion of now, in nanoseconds. */
+static inline uint64_t
+dps_now(const struct dps_stack *s)
+{
+	if (s->clock != NULL)
+		return s->clock(s->clock_arg);
+	return (uint64_t)((double)rte_get_tsc_cycles() * 1e9 / (double)s->tsc_hz);
+}
+
+/* Install a clock (tests); NULL restores the TSC. Before start only. */
+void dps_stack_set_clock(struct dps_stack *s,
+	uint64_t (*clock)(void *arg), void *arg);
+
+/* Register a handler for ICMP errors quoting protocol @proto. */
+void dps_stack_set_l4_err(struct dps_stack *s, uint8_t proto, dps_l4_err_fn fn);
+
+/* Post a message to lcore @idx's request ring. 0 or -EAGAIN (ring full). */
+int dps_lcore_post(struct dps_stack *s, unsigned int idx, const struct dps_msg *m);
+
+/* lcore-side entry points (dps_lcore.c, dps_ipv4.c, dps_icmp.c, ...). */
+void dps_lcore_tx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m);
+void dps_lcore_flush(struct dps_lcore *lc);
+void dps_lcore_drop(struct dps_lcore *lc, struct rte_mbuf *m, int reason);
+void dps_rx_frame(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
+	uint64_t now);
+
+/* IPv4 output: @m holds the IPv4 packet at its data start, headroom for
+ * Ethernet. Routes, resolves and queues it; consumes @m in every case.
+ * Returns 0 or -ENETUNREACH. */
+int dps_ip_output(struct dps_lcore *lc, struct rte_mbuf *m, uint32_t dst,
+	uint64_t now);
+/* Allocate an mbuf and build an IPv4 header for @payload_len bytes from
+ * the address that routes to @dst; the payload area follows. NULL when no
+ * route (*err = ENETUNREACH) or no mbuf (*err = ENOBUFS). */
+struct rte_mbuf *dps_ip_alloc(struct dps_lcore *lc, uint32_t dst,
+	uint8_t proto, uint16_t payload_len, int *err);
+/* The source address a packet to @dst leaves with, 0 when none. */
+uint32_t dps_ip_source_for(const struct dps_stack *s, uint32_t dst);
+bool dps_ip_is_ours(const struct dps_stack *s, uint32_t ip);
+
+void dps_arp_glue_init(struct dps_lcore *lc);
+void dps_arp_rx(struct dps_lcore *lc, uint16_t ifindex,
+	const struct dps_rx_pkt *p, bool target_is_us, uint64_t now);
+void dps_arp_send_garp(struct dps_lcore *lc);
+void dps_arp_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now);
+
+void dps_icmp_rx(struct dps_lcore *lc, struct rte_mbuf *m,
+	const struct dps_rx_pkt *p, uint64_t now);
+void dps_icmp_send_error(struct dps_lcore *lc, const struct rte_mbuf *orig,
+	uint16_t l3_off, const struct dps_rx_pkt *p, uint8_t type, uint8_t code,
+	uint64_t now);
+void dps_eth_output(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
+	const struct rte_ether_addr *dst);
+void dps_ping_reply(struct dps_lcore *lc, uint32_t src, uint16_t id,
+	uint16_t seq, uint64_t now);
+void dps_ping_start(struct dps_lcore *lc, struct dps_req *r, uint64_t now);
+void dps_ping_tick(struct dps_lcore *lc, uint64_t now);
+void dps_ping_fail_dst(struct dps_lcore *lc, uint32_t ip, int err);
+void dps_ping_abort_all(struct dps_lcore *lc);
+
+/* Hand a finished request back to its thread (dps_thread.c). */
+void dps_req_complete(struct dps_req *r);
+
+#endif

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Application threads: the completion side of the request path.
+ *
+ * A thread posts a request pointer to an lcore's request ring and sleeps
+ * in read() on its eventfd. The lcore, when done, enqueues the pointer on
+ * the thread's completion ring and adds one to the eventfd. Nothing here
+ * locks: the rings are lock-free, and the eventfd is the kernel's.
+ */
+#include <errno.h>
+#include <numa.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+#include "dps_stack_priv.h"
+#include "dps_numa.h"
+
+#define CQ_SIZE 1024
+
+struct dps_thread {
+	struct dps_stack *stack;
+	struct rte_ring *cq;		/* MP (any lcore) / SC (this thread) */
+	int efd;
+	int node;
+};
+
+/*
+ * The node a thread should allocate on: the node of the CPU it runs on,
+ * or 0 when libnuma is unavailable. @node_of_cpu is libnuma's
+ * numa_node_of_cpu in production, a fake in tests.
+ */
+int
+dps_numa_pick_node(int cpu, int (*node_of_cpu)(int cpu), bool numa_ok)
+{
+	int node;
+
+	if (!numa_ok || cpu < 0)
+		return 0;
+	node = node_of_cpu(cpu);
+	return node < 0 ? 0 : node;
+}
+
+int
+dps_numa_current_node(void)
+{
+	return dps_numa_pick_node(sched_getcpu(), numa_node_of_cpu,
+		numa_available() >= 0);
+}
+
+struct dps_thread *
+dps_thread_attach(struct dps_stack *s)
+{
+	static uint32_t seq;
+	char name[RTE_RING_NAMESIZE];
+	struct dps_thread *t;
+
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	t->stack = s;
+	t->node = dps_numa_current_node();
+	t->efd = eventfd(0, EFD_CLOEXEC);
+	if (t->efd < 0) {
+		free(t);
+		errno = EMFILE;
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "dps_cq%u",
+		__atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+	/* The completion queue is read by this thread: put it on its node. */
+	t->cq = rte_ring_create(name, CQ_SIZE, t->node, RING_F_SC_DEQ);
+	if (t->cq == NULL)
+		t->cq = rte_ring_create(name, CQ_SIZE, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	if (t->cq == NULL) {
+		close(t->efd);
+		free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return t;
+}
+
+void
+dps_thread_detach(struct dps_thread *t)
+{
+	if (t == NULL)
+		return;
+	rte_ring_free(t->cq);
+	close(t->efd);
+	free(t);
+}
+
+int
+dps_thread_eventfd(const struct dps_thread *t)
+{
+	return t->efd;
+}
+
+int
+dps_thread_numa_node(const struct dps_thread *t)
+{
+	return t->node;
+}
+
+/*
+ * Lcore side. The ring enqueue releases the request's contents; the
+ * thread's dequeue acquires them. The eventfd write wakes a sleeper and
+ * keeps the fd readable for an application's own epoll.
+ */
+void
+dps_req_complete(struct dps_req *r)
+{
+	uint64_t one = 1;
+
+	while (rte_ring_mp_enqueue(r->thr->cq, r) != 0)
+		;	/* cannot happen: a thread has fewer than CQ_SIZE requests out */
+	if (write(r->thr->efd, &one, sizeof(one)) < 0)
+		abort();
+}
+
+/*
+ * Sleep until @r comes back. The thread blocks in poll() on the eventfd,
+ * waking every 100 ms only to notice a stopped stack.
+ */
+static int
+thread_wait(struct dps_thread *t, struct dps_req *r)
+{
+	struct pollfd pfd = { .fd = t->efd, .events = POLLIN };
+	void *done;
+	uint64_t cnt;
+
+	for (;;) {
+		while (rte_ring_sc_dequeue(t->cq, &done) == 0)
+			if (done == r)
+				return 0;
+		if (dps_stack_stopping(t->stack))
+			return ESHUTDOWN;
+		if (poll(&pfd, 1, 100) > 0 && read(t->efd, &cnt, sizeof(cnt)) < 0)
+			return errno;
+	}
+}
+
+static int
+thread_call(struct dps_thread *t, unsigned int lcore_idx, struct dps_req *r)
+{
+	struct dps_msg m = { .op = DPS_MSG_REQ, .ptr = r };
+	int rc;
+
+	r->thr = t;
+	if (dps_lcore_post(t->stack, lcore_idx, &m) != 0)
+		return EAGAIN;
+	rc = thread_wait(t, r);
+	return rc != 0 ? rc : r->err;
+}
+
+int
+dps_ping(struct dps_thread *t, const struct dps_addr *dst, uint16_t seq,
+	uint32_t timeout_ms, uint64_t *rtt_ns)
+{
+	struct dps_req r = { .op = DPS_REQ_PING };
+	int err;
+
+	if (t == NULL || dst == NULL || dst->family != AF_INET) {
+		errno = EINVAL;
+		return -1;
+	}
+	r.ping.dst = dst->v4;
+	r.ping.seq = seq;
+	r.ping.deadline_ns = (uint64_t)timeout_ms * 1000000ull;
+	err = thread_call(t, 0, &r);
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	if (rtt_ns != NULL)
+		*rtt_ns = r.ping.rtt_ns;
+	return 0;
+}

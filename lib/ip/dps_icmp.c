@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ICMP (RFC 792, RFC 1122 3.2.2): echo replies in place, errors handed to
+ * the transport that owns the quoted packet, rate-limited error
+ * generation, and the echo requests behind dps_ping().
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <rte_ip.h>
+#include "dps_stack_priv.h"
+
+#define ICMP_ECHOREPLY 0
+#define ICMP_UNREACH 3
+#define ICMP_ECHO 8
+#define ICMP_TIMXCEED 11
+#define ICMP_PARAMPROB 12
+
+/*
+ * Echo request -> reply, reusing the mbuf (RFC 792; RFC 1122 3.2.2.6).
+ * Options are not echoed. Requests to broadcast addresses are ignored,
+ * as Linux does by default (icmp_echo_ignore_broadcasts).
+ */
+static void
+icmp_echo(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_rx_pkt *p,
+	uint64_t now)
+{
+	uint16_t opt = (uint16_t)(p->ip.hdr_len - 20);
+	uint16_t icmp_len = p->ip.l4_len;
+	uint8_t *ip;
+
+	DPS_CNT_INC(&lc->cnt, icmp_rx_echo_request);
+	if (p->ip_bcast) {
+		dps_lcore_drop(lc, m, DPS_DROP_icmp_echo_bcast);
+		return;
+	}
+	/* Drop Ethernet padding and IP options: the reply is header + ICMP. */
+	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - p->eth.hdr_len - p->ip.tot_len));
+	rte_pktmbuf_adj(m, (uint16_t)(p->eth.hdr_len + opt));
+	ip = rte_pktmbuf_mtod(m, uint8_t *);
+	dps_icmp_echo_to_reply(ip + 20, icmp_len);
+	dps_ipv4_build(ip, 20, p->ip.dst, p->ip.src, IPPROTO_ICMP, icmp_len, 64,
+		lc->ip_id++, true);
+	m->ol_flags = 0;
+	DPS_CNT_INC(&lc->cnt, icmp_tx_echo_reply);
+	dps_ip_output(lc, m, p->ip.src, now);
+}
+
+/* An ICMP error for a packet we sent: to the transport owning it. */
+static void
+icmp_error(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_rx_pkt *p,
+	uint64_t now)
+{
+	dps_l4_err_fn fn = lc->stack->l4_err[p->icmp.quote.proto];
+	bool fatal = false;
+	int err = dps_icmp_errno(p->icmp.type, p->icmp.code, &fatal);
+
+	if (fn == NULL) {
+		dps_lcore_drop(lc, m, DPS_DROP_icmp_no_owner);
+		return;
+	}
+	DPS_CNT_INC(&lc->cnt, icmp_rx_error);
+	fn(lc, &p->icmp, err, fatal, now);
+	rte_pktmbuf_free(m);
+}
+
+static void
+icmp_echo_reply(struct dps_lcore *lc, struct rte_mbuf *m,
+	const struct dps_rx_pkt *p, uint64_t now)
+{
+	unsigned int owner = (unsigned int)(p->icmp.id - DPS_ECHO_ID_BASE);
+	struct dps_msg msg = {
+		.op = DPS_MSG_ECHO_REPLY, .ifindex = p->icmp.seq, .ip = p->ip.src,
+		.ptr = (void *)(uintptr_t)p->icmp.id,
+	};
+
+	rte_pktmbuf_free(m);
+	if (owner == lc->idx)
+		dps_ping_reply(lc, p->ip.src, p->icmp.id, p->icmp.seq, now);
+	else if (owner >= lc->stack->n_lcores ||
+			dps_lcore_post(lc->stack, owner, &msg) != 0)
+		dps_drop(&lc->cnt, DPS_DROP_icmp_no_owner);
+}
+
+void
+dps_icmp_rx(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_rx_pkt *p,
+	uint64_t now)
+{
+	switch (p->icmp.type) {
+	case ICMP_ECHO:
+		icmp_echo(lc, m, p, now);
+		break;
+	case ICMP_ECHOREPLY:
+		icmp_echo_reply(lc, m, p, now);
+		break;
+	case ICMP_UNREACH:
+	case ICMP_TIMXCEED:
+	case ICMP_PARAMPROB:
+		icmp_error(lc, m, p, now);
+		break;
+	default:
+		dps_lcore_drop(lc, m, DPS_DROP_icmp_unknown_type);
+		break;
+	}
+}
+
+/* Token bucket of DPS_ICMP_BURST messages refilled at DPS_ICMP_RATE/s,
+ * kept as nanoseconds of credit. */
+static bool
+icmp_rate_ok(struct dps_lcore *lc, uint64_t now)
+{
+	const uint64_t cost = 1000000000ull / DPS_ICMP_RATE;
+	const uint64_t cap = cost * DPS_ICMP_BURST;
+
+	if (lc->icmp_last_ns == 0)
+		lc->icmp_tokens_ns = cap;
+	else
+		lc->icmp_tokens_ns += now - lc->icmp_last_ns;
+	if (lc->icmp_tokens_ns > cap)
+		lc->icmp_tokens_ns = cap;
+	lc->icmp_last_ns = now;
+	if (lc->icmp_tokens_ns < cost)
+		return false;
+	lc->icmp_tokens_ns -= cost;
+	return true;
+}
+
+/*
+ * Send an ICMP error about the packet at @orig's offset @l3_off, from the
+ * address it was sent to (RFC 1812 4.3.2.3 sizing, RFC 1122 3.2.2 rules:
+ * never about broadcasts or fragments).
+ */
+void
+dps_icmp_send_error(struct dps_lcore *lc, const struct rte_mbuf *orig,
+	uint16_t l3_off, const struct dps_rx_pkt *p, uint8_t type, uint8_t code,
+	uint64_t now)
+{
+	uint8_t buf[576];
+	struct rte_mbuf *m;
+	size_t n;
+	int err;
+
+	if (p->ip_bcast || p->ip.fragment)
+		return;
+	if (!icmp_rate_ok(lc, now)) {
+		dps_drop(&lc->cnt, DPS_DROP_icmp_ratelimited);
+		return;
+	}
+	n = dps_icmp_error_build(buf, sizeof(buf) - 20, type, code, 0,
+		rte_pktmbuf_mtod_offset(orig, const uint8_t *, l3_off), p->ip.tot_len);
+	m = n == 0 ? NULL : dps_ip_alloc(lc, p->ip.src, IPPROTO_ICMP, (uint16_t)n, &err);
+	if (m == NULL)
+		return;
+	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, 20), buf, n);
+	rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *)->src_addr = p->ip.dst;
+	DPS_CNT_INC(&lc->cnt, icmp_tx_unreach);
+	dps_ip_output(lc, m, p->ip.src, now);
+}

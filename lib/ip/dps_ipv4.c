@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IPv4 input dispatch and output (RFC 791, RFC 1122 3.2.1/3.3).
+ * The checks themselves live in the pure classifier (lib/wire); this file
+ * moves mbufs: it counts, hands packets to ICMP/UDP/TCP, and on output
+ * routes, fills the header checksum (or asks the NIC to) and resolves the
+ * next hop through the lcore's ARP cache.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include "dps_stack_priv.h"
+
+bool
+dps_ip_is_ours(const struct dps_stack *s, uint32_t ip)
+{
+	for (unsigned int i = 0; i < s->n_ifaces; i++)
+		for (unsigned int a = 0; a < s->ifs[i].rx.n_addrs; a++)
+			if (s->ifs[i].addrs[a].addr == ip)
+				return true;
+	return false;
+}
+
+/* Source address selection (RFC 1122 3.3.4.3): an address of the outgoing
+ * interface on the next hop's subnet, else the interface's first. */
+uint32_t
+dps_ip_source_for(const struct dps_stack *s, uint32_t dst)
+{
+	const struct dps_route *r = dps_route_lookup(&s->routes, dst);
+	const struct dps_iface *ifp;
+	uint32_t nh;
+
+	if (r == NULL)
+		return 0;
+	ifp = &s->ifs[r->ifindex];
+	nh = dps_route_nexthop(r, dst);
+	for (unsigned int a = 0; a < ifp->rx.n_addrs; a++)
+		if ((ifp->addrs[a].addr & ifp->addrs[a].mask) ==
+				(nh & ifp->addrs[a].mask))
+			return ifp->addrs[a].addr;
+	return ifp->rx.n_addrs > 0 ? ifp->addrs[0].addr : 0;
+}
+
+static uint16_t
+rx_csum_flags(const struct dps_iface *ifp, const struct rte_mbuf *m)
+{
+	uint16_t f = 0;
+
+	if (!ifp->rx_csum)
+		return 0;
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		f |= DPS_CSUM_IP_GOOD;
+	else if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		f |= DPS_CSUM_IP_BAD;
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		f |= DPS_CSUM_L4_GOOD;
+	else if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		f |= DPS_CSUM_L4_BAD;
+	return f;
+}
+
+/*
+ * Transports with no sockets yet: UDP answers port unreachable (RFC 1122
+ * 4.1.3.1), unknown protocols protocol unreachable (RFC 1122 3.2.2.1).
+ * Errors are never sent about broadcasts (RFC 1122 3.2.2).
+ */
+static void
+rx_no_transport(struct dps_lcore *lc, struct rte_mbuf *m,
+	const struct dps_rx_pkt *p, uint64_t now)
+{
+	switch (p->kind) {
+	case DPS_RX_UDP:
+		DPS_CNT_INC(&lc->cnt, udp_rx);
+		dps_icmp_send_error(lc, m, p->eth.hdr_len, p, 3, 3, now);
+		dps_lcore_drop(lc, m, DPS_DROP_udp_no_port);
+		break;
+	case DPS_RX_TCP:
+		/* The RST reply for closed ports arrives with the TCP layer. */
+		DPS_CNT_INC(&lc->cnt, tcp_rx);
+		dps_lcore_drop(lc, m, DPS_DROP_tcp_no_socket);
+		break;
+	default:
+		dps_icmp_send_error(lc, m, p->eth.hdr_len, p, 3, 2, now);
+		dps_lcore_drop(lc, m, DPS_DROP_ip_unknown_proto);
+		break;
+	}
+}
+
+void
+dps_rx_frame(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
+	uint64_t now)
+{
+	const struct dps_iface *ifp = &lc->stack->ifs[ifindex];
+	struct dps_rx_pkt p;
+	int rc;
+
+	DPS_CNT_INC(&lc->cnt, eth_rx_pkts);
+	DPS_CNT_ADD(&lc->cnt, eth_rx_bytes, m->pkt_len);
+	if (m->data_len < m->pkt_len) {
+		dps_lcore_drop(lc, m, DPS_DROP_mbuf_multiseg);
+		return;
+	}
+	rc = dps_rx_classify(&ifp->rx, rte_pktmbuf_mtod(m, const uint8_t *),
+		m->data_len, rx_csum_flags(ifp, m), &p, &lc->cnt);
+	if (rc == DPS_DROP_arp_not_for_us) {
+		/* Not answered, but RFC 826's merge step still applies. */
+		dps_arp_rx(lc, ifindex, &p, false, now);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (rc != DPS_DROP_NONE) {
+		rte_pktmbuf_free(m);	/* counted by the classifier */
+		return;
+	}
+	if (p.kind == DPS_RX_ARP) {
+		DPS_CNT_INC(&lc->cnt, arp_rx);
+		dps_arp_rx(lc, ifindex, &p, true, now);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	DPS_CNT_INC(&lc->cnt, ip_rx);
+	if (p.kind == DPS_RX_ICMP)
+		dps_icmp_rx(lc, m, &p, now);
+	else
+		rx_no_transport(lc, m, &p, now);
+}
+
+void
+dps_eth_output(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
+	const struct rte_ether_addr *dst)
+{
+	const struct dps_iface *ifp = &lc->stack->ifs[ifindex];
+	uint8_t *eh = (uint8_t *)rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN);
+
+	if (eh == NULL) {
+		dps_lcore_drop(lc, m, DPS_DROP_nomem);
+		return;
+	}
+	dps_eth_build(eh, RTE_ETHER_HDR_LEN, dst, &ifp->mac, RTE_ETHER_TYPE_IPV4);
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	dps_lcore_tx(lc, ifindex, m);
+}
+
+/* Header checksum in software, or flags for the NIC to fill it. */
+static void
+ip_output_csum(const struct dps_iface *ifp, struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+
+	ip->hdr_checksum = 0;
+	m->l3_len = rte_ipv4_hdr_len(ip);
+	if (ifp->tx_ip_csum)
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	else
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
+static bool
+ip_is_bcast(const struct dps_iface *ifp, uint32_t dst)
+{
+	if (dst == 0xffffffffu)
+		return true;
+	for (unsigned int a = 0; a < ifp->rx.n_addrs; a++)
+		if (ifp->addrs[a].mask != 0xffffffffu &&
+				dst == (ifp->addrs[a].addr | ~ifp->addrs[a].mask))
+			return true;
+	return false;
+}
+
+int
+dps_ip_output(struct dps_lcore *lc, struct rte_mbuf *m, uint32_t dst,
+	uint64_t now)
+{
+	struct dps_stack *s = lc->stack;
+	const struct dps_route *r = dps_route_lookup(&s->routes, dst);
+	const struct dps_iface *ifp;
+	struct rte_ether_addr mac;
+	int rc;
+
+	if (r == NULL) {
+		dps_lcore_drop(lc, m, DPS_DROP_ip_no_route);
+		return -ENETUNREACH;
+	}
+	ifp = &s->ifs[r->ifindex];
+	ip_output_csum(ifp, m);
+	DPS_CNT_INC(&lc->cnt, ip_tx);
+	if (ip_is_bcast(ifp, dst)) {
+		memset(&mac, 0xff, sizeof(mac));
+		dps_eth_output(lc, r->ifindex, m, &mac);
+		return 0;
+	}
+	rc = dps_arp_resolve(&lc->arp, r->ifindex, dps_route_nexthop(r, dst), m,
+		&mac, now);
+	if (rc == 0)
+		dps_eth_output(lc, r->ifindex, m, &mac);
+	else if (rc == -ENOBUFS)
+		dps_lcore_drop(lc, m, DPS_DROP_arp_table_full);
+	return 0;
+}
+
+struct rte_mbuf *
+dps_ip_alloc(struct dps_lcore *lc, uint32_t dst, uint8_t proto,
+	uint16_t payload_len, int *err)
+{
+	uint32_t src = dps_ip_source_for(lc->stack, dst);
+	struct rte_mbuf *m;
+	uint8_t *ip;
+
+	if (src == 0) {
+		*err = ENETUNREACH;
+		return NULL;
+	}
+	m = rte_pktmbuf_alloc(lc->pool);
+	if (m == NULL) {
+		dps_drop(&lc->cnt, DPS_DROP_nomem);
+		*err = ENOBUFS;
+		return NULL;
+	}
+	ip = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(20 + payload_len));
+	if (ip == NULL) {
+		rte_pktmbuf_free(m);
+		*err = EMSGSIZE;
+		return NULL;
+	}
+	dps_ipv4_build(ip, 20, src, dst, proto, payload_len, 64, lc->ip_id++, true);
+	return m;
+}
