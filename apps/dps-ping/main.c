@@ -363,6 +363,8 @@ main(int argc, char **argv)
 	struct opts o;
 	int n, rc;
 
+	/* Line-buffered even into a pipe or file: progress must show live. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	n = dps_eal_init(argc, argv);
 	if (n < 0)
 		return 2;
