@@ -1,0 +1,24 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Install every Debian package dpstack needs to build, run and test.
+# Idempotent: installs only what is missing. Run as root on Debian 12.
+set -euo pipefail
+
+pkgs=(
+	build-essential pkg-config meson ninja-build
+	libdpdk-dev dpdk libnuma-dev libpcap-dev libcriterion-dev
+	iproute2 ethtool iputils-ping python3 procps
+)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing packages (${missing[*]}); run as root" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
