@@ -110,76 +110,118 @@ dps_thread_numa_node(const struct dps_thread *t)
 }
 
 /*
- * Lcore side. The ring enqueue releases the request's contents; the
- * thread's dequeue acquires them. The eventfd write wakes a sleeper and
- * keeps the fd readable for an application's own epoll.
+ * Lcore side. The swap to DONE tells whether the thread is still waiting
+ * (acq_rel: pairs with the thread's CAS to ABANDONED). If it abandoned the
+ * request, the lcore frees it and never touches the thread, which may be
+ * gone. Otherwise the eventfd is written first and the ring enqueue comes
+ * last: once the thread dequeues the request it may detach at once, so
+ * the enqueue must be the lcore's final access to the thread's memory.
+ * The enqueue's release pairs with the thread's dequeue, publishing the
+ * result fields.
  */
 void
 dps_req_complete(struct dps_req *r)
 {
+	struct dps_thread *t;
 	uint64_t one = 1;
 
-	while (rte_ring_mp_enqueue(r->thr->cq, r) != 0)
+	if (__atomic_exchange_n(&r->state, DPS_REQ_DONE, __ATOMIC_ACQ_REL) ==
+			DPS_REQ_ABANDONED) {
+		free(r);
+		return;
+	}
+	t = r->thr;
+	/* Cannot fail short of a counter overflow; the ring carries the truth. */
+	(void)!write(t->efd, &one, sizeof(one));
+	while (rte_ring_mp_enqueue(t->cq, r) != 0)
 		;	/* cannot happen: a thread has fewer than CQ_SIZE requests out */
-	if (write(r->thr->efd, &one, sizeof(one)) < 0)
-		abort();
 }
 
 /*
  * Sleep until @r comes back. The thread blocks in poll() on the eventfd,
- * waking every 100 ms only to notice a stopped stack.
+ * waking every 100 ms only to notice a stopped stack, when it abandons the
+ * request to the lcore. A request seen DONE but not yet dequeued is in the
+ * middle of dps_req_complete(), a few instructions from the enqueue, so
+ * that window alone is spun over.
  */
 static int
 thread_wait(struct dps_thread *t, struct dps_req *r)
 {
 	struct pollfd pfd = { .fd = t->efd, .events = POLLIN };
+	int pending = DPS_REQ_PENDING;
 	void *done;
 	uint64_t cnt;
 
 	for (;;) {
-		while (rte_ring_sc_dequeue(t->cq, &done) == 0)
-			if (done == r)
-				return 0;
-		if (dps_stack_stopping(t->stack))
+		/* One blocking request per thread at a time: @r is the only
+		 * completion this thread can be waiting for. */
+		if (rte_ring_sc_dequeue(t->cq, &done) == 0 && done == r)
+			return 0;
+		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == DPS_REQ_DONE) {
+			rte_pause();
+			continue;
+		}
+		if (dps_stack_stopping(t->stack) &&
+				__atomic_compare_exchange_n(&r->state, &pending,
+					DPS_REQ_ABANDONED, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
 			return ESHUTDOWN;
+		pending = DPS_REQ_PENDING;
 		if (poll(&pfd, 1, 100) > 0 && read(t->efd, &cnt, sizeof(cnt)) < 0)
 			return errno;
 	}
 }
 
+/*
+ * Post @r to lcore @lcore_idx and wait. Returns 0 with @r still owned by
+ * the caller (free it), or an errno: EAGAIN (ring full; still the caller's)
+ * or ESHUTDOWN (abandoned; the lcore frees it).
+ */
 static int
 thread_call(struct dps_thread *t, unsigned int lcore_idx, struct dps_req *r)
 {
 	struct dps_msg m = { .op = DPS_MSG_REQ, .ptr = r };
-	int rc;
 
 	r->thr = t;
+	r->state = DPS_REQ_PENDING;
 	if (dps_lcore_post(t->stack, lcore_idx, &m) != 0)
 		return EAGAIN;
-	rc = thread_wait(t, r);
-	return rc != 0 ? rc : r->err;
+	return thread_wait(t, r);
 }
 
 int
 dps_ping(struct dps_thread *t, const struct dps_addr *dst, uint16_t seq,
 	uint32_t timeout_ms, uint64_t *rtt_ns)
 {
-	struct dps_req r = { .op = DPS_REQ_PING };
+	struct dps_req *r;
 	int err;
 
 	if (t == NULL || dst == NULL || dst->family != AF_INET) {
 		errno = EINVAL;
 		return -1;
 	}
-	r.ping.dst = dst->v4;
-	r.ping.seq = seq;
-	r.ping.deadline_ns = (uint64_t)timeout_ms * 1000000ull;
-	err = thread_call(t, 0, &r);
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	r->op = DPS_REQ_PING;
+	r->ping.dst = dst->v4;
+	r->ping.seq = seq;
+	r->ping.deadline_ns = (uint64_t)timeout_ms * 1000000ull;
+	err = thread_call(t, 0, r);
+	if (err == ESHUTDOWN) {
+		errno = err;	/* abandoned: the lcore frees it */
+		return -1;
+	}
+	if (err == 0)
+		err = r->err;
+	if (err == 0 && rtt_ns != NULL)
+		*rtt_ns = r->ping.rtt_ns;
+	free(r);
 	if (err != 0) {
 		errno = err;
 		return -1;
 	}
-	if (rtt_ns != NULL)
-		*rtt_ns = r.ping.rtt_ns;
 	return 0;
 }

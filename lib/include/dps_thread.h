@@ -31,7 +31,11 @@ struct dps_thread;
  */
 struct dps_thread *dps_thread_attach(struct dps_stack *s);
 
-/** Detach and free the handle. No request may still be outstanding. */
+/**
+ * Detach and free the handle. Requests the thread abandoned when the stack
+ * stopped (calls that failed with ESHUTDOWN) may still be held by an
+ * lcore; the lcore frees them without touching the handle.
+ */
 void dps_thread_detach(struct dps_thread *t);
 
 /** The eventfd that is readable while completions are pending. */
@@ -46,7 +50,7 @@ int dps_thread_numa_node(const struct dps_thread *t);
  * @param rtt_ns if not NULL, receives the round trip in nanoseconds.
  * @return 0; or -1 with errno: ETIMEDOUT (no reply), EHOSTUNREACH (next hop
  * did not answer ARP), ENETUNREACH (no route), EAGAIN (request ring full),
- * EINVAL (not IPv4).
+ * EINVAL (not IPv4), ESHUTDOWN (the stack is stopping), ENOMEM.
  */
 int dps_ping(struct dps_thread *t, const struct dps_addr *dst, uint16_t seq,
 	uint32_t timeout_ms, uint64_t *rtt_ns);
