@@ -232,9 +232,11 @@ print_counters(struct dps_stack *s, const char *tag)
 
 static struct dps_stack *
 stack_up(const char *name, uint16_t port, const struct opts *o,
-	const struct dps_addr *addrs, const uint8_t *plen, unsigned int n_addr)
+	const struct dps_addr *addrs, const uint8_t *plen, unsigned int n_addr,
+	struct rte_mempool *pool)
 {
-	struct dps_stack_conf sc = { .name = name, .link_wait_ms = 2000 };
+	struct dps_stack_conf sc = { .name = name, .link_wait_ms = 2000,
+		.pools = { pool } };
 	struct dps_port_conf pc = { .no_offload = o->no_offload };
 	struct dps_stack *s = dps_stack_create(&sc);
 	int ifx, rc = 0;
@@ -287,7 +289,7 @@ run_single(const struct opts *o)
 	pthread_t th;
 	uint64_t end;
 
-	stacks[0] = stack_up("dps", o->port, o, o->addr, o->plen, o->n_addr);
+	stacks[0] = stack_up("dps", o->port, o, o->addr, o->plen, o->n_addr, NULL);
 	if (stacks[0] == NULL)
 		return 1;
 	print_iface(stacks[0], "", &o->addr[0], o->plen[0]);
@@ -315,12 +317,18 @@ now_ns(void)
 	return rte_get_timer_cycles() * 1000000000ull / rte_get_timer_hz();
 }
 
-/* Two stacks on the test wire, each pinging the other. */
+/*
+ * Two stacks on the test wire, each pinging the other. Frames from either
+ * stack's pool sit in the other's rx ring or in the wire, so both stacks
+ * share one pool that is freed only after the wire has returned them.
+ */
 static int
 run_wire(struct opts *o)
 {
-	struct dps_testwire_conf wc = { .seed = 1 };
-	struct dps_testwire *w = dps_testwire_create("dpsw", &wc);
+	struct rte_mempool *pool = rte_pktmbuf_pool_create("dpsw_pool", 8191,
+		256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	struct dps_testwire_conf wc = { .seed = 1, .pool = pool };
+	struct dps_testwire *w = pool ? dps_testwire_create("dpsw", &wc) : NULL;
 	struct dps_addr a[2];
 	uint8_t plen = 24;
 	struct pinger p[2];
@@ -329,12 +337,13 @@ run_wire(struct opts *o)
 
 	if (w == NULL) {
 		fprintf(stderr, "dps-ping: test wire: %s\n", rte_strerror(rte_errno));
+		rte_mempool_free(pool);
 		return 1;
 	}
 	dps_addr_parse("198.18.0.1", &a[0]);
 	dps_addr_parse("198.18.0.2", &a[1]);
-	stacks[0] = stack_up("a", dps_testwire_port(w, 0), o, &a[0], &plen, 1);
-	stacks[1] = stacks[0] ? stack_up("b", dps_testwire_port(w, 1), o, &a[1], &plen, 1) : NULL;
+	stacks[0] = stack_up("a", dps_testwire_port(w, 0), o, &a[0], &plen, 1, pool);
+	stacks[1] = stacks[0] ? stack_up("b", dps_testwire_port(w, 1), o, &a[1], &plen, 1, pool) : NULL;
 	for (int i = 0; i < 2 && stacks[1] != NULL; i++) {
 		p[i] = (struct pinger){ .s = stacks[i], .target = a[1 - i], .o = o,
 			.tag = i == 0 ? "[a] " : "[b] " };
@@ -356,6 +365,7 @@ run_wire(struct opts *o)
 	for (int i = 0; i < 2; i++)
 		dps_stack_destroy(stacks[i]);
 	dps_testwire_destroy(w);
+	rte_mempool_free(pool);
 	return stacks[1] == NULL || rc ? 1 : 0;
 }
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +29,8 @@ dps_prefix_parse(const char *s, struct dps_addr *out, uint8_t *prefixlen)
 	if (s == NULL || strlen(s) >= sizeof(buf))
 		return -EINVAL;
 	slash = strchr(s, '/');
-	if (slash == NULL)
+	/* Digits only: strtol() alone would take " 8", "+8" and "-0". */
+	if (slash == NULL || !isdigit((unsigned char)slash[1]))
 		return -EINVAL;
 	memcpy(buf, s, (size_t)(slash - s));
 	buf[slash - s] = '\0';

@@ -201,7 +201,7 @@ dps_stack_add_arp(struct dps_stack *s, int ifindex,
 		return -EBUSY;
 	if (stack_iface(s, ifindex) == NULL || addr == NULL ||
 			addr->family != AF_INET || mac == NULL ||
-			!rte_is_unicast_ether_addr(mac))
+			!rte_is_valid_assigned_ether_addr(mac))
 		return -EINVAL;
 	if (s->n_static_arp == RTE_DIM(s->static_arp))
 		return -ENOSPC;
@@ -415,6 +415,24 @@ lcore_release(struct dps_lcore *lc)
 	}
 }
 
+/*
+ * Stop a port. When its queues were fed from pools the stack created,
+ * close it too: those pools are about to be freed, and a device may still
+ * hold their mbufs in its rings. Ports fed from the caller's pools are
+ * only stopped and stay the caller's.
+ */
+static void
+stack_release_port(struct dps_stack *s, uint16_t port_id)
+{
+	bool own = false;
+
+	for (unsigned int i = 0; i < s->n_lcores; i++)
+		own |= s->own_pools[i];
+	dps_port_stop(port_id);
+	if (own)
+		rte_eth_dev_close(port_id);
+}
+
 void
 dps_stack_destroy(struct dps_stack *s)
 {
@@ -425,7 +443,7 @@ dps_stack_destroy(struct dps_stack *s)
 			lcore_release(s->lc[i]);
 	if (s->started)
 		for (unsigned int i = 0; i < s->n_ifaces; i++)
-			dps_port_stop(s->ifs[i].port_id);
+			stack_release_port(s, s->ifs[i].port_id);
 	for (unsigned int i = 0; i < s->n_lcores; i++) {
 		if (s->lc[i] == NULL)
 			continue;

@@ -69,13 +69,25 @@ enum dps_req_op {
 	DPS_REQ_PING = 1,
 };
 
+/* Life of a request (struct dps_req.state). */
+enum dps_req_state {
+	DPS_REQ_PENDING = 0,	/* posted; the lcore may be working on it */
+	DPS_REQ_DONE,		/* the lcore finished; completion on its way */
+	DPS_REQ_ABANDONED,	/* the thread gave up (stack stopping) */
+};
+
 /*
- * An application request. The issuing thread owns the memory; the lcore
- * may write it from the moment it dequeues it until it enqueues it on the
- * thread's completion ring, after which only the thread touches it again.
+ * An application request, on the heap. Exactly one side frees it:
+ * - normally the thread, after it dequeues the request from its
+ *   completion ring;
+ * - the lcore, when the thread abandoned it first.
+ * The atomic state decides which: the lcore swaps PENDING -> DONE, and the
+ * thread may only CAS PENDING -> ABANDONED. Between posting and
+ * completion only the lcore writes the fields.
  */
 struct dps_req {
 	uint16_t op;
+	int state;			/* enum dps_req_state, atomic */
 	int err;			/* result: 0 or a positive errno */
 	struct dps_thread *thr;
 	struct dps_req *next;		/* lcore's pending list */
@@ -108,6 +120,7 @@ struct dps_lcore {
 	int socket;
 	uint16_t queue;			/* rx/tx queue on every port */
 	bool garp_pending;		/* gratuitous ARP not sent yet */
+	bool icmp_primed;		/* token bucket initialised */
 	struct rte_mempool *pool;
 	struct rte_ring *req_ring;	/* MPSC ring of struct dps_msg */
 	uint64_t next_tick_ns;

@@ -155,7 +155,13 @@ bool dps_stack_stopping(const struct dps_stack *s);
 /** Wait for lcores started by dps_stack_launch(). */
 void dps_stack_wait(struct dps_stack *s);
 
-/** Stop the ports and free everything the stack allocated. */
+/**
+ * Stop the ports and free everything the stack allocated. Held packets and
+ * pending requests are dropped (requests complete with ESHUTDOWN). Ports
+ * whose queues use pools the stack created are also closed, since those
+ * pools are freed; ports fed from the caller's pools are only stopped.
+ * Application threads must have returned from their calls first.
+ */
 void dps_stack_destroy(struct dps_stack *s);
 
 /** Number of stack lcores. */

@@ -111,10 +111,12 @@ icmp_rate_ok(struct dps_lcore *lc, uint64_t now)
 	const uint64_t cost = 1000000000ull / DPS_ICMP_RATE;
 	const uint64_t cap = cost * DPS_ICMP_BURST;
 
-	if (lc->icmp_last_ns == 0)
+	if (!lc->icmp_primed) {
+		lc->icmp_primed = true;
 		lc->icmp_tokens_ns = cap;
-	else
+	} else {
 		lc->icmp_tokens_ns += now - lc->icmp_last_ns;
+	}
 	if (lc->icmp_tokens_ns > cap)
 		lc->icmp_tokens_ns = cap;
 	lc->icmp_last_ns = now;
