@@ -228,6 +228,12 @@ print_counters(struct dps_stack *s, const char *tag)
 	dps_stack_counters(s, -1, &c);
 	printf("%scounters:\n", tag);
 	dps_counters_foreach(&c, print_counter, (void *)tag);
+	for (unsigned int i = 0; i < dps_stack_lcore_count(s); i++) {
+		dps_stack_counters(s, (int)i, &c);
+		printf("%slcore %u: rx %" PRIu64 " tx %" PRIu64 " requests %" PRIu64 "\n",
+			tag, dps_stack_lcore_id(s, i), c.eth_rx_pkts, c.eth_tx_pkts,
+			c.req_rx);
+	}
 }
 
 static struct dps_stack *
@@ -237,6 +243,14 @@ stack_up(const char *name, uint16_t port, const struct opts *o,
 {
 	struct dps_stack_conf sc = { .name = name, .link_wait_ms = 2000,
 		.pools = { pool } };
+	unsigned int lc;
+
+	/* One stack lcore per EAL lcore (-l 0-1: two queues), main lcore
+	 * first; the wire's net_ring ports have one queue, so it uses one. */
+	sc.lcores[sc.n_lcores++] = rte_get_main_lcore();
+	if (!o->wire)
+		RTE_LCORE_FOREACH_WORKER(lc)
+			sc.lcores[sc.n_lcores++] = lc;
 	struct dps_port_conf pc = { .no_offload = o->no_offload };
 	struct dps_stack *s = dps_stack_create(&sc);
 	int ifx, rc = 0;
@@ -278,7 +292,8 @@ print_iface(struct dps_stack *s, const char *tag, const struct dps_addr *a,
 
 	dps_stack_mac(s, 0, &mac);
 	rte_ether_format_addr(m, sizeof(m), &mac);
-	printf("%sup: %s/%u at %s\n", tag, dps_addr_fmt(a, ip, sizeof(ip)), plen, m);
+	printf("%sup: %s/%u at %s, %u lcore(s)\n", tag,
+		dps_addr_fmt(a, ip, sizeof(ip)), plen, m, dps_stack_lcore_count(s));
 }
 
 /* One stack on a real or virtual port. */
@@ -297,10 +312,15 @@ run_single(const struct opts *o)
 	p.done = !o->has_target;
 	if (o->has_target)
 		pthread_create(&th, NULL, pinger_main, &p);
+	if (dps_stack_launch(stacks[0]) != 0) {
+		fprintf(stderr, "dps-ping: %s\n", dps_stack_strerror(stacks[0]));
+		stop_flag = 1;
+	}
 	end = rte_get_timer_cycles() + (uint64_t)o->serve_s * rte_get_timer_hz();
 	while (!stop_flag && !(p.done && rte_get_timer_cycles() >= end))
 		dps_stack_poll(stacks[0], 0);
 	dps_stack_stop(stacks[0]);
+	dps_stack_wait(stacks[0]);
 	if (o->has_target)
 		pthread_join(th, NULL);
 	print_counters(stacks[0], "");

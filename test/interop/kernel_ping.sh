@@ -92,7 +92,7 @@ start_dps --serve 3
 kping=$(ip netns exec "$nsk" ping -c 3 -i 0.2 -W 2 198.18.0.2 2>&1) ||
 	fail "kernel ping of dpstack failed: $kping"
 [ -n "$verbose" ] && echo "$kping"
-dmac=$(awk '/^up:/ {print $4}' "$log")
+dmac=$(awk '/^up:/ {sub(/,$/, "", $4); print $4}' "$log")
 ip -n "$nsk" neigh show 198.18.0.2 | grep -qi "lladdr $dmac" ||
 	fail "kernel neighbour table lacks 198.18.0.2 at $dmac"
 py=$(command -v /usr/bin/python3 || command -v python3)
