@@ -192,6 +192,8 @@ int dps_ip_output(struct dps_lcore *lc, struct rte_mbuf *m, uint32_t dst,
  * route (*err = ENETUNREACH) or no mbuf (*err = ENOBUFS). */
 struct rte_mbuf *dps_ip_alloc(struct dps_lcore *lc, uint32_t dst,
 	uint8_t proto, uint16_t payload_len, int *err);
+/* Our address on @ifp to speak to @nexthop from, 0 when none. */
+uint32_t dps_iface_source(const struct dps_iface *ifp, uint32_t nexthop);
 /* The source address a packet to @dst leaves with, 0 when none. */
 uint32_t dps_ip_source_for(const struct dps_stack *s, uint32_t dst);
 bool dps_ip_is_ours(const struct dps_stack *s, uint32_t ip);

@@ -9,17 +9,6 @@
 #include <rte_arp.h>
 #include "dps_stack_priv.h"
 
-/* Our address to speak from on @ifp towards @ip (same subnet first). */
-static uint32_t
-arp_source(const struct dps_iface *ifp, uint32_t ip)
-{
-	for (unsigned int a = 0; a < ifp->rx.n_addrs; a++)
-		if ((ifp->addrs[a].addr & ifp->addrs[a].mask) ==
-				(ip & ifp->addrs[a].mask))
-			return ifp->addrs[a].addr;
-	return ifp->rx.n_addrs > 0 ? ifp->addrs[0].addr : 0;
-}
-
 static void
 arp_xmit(struct dps_lcore *lc, uint16_t ifindex, uint16_t op,
 	const struct rte_ether_addr *eth_dst, uint32_t spa,
@@ -54,7 +43,7 @@ op_send_request(void *ctx, uint16_t ifindex, uint32_t ip,
 	memset(&bcast, 0xff, sizeof(bcast));
 	memset(&zero, 0, sizeof(zero));
 	arp_xmit(lc, ifindex, RTE_ARP_OP_REQUEST, dst != NULL ? dst : &bcast,
-		arp_source(ifp, ip), &zero, ip);
+		dps_iface_source(ifp, ip), &zero, ip);
 }
 
 static void

@@ -22,24 +22,26 @@ dps_ip_is_ours(const struct dps_stack *s, uint32_t ip)
 	return false;
 }
 
-/* Source address selection (RFC 1122 3.3.4.3): an address of the outgoing
- * interface on the next hop's subnet, else the interface's first. */
+/* Source address selection (RFC 1122 3.3.4.3): an address of @ifp on
+ * @nexthop's subnet, else the interface's first; 0 when it has none. */
+uint32_t
+dps_iface_source(const struct dps_iface *ifp, uint32_t nexthop)
+{
+	for (unsigned int a = 0; a < ifp->rx.n_addrs; a++)
+		if ((ifp->addrs[a].addr & ifp->addrs[a].mask) ==
+				(nexthop & ifp->addrs[a].mask))
+			return ifp->addrs[a].addr;
+	return ifp->rx.n_addrs > 0 ? ifp->addrs[0].addr : 0;
+}
+
 uint32_t
 dps_ip_source_for(const struct dps_stack *s, uint32_t dst)
 {
 	const struct dps_route *r = dps_route_lookup(&s->routes, dst);
-	const struct dps_iface *ifp;
-	uint32_t nh;
 
 	if (r == NULL)
 		return 0;
-	ifp = &s->ifs[r->ifindex];
-	nh = dps_route_nexthop(r, dst);
-	for (unsigned int a = 0; a < ifp->rx.n_addrs; a++)
-		if ((ifp->addrs[a].addr & ifp->addrs[a].mask) ==
-				(nh & ifp->addrs[a].mask))
-			return ifp->addrs[a].addr;
-	return ifp->rx.n_addrs > 0 ? ifp->addrs[0].addr : 0;
+	return dps_iface_source(&s->ifs[r->ifindex], dps_route_nexthop(r, dst));
 }
 
 static uint16_t

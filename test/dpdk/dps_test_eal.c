@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <criterion/criterion.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include "dps_test_eal.h"
 
@@ -48,4 +50,17 @@ unsigned int
 dps_test_pool_in_use(const struct rte_mempool *mp)
 {
 	return rte_mempool_in_use_count(mp);
+}
+
+void
+dps_test_port_start(uint16_t port, struct rte_mempool *mp)
+{
+	struct rte_eth_conf conf;
+	int socket = (int)rte_socket_id();
+
+	memset(&conf, 0, sizeof(conf));
+	cr_assert_eq(rte_eth_dev_configure(port, 1, 1, &conf), 0);
+	cr_assert_eq(rte_eth_rx_queue_setup(port, 0, 1024, socket, NULL, mp), 0);
+	cr_assert_eq(rte_eth_tx_queue_setup(port, 0, 1024, socket, NULL), 0);
+	cr_assert_eq(rte_eth_dev_start(port), 0);
 }

@@ -243,19 +243,6 @@ real_s(void)
 
 /* ---- set-up and tear-down --------------------------------------------- */
 
-static void
-port_start(uint16_t port, struct rte_mempool *mp)
-{
-	struct rte_eth_conf conf;
-	int socket = (int)rte_socket_id();
-
-	memset(&conf, 0, sizeof(conf));
-	cr_assert_eq(rte_eth_dev_configure(port, 1, 1, &conf), 0);
-	cr_assert_eq(rte_eth_rx_queue_setup(port, 0, 1024, socket, NULL, mp), 0);
-	cr_assert_eq(rte_eth_tx_queue_setup(port, 0, 1024, socket, NULL), 0);
-	cr_assert_eq(rte_eth_dev_start(port), 0);
-}
-
 /* EAL, pools and the wire. @raw: side 1 is a raw peer (started here). */
 static void
 bench_up(struct bench *b, const char *wname, const struct dps_testwire_conf *wc,
@@ -274,7 +261,7 @@ bench_up(struct bench *b, const char *wname, const struct dps_testwire_conf *wc,
 	for (int i = 0; i < 2; i++)
 		b->port[i] = dps_testwire_port(b->w, i);
 	if (raw)
-		port_start(b->port[1], b->ppool);
+		dps_test_port_start(b->port[1], b->ppool);
 }
 
 /* A stack on side @side with @ip/24, on our pool and the virtual clock;

@@ -105,21 +105,6 @@ frame_diff_bits(const struct rte_mbuf *m, uint32_t seq)
 	return bits;
 }
 
-/* Configure and start @port with one queue pair fed from @mp. */
-static void
-port_start(uint16_t port, struct rte_mempool *mp)
-{
-	struct rte_eth_conf conf;
-	int socket = (int)rte_socket_id();
-
-	memset(&conf, 0, sizeof(conf));
-	cr_assert_eq(rte_eth_dev_configure(port, 1, 1, &conf), 0);
-	cr_assert_eq(rte_eth_rx_queue_setup(port, 0, 1024, socket, NULL, mp),
-		0);
-	cr_assert_eq(rte_eth_tx_queue_setup(port, 0, 1024, socket, NULL), 0);
-	cr_assert_eq(rte_eth_dev_start(port), 0);
-}
-
 /* Bring up EAL (once), a pool, the wire and both ports. */
 static void
 bench_up(struct bench *b, const char *name, struct dps_testwire_conf *conf,
@@ -139,7 +124,7 @@ bench_up(struct bench *b, const char *name, struct dps_testwire_conf *conf,
 	cr_assert_not_null(b->w, "create: %s", rte_strerror(rte_errno));
 	for (int s = 0; s < 2; s++) {
 		b->port[s] = dps_testwire_port(b->w, s);
-		port_start(b->port[s], b->pool);
+		dps_test_port_start(b->port[s], b->pool);
 	}
 	cr_assert_neq(b->port[0], b->port[1]);
 }
