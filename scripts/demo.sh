@@ -20,4 +20,4 @@ echo "== two dpstack instances on the test wire"
 	--wire --count 5
 echo
 echo "== dpstack and the Linux kernel over a veth pair"
-./test/interop/kernel_ping.sh ./build/apps/dps-ping -v
+./test/interop/kernel_ping.sh ./build/apps/dps-ping af_packet -v

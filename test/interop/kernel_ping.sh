@@ -2,18 +2,24 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Interop with the Linux kernel over a veth pair.
-#   namespace dpsd-*: dpstack (dps-ping) on net_af_packet, 198.18.0.2/24
+#   namespace dpsd-*: dpstack (dps-ping) on net_af_packet or net_af_xdp,
+#                     198.18.0.2/24
 #   namespace dpsk-*: the kernel,                          198.18.0.1/24
 # Checks both directions: the kernel pings dpstack (dpstack answers the
 # kernel's ARP and echo), dpstack resolves the kernel's MAC by ARP and pings
 # it from an application thread; and a UDP datagram from the kernel to a
 # closed dpstack port comes back as ECONNREFUSED (ICMP port unreachable).
 # Names are unique per run; a trap removes everything on every exit path.
-# Usage: kernel_ping.sh PATH/TO/dps-ping [-v]
+# Usage: kernel_ping.sh PATH/TO/dps-ping [af_packet|af_xdp] [-v]
 set -euo pipefail
 
-bin=${1:?usage: kernel_ping.sh PATH/TO/dps-ping [-v]}
-verbose=${2:-}
+bin=${1:?usage: kernel_ping.sh PATH/TO/dps-ping [af_packet|af_xdp] [-v]}
+pmd=${2:-af_packet}
+verbose=${3:-}
+case $pmd in
+af_packet|af_xdp) ;;
+*) echo "kernel_ping.sh: invalid device '$pmd' (af_packet, af_xdp)"; exit 2 ;;
+esac
 if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
 	echo "SKIP: needs root and network namespaces"; exit 77
 fi
@@ -53,7 +59,7 @@ start_dps() {
 	: >"$log"
 	ip netns exec "$nsd" "$bin" --no-huge -m 256 --no-pci --no-shconf \
 		--no-telemetry --file-prefix="dps$sfx" --log-level=lib.eal:error \
-		-l 0 --vdev="net_af_packet0,iface=$vd" -- \
+		-l 0 --vdev="net_${pmd}0,iface=$vd" -- \
 		--addr 198.18.0.2/24 "$@" >"$log" 2>&1 &
 	dps_pid=$!
 	for _ in $(seq 100); do
@@ -116,4 +122,4 @@ finish_dps
 [ "$(counter arp_tx_reply)" -ge 1 ] || fail "dpstack answered no ARP request"
 [ "$(counter icmp_tx_echo_reply)" = 3 ] || fail "dpstack did not answer 3 echo requests"
 [ "$(counter icmp_tx_unreach)" = 1 ] || fail "dpstack sent no port unreachable"
-echo "PASS: kernel <-> dpstack ARP, ping both ways, UDP port unreachable"
+echo "PASS ($pmd): kernel <-> dpstack ARP, ping both ways, UDP port unreachable"
