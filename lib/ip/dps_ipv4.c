@@ -16,9 +16,8 @@ bool
 dps_ip_is_ours(const struct dps_stack *s, uint32_t ip)
 {
 	for (unsigned int i = 0; i < s->n_ifaces; i++)
-		for (unsigned int a = 0; a < s->ifs[i].rx.n_addrs; a++)
-			if (s->ifs[i].addrs[a].addr == ip)
-				return true;
+		if (dps_rx_iface_has_addr(&s->ifs[i].rx, ip))
+			return true;
 	return false;
 }
 
@@ -158,18 +157,6 @@ ip_output_csum(const struct dps_iface *ifp, struct rte_mbuf *m)
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 }
 
-static bool
-ip_is_bcast(const struct dps_iface *ifp, uint32_t dst)
-{
-	if (dst == 0xffffffffu)
-		return true;
-	for (unsigned int a = 0; a < ifp->rx.n_addrs; a++)
-		if (ifp->addrs[a].mask != 0xffffffffu &&
-				dst == (ifp->addrs[a].addr | ~ifp->addrs[a].mask))
-			return true;
-	return false;
-}
-
 int
 dps_ip_output(struct dps_lcore *lc, struct rte_mbuf *m, uint32_t dst,
 	uint64_t now)
@@ -187,7 +174,7 @@ dps_ip_output(struct dps_lcore *lc, struct rte_mbuf *m, uint32_t dst,
 	ifp = &s->ifs[r->ifindex];
 	ip_output_csum(ifp, m);
 	DPS_CNT_INC(&lc->cnt, ip_tx);
-	if (ip_is_bcast(ifp, dst)) {
+	if (dps_rx_iface_is_bcast(&ifp->rx, dst)) {
 		memset(&mac, 0xff, sizeof(mac));
 		dps_eth_output(lc, r->ifindex, m, &mac);
 		return 0;

@@ -46,8 +46,8 @@ ipv4_src_is_martian(uint32_t a_be)
 }
 
 /* Is @a (network order) one of the interface's addresses? */
-static bool
-ifc_is_local(const struct dps_rx_iface *ifc, uint32_t a)
+bool
+dps_rx_iface_has_addr(const struct dps_rx_iface *ifc, uint32_t a)
 {
 	for (unsigned int i = 0; i < ifc->n_addrs; i++)
 		if (ifc->addrs[i].addr == a)
@@ -61,8 +61,8 @@ ifc_is_local(const struct dps_rx_iface *ifc, uint32_t a)
  * prefixes have no broadcast address (RFC 3021 2.2; Linux gives them
  * none either).
  */
-static bool
-ifc_is_bcast(const struct dps_rx_iface *ifc, uint32_t a)
+bool
+dps_rx_iface_is_bcast(const struct dps_rx_iface *ifc, uint32_t a)
 {
 	if (a == IPV4_LBCAST)
 		return true;
@@ -381,7 +381,7 @@ rx_arp(const struct dps_rx_iface *ifc, const uint8_t *p, uint32_t len,
 	rc = dps_arp_check(p, len, &out->arp);
 	if (rc != DPS_DROP_NONE)
 		return rc;
-	if (!ifc_is_local(ifc, out->arp.tpa))
+	if (!dps_rx_iface_has_addr(ifc, out->arp.tpa))
 		return DPS_DROP_arp_not_for_us;
 	return DPS_DROP_NONE;
 }
@@ -405,10 +405,10 @@ rx_ipv4(const struct dps_rx_iface *ifc, const uint8_t *p, uint32_t len,
 	rc = dps_ipv4_check(p, len, csum, &out->ip);
 	if (rc != DPS_DROP_NONE)
 		return rc;
-	if (ifc_is_bcast(ifc, ip->src))
+	if (dps_rx_iface_is_bcast(ifc, ip->src))
 		return DPS_DROP_ip_bad_src;
-	if (!ifc_is_local(ifc, ip->dst)) {
-		if (!ifc_is_bcast(ifc, ip->dst))
+	if (!dps_rx_iface_has_addr(ifc, ip->dst)) {
+		if (!dps_rx_iface_is_bcast(ifc, ip->dst))
 			return DPS_DROP_ip_not_for_us;
 		out->ip_bcast = true;
 	}

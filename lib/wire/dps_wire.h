@@ -104,6 +104,14 @@ struct dps_rx_pkt {
 	struct dps_l4_view l4;		/* kind == DPS_RX_UDP / DPS_RX_TCP */
 };
 
+/* Is @a one of the interface's addresses? */
+bool dps_rx_iface_has_addr(const struct dps_rx_iface *ifc, uint32_t a);
+
+/* Is @a the limited broadcast, or the directed broadcast of one of the
+ * interface's prefixes? /31 and /32 have none (RFC 3021 2.2). Receive and
+ * send decide "broadcast" with this one predicate. */
+bool dps_rx_iface_is_bcast(const struct dps_rx_iface *ifc, uint32_t a);
+
 /* Internet checksum (RFC 1071) of a buffer, folded, not complemented. */
 uint16_t dps_csum_raw(const void *p, size_t len);
 

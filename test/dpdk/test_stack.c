@@ -940,6 +940,43 @@ Test(dpdk, stack_echo_raw_peer)
 	bench_down(&b);
 }
 
+/*
+ * A /31 point-to-point prefix has no broadcast address (RFC 3021 2.2): the
+ * other end's address, which is the "all ones" host of the /31, is a unicast
+ * host. An echo from it is answered to its MAC, not to ff:ff:ff:ff:ff:ff.
+ */
+Test(dpdk, stack_echo_on_slash31)
+{
+	const uint32_t here = IP(198, 18, 2, 0), there = IP(198, 18, 2, 1);
+	struct dps_addr a31 = dps_addr_v4(here), pa = dps_addr_v4(there);
+	struct bench b;
+	uint8_t f[FRAME_MAX];
+	struct rte_mbuf *m;
+	const uint8_t *ip;
+	uint32_t len;
+
+	bench_up(&b, "s31", NULL, true);
+	stack_new(&b, 0, "sa", A_IP, 0);
+	cr_assert_eq(dps_stack_add_addr(b.s[0], 0, &a31, 31), 0);
+	cr_assert_eq(dps_stack_add_arp(b.s[0], 0, &pa, &peer_mac), 0);
+	stack_start(&b, 0);
+	settle(&b);
+	peer_flush(&b);	/* the gratuitous ARPs */
+
+	len = mk_echo(f, &b.mac[0], here, 0x3131, 1, 16);
+	memcpy(f + IP_OFF + 12, &there, 4);
+	ip_fix_csum(f + IP_OFF);
+	peer_send(&b, f, len);
+	settle(&b);
+	m = peer_pop(&b);
+	cr_assert_not_null(m, "no echo reply on the /31");
+	ip = check_ip_frame(m, &b.mac[0], here, there, IPPROTO_ICMP);
+	cr_assert_eq(ip[20], 0, "echo reply");
+	rte_pktmbuf_free(m);
+	cr_assert_null(peer_pop(&b));
+	bench_down(&b);
+}
+
 /* Check @m is an ICMP dest unreachable @code about the packet at @orig
  * (an IPv4 packet of @orig_len bytes) sent to @to. */
 static void
