@@ -409,10 +409,6 @@ lcore_release(struct dps_lcore *lc)
 			r->err = ESHUTDOWN;
 			dps_req_complete(r);
 		}
-	for (unsigned int p = 0; p < DPS_MAX_PORTS; p++) {
-		rte_pktmbuf_free_bulk(lc->tx[p].pkts, lc->tx[p].n);
-		lc->tx[p].n = 0;
-	}
 }
 
 /*
