@@ -101,7 +101,7 @@ dps_stack_create(const struct dps_stack_conf *conf)
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	s->tsc_hz = rte_get_tsc_hz();
+	s->ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
 	s->n_lcores = s->conf.n_lcores;
 	for (unsigned int i = 0; i < s->n_lcores; i++) {
 		s->lc[i] = lcore_alloc(s, i);

@@ -139,7 +139,7 @@ struct dps_stack {
 	unsigned int n_ifaces;
 	bool started;
 	volatile int stop;		/* set by dps_stack_stop(), any thread */
-	uint64_t tsc_hz;
+	double ns_per_tsc;		/* 1e9 / TSC rate, fixed at create */
 	uint64_t (*clock)(void *arg);	/* ns; tests install a virtual one */
 	void *clock_arg;
 	bool own_pools[DPS_MAX_LCORES];
@@ -162,7 +162,7 @@ dps_now(const struct dps_stack *s)
 {
 	if (s->clock != NULL)
 		return s->clock(s->clock_arg);
-	return (uint64_t)((double)rte_get_tsc_cycles() * 1e9 / (double)s->tsc_hz);
+	return (uint64_t)((double)rte_get_tsc_cycles() * s->ns_per_tsc);
 }
 
 /* Install a clock (tests); NULL restores the TSC. Before start only. */
