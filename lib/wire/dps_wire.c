@@ -227,6 +227,7 @@ icmp_parse_quote(const uint8_t *q, uint32_t len, struct dps_icmp_quote *quote)
 	    (frag & RTE_IPV4_HDR_OFFSET_MASK) == 0) {
 		memcpy(&quote->sport, q + hdr_len, sizeof(quote->sport));
 		memcpy(&quote->dport, q + hdr_len + 2, sizeof(quote->dport));
+		memcpy(&quote->seq, q + hdr_len + 4, sizeof(quote->seq));
 	}
 	return DPS_DROP_NONE;
 }

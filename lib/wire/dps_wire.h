@@ -67,6 +67,8 @@ struct dps_icmp_quote {
 	uint8_t proto;
 	uint32_t src, dst;		/* network order, as in the quoted header */
 	uint16_t sport, dport;		/* network order; 0 for non-UDP/TCP */
+	uint32_t seq;			/* TCP: quoted sequence number, network
+					 * order (UDP: length and checksum) */
 };
 
 struct dps_icmp_view {
