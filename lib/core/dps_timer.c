@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stddef.h>
+#include "dps_timer.h"
+
+void
+dps_tw_init(struct dps_twheel *w, uint64_t now)
+{
+	w->tick = now >> DPS_TW_SHIFT;
+	w->armed = 0;
+	for (unsigned int i = 0; i < DPS_TW_SLOTS; i++)
+		w->slot[i].next = w->slot[i].prev = &w->slot[i];
+}
+
+static void
+tw_unlink(struct dps_tnode *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->next = n->prev = NULL;
+}
+
+void
+dps_tw_cancel(struct dps_twheel *w, struct dps_tnode *n)
+{
+	if (!dps_tw_armed(n))
+		return;
+	tw_unlink(n);
+	w->armed--;
+}
+
+void
+dps_tw_arm(struct dps_twheel *w, struct dps_tnode *n, uint64_t when)
+{
+	uint64_t t = when >> DPS_TW_SHIFT;
+	struct dps_tnode *head;
+
+	dps_tw_cancel(w, n);
+	if (t < w->tick)
+		t = w->tick;
+	head = &w->slot[t & (DPS_TW_SLOTS - 1)];
+	n->when = when;
+	n->next = head;
+	n->prev = head->prev;
+	head->prev->next = n;
+	head->prev = n;
+	w->armed++;
+}
+
+/* Move the nodes of @head due at @now to the list @due. */
+static void
+tw_collect(struct dps_twheel *w, struct dps_tnode *head, uint64_t now,
+	struct dps_tnode *due)
+{
+	struct dps_tnode *n = head->next;
+
+	while (n != head) {
+		struct dps_tnode *next = n->next;
+
+		if (n->when <= now) {
+			tw_unlink(n);
+			w->armed--;
+			n->next = due;
+			n->prev = due->prev;
+			due->prev->next = n;
+			due->prev = n;
+		}
+		n = next;
+	}
+}
+
+unsigned int
+dps_tw_expire(struct dps_twheel *w, uint64_t now,
+	void (*fn)(struct dps_tnode *n, void *arg), void *arg)
+{
+	uint64_t last = now >> DPS_TW_SHIFT;
+	struct dps_tnode due = { &due, &due, 0 };
+	unsigned int fired = 0;
+	uint64_t t;
+
+	if (w->armed == 0) {
+		w->tick = last + 1;
+		return 0;
+	}
+	/* A gap of a whole turn or more visits every slot once. */
+	if (last - w->tick >= DPS_TW_SLOTS && last >= w->tick)
+		w->tick = last - (DPS_TW_SLOTS - 1);
+	for (t = w->tick; t <= last; t++)
+		tw_collect(w, &w->slot[t & (DPS_TW_SLOTS - 1)], now, &due);
+	w->tick = last + 1;
+	while (due.next != &due) {
+		struct dps_tnode *n = due.next;
+
+		tw_unlink(n);
+		fn(n, arg);
+		fired++;
+	}
+	return fired;
+}

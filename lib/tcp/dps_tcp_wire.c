@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP header and options on the wire (RFC 9293 3.1, RFC 7323 2.2 and 3.2,
+ * RFC 2018 2). Pure: byte buffers in, structures out.
+ */
+#include <string.h>
+#include <rte_byteorder.h>
+#include "dps_tcp.h"
+
+#define OPT_EOL 0
+#define OPT_NOP 1
+#define OPT_MSS 2
+#define OPT_WS 3
+#define OPT_SACK_OK 4
+#define OPT_TS 8
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		(uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+wr32(uint8_t *p, uint32_t v)
+{
+	wr16(p, (uint16_t)(v >> 16));
+	wr16(p + 2, (uint16_t)v);
+}
+
+/* One option of known kind and length @olen (already bounds-checked). */
+static void
+opt_one(const uint8_t *p, uint8_t olen, struct dps_tcp_opts *o)
+{
+	switch (p[0]) {
+	case OPT_MSS:
+		if (olen == 4) {
+			o->has_mss = true;
+			o->mss = rd16(p + 2);
+		}
+		break;
+	case OPT_WS:
+		if (olen == 3) {
+			o->has_ws = true;
+			/* RFC 7323 2.3: a shift above 14 is taken as 14. */
+			o->wscale = p[2] > 14 ? 14 : p[2];
+		}
+		break;
+	case OPT_SACK_OK:
+		if (olen == 2)
+			o->sack_ok = true;
+		break;
+	case OPT_TS:
+		if (olen == 10) {
+			o->has_ts = true;
+			o->tsval = rd32(p + 2);
+			o->tsecr = rd32(p + 6);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void
+dps_tcp_opts_parse(const uint8_t *opt, size_t len, struct dps_tcp_opts *o)
+{
+	size_t i = 0;
+
+	memset(o, 0, sizeof(*o));
+	while (i < len) {
+		uint8_t olen;
+
+		if (opt[i] == OPT_EOL)
+			return;
+		if (opt[i] == OPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len)
+			return;
+		olen = opt[i + 1];
+		if (olen < 2 || i + olen > len)
+			return;
+		opt_one(opt + i, olen, o);
+		i += olen;
+	}
+}
+
+void
+dps_tcp_seg_parse(const uint8_t *th, uint16_t hdr_len, uint32_t payload_len,
+	struct dps_tcp_seg *s)
+{
+	s->seq = rd32(th + 4);
+	s->ack = rd32(th + 8);
+	s->flags = th[13];
+	s->wnd = rd16(th + 14);
+	s->len = payload_len;
+	dps_tcp_opts_parse(th + DPS_TCP_HLEN, (size_t)hdr_len - DPS_TCP_HLEN,
+		&s->opt);
+}
+
+size_t
+dps_tcp_out_opt_len(const struct dps_tcp_out *out)
+{
+	size_t n = 4;	/* MSS */
+
+	switch (out->opts) {
+	case DPS_TCP_OUT_SYN:
+		if (out->opt.has_ts)
+			n += 12;
+		else if (out->opt.sack_ok)
+			n += 4;
+		if (out->opt.has_ws)
+			n += 4;
+		return n;
+	case DPS_TCP_OUT_TS:
+		return DPS_TCP_TS_OPT_LEN;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The SYN block, laid out as Linux's tcp_options_write() does: MSS; then
+ * SACK-permitted folded into the timestamp option's leading pad
+ * (SACK_OK, TS) or, without timestamps, NOP NOP SACK_OK; then NOP WS.
+ */
+static uint8_t *
+build_syn_opts(uint8_t *p, const struct dps_tcp_opts *o)
+{
+	p[0] = OPT_MSS;
+	p[1] = 4;
+	wr16(p + 2, o->mss);
+	p += 4;
+	if (o->has_ts) {
+		if (o->sack_ok) {
+			p[0] = OPT_SACK_OK;
+			p[1] = 2;
+		} else {
+			p[0] = OPT_NOP;
+			p[1] = OPT_NOP;
+		}
+		p[2] = OPT_TS;
+		p[3] = 10;
+		wr32(p + 4, o->tsval);
+		wr32(p + 8, o->tsecr);
+		p += 12;
+	} else if (o->sack_ok) {
+		p[0] = OPT_NOP;
+		p[1] = OPT_NOP;
+		p[2] = OPT_SACK_OK;
+		p[3] = 2;
+		p += 4;
+	}
+	if (o->has_ws) {
+		p[0] = OPT_NOP;
+		p[1] = OPT_WS;
+		p[2] = 3;
+		p[3] = o->wscale;
+		p += 4;
+	}
+	return p;
+}
+
+size_t
+dps_tcp_build(uint8_t *buf, size_t cap, uint16_t sport_be, uint16_t dport_be,
+	const struct dps_tcp_out *out)
+{
+	size_t hlen = DPS_TCP_HLEN;
+	uint8_t *p;
+
+	if (out->opts == DPS_TCP_OUT_SYN) {
+		uint8_t tmp[40];
+
+		hlen += (size_t)(build_syn_opts(tmp, &out->opt) - tmp);
+		if (cap < hlen)
+			return 0;
+		memcpy(buf + DPS_TCP_HLEN, tmp, hlen - DPS_TCP_HLEN);
+	} else if (out->opts == DPS_TCP_OUT_TS) {
+		hlen += DPS_TCP_TS_OPT_LEN;
+		if (cap < hlen)
+			return 0;
+		p = buf + DPS_TCP_HLEN;
+		p[0] = OPT_NOP;
+		p[1] = OPT_NOP;
+		p[2] = OPT_TS;
+		p[3] = 10;
+		wr32(p + 4, out->opt.tsval);
+		wr32(p + 8, out->opt.tsecr);
+	} else if (cap < hlen) {
+		return 0;
+	}
+	memcpy(buf, &sport_be, 2);
+	memcpy(buf + 2, &dport_be, 2);
+	wr32(buf + 4, out->seq);
+	wr32(buf + 8, out->ack);
+	buf[12] = (uint8_t)((hlen / 4) << 4);
+	buf[13] = out->flags;
+	wr16(buf + 14, out->wnd);
+	memset(buf + 16, 0, 4);		/* checksum, urgent pointer */
+	return hlen;
+}
