@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <numa.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_ring.h>
 #include "dps_stack_priv.h"
@@ -27,6 +29,7 @@ struct dps_thread {
 	struct rte_ring *cq;		/* MP (any lcore) / SC (this thread) */
 	int efd;
 	int node;
+	unsigned int idx;		/* slot in the pool */
 };
 
 /*
@@ -52,49 +55,132 @@ dps_numa_current_node(void)
 		numa_available() >= 0);
 }
 
-struct dps_thread *
-dps_thread_attach(struct dps_stack *s)
-{
-	static uint32_t seq;
-	char name[RTE_RING_NAMESIZE];
-	struct dps_thread *t;
+/*
+ * Thread handles are pooled and never freed: an lcore that took a
+ * handle's pointer (a socket's waiter) may still write to its eventfd
+ * after the thread detached, and that must reach a live eventfd, at worst
+ * causing a spurious wake-up for the handle's next user. The pool is a
+ * fixed array claimed with a compare-and-swap.
+ */
+#define MAX_THREADS 1024
 
-	t = calloc(1, sizeof(*t));
-	if (t == NULL) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	t->stack = s;
-	t->node = dps_numa_current_node();
-	t->efd = eventfd(0, EFD_CLOEXEC);
-	if (t->efd < 0) {
-		free(t);
-		errno = EMFILE;
-		return NULL;
-	}
-	snprintf(name, sizeof(name), "dps_cq%u",
-		__atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+static struct dps_thread pool[MAX_THREADS];
+static int in_use[MAX_THREADS];			/* atomic */
+static __thread struct dps_thread *tls_thr;	/* dps_thread_self() */
+static pthread_key_t tls_key;
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+
+/* Make a pool slot's eventfd and completion ring, on first use only. */
+static int
+thread_slot_init(struct dps_thread *t, unsigned int i)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	if (t->cq != NULL)
+		return 0;
+	t->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (t->efd < 0)
+		return EMFILE;
+	snprintf(name, sizeof(name), "dps_cq%u", i);
 	/* The completion queue is read by this thread: put it on its node. */
 	t->cq = rte_ring_create(name, CQ_SIZE, t->node, RING_F_SC_DEQ);
 	if (t->cq == NULL)
 		t->cq = rte_ring_create(name, CQ_SIZE, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	if (t->cq == NULL) {
 		close(t->efd);
-		free(t);
-		errno = ENOMEM;
-		return NULL;
+		return ENOMEM;
 	}
-	return t;
+	return 0;
+}
+
+struct dps_thread *
+dps_thread_attach(struct dps_stack *s)
+{
+	for (unsigned int i = 0; i < MAX_THREADS; i++) {
+		struct dps_thread *t = &pool[i];
+		int free_ = 0, err;
+
+		if (!__atomic_compare_exchange_n(&in_use[i], &free_, 1, false,
+				__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			continue;
+		t->node = dps_numa_current_node();
+		err = thread_slot_init(t, i);
+		if (err != 0) {
+			__atomic_store_n(&in_use[i], 0, __ATOMIC_RELEASE);
+			errno = err;
+			return NULL;
+		}
+		t->stack = s;
+		t->idx = i;
+		return t;
+	}
+	errno = ENOMEM;
+	return NULL;
 }
 
 void
 dps_thread_detach(struct dps_thread *t)
 {
+	void *stale;
+	uint64_t cnt;
+
 	if (t == NULL)
 		return;
-	rte_ring_free(t->cq);
-	close(t->efd);
-	free(t);
+	if (tls_thr == t) {
+		tls_thr = NULL;
+		(void)pthread_setspecific(tls_key, NULL);
+	}
+	/* Leave nothing for the next user: stale completions (none unless
+	 * the thread abandoned requests, which the lcore frees) and counts. */
+	while (rte_ring_sc_dequeue(t->cq, &stale) == 0)
+		;
+	(void)!read(t->efd, &cnt, sizeof(cnt));
+	t->stack = NULL;
+	__atomic_store_n(&in_use[t->idx], 0, __ATOMIC_RELEASE);
+}
+
+static void
+tls_destroy(void *arg)
+{
+	dps_thread_detach(arg);
+}
+
+static void
+tls_init(void)
+{
+	(void)pthread_key_create(&tls_key, tls_destroy);
+}
+
+struct dps_thread *
+dps_thread_self(struct dps_stack *s)
+{
+	struct dps_thread *t = tls_thr;
+
+	if (t != NULL && t->stack == s)
+		return t;
+	if (t != NULL)
+		dps_thread_detach(t);
+	t = dps_thread_attach(s);
+	if (t == NULL)
+		return NULL;
+	(void)pthread_once(&tls_once, tls_init);
+	(void)pthread_setspecific(tls_key, t);
+	tls_thr = t;
+	return t;
+}
+
+void
+dps_thread_wake(struct dps_thread *t)
+{
+	uint64_t one = 1;
+
+	(void)!write(t->efd, &one, sizeof(one));
+}
+
+int
+dps_thread_efd(const struct dps_thread *t)
+{
+	return t->efd;
 }
 
 int
@@ -138,16 +224,17 @@ dps_req_complete(struct dps_req *r)
 }
 
 /*
- * Sleep until @r comes back. The thread blocks in poll() on the eventfd,
- * waking every 100 ms only to notice a stopped stack, when it abandons the
- * request to the lcore. A request seen DONE but not yet dequeued is in the
- * middle of dps_req_complete(), a few instructions from the enqueue, so
- * that window alone is spun over.
+ * Wait for @r to come back: spin for the first 20 us, then sleep in
+ * poll() on the eventfd, waking every 100 ms only to notice a stopped
+ * stack, when it abandons the request to the lcore. A request seen DONE
+ * but not yet dequeued is in the middle of dps_req_complete(), a few
+ * instructions from the enqueue, so that window is spun over too.
  */
 static int
 thread_wait(struct dps_thread *t, struct dps_req *r)
 {
 	struct pollfd pfd = { .fd = t->efd, .events = POLLIN };
+	uint64_t spin_end = rte_get_timer_cycles() + rte_get_timer_hz() / 50000;
 	int pending = DPS_REQ_PENDING;
 	void *done;
 	uint64_t cnt;
@@ -157,7 +244,11 @@ thread_wait(struct dps_thread *t, struct dps_req *r)
 		 * completion this thread can be waiting for. */
 		if (rte_ring_sc_dequeue(t->cq, &done) == 0 && done == r)
 			return 0;
-		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == DPS_REQ_DONE) {
+		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == DPS_REQ_DONE ||
+				rte_get_timer_cycles() < spin_end) {
+			/* Completing, or the first 20 us: an lcore answers a
+			 * request in a few microseconds, and a sleep and
+			 * wake-up through the eventfd costs more than that. */
 			rte_pause();
 			continue;
 		}
@@ -167,7 +258,8 @@ thread_wait(struct dps_thread *t, struct dps_req *r)
 					__ATOMIC_ACQUIRE))
 			return ESHUTDOWN;
 		pending = DPS_REQ_PENDING;
-		if (poll(&pfd, 1, 100) > 0 && read(t->efd, &cnt, sizeof(cnt)) < 0)
+		if (poll(&pfd, 1, 100) > 0 && read(t->efd, &cnt, sizeof(cnt)) < 0 &&
+				errno != EAGAIN)
 			return errno;
 	}
 }
@@ -177,8 +269,8 @@ thread_wait(struct dps_thread *t, struct dps_req *r)
  * the caller (free it), or an errno: EAGAIN (ring full; still the caller's)
  * or ESHUTDOWN (abandoned; the lcore frees it).
  */
-static int
-thread_call(struct dps_thread *t, unsigned int lcore_idx, struct dps_req *r)
+int
+dps_thread_call(struct dps_thread *t, unsigned int lcore_idx, struct dps_req *r)
 {
 	struct dps_msg m = { .op = DPS_MSG_REQ, .ptr = r };
 
@@ -209,7 +301,7 @@ dps_ping(struct dps_thread *t, const struct dps_addr *dst, uint16_t seq,
 	r->ping.dst = dst->v4;
 	r->ping.seq = seq;
 	r->ping.deadline_ns = (uint64_t)timeout_ms * 1000000ull;
-	err = thread_call(t, 0, r);
+	err = dps_thread_call(t, 0, r);
 	if (err == ESHUTDOWN) {
 		errno = err;	/* abandoned: the lcore frees it */
 		return -1;
@@ -219,6 +311,35 @@ dps_ping(struct dps_thread *t, const struct dps_addr *dst, uint16_t seq,
 	if (err == 0 && rtt_ns != NULL)
 		*rtt_ns = r->ping.rtt_ns;
 	free(r);
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+int
+dps_stack_nop(struct dps_stack *s, unsigned int idx)
+{
+	struct dps_thread *t = dps_thread_self(s);
+	struct dps_req *r;
+	int err;
+
+	if (t == NULL)
+		return -1;
+	if (idx >= dps_stack_lcore_count(s)) {
+		errno = EINVAL;
+		return -1;
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	r->op = DPS_REQ_NOP;
+	err = dps_thread_call(t, idx, r);
+	if (err != ESHUTDOWN)
+		free(r);
 	if (err != 0) {
 		errno = err;
 		return -1;
