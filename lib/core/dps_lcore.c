@@ -10,9 +10,12 @@
  * layers need.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <rte_ethdev.h>
 #include <rte_cycles.h>
+#include <rte_rcu_qsbr.h>
 #include "dps_stack_priv.h"
+#include "dps_sock.h"
 
 int
 dps_lcore_post(struct dps_stack *s, unsigned int idx, const struct dps_msg *m)
@@ -75,6 +78,30 @@ dps_lcore_tx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m)
 }
 
 static void
+lcore_handle_req(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
+{
+	switch (r->op) {
+	case DPS_REQ_PING:
+		dps_ping_start(lc, r, now);
+		return;
+	case DPS_REQ_CONNECT:
+		r->err = -dps_tcp_do_connect(lc, r->sock, now);
+		break;
+	case DPS_REQ_DISCONNECT:
+		dps_tcp_do_abort(lc, r->sock, false, now);
+		r->err = 0;
+		break;
+	case DPS_REQ_NOP:
+		r->err = 0;
+		break;
+	default:
+		r->err = EOPNOTSUPP;
+		break;
+	}
+	dps_req_complete(r);
+}
+
+static void
 lcore_handle_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now)
 {
 	struct dps_req *r;
@@ -82,12 +109,25 @@ lcore_handle_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now)
 	switch (m->op) {
 	case DPS_MSG_REQ:
 		r = m->ptr;
-		if (r->op == DPS_REQ_PING) {
-			dps_ping_start(lc, r, now);
-		} else {
-			r->err = EOPNOTSUPP;
-			dps_req_complete(r);
-		}
+		lcore_handle_req(lc, r, now);
+		break;
+	case DPS_MSG_RX_HANDOFF:
+		dps_tcp_rx_handoff(lc, m->ptr, now);
+		break;
+	case DPS_MSG_TCP_ICMP: {
+		struct dps_tuple t = {
+			.laddr = m->icmp.laddr, .raddr = m->icmp.raddr,
+			.lport = m->icmp.lport, .rport = m->icmp.rport,
+			.proto = IPPROTO_TCP,
+		};
+		dps_tcp_icmp(lc, &t, m->icmp.seq, m->icmp.err, m->icmp.mtu, now);
+		break;
+	}
+	case DPS_MSG_SOCK_CLOSE:
+		dps_tcp_do_abort(lc, m->ptr, true, now);
+		break;
+	case DPS_MSG_IP_TX:
+		(void)dps_ip_output(lc, m->ptr, m->ip, now);
 		break;
 	case DPS_MSG_ARP_LEARN:
 		dps_arp_msg(lc, m, now);
@@ -153,6 +193,10 @@ dps_stack_poll(struct dps_stack *s, unsigned int idx)
 	uint64_t now = dps_now(s);
 	unsigned int work;
 
+	if (!lc->rcu_online) {
+		lc->rcu_online = true;
+		rte_rcu_qsbr_thread_online(s->socks->rcu, idx);
+	}
 	if (lc->garp_pending) {
 		lc->garp_pending = false;
 		dps_arp_send_garp(lc);
@@ -160,7 +204,10 @@ dps_stack_poll(struct dps_stack *s, unsigned int idx)
 	lcore_tick(lc, now);
 	work = lcore_rx(lc, now);
 	work += lcore_drain_requests(lc, now);
+	dps_tcp_timers(lc, now);
 	dps_lcore_flush(lc);
+	/* Nothing of the connection table is held past this point. */
+	rte_rcu_qsbr_quiescent(s->socks->rcu, idx);
 	DPS_CNT_INC(&lc->cnt, poll_loops);
 	if (work != 0)
 		DPS_CNT_ADD(&lc->cnt, poll_busy_cycles, rte_rdtsc() - t0);
@@ -174,5 +221,8 @@ dps_stack_run(struct dps_stack *s, unsigned int idx)
 {
 	while (!dps_stack_stopping(s))
 		dps_stack_poll(s, idx);
+	/* A stopped lcore holds nothing readers need to wait for. */
+	rte_rcu_qsbr_thread_offline(s->socks->rcu, idx);
+	s->lc[idx]->rcu_online = false;
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <rte_cycles.h>
 #include "dps_stack_priv.h"
 #include "dps_port.h"
+#include "dps_sock.h"
 
 #define DEFAULT_NB_MBUFS 8191
 #define DEFAULT_DESC 1024
@@ -103,6 +104,11 @@ dps_stack_create(const struct dps_stack_conf *conf)
 	}
 	s->ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
 	s->n_lcores = s->conf.n_lcores;
+	if (dps_sockets_create(s) != 0) {
+		rte_free(s);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
 	for (unsigned int i = 0; i < s->n_lcores; i++) {
 		s->lc[i] = lcore_alloc(s, i);
 		if (s->lc[i] == NULL) {
@@ -314,6 +320,8 @@ dps_stack_start(struct dps_stack *s)
 		return -EBUSY;
 	s->err[0] = '\0';
 	rc = stack_pools(s);
+	if (rc == 0)
+		rc = dps_sockets_init(s);
 	for (; rc == 0 && started < s->n_ifaces; started++)
 		rc = stack_start_port(s, &s->ifs[started]);
 	if (rc != 0) {
@@ -402,13 +410,16 @@ lcore_release(struct dps_lcore *lc)
 	dps_lcore_flush(lc);
 	dps_arp_flush(&lc->arp);
 	dps_ping_abort_all(lc);
-	while (rte_ring_dequeue_elem(lc->req_ring, &m, sizeof(m)) == 0)
+	while (rte_ring_dequeue_elem(lc->req_ring, &m, sizeof(m)) == 0) {
 		if (m.op == DPS_MSG_REQ) {
 			struct dps_req *r = m.ptr;
 
 			r->err = ESHUTDOWN;
 			dps_req_complete(r);
+		} else if (m.op == DPS_MSG_RX_HANDOFF || m.op == DPS_MSG_IP_TX) {
+			rte_pktmbuf_free(m.ptr);
 		}
+	}
 }
 
 /*
@@ -437,6 +448,7 @@ dps_stack_destroy(struct dps_stack *s)
 	for (unsigned int i = 0; i < s->n_lcores; i++)
 		if (s->lc[i] != NULL)
 			lcore_release(s->lc[i]);
+	dps_sockets_fini(s);
 	if (s->started)
 		for (unsigned int i = 0; i < s->n_ifaces; i++)
 			stack_release_port(s, s->ifs[i].port_id);

@@ -32,6 +32,10 @@
 #define DPS_ECHO_ID_BASE 0xd500	/* echo id = base + lcore index */
 
 struct dps_lcore;
+struct dps_sock;
+struct dps_sockets;
+struct dps_twheel;
+struct rte_hash;
 
 /* One port the stack uses. */
 struct dps_iface {
@@ -52,9 +56,13 @@ enum dps_msg_op {
 	DPS_MSG_REQ = 1,	/* ptr: a struct dps_req from an app thread */
 	DPS_MSG_ARP_LEARN,	/* another lcore learned ip -> mac */
 	DPS_MSG_ECHO_REPLY,	/* echo reply for our id: ip src, ifindex seq */
+	DPS_MSG_RX_HANDOFF,	/* ptr: a TCP segment (mbuf) this lcore owns */
+	DPS_MSG_TCP_ICMP,	/* icmp: an ICMP error about a flow we own */
+	DPS_MSG_SOCK_CLOSE,	/* ptr: a socket closed by its application */
+	DPS_MSG_IP_TX,		/* ptr: an IPv4 packet (mbuf) to route, ip dst */
 };
 
-/* A request ring element: 16 bytes, copied by value (rte_ring_*_elem). */
+/* A request ring element: 32 bytes, copied by value (rte_ring_*_elem). */
 struct dps_msg {
 	uint16_t op;
 	uint16_t ifindex;
@@ -62,11 +70,21 @@ struct dps_msg {
 	union {
 		void *ptr;
 		uint8_t mac[8];
+		struct {
+			uint32_t laddr, raddr;	/* the quoted flow */
+			uint16_t lport, rport;
+			uint32_t seq;
+			int16_t err;
+			uint16_t mtu;
+		} icmp;
 	};
 };
 
 enum dps_req_op {
 	DPS_REQ_PING = 1,
+	DPS_REQ_CONNECT,	/* sock: tcp_v4_connect's work */
+	DPS_REQ_DISCONNECT,	/* sock: tcp_disconnect (AF_UNSPEC) */
+	DPS_REQ_NOP,		/* nothing: measures the round trip */
 };
 
 /* Life of a request (struct dps_req.state). */
@@ -99,6 +117,7 @@ struct dps_req {
 			uint64_t sent_ns;
 			uint64_t rtt_ns;
 		} ping;
+		struct dps_sock *sock;
 	};
 };
 
@@ -121,6 +140,7 @@ struct dps_lcore {
 	uint16_t queue;			/* rx/tx queue on every port */
 	bool garp_pending;		/* gratuitous ARP not sent yet */
 	bool icmp_primed;		/* token bucket initialised */
+	bool rcu_online;		/* reporting to the stack's QSBR */
 	struct rte_mempool *pool;
 	struct rte_ring *req_ring;	/* MPSC ring of struct dps_msg */
 	uint64_t next_tick_ns;
@@ -128,6 +148,9 @@ struct dps_lcore {
 	uint64_t icmp_last_ns;
 	uint16_t ip_id;
 	struct dps_req *pings;		/* pending echo requests */
+	struct rte_hash *conns;		/* TCP connections this lcore owns */
+	struct dps_twheel *tw;		/* their timers */
+	uint32_t n_conns;
 	struct dps_txbuf tx[DPS_MAX_PORTS];
 	struct dps_counters cnt __rte_cache_aligned;
 	struct dps_arp_table arp __rte_cache_aligned;
@@ -153,6 +176,7 @@ struct dps_stack {
 	} static_arp[DPS_ARP_TABLE_SIZE / 4];
 	unsigned int n_static_arp;
 	dps_l4_err_fn l4_err[256];
+	struct dps_sockets *socks;	/* lib/sock */
 	char err[256];
 };
 
@@ -220,5 +244,18 @@ void dps_ping_abort_all(struct dps_lcore *lc);
 
 /* Hand a finished request back to its thread (dps_thread.c). */
 void dps_req_complete(struct dps_req *r);
+/* The calling thread's handle for @s, attached on first use; NULL with
+ * errno set when that fails. */
+struct dps_thread *dps_thread_self(struct dps_stack *s);
+/* Post @r to lcore @idx and sleep until it completes. 0 (the caller frees
+ * @r), EAGAIN (ring full; caller frees), ESHUTDOWN (abandoned; the lcore
+ * frees it). */
+int dps_thread_call(struct dps_thread *t, unsigned int idx, struct dps_req *r);
+/* Wake @t if it sleeps (an lcore, or any thread). */
+void dps_thread_wake(struct dps_thread *t);
+/* The kernel eventfd @t sleeps on. */
+int dps_thread_efd(const struct dps_thread *t);
+/* Index of the stack lcore the caller runs on, -1 when it is not one. */
+int dps_stack_self(const struct dps_stack *s);
 
 #endif

@@ -42,6 +42,15 @@ extern "C" {
 	X(icmp_rx_error, "ICMP errors handed to a transport") \
 	X(udp_rx, "UDP datagrams received") \
 	X(tcp_rx, "TCP segments received") \
+	X(tcp_tx, "TCP segments sent") \
+	X(tcp_tx_syn, "SYNs sent, first transmissions") \
+	X(tcp_tx_syn_retrans, "SYNs retransmitted") \
+	X(tcp_tx_rst, "RSTs sent") \
+	X(tcp_connects, "active opens started") \
+	X(tcp_established, "active opens completed") \
+	X(tcp_conn_failed, "active opens failed (refused, timed out, ICMP, aborted)") \
+	X(tcp_rx_handoff, "TCP segments passed to the owning lcore") \
+	X(udp_tx, "UDP datagrams sent") \
 	X(req_rx, "requests taken from the request ring") \
 	X(poll_loops, "poll loop iterations") \
 	X(poll_busy_cycles, "TSC cycles in iterations that did work") \
@@ -84,6 +93,10 @@ extern "C" {
 	X(tcp_truncated, "TCP segment shorter than its header") \
 	X(tcp_bad_csum, "TCP checksum wrong") \
 	X(tcp_no_socket, "TCP segment for no connection") \
+	X(tcp_listen_pending, "SYN to a listening socket (passive open not built yet)") \
+	X(tcp_handoff_full, "TCP segment lost: the owning lcore's ring was full") \
+	X(udp_rxq_full, "UDP datagram lost: the socket's receive queue was full") \
+	X(udp_not_peer, "UDP datagram from other than a connected socket's peer") \
 	X(tx_full, "device transmit queue full") \
 	X(nomem, "mbuf allocation failed")
 

@@ -12,6 +12,7 @@
 #include "dps_counters.h"
 #include "dps_stack.h"
 #include "dps_thread.h"
+#include "dps_socket.h"
 #include "dps_testwire.h"
 
 #endif

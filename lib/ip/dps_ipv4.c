@@ -11,6 +11,7 @@
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include "dps_stack_priv.h"
+#include "dps_sock.h"
 
 bool
 dps_ip_is_ours(const struct dps_stack *s, uint32_t ip)
@@ -62,24 +63,28 @@ rx_csum_flags(const struct dps_iface *ifp, const struct rte_mbuf *m)
 }
 
 /*
- * Transports with no sockets yet: UDP answers port unreachable (RFC 1122
- * 4.1.3.1), unknown protocols protocol unreachable (RFC 1122 3.2.2.1).
- * Errors are never sent about broadcasts (RFC 1122 3.2.2).
+ * UDP for no socket answers port unreachable (RFC 1122 4.1.3.1), unknown
+ * protocols protocol unreachable (RFC 1122 3.2.2.1). Errors are never sent
+ * about broadcasts (RFC 1122 3.2.2).
  */
+void
+dps_udp_unreach(struct dps_lcore *lc, struct rte_mbuf *m,
+	const struct dps_rx_pkt *p, uint64_t now)
+{
+	dps_icmp_send_error(lc, m, p->eth.hdr_len, p, 3, 3, now);
+	dps_lcore_drop(lc, m, DPS_DROP_udp_no_port);
+}
+
 static void
-rx_no_transport(struct dps_lcore *lc, struct rte_mbuf *m,
+rx_transport(struct dps_lcore *lc, struct rte_mbuf *m,
 	const struct dps_rx_pkt *p, uint64_t now)
 {
 	switch (p->kind) {
 	case DPS_RX_UDP:
-		DPS_CNT_INC(&lc->cnt, udp_rx);
-		dps_icmp_send_error(lc, m, p->eth.hdr_len, p, 3, 3, now);
-		dps_lcore_drop(lc, m, DPS_DROP_udp_no_port);
+		dps_udp_rx(lc, m, p, now);
 		break;
 	case DPS_RX_TCP:
-		/* The RST reply for closed ports arrives with the TCP layer. */
-		DPS_CNT_INC(&lc->cnt, tcp_rx);
-		dps_lcore_drop(lc, m, DPS_DROP_tcp_no_socket);
+		dps_tcp_rx(lc, m, p, now);
 		break;
 	default:
 		dps_icmp_send_error(lc, m, p->eth.hdr_len, p, 3, 2, now);
@@ -124,7 +129,7 @@ dps_rx_frame(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
 	if (p.kind == DPS_RX_ICMP)
 		dps_icmp_rx(lc, m, &p, now);
 	else
-		rx_no_transport(lc, m, &p, now);
+		rx_transport(lc, m, &p, now);
 }
 
 void

@@ -1299,25 +1299,6 @@ bad_arp_sender(struct bench *b, uint8_t *f)
 		&zero_mac, A_IP);
 }
 
-/* A TCP segment for no connection: dropped silently until TCP exists. */
-static uint32_t
-tcp_no_socket(struct bench *b, uint8_t *f)
-{
-	uint8_t *t = f + L4_OFF;
-	uint16_t ck;
-
-	mk_ip(f, &b->mac[0], PEER_IP, A_IP, IPPROTO_TCP, NULL, 20);
-	memset(t, 0, 20);
-	wr16(t, 40000);
-	wr16(t + 2, 80);
-	t[12] = 5 << 4;
-	t[13] = 0x02;	/* SYN */
-	wr16(t + 14, 65535);
-	ck = rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)(f + IP_OFF), t);
-	memcpy(t + 16, &ck, 2);
-	return pad60(f, L4_OFF + 20);
-}
-
 static const struct bad_frame bad_frames[] = {
 	{ "eth truncated", DPS_DROP_eth_truncated, bad_eth_truncated },
 	{ "unicast to another MAC", DPS_DROP_eth_not_for_us, bad_eth_not_for_us },
@@ -1338,7 +1319,6 @@ static const struct bad_frame bad_frames[] = {
 	{ "ARP opcode", DPS_DROP_arp_bad_op, bad_arp_op },
 	{ "ARP truncated", DPS_DROP_arp_truncated, bad_arp_truncated },
 	{ "ARP broadcast sender", DPS_DROP_arp_bad_sender, bad_arp_sender },
-	{ "TCP no socket", DPS_DROP_tcp_no_socket, tcp_no_socket },
 };
 
 Test(dpdk, stack_malformed_frames)
@@ -1625,12 +1605,12 @@ Test(dpdk, stack_icmp_error_dispatch)
 	assert_one_drop(&c0, &c, DPS_DROP_icmp_bad_quote, "short quote");
 	cr_assert_eq(l4e.calls, 2);
 
-	/* No handler for TCP yet. */
+	/* No handler for SCTP. */
 	c0 = c;
-	peer_send(&b, f, mk_icmp_err(f, &b.mac[0], 3, IPPROTO_TCP, 5000, 80, 8));
+	peer_send(&b, f, mk_icmp_err(f, &b.mac[0], 3, IPPROTO_SCTP, 5000, 80, 8));
 	settle(&b);
 	c = cnt(&b, 0);
-	assert_one_drop(&c0, &c, DPS_DROP_icmp_no_owner, "no TCP handler");
+	assert_one_drop(&c0, &c, DPS_DROP_icmp_no_owner, "no SCTP handler");
 	cr_assert_eq(l4e.calls, 2);
 
 	/* Handler removed. */

@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Readiness: what poll() reports for a socket, how an lcore wakes the
+ * threads waiting for it, dps_poll(), and the epoll-like sets.
+ *
+ * Wake-up protocol (no lock): a thread that is about to sleep stores
+ * itself in sk->waiter (sequentially consistent), re-reads the socket's
+ * state, and sleeps on its eventfd only if nothing changed. The lcore
+ * stores the new state (sequentially consistent) and then exchanges the
+ * waiter with NULL, writing the eventfd of whatever it took. One of the two
+ * always sees the other's store, so a wake-up is never lost. Thread
+ * handles and epoll sets are never freed (they are pooled), so a late
+ * write reaches a live eventfd.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+#include "dps_stack_priv.h"
+#include "dps_sock.h"
+
+#define EP_SLOTS 16384
+#define WAKE_MS 100		/* sleepers re-check a stopped stack this often */
+
+/* ---- the poll mask ---- */
+
+/* tcp_poll() (net/ipv4/tcp.c), for the states this version reaches. */
+static uint32_t
+tcp_events(const struct dps_sock *sk)
+{
+	uint8_t state = __atomic_load_n(&sk->state, __ATOMIC_SEQ_CST);
+	uint8_t shut = __atomic_load_n(&sk->shutdown, __ATOMIC_SEQ_CST);
+	uint32_t mask = 0;
+
+	if (state == DPS_TCP_LISTEN)
+		return 0;		/* no accept queue yet */
+	if (shut == DPS_SHUTDOWN_MASK || state == DPS_TCP_CLOSE)
+		mask |= POLLHUP;
+	if (shut & DPS_RCV_SHUTDOWN)
+		mask |= POLLIN | POLLRDNORM | POLLRDHUP;
+	if (state != DPS_TCP_SYN_SENT && state != DPS_TCP_SYN_RECV)
+		mask |= POLLOUT | POLLWRNORM;
+	if (__atomic_load_n(&sk->so_error, __ATOMIC_SEQ_CST) != 0)
+		mask |= POLLERR;
+	return mask;
+}
+
+/* udp_poll() / datagram_poll(). */
+static uint32_t
+udp_events(const struct dps_sock *sk)
+{
+	uint32_t mask = POLLOUT | POLLWRNORM | POLLWRBAND;
+
+	if (__atomic_load_n(&sk->so_error, __ATOMIC_SEQ_CST) != 0)
+		mask |= POLLERR;
+	if (sk->rxq != NULL && rte_ring_count(sk->rxq) != 0)
+		mask |= POLLIN | POLLRDNORM;
+	return mask;
+}
+
+uint32_t
+dps_sock_events(const struct dps_sock *sk)
+{
+	return sk->type == SOCK_STREAM ? tcp_events(sk) : udp_events(sk);
+}
+
+/* ---- epoll sets ---- */
+
+struct ep_slot {
+	struct dps_sock *sk;
+	int fd;
+	uint32_t events;		/* interest, EPOLL* */
+	epoll_data_t data;
+	int queued;			/* atomic: in the notification ring */
+	bool active;
+	bool ready;			/* on the waiter's ready list */
+};
+
+struct dps_ep {
+	struct dps_obj obj;
+	int efd;
+	int armed;			/* atomic: the waiter wants a write */
+	int overflow;			/* atomic: notifications were lost */
+	struct rte_ring *notif;		/* slot numbers, MP (lcores) / SC */
+	uint32_t n_slots;
+	uint32_t *ready;		/* ready list (slot numbers) */
+	uint32_t n_ready;
+	struct dps_ep *next_free;
+	struct ep_slot slot[EP_SLOTS];
+};
+
+/* Queue slot @i for the waiter and wake it if it sleeps. Any thread. */
+static void
+ep_kick(struct dps_ep *ep, uint32_t i)
+{
+	uint64_t one = 1;
+
+	if (__atomic_exchange_n(&ep->slot[i].queued, 1, __ATOMIC_SEQ_CST) == 0 &&
+			rte_ring_mp_enqueue(ep->notif, (void *)(uintptr_t)i) != 0)
+		__atomic_store_n(&ep->overflow, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_exchange_n(&ep->armed, 0, __ATOMIC_SEQ_CST) != 0)
+		(void)!write(ep->efd, &one, sizeof(one));
+}
+
+void
+dps_sock_notify(struct dps_sock *sk, int what)
+{
+	struct dps_thread *w = __atomic_exchange_n(&sk->waiter, NULL,
+		__ATOMIC_SEQ_CST);
+	struct dps_ep *ep = __atomic_load_n(&sk->ep, __ATOMIC_SEQ_CST);
+
+	if (w != NULL)
+		dps_thread_wake(w);
+	if (ep != NULL)
+		ep_kick(ep, sk->ep_slot);
+	if (!sk->has_cbs)
+		return;
+	switch (what) {
+	case DPS_CB_CONNECTED:
+		if (sk->cbs.connected != NULL)
+			sk->cbs.connected(sk->obj.fd, sk->cb_arg);
+		break;
+	case DPS_CB_ERROR:
+		if (sk->cbs.error != NULL)
+			sk->cbs.error(sk->obj.fd,
+				__atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST),
+				sk->cb_arg);
+		break;
+	case DPS_CB_READABLE:
+		if (sk->cbs.readable != NULL)
+			sk->cbs.readable(sk->obj.fd, sk->cb_arg);
+		break;
+	case DPS_CB_WRITABLE:
+		if (sk->cbs.writable != NULL)
+			sk->cbs.writable(sk->obj.fd, sk->cb_arg);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- sleeping ---- */
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Sleep on @t's eventfd for at most @ns (UINT64_MAX: WAKE_MS). */
+static void
+thread_sleep(struct dps_thread *t, uint64_t ns)
+{
+	struct pollfd pfd = { .fd = dps_thread_efd(t), .events = POLLIN };
+	int ms = ns >= (uint64_t)WAKE_MS * 1000000 ? WAKE_MS :
+		(int)((ns + 999999) / 1000000);
+	uint64_t cnt;
+
+	if (poll(&pfd, 1, ms) > 0)
+		(void)!read(pfd.fd, &cnt, sizeof(cnt));
+}
+
+/*
+ * Sleep until done(sk), @timeout_ns passes (0: forever), or the stack
+ * stops. Returns 0, EAGAIN (timed out) or ESHUTDOWN.
+ */
+int
+dps_sock_wait(struct dps_sock *sk, bool (*done)(struct dps_sock *sk),
+	uint64_t timeout_ns)
+{
+	struct dps_thread *t = dps_thread_self(sk->stack);
+	uint64_t end = timeout_ns != 0 ? mono_ns() + timeout_ns : UINT64_MAX;
+
+	if (t == NULL)
+		return errno;
+	for (;;) {
+		uint64_t now;
+
+		if (done(sk))
+			return 0;
+		__atomic_store_n(&sk->waiter, t, __ATOMIC_SEQ_CST);
+		if (done(sk)) {
+			__atomic_store_n(&sk->waiter, NULL, __ATOMIC_SEQ_CST);
+			return 0;
+		}
+		if (dps_stack_stopping(sk->stack))
+			return ESHUTDOWN;
+		now = mono_ns();
+		if (now >= end)
+			return EAGAIN;
+		thread_sleep(t, end == UINT64_MAX ? UINT64_MAX : end - now);
+	}
+}
+
+/* ---- dps_poll ---- */
+
+/* One pass over @fds: fill revents, and register as waiter when @arm. */
+static int
+poll_scan(struct pollfd *fds, nfds_t nfds, struct dps_thread *t, bool arm)
+{
+	int n = 0;
+
+	for (nfds_t i = 0; i < nfds; i++) {
+		struct dps_sock *sk;
+
+		fds[i].revents = 0;
+		if (fds[i].fd < 0)
+			continue;
+		sk = dps_sock_get(fds[i].fd);
+		if (sk == NULL) {
+			fds[i].revents = POLLNVAL;
+			n++;
+			continue;
+		}
+		if (arm)
+			__atomic_store_n(&sk->waiter, t, __ATOMIC_SEQ_CST);
+		fds[i].revents = (short)(dps_sock_events(sk) &
+			((uint32_t)(uint16_t)fds[i].events | POLLERR | POLLHUP | POLLNVAL));
+		if (fds[i].revents != 0)
+			n++;
+		dps_sock_put(sk);
+	}
+	return n;
+}
+
+int
+dps_poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	struct dps_stack *s = NULL;
+	struct dps_thread *t = NULL;
+	uint64_t end;
+	int n;
+
+	if (fds == NULL && nfds != 0) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (nfds > DPS_FD_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	end = timeout < 0 ? UINT64_MAX : mono_ns() + (uint64_t)timeout * 1000000;
+	for (nfds_t i = 0; i < nfds && s == NULL; i++) {
+		struct dps_sock *sk = fds[i].fd >= 0 ? dps_sock_get(fds[i].fd) : NULL;
+
+		if (sk != NULL) {
+			s = sk->stack;
+			dps_sock_put(sk);
+		}
+	}
+	if (s != NULL)
+		t = dps_thread_self(s);
+	for (;;) {
+		uint64_t now;
+
+		n = poll_scan(fds, nfds, t, t != NULL);
+		if (n != 0 || timeout == 0)
+			return n;
+		if (s != NULL && dps_stack_stopping(s)) {
+			errno = ESHUTDOWN;
+			return -1;
+		}
+		now = mono_ns();
+		if (now >= end)
+			return 0;
+		if (t != NULL)
+			thread_sleep(t, end == UINT64_MAX ? UINT64_MAX : end - now);
+		else
+			usleep(1000);
+	}
+}
+
+/* ---- epoll ---- */
+
+static struct dps_ep *ep_free_list;	/* atomic LIFO of closed sets */
+
+static struct dps_ep *
+ep_get(int epfd)
+{
+	return (struct dps_ep *)dps_fd_get(epfd, DPS_OBJ_EPOLL);
+}
+
+static void
+ep_put(struct dps_ep *ep)
+{
+	__atomic_fetch_sub(&ep->obj.refcnt, 1, __ATOMIC_RELEASE);
+}
+
+static struct dps_ep *
+ep_new(void)
+{
+	static uint32_t seq;
+	struct dps_ep *ep = __atomic_load_n(&ep_free_list, __ATOMIC_ACQUIRE);
+	char name[RTE_RING_NAMESIZE];
+
+	/* Pop a pooled set (ABA is harmless: sets are never freed, and a
+	 * set is only pushed back after its descriptor is gone). */
+	while (ep != NULL && !__atomic_compare_exchange_n(&ep_free_list, &ep,
+			ep->next_free, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		;
+	if (ep != NULL)
+		return ep;
+	ep = calloc(1, sizeof(*ep));
+	if (ep == NULL)
+		return NULL;
+	ep->ready = calloc(EP_SLOTS, sizeof(*ep->ready));
+	ep->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	snprintf(name, sizeof(name), "dps_ep%u",
+		__atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+	ep->notif = rte_ring_create(name, EP_SLOTS, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	if (ep->ready == NULL || ep->efd < 0 || ep->notif == NULL) {
+		if (ep->efd >= 0)
+			close(ep->efd);
+		rte_ring_free(ep->notif);
+		free(ep->ready);
+		free(ep);
+		return NULL;
+	}
+	return ep;
+}
+
+int
+dps_epoll_create(void)
+{
+	struct dps_ep *ep = ep_new();
+	int fd;
+
+	if (ep == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	ep->obj.kind = DPS_OBJ_EPOLL;
+	ep->obj.refcnt = 1;
+	ep->armed = 1;
+	ep->overflow = 0;
+	ep->n_slots = 0;
+	ep->n_ready = 0;
+	fd = dps_fd_alloc(&ep->obj);
+	if (fd < 0) {
+		ep->next_free = ep_free_list;
+		ep_free_list = ep;
+		return -1;
+	}
+	return fd;
+}
+
+static void
+ep_release(struct dps_ep *ep)
+{
+	void *v;
+	uint64_t cnt;
+
+	for (uint32_t i = 0; i < ep->n_slots; i++) {
+		struct ep_slot *sl = &ep->slot[i];
+		struct dps_ep *me = ep;
+
+		if (sl->active && sl->sk != NULL)
+			(void)__atomic_compare_exchange_n(&sl->sk->ep, &me, NULL,
+				false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+		memset(sl, 0, sizeof(*sl));
+	}
+	while (rte_ring_sc_dequeue(ep->notif, &v) == 0)
+		;
+	(void)!read(ep->efd, &cnt, sizeof(cnt));
+	/* Wait until the descriptor's last user is gone, then pool it. */
+	while (__atomic_load_n(&ep->obj.refcnt, __ATOMIC_ACQUIRE) != 0)
+		sched_yield();
+	ep->next_free = __atomic_load_n(&ep_free_list, __ATOMIC_ACQUIRE);
+	while (!__atomic_compare_exchange_n(&ep_free_list, &ep->next_free, ep,
+			false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		;
+}
+
+/* Close an epoll descriptor (from dps_close()). */
+int
+dps_epoll_close(int fd, struct dps_obj *o)
+{
+	struct dps_ep *ep = (struct dps_ep *)o;
+
+	if (!dps_fd_clear(fd, o))
+		return -EBADF;
+	dps_fd_release(fd);
+	__atomic_fetch_sub(&ep->obj.refcnt, 1, __ATOMIC_RELEASE);	/* table's */
+	ep_put(ep);		/* the caller's */
+	ep_release(ep);
+	return 0;
+}
+
+static int
+ep_find(const struct dps_ep *ep, int fd)
+{
+	for (uint32_t i = 0; i < ep->n_slots; i++)
+		if (ep->slot[i].active && ep->slot[i].fd == fd)
+			return (int)i;
+	return -1;
+}
+
+static int
+ep_add(struct dps_ep *ep, struct dps_sock *sk, int fd, const struct epoll_event *ev)
+{
+	struct dps_ep *none = NULL;
+	uint32_t i;
+
+	for (i = 0; i < ep->n_slots && ep->slot[i].active; i++)
+		;
+	if (i == EP_SLOTS)
+		return -ENOSPC;
+	if (i == ep->n_slots)
+		ep->n_slots++;
+	/* queued and ready describe the slot number, not the socket: a
+	 * reused slot may still be on the ready list or in the ring. */
+	ep->slot[i].sk = sk;
+	ep->slot[i].fd = fd;
+	ep->slot[i].events = ev->events;
+	ep->slot[i].data = ev->data;
+	ep->slot[i].active = true;
+	sk->ep_slot = i;
+	if (!__atomic_compare_exchange_n(&sk->ep, &none, ep, false,
+			__ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+		ep->slot[i].active = false;
+		return none == ep ? -EEXIST : -EBUSY;
+	}
+	ep_kick(ep, i);		/* evaluate it on the next wait */
+	return 0;
+}
+
+int
+dps_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	struct dps_ep *ep = ep_get(epfd);
+	struct dps_sock *sk;
+	int rc = 0, i;
+
+	if (ep == NULL) {
+		errno = EBADF;
+		return -1;
+	}
+	sk = dps_sock_get(fd);
+	if (sk == NULL) {
+		ep_put(ep);
+		errno = EBADF;
+		return -1;
+	}
+	i = ep_find(ep, fd);
+	if (op != EPOLL_CTL_DEL && ev == NULL)
+		rc = -EFAULT;
+	else if (op == EPOLL_CTL_ADD)
+		rc = i >= 0 ? -EEXIST : ep_add(ep, sk, fd, ev);
+	else if (op == EPOLL_CTL_MOD && i >= 0) {
+		ep->slot[i].events = ev->events;
+		ep->slot[i].data = ev->data;
+		ep_kick(ep, (uint32_t)i);
+	} else if (op == EPOLL_CTL_DEL && i >= 0) {
+		struct dps_ep *me = ep;
+
+		ep->slot[i].active = false;
+		(void)__atomic_compare_exchange_n(&sk->ep, &me, NULL, false,
+			__ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+	} else if (op == EPOLL_CTL_MOD || op == EPOLL_CTL_DEL)
+		rc = -ENOENT;
+	else
+		rc = -EINVAL;
+	dps_sock_put(sk);
+	ep_put(ep);
+	if (rc != 0) {
+		errno = -rc;
+		return -1;
+	}
+	return 0;
+}
+
+void
+dps_ep_forget(struct dps_sock *sk)
+{
+	struct dps_ep *ep = __atomic_exchange_n(&sk->ep, NULL, __ATOMIC_SEQ_CST);
+
+	if (ep != NULL)
+		ep->slot[sk->ep_slot].active = false;
+}
+
+/* Move notified slots onto the ready list. */
+static void
+ep_collect(struct dps_ep *ep)
+{
+	void *v;
+
+	if (__atomic_exchange_n(&ep->overflow, 0, __ATOMIC_SEQ_CST) != 0) {
+		for (uint32_t i = 0; i < ep->n_slots; i++)
+			if (ep->slot[i].active && !ep->slot[i].ready) {
+				ep->slot[i].ready = true;
+				ep->ready[ep->n_ready++] = i;
+			}
+	}
+	while (rte_ring_sc_dequeue(ep->notif, &v) == 0) {
+		uint32_t i = (uint32_t)(uintptr_t)v;
+
+		__atomic_store_n(&ep->slot[i].queued, 0, __ATOMIC_SEQ_CST);
+		if (!ep->slot[i].ready) {
+			ep->slot[i].ready = true;
+			ep->ready[ep->n_ready++] = i;
+		}
+	}
+}
+
+/*
+ * Report ready slots, keeping level-triggered ones that are still ready
+ * on the list (Linux re-queues them the same way) and dropping the rest.
+ */
+static int
+ep_report(struct dps_ep *ep, struct epoll_event *out, int max)
+{
+	uint32_t keep = 0;
+	int n = 0;
+
+	for (uint32_t k = 0; k < ep->n_ready; k++) {
+		uint32_t i = ep->ready[k];
+		struct ep_slot *sl = &ep->slot[i];
+		uint32_t ev = 0;
+
+		if (sl->active && n < max)
+			ev = dps_sock_events(sl->sk) & (sl->events | EPOLLERR | EPOLLHUP);
+		if (n >= max && sl->active) {
+			ep->ready[keep++] = i;	/* not looked at this time */
+			continue;
+		}
+		if (ev == 0) {
+			sl->ready = false;
+			continue;
+		}
+		out[n].events = ev;
+		out[n].data = sl->data;
+		n++;
+		if (sl->events & EPOLLONESHOT)
+			sl->events = 0;
+		if (sl->events & (EPOLLET | EPOLLONESHOT))
+			sl->ready = false;
+		else
+			ep->ready[keep++] = i;
+	}
+	ep->n_ready = keep;
+	return n;
+}
+
+int
+dps_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
+{
+	struct dps_ep *ep = ep_get(epfd);
+	uint64_t end;
+	int n;
+
+	if (ep == NULL) {
+		errno = EBADF;
+		return -1;
+	}
+	if (maxevents <= 0 || events == NULL) {
+		ep_put(ep);
+		errno = maxevents <= 0 ? EINVAL : EFAULT;
+		return -1;
+	}
+	end = timeout < 0 ? UINT64_MAX : mono_ns() + (uint64_t)timeout * 1000000;
+	for (;;) {
+		struct pollfd pfd = { .fd = ep->efd, .events = POLLIN };
+		uint64_t cnt, now;
+		int ms;
+
+		__atomic_store_n(&ep->armed, 1, __ATOMIC_SEQ_CST);
+		(void)!read(ep->efd, &cnt, sizeof(cnt));
+		ep_collect(ep);
+		n = ep_report(ep, events, maxevents);
+		now = mono_ns();
+		if (n != 0 || timeout == 0 || now >= end)
+			break;
+		ms = end == UINT64_MAX || end - now >= (uint64_t)WAKE_MS * 1000000 ?
+			WAKE_MS : (int)((end - now + 999999) / 1000000);
+		(void)poll(&pfd, 1, ms);
+	}
+	ep_put(ep);
+	return n;
+}
+
+int
+dps_epoll_eventfd(int epfd)
+{
+	struct dps_ep *ep = ep_get(epfd);
+	int efd;
+
+	if (ep == NULL) {
+		errno = EBADF;
+		return -1;
+	}
+	efd = ep->efd;
+	ep_put(ep);
+	return efd;
+}

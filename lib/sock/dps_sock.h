@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DPS_SOCK_H
+#define DPS_SOCK_H
+
+/*
+ * Sockets: private layout and the contracts between the application side
+ * (any pthread) and the lcore that owns a connection.
+ *
+ * Memory. Sockets come from a per-stack rte_mempool and go back to it, so
+ * their memory stays a struct dps_sock for the stack's lifetime
+ * ("type-stable", like SLAB_TYPESAFE_BY_RCU): a thread or lcore holding a
+ * stale pointer reads a socket, never freed memory. A reference count
+ * decides when a socket returns to the pool; the references are: the
+ * descriptor table, each API call in progress, the owning lcore while the
+ * connection is in its table, and the UDP port slot.
+ *
+ * Who writes what:
+ * - application side (the thread in a dps_ call): options, the
+ *   application-level socket state (ss, like Linux's sock->state), the
+ *   bound address before the socket has an owner;
+ * - the owning lcore: the TCB, the timer, the table entry, and the
+ *   published fields (state, shutdown, so_error), each an atomic the
+ *   application side reads;
+ * - so_error is read-and-cleared by either side with an atomic exchange.
+ * Fields the lcore fills while the application thread waits for a
+ * request (autobind's address and port) are published by the completion.
+ */
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <rte_ring.h>
+#include <rte_hash.h>
+#include <rte_mempool.h>
+#include <rte_mbuf.h>
+#include "dps_socket.h"
+#include "dps_tcp.h"
+#include "dps_timer.h"
+
+struct dps_stack;
+struct dps_lcore;
+struct dps_thread;
+struct dps_ep;
+
+#define DPS_FD_MAX (1u << 20)
+
+enum dps_obj_kind { DPS_OBJ_SOCK = 1, DPS_OBJ_EPOLL };
+
+/* Linux's struct socket states (include/uapi/linux/net.h). */
+enum dps_ss {
+	DPS_SS_UNCONNECTED = 1,
+	DPS_SS_CONNECTING,
+	DPS_SS_CONNECTED,
+	DPS_SS_DISCONNECTING,
+};
+
+#define DPS_RCV_SHUTDOWN 1
+#define DPS_SEND_SHUTDOWN 2
+#define DPS_SHUTDOWN_MASK 3
+
+/* sk_userlocks bits, as Linux names them. */
+#define DPS_BINDADDR_LOCK 4
+#define DPS_BINDPORT_LOCK 8
+
+/* What a descriptor points at: a socket or an epoll set. */
+struct dps_obj {
+	uint8_t kind;
+	uint32_t refcnt;		/* atomic */
+	int fd;
+};
+
+/* Connection table key: network order, 16 bytes. */
+struct dps_tuple {
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	uint8_t proto;
+	uint8_t pad[3];
+};
+
+struct dps_sock_opts {
+	uint64_t sndtimeo_ns;		/* 0 = forever */
+	uint64_t rcvtimeo_ns;
+	uint32_t user_timeout_ms;
+	uint16_t maxseg;
+	uint8_t syncnt;
+	bool reuseaddr, broadcast, nodelay;
+};
+
+struct dps_sock {
+	struct dps_obj obj;
+	struct dps_stack *stack;
+	uint8_t type;			/* SOCK_STREAM / SOCK_DGRAM */
+	uint8_t proto;			/* IPPROTO_TCP / IPPROTO_UDP */
+	uint8_t userlocks;
+	int ss;				/* enum dps_ss, atomic */
+	int fflags;			/* O_NONBLOCK, atomic */
+	struct dps_sock_opts opt;
+	struct dps_tuple tup;		/* addresses, network order */
+
+	/* Published by the owner (atomics). */
+	uint8_t state;			/* enum dps_tcp_state */
+	uint8_t shutdown;
+	int so_error;
+	int16_t owner;			/* lcore index; -1: none */
+	bool port_held;			/* counted in the TCP port map */
+	bool explicit_bind;		/* bind() or listen() holds the port */
+
+	/* Wake-ups: one sleeping thread, one epoll set. */
+	struct dps_thread *waiter;	/* atomic; taken with exchange */
+	struct dps_ep *ep;		/* atomic */
+	uint32_t ep_slot;
+
+	/* Callbacks for code on the owning lcore. */
+	struct dps_sock_cbs cbs;
+	void *cb_arg;
+	bool has_cbs;
+
+	/* Owned by the lcore. */
+	struct dps_tcb tcb;
+	struct dps_tnode timer;
+	bool in_table;
+
+	/* UDP receive queue (MP: lcores; MC: threads), made on first use. */
+	struct rte_ring *rxq;
+};
+
+/* Per-stack socket state (struct dps_stack holds a pointer to it). */
+struct dps_sockets {
+	struct dps_sock_conf conf;
+	struct rte_mempool *pool;
+	uint32_t *tcp_ports;		/* 65536 words, see dps_port.c */
+	struct dps_sock **udp_ports;	/* 65536 atomic pointers */
+	uint32_t perturb[256];		/* RFC 6056 algorithm 3 table */
+	uint32_t secret[4];		/* ISN and port-offset hashing */
+	uint8_t rss_key[40];		/* rte_thash key, converted */
+	uint16_t reta[128];		/* hash -> lcore index */
+	struct rte_rcu_qsbr *rcu;
+	uint32_t rcu_readers;		/* bitmap of reader slots in use */
+};
+
+/* ---- descriptors and references (dps_fd.c) ---- */
+int dps_fd_alloc(struct dps_obj *o);
+void dps_fd_release(int fd);
+bool dps_fd_clear(int fd, struct dps_obj *o);
+struct dps_obj *dps_fd_get(int fd, int kind);
+struct dps_sock *dps_sock_get(int fd);
+void dps_obj_ref(struct dps_obj *o);
+bool dps_obj_tryref(struct dps_obj *o);
+void dps_sock_put(struct dps_sock *sk);
+/* Visit every descriptor's object (stack teardown). */
+void dps_fd_foreach(void (*fn)(int fd, struct dps_obj *o, void *arg), void *arg);
+
+/* ---- readiness (dps_poll.c) ---- */
+/* The poll mask Linux would report now (tcp_poll(), udp_poll()). */
+uint32_t dps_sock_events(const struct dps_sock *sk);
+/* An lcore changed what dps_sock_events() returns: wake the waiter, the
+ * epoll set and the callbacks. @what: the dps_sock_cbs event that fired
+ * (DPS_CB_*). */
+enum { DPS_CB_NONE, DPS_CB_CONNECTED, DPS_CB_ERROR, DPS_CB_READABLE, DPS_CB_WRITABLE };
+void dps_sock_notify(struct dps_sock *sk, int what);
+/* Sleep until @sk's state leaves @mask... (see dps_sock_wait()). */
+int dps_sock_wait(struct dps_sock *sk, bool (*done)(struct dps_sock *sk),
+	uint64_t timeout_ns);
+/* Called when a socket is closed: leave its epoll set. */
+void dps_ep_forget(struct dps_sock *sk);
+
+/* ---- ports (dps_portmap.c) ---- */
+int dps_port_bind_tcp(struct dps_sockets *ss, uint16_t port, bool reuse);
+void dps_port_unbind_tcp(struct dps_sockets *ss, uint16_t port);
+bool dps_port_connect_take(struct dps_sockets *ss, uint16_t port);
+void dps_port_connect_put(struct dps_sockets *ss, uint16_t port);
+bool dps_port_listen(struct dps_sockets *ss, uint16_t port);
+bool dps_port_is_listening(const struct dps_sockets *ss, uint16_t port);
+int dps_port_bind_any_tcp(struct dps_sockets *ss, bool reuse, uint16_t *port);
+int dps_port_bind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);
+int dps_port_bind_any_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t *port);
+void dps_port_unbind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);
+/* Lcore index that owns tuple @t: the RSS hash of the peer's packets
+ * through the stack's redirection table. */
+unsigned int dps_flow_owner(const struct dps_sockets *ss, const struct dps_tuple *t);
+
+/* ---- TCP on the lcore (dps_tcp_glue.c) ---- */
+struct dps_rx_pkt;
+struct dps_icmp_view;
+void dps_tcp_rx(struct dps_lcore *lc, struct rte_mbuf *m,
+	const struct dps_rx_pkt *p, uint64_t now);
+void dps_tcp_rx_handoff(struct dps_lcore *lc, struct rte_mbuf *m, uint64_t now);
+void dps_tcp_icmp(struct dps_lcore *lc, const struct dps_tuple *t, uint32_t seq,
+	int err, uint16_t mtu, uint64_t now);
+int dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+void dps_tcp_do_abort(struct dps_lcore *lc, struct dps_sock *sk, bool drop_ref,
+	uint64_t now);
+void dps_tcp_timers(struct dps_lcore *lc, uint64_t now);
+void dps_tcp_fail_nexthop(struct dps_lcore *lc, uint32_t nexthop, int err);
+int dps_tcp_lcore_init(struct dps_lcore *lc);
+void dps_tcp_lcore_fini(struct dps_lcore *lc);
+
+/* ---- UDP (dps_udp.c) ---- */
+void dps_udp_rx(struct dps_lcore *lc, struct rte_mbuf *m,
+	const struct dps_rx_pkt *p, uint64_t now);
+/* No socket for a UDP datagram: port unreachable (dps_ipv4.c). */
+void dps_udp_unreach(struct dps_lcore *lc, struct rte_mbuf *m,
+	const struct dps_rx_pkt *p, uint64_t now);
+int dps_udp_rxq_init(struct dps_sock *sk);
+
+/* ---- shared by the API files (dps_sock_api.c) ---- */
+int dps_copy_addr(const struct sockaddr *addr, socklen_t len,
+	struct sockaddr_storage *out);
+int dps_route_check(struct dps_sock *sk, uint32_t dst);
+int dps_sock_autobind(struct dps_sock *sk);
+
+/* ---- stack integration (dps_sock_stack.c) ---- */
+void dps_sock_set_default_stack(struct dps_stack *s, bool set);
+int dps_epoll_close(int fd, struct dps_obj *o);
+/* Look @t up in lcore @idx's table from any thread (QSBR reader). */
+int dps_conn_read(struct dps_stack *s, unsigned int idx,
+	const struct dps_tuple *t, struct dps_conn_info *out);
+void dps_tcp_register(struct dps_stack *s);
+void dps_udp_register(struct dps_stack *s);
+int dps_sockets_create(struct dps_stack *s);
+int dps_sockets_init(struct dps_stack *s);
+void dps_sockets_fini(struct dps_stack *s);
+struct dps_sockets *dps_stack_sockets(struct dps_stack *s);
+
+#endif

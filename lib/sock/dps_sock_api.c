@@ -1,0 +1,686 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The application side of the socket calls: creation, bind, connect with
+ * Linux's semantics (net/socket.c, net/ipv4/af_inet.c, tcp_ipv4.c,
+ * datagram.c), names, options, close. docs/connect.md maps connect() onto
+ * the seed step by step.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <rte_lcore.h>
+#include <rte_mempool.h>
+#include <rte_byteorder.h>
+#include "dps_stack_priv.h"
+#include "dps_sock.h"
+
+static struct dps_stack *default_stack;
+
+void
+dps_sock_set_default_stack(struct dps_stack *s, bool set)
+{
+	struct dps_stack *expect = set ? NULL : s;
+
+	(void)__atomic_compare_exchange_n(&default_stack, &expect, set ? s : NULL,
+		false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+static int
+fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+/* Finish a call: drop the reference and return @rc as the libc would
+ * (@rc is 0, a positive result, or a negative errno). */
+static int
+done(struct dps_sock *sk, int rc)
+{
+	dps_sock_put(sk);
+	return rc < 0 ? fail(-rc) : rc;
+}
+
+/* ---- creation ---- */
+
+static void
+sock_init(struct dps_sock *sk, struct dps_stack *s, int type, int proto,
+	bool nonblock)
+{
+	struct rte_ring *rxq = sk->rxq;		/* kept across reuse */
+
+	memset(sk, 0, sizeof(*sk));
+	sk->rxq = rxq;
+	sk->obj.kind = DPS_OBJ_SOCK;
+	sk->obj.refcnt = 1;			/* the descriptor table's */
+	sk->stack = s;
+	sk->type = (uint8_t)type;
+	sk->proto = (uint8_t)proto;
+	sk->ss = DPS_SS_UNCONNECTED;
+	sk->fflags = nonblock ? O_NONBLOCK : 0;
+	sk->state = DPS_TCP_CLOSE;
+	sk->owner = -1;
+	sk->tup.proto = (uint8_t)proto;
+}
+
+int
+dps_socket_on(struct dps_stack *s, int domain, int type, int protocol)
+{
+	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct dps_sock *sk;
+	void *obj;
+	int proto, fd;
+
+	if (s == NULL || s->socks == NULL)
+		return fail(ENODEV);
+	if (domain != AF_INET)
+		return fail(EAFNOSUPPORT);
+	if (base != SOCK_STREAM && base != SOCK_DGRAM)
+		return fail(base == SOCK_RAW || base == SOCK_SEQPACKET ?
+			ESOCKTNOSUPPORT : EINVAL);
+	proto = base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+	if (protocol != 0 && protocol != proto)
+		return fail(EPROTONOSUPPORT);
+	if (rte_mempool_get(s->socks->pool, &obj) != 0)
+		return fail(ENOBUFS);
+	sk = obj;
+	sock_init(sk, s, base, proto, (type & SOCK_NONBLOCK) != 0);
+	if (base == SOCK_DGRAM && dps_udp_rxq_init(sk) != 0) {
+		rte_mempool_put(s->socks->pool, sk);
+		return fail(ENOBUFS);
+	}
+	fd = dps_fd_alloc(&sk->obj);
+	if (fd < 0) {
+		int err = errno;
+
+		sk->obj.refcnt = 0;
+		rte_mempool_put(s->socks->pool, sk);
+		return fail(err);
+	}
+	return fd;
+}
+
+int
+dps_socket(int domain, int type, int protocol)
+{
+	return dps_socket_on(__atomic_load_n(&default_stack, __ATOMIC_ACQUIRE),
+		domain, type, protocol);
+}
+
+/* Last reference gone: back to the pool, with any queued datagrams. */
+void
+dps_sock_put(struct dps_sock *sk)
+{
+	void *m;
+
+	if (__atomic_sub_fetch(&sk->obj.refcnt, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	while (sk->rxq != NULL && rte_ring_dequeue(sk->rxq, &m) == 0)
+		rte_pktmbuf_free(m);
+	rte_mempool_put(sk->stack->socks->pool, sk);
+}
+
+/* ---- addresses ---- */
+
+/*
+ * move_addr_to_kernel(): a length beyond sockaddr_storage or negative is
+ * EINVAL, NULL with a length is EFAULT, a zero length reads nothing.
+ */
+int
+dps_copy_addr(const struct sockaddr *addr, socklen_t len, struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof(*out));
+	if ((int)len < 0 || len > sizeof(*out))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	if (addr == NULL)
+		return -EFAULT;
+	memcpy(out, addr, len);
+	return 0;
+}
+
+static int
+put_name(uint32_t addr, uint16_t port, struct sockaddr *out, socklen_t *len)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = port,
+		.sin_addr.s_addr = addr,
+	};
+	socklen_t n;
+
+	if (out == NULL || len == NULL)
+		return -EFAULT;
+	if ((int)*len < 0)
+		return -EINVAL;
+	n = *len < sizeof(sin) ? *len : sizeof(sin);
+	memcpy(out, &sin, n);
+	*len = sizeof(sin);
+	return 0;
+}
+
+int
+dps_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+
+	if (sk == NULL)
+		return fail(EBADF);
+	return done(sk, put_name(__atomic_load_n(&sk->tup.laddr, __ATOMIC_ACQUIRE),
+		__atomic_load_n(&sk->tup.lport, __ATOMIC_ACQUIRE), addr, len));
+}
+
+/* inet_getname(peer): ENOTCONN unless connected, or connecting (SYN_SENT
+ * counts, as in Linux: only TCP_CLOSE and TCP_SYN_SENT with peer == 1). */
+int
+dps_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+	uint8_t state;
+
+	if (sk == NULL)
+		return fail(EBADF);
+	state = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
+	if (sk->tup.rport == 0 || state == DPS_TCP_CLOSE || state == DPS_TCP_LISTEN ||
+			(state == DPS_TCP_SYN_SENT && sk->type == SOCK_STREAM))
+		return done(sk, -ENOTCONN);
+	return done(sk, put_name(sk->tup.raddr, sk->tup.rport, addr, len));
+}
+
+/* ---- bind ---- */
+
+static int
+bind_port(struct dps_sock *sk, uint16_t port)
+{
+	struct dps_sockets *ss = sk->stack->socks;
+	int rc;
+
+	if (sk->type == SOCK_DGRAM)
+		rc = port == 0 ? dps_port_bind_any_udp(ss, sk, &port) :
+			dps_port_bind_udp(ss, sk, port);
+	else
+		rc = port == 0 ? dps_port_bind_any_tcp(ss, sk->opt.reuseaddr, &port) :
+			dps_port_bind_tcp(ss, port, sk->opt.reuseaddr);
+	if (rc == 0)
+		__atomic_store_n(&sk->tup.lport, rte_cpu_to_be_16(port), __ATOMIC_RELEASE);
+	return rc;
+}
+
+/* inet_bind() / __inet_bind(). */
+static int
+sock_bind(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t len)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)a;
+	uint32_t addr = sin->sin_addr.s_addr;
+	uint16_t port = rte_be_to_cpu_16(sin->sin_port);
+	int rc;
+
+	if (len < sizeof(*sin))
+		return -EINVAL;
+	if (sin->sin_family != AF_INET &&
+			!(sin->sin_family == AF_UNSPEC && addr == INADDR_ANY))
+		return -EAFNOSUPPORT;
+	if (addr != INADDR_ANY && !dps_ip_is_ours(sk->stack, addr) &&
+			addr != INADDR_BROADCAST)
+		return -EADDRNOTAVAIL;
+	if (sk->tup.lport != 0 || sk->state != DPS_TCP_CLOSE)
+		return -EINVAL;
+	rc = bind_port(sk, port);
+	if (rc != 0)
+		return rc;
+	sk->tup.laddr = addr;
+	if (addr != INADDR_ANY)
+		sk->userlocks |= DPS_BINDADDR_LOCK;
+	if (port != 0)
+		sk->userlocks |= DPS_BINDPORT_LOCK;
+	sk->explicit_bind = true;
+	return 0;
+}
+
+int
+dps_bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+	struct sockaddr_storage a;
+	int rc;
+
+	if (sk == NULL)
+		return fail(EBADF);
+	rc = dps_copy_addr(addr, len, &a);
+	if (rc == 0)
+		rc = sock_bind(sk, &a, len);
+	return done(sk, rc);
+}
+
+int
+dps_sock_autobind(struct dps_sock *sk)
+{
+	return bind_port(sk, 0);
+}
+
+/* Give the port back (the socket is closing or disconnecting). */
+static void
+sock_unbind(struct dps_sock *sk)
+{
+	struct dps_sockets *ss = sk->stack->socks;
+	uint16_t port = rte_be_to_cpu_16(sk->tup.lport);
+
+	if (port == 0)
+		return;
+	if (sk->type == SOCK_DGRAM)
+		dps_port_unbind_udp(ss, sk, port);
+	else if (sk->explicit_bind)
+		dps_port_unbind_tcp(ss, port);
+	sk->explicit_bind = false;
+}
+
+int
+dps_listen(int fd, int backlog)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+	int rc = 0;
+
+	(void)backlog;
+	if (sk == NULL)
+		return fail(EBADF);
+	if (sk->type != SOCK_STREAM)
+		return done(sk, -EOPNOTSUPP);
+	if (sk->ss != DPS_SS_UNCONNECTED ||
+			(sk->state != DPS_TCP_CLOSE && sk->state != DPS_TCP_LISTEN))
+		return done(sk, -EINVAL);
+	if (sk->state == DPS_TCP_LISTEN)
+		return done(sk, 0);
+	if (sk->tup.lport == 0)
+		rc = bind_port(sk, 0);
+	if (rc == 0) {
+		sk->explicit_bind = true;
+		if (!dps_port_listen(sk->stack->socks, rte_be_to_cpu_16(sk->tup.lport)))
+			rc = -EADDRINUSE;
+	}
+	if (rc == 0)
+		__atomic_store_n(&sk->state, DPS_TCP_LISTEN, __ATOMIC_SEQ_CST);
+	return done(sk, rc);
+}
+
+/* ---- connect ---- */
+
+/* Which lcore runs a connect: the caller's own when it is a stack lcore
+ * (run-to-completion users keep their connections), else round robin
+ * per thread; a bound port leaves no choice: the tuple's owner. */
+static unsigned int
+connect_owner(struct dps_sock *sk)
+{
+	static __thread unsigned int rr;
+	struct dps_stack *s = sk->stack;
+	int self = dps_stack_self(s);
+
+	if (sk->tup.lport != 0) {
+		struct dps_tuple t = sk->tup;
+
+		if (t.laddr == 0)
+			t.laddr = dps_ip_source_for(s, t.raddr);
+		return dps_flow_owner(s->socks, &t);
+	}
+	if (self >= 0)
+		return (unsigned int)self;
+	return rr++ % s->n_lcores;
+}
+
+/* Run @op for @sk on lcore @idx: inline when we are that lcore, else
+ * through its request ring. Returns 0 or a negative errno. */
+static int
+lcore_call(struct dps_sock *sk, unsigned int idx, int op)
+{
+	struct dps_stack *s = sk->stack;
+	struct dps_thread *t;
+	struct dps_req *r;
+	int err;
+
+	if (dps_stack_self(s) == (int)idx) {
+		uint64_t now = dps_now(s);
+
+		if (op == DPS_REQ_CONNECT)
+			return dps_tcp_do_connect(s->lc[idx], sk, now);
+		dps_tcp_do_abort(s->lc[idx], sk, false, now);
+		return 0;
+	}
+	t = dps_thread_self(s);
+	if (t == NULL)
+		return -errno;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return -ENOMEM;
+	r->op = (uint16_t)op;
+	r->sock = sk;
+	err = dps_thread_call(t, idx, r);
+	if (err == ESHUTDOWN)
+		return -ESHUTDOWN;	/* abandoned: the lcore frees it */
+	if (err == 0)
+		err = r->err;
+	free(r);
+	return -err;
+}
+
+/* Route checks of ip_route_connect() done on the application side:
+ * routes are fixed once the stack runs. */
+int
+dps_route_check(struct dps_sock *sk, uint32_t dst)
+{
+	struct dps_stack *s = sk->stack;
+	const struct dps_route *r = dps_route_lookup(&s->routes, dst);
+	bool bcast;
+
+	if (r == NULL || dps_ip_source_for(s, dst) == 0)
+		return -ENETUNREACH;
+	bcast = dst == INADDR_BROADCAST ||
+		dps_rx_iface_is_bcast(&s->ifs[r->ifindex].rx, dst);
+	if (sk->type == SOCK_STREAM && (bcast || IN_MULTICAST(rte_be_to_cpu_32(dst))))
+		return -ENETUNREACH;
+	if (sk->type == SOCK_DGRAM && bcast && !sk->opt.broadcast)
+		return -EACCES;
+	return 0;
+}
+
+/* tcp_v4_connect(): checks, then the lcore's part. */
+static int
+tcp_connect_start(struct dps_sock *sk, const struct sockaddr_in *sin,
+	socklen_t len)
+{
+	unsigned int owner;
+	int rc;
+
+	if (len < sizeof(*sin))
+		return -EINVAL;
+	if (sin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	rc = dps_route_check(sk, sin->sin_addr.s_addr);
+	if (rc != 0)
+		return rc;
+	sk->tup.raddr = sin->sin_addr.s_addr;
+	sk->tup.rport = sin->sin_port;
+	owner = connect_owner(sk);
+	rc = lcore_call(sk, owner, DPS_REQ_CONNECT);
+	if (rc != 0) {
+		sk->tup.raddr = 0;
+		sk->tup.rport = 0;
+	}
+	return rc;
+}
+
+static bool
+tcp_not_syn(struct dps_sock *sk)
+{
+	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_SEQ_CST);
+
+	return st != DPS_TCP_SYN_SENT && st != DPS_TCP_SYN_RECV;
+}
+
+/*
+ * What is left after a failed or aborted connection (tcp_disconnect() on
+ * the application side): the peer is forgotten and, unless bind() set
+ * them, the local address and port too.
+ */
+static void
+tcp_forget(struct dps_sock *sk)
+{
+	sk->tup.raddr = 0;
+	sk->tup.rport = 0;
+	sk->owner = -1;
+	if (!(sk->userlocks & DPS_BINDADDR_LOCK))
+		__atomic_store_n(&sk->tup.laddr, 0, __ATOMIC_RELEASE);
+	if (!(sk->userlocks & DPS_BINDPORT_LOCK) && !sk->explicit_bind)
+		__atomic_store_n(&sk->tup.lport, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&sk->shutdown, 0, __ATOMIC_SEQ_CST);
+}
+
+/* AF_UNSPEC on a stream: tcp_disconnect(). */
+static int
+tcp_disconnect(struct dps_sock *sk)
+{
+	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_SEQ_CST);
+
+	if (st == DPS_TCP_LISTEN) {
+		uint16_t port = rte_be_to_cpu_16(sk->tup.lport);
+
+		dps_port_unbind_tcp(sk->stack->socks, port);
+		dps_port_bind_tcp(sk->stack->socks, port, sk->opt.reuseaddr);
+		__atomic_store_n(&sk->state, DPS_TCP_CLOSE, __ATOMIC_SEQ_CST);
+	} else if (sk->owner >= 0 && st != DPS_TCP_CLOSE) {
+		int rc = lcore_call(sk, (unsigned int)sk->owner, DPS_REQ_DISCONNECT);
+
+		if (rc != 0)
+			return rc;
+	}
+	tcp_forget(sk);
+	__atomic_store_n(&sk->ss, DPS_SS_UNCONNECTED, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* __inet_stream_connect(). */
+static int
+stream_connect(struct dps_sock *sk, const struct sockaddr_storage *a,
+	socklen_t len)
+{
+	bool nonblock = (__atomic_load_n(&sk->fflags, __ATOMIC_RELAXED) & O_NONBLOCK) ||
+		dps_stack_self(sk->stack) >= 0;
+	bool started = false;
+	int err, rc;
+
+	if (len < sizeof(a->ss_family))
+		return -EINVAL;
+	if (a->ss_family == AF_UNSPEC)
+		return tcp_disconnect(sk);
+	switch (__atomic_load_n(&sk->ss, __ATOMIC_SEQ_CST)) {
+	case DPS_SS_CONNECTED:
+		return -EISCONN;
+	case DPS_SS_CONNECTING:
+		err = -EALREADY;
+		break;
+	case DPS_SS_UNCONNECTED:
+		if (__atomic_load_n(&sk->state, __ATOMIC_SEQ_CST) != DPS_TCP_CLOSE)
+			return -EISCONN;
+		rc = tcp_connect_start(sk, (const struct sockaddr_in *)a, len);
+		if (rc != 0)
+			return rc;
+		__atomic_store_n(&sk->ss, DPS_SS_CONNECTING, __ATOMIC_SEQ_CST);
+		err = -EINPROGRESS;
+		started = true;
+		break;
+	default:
+		return -EINVAL;
+	}
+	/* Linux holds the socket lock from the SYN to this test, so a
+	 * connect that just sent its SYN always sees SYN_SENT here, however
+	 * fast the answer; the lcore may already have it. */
+	if (started && nonblock)
+		return err;
+	if (!tcp_not_syn(sk)) {
+		if (nonblock)
+			return err;
+		rc = dps_sock_wait(sk, tcp_not_syn, sk->opt.sndtimeo_ns);
+		if (rc == EAGAIN)
+			return err;	/* SO_SNDTIMEO expired: EINPROGRESS */
+		if (rc != 0)
+			return -rc;
+	}
+	if (__atomic_load_n(&sk->state, __ATOMIC_SEQ_CST) == DPS_TCP_CLOSE) {
+		err = __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
+		tcp_forget(sk);
+		__atomic_store_n(&sk->ss, DPS_SS_UNCONNECTED, __ATOMIC_SEQ_CST);
+		return -(err != 0 ? err : ECONNABORTED);
+	}
+	__atomic_store_n(&sk->ss, DPS_SS_CONNECTED, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* udp_disconnect(). */
+static int
+dgram_disconnect(struct dps_sock *sk)
+{
+	sk->tup.raddr = 0;
+	sk->tup.rport = 0;
+	__atomic_store_n(&sk->state, DPS_TCP_CLOSE, __ATOMIC_SEQ_CST);
+	if (!(sk->userlocks & DPS_BINDADDR_LOCK))
+		__atomic_store_n(&sk->tup.laddr, 0, __ATOMIC_RELEASE);
+	if (!(sk->userlocks & DPS_BINDPORT_LOCK)) {
+		sock_unbind(sk);
+		__atomic_store_n(&sk->tup.lport, 0, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+/* inet_dgram_connect() + __ip4_datagram_connect(): autobind first. */
+static int
+dgram_connect(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t len)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)a;
+	int rc;
+
+	if (len < sizeof(a->ss_family))
+		return -EINVAL;
+	if (a->ss_family == AF_UNSPEC)
+		return dgram_disconnect(sk);
+	if (sk->tup.lport == 0 && bind_port(sk, 0) != 0)
+		return -EAGAIN;
+	if (len < sizeof(*sin))
+		return -EINVAL;
+	if (sin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	rc = dps_route_check(sk, sin->sin_addr.s_addr);
+	if (rc != 0)
+		return rc;
+	if (sk->tup.laddr == 0)
+		__atomic_store_n(&sk->tup.laddr,
+			dps_ip_source_for(sk->stack, sin->sin_addr.s_addr),
+			__ATOMIC_RELEASE);
+	sk->tup.raddr = sin->sin_addr.s_addr;
+	sk->tup.rport = sin->sin_port;
+	__atomic_store_n(&sk->state, DPS_TCP_ESTABLISHED, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+int
+dps_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+	struct sockaddr_storage a;
+	int rc;
+
+	if (sk == NULL)
+		return fail(EBADF);
+	rc = dps_copy_addr(addr, len, &a);
+	if (rc == 0)
+		rc = sk->type == SOCK_STREAM ? stream_connect(sk, &a, len) :
+			dgram_connect(sk, &a, len);
+	return done(sk, rc);
+}
+
+/* ---- close ---- */
+
+static void
+sock_close(struct dps_sock *sk)
+{
+	struct dps_stack *s = sk->stack;
+	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_SEQ_CST);
+
+	dps_ep_forget(sk);
+	if (sk->type == SOCK_STREAM && st == DPS_TCP_LISTEN)
+		tcp_disconnect(sk);
+	if (sk->type == SOCK_STREAM && sk->owner >= 0 && !dps_stack_stopping(s)) {
+		struct dps_msg m = { .op = DPS_MSG_SOCK_CLOSE, .ptr = sk };
+
+		/* The message carries the descriptor's reference. A full ring
+		 * is waited out: a close must not fail or leak the table entry. */
+		if (dps_stack_self(s) == sk->owner) {
+			dps_tcp_do_abort(s->lc[sk->owner], sk, true, dps_now(s));
+			sock_unbind(sk);
+			return;
+		}
+		sock_unbind(sk);
+		while (dps_lcore_post(s, (unsigned int)sk->owner, &m) != 0)
+			sched_yield();
+		return;
+	}
+	sock_unbind(sk);
+	dps_sock_put(sk);
+}
+
+int
+dps_close(int fd)
+{
+	struct dps_obj *o = dps_fd_get(fd, DPS_OBJ_SOCK);
+
+	if (o == NULL) {
+		o = dps_fd_get(fd, DPS_OBJ_EPOLL);
+		if (o == NULL)
+			return fail(EBADF);
+		return dps_epoll_close(fd, o) < 0 ? fail(EBADF) : 0;
+	}
+	if (!dps_fd_clear(fd, o)) {
+		dps_sock_put((struct dps_sock *)o);
+		return fail(EBADF);
+	}
+	dps_fd_release(fd);
+	dps_sock_put((struct dps_sock *)o);	/* our lookup's reference */
+	sock_close((struct dps_sock *)o);	/* the table's */
+	return 0;
+}
+
+/* ---- fcntl, callbacks ---- */
+
+int
+dps_fcntl(int fd, int cmd, ...)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+	va_list ap;
+	int rc = 0;
+
+	if (sk == NULL)
+		return fail(EBADF);
+	if (cmd == F_GETFL) {
+		rc = O_RDWR | __atomic_load_n(&sk->fflags, __ATOMIC_RELAXED);
+	} else if (cmd == F_SETFL) {
+		va_start(ap, cmd);
+		__atomic_store_n(&sk->fflags, va_arg(ap, int) & O_NONBLOCK,
+			__ATOMIC_RELAXED);
+		va_end(ap);
+	} else {
+		rc = -EINVAL;
+	}
+	return done(sk, rc);
+}
+
+int
+dps_set_callbacks(int fd, const struct dps_sock_cbs *cbs, void *arg)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+
+	if (sk == NULL)
+		return fail(EBADF);
+	if (cbs != NULL)
+		sk->cbs = *cbs;
+	sk->cb_arg = arg;
+	sk->has_cbs = cbs != NULL;
+	return done(sk, 0);
+}
+
+/* ---- introspection ---- */
+
+int
+dps_conn_info(int fd, struct dps_conn_info *out)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+	struct dps_stack *s;
+	struct dps_tuple t;
+	int rc;
+
+	if (sk == NULL)
+		return fail(EBADF);
+	s = sk->stack;
+	t = sk->tup;
+	if (sk->type != SOCK_STREAM || sk->owner < 0)
+		return done(sk, -ENOENT);
+	rc = dps_conn_read(s, (unsigned int)sk->owner, &t, out);
+	return done(sk, rc);
+}

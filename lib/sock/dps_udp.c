@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * UDP sockets (RFC 768, RFC 1122 4.1): delivery by local port from any
+ * lcore into the socket's ring, ICMP errors for connected sockets, and
+ * the application side of send and receive.
+ *
+ * A UDP socket has no owning lcore: the port map points at it, every
+ * lcore may deliver into its receive ring (multi-producer), and datagrams
+ * leave through the request ring of the lcore that owns the flow. Each
+ * delivery holds a reference on the socket while it touches it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+#include <rte_malloc.h>
+#include "dps_stack_priv.h"
+#include "dps_sock.h"
+
+#define UDP_RXQ 256
+#define UDP_MAX_PAYLOAD 65507
+
+/* The receive ring, made once per pooled socket object. */
+int
+dps_udp_rxq_init(struct dps_sock *sk)
+{
+	ssize_t sz = rte_ring_get_memsize(UDP_RXQ);
+	struct rte_ring *r;
+
+	if (sk->rxq != NULL)
+		return 0;
+	r = rte_zmalloc("dps_udp_rxq", (size_t)sz, RTE_CACHE_LINE_SIZE);
+	if (r == NULL)
+		return -ENOBUFS;
+	if (rte_ring_init(r, "dps_udp_rxq", UDP_RXQ, 0) != 0) {
+		rte_free(r);
+		return -ENOBUFS;
+	}
+	sk->rxq = r;
+	return 0;
+}
+
+/* The socket bound to @port, with a reference, or NULL. */
+static struct dps_sock *
+udp_lookup(struct dps_sockets *ss, uint16_t port)
+{
+	struct dps_sock *sk = __atomic_load_n(&ss->udp_ports[port], __ATOMIC_ACQUIRE);
+
+	if (sk == NULL || !dps_obj_tryref(&sk->obj))
+		return NULL;
+	if (__atomic_load_n(&ss->udp_ports[port], __ATOMIC_ACQUIRE) != sk) {
+		dps_sock_put(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+/* Does @sk take a datagram from @src:@sport to @dst? (Linux's socket
+ * lookup: a connected socket only hears its peer.) */
+static bool
+udp_match(const struct dps_sock *sk, uint32_t src, uint16_t sport, uint32_t dst)
+{
+	uint32_t laddr = __atomic_load_n(&sk->tup.laddr, __ATOMIC_ACQUIRE);
+
+	if (laddr != 0 && laddr != dst)
+		return false;
+	if (sk->tup.rport != 0 && (sk->tup.raddr != src || sk->tup.rport != sport))
+		return false;
+	return true;
+}
+
+void
+dps_udp_rx(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_rx_pkt *p,
+	uint64_t now)
+{
+	struct dps_sock *sk;
+
+	DPS_CNT_INC(&lc->cnt, udp_rx);
+	sk = udp_lookup(lc->stack->socks, rte_be_to_cpu_16(p->l4.dport));
+	if (sk != NULL && !udp_match(sk, p->ip.src, p->l4.sport, p->ip.dst)) {
+		/* Linux finds no socket either, and says so. */
+		dps_sock_put(sk);
+		dps_icmp_send_error(lc, m, p->eth.hdr_len, p, 3, 3, now);
+		dps_lcore_drop(lc, m, DPS_DROP_udp_not_peer);
+		return;
+	}
+	if (sk == NULL) {
+		dps_udp_unreach(lc, m, p, now);
+		return;
+	}
+	/* Keep the IPv4 header: recvfrom() reads the source from it. */
+	rte_pktmbuf_adj(m, p->eth.hdr_len);
+	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - p->ip.tot_len));
+	m->l3_len = p->ip.hdr_len;
+	if (rte_ring_mp_enqueue(sk->rxq, m) != 0) {
+		dps_lcore_drop(lc, m, DPS_DROP_udp_rxq_full);
+	} else {
+		dps_sock_notify(sk, DPS_CB_READABLE);
+	}
+	dps_sock_put(sk);
+}
+
+/* ICMP errors reach a connected socket's next receive (__udp4_lib_err():
+ * without IP_RECVERR only hard errors, and only when connected). */
+static void
+udp_icmp_hook(struct dps_lcore *lc, const struct dps_icmp_view *icmp, int err,
+	bool fatal, uint64_t now)
+{
+	struct dps_sock *sk = udp_lookup(lc->stack->socks,
+		rte_be_to_cpu_16(icmp->quote.sport));
+
+	(void)now;
+	if (sk == NULL)
+		return;
+	if (fatal && err != 0 && sk->tup.rport != 0 &&
+			sk->tup.raddr == icmp->quote.dst &&
+			sk->tup.rport == icmp->quote.dport) {
+		__atomic_store_n(&sk->so_error, err, __ATOMIC_SEQ_CST);
+		dps_sock_notify(sk, DPS_CB_ERROR);
+	}
+	dps_sock_put(sk);
+}
+
+void
+dps_udp_register(struct dps_stack *s)
+{
+	dps_stack_set_l4_err(s, IPPROTO_UDP, udp_icmp_hook);
+}
+
+/* ---- application side ---- */
+
+/* The datagram as an mbuf ready for dps_ip_output(). */
+static struct rte_mbuf *
+udp_build(struct dps_sock *sk, struct rte_mempool *mp, uint32_t dst,
+	uint16_t dport, const void *buf, size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *uh;
+
+	if (m == NULL)
+		return NULL;
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m,
+		(uint16_t)(sizeof(*ip) + sizeof(*uh) + len));
+	if (ip == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	uh = (struct rte_udp_hdr *)(ip + 1);
+	dps_ipv4_build((uint8_t *)ip, sizeof(*ip), sk->tup.laddr != 0 ?
+		sk->tup.laddr : dps_ip_source_for(sk->stack, dst), dst,
+		IPPROTO_UDP, (uint16_t)(sizeof(*uh) + len), 64, 0, true);
+	uh->src_port = sk->tup.lport;
+	uh->dst_port = dport;
+	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*uh) + len));
+	uh->dgram_cksum = 0;
+	memcpy(uh + 1, buf, len);
+	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+	if (uh->dgram_cksum == 0)
+		uh->dgram_cksum = 0xffff;	/* RFC 768: 0 means none */
+	return m;
+}
+
+static int
+udp_dest(struct dps_sock *sk, const struct sockaddr *to, socklen_t tolen,
+	uint32_t *dst, uint16_t *dport)
+{
+	struct sockaddr_storage a;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a;
+	int rc;
+
+	if (to == NULL) {
+		if (sk->tup.rport == 0)
+			return -EDESTADDRREQ;
+		*dst = sk->tup.raddr;
+		*dport = sk->tup.rport;
+		return 0;
+	}
+	rc = dps_copy_addr(to, tolen, &a);
+	if (rc != 0)
+		return rc;
+	if (tolen < sizeof(*sin))
+		return -EINVAL;
+	if (sin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	if (sin->sin_port == 0)
+		return -EINVAL;
+	rc = dps_route_check(sk, sin->sin_addr.s_addr);
+	if (rc != 0)
+		return rc;
+	*dst = sin->sin_addr.s_addr;
+	*dport = sin->sin_port;
+	return 0;
+}
+
+static ssize_t
+udp_send(struct dps_sock *sk, const void *buf, size_t len,
+	const struct sockaddr *to, socklen_t tolen)
+{
+	struct dps_stack *s = sk->stack;
+	struct dps_msg msg = { .op = DPS_MSG_IP_TX };
+	struct dps_tuple t;
+	struct rte_mbuf *m;
+	uint32_t dst;
+	uint16_t dport;
+	unsigned int owner;
+	int rc;
+
+	rc = udp_dest(sk, to, tolen, &dst, &dport);
+	if (rc != 0)
+		return rc;
+	if (buf == NULL && len != 0)
+		return -EFAULT;
+	if (len > UDP_MAX_PAYLOAD || len + 28 > 1500)
+		return -EMSGSIZE;	/* no fragmentation */
+	if (sk->tup.lport == 0 && dps_sock_autobind(sk) != 0)
+		return -EAGAIN;
+	t = sk->tup;
+	t.raddr = dst;
+	t.rport = dport;
+	owner = dps_flow_owner(s->socks, &t);
+	m = udp_build(sk, s->lc[owner]->pool, dst, dport, buf, len);
+	if (m == NULL)
+		return -ENOBUFS;
+	msg.ptr = m;
+	msg.ip = dst;
+	if (dps_lcore_post(s, owner, &msg) != 0) {
+		rte_pktmbuf_free(m);
+		return -EAGAIN;
+	}
+	return (ssize_t)len;
+}
+
+ssize_t
+dps_sendto(int fd, const void *buf, size_t len, int flags,
+	const struct sockaddr *to, socklen_t tolen)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+	ssize_t rc;
+
+	(void)flags;
+	if (sk == NULL) {
+		errno = EBADF;
+		return -1;
+	}
+	rc = sk->type == SOCK_DGRAM ? udp_send(sk, buf, len, to, tolen) : -EOPNOTSUPP;
+	dps_sock_put(sk);
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return rc;
+}
+
+ssize_t
+dps_send(int fd, const void *buf, size_t len, int flags)
+{
+	return dps_sendto(fd, buf, len, flags, NULL, 0);
+}
+
+static bool
+udp_readable(struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->so_error, __ATOMIC_SEQ_CST) != 0 ||
+		rte_ring_count(sk->rxq) != 0;
+}
+
+/* Copy one datagram out of @m (IPv4 header first) and free it. */
+static ssize_t
+udp_copy_out(struct rte_mbuf *m, void *buf, size_t len, struct sockaddr *from,
+	socklen_t *fromlen)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	const struct rte_udp_hdr *uh = rte_pktmbuf_mtod_offset(m,
+		const struct rte_udp_hdr *, m->l3_len);
+	size_t n = rte_be_to_cpu_16(uh->dgram_len) - sizeof(*uh);
+
+	if (n > len)
+		n = len;		/* truncated, as recv() without MSG_TRUNC */
+	if (buf != NULL)
+		memcpy(buf, uh + 1, n);
+	if (from != NULL && fromlen != NULL) {
+		struct sockaddr_in sin = {
+			.sin_family = AF_INET, .sin_port = uh->src_port,
+			.sin_addr.s_addr = ip->src_addr,
+		};
+		socklen_t c = *fromlen < sizeof(sin) ? *fromlen : sizeof(sin);
+
+		memcpy(from, &sin, c);
+		*fromlen = sizeof(sin);
+	}
+	rte_pktmbuf_free(m);
+	return (ssize_t)n;
+}
+
+static ssize_t
+udp_recv(struct dps_sock *sk, void *buf, size_t len, int flags,
+	struct sockaddr *from, socklen_t *fromlen)
+{
+	bool nonblock = (flags & MSG_DONTWAIT) ||
+		(__atomic_load_n(&sk->fflags, __ATOMIC_RELAXED) & O_NONBLOCK) ||
+		dps_stack_self(sk->stack) >= 0;
+	void *m;
+	int err, rc;
+
+	for (;;) {
+		/* A pending error comes first, once (sock_error()). */
+		err = __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
+		if (err != 0)
+			return -err;
+		if (rte_ring_mc_dequeue(sk->rxq, &m) == 0)
+			return udp_copy_out(m, buf, len, from, fromlen);
+		if (nonblock)
+			return -EAGAIN;
+		rc = dps_sock_wait(sk, udp_readable, sk->opt.rcvtimeo_ns);
+		if (rc != 0)
+			return -rc;
+	}
+}
+
+ssize_t
+dps_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+	socklen_t *fromlen)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+	ssize_t rc;
+
+	if (sk == NULL) {
+		errno = EBADF;
+		return -1;
+	}
+	rc = sk->type == SOCK_DGRAM ?
+		udp_recv(sk, buf, len, flags, from, fromlen) : -EOPNOTSUPP;
+	dps_sock_put(sk);
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return rc;
+}
+
+ssize_t
+dps_recv(int fd, void *buf, size_t len, int flags)
+{
+	return dps_recvfrom(fd, buf, len, flags, NULL, NULL);
+}
