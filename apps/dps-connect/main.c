@@ -1,0 +1,577 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dps-connect: TCP connects from application threads, counted and timed.
+ *
+ *   dps-connect [EAL args] -- --addr 198.18.0.2/24 --to 198.18.0.1:8080 \
+ *       --threads 4 --count 10000 --mode seq|concurrent [--window N]
+ *
+ * The stack polls on the main lcore; --threads ordinary pthreads (not EAL
+ * lcores) share --count connects. "seq": each thread makes blocking
+ * connects one after another. "concurrent": each thread keeps --window
+ * non-blocking connects in flight and collects them with dps_epoll_wait().
+ * Every connect must succeed (or fail with --expect's errno); each
+ * connection is closed (RST until the orderly close exists). At the end
+ * the tool checks that no socket, table entry, port or mbuf is left over.
+ * "--mode rtt" instead measures the request ring's round trip (thread ->
+ * lcore -> completion) with empty requests.
+ * Exit status: 0 all as expected, 1 otherwise, 2 bad arguments.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include "dpstack.h"
+
+enum mode { MODE_SEQ, MODE_CONCURRENT, MODE_RTT };
+
+struct opts {
+	struct dps_addr addr, gw;
+	uint8_t plen;
+	bool has_gw;
+	struct sockaddr_in to;
+	unsigned int threads, count, window, expect;
+	enum mode mode;
+	uint16_t port_lo, port_hi;
+};
+
+struct worker {
+	pthread_t th;
+	const struct opts *o;
+	unsigned int n;			/* connects to make */
+	unsigned int ok, wrong, errs[256];
+	uint64_t *lat_ns;		/* per connect */
+	unsigned int n_lat;
+};
+
+static struct dps_stack *stack;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (stack != NULL)
+		dps_stack_stop(stack);
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: dps-connect [EAL options] -- [options]\n"
+"  --addr A/LEN        our address (default 198.18.0.2/24)\n"
+"  --gw IP             default gateway\n"
+"  --to IP:PORT        where to connect (required except for --mode rtt)\n"
+"  --threads N         application threads (default 4)\n"
+"  --count N           connects in total (default 10000)\n"
+"  --mode M            seq | concurrent | rtt (default seq)\n"
+"  --window N          connects in flight per thread, concurrent (default 64)\n"
+"  --expect ERRNO      each connect must fail with this errno number\n"
+"  --ports LO-HI       ephemeral port range (default 32768-60999)\n"
+"examples:\n"
+"  dps-connect --no-huge -m 512 --no-pci --vdev=net_af_packet0,iface=veth0 -- \\\n"
+"      --addr 198.18.0.2/24 --to 198.18.0.1:8080 --mode concurrent\n"
+"  dps-connect --no-huge -m 512 --no-pci --vdev=net_af_packet0,iface=veth0 -- \\\n"
+"      --mode rtt --count 100000 --threads 1\n");
+}
+
+static int
+bad_arg(const char *what, const char *val)
+{
+	fprintf(stderr, "dps-connect: invalid %s '%s' (try --help)\n", what, val);
+	return -EINVAL;
+}
+
+static int
+parse_uint(const char *s, unsigned int lo, unsigned int hi, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || v < lo || v > hi)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int
+parse_to(const char *s, struct sockaddr_in *to)
+{
+	char buf[64], *colon;
+	unsigned int port;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	colon = strrchr(buf, ':');
+	if (colon == NULL)
+		return -EINVAL;
+	*colon = '\0';
+	memset(to, 0, sizeof(*to));
+	to->sin_family = AF_INET;
+	if (inet_pton(AF_INET, buf, &to->sin_addr) != 1 ||
+			parse_uint(colon + 1, 1, 65535, &port) != 0)
+		return -EINVAL;
+	to->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+static int
+parse_ports(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	unsigned int a, b;
+	char buf[32], *dash;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	dash = strchr(buf, '-');
+	if (dash == NULL)
+		return -EINVAL;
+	*dash = '\0';
+	if (parse_uint(buf, 1, 65535, &a) != 0 || parse_uint(dash + 1, a, 65535, &b) != 0)
+		return -EINVAL;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
+static int
+parse_opt(struct opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'a':
+		return dps_prefix_parse(arg, &o->addr, &o->plen) == 0 ? 0 :
+			bad_arg("--addr", arg);
+	case 'g':
+		o->has_gw = true;
+		return dps_addr_parse(arg, &o->gw) == 0 ? 0 : bad_arg("--gw", arg);
+	case 't':
+		return parse_to(arg, &o->to) == 0 ? 0 : bad_arg("--to", arg);
+	case 'T':
+		return parse_uint(arg, 1, 256, &o->threads) == 0 ? 0 :
+			bad_arg("--threads", arg);
+	case 'n':
+		return parse_uint(arg, 1, 100000000, &o->count) == 0 ? 0 :
+			bad_arg("--count", arg);
+	case 'w':
+		return parse_uint(arg, 1, 8192, &o->window) == 0 ? 0 :
+			bad_arg("--window", arg);
+	case 'e':
+		return parse_uint(arg, 1, 255, &o->expect) == 0 ? 0 :
+			bad_arg("--expect", arg);
+	case 'p':
+		return parse_ports(arg, &o->port_lo, &o->port_hi) == 0 ? 0 :
+			bad_arg("--ports", arg);
+	case 'm':
+		if (strcmp(arg, "seq") == 0)
+			o->mode = MODE_SEQ;
+		else if (strcmp(arg, "concurrent") == 0)
+			o->mode = MODE_CONCURRENT;
+		else if (strcmp(arg, "rtt") == 0)
+			o->mode = MODE_RTT;
+		else
+			return bad_arg("--mode", arg);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "addr", required_argument, NULL, 'a' },
+		{ "gw", required_argument, NULL, 'g' },
+		{ "to", required_argument, NULL, 't' },
+		{ "threads", required_argument, NULL, 'T' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "expect", required_argument, NULL, 'e' },
+		{ "ports", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	dps_prefix_parse("198.18.0.2/24", &o->addr, &o->plen);
+	o->threads = 4;
+	o->count = 10000;
+	o->window = 64;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			exit(0);
+		}
+		if (c == '?') {
+			fprintf(stderr, "dps-connect: unknown or incomplete option '%s' (try --help)\n",
+				argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (parse_opt(o, c, optarg) != 0)
+			return -EINVAL;
+	}
+	if (optind < argc)
+		return bad_arg("argument", argv[optind]);
+	if (o->mode != MODE_RTT && o->to.sin_family == 0) {
+		fprintf(stderr, "dps-connect: --to is required (try --help)\n");
+		return -EINVAL;
+	}
+	if (o->count < o->threads) {
+		fprintf(stderr, "dps-connect: --count %u is less than --threads %u\n",
+			o->count, o->threads);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* One finished connect: 0 or an errno. */
+static void
+record(struct worker *w, int err, uint64_t t0)
+{
+	if (w->n_lat < w->n)
+		w->lat_ns[w->n_lat++] = now_ns() - t0;
+	if ((unsigned int)err == w->o->expect)
+		w->ok++;
+	else
+		w->wrong++;
+	w->errs[err & 255]++;
+}
+
+static void *
+seq_main(void *arg)
+{
+	struct worker *w = arg;
+
+	for (unsigned int i = 0; i < w->n; i++) {
+		int fd = dps_socket(AF_INET, SOCK_STREAM, 0);
+		uint64_t t0 = now_ns();
+		int err = 0;
+
+		if (fd < 0) {
+			record(w, errno, t0);
+			continue;
+		}
+		if (dps_connect(fd, (struct sockaddr *)&w->o->to, sizeof(w->o->to)) != 0)
+			err = errno;
+		record(w, err, t0);
+		dps_close(fd);
+		if (err == ESHUTDOWN)
+			break;
+	}
+	return NULL;
+}
+
+/* Start one non-blocking connect and register it; false when it failed
+ * synchronously (recorded). */
+static bool
+conc_start(struct worker *w, int ep, uint64_t *t0)
+{
+	struct epoll_event ev = { .events = EPOLLOUT };
+	int fd = dps_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	uint64_t t = now_ns();
+
+	if (fd < 0) {
+		record(w, errno, t);
+		return false;
+	}
+	if (dps_connect(fd, (struct sockaddr *)&w->o->to, sizeof(w->o->to)) == 0 ||
+			errno != EINPROGRESS) {
+		record(w, errno == EINPROGRESS ? 0 : errno, t);
+		dps_close(fd);
+		return false;
+	}
+	ev.data.fd = fd;
+	t0[fd % 65536] = t;
+	if (dps_epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		record(w, errno, t);
+		dps_close(fd);
+		return false;
+	}
+	return true;
+}
+
+static void *
+conc_main(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t *t0 = calloc(65536, sizeof(*t0));
+	struct epoll_event evs[64];
+	unsigned int started = 0, done = 0, inflight = 0;
+	int ep = dps_epoll_create();
+
+	if (ep < 0 || t0 == NULL) {
+		fprintf(stderr, "dps-connect: epoll: %s\n", strerror(errno));
+		free(t0);
+		return NULL;
+	}
+	while (done < w->n) {
+		while (inflight < w->o->window && started < w->n) {
+			started++;
+			if (conc_start(w, ep, t0))
+				inflight++;
+			else
+				done++;
+		}
+		int n = dps_epoll_wait(ep, evs, 64, 1000);
+
+		if (n < 0)
+			break;
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd, err = 0;
+			socklen_t len = sizeof(err);
+
+			dps_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+			record(w, err, t0[fd % 65536]);
+			dps_close(fd);
+			inflight--;
+			done++;
+		}
+		if (n == 0 && stack != NULL && dps_stack_stopping(stack))
+			break;
+	}
+	dps_close(ep);
+	free(t0);
+	return NULL;
+}
+
+static void *
+rtt_main(void *arg)
+{
+	struct worker *w = arg;
+
+	for (unsigned int i = 0; i < w->n; i++) {
+		uint64_t t0 = now_ns();
+		int err = dps_stack_nop(stack, 0) == 0 ? 0 : errno;
+
+		record(w, err, t0);
+		if (err == ESHUTDOWN)
+			break;
+	}
+	return NULL;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sum up, print, and say whether every connect went as expected. */
+static bool
+report(struct worker *w, unsigned int n, uint64_t elapsed_ns, const char *what)
+{
+	unsigned int ok = 0, wrong = 0, total_lat = 0, errs[256] = { 0 };
+	uint64_t *all;
+
+	for (unsigned int i = 0; i < n; i++) {
+		ok += w[i].ok;
+		wrong += w[i].wrong;
+		total_lat += w[i].n_lat;
+		for (int e = 0; e < 256; e++)
+			errs[e] += w[i].errs[e];
+	}
+	all = calloc(total_lat ? total_lat : 1, sizeof(*all));
+	for (unsigned int i = 0, k = 0; i < n; i++)
+		for (unsigned int j = 0; j < w[i].n_lat; j++)
+			all[k++] = w[i].lat_ns[j];
+	qsort(all, total_lat, sizeof(*all), cmp_u64);
+	printf("%s: %u as expected, %u not\n", what, ok, wrong);
+	for (int e = 0; e < 256; e++)
+		if (errs[e] != 0)
+			printf("  result %s: %u\n", e == 0 ? "success" : strerror(e), errs[e]);
+	if (total_lat != 0)
+		printf("rate: %.0f/s over %.3f s; latency p50 %.1f us, p99 %.1f us, max %.1f us\n",
+			(double)total_lat * 1e9 / (double)elapsed_ns,
+			(double)elapsed_ns / 1e9, all[total_lat / 2] / 1e3,
+			all[(uint64_t)total_lat * 99 / 100] / 1e3,
+			all[total_lat - 1] / 1e3);
+	free(all);
+	return wrong == 0 && ok == w[0].o->count;
+}
+
+/* Nothing may be left once every descriptor is closed. */
+static bool
+check_leaks(struct dps_stack *s, unsigned int mbuf_base)
+{
+	struct dps_sock_stats st;
+
+	for (int i = 0; i < 200; i++) {
+		dps_stack_sock_stats(s, &st);
+		if (st.socks_in_use == 0 && st.conns == 0 && st.tcp_ports_held == 0 &&
+				st.mbufs_in_use <= mbuf_base)
+			break;
+		usleep(10000);
+	}
+	printf("left over: %u sockets, %u connections, %u ports, %u mbufs (baseline %u)\n",
+		st.socks_in_use, st.conns, st.tcp_ports_held, st.mbufs_in_use, mbuf_base);
+	return st.socks_in_use == 0 && st.conns == 0 && st.tcp_ports_held == 0 &&
+		st.mbufs_in_use <= mbuf_base;
+}
+
+static int
+stack_up(const struct opts *o)
+{
+	struct dps_stack_conf sc = { .name = "dpsc", .nb_mbufs = 16383 };
+	struct dps_sock_conf kc = { .port_lo = o->port_lo, .port_hi = o->port_hi,
+		.max_socks = 65535 };
+	struct dps_addr any;
+	int ifx, rc;
+
+	if (rte_eth_dev_count_avail() == 0) {
+		fprintf(stderr, "dps-connect: no ethdev port (give --vdev=...)\n");
+		return -ENODEV;
+	}
+	stack = dps_stack_create(&sc);
+	if (stack == NULL)
+		return -ENOMEM;
+	rc = dps_stack_set_sock_conf(stack, &kc);
+	if (rc != 0) {
+		fprintf(stderr, "dps-connect: invalid --ports\n");
+		return rc;
+	}
+	ifx = dps_stack_add_port(stack, 0, NULL);
+	if (ifx < 0 || dps_stack_add_addr(stack, ifx, &o->addr, o->plen) != 0)
+		return -EINVAL;
+	if (o->has_gw) {
+		dps_addr_parse("0.0.0.0", &any);
+		rc = dps_stack_add_route(stack, &any, 0, &o->gw, ifx);
+		if (rc != 0)
+			return rc;
+	}
+	rc = dps_stack_start(stack);
+	if (rc != 0)
+		fprintf(stderr, "dps-connect: %s\n", dps_stack_strerror(stack));
+	return rc;
+}
+
+/*
+ * Threads created by the main lcore inherit its CPU affinity, and would
+ * then share one CPU with the busy-polling lcore. Application threads go
+ * to the CPUs no EAL lcore uses (all CPUs when none is left).
+ */
+static void
+app_thread_attr(pthread_attr_t *attr)
+{
+	cpu_set_t set;
+	unsigned int id;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	CPU_ZERO(&set);
+	for (long c = 0; c < ncpu; c++)
+		CPU_SET(c, &set);
+	RTE_LCORE_FOREACH(id) {
+		rte_cpuset_t cs = rte_lcore_cpuset(id);
+
+		for (long c = 0; c < ncpu; c++)
+			if (CPU_ISSET(c, &cs))
+				CPU_CLR(c, &set);
+	}
+	if (CPU_COUNT(&set) == 0)
+		for (long c = 0; c < ncpu; c++)
+			CPU_SET(c, &set);
+	pthread_attr_init(attr);
+	pthread_attr_setaffinity_np(attr, sizeof(set), &set);
+}
+
+struct run {
+	pthread_attr_t attr;		/* application threads: off the lcores */
+	const struct opts *o;
+	struct worker *w;
+	bool ok;
+	int done;
+};
+
+/* The application side, on its own pthread while main polls. */
+static void *
+run_main(void *arg)
+{
+	struct run *r = arg;
+	const struct opts *o = r->o;
+	void *(*fn)(void *) = o->mode == MODE_SEQ ? seq_main :
+		o->mode == MODE_CONCURRENT ? conc_main : rtt_main;
+	struct dps_sock_stats st;
+	uint64_t t0;
+
+	usleep(200000);		/* let the gratuitous ARP go out */
+	dps_stack_sock_stats(stack, &st);
+	t0 = now_ns();
+	for (unsigned int i = 0; i < o->threads; i++)
+		pthread_create(&r->w[i].th, &r->attr, fn, &r->w[i]);
+	for (unsigned int i = 0; i < o->threads; i++)
+		pthread_join(r->w[i].th, NULL);
+	r->ok = report(r->w, o->threads, now_ns() - t0,
+		o->mode == MODE_RTT ? "round trips" : "connects");
+	if (o->mode != MODE_RTT)
+		r->ok &= check_leaks(stack, st.mbufs_in_use);
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	dps_stack_stop(stack);
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct worker *w;
+	struct run r = { 0 };
+	pthread_t th;
+	int n;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	n = dps_eal_init(argc, argv);
+	if (n < 0)
+		return 2;
+	if (parse_args(argc - n, argv + n, &o) != 0)
+		return 2;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (stack_up(&o) != 0)
+		return 1;
+	w = calloc(o.threads, sizeof(*w));
+	for (unsigned int i = 0; i < o.threads; i++) {
+		w[i].o = &o;
+		w[i].n = o.count / o.threads + (i < o.count % o.threads);
+		w[i].lat_ns = calloc(w[i].n, sizeof(uint64_t));
+	}
+	r.o = &o;
+	r.w = w;
+	app_thread_attr(&r.attr);
+	pthread_create(&th, &r.attr, run_main, &r);
+	dps_stack_run(stack, 0);
+	pthread_join(th, NULL);
+	dps_stack_destroy(stack);
+	for (unsigned int i = 0; i < o.threads; i++)
+		free(w[i].lat_ns);
+	free(w);
+	rte_eal_cleanup();
+	return r.ok ? 0 : 1;
+}
