@@ -35,10 +35,38 @@
 
 enum mode { MODE_SEQ, MODE_CONCURRENT, MODE_RTT };
 
+/* The socket calls a worker makes: dpstack's, or the kernel's (--kernel)
+ * for the comparison on loopback. */
+struct sockapi {
+	int (*socket)(int, int, int);
+	int (*connect)(int, const struct sockaddr *, socklen_t);
+	int (*close)(int);
+	int (*getsockopt)(int, int, int, void *, socklen_t *);
+	int (*epoll_create)(void);
+	int (*epoll_ctl)(int, int, int, struct epoll_event *);
+	int (*epoll_wait)(int, struct epoll_event *, int, int);
+};
+
+static int
+kernel_epoll_create(void)
+{
+	return epoll_create1(0);
+}
+
+static const struct sockapi dps_api = {
+	dps_socket, dps_connect, dps_close, dps_getsockopt,
+	dps_epoll_create, dps_epoll_ctl, dps_epoll_wait,
+};
+static const struct sockapi kernel_api = {
+	socket, connect, close, getsockopt,
+	kernel_epoll_create, epoll_ctl, epoll_wait,
+};
+
 struct opts {
 	struct dps_addr addr, gw;
 	uint8_t plen;
-	bool has_gw;
+	bool has_gw, kernel;
+	const struct sockapi *api;
 	struct sockaddr_in to;
 	unsigned int threads, count, window, expect;
 	enum mode mode;
@@ -87,6 +115,7 @@ usage(FILE *f)
 "  --window N          connects in flight per thread, concurrent (default 64)\n"
 "  --expect ERRNO      each connect must fail with this errno number\n"
 "  --ports LO-HI       ephemeral port range (default 32768-60999)\n"
+"  --kernel            same work through the kernel's sockets (comparison)\n"
 "examples:\n"
 "  dps-connect --no-huge -m 512 --no-pci --vdev=net_af_packet0,iface=veth0 -- \\\n"
 "      --addr 198.18.0.2/24 --to 198.18.0.1:8080 --mode concurrent\n"
@@ -184,6 +213,9 @@ parse_opt(struct opts *o, int c, const char *arg)
 	case 'p':
 		return parse_ports(arg, &o->port_lo, &o->port_hi) == 0 ? 0 :
 			bad_arg("--ports", arg);
+	case 'k':
+		o->kernel = true;
+		return 0;
 	case 'm':
 		if (strcmp(arg, "seq") == 0)
 			o->mode = MODE_SEQ;
@@ -212,6 +244,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "window", required_argument, NULL, 'w' },
 		{ "expect", required_argument, NULL, 'e' },
 		{ "ports", required_argument, NULL, 'p' },
+		{ "kernel", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -239,6 +272,11 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		return bad_arg("argument", argv[optind]);
+	o->api = o->kernel ? &kernel_api : &dps_api;
+	if (o->kernel && o->mode == MODE_RTT) {
+		fprintf(stderr, "dps-connect: --kernel has no request ring to time\n");
+		return -EINVAL;
+	}
 	if (o->mode != MODE_RTT && o->to.sin_family == 0) {
 		fprintf(stderr, "dps-connect: --to is required (try --help)\n");
 		return -EINVAL;
@@ -249,6 +287,20 @@ parse_args(int argc, char **argv, struct opts *o)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* Close a connection. The kernel is asked for an abortive close too
+ * (SO_LINGER 0), which is what dpstack's close does until the orderly
+ * close exists, so both sides do the same work. */
+static void
+wclose(struct worker *w, int fd)
+{
+	if (w->o->kernel) {
+		struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	}
+	w->o->api->close(fd);
 }
 
 /* One finished connect: 0 or an errno. */
@@ -270,7 +322,7 @@ seq_main(void *arg)
 	struct worker *w = arg;
 
 	for (unsigned int i = 0; i < w->n; i++) {
-		int fd = dps_socket(AF_INET, SOCK_STREAM, 0);
+		int fd = w->o->api->socket(AF_INET, SOCK_STREAM, 0);
 		uint64_t t0 = now_ns();
 		int err = 0;
 
@@ -278,10 +330,10 @@ seq_main(void *arg)
 			record(w, errno, t0);
 			continue;
 		}
-		if (dps_connect(fd, (struct sockaddr *)&w->o->to, sizeof(w->o->to)) != 0)
+		if (w->o->api->connect(fd, (struct sockaddr *)&w->o->to, sizeof(w->o->to)) != 0)
 			err = errno;
 		record(w, err, t0);
-		dps_close(fd);
+		wclose(w, fd);
 		if (err == ESHUTDOWN)
 			break;
 	}
@@ -294,24 +346,24 @@ static bool
 conc_start(struct worker *w, int ep, uint64_t *t0)
 {
 	struct epoll_event ev = { .events = EPOLLOUT };
-	int fd = dps_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int fd = w->o->api->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	uint64_t t = now_ns();
 
 	if (fd < 0) {
 		record(w, errno, t);
 		return false;
 	}
-	if (dps_connect(fd, (struct sockaddr *)&w->o->to, sizeof(w->o->to)) == 0 ||
+	if (w->o->api->connect(fd, (struct sockaddr *)&w->o->to, sizeof(w->o->to)) == 0 ||
 			errno != EINPROGRESS) {
 		record(w, errno == EINPROGRESS ? 0 : errno, t);
-		dps_close(fd);
+		wclose(w, fd);
 		return false;
 	}
 	ev.data.fd = fd;
 	t0[fd % 65536] = t;
-	if (dps_epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+	if (w->o->api->epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
 		record(w, errno, t);
-		dps_close(fd);
+		wclose(w, fd);
 		return false;
 	}
 	return true;
@@ -324,7 +376,7 @@ conc_main(void *arg)
 	uint64_t *t0 = calloc(65536, sizeof(*t0));
 	struct epoll_event evs[64];
 	unsigned int started = 0, done = 0, inflight = 0;
-	int ep = dps_epoll_create();
+	int ep = w->o->api->epoll_create();
 
 	if (ep < 0 || t0 == NULL) {
 		fprintf(stderr, "dps-connect: epoll: %s\n", strerror(errno));
@@ -339,7 +391,7 @@ conc_main(void *arg)
 			else
 				done++;
 		}
-		int n = dps_epoll_wait(ep, evs, 64, 1000);
+		int n = w->o->api->epoll_wait(ep, evs, 64, 1000);
 
 		if (n < 0)
 			break;
@@ -347,16 +399,16 @@ conc_main(void *arg)
 			int fd = evs[i].data.fd, err = 0;
 			socklen_t len = sizeof(err);
 
-			dps_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+			w->o->api->getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
 			record(w, err, t0[fd % 65536]);
-			dps_close(fd);
+			wclose(w, fd);
 			inflight--;
 			done++;
 		}
 		if (n == 0 && stack != NULL && dps_stack_stopping(stack))
 			break;
 	}
-	dps_close(ep);
+	w->o->api->close(ep);
 	free(t0);
 	return NULL;
 }
@@ -521,8 +573,11 @@ run_main(void *arg)
 	struct dps_sock_stats st;
 	uint64_t t0;
 
-	usleep(200000);		/* let the gratuitous ARP go out */
-	dps_stack_sock_stats(stack, &st);
+	memset(&st, 0, sizeof(st));
+	if (stack != NULL) {
+		usleep(200000);		/* let the gratuitous ARP go out */
+		dps_stack_sock_stats(stack, &st);
+	}
 	t0 = now_ns();
 	for (unsigned int i = 0; i < o->threads; i++)
 		pthread_create(&r->w[i].th, &r->attr, fn, &r->w[i]);
@@ -530,10 +585,11 @@ run_main(void *arg)
 		pthread_join(r->w[i].th, NULL);
 	r->ok = report(r->w, o->threads, now_ns() - t0,
 		o->mode == MODE_RTT ? "round trips" : "connects");
-	if (o->mode != MODE_RTT)
+	if (o->mode != MODE_RTT && !o->kernel)
 		r->ok &= check_leaks(stack, st.mbufs_in_use);
 	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
-	dps_stack_stop(stack);
+	if (stack != NULL)
+		dps_stack_stop(stack);
 	return NULL;
 }
 
@@ -554,7 +610,7 @@ main(int argc, char **argv)
 		return 2;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (stack_up(&o) != 0)
+	if (!o.kernel && stack_up(&o) != 0)
 		return 1;
 	w = calloc(o.threads, sizeof(*w));
 	for (unsigned int i = 0; i < o.threads; i++) {
@@ -565,10 +621,14 @@ main(int argc, char **argv)
 	r.o = &o;
 	r.w = w;
 	app_thread_attr(&r.attr);
-	pthread_create(&th, &r.attr, run_main, &r);
-	dps_stack_run(stack, 0);
-	pthread_join(th, NULL);
-	dps_stack_destroy(stack);
+	if (o.kernel) {
+		run_main(&r);
+	} else {
+		pthread_create(&th, &r.attr, run_main, &r);
+		dps_stack_run(stack, 0);
+		pthread_join(th, NULL);
+		dps_stack_destroy(stack);
+	}
 	for (unsigned int i = 0; i < o.threads; i++)
 		free(w[i].lat_ns);
 	free(w);
