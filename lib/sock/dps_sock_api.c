@@ -371,7 +371,10 @@ dps_route_check(struct dps_sock *sk, uint32_t dst)
 	const struct dps_route *r = dps_route_lookup(&s->routes, dst);
 	bool bcast;
 
-	if (r == NULL || dps_ip_source_for(s, dst) == 0)
+	/* Linux reaches 0.0.0.0 and its own addresses through loopback;
+	 * there is no loopback device here. */
+	if (r == NULL || dps_ip_source_for(s, dst) == 0 || dst == INADDR_ANY ||
+			dps_ip_is_ours(s, dst))
 		return -ENETUNREACH;
 	bcast = dst == INADDR_BROADCAST ||
 		dps_rx_iface_is_bcast(&s->ifs[r->ifindex].rx, dst);
