@@ -48,6 +48,7 @@ ip -n "$nsk" addr add 198.18.0.1/24 dev "$vk"
 ip -n "$nsk" link set "$vk" up
 ip -n "$nsd" link set "$vd" up
 ip netns exec "$nsk" ethtool -K "$vk" tx off >/dev/null
+ip netns exec "$nsk" sysctl -qw net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535
 
 py=$(command -v /usr/bin/python3 || command -v python3)
 cat >"$tmp/server.py" <<'PY'
@@ -60,7 +61,7 @@ signal.signal(signal.SIGTERM, done)
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("198.18.0.1", 8080))
-s.listen(4096)
+s.listen(65535)
 open(sys.argv[1] + ".up", "w").close()
 while True:
     c, _ = s.accept()
