@@ -629,6 +629,7 @@ main(int argc, char **argv)
 		pthread_join(th, NULL);
 		dps_stack_destroy(stack);
 	}
+	pthread_attr_destroy(&r.attr);
 	for (unsigned int i = 0; i < o.threads; i++)
 		free(w[i].lat_ns);
 	free(w);
