@@ -161,6 +161,7 @@ lcore_tick(struct dps_lcore *lc, uint64_t now)
 		return;
 	lc->next_tick_ns = now + DPS_TICK_NS;
 	dps_arp_tick(&lc->arp, now);
+	dps_tcp_tick(lc);
 	dps_ping_tick(lc, now);
 }
 

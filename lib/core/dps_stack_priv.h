@@ -36,6 +36,7 @@ struct dps_sock;
 struct dps_sockets;
 struct dps_twheel;
 struct rte_hash;
+struct rte_rcu_qsbr_dq;
 
 /* One port the stack uses. */
 struct dps_iface {
@@ -149,6 +150,7 @@ struct dps_lcore {
 	uint16_t ip_id;
 	struct dps_req *pings;		/* pending echo requests */
 	struct rte_hash *conns;		/* TCP connections this lcore owns */
+	struct rte_rcu_qsbr_dq *conns_dq;	/* their deleted key slots */
 	struct dps_twheel *tw;		/* their timers */
 	uint32_t n_conns;
 	struct dps_txbuf tx[DPS_MAX_PORTS];

@@ -4,8 +4,10 @@
  * threads waiting for it, dps_poll(), and the epoll-like sets.
  *
  * Wake-up protocol (no lock): a thread that is about to sleep stores
- * itself in sk->waiter (sequentially consistent), re-reads the socket's
- * state, and sleeps on its eventfd only if nothing changed. The lcore
+ * itself in sk->waiter (a blocking call) or sk->poller (dps_poll()),
+ * sequentially consistent, re-reads the socket's state, and sleeps on its
+ * eventfd only if nothing changed. A socket wakes one of each at once; a
+ * third sleeper on the same socket notices within 100 ms. The lcore
  * stores the new state (sequentially consistent) and then exchanges the
  * waiter with NULL, writing the eventfd of whatever it took. One of the two
  * always sees the other's store, so a wake-up is never lost. Thread
@@ -112,10 +114,14 @@ dps_sock_notify(struct dps_sock *sk, int what)
 {
 	struct dps_thread *w = __atomic_exchange_n(&sk->waiter, NULL,
 		__ATOMIC_SEQ_CST);
+	struct dps_thread *p = __atomic_exchange_n(&sk->poller, NULL,
+		__ATOMIC_SEQ_CST);
 	struct dps_ep *ep = __atomic_load_n(&sk->ep, __ATOMIC_SEQ_CST);
 
 	if (w != NULL)
 		dps_thread_wake(w);
+	if (p != NULL && p != w)
+		dps_thread_wake(p);
 	if (ep != NULL)
 		ep_kick(ep, sk->ep_slot);
 	if (!sk->has_cbs)
@@ -221,7 +227,7 @@ poll_scan(struct pollfd *fds, nfds_t nfds, struct dps_thread *t, bool arm)
 			continue;
 		}
 		if (arm)
-			__atomic_store_n(&sk->waiter, t, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&sk->poller, t, __ATOMIC_SEQ_CST);
 		fds[i].revents = (short)(dps_sock_events(sk) &
 			((uint32_t)(uint16_t)fds[i].events | POLLERR | POLLHUP | POLLNVAL));
 		if (fds[i].revents != 0)
@@ -261,7 +267,7 @@ dps_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	for (;;) {
 		uint64_t now;
 
-		n = poll_scan(fds, nfds, t, t != NULL);
+		n = poll_scan(fds, nfds, t, t != NULL && timeout != 0);
 		if (n != 0 || timeout == 0)
 			return n;
 		if (s != NULL && dps_stack_stopping(s)) {
@@ -581,6 +587,13 @@ dps_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 		ms = end == UINT64_MAX || end - now >= (uint64_t)WAKE_MS * 1000000 ?
 			WAKE_MS : (int)((end - now + 999999) / 1000000);
 		(void)poll(&pfd, 1, ms);
+	}
+	/* Level-triggered members still ready keep the eventfd readable, as
+	 * a nested kernel epoll stays readable (dps_epoll_eventfd()). */
+	if (ep->n_ready != 0) {
+		uint64_t one = 1;
+
+		(void)!write(ep->efd, &one, sizeof(one));
 	}
 	ep_put(ep);
 	return n;

@@ -106,6 +106,8 @@ struct dps_sock {
 
 	/* Wake-ups: one sleeping thread, one epoll set. */
 	struct dps_thread *waiter;	/* atomic; taken with exchange */
+	struct dps_thread *poller;	/* a thread in dps_poll(), likewise */
+	uint16_t old_sport;		/* getsockname after a disconnect */
 	struct dps_ep *ep;		/* atomic */
 	uint32_t ep_slot;
 
@@ -190,6 +192,7 @@ int dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 void dps_tcp_do_abort(struct dps_lcore *lc, struct dps_sock *sk, bool drop_ref,
 	uint64_t now);
 void dps_tcp_timers(struct dps_lcore *lc, uint64_t now);
+void dps_tcp_tick(struct dps_lcore *lc);
 void dps_tcp_fail_nexthop(struct dps_lcore *lc, uint32_t nexthop, int err);
 int dps_tcp_lcore_init(struct dps_lcore *lc);
 void dps_tcp_lcore_fini(struct dps_lcore *lc);

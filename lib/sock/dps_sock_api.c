@@ -164,11 +164,15 @@ int
 dps_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	struct dps_sock *sk = dps_sock_get(fd);
+	uint16_t port;
 
 	if (sk == NULL)
 		return fail(EBADF);
+	port = __atomic_load_n(&sk->tup.lport, __ATOMIC_ACQUIRE);
+	if (port == 0 && sk->type == SOCK_STREAM)
+		port = sk->old_sport;
 	return done(sk, put_name(__atomic_load_n(&sk->tup.laddr, __ATOMIC_ACQUIRE),
-		__atomic_load_n(&sk->tup.lport, __ATOMIC_ACQUIRE), addr, len));
+		port, addr, len));
 }
 
 /* inet_getname(peer): ENOTCONN unless connected, or connecting (SYN_SENT
@@ -432,8 +436,13 @@ tcp_forget(struct dps_sock *sk)
 	sk->owner = -1;
 	if (!(sk->userlocks & DPS_BINDADDR_LOCK))
 		__atomic_store_n(&sk->tup.laddr, 0, __ATOMIC_RELEASE);
-	if (!(sk->userlocks & DPS_BINDPORT_LOCK) && !sk->explicit_bind)
+	if (!(sk->userlocks & DPS_BINDPORT_LOCK) && !sk->explicit_bind) {
+		/* The port is released, but Linux's getsockname keeps showing
+		 * it (inet_sport is not cleared) until the next connect. */
+		if (sk->tup.lport != 0)
+			sk->old_sport = sk->tup.lport;
 		__atomic_store_n(&sk->tup.lport, 0, __ATOMIC_RELEASE);
+	}
 	__atomic_store_n(&sk->shutdown, 0, __ATOMIC_SEQ_CST);
 }
 
@@ -595,12 +604,11 @@ sock_close(struct dps_sock *sk)
 
 		/* The message carries the descriptor's reference. A full ring
 		 * is waited out: a close must not fail or leak the table entry. */
+		sock_unbind(sk);	/* before the reference may go */
 		if (dps_stack_self(s) == sk->owner) {
 			dps_tcp_do_abort(s->lc[sk->owner], sk, true, dps_now(s));
-			sock_unbind(sk);
 			return;
 		}
-		sock_unbind(sk);
 		while (dps_lcore_post(s, (unsigned int)sk->owner, &m) != 0)
 			sched_yield();
 		return;

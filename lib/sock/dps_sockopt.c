@@ -189,16 +189,23 @@ sol_socket_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 	}
 }
 
-/* TCP_MAXSEG: the user's clamp before the connection is up (Linux
- * reports user_mss then, or 536), the effective MSS once it is. */
+/*
+ * TCP_MAXSEG, as Linux's mss_cache: the user's clamp (or 536) before the
+ * connection exists; while connecting, that less the 12 bytes of the
+ * timestamp option our SYN asked for; once up, the effective MSS less the
+ * timestamp option when it was agreed.
+ */
 static int
 tcp_maxseg(const struct dps_sock *sk)
 {
 	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
+	int base = sk->opt.maxseg != 0 ? sk->opt.maxseg : DPS_TCP_MSS_DEFAULT;
 
-	if (st == DPS_TCP_CLOSE || st == DPS_TCP_LISTEN || st == DPS_TCP_SYN_SENT)
-		return sk->opt.maxseg != 0 ? sk->opt.maxseg : DPS_TCP_MSS_DEFAULT;
-	return sk->tcb.mss;
+	if (st == DPS_TCP_CLOSE || st == DPS_TCP_LISTEN)
+		return base;
+	if (st == DPS_TCP_SYN_SENT)
+		return base - DPS_TCP_TS_OPT_LEN;
+	return sk->tcb.mss - (sk->tcb.ts_ok ? DPS_TCP_TS_OPT_LEN : 0);
 }
 
 static int

@@ -6,9 +6,12 @@
  * moves mbufs and publishes what the TCB decides to the socket's readers.
  *
  * The table is an rte_hash in lock-free read/write-concurrency mode
- * (RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF) written only by this lcore,
- * with the stack's QSBR variable reclaiming deleted key slots, so other
- * threads can look connections up with no lock (dps_conn_info()).
+ * (RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF) written only by this lcore, so
+ * other threads can look connections up with no lock (dps_conn_info()).
+ * A deleted key slot is freed only after a grace period of the stack's
+ * QSBR variable, through a defer queue this file owns and reclaims on
+ * every housekeeping tick. (rte_hash's built-in RCU mode reclaims only on
+ * the next delete, so the last deleted entry stayed counted forever.)
  */
 #include <errno.h>
 #include <string.h>
@@ -19,6 +22,7 @@
 #include <rte_malloc.h>
 #include <rte_ip.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_log.h>
 #include "dps_stack_priv.h"
 #include "dps_sock.h"
 
@@ -30,6 +34,16 @@ struct dps_sockets *
 dps_stack_sockets(struct dps_stack *s)
 {
 	return s->socks;
+}
+
+/* Defer-queue callback: key slots whose grace period has passed. */
+static void
+conn_slot_free(void *p, void *e, unsigned int n)
+{
+	const uint64_t *pos = e;
+
+	for (unsigned int i = 0; i < n; i++)
+		rte_hash_free_key_with_position(p, (int32_t)pos[i]);
 }
 
 int
@@ -45,17 +59,28 @@ dps_tcp_lcore_init(struct dps_lcore *lc)
 		.socket_id = lc->socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
 	};
-	struct rte_hash_rcu_config rc = {
+	char dqname[RTE_RCU_QSBR_DQ_NAMESIZE];
+	struct rte_rcu_qsbr_dq_parameters dp = {
+		.name = dqname,
+		.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE,	/* this lcore only */
+		.size = s->socks->conf.max_conns,
+		.esize = sizeof(uint64_t),
+		.trigger_reclaim_limit = s->socks->conf.max_conns / 2,
+		.max_reclaim_size = 256,
+		.free_fn = conn_slot_free,
 		.v = s->socks->rcu,
-		.mode = RTE_HASH_QSBR_MODE_DQ,
 	};
 
 	snprintf(name, sizeof(name), "%s_conn%u", s->conf.name ? s->conf.name : "dps",
 		lc->idx);
+	snprintf(dqname, sizeof(dqname), "%s_cdq%u",
+		s->conf.name ? s->conf.name : "dps", lc->idx);
 	lc->conns = rte_hash_create(&hp);
 	if (lc->conns == NULL)
 		return -ENOMEM;
-	if (rte_hash_rcu_qsbr_add(lc->conns, &rc) != 0)
+	dp.p = lc->conns;
+	lc->conns_dq = rte_rcu_qsbr_dq_create(&dp);
+	if (lc->conns_dq == NULL)
 		return -ENOMEM;
 	lc->tw = rte_zmalloc_socket("dps_tw", sizeof(*lc->tw), 0, lc->socket);
 	if (lc->tw == NULL)
@@ -67,6 +92,10 @@ dps_tcp_lcore_init(struct dps_lcore *lc)
 void
 dps_tcp_lcore_fini(struct dps_lcore *lc)
 {
+	/* The lcores have stopped: every grace period is over. */
+	rte_rcu_qsbr_thread_offline(lc->stack->socks->rcu, lc->idx);
+	if (lc->conns_dq != NULL && rte_rcu_qsbr_dq_delete(lc->conns_dq) != 0)
+		RTE_LOG(WARNING, USER1, "dpstack: connection slots still deferred\n");
 	rte_hash_free(lc->conns);
 	rte_free(lc->tw);
 	lc->conns = NULL;
@@ -149,10 +178,17 @@ static void
 conn_done(struct dps_lcore *lc, struct dps_sock *sk, int err)
 {
 	struct dps_sockets *ss = lc->stack->socks;
+	int32_t pos;
 
 	if (!sk->in_table)
 		return;
-	rte_hash_del_key(lc->conns, &sk->tup);
+	pos = rte_hash_del_key(lc->conns, &sk->tup);
+	if (pos >= 0) {
+		uint64_t e = (uint64_t)pos;
+
+		/* Cannot be full: it is as large as the table. */
+		(void)rte_rcu_qsbr_dq_enqueue(lc->conns_dq, &e);
+	}
 	sk->in_table = false;
 	lc->n_conns--;
 	dps_tw_cancel(lc->tw, &sk->timer);
@@ -191,6 +227,10 @@ tcp_event(struct dps_lcore *lc, struct dps_sock *sk, int ev)
 		dps_sock_notify(sk, DPS_CB_READABLE);
 		break;
 	default:
+		/* Crossed SYNs move the TCB to SYN_RECV on its own. */
+		if (sk->tcb.state == DPS_TCPS_SYN_RECV &&
+				__atomic_load_n(&sk->state, __ATOMIC_RELAXED) != DPS_TCP_SYN_RECV)
+			sock_set_state(sk, DPS_TCP_SYN_RECV);
 		break;
 	}
 	tcp_sync_timer(lc, sk);
@@ -329,6 +369,9 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	dps_tcb_connect(&sk->tcb, &c, tcp_isn(ss, &sk->tup, now),
 		tcp_ts_off(ss, &sk->tup), now, &syn);
 	__atomic_store_n(&sk->shutdown, 0, __ATOMIC_SEQ_CST);
+	/* A new attempt forgets an old error (Linux clears sk_err when
+	 * tcp_connect() starts over). */
+	__atomic_store_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
 	sock_set_state(sk, DPS_TCP_SYN_SENT);
 	DPS_CNT_INC(&lc->cnt, tcp_connects);
 	DPS_CNT_INC(&lc->cnt, tcp_tx_syn);
@@ -528,8 +571,14 @@ tcp_timer_fired(struct dps_tnode *n, void *arg)
 void
 dps_tcp_timers(struct dps_lcore *lc, uint64_t now)
 {
-	(void)now;
 	dps_tw_expire(lc->tw, now, tcp_timer_fired, lc);
+}
+
+/* Housekeeping: give back key slots whose grace period is over. */
+void
+dps_tcp_tick(struct dps_lcore *lc)
+{
+	(void)rte_rcu_qsbr_dq_reclaim(lc->conns_dq, UINT32_MAX, NULL, NULL, NULL);
 }
 
 /*

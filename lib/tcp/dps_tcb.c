@@ -39,12 +39,14 @@ tcb_syn(const struct dps_tcb *t, uint64_t now, bool ack, struct dps_tcp_out *o)
 	o->opts = DPS_TCP_OUT_SYN;
 	o->opt.has_mss = true;
 	o->opt.mss = t->adv_mss;
-	o->opt.sack_ok = ack ? t->sack_ok : true;
-	o->opt.has_ts = ack ? t->ts_ok : true;
+	/* A SYN-ACK after crossed SYNs is our SYN sent again with ACK set,
+	 * options and all, as Linux's tcp_send_synack() does. */
+	o->opt.sack_ok = true;
+	o->opt.has_ts = true;
 	o->opt.tsval = dps_tcb_tsval(t, now);
 	o->opt.tsecr = ack ? t->ts_recent : 0;
-	o->opt.has_ws = ack ? t->snd_wscale != 0xff : true;
-	o->opt.wscale = t->rcv_wscale;
+	o->opt.has_ws = true;
+	o->opt.wscale = t->syn_wscale;
 }
 
 /* A bare ACK of everything received, with timestamps when agreed. */
@@ -91,6 +93,7 @@ dps_tcb_connect(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
 	t->user_mss = c->user_mss;
 	t->mss = DPS_TCP_MSS_DEFAULT;
 	t->rcv_wscale = c->rcv_wscale;
+	t->syn_wscale = c->rcv_wscale;
 	t->snd_wscale = 0xff;		/* unknown until the SYN-ACK */
 	t->rcv_wnd = c->rcv_wnd;
 	t->iss = iss;
@@ -360,8 +363,9 @@ dps_tcb_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 int
 dps_tcb_icmp(struct dps_tcb *t, uint32_t seq, int err, uint16_t mtu)
 {
-	/* Only errors about data in flight count (tcp_v4_err()). */
-	if (dps_seq_lt(seq, t->snd_una) || dps_seq_geq(seq, t->snd_nxt))
+	/* Only errors about data in flight count: tcp_v4_err() accepts
+	 * snd_una <= seq <= snd_nxt. */
+	if (dps_seq_lt(seq, t->snd_una) || dps_seq_gt(seq, t->snd_nxt))
 		return DPS_TCB_NONE;
 	if (err == EMSGSIZE) {
 		if (mtu >= 68 + 40)
@@ -388,9 +392,11 @@ dps_tcb_abort(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out)
 	case DPS_TCPS_ESTABLISHED:
 	case DPS_TCPS_CLOSE_WAIT:
 	case DPS_TCPS_SYN_RECV:
+		/* Linux's tcp_send_active_reset(): RST|ACK. */
 		memset(out, 0, sizeof(*out));
 		out->seq = t->snd_nxt;
-		out->flags = DPS_TH_RST;
+		out->ack = t->rcv_nxt;
+		out->flags = DPS_TH_RST | DPS_TH_ACK;
 		n = 1;
 		/* fallthrough */
 	case DPS_TCPS_SYN_SENT:

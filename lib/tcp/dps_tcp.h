@@ -135,6 +135,7 @@ struct dps_tcb {
 	uint8_t retransmits;		/* SYNs retransmitted */
 	uint8_t syn_retries;		/* limit */
 	uint8_t snd_wscale, rcv_wscale;
+	uint8_t syn_wscale;		/* the shift our SYN announced */
 	bool sack_ok, ts_ok;
 	uint16_t adv_mss;
 	uint16_t mss;			/* effective send MSS */
