@@ -21,7 +21,10 @@
 #include <rte_ether.h>
 
 #define DPS_ARP_TABLE_SIZE 1024	/* power of two */
-#define DPS_ARP_HOLD 8		/* packets held per unresolved entry */
+/* Packets held per unresolved entry. Linux bounds its queue by bytes
+ * (unres_qlen_bytes, 208 KiB: hundreds of SYNs); a burst of connects to a
+ * new next hop must not lose SYNs here, so this is well above 8. */
+#define DPS_ARP_HOLD 32
 
 enum dps_arp_state {
 	DPS_ARP_FREE = 0,

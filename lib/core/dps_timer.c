@@ -78,7 +78,7 @@ dps_tw_expire(struct dps_twheel *w, uint64_t now,
 	uint64_t t;
 
 	if (w->armed == 0) {
-		w->tick = last + 1;
+		w->tick = last;
 		return 0;
 	}
 	/* A gap of a whole turn or more visits every slot once. */
@@ -86,7 +86,9 @@ dps_tw_expire(struct dps_twheel *w, uint64_t now,
 		w->tick = last - (DPS_TW_SLOTS - 1);
 	for (t = w->tick; t <= last; t++)
 		tw_collect(w, &w->slot[t & (DPS_TW_SLOTS - 1)], now, &due);
-	w->tick = last + 1;
+	/* The current tick's slot may hold deadlines later in this tick:
+	 * visit it again next time rather than a whole turn later. */
+	w->tick = last;
 	while (due.next != &due) {
 		struct dps_tnode *n = due.next;
 

@@ -110,7 +110,8 @@ int dps_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen);
  * SO_RCVTIMEO, SO_REUSEADDR, SO_BROADCAST. IPPROTO_TCP: TCP_SYNCNT,
  * TCP_USER_TIMEOUT, TCP_NODELAY, TCP_MAXSEG.
  * @return 0, or -1 with errno: EBADF, EFAULT, EINVAL (length),
- * ENOPROTOOPT (unknown option).
+ * ENOPROTOOPT (unknown option), EOPNOTSUPP (a level the socket's protocol
+ * does not have, as Linux's ip_getsockopt()).
  */
 int dps_getsockopt(int fd, int level, int optname, void *optval,
 	socklen_t *optlen);
@@ -143,8 +144,9 @@ int dps_close(int fd);
 /**
  * Send a datagram on a connected UDP socket.
  * @return bytes sent, or -1 with errno: EBADF, EDESTADDRREQ (not
- * connected), EMSGSIZE, EAGAIN (ring or pool full), ECONNREFUSED (a
- * pending ICMP error, reported once), EOPNOTSUPP (stream socket).
+ * connected), EMSGSIZE, EAGAIN (ring full), ENOBUFS (no mbuf),
+ * ECONNREFUSED (a pending ICMP error, reported once, by whichever of send
+ * and receive comes first, as in Linux), EOPNOTSUPP (stream socket).
  */
 ssize_t dps_send(int fd, const void *buf, size_t len, int flags);
 
@@ -158,7 +160,10 @@ ssize_t dps_sendto(int fd, const void *buf, size_t len, int flags,
 
 /**
  * Receive a datagram. Blocks unless the socket is non-blocking or
- * @p flags has MSG_DONTWAIT; SO_RCVTIMEO bounds the wait.
+ * @p flags has MSG_DONTWAIT; SO_RCVTIMEO bounds the wait. On a stream
+ * socket only MSG_ERRQUEUE is served in this version: an ICMP error that
+ * aborted a connect stays queued (and POLLERR with it) as in Linux, until
+ * this discards it (returns 0; EAGAIN when none is queued).
  * @return bytes copied (the datagram is truncated to @p len), or -1 with
  * errno: EBADF, EAGAIN, ECONNREFUSED (an ICMP port unreachable arrived
  * for the connected peer; reported once), EOPNOTSUPP (stream socket).
@@ -272,7 +277,7 @@ struct dps_sock_conf {
 	uint16_t port_lo;	/**< ephemeral range start; default 32768 */
 	uint16_t port_hi;	/**< ephemeral range end; default 60999 */
 	uint32_t max_conns;	/**< connection table size per lcore; default 65536 */
-	uint32_t max_socks;	/**< sockets in the pool; default 131071 */
+	uint32_t max_socks;	/**< sockets in the pool; default 16383 */
 };
 
 /**

@@ -8,6 +8,7 @@
  */
 #include <rte_arp.h>
 #include "dps_stack_priv.h"
+#include "dps_sock.h"
 
 static void
 arp_xmit(struct dps_lcore *lc, uint16_t ifindex, uint16_t op,
@@ -59,8 +60,10 @@ op_drop(void *ctx, void *pkt, uint32_t ip, int reason)
 	struct dps_lcore *lc = ctx;
 
 	dps_lcore_drop(lc, pkt, reason);
-	if (reason == DPS_DROP_arp_timeout)
+	if (reason == DPS_DROP_arp_timeout) {
 		dps_ping_fail_dst(lc, ip, EHOSTUNREACH);
+		dps_tcp_fail_nexthop(lc, ip, EHOSTUNREACH);
+	}
 }
 
 static const struct dps_arp_ops arp_ops = {

@@ -172,6 +172,21 @@ dps_ip_output(struct dps_lcore *lc, struct rte_mbuf *m, uint32_t dst,
 	struct rte_ether_addr mac;
 	int rc;
 
+	if (r == NULL && dst == INADDR_BROADCAST) {
+		/* Limited broadcast: out of the interface owning the source. */
+		uint32_t src = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *)->src_addr;
+
+		for (unsigned int i = 0; i < s->n_ifaces; i++)
+			if (dps_rx_iface_has_addr(&s->ifs[i].rx, src)) {
+				struct rte_ether_addr bc;
+
+				memset(&bc, 0xff, sizeof(bc));
+				ip_output_csum(&s->ifs[i], m);
+				DPS_CNT_INC(&lc->cnt, ip_tx);
+				dps_eth_output(lc, (uint16_t)i, m, &bc);
+				return 0;
+			}
+	}
 	if (r == NULL) {
 		dps_lcore_drop(lc, m, DPS_DROP_ip_no_route);
 		return -ENETUNREACH;

@@ -47,7 +47,8 @@ tcp_events(const struct dps_sock *sk)
 		mask |= POLLIN | POLLRDNORM | POLLRDHUP;
 	if (state != DPS_TCP_SYN_SENT && state != DPS_TCP_SYN_RECV)
 		mask |= POLLOUT | POLLWRNORM;
-	if (__atomic_load_n(&sk->so_error, __ATOMIC_SEQ_CST) != 0)
+	if (__atomic_load_n(&sk->so_error, __ATOMIC_SEQ_CST) != 0 ||
+			__atomic_load_n(&sk->errq, __ATOMIC_SEQ_CST) != 0)
 		mask |= POLLERR;
 	return mask;
 }

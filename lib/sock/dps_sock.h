@@ -99,6 +99,7 @@ struct dps_sock {
 	/* Published by the owner (atomics). */
 	uint8_t state;			/* enum dps_tcp_state */
 	uint8_t shutdown;
+	uint8_t errq;			/* an ICMP error is on the error queue */
 	int so_error;
 	int16_t owner;			/* lcore index; -1: none */
 	bool port_held;			/* counted in the TCP port map */

@@ -373,8 +373,17 @@ dps_route_check(struct dps_sock *sk, uint32_t dst)
 {
 	struct dps_stack *s = sk->stack;
 	const struct dps_route *r = dps_route_lookup(&s->routes, dst);
+	uint32_t laddr = __atomic_load_n(&sk->tup.laddr, __ATOMIC_ACQUIRE);
 	bool bcast;
 
+	/* 255.255.255.255 from a bound address leaves on that address's
+	 * interface as a broadcast (Linux __ip_route_output_key()); with no
+	 * source there is no route for it. */
+	if (dst == INADDR_BROADCAST && laddr != 0) {
+		if (sk->type == SOCK_STREAM)
+			return -ENETUNREACH;
+		return sk->opt.broadcast ? 0 : -EACCES;
+	}
 	/* Linux reaches 0.0.0.0 and its own addresses through loopback;
 	 * there is no loopback device here. */
 	if (r == NULL || dps_ip_source_for(s, dst) == 0 || dst == INADDR_ANY ||

@@ -240,8 +240,10 @@ dps_getsockopt(int fd, int level, int name, void *out, socklen_t *len)
 		rc = sol_socket_get(sk, name, out, len);
 	else if (level == IPPROTO_TCP && sk->type == SOCK_STREAM)
 		rc = tcp_get(sk, name, out, len);
-	else
+	else if (level == IPPROTO_IP)
 		rc = -ENOPROTOOPT;
+	else
+		rc = -EOPNOTSUPP;	/* ip_getsockopt(): not SOL_IP */
 	dps_sock_put(sk);
 	if (rc != 0) {
 		errno = -rc;

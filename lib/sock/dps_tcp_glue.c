@@ -26,7 +26,7 @@
 #include "dps_stack_priv.h"
 #include "dps_sock.h"
 
-#define DPS_SYN_WND 64240	/* Linux's initial window for MSS 1460 */
+#define DPS_SYN_SPACE 65535	/* window space a SYN offers, before rounding */
 /* Linux derives the shift from tcp_rmem[2] (32 MiB on current kernels): 10. */
 #define DPS_WSCALE 10
 
@@ -321,9 +321,14 @@ tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 	c->syn_retries = sk->opt.syncnt;
 	c->user_timeout_ms = sk->opt.user_timeout_ms;
 	c->adv_mss = (uint16_t)(mtu - 40);
+	/* TCP_MAXSEG also lowers the MSS we announce (Linux tcp_advertise_mss). */
+	if (sk->opt.maxseg != 0 && sk->opt.maxseg < c->adv_mss)
+		c->adv_mss = sk->opt.maxseg;
 	c->user_mss = sk->opt.maxseg;
 	c->rcv_wscale = DPS_WSCALE;
-	c->rcv_wnd = (uint16_t)((DPS_SYN_WND / c->adv_mss) * c->adv_mss);
+	/* tcp_select_initial_window(): 64 KiB rounded down to whole MSS
+	 * (64,240 for 1460, 65,000 for 1000). */
+	c->rcv_wnd = (uint16_t)((DPS_SYN_SPACE / c->adv_mss) * c->adv_mss);
 }
 
 /*
@@ -504,11 +509,17 @@ dps_tcp_icmp(struct dps_lcore *lc, const struct dps_tuple *t, uint32_t seq,
 	int err, uint16_t mtu, uint64_t now)
 {
 	struct dps_sock *sk = conn_lookup(lc, t);
+	int ev;
 
 	(void)now;
 	if (sk == NULL)
 		return;
-	tcp_event(lc, sk, dps_tcb_icmp(&sk->tcb, seq, err, mtu));
+	ev = dps_tcb_icmp(&sk->tcb, seq, err, mtu);
+	/* Linux also queues the ICMP on the socket's error queue
+	 * (ip_icmp_error() in tcp_v4_err()), so POLLERR outlives SO_ERROR. */
+	if (ev == DPS_TCB_CLOSED)
+		__atomic_store_n(&sk->errq, 1, __ATOMIC_SEQ_CST);
+	tcp_event(lc, sk, ev);
 }
 
 /* The l4_err hook: find the owner of the quoted flow (ICMP errors hash
@@ -609,6 +620,8 @@ dps_tcp_fail_nexthop(struct dps_lcore *lc, uint32_t nexthop, int err)
 				victims[n++] = sk;
 		}
 		for (unsigned int i = 0; i < n; i++) {
+			/* Reported as an ICMP host unreachable, error queue too. */
+			__atomic_store_n(&victims[i]->errq, 1, __ATOMIC_SEQ_CST);
 			victims[i]->tcb.err = err;
 			victims[i]->tcb.state = DPS_TCPS_CLOSE;
 			conn_done(lc, victims[i], err);

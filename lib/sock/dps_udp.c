@@ -211,6 +211,10 @@ udp_send(struct dps_sock *sk, const void *buf, size_t len,
 	rc = udp_dest(sk, to, tolen, &dst, &dport);
 	if (rc != 0)
 		return rc;
+	/* sock_alloc_send_pskb() reports a pending error first, once. */
+	rc = __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
+	if (rc != 0)
+		return -rc;
 	if (buf == NULL && len != 0)
 		return -EFAULT;
 	if (len > UDP_MAX_PAYLOAD || len + 28 > 1500)
@@ -331,8 +335,12 @@ dps_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
 		errno = EBADF;
 		return -1;
 	}
-	rc = sk->type == SOCK_DGRAM ?
-		udp_recv(sk, buf, len, flags, from, fromlen) : -EOPNOTSUPP;
+	if (sk->type == SOCK_STREAM && (flags & MSG_ERRQUEUE))
+		/* The queued ICMP error is discarded (no control messages). */
+		rc = __atomic_exchange_n(&sk->errq, 0, __ATOMIC_SEQ_CST) ? 0 : -EAGAIN;
+	else
+		rc = sk->type == SOCK_DGRAM ?
+			udp_recv(sk, buf, len, flags, from, fromlen) : -EOPNOTSUPP;
 	dps_sock_put(sk);
 	if (rc < 0) {
 		errno = (int)-rc;

@@ -168,9 +168,17 @@ tcb_input_syn_sent(struct dps_tcb *t, const struct dps_tcp_seg *s,
 {
 	bool has_ack = (s->flags & DPS_TH_ACK) != 0;
 
-	if (has_ack && (dps_seq_leq(s->ack, t->iss) || dps_seq_gt(s->ack, t->snd_nxt) ||
-			tcb_synack_ts_bad(t, s, now))) {
-		/* Unacceptable ACK: answer with a RST unless it is one. */
+	if (has_ack && (dps_seq_leq(s->ack, t->iss) || dps_seq_gt(s->ack, t->snd_nxt))) {
+		/* Unacceptable ACK: answer with a RST unless it is one. Our
+		 * SYN may have been lost, so Linux resends it almost at once,
+		 * the first time (TCP_TIMEOUT_MIN). */
+		if (t->retransmits == 0)
+			t->timer_ns = now + DPS_TCP_TIMEOUT_MIN_NS;
+		if (dps_tcp_rst_for(s, &out[0]))
+			*n = 1;
+		return DPS_TCB_NONE;
+	}
+	if (has_ack && tcb_synack_ts_bad(t, s, now)) {
 		if (dps_tcp_rst_for(s, &out[0]))
 			*n = 1;
 		return DPS_TCB_NONE;

@@ -109,6 +109,8 @@ enum {
 #define DPS_TCP_RTO_INIT_NS (1000ull * 1000 * 1000)	/* RFC 6298 2.1 */
 #define DPS_TCP_RTO_MAX_NS (120ull * 1000 * 1000 * 1000)
 #define DPS_TCP_MSS_DEFAULT 536				/* RFC 9293 3.7.1 */
+/* Linux's TCP_TIMEOUT_MIN is 2 jiffies; measured here as 10-20 ms. */
+#define DPS_TCP_TIMEOUT_MIN_NS (10ull * 1000 * 1000)
 
 /* Per-connection settings from socket options and the route. */
 struct dps_tcb_conf {
