@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Compare the conformance runners' outputs row by row and print the table.
+
+Input: each runner's JSON lines (one object per row: its steps as
+[label, result, seconds-or-null]) and the log peer.py wrote during that
+run. For rows that talked to the crafted peer or the black hole, lines
+derived from the peer's log are added to the row: the segments the device
+sent (SYNs per attempt, ACKs, RSTs, FINs, SYN-ACKs), and where the row asks
+for it the first SYN's layout and the SYN schedule.
+
+Results compare exactly; times (timed steps, the SYN schedule) compare
+within TOLERANCE seconds plus SLACK of the time itself: the kernel's
+timers each fire a jiffy or so late (about 24 ms per second-long timer
+here), which adds up over a schedule; dpstack's do not. Exit status 1
+when any row differs.
+With only the kernel's files, print the kernel's table.
+"""
+
+import argparse
+import json
+import sys
+
+TOLERANCE = 0.15
+SLACK = 0.03
+
+
+def load_rows(path):
+    rows = {}
+    order = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            r = json.loads(line)
+            rows[r["row"]] = r
+            order.append(r["row"])
+    return rows, order
+
+
+def load_peer(path):
+    evs = []
+    with open(path) as f:
+        for line in f:
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            if e.get("dir") == "in":
+                evs.append(e)
+    return evs
+
+
+def row_segments(row, evs):
+    """The device's segments to the row's port while the row ran."""
+    lo, hi = row["t0"] - 0.05, row["t1"]
+    return [e for e in evs if e.get("dport") == row["dport"] and
+            lo <= e["t"] <= hi]
+
+
+def arp_times(row, evs):
+    """When the device asked for the row's ARP target, from the first
+    connect on."""
+    lo, hi = row["t0"] - 0.05, row["t1"]
+    return [e["t"] - row["t0"] for e in evs
+            if e.get("arp") == row["arp"] and lo <= e["t"] <= hi]
+
+
+def attempts(segs):
+    """SYNs grouped by initial sequence number, in order of appearance."""
+    by_isn = {}
+    for e in segs:
+        if e["flags"] & 0x12 == 0x02:
+            by_isn.setdefault(e["seq"], []).append(e)
+    return list(by_isn.values())
+
+
+def summary(segs):
+    syns = "+".join(str(len(a)) for a in attempts(segs)) or "0"
+    count = {"ack": 0, "rst": 0, "badack": 0, "fin": 0, "synack": 0}
+    for e in segs:
+        fl = e["flags"]
+        if fl & 0x04:
+            count["rst"] += 1
+            count["badack"] += e.get("note") == "rst_for_badack"
+        elif fl & 0x12 == 0x12:
+            count["synack"] += 1
+        elif fl & 0x01:
+            count["fin"] += 1
+        elif fl & 0x10 and not fl & 0x02:
+            count["ack"] += 1
+    return ("syns=%s acks=%d rsts=%d(for-bad-ack %d) fins=%d synacks=%d" %
+            (syns, count["ack"], count["rst"], count["badack"], count["fin"],
+             count["synack"]))
+
+
+def layout(segs):
+    a = attempts(segs)
+    if not a:
+        return "no SYN"
+    s = a[0][0]
+    return ("opts=%s win=%d mss=%s ws=%s ttl=%d df=%d" %
+            (",".join(map(str, s["opts"])), s["win"], s["mss"], s["ws"],
+             s["ttl"], s["df"]))
+
+
+def schedule(row, segs):
+    """Offsets of the first attempt's SYNs from the first connect call."""
+    a = attempts(segs)
+    return [e["t"] - row["t0"] for e in a[0]] if a else []
+
+
+def lines_of(row, evs):
+    """[label, text, times] per step, plus the peer-derived lines."""
+    out = [[s[0], s[1], [s[2]] if s[2] is not None else []]
+           for s in row["steps"]]
+    if row["dport"] and evs is not None:
+        segs = row_segments(row, evs)
+        out.append(["peer: segments seen", summary(segs), []])
+        if row["layout"]:
+            out.append(["peer: first SYN", layout(segs), []])
+        if row["syns"]:
+            times = schedule(row, segs)
+            out.append(["peer: SYN times", "%d SYNs" % len(times), times])
+    if row.get("arp") and evs is not None:
+        times = arp_times(row, evs)
+        out.append(["peer: ARP requests", "%d" % len(times), times])
+    return out
+
+
+def show(text, times):
+    if not times:
+        return text
+    return "%s @%s" % (text, ",".join("%.2f" % t for t in times))
+
+
+def same(a, b):
+    if a is None or b is None or a[0] != b[0] or a[1] != b[1]:
+        return False
+    if len(a[2]) != len(b[2]):
+        return False
+    return all(abs(x - y) <= TOLERANCE + SLACK * max(x, y)
+               for x, y in zip(a[2], b[2]))
+
+
+def table(k_rows, k_order, k_evs, d_rows=None, d_evs=None):
+    """Print row by row; return the row names and those that differ."""
+    two = d_rows is not None
+    names = list(k_order) + [n for n in (d_rows or {}) if n not in k_rows]
+    out, differ = [], []
+    for name in names:
+        kl = lines_of(k_rows[name], k_evs) if name in k_rows else []
+        dl = lines_of(d_rows[name], d_evs) if two and name in d_rows else []
+        bad = False
+        out.append((name,))
+        for i in range(max(len(kl), len(dl))):
+            k = kl[i] if i < len(kl) else None
+            d = dl[i] if i < len(dl) else None
+            ks = show(k[1], k[2]) if k else "(missing)"
+            if not two:
+                out.append(("  " + (k or d)[0], ks))
+                continue
+            ok = same(k, d)
+            bad |= not ok
+            out.append(("  " + (k or d)[0], ks,
+                        show(d[1], d[2]) if d else "(missing)",
+                        "yes" if ok else "DIFF"))
+        if bad:
+            differ.append(name)
+    head = ("ROW / STEP", "KERNEL") + (("DPSTACK", "SAME") if two else ())
+    widths = [min(60, max(len(r[c]) for r in out + [head] if len(r) > c))
+              for c in range(len(head) - 1)]
+    for r in [head] + out:
+        cells = [r[c].ljust(widths[c]) if c < len(widths) else r[c]
+                 for c in range(len(r))]
+        print(" | ".join(cells).rstrip() if len(r) > 1 else r[0])
+    return names, differ
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--kernel-peer", required=True)
+    ap.add_argument("--dps")
+    ap.add_argument("--dps-peer")
+    a = ap.parse_args()
+    k_rows, k_order = load_rows(a.kernel)
+    k_evs = load_peer(a.kernel_peer)
+    if not a.dps:
+        names, _ = table(k_rows, k_order, k_evs)
+        print("\nkernel only: %d rows" % len(names))
+        return 0
+    d_rows, _ = load_rows(a.dps)
+    d_evs = load_peer(a.dps_peer)
+    names, differ = table(k_rows, k_order, k_evs, d_rows, d_evs)
+    print("\n%d rows, %d same, %d differ" %
+          (len(names), len(names) - len(differ), len(differ)))
+    if differ:
+        print("FAIL: rows that differ: " + " ".join(differ))
+        return 1
+    print("PASS: dpstack matches the kernel on every row")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

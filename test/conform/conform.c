@@ -1,0 +1,1883 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Differential conformance runner for the connect path.
+ *
+ * One table of scenarios (rows), built twice: with -DBACKEND_KERNEL every
+ * S_ call is the libc socket call, with -DBACKEND_DPS it is the dps_ call
+ * of dps_socket.h. run.sh runs both builds in the same topology and
+ * compare.py lines their outputs up row by row.
+ *
+ * A row is a list of steps on up to four sockets. For every step the
+ * runner records what an application could observe: the return value and
+ * errno by name, SO_ERROR, poll revents, and the shape of getsockname /
+ * getpeername (an ephemeral port is recorded as a class, eph-even or
+ * eph-odd, since its value differs run to run). Steps marked timed also
+ * record how long they took. Rows that talk to the crafted peer or to the
+ * black hole use a destination port of their own, so compare.py can pick
+ * their segments out of the peer's log.
+ *
+ * Every row runs on its own ordinary pthread: rows flagged R_PAR (the long
+ * timed ones) all at once from the start, the others at most POOL at a
+ * time, after a warm-up that resolves the peers' MAC addresses. The rows
+ * that fill the ephemeral port range run in a second invocation of their
+ * own (--alone), one at a time. A row that outlives its budget is
+ * reported as hung at the step it was in; a step that crashes is reported
+ * as such; neither stops the run. Output: one JSON object per row on
+ * stdout, in table order.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#ifdef BACKEND_DPS
+#include <rte_eal.h>
+#include "dpstack.h"
+#include "dps_socket.h"
+
+#define BACKEND "dpstack"
+#define S_socket dps_socket
+#define S_bind dps_bind
+#define S_connect dps_connect
+#define S_listen dps_listen
+#define S_getsockname dps_getsockname
+#define S_getpeername dps_getpeername
+#define S_getsockopt dps_getsockopt
+#define S_setsockopt dps_setsockopt
+#define S_fcntl dps_fcntl
+#define S_close dps_close
+#define S_send dps_send
+#define S_sendto dps_sendto
+#define S_recv dps_recv
+#define S_poll dps_poll
+#define S_epoll_create() dps_epoll_create()
+#define S_epoll_ctl dps_epoll_ctl
+#define S_epoll_wait dps_epoll_wait
+
+#elif defined(BACKEND_KERNEL)
+#define BACKEND "kernel"
+#define S_socket socket
+#define S_bind bind
+#define S_connect connect
+#define S_listen listen
+#define S_getsockname getsockname
+#define S_getpeername getpeername
+#define S_getsockopt getsockopt
+#define S_setsockopt setsockopt
+#define S_fcntl fcntl
+#define S_close close
+#define S_send send
+#define S_sendto sendto
+#define S_recv recv
+#define S_poll poll
+#define S_epoll_create() epoll_create1(0)
+#define S_epoll_ctl epoll_ctl
+#define S_epoll_wait epoll_wait
+#else
+#error "build with -DBACKEND_KERNEL or -DBACKEND_DPS"
+#endif
+
+/* ---- the topology (run.sh builds it) ---------------------------------- */
+
+#define IP_SELF "198.18.0.2"	/* the device under test */
+#define IP_GW "198.18.0.1"	/* namespace P's kernel */
+#define IP_HOST "198.18.0.3"	/* the crafted peer */
+#define IP_HOST4 "198.18.0.4"	/* the crafted peer again, for rows that */
+#define IP_HOST5 "198.18.0.5"	/* leave per-host state (a path MTU) */
+#define IP_HOST6 "198.18.0.6"	/* crafted hosts that answer ARP only */
+#define IP_HOST8 "198.18.0.8"	/* after 300 ms */
+#define IP_NOARP "198.18.0.7"	/* nobody answers ARP for it */
+#define IP_HOLE "198.18.9.1"	/* P routes 198.18.9.0/24 as blackhole */
+#define IP_NOROUTE "198.19.0.1"	/* the DUT routes only 198.18.0.0/16 */
+#define IP_FOREIGN "198.18.0.77"
+#define PORT_LISTEN 7000	/* kernel listener: accepts and holds */
+#define PORT_ECHO 7001		/* kernel UDP echo */
+#define PORT_CLOSED 7002	/* nothing: the kernel answers RST */
+#define PORT_UCLOSED 7003	/* nothing: ICMP port unreachable */
+
+/* The ephemeral range; --port-range changes it for the exhaustion rows. */
+static unsigned int eph_lo = 32768, eph_hi = 60999;
+static bool range_set;
+
+/*
+ * What the crafted peer does with a SYN, by destination port
+ * 20000 + 100 * behaviour + k. Keep in step with BEHAVIOURS in peer.py.
+ */
+enum behaviour {
+	B_SILENT, B_ACCEPT, B_BADACK, B_BADACK_THEN_OK,
+	B_RST, B_RST_BADACK, B_RST_NOACK, B_RST_BAD_THEN_OK,
+	B_NET_UNREACH, B_HOST_UNREACH, B_PROTO_UNREACH, B_PORT_UNREACH,
+	B_ADMIN_FILTERED, B_UNREACH_CODE16, B_TIME_EXCEEDED, B_PARAM_PROBLEM,
+	B_PORT_UNREACH_BADSEQ, B_FRAG_THEN_OK, B_FRAG_SILENT, B_SIMOPEN,
+	B_DELAYED_OK, B_COUNT
+};
+
+static const char *const behaviour_name[B_COUNT] = {
+	"silent", "accept", "badack", "badack_then_ok",
+	"rst", "rst_badack", "rst_noack", "rst_bad_then_ok",
+	"net_unreach", "host_unreach", "proto_unreach", "port_unreach",
+	"admin_filtered", "unreach_code16", "time_exceeded", "param_problem",
+	"port_unreach_badseq", "frag_then_ok", "frag_silent", "simopen",
+	"delayed_ok",
+};
+
+/* ---- steps and rows ---------------------------------------------------- */
+
+enum addr_kind {
+	AD_NULL, AD_LISTEN, AD_CLOSED, AD_ECHO, AD_UCLOSED, AD_CRAFT, AD_CRAFT4,
+	AD_CRAFT5, AD_CRAFT6, AD_CRAFT8, AD_NOARP, AD_HOLE,
+	AD_NOROUTE, AD_BCAST, AD_LBCAST, AD_MCAST, AD_ANY, AD_SELF, AD_FOREIGN,
+	AD_UNSPEC, AD_INET6, AD_UNIXFAM,
+};
+
+enum op {
+	OP_END, OP_SOCKET, OP_BIND, OP_CONNECT, OP_LISTEN, OP_POLL, OP_SOERR,
+	OP_SETINT, OP_GETINT, OP_SETTV, OP_GETTV, OP_NAME, OP_PEER, OP_SEND,
+	OP_SENDTO, OP_RECV, OP_SLEEP, OP_CLOSE, OP_NONBLOCK, OP_EPOLL,
+	OP_WATCH, OP_BURST, OP_FILL, OP_UNFILL,
+};
+
+#define F_TIMED 0x01	/* record the step's duration */
+#define F_NOPAR 0x02	/* ephemeral port parity is not part of the shape */
+#define LEN_NAT (-1)	/* the natural length of the address kind */
+#define MAX_STEPS 16
+#define MAX_SOCKS 4
+
+struct step {
+	uint8_t op;
+	uint8_t sock;
+	uint8_t addr;
+	uint8_t flags;
+	int port;
+	int64_t len;
+	int a, b, c;
+};
+
+#define R_PAR 0x01	/* long and timed: own thread from the start */
+#define R_SYNS 0x02	/* compare the SYN schedule the peer saw */
+#define R_LAYOUT 0x04	/* compare the first SYN's options and fields */
+#define R_ALONE 0x08	/* fills the port range: only in an --alone run */
+
+struct row {
+	const char *name;
+	unsigned int flags;
+	unsigned int budget_ms;		/* 0: 15 s */
+	struct step st[MAX_STEPS];
+};
+
+/* Destinations and local addresses, as "kind, port" pairs. */
+#define CP(b, k) (20000 + 100 * (b) + (k))
+#define TO_LISTENER AD_LISTEN, 0
+#define TO_CLOSED AD_CLOSED, 0
+#define TO_ECHO AD_ECHO, 0
+#define TO_UCLOSED AD_UCLOSED, 0
+#define TO_PEER(b, k) AD_CRAFT, CP(b, k)
+#define TO_PEER4(b, k) AD_CRAFT4, CP(b, k)
+#define TO_PEER5(b, k) AD_CRAFT5, CP(b, k)
+#define TO_PEER6(b, k) AD_CRAFT6, CP(b, k)
+#define TO_PEER8(b, k) AD_CRAFT8, CP(b, k)
+#define TO_NOARP(k) AD_NOARP, (30000 + (k))
+#define TO_HOLE(k) AD_HOLE, (30000 + (k))
+#define TO_NOROUTE AD_NOROUTE, 0
+#define TO_BCAST AD_BCAST, 0
+#define TO_LBCAST AD_LBCAST, 0
+#define TO_MCAST AD_MCAST, 0
+#define TO_UNSPEC AD_UNSPEC, 0
+#define TO_INET6 AD_INET6, 0
+#define TO_UNIXFAM AD_UNIXFAM, 0
+#define TO_NULL AD_NULL, 0
+#define AT_ANY(p) AD_ANY, (p)
+#define AT_SELF(p) AD_SELF, (p)
+#define AT_FOREIGN AD_FOREIGN, 0
+#define FIXED(k) (61000 + (k))
+
+/* Step constructors; the _ forms take the expanded "kind, port" pair. */
+#define SOCKn(i, t) { .op = OP_SOCKET, .sock = (i), .a = (t) }
+#define SOCK(t) SOCKn(0, t)
+#define SOCKP(i, t, p) { .op = OP_SOCKET, .sock = (i), .a = (t), .b = (p) }
+#define CONNECT_(i, k, p, l, f) \
+	{ .op = OP_CONNECT, .sock = (i), .addr = (k), .port = (p), .len = (l), \
+	  .flags = (f) }
+#define CONN(...) CONNECT_(0, __VA_ARGS__, LEN_NAT, 0)
+#define CONNT(...) CONNECT_(0, __VA_ARGS__, LEN_NAT, F_TIMED)
+#define CONNn(i, ...) CONNECT_(i, __VA_ARGS__, LEN_NAT, 0)
+#define CONNL(...) CONNL_(__VA_ARGS__)
+#define CONNL_(k, p, l) CONNECT_(0, k, p, l, 0)
+#define BIND_(i, k, p, l) \
+	{ .op = OP_BIND, .sock = (i), .addr = (k), .port = (p), .len = (l) }
+#define BIND(...) BIND_(0, __VA_ARGS__, LEN_NAT)
+#define BINDn(i, ...) BIND_(i, __VA_ARGS__, LEN_NAT)
+#define BINDL(...) BINDL_(__VA_ARGS__)
+#define BINDL_(k, p, l) BIND_(0, k, p, l)
+#define SENDTO_(k, p) { .op = OP_SENDTO, .addr = (k), .port = (p), .len = LEN_NAT }
+#define SENDTO(...) SENDTO_(__VA_ARGS__)
+#define WATCH_(k, p, ms) { .op = OP_WATCH, .addr = (k), .port = (p), \
+	.len = LEN_NAT, .c = (ms) }
+#define WATCH(...) WATCH_(__VA_ARGS__)
+#define BURST_(k, p, n, ms) { .op = OP_BURST, .addr = (k), .port = (p), \
+	.len = LEN_NAT, .a = (n), .c = (ms), .flags = F_TIMED }
+#define BURST(...) BURST_(__VA_ARGS__)
+#define FILL(t) { .op = OP_FILL, .a = (t) }
+#define UNFILL { .op = OP_UNFILL }
+#define DO_LISTENn(i) { .op = OP_LISTEN, .sock = (i) }
+#define DO_LISTEN DO_LISTENn(0)
+#define POLLEV(i, ev, ms, f) { .op = OP_POLL, .sock = (i), .a = (ev), .c = (ms), \
+	.flags = (f) }
+#define POLL(ms) POLLEV(0, POLLIN | POLLOUT, ms, 0)
+#define POLLn(i, ms) POLLEV(i, POLLIN | POLLOUT, ms, 0)
+#define POLLT(ms) POLLEV(0, POLLIN | POLLOUT, ms, F_TIMED)
+#define POLLRD(ms) POLLEV(0, POLLIN, ms, 0)
+#define SOERR { .op = OP_SOERR }
+#define SETIn(i, l, o, v) { .op = OP_SETINT, .sock = (i), .a = (l), .b = (o), \
+	.c = (v) }
+#define SETI(l, o, v) SETIn(0, l, o, v)
+#define GETI(l, o) { .op = OP_GETINT, .a = (l), .b = (o), .c = 4 }
+#define GETIL(l, o, n) { .op = OP_GETINT, .a = (l), .b = (o), .c = (n) }
+#define SNDTIMEO(ms) { .op = OP_SETTV, .b = SO_SNDTIMEO, .a = (ms) / 1000, \
+	.c = (ms) % 1000 * 1000 }
+#define SETTV(o, s, us) { .op = OP_SETTV, .b = (o), .a = (s), .c = (us) }
+#define GETTV(o) { .op = OP_GETTV, .b = (o) }
+#define NAMEn(i) { .op = OP_NAME, .sock = (i) }
+#define NAME NAMEn(0)
+#define NAMEUn(i) { .op = OP_NAME, .sock = (i), .flags = F_NOPAR }
+#define NAMEU NAMEUn(0)
+#define PEERn(i) { .op = OP_PEER, .sock = (i) }
+#define PEER PEERn(0)
+#define SEND { .op = OP_SEND }
+#define RECV { .op = OP_RECV, .a = MSG_DONTWAIT }
+#define SLEEP(ms) { .op = OP_SLEEP, .c = (ms) }
+#define CLOSE { .op = OP_CLOSE }
+#define NONBLOCK { .op = OP_NONBLOCK }
+#define EPOLL(ms) { .op = OP_EPOLL, .a = EPOLLIN | EPOLLOUT, .c = (ms) }
+#define ROW(n, f, ...) { .name = (n), .flags = (f), .st = { __VA_ARGS__ } }
+#define ROWB(n, f, b, ...) { .name = (n), .flags = (f), .budget_ms = (b), \
+	.st = { __VA_ARGS__ } }
+
+#define NB (SOCK_STREAM | SOCK_NONBLOCK)
+#define BL SOCK_STREAM
+#define DG SOCK_DGRAM
+#define SYNCNT(n) SETI(IPPROTO_TCP, TCP_SYNCNT, n)
+#define USER_TIMEOUT(ms) SETI(IPPROTO_TCP, TCP_USER_TIMEOUT, ms)
+#define REUSEn(i) SETIn(i, SOL_SOCKET, SO_REUSEADDR, 1)
+
+/*
+ * The table. Each line of issue 3's "Connect semantics to reproduce" has
+ * rows here; the comment above each group names the rule. Destination
+ * ports on the crafted peer and the black hole are unique per row.
+ */
+static const struct row rows[] = {
+	/* Address checks: move_addr_to_kernel, __inet_stream_connect,
+	 * tcp_v4_connect, in that order. */
+	ROW("addr_len0", 0, SOCK(NB), CONNL(TO_LISTENER, 0), NAME),
+	ROW("addr_len1", 0, SOCK(NB), CONNL(TO_LISTENER, 1)),
+	ROW("addr_len2_inet", 0, SOCK(NB), CONNL(TO_LISTENER, 2)),
+	ROW("addr_len15", 0, SOCK(NB), CONNL(TO_LISTENER, 15), NAME, POLL(0)),
+	ROW("addr_len16", 0, SOCK(NB), CONNL(TO_LISTENER, 16), POLL(2000),
+		SOERR, NAME, PEER),
+	ROW("addr_len17", 0, SOCK(NB), CONNL(TO_LISTENER, 17), POLL(2000), SOERR),
+	ROW("addr_len128", 0, SOCK(NB), CONNL(TO_LISTENER, 128), POLL(2000)),
+	ROW("addr_len129", 0, SOCK(NB), CONNL(TO_LISTENER, 129), NAME),
+	ROW("addr_len_int_max", 0, SOCK(NB), CONNL(TO_LISTENER, 0x7fffffff)),
+	ROW("addr_len_uint_max", 0, SOCK(NB), CONNL(TO_LISTENER, 0xffffffffLL)),
+	ROW("addr_null_len16", 0, SOCK(NB), CONNL(TO_NULL, 16), NAME),
+	ROW("addr_null_len0", 0, SOCK(NB), CONNL(TO_NULL, 0)),
+	ROW("addr_inet6", 0, SOCK(NB), CONN(TO_INET6), NAME, POLL(0)),
+	ROW("addr_inet6_len16", 0, SOCK(NB), CONNL(TO_INET6, 16)),
+	ROW("addr_inet6_len15", 0, SOCK(NB), CONNL(TO_INET6, 15)),
+	ROW("addr_family_unix", 0, SOCK(NB), CONN(TO_UNIXFAM)),
+	ROW("addr_inet6_blocking", 0, SOCK(BL), CONN(TO_INET6), SOERR),
+
+	/* AF_UNSPEC: disconnect. */
+	ROW("unspec_fresh", 0, SOCK(NB), CONN(TO_UNSPEC), NAME, PEER, SOERR,
+		POLL(0), CONN(TO_LISTENER), POLL(2000)),
+	ROW("unspec_len1", 0, SOCK(NB), CONNL(TO_UNSPEC, 1)),
+	ROW("unspec_len2", 0, SOCK(NB), CONNL(TO_UNSPEC, 2), POLL(0)),
+	ROW("unspec_null_len0", 0, SOCK(NB), CONNL(TO_NULL, 0), NAME),
+	ROW("unspec_connecting", 0, SOCK(NB), CONN(TO_PEER(B_SILENT, 1)),
+		CONN(TO_UNSPEC), POLL(0), SOERR, SOERR, NAME, PEER,
+		CONN(TO_PEER(B_SILENT, 1)), POLL(100), SOERR),
+	ROW("unspec_connecting_blocking_sock", 0, SOCK(BL), SNDTIMEO(100),
+		CONN(TO_PEER(B_SILENT, 2)), CONN(TO_UNSPEC), SOERR, POLL(0),
+		CONN(TO_LISTENER), PEER),
+	ROW("unspec_connected", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT, 1)),
+		POLL(2000), CONN(TO_PEER(B_ACCEPT, 1)), CONN(TO_UNSPEC), POLL(0),
+		SOERR, SOERR, PEER, NAME, CONN(TO_PEER(B_ACCEPT, 1)), POLL(2000),
+		SOERR, SLEEP(100)),
+	ROW("unspec_connected_blocking", 0, SOCK(BL), CONN(TO_PEER(B_ACCEPT, 2)),
+		CONN(TO_UNSPEC), SOERR, PEER, CONN(TO_PEER(B_ACCEPT, 2)), PEER,
+		SLEEP(100)),
+	ROW("unspec_refused", 0, SOCK(NB), CONN(TO_CLOSED), POLL(2000),
+		CONN(TO_UNSPEC), POLL(0), SOERR, NAME, CONN(TO_CLOSED), POLL(2000),
+		SOERR),
+	ROW("unspec_listening", 0, SOCK(BL), BIND(AT_ANY(FIXED(1))), DO_LISTEN,
+		CONN(TO_LISTENER), CONN(TO_UNSPEC), NAME, POLL(0), CONN(TO_LISTENER),
+		NAME),
+
+	/* The state switch of __inet_stream_connect. */
+	ROW("state_inprogress_then_ealready", 0, SOCK(NB), CONN(TO_HOLE(1)),
+		CONN(TO_HOLE(1)), CONN(TO_LISTENER), POLL(200), SOERR, NAME, PEER),
+	ROW("state_nb_success_0_then_eisconn", 0, SOCK(NB), CONN(TO_LISTENER),
+		POLL(2000), CONN(TO_LISTENER), CONN(TO_LISTENER), CONN(TO_CLOSED),
+		NAME, PEER, POLL(0)),
+	ROW("state_nb_success_sleep_connect", 0, SOCK(NB), CONN(TO_LISTENER),
+		SLEEP(300), CONN(TO_CLOSED), CONN(TO_LISTENER), PEER),
+	ROW("state_blocking_success", 0, SOCK(BL), CONN(TO_LISTENER),
+		CONN(TO_LISTENER), POLL(0), NAME, PEER, SOERR),
+	ROW("state_listen_autobind_connect", 0, SOCK(BL), DO_LISTEN, NAME,
+		CONN(TO_LISTENER), POLL(0), PEER),
+	ROW("state_listen_bound_connect", 0, SOCK(NB), BIND(AT_SELF(FIXED(2))),
+		DO_LISTEN, CONN(TO_LISTENER), CONN(TO_UNSPEC), NAME),
+	ROW("state_fcntl_nonblock", 0, SOCK(BL), NONBLOCK, CONN(TO_LISTENER),
+		POLL(2000), CONN(TO_LISTENER)),
+	ROW("state_bad_fd", 0, CONNn(3, TO_LISTENER)),
+	ROW("state_refused_connect_returns_error", 0, SOCK(NB), CONN(TO_CLOSED),
+		POLL(2000), CONN(TO_CLOSED), SOERR, NAME, PEER, CONN(TO_CLOSED),
+		POLL(2000), SOERR),
+	ROW("state_refused_read_then_econnaborted", 0, SOCK(NB), CONN(TO_CLOSED),
+		POLL(2000), SOERR, SOERR, CONN(TO_CLOSED), CONN(TO_CLOSED),
+		POLL(2000), SOERR, CONN(TO_CLOSED)),
+	ROW("state_refused_error_ignores_addr", 0, SOCK(NB), CONN(TO_CLOSED),
+		POLL(2000), CONN(TO_LISTENER), CONN(TO_LISTENER), POLL(2000),
+		PEER),
+	ROW("state_refused_blocking", 0, SOCK(BL), CONN(TO_CLOSED), SOERR, NAME,
+		PEER, POLL(0), CONN(TO_CLOSED), CONN(TO_LISTENER), PEER),
+	ROWB("state_sndtimeo_expires", R_PAR, 5000, SOCK(BL), SNDTIMEO(300),
+		CONNT(TO_HOLE(2)), CONNT(TO_HOLE(2)), SOERR, PEER, POLL(0)),
+	ROWB("state_sndtimeo_then_completes", R_PAR, 5000, SOCK(BL),
+		SNDTIMEO(200), CONNT(TO_PEER(B_DELAYED_OK, 1)), POLL(2000), SOERR,
+		CONN(TO_PEER(B_DELAYED_OK, 1)), CONN(TO_PEER(B_DELAYED_OK, 1))),
+	ROWB("state_blocking_thread_sleeps", R_PAR, 5000, SOCK(BL),
+		SNDTIMEO(700), WATCH(TO_HOLE(3), 600)),
+
+	/* Autobind and bind. */
+	ROW("autobind_connect_even", 0, SOCK(NB), NAME, CONN(TO_LISTENER),
+		NAME, POLL(2000), NAME),
+	ROW("autobind_bind0_odd_kept", 0, SOCK(NB), BIND(AT_ANY(0)), NAME,
+		CONN(TO_LISTENER), POLL(2000), NAME),
+	ROW("autobind_bind_self0", 0, SOCK(NB), BIND(AT_SELF(0)), NAME),
+	ROW("autobind_bind_fixed_kept", 0, SOCK(NB), BIND(AT_SELF(FIXED(3))),
+		CONN(TO_LISTENER), POLL(2000), NAME),
+	ROW("autobind_bind_any_fixed", 0, SOCK(NB), BIND(AT_ANY(FIXED(4))), NAME,
+		CONN(TO_LISTENER), POLL(2000), NAME),
+	ROW("bind_same_port_no_reuse", 0, SOCKn(0, NB), SOCKn(1, NB),
+		BINDn(0, AT_ANY(FIXED(5))), BINDn(1, AT_ANY(FIXED(5))), NAMEn(1)),
+	ROW("bind_same_port_reuse_both", 0, SOCKn(0, NB), SOCKn(1, NB),
+		REUSEn(0), REUSEn(1), BINDn(0, AT_ANY(FIXED(6))),
+		BINDn(1, AT_ANY(FIXED(6))), CONNn(0, TO_LISTENER), POLLn(0, 2000),
+		CONNn(1, TO_LISTENER), CONNn(1, TO_PEER(B_ACCEPT, 3)),
+		POLLn(1, 2000), NAMEn(0), NAMEn(1), SLEEP(100)),
+	ROW("bind_same_port_reuse_one", 0, SOCKn(0, NB), SOCKn(1, NB), REUSEn(1),
+		BINDn(0, AT_ANY(FIXED(7))), BINDn(1, AT_ANY(FIXED(7)))),
+	ROW("bind_same_port_reuse_listening", 0, SOCKn(0, NB), SOCKn(1, NB),
+		REUSEn(0), REUSEn(1), BINDn(0, AT_ANY(FIXED(8))), DO_LISTENn(0),
+		BINDn(1, AT_ANY(FIXED(8)))),
+	ROW("bind_twice", 0, SOCK(NB), BIND(AT_ANY(0)), BIND(AT_ANY(0))),
+	ROW("bind_foreign", 0, SOCK(NB), BIND(AT_FOREIGN), NAME),
+	ROW("bind_short", 0, SOCK(NB), BINDL(AT_ANY(0), 15)),
+	ROW("bind_unspec_any", 0, SOCK(NB), BIND(TO_UNSPEC), NAME),
+	ROW("bind_after_connect", 0, SOCK(NB), CONN(TO_LISTENER), POLL(2000),
+		BIND(AT_ANY(0))),
+
+	/* The SYN: option layout, and the layout with a user MSS. */
+	ROW("syn_layout", R_LAYOUT, SOCK(NB), CONN(TO_PEER(B_SILENT, 3)),
+		SLEEP(300)),
+	ROW("syn_layout_user_mss", R_LAYOUT, SOCK(NB),
+		SETI(IPPROTO_TCP, TCP_MAXSEG, 1000), CONN(TO_PEER(B_SILENT, 4)),
+		SLEEP(300)),
+	ROW("syn_layout_blocking_bound", R_LAYOUT, SOCK(BL),
+		BIND(AT_SELF(FIXED(9))), SNDTIMEO(300), CONN(TO_PEER(B_SILENT, 5))),
+
+	/* SYN-ACK validation and RSTs in SYN-SENT. */
+	ROW("synack_ok", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT, 4)), POLL(2000),
+		SOERR, CONN(TO_PEER(B_ACCEPT, 4)), PEER,
+		GETI(IPPROTO_TCP, TCP_MAXSEG), SLEEP(100)),
+	ROW("synack_ok_blocking", 0, SOCK(BL), CONN(TO_PEER(B_ACCEPT, 5)), PEER,
+		CONN(TO_PEER(B_ACCEPT, 5)), SLEEP(100)),
+	ROW("synack_bad_ack", 0, SOCK(NB), CONN(TO_PEER(B_BADACK, 1)), POLL(400),
+		SOERR, CONN(TO_PEER(B_BADACK, 1)), PEER),
+	ROWB("synack_bad_ack_then_ok", R_PAR | R_SYNS, 6000, SOCK(NB),
+		CONN(TO_PEER(B_BADACK_THEN_OK, 1)), POLLT(4000), SOERR,
+		CONN(TO_PEER(B_BADACK_THEN_OK, 1)), SLEEP(100)),
+	ROW("rst_acceptable", 0, SOCK(NB), CONN(TO_PEER(B_RST, 1)), POLL(2000),
+		SOERR, NAME, PEER),
+	ROW("rst_acceptable_blocking", 0, SOCK(BL), CONN(TO_PEER(B_RST, 2)),
+		SOERR),
+	ROW("rst_unacceptable_ack", 0, SOCK(NB), CONN(TO_PEER(B_RST_BADACK, 1)),
+		POLL(400), SOERR, CONN(TO_PEER(B_RST_BADACK, 1))),
+	ROW("rst_without_ack", 0, SOCK(NB), CONN(TO_PEER(B_RST_NOACK, 1)),
+		POLL(400), SOERR, CONN(TO_PEER(B_RST_NOACK, 1))),
+	ROW("rst_unacceptable_then_synack", 0, SOCK(NB),
+		CONN(TO_PEER(B_RST_BAD_THEN_OK, 1)), POLL(2000), SOERR,
+		CONN(TO_PEER(B_RST_BAD_THEN_OK, 1)), SLEEP(100)),
+	ROW("simultaneous_open", 0, SOCK(NB), CONN(TO_PEER(B_SIMOPEN, 1)),
+		POLL(2000), SOERR, CONN(TO_PEER(B_SIMOPEN, 1)),
+		CONN(TO_PEER(B_SIMOPEN, 1)), PEER, NAME, SLEEP(100)),
+	ROW("simultaneous_open_blocking", 0, SOCK(BL), SNDTIMEO(2000),
+		CONN(TO_PEER(B_SIMOPEN, 2)), PEER, SLEEP(100)),
+
+	/* ICMP errors during the handshake. */
+	ROW("icmp_net_unreach", 0, SOCK(NB), CONN(TO_PEER(B_NET_UNREACH, 1)),
+		POLL(2000), SOERR, SOERR, CONN(TO_PEER(B_NET_UNREACH, 1))),
+	ROW("icmp_host_unreach", 0, SOCK(NB), CONN(TO_PEER(B_HOST_UNREACH, 1)),
+		POLL(2000), SOERR, NAME),
+	ROW("icmp_proto_unreach", 0, SOCK(NB), CONN(TO_PEER(B_PROTO_UNREACH, 1)),
+		POLL(2000), SOERR),
+	ROW("icmp_port_unreach", 0, SOCK(NB), CONN(TO_PEER(B_PORT_UNREACH, 1)),
+		POLL(2000), SOERR),
+	ROW("icmp_admin_filtered", 0, SOCK(NB),
+		CONN(TO_PEER(B_ADMIN_FILTERED, 1)), POLL(2000), SOERR),
+	ROW("icmp_unreach_code16_ignored", 0, SOCK(NB),
+		CONN(TO_PEER(B_UNREACH_CODE16, 1)), POLL(400), SOERR,
+		CONN(TO_PEER(B_UNREACH_CODE16, 1))),
+	ROW("icmp_time_exceeded", 0, SOCK(NB), CONN(TO_PEER(B_TIME_EXCEEDED, 1)),
+		POLL(2000), SOERR),
+	ROW("icmp_param_problem", 0, SOCK(NB), CONN(TO_PEER(B_PARAM_PROBLEM, 1)),
+		POLL(2000), SOERR),
+	ROW("icmp_port_unreach_bad_seq", 0, SOCK(NB),
+		CONN(TO_PEER(B_PORT_UNREACH_BADSEQ, 1)), POLL(400), SOERR,
+		CONN(TO_PEER(B_PORT_UNREACH_BADSEQ, 1))),
+	ROW("icmp_host_unreach_blocking", 0, SOCK(BL),
+		CONN(TO_PEER(B_HOST_UNREACH, 2)), SOERR,
+		CONN(TO_PEER(B_HOST_UNREACH, 2))),
+	ROW("icmp_connect_before_read", 0, SOCK(NB),
+		CONN(TO_PEER(B_HOST_UNREACH, 3)), SLEEP(300),
+		CONN(TO_PEER(B_HOST_UNREACH, 3)), SOERR,
+		CONN(TO_PEER(B_HOST_UNREACH, 3)), SLEEP(300), SOERR),
+	/* Linux also queues a SYN-SENT ICMP error on the error queue, even
+	 * without IP_RECVERR: POLLERR outlives the SO_ERROR read. */
+	ROW("icmp_pollerr_after_soerror_read", 0, SOCK(NB),
+		CONN(TO_PEER(B_HOST_UNREACH, 4)), POLL(2000), SOERR, POLL(0),
+		CONN(TO_PEER(B_HOST_UNREACH, 4)), POLL(0)),
+	ROW("rst_pollerr_after_soerror_read", 0, SOCK(NB), CONN(TO_PEER(B_RST, 3)),
+		POLL(2000), SOERR, POLL(0), CONN(TO_PEER(B_RST, 3)), POLL(0)),
+	ROW("icmp_frag_needed_then_ok", 0, SOCK(NB),
+		CONN(TO_PEER4(B_FRAG_THEN_OK, 1)), POLL(2000), SOERR,
+		GETI(IPPROTO_TCP, TCP_MAXSEG), SLEEP(100)),
+	ROW("icmp_frag_needed_silent", 0, SOCK(NB),
+		CONN(TO_PEER5(B_FRAG_SILENT, 1)), POLL(400), SOERR,
+		CONN(TO_PEER5(B_FRAG_SILENT, 1))),
+
+	/* The SYN retransmission schedule and the error that ends it. */
+	ROWB("syn_schedule_syncnt1", R_PAR | R_SYNS, 15000, SOCK(NB), SYNCNT(1),
+		CONN(TO_HOLE(10)), POLLT(12000), SOERR, SOERR, CONN(TO_HOLE(10))),
+	ROWB("syn_schedule_syncnt2", R_PAR | R_SYNS, 15000, SOCK(NB), SYNCNT(2),
+		CONN(TO_HOLE(11)), POLLT(12000), SOERR),
+	ROWB("syn_schedule_syncnt3", R_PAR | R_SYNS, 30000, SOCK(NB), SYNCNT(3),
+		CONN(TO_HOLE(12)), POLLT(25000), SOERR),
+	ROWB("syn_schedule_user_timeout", R_PAR | R_SYNS, 15000, SOCK(NB),
+		USER_TIMEOUT(1500), CONN(TO_HOLE(13)), POLLT(12000), SOERR),
+	ROWB("syn_schedule_user_timeout_vs_syncnt", R_PAR | R_SYNS, 15000,
+		SOCK(NB), SYNCNT(1), USER_TIMEOUT(3500), CONN(TO_HOLE(14)),
+		POLLT(12000), SOERR),
+	ROWB("syn_schedule_blocking", R_PAR | R_SYNS, 15000, SOCK(BL), SYNCNT(1),
+		CONNT(TO_HOLE(15)), SOERR, NAME),
+	/* The default (tcp_syn_retries 6) ends after about 131 s; the row
+	 * compares its first 8.5 s. */
+	ROWB("syn_schedule_default_head", R_PAR | R_SYNS, 15000, SOCK(NB),
+		CONN(TO_HOLE(16)), POLLT(8500), SOERR,
+		GETI(IPPROTO_TCP, TCP_SYNCNT)),
+
+	/* Next-hop resolution: a non-blocking connect does not wait for ARP;
+	 * SYNs wait for it (the kernel holds up to unres_qlen_bytes, 212992
+	 * bytes, per neighbour); a neighbour that never answers fails the
+	 * connection with EHOSTUNREACH. */
+	ROW("arp_slow_nonblocking_connect", 0, SOCK(NB),
+		CONNT(TO_PEER6(B_ACCEPT, 6)), POLLT(2000), SOERR),
+	ROWB("arp_slow_burst_12", 0, 6000, BURST(TO_PEER8(B_ACCEPT, 7), 12, 2000)),
+	ROWB("arp_unanswered", R_PAR, 12000, SOCK(NB), CONN(TO_NOARP(20)),
+		POLLT(8000), SOERR, NAME, CONN(TO_NOARP(20))),
+
+	/* Routes. */
+	ROW("route_none", 0, SOCK(NB), CONN(TO_NOROUTE), NAME, SOERR, POLL(0),
+		CONN(TO_LISTENER), POLL(2000)),
+	ROW("route_none_blocking", 0, SOCK(BL), CONN(TO_NOROUTE), SOERR),
+	ROW("route_tcp_broadcast", 0, SOCK(NB), CONN(TO_BCAST), NAME),
+	ROW("route_tcp_limited_broadcast", 0, SOCK(NB), CONN(TO_LBCAST)),
+	ROW("route_tcp_multicast", 0, SOCK(NB), CONN(TO_MCAST), NAME),
+	ROW("route_tcp_bound_multicast", 0, SOCK(NB), BIND(AT_SELF(0)),
+		CONN(TO_MCAST), NAME),
+
+	/* UDP: inet_dgram_connect. */
+	ROW("udp_connect_echo", 0, SOCK(DG), CONN(TO_ECHO), NAMEU, PEER, SEND,
+		POLLRD(2000), RECV, RECV, POLL(0)),
+	ROW("udp_autobind_before_family", 0, SOCK(DG), CONN(TO_INET6), NAMEU,
+		PEER),
+	ROW("udp_autobind_before_len", 0, SOCK(DG), CONNL(TO_ECHO, 15), NAMEU),
+	ROW("udp_len1_no_autobind", 0, SOCK(DG), CONNL(TO_ECHO, 1), NAME),
+	ROW("udp_null", 0, SOCK(DG), CONNL(TO_NULL, 16), NAME),
+	ROW("udp_unspec_clears_peer", 0, SOCK(DG), CONN(TO_ECHO), NAMEU,
+		CONN(TO_UNSPEC), PEER, NAME, SEND),
+	ROW("udp_unspec_keeps_bound_port", 0, SOCK(DG),
+		BIND(AT_ANY(FIXED(10))), CONN(TO_ECHO), NAME, CONN(TO_UNSPEC),
+		NAME, PEER),
+	ROW("udp_unspec_keeps_bound_addr", 0, SOCK(DG), BIND(AT_SELF(0)), NAMEU,
+		CONN(TO_ECHO), CONN(TO_UNSPEC), NAMEU),
+	ROW("udp_unspec_fresh", 0, SOCK(DG), CONN(TO_UNSPEC), NAME, POLL(0)),
+	ROW("udp_broadcast_denied", 0, SOCK(DG), CONN(TO_BCAST), NAMEU, PEER),
+	ROW("udp_broadcast_allowed", 0, SOCK(DG),
+		SETI(SOL_SOCKET, SO_BROADCAST, 1), CONN(TO_BCAST), NAMEU, PEER),
+	ROW("udp_limited_broadcast_denied", 0, SOCK(DG), CONN(TO_LBCAST), NAMEU),
+	ROW("udp_limited_broadcast_allowed", 0, SOCK(DG),
+		SETI(SOL_SOCKET, SO_BROADCAST, 1), CONN(TO_LBCAST), NAMEU),
+	ROW("udp_bound_limited_broadcast", 0, SOCK(DG), BIND(AT_SELF(0)),
+		CONN(TO_LBCAST), NAMEU),
+	ROW("udp_multicast", 0, SOCK(DG), CONN(TO_MCAST), NAMEU, PEER),
+	ROW("udp_no_route", 0, SOCK(DG), CONN(TO_NOROUTE), NAMEU),
+	ROW("udp_port_unreach_recv", 0, SOCK(DG), CONN(TO_UCLOSED), SEND,
+		POLLRD(2000), POLL(0), RECV, RECV, SOERR),
+	ROW("udp_port_unreach_soerror", 0, SOCK(DG), CONN(TO_UCLOSED), SEND,
+		SLEEP(300), SOERR, RECV, SOERR),
+	ROW("udp_port_unreach_send", 0, SOCK(DG), CONN(TO_UCLOSED), SEND,
+		SLEEP(300), SEND, SEND),
+	ROW("udp_send_unconnected", 0, SOCK(DG), SEND),
+	ROW("udp_sendto_autobinds", 0, SOCK(DG), SENDTO(TO_ECHO), NAMEU,
+		POLLRD(2000), RECV),
+	ROW("udp_sendto_broadcast_denied", 0, SOCK(DG), SENDTO(TO_BCAST)),
+	ROW("udp_reconnect", 0, SOCK(DG), CONN(TO_ECHO), NAMEU, CONN(TO_UCLOSED),
+		NAMEU, PEER),
+	ROW("udp_bind0_then_connect", 0, SOCK(DG), BIND(AT_ANY(0)), NAMEU,
+		CONN(TO_ECHO), NAMEU),
+	ROW("udp_poll_fresh", 0, SOCK(DG), POLL(0)),
+
+	/* Readiness. */
+	ROW("poll_fresh_tcp", 0, SOCK(NB), POLL(0), PEER, NAME),
+	ROW("poll_connecting", 0, SOCK(NB), CONN(TO_HOLE(4)), POLL(0), POLL(200)),
+	ROW("epoll_fresh", 0, SOCK(NB), EPOLL(0)),
+	ROW("epoll_connected", 0, SOCK(NB), CONN(TO_LISTENER), EPOLL(2000)),
+	ROW("epoll_refused", 0, SOCK(NB), CONN(TO_CLOSED), EPOLL(2000), SOERR),
+	ROW("epoll_connecting", 0, SOCK(NB), CONN(TO_HOLE(5)), EPOLL(200)),
+
+	/* Options. */
+	ROW("opt_defaults_tcp", 0, SOCK(NB), GETI(SOL_SOCKET, SO_TYPE),
+		GETI(SOL_SOCKET, SO_REUSEADDR), GETI(SOL_SOCKET, SO_BROADCAST),
+		GETI(IPPROTO_TCP, TCP_NODELAY), GETI(IPPROTO_TCP, TCP_SYNCNT),
+		GETI(IPPROTO_TCP, TCP_USER_TIMEOUT), GETI(IPPROTO_TCP, TCP_MAXSEG),
+		GETTV(SO_SNDTIMEO), GETI(SOL_SOCKET, SO_ERROR)),
+	ROW("opt_defaults_udp", 0, SOCK(DG), GETI(SOL_SOCKET, SO_TYPE),
+		GETI(SOL_SOCKET, SO_BROADCAST), GETI(SOL_SOCKET, SO_REUSEADDR),
+		GETI(IPPROTO_TCP, TCP_SYNCNT)),
+	ROW("opt_syncnt_range", 0, SOCK(NB), SYNCNT(0), SYNCNT(128), SYNCNT(127),
+		GETI(IPPROTO_TCP, TCP_SYNCNT), SYNCNT(1),
+		GETI(IPPROTO_TCP, TCP_SYNCNT)),
+	ROW("opt_user_timeout_range", 0, SOCK(NB), USER_TIMEOUT(-1),
+		USER_TIMEOUT(2500), GETI(IPPROTO_TCP, TCP_USER_TIMEOUT)),
+	ROW("opt_sndtimeo", 0, SOCK(NB), SETTV(SO_SNDTIMEO, 0, 1000000),
+		SETTV(SO_SNDTIMEO, 0, -1), SETTV(SO_SNDTIMEO, 0, 200000),
+		GETTV(SO_SNDTIMEO)),
+	ROW("opt_nodelay_reuse_broadcast", 0, SOCK(NB),
+		SETI(IPPROTO_TCP, TCP_NODELAY, 1), GETI(IPPROTO_TCP, TCP_NODELAY),
+		SETI(SOL_SOCKET, SO_REUSEADDR, 7), GETI(SOL_SOCKET, SO_REUSEADDR),
+		SETI(SOL_SOCKET, SO_BROADCAST, 1), GETI(SOL_SOCKET, SO_BROADCAST)),
+	ROW("opt_unknown", 0, SOCK(NB), GETI(IPPROTO_TCP, 9999),
+		SETI(SOL_SOCKET, 9999, 1)),
+	ROW("opt_short_optlen", 0, SOCK(NB), GETIL(IPPROTO_TCP, TCP_SYNCNT, 2),
+		GETIL(SOL_SOCKET, SO_TYPE, 2)),
+
+	/* A configured ephemeral range, and its exhaustion: run alone, by a
+	 * second invocation with a small --port-range (run.sh: 40000-40099),
+	 * every port of which the fill rows bind. The kernel's connections
+	 * left in FIN-WAIT-2 all go to the listener, so a connect there
+	 * cannot share their ports either. */
+	ROW("range_configured", R_ALONE, SOCK(NB), CONN(TO_LISTENER), NAME,
+		SOCKn(1, NB), BINDn(1, AT_ANY(0)), NAMEn(1), SOCKn(2, DG),
+		CONNn(2, TO_ECHO), NAMEUn(2)),
+	ROWB("exhaust_tcp", R_ALONE, 30000, FILL(SOCK_STREAM), SOCK(NB),
+		CONN(TO_LISTENER), NAME, SOCKn(1, NB), BINDn(1, AT_ANY(0)), UNFILL,
+		CONN(TO_LISTENER), POLL(2000)),
+	ROWB("exhaust_udp", R_ALONE, 30000, FILL(SOCK_DGRAM), SOCK(DG),
+		CONN(TO_ECHO), NAME, SENDTO(TO_ECHO), SOCKn(1, DG),
+		BINDn(1, AT_ANY(0)), UNFILL, CONN(TO_ECHO), NAMEU),
+
+	/* socket() arguments, and close. */
+	ROW("socket_bad_protocol", 0, SOCKP(0, SOCK_STREAM, IPPROTO_UDP),
+		SOCKP(1, SOCK_DGRAM, IPPROTO_TCP), SOCKP(2, SOCK_STREAM | 0x40000000, 0),
+		SOCKP(3, SOCK_STREAM, IPPROTO_TCP)),
+	ROW("close_connecting", 0, SOCK(NB), CONN(TO_PEER(B_SILENT, 6)),
+		SLEEP(100), CLOSE, SLEEP(200)),
+	ROW("close_fresh", 0, SOCK(NB), CLOSE),
+};
+
+#define N_ROWS (sizeof(rows) / sizeof(rows[0]))
+#define POOL 6
+#define DEFAULT_BUDGET_MS 15000
+#define TAIL_MS 100
+
+/* ---- results ----------------------------------------------------------- */
+
+struct step_res {
+	char label[64];
+	char text[160];
+	double elapsed;		/* seconds; < 0 when not timed */
+};
+
+struct row_run {
+	const struct row *row;
+	pthread_t th;
+	struct step_res res[MAX_STEPS];
+	atomic_int n_done;	/* steps finished */
+	atomic_int done;	/* row finished */
+	int hung;		/* past its budget */
+	int crashed;
+	double t0, t1;		/* wall clock: first connect, end of steps */
+	double deadline;	/* monotonic */
+	bool started;
+};
+
+#define MAX_BURST 16
+
+/* Per-row state the steps share. */
+struct ctx {
+	int fd[MAX_SOCKS];
+	unsigned int last_port[MAX_SOCKS];
+	int burst[MAX_BURST];
+	int n_burst;
+	int *fill;		/* one socket per ephemeral port, or -1 */
+	struct row_run *rr;
+};
+
+static struct row_run runs[N_ROWS];
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double
+wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* errno by name; ENOSYS marks a dps_ call the library does not have. */
+static const char *
+err_name(int e)
+{
+	const char *n = strerrorname_np(e);
+	static __thread char buf[16];
+
+	if (n != NULL)
+		return n;
+	snprintf(buf, sizeof(buf), "E%d", e);
+	return buf;
+}
+
+/* "ret" or "-1 EXXX". */
+static void
+fmt_ret(char *buf, size_t n, long ret, int err)
+{
+	if (ret < 0)
+		snprintf(buf, n, "%ld %s", ret, err_name(err));
+	else
+		snprintf(buf, n, "%ld", ret);
+}
+
+/* Poll or epoll event bits by name, "0" for none. */
+static void
+fmt_events(char *buf, size_t n, unsigned int ev, bool epoll)
+{
+	static const struct { unsigned int bit, ebit; const char *name; } t[] = {
+		{ POLLIN, EPOLLIN, "IN" }, { POLLPRI, EPOLLPRI, "PRI" },
+		{ POLLOUT, EPOLLOUT, "OUT" }, { POLLERR, EPOLLERR, "ERR" },
+		{ POLLHUP, EPOLLHUP, "HUP" }, { POLLNVAL, 0, "NVAL" },
+		{ POLLRDHUP, EPOLLRDHUP, "RDHUP" },
+		{ POLLRDNORM, EPOLLRDNORM, "RDNORM" },
+		{ POLLWRNORM, EPOLLWRNORM, "WRNORM" },
+	};
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		unsigned int b = epoll ? t[i].ebit : t[i].bit;
+
+		if (b == 0 || !(ev & b))
+			continue;
+		off += (size_t)snprintf(buf + off, n - off, "%s%s",
+			off ? "|" : "", t[i].name);
+		ev &= ~b;
+		if (off >= n)
+			return;
+	}
+	if (ev != 0 && off < n)
+		snprintf(buf + off, n - off, "%s0x%x", off ? "|" : "", ev);
+	else if (off == 0)
+		snprintf(buf, n, "0");
+}
+
+/*
+ * The shape of a local or peer port: exact outside the ephemeral range,
+ * its class inside it, plus whether it repeats the socket's previous port
+ * or socket 0's.
+ */
+static void
+fmt_port(char *buf, size_t n, unsigned int port, bool parity,
+	const struct ctx *c, unsigned int sock)
+{
+	int off;
+
+	if (port >= eph_lo && port <= eph_hi)
+		off = snprintf(buf, n, "%s", !parity ? "eph" :
+			port % 2 ? "eph-odd" : "eph-even");
+	else
+		off = snprintf(buf, n, "%u", port);
+	if (port != 0 && port == c->last_port[sock])
+		off += snprintf(buf + off, n - (size_t)off, ",same");
+	if (port != 0 && sock != 0 && port == c->last_port[0])
+		snprintf(buf + off, n - (size_t)off, ",=s0");
+}
+
+/* ---- addresses ---------------------------------------------------------- */
+
+union addr_buf {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+	struct sockaddr_storage ss;
+	uint8_t raw[1024];	/* so oversize lengths read zeroes */
+};
+
+static const char *const addr_ip[] = {
+	[AD_LISTEN] = IP_GW, [AD_CLOSED] = IP_GW, [AD_ECHO] = IP_GW,
+	[AD_UCLOSED] = IP_GW, [AD_CRAFT] = IP_HOST, [AD_CRAFT4] = IP_HOST4,
+	[AD_CRAFT5] = IP_HOST5, [AD_CRAFT6] = IP_HOST6, [AD_CRAFT8] = IP_HOST8,
+	[AD_NOARP] = IP_NOARP, [AD_HOLE] = IP_HOLE,
+	[AD_NOROUTE] = IP_NOROUTE, [AD_BCAST] = "198.18.0.255",
+	[AD_LBCAST] = "255.255.255.255", [AD_MCAST] = "224.0.0.1",
+	[AD_ANY] = "0.0.0.0", [AD_SELF] = IP_SELF, [AD_FOREIGN] = IP_FOREIGN,
+	[AD_UNSPEC] = "0.0.0.0", [AD_UNIXFAM] = IP_GW,
+};
+
+static int
+addr_port(const struct step *st)
+{
+	switch (st->addr) {
+	case AD_LISTEN:
+	case AD_INET6:
+	case AD_UNIXFAM:
+		return PORT_LISTEN;
+	case AD_ECHO:
+		return PORT_ECHO;
+	case AD_CLOSED:
+		return PORT_CLOSED;
+	case AD_UCLOSED:
+		return PORT_UCLOSED;
+	case AD_NOROUTE:
+		return 80;
+	case AD_BCAST:
+	case AD_LBCAST:
+	case AD_MCAST:
+		return 9;
+	default:
+		return st->port;
+	}
+}
+
+/*
+ * Fill @b for the step's address kind. Returns the pointer to pass (NULL
+ * for AD_NULL) and sets *len to the step's length or the natural one.
+ */
+static const struct sockaddr *
+build_addr(const struct step *st, union addr_buf *b, socklen_t *len)
+{
+	memset(b, 0, sizeof(*b));
+	*len = sizeof(struct sockaddr_in);
+	if (st->addr == AD_INET6) {
+		b->in6.sin6_family = AF_INET6;
+		b->in6.sin6_port = htons(PORT_LISTEN);
+		inet_pton(AF_INET6, "::ffff:" IP_GW, &b->in6.sin6_addr);
+		*len = sizeof(struct sockaddr_in6);
+	} else if (st->addr != AD_NULL) {
+		b->in.sin_family = st->addr == AD_UNSPEC ? AF_UNSPEC :
+			st->addr == AD_UNIXFAM ? AF_UNIX : AF_INET;
+		b->in.sin_port = htons((uint16_t)addr_port(st));
+		inet_pton(AF_INET, addr_ip[st->addr], &b->in.sin_addr);
+	}
+	if (st->len != LEN_NAT)
+		*len = (socklen_t)st->len;
+	return st->addr == AD_NULL ? NULL : &b->sa;
+}
+
+static bool
+is_craft(uint8_t kind)
+{
+	return kind == AD_CRAFT || kind == AD_CRAFT4 || kind == AD_CRAFT5 ||
+		kind == AD_CRAFT6 || kind == AD_CRAFT8;
+}
+
+/* A label for the address: "peer:badack", "hole", "self:61001". */
+static void
+fmt_addr_label(char *buf, size_t n, const struct step *st)
+{
+	static const char *const names[] = {
+		[AD_NULL] = "NULL", [AD_LISTEN] = "listener", [AD_CLOSED] = "closed",
+		[AD_ECHO] = "echo", [AD_UCLOSED] = "udp-closed",
+		[AD_NOROUTE] = "noroute", [AD_BCAST] = "bcast",
+		[AD_LBCAST] = "lbcast", [AD_MCAST] = "mcast",
+		[AD_FOREIGN] = "foreign", [AD_UNSPEC] = "AF_UNSPEC",
+		[AD_INET6] = "AF_INET6", [AD_UNIXFAM] = "AF_UNIX",
+	};
+	int off;
+
+	if (is_craft(st->addr))
+		off = snprintf(buf, n, "peer%s:%s", st->addr == AD_CRAFT4 ? "4" :
+			st->addr == AD_CRAFT5 ? "5" : st->addr == AD_CRAFT6 ? "6" :
+			st->addr == AD_CRAFT8 ? "8" : "",
+			behaviour_name[(st->port - 20000) / 100]);
+	else if (st->addr == AD_HOLE)
+		off = snprintf(buf, n, "hole");
+	else if (st->addr == AD_NOARP)
+		off = snprintf(buf, n, "no-arp");
+	else if (st->addr == AD_ANY || st->addr == AD_SELF)
+		off = snprintf(buf, n, "%s:%d", st->addr == AD_ANY ? "any" : "self",
+			st->port);
+	else
+		off = snprintf(buf, n, "%s", names[st->addr]);
+	if (st->len != LEN_NAT)
+		snprintf(buf + off, n - (size_t)off, ",len=%lld",
+			(long long)st->len);
+}
+
+/* ---- step execution ---------------------------------------------------- */
+
+static const char *const op_name[] = {
+	[OP_SOCKET] = "socket", [OP_BIND] = "bind", [OP_CONNECT] = "connect",
+	[OP_LISTEN] = "listen", [OP_POLL] = "poll", [OP_SOERR] = "SO_ERROR",
+	[OP_SETINT] = "setsockopt", [OP_GETINT] = "getsockopt",
+	[OP_SETTV] = "setsockopt", [OP_GETTV] = "getsockopt",
+	[OP_NAME] = "getsockname", [OP_PEER] = "getpeername", [OP_SEND] = "send",
+	[OP_SENDTO] = "sendto", [OP_RECV] = "recv", [OP_SLEEP] = "sleep",
+	[OP_CLOSE] = "close", [OP_NONBLOCK] = "fcntl", [OP_EPOLL] = "epoll",
+	[OP_WATCH] = "watch", [OP_BURST] = "burst", [OP_FILL] = "fill-port-range",
+	[OP_UNFILL] = "close-fill",
+};
+
+static const char *
+opt_name(int level, int opt)
+{
+	if (level == SOL_SOCKET)
+		switch (opt) {
+		case SO_TYPE: return "SO_TYPE";
+		case SO_REUSEADDR: return "SO_REUSEADDR";
+		case SO_BROADCAST: return "SO_BROADCAST";
+		case SO_ERROR: return "SO_ERROR";
+		case SO_SNDTIMEO: return "SO_SNDTIMEO";
+		case SO_RCVTIMEO: return "SO_RCVTIMEO";
+		}
+	if (level == IPPROTO_TCP)
+		switch (opt) {
+		case TCP_NODELAY: return "TCP_NODELAY";
+		case TCP_SYNCNT: return "TCP_SYNCNT";
+		case TCP_USER_TIMEOUT: return "TCP_USER_TIMEOUT";
+		case TCP_MAXSEG: return "TCP_MAXSEG";
+		}
+	return level == SOL_SOCKET ? "SOL_SOCKET:?" : "IPPROTO_TCP:?";
+}
+
+/* The label of a step, the same in both builds. */
+static void
+fmt_label(char *buf, size_t n, const struct step *st)
+{
+	char a[48] = "";
+	int off = st->sock ? snprintf(buf, n, "s%u.", st->sock) : 0;
+
+	switch (st->op) {
+	case OP_BIND:
+	case OP_CONNECT:
+	case OP_SENDTO:
+	case OP_WATCH:
+		fmt_addr_label(a, sizeof(a), st);
+		break;
+	case OP_BURST:
+		fmt_addr_label(a, sizeof(a), st);
+		snprintf(a + strlen(a), sizeof(a) - strlen(a), ",x%d,%d", st->a,
+			st->c);
+		break;
+	case OP_SOCKET:
+		snprintf(a, sizeof(a), "%s%s%s,%d",
+			(st->a & 0xf) == SOCK_DGRAM ? "DGRAM" : "STREAM",
+			st->a & SOCK_NONBLOCK ? "|NONBLOCK" : "",
+			st->a & 0x40000000 ? "|0x40000000" : "", st->b);
+		break;
+	case OP_POLL:
+	case OP_EPOLL:
+		snprintf(a, sizeof(a), "%s,%d", st->a == POLLIN ? "IN" : "IN|OUT",
+			st->c);
+		break;
+	case OP_SETINT:
+		snprintf(a, sizeof(a), "%s=%d", opt_name(st->a, st->b), st->c);
+		break;
+	case OP_GETINT:
+		if (st->c == sizeof(int))
+			snprintf(a, sizeof(a), "%s", opt_name(st->a, st->b));
+		else
+			snprintf(a, sizeof(a), "%s,len=%d", opt_name(st->a, st->b),
+				st->c);
+		break;
+	case OP_SETTV:
+		snprintf(a, sizeof(a), "%s={%d,%d}", opt_name(SOL_SOCKET, st->b),
+			st->a, st->c);
+		break;
+	case OP_GETTV:
+		snprintf(a, sizeof(a), "%s", opt_name(SOL_SOCKET, st->b));
+		break;
+	case OP_SLEEP:
+		snprintf(a, sizeof(a), "%d", st->c);
+		break;
+	case OP_FILL:
+		snprintf(a, sizeof(a), "%s", st->a == SOCK_DGRAM ? "DGRAM" : "STREAM");
+		break;
+	case OP_NONBLOCK:
+		snprintf(a, sizeof(a), "O_NONBLOCK");
+		break;
+	}
+	snprintf(buf + off, n - (size_t)off, "%s(%s)", op_name[st->op], a);
+}
+
+static void
+do_socket(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	int fd = S_socket(AF_INET, st->a, st->b);
+
+	if (fd >= 0) {
+		c->fd[st->sock] = fd;
+		snprintf(out, n, "ok");
+	} else {
+		fmt_ret(out, n, fd, errno);
+	}
+}
+
+static void
+do_connect(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	union addr_buf b;
+	socklen_t len;
+	const struct sockaddr *sa = build_addr(st, &b, &len);
+	int rc;
+
+	if (c->rr->t0 == 0)
+		c->rr->t0 = wall_now();
+	rc = S_connect(c->fd[st->sock], sa, len);
+	fmt_ret(out, n, rc, errno);
+}
+
+static void
+do_bind(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	union addr_buf b;
+	socklen_t len;
+	const struct sockaddr *sa = build_addr(st, &b, &len);
+	int rc = S_bind(c->fd[st->sock], sa, len);
+
+	fmt_ret(out, n, rc, errno);
+}
+
+static void
+do_poll(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	struct pollfd p = { .fd = c->fd[st->sock], .events = (short)st->a };
+	char ev[64];
+	int rc = S_poll(&p, 1, st->c);
+
+	if (rc < 0) {
+		fmt_ret(out, n, rc, errno);
+		return;
+	}
+	fmt_events(ev, sizeof(ev), (unsigned short)p.revents, false);
+	snprintf(out, n, "%d %s", rc, ev);
+}
+
+static void
+do_epoll(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	struct epoll_event ev = { .events = (uint32_t)st->a }, got = { 0 };
+	int ep = S_epoll_create(), rc;
+	char evs[64];
+
+	if (ep < 0) {
+		fmt_ret(out, n, ep, errno);
+		return;
+	}
+	rc = S_epoll_ctl(ep, EPOLL_CTL_ADD, c->fd[st->sock], &ev);
+	if (rc == 0)
+		rc = S_epoll_wait(ep, &got, 1, st->c);
+	if (rc < 0) {
+		fmt_ret(out, n, rc, errno);
+	} else {
+		fmt_events(evs, sizeof(evs), rc ? got.events : 0, true);
+		snprintf(out, n, "%d %s", rc, evs);
+	}
+	S_close(ep);
+}
+
+static void
+do_soerr(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	int v = -12345;
+	socklen_t len = sizeof(v);
+	int rc = S_getsockopt(c->fd[st->sock], SOL_SOCKET, SO_ERROR, &v, &len);
+
+	if (rc < 0)
+		fmt_ret(out, n, rc, errno);
+	else
+		snprintf(out, n, "0 %s", v == 0 ? "0" : err_name(v));
+}
+
+static void
+do_setint(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	int v = st->c;
+	int rc = S_setsockopt(c->fd[st->sock], st->a, st->b, &v, sizeof(v));
+
+	fmt_ret(out, n, rc, errno);
+}
+
+static void
+do_getint(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	int v = 0;
+	socklen_t len = (socklen_t)st->c;
+	int rc = S_getsockopt(c->fd[st->sock], st->a, st->b, &v, &len);
+
+	if (rc < 0)
+		fmt_ret(out, n, rc, errno);
+	else if (len != 4)
+		snprintf(out, n, "0 =%d len=%u", v, len);
+	else
+		snprintf(out, n, "0 =%d", v);
+}
+
+static void
+do_settv(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	struct timeval tv = { .tv_sec = st->a, .tv_usec = st->c };
+	int rc = S_setsockopt(c->fd[st->sock], SOL_SOCKET, st->b, &tv,
+		sizeof(tv));
+
+	fmt_ret(out, n, rc, errno);
+}
+
+static void
+do_gettv(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	struct timeval tv = { -1, -1 };
+	socklen_t len = sizeof(tv);
+	int rc = S_getsockopt(c->fd[st->sock], SOL_SOCKET, st->b, &tv, &len);
+
+	if (rc < 0)
+		fmt_ret(out, n, rc, errno);
+	else
+		snprintf(out, n, "0 ={%ld,%ld}", (long)tv.tv_sec,
+			(long)tv.tv_usec);
+}
+
+/* getsockname / getpeername: family, address, port shape. */
+static void
+do_name(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	union addr_buf b;
+	socklen_t len = sizeof(b.ss);
+	int fd = c->fd[st->sock], rc;
+	char ip[INET_ADDRSTRLEN] = "?", port[40];
+	bool parity = !(st->flags & F_NOPAR);
+
+	memset(&b, 0xa5, sizeof(b.ss));
+	rc = st->op == OP_NAME ? S_getsockname(fd, &b.sa, &len) :
+		S_getpeername(fd, &b.sa, &len);
+	if (rc < 0) {
+		fmt_ret(out, n, rc, errno);
+		return;
+	}
+	if (b.sa.sa_family != AF_INET || len != sizeof(struct sockaddr_in)) {
+		snprintf(out, n, "0 family=%u len=%u", b.sa.sa_family, len);
+		return;
+	}
+	inet_ntop(AF_INET, &b.in.sin_addr, ip, sizeof(ip));
+	fmt_port(port, sizeof(port), ntohs(b.in.sin_port),
+		parity && st->op == OP_NAME, c, st->sock);
+	snprintf(out, n, "0 %s:%s", ip, port);
+	if (st->op == OP_NAME && ntohs(b.in.sin_port) != 0)
+		c->last_port[st->sock] = ntohs(b.in.sin_port);
+}
+
+static void
+do_send(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	static const char msg[] = "conform";
+	union addr_buf b;
+	socklen_t len;
+	ssize_t rc;
+
+	if (st->op == OP_SENDTO) {
+		const struct sockaddr *sa = build_addr(st, &b, &len);
+
+		rc = S_sendto(c->fd[st->sock], msg, sizeof(msg) - 1, 0, sa, len);
+	} else {
+		rc = S_send(c->fd[st->sock], msg, sizeof(msg) - 1, 0);
+	}
+	fmt_ret(out, n, rc, errno);
+}
+
+static void
+do_recv(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	char buf[64];
+	ssize_t rc = S_recv(c->fd[st->sock], buf, sizeof(buf), st->a);
+
+	if (rc < 0)
+		fmt_ret(out, n, rc, errno);
+	else
+		snprintf(out, n, "%zd %s", rc, rc == 7 && memcmp(buf, "conform", 7) == 0 ?
+			"echo" : "other");
+}
+
+static void
+do_close(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	int rc = S_close(c->fd[st->sock]);
+
+	fmt_ret(out, n, rc, errno);
+	c->fd[st->sock] = -1;
+}
+
+static void
+do_nonblock(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	int fd = c->fd[st->sock];
+	int fl = S_fcntl(fd, F_GETFL);
+	int rc = fl < 0 ? fl : S_fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+
+	fmt_ret(out, n, rc, errno);
+}
+
+/* ---- watching a thread blocked in connect ------------------------------- */
+
+struct watch {
+	int fd;
+	const struct sockaddr *sa;
+	socklen_t len;
+	atomic_int tid;
+	int rc, err;
+};
+
+static void *
+watch_main(void *arg)
+{
+	struct watch *w = arg;
+
+	atomic_store(&w->tid, (int)gettid());
+	w->rc = S_connect(w->fd, w->sa, w->len);
+	w->err = errno;
+	return NULL;
+}
+
+/* State letter and utime + stime ticks of thread @tid. */
+static int
+thread_stat(int tid, char *state, unsigned long *ticks)
+{
+	char path[64], line[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	p = fgets(line, sizeof(line), f);
+	fclose(f);
+	p = p ? strrchr(line, ')') : NULL;
+	/* After "(comm)": state is field 3, utime 14, stime 15. */
+	if (p == NULL || sscanf(p + 2, "%c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %lu",
+			state, &ut, &st) != 3)
+		return -1;
+	*ticks = ut + st;
+	return 0;
+}
+
+/*
+ * Blocking connect on a helper thread; sample its scheduler state and CPU
+ * time over @c ms while it waits. It must sleep, not spin.
+ */
+static void
+do_watch(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	union addr_buf b;
+	struct watch w = { .fd = c->fd[st->sock] };
+	char s1 = '?', s2 = '?', r[48];
+	unsigned long t1 = 0, t2 = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	pthread_t th;
+	bool low;
+
+	w.sa = build_addr(st, &b, &w.len);
+	c->rr->t0 = wall_now();
+	pthread_create(&th, NULL, watch_main, &w);
+	while (atomic_load(&w.tid) == 0)
+		sleep_ms(1);
+	/* Off any 100 ms beat a waiting thread may wake on. */
+	sleep_ms(150);
+	thread_stat(atomic_load(&w.tid), &s1, &t1);
+	sleep_ms((unsigned int)st->c - 150);
+	thread_stat(atomic_load(&w.tid), &s2, &t2);
+	pthread_join(th, NULL);
+	/* Sleeping means under a tenth of the window on the CPU. */
+	low = (double)(t2 - t1) / (double)hz < (st->c - 150) / 10000.0;
+	fmt_ret(r, sizeof(r), w.rc, w.err);
+	snprintf(out, n, "state=%c%c cpu=%s connect=%s", s1, s2,
+		low ? "low" : "HIGH", r);
+}
+
+static void
+do_listen(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	int rc = S_listen(c->fd[st->sock], 16);
+
+	fmt_ret(out, n, rc, errno);
+}
+
+/* "3x 0, 9x -1 EINPROGRESS": how many of @n results read each way. */
+static void
+fmt_counts(char *buf, size_t len, char res[][24], int n)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n && off < len; i++) {
+		int k = 0, seen = 0;
+
+		for (int j = 0; j < n; j++) {
+			seen |= j < i && strcmp(res[j], res[i]) == 0;
+			k += strcmp(res[j], res[i]) == 0;
+		}
+		if (!seen)
+			off += (size_t)snprintf(buf + off, len - off, "%s%dx %s",
+				off ? ", " : "", k, res[i]);
+	}
+}
+
+/* Wait up to @ms for every descriptor to report POLLOUT or an error. */
+static int
+poll_all(struct pollfd *p, int n, int ms)
+{
+	double end = mono_now() + ms / 1000.0;
+	int ready = 0;
+
+	while (mono_now() < end) {
+		ready = S_poll(p, (nfds_t)n, 20);
+		if (ready < 0 || ready == n)
+			break;
+		sleep_ms(5);
+	}
+	return ready;
+}
+
+/*
+ * @a non-blocking sockets connect to one address at once, then up to @c ms
+ * for all of them to finish. Reports how the connects returned, and how
+ * many are connected at the end.
+ */
+static void
+do_burst(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	struct pollfd p[MAX_BURST];
+	char rets[MAX_BURST][24], sum[120];
+	union addr_buf b;
+	socklen_t len;
+	const struct sockaddr *sa = build_addr(st, &b, &len);
+	int nb = st->a < MAX_BURST ? st->a : MAX_BURST, up = 0;
+
+	c->rr->t0 = wall_now();
+	for (int i = 0; i < nb; i++) {
+		int fd = S_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		int rc = fd < 0 ? fd : S_connect(fd, sa, len);
+
+		fmt_ret(rets[i], sizeof(rets[i]), rc, errno);
+		c->burst[c->n_burst++] = fd;
+		p[i] = (struct pollfd){ .fd = fd, .events = POLLOUT };
+	}
+	poll_all(p, nb, st->c);
+	for (int i = 0; i < nb; i++)
+		up += p[i].revents == POLLOUT;
+	fmt_counts(sum, sizeof(sum), rets, nb);
+	snprintf(out, n, "connect %s; connected %d/%d", sum, up, nb);
+}
+
+static void
+unfill(struct ctx *c)
+{
+	for (int i = 0; c->fill != NULL && i <= (int)(eph_hi - eph_lo); i++)
+		if (c->fill[i] >= 0)
+			S_close(c->fill[i]);
+	free(c->fill);
+	c->fill = NULL;
+}
+
+static void
+do_unfill(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	unfill(c);
+	snprintf(out, n, "ok");
+}
+
+/*
+ * Bind a socket of type @a to 0.0.0.0:p for every p of the ephemeral
+ * range. A port something else holds already (EADDRINUSE) counts as
+ * taken too; "ok" when every port is taken one way or the other.
+ */
+static void
+do_fill(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int size = (int)(eph_hi - eph_lo + 1);
+
+	snprintf(out, n, "ok");
+	c->fill = malloc(sizeof(int) * (size_t)size);
+	for (int i = 0; c->fill != NULL && i < size; i++) {
+		int fd = S_socket(AF_INET, st->a, 0);
+
+		sin.sin_port = htons((uint16_t)(eph_lo + i));
+		if (fd >= 0 && S_bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+			if (errno != EADDRINUSE && strcmp(out, "ok") == 0)
+				snprintf(out, n, "port %u: bind %s", eph_lo + i,
+					err_name(errno));
+			S_close(fd);
+			fd = -1;
+		} else if (fd < 0 && strcmp(out, "ok") == 0) {
+			snprintf(out, n, "port %u: socket %s", eph_lo + i,
+				err_name(errno));
+		}
+		c->fill[i] = fd;
+	}
+}
+
+typedef void (*step_fn)(struct ctx *, const struct step *, char *, size_t);
+
+static const step_fn step_fns[] = {
+	[OP_SOCKET] = do_socket, [OP_BIND] = do_bind, [OP_CONNECT] = do_connect,
+	[OP_LISTEN] = do_listen, [OP_POLL] = do_poll, [OP_SOERR] = do_soerr,
+	[OP_SETINT] = do_setint, [OP_GETINT] = do_getint, [OP_SETTV] = do_settv, [OP_GETTV] = do_gettv,
+	[OP_NAME] = do_name, [OP_PEER] = do_name, [OP_SEND] = do_send,
+	[OP_SENDTO] = do_send, [OP_RECV] = do_recv, [OP_CLOSE] = do_close,
+	[OP_NONBLOCK] = do_nonblock, [OP_EPOLL] = do_epoll, [OP_WATCH] = do_watch,
+	[OP_BURST] = do_burst, [OP_FILL] = do_fill, [OP_UNFILL] = do_unfill,
+};
+
+/* ---- crash guard --------------------------------------------------------- */
+
+static __thread sigjmp_buf *guard;
+
+static void
+on_fault(int sig)
+{
+	if (guard != NULL)
+		siglongjmp(*guard, sig);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+install_fault_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = on_fault };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGFPE, &sa, NULL);
+	sigaction(SIGABRT, &sa, NULL);
+}
+
+/* Run one step; a fault inside it becomes the step's result. */
+static bool
+run_step(struct ctx *c, const struct step *st, struct step_res *r)
+{
+	sigjmp_buf jb;
+	double t;
+	int sig;
+
+	fmt_label(r->label, sizeof(r->label), st);
+	r->elapsed = -1;
+	sig = sigsetjmp(jb, 1);
+	if (sig != 0) {
+		guard = NULL;
+		snprintf(r->text, sizeof(r->text), "CRASH %s", strsignal(sig));
+		return false;
+	}
+	guard = &jb;
+	t = mono_now();
+	if (st->op == OP_SLEEP)
+		sleep_ms((unsigned int)st->c);
+	else
+		step_fns[st->op](c, st, r->text, sizeof(r->text));
+	guard = NULL;
+	if (st->flags & F_TIMED)
+		r->elapsed = mono_now() - t;
+	return true;
+}
+
+/* The crafted-peer or black-hole port a row talks to, 0 if none. */
+static int
+row_dport(const struct row *r)
+{
+	for (int i = 0; i < MAX_STEPS && r->st[i].op != OP_END; i++)
+		if ((is_craft(r->st[i].addr) || r->st[i].addr == AD_HOLE ||
+				r->st[i].addr == AD_NOARP) &&
+				(r->st[i].op == OP_CONNECT || r->st[i].op == OP_WATCH ||
+				r->st[i].op == OP_BURST))
+			return r->st[i].port;
+	return 0;
+}
+
+/* The address whose ARP requests the row watches, "" if none. */
+static const char *
+row_arp(const struct row *r)
+{
+	for (int i = 0; i < MAX_STEPS && r->st[i].op != OP_END; i++)
+		if (r->st[i].addr == AD_CRAFT6 || r->st[i].addr == AD_CRAFT8 ||
+				r->st[i].addr == AD_NOARP)
+			return addr_ip[r->st[i].addr];
+	return "";
+}
+
+/*
+ * Run a row's steps. A row that talks to the peer waits TAIL_MS more
+ * before its end time, so segments its last step caused are counted; its
+ * sockets are closed after that time, so what a close sends is not.
+ */
+static void *
+row_main(void *arg)
+{
+	struct row_run *rr = arg;
+	struct ctx c = { .fd = { -1, -1, -1, -1 }, .rr = rr };
+	int i;
+
+	for (i = 0; i < MAX_STEPS && rr->row->st[i].op != OP_END; i++) {
+		bool ok = run_step(&c, &rr->row->st[i], &rr->res[i]);
+
+		atomic_store(&rr->n_done, i + 1);
+		if (!ok) {
+			rr->crashed = 1;
+			break;
+		}
+	}
+	if (row_dport(rr->row) != 0)
+		sleep_ms(TAIL_MS);
+	rr->t1 = wall_now();
+	if (!rr->crashed) {
+		for (i = 0; i < MAX_SOCKS; i++)
+			if (c.fd[i] >= 0)
+				S_close(c.fd[i]);
+		for (i = 0; i < c.n_burst; i++)
+			if (c.burst[i] >= 0)
+				S_close(c.burst[i]);
+		unfill(&c);
+	}
+	atomic_store(&rr->done, 1);
+	return NULL;
+}
+
+/* ---- scheduling ---------------------------------------------------------- */
+
+static void
+start_row(struct row_run *rr)
+{
+	unsigned int b = rr->row->budget_ms ? rr->row->budget_ms : DEFAULT_BUDGET_MS;
+
+	rr->deadline = mono_now() + b / 1000.0;
+	rr->started = true;
+	if (pthread_create(&rr->th, NULL, row_main, rr) != 0) {
+		snprintf(rr->res[0].text, sizeof(rr->res[0].text),
+			"pthread_create failed");
+		atomic_store(&rr->done, 1);
+		rr->started = false;
+	}
+}
+
+/* Collect finished rows and give up on late ones; returns how many run. */
+static unsigned int
+reap(bool only_pool)
+{
+	unsigned int active = 0;
+
+	for (size_t i = 0; i < N_ROWS; i++) {
+		struct row_run *rr = &runs[i];
+
+		if (!rr->started || (only_pool && (rr->row->flags & R_PAR)))
+			continue;
+		if (atomic_load(&rr->done)) {
+			pthread_join(rr->th, NULL);
+			rr->started = false;
+		} else if (mono_now() > rr->deadline) {
+			rr->hung = 1;
+			pthread_detach(rr->th);
+			rr->started = false;
+		} else {
+			active++;
+		}
+	}
+	return active;
+}
+
+static bool alone;	/* --alone: the R_ALONE rows, one after another */
+
+static bool
+selected(const struct row *r, const char *only)
+{
+	size_t n;
+
+	if (alone != !!(r->flags & R_ALONE))
+		return false;
+	if (only == NULL)
+		return true;
+	for (const char *p = only; *p; p += n + (p[n] == ',')) {
+		n = strcspn(p, ",");
+		if (n > 0 && strncmp(r->name, p, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Before any row: resolve the gateway and the crafted hosts, so that no
+ * row's first packets wait on ARP (dpstack holds 8 packets per unresolved
+ * next hop, the kernel more; the rows are not about that). A UDP echo
+ * through the gateway, and a datagram to each crafted host, whose peer
+ * ignores it.
+ */
+static void
+warm_up(void)
+{
+	static const char *const hosts[] = { IP_GW, IP_HOST, IP_HOST4, IP_HOST5 };
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct pollfd p = { .events = POLLIN };
+	char buf[16];
+	int fd = S_socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0) {
+		fprintf(stderr, "conform: warm-up socket: %s\n", strerror(errno));
+		return;
+	}
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		sin.sin_port = htons(i == 0 ? PORT_ECHO : 9);
+		inet_pton(AF_INET, hosts[i], &sin.sin_addr);
+		if (S_sendto(fd, "warm", 4, 0, (struct sockaddr *)&sin,
+				sizeof(sin)) < 0)
+			fprintf(stderr, "conform: warm-up to %s: %s\n", hosts[i],
+				strerror(errno));
+	}
+	p.fd = fd;
+	if (S_poll(&p, 1, 3000) != 1 || S_recv(fd, buf, sizeof(buf),
+			MSG_DONTWAIT) != 4)
+		fprintf(stderr, "conform: warm-up: no echo from " IP_GW "\n");
+	sleep_ms(300);
+	S_close(fd);
+}
+
+/* Long rows first, all at once; the rest at most POOL at a time. */
+static void
+run_rows(const char *only)
+{
+	for (size_t i = 0; i < N_ROWS; i++) {
+		runs[i].row = &rows[i];
+		if ((rows[i].flags & R_PAR) && selected(&rows[i], only))
+			start_row(&runs[i]);
+	}
+	for (size_t i = 0; i < N_ROWS; i++) {
+		if ((rows[i].flags & R_PAR) || !selected(&rows[i], only))
+			continue;
+		while (reap(true) >= (alone ? 1 : POOL))
+			sleep_ms(5);
+		start_row(&runs[i]);
+	}
+	while (reap(false) > 0)
+		sleep_ms(5);
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static void
+print_row(const struct row_run *rr)
+{
+	const struct row *r = rr->row;
+	int n = atomic_load(&rr->n_done);
+	const char *sep = "";
+
+	printf("{\"row\":\"%s\",\"backend\":\"%s\",\"syns\":%s,\"layout\":%s,"
+		"\"dport\":%d,\"arp\":\"%s\",\"t0\":%.6f,\"t1\":%.6f,"
+		"\"steps\":[", r->name,
+		BACKEND, r->flags & R_SYNS ? "true" : "false",
+		r->flags & R_LAYOUT ? "true" : "false", row_dport(r), row_arp(r), rr->t0,
+		rr->t1 ? rr->t1 : wall_now());
+	for (int i = 0; i < n; i++) {
+		const struct step_res *s = &rr->res[i];
+
+		if (r->st[i].op == OP_SLEEP)
+			continue;
+		printf("%s[\"%s\",\"%s\",", sep, s->label, s->text);
+		sep = ",";
+		if (s->elapsed >= 0)
+			printf("%.3f]", s->elapsed);
+		else
+			printf("null]");
+	}
+	if (rr->hung) {
+		char label[64];
+
+		if (n < MAX_STEPS && r->st[n].op != OP_END)
+			fmt_label(label, sizeof(label), &r->st[n]);
+		else
+			snprintf(label, sizeof(label), "close(cleanup)");
+		printf("%s[\"%s\",\"HUNG (still inside after the row's budget)\",null]",
+			sep, label);
+	}
+	printf("]}\n");
+}
+
+static void
+print_rows(const char *only)
+{
+	for (size_t i = 0; i < N_ROWS; i++)
+		if (selected(&rows[i], only))
+			print_row(&runs[i]);
+	fflush(stdout);
+}
+
+/* Two rows on one peer or black-hole port would mix their segments. */
+static int
+check_table(void)
+{
+	for (size_t i = 0; i < N_ROWS; i++) {
+		int p = row_dport(&rows[i]);
+
+		for (size_t j = 0; p != 0 && j < i; j++)
+			if (row_dport(&rows[j]) == p) {
+				fprintf(stderr, "conform: rows %s and %s share port %d\n",
+					rows[j].name, rows[i].name, p);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: conform-%s %s[--only NAME[,NAME...]] [--list] "
+		"[--no-warm-up]\n"
+		"       [--alone --port-range LO-HI]\n"
+		"  one JSON line per row on stdout; NAME matches as a prefix;\n"
+		"  --alone runs the rows that fill the ephemeral range, which\n"
+		"  --port-range (the kernel's ip_local_port_range) makes small\n",
+		BACKEND, strcmp(BACKEND, "dpstack") == 0 ? "[EAL args] -- " : "");
+}
+
+static bool no_warm_up;
+
+/* Parse the runner's own options; returns -1 to exit(2), 1 to exit(0). */
+static int
+parse_args(int argc, char **argv, const char **only)
+{
+	static const struct option lo[] = {
+		{ "only", required_argument, NULL, 'o' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "no-warm-up", no_argument, NULL, 'w' },
+		{ "alone", no_argument, NULL, 'a' },
+		{ "port-range", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (c == 'o') {
+			*only = optarg;
+		} else if (c == 'w') {
+			no_warm_up = true;
+		} else if (c == 'a') {
+			alone = true;
+		} else if (c == 'r') {
+			if (sscanf(optarg, "%u-%u", &eph_lo, &eph_hi) != 2 ||
+					eph_lo == 0 || eph_lo > eph_hi || eph_hi > 65535) {
+				usage();
+				return -1;
+			}
+			range_set = true;
+		} else if (c == 'l') {
+			for (size_t i = 0; i < N_ROWS; i++)
+				printf("%s\n", rows[i].name);
+			return 1;
+		} else {
+			usage();
+			return c == 'h' ? 1 : -1;
+		}
+	}
+	return optind < argc ? (usage(), -1) : 0;
+}
+
+/* ---- the two mains ------------------------------------------------------- */
+
+/* The fill rows hold a descriptor per ephemeral port. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+struct driver {
+	const char *only;
+	bool any_hung;
+#ifdef BACKEND_DPS
+	struct dps_stack *s;
+#endif
+};
+
+static void *
+driver_main(void *arg)
+{
+	struct driver *d = arg;
+
+	if (!no_warm_up)
+		warm_up();
+	run_rows(d->only);
+	print_rows(d->only);
+	for (size_t i = 0; i < N_ROWS; i++)
+		d->any_hung |= runs[i].hung || runs[i].crashed;
+#ifdef BACKEND_DPS
+	dps_stack_stop(d->s);
+#endif
+	return NULL;
+}
+
+#ifdef BACKEND_DPS
+/*
+ * dpstack on ethdev port 0 owning 198.18.0.2/24, 198.18.0.0/16 via
+ * 198.18.0.1 and 224.0.0.0/4 on link: the kernel run's routes.
+ */
+static struct dps_stack *
+stack_up(void)
+{
+	struct dps_stack_conf sc = { .name = "conform", .link_wait_ms = 3000 };
+	struct dps_port_conf pc = { 0 };
+	struct dps_addr self, gw, net, mc;
+	uint8_t plen;
+	struct dps_stack *s = dps_stack_create(&sc);
+	int ifx, rc = 0;
+
+	if (s == NULL)
+		return NULL;
+	dps_prefix_parse(IP_SELF "/24", &self, &plen);
+	dps_addr_parse(IP_GW, &gw);
+	dps_addr_parse("198.18.0.0", &net);
+	dps_addr_parse("224.0.0.0", &mc);
+	ifx = dps_stack_add_port(s, 0, &pc);
+	rc = ifx < 0 ? ifx : dps_stack_add_addr(s, ifx, &self, plen);
+	if (rc == 0)
+		rc = dps_stack_add_route(s, &net, 16, &gw, ifx);
+	if (rc == 0)
+		rc = dps_stack_add_route(s, &mc, 4, NULL, ifx);
+	if (rc == 0 && range_set)
+		rc = dps_stack_set_sock_conf(s, &(struct dps_sock_conf){
+			.port_lo = (uint16_t)eph_lo, .port_hi = (uint16_t)eph_hi });
+	if (rc == 0)
+		rc = dps_stack_start(s);
+	if (rc != 0) {
+		fprintf(stderr, "conform: stack: %s (%s)\n", strerror(-rc),
+			dps_stack_strerror(s));
+		dps_stack_destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * The EAL's main lcore runs the stack's poll loop; the rows run on
+ * ordinary pthreads that the socket API attaches by itself.
+ */
+int
+main(int argc, char **argv)
+{
+	struct driver d = { 0 };
+	pthread_t th;
+	int n, rc;
+
+	n = dps_eal_init(argc, argv);
+	if (n < 0)
+		return 2;
+	argv[n] = argv[0];
+	rc = parse_args(argc - n, argv + n, &d.only);
+	if (rc != 0 || check_table() != 0)
+		return rc > 0 ? 0 : 2;
+	install_fault_handlers();
+	raise_fd_limit();
+	d.s = stack_up();
+	if (d.s == NULL)
+		return 2;
+	pthread_create(&th, NULL, driver_main, &d);
+	dps_stack_run(d.s, 0);
+	pthread_join(th, NULL);
+	if (d.any_hung) {
+		/* A thread may still be inside a call: do not free under it. */
+		fflush(stdout);
+		_exit(3);
+	}
+	dps_stack_destroy(d.s);
+	rte_eal_cleanup();
+	return 0;
+}
+#else
+int
+main(int argc, char **argv)
+{
+	struct driver d = { 0 };
+	pthread_t th;
+	int rc = parse_args(argc, argv, &d.only);
+
+	if (rc != 0 || check_table() != 0)
+		return rc > 0 ? 0 : 2;
+	install_fault_handlers();
+	raise_fd_limit();
+	pthread_create(&th, NULL, driver_main, &d);
+	pthread_join(th, NULL);
+	fflush(stdout);
+	if (d.any_hung)
+		_exit(3);
+	return 0;
+}
+#endif
