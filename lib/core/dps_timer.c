@@ -57,8 +57,9 @@ tw_collect(struct dps_twheel *w, struct dps_tnode *head, uint64_t now,
 		struct dps_tnode *next = n->next;
 
 		if (n->when <= now) {
+			/* Still counted as armed until it fires: a callback may
+			 * cancel it first. */
 			tw_unlink(n);
-			w->armed--;
 			n->next = due;
 			n->prev = due->prev;
 			due->prev->next = n;
@@ -93,6 +94,7 @@ dps_tw_expire(struct dps_twheel *w, uint64_t now,
 		struct dps_tnode *n = due.next;
 
 		tw_unlink(n);
+		w->armed--;
 		fn(n, arg);
 		fired++;
 	}

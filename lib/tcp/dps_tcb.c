@@ -78,7 +78,7 @@ tcb_clamp_mss(const struct dps_tcb *t, uint16_t peer_mss)
 		mss = t->user_mss;
 	if (t->adv_mss < mss)
 		mss = t->adv_mss;
-	return mss < 88 ? 88 : mss;	/* Linux's floor (TCP_MIN_SND_MSS) */
+	return mss < 48 ? 48 : mss;	/* Linux's floor (tcp_min_snd_mss) */
 }
 
 void
@@ -225,9 +225,11 @@ static int
 tcb_input_rst(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	struct dps_tcp_out *out, unsigned int *n)
 {
+	/* Linux tcp_reset(): EPIPE in CLOSE_WAIT, ECONNRESET elsewhere
+	 * (ECONNREFUSED is for SYN_SENT only). */
 	if (s->seq == t->rcv_nxt)
-		return tcb_close(t, t->state == DPS_TCPS_SYN_RECV ?
-			ECONNREFUSED : ECONNRESET);
+		return tcb_close(t, t->state == DPS_TCPS_CLOSE_WAIT ?
+			EPIPE : ECONNRESET);
 	if (tcb_seq_ok(t, s)) {
 		tcb_ack(t, now, &out[0]);
 		*n = 1;
@@ -242,6 +244,18 @@ tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 {
 	if (s->flags & DPS_TH_RST)
 		return tcb_input_rst(t, s, now, out, n);
+	/* Both sides opened at once: the peer's SYN-ACK acknowledges our
+	 * SYN (Linux >= 6.11 accepts it, tcp_validate_incoming()). */
+	if (t->state == DPS_TCPS_SYN_RECV &&
+			(s->flags & (DPS_TH_SYN | DPS_TH_ACK)) == (DPS_TH_SYN | DPS_TH_ACK) &&
+			s->seq + 1 == t->rcv_nxt && s->ack == t->snd_nxt) {
+		t->snd_una = s->ack;
+		t->snd_wnd = s->wnd;	/* a SYN's window is never scaled */
+		tcb_established(t);
+		tcb_ack(t, now, &out[0]);
+		*n = 1;
+		return DPS_TCB_CONNECTED;
+	}
 	if ((s->flags & DPS_TH_SYN) || !tcb_seq_ok(t, s)) {
 		/* A duplicate SYN-ACK (our ACK was lost), an old or a
 		 * challenged segment: acknowledge (RFC 5961 4.2). */
@@ -320,9 +334,14 @@ tcb_syn_expired(const struct dps_tcb *t, uint64_t now)
 {
 	uint64_t elapsed = now - t->syn_start_ns;
 
-	/* Linux allows TCP_SYNCNT retransmissions plus the linear ones, and
-	 * the time exponential backoff would take for TCP_SYNCNT. */
-	if (t->retransmits >= t->syn_retries + DPS_TCP_SYN_LINEAR)
+	/* Linux allows TCP_SYNCNT retransmissions, plus the linear ones in
+	 * SYN_SENT, and the time exponential backoff would take for
+	 * TCP_SYNCNT; nothing times out before the first retransmission
+	 * (retransmits_timed_out()). */
+	if (t->retransmits == 0)
+		return false;
+	if (t->retransmits >= t->syn_retries +
+			(t->state == DPS_TCPS_SYN_SENT ? DPS_TCP_SYN_LINEAR : 0))
 		return true;
 	if (t->user_timeout_ms != 0)
 		return elapsed >= (uint64_t)t->user_timeout_ms * NS_PER_MS;
@@ -376,8 +395,10 @@ dps_tcb_icmp(struct dps_tcb *t, uint32_t seq, int err, uint16_t mtu)
 	if (dps_seq_lt(seq, t->snd_una) || dps_seq_gt(seq, t->snd_nxt))
 		return DPS_TCB_NONE;
 	if (err == EMSGSIZE) {
-		if (mtu >= 68 + 40)
-			t->pmtu_mss = (uint16_t)(mtu - 40);
+		/* Linux never takes a path MTU below ip_rt_min_pmtu (552). */
+		if (mtu < 552)
+			mtu = 552;
+		t->pmtu_mss = (uint16_t)(mtu - 40);
 		if (t->state != DPS_TCPS_SYN_SENT)
 			t->mss = tcb_clamp_mss(t, t->mss);
 		return DPS_TCB_NONE;
@@ -395,15 +416,13 @@ dps_tcb_abort(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out)
 {
 	unsigned int n = 0;
 
-	(void)now;
 	switch (t->state) {
 	case DPS_TCPS_ESTABLISHED:
 	case DPS_TCPS_CLOSE_WAIT:
 	case DPS_TCPS_SYN_RECV:
-		/* Linux's tcp_send_active_reset(): RST|ACK. */
-		memset(out, 0, sizeof(*out));
-		out->seq = t->snd_nxt;
-		out->ack = t->rcv_nxt;
+		/* Linux's tcp_send_active_reset(): an ACK with RST set, with
+		 * the window and timestamps any ACK would carry. */
+		tcb_ack(t, now, out);
 		out->flags = DPS_TH_RST | DPS_TH_ACK;
 		n = 1;
 		/* fallthrough */
