@@ -217,7 +217,8 @@ parse_exact(const uint8_t *bytes, size_t len, struct dps_tcp_opts *o)
 	uint8_t *p = malloc(len ? len : 1);
 
 	cr_assert_not_null(p);
-	memcpy(p, bytes, len);
+	if (len != 0)
+		memcpy(p, bytes, len);
 	memset(o, 0xff, sizeof(*o));	/* the parser must reset */
 	dps_tcp_opts_parse(p, len, o);
 	free(p);
