@@ -65,7 +65,7 @@ static const struct sockapi kernel_api = {
 struct opts {
 	struct dps_addr addr, gw;
 	uint8_t plen;
-	bool has_gw, kernel;
+	bool has_gw, kernel, all_lcores;
 	const struct sockapi *api;
 	struct sockaddr_in to;
 	unsigned int threads, count, window, expect;
@@ -116,6 +116,7 @@ usage(FILE *f)
 "  --expect ERRNO      each connect must fail with this errno number\n"
 "  --ports LO-HI       ephemeral port range (default 32768-60999)\n"
 "  --kernel            same work through the kernel's sockets (comparison)\n"
+"  --all-lcores        a stack lcore (and queue) per EAL lcore, not just one\n"
 "examples:\n"
 "  dps-connect --no-huge -m 512 --no-pci --vdev=net_af_packet0,iface=veth0 -- \\\n"
 "      --addr 198.18.0.2/24 --to 198.18.0.1:8080 --mode concurrent\n"
@@ -216,6 +217,9 @@ parse_opt(struct opts *o, int c, const char *arg)
 	case 'k':
 		o->kernel = true;
 		return 0;
+	case 'L':
+		o->all_lcores = true;
+		return 0;
 	case 'm':
 		if (strcmp(arg, "seq") == 0)
 			o->mode = MODE_SEQ;
@@ -245,6 +249,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "expect", required_argument, NULL, 'e' },
 		{ "ports", required_argument, NULL, 'p' },
 		{ "kernel", no_argument, NULL, 'k' },
+		{ "all-lcores", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -493,6 +498,7 @@ static int
 stack_up(const struct opts *o)
 {
 	struct dps_stack_conf sc = { .name = "dpsc", .nb_mbufs = 16383 };
+	unsigned int id;
 	struct dps_sock_conf kc = { .port_lo = o->port_lo, .port_hi = o->port_hi,
 		.max_socks = 65535 };
 	struct dps_addr any;
@@ -501,6 +507,12 @@ stack_up(const struct opts *o)
 	if (rte_eth_dev_count_avail() == 0) {
 		fprintf(stderr, "dps-connect: no ethdev port (give --vdev=...)\n");
 		return -ENODEV;
+	}
+	if (o->all_lcores) {
+		/* The main lcore first: it runs stack lcore 0 itself. */
+		sc.lcores[sc.n_lcores++] = rte_get_main_lcore();
+		RTE_LCORE_FOREACH_WORKER(id)
+			sc.lcores[sc.n_lcores++] = id;
 	}
 	stack = dps_stack_create(&sc);
 	if (stack == NULL)
@@ -520,6 +532,8 @@ stack_up(const struct opts *o)
 			return rc;
 	}
 	rc = dps_stack_start(stack);
+	if (rc == 0)
+		rc = dps_stack_launch(stack);
 	if (rc != 0)
 		fprintf(stderr, "dps-connect: %s\n", dps_stack_strerror(stack));
 	return rc;
@@ -585,6 +599,15 @@ run_main(void *arg)
 		pthread_join(r->w[i].th, NULL);
 	r->ok = report(r->w, o->threads, now_ns() - t0,
 		o->mode == MODE_RTT ? "round trips" : "connects");
+	if (stack != NULL)
+		for (unsigned int i = 0; i < dps_stack_lcore_count(stack); i++) {
+			struct dps_counters c;
+
+			dps_stack_counters(stack, (int)i, &c);
+			printf("lcore %u: tcp_connects %" PRIu64 " tcp_established %"
+				PRIu64 " tcp_rx_handoff %" PRIu64 "\n", i,
+				c.tcp_connects, c.tcp_established, c.tcp_rx_handoff);
+		}
 	if (o->mode != MODE_RTT && !o->kernel)
 		r->ok &= check_leaks(stack, st.mbufs_in_use);
 	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
@@ -627,6 +650,7 @@ main(int argc, char **argv)
 		pthread_create(&th, &r.attr, run_main, &r);
 		dps_stack_run(stack, 0);
 		pthread_join(th, NULL);
+		dps_stack_wait(stack);
 		dps_stack_destroy(stack);
 	}
 	pthread_attr_destroy(&r.attr);
