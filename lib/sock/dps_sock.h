@@ -211,6 +211,8 @@ int dps_copy_addr(const struct sockaddr *addr, socklen_t len,
 	struct sockaddr_storage *out);
 int dps_route_check(struct dps_sock *sk, uint32_t dst);
 int dps_sock_autobind(struct dps_sock *sk);
+/* Drop the call's reference; return @rc (negative: -errno) as libc does. */
+ssize_t dps_sock_ret(struct dps_sock *sk, ssize_t rc);
 
 /* ---- stack integration (dps_sock_stack.c) ---- */
 void dps_sock_set_default_stack(struct dps_stack *s, bool set);

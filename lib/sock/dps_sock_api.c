@@ -35,11 +35,21 @@ fail(int err)
 
 /* Finish a call: drop the reference and return @rc as the libc would
  * (@rc is 0, a positive result, or a negative errno). */
+ssize_t
+dps_sock_ret(struct dps_sock *sk, ssize_t rc)
+{
+	dps_sock_put(sk);
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return rc;
+}
+
 static int
 done(struct dps_sock *sk, int rc)
 {
-	dps_sock_put(sk);
-	return rc < 0 ? fail(-rc) : rc;
+	return (int)dps_sock_ret(sk, rc);
 }
 
 /* ---- creation ---- */

@@ -118,12 +118,7 @@ dps_setsockopt(int fd, int level, int name, const void *v, socklen_t len)
 		rc = tcp_set(sk, name, v, len);
 	else
 		rc = -ENOPROTOOPT;
-	dps_sock_put(sk);
-	if (rc != 0) {
-		errno = -rc;
-		return -1;
-	}
-	return 0;
+	return (int)dps_sock_ret(sk, rc);
 }
 
 /* Copy @val (@size bytes) out as Linux does: truncated to *len. */
@@ -244,10 +239,5 @@ dps_getsockopt(int fd, int level, int name, void *out, socklen_t *len)
 		rc = -ENOPROTOOPT;
 	else
 		rc = -EOPNOTSUPP;	/* ip_getsockopt(): not SOL_IP */
-	dps_sock_put(sk);
-	if (rc != 0) {
-		errno = -rc;
-		return -1;
-	}
-	return 0;
+	return (int)dps_sock_ret(sk, rc);
 }

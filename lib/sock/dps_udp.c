@@ -250,12 +250,7 @@ dps_sendto(int fd, const void *buf, size_t len, int flags,
 		return -1;
 	}
 	rc = sk->type == SOCK_DGRAM ? udp_send(sk, buf, len, to, tolen) : -EOPNOTSUPP;
-	dps_sock_put(sk);
-	if (rc < 0) {
-		errno = (int)-rc;
-		return -1;
-	}
-	return rc;
+	return dps_sock_ret(sk, rc);
 }
 
 ssize_t
@@ -341,12 +336,7 @@ dps_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
 	else
 		rc = sk->type == SOCK_DGRAM ?
 			udp_recv(sk, buf, len, flags, from, fromlen) : -EOPNOTSUPP;
-	dps_sock_put(sk);
-	if (rc < 0) {
-		errno = (int)-rc;
-		return -1;
-	}
-	return rc;
+	return dps_sock_ret(sk, rc);
 }
 
 ssize_t
