@@ -121,6 +121,7 @@ struct dps_sock {
 	struct dps_tcb tcb;
 	struct dps_tnode timer;
 	bool in_table;
+	uint16_t ip_id;			/* IPv4 identification of the flow */
 
 	/* UDP receive queue (MP: lcores; MC: threads), made on first use. */
 	struct rte_ring *rxq;

@@ -21,6 +21,7 @@
 #include <rte_jhash.h>
 #include <rte_malloc.h>
 #include <rte_ip.h>
+#include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_log.h>
 #include "dps_stack_priv.h"
@@ -112,10 +113,14 @@ sock_set_state(struct dps_sock *sk, uint8_t state)
 
 /* ---- output ---- */
 
-/* Build and route one segment of @t's flow. */
+/*
+ * Build and route one segment of @t's flow. @ip_id is the flow's IPv4
+ * identification counter: Linux starts each connection's at a random
+ * value and adds one per packet, retransmissions included.
+ */
 static void
 tcp_xmit(struct dps_lcore *lc, const struct dps_tuple *t,
-	const struct dps_tcp_out *out, uint64_t now)
+	const struct dps_tcp_out *out, uint16_t *ip_id, uint64_t now)
 {
 	size_t olen = dps_tcp_out_opt_len(out);
 	uint16_t tcp_len = (uint16_t)(DPS_TCP_HLEN + olen);
@@ -130,7 +135,7 @@ tcp_xmit(struct dps_lcore *lc, const struct dps_tuple *t,
 	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, (uint16_t)(20 + tcp_len));
 	th = (uint8_t *)(ip + 1);
 	dps_ipv4_build((uint8_t *)ip, 20, t->laddr, t->raddr, IPPROTO_TCP,
-		tcp_len, 64, lc->ip_id++, true);
+		tcp_len, 64, (*ip_id)++, true);
 	dps_tcp_build(th, tcp_len, t->lport, t->rport, out);
 	((struct rte_tcp_hdr *)th)->cksum = rte_ipv4_udptcp_cksum(ip, th);
 	DPS_CNT_INC(&lc->cnt, tcp_tx);
@@ -140,11 +145,11 @@ tcp_xmit(struct dps_lcore *lc, const struct dps_tuple *t,
 }
 
 static void
-tcp_xmit_all(struct dps_lcore *lc, const struct dps_tuple *t,
+tcp_xmit_all(struct dps_lcore *lc, struct dps_sock *sk,
 	const struct dps_tcp_out *out, unsigned int n, uint64_t now)
 {
 	for (unsigned int i = 0; i < n; i++)
-		tcp_xmit(lc, t, &out[i], now);
+		tcp_xmit(lc, &sk->tup, &out[i], &sk->ip_id, now);
 }
 
 /* Keep the wheel in step with the TCB's single deadline. */
@@ -380,7 +385,8 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	sock_set_state(sk, DPS_TCP_SYN_SENT);
 	DPS_CNT_INC(&lc->cnt, tcp_connects);
 	DPS_CNT_INC(&lc->cnt, tcp_tx_syn);
-	tcp_xmit(lc, &sk->tup, &syn, now);
+	sk->ip_id = (uint16_t)rte_rand();
+	tcp_xmit(lc, &sk->tup, &syn, &sk->ip_id, now);
 	tcp_sync_timer(lc, sk);
 	return 0;
 }
@@ -400,7 +406,7 @@ dps_tcp_do_abort(struct dps_lcore *lc, struct dps_sock *sk, bool drop_ref,
 	if (sk->in_table) {
 		unsigned int n = dps_tcb_abort(&sk->tcb, now, &out);
 
-		tcp_xmit_all(lc, &sk->tup, &out, n, now);
+		tcp_xmit_all(lc, sk, &out, n, now);
 		conn_done(lc, sk, drop_ref ? 0 : sk->tcb.err);
 	}
 	if (drop_ref)
@@ -423,7 +429,7 @@ tcp_no_conn(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *t,
 		return;
 	}
 	if (dps_tcp_rst_for(seg, &out))
-		tcp_xmit(lc, t, &out, now);
+		tcp_xmit(lc, t, &out, &lc->ip_id, now);
 	dps_lcore_drop(lc, m, DPS_DROP_tcp_no_socket);
 }
 
@@ -446,7 +452,7 @@ tcp_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *t,
 	}
 	rte_pktmbuf_free(m);
 	ev = dps_tcb_input(&sk->tcb, &seg, now, out, &n);
-	tcp_xmit_all(lc, &sk->tup, out, n, now);
+	tcp_xmit_all(lc, sk, out, n, now);
 	tcp_event(lc, sk, ev);
 }
 
@@ -575,7 +581,7 @@ tcp_timer_fired(struct dps_tnode *n, void *arg)
 	ev = dps_tcb_timeout(&sk->tcb, now, &out, &cnt);
 	if (cnt != 0)
 		DPS_CNT_INC(&lc->cnt, tcp_tx_syn_retrans);
-	tcp_xmit_all(lc, &sk->tup, &out, cnt, now);
+	tcp_xmit_all(lc, sk, &out, cnt, now);
 	tcp_event(lc, sk, ev);
 }
 
