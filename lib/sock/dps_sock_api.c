@@ -628,8 +628,13 @@ sock_close(struct dps_sock *sk)
 			dps_tcp_do_abort(s->lc[sk->owner], sk, true, dps_now(s));
 			return;
 		}
-		while (dps_lcore_post(s, (unsigned int)sk->owner, &m) != 0)
+		while (dps_lcore_post(s, (unsigned int)sk->owner, &m) != 0) {
+			if (dps_stack_stopping(s)) {
+				dps_sock_put(sk);	/* nobody will drain it */
+				return;
+			}
 			sched_yield();
+		}
 		return;
 	}
 	sock_unbind(sk);
