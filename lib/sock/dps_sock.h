@@ -134,7 +134,9 @@ struct dps_sockets {
 	uint32_t *tcp_ports;		/* 65536 words, see dps_port.c */
 	struct dps_sock **udp_ports;	/* 65536 atomic pointers */
 	uint32_t perturb[256];		/* RFC 6056 algorithm 3 table */
-	uint32_t secret[4];		/* ISN and port-offset hashing */
+	uint64_t isn_key[2];		/* SipHash keys: sequence numbers, */
+	uint64_t ts_key[2];		/* timestamp offsets, */
+	uint64_t port_key[2];		/* autobind offsets */
 	uint8_t rss_key[40];		/* rte_thash key, converted */
 	uint16_t reta[128];		/* hash -> lcore index */
 	struct rte_rcu_qsbr *rcu;

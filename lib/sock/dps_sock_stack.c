@@ -119,8 +119,11 @@ dps_sockets_init(struct dps_stack *s)
 			ss->conf.max_socks, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	for (unsigned int i = 0; i < RTE_DIM(ss->secret); i++)
-		ss->secret[i] = (uint32_t)rte_rand();
+	for (unsigned int i = 0; i < 2; i++) {
+		ss->isn_key[i] = rte_rand();
+		ss->ts_key[i] = rte_rand();
+		ss->port_key[i] = rte_rand();
+	}
 	for (unsigned int i = 0; i < RTE_DIM(ss->perturb); i++)
 		ss->perturb[i] = (uint32_t)rte_rand();
 	sockets_reta(s);

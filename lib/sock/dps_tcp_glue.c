@@ -18,7 +18,6 @@
 #include <netinet/in.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
-#include <rte_jhash.h>
 #include <rte_malloc.h>
 #include <rte_ip.h>
 #include <rte_random.h>
@@ -26,6 +25,7 @@
 #include <rte_log.h>
 #include "dps_stack_priv.h"
 #include "dps_sock.h"
+#include "dps_siphash.h"
 
 #define DPS_SYN_SPACE 65535	/* window space a SYN offers, before rounding */
 /* Linux derives the shift from tcp_rmem[2] (32 MiB on current kernels): 10. */
@@ -244,25 +244,20 @@ tcp_event(struct dps_lcore *lc, struct dps_sock *sk, int ev)
 /* ---- connect ---- */
 
 /*
- * RFC 6528 ISN: a clock ticking every 4 us plus a keyed hash of the
- * tuple. The keyed hash is CRC32c + jhash seeded with a per-stack random
- * secret: unpredictable to an off-path observer who cannot see the
- * secret, though not a cryptographic PRF as the RFC recommends.
+ * RFC 6528 ISN: a clock ticking every 4 us plus a keyed PRF (SipHash,
+ * per-stack random key) of the tuple, as Linux's secure_tcp_seq().
  */
 static uint32_t
 tcp_isn(const struct dps_sockets *ss, const struct dps_tuple *t, uint64_t now)
 {
-	uint32_t h = rte_hash_crc(t, 12, ss->secret[0]);
-
-	h = rte_jhash_1word(h, ss->secret[1]);
-	return h + (uint32_t)(now / 4000);
+	return (uint32_t)dps_siphash24(t, 12, ss->isn_key) + (uint32_t)(now / 4000);
 }
 
+/* Linux: a random timestamp offset per 4-tuple (secure_tcp_ts_off()). */
 static uint32_t
 tcp_ts_off(const struct dps_sockets *ss, const struct dps_tuple *t)
 {
-	/* Linux: a random offset per 4-tuple (secure_tcp_ts_off()). */
-	return rte_jhash(t, 12, ss->secret[2]);
+	return (uint32_t)dps_siphash24(t, 12, ss->ts_key);
 }
 
 /* The lcore queue the peer's reply for @t lands on is ours? */
@@ -285,8 +280,11 @@ tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk)
 	struct dps_sockets *ss = lc->stack->socks;
 	uint32_t lo = ss->conf.port_lo, n = ss->conf.port_hi - lo + 1u;
 	uint32_t remaining = n > 1 ? n & ~1u : n;
-	uint32_t h = rte_jhash_3words(sk->tup.laddr, sk->tup.raddr, sk->tup.rport,
-		ss->secret[3]);
+	struct {
+		uint32_t laddr, raddr;
+		uint16_t rport;
+	} __rte_packed in = { sk->tup.laddr, sk->tup.raddr, sk->tup.rport };
+	uint32_t h = (uint32_t)dps_siphash24(&in, sizeof(in), ss->port_key);
 	uint32_t *perturb = &ss->perturb[h & 255];
 	uint32_t offset = (__atomic_load_n(perturb, __ATOMIC_RELAXED) + (h >> 8)) %
 		remaining;

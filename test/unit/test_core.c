@@ -21,6 +21,7 @@
 #include "dps_cnt.h"
 #include "dps_numa.h"
 #include "dps_route.h"
+#include "dps_siphash.h"
 
 /* Host-order address to network order. */
 #define IPA(a, b, c, d)	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
@@ -453,4 +454,21 @@ Test(core, counters_single_writer_concurrent_snapshots, .timeout = 60)
 	cr_assert_eq(snap.drop[DPS_DROP_ip_bad_csum], CNT_ITERS / 4);
 	cr_assert_eq(dps_counters_total_drops(&snap), CNT_ITERS / 4);
 	cr_log_info("%" PRIu64 " snapshots, %" PRIu64 " mid-flight", snaps, mid);
+}
+
+/* SipHash-2-4 against the reference implementation's test vectors (key
+ * 00..0f, message 00..len-1), and its sensitivity to key and input. */
+Test(core, siphash24_vectors)
+{
+	static const uint64_t key[2] = { 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull };
+	uint64_t other[2] = { key[0] ^ 1, key[1] };
+	uint8_t m[64];
+
+	for (unsigned int i = 0; i < sizeof(m); i++)
+		m[i] = (uint8_t)i;
+	cr_assert_eq(dps_siphash24(m, 0, key), 0x726fdb47dd0e0e31ull);
+	cr_assert_eq(dps_siphash24(m, 15, key), 0xa129ca6149be45e5ull);
+	cr_assert_neq(dps_siphash24(m, 15, other), 0xa129ca6149be45e5ull);
+	cr_assert_neq(dps_siphash24(m, 14, key), dps_siphash24(m, 15, key));
+	cr_assert_neq(dps_siphash24(m, 16, key), dps_siphash24(m, 15, key));
 }

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+#include "dps_siphash.h"
+
+static inline uint64_t
+rotl(uint64_t x, unsigned int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+/* Little-endian load of @n <= 8 bytes. */
+static uint64_t
+load_le(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+struct sip {
+	uint64_t v0, v1, v2, v3;
+};
+
+static void
+sip_round(struct sip *s)
+{
+	s->v0 += s->v1;
+	s->v1 = rotl(s->v1, 13) ^ s->v0;
+	s->v0 = rotl(s->v0, 32);
+	s->v2 += s->v3;
+	s->v3 = rotl(s->v3, 16) ^ s->v2;
+	s->v0 += s->v3;
+	s->v3 = rotl(s->v3, 21) ^ s->v0;
+	s->v2 += s->v1;
+	s->v1 = rotl(s->v1, 17) ^ s->v2;
+	s->v2 = rotl(s->v2, 32);
+}
+
+/* Absorb one 64-bit word with the two compression rounds. */
+static void
+sip_absorb(struct sip *s, uint64_t m)
+{
+	s->v3 ^= m;
+	sip_round(s);
+	sip_round(s);
+	s->v0 ^= m;
+}
+
+uint64_t
+dps_siphash24(const void *data, size_t len, const uint64_t key[2])
+{
+	const uint8_t *p = data;
+	struct sip s = {
+		.v0 = key[0] ^ 0x736f6d6570736575ull,
+		.v1 = key[1] ^ 0x646f72616e646f6dull,
+		.v2 = key[0] ^ 0x6c7967656e657261ull,
+		.v3 = key[1] ^ 0x7465646279746573ull,
+	};
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8)
+		sip_absorb(&s, load_le(p + i, 8));
+	/* The last word: the remaining bytes, the length in the top byte. */
+	sip_absorb(&s, load_le(p + i, len - i) | (uint64_t)(len & 0xff) << 56);
+	s.v2 ^= 0xff;
+	for (int r = 0; r < 4; r++)
+		sip_round(&s);
+	return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
