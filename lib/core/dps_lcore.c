@@ -77,13 +77,18 @@ dps_lcore_tx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m)
 	tb->pkts[tb->n++] = m;
 }
 
-static void
-lcore_handle_req(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
+/*
+ * Do request @r's work on @lc, leaving the result in r->err. Returns
+ * false for a request that completes later (a ping waits for its reply).
+ * The ring path and callers already running on @lc share this dispatch.
+ */
+bool
+dps_lcore_run_req(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
 {
 	switch (r->op) {
 	case DPS_REQ_PING:
 		dps_ping_start(lc, r, now);
-		return;
+		return false;
 	case DPS_REQ_CONNECT:
 		r->err = -dps_tcp_do_connect(lc, r->sock, now);
 		break;
@@ -98,7 +103,14 @@ lcore_handle_req(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
 		r->err = EOPNOTSUPP;
 		break;
 	}
-	dps_req_complete(r);
+	return true;
+}
+
+static void
+lcore_handle_req(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
+{
+	if (dps_lcore_run_req(lc, r, now))
+		dps_req_complete(r);
 }
 
 static void

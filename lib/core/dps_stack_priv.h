@@ -253,6 +253,15 @@ struct dps_thread *dps_thread_self(struct dps_stack *s);
  * @r), EAGAIN (ring full; caller frees), ESHUTDOWN (abandoned; the lcore
  * frees it). */
 int dps_thread_call(struct dps_thread *t, unsigned int idx, struct dps_req *r);
+/* A whole round trip for a request described by @in: a heap copy is
+ * posted to lcore @idx and, once complete, copied back to @out (may be
+ * NULL) and freed. Returns 0, the request's own error, or EAGAIN, ENOMEM,
+ * ESHUTDOWN. */
+int dps_thread_request(struct dps_thread *t, unsigned int idx,
+	const struct dps_req *in, struct dps_req *out);
+/* Do a request's work on @lc (the ring path, or a caller on @lc itself);
+ * false when it completes later. */
+bool dps_lcore_run_req(struct dps_lcore *lc, struct dps_req *r, uint64_t now);
 /* Wake @t if it sleeps (an lcore, or any thread). */
 void dps_thread_wake(struct dps_thread *t);
 /* The kernel eventfd @t sleeps on. */

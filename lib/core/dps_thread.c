@@ -282,39 +282,48 @@ dps_thread_call(struct dps_thread *t, unsigned int lcore_idx, struct dps_req *r)
 }
 
 int
+dps_thread_request(struct dps_thread *t, unsigned int idx,
+	const struct dps_req *in, struct dps_req *out)
+{
+	struct dps_req *r = malloc(sizeof(*r));
+	int err;
+
+	if (r == NULL)
+		return ENOMEM;
+	*r = *in;
+	err = dps_thread_call(t, idx, r);
+	if (err == ESHUTDOWN)
+		return err;	/* abandoned: the lcore frees it */
+	if (err == 0) {
+		err = r->err;
+		if (out != NULL)
+			*out = *r;
+	}
+	free(r);
+	return err;
+}
+
+int
 dps_ping(struct dps_thread *t, const struct dps_addr *dst, uint16_t seq,
 	uint32_t timeout_ms, uint64_t *rtt_ns)
 {
-	struct dps_req *r;
+	struct dps_req q = { .op = DPS_REQ_PING }, done;
 	int err;
 
 	if (t == NULL || dst == NULL || dst->family != AF_INET) {
 		errno = EINVAL;
 		return -1;
 	}
-	r = calloc(1, sizeof(*r));
-	if (r == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	r->op = DPS_REQ_PING;
-	r->ping.dst = dst->v4;
-	r->ping.seq = seq;
-	r->ping.deadline_ns = (uint64_t)timeout_ms * 1000000ull;
-	err = dps_thread_call(t, 0, r);
-	if (err == ESHUTDOWN) {
-		errno = err;	/* abandoned: the lcore frees it */
-		return -1;
-	}
-	if (err == 0)
-		err = r->err;
-	if (err == 0 && rtt_ns != NULL)
-		*rtt_ns = r->ping.rtt_ns;
-	free(r);
+	q.ping.dst = dst->v4;
+	q.ping.seq = seq;
+	q.ping.deadline_ns = (uint64_t)timeout_ms * 1000000ull;
+	err = dps_thread_request(t, 0, &q, &done);
 	if (err != 0) {
 		errno = err;
 		return -1;
 	}
+	if (rtt_ns != NULL)
+		*rtt_ns = done.ping.rtt_ns;
 	return 0;
 }
 
@@ -322,7 +331,7 @@ int
 dps_stack_nop(struct dps_stack *s, unsigned int idx)
 {
 	struct dps_thread *t = dps_thread_self(s);
-	struct dps_req *r;
+	struct dps_req q = { .op = DPS_REQ_NOP };
 	int err;
 
 	if (t == NULL)
@@ -331,15 +340,7 @@ dps_stack_nop(struct dps_stack *s, unsigned int idx)
 		errno = EINVAL;
 		return -1;
 	}
-	r = calloc(1, sizeof(*r));
-	if (r == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	r->op = DPS_REQ_NOP;
-	err = dps_thread_call(t, idx, r);
-	if (err != ESHUTDOWN)
-		free(r);
+	err = dps_thread_request(t, idx, &q, NULL);
 	if (err != 0) {
 		errno = err;
 		return -1;

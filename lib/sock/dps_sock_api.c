@@ -347,33 +347,17 @@ static int
 lcore_call(struct dps_sock *sk, unsigned int idx, int op)
 {
 	struct dps_stack *s = sk->stack;
+	struct dps_req q = { .op = (uint16_t)op, .sock = sk };
 	struct dps_thread *t;
-	struct dps_req *r;
-	int err;
 
 	if (dps_stack_self(s) == (int)idx) {
-		uint64_t now = dps_now(s);
-
-		if (op == DPS_REQ_CONNECT)
-			return dps_tcp_do_connect(s->lc[idx], sk, now);
-		dps_tcp_do_abort(s->lc[idx], sk, false, now);
-		return 0;
+		dps_lcore_run_req(s->lc[idx], &q, dps_now(s));
+		return -q.err;
 	}
 	t = dps_thread_self(s);
 	if (t == NULL)
 		return -errno;
-	r = calloc(1, sizeof(*r));
-	if (r == NULL)
-		return -ENOMEM;
-	r->op = (uint16_t)op;
-	r->sock = sk;
-	err = dps_thread_call(t, idx, r);
-	if (err == ESHUTDOWN)
-		return -ESHUTDOWN;	/* abandoned: the lcore frees it */
-	if (err == 0)
-		err = r->err;
-	free(r);
-	return -err;
+	return -dps_thread_request(t, idx, &q, NULL);
 }
 
 /* Route checks of ip_route_connect() done on the application side:
