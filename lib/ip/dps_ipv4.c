@@ -63,18 +63,10 @@ rx_csum_flags(const struct dps_iface *ifp, const struct rte_mbuf *m)
 }
 
 /*
- * UDP for no socket answers port unreachable (RFC 1122 4.1.3.1), unknown
- * protocols protocol unreachable (RFC 1122 3.2.2.1). Errors are never sent
+ * To the transport: UDP and TCP have their own input; unknown protocols
+ * get protocol unreachable (RFC 1122 3.2.2.1). Errors are never sent
  * about broadcasts (RFC 1122 3.2.2).
  */
-void
-dps_udp_unreach(struct dps_lcore *lc, struct rte_mbuf *m,
-	const struct dps_rx_pkt *p, uint64_t now)
-{
-	dps_icmp_send_error(lc, m, p->eth.hdr_len, p, 3, 3, now);
-	dps_lcore_drop(lc, m, DPS_DROP_udp_no_port);
-}
-
 static void
 rx_transport(struct dps_lcore *lc, struct rte_mbuf *m,
 	const struct dps_rx_pkt *p, uint64_t now)

@@ -204,9 +204,6 @@ void dps_tcp_lcore_fini(struct dps_lcore *lc);
 /* ---- UDP (dps_udp.c) ---- */
 void dps_udp_rx(struct dps_lcore *lc, struct rte_mbuf *m,
 	const struct dps_rx_pkt *p, uint64_t now);
-/* No socket for a UDP datagram: port unreachable (dps_ipv4.c). */
-void dps_udp_unreach(struct dps_lcore *lc, struct rte_mbuf *m,
-	const struct dps_rx_pkt *p, uint64_t now);
 int dps_udp_rxq_init(struct dps_sock *sk);
 
 /* ---- shared by the API files (dps_sock_api.c) ---- */

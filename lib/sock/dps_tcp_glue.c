@@ -566,12 +566,19 @@ dps_tcp_register(struct dps_stack *s)
 
 /* ---- timers ---- */
 
+/* What a pass over the timer wheel hands each fired timer. */
+struct timer_pass {
+	struct dps_lcore *lc;
+	uint64_t now;		/* the poll iteration's clock, read once */
+};
+
 static void
 tcp_timer_fired(struct dps_tnode *n, void *arg)
 {
 	struct dps_sock *sk = container_of(n, struct dps_sock, timer);
-	struct dps_lcore *lc = arg;
-	uint64_t now = dps_now(lc->stack);
+	const struct timer_pass *tp = arg;
+	struct dps_lcore *lc = tp->lc;
+	uint64_t now = tp->now;
 	struct dps_tcp_out out;
 	unsigned int cnt;
 	int ev;
@@ -586,7 +593,9 @@ tcp_timer_fired(struct dps_tnode *n, void *arg)
 void
 dps_tcp_timers(struct dps_lcore *lc, uint64_t now)
 {
-	dps_tw_expire(lc->tw, now, tcp_timer_fired, lc);
+	struct timer_pass tp = { .lc = lc, .now = now };
+
+	dps_tw_expire(lc->tw, now, tcp_timer_fired, &tp);
 }
 
 /* Housekeeping: give back key slots whose grace period is over. */

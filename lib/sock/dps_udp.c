@@ -71,6 +71,16 @@ udp_match(const struct dps_sock *sk, uint32_t src, uint16_t sport, uint32_t dst)
 	return true;
 }
 
+/* No socket takes the datagram: port unreachable (RFC 1122 4.1.3.1),
+ * and the drop counted under @reason. */
+static void
+udp_unreach(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_rx_pkt *p,
+	int reason, uint64_t now)
+{
+	dps_icmp_send_error(lc, m, p->eth.hdr_len, p, 3, 3, now);
+	dps_lcore_drop(lc, m, reason);
+}
+
 void
 dps_udp_rx(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_rx_pkt *p,
 	uint64_t now)
@@ -82,12 +92,11 @@ dps_udp_rx(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_rx_pkt *p,
 	if (sk != NULL && !udp_match(sk, p->ip.src, p->l4.sport, p->ip.dst)) {
 		/* Linux finds no socket either, and says so. */
 		dps_sock_put(sk);
-		dps_icmp_send_error(lc, m, p->eth.hdr_len, p, 3, 3, now);
-		dps_lcore_drop(lc, m, DPS_DROP_udp_not_peer);
+		udp_unreach(lc, m, p, DPS_DROP_udp_not_peer, now);
 		return;
 	}
 	if (sk == NULL) {
-		dps_udp_unreach(lc, m, p, now);
+		udp_unreach(lc, m, p, DPS_DROP_udp_no_port, now);
 		return;
 	}
 	/* Keep the IPv4 header: recvfrom() reads the source from it. */
