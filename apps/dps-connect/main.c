@@ -32,6 +32,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include "dpstack.h"
+#include "app_args.h"
 
 enum mode { MODE_SEQ, MODE_CONCURRENT, MODE_RTT };
 
@@ -127,22 +128,7 @@ usage(FILE *f)
 static int
 bad_arg(const char *what, const char *val)
 {
-	fprintf(stderr, "dps-connect: invalid %s '%s' (try --help)\n", what, val);
-	return -EINVAL;
-}
-
-static int
-parse_uint(const char *s, unsigned int lo, unsigned int hi, unsigned int *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || end == s || v < lo || v > hi)
-		return -EINVAL;
-	*out = (unsigned int)v;
-	return 0;
+	return app_bad_arg("dps-connect", what, val);
 }
 
 static int
@@ -161,7 +147,7 @@ parse_to(const char *s, struct sockaddr_in *to)
 	memset(to, 0, sizeof(*to));
 	to->sin_family = AF_INET;
 	if (inet_pton(AF_INET, buf, &to->sin_addr) != 1 ||
-			parse_uint(colon + 1, 1, 65535, &port) != 0)
+			app_parse_uint(colon + 1, 1, 65535, &port) != 0)
 		return -EINVAL;
 	to->sin_port = htons((uint16_t)port);
 	return 0;
@@ -180,7 +166,8 @@ parse_ports(const char *s, uint16_t *lo, uint16_t *hi)
 	if (dash == NULL)
 		return -EINVAL;
 	*dash = '\0';
-	if (parse_uint(buf, 1, 65535, &a) != 0 || parse_uint(dash + 1, a, 65535, &b) != 0)
+	if (app_parse_uint(buf, 1, 65535, &a) != 0 ||
+			app_parse_uint(dash + 1, a, 65535, &b) != 0)
 		return -EINVAL;
 	*lo = (uint16_t)a;
 	*hi = (uint16_t)b;
@@ -200,16 +187,16 @@ parse_opt(struct opts *o, int c, const char *arg)
 	case 't':
 		return parse_to(arg, &o->to) == 0 ? 0 : bad_arg("--to", arg);
 	case 'T':
-		return parse_uint(arg, 1, 256, &o->threads) == 0 ? 0 :
+		return app_parse_uint(arg, 1, 256, &o->threads) == 0 ? 0 :
 			bad_arg("--threads", arg);
 	case 'n':
-		return parse_uint(arg, 1, 100000000, &o->count) == 0 ? 0 :
+		return app_parse_uint(arg, 1, 100000000, &o->count) == 0 ? 0 :
 			bad_arg("--count", arg);
 	case 'w':
-		return parse_uint(arg, 1, 8192, &o->window) == 0 ? 0 :
+		return app_parse_uint(arg, 1, 8192, &o->window) == 0 ? 0 :
 			bad_arg("--window", arg);
 	case 'e':
-		return parse_uint(arg, 1, 255, &o->expect) == 0 ? 0 :
+		return app_parse_uint(arg, 1, 255, &o->expect) == 0 ? 0 :
 			bad_arg("--expect", arg);
 	case 'p':
 		return parse_ports(arg, &o->port_lo, &o->port_hi) == 0 ? 0 :

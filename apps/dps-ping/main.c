@@ -22,6 +22,7 @@
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include "dpstack.h"
+#include "app_args.h"
 
 struct opts {
 	struct dps_addr addr[DPS_MAX_ADDRS];
@@ -70,22 +71,7 @@ usage(FILE *f)
 static int
 bad_arg(const char *what, const char *val)
 {
-	fprintf(stderr, "dps-ping: invalid %s '%s' (try --help)\n", what, val);
-	return -EINVAL;
-}
-
-static int
-parse_uint(const char *s, unsigned int max, unsigned int *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v > max || s[0] == '-')
-		return -EINVAL;
-	*out = (unsigned int)v;
-	return 0;
+	return app_bad_arg("dps-ping", what, val);
 }
 
 static int
@@ -107,17 +93,17 @@ parse_opt(struct opts *o, int c, const char *arg)
 		o->has_target = true;
 		return dps_addr_parse(arg, &o->target) ? bad_arg("--ping", arg) : 0;
 	case 'c':
-		return parse_uint(arg, 1000000, &o->count) ? bad_arg("--count", arg) : 0;
+		return app_parse_uint(arg, 0, 1000000, &o->count) ? bad_arg("--count", arg) : 0;
 	case 'i':
-		return parse_uint(arg, 3600000, &o->interval_ms) ?
+		return app_parse_uint(arg, 0, 3600000, &o->interval_ms) ?
 			bad_arg("--interval-ms", arg) : 0;
 	case 't':
-		return parse_uint(arg, 3600000, &o->timeout_ms) || o->timeout_ms == 0 ?
+		return app_parse_uint(arg, 0, 3600000, &o->timeout_ms) || o->timeout_ms == 0 ?
 			bad_arg("--timeout-ms", arg) : 0;
 	case 's':
-		return parse_uint(arg, 86400, &o->serve_s) ? bad_arg("--serve", arg) : 0;
+		return app_parse_uint(arg, 0, 86400, &o->serve_s) ? bad_arg("--serve", arg) : 0;
 	case 'P':
-		if (parse_uint(arg, RTE_MAX_ETHPORTS - 1, &v))
+		if (app_parse_uint(arg, 0, RTE_MAX_ETHPORTS - 1, &v))
 			return bad_arg("--port", arg);
 		o->port = (uint16_t)v;
 		return 0;
