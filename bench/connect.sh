@@ -27,12 +27,8 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-ip netns add "$nsk"; ip netns add "$nsd"
-ip link add "$vk" netns "$nsk" type veth peer name "$vd" netns "$nsd"
-ip -n "$nsk" link set lo up; ip -n "$nsd" link set lo up
-ip -n "$nsk" addr add 198.18.0.1/24 dev "$vk"
-ip -n "$nsk" link set "$vk" up; ip -n "$nsd" link set "$vd" up
-ip netns exec "$nsk" ethtool -K "$vk" tx off >/dev/null
+. "$(dirname "$0")/../test/interop/veth_pair.sh"
+veth_pair "$nsk" "$nsd" "$vk" "$vd"
 # Deep accept queues: the Python listeners must not be what is measured.
 for ns in "$nsk" "$nsd"; do
 	ip netns exec "$ns" sysctl -qw net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535

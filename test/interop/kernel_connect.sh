@@ -40,14 +40,8 @@ fail() {
 	exit 1
 }
 
-ip netns add "$nsk"
-ip netns add "$nsd"
-ip link add "$vk" netns "$nsk" type veth peer name "$vd" netns "$nsd"
-ip -n "$nsk" link set lo up
-ip -n "$nsk" addr add 198.18.0.1/24 dev "$vk"
-ip -n "$nsk" link set "$vk" up
-ip -n "$nsd" link set "$vd" up
-ip netns exec "$nsk" ethtool -K "$vk" tx off >/dev/null
+. "$(dirname "$0")/veth_pair.sh"
+veth_pair "$nsk" "$nsd" "$vk" "$vd"
 ip netns exec "$nsk" sysctl -qw net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535
 
 py=$(command -v /usr/bin/python3 || command -v python3)

@@ -44,15 +44,8 @@ fail() {
 	exit 1
 }
 
-ip netns add "$nsk"
-ip netns add "$nsd"
-ip link add "$vk" netns "$nsk" type veth peer name "$vd" netns "$nsd"
-ip -n "$nsk" link set lo up
-ip -n "$nsk" addr add 198.18.0.1/24 dev "$vk"
-ip -n "$nsk" link set "$vk" up
-ip -n "$nsd" link set "$vd" up
-# Without this, af_packet hands dpstack partial checksums from the kernel.
-ip netns exec "$nsk" ethtool -K "$vk" tx off >/dev/null
+. "$(dirname "$0")/veth_pair.sh"
+veth_pair "$nsk" "$nsd" "$vk" "$vd"
 
 # Start dps-ping in the dpstack namespace with extra options; wait for "up:".
 start_dps() {
