@@ -163,7 +163,8 @@ uint32_t dps_sock_events(const struct dps_sock *sk);
  * (DPS_CB_*). */
 enum { DPS_CB_NONE, DPS_CB_CONNECTED, DPS_CB_ERROR, DPS_CB_READABLE, DPS_CB_WRITABLE };
 void dps_sock_notify(struct dps_sock *sk, int what);
-/* Sleep until @sk's state leaves @mask... (see dps_sock_wait()). */
+/* Sleep until done(sk), @timeout_ns (0: forever) or a stopped stack:
+ * 0, EAGAIN (timed out) or ESHUTDOWN. */
 int dps_sock_wait(struct dps_sock *sk, bool (*done)(struct dps_sock *sk),
 	uint64_t timeout_ns);
 /* Called when a socket is closed: leave its epoll set. */
@@ -225,6 +226,5 @@ void dps_udp_register(struct dps_stack *s);
 int dps_sockets_create(struct dps_stack *s);
 int dps_sockets_init(struct dps_stack *s);
 void dps_sockets_fini(struct dps_stack *s);
-struct dps_sockets *dps_stack_sockets(struct dps_stack *s);
 
 #endif

@@ -31,12 +31,6 @@
 /* Linux derives the shift from tcp_rmem[2] (32 MiB on current kernels): 10. */
 #define DPS_WSCALE 10
 
-struct dps_sockets *
-dps_stack_sockets(struct dps_stack *s)
-{
-	return s->socks;
-}
-
 /* Defer-queue callback: key slots whose grace period has passed. */
 static void
 conn_slot_free(void *p, void *e, unsigned int n)
