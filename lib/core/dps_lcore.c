@@ -99,6 +99,9 @@ dps_lcore_run_req(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
 	case DPS_REQ_NOP:
 		r->err = 0;
 		break;
+	case DPS_REQ_SHUTDOWN:
+		r->err = -dps_tcp_do_shutdown(lc, r->sock, now);
+		break;
 	default:
 		r->err = EOPNOTSUPP;
 		break;
@@ -136,7 +139,13 @@ lcore_handle_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now)
 		break;
 	}
 	case DPS_MSG_SOCK_CLOSE:
-		dps_tcp_do_abort(lc, m->ptr, true, now);
+		dps_tcp_do_close(lc, m->ptr, now);
+		break;
+	case DPS_MSG_TCP_TX:
+		dps_tcp_do_tx(lc, m->ptr, now);
+		break;
+	case DPS_MSG_TCP_WND:
+		dps_tcp_do_wnd(lc, m->ptr, now);
 		break;
 	case DPS_MSG_IP_TX:
 		(void)dps_ip_output(lc, m->ptr, m->ip, now);
@@ -173,7 +182,7 @@ lcore_tick(struct dps_lcore *lc, uint64_t now)
 		return;
 	lc->next_tick_ns = now + DPS_TICK_NS;
 	dps_arp_tick(&lc->arp, now);
-	dps_tcp_tick(lc);
+	dps_tcp_tick(lc, now);
 	dps_ping_tick(lc, now);
 }
 

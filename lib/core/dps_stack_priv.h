@@ -21,6 +21,7 @@
 #include "dps_stack.h"
 #include "dps_thread.h"
 #include "dps_wire.h"
+#include "dps_tcp.h"
 #include "dps_arp.h"
 #include "dps_route.h"
 #include "dps_cnt.h"
@@ -61,6 +62,8 @@ enum dps_msg_op {
 	DPS_MSG_TCP_ICMP,	/* icmp: an ICMP error about a flow we own */
 	DPS_MSG_SOCK_CLOSE,	/* ptr: a socket closed by its application */
 	DPS_MSG_IP_TX,		/* ptr: an IPv4 packet (mbuf) to route, ip dst */
+	DPS_MSG_TCP_TX,		/* ptr: a stream socket whose txq has data */
+	DPS_MSG_TCP_WND,	/* ptr: a stream socket whose reader freed space */
 };
 
 /* A request ring element: 32 bytes, copied by value (rte_ring_*_elem). */
@@ -86,6 +89,7 @@ enum dps_req_op {
 	DPS_REQ_CONNECT,	/* sock: tcp_v4_connect's work */
 	DPS_REQ_DISCONNECT,	/* sock: tcp_disconnect (AF_UNSPEC) */
 	DPS_REQ_NOP,		/* nothing: measures the round trip */
+	DPS_REQ_SHUTDOWN,	/* sock: shutdown(SHUT_WR) */
 };
 
 /* Life of a request (struct dps_req.state). */
@@ -152,6 +156,8 @@ struct dps_lcore {
 	struct rte_hash *conns;		/* TCP connections this lcore owns */
 	struct rte_rcu_qsbr_dq *conns_dq;	/* their deleted key slots */
 	struct dps_twheel *tw;		/* their timers */
+	struct dps_tw_store *tws;	/* compact TIME_WAIT entries */
+	struct dps_tcp_ratelimit chlim;	/* challenge ACKs (RFC 5961 10) */
 	uint32_t n_conns;
 	struct dps_txbuf tx[DPS_MAX_PORTS];
 	struct dps_counters cnt __rte_cache_aligned;

@@ -51,6 +51,26 @@ extern "C" {
 	X(tcp_conn_failed, "active opens failed (refused, timed out, ICMP, aborted)") \
 	X(tcp_rx_handoff, "TCP segments passed to the owning lcore") \
 	X(udp_tx, "UDP datagrams sent") \
+	X(tcp_passive_opens, "connections accepted from a SYN (SYN-ACK sent)") \
+	X(tcp_accepted, "passive opens completed and queued for accept") \
+	X(tcp_syncookies_sent, "SYN-ACKs carrying a SYN cookie") \
+	X(tcp_syncookies_ok, "connections rebuilt from a valid SYN cookie") \
+	X(tcp_tx_data, "TCP segments sent with payload, first transmissions") \
+	X(tcp_tx_bytes, "TCP payload bytes sent, first transmissions") \
+	X(tcp_rx_data, "TCP segments received with payload") \
+	X(tcp_rx_bytes, "TCP payload bytes delivered in order") \
+	X(tcp_retrans, "TCP segments retransmitted (all causes)") \
+	X(tcp_fast_retrans, "fast recovery episodes (three dupacks or SACK loss)") \
+	X(tcp_sack_retrans, "segments retransmitted because SACK marked them lost") \
+	X(tcp_rto, "retransmission timeouts") \
+	X(tcp_ooo, "segments queued out of order") \
+	X(tcp_dupack_rx, "duplicate ACKs received") \
+	X(tcp_challenge_ack, "challenge ACKs sent (RFC 5961)") \
+	X(tcp_zwp, "zero-window probes sent") \
+	X(tcp_keepalive, "keepalive probes sent") \
+	X(tcp_time_wait, "connections that entered TIME_WAIT") \
+	X(tcp_tw_reused, "TIME_WAIT tuples taken over by a new connect") \
+	X(tcp_closed, "connections closed (any way)") \
 	X(req_rx, "requests taken from the request ring") \
 	X(poll_loops, "poll loop iterations") \
 	X(poll_busy_cycles, "TSC cycles in iterations that did work") \
@@ -93,7 +113,11 @@ extern "C" {
 	X(tcp_truncated, "TCP segment shorter than its header") \
 	X(tcp_bad_csum, "TCP checksum wrong") \
 	X(tcp_no_socket, "TCP segment for no connection") \
-	X(tcp_listen_pending, "SYN to a listening socket (passive open not built yet)") \
+	X(tcp_listen_overflow, "SYN or ACK dropped: listener's queues full, no cookie") \
+	X(tcp_bad_cookie, "ACK for a listener that carried no valid SYN cookie") \
+	X(tcp_paws, "TCP segment rejected by PAWS (RFC 7323 5)") \
+	X(tcp_out_of_window, "TCP segment outside the receive window") \
+	X(tcp_rcvbuf_full, "TCP payload dropped: receive buffer or queue full") \
 	X(tcp_handoff_full, "TCP segment lost: the owning lcore's ring was full") \
 	X(udp_rxq_full, "UDP datagram lost: the socket's receive queue was full") \
 	X(udp_not_peer, "UDP datagram from other than a connected socket's peer") \

@@ -26,10 +26,14 @@
  * code when the connection is up.
  *
  * Supported: AF_INET; SOCK_STREAM (TCP) and SOCK_DGRAM (UDP), with
- * SOCK_NONBLOCK. TCP data transfer (send/recv on streams) and the passive
- * open (accept) are not part of this header's first version: dps_send and
- * dps_recv work on datagram sockets; on stream sockets they fail with
- * EOPNOTSUPP until the complete TCP lands.
+ * SOCK_NONBLOCK.
+ *
+ * Data on streams. dps_send() copies into mbufs from the stack's pool and
+ * hands them to the owning lcore through the socket's send ring; the lcore
+ * keeps them as the send buffer (an mbuf chain) until acknowledged.
+ * Received segments are queued as they arrived (no copy) on the socket's
+ * receive ring, and dps_recv() copies out of them. Code on the owning
+ * lcore can skip both copies with dps_send_mbuf() and dps_recv_mbuf().
  */
 
 #include <stddef.h>
@@ -46,6 +50,7 @@ extern "C" {
 #endif
 
 struct dps_stack;
+struct rte_mbuf;
 
 /**
  * Create a socket on the default stack: the first one started in this
@@ -89,14 +94,37 @@ int dps_bind(int fd, const struct sockaddr *addr, socklen_t addrlen);
 int dps_connect(int fd, const struct sockaddr *addr, socklen_t addrlen);
 
 /**
- * Mark a stream socket passive. In this version the socket enters LISTEN
- * (so connect() on it answers EISCONN, as Linux's does) and owns its port,
- * but incoming connections are not accepted yet: their SYNs are counted
- * and dropped.
+ * Mark a stream socket passive (RFC 9293 3.10.1 passive OPEN). Connections
+ * are completed by the lcores without the application: each SYN gets a
+ * SYN-ACK and a place in the SYN queue; a completed handshake moves to the
+ * accept queue (at most @p backlog, capped at 65535, as Linux's somaxconn
+ * cap). When the SYN queue holds @p backlog entries, SYN cookies answer
+ * further SYNs without state. Calling listen() again changes the backlog.
  * @return 0, or -1 with errno: EBADF, EOPNOTSUPP (datagram), EINVAL
- * (connected or connecting), EADDRINUSE.
+ * (connected or connecting), EADDRINUSE, ENOBUFS.
  */
 int dps_listen(int fd, int backlog);
+
+/**
+ * Take a completed connection from a listener's accept queue, as
+ * accept4(2). Blocks unless the listener is non-blocking; SO_RCVTIMEO
+ * bounds the wait (EAGAIN). @p addr, if not NULL, receives the peer.
+ * @param flags SOCK_NONBLOCK, SOCK_CLOEXEC (accepted, meaningless).
+ * @return the new descriptor, or -1 with errno: EBADF, EINVAL (not
+ * listening, bad flags), EAGAIN, EMFILE, EFAULT, ESHUTDOWN.
+ */
+int dps_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+
+/** dps_accept4() with no flags. */
+int dps_accept(int fd, struct sockaddr *addr, socklen_t *addrlen);
+
+/**
+ * Shut down one or both directions, as shutdown(2). SHUT_WR sends a FIN
+ * once the queued data is out (FIN_WAIT1, or LAST_ACK after the peer's
+ * FIN); SHUT_RD makes reads return 0 and discards what arrives.
+ * @return 0, or -1 with errno: EBADF, EINVAL (@p how), ENOTCONN.
+ */
+int dps_shutdown(int fd, int how);
 
 /** Local address, as getsockname(2). EBADF, EINVAL, EFAULT. */
 int dps_getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen);
@@ -107,8 +135,15 @@ int dps_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen);
 /**
  * Read an option. SOL_SOCKET: SO_ERROR (reads and clears the pending
  * asynchronous error), SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_SNDTIMEO,
- * SO_RCVTIMEO, SO_REUSEADDR, SO_BROADCAST. IPPROTO_TCP: TCP_SYNCNT,
- * TCP_USER_TIMEOUT, TCP_NODELAY, TCP_MAXSEG.
+ * SO_RCVTIMEO, SO_REUSEADDR, SO_BROADCAST, SO_KEEPALIVE, SO_LINGER,
+ * SO_SNDBUF, SO_RCVBUF, SO_ACCEPTCONN. IPPROTO_TCP: TCP_SYNCNT,
+ * TCP_USER_TIMEOUT, TCP_NODELAY, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL,
+ * TCP_KEEPCNT, TCP_CONGESTION ("cubic", the default, or "reno"), and
+ * TCP_INFO, which fills Linux's struct tcp_info (<netinet/tcp.h>): state,
+ * options, window scales, RTO, RTT and its variance, MSS both ways,
+ * cwnd and ssthresh in segments, unacknowledged, SACKed, lost and
+ * retransmitted segments, total retransmissions, bytes acked and
+ * received.
  * @return 0, or -1 with errno: EBADF, EFAULT, EINVAL (length),
  * ENOPROTOOPT (unknown option), EOPNOTSUPP (a level the socket's protocol
  * does not have, as Linux's ip_getsockopt()).
@@ -118,8 +153,11 @@ int dps_getsockopt(int fd, int level, int optname, void *optval,
 
 /**
  * Set an option (the list of dps_getsockopt() minus SO_ERROR, SO_TYPE,
- * SO_DOMAIN, SO_PROTOCOL). Values are checked as Linux checks them:
- * TCP_SYNCNT in 1..127, TCP_USER_TIMEOUT >= 0 (ms), timeouts as struct
+ * SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, TCP_INFO). Values are checked as
+ * Linux checks them: TCP_SYNCNT in 1..127, TCP_USER_TIMEOUT >= 0 (ms),
+ * TCP_KEEPIDLE and TCP_KEEPINTVL in 1..32767 (s), TCP_KEEPCNT in 1..127,
+ * SO_SNDBUF / SO_RCVBUF doubled and clamped to [4608, 8 MiB] (reported
+ * doubled, as Linux does), TCP_CONGESTION a known name (ENOENT), timeouts as struct
  * timeval with tv_usec < 1000000.
  * @return 0, or -1 with errno: EBADF, EFAULT, EINVAL, EDOM (timeval out of
  * range), ENOPROTOOPT.
@@ -134,19 +172,29 @@ int dps_setsockopt(int fd, int level, int optname, const void *optval,
 int dps_fcntl(int fd, int cmd, ...);
 
 /**
- * Close the descriptor. A connecting or connected TCP socket is aborted
- * with a RST (the orderly FIN close comes with the complete TCP); the
- * port is released once the owning lcore has dropped the connection.
+ * Close the descriptor. A TCP connection closes as Linux's tcp_close()
+ * does: with unread received data, or SO_LINGER on with a zero timeout, it
+ * is aborted with a RST; otherwise a FIN follows the data still queued and
+ * the lcore finishes the close (FIN_WAIT1/2, CLOSING, LAST_ACK, TIME_WAIT)
+ * with nobody holding the descriptor. A listener's queued connections are
+ * reset. The port is released once the lcore has dropped the connection.
  * @return 0, or -1 with EBADF.
  */
 int dps_close(int fd);
 
 /**
- * Send a datagram on a connected UDP socket.
- * @return bytes sent, or -1 with errno: EBADF, EDESTADDRREQ (not
- * connected), EMSGSIZE, EAGAIN (ring full), ENOBUFS (no mbuf),
+ * Send. Streams: copy up to @p len bytes into the send buffer (blocking
+ * until all of it is queued, unless non-blocking or MSG_DONTWAIT, when it
+ * queues what fits; SO_SNDTIMEO bounds the wait). Datagrams: send one on
+ * a connected UDP socket.
+ * @return bytes queued or sent, or -1 with errno: EBADF, EAGAIN (no
+ * space, or the ring to the lcore is full; also while the handshake is
+ * still running, for a non-blocking socket), EPIPE (write side shut down,
+ * the connection closed, or never connected, as Linux's; no SIGPIPE is
+ * raised), ECONNRESET and other pending errors (reported once),
+ * ENOBUFS (no mbuf); UDP: EDESTADDRREQ (not connected), EMSGSIZE,
  * ECONNREFUSED (a pending ICMP error, reported once, by whichever of send
- * and receive comes first, as in Linux), EOPNOTSUPP (stream socket).
+ * and receive comes first, as in Linux).
  */
 ssize_t dps_send(int fd, const void *buf, size_t len, int flags);
 
@@ -159,20 +207,48 @@ ssize_t dps_sendto(int fd, const void *buf, size_t len, int flags,
 	const struct sockaddr *to, socklen_t tolen);
 
 /**
- * Receive a datagram. Blocks unless the socket is non-blocking or
- * @p flags has MSG_DONTWAIT; SO_RCVTIMEO bounds the wait. On a stream
- * socket only MSG_ERRQUEUE is served in this version: an ICMP error that
- * aborted a connect stays queued (and POLLERR with it) as in Linux, until
- * this discards it (returns 0; EAGAIN when none is queued).
- * @return bytes copied (the datagram is truncated to @p len), or -1 with
- * errno: EBADF, EAGAIN, ECONNREFUSED (an ICMP port unreachable arrived
- * for the connected peer; reported once), EOPNOTSUPP (stream socket).
+ * Receive. Streams: copy up to @p len bytes that arrived in order;
+ * returns 0 once the peer's FIN has been read past (or after SHUT_RD).
+ * MSG_PEEK leaves the bytes queued; MSG_WAITALL waits for @p len bytes.
+ * Datagrams: one datagram, truncated to @p len. Blocks unless the socket
+ * is non-blocking or @p flags has MSG_DONTWAIT; SO_RCVTIMEO bounds the
+ * wait. On a stream socket MSG_ERRQUEUE discards a queued ICMP error (it
+ * keeps POLLERR set until then, as in Linux; returns 0; EAGAIN when none).
+ * @return bytes copied, or -1 with errno: EBADF, EAGAIN, ENOTCONN,
+ * ECONNRESET, ETIMEDOUT, EPIPE and other pending errors (reported once),
+ * ECONNREFUSED (UDP: an ICMP port unreachable for the connected peer).
  */
 ssize_t dps_recv(int fd, void *buf, size_t len, int flags);
 
 /** dps_recv() that also returns the sender's address. */
 ssize_t dps_recvfrom(int fd, void *buf, size_t len, int flags,
 	struct sockaddr *from, socklen_t *fromlen);
+
+/** Gathering send, as writev(2); errors as dps_send(). */
+ssize_t dps_writev(int fd, const struct iovec *iov, int iovcnt);
+
+/** Scattering receive, as readv(2); errors as dps_recv(). */
+ssize_t dps_readv(int fd, const struct iovec *iov, int iovcnt);
+
+/**
+ * Zero-copy send for code on the owning lcore: @p m (a packet mbuf from
+ * any pool, single- or multi-segment, its data being payload only) joins
+ * the send buffer as it is; the stack frees it once acknowledged. On
+ * success the stack owns @p m; on failure the caller still does.
+ * @return bytes queued (the mbuf's pkt_len), or -1 with errno: EBADF,
+ * EPERM (not on the owning lcore), EAGAIN (send buffer full), EPIPE,
+ * ENOTCONN, EMSGSIZE (longer than the send buffer).
+ */
+ssize_t dps_send_mbuf(int fd, struct rte_mbuf *m);
+
+/**
+ * Zero-copy receive for code on the owning lcore: the next received mbuf,
+ * holding only payload, in order. The caller owns it and frees it.
+ * @return bytes in *@p m (0 with *@p m NULL at end of stream), or -1 with
+ * errno: EBADF, EPERM (not on the owning lcore), EAGAIN, ECONNRESET and
+ * other pending errors.
+ */
+ssize_t dps_recv_mbuf(int fd, struct rte_mbuf **m);
 
 /**
  * poll(2) over dpstack descriptors. Events are those Linux reports:
@@ -228,6 +304,8 @@ struct dps_sock_cbs {
 	void (*readable)(int fd, void *arg);
 	/** Send space became available. */
 	void (*writable)(int fd, void *arg);
+	/** A listener has a connection to accept (listening sockets). */
+	void (*acceptable)(int fd, void *arg);
 };
 
 /**

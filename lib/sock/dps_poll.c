@@ -31,7 +31,26 @@
 
 /* ---- the poll mask ---- */
 
-/* tcp_poll() (net/ipv4/tcp.c), for the states this version reaches. */
+/* Bytes a reader would find now. */
+static bool
+tcp_readable(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->rx_cur, __ATOMIC_ACQUIRE) != NULL ||
+		(sk->rxq != NULL && rte_ring_count(sk->rxq) != 0);
+}
+
+/* Send space: Linux's sk_stream_is_writeable() wants a third of the
+ * buffer free (sk_stream_wspace() >= sk_stream_min_wspace()). */
+static bool
+tcp_writable(const struct dps_sock *sk)
+{
+	uint32_t q = __atomic_load_n(&sk->snd_queued, __ATOMIC_ACQUIRE);
+	uint32_t buf = sk->opt.sndbuf / 2;
+
+	return q < buf && buf - q >= q / 2;
+}
+
+/* tcp_poll() (net/ipv4/tcp.c). */
 static uint32_t
 tcp_events(const struct dps_sock *sk)
 {
@@ -39,14 +58,23 @@ tcp_events(const struct dps_sock *sk)
 	uint8_t shut = __atomic_load_n(&sk->shutdown, __ATOMIC_SEQ_CST);
 	uint32_t mask = 0;
 
-	if (state == DPS_TCP_LISTEN)
-		return 0;		/* no accept queue yet */
+	if (state == DPS_TCP_LISTEN) {
+		const struct dps_listener *l = __atomic_load_n(&sk->lst, __ATOMIC_ACQUIRE);
+
+		return l != NULL && rte_ring_count(l->acceptq) != 0 ?
+			POLLIN | POLLRDNORM : 0;
+	}
 	if (shut == DPS_SHUTDOWN_MASK || state == DPS_TCP_CLOSE)
 		mask |= POLLHUP;
 	if (shut & DPS_RCV_SHUTDOWN)
 		mask |= POLLIN | POLLRDNORM | POLLRDHUP;
-	if (state != DPS_TCP_SYN_SENT && state != DPS_TCP_SYN_RECV)
-		mask |= POLLOUT | POLLWRNORM;
+	if (state != DPS_TCP_SYN_SENT && state != DPS_TCP_SYN_RECV) {
+		if (tcp_readable(sk))
+			mask |= POLLIN | POLLRDNORM;
+		if ((shut & DPS_SEND_SHUTDOWN) || state == DPS_TCP_CLOSE ||
+				tcp_writable(sk))
+			mask |= POLLOUT | POLLWRNORM;
+	}
 	if (__atomic_load_n(&sk->so_error, __ATOMIC_SEQ_CST) != 0 ||
 			__atomic_load_n(&sk->errq, __ATOMIC_SEQ_CST) != 0)
 		mask |= POLLERR;
@@ -145,6 +173,10 @@ dps_sock_notify(struct dps_sock *sk, int what)
 	case DPS_CB_WRITABLE:
 		if (sk->cbs.writable != NULL)
 			sk->cbs.writable(sk->obj.fd, sk->cb_arg);
+		break;
+	case DPS_CB_ACCEPTABLE:
+		if (sk->cbs.acceptable != NULL)
+			sk->cbs.acceptable(sk->obj.fd, sk->cb_arg);
 		break;
 	default:
 		break;

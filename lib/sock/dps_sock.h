@@ -43,6 +43,11 @@ struct dps_ep;
 
 #define DPS_FD_MAX (1u << 20)
 
+/* Bytes a stream may hold each way: SO_SNDBUF / SO_RCVBUF report twice
+ * these (Linux's convention); the receive figure is the window ceiling. */
+#define DPS_SNDBUF_DEFAULT (256u * 1024)
+#define DPS_RCVBUF_DEFAULT (256u * 1024)
+
 enum dps_obj_kind { DPS_OBJ_SOCK = 1, DPS_OBJ_EPOLL };
 
 /* Linux's struct socket states (include/uapi/linux/net.h). */
@@ -83,6 +88,19 @@ struct dps_sock_opts {
 	uint16_t maxseg;
 	uint8_t syncnt;
 	bool reuseaddr, broadcast, nodelay;
+	bool keepalive, linger;
+	uint8_t keepcnt;
+	uint8_t cc;			/* enum dps_tcp_cc_algo */
+	uint16_t keepidle_s, keepintvl_s;
+	int linger_s;
+	uint32_t sndbuf, rcvbuf;	/* as SO_SNDBUF / SO_RCVBUF report them */
+};
+
+/* A listening socket's queues (RFC 9293 3.10.7.2). */
+struct dps_listener {
+	struct rte_ring *acceptq;	/* established children (MP/MC) */
+	uint32_t backlog;		/* atomic */
+	uint32_t synq;			/* atomic: children in SYN_RECV */
 };
 
 struct dps_sock {
@@ -123,8 +141,35 @@ struct dps_sock {
 	bool in_table;
 	uint16_t ip_id;			/* IPv4 identification of the flow */
 
-	/* UDP receive queue (MP: lcores; MC: threads), made on first use. */
+	/* UDP datagrams, or TCP payload mbufs in order (lcore -> threads).
+	 * Made on first use and kept with the pool object. */
 	struct rte_ring *rxq;
+
+	/* TCP data, application side. */
+	struct rte_ring *txq;		/* mbufs to send (threads -> lcore); kept */
+	uint32_t snd_queued;		/* atomic: bytes queued and not acked */
+	uint32_t rcv_queued;		/* atomic: bytes delivered, not yet read */
+	uint32_t rcv_wnd_pub;		/* atomic: window last announced */
+	uint8_t tx_kick, wnd_kick;	/* atomic: a message is on its way */
+	uint8_t rx_busy, tx_busy;	/* atomic: a thread is reading / writing */
+	uint8_t abort_on_close;		/* atomic: close() must send a RST */
+	struct rte_mbuf *rx_cur;	/* partly read, owned by the reader */
+	uint32_t rx_cur_off;
+
+	/* TCP data, lcore side: the send buffer is an mbuf chain (linked
+	 * through m->next) whose first byte is snd_una + snd_off. */
+	struct rte_mbuf *snd_head, *snd_tail;
+	uint32_t snd_off;
+	struct rte_mbuf *snd_cur;	/* cursor: mbuf holding sequence cur_seq */
+	uint32_t snd_cur_seq;
+	struct rte_mbuf *ooo;		/* out-of-order payload, by sequence */
+	uint32_t ooo_bytes;
+
+	/* Passive open. */
+	struct dps_listener *lst;	/* a listener's queues */
+	struct dps_sock *parent;	/* a child's listener (referenced) */
+	bool in_synq;			/* counted in parent->lst->synq */
+	bool tw_pending;		/* moved to TIME_WAIT */
 };
 
 /* Per-stack socket state (struct dps_stack holds a pointer to it). */
@@ -141,6 +186,8 @@ struct dps_sockets {
 	uint16_t reta[128];		/* hash -> lcore index */
 	struct rte_rcu_qsbr *rcu;
 	uint32_t rcu_readers;		/* bitmap of reader slots in use */
+	uint64_t cookie_key[2];		/* SipHash key of SYN cookies */
+	struct dps_sock **listeners;	/* 65536 atomic pointers, by port */
 };
 
 /* ---- descriptors and references (dps_fd.c) ---- */
@@ -161,7 +208,8 @@ uint32_t dps_sock_events(const struct dps_sock *sk);
 /* An lcore changed what dps_sock_events() returns: wake the waiter, the
  * epoll set and the callbacks. @what: the dps_sock_cbs event that fired
  * (DPS_CB_*). */
-enum { DPS_CB_NONE, DPS_CB_CONNECTED, DPS_CB_ERROR, DPS_CB_READABLE, DPS_CB_WRITABLE };
+enum { DPS_CB_NONE, DPS_CB_CONNECTED, DPS_CB_ERROR, DPS_CB_READABLE, DPS_CB_WRITABLE,
+	DPS_CB_ACCEPTABLE };
 void dps_sock_notify(struct dps_sock *sk, int what);
 /* Sleep until done(sk), @timeout_ns (0: forever) or a stopped stack:
  * 0, EAGAIN (timed out) or ESHUTDOWN. */
@@ -197,9 +245,58 @@ int dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 void dps_tcp_do_abort(struct dps_lcore *lc, struct dps_sock *sk, bool drop_ref,
 	uint64_t now);
 void dps_tcp_timers(struct dps_lcore *lc, uint64_t now);
-void dps_tcp_tick(struct dps_lcore *lc);
+void dps_tcp_tick(struct dps_lcore *lc, uint64_t now);
 void dps_tcp_fail_nexthop(struct dps_lcore *lc, uint32_t nexthop, int err);
 int dps_tcp_lcore_init(struct dps_lcore *lc);
+/* Messages from application threads (dps_tcp_stream.c posts them). */
+void dps_tcp_do_close(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+void dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+void dps_tcp_do_wnd(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+int dps_tcp_do_shutdown(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+/* Stream buffers (dps_tcp_data.c). */
+int dps_tcp_bufs_init(struct dps_sock *sk);
+void dps_tcp_bufs_free(struct dps_sock *sk);
+uint32_t dps_tcp_rcv_space(const struct dps_sock *sk);
+uint32_t dps_tcp_snd_append(struct dps_sock *sk, struct rte_mbuf *m);
+void dps_tcp_snd_drop(struct dps_sock *sk, uint32_t n);
+void dps_tcp_snd_copy(struct dps_sock *sk, uint32_t una, uint32_t off,
+	uint32_t len, uint8_t *dst);
+bool dps_tcp_rx_take(struct dps_sock *sk, struct rte_mbuf *m, uint32_t hdr,
+	uint32_t old_nxt);
+/* Passive open (dps_tcp_listen.c). */
+int dps_tcp_listen_start(struct dps_sock *sk, int backlog);
+void dps_tcp_listen_stop(struct dps_sock *sk);
+bool dps_tcp_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
+	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now);
+void dps_tcp_child_established(struct dps_lcore *lc, struct dps_sock *sk);
+void dps_tcp_child_gone(struct dps_sock *sk);
+/* Shared by the lcore's TCP files (dps_tcp_glue.c). */
+void dps_tcp_conn_add(struct dps_lcore *lc, struct dps_sock *sk);
+void dps_tcp_xmit_out(struct dps_lcore *lc, const struct dps_tuple *t,
+	const struct dps_tcp_out *out, uint16_t *ip_id, uint64_t now);
+void dps_tcp_after(struct dps_lcore *lc, struct dps_sock *sk, int ev,
+	uint32_t una0, uint64_t now);
+void dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
+	struct dps_tcb_conf *c);
+uint32_t dps_tcp_isn(const struct dps_sockets *ss, const struct dps_tuple *t,
+	uint64_t now);
+uint32_t dps_tcp_ts_off(const struct dps_sockets *ss, const struct dps_tuple *t);
+struct dps_sock *dps_sock_new_child(struct dps_sock *parent);
+bool dps_tcp_child_may_complete(struct dps_lcore *lc, struct dps_sock *c,
+	const struct dps_tcp_seg *seg);
+/* Stream data calls (dps_tcp_stream.c); negative errno on failure. */
+struct iovec;
+ssize_t dps_tcp_sendv(struct dps_sock *sk, const struct iovec *iov, int iovcnt,
+	int flags);
+ssize_t dps_tcp_recvv(struct dps_sock *sk, const struct iovec *iov, int iovcnt,
+	int flags);
+/* Ask the owner to re-read settings (keepalive); no-op without owner. */
+void dps_tcp_kick_wnd(struct dps_sock *sk);
+/* A fresh socket object (dps_sock_api.c), one reference. */
+void dps_sock_init(struct dps_sock *sk, struct dps_stack *s, int type, int proto,
+	bool nonblock);
+/* Close a socket whose descriptor is gone, consuming @sk's reference. */
+void dps_sock_close_ref(struct dps_sock *sk);
 void dps_tcp_lcore_fini(struct dps_lcore *lc);
 
 /* ---- UDP (dps_udp.c) ---- */
@@ -212,6 +309,9 @@ int dps_copy_addr(const struct sockaddr *addr, socklen_t len,
 	struct sockaddr_storage *out);
 int dps_route_check(struct dps_sock *sk, uint32_t dst);
 int dps_sock_autobind(struct dps_sock *sk);
+/* Run request @op for @sk on lcore @idx (inline on that lcore, else
+ * through its ring); 0 or a negative errno. */
+int dps_sock_lcore_call(struct dps_sock *sk, unsigned int idx, int op);
 /* Drop the call's reference; return @rc (negative: -errno) as libc does. */
 ssize_t dps_sock_ret(struct dps_sock *sk, ssize_t rc);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <rte_lcore.h>
 #include <rte_mempool.h>
+#include <rte_malloc.h>
 #include <rte_byteorder.h>
 #include "dps_stack_priv.h"
 #include "dps_sock.h"
@@ -54,14 +55,20 @@ done(struct dps_sock *sk, int rc)
 
 /* ---- creation ---- */
 
-static void
-sock_init(struct dps_sock *sk, struct dps_stack *s, int type, int proto,
+void
+dps_sock_init(struct dps_sock *sk, struct dps_stack *s, int type, int proto,
 	bool nonblock)
 {
 	struct rte_ring *rxq = sk->rxq;		/* kept across reuse */
+	struct rte_ring *txq = sk->txq;
 
 	memset(sk, 0, sizeof(*sk));
 	sk->rxq = rxq;
+	sk->txq = txq;
+	/* Buffers as SO_SNDBUF / SO_RCVBUF report them: twice the bytes a
+	 * connection may hold (Linux's convention). */
+	sk->opt.sndbuf = 2 * DPS_SNDBUF_DEFAULT;
+	sk->opt.rcvbuf = 2 * DPS_RCVBUF_DEFAULT;
 	sk->obj.kind = DPS_OBJ_SOCK;
 	sk->obj.refcnt = 1;			/* the descriptor table's */
 	sk->stack = s;
@@ -95,7 +102,7 @@ dps_socket_on(struct dps_stack *s, int domain, int type, int protocol)
 	if (rte_mempool_get(s->socks->pool, &obj) != 0)
 		return fail(ENOBUFS);
 	sk = obj;
-	sock_init(sk, s, base, proto, (type & SOCK_NONBLOCK) != 0);
+	dps_sock_init(sk, s, base, proto, (type & SOCK_NONBLOCK) != 0);
 	if (base == SOCK_DGRAM && dps_udp_rxq_init(sk) != 0) {
 		rte_mempool_put(s->socks->pool, sk);
 		return fail(ENOBUFS);
@@ -128,6 +135,12 @@ dps_sock_put(struct dps_sock *sk)
 		return;
 	while (sk->rxq != NULL && rte_ring_dequeue(sk->rxq, &m) == 0)
 		rte_pktmbuf_free(m);
+	if (sk->type == SOCK_STREAM) {
+		dps_tcp_child_gone(sk);
+		dps_tcp_bufs_free(sk);
+		rte_free(sk->lst);
+		sk->lst = NULL;
+	}
 	rte_mempool_put(sk->stack->socks->pool, sk);
 }
 
@@ -295,7 +308,6 @@ dps_listen(int fd, int backlog)
 	struct dps_sock *sk = dps_sock_get(fd);
 	int rc = 0;
 
-	(void)backlog;
 	if (sk == NULL)
 		return fail(EBADF);
 	if (sk->type != SOCK_STREAM)
@@ -304,7 +316,7 @@ dps_listen(int fd, int backlog)
 			(sk->state != DPS_TCP_CLOSE && sk->state != DPS_TCP_LISTEN))
 		return done(sk, -EINVAL);
 	if (sk->state == DPS_TCP_LISTEN)
-		return done(sk, 0);
+		return done(sk, dps_tcp_listen_start(sk, backlog));
 	if (sk->tup.lport == 0)
 		rc = bind_port(sk, 0);
 	if (rc == 0) {
@@ -312,6 +324,8 @@ dps_listen(int fd, int backlog)
 		if (!dps_port_listen(sk->stack->socks, rte_be_to_cpu_16(sk->tup.lport)))
 			rc = -EADDRINUSE;
 	}
+	if (rc == 0)
+		rc = dps_tcp_listen_start(sk, backlog);
 	if (rc == 0)
 		__atomic_store_n(&sk->state, DPS_TCP_LISTEN, __ATOMIC_SEQ_CST);
 	return done(sk, rc);
@@ -343,8 +357,8 @@ connect_owner(struct dps_sock *sk)
 
 /* Run @op for @sk on lcore @idx: inline when we are that lcore, else
  * through its request ring. Returns 0 or a negative errno. */
-static int
-lcore_call(struct dps_sock *sk, unsigned int idx, int op)
+int
+dps_sock_lcore_call(struct dps_sock *sk, unsigned int idx, int op)
 {
 	struct dps_stack *s = sk->stack;
 	struct dps_req q = { .op = (uint16_t)op, .sock = sk };
@@ -410,7 +424,7 @@ tcp_connect_start(struct dps_sock *sk, const struct sockaddr_in *sin,
 	sk->tup.raddr = sin->sin_addr.s_addr;
 	sk->tup.rport = sin->sin_port;
 	owner = connect_owner(sk);
-	rc = lcore_call(sk, owner, DPS_REQ_CONNECT);
+	rc = dps_sock_lcore_call(sk, owner, DPS_REQ_CONNECT);
 	if (rc != 0) {
 		sk->tup.raddr = 0;
 		sk->tup.rport = 0;
@@ -461,8 +475,9 @@ tcp_disconnect(struct dps_sock *sk)
 		dps_port_unbind_tcp(sk->stack->socks, port);
 		dps_port_bind_tcp(sk->stack->socks, port, sk->opt.reuseaddr);
 		__atomic_store_n(&sk->state, DPS_TCP_CLOSE, __ATOMIC_SEQ_CST);
+		dps_tcp_listen_stop(sk);
 	} else if (sk->owner >= 0 && st != DPS_TCP_CLOSE) {
-		int rc = lcore_call(sk, (unsigned int)sk->owner, DPS_REQ_DISCONNECT);
+		int rc = dps_sock_lcore_call(sk, (unsigned int)sk->owner, DPS_REQ_DISCONNECT);
 
 		if (rc != 0)
 			return rc;
@@ -593,8 +608,8 @@ dps_connect(int fd, const struct sockaddr *addr, socklen_t len)
 
 /* ---- close ---- */
 
-static void
-sock_close(struct dps_sock *sk)
+void
+dps_sock_close_ref(struct dps_sock *sk)
 {
 	struct dps_stack *s = sk->stack;
 	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_SEQ_CST);
@@ -609,7 +624,7 @@ sock_close(struct dps_sock *sk)
 		 * is waited out: a close must not fail or leak the table entry. */
 		sock_unbind(sk);	/* before the reference may go */
 		if (dps_stack_self(s) == sk->owner) {
-			dps_tcp_do_abort(s->lc[sk->owner], sk, true, dps_now(s));
+			dps_tcp_do_close(s->lc[sk->owner], sk, dps_now(s));
 			return;
 		}
 		while (dps_lcore_post(s, (unsigned int)sk->owner, &m) != 0) {
@@ -642,7 +657,7 @@ dps_close(int fd)
 	}
 	dps_fd_release(fd);
 	dps_sock_put((struct dps_sock *)o);	/* our lookup's reference */
-	sock_close((struct dps_sock *)o);	/* the table's */
+	dps_sock_close_ref((struct dps_sock *)o);	/* the table's */
 	return 0;
 }
 

@@ -114,7 +114,9 @@ dps_sockets_init(struct dps_stack *s)
 		0, 0, NULL, NULL, NULL, NULL, SOCKET_ID_ANY, 0);
 	ss->tcp_ports = rte_zmalloc("dps_tcp_ports", 65536 * sizeof(uint32_t), 0);
 	ss->udp_ports = rte_zmalloc("dps_udp_ports", 65536 * sizeof(void *), 0);
-	if (ss->pool == NULL || ss->tcp_ports == NULL || ss->udp_ports == NULL) {
+	ss->listeners = rte_zmalloc("dps_listeners", 65536 * sizeof(void *), 0);
+	if (ss->pool == NULL || ss->tcp_ports == NULL || ss->udp_ports == NULL ||
+			ss->listeners == NULL) {
 		snprintf(s->err, sizeof(s->err), "cannot allocate %u sockets: %s",
 			ss->conf.max_socks, rte_strerror(rte_errno));
 		return -ENOMEM;
@@ -123,6 +125,7 @@ dps_sockets_init(struct dps_stack *s)
 		ss->isn_key[i] = rte_rand();
 		ss->ts_key[i] = rte_rand();
 		ss->port_key[i] = rte_rand();
+		ss->cookie_key[i] = rte_rand();
 	}
 	for (unsigned int i = 0; i < RTE_DIM(ss->perturb); i++)
 		ss->perturb[i] = (uint32_t)rte_rand();
@@ -166,6 +169,7 @@ dps_sockets_fini(struct dps_stack *s)
 	rte_mempool_free(ss->pool);
 	rte_free(ss->tcp_ports);
 	rte_free(ss->udp_ports);
+	rte_free(ss->listeners);
 	rte_free(ss->rcu);
 	rte_free(ss);
 	s->socks = NULL;
@@ -202,6 +206,17 @@ dps_conn_read(struct dps_stack *s, unsigned int idx, const struct dps_tuple *t,
 	rte_rcu_qsbr_thread_online(ss->rcu, tid);
 	if (rte_hash_lookup_data(s->lc[idx]->conns, t, &data) < 0) {
 		rc = -ENOENT;
+	} else if ((uintptr_t)data & 1) {
+		/* A compact TIME_WAIT entry took the tuple over. */
+		memset(out, 0, sizeof(*out));
+		out->state = DPS_TCP_TIME_WAIT;
+		out->lcore = (uint16_t)idx;
+		out->local.sin_family = AF_INET;
+		out->local.sin_addr.s_addr = t->laddr;
+		out->local.sin_port = t->lport;
+		out->peer.sin_family = AF_INET;
+		out->peer.sin_addr.s_addr = t->raddr;
+		out->peer.sin_port = t->rport;
 	} else {
 		sk = data;
 		memset(out, 0, sizeof(*out));

@@ -6,7 +6,13 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/time.h>
+#include <netinet/tcp.h>
 #include "dps_sock.h"
+
+#define SOCK_MIN_BUF 2304		/* half of Linux's SOCK_MIN_RCVBUF figure */
+#define SOCK_MAX_BUF (4u << 20)		/* net.core.[rw]mem_max on this kind */
+#define MAX_TCP_KEEPIDLE 32767
+#define MAX_TCP_KEEPCNT 127
 
 #define SO_NS_PER_US 1000ull
 #define SO_NS_PER_S 1000000000ull
@@ -48,6 +54,25 @@ set_timeo(const void *v, socklen_t len, uint64_t *ns)
 	return 0;
 }
 
+/* SO_LINGER takes a struct linger. */
+static int
+set_linger(struct dps_sock *sk, const void *v, socklen_t len)
+{
+	struct linger l;
+
+	if (len < sizeof(l))
+		return -EINVAL;
+	if (v == NULL)
+		return -EFAULT;
+	memcpy(&l, v, sizeof(l));
+	sk->opt.linger = l.l_onoff != 0;
+	sk->opt.linger_s = l.l_linger < 0 ? 0 : l.l_linger;
+	/* A zero linger makes close() abort with a RST (tcp_close()). */
+	__atomic_store_n(&sk->abort_on_close, sk->opt.linger && sk->opt.linger_s == 0,
+		__ATOMIC_RELEASE);
+	return 0;
+}
+
 static int
 sol_socket_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 {
@@ -56,6 +81,8 @@ sol_socket_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 	if (name == SO_SNDTIMEO || name == SO_RCVTIMEO)
 		return set_timeo(v, len, name == SO_SNDTIMEO ?
 			&sk->opt.sndtimeo_ns : &sk->opt.rcvtimeo_ns);
+	if (name == SO_LINGER)
+		return set_linger(sk, v, len);
 	rc = get_int(v, len, &val);
 	if (rc != 0)
 		return rc;
@@ -66,19 +93,69 @@ sol_socket_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 	case SO_BROADCAST:
 		sk->opt.broadcast = val != 0;
 		return 0;
+	case SO_KEEPALIVE:
+		sk->opt.keepalive = val != 0;
+		sk->tcb.keepalive = val != 0;	/* the lcore re-arms on the kick */
+		dps_tcp_kick_wnd(sk);
+		return 0;
+	case SO_SNDBUF:
+	case SO_RCVBUF:
+		/* sock_setsockopt(): doubled, within [min, max]. */
+		if (val < SOCK_MIN_BUF)
+			val = SOCK_MIN_BUF;
+		if ((unsigned int)val > SOCK_MAX_BUF)
+			val = SOCK_MAX_BUF;
+		*(name == SO_SNDBUF ? &sk->opt.sndbuf : &sk->opt.rcvbuf) = 2u * (unsigned int)val;
+		return 0;
 	default:
 		return -ENOPROTOOPT;
 	}
 }
 
+/* TCP_CONGESTION takes a name. */
+static int
+set_cc(struct dps_sock *sk, const void *v, socklen_t len)
+{
+	char name[16] = { 0 };
+
+	if (v == NULL)
+		return -EFAULT;
+	memcpy(name, v, len < sizeof(name) - 1 ? len : sizeof(name) - 1);
+	if (strcmp(name, "cubic") == 0)
+		sk->opt.cc = DPS_CC_CUBIC;
+	else if (strcmp(name, "reno") == 0)
+		sk->opt.cc = DPS_CC_NEWRENO;
+	else
+		return -ENOENT;
+	return 0;
+}
+
 static int
 tcp_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 {
-	int val = 0, rc = get_int(v, len, &val);
+	int val = 0, rc;
 
+	if (name == TCP_CONGESTION)
+		return set_cc(sk, v, len);
+	rc = get_int(v, len, &val);
 	if (rc != 0)
 		return rc;
 	switch (name) {
+	case TCP_KEEPIDLE:
+	case TCP_KEEPINTVL:
+		if (val < 1 || val > MAX_TCP_KEEPIDLE)
+			return -EINVAL;
+		if (name == TCP_KEEPIDLE)
+			sk->opt.keepidle_s = sk->tcb.keepidle_s = (uint16_t)val;
+		else
+			sk->opt.keepintvl_s = sk->tcb.keepintvl_s = (uint16_t)val;
+		dps_tcp_kick_wnd(sk);
+		return 0;
+	case TCP_KEEPCNT:
+		if (val < 1 || val > MAX_TCP_KEEPCNT)
+			return -EINVAL;
+		sk->opt.keepcnt = sk->tcb.keepcnt = (uint8_t)val;
+		return 0;
 	case TCP_SYNCNT:
 		if (val < 1 || val > MAX_TCP_SYNCNT)
 			return -EINVAL;
@@ -90,7 +167,8 @@ tcp_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 		sk->opt.user_timeout_ms = (uint32_t)val;
 		return 0;
 	case TCP_NODELAY:
-		sk->opt.nodelay = val != 0;
+		/* Read by the lcore at its next output (a benign race). */
+		sk->opt.nodelay = sk->tcb.nodelay = val != 0;
 		return 0;
 	case TCP_MAXSEG:
 		if (val && (val < TCP_MIN_MSS || val > (int)MAX_TCP_WINDOW))
@@ -179,6 +257,20 @@ sol_socket_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 		return put_timeo(sk->opt.sndtimeo_ns, out, len);
 	case SO_RCVTIMEO:
 		return put_timeo(sk->opt.rcvtimeo_ns, out, len);
+	case SO_KEEPALIVE:
+		return put_int(sk->opt.keepalive, out, len);
+	case SO_SNDBUF:
+		return put_int((int)sk->opt.sndbuf, out, len);
+	case SO_RCVBUF:
+		return put_int((int)sk->opt.rcvbuf, out, len);
+	case SO_ACCEPTCONN:
+		return put_int(__atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) ==
+			DPS_TCP_LISTEN, out, len);
+	case SO_LINGER: {
+		struct linger l = { .l_onoff = sk->opt.linger, .l_linger = sk->opt.linger_s };
+
+		return put_val(&l, sizeof(l), out, len);
+	}
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -203,6 +295,56 @@ tcp_maxseg(const struct dps_sock *sk)
 	return sk->tcb.mss - (sk->tcb.ts_ok ? DPS_TCP_TS_OPT_LEN : 0);
 }
 
+/*
+ * TCP_INFO: Linux's struct tcp_info, filled from the TCB. The lcore keeps
+ * writing while this reads, so the figures are a snapshot that may mix
+ * two moments, as ss(8) output may.
+ */
+static int
+tcp_info_get(const struct dps_sock *sk, void *out, socklen_t *len)
+{
+	const struct dps_tcb *t = &sk->tcb;
+	uint32_t smss = t->mss != 0 ? dps_tcb_smss(t) : DPS_TCP_MSS_DEFAULT;
+	struct tcp_info ti;
+	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
+
+	memset(&ti, 0, sizeof(ti));
+	ti.tcpi_state = st;
+	ti.tcpi_retransmits = t->retransmits;
+	ti.tcpi_probes = t->probes;
+	if (t->ts_ok)
+		ti.tcpi_options |= TCPI_OPT_TIMESTAMPS;
+	if (t->sack_ok)
+		ti.tcpi_options |= TCPI_OPT_SACK;
+	if (t->ws_ok) {
+		ti.tcpi_options |= TCPI_OPT_WSCALE;
+		ti.tcpi_snd_wscale = t->snd_wscale & 0xf;
+		ti.tcpi_rcv_wscale = t->rcv_wscale & 0xf;
+	}
+	if (st == DPS_TCP_CLOSE || st == DPS_TCP_LISTEN)
+		return put_val(&ti, sizeof(ti), out, len);
+	ti.tcpi_rto = (uint32_t)(t->rto_ns / 1000);
+	ti.tcpi_snd_mss = smss;
+	ti.tcpi_rcv_mss = t->rcv_mss;
+	ti.tcpi_unacked = (dps_tcb_flight(t) + smss - 1) / smss;
+	for (unsigned int i = 0; i < t->n_sacked; i++)
+		ti.tcpi_sacked += (t->sacked[i].right - t->sacked[i].left + smss - 1) / smss;
+	if (t->in_recovery || t->in_loss)
+		ti.tcpi_lost = (dps_seq_gt(t->lost_edge, t->snd_una) ?
+			t->lost_edge - t->snd_una : 0) / smss;
+	ti.tcpi_retrans = dps_seq_gt(t->high_rxt, t->snd_una) && (t->in_recovery ||
+		t->in_loss) ? (t->high_rxt - t->snd_una + smss - 1) / smss : 0;
+	ti.tcpi_rtt = (uint32_t)(t->srtt_ns / 1000);
+	ti.tcpi_rttvar = (uint32_t)(t->rttvar_ns / 1000);
+	ti.tcpi_snd_ssthresh = t->ssthresh >= UINT32_MAX / 2 ? 0x7fffffff : t->ssthresh / smss;
+	ti.tcpi_snd_cwnd = t->cwnd / smss;
+	ti.tcpi_advmss = t->adv_mss;
+	ti.tcpi_rcv_space = t->rcv_space;
+	ti.tcpi_total_retrans = t->st.retrans_segs;
+	ti.tcpi_last_data_recv = 0;
+	return put_val(&ti, sizeof(ti), out, len);
+}
+
 static int
 tcp_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 {
@@ -216,6 +358,21 @@ tcp_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 		return put_int(sk->opt.nodelay, out, len);
 	case TCP_MAXSEG:
 		return put_int(tcp_maxseg(sk), out, len);
+	case TCP_KEEPIDLE:
+		return put_int(sk->opt.keepidle_s ? sk->opt.keepidle_s : 7200, out, len);
+	case TCP_KEEPINTVL:
+		return put_int(sk->opt.keepintvl_s ? sk->opt.keepintvl_s : 75, out, len);
+	case TCP_KEEPCNT:
+		return put_int(sk->opt.keepcnt ? sk->opt.keepcnt : 9, out, len);
+	case TCP_CONGESTION: {
+		const char *n = sk->opt.cc == DPS_CC_NEWRENO ? "reno" : "cubic";
+		char buf[16] = { 0 };
+
+		strcpy(buf, n);
+		return put_val(buf, sizeof(buf), out, len);
+	}
+	case TCP_INFO:
+		return tcp_info_get(sk, out, len);
 	default:
 		return -ENOPROTOOPT;
 	}

@@ -27,6 +27,26 @@
 #include "dps_sock.h"
 #include "dps_siphash.h"
 
+/* TIME_WAIT entries live in the same table as sockets; their data
+ * pointer has the low bit set. */
+#define TW_TAG 1u
+
+struct tw_ent {
+	struct dps_tcp_tw tw;
+	struct dps_tuple tup;
+	uint32_t next;			/* FIFO by expiry, or free list */
+	bool port_held;			/* counted in the TCP port map */
+};
+
+/* Compact TIME_WAIT: 52-byte entries in a per-lcore array, expired in
+ * arrival order (every entry lives the same 60 s). */
+struct dps_tw_store {
+	uint32_t cap, n, free_head, head, tail;
+	struct tw_ent e[];
+};
+
+#define TW_NONE UINT32_MAX
+
 #define DPS_SYN_SPACE 65535	/* window space a SYN offers, before rounding */
 /* Linux derives the shift from tcp_rmem[2] (32 MiB on current kernels): 10. */
 #define DPS_WSCALE 10
@@ -81,6 +101,15 @@ dps_tcp_lcore_init(struct dps_lcore *lc)
 	if (lc->tw == NULL)
 		return -ENOMEM;
 	dps_tw_init(lc->tw, 0);
+	lc->tws = rte_zmalloc_socket("dps_tws", sizeof(*lc->tws) +
+		(size_t)s->socks->conf.max_conns * sizeof(struct tw_ent), 0, lc->socket);
+	if (lc->tws == NULL)
+		return -ENOMEM;
+	lc->tws->cap = s->socks->conf.max_conns;
+	lc->tws->head = lc->tws->tail = TW_NONE;
+	for (uint32_t i = 0; i < lc->tws->cap; i++)
+		lc->tws->e[i].next = i + 1 < lc->tws->cap ? i + 1 : TW_NONE;
+	lc->tws->free_head = 0;
 	return 0;
 }
 
@@ -93,8 +122,10 @@ dps_tcp_lcore_fini(struct dps_lcore *lc)
 		RTE_LOG(WARNING, USER1, "dpstack: connection slots still deferred\n");
 	rte_hash_free(lc->conns);
 	rte_free(lc->tw);
+	rte_free(lc->tws);
 	lc->conns = NULL;
 	lc->tw = NULL;
+	lc->tws = NULL;
 }
 
 /* ---- publishing to readers ---- */
@@ -108,34 +139,59 @@ sock_set_state(struct dps_sock *sk, uint8_t state)
 /* ---- output ---- */
 
 /*
- * Build and route one segment of @t's flow. @ip_id is the flow's IPv4
- * identification counter: Linux starts each connection's at a random
- * value and adds one per packet, retransmissions included.
+ * Build and route one segment of flow @t: header, options and, for data,
+ * @out->len bytes copied from @sk's send buffer (NULL: no payload). @ip_id
+ * is the flow's IPv4 identification counter: Linux starts each
+ * connection's at a random value and adds one per packet.
  */
 static void
-tcp_xmit(struct dps_lcore *lc, const struct dps_tuple *t,
+tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *t,
 	const struct dps_tcp_out *out, uint16_t *ip_id, uint64_t now)
 {
 	size_t olen = dps_tcp_out_opt_len(out);
 	uint16_t tcp_len = (uint16_t)(DPS_TCP_HLEN + olen);
+	uint32_t plen = sk != NULL ? out->len : 0;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
 	struct rte_ipv4_hdr *ip;
 	uint8_t *th;
 
 	if (m == NULL) {
+		/* Lost like on the wire; the retransmission timer recovers. */
 		dps_drop(&lc->cnt, DPS_DROP_nomem);
 		return;
 	}
-	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, (uint16_t)(20 + tcp_len));
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, (uint16_t)(20 + tcp_len + plen));
+	if (ip == NULL) {
+		rte_pktmbuf_free(m);
+		dps_drop(&lc->cnt, DPS_DROP_nomem);
+		return;
+	}
 	th = (uint8_t *)(ip + 1);
 	dps_ipv4_build((uint8_t *)ip, 20, t->laddr, t->raddr, IPPROTO_TCP,
-		tcp_len, 64, (*ip_id)++, true);
+		(uint16_t)(tcp_len + plen), 64, (*ip_id)++, true);
 	dps_tcp_build(th, tcp_len, t->lport, t->rport, out);
+	if (plen != 0)
+		dps_tcp_snd_copy(sk, sk->tcb.snd_una, out->seq - sk->tcb.snd_una, plen,
+			th + tcp_len);
 	((struct rte_tcp_hdr *)th)->cksum = rte_ipv4_udptcp_cksum(ip, th);
 	DPS_CNT_INC(&lc->cnt, tcp_tx);
 	if (out->flags & DPS_TH_RST)
 		DPS_CNT_INC(&lc->cnt, tcp_tx_rst);
+	if (out->rexmit) {
+		DPS_CNT_INC(&lc->cnt, tcp_retrans);
+	} else if (plen != 0) {
+		DPS_CNT_INC(&lc->cnt, tcp_tx_data);
+		DPS_CNT_ADD(&lc->cnt, tcp_tx_bytes, plen);
+	}
 	(void)dps_ip_output(lc, m, t->raddr, now);
+}
+
+/* A segment without payload for flow @t (RSTs, TIME_WAIT ACKs). */
+void
+dps_tcp_xmit_out(struct dps_lcore *lc, const struct dps_tuple *t,
+	const struct dps_tcp_out *out, uint16_t *ip_id, uint64_t now)
+{
+	tcp_xmit(lc, NULL, t, out, ip_id, now);
 }
 
 static void
@@ -143,7 +199,22 @@ tcp_xmit_all(struct dps_lcore *lc, struct dps_sock *sk,
 	const struct dps_tcp_out *out, unsigned int n, uint64_t now)
 {
 	for (unsigned int i = 0; i < n; i++)
-		tcp_xmit(lc, &sk->tup, &out[i], &sk->ip_id, now);
+		tcp_xmit(lc, sk, &sk->tup, &out[i], &sk->ip_id, now);
+}
+
+/* Everything the TCB wants to send now. */
+static void
+tcp_output(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
+{
+	struct dps_tcp_out out[16];
+	unsigned int n;
+
+	do {
+		n = dps_tcb_output(&sk->tcb, now, out, RTE_DIM(out));
+		tcp_xmit_all(lc, sk, out, n, now);
+	} while (n == RTE_DIM(out));
+	__atomic_store_n(&sk->rcv_wnd_pub, dps_seq_gt(sk->tcb.rcv_adv, sk->tcb.rcv_nxt) ?
+		sk->tcb.rcv_adv - sk->tcb.rcv_nxt : 0, __ATOMIC_RELEASE);
 }
 
 /* Keep the wheel in step with the TCB's single deadline. */
@@ -158,8 +229,21 @@ tcp_sync_timer(struct dps_lcore *lc, struct dps_sock *sk)
 
 /* ---- the table ---- */
 
-static struct dps_sock *
-conn_lookup(struct dps_lcore *lc, const struct dps_tuple *t)
+static inline bool
+is_tw(const void *data)
+{
+	return ((uintptr_t)data & TW_TAG) != 0;
+}
+
+static inline struct tw_ent *
+tw_of(void *data)
+{
+	return (struct tw_ent *)((uintptr_t)data & ~(uintptr_t)TW_TAG);
+}
+
+/* The table's entry for @t: a socket, a TIME_WAIT entry (tagged), or NULL. */
+static void *
+conn_lookup_any(struct dps_lcore *lc, const struct dps_tuple *t)
 {
 	void *data;
 
@@ -168,69 +252,314 @@ conn_lookup(struct dps_lcore *lc, const struct dps_tuple *t)
 	return data;
 }
 
-/*
- * The connection is over (tcp_done()): out of the table, timer off, port
- * back unless bind() owns it, error and hang-up published, and the
- * lcore's reference dropped. @err 0 publishes no error.
- */
-static void
-conn_done(struct dps_lcore *lc, struct dps_sock *sk, int err)
+static struct dps_sock *
+conn_lookup(struct dps_lcore *lc, const struct dps_tuple *t)
 {
-	struct dps_sockets *ss = lc->stack->socks;
-	int32_t pos;
+	void *d = conn_lookup_any(lc, t);
 
-	if (!sk->in_table)
-		return;
-	pos = rte_hash_del_key(lc->conns, &sk->tup);
+	return d == NULL || is_tw(d) ? NULL : d;
+}
+
+/* Delete @t's key; its slot returns after a grace period. */
+static void
+conn_del(struct dps_lcore *lc, const struct dps_tuple *t)
+{
+	int32_t pos = rte_hash_del_key(lc->conns, t);
+
 	if (pos >= 0) {
 		uint64_t e = (uint64_t)pos;
 
 		/* Cannot be full: it is as large as the table. */
 		(void)rte_rcu_qsbr_dq_enqueue(lc->conns_dq, &e);
+		lc->n_conns--;
 	}
+}
+
+/* The table now holds @sk (and a reference to it). */
+void
+dps_tcp_conn_add(struct dps_lcore *lc, struct dps_sock *sk)
+{
+	dps_obj_ref(&sk->obj);
+	sk->in_table = true;
+	sk->owner = (int16_t)lc->idx;
+	sk->tcb.chlim = &lc->chlim;
+	lc->n_conns++;
+}
+
+/* Free what a finished connection can no longer send. */
+static void
+conn_drop_send(struct dps_sock *sk)
+{
+	void *m;
+
+	dps_tcp_snd_drop(sk, UINT32_MAX);
+	while (sk->txq != NULL && rte_ring_sc_dequeue(sk->txq, &m) == 0)
+		rte_pktmbuf_free(m);
+}
+
+/*
+ * The connection is over (tcp_done()): out of the table, timer off, port
+ * back unless bind() owns it, error and hang-up published, and the
+ * lcore's reference dropped. @err 0 publishes no error. @keep_key: the
+ * key stays because a TIME_WAIT entry took it over.
+ */
+static void
+conn_finish(struct dps_lcore *lc, struct dps_sock *sk, int err, bool keep_key)
+{
+	struct dps_sockets *ss = lc->stack->socks;
+	/* A child that never reached the accept queue still holds the
+	 * reference the queue would have taken over. */
+	bool unqueued = sk->parent != NULL && sk->in_synq;
+
+	if (!sk->in_table)
+		return;
+	if (!keep_key)
+		conn_del(lc, &sk->tup);
 	sk->in_table = false;
-	lc->n_conns--;
 	dps_tw_cancel(lc->tw, &sk->timer);
-	if (sk->port_held) {
+	if (sk->port_held && !keep_key) {
 		dps_port_connect_put(ss, rte_be_to_cpu_16(sk->tup.lport));
 		sk->port_held = false;
 	}
 	if (err != 0 && __atomic_load_n(&sk->state, __ATOMIC_RELAXED) ==
 			DPS_TCP_SYN_SENT)
 		DPS_CNT_INC(&lc->cnt, tcp_conn_failed);
+	DPS_CNT_INC(&lc->cnt, tcp_closed);
+	if (sk->parent != NULL)
+		dps_tcp_child_gone(sk);
+	conn_drop_send(sk);
+	while (sk->ooo != NULL) {
+		struct rte_mbuf *m = sk->ooo;
+
+		sk->ooo = m->next;
+		m->next = NULL;
+		rte_pktmbuf_free(m);
+	}
+	sk->ooo_bytes = 0;
 	sk->tcb.state = DPS_TCPS_CLOSE;
 	if (err != 0)
 		__atomic_store_n(&sk->so_error, err, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&sk->shutdown, DPS_SHUTDOWN_MASK, __ATOMIC_SEQ_CST);
 	sock_set_state(sk, DPS_TCP_CLOSE);
 	dps_sock_notify(sk, err != 0 ? DPS_CB_ERROR : DPS_CB_NONE);
+	if (unqueued)
+		dps_sock_put(sk);
 	dps_sock_put(sk);
 }
 
-/* What the TCB reported, published. */
 static void
-tcp_event(struct dps_lcore *lc, struct dps_sock *sk, int ev)
+conn_done(struct dps_lcore *lc, struct dps_sock *sk, int err)
 {
-	switch (ev) {
-	case DPS_TCB_CONNECTED:
-		DPS_CNT_INC(&lc->cnt, tcp_established);
-		sock_set_state(sk, DPS_TCP_ESTABLISHED);
-		dps_sock_notify(sk, DPS_CB_CONNECTED);
+	conn_finish(lc, sk, err, false);
+}
+
+/* ---- TIME_WAIT ---- */
+
+static void
+tw_fifo_push(struct dps_tw_store *st, uint32_t i)
+{
+	st->e[i].next = TW_NONE;
+	if (st->tail == TW_NONE)
+		st->head = i;
+	else
+		st->e[st->tail].next = i;
+	st->tail = i;
+}
+
+/*
+ * @sk entered TIME_WAIT: a 52-byte entry takes its key in the table (an
+ * in-place data update, so lock-free readers see one or the other) and
+ * the socket is released as Linux's tcp_time_wait() releases it. With the
+ * store full the socket simply closes (Linux: "TCP: time wait bucket table
+ * overflow").
+ */
+static void
+tw_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
+{
+	struct dps_tw_store *st = lc->tws;
+	uint32_t i = st->free_head;
+	struct tw_ent *e;
+
+	DPS_CNT_INC(&lc->cnt, tcp_time_wait);
+	if (i == TW_NONE) {
+		conn_done(lc, sk, 0);
+		return;
+	}
+	e = &st->e[i];
+	st->free_head = e->next;
+	dps_tcp_tw_from(&e->tw, &sk->tcb, now);
+	e->tup = sk->tup;
+	e->port_held = sk->port_held;
+	if (rte_hash_add_key_data(lc->conns, &sk->tup,
+			(void *)((uintptr_t)e | TW_TAG)) < 0) {
+		e->next = st->free_head;
+		st->free_head = i;
+		conn_done(lc, sk, 0);
+		return;
+	}
+	st->n++;
+	tw_fifo_push(st, i);
+	/* The port stays held by the entry until it expires. */
+	sk->port_held = false;
+	conn_finish(lc, sk, 0, true);
+}
+
+/* The entry ends: out of the table, port back. */
+static void
+tw_kill(struct dps_lcore *lc, struct tw_ent *e)
+{
+	conn_del(lc, &e->tup);
+	e->tw.expire_s = 0;		/* on the FIFO until its turn, then freed */
+	if (e->port_held)
+		dps_port_connect_put(lc->stack->socks, rte_be_to_cpu_16(e->tup.lport));
+	e->port_held = false;
+}
+
+/* Expire entries whose 2MSL is over; freed slots go back to the list. */
+static void
+tw_expire(struct dps_lcore *lc, uint64_t now)
+{
+	struct dps_tw_store *st = lc->tws;
+	uint32_t now_s = (uint32_t)(now / 1000000000ull);
+
+	while (st->head != TW_NONE) {
+		uint32_t i = st->head;
+		struct tw_ent *e = &st->e[i];
+
+		if (e->tw.expire_s != 0 && (int32_t)(e->tw.expire_s - now_s) > 0)
+			break;
+		st->head = e->next;
+		if (st->head == TW_NONE)
+			st->tail = TW_NONE;
+		if (e->tw.expire_s != 0)
+			tw_kill(lc, e);
+		/* A killed entry's key may still be read by a lock-free reader
+		 * until the grace period; the entry is never reused before the
+		 * key slot is, because both wait for the same tick. */
+		e->next = st->free_head;
+		st->free_head = i;
+		st->n--;
+	}
+}
+
+/* A segment for a TIME_WAIT entry (Linux tcp_timewait_state_process()). */
+static bool
+tw_input(struct dps_lcore *lc, struct tw_ent *e, const struct dps_tcp_seg *seg,
+	uint64_t now)
+{
+	struct dps_tcp_out out;
+
+	switch (dps_tcp_tw_input(&e->tw, seg, now, &out)) {
+	case DPS_TW_ACK:
+		dps_tcp_xmit_out(lc, &e->tup, &out, &lc->ip_id, now);
 		break;
-	case DPS_TCB_CLOSED:
+	case DPS_TW_KILL:
+		tw_kill(lc, e);
+		break;
+	case DPS_TW_SYN:
+		tw_kill(lc, e);
+		return false;	/* the SYN goes on to the listener */
+	default:
+		break;
+	}
+	return true;
+}
+
+/*
+ * tcp_tw_reuse for connect: a TIME_WAIT tuple may be taken over when
+ * timestamps protect the new incarnation (dps_tcp_tw_reusable()).
+ * Returns true and the ISN floor when @t was such an entry, now gone.
+ */
+static bool
+tw_reuse(struct dps_lcore *lc, const struct dps_tuple *t, uint64_t now,
+	uint32_t *isn_floor)
+{
+	void *d = conn_lookup_any(lc, t);
+	struct tw_ent *e;
+
+	if (d == NULL || !is_tw(d))
+		return false;
+	e = tw_of(d);
+	if (!dps_tcp_tw_reusable(&e->tw, now, isn_floor))
+		return false;
+	tw_kill(lc, e);
+	DPS_CNT_INC(&lc->cnt, tcp_tw_reused);
+	return true;
+}
+
+/* ---- events ---- */
+
+/* Data bytes (not SYN or FIN) between sequence numbers @a and @b. */
+static uint32_t
+data_between(const struct dps_tcb *t, uint32_t a, uint32_t b)
+{
+	uint32_t lo = t->iss + 1, hi = t->snd_end;
+
+	if (dps_seq_lt(a, lo))
+		a = lo;
+	if (dps_seq_gt(b, hi))
+		b = hi;
+	return dps_seq_gt(b, a) ? b - a : 0;
+}
+
+/* Acknowledged bytes leave the send buffer; writers may go on. */
+static void
+tcp_acked(struct dps_sock *sk, uint32_t una0)
+{
+	uint32_t n = data_between(&sk->tcb, una0, sk->tcb.snd_una);
+
+	if (n == 0)
+		return;
+	dps_tcp_snd_drop(sk, n);
+	__atomic_fetch_sub(&sk->snd_queued, n, __ATOMIC_ACQ_REL);
+	dps_sock_notify(sk, DPS_CB_WRITABLE);
+}
+
+/* The published state follows the TCB's. */
+static void
+tcp_publish_state(struct dps_sock *sk)
+{
+	uint8_t st = sk->tcb.state;
+
+	if (st != DPS_TCPS_CLOSE && __atomic_load_n(&sk->state, __ATOMIC_RELAXED) != st)
+		sock_set_state(sk, st);
+}
+
+/*
+ * Publish what the TCB reported (dps_tcb_ev bits) after input, a timer or
+ * an application request, then send what is due. @una0 is snd_una before.
+ */
+void
+dps_tcp_after(struct dps_lcore *lc, struct dps_sock *sk, int ev, uint32_t una0,
+	uint64_t now)
+{
+	if (ev & DPS_TCB_ACKED)
+		tcp_acked(sk, una0);
+	if (ev & DPS_TCB_CLOSED) {
 		conn_done(lc, sk, sk->tcb.err);
 		return;
-	case DPS_TCB_PEER_FIN:
+	}
+	tcp_publish_state(sk);
+	if (ev & DPS_TCB_CONNECTED) {
+		if (sk->parent != NULL) {
+			dps_tcp_child_established(lc, sk);
+		} else {
+			DPS_CNT_INC(&lc->cnt, tcp_established);
+			dps_sock_notify(sk, DPS_CB_CONNECTED);
+		}
+	}
+	if (ev & DPS_TCB_PEER_FIN)
 		__atomic_fetch_or(&sk->shutdown, DPS_RCV_SHUTDOWN, __ATOMIC_SEQ_CST);
-		sock_set_state(sk, DPS_TCP_CLOSE_WAIT);
+	if (ev & (DPS_TCB_DATA | DPS_TCB_PEER_FIN))
 		dps_sock_notify(sk, DPS_CB_READABLE);
-		break;
-	default:
-		/* Crossed SYNs move the TCB to SYN_RECV on its own. */
-		if (sk->tcb.state == DPS_TCPS_SYN_RECV &&
-				__atomic_load_n(&sk->state, __ATOMIC_RELAXED) != DPS_TCP_SYN_RECV)
-			sock_set_state(sk, DPS_TCP_SYN_RECV);
-		break;
+	tcp_output(lc, sk, now);
+	if (ev & DPS_TCB_TIME_WAIT) {
+		tw_enter(lc, sk, now);
+		return;
+	}
+	if (sk->tcb.state == DPS_TCPS_CLOSE) {
+		conn_done(lc, sk, sk->tcb.err);
+		return;
 	}
 	tcp_sync_timer(lc, sk);
 }
@@ -241,15 +570,15 @@ tcp_event(struct dps_lcore *lc, struct dps_sock *sk, int ev)
  * RFC 6528 ISN: a clock ticking every 4 us plus a keyed PRF (SipHash,
  * per-stack random key) of the tuple, as Linux's secure_tcp_seq().
  */
-static uint32_t
-tcp_isn(const struct dps_sockets *ss, const struct dps_tuple *t, uint64_t now)
+uint32_t
+dps_tcp_isn(const struct dps_sockets *ss, const struct dps_tuple *t, uint64_t now)
 {
 	return (uint32_t)dps_siphash24(t, 12, ss->isn_key) + (uint32_t)(now / 4000);
 }
 
 /* Linux: a random timestamp offset per 4-tuple (secure_tcp_ts_off()). */
-static uint32_t
-tcp_ts_off(const struct dps_sockets *ss, const struct dps_tuple *t)
+uint32_t
+dps_tcp_ts_off(const struct dps_sockets *ss, const struct dps_tuple *t)
 {
 	return (uint32_t)dps_siphash24(t, 12, ss->ts_key);
 }
@@ -266,10 +595,12 @@ tuple_is_mine(struct dps_lcore *lc, const struct dps_tuple *t)
  * 3): an offset from a keyed hash of (laddr, raddr, rport) plus a
  * perturbation, scanning ports of the range's low parity (even) first and
  * the other parity second. A candidate must be unused by bind(), give a
- * tuple not already in our table, and hash to this lcore.
+ * tuple not already in our table (or one in TIME_WAIT that tw_reuse
+ * allows), and hash to this lcore.
  */
 static int
-tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk)
+tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
+	uint32_t *isn_floor, bool *reused)
 {
 	struct dps_sockets *ss = lc->stack->socks;
 	uint32_t lo = ss->conf.port_lo, n = ss->conf.port_hi - lo + 1u;
@@ -292,8 +623,12 @@ tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk)
 			if (port >= lo + remaining)
 				port -= remaining;
 			t.lport = rte_cpu_to_be_16((uint16_t)port);
-			if (!tuple_is_mine(lc, &t) || conn_lookup(lc, &t) != NULL ||
-					!dps_port_connect_take(ss, (uint16_t)port))
+			if (!tuple_is_mine(lc, &t))
+				continue;
+			if (conn_lookup_any(lc, &t) != NULL &&
+					!(*reused = tw_reuse(lc, &t, now, isn_floor)))
+				continue;
+			if (!dps_port_connect_take(ss, (uint16_t)port))
 				continue;
 			__atomic_fetch_add(perturb, i + 2 + 2 * rte_rand_max(8),
 				__ATOMIC_RELAXED);
@@ -307,8 +642,9 @@ tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk)
 	return -EADDRNOTAVAIL;
 }
 
-static void
-tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
+
+void
+dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 	struct dps_tcb_conf *c)
 {
 	const struct dps_route *r = dps_route_lookup(&lc->stack->routes, sk->tup.raddr);
@@ -326,6 +662,13 @@ tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 	/* tcp_select_initial_window(): 64 KiB rounded down to whole MSS
 	 * (64,240 for 1460, 65,000 for 1000). */
 	c->rcv_wnd = (uint16_t)((DPS_SYN_SPACE / c->adv_mss) * c->adv_mss);
+	c->rcv_buf = sk->opt.rcvbuf / 2;
+	c->cc = sk->opt.cc;
+	c->nodelay = sk->opt.nodelay;
+	c->keepalive = sk->opt.keepalive;
+	c->keepidle_s = sk->opt.keepidle_s;
+	c->keepintvl_s = sk->opt.keepintvl_s;
+	c->keepcnt = sk->opt.keepcnt;
 }
 
 /*
@@ -339,22 +682,27 @@ int
 dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 {
 	struct dps_sockets *ss = lc->stack->socks;
+	uint32_t isn, floor = 0;
 	struct dps_tcb_conf c;
 	struct dps_tcp_out syn;
+	bool reused = false;
 	int rc;
 
+	if (dps_tcp_bufs_init(sk) != 0)
+		return -ENOBUFS;
 	if (sk->tup.laddr == 0)
 		sk->tup.laddr = dps_ip_source_for(lc->stack, sk->tup.raddr);
 	if (sk->tup.laddr == 0)
 		return -ENETUNREACH;
 	if (sk->tup.lport == 0) {
-		rc = tcp_autobind(lc, sk);
+		rc = tcp_autobind(lc, sk, now, &floor, &reused);
 		if (rc != 0) {
 			if (!(sk->userlocks & DPS_BINDADDR_LOCK))
 				sk->tup.laddr = 0;
 			return rc;
 		}
-	} else if (conn_lookup(lc, &sk->tup) != NULL) {
+	} else if (conn_lookup_any(lc, &sk->tup) != NULL &&
+			!(reused = tw_reuse(lc, &sk->tup, now, &floor))) {
 		return -EADDRNOTAVAIL;
 	}
 	if (rte_hash_add_key_data(lc->conns, &sk->tup, sk) < 0) {
@@ -363,13 +711,13 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		sk->port_held = false;
 		return -ENOBUFS;
 	}
-	dps_obj_ref(&sk->obj);		/* the table's reference */
-	sk->in_table = true;
-	sk->owner = (int16_t)lc->idx;
-	lc->n_conns++;
-	tcp_conf(lc, sk, &c);
-	dps_tcb_connect(&sk->tcb, &c, tcp_isn(ss, &sk->tup, now),
-		tcp_ts_off(ss, &sk->tup), now, &syn);
+	dps_tcp_conn_add(lc, sk);
+	dps_tcp_conf(lc, sk, &c);
+	isn = dps_tcp_isn(ss, &sk->tup, now);
+	if (reused && dps_seq_lt(isn, floor))
+		isn = floor;
+	dps_tcb_connect(&sk->tcb, &c, isn, dps_tcp_ts_off(ss, &sk->tup), now, &syn);
+	sk->tcb.chlim = &lc->chlim;
 	__atomic_store_n(&sk->shutdown, 0, __ATOMIC_SEQ_CST);
 	/* A new attempt forgets an old error (Linux clears sk_err when
 	 * tcp_connect() starts over). */
@@ -378,14 +726,14 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	DPS_CNT_INC(&lc->cnt, tcp_connects);
 	DPS_CNT_INC(&lc->cnt, tcp_tx_syn);
 	sk->ip_id = (uint16_t)rte_rand();
-	tcp_xmit(lc, &sk->tup, &syn, &sk->ip_id, now);
+	tcp_xmit(lc, sk, &sk->tup, &syn, &sk->ip_id, now);
 	tcp_sync_timer(lc, sk);
 	return 0;
 }
 
 /*
- * Abort (tcp_disconnect() for AF_UNSPEC, and close() until the orderly
- * close lands): a RST where Linux sends one, ECONNRESET for a connection
+ * Abort (tcp_disconnect() for AF_UNSPEC, close() with unread data or
+ * SO_LINGER 0): a RST where Linux sends one, ECONNRESET for a connection
  * that was connecting or up, the entry gone. @drop_ref: the message
  * carried a reference (close).
  */
@@ -405,27 +753,174 @@ dps_tcp_do_abort(struct dps_lcore *lc, struct dps_sock *sk, bool drop_ref,
 		dps_sock_put(sk);
 }
 
+/* Unread data at close: Linux's tcp_close() resets the connection. */
+static bool
+tcp_unread(const struct dps_sock *sk)
+{
+	return sk->rx_cur != NULL || (sk->rxq != NULL && rte_ring_count(sk->rxq) != 0);
+}
+
+/*
+ * close() from the application (tcp_close()): the message carries the
+ * descriptor's reference, dropped here. A RST for unread data or SO_LINGER
+ * 0 (RFC 9293 3.10.4 ABORT via 3.6, RFC 2525 2.17); otherwise the FIN
+ * goes out after the queued data and the connection finishes orphaned.
+ */
+void
+dps_tcp_do_close(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
+{
+	uint32_t una0 = sk->tcb.snd_una;
+	int ev;
+
+	sk->has_cbs = false;		/* nobody to call once closed */
+	if (!sk->in_table) {
+		dps_sock_put(sk);
+		return;
+	}
+	if (__atomic_load_n(&sk->abort_on_close, __ATOMIC_ACQUIRE) || tcp_unread(sk) ||
+			sk->tcb.state == DPS_TCPS_SYN_SENT) {
+		dps_tcp_do_abort(lc, sk, true, now);
+		return;
+	}
+	dps_tcp_do_tx(lc, sk, now);	/* what the writer queued goes first */
+	if (!sk->in_table) {
+		dps_sock_put(sk);
+		return;
+	}
+	sk->tcb.orphan = true;
+	ev = dps_tcb_shutdown(&sk->tcb, now);
+	if (sk->tcb.state == DPS_TCPS_FIN_WAIT2 && sk->tcb.ka_at == 0) {
+		sk->tcb.ka_at = now + DPS_TCP_FIN_TIMEOUT_NS;
+		dps_tcb_timers_sync(&sk->tcb);
+	}
+	dps_tcp_after(lc, sk, ev | DPS_TCB_OUTPUT, una0, now);
+	dps_sock_put(sk);
+}
+
+/* shutdown(SHUT_WR) on the lcore. */
+int
+dps_tcp_do_shutdown(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
+{
+	uint32_t una0 = sk->tcb.snd_una;
+	int ev;
+
+	if (!sk->in_table)
+		return -ENOTCONN;
+	dps_tcp_do_tx(lc, sk, now);
+	if (!sk->in_table)
+		return 0;
+	ev = dps_tcb_shutdown(&sk->tcb, now);
+	dps_tcp_after(lc, sk, ev | DPS_TCB_OUTPUT, una0, now);
+	return 0;
+}
+
+/*
+ * The writer queued mbufs on txq: move them to the send buffer and send.
+ * The kick flag is cleared before draining, so a writer that enqueues
+ * after the drain posts a new message.
+ */
+void
+dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
+{
+	struct rte_mbuf *ms[64];
+	unsigned int n;
+	uint32_t bytes = 0;
+
+	__atomic_store_n(&sk->tx_kick, 0, __ATOMIC_SEQ_CST);
+	if (sk->txq == NULL)
+		return;
+	do {
+		n = rte_ring_sc_dequeue_burst(sk->txq, (void **)ms, RTE_DIM(ms), NULL);
+		for (unsigned int i = 0; i < n; i++)
+			bytes += dps_tcp_snd_append(sk, ms[i]);
+	} while (n == RTE_DIM(ms));
+	if (!sk->in_table || sk->tcb.fin_queued ||
+			(sk->tcb.state != DPS_TCPS_ESTABLISHED &&
+			 sk->tcb.state != DPS_TCPS_CLOSE_WAIT)) {
+		/* Nothing can carry them any more: the writer saw EPIPE or
+		 * will. */
+		if (!sk->tcb.fin_queued || !sk->in_table) {
+			dps_tcp_snd_drop(sk, UINT32_MAX);
+			__atomic_fetch_sub(&sk->snd_queued, bytes, __ATOMIC_ACQ_REL);
+			return;
+		}
+	}
+	if (bytes == 0)
+		return;
+	dps_tcb_queue(&sk->tcb, bytes);
+	tcp_output(lc, sk, now);
+	tcp_sync_timer(lc, sk);
+}
+
+/* The reader freed space: maybe announce the larger window now. */
+void
+dps_tcp_do_wnd(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
+{
+	__atomic_store_n(&sk->wnd_kick, 0, __ATOMIC_SEQ_CST);
+	if (!sk->in_table)
+		return;
+	if (sk->tcb.keepalive && sk->tcb.ka_at == 0) {
+		dps_tcb_arm_keepalive(&sk->tcb, now);
+		dps_tcb_timers_sync(&sk->tcb);
+	}
+	if (dps_tcb_rcv_space(&sk->tcb, dps_tcp_rcv_space(sk)))
+		tcp_output(lc, sk, now);
+	tcp_sync_timer(lc, sk);
+}
+
 /* ---- input ---- */
 
-/* A segment for no connection (RFC 9293 3.10.7.1): answer with a RST,
- * except to RSTs and to SYNs for a listener (passive open comes later). */
+/* Recovery counters of the lcore follow the TCB's. */
+static void
+count_recovery(struct dps_lcore *lc, const struct dps_tcb_stats *a,
+	const struct dps_tcb_stats *z)
+{
+	DPS_CNT_ADD(&lc->cnt, tcp_fast_retrans, z->fast_retrans - a->fast_retrans);
+	DPS_CNT_ADD(&lc->cnt, tcp_sack_retrans, z->sack_retrans - a->sack_retrans);
+	DPS_CNT_ADD(&lc->cnt, tcp_rto, z->rto_count - a->rto_count);
+	DPS_CNT_ADD(&lc->cnt, tcp_zwp, z->zwp_sent - a->zwp_sent);
+	DPS_CNT_ADD(&lc->cnt, tcp_keepalive, z->ka_sent - a->ka_sent);
+	DPS_CNT_ADD(&lc->cnt, tcp_challenge_ack, z->challenge_acks - a->challenge_acks);
+	if (z->paws_drops != a->paws_drops)
+		dps_drop(&lc->cnt, DPS_DROP_tcp_paws);
+}
+
+
+/* A segment for no connection (RFC 9293 3.10.7.1): a listener's, or a
+ * RST in answer (never to a RST). */
 static void
 tcp_no_conn(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *t,
 	const struct dps_tcp_seg *seg, uint64_t now)
 {
 	struct dps_tcp_out out;
 
-	if ((seg->flags & (DPS_TH_SYN | DPS_TH_ACK)) == DPS_TH_SYN &&
-			dps_port_is_listening(lc->stack->socks, rte_be_to_cpu_16(t->lport))) {
-		dps_lcore_drop(lc, m, DPS_DROP_tcp_listen_pending);
+	if (dps_port_is_listening(lc->stack->socks, rte_be_to_cpu_16(t->lport)) &&
+			dps_tcp_listen_input(lc, m, t, seg, now))
 		return;
-	}
 	if (dps_tcp_rst_for(seg, &out))
-		tcp_xmit(lc, t, &out, &lc->ip_id, now);
+		dps_tcp_xmit_out(lc, t, &out, &lc->ip_id, now);
 	dps_lcore_drop(lc, m, DPS_DROP_tcp_no_socket);
 }
 
-/* @th points at the TCP header of @m, whose IPv4 header is @ip. */
+/*
+ * Payload the reader's queue could not take is dropped before the TCB
+ * sees it (it will come again), as Linux drops what it cannot charge to
+ * the receive buffer.
+ */
+static bool
+tcp_rx_room(struct dps_lcore *lc, struct dps_sock *sk, struct dps_tcp_seg *seg)
+{
+	if (seg->len == 0 || sk->rxq == NULL)
+		return true;
+	if (rte_ring_free_count(sk->rxq) > 2u + DPS_TCP_OOO_MAX * 4)
+		return true;
+	seg->len = 0;
+	seg->flags &= (uint8_t)~DPS_TH_FIN;
+	dps_drop(&lc->cnt, DPS_DROP_tcp_rcvbuf_full);
+	return false;
+}
+
+/* @th points at the TCP header of @m. */
 static void
 tcp_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *t,
 	const uint8_t *th, uint16_t hdr_len, uint32_t payload_len, uint64_t now)
@@ -433,19 +928,54 @@ tcp_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *t,
 	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 	struct dps_tcp_seg seg;
 	struct dps_sock *sk;
+	uint32_t una0, nxt0, dup0;
+	struct dps_tcb_stats st0;
 	unsigned int n;
+	void *d;
 	int ev;
 
 	dps_tcp_seg_parse(th, hdr_len, payload_len, &seg);
-	sk = conn_lookup(lc, t);
-	if (sk == NULL) {
+	d = conn_lookup_any(lc, t);
+	if (d != NULL && is_tw(d)) {
+		if (tw_input(lc, tw_of(d), &seg, now)) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		d = NULL;
+	}
+	if (d == NULL) {
 		tcp_no_conn(lc, m, t, &seg, now);
 		return;
 	}
-	rte_pktmbuf_free(m);
+	sk = d;
+	if (sk->parent != NULL && sk->tcb.state == DPS_TCPS_SYN_RECV &&
+			!dps_tcp_child_may_complete(lc, sk, &seg)) {
+		dps_lcore_drop(lc, m, DPS_DROP_tcp_listen_overflow);
+		return;
+	}
+	if (tcp_rx_room(lc, sk, &seg) && seg.len != 0)
+		DPS_CNT_INC(&lc->cnt, tcp_rx_data);
+	sk->tcb.rcv_space = dps_tcp_rcv_space(sk);
+	una0 = sk->tcb.snd_una;
+	nxt0 = sk->tcb.rcv_nxt;
+	dup0 = sk->tcb.st.dupacks_rx;
+	st0 = sk->tcb.st;
 	ev = dps_tcb_input(&sk->tcb, &seg, now, out, &n);
+	if (seg.len != 0 && sk->tcb.rx_len != 0) {
+		if (sk->tcb.rx_seq != nxt0)
+			DPS_CNT_INC(&lc->cnt, tcp_ooo);
+		if (!dps_tcp_rx_take(sk, m, (uint32_t)(m->l2_len + m->l3_len + hdr_len), nxt0))
+			dps_drop(&lc->cnt, DPS_DROP_tcp_rcvbuf_full);
+		DPS_CNT_ADD(&lc->cnt, tcp_rx_bytes, sk->tcb.rcv_nxt - nxt0 -
+			((ev & DPS_TCB_PEER_FIN) ? 1 : 0));
+	} else {
+		rte_pktmbuf_free(m);
+	}
+	if (sk->tcb.st.dupacks_rx != dup0)
+		DPS_CNT_INC(&lc->cnt, tcp_dupack_rx);
 	tcp_xmit_all(lc, sk, out, n, now);
-	tcp_event(lc, sk, ev);
+	dps_tcp_after(lc, sk, ev, una0, now);
+	count_recovery(lc, &st0, &sk->tcb.st);
 }
 
 static void
@@ -470,19 +1000,22 @@ dps_tcp_rx(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_rx_pkt *p,
 
 	DPS_CNT_INC(&lc->cnt, tcp_rx);
 	tuple_of(&t, p->ip.src, p->ip.dst, th);
+	m->l2_len = p->eth.hdr_len;
+	m->l3_len = p->ip.hdr_len;
+	m->l4_len = p->l4.hdr_len;
 	owner = dps_flow_owner(lc->stack->socks, &t);
 	if (owner != lc->idx) {
 		struct dps_msg msg = { .op = DPS_MSG_RX_HANDOFF, .ptr = m };
 
-		m->l2_len = p->eth.hdr_len;
-		m->l3_len = p->ip.hdr_len;
-		m->l4_len = p->l4.hdr_len;
 		if (dps_lcore_post(lc->stack, owner, &msg) != 0)
 			dps_lcore_drop(lc, m, DPS_DROP_tcp_handoff_full);
 		else
 			DPS_CNT_INC(&lc->cnt, tcp_rx_handoff);
 		return;
 	}
+	/* Trailing bytes (Ethernet padding) are not payload. */
+	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - (p->eth.hdr_len + p->ip.hdr_len +
+		p->l4.hdr_len + p->l4.payload_len)));
 	tcp_input(lc, m, &t, th, p->l4.hdr_len, p->l4.payload_len, now);
 }
 
@@ -497,6 +1030,8 @@ dps_tcp_rx_handoff(struct dps_lcore *lc, struct rte_mbuf *m, uint64_t now)
 	struct dps_tuple t;
 
 	tuple_of(&t, ip->src_addr, ip->dst_addr, th);
+	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - (m->l2_len + m->l3_len +
+		m->l4_len + payload)));
 	tcp_input(lc, m, &t, th, m->l4_len, payload, now);
 }
 
@@ -509,7 +1044,6 @@ dps_tcp_icmp(struct dps_lcore *lc, const struct dps_tuple *t, uint32_t seq,
 	struct dps_sock *sk = conn_lookup(lc, t);
 	int ev;
 
-	(void)now;
 	if (sk == NULL)
 		return;
 	ev = dps_tcb_icmp(&sk->tcb, seq, err, mtu);
@@ -517,7 +1051,7 @@ dps_tcp_icmp(struct dps_lcore *lc, const struct dps_tuple *t, uint32_t seq,
 	 * (ip_icmp_error() in tcp_v4_err()), so POLLERR outlives SO_ERROR. */
 	if (ev == DPS_TCB_CLOSED)
 		__atomic_store_n(&sk->errq, 1, __ATOMIC_SEQ_CST);
-	tcp_event(lc, sk, ev);
+	dps_tcp_after(lc, sk, ev, sk->tcb.snd_una, now);
 }
 
 /* The l4_err hook: find the owner of the quoted flow (ICMP errors hash
@@ -558,6 +1092,7 @@ dps_tcp_register(struct dps_stack *s)
 	dps_stack_set_l4_err(s, IPPROTO_TCP, tcp_icmp_hook);
 }
 
+
 /* ---- timers ---- */
 
 /* What a pass over the timer wheel hands each fired timer. */
@@ -573,15 +1108,26 @@ tcp_timer_fired(struct dps_tnode *n, void *arg)
 	const struct timer_pass *tp = arg;
 	struct dps_lcore *lc = tp->lc;
 	uint64_t now = tp->now;
-	struct dps_tcp_out out;
+	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
+	struct dps_tcb_stats st0 = sk->tcb.st;
+	uint32_t una0 = sk->tcb.snd_una;
+	bool syn = sk->tcb.state == DPS_TCPS_SYN_SENT;
 	unsigned int cnt;
 	int ev;
 
-	ev = dps_tcb_timeout(&sk->tcb, now, &out, &cnt);
-	if (cnt != 0)
+	/* A half-open child of a listener that closed is dropped at its
+	 * next timer, silently (Linux's reqsk_timer_handler()). */
+	if (sk->parent != NULL && sk->tcb.state == DPS_TCPS_SYN_RECV &&
+			__atomic_load_n(&sk->parent->state, __ATOMIC_ACQUIRE) != DPS_TCP_LISTEN) {
+		conn_done(lc, sk, 0);
+		return;
+	}
+	ev = dps_tcb_timeout(&sk->tcb, now, out, &cnt);
+	if (cnt != 0 && syn)
 		DPS_CNT_INC(&lc->cnt, tcp_tx_syn_retrans);
-	tcp_xmit_all(lc, sk, &out, cnt, now);
-	tcp_event(lc, sk, ev);
+	tcp_xmit_all(lc, sk, out, cnt, now);
+	dps_tcp_after(lc, sk, ev, una0, now);
+	count_recovery(lc, &st0, &sk->tcb.st);
 }
 
 void
@@ -592,10 +1138,11 @@ dps_tcp_timers(struct dps_lcore *lc, uint64_t now)
 	dps_tw_expire(lc->tw, now, tcp_timer_fired, &tp);
 }
 
-/* Housekeeping: give back key slots whose grace period is over. */
+/* Housekeeping: TIME_WAIT ends, key slots whose grace period is over. */
 void
-dps_tcp_tick(struct dps_lcore *lc)
+dps_tcp_tick(struct dps_lcore *lc, uint64_t now)
 {
+	tw_expire(lc, now);
 	(void)rte_rcu_qsbr_dq_reclaim(lc->conns_dq, UINT32_MAX, NULL, NULL, NULL);
 }
 

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <netinet/in.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
@@ -253,12 +254,17 @@ dps_sendto(int fd, const void *buf, size_t len, int flags,
 	struct dps_sock *sk = dps_sock_get(fd);
 	ssize_t rc;
 
-	(void)flags;
 	if (sk == NULL) {
 		errno = EBADF;
 		return -1;
 	}
-	rc = sk->type == SOCK_DGRAM ? udp_send(sk, buf, len, to, tolen) : -EOPNOTSUPP;
+	if (sk->type == SOCK_STREAM) {
+		/* tcp_sendmsg() ignores the address of a connected stream. */
+		struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
+
+		return dps_sock_ret(sk, dps_tcp_sendv(sk, &iov, 1, flags));
+	}
+	rc = udp_send(sk, buf, len, to, tolen);
 	return dps_sock_ret(sk, rc);
 }
 
@@ -342,9 +348,14 @@ dps_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
 	if (sk->type == SOCK_STREAM && (flags & MSG_ERRQUEUE))
 		/* The queued ICMP error is discarded (no control messages). */
 		rc = __atomic_exchange_n(&sk->errq, 0, __ATOMIC_SEQ_CST) ? 0 : -EAGAIN;
-	else
-		rc = sk->type == SOCK_DGRAM ?
-			udp_recv(sk, buf, len, flags, from, fromlen) : -EOPNOTSUPP;
+	else if (sk->type == SOCK_STREAM) {
+		struct iovec iov = { .iov_base = buf, .iov_len = len };
+
+		if (fromlen != NULL)
+			*fromlen = 0;	/* a stream has no per-read address */
+		rc = dps_tcp_recvv(sk, &iov, 1, flags);
+	} else
+		rc = udp_recv(sk, buf, len, flags, from, fromlen);
 	return dps_sock_ret(sk, rc);
 }
 

@@ -14,9 +14,9 @@
  */
 #include <errno.h>
 #include <string.h>
-#include "dps_tcp.h"
+#include "dps_tcb_priv.h"
 
-#define NS_PER_MS (1000ull * 1000)
+#define DPS_RCV_BUF_DEFAULT (128u * 1024)	/* Linux tcp_rmem[1] */
 
 uint32_t
 dps_tcb_tsval(const struct dps_tcb *t, uint64_t now)
@@ -24,9 +24,13 @@ dps_tcb_tsval(const struct dps_tcb *t, uint64_t now)
 	return (uint32_t)(now / NS_PER_MS) + t->ts_off;
 }
 
-/* The SYN (or SYN-ACK, for a simultaneous open) with our option block. */
-static void
-tcb_syn(const struct dps_tcb *t, uint64_t now, bool ack, struct dps_tcp_out *o)
+/*
+ * The SYN, or the SYN-ACK (simultaneous or passive open), with our option
+ * block. A passive open answers only the options the SYN offered (RFC
+ * 7323 2.2, 3.2; RFC 2018 2).
+ */
+void
+dps_tcb_syn(const struct dps_tcb *t, uint64_t now, bool ack, struct dps_tcp_out *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->seq = t->iss;
@@ -41,30 +45,12 @@ tcb_syn(const struct dps_tcb *t, uint64_t now, bool ack, struct dps_tcp_out *o)
 	o->opt.mss = t->adv_mss;
 	/* A SYN-ACK after crossed SYNs is our SYN sent again with ACK set,
 	 * options and all, as Linux's tcp_send_synack() does. */
-	o->opt.sack_ok = true;
-	o->opt.has_ts = true;
+	o->opt.sack_ok = !t->passive || t->sack_ok;
+	o->opt.has_ts = !t->passive || t->ts_ok;
 	o->opt.tsval = dps_tcb_tsval(t, now);
 	o->opt.tsecr = ack ? t->ts_recent : 0;
-	o->opt.has_ws = true;
+	o->opt.has_ws = !t->passive || t->ws_ok;
 	o->opt.wscale = t->syn_wscale;
-}
-
-/* A bare ACK of everything received, with timestamps when agreed. */
-static void
-tcb_ack(const struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->seq = t->snd_nxt;
-	o->ack = t->rcv_nxt;
-	o->flags = DPS_TH_ACK;
-	/* Linux rounds the window up to the scale's granularity. */
-	o->wnd = (uint16_t)((t->rcv_wnd + (1u << t->rcv_wscale) - 1) >> t->rcv_wscale);
-	if (t->ts_ok) {
-		o->opts = DPS_TCP_OUT_TS;
-		o->opt.has_ts = true;
-		o->opt.tsval = dps_tcb_tsval(t, now);
-		o->opt.tsecr = t->ts_recent;
-	}
 }
 
 static uint16_t
@@ -81,29 +67,51 @@ tcb_clamp_mss(const struct dps_tcb *t, uint16_t peer_mss)
 	return mss < 48 ? 48 : mss;	/* Linux's floor (tcp_min_snd_mss) */
 }
 
-void
-dps_tcb_connect(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
-	uint32_t ts_off, uint64_t now, struct dps_tcp_out *out)
+/* What every opening TCB starts from: settings and the send sequence. */
+static void
+tcb_init(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
+	uint32_t ts_off, uint64_t now)
 {
 	memset(t, 0, sizeof(*t));
-	t->state = DPS_TCPS_SYN_SENT;
 	t->syn_retries = c->syn_retries != 0 ? c->syn_retries : DPS_TCP_SYN_RETRIES;
 	t->user_timeout_ms = c->user_timeout_ms;
 	t->adv_mss = c->adv_mss;
 	t->user_mss = c->user_mss;
 	t->mss = DPS_TCP_MSS_DEFAULT;
+	t->rcv_mss = DPS_TCP_MSS_DEFAULT;
 	t->rcv_wscale = c->rcv_wscale;
 	t->syn_wscale = c->rcv_wscale;
-	t->snd_wscale = 0xff;		/* unknown until the SYN-ACK */
+	t->snd_wscale = 0xff;		/* unknown until the peer's SYN */
 	t->rcv_wnd = c->rcv_wnd;
+	t->rcv_buf = c->rcv_buf != 0 ? c->rcv_buf : DPS_RCV_BUF_DEFAULT;
+	t->rcv_space = t->rcv_buf;
+	t->rcv_ssthresh = c->rcv_wnd;
+	t->cc = c->cc;
+	t->nodelay = c->nodelay;
+	t->keepalive = c->keepalive;
+	t->keepidle_s = c->keepidle_s != 0 ? c->keepidle_s : 7200;
+	t->keepintvl_s = c->keepintvl_s != 0 ? c->keepintvl_s : 75;
+	t->keepcnt = c->keepcnt != 0 ? c->keepcnt : 9;
 	t->iss = iss;
 	t->snd_una = iss;
 	t->snd_nxt = iss + 1;
+	t->snd_max = iss + 1;
+	t->snd_end = iss + 1;
 	t->ts_off = ts_off;
 	t->syn_start_ns = now;
+	t->rcv_tstamp = now;
 	t->rto_ns = DPS_TCP_RTO_INIT_NS;
-	t->timer_ns = now + t->rto_ns;
-	tcb_syn(t, now, false, out);
+	t->rtx_at = now + t->rto_ns;
+	t->timer_ns = t->rtx_at;
+}
+
+void
+dps_tcb_connect(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
+	uint32_t ts_off, uint64_t now, struct dps_tcp_out *out)
+{
+	tcb_init(t, c, iss, ts_off, now);
+	t->state = DPS_TCPS_SYN_SENT;
+	dps_tcb_syn(t, now, false, out);
 	t->syn_tsval = out->opt.tsval;
 }
 
@@ -117,29 +125,57 @@ tcb_take_syn(struct dps_tcb *t, const struct dps_tcp_seg *s)
 	t->ts_ok = s->opt.has_ts;
 	if (t->ts_ok)
 		t->ts_recent = s->opt.tsval;
+	t->ws_ok = s->opt.has_ws;
 	if (s->opt.has_ws) {
-		t->snd_wscale = s->opt.wscale;
+		/* RFC 7323 2.3: a shift above 14 is taken as 14. */
+		t->snd_wscale = s->opt.wscale > 14 ? 14 : s->opt.wscale;
 	} else {
 		t->snd_wscale = 0;
 		t->rcv_wscale = 0;	/* both or neither (RFC 7323 2.2) */
 	}
 	t->mss = tcb_clamp_mss(t, s->opt.has_mss ? s->opt.mss : DPS_TCP_MSS_DEFAULT);
 	t->snd_wnd = s->wnd;		/* SYN windows are never scaled */
+	t->snd_wl1 = s->seq;
+	t->max_snd_wnd = t->snd_wnd;
 }
 
-static void
-tcb_established(struct dps_tcb *t)
+/*
+ * The handshake is over: the data-transfer state of RFC 9293 3.10.7.4,
+ * with the initial window of RFC 6928 and an "infinite" ssthresh (RFC
+ * 5681 3.1). Linux acknowledges the first segments at once (quick-ACK
+ * mode) before delaying ACKs.
+ */
+void
+dps_tcb_established(struct dps_tcb *t, uint64_t now)
 {
+	bool syn_rexmit = t->retransmits != 0;
+
 	t->state = DPS_TCPS_ESTABLISHED;
-	t->timer_ns = 0;
 	t->retransmits = 0;
+	t->rtx_at = 0;
+	t->rtx_start_ns = 0;
+	t->rcv_tstamp = now;
+	t->rcv_adv = t->rcv_nxt + t->rcv_wnd;
+	t->rcv_acked = t->rcv_nxt;
+	t->quickacks = DPS_TCP_QUICKACKS;
+	t->cwnd = DPS_TCP_INIT_CWND * dps_tcb_smss(t);
+	t->ssthresh = UINT32_MAX / 2;
+	t->snd_wl2 = t->snd_una;
+	/* The handshake's round trip seeds the RTT (RFC 6298 2.2), unless a
+	 * SYN was retransmitted (Karn). */
+	if (t->srtt_ns == 0 && !syn_rexmit && now > t->syn_start_ns)
+		dps_tcb_rtt_sample(t, now - t->syn_start_ns);
+	dps_tcp_cc(t)->init(t, now);
+	dps_tcb_arm_keepalive(t, now);
+	dps_tcb_timers_sync(t);
 }
 
-static int
-tcb_close(struct dps_tcb *t, int err)
+int
+dps_tcb_close(struct dps_tcb *t, int err)
 {
 	t->state = DPS_TCPS_CLOSE;
 	t->err = err;
+	t->rtx_at = t->dack_at = t->ka_at = 0;
 	t->timer_ns = 0;
 	return DPS_TCB_CLOSED;
 }
@@ -172,8 +208,10 @@ tcb_input_syn_sent(struct dps_tcb *t, const struct dps_tcp_seg *s,
 		/* Unacceptable ACK: answer with a RST unless it is one. Our
 		 * SYN may have been lost, so Linux resends it almost at once,
 		 * the first time (TCP_TIMEOUT_MIN). */
-		if (t->retransmits == 0)
-			t->timer_ns = now + DPS_TCP_TIMEOUT_MIN_NS;
+		if (t->retransmits == 0) {
+			t->rtx_at = now + DPS_TCP_TIMEOUT_MIN_NS;
+			t->timer_ns = t->rtx_at;
+		}
 		if (dps_tcp_rst_for(s, &out[0]))
 			*n = 1;
 		return DPS_TCB_NONE;
@@ -186,7 +224,7 @@ tcb_input_syn_sent(struct dps_tcb *t, const struct dps_tcp_seg *s,
 	if (s->flags & DPS_TH_RST) {
 		/* Acceptable only when it acknowledges our SYN. */
 		if (has_ack)
-			return tcb_close(t, ECONNREFUSED);
+			return dps_tcb_close(t, ECONNREFUSED);
 		return DPS_TCB_NONE;
 	}
 	if (!(s->flags & DPS_TH_SYN))
@@ -194,101 +232,36 @@ tcb_input_syn_sent(struct dps_tcb *t, const struct dps_tcp_seg *s,
 	tcb_take_syn(t, s);
 	if (has_ack) {
 		t->snd_una = s->ack;
-		tcb_established(t);
-		tcb_ack(t, now, &out[0]);
+		dps_tcb_established(t, now);
+		dps_tcb_fill_ack(t, now, &out[0]);
 		*n = 1;
 		return DPS_TCB_CONNECTED;
 	}
 	/* Crossed SYNs: simultaneous open (RFC 9293 3.5, figure 8). */
 	t->state = DPS_TCPS_SYN_RECV;
-	tcb_syn(t, now, true, &out[0]);
+	dps_tcb_syn(t, now, true, &out[0]);
+	t->rcv_adv = t->rcv_nxt + t->rcv_wnd;
 	*n = 1;
 	return DPS_TCB_NONE;
 }
 
-/* RFC 9293 3.10.7.4 first check, reduced to what a handshake needs. */
-static bool
-tcb_seq_ok(const struct dps_tcb *t, const struct dps_tcp_seg *s)
+/*
+ * RFC 9293 3.10.7.4 first check: does the segment overlap the window we
+ * announced? A zero window admits only an empty segment at rcv_nxt.
+ */
+bool
+dps_tcb_seq_ok(const struct dps_tcb *t, const struct dps_tcp_seg *s)
 {
-	uint32_t wnd = t->rcv_wnd;
+	uint32_t wnd = dps_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+	uint32_t len = s->len + ((s->flags & DPS_TH_FIN) ? 1 : 0);
 
-	if (s->len == 0)
+	if (len == 0)
 		return dps_seq_geq(s->seq, t->rcv_nxt) &&
-			dps_seq_lt(s->seq, t->rcv_nxt + (wnd ? wnd : 1));
+			dps_seq_leq(s->seq, t->rcv_nxt + wnd);
+	if (wnd == 0)
+		return false;
 	return dps_seq_lt(s->seq, t->rcv_nxt + wnd) &&
-		dps_seq_gt(s->seq + s->len, t->rcv_nxt);
-}
-
-/* RST in a synchronised state (RFC 5961 3.2): exact match resets; in the
- * window draws a challenge ACK; elsewhere ignored. */
-static int
-tcb_input_rst(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
-	struct dps_tcp_out *out, unsigned int *n)
-{
-	/* Linux tcp_reset(): EPIPE in CLOSE_WAIT, ECONNRESET elsewhere
-	 * (ECONNREFUSED is for SYN_SENT only). */
-	if (s->seq == t->rcv_nxt)
-		return tcb_close(t, t->state == DPS_TCPS_CLOSE_WAIT ?
-			EPIPE : ECONNRESET);
-	if (tcb_seq_ok(t, s)) {
-		tcb_ack(t, now, &out[0]);
-		*n = 1;
-	}
-	return DPS_TCB_NONE;
-}
-
-/* SYN_RECV (after crossed SYNs) and the synchronised states. */
-static int
-tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
-	struct dps_tcp_out *out, unsigned int *n)
-{
-	if (s->flags & DPS_TH_RST)
-		return tcb_input_rst(t, s, now, out, n);
-	/* Both sides opened at once: the peer's SYN-ACK acknowledges our
-	 * SYN (Linux >= 6.11 accepts it, tcp_validate_incoming()). */
-	if (t->state == DPS_TCPS_SYN_RECV &&
-			(s->flags & (DPS_TH_SYN | DPS_TH_ACK)) == (DPS_TH_SYN | DPS_TH_ACK) &&
-			s->seq + 1 == t->rcv_nxt && s->ack == t->snd_nxt) {
-		t->snd_una = s->ack;
-		t->snd_wnd = s->wnd;	/* a SYN's window is never scaled */
-		tcb_established(t);
-		tcb_ack(t, now, &out[0]);
-		*n = 1;
-		return DPS_TCB_CONNECTED;
-	}
-	if ((s->flags & DPS_TH_SYN) || !tcb_seq_ok(t, s)) {
-		/* A duplicate SYN-ACK (our ACK was lost), an old or a
-		 * challenged segment: acknowledge (RFC 5961 4.2). */
-		tcb_ack(t, now, &out[0]);
-		*n = 1;
-		return DPS_TCB_NONE;
-	}
-	if (!(s->flags & DPS_TH_ACK))
-		return DPS_TCB_NONE;
-	if (t->state == DPS_TCPS_SYN_RECV) {
-		if (dps_seq_leq(s->ack, t->snd_una) || dps_seq_gt(s->ack, t->snd_nxt)) {
-			if (dps_tcp_rst_for(s, &out[0]))
-				*n = 1;
-			return DPS_TCB_NONE;
-		}
-		t->snd_una = s->ack;
-		t->snd_wnd = (uint32_t)s->wnd << t->snd_wscale;
-		tcb_established(t);
-		return DPS_TCB_CONNECTED;
-	}
-	if (t->ts_ok && s->opt.has_ts && dps_seq_geq(s->opt.tsval, t->ts_recent))
-		t->ts_recent = s->opt.tsval;
-	/* Data waits for the complete TCP (not acknowledged, so the peer
-	 * keeps it); a FIN in order is taken. */
-	if ((s->flags & DPS_TH_FIN) && t->state == DPS_TCPS_ESTABLISHED &&
-			s->seq == t->rcv_nxt && s->len == 0) {
-		t->rcv_nxt++;
-		t->state = DPS_TCPS_CLOSE_WAIT;
-		tcb_ack(t, now, &out[0]);
-		*n = 1;
-		return DPS_TCB_PEER_FIN;
-	}
-	return DPS_TCB_NONE;
+		dps_seq_gt(s->seq + len, t->rcv_nxt);
 }
 
 int
@@ -296,95 +269,114 @@ dps_tcb_input(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	struct dps_tcp_out *out, unsigned int *n_out)
 {
 	*n_out = 0;
+	t->rx_len = 0;
 	switch (t->state) {
 	case DPS_TCPS_SYN_SENT:
 		return tcb_input_syn_sent(t, s, now, out, n_out);
-	case DPS_TCPS_SYN_RECV:
-	case DPS_TCPS_ESTABLISHED:
-	case DPS_TCPS_CLOSE_WAIT:
-		return tcb_input_sync(t, s, now, out, n_out);
-	default:
+	case DPS_TCPS_CLOSE:
+	case DPS_TCPS_LISTEN:
 		return DPS_TCB_NONE;
+	default:
+		return dps_tcb_input_sync(t, s, now, out, n_out);
 	}
 }
 
-/*
- * Linux's tcp_model_timeout(): how long @boundary retransmissions take
- * with exponential backoff from @rto_base, capped at TCP_RTO_MAX; plus one
- * second for each linear retransmission that preceded the doubling.
- */
-static uint64_t
-tcb_model_timeout(unsigned int boundary)
+void
+dps_tcb_accept(struct dps_tcb *t, const struct dps_tcb_conf *c,
+	const struct dps_tcp_seg *s, uint32_t iss, uint32_t ts_off, uint64_t now,
+	struct dps_tcp_out *out)
 {
-	const uint64_t base = DPS_TCP_RTO_INIT_NS;
-	unsigned int thresh = 6;	/* ilog2(TCP_RTO_MAX / base) */
-	uint64_t t;
-
-	if (boundary <= thresh)
-		t = ((2ull << boundary) - 1) * base;
-	else
-		t = ((2ull << thresh) - 1) * base +
-			(boundary - thresh) * DPS_TCP_RTO_MAX_NS;
-	return t;
+	tcb_init(t, c, iss, ts_off, now);
+	t->passive = true;
+	t->state = DPS_TCPS_SYN_RECV;
+	t->syn_retries = DPS_TCP_SYNACK_RETRIES;
+	tcb_take_syn(t, s);
+	if (!t->ws_ok)
+		t->syn_wscale = 0;
+	t->rcv_adv = t->rcv_nxt + t->rcv_wnd;
+	dps_tcb_syn(t, now, true, out);
 }
 
-/* tcp_write_timeout() for the handshake states. */
-static bool
-tcb_syn_expired(const struct dps_tcb *t, uint64_t now)
+void
+dps_tcb_from_cookie(struct dps_tcb *t, const struct dps_tcb_conf *c,
+	const struct dps_tcp_seg *s, uint16_t mss, uint8_t wscale, bool sack,
+	uint32_t ts_off, uint64_t now)
 {
-	uint64_t elapsed = now - t->syn_start_ns;
+	struct dps_tcp_seg syn = {
+		.seq = s->seq - 1,
+		.wnd = s->wnd,
+		.flags = DPS_TH_SYN,
+		.opt = {
+			.has_mss = true, .mss = mss,
+			.has_ws = wscale != 0xff, .wscale = wscale,
+			.sack_ok = sack,
+			.has_ts = s->opt.has_ts, .tsval = s->opt.tsval,
+		},
+	};
 
-	/* Linux allows TCP_SYNCNT retransmissions, plus the linear ones in
-	 * SYN_SENT, and the time exponential backoff would take for
-	 * TCP_SYNCNT; nothing times out before the first retransmission
-	 * (retransmits_timed_out()). */
-	if (t->retransmits == 0)
-		return false;
-	if (t->retransmits >= t->syn_retries +
-			(t->state == DPS_TCPS_SYN_SENT ? DPS_TCP_SYN_LINEAR : 0))
-		return true;
-	if (t->user_timeout_ms != 0)
-		return elapsed >= (uint64_t)t->user_timeout_ms * NS_PER_MS;
-	return elapsed >= tcb_model_timeout(t->syn_retries);
+	tcb_init(t, c, s->ack - 1, ts_off, now);
+	t->passive = true;
+	tcb_take_syn(t, &syn);
+	if (!t->ws_ok)
+		t->syn_wscale = 0;
+	t->snd_una = s->ack;
+	t->retransmits = 1;	/* no RTT sample from a handshake we did not time */
+	dps_tcb_established(t, now);
+	t->snd_wnd = (uint32_t)s->wnd << t->snd_wscale;
+	t->snd_wl1 = s->seq;
+	t->snd_wl2 = s->ack;
+	t->max_snd_wnd = t->snd_wnd;
 }
 
-/* tcp_clamp_rto_to_user_timeout(): never sleep past the user timeout. */
-static uint64_t
-tcb_clamp_rto(const struct dps_tcb *t, uint64_t now)
+void
+dps_tcb_queue(struct dps_tcb *t, uint32_t n)
 {
-	uint64_t limit, elapsed = now - t->syn_start_ns;
-
-	if (t->user_timeout_ms == 0)
-		return t->rto_ns;
-	limit = (uint64_t)t->user_timeout_ms * NS_PER_MS;
-	if (elapsed >= limit)
-		return NS_PER_MS;	/* one jiffy */
-	return t->rto_ns < limit - elapsed ? t->rto_ns : limit - elapsed;
+	t->snd_end += n;
 }
 
 int
-dps_tcb_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
-	unsigned int *n_out)
+dps_tcb_shutdown(struct dps_tcb *t, uint64_t now)
 {
-	*n_out = 0;
-	if (t->state != DPS_TCPS_SYN_SENT && t->state != DPS_TCPS_SYN_RECV) {
-		t->timer_ns = 0;
+	(void)now;
+	switch (t->state) {
+	case DPS_TCPS_SYN_SENT:
+		return dps_tcb_close(t, 0);
+	case DPS_TCPS_SYN_RECV:
+	case DPS_TCPS_ESTABLISHED:
+		/* A FIN from SYN_RECV waits for the handshake's ACK in
+		 * Linux; here the FIN goes out after it, from FIN_WAIT1. */
+		t->state = DPS_TCPS_FIN_WAIT1;
+		break;
+	case DPS_TCPS_CLOSE_WAIT:
+		t->state = DPS_TCPS_LAST_ACK;
+		break;
+	default:
 		return DPS_TCB_NONE;
 	}
-	if (tcb_syn_expired(t, now))
-		return tcb_close(t, t->soft_err != 0 ? t->soft_err : ETIMEDOUT);
-	tcb_syn(t, now, t->state == DPS_TCPS_SYN_RECV, out);
-	*n_out = 1;
-	t->retransmits++;
-	/* The first DPS_TCP_SYN_LINEAR retransmissions keep the initial
-	 * RTO; later ones double it. */
-	if (t->retransmits > DPS_TCP_SYN_LINEAR || t->state != DPS_TCPS_SYN_SENT) {
-		t->rto_ns *= 2;
-		if (t->rto_ns > DPS_TCP_RTO_MAX_NS)
-			t->rto_ns = DPS_TCP_RTO_MAX_NS;
+	t->fin_queued = true;
+	return DPS_TCB_OUTPUT;
+}
+
+/*
+ * The application freed receive space. Linux (tcp_cleanup_rbuf()) sends a
+ * window update at once when the window it could announce is at least
+ * twice the one the peer still has; otherwise the next ACK carries it.
+ */
+bool
+dps_tcb_rcv_space(struct dps_tcb *t, uint32_t space)
+{
+	uint32_t cur = dps_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+	uint32_t could = u32_min(space, t->rcv_ssthresh);
+
+	t->rcv_space = space;
+	if (t->state != DPS_TCPS_ESTABLISHED && t->state != DPS_TCPS_FIN_WAIT1 &&
+			t->state != DPS_TCPS_FIN_WAIT2)
+		return false;
+	if (could >= 2 * cur && could - cur >= t->rcv_mss) {
+		t->ack_now = true;
+		return true;
 	}
-	t->timer_ns = now + tcb_clamp_rto(t, now);
-	return DPS_TCB_NONE;
+	return false;
 }
 
 int
@@ -406,7 +398,7 @@ dps_tcb_icmp(struct dps_tcb *t, uint32_t seq, int err, uint16_t mtu)
 	if (err == 0)
 		return DPS_TCB_NONE;
 	if (t->state == DPS_TCPS_SYN_SENT || t->state == DPS_TCPS_SYN_RECV)
-		return tcb_close(t, err);
+		return dps_tcb_close(t, err);
 	t->soft_err = err;
 	return DPS_TCB_NONE;
 }
@@ -419,19 +411,24 @@ dps_tcb_abort(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out)
 	switch (t->state) {
 	case DPS_TCPS_ESTABLISHED:
 	case DPS_TCPS_CLOSE_WAIT:
+	case DPS_TCPS_FIN_WAIT1:
+	case DPS_TCPS_FIN_WAIT2:
 	case DPS_TCPS_SYN_RECV:
-		/* Linux's tcp_send_active_reset(): an ACK with RST set, with
-		 * the window and timestamps any ACK would carry. */
-		tcb_ack(t, now, out);
+		/* Linux's tcp_need_reset() states get tcp_send_active_reset():
+		 * an ACK with RST set, with the window and timestamps any
+		 * ACK would carry, at snd_nxt. */
+		dps_tcb_fill_ack(t, now, out);
 		out->flags = DPS_TH_RST | DPS_TH_ACK;
+		out->n_sack = 0;
 		n = 1;
 		/* fallthrough */
 	case DPS_TCPS_SYN_SENT:
-		tcb_close(t, ECONNRESET);
+		dps_tcb_close(t, ECONNRESET);
 		break;
 	default:
+		/* Nothing to reset; an earlier error stays. */
 		t->state = DPS_TCPS_CLOSE;
-		t->timer_ns = 0;
+		t->rtx_at = t->dack_at = t->ka_at = t->timer_ns = 0;
 		break;
 	}
 	return n;

@@ -43,13 +43,22 @@ struct dps_tcp_opts {
 	uint32_t tsval, tsecr;
 };
 
+#define DPS_TCP_SACK_MAX 4		/* blocks one option can carry */
+
+/* One SACK block (RFC 2018): bytes [left, right) held by the receiver. */
+struct dps_sack_blk {
+	uint32_t left, right;
+};
+
 /* A received segment, host byte order. */
 struct dps_tcp_seg {
 	uint32_t seq, ack;
 	uint16_t wnd;
 	uint8_t flags;
+	uint8_t n_sack;			/* SACK blocks in @sack */
 	uint32_t len;			/* payload bytes */
 	struct dps_tcp_opts opt;
+	struct dps_sack_blk sack[DPS_TCP_SACK_MAX];
 };
 
 /* What the option block of an outgoing segment holds. */
@@ -59,13 +68,22 @@ enum dps_tcp_out_opts {
 	DPS_TCP_OUT_SYN,		/* the SYN / SYN-ACK block */
 };
 
-/* A segment the core asks the caller to send. */
+/*
+ * A segment the core asks the caller to send. @len payload bytes come
+ * from the send buffer, starting @seq - snd_una bytes after its head
+ * (the caller has already dropped the acknowledged bytes); a FIN, if
+ * set, follows them.
+ */
 struct dps_tcp_out {
 	uint32_t seq, ack;
+	uint32_t len;			/* payload bytes from the send buffer */
 	uint16_t wnd;			/* raw header value (already scaled) */
 	uint8_t flags;
 	uint8_t opts;			/* enum dps_tcp_out_opts */
+	uint8_t n_sack;			/* SACK blocks after the timestamps */
+	bool rexmit;			/* a retransmission (counters) */
 	struct dps_tcp_opts opt;	/* values for the option block */
+	struct dps_sack_blk sack[3];	/* with timestamps, 3 fit */
 };
 
 /*
@@ -98,19 +116,41 @@ enum {
 	DPS_TCPS_ESTABLISHED = 1,
 	DPS_TCPS_SYN_SENT = 2,
 	DPS_TCPS_SYN_RECV = 3,
+	DPS_TCPS_FIN_WAIT1 = 4,
+	DPS_TCPS_FIN_WAIT2 = 5,
+	DPS_TCPS_TIME_WAIT = 6,
 	DPS_TCPS_CLOSE = 7,
 	DPS_TCPS_CLOSE_WAIT = 8,
+	DPS_TCPS_LAST_ACK = 9,
 	DPS_TCPS_LISTEN = 10,
+	DPS_TCPS_CLOSING = 11,
 };
 
 /* Linux's defaults (net.ipv4.tcp_syn_retries, tcp_syn_linear_timeouts). */
 #define DPS_TCP_SYN_RETRIES 6
+#define DPS_TCP_SYNACK_RETRIES 5	/* net.ipv4.tcp_synack_retries */
+#define DPS_TCP_RETRIES2 15		/* net.ipv4.tcp_retries2 */
+#define DPS_TCP_ORPHAN_RETRIES 8	/* tcp_orphan_retries 0 means 8 */
 #define DPS_TCP_SYN_LINEAR 4	/* the RTO stays 1 s for LINEAR + 1 retransmissions */
 #define DPS_TCP_RTO_INIT_NS (1000ull * 1000 * 1000)	/* RFC 6298 2.1 */
+#define DPS_TCP_RTO_MIN_NS (200ull * 1000 * 1000)	/* Linux TCP_RTO_MIN */
 #define DPS_TCP_RTO_MAX_NS (120ull * 1000 * 1000 * 1000)
 #define DPS_TCP_MSS_DEFAULT 536				/* RFC 9293 3.7.1 */
 /* Linux's TCP_TIMEOUT_MIN is 2 jiffies; measured here as 10-20 ms. */
 #define DPS_TCP_TIMEOUT_MIN_NS (10ull * 1000 * 1000)
+#define DPS_TCP_DELACK_NS (40ull * 1000 * 1000)	/* Linux TCP_DELACK_MIN */
+#define DPS_TCP_TIMEWAIT_NS (60ull * 1000 * 1000 * 1000) /* TCP_TIMEWAIT_LEN */
+#define DPS_TCP_FIN_TIMEOUT_NS (60ull * 1000 * 1000 * 1000) /* tcp_fin_timeout */
+#define DPS_TCP_INIT_CWND 10				/* RFC 6928 */
+#define DPS_TCP_OOO_MAX 8	/* out-of-order ranges a receiver keeps */
+#define DPS_TCP_SACKED_MAX 8	/* SACKed ranges a sender remembers */
+#define DPS_TCP_QUICKACKS 16	/* Linux TCP_MAX_QUICKACKS */
+
+/* Congestion control algorithms (TCP_CONGESTION names in brackets). */
+enum dps_tcp_cc_algo {
+	DPS_CC_CUBIC = 0,	/* "cubic", RFC 9438; the default, as in Linux */
+	DPS_CC_NEWRENO,		/* "reno", RFC 5681 + RFC 6582 */
+};
 
 /* Per-connection settings from socket options and the route. */
 struct dps_tcb_conf {
@@ -120,41 +160,144 @@ struct dps_tcb_conf {
 	uint16_t user_mss;		/* TCP_MAXSEG clamp; 0 = none */
 	uint8_t rcv_wscale;		/* our window scale */
 	uint16_t rcv_wnd;		/* window we announce in the SYN */
+	uint32_t rcv_buf;		/* receive buffer, bytes (window ceiling) */
+	uint8_t cc;			/* enum dps_tcp_cc_algo */
+	bool nodelay;			/* TCP_NODELAY */
+	bool keepalive;			/* SO_KEEPALIVE */
+	uint32_t keepidle_s, keepintvl_s;	/* 0 = Linux's 7200 / 75 */
+	uint8_t keepcnt;			/* 0 = Linux's 9 */
 };
 
-/* Results of feeding the TCB. */
+/*
+ * Events dps_tcb_input() and dps_tcb_timeout() report, or-ed together.
+ * The values of CONNECTED and CLOSED are those of the first version, where
+ * a result was one event.
+ */
 enum dps_tcb_ev {
 	DPS_TCB_NONE = 0,
-	DPS_TCB_CONNECTED,		/* handshake complete */
-	DPS_TCB_CLOSED,			/* connection over; t->err says why */
-	DPS_TCB_PEER_FIN,		/* peer closed its side */
+	DPS_TCB_CONNECTED = 1,		/* handshake complete */
+	DPS_TCB_CLOSED = 2,		/* connection over; t->err says why */
+	DPS_TCB_PEER_FIN = 4,		/* peer closed its side (in order) */
+	DPS_TCB_ACKED = 8,		/* snd_una moved: free sent bytes */
+	DPS_TCB_DATA = 16,		/* rcv_nxt moved: in-order bytes to deliver */
+	DPS_TCB_TIME_WAIT = 32,		/* entered TIME_WAIT */
+	DPS_TCB_OUTPUT = 64,		/* dps_tcb_output() has work */
 };
 
 #define DPS_TCB_MAX_OUT 2
 
+/* A rate limit shared by the TCBs of one lcore (RFC 5961 10: challenge
+ * ACKs; Linux's tcp_challenge_ack_limit, 1000 per second). */
+struct dps_tcp_ratelimit {
+	uint64_t window_start;		/* ns */
+	uint32_t count;
+	uint32_t limit;			/* per second; 0 = 1000 */
+	uint64_t suppressed;		/* over the limit, for counters */
+};
+
+/* Counters a TCB keeps for TCP_INFO and the lossy-wire tests. */
+struct dps_tcb_stats {
+	uint32_t retrans_segs;		/* all retransmitted segments */
+	uint32_t fast_retrans;		/* entries into fast recovery */
+	uint32_t sack_retrans;		/* retransmissions chosen by SACK */
+	uint32_t rto_count;		/* retransmission timeouts */
+	uint32_t dupacks_rx;
+	uint32_t ooo_segs;		/* segments queued out of order */
+	uint32_t challenge_acks;
+	uint32_t paws_drops;
+	uint32_t zwp_sent;		/* zero-window probes */
+	uint32_t ka_sent;		/* keepalive probes */
+	uint64_t bytes_acked, bytes_received;
+};
+
 struct dps_tcb {
 	uint8_t state;
-	uint8_t retransmits;		/* SYNs retransmitted */
+	uint8_t retransmits;		/* consecutive timeouts (SYN or data) */
 	uint8_t syn_retries;		/* limit */
 	uint8_t snd_wscale, rcv_wscale;
 	uint8_t syn_wscale;		/* the shift our SYN announced */
-	bool sack_ok, ts_ok;
+	bool sack_ok, ts_ok, ws_ok;
+	bool passive;			/* opened by a SYN to a listener */
+	bool orphan;			/* closed by the application */
+	bool nodelay, keepalive;
+	bool fin_queued;		/* shutdown(SHUT_WR): FIN after the data */
+	bool ack_now;			/* an ACK is owed at the next output */
+	bool in_recovery;		/* fast recovery (RFC 6675 / 6582) */
+	bool in_loss;			/* after an RTO, until recovery_point */
+	bool cwnd_limited;		/* the last output stopped on cwnd */
+	bool rexmit_now;		/* retransmit the first hole regardless of cwnd */
+	bool persist;			/* rtx_at is the zero-window probe timer */
+	uint8_t cc;			/* enum dps_tcp_cc_algo */
+	uint8_t quickacks;		/* segments still acknowledged at once */
+	uint8_t dupacks;
+	uint8_t probes;			/* zero-window or keepalive probes unanswered */
+	uint8_t keepcnt;
+	uint8_t n_ooo, n_sacked;
 	uint16_t adv_mss;
-	uint16_t mss;			/* effective send MSS */
+	uint16_t mss;			/* effective send MSS (peer's, clamped) */
+	uint16_t rcv_mss;		/* largest segment seen from the peer */
 	uint16_t pmtu_mss;		/* from ICMP frag-needed; 0 = none */
 	uint16_t user_mss;
-	uint16_t rcv_wnd;
+	uint16_t rcv_wnd;		/* the SYN's window */
 	uint32_t user_timeout_ms;
+	uint32_t keepidle_s, keepintvl_s;
+
+	/* Send sequence space (RFC 9293 3.3.1). */
 	uint32_t iss, snd_una, snd_nxt, snd_wnd;
+	uint32_t snd_max;		/* highest sequence sent + 1 */
+	uint32_t snd_wl1, snd_wl2;
+	uint32_t snd_end;		/* end of queued data (FIN goes here) */
+	uint32_t max_snd_wnd;		/* largest window the peer offered */
+	/* Receive sequence space. */
 	uint32_t irs, rcv_nxt;
+	uint32_t rcv_adv;		/* right edge we announced */
+	uint32_t rcv_acked;		/* rcv_nxt of our last ACK */
+	uint32_t rcv_buf;		/* window ceiling (bytes) */
+	uint32_t rcv_space;		/* free receive buffer; the caller sets it */
+	uint32_t rcv_ssthresh;		/* window growth clamp (Linux's name) */
+
+	/* Timestamps (RFC 7323). */
 	uint32_t ts_off;		/* random offset added to our clock */
 	uint32_t ts_recent;
 	uint32_t syn_tsval;		/* TSval of the first SYN */
+
+	/* Verdict on the payload of the last dps_tcb_input(): keep @rx_len
+	 * bytes from @rx_off into it (sequence rx_seq); 0 = free it. */
+	uint32_t rx_off, rx_len, rx_seq;
+
+	/* Receiver's out-of-order ranges, most recent first (RFC 2018 4). */
+	struct dps_sack_blk ooo[DPS_TCP_OOO_MAX];
+	/* Sender's scoreboard: SACKed ranges above snd_una, sorted. */
+	struct dps_sack_blk sacked[DPS_TCP_SACKED_MAX];
+
+	/* Loss recovery (RFC 6675, RFC 6582) and congestion control. */
+	uint32_t cwnd, ssthresh;	/* bytes */
+	uint32_t recovery_point;	/* RFC 6675 RecoveryPoint */
+	uint32_t high_rxt;		/* RFC 6675 HighRxt */
+	uint32_t lost_edge;		/* unSACKed bytes below are lost */
+	uint32_t cwnd_acc;		/* byte counting in avoidance */
+	uint64_t cc_priv[6];		/* the algorithm's own state */
+
+	/* RTT (RFC 6298), ns. */
+	uint64_t srtt_ns, rttvar_ns, min_rtt_ns;
+	uint32_t rtt_seq;		/* the timed byte (Karn); 0 = none */
+	uint64_t rtt_start;
+	uint64_t rto_ns;
+
 	int err;			/* why the TCB closed (an errno) */
 	int soft_err;			/* last soft ICMP error */
+	struct dps_tcp_ratelimit *chlim;	/* NULL: unlimited */
+	uint64_t last_oow_ack;		/* per-connection limit (500 ms) */
+
 	uint64_t syn_start_ns;		/* first SYN sent */
-	uint64_t rto_ns;
-	uint64_t timer_ns;		/* deadline; 0 = none */
+	uint64_t rtx_start_ns;		/* first unanswered retransmission */
+	uint64_t rcv_tstamp;		/* last segment received */
+	uint64_t rtx_at;		/* retransmit / SYN / persist deadline */
+	uint64_t dack_at;		/* delayed ACK deadline */
+	uint64_t ka_at;			/* keepalive, FIN_WAIT2 or TIME_WAIT */
+	uint64_t timer_ns;		/* earliest of the above; 0 = none */
+
+	struct dps_tcb_stats st;
 };
 
 /* TSval for @now: milliseconds plus the connection's offset (RFC 7323 5.4;
@@ -169,19 +312,74 @@ void dps_tcb_connect(struct dps_tcb *t, const struct dps_tcb_conf *c,
 	uint32_t iss, uint32_t ts_off, uint64_t now, struct dps_tcp_out *out);
 
 /*
- * A segment arrived for this TCB. Fills up to DPS_TCB_MAX_OUT replies in
- * @out and their number in *n_out. Returns an enum dps_tcb_ev.
+ * Passive open (RFC 9293 3.10.7.2): a listener received SYN @s. Fills
+ * the TCB in SYN_RECV with what the SYN offers and @out with the SYN-ACK
+ * (options only where the peer offered them, RFC 7323 / RFC 2018).
+ */
+void dps_tcb_accept(struct dps_tcb *t, const struct dps_tcb_conf *c,
+	const struct dps_tcp_seg *s, uint32_t iss, uint32_t ts_off, uint64_t now,
+	struct dps_tcp_out *out);
+
+/*
+ * A connection rebuilt from a valid SYN cookie: ACK @s completes the
+ * handshake for a SYN we kept no state for. @mss, @wscale (0xff: none)
+ * and @sack come from the cookie. The TCB is ESTABLISHED.
+ */
+void dps_tcb_from_cookie(struct dps_tcb *t, const struct dps_tcb_conf *c,
+	const struct dps_tcp_seg *s, uint16_t mss, uint8_t wscale, bool sack,
+	uint32_t ts_off, uint64_t now);
+
+/*
+ * A segment arrived for this TCB. Fills up to DPS_TCB_MAX_OUT immediate
+ * replies (RSTs, handshake and challenge ACKs) in @out and their number
+ * in *n_out; acknowledgements of data and everything else to send come
+ * from dps_tcb_output(), which the caller runs after every input. The
+ * payload verdict is in rx_off/rx_len/rx_seq. Returns dps_tcb_ev bits.
  */
 int dps_tcb_input(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	struct dps_tcp_out *out, unsigned int *n_out);
 
 /*
- * The timer expired (t->timer_ns <= now): retransmit the SYN into @out
- * (returns DPS_TCB_NONE with *n_out = 1), or give up with ETIMEDOUT
- * (DPS_TCB_CLOSED).
+ * What to send now: new data within min(cwnd, peer window), retransmissions
+ * (fast recovery, after an RTO), a FIN, a window update, a delayed ACK
+ * that is due. Fills at most @max segments and arms the timers. Call
+ * again while it returns @max.
+ */
+unsigned int dps_tcb_output(struct dps_tcb *t, uint64_t now,
+	struct dps_tcp_out *out, unsigned int max);
+
+/*
+ * The timer expired (t->timer_ns <= now): SYN and data retransmission,
+ * delayed ACK, zero-window and keepalive probes, FIN_WAIT2 and TIME_WAIT
+ * ends. Fills at most DPS_TCB_MAX_OUT segments (probes, SYN); the caller
+ * runs dps_tcb_output() afterwards for retransmitted data. Returns
+ * dps_tcb_ev bits (DPS_TCB_CLOSED when it gives up: ETIMEDOUT).
  */
 int dps_tcb_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 	unsigned int *n_out);
+
+/* Arm the keepalive timer if SO_KEEPALIVE is on and the state has one. */
+void dps_tcb_arm_keepalive(struct dps_tcb *t, uint64_t now);
+
+/* Recompute t->timer_ns after changing one of the deadlines. */
+void dps_tcb_timers_sync(struct dps_tcb *t);
+
+/* The application queued @n more bytes to send. */
+void dps_tcb_queue(struct dps_tcb *t, uint32_t n);
+
+/*
+ * shutdown(SHUT_WR) (RFC 9293 3.10.4): a FIN after the queued data;
+ * ESTABLISHED -> FIN_WAIT1, CLOSE_WAIT -> LAST_ACK. SYN_SENT closes at
+ * once. Returns dps_tcb_ev bits.
+ */
+int dps_tcb_shutdown(struct dps_tcb *t, uint64_t now);
+
+/*
+ * The receive buffer has @space bytes free now (the application read).
+ * Returns true when the window grew enough to be worth announcing at
+ * once (Linux tcp_cleanup_rbuf()): then run dps_tcb_output().
+ */
+bool dps_tcb_rcv_space(struct dps_tcb *t, uint32_t space);
 
 /*
  * An ICMP error quoting sequence number @seq arrived (Linux tcp_v4_err).
@@ -191,10 +389,10 @@ int dps_tcb_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 int dps_tcb_icmp(struct dps_tcb *t, uint32_t seq, int err, uint16_t mtu);
 
 /*
- * Abort the connection (close(), AF_UNSPEC, SO_LINGER 0). Fills @out with
- * a RST when the state calls for one (Linux tcp_need_reset: not in
- * SYN_SENT). Sets t->err to ECONNRESET for a connecting or connected
- * TCB. Returns the number of segments in @out.
+ * Abort the connection (close() with unread data, AF_UNSPEC, SO_LINGER 0).
+ * Fills @out with a RST when the state calls for one (Linux
+ * tcp_need_reset: not in SYN_SENT). Sets t->err to ECONNRESET for a
+ * connecting or connected TCB. Returns the number of segments in @out.
  */
 unsigned int dps_tcb_abort(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out);
 
@@ -204,5 +402,109 @@ unsigned int dps_tcb_abort(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *
  * Returns false when no RST may be sent (the segment was itself a RST).
  */
 bool dps_tcp_rst_for(const struct dps_tcp_seg *s, struct dps_tcp_out *out);
+
+/* Bytes sent and not yet acknowledged (sequence space, FIN included). */
+static inline uint32_t
+dps_tcb_flight(const struct dps_tcb *t)
+{
+	return t->snd_max - t->snd_una;
+}
+
+/* Payload bytes one segment carries: the MSS less the timestamp option. */
+static inline uint32_t
+dps_tcb_smss(const struct dps_tcb *t)
+{
+	return t->mss - (t->ts_ok ? DPS_TCP_TS_OPT_LEN : 0);
+}
+
+/* ---- compact TIME_WAIT (dps_tcp_tw.c) ---- */
+
+/*
+ * What is left of a connection in TIME_WAIT: 28 bytes instead of a
+ * socket, so a load generator can hold millions (the table entry that
+ * points at it is the caller's).
+ */
+struct dps_tcp_tw {
+	uint32_t snd_nxt, rcv_nxt;
+	uint32_t ts_recent, ts_off;
+	uint32_t ts_recent_s;		/* when ts_recent was taken, seconds */
+	uint32_t expire_s;		/* end of TIME_WAIT, seconds */
+	uint16_t wnd;			/* raw window of our ACKs */
+	uint8_t rcv_wscale;
+	uint8_t ts_ok;
+};
+
+/* Fill @tw from a TCB entering TIME_WAIT at @now. */
+void dps_tcp_tw_from(struct dps_tcp_tw *tw, const struct dps_tcb *t, uint64_t now);
+
+enum dps_tw_verdict {
+	DPS_TW_DROP,		/* nothing to do */
+	DPS_TW_ACK,		/* send @out (an ACK) */
+	DPS_TW_KILL,		/* the entry is over (RST) */
+	DPS_TW_SYN,		/* a new SYN may take the tuple: kill, then
+				 * treat the SYN as for a listener */
+};
+
+/* A segment for a TIME_WAIT entry (Linux tcp_timewait_state_process()). */
+int dps_tcp_tw_input(struct dps_tcp_tw *tw, const struct dps_tcp_seg *s,
+	uint64_t now, struct dps_tcp_out *out);
+
+/*
+ * tcp_tw_reuse for an outgoing connection: may a new connect take this
+ * tuple now (timestamps were on and the last one is >= 1 s old)? If so,
+ * the new ISN must be above @*isn_floor (tcp_twsk_unique()).
+ */
+bool dps_tcp_tw_reusable(const struct dps_tcp_tw *tw, uint64_t now,
+	uint32_t *isn_floor);
+
+/* ---- SYN cookies (dps_syncookie.c) ---- */
+
+/*
+ * SYN cookies (Linux's syncookies, RFC 4987 3.6): the ISN of a SYN-ACK
+ * sent without keeping state encodes the MSS; with timestamps, the low
+ * bits of our TSval carry window scale and SACK-permitted.
+ */
+struct dps_cookie_in {
+	uint32_t saddr, daddr;		/* peer, us: network order */
+	uint16_t sport, dport;		/* network order */
+	uint32_t peer_isn;		/* the SYN's sequence number */
+};
+
+/* The ISN for a SYN-ACK answering @in with MSS @mss; *mss_out is the
+ * table's value at or below it. @now_ns gives the minute counter. */
+uint32_t dps_syncookie_make(const uint64_t key[2], const struct dps_cookie_in *in,
+	uint16_t mss, uint64_t now_ns, uint16_t *mss_out);
+
+/* Check @cookie (the ACK's ack - 1) for @in (peer_isn = the ACK's seq - 1).
+ * Returns the MSS it encoded, or 0 if invalid or older than 2 minutes. */
+uint16_t dps_syncookie_check(const uint64_t key[2], const struct dps_cookie_in *in,
+	uint32_t cookie, uint64_t now_ns);
+
+/* Fold window scale (0xff: none) and SACK into the low 6 bits of a TSval,
+ * and read them back (false: the TSval carries no option bits). */
+uint32_t dps_syncookie_ts(uint32_t tsval, uint8_t wscale, bool sack);
+bool dps_syncookie_ts_opts(uint32_t tsecr, uint8_t *wscale, bool *sack);
+
+/* ---- congestion control (dps_tcp_cc.c, dps_tcp_cubic.c) ---- */
+
+/*
+ * One algorithm. The core calls @init once established, @ack for every
+ * ACK that advances snd_una outside recovery while cwnd-limited, and
+ * @loss when it enters recovery or times out; @loss returns the new
+ * ssthresh in bytes. State lives in t->cc_priv.
+ */
+struct dps_tcp_cc_ops {
+	const char *name;
+	void (*init)(struct dps_tcb *t, uint64_t now);
+	void (*ack)(struct dps_tcb *t, uint32_t acked, uint64_t now);
+	uint32_t (*loss)(struct dps_tcb *t, uint64_t now);
+};
+
+extern const struct dps_tcp_cc_ops dps_cc_newreno;
+extern const struct dps_tcp_cc_ops dps_cc_cubic;
+const struct dps_tcp_cc_ops *dps_tcp_cc(const struct dps_tcb *t);
+/* Slow start (RFC 5681 3.1, RFC 3465 byte counting with L = 2*SMSS);
+ * returns bytes of @acked left over once cwnd reached ssthresh. */
+uint32_t dps_tcp_slow_start(struct dps_tcb *t, uint32_t acked);
 
 #endif

@@ -12,6 +12,7 @@
 #define OPT_MSS 2
 #define OPT_WS 3
 #define OPT_SACK_OK 4
+#define OPT_SACK 5
 #define OPT_TS 8
 
 static uint16_t
@@ -75,8 +76,25 @@ opt_one(const uint8_t *p, uint8_t olen, struct dps_tcp_opts *o)
 	}
 }
 
-void
-dps_tcp_opts_parse(const uint8_t *opt, size_t len, struct dps_tcp_opts *o)
+/* SACK blocks (RFC 2018 3): 2 + 8n bytes, n = 1..4. */
+static void
+opt_sack(const uint8_t *p, uint8_t olen, struct dps_tcp_seg *s)
+{
+	unsigned int n = (olen - 2u) / 8;
+
+	if (s == NULL || (olen - 2u) % 8 != 0 || n == 0 || n > DPS_TCP_SACK_MAX)
+		return;
+	for (unsigned int i = 0; i < n; i++) {
+		s->sack[i].left = rd32(p + 2 + 8 * i);
+		s->sack[i].right = rd32(p + 6 + 8 * i);
+	}
+	s->n_sack = (uint8_t)n;
+}
+
+/* Walk the option block; SACK blocks go to @s when it is not NULL. */
+static void
+opts_walk(const uint8_t *opt, size_t len, struct dps_tcp_opts *o,
+	struct dps_tcp_seg *s)
 {
 	size_t i = 0;
 
@@ -95,9 +113,18 @@ dps_tcp_opts_parse(const uint8_t *opt, size_t len, struct dps_tcp_opts *o)
 		olen = opt[i + 1];
 		if (olen < 2 || i + olen > len)
 			return;
-		opt_one(opt + i, olen, o);
+		if (opt[i] == OPT_SACK)
+			opt_sack(opt + i, olen, s);
+		else
+			opt_one(opt + i, olen, o);
 		i += olen;
 	}
+}
+
+void
+dps_tcp_opts_parse(const uint8_t *opt, size_t len, struct dps_tcp_opts *o)
+{
+	opts_walk(opt, len, o, NULL);
 }
 
 void
@@ -109,8 +136,8 @@ dps_tcp_seg_parse(const uint8_t *th, uint16_t hdr_len, uint32_t payload_len,
 	s->flags = th[13];
 	s->wnd = rd16(th + 14);
 	s->len = payload_len;
-	dps_tcp_opts_parse(th + DPS_TCP_HLEN, (size_t)hdr_len - DPS_TCP_HLEN,
-		&s->opt);
+	s->n_sack = 0;
+	opts_walk(th + DPS_TCP_HLEN, (size_t)hdr_len - DPS_TCP_HLEN, &s->opt, s);
 }
 
 size_t
@@ -128,7 +155,8 @@ dps_tcp_out_opt_len(const struct dps_tcp_out *out)
 			n += 4;
 		return n;
 	case DPS_TCP_OUT_TS:
-		return DPS_TCP_TS_OPT_LEN;
+		return (out->opt.has_ts ? DPS_TCP_TS_OPT_LEN : 0) +
+			(out->n_sack != 0 ? 4 + 8u * out->n_sack : 0);
 	default:
 		return 0;
 	}
@@ -191,16 +219,30 @@ dps_tcp_build(uint8_t *buf, size_t cap, uint16_t sport_be, uint16_t dport_be,
 			return 0;
 		memcpy(buf + DPS_TCP_HLEN, tmp, hlen - DPS_TCP_HLEN);
 	} else if (out->opts == DPS_TCP_OUT_TS) {
-		hlen += DPS_TCP_TS_OPT_LEN;
+		hlen += dps_tcp_out_opt_len(out);
 		if (cap < hlen)
 			return 0;
 		p = buf + DPS_TCP_HLEN;
-		p[0] = OPT_NOP;
-		p[1] = OPT_NOP;
-		p[2] = OPT_TS;
-		p[3] = 10;
-		wr32(p + 4, out->opt.tsval);
-		wr32(p + 8, out->opt.tsecr);
+		if (out->opt.has_ts) {
+			p[0] = OPT_NOP;
+			p[1] = OPT_NOP;
+			p[2] = OPT_TS;
+			p[3] = 10;
+			wr32(p + 4, out->opt.tsval);
+			wr32(p + 8, out->opt.tsecr);
+			p += DPS_TCP_TS_OPT_LEN;
+		}
+		if (out->n_sack != 0) {
+			/* NOP NOP SACK, as Linux lays it out. */
+			p[0] = OPT_NOP;
+			p[1] = OPT_NOP;
+			p[2] = OPT_SACK;
+			p[3] = (uint8_t)(2 + 8 * out->n_sack);
+			for (unsigned int i = 0; i < out->n_sack; i++) {
+				wr32(p + 4 + 8 * i, out->sack[i].left);
+				wr32(p + 8 + 8 * i, out->sack[i].right);
+			}
+		}
 	} else if (cap < hlen) {
 		return 0;
 	}

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A stream socket's buffers on the lcore that owns it.
+ *
+ * Send buffer: the mbufs application threads filled (or handed over with
+ * dps_send_mbuf()), taken from the socket's txq and kept as a chain linked
+ * through m->next until acknowledged. Segments copy their payload out of
+ * it, so a retransmission is a copy of the same bytes; a cursor remembers
+ * where the last copy ended, which makes bulk sending O(1) per segment.
+ *
+ * Receive side: payload mbufs are trimmed to the bytes the TCB accepted
+ * and, in order, put on the socket's rxq for the reader; out-of-order ones
+ * wait in a list sorted by sequence (the number kept in m->hash.usr) until
+ * the hole before them fills.
+ */
+#include <errno.h>
+#include <string.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+#include "dps_stack_priv.h"
+#include "dps_sock.h"
+
+#define TXQ_SIZE 512
+#define RXQ_SIZE 1024
+
+static struct rte_ring *
+ring_make(const char *name, unsigned int count, unsigned int flags)
+{
+	ssize_t sz = rte_ring_get_memsize(count);
+	struct rte_ring *r;
+
+	if (sz < 0)
+		return NULL;
+	r = rte_zmalloc(name, (size_t)sz, RTE_CACHE_LINE_SIZE);
+	if (r != NULL && rte_ring_init(r, name, count, flags) != 0) {
+		rte_free(r);
+		r = NULL;
+	}
+	return r;
+}
+
+/*
+ * Rings for a stream socket, made once per pool object (a UDP socket's
+ * rxq has the same shape and may be inherited). Rings are memory from
+ * rte_malloc, not memzones, so there is no limit on their number.
+ */
+int
+dps_tcp_bufs_init(struct dps_sock *sk)
+{
+	if (sk->rxq == NULL)
+		sk->rxq = ring_make("dps_rxq", RXQ_SIZE, 0);
+	if (sk->txq == NULL)
+		sk->txq = ring_make("dps_txq", TXQ_SIZE, RING_F_SC_DEQ);
+	if (sk->rxq == NULL || sk->txq == NULL)
+		return -ENOBUFS;
+	return 0;
+}
+
+static void
+free_list(struct rte_mbuf *m)
+{
+	while (m != NULL) {
+		struct rte_mbuf *next = m->next;
+
+		m->next = NULL;
+		m->nb_segs = 1;
+		rte_pktmbuf_free_seg(m);
+		m = next;
+	}
+}
+
+/* Everything the socket still holds (its last reference is going). */
+void
+dps_tcp_bufs_free(struct dps_sock *sk)
+{
+	void *m;
+
+	free_list(sk->snd_head);
+	free_list(sk->ooo);
+	sk->snd_head = sk->snd_tail = sk->snd_cur = sk->ooo = NULL;
+	sk->ooo_bytes = 0;
+	if (sk->rx_cur != NULL)
+		rte_pktmbuf_free(sk->rx_cur);
+	sk->rx_cur = NULL;
+	while (sk->txq != NULL && rte_ring_dequeue(sk->txq, &m) == 0)
+		rte_pktmbuf_free(m);
+}
+
+/* Window space the reader leaves: half of SO_RCVBUF's figure (Linux's
+ * tcp_adv_win_scale), less what is queued in order and out of order. */
+uint32_t
+dps_tcp_rcv_space(const struct dps_sock *sk)
+{
+	uint32_t cap = sk->opt.rcvbuf / 2;
+	uint32_t used = __atomic_load_n(&sk->rcv_queued, __ATOMIC_ACQUIRE) + sk->ooo_bytes;
+
+	return used < cap ? cap - used : 0;
+}
+
+/* ---- send buffer ---- */
+
+/* Append @m (one or more segments of payload) to the chain; returns the
+ * bytes added. */
+uint32_t
+dps_tcp_snd_append(struct dps_sock *sk, struct rte_mbuf *m)
+{
+	uint32_t n = 0;
+
+	while (m != NULL) {
+		struct rte_mbuf *next = m->next;
+
+		m->next = NULL;
+		m->nb_segs = 1;
+		m->pkt_len = m->data_len;
+		if (m->data_len == 0) {
+			rte_pktmbuf_free_seg(m);
+		} else {
+			n += m->data_len;
+			if (sk->snd_tail != NULL)
+				sk->snd_tail->next = m;
+			else
+				sk->snd_head = m;
+			sk->snd_tail = m;
+		}
+		m = next;
+	}
+	return n;
+}
+
+/* Drop @n acknowledged bytes from the head. */
+void
+dps_tcp_snd_drop(struct dps_sock *sk, uint32_t n)
+{
+	n += sk->snd_off;
+	while (sk->snd_head != NULL && n >= sk->snd_head->data_len) {
+		struct rte_mbuf *m = sk->snd_head;
+
+		n -= m->data_len;
+		sk->snd_head = m->next;
+		if (sk->snd_cur == m)
+			sk->snd_cur = NULL;
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+	}
+	if (sk->snd_head == NULL) {
+		sk->snd_tail = NULL;
+		n = 0;
+	}
+	sk->snd_off = n;
+}
+
+/*
+ * Copy @len bytes starting @off bytes after snd_una into @dst. @una is
+ * the TCB's snd_una, which the cursor's sequence is relative to.
+ */
+void
+dps_tcp_snd_copy(struct dps_sock *sk, uint32_t una, uint32_t off, uint32_t len,
+	uint8_t *dst)
+{
+	uint32_t seq = una + off, pos;
+	struct rte_mbuf *m;
+
+	/* The cursor holds if it is at or before the wanted byte and still
+	 * in the chain (acknowledged mbufs reset it). */
+	if (sk->snd_cur != NULL && dps_seq_leq(sk->snd_cur_seq, seq)) {
+		m = sk->snd_cur;
+		pos = seq - sk->snd_cur_seq;
+	} else {
+		m = sk->snd_head;
+		pos = off + sk->snd_off;
+		sk->snd_cur_seq = una - sk->snd_off;
+	}
+	while (m != NULL && pos >= m->data_len) {
+		pos -= m->data_len;
+		sk->snd_cur_seq += m->data_len;
+		m = m->next;
+	}
+	sk->snd_cur = m;
+	while (len != 0 && m != NULL) {
+		uint32_t k = m->data_len - pos;
+
+		if (k > len)
+			k = len;
+		memcpy(dst, rte_pktmbuf_mtod_offset(m, uint8_t *, pos), k);
+		dst += k;
+		len -= k;
+		pos += k;
+		if (pos == m->data_len) {
+			pos = 0;
+			if (len != 0) {
+				sk->snd_cur_seq += m->data_len;
+				sk->snd_cur = m->next;
+			}
+			m = m->next;
+		}
+	}
+}
+
+/* ---- receive side ---- */
+
+/* Put one in-order mbuf on the reader's queue. */
+static bool
+rx_enqueue(struct dps_sock *sk, struct rte_mbuf *m)
+{
+	uint32_t len = m->data_len;
+
+	m->next = NULL;
+	if (rte_ring_mp_enqueue(sk->rxq, m) != 0)
+		return false;
+	__atomic_fetch_add(&sk->rcv_queued, len, __ATOMIC_RELEASE);
+	return true;
+}
+
+/* Trim @m so it holds [@seq + @off, + @len): payload only. */
+static void
+rx_trim(struct rte_mbuf *m, uint32_t hdr, uint32_t off, uint32_t len)
+{
+	rte_pktmbuf_adj(m, (uint16_t)(hdr + off));
+	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - len));
+}
+
+/* Insert into the out-of-order list, sorted; a segment wholly covered by
+ * one already there is freed. */
+static void
+ooo_insert(struct dps_sock *sk, struct rte_mbuf *m, uint32_t seq)
+{
+	struct rte_mbuf **pp = &sk->ooo;
+
+	m->hash.usr = seq;
+	while (*pp != NULL && dps_seq_lt((*pp)->hash.usr, seq))
+		pp = &(*pp)->next;
+	if (*pp != NULL && (*pp)->hash.usr == seq && (*pp)->data_len >= m->data_len) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	m->next = *pp;
+	*pp = m;
+	sk->ooo_bytes += m->data_len;
+}
+
+/* Move out-of-order mbufs now below @rcv_nxt to the reader, trimming the
+ * bytes already delivered. Returns false if the queue overflowed. */
+static bool
+ooo_drain(struct dps_sock *sk, uint32_t delivered, uint32_t rcv_nxt)
+{
+	bool ok = true;
+
+	while (sk->ooo != NULL && dps_seq_lt(sk->ooo->hash.usr, rcv_nxt)) {
+		struct rte_mbuf *m = sk->ooo;
+		uint32_t seq = m->hash.usr, end = seq + m->data_len;
+
+		sk->ooo = m->next;
+		sk->ooo_bytes -= m->data_len;
+		m->next = NULL;
+		if (dps_seq_leq(end, delivered)) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (dps_seq_lt(seq, delivered))
+			rte_pktmbuf_adj(m, (uint16_t)(delivered - seq));
+		delivered += m->data_len;
+		if (!rx_enqueue(sk, m)) {
+			rte_pktmbuf_free(m);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/*
+ * The TCB kept [rx_off, rx_off + rx_len) of the payload of @m (whose
+ * headers are @hdr bytes) at sequence rx_seq. @old_nxt is rcv_nxt before
+ * the segment. Takes @m. Returns false if the reader's queue overflowed,
+ * which the caller's free-slot check should make impossible.
+ */
+bool
+dps_tcp_rx_take(struct dps_sock *sk, struct rte_mbuf *m, uint32_t hdr,
+	uint32_t old_nxt)
+{
+	const struct dps_tcb *t = &sk->tcb;
+	bool ok = true;
+
+	if (t->rx_len == 0) {
+		rte_pktmbuf_free(m);
+		return true;
+	}
+	rx_trim(m, hdr, t->rx_off, t->rx_len);
+	if (t->rx_seq != old_nxt) {
+		ooo_insert(sk, m, t->rx_seq);
+		return true;
+	}
+	if (!rx_enqueue(sk, m)) {
+		rte_pktmbuf_free(m);
+		ok = false;
+	}
+	return ooo_drain(sk, old_nxt + t->rx_len, t->rcv_nxt) && ok;
+}

@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Passive open (RFC 9293 3.5, 3.10.7.2): listeners, their SYN and accept
+ * queues, and SYN cookies.
+ *
+ * A listener is reachable from every lcore through a per-port pointer
+ * array. A SYN lands on the lcore that owns its tuple (RSS), which makes a
+ * child socket in SYN_RECV in its own connection table (that is the SYN
+ * queue: the listener only counts its length) and answers with a SYN-ACK.
+ * The ACK completes the child, which moves to the listener's accept queue,
+ * an MP/MC rte_ring of socket pointers that dps_accept() takes from on any
+ * thread. When the SYN queue holds backlog entries, SYNs are answered with
+ * a cookie instead (RFC 4987 3.6) and the ACK rebuilds the connection.
+ *
+ * References: a child holds one on its listener until accepted or gone;
+ * the accept queue holds the child's first reference, which becomes the
+ * descriptor's on accept.
+ */
+#include <errno.h>
+#include <string.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+#include <rte_ring.h>
+#include "dps_stack_priv.h"
+#include "dps_sock.h"
+
+#define ACCEPTQ_MAX 65536
+
+/* ---- application side ---- */
+
+int
+dps_tcp_listen_start(struct dps_sock *sk, int backlog)
+{
+	struct dps_sockets *ss = sk->stack->socks;
+	uint16_t port = rte_be_to_cpu_16(sk->tup.lport);
+	struct dps_listener *l;
+	unsigned int n;
+
+	/* Linux caps the backlog at somaxconn; ours is the ring's size. */
+	if (backlog <= 0)
+		backlog = 1;
+	if (backlog > ACCEPTQ_MAX - 1)
+		backlog = ACCEPTQ_MAX - 1;
+	l = __atomic_load_n(&sk->lst, __ATOMIC_ACQUIRE);
+	if (l != NULL) {
+		/* listen() again, or after an AF_UNSPEC disconnect. */
+		__atomic_store_n(&l->backlog, (uint32_t)backlog, __ATOMIC_RELEASE);
+		if (__atomic_load_n(&ss->listeners[port], __ATOMIC_ACQUIRE) != sk) {
+			dps_obj_ref(&sk->obj);
+			__atomic_store_n(&ss->listeners[port], sk, __ATOMIC_RELEASE);
+		}
+		return 0;
+	}
+	n = rte_align32pow2((uint32_t)backlog + 1);
+	l = rte_zmalloc("dps_listener", sizeof(*l) + (size_t)rte_ring_get_memsize(n),
+		RTE_CACHE_LINE_SIZE);
+	if (l == NULL)
+		return -ENOBUFS;
+	l->acceptq = (struct rte_ring *)(l + 1);
+	if (rte_ring_init(l->acceptq, "dps_acceptq", n, 0) != 0) {
+		rte_free(l);
+		return -ENOBUFS;
+	}
+	l->backlog = (uint32_t)backlog;
+	__atomic_store_n(&sk->lst, l, __ATOMIC_RELEASE);
+	dps_obj_ref(&sk->obj);		/* the port array's */
+	__atomic_store_n(&ss->listeners[port], sk, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Reset every child waiting in the accept queue (Linux's
+ * inet_csk_listen_stop()): each goes to its lcore to be aborted. */
+static void
+listen_flush(struct dps_sock *sk)
+{
+	struct dps_listener *l = __atomic_load_n(&sk->lst, __ATOMIC_ACQUIRE);
+	struct dps_stack *s = sk->stack;
+	void *p;
+
+	if (l == NULL)
+		return;
+	while (rte_ring_dequeue(l->acceptq, &p) == 0) {
+		struct dps_sock *c = p;
+		struct dps_msg m = { .op = DPS_MSG_SOCK_CLOSE, .ptr = c };
+
+		__atomic_store_n(&c->abort_on_close, 1, __ATOMIC_RELEASE);
+		if (dps_stack_self(s) == c->owner) {
+			dps_tcp_do_close(s->lc[c->owner], c, dps_now(s));
+			continue;
+		}
+		while (dps_lcore_post(s, (unsigned int)c->owner, &m) != 0) {
+			if (dps_stack_stopping(s)) {
+				dps_sock_put(c);
+				break;
+			}
+			sched_yield();
+		}
+	}
+}
+
+/* The listener closes: no new children; queued ones are reset. */
+void
+dps_tcp_listen_stop(struct dps_sock *sk)
+{
+	struct dps_sockets *ss = sk->stack->socks;
+	uint16_t port = rte_be_to_cpu_16(sk->tup.lport);
+	struct dps_sock *cur = sk;
+
+	if (__atomic_compare_exchange_n(&ss->listeners[port], &cur, NULL, false,
+			__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		dps_sock_put(sk);
+	listen_flush(sk);
+}
+
+/* ---- lcore side ---- */
+
+static struct dps_sock *
+listener_for(struct dps_sockets *ss, const struct dps_tuple *t)
+{
+	struct dps_sock *l = __atomic_load_n(&ss->listeners[rte_be_to_cpu_16(t->lport)],
+		__ATOMIC_ACQUIRE);
+
+	if (l == NULL || __atomic_load_n(&l->state, __ATOMIC_ACQUIRE) != DPS_TCP_LISTEN)
+		return NULL;
+	if (l->tup.laddr != 0 && l->tup.laddr != t->laddr)
+		return NULL;
+	return l;
+}
+
+/* A child for listener @parent: the options it inherits, one reference
+ * (the accept queue's), one on the parent. NULL when the pool is empty. */
+struct dps_sock *
+dps_sock_new_child(struct dps_sock *parent)
+{
+	struct dps_sockets *ss = parent->stack->socks;
+	struct dps_sock *c;
+	void *obj;
+
+	if (rte_mempool_get(ss->pool, &obj) != 0)
+		return NULL;
+	c = obj;
+	dps_sock_init(c, parent->stack, SOCK_STREAM, IPPROTO_TCP, false);
+	if (dps_tcp_bufs_init(c) != 0) {
+		c->obj.refcnt = 0;
+		rte_mempool_put(ss->pool, c);
+		return NULL;
+	}
+	c->obj.fd = -1;
+	c->opt = parent->opt;
+	c->cbs = parent->cbs;
+	c->cb_arg = parent->cb_arg;
+	c->has_cbs = parent->has_cbs;
+	c->ss = DPS_SS_CONNECTED;
+	dps_obj_ref(&parent->obj);
+	c->parent = parent;
+	return c;
+}
+
+/* Enter @c (SYN_RECV, or established from a cookie) in the table. */
+static bool
+child_insert(struct dps_lcore *lc, struct dps_sock *c, const struct dps_tuple *t)
+{
+	c->tup = *t;
+	if (rte_hash_add_key_data(lc->conns, &c->tup, c) < 0)
+		return false;
+	dps_tcp_conn_add(lc, c);
+	c->ip_id = (uint16_t)rte_rand();
+	return true;
+}
+
+static void
+child_discard(struct dps_sock *c)
+{
+	dps_tcp_child_gone(c);
+	dps_sock_put(c);
+}
+
+/* A SYN for a listener with room in its SYN queue. */
+static void
+listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
+	const struct dps_tcp_seg *seg, uint64_t now)
+{
+	struct dps_sockets *ss = lc->stack->socks;
+	struct dps_tcb_conf conf;
+	struct dps_tcp_out out;
+	struct dps_sock *c = dps_sock_new_child(l);
+
+	if (c == NULL) {
+		dps_drop(&lc->cnt, DPS_DROP_nomem);
+		return;
+	}
+	if (!child_insert(lc, c, t)) {
+		child_discard(c);
+		dps_drop(&lc->cnt, DPS_DROP_tcp_listen_overflow);
+		return;
+	}
+	__atomic_fetch_add(&l->lst->synq, 1, __ATOMIC_RELAXED);
+	c->in_synq = true;
+	dps_tcp_conf(lc, c, &conf);
+	dps_tcb_accept(&c->tcb, &conf, seg, dps_tcp_isn(ss, t, now),
+		dps_tcp_ts_off(ss, t), now, &out);
+	c->tcb.chlim = &lc->chlim;
+	__atomic_store_n(&c->state, DPS_TCP_SYN_RECV, __ATOMIC_RELEASE);
+	DPS_CNT_INC(&lc->cnt, tcp_passive_opens);
+	dps_tcp_xmit_out(lc, t, &out, &c->ip_id, now);
+	dps_tcp_after(lc, c, DPS_TCB_NONE, c->tcb.snd_una, now);
+}
+
+/* The cookie's input: the tuple and the peer's ISN. */
+static void
+cookie_in(const struct dps_tuple *t, uint32_t peer_isn, struct dps_cookie_in *in)
+{
+	in->saddr = t->raddr;
+	in->daddr = t->laddr;
+	in->sport = t->rport;
+	in->dport = t->lport;
+	in->peer_isn = peer_isn;
+}
+
+/* SYN queue full: answer statelessly (Linux's tcp_syn_flood_action() with
+ * tcp_syncookies = 1). */
+static void
+listen_cookie_synack(struct dps_lcore *lc, struct dps_sock *l,
+	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now)
+{
+	struct dps_sockets *ss = lc->stack->socks;
+	struct dps_cookie_in in;
+	struct dps_tcb_conf conf;
+	struct dps_tcb tcb;
+	struct dps_tcp_out out;
+	uint16_t mss;
+	uint32_t isn;
+
+	cookie_in(t, seg->seq, &in);
+	dps_tcp_conf(lc, l, &conf);
+	isn = dps_syncookie_make(ss->cookie_key, &in,
+		seg->opt.has_mss ? seg->opt.mss : DPS_TCP_MSS_DEFAULT, now, &mss);
+	dps_tcb_accept(&tcb, &conf, seg, isn, dps_tcp_ts_off(ss, t), now, &out);
+	out.opt.mss = conf.adv_mss;
+	if (out.opt.has_ts)
+		out.opt.tsval = dps_syncookie_ts(out.opt.tsval,
+			seg->opt.has_ws ? tcb.syn_wscale : 0xff, seg->opt.sack_ok);
+	DPS_CNT_INC(&lc->cnt, tcp_syncookies_sent);
+	dps_tcp_xmit_out(lc, t, &out, &lc->ip_id, now);
+}
+
+/* Put an established child on its listener's accept queue. */
+static bool
+child_enqueue(struct dps_lcore *lc, struct dps_sock *c)
+{
+	struct dps_sock *l = c->parent;
+
+	if (l == NULL || l->lst == NULL || rte_ring_enqueue(l->lst->acceptq, c) != 0)
+		return false;
+	DPS_CNT_INC(&lc->cnt, tcp_accepted);
+	/* A listener closing meanwhile may have flushed already. */
+	if (__atomic_load_n(&l->state, __ATOMIC_ACQUIRE) != DPS_TCP_LISTEN)
+		listen_flush(l);
+	else
+		dps_sock_notify(l, DPS_CB_ACCEPTABLE);
+	return true;
+}
+
+/* An ACK with no connection: does it carry a valid cookie? */
+static bool
+listen_cookie_ack(struct dps_lcore *lc, struct dps_sock *l,
+	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now)
+{
+	struct dps_sockets *ss = lc->stack->socks;
+	struct dps_cookie_in in;
+	struct dps_tcb_conf conf;
+	uint8_t wscale = 0xff;
+	bool sack = false;
+	struct dps_sock *c;
+	uint16_t mss;
+
+	cookie_in(t, seg->seq - 1, &in);
+	mss = dps_syncookie_check(ss->cookie_key, &in, seg->ack - 1, now);
+	if (mss == 0) {
+		dps_drop(&lc->cnt, DPS_DROP_tcp_bad_cookie);
+		return false;
+	}
+	if (seg->opt.has_ts && !dps_syncookie_ts_opts(seg->opt.tsecr, &wscale, &sack))
+		return false;
+	if (rte_ring_full(l->lst->acceptq))
+		return false;
+	c = dps_sock_new_child(l);
+	if (c == NULL)
+		return false;
+	if (!child_insert(lc, c, t)) {
+		child_discard(c);
+		return false;
+	}
+	dps_tcp_conf(lc, c, &conf);
+	dps_tcb_from_cookie(&c->tcb, &conf, seg, mss, wscale, sack,
+		dps_tcp_ts_off(ss, t), now);
+	c->tcb.chlim = &lc->chlim;
+	DPS_CNT_INC(&lc->cnt, tcp_syncookies_ok);
+	__atomic_store_n(&c->state, DPS_TCP_ESTABLISHED, __ATOMIC_RELEASE);
+	dps_tcp_after(lc, c, DPS_TCB_CONNECTED, c->tcb.snd_una, now);
+	return true;
+}
+
+/*
+ * A segment for no connection on a listening port. Returns true when it
+ * was taken (the mbuf freed); false to answer it as for no socket.
+ */
+bool
+dps_tcp_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
+	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now)
+{
+	struct dps_sock *l = listener_for(lc->stack->socks, t);
+	uint8_t f = seg->flags & (DPS_TH_SYN | DPS_TH_ACK | DPS_TH_RST);
+
+	if (l == NULL)
+		return false;
+	if (f == DPS_TH_SYN) {
+		if (rte_ring_full(l->lst->acceptq)) {
+			dps_lcore_drop(lc, m, DPS_DROP_tcp_listen_overflow);
+			return true;
+		}
+		if (__atomic_load_n(&l->lst->synq, __ATOMIC_RELAXED) >=
+				__atomic_load_n(&l->lst->backlog, __ATOMIC_RELAXED))
+			listen_cookie_synack(lc, l, t, seg, now);
+		else
+			listen_syn(lc, l, t, seg, now);
+		rte_pktmbuf_free(m);
+		return true;
+	}
+	if (f == DPS_TH_ACK && listen_cookie_ack(lc, l, t, seg, now)) {
+		/* Payload on the cookie's ACK is dropped; the peer resends. */
+		rte_pktmbuf_free(m);
+		return true;
+	}
+	return false;
+}
+
+/* May the ACK that completes @c's handshake be taken? Not while the
+ * accept queue is full (Linux ignores it; the SYN-ACK is resent). */
+bool
+dps_tcp_child_may_complete(struct dps_lcore *lc, struct dps_sock *c,
+	const struct dps_tcp_seg *seg)
+{
+	(void)lc;
+	if (!(seg->flags & DPS_TH_ACK) || (seg->flags & (DPS_TH_RST | DPS_TH_SYN)))
+		return true;
+	return c->parent == NULL || c->parent->lst == NULL ||
+		!rte_ring_full(c->parent->lst->acceptq);
+}
+
+/* The handshake completed: out of the SYN queue, into the accept queue. */
+void
+dps_tcp_child_established(struct dps_lcore *lc, struct dps_sock *c)
+{
+	struct dps_sock *l = c->parent;
+
+	if (c->in_synq) {
+		__atomic_fetch_sub(&l->lst->synq, 1, __ATOMIC_RELAXED);
+		c->in_synq = false;
+	}
+	__atomic_store_n(&c->state, DPS_TCP_ESTABLISHED, __ATOMIC_RELEASE);
+	if (!child_enqueue(lc, c)) {
+		__atomic_store_n(&c->abort_on_close, 1, __ATOMIC_RELEASE);
+		dps_obj_ref(&c->obj);	/* dps_tcp_do_close drops one */
+		dps_tcp_do_close(lc, c, dps_now(lc->stack));
+		child_discard(c);
+	}
+}
+
+/* The child no longer needs its listener (accepted, or gone unaccepted). */
+void
+dps_tcp_child_gone(struct dps_sock *c)
+{
+	struct dps_sock *l = __atomic_exchange_n(&c->parent, NULL, __ATOMIC_ACQ_REL);
+
+	if (l == NULL)
+		return;
+	if (c->in_synq) {
+		__atomic_fetch_sub(&l->lst->synq, 1, __ATOMIC_RELAXED);
+		c->in_synq = false;
+	}
+	dps_sock_put(l);
+}

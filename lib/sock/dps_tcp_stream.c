@@ -1,0 +1,619 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Stream calls on the application side: accept, send, receive, shutdown.
+ *
+ * Data never waits for the lcore on the way in: send() copies into mbufs
+ * and enqueues them on the socket's txq, and posts one DPS_MSG_TCP_TX to
+ * the owner if none is on its way; recv() copies out of the mbufs the
+ * lcore queued on rxq and, when it freed enough space to matter, posts a
+ * DPS_MSG_TCP_WND so the lcore announces the larger window (Linux's
+ * tcp_cleanup_rbuf()). Space and readiness are atomics the lcore
+ * publishes, so nothing here takes a lock; concurrent readers (or
+ * writers) of one socket take turns on a flag, as lock_sock() serialises
+ * them in Linux.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include "dps_stack_priv.h"
+#include "dps_sock.h"
+
+static int
+fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+static bool
+sock_nonblock(const struct dps_sock *sk, int flags)
+{
+	return (flags & MSG_DONTWAIT) ||
+		(__atomic_load_n(&sk->fflags, __ATOMIC_RELAXED) & O_NONBLOCK) ||
+		dps_stack_self(sk->stack) >= 0;
+}
+
+static void
+busy_take(uint8_t *flag)
+{
+	while (__atomic_exchange_n(flag, 1, __ATOMIC_ACQUIRE) != 0)
+		sched_yield();
+}
+
+static void
+busy_give(uint8_t *flag)
+{
+	__atomic_store_n(flag, 0, __ATOMIC_RELEASE);
+}
+
+/* Post message @op about @sk to its owner once (@flag is the "on its way"
+ * bit); the message carries a reference. Inline on the owner itself. */
+static int
+sock_kick(struct dps_sock *sk, uint8_t *flag, uint16_t op)
+{
+	struct dps_stack *s = sk->stack;
+	struct dps_msg m = { .op = op, .ptr = sk };
+	int owner = __atomic_load_n(&sk->owner, __ATOMIC_ACQUIRE);
+
+	if (owner < 0)
+		return -ENOTCONN;
+	if (dps_stack_self(s) == owner) {
+		if (op == DPS_MSG_TCP_TX)
+			dps_tcp_do_tx(s->lc[owner], sk, dps_now(s));
+		else
+			dps_tcp_do_wnd(s->lc[owner], sk, dps_now(s));
+		return 0;
+	}
+	if (__atomic_exchange_n(flag, 1, __ATOMIC_SEQ_CST) != 0)
+		return 0;
+	if (dps_lcore_post(s, (unsigned int)owner, &m) != 0) {
+		__atomic_store_n(flag, 0, __ATOMIC_SEQ_CST);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+/* A setting changed that the lcore must act on (keepalive): the window
+ * kick runs there and re-arms the timers. */
+void
+dps_tcp_kick_wnd(struct dps_sock *sk)
+{
+	if (sk->type == SOCK_STREAM && __atomic_load_n(&sk->owner, __ATOMIC_ACQUIRE) >= 0)
+		(void)sock_kick(sk, &sk->wnd_kick, DPS_MSG_TCP_WND);
+}
+
+/* ---- accept ---- */
+
+static bool
+acceptable(struct dps_sock *sk)
+{
+	struct dps_listener *l = __atomic_load_n(&sk->lst, __ATOMIC_ACQUIRE);
+
+	return l == NULL || rte_ring_count(l->acceptq) != 0 ||
+		__atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) != DPS_TCP_LISTEN;
+}
+
+static int
+put_peer(const struct dps_sock *c, struct sockaddr *addr, socklen_t *len)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = c->tup.rport,
+		.sin_addr.s_addr = c->tup.raddr,
+	};
+
+	if (addr == NULL)
+		return 0;
+	if (len == NULL || (int)*len < 0)
+		return -EINVAL;
+	memcpy(addr, &sin, *len < sizeof(sin) ? *len : sizeof(sin));
+	*len = sizeof(sin);
+	return 0;
+}
+
+/* inet_csk_accept(). */
+static int
+tcp_accept(struct dps_sock *sk, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	struct dps_listener *l;
+	struct dps_sock *c;
+	void *p;
+	int rc, fd;
+
+	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	if (sk->type != SOCK_STREAM)
+		return -EOPNOTSUPP;
+	for (;;) {
+		l = __atomic_load_n(&sk->lst, __ATOMIC_ACQUIRE);
+		if (l == NULL || __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) != DPS_TCP_LISTEN)
+			return -EINVAL;
+		if (rte_ring_dequeue(l->acceptq, &p) == 0)
+			break;
+		if (sock_nonblock(sk, 0))
+			return -EAGAIN;
+		rc = dps_sock_wait(sk, acceptable, sk->opt.rcvtimeo_ns);
+		if (rc != 0)
+			return -rc;
+	}
+	c = p;
+	dps_tcp_child_gone(c);
+	if (flags & SOCK_NONBLOCK)
+		__atomic_store_n(&c->fflags, O_NONBLOCK, __ATOMIC_RELAXED);
+	fd = dps_fd_alloc(&c->obj);
+	if (fd < 0) {
+		rc = -errno;
+		/* No descriptor: reset the connection as Linux would after
+		 * a failed accept's cleanup. */
+		__atomic_store_n(&c->abort_on_close, 1, __ATOMIC_RELEASE);
+		dps_sock_close_ref(c);
+		return rc;
+	}
+	rc = put_peer(c, addr, len);
+	return rc != 0 ? rc : fd;
+}
+
+int
+dps_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+
+	if (sk == NULL)
+		return fail(EBADF);
+	return (int)dps_sock_ret(sk, tcp_accept(sk, addr, len, flags));
+}
+
+int
+dps_accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return dps_accept4(fd, addr, len, 0);
+}
+
+/* ---- send ---- */
+
+static bool
+send_ready(struct dps_sock *sk)
+{
+	uint32_t q = __atomic_load_n(&sk->snd_queued, __ATOMIC_ACQUIRE);
+	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
+
+	return q < sk->opt.sndbuf / 2 ||
+		__atomic_load_n(&sk->so_error, __ATOMIC_ACQUIRE) != 0 ||
+		(__atomic_load_n(&sk->shutdown, __ATOMIC_ACQUIRE) & DPS_SEND_SHUTDOWN) ||
+		(st != DPS_TCP_ESTABLISHED && st != DPS_TCP_CLOSE_WAIT &&
+		 st != DPS_TCP_SYN_SENT && st != DPS_TCP_SYN_RECV);
+}
+
+/*
+ * Why a stream may not take data now (sk_stream_wait_connect() and the
+ * checks of tcp_sendmsg()): a pending error once, EPIPE once our side is
+ * shut or the connection is gone (also for a socket never connected, as
+ * Linux's), 1 while the handshake is still running, 0 when it may send.
+ */
+static int
+send_state(struct dps_sock *sk)
+{
+	int err = __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
+	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
+
+	if (err != 0)
+		return -err;
+	if (__atomic_load_n(&sk->shutdown, __ATOMIC_ACQUIRE) & DPS_SEND_SHUTDOWN)
+		return -EPIPE;
+	if (st == DPS_TCP_ESTABLISHED || st == DPS_TCP_CLOSE_WAIT)
+		return 0;
+	if (st == DPS_TCP_SYN_SENT || st == DPS_TCP_SYN_RECV)
+		return 1;
+	return -EPIPE;
+}
+
+/* Copy up to @len bytes of @iov (from @skip) into mbufs on txq. */
+static ssize_t
+send_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t skip,
+	size_t len)
+{
+	struct rte_mempool *pool = sk->stack->lc[sk->owner]->pool;
+	size_t done = 0;
+	int i = 0;
+
+	while (i < iovcnt && skip >= iov[i].iov_len)
+		skip -= iov[i++].iov_len;
+	while (done < len) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint16_t room, n = 0;
+		uint8_t *dst;
+
+		if (m == NULL)
+			break;
+		room = rte_pktmbuf_tailroom(m);
+		dst = rte_pktmbuf_mtod(m, uint8_t *);
+		while (n < room && done + n < len && i < iovcnt) {
+			size_t k = iov[i].iov_len - skip;
+
+			if (k > (size_t)(room - n))
+				k = room - n;
+			if (k > len - done - n)
+				k = len - done - n;
+			memcpy(dst + n, (const uint8_t *)iov[i].iov_base + skip, k);
+			n = (uint16_t)(n + k);
+			skip += k;
+			if (skip == iov[i].iov_len) {
+				skip = 0;
+				i++;
+			}
+		}
+		m->data_len = n;
+		m->pkt_len = n;
+		if (rte_ring_mp_enqueue(sk->txq, m) != 0) {
+			rte_pktmbuf_free(m);
+			break;
+		}
+		done += n;
+	}
+	return (ssize_t)done;
+}
+
+static size_t
+iov_total(const struct iovec *iov, int iovcnt)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < iovcnt; i++)
+		n += iov[i].iov_len;
+	return n;
+}
+
+/* tcp_sendmsg(): queue as much as fits, waiting for room unless
+ * non-blocking; bytes queued, or a negative errno if none. */
+static ssize_t
+tcp_send(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
+{
+	size_t total = iov_total(iov, iovcnt), done = 0;
+	bool nonblock = sock_nonblock(sk, flags);
+	ssize_t rc = 0;
+
+	busy_take(&sk->tx_busy);
+	while (done < total || total == 0) {
+		uint32_t cap = sk->opt.sndbuf / 2;
+		uint32_t q = __atomic_load_n(&sk->snd_queued, __ATOMIC_ACQUIRE);
+		int st = send_state(sk);
+		ssize_t n;
+
+		if (st < 0) {
+			rc = st;
+			break;
+		}
+		if (total == 0)
+			break;
+		if (st == 0 && q < cap) {
+			size_t want = total - done;
+
+			if (want > cap - q)
+				want = cap - q;
+			__atomic_fetch_add(&sk->snd_queued, (uint32_t)want, __ATOMIC_ACQ_REL);
+			n = send_copy(sk, iov, iovcnt, done, want);
+			if ((size_t)n < want)
+				__atomic_fetch_sub(&sk->snd_queued, (uint32_t)(want - (size_t)n),
+					__ATOMIC_ACQ_REL);
+			if (n > 0) {
+				done += (size_t)n;
+				rc = sock_kick(sk, &sk->tx_kick, DPS_MSG_TCP_TX);
+				if (rc != 0)
+					break;
+				continue;
+			}
+			rc = -ENOBUFS;
+			break;
+		}
+		if (nonblock) {
+			rc = -EAGAIN;
+			break;
+		}
+		rc = dps_sock_wait(sk, send_ready, sk->opt.sndtimeo_ns);
+		if (rc != 0) {
+			rc = -rc;
+			break;
+		}
+	}
+	busy_give(&sk->tx_busy);
+	return done != 0 ? (ssize_t)done : rc;
+}
+
+/* ---- receive ---- */
+
+static bool
+recv_ready(struct dps_sock *sk)
+{
+	return sk->rx_cur != NULL || rte_ring_count(sk->rxq) != 0 ||
+		__atomic_load_n(&sk->so_error, __ATOMIC_ACQUIRE) != 0 ||
+		(__atomic_load_n(&sk->shutdown, __ATOMIC_ACQUIRE) & DPS_RCV_SHUTDOWN) ||
+		__atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) == DPS_TCP_CLOSE;
+}
+
+/* The next mbuf to read from, or NULL. */
+static struct rte_mbuf *
+recv_head(struct dps_sock *sk)
+{
+	void *m;
+
+	if (sk->rx_cur == NULL && rte_ring_mc_dequeue(sk->rxq, &m) == 0) {
+		sk->rx_cur_off = 0;
+		__atomic_store_n(&sk->rx_cur, (struct rte_mbuf *)m, __ATOMIC_RELEASE);
+	}
+	return sk->rx_cur;
+}
+
+/* Announce the space the reader freed if it matters (the lcore decides
+ * finally, dps_tcb_rcv_space()). */
+static void
+recv_window(struct dps_sock *sk)
+{
+	uint32_t cap = sk->opt.rcvbuf / 2;
+	uint32_t used = __atomic_load_n(&sk->rcv_queued, __ATOMIC_ACQUIRE);
+	uint32_t wnd = __atomic_load_n(&sk->rcv_wnd_pub, __ATOMIC_ACQUIRE);
+	uint32_t room = used < cap ? cap - used : 0;
+
+	if (room >= 2 * wnd && room - wnd >= 2048)
+		(void)sock_kick(sk, &sk->wnd_kick, DPS_MSG_TCP_WND);
+}
+
+/* Copy queued bytes into @iov; MSG_PEEK leaves them. */
+static size_t
+recv_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t done,
+	size_t want, bool peek)
+{
+	struct rte_mbuf *m = NULL;
+	uint32_t off = 0;
+	size_t n = 0;
+	int i = 0;
+	size_t skip = done;
+
+	while (i < iovcnt && skip >= iov[i].iov_len)
+		skip -= iov[i++].iov_len;
+	if (peek) {
+		m = sk->rx_cur;
+		off = sk->rx_cur_off;
+	}
+	while (n < want && i < iovcnt) {
+		uint32_t avail;
+		size_t k;
+
+		if (!peek) {
+			m = recv_head(sk);
+			off = sk->rx_cur_off;
+		}
+		if (m == NULL)
+			break;
+		avail = m->data_len - off;
+		k = iov[i].iov_len - skip;
+		if (k > avail)
+			k = avail;
+		if (k > want - n)
+			k = want - n;
+		memcpy((uint8_t *)iov[i].iov_base + skip,
+			rte_pktmbuf_mtod_offset(m, uint8_t *, off), k);
+		n += k;
+		skip += k;
+		off += (uint32_t)k;
+		if (skip == iov[i].iov_len) {
+			skip = 0;
+			i++;
+		}
+		if (peek) {
+			if (off == m->data_len) {
+				m = NULL;	/* MSG_PEEK sees the first mbuf only */
+				break;
+			}
+			continue;
+		}
+		sk->rx_cur_off = off;
+		if (off == m->data_len) {
+			__atomic_store_n(&sk->rx_cur, NULL, __ATOMIC_RELEASE);
+			__atomic_fetch_sub(&sk->rcv_queued, m->data_len, __ATOMIC_ACQ_REL);
+			rte_pktmbuf_free(m);
+		}
+	}
+	return n;
+}
+
+/* tcp_recvmsg(): bytes in order; 0 at end of stream; errors once. */
+static ssize_t
+tcp_recv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
+{
+	size_t total = iov_total(iov, iovcnt), done = 0;
+	bool nonblock = sock_nonblock(sk, flags), peek = (flags & MSG_PEEK) != 0;
+	ssize_t rc = 0;
+
+	if (sk->rxq == NULL || __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) == DPS_TCP_LISTEN)
+		return -ENOTCONN;
+	busy_take(&sk->rx_busy);
+	if (peek && sk->rx_cur == NULL)
+		(void)recv_head(sk);
+	while (done < total) {
+		uint8_t shut;
+		int err;
+
+		done += recv_copy(sk, iov, iovcnt, done, total - done, peek);
+		if (done == total || (done != 0 && !(flags & MSG_WAITALL)) || peek)
+			if (done != 0)
+				break;
+		err = __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
+		if (err != 0) {
+			rc = -err;
+			break;
+		}
+		shut = __atomic_load_n(&sk->shutdown, __ATOMIC_ACQUIRE);
+		if (shut & DPS_RCV_SHUTDOWN) {
+			/* Data queued before the FIN was read above; look again
+			 * in case it landed after the check. */
+			done += recv_copy(sk, iov, iovcnt, done, total - done, peek);
+			break;
+		}
+		if (__atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) == DPS_TCP_CLOSE) {
+			rc = -ENOTCONN;
+			break;
+		}
+		if (nonblock) {
+			rc = -EAGAIN;
+			break;
+		}
+		rc = dps_sock_wait(sk, recv_ready, sk->opt.rcvtimeo_ns);
+		if (rc != 0) {
+			rc = -rc;
+			break;
+		}
+	}
+	busy_give(&sk->rx_busy);
+	if (!peek && done != 0)
+		recv_window(sk);
+	return done != 0 || total == 0 ? (ssize_t)done : rc;
+}
+
+ssize_t
+dps_tcp_sendv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
+{
+	return tcp_send(sk, iov, iovcnt, flags);
+}
+
+ssize_t
+dps_tcp_recvv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
+{
+	return tcp_recv(sk, iov, iovcnt, flags);
+}
+
+ssize_t
+dps_writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+
+	if (sk == NULL)
+		return fail(EBADF);
+	if (iovcnt < 0 || iovcnt > IOV_MAX || (iov == NULL && iovcnt != 0))
+		return dps_sock_ret(sk, -EINVAL);
+	if (sk->type != SOCK_STREAM)
+		return dps_sock_ret(sk, -EOPNOTSUPP);
+	return dps_sock_ret(sk, tcp_send(sk, iov, iovcnt, 0));
+}
+
+ssize_t
+dps_readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+
+	if (sk == NULL)
+		return fail(EBADF);
+	if (iovcnt < 0 || iovcnt > IOV_MAX || (iov == NULL && iovcnt != 0))
+		return dps_sock_ret(sk, -EINVAL);
+	if (sk->type != SOCK_STREAM)
+		return dps_sock_ret(sk, -EOPNOTSUPP);
+	return dps_sock_ret(sk, tcp_recv(sk, iov, iovcnt, 0));
+}
+
+/* ---- zero copy, on the owning lcore ---- */
+
+ssize_t
+dps_send_mbuf(int fd, struct rte_mbuf *m)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+	struct dps_stack *s;
+	uint32_t len, q;
+	int st;
+
+	if (sk == NULL)
+		return fail(EBADF);
+	s = sk->stack;
+	if (sk->type != SOCK_STREAM || m == NULL)
+		return dps_sock_ret(sk, -EINVAL);
+	if (sk->owner < 0 || dps_stack_self(s) != sk->owner)
+		return dps_sock_ret(sk, -EPERM);
+	st = send_state(sk);
+	if (st != 0)
+		return dps_sock_ret(sk, st < 0 ? st : -ENOTCONN);
+	len = m->pkt_len;
+	q = __atomic_load_n(&sk->snd_queued, __ATOMIC_ACQUIRE);
+	if (len > sk->opt.sndbuf / 2)
+		return dps_sock_ret(sk, -EMSGSIZE);
+	if (q + len > sk->opt.sndbuf / 2)
+		return dps_sock_ret(sk, -EAGAIN);
+	__atomic_fetch_add(&sk->snd_queued, len, __ATOMIC_ACQ_REL);
+	/* Straight into the send buffer: this is the owner. */
+	dps_tcp_do_tx(s->lc[sk->owner], sk, dps_now(s));
+	dps_tcb_queue(&sk->tcb, dps_tcp_snd_append(sk, m));
+	dps_tcp_after(s->lc[sk->owner], sk, DPS_TCB_OUTPUT, sk->tcb.snd_una, dps_now(s));
+	return dps_sock_ret(sk, (ssize_t)len);
+}
+
+ssize_t
+dps_recv_mbuf(int fd, struct rte_mbuf **out)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+	struct rte_mbuf *m;
+	int err;
+
+	if (sk == NULL)
+		return fail(EBADF);
+	if (sk->type != SOCK_STREAM || out == NULL || sk->rxq == NULL)
+		return dps_sock_ret(sk, -EINVAL);
+	if (sk->owner < 0 || dps_stack_self(sk->stack) != sk->owner)
+		return dps_sock_ret(sk, -EPERM);
+	busy_take(&sk->rx_busy);
+	m = recv_head(sk);
+	if (m != NULL) {
+		__atomic_store_n(&sk->rx_cur, NULL, __ATOMIC_RELEASE);
+		if (sk->rx_cur_off != 0)
+			rte_pktmbuf_adj(m, (uint16_t)sk->rx_cur_off);
+		__atomic_fetch_sub(&sk->rcv_queued, m->data_len + sk->rx_cur_off,
+			__ATOMIC_ACQ_REL);
+		sk->rx_cur_off = 0;
+	}
+	busy_give(&sk->rx_busy);
+	*out = m;
+	if (m != NULL) {
+		recv_window(sk);
+		return dps_sock_ret(sk, (ssize_t)m->data_len);
+	}
+	err = __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
+	if (err != 0)
+		return dps_sock_ret(sk, -err);
+	if (__atomic_load_n(&sk->shutdown, __ATOMIC_ACQUIRE) & DPS_RCV_SHUTDOWN)
+		return dps_sock_ret(sk, 0);
+	return dps_sock_ret(sk, -EAGAIN);
+}
+
+/* ---- shutdown ---- */
+
+int
+dps_shutdown(int fd, int how)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+	uint8_t st;
+	int rc = 0;
+
+	if (sk == NULL)
+		return fail(EBADF);
+	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
+		return (int)dps_sock_ret(sk, -EINVAL);
+	st = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
+	if (sk->type != SOCK_STREAM)
+		return (int)dps_sock_ret(sk, -EOPNOTSUPP);
+	if (st == DPS_TCP_CLOSE || st == DPS_TCP_LISTEN || st == DPS_TCP_SYN_SENT) {
+		/* inet_shutdown(): ENOTCONN for a socket that is not
+		 * connected; a listener or connecting socket is disconnected
+		 * instead in Linux, which this version reports the same way. */
+		if (st != DPS_TCP_SYN_SENT)
+			return (int)dps_sock_ret(sk, -ENOTCONN);
+	}
+	if (how != SHUT_WR)
+		__atomic_fetch_or(&sk->shutdown, DPS_RCV_SHUTDOWN, __ATOMIC_SEQ_CST);
+	if (how != SHUT_RD && sk->owner >= 0) {
+		__atomic_fetch_or(&sk->shutdown, DPS_SEND_SHUTDOWN, __ATOMIC_SEQ_CST);
+		rc = dps_sock_lcore_call(sk, (unsigned int)sk->owner, DPS_REQ_SHUTDOWN);
+		if (rc == -ENOTCONN)
+			rc = 0;
+	}
+	dps_sock_notify(sk, DPS_CB_NONE);
+	return (int)dps_sock_ret(sk, rc);
+}

@@ -1,0 +1,584 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Segment arrival in the synchronised states (RFC 9293 3.10.7.4), in the
+ * order the RFC checks: PAWS (RFC 7323 5.3), sequence number, RST (RFC
+ * 5961 3), SYN (RFC 5961 4), ACK (with SACK, RFC 2018 / RFC 6675, and the
+ * entry into fast recovery), payload (in order or out of order), FIN.
+ *
+ * Acknowledgements are not sent from here: this file sets ack_now or the
+ * delayed-ACK deadline and dps_tcb_output() sends the ACK, so one ACK
+ * covers everything a burst of segments delivered.
+ */
+#include <errno.h>
+#include <string.h>
+#include "dps_tcb_priv.h"
+
+/* RFC 7323 5.3 R1: a segment whose TSval is older than TS.Recent is a
+ * duplicate from an earlier incarnation of the sequence space. */
+static bool
+tcb_paws_reject(const struct dps_tcb *t, const struct dps_tcp_seg *s)
+{
+	return t->ts_ok && s->opt.has_ts && !(s->flags & DPS_TH_RST) &&
+		dps_seq_lt(s->opt.tsval, t->ts_recent);
+}
+
+/* RFC 7323 4.3: TS.Recent follows the segment that covers the last ACK we
+ * sent (Linux: seq at or before rcv_wup). */
+static void
+tcb_update_ts_recent(struct dps_tcb *t, const struct dps_tcp_seg *s)
+{
+	if (t->ts_ok && s->opt.has_ts && dps_seq_leq(s->seq, t->rcv_acked) &&
+			dps_seq_geq(s->opt.tsval, t->ts_recent))
+		t->ts_recent = s->opt.tsval;
+}
+
+/* RFC 5961 3.2: a RST exactly at rcv_nxt resets; one elsewhere in the
+ * window draws a challenge ACK. Linux's tcp_reset() errors: EPIPE in
+ * CLOSE_WAIT, nothing once we closed our side, ECONNRESET otherwise. */
+static int
+tcb_input_rst(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
+	struct dps_tcp_out *out, unsigned int *n)
+{
+	if (s->seq != t->rcv_nxt) {
+		dps_tcb_challenge(t, now, out, n);
+		return DPS_TCB_NONE;
+	}
+	switch (t->state) {
+	case DPS_TCPS_CLOSE_WAIT:
+		return dps_tcb_close(t, EPIPE);
+	case DPS_TCPS_LAST_ACK:
+	case DPS_TCPS_CLOSING:
+	case DPS_TCPS_TIME_WAIT:
+		return dps_tcb_close(t, 0);
+	case DPS_TCPS_SYN_RECV:
+		/* A passive open goes back to the listener (RFC 9293
+		 * 3.10.7.4): the half-open connection is just dropped. */
+		return dps_tcb_close(t, t->passive ? 0 : ECONNRESET);
+	default:
+		return dps_tcb_close(t, ECONNRESET);
+	}
+}
+
+/*
+ * A SYN in a synchronised state. Passive SYN_RECV: the peer resent its SYN
+ * because our SYN-ACK was lost, so send it again. Crossed SYNs: the peer's
+ * SYN-ACK completes a simultaneous open (Linux >= 6.11 accepts it,
+ * tcp_validate_incoming()). Anything else: RFC 5961 4.2 challenge ACK.
+ */
+static int
+tcb_input_syn(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
+	struct dps_tcp_out *out, unsigned int *n)
+{
+	if (t->state == DPS_TCPS_SYN_RECV && t->passive &&
+			!(s->flags & DPS_TH_ACK) && s->seq == t->irs) {
+		dps_tcb_syn(t, now, true, &out[0]);
+		*n = 1;
+		return DPS_TCB_NONE;
+	}
+	if (t->state == DPS_TCPS_SYN_RECV && !t->passive &&
+			(s->flags & DPS_TH_ACK) && s->seq + 1 == t->rcv_nxt &&
+			s->ack == t->snd_nxt) {
+		t->snd_una = s->ack;
+		t->snd_wnd = s->wnd;	/* a SYN's window is never scaled */
+		dps_tcb_established(t, now);
+		dps_tcb_fill_ack(t, now, &out[0]);
+		*n = 1;
+		return DPS_TCB_CONNECTED;
+	}
+	dps_tcb_challenge(t, now, out, n);
+	return DPS_TCB_NONE;
+}
+
+/* ---- the sender's scoreboard (RFC 2018, RFC 6675 2) ---- */
+
+/* Drop SACKed ranges at or below snd_una. */
+static void
+sack_trim(struct dps_tcb *t)
+{
+	unsigned int j = 0;
+
+	for (unsigned int i = 0; i < t->n_sacked; i++) {
+		struct dps_sack_blk b = t->sacked[i];
+
+		if (dps_seq_leq(b.right, t->snd_una))
+			continue;
+		if (dps_seq_lt(b.left, t->snd_una))
+			b.left = t->snd_una;
+		t->sacked[j++] = b;
+	}
+	t->n_sacked = (uint8_t)j;
+}
+
+/* Merge [l, r) into the sorted, disjoint scoreboard. When it is full the
+ * lowest range goes: the newest information matters most for IsLost. */
+static void
+sack_add(struct dps_tcb *t, uint32_t l, uint32_t r)
+{
+	struct dps_sack_blk tmp[DPS_TCP_SACKED_MAX + 1];
+	unsigned int n = 0, i = 0;
+	bool placed = false;
+
+	for (; i < t->n_sacked; i++) {
+		struct dps_sack_blk b = t->sacked[i];
+
+		if (dps_seq_lt(b.right, l)) {
+			tmp[n++] = b;
+		} else if (dps_seq_gt(b.left, r)) {
+			if (!placed) {
+				tmp[n++] = (struct dps_sack_blk){ l, r };
+				placed = true;
+			}
+			tmp[n++] = b;
+		} else {
+			/* Overlapping or touching: absorb into [l, r). */
+			if (dps_seq_lt(b.left, l))
+				l = b.left;
+			if (dps_seq_gt(b.right, r))
+				r = b.right;
+		}
+	}
+	if (!placed)
+		tmp[n++] = (struct dps_sack_blk){ l, r };
+	if (n > DPS_TCP_SACKED_MAX) {
+		memmove(tmp, tmp + 1, (n - 1) * sizeof(tmp[0]));
+		n--;
+	}
+	memcpy(t->sacked, tmp, n * sizeof(tmp[0]));
+	t->n_sacked = (uint8_t)n;
+}
+
+/* Take the segment's SACK blocks that lie within (snd_una, snd_nxt]
+ * (RFC 2018 3); returns whether anything new was SACKed. */
+static bool
+tcb_sack_in(struct dps_tcb *t, const struct dps_tcp_seg *s)
+{
+	bool news = false;
+
+	for (unsigned int i = 0; i < s->n_sack; i++) {
+		uint32_t l = s->sack[i].left, r = s->sack[i].right;
+
+		if (!dps_seq_lt(l, r) || dps_seq_leq(r, t->snd_una) ||
+				dps_seq_gt(r, t->snd_nxt))
+			continue;	/* D-SACK, stale or bogus */
+		if (dps_seq_lt(l, t->snd_una))
+			l = t->snd_una;
+		sack_add(t, l, r);
+		news = true;
+	}
+	return news;
+}
+
+/*
+ * Enter fast recovery (RFC 6675 5 step 4; RFC 6582 3.2 step 2 without
+ * SACK): remember the recovery point, reduce ssthresh through the
+ * congestion control, set cwnd to it, and retransmit the first hole at
+ * once whatever cwnd says.
+ */
+static void
+tcb_enter_recovery(struct dps_tcb *t, uint64_t now)
+{
+	t->in_recovery = true;
+	t->in_loss = false;
+	t->recovery_point = t->snd_nxt;
+	t->ssthresh = dps_tcp_cc(t)->loss(t, now);
+	t->cwnd = t->ssthresh;
+	t->high_rxt = t->snd_una;
+	t->lost_edge = t->sack_ok ? dps_tcb_sack_lost_edge(t) : t->snd_una;
+	if (!dps_seq_gt(t->lost_edge, t->snd_una))
+		t->lost_edge = t->snd_una + dps_tcb_smss(t);
+	t->rexmit_now = true;
+	t->rtt_seq = 0;		/* Karn: no sample across a retransmission */
+	t->st.fast_retrans++;
+}
+
+/* An ACK that moved nothing (RFC 5681 2 "duplicate acknowledgment"). */
+static void
+tcb_dupack(struct dps_tcb *t, uint64_t now)
+{
+	t->st.dupacks_rx++;
+	if (t->dupacks < UINT8_MAX)
+		t->dupacks++;
+	if (!t->in_recovery && !t->in_loss && t->dupacks == 3)
+		tcb_enter_recovery(t, now);
+}
+
+/* The ACK moved snd_una inside recovery: RFC 6675 / RFC 6582 partial and
+ * full acknowledgements. */
+static void
+tcb_recovery_ack(struct dps_tcb *t, uint32_t acked_segs)
+{
+	if (dps_seq_geq(t->snd_una, t->recovery_point)) {
+		/* Full ACK: recovery is over (RFC 6582 3.2 step 3). */
+		if (t->in_recovery)
+			t->cwnd = t->ssthresh;
+		t->in_recovery = false;
+		t->in_loss = false;
+		t->dupacks = 0;
+		return;
+	}
+	if (dps_seq_lt(t->high_rxt, t->snd_una))
+		t->high_rxt = t->snd_una;
+	if (!t->sack_ok) {
+		/* RFC 6582 3.2 step 4: the next unacknowledged segment is
+		 * lost too; retransmit it at once. */
+		t->dupacks = t->dupacks > acked_segs ? (uint8_t)(t->dupacks - acked_segs) : 0;
+		t->lost_edge = u32_max(t->lost_edge, t->snd_una + dps_tcb_smss(t));
+		if (t->in_recovery)
+			t->rexmit_now = true;
+	}
+}
+
+/* snd_una moved to @ack: RTT, timers, scoreboard, recovery, cwnd. */
+static void
+tcb_newly_acked(struct dps_tcb *t, uint32_t ack, uint64_t now)
+{
+	uint32_t acked = ack - t->snd_una, flight = dps_tcb_flight(t);
+	uint32_t smss = dps_tcb_smss(t);
+
+	if (t->rtt_seq != 0 && dps_seq_geq(ack, t->rtt_seq)) {
+		dps_tcb_rtt_sample(t, now - t->rtt_start);
+		t->rtt_seq = 0;
+	}
+	t->snd_una = ack;
+	if (dps_seq_lt(t->high_rxt, ack))
+		t->high_rxt = ack;
+	if (dps_seq_lt(t->lost_edge, ack))
+		t->lost_edge = ack;
+	t->st.bytes_acked += acked;
+	t->retransmits = 0;
+	t->rtx_start_ns = 0;
+	t->probes = 0;
+	sack_trim(t);
+	if (t->in_recovery || t->in_loss) {
+		bool loss = t->in_loss;
+
+		tcb_recovery_ack(t, (acked + smss - 1) / smss);
+		if (loss && t->cwnd_limited)
+			dps_tcp_cc(t)->ack(t, acked, now);
+	} else {
+		t->dupacks = 0;
+		if (t->cwnd_limited || flight + smss >= t->cwnd)
+			dps_tcp_cc(t)->ack(t, acked, now);
+	}
+	dps_tcb_arm_rto(t, now);
+}
+
+/* Our FIN is acknowledged: RFC 9293 3.10.7.4 FIN-WAIT-1, CLOSING,
+ * LAST-ACK. */
+static int
+tcb_fin_acked(struct dps_tcb *t, uint64_t now)
+{
+	switch (t->state) {
+	case DPS_TCPS_FIN_WAIT1:
+		t->state = DPS_TCPS_FIN_WAIT2;
+		/* An orphan waits tcp_fin_timeout for the peer's FIN. */
+		t->ka_at = t->orphan ? now + DPS_TCP_FIN_TIMEOUT_NS : 0;
+		return DPS_TCB_NONE;
+	case DPS_TCPS_CLOSING:
+		t->state = DPS_TCPS_TIME_WAIT;
+		t->ka_at = now + DPS_TCP_TIMEWAIT_NS;
+		t->rtx_at = 0;
+		return DPS_TCB_TIME_WAIT;
+	case DPS_TCPS_LAST_ACK:
+		return dps_tcb_close(t, 0);
+	default:
+		return DPS_TCB_NONE;
+	}
+}
+
+/* Is our FIN out and covered by snd_una? */
+static bool
+tcb_fin_is_acked(const struct dps_tcb *t)
+{
+	return t->fin_queued && t->snd_nxt == t->snd_end + 1 &&
+		t->snd_una == t->snd_nxt;
+}
+
+/*
+ * RFC 9293 3.10.7.4 fifth check, with RFC 5961 5.2's bounds: update the
+ * send window (SND.WL1/WL2 rule), take SACK blocks, count duplicates and
+ * advance snd_una. Returns -1 when the segment must be dropped after an
+ * ACK (it acknowledges data never sent).
+ */
+static int
+tcb_input_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
+	struct dps_tcp_out *out, unsigned int *n)
+{
+	uint32_t ack = s->ack, wnd = (uint32_t)s->wnd << t->snd_wscale;
+	bool wnd_changed = false, sacked = false;
+	int ev = DPS_TCB_NONE;
+
+	if (dps_seq_gt(ack, t->snd_nxt) ||
+			dps_seq_lt(ack, t->snd_una - t->max_snd_wnd)) {
+		dps_tcb_challenge(t, now, out, n);
+		return -1;
+	}
+	if (dps_seq_lt(t->snd_wl1, s->seq) ||
+			(t->snd_wl1 == s->seq && dps_seq_leq(t->snd_wl2, ack))) {
+		wnd_changed = wnd != t->snd_wnd;
+		t->snd_wnd = wnd;
+		t->snd_wl1 = s->seq;
+		t->snd_wl2 = ack;
+		if (wnd > t->max_snd_wnd)
+			t->max_snd_wnd = wnd;
+		if (wnd_changed)
+			ev |= DPS_TCB_OUTPUT;
+	}
+	if (t->sack_ok && s->n_sack != 0)
+		sacked = tcb_sack_in(t, s);
+	if (dps_seq_gt(ack, t->snd_una)) {
+		tcb_newly_acked(t, ack, now);
+		ev |= DPS_TCB_ACKED | DPS_TCB_OUTPUT;
+		if (tcb_fin_is_acked(t))
+			ev |= tcb_fin_acked(t, now);
+	} else if (ack == t->snd_una && s->len == 0 &&
+			!(s->flags & (DPS_TH_SYN | DPS_TH_FIN)) &&
+			dps_tcb_flight(t) != 0 && (!wnd_changed || sacked)) {
+		tcb_dupack(t, now);
+		ev |= DPS_TCB_OUTPUT;
+	}
+	/* RFC 6675 5 step 4: SACK shows the first segment lost before three
+	 * duplicates arrived (reordering of ACKs, or several losses). */
+	if (sacked && !t->in_recovery && !t->in_loss &&
+			dps_seq_gt(dps_tcb_sack_lost_edge(t), t->snd_una)) {
+		tcb_enter_recovery(t, now);
+		ev |= DPS_TCB_OUTPUT;
+	} else if (sacked && t->in_recovery) {
+		t->lost_edge = u32_max(t->lost_edge, dps_tcb_sack_lost_edge(t));
+		ev |= DPS_TCB_OUTPUT;
+	}
+	return ev;
+}
+
+/* ---- the receiver ---- */
+
+/* Add [l, r) to the out-of-order ranges, most recent first, merging
+ * neighbours (RFC 2018 4: the first SACK block names the newest data).
+ * Returns false when there is no room. */
+static bool
+ooo_add(struct dps_tcb *t, uint32_t l, uint32_t r)
+{
+	struct dps_sack_blk nb = { l, r };
+	unsigned int j = 0;
+
+	for (unsigned int i = 0; i < t->n_ooo; i++) {
+		struct dps_sack_blk b = t->ooo[i];
+
+		if (dps_seq_lt(b.right, nb.left) || dps_seq_gt(b.left, nb.right)) {
+			t->ooo[j++] = b;
+			continue;
+		}
+		if (dps_seq_lt(b.left, nb.left))
+			nb.left = b.left;
+		if (dps_seq_gt(b.right, nb.right))
+			nb.right = b.right;
+	}
+	if (j == DPS_TCP_OOO_MAX)
+		return false;
+	memmove(t->ooo + 1, t->ooo, j * sizeof(t->ooo[0]));
+	t->ooo[0] = nb;
+	t->n_ooo = (uint8_t)(j + 1);
+	return true;
+}
+
+/* rcv_nxt moved: swallow the out-of-order ranges it reached. Returns
+ * whether a hole was filled. */
+static bool
+ooo_advance(struct dps_tcb *t)
+{
+	bool filled = false, again = true;
+
+	while (again) {
+		again = false;
+		for (unsigned int i = 0; i < t->n_ooo; i++) {
+			if (dps_seq_gt(t->ooo[i].left, t->rcv_nxt))
+				continue;
+			if (dps_seq_gt(t->ooo[i].right, t->rcv_nxt))
+				t->rcv_nxt = t->ooo[i].right;
+			memmove(t->ooo + i, t->ooo + i + 1,
+				(t->n_ooo - i - 1) * sizeof(t->ooo[0]));
+			t->n_ooo--;
+			filled = again = true;
+			break;
+		}
+	}
+	return filled;
+}
+
+/*
+ * When to acknowledge in-order data (RFC 9293 3.8.6.3, RFC 5681 4.2): at
+ * once in Linux's quick-ACK start, when a hole was filled or data is
+ * still missing, or when two full segments are unacknowledged; otherwise
+ * within the delayed-ACK time.
+ */
+static void
+tcb_ack_policy(struct dps_tcb *t, bool filled, uint64_t now)
+{
+	if (filled || t->n_ooo != 0) {
+		t->ack_now = true;
+	} else if (t->quickacks != 0) {
+		t->quickacks--;
+		t->ack_now = true;
+	} else if (t->rcv_nxt - t->rcv_acked >= 2u * t->rcv_mss) {
+		t->ack_now = true;
+	} else if (t->dack_at == 0) {
+		t->dack_at = now + DPS_TCP_DELACK_NS;
+	}
+}
+
+/* Linux's tcp_grow_window(): let the announced window follow the data
+ * actually arriving, up to the buffer. */
+static void
+tcb_grow_window(struct dps_tcb *t, uint32_t len)
+{
+	if (len >= t->rcv_mss / 2 && t->rcv_ssthresh < t->rcv_buf)
+		t->rcv_ssthresh = u32_min(t->rcv_ssthresh + 2 * t->rcv_mss, t->rcv_buf);
+}
+
+/*
+ * RFC 9293 3.10.7.4 seventh check: the payload. Trim what was already
+ * received and what lies beyond the window we announced; deliver in
+ * order or remember the range out of order. The verdict for the caller
+ * goes to rx_off/rx_len/rx_seq.
+ */
+static int
+tcb_input_data(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
+{
+	uint32_t seq = s->seq, len = s->len, off = 0;
+
+	if (dps_seq_lt(seq, t->rcv_nxt)) {
+		off = t->rcv_nxt - seq;
+		seq = t->rcv_nxt;
+		len -= off;
+	}
+	if (dps_seq_gt(seq + len, t->rcv_adv))
+		len = dps_seq_gt(t->rcv_adv, seq) ? t->rcv_adv - seq : 0;
+	if (len == 0) {
+		t->ack_now = true;
+		return DPS_TCB_NONE;
+	}
+	if (len > t->rcv_mss && len <= t->adv_mss)
+		t->rcv_mss = (uint16_t)len;
+	if (seq != t->rcv_nxt) {
+		t->ack_now = true;	/* a duplicate ACK with SACK, at once */
+		if (!ooo_add(t, seq, seq + len))
+			return DPS_TCB_NONE;
+		t->st.ooo_segs++;
+		t->rx_off = off;
+		t->rx_len = len;
+		t->rx_seq = seq;
+		return DPS_TCB_NONE;
+	}
+	t->rx_off = off;
+	t->rx_len = len;
+	t->rx_seq = seq;
+	t->rcv_nxt += len;
+	tcb_grow_window(t, len);
+	tcb_ack_policy(t, ooo_advance(t), now);
+	t->st.bytes_received += len;
+	return DPS_TCB_DATA;
+}
+
+/* RFC 9293 3.10.7.4 eighth check: a FIN in order. */
+static int
+tcb_input_fin(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
+{
+	if (s->seq + s->len != t->rcv_nxt) {
+		/* A retransmitted FIN (our ACK was lost): acknowledge. */
+		if (s->seq + s->len + 1 == t->rcv_nxt)
+			t->ack_now = true;
+		return DPS_TCB_NONE;
+	}
+	switch (t->state) {
+	case DPS_TCPS_ESTABLISHED:
+		t->state = DPS_TCPS_CLOSE_WAIT;
+		break;
+	case DPS_TCPS_FIN_WAIT1:
+		t->state = DPS_TCPS_CLOSING;
+		break;
+	case DPS_TCPS_FIN_WAIT2:
+		t->state = DPS_TCPS_TIME_WAIT;
+		t->ka_at = now + DPS_TCP_TIMEWAIT_NS;
+		t->rcv_nxt++;
+		t->ack_now = true;
+		return DPS_TCB_PEER_FIN | DPS_TCB_TIME_WAIT | DPS_TCB_OUTPUT;
+	default:
+		return DPS_TCB_NONE;
+	}
+	t->rcv_nxt++;
+	t->ack_now = true;
+	return DPS_TCB_PEER_FIN | DPS_TCB_OUTPUT;
+}
+
+/* The third segment of a passive or simultaneous open (RFC 9293
+ * 3.10.7.4, SYN-RECEIVED under the fifth check). */
+static int
+tcb_input_syn_recv_ack(struct dps_tcb *t, const struct dps_tcp_seg *s,
+	uint64_t now, struct dps_tcp_out *out, unsigned int *n)
+{
+	if (dps_seq_leq(s->ack, t->snd_una) || dps_seq_gt(s->ack, t->snd_nxt)) {
+		if (dps_tcp_rst_for(s, &out[0]))
+			*n = 1;
+		return -1;
+	}
+	t->snd_una = s->ack;
+	t->snd_wnd = (uint32_t)s->wnd << t->snd_wscale;
+	t->snd_wl1 = s->seq;
+	t->snd_wl2 = s->ack;
+	t->max_snd_wnd = t->snd_wnd;
+	dps_tcb_established(t, now);
+	return DPS_TCB_CONNECTED | DPS_TCB_OUTPUT;
+}
+
+int
+dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
+	struct dps_tcp_out *out, unsigned int *n)
+{
+	int ev = DPS_TCB_NONE, r;
+
+	if (tcb_paws_reject(t, s)) {
+		t->st.paws_drops++;
+		dps_tcb_oow_ack(t, s, now, out, n);
+		return DPS_TCB_NONE;
+	}
+	if (!dps_tcb_seq_ok(t, s)) {
+		if (s->flags & DPS_TH_RST)
+			return DPS_TCB_NONE;
+		if (s->flags & DPS_TH_SYN)
+			return tcb_input_syn(t, s, now, out, n);
+		dps_tcb_oow_ack(t, s, now, out, n);
+		return DPS_TCB_NONE;
+	}
+	t->rcv_tstamp = now;
+	t->probes = 0;		/* the peer is alive (probe answers included) */
+	if (s->flags & DPS_TH_RST)
+		return tcb_input_rst(t, s, now, out, n);
+	if (s->flags & DPS_TH_SYN)
+		return tcb_input_syn(t, s, now, out, n);
+	if (!(s->flags & DPS_TH_ACK))
+		return DPS_TCB_NONE;
+	tcb_update_ts_recent(t, s);
+	if (t->state == DPS_TCPS_SYN_RECV) {
+		r = tcb_input_syn_recv_ack(t, s, now, out, n);
+		if (r < 0)
+			return DPS_TCB_NONE;
+		ev |= r;
+	}
+	r = tcb_input_ack(t, s, now, out, n);
+	if (r < 0)
+		return ev;
+	ev |= r;
+	if (t->state == DPS_TCPS_CLOSE)
+		return ev;
+	if (s->len != 0 && (t->state == DPS_TCPS_ESTABLISHED ||
+			t->state == DPS_TCPS_FIN_WAIT1 || t->state == DPS_TCPS_FIN_WAIT2))
+		ev |= tcb_input_data(t, s, now) | DPS_TCB_OUTPUT;
+	if (s->flags & DPS_TH_FIN)
+		ev |= tcb_input_fin(t, s, now) | DPS_TCB_OUTPUT;
+	if (t->dack_at != 0 || t->ack_now)
+		ev |= DPS_TCB_OUTPUT;
+	if (t->keepalive)
+		dps_tcb_arm_keepalive(t, now);
+	dps_tcb_timers_sync(t);
+	return ev;
+}

@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What a synchronised TCB sends: retransmissions chosen by the loss
+ * recovery of RFC 6675 (SACK) or RFC 6582 (NewReno) within cwnd, new data
+ * within min(cwnd, peer window) with Nagle (RFC 9293 3.7.4) and sender
+ * silly-window avoidance (3.8.6.2.1), the FIN after the data, and ACKs
+ * carrying our window (with receiver SWS avoidance, 3.8.6.2.2), the
+ * timestamps (RFC 7323) and SACK blocks (RFC 2018).
+ *
+ * Segments are described, not built: the caller copies each one's payload
+ * out of its send buffer at offset seq - snd_una.
+ */
+#include <string.h>
+#include "dps_tcb_priv.h"
+
+#define OOW_RATELIMIT_NS (500ull * 1000 * 1000)	/* tcp_invalid_ratelimit */
+
+/*
+ * The window to announce, in header units. It never moves the right edge
+ * left (RFC 9293 3.8.6.2.2 / RFC 7323 2.4), and grows only by at least
+ * min(half the buffer, one MSS) at a time: receiver SWS avoidance.
+ */
+static uint16_t
+tcb_select_window(struct dps_tcb *t)
+{
+	uint32_t cur = dps_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+	uint32_t room = u32_min(t->rcv_space, t->rcv_ssthresh);
+	uint32_t max = 65535u << t->rcv_wscale, gran = 1u << t->rcv_wscale;
+	uint32_t wnd = cur, raw;
+
+	if (room > max)
+		room = max;
+	if (room > cur && room - cur >= u32_min(t->rcv_buf / 2, t->rcv_mss))
+		wnd = room;
+	/* Linux rounds up to the scale's granularity. */
+	raw = (wnd + gran - 1) >> t->rcv_wscale;
+	if (raw > 65535)
+		raw = 65535;
+	if (dps_seq_gt(t->rcv_nxt + (raw << t->rcv_wscale), t->rcv_adv))
+		t->rcv_adv = t->rcv_nxt + (raw << t->rcv_wscale);
+	return (uint16_t)raw;
+}
+
+/* An ACK of everything received, with our window, timestamps and SACK
+ * blocks for the out-of-order data, most recent first. */
+void
+dps_tcb_fill_ack(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->seq = t->snd_nxt;
+	o->ack = t->rcv_nxt;
+	o->flags = DPS_TH_ACK;
+	o->wnd = tcb_select_window(t);
+	o->opts = DPS_TCP_OUT_TS;
+	if (t->ts_ok) {
+		o->opt.has_ts = true;
+		o->opt.tsval = dps_tcb_tsval(t, now);
+		o->opt.tsecr = t->ts_recent;
+	}
+	if (t->sack_ok) {
+		unsigned int n = t->n_ooo < 3 ? t->n_ooo : 3;
+
+		memcpy(o->sack, t->ooo, n * sizeof(o->sack[0]));
+		o->n_sack = (uint8_t)n;
+	}
+	if (!t->ts_ok && o->n_sack == 0)
+		o->opts = DPS_TCP_OUT_NONE;
+	t->rcv_acked = t->rcv_nxt;
+	t->ack_now = false;
+	t->dack_at = 0;
+}
+
+void
+dps_tcb_oow_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
+	struct dps_tcp_out *out, unsigned int *n)
+{
+	/* Segments with payload are never limited: their ACK is what a
+	 * retransmitting peer needs. */
+	bool limited = s->len == 0 || (s->flags & DPS_TH_SYN);
+
+	if (*n >= DPS_TCB_MAX_OUT)
+		return;
+	if (limited && t->last_oow_ack != 0 && now - t->last_oow_ack < OOW_RATELIMIT_NS)
+		return;
+	if (limited)
+		t->last_oow_ack = now;
+	dps_tcb_fill_ack(t, now, &out[(*n)++]);
+}
+
+/* The lcore-wide budget of challenge ACKs (RFC 5961 10). */
+static bool
+chlim_ok(struct dps_tcp_ratelimit *rl, uint64_t now)
+{
+	uint32_t limit = rl->limit != 0 ? rl->limit : 1000;
+
+	if (now - rl->window_start >= NS_PER_S) {
+		rl->window_start = now;
+		rl->count = 0;
+	}
+	if (rl->count >= limit) {
+		rl->suppressed++;
+		return false;
+	}
+	rl->count++;
+	return true;
+}
+
+void
+dps_tcb_challenge(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
+	unsigned int *n)
+{
+	if (*n >= DPS_TCB_MAX_OUT)
+		return;
+	if (t->last_oow_ack != 0 && now - t->last_oow_ack < OOW_RATELIMIT_NS)
+		return;
+	if (t->chlim != NULL && !chlim_ok(t->chlim, now))
+		return;
+	t->last_oow_ack = now;
+	t->st.challenge_acks++;
+	dps_tcb_fill_ack(t, now, &out[(*n)++]);
+}
+
+/* SACKed bytes inside [a, b). */
+static uint32_t
+sacked_in(const struct dps_tcb *t, uint32_t a, uint32_t b)
+{
+	uint32_t sum = 0;
+
+	for (unsigned int i = 0; i < t->n_sacked; i++) {
+		uint32_t l = t->sacked[i].left, r = t->sacked[i].right;
+
+		if (dps_seq_lt(l, a))
+			l = a;
+		if (dps_seq_gt(r, b))
+			r = b;
+		if (dps_seq_lt(l, r))
+			sum += r - l;
+	}
+	return sum;
+}
+
+/*
+ * RFC 6675 IsLost() as a boundary: an unSACKed byte is lost when more than
+ * (DupThresh - 1) * SMSS bytes above it are SACKed (DupThresh = 3). The
+ * scoreboard is sorted, so walk it from the top.
+ */
+uint32_t
+dps_tcb_sack_lost_edge(const struct dps_tcb *t)
+{
+	uint32_t need = 2 * dps_tcb_smss(t), acc = 0;
+
+	for (int i = (int)t->n_sacked - 1; i >= 0; i--) {
+		uint32_t len = t->sacked[i].right - t->sacked[i].left;
+
+		if (acc + len > need)
+			return t->sacked[i].right - (need - acc);
+		acc += len;
+	}
+	return t->snd_una;
+}
+
+static uint32_t
+seq_clamp(uint32_t x, uint32_t lo, uint32_t hi)
+{
+	if (dps_seq_lt(x, lo))
+		return lo;
+	if (dps_seq_gt(x, hi))
+		return hi;
+	return x;
+}
+
+/*
+ * RFC 6675 SetPipe(): bytes believed in the network. Unsent-again lost
+ * bytes are out; retransmitted ones (below HighRxt) are back in. Without
+ * SACK each duplicate ACK stands for one segment that left the network
+ * (Linux's tcp_add_reno_sack()).
+ */
+static uint32_t
+tcb_pipe(const struct dps_tcb *t)
+{
+	uint32_t una = t->snd_una, nxt = t->snd_nxt, lost, hr, pipe, reno;
+
+	lost = (t->in_recovery || t->in_loss) ? seq_clamp(t->lost_edge, una, nxt) : una;
+	hr = seq_clamp(t->high_rxt, una, lost);
+	pipe = (nxt - lost) - sacked_in(t, lost, nxt) + (hr - una) - sacked_in(t, una, hr);
+	if (!t->sack_ok) {
+		reno = (uint32_t)t->dupacks * dps_tcb_smss(t);
+		pipe -= reno < pipe ? reno : pipe;
+	}
+	return pipe;
+}
+
+/* May this state send data or a FIN? */
+static bool
+tcb_can_send(const struct dps_tcb *t)
+{
+	switch (t->state) {
+	case DPS_TCPS_ESTABLISHED:
+	case DPS_TCPS_CLOSE_WAIT:
+	case DPS_TCPS_FIN_WAIT1:
+	case DPS_TCPS_CLOSING:
+	case DPS_TCPS_LAST_ACK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool
+tcb_fin_sent(const struct dps_tcb *t)
+{
+	return t->fin_queued && t->snd_nxt == t->snd_end + 1;
+}
+
+/* Describe one segment [seq, seq + len) (+ FIN) in @o. */
+static void
+tcb_seg(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o, uint32_t seq,
+	uint32_t len, bool fin, bool rexmit)
+{
+	dps_tcb_fill_ack(t, now, o);
+	o->seq = seq;
+	o->len = len;
+	o->rexmit = rexmit;
+	if (fin)
+		o->flags |= DPS_TH_FIN;
+	/* Linux marks the segment that empties the queue with PSH. */
+	if (len != 0 && seq + len == t->snd_end)
+		o->flags |= DPS_TH_PSH;
+}
+
+/* The first lost, not yet retransmitted byte (RFC 6675 NextSeg() rule
+ * 1), and how much of a segment starts there; false when there is none. */
+static bool
+tcb_next_hole(const struct dps_tcb *t, uint32_t *seq, uint32_t *len)
+{
+	uint32_t s = dps_seq_gt(t->high_rxt, t->snd_una) ? t->high_rxt : t->snd_una;
+	uint32_t end = seq_clamp(t->lost_edge, t->snd_una, t->snd_nxt);
+
+	for (unsigned int i = 0; i < t->n_sacked; i++) {
+		const struct dps_sack_blk *b = &t->sacked[i];
+
+		if (dps_seq_leq(b->right, s))
+			continue;
+		if (dps_seq_leq(b->left, s)) {
+			s = b->right;
+			continue;
+		}
+		if (dps_seq_lt(b->left, end))
+			end = b->left;
+		break;
+	}
+	if (!dps_seq_lt(s, end))
+		return false;
+	*seq = s;
+	*len = u32_min(end - s, dps_tcb_smss(t));
+	return true;
+}
+
+/* Retransmit one hole; returns false when nothing is to be resent. */
+static bool
+tcb_retransmit_one(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o)
+{
+	uint32_t seq, len;
+	bool fin;
+
+	if (!tcb_next_hole(t, &seq, &len))
+		return false;
+	/* The FIN occupies snd_end; data stops before it. */
+	if (dps_seq_gt(seq + len, t->snd_end))
+		len = dps_seq_gt(t->snd_end, seq) ? t->snd_end - seq : 0;
+	fin = tcb_fin_sent(t) && seq + len == t->snd_end;
+	tcb_seg(t, now, o, seq, len, fin, true);
+	t->high_rxt = seq + len + (fin ? 1 : 0);
+	t->rexmit_now = false;
+	t->rtt_seq = 0;			/* Karn */
+	t->st.retrans_segs++;
+	if (t->sack_ok && t->in_recovery)
+		t->st.sack_retrans++;
+	if (t->rtx_start_ns == 0)
+		t->rtx_start_ns = now;
+	return true;
+}
+
+/*
+ * How many new bytes may go now, or 0: congestion window (pipe in
+ * recovery), the peer's window, Nagle and sender SWS avoidance.
+ */
+static uint32_t
+tcb_new_len(struct dps_tcb *t, uint32_t pipe)
+{
+	uint32_t smss = dps_tcb_smss(t), queued = t->snd_end - t->snd_nxt;
+	uint32_t wnd_end = t->snd_una + t->snd_wnd, cc_room, peer_room, len;
+
+	if (!dps_seq_lt(t->snd_nxt, t->snd_end))
+		return 0;
+	cc_room = t->cwnd > pipe ? t->cwnd - pipe : 0;
+	peer_room = dps_seq_gt(wnd_end, t->snd_nxt) ? wnd_end - t->snd_nxt : 0;
+	len = u32_min(u32_min(queued, smss), u32_min(cc_room, peer_room));
+	if (cc_room < u32_min(queued, smss) && cc_room <= peer_room)
+		t->cwnd_limited = true;
+	if (len == 0 || len == smss)
+		return len;
+	if (len < queued) {
+		/* Window-limited: only a sizeable piece (3.8.6.2.1). */
+		return len >= t->max_snd_wnd / 2 && len == peer_room ? len : 0;
+	}
+	/* The whole rest, smaller than a segment: Nagle holds it while
+	 * anything is unacknowledged, unless TCP_NODELAY or closing. */
+	if (!t->nodelay && !t->fin_queued && dps_tcb_flight(t) != 0)
+		return 0;
+	return len;
+}
+
+/* Send new data (and the FIN after it). */
+static unsigned int
+tcb_send_new(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
+	unsigned int max)
+{
+	unsigned int n = 0;
+
+	t->cwnd_limited = false;
+	while (n < max) {
+		uint32_t pipe = (t->in_recovery || t->in_loss) ? tcb_pipe(t) : dps_tcb_flight(t);
+		uint32_t len = tcb_new_len(t, pipe), seq = t->snd_nxt;
+		bool fin;
+
+		fin = t->fin_queued && !tcb_fin_sent(t) && seq + len == t->snd_end &&
+			(len != 0 || dps_seq_geq(t->snd_una + t->snd_wnd, seq) ||
+			 dps_tcb_flight(t) == 0);
+		if (len == 0 && !fin)
+			break;
+		tcb_seg(t, now, &out[n++], seq, len, fin, false);
+		t->snd_nxt += len + (fin ? 1 : 0);
+		t->snd_max = t->snd_nxt;
+		if (t->rtt_seq == 0 && !t->in_loss && !t->in_recovery) {
+			t->rtt_seq = t->snd_nxt;
+			t->rtt_start = now;
+		}
+		if (t->rtx_at == 0 || t->persist) {
+			t->rtx_at = now + t->rto_ns;
+			t->persist = false;
+		}
+		if (fin)
+			break;
+	}
+	return n;
+}
+
+/* Nothing in flight but data (or a FIN) waits for a window: the persist
+ * timer (RFC 9293 3.8.6.1) probes the peer. */
+static void
+tcb_arm_persist(struct dps_tcb *t, uint64_t now)
+{
+	bool waiting = dps_seq_lt(t->snd_nxt, t->snd_end) ||
+		(t->fin_queued && !tcb_fin_sent(t));
+
+	if (dps_tcb_flight(t) != 0 || !waiting || t->rtx_at != 0)
+		return;
+	t->persist = true;
+	t->rtx_at = now + t->rto_ns;
+}
+
+unsigned int
+dps_tcb_output(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
+	unsigned int max)
+{
+	unsigned int n = 0;
+
+	if (tcb_can_send(t)) {
+		while (n < max && (t->rexmit_now ||
+				((t->in_recovery || t->in_loss) && t->cwnd > tcb_pipe(t)))) {
+			if (!tcb_retransmit_one(t, now, &out[n]))
+				break;
+			n++;
+		}
+		t->rexmit_now = false;
+		n += tcb_send_new(t, now, out + n, max - n);
+		if (n == 0)
+			tcb_arm_persist(t, now);
+	}
+	if (n == 0 && n < max && t->ack_now && t->state != DPS_TCPS_CLOSE &&
+			t->state != DPS_TCPS_SYN_SENT && t->state != DPS_TCPS_LISTEN)
+		dps_tcb_fill_ack(t, now, &out[n++]);
+	dps_tcb_timers_sync(t);
+	return n;
+}
+
+/* The one deadline the caller's timer wheel needs: the earliest. */
+void
+dps_tcb_timers_sync(struct dps_tcb *t)
+{
+	uint64_t d = 0;
+
+	if (t->rtx_at != 0)
+		d = t->rtx_at;
+	if (t->dack_at != 0 && (d == 0 || t->dack_at < d))
+		d = t->dack_at;
+	if (t->ka_at != 0 && (d == 0 || t->ka_at < d))
+		d = t->ka_at;
+	t->timer_ns = d;
+}
