@@ -371,6 +371,7 @@ struct dps_sock_stats {
 	uint32_t tcp_ports_held;	/**< local TCP ports with any user */
 	uint32_t udp_ports_held;	/**< local UDP ports bound */
 	uint32_t mbufs_in_use;		/**< mbufs out of the stack's pools */
+	uint32_t time_wait;		/**< of @c conns, compact TIME_WAIT entries */
 };
 
 /** Fill @p st; any thread, no lock (the figures are a moment's snapshot). */

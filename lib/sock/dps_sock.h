@@ -246,6 +246,8 @@ void dps_tcp_do_abort(struct dps_lcore *lc, struct dps_sock *sk, bool drop_ref,
 	uint64_t now);
 void dps_tcp_timers(struct dps_lcore *lc, uint64_t now);
 void dps_tcp_tick(struct dps_lcore *lc, uint64_t now);
+/* TIME_WAIT entries of lcore @lc (any thread; a moment's figure). */
+uint32_t dps_tcp_tw_count(const struct dps_lcore *lc);
 void dps_tcp_fail_nexthop(struct dps_lcore *lc, uint32_t nexthop, int err);
 int dps_tcp_lcore_init(struct dps_lcore *lc);
 /* Messages from application threads (dps_tcp_stream.c posts them). */

@@ -409,6 +409,7 @@ static void
 tw_kill(struct dps_lcore *lc, struct tw_ent *e)
 {
 	conn_del(lc, &e->tup);
+	lc->tws->n--;
 	e->tw.expire_s = 0;		/* on the FIFO until its turn, then freed */
 	if (e->port_held)
 		dps_port_connect_put(lc->stack->socks, rte_be_to_cpu_16(e->tup.lport));
@@ -438,8 +439,13 @@ tw_expire(struct dps_lcore *lc, uint64_t now)
 		 * key slot is, because both wait for the same tick. */
 		e->next = st->free_head;
 		st->free_head = i;
-		st->n--;
 	}
+}
+
+uint32_t
+dps_tcp_tw_count(const struct dps_lcore *lc)
+{
+	return lc->tws != NULL ? __atomic_load_n(&lc->tws->n, __ATOMIC_RELAXED) : 0;
 }
 
 /* A segment for a TIME_WAIT entry (Linux tcp_timewait_state_process()). */
