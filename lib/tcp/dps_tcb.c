@@ -97,6 +97,7 @@ tcb_init(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
 	t->snd_nxt = iss + 1;
 	t->snd_max = iss + 1;
 	t->snd_end = iss + 1;
+	t->snd_sml = iss + 1;
 	t->ts_off = ts_off;
 	t->syn_start_ns = now;
 	t->rcv_tstamp = now;

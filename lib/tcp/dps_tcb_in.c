@@ -46,8 +46,6 @@ tcb_input_rst(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	switch (t->state) {
 	case DPS_TCPS_CLOSE_WAIT:
 		return dps_tcb_close(t, EPIPE);
-	case DPS_TCPS_LAST_ACK:
-	case DPS_TCPS_CLOSING:
 	case DPS_TCPS_TIME_WAIT:
 		return dps_tcb_close(t, 0);
 	case DPS_TCPS_SYN_RECV:
@@ -484,9 +482,13 @@ static int
 tcb_input_fin(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 {
 	if (s->seq + s->len != t->rcv_nxt) {
-		/* A retransmitted FIN (our ACK was lost): acknowledge. */
-		if (s->seq + s->len + 1 == t->rcv_nxt)
+		/* A retransmitted FIN (our ACK was lost): acknowledge; in
+		 * TIME_WAIT the 2MSL starts again (RFC 9293 3.10.7.4). */
+		if (s->seq + s->len + 1 == t->rcv_nxt) {
 			t->ack_now = true;
+			if (t->state == DPS_TCPS_TIME_WAIT)
+				t->ka_at = now + DPS_TCP_TIMEWAIT_NS;
+		}
 		return DPS_TCB_NONE;
 	}
 	switch (t->state) {
@@ -546,6 +548,12 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 			return DPS_TCB_NONE;
 		if (s->flags & DPS_TH_SYN)
 			return tcb_input_syn(t, s, now, out, n);
+		/* A FIN resent into TIME_WAIT restarts the 2MSL (RFC 9293
+		 * 3.10.7.4, TIME-WAIT). */
+		if (t->state == DPS_TCPS_TIME_WAIT && (s->flags & DPS_TH_FIN)) {
+			t->ka_at = now + DPS_TCP_TIMEWAIT_NS;
+			dps_tcb_timers_sync(t);
+		}
 		dps_tcb_oow_ack(t, s, now, out, n);
 		return DPS_TCB_NONE;
 	}

@@ -304,9 +304,11 @@ tcb_new_len(struct dps_tcb *t, uint32_t pipe)
 		/* Window-limited: only a sizeable piece (3.8.6.2.1). */
 		return len >= t->max_snd_wnd / 2 && len == peer_room ? len : 0;
 	}
-	/* The whole rest, smaller than a segment: Nagle holds it while
-	 * anything is unacknowledged, unless TCP_NODELAY or closing. */
-	if (!t->nodelay && !t->fin_queued && dps_tcb_flight(t) != 0)
+	/* The whole rest, smaller than a segment: Nagle holds it while an
+	 * earlier small segment is unacknowledged (Minshall's variant, as
+	 * Linux's tcp_minshall_check()), unless TCP_NODELAY or closing. */
+	if (!t->nodelay && !t->fin_queued && dps_tcb_flight(t) != 0 &&
+			dps_seq_gt(t->snd_sml, t->snd_una))
 		return 0;
 	return len;
 }
@@ -330,6 +332,8 @@ tcb_send_new(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 		if (len == 0 && !fin)
 			break;
 		tcb_seg(t, now, &out[n++], seq, len, fin, false);
+		if (len < dps_tcb_smss(t))
+			t->snd_sml = seq + len;
 		t->snd_nxt += len + (fin ? 1 : 0);
 		t->snd_max = t->snd_nxt;
 		if (t->rtt_seq == 0 && !t->in_loss && !t->in_recovery) {

@@ -247,6 +247,7 @@ struct dps_tcb {
 	uint32_t snd_max;		/* highest sequence sent + 1 */
 	uint32_t snd_wl1, snd_wl2;
 	uint32_t snd_end;		/* end of queued data (FIN goes here) */
+	uint32_t snd_sml;		/* end of the last small segment sent */
 	uint32_t max_snd_wnd;		/* largest window the peer offered */
 	/* Receive sequence space. */
 	uint32_t irs, rcv_nxt;
