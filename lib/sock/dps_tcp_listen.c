@@ -52,11 +52,13 @@ dps_tcp_listen_start(struct dps_sock *sk, int backlog)
 		return 0;
 	}
 	n = rte_align32pow2((uint32_t)backlog + 1);
-	l = rte_zmalloc("dps_listener", sizeof(*l) + (size_t)rte_ring_get_memsize(n),
-		RTE_CACHE_LINE_SIZE);
+	/* The ring follows the header on its own cache line, as
+	 * rte_ring_init() requires. */
+	l = rte_zmalloc("dps_listener", RTE_CACHE_LINE_SIZE +
+		(size_t)rte_ring_get_memsize(n), RTE_CACHE_LINE_SIZE);
 	if (l == NULL)
 		return -ENOBUFS;
-	l->acceptq = (struct rte_ring *)(l + 1);
+	l->acceptq = (struct rte_ring *)RTE_PTR_ADD(l, RTE_CACHE_LINE_SIZE);
 	if (rte_ring_init(l->acceptq, "dps_acceptq", n, 0) != 0) {
 		rte_free(l);
 		return -ENOBUFS;
