@@ -321,7 +321,9 @@ tcp_info_get(const struct dps_sock *sk, void *out, socklen_t *len)
 		ti.tcpi_snd_wscale = t->snd_wscale & 0xf;
 		ti.tcpi_rcv_wscale = t->rcv_wscale & 0xf;
 	}
-	if (st == DPS_TCP_CLOSE || st == DPS_TCP_LISTEN)
+	/* Linux cuts only a listener short; a closed connection keeps its
+	 * last figures. */
+	if (st == DPS_TCP_LISTEN || t->mss == 0)
 		return put_val(&ti, sizeof(ti), out, len);
 	ti.tcpi_rto = (uint32_t)(t->rto_ns / 1000);
 	ti.tcpi_snd_mss = smss;

@@ -32,13 +32,13 @@
 #define TW_TAG 1u
 
 struct tw_ent {
+	struct dps_tuple tup;		/* first and 8-aligned: rte_hash_crc reads it */
 	struct dps_tcp_tw tw;
-	struct dps_tuple tup;
 	uint32_t next;			/* FIFO by expiry, or free list */
 	bool port_held;			/* counted in the TCP port map */
-};
+} __rte_aligned(8);
 
-/* Compact TIME_WAIT: 52-byte entries in a per-lcore array, expired in
+/* Compact TIME_WAIT: 56-byte entries in a per-lcore array, expired in
  * arrival order (every entry lives the same 60 s). */
 struct dps_tw_store {
 	uint32_t cap, n, free_head, head, tail;
@@ -367,7 +367,7 @@ tw_fifo_push(struct dps_tw_store *st, uint32_t i)
 }
 
 /*
- * @sk entered TIME_WAIT: a 52-byte entry takes its key in the table (an
+ * @sk entered TIME_WAIT: a 56-byte entry takes its key in the table (an
  * in-place data update, so lock-free readers see one or the other) and
  * the socket is released as Linux's tcp_time_wait() releases it. With the
  * store full the socket simply closes (Linux: "TCP: time wait bucket table

@@ -226,16 +226,26 @@ tcb_recovery_ack(struct dps_tcb *t, uint32_t acked_segs)
 	}
 }
 
-/* snd_una moved to @ack: RTT, timers, scoreboard, recovery, cwnd. */
+/*
+ * snd_una moved to @ack: RTT, timers, scoreboard, recovery, cwnd. The
+ * RTT comes from the timed segment (ns), else from the echoed timestamp
+ * (RFC 7323 4.1: valid across retransmissions, so it ends an RTO backoff
+ * as Linux's tcp_ack_update_rtt() does).
+ */
 static void
-tcb_newly_acked(struct dps_tcb *t, uint32_t ack, uint64_t now)
+tcb_newly_acked(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 {
-	uint32_t acked = ack - t->snd_una, flight = dps_tcb_flight(t);
+	uint32_t ack = s->ack, acked = ack - t->snd_una, flight = dps_tcb_flight(t);
 	uint32_t smss = dps_tcb_smss(t);
 
 	if (t->rtt_seq != 0 && dps_seq_geq(ack, t->rtt_seq)) {
 		dps_tcb_rtt_sample(t, now - t->rtt_start);
 		t->rtt_seq = 0;
+	} else if (t->ts_ok && s->opt.has_ts && s->opt.tsecr != 0) {
+		int32_t ms = (int32_t)(dps_tcb_tsval(t, now) - s->opt.tsecr);
+
+		if (ms >= 0)
+			dps_tcb_rtt_sample(t, (uint64_t)(ms != 0 ? ms : 1) * NS_PER_MS);
 	}
 	t->snd_una = ack;
 	if (dps_seq_lt(t->high_rxt, ack))
@@ -325,7 +335,7 @@ tcb_input_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	if (t->sack_ok && s->n_sack != 0)
 		sacked = tcb_sack_in(t, s);
 	if (dps_seq_gt(ack, t->snd_una)) {
-		tcb_newly_acked(t, ack, now);
+		tcb_newly_acked(t, s, now);
 		ev |= DPS_TCB_ACKED | DPS_TCB_OUTPUT;
 		if (tcb_fin_is_acked(t))
 			ev |= tcb_fin_acked(t, now);
