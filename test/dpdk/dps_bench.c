@@ -226,6 +226,36 @@ bench_up(struct bench *b, const char *wname, const struct dps_testwire_conf *wc,
 		dps_test_port_start(b->port[1], b->ppool);
 }
 
+/* bench_up() with a bigger stack pool and EAL memory (zero fields: the
+ * defaults). The EAL takes the last -m it is given. */
+void
+bench_up_opts(struct bench *b, const char *wname,
+	const struct dps_testwire_conf *wc, bool raw, const struct bench_opts *o)
+{
+	struct dps_testwire_conf def = { .seed = 1 };
+	char mem[16];
+	const char *extra[2] = { "-m", mem };
+
+	memset(b, 0, sizeof(*b));
+	if (o != NULL && o->eal_mem_mb != 0) {
+		snprintf(mem, sizeof(mem), "%u", o->eal_mem_mb);
+		dps_test_eal_init(extra, 2);
+	} else {
+		dps_test_eal_init(NULL, 0);
+	}
+	b->now = T0;
+	b->raw = raw;
+	b->pool = dps_test_pool("st_pool",
+		o != NULL && o->pool_n != 0 ? o->pool_n : POOL_N);
+	b->ppool = dps_test_pool("st_peer", POOL_N);
+	b->w = dps_testwire_create(wname, wc != NULL ? wc : &def);
+	cr_assert_not_null(b->w, "testwire: %s", rte_strerror(rte_errno));
+	for (int i = 0; i < 2; i++)
+		b->port[i] = dps_testwire_port(b->w, i);
+	if (raw)
+		dps_test_port_start(b->port[1], b->ppool);
+}
+
 /* A stack on side @side with @ip/24, on our pool and the virtual clock;
  * not started. */
 struct dps_stack *

@@ -119,6 +119,15 @@ double real_s(void);
 /* EAL, pools and the wire. @raw: side 1 is a raw peer (started here). */
 void bench_up(struct bench *b, const char *wname,
 	const struct dps_testwire_conf *wc, bool raw);
+/* Options of bench_up_opts(); zero fields take bench_up()'s values. */
+struct bench_opts {
+	unsigned int pool_n;		/* the stack pool; 0: POOL_N */
+	unsigned int eal_mem_mb;	/* EAL memory (-m); 0: the suite's 256 */
+};
+/* bench_up() with a bigger stack pool and EAL memory, for tests that keep
+ * many connections' buffers in flight. */
+void bench_up_opts(struct bench *b, const char *wname,
+	const struct dps_testwire_conf *wc, bool raw, const struct bench_opts *o);
 /* A stack on side @side with @ip/24, on the bench pool and the virtual
  * clock; not started. @ring_size 0: the default request ring. */
 struct dps_stack *stack_new(struct bench *b, int side, const char *name,
