@@ -164,7 +164,8 @@ tcp_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 	case TCP_USER_TIMEOUT:
 		if (val < 0)
 			return -EINVAL;
-		sk->opt.user_timeout_ms = (uint32_t)val;
+		/* Read by the lcore at its next timeout (a benign race). */
+		sk->opt.user_timeout_ms = sk->tcb.user_timeout_ms = (uint32_t)val;
 		return 0;
 	case TCP_NODELAY:
 		/* Read by the lcore at its next output (a benign race). */

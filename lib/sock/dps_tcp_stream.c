@@ -194,9 +194,10 @@ send_ready(struct dps_sock *sk)
  * Linux's), 1 while the handshake is still running, 0 when it may send.
  */
 static int
-send_state(struct dps_sock *sk)
+send_state(struct dps_sock *sk, bool consume)
 {
-	int err = __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
+	int err = consume ? __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST) :
+		__atomic_load_n(&sk->so_error, __ATOMIC_SEQ_CST);
 	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
 
 	if (err != 0)
@@ -279,7 +280,9 @@ tcp_send(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 	while (done < total || total == 0) {
 		uint32_t cap = sk->opt.sndbuf / 2;
 		uint32_t q = __atomic_load_n(&sk->snd_queued, __ATOMIC_ACQUIRE);
-		int st = send_state(sk);
+		/* Once some bytes are queued, a pending error stays for the
+		 * next call (Linux returns the count and keeps sk_err). */
+		int st = send_state(sk, done == 0);
 		ssize_t n;
 
 		if (st < 0) {
@@ -529,7 +532,7 @@ dps_send_mbuf(int fd, struct rte_mbuf *m)
 		return dps_sock_ret(sk, -EINVAL);
 	if (sk->owner < 0 || dps_stack_self(s) != sk->owner)
 		return dps_sock_ret(sk, -EPERM);
-	st = send_state(sk);
+	st = send_state(sk, true);
 	if (st != 0)
 		return dps_sock_ret(sk, st < 0 ? st : -ENOTCONN);
 	len = m->pkt_len;
