@@ -8,6 +8,7 @@ pkgs=(
 	build-essential pkg-config meson ninja-build
 	libdpdk-dev dpdk libnuma-dev libpcap-dev libcriterion-dev
 	iproute2 ethtool iputils-ping python3 procps
+	tcpdump tshark curl
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -20,5 +21,8 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# tshark (wireshark-common) would ask whether non-root users may capture.
+echo "wireshark-common wireshark-common/install-setuid boolean false" |
+	debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
