@@ -258,6 +258,7 @@ int dps_tcp_do_shutdown(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 /* Stream buffers (dps_tcp_data.c). */
 int dps_tcp_bufs_init(struct dps_sock *sk);
 void dps_tcp_bufs_free(struct dps_sock *sk);
+void dps_tcp_ooo_free(struct dps_sock *sk);
 uint32_t dps_tcp_rcv_space(const struct dps_sock *sk);
 uint32_t dps_tcp_snd_append(struct dps_sock *sk, struct rte_mbuf *m);
 void dps_tcp_snd_drop(struct dps_sock *sk, uint32_t n);
@@ -297,6 +298,14 @@ void dps_tcp_kick_wnd(struct dps_sock *sk);
 /* A fresh socket object (dps_sock_api.c), one reference. */
 void dps_sock_init(struct dps_sock *sk, struct dps_stack *s, int type, int proto,
 	bool nonblock);
+/* Hand @sk's reference to its owner's dps_tcp_do_close() (inline on that
+ * lcore, else by message, waiting out a full ring). */
+void dps_sock_post_close(struct dps_sock *sk);
+/* Write a sockaddr_in as getsockname(2) does, truncated to *@len. */
+int dps_put_name(uint32_t addr, uint16_t port, struct sockaddr *out, socklen_t *len);
+/* An rte_ring in rte_malloc memory (no memzone), or NULL. */
+struct rte_ring *dps_ring_make(const char *name, unsigned int count,
+	unsigned int flags);
 /* Close a socket whose descriptor is gone, consuming @sk's reference. */
 void dps_sock_close_ref(struct dps_sock *sk);
 void dps_tcp_lcore_fini(struct dps_lcore *lc);

@@ -164,8 +164,8 @@ dps_copy_addr(const struct sockaddr *addr, socklen_t len, struct sockaddr_storag
 	return 0;
 }
 
-static int
-put_name(uint32_t addr, uint16_t port, struct sockaddr *out, socklen_t *len)
+int
+dps_put_name(uint32_t addr, uint16_t port, struct sockaddr *out, socklen_t *len)
 {
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET, .sin_port = port,
@@ -194,7 +194,7 @@ dps_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 	port = __atomic_load_n(&sk->tup.lport, __ATOMIC_ACQUIRE);
 	if (port == 0 && sk->type == SOCK_STREAM)
 		port = sk->old_sport;
-	return done(sk, put_name(__atomic_load_n(&sk->tup.laddr, __ATOMIC_ACQUIRE),
+	return done(sk, dps_put_name(__atomic_load_n(&sk->tup.laddr, __ATOMIC_ACQUIRE),
 		port, addr, len));
 }
 
@@ -212,7 +212,7 @@ dps_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 	if (sk->tup.rport == 0 || state == DPS_TCP_CLOSE || state == DPS_TCP_LISTEN ||
 			(state == DPS_TCP_SYN_SENT && sk->type == SOCK_STREAM))
 		return done(sk, -ENOTCONN);
-	return done(sk, put_name(sk->tup.raddr, sk->tup.rport, addr, len));
+	return done(sk, dps_put_name(sk->tup.raddr, sk->tup.rport, addr, len));
 }
 
 /* ---- bind ---- */
@@ -608,6 +608,30 @@ dps_connect(int fd, const struct sockaddr *addr, socklen_t len)
 
 /* ---- close ---- */
 
+/*
+ * Hand @sk's reference to its owning lcore for dps_tcp_do_close(): inline
+ * on that lcore, else as a message. A full ring is waited out: a close
+ * must not fail or leak the table entry.
+ */
+void
+dps_sock_post_close(struct dps_sock *sk)
+{
+	struct dps_stack *s = sk->stack;
+	struct dps_msg m = { .op = DPS_MSG_SOCK_CLOSE, .ptr = sk };
+
+	if (dps_stack_self(s) == sk->owner) {
+		dps_tcp_do_close(s->lc[sk->owner], sk, dps_now(s));
+		return;
+	}
+	while (dps_lcore_post(s, (unsigned int)sk->owner, &m) != 0) {
+		if (dps_stack_stopping(s)) {
+			dps_sock_put(sk);	/* nobody will drain it */
+			return;
+		}
+		sched_yield();
+	}
+}
+
 void
 dps_sock_close_ref(struct dps_sock *sk)
 {
@@ -618,22 +642,8 @@ dps_sock_close_ref(struct dps_sock *sk)
 	if (sk->type == SOCK_STREAM && st == DPS_TCP_LISTEN)
 		tcp_disconnect(sk);
 	if (sk->type == SOCK_STREAM && sk->owner >= 0 && !dps_stack_stopping(s)) {
-		struct dps_msg m = { .op = DPS_MSG_SOCK_CLOSE, .ptr = sk };
-
-		/* The message carries the descriptor's reference. A full ring
-		 * is waited out: a close must not fail or leak the table entry. */
 		sock_unbind(sk);	/* before the reference may go */
-		if (dps_stack_self(s) == sk->owner) {
-			dps_tcp_do_close(s->lc[sk->owner], sk, dps_now(s));
-			return;
-		}
-		while (dps_lcore_post(s, (unsigned int)sk->owner, &m) != 0) {
-			if (dps_stack_stopping(s)) {
-				dps_sock_put(sk);	/* nobody will drain it */
-				return;
-			}
-			sched_yield();
-		}
+		dps_sock_post_close(sk);
 		return;
 	}
 	sock_unbind(sk);

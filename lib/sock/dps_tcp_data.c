@@ -23,8 +23,8 @@
 #define TXQ_SIZE 512
 #define RXQ_SIZE 1024
 
-static struct rte_ring *
-ring_make(const char *name, unsigned int count, unsigned int flags)
+struct rte_ring *
+dps_ring_make(const char *name, unsigned int count, unsigned int flags)
 {
 	ssize_t sz = rte_ring_get_memsize(count);
 	struct rte_ring *r;
@@ -48,9 +48,9 @@ int
 dps_tcp_bufs_init(struct dps_sock *sk)
 {
 	if (sk->rxq == NULL)
-		sk->rxq = ring_make("dps_rxq", RXQ_SIZE, 0);
+		sk->rxq = dps_ring_make("dps_rxq", RXQ_SIZE, 0);
 	if (sk->txq == NULL)
-		sk->txq = ring_make("dps_txq", TXQ_SIZE, RING_F_SC_DEQ);
+		sk->txq = dps_ring_make("dps_txq", TXQ_SIZE, RING_F_SC_DEQ);
 	if (sk->rxq == NULL || sk->txq == NULL)
 		return -ENOBUFS;
 	return 0;
@@ -69,6 +69,15 @@ free_list(struct rte_mbuf *m)
 	}
 }
 
+/* Out-of-order payload is of no use once the connection is over. */
+void
+dps_tcp_ooo_free(struct dps_sock *sk)
+{
+	free_list(sk->ooo);
+	sk->ooo = NULL;
+	sk->ooo_bytes = 0;
+}
+
 /* Everything the socket still holds (its last reference is going). */
 void
 dps_tcp_bufs_free(struct dps_sock *sk)
@@ -76,9 +85,8 @@ dps_tcp_bufs_free(struct dps_sock *sk)
 	void *m;
 
 	free_list(sk->snd_head);
-	free_list(sk->ooo);
-	sk->snd_head = sk->snd_tail = sk->snd_cur = sk->ooo = NULL;
-	sk->ooo_bytes = 0;
+	sk->snd_head = sk->snd_tail = sk->snd_cur = NULL;
+	dps_tcp_ooo_free(sk);
 	if (sk->rx_cur != NULL)
 		rte_pktmbuf_free(sk->rx_cur);
 	sk->rx_cur = NULL;

@@ -328,14 +328,7 @@ conn_finish(struct dps_lcore *lc, struct dps_sock *sk, int err, bool keep_key)
 	if (sk->parent != NULL)
 		dps_tcp_child_gone(sk);
 	conn_drop_send(sk);
-	while (sk->ooo != NULL) {
-		struct rte_mbuf *m = sk->ooo;
-
-		sk->ooo = m->next;
-		m->next = NULL;
-		rte_pktmbuf_free(m);
-	}
-	sk->ooo_bytes = 0;
+	dps_tcp_ooo_free(sk);
 	sk->tcb.state = DPS_TCPS_CLOSE;
 	if (err != 0)
 		__atomic_store_n(&sk->so_error, err, __ATOMIC_SEQ_CST);
@@ -881,6 +874,7 @@ static void
 count_recovery(struct dps_lcore *lc, const struct dps_tcb_stats *a,
 	const struct dps_tcb_stats *z)
 {
+	DPS_CNT_ADD(&lc->cnt, tcp_dupack_rx, z->dupacks_rx - a->dupacks_rx);
 	DPS_CNT_ADD(&lc->cnt, tcp_fast_retrans, z->fast_retrans - a->fast_retrans);
 	DPS_CNT_ADD(&lc->cnt, tcp_sack_retrans, z->sack_retrans - a->sack_retrans);
 	DPS_CNT_ADD(&lc->cnt, tcp_rto, z->rto_count - a->rto_count);
@@ -934,7 +928,7 @@ tcp_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *t,
 	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 	struct dps_tcp_seg seg;
 	struct dps_sock *sk;
-	uint32_t una0, nxt0, dup0;
+	uint32_t una0, nxt0;
 	struct dps_tcb_stats st0;
 	unsigned int n;
 	void *d;
@@ -964,7 +958,6 @@ tcp_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *t,
 	sk->tcb.rcv_space = dps_tcp_rcv_space(sk);
 	una0 = sk->tcb.snd_una;
 	nxt0 = sk->tcb.rcv_nxt;
-	dup0 = sk->tcb.st.dupacks_rx;
 	st0 = sk->tcb.st;
 	ev = dps_tcb_input(&sk->tcb, &seg, now, out, &n);
 	if (seg.len != 0 && sk->tcb.rx_len != 0) {
@@ -977,8 +970,6 @@ tcp_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *t,
 	} else {
 		rte_pktmbuf_free(m);
 	}
-	if (sk->tcb.st.dupacks_rx != dup0)
-		DPS_CNT_INC(&lc->cnt, tcp_dupack_rx);
 	tcp_xmit_all(lc, sk, out, n, now);
 	dps_tcp_after(lc, sk, ev, una0, now);
 	count_recovery(lc, &st0, &sk->tcb.st);

@@ -76,27 +76,15 @@ static void
 listen_flush(struct dps_sock *sk)
 {
 	struct dps_listener *l = __atomic_load_n(&sk->lst, __ATOMIC_ACQUIRE);
-	struct dps_stack *s = sk->stack;
 	void *p;
 
 	if (l == NULL)
 		return;
 	while (rte_ring_dequeue(l->acceptq, &p) == 0) {
 		struct dps_sock *c = p;
-		struct dps_msg m = { .op = DPS_MSG_SOCK_CLOSE, .ptr = c };
 
 		__atomic_store_n(&c->abort_on_close, 1, __ATOMIC_RELEASE);
-		if (dps_stack_self(s) == c->owner) {
-			dps_tcp_do_close(s->lc[c->owner], c, dps_now(s));
-			continue;
-		}
-		while (dps_lcore_post(s, (unsigned int)c->owner, &m) != 0) {
-			if (dps_stack_stopping(s)) {
-				dps_sock_put(c);
-				break;
-			}
-			sched_yield();
-		}
+		dps_sock_post_close(c);
 	}
 }
 

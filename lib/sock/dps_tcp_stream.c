@@ -97,23 +97,6 @@ acceptable(struct dps_sock *sk)
 		__atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) != DPS_TCP_LISTEN;
 }
 
-static int
-put_peer(const struct dps_sock *c, struct sockaddr *addr, socklen_t *len)
-{
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET, .sin_port = c->tup.rport,
-		.sin_addr.s_addr = c->tup.raddr,
-	};
-
-	if (addr == NULL)
-		return 0;
-	if (len == NULL || (int)*len < 0)
-		return -EINVAL;
-	memcpy(addr, &sin, *len < sizeof(sin) ? *len : sizeof(sin));
-	*len = sizeof(sin);
-	return 0;
-}
-
 /* inet_csk_accept(). */
 static int
 tcp_accept(struct dps_sock *sk, struct sockaddr *addr, socklen_t *len, int flags)
@@ -152,7 +135,7 @@ tcp_accept(struct dps_sock *sk, struct sockaddr *addr, socklen_t *len, int flags
 		dps_sock_close_ref(c);
 		return rc;
 	}
-	rc = put_peer(c, addr, len);
+	rc = addr != NULL ? dps_put_name(c->tup.raddr, c->tup.rport, addr, len) : 0;
 	return rc != 0 ? rc : fd;
 }
 
@@ -487,8 +470,10 @@ dps_tcp_recvv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flag
 	return tcp_recv(sk, iov, iovcnt, flags);
 }
 
-ssize_t
-dps_writev(int fd, const struct iovec *iov, int iovcnt)
+/* writev(2) / readv(2): the checks of do_readv_writev(), then a stream
+ * call. */
+static ssize_t
+stream_iov(int fd, const struct iovec *iov, int iovcnt, bool send)
 {
 	struct dps_sock *sk = dps_sock_get(fd);
 
@@ -498,21 +483,20 @@ dps_writev(int fd, const struct iovec *iov, int iovcnt)
 		return dps_sock_ret(sk, -EINVAL);
 	if (sk->type != SOCK_STREAM)
 		return dps_sock_ret(sk, -EOPNOTSUPP);
-	return dps_sock_ret(sk, tcp_send(sk, iov, iovcnt, 0));
+	return dps_sock_ret(sk, send ? tcp_send(sk, iov, iovcnt, 0) :
+		tcp_recv(sk, iov, iovcnt, 0));
+}
+
+ssize_t
+dps_writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	return stream_iov(fd, iov, iovcnt, true);
 }
 
 ssize_t
 dps_readv(int fd, const struct iovec *iov, int iovcnt)
 {
-	struct dps_sock *sk = dps_sock_get(fd);
-
-	if (sk == NULL)
-		return fail(EBADF);
-	if (iovcnt < 0 || iovcnt > IOV_MAX || (iov == NULL && iovcnt != 0))
-		return dps_sock_ret(sk, -EINVAL);
-	if (sk->type != SOCK_STREAM)
-		return dps_sock_ret(sk, -EOPNOTSUPP);
-	return dps_sock_ret(sk, tcp_recv(sk, iov, iovcnt, 0));
+	return stream_iov(fd, iov, iovcnt, false);
 }
 
 /* ---- zero copy, on the owning lcore ---- */

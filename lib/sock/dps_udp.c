@@ -27,20 +27,9 @@
 int
 dps_udp_rxq_init(struct dps_sock *sk)
 {
-	ssize_t sz = rte_ring_get_memsize(UDP_RXQ);
-	struct rte_ring *r;
-
-	if (sk->rxq != NULL)
-		return 0;
-	r = rte_zmalloc("dps_udp_rxq", (size_t)sz, RTE_CACHE_LINE_SIZE);
-	if (r == NULL)
-		return -ENOBUFS;
-	if (rte_ring_init(r, "dps_udp_rxq", UDP_RXQ, 0) != 0) {
-		rte_free(r);
-		return -ENOBUFS;
-	}
-	sk->rxq = r;
-	return 0;
+	if (sk->rxq == NULL)
+		sk->rxq = dps_ring_make("dps_udp_rxq", UDP_RXQ, 0);
+	return sk->rxq != NULL ? 0 : -ENOBUFS;
 }
 
 /* The socket bound to @port, with a reference, or NULL. */

@@ -71,7 +71,6 @@ dps_tcb_arm_keepalive(struct dps_tcb *t, uint64_t now)
 		now + t->keepintvl_s * NS_PER_S;
 	if (t->ka_at == 0 || at < t->ka_at || t->probes == 0)
 		t->ka_at = at;
-	(void)now;
 }
 
 /*
