@@ -487,20 +487,13 @@ tcb_input_data(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 	return DPS_TCB_DATA;
 }
 
-/* RFC 9293 3.10.7.4 eighth check: a FIN in order. */
+/* The peer's FIN is next in sequence: the state change of RFC 9293
+ * 3.10.7.4's eighth check. */
 static int
-tcb_input_fin(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
+tcb_fin_arrived(struct dps_tcb *t, uint64_t now)
 {
-	if (s->seq + s->len != t->rcv_nxt) {
-		/* A retransmitted FIN (our ACK was lost): acknowledge; in
-		 * TIME_WAIT the 2MSL starts again (RFC 9293 3.10.7.4). */
-		if (s->seq + s->len + 1 == t->rcv_nxt) {
-			t->ack_now = true;
-			if (t->state == DPS_TCPS_TIME_WAIT)
-				t->ka_at = now + DPS_TCP_TIMEWAIT_NS;
-		}
-		return DPS_TCB_NONE;
-	}
+	int ev = DPS_TCB_PEER_FIN | DPS_TCB_OUTPUT;
+
 	switch (t->state) {
 	case DPS_TCPS_ESTABLISHED:
 		t->state = DPS_TCPS_CLOSE_WAIT;
@@ -511,15 +504,66 @@ tcb_input_fin(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 	case DPS_TCPS_FIN_WAIT2:
 		t->state = DPS_TCPS_TIME_WAIT;
 		t->ka_at = now + DPS_TCP_TIMEWAIT_NS;
-		t->rcv_nxt++;
-		t->ack_now = true;
-		return DPS_TCB_PEER_FIN | DPS_TCB_TIME_WAIT | DPS_TCB_OUTPUT;
+		ev |= DPS_TCB_TIME_WAIT;
+		break;
 	default:
 		return DPS_TCB_NONE;
 	}
+	t->fin_ooo = false;
 	t->rcv_nxt++;
 	t->ack_now = true;
-	return DPS_TCB_PEER_FIN | DPS_TCB_OUTPUT;
+	return ev;
+}
+
+/* Whether [l, r) lies inside one remembered out-of-order range. */
+static bool
+ooo_covers(const struct dps_tcb *t, uint32_t l, uint32_t r)
+{
+	for (unsigned int i = 0; i < t->n_ooo; i++)
+		if (dps_seq_leq(t->ooo[i].left, l) && dps_seq_geq(t->ooo[i].right, r))
+			return true;
+	return false;
+}
+
+/*
+ * A FIN beyond a hole. RFC 9293 3.10.7.4 processes a FIN only once
+ * everything before it has arrived; like Linux's out-of-order queue, we
+ * remember it with the data it came with (when that data was kept and
+ * the FIN lies inside the window) and take it once rcv_nxt reaches it.
+ */
+static void
+tcb_fin_ooo(struct dps_tcb *t, const struct dps_tcp_seg *s)
+{
+	uint32_t fin = s->seq + s->len;
+
+	if (dps_seq_gt(fin, t->rcv_adv))
+		return;
+	if (s->len != 0 && !ooo_covers(t, s->seq, fin))
+		return;
+	t->fin_ooo = true;
+	t->fin_seq = fin;
+	t->ack_now = true;
+}
+
+/* RFC 9293 3.10.7.4 eighth check: the FIN bit. */
+static int
+tcb_input_fin(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
+{
+	uint32_t fin = s->seq + s->len;
+
+	if (fin == t->rcv_nxt)
+		return tcb_fin_arrived(t, now);
+	/* A retransmitted FIN (our ACK was lost): acknowledge; in TIME_WAIT
+	 * the 2MSL starts again (RFC 9293 3.10.7.4). */
+	if (fin + 1 == t->rcv_nxt) {
+		t->ack_now = true;
+		if (t->state == DPS_TCPS_TIME_WAIT)
+			t->ka_at = now + DPS_TCP_TIMEWAIT_NS;
+	} else if (dps_seq_gt(fin, t->rcv_nxt) && (t->state == DPS_TCPS_ESTABLISHED ||
+			t->state == DPS_TCPS_FIN_WAIT1 || t->state == DPS_TCPS_FIN_WAIT2)) {
+		tcb_fin_ooo(t, s);
+	}
+	return DPS_TCB_NONE;
 }
 
 /* The third segment of a passive or simultaneous open (RFC 9293
@@ -593,6 +637,8 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 		ev |= tcb_input_data(t, s, now) | DPS_TCB_OUTPUT;
 	if (s->flags & DPS_TH_FIN)
 		ev |= tcb_input_fin(t, s, now) | DPS_TCB_OUTPUT;
+	if (t->fin_ooo && t->rcv_nxt == t->fin_seq)
+		ev |= tcb_fin_arrived(t, now);	/* the hole before it filled */
 	if (t->dack_at != 0 || t->ack_now)
 		ev |= DPS_TCB_OUTPUT;
 	if (t->keepalive)

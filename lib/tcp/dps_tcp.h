@@ -227,6 +227,7 @@ struct dps_tcb {
 	bool cwnd_limited;		/* the last output stopped on cwnd */
 	bool rexmit_now;		/* retransmit the first hole regardless of cwnd */
 	bool persist;			/* rtx_at is the zero-window probe timer */
+	bool fin_ooo;			/* a FIN arrived beyond a hole, at fin_seq */
 	uint8_t cc;			/* enum dps_tcp_cc_algo */
 	uint8_t quickacks;		/* segments still acknowledged at once */
 	uint8_t dupacks;
@@ -241,6 +242,7 @@ struct dps_tcb {
 	uint16_t rcv_wnd;		/* the SYN's window */
 	uint32_t user_timeout_ms;
 	uint32_t keepidle_s, keepintvl_s;
+	uint32_t fin_seq;		/* sequence number of that FIN */
 
 	/* Send sequence space (RFC 9293 3.3.1). */
 	uint32_t iss, snd_una, snd_nxt, snd_wnd;

@@ -1589,7 +1589,7 @@ Test(dpdk, tcp_data_bulk_reorder, .timeout = 120)
  * Disabled: known bug. tcb_input_fin() drops a FIN that arrives out of
  * order, so it only gets through on the sender's RTO (>= 200 ms).
  */
-Test(dpdk, tcp_data_fin_out_of_order, .timeout = 60, .disabled = true)
+Test(dpdk, tcp_data_fin_out_of_order, .timeout = 60)
 {
 	struct dps_testwire_conf wc = wire_conf(14);
 	struct world w;

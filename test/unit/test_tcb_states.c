@@ -1267,3 +1267,65 @@ Test(tcb_abort, time_wait_sends_nothing)
 	cr_assert_eq(dps_tcb_abort(&t, TE + 20 * MS, out), 0);
 	cr_assert_eq(t.state, DPS_TCPS_CLOSE);
 }
+
+/* A FIN beyond a hole is kept with its data and taken once the hole
+ * fills (RFC 9293 3.10.7.4 processes the FIN in sequence; Linux queues
+ * it out of order), so the peer need not wait for an RTO. */
+Test(tcb_close, out_of_order_fin_is_taken_when_the_hole_fills)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
+	unsigned int n;
+	int ev;
+
+	establish(&t);
+	ev = feed(&t, pseg(DPS_TH_ACK | DPS_TH_FIN, PEER_ISN + 1 + 1000, ISS + 1, 1000),
+		TE + MS, out, &n);
+	cr_assert_eq(ev & (DPS_TCB_PEER_FIN | DPS_TCB_DATA), 0);
+	cr_assert_eq(t.state, DPS_TCPS_ESTABLISHED);
+	cr_assert_eq(output(&t, TE + MS, out), 1);
+	assert_ack(&out[0], ISS + 1, PEER_ISN + 1, "duplicate ACK");
+	cr_assert_eq(out[0].n_sack, 1);
+	ev = feed(&t, pseg(DPS_TH_ACK, PEER_ISN + 1, ISS + 1, 1000), TE + 2 * MS, out, &n);
+	cr_assert_eq(ev, DPS_TCB_DATA | DPS_TCB_PEER_FIN | DPS_TCB_OUTPUT);
+	cr_assert_eq(t.state, DPS_TCPS_CLOSE_WAIT);
+	cr_assert_eq(t.rcv_nxt, PEER_ISN + 1 + 2000 + 1);
+	cr_assert_eq(output(&t, TE + 2 * MS, out), 1);
+	assert_ack(&out[0], ISS + 1, PEER_ISN + 2002, "ACK of data and FIN");
+	cr_assert_eq(out[0].n_sack, 0);
+}
+
+/* A bare FIN beyond a hole, in FIN_WAIT2: TIME_WAIT once filled. */
+Test(tcb_close, out_of_order_bare_fin_in_fin_wait2)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
+	unsigned int n;
+	int ev;
+
+	fin_wait2(&t);
+	ev = feed(&t, pseg(DPS_TH_ACK | DPS_TH_FIN, PEER_ISN + 1 + 500, ISS + 2, 0),
+		TE + 3 * MS, out, &n);
+	cr_assert_eq(ev & DPS_TCB_PEER_FIN, 0);
+	cr_assert_eq(t.state, DPS_TCPS_FIN_WAIT2);
+	ev = feed(&t, pseg(DPS_TH_ACK, PEER_ISN + 1, ISS + 2, 500), TE + 4 * MS, out, &n);
+	cr_assert_eq(ev, DPS_TCB_DATA | DPS_TCB_PEER_FIN | DPS_TCB_TIME_WAIT |
+		DPS_TCB_OUTPUT);
+	cr_assert_eq(t.state, DPS_TCPS_TIME_WAIT);
+	cr_assert_eq(t.rcv_nxt, PEER_ISN + 502);
+}
+
+/* Data beyond the window is trimmed, and the FIN after it is not kept. */
+Test(tcb_close, fin_beyond_the_window_is_not_kept)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
+	unsigned int n;
+
+	establish(&t);
+	feed(&t, pseg(DPS_TH_ACK | DPS_TH_FIN, t.rcv_adv - 100, ISS + 1, 1000),
+		TE + MS, out, &n);
+	cr_assert_not(t.fin_ooo);
+	feed(&t, pseg(DPS_TH_ACK, PEER_ISN + 1, ISS + 1, 1000), TE + 2 * MS, out, &n);
+	cr_assert_eq(t.state, DPS_TCPS_ESTABLISHED);
+}
