@@ -9,6 +9,7 @@ pkgs=(
 	libdpdk-dev dpdk libnuma-dev libpcap-dev libcriterion-dev
 	iproute2 ethtool iputils-ping python3 procps
 	tcpdump tshark curl
+	nginx-light wrk socat valgrind
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -24,5 +25,12 @@ export DEBIAN_FRONTEND=noninteractive
 # tshark (wireshark-common) would ask whether non-root users may capture.
 echo "wireshark-common wireshark-common/install-setuid boolean false" |
 	debconf-set-selections
+# nginx is run by the tests themselves, in a namespace; keep the package's
+# service from starting on the host (policy-rc.d 101: action forbidden).
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod +x /usr/sbin/policy-rc.d
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
