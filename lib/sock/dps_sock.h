@@ -184,6 +184,7 @@ struct dps_sockets {
 	uint64_t port_key[2];		/* autobind offsets */
 	uint8_t rss_key[40];		/* rte_thash key, converted */
 	uint16_t reta[128];		/* hash -> lcore index */
+	uint16_t n_owners;		/* stack lcores: 1 skips the hash */
 	struct rte_rcu_qsbr *rcu;
 	uint32_t rcu_readers;		/* bitmap of reader slots in use */
 	uint64_t cookie_key[2];		/* SipHash key of SYN cookies */

@@ -98,6 +98,7 @@ sockets_reta(struct dps_stack *s)
 
 	for (unsigned int i = 0; i < RTE_DIM(ss->reta); i++)
 		ss->reta[i] = (uint16_t)(i % s->n_lcores);
+	ss->n_owners = (uint16_t)s->n_lcores;
 	rte_convert_rss_key((const uint32_t *)dps_rss_key, (uint32_t *)ss->rss_key,
 		sizeof(ss->rss_key));
 }
