@@ -173,7 +173,8 @@ tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *t,
 	if (plen != 0)
 		dps_tcp_snd_copy(sk, sk->tcb.snd_una, out->seq - sk->tcb.snd_una, plen,
 			th + tcp_len);
-	((struct rte_tcp_hdr *)th)->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	((struct rte_tcp_hdr *)th)->cksum = (uint16_t)~dps_l4_sum(th,
+		tcp_len + plen, t->laddr, t->raddr, IPPROTO_TCP);
 	DPS_CNT_INC(&lc->cnt, tcp_tx);
 	if (out->flags & DPS_TH_RST)
 		DPS_CNT_INC(&lc->cnt, tcp_tx_rst);

@@ -156,7 +156,8 @@ udp_build(struct dps_sock *sk, struct rte_mempool *mp, uint32_t dst,
 	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*uh) + len));
 	uh->dgram_cksum = 0;
 	memcpy(uh + 1, buf, len);
-	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+	uh->dgram_cksum = (uint16_t)~dps_l4_sum(uh, (uint32_t)(sizeof(*uh) + len),
+		ip->src_addr, dst, IPPROTO_UDP);
 	if (uh->dgram_cksum == 0)
 		uh->dgram_cksum = 0xffff;	/* RFC 768: 0 means none */
 	return m;

@@ -277,8 +277,8 @@ dps_icmp_check(const uint8_t *p, uint32_t len, struct dps_icmp_view *v)
  * @len bytes of segment. The pseudo-header is 12 bytes, an even length,
  * so the two partial sums simply add (RFC 1071 2(C)).
  */
-static uint16_t
-l4_sum(const uint8_t *p, uint32_t len, uint32_t src, uint32_t dst,
+uint16_t
+dps_l4_sum(const void *p, uint32_t len, uint32_t src, uint32_t dst,
 	uint8_t proto)
 {
 	uint8_t ph[12];
@@ -304,7 +304,7 @@ l4_csum_ok(const uint8_t *p, uint32_t len, uint32_t src, uint32_t dst,
 		return false;
 	if (csum & DPS_CSUM_L4_GOOD)
 		return true;
-	return l4_sum(p, len, src, dst, proto) == CSUM_OK;
+	return dps_l4_sum(p, len, src, dst, proto) == CSUM_OK;
 }
 
 /*

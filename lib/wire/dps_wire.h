@@ -117,6 +117,13 @@ bool dps_rx_iface_is_bcast(const struct dps_rx_iface *ifc, uint32_t a);
 /* Internet checksum (RFC 1071) of a buffer, folded, not complemented. */
 uint16_t dps_csum_raw(const void *p, size_t len);
 
+/* Sum of the UDP/TCP pseudo-header (addresses in network order) and @len
+ * bytes of segment, folded, not complemented: ~ of it is the checksum
+ * field for a segment whose field was zero, and 0xffff checks a received
+ * one. */
+uint16_t dps_l4_sum(const void *l4, uint32_t len, uint32_t src, uint32_t dst,
+	uint8_t proto);
+
 /* Ethernet: accepts our MAC, broadcast and multicast; ARP and IPv4 only. */
 int dps_eth_check(const uint8_t *p, uint32_t len,
 	const struct rte_ether_addr *our_mac, struct dps_eth_view *v);
