@@ -94,9 +94,8 @@ sol_socket_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 		sk->opt.broadcast = val != 0;
 		return 0;
 	case SO_KEEPALIVE:
-		sk->opt.keepalive = val != 0;
-		sk->tcb.keepalive = val != 0;	/* the lcore re-arms on the kick */
-		dps_tcp_kick_wnd(sk);
+		__atomic_store_n(&sk->opt.keepalive, val != 0, __ATOMIC_RELAXED);
+		dps_tcp_kick_wnd(sk);		/* the lcore applies it */
 		return 0;
 	case SO_SNDBUF:
 	case SO_RCVBUF:
@@ -145,16 +144,15 @@ tcp_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 	case TCP_KEEPINTVL:
 		if (val < 1 || val > MAX_TCP_KEEPIDLE)
 			return -EINVAL;
-		if (name == TCP_KEEPIDLE)
-			sk->opt.keepidle_s = sk->tcb.keepidle_s = (uint16_t)val;
-		else
-			sk->opt.keepintvl_s = sk->tcb.keepintvl_s = (uint16_t)val;
+		__atomic_store_n(name == TCP_KEEPIDLE ? &sk->opt.keepidle_s :
+			&sk->opt.keepintvl_s, (uint16_t)val, __ATOMIC_RELAXED);
 		dps_tcp_kick_wnd(sk);
 		return 0;
 	case TCP_KEEPCNT:
 		if (val < 1 || val > MAX_TCP_KEEPCNT)
 			return -EINVAL;
-		sk->opt.keepcnt = sk->tcb.keepcnt = (uint8_t)val;
+		__atomic_store_n(&sk->opt.keepcnt, (uint8_t)val, __ATOMIC_RELAXED);
+		dps_tcp_kick_wnd(sk);
 		return 0;
 	case TCP_SYNCNT:
 		if (val < 1 || val > MAX_TCP_SYNCNT)
@@ -164,12 +162,12 @@ tcp_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 	case TCP_USER_TIMEOUT:
 		if (val < 0)
 			return -EINVAL;
-		/* Read by the lcore at its next timeout (a benign race). */
-		sk->opt.user_timeout_ms = sk->tcb.user_timeout_ms = (uint32_t)val;
+		__atomic_store_n(&sk->opt.user_timeout_ms, (uint32_t)val, __ATOMIC_RELAXED);
+		dps_tcp_kick_wnd(sk);
 		return 0;
 	case TCP_NODELAY:
-		/* Read by the lcore at its next output (a benign race). */
-		sk->opt.nodelay = sk->tcb.nodelay = val != 0;
+		__atomic_store_n(&sk->opt.nodelay, val != 0, __ATOMIC_RELAXED);
+		dps_tcp_kick_wnd(sk);
 		return 0;
 	case TCP_MAXSEG:
 		if (val && (val < TCP_MIN_MSS || val > (int)MAX_TCP_WINDOW))
