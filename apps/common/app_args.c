@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
 #include "app_args.h"
 
 int
@@ -20,9 +23,125 @@ app_parse_uint(const char *s, unsigned int lo, unsigned int hi,
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
+	if (errno != 0 || end == s || *end != '\0' || s[0] < '0' || s[0] > '9' ||
 			v < lo || v > hi)
 		return -EINVAL;
 	*out = (unsigned int)v;
+	return 0;
+}
+
+/* Split "123abc" into the number and the suffix; false on no digits. */
+static bool
+num_suffix(const char *s, uint64_t *v, const char **suffix)
+{
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return false;
+	*suffix = end;
+	return true;
+}
+
+/* v * mul without overflow. */
+static bool
+mul_ok(uint64_t v, uint64_t mul, uint64_t *out)
+{
+	if (mul != 0 && v > UINT64_MAX / mul)
+		return false;
+	*out = v * mul;
+	return true;
+}
+
+int
+app_parse_size(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	static const struct { const char *sfx; uint64_t mul; } sz[] = {
+		{ "", 1 }, { "k", 1ull << 10 }, { "K", 1ull << 10 },
+		{ "m", 1ull << 20 }, { "M", 1ull << 20 },
+		{ "g", 1ull << 30 }, { "G", 1ull << 30 },
+	};
+	const char *sfx;
+	uint64_t v, r;
+
+	if (!num_suffix(s, &v, &sfx))
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(sz) / sizeof(sz[0]); i++)
+		if (strcmp(sfx, sz[i].sfx) == 0 && mul_ok(v, sz[i].mul, &r) &&
+				r >= lo && r <= hi) {
+			*out = r;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int
+app_parse_duration(const char *s, uint64_t lo_ns, uint64_t hi_ns,
+	uint64_t *out_ns)
+{
+	static const struct { const char *sfx; uint64_t mul; } du[] = {
+		{ "", 1000000000ull }, { "s", 1000000000ull },
+		{ "ms", 1000000ull }, { "us", 1000ull }, { "ns", 1 },
+		{ "m", 60000000000ull },
+	};
+	const char *sfx;
+	uint64_t v, r;
+
+	if (!num_suffix(s, &v, &sfx))
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(du) / sizeof(du[0]); i++)
+		if (strcmp(sfx, du[i].sfx) == 0 && mul_ok(v, du[i].mul, &r) &&
+				r >= lo_ns && r <= hi_ns) {
+			*out_ns = r;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int
+app_parse_sockaddr(const char *s, struct sockaddr_in *out)
+{
+	char buf[64], *colon;
+	unsigned int port;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	colon = strrchr(buf, ':');
+	if (colon == NULL)
+		return -EINVAL;
+	*colon = '\0';
+	memset(out, 0, sizeof(*out));
+	out->sin_family = AF_INET;
+	if (inet_pton(AF_INET, buf, &out->sin_addr) != 1 ||
+			app_parse_uint(colon + 1, 1, 65535, &port) != 0)
+		return -EINVAL;
+	out->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+int
+app_parse_range(const char *s, unsigned int lo, unsigned int hi,
+	unsigned int *out_lo, unsigned int *out_hi)
+{
+	char buf[32], *dash;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	dash = strchr(buf, '-');
+	if (dash == NULL) {
+		if (app_parse_uint(buf, lo, hi, out_lo) != 0)
+			return -EINVAL;
+		*out_hi = *out_lo;
+		return 0;
+	}
+	*dash = '\0';
+	if (app_parse_uint(buf, lo, hi, out_lo) != 0 ||
+			app_parse_uint(dash + 1, *out_lo, hi, out_hi) != 0)
+		return -EINVAL;
 	return 0;
 }

@@ -4,6 +4,9 @@
 
 /* Argument helpers shared by the apps: one-line errors, strict numbers. */
 
+#include <stdint.h>
+#include <netinet/in.h>
+
 /* Print "PROG: invalid WHAT 'VAL' (try --help)"; returns -EINVAL. */
 int app_bad_arg(const char *prog, const char *what, const char *val);
 
@@ -11,5 +14,22 @@ int app_bad_arg(const char *prog, const char *what, const char *val);
  * 0 or -EINVAL. */
 int app_parse_uint(const char *s, unsigned int lo, unsigned int hi,
 	unsigned int *out);
+
+/* A size with an optional binary suffix: "1400", "64k", "1M", "2g"
+ * (k = 1024). In [lo, hi]; 0 or -EINVAL. */
+int app_parse_size(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+
+/* A duration: "10" or "10s", "500ms", "200us", "2m"; in nanoseconds,
+ * within [lo_ns, hi_ns]; 0 or -EINVAL. */
+int app_parse_duration(const char *s, uint64_t lo_ns, uint64_t hi_ns,
+	uint64_t *out_ns);
+
+/* "IP:PORT" (IPv4); 0 or -EINVAL. */
+int app_parse_sockaddr(const char *s, struct sockaddr_in *out);
+
+/* "LO-HI" or a single "N" (then LO = HI = N), within [lo, hi];
+ * 0 or -EINVAL. */
+int app_parse_range(const char *s, unsigned int lo, unsigned int hi,
+	unsigned int *out_lo, unsigned int *out_hi);
 
 #endif

@@ -33,6 +33,7 @@
 #include <rte_lcore.h>
 #include "dpstack.h"
 #include "app_args.h"
+#include "app_stack.h"
 
 enum mode { MODE_SEQ, MODE_CONCURRENT, MODE_RTT };
 
@@ -93,15 +94,6 @@ on_signal(int sig)
 		dps_stack_stop(stack);
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void
 usage(FILE *f)
 {
@@ -132,51 +124,10 @@ bad_arg(const char *what, const char *val)
 }
 
 static int
-parse_to(const char *s, struct sockaddr_in *to)
-{
-	char buf[64], *colon;
-	unsigned int port;
-
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	colon = strrchr(buf, ':');
-	if (colon == NULL)
-		return -EINVAL;
-	*colon = '\0';
-	memset(to, 0, sizeof(*to));
-	to->sin_family = AF_INET;
-	if (inet_pton(AF_INET, buf, &to->sin_addr) != 1 ||
-			app_parse_uint(colon + 1, 1, 65535, &port) != 0)
-		return -EINVAL;
-	to->sin_port = htons((uint16_t)port);
-	return 0;
-}
-
-static int
-parse_ports(const char *s, uint16_t *lo, uint16_t *hi)
-{
-	unsigned int a, b;
-	char buf[32], *dash;
-
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	dash = strchr(buf, '-');
-	if (dash == NULL)
-		return -EINVAL;
-	*dash = '\0';
-	if (app_parse_uint(buf, 1, 65535, &a) != 0 ||
-			app_parse_uint(dash + 1, a, 65535, &b) != 0)
-		return -EINVAL;
-	*lo = (uint16_t)a;
-	*hi = (uint16_t)b;
-	return 0;
-}
-
-static int
 parse_opt(struct opts *o, int c, const char *arg)
 {
+	unsigned int lo, hi;
+
 	switch (c) {
 	case 'a':
 		return dps_prefix_parse(arg, &o->addr, &o->plen) == 0 ? 0 :
@@ -185,7 +136,7 @@ parse_opt(struct opts *o, int c, const char *arg)
 		o->has_gw = true;
 		return dps_addr_parse(arg, &o->gw) == 0 ? 0 : bad_arg("--gw", arg);
 	case 't':
-		return parse_to(arg, &o->to) == 0 ? 0 : bad_arg("--to", arg);
+		return app_parse_sockaddr(arg, &o->to) == 0 ? 0 : bad_arg("--to", arg);
 	case 'T':
 		return app_parse_uint(arg, 1, 256, &o->threads) == 0 ? 0 :
 			bad_arg("--threads", arg);
@@ -199,8 +150,11 @@ parse_opt(struct opts *o, int c, const char *arg)
 		return app_parse_uint(arg, 1, 255, &o->expect) == 0 ? 0 :
 			bad_arg("--expect", arg);
 	case 'p':
-		return parse_ports(arg, &o->port_lo, &o->port_hi) == 0 ? 0 :
-			bad_arg("--ports", arg);
+		if (app_parse_range(arg, 1, 65535, &lo, &hi) != 0 || lo == hi)
+			return bad_arg("--ports", arg);
+		o->port_lo = (uint16_t)lo;
+		o->port_hi = (uint16_t)hi;
+		return 0;
 	case 'k':
 		o->kernel = true;
 		return 0;
@@ -300,7 +254,7 @@ static void
 record(struct worker *w, int err, uint64_t t0)
 {
 	if (w->n_lat < w->n)
-		w->lat_ns[w->n_lat++] = now_ns() - t0;
+		w->lat_ns[w->n_lat++] = app_now_ns() - t0;
 	if ((unsigned int)err == w->o->expect)
 		w->ok++;
 	else
@@ -315,7 +269,7 @@ seq_main(void *arg)
 
 	for (unsigned int i = 0; i < w->n; i++) {
 		int fd = w->o->api->socket(AF_INET, SOCK_STREAM, 0);
-		uint64_t t0 = now_ns();
+		uint64_t t0 = app_now_ns();
 		int err = 0;
 
 		if (fd < 0) {
@@ -339,7 +293,7 @@ conc_start(struct worker *w, int ep, uint64_t *t0)
 {
 	struct epoll_event ev = { .events = EPOLLOUT };
 	int fd = w->o->api->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	uint64_t t = now_ns();
+	uint64_t t = app_now_ns();
 
 	if (fd < 0) {
 		record(w, errno, t);
@@ -411,7 +365,7 @@ rtt_main(void *arg)
 	struct worker *w = arg;
 
 	for (unsigned int i = 0; i < w->n; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = app_now_ns();
 		int err = dps_stack_nop(stack, 0) == 0 ? 0 : errno;
 
 		record(w, err, t0);
@@ -533,35 +487,6 @@ stack_up(const struct opts *o)
 	return rc;
 }
 
-/*
- * Threads created by the main lcore inherit its CPU affinity, and would
- * then share one CPU with the busy-polling lcore. Application threads go
- * to the CPUs no EAL lcore uses (all CPUs when none is left).
- */
-static void
-app_thread_attr(pthread_attr_t *attr)
-{
-	cpu_set_t set;
-	unsigned int id;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-
-	CPU_ZERO(&set);
-	for (long c = 0; c < ncpu; c++)
-		CPU_SET(c, &set);
-	RTE_LCORE_FOREACH(id) {
-		rte_cpuset_t cs = rte_lcore_cpuset(id);
-
-		for (long c = 0; c < ncpu; c++)
-			if (CPU_ISSET(c, &cs))
-				CPU_CLR(c, &set);
-	}
-	if (CPU_COUNT(&set) == 0)
-		for (long c = 0; c < ncpu; c++)
-			CPU_SET(c, &set);
-	pthread_attr_init(attr);
-	pthread_attr_setaffinity_np(attr, sizeof(set), &set);
-}
-
 struct run {
 	pthread_attr_t attr;		/* application threads: off the lcores */
 	const struct opts *o;
@@ -586,12 +511,12 @@ run_main(void *arg)
 		usleep(200000);		/* let the gratuitous ARP go out */
 		dps_stack_sock_stats(stack, &st);
 	}
-	t0 = now_ns();
+	t0 = app_now_ns();
 	for (unsigned int i = 0; i < o->threads; i++)
 		pthread_create(&r->w[i].th, &r->attr, fn, &r->w[i]);
 	for (unsigned int i = 0; i < o->threads; i++)
 		pthread_join(r->w[i].th, NULL);
-	r->ok = report(r->w, o->threads, now_ns() - t0,
+	r->ok = report(r->w, o->threads, app_now_ns() - t0,
 		o->mode == MODE_RTT ? "round trips" : "connects");
 	if (stack != NULL)
 		for (unsigned int i = 0; i < dps_stack_lcore_count(stack); i++) {

@@ -68,6 +68,7 @@
 #include <rte_lcore.h>
 #include "dpstack.h"
 #include "app_args.h"
+#include "app_stack.h"
 
 #define PROG "dps_tcpx"
 #define CHUNK (64 * 1024)
@@ -573,28 +574,6 @@ bad_arg(const char *what, const char *val)
 }
 
 static int
-parse_to(const char *s, struct sockaddr_in *to)
-{
-	char buf[64], *colon;
-	unsigned int port;
-
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	colon = strrchr(buf, ':');
-	if (colon == NULL)
-		return -EINVAL;
-	*colon = '\0';
-	memset(to, 0, sizeof(*to));
-	to->sin_family = AF_INET;
-	if (inet_pton(AF_INET, buf, &to->sin_addr) != 1 ||
-			app_parse_uint(colon + 1, 1, 65535, &port) != 0)
-		return -EINVAL;
-	to->sin_port = htons((uint16_t)port);
-	return 0;
-}
-
-static int
 parse_ka(const char *s, struct opts *o)
 {
 	char buf[64], *p[3], *save = NULL;
@@ -634,7 +613,7 @@ parse_opt(struct opts *o, int c, const char *arg)
 		o->has_gw = true;
 		return dps_addr_parse(arg, &o->gw) == 0 ? 0 : bad_arg("--gw", arg);
 	case 't':
-		return parse_to(arg, &o->to) == 0 ? 0 : bad_arg("--to", arg);
+		return app_parse_sockaddr(arg, &o->to) == 0 ? 0 : bad_arg("--to", arg);
 	case 'p':
 		return app_parse_uint(arg, 1, 65535, &o->port) == 0 ? 0 :
 			bad_arg("--port", arg);
@@ -1628,67 +1607,24 @@ mode_idle_server(struct app *x)
 static int
 stack_up(const struct opts *o)
 {
-	struct dps_stack_conf sc = { .name = "tcpx", .nb_mbufs = 32767 };
-	struct dps_addr any;
-	int ifx, rc;
+	struct app_net n;
+	int rc;
 
-	if (rte_eth_dev_count_avail() == 0) {
-		fprintf(stderr, PROG ": no ethdev port (give --vdev=...)\n");
-		return -ENODEV;
-	}
-	stack = dps_stack_create(&sc);
-	if (stack == NULL) {
-		fprintf(stderr, PROG ": cannot create the stack\n");
-		return -ENOMEM;
-	}
-	ifx = dps_stack_add_port(stack, 0, NULL);
-	if (ifx < 0 || dps_stack_add_addr(stack, ifx, &o->addr, o->plen) != 0) {
-		fprintf(stderr, PROG ": cannot add the port or its address\n");
+	memset(&n, 0, sizeof(n));
+	n.addr[0] = o->addr;
+	n.n_addr = 1;
+	n.plen = o->plen;
+	n.has_gw = o->has_gw;
+	n.gw = o->gw;
+	n.nb_mbufs = 32767;
+	n.max_socks = 16383;
+	stack = app_stack_up(PROG, &n);
+	if (stack == NULL)
 		return -EINVAL;
-	}
-	if (o->has_gw) {
-		dps_addr_parse("0.0.0.0", &any);
-		rc = dps_stack_add_route(stack, &any, 0, &o->gw, ifx);
-		if (rc != 0) {
-			fprintf(stderr, PROG ": cannot add the default route\n");
-			return rc;
-		}
-	}
-	rc = dps_stack_start(stack);
-	if (rc == 0)
-		rc = dps_stack_launch(stack);
+	rc = dps_stack_launch(stack);
 	if (rc != 0)
 		fprintf(stderr, PROG ": %s\n", dps_stack_strerror(stack));
 	return rc;
-}
-
-/*
- * Threads created by the main lcore inherit its CPU affinity, and would
- * then share one CPU with the busy-polling lcore. The application thread
- * goes to the CPUs no EAL lcore uses (all CPUs when none is left).
- */
-static void
-app_thread_attr(pthread_attr_t *attr)
-{
-	cpu_set_t set;
-	unsigned int id;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-
-	CPU_ZERO(&set);
-	for (long c = 0; c < ncpu; c++)
-		CPU_SET(c, &set);
-	RTE_LCORE_FOREACH(id) {
-		rte_cpuset_t cs = rte_lcore_cpuset(id);
-
-		for (long c = 0; c < ncpu; c++)
-			if (CPU_ISSET(c, &cs))
-				CPU_CLR(c, &set);
-	}
-	if (CPU_COUNT(&set) == 0)
-		for (long c = 0; c < ncpu; c++)
-			CPU_SET(c, &set);
-	pthread_attr_init(attr);
-	pthread_attr_setaffinity_np(attr, sizeof(set), &set);
 }
 
 /* Sockets and mbufs back to the baseline; connections and ports only

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include "app_args.h"
+#include "app_stack.h"
+
+void
+app_net_init(struct app_net *n, const char *addr)
+{
+	memset(n, 0, sizeof(*n));
+	if (dps_prefix_parse(addr, &n->addr[0], &n->plen) == 0)
+		n->n_addr = 1;
+}
+
+/*
+ * "A/LEN" or "A-B/LEN": a run of consecutive addresses, all in the
+ * subnet of the first. A client binds its connections across them to get
+ * more than one address's worth of ports.
+ */
+static int
+parse_addrs(struct app_net *n, const char *arg)
+{
+	char buf[64], *dash, *slash;
+	struct dps_addr a, b;
+	uint8_t plen;
+	uint32_t lo, hi;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	dash = strchr(buf, '-');
+	if (dash == NULL) {
+		if (dps_prefix_parse(buf, &n->addr[0], &n->plen) != 0)
+			return -EINVAL;
+		n->n_addr = 1;
+		return 0;
+	}
+	*dash = '\0';
+	slash = strchr(dash + 1, '/');
+	if (slash == NULL)
+		return -EINVAL;
+	*slash = '\0';
+	if (dps_addr_parse(buf, &a) != 0 || dps_addr_parse(dash + 1, &b) != 0)
+		return -EINVAL;
+	*slash = '/';
+	memmove(buf + strlen(buf), slash, strlen(slash) + 1);	/* "A/LEN" */
+	if (dps_prefix_parse(buf, &a, &plen) != 0)
+		return -EINVAL;
+	lo = ntohl(a.v4);
+	hi = ntohl(b.v4);
+	if (hi < lo || hi - lo >= APP_MAX_ADDRS)
+		return -EINVAL;
+	if (plen != 0 && plen < 32 && (lo >> (32 - plen)) != (hi >> (32 - plen)))
+		return -EINVAL;		/* B outside A's subnet */
+	for (uint32_t i = 0; i <= hi - lo; i++)
+		n->addr[i] = dps_addr_v4(htonl(lo + i));
+	n->n_addr = hi - lo + 1;
+	n->plen = plen;
+	return 0;
+}
+
+int
+app_net_opt(const char *prog, struct app_net *n, int c, const char *arg)
+{
+	unsigned int lo, hi, v;
+
+	switch (c) {
+	case 0x1000:
+		return parse_addrs(n, arg) == 0 ? 1 :
+			app_bad_arg(prog, "--addr (A/LEN or A-B/LEN, at most 64)", arg);
+	case 0x1001:
+		n->has_gw = true;
+		return dps_addr_parse(arg, &n->gw) == 0 ? 1 :
+			app_bad_arg(prog, "--gw", arg);
+	case 0x1002:
+		if (app_parse_range(arg, 1, 65535, &lo, &hi) != 0 || lo == hi)
+			return app_bad_arg(prog, "--ports (LO-HI)", arg);
+		n->port_lo = (uint16_t)lo;
+		n->port_hi = (uint16_t)hi;
+		return 1;
+	case 0x1003:
+		if (app_parse_uint(arg, 16, 1u << 26, &v) != 0)
+			return app_bad_arg(prog, "--max-conns", arg);
+		n->max_conns = v;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The stack's settings from @p n: one stack lcore per EAL lcore, the
+ * main lcore first (it runs stack lcore 0 itself). */
+static struct dps_stack *
+stack_create(const struct app_net *n)
+{
+	struct dps_stack_conf sc = { .name = "app" };
+	unsigned int id;
+
+	sc.nb_mbufs = n->nb_mbufs ? n->nb_mbufs : 65535;
+	sc.lcores[sc.n_lcores++] = rte_get_main_lcore();
+	RTE_LCORE_FOREACH_WORKER(id)
+		sc.lcores[sc.n_lcores++] = id;
+	return dps_stack_create(&sc);
+}
+
+static int
+stack_config(const char *prog, struct dps_stack *s, const struct app_net *n)
+{
+	struct dps_sock_conf kc = { .port_lo = n->port_lo, .port_hi = n->port_hi,
+		.max_conns = n->max_conns, .max_socks = n->max_socks };
+	struct dps_addr any;
+	int ifx, rc;
+
+	/* Enough sockets for a full table on every lcore, at least 65535. */
+	if (kc.max_socks == 0)
+		kc.max_socks = RTE_MAX(65535u, (uint32_t)RTE_MIN((uint64_t)n->max_conns *
+			dps_stack_lcore_count(s), (uint64_t)UINT32_MAX));
+	rc = dps_stack_set_sock_conf(s, &kc);
+	if (rc != 0) {
+		fprintf(stderr, "%s: invalid socket settings (--ports, --max-conns)\n",
+			prog);
+		return rc;
+	}
+	ifx = dps_stack_add_port(s, 0, NULL);
+	if (ifx < 0) {
+		fprintf(stderr, "%s: %s\n", prog, dps_stack_strerror(s));
+		return ifx;
+	}
+	for (unsigned int i = 0; i < n->n_addr; i++) {
+		rc = dps_stack_add_addr(s, ifx, &n->addr[i], n->plen);
+		if (rc != 0) {
+			fprintf(stderr, "%s: cannot add address %u of --addr: %s\n",
+				prog, i, strerror(-rc));
+			return rc;
+		}
+	}
+	if (n->has_gw) {
+		dps_addr_parse("0.0.0.0", &any);
+		rc = dps_stack_add_route(s, &any, 0, &n->gw, ifx);
+		if (rc != 0) {
+			fprintf(stderr, "%s: cannot add the route via --gw: %s\n",
+				prog, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+struct dps_stack *
+app_stack_up(const char *prog, const struct app_net *n)
+{
+	struct dps_stack *s;
+
+	if (n->n_addr == 0) {
+		fprintf(stderr, "%s: no --addr\n", prog);
+		return NULL;
+	}
+	if (rte_eth_dev_count_avail() == 0) {
+		fprintf(stderr, "%s: no ethdev port (give an EAL --vdev=... or -a PCI)\n",
+			prog);
+		return NULL;
+	}
+	s = stack_create(n);
+	if (s == NULL) {
+		fprintf(stderr, "%s: cannot create the stack: %s\n", prog,
+			rte_strerror(rte_errno));
+		return NULL;
+	}
+	if (stack_config(prog, s, n) != 0 || dps_stack_start(s) != 0) {
+		if (dps_stack_strerror(s)[0] != '\0')
+			fprintf(stderr, "%s: %s\n", prog, dps_stack_strerror(s));
+		dps_stack_destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct lcore_run {
+	struct dps_stack *s;
+	unsigned int idx;
+	int (*init)(unsigned int idx, void *arg);
+	app_work_fn fn;
+	void *arg;
+};
+
+/* One stack lcore: the stack's poll, then the application's work, until
+ * the stack is stopped. */
+static int
+lcore_loop(void *p)
+{
+	struct lcore_run *r = p;
+
+	if (r->init != NULL && r->init(r->idx, r->arg) != 0) {
+		dps_stack_stop(r->s);
+		return -1;
+	}
+	while (!dps_stack_stopping(r->s)) {
+		dps_stack_poll(r->s, r->idx);
+		if (r->fn != NULL)
+			r->fn(r->idx, rte_rdtsc(), r->arg);
+	}
+	return 0;
+}
+
+int
+app_run_lcores(struct dps_stack *s, int (*init)(unsigned int idx, void *arg),
+	app_work_fn fn, void *arg)
+{
+	unsigned int n = dps_stack_lcore_count(s);
+	struct lcore_run *r = calloc(n, sizeof(*r));
+	int rc = 0;
+
+	if (r == NULL)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++)
+		r[i] = (struct lcore_run){ s, i, init, fn, arg };
+	for (unsigned int i = 1; i < n; i++) {
+		rc = rte_eal_remote_launch(lcore_loop, &r[i], dps_stack_lcore_id(s, i));
+		if (rc != 0) {
+			dps_stack_stop(s);
+			break;
+		}
+	}
+	if (rc == 0)
+		rc = lcore_loop(&r[0]);
+	else
+		dps_stack_stop(s);
+	for (unsigned int i = 1; i < n; i++)
+		if (rte_eal_wait_lcore(dps_stack_lcore_id(s, i)) != 0)
+			rc = -1;
+	free(r);
+	return rc;
+}
+
+void
+app_thread_attr(pthread_attr_t *attr)
+{
+	cpu_set_t set;
+	unsigned int id;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	CPU_ZERO(&set);
+	for (long c = 0; c < ncpu; c++)
+		CPU_SET(c, &set);
+	RTE_LCORE_FOREACH(id) {
+		rte_cpuset_t cs = rte_lcore_cpuset(id);
+
+		for (long c = 0; c < ncpu; c++)
+			if (CPU_ISSET(c, &cs))
+				CPU_CLR(c, &set);
+	}
+	if (CPU_COUNT(&set) == 0)
+		for (long c = 0; c < ncpu; c++)
+			CPU_SET(c, &set);
+	pthread_attr_init(attr);
+	pthread_attr_setaffinity_np(attr, sizeof(set), &set);
+}
+
+static struct dps_stack *sig_stack;
+static volatile sig_atomic_t sig_seen;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	sig_seen = 1;
+	if (sig_stack != NULL)
+		dps_stack_stop(sig_stack);
+}
+
+void
+app_stop_on_signals(struct dps_stack *s)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sig_stack = s;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+bool
+app_interrupted(void)
+{
+	return sig_seen != 0;
+}
+
+uint64_t
+app_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DPS_APP_STACK_H
+#define DPS_APP_STACK_H
+
+/*
+ * Bring-up shared by the apps: the network options every app takes
+ * (--addr, --gw, --ports, --max-conns), one stack on ethdev port 0 with a
+ * stack lcore per EAL lcore, and the per-lcore loop that interleaves the
+ * stack's poll with the application's own work (run-to-completion, no
+ * ring hop: the app's sockets live on the lcore that polls them).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <pthread.h>
+#include "dpstack.h"
+
+#define APP_MAX_ADDRS DPS_MAX_ADDRS
+
+struct app_net {
+	struct dps_addr addr[APP_MAX_ADDRS];	/* local addresses, addr[0] first */
+	unsigned int n_addr;
+	uint8_t plen;
+	bool has_gw;
+	struct dps_addr gw;
+	uint16_t port_lo, port_hi;	/* ephemeral range; 0 = stack default */
+	uint32_t max_conns;		/* per lcore; 0 = stack default */
+	uint32_t max_socks;		/* 0 = max(65535, max_conns x lcores) */
+	uint32_t nb_mbufs;		/* per pool; 0 = 65535 */
+};
+
+/* getopt_long entries for the options app_net_opt() handles; their
+ * codes are 0x1000 and up, out of the way of the apps' own. */
+#define APP_NET_LONGOPTS \
+	{ "addr", required_argument, NULL, 0x1000 }, \
+	{ "gw", required_argument, NULL, 0x1001 }, \
+	{ "ports", required_argument, NULL, 0x1002 }, \
+	{ "max-conns", required_argument, NULL, 0x1003 }
+
+/* Usage lines for those options. */
+#define APP_NET_USAGE \
+"  --addr A[-B]/LEN    local address, or a range of them (one per source\n" \
+"                      address a client spreads over), e.g. 198.18.0.2/24\n" \
+"  --gw IP             default gateway\n" \
+"  --ports LO-HI       ephemeral port range (default 32768-60999)\n" \
+"  --max-conns N       connection table size per lcore (default 65536)\n"
+
+/* Defaults: @p addr as the one address (e.g. "198.18.0.2/24"). */
+void app_net_init(struct app_net *n, const char *addr);
+
+/* Handle option @p c (from APP_NET_LONGOPTS). Returns 1 when it was one
+ * of ours and valid, 0 when not ours, -EINVAL (after a one-line error)
+ * when ours and bad. */
+int app_net_opt(const char *prog, struct app_net *n, int c, const char *arg);
+
+/* Create and start a stack on port 0 with one stack lcore per EAL lcore
+ * (main lcore first), every address of @p n, and the gateway. Prints a
+ * one-line error naming the problem and returns NULL on failure. Does not
+ * launch any poll loop. */
+struct dps_stack *app_stack_up(const char *prog, const struct app_net *n);
+
+/* Per-lcore application work, called between poll iterations on stack
+ * lcore @p idx with the current TSC; return nonzero when it did work. */
+typedef int (*app_work_fn)(unsigned int idx, uint64_t tsc, void *arg);
+
+/* Run the poll loop on every stack lcore (stack lcore 0 on the calling
+ * main lcore), calling @p fn (may be NULL) after each poll, until
+ * dps_stack_stop(). @p init (may be NULL) runs once on each lcore before
+ * its loop; a nonzero return stops the stack. Returns once every loop
+ * has returned. */
+int app_run_lcores(struct dps_stack *s, int (*init)(unsigned int idx, void *arg),
+	app_work_fn fn, void *arg);
+
+/* Attributes for application threads: CPUs no EAL lcore uses (all when
+ * none is left), so they do not share a CPU with a busy-polling lcore. */
+void app_thread_attr(pthread_attr_t *attr);
+
+/* SIGINT/SIGTERM stop @p s (and set the flag app_interrupted() reads). */
+void app_stop_on_signals(struct dps_stack *s);
+bool app_interrupted(void);
+
+/* Monotonic nanoseconds. */
+uint64_t app_now_ns(void);
+
+#endif
