@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DPS_APP_HTTP_H
+#define DPS_APP_HTTP_H
+
+/*
+ * Incremental HTTP/1.1 message framing for the load generator and the
+ * server (RFC 9112): enough to find where a request or response ends,
+ * its status, Content-Length and keep-alive, over bytes that arrive in
+ * arbitrary pieces. No allocation; a parser is a small struct that lives
+ * in the connection. Not a general HTTP library: no chunked request
+ * bodies (a response with Transfer-Encoding: chunked is framed, though),
+ * no trailers, headers up to APP_HTTP_MAX_HEAD bytes.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define APP_HTTP_MAX_HEAD 8192
+
+enum app_http_kind { APP_HTTP_REQUEST, APP_HTTP_RESPONSE };
+
+enum app_http_rc {
+	APP_HTTP_MORE = 0,	/* consumed everything, message not complete */
+	APP_HTTP_DONE = 1,	/* a message completed (see *used) */
+	APP_HTTP_ERROR = -1,	/* malformed; see app_http.err */
+};
+
+struct app_http {
+	uint8_t kind;		/* enum app_http_kind */
+	uint8_t phase;		/* private */
+	bool keep_alive;	/* after DONE: the connection may carry another */
+	bool head_only;		/* set by the caller: response to HEAD, no body */
+	uint16_t status;	/* responses: status code */
+	uint8_t method;		/* requests: enum app_http_method */
+	uint64_t content_length;/* body length (UINT64_MAX: chunked / to EOF) */
+	uint64_t body_left;	/* private */
+	uint32_t head_len;	/* private: bytes of header seen */
+	uint32_t chunk_state;	/* private */
+	uint32_t line_len;	/* private */
+	char line[256];		/* private: the current start or header line */
+	char path[128];		/* requests: the target, truncated */
+	const char *err;	/* after ERROR: a short reason */
+};
+
+enum app_http_method { APP_HTTP_GET = 1, APP_HTTP_HEAD, APP_HTTP_POST,
+	APP_HTTP_PUT, APP_HTTP_OTHER };
+
+/* Start a parser for one direction; call again after DONE for the next
+ * message on the same connection. */
+void app_http_init(struct app_http *p, enum app_http_kind kind);
+
+/*
+ * Feed @p len bytes. Returns MORE (all consumed), DONE (*used bytes
+ * consumed, the rest belongs to the next message) or ERROR.
+ * A response without Content-Length or chunking and not to HEAD (and not
+ * 1xx/204/304) is delimited by EOF: call app_http_eof() when the peer
+ * closes, which returns DONE for it and ERROR for a truncated message.
+ */
+int app_http_feed(struct app_http *p, const char *buf, size_t len, size_t *used);
+int app_http_eof(struct app_http *p);
+
+/* Format a GET request for @p path to @p host into @p out (at most
+ * @p cap bytes; "Connection: close" unless @p keep_alive). Returns the
+ * length, or 0 when it does not fit. */
+size_t app_http_request(char *out, size_t cap, const char *host,
+	const char *path, bool keep_alive);
+
+/* Format a 200 response header for a body of @p body_len bytes
+ * (Content-Type: application/octet-stream, Content-Length, Connection:
+ * keep-alive or close). Returns the length, or 0 when it does not fit. */
+size_t app_http_response_head(char *out, size_t cap, uint64_t body_len,
+	bool keep_alive);
+
+/* Format a complete error response (e.g. 400, 404, 405) with a short text
+ * body and Connection: close. Returns the length, or 0. */
+size_t app_http_error(char *out, size_t cap, unsigned int status);
+
+#endif

@@ -1,0 +1,1000 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the shared app code: the log-linear histogram
+ * (app_hist), the incremental HTTP/1.1 framing (app_http, every message
+ * also fed split at every byte boundary and a byte at a time) and the
+ * strict argument parsers (app_args).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include "app_args.h"
+#include "app_hist.h"
+#include "app_http.h"
+
+/* ---- app_hist ---- */
+
+static struct app_hist h1, h2, h3;
+
+/* xorshift64*: a reproducible stream for the random tests. */
+static uint64_t
+rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ull;
+}
+
+/* qsort order for uint64_t. */
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The rank-th smallest (rank = ceil(p% * n), at least 1) of sorted @p v. */
+static uint64_t
+true_pct(const uint64_t *v, size_t n, double p)
+{
+	double r = p / 100.0 * (double)n;
+	size_t rank;
+
+	r -= r * 1e-12;
+	rank = (size_t)r;
+
+	if ((double)rank < r)
+		rank++;
+	if (rank == 0)
+		rank = 1;
+	return v[rank - 1];
+}
+
+Test(apps, hist_empty)
+{
+	char *buf = NULL;
+	size_t sz = 0;
+	FILE *f;
+
+	app_hist_reset(&h1);
+	cr_assert_eq(h1.count, 0);
+	cr_assert_eq(app_hist_pct(&h1, 50), 0);
+	cr_assert_eq(app_hist_pct(&h1, 100), 0);
+	cr_assert_eq(app_hist_mean(&h1), 0.0);
+	f = open_memstream(&buf, &sz);
+	app_hist_json(f, &h1);
+	fclose(f);
+	cr_assert_str_eq(buf, "{\"n\":0,\"min_ns\":0,\"p50_ns\":0,\"p90_ns\":0,"
+		"\"p99_ns\":0,\"p999_ns\":0,\"p9999_ns\":0,\"max_ns\":0,"
+		"\"mean_ns\":0.0}");
+	free(buf);
+	f = open_memstream(&buf, &sz);
+	app_hist_print(f, "lat", &h1, true);
+	fclose(f);
+	cr_assert_str_eq(buf, "lat: n 0, min 0.000, p50 0.000, p90 0.000, "
+		"p99 0.000, p99.9 0.000, p99.99 0.000, max 0.000 us\n");
+	free(buf);
+}
+
+Test(apps, hist_exact_below_128)
+{
+	for (uint64_t v = 0; v < 128; v++) {
+		app_hist_reset(&h1);
+		app_hist_add(&h1, v);
+		cr_assert_eq(app_hist_pct(&h1, 50), v);
+		cr_assert_eq(app_hist_pct(&h1, 0), v);
+	}
+	/* 0..127 once each: the k-th smallest is exactly k - 1, and the
+	 * upper edge is not just clamped to max (which is 127). */
+	app_hist_reset(&h1);
+	for (uint64_t v = 0; v < 128; v++)
+		app_hist_add(&h1, v);
+	for (unsigned int k = 1; k <= 128; k++) {
+		double p = (double)k * 100.0 / 128.0;
+
+		cr_assert_eq(app_hist_pct(&h1, p), k - 1, "p%f", p);
+	}
+	cr_assert_eq(h1.min, 0);
+	cr_assert_eq(h1.max, 127);
+	cr_assert_float_eq(app_hist_mean(&h1), 63.5, 1e-9);
+}
+
+Test(apps, hist_bucket_edges)
+{
+	/* 1000 lies in [992, 999+...]: width 4 at 2^9..2^10 */
+	app_hist_reset(&h1);
+	app_hist_add(&h1, 1000);
+	app_hist_add(&h1, 1000000);
+	/* p50 is in 1000's bucket [1000, 1003], upper edge 1003 */
+	cr_assert_eq(app_hist_pct(&h1, 50), 1003);
+	cr_assert_eq(app_hist_pct(&h1, 100), 1000000);
+	/* p99: 1000000's bucket is [999424, 1003519], clamped to max */
+	cr_assert_eq(app_hist_pct(&h1, 99), 1000000);
+}
+
+Test(apps, hist_relative_error_random)
+{
+	enum { N = 200000 };
+	static uint64_t v[N];
+	static const double ps[] = { 0, 1, 10, 25, 50, 75, 90, 99, 99.9,
+		99.99, 99.999, 100 };
+	uint64_t s = 0x9e3779b97f4a7c15ull;
+
+	app_hist_reset(&h1);
+	for (size_t i = 0; i < N; i++) {
+		/* log-uniform over 1 ns .. 2^42 ns */
+		unsigned int e = (unsigned int)(rnd(&s) % 43);
+
+		v[i] = (rnd(&s) & ((1ull << e) - 1)) | (1ull << e);
+		app_hist_add(&h1, v[i]);
+	}
+	qsort(v, N, sizeof(v[0]), cmp_u64);
+	cr_assert_eq(h1.min, v[0]);
+	cr_assert_eq(h1.max, v[N - 1]);
+	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++) {
+		uint64_t t = true_pct(v, N, ps[i]), got = app_hist_pct(&h1, ps[i]);
+
+		cr_assert_geq(got, t, "p%g: %lu < %lu", ps[i], got, t);
+		cr_assert_leq(got - t, t / 128, "p%g: %lu vs %lu", ps[i], got, t);
+	}
+}
+
+Test(apps, hist_relative_error_sweep)
+{
+	/* every single value from 1 to 2^42 by a growing step: the reported
+	 * value is never below it and at most 1/128 above */
+	for (uint64_t v = 1; v < (1ull << 42); v += v / 37 + 1) {
+		uint64_t got;
+
+		app_hist_reset(&h1);
+		app_hist_add(&h1, v);
+		app_hist_add(&h1, UINT64_MAX / 2);
+		got = app_hist_pct(&h1, 50);
+		cr_assert_geq(got, v);
+		cr_assert_leq(got - v, v / 128, "%lu -> %lu", v, got);
+	}
+}
+
+Test(apps, hist_merge)
+{
+	uint64_t s = 42;
+
+	app_hist_reset(&h1);
+	app_hist_reset(&h2);
+	app_hist_reset(&h3);
+	for (int i = 0; i < 10000; i++) {
+		uint64_t x = rnd(&s) % 5000000;
+
+		app_hist_add(&h3, x);
+		app_hist_add(i % 3 ? &h1 : &h2, x);
+	}
+	app_hist_merge(&h1, &h2);
+	cr_assert_eq(memcmp(&h1, &h3, sizeof(h1)), 0);
+	/* into an empty one, and an empty one into a full one */
+	app_hist_reset(&h2);
+	app_hist_merge(&h2, &h3);
+	cr_assert_eq(memcmp(&h2, &h3, sizeof(h2)), 0);
+	app_hist_reset(&h2);
+	app_hist_merge(&h1, &h2);
+	cr_assert_eq(memcmp(&h1, &h3, sizeof(h1)), 0);
+	/* min comes from the other side */
+	app_hist_reset(&h2);
+	app_hist_add(&h2, 7);
+	app_hist_merge(&h1, &h2);
+	cr_assert_eq(h1.min, 7);
+	cr_assert_eq(h1.count, h3.count + 1);
+}
+
+Test(apps, hist_min_max_mean)
+{
+	app_hist_reset(&h1);
+	app_hist_add(&h1, 1234567891);
+	app_hist_add(&h1, 1000);
+	app_hist_add(&h1, 5000);
+	cr_assert_eq(h1.min, 1000);
+	cr_assert_eq(h1.max, 1234567891);
+	cr_assert_eq(app_hist_pct(&h1, 100), 1234567891);
+	cr_assert_geq(app_hist_pct(&h1, 0), 1000);
+	cr_assert_leq(app_hist_pct(&h1, 0), 1000 + 1000 / 128);
+	cr_assert_float_eq(app_hist_mean(&h1), (1234567891.0 + 6000) / 3, 1e-3);
+}
+
+Test(apps, hist_overflow_top_bucket)
+{
+	const size_t top = sizeof(h1.b) / sizeof(h1.b[0]) - 1;
+
+	app_hist_reset(&h1);
+	app_hist_add(&h1, 1ull << 60);
+	app_hist_add(&h1, UINT64_MAX);
+	cr_assert_eq(h1.count, 2);
+	cr_assert_eq(h1.b[top], 2);
+	cr_assert_eq(h1.max, UINT64_MAX);
+	cr_assert_eq(app_hist_pct(&h1, 100), UINT64_MAX);
+	cr_assert_eq(app_hist_pct(&h1, 50), 1ull << 60);	/* clamped to min */
+	/* 2^42 itself is still inside the table */
+	app_hist_reset(&h1);
+	app_hist_add(&h1, 1ull << 42);
+	cr_assert_eq(h1.b[top], 0);
+}
+
+Test(apps, hist_print_json)
+{
+	char *buf = NULL;
+	size_t sz = 0;
+	FILE *f;
+
+	app_hist_reset(&h1);
+	app_hist_add(&h1, 1);
+	app_hist_add(&h1, 2);
+	app_hist_add(&h1, 3);
+	f = open_memstream(&buf, &sz);
+	app_hist_json(f, &h1);
+	fclose(f);
+	cr_assert_str_eq(buf, "{\"n\":3,\"min_ns\":1,\"p50_ns\":2,\"p90_ns\":3,"
+		"\"p99_ns\":3,\"p999_ns\":3,\"p9999_ns\":3,\"max_ns\":3,"
+		"\"mean_ns\":2.0}");
+	free(buf);
+	app_hist_reset(&h1);
+	app_hist_add(&h1, 1500);
+	app_hist_add(&h1, 1500);
+	app_hist_add(&h1, 3000000);
+	f = open_memstream(&buf, &sz);
+	app_hist_print(f, "rtt", &h1, true);
+	fclose(f);
+	cr_assert(strncmp(buf, "rtt: n 3, min 1.500, p50 1.503, p90 3000.000,",
+		45) == 0, "%s", buf);
+	/* two bucket lines: [1.024, 2.048) us and [2097.152, 4194.304) us */
+	cr_assert_not_null(strstr(buf, "[       1.024,        2.048) us          2 "));
+	cr_assert_not_null(strstr(buf, "[    2097.152,     4194.304) us          1 "));
+	cr_assert_eq(strchr(strchr(strchr(strchr(buf, '\n') + 1, '\n') + 1,
+		'\n') + 1, '\n'), NULL);
+	free(buf);
+}
+
+/* ---- app_http ---- */
+
+#define MAX_MSGS 8
+
+struct msg_res {
+	size_t end;			/* offset just past the message */
+	uint16_t status;
+	uint8_t method;
+	bool keep_alive;
+	uint64_t content_length;
+	char path[128];
+};
+
+struct run_res {
+	unsigned int n;
+	struct msg_res m[MAX_MSGS];
+	int last;			/* rc of the final feed or of eof */
+	size_t err_at;
+	char err[64];
+};
+
+/* Feed @p msg in pieces: cut at @p split (0: none), or @p step bytes at
+ * a time (0: whole pieces). After DONE start the next message; at the
+ * end call app_http_eof() if @p eof. */
+static void
+run(enum app_http_kind kind, bool head_only, const char *msg, size_t len,
+	size_t split, size_t step, bool eof, struct run_res *r)
+{
+	struct app_http p;
+	size_t pos = 0;
+
+	memset(r, 0, sizeof(*r));
+	app_http_init(&p, kind);
+	p.head_only = head_only;
+	r->last = APP_HTTP_MORE;
+	while (pos < len) {
+		size_t lim = split != 0 && pos < split ? split : len, n, used;
+		int rc;
+
+		n = step != 0 && lim - pos > step ? step : lim - pos;
+		rc = app_http_feed(&p, msg + pos, n, &used);
+		r->last = rc;
+		if (rc == APP_HTTP_ERROR) {
+			r->err_at = pos + used;
+			snprintf(r->err, sizeof(r->err), "%s", p.err);
+			return;
+		}
+		if (rc == APP_HTTP_MORE) {
+			cr_assert_eq(used, n);
+			pos += n;
+			continue;
+		}
+		cr_assert_leq(used, n);
+		cr_assert_lt(r->n, MAX_MSGS);
+		r->m[r->n] = (struct msg_res){ pos + used, p.status, p.method,
+			p.keep_alive, p.content_length, "" };
+		memcpy(r->m[r->n].path, p.path, sizeof(p.path));
+		r->n++;
+		pos += used;
+		app_http_init(&p, kind);
+		p.head_only = head_only;
+	}
+	if (!eof)
+		return;
+	r->last = app_http_eof(&p);
+	if (r->last == APP_HTTP_DONE) {
+		cr_assert_lt(r->n, MAX_MSGS);
+		r->m[r->n] = (struct msg_res){ len, p.status, p.method,
+			p.keep_alive, p.content_length, "" };
+		memcpy(r->m[r->n].path, p.path, sizeof(p.path));
+		r->n++;
+	} else if (r->last == APP_HTTP_ERROR) {
+		r->err_at = len;
+		snprintf(r->err, sizeof(r->err), "%s", p.err);
+	}
+}
+
+/* Two runs of one message must agree in every detail. */
+static void
+same_res(const struct run_res *a, const struct run_res *b, size_t split,
+	size_t step)
+{
+	cr_assert_eq(a->n, b->n, "split %zu step %zu", split, step);
+	cr_assert_eq(a->last, b->last, "split %zu step %zu", split, step);
+	cr_assert_str_eq(a->err, b->err, "split %zu step %zu", split, step);
+	cr_assert_eq(a->err_at, b->err_at, "split %zu step %zu", split, step);
+	for (unsigned int i = 0; i < a->n; i++)
+		cr_assert_eq(memcmp(&a->m[i], &b->m[i], sizeof(a->m[i])), 0,
+			"message %u, split %zu step %zu", i, split, step);
+}
+
+/* Parse @p msg whole, then split at every boundary and byte by byte,
+ * and require the same outcome each time; return the whole result. */
+static struct run_res
+parse_all(enum app_http_kind kind, bool head_only, const char *msg,
+	bool eof)
+{
+	struct run_res whole, other;
+	size_t len = strlen(msg);
+
+	run(kind, head_only, msg, len, 0, 0, eof, &whole);
+	for (size_t k = 1; k < len; k++) {
+		run(kind, head_only, msg, len, k, 0, eof, &other);
+		same_res(&whole, &other, k, 0);
+	}
+	for (size_t step = 1; step <= 3; step++) {
+		run(kind, head_only, msg, len, 0, step, eof, &other);
+		same_res(&whole, &other, 0, step);
+	}
+	return whole;
+}
+
+#define REQ(m) parse_all(APP_HTTP_REQUEST, false, (m), false)
+#define RSP(m) parse_all(APP_HTTP_RESPONSE, false, (m), false)
+
+Test(apps, http_request_get)
+{
+	struct run_res r = REQ("GET /index.html?x=1 HTTP/1.1\r\n"
+		"Host: a\r\nUser-Agent: t\r\n\r\n");
+
+	cr_assert_eq(r.n, 1);
+	cr_assert_eq(r.last, APP_HTTP_DONE);
+	cr_assert_eq(r.m[0].method, APP_HTTP_GET);
+	cr_assert_str_eq(r.m[0].path, "/index.html?x=1");
+	cr_assert(r.m[0].keep_alive);
+	cr_assert_eq(r.m[0].content_length, 0);
+}
+
+Test(apps, http_request_methods)
+{
+	static const struct { const char *m; uint8_t v; } t[] = {
+		{ "GET", APP_HTTP_GET }, { "HEAD", APP_HTTP_HEAD },
+		{ "POST", APP_HTTP_POST }, { "PUT", APP_HTTP_PUT },
+		{ "DELETE", APP_HTTP_OTHER }, { "get", APP_HTTP_OTHER },
+		{ "GETX", APP_HTTP_OTHER },
+	};
+	char buf[128];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct run_res r;
+
+		snprintf(buf, sizeof(buf), "%s / HTTP/1.1\r\n\r\n", t[i].m);
+		r = REQ(buf);
+		cr_assert_eq(r.n, 1, "%s", t[i].m);
+		cr_assert_eq(r.m[0].method, t[i].v, "%s", t[i].m);
+	}
+}
+
+Test(apps, http_request_body_and_pipeline)
+{
+	const char *m = "POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"
+		"GET /b HTTP/1.1\r\n\r\n"
+		"PUT /c HTTP/1.1\r\ncontent-length:  3 \r\nConnection: close\r\n"
+		"\r\nxyz";
+	struct run_res r = REQ(m);
+
+	cr_assert_eq(r.n, 3);
+	cr_assert_eq(r.m[0].method, APP_HTTP_POST);
+	cr_assert_eq(r.m[0].content_length, 5);
+	cr_assert_eq(r.m[0].end, strlen("POST /a HTTP/1.1\r\n"
+		"Content-Length: 5\r\n\r\nhello"));
+	cr_assert_str_eq(r.m[1].path, "/b");
+	cr_assert(r.m[1].keep_alive);
+	cr_assert_eq(r.m[2].method, APP_HTTP_PUT);
+	cr_assert_eq(r.m[2].content_length, 3);
+	cr_assert_not(r.m[2].keep_alive);
+	cr_assert_eq(r.m[2].end, strlen(m));
+	cr_assert_eq(r.last, APP_HTTP_DONE);
+}
+
+Test(apps, http_pipelined_used)
+{
+	const char *m = "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3";
+	struct app_http p;
+	size_t used;
+
+	app_http_init(&p, APP_HTTP_REQUEST);
+	cr_assert_eq(app_http_feed(&p, m, strlen(m), &used), APP_HTTP_DONE);
+	cr_assert_eq(used, 19);
+	app_http_init(&p, APP_HTTP_REQUEST);
+	cr_assert_eq(app_http_feed(&p, m + 19, strlen(m) - 19, &used),
+		APP_HTTP_DONE);
+	cr_assert_eq(used, 19);
+	cr_assert_str_eq(p.path, "/2");
+	app_http_init(&p, APP_HTTP_REQUEST);
+	cr_assert_eq(app_http_feed(&p, m + 38, strlen(m) - 38, &used),
+		APP_HTTP_MORE);
+	cr_assert_eq(used, strlen(m) - 38);
+	cr_assert_eq(app_http_feed(&p, " HTTP/1.1\n\n", 11, &used),
+		APP_HTTP_DONE);
+	cr_assert_str_eq(p.path, "/3");
+	/* a finished parser refuses more until it is started again */
+	cr_assert_eq(app_http_feed(&p, "G", 1, &used), APP_HTTP_ERROR);
+}
+
+Test(apps, http_keep_alive_rules)
+{
+	static const struct { const char *m; bool ka; } t[] = {
+		{ "GET / HTTP/1.1\r\n\r\n", true },
+		{ "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", false },
+		{ "GET / HTTP/1.1\r\nConnection: CLOSE\r\n\r\n", false },
+		{ "GET / HTTP/1.1\r\nConnection: Upgrade, Close\r\n\r\n", false },
+		{ "GET / HTTP/1.1\r\nconnection: keep-alive\r\n\r\n", true },
+		{ "GET / HTTP/1.1\r\nConnection: keep-alive\r\n"
+			"Connection: close\r\n\r\n", false },
+		{ "GET / HTTP/1.1\r\nConnection: closed\r\n\r\n", true },
+		{ "GET / HTTP/1.0\r\n\r\n", false },
+		{ "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", true },
+		{ "GET / HTTP/1.0\r\nConnection: foo ,keep-alive\r\n\r\n", true },
+		{ "GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n", false },
+		{ "GET / HTTP/1.0\r\nX-Connection: keep-alive\r\n\r\n", false },
+		{ "GET / HTTP/1.2\r\n\r\n", true },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct run_res r = REQ(t[i].m);
+
+		cr_assert_eq(r.n, 1, "%s", t[i].m);
+		cr_assert_eq(r.m[0].keep_alive, t[i].ka, "%s", t[i].m);
+	}
+}
+
+Test(apps, http_bare_lf_and_leading_empty_lines)
+{
+	struct run_res r = REQ("\r\n\nGET /x HTTP/1.1\nHost: h\n"
+		"Content-Length: 2\n\nabGET /y HTTP/1.0\r\n\n");
+
+	cr_assert_eq(r.n, 2);
+	cr_assert_str_eq(r.m[0].path, "/x");
+	cr_assert_eq(r.m[0].content_length, 2);
+	cr_assert_str_eq(r.m[1].path, "/y");
+	cr_assert_not(r.m[1].keep_alive);
+}
+
+Test(apps, http_long_path_truncated_and_long_header_skipped)
+{
+	char m[2048], path[200];
+	struct run_res r;
+
+	memset(path, 'p', sizeof(path));
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';	/* request line still fits line[] */
+	snprintf(m, sizeof(m), "GET %.*s HTTP/1.1\r\nX-Long: %0600d\r\n"
+		"Content-Length: 1\r\n\r\nZ", 200, path, 7);
+	r = REQ(m);
+	cr_assert_eq(r.n, 1);
+	cr_assert_eq(strlen(r.m[0].path), 127);
+	cr_assert_eq(strncmp(r.m[0].path, path, 127), 0);
+	cr_assert_eq(r.m[0].content_length, 1);
+	cr_assert_eq(r.m[0].end, strlen(m));
+	/* a needed header that does not fit is an error */
+	snprintf(m, sizeof(m), "GET / HTTP/1.1\r\nConnection: %0300d\r\n\r\n",
+		1);
+	r = REQ(m);
+	cr_assert_eq(r.last, APP_HTTP_ERROR);
+	cr_assert_str_eq(r.err, "header line too long");
+	/* and so is a start line */
+	snprintf(m, sizeof(m), "GET /%0300d HTTP/1.1\r\n\r\n", 1);
+	r = REQ(m);
+	cr_assert_eq(r.last, APP_HTTP_ERROR);
+	cr_assert_str_eq(r.err, "request line too long");
+}
+
+Test(apps, http_head_limit)
+{
+	static char m[3 * APP_HTTP_MAX_HEAD];
+	size_t n, hdr;
+	struct run_res r;
+
+	/* exactly APP_HTTP_MAX_HEAD bytes of head: accepted */
+	n = (size_t)snprintf(m, sizeof(m), "GET / HTTP/1.1\r\n");
+	hdr = APP_HTTP_MAX_HEAD - n - 2;
+	memcpy(m + n, "X-Pad: ", 7);
+	memset(m + n + 7, 'a', hdr - 9);
+	memcpy(m + n + hdr - 2, "\r\n\r\n", 5);
+	cr_assert_eq(strlen(m), APP_HTTP_MAX_HEAD);
+	r = REQ(m);
+	cr_assert_eq(r.n, 1);
+	cr_assert_eq(r.last, APP_HTTP_DONE);
+	/* one more byte (in a skipped, overlong header): refused */
+	memset(m + n + 7, 'a', hdr - 8);
+	memcpy(m + n + hdr - 1, "\r\n\r\n", 5);
+	r = REQ(m);
+	cr_assert_eq(r.last, APP_HTTP_ERROR);
+	cr_assert_str_eq(r.err, "header block too large");
+	cr_assert_eq(r.err_at, APP_HTTP_MAX_HEAD + 1);
+	/* many short headers count too */
+	n = (size_t)snprintf(m, sizeof(m), "GET / HTTP/1.1\r\n");
+	while (n < APP_HTTP_MAX_HEAD + 100)
+		n += (size_t)snprintf(m + n, sizeof(m) - n, "A: b\r\n");
+	strcpy(m + n, "\r\n");
+	r = REQ(m);
+	cr_assert_eq(r.last, APP_HTTP_ERROR);
+	cr_assert_str_eq(r.err, "header block too large");
+}
+
+/* Request @p m must fail with @p why, however it is split. */
+static void
+req_error(const char *m, const char *why)
+{
+	struct run_res r = REQ(m);
+
+	cr_assert_eq(r.last, APP_HTTP_ERROR, "%s", m);
+	cr_assert_str_eq(r.err, why, "%s", m);
+	cr_assert_eq(r.n, 0, "%s", m);
+}
+
+Test(apps, http_request_errors)
+{
+	req_error("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"chunked request body unsupported");
+	req_error("POST / HTTP/1.1\r\ntransfer-encoding: gzip\r\n\r\n",
+		"chunked request body unsupported");
+	req_error("GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n",
+		"obsolete line folding");
+	req_error("GET / HTTP/1.1\r\n\tc\r\n\r\n", "obsolete line folding");
+	req_error("GET / HTTP/1.1\r\nContent-Length: 5\r\n"
+		"Content-Length: 6\r\n\r\n", "conflicting Content-Length");
+	req_error("GET / HTTP/1.1\r\nContent-Length: 5, 6\r\n\r\n",
+		"conflicting Content-Length");
+	req_error("GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+		"bad Content-Length");
+	req_error("GET / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n",
+		"bad Content-Length");
+	req_error("GET / HTTP/1.1\r\nContent-Length:\r\n\r\n",
+		"bad Content-Length");
+	req_error("GET / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n"
+		"\r\n", "Content-Length too large");
+	req_error("GET / HTTP/1.1\r\nHost : a\r\n\r\n",
+		"whitespace before colon");
+	req_error("GET / HTTP/1.1\r\nHost\r\n\r\n", "header line without colon");
+	req_error("GET / HTTP/1.1\r\n: a\r\n\r\n", "empty header name");
+	req_error("GET / HTTP/1.1\r\nHo(st: a\r\n\r\n", "bad header name");
+	req_error("GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", "bare CR");
+	req_error("GET / HTTP/1.1\r\r\n\r\n", "bare CR");
+	req_error("GET / HTTP/1.1 \r\n\r\n", "bad HTTP version");
+	req_error("GET  / HTTP/1.1\r\n\r\n", "bad request line");
+	req_error("GET /  HTTP/1.1\r\n\r\n", "bad HTTP version");
+	req_error("GET / HTTP/2.0\r\n\r\n", "bad HTTP version");
+	req_error("GET / http/1.1\r\n\r\n", "bad HTTP version");
+	req_error("GET / HTTP/1.\r\n\r\n", "bad HTTP version");
+	req_error("GET /\r\n\r\n", "bad request line");
+	req_error(" GET / HTTP/1.1\r\n\r\n", "bad request line");
+	req_error("G@T / HTTP/1.1\r\n\r\n", "bad method");
+	req_error("GET /\x7f HTTP/1.1\r\n\r\n", "bad request target");
+}
+
+Test(apps, http_nul_is_error)
+{
+	static const char m[] = "GET / HTTP/1.1\r\nA: \0\r\n\r\n";
+	struct run_res r;
+
+	run(APP_HTTP_REQUEST, false, m, sizeof(m) - 1, 0, 1, false, &r);
+	cr_assert_eq(r.last, APP_HTTP_ERROR);
+	cr_assert_str_eq(r.err, "NUL in message head");
+	cr_assert_eq(r.err_at, 20);
+}
+
+Test(apps, http_error_is_sticky)
+{
+	struct app_http p;
+	size_t used;
+
+	app_http_init(&p, APP_HTTP_REQUEST);
+	cr_assert_eq(app_http_feed(&p, "BAD\r\n", 5, &used), APP_HTTP_ERROR);
+	cr_assert_eq(used, 5);
+	cr_assert_str_eq(p.err, "bad request line");
+	cr_assert_eq(app_http_feed(&p, "GET / HTTP/1.1\r\n\r\n", 18, &used),
+		APP_HTTP_ERROR);
+	cr_assert_eq(app_http_feed(&p, "", 0, &used), APP_HTTP_ERROR);
+	cr_assert_eq(app_http_eof(&p), APP_HTTP_ERROR);
+}
+
+Test(apps, http_request_eof)
+{
+	struct run_res r;
+
+	r = parse_all(APP_HTTP_REQUEST, false, "GET / HTTP/1.1\r\nHost", true);
+	cr_assert_eq(r.last, APP_HTTP_ERROR);
+	cr_assert_str_eq(r.err, "truncated message");
+	r = parse_all(APP_HTTP_REQUEST, false,
+		"POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\nab", true);
+	cr_assert_str_eq(r.err, "truncated message");
+	r = parse_all(APP_HTTP_REQUEST, false, "GET / HTTP/1.1\r\n\r\n", true);
+	cr_assert_eq(r.n, 1);
+	cr_assert_eq(r.last, APP_HTTP_ERROR);
+	cr_assert_str_eq(r.err, "closed before a message");
+}
+
+Test(apps, http_response_content_length)
+{
+	struct run_res r = RSP("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n"
+		"Server: x\r\n\r\n0123456789"
+		"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+		"HTTP/1.1 200\r\nContent-Length: 3, 3\r\nContent-Length: 3\r\n"
+		"Connection: close\r\n\r\nabc");
+
+	cr_assert_eq(r.n, 3);
+	cr_assert_eq(r.m[0].status, 200);
+	cr_assert_eq(r.m[0].content_length, 10);
+	cr_assert(r.m[0].keep_alive);
+	cr_assert_eq(r.m[1].status, 404);
+	cr_assert_eq(r.m[1].content_length, 0);
+	cr_assert_eq(r.m[2].status, 200);
+	cr_assert_eq(r.m[2].content_length, 3);
+	cr_assert_not(r.m[2].keep_alive);
+	cr_assert_eq(r.last, APP_HTTP_DONE);
+}
+
+Test(apps, http_response_chunked)
+{
+	const char *m = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"5\r\nhello\r\n"
+		"1A;name=value;q=\"x y\"\r\n" "abcdefghijklmnopqrstuvwxyz\r\n"
+		"0001 \r\n" "Z\r\n"
+		"0\r\n\r\n"
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n"
+		"3\nabc\n0\nX-Trailer: 1\n\n";
+	struct run_res r = RSP(m);
+
+	cr_assert_eq(r.n, 2);
+	cr_assert_eq(r.m[0].content_length, UINT64_MAX);
+	cr_assert(r.m[0].keep_alive);
+	cr_assert_eq(r.m[0].end, strlen(m) - strlen("HTTP/1.1 200 OK\r\n"
+		"Transfer-Encoding: gzip, Chunked\r\n\r\n3\nabc\n0\n"
+		"X-Trailer: 1\n\n"));
+	cr_assert_eq(r.m[1].end, strlen(m));
+	cr_assert_eq(r.last, APP_HTTP_DONE);
+}
+
+Test(apps, http_response_chunked_errors)
+{
+	static const struct { const char *m; const char *err; } t[] = {
+		{ "5\r\nhelloX\r\n", "no CRLF after chunk data" },
+		{ "x\r\n", "bad chunk size" },
+		{ ";ext\r\n", "bad chunk size" },
+		{ "5 x\r\n", "bad chunk size" },
+		{ "1000000000000000\r\n", "chunk too large" },
+		{ "0\r\n folded\r\n\r\n", "obsolete line folding" },
+		{ "0\r\nnocolon\r\n\r\n", "trailer line without colon" },
+		{ "5\r\nhel", "truncated message" },
+		{ "5\r\nhello\r\n", "truncated message" },
+		{ "0\r\n", "truncated message" },
+	};
+	char m[256];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct run_res r;
+
+		snprintf(m, sizeof(m), "HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+			"chunked\r\n\r\n%s", t[i].m);
+		r = parse_all(APP_HTTP_RESPONSE, false, m, true);
+		cr_assert_eq(r.last, APP_HTTP_ERROR, "%s", t[i].m);
+		cr_assert_str_eq(r.err, t[i].err, "%s", t[i].m);
+		cr_assert_eq(r.n, 0);
+	}
+}
+
+Test(apps, http_response_no_body)
+{
+	struct run_res r;
+
+	r = RSP("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n"
+		"HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"HTTP/1.1 100 Continue\r\n\r\n"
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	cr_assert_eq(r.n, 4);
+	cr_assert_eq(r.m[0].status, 204);
+	cr_assert_eq(r.m[0].content_length, 0);
+	cr_assert(r.m[0].keep_alive);
+	cr_assert_eq(r.m[1].status, 304);
+	cr_assert_eq(r.m[2].status, 100);
+	cr_assert_eq(r.m[3].status, 200);
+	cr_assert_eq(r.m[3].content_length, 2);
+	/* responses to HEAD: the Content-Length describes a body not sent */
+	r = parse_all(APP_HTTP_RESPONSE, true,
+		"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"HTTP/1.1 200 OK\r\n\r\n", false);
+	cr_assert_eq(r.n, 3);
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(r.m[i].content_length, 0);
+		cr_assert(r.m[i].keep_alive);
+	}
+	cr_assert_eq(r.last, APP_HTTP_DONE);
+}
+
+Test(apps, http_response_eof_delimited)
+{
+	struct run_res r;
+
+	r = parse_all(APP_HTTP_RESPONSE, false, "HTTP/1.1 200 OK\r\n"
+		"Server: x\r\n\r\nall of this is body\r\n\r\nHTTP/1.1 200 OK",
+		true);
+	cr_assert_eq(r.n, 1);
+	cr_assert_eq(r.last, APP_HTTP_DONE);
+	cr_assert_eq(r.m[0].content_length, UINT64_MAX);
+	cr_assert_not(r.m[0].keep_alive);
+	/* without the close the message is not over */
+	r = RSP("HTTP/1.1 200 OK\r\n\r\nbody");
+	cr_assert_eq(r.n, 0);
+	cr_assert_eq(r.last, APP_HTTP_MORE);
+	/* a final coding other than chunked is read to the close too */
+	r = parse_all(APP_HTTP_RESPONSE, false, "HTTP/1.1 200 OK\r\n"
+		"Transfer-Encoding: chunked, gzip\r\n\r\n5\r\nabcde", true);
+	cr_assert_eq(r.n, 1);
+	cr_assert_not(r.m[0].keep_alive);
+	/* HTTP/1.0 with keep-alive and a length keeps the connection */
+	r = RSP("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n"
+		"Content-Length: 1\r\n\r\nx");
+	cr_assert(r.m[0].keep_alive);
+	r = RSP("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx");
+	cr_assert_not(r.m[0].keep_alive);
+	/* Transfer-Encoding wins over Content-Length, connection closes */
+	r = RSP("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
+		"Transfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n");
+	cr_assert_eq(r.n, 1);
+	cr_assert_eq(r.m[0].content_length, UINT64_MAX);
+	cr_assert_not(r.m[0].keep_alive);
+}
+
+Test(apps, http_response_errors)
+{
+	static const struct { const char *m; const char *err; } t[] = {
+		{ "HTTP/1.1 20 OK\r\n\r\n", "bad status code" },
+		{ "HTTP/1.1 2000 OK\r\n\r\n", "bad status code" },
+		{ "HTTP/1.1 099 OK\r\n\r\n", "bad status code" },
+		{ "HTTP/1.1 abc OK\r\n\r\n", "bad status code" },
+		{ "HTTP/1.1  200 OK\r\n\r\n", "bad status code" },
+		{ "HTTP/1.1\r\n\r\n", "bad status line" },
+		{ "HTTP/2 200 OK\r\n\r\n", "bad status line" },
+		{ "ICY 200 OK\r\n\r\n", "bad status line" },
+		{ "HTTP/1.1 200 O\x01K\r\n\r\n", "bad reason phrase" },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n"
+			"\r\n", "conflicting Content-Length" },
+		{ "HTTP/1.1 200 OK\r\nA: 1\r\n  2\r\n\r\n",
+			"obsolete line folding" },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabc",
+			"truncated message" },
+		{ "HTTP/1.1 200 OK\r\nContent", "truncated message" },
+		{ "", "closed before a message" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct run_res r = parse_all(APP_HTTP_RESPONSE, false, t[i].m,
+			true);
+
+		cr_assert_eq(r.last, APP_HTTP_ERROR, "%s", t[i].m);
+		cr_assert_str_eq(r.err, t[i].err, "%s", t[i].m);
+	}
+}
+
+Test(apps, http_formatters)
+{
+	char buf[512];
+	size_t n;
+	struct app_http p;
+	size_t used;
+
+	n = app_http_request(buf, sizeof(buf), "198.18.0.1:80", "/x", true);
+	cr_assert_str_eq(buf, "GET /x HTTP/1.1\r\nHost: 198.18.0.1:80\r\n"
+		"User-Agent: dpstack\r\nConnection: keep-alive\r\n\r\n");
+	cr_assert_eq(n, strlen(buf));
+	n = app_http_request(buf, sizeof(buf), "h", "/", false);
+	cr_assert_str_eq(buf, "GET / HTTP/1.1\r\nHost: h\r\n"
+		"User-Agent: dpstack\r\nConnection: close\r\n\r\n");
+	app_http_init(&p, APP_HTTP_REQUEST);
+	cr_assert_eq(app_http_feed(&p, buf, n, &used), APP_HTTP_DONE);
+	cr_assert_eq(used, n);
+	cr_assert_not(p.keep_alive);
+	cr_assert_eq(app_http_request(buf, n, "h", "/", false), 0);
+	cr_assert_eq(app_http_request(buf, n + 1, "h", "/", false), n);
+	cr_assert_eq(app_http_request(buf, sizeof(buf), "h", "/a b", false), 0);
+	cr_assert_eq(app_http_request(buf, sizeof(buf), "h\r\nX: y", "/", false),
+		0);
+
+	n = app_http_response_head(buf, sizeof(buf), 1234, true);
+	cr_assert_str_eq(buf, "HTTP/1.1 200 OK\r\nServer: dpstack\r\n"
+		"Content-Type: application/octet-stream\r\n"
+		"Content-Length: 1234\r\nConnection: keep-alive\r\n\r\n");
+	cr_assert_eq(n, strlen(buf));
+	n = app_http_response_head(buf, sizeof(buf), 0, false);
+	cr_assert_not_null(strstr(buf, "Content-Length: 0\r\nConnection: close"));
+	cr_assert_eq(app_http_response_head(buf, 10, 0, false), 0);
+
+	n = app_http_error(buf, sizeof(buf), 404);
+	cr_assert_eq(n, strlen(buf));
+	cr_assert_str_eq(buf, "HTTP/1.1 404 Not Found\r\nServer: dpstack\r\n"
+		"Content-Type: text/plain\r\nContent-Length: 14\r\n"
+		"Connection: close\r\n\r\n404 Not Found\n");
+	app_http_init(&p, APP_HTTP_RESPONSE);
+	cr_assert_eq(app_http_feed(&p, buf, n, &used), APP_HTTP_DONE);
+	cr_assert_eq(used, n);
+	cr_assert_eq(p.status, 404);
+	cr_assert_not(p.keep_alive);
+	cr_assert_gt(app_http_error(buf, sizeof(buf), 405), 0);
+	cr_assert_not_null(strstr(buf, "405 Method Not Allowed"));
+	cr_assert_eq(app_http_error(buf, sizeof(buf), 200), 0);
+	cr_assert_eq(app_http_error(buf, 20, 400), 0);
+}
+
+/* ---- app_args ---- */
+
+Test(apps, args_uint)
+{
+	unsigned int v;
+
+	cr_assert_eq(app_parse_uint("0", 0, 10, &v), 0);
+	cr_assert_eq(v, 0);
+	cr_assert_eq(app_parse_uint("42", 1, 100, &v), 0);
+	cr_assert_eq(v, 42);
+	cr_assert_eq(app_parse_uint("4294967295", 0, UINT_MAX, &v), 0);
+	cr_assert_eq(v, UINT_MAX);
+	cr_assert_eq(app_parse_uint("4294967296", 0, UINT_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_uint("99999999999999999999999", 0, UINT_MAX, &v),
+		-EINVAL);
+	cr_assert_eq(app_parse_uint("101", 1, 100, &v), -EINVAL);
+	cr_assert_eq(app_parse_uint("0", 1, 100, &v), -EINVAL);
+	cr_assert_eq(app_parse_uint("", 0, 100, &v), -EINVAL);
+	cr_assert_eq(app_parse_uint("-1", 0, UINT_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_uint("1a", 0, 100, &v), -EINVAL);
+	cr_assert_eq(app_parse_uint("0x10", 0, 100, &v), -EINVAL);
+	cr_assert_eq(app_parse_uint("1 ", 0, 100, &v), -EINVAL);
+}
+
+/* "nothing else (no sign ...)": strtoul alone would take "+1" and " 1" */
+Test(apps, args_no_sign_or_space)
+{
+	struct sockaddr_in sa;
+	unsigned int v, lo, hi;
+	uint64_t u;
+
+	cr_assert_eq(app_parse_uint("+1", 0, 100, &v), -EINVAL);
+	cr_assert_eq(app_parse_uint(" 1", 0, 100, &v), -EINVAL);
+	cr_assert_eq(app_parse_uint("\t1", 0, 100, &v), -EINVAL);
+	cr_assert_eq(app_parse_sockaddr("1.2.3.4: 80", &sa), -EINVAL);
+	cr_assert_eq(app_parse_sockaddr("1.2.3.4:+80", &sa), -EINVAL);
+	cr_assert_eq(app_parse_range("1-+5", 1, 100, &lo, &hi), -EINVAL);
+	cr_assert_eq(app_parse_range("1- 5", 1, 100, &lo, &hi), -EINVAL);
+	cr_assert_eq(app_parse_size("+1k", 0, UINT64_MAX, &u), -EINVAL);
+	cr_assert_eq(app_parse_duration("+1s", 0, UINT64_MAX, &u), -EINVAL);
+}
+
+Test(apps, args_size)
+{
+	uint64_t v;
+
+	cr_assert_eq(app_parse_size("1400", 0, UINT64_MAX, &v), 0);
+	cr_assert_eq(v, 1400);
+	cr_assert_eq(app_parse_size("64k", 0, UINT64_MAX, &v), 0);
+	cr_assert_eq(v, 65536);
+	cr_assert_eq(app_parse_size("64K", 0, UINT64_MAX, &v), 0);
+	cr_assert_eq(v, 65536);
+	cr_assert_eq(app_parse_size("1M", 0, UINT64_MAX, &v), 0);
+	cr_assert_eq(v, 1 << 20);
+	cr_assert_eq(app_parse_size("2g", 0, UINT64_MAX, &v), 0);
+	cr_assert_eq(v, 2ull << 30);
+	cr_assert_eq(app_parse_size("0", 0, 10, &v), 0);
+	cr_assert_eq(v, 0);
+	cr_assert_eq(app_parse_size("16777216G", 0, UINT64_MAX, &v), 0);
+	cr_assert_eq(v, 1ull << 54);
+	cr_assert_eq(app_parse_size("17179869184G", 0, UINT64_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_size("18446744073709551616", 0, UINT64_MAX, &v),
+		-EINVAL);
+	cr_assert_eq(app_parse_size("", 0, UINT64_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_size("k", 0, UINT64_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_size("-1", 0, UINT64_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_size("1.5k", 0, UINT64_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_size("1kb", 0, UINT64_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_size("1t", 0, UINT64_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_size(" 1", 0, UINT64_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_size("2k", 0, 2047, &v), -EINVAL);
+	cr_assert_eq(app_parse_size("2k", 2049, 4096, &v), -EINVAL);
+	cr_assert_eq(app_parse_size("2k", 2048, 2048, &v), 0);
+}
+
+Test(apps, args_duration)
+{
+	uint64_t v;
+
+	cr_assert_eq(app_parse_duration("10", 0, UINT64_MAX, &v), 0);
+	cr_assert_eq(v, 10000000000ull);
+	cr_assert_eq(app_parse_duration("10s", 0, UINT64_MAX, &v), 0);
+	cr_assert_eq(v, 10000000000ull);
+	cr_assert_eq(app_parse_duration("500ms", 0, UINT64_MAX, &v), 0);
+	cr_assert_eq(v, 500000000ull);
+	cr_assert_eq(app_parse_duration("200us", 0, UINT64_MAX, &v), 0);
+	cr_assert_eq(v, 200000ull);
+	cr_assert_eq(app_parse_duration("2m", 0, UINT64_MAX, &v), 0);
+	cr_assert_eq(v, 120000000000ull);
+	cr_assert_eq(app_parse_duration("400000000000m", 0, UINT64_MAX, &v),
+		-EINVAL);
+	cr_assert_eq(app_parse_duration("10h", 0, UINT64_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_duration("ms", 0, UINT64_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_duration("-1s", 0, UINT64_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_duration("1.5s", 0, UINT64_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_duration("10 s", 0, UINT64_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_duration("", 0, UINT64_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_duration("1ms", 2000000, UINT64_MAX, &v),
+		-EINVAL);
+	cr_assert_eq(app_parse_duration("2s", 0, 1000000000, &v), -EINVAL);
+}
+
+Test(apps, args_sockaddr)
+{
+	struct sockaddr_in sa;
+	static const char *const bad[] = { "127.0.0.1", "127.0.0.1:0", ":80",
+		"1.2.3.4:65536", "host:80", "1.2.3.4:80x", "1.2.3.4:-1",
+		"1.2.3:80", "1.2.3.4:", "1.2.3.4:80:80", "256.1.1.1:80", "",
+		"11111111111111111111111111111111111111111111111111111111111:1" };
+
+	cr_assert_eq(app_parse_sockaddr("198.18.0.1:8080", &sa), 0);
+	cr_assert_eq(sa.sin_family, AF_INET);
+	cr_assert_eq(ntohs(sa.sin_port), 8080);
+	cr_assert_eq(ntohl(sa.sin_addr.s_addr), 0xc6120001u);
+	cr_assert_eq(app_parse_sockaddr("0.0.0.0:65535", &sa), 0);
+	cr_assert_eq(ntohs(sa.sin_port), 65535);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(app_parse_sockaddr(bad[i], &sa), -EINVAL, "%s",
+			bad[i]);
+}
+
+Test(apps, args_range)
+{
+	unsigned int lo, hi;
+	static const char *const bad[] = { "10-1", "1-", "-1", "1-2-3", "",
+		"0-5", "1-70000", "a-b", "1 -2", "1-2 " };
+
+	cr_assert_eq(app_parse_range("5", 1, 100, &lo, &hi), 0);
+	cr_assert_eq(lo, 5);
+	cr_assert_eq(hi, 5);
+	cr_assert_eq(app_parse_range("1-10", 1, 100, &lo, &hi), 0);
+	cr_assert_eq(lo, 1);
+	cr_assert_eq(hi, 10);
+	cr_assert_eq(app_parse_range("7-7", 1, 100, &lo, &hi), 0);
+	cr_assert_eq(app_parse_range("32768-60999", 1024, 65535, &lo, &hi), 0);
+	cr_assert_eq(hi, 60999);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(app_parse_range(bad[i], 1, 65535, &lo, &hi), -EINVAL,
+			"%s", bad[i]);
+}
