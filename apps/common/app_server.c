@@ -1,1 +1,1031 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The server engine (app_server.h): listeners and accepted connections
+ * driven by dpstack's on-lcore callbacks, run to completion.
+ *
+ * Listeners and children with more than one stack lcore (what
+ * lib/sock/dps_tcp_listen.c and docs/architecture.md say, and what this
+ * file relies on):
+ * - A listener is one socket, found by port from every lcore. A SYN is
+ *   handled by the lcore owning its tuple (RSS, or a hand-off to the
+ *   owner when the device hashed it elsewhere); the child lives in that
+ *   lcore's table for good: it is the child's owner.
+ * - The handshake completes on the owner, which puts the child on the
+ *   listener's accept queue (one MP/MC ring per listener) and runs the
+ *   listener's `acceptable` callback there. So `acceptable` fires on
+ *   whichever lcore owns the child just queued, and dps_accept4() may be
+ *   called there (it is a ring dequeue, any thread).
+ * - But the ring is shared: a dequeue may return a child another lcore
+ *   owns (queued by it a moment earlier). Zero-copy receive and send work
+ *   only on the owner (EPERM elsewhere), and callbacks always run on the
+ *   owner. So the accepting lcore asks dps_conn_info() for the owner and,
+ *   when it is another lcore, passes the descriptor through that lcore's
+ *   hand-off ring; the owner adopts it in app_server_lcore_work().
+ * - A child inherits its listener's callbacks and argument. The listener's
+ *   set ignores everything but `acceptable`, so an accepted child that has
+ *   not been adopted yet gets no useful calls; the owner installs the
+ *   connection's own callbacks and then reads what already arrived, so
+ *   nothing queued before adoption is missed.
+ * With one stack lcore all of this is inline: accept, adopt, serve.
+ *
+ * Sending: responses are prebuilt templates (header, or header and body
+ * when they fit one CHUNK) plus a shared body chunk, sent zero-copy as
+ * indirect clones (rte_pktmbuf_clone()) with dps_send_mbuf(); dps_send()
+ * (a copy) is the fallback when the clone pool runs dry. The stack copies
+ * each segment's payload out of its send chain anyway, so the clone saves
+ * the copy into the send buffer and the mbuf allocation for it.
+ * Measured (not with callgrind: with the stack's busy-cycle counter, 1
+ * lcore, af_packet, wrk -t1 -c16 keep-alive, 1000-byte bodies, two runs
+ * each): clones ~15.4-16.2k busy cycles per request, dps_send() copies
+ * ~22.6-24.1k, so the clone path is the default.
+ * When dps_send_mbuf() says EAGAIN, what is owed stays in the connection
+ * (responses owed, offset into the current one) and `writable` continues;
+ * meanwhile nothing more is read, which is the back-pressure.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <arpa/inet.h>
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+#include "app_http.h"
+#include "app_server.h"
+
+#define SRV_CHUNK 16384		/* bytes per body template piece */
+#define SRV_MAX_OWED 64		/* pipelined responses before reading stops */
+#define SRV_SLAB 256		/* connections allocated at a time */
+#define SRV_CLONES 32767	/* indirect mbufs for zero-copy sends */
+#define SRV_ADOPT_RING 4096	/* hand-off ring size per lcore */
+#define SRV_HDR_MAX 256
+
+/* What a response looks like: a first template (header, and the body
+ * too when it fits), then body bytes from the shared chunk. */
+struct srv_resp {
+	struct rte_mbuf *first;
+	uint64_t total;		/* header + body */
+};
+
+enum srv_tail { TAIL_NONE, TAIL_CLOSE, TAIL_400 };
+
+struct srv_lcore;
+
+struct srv_conn {
+	TAILQ_ENTRY(srv_conn) lru;	/* by last activity, oldest first */
+	TAILQ_ENTRY(srv_conn) stall;	/* waiting for mbufs */
+	struct srv_lcore *lc;
+	int fd;
+	bool stalled;
+	bool blocked;		/* the last send hit a full buffer */
+	uint8_t tail;		/* enum srv_tail: after the owed responses */
+	uint32_t owed;		/* responses not fully queued */
+	uint64_t head_bits;	/* bit i: owed response i answers HEAD */
+	uint64_t off;		/* bytes of the current response queued */
+	uint64_t raw_acc;	/* RAW: bytes toward the next request */
+	struct rte_mbuf *hold;	/* ECHO: received, not yet sent back */
+	uint64_t last_tsc;
+	struct srv_conn *next_free;
+	struct app_http http;
+};
+
+TAILQ_HEAD(srv_conn_list, srv_conn);
+
+struct srv_lcore {
+	struct app_srv_stats st;	/* this lcore's writes only */
+	struct app_server *sv;
+	unsigned int idx;
+	struct srv_conn_list conns;	/* LRU */
+	struct srv_conn_list stalled;
+	unsigned int n_stalled;
+	struct srv_conn *free;
+	void **slabs;
+	unsigned int n_slabs, cap_slabs;
+	struct rte_ring *adopt;		/* descriptors this lcore owns */
+	uint64_t now;			/* TSC at the last work call */
+	uint64_t next_idle_check;
+	bool drained;
+} __rte_cache_aligned;
+
+struct app_server {
+	struct app_srv_conf c;
+	struct dps_stack *s;
+	unsigned int n_lcores;
+	int lfd[8];
+	int opened;			/* listeners opened (0 / 1 / 2 = failed) */
+	int draining;
+	uint64_t idle_tsc;		/* keep-alive timeout in TSC, 0 none */
+	struct rte_mempool *tpl_pool, *clone_pool;
+	struct srv_resp resp[2][2];	/* [close][head] */
+	struct srv_resp err400;
+	struct rte_mbuf *chunk;		/* SRV_CHUNK body bytes */
+	int16_t idx_of[RTE_MAX_LCORE];	/* EAL lcore id -> stack lcore */
+	struct srv_lcore *lc;
+};
+
+
+/* ---- counters ---- */
+
+/* Add @p n to a counter of this lcore: the owner is the only writer, so
+ * a relaxed store of load + n is enough; readers use relaxed loads. */
+static inline void
+cnt_add(uint64_t *f, uint64_t n)
+{
+	__atomic_store_n(f, *f + n, __ATOMIC_RELAXED);	/* pairs with app_server_stats() */
+}
+
+/* Subtract, as cnt_add(). */
+static inline void
+cnt_sub(uint64_t *f, uint64_t n)
+{
+	__atomic_store_n(f, *f - n, __ATOMIC_RELAXED);	/* pairs with app_server_stats() */
+}
+
+/* ---- templates ---- */
+
+/* A template mbuf holding @p len bytes of @p data (NULL: filler). */
+static struct rte_mbuf *
+tpl_make(struct rte_mempool *mp, const char *data, size_t len, size_t fill)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	char *p;
+
+	if (m == NULL)
+		return NULL;
+	p = rte_pktmbuf_append(m, (uint16_t)(len + fill));
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	if (len != 0)
+		memcpy(p, data, len);
+	for (size_t i = 0; i < fill; i++)
+		p[len + i] = (char)('a' + (i % 26));
+	return m;
+}
+
+/* The HTTP 200 for keep-alive @p ka (HEAD: header only). */
+static int
+resp_make_http(struct app_server *sv, struct srv_resp *r, bool ka, bool head)
+{
+	char hdr[SRV_HDR_MAX];
+	size_t n = app_http_response_head(hdr, sizeof(hdr), sv->c.resp_size, ka);
+	uint64_t body = head ? 0 : sv->c.resp_size;
+	size_t fill = n + body <= SRV_CHUNK ? body : 0;
+
+	if (n == 0)
+		return -EINVAL;
+	r->first = tpl_make(sv->tpl_pool, hdr, n, fill);
+	r->total = n + body;
+	return r->first == NULL ? -ENOMEM : 0;
+}
+
+/* Every template this server's protocol needs. */
+static int
+tpl_build(struct app_server *sv)
+{
+	char buf[SRV_HDR_MAX];
+	size_t n;
+	int rc = 0;
+
+	sv->chunk = tpl_make(sv->tpl_pool, NULL, 0, SRV_CHUNK);
+	if (sv->chunk == NULL)
+		return -ENOMEM;
+	if (sv->c.proto == APP_SRV_RAW) {
+		uint64_t fill = sv->c.resp_size <= SRV_CHUNK ? sv->c.resp_size : 0;
+
+		sv->resp[0][0].first = tpl_make(sv->tpl_pool, NULL, 0, fill);
+		sv->resp[0][0].total = sv->c.resp_size;
+		return sv->resp[0][0].first == NULL ? -ENOMEM : 0;
+	}
+	if (sv->c.proto != APP_SRV_HTTP)
+		return 0;
+	for (int cl = 0; cl < 2 && rc == 0; cl++)
+		for (int h = 0; h < 2 && rc == 0; h++)
+			rc = resp_make_http(sv, &sv->resp[cl][h], cl == 0, h == 1);
+	if (rc != 0)
+		return rc;
+	n = app_http_error(buf, sizeof(buf), 400);
+	if (n == 0)
+		return -EINVAL;
+	sv->err400.first = tpl_make(sv->tpl_pool, buf, n, 0);
+	sv->err400.total = n;
+	return sv->err400.first == NULL ? -ENOMEM : 0;
+}
+
+/* ---- sending ---- */
+
+/* No mbuf for a copy either: app_server_lcore_work() retries. */
+static void
+conn_stall(struct srv_conn *c)
+{
+	if (c->stalled)
+		return;
+	c->stalled = true;
+	TAILQ_INSERT_TAIL(&c->lc->stalled, c, stall);
+	c->lc->n_stalled++;
+}
+
+/*
+ * Queue the next piece of @p r from offset c->off: an indirect clone of a
+ * template, trimmed to the piece (zero copy); a copy with dps_send() when
+ * no clone is left. Returns bytes queued, 0 when the buffer is full
+ * (c->blocked) or mbufs ran out (c->stalled), -1 on a send error.
+ */
+static ssize_t
+send_piece(struct srv_conn *c, const struct srv_resp *r)
+{
+	struct app_server *sv = c->lc->sv;
+	uint32_t flen = r->first->data_len;
+	struct rte_mbuf *tpl = c->off < flen ? r->first : sv->chunk;
+	uint64_t toff = c->off < flen ? c->off : 0;
+	uint64_t n = RTE_MIN((uint64_t)tpl->data_len - toff, r->total - c->off);
+	struct rte_mbuf *m = rte_pktmbuf_clone(tpl, sv->clone_pool);
+	ssize_t rc;
+
+	if (m != NULL) {
+		rte_pktmbuf_adj(m, (uint16_t)toff);
+		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - n));
+		rc = dps_send_mbuf(c->fd, m);
+		if (rc < 0)
+			rte_pktmbuf_free(m);
+	} else {
+		rc = dps_send(c->fd, rte_pktmbuf_mtod_offset(tpl, char *, toff),
+			n, MSG_DONTWAIT);
+		if (rc < 0 && errno == ENOBUFS) {
+			conn_stall(c);
+			return 0;
+		}
+	}
+	if (rc > 0) {
+		c->off += (uint64_t)rc;
+		cnt_add(&c->lc->st.tx_bytes, (uint64_t)rc);
+		return rc;
+	}
+	if (rc < 0 && errno != EAGAIN) {
+		cnt_add(&c->lc->st.err_send, 1);
+		return -1;
+	}
+	c->blocked = true;
+	return 0;
+}
+
+/* Queue as much of @p r as fits. 1 when all of it is queued, 0 when
+ * it waits for room, -1 on error. */
+static int
+send_resp(struct srv_conn *c, const struct srv_resp *r)
+{
+	while (c->off < r->total) {
+		ssize_t rc = send_piece(c, r);
+
+		if (rc <= 0)
+			return (int)rc;
+	}
+	c->off = 0;
+	return 1;
+}
+
+/* The response for the oldest owed request. */
+static const struct srv_resp *
+owed_resp(struct srv_conn *c)
+{
+	struct app_server *sv = c->lc->sv;
+	bool last = c->owed == 1;
+	bool close = last && c->tail == TAIL_CLOSE;
+
+	if (sv->c.proto == APP_SRV_RAW)
+		return &sv->resp[0][0];
+	return &sv->resp[close][c->head_bits & 1];
+}
+
+/* Send what is owed, in order. 1 when nothing is left, 0 when blocked,
+ * -1 on error. */
+static int
+flush_owed(struct srv_conn *c)
+{
+	struct app_server *sv = c->lc->sv;
+	int rc;
+
+	while (c->owed != 0) {
+		rc = send_resp(c, owed_resp(c));
+		if (rc <= 0)
+			return rc;
+		c->owed--;
+		c->head_bits >>= 1;
+		cnt_add(&c->lc->st.requests, 1);
+	}
+	if (c->tail == TAIL_400 && sv->c.proto == APP_SRV_HTTP) {
+		rc = send_resp(c, &sv->err400);
+		if (rc <= 0)
+			return rc;
+		c->tail = TAIL_CLOSE;
+	}
+	return 1;
+}
+
+/* ECHO: send the held mbuf back. 1 done, 0 blocked, -1 error. */
+static int
+flush_hold(struct srv_conn *c)
+{
+	uint32_t len;
+	ssize_t rc;
+
+	if (c->hold == NULL)
+		return 1;
+	len = c->hold->pkt_len;
+	rc = dps_send_mbuf(c->fd, c->hold);
+	if (rc >= 0) {
+		c->hold = NULL;
+		cnt_add(&c->lc->st.tx_bytes, len);
+		return 1;
+	}
+	if (errno == EAGAIN) {
+		c->blocked = true;
+		return 0;
+	}
+	cnt_add(&c->lc->st.err_send, 1);
+	return -1;
+}
+
+/* SOURCE: body chunks until the buffer is full. */
+static int
+flush_source(struct srv_conn *c)
+{
+	struct srv_resp r = { .first = c->lc->sv->chunk, .total = UINT64_MAX };
+
+	c->off = 0;
+	return send_resp(c, &r);
+}
+
+/* ---- connections ---- */
+
+/* A connection object from this lcore's pool (slabs of SRV_SLAB, never
+ * freed before the server). */
+static struct srv_conn *
+conn_alloc(struct srv_lcore *lc)
+{
+	struct srv_conn *c;
+
+	if (lc->free == NULL) {
+		struct srv_conn *slab;
+
+		if (lc->n_slabs == lc->cap_slabs) {
+			unsigned int cap = lc->cap_slabs ? 2 * lc->cap_slabs : 64;
+			void **ns = realloc(lc->slabs, cap * sizeof(*ns));
+
+			if (ns == NULL)
+				return NULL;
+			lc->slabs = ns;
+			lc->cap_slabs = cap;
+		}
+		slab = rte_zmalloc_socket("srv_conns", SRV_SLAB * sizeof(*slab),
+			RTE_CACHE_LINE_SIZE, rte_socket_id());
+		if (slab == NULL)
+			return NULL;
+		lc->slabs[lc->n_slabs++] = slab;
+		for (unsigned int i = 0; i < SRV_SLAB; i++) {
+			slab[i].next_free = lc->free;
+			lc->free = &slab[i];
+		}
+	}
+	c = lc->free;
+	lc->free = c->next_free;
+	return c;
+}
+
+/* Close @p c and return it to the pool: a FIN after the queued data
+ * (dps_close()), what is still unread first drained so it is not a RST. */
+static void
+conn_close(struct srv_conn *c)
+{
+	struct srv_lcore *lc = c->lc;
+	struct rte_mbuf *m;
+
+	if (c->hold != NULL)
+		rte_pktmbuf_free(c->hold);
+	while (dps_recv_mbuf(c->fd, &m) > 0)
+		rte_pktmbuf_free(m);
+	dps_set_callbacks(c->fd, NULL, NULL);
+	dps_close(c->fd);
+	TAILQ_REMOVE(&lc->conns, c, lru);
+	if (c->stalled) {
+		TAILQ_REMOVE(&lc->stalled, c, stall);
+		lc->n_stalled--;
+	}
+	c->fd = -1;
+	c->next_free = lc->free;
+	lc->free = c;
+	cnt_add(&lc->st.closed, 1);
+	cnt_sub(&lc->st.open, 1);
+}
+
+/* Activity: to the young end of the LRU list. */
+static void
+conn_touch(struct srv_conn *c)
+{
+	struct srv_lcore *lc = c->lc;
+
+	c->last_tsc = lc->now;
+	if (TAILQ_LAST(&lc->conns, srv_conn_list) != c) {
+		TAILQ_REMOVE(&lc->conns, c, lru);
+		TAILQ_INSERT_TAIL(&lc->conns, c, lru);
+	}
+}
+
+/* HTTP: frame requests in @p p; each completed one is owed a response.
+ * Stops at a close request, a malformed one (tail set) or SRV_MAX_OWED
+ * answers owed. Returns the bytes taken. */
+static size_t
+feed_http(struct srv_conn *c, const char *p, size_t n)
+{
+	struct app_server *sv = c->lc->sv;
+	size_t used, took = 0;
+	int rc;
+
+	while (took < n && c->tail == TAIL_NONE && c->owed < SRV_MAX_OWED) {
+		rc = app_http_feed(&c->http, p + took, n - took, &used);
+		if (rc == APP_HTTP_MORE)
+			return n;
+		if (rc == APP_HTTP_ERROR) {
+			cnt_add(&c->lc->st.err_parse, 1);
+			c->tail = TAIL_400;
+			return n;
+		}
+		if (c->http.method == APP_HTTP_HEAD)
+			c->head_bits |= 1ull << c->owed;
+		c->owed++;
+		if (!c->http.keep_alive || sv->c.close_after)
+			c->tail = TAIL_CLOSE;
+		app_http_init(&c->http, APP_HTTP_REQUEST);
+		took += used;
+	}
+	return c->tail == TAIL_NONE ? took : n;	/* after the end: dropped */
+}
+
+/* HTTP: feed @p m; what the owed limit leaves unread waits in c->hold
+ * (received mbufs are one segment; a chain is fed whole). */
+static void
+input_http(struct srv_conn *c, struct rte_mbuf *m)
+{
+	size_t took;
+
+	if (m->nb_segs > 1) {
+		for (struct rte_mbuf *s = m; s != NULL; s = s->next)
+			(void)feed_http(c, rte_pktmbuf_mtod(s, const char *), s->data_len);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	took = feed_http(c, rte_pktmbuf_mtod(m, const char *), m->data_len);
+	if (took == m->data_len) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rte_pktmbuf_adj(m, (uint16_t)took);
+	c->hold = m;
+}
+
+/* What one received mbuf means for each protocol. The mbuf is consumed. */
+static void
+conn_input(struct srv_conn *c, struct rte_mbuf *m)
+{
+	struct app_server *sv = c->lc->sv;
+
+	cnt_add(&c->lc->st.rx_bytes, m->pkt_len);
+	switch (sv->c.proto) {
+	case APP_SRV_HTTP:
+		input_http(c, m);
+		return;
+	case APP_SRV_ECHO:
+		c->hold = m;
+		return;
+	case APP_SRV_RAW:
+		c->raw_acc += m->pkt_len;
+		c->owed += (uint32_t)(c->raw_acc / sv->c.req_size);
+		c->raw_acc %= sv->c.req_size;
+		break;
+	default:
+		break;
+	}
+	rte_pktmbuf_free(m);
+}
+
+/* Send what is owed; 1 when all out, 0 blocked, -1 error. */
+static int
+conn_flush(struct srv_conn *c)
+{
+	switch (c->lc->sv->c.proto) {
+	case APP_SRV_ECHO:
+		return flush_hold(c);
+	case APP_SRV_SOURCE:
+		return flush_source(c);
+	case APP_SRV_DISCARD:
+		return 1;
+	default:
+		return flush_owed(c);
+	}
+}
+
+/* SOURCE: read and drop what the peer sends. false once it is gone. */
+static bool
+source_drop_input(struct srv_conn *c)
+{
+	struct rte_mbuf *m;
+	ssize_t n;
+
+	while ((n = dps_recv_mbuf(c->fd, &m)) > 0) {
+		cnt_add(&c->lc->st.rx_bytes, (uint64_t)n);
+		rte_pktmbuf_free(m);
+	}
+	return n < 0 && errno == EAGAIN;
+}
+
+/* The peer's FIN (@p n 0) or an error: true when the connection is to
+ * close now; false when answers are still owed (they go first). */
+static bool
+input_end(struct srv_conn *c, ssize_t n)
+{
+	if (n < 0) {
+		cnt_add(&c->lc->st.err_reset, 1);
+		return true;
+	}
+	if (c->owed == 0 && c->hold == NULL)
+		return true;
+	c->tail = TAIL_CLOSE;
+	return false;
+}
+
+/*
+ * The connection's whole state machine: send what is owed; while the
+ * output is not blocked, read the next mbuf and act on it. EOF ends the
+ * input (the answers owed still go out, then the close); a close request
+ * or a 400 closes once sent.
+ */
+static void
+conn_run(struct srv_conn *c)
+{
+	enum app_srv_proto proto = c->lc->sv->c.proto;
+	struct rte_mbuf *m;
+	ssize_t n;
+	int rc;
+
+	c->blocked = false;
+	conn_touch(c);
+	for (;;) {
+		rc = conn_flush(c);
+		if (rc < 0)
+			goto close;
+		if (rc == 0) {		/* writable / the stall list resumes */
+			if (proto == APP_SRV_SOURCE && !source_drop_input(c))
+				goto close;
+			return;
+		}
+		if (c->tail == TAIL_CLOSE)
+			goto close;
+		if (proto == APP_SRV_HTTP && c->hold != NULL) {
+			m = c->hold;	/* requests left over from the last read */
+			c->hold = NULL;
+			input_http(c, m);
+			continue;
+		}
+		n = dps_recv_mbuf(c->fd, &m);
+		if (n > 0) {
+			conn_input(c, m);
+			continue;
+		}
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (input_end(c, n))
+			goto close;
+	}
+close:
+	conn_close(c);
+}
+
+/* Data or the peer's FIN: run the connection. */
+static void
+on_readable(int fd, void *arg)
+{
+	struct srv_conn *c = arg;
+
+	(void)fd;
+	conn_run(c);
+}
+
+/* Room in the send buffer: go on where a send stopped. */
+static void
+on_writable(int fd, void *arg)
+{
+	struct srv_conn *c = arg;
+
+	(void)fd;
+	if (c->blocked || c->lc->sv->c.proto == APP_SRV_SOURCE)
+		conn_run(c);
+}
+
+/* Reset, timed out: count it and let the connection go. */
+static void
+on_error(int fd, int err, void *arg)
+{
+	struct srv_conn *c = arg;
+
+	(void)fd;
+	(void)err;
+	cnt_add(&c->lc->st.err_reset, 1);
+	conn_close(c);
+}
+
+static const struct dps_sock_cbs conn_cbs = {
+	.error = on_error, .readable = on_readable, .writable = on_writable,
+};
+
+/* Serve descriptor @p fd, which this lcore owns. */
+static void
+conn_adopt(struct srv_lcore *lc, int fd)
+{
+	struct srv_conn *c = conn_alloc(lc);
+	struct dps_conn_info ci;
+
+	cnt_add(&lc->st.accepted, 1);
+	cnt_add(&lc->st.open, 1);
+	if (c == NULL) {
+		cnt_add(&lc->st.err_accept, 1);
+		cnt_add(&lc->st.closed, 1);
+		cnt_sub(&lc->st.open, 1);
+		dps_close(fd);
+		return;
+	}
+	memset(c, 0, offsetof(struct srv_conn, http));
+	c->lc = lc;
+	c->fd = fd;
+	c->last_tsc = lc->now;
+	app_http_init(&c->http, APP_HTTP_REQUEST);
+	TAILQ_INSERT_TAIL(&lc->conns, c, lru);
+	dps_set_callbacks(fd, &conn_cbs, c);
+	conn_run(c);
+	/* Reset before adoption: the error went to the listener's set. */
+	if (c->fd == fd && dps_conn_info(fd, &ci) != 0) {
+		cnt_add(&lc->st.err_reset, 1);
+		conn_close(c);
+	}
+}
+
+/* The stack lcore index of the calling lcore. */
+static struct srv_lcore *
+self_lcore(struct app_server *sv)
+{
+	unsigned int id = rte_lcore_id();
+
+	if (id >= RTE_MAX_LCORE || sv->idx_of[id] < 0)
+		return NULL;
+	return &sv->lc[sv->idx_of[id]];
+}
+
+/* Hand @p fd to the lcore that owns it, or adopt it here. */
+static void
+accept_one(struct srv_lcore *lc, int fd)
+{
+	struct app_server *sv = lc->sv;
+	struct dps_conn_info ci;
+
+	if (dps_conn_info(fd, &ci) != 0) {	/* gone already */
+		cnt_add(&lc->st.accepted, 1);
+		cnt_add(&lc->st.closed, 1);
+		cnt_add(&lc->st.err_reset, 1);
+		dps_close(fd);
+		return;
+	}
+	if (ci.lcore == lc->idx || ci.lcore >= sv->n_lcores) {
+		conn_adopt(lc, fd);
+		return;
+	}
+	if (rte_ring_mp_enqueue(sv->lc[ci.lcore].adopt,
+			(void *)(uintptr_t)fd) != 0) {
+		cnt_add(&lc->st.err_accept, 1);
+		dps_close(fd);
+	}
+}
+
+/* The listener has connections: take them all (until EAGAIN). */
+static void
+on_acceptable(int lfd, void *arg)
+{
+	struct app_server *sv = arg;
+	struct srv_lcore *lc = self_lcore(sv);
+	int fd;
+
+	if (lc == NULL || __atomic_load_n(&sv->draining, __ATOMIC_RELAXED))
+		return;
+	for (;;) {
+		fd = dps_accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+		if (fd >= 0) {
+			accept_one(lc, fd);
+			continue;
+		}
+		if (errno != EAGAIN)
+			cnt_add(&lc->st.err_accept, 1);
+		if (errno == EAGAIN || errno == EINVAL || errno == EBADF)
+			return;
+	}
+}
+
+/* Children not adopted yet inherit this set: only `acceptable` does
+ * anything (on the listener itself). */
+static const struct dps_sock_cbs listener_cbs = {
+	.acceptable = on_acceptable,
+};
+
+/* ---- life cycle ---- */
+
+int
+app_srv_proto_parse(const char *s, enum app_srv_proto *out)
+{
+	static const char *const names[] = { "http", "echo", "discard", "raw",
+		"source" };
+
+	for (unsigned int i = 0; i < RTE_DIM(names); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum app_srv_proto)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* Why @p c cannot run, or NULL. */
+static const char *
+conf_check(const struct app_srv_conf *c)
+{
+	if (c->proto > APP_SRV_SOURCE)
+		return "unknown protocol";
+	if (c->n_ports == 0 || c->n_ports > RTE_DIM(c->ports))
+		return "between 1 and 8 ports";
+	for (unsigned int i = 0; i < c->n_ports; i++) {
+		if (c->ports[i] == 0)
+			return "port 0";
+		for (unsigned int j = 0; j < i; j++)
+			if (c->ports[i] == c->ports[j])
+				return "a port given twice";
+	}
+	if (c->proto == APP_SRV_RAW && (c->req_size == 0 || c->resp_size == 0))
+		return "raw needs a request and a response size above 0";
+	if (c->resp_size > (1ull << 40))
+		return "response size above 1 TiB";
+	if (c->backlog > 65535)
+		return "backlog above 65535";
+	return NULL;
+}
+
+/* The per-lcore parts: contexts, hand-off rings, the lcore map. */
+static int
+lcores_make(struct app_server *sv)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	sv->lc = rte_zmalloc("srv_lcores", sv->n_lcores * sizeof(*sv->lc),
+		RTE_CACHE_LINE_SIZE);
+	if (sv->lc == NULL)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < RTE_MAX_LCORE; i++)
+		sv->idx_of[i] = -1;
+	for (unsigned int i = 0; i < sv->n_lcores; i++) {
+		struct srv_lcore *lc = &sv->lc[i];
+
+		lc->sv = sv;
+		lc->idx = i;
+		TAILQ_INIT(&lc->conns);
+		TAILQ_INIT(&lc->stalled);
+		snprintf(name, sizeof(name), "srv%p_%u", (void *)sv, i);
+		lc->adopt = rte_ring_create(name, SRV_ADOPT_RING, SOCKET_ID_ANY,
+			RING_F_SC_DEQ);
+		if (lc->adopt == NULL)
+			return -ENOMEM;
+		sv->idx_of[dps_stack_lcore_id(sv->s, i)] = (int16_t)i;
+	}
+	return 0;
+}
+
+/* The mbuf pools: templates (a few large mbufs) and indirect clones. */
+static int
+pools_make(struct app_server *sv)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	snprintf(name, sizeof(name), "srvt%p", (void *)sv);
+	sv->tpl_pool = rte_pktmbuf_pool_create(name, 15, 0, 0,
+		SRV_CHUNK + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
+	snprintf(name, sizeof(name), "srvc%p", (void *)sv);
+	sv->clone_pool = rte_pktmbuf_pool_create(name, SRV_CLONES, 256, 0, 0,
+		SOCKET_ID_ANY);
+	if (sv->tpl_pool == NULL || sv->clone_pool == NULL)
+		return -ENOMEM;
+	return tpl_build(sv);
+}
+
+struct app_server *
+app_server_create(struct dps_stack *s, const struct app_srv_conf *c)
+{
+	const char *why = conf_check(c);
+	struct app_server *sv;
+
+	if (why != NULL) {
+		fprintf(stderr, "server: invalid settings: %s\n", why);
+		errno = EINVAL;
+		return NULL;
+	}
+	sv = calloc(1, sizeof(*sv));
+	if (sv == NULL)
+		return NULL;
+	sv->c = *c;
+	if (sv->c.backlog == 0)
+		sv->c.backlog = 4096;
+	if (sv->c.req_size == 0)
+		sv->c.req_size = 64;
+	sv->s = s;
+	sv->n_lcores = dps_stack_lcore_count(s);
+	sv->idle_tsc = c->keepalive_timeout_ns == 0 ? 0 :
+		(uint64_t)((double)c->keepalive_timeout_ns * rte_get_tsc_hz() / 1e9);
+	for (unsigned int i = 0; i < RTE_DIM(sv->lfd); i++)
+		sv->lfd[i] = -1;
+	if (lcores_make(sv) != 0 || pools_make(sv) != 0) {
+		fprintf(stderr, "server: out of memory for the server's pools\n");
+		app_server_destroy(sv);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return sv;
+}
+
+/* Listen on @p port (any address, non-blocking). */
+static int
+listener_open(struct app_server *sv, uint16_t port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int one = 1, fd, err;
+
+	fd = dps_socket_on(sv->s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	dps_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (dps_set_callbacks(fd, &listener_cbs, sv) != 0 ||
+			dps_bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+			dps_listen(fd, (int)sv->c.backlog) != 0) {
+		err = errno;
+		dps_close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+int
+app_server_lcore_init(struct app_server *sv, unsigned int idx)
+{
+	int expect = 0, fd;
+
+	if (idx >= sv->n_lcores)
+		return -EINVAL;
+	sv->lc[idx].now = rte_rdtsc();
+	if (!__atomic_compare_exchange_n(&sv->opened, &expect, 1, false,
+			__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return expect == 2 ? -EADDRINUSE : 0;
+	for (unsigned int i = 0; i < sv->c.n_ports; i++) {
+		fd = listener_open(sv, sv->c.ports[i]);
+		if (fd < 0) {
+			fprintf(stderr, "server: cannot listen on port %u: %s\n",
+				sv->c.ports[i], strerror(-fd));
+			__atomic_store_n(&sv->opened, 2, __ATOMIC_RELEASE);
+			return fd;
+		}
+		sv->lfd[i] = fd;
+	}
+	return 0;
+}
+
+/* Idle keep-alive connections: the LRU list's old end, at most every
+ * ~10 ms. */
+static int
+idle_check(struct srv_lcore *lc, uint64_t tsc)
+{
+	struct app_server *sv = lc->sv;
+	struct srv_conn *c;
+	int did = 0;
+
+	if (sv->idle_tsc == 0 || tsc < lc->next_idle_check)
+		return 0;
+	lc->next_idle_check = tsc + rte_get_tsc_hz() / 100;
+	while ((c = TAILQ_FIRST(&lc->conns)) != NULL &&
+			tsc - c->last_tsc > sv->idle_tsc) {
+		conn_close(c);
+		did = 1;
+	}
+	return did;
+}
+
+/* Stop: this lcore's connections closed (and the listeners, once). */
+static void
+drain_lcore(struct srv_lcore *lc)
+{
+	struct app_server *sv = lc->sv;
+	void *p;
+
+	for (unsigned int i = 0; i < RTE_DIM(sv->lfd); i++) {
+		int fd = __atomic_exchange_n(&sv->lfd[i], -1, __ATOMIC_ACQ_REL);
+
+		if (fd >= 0)
+			dps_close(fd);
+	}
+	while (rte_ring_sc_dequeue(lc->adopt, &p) == 0)
+		dps_close((int)(uintptr_t)p);
+	while (!TAILQ_EMPTY(&lc->conns))
+		conn_close(TAILQ_FIRST(&lc->conns));
+	lc->drained = true;
+}
+
+int
+app_server_lcore_work(struct app_server *sv, unsigned int idx, uint64_t tsc)
+{
+	struct srv_lcore *lc = &sv->lc[idx];
+	struct srv_conn *c;
+	void *p;
+	int did = 0;
+
+	lc->now = tsc;
+	/* pairs with app_server_drain()'s release store */
+	if (__atomic_load_n(&sv->draining, __ATOMIC_ACQUIRE)) {
+		if (!lc->drained)
+			drain_lcore(lc);
+		return 0;
+	}
+	while (rte_ring_sc_dequeue(lc->adopt, &p) == 0) {
+		conn_adopt(lc, (int)(uintptr_t)p);
+		did = 1;
+	}
+	/* Each stalled connection once (a retry may stall it again). */
+	for (unsigned int k = lc->n_stalled; k != 0; k--) {
+		c = TAILQ_FIRST(&lc->stalled);
+		TAILQ_REMOVE(&lc->stalled, c, stall);
+		lc->n_stalled--;
+		c->stalled = false;
+		conn_run(c);
+		did = 1;
+	}
+	return did | idle_check(lc, tsc);
+}
+
+/*
+ * Closing while the stack still runs, so FINs go out and the connections
+ * finish before the stack stops. Done once app_server_stats() shows
+ * open == 0.
+ */
+void
+app_server_drain(struct app_server *sv)
+{
+	__atomic_store_n(&sv->draining, 1, __ATOMIC_RELEASE);	/* pairs with lcore_work's load */
+}
+
+void
+app_server_stats(const struct app_server *sv, struct app_srv_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < sv->n_lcores; i++) {
+		const uint64_t *src = (const uint64_t *)&sv->lc[i].st;
+		uint64_t *dst = (uint64_t *)out;
+
+		for (size_t k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
+			/* pairs with cnt_add()'s relaxed store */
+			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+	}
+}
+
+void
+app_server_destroy(struct app_server *sv)
+{
+	if (sv == NULL)
+		return;
+	for (unsigned int i = 0; sv->lc != NULL && i < sv->n_lcores; i++) {
+		struct srv_lcore *lc = &sv->lc[i];
+
+		if (lc->adopt != NULL)
+			drain_lcore(lc);
+		for (unsigned int k = 0; k < lc->n_slabs; k++)
+			rte_free(lc->slabs[k]);
+		free(lc->slabs);
+		rte_ring_free(lc->adopt);
+	}
+	rte_free(sv->lc);
+	for (int cl = 0; cl < 2; cl++)
+		for (int h = 0; h < 2; h++)
+			rte_pktmbuf_free(sv->resp[cl][h].first);
+	rte_pktmbuf_free(sv->err400.first);
+	rte_pktmbuf_free(sv->chunk);
+	/* Clones still in a send buffer would reach freed pools: keep the
+	 * pools then (the process is ending anyway). */
+	if (sv->clone_pool != NULL && rte_mempool_full(sv->clone_pool) &&
+			(sv->tpl_pool == NULL || rte_mempool_full(sv->tpl_pool))) {
+		rte_mempool_free(sv->clone_pool);
+		rte_mempool_free(sv->tpl_pool);
+	}
+	free(sv);
+}

@@ -1,0 +1,236 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# dps-httpd against the Linux kernel as client, over a veth pair.
+#   namespace dphd-*: dps-httpd on net_af_packet, 198.18.7.2/24
+#   namespace dphk-*: the kernel, 198.18.7.1/24: curl, wrk, python3
+# Checks, one PASS/FAIL line each, every one on a fresh dps-httpd that is
+# then stopped with SIGINT and must report no leak (no socket, no
+# connection but TIME_WAIT, mbufs back at the baseline) and exit 0:
+#   1 curl fetches / with --resp-size 100000: status 200, 100000 bytes
+#   2 curl fetches two URLs on one connection ("Re-using existing
+#     connection" in curl -v), both 200 with the right size
+#   3 wrk -t1 -c16 -d3s, keep-alive: no socket error, no non-2xx, > 1000
+#     requests
+#   4 wrk with "Connection: close" (a connection per request): no error,
+#     > 200 requests, and the server accepted as many connections
+#   5 --proto echo: 1 MiB sent, the same bytes back (SHA-256 compared)
+#   6 a malformed request: a 400, then the connection closes
+# Names are unique per run; a trap removes everything on every exit path.
+# Usage: httpd_kernel.sh PATH/TO/dps-httpd [CHECK...]  (e.g. 3 5; all by
+#   default). HTTPD_KEEP=1 keeps the work directory.
+set -euo pipefail
+
+bin=${1:?usage: httpd_kernel.sh PATH/TO/dps-httpd [CHECK...]}
+shift
+only=" ${*:-1 2 3 4 5 6} "
+if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
+	echo "SKIP: needs root and network namespaces"; exit 77
+fi
+for t in curl wrk ethtool; do
+	command -v "$t" >/dev/null ||
+		{ echo "FAIL: $t is not installed (scripts/deps.sh installs it)"; exit 1; }
+done
+py=$(command -v /usr/bin/python3 || command -v python3)
+
+sfx=$(printf '%04x%04x' $$ $RANDOM | tail -c 6)
+nsk=dphk-$sfx nsd=dphd-$sfx vk=hk$sfx vd=hd$sfx
+K=198.18.7.1 D=198.18.7.2
+tmp=$(mktemp -d /tmp/dps-httpd.XXXXXX)
+srv=
+
+cleanup() {
+	trap '' INT TERM
+	[ -n "$srv" ] && kill -9 "$srv" 2>/dev/null || true
+	wait 2>/dev/null || true
+	ip netns del "$nsk" 2>/dev/null || true
+	ip netns del "$nsd" 2>/dev/null || true
+	if [ -n "${HTTPD_KEEP:-}" ]; then echo "outputs kept in $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ip netns add "$nsk"
+ip netns add "$nsd"
+ip link add "$vk" netns "$nsk" type veth peer name "$vd" netns "$nsd"
+ip -n "$nsk" link set lo up
+ip -n "$nsd" link set lo up
+for x in "$nsk:$vk" "$nsd:$vd"; do
+	ip netns exec "${x%%:*}" sh -c "echo 1 > /proc/sys/net/ipv6/conf/${x#*:}/disable_ipv6"
+done
+ip -n "$nsk" addr add "$K/24" dev "$vk"
+ip -n "$nsk" link set "$vk" up
+ip -n "$nsd" link set "$vd" up
+# Full checksums from the kernel (af_packet would hand dpstack partial ones).
+ip netns exec "$nsk" ethtool -K "$vk" tx off >/dev/null
+# wrk -H 'Connection: close' makes thousands of connections: reuse ports.
+ip netns exec "$nsk" sysctl -qw net.ipv4.tcp_tw_reuse=1
+
+eal=(--no-huge -m 512 --no-pci --no-shconf --no-telemetry
+	--log-level=lib.eal:error -l 0 --vdev="net_af_packet0,iface=$vd")
+
+failed=0
+why=
+pass() { echo "PASS $*"; }
+no() { why=$*; return 1; }
+flunk() {
+	echo "FAIL $*: $why"
+	failed=1
+	for f in "$tmp/$cur"-*.log; do
+		[ -s "$f" ] && { echo "---- $(basename "$f")"; tail -n 20 "$f"; }
+	done
+	return 0
+}
+kx() { ip netns exec "$nsk" "$@"; }
+
+# server ARGS...: start dps-httpd, wait for its "serving" line.
+server() {
+	ip netns exec "$nsd" "$bin" "${eal[@]}" --file-prefix="dphd$sfx$cur" -- \
+		--addr "$D/24" --quiet "$@" >"$tmp/$cur-srv.log" 2>&1 &
+	srv=$!
+	for _ in $(seq 200); do
+		grep -q '^dps-httpd: serving' "$tmp/$cur-srv.log" && return 0
+		kill -0 "$srv" 2>/dev/null || break
+		sleep 0.05
+	done
+	no "dps-httpd did not start"
+}
+
+# server_stop: SIGINT; it must exit 0 and report no leak within 15 s.
+server_stop() {
+	local rc=0
+	kill -INT "$srv" 2>/dev/null || true
+	for _ in $(seq 150); do kill -0 "$srv" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$srv" 2>/dev/null; then
+		kill -9 "$srv"; wait "$srv" 2>/dev/null || true; srv=
+		no "dps-httpd did not exit within 15 s of SIGINT"; return 1
+	fi
+	wait "$srv" || rc=$?
+	srv=
+	grep -q '^left over: .*: no leak$' "$tmp/$cur-srv.log" ||
+		no "leak: $(grep '^left over' "$tmp/$cur-srv.log" || echo 'no summary')" || return 1
+	[ "$rc" = 0 ] || no "dps-httpd exited with $rc" || return 1
+}
+
+# summary FIELD: a number from the summary's first line ("N requests").
+summary() { grep -m1 '^dps-httpd: .* s, ' "$tmp/$cur-srv.log" | grep -oE "[0-9]+ $1" | cut -d' ' -f1; }
+
+# run N TEXT: check N when selected; the server is stopped either way.
+run() {
+	local n=$1 text=$2 ok=0
+	case $only in *" $n "*) ;; *) return 0 ;; esac
+	cur=c$n why=
+	"c$n" || ok=1
+	if [ -n "$srv" ]; then
+		if [ $ok = 0 ]; then server_stop || ok=1; else server_stop || true; fi
+	fi
+	if [ $ok = 0 ]; then pass "$n $text"; else flunk "$n $text"; fi
+}
+
+c1() {
+	local out
+	server --resp-size 100000 || return 1
+	out=$(kx curl -sS -o /dev/null -m 10 -w '%{http_code} %{size_download}' "http://$D/") ||
+		no "curl failed: $out" || return 1
+	[ "$out" = "200 100000" ] || no "curl got '$out', expected '200 100000'" || return 1
+}
+
+c2() {
+	local out n
+	server --resp-size 5000 || return 1
+	kx curl -sS -v -m 10 -o /dev/null -o /dev/null -w '%{http_code} %{size_download}\n' \
+		"http://$D/a" "http://$D/b" >"$tmp/c2-curl.log" 2>&1 || no "curl failed" || return 1
+	n=$(grep -c '^200 5000$' "$tmp/c2-curl.log" || true)
+	[ "$n" = 2 ] || no "expected two '200 5000', got $n" || return 1
+	grep -q 'Re-using existing connection' "$tmp/c2-curl.log" ||
+		no "curl did not reuse the connection" || return 1
+	[ "$(grep -c 'Connected to' "$tmp/c2-curl.log")" = 1 ] ||
+		no "curl connected more than once" || return 1
+}
+
+# wrk_check LOG MIN: no socket error, no non-2xx, more than MIN requests.
+wrk_check() {
+	local n
+	grep -q 'Socket errors' "$1" && { no "wrk: $(grep 'Socket errors' "$1")"; return 1; }
+	grep -q 'Non-2xx' "$1" && { no "wrk: $(grep 'Non-2xx' "$1")"; return 1; }
+	n=$(awk '/requests in/ { print $1; exit }' "$1")
+	[ -n "$n" ] && [ "$n" -gt "$2" ] || no "wrk made ${n:-no} requests, need more than $2" || return 1
+	echo "$n"
+}
+
+c3() {
+	local n
+	server || return 1
+	kx wrk -t1 -c16 -d3s "http://$D/" >"$tmp/c3-wrk.log" 2>&1 || no "wrk failed" || return 1
+	n=$(wrk_check "$tmp/c3-wrk.log" 1000) || return 1
+	server_stop || return 1
+	[ "$(summary requests)" -ge "$n" ] ||
+		no "the server answered $(summary requests) requests, wrk counted $n" || return 1
+}
+
+c4() {
+	local n c
+	server || return 1
+	kx wrk -t1 -c16 -d3s -H 'Connection: close' "http://$D/" >"$tmp/c4-wrk.log" 2>&1 ||
+		no "wrk failed" || return 1
+	n=$(wrk_check "$tmp/c4-wrk.log" 200) || return 1
+	server_stop || return 1
+	c=$(summary connections)
+	[ "$c" -ge "$n" ] || no "$n requests over only $c connections" || return 1
+}
+
+c5() {
+	server --proto echo --port 7 || return 1
+	kx "$py" - "$D" >"$tmp/c5-client.log" 2>&1 <<'EOF' || no "$(tail -n 1 "$tmp/c5-client.log")" || return 1
+import hashlib, os, socket, sys, threading
+data = os.urandom(1 << 20)
+s = socket.create_connection((sys.argv[1], 7), timeout=10)
+got = bytearray()
+def rd():
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got.extend(b)
+t = threading.Thread(target=rd); t.start()
+s.sendall(data)
+s.shutdown(socket.SHUT_WR)
+t.join(20)
+a, b = hashlib.sha256(data).hexdigest(), hashlib.sha256(got).hexdigest()
+print("sent", len(data), a); print("got", len(got), b)
+sys.exit(0 if a == b else "echo differs: sent %d bytes, got %d back" % (len(data), len(got)))
+EOF
+}
+
+c6() {
+	server || return 1
+	kx "$py" - "$D" >"$tmp/c6-client.log" 2>&1 <<'EOF' || no "$(tail -n 1 "$tmp/c6-client.log")" || return 1
+import socket, sys
+s = socket.create_connection((sys.argv[1], 80), timeout=5)
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nthis is not http\r\n\r\n")
+got = b""
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+except socket.timeout:
+    sys.exit("no EOF within 5 s after %r" % got[-60:])
+parts = got.split(b"HTTP/1.1 ")
+codes = [p[:3] for p in parts[1:]]
+print("statuses", codes)
+sys.exit(0 if codes == [b"200", b"400"] else "expected a 200 then a 400 and EOF, got %r" % codes)
+EOF
+	server_stop || return 1
+	[ "$(grep -oE 'malformed [0-9]+' "$tmp/c6-srv.log")" = "malformed 1" ] ||
+		no "the server did not count one malformed request" || return 1
+}
+
+run 1 "curl GET / with a 100000-byte body"
+run 2 "curl reuses a keep-alive connection for two URLs"
+run 3 "wrk -t1 -c16 -d3s keep-alive"
+run 4 "wrk -t1 -c16 -d3s with Connection: close"
+run 5 "echo: 1 MiB back unchanged"
+run 6 "malformed request: 400 and close"
+exit $failed
