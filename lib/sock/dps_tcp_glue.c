@@ -493,12 +493,14 @@ tw_reuse(struct dps_lcore *lc, const struct dps_tuple *t, uint64_t now,
 static uint32_t
 data_between(const struct dps_tcb *t, uint32_t a, uint32_t b)
 {
-	uint32_t lo = t->iss + 1, hi = t->snd_end;
-
-	if (dps_seq_lt(a, lo))
-		a = lo;
-	if (dps_seq_gt(b, hi))
-		b = hi;
+	/* The SYN sits at iss and the FIN at snd_end; nothing else lies
+	 * outside the data. Compare with those two exactly: iss is more than
+	 * 2^31 behind once that much has been sent, where sequence order
+	 * says it is ahead (this once stalled every connection at 2 GiB). */
+	if (a == t->iss)
+		a++;
+	if (dps_seq_gt(b, t->snd_end))
+		b = t->snd_end;
 	return dps_seq_gt(b, a) ? b - a : 0;
 }
 
