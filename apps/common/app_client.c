@@ -1,1 +1,1288 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The client engine: every stack lcore runs its share of the connections
+ * to completion. dpstack's callbacks only note what happened (an event
+ * bit and a place on the lcore's ready queue); the work function, called
+ * between polls, acts on them. That keeps every close and reopen out of
+ * the stack's own call chain. Three more per-lcore queues hold slot
+ * numbers: free slots to (re)open, idle connections waiting for a rate
+ * token, and the events. All memory is allocated before the loops start.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+#include <arpa/inet.h>
+#include "app_client.h"
+#include "app_http.h"
+
+#define EV_CONN 1
+#define EV_ERR 2
+#define EV_READ 4
+#define EV_WRITE 8
+
+#define SCAN_PER_CALL 4			/* slots checked for timeouts per call */
+#define RETRY_NS 10000000ull		/* conc: reopen 10 ms after a failure */
+#define BULK_CHUNK 65536
+#define UDP_MAX 1472			/* one unfragmented datagram */
+
+enum conn_state { C_FREE, C_CONNECTING, C_IDLE, C_BUSY, C_EOFWAIT, C_BULK };
+
+struct cli_conn {
+	int fd;
+	uint8_t state;			/* enum conn_state */
+	uint8_t ev;			/* EV_* noted by the callbacks */
+	bool queued;			/* on the ready queue */
+	int err;			/* from the error callback */
+	uint32_t id;			/* slot number */
+	uint64_t t0;			/* TSC: SYN sent, or request queued */
+	uint64_t deadline;		/* TSC: timeout, or reopen not before */
+	uint64_t tx_off;		/* request bytes queued so far */
+	uint64_t rx_left;		/* raw: response bytes still due */
+	uint64_t seq;			/* udp: sequence of the request */
+	struct cli_lcore *lc;
+	struct app_http http;
+};
+
+/* A ring of slot numbers; each slot is on a given queue at most once. */
+struct slotq {
+	uint32_t *v;
+	uint32_t head, tail, mask;
+};
+
+struct cli_lcore {
+	struct app_client *cl;
+	unsigned int idx;
+	struct cli_conn *conns;
+	uint32_t n;
+	struct slotq ready, freeq, idleq;
+	uint32_t scan;
+	bool unlimited;
+	double tokens, per_tsc, burst;
+	uint64_t tb_last, t_begin, ramp_tsc;
+	uint64_t quota, issued, finished;
+	uint32_t next_to, next_src;
+	uint64_t seq;
+	bool warm;			/* a first handshake ended: ARP is resolved */
+	bool stopping;			/* finishing the requests in flight */
+	uint64_t stop_by;		/* TSC: then close whatever is left */
+	uint32_t active;		/* slots holding a socket */
+	bool stopped;
+	int drained;			/* atomic: sockets closed after stop */
+	int done;			/* atomic: quota used up */
+	uint32_t swap_req, swap_ack;	/* atomic: interval histogram swap */
+	uint32_t iv_cur;		/* atomic: the histogram being filled */
+	char *req;			/* this lcore's copy of the request */
+	char *rxbuf;			/* udp receive buffer */
+	struct app_cli_stats st;
+	struct app_hist *h_conn, *h_req, *h_iv[2];
+} __rte_cache_aligned;
+
+struct app_client {
+	struct dps_stack *s;
+	struct app_cli_conf c;
+	unsigned int n_lc;
+	uint64_t hz;
+	double ns_per_tsc;
+	uint64_t tmo_tsc;
+	uint64_t retry_tsc;		/* conc: reopen delay after a failure */
+	size_t req_len;
+	char *req;			/* request image (read only) */
+	char *bulk;			/* bulk send buffer */
+	int stop;			/* atomic: app_client_stop() */
+	uint32_t rep_seq;		/* reporter's swap counter */
+	struct cli_lcore *lc[DPS_MAX_LCORES];
+};
+
+#define APP_CLI_X_NAME(name, help) #name,
+#define APP_CLI_X_HELP(name, help) help,
+static const char *const err_names[] = { APP_CLI_ERR_LIST(APP_CLI_X_NAME) };
+static const char *const err_helps[] = { APP_CLI_ERR_LIST(APP_CLI_X_HELP) };
+
+/* Short name of error kind @p k (JSON key). */
+const char *
+app_cli_err_name(unsigned int k)
+{
+	return k < APP_CLI_ERR__MAX ? err_names[k] : "?";
+}
+
+/* One-line description of error kind @p k. */
+const char *
+app_cli_err_help(unsigned int k)
+{
+	return k < APP_CLI_ERR__MAX ? err_helps[k] : "?";
+}
+
+/* Only the owning lcore writes a counter: a relaxed store of the new
+ * value pairs with the readers' relaxed loads in app_client_stats(). */
+static inline void
+stat_add(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, *p + v, __ATOMIC_RELAXED);
+}
+
+/* Count one error of kind @p kind. */
+static void
+err_count(struct cli_lcore *lc, unsigned int kind)
+{
+	stat_add(&lc->st.err[kind], 1);
+}
+
+/* The error kind an errno belongs to. */
+static unsigned int
+err_kind(int e)
+{
+	switch (e) {
+	case ECONNREFUSED:
+		return APP_CLI_ERR_refused;
+	case ETIMEDOUT:
+		return APP_CLI_ERR_timeout;
+	case ECONNRESET: case EPIPE: case ECONNABORTED:
+		return APP_CLI_ERR_reset;
+	case EADDRNOTAVAIL:
+		return APP_CLI_ERR_addrnotavail;
+	case ENOBUFS: case EAGAIN: case EMFILE: case ENOMEM:
+		return APP_CLI_ERR_nobufs;
+	default:
+		return APP_CLI_ERR_other;
+	}
+}
+
+/* ---- slot queues ---- */
+
+/* A queue for up to @p n slots (rounded up to a power of two). */
+static int
+slotq_init(struct slotq *q, uint32_t n)
+{
+	uint32_t cap = rte_align32pow2(n < 2 ? 2 : n);
+
+	q->v = calloc(cap, sizeof(*q->v));
+	q->mask = cap - 1;
+	q->head = q->tail = 0;
+	return q->v == NULL ? -ENOMEM : 0;
+}
+
+/* Append slot @p id; the caller guarantees room. */
+static inline void
+slotq_push(struct slotq *q, uint32_t id)
+{
+	q->v[q->tail++ & q->mask] = id;
+}
+
+/* True when the queue holds nothing. */
+static inline bool
+slotq_empty(const struct slotq *q)
+{
+	return q->head == q->tail;
+}
+
+/* The oldest slot, left queued. */
+static inline uint32_t
+slotq_peek(const struct slotq *q)
+{
+	return q->v[q->head & q->mask];
+}
+
+/* How many slots are queued. */
+static inline uint32_t
+slotq_count(const struct slotq *q)
+{
+	return q->tail - q->head;
+}
+
+/* Take the oldest slot. */
+static inline uint32_t
+slotq_pop(struct slotq *q)
+{
+	return q->v[q->head++ & q->mask];
+}
+
+/* ---- callbacks: note the event, act later ---- */
+
+/* Record event @p ev on @p c and queue it once for the work function. */
+static inline void
+note(struct cli_conn *c, uint8_t ev)
+{
+	c->ev |= ev;
+	if (!c->queued) {
+		c->queued = true;
+		slotq_push(&c->lc->ready, c->id);
+	}
+}
+
+/* dpstack: the handshake completed. */
+static void
+cb_connected(int fd, void *arg)
+{
+	(void)fd;
+	note(arg, EV_CONN);
+}
+
+/* dpstack: the connection failed or was reset (@p err as SO_ERROR). */
+static void
+cb_error(int fd, int err, void *arg)
+{
+	struct cli_conn *c = arg;
+
+	(void)fd;
+	c->err = err;
+	note(c, EV_ERR);
+}
+
+/* dpstack: data or a FIN arrived. */
+static void
+cb_readable(int fd, void *arg)
+{
+	(void)fd;
+	note(arg, EV_READ);
+}
+
+/* dpstack: send space became available. */
+static void
+cb_writable(int fd, void *arg)
+{
+	(void)fd;
+	note(arg, EV_WRITE);
+}
+
+static const struct dps_sock_cbs tcp_cbs = {
+	.connected = cb_connected, .error = cb_error,
+	.readable = cb_readable, .writable = cb_writable,
+};
+
+/* ---- opening and closing ---- */
+
+/* TSC ticks @p d in nanoseconds. */
+static inline uint64_t
+tsc_ns(const struct app_client *cl, uint64_t d)
+{
+	return (uint64_t)((double)d * cl->ns_per_tsc);
+}
+
+/* Drop the socket. The slot goes back on the free queue, to be reopened
+ * (conc, rr, bulk: after @p delay TSC ticks) or used by the next new
+ * connection (cps). */
+static void
+conn_close(struct cli_conn *c, uint64_t tsc, uint64_t delay)
+{
+	struct cli_lcore *lc = c->lc;
+
+	if (c->fd >= 0) {
+		dps_set_callbacks(c->fd, NULL, NULL);
+		dps_close(c->fd);
+		lc->active--;
+	}
+	if (c->state != C_CONNECTING && c->state != C_FREE)
+		stat_add(&lc->st.conn_closed, 1);
+	c->fd = -1;
+	c->state = C_FREE;
+	c->ev = 0;
+	c->deadline = tsc + delay;
+	slotq_push(&lc->freeq, c->id);
+}
+
+/* A request (or, in cps, a connection) ended without a response. */
+static void
+finish_one(struct cli_lcore *lc)
+{
+	if (++lc->finished == lc->quota)
+		/* Release: pairs with the acquire in app_client_done(). */
+		__atomic_store_n(&lc->done, 1, __ATOMIC_RELEASE);
+}
+
+/* The connection failed with error kind @p kind: count it, close. */
+static void
+conn_fail(struct cli_conn *c, unsigned int kind, uint64_t tsc)
+{
+	struct cli_lcore *lc = c->lc;
+	bool cps = lc->cl->c.mode == APP_CLI_CPS;
+
+	err_count(lc, kind);
+	lc->warm = true;
+	if (c->state == C_BUSY || (cps && c->state == C_CONNECTING))
+		finish_one(lc);
+	conn_close(c, tsc, cps ? 0 : lc->cl->retry_tsc);
+}
+
+/* With an --addr range, bind the next source address (port 0). */
+static int
+conn_bind(struct cli_lcore *lc, int fd)
+{
+	const struct app_cli_conf *cf = &lc->cl->c;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+
+	if (cf->n_src <= 1)
+		return 0;	/* autobind picks the route's source address */
+	sin.sin_addr.s_addr = cf->src[lc->next_src++ % cf->n_src].v4;
+	return dps_bind(fd, (const struct sockaddr *)&sin, sizeof(sin));
+}
+
+/* Open slot @p c: socket, source address, connect. TCP answers through
+ * the callbacks; a UDP flow is ready at once. */
+static void
+conn_open(struct cli_conn *c, uint64_t tsc)
+{
+	struct cli_lcore *lc = c->lc;
+	const struct app_cli_conf *cf = &lc->cl->c;
+	bool udp = cf->proto == APP_CLI_UDP;
+	const struct sockaddr_in *to = &cf->to[lc->next_to++ % cf->n_to];
+	int fd, rc;
+
+	stat_add(&lc->st.conn_attempted, 1);
+	fd = dps_socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		c->state = C_CONNECTING;
+		conn_fail(c, err_kind(errno), tsc);
+		return;
+	}
+	c->fd = fd;
+	lc->active++;
+	c->state = C_CONNECTING;
+	c->t0 = tsc;
+	c->deadline = tsc + lc->cl->tmo_tsc;
+	if (conn_bind(lc, fd) != 0 ||
+			(!udp && dps_set_callbacks(fd, &tcp_cbs, c) != 0)) {
+		conn_fail(c, err_kind(errno), tsc);
+		return;
+	}
+	rc = dps_connect(fd, (const struct sockaddr *)to, sizeof(*to));
+	if (rc != 0 && (udp || errno != EINPROGRESS)) {
+		conn_fail(c, err_kind(errno), tsc);
+		return;
+	}
+	if (udp) {
+		stat_add(&lc->st.conn_established, 1);
+		c->state = C_IDLE;
+		slotq_push(&lc->idleq, c->id);
+	}
+}
+
+/* ---- requests ---- */
+
+/* Queue what is left of the request; false when the connection failed. */
+static bool
+push_request(struct cli_conn *c, uint64_t tsc)
+{
+	struct cli_lcore *lc = c->lc;
+	size_t len = lc->cl->req_len;
+	ssize_t n;
+
+	while (c->tx_off < len) {
+		n = dps_send(c->fd, lc->req + c->tx_off, len - c->tx_off, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN)
+				return true;
+			conn_fail(c, err_kind(errno), tsc);
+			return false;
+		}
+		c->tx_off += (uint64_t)n;
+		stat_add(&lc->st.tx_bytes, (uint64_t)n);
+	}
+	return true;
+}
+
+/* Start a request on @p c: time it, arm its timeout, send it. */
+static void
+send_request(struct cli_conn *c, uint64_t tsc)
+{
+	struct cli_lcore *lc = c->lc;
+	const struct app_cli_conf *cf = &lc->cl->c;
+
+	c->state = C_BUSY;
+	c->t0 = tsc;
+	c->deadline = tsc + lc->cl->tmo_tsc;
+	c->tx_off = 0;
+	c->rx_left = cf->resp_size;
+	lc->issued++;
+	stat_add(&lc->st.req_sent, 1);
+	if (cf->proto == APP_CLI_HTTP)
+		app_http_init(&c->http, APP_HTTP_RESPONSE);
+	if (cf->proto == APP_CLI_UDP) {
+		c->seq = ++lc->seq;
+		if (lc->cl->req_len >= sizeof(c->seq))
+			memcpy(lc->req, &c->seq, sizeof(c->seq));
+		if (dps_send(c->fd, lc->req, lc->cl->req_len, MSG_DONTWAIT) < 0) {
+			err_count(lc, err_kind(errno));
+			finish_one(lc);
+			c->state = C_IDLE;
+			slotq_push(&lc->idleq, c->id);
+			return;
+		}
+		stat_add(&lc->st.tx_bytes, lc->cl->req_len);
+		return;
+	}
+	push_request(c, tsc);
+}
+
+/* True while this lcore may start requests (--count share, not stopping). */
+static inline bool
+quota_left(const struct cli_lcore *lc)
+{
+	return !lc->stopping && (lc->quota == 0 || lc->issued < lc->quota);
+}
+
+/* Connection @p c has nothing in flight: next request now (no rate
+ * limit), or wait for a token on the idle queue. */
+static void
+conn_idle(struct cli_conn *c, uint64_t tsc)
+{
+	struct cli_lcore *lc = c->lc;
+
+	c->state = C_IDLE;
+	if (lc->stopping) {
+		conn_close(c, tsc, 0);
+		return;
+	}
+	if (!quota_left(lc))
+		return;
+	if (lc->unlimited)
+		send_request(c, tsc);
+	else
+		slotq_push(&lc->idleq, c->id);
+}
+
+/* A full response: time it, judge it, then what the mode does next. */
+static void
+complete(struct cli_conn *c, uint64_t tsc)
+{
+	struct cli_lcore *lc = c->lc;
+	const struct app_cli_conf *cf = &lc->cl->c;
+	uint64_t ns = tsc_ns(lc->cl, tsc - c->t0);
+	bool http = cf->proto == APP_CLI_HTTP;
+
+	app_hist_add(lc->h_req, ns);
+	app_hist_add(lc->h_iv[lc->iv_cur], ns);
+	stat_add(&lc->st.req_done, 1);
+	finish_one(lc);
+	if (http && c->http.status >= 200 && c->http.status < 300)
+		stat_add(&lc->st.resp_2xx, 1);
+	else if (http)
+		err_count(lc, APP_CLI_ERR_http_status);
+	if (http && !c->http.keep_alive) {
+		c->state = C_EOFWAIT;	/* the server closes first */
+		c->deadline = tsc + lc->cl->tmo_tsc;
+	} else if (cf->mode == APP_CLI_CPS || cf->proto == APP_CLI_UDP) {
+		if (cf->proto == APP_CLI_UDP)
+			conn_idle(c, tsc);
+		else
+			conn_close(c, tsc, 0);
+	} else {
+		conn_idle(c, tsc);
+	}
+}
+
+/* ---- receiving ---- */
+
+/* Raw: count response bytes down; false when the connection is gone. */
+static bool
+consume_raw(struct cli_conn *c, size_t len, uint64_t tsc)
+{
+	if (c->state != C_BUSY || len > c->rx_left) {
+		conn_fail(c, APP_CLI_ERR_extra_resp, tsc);
+		return false;
+	}
+	c->rx_left -= len;
+	if (c->rx_left == 0)
+		complete(c, tsc);
+	return c->fd >= 0;
+}
+
+/* HTTP: feed the parser; a message may end inside this piece. */
+static bool
+consume_http(struct cli_conn *c, const char *p, size_t len, uint64_t tsc)
+{
+	size_t used;
+	int rc;
+
+	while (len > 0) {
+		if (c->state != C_BUSY) {
+			conn_fail(c, APP_CLI_ERR_extra_resp, tsc);
+			return false;
+		}
+		rc = app_http_feed(&c->http, p, len, &used);
+		if (rc == APP_HTTP_MORE)
+			return true;
+		if (rc == APP_HTTP_ERROR) {
+			conn_fail(c, APP_CLI_ERR_http_parse, tsc);
+			return false;
+		}
+		p += used;
+		len -= used;
+		complete(c, tsc);
+		if (c->fd < 0)
+			return false;
+	}
+	return true;
+}
+
+/* Account the payload of mbuf chain @p m; false when @p c is gone. */
+static bool
+consume(struct cli_conn *c, const struct rte_mbuf *m, uint64_t tsc)
+{
+	const struct app_cli_conf *cf = &c->lc->cl->c;
+
+	if (c->state == C_BULK)
+		return true;
+	for (; m != NULL; m = m->next) {
+		bool ok = cf->proto == APP_CLI_HTTP ?
+			consume_http(c, rte_pktmbuf_mtod(m, const char *), m->data_len, tsc) :
+			consume_raw(c, m->data_len, tsc);
+
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* The peer closed its side. */
+static void
+on_eof(struct cli_conn *c, uint64_t tsc)
+{
+	const struct app_cli_conf *cf = &c->lc->cl->c;
+
+	if (c->state == C_BUSY && cf->proto == APP_CLI_HTTP &&
+			app_http_eof(&c->http) == APP_HTTP_DONE) {
+		c->http.keep_alive = false;
+		complete(c, tsc);
+	} else if (c->state == C_BUSY) {
+		conn_fail(c, APP_CLI_ERR_short_resp, tsc);
+		return;
+	}
+	if (c->fd >= 0)
+		conn_close(c, tsc, 0);
+}
+
+/* Take every queued mbuf (zero copy), then handle EOF or errors. */
+static void
+on_readable(struct cli_conn *c, uint64_t tsc)
+{
+	struct cli_lcore *lc = c->lc;
+	struct rte_mbuf *m;
+	ssize_t n;
+	bool ok;
+
+	while (c->fd >= 0) {
+		n = dps_recv_mbuf(c->fd, &m);
+		if (n < 0) {
+			if (errno != EAGAIN)
+				conn_fail(c, err_kind(errno), tsc);
+			return;
+		}
+		if (n == 0) {
+			on_eof(c, tsc);
+			return;
+		}
+		stat_add(&lc->st.rx_bytes, (uint64_t)n);
+		ok = consume(c, m, tsc);
+		rte_pktmbuf_free(m);
+		if (!ok)
+			return;
+	}
+}
+
+/* ---- bulk ---- */
+
+/* Bulk: queue data until the send buffer is full. */
+static void
+bulk_push(struct cli_conn *c, uint64_t tsc)
+{
+	struct cli_lcore *lc = c->lc;
+	ssize_t n;
+
+	for (;;) {
+		n = dps_send(c->fd, lc->cl->bulk, BULK_CHUNK, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno != EAGAIN)
+				conn_fail(c, err_kind(errno), tsc);
+			return;
+		}
+		stat_add(&lc->st.tx_bytes, (uint64_t)n);
+	}
+}
+
+/* ---- events ---- */
+
+/* The handshake completed: time it, then start what the mode does. */
+static void
+on_connected(struct cli_conn *c, uint64_t tsc)
+{
+	struct cli_lcore *lc = c->lc;
+	const struct app_cli_conf *cf = &lc->cl->c;
+
+	app_hist_add(lc->h_conn, tsc_ns(lc->cl, tsc - c->t0));
+	stat_add(&lc->st.conn_established, 1);
+	lc->warm = true;
+	if (cf->mode == APP_CLI_BULK) {
+		c->state = C_BULK;
+		if (!cf->bulk_recv)
+			bulk_push(c, tsc);
+	} else if (cf->mode == APP_CLI_CPS) {
+		send_request(c, tsc);
+	} else {
+		conn_idle(c, tsc);
+	}
+}
+
+/* Act on the events noted for @p c, errors first. */
+static void
+handle(struct cli_conn *c, uint8_t ev, uint64_t tsc)
+{
+	if (ev & EV_ERR) {
+		conn_fail(c, err_kind(c->err), tsc);
+		return;
+	}
+	if ((ev & EV_CONN) && c->state == C_CONNECTING)
+		on_connected(c, tsc);
+	if ((ev & EV_READ) && c->fd >= 0 && c->state != C_CONNECTING)
+		on_readable(c, tsc);
+	if ((ev & EV_WRITE) && c->fd >= 0) {
+		if (c->state == C_BUSY && c->tx_off < c->lc->cl->req_len)
+			push_request(c, tsc);
+		else if (c->state == C_BULK && !c->lc->cl->c.bulk_recv)
+			bulk_push(c, tsc);
+	}
+}
+
+/* Handle every connection the callbacks queued since the last call. */
+static unsigned int
+drain_ready(struct cli_lcore *lc, uint64_t tsc)
+{
+	unsigned int n = 0;
+
+	while (!slotq_empty(&lc->ready)) {
+		struct cli_conn *c = &lc->conns[slotq_pop(&lc->ready)];
+		uint8_t ev = c->ev;
+
+		c->queued = false;
+		c->ev = 0;
+		if (c->fd >= 0 && ev != 0)
+			handle(c, ev, tsc);
+		n++;
+	}
+	return n;
+}
+
+/* ---- rate ---- */
+
+/* Token bucket on the TSC; during --ramp the rate grows linearly. */
+static void
+refill(struct cli_lcore *lc, uint64_t tsc)
+{
+	double r = lc->per_tsc;
+	uint64_t since = tsc - lc->t_begin;
+
+	if (lc->unlimited)
+		return;
+	if (lc->ramp_tsc != 0 && since < lc->ramp_tsc)
+		r *= (double)since / (double)lc->ramp_tsc;
+	lc->tokens += (double)(tsc - lc->tb_last) * r;
+	lc->tb_last = tsc;
+	if (lc->tokens > lc->burst)
+		lc->tokens = lc->burst;
+}
+
+/* Spend a rate token; false when none is left. */
+static inline bool
+take_token(struct cli_lcore *lc)
+{
+	if (lc->unlimited)
+		return true;
+	if (lc->tokens < 1.0)
+		return false;
+	lc->tokens -= 1.0;
+	return true;
+}
+
+/*
+ * Before the first handshake has ended, one connection at a time: the
+ * first SYN waits for ARP, and a burst behind it would overflow the ARP
+ * hold queue and wait a whole SYN retransmission (1 s).
+ */
+static inline bool
+may_open(const struct cli_lcore *lc)
+{
+	return lc->warm || lc->st.conn_attempted == 0;
+}
+
+/* cps: a new connection per token, within the free slots. */
+static unsigned int
+start_cps(struct cli_lcore *lc, uint64_t tsc)
+{
+	uint32_t todo = slotq_count(&lc->freeq);	/* a failure requeues */
+	unsigned int n = 0;
+
+	while (todo-- > 0 && may_open(lc) && quota_left(lc) && take_token(lc)) {
+		lc->issued++;
+		conn_open(&lc->conns[slotq_pop(&lc->freeq)], tsc);
+		n++;
+	}
+	return n;
+}
+
+/* conc / rr / bulk / udp: reopen closed slots (after their delay) and
+ * hand tokens to idle connections. */
+static unsigned int
+start_conc(struct cli_lcore *lc, uint64_t tsc)
+{
+	uint32_t todo = slotq_count(&lc->idleq);	/* a failure requeues */
+	unsigned int n = 0;
+
+	while (!slotq_empty(&lc->freeq) && may_open(lc) &&
+			(int64_t)(tsc - lc->conns[slotq_peek(&lc->freeq)].deadline) >= 0) {
+		conn_open(&lc->conns[slotq_pop(&lc->freeq)], tsc);
+		n++;
+	}
+	while (todo-- > 0 && quota_left(lc) && take_token(lc)) {
+		struct cli_conn *c = &lc->conns[slotq_pop(&lc->idleq)];
+
+		if (c->state == C_IDLE && c->fd >= 0)
+			send_request(c, tsc);
+		else if (!lc->unlimited)
+			lc->tokens += 1.0;
+		n++;
+	}
+	return n;
+}
+
+/* ---- udp ---- */
+
+/* A datagram arrived on UDP flow @p c: match it to the request, time it. */
+static void
+udp_reply(struct cli_conn *c, ssize_t n, uint64_t tsc)
+{
+	struct cli_lcore *lc = c->lc;
+	const struct app_cli_conf *cf = &lc->cl->c;
+
+	if (cf->resp_size == cf->req_size && n >= (ssize_t)sizeof(c->seq) &&
+			cf->req_size >= sizeof(c->seq) &&
+			memcmp(lc->rxbuf, &c->seq, sizeof(c->seq)) != 0)
+		return;		/* a late reply to a request that timed out */
+	stat_add(&lc->st.rx_bytes, (uint64_t)n);
+	if ((uint64_t)n != cf->resp_size) {
+		err_count(lc, (uint64_t)n < cf->resp_size ? APP_CLI_ERR_short_resp :
+			APP_CLI_ERR_extra_resp);
+		finish_one(lc);
+		conn_idle(c, tsc);
+		return;
+	}
+	complete(c, tsc);
+}
+
+/* UDP: collect replies on the flows with a request in flight. */
+static unsigned int
+udp_poll(struct cli_lcore *lc, uint64_t tsc)
+{
+	unsigned int n = 0;
+
+	for (uint32_t i = 0; i < lc->n; i++) {
+		struct cli_conn *c = &lc->conns[i];
+		ssize_t r;
+
+		while (c->state == C_BUSY &&
+				(r = dps_recv(c->fd, lc->rxbuf, UDP_MAX + 1, MSG_DONTWAIT)) >= 0) {
+			udp_reply(c, r, tsc);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* ---- timeouts ---- */
+
+/* Check a few slots per call against their deadlines (--timeout). */
+static void
+scan_timeouts(struct cli_lcore *lc, uint64_t tsc)
+{
+	for (unsigned int k = 0; k < SCAN_PER_CALL && lc->n != 0; k++) {
+		struct cli_conn *c = &lc->conns[lc->scan];
+
+		lc->scan = lc->scan + 1 == lc->n ? 0 : lc->scan + 1;
+		if ((int64_t)(tsc - c->deadline) < 0 || c->fd < 0)
+			continue;
+		if (c->state == C_EOFWAIT) {
+			conn_close(c, tsc, 0);
+		} else if (c->state == C_BUSY && lc->cl->c.proto == APP_CLI_UDP) {
+			err_count(lc, APP_CLI_ERR_timeout);
+			finish_one(lc);
+			conn_idle(c, tsc);
+		} else if (c->state == C_CONNECTING || c->state == C_BUSY) {
+			conn_fail(c, APP_CLI_ERR_timeout, tsc);
+		}
+	}
+}
+
+/* ---- the lcore ---- */
+
+/*
+ * The run is over: no new connection or request; idle and connecting
+ * connections close now, requests in flight may finish (their responses
+ * count) until the deadline, then everything closes.
+ */
+static void
+stop_begin(struct cli_lcore *lc, uint64_t tsc)
+{
+	uint64_t grace = lc->cl->hz * 2;
+
+	lc->stopping = true;
+	lc->stop_by = tsc + (lc->cl->tmo_tsc < grace ? lc->cl->tmo_tsc : grace);
+	for (uint32_t i = 0; i < lc->n; i++) {
+		struct cli_conn *c = &lc->conns[i];
+
+		if (c->fd >= 0 && c->state != C_BUSY && c->state != C_EOFWAIT)
+			conn_close(c, tsc, 0);
+	}
+}
+
+/* Close every socket left and tell the reporter this lcore is done. */
+static void
+stop_all(struct cli_lcore *lc)
+{
+	for (uint32_t i = 0; i < lc->n; i++) {
+		struct cli_conn *c = &lc->conns[i];
+
+		if (c->fd >= 0) {
+			dps_set_callbacks(c->fd, NULL, NULL);
+			dps_close(c->fd);
+			c->fd = -1;
+		}
+		c->state = C_FREE;
+	}
+	lc->active = 0;
+	lc->stopped = true;
+	/* Release: pairs with the acquire in app_client_drained(). */
+	__atomic_store_n(&lc->drained, 1, __ATOMIC_RELEASE);
+}
+
+/* The reporter asked for the interval histogram: start filling the other
+ * one (emptied first) and say which one was retired. */
+static void
+swap_interval(struct cli_lcore *lc)
+{
+	/* Acquire: pairs with the release in app_client_interval(). */
+	uint32_t req = __atomic_load_n(&lc->swap_req, __ATOMIC_ACQUIRE);
+	uint32_t next = lc->iv_cur ^ 1;
+
+	if (req == lc->swap_ack)
+		return;
+	app_hist_reset(lc->h_iv[next]);
+	/* Release: the reset is visible before the reporter reads the other. */
+	__atomic_store_n(&lc->iv_cur, next, __ATOMIC_RELEASE);
+	__atomic_store_n(&lc->swap_ack, req, __ATOMIC_RELEASE);
+}
+
+/* The lcore's work between polls: events, new connections or
+ * requests, UDP replies, bulk data, timeouts. No allocation, no syscall. */
+int
+app_client_lcore_work(struct app_client *cl, unsigned int idx, uint64_t tsc)
+{
+	struct cli_lcore *lc = cl->lc[idx];
+	unsigned int n;
+
+	swap_interval(lc);
+	if (lc->stopped)
+		return 0;
+	/* Acquire: pairs with the release in app_client_stop(). */
+	if (!lc->stopping && __atomic_load_n(&cl->stop, __ATOMIC_ACQUIRE))
+		stop_begin(lc, tsc);
+	if (lc->stopping && (lc->active == 0 || (int64_t)(tsc - lc->stop_by) >= 0)) {
+		stop_all(lc);
+		return 1;
+	}
+	n = drain_ready(lc, tsc);
+	refill(lc, tsc);
+	if (!lc->stopping)
+		n += cl->c.mode == APP_CLI_CPS ? start_cps(lc, tsc) : start_conc(lc, tsc);
+	if (cl->c.proto == APP_CLI_UDP)
+		n += udp_poll(lc, tsc);
+	else if (cl->c.mode == APP_CLI_BULK && !cl->c.bulk_recv)
+		for (uint32_t i = 0; i < lc->n; i++)
+			if (lc->conns[i].state == C_BULK)
+				bulk_push(&lc->conns[i], tsc);
+	scan_timeouts(lc, tsc);
+	return n != 0;
+}
+
+/* This lcore's share of @p total when spread over @p parts (idx first
+ * for the remainder). */
+static uint64_t
+share(uint64_t total, unsigned int parts, unsigned int idx)
+{
+	return total / parts + (idx < total % parts ? 1 : 0);
+}
+
+/* Allocate the connection slots, queues and histograms of @p lc. */
+static int
+lcore_alloc(struct app_client *cl, struct cli_lcore *lc)
+{
+	uint32_t n = lc->n;
+
+	lc->conns = calloc(n ? n : 1, sizeof(*lc->conns));
+	lc->req = malloc(cl->req_len + 1);
+	lc->rxbuf = malloc(UDP_MAX + 1);
+	for (int i = 0; i < 2; i++)
+		lc->h_iv[i] = calloc(1, sizeof(struct app_hist));
+	lc->h_conn = calloc(1, sizeof(struct app_hist));
+	lc->h_req = calloc(1, sizeof(struct app_hist));
+	if (lc->conns == NULL || lc->req == NULL || lc->rxbuf == NULL ||
+			lc->h_iv[0] == NULL || lc->h_iv[1] == NULL ||
+			lc->h_conn == NULL || lc->h_req == NULL ||
+			slotq_init(&lc->ready, n) != 0 || slotq_init(&lc->freeq, n) != 0 ||
+			slotq_init(&lc->idleq, n) != 0)
+		return -ENOMEM;
+	memcpy(lc->req, cl->req, cl->req_len);
+	app_hist_reset(lc->h_conn);
+	app_hist_reset(lc->h_req);
+	app_hist_reset(lc->h_iv[0]);
+	app_hist_reset(lc->h_iv[1]);
+	return 0;
+}
+
+/* On the lcore before its loop: every slot free, the rate clock started. */
+int
+app_client_lcore_init(struct app_client *cl, unsigned int idx)
+{
+	struct cli_lcore *lc = cl->lc[idx];
+	uint64_t tsc = rte_rdtsc();
+
+	lc->t_begin = lc->tb_last = tsc;
+	for (uint32_t i = 0; i < lc->n; i++) {
+		struct cli_conn *c = &lc->conns[i];
+
+		c->fd = -1;
+		c->id = i;
+		c->lc = lc;
+		c->state = C_FREE;
+		c->deadline = tsc;
+		slotq_push(&lc->freeq, i);
+	}
+	if (lc->n == 0 || (cl->c.count != 0 && lc->quota == 0))
+		__atomic_store_n(&lc->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* ---- creation and checks ---- */
+
+/* Defaults for @p mode (see app_client.h). */
+void
+app_client_conf_init(struct app_cli_conf *c, enum app_cli_mode mode)
+{
+	memset(c, 0, sizeof(*c));
+	c->mode = mode;
+	c->proto = APP_CLI_RAW;
+	c->conc = mode == APP_CLI_CPS ? 64 : mode == APP_CLI_CONC ? 16 : 1;
+	c->req_size = 64;
+	c->resp_size = 64;
+	c->timeout_ns = 5000000000ull;
+	c->ports = 60999 - 32768 + 1;
+	c->max_conns = 65536;
+	strcpy(c->path, "/");
+}
+
+/* "cps", "conc", "rr" or "bulk". */
+int
+app_cli_mode_parse(const char *s, enum app_cli_mode *out)
+{
+	static const char *const names[] = { "cps", "conc", "rr", "bulk" };
+
+	for (unsigned int i = 0; i < RTE_DIM(names); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum app_cli_mode)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* "raw", "http" or "udp". */
+int
+app_cli_proto_parse(const char *s, enum app_cli_proto *out)
+{
+	static const char *const names[] = { "raw", "http", "udp" };
+
+	for (unsigned int i = 0; i < RTE_DIM(names); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum app_cli_proto)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/*
+ * The tuple space: each connection needs its own (source address, source
+ * port, destination). dpstack's bind() takes a port for every address
+ * at once, so with more than one source address (bound explicitly) the
+ * ports alone bound the space; with one, autobind shares a port between
+ * destinations.
+ */
+static uint64_t
+tuple_space(const struct app_cli_conf *c, char *why, size_t cap)
+{
+	if (c->n_src > 1 || c->proto == APP_CLI_UDP) {
+		snprintf(why, cap, "%u ports (%s)", c->ports, c->proto == APP_CLI_UDP ?
+			"a UDP flow holds its port" :
+			"a bound port serves one source address at a time");
+		return c->ports;
+	}
+	snprintf(why, cap, "1 address x %u ports x %u destinations", c->ports, c->n_to);
+	return (uint64_t)c->ports * c->n_to;
+}
+
+/* Refuse settings the tuple space, the tables or the protocol rule out. */
+int
+app_client_check(const char *prog, const struct app_cli_conf *c, unsigned int n_lc)
+{
+	char why[160];
+	uint64_t tuples = tuple_space(c, why, sizeof(why));
+
+	if (c->n_to == 0)
+		return fprintf(stderr, "%s: no --to IP:PORT given\n", prog), -EINVAL;
+	if (c->n_src > 1 && n_lc > 1)
+		return fprintf(stderr, "%s: an --addr range needs one lcore (-l N): a "
+			"bound source port is owned by the lcore its tuple hashes to\n",
+			prog), -EINVAL;
+	if (c->conc > tuples)
+		return fprintf(stderr, "%s: --conc %u is more than the tuple space: %s "
+			"= %" PRIu64 " connections at most\n", prog, c->conc, why,
+			tuples), -EINVAL;
+	if ((c->conc + n_lc - 1) / n_lc > c->max_conns)
+		return fprintf(stderr, "%s: --conc %u over %u lcores is more than "
+			"--max-conns %u per lcore\n", prog, c->conc, n_lc, c->max_conns),
+			-EINVAL;
+	if (c->mode == APP_CLI_CPS && c->proto != APP_CLI_UDP && c->rate > (double)tuples)
+		return fprintf(stderr, "%s: --rate %.0f connections/s cannot be "
+			"sustained: %s = %" PRIu64 " tuples, and a tuple closed into "
+			"TIME_WAIT is reusable only after 1 s (timestamps, Linux's "
+			"tcp_tw_reuse rule), so at most %" PRIu64 " connections/s\n",
+			prog, c->rate, why, tuples, tuples), -EINVAL;
+	if (c->mode == APP_CLI_BULK && (c->proto != APP_CLI_RAW || c->rate != 0))
+		return fprintf(stderr, "%s: --mode bulk takes neither --proto http|udp "
+			"nor --rate\n", prog), -EINVAL;
+	if (c->proto == APP_CLI_UDP && (c->req_size > UDP_MAX || c->resp_size > UDP_MAX ||
+			c->req_size == 0 || c->mode == APP_CLI_CPS))
+		return fprintf(stderr, "%s: --proto udp needs --mode rr|conc and sizes "
+			"of 1..%u bytes\n", prog, UDP_MAX), -EINVAL;
+	if (c->proto == APP_CLI_RAW && c->mode != APP_CLI_BULK &&
+			(c->req_size == 0 || c->resp_size == 0))
+		return fprintf(stderr, "%s: --proto raw needs --req-size and "
+			"--resp-size of at least 1\n", prog), -EINVAL;
+	return 0;
+}
+
+/* The request every connection sends: an HTTP GET, or req_size bytes. */
+static int
+build_request(struct app_client *cl)
+{
+	const struct app_cli_conf *c = &cl->c;
+	size_t cap = c->proto == APP_CLI_HTTP ? 1024 : c->req_size;
+
+	cl->req = malloc(cap + 1);
+	cl->bulk = c->mode == APP_CLI_BULK ? malloc(BULK_CHUNK) : NULL;
+	if (cl->req == NULL || (c->mode == APP_CLI_BULK && cl->bulk == NULL))
+		return -ENOMEM;
+	if (cl->bulk != NULL)
+		memset(cl->bulk, 'b', BULK_CHUNK);
+	if (c->proto != APP_CLI_HTTP) {
+		for (size_t i = 0; i < cap; i++)
+			cl->req[i] = (char)('a' + i % 26);
+		cl->req_len = cap;
+		return 0;
+	}
+	cl->req_len = app_http_request(cl->req, cap, c->host, c->path,
+		c->mode != APP_CLI_CPS);
+	return cl->req_len == 0 ? -EINVAL : 0;
+}
+
+/* Per-lcore state: an even share of the connections, the rate and --count. */
+static int
+lcores_create(struct app_client *cl)
+{
+	const struct app_cli_conf *c = &cl->c;
+	uint64_t given = 0;
+
+	for (unsigned int i = 0; i < cl->n_lc; i++) {
+		struct cli_lcore *lc = aligned_alloc(RTE_CACHE_LINE_SIZE,
+			RTE_ALIGN_CEIL(sizeof(*lc), RTE_CACHE_LINE_SIZE));
+		double rate_l = c->rate / cl->n_lc;
+
+		if (lc == NULL)
+			return -ENOMEM;
+		memset(lc, 0, sizeof(*lc));
+		cl->lc[i] = lc;
+		lc->cl = cl;
+		lc->idx = i;
+		lc->n = (uint32_t)share(c->conc, cl->n_lc, i);
+		lc->unlimited = c->rate == 0;
+		lc->warm = c->proto == APP_CLI_UDP;
+		lc->per_tsc = rate_l / (double)cl->hz;
+		lc->burst = rate_l / 1000.0 < 1.0 ? 1.0 : rate_l / 1000.0;
+		lc->ramp_tsc = (uint64_t)((double)c->ramp_ns / cl->ns_per_tsc);
+		lc->quota = c->count * lc->n / c->conc;
+		given += lc->quota;
+		if (lcore_alloc(cl, lc) != 0)
+			return -ENOMEM;
+	}
+	cl->lc[0]->quota += c->count - given;
+	return 0;
+}
+
+/* Check, then build the request image and the per-lcore state. */
+struct app_client *
+app_client_create(const char *prog, struct dps_stack *s,
+	const struct app_cli_conf *c)
+{
+	struct app_client *cl;
+	unsigned int n_lc = dps_stack_lcore_count(s);
+
+	if (app_client_check(prog, c, n_lc) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	cl = calloc(1, sizeof(*cl));
+	if (cl == NULL)
+		return NULL;
+	cl->s = s;
+	cl->c = *c;
+	if (cl->c.host[0] == '\0')
+		inet_ntop(AF_INET, &c->to[0].sin_addr, cl->c.host, sizeof(cl->c.host));
+	cl->n_lc = n_lc;
+	cl->hz = rte_get_tsc_hz();
+	cl->ns_per_tsc = 1e9 / (double)cl->hz;
+	cl->tmo_tsc = (uint64_t)((double)c->timeout_ns / cl->ns_per_tsc);
+	cl->retry_tsc = (uint64_t)((double)RETRY_NS / cl->ns_per_tsc);
+	if (build_request(cl) != 0 || lcores_create(cl) != 0) {
+		fprintf(stderr, "%s: cannot set up the client (memory, or the "
+			"HTTP request does not fit)\n", prog);
+		app_client_destroy(cl);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return cl;
+}
+
+/* The socket pool the client needs (see app_client.h). */
+uint32_t
+app_client_socks(const struct app_cli_conf *c)
+{
+	uint64_t n = 2ull * c->conc + 4096;
+
+	return n > 65535 ? 65535 : (uint32_t)n;
+}
+
+/* ---- the reporter's side ---- */
+
+/* Ask the lcores to finish (any thread). */
+void
+app_client_stop(struct app_client *cl)
+{
+	/* Release: pairs with the acquire in app_client_lcore_work(). */
+	__atomic_store_n(&cl->stop, 1, __ATOMIC_RELEASE);
+}
+
+/* True once every lcore closed its sockets after the stop. */
+bool
+app_client_drained(const struct app_client *cl)
+{
+	/* Acquire: pairs with the release in stop_all(). */
+	for (unsigned int i = 0; i < cl->n_lc; i++)
+		if (!__atomic_load_n(&cl->lc[i]->drained, __ATOMIC_ACQUIRE))
+			return false;
+	return true;
+}
+
+/* True once every lcore used up its --count share. */
+bool
+app_client_done(const struct app_client *cl)
+{
+	if (cl->c.count == 0)
+		return false;
+	/* Acquire: pairs with the release in finish_one(). */
+	for (unsigned int i = 0; i < cl->n_lc; i++)
+		if (!__atomic_load_n(&cl->lc[i]->done, __ATOMIC_ACQUIRE))
+			return false;
+	return true;
+}
+
+/* Sum of the per-lcore counters. */
+void
+app_client_stats(const struct app_client *cl, struct app_cli_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < cl->n_lc; i++) {
+		const uint64_t *src = (const uint64_t *)&cl->lc[i]->st;
+		uint64_t *dst = (uint64_t *)out;
+
+		/* Relaxed loads: pair with stat_add()'s relaxed stores. */
+		for (size_t k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
+			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+	}
+}
+
+/* Swap every lcore's interval histogram and merge the retired ones. */
+void
+app_client_interval(struct app_client *cl, struct app_hist *out)
+{
+	uint32_t seq = ++cl->rep_seq;
+	struct timespec ts = { 0, 100000 };
+
+	app_hist_reset(out);
+	/* Release: pairs with the acquire in swap_interval(). */
+	for (unsigned int i = 0; i < cl->n_lc; i++)
+		__atomic_store_n(&cl->lc[i]->swap_req, seq, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < cl->n_lc; i++) {
+		struct cli_lcore *lc = cl->lc[i];
+		int tries = 1000;	/* 100 ms: a stopped loop never answers */
+
+		while (__atomic_load_n(&lc->swap_ack, __ATOMIC_ACQUIRE) != seq && --tries > 0)
+			nanosleep(&ts, NULL);
+		if (tries == 0)
+			continue;
+		/* Acquire on swap_ack above: the lcore left h_iv[cur ^ 1]. */
+		app_hist_merge(out, lc->h_iv[__atomic_load_n(&lc->iv_cur,
+			__ATOMIC_ACQUIRE) ^ 1]);
+	}
+}
+
+/* Merge the whole-run histograms (after the loops returned). */
+void
+app_client_hists(const struct app_client *cl, struct app_hist *conn,
+	struct app_hist *req)
+{
+	app_hist_reset(conn);
+	app_hist_reset(req);
+	for (unsigned int i = 0; i < cl->n_lc; i++) {
+		app_hist_merge(conn, cl->lc[i]->h_conn);
+		app_hist_merge(req, cl->lc[i]->h_req);
+	}
+}
+
+/* Free everything (after the loops returned). */
+void
+app_client_destroy(struct app_client *cl)
+{
+	if (cl == NULL)
+		return;
+	for (unsigned int i = 0; i < cl->n_lc; i++) {
+		struct cli_lcore *lc = cl->lc[i];
+
+		if (lc == NULL)
+			continue;
+		free(lc->conns);
+		free(lc->req);
+		free(lc->rxbuf);
+		free(lc->h_iv[0]);
+		free(lc->h_iv[1]);
+		free(lc->h_conn);
+		free(lc->h_req);
+		free(lc->ready.v);
+		free(lc->freeq.v);
+		free(lc->idleq.v);
+		free(lc);
+	}
+	free(cl->req);
+	free(cl->bulk);
+	free(cl);
+}

@@ -1,2 +1,447 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-int main(void) { return 1; }
+/*
+ * dps-gen: the load generator, and the server it is pointed at.
+ *
+ *   dps-gen [EAL args] -- --role client --to IP:PORT --mode cps|conc|rr|bulk
+ *       --proto raw|http|udp [--rate R] [--conc N] [--duration D] ...
+ *   dps-gen [EAL args] -- --role server --proto http|echo|discard|raw|source
+ *       [--port P]
+ *
+ * Both roles run to completion on every EAL lcore (one stack lcore each):
+ * the client engine is apps/common/app_client.c, the server engine
+ * apps/common/app_server.c, the report apps/common/app_report.c.
+ * Exit status: 0; 1 when errors exceed --max-errors, a leak is found or
+ * the stack cannot start; 2 for bad arguments or impossible settings.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include "app_args.h"
+#include "app_client.h"
+#include "app_report.h"
+#include "app_server.h"
+#include "app_stack.h"
+
+#define PROG "dps-gen"
+/* Sockets for the server role: each pool object keeps ~12 KiB of rings
+ * once used, so the default 65535 would not fit in -m 512. */
+#define SERVER_SOCKS 8192
+
+struct opts {
+	bool server;
+	const char *proto;
+	struct app_net net;
+	struct app_cli_conf cli;
+	struct app_srv_conf srv;
+	struct app_report_conf rep;
+	bool mode_set, conc_set, dur_set, addr_set;
+	enum app_cli_mode mode;
+};
+
+/* The --help text, with an example per mode. */
+static void
+usage(FILE *f)
+{
+	fputs(
+"usage: dps-gen [EAL options] -- --role client|server [options]\n"
+"client (--role client, the default):\n"
+"  --to IP:PORT        destination; repeat for a list used round robin\n"
+"  --mode M            cps: a new connection per request (default)\n"
+"                      conc: --conc connections, requests back to back\n"
+"                      rr: request/response on --conc (default 1) connections\n"
+"                      bulk: stream one way as fast as possible\n"
+"  --proto P           raw (default) | http | udp\n"
+"  --rate R            cps: connections/s, else requests/s (0 = max, default)\n"
+"  --ramp D            grow the rate linearly from 0 over D\n"
+"  --conc N            connections (cps: in flight; default cps 64, conc 16,\n"
+"                      rr and bulk 1)\n"
+"  --req-size N        raw/udp request bytes (default 64)\n"
+"  --resp-size N       raw/udp response bytes expected (default 64)\n"
+"  --count N           stop after N requests\n"
+"  --path P, --host H  HTTP target and Host header (default / and the --to IP)\n"
+"  --timeout D         connect and request timeout, an error (default 5s)\n"
+"  --recv              bulk: receive (from a 'source' server) instead of send\n"
+"server (--role server):\n"
+"  --proto P           http (default) | echo | discard | raw | source\n"
+"  --port P            listening port, repeatable (default 80 for http, else 9000)\n"
+"  --req-size N        raw: bytes per request (default 64)\n"
+"  --resp-size N       http body / raw response bytes (default 64)\n"
+"  --close             http: close after every response\n"
+"  --duration D        stop after D (default: run until SIGINT)\n"
+"both:\n"
+APP_REPORT_USAGE
+APP_NET_USAGE
+"                      (default 198.18.0.2/24 client, 198.18.0.1/24 server)\n"
+"  --help\n"
+"examples (two processes over memif):\n"
+"  dps-httpd --no-huge -m 512 --no-pci --vdev=net_memif0,role=server,socket=/tmp/dps.sock \\\n"
+"      -l 0 -- --addr 198.18.0.1/24\n"
+"  dps-gen --no-huge -m 512 --no-pci --vdev=net_memif0,role=client,socket=/tmp/dps.sock \\\n"
+"      -l 1 -- --addr 198.18.0.2/24 --to 198.18.0.1:80 --mode cps --proto http --duration 10\n"
+"  dps-gen ... -l 0 -- --role server --proto raw --port 9000\n"
+"  dps-gen ... -l 1 -- --to 198.18.0.1:9000 --mode conc --conc 32 --req-size 128 --resp-size 1k\n"
+"  dps-gen ... -l 1 -- --to 198.18.0.1:80 --mode rr --proto http --rate 1000\n"
+"  dps-gen ... -l 0 -- --role server --proto discard --port 5001\n"
+"  dps-gen ... -l 1 -- --to 198.18.0.1:5001 --mode bulk --duration 5\n"
+"  dps-gen ... -l 0 -- --role server --proto source --port 5002\n"
+"  dps-gen ... -l 1 -- --to 198.18.0.1:5002 --mode bulk --recv\n"
+"  dps-gen ... -l 1 -- --to 198.18.0.1:80 --mode cps --proto http --rate 20000 --ramp 3s \\\n"
+"      --addr 198.18.0.10-198.18.0.19/24 --ports 10000-60000 --max-errors 0.1%\n", f);
+}
+
+/* A one-line error naming the bad option. */
+static int
+bad(const char *what, const char *val)
+{
+	app_bad_arg(PROG, what, val);
+	return -EINVAL;
+}
+
+/* A size option (k/M/G suffixes). */
+static int
+opt_size(const char *what, const char *arg, uint64_t hi, uint64_t *out)
+{
+	return app_parse_size(arg, 0, hi, out) == 0 ? 0 : bad(what, arg);
+}
+
+/* Options that shape the traffic. */
+static int
+opt_traffic(struct opts *o, int c, const char *arg)
+{
+	struct app_cli_conf *k = &o->cli;
+	unsigned int v;
+	uint64_t x;
+
+	switch (c) {
+	case 'R':
+		if (app_parse_uint(arg, 0, 100000000, &v) != 0)
+			return bad("--rate", arg);
+		k->rate = v;
+		return 0;
+	case 'A':
+		return app_parse_duration(arg, 0, 3600ull * 1000000000, &k->ramp_ns) == 0 ?
+			0 : bad("--ramp", arg);
+	case 'c':
+		o->conc_set = true;
+		return app_parse_uint(arg, 1, 1u << 24, &k->conc) == 0 ? 0 :
+			bad("--conc", arg);
+	case 'q':
+		if (opt_size("--req-size", arg, 1ull << 30, &x) != 0)
+			return -EINVAL;
+		k->req_size = (uint32_t)x;
+		o->srv.req_size = (uint32_t)x;
+		return 0;
+	case 'p':
+		if (opt_size("--resp-size", arg, 1ull << 40, &x) != 0)
+			return -EINVAL;
+		k->resp_size = x;
+		o->srv.resp_size = x;
+		return 0;
+	case 'n':
+		return app_parse_size(arg, 1, 1ull << 50, &k->count) == 0 ? 0 :
+			bad("--count", arg);
+	case 'T':
+		return app_parse_duration(arg, 1000000, 3600ull * 1000000000,
+			&k->timeout_ns) == 0 ? 0 : bad("--timeout", arg);
+	default:
+		return 1;
+	}
+}
+
+/* Options naming where and what. */
+static int
+opt_target(struct opts *o, int c, const char *arg)
+{
+	struct app_cli_conf *k = &o->cli;
+	unsigned int v;
+
+	switch (c) {
+	case 'r':
+		if (strcmp(arg, "client") != 0 && strcmp(arg, "server") != 0)
+			return bad("--role (client|server)", arg);
+		o->server = strcmp(arg, "server") == 0;
+		return 0;
+	case 'm':
+		o->mode_set = true;
+		return app_cli_mode_parse(arg, &o->mode) == 0 ? 0 :
+			bad("--mode (cps|conc|rr|bulk)", arg);
+	case 'P':
+		o->proto = arg;
+		return 0;
+	case 't':
+		if (k->n_to == APP_CLI_MAX_DESTS)
+			return bad("--to (at most 16)", arg);
+		return app_parse_sockaddr(arg, &k->to[k->n_to++]) == 0 ? 0 :
+			bad("--to (IP:PORT)", arg);
+	case 'o':
+		if (o->srv.n_ports == 8 || app_parse_uint(arg, 1, 65535, &v) != 0)
+			return bad("--port", arg);
+		o->srv.ports[o->srv.n_ports++] = (uint16_t)v;
+		return 0;
+	case 'h':
+		return strlen(arg) < sizeof(k->path) && arg[0] == '/' ?
+			(strcpy(k->path, arg), 0) : bad("--path", arg);
+	case 'H':
+		return strlen(arg) < sizeof(k->host) && arg[0] != '\0' ?
+			(strcpy(k->host, arg), 0) : bad("--host", arg);
+	default:
+		return 1;
+	}
+}
+
+/* Report options and flags. */
+static int
+opt_report(struct opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'd':
+		o->dur_set = true;
+		return app_parse_duration(arg, 1000000, 30 * 86400ull * 1000000000,
+			&o->rep.duration_ns) == 0 ? 0 : bad("--duration", arg);
+	case 'j':
+		o->rep.json = true;
+		return 0;
+	case 'Q':
+		o->rep.quiet = true;
+		return 0;
+	case 'E':
+		return app_report_max_errors(&o->rep, arg) == 0 ? 0 :
+			bad("--max-errors (N or P%)", arg);
+	case 'v':
+		o->cli.bulk_recv = true;
+		return 0;
+	case 'C':
+		o->srv.close_after = true;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static const struct option longopts[] = {
+	{ "role", required_argument, NULL, 'r' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "proto", required_argument, NULL, 'P' },
+	{ "to", required_argument, NULL, 't' },
+	{ "port", required_argument, NULL, 'o' },
+	{ "rate", required_argument, NULL, 'R' },
+	{ "ramp", required_argument, NULL, 'A' },
+	{ "conc", required_argument, NULL, 'c' },
+	{ "req-size", required_argument, NULL, 'q' },
+	{ "resp-size", required_argument, NULL, 'p' },
+	{ "count", required_argument, NULL, 'n' },
+	{ "path", required_argument, NULL, 'h' },
+	{ "host", required_argument, NULL, 'H' },
+	{ "timeout", required_argument, NULL, 'T' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "quiet", no_argument, NULL, 'Q' },
+	{ "max-errors", required_argument, NULL, 'E' },
+	{ "recv", no_argument, NULL, 'v' },
+	{ "close", no_argument, NULL, 'C' },
+	{ "help", no_argument, NULL, 'X' },
+	APP_NET_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One option: the network options, then ours; 0 or -EINVAL. */
+static int
+parse_one(struct opts *o, int c, const char *arg)
+{
+	int rc;
+
+	if ((rc = app_net_opt(PROG, &o->net, c, arg)) != 0) {
+		o->addr_set |= c == 0x1000;
+		return rc > 0 ? 0 : -EINVAL;
+	}
+	if ((rc = opt_traffic(o, c, arg)) <= 0 || (rc = opt_target(o, c, arg)) <= 0 ||
+			(rc = opt_report(o, c, arg)) <= 0)
+		return rc;
+	fprintf(stderr, "%s: unknown option (try --help)\n", PROG);
+	return -EINVAL;
+}
+
+/* The default address, keeping the other network options given. */
+static void
+default_addr(struct app_net *n, const char *addr)
+{
+	struct app_net d;
+
+	app_net_init(&d, addr);
+	memcpy(n->addr, d.addr, sizeof(d.addr));
+	n->n_addr = d.n_addr;
+	n->plen = d.plen;
+}
+
+/* Defaults that depend on the role and mode, applied after parsing. */
+static int
+finish_opts(struct opts *o)
+{
+	struct app_cli_conf given = o->cli;
+
+	if (!o->addr_set)
+		default_addr(&o->net, o->server ? "198.18.0.1/24" : "198.18.0.2/24");
+	if (o->server) {
+		if (app_srv_proto_parse(o->proto ? o->proto : "http", &o->srv.proto) != 0)
+			return bad("--proto (http|echo|discard|raw|source)", o->proto);
+		o->srv.req_size = o->srv.req_size ? o->srv.req_size : 64;
+		o->srv.resp_size = o->srv.resp_size ? o->srv.resp_size : 64;
+		if (o->srv.n_ports == 0)
+			o->srv.ports[o->srv.n_ports++] = o->srv.proto == APP_SRV_HTTP ? 80 : 9000;
+		if (!o->dur_set)
+			o->rep.duration_ns = 0;
+		o->net.max_socks = SERVER_SOCKS;
+		return 0;
+	}
+	app_client_conf_init(&o->cli, o->mode);
+	o->cli.rate = given.rate;
+	o->cli.ramp_ns = given.ramp_ns;
+	o->cli.conc = o->conc_set ? given.conc : o->cli.conc;
+	o->cli.req_size = given.req_size ? given.req_size : o->cli.req_size;
+	o->cli.resp_size = given.resp_size ? given.resp_size : o->cli.resp_size;
+	o->cli.count = given.count;
+	o->cli.timeout_ns = given.timeout_ns ? given.timeout_ns : o->cli.timeout_ns;
+	o->cli.bulk_recv = given.bulk_recv;
+	o->cli.n_to = given.n_to;
+	memcpy(o->cli.to, given.to, sizeof(given.to));
+	if (given.path[0] != '\0')
+		strcpy(o->cli.path, given.path);
+	strcpy(o->cli.host, given.host);
+	if (o->proto != NULL && app_cli_proto_parse(o->proto, &o->cli.proto) != 0)
+		return bad("--proto (raw|http|udp)", o->proto);
+	if (o->cli.n_to == 0) {
+		fprintf(stderr, "%s: --to IP:PORT is required for the client (try --help)\n",
+			PROG);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Our options (after "--"); 0 or -EINVAL after a one-line error. */
+static int
+parse_args(struct opts *o, int argc, char **argv)
+{
+	int c, rc;
+
+	memset(o, 0, sizeof(*o));
+	app_report_conf_init(&o->rep, PROG);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == 'X') {
+			usage(stdout);
+			exit(0);
+		}
+		if (c == '?' || c == ':') {
+			fprintf(stderr, "%s: unknown or incomplete option '%s' (try --help)\n",
+				PROG, argv[optind - 1]);
+			return -EINVAL;
+		}
+		rc = parse_one(o, c, optarg);
+		if (rc != 0)
+			return rc;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", PROG,
+			argv[optind]);
+		return -EINVAL;
+	}
+	return finish_opts(o);
+}
+
+/* The network settings the client checks its tuple space against. */
+static void
+client_net(struct opts *o)
+{
+	struct app_cli_conf *k = &o->cli;
+
+	k->n_src = o->net.n_addr;
+	memcpy(k->src, o->net.addr, sizeof(o->net.addr));
+	if (o->net.port_lo != 0)
+		k->ports = (uint32_t)o->net.port_hi - o->net.port_lo + 1;
+	if (o->net.max_conns != 0)
+		k->max_conns = o->net.max_conns;
+	o->net.max_socks = app_client_socks(k);
+}
+
+/* The client's settings checked before the stack comes up. */
+static int
+check_client(struct opts *o)
+{
+	client_net(o);
+	return app_client_check(PROG, &o->cli, rte_lcore_count());
+}
+
+/* The chosen role on the running stack; the exit status. */
+static int
+run(struct opts *o, struct dps_stack *s)
+{
+	static const char *const modes[] = { "cps", "conc", "rr", "bulk" };
+	static const char *const protos[] = { "raw", "http", "udp" };
+	char what[64];
+
+	o->rep.s = s;
+	if (o->server) {
+		struct app_server *sv = app_server_create(s, &o->srv);
+		int rc;
+
+		if (sv == NULL)
+			return 2;
+		snprintf(what, sizeof(what), "server/%s", o->proto ? o->proto : "http");
+		o->rep.what = what;
+		rc = app_report_run_server(sv, &o->rep);
+		app_server_destroy(sv);
+		return rc;
+	}
+	struct app_client *cl = app_client_create(PROG, s, &o->cli);
+	int rc;
+
+	if (cl == NULL)
+		return 2;
+	snprintf(what, sizeof(what), "%s/%s", modes[o->cli.mode], protos[o->cli.proto]);
+	o->rep.what = what;
+	rc = app_report_run_client(cl, &o->rep);
+	app_client_destroy(cl);
+	return rc;
+}
+
+/* Parse, check, bring the stack up, run, clean up. */
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct dps_stack *s;
+	int dd = 1, rc;
+
+	/* EAL arguments, "--", then ours; without "--" only --help is ours. */
+	while (dd < argc && strcmp(argv[dd], "--") != 0)
+		dd++;
+	for (int i = 1; dd == argc && i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+	if (dd < argc)
+		argv[dd] = argv[0];
+	if (parse_args(&o, dd < argc ? argc - dd : 1, dd < argc ? argv + dd : argv) != 0)
+		return 2;
+	if (dps_eal_init(dd, argv) < 0)
+		return 1;
+	if (!o.server && check_client(&o) != 0) {
+		rte_eal_cleanup();
+		return 2;
+	}
+	s = app_stack_up(PROG, &o.net);
+	if (s == NULL) {
+		rte_eal_cleanup();
+		return 1;
+	}
+	rc = run(&o, s);
+	dps_stack_destroy(s);
+	rte_eal_cleanup();
+	return rc;
+}
