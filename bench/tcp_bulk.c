@@ -24,25 +24,10 @@
 #include <rte_errno.h>
 #include <rte_mbuf.h>
 #include "dpstack.h"
-#include "dps_testwire.h"
-#include "dps_stack_priv.h"
+#include "bench_wire.h"
 
 #define CHUNK 16384		/* bytes per application write */
 #define STEP_NS 2000		/* virtual time per loop iteration */
-
-struct side {
-	struct dps_stack *s;
-	struct rte_mempool *pool;
-};
-
-static uint64_t vnow_ns = 1000000000ull;
-
-static uint64_t
-vclock(void *arg)
-{
-	(void)arg;
-	return vnow_ns;
-}
 
 static void
 die(const char *what, const char *why)
@@ -51,38 +36,13 @@ die(const char *what, const char *why)
 	exit(1);
 }
 
-/* A stack on test-wire side @p port with @p ip/24 on the virtual clock. */
-static struct dps_stack *
-stack_on(uint16_t port, const char *name, const char *ip, struct rte_mempool *mp)
-{
-	struct dps_stack_conf sc = { .name = name, .link_wait_ms = 100,
-		.nb_rxd = 1024, .nb_txd = 1024 };
-	struct dps_addr a;
-	uint8_t plen;
-	struct dps_stack *s;
-
-	sc.pools[0] = mp;
-	s = dps_stack_create(&sc);
-	if (s == NULL)
-		die("stack", rte_strerror(rte_errno));
-	dps_prefix_parse(ip, &a, &plen);
-	if (dps_stack_add_port(s, port, NULL) < 0 ||
-			dps_stack_add_addr(s, 0, &a, plen) != 0)
-		die("port", dps_stack_strerror(s));
-	dps_stack_set_clock(s, vclock, NULL);
-	if (dps_stack_start(s) != 0)
-		die("start", dps_stack_strerror(s));
-	return s;
-}
-
 static void
-step(struct dps_testwire *w, struct dps_stack *a, struct dps_stack *b)
+step(struct bench_wire *bw)
 {
-	vnow_ns += STEP_NS;
-	dps_stack_poll(a, 0);
-	dps_testwire_pump(w, vnow_ns);
-	dps_stack_poll(b, 0);
-	dps_testwire_pump(w, vnow_ns);
+	dps_stack_poll(bw->a, 0);
+	bench_wire_step(bw, STEP_NS / 2);
+	dps_stack_poll(bw->b, 0);
+	bench_wire_step(bw, STEP_NS / 2);
 }
 
 /* Queue as much as the send buffer takes. */
@@ -136,22 +96,22 @@ drain(int fd, bool copy, uint64_t *got)
 }
 
 static int
-connect_pair(struct dps_testwire *w, struct side *a, struct side *b, int *cfd)
+connect_pair(struct bench_wire *bw, int *cfd)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(5001) };
-	int lfd = dps_socket_on(b->s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int lfd = dps_socket_on(bw->b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	int sfd = -1;
 
 	inet_pton(AF_INET, "198.18.5.2", &sa.sin_addr);
 	if (lfd < 0 || dps_bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 			dps_listen(lfd, 16) != 0)
 		die("listen", strerror(errno));
-	*cfd = dps_socket_on(a->s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	*cfd = dps_socket_on(bw->a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (dps_connect(*cfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 &&
 			errno != EINPROGRESS)
 		die("connect", strerror(errno));
 	for (int i = 0; i < 100000 && sfd < 0; i++) {
-		step(w, a->s, b->s);
+		step(bw);
 		sfd = dps_accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
 	}
 	if (sfd < 0)
@@ -163,9 +123,7 @@ connect_pair(struct dps_testwire *w, struct side *a, struct side *b, int *cfd)
 int
 main(int argc, char **argv)
 {
-	struct dps_testwire_conf wc = { .seed = 1, .ring_size = 4096 };
-	struct side a, b;
-	struct dps_testwire *w;
+	struct bench_wire bw;
 	struct dps_counters ca, cb;
 	uint64_t total, left, got = 0;
 	unsigned int mib;
@@ -183,27 +141,18 @@ main(int argc, char **argv)
 	}
 	copy = argc > 2 && strcmp(argv[2], "copy") == 0;
 	total = left = (uint64_t)mib << 20;
-	a.pool = rte_pktmbuf_pool_create("bulk_a", 16383, 256, 0,
-		RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	b.pool = rte_pktmbuf_pool_create("bulk_b", 16383, 256, 0,
-		RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	w = dps_testwire_create("bulk", &wc);
-	if (a.pool == NULL || b.pool == NULL || w == NULL)
-		die("pools/wire", rte_strerror(rte_errno));
-	a.s = stack_on(dps_testwire_port(w, 0), "bka", "198.18.5.1/24", a.pool);
-	b.s = stack_on(dps_testwire_port(w, 1), "bkb", "198.18.5.2/24", b.pool);
-	sfd = connect_pair(w, &a, &b, &cfd);
+	bench_wire_up(&bw);
+	sfd = connect_pair(&bw, &cfd);
 	while (got < total) {
-		fill(cfd, a.pool, copy, &left);
-		step(w, a.s, b.s);
+		fill(cfd, bw.pool_a, copy, &left);
+		step(&bw);
 		if (!drain(sfd, copy, &got))
 			break;
 	}
-	dps_stack_counters(a.s, -1, &ca);
-	dps_stack_counters(b.s, -1, &cb);
+	dps_stack_counters(bw.a, -1, &ca);
+	dps_stack_counters(bw.b, -1, &cb);
 	printf("bytes %" PRIu64 " segments %" PRIu64 " acks %" PRIu64
 		" retrans %" PRIu64 " virtual_ms %.1f\n", got, ca.tcp_tx_data,
-		cb.eth_tx_pkts, ca.tcp_retrans,
-		(double)(vnow_ns - 1000000000ull) / 1e6);
+		cb.eth_tx_pkts, ca.tcp_retrans, (double)bench_wire_elapsed() / 1e6);
 	return got == total ? 0 : 1;
 }

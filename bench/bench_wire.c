@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
+#include <stdlib.h>
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+#include "dps_stack_priv.h"
+#include "bench_wire.h"
+
+#define T0 1000000000ull
+
+static uint64_t vnow_ns = T0;
+
+static uint64_t
+vclock(void *arg)
+{
+	(void)arg;
+	return vnow_ns;
+}
+
+static void
+die(const char *what, const char *why)
+{
+	fprintf(stderr, "bench: %s: %s\n", what, why);
+	exit(1);
+}
+
+/* A stack on test-wire side @p port with @p ip on the virtual clock. */
+static struct dps_stack *
+stack_on(uint16_t port, const char *name, const char *ip, struct rte_mempool *mp)
+{
+	struct dps_stack_conf sc = { .name = name, .link_wait_ms = 100,
+		.nb_rxd = 1024, .nb_txd = 1024 };
+	struct dps_addr a;
+	uint8_t plen;
+	struct dps_stack *s;
+
+	sc.pools[0] = mp;
+	s = dps_stack_create(&sc);
+	if (s == NULL)
+		die("stack", rte_strerror(rte_errno));
+	dps_prefix_parse(ip, &a, &plen);
+	if (dps_stack_add_port(s, port, NULL) < 0 ||
+			dps_stack_add_addr(s, 0, &a, plen) != 0)
+		die("port", dps_stack_strerror(s));
+	dps_stack_set_clock(s, vclock, NULL);
+	if (dps_stack_start(s) != 0)
+		die("start", dps_stack_strerror(s));
+	return s;
+}
+
+void
+bench_wire_up(struct bench_wire *bw)
+{
+	struct dps_testwire_conf wc = { .seed = 1, .ring_size = 4096 };
+
+	bw->pool_a = rte_pktmbuf_pool_create("bench_a", 16383, 256, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	bw->pool_b = rte_pktmbuf_pool_create("bench_b", 16383, 256, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	bw->w = dps_testwire_create("bench", &wc);
+	if (bw->pool_a == NULL || bw->pool_b == NULL || bw->w == NULL)
+		die("pools/wire", rte_strerror(rte_errno));
+	bw->a = stack_on(dps_testwire_port(bw->w, 0), "bka", "198.18.5.1/24", bw->pool_a);
+	bw->b = stack_on(dps_testwire_port(bw->w, 1), "bkb", "198.18.5.2/24", bw->pool_b);
+}
+
+void
+bench_wire_step(struct bench_wire *bw, uint64_t step_ns)
+{
+	vnow_ns += step_ns;
+	dps_testwire_pump(bw->w, vnow_ns);
+}
+
+uint64_t
+bench_wire_elapsed(void)
+{
+	return vnow_ns - T0;
+}

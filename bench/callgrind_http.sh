@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Instructions per HTTP connection and per request on a persistent
+# connection, client side and server side apart: bench/http_conn runs the
+# apps' engines (dps-gen's client, dps-httpd's server) on two stacks in
+# one process over the test wire on a virtual clock, and callgrind counts
+# client_side() and server_side() separately (--toggle-collect). Each
+# figure is the difference between two run lengths over the difference in
+# work, so set-up cost cancels out. Deterministic.
+# Usage: ./bench/callgrind_http.sh [build dir]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+b=${1:-build}
+out=$(mktemp /tmp/dps-cg.XXXXXX)
+trap 'rm -f "$out"' EXIT
+eal=(--no-huge -m 512 --no-pci --no-shconf --no-telemetry -l 0 --log-level=lib.eal:error)
+ir() {	# SIDE MODE COUNT -> instructions inside SIDE_side()
+	valgrind --tool=callgrind --callgrind-out-file="$out" --collect-atstart=no \
+		--toggle-collect="$1_side" "$b/bench/http_conn" "${eal[@]}" \
+		--file-prefix=dpscg$$ -- "$2" "$3" >/dev/null 2>&1
+	awk '/^summary:/ {print $2}' "$out"
+}
+for mode in cps rr; do
+	what=connection; [ $mode = rr ] && what=request
+	for side in client server; do
+		a=$(ir $side $mode 2000)
+		z=$(ir $side $mode 6000)
+		echo "callgrind side=$side mode=$mode instructions_per_$what=$(( (z - a) / 4000 ))"
+	done
+done

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The cost of an HTTP connection and of a request on a persistent one,
+ * for callgrind: the apps' own engines (app_client as dps-gen runs it,
+ * app_server as dps-httpd runs it) on two stacks joined by the test wire
+ * in one process, on a virtual clock, so the count is deterministic and
+ * free of the timing distortions valgrind brings to two live processes.
+ *
+ *   http_conn [EAL args] -- cps|rr COUNT
+ *
+ * cps: COUNT connections, each GET / with Connection: close, 64 in
+ * flight; rr: COUNT requests on one keep-alive connection. Each side's
+ * work (its stack's poll plus its engine) runs inside its own function,
+ * client_side() and server_side(), so callgrind's --toggle-collect can
+ * count them apart (bench/http_conn.sh).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include "app_client.h"
+#include "app_server.h"
+#include "bench_wire.h"
+
+#define STEP_NS 1000
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "http_conn: cannot %s\n", what);
+	exit(1);
+}
+
+/* One iteration of the client's lcore: stack A, then the engine. */
+__attribute__((noinline)) void client_side(struct bench_wire *bw, struct app_client *cl);
+__attribute__((noinline)) void
+client_side(struct bench_wire *bw, struct app_client *cl)
+{
+	dps_stack_poll(bw->a, 0);
+	app_client_lcore_work(cl, 0, rte_rdtsc());
+}
+
+/* One iteration of the server's lcore: stack B, then the engine. */
+__attribute__((noinline)) void server_side(struct bench_wire *bw, struct app_server *sv);
+__attribute__((noinline)) void
+server_side(struct bench_wire *bw, struct app_server *sv)
+{
+	dps_stack_poll(bw->b, 0);
+	app_server_lcore_work(sv, 0, rte_rdtsc());
+}
+
+static struct app_server *
+server_up(struct bench_wire *bw)
+{
+	struct app_srv_conf c = { .proto = APP_SRV_HTTP, .ports = { 80 },
+		.n_ports = 1, .req_size = 64, .resp_size = 64, .backlog = 4096 };
+	struct app_server *sv = app_server_create(bw->b, &c);
+
+	if (sv == NULL || app_server_lcore_init(sv, 0) != 0)
+		die("start the server");
+	return sv;
+}
+
+static struct app_client *
+client_up(struct bench_wire *bw, bool cps, uint64_t count)
+{
+	struct app_cli_conf c;
+	struct app_client *cl;
+
+	app_client_conf_init(&c, cps ? APP_CLI_CPS : APP_CLI_RR);
+	c.proto = APP_CLI_HTTP;
+	c.to[0].sin_family = AF_INET;
+	c.to[0].sin_port = htons(80);
+	inet_pton(AF_INET, "198.18.5.2", &c.to[0].sin_addr);
+	c.n_to = 1;
+	c.count = count;
+	c.conc = cps ? 64 : 1;
+	cl = app_client_create("http_conn", bw->a, &c);
+	if (cl == NULL || app_client_lcore_init(cl, 0) != 0)
+		die("start the client");
+	return cl;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bench_wire bw;
+	struct app_server *sv;
+	struct app_client *cl;
+	struct app_cli_stats st;
+	uint64_t count;
+	bool cps;
+	int n = rte_eal_init(argc, argv);
+
+	if (n < 0)
+		die("initialise the EAL");
+	argc -= n;
+	argv += n;
+	if (argc != 3 || (strcmp(argv[1], "cps") != 0 && strcmp(argv[1], "rr") != 0) ||
+			(count = strtoull(argv[2], NULL, 10)) == 0) {
+		fprintf(stderr, "usage: http_conn [EAL args] -- cps|rr COUNT\n");
+		return 2;
+	}
+	cps = strcmp(argv[1], "cps") == 0;
+	bench_wire_up(&bw);
+	sv = server_up(&bw);
+	cl = client_up(&bw, cps, count);
+	while (!app_client_done(cl) && bench_wire_elapsed() < 600ull * 1000000000) {
+		client_side(&bw, cl);
+		bench_wire_step(&bw, STEP_NS / 2);
+		server_side(&bw, sv);
+		bench_wire_step(&bw, STEP_NS / 2);
+	}
+	app_client_stats(cl, &st);
+	printf("connections %" PRIu64 " requests %" PRIu64 " errors %" PRIu64
+		" virtual_ms %.1f\n", st.conn_established, st.req_done,
+		st.conn_attempted - st.conn_established, bench_wire_elapsed() / 1e6);
+	return st.req_done >= count ? 0 : 1;
+}
