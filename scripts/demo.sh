@@ -1,15 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Build dpstack and run the main job on virtual devices (no NIC, no
-# hugepages):
-#   1. two dpstack instances joined by the in-process test wire resolve
-#      each other by ARP and ping each other from application threads;
-#   2. one dpstack on net_af_packet and the Linux kernel in network
-#      namespaces resolve and ping each other both ways;
-#   3. four application threads connect through dpstack to a kernel
-#      listener: 2,000 blocking and 2,000 non-blocking connects, 1,000
-#      refused, nothing leaked.
-# Usage (root, Debian 12): ./scripts/demo.sh
+# hugepages): a self-contained HTTP load test. dps-httpd and dps-gen run
+# as two processes, one stack lcore each (CPU 0 and CPU 1), joined by a
+# memif pair; dps-gen opens a new connection for every request for 10 s,
+# prints a line of statistics every second and a summary with latency
+# histograms, and both check that every socket and mbuf came back
+# (scripts/loadtest.sh).
+# With --all, the earlier demos follow: two stacks pinging over the
+# in-process test wire, dpstack and the kernel pinging each other over a
+# veth pair, and application threads connecting to a kernel listener.
+# Usage (root, Debian 12): ./scripts/demo.sh [--all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,11 @@ cd "$(dirname "$0")/.."
 [ -f build/build.ninja ] || meson setup build >/dev/null
 ninja -C build
 
+echo "== HTTP load test: dps-gen -> dps-httpd over memif, 10 s of connections per second"
+./scripts/loadtest.sh build --mode cps --proto http --duration 10s
+[ "${1:-}" = --all ] || exit 0
+
+echo
 echo "== two dpstack instances on the test wire"
 ./build/apps/dps-ping --no-huge -m 256 --no-pci --no-shconf --no-telemetry \
 	--file-prefix="dpsdemo$$" --log-level=lib.eal:error -l 0 -- \
