@@ -48,7 +48,9 @@ srv_start() {
 		--addr 198.18.0.1/24 --quiet "$@" >"$out/srv.log" 2>&1 &
 	srv=$!
 	pids+=("$srv")
-	for _ in $(seq 50); do [ -S "$sock" ] && return 0; sleep 0.1; done
+	# Until it serves: a memif client that connects before the server
+	# listens is refused and does not retry.
+	for _ in $(seq 100); do grep -q '^dps-httpd: serving' "$out/srv.log" && return 0; sleep 0.1; done
 	cat "$out/srv.log"; echo "suite: dps-httpd did not start" >&2; exit 1
 }
 srv_stop() {
@@ -134,6 +136,7 @@ floor() {	# client ARGS...
 		--vdev="net_memif0,role=server,socket=$sock,socket-abstract=no" -- --role echo >/dev/null 2>&1 &
 	local e=$!
 	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+	sleep 1		# bound is not yet listening: give the echo side time
 	$b/bench/memif_floor "${eal[@]}" -m 256 -l 1 --file-prefix=dpsfc$$ \
 		--vdev="net_memif0,role=client,socket=$sock,socket-abstract=no" -- "$@" | grep '^result' | sed 's/^result //'
 	kill -INT "$e" 2>/dev/null; wait "$e" 2>/dev/null || true

@@ -26,8 +26,11 @@ trap cleanup EXIT
 	--vdev="net_memif0,role=server,socket=$sock,socket-abstract=no" -- \
 	--addr 198.18.0.1/24 --port 80 --resp-size 64 --quiet >/tmp/dps-loadtest-httpd.$$ 2>&1 &
 srv=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
-[ -S "$sock" ] || { cat /tmp/dps-loadtest-httpd.$$; echo "loadtest: dps-httpd did not start" >&2; exit 1; }
+# Wait until it serves: a memif client that connects before the server
+# listens on the socket is refused and does not retry.
+for _ in $(seq 100); do grep -q '^dps-httpd: serving' /tmp/dps-loadtest-httpd.$$ && break; sleep 0.1; done
+grep -q '^dps-httpd: serving' /tmp/dps-loadtest-httpd.$$ ||
+	{ cat /tmp/dps-loadtest-httpd.$$; echo "loadtest: dps-httpd did not start" >&2; exit 1; }
 rc=0
 "$b/apps/dps-gen" "${eal[@]}" --file-prefix="dpsld-c$$" -l 1 \
 	--vdev="net_memif0,role=client,socket=$sock,socket-abstract=no" -- \
