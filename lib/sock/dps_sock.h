@@ -89,6 +89,7 @@ struct dps_sock_opts {
 	uint8_t syncnt;
 	bool reuseaddr, broadcast, nodelay;
 	bool keepalive, linger;
+	bool bind_no_port;		/* IP_BIND_ADDRESS_NO_PORT */
 	uint8_t keepcnt;
 	uint8_t cc;			/* enum dps_tcp_cc_algo */
 	uint16_t keepidle_s, keepintvl_s;

@@ -234,7 +234,11 @@ bind_port(struct dps_sock *sk, uint16_t port)
 	return rc;
 }
 
-/* inet_bind() / __inet_bind(). */
+/*
+ * inet_bind() / __inet_bind(). A second bind() is refused once a port is
+ * held (inet_num != 0), so after an address-only bind (the option above)
+ * it is allowed, as in Linux.
+ */
 static int
 sock_bind(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t len)
 {
@@ -253,15 +257,20 @@ sock_bind(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t len)
 		return -EADDRNOTAVAIL;
 	if (sk->tup.lport != 0 || sk->state != DPS_TCP_CLOSE)
 		return -EINVAL;
-	rc = bind_port(sk, port);
-	if (rc != 0)
-		return rc;
-	sk->tup.laddr = addr;
+	/* IP_BIND_ADDRESS_NO_PORT with port 0 binds the address alone:
+	 * __inet_bind() skips get_port(), and connect() (or listen(), or a
+	 * UDP send) takes the port later with the destination known. */
+	if (port != 0 || !sk->opt.bind_no_port) {
+		rc = bind_port(sk, port);
+		if (rc != 0)
+			return rc;
+		sk->explicit_bind = true;
+	}
+	__atomic_store_n(&sk->tup.laddr, addr, __ATOMIC_RELEASE);
 	if (addr != INADDR_ANY)
 		sk->userlocks |= DPS_BINDADDR_LOCK;
 	if (port != 0)
 		sk->userlocks |= DPS_BINDPORT_LOCK;
-	sk->explicit_bind = true;
 	return 0;
 }
 

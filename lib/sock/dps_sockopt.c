@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Socket options, checked as Linux checks them (sock_setsockopt(),
- * do_tcp_setsockopt(), sock_getsockopt(), do_tcp_getsockopt()).
+ * do_tcp_setsockopt(), do_ip_setsockopt(), sock_getsockopt(),
+ * do_tcp_getsockopt(), do_ip_getsockopt()).
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/time.h>
+#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include "dps_sock.h"
+
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24	/* include/uapi/linux/in.h */
+#endif
 
 #define SOCK_MIN_BUF 2304		/* half of Linux's SOCK_MIN_RCVBUF figure */
 #define SOCK_MAX_BUF (4u << 20)		/* net.core.[rw]mem_max on this kind */
@@ -179,6 +185,47 @@ tcp_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 	}
 }
 
+/*
+ * The value of an IPPROTO_IP flag (do_ip_setsockopt()): an int when
+ * optlen holds one, else a single byte, and 0 when optlen is 0.
+ */
+static int
+ip_flag_val(const void *v, socklen_t len, int *out)
+{
+	unsigned char uc;
+
+	*out = 0;
+	if (len == 0)
+		return 0;
+	if (v == NULL)
+		return -EFAULT;
+	if (len >= sizeof(int)) {
+		memcpy(out, v, sizeof(int));
+	} else {
+		memcpy(&uc, v, 1);
+		*out = uc;
+	}
+	return 0;
+}
+
+/* IPPROTO_IP options, TCP and UDP alike (ip_setsockopt()). */
+static int
+ip_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
+{
+	int val, rc;
+
+	switch (name) {
+	case IP_BIND_ADDRESS_NO_PORT:
+		/* Read by bind() on the application side only. */
+		rc = ip_flag_val(v, len, &val);
+		if (rc == 0)
+			sk->opt.bind_no_port = val != 0;
+		return rc;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
 int
 dps_setsockopt(int fd, int level, int name, const void *v, socklen_t len)
 {
@@ -193,6 +240,8 @@ dps_setsockopt(int fd, int level, int name, const void *v, socklen_t len)
 		rc = sol_socket_set(sk, name, v, len);
 	else if (level == IPPROTO_TCP && sk->type == SOCK_STREAM)
 		rc = tcp_set(sk, name, v, len);
+	else if (level == IPPROTO_IP)
+		rc = ip_set(sk, name, v, len);
 	else
 		rc = -ENOPROTOOPT;
 	return (int)dps_sock_ret(sk, rc);
@@ -220,6 +269,20 @@ static int
 put_int(int v, void *out, socklen_t *len)
 {
 	return put_val(&v, sizeof(v), out, len);
+}
+
+/*
+ * An IPPROTO_IP int as do_ip_getsockopt() returns it: a single byte when
+ * the buffer is shorter than an int and the value fits in one.
+ */
+static int
+put_ip_int(int v, void *out, socklen_t *len)
+{
+	unsigned char uc = (unsigned char)v;
+
+	if (len != NULL && (int)*len > 0 && *len < sizeof(int) && v >= 0 && v <= 255)
+		return put_val(&uc, 1, out, len);
+	return put_int(v, out, len);
 }
 
 static int
@@ -379,6 +442,17 @@ tcp_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 	}
 }
 
+static int
+ip_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
+{
+	switch (name) {
+	case IP_BIND_ADDRESS_NO_PORT:
+		return put_ip_int(sk->opt.bind_no_port, out, len);
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
 int
 dps_getsockopt(int fd, int level, int name, void *out, socklen_t *len)
 {
@@ -394,7 +468,7 @@ dps_getsockopt(int fd, int level, int name, void *out, socklen_t *len)
 	else if (level == IPPROTO_TCP && sk->type == SOCK_STREAM)
 		rc = tcp_get(sk, name, out, len);
 	else if (level == IPPROTO_IP)
-		rc = -ENOPROTOOPT;
+		rc = ip_get(sk, name, out, len);
 	else
 		rc = -EOPNOTSUPP;	/* ip_getsockopt(): not SOL_IP */
 	return (int)dps_sock_ret(sk, rc);

@@ -598,7 +598,8 @@ tuple_is_mine(struct dps_lcore *lc, const struct dps_tuple *t)
  * perturbation, scanning ports of the range's low parity (even) first and
  * the other parity second. A candidate must be unused by bind(), give a
  * tuple not already in our table (or one in TIME_WAIT that tw_reuse
- * allows), and hash to this lcore.
+ * allows), and hash to this lcore. The local address is the route's, or
+ * the one bind() set with IP_BIND_ADDRESS_NO_PORT (no port held yet).
  */
 static int
 tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,

@@ -151,7 +151,7 @@ enum op {
 	OP_END, OP_SOCKET, OP_BIND, OP_CONNECT, OP_LISTEN, OP_POLL, OP_SOERR,
 	OP_SETINT, OP_GETINT, OP_SETTV, OP_GETTV, OP_NAME, OP_PEER, OP_SEND,
 	OP_SENDTO, OP_RECV, OP_SLEEP, OP_CLOSE, OP_NONBLOCK, OP_EPOLL,
-	OP_WATCH, OP_BURST, OP_FILL, OP_UNFILL,
+	OP_WATCH, OP_BURST, OP_FILL, OP_UNFILL, OP_SPREAD,
 };
 
 #define F_TIMED 0x01	/* record the step's duration */
@@ -235,6 +235,9 @@ struct row {
 	.len = LEN_NAT, .a = (n), .c = (ms), .flags = F_TIMED }
 #define BURST(...) BURST_(__VA_ARGS__)
 #define FILL(t) { .op = OP_FILL, .a = (t) }
+#define SPREAD_(k, p, n, np) { .op = OP_SPREAD, .addr = (k), .port = (p), \
+	.len = LEN_NAT, .a = (n), .b = (np) }
+#define SPREAD(...) SPREAD_(__VA_ARGS__)
 #define UNFILL { .op = OP_UNFILL }
 #define DO_LISTENn(i) { .op = OP_LISTEN, .sock = (i) }
 #define DO_LISTEN DO_LISTENn(0)
@@ -276,6 +279,11 @@ struct row {
 #define SYNCNT(n) SETI(IPPROTO_TCP, TCP_SYNCNT, n)
 #define USER_TIMEOUT(ms) SETI(IPPROTO_TCP, TCP_USER_TIMEOUT, ms)
 #define REUSEn(i) SETIn(i, SOL_SOCKET, SO_REUSEADDR, 1)
+#define NOPORTn(i) SETIn(i, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
+#define NOPORT NOPORTn(0)
+#define SETNP(v) SETI(IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, v)
+#define GETNP GETI(IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT)
+#define GETNPL(n) GETIL(IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, n)
 
 /*
  * The table. Each line of issue 3's "Connect semantics to reproduce" has
@@ -394,6 +402,46 @@ static const struct row rows[] = {
 	ROW("bind_unspec_any", 0, SOCK(NB), BIND(TO_UNSPEC), NAME),
 	ROW("bind_after_connect", 0, SOCK(NB), CONN(TO_LISTENER), POLL(2000),
 		BIND(AT_ANY(0))),
+
+	/* IP_BIND_ADDRESS_NO_PORT: bind(addr, 0) binds the address alone
+	 * (__inet_bind() skips get_port()); connect() autobinds for the full
+	 * 4-tuple (__inet_hash_connect()), listen() and UDP's connect and
+	 * sendto as for an unbound socket; a nonzero port ignores it. */
+	ROW("noport_opt_values", 0, SOCK(NB), GETNP, SETNP(7), GETNP, GETNPL(2),
+		GETNPL(0), SETNP(0), GETNP, SETNP(-1), GETNP),
+	ROW("noport_opt_values_udp", 0, SOCK(DG), GETNP, NOPORT, GETNP),
+	ROW("noport_bind_self_connect", 0, SOCK(NB), NOPORT, BIND(AT_SELF(0)),
+		NAME, CONN(TO_LISTENER), NAME, POLL(2000), NAME, PEER,
+		GETNP, CONN(TO_UNSPEC), NAME, POLL(0), CONN(TO_LISTENER),
+		POLL(2000), SOERR),
+	ROW("noport_same_dest_two_ports", 0, SOCKn(0, NB), SOCKn(1, NB),
+		NOPORTn(0), NOPORTn(1), BINDn(0, AT_SELF(0)), BINDn(1, AT_SELF(0)),
+		NAMEn(1), CONNn(0, TO_LISTENER), CONNn(1, TO_LISTENER), NAMEn(0),
+		NAMEn(1), POLLn(0, 2000), POLLn(1, 2000)),
+	ROW("noport_bind_any", 0, SOCK(NB), NOPORT, BIND(AT_ANY(0)), NAME,
+		CONN(TO_LISTENER), NAME, POLL(2000)),
+	ROW("noport_bind_fixed", 0, SOCKn(0, NB), SOCKn(1, NB), NOPORTn(0),
+		BINDn(0, AT_SELF(FIXED(11))), NAMEn(0), NOPORTn(1),
+		BINDn(1, AT_SELF(FIXED(11))), CONNn(0, TO_LISTENER),
+		POLLn(0, 2000), NAMEn(0)),
+	ROW("noport_rebind", 0, SOCK(NB), NOPORT, BIND(AT_SELF(0)),
+		BIND(AT_ANY(0)), NAME, BIND(AT_SELF(FIXED(12))), NAME,
+		BIND(AT_SELF(0))),
+	ROW("noport_set_after_bind", 0, SOCK(NB), BIND(AT_SELF(0)), NOPORT,
+		NAME, CONN(TO_LISTENER), NAME, POLL(2000)),
+	ROW("noport_listen", 0, SOCK(NB), NOPORT, BIND(AT_SELF(0)), DO_LISTEN,
+		NAME, CONN(TO_LISTENER)),
+	ROW("noport_unspec_fresh", 0, SOCK(NB), NOPORT, BIND(AT_SELF(0)),
+		CONN(TO_UNSPEC), NAME, POLL(0)),
+	ROW("noport_refused", 0, SOCK(NB), NOPORT, BIND(AT_SELF(0)),
+		CONN(TO_CLOSED), POLL(2000), SOERR, NAME, PEER),
+	ROW("noport_udp_connect", 0, SOCK(DG), NOPORT, BIND(AT_SELF(0)), NAMEU,
+		CONN(TO_ECHO), NAMEU, SEND, POLLRD(2000), RECV, CONN(TO_UNSPEC),
+		NAMEU, PEER),
+	ROW("noport_udp_sendto", 0, SOCK(DG), NOPORT, BIND(AT_SELF(0)), NAMEU,
+		SENDTO(TO_ECHO), NAMEU, POLLRD(2000), RECV),
+	ROW("noport_udp_fixed", 0, SOCK(DG), NOPORT, BIND(AT_SELF(FIXED(13))),
+		NAME, CONN(TO_ECHO), CONN(TO_UNSPEC), NAME),
 
 	/* The SYN: option layout, and the layout with a user MSS. */
 	ROW("syn_layout", R_LAYOUT, SOCK(NB), CONN(TO_PEER(B_SILENT, 3)),
@@ -604,6 +652,17 @@ static const struct row rows[] = {
 	ROWB("exhaust_udp", R_ALONE, 30000, FILL(SOCK_DGRAM), SOCK(DG),
 		CONN(TO_ECHO), NAME, SENDTO(TO_ECHO), SOCKn(1, DG),
 		BINDn(1, AT_ANY(0)), UNFILL, CONN(TO_ECHO), NAMEU),
+	/* The tuple space with a bound source address. With
+	 * IP_BIND_ADDRESS_NO_PORT, connects to one destination take every
+	 * port the range has free, then EADDRNOTAVAIL; one to another
+	 * destination still succeeds on a port those use (every free port
+	 * is one of theirs), and a plain bind(addr, 0) finds none. Without
+	 * the option each bind(addr, 0) holds a port for every destination. */
+	ROWB("noport_tuple_space", R_ALONE, 30000, SPREAD(TO_HOLE(40), 0, 1),
+		SPREAD(TO_HOLE(41), 1, 1), SPREAD(TO_HOLE(41), 1, 0)),
+	ROWB("plain_bind0_tuple_space", R_ALONE, 30000,
+		SPREAD(TO_HOLE(42), 0, 0), SPREAD(TO_HOLE(43), 1, 0),
+		SPREAD(TO_HOLE(43), 1, 1)),
 
 	/* socket() arguments, and close. */
 	ROW("socket_bad_protocol", 0, SOCKP(0, SOCK_STREAM, IPPROTO_UDP),
@@ -649,6 +708,9 @@ struct ctx {
 	int burst[MAX_BURST];
 	int n_burst;
 	int *fill;		/* one socket per ephemeral port, or -1 */
+	int *spread_fd;		/* OP_SPREAD's sockets and their ports */
+	unsigned int *spread_port;
+	int n_spread;
 	struct row_run *rr;
 };
 
@@ -880,7 +942,7 @@ static const char *const op_name[] = {
 	[OP_SENDTO] = "sendto", [OP_RECV] = "recv", [OP_SLEEP] = "sleep",
 	[OP_CLOSE] = "close", [OP_NONBLOCK] = "fcntl", [OP_EPOLL] = "epoll",
 	[OP_WATCH] = "watch", [OP_BURST] = "burst", [OP_FILL] = "fill-port-range",
-	[OP_UNFILL] = "close-fill",
+	[OP_UNFILL] = "close-fill", [OP_SPREAD] = "spread",
 };
 
 static const char *
@@ -902,7 +964,10 @@ opt_name(int level, int opt)
 		case TCP_USER_TIMEOUT: return "TCP_USER_TIMEOUT";
 		case TCP_MAXSEG: return "TCP_MAXSEG";
 		}
-	return level == SOL_SOCKET ? "SOL_SOCKET:?" : "IPPROTO_TCP:?";
+	if (level == IPPROTO_IP && opt == IP_BIND_ADDRESS_NO_PORT)
+		return "IP_BIND_ADDRESS_NO_PORT";
+	return level == SOL_SOCKET ? "SOL_SOCKET:?" : level == IPPROTO_IP ?
+		"IPPROTO_IP:?" : "IPPROTO_TCP:?";
 }
 
 /* The label of a step, the same in both builds. */
@@ -923,6 +988,15 @@ fmt_label(char *buf, size_t n, const struct step *st)
 		fmt_addr_label(a, sizeof(a), st);
 		snprintf(a + strlen(a), sizeof(a) - strlen(a), ",x%d,%d", st->a,
 			st->c);
+		break;
+	case OP_SPREAD:
+		fmt_addr_label(a, sizeof(a), st);
+		if (st->a)
+			snprintf(a + strlen(a), sizeof(a) - strlen(a), ",x%d", st->a);
+		else
+			snprintf(a + strlen(a), sizeof(a) - strlen(a), ",until-failure");
+		if (st->b)
+			snprintf(a + strlen(a), sizeof(a) - strlen(a), ",NO_PORT");
 		break;
 	case OP_SOCKET:
 		snprintf(a, sizeof(a), "%s%s%s,%d",
@@ -1381,6 +1455,112 @@ do_fill(struct ctx *c, const struct step *st, char *out, size_t n)
 	}
 }
 
+/* One spread socket: NO_PORT if @np, bind(self:0), connect(@sa). 0 with
+ * the socket, or -1 with @why naming the call that failed. */
+static int
+spread_one(const struct sockaddr *sa, socklen_t len, bool np, int *fdp,
+	char *why, size_t n)
+{
+	struct sockaddr_in self = { .sin_family = AF_INET };
+	int fd = S_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1, rc;
+	const char *call = "socket";
+
+	*fdp = fd;
+	inet_pton(AF_INET, IP_SELF, &self.sin_addr);
+	if (fd < 0) {
+		fmt_ret(why, n, fd, errno);
+		return -1;
+	}
+	rc = np ? S_setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+		sizeof(one)) : 0;
+	call = "setsockopt";
+	if (rc == 0) {
+		rc = S_bind(fd, (const struct sockaddr *)&self, sizeof(self));
+		call = "bind";
+	}
+	if (rc == 0) {
+		rc = S_connect(fd, sa, len);
+		call = "connect";
+		if (rc < 0 && errno == EINPROGRESS)
+			rc = 0;
+	}
+	if (rc == 0)
+		return 0;
+	snprintf(why, n, "%s ", call);
+	fmt_ret(why + strlen(why), n - strlen(why), rc, errno);
+	S_close(fd);
+	*fdp = -1;
+	return -1;
+}
+
+/*
+ * Non-blocking connects to one address from sockets bound to self:0 (with
+ * IP_BIND_ADDRESS_NO_PORT when b), one (a = 1) or until the first failure
+ * (a = 0, at most the range and some). Reports how many started, whether
+ * their ports are distinct, how many repeat a port of an earlier spread
+ * of the row, and the first failure. "Most of the range" stands for more
+ * than half: the kernel may hold a few ports of it for earlier rows.
+ */
+static void
+do_spread(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	int range = (int)(eph_hi - eph_lo + 1), max = st->a ? st->a : range + 8;
+	int first = c->n_spread, ok = 0, shared = 0;
+	char why[64] = "no failure", cnt[32];
+	bool distinct = true;
+	union addr_buf b;
+	socklen_t len;
+	const struct sockaddr *sa = build_addr(st, &b, &len);
+
+	c->rr->t0 = wall_now();
+	c->spread_fd = realloc(c->spread_fd, sizeof(int) * (size_t)(first + max));
+	c->spread_port = realloc(c->spread_port,
+		sizeof(unsigned int) * (size_t)(first + max));
+	for (int i = 0; i < max; i++) {
+		struct sockaddr_in me;
+		socklen_t ml = sizeof(me);
+		int fd;
+
+		if (spread_one(sa, len, st->b, &fd, why, sizeof(why)) != 0)
+			break;
+		S_getsockname(fd, (struct sockaddr *)&me, &ml);
+		c->spread_fd[c->n_spread] = fd;
+		c->spread_port[c->n_spread++] = ntohs(me.sin_port);
+		ok++;
+	}
+	for (int i = first; i < c->n_spread; i++) {
+		bool seen = false;
+
+		for (int j = 0; j < i; j++) {
+			if (c->spread_port[j] != c->spread_port[i])
+				continue;
+			if (j >= first)
+				distinct = false;
+			else
+				seen = true;
+		}
+		shared += seen;
+	}
+	if (st->a == 0 && 2 * ok > range)
+		snprintf(cnt, sizeof(cnt), "most of the range");
+	else
+		snprintf(cnt, sizeof(cnt), "%d", ok);
+	snprintf(out, n, "%s started, ports %s, %d shared with earlier; then %s",
+		cnt, distinct ? "distinct" : "REPEATED", shared, why);
+}
+
+static void
+unspread(struct ctx *c)
+{
+	for (int i = 0; i < c->n_spread; i++)
+		S_close(c->spread_fd[i]);
+	free(c->spread_fd);
+	free(c->spread_port);
+	c->spread_fd = NULL;
+	c->spread_port = NULL;
+	c->n_spread = 0;
+}
+
 typedef void (*step_fn)(struct ctx *, const struct step *, char *, size_t);
 
 static const step_fn step_fns[] = {
@@ -1391,6 +1571,7 @@ static const step_fn step_fns[] = {
 	[OP_SENDTO] = do_send, [OP_RECV] = do_recv, [OP_CLOSE] = do_close,
 	[OP_NONBLOCK] = do_nonblock, [OP_EPOLL] = do_epoll, [OP_WATCH] = do_watch,
 	[OP_BURST] = do_burst, [OP_FILL] = do_fill, [OP_UNFILL] = do_unfill,
+	[OP_SPREAD] = do_spread,
 };
 
 /* ---- crash guard --------------------------------------------------------- */
@@ -1502,6 +1683,7 @@ row_main(void *arg)
 			if (c.burst[i] >= 0)
 				S_close(c.burst[i]);
 		unfill(&c);
+		unspread(&c);
 	}
 	atomic_store(&rr->done, 1);
 	return NULL;

@@ -2580,3 +2580,155 @@ Test(dpdk, connect_address_checks)
 	expect_silence(&b, "failed checks send nothing");
 	down(&b);
 }
+
+/* ---- IP_BIND_ADDRESS_NO_PORT ------------------------------------------------- */
+
+#define A2_IP		IP(198, 18, 0, 3)	/* the stack's second address */
+
+/* Stack A with a second address A2_IP and ports 40000-40003. */
+static void
+up_two_addrs(struct bench *b, const char *wname)
+{
+	const struct dps_sock_conf sc = { .port_lo = 40000, .port_hi = 40003 };
+	struct dps_addr a2 = dps_addr_v4(A2_IP), pa = dps_addr_v4(PEER_IP);
+	struct dps_stack *s;
+
+	bench_up(b, wname, NULL, true);
+	s = stack_new(b, 0, "sa", A_IP, 0);
+	cr_assert_eq(dps_stack_add_addr(s, 0, &a2, 24), 0);
+	cr_assert_eq(dps_stack_add_arp(s, 0, &pa, &peer_mac), 0);
+	cr_assert_eq(dps_stack_set_sock_conf(s, &sc), 0);
+	stack_start(b, 0);
+	settle(b);
+	peer_flush(b);
+	base.socks = rte_mempool_in_use_count(s->socks->pool);
+	base.mbufs = dps_test_pool_in_use(b->pool);
+	base.pmbufs = dps_test_pool_in_use(b->ppool);
+}
+
+/* The next frame must be a SYN from @src to the peer's @dport: its
+ * source port. */
+static uint16_t
+get_syn_from(struct bench *b, uint32_t src, uint16_t dport)
+{
+	double t_end = real_s() + 5;
+	const uint8_t *ip;
+	struct rte_mbuf *m;
+	uint16_t sport;
+
+	peer_collect(b);
+	while (b->rx_n == 0) {
+		step(b, 0);
+		if (b->rx_n == 0)
+			usleep(10);
+		cr_assert_lt(real_s(), t_end, "no segment from the stack");
+	}
+	m = peer_pop(b);
+	ip = check_ip_frame(m, &b->mac[0], src, PEER_IP, IPPROTO_TCP);
+	sport = rd16(ip + 20);
+	cr_assert_eq(rd16(ip + 22), dport);
+	cr_assert_eq(ip[33], DPS_TH_SYN, "a SYN, flags 0x%02x", ip[33]);
+	rte_pktmbuf_free(m);
+	return sport;
+}
+
+/* A non-blocking TCP socket with IP_BIND_ADDRESS_NO_PORT bound to @ip:0. */
+static int
+noport_sock(struct bench *b, uint32_t ip)
+{
+	struct sockaddr_in a = sin_of(ip, 0);
+	int fd = tcp_sock(b, true), v = -1;
+	socklen_t len = sizeof(v);
+
+	cr_assert_eq(dps_getsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &v, &len), 0);
+	cr_assert_eq(v, 0);
+	set_int(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1);
+	cr_assert_eq(dps_getsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &v, &len), 0);
+	cr_assert_eq(v, 1);
+	cr_assert_eq(dps_bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(name_of(fd).sin_addr.s_addr, ip);
+	cr_assert_eq(name_of(fd).sin_port, 0, "no port is taken at bind");
+	return fd;
+}
+
+/*
+ * bind(addr, 0) with IP_BIND_ADDRESS_NO_PORT (Linux __inet_bind() and
+ * __inet_hash_connect()): connect() autobinds from the bound address, even
+ * ports first, one port per 4-tuple, ports shared between destinations
+ * and between addresses; a plain bind(addr, 0) then finds no port; after
+ * AF_UNSPEC the address stays and the port is free again.
+ */
+Test(dpdk, connect_bind_address_no_port)
+{
+	enum { N = 4 };
+	struct sockaddr_in a2 = sin_of(A2_IP, 0);
+	struct bench b;
+	bool seen[N] = { false };
+	uint16_t port[N], p;
+	int fd[N], extra, other, plain, again;
+
+	up_two_addrs(&b, "cnoport");
+	for (int i = 0; i < N; i++) {
+		fd[i] = noport_sock(&b, A2_IP);
+		cr_assert_eq(connect_call(&b, fd[i], PEER_PORT), EINPROGRESS,
+			"connect %d", i);
+		port[i] = get_syn_from(&b, A2_IP, PEER_PORT);
+		cr_assert(port[i] >= 40000 && port[i] <= 40003, "port %u", port[i]);
+		cr_assert_not(seen[port[i] - 40000], "port %u twice", port[i]);
+		seen[port[i] - 40000] = true;
+		cr_assert_eq(port[i] % 2, i < 2 ? 0 : 1,
+			"connect %d got port %u: even ports first", i, port[i]);
+		cr_assert_eq(name_of(fd[i]).sin_addr.s_addr, A2_IP);
+		cr_assert_eq(ntohs(name_of(fd[i]).sin_port), port[i]);
+	}
+
+	/* No 4-tuple left to this peer from A2; the address stays bound. */
+	extra = noport_sock(&b, A2_IP);
+	cr_assert_eq(connect_call(&b, extra, PEER_PORT), EADDRNOTAVAIL);
+	expect_silence(&b, "EADDRNOTAVAIL sends nothing");
+	cr_assert_eq(name_of(extra).sin_addr.s_addr, A2_IP);
+	cr_assert_eq(name_of(extra).sin_port, 0);
+
+	/* Another destination port: the ports are shared. */
+	cr_assert_eq(connect_call(&b, extra, PEER_PORT + 1), EINPROGRESS);
+	p = get_syn_from(&b, A2_IP, PEER_PORT + 1);
+	cr_assert(p >= 40000 && p <= 40003 && p % 2 == 0, "port %u", p);
+
+	/* Another source address: the ports are shared too. */
+	other = noport_sock(&b, A_IP);
+	cr_assert_eq(connect_call(&b, other, PEER_PORT), EINPROGRESS);
+	p = get_syn_from(&b, A_IP, PEER_PORT);
+	cr_assert(p >= 40000 && p <= 40003 && p % 2 == 0, "port %u", p);
+
+	/* A plain bind(addr, 0) wants a port nobody uses: none is left. */
+	plain = tcp_sock(&b, true);
+	cr_assert_eq(dps_bind(plain, (struct sockaddr *)&a2, sizeof(a2)), -1);
+	cr_assert_eq(errno, EADDRINUSE);
+
+	/* AF_UNSPEC keeps the bound address, shows the old port (Linux keeps
+	 * inet_sport) and frees the 4-tuple for the next connect. */
+	cr_assert_eq(app_call(&b, OP_UNSPEC, fd[0], 0, 0), 0);
+	expect_silence(&b, "AF_UNSPEC in SYN_SENT sends no RST");
+	cr_assert_eq(name_of(fd[0]).sin_addr.s_addr, A2_IP);
+	cr_assert_eq(ntohs(name_of(fd[0]).sin_port), port[0]);
+	again = noport_sock(&b, A2_IP);
+	cr_assert_eq(connect_call(&b, again, PEER_PORT), EINPROGRESS);
+	cr_assert_eq(get_syn_from(&b, A2_IP, PEER_PORT), port[0]);
+
+	/* A nonzero port ignores the option: an ordinary bind. */
+	a2.sin_port = htons(40001);
+	cr_assert_eq(dps_bind(plain, (struct sockaddr *)&a2, sizeof(a2)), -1,
+		"40001 is used by connections");
+	a2.sin_port = htons(5000);
+	set_int(plain, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1);
+	cr_assert_eq(dps_bind(plain, (struct sockaddr *)&a2, sizeof(a2)), 0);
+	cr_assert_eq(ntohs(name_of(plain).sin_port), 5000);
+
+	for (int i = 0; i < N; i++)
+		cr_assert_eq(app_call(&b, OP_CLOSE, fd[i], 0, 0), 0);
+	cr_assert_eq(app_call(&b, OP_CLOSE, extra, 0, 0), 0);
+	cr_assert_eq(app_call(&b, OP_CLOSE, other, 0, 0), 0);
+	cr_assert_eq(app_call(&b, OP_CLOSE, again, 0, 0), 0);
+	cr_assert_eq(app_call(&b, OP_CLOSE, plain, 0, 0), 0);
+	down(&b);
+}
