@@ -26,6 +26,7 @@
 #define EV_READ 4
 #define EV_WRITE 8
 
+#define MAX_OPENING 512			/* handshakes in flight per lcore */
 #define SCAN_PER_CALL 4			/* slots checked for timeouts per call */
 #define RETRY_NS 10000000ull		/* conc: reopen 10 ms after a failure */
 #define BULK_CHUNK 65536
@@ -72,6 +73,7 @@ struct cli_lcore {
 	bool stopping;			/* finishing the requests in flight */
 	uint64_t stop_by;		/* TSC: then close whatever is left */
 	uint32_t active;		/* slots holding a socket */
+	uint32_t opening;		/* of those, handshakes under way */
 	bool stopped;
 	int drained;			/* atomic: sockets closed after stop */
 	int done;			/* atomic: quota used up */
@@ -276,6 +278,8 @@ conn_close(struct cli_conn *c, uint64_t tsc, uint64_t delay)
 		dps_set_callbacks(c->fd, NULL, NULL);
 		dps_close(c->fd);
 		lc->active--;
+		if (c->state == C_CONNECTING)
+			lc->opening--;
 	}
 	if (c->state != C_CONNECTING && c->state != C_FREE)
 		stat_add(&lc->st.conn_closed, 1);
@@ -309,15 +313,25 @@ conn_fail(struct cli_conn *c, unsigned int kind, uint64_t tsc)
 	conn_close(c, tsc, cps ? 0 : lc->cl->retry_tsc);
 }
 
-/* With an --addr range, bind the next source address (port 0). */
+/*
+ * With an --addr range, bind the next source address with port 0 and
+ * IP_BIND_ADDRESS_NO_PORT: the bind takes the address only, and connect()
+ * autobinds the port for the full 4-tuple on this lcore (a port whose
+ * tuple hashes here, shared with other destinations and addresses), as
+ * Linux's __inet_hash_connect() does.
+ */
 static int
 conn_bind(struct cli_lcore *lc, int fd)
 {
 	const struct app_cli_conf *cf = &lc->cl->c;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int one = 1;
 
 	if (cf->n_src <= 1)
 		return 0;	/* autobind picks the route's source address */
+	if (dps_setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+			sizeof(one)) != 0)
+		return -1;
 	sin.sin_addr.s_addr = cf->src[lc->next_src++ % cf->n_src].v4;
 	return dps_bind(fd, (const struct sockaddr *)&sin, sizeof(sin));
 }
@@ -342,6 +356,7 @@ conn_open(struct cli_conn *c, uint64_t tsc)
 	}
 	c->fd = fd;
 	lc->active++;
+	lc->opening++;
 	c->state = C_CONNECTING;
 	c->t0 = tsc;
 	c->deadline = tsc + lc->cl->tmo_tsc;
@@ -357,6 +372,7 @@ conn_open(struct cli_conn *c, uint64_t tsc)
 	}
 	if (udp) {
 		stat_add(&lc->st.conn_established, 1);
+		lc->opening--;
 		c->state = C_IDLE;
 		slotq_push(&lc->idleq, c->id);
 	}
@@ -398,7 +414,8 @@ send_request(struct cli_conn *c, uint64_t tsc)
 	c->deadline = tsc + lc->cl->tmo_tsc;
 	c->tx_off = 0;
 	c->rx_left = cf->resp_size;
-	lc->issued++;
+	if (cf->mode != APP_CLI_CPS)
+		lc->issued++;	/* cps counted it when it opened the connection */
 	stat_add(&lc->st.req_sent, 1);
 	if (cf->proto == APP_CLI_HTTP)
 		app_http_init(&c->http, APP_HTTP_RESPONSE);
@@ -436,6 +453,12 @@ conn_idle(struct cli_conn *c, uint64_t tsc)
 	c->state = C_IDLE;
 	if (lc->stopping) {
 		conn_close(c, tsc, 0);
+		return;
+	}
+	/* A cps connection was opened for one request, already counted and
+	 * paid for with a rate token: it goes at once. */
+	if (lc->cl->c.mode == APP_CLI_CPS) {
+		send_request(c, tsc);
 		return;
 	}
 	if (!quota_left(lc))
@@ -617,6 +640,7 @@ on_connected(struct cli_conn *c, uint64_t tsc)
 	app_hist_add(lc->h_conn, tsc_ns(lc->cl, tsc - c->t0));
 	stat_add(&lc->st.conn_established, 1);
 	lc->warm = true;
+	lc->opening--;
 	if (cf->mode == APP_CLI_BULK) {
 		c->state = C_BULK;
 		if (!cf->bulk_recv)
@@ -701,12 +725,16 @@ take_token(struct cli_lcore *lc)
 /*
  * Before the first handshake has ended, one connection at a time: the
  * first SYN waits for ARP, and a burst behind it would overflow the ARP
- * hold queue and wait a whole SYN retransmission (1 s).
+ * hold queue and wait a whole SYN retransmission (1 s). After that, at
+ * most MAX_OPENING handshakes at once per lcore: opening --conc 100000
+ * at one go filled the device's tx ring with SYNs, dropped most of them
+ * and left the rest to SYN retransmissions backing off for a minute.
  */
 static inline bool
 may_open(const struct cli_lcore *lc)
 {
-	return lc->warm || lc->st.conn_attempted == 0;
+	return (lc->warm || lc->st.conn_attempted == 0) &&
+		lc->opening < MAX_OPENING;
 }
 
 /* cps: a new connection per token, within the free slots. */
@@ -1013,22 +1041,24 @@ app_cli_proto_parse(const char *s, enum app_cli_proto *out)
 
 /*
  * The tuple space: each connection needs its own (source address, source
- * port, destination). dpstack's bind() takes a port for every address
- * at once, so with more than one source address (bound explicitly) the
- * ports alone bound the space; with one, autobind shares a port between
- * destinations.
+ * port, destination). TCP autobind shares a port between destinations
+ * and, with the source addresses bound by IP_BIND_ADDRESS_NO_PORT
+ * (conn_bind()), between addresses, so the space is addresses x ports x
+ * destinations. A UDP flow holds its port for every address and
+ * destination (the UDP port map is per port).
  */
 static uint64_t
 tuple_space(const struct app_cli_conf *c, char *why, size_t cap)
 {
-	if (c->n_src > 1 || c->proto == APP_CLI_UDP) {
-		snprintf(why, cap, "%u ports (%s)", c->ports, c->proto == APP_CLI_UDP ?
-			"a UDP flow holds its port" :
-			"a bound port serves one source address at a time");
+	unsigned int n_src = c->n_src > 1 ? c->n_src : 1;
+
+	if (c->proto == APP_CLI_UDP) {
+		snprintf(why, cap, "%u ports (a UDP flow holds its port)", c->ports);
 		return c->ports;
 	}
-	snprintf(why, cap, "1 address x %u ports x %u destinations", c->ports, c->n_to);
-	return (uint64_t)c->ports * c->n_to;
+	snprintf(why, cap, "%u address%s x %u ports x %u destination%s", n_src,
+		n_src > 1 ? "es" : "", c->ports, c->n_to, c->n_to > 1 ? "s" : "");
+	return (uint64_t)n_src * c->ports * c->n_to;
 }
 
 /* Refuse settings the tuple space, the tables or the protocol rule out. */
@@ -1040,10 +1070,6 @@ app_client_check(const char *prog, const struct app_cli_conf *c, unsigned int n_
 
 	if (c->n_to == 0)
 		return fprintf(stderr, "%s: no --to IP:PORT given\n", prog), -EINVAL;
-	if (c->n_src > 1 && n_lc > 1)
-		return fprintf(stderr, "%s: an --addr range needs one lcore (-l N): a "
-			"bound source port is owned by the lcore its tuple hashes to\n",
-			prog), -EINVAL;
 	if (c->conc > tuples)
 		return fprintf(stderr, "%s: --conc %u is more than the tuple space: %s "
 			"= %" PRIu64 " connections at most\n", prog, c->conc, why,
@@ -1163,13 +1189,20 @@ app_client_create(const char *prog, struct dps_stack *s,
 	return cl;
 }
 
-/* The socket pool the client needs (see app_client.h). */
+/*
+ * The socket pool the client needs (see app_client.h): twice --conc, at
+ * most 65535 while that holds --conc with room to close; beyond (several
+ * source addresses make more than 65535 connections possible) --conc and
+ * a quarter more for those still closing.
+ */
 uint32_t
 app_client_socks(const struct app_cli_conf *c)
 {
-	uint64_t n = 2ull * c->conc + 4096;
+	uint64_t n = 2ull * c->conc + 4096, need = c->conc + c->conc / 4ull + 4096;
 
-	return n > 65535 ? 65535 : (uint32_t)n;
+	if (n <= 65535)
+		return (uint32_t)n;
+	return need < 65535 ? 65535 : (uint32_t)RTE_MIN(need, (uint64_t)UINT32_MAX);
 }
 
 /* ---- the reporter's side ---- */
