@@ -107,6 +107,25 @@ per_s(uint64_t d, uint64_t ns)
 	return ns == 0 ? 0 : (double)d * 1e9 / (double)ns;
 }
 
+/* The interval's client errors by kind, only those that happened:
+ * " (timeout=3 refused=1)". */
+static void
+print_error_kinds(const struct snap *a, const struct snap *b)
+{
+	const char *sep = " (";
+
+	for (unsigned int k = 0; k < APP_CLI_ERR__MAX; k++) {
+		uint64_t d = b->c.err[k] - a->c.err[k];
+
+		if (d == 0)
+			continue;
+		printf("%s%s=%" PRIu64, sep, app_cli_err_name(k), d);
+		sep = " ";
+	}
+	if (sep[0] == ' ' && sep[1] == '\0')
+		printf(")");
+}
+
 /* One line: the last interval's rates. */
 static void
 print_line(struct app_report *r, const struct snap *a, const struct snap *b)
@@ -125,13 +144,15 @@ print_line(struct app_report *r, const struct snap *a, const struct snap *b)
 			per_s(b->v.accepted - a->v.accepted, ns), b->v.open,
 			per_s(b->v.requests - a->v.requests, ns));
 	}
-	printf(" tx=%.1fMbit/s/%.1fkpps rx=%.1fMbit/s/%.1fkpps err=%" PRIu64
-		" retrans=%" PRIu64,
+	printf(" tx=%.1fMbit/s/%.1fkpps rx=%.1fMbit/s/%.1fkpps err=%" PRIu64,
 		per_s(b->k.eth_tx_bytes - a->k.eth_tx_bytes, ns) * 8 / 1e6,
 		per_s(b->k.eth_tx_pkts - a->k.eth_tx_pkts, ns) / 1e3,
 		per_s(b->k.eth_rx_bytes - a->k.eth_rx_bytes, ns) * 8 / 1e6,
 		per_s(b->k.eth_rx_pkts - a->k.eth_rx_pkts, ns) / 1e3,
-		errors_of(b) - errors_of(a), b->k.tcp_retrans - a->k.tcp_retrans);
+		errors_of(b) - errors_of(a));
+	if (r->c.cl != NULL)
+		print_error_kinds(a, b);
+	printf(" retrans=%" PRIu64, b->k.tcp_retrans - a->k.tcp_retrans);
 	if (r->c.cl != NULL)
 		printf(" p50=%.1fus p99=%.1fus", app_hist_pct(r->iv, 50) / 1e3,
 			app_hist_pct(r->iv, 99) / 1e3);
