@@ -14,6 +14,28 @@
 #include "app_args.h"
 #include "app_stack.h"
 
+int
+app_split_args(int argc, char **argv, int *ac, char ***av, bool *help)
+{
+	int dd = 1;
+
+	*help = false;
+	while (dd < argc && strcmp(argv[dd], "--") != 0)
+		dd++;
+	for (int i = 1; dd == argc && i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0)
+			*help = true;
+	if (dd < argc) {
+		argv[dd] = argv[0];
+		*ac = argc - dd;
+		*av = argv + dd;
+	} else {
+		*ac = 1;
+		*av = argv;
+	}
+	return dd;
+}
+
 void
 app_net_init(struct app_net *n, const char *addr)
 {

@@ -45,6 +45,15 @@ struct app_net {
 "  --ports LO-HI       ephemeral port range (default 32768-60999)\n" \
 "  --max-conns N       connection table size per lcore (default 65536)\n"
 
+/*
+ * Split the command line at "--": EAL arguments before it, the app's
+ * after it, with the app's argv[0] set to the program name for getopt.
+ * Without "--" everything is the EAL's, except that a --help anywhere
+ * sets *@p help (so "prog --help" works without EAL arguments).
+ * Returns the EAL's argc; *@p ac / *@p av are the app's.
+ */
+int app_split_args(int argc, char **argv, int *ac, char ***av, bool *help);
+
 /* Defaults: @p addr as the one address (e.g. "198.18.0.2/24"). */
 void app_net_init(struct app_net *n, const char *addr);
 

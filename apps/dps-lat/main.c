@@ -459,19 +459,16 @@ main(int argc, char **argv)
 {
 	struct opts o;
 	struct dps_stack *s;
-	int dd = 1, rc;
+	char **av;
+	int dd, ac, rc;
+	bool help;
 
-	/* EAL arguments, "--", then ours; without "--" only --help is ours. */
-	while (dd < argc && strcmp(argv[dd], "--") != 0)
-		dd++;
-	for (int i = 1; dd == argc && i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
-			return 0;
-		}
-	if (dd < argc)
-		argv[dd] = argv[0];
-	if (parse_args(&o, dd < argc ? argc - dd : 1, dd < argc ? argv + dd : argv) != 0)
+	dd = app_split_args(argc, argv, &ac, &av, &help);
+	if (help) {
+		usage(stdout);
+		return 0;
+	}
+	if (parse_args(&o, ac, av) != 0)
 		return 2;
 	if (dps_eal_init(dd, argv) < 0)
 		return 1;
