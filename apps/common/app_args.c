@@ -145,3 +145,30 @@ app_parse_range(const char *s, unsigned int lo, unsigned int hi,
 		return -EINVAL;
 	return 0;
 }
+
+int
+app_parse_opts(const char *prog, int argc, char **argv,
+	const struct option *longopts,
+	int (*one)(void *ctx, int c, const char *arg), void *ctx)
+{
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			fprintf(stderr, "%s: unknown or incomplete option '%s' (try --help)\n",
+				prog, argv[optind - 1]);
+			return -EINVAL;
+		}
+		rc = one(ctx, c, optarg);
+		if (rc != 0)
+			return rc;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", prog,
+			argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}

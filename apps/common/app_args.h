@@ -5,6 +5,7 @@
 /* Argument helpers shared by the apps: one-line errors, strict numbers. */
 
 #include <stdint.h>
+#include <getopt.h>
 #include <netinet/in.h>
 
 /* Print "PROG: invalid WHAT 'VAL' (try --help)"; returns -EINVAL. */
@@ -31,5 +32,14 @@ int app_parse_sockaddr(const char *s, struct sockaddr_in *out);
  * 0 or -EINVAL. */
 int app_parse_range(const char *s, unsigned int lo, unsigned int hi,
 	unsigned int *out_lo, unsigned int *out_hi);
+
+/* Run getopt_long over @p argv (the app's own options, argv[0] the program
+ * name) and hand each option to @p one. An unknown or incomplete option,
+ * a stray argument, or a nonzero return of @p one ends it: the first two
+ * with a one-line error naming them. Returns 0 or what @p one returned
+ * (-EINVAL for the first two). */
+int app_parse_opts(const char *prog, int argc, char **argv,
+	const struct option *longopts,
+	int (*one)(void *ctx, int c, const char *arg), void *ctx);
 
 #endif

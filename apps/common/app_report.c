@@ -160,15 +160,6 @@ print_line(struct app_report *r, const struct snap *a, const struct snap *b)
 	fflush(stdout);
 }
 
-/* True when nothing is held but what TIME_WAIT keeps. */
-static bool
-leaks_none(const struct dps_sock_stats *st, uint32_t base)
-{
-	return st->socks_in_use == 0 && st->conns == st->time_wait &&
-		st->tcp_ports_held <= st->time_wait && st->udp_ports_held == 0 &&
-		st->mbufs_in_use <= base;
-}
-
 /* End a client run: the lcores finish the requests in flight and close
  * everything; the final figures are taken then. Once the stack has
  * finished the closes (FIN exchanges), every socket, table entry, port
@@ -188,12 +179,12 @@ drain_and_check(struct app_report *r)
 	until = app_now_ns() + DRAIN_NS;
 	do {
 		dps_stack_sock_stats(r->c.s, &r->leak);
-		if (leaks_none(&r->leak, r->mbuf_base))
+		if (app_stack_clean(&r->leak, r->mbuf_base))
 			break;
 		nanosleep(&ts, NULL);
 	} while (app_now_ns() < until && !dps_stack_stopping(r->c.s));
 	r->leak_checked = !dps_stack_stopping(r->c.s);
-	r->leak_ok = leaks_none(&r->leak, r->mbuf_base);
+	r->leak_ok = app_stack_clean(&r->leak, r->mbuf_base);
 }
 
 /* The run ends: stopped (SIGINT), --duration reached or --count done. */

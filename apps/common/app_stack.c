@@ -44,6 +44,13 @@ app_net_init(struct app_net *n, const char *addr)
 		n->n_addr = 1;
 }
 
+void
+app_net_default_addr(struct app_net *n, const char *addr)
+{
+	if (n->n_addr == 0 && dps_prefix_parse(addr, &n->addr[0], &n->plen) == 0)
+		n->n_addr = 1;
+}
+
 /*
  * "A/LEN" or "A-B/LEN": a run of consecutive addresses, all in the
  * subnet of the first. A client binds its connections across them to get
@@ -316,6 +323,14 @@ bool
 app_interrupted(void)
 {
 	return sig_seen != 0;
+}
+
+bool
+app_stack_clean(const struct dps_sock_stats *st, uint32_t mbuf_base)
+{
+	return st->socks_in_use == 0 && st->conns == st->time_wait &&
+		st->tcp_ports_held <= st->time_wait && st->udp_ports_held == 0 &&
+		st->mbufs_in_use <= mbuf_base;
 }
 
 uint64_t

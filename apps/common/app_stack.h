@@ -57,6 +57,11 @@ int app_split_args(int argc, char **argv, int *ac, char ***av, bool *help);
 /* Defaults: @p addr as the one address (e.g. "198.18.0.2/24"). */
 void app_net_init(struct app_net *n, const char *addr);
 
+/* When no --addr was given (@p n zeroed before parsing, so n_addr is
+ * still 0), use @p addr (e.g. "198.18.0.2/24"); the other network options
+ * stay as given. */
+void app_net_default_addr(struct app_net *n, const char *addr);
+
 /* Handle option @p c (from APP_NET_LONGOPTS). Returns 1 when it was one
  * of ours and valid, 0 when not ours, -EINVAL (after a one-line error)
  * when ours and bad. */
@@ -87,6 +92,11 @@ void app_thread_attr(pthread_attr_t *attr);
 /* SIGINT/SIGTERM stop @p s (and set the flag app_interrupted() reads). */
 void app_stop_on_signals(struct dps_stack *s);
 bool app_interrupted(void);
+
+/* True when the stack holds nothing but what TIME_WAIT keeps by design
+ * (a table entry and, for a connect, its port): no socket, no UDP port,
+ * mbufs back to @p mbuf_base. The apps' leak check. */
+bool app_stack_clean(const struct dps_sock_stats *st, uint32_t mbuf_base);
 
 /* Monotonic nanoseconds. */
 uint64_t app_now_ns(void);

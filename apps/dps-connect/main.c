@@ -416,15 +416,6 @@ report(struct worker *w, unsigned int n, uint64_t elapsed_ns, const char *what)
 	return wrong == 0 && ok == w[0].o->count;
 }
 
-/* Everything is back once every descriptor is closed, except what
- * TIME_WAIT holds by design (a tuple and its port, for 60 s). */
-static bool
-leaks_none(const struct dps_sock_stats *st, unsigned int mbuf_base)
-{
-	return st->socks_in_use == 0 && st->conns == st->time_wait &&
-		st->tcp_ports_held <= st->time_wait && st->mbufs_in_use <= mbuf_base;
-}
-
 static bool
 check_leaks(struct dps_stack *s, unsigned int mbuf_base)
 {
@@ -432,14 +423,14 @@ check_leaks(struct dps_stack *s, unsigned int mbuf_base)
 
 	for (int i = 0; i < 200; i++) {
 		dps_stack_sock_stats(s, &st);
-		if (leaks_none(&st, mbuf_base))
+		if (app_stack_clean(&st, mbuf_base))
 			break;
 		usleep(10000);
 	}
 	printf("left over: %u sockets, %u connections (%u in TIME_WAIT), %u ports, "
 		"%u mbufs (baseline %u)\n", st.socks_in_use, st.conns, st.time_wait,
 		st.tcp_ports_held, st.mbufs_in_use, mbuf_base);
-	return leaks_none(&st, mbuf_base);
+	return app_stack_clean(&st, mbuf_base);
 }
 
 static int

@@ -38,7 +38,7 @@ struct opts {
 	struct app_cli_conf cli;
 	struct app_srv_conf srv;
 	struct app_report_conf rep;
-	bool mode_set, conc_set, dur_set, addr_set;
+	bool mode_set, conc_set, dur_set;
 	enum app_cli_mode mode;
 };
 
@@ -250,31 +250,22 @@ static const struct option longopts[] = {
 
 /* One option: the network options, then ours; 0 or -EINVAL. */
 static int
-parse_one(struct opts *o, int c, const char *arg)
+parse_one(void *ctx, int c, const char *arg)
 {
+	struct opts *o = ctx;
 	int rc;
 
-	if ((rc = app_net_opt(PROG, &o->net, c, arg)) != 0) {
-		o->addr_set |= c == 0x1000;
-		return rc > 0 ? 0 : -EINVAL;
+	if (c == 'X') {
+		usage(stdout);
+		exit(0);
 	}
+	if ((rc = app_net_opt(PROG, &o->net, c, arg)) != 0)
+		return rc > 0 ? 0 : -EINVAL;
 	if ((rc = opt_traffic(o, c, arg)) <= 0 || (rc = opt_target(o, c, arg)) <= 0 ||
 			(rc = opt_report(o, c, arg)) <= 0)
 		return rc;
 	fprintf(stderr, "%s: unknown option (try --help)\n", PROG);
 	return -EINVAL;
-}
-
-/* The default address, keeping the other network options given. */
-static void
-default_addr(struct app_net *n, const char *addr)
-{
-	struct app_net d;
-
-	app_net_init(&d, addr);
-	memcpy(n->addr, d.addr, sizeof(d.addr));
-	n->n_addr = d.n_addr;
-	n->plen = d.plen;
 }
 
 /* Defaults that depend on the role and mode, applied after parsing. */
@@ -283,8 +274,7 @@ finish_opts(struct opts *o)
 {
 	struct app_cli_conf given = o->cli;
 
-	if (!o->addr_set)
-		default_addr(&o->net, o->server ? "198.18.0.1/24" : "198.18.0.2/24");
+	app_net_default_addr(&o->net, o->server ? "198.18.0.1/24" : "198.18.0.2/24");
 	if (o->server) {
 		if (app_srv_proto_parse(o->proto ? o->proto : "http", &o->srv.proto) != 0)
 			return bad("--proto (http|echo|discard|raw|source)", o->proto);
@@ -325,32 +315,12 @@ finish_opts(struct opts *o)
 static int
 parse_args(struct opts *o, int argc, char **argv)
 {
-	int c, rc;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	app_report_conf_init(&o->rep, PROG);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c == 'X') {
-			usage(stdout);
-			exit(0);
-		}
-		if (c == '?' || c == ':') {
-			fprintf(stderr, "%s: unknown or incomplete option '%s' (try --help)\n",
-				PROG, argv[optind - 1]);
-			return -EINVAL;
-		}
-		rc = parse_one(o, c, optarg);
-		if (rc != 0)
-			return rc;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", PROG,
-			argv[optind]);
-		return -EINVAL;
-	}
-	return finish_opts(o);
+	rc = app_parse_opts(PROG, argc, argv, longopts, parse_one, o);
+	return rc != 0 ? rc : finish_opts(o);
 }
 
 /* The network settings the client checks its tuple space against. */

@@ -149,6 +149,22 @@ parse_opt(struct opts *o, int c, const char *arg)
 	}
 }
 
+/* One option for app_parse_opts(): the network ones, then ours; 1 for
+ * --help. */
+static int
+one_opt(void *ctx, int c, const char *arg)
+{
+	struct opts *o = ctx;
+	int rc;
+
+	if (c == 'h')
+		return 1;
+	rc = app_net_opt(PROG, &o->net, c, arg);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	return parse_opt(o, c, arg) != 0 ? -EINVAL : 0;
+}
+
 /* Our options (after "--"). 0, 1 for --help, or -EINVAL. */
 static int
 parse_args(int argc, char **argv, struct opts *o)
@@ -167,34 +183,16 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, rc;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	app_net_init(&o->net, "198.18.0.1/24");
 	o->srv.proto = APP_SRV_HTTP;
 	o->srv.resp_size = 64;
 	o->srv.req_size = 64;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (c == 'h')
-			return 1;
-		if (c == '?') {
-			fprintf(stderr, "%s: unknown or incomplete option '%s' (try --help)\n",
-				PROG, argv[optind - 1]);
-			return -EINVAL;
-		}
-		rc = app_net_opt(PROG, &o->net, c, optarg);
-		if (rc < 0)
-			return rc;
-		if (rc == 0 && parse_opt(o, c, optarg) != 0)
-			return -EINVAL;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", PROG,
-			argv[optind]);
-		return -EINVAL;
-	}
+	rc = app_parse_opts(PROG, argc, argv, lo, one_opt, o);
+	if (rc != 0)
+		return rc;
 	if (o->srv.n_ports == 0)
 		o->srv.ports[o->srv.n_ports++] = 80;
 	if (o->srv.proto == APP_SRV_RAW && o->srv.resp_size == 0) {
@@ -232,14 +230,6 @@ print_second(struct run *r, const struct app_srv_stats *a,
 		dps_counters_total_drops(cb) - dps_counters_total_drops(ca));
 }
 
-/* Nothing left but TIME_WAIT, and mbufs back at the baseline. */
-static bool
-leaks_none(const struct dps_sock_stats *st, uint32_t base)
-{
-	return st->socks_in_use == 0 && st->conns == st->time_wait &&
-		st->tcp_ports_held <= st->time_wait && st->mbufs_in_use <= base;
-}
-
 /* The end: close everything while the stack runs, wait (at most 3 s) for
  * the connections to finish, check what is left, stop the stack. */
 static void
@@ -251,11 +241,11 @@ finish(struct run *r)
 	for (int i = 0; i < 300; i++) {
 		app_server_stats(r->sv, &st);
 		dps_stack_sock_stats(r->s, &r->left);
-		if (st.open == 0 && leaks_none(&r->left, r->mbuf_base))
+		if (st.open == 0 && app_stack_clean(&r->left, r->mbuf_base))
 			break;
 		usleep(10000);
 	}
-	r->leak_ok = leaks_none(&r->left, r->mbuf_base);
+	r->leak_ok = app_stack_clean(&r->left, r->mbuf_base);
 	r->checked = true;
 	r->t1 = app_now_ns();
 	app_server_stats(r->sv, &r->fin);
@@ -396,16 +386,6 @@ lcore_work(unsigned int idx, uint64_t tsc, void *arg)
 	return app_server_lcore_work(r->sv, idx, tsc);
 }
 
-/* Where our options start: after "--"; argc when there is none. */
-static int
-split_args(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0)
-			return i;
-	return argc;
-}
-
 /* Bring up, serve, summarise. Returns the exit status. */
 static int
 serve(struct opts *o)
@@ -448,26 +428,20 @@ serve(struct opts *o)
 int
 main(int argc, char **argv)
 {
-	int split = split_args(argc, argv);
 	struct opts o;
-	int rc;
+	char **av;
+	int split, ac, rc;
+	bool help;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (split == argc) {
-		for (int i = 1; i < argc; i++)
-			if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-				usage(stdout);
-				return 0;
-			}
+	split = app_split_args(argc, argv, &ac, &av, &help);
+	for (int i = 1; split == argc && i < argc; i++)
+		help |= strcmp(argv[i], "-h") == 0;	/* also ours without "--" */
+	if (help) {
+		usage(stdout);
+		return 0;
 	}
-	if (split == argc) {
-		char *none[] = { argv[0], NULL };
-
-		rc = parse_args(1, none, &o);
-	} else {
-		argv[split] = argv[0];	/* getopt's argv[0] */
-		rc = parse_args(argc - split, argv + split, &o);
-	}
+	rc = parse_args(ac, av, &o);
 	if (rc != 0) {
 		if (rc > 0)
 			usage(stdout);

@@ -34,7 +34,7 @@
 enum lat_mode { LAT_RR, LAT_CRR, LAT_UDP };
 
 struct opts {
-	bool echo, udp, addr_set, dur_set, flows_set;
+	bool echo, udp, dur_set, flows_set;
 	enum lat_mode mode;
 	unsigned int flows, port;
 	uint64_t size, count, timeout_ns;
@@ -192,38 +192,28 @@ static const struct option longopts[] = {
 
 /* One option: the network options, then ours; 0 or -EINVAL. */
 static int
-parse_one(struct opts *o, int c, const char *arg)
+parse_one(void *ctx, int c, const char *arg)
 {
+	struct opts *o = ctx;
 	int rc;
 
-	if ((rc = app_net_opt(PROG, &o->net, c, arg)) != 0) {
-		o->addr_set |= c == 0x1000;
-		return rc > 0 ? 0 : -EINVAL;
+	if (c == 'X') {
+		usage(stdout);
+		exit(0);
 	}
+	if ((rc = app_net_opt(PROG, &o->net, c, arg)) != 0)
+		return rc > 0 ? 0 : -EINVAL;
 	if ((rc = opt_client(o, c, arg)) <= 0 || (rc = opt_common(o, c, arg)) <= 0)
 		return rc;
 	fprintf(stderr, "%s: unknown option (try --help)\n", PROG);
 	return -EINVAL;
 }
 
-/* The default address, keeping the other network options given. */
-static void
-default_addr(struct app_net *n, const char *addr)
-{
-	struct app_net d;
-
-	app_net_init(&d, addr);
-	memcpy(n->addr, d.addr, sizeof(d.addr));
-	n->n_addr = d.n_addr;
-	n->plen = d.plen;
-}
-
 /* Cross-option checks and role defaults. */
 static int
 finish_opts(struct opts *o)
 {
-	if (!o->addr_set)
-		default_addr(&o->net, o->echo ? "198.18.0.1/24" : "198.18.0.2/24");
+	app_net_default_addr(&o->net, o->echo ? "198.18.0.1/24" : "198.18.0.2/24");
 	if (o->echo) {
 		if (!o->dur_set)
 			o->rep.duration_ns = 0;
@@ -244,7 +234,7 @@ finish_opts(struct opts *o)
 static int
 parse_args(struct opts *o, int argc, char **argv)
 {
-	int c, rc;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	app_report_conf_init(&o->rep, PROG);
@@ -252,28 +242,8 @@ parse_args(struct opts *o, int argc, char **argv)
 	o->size = 64;
 	o->port = 7;
 	o->timeout_ns = 1000000000ull;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c == 'X') {
-			usage(stdout);
-			exit(0);
-		}
-		if (c == '?' || c == ':') {
-			fprintf(stderr, "%s: unknown or incomplete option '%s' (try --help)\n",
-				PROG, argv[optind - 1]);
-			return -EINVAL;
-		}
-		rc = parse_one(o, c, optarg);
-		if (rc != 0)
-			return rc;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", PROG,
-			argv[optind]);
-		return -EINVAL;
-	}
-	return finish_opts(o);
+	rc = app_parse_opts(PROG, argc, argv, longopts, parse_one, o);
+	return rc != 0 ? rc : finish_opts(o);
 }
 
 /* ---- UDP echo ---- */
