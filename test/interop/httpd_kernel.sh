@@ -50,19 +50,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ip netns add "$nsk"
-ip netns add "$nsd"
-ip link add "$vk" netns "$nsk" type veth peer name "$vd" netns "$nsd"
-ip -n "$nsk" link set lo up
-ip -n "$nsd" link set lo up
-for x in "$nsk:$vk" "$nsd:$vd"; do
-	ip netns exec "${x%%:*}" sh -c "echo 1 > /proc/sys/net/ipv6/conf/${x#*:}/disable_ipv6"
-done
-ip -n "$nsk" addr add "$K/24" dev "$vk"
-ip -n "$nsk" link set "$vk" up
-ip -n "$nsd" link set "$vd" up
-# Full checksums from the kernel (af_packet would hand dpstack partial ones).
-ip netns exec "$nsk" ethtool -K "$vk" tx off >/dev/null
+. "$(dirname "$0")/veth_pair.sh"
+veth_pair "$nsk" "$nsd" "$vk" "$vd" "$K/24" noipv6
 # wrk -H 'Connection: close' makes thousands of connections: reuse ports.
 ip netns exec "$nsk" sysctl -qw net.ipv4.tcp_tw_reuse=1
 
