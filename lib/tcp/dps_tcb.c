@@ -88,6 +88,7 @@ tcb_init(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
 	t->rcv_ssthresh = c->rcv_wnd;
 	t->cc = c->cc;
 	t->nodelay = c->nodelay;
+	t->tso_max = c->tso_max;
 	t->keepalive = c->keepalive;
 	t->keepidle_s = c->keepidle_s != 0 ? c->keepidle_s : 7200;
 	t->keepintvl_s = c->keepintvl_s != 0 ? c->keepintvl_s : 75;

@@ -281,23 +281,44 @@ tcb_retransmit_one(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o)
 	return true;
 }
 
+/* The largest segment one output may carry: the MSS, or with TSO
+ * the whole MSS pieces that fit in tso_max. */
+static uint32_t
+tcb_seg_cap(const struct dps_tcb *t)
+{
+	uint32_t smss = dps_tcb_smss(t);
+
+	return t->tso_max >= 2 * smss ? t->tso_max - t->tso_max % smss : smss;
+}
+
 /*
  * How many new bytes may go now, or 0: congestion window (pipe in
  * recovery), the peer's window, Nagle and sender SWS avoidance.
+ *
+ * With TSO, once a full segment may go, the segment grows to whole MSS
+ * pieces within both windows and tso_max, or to the whole rest of the
+ * queue when that fits (the rule of Linux's tcp_mss_split_point()); the
+ * device cuts it into MSS-sized packets, so the wire sees what it would
+ * without TSO, except that a short tail goes without waiting for Nagle.
  */
 static uint32_t
 tcb_new_len(struct dps_tcb *t, uint32_t pipe)
 {
 	uint32_t smss = dps_tcb_smss(t), queued = t->snd_end - t->snd_nxt;
 	uint32_t wnd_end = t->snd_una + t->snd_wnd, cc_room, peer_room, len;
+	uint32_t cap = tcb_seg_cap(t);
 
 	if (!dps_seq_lt(t->snd_nxt, t->snd_end))
 		return 0;
 	cc_room = t->cwnd > pipe ? t->cwnd - pipe : 0;
 	peer_room = dps_seq_gt(wnd_end, t->snd_nxt) ? wnd_end - t->snd_nxt : 0;
 	len = u32_min(u32_min(queued, smss), u32_min(cc_room, peer_room));
-	if (cc_room < u32_min(queued, smss) && cc_room <= peer_room)
+	if (cc_room < u32_min(queued, cap) && cc_room <= peer_room)
 		t->cwnd_limited = true;
+	if (len == smss && cap > smss) {
+		len = u32_min(u32_min(queued, cap), u32_min(cc_room, peer_room));
+		return len == queued ? len : len - len % smss;
+	}
 	if (len == 0 || len == smss)
 		return len;
 	if (len < queued) {
@@ -332,7 +353,7 @@ tcb_send_new(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 		if (len == 0 && !fin)
 			break;
 		tcb_seg(t, now, &out[n++], seq, len, fin, false);
-		if (len < dps_tcb_smss(t))
+		if (len % dps_tcb_smss(t) != 0 || len == 0)
 			t->snd_sml = seq + len;
 		t->snd_nxt += len + (fin ? 1 : 0);
 		t->snd_max = t->snd_nxt;

@@ -166,6 +166,7 @@ struct dps_tcb_conf {
 	bool keepalive;			/* SO_KEEPALIVE */
 	uint32_t keepidle_s, keepintvl_s;	/* 0 = Linux's 7200 / 75 */
 	uint8_t keepcnt;			/* 0 = Linux's 9 */
+	uint16_t tso_max;		/* payload one TSO frame may carry; 0 = no TSO */
 };
 
 /*
@@ -240,6 +241,8 @@ struct dps_tcb {
 	uint16_t pmtu_mss;		/* from ICMP frag-needed; 0 = none */
 	uint16_t user_mss;
 	uint16_t rcv_wnd;		/* the SYN's window */
+	uint16_t tso_max;		/* payload per output segment the device
+					 * cuts into MSS pieces; 0 = no TSO */
 	uint32_t user_timeout_ms;
 	uint32_t keepidle_s, keepintvl_s;
 	uint32_t fin_seq;		/* sequence number of that FIN */

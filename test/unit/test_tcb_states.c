@@ -819,6 +819,122 @@ Test(tcb_snd, rto_retransmits_from_snd_una_with_backoff)
 	cr_assert_eq(out[0].seq, ISS + 1);
 }
 
+/* ---- TSO: one output segment for several MSS pieces -------------------- */
+
+#define TSO_MAX	(65535u - 20 - 60)	/* what the stack gives a TSO device */
+
+static void
+establish_tso(struct dps_tcb *t, uint16_t tso_max)
+{
+	struct dps_tcb_conf c = linux_conf();
+
+	c.tso_max = tso_max;
+	establish_conf(t, &c);
+}
+
+/* The initial window (RFC 6928) leaves as one frame of ten pieces. */
+Test(tcb_tso, first_flight_is_one_frame_of_the_initial_window)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
+
+	establish_tso(&t, TSO_MAX);
+	dps_tcb_queue(&t, 20000);
+	cr_assert_eq(output(&t, TE + MS, out), 1);
+	cr_assert_eq(out[0].seq, ISS + 1);
+	cr_assert_eq(out[0].len, DPS_TCP_INIT_CWND * SMSS);
+	cr_assert_eq(out[0].flags, DPS_TH_ACK, "no PSH: data remains");
+	cr_assert(t.cwnd_limited);
+	cr_assert_eq(t.snd_nxt, ISS + 1 + DPS_TCP_INIT_CWND * SMSS);
+	cr_assert_eq(t.snd_sml, ISS + 1, "no small piece went");
+	cr_assert_eq(output(&t, TE + MS, out), 0);
+}
+
+/*
+ * With room in both windows a frame holds as many whole pieces as
+ * tso_max allows; the peer's window cuts it to whole pieces too
+ * (Linux's tcp_mss_split_point()), never to a sub-MSS remainder.
+ */
+Test(tcb_tso, frames_are_whole_pieces_within_tso_max_and_the_window)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
+	uint32_t wnd, sent = 0;
+	unsigned int n;
+
+	establish_tso(&t, TSO_MAX);
+	t.cwnd = 1000 * SMSS;
+	wnd = t.snd_wnd = t.max_snd_wnd = 64256;	/* 502 << 7 */
+	dps_tcb_queue(&t, 1u << 20);
+	n = output(&t, TE + MS, out);
+	cr_assert_eq(n, 1, "the window allows one frame");
+	cr_assert_eq(out[0].len, (wnd / SMSS) * SMSS, "44 whole pieces, not %u", out[0].len);
+	sent = out[0].len;
+	t.snd_wnd = 10u << 20;
+	t.max_snd_wnd = t.snd_wnd;
+	n = output(&t, TE + MS, out);
+	cr_assert_geq(n, 2);
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t want = i + 1 < n ? (TSO_MAX / SMSS) * SMSS : (1u << 20) - sent;
+
+		cr_assert_eq(out[i].seq, ISS + 1 + sent);
+		cr_assert_eq(out[i].len, want, "frame %u: %u, want %u", i, out[i].len, want);
+		sent += out[i].len;
+	}
+	cr_assert_eq(sent, 1u << 20, "all of it in %u frames", n + 1);
+}
+
+/* The rest of the queue, short tail included, goes in one frame with PSH;
+ * the tail counts as the last small segment for Nagle. */
+Test(tcb_tso, the_tail_of_the_queue_goes_in_the_frame)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
+
+	establish_tso(&t, TSO_MAX);
+	dps_tcb_queue(&t, 3 * SMSS + 100);
+	cr_assert_eq(output(&t, TE + MS, out), 1);
+	cr_assert_eq(out[0].len, 3 * SMSS + 100);
+	cr_assert_eq(out[0].flags, DPS_TH_ACK | DPS_TH_PSH);
+	cr_assert_eq(t.snd_sml, ISS + 1 + 3 * SMSS + 100);
+}
+
+/* Less than two pieces of room: no TSO, segments as without it. */
+Test(tcb_tso, a_small_tso_max_changes_nothing)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
+
+	establish_tso(&t, 2 * SMSS - 1);
+	dps_tcb_queue(&t, 20000);
+	cr_assert_eq(output(&t, TE + MS, out), DPS_TCP_INIT_CWND);
+	for (unsigned int i = 0; i < DPS_TCP_INIT_CWND; i++)
+		cr_assert_eq(out[i].len, SMSS);
+}
+
+/* Below one piece of congestion window the rules without TSO apply; a
+ * retransmission is one MSS at most (RFC 6675 NextSeg()). */
+Test(tcb_tso, retransmissions_are_one_piece)
+{
+	struct dps_tcb_conf c = linux_conf();
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
+	unsigned int n;
+	uint64_t at = TE + MS + RTO0;
+
+	c.cc = DPS_CC_NEWRENO;
+	c.tso_max = TSO_MAX;
+	establish_conf(&t, &c);
+	dps_tcb_queue(&t, 5 * SMSS);
+	cr_assert_eq(output(&t, TE + MS, out), 1);
+	cr_assert_eq(out[0].len, 5 * SMSS);
+	cr_assert_eq(timeout(&t, at, out, &n), DPS_TCB_OUTPUT);
+	cr_assert_eq(output(&t, at, out), 1);
+	cr_assert(out[0].rexmit);
+	cr_assert_eq(out[0].seq, ISS + 1);
+	cr_assert_eq(out[0].len, SMSS);
+}
+
 Test(tcb_snd, zero_window_persist_probe)
 {
 	struct dps_tcp_out out[NOUT];
