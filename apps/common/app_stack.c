@@ -122,6 +122,16 @@ app_net_opt(const char *prog, struct app_net *n, int c, const char *arg)
 			return app_bad_arg(prog, "--max-conns", arg);
 		n->max_conns = v;
 		return 1;
+	case 0x1004:
+		if (strcmp(arg, "auto") == 0)
+			n->tso = DPS_TSO_AUTO;
+		else if (strcmp(arg, "on") == 0)
+			n->tso = DPS_TSO_ON;
+		else if (strcmp(arg, "off") == 0)
+			n->tso = DPS_TSO_OFF;
+		else
+			return app_bad_arg(prog, "--tso (auto, on or off)", arg);
+		return 1;
 	default:
 		return 0;
 	}
@@ -160,7 +170,7 @@ stack_config(const char *prog, struct dps_stack *s, const struct app_net *n)
 			prog);
 		return rc;
 	}
-	ifx = dps_stack_add_port(s, 0, NULL);
+	ifx = dps_stack_add_port(s, 0, &(struct dps_port_conf){ .tso = n->tso });
 	if (ifx < 0) {
 		fprintf(stderr, "%s: %s\n", prog, dps_stack_strerror(s));
 		return ifx;

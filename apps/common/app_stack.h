@@ -27,6 +27,7 @@ struct app_net {
 	uint32_t max_conns;		/* per lcore; 0 = stack default */
 	uint32_t max_socks;		/* 0 = max(65535, max_conns x lcores) */
 	uint32_t nb_mbufs;		/* per pool; 0 = 65535 */
+	uint8_t tso;			/* --tso: enum dps_tso_mode */
 };
 
 /* getopt_long entries for the options app_net_opt() handles; their
@@ -35,7 +36,8 @@ struct app_net {
 	{ "addr", required_argument, NULL, 0x1000 }, \
 	{ "gw", required_argument, NULL, 0x1001 }, \
 	{ "ports", required_argument, NULL, 0x1002 }, \
-	{ "max-conns", required_argument, NULL, 0x1003 }
+	{ "max-conns", required_argument, NULL, 0x1003 }, \
+	{ "tso", required_argument, NULL, 0x1004 }
 
 /* Usage lines for those options. */
 #define APP_NET_USAGE \
@@ -43,7 +45,9 @@ struct app_net {
 "                      address a client spreads over), e.g. 198.18.0.2/24\n" \
 "  --gw IP             default gateway\n" \
 "  --ports LO-HI       ephemeral port range (default 32768-60999)\n" \
-"  --max-conns N       connection table size per lcore (default 65536)\n"
+"  --max-conns N       connection table size per lcore (default 65536)\n" \
+"  --tso auto|on|off   TCP segmentation offload: auto (default) where the\n" \
+"                      device does it in hardware, on wherever offered\n"
 
 /*
  * Split the command line at "--": EAL arguments before it, the app's

@@ -23,12 +23,16 @@ struct dps_port_setup {
 	uint16_t mtu;
 	bool promiscuous;
 	bool no_offload;
+	uint8_t tso;			/* enum dps_tso_mode */
 	uint32_t link_wait_ms;
 };
 
 struct dps_port_info {
 	struct rte_ether_addr mac;
 	uint64_t rx_offloads, tx_offloads;	/* enabled */
+	uint16_t tx_seg_max;		/* mbuf segments per frame the device takes */
+	uint16_t mtu_reserve;		/* keep packets this much under the MTU
+					 * (a device quirk; see dps_port.c) */
 	bool rss;
 	bool link_up;
 	uint32_t link_speed;

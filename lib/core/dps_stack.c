@@ -276,6 +276,26 @@ stack_port_mac(struct dps_iface *ifp, struct rte_ether_addr *mac)
 	*mac = want;
 }
 
+/*
+ * TCP payload one TSO frame may carry, 0 without TSO: what a 16-bit IPv4
+ * total length leaves after the largest headers, and no more than the
+ * device takes in mbuf segments (a header mbuf, then payload copied into
+ * whole data rooms of @pool).
+ */
+static uint16_t
+stack_tso_max(const struct dps_port_info *info, struct rte_mempool *pool)
+{
+	uint32_t room = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
+	uint32_t segs = info->tx_seg_max != 0 ? info->tx_seg_max : UINT16_MAX;
+
+	segs = RTE_MIN(segs, DPS_TX_CHAIN_MAX + 1u);
+	uint32_t max = UINT16_MAX - 20 - 60;
+
+	if (!(info->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) || segs < 2)
+		return 0;
+	return (uint16_t)RTE_MIN(max, (segs - 1) * room);
+}
+
 static int
 stack_start_port(struct dps_stack *s, struct dps_iface *ifp)
 {
@@ -289,6 +309,7 @@ stack_start_port(struct dps_stack *s, struct dps_iface *ifp)
 		.mtu = ifp->conf.mtu,
 		.promiscuous = ifp->conf.promiscuous,
 		.no_offload = ifp->conf.no_offload,
+		.tso = ifp->conf.tso,
 		.link_wait_ms = s->conf.link_wait_ms,
 	};
 	struct dps_port_info info;
@@ -304,6 +325,9 @@ stack_start_port(struct dps_stack *s, struct dps_iface *ifp)
 	ifp->rx.mac = info.mac;
 	ifp->tx_ip_csum = (info.tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
 	ifp->rx_csum = (info.rx_offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0;
+	ifp->tso_max = stack_tso_max(&info, pools[0]);
+	ifp->mtu = (uint16_t)((ifp->conf.mtu != 0 ? ifp->conf.mtu : RTE_ETHER_MTU) -
+		info.mtu_reserve);
 	if (!info.link_up)
 		RTE_LOG(WARNING, USER1, "dpstack: port %u (%s): link down after %u ms\n",
 			ifp->port_id, ifp->name, s->conf.link_wait_ms);

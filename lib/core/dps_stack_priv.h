@@ -40,12 +40,17 @@ struct rte_hash;
 struct rte_rcu_qsbr_dq;
 
 /* One port the stack uses. */
+/* Payload mbufs one TCP frame may chain (a 64 KiB TSO frame in 2 KiB
+ * data rooms needs 32). */
+#define DPS_TX_CHAIN_MAX 64
+
 struct dps_iface {
 	uint16_t port_id;
 	uint16_t ifindex;
 	uint16_t mtu;
 	bool tx_ip_csum;		/* device fills IPv4 header checksums */
 	bool rx_csum;			/* device reports rx checksum state */
+	uint16_t tso_max;		/* TCP payload per TSO frame; 0 = no TSO */
 	struct dps_port_conf conf;
 	struct rte_ether_addr mac;
 	struct dps_ifaddr addrs[DPS_MAX_ADDRS];

@@ -57,6 +57,7 @@ extern "C" {
 	X(tcp_syncookies_ok, "connections rebuilt from a valid SYN cookie") \
 	X(tcp_tx_data, "TCP segments sent with payload, first transmissions") \
 	X(tcp_tx_bytes, "TCP payload bytes sent, first transmissions") \
+	X(tcp_tx_tso, "TSO frames handed to the device (each counted in tcp_tx by its pieces)") \
 	X(tcp_rx_data, "TCP segments received with payload") \
 	X(tcp_rx_bytes, "TCP payload bytes delivered in order") \
 	X(tcp_retrans, "TCP segments retransmitted (all causes)") \

@@ -60,11 +60,28 @@ struct dps_stack_conf {
 	const char *name;		/**< prefix for DPDK object names; default "dps" */
 };
 
+/** dps_port_conf.tso */
+enum dps_tso_mode {
+	DPS_TSO_AUTO = 0,	/**< where the device does it faster than we do */
+	DPS_TSO_ON,		/**< wherever the device offers it */
+	DPS_TSO_OFF,		/**< never */
+};
+
 /** Per-port settings. Zeroed fields take the documented default. */
 struct dps_port_conf {
 	uint16_t mtu;			/**< default 1500 */
 	bool promiscuous;		/**< default off */
 	bool no_offload;		/**< do every checksum in software */
+	/**
+	 * TCP segmentation offload: a device doing it gets bulk data in
+	 * frames of up to 64 KiB, which it cuts into MSS-sized packets. It
+	 * needs TSO with IPv4/TCP checksum offload and multi-segment frames.
+	 * DPS_TSO_AUTO (0) uses it where offered, except on devices that do
+	 * it in software more slowly than the stack segments (net_tap; see
+	 * docs/tcp.md); DPS_TSO_ON wherever offered; DPS_TSO_OFF never.
+	 * no_offload turns it off as well.
+	 */
+	uint8_t tso;
 	/**
 	 * MAC address to use instead of the device's; all-zero keeps the
 	 * device's. A device that reports no MAC at all (net_ring) gets the

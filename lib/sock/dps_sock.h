@@ -266,6 +266,8 @@ uint32_t dps_tcp_snd_append(struct dps_sock *sk, struct rte_mbuf *m);
 void dps_tcp_snd_drop(struct dps_sock *sk, uint32_t n);
 void dps_tcp_snd_copy(struct dps_sock *sk, uint32_t una, uint32_t off,
 	uint32_t len, uint8_t *dst);
+int dps_tcp_snd_chain(struct dps_sock *sk, uint32_t una, uint32_t off,
+	uint32_t len, struct rte_mempool *pool, struct rte_mbuf *head);
 bool dps_tcp_rx_take(struct dps_sock *sk, struct rte_mbuf *m, uint32_t hdr,
 	uint32_t old_nxt);
 /* Passive open (dps_tcp_listen.c). */

@@ -204,6 +204,38 @@ dps_tcp_snd_copy(struct dps_sock *sk, uint32_t una, uint32_t off, uint32_t len,
 	}
 }
 
+/*
+ * Payload too large for the header's mbuf (a TSO frame, or a segment of a
+ * jumbo MTU): copy @len bytes from @off after snd_una into fresh mbufs of
+ * @pool, each filled to its data room, and chain them after @head.
+ * Returns 0, or -ENOMEM with @head as it was.
+ */
+int
+dps_tcp_snd_chain(struct dps_sock *sk, uint32_t una, uint32_t off, uint32_t len,
+	struct rte_mempool *pool, struct rte_mbuf *head)
+{
+	uint32_t room = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
+	unsigned int n = (len + room - 1) / room;
+	struct rte_mbuf *ms[DPS_TX_CHAIN_MAX], *tail = rte_pktmbuf_lastseg(head);
+
+	if (n > RTE_DIM(ms) || n + head->nb_segs > RTE_MBUF_MAX_NB_SEGS ||
+			rte_pktmbuf_alloc_bulk(pool, ms, n) != 0)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t k = len < room ? len : room;
+
+		dps_tcp_snd_copy(sk, una, off, k, (uint8_t *)rte_pktmbuf_append(ms[i],
+			(uint16_t)k));
+		off += k;
+		len -= k;
+		head->pkt_len += k;
+		tail->next = ms[i];
+		tail = ms[i];
+	}
+	head->nb_segs = (uint16_t)(head->nb_segs + n);
+	return 0;
+}
+
 /* ---- receive side ---- */
 
 /* Put one in-order mbuf on the reader's queue. */

@@ -139,19 +139,41 @@ sock_set_state(struct dps_sock *sk, uint8_t state)
 /* ---- output ---- */
 
 /*
+ * TSO: mark @m, whose payload is @plen bytes in @smss pieces, for the
+ * device to cut. It fills each piece's IPv4 and TCP checksums and
+ * identification, so the TCP checksum field holds the pseudo-header sum
+ * without the length, as the offload API asks. Returns the pieces.
+ */
+static uint32_t
+tcp_tso_mark(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *th,
+	uint16_t tcp_len, uint32_t plen, uint16_t smss)
+{
+	m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	m->l3_len = sizeof(*ip);
+	m->l4_len = tcp_len;
+	m->tso_segsz = smss;
+	th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+	return (plen + smss - 1) / smss;
+}
+
+/*
  * Build and route one segment of flow @t: header, options and, for data,
- * @out->len bytes copied from @sk's send buffer (NULL: no payload). @ip_id
- * is the flow's IPv4 identification counter: Linux starts each
- * connection's at a random value and adds one per packet.
+ * @out->len bytes copied from @sk's send buffer (NULL: no payload). A
+ * payload larger than the header's mbuf has room for goes in a chain;
+ * one larger than the MSS is a TSO frame (the TCB makes those only for a
+ * device that offers TSO). @ip_id is the flow's IPv4 identification
+ * counter: Linux starts each connection's at a random value and adds one
+ * per packet.
  */
 static void
 tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *t,
 	const struct dps_tcp_out *out, uint16_t *ip_id, uint64_t now)
 {
 	size_t olen = dps_tcp_out_opt_len(out);
-	uint16_t tcp_len = (uint16_t)(DPS_TCP_HLEN + olen);
-	uint32_t plen = sk != NULL ? out->len : 0;
+	uint16_t tcp_len = (uint16_t)(DPS_TCP_HLEN + olen), smss = 0;
+	uint32_t plen = sk != NULL ? out->len : 0, pkts = 1;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
+	uint32_t inline_len;
 	struct rte_ipv4_hdr *ip;
 	uint8_t *th;
 
@@ -160,28 +182,41 @@ tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *t,
 		dps_drop(&lc->cnt, DPS_DROP_nomem);
 		return;
 	}
-	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, (uint16_t)(20 + tcp_len + plen));
-	if (ip == NULL) {
+	inline_len = 20u + tcp_len + plen <= rte_pktmbuf_tailroom(m) ? plen : 0;
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, (uint16_t)(20 + tcp_len + inline_len));
+	if (ip == NULL || (plen != inline_len && dps_tcp_snd_chain(sk, sk->tcb.snd_una,
+			out->seq - sk->tcb.snd_una, plen, lc->pool, m) != 0)) {
 		rte_pktmbuf_free(m);
 		dps_drop(&lc->cnt, DPS_DROP_nomem);
 		return;
 	}
 	th = (uint8_t *)(ip + 1);
+	if (sk != NULL)
+		smss = (uint16_t)dps_tcb_smss(&sk->tcb);
 	dps_ipv4_build((uint8_t *)ip, 20, t->laddr, t->raddr, IPPROTO_TCP,
-		(uint16_t)(tcp_len + plen), 64, (*ip_id)++, true);
+		(uint16_t)(tcp_len + plen), 64, *ip_id, true);
 	dps_tcp_build(th, tcp_len, t->lport, t->rport, out);
-	if (plen != 0)
+	if (inline_len != 0)
 		dps_tcp_snd_copy(sk, sk->tcb.snd_una, out->seq - sk->tcb.snd_una, plen,
 			th + tcp_len);
-	((struct rte_tcp_hdr *)th)->cksum = (uint16_t)~dps_l4_sum(th,
-		tcp_len + plen, t->laddr, t->raddr, IPPROTO_TCP);
-	DPS_CNT_INC(&lc->cnt, tcp_tx);
+	if (plen > smss && smss != 0) {
+		pkts = tcp_tso_mark(m, ip, (struct rte_tcp_hdr *)th, tcp_len, plen, smss);
+		DPS_CNT_INC(&lc->cnt, tcp_tx_tso);
+	} else if (plen == inline_len) {
+		((struct rte_tcp_hdr *)th)->cksum = (uint16_t)~dps_l4_sum(th,
+			tcp_len + plen, t->laddr, t->raddr, IPPROTO_TCP);
+	} else {
+		((struct rte_tcp_hdr *)th)->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip,
+			sizeof(*ip));
+	}
+	*ip_id = (uint16_t)(*ip_id + pkts);
+	DPS_CNT_ADD(&lc->cnt, tcp_tx, pkts);
 	if (out->flags & DPS_TH_RST)
 		DPS_CNT_INC(&lc->cnt, tcp_tx_rst);
 	if (out->rexmit) {
-		DPS_CNT_INC(&lc->cnt, tcp_retrans);
+		DPS_CNT_ADD(&lc->cnt, tcp_retrans, pkts);
 	} else if (plen != 0) {
-		DPS_CNT_INC(&lc->cnt, tcp_tx_data);
+		DPS_CNT_ADD(&lc->cnt, tcp_tx_data, pkts);
 		DPS_CNT_ADD(&lc->cnt, tcp_tx_bytes, plen);
 	}
 	(void)dps_ip_output(lc, m, t->raddr, now);
@@ -672,6 +707,7 @@ dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 	c->keepidle_s = sk->opt.keepidle_s;
 	c->keepintvl_s = sk->opt.keepintvl_s;
 	c->keepcnt = sk->opt.keepcnt;
+	c->tso_max = r != NULL ? lc->stack->ifs[r->ifindex].tso_max : 0;
 }
 
 /*

@@ -527,6 +527,7 @@ struct opts {
 	struct dps_addr addr, gw;
 	uint8_t plen;
 	bool has_gw, kernel, iov, close_first, has_expect, ut_early;
+	uint8_t tso;			/* enum dps_tso_mode */
 	struct sockaddr_in to;
 	unsigned int port, bytes, expect, seed, peer_seed, count;
 	unsigned int user_timeout, ka_idle, ka_intvl, ka_cnt, quiet_ms, timeout_s;
@@ -561,6 +562,7 @@ usage(FILE *f)
 "  --until-file PATH     idle-server: hold the connection until PATH exists\n"
 "  --timeout S           longest wait without progress (default 20)\n"
 "  --kernel              the same through the kernel's sockets (the oracle)\n"
+"  --tso auto|on|off     TCP segmentation offload (default auto)\n"
 "example:\n"
 "  " PROG " --no-huge -m 1024 --no-pci --vdev=net_af_packet0,iface=veth0 -- \\\n"
 "      --mode bulk-client --to 198.18.6.1:5001 --bytes 104857600 \\\n"
@@ -664,6 +666,13 @@ parse_opt(struct opts *o, int c, const char *arg)
 	case 'k':
 		o->kernel = true;
 		return 0;
+	case 0x1004: {		/* --tso, parsed as the apps do */
+		struct app_net n = { .tso = 0 };
+		int rc = app_net_opt(PROG, &n, c, arg);
+
+		o->tso = n.tso;
+		return rc == 1 ? 0 : -EINVAL;
+	}
 	default:
 		return -EINVAL;
 	}
@@ -701,6 +710,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "until-file", required_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "kernel", no_argument, NULL, 'k' },
+		{ "tso", required_argument, NULL, 0x1004 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1618,6 +1628,7 @@ stack_up(const struct opts *o)
 	n.gw = o->gw;
 	n.nb_mbufs = 32767;
 	n.max_socks = 16383;
+	n.tso = o->tso;
 	stack = app_stack_up(PROG, &n);
 	if (stack == NULL)
 		return -EINVAL;
@@ -1655,6 +1666,15 @@ check_leaks(struct app *x, const struct dps_sock_stats *base)
 	return fail(x, "resources not returned to the baseline");
 }
 
+/* One "drop.REASON N" line per drop reason that counted anything. */
+static void
+print_drop(const char *name, uint64_t value, void *arg)
+{
+	(void)arg;
+	if (value != 0 && strncmp(name, "drop.", 5) == 0)
+		printf("%s %" PRIu64 "\n", name, value);
+}
+
 static void *
 app_main(void *arg)
 {
@@ -1688,6 +1708,10 @@ app_main(void *arg)
 		dps_stack_counters(stack, -1, &c);
 		printf("tcp_connects %" PRIu64 " tcp_established %" PRIu64 "\n",
 			c.tcp_connects, c.tcp_established);
+		printf("tcp_tx %" PRIu64 " tcp_tx_data %" PRIu64 " tcp_tx_tso %" PRIu64
+			" tcp_retrans %" PRIu64 " drops %" PRIu64 "\n", c.tcp_tx,
+			c.tcp_tx_data, c.tcp_tx_tso, c.tcp_retrans, dps_counters_total_drops(&c));
+		dps_counters_foreach(&c, print_drop, NULL);
 		dps_stack_stop(stack);
 	}
 	return NULL;
