@@ -4,7 +4,8 @@
 #   1. dpstack: dps-gen <-> dps-httpd over a memif pair, one lcore each
 #      (CPU 1 and CPU 0): HTTP connections per second, request/response
 #      latency on one persistent connection, single-connection bulk
-#      throughput both ways, memory per idle established connection;
+#      throughput both ways, memory per idle established connection
+#      with IDLE_CONNS (1,000,000) held;
 #   2. the Linux kernel doing the same work on loopback with bench/kbench
 #      (epoll, one thread per side, pinned the same way);
 #   3. the raw floor: frame ping-pong and flood over the same memif with
@@ -12,13 +13,23 @@
 #   4. callgrind: instructions per HTTP connection (client and server
 #      side), per request on a persistent connection, per bulk segment.
 # Prints every figure and the ratios; docs/performance.md records them.
-# Usage (root): ./bench/suite.sh [seconds per run, default 10]
-#   IDLE_CONNS (default 100000) connections held for the memory figure.
+# Usage (root): ./bench/suite.sh [--only idle] [seconds per run, default 10]
+#   --only idle: just the memory per idle connection (part of 1.).
+#   IDLE_CONNS (default 1000000) connections held for the memory figure.
+#   BUILD (default build) the meson build directory.
+#   KERNEL_IDLE_CONNS (default 100000) caps the kernel's idle run.
+#   SUITE_KEEP=1 keeps the programs' outputs (the directory is printed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+only=
+if [ "${1:-}" = --only ]; then
+	only=${2:?--only what (idle)}
+	[ "$only" = idle ] || { echo "suite: --only idle is the one part that runs alone" >&2; exit 2; }
+	shift 2
+fi
 dur=${1:-10}
-idle=${IDLE_CONNS:-100000}
-b=build
+idle=${IDLE_CONNS:-1000000}
+b=${BUILD:-build}
 
 ./scripts/deps.sh
 [ -f $b/build.ninja ] || meson setup $b >/dev/null
@@ -29,7 +40,7 @@ pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
-	rm -rf "$out"
+	if [ -n "${SUITE_KEEP:-}" ]; then echo "suite: outputs kept in $out" >&2; else rm -rf "$out"; fi
 }
 trap cleanup EXIT
 R=$out/results			# "name key=value ..." lines
@@ -50,12 +61,13 @@ srv_start() {
 	pids+=("$srv")
 	# Until it serves: a memif client that connects before the server
 	# listens is refused and does not retry.
-	for _ in $(seq 100); do grep -q '^dps-httpd: serving' "$out/srv.log" && return 0; sleep 0.1; done
-	cat "$out/srv.log"; echo "suite: dps-httpd did not start" >&2; exit 1
+	for _ in $(seq 600); do grep -q "^dps-httpd: serving" "$out/srv.log" && return 0; sleep 0.1; done
+	cat "$out/srv.log" >&2; echo "suite: dps-httpd did not start" >&2; srv_stop; exit 1
 }
-srv_stop() {
+srv_stop() {	# sets srv_rc: dps-httpd's exit status (1: something leaked)
+	srv_rc=0
 	kill -INT "$srv" 2>/dev/null || true
-	wait "$srv" 2>/dev/null || true
+	wait "$srv" 2>/dev/null || srv_rc=$?
 }
 # gen NAME MEM ARGS...: dps-gen on CPU 1, memif client side; JSON summary
 # to $out/NAME.json.
@@ -73,6 +85,7 @@ jget() {
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 echo "== 1. dpstack: dps-gen <-> dps-httpd over memif, one lcore each"
+if [ -z "$only" ]; then
 srv_start 1024 --proto http --resp-size 64
 gen cps 1024 --mode cps --proto http --duration "${dur}s"
 gen rr 1024 --mode rr --proto http --conc 1 --duration "${dur}s"
@@ -88,32 +101,84 @@ srv_start 1024 --proto source
 gen bulk_recv 1024 --mode bulk --recv --duration "${dur}s"
 srv_stop
 echo "dps bulk_send_gbps=$(jget $out/bulk_send.json "j['tx_gbps']") bulk_recv_gbps=$(jget $out/bulk_recv.json "j['rx_gbps']")" | tee -a "$R"
+fi
 
-# Memory per idle connection: both processes' RSS with IDLE_CONNS held,
-# minus the same with 1,000 held, over the difference.
-idle_rss() {	# N -> "server_kB client_kB" while N connections are held
-	local n=$1 cpid s c
-	# Eight server ports: autobind takes even ports first (RFC 6056, as
-	# Linux), 14,116 per destination here, and 8 x 14,116 > 100,000.
+# Memory per idle connection: both processes' RSS while N established
+# connections are held (dps-gen --mode conc at one request a second in
+# all, so all but a few stay idle). VmRSS counts the pages touched: the
+# EAL's -m memory is a shared anonymous mapping with --no-huge (RssShmem),
+# so what a pool or table reserved but never wrote is not in it. Two
+# figures:
+#   idle_*_B:        the growth from 1,000 to N held, same settings (the
+#                    socket pool, the connection table and the TIME_WAIT
+#                    store are sized by --max-conns and written at start,
+#                    so they cancel out: this is what each further
+#                    connection costs once the process exists);
+#   idle_*_all_B:    the growth from a process with the default sizes
+#                    holding 1,000 (everything N connections need).
+# Source addresses x server ports x the ephemeral range give the tuples.
+# Autobind scans one parity of the range first (RFC 6056, as Linux), so
+# once a (source, destination) pair has used its 32,256 even ports every
+# connect walks all of them: keep each pair well below that. dps-gen
+# steps the source and the destination together, so their counts must be
+# coprime to make every pair: 15 addresses x 8 ports = 120 pairs, about
+# 8,300 connections each at 1,000,000.
+idle_ports=(--ports 1024-65535)
+idle_rss() {	# N MAX_CONNS MEM_MB -> "server_kB client_kB open_s close_s exit"
+	local n=$1 mc=$2 mem=$3 cpid s c t0 t_open t1 open=0 rc=0
+	# This runs in a subshell: stop what it started however it ends.
+	pids=()
+	trap 'for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done; wait' EXIT
 	local ports=() tos=()
 	for p in 80 81 82 83 84 85 86 87; do ports+=(--port $p); tos+=(--to 198.18.0.1:$p); done
-	srv_start 4096 --proto http --max-conns 262144 "${ports[@]}"
-	$b/apps/dps-gen "${eal[@]}" -m 4096 -l 1 --file-prefix=dpsbc$$ \
+	srv_start "$mem" --proto http --max-conns "$mc" "${ports[@]}"
+	t0=$(date +%s.%N)
+	# Line-buffered: the per-second lines are what the wait below reads.
+	stdbuf -oL $b/apps/dps-gen "${eal[@]}" -m "$mem" -l 1 --file-prefix=dpsbc$$ \
 		--vdev="net_memif0,role=client,socket=$sock,socket-abstract=no" -- --role client \
-		--max-conns 262144 "${tos[@]}" --mode conc --proto http \
-		--conc "$n" --rate 1 --duration 12s --quiet --json >"$out/idle$n.json" 2>&1 &
+		--addr 198.18.0.2-198.18.0.16/24 "${idle_ports[@]}" --max-conns "$mc" "${tos[@]}" \
+		--mode conc --proto http --conc "$n" --rate 1 --duration 600s --json \
+		>"$out/idle$n.out" 2>"$out/idle$n.err" &
 	cpid=$!
 	pids+=("$cpid")
-	sleep 9
+	# Until the client reports N established in its per-second line.
+	while [ "$open" -lt "$n" ]; do
+		sleep 0.2
+		kill -0 "$cpid" 2>/dev/null || { cat "$out/idle$n.err" >&2; echo "suite: dps-gen exited" >&2; srv_stop; exit 1; }
+		open=$(grep -o ' open=[0-9]*' "$out/idle$n.out" | tail -1 | cut -d= -f2 || true)
+		open=${open:-0}
+		if (( $(date +%s) - ${t0%.*} > 300 )); then
+			echo "suite: $open of $n connections after 300 s" >&2
+			kill -INT "$cpid"; wait "$cpid" || true; srv_stop; exit 1
+		fi
+	done
+	t_open=$(date +%s.%N)
 	s=$(rss_kb "$srv"); c=$(rss_kb "$cpid")
-	wait "$cpid" || true
+	# SIGUSR1 ends the run as --duration would: every connection closed
+	# (paced by the transmit backlog), the FIN exchanges seen through and
+	# the leak check passed, or dps-gen exits 1.
+	t1=$(date +%s.%N)
+	kill -USR1 "$cpid"
+	wait "$cpid" || rc=$?
+	[ "$rc" = 0 ] || { tail -5 "$out/idle$n.err" >&2; echo "suite: dps-gen --conc $n exited $rc" >&2; }
 	srv_stop
-	echo "$s $c"
+	[ "$srv_rc" = 0 ] || { tail -3 "$out/srv.log" >&2; echo "suite: dps-httpd exited $srv_rc" >&2; }
+	# Both exit 0 only when everything came back (their leak checks).
+	echo "$s $c $(python3 -c "print(f'{$t_open - $t0:.1f}')") $(python3 -c "print(f'{$(date +%s.%N) - $t1:.1f}')")" \
+		"$([ "$rc$srv_rc" = 00 ] && echo clean || echo "client=$rc,server=$srv_rc")"
 }
-read -r s1 c1 < <(idle_rss 1000)
-read -r s2 c2 < <(idle_rss "$idle")
+t_idle=$(date +%s)
+mc=$(( idle + idle / 8 + 4096 ))
+read -r s0 c0 _ _ _ < <(idle_rss 1000 65536 1024)
+read -r s1 c1 _ _ _ < <(idle_rss 1000 "$mc" 4096)
+read -r s2 c2 t_up t_down exits < <(idle_rss "$idle" "$mc" 4096)
 echo "dps idle_conns=$idle idle_server_B=$(( (s2 - s1) * 1024 / (idle - 1000) ))" \
-	"idle_client_B=$(( (c2 - c1) * 1024 / (idle - 1000) ))" | tee -a "$R"
+	"idle_client_B=$(( (c2 - c1) * 1024 / (idle - 1000) ))" \
+	"idle_server_all_B=$(( (s2 - s0) * 1024 / (idle - 1000) ))" \
+	"idle_client_all_B=$(( (c2 - c0) * 1024 / (idle - 1000) ))" \
+	"idle_open_s=$t_up idle_close_s=$t_down idle_total_s=$(( $(date +%s) - t_idle ))" \
+	"idle_exit=$exits" | tee -a "$R"
+[ -z "$only" ] || exit 0
 
 echo "== 2. Linux kernel on loopback: bench/kbench, one epoll thread per side"
 kb() { taskset -c 1 $b/bench/kbench client "$@" | grep '^result' | sed 's/^result //'; }
@@ -123,8 +188,12 @@ echo "kernel $(kb --to 127.0.0.1:18080 --mode cps --conc 64 --duration "${dur}s"
 echo "kernel $(kb --to 127.0.0.1:18080 --mode rr --conc 1 --duration "${dur}s" --resp-size 64)" | tee -a "$R"
 # One descriptor per connection in each process: as many as the hard
 # limit allows (containers may not raise it); the figure is per connection.
-ulimit -n $((idle + 1024)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-kidle=$(( idle < $(ulimit -n) - 1024 ? idle : $(ulimit -n) - 1024 ))
+# At most KERNEL_IDLE_CONNS (default 100,000): the kernel's figure is per
+# connection too, and a million loopback pairs would take minutes.
+kmax=${KERNEL_IDLE_CONNS:-100000}
+kmax=$(( idle < kmax ? idle : kmax ))
+ulimit -n $((kmax + 1024)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+kidle=$(( kmax < $(ulimit -n) - 1024 ? kmax : $(ulimit -n) - 1024 ))
 sync; echo 2 >/proc/sys/vm/drop_caches	# quieter slab for the idle figure
 echo "kernel $(kb --to 127.0.0.1:18080 --mode idle --count "$kidle")" | tee -a "$R"
 ks --port 18081 --proto discard
@@ -174,7 +243,7 @@ try:
     show("bulk receive Gbit/s, dpstack vs kernel", f("dps", "bulk_recv_gbps"), f("kernel:bulk:recv", "gbit_per_s"))
     show("bulk Gbit/s, dpstack vs raw memif flood (1514 B)", f("dps", "bulk_send_gbps"), f("floor:flood", "rx_gbit_per_s"))
     show("bytes per idle connection (both sides), dpstack vs kernel",
-         f("dps", "idle_server_B") + f("dps", "idle_client_B"),
+         f("dps", "idle_server_all_B") + f("dps", "idle_client_all_B"),
          f("kernel:idle", "sunreclaim_per_conn_B") + f("kernel:idle", "rss_per_conn_B"))
 except (KeyError, ValueError) as e:
     print(f"(missing figure: {e})")

@@ -29,6 +29,8 @@
 #define MAX_OPENING 512			/* handshakes in flight per lcore */
 #define SCAN_PER_CALL 4			/* slots checked for timeouts per call */
 #define RETRY_NS 10000000ull		/* conc: reopen 10 ms after a failure */
+#define STOP_BATCH 256			/* closes per work call at the end */
+#define STOP_BACKLOG 1024		/* ... while the tx backlog is below */
 #define BULK_CHUNK 65536
 #define UDP_MAX 1472			/* one unfragmented datagram */
 
@@ -72,6 +74,7 @@ struct cli_lcore {
 	bool warm;			/* a first handshake ended: ARP is resolved */
 	bool stopping;			/* finishing the requests in flight */
 	uint64_t stop_by;		/* TSC: then close whatever is left */
+	uint32_t stop_next;		/* next slot the paced close looks at */
 	uint32_t active;		/* slots holding a socket */
 	uint32_t opening;		/* of those, handshakes under way */
 	bool stopped;
@@ -858,12 +861,32 @@ stop_begin(struct cli_lcore *lc, uint64_t tsc)
 
 	lc->stopping = true;
 	lc->stop_by = tsc + (lc->cl->tmo_tsc < grace ? lc->cl->tmo_tsc : grace);
-	for (uint32_t i = 0; i < lc->n; i++) {
-		struct cli_conn *c = &lc->conns[i];
+	lc->stop_next = 0;
+}
 
-		if (c->fd >= 0 && c->state != C_BUSY && c->state != C_EOFWAIT)
+/*
+ * Close idle and connecting connections, a batch per call and only while
+ * the stack's transmit backlog is short: closing 1,000,000 at once would
+ * queue a million FINs in one poll, more than the device ring, the
+ * backlog and the mbuf pool hold, and the lost ones would wait for
+ * retransmission timeouts. Returns whether some are left to close.
+ */
+static bool
+stop_close_some(struct cli_lcore *lc, uint64_t tsc)
+{
+	uint32_t n = 0;
+
+	if (dps_stack_tx_backlog(lc->cl->s, lc->idx) > STOP_BACKLOG)
+		return lc->stop_next < lc->n;
+	while (lc->stop_next < lc->n && n < STOP_BATCH) {
+		struct cli_conn *c = &lc->conns[lc->stop_next++];
+
+		if (c->fd >= 0 && c->state != C_BUSY && c->state != C_EOFWAIT) {
 			conn_close(c, tsc, 0);
+			n++;
+		}
 	}
+	return lc->stop_next < lc->n;
 }
 
 /* Close every socket left and tell the reporter this lcore is done. */
@@ -917,7 +940,8 @@ app_client_lcore_work(struct app_client *cl, unsigned int idx, uint64_t tsc)
 	/* Acquire: pairs with the release in app_client_stop(). */
 	if (!lc->stopping && __atomic_load_n(&cl->stop, __ATOMIC_ACQUIRE))
 		stop_begin(lc, tsc);
-	if (lc->stopping && (lc->active == 0 || (int64_t)(tsc - lc->stop_by) >= 0)) {
+	if (lc->stopping && !stop_close_some(lc, tsc) &&
+			(lc->active == 0 || (int64_t)(tsc - lc->stop_by) >= 0)) {
 		stop_all(lc);
 		return 1;
 	}
@@ -1213,6 +1237,15 @@ app_client_stop(struct app_client *cl)
 {
 	/* Release: pairs with the acquire in app_client_lcore_work(). */
 	__atomic_store_n(&cl->stop, 1, __ATOMIC_RELEASE);
+}
+
+/* How long the end of a run may take to close everything and see the
+ * FIN exchanges through: 3 s, and a second more per 100,000
+ * connections (closes are paced by the transmit backlog). */
+uint64_t
+app_client_drain_ns(const struct app_client *cl)
+{
+	return (3 + cl->c.conc / 100000) * 1000000000ull;
 }
 
 /* True once every lcore closed its sockets after the stop. */

@@ -16,7 +16,7 @@
 #include "app_stack.h"
 
 #define SEC 1000000000ull
-#define DRAIN_NS (3 * SEC)		/* closing after the run, at most */
+#define LINGER_NS 100000000	/* after a clean drain, before the stop */
 
 /* One moment's figures. */
 struct snap {
@@ -168,7 +168,8 @@ static void
 drain_and_check(struct app_report *r)
 {
 	struct timespec ts = { 0, 10000000 };
-	uint64_t until = app_now_ns() + DRAIN_NS;
+	uint64_t drain = app_client_drain_ns(r->c.cl);
+	uint64_t until = app_now_ns() + drain;
 
 	app_client_stop(r->c.cl);
 	while (!app_client_drained(r->c.cl) && app_now_ns() < until &&
@@ -176,7 +177,7 @@ drain_and_check(struct app_report *r)
 		nanosleep(&ts, NULL);
 	take(r, &r->last);	/* the requests that finished count */
 	r->t_end = r->last.ns;
-	until = app_now_ns() + DRAIN_NS;
+	until = app_now_ns() + drain;
 	do {
 		dps_stack_sock_stats(r->c.s, &r->leak);
 		if (app_stack_clean(&r->leak, r->mbuf_base))
@@ -185,13 +186,18 @@ drain_and_check(struct app_report *r)
 	} while (app_now_ns() < until && !dps_stack_stopping(r->c.s));
 	r->leak_checked = !dps_stack_stopping(r->c.s);
 	r->leak_ok = app_stack_clean(&r->leak, r->mbuf_base);
+	/* The last final ACKs may still wait in the transmit path: let them
+	 * reach the peer before the stack stops, or its LAST_ACK side never
+	 * finishes. */
+	if (r->leak_ok)
+		nanosleep(&(struct timespec){ 0, LINGER_NS }, NULL);
 }
 
 /* The run ends: stopped (SIGINT), --duration reached or --count done. */
 static bool
 run_over(struct app_report *r, uint64_t now)
 {
-	if (dps_stack_stopping(r->c.s))
+	if (dps_stack_stopping(r->c.s) || app_end_requested())
 		return true;
 	if (r->c.duration_ns != 0 && now - r->t0 >= r->c.duration_ns)
 		return true;

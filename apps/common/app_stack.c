@@ -307,6 +307,7 @@ app_thread_attr(pthread_attr_t *attr)
 
 static struct dps_stack *sig_stack;
 static volatile sig_atomic_t sig_seen;
+static volatile sig_atomic_t sig_end;
 
 static void
 on_signal(int sig)
@@ -315,6 +316,13 @@ on_signal(int sig)
 	sig_seen = 1;
 	if (sig_stack != NULL)
 		dps_stack_stop(sig_stack);
+}
+
+static void
+on_end_signal(int sig)
+{
+	(void)sig;
+	sig_end = 1;
 }
 
 void
@@ -327,12 +335,20 @@ app_stop_on_signals(struct dps_stack *s)
 	sig_stack = s;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_end_signal;
+	sigaction(SIGUSR1, &sa, NULL);
 }
 
 bool
 app_interrupted(void)
 {
 	return sig_seen != 0;
+}
+
+bool
+app_end_requested(void)
+{
+	return sig_end != 0;
 }
 
 bool

@@ -93,9 +93,12 @@ int app_run_lcores(struct dps_stack *s, int (*init)(unsigned int idx, void *arg)
  * none is left), so they do not share a CPU with a busy-polling lcore. */
 void app_thread_attr(pthread_attr_t *attr);
 
-/* SIGINT/SIGTERM stop @p s (and set the flag app_interrupted() reads). */
+/* SIGINT/SIGTERM stop @p s (and set the flag app_interrupted() reads);
+ * SIGUSR1 only sets the flag app_end_requested() reads: end the run now,
+ * as its --duration would, with the closes and the leak check. */
 void app_stop_on_signals(struct dps_stack *s);
 bool app_interrupted(void);
+bool app_end_requested(void);
 
 /* True when the stack holds nothing but what TIME_WAIT keeps by design
  * (a table entry and, for a connect, its port): no socket, no UDP port,

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <rte_ethdev.h>
 #include <rte_cycles.h>
+#include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 #include "dps_stack_priv.h"
 #include "dps_sock.h"
@@ -37,26 +38,95 @@ dps_lcore_drop(struct dps_lcore *lc, struct rte_mbuf *m, int reason)
 	rte_pktmbuf_free(m);
 }
 
-/* Hand the burst for one port to the device; what it refuses is counted. */
+/*
+ * Hand @n frames to the device; returns how many it took. Bytes are
+ * summed before the burst: a frame the device took is no longer ours
+ * to read.
+ */
+static uint16_t
+lcore_tx_burst(struct dps_lcore *lc, uint16_t port, struct rte_mbuf **pkts,
+	uint16_t n)
+{
+	uint64_t bytes = 0;
+	uint16_t sent;
+
+	for (uint16_t i = 0; i < n; i++)
+		bytes += pkts[i]->pkt_len;
+	sent = rte_eth_tx_burst(port, lc->queue, pkts, n);
+	for (uint16_t i = sent; i < n; i++)
+		bytes -= pkts[i]->pkt_len;
+	DPS_CNT_ADD(&lc->cnt, eth_tx_pkts, sent);
+	DPS_CNT_ADD(&lc->cnt, eth_tx_bytes, bytes);
+	return sent;
+}
+
+/* Send the backlog, oldest first, until it is empty or the device is
+ * full again. Returns whether it is empty. */
+static bool
+txlog_send(struct dps_lcore *lc, uint16_t port, struct dps_txlog *log)
+{
+	while (log->n != 0) {
+		uint32_t k = RTE_MIN(log->n, log->cap - log->head);
+		uint16_t want = (uint16_t)RTE_MIN(k, (uint32_t)DPS_BURST);
+		uint16_t sent = lcore_tx_burst(lc, port, &log->pkts[log->head], want);
+
+		log->head = (log->head + sent) % log->cap;
+		log->n -= sent;
+		if (sent < want)
+			break;
+	}
+	return log->n == 0;
+}
+
+/*
+ * Keep @m for when the device has room. The backlog is made the first
+ * time it is needed, on the lcore's socket; when it is full (or cannot
+ * be made) the frame is dropped as tx_full.
+ */
+static void
+txlog_put(struct dps_lcore *lc, struct dps_txbuf *tb, struct rte_mbuf *m)
+{
+	struct dps_txlog *log = tb->log;
+
+	if (log == NULL) {
+		uint32_t cap = lc->stack->conf.tx_backlog;
+
+		log = rte_malloc_socket("dps_txlog", sizeof(*log) + cap * sizeof(m),
+			RTE_CACHE_LINE_SIZE, lc->socket);
+		if (log != NULL) {
+			log->head = log->n = 0;
+			log->cap = cap;
+			tb->log = log;
+		}
+	}
+	if (log == NULL || log->n == log->cap) {
+		dps_lcore_drop(lc, m, DPS_DROP_tx_full);
+		return;
+	}
+	log->pkts[(log->head + log->n) % log->cap] = m;
+	log->n++;
+	DPS_CNT_INC(&lc->cnt, eth_tx_backlog);
+}
+
+/*
+ * Hand the burst for one port to the device. What it refuses waits in the
+ * backlog, which goes first on every flush so frames leave in order; a
+ * short burst of closes (thousands of FINs at once) thus waits for room
+ * instead of being lost and recovered at RTO pace.
+ */
 static void
 lcore_flush_port(struct dps_lcore *lc, unsigned int ifindex)
 {
 	struct dps_txbuf *tb = &lc->tx[ifindex];
 	uint16_t port = lc->stack->ifs[ifindex].port_id;
-	uint16_t sent;
-	uint64_t bytes = 0;
+	bool clear = tb->log == NULL || tb->log->n == 0 ||
+		txlog_send(lc, port, tb->log);
+	uint16_t sent = 0;
 
-	if (tb->n == 0)
-		return;
-	for (uint16_t i = 0; i < tb->n; i++)
-		bytes += tb->pkts[i]->pkt_len;
-	sent = rte_eth_tx_burst(port, lc->queue, tb->pkts, tb->n);
-	for (uint16_t i = sent; i < tb->n; i++) {
-		bytes -= tb->pkts[i]->pkt_len;
-		dps_lcore_drop(lc, tb->pkts[i], DPS_DROP_tx_full);
-	}
-	DPS_CNT_ADD(&lc->cnt, eth_tx_pkts, sent);
-	DPS_CNT_ADD(&lc->cnt, eth_tx_bytes, bytes);
+	if (clear && tb->n != 0)
+		sent = lcore_tx_burst(lc, port, tb->pkts, tb->n);
+	for (uint16_t i = sent; i < tb->n; i++)
+		txlog_put(lc, tb, tb->pkts[i]);
 	tb->n = 0;
 }
 
@@ -65,6 +135,36 @@ dps_lcore_flush(struct dps_lcore *lc)
 {
 	for (unsigned int i = 0; i < lc->stack->n_ifaces; i++)
 		lcore_flush_port(lc, i);
+}
+
+unsigned int
+dps_stack_tx_backlog(const struct dps_stack *s, unsigned int idx)
+{
+	const struct dps_lcore *lc = s->lc[idx];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < s->n_ifaces; i++)
+		if (lc->tx[i].log != NULL)
+			n += lc->tx[i].log->n;
+	return n;
+}
+
+/* What still waits when the stack goes is dropped, as tx_full. */
+void
+dps_lcore_tx_fini(struct dps_lcore *lc)
+{
+	for (unsigned int i = 0; i < DPS_MAX_PORTS; i++) {
+		struct dps_txlog *log = lc->tx[i].log;
+
+		if (log == NULL)
+			continue;
+		for (; log->n != 0; log->n--) {
+			dps_lcore_drop(lc, log->pkts[log->head], DPS_DROP_tx_full);
+			log->head = (log->head + 1) % log->cap;
+		}
+		rte_free(log);
+		lc->tx[i].log = NULL;
+	}
 }
 
 void

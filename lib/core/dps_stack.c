@@ -16,6 +16,7 @@
 #define DEFAULT_DESC 1024
 #define DEFAULT_LINK_WAIT_MS 3000
 #define DEFAULT_REQ_RING 4096
+#define DEFAULT_TX_BACKLOG 4096
 
 static const char *
 stack_name(const struct dps_stack *s)
@@ -50,6 +51,8 @@ stack_conf_check(struct dps_stack_conf *c)
 		c->link_wait_ms = DEFAULT_LINK_WAIT_MS;
 	if (c->request_ring_size == 0)
 		c->request_ring_size = DEFAULT_REQ_RING;
+	if (c->tx_backlog == 0)
+		c->tx_backlog = DEFAULT_TX_BACKLOG;
 	return 0;
 }
 
@@ -432,6 +435,7 @@ lcore_release(struct dps_lcore *lc)
 	struct dps_msg m;
 
 	dps_lcore_flush(lc);
+	dps_lcore_tx_fini(lc);
 	dps_arp_flush(&lc->arp);
 	dps_ping_abort_all(lc);
 	while (rte_ring_dequeue_elem(lc->req_ring, &m, sizeof(m)) == 0) {

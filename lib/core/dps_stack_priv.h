@@ -131,10 +131,18 @@ struct dps_req {
 	};
 };
 
-/* Pending transmit burst for one port. */
+/* Frames the device's transmit queue had no room for, oldest first: a
+ * FIFO of @cap slots, made the first time the queue is full. */
+struct dps_txlog {
+	uint32_t head, n, cap;
+	struct rte_mbuf *pkts[];
+};
+
+/* Pending transmit burst for one port, and its backlog. */
 struct dps_txbuf {
 	uint16_t n;
 	struct rte_mbuf *pkts[DPS_BURST];
+	struct dps_txlog *log;		/* NULL until first needed */
 };
 
 /* Handler for ICMP errors about a transport's packets (connect uses it). */
@@ -215,6 +223,8 @@ int dps_lcore_post(struct dps_stack *s, unsigned int idx, const struct dps_msg *
 /* lcore-side entry points (dps_lcore.c, dps_ipv4.c, dps_icmp.c, ...). */
 void dps_lcore_tx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m);
 void dps_lcore_flush(struct dps_lcore *lc);
+/* Stack teardown: free what still waits in @lc's transmit backlogs. */
+void dps_lcore_tx_fini(struct dps_lcore *lc);
 void dps_lcore_drop(struct dps_lcore *lc, struct rte_mbuf *m, int reason);
 void dps_rx_frame(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
 	uint64_t now);

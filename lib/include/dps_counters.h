@@ -28,6 +28,7 @@ extern "C" {
 	X(eth_rx_bytes, "bytes received") \
 	X(eth_tx_pkts, "frames handed to the device") \
 	X(eth_tx_bytes, "bytes handed to the device") \
+	X(eth_tx_backlog, "frames that waited for room in the device's transmit queue") \
 	X(arp_rx, "ARP packets accepted") \
 	X(arp_tx_request, "ARP requests sent") \
 	X(arp_tx_reply, "ARP replies sent") \

@@ -57,6 +57,12 @@ struct dps_stack_conf {
 	uint16_t nb_txd;		/**< tx descriptors per queue; default 1024 */
 	uint32_t link_wait_ms;		/**< wait for link up; default 3000, 0 = default */
 	uint32_t request_ring_size;	/**< per-lcore request ring; default 4096 */
+	/**
+	 * Frames each lcore keeps per port when the device's transmit queue
+	 * is full, sent first once it has room; beyond them frames are
+	 * dropped (DPS_DROP_tx_full). Default 4096.
+	 */
+	uint32_t tx_backlog;
 	const char *name;		/**< prefix for DPDK object names; default "dps" */
 };
 
@@ -149,6 +155,15 @@ const char *dps_stack_strerror(const struct dps_stack *s);
  * @return number of packets and requests handled.
  */
 unsigned int dps_stack_poll(struct dps_stack *s, unsigned int idx);
+
+/**
+ * Frames lcore @p idx holds in its transmit backlogs (all ports): sent
+ * ahead of anything new once the devices have room. Code on that lcore
+ * can use it as backpressure, e.g. to pace a burst of closes. Only the
+ * thread acting as lcore @p idx may call it.
+ * @return the frame count.
+ */
+unsigned int dps_stack_tx_backlog(const struct dps_stack *s, unsigned int idx);
 
 /**
  * Poll lcore @p idx until dps_stack_stop(). Only that lcore's thread.

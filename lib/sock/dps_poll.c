@@ -35,8 +35,10 @@
 static bool
 tcp_readable(const struct dps_sock *sk)
 {
+	const struct rte_ring *r = dps_sock_rxq(sk);
+
 	return __atomic_load_n(&sk->rx_cur, __ATOMIC_ACQUIRE) != NULL ||
-		(sk->rxq != NULL && rte_ring_count(sk->rxq) != 0);
+		(r != NULL && rte_ring_count(r) != 0);
 }
 
 /* Send space: Linux's sk_stream_is_writeable() wants a third of the
@@ -86,10 +88,11 @@ static uint32_t
 udp_events(const struct dps_sock *sk)
 {
 	uint32_t mask = POLLOUT | POLLWRNORM | POLLWRBAND;
+	const struct rte_ring *r = dps_sock_rxq(sk);
 
 	if (__atomic_load_n(&sk->so_error, __ATOMIC_SEQ_CST) != 0)
 		mask |= POLLERR;
-	if (sk->rxq != NULL && rte_ring_count(sk->rxq) != 0)
+	if (r != NULL && rte_ring_count(r) != 0)
 		mask |= POLLIN | POLLRDNORM;
 	return mask;
 }

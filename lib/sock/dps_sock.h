@@ -104,16 +104,19 @@ struct dps_listener {
 	uint32_t synq;			/* atomic: children in SYN_RECV */
 };
 
+/* Fields are ordered so that the struct has next to no padding: a stack
+ * holding a million idle connections holds a million of these. */
 struct dps_sock {
 	struct dps_obj obj;
+	int ss;				/* enum dps_ss, atomic */
 	struct dps_stack *stack;
+	int fflags;			/* O_NONBLOCK, atomic */
 	uint8_t type;			/* SOCK_STREAM / SOCK_DGRAM */
 	uint8_t proto;			/* IPPROTO_TCP / IPPROTO_UDP */
 	uint8_t userlocks;
-	int ss;				/* enum dps_ss, atomic */
-	int fflags;			/* O_NONBLOCK, atomic */
 	struct dps_sock_opts opt;
 	struct dps_tuple tup;		/* addresses, network order */
+	uint16_t old_sport;		/* getsockname after a disconnect */
 
 	/* Published by the owner (atomics). */
 	uint8_t state;			/* enum dps_tcp_state */
@@ -127,50 +130,54 @@ struct dps_sock {
 	/* Wake-ups: one sleeping thread, one epoll set. */
 	struct dps_thread *waiter;	/* atomic; taken with exchange */
 	struct dps_thread *poller;	/* a thread in dps_poll(), likewise */
-	uint16_t old_sport;		/* getsockname after a disconnect */
 	struct dps_ep *ep;		/* atomic */
 	uint32_t ep_slot;
+
+	/* Owned by the lcore, with the TCB and timer below. */
+	bool in_table;
+	bool has_cbs;			/* cbs below are set */
+	uint16_t ip_id;			/* IPv4 identification of the flow */
 
 	/* Callbacks for code on the owning lcore. */
 	struct dps_sock_cbs cbs;
 	void *cb_arg;
-	bool has_cbs;
 
-	/* Owned by the lcore. */
 	struct dps_tcb tcb;
 	struct dps_tnode timer;
-	bool in_table;
-	uint16_t ip_id;			/* IPv4 identification of the flow */
 
 	/* UDP datagrams, or TCP payload mbufs in order (lcore -> threads).
-	 * Made on first use and kept with the pool object. */
+	 * A UDP socket gets it at creation; a stream socket when the owning
+	 * lcore first has payload to queue (dps_tcp_rxq_make()). Kept with
+	 * the pool object. Atomic: read it with dps_sock_rxq(). */
 	struct rte_ring *rxq;
 
 	/* TCP data, application side. */
-	struct rte_ring *txq;		/* mbufs to send (threads -> lcore); kept */
+	struct rte_ring *txq;		/* mbufs to send (threads -> lcore);
+					 * made by the first writer
+					 * (dps_tcp_txq_make()), kept; atomic */
 	uint32_t snd_queued;		/* atomic: bytes queued and not acked */
 	uint32_t rcv_queued;		/* atomic: bytes delivered, not yet read */
 	uint32_t rcv_wnd_pub;		/* atomic: window last announced */
+	uint32_t rx_cur_off;
 	uint8_t tx_kick, wnd_kick;	/* atomic: a message is on its way */
 	uint8_t rx_busy, tx_busy;	/* atomic: a thread is reading / writing */
 	uint8_t abort_on_close;		/* atomic: close() must send a RST */
 	struct rte_mbuf *rx_cur;	/* partly read, owned by the reader */
-	uint32_t rx_cur_off;
 
 	/* TCP data, lcore side: the send buffer is an mbuf chain (linked
 	 * through m->next) whose first byte is snd_una + snd_off. */
 	struct rte_mbuf *snd_head, *snd_tail;
-	uint32_t snd_off;
 	struct rte_mbuf *snd_cur;	/* cursor: mbuf holding sequence cur_seq */
-	uint32_t snd_cur_seq;
 	struct rte_mbuf *ooo;		/* out-of-order payload, by sequence */
+	uint32_t snd_off;
+	uint32_t snd_cur_seq;
 	uint32_t ooo_bytes;
 
 	/* Passive open. */
-	struct dps_listener *lst;	/* a listener's queues */
-	struct dps_sock *parent;	/* a child's listener (referenced) */
 	bool in_synq;			/* counted in parent->lst->synq */
 	bool tw_pending;		/* moved to TIME_WAIT */
+	struct dps_listener *lst;	/* a listener's queues */
+	struct dps_sock *parent;	/* a child's listener (referenced) */
 };
 
 /* Per-stack socket state (struct dps_stack holds a pointer to it). */
@@ -191,6 +198,23 @@ struct dps_sockets {
 	uint64_t cookie_key[2];		/* SipHash key of SYN cookies */
 	struct dps_sock **listeners;	/* 65536 atomic pointers, by port */
 };
+
+/* The socket's receive ring or NULL (none yet: nothing queued). The
+ * acquire pairs with the release that installs a new ring, so the ring's
+ * header is seen initialised. */
+static inline struct rte_ring *
+dps_sock_rxq(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->rxq, __ATOMIC_ACQUIRE);
+}
+
+/* The socket's send ring or NULL (nothing was ever written); the acquire
+ * pairs with the compare-and-swap in dps_tcp_txq_make(). */
+static inline struct rte_ring *
+dps_sock_txq(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->txq, __ATOMIC_ACQUIRE);
+}
 
 /* ---- descriptors and references (dps_fd.c) ---- */
 int dps_fd_alloc(struct dps_obj *o);
@@ -257,8 +281,13 @@ void dps_tcp_do_close(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 void dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 void dps_tcp_do_wnd(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 int dps_tcp_do_shutdown(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
-/* Stream buffers (dps_tcp_data.c). */
-int dps_tcp_bufs_init(struct dps_sock *sk);
+/* Stream buffers (dps_tcp_data.c). The rings of a stream socket are
+ * made on first use, so an idle connection holds none: the rxq by the
+ * owning lcore before it accepts payload, the txq by the first writer
+ * (any thread; racing writers install one with a compare-and-swap).
+ * Both return the ring, or NULL when memory ran out. */
+struct rte_ring *dps_tcp_rxq_make(struct dps_sock *sk);
+struct rte_ring *dps_tcp_txq_make(struct dps_sock *sk);
 void dps_tcp_bufs_free(struct dps_sock *sk);
 void dps_tcp_ooo_free(struct dps_sock *sk);
 uint32_t dps_tcp_rcv_space(const struct dps_sock *sk);

@@ -129,11 +129,13 @@ dps_socket(int domain, int type, int protocol)
 void
 dps_sock_put(struct dps_sock *sk)
 {
+	struct rte_ring *r;
 	void *m;
 
 	if (__atomic_sub_fetch(&sk->obj.refcnt, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	while (sk->rxq != NULL && rte_ring_dequeue(sk->rxq, &m) == 0)
+	r = dps_sock_rxq(sk);
+	while (r != NULL && rte_ring_dequeue(r, &m) == 0)
 		rte_pktmbuf_free(m);
 	if (sk->type == SOCK_STREAM) {
 		dps_tcp_child_gone(sk);

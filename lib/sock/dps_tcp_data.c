@@ -40,20 +40,50 @@ dps_ring_make(const char *name, unsigned int count, unsigned int flags)
 }
 
 /*
- * Rings for a stream socket, made once per pool object (a UDP socket's
- * rxq has the same shape and may be inherited). Rings are memory from
- * rte_malloc, not memzones, so there is no limit on their number.
+ * The receive ring of a stream socket, made when the owning lcore first
+ * has payload to queue (the only writer of the pointer), so a connection
+ * that never receives data holds none. Rings are memory from rte_malloc,
+ * not memzones, so there is no limit on their number; a ring stays with
+ * the pool object for its next life (a UDP socket's rxq has the same
+ * shape and may be inherited).
  */
-int
-dps_tcp_bufs_init(struct dps_sock *sk)
+struct rte_ring *
+dps_tcp_rxq_make(struct dps_sock *sk)
 {
-	if (sk->rxq == NULL)
-		sk->rxq = dps_ring_make("dps_rxq", RXQ_SIZE, 0);
-	if (sk->txq == NULL)
-		sk->txq = dps_ring_make("dps_txq", TXQ_SIZE, RING_F_SC_DEQ);
-	if (sk->rxq == NULL || sk->txq == NULL)
-		return -ENOBUFS;
-	return 0;
+	struct rte_ring *r = dps_sock_rxq(sk);
+
+	if (r != NULL)
+		return r;
+	r = dps_ring_make("dps_rxq", RXQ_SIZE, 0);
+	/* Release: pairs with dps_sock_rxq() in readers on other threads. */
+	if (r != NULL)
+		__atomic_store_n(&sk->rxq, r, __ATOMIC_RELEASE);
+	return r;
+}
+
+/*
+ * The send ring, made by the first writer, on any thread. Writers of one
+ * socket take turns on tx_busy, but the pointer does not rely on that:
+ * the ring is installed with a compare-and-swap, and a thread that loses
+ * the race frees its own and uses the winner's.
+ */
+struct rte_ring *
+dps_tcp_txq_make(struct dps_sock *sk)
+{
+	struct rte_ring *r = dps_sock_txq(sk), *mine;
+
+	if (r != NULL)
+		return r;
+	mine = dps_ring_make("dps_txq", TXQ_SIZE, RING_F_SC_DEQ);
+	if (mine == NULL)
+		return NULL;
+	/* Release on success: pairs with dps_sock_txq() on the lcore;
+	 * acquire on failure: the winner's ring is seen initialised. */
+	if (__atomic_compare_exchange_n(&sk->txq, &r, mine, false,
+			__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return mine;
+	rte_free(mine);
+	return r;
 }
 
 static void
@@ -82,6 +112,7 @@ dps_tcp_ooo_free(struct dps_sock *sk)
 void
 dps_tcp_bufs_free(struct dps_sock *sk)
 {
+	struct rte_ring *r;
 	void *m;
 
 	free_list(sk->snd_head);
@@ -90,7 +121,8 @@ dps_tcp_bufs_free(struct dps_sock *sk)
 	if (sk->rx_cur != NULL)
 		rte_pktmbuf_free(sk->rx_cur);
 	sk->rx_cur = NULL;
-	while (sk->txq != NULL && rte_ring_dequeue(sk->txq, &m) == 0)
+	r = dps_sock_txq(sk);
+	while (r != NULL && rte_ring_dequeue(r, &m) == 0)
 		rte_pktmbuf_free(m);
 }
 
@@ -242,10 +274,13 @@ dps_tcp_snd_chain(struct dps_sock *sk, uint32_t una, uint32_t off, uint32_t len,
 static bool
 rx_enqueue(struct dps_sock *sk, struct rte_mbuf *m)
 {
+	struct rte_ring *r = dps_sock_rxq(sk);
 	uint32_t len = m->data_len;
 
 	m->next = NULL;
-	if (rte_ring_mp_enqueue(sk->rxq, m) != 0)
+	/* The free-slot check before the TCB saw the segment made the ring
+	 * (tcp_rx_room()); NULL here is a queue that cannot take it. */
+	if (r == NULL || rte_ring_mp_enqueue(r, m) != 0)
 		return false;
 	__atomic_fetch_add(&sk->rcv_queued, len, __ATOMIC_RELEASE);
 	return true;

@@ -326,10 +326,11 @@ dps_tcp_conn_add(struct dps_lcore *lc, struct dps_sock *sk)
 static void
 conn_drop_send(struct dps_sock *sk)
 {
+	struct rte_ring *r = dps_sock_txq(sk);
 	void *m;
 
 	dps_tcp_snd_drop(sk, UINT32_MAX);
-	while (sk->txq != NULL && rte_ring_sc_dequeue(sk->txq, &m) == 0)
+	while (r != NULL && rte_ring_sc_dequeue(r, &m) == 0)
 		rte_pktmbuf_free(m);
 }
 
@@ -727,8 +728,6 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	bool reused = false;
 	int rc;
 
-	if (dps_tcp_bufs_init(sk) != 0)
-		return -ENOBUFS;
 	if (sk->tup.laddr == 0)
 		sk->tup.laddr = dps_ip_source_for(lc->stack, sk->tup.raddr);
 	if (sk->tup.laddr == 0)
@@ -796,7 +795,9 @@ dps_tcp_do_abort(struct dps_lcore *lc, struct dps_sock *sk, bool drop_ref,
 static bool
 tcp_unread(const struct dps_sock *sk)
 {
-	return sk->rx_cur != NULL || (sk->rxq != NULL && rte_ring_count(sk->rxq) != 0);
+	const struct rte_ring *r = dps_sock_rxq(sk);
+
+	return sk->rx_cur != NULL || (r != NULL && rte_ring_count(r) != 0);
 }
 
 /*
@@ -862,14 +863,16 @@ void
 dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 {
 	struct rte_mbuf *ms[64];
+	struct rte_ring *r;
 	unsigned int n;
 	uint32_t bytes = 0;
 
 	__atomic_store_n(&sk->tx_kick, 0, __ATOMIC_SEQ_CST);
-	if (sk->txq == NULL)
+	r = dps_sock_txq(sk);
+	if (r == NULL)
 		return;
 	do {
-		n = rte_ring_sc_dequeue_burst(sk->txq, (void **)ms, RTE_DIM(ms), NULL);
+		n = rte_ring_sc_dequeue_burst(r, (void **)ms, RTE_DIM(ms), NULL);
 		for (unsigned int i = 0; i < n; i++)
 			bytes += dps_tcp_snd_append(sk, ms[i]);
 	} while (n == RTE_DIM(ms));
@@ -980,20 +983,46 @@ tcp_no_conn(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *t,
 }
 
 /*
+ * Whether @seg carries bytes the connection has not received yet: only
+ * those need the receive ring. A retransmission of old bytes or a
+ * keepalive probe (one old byte) makes none.
+ */
+static bool
+tcp_seg_new_data(const struct dps_sock *sk, const struct dps_tcp_seg *seg)
+{
+	uint32_t end = seg->seq + seg->len + ((seg->flags & DPS_TH_SYN) ? 1 : 0);
+
+	if (sk->tcb.state == DPS_TCPS_SYN_SENT)
+		return true;
+	return dps_seq_gt(end, sk->tcb.rcv_nxt);
+}
+
+/*
  * Payload the reader's queue could not take is dropped before the TCB
  * sees it (it will come again), as Linux drops what it cannot charge to
- * the receive buffer.
+ * the receive buffer. The ring itself is made here, for the first payload
+ * that needs it; when memory for it runs out, the payload is dropped the
+ * same way and counted as nomem.
  */
 static bool
 tcp_rx_room(struct dps_lcore *lc, struct dps_sock *sk, struct dps_tcp_seg *seg)
 {
-	if (seg->len == 0 || sk->rxq == NULL)
+	struct rte_ring *r;
+
+	if (seg->len == 0)
 		return true;
-	if (rte_ring_free_count(sk->rxq) > 2u + DPS_TCP_OOO_MAX * 4)
+	r = dps_sock_rxq(sk);
+	if (r == NULL && !tcp_seg_new_data(sk, seg))
 		return true;
+	if (r == NULL && (r = dps_tcp_rxq_make(sk)) == NULL) {
+		dps_drop(&lc->cnt, DPS_DROP_nomem);
+	} else if (rte_ring_free_count(r) > 2u + DPS_TCP_OOO_MAX * 4) {
+		return true;
+	} else {
+		dps_drop(&lc->cnt, DPS_DROP_tcp_rcvbuf_full);
+	}
 	seg->len = 0;
 	seg->flags &= (uint8_t)~DPS_TH_FIN;
-	dps_drop(&lc->cnt, DPS_DROP_tcp_rcvbuf_full);
 	return false;
 }
 

@@ -130,11 +130,6 @@ dps_sock_new_child(struct dps_sock *parent)
 		return NULL;
 	c = obj;
 	dps_sock_init(c, parent->stack, SOCK_STREAM, IPPROTO_TCP, false);
-	if (dps_tcp_bufs_init(c) != 0) {
-		c->obj.refcnt = 0;
-		rte_mempool_put(ss->pool, c);
-		return NULL;
-	}
 	c->obj.fd = -1;
 	c->opt = parent->opt;
 	c->cbs = parent->cbs;

@@ -194,14 +194,19 @@ send_state(struct dps_sock *sk, bool consume)
 	return -EPIPE;
 }
 
-/* Copy up to @len bytes of @iov (from @skip) into mbufs on txq. */
+/* Copy up to @len bytes of @iov (from @skip) into mbufs on txq, which
+ * the first write makes. */
 static ssize_t
 send_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t skip,
 	size_t len)
 {
 	struct rte_mempool *pool = sk->stack->lc[sk->owner]->pool;
+	struct rte_ring *txq = dps_tcp_txq_make(sk);
 	size_t done = 0;
 	int i = 0;
+
+	if (txq == NULL)
+		return 0;
 
 	while (i < iovcnt && skip >= iov[i].iov_len)
 		skip -= iov[i++].iov_len;
@@ -231,7 +236,7 @@ send_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t skip,
 		}
 		m->data_len = n;
 		m->pkt_len = n;
-		if (rte_ring_mp_enqueue(sk->txq, m) != 0) {
+		if (rte_ring_mp_enqueue(txq, m) != 0) {
 			rte_pktmbuf_free(m);
 			break;
 		}
@@ -313,7 +318,9 @@ tcp_send(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 static bool
 recv_ready(struct dps_sock *sk)
 {
-	return sk->rx_cur != NULL || rte_ring_count(sk->rxq) != 0 ||
+	const struct rte_ring *r = dps_sock_rxq(sk);
+
+	return sk->rx_cur != NULL || (r != NULL && rte_ring_count(r) != 0) ||
 		__atomic_load_n(&sk->so_error, __ATOMIC_ACQUIRE) != 0 ||
 		(__atomic_load_n(&sk->shutdown, __ATOMIC_ACQUIRE) & DPS_RCV_SHUTDOWN) ||
 		__atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) == DPS_TCP_CLOSE;
@@ -323,9 +330,11 @@ recv_ready(struct dps_sock *sk)
 static struct rte_mbuf *
 recv_head(struct dps_sock *sk)
 {
+	struct rte_ring *r = dps_sock_rxq(sk);
 	void *m;
 
-	if (sk->rx_cur == NULL && rte_ring_mc_dequeue(sk->rxq, &m) == 0) {
+	/* No ring yet: nothing was ever queued. */
+	if (sk->rx_cur == NULL && r != NULL && rte_ring_mc_dequeue(r, &m) == 0) {
 		sk->rx_cur_off = 0;
 		__atomic_store_n(&sk->rx_cur, (struct rte_mbuf *)m, __ATOMIC_RELEASE);
 	}
@@ -413,7 +422,8 @@ tcp_recv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 	bool nonblock = sock_nonblock(sk, flags), peek = (flags & MSG_PEEK) != 0;
 	ssize_t rc = 0;
 
-	if (sk->rxq == NULL || __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) == DPS_TCP_LISTEN)
+	/* A socket never connected finds no data and state CLOSE below. */
+	if (__atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) == DPS_TCP_LISTEN)
 		return -ENOTCONN;
 	busy_take(&sk->rx_busy);
 	if (peek && sk->rx_cur == NULL)
@@ -542,7 +552,7 @@ dps_recv_mbuf(int fd, struct rte_mbuf **out)
 
 	if (sk == NULL)
 		return fail(EBADF);
-	if (sk->type != SOCK_STREAM || out == NULL || sk->rxq == NULL)
+	if (sk->type != SOCK_STREAM || out == NULL)
 		return dps_sock_ret(sk, -EINVAL);
 	if (sk->owner < 0 || dps_stack_self(sk->stack) != sk->owner)
 		return dps_sock_ret(sk, -EPERM);

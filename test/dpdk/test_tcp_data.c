@@ -34,6 +34,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,12 +46,16 @@
 #include <criterion/logging.h>
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
+#include <rte_malloc.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
+#include <poll.h>
 
 #include "dpstack.h"
 #include "dps_test_eal.h"
 #include "dps_bench.h"
+#include "dps_stack_priv.h"	/* the lcore's transmit backlog */
+#include "dps_sock.h"		/* a socket's rings */
 
 #define SRV_PORT	5001
 #define MIB		(1024u * 1024u)
@@ -2203,4 +2208,385 @@ Test(dpdk, tcp_data_beyond_2gib, .timeout = 240)
 	drain_time_wait(&w);
 	cr_assert_eq(dps_test_pool_in_use(w.b.ppool), 0);
 	world_down(&w);
+}
+
+/* ---- rings made on first use -------------------------------------------- */
+
+/* The receive and send rings of the socket behind @fd (NULL: none). */
+static void
+rings_of(int fd, struct rte_ring **rx, struct rte_ring **tx)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+
+	cr_assert_not_null(sk, "fd %d", fd);
+	*rx = dps_sock_rxq(sk);
+	*tx = dps_sock_txq(sk);
+	dps_sock_put(sk);
+}
+
+/* Read exactly @len bytes of stream @seed from @fd, ticking. */
+static void
+read_all(struct world *w, int fd, uint64_t seed, uint64_t len, const char *what)
+{
+	uint64_t off = 0, end = vnow(&w->b) + 10 * S;
+	bool eof;
+
+	while (off < len) {
+		recv_some(fd, seed, &off, len - off, NULL, &eof, what);
+		cr_assert_not(eof, "%s: EOF at %" PRIu64, what, off);
+		tick(w, 100 * US);
+		cr_assert_lt(vnow(&w->b), end, "%s: %" PRIu64 " of %" PRIu64
+			" bytes after 10 s", what, off, len);
+	}
+}
+
+/*
+ * An established connection that moved no data holds no rings on either
+ * side (the idle-memory figure rests on it); the first write makes the
+ * writer's send ring, the first payload the receiver's receive ring, and
+ * data then flows both ways. The rings stay with the pool object: the
+ * next socket from the pool (LIFO) has them.
+ */
+Test(dpdk, tcp_data_idle_no_rings, .timeout = 60)
+{
+	struct dps_testwire_conf wc = wire_conf(21);
+	struct rte_ring *rx, *tx, *crx, *ctx;
+	struct world w;
+	uint64_t off = 0;
+	uint8_t b;
+	int cfd, sfd, fd;
+	struct pollfd pfd;
+
+	world_up(&w, "tdidle", &wc, NULL, 0, 0, 16);
+	pair(&w, 0, 0, &cfd, &sfd);
+	/* Keepalive probes and window updates would not need rings either;
+	 * a quiet second of virtual time. */
+	ticks(&w, 100, 10 * MS);
+	for (int i = 0; i < 2; i++) {
+		rings_of(i == 0 ? cfd : sfd, &rx, &tx);
+		cr_assert_null(rx, "%s: a receive ring with no data received",
+			i == 0 ? "client" : "server");
+		cr_assert_null(tx, "%s: a send ring with no data sent",
+			i == 0 ? "client" : "server");
+	}
+	/* Readers see an empty queue. */
+	cr_assert_eq(dps_recv(sfd, &b, 1, 0), -1);
+	cr_assert_eq(errno, EAGAIN, "recv without a ring: %s", strerror(errno));
+	pfd = (struct pollfd){ .fd = sfd, .events = POLLIN | POLLOUT };
+	cr_assert_eq(dps_poll(&pfd, 1, 0), 1);
+	cr_assert_eq(pfd.revents, POLLOUT, "revents 0x%x", pfd.revents);
+
+	/* Client to server: the client's send ring, the server's receive
+	 * ring, and nothing else. */
+	cr_assert_eq(send_some(cfd, 31, &off, 5000, NULL), 5000);
+	rings_of(cfd, &rx, &tx);
+	cr_assert_not_null(tx, "the first write made the send ring");
+	cr_assert_null(rx);
+	read_all(&w, sfd, 31, 5000, "server");
+	rings_of(sfd, &rx, &tx);
+	cr_assert_not_null(rx, "the first payload made the receive ring");
+	cr_assert_null(tx);
+	/* And back. */
+	off = 0;
+	cr_assert_gt(send_some(sfd, 32, &off, 300000, NULL), 0);
+	for (uint64_t got = 0, end = vnow(&w.b) + 10 * S; got < 300000;) {
+		bool eof;
+
+		if (off < 300000)
+			send_some(sfd, 32, &off, 300000 - off, NULL);
+		recv_some(cfd, 32, &got, UINT64_MAX, NULL, &eof, "client");
+		tick(&w, 100 * US);
+		cr_assert_lt(vnow(&w.b), end, "client: %" PRIu64 " bytes", got);
+	}
+	rings_of(cfd, &crx, &ctx);
+	cr_assert_not_null(crx);
+	cr_assert_not_null(ctx);
+	cr_assert_eq(dps_close(cfd), 0);
+	cr_assert_eq(dps_close(sfd), 0);
+	drain_time_wait(&w);
+	/* The client's object is the next one A's pool hands out. */
+	fd = tcp_sock(&w, 0);
+	rings_of(fd, &rx, &tx);
+	cr_assert_eq(rx, crx, "the receive ring stays with the pool object");
+	cr_assert_eq(tx, ctx, "the send ring stays with the pool object");
+	cr_assert_eq(dps_close(fd), 0);
+	world_down(&w);
+}
+
+struct first_writer {
+	pthread_barrier_t *bar;
+	int fd;
+	char c;
+	ssize_t rc;
+	int err;
+};
+
+static void *
+first_writer_main(void *arg)
+{
+	struct first_writer *f = arg;
+	uint8_t buf[3000];
+
+	memset(buf, f->c, sizeof(buf));
+	pthread_barrier_wait(f->bar);
+	f->rc = dps_send(f->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	f->err = errno;
+	return NULL;
+}
+
+/*
+ * Two application threads write first on the same idle socket at once:
+ * one send ring is installed, both writes arrive whole, and no ring is
+ * left over (round after round on fresh connections).
+ */
+Test(dpdk, tcp_data_first_writers_race, .timeout = 120)
+{
+	struct dps_testwire_conf wc = wire_conf(22);
+	struct world w;
+	pthread_barrier_t bar;
+
+	world_up(&w, "tdrace", &wc, NULL, 0, 0, 16);
+	cr_assert_eq(pthread_barrier_init(&bar, NULL, 3), 0);
+	for (int round = 0; round < 20; round++) {
+		struct first_writer f[2] = {
+			{ .bar = &bar, .c = 'a' }, { .bar = &bar, .c = 'b' },
+		};
+		pthread_t th[2];
+		struct rte_ring *rx, *tx;
+		uint8_t got[6000];
+		size_t n = 0;
+		int cfd, sfd;
+
+		pair(&w, 0, 0, &cfd, &sfd);
+		rings_of(cfd, &rx, &tx);
+		/* Fresh objects in round 0; later rounds reuse the pool's. */
+		if (round == 0)
+			cr_assert_null(tx);
+		for (int i = 0; i < 2; i++) {
+			f[i].fd = cfd;
+			cr_assert_eq(pthread_create(&th[i], NULL, first_writer_main,
+				&f[i]), 0);
+		}
+		pthread_barrier_wait(&bar);
+		for (int i = 0; i < 2; i++) {
+			cr_assert_eq(pthread_join(th[i], NULL), 0);
+			cr_assert_eq(f[i].rc, 3000, "writer %c: %zd (%s)", f[i].c,
+				f[i].rc, strerror(f[i].err));
+		}
+		rings_of(cfd, &rx, &tx);
+		cr_assert_not_null(tx);
+		for (uint64_t end = vnow(&w.b) + 10 * S; n < sizeof(got);) {
+			ssize_t r = dps_recv(sfd, got + n, sizeof(got) - n, 0);
+
+			if (r > 0) {
+				n += (size_t)r;
+				continue;
+			}
+			cr_assert_eq(errno, EAGAIN, "recv: %s", strerror(errno));
+			tick(&w, 100 * US);
+			cr_assert_lt(vnow(&w.b), end, "%zu of 6000 bytes", n);
+		}
+		/* Writers take turns: each write is one run of its bytes. */
+		cr_assert(got[0] == 'a' || got[0] == 'b');
+		for (size_t i = 0; i < sizeof(got); i++)
+			cr_assert_eq(got[i], i < 3000 ? got[0] : 'a' + 'b' - got[0],
+				"round %d: byte %zu is '%c'", round, i, got[i]);
+		cr_assert_eq(dps_close(cfd), 0);
+		cr_assert_eq(dps_close(sfd), 0);
+		drain_time_wait(&w);
+	}
+	pthread_barrier_destroy(&bar);
+	world_down(&w);
+}
+
+struct txq_racer {
+	pthread_barrier_t *bar;
+	struct dps_sock *sk;
+	struct rte_ring *got;
+};
+
+static void *
+txq_racer_main(void *arg)
+{
+	struct txq_racer *r = arg;
+
+	pthread_barrier_wait(r->bar);
+	r->got = dps_tcp_txq_make(r->sk);
+	return NULL;
+}
+
+/* The compare-and-swap itself, without the writers' turn flag: racing
+ * makers all get the one installed ring, and the losers' rings are freed
+ * (the heap is back where it started). */
+Test(dpdk, tcp_txq_make_race, .timeout = 60)
+{
+	enum { N = 4 };
+	struct rte_malloc_socket_stats h0, h1;
+	pthread_barrier_t bar;
+	struct dps_sock *sk;
+
+	dps_test_eal_init(NULL, 0);
+	sk = rte_zmalloc("race_sock", sizeof(*sk), 0);
+
+	cr_assert_not_null(sk);
+	cr_assert_eq(pthread_barrier_init(&bar, NULL, N), 0);
+	rte_malloc_get_socket_stats(0, &h0);
+	for (int round = 0; round < 200; round++) {
+		struct txq_racer r[N];
+		pthread_t th[N];
+
+		for (int i = 0; i < N; i++) {
+			r[i] = (struct txq_racer){ .bar = &bar, .sk = sk };
+			cr_assert_eq(pthread_create(&th[i], NULL, txq_racer_main, &r[i]), 0);
+		}
+		for (int i = 0; i < N; i++) {
+			cr_assert_eq(pthread_join(th[i], NULL), 0);
+			cr_assert_not_null(r[i].got);
+			cr_assert_eq(r[i].got, dps_sock_txq(sk), "round %d: racer %d got "
+				"a ring that is not the socket's", round, i);
+		}
+		rte_free(sk->txq);
+		sk->txq = NULL;
+	}
+	rte_malloc_get_socket_stats(0, &h1);
+	cr_assert_eq(h1.alloc_count, h0.alloc_count, "%u heap blocks left over",
+		h1.alloc_count - h0.alloc_count);
+	pthread_barrier_destroy(&bar);
+	rte_free(sk);
+}
+
+/* ---- the transmit backlog ----------------------------------------------- */
+
+/* Datagrams A's UDP socket @fd sends to B:@port, numbered from *@seq. */
+static void
+udp_burst(int fd, uint16_t port, unsigned int n, uint32_t *seq)
+{
+	struct sockaddr_in to = sin_of(B_IP, port);
+
+	for (unsigned int i = 0; i < n; i++, (*seq)++) {
+		uint8_t buf[64] = { 0 };
+
+		memcpy(buf, seq, sizeof(*seq));
+		cr_assert_eq(dps_sendto(fd, buf, sizeof(buf), 0,
+			(struct sockaddr *)&to, sizeof(to)), (ssize_t)sizeof(buf),
+			"sendto %u: %s", *seq, strerror(errno));
+	}
+}
+
+/* Poll A alone (nobody drains the wire) until its request ring is empty. */
+static void
+poll_a_only(struct world *w)
+{
+	for (int i = 0; i < 1000 && dps_stack_poll(w->b.s[0], 0) != 0; i++)
+		;
+}
+
+/* Frames A holds in its backlog for port 0. */
+static uint32_t
+backlog_len(struct world *w)
+{
+	const struct dps_txlog *log = w->b.s[0]->lc[0]->tx[0].log;
+
+	return log != NULL ? log->n : 0;
+}
+
+/*
+ * Read datagrams on B's @fd: they must be numbered @from, @from + 1, ...;
+ * returns how many. The wire moves at most a ring of frames at a time
+ * and B drains its rx ring completely before the next move, so the
+ * only queue that can overflow is A's.
+ */
+static uint32_t
+udp_read_seq(struct world *w, int fd, uint32_t from)
+{
+	uint32_t n = 0;
+
+	for (int idle = 0; idle < 50;) {
+		unsigned int moved;
+		uint8_t buf[64];
+		uint32_t v;
+		ssize_t r;
+
+		while ((r = dps_recv(fd, buf, sizeof(buf), 0)) > 0) {
+			cr_assert_eq(r, 64);
+			memcpy(&v, buf, sizeof(v));
+			cr_assert_eq(v, from + n, "datagram %u arrived as number %u "
+				"(order kept through the backlog)", v, from + n);
+			n++;
+		}
+		cr_assert_eq(errno, EAGAIN, "recv: %s", strerror(errno));
+		moved = dps_stack_poll(w->b.s[0], 0);
+		moved += dps_testwire_pump(w->b.w, vnow(&w->b));
+		while (dps_stack_poll(w->b.s[1], 0) != 0)
+			moved++;
+		vadvance(&w->b, 100 * US);
+		idle = moved != 0 ? 0 : idle + 1;
+	}
+	return n;
+}
+
+/*
+ * A device queue nobody drains (the wire is not pumped): the frames it
+ * has no room for wait in the lcore's backlog and go out, in order, once
+ * it drains; beyond the backlog's bound they are dropped as tx_full; and
+ * frames still waiting when the stack goes are freed (bench_down checks
+ * the pool is whole again).
+ */
+Test(dpdk, tx_backlog_holds_and_bounds, .timeout = 60)
+{
+	struct dps_testwire_conf wc = wire_conf(23);
+	struct sockaddr_in me = sin_of(B_IP, 7000);
+	struct dps_counters d0, d;
+	unsigned int cap;
+	uint32_t seq = 0, got;
+	struct world w;
+	int afd, bfd;
+
+	wc.ring_size = 64;
+	world_up(&w, "tdbacklog", &wc, NULL, 0, 0, 16);
+	/* Read when the backlog is first needed (a test-sized bound). */
+	w.b.s[0]->conf.tx_backlog = 100;
+	afd = dps_socket_on(w.b.s[0], AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	bfd = dps_socket_on(w.b.s[1], AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	cr_assert_geq(afd, 0);
+	cr_assert_geq(bfd, 0);
+	cr_assert_eq(dps_bind(bfd, (struct sockaddr *)&me, sizeof(me)), 0);
+	cap = rte_ring_get_capacity(w.txr[0]);
+	cr_assert_lt(cap, 150u);
+
+	/* 150 frames: the ring takes cap, the backlog the rest. */
+	d0 = cnt(&w.b, 0);
+	udp_burst(afd, 7000, 150, &seq);
+	poll_a_only(&w);
+	d = cnt(&w.b, 0);
+	cr_assert_eq(rte_ring_count(w.txr[0]), cap);
+	cr_assert_eq(backlog_len(&w), 150 - cap, "backlog %u", backlog_len(&w));
+	cr_assert_eq(d.eth_tx_backlog - d0.eth_tx_backlog, 150 - cap);
+	cr_assert_eq(d.drop[DPS_DROP_tx_full], d0.drop[DPS_DROP_tx_full],
+		"nothing dropped while the backlog has room");
+	got = udp_read_seq(&w, bfd, 0);
+	cr_assert_eq(got, 150, "%u of 150 datagrams arrived", got);
+	cr_assert_eq(backlog_len(&w), 0);
+	d = cnt(&w.b, 0);
+	cr_assert_eq(d.eth_tx_pkts - d0.eth_tx_pkts, 150);
+
+	/* 300 frames: cap in the ring, 100 in the backlog, the rest lost. */
+	d0 = cnt(&w.b, 0);
+	udp_burst(afd, 7000, 300, &seq);
+	poll_a_only(&w);
+	d = cnt(&w.b, 0);
+	cr_assert_eq(backlog_len(&w), 100);
+	cr_assert_eq(d.drop[DPS_DROP_tx_full] - d0.drop[DPS_DROP_tx_full],
+		300 - cap - 100, "tx_full drops beyond the bound");
+	got = udp_read_seq(&w, bfd, 150);
+	cr_assert_eq(got, cap + 100, "%u datagrams arrived", got);
+
+	/* Frames left in the backlog at teardown go back to the pool. */
+	udp_burst(afd, 7000, 150, &seq);
+	poll_a_only(&w);
+	cr_assert_gt(backlog_len(&w), 0);
+	cr_assert_eq(dps_close(afd), 0);
+	cr_assert_eq(dps_close(bfd), 0);
+	cr_assert_eq(dps_close(w.lfd), 0);
+	bench_down(&w.b);
 }
