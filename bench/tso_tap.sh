@@ -25,13 +25,8 @@ cleanup() {
 trap cleanup EXIT
 
 # The tap exists before dpstack opens it, so the kernel side is ready.
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-ip netns exec "$ns" ip tuntap add dev "$tap" mode tap multi_queue
-ip netns exec "$ns" sh -c "echo 1 > /proc/sys/net/ipv6/conf/$tap/disable_ipv6"
-ip -n "$ns" addr add 198.18.8.1/24 dev "$tap"
-ip -n "$ns" link set "$tap" up
-ip netns exec "$ns" ethtool -K "$tap" tx off >/dev/null
+. test/interop/tap_ns.sh
+tap_ns "$ns" "$tap" 198.18.8.1/24
 ip netns exec "$ns" taskset -c 1 "$b/bench/kbench" server --port 5001 --proto discard \
 	>/dev/null 2>&1 &
 srv=$!

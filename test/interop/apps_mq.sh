@@ -44,13 +44,8 @@ trap 'exit 130' INT TERM
 failed=0
 fail() { echo "FAIL $1"; failed=1; shift; for f in "$@"; do echo "---- $(basename "$f")"; tail -n 20 "$f"; done; }
 
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-ip netns exec "$ns" ip tuntap add dev "$tap" mode tap multi_queue
-ip netns exec "$ns" sh -c "echo 1 > /proc/sys/net/ipv6/conf/$tap/disable_ipv6"
-ip -n "$ns" addr add "$K/24" dev "$tap"
-ip -n "$ns" link set "$tap" up
-ip netns exec "$ns" ethtool -K "$tap" tx off >/dev/null
+. "$(dirname "$0")/tap_ns.sh"
+tap_ns "$ns" "$tap" "$K/24"
 ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=1 net.core.somaxconn=4096
 eal=(--no-huge -m 1024 --no-pci --no-shconf --no-telemetry --log-level=lib.eal:error
 	--log-level=pmd.net.tap:crit -l 0-1 --vdev="net_tap0,iface=$tap")

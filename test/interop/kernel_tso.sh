@@ -70,13 +70,8 @@ flagged=$(tshark -r "$tmp/bad.pcap" "${tsopts[@]}" -Y "$tsfilter" -T fields -e f
 
 # The tap exists before dpstack opens it (net_tap attaches to it), so its
 # address and the kernel's side outlive each dps_tcpx run.
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-ip netns exec "$ns" ip tuntap add dev "$tap" mode tap multi_queue
-ip netns exec "$ns" sh -c "echo 1 > /proc/sys/net/ipv6/conf/$tap/disable_ipv6"
-ip -n "$ns" addr add "$K/24" dev "$tap"
-ip -n "$ns" link set "$tap" up
-ip netns exec "$ns" ethtool -K "$tap" tx off >/dev/null
+. "$(dirname "$0")/tap_ns.sh"
+tap_ns "$ns" "$tap" "$K/24"
 
 # transfer NAME TSO BYTES PORT: dps_tcpx (bulk server, --tso TSO) and the
 # kernel's client-bulk move BYTES each way; outputs in $tmp/NAME-{d,k}.log,
