@@ -3,13 +3,20 @@
  * Local ports, shared by every lcore and application thread, without
  * locks: one atomic word per TCP port and one atomic pointer per UDP port.
  *
- * A TCP port word counts two kinds of users, as Linux's bind buckets do:
- * - sockets that bind()ed the port (bits 16..27), with "all of them set
- *   SO_REUSEADDR" (bit 30) and "one of them listens" (bit 31);
- * - connections that took it by autobind (bits 0..15). These share a port
- *   freely as long as their 4-tuples differ (RFC 6056 section 2.1; the
- *   owning lcore checks the tuple in its table), but a port bound by
- *   bind() is never chosen by autobind (Linux __inet_hash_connect()).
+ * A TCP port word (64 bits) counts two kinds of users, as Linux's bind
+ * buckets hold both:
+ * - sockets that bind()ed the port (bits 32..43), with "all of them set
+ *   SO_REUSEADDR" (bit 62) and "one of them listens" (bit 63);
+ * - connections holding it (bits 0..15), and how many of those lack
+ *   SO_REUSEADDR (bits 16..31): connections that took the port by
+ *   autobind, a listener's children, and TIME_WAIT entries, which keep
+ *   the port of a socket that bind() held (Linux keeps the time-wait
+ *   socket in the bind bucket). These share a port freely as long as
+ *   their 4-tuples differ (RFC 6056 section 2.1; the owning lcore checks
+ *   the tuple in its table), but a port bound by bind() is never chosen
+ *   by autobind (Linux __inet_hash_connect()).
+ * bind() conflicts with every user unless both it and that user set
+ * SO_REUSEADDR and the user does not listen (inet_bind_conflict()).
  * Conflicts are judged per port, not per (address, port): a simplification
  * of Linux's bind-conflict rules that only matters for hosts with several
  * addresses.
@@ -25,14 +32,24 @@
 #include <rte_byteorder.h>
 #include "dps_sock.h"
 
-#define CONN_MASK 0xffffu
-#define BIND_ONE (1u << 16)
-#define BIND_MASK (0xfffu << 16)
-#define ALL_REUSE (1u << 30)
-#define LISTENING (1u << 31)
+#define CONN_ONE 1ull
+#define CONN_MASK 0xffffull
+#define NOREUSE_ONE (1ull << 16)
+#define NOREUSE_MASK (0xffffull << 16)
+#define BIND_ONE (1ull << 32)
+#define BIND_MASK (0xfffull << 32)
+#define ALL_REUSE (1ull << 62)
+#define LISTENING (1ull << 63)
+
+/* One connection's share of a port word. */
+static uint64_t
+conn_unit(bool reuse)
+{
+	return reuse ? CONN_ONE : CONN_ONE + NOREUSE_ONE;
+}
 
 static bool
-port_cas(uint32_t *w, uint32_t *old, uint32_t new)
+port_cas(uint64_t *w, uint64_t *old, uint64_t new)
 {
 	return __atomic_compare_exchange_n(w, old, new, true, __ATOMIC_ACQ_REL,
 		__ATOMIC_ACQUIRE);
@@ -40,21 +57,21 @@ port_cas(uint32_t *w, uint32_t *old, uint32_t new)
 
 /*
  * bind() to a TCP port. Sharing needs SO_REUSEADDR on every socket and
- * no listener (Linux inet_csk_bind_conflict()); autobound connections on
- * the port conflict unless the new socket has SO_REUSEADDR.
+ * no listener (Linux inet_csk_bind_conflict()), the connections holding
+ * the port included.
  */
 int
 dps_port_bind_tcp(struct dps_sockets *ss, uint16_t port, bool reuse)
 {
-	uint32_t *w = &ss->tcp_ports[port];
-	uint32_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE), new;
+	uint64_t *w = &ss->tcp_ports[port];
+	uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE), new;
 
 	do {
-		uint32_t binders = (old & BIND_MASK) >> 16;
+		uint64_t binders = (old & BIND_MASK) >> 32;
 
 		if (binders != 0 && (!reuse || !(old & ALL_REUSE) || (old & LISTENING)))
 			return -EADDRINUSE;
-		if ((old & CONN_MASK) != 0 && !reuse)
+		if ((old & CONN_MASK) != 0 && (!reuse || (old & NOREUSE_MASK) != 0))
 			return -EADDRINUSE;
 		if (binders == 0xfff)
 			return -EADDRINUSE;
@@ -70,8 +87,8 @@ dps_port_bind_tcp(struct dps_sockets *ss, uint16_t port, bool reuse)
 void
 dps_port_unbind_tcp(struct dps_sockets *ss, uint16_t port)
 {
-	uint32_t *w = &ss->tcp_ports[port];
-	uint32_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE), new;
+	uint64_t *w = &ss->tcp_ports[port];
+	uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE), new;
 
 	do {
 		new = old - BIND_ONE;
@@ -83,14 +100,21 @@ dps_port_unbind_tcp(struct dps_sockets *ss, uint16_t port)
 bool
 dps_port_listen(struct dps_sockets *ss, uint16_t port)
 {
-	uint32_t *w = &ss->tcp_ports[port];
-	uint32_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+	uint64_t *w = &ss->tcp_ports[port];
+	uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
 
 	do {
 		if (old & LISTENING)
 			return false;
 	} while (!port_cas(w, &old, old | LISTENING));
 	return true;
+}
+
+/* The listener stopped listening; its bind() stays. */
+void
+dps_port_unlisten(struct dps_sockets *ss, uint16_t port)
+{
+	__atomic_fetch_and(&ss->tcp_ports[port], ~LISTENING, __ATOMIC_ACQ_REL);
 }
 
 bool
@@ -102,22 +126,57 @@ dps_port_is_listening(const struct dps_sockets *ss, uint16_t port)
 
 /* Autobind for connect: usable unless bind() holds the port. */
 bool
-dps_port_connect_take(struct dps_sockets *ss, uint16_t port)
+dps_port_connect_take(struct dps_sockets *ss, uint16_t port, bool reuse)
 {
-	uint32_t *w = &ss->tcp_ports[port];
-	uint32_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+	uint64_t *w = &ss->tcp_ports[port];
+	uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
 
 	do {
 		if ((old & BIND_MASK) != 0 || (old & CONN_MASK) == CONN_MASK)
 			return false;
-	} while (!port_cas(w, &old, old + 1));
+	} while (!port_cas(w, &old, old + conn_unit(reuse)));
+	return true;
+}
+
+/* A listener's child, or a TIME_WAIT entry of a bound socket, holds the
+ * port whoever bound it; false only when the count is full. */
+bool
+dps_port_conn_hold(struct dps_sockets *ss, uint16_t port, bool reuse)
+{
+	uint64_t *w = &ss->tcp_ports[port];
+	uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+
+	do {
+		if ((old & CONN_MASK) == CONN_MASK)
+			return false;
+	} while (!port_cas(w, &old, old + conn_unit(reuse)));
 	return true;
 }
 
 void
-dps_port_connect_put(struct dps_sockets *ss, uint16_t port)
+dps_port_connect_put(struct dps_sockets *ss, uint16_t port, bool reuse)
 {
-	__atomic_fetch_sub(&ss->tcp_ports[port], 1, __ATOMIC_ACQ_REL);
+	__atomic_fetch_sub(&ss->tcp_ports[port], conn_unit(reuse), __ATOMIC_ACQ_REL);
+}
+
+/* A hold for a connection on @lport (network order), of the kind the
+ * release needs; DPS_PORT_FREE when the count is full. */
+uint8_t
+dps_port_hold(struct dps_sockets *ss, rte_be16_t lport, bool reuse)
+{
+	if (!dps_port_conn_hold(ss, rte_be_to_cpu_16(lport), reuse))
+		return DPS_PORT_FREE;
+	return reuse ? DPS_PORT_HELD_REUSE : DPS_PORT_HELD;
+}
+
+/* Give back the hold *@held (if any) on @lport and clear it. */
+void
+dps_port_release(struct dps_sockets *ss, rte_be16_t lport, uint8_t *held)
+{
+	if (*held != DPS_PORT_FREE)
+		dps_port_connect_put(ss, rte_be_to_cpu_16(lport),
+			*held == DPS_PORT_HELD_REUSE);
+	*held = DPS_PORT_FREE;
 }
 
 /*
@@ -151,7 +210,7 @@ static int
 try_tcp(struct dps_sockets *ss, uint16_t p, void *arg)
 {
 	bool reuse = *(bool *)arg;
-	uint32_t w = __atomic_load_n(&ss->tcp_ports[p], __ATOMIC_ACQUIRE);
+	uint64_t w = __atomic_load_n(&ss->tcp_ports[p], __ATOMIC_ACQUIRE);
 
 	/* An ephemeral bind wants a port nobody uses at all. */
 	if (w != 0)

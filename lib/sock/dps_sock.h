@@ -124,8 +124,10 @@ struct dps_sock {
 	uint8_t errq;			/* an ICMP error is on the error queue */
 	int so_error;
 	int16_t owner;			/* lcore index; -1: none */
-	bool port_held;			/* counted in the TCP port map */
+	uint8_t port_held;		/* DPS_PORT_*: counted in the TCP port map */
 	bool explicit_bind;		/* bind() or listen() holds the port */
+	uint8_t bind_hold;		/* DPS_PORT_*: bind()'s hold, kept past
+					 * close for the connection (atomic) */
 
 	/* Wake-ups: one sleeping thread, one epoll set. */
 	struct dps_thread *waiter;	/* atomic; taken with exchange */
@@ -184,7 +186,7 @@ struct dps_sock {
 struct dps_sockets {
 	struct dps_sock_conf conf;
 	struct rte_mempool *pool;
-	uint32_t *tcp_ports;		/* 65536 words, see dps_port.c */
+	uint64_t *tcp_ports;		/* 65536 words, see dps_portmap.c */
 	struct dps_sock **udp_ports;	/* 65536 atomic pointers */
 	uint32_t perturb[256];		/* RFC 6056 algorithm 3 table */
 	uint64_t isn_key[2];		/* SipHash keys: sequence numbers, */
@@ -247,9 +249,16 @@ void dps_ep_forget(struct dps_sock *sk);
 /* ---- ports (dps_portmap.c) ---- */
 int dps_port_bind_tcp(struct dps_sockets *ss, uint16_t port, bool reuse);
 void dps_port_unbind_tcp(struct dps_sockets *ss, uint16_t port);
-bool dps_port_connect_take(struct dps_sockets *ss, uint16_t port);
-void dps_port_connect_put(struct dps_sockets *ss, uint16_t port);
+bool dps_port_connect_take(struct dps_sockets *ss, uint16_t port, bool reuse);
+bool dps_port_conn_hold(struct dps_sockets *ss, uint16_t port, bool reuse);
+void dps_port_connect_put(struct dps_sockets *ss, uint16_t port, bool reuse);
+/* A connection's hold on its port (dps_sock.port_held, tw_ent.port_held):
+ * none, or one counted with or without SO_REUSEADDR. */
+enum { DPS_PORT_FREE = 0, DPS_PORT_HELD_REUSE, DPS_PORT_HELD };
+uint8_t dps_port_hold(struct dps_sockets *ss, rte_be16_t lport, bool reuse);
+void dps_port_release(struct dps_sockets *ss, rte_be16_t lport, uint8_t *held);
 bool dps_port_listen(struct dps_sockets *ss, uint16_t port);
+void dps_port_unlisten(struct dps_sockets *ss, uint16_t port);
 bool dps_port_is_listening(const struct dps_sockets *ss, uint16_t port);
 int dps_port_bind_any_tcp(struct dps_sockets *ss, bool reuse, uint16_t *port);
 int dps_port_bind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);

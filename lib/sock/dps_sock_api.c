@@ -138,6 +138,7 @@ dps_sock_put(struct dps_sock *sk)
 	while (r != NULL && rte_ring_dequeue(r, &m) == 0)
 		rte_pktmbuf_free(m);
 	if (sk->type == SOCK_STREAM) {
+		dps_port_release(sk->stack->socks, sk->tup.lport, &sk->bind_hold);
 		dps_tcp_child_gone(sk);
 		dps_tcp_bufs_free(sk);
 		rte_free(sk->lst);
@@ -297,20 +298,31 @@ dps_sock_autobind(struct dps_sock *sk)
 	return bind_port(sk, 0);
 }
 
-/* Give the port back (the socket is closing or disconnecting). */
+/*
+ * Give the port back (the socket is closing or disconnecting). A closing
+ * stream socket whose connection lives on keeps the port held for it, as
+ * a connection hold (bind_hold) that its TIME_WAIT entry takes over or
+ * its last reference gives back: Linux keeps the orphan, and then the
+ * time-wait socket, in the port's bind bucket.
+ */
 static void
-sock_unbind(struct dps_sock *sk)
+sock_unbind(struct dps_sock *sk, bool closing)
 {
 	struct dps_sockets *ss = sk->stack->socks;
 	uint16_t port = rte_be_to_cpu_16(sk->tup.lport);
+	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_SEQ_CST);
 
 	if (port == 0)
 		return;
-	if (sk->type == SOCK_DGRAM)
+	if (sk->type == SOCK_DGRAM) {
 		dps_port_unbind_udp(ss, sk, port);
-	else if (sk->explicit_bind)
+	} else if (sk->explicit_bind) {
+		if (closing && st != DPS_TCP_CLOSE && st != DPS_TCP_LISTEN)
+			__atomic_store_n(&sk->bind_hold, dps_port_hold(ss, sk->tup.lport,
+				sk->opt.reuseaddr), __ATOMIC_SEQ_CST);
 		dps_port_unbind_tcp(ss, port);
-	sk->explicit_bind = false;
+	}
+	__atomic_store_n(&sk->explicit_bind, false, __ATOMIC_SEQ_CST);
 }
 
 int
@@ -483,8 +495,7 @@ tcp_disconnect(struct dps_sock *sk)
 	if (st == DPS_TCP_LISTEN) {
 		uint16_t port = rte_be_to_cpu_16(sk->tup.lport);
 
-		dps_port_unbind_tcp(sk->stack->socks, port);
-		dps_port_bind_tcp(sk->stack->socks, port, sk->opt.reuseaddr);
+		dps_port_unlisten(sk->stack->socks, port);
 		__atomic_store_n(&sk->state, DPS_TCP_CLOSE, __ATOMIC_SEQ_CST);
 		dps_tcp_listen_stop(sk);
 	} else if (sk->owner >= 0 && st != DPS_TCP_CLOSE) {
@@ -565,7 +576,7 @@ dgram_disconnect(struct dps_sock *sk)
 	if (!(sk->userlocks & DPS_BINDADDR_LOCK))
 		__atomic_store_n(&sk->tup.laddr, 0, __ATOMIC_RELEASE);
 	if (!(sk->userlocks & DPS_BINDPORT_LOCK)) {
-		sock_unbind(sk);
+		sock_unbind(sk, false);
 		__atomic_store_n(&sk->tup.lport, 0, __ATOMIC_RELEASE);
 	}
 	return 0;
@@ -653,11 +664,11 @@ dps_sock_close_ref(struct dps_sock *sk)
 	if (sk->type == SOCK_STREAM && st == DPS_TCP_LISTEN)
 		tcp_disconnect(sk);
 	if (sk->type == SOCK_STREAM && sk->owner >= 0 && !dps_stack_stopping(s)) {
-		sock_unbind(sk);	/* before the reference may go */
+		sock_unbind(sk, true);	/* before the reference may go */
 		dps_sock_post_close(sk);
 		return;
 	}
-	sock_unbind(sk);
+	sock_unbind(sk, true);
 	dps_sock_put(sk);
 }
 

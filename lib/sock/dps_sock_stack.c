@@ -143,7 +143,7 @@ dps_sockets_init(struct dps_stack *s)
 
 	snprintf(name, sizeof(name), "%s_socks", s->conf.name ? s->conf.name : "dps");
 	ss->pool = sock_pool_create(name, ss->conf.max_socks);
-	ss->tcp_ports = rte_zmalloc("dps_tcp_ports", 65536 * sizeof(uint32_t), 0);
+	ss->tcp_ports = rte_zmalloc("dps_tcp_ports", 65536 * sizeof(uint64_t), 0);
 	ss->udp_ports = rte_zmalloc("dps_udp_ports", 65536 * sizeof(void *), 0);
 	ss->listeners = rte_zmalloc("dps_listeners", 65536 * sizeof(void *), 0);
 	if (ss->pool == NULL || ss->tcp_ports == NULL || ss->udp_ports == NULL ||

@@ -35,7 +35,7 @@ struct tw_ent {
 	struct dps_tuple tup;		/* first and 8-aligned: rte_hash_crc reads it */
 	struct dps_tcp_tw tw;
 	uint32_t next;			/* FIFO by expiry, or free list */
-	bool port_held;			/* counted in the TCP port map */
+	uint8_t port_held;		/* DPS_PORT_*: counted in the TCP port map */
 } __rte_aligned(8);
 
 /* Compact TIME_WAIT: 56-byte entries in a per-lcore array, expired in
@@ -354,10 +354,8 @@ conn_finish(struct dps_lcore *lc, struct dps_sock *sk, int err, bool keep_key)
 		conn_del(lc, &sk->tup);
 	sk->in_table = false;
 	dps_tw_cancel(lc->tw, &sk->timer);
-	if (sk->port_held && !keep_key) {
-		dps_port_connect_put(ss, rte_be_to_cpu_16(sk->tup.lport));
-		sk->port_held = false;
-	}
+	if (!keep_key)
+		dps_port_release(ss, sk->tup.lport, &sk->port_held);
 	if (err != 0 && __atomic_load_n(&sk->state, __ATOMIC_RELAXED) ==
 			DPS_TCP_SYN_SENT)
 		DPS_CNT_INC(&lc->cnt, tcp_conn_failed);
@@ -397,6 +395,25 @@ tw_fifo_push(struct dps_tw_store *st, uint32_t i)
 }
 
 /*
+ * The port hold a TIME_WAIT entry of @sk, which holds none as a
+ * connection, keeps when bind() held the port (Linux keeps the time-wait
+ * socket in the port's bind bucket): the one close() left for it, or a
+ * new one while the application still has the socket. The flag is read
+ * before the exchange: close() sets bind_hold before it clears the flag,
+ * so one of the two is seen.
+ */
+static uint8_t
+tw_bind_hold(struct dps_lcore *lc, struct dps_sock *sk)
+{
+	bool bound = __atomic_load_n(&sk->explicit_bind, __ATOMIC_SEQ_CST);
+	uint8_t h = __atomic_exchange_n(&sk->bind_hold, DPS_PORT_FREE, __ATOMIC_SEQ_CST);
+
+	if (h != DPS_PORT_FREE || !bound)
+		return h;
+	return dps_port_hold(lc->stack->socks, sk->tup.lport, sk->opt.reuseaddr);
+}
+
+/*
  * @sk entered TIME_WAIT: a 56-byte entry takes its key in the table (an
  * in-place data update, so lock-free readers see one or the other) and
  * the socket is released as Linux's tcp_time_wait() releases it. With the
@@ -420,8 +437,12 @@ tw_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	dps_tcp_tw_from(&e->tw, &sk->tcb, now);
 	e->tup = sk->tup;
 	e->port_held = sk->port_held;
+	if (e->port_held == DPS_PORT_FREE)
+		e->port_held = tw_bind_hold(lc, sk);
 	if (rte_hash_add_key_data(lc->conns, &sk->tup,
 			(void *)((uintptr_t)e | TW_TAG)) < 0) {
+		if (e->port_held != sk->port_held)
+			dps_port_release(lc->stack->socks, e->tup.lport, &e->port_held);
 		e->next = st->free_head;
 		st->free_head = i;
 		conn_done(lc, sk, 0);
@@ -430,7 +451,7 @@ tw_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	st->n++;
 	tw_fifo_push(st, i);
 	/* The port stays held by the entry until it expires. */
-	sk->port_held = false;
+	sk->port_held = DPS_PORT_FREE;
 	conn_finish(lc, sk, 0, true);
 }
 
@@ -441,9 +462,7 @@ tw_kill(struct dps_lcore *lc, struct tw_ent *e)
 	conn_del(lc, &e->tup);
 	lc->tws->n--;
 	e->tw.expire_s = 0;		/* on the FIFO until its turn, then freed */
-	if (e->port_held)
-		dps_port_connect_put(lc->stack->socks, rte_be_to_cpu_16(e->tup.lport));
-	e->port_held = false;
+	dps_port_release(lc->stack->socks, e->tup.lport, &e->port_held);
 }
 
 /* Expire entries whose 2MSL is over; freed slots go back to the list. */
@@ -667,12 +686,12 @@ tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 			if (conn_lookup_any(lc, &t) != NULL &&
 					!(*reused = tw_reuse(lc, &t, now, isn_floor)))
 				continue;
-			if (!dps_port_connect_take(ss, (uint16_t)port))
+			if (!dps_port_connect_take(ss, (uint16_t)port, sk->opt.reuseaddr))
 				continue;
 			__atomic_fetch_add(perturb, i + 2 + 2 * rte_rand_max(8),
 				__ATOMIC_RELAXED);
 			sk->tup.lport = t.lport;
-			sk->port_held = true;
+			sk->port_held = sk->opt.reuseaddr ? DPS_PORT_HELD_REUSE : DPS_PORT_HELD;
 			return 0;
 		}
 		if (n == 1)
@@ -744,9 +763,7 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		return -EADDRNOTAVAIL;
 	}
 	if (rte_hash_add_key_data(lc->conns, &sk->tup, sk) < 0) {
-		if (sk->port_held)
-			dps_port_connect_put(ss, rte_be_to_cpu_16(sk->tup.lport));
-		sk->port_held = false;
+		dps_port_release(ss, sk->tup.lport, &sk->port_held);
 		return -ENOBUFS;
 	}
 	dps_tcp_conn_add(lc, sk);

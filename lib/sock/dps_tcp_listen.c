@@ -149,6 +149,9 @@ child_insert(struct dps_lcore *lc, struct dps_sock *c, const struct dps_tuple *t
 	if (rte_hash_add_key_data(lc->conns, &c->tup, c) < 0)
 		return false;
 	dps_tcp_conn_add(lc, c);
+	/* Children hold the listener's port (Linux: inet_inherit_port()),
+	 * so a bind() after the listener closed sees them. */
+	c->port_held = dps_port_hold(lc->stack->socks, c->tup.lport, c->opt.reuseaddr);
 	c->ip_id = (uint16_t)rte_rand();
 	return true;
 }

@@ -266,7 +266,8 @@ struct row {
 #define SEND { .op = OP_SEND }
 #define RECV { .op = OP_RECV, .a = MSG_DONTWAIT }
 #define SLEEP(ms) { .op = OP_SLEEP, .c = (ms) }
-#define CLOSE { .op = OP_CLOSE }
+#define CLOSEn(i) { .op = OP_CLOSE, .sock = (i) }
+#define CLOSE CLOSEn(0)
 #define NONBLOCK { .op = OP_NONBLOCK }
 #define EPOLL(ms) { .op = OP_EPOLL, .a = EPOLLIN | EPOLLOUT, .c = (ms) }
 #define ROW(n, f, ...) { .name = (n), .flags = (f), .st = { __VA_ARGS__ } }
@@ -400,6 +401,19 @@ static const struct row rows[] = {
 	ROW("bind_foreign", 0, SOCK(NB), BIND(AT_FOREIGN), NAME),
 	ROW("bind_short", 0, SOCK(NB), BINDL(AT_ANY(0), 15)),
 	ROW("bind_unspec_any", 0, SOCK(NB), BIND(TO_UNSPEC), NAME),
+	/* A closed socket's connection keeps the port it bound (the orphan,
+	 * then its time-wait socket, stay in the bind bucket): a new bind()
+	 * conflicts unless both set SO_REUSEADDR (inet_bind_conflict()). */
+	ROW("bind_over_closed_bound", 0, SOCKn(0, NB), SOCKn(1, NB),
+		BINDn(0, AT_ANY(FIXED(14))), CONNn(0, TO_LISTENER), POLLn(0, 2000),
+		CLOSEn(0), SLEEP(200), BINDn(1, AT_ANY(FIXED(14)))),
+	ROW("bind_over_closed_bound_reuse_new", 0, SOCKn(0, NB), SOCKn(1, NB),
+		REUSEn(1), BINDn(0, AT_ANY(FIXED(15))), CONNn(0, TO_LISTENER),
+		POLLn(0, 2000), CLOSEn(0), SLEEP(200), BINDn(1, AT_ANY(FIXED(15)))),
+	ROW("bind_over_closed_bound_reuse_both", 0, SOCKn(0, NB), SOCKn(1, NB),
+		REUSEn(0), REUSEn(1), BINDn(0, AT_ANY(FIXED(16))),
+		CONNn(0, TO_LISTENER), POLLn(0, 2000), CLOSEn(0), SLEEP(200),
+		BINDn(1, AT_ANY(FIXED(16))), NAMEn(1)),
 	ROW("bind_after_connect", 0, SOCK(NB), CONN(TO_LISTENER), POLL(2000),
 		BIND(AT_ANY(0))),
 

@@ -1724,6 +1724,52 @@ Test(dpdk, connect_no_connection_rst)
 	down(&b);
 }
 
+/*
+ * A listener's children hold its port (Linux's inet_inherit_port()): once
+ * the listener is closed, bind() to the port conflicts while a child
+ * lives, with or without SO_REUSEADDR on the new socket when the listener
+ * had none (inet_bind_conflict() wants it on both), and succeeds once the
+ * child is gone.
+ */
+Test(dpdk, bind_conflicts_with_a_closed_listeners_child)
+{
+	struct sockaddr_in at = sin_of(INADDR_ANY, 7778);
+	struct bench b;
+	struct seg s;
+	int lfd, cfd, fd, one = 1;
+
+	up(&b, "cchild", 0, NULL);
+	lfd = tcp_sock(&b, false);
+	cr_assert_eq(dps_bind(lfd, (struct sockaddr *)&at, sizeof(at)), 0);
+	cr_assert_eq(dps_listen(lfd, 8), 0);
+	peer_tcp(&b, 40010, 7778, 1000, 0, DPS_TH_SYN, 65535, NULL, 0);
+	get_seg(&b, &s);
+	cr_assert_eq(s.flags, DPS_TH_SYN | DPS_TH_ACK);
+	peer_tcp(&b, 40010, 7778, 1001, s.seq + 1, DPS_TH_ACK, 65535, NULL, 0);
+	run(&b, 2, MS);
+	cr_assert_eq(conns(&b), 1, "the child is established");
+	cfd = dps_accept(lfd, NULL, NULL);
+	cr_assert_geq(cfd, 0, "accept: %s", strerror(errno));
+	cr_assert_eq(dps_close(lfd), 0);
+	run(&b, 2, MS);
+
+	fd = tcp_sock(&b, false);
+	cr_assert_eq(dps_bind(fd, (struct sockaddr *)&at, sizeof(at)), -1);
+	cr_assert_eq(errno, EADDRINUSE, "the child holds the port");
+	cr_assert_eq(dps_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	cr_assert_eq(dps_bind(fd, (struct sockaddr *)&at, sizeof(at)), -1);
+	cr_assert_eq(errno, EADDRINUSE, "the child lacks SO_REUSEADDR");
+
+	peer_tcp(&b, 40010, 7778, 1001, 0, DPS_TH_RST, 0, NULL, 0);
+	run(&b, 2, MS);
+	cr_assert_eq(conns(&b), 0, "the RST ended the child");
+	cr_assert_eq(dps_bind(fd, (struct sockaddr *)&at, sizeof(at)), 0, "%s",
+		strerror(errno));
+	cr_assert_eq(dps_close(fd), 0);
+	cr_assert_eq(dps_close(cfd), 0);
+	down(&b);
+}
+
 /* ---- 11. local ports ---------------------------------------------------------- */
 
 Test(dpdk, connect_port_exhaustion)
