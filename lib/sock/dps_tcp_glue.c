@@ -149,8 +149,7 @@ tcp_tso_mark(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *th
 	uint16_t tcp_len, uint32_t plen, uint16_t smss)
 {
 	m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
-	m->l3_len = sizeof(*ip);
-	m->l4_len = tcp_len;
+	m->l4_len = tcp_len;		/* l2_len, l3_len: set on the way out */
 	m->tso_segsz = smss;
 	th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 	return (plen + smss - 1) / smss;
@@ -199,7 +198,7 @@ tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *t,
 	if (inline_len != 0)
 		dps_tcp_snd_copy(sk, sk->tcb.snd_una, out->seq - sk->tcb.snd_una, plen,
 			th + tcp_len);
-	if (plen > smss && smss != 0) {
+	if (plen > smss) {		/* plen is 0 without a socket */
 		pkts = tcp_tso_mark(m, ip, (struct rte_tcp_hdr *)th, tcp_len, plen, smss);
 		DPS_CNT_INC(&lc->cnt, tcp_tx_tso);
 	} else if (plen == inline_len) {
