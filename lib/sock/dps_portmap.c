@@ -124,49 +124,38 @@ dps_port_is_listening(const struct dps_sockets *ss, uint16_t port)
 		LISTENING) != 0;
 }
 
-/* Autobind for connect: usable unless bind() holds the port. */
-bool
-dps_port_connect_take(struct dps_sockets *ss, uint16_t port, bool reuse)
+/*
+ * Count a connection on @port; with @unless_bound, not on a port bind()
+ * holds. Returns the kind of hold its release needs, DPS_PORT_FREE when
+ * none was taken (bound, or the count is full).
+ */
+static uint8_t
+port_conn_add(struct dps_sockets *ss, uint16_t port, bool reuse, bool unless_bound)
 {
 	uint64_t *w = &ss->tcp_ports[port];
 	uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
 
 	do {
-		if ((old & BIND_MASK) != 0 || (old & CONN_MASK) == CONN_MASK)
-			return false;
+		if ((unless_bound && (old & BIND_MASK) != 0) ||
+				(old & CONN_MASK) == CONN_MASK)
+			return DPS_PORT_FREE;
 	} while (!port_cas(w, &old, old + conn_unit(reuse)));
-	return true;
+	return reuse ? DPS_PORT_HELD_REUSE : DPS_PORT_HELD;
+}
+
+/* Autobind for connect: usable unless bind() holds the port. */
+uint8_t
+dps_port_connect_take(struct dps_sockets *ss, uint16_t port, bool reuse)
+{
+	return port_conn_add(ss, port, reuse, true);
 }
 
 /* A listener's child, or a TIME_WAIT entry of a bound socket, holds the
- * port whoever bound it; false only when the count is full. */
-bool
-dps_port_conn_hold(struct dps_sockets *ss, uint16_t port, bool reuse)
-{
-	uint64_t *w = &ss->tcp_ports[port];
-	uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
-
-	do {
-		if ((old & CONN_MASK) == CONN_MASK)
-			return false;
-	} while (!port_cas(w, &old, old + conn_unit(reuse)));
-	return true;
-}
-
-void
-dps_port_connect_put(struct dps_sockets *ss, uint16_t port, bool reuse)
-{
-	__atomic_fetch_sub(&ss->tcp_ports[port], conn_unit(reuse), __ATOMIC_ACQ_REL);
-}
-
-/* A hold for a connection on @lport (network order), of the kind the
- * release needs; DPS_PORT_FREE when the count is full. */
+ * port @lport (network order) whoever bound it. */
 uint8_t
 dps_port_hold(struct dps_sockets *ss, rte_be16_t lport, bool reuse)
 {
-	if (!dps_port_conn_hold(ss, rte_be_to_cpu_16(lport), reuse))
-		return DPS_PORT_FREE;
-	return reuse ? DPS_PORT_HELD_REUSE : DPS_PORT_HELD;
+	return port_conn_add(ss, rte_be_to_cpu_16(lport), reuse, false);
 }
 
 /* Give back the hold *@held (if any) on @lport and clear it. */
@@ -174,8 +163,8 @@ void
 dps_port_release(struct dps_sockets *ss, rte_be16_t lport, uint8_t *held)
 {
 	if (*held != DPS_PORT_FREE)
-		dps_port_connect_put(ss, rte_be_to_cpu_16(lport),
-			*held == DPS_PORT_HELD_REUSE);
+		__atomic_fetch_sub(&ss->tcp_ports[rte_be_to_cpu_16(lport)],
+			conn_unit(*held == DPS_PORT_HELD_REUSE), __ATOMIC_ACQ_REL);
 	*held = DPS_PORT_FREE;
 }
 

@@ -249,12 +249,10 @@ void dps_ep_forget(struct dps_sock *sk);
 /* ---- ports (dps_portmap.c) ---- */
 int dps_port_bind_tcp(struct dps_sockets *ss, uint16_t port, bool reuse);
 void dps_port_unbind_tcp(struct dps_sockets *ss, uint16_t port);
-bool dps_port_connect_take(struct dps_sockets *ss, uint16_t port, bool reuse);
-bool dps_port_conn_hold(struct dps_sockets *ss, uint16_t port, bool reuse);
-void dps_port_connect_put(struct dps_sockets *ss, uint16_t port, bool reuse);
 /* A connection's hold on its port (dps_sock.port_held, tw_ent.port_held):
  * none, or one counted with or without SO_REUSEADDR. */
 enum { DPS_PORT_FREE = 0, DPS_PORT_HELD_REUSE, DPS_PORT_HELD };
+uint8_t dps_port_connect_take(struct dps_sockets *ss, uint16_t port, bool reuse);
 uint8_t dps_port_hold(struct dps_sockets *ss, rte_be16_t lport, bool reuse);
 void dps_port_release(struct dps_sockets *ss, rte_be16_t lport, uint8_t *held);
 bool dps_port_listen(struct dps_sockets *ss, uint16_t port);

@@ -671,6 +671,7 @@ tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 	uint32_t offset = (__atomic_load_n(perturb, __ATOMIC_RELAXED) + (h >> 8)) %
 		remaining;
 	struct dps_tuple t = sk->tup;
+	uint8_t held;
 
 	offset &= ~1u;
 	for (uint32_t pass = 0; pass < 2; pass++, offset++) {
@@ -685,12 +686,13 @@ tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 			if (conn_lookup_any(lc, &t) != NULL &&
 					!(*reused = tw_reuse(lc, &t, now, isn_floor)))
 				continue;
-			if (!dps_port_connect_take(ss, (uint16_t)port, sk->opt.reuseaddr))
+			held = dps_port_connect_take(ss, (uint16_t)port, sk->opt.reuseaddr);
+			if (held == DPS_PORT_FREE)
 				continue;
 			__atomic_fetch_add(perturb, i + 2 + 2 * rte_rand_max(8),
 				__ATOMIC_RELAXED);
 			sk->tup.lport = t.lport;
-			sk->port_held = sk->opt.reuseaddr ? DPS_PORT_HELD_REUSE : DPS_PORT_HELD;
+			sk->port_held = held;
 			return 0;
 		}
 		if (n == 1)
