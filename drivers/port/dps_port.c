@@ -67,17 +67,27 @@ port_check_caps(const struct dps_port_setup *ps,
 }
 
 /*
- * TSO where offered and asked for. net_tap cuts frames in software with
- * librte_gso in the sending thread, then checksums and writes every piece
- * anyway: bench/tso_tap.sh measured 0.8 times the throughput of letting
- * the stack segment, so DPS_TSO_AUTO leaves it off there.
+ * net_tap's TSO (DPDK 22.11) is software: it cuts frames with librte_gso
+ * in the sending thread, then checksums and writes every piece anyway
+ * (bench/tso_tap.sh: 0.8 times the throughput of letting the stack
+ * segment). And it refuses a frame (an error: the frame is lost) when a
+ * piece *with its Ethernet header* exceeds the MTU, which every full-sized
+ * piece does, while it cannot raise its MTU by those 14 bytes (1522-byte
+ * frames at most).
  */
+static bool
+port_tso_is_tap(const char *driver)
+{
+	return strcmp(driver, "net_tap") == 0;
+}
+
+/* TSO where offered and asked for; DPS_TSO_AUTO leaves net_tap's off. */
 static bool
 port_want_tso(const struct dps_port_setup *ps, const struct rte_eth_dev_info *di)
 {
 	if ((di->tx_offload_capa & WANT_TSO) != WANT_TSO || ps->tso == DPS_TSO_OFF)
 		return false;
-	return ps->tso == DPS_TSO_ON || strcmp(di->driver_name, "net_tap") != 0;
+	return ps->tso == DPS_TSO_ON || !port_tso_is_tap(di->driver_name);
 }
 
 /* Port configuration: offloads where offered, RSS with our key. */
@@ -165,18 +175,13 @@ port_wait_link(uint16_t port, uint32_t ms, struct dps_port_info *info)
 	info->link_speed = link.link_speed;
 }
 
-/*
- * DPDK 22.11's tap PMD refuses a TSO frame (an error: the frame is lost)
- * when a piece *with its Ethernet header* exceeds the MTU, which every
- * full-sized piece does, and it cannot raise its MTU by those 14 bytes
- * (1522-byte frames at most). The stack keeps its packets that much
- * under the MTU there instead.
- */
+/* With net_tap's TSO on, the stack keeps its packets an Ethernet header
+ * under the MTU (port_tso_is_tap()). */
 static uint16_t
 port_mtu_reserve(const struct dps_port_info *info)
 {
 	return (info->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
-		strcmp(info->driver, "net_tap") == 0 ? RTE_ETHER_HDR_LEN : 0;
+		port_tso_is_tap(info->driver) ? RTE_ETHER_HDR_LEN : 0;
 }
 
 static int

@@ -123,6 +123,13 @@ dps_stack_create(const struct dps_stack_conf *conf)
 	return s;
 }
 
+/* The MTU the port was configured with (default 1500). */
+static uint16_t
+iface_conf_mtu(const struct dps_iface *ifp)
+{
+	return ifp->conf.mtu != 0 ? ifp->conf.mtu : RTE_ETHER_MTU;
+}
+
 int
 dps_stack_add_port(struct dps_stack *s, uint16_t port_id,
 	const struct dps_port_conf *pc)
@@ -144,7 +151,7 @@ dps_stack_add_port(struct dps_stack *s, uint16_t port_id,
 	ifp->ifindex = (uint16_t)s->n_ifaces;
 	if (pc != NULL)
 		ifp->conf = *pc;
-	ifp->mtu = ifp->conf.mtu != 0 ? ifp->conf.mtu : RTE_ETHER_MTU;
+	ifp->mtu = iface_conf_mtu(ifp);
 	rte_eth_dev_get_name_by_port(port_id, ifp->name);
 	rte_eth_macaddr_get(port_id, &ifp->mac);
 	ifp->rx.mac = ifp->mac;
@@ -290,10 +297,9 @@ stack_tso_max(const struct dps_port_info *info, struct rte_mempool *pool)
 {
 	uint32_t room = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
 	uint32_t segs = info->tx_seg_max != 0 ? info->tx_seg_max : UINT16_MAX;
-
-	segs = RTE_MIN(segs, DPS_TX_CHAIN_MAX + 1u);
 	uint32_t max = UINT16_MAX - 20 - 60;
 
+	segs = RTE_MIN(segs, DPS_TX_CHAIN_MAX + 1u);
 	if (!(info->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) || segs < 2)
 		return 0;
 	return (uint16_t)RTE_MIN(max, (segs - 1) * room);
@@ -329,8 +335,7 @@ stack_start_port(struct dps_stack *s, struct dps_iface *ifp)
 	ifp->tx_ip_csum = (info.tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
 	ifp->rx_csum = (info.rx_offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0;
 	ifp->tso_max = stack_tso_max(&info, pools[0]);
-	ifp->mtu = (uint16_t)((ifp->conf.mtu != 0 ? ifp->conf.mtu : RTE_ETHER_MTU) -
-		info.mtu_reserve);
+	ifp->mtu = (uint16_t)(iface_conf_mtu(ifp) - info.mtu_reserve);
 	if (!info.link_up)
 		RTE_LOG(WARNING, USER1, "dpstack: port %u (%s): link down after %u ms\n",
 			ifp->port_id, ifp->name, s->conf.link_wait_ms);
