@@ -31,7 +31,7 @@ for kind in icmp udp1400 tcp; do
 	echo "$kind: $(( (b - a) / 100000 )) instructions/frame"
 done
 
-median() { sort -n | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]; else print "n/a"}'; }
+. bench/common.sh	# median
 
 echo "== echo round trip, median of $n"
 ./build/apps/dps-ping --no-huge -m 256 --no-pci --no-shconf --no-telemetry \

@@ -78,10 +78,7 @@ gen() {
 		--to 198.18.0.1:80 --json --quiet "$@" >"$out/$name.json" 2>"$out/$name.err" ||
 		{ cat "$out/$name.err"; echo "suite: dps-gen $name failed" >&2; }
 }
-# jget FILE EXPR: a value from a JSON summary (python expression on j).
-jget() {
-	python3 -c "import json,sys; j=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); print($2)" "$1"
-}
+. bench/common.sh	# jget, median
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 echo "== 1. dpstack: dps-gen <-> dps-httpd over memif, one lcore each"

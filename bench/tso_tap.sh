@@ -43,20 +43,23 @@ gen() {	# [WRAPPER...] -- [dps-gen options]: one run's JSON line
 		--to 198.18.8.1:5001 --mode bulk --duration "${dur}s" --quiet --json "$@" \
 		2>/dev/null | tail -n 1 || true
 }
-jget() { python3 -c "import json,sys; print(json.loads(sys.stdin.read())$1)"; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. bench/common.sh	# jget, median
 
 for mode in tso no-tso; do
 	opt=(--tso on); [ $mode = no-tso ] && opt=(--tso off)
-	for _ in $(seq "$runs"); do gen -- "${opt[@]}" | jget "['tx_gbps']"; done >"$tmp/$mode"
+	for i in $(seq "$runs"); do
+		gen -- "${opt[@]}" >"$tmp/$mode.$i.json"
+		jget "$tmp/$mode.$i.json" "j['tx_gbps']"
+	done >"$tmp/$mode"
 	echo "$mode: median $(median <"$tmp/$mode") Gbit/s over $runs runs ($(xargs <"$tmp/$mode"))"
 done
 
 # Instructions by object, per packet on the wire (payload / MSS 1434).
 for mode in tso no-tso; do
 	opt=(--tso on); [ $mode = no-tso ] && opt=(--tso off)
-	j=$(dur=3 gen valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$mode" -- "${opt[@]}")
-	pk=$(( $(echo "$j" | jget "['tx_bytes']") / 1434 ))
+	dur=3 gen valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$mode" -- \
+		"${opt[@]}" >"$tmp/cg.$mode.json"
+	pk=$(( $(jget "$tmp/cg.$mode.json" "j['tx_bytes']") / 1434 ))
 	callgrind_annotate --threshold=100 "$tmp/cg.$mode" 2>/dev/null | awk -v m=$mode -v pk=$pk '
 		/\[/ { gsub(",", "", $1); n = $1 + 0
 			if ($0 ~ /libdpstack/) s += n
