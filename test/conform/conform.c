@@ -126,7 +126,7 @@ enum behaviour {
 	B_NET_UNREACH, B_HOST_UNREACH, B_PROTO_UNREACH, B_PORT_UNREACH,
 	B_ADMIN_FILTERED, B_UNREACH_CODE16, B_TIME_EXCEEDED, B_PARAM_PROBLEM,
 	B_PORT_UNREACH_BADSEQ, B_FRAG_THEN_OK, B_FRAG_SILENT, B_SIMOPEN,
-	B_DELAYED_OK, B_COUNT
+	B_DELAYED_OK, B_SLOW_OK, B_SLOW_RST, B_COUNT
 };
 
 static const char *const behaviour_name[B_COUNT] = {
@@ -135,7 +135,7 @@ static const char *const behaviour_name[B_COUNT] = {
 	"net_unreach", "host_unreach", "proto_unreach", "port_unreach",
 	"admin_filtered", "unreach_code16", "time_exceeded", "param_problem",
 	"port_unreach_badseq", "frag_then_ok", "frag_silent", "simopen",
-	"delayed_ok",
+	"delayed_ok", "slow_ok", "slow_rst",
 };
 
 /* ---- steps and rows ---------------------------------------------------- */
@@ -151,7 +151,7 @@ enum op {
 	OP_END, OP_SOCKET, OP_BIND, OP_CONNECT, OP_LISTEN, OP_POLL, OP_SOERR,
 	OP_SETINT, OP_GETINT, OP_SETTV, OP_GETTV, OP_NAME, OP_PEER, OP_SEND,
 	OP_SENDTO, OP_RECV, OP_SLEEP, OP_CLOSE, OP_NONBLOCK, OP_EPOLL,
-	OP_WATCH, OP_BURST, OP_FILL, OP_UNFILL, OP_SPREAD,
+	OP_WATCH, OP_BURST, OP_FILL, OP_UNFILL, OP_SPREAD, OP_RACE,
 };
 
 #define F_TIMED 0x01	/* record the step's duration */
@@ -238,6 +238,10 @@ struct row {
 #define SPREAD_(k, p, n, np) { .op = OP_SPREAD, .addr = (k), .port = (p), \
 	.len = LEN_NAT, .a = (n), .b = (np) }
 #define SPREAD(...) SPREAD_(__VA_ARGS__)
+/* @n threads connect() socket 0 to one address at once. */
+#define RACE_(k, p, n) { .op = OP_RACE, .addr = (k), .port = (p), \
+	.len = LEN_NAT, .a = (n) }
+#define RACE(...) RACE_(__VA_ARGS__)
 #define UNFILL { .op = OP_UNFILL }
 #define DO_LISTENn(i) { .op = OP_LISTEN, .sock = (i) }
 #define DO_LISTEN DO_LISTENn(0)
@@ -338,6 +342,32 @@ static const struct row rows[] = {
 	ROW("unspec_listening", 0, SOCK(BL), BIND(AT_ANY(FIXED(1))), DO_LISTEN,
 		CONN(TO_LISTENER), CONN(TO_UNSPEC), NAME, POLL(0), CONN(TO_LISTENER),
 		NAME),
+	/* Linux 6.18: a socket that has listened never connects again, and
+	 * one that has tried to connect never listens (EINVAL), even after
+	 * an AF_UNSPEC disconnect; the route lookup comes first. */
+	ROW("unspec_listening_autobound", 0, SOCK(BL), DO_LISTEN, CONN(TO_UNSPEC),
+		NAMEU, CONN(TO_NOROUTE), CONN(TO_LISTENER), NAMEU, DO_LISTEN, NAMEU,
+		CONN(TO_UNSPEC), CONN(TO_UNSPEC), CONN(TO_LISTENER), POLL(0)),
+	ROW("listen_after_refused", 0, SOCK(BL), CONN(TO_CLOSED), DO_LISTEN, NAMEU,
+		CONN(TO_LISTENER), PEER),
+	ROW("listen_after_noroute", 0, SOCK(BL), CONN(TO_NOROUTE), DO_LISTEN, NAMEU),
+	ROW("listen_after_unspec_connected", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT, 8)),
+		POLL(2000), CONN(TO_UNSPEC), DO_LISTEN, POLL(0), CONN(TO_PEER(B_ACCEPT, 8)),
+		POLL(2000), PEER),
+
+	/* One socket, eight threads in connect() while the peer takes its
+	 * time: the socket lock makes __inet_stream_connect's check-and-start
+	 * atomic, so there is one attempt; blocking callers all return its
+	 * result, the first to see a failure its error and the others EPIPE
+	 * (sk_disconnects). */
+	ROW("race_blocking_ok", 0, SOCK(BL), RACE(TO_PEER(B_SLOW_OK, 1), 8), SOERR,
+		PEER, NAME, CONN(TO_PEER(B_SLOW_OK, 1))),
+	ROW("race_nonblocking_ok", 0, SOCK(NB), RACE(TO_PEER(B_SLOW_OK, 2), 8),
+		POLL(3000), SOERR, CONN(TO_PEER(B_SLOW_OK, 2)), PEER),
+	ROW("race_blocking_refused", 0, SOCK(BL), RACE(TO_PEER(B_SLOW_RST, 1), 8),
+		SOERR, NAME, POLL(0)),
+	ROW("race_nonblocking_refused", 0, SOCK(NB), RACE(TO_PEER(B_SLOW_RST, 2), 8),
+		POLL(3000), CONN(TO_PEER(B_SLOW_RST, 2)), SOERR, NAME),
 
 	/* The state switch of __inet_stream_connect. */
 	ROW("state_inprogress_then_ealready", 0, SOCK(NB), CONN(TO_HOLE(1)),
@@ -956,7 +986,7 @@ static const char *const op_name[] = {
 	[OP_SENDTO] = "sendto", [OP_RECV] = "recv", [OP_SLEEP] = "sleep",
 	[OP_CLOSE] = "close", [OP_NONBLOCK] = "fcntl", [OP_EPOLL] = "epoll",
 	[OP_WATCH] = "watch", [OP_BURST] = "burst", [OP_FILL] = "fill-port-range",
-	[OP_UNFILL] = "close-fill", [OP_SPREAD] = "spread",
+	[OP_UNFILL] = "close-fill", [OP_SPREAD] = "spread", [OP_RACE] = "race",
 };
 
 static const char *
@@ -1002,6 +1032,10 @@ fmt_label(char *buf, size_t n, const struct step *st)
 		fmt_addr_label(a, sizeof(a), st);
 		snprintf(a + strlen(a), sizeof(a) - strlen(a), ",x%d,%d", st->a,
 			st->c);
+		break;
+	case OP_RACE:
+		fmt_addr_label(a, sizeof(a), st);
+		snprintf(a + strlen(a), sizeof(a) - strlen(a), ",x%d", st->a);
 		break;
 	case OP_SPREAD:
 		fmt_addr_label(a, sizeof(a), st);
@@ -1078,6 +1112,76 @@ do_connect(struct ctx *c, const struct step *st, char *out, size_t n)
 		c->rr->t0 = wall_now();
 	rc = S_connect(c->fd[st->sock], sa, len);
 	fmt_ret(out, n, rc, errno);
+}
+
+/* OP_RACE: threads released together, each one connect(). */
+#define RACE_MAX 16
+
+struct race {
+	int fd;
+	const struct sockaddr *sa;
+	socklen_t len;
+	pthread_barrier_t go;
+	int err[RACE_MAX];		/* 0: returned 0 */
+};
+
+struct racer {
+	struct race *r;
+	int i;
+};
+
+static void *
+race_main(void *arg)
+{
+	struct racer *me = arg;
+	struct race *r = me->r;
+
+	pthread_barrier_wait(&r->go);
+	r->err[me->i] = S_connect(r->fd, r->sa, r->len) == 0 ? 0 : errno;
+	return NULL;
+}
+
+static int
+cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* What the threads saw, as a multiset: "0 x8" or "EALREADY x7, EINPROGRESS x1". */
+static void
+do_race(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	union addr_buf b;
+	struct race r = { .fd = c->fd[st->sock] };
+	struct racer who[RACE_MAX];
+	pthread_t th[RACE_MAX];
+	int k = st->a < RACE_MAX ? st->a : RACE_MAX;
+	size_t off = 0;
+
+	r.sa = build_addr(st, &b, &r.len);
+	if (c->rr->t0 == 0)
+		c->rr->t0 = wall_now();
+	pthread_barrier_init(&r.go, NULL, (unsigned int)k);
+	for (int i = 0; i < k; i++) {
+		who[i] = (struct racer){ .r = &r, .i = i };
+		pthread_create(&th[i], NULL, race_main, &who[i]);
+	}
+	for (int i = 0; i < k; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&r.go);
+	qsort(r.err, (size_t)k, sizeof(r.err[0]), cmp_int);
+	out[0] = '\0';
+	for (int i = 0; i < k; ) {
+		int j = i;
+
+		while (j < k && r.err[j] == r.err[i])
+			j++;
+		off += (size_t)snprintf(out + off, n - off, "%s%s x%d",
+			off ? ", " : "", r.err[i] ? err_name(r.err[i]) : "0", j - i);
+		if (off >= n)
+			break;
+		i = j;
+	}
 }
 
 static void
@@ -1585,7 +1689,7 @@ static const step_fn step_fns[] = {
 	[OP_SENDTO] = do_send, [OP_RECV] = do_recv, [OP_CLOSE] = do_close,
 	[OP_NONBLOCK] = do_nonblock, [OP_EPOLL] = do_epoll, [OP_WATCH] = do_watch,
 	[OP_BURST] = do_burst, [OP_FILL] = do_fill, [OP_UNFILL] = do_unfill,
-	[OP_SPREAD] = do_spread,
+	[OP_SPREAD] = do_spread, [OP_RACE] = do_race,
 };
 
 /* ---- crash guard --------------------------------------------------------- */
@@ -1649,7 +1753,7 @@ row_dport(const struct row *r)
 		if ((is_craft(r->st[i].addr) || r->st[i].addr == AD_HOLE ||
 				r->st[i].addr == AD_NOARP) &&
 				(r->st[i].op == OP_CONNECT || r->st[i].op == OP_WATCH ||
-				r->st[i].op == OP_BURST))
+				r->st[i].op == OP_BURST || r->st[i].op == OP_RACE))
 			return r->st[i].port;
 	return 0;
 }

@@ -51,6 +51,7 @@ BEHAVIOURS = {
     11: "port_unreach", 12: "admin_filtered", 13: "unreach_code16",
     14: "time_exceeded", 15: "param_problem", 16: "port_unreach_badseq",
     17: "frag_then_ok", 18: "frag_silent", 19: "simopen", 20: "delayed_ok",
+    21: "slow_ok", 22: "slow_rst",
 }
 # ICMP (type, code) answered for a SYN; errors a router would send come
 # from the gateway address, the others (None) from the host itself.
@@ -278,6 +279,12 @@ class Peer:
             self.send_tcp(c, sport, dport, c.y, 0, 0x02, self.syn_options(c))
         elif kind == "delayed_ok":
             self.later(0.4, lambda: self.synack(c, sport, dport))
+        elif kind == "slow_ok" and first:
+            # 0.6 s after the first SYN (before its retransmission): time for
+            # every thread of a connect() race to be in the call.
+            self.later(0.6, lambda: self.synack(c, sport, dport))
+        elif kind == "slow_rst" and first:
+            self.later(0.6, lambda: self.rst(c, sport, dport))
 
     def on_other(self, c, kind, sport, dport, flags, seq, ack, paylen):
         if flags & 0x04:
