@@ -42,6 +42,7 @@ DUT_IP = "198.18.0.2"
 BAD = 0x10000           # offset that makes an ACK or a sequence unacceptable
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
+SO_TIMESTAMPNS = 35     # also SCM_TIMESTAMPNS
 
 # code -> name; keep in step with enum behaviour in conform.c.
 BEHAVIOURS = {
@@ -151,6 +152,11 @@ class Peer:
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
                                   socket.htons(ETH_P_ALL))
         self.sock.bind((iface, 0))
+        # Arrival times come from the kernel (SO_TIMESTAMPNS), not from
+        # when this process got to read the frame: on a busy machine a
+        # late read must not look like a late segment.
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        self.t_rx = None
         self.t_base = int(time.monotonic() * 1000)
 
     def write(self, ev):
@@ -236,7 +242,7 @@ class Peer:
         if op != 1:
             return
         if socket.inet_ntoa(spa) == DUT_IP:
-            self.write({"t": time.time(), "dir": "in", "arp": host})
+            self.write({"t": self.rx_time(), "dir": "in", "arp": host})
         if host not in HOSTS:
             return
         rep = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 2) + HOSTS[host] + \
@@ -309,7 +315,7 @@ class Peer:
         hl = (off >> 4) * 4
         kinds, mss, ws, ts = parse_tcp_options(tcp[20:hl])
         paylen = struct.unpack("!H", ipb[2:4])[0] - ihl - hl
-        ev = {"t": time.time(), "dir": "in", "dst": dst, "sport": sport,
+        ev = {"t": self.rx_time(), "dir": "in", "dst": dst, "sport": sport,
               "dport": dport, "flags": flags, "seq": seq, "ack": ack,
               "win": win, "ttl": ipb[8], "df": (ipb[6] >> 6) & 1,
               "opts": kinds, "mss": mss, "ws": ws, "len": paylen}
@@ -359,12 +365,22 @@ class Peer:
             fn()
         return max(0.0, self.timers[0][0] - now) if self.timers else 0.5
 
+    def rx_time(self):
+        """Wall-clock arrival time of the frame being handled."""
+        return self.t_rx if self.t_rx is not None else time.time()
+
     def loop(self):
         while True:
             wait = self.run_timers()
             r, _, _ = select.select([self.sock], [], [], wait)
             if r:
-                frame, addr = self.sock.recvfrom(65535)
+                frame, anc, _, addr = self.sock.recvmsg(65535, 64)
+                self.t_rx = None
+                for level, typ, data in anc:
+                    if level == socket.SOL_SOCKET and typ == SO_TIMESTAMPNS \
+                            and len(data) >= 16:
+                        sec, nsec = struct.unpack("qq", data[:16])
+                        self.t_rx = sec + nsec / 1e9
                 self.on_frame(frame, addr[2])
 
 
