@@ -2094,6 +2094,44 @@ Test(tw, long_gap_fires_everything_due)
 	cr_assert_eq(expire(w, tick_end((2000 * SEC + 5 * MS) / TICK), &f), 1);
 }
 
+/*
+ * A starved loop: polls come at irregular gaps from a microsecond to
+ * two turns, timers are re-armed from 0 to 3 turns ahead. Every timer
+ * fires at the first poll at or after its deadline (so the wheel never
+ * loses time to a late poll), and never before it.
+ */
+Test(tw, irregular_polls_fire_every_due_timer_at_once)
+{
+	struct dps_twheel *w = wheel(0);
+	struct fire_log f = { 0 };
+	struct dps_tnode n[64];
+	uint64_t now = 0, rnd = 88172645463325252ull;
+
+	memset(n, 0, sizeof(n));
+	for (unsigned int round = 0; round < 20000; round++) {
+		uint64_t gap, turn = (uint64_t)DPS_TW_SLOTS * TICK;
+		unsigned int fired0 = f.n;
+
+		rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
+		gap = rnd % 8 == 0 ? rnd % (2 * turn) : rnd % (5 * TICK);
+		now += gap;
+		expire(w, now, &f);
+		for (unsigned int i = fired0; i < f.n; i++)
+			cr_assert_geq(now, f.who[i]->when, "fired early");
+		for (unsigned int i = 0; i < DIM(n); i++)
+			cr_assert(!dps_tw_armed(&n[i]) || n[i].when > now,
+				"timer %u due at %" PRIu64 " still armed at %" PRIu64,
+				i, n[i].when, now);
+		f.n = 0;
+		for (unsigned int i = 0; i < DIM(n); i++) {
+			if (dps_tw_armed(&n[i]) && rnd % 3 != 0)
+				continue;
+			rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
+			dps_tw_arm(w, &n[i], now + rnd % (3 * turn));
+		}
+	}
+}
+
 Test(tw, empty_wheel_expires_nothing)
 {
 	struct dps_twheel *w = wheel(123 * MS);
