@@ -248,22 +248,24 @@ tcb_input_syn_sent(struct dps_tcb *t, const struct dps_tcp_seg *s,
 }
 
 /*
- * RFC 9293 3.10.7.4 first check: does the segment overlap the window we
- * announced? A zero window admits only an empty segment at rcv_nxt.
+ * RFC 9293 3.10.7.4 first check, as Linux's tcp_sequence() applies it:
+ * the segment must not end before the rcv_nxt of our last ACK (rcv_wup)
+ * nor start beyond the window we announced. Linux lets a segment that
+ * ends exactly where our last ACK pointed through, so the ACK it carries
+ * counts: a peer that resends its FIN with the ACK of ours (dperf's
+ * client does) moves CLOSING on to TIME_WAIT. The strict RFC test (the
+ * segment must overlap [RCV.NXT, RCV.NXT + RCV.WND)) would answer it
+ * with a bare ACK and leave our FIN to be retransmitted. Data and FINs
+ * already received are trimmed later and acknowledged at once.
  */
 bool
 dps_tcb_seq_ok(const struct dps_tcb *t, const struct dps_tcp_seg *s)
 {
 	uint32_t wnd = dps_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
-	uint32_t len = s->len + ((s->flags & DPS_TH_FIN) ? 1 : 0);
+	uint32_t end = s->seq + s->len + ((s->flags & DPS_TH_FIN) ? 1 : 0);
 
-	if (len == 0)
-		return dps_seq_geq(s->seq, t->rcv_nxt) &&
-			dps_seq_leq(s->seq, t->rcv_nxt + wnd);
-	if (wnd == 0)
-		return false;
-	return dps_seq_lt(s->seq, t->rcv_nxt + wnd) &&
-		dps_seq_gt(s->seq + len, t->rcv_nxt);
+	return dps_seq_geq(end, t->rcv_acked) &&
+		dps_seq_leq(s->seq, t->rcv_nxt + wnd);
 }
 
 int

@@ -591,6 +591,7 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	struct dps_tcp_out *out, unsigned int *n)
 {
 	int ev = DPS_TCB_NONE, r;
+	bool old_ack;
 
 	if (tcb_paws_reject(t, s)) {
 		t->st.paws_drops++;
@@ -611,15 +612,13 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 		dps_tcb_oow_ack(t, s, now, out, n);
 		return DPS_TCB_NONE;
 	}
-	t->rcv_tstamp = now;
-	t->probes = 0;		/* the peer is alive (probe answers included) */
 	if (s->flags & DPS_TH_RST)
 		return tcb_input_rst(t, s, now, out, n);
 	if (s->flags & DPS_TH_SYN)
 		return tcb_input_syn(t, s, now, out, n);
 	if (!(s->flags & DPS_TH_ACK))
 		return DPS_TCB_NONE;
-	tcb_update_ts_recent(t, s);
+	old_ack = dps_seq_lt(s->ack, t->snd_una);
 	if (t->state == DPS_TCPS_SYN_RECV) {
 		r = tcb_input_syn_recv_ack(t, s, now, out, n);
 		if (r < 0)
@@ -630,6 +629,14 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	if (r < 0)
 		return ev;
 	ev |= r;
+	/* Only an acceptable ACK counts (Linux's tcp_ack() before
+	 * tcp_replace_ts_recent()): a blind segment acknowledging data
+	 * never sent must not move TS.Recent, or PAWS would then drop
+	 * every genuine segment (RFC 7323 4.3, 5.3). */
+	if (!old_ack)
+		tcb_update_ts_recent(t, s);
+	t->rcv_tstamp = now;
+	t->probes = 0;		/* the peer is alive (probe answers included) */
 	if (t->state == DPS_TCPS_CLOSE)
 		return ev;
 	if (s->len != 0 && (t->state == DPS_TCPS_ESTABLISHED ||
