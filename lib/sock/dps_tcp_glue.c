@@ -164,6 +164,24 @@ tcp_tso_mark(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *th
  * counter: Linux starts each connection's at a random value and adds one
  * per packet.
  */
+/*
+ * Does the send buffer hold the payload of @out? It holds the sequence
+ * space [snd_una, snd_end), less the SYN at the ISS while that is
+ * unacknowledged (never order against the ISS itself: it lies "ahead"
+ * again once 2^31 bytes have gone by). The TCP core should
+ * never ask for more; if it does, the segment is dropped and counted
+ * rather than filled from whatever the mbuf held before.
+ */
+static bool
+tcp_snd_holds(const struct dps_sock *sk, const struct dps_tcp_out *out)
+{
+	const struct dps_tcb *t = &sk->tcb;
+	uint32_t first = t->syn_unacked ? t->iss + 1 : t->snd_una;
+
+	return dps_seq_geq(out->seq, first) &&
+		dps_seq_leq(out->seq + out->len, t->snd_end);
+}
+
 static void
 tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *t,
 	const struct dps_tcp_out *out, uint16_t *ip_id, uint64_t now)
@@ -176,6 +194,11 @@ tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *t,
 	struct rte_ipv4_hdr *ip;
 	uint8_t *th;
 
+	if (plen != 0 && !tcp_snd_holds(sk, out)) {
+		rte_pktmbuf_free(m);
+		dps_drop(&lc->cnt, DPS_DROP_tcp_tx_unbuffered);
+		return;
+	}
 	if (m == NULL) {
 		/* Lost like on the wire; the retransmission timer recovers. */
 		dps_drop(&lc->cnt, DPS_DROP_nomem);
@@ -867,7 +890,7 @@ dps_tcp_do_shutdown(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	dps_tcp_do_tx(lc, sk, now);
 	if (!sk->in_table)
 		return 0;
-	ev = dps_tcb_shutdown(&sk->tcb, now);
+	ev = dps_tcb_shut_wr(&sk->tcb, now);
 	dps_tcp_after(lc, sk, ev | DPS_TCB_OUTPUT, una0, now);
 	return 0;
 }

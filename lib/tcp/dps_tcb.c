@@ -94,6 +94,7 @@ tcb_init(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
 	t->keepintvl_s = c->keepintvl_s != 0 ? c->keepintvl_s : 75;
 	t->keepcnt = c->keepcnt != 0 ? c->keepcnt : 9;
 	t->iss = iss;
+	t->syn_unacked = true;
 	t->snd_una = iss;
 	t->snd_nxt = iss + 1;
 	t->snd_max = iss + 1;
@@ -123,6 +124,7 @@ tcb_take_syn(struct dps_tcb *t, const struct dps_tcp_seg *s)
 {
 	t->irs = s->seq;
 	t->rcv_nxt = s->seq + 1;
+	t->rcv_acked = t->rcv_nxt;	/* the SYN-ACK or ACK acknowledges it */
 	t->sack_ok = s->opt.sack_ok;
 	t->ts_ok = s->opt.has_ts;
 	if (t->ts_ok)
@@ -153,6 +155,7 @@ dps_tcb_established(struct dps_tcb *t, uint64_t now)
 	bool syn_rexmit = t->retransmits != 0;
 
 	t->state = DPS_TCPS_ESTABLISHED;
+	t->syn_unacked = false;
 	t->retransmits = 0;
 	t->rtx_at = 0;
 	t->rtx_start_ns = 0;
@@ -347,8 +350,9 @@ dps_tcb_shutdown(struct dps_tcb *t, uint64_t now)
 		return dps_tcb_close(t, 0);
 	case DPS_TCPS_SYN_RECV:
 	case DPS_TCPS_ESTABLISHED:
-		/* A FIN from SYN_RECV waits for the handshake's ACK in
-		 * Linux; here the FIN goes out after it, from FIN_WAIT1. */
+		/* From SYN_RECV (a simultaneous open) the FIN goes out at
+		 * once, after the unacknowledged SYN, which the
+		 * retransmission timer resends first (tcb_retransmit_one()). */
 		t->state = DPS_TCPS_FIN_WAIT1;
 		break;
 	case DPS_TCPS_CLOSE_WAIT:
@@ -359,6 +363,14 @@ dps_tcb_shutdown(struct dps_tcb *t, uint64_t now)
 	}
 	t->fin_queued = true;
 	return DPS_TCB_OUTPUT;
+}
+
+int
+dps_tcb_shut_wr(struct dps_tcb *t, uint64_t now)
+{
+	if (t->state == DPS_TCPS_SYN_RECV)
+		return DPS_TCB_NONE;
+	return dps_tcb_shutdown(t, now);
 }
 
 /*

@@ -335,6 +335,7 @@ tcb_input_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	if (t->sack_ok && s->n_sack != 0)
 		sacked = tcb_sack_in(t, s);
 	if (dps_seq_gt(ack, t->snd_una)) {
+		t->syn_unacked = false;		/* it comes first */
 		tcb_newly_acked(t, s, now);
 		ev |= DPS_TCB_ACKED | DPS_TCB_OUTPUT;
 		if (tcb_fin_is_acked(t))
@@ -454,6 +455,12 @@ tcb_input_data(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 {
 	uint32_t seq = s->seq, len = s->len, off = 0;
 
+	/* All of it already received (it ends at or before rcv_nxt, which
+	 * the sequence test lets through down to our last ACK). */
+	if (dps_seq_leq(seq + len, t->rcv_nxt)) {
+		t->ack_now = true;
+		return DPS_TCB_NONE;
+	}
 	if (dps_seq_lt(seq, t->rcv_nxt)) {
 		off = t->rcv_nxt - seq;
 		seq = t->rcv_nxt;

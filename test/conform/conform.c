@@ -63,6 +63,7 @@
 #define S_setsockopt dps_setsockopt
 #define S_fcntl dps_fcntl
 #define S_close dps_close
+#define S_shutdown dps_shutdown
 #define S_send dps_send
 #define S_sendto dps_sendto
 #define S_recv dps_recv
@@ -83,6 +84,7 @@
 #define S_setsockopt setsockopt
 #define S_fcntl fcntl
 #define S_close close
+#define S_shutdown shutdown
 #define S_send send
 #define S_sendto sendto
 #define S_recv recv
@@ -126,7 +128,7 @@ enum behaviour {
 	B_NET_UNREACH, B_HOST_UNREACH, B_PROTO_UNREACH, B_PORT_UNREACH,
 	B_ADMIN_FILTERED, B_UNREACH_CODE16, B_TIME_EXCEEDED, B_PARAM_PROBLEM,
 	B_PORT_UNREACH_BADSEQ, B_FRAG_THEN_OK, B_FRAG_SILENT, B_SIMOPEN,
-	B_DELAYED_OK, B_SLOW_OK, B_SLOW_RST, B_COUNT
+	B_DELAYED_OK, B_SLOW_OK, B_SLOW_RST, B_SIMOPEN_SILENT, B_COUNT
 };
 
 static const char *const behaviour_name[B_COUNT] = {
@@ -135,7 +137,7 @@ static const char *const behaviour_name[B_COUNT] = {
 	"net_unreach", "host_unreach", "proto_unreach", "port_unreach",
 	"admin_filtered", "unreach_code16", "time_exceeded", "param_problem",
 	"port_unreach_badseq", "frag_then_ok", "frag_silent", "simopen",
-	"delayed_ok", "slow_ok", "slow_rst",
+	"delayed_ok", "slow_ok", "slow_rst", "simopen_silent",
 };
 
 /* ---- steps and rows ---------------------------------------------------- */
@@ -151,7 +153,7 @@ enum op {
 	OP_END, OP_SOCKET, OP_BIND, OP_CONNECT, OP_LISTEN, OP_POLL, OP_SOERR,
 	OP_SETINT, OP_GETINT, OP_SETTV, OP_GETTV, OP_NAME, OP_PEER, OP_SEND,
 	OP_SENDTO, OP_RECV, OP_SLEEP, OP_CLOSE, OP_NONBLOCK, OP_EPOLL,
-	OP_WATCH, OP_BURST, OP_FILL, OP_UNFILL, OP_SPREAD, OP_RACE,
+	OP_WATCH, OP_BURST, OP_FILL, OP_UNFILL, OP_SPREAD, OP_RACE, OP_SHUTDOWN,
 };
 
 #define F_TIMED 0x01	/* record the step's duration */
@@ -273,6 +275,7 @@ struct row {
 #define CLOSEn(i) { .op = OP_CLOSE, .sock = (i) }
 #define CLOSE CLOSEn(0)
 #define NONBLOCK { .op = OP_NONBLOCK }
+#define SHUTWR { .op = OP_SHUTDOWN, .a = SHUT_WR }
 #define EPOLL(ms) { .op = OP_EPOLL, .a = EPOLLIN | EPOLLOUT, .c = (ms) }
 #define ROW(n, f, ...) { .name = (n), .flags = (f), .st = { __VA_ARGS__ } }
 #define ROWB(n, f, b, ...) { .name = (n), .flags = (f), .budget_ms = (b), \
@@ -518,6 +521,15 @@ static const struct row rows[] = {
 	ROW("rst_unacceptable_then_synack", 0, SOCK(NB),
 		CONN(TO_PEER(B_RST_BAD_THEN_OK, 1)), POLL(2000), SOERR,
 		CONN(TO_PEER(B_RST_BAD_THEN_OK, 1)), SLEEP(100)),
+	/* close() in SYN_RECV after crossed SYNs, the peer silent: the
+	 * FIN, and the RTO that must resend the unacknowledged SYN-ACK
+	 * first (not a byte of an empty send buffer). */
+	ROWB("simultaneous_open_close_in_syn_recv", 0, 6000, SOCK(NB),
+		CONN(TO_PEER(B_SIMOPEN_SILENT, 1)), SLEEP(300), POLL(0), CLOSE,
+		SLEEP(2200)),
+	ROWB("simultaneous_open_shutdown_in_syn_recv", 0, 6000, SOCK(NB),
+		CONN(TO_PEER(B_SIMOPEN_SILENT, 2)), SLEEP(300), POLL(0), SHUTWR,
+		POLL(0), SLEEP(2200), SOERR),
 	ROW("simultaneous_open", 0, SOCK(NB), CONN(TO_PEER(B_SIMOPEN, 1)),
 		POLL(2000), SOERR, CONN(TO_PEER(B_SIMOPEN, 1)),
 		CONN(TO_PEER(B_SIMOPEN, 1)), PEER, NAME, SLEEP(100)),
@@ -987,6 +999,7 @@ static const char *const op_name[] = {
 	[OP_CLOSE] = "close", [OP_NONBLOCK] = "fcntl", [OP_EPOLL] = "epoll",
 	[OP_WATCH] = "watch", [OP_BURST] = "burst", [OP_FILL] = "fill-port-range",
 	[OP_UNFILL] = "close-fill", [OP_SPREAD] = "spread", [OP_RACE] = "race",
+	[OP_SHUTDOWN] = "shutdown",
 };
 
 static const char *
@@ -1082,6 +1095,10 @@ fmt_label(char *buf, size_t n, const struct step *st)
 		break;
 	case OP_NONBLOCK:
 		snprintf(a, sizeof(a), "O_NONBLOCK");
+		break;
+	case OP_SHUTDOWN:
+		snprintf(a, sizeof(a), "%s", st->a == SHUT_WR ? "SHUT_WR" :
+			st->a == SHUT_RD ? "SHUT_RD" : "SHUT_RDWR");
 		break;
 	}
 	snprintf(buf + off, n - (size_t)off, "%s(%s)", op_name[st->op], a);
@@ -1182,6 +1199,14 @@ do_race(struct ctx *c, const struct step *st, char *out, size_t n)
 			break;
 		i = j;
 	}
+}
+
+static void
+do_shutdown(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	int rc = S_shutdown(c->fd[st->sock], st->a);
+
+	fmt_ret(out, n, rc, errno);
 }
 
 static void
@@ -1689,7 +1714,7 @@ static const step_fn step_fns[] = {
 	[OP_SENDTO] = do_send, [OP_RECV] = do_recv, [OP_CLOSE] = do_close,
 	[OP_NONBLOCK] = do_nonblock, [OP_EPOLL] = do_epoll, [OP_WATCH] = do_watch,
 	[OP_BURST] = do_burst, [OP_FILL] = do_fill, [OP_UNFILL] = do_unfill,
-	[OP_SPREAD] = do_spread, [OP_RACE] = do_race,
+	[OP_SPREAD] = do_spread, [OP_RACE] = do_race, [OP_SHUTDOWN] = do_shutdown,
 };
 
 /* ---- crash guard --------------------------------------------------------- */

@@ -52,7 +52,7 @@ BEHAVIOURS = {
     11: "port_unreach", 12: "admin_filtered", 13: "unreach_code16",
     14: "time_exceeded", 15: "param_problem", 16: "port_unreach_badseq",
     17: "frag_then_ok", 18: "frag_silent", 19: "simopen", 20: "delayed_ok",
-    21: "slow_ok", 22: "slow_rst",
+    21: "slow_ok", 22: "slow_rst", 23: "simopen_silent",
 }
 # ICMP (type, code) answered for a SYN; errors a router would send come
 # from the gateway address, the others (None) from the host itself.
@@ -281,7 +281,8 @@ class Peer:
                 self.synack(c, sport, dport)
         elif kind == "frag_silent":
             self.icmp(c, ipb, "frag")
-        elif kind == "simopen":
+        elif kind == "simopen" or (kind == "simopen_silent" and first):
+            # simopen_silent crosses SYNs once and then never answers.
             self.send_tcp(c, sport, dport, c.y, 0, 0x02, self.syn_options(c))
         elif kind == "delayed_ok":
             self.later(0.4, lambda: self.synack(c, sport, dport))
@@ -293,7 +294,7 @@ class Peer:
             self.later(0.6, lambda: self.rst(c, sport, dport))
 
     def on_other(self, c, kind, sport, dport, flags, seq, ack, paylen):
-        if flags & 0x04:
+        if flags & 0x04 or kind == "simopen_silent":
             return
         if kind == "simopen" and flags & 0x12 == 0x12 and \
                 ack == (c.y + 1) & 0xFFFFFFFF:

@@ -525,6 +525,31 @@ small_window(struct dps_tcb *t)
 	}
 }
 
+/* A duplicate that ends between our last ACK and rcv_nxt passes the
+ * sequence test (Linux's tcp_sequence() measures from rcv_wup) but
+ * delivers nothing: the bytes were taken already. */
+Test(tcb_rcv, duplicate_before_our_ack_delivers_nothing)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
+	unsigned int n;
+	int ev;
+
+	establish(&t);
+	ev = data_in(&t, 0, 100, TE + MS, out, &n);
+	cr_assert(ev & DPS_TCB_DATA);
+	cr_assert_eq(t.rcv_acked, PEER_ISN + 1, "not acknowledged yet");
+	ev = data_in(&t, 0, 100, TE + 2 * MS, out, &n);
+	cr_assert_eq(ev & DPS_TCB_DATA, 0);
+	cr_assert_eq(t.rx_len, 0);
+	cr_assert_eq(t.rcv_nxt, PEER_ISN + 101);
+	cr_assert(t.ack_now, "acknowledged at once");
+	ev = data_in(&t, 50, 50, TE + 3 * MS, out, &n);
+	cr_assert_eq(ev & DPS_TCB_DATA, 0);
+	cr_assert_eq(t.rx_len, 0);
+	cr_assert_eq(t.rcv_nxt, PEER_ISN + 101);
+}
+
 Test(tcb_rcv, zero_window_rejects_data_and_acks)
 {
 	struct dps_tcp_out out[NOUT];
