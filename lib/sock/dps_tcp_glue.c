@@ -1311,8 +1311,11 @@ dps_tcp_fail_nexthop(struct dps_lcore *lc, uint32_t nexthop, int err)
 		while (n < RTE_DIM(victims) &&
 				rte_hash_iterate(lc->conns, &key, &data, &it) >= 0) {
 			struct dps_sock *sk = data;
-			const struct dps_route *r = dps_route_lookup(rt, sk->tup.raddr);
+			const struct dps_route *r;
 
+			if (is_tw(data))	/* a TIME_WAIT entry, not a socket */
+				continue;
+			r = dps_route_lookup(rt, sk->tup.raddr);
 			if (sk->tcb.state == DPS_TCPS_SYN_SENT && r != NULL &&
 					dps_route_nexthop(r, sk->tup.raddr) == nexthop)
 				victims[n++] = sk;
