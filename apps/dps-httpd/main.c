@@ -78,7 +78,8 @@ APP_NET_USAGE
 "                      stderr)\n"
 "  --help              this text\n"
 "per second: t, connections accepted/s, open, requests/s, payload Mbit/s\n"
-"both ways, errors, and the stack's retransmissions and drops.\n"
+"both ways, errors, the stack's retransmissions, drops and of those the\n"
+"failed mbuf allocations (nomem), and the mbufs in use.\n"
 "examples:\n"
 "  # over memif, the peer (dps-gen) in another process:\n"
 "  dps-httpd --no-huge -m 512 --no-pci --vdev=net_memif0,role=server,socket=/tmp/dps.sock \\\n"
@@ -218,16 +219,20 @@ print_second(struct run *r, const struct app_srv_stats *a,
 	const struct dps_counters *cb, double dt, double t)
 {
 	uint64_t err = b->err_parse + b->err_reset + b->err_accept + b->err_send;
+	struct dps_sock_stats st;
+
+	dps_stack_sock_stats(r->s, &st);
 
 	fprintf(out_file(r->o), "t=%.0fs conns/s=%.0f open=%" PRIu64 " req/s=%.0f "
 		"rx=%.1fMbit/s tx=%.1fMbit/s errors=%" PRIu64 " retrans=%" PRIu64
-		" drops=%" PRIu64 "\n", t,
+		" drops=%" PRIu64 " nomem=%" PRIu64 " mbufs=%u\n", t,
 		(double)(b->accepted - a->accepted) / dt, b->open,
 		(double)(b->requests - a->requests) / dt,
 		(double)(b->rx_bytes - a->rx_bytes) * 8 / dt / 1e6,
 		(double)(b->tx_bytes - a->tx_bytes) * 8 / dt / 1e6, err,
 		cb->tcp_retrans - ca->tcp_retrans,
-		dps_counters_total_drops(cb) - dps_counters_total_drops(ca));
+		dps_counters_total_drops(cb) - dps_counters_total_drops(ca),
+		cb->drop[DPS_DROP_nomem] - ca->drop[DPS_DROP_nomem], st.mbufs_in_use);
 }
 
 /* The end: close everything while the stack runs, wait (at most 3 s) for
@@ -334,6 +339,9 @@ summary_text(const struct run *r)
 		r->cnt.tcp_retrans, r->cnt.tcp_rto, dps_counters_total_drops(&r->cnt),
 		r->cnt.tcp_tx_rst, f->requests ? (double)r->cnt.poll_busy_cycles /
 		(double)f->requests : 0.0);
+	app_print_drops(o, &r->cnt);
+	fprintf(o, "listen: SYN cookies sent %" PRIu64 ", connections from cookies %"
+		PRIu64 "\n", r->cnt.tcp_syncookies_sent, r->cnt.tcp_syncookies_ok);
 	for (unsigned int i = 0; r->n_lcores > 1 && i < r->n_lcores; i++)
 		fprintf(o, "lcore %u: passive opens %" PRIu64 ", segments handed to "
 			"the owner %" PRIu64 "\n", i, r->per[i].tcp_accepted,
@@ -356,13 +364,16 @@ summary_json(const struct run *r)
 		",\"tx_bytes\":%" PRIu64 ",\"errors\":{\"malformed\":%" PRIu64
 		",\"reset\":%" PRIu64 ",\"accept\":%" PRIu64 ",\"send\":%" PRIu64 "},"
 		"\"stack\":{\"retrans\":%" PRIu64 ",\"rto\":%" PRIu64 ",\"drops\":%" PRIu64
-		",\"rst_sent\":%" PRIu64 "},\"left\":{\"sockets\":%u,\"conns\":%u,"
-		"\"time_wait\":%u,\"ports\":%u,\"mbufs\":%u,\"mbuf_baseline\":%u},"
-		"\"leak\":%s}\n", (double)(r->t1 - r->t0) / 1e9, f->accepted, f->closed,
+		",\"rst_sent\":%" PRIu64 ",\"syncookies_sent\":%" PRIu64
+		",\"syncookies_ok\":%" PRIu64 ",\"drops_by_reason\":", (double)(r->t1 - r->t0) / 1e9, f->accepted, f->closed,
 		f->open, f->requests, f->rx_bytes, f->tx_bytes, f->err_parse,
 		f->err_reset, f->err_accept, f->err_send, r->cnt.tcp_retrans,
 		r->cnt.tcp_rto, dps_counters_total_drops(&r->cnt), r->cnt.tcp_tx_rst,
-		l->socks_in_use, l->conns, l->time_wait, l->tcp_ports_held,
+		r->cnt.tcp_syncookies_sent, r->cnt.tcp_syncookies_ok);
+	app_json_drops(stdout, &r->cnt);
+	printf("},\"left\":{\"sockets\":%u,\"conns\":%u,"
+		"\"time_wait\":%u,\"ports\":%u,\"mbufs\":%u,\"mbuf_baseline\":%u},"
+		"\"leak\":%s}\n", l->socks_in_use, l->conns, l->time_wait, l->tcp_ports_held,
 		l->mbufs_in_use, r->mbuf_base, r->leak_ok ? "false" : "true");
 }
 
