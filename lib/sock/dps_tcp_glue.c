@@ -1020,7 +1020,9 @@ tcp_seg_new_data(const struct dps_sock *sk, const struct dps_tcp_seg *seg)
  * sees it (it will come again), as Linux drops what it cannot charge to
  * the receive buffer. The ring itself is made here, for the first payload
  * that needs it; when memory for it runs out, the payload is dropped the
- * same way and counted as nomem.
+ * same way and counted as nomem; so is payload that arrives while the
+ * mbuf pool is down to its transmit reserve (rx_reserve): the ACK in the
+ * segment is still processed and answered.
  */
 static bool
 tcp_rx_room(struct dps_lcore *lc, struct dps_sock *sk, struct dps_tcp_seg *seg)
@@ -1032,7 +1034,9 @@ tcp_rx_room(struct dps_lcore *lc, struct dps_sock *sk, struct dps_tcp_seg *seg)
 	r = dps_sock_rxq(sk);
 	if (r == NULL && !tcp_seg_new_data(sk, seg))
 		return true;
-	if (r == NULL && (r = dps_tcp_rxq_make(sk)) == NULL) {
+	if (dps_pool_low(lc)) {
+		dps_drop(&lc->cnt, DPS_DROP_rx_reserve);
+	} else if (r == NULL && (r = dps_tcp_rxq_make(sk)) == NULL) {
 		dps_drop(&lc->cnt, DPS_DROP_nomem);
 	} else if (rte_ring_free_count(r) > 2u + DPS_TCP_OOO_MAX * 4) {
 		return true;
