@@ -82,7 +82,7 @@ txlog_send(struct dps_lcore *lc, uint16_t port, struct dps_txlog *log)
  * Keep @m for when the device has room. The backlog is made the first
  * time it is needed, on the lcore's socket; when it is full (or cannot
  * be made) the frame is dropped as tx_full. It holds at most txlog_cap
- * frames, a quarter of the pool (stack_pool_limits()).
+ * frames, and never more than a quarter of the pool (stack_pool_limits()).
  */
 static void
 txlog_put(struct dps_lcore *lc, struct dps_txbuf *tb, struct rte_mbuf *m)
@@ -90,7 +90,7 @@ txlog_put(struct dps_lcore *lc, struct dps_txbuf *tb, struct rte_mbuf *m)
 	struct dps_txlog *log = tb->log;
 
 	if (log == NULL) {
-		uint32_t cap = lc->txlog_cap;
+		uint32_t cap = RTE_MIN(lc->stack->conf.tx_backlog, lc->txlog_cap);
 
 		log = rte_malloc_socket("dps_txlog", sizeof(*log) + cap * sizeof(m),
 			RTE_CACHE_LINE_SIZE, lc->socket);

@@ -237,14 +237,14 @@ dps_stack_add_arp(struct dps_stack *s, int ifindex,
  * 4096-mbuf pool under an open-loop load, docs/performance.md).
  */
 static void
-stack_pool_limits(const struct dps_stack *s, struct dps_lcore *lc)
+stack_pool_limits(struct dps_lcore *lc)
 {
 	uint32_t size = lc->pool->size;
 	const char *ops = rte_mempool_get_ops(lc->pool->ops_index)->name;
 
 	lc->pool_ring = strncmp(ops, "ring_", 5) == 0 ? lc->pool->pool_data : NULL;
 	lc->pool_reserve = RTE_MAX(size / 8, 2u * DPS_BURST);
-	lc->txlog_cap = RTE_MAX(RTE_MIN(s->conf.tx_backlog, size / 4), 1u);
+	lc->txlog_cap = RTE_MAX(size / 4, 1u);
 }
 
 /*
@@ -286,7 +286,7 @@ stack_pools(struct dps_stack *s)
 		lc->pool = per_socket[sock];
 	}
 	for (unsigned int i = 0; i < s->n_lcores; i++)
-		stack_pool_limits(s, s->lc[i]);
+		stack_pool_limits(s->lc[i]);
 	return 0;
 }
 
