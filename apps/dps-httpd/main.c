@@ -235,19 +235,32 @@ print_second(struct run *r, const struct app_srv_stats *a,
 		cb->drop[DPS_DROP_nomem] - ca->drop[DPS_DROP_nomem], st.mbufs_in_use);
 }
 
+/* Half-open connections a peer abandoned (a SYN flood's) go at their
+ * next SYN-ACK timer: at most the last step of the SYN-ACK schedule
+ * (32 s with Linux's 5 retries) and a margin. */
+#define HALF_OPEN_WAIT_MS 40000
+
 /* The end: close everything while the stack runs, wait (at most 3 s) for
- * the connections to finish, check what is left, stop the stack. */
+ * the connections to finish, and as long as half-open ones time out on
+ * their own, check what is left, stop the stack. */
 static void
 finish(struct run *r)
 {
 	struct app_srv_stats st;
+	bool told = false;
 
 	app_server_drain(r->sv);
-	for (int i = 0; i < 300; i++) {
+	for (int ms = 0; ms < 3000 || (r->left.half_open != 0 &&
+			ms < 3000 + HALF_OPEN_WAIT_MS); ms += 10) {
 		app_server_stats(r->sv, &st);
 		dps_stack_sock_stats(r->s, &r->left);
 		if (st.open == 0 && app_stack_clean(&r->left, r->mbuf_base))
 			break;
+		if (ms >= 3000 && !told) {
+			fprintf(out_file(r->o), "%s: waiting for %u half-open "
+				"connections to time out\n", PROG, r->left.half_open);
+			told = true;
+		}
 		usleep(10000);
 	}
 	r->leak_ok = app_stack_clean(&r->left, r->mbuf_base);

@@ -175,6 +175,7 @@ struct dps_lcore {
 	struct dps_tw_store *tws;	/* compact TIME_WAIT entries */
 	struct dps_tcp_ratelimit chlim;	/* challenge ACKs (RFC 5961 10) */
 	uint32_t n_conns;
+	uint32_t n_half_open;		/* atomic: children in SYN_RECV (dps_tcp_listen.c) */
 	struct dps_txbuf tx[DPS_MAX_PORTS];
 	struct dps_counters cnt __rte_cache_aligned;
 	struct dps_arp_table arp __rte_cache_aligned;

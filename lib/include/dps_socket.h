@@ -372,6 +372,13 @@ struct dps_sock_stats {
 	uint32_t udp_ports_held;	/**< local UDP ports bound */
 	uint32_t mbufs_in_use;		/**< mbufs out of the stack's pools */
 	uint32_t time_wait;		/**< of @c conns, compact TIME_WAIT entries */
+	/**
+	 * Of @c conns, listeners' children still in SYN_RECV. Those a peer
+	 * abandoned go at their SYN-ACK timer, silently, after at most the
+	 * SYN-ACK schedule (Linux's reqsk_timer_handler()), also once their
+	 * listener has closed.
+	 */
+	uint32_t half_open;
 };
 
 /** Fill @p st; any thread, no lock (the figures are a moment's snapshot). */

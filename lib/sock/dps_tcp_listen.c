@@ -196,6 +196,8 @@ listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 		return;
 	}
 	__atomic_fetch_add(&l->lst->synq, 1, __ATOMIC_RELAXED);
+	/* Relaxed: a statistic, read relaxed by dps_stack_sock_stats(). */
+	__atomic_fetch_add(&lc->n_half_open, 1, __ATOMIC_RELAXED);
 	c->in_synq = true;
 	dps_tcp_conf(lc, c, &conf);
 	dps_tcb_accept(&c->tcb, &conf, seg, dps_tcp_isn(ss, t, now),
@@ -367,16 +369,24 @@ dps_tcp_child_may_complete(struct dps_lcore *lc, struct dps_sock *c,
 		!rte_ring_full(c->parent->lst->acceptq);
 }
 
+/* @c leaves @l's SYN queue (established, or gone). */
+static void
+synq_leave(struct dps_sock *c, struct dps_sock *l)
+{
+	__atomic_fetch_sub(&l->lst->synq, 1, __ATOMIC_RELAXED);
+	/* Relaxed: a statistic, read relaxed by dps_stack_sock_stats(). */
+	__atomic_fetch_sub(&c->stack->lc[c->owner]->n_half_open, 1, __ATOMIC_RELAXED);
+	c->in_synq = false;
+}
+
 /* The handshake completed: out of the SYN queue, into the accept queue. */
 void
 dps_tcp_child_established(struct dps_lcore *lc, struct dps_sock *c)
 {
 	struct dps_sock *l = c->parent;
 
-	if (c->in_synq) {
-		__atomic_fetch_sub(&l->lst->synq, 1, __ATOMIC_RELAXED);
-		c->in_synq = false;
-	}
+	if (c->in_synq)
+		synq_leave(c, l);
 	__atomic_store_n(&c->state, DPS_TCP_ESTABLISHED, __ATOMIC_RELEASE);
 	if (!child_enqueue(lc, c)) {
 		__atomic_store_n(&c->abort_on_close, 1, __ATOMIC_RELEASE);
@@ -394,9 +404,7 @@ dps_tcp_child_gone(struct dps_sock *c)
 
 	if (l == NULL)
 		return;
-	if (c->in_synq) {
-		__atomic_fetch_sub(&l->lst->synq, 1, __ATOMIC_RELAXED);
-		c->in_synq = false;
-	}
+	if (c->in_synq)
+		synq_leave(c, l);
 	dps_sock_put(l);
 }
