@@ -176,6 +176,7 @@ struct dps_lcore {
 	struct dps_tcp_ratelimit chlim;	/* challenge ACKs (RFC 5961 10) */
 	uint32_t n_conns;
 	uint32_t n_half_open;		/* atomic: children in SYN_RECV (dps_tcp_listen.c) */
+	uint32_t n_orphans;		/* atomic: closed, still in the table (dps_tcp_glue.c) */
 	struct dps_txbuf tx[DPS_MAX_PORTS];
 	struct dps_counters cnt __rte_cache_aligned;
 	struct dps_arp_table arp __rte_cache_aligned;

@@ -379,6 +379,12 @@ struct dps_sock_stats {
 	 * listener has closed.
 	 */
 	uint32_t half_open;
+	/**
+	 * Of @c conns, connections the application closed that still finish
+	 * (FIN_WAIT, CLOSING, LAST_ACK). Those whose peer is gone end after
+	 * the orphan retries (Linux's tcp_orphan_retries, 8 backoffs).
+	 */
+	uint32_t orphans;
 };
 
 /** Fill @p st; any thread, no lock (the figures are a moment's snapshot). */

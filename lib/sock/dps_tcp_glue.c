@@ -352,6 +352,8 @@ conn_finish(struct dps_lcore *lc, struct dps_sock *sk, int err, bool keep_key)
 	if (!keep_key)
 		conn_del(lc, &sk->tup);
 	sk->in_table = false;
+	if (sk->tcb.orphan)
+		__atomic_fetch_sub(&lc->n_orphans, 1, __ATOMIC_RELAXED);	/* a statistic */
 	dps_tw_cancel(lc->tw, &sk->timer);
 	if (!keep_key)
 		dps_port_release(ss, sk->tup.lport, &sk->port_held);
@@ -846,6 +848,7 @@ dps_tcp_do_close(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		return;
 	}
 	sk->tcb.orphan = true;
+	__atomic_fetch_add(&lc->n_orphans, 1, __ATOMIC_RELAXED);	/* a statistic */
 	ev = dps_tcb_shutdown(&sk->tcb, now);
 	if (sk->tcb.state == DPS_TCPS_FIN_WAIT2 && sk->tcb.ka_at == 0) {
 		sk->tcb.ka_at = now + DPS_TCP_FIN_TIMEOUT_NS;
