@@ -81,8 +81,9 @@ txlog_send(struct dps_lcore *lc, uint16_t port, struct dps_txlog *log)
 /*
  * Keep @m for when the device has room. The backlog is made the first
  * time it is needed, on the lcore's socket; when it is full (or cannot
- * be made) the frame is dropped as tx_full. It holds at most txlog_cap
- * frames, and never more than a quarter of the pool (stack_pool_limits()).
+ * be made) the frame is dropped as tx_full; so is a frame that finds the
+ * pool down to its transmit reserve (dps_pool_low()): the backlog may
+ * hold what the pool can spare, never the reserve.
  */
 static void
 txlog_put(struct dps_lcore *lc, struct dps_txbuf *tb, struct rte_mbuf *m)
@@ -90,7 +91,7 @@ txlog_put(struct dps_lcore *lc, struct dps_txbuf *tb, struct rte_mbuf *m)
 	struct dps_txlog *log = tb->log;
 
 	if (log == NULL) {
-		uint32_t cap = RTE_MIN(lc->stack->conf.tx_backlog, lc->txlog_cap);
+		uint32_t cap = lc->stack->conf.tx_backlog;
 
 		log = rte_malloc_socket("dps_txlog", sizeof(*log) + cap * sizeof(m),
 			RTE_CACHE_LINE_SIZE, lc->socket);
@@ -100,7 +101,7 @@ txlog_put(struct dps_lcore *lc, struct dps_txbuf *tb, struct rte_mbuf *m)
 			tb->log = log;
 		}
 	}
-	if (log == NULL || log->n == log->cap) {
+	if (log == NULL || log->n == log->cap || dps_pool_low(lc)) {
 		dps_lcore_drop(lc, m, DPS_DROP_tx_full);
 		return;
 	}

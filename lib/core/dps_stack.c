@@ -229,12 +229,11 @@ dps_stack_add_arp(struct dps_stack *s, int ifindex,
 }
 
 /*
- * What overload may take of @lc's pool. An eighth is kept for
- * transmission (dps_pool_low()), and frames waiting for room in a full
- * device queue may hold at most a quarter: a peer that stops draining
- * its link must not leave the stack without mbufs for ACKs and for the
- * device's receive refills (measured: a 4096-frame backlog took a whole
- * 4096-mbuf pool under an open-loop load, docs/performance.md).
+ * What overload may take of @lc's pool: an eighth is kept for
+ * transmission (dps_pool_low()). A peer that stops draining its link
+ * must not leave the stack without mbufs for ACKs and for the device's
+ * receive refills (measured: a 4096-frame backlog took a whole 4096-mbuf
+ * pool under an open-loop load, docs/performance.md).
  */
 static void
 stack_pool_limits(struct dps_lcore *lc)
@@ -244,7 +243,6 @@ stack_pool_limits(struct dps_lcore *lc)
 
 	lc->pool_ring = strncmp(ops, "ring_", 5) == 0 ? lc->pool->pool_data : NULL;
 	lc->pool_reserve = RTE_MAX(size / 8, 2u * DPS_BURST);
-	lc->txlog_cap = RTE_MAX(size / 4, 1u);
 }
 
 /*

@@ -162,7 +162,6 @@ struct dps_lcore {
 	struct rte_mempool *pool;
 	const struct rte_ring *pool_ring; /* the pool's common store, when a ring */
 	uint32_t pool_reserve;		/* mbufs kept for transmission (dps_pool_low) */
-	uint32_t txlog_cap;		/* the tx backlog's bound from the pool */
 	struct rte_ring *req_ring;	/* MPSC ring of struct dps_msg */
 	uint64_t next_tick_ns;
 	uint64_t icmp_tokens_ns;	/* token bucket, in ns of credit */
