@@ -265,6 +265,7 @@ backlog_sum(const struct run *r)
 {
 	uint32_t n = 0;
 
+	/* Relaxed: pairs with the relaxed stores in lcore_work(). */
 	for (unsigned int i = 0; i < dps_stack_lcore_count(r->s); i++)
 		n += __atomic_load_n(&r->backlog[i], __ATOMIC_RELAXED);
 	return n;
