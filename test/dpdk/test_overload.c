@@ -210,6 +210,7 @@ Test(dpdk, overload_keeps_a_transmit_reserve)
 	unsigned int base_mbufs = dps_test_pool_in_use(b.pool);
 	unsigned int base_socks = rte_mempool_in_use_count(s->socks->pool);
 	struct dps_counters c0, c;
+	struct dps_sock_stats st;
 	unsigned int low;
 	int lfd = listener(&b), cfd, nfd;
 	uint32_t c_isn = 100, n_isn = 5000, iss;
@@ -234,6 +235,9 @@ Test(dpdk, overload_keeps_a_transmit_reserve)
 	 * device queue and the backlog tx_full. */
 	cr_assert_geq(c.tcp_syncookies_sent - c0.tcp_syncookies_sent, FLOOD / 2);
 	cr_assert_gt(c.drop[DPS_DROP_tx_full], c0.drop[DPS_DROP_tx_full]);
+	/* The SYN queue's children are counted as half-open. */
+	dps_stack_sock_stats(s, &st);
+	cr_assert_eq(st.half_open, BACKLOG, "%u half-open", st.half_open);
 
 	/* The link drains: the established connection is served. */
 	run(&b, 40, MS);
@@ -264,6 +268,8 @@ Test(dpdk, overload_keeps_a_transmit_reserve)
 	run(&b, 3, DPS_TICK_NS);
 	peer_flush(&b);
 	cr_assert_eq(s->lc[0]->n_conns, 0, "%u connections left", s->lc[0]->n_conns);
+	dps_stack_sock_stats(s, &st);
+	cr_assert_eq(st.half_open, 0, "the flood's children timed out on their own");
 	cr_assert_eq(rte_mempool_in_use_count(s->socks->pool), base_socks);
 	cr_assert_eq(dps_test_pool_in_use(b.pool), base_mbufs,
 		"stack pool: %u in use, baseline %u", dps_test_pool_in_use(b.pool),
@@ -276,7 +282,8 @@ Test(dpdk, overload_keeps_a_transmit_reserve)
  * payload elsewhere would): payload is dropped before the TCB and counted
  * (rx_reserve) while its ACK is still answered, and a SYN is answered
  * with a cookie instead of a child. With the mbufs back, the same bytes
- * are taken.
+ * are taken. Closed with its FIN unanswered, the connection is counted as
+ * an orphan until the orphan retries end it.
  */
 Test(dpdk, overload_reserve_drops_payload_not_acks)
 {
@@ -286,6 +293,7 @@ Test(dpdk, overload_reserve_drops_payload_not_acks)
 	struct rte_mbuf *held[POOL_SMALL];
 	unsigned int n_held = 0;
 	struct dps_counters c0, c;
+	struct dps_sock_stats st;
 	int lfd = listener(&b), cfd;
 	uint32_t isn = 100, iss;
 	struct seen seen;
@@ -321,13 +329,21 @@ Test(dpdk, overload_reserve_drops_payload_not_acks)
 	cr_assert_eq(seen.last_ack, isn + 6, "taken once the mbufs are back");
 	cr_assert_eq(dps_recv(cfd, buf, sizeof(buf), MSG_DONTWAIT), 5);
 
-	cr_assert_eq(dps_setsockopt(cfd, SOL_SOCKET, SO_LINGER,
-		&(struct linger){ 1, 0 }, sizeof(struct linger)), 0);
+	/* Closed with its FIN unanswered, as by a client that went away:
+	 * an orphan until the orphan retries end it. */
 	cr_assert_eq(dps_close(cfd), 0);
 	cr_assert_eq(dps_close(lfd), 0);
 	run(&b, 8, MS);
+	dps_stack_sock_stats(s, &st);
+	cr_assert_eq(st.orphans, 1, "%u orphans", st.orphans);
+	for (int i = 0; i < 600 && s->lc[0]->n_conns != 0; i++) {
+		run(&b, 1, S);
+		peer_flush(&b);
+	}
 	run(&b, 3, DPS_TICK_NS);
 	peer_flush(&b);
+	dps_stack_sock_stats(s, &st);
+	cr_assert_eq(st.orphans, 0, "the orphan timed out on its own");
 	cr_assert_eq(s->lc[0]->n_conns, 0);
 	cr_assert_eq(dps_test_pool_in_use(b.pool), base_mbufs);
 	bench_down(&b);
