@@ -7,6 +7,13 @@
  * the stack's own call chain. Three more per-lcore queues hold slot
  * numbers: free slots to (re)open, idle connections waiting for a rate
  * token, and the events. All memory is allocated before the loops start.
+ *
+ * cps runs closed loop by default: a new connection needs a free slot, so
+ * a slow server slows the client down with it. With open_loop (as wrk2
+ * and dperf do) a connection is launched for every rate token whether or
+ * not earlier ones completed; the slots (--conc) only bound how many are
+ * outstanding, and a token that finds none free, or that the lcore was
+ * too late to spend, is counted as skipped rather than saved up.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -709,8 +716,19 @@ refill(struct cli_lcore *lc, uint64_t tsc)
 		r *= (double)since / (double)lc->ramp_tsc;
 	lc->tokens += (double)(tsc - lc->tb_last) * r;
 	lc->tb_last = tsc;
-	if (lc->tokens > lc->burst)
+	if (lc->tokens <= lc->burst)
+		return;
+	/* Open loop: launches the lcore came too late for are skipped, not
+	 * made up later in a burst (only once ARP resolved: before that
+	 * the generator waits on purpose). */
+	if (lc->cl->c.open_loop && lc->warm) {
+		uint64_t late = (uint64_t)(lc->tokens - lc->burst);
+
+		stat_add(&lc->st.conn_skipped, late);
+		lc->tokens -= (double)late;
+	} else {
 		lc->tokens = lc->burst;
+	}
 }
 
 /* Spend a rate token; false when none is left. */
@@ -738,6 +756,32 @@ may_open(const struct cli_lcore *lc)
 {
 	return (lc->warm || lc->st.conn_attempted == 0) &&
 		lc->opening < MAX_OPENING;
+}
+
+/*
+ * Open loop: a launch per token. Without a free slot (--conc outstanding)
+ * the token is spent and counted as skipped. The handshake cap of
+ * may_open() does not apply: --conc is the bound here.
+ */
+static unsigned int
+start_open_loop(struct cli_lcore *lc, uint64_t tsc)
+{
+	unsigned int n = 0;
+
+	if (!lc->warm && lc->st.conn_attempted != 0)
+		return 0;	/* the first SYN waits for ARP */
+	while (quota_left(lc) && take_token(lc)) {
+		if (slotq_empty(&lc->freeq)) {
+			stat_add(&lc->st.conn_skipped, 1);
+			continue;
+		}
+		lc->issued++;
+		conn_open(&lc->conns[slotq_pop(&lc->freeq)], tsc);
+		n++;
+		if (!lc->warm)
+			break;
+	}
+	return n;
 }
 
 /* cps: a new connection per token, within the free slots. */
@@ -948,7 +992,8 @@ app_client_lcore_work(struct app_client *cl, unsigned int idx, uint64_t tsc)
 	n = drain_ready(lc, tsc);
 	refill(lc, tsc);
 	if (!lc->stopping)
-		n += cl->c.mode == APP_CLI_CPS ? start_cps(lc, tsc) : start_conc(lc, tsc);
+		n += cl->c.open_loop ? start_open_loop(lc, tsc) :
+			cl->c.mode == APP_CLI_CPS ? start_cps(lc, tsc) : start_conc(lc, tsc);
 	if (cl->c.proto == APP_CLI_UDP)
 		n += udp_poll(lc, tsc);
 	else if (cl->c.mode == APP_CLI_BULK && !cl->c.bulk_recv)
@@ -1108,6 +1153,10 @@ app_client_check(const char *prog, const struct app_cli_conf *c, unsigned int n_
 			"TIME_WAIT is reusable only after 1 s (timestamps, Linux's "
 			"tcp_tw_reuse rule), so at most %" PRIu64 " connections/s\n",
 			prog, c->rate, why, tuples, tuples), -EINVAL;
+	if (c->open_loop && (c->mode != APP_CLI_CPS || c->rate == 0 ||
+			c->proto == APP_CLI_UDP))
+		return fprintf(stderr, "%s: --open-loop needs --mode cps, a TCP "
+			"--proto and a --rate above 0\n", prog), -EINVAL;
 	if (c->mode == APP_CLI_BULK && (c->proto != APP_CLI_RAW || c->rate != 0))
 		return fprintf(stderr, "%s: --mode bulk takes neither --proto http|udp "
 			"nor --rate\n", prog), -EINVAL;

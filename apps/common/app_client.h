@@ -61,6 +61,7 @@ struct app_cli_conf {
 	uint64_t count;			/* requests in all; 0 = until stopped */
 	uint64_t timeout_ns;		/* connect / request timeout */
 	bool bulk_recv;			/* bulk: receive instead of send */
+	bool open_loop;			/* cps: launch at --rate whatever completes */
 	char path[128];
 	char host[128];
 };
@@ -70,6 +71,7 @@ struct app_cli_conf {
 struct app_cli_stats {
 	uint64_t conn_attempted;
 	uint64_t conn_established;
+	uint64_t conn_skipped;		/* open loop: launches not made */
 	uint64_t conn_closed;
 	uint64_t req_sent;
 	uint64_t req_done;		/* complete responses */
@@ -79,6 +81,9 @@ struct app_cli_stats {
 };
 
 struct app_client;
+
+/* Open loop: --conc when not given, the bound on connections outstanding. */
+#define APP_CLI_OPEN_LOOP_CONC 4096
 
 /* Defaults for @p mode: conc 64 (cps), 1 (rr, bulk), 16 (conc); sizes
  * 64/64; timeout 5 s; path "/". */

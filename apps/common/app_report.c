@@ -139,6 +139,9 @@ print_line(struct app_report *r, const struct snap *a, const struct snap *b)
 			t, per_s(b->c.conn_established - a->c.conn_established, ns),
 			b->c.conn_established - b->c.conn_closed,
 			per_s(b->c.req_done - a->c.req_done, ns));
+		if (b->c.conn_skipped != 0)
+			printf(" skipped/s=%.0f",
+				per_s(b->c.conn_skipped - a->c.conn_skipped, ns));
 	} else {
 		printf("t=%.0fs accepted/s=%.0f open=%" PRIu64 " req/s=%.0f", t,
 			per_s(b->v.accepted - a->v.accepted, ns), b->v.open,
@@ -287,6 +290,9 @@ text_client(const struct app_report *r, const struct snap *d, uint64_t ns,
 		" (%.0f/s), closed %" PRIu64 "\n", d->c.conn_attempted,
 		d->c.conn_established, per_s(d->c.conn_established, ns),
 		d->c.conn_closed);
+	if (d->c.conn_skipped != 0)
+		printf("connections skipped (open loop: --conc outstanding, or the "
+			"client late): %" PRIu64 "\n", d->c.conn_skipped);
 	printf("requests: sent %" PRIu64 ", completed %" PRIu64 " (%.0f/s)",
 		d->c.req_sent, d->c.req_done, per_s(d->c.req_done, ns));
 	if (r->c.cl != NULL && d->c.resp_2xx != 0)
@@ -323,13 +329,13 @@ static void
 json_client(const struct snap *d, uint64_t ns, const struct app_hist *hc,
 	const struct app_hist *hr)
 {
-	printf(",\"conn_attempted\":%" PRIu64 ",\"conn_established\":%" PRIu64
-		",\"conn_closed\":%" PRIu64 ",\"cps\":%.1f,\"req_sent\":%" PRIu64
+	printf(",\"conn_attempted\":%" PRIu64 ",\"conn_skipped\":%" PRIu64
+		",\"conn_established\":%" PRIu64 ",\"conn_closed\":%" PRIu64 ",\"cps\":%.1f,\"req_sent\":%" PRIu64
 		",\"req_done\":%" PRIu64 ",\"req_per_s\":%.1f,\"resp_2xx\":%" PRIu64
 		",\"tx_bytes\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
 		",\"tx_gbps\":%.4f,\"rx_gbps\":%.4f,\"errors_by_kind\":{",
-		d->c.conn_attempted, d->c.conn_established, d->c.conn_closed,
-		per_s(d->c.conn_established, ns), d->c.req_sent, d->c.req_done,
+		d->c.conn_attempted, d->c.conn_skipped, d->c.conn_established,
+		d->c.conn_closed, per_s(d->c.conn_established, ns), d->c.req_sent, d->c.req_done,
 		per_s(d->c.req_done, ns), d->c.resp_2xx, d->c.tx_bytes,
 		d->c.rx_bytes, gbit(d->c.tx_bytes, ns), gbit(d->c.rx_bytes, ns));
 	for (unsigned int k = 0; k < APP_CLI_ERR__MAX; k++)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +122,11 @@ app_net_opt(const char *prog, struct app_net *n, int c, const char *arg)
 		if (app_parse_uint(arg, 16, 1u << 26, &v) != 0)
 			return app_bad_arg(prog, "--max-conns", arg);
 		n->max_conns = v;
+		return 1;
+	case 0x1005:
+		if (app_parse_uint(arg, 1024, 1u << 26, &v) != 0)
+			return app_bad_arg(prog, "--mbufs", arg);
+		n->nb_mbufs = v;
 		return 1;
 	case 0x1004:
 		if (strcmp(arg, "auto") == 0)
@@ -366,4 +372,34 @@ app_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void
+app_print_drops(FILE *f, const struct dps_counters *c)
+{
+	const char *sep = "drops by reason: ";
+
+	for (int i = 0; i < DPS_DROP__MAX; i++) {
+		if (c->drop[i] == 0)
+			continue;
+		fprintf(f, "%s%s=%" PRIu64, sep, dps_drop_reason_name(i), c->drop[i]);
+		sep = " ";
+	}
+	if (sep[0] == ' ' && sep[1] == '\0')
+		fputc('\n', f);
+}
+
+void
+app_json_drops(FILE *f, const struct dps_counters *c)
+{
+	const char *sep = "";
+
+	fputc('{', f);
+	for (int i = 0; i < DPS_DROP__MAX; i++) {
+		if (c->drop[i] == 0)
+			continue;
+		fprintf(f, "%s\"%s\":%" PRIu64, sep, dps_drop_reason_name(i), c->drop[i]);
+		sep = ",";
+	}
+	fputc('}', f);
 }

@@ -37,7 +37,8 @@ struct app_net {
 	{ "gw", required_argument, NULL, 0x1001 }, \
 	{ "ports", required_argument, NULL, 0x1002 }, \
 	{ "max-conns", required_argument, NULL, 0x1003 }, \
-	{ "tso", required_argument, NULL, 0x1004 }
+	{ "tso", required_argument, NULL, 0x1004 }, \
+	{ "mbufs", required_argument, NULL, 0x1005 }
 
 /* Usage lines for those options. */
 #define APP_NET_USAGE \
@@ -46,6 +47,8 @@ struct app_net {
 "  --gw IP             default gateway\n" \
 "  --ports LO-HI       ephemeral port range (default 32768-60999)\n" \
 "  --max-conns N       connection table size per lcore (default 65536)\n" \
+"  --mbufs N           packet buffers in the pool (default 65535; at least\n" \
+"                      what the device rings need)\n" \
 "  --tso auto|on|off   TCP segmentation offload: auto (default) where the\n" \
 "                      device does it in hardware, on wherever offered\n"
 
@@ -107,5 +110,12 @@ bool app_stack_clean(const struct dps_sock_stats *st, uint32_t mbuf_base);
 
 /* Monotonic nanoseconds. */
 uint64_t app_now_ns(void);
+
+/* One line to @p f: the drops of @p c by reason, those not zero
+ * ("drops by reason: nomem=3 tcp_listen_overflow=12"); nothing when none. */
+void app_print_drops(FILE *f, const struct dps_counters *c);
+
+/* The same as the members of one JSON object ("{"nomem":3}"). */
+void app_json_drops(FILE *f, const struct dps_counters *c);
 
 #endif

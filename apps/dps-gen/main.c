@@ -57,6 +57,10 @@ usage(FILE *f)
 "  --proto P           raw (default) | http | udp\n"
 "  --rate R            cps: connections/s, else requests/s (0 = max, default)\n"
 "  --ramp D            grow the rate linearly from 0 over D\n"
+"  --open-loop         cps: launch a connection per --rate tick whatever the\n"
+"                      completions (as wrk2, dperf); at most --conc (default\n"
+"                      4096) outstanding, launches beyond that, or that the\n"
+"                      client was too late for, are skipped and counted\n"
 "  --conc N            connections (cps: in flight; default cps 64, conc 16,\n"
 "                      rr and bulk 1)\n"
 "  --req-size N        raw/udp request bytes (default 64)\n"
@@ -90,7 +94,9 @@ APP_NET_USAGE
 "  dps-gen ... -l 0 -- --role server --proto source --port 5002\n"
 "  dps-gen ... -l 1 -- --to 198.18.0.1:5002 --mode bulk --recv\n"
 "  dps-gen ... -l 1 -- --to 198.18.0.1:80 --mode cps --proto http --rate 20000 --ramp 3s \\\n"
-"      --addr 198.18.0.10-198.18.0.19/24 --ports 10000-60000 --max-errors 0.1%\n", f);
+"      --addr 198.18.0.10-198.18.0.19/24 --ports 10000-60000 --max-errors 0.1%\n"
+"  dps-gen ... -l 1 -- --to 198.18.0.1:80 --mode cps --proto http --open-loop \\\n"
+"      --rate 50000 --conc 8192 --timeout 2s --duration 10s\n", f);
 }
 
 /* A one-line error naming the bad option. */
@@ -214,6 +220,9 @@ opt_report(struct opts *o, int c, const char *arg)
 	case 'v':
 		o->cli.bulk_recv = true;
 		return 0;
+	case 'L':
+		o->cli.open_loop = true;
+		return 0;
 	case 'C':
 		o->srv.close_after = true;
 		return 0;
@@ -242,6 +251,7 @@ static const struct option longopts[] = {
 	{ "quiet", no_argument, NULL, 'Q' },
 	{ "max-errors", required_argument, NULL, 'E' },
 	{ "recv", no_argument, NULL, 'v' },
+	{ "open-loop", no_argument, NULL, 'L' },
 	{ "close", no_argument, NULL, 'C' },
 	{ "help", no_argument, NULL, 'X' },
 	APP_NET_LONGOPTS,
@@ -290,7 +300,9 @@ finish_opts(struct opts *o)
 	app_client_conf_init(&o->cli, o->mode);
 	o->cli.rate = given.rate;
 	o->cli.ramp_ns = given.ramp_ns;
-	o->cli.conc = o->conc_set ? given.conc : o->cli.conc;
+	o->cli.open_loop = given.open_loop;
+	o->cli.conc = o->conc_set ? given.conc :
+		given.open_loop ? APP_CLI_OPEN_LOOP_CONC : o->cli.conc;
 	o->cli.req_size = given.req_size ? given.req_size : o->cli.req_size;
 	o->cli.resp_size = given.resp_size ? given.resp_size : o->cli.resp_size;
 	o->cli.count = given.count;

@@ -385,6 +385,14 @@ dps_testwire_pump(struct dps_testwire *w, uint64_t now_ns)
 	return n;
 }
 
+unsigned int
+dps_testwire_inject(struct dps_testwire *w, int side, struct rte_mbuf **pkts,
+	unsigned int n)
+{
+	/* The pump's thread: the ring's only producer, as in tw_deliver(). */
+	return rte_ring_enqueue_burst(w->rx[side != 0], (void **)pkts, n, NULL);
+}
+
 uint16_t
 dps_testwire_port(const struct dps_testwire *w, int side)
 {

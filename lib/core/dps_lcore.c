@@ -81,7 +81,9 @@ txlog_send(struct dps_lcore *lc, uint16_t port, struct dps_txlog *log)
 /*
  * Keep @m for when the device has room. The backlog is made the first
  * time it is needed, on the lcore's socket; when it is full (or cannot
- * be made) the frame is dropped as tx_full.
+ * be made) the frame is dropped as tx_full; so is a frame that finds the
+ * pool down to its transmit reserve (dps_pool_low()): the backlog may
+ * hold what the pool can spare, never the reserve.
  */
 static void
 txlog_put(struct dps_lcore *lc, struct dps_txbuf *tb, struct rte_mbuf *m)
@@ -99,7 +101,7 @@ txlog_put(struct dps_lcore *lc, struct dps_txbuf *tb, struct rte_mbuf *m)
 			tb->log = log;
 		}
 	}
-	if (log == NULL || log->n == log->cap) {
+	if (log == NULL || log->n == log->cap || dps_pool_low(lc)) {
 		dps_lcore_drop(lc, m, DPS_DROP_tx_full);
 		return;
 	}

@@ -229,6 +229,23 @@ dps_stack_add_arp(struct dps_stack *s, int ifindex,
 }
 
 /*
+ * What overload may take of @lc's pool: an eighth is kept for
+ * transmission (dps_pool_low()). A peer that stops draining its link
+ * must not leave the stack without mbufs for ACKs and for the device's
+ * receive refills (measured: a 4096-frame backlog took a whole 4096-mbuf
+ * pool under an open-loop load, docs/performance.md).
+ */
+static void
+stack_pool_limits(struct dps_lcore *lc)
+{
+	uint32_t size = lc->pool->size;
+	const char *ops = rte_mempool_get_ops(lc->pool->ops_index)->name;
+
+	lc->pool_ring = strncmp(ops, "ring_", 5) == 0 ? lc->pool->pool_data : NULL;
+	lc->pool_reserve = RTE_MAX(size / 8, 2u * DPS_BURST);
+}
+
+/*
  * Give every lcore a packet pool: the caller's, or one the stack creates
  * per NUMA socket so each lcore allocates from local memory.
  */
@@ -266,6 +283,8 @@ stack_pools(struct dps_stack *s)
 		}
 		lc->pool = per_socket[sock];
 	}
+	for (unsigned int i = 0; i < s->n_lcores; i++)
+		stack_pool_limits(s->lc[i]);
 	return 0;
 }
 

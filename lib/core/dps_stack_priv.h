@@ -160,6 +160,8 @@ struct dps_lcore {
 	bool icmp_primed;		/* token bucket initialised */
 	bool rcu_online;		/* reporting to the stack's QSBR */
 	struct rte_mempool *pool;
+	const struct rte_ring *pool_ring; /* the pool's common store, when a ring */
+	uint32_t pool_reserve;		/* mbufs kept for transmission (dps_pool_low) */
 	struct rte_ring *req_ring;	/* MPSC ring of struct dps_msg */
 	uint64_t next_tick_ns;
 	uint64_t icmp_tokens_ns;	/* token bucket, in ns of credit */
@@ -172,10 +174,45 @@ struct dps_lcore {
 	struct dps_tw_store *tws;	/* compact TIME_WAIT entries */
 	struct dps_tcp_ratelimit chlim;	/* challenge ACKs (RFC 5961 10) */
 	uint32_t n_conns;
+	uint32_t n_half_open;		/* atomic: children in SYN_RECV (dps_tcp_listen.c) */
+	uint32_t n_orphans;		/* atomic: closed, still in the table (dps_tcp_glue.c) */
 	struct dps_txbuf tx[DPS_MAX_PORTS];
 	struct dps_counters cnt __rte_cache_aligned;
 	struct dps_arp_table arp __rte_cache_aligned;
 } __rte_cache_aligned;
+
+/*
+ * Free mbufs in @lc's pool. For a ring-backed pool (the default ops) only
+ * the common ring is counted: one read, no walk of the per-lcore caches,
+ * erring on the side of keeping the reserve. Other pools pay for
+ * rte_mempool_avail_count().
+ */
+static inline unsigned int
+dps_pool_free(const struct dps_lcore *lc)
+{
+	return lc->pool_ring != NULL ? rte_ring_count(lc->pool_ring) :
+		rte_mempool_avail_count(lc->pool);
+}
+
+/*
+ * Whether @lc's packet pool is down to its transmit reserve. What the
+ * receive side would hold from then on (payload for a reader, state for
+ * a new connection) is dropped or answered statelessly instead, so that
+ * ACKs, RSTs and SYN-ACKs always find an mbuf.
+ */
+static inline bool
+dps_pool_low(const struct dps_lcore *lc)
+{
+	return dps_pool_free(lc) < lc->pool_reserve;
+}
+
+/* Whether copies into send buffers must stop: half the reserve is left,
+ * which stays for segments without payload. Any thread. */
+static inline bool
+dps_pool_send_low(const struct dps_lcore *lc)
+{
+	return dps_pool_free(lc) < lc->pool_reserve / 2;
+}
 
 struct dps_stack {
 	struct dps_stack_conf conf;

@@ -56,6 +56,7 @@ extern "C" {
 	X(tcp_accepted, "passive opens completed and queued for accept") \
 	X(tcp_syncookies_sent, "SYN-ACKs carrying a SYN cookie") \
 	X(tcp_syncookies_ok, "connections rebuilt from a valid SYN cookie") \
+	X(tcp_syncookies_mem, "of the SYN cookies sent, those for want of mbufs or sockets") \
 	X(tcp_tx_data, "TCP segments sent with payload, first transmissions") \
 	X(tcp_tx_bytes, "TCP payload bytes sent, first transmissions") \
 	X(tcp_tx_tso, "TSO frames handed to the device (each counted in tcp_tx by its pieces)") \
@@ -120,6 +121,8 @@ extern "C" {
 	X(tcp_paws, "TCP segment rejected by PAWS (RFC 7323 5)") \
 	X(tcp_out_of_window, "TCP segment outside the receive window") \
 	X(tcp_rcvbuf_full, "TCP payload dropped: receive buffer or queue full") \
+	X(tcp_sock_pool_empty, "ACK with a valid SYN cookie dropped: no socket left in the pool") \
+	X(rx_reserve, "payload dropped on receive: the mbuf pool is down to its transmit reserve") \
 	X(tcp_handoff_full, "TCP segment lost: the owning lcore's ring was full") \
 	X(udp_rxq_full, "UDP datagram lost: the socket's receive queue was full") \
 	X(udp_not_peer, "UDP datagram from other than a connected socket's peer") \

@@ -372,6 +372,19 @@ struct dps_sock_stats {
 	uint32_t udp_ports_held;	/**< local UDP ports bound */
 	uint32_t mbufs_in_use;		/**< mbufs out of the stack's pools */
 	uint32_t time_wait;		/**< of @c conns, compact TIME_WAIT entries */
+	/**
+	 * Of @c conns, listeners' children still in SYN_RECV. Those a peer
+	 * abandoned go at their SYN-ACK timer, silently, after at most the
+	 * SYN-ACK schedule (Linux's reqsk_timer_handler()), also once their
+	 * listener has closed.
+	 */
+	uint32_t half_open;
+	/**
+	 * Of @c conns, connections the application closed that still finish
+	 * (FIN_WAIT, CLOSING, LAST_ACK). Those whose peer is gone end after
+	 * the orphan retries (Linux's tcp_orphan_retries, 8 backoffs).
+	 */
+	uint32_t orphans;
 };
 
 /** Fill @p st; any thread, no lock (the figures are a moment's snapshot). */

@@ -60,7 +60,10 @@ struct dps_stack_conf {
 	/**
 	 * Frames each lcore keeps per port when the device's transmit queue
 	 * is full, sent first once it has room; beyond them frames are
-	 * dropped (DPS_DROP_tx_full). Default 4096.
+	 * dropped (DPS_DROP_tx_full). Default 4096. Frames are dropped too
+	 * while the lcore's packet pool is down to its transmit reserve (an
+	 * eighth): that stays for receiving and for ACKs while a peer does
+	 * not drain the link.
 	 */
 	uint32_t tx_backlog;
 	const char *name;		/**< prefix for DPDK object names; default "dps" */

@@ -69,6 +69,17 @@ uint16_t dps_testwire_port(const struct dps_testwire *w, int side);
  */
 unsigned int dps_testwire_pump(struct dps_testwire *w, uint64_t now_ns);
 
+/**
+ * Hand @p n frames straight to the receive ring of side @p side, as if
+ * they had crossed (no impairment, no capture, not counted), and carry
+ * nothing else: a test feeds a stack while what the stack transmits stays
+ * in its device queue, as on a link whose peer does not drain it.
+ * Call it from the thread that pumps.
+ * @return frames taken; the others are still the caller's.
+ */
+unsigned int dps_testwire_inject(struct dps_testwire *w, int side,
+	struct rte_mbuf **pkts, unsigned int n);
+
 /** Statistics of direction @p dir (0: side 0 to side 1). */
 void dps_testwire_stats(const struct dps_testwire *w, int dir,
 	struct dps_testwire_stats *st);

@@ -308,6 +308,10 @@ dps_stack_sock_stats(const struct dps_stack *s, struct dps_sock_stats *st)
 		bool dup = false;
 
 		st->conns += __atomic_load_n(&s->lc[i]->n_conns, __ATOMIC_RELAXED);
+		/* Relaxed: statistics, updated relaxed in dps_tcp_listen.c
+		 * (half-open) and dps_tcp_glue.c (orphans). */
+		st->half_open += __atomic_load_n(&s->lc[i]->n_half_open, __ATOMIC_RELAXED);
+		st->orphans += __atomic_load_n(&s->lc[i]->n_orphans, __ATOMIC_RELAXED);
 		st->time_wait += dps_tcp_tw_count(s->lc[i]);
 		for (unsigned int k = 0; k < n_seen; k++)
 			dup |= seen[k] == mp;

@@ -375,6 +375,8 @@ conn_finish(struct dps_lcore *lc, struct dps_sock *sk, int err, bool keep_key)
 	if (!keep_key)
 		conn_del(lc, &sk->tup);
 	sk->in_table = false;
+	if (sk->tcb.orphan)	/* Relaxed: a statistic */
+		__atomic_fetch_sub(&lc->n_orphans, 1, __ATOMIC_RELAXED);
 	dps_tw_cancel(lc->tw, &sk->timer);
 	if (!keep_key)
 		dps_port_release(ss, sk->tup.lport, &sk->port_held);
@@ -869,6 +871,7 @@ dps_tcp_do_close(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		return;
 	}
 	sk->tcb.orphan = true;
+	__atomic_fetch_add(&lc->n_orphans, 1, __ATOMIC_RELAXED);	/* Relaxed: a statistic */
 	ev = dps_tcb_shutdown(&sk->tcb, now);
 	if (sk->tcb.state == DPS_TCPS_FIN_WAIT2 && sk->tcb.ka_at == 0) {
 		sk->tcb.ka_at = now + DPS_TCP_FIN_TIMEOUT_NS;
@@ -1043,7 +1046,9 @@ tcp_seg_new_data(const struct dps_sock *sk, const struct dps_tcp_seg *seg)
  * sees it (it will come again), as Linux drops what it cannot charge to
  * the receive buffer. The ring itself is made here, for the first payload
  * that needs it; when memory for it runs out, the payload is dropped the
- * same way and counted as nomem.
+ * same way and counted as nomem; so is payload that arrives while the
+ * mbuf pool is down to its transmit reserve (rx_reserve): the ACK in the
+ * segment is still processed.
  */
 static bool
 tcp_rx_room(struct dps_lcore *lc, struct dps_sock *sk, struct dps_tcp_seg *seg)
@@ -1055,7 +1060,9 @@ tcp_rx_room(struct dps_lcore *lc, struct dps_sock *sk, struct dps_tcp_seg *seg)
 	r = dps_sock_rxq(sk);
 	if (r == NULL && !tcp_seg_new_data(sk, seg))
 		return true;
-	if (r == NULL && (r = dps_tcp_rxq_make(sk)) == NULL) {
+	if (dps_pool_low(lc)) {
+		dps_drop(&lc->cnt, DPS_DROP_rx_reserve);
+	} else if (r == NULL && (r = dps_tcp_rxq_make(sk)) == NULL) {
 		dps_drop(&lc->cnt, DPS_DROP_nomem);
 	} else if (rte_ring_free_count(r) > 2u + DPS_TCP_OOO_MAX * 4) {
 		return true;

@@ -11,6 +11,15 @@
  * an MP/MC rte_ring of socket pointers that dps_accept() takes from on any
  * thread. When the SYN queue holds backlog entries, SYNs are answered with
  * a cookie instead (RFC 4987 3.6) and the ACK rebuilds the connection.
+ * So are SYNs that find the socket pool empty or the mbuf pool down to its
+ * transmit reserve (dps_pool_low()): a flood then costs one transient
+ * mbuf per SYN and no state.
+ *
+ * A listener that cannot keep up drops, counted by reason, as Linux does
+ * (LINUX_MIB_LISTENOVERFLOWS, no RST with tcp_abort_on_overflow = 0): a
+ * SYN or a completing ACK while the accept queue is full
+ * (tcp_listen_overflow), a cookie's ACK with no socket left
+ * (tcp_sock_pool_empty).
  *
  * References: a child holds one on its listener until accepted or gone;
  * the accept queue holds the child's first reference, which becomes the
@@ -164,6 +173,9 @@ child_discard(struct dps_sock *c)
 	dps_sock_put(c);
 }
 
+static void listen_cookie_synack(struct dps_lcore *lc, struct dps_sock *l,
+	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now);
+
 /* A SYN for a listener with room in its SYN queue. */
 static void
 listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
@@ -175,7 +187,8 @@ listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 	struct dps_sock *c = dps_sock_new_child(l);
 
 	if (c == NULL) {
-		dps_drop(&lc->cnt, DPS_DROP_nomem);
+		listen_cookie_synack(lc, l, t, seg, now);
+		DPS_CNT_INC(&lc->cnt, tcp_syncookies_mem);
 		return;
 	}
 	if (!child_insert(lc, c, t)) {
@@ -184,6 +197,8 @@ listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 		return;
 	}
 	__atomic_fetch_add(&l->lst->synq, 1, __ATOMIC_RELAXED);
+	/* Relaxed: a statistic, read relaxed by dps_stack_sock_stats(). */
+	__atomic_fetch_add(&lc->n_half_open, 1, __ATOMIC_RELAXED);
 	c->in_synq = true;
 	dps_tcp_conf(lc, c, &conf);
 	dps_tcb_accept(&c->tcb, &conf, seg, dps_tcp_isn(ss, t, now),
@@ -250,8 +265,13 @@ child_enqueue(struct dps_lcore *lc, struct dps_sock *c)
 	return true;
 }
 
-/* An ACK with no connection: does it carry a valid cookie? */
-static bool
+/* What listen_cookie_ack() made of an ACK. */
+enum cookie_ack { COOKIE_NONE, COOKIE_TAKEN, COOKIE_DROPPED };
+
+/* An ACK with no connection: does it carry a valid cookie? A valid one
+ * the listener cannot take now is dropped, counted, without a RST: the
+ * peer's retransmission may find room. */
+static enum cookie_ack
 listen_cookie_ack(struct dps_lcore *lc, struct dps_sock *l,
 	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now)
 {
@@ -267,18 +287,23 @@ listen_cookie_ack(struct dps_lcore *lc, struct dps_sock *l,
 	mss = dps_syncookie_check(ss->cookie_key, &in, seg->ack - 1, now);
 	if (mss == 0) {
 		dps_drop(&lc->cnt, DPS_DROP_tcp_bad_cookie);
-		return false;
+		return COOKIE_NONE;
 	}
 	if (seg->opt.has_ts && !dps_syncookie_ts_opts(seg->opt.tsecr, &wscale, &sack))
-		return false;
-	if (rte_ring_full(l->lst->acceptq))
-		return false;
+		return COOKIE_NONE;
+	if (rte_ring_full(l->lst->acceptq)) {
+		dps_drop(&lc->cnt, DPS_DROP_tcp_listen_overflow);
+		return COOKIE_DROPPED;
+	}
 	c = dps_sock_new_child(l);
-	if (c == NULL)
-		return false;
+	if (c == NULL) {
+		dps_drop(&lc->cnt, DPS_DROP_tcp_sock_pool_empty);
+		return COOKIE_DROPPED;
+	}
 	if (!child_insert(lc, c, t)) {
 		child_discard(c);
-		return false;
+		dps_drop(&lc->cnt, DPS_DROP_tcp_listen_overflow);
+		return COOKIE_DROPPED;
 	}
 	dps_tcp_conf(lc, c, &conf);
 	dps_tcb_from_cookie(&c->tcb, &conf, seg, mss, wscale, sack,
@@ -287,7 +312,7 @@ listen_cookie_ack(struct dps_lcore *lc, struct dps_sock *l,
 	DPS_CNT_INC(&lc->cnt, tcp_syncookies_ok);
 	__atomic_store_n(&c->state, DPS_TCP_ESTABLISHED, __ATOMIC_RELEASE);
 	dps_tcp_after(lc, c, DPS_TCB_CONNECTED, c->tcb.snd_una, now);
-	return true;
+	return COOKIE_TAKEN;
 }
 
 /*
@@ -300,6 +325,7 @@ dps_tcp_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
 {
 	struct dps_sock *l = listener_for(lc->stack->socks, t);
 	uint8_t f = seg->flags & (DPS_TH_SYN | DPS_TH_ACK | DPS_TH_RST);
+	enum cookie_ack ca;
 
 	if (l == NULL)
 		return false;
@@ -309,19 +335,26 @@ dps_tcp_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
 			return true;
 		}
 		if (__atomic_load_n(&l->lst->synq, __ATOMIC_RELAXED) >=
-				__atomic_load_n(&l->lst->backlog, __ATOMIC_RELAXED))
+				__atomic_load_n(&l->lst->backlog, __ATOMIC_RELAXED)) {
 			listen_cookie_synack(lc, l, t, seg, now);
-		else
+		} else if (dps_pool_low(lc)) {
+			listen_cookie_synack(lc, l, t, seg, now);
+			DPS_CNT_INC(&lc->cnt, tcp_syncookies_mem);
+		} else {
 			listen_syn(lc, l, t, seg, now);
+		}
 		rte_pktmbuf_free(m);
 		return true;
 	}
-	if (f == DPS_TH_ACK && listen_cookie_ack(lc, l, t, seg, now)) {
-		/* Payload on the cookie's ACK is dropped; the peer resends. */
-		rte_pktmbuf_free(m);
-		return true;
-	}
-	return false;
+	if (f != DPS_TH_ACK)
+		return false;
+	ca = listen_cookie_ack(lc, l, t, seg, now);
+	if (ca == COOKIE_NONE)
+		return false;
+	/* Payload on the cookie's ACK is dropped; the peer resends. A
+	 * dropped ACK is counted already. */
+	rte_pktmbuf_free(m);
+	return true;
 }
 
 /* May the ACK that completes @c's handshake be taken? Not while the
@@ -337,16 +370,24 @@ dps_tcp_child_may_complete(struct dps_lcore *lc, struct dps_sock *c,
 		!rte_ring_full(c->parent->lst->acceptq);
 }
 
+/* @c leaves @l's SYN queue (established, or gone). */
+static void
+synq_leave(struct dps_sock *c, struct dps_sock *l)
+{
+	__atomic_fetch_sub(&l->lst->synq, 1, __ATOMIC_RELAXED);
+	/* Relaxed: a statistic, read relaxed by dps_stack_sock_stats(). */
+	__atomic_fetch_sub(&c->stack->lc[c->owner]->n_half_open, 1, __ATOMIC_RELAXED);
+	c->in_synq = false;
+}
+
 /* The handshake completed: out of the SYN queue, into the accept queue. */
 void
 dps_tcp_child_established(struct dps_lcore *lc, struct dps_sock *c)
 {
 	struct dps_sock *l = c->parent;
 
-	if (c->in_synq) {
-		__atomic_fetch_sub(&l->lst->synq, 1, __ATOMIC_RELAXED);
-		c->in_synq = false;
-	}
+	if (c->in_synq)
+		synq_leave(c, l);
 	__atomic_store_n(&c->state, DPS_TCP_ESTABLISHED, __ATOMIC_RELEASE);
 	if (!child_enqueue(lc, c)) {
 		__atomic_store_n(&c->abort_on_close, 1, __ATOMIC_RELEASE);
@@ -364,9 +405,7 @@ dps_tcp_child_gone(struct dps_sock *c)
 
 	if (l == NULL)
 		return;
-	if (c->in_synq) {
-		__atomic_fetch_sub(&l->lst->synq, 1, __ATOMIC_RELAXED);
-		c->in_synq = false;
-	}
+	if (c->in_synq)
+		synq_leave(c, l);
 	dps_sock_put(l);
 }

@@ -195,12 +195,14 @@ send_state(struct dps_sock *sk, bool consume)
 }
 
 /* Copy up to @len bytes of @iov (from @skip) into mbufs on txq, which
- * the first write makes. */
+ * the first write makes. The copies stop where the pool keeps its last
+ * mbufs for ACKs and other segments without payload (ENOBUFS). */
 static ssize_t
 send_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t skip,
 	size_t len)
 {
-	struct rte_mempool *pool = sk->stack->lc[sk->owner]->pool;
+	const struct dps_lcore *lc = sk->stack->lc[sk->owner];
+	struct rte_mempool *pool = lc->pool;
 	struct rte_ring *txq = dps_tcp_txq_make(sk);
 	size_t done = 0;
 	int i = 0;
@@ -211,7 +213,7 @@ send_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t skip,
 	while (i < iovcnt && skip >= iov[i].iov_len)
 		skip -= iov[i++].iov_len;
 	while (done < len) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		struct rte_mbuf *m = dps_pool_send_low(lc) ? NULL : rte_pktmbuf_alloc(pool);
 		uint16_t room, n = 0;
 		uint8_t *dst;
 

@@ -9,6 +9,8 @@
 #   1 dps-gen cps/http 3 s against nginx: >= 20 connections, no error,
 #     every response a 200, as many 200s in nginx's log as completed
 #     requests, leak check clean
+#   1b dps-gen cps/http --open-loop --rate 200 for 3 s: launches made and
+#     skipped add up to 600 (480-660), no error, every response logged
 #   2 dps-gen conc/http --conc 8 (keep-alive) against nginx: no error,
 #     more requests than connections
 #   3 dps-gen bulk 3 s into socat (discard): > 0 Gbit/s, no error
@@ -17,7 +19,8 @@
 #   6 dps-lat --mode udp against a python3 UDP echo (a); a python3 UDP
 #     client against dps-lat --echo --udp (b)
 #   7 a wrong argument: one line, exit 2 (a); an impossible --conc for the
-#     tuple space: refused before start with exit 2 (b)
+#     tuple space: refused before start with exit 2 (b); --open-loop
+#     without --rate: exit 2 (c)
 # Usage: gen_kernel.sh PATH/TO/dps-gen PATH/TO/dps-lat [CHECK...]
 # Environment: GEN_KEEP=1 keeps the work directory; GEN_LCORES=0-1 runs
 #   dpstack on two lcores.
@@ -205,6 +208,20 @@ if want 1 || want 2; then
 				fail "2 conc/http against nginx" "$done requests on $est connections, nginx logged $ok200 200s" "$tmp/2.json"
 			fi
 		fi
+		# Open loop: a launch per tick of --rate, whatever completes.
+		# Launches made and skipped add up to the rate times the run
+		# (the TSC's time, so a starved lcore skips, it does not slow).
+		if want 1 && http_check "1b cps/http --open-loop against nginx" "$tmp/1b.json" \
+				--mode cps --open-loop --rate 200 --duration 3; then
+			att=$(jget "$tmp/1b.json" conn_attempted); sk=$(jget "$tmp/1b.json" conn_skipped)
+			done=$(jget "$tmp/1b.json" req_done)
+			if num "$((att + sk))" ">=" 480 && ! num "$((att + sk))" ">" 660 &&
+					[ "$ok200" = "$done" ] && num "$done" ">=" 1; then
+				pass "1b open loop at 200/s for 3 s: $att launched, $sk skipped, $done requests = $ok200 200s"
+			else
+				fail "1b open loop" "$att launched + $sk skipped (want 480-660), $done requests, nginx logged $ok200" "$tmp/1b.json"
+			fi
+		fi
 		stop "$ngx_pid"
 	fi
 fi
@@ -372,6 +389,14 @@ if want 7; then
 		pass "7a a wrong argument: exit 2, one line: $(cat "$tmp/7a.err")"
 	else
 		fail "7a a wrong argument" "exit $rc, stderr: $(cat "$tmp/7a.err")"
+	fi
+	run_dps "$tmp/7c.out" "$gen" "${eal[@]}" -- --addr "$D/24" --to "$K:80" \
+		--mode cps --open-loop
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q -- "--open-loop needs" "$tmp/7c.out.err"; then
+		pass "7c --open-loop without --rate refused: $(grep -m1 open-loop "$tmp/7c.out.err")"
+	else
+		fail "7c --open-loop without --rate" "exit $rc" "$tmp/7c.out.err"
 	fi
 	before=$(ip netns exec "$nsk" cat "/sys/class/net/$vk/statistics/rx_packets")
 	run_dps "$tmp/7b.out" "$gen" "${eal[@]}" -- --addr "$D/24" --to "$K:80" \
