@@ -15,6 +15,12 @@
  * Descriptors are dpstack's own: small non-negative integers in a space
  * separate from the kernel's. Pass them only to dps_ calls.
  *
+ * Pointers are checked as the kernel checks user memory: one that cannot
+ * be read (or written) gives EFAULT where Linux gives it, in Linux's
+ * order of checks, and never crashes the process (NULL, unmapped or
+ * inaccessible memory; see docs/architecture.md, "The application's
+ * memory"). A zero length touches nothing.
+ *
  * Threads. Any pthread may call these functions; nothing on the path takes
  * a lock. A call that needs the connection's state (connect, close,
  * AF_UNSPEC disconnect) travels as a request through an rte_ring to the

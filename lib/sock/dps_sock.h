@@ -343,6 +343,9 @@ void dps_sock_init(struct dps_sock *sk, struct dps_stack *s, int type, int proto
 void dps_sock_post_close(struct dps_sock *sk);
 /* Write a sockaddr_in as getsockname(2) does, truncated to *@len. */
 int dps_put_name(uint32_t addr, uint16_t port, struct sockaddr *out, socklen_t *len);
+/* The same for any address of @klen bytes (0: a stream's recvfrom()). */
+int dps_put_addr(const void *kaddr, socklen_t klen, struct sockaddr *out,
+	socklen_t *len);
 /* An rte_ring in rte_malloc memory (no memzone), or NULL. */
 struct rte_ring *dps_ring_make(const char *name, unsigned int count,
 	unsigned int flags);

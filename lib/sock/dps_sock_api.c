@@ -15,6 +15,7 @@
 #include <rte_byteorder.h>
 #include "dps_stack_priv.h"
 #include "dps_sock.h"
+#include "dps_uaccess.h"
 
 static struct dps_stack *default_stack;
 
@@ -151,7 +152,8 @@ dps_sock_put(struct dps_sock *sk)
 
 /*
  * move_addr_to_kernel(): a length beyond sockaddr_storage or negative is
- * EINVAL, NULL with a length is EFAULT, a zero length reads nothing.
+ * EINVAL, an address that cannot be read is EFAULT, a zero length reads
+ * nothing.
  */
 int
 dps_copy_addr(const struct sockaddr *addr, socklen_t len, struct sockaddr_storage *out)
@@ -159,14 +161,14 @@ dps_copy_addr(const struct sockaddr *addr, socklen_t len, struct sockaddr_storag
 	memset(out, 0, sizeof(*out));
 	if ((int)len < 0 || len > sizeof(*out))
 		return -EINVAL;
-	if (len == 0)
-		return 0;
-	if (addr == NULL)
-		return -EFAULT;
-	memcpy(out, addr, len);
-	return 0;
+	return dps_copy_from_user(out, addr, len);
 }
 
+/*
+ * move_addr_to_user(): read the caller's length (EFAULT), refuse a
+ * negative one (EINVAL), write at most that much of the address, then
+ * the full length. A NULL @out with a zero length is fine.
+ */
 int
 dps_put_name(uint32_t addr, uint16_t port, struct sockaddr *out, socklen_t *len)
 {
@@ -174,16 +176,26 @@ dps_put_name(uint32_t addr, uint16_t port, struct sockaddr *out, socklen_t *len)
 		.sin_family = AF_INET, .sin_port = port,
 		.sin_addr.s_addr = addr,
 	};
-	socklen_t n;
 
-	if (out == NULL || len == NULL)
-		return -EFAULT;
-	if ((int)*len < 0)
+	return dps_put_addr(&sin, sizeof(sin), out, len);
+}
+
+int
+dps_put_addr(const void *kaddr, socklen_t klen, struct sockaddr *out, socklen_t *len)
+{
+	socklen_t n;
+	int rc = dps_copy_from_user(&n, len, sizeof(n));
+
+	if (rc != 0)
+		return rc;
+	if ((int)n < 0)
 		return -EINVAL;
-	n = *len < sizeof(sin) ? *len : sizeof(sin);
-	memcpy(out, &sin, n);
-	*len = sizeof(sin);
-	return 0;
+	if (n > klen)
+		n = klen;
+	rc = dps_copy_to_user(out, kaddr, n);
+	if (rc != 0)
+		return rc;
+	return dps_copy_to_user(len, &klen, sizeof(klen));
 }
 
 int

@@ -50,6 +50,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 #include <poll.h>
+#include <sys/mman.h>
 
 #include "dpstack.h"
 #include "dps_test_eal.h"
@@ -2589,4 +2590,97 @@ Test(dpdk, tx_backlog_holds_and_bounds, .timeout = 60)
 	cr_assert_eq(dps_close(bfd), 0);
 	cr_assert_eq(dps_close(w.lfd), 0);
 	bench_down(&w.b);
+}
+
+/* ======================================================================= */
+/* Bad pointers from the application (issue 12, items 6 and 7).           */
+/* ======================================================================= */
+
+/* A page with no access: mapped, so the address is plausible, but any
+ * touch faults. */
+static uint8_t *
+noaccess_page(void)
+{
+	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	cr_assert_neq(p, MAP_FAILED);
+	return p;
+}
+
+/*
+ * Stream data through bad buffers, as tcp_sendmsg() and tcp_recvmsg()
+ * treat them: EFAULT when nothing moved, the bytes that moved otherwise
+ * (whole chunks only); received data that could not be written stays
+ * queued, and recvfrom()'s address is written after the data, so a bad
+ * length there loses the bytes read, as in Linux.
+ */
+Test(dpdk, api_efault_stream_data, .timeout = 60)
+{
+	struct dps_testwire_conf wc = wire_conf(42);
+	uint8_t *bad = noaccess_page(), *two;
+	struct iovec iov[2] = { { txbuf, 1 }, { NULL, 10 } };
+	struct sockaddr_in sa;
+	struct world w;
+	char buf[16];
+	ssize_t n;
+	int cfd, sfd;
+
+	world_up(&w, "tdefs", &wc, NULL, 0, 0, 16);
+	pair(&w, 0, 0, &cfd, &sfd);
+
+	cr_assert_eq(dps_send(cfd, NULL, 1000, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_send(cfd, NULL, 0, 0), 0);
+	cr_assert_eq(dps_send(cfd, (void *)1, 10, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_send(cfd, bad, 10, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_writev(cfd, iov, 2), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_writev(cfd, NULL, 1), -1);
+	cr_assert_eq(errno, EFAULT);
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(delta(&w, 1).tcp_rx_bytes, 0, "no byte of a bad buffer left");
+
+	/* Good bytes, then a page with no access: the good chunks go. */
+	two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		-1, 0);
+	cr_assert_neq(two, MAP_FAILED);
+	cr_assert_eq(mprotect(two + 4096, 4096, PROT_NONE), 0);
+	memset(two, 'g', 4096);
+	n = dps_send(cfd, two + 4096 - 3000, 4000, 0);
+	cr_assert(n > 0 && n <= 3000, "send over a hole: %zd (%s)", n,
+		n < 0 ? strerror(errno) : "");
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(delta(&w, 1).tcp_rx_bytes, (uint64_t)n);
+	cr_assert_eq(dps_recv(sfd, rxbuf, sizeof(rxbuf), 0), n);
+	for (ssize_t i = 0; i < n; i++)
+		cr_assert_eq(rxbuf[i], 'g');
+
+	cr_assert_eq(dps_send(sfd, "hello", 5, 0), 5);
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(dps_recv(cfd, NULL, 100, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_recv(cfd, bad, 100, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_recv(cfd, two + 4096 - 2, 100, 0), -1, "a chunk that "
+		"does not fit the good bytes is not read");
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_recv(cfd, (void *)-1L, 10, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_recv(cfd, NULL, 0, 0), 0);
+	cr_assert_eq(dps_recv(cfd, buf, 2, 0), 2, "the data stayed queued");
+	cr_assert_eq(memcmp(buf, "he", 2), 0);
+	cr_assert_eq(dps_recvfrom(cfd, buf, 1, 0, (struct sockaddr *)&sa, NULL), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_recvfrom(cfd, buf, 2, 0, (struct sockaddr *)1,
+		&(socklen_t){ 16 }), 2, "a stream writes no address");
+	cr_assert_eq(memcmp(buf, "lo", 2), 0, "recvfrom(&sa, NULL) consumed a byte");
+	cr_assert_eq(munmap(two, 8192), 0);
+	cr_assert_eq(munmap(bad, 4096), 0);
+
+	cr_assert_eq(dps_close(cfd), 0);
+	cr_assert_eq(dps_close(sfd), 0);
+	drain_time_wait(&w);
+	world_down(&w);
 }
