@@ -138,7 +138,16 @@ tcp_accept(struct dps_sock *sk, struct sockaddr *addr, socklen_t *len, int flags
 		return rc;
 	}
 	rc = addr != NULL ? dps_put_name(c->tup.raddr, c->tup.rport, addr, len) : 0;
-	return rc != 0 ? rc : fd;
+	if (rc != 0) {
+		/* do_accept(): the peer's address could not be written, so
+		 * the new file is released, which closes the connection as
+		 * close() would (a FIN, or a RST with unread data). */
+		if (dps_fd_clear(fd, &c->obj))
+			dps_fd_release(fd);
+		dps_sock_close_ref(c);
+		return rc;
+	}
+	return fd;
 }
 
 int

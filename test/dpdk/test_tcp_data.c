@@ -2596,6 +2596,78 @@ Test(dpdk, tx_backlog_holds_and_bounds, .timeout = 60)
 /* Bad pointers from the application (issue 12, items 6 and 7).           */
 /* ======================================================================= */
 
+/* Connect a client from A and tick until B's listener has it queued. */
+static int
+client_queued(struct world *w)
+{
+	struct sockaddr_in to = sin_of(B_IP, SRV_PORT);
+	int cfd = tcp_sock(w, 0);
+
+	cr_assert_eq(dps_connect(cfd, (struct sockaddr *)&to, sizeof(to)), -1);
+	cr_assert_eq(errno, EINPROGRESS);
+	while (conn_state(cfd) != DPS_TCP_ESTABLISHED) {
+		tick(w, 100 * US);
+		cr_assert_lt(vnow(&w->b), T0 + 30 * S, "client never established");
+	}
+	ticks(w, 10, 100 * US);
+	return cfd;
+}
+
+/*
+ * accept() whose peer address cannot be written (addrlen NULL with addr
+ * set): Linux's do_accept() releases the new file, which closes the
+ * connection (a FIN, or a RST when data arrived unread) and leaks
+ * nothing. dpstack once returned EFAULT with the descriptor allocated and
+ * lost, the connection stranded.
+ */
+Test(dpdk, api_accept_efault_closes_child, .timeout = 60)
+{
+	struct dps_testwire_conf wc = wire_conf(41);
+	struct sockaddr_in from;
+	socklen_t flen = sizeof(from);
+	struct world w;
+	char buf[16];
+	int cfd, st;
+
+	world_up(&w, "tdacf", &wc, NULL, 0, 0, 16);
+	/* No data: the child is closed with a FIN. */
+	cfd = client_queued(&w);
+	cr_assert_eq(dps_accept4(w.lfd, (struct sockaddr *)&from, NULL,
+		SOCK_NONBLOCK), -1);
+	cr_assert_eq(errno, EFAULT, "accept: %s", strerror(errno));
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(dps_recv(cfd, buf, sizeof(buf), 0), 0, "the client reads "
+		"the end of the stream (%s)", strerror(errno));
+	cr_assert_eq(conn_state(cfd), DPS_TCP_CLOSE_WAIT);
+	cr_assert_eq(dps_close(cfd), 0);
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(dps_accept4(w.lfd, (struct sockaddr *)&from, &flen,
+		SOCK_NONBLOCK), -1, "nothing else to accept");
+	cr_assert_eq(errno, EAGAIN);
+
+	/* Data arrived first: the child is reset. */
+	cfd = client_queued(&w);
+	cr_assert_eq(dps_send(cfd, "abc", 3, 0), 3);
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(dps_accept4(w.lfd, (struct sockaddr *)1, &flen, SOCK_NONBLOCK), -1);
+	cr_assert_eq(errno, EFAULT);
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(dps_recv(cfd, buf, sizeof(buf), 0), -1);
+	cr_assert_eq(errno, ECONNRESET, "client recv: %s", strerror(errno));
+	st = conn_state(cfd);
+	cr_assert(st == -ENOENT || st == DPS_TCP_CLOSE, "client state %d", st);
+	cr_assert_eq(dps_close(cfd), 0);
+
+	/* A NULL addr skips the address and its length altogether. */
+	cfd = client_queued(&w);
+	st = dps_accept4(w.lfd, NULL, (socklen_t *)1, SOCK_NONBLOCK);
+	cr_assert_geq(st, 0, "accept(NULL, 1): %s", strerror(errno));
+	cr_assert_eq(dps_close(st), 0);
+	cr_assert_eq(dps_close(cfd), 0);
+	drain_time_wait(&w);
+	world_down(&w);
+}
+
 /* A page with no access: mapped, so the address is plausible, but any
  * touch faults. */
 static uint8_t *
