@@ -13,7 +13,8 @@
  * ports by adding the dps_ prefix.
  *
  * Descriptors are dpstack's own: small non-negative integers in a space
- * separate from the kernel's. Pass them only to dps_ calls.
+ * separate from the kernel's. Pass them only to dps_ calls. A socket call
+ * on an epoll descriptor fails with ENOTSOCK (EINVAL for readv/writev).
  *
  * Pointers are checked as the kernel checks user memory: one that cannot
  * be read (or written) gives EFAULT where Linux gives it, in Linux's

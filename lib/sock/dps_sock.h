@@ -224,6 +224,9 @@ void dps_fd_release(int fd);
 bool dps_fd_clear(int fd, struct dps_obj *o);
 struct dps_obj *dps_fd_get(int fd, int kind);
 struct dps_sock *dps_sock_get(int fd);
+/* ENOTSOCK when @fd names an epoll set, else EBADF (after a failed
+ * dps_sock_get()). */
+int dps_sock_errno(int fd);
 void dps_obj_ref(struct dps_obj *o);
 bool dps_obj_tryref(struct dps_obj *o);
 void dps_sock_put(struct dps_sock *sk);

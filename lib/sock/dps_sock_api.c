@@ -205,7 +205,7 @@ dps_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 	uint16_t port;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	port = __atomic_load_n(&sk->tup.lport, __ATOMIC_ACQUIRE);
 	if (port == 0 && sk->type == SOCK_STREAM)
 		port = sk->old_sport;
@@ -222,7 +222,7 @@ dps_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 	uint8_t state;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	state = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
 	if (sk->tup.rport == 0 || state == DPS_TCP_CLOSE || state == DPS_TCP_LISTEN ||
 			(state == DPS_TCP_SYN_SENT && sk->type == SOCK_STREAM))
@@ -297,7 +297,7 @@ dps_bind(int fd, const struct sockaddr *addr, socklen_t len)
 	int rc;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	rc = dps_copy_addr(addr, len, &a);
 	if (rc == 0)
 		rc = sock_bind(sk, &a, len);
@@ -344,7 +344,7 @@ dps_listen(int fd, int backlog)
 	int rc = 0;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	if (sk->type != SOCK_STREAM)
 		return done(sk, -EOPNOTSUPP);
 	if (sk->ss != DPS_SS_UNCONNECTED ||
@@ -632,7 +632,7 @@ dps_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	int rc;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	rc = dps_copy_addr(addr, len, &a);
 	if (rc == 0)
 		rc = sk->type == SOCK_STREAM ? stream_connect(sk, &a, len) :
@@ -735,7 +735,7 @@ dps_set_callbacks(int fd, const struct dps_sock_cbs *cbs, void *arg)
 	struct dps_sock *sk = dps_sock_get(fd);
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	if (cbs != NULL)
 		sk->cbs = *cbs;
 	sk->cb_arg = arg;
@@ -754,7 +754,7 @@ dps_conn_info(int fd, struct dps_conn_info *out)
 	int rc;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	s = sk->stack;
 	t = sk->tup;
 	if (sk->type != SOCK_STREAM || sk->owner < 0)

@@ -229,7 +229,7 @@ dps_setsockopt(int fd, int level, int name, const void *v, socklen_t len)
 	int rc;
 
 	if (sk == NULL) {
-		errno = EBADF;
+		errno = dps_sock_errno(fd);
 		return -1;
 	}
 	if (level == SOL_SOCKET)
@@ -470,7 +470,7 @@ dps_getsockopt(int fd, int level, int name, void *out, socklen_t *len)
 	socklen_t n;
 
 	if (sk == NULL) {
-		errno = EBADF;
+		errno = dps_sock_errno(fd);
 		return -1;
 	}
 	/* Every handler reads the length first (EFAULT, EINVAL), and then

@@ -156,7 +156,7 @@ dps_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	struct dps_sock *sk = dps_sock_get(fd);
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	return (int)dps_sock_ret(sk, tcp_accept(sk, addr, len, flags));
 }
 
@@ -551,7 +551,7 @@ stream_iov(int fd, const struct iovec *iov, int iovcnt, bool send)
 	ssize_t rc;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd) == ENOTSOCK ? EINVAL : EBADF);
 	if (iovcnt < 0 || iovcnt > IOV_MAX)
 		return dps_sock_ret(sk, -EINVAL);
 	if (iovcnt > FAST_IOV) {
@@ -592,7 +592,7 @@ dps_send_mbuf(int fd, struct rte_mbuf *m)
 	int st;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	s = sk->stack;
 	if (sk->type != SOCK_STREAM || m == NULL)
 		return dps_sock_ret(sk, -EINVAL);
@@ -623,7 +623,7 @@ dps_recv_mbuf(int fd, struct rte_mbuf **out)
 	int err;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	if (sk->type != SOCK_STREAM || out == NULL)
 		return dps_sock_ret(sk, -EINVAL);
 	if (sk->owner < 0 || dps_stack_self(sk->stack) != sk->owner)
@@ -662,7 +662,7 @@ dps_shutdown(int fd, int how)
 	int rc = 0;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
 		return (int)dps_sock_ret(sk, -EINVAL);
 	st = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);

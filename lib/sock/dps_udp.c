@@ -258,7 +258,7 @@ dps_sendto(int fd, const void *buf, size_t len, int flags,
 	}
 	sk = dps_sock_get(fd);
 	if (sk == NULL) {
-		errno = EBADF;
+		errno = dps_sock_errno(fd);
 		return -1;
 	}
 	if (sk->type == SOCK_STREAM) {
@@ -354,7 +354,7 @@ dps_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
 	}
 	sk = dps_sock_get(fd);
 	if (sk == NULL) {
-		errno = EBADF;
+		errno = dps_sock_errno(fd);
 		return -1;
 	}
 	if (sk->type == SOCK_STREAM && (flags & MSG_ERRQUEUE))

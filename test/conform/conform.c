@@ -776,6 +776,16 @@ static const struct row rows[] = {
 		UPTR(U_RECVFROM_ADDR, P_ONE, 0), RECV, UPTR(U_SEND, P_OK, 7),
 		POLLRD(2000), UPTR(U_RECVFROM_LEN, P_NULL, 0), RECV,
 		UPTR(U_SENDTO_ADDR, P_NULL, 16)),
+
+	/* A socket call on an epoll descriptor: ENOTSOCK (sockfd_lookup),
+	 * EINVAL for readv/writev (no read or write method), and EFAULT
+	 * first where the range is checked before the lookup. */
+	ROW("enotsock_epoll", 0, ONEP(U_SEND), ONEP(U_RECV), ONEP(U_BIND),
+		ONEP(U_CONNECT), ONEP(U_LISTEN), ONEP(U_ACCEPT_LEN), ONEP(U_SHUTDOWN),
+		ONEP(U_NAME_ADDR), ONEP(U_PEER_ADDR), ONEP(U_GETOPT_VAL),
+		ONEP(U_SETOPT_VAL), ONEP(U_WRITEV_BASE), ONEP(U_READV_BASE),
+		ONEP(U_SENDTO_ADDR), { .op = OP_UPTR, .a = U_SEND, .b = P_HIGH,
+		.c = 1, .flags = F_EPFD }),
 };
 
 #define N_ROWS (sizeof(rows) / sizeof(rows[0]))
