@@ -77,9 +77,11 @@ int dps_socket(int domain, int type, int protocol);
 int dps_socket_on(struct dps_stack *s, int domain, int type, int protocol);
 
 /**
- * Bind a local address and port. Port 0 picks an ephemeral port (odd
- * ports first, as Linux does for bind). The address must be one of the
- * stack's or INADDR_ANY.
+ * Bind a local address and port. Port 0 picks an ephemeral port: for
+ * TCP odd ports first, as Linux's inet_csk_find_open_port(); for UDP any
+ * free port from a random start, as udp_lib_get_port() (the same for
+ * the autobind of connect() and sendto()). The address must be one of
+ * the stack's or INADDR_ANY.
  * @return 0, or -1 with errno: EBADF, EINVAL (already bound, short
  * address), EAFNOSUPPORT, EADDRNOTAVAIL (not our address), EADDRINUSE
  * (port taken and SO_REUSEADDR does not allow sharing), EFAULT.
