@@ -520,25 +520,28 @@ tw_input(struct dps_lcore *lc, struct tw_ent *e, const struct dps_tcp_seg *seg,
 }
 
 /*
- * tcp_tw_reuse for connect: a TIME_WAIT tuple may be taken over when
- * timestamps protect the new incarnation (dps_tcp_tw_reusable()).
- * Returns true and the ISN floor when @t was such an entry, now gone.
+ * tcp_tw_reuse for connect: the table's entry @d for a wanted tuple may
+ * be taken over when it is a TIME_WAIT entry whose timestamps protect
+ * the new incarnation (dps_tcp_tw_reusable()). Returns that entry and
+ * its ISN floor, or NULL; nothing changes until tw_take_over().
  */
-static bool
-tw_reuse(struct dps_lcore *lc, const struct dps_tuple *t, uint64_t now,
-	uint32_t *isn_floor)
+static struct tw_ent *
+tw_reusable(void *d, uint64_t now, uint32_t *isn_floor)
 {
-	void *d = conn_lookup_any(lc, t);
 	struct tw_ent *e;
 
-	if (d == NULL || !is_tw(d))
-		return false;
+	if (!is_tw(d))
+		return NULL;
 	e = tw_of(d);
-	if (!dps_tcp_tw_reusable(&e->tw, now, isn_floor))
-		return false;
+	return dps_tcp_tw_reusable(&e->tw, now, isn_floor) ? e : NULL;
+}
+
+/* The new connection takes the tuple of TIME_WAIT entry @e. */
+static void
+tw_take_over(struct dps_lcore *lc, struct tw_ent *e)
+{
 	tw_kill(lc, e);
 	DPS_CNT_INC(&lc->cnt, tcp_tw_reused);
-	return true;
 }
 
 /* ---- events ---- */
@@ -678,17 +681,28 @@ tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 		uint32_t port = lo + offset;
 
 		for (uint32_t i = 0; i < remaining; i += 2, port += 2) {
+			/* Each candidate's TIME_WAIT entry and ISN floor are its
+			 * own: nothing carries over to the next port. */
+			struct tw_ent *tw = NULL;
+			uint32_t floor = 0;
+			void *d;
+
 			if (port >= lo + remaining)
 				port -= remaining;
 			t.lport = rte_cpu_to_be_16((uint16_t)port);
 			if (!tuple_is_mine(lc, &t))
 				continue;
-			if (conn_lookup_any(lc, &t) != NULL &&
-					!(*reused = tw_reuse(lc, &t, now, isn_floor)))
+			d = conn_lookup_any(lc, &t);
+			if (d != NULL && (tw = tw_reusable(d, now, &floor)) == NULL)
 				continue;
 			held = dps_port_connect_take(ss, (uint16_t)port, sk->opt.reuseaddr);
 			if (held == DPS_PORT_FREE)
 				continue;
+			/* The port is ours: only now is the entry taken over. */
+			if (tw != NULL)
+				tw_take_over(lc, tw);
+			*reused = tw != NULL;
+			*isn_floor = floor;
 			__atomic_fetch_add(perturb, i + 2 + 2 * rte_rand_max(8),
 				__ATOMIC_RELAXED);
 			sk->tup.lport = t.lport;
@@ -746,6 +760,7 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	struct dps_tcb_conf c;
 	struct dps_tcp_out syn;
 	bool reused = false;
+	void *d;
 	int rc;
 
 	if (sk->tup.laddr == 0)
@@ -759,9 +774,13 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 				sk->tup.laddr = 0;
 			return rc;
 		}
-	} else if (conn_lookup_any(lc, &sk->tup) != NULL &&
-			!(reused = tw_reuse(lc, &sk->tup, now, &floor))) {
-		return -EADDRNOTAVAIL;
+	} else if ((d = conn_lookup_any(lc, &sk->tup)) != NULL) {
+		struct tw_ent *tw = tw_reusable(d, now, &floor);
+
+		if (tw == NULL)
+			return -EADDRNOTAVAIL;
+		tw_take_over(lc, tw);
+		reused = true;
 	}
 	if (rte_hash_add_key_data(lc->conns, &sk->tup, sk) < 0) {
 		dps_port_release(ss, sk->tup.lport, &sk->port_held);

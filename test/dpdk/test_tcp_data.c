@@ -389,8 +389,22 @@ listen_on_b(struct world *w, int sndbuf, int rcvbuf, int backlog)
  * on B:SRV_PORT. @o: pool and EAL memory (NULL: the bench's defaults).
  */
 static void
+world_up_conf(struct world *w, const char *wname, const struct dps_testwire_conf *wc,
+	const struct bench_opts *o, const struct dps_sock_conf *sc, int sndbuf,
+	int rcvbuf, int backlog);
+
+static void
 world_up(struct world *w, const char *wname, const struct dps_testwire_conf *wc,
 	const struct bench_opts *o, int sndbuf, int rcvbuf, int backlog)
+{
+	world_up_conf(w, wname, wc, o, NULL, sndbuf, rcvbuf, backlog);
+}
+
+/* world_up() with socket settings @sc for A (NULL: the defaults). */
+static void
+world_up_conf(struct world *w, const char *wname, const struct dps_testwire_conf *wc,
+	const struct bench_opts *o, const struct dps_sock_conf *sc, int sndbuf,
+	int rcvbuf, int backlog)
 {
 	struct dps_addr aa = dps_addr_v4(A_IP), ba = dps_addr_v4(B_IP);
 	struct bench *b = &w->b;
@@ -414,6 +428,8 @@ world_up(struct world *w, const char *wname, const struct dps_testwire_conf *wc,
 			(uint8_t)b->port[i] } };
 	stack_new(b, 0, "sa", A_IP, 0);
 	stack_new(b, 1, "sb", B_IP, 0);
+	if (sc != NULL)
+		cr_assert_eq(dps_stack_set_sock_conf(b->s[0], sc), 0);
 	cr_assert_eq(dps_stack_add_arp(b->s[0], 0, &ba, &mac[1]), 0);
 	cr_assert_eq(dps_stack_add_arp(b->s[1], 0, &aa, &mac[0]), 0);
 	stack_start(b, 0);
@@ -2753,6 +2769,91 @@ Test(dpdk, api_efault_stream_data, .timeout = 60)
 
 	cr_assert_eq(dps_close(cfd), 0);
 	cr_assert_eq(dps_close(sfd), 0);
+	drain_time_wait(&w);
+	world_down(&w);
+}
+
+/* ======================================================================= */
+/* TIME_WAIT reuse by connect (issue 12, item 9).                          */
+/* ======================================================================= */
+
+/* A connection from A to the listener, closed by A first: its tuple is
+ * left in TIME_WAIT on A. Returns A's local port (host order). */
+static uint16_t
+time_wait_from_a(struct world *w, bool reuseaddr)
+{
+	struct sockaddr_in to = sin_of(B_IP, SRV_PORT), me;
+	socklen_t mlen = sizeof(me);
+	uint64_t got = 0, end = vnow(&w->b) + 10 * S;
+	bool eof = false;
+	int cfd = tcp_sock(w, 0), sfd = -1;
+
+	if (reuseaddr)
+		set_int(cfd, SOL_SOCKET, SO_REUSEADDR, 1);
+	cr_assert_eq(dps_connect(cfd, (struct sockaddr *)&to, sizeof(to)), -1);
+	while (sfd < 0) {
+		tick(w, 100 * US);
+		sfd = dps_accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK);
+		cr_assert_lt(vnow(&w->b), end);
+	}
+	cr_assert_eq(dps_getsockname(cfd, (struct sockaddr *)&me, &mlen), 0);
+	cr_assert_eq(dps_shutdown(cfd, SHUT_WR), 0);
+	while (!eof) {
+		tick(w, 100 * US);
+		recv_some(sfd, 1, &got, 1, NULL, &eof, "server");
+		cr_assert_lt(vnow(&w->b), end);
+	}
+	cr_assert_eq(dps_close(sfd), 0);
+	while (conn_state(cfd) != DPS_TCP_TIME_WAIT) {
+		tick(w, 100 * US);
+		cr_assert_lt(vnow(&w->b), end);
+	}
+	cr_assert_eq(dps_close(cfd), 0);
+	ticks(w, 10, 100 * US);
+	return ntohs(me.sin_port);
+}
+
+/*
+ * Autobind looks at each candidate port on its own. It once took over a
+ * reusable TIME_WAIT entry of a port that bind() held (so it could not
+ * use it), destroyed the entry, and went on to the next port carrying
+ * the "reused" flag and the ISN floor of the entry it had killed.
+ */
+Test(dpdk, tcp_autobind_tw_per_port, .timeout = 60)
+{
+	const struct dps_sock_conf sc = { .port_lo = 40000, .port_hi = 40001 };
+	struct dps_testwire_conf wc = wire_conf(43);
+	struct sockaddr_in to = sin_of(B_IP, SRV_PORT), at, me;
+	socklen_t mlen = sizeof(me);
+	struct world w;
+	uint16_t port;
+	int bfd, fd;
+
+	world_up_conf(&w, "tdawt", &wc, NULL, &sc, 0, 0, 16);
+	port = time_wait_from_a(&w, true);
+	cr_assert_eq(port, 40000, "autobind takes the even port first");
+	cr_assert_eq(sstats(&w, 0).time_wait, 1);
+	/* The port is bound by another socket (both SO_REUSEADDR). */
+	bfd = tcp_sock(&w, 0);
+	set_int(bfd, SOL_SOCKET, SO_REUSEADDR, 1);
+	at = sin_of(0, port);
+	cr_assert_eq(dps_bind(bfd, (struct sockaddr *)&at, sizeof(at)), 0,
+		"bind: %s", strerror(errno));
+	/* Past the 1 s TIME_WAIT reuse delay: the entry is reusable. */
+	run_until(&w, vnow(&w.b) + 2 * S, 10 * MS);
+	fd = tcp_sock(&w, 0);
+	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&to, sizeof(to)), -1);
+	cr_assert_eq(errno, EINPROGRESS, "connect: %s", strerror(errno));
+	cr_assert_eq(dps_getsockname(fd, (struct sockaddr *)&me, &mlen), 0);
+	cr_assert_eq(ntohs(me.sin_port), 40001);
+	cr_assert_eq(delta(&w, 0).tcp_tw_reused, 0, "a TIME_WAIT entry was "
+		"taken over for a port the connection does not use");
+	cr_assert_eq(sstats(&w, 0).time_wait, 1, "the entry on %u is gone", port);
+	cr_assert_eq(dps_close(fd), 0);
+	cr_assert_eq(dps_close(bfd), 0);
+	ticks(&w, 20, 100 * US);
+	for (int s; (s = dps_accept4(w.lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0;)
+		cr_assert_eq(dps_close(s), 0);
 	drain_time_wait(&w);
 	world_down(&w);
 }
