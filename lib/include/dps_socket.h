@@ -359,17 +359,36 @@ struct dps_conn_info {
  */
 int dps_conn_info(int fd, struct dps_conn_info *out);
 
-/** Per-stack socket settings; see dps_stack_set_sock_conf(). */
+/**
+ * Whether connect() may take over a TIME_WAIT tuple when it picks the
+ * local port itself (autobind), as Linux's net.ipv4.tcp_tw_reuse: only
+ * with timestamps on both connections and once the entry's last
+ * timestamp is a second old. A port the application bound takes a
+ * TIME_WAIT tuple over whenever timestamps were on, whatever this says
+ * (Linux tcp_twsk_unique() without a time-wait pointer).
+ */
+enum dps_tw_reuse {
+	DPS_TW_REUSE_DEFAULT = 0,	/**< Linux's default: DPS_TW_REUSE_LOOPBACK */
+	DPS_TW_REUSE_OFF,		/**< tcp_tw_reuse = 0: never */
+	DPS_TW_REUSE_ON,		/**< tcp_tw_reuse = 1: any tuple */
+	DPS_TW_REUSE_LOOPBACK,		/**< tcp_tw_reuse = 2: loopback tuples only,
+					 * so never on a stack (it has none) */
+};
+
+/** Per-stack socket settings; see dps_stack_set_sock_conf(). Zero fields
+ * take the defaults. */
 struct dps_sock_conf {
 	uint16_t port_lo;	/**< ephemeral range start; default 32768 */
 	uint16_t port_hi;	/**< ephemeral range end; default 60999 */
 	uint32_t max_conns;	/**< connection table size per lcore; default 65536 */
 	uint32_t max_socks;	/**< sockets in the pool; default 16383 */
+	uint8_t tw_reuse;	/**< enum dps_tw_reuse; default loopback only */
 };
 
 /**
  * Change the socket settings of a stack. Before dps_stack_start() only.
- * @return 0, or -EINVAL (port_lo > port_hi, port_lo 0), -EBUSY (started).
+ * @return 0, or -EINVAL (port_lo > port_hi, port_lo 0, tw_reuse unknown),
+ * -EBUSY (started).
  */
 int dps_stack_set_sock_conf(struct dps_stack *s, const struct dps_sock_conf *c);
 

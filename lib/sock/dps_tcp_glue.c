@@ -519,20 +519,37 @@ tw_input(struct dps_lcore *lc, struct tw_ent *e, const struct dps_tcp_seg *seg,
 	return true;
 }
 
+static bool
+tuple_is_loopback(const struct dps_tuple *t)
+{
+	return (rte_be_to_cpu_32(t->laddr) >> 24) == 127 ||
+		(rte_be_to_cpu_32(t->raddr) >> 24) == 127;
+}
+
 /*
- * tcp_tw_reuse for connect: the table's entry @d for a wanted tuple may
- * be taken over when it is a TIME_WAIT entry whose timestamps protect
- * the new incarnation (dps_tcp_tw_reusable()). Returns that entry and
- * its ISN floor, or NULL; nothing changes until tw_take_over().
+ * Linux tcp_twsk_unique(): may connect take over the table's entry @d
+ * for a wanted tuple? Only a TIME_WAIT entry whose timestamps protect
+ * the new incarnation: with a port the application bound, at any age;
+ * with autobind (@autobind), as the stack's tw_reuse setting says
+ * (loopback only by default, so never here) and once it is a second old
+ * (dps_tcp_tw_reusable()). Returns that entry and its ISN floor, or
+ * NULL; nothing changes until tw_take_over().
  */
 static struct tw_ent *
-tw_reusable(void *d, uint64_t now, uint32_t *isn_floor)
+tw_reusable(const struct dps_lcore *lc, void *d, bool autobind, uint64_t now,
+	uint32_t *isn_floor)
 {
+	uint8_t mode = lc->stack->socks->conf.tw_reuse;
 	struct tw_ent *e;
 
 	if (!is_tw(d))
 		return NULL;
 	e = tw_of(d);
+	if (!autobind)
+		return dps_tcp_tw_bound_reusable(&e->tw, isn_floor) ? e : NULL;
+	if (mode == DPS_TW_REUSE_OFF ||
+			(mode == DPS_TW_REUSE_LOOPBACK && !tuple_is_loopback(&e->tup)))
+		return NULL;
 	return dps_tcp_tw_reusable(&e->tw, now, isn_floor) ? e : NULL;
 }
 
@@ -693,7 +710,7 @@ tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 			if (!tuple_is_mine(lc, &t))
 				continue;
 			d = conn_lookup_any(lc, &t);
-			if (d != NULL && (tw = tw_reusable(d, now, &floor)) == NULL)
+			if (d != NULL && (tw = tw_reusable(lc, d, true, now, &floor)) == NULL)
 				continue;
 			held = dps_port_connect_take(ss, (uint16_t)port, sk->opt.reuseaddr);
 			if (held == DPS_PORT_FREE)
@@ -775,7 +792,7 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 			return rc;
 		}
 	} else if ((d = conn_lookup_any(lc, &sk->tup)) != NULL) {
-		struct tw_ent *tw = tw_reusable(d, now, &floor);
+		struct tw_ent *tw = tw_reusable(lc, d, false, now, &floor);
 
 		if (tw == NULL)
 			return -EADDRNOTAVAIL;

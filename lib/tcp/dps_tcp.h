@@ -462,6 +462,9 @@ int dps_tcp_tw_input(struct dps_tcp_tw *tw, const struct dps_tcp_seg *s,
  */
 bool dps_tcp_tw_reusable(const struct dps_tcp_tw *tw, uint64_t now,
 	uint32_t *isn_floor);
+/* The same for a port the application bound: timestamps were on, at any
+ * age (Linux: bind() before connect() bypasses the reuse delay). */
+bool dps_tcp_tw_bound_reusable(const struct dps_tcp_tw *tw, uint32_t *isn_floor);
 
 /* ---- SYN cookies (dps_syncookie.c) ---- */
 

@@ -2821,7 +2821,8 @@ time_wait_from_a(struct world *w, bool reuseaddr)
  */
 Test(dpdk, tcp_autobind_tw_per_port, .timeout = 60)
 {
-	const struct dps_sock_conf sc = { .port_lo = 40000, .port_hi = 40001 };
+	const struct dps_sock_conf sc = { .port_lo = 40000, .port_hi = 40001,
+		.tw_reuse = DPS_TW_REUSE_ON };
 	struct dps_testwire_conf wc = wire_conf(43);
 	struct sockaddr_in to = sin_of(B_IP, SRV_PORT), at, me;
 	socklen_t mlen = sizeof(me);
@@ -2854,6 +2855,108 @@ Test(dpdk, tcp_autobind_tw_per_port, .timeout = 60)
 	ticks(&w, 20, 100 * US);
 	for (int s; (s = dps_accept4(w.lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0;)
 		cr_assert_eq(dps_close(s), 0);
+	drain_time_wait(&w);
+	world_down(&w);
+}
+
+/* A connect to the listener from A: its errno, or 0 once in progress;
+ * *@fd is the socket (closed by the caller). @bind_port: bind it first. */
+static int
+connect_from_a(struct world *w, uint16_t bind_port, int *fd)
+{
+	struct sockaddr_in to = sin_of(B_IP, SRV_PORT), at = sin_of(0, bind_port);
+
+	*fd = tcp_sock(w, 0);
+	set_int(*fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	if (bind_port != 0)
+		cr_assert_eq(dps_bind(*fd, (struct sockaddr *)&at, sizeof(at)), 0,
+			"bind %u: %s", bind_port, strerror(errno));
+	cr_assert_eq(dps_connect(*fd, (struct sockaddr *)&to, sizeof(to)), -1);
+	return errno == EINPROGRESS ? 0 : errno;
+}
+
+/* Finish the connection *@fd started, and leave it in TIME_WAIT on A. */
+static void
+finish_to_time_wait(struct world *w, int fd)
+{
+	uint64_t got = 0, end = vnow(&w->b) + 10 * S;
+	bool eof = false;
+	int sfd = -1;
+
+	while (sfd < 0) {
+		tick(w, 100 * US);
+		sfd = dps_accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK);
+		cr_assert_lt(vnow(&w->b), end);
+	}
+	cr_assert_eq(dps_shutdown(fd, SHUT_WR), 0);
+	while (!eof) {
+		tick(w, 100 * US);
+		recv_some(sfd, 1, &got, 1, NULL, &eof, "server");
+		cr_assert_lt(vnow(&w->b), end);
+	}
+	cr_assert_eq(dps_close(sfd), 0);
+	while (conn_state(fd) != DPS_TCP_TIME_WAIT) {
+		tick(w, 100 * US);
+		cr_assert_lt(vnow(&w->b), end);
+	}
+	cr_assert_eq(dps_close(fd), 0);
+	ticks(w, 10, 100 * US);
+}
+
+/*
+ * TIME_WAIT reuse follows Linux 6.18 (checked against the kernel over a
+ * veth pair, ip_local_port_range one port): with tcp_tw_reuse at its
+ * default, 2 (loopback only), autobind does not take over a 1.5-second-old
+ * TIME_WAIT tuple to a remote peer, and connect() fails with
+ * EADDRNOTAVAIL when no other port is free; a port the application bound
+ * takes it over at once (timestamps alone decide). dpstack once behaved as
+ * tcp_tw_reuse = 1 always, and refused a bound port under a second.
+ */
+Test(dpdk, tcp_tw_reuse_default, .timeout = 120)
+{
+	struct dps_testwire_conf wc = wire_conf(44);
+	const struct dps_sock_conf sc = { .port_lo = 40000, .port_hi = 40000 };
+	struct world w;
+	int fd;
+
+	/* Linux's default. */
+	world_up_conf(&w, "tdtwr", &wc, NULL, &sc, 0, 0, 16);
+	cr_assert_eq(time_wait_from_a(&w, true), 40000);
+	run_until(&w, vnow(&w.b) + 1500 * MS, 10 * MS);
+	cr_assert_eq(connect_from_a(&w, 0, &fd), EADDRNOTAVAIL,
+		"autobind took over a TIME_WAIT tuple to a remote peer");
+	cr_assert_eq(dps_close(fd), 0);
+	cr_assert_eq(delta(&w, 0).tcp_tw_reused, 0);
+	/* A bound port, at once: timestamps protect the new incarnation. */
+	cr_assert_eq(connect_from_a(&w, 40000, &fd), 0, "bound port refused");
+	cr_assert_eq(delta(&w, 0).tcp_tw_reused, 1);
+	finish_to_time_wait(&w, fd);
+	cr_assert_eq(connect_from_a(&w, 40000, &fd), 0, "bound port at once");
+	cr_assert_eq(delta(&w, 0).tcp_tw_reused, 2);
+	finish_to_time_wait(&w, fd);
+	drain_time_wait(&w);
+	world_down(&w);
+}
+
+/* tcp_tw_reuse = 1, as a load generator may want it: autobind takes the
+ * tuple over once its last timestamp is a second old. */
+Test(dpdk, tcp_tw_reuse_on, .timeout = 120)
+{
+	struct dps_testwire_conf wc = wire_conf(45);
+	const struct dps_sock_conf sc = { .port_lo = 40000, .port_hi = 40000,
+		.tw_reuse = DPS_TW_REUSE_ON };
+	struct world w;
+	int fd;
+
+	world_up_conf(&w, "tdtwr1", &wc, NULL, &sc, 0, 0, 16);
+	cr_assert_eq(time_wait_from_a(&w, true), 40000);
+	cr_assert_eq(connect_from_a(&w, 0, &fd), EADDRNOTAVAIL,
+		"taken over before a second");
+	cr_assert_eq(dps_close(fd), 0);
+	run_until(&w, vnow(&w.b) + 1500 * MS, 10 * MS);
+	cr_assert_eq(connect_from_a(&w, 0, &fd), 0, "tw_reuse 1 refused");
+	cr_assert_eq(delta(&w, 0).tcp_tw_reused, 1);
+	finish_to_time_wait(&w, fd);
 	drain_time_wait(&w);
 	world_down(&w);
 }
