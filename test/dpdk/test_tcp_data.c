@@ -2777,88 +2777,6 @@ Test(dpdk, api_efault_stream_data, .timeout = 60)
 /* TIME_WAIT reuse by connect (issue 12, item 9).                          */
 /* ======================================================================= */
 
-/* A connection from A to the listener, closed by A first: its tuple is
- * left in TIME_WAIT on A. Returns A's local port (host order). */
-static uint16_t
-time_wait_from_a(struct world *w, bool reuseaddr)
-{
-	struct sockaddr_in to = sin_of(B_IP, SRV_PORT), me;
-	socklen_t mlen = sizeof(me);
-	uint64_t got = 0, end = vnow(&w->b) + 10 * S;
-	bool eof = false;
-	int cfd = tcp_sock(w, 0), sfd = -1;
-
-	if (reuseaddr)
-		set_int(cfd, SOL_SOCKET, SO_REUSEADDR, 1);
-	cr_assert_eq(dps_connect(cfd, (struct sockaddr *)&to, sizeof(to)), -1);
-	while (sfd < 0) {
-		tick(w, 100 * US);
-		sfd = dps_accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK);
-		cr_assert_lt(vnow(&w->b), end);
-	}
-	cr_assert_eq(dps_getsockname(cfd, (struct sockaddr *)&me, &mlen), 0);
-	cr_assert_eq(dps_shutdown(cfd, SHUT_WR), 0);
-	while (!eof) {
-		tick(w, 100 * US);
-		recv_some(sfd, 1, &got, 1, NULL, &eof, "server");
-		cr_assert_lt(vnow(&w->b), end);
-	}
-	cr_assert_eq(dps_close(sfd), 0);
-	while (conn_state(cfd) != DPS_TCP_TIME_WAIT) {
-		tick(w, 100 * US);
-		cr_assert_lt(vnow(&w->b), end);
-	}
-	cr_assert_eq(dps_close(cfd), 0);
-	ticks(w, 10, 100 * US);
-	return ntohs(me.sin_port);
-}
-
-/*
- * Autobind looks at each candidate port on its own. It once took over a
- * reusable TIME_WAIT entry of a port that bind() held (so it could not
- * use it), destroyed the entry, and went on to the next port carrying
- * the "reused" flag and the ISN floor of the entry it had killed.
- */
-Test(dpdk, tcp_autobind_tw_per_port, .timeout = 60)
-{
-	const struct dps_sock_conf sc = { .port_lo = 40000, .port_hi = 40001,
-		.tw_reuse = DPS_TW_REUSE_ON };
-	struct dps_testwire_conf wc = wire_conf(43);
-	struct sockaddr_in to = sin_of(B_IP, SRV_PORT), at, me;
-	socklen_t mlen = sizeof(me);
-	struct world w;
-	uint16_t port;
-	int bfd, fd;
-
-	world_up_conf(&w, "tdawt", &wc, NULL, &sc, 0, 0, 16);
-	port = time_wait_from_a(&w, true);
-	cr_assert_eq(port, 40000, "autobind takes the even port first");
-	cr_assert_eq(sstats(&w, 0).time_wait, 1);
-	/* The port is bound by another socket (both SO_REUSEADDR). */
-	bfd = tcp_sock(&w, 0);
-	set_int(bfd, SOL_SOCKET, SO_REUSEADDR, 1);
-	at = sin_of(0, port);
-	cr_assert_eq(dps_bind(bfd, (struct sockaddr *)&at, sizeof(at)), 0,
-		"bind: %s", strerror(errno));
-	/* Past the 1 s TIME_WAIT reuse delay: the entry is reusable. */
-	run_until(&w, vnow(&w.b) + 2 * S, 10 * MS);
-	fd = tcp_sock(&w, 0);
-	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&to, sizeof(to)), -1);
-	cr_assert_eq(errno, EINPROGRESS, "connect: %s", strerror(errno));
-	cr_assert_eq(dps_getsockname(fd, (struct sockaddr *)&me, &mlen), 0);
-	cr_assert_eq(ntohs(me.sin_port), 40001);
-	cr_assert_eq(delta(&w, 0).tcp_tw_reused, 0, "a TIME_WAIT entry was "
-		"taken over for a port the connection does not use");
-	cr_assert_eq(sstats(&w, 0).time_wait, 1, "the entry on %u is gone", port);
-	cr_assert_eq(dps_close(fd), 0);
-	cr_assert_eq(dps_close(bfd), 0);
-	ticks(&w, 20, 100 * US);
-	for (int s; (s = dps_accept4(w.lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0;)
-		cr_assert_eq(dps_close(s), 0);
-	drain_time_wait(&w);
-	world_down(&w);
-}
-
 /* A connect to the listener from A: its errno, or 0 once in progress;
  * *@fd is the socket (closed by the caller). @bind_port: bind it first. */
 static int
@@ -2903,6 +2821,67 @@ finish_to_time_wait(struct world *w, int fd)
 	ticks(w, 10, 100 * US);
 }
 
+/* A connection from A to the listener, closed by A first: its tuple is
+ * left in TIME_WAIT on A. Returns A's local port (host order). */
+static uint16_t
+time_wait_from_a(struct world *w)
+{
+	struct sockaddr_in me;
+	socklen_t mlen = sizeof(me);
+	int cfd;
+
+	cr_assert_eq(connect_from_a(w, 0, &cfd), 0);
+	cr_assert_eq(dps_getsockname(cfd, (struct sockaddr *)&me, &mlen), 0);
+	finish_to_time_wait(w, cfd);
+	return ntohs(me.sin_port);
+}
+
+/*
+ * Autobind looks at each candidate port on its own. It once took over a
+ * reusable TIME_WAIT entry of a port that bind() held (so it could not
+ * use it), destroyed the entry, and went on to the next port carrying
+ * the "reused" flag and the ISN floor of the entry it had killed.
+ */
+Test(dpdk, tcp_autobind_tw_per_port, .timeout = 60)
+{
+	const struct dps_sock_conf sc = { .port_lo = 40000, .port_hi = 40001,
+		.tw_reuse = DPS_TW_REUSE_ON };
+	struct dps_testwire_conf wc = wire_conf(43);
+	struct sockaddr_in to = sin_of(B_IP, SRV_PORT), at, me;
+	socklen_t mlen = sizeof(me);
+	struct world w;
+	uint16_t port;
+	int bfd, fd;
+
+	world_up_conf(&w, "tdawt", &wc, NULL, &sc, 0, 0, 16);
+	port = time_wait_from_a(&w);
+	cr_assert_eq(port, 40000, "autobind takes the even port first");
+	cr_assert_eq(sstats(&w, 0).time_wait, 1);
+	/* The port is bound by another socket (both SO_REUSEADDR). */
+	bfd = tcp_sock(&w, 0);
+	set_int(bfd, SOL_SOCKET, SO_REUSEADDR, 1);
+	at = sin_of(0, port);
+	cr_assert_eq(dps_bind(bfd, (struct sockaddr *)&at, sizeof(at)), 0,
+		"bind: %s", strerror(errno));
+	/* Past the 1 s TIME_WAIT reuse delay: the entry is reusable. */
+	run_until(&w, vnow(&w.b) + 2 * S, 10 * MS);
+	fd = tcp_sock(&w, 0);
+	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&to, sizeof(to)), -1);
+	cr_assert_eq(errno, EINPROGRESS, "connect: %s", strerror(errno));
+	cr_assert_eq(dps_getsockname(fd, (struct sockaddr *)&me, &mlen), 0);
+	cr_assert_eq(ntohs(me.sin_port), 40001);
+	cr_assert_eq(delta(&w, 0).tcp_tw_reused, 0, "a TIME_WAIT entry was "
+		"taken over for a port the connection does not use");
+	cr_assert_eq(sstats(&w, 0).time_wait, 1, "the entry on %u is gone", port);
+	cr_assert_eq(dps_close(fd), 0);
+	cr_assert_eq(dps_close(bfd), 0);
+	ticks(&w, 20, 100 * US);
+	for (int s; (s = dps_accept4(w.lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0;)
+		cr_assert_eq(dps_close(s), 0);
+	drain_time_wait(&w);
+	world_down(&w);
+}
+
 /*
  * TIME_WAIT reuse follows Linux 6.18 (checked against the kernel over a
  * veth pair, ip_local_port_range one port): with tcp_tw_reuse at its
@@ -2921,7 +2900,7 @@ Test(dpdk, tcp_tw_reuse_default, .timeout = 120)
 
 	/* Linux's default. */
 	world_up_conf(&w, "tdtwr", &wc, NULL, &sc, 0, 0, 16);
-	cr_assert_eq(time_wait_from_a(&w, true), 40000);
+	cr_assert_eq(time_wait_from_a(&w), 40000);
 	run_until(&w, vnow(&w.b) + 1500 * MS, 10 * MS);
 	cr_assert_eq(connect_from_a(&w, 0, &fd), EADDRNOTAVAIL,
 		"autobind took over a TIME_WAIT tuple to a remote peer");
@@ -2949,7 +2928,7 @@ Test(dpdk, tcp_tw_reuse_on, .timeout = 120)
 	int fd;
 
 	world_up_conf(&w, "tdtwr1", &wc, NULL, &sc, 0, 0, 16);
-	cr_assert_eq(time_wait_from_a(&w, true), 40000);
+	cr_assert_eq(time_wait_from_a(&w), 40000);
 	cr_assert_eq(connect_from_a(&w, 0, &fd), EADDRNOTAVAIL,
 		"taken over before a second");
 	cr_assert_eq(dps_close(fd), 0);
