@@ -201,6 +201,21 @@ struct dps_sockets {
 	struct dps_sock **listeners;	/* 65536 atomic pointers, by port */
 };
 
+/* A send mbuf on txq that ends a write (Linux's tcp_mark_push()): the
+ * writer says so in the hash field, which only received mbufs use
+ * otherwise (the out-of-order queue's sequence numbers). */
+static inline void
+dps_snd_set_push(struct rte_mbuf *m, bool push)
+{
+	m->hash.usr = push;
+}
+
+static inline bool
+dps_snd_is_push(const struct rte_mbuf *m)
+{
+	return m->hash.usr != 0;
+}
+
 /* The socket's receive ring or NULL (none yet: nothing queued). The
  * acquire pairs with the release that installs a new ring, so the ring's
  * header is seen initialised. */

@@ -919,7 +919,7 @@ dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	struct rte_mbuf *ms[64];
 	struct rte_ring *r;
 	unsigned int n;
-	uint32_t bytes = 0;
+	uint32_t bytes = 0, pushed = 0;
 
 	__atomic_store_n(&sk->tx_kick, 0, __ATOMIC_SEQ_CST);
 	r = dps_sock_txq(sk);
@@ -927,8 +927,13 @@ dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		return;
 	do {
 		n = rte_ring_sc_dequeue_burst(r, (void **)ms, RTE_DIM(ms), NULL);
-		for (unsigned int i = 0; i < n; i++)
+		for (unsigned int i = 0; i < n; i++) {
+			bool push = dps_snd_is_push(ms[i]);
+
 			bytes += dps_tcp_snd_append(sk, ms[i]);
+			if (push)
+				pushed = bytes;		/* the last write's end */
+		}
 	} while (n == RTE_DIM(ms));
 	if (!sk->in_table || sk->tcb.fin_queued ||
 			(sk->tcb.state != DPS_TCPS_ESTABLISHED &&
@@ -943,7 +948,11 @@ dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	}
 	if (bytes == 0)
 		return;
-	dps_tcb_queue(&sk->tcb, bytes);
+	/* Queued up to the last write that ended, marked, then the rest. */
+	dps_tcb_queue(&sk->tcb, pushed);
+	if (pushed != 0)
+		dps_tcb_mark_push(&sk->tcb);
+	dps_tcb_queue(&sk->tcb, bytes - pushed);
 	tcp_output(lc, sk, now);
 	tcp_sync_timer(lc, sk);
 }

@@ -206,11 +206,12 @@ send_state(struct dps_sock *sk, bool consume)
 }
 
 /* Copy up to @len bytes of @iov (from @skip) into mbufs on txq, which
- * the first write makes; *@fault tells that the caller's memory could
- * not be read, which ends the copy. */
+ * the first write makes; with @push the last one ends a write (PSH).
+ * *@fault tells that the caller's memory could not be read, which ends
+ * the copy. */
 static ssize_t
 send_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t skip,
-	size_t len, bool *fault)
+	size_t len, bool push, bool *fault)
 {
 	struct rte_mempool *pool = sk->stack->lc[sk->owner]->pool;
 	struct rte_ring *txq = dps_tcp_txq_make(sk);
@@ -252,6 +253,7 @@ send_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t skip,
 		}
 		m->data_len = n;
 		m->pkt_len = n;
+		dps_snd_set_push(m, push && done + n == len);
 		/* tcp_sendmsg(): a chunk that faulted is not counted. */
 		if (*fault || rte_ring_mp_enqueue(txq, m) != 0) {
 			rte_pktmbuf_free(m);
@@ -302,7 +304,10 @@ tcp_send(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 			if (want > cap - q)
 				want = cap - q;
 			__atomic_fetch_add(&sk->snd_queued, (uint32_t)want, __ATOMIC_ACQ_REL);
-			n = send_copy(sk, iov, iovcnt, done, want, &fault);
+			/* tcp_push() at the end of the write, and before waiting
+			 * for room; MSG_MORE holds it back. */
+			n = send_copy(sk, iov, iovcnt, done, want,
+				!(flags & MSG_MORE), &fault);
 			if ((size_t)n < want)
 				__atomic_fetch_sub(&sk->snd_queued, (uint32_t)(want - (size_t)n),
 					__ATOMIC_ACQ_REL);
@@ -611,6 +616,7 @@ dps_send_mbuf(int fd, struct rte_mbuf *m)
 	/* Straight into the send buffer: this is the owner. */
 	dps_tcp_do_tx(s->lc[sk->owner], sk, dps_now(s));
 	dps_tcb_queue(&sk->tcb, dps_tcp_snd_append(sk, m));
+	dps_tcb_mark_push(&sk->tcb);		/* one call, one write */
 	dps_tcp_after(s->lc[sk->owner], sk, DPS_TCB_OUTPUT, sk->tcb.snd_una, dps_now(s));
 	return dps_sock_ret(sk, (ssize_t)len);
 }
