@@ -3,50 +3,73 @@
 # Build dpstack and pass every test suite, quickest first:
 #   unit (no EAL), dpdk (EAL, no hugepages), interop (Linux kernel peer in
 #   network namespaces), then unit and dpdk again under ASan + UBSan.
+# Every suite runs even when an earlier one fails; the closing line
+# "tests: N passed, N failed" counts them all, and the exit status is
+# non-zero when anything failed.
 # Usage (root, Debian 12): ./scripts/test.sh
-set -euo pipefail
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/deps.sh
+./scripts/deps.sh || { echo "tests: 0 passed, 1 failed (dependencies)"; exit 1; }
+
+failed_steps=()
 
 build() {	# build DIR [meson options...]
 	local dir=$1; shift
-	[ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" >/dev/null
-	meson configure "$dir" "$@" >/dev/null
-	ninja -C "$dir"
+	{ [ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" >/dev/null; } &&
+		meson configure "$dir" "$@" >/dev/null && ninja -C "$dir"
 }
 
-build build -Dwerror=true -Dbuildtype=debugoptimized
+# run_suite DIR SUITE: meson's JSON log of the run is kept per suite.
+run_suite() {
+	local dir=$1 suite=$2
+	echo "== suite $suite ($dir)"
+	meson test -C "$dir" --suite "$suite" --print-errorlogs ||
+		failed_steps+=("$dir:$suite")
+	[ -f "$dir/meson-logs/testlog.json" ] &&
+		cp "$dir/meson-logs/testlog.json" "$dir/meson-logs/testlog-$suite.json"
+}
+
 rm -f build/meson-logs/testlog*.json build-asan/meson-logs/testlog*.json
-mkdir -p build/meson-logs
-for suite in unit dpdk interop; do
-	echo "== suite $suite"
-	meson test -C build --suite "$suite" --print-errorlogs
-	cp build/meson-logs/testlog.json "build/meson-logs/testlog-$suite.json"
-done
+if build build -Dwerror=true -Dbuildtype=debugoptimized; then
+	for suite in unit dpdk interop; do
+		run_suite build "$suite"
+	done
+else
+	failed_steps+=("build")
+fi
 
 echo "== suites unit and dpdk under AddressSanitizer + UndefinedBehaviorSanitizer"
-build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
-export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-ASAN_OPTIONS=detect_leaks=1 \
-	meson test -C build-asan --suite unit --print-errorlogs
-cp build-asan/meson-logs/testlog.json build-asan/meson-logs/testlog-unit.json
-# The EAL keeps process-lifetime allocations; mbuf leaks are checked by the
-# tests themselves against the pools' in-use counts.
-ASAN_OPTIONS=detect_leaks=0 \
-	meson test -C build-asan --suite dpdk --print-errorlogs
-cp build-asan/meson-logs/testlog.json build-asan/meson-logs/testlog-dpdk.json
+if build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false; then
+	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+	ASAN_OPTIONS=detect_leaks=1 run_suite build-asan unit
+	# The EAL keeps process-lifetime allocations; mbuf leaks are checked
+	# by the tests themselves against the pools' in-use counts.
+	ASAN_OPTIONS=detect_leaks=0 run_suite build-asan dpdk
+else
+	failed_steps+=("build-asan")
+fi
 
-# One closing line over every test run above (meson's JSON logs).
-python3 - build/meson-logs/testlog-*.json build-asan/meson-logs/testlog-*.json <<'PY'
-import json, sys
+# One closing line over every test run above (meson's JSON logs), with
+# a failed build or suite that left no log counted as one failure.
+python3 - "${#failed_steps[@]}" "${failed_steps[*]:-}" \
+	build/meson-logs/testlog-*.json build-asan/meson-logs/testlog-*.json <<'PY'
+import json, os, sys
 ok = bad = skip = 0
-for path in sys.argv[1:]:
+for path in sys.argv[3:]:
+    if not os.path.exists(path):
+        continue
     for line in open(path):
         r = json.loads(line)["result"]
         if r == "OK": ok += 1
         elif r == "SKIP": skip += 1
         else: bad += 1
+steps = sys.argv[2].split()
+bad += sum(1 for s in steps if s.startswith("build"))   # a failed build
+if steps and bad == 0:
+    bad = len(steps)     # a suite failed and left no log
+if steps:
+    print("failed: " + " ".join(steps))
 print(f"tests: {ok} passed, {bad} failed, {skip} skipped")
 sys.exit(1 if bad else 0)
 PY

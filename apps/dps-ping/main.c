@@ -29,13 +29,21 @@ struct opts {
 	uint8_t plen[DPS_MAX_ADDRS];
 	unsigned int n_addr;
 	struct dps_addr gw, target;
-	bool has_gw, has_target, wire, no_offload;
+	bool has_gw, has_target, wire, no_offload, wait_usr1;
 	unsigned int count, interval_ms, timeout_ms, serve_s;
 	uint16_t port;
 };
 
 static struct dps_stack *stacks[2];
 static volatile int stop_flag;
+static volatile int go_flag;		/* SIGUSR1 came (--start-on-usr1) */
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	go_flag = 1;
+}
 
 static void
 on_signal(int sig)
@@ -59,6 +67,8 @@ usage(FILE *f)
 "  --interval-ms N   between pings (default 200)\n"
 "  --timeout-ms N    per ping (default 1000)\n"
 "  --serve S         keep answering ARP/ping for S seconds (default 0)\n"
+"  --start-on-usr1   send the first ping when SIGUSR1 comes (a script\n"
+"                    that sets the peer up after the port is up)\n"
 "  --port N          ethdev port id (default 0)\n"
 "  --no-offload      do every checksum in software\n"
 "  --wire            self-contained: two stacks on an in-process test wire\n"
@@ -113,6 +123,9 @@ parse_opt(struct opts *o, int c, const char *arg)
 	case 'w':
 		o->wire = true;
 		return 0;
+	case 'u':
+		o->wait_usr1 = true;
+		return 0;
 	case 'h':
 		usage(stdout);
 		exit(0);
@@ -136,6 +149,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "port", required_argument, NULL, 'P' },
 		{ "no-offload", no_argument, NULL, 'n' },
 		{ "wire", no_argument, NULL, 'w' },
+		{ "start-on-usr1", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -176,6 +190,8 @@ pinger_main(void *arg)
 	char ip[64];
 
 	dps_addr_fmt(&p->target, ip, sizeof(ip));
+	while (p->o->wait_usr1 && !go_flag && !stop_flag)
+		usleep(10000);
 	for (unsigned int seq = 1; t != NULL && seq <= p->o->count && !stop_flag; seq++) {
 		uint64_t rtt = 0;
 
@@ -391,6 +407,7 @@ main(int argc, char **argv)
 		return 2;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_usr1);
 	if (!o.wire && rte_eth_dev_count_avail() <= o.port) {
 		fprintf(stderr, "dps-ping: no ethdev port %u (add --vdev=... or -a PCI, or use --wire)\n",
 			o.port);

@@ -123,6 +123,7 @@ extern "C" {
 	X(tcp_handoff_full, "TCP segment lost: the owning lcore's ring was full") \
 	X(udp_rxq_full, "UDP datagram lost: the socket's receive queue was full") \
 	X(udp_not_peer, "UDP datagram from other than a connected socket's peer") \
+	X(tcp_tx_unbuffered, "TCP segment not sent: it named bytes the send buffer does not hold") \
 	X(tx_full, "device transmit queue full") \
 	X(nomem, "mbuf allocation failed")
 

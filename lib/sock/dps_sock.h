@@ -66,6 +66,12 @@ enum dps_ss {
 #define DPS_BINDADDR_LOCK 4
 #define DPS_BINDPORT_LOCK 8
 
+/* Roles a stream socket has taken, for good: Linux 6.18 refuses
+ * connect() on a socket that has listened, and listen() on one that has
+ * tried to connect, with EINVAL, even after an AF_UNSPEC disconnect. */
+#define DPS_ROLE_LISTENED 1
+#define DPS_ROLE_CONNECTED 2
+
 /* What a descriptor points at: a socket or an epoll set. */
 struct dps_obj {
 	uint8_t kind;
@@ -114,6 +120,7 @@ struct dps_sock {
 	uint8_t type;			/* SOCK_STREAM / SOCK_DGRAM */
 	uint8_t proto;			/* IPPROTO_TCP / IPPROTO_UDP */
 	uint8_t userlocks;
+	uint8_t disconnects;		/* Linux's sk_disconnects; under lock */
 	struct dps_sock_opts opt;
 	struct dps_tuple tup;		/* addresses, network order */
 	uint16_t old_sport;		/* getsockname after a disconnect */
@@ -128,6 +135,8 @@ struct dps_sock {
 	bool explicit_bind;		/* bind() or listen() holds the port */
 	uint8_t bind_hold;		/* DPS_PORT_*: bind()'s hold, kept past
 					 * close for the connection (atomic) */
+	uint8_t roles;			/* DPS_ROLE_*: what it has been; under lock */
+	uint32_t lock;			/* dps_sock_lock.h */
 
 	/* Wake-ups: one sleeping thread, one epoll set. */
 	struct dps_thread *waiter;	/* atomic; taken with exchange */

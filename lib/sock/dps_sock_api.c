@@ -15,6 +15,7 @@
 #include <rte_byteorder.h>
 #include "dps_stack_priv.h"
 #include "dps_sock.h"
+#include "dps_sock_lock.h"
 #include "dps_uaccess.h"
 
 static struct dps_stack *default_stack;
@@ -52,6 +53,16 @@ static int
 done(struct dps_sock *sk, int rc)
 {
 	return (int)dps_sock_ret(sk, rc);
+}
+
+/* Take the socket lock (dps_sock_lock.h); a stack lcore only tries it. */
+static int
+sock_lock(struct dps_sock *sk)
+{
+	if (dps_stack_self(sk->stack) >= 0)
+		return dps_lock_try(&sk->lock) ? 0 : -EAGAIN;
+	dps_lock_take(&sk->lock);
+	return 0;
 }
 
 /* ---- creation ---- */
@@ -300,7 +311,11 @@ dps_bind(int fd, const struct sockaddr *addr, socklen_t len)
 		return fail(dps_sock_errno(fd));
 	rc = dps_copy_addr(addr, len, &a);
 	if (rc == 0)
+		rc = sock_lock(sk);
+	if (rc == 0) {
 		rc = sock_bind(sk, &a, len);
+		dps_lock_put(&sk->lock);
+	}
 	return done(sk, rc);
 }
 
@@ -337,21 +352,20 @@ sock_unbind(struct dps_sock *sk, bool closing)
 	__atomic_store_n(&sk->explicit_bind, false, __ATOMIC_SEQ_CST);
 }
 
-int
-dps_listen(int fd, int backlog)
+/* inet_listen(), under the socket lock. */
+static int
+listen_locked(struct dps_sock *sk, int backlog)
 {
-	struct dps_sock *sk = dps_sock_get(fd);
 	int rc = 0;
 
-	if (sk == NULL)
-		return fail(dps_sock_errno(fd));
-	if (sk->type != SOCK_STREAM)
-		return done(sk, -EOPNOTSUPP);
 	if (sk->ss != DPS_SS_UNCONNECTED ||
 			(sk->state != DPS_TCP_CLOSE && sk->state != DPS_TCP_LISTEN))
-		return done(sk, -EINVAL);
+		return -EINVAL;
 	if (sk->state == DPS_TCP_LISTEN)
-		return done(sk, dps_tcp_listen_start(sk, backlog));
+		return dps_tcp_listen_start(sk, backlog);
+	/* Linux 6.18: a socket that has tried to connect never listens. */
+	if (sk->roles & DPS_ROLE_CONNECTED)
+		return -EINVAL;
 	if (sk->tup.lport == 0)
 		rc = bind_port(sk, 0);
 	if (rc == 0) {
@@ -361,8 +375,28 @@ dps_listen(int fd, int backlog)
 	}
 	if (rc == 0)
 		rc = dps_tcp_listen_start(sk, backlog);
-	if (rc == 0)
+	if (rc == 0) {
+		sk->roles |= DPS_ROLE_LISTENED;
 		__atomic_store_n(&sk->state, DPS_TCP_LISTEN, __ATOMIC_SEQ_CST);
+	}
+	return rc;
+}
+
+int
+dps_listen(int fd, int backlog)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+	int rc;
+
+	if (sk == NULL)
+		return fail(dps_sock_errno(fd));
+	if (sk->type != SOCK_STREAM)
+		return done(sk, -EOPNOTSUPP);
+	rc = sock_lock(sk);
+	if (rc == 0) {
+		rc = listen_locked(sk, backlog);
+		dps_lock_put(&sk->lock);
+	}
 	return done(sk, rc);
 }
 
@@ -441,7 +475,7 @@ dps_route_check(struct dps_sock *sk, uint32_t dst)
 	return 0;
 }
 
-/* tcp_v4_connect(): checks, then the lcore's part. */
+/* tcp_v4_connect(): checks, then the lcore's part. Called locked. */
 static int
 tcp_connect_start(struct dps_sock *sk, const struct sockaddr_in *sin,
 	socklen_t len)
@@ -456,6 +490,11 @@ tcp_connect_start(struct dps_sock *sk, const struct sockaddr_in *sin,
 	rc = dps_route_check(sk, sin->sin_addr.s_addr);
 	if (rc != 0)
 		return rc;
+	/* Linux 6.18 refuses it past the route lookup (a listener's
+	 * unreachable connect() is still ENETUNREACH). */
+	if (sk->roles & DPS_ROLE_LISTENED)
+		return -EINVAL;
+	sk->roles |= DPS_ROLE_CONNECTED;
 	sk->tup.raddr = sin->sin_addr.s_addr;
 	sk->tup.rport = sin->sin_port;
 	owner = connect_owner(sk);
@@ -498,18 +537,23 @@ tcp_forget(struct dps_sock *sk)
 	__atomic_store_n(&sk->shutdown, 0, __ATOMIC_SEQ_CST);
 }
 
-/* AF_UNSPEC on a stream: tcp_disconnect(). */
+/* AF_UNSPEC on a stream: tcp_disconnect(). Called locked. */
 static int
 tcp_disconnect(struct dps_sock *sk)
 {
 	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_SEQ_CST);
 
+	sk->disconnects++;
 	if (st == DPS_TCP_LISTEN) {
 		uint16_t port = rte_be_to_cpu_16(sk->tup.lport);
 
 		dps_port_unlisten(sk->stack->socks, port);
 		__atomic_store_n(&sk->state, DPS_TCP_CLOSE, __ATOMIC_SEQ_CST);
 		dps_tcp_listen_stop(sk);
+		/* tcp_set_state(TCP_CLOSE) puts the port back unless bind()
+		 * named it; getsockname goes on showing it (tcp_forget()). */
+		if (!(sk->userlocks & DPS_BINDPORT_LOCK))
+			sock_unbind(sk, false);
 	} else if (sk->owner >= 0 && st != DPS_TCP_CLOSE) {
 		int rc = dps_sock_lcore_call(sk, (unsigned int)sk->owner, DPS_REQ_DISCONNECT);
 
@@ -521,18 +565,56 @@ tcp_disconnect(struct dps_sock *sk)
 	return 0;
 }
 
-/* __inet_stream_connect(). */
+/*
+ * inet_wait_for_connect(): sleep, unlocked, until the handshake is over.
+ * Returns 0, EAGAIN when SO_SNDTIMEO ran out first, EPIPE when another
+ * thread disconnected the attempt meanwhile (Linux's sk_disconnects
+ * check: the first waiter to see a failed attempt reports its error, the
+ * others EPIPE), or ESHUTDOWN.
+ */
 static int
-stream_connect(struct dps_sock *sk, const struct sockaddr_storage *a,
-	socklen_t len)
+connect_wait(struct dps_sock *sk)
 {
-	bool nonblock = (__atomic_load_n(&sk->fflags, __ATOMIC_RELAXED) & O_NONBLOCK) ||
-		dps_stack_self(sk->stack) >= 0;
-	bool started = false;
+	uint8_t dis = sk->disconnects;
+	int rc = 0;
+
+	while (rc == 0 && !tcp_not_syn(sk)) {
+		dps_lock_put(&sk->lock);
+		rc = dps_sock_wait(sk, tcp_not_syn, sk->opt.sndtimeo_ns);
+		dps_lock_take(&sk->lock);
+	}
+	if (rc == 0 && dis != sk->disconnects)
+		rc = EPIPE;
+	return rc;
+}
+
+/*
+ * The end of __inet_stream_connect(): SS_CONNECTED, or the error that
+ * closed the attempt (sock_error()), which disconnects it.
+ */
+static int
+connect_finish(struct dps_sock *sk)
+{
+	int err;
+
+	if (__atomic_load_n(&sk->state, __ATOMIC_SEQ_CST) != DPS_TCP_CLOSE) {
+		__atomic_store_n(&sk->ss, DPS_SS_CONNECTED, __ATOMIC_SEQ_CST);
+		return 0;
+	}
+	err = __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
+	sk->disconnects++;
+	tcp_forget(sk);
+	__atomic_store_n(&sk->ss, DPS_SS_UNCONNECTED, __ATOMIC_SEQ_CST);
+	return -(err != 0 ? err : ECONNABORTED);
+}
+
+/* __inet_stream_connect(), under the socket lock. */
+static int
+stream_connect_locked(struct dps_sock *sk, const struct sockaddr_storage *a,
+	socklen_t len, bool nonblock)
+{
 	int err, rc;
 
-	if (len < sizeof(a->ss_family))
-		return -EINVAL;
 	if (a->ss_family == AF_UNSPEC)
 		return tcp_disconnect(sk);
 	switch (__atomic_load_n(&sk->ss, __ATOMIC_SEQ_CST)) {
@@ -548,34 +630,44 @@ stream_connect(struct dps_sock *sk, const struct sockaddr_storage *a,
 		if (rc != 0)
 			return rc;
 		__atomic_store_n(&sk->ss, DPS_SS_CONNECTING, __ATOMIC_SEQ_CST);
+		/* Linux holds the socket lock from the SYN to the state
+		 * test below, so a non-blocking connect that just sent its
+		 * SYN always sees SYN_SENT, however fast the answer. */
+		if (nonblock)
+			return -EINPROGRESS;
 		err = -EINPROGRESS;
-		started = true;
 		break;
 	default:
 		return -EINVAL;
 	}
-	/* Linux holds the socket lock from the SYN to this test, so a
-	 * connect that just sent its SYN always sees SYN_SENT here, however
-	 * fast the answer; the lcore may already have it. */
-	if (started && nonblock)
-		return err;
 	if (!tcp_not_syn(sk)) {
 		if (nonblock)
 			return err;
-		rc = dps_sock_wait(sk, tcp_not_syn, sk->opt.sndtimeo_ns);
+		rc = connect_wait(sk);
 		if (rc == EAGAIN)
-			return err;	/* SO_SNDTIMEO expired: EINPROGRESS */
+			return err;	/* SO_SNDTIMEO expired */
 		if (rc != 0)
 			return -rc;
 	}
-	if (__atomic_load_n(&sk->state, __ATOMIC_SEQ_CST) == DPS_TCP_CLOSE) {
-		err = __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
-		tcp_forget(sk);
-		__atomic_store_n(&sk->ss, DPS_SS_UNCONNECTED, __ATOMIC_SEQ_CST);
-		return -(err != 0 ? err : ECONNABORTED);
-	}
-	__atomic_store_n(&sk->ss, DPS_SS_CONNECTED, __ATOMIC_SEQ_CST);
-	return 0;
+	return connect_finish(sk);
+}
+
+static int
+stream_connect(struct dps_sock *sk, const struct sockaddr_storage *a,
+	socklen_t len)
+{
+	bool nonblock = (__atomic_load_n(&sk->fflags, __ATOMIC_RELAXED) & O_NONBLOCK) ||
+		dps_stack_self(sk->stack) >= 0;
+	int rc;
+
+	if (len < sizeof(a->ss_family))
+		return -EINVAL;
+	rc = sock_lock(sk);
+	if (rc != 0)
+		return rc;
+	rc = stream_connect_locked(sk, a, len, nonblock);
+	dps_lock_put(&sk->lock);
+	return rc;
 }
 
 /* udp_disconnect(). */
@@ -634,9 +726,15 @@ dps_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	if (sk == NULL)
 		return fail(dps_sock_errno(fd));
 	rc = dps_copy_addr(addr, len, &a);
-	if (rc == 0)
-		rc = sk->type == SOCK_STREAM ? stream_connect(sk, &a, len) :
-			dgram_connect(sk, &a, len);
+	if (rc != 0)
+		return done(sk, rc);
+	if (sk->type == SOCK_STREAM)
+		return done(sk, stream_connect(sk, &a, len));
+	rc = sock_lock(sk);
+	if (rc == 0) {
+		rc = dgram_connect(sk, &a, len);
+		dps_lock_put(&sk->lock);
+	}
 	return done(sk, rc);
 }
 

@@ -164,6 +164,24 @@ tcp_tso_mark(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *th
  * counter: Linux starts each connection's at a random value and adds one
  * per packet.
  */
+/*
+ * Does the send buffer hold the payload of @out? It holds the sequence
+ * space [snd_una, snd_end), less the SYN at the ISS while that is
+ * unacknowledged (never order against the ISS itself: it lies "ahead"
+ * again once 2^31 bytes have gone by). The TCP core should
+ * never ask for more; if it does, the segment is dropped and counted
+ * rather than filled from whatever the mbuf held before.
+ */
+static bool
+tcp_snd_holds(const struct dps_sock *sk, const struct dps_tcp_out *out)
+{
+	const struct dps_tcb *t = &sk->tcb;
+	uint32_t first = t->syn_unacked ? t->iss + 1 : t->snd_una;
+
+	return dps_seq_geq(out->seq, first) &&
+		dps_seq_leq(out->seq + out->len, t->snd_end);
+}
+
 static void
 tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *t,
 	const struct dps_tcp_out *out, uint16_t *ip_id, uint64_t now)
@@ -176,6 +194,11 @@ tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *t,
 	struct rte_ipv4_hdr *ip;
 	uint8_t *th;
 
+	if (plen != 0 && !tcp_snd_holds(sk, out)) {
+		rte_pktmbuf_free(m);
+		dps_drop(&lc->cnt, DPS_DROP_tcp_tx_unbuffered);
+		return;
+	}
 	if (m == NULL) {
 		/* Lost like on the wire; the retransmission timer recovers. */
 		dps_drop(&lc->cnt, DPS_DROP_nomem);
@@ -903,7 +926,7 @@ dps_tcp_do_shutdown(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	dps_tcp_do_tx(lc, sk, now);
 	if (!sk->in_table)
 		return 0;
-	ev = dps_tcb_shutdown(&sk->tcb, now);
+	ev = dps_tcb_shut_wr(&sk->tcb, now);
 	dps_tcp_after(lc, sk, ev | DPS_TCB_OUTPUT, una0, now);
 	return 0;
 }
@@ -1333,8 +1356,11 @@ dps_tcp_fail_nexthop(struct dps_lcore *lc, uint32_t nexthop, int err)
 		while (n < RTE_DIM(victims) &&
 				rte_hash_iterate(lc->conns, &key, &data, &it) >= 0) {
 			struct dps_sock *sk = data;
-			const struct dps_route *r = dps_route_lookup(rt, sk->tup.raddr);
+			const struct dps_route *r;
 
+			if (is_tw(data))	/* a TIME_WAIT entry, not a socket */
+				continue;
+			r = dps_route_lookup(rt, sk->tup.raddr);
 			if (sk->tcb.state == DPS_TCPS_SYN_SENT && r != NULL &&
 					dps_route_nexthop(r, sk->tup.raddr) == nexthop)
 				victims[n++] = sk;

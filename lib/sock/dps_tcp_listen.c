@@ -136,6 +136,7 @@ dps_sock_new_child(struct dps_sock *parent)
 	c->cb_arg = parent->cb_arg;
 	c->has_cbs = parent->has_cbs;
 	c->ss = DPS_SS_CONNECTED;
+	c->roles = DPS_ROLE_CONNECTED;		/* listen() after a disconnect: EINVAL */
 	dps_obj_ref(&parent->obj);
 	c->parent = parent;
 	return c;

@@ -94,6 +94,7 @@ tcb_init(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
 	t->keepintvl_s = c->keepintvl_s != 0 ? c->keepintvl_s : 75;
 	t->keepcnt = c->keepcnt != 0 ? c->keepcnt : 9;
 	t->iss = iss;
+	t->syn_unacked = true;
 	t->snd_una = iss;
 	t->snd_nxt = iss + 1;
 	t->snd_max = iss + 1;
@@ -125,6 +126,7 @@ tcb_take_syn(struct dps_tcb *t, const struct dps_tcp_seg *s)
 {
 	t->irs = s->seq;
 	t->rcv_nxt = s->seq + 1;
+	t->rcv_acked = t->rcv_nxt;	/* the SYN-ACK or ACK acknowledges it */
 	t->sack_ok = s->opt.sack_ok;
 	t->ts_ok = s->opt.has_ts;
 	if (t->ts_ok)
@@ -155,6 +157,7 @@ dps_tcb_established(struct dps_tcb *t, uint64_t now)
 	bool syn_rexmit = t->retransmits != 0;
 
 	t->state = DPS_TCPS_ESTABLISHED;
+	t->syn_unacked = false;
 	t->retransmits = 0;
 	t->rtx_at = 0;
 	t->rtx_start_ns = 0;
@@ -250,22 +253,24 @@ tcb_input_syn_sent(struct dps_tcb *t, const struct dps_tcp_seg *s,
 }
 
 /*
- * RFC 9293 3.10.7.4 first check: does the segment overlap the window we
- * announced? A zero window admits only an empty segment at rcv_nxt.
+ * RFC 9293 3.10.7.4 first check, as Linux's tcp_sequence() applies it:
+ * the segment must not end before the rcv_nxt of our last ACK (rcv_wup)
+ * nor start beyond the window we announced. Linux lets a segment that
+ * ends exactly where our last ACK pointed through, so the ACK it carries
+ * counts: a peer that resends its FIN with the ACK of ours (dperf's
+ * client does) moves CLOSING on to TIME_WAIT. The strict RFC test (the
+ * segment must overlap [RCV.NXT, RCV.NXT + RCV.WND)) would answer it
+ * with a bare ACK and leave our FIN to be retransmitted. Data and FINs
+ * already received are trimmed later and acknowledged at once.
  */
 bool
 dps_tcb_seq_ok(const struct dps_tcb *t, const struct dps_tcp_seg *s)
 {
 	uint32_t wnd = dps_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
-	uint32_t len = s->len + ((s->flags & DPS_TH_FIN) ? 1 : 0);
+	uint32_t end = s->seq + s->len + ((s->flags & DPS_TH_FIN) ? 1 : 0);
 
-	if (len == 0)
-		return dps_seq_geq(s->seq, t->rcv_nxt) &&
-			dps_seq_leq(s->seq, t->rcv_nxt + wnd);
-	if (wnd == 0)
-		return false;
-	return dps_seq_lt(s->seq, t->rcv_nxt + wnd) &&
-		dps_seq_gt(s->seq + len, t->rcv_nxt);
+	return dps_seq_geq(end, t->rcv_acked) &&
+		dps_seq_leq(s->seq, t->rcv_nxt + wnd);
 }
 
 int
@@ -353,8 +358,9 @@ dps_tcb_shutdown(struct dps_tcb *t, uint64_t now)
 		return dps_tcb_close(t, 0);
 	case DPS_TCPS_SYN_RECV:
 	case DPS_TCPS_ESTABLISHED:
-		/* A FIN from SYN_RECV waits for the handshake's ACK in
-		 * Linux; here the FIN goes out after it, from FIN_WAIT1. */
+		/* From SYN_RECV (a simultaneous open) the FIN goes out at
+		 * once, after the unacknowledged SYN, which the
+		 * retransmission timer resends first (tcb_retransmit_one()). */
 		t->state = DPS_TCPS_FIN_WAIT1;
 		break;
 	case DPS_TCPS_CLOSE_WAIT:
@@ -365,6 +371,14 @@ dps_tcb_shutdown(struct dps_tcb *t, uint64_t now)
 	}
 	t->fin_queued = true;
 	return DPS_TCB_OUTPUT;
+}
+
+int
+dps_tcb_shut_wr(struct dps_tcb *t, uint64_t now)
+{
+	if (t->state == DPS_TCPS_SYN_RECV)
+		return DPS_TCB_NONE;
+	return dps_tcb_shutdown(t, now);
 }
 
 /*

@@ -335,6 +335,7 @@ tcb_input_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	if (t->sack_ok && s->n_sack != 0)
 		sacked = tcb_sack_in(t, s);
 	if (dps_seq_gt(ack, t->snd_una)) {
+		t->syn_unacked = false;		/* it comes first */
 		tcb_newly_acked(t, s, now);
 		ev |= DPS_TCB_ACKED | DPS_TCB_OUTPUT;
 		if (tcb_fin_is_acked(t))
@@ -454,6 +455,12 @@ tcb_input_data(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 {
 	uint32_t seq = s->seq, len = s->len, off = 0;
 
+	/* All of it already received (it ends at or before rcv_nxt, which
+	 * the sequence test lets through down to our last ACK). */
+	if (dps_seq_leq(seq + len, t->rcv_nxt)) {
+		t->ack_now = true;
+		return DPS_TCB_NONE;
+	}
 	if (dps_seq_lt(seq, t->rcv_nxt)) {
 		off = t->rcv_nxt - seq;
 		seq = t->rcv_nxt;
@@ -591,6 +598,7 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	struct dps_tcp_out *out, unsigned int *n)
 {
 	int ev = DPS_TCB_NONE, r;
+	bool old_ack;
 
 	if (tcb_paws_reject(t, s)) {
 		t->st.paws_drops++;
@@ -611,15 +619,13 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 		dps_tcb_oow_ack(t, s, now, out, n);
 		return DPS_TCB_NONE;
 	}
-	t->rcv_tstamp = now;
-	t->probes = 0;		/* the peer is alive (probe answers included) */
 	if (s->flags & DPS_TH_RST)
 		return tcb_input_rst(t, s, now, out, n);
 	if (s->flags & DPS_TH_SYN)
 		return tcb_input_syn(t, s, now, out, n);
 	if (!(s->flags & DPS_TH_ACK))
 		return DPS_TCB_NONE;
-	tcb_update_ts_recent(t, s);
+	old_ack = dps_seq_lt(s->ack, t->snd_una);
 	if (t->state == DPS_TCPS_SYN_RECV) {
 		r = tcb_input_syn_recv_ack(t, s, now, out, n);
 		if (r < 0)
@@ -630,6 +636,14 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	if (r < 0)
 		return ev;
 	ev |= r;
+	/* Only an acceptable ACK counts (Linux's tcp_ack() before
+	 * tcp_replace_ts_recent()): a blind segment acknowledging data
+	 * never sent must not move TS.Recent, or PAWS would then drop
+	 * every genuine segment (RFC 7323 4.3, 5.3). */
+	if (!old_ack)
+		tcb_update_ts_recent(t, s);
+	t->rcv_tstamp = now;
+	t->probes = 0;		/* the peer is alive (probe answers included) */
 	if (t->state == DPS_TCPS_CLOSE)
 		return ev;
 	if (s->len != 0 && (t->state == DPS_TCPS_ESTABLISHED ||

@@ -285,6 +285,18 @@ tcb_retransmit_one(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o)
 
 	if (!tcb_next_hole(t, &seq, &len))
 		return false;
+	if (t->syn_unacked && seq == t->iss) {
+		/* The SYN is unacknowledged yet (close() in SYN_RECV sent
+		 * a FIN after it): it goes again first, as the SYN-ACK it
+		 * was, like the head of Linux's retransmission queue. */
+		dps_tcb_syn(t, now, true, o);
+		o->rexmit = true;
+		t->high_rxt = seq + 1;
+		t->rexmit_now = false;
+		t->rtt_seq = 0;
+		t->st.retrans_segs++;
+		return true;
+	}
 	/* The FIN occupies snd_end; data stops before it. */
 	if (dps_seq_gt(seq + len, t->snd_end))
 		len = dps_seq_gt(t->snd_end, seq) ? t->snd_end - seq : 0;

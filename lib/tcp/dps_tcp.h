@@ -229,6 +229,7 @@ struct dps_tcb {
 	bool rexmit_now;		/* retransmit the first hole regardless of cwnd */
 	bool persist;			/* rtx_at is the zero-window probe timer */
 	bool fin_ooo;			/* a FIN arrived beyond a hole, at fin_seq */
+	bool syn_unacked;		/* our SYN, at the ISS, is not acknowledged */
 	uint8_t cc;			/* enum dps_tcp_cc_algo */
 	uint8_t quickacks;		/* segments still acknowledged at once */
 	uint8_t dupacks;
@@ -380,11 +381,18 @@ void dps_tcb_queue(struct dps_tcb *t, uint32_t n);
 void dps_tcb_mark_push(struct dps_tcb *t);
 
 /*
- * shutdown(SHUT_WR) (RFC 9293 3.10.4): a FIN after the queued data;
- * ESTABLISHED -> FIN_WAIT1, CLOSE_WAIT -> LAST_ACK. SYN_SENT closes at
- * once. Returns dps_tcb_ev bits.
+ * close() (RFC 9293 3.10.4, Linux's tcp_close_state()): a FIN after the
+ * queued data; ESTABLISHED and SYN_RECV -> FIN_WAIT1, CLOSE_WAIT ->
+ * LAST_ACK. SYN_SENT closes at once. Returns dps_tcb_ev bits.
  */
 int dps_tcb_shutdown(struct dps_tcb *t, uint64_t now);
+
+/*
+ * shutdown(SHUT_WR): as dps_tcb_shutdown(), except that SYN_RECV is left
+ * alone, as Linux's tcp_shutdown() leaves it: no FIN goes out until
+ * close().
+ */
+int dps_tcb_shut_wr(struct dps_tcb *t, uint64_t now);
 
 /*
  * The receive buffer has @space bytes free now (the application read).

@@ -65,6 +65,7 @@
 #define S_setsockopt dps_setsockopt
 #define S_fcntl dps_fcntl
 #define S_close dps_close
+#define S_shutdown dps_shutdown
 #define S_send dps_send
 #define S_sendto dps_sendto
 #define S_recv dps_recv
@@ -90,6 +91,7 @@
 #define S_setsockopt setsockopt
 #define S_fcntl fcntl
 #define S_close close
+#define S_shutdown shutdown
 #define S_send send
 #define S_sendto sendto
 #define S_recv recv
@@ -138,7 +140,7 @@ enum behaviour {
 	B_NET_UNREACH, B_HOST_UNREACH, B_PROTO_UNREACH, B_PORT_UNREACH,
 	B_ADMIN_FILTERED, B_UNREACH_CODE16, B_TIME_EXCEEDED, B_PARAM_PROBLEM,
 	B_PORT_UNREACH_BADSEQ, B_FRAG_THEN_OK, B_FRAG_SILENT, B_SIMOPEN,
-	B_DELAYED_OK, B_COUNT
+	B_DELAYED_OK, B_SLOW_OK, B_SLOW_RST, B_SIMOPEN_SILENT, B_COUNT
 };
 
 static const char *const behaviour_name[B_COUNT] = {
@@ -147,7 +149,7 @@ static const char *const behaviour_name[B_COUNT] = {
 	"net_unreach", "host_unreach", "proto_unreach", "port_unreach",
 	"admin_filtered", "unreach_code16", "time_exceeded", "param_problem",
 	"port_unreach_badseq", "frag_then_ok", "frag_silent", "simopen",
-	"delayed_ok",
+	"delayed_ok", "slow_ok", "slow_rst", "simopen_silent",
 };
 
 /* ---- steps and rows ---------------------------------------------------- */
@@ -163,7 +165,8 @@ enum op {
 	OP_END, OP_SOCKET, OP_BIND, OP_CONNECT, OP_LISTEN, OP_POLL, OP_SOERR,
 	OP_SETINT, OP_GETINT, OP_SETTV, OP_GETTV, OP_NAME, OP_PEER, OP_SEND,
 	OP_SENDTO, OP_RECV, OP_SLEEP, OP_CLOSE, OP_NONBLOCK, OP_EPOLL,
-	OP_WATCH, OP_BURST, OP_FILL, OP_UNFILL, OP_SPREAD, OP_UPTR,
+	OP_WATCH, OP_BURST, OP_FILL, OP_UNFILL, OP_SPREAD, OP_RACE, OP_SHUTDOWN,
+	OP_UPTR,
 };
 
 /*
@@ -269,6 +272,10 @@ struct row {
 #define SPREAD_(k, p, n, np) { .op = OP_SPREAD, .addr = (k), .port = (p), \
 	.len = LEN_NAT, .a = (n), .b = (np) }
 #define SPREAD(...) SPREAD_(__VA_ARGS__)
+/* @n threads connect() socket 0 to one address at once. */
+#define RACE_(k, p, n) { .op = OP_RACE, .addr = (k), .port = (p), \
+	.len = LEN_NAT, .a = (n) }
+#define RACE(...) RACE_(__VA_ARGS__)
 #define UNFILL { .op = OP_UNFILL }
 #define DO_LISTENn(i) { .op = OP_LISTEN, .sock = (i) }
 #define DO_LISTEN DO_LISTENn(0)
@@ -300,6 +307,7 @@ struct row {
 #define CLOSEn(i) { .op = OP_CLOSE, .sock = (i) }
 #define CLOSE CLOSEn(0)
 #define NONBLOCK { .op = OP_NONBLOCK }
+#define SHUTWR { .op = OP_SHUTDOWN, .a = SHUT_WR }
 #define EPOLL(ms) { .op = OP_EPOLL, .a = EPOLLIN | EPOLLOUT, .c = (ms) }
 #define UPTR(call, kind, n) { .op = OP_UPTR, .a = (call), .b = (kind), .c = (n) }
 #define UPTRn(i, call, kind, n) { .op = OP_UPTR, .sock = (i), .a = (call), \
@@ -374,6 +382,32 @@ static const struct row rows[] = {
 	ROW("unspec_listening", 0, SOCK(BL), BIND(AT_ANY(FIXED(1))), DO_LISTEN,
 		CONN(TO_LISTENER), CONN(TO_UNSPEC), NAME, POLL(0), CONN(TO_LISTENER),
 		NAME),
+	/* Linux 6.18: a socket that has listened never connects again, and
+	 * one that has tried to connect never listens (EINVAL), even after
+	 * an AF_UNSPEC disconnect; the route lookup comes first. */
+	ROW("unspec_listening_autobound", 0, SOCK(BL), DO_LISTEN, CONN(TO_UNSPEC),
+		NAMEU, CONN(TO_NOROUTE), CONN(TO_LISTENER), NAMEU, DO_LISTEN, NAMEU,
+		CONN(TO_UNSPEC), CONN(TO_UNSPEC), CONN(TO_LISTENER), POLL(0)),
+	ROW("listen_after_refused", 0, SOCK(BL), CONN(TO_CLOSED), DO_LISTEN, NAMEU,
+		CONN(TO_LISTENER), PEER),
+	ROW("listen_after_noroute", 0, SOCK(BL), CONN(TO_NOROUTE), DO_LISTEN, NAMEU),
+	ROW("listen_after_unspec_connected", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT, 8)),
+		POLL(2000), CONN(TO_UNSPEC), DO_LISTEN, POLL(0), CONN(TO_PEER(B_ACCEPT, 8)),
+		POLL(2000), PEER),
+
+	/* One socket, eight threads in connect() while the peer takes its
+	 * time: the socket lock makes __inet_stream_connect's check-and-start
+	 * atomic, so there is one attempt; blocking callers all return its
+	 * result, the first to see a failure its error and the others EPIPE
+	 * (sk_disconnects). */
+	ROW("race_blocking_ok", 0, SOCK(BL), RACE(TO_PEER(B_SLOW_OK, 1), 8), SOERR,
+		PEER, NAME, CONN(TO_PEER(B_SLOW_OK, 1))),
+	ROW("race_nonblocking_ok", 0, SOCK(NB), RACE(TO_PEER(B_SLOW_OK, 2), 8),
+		POLL(3000), SOERR, CONN(TO_PEER(B_SLOW_OK, 2)), PEER),
+	ROW("race_blocking_refused", 0, SOCK(BL), RACE(TO_PEER(B_SLOW_RST, 1), 8),
+		SOERR, NAME, POLL(0)),
+	ROW("race_nonblocking_refused", 0, SOCK(NB), RACE(TO_PEER(B_SLOW_RST, 2), 8),
+		POLL(3000), CONN(TO_PEER(B_SLOW_RST, 2)), SOERR, NAME),
 
 	/* The state switch of __inet_stream_connect. */
 	ROW("state_inprogress_then_ealready", 0, SOCK(NB), CONN(TO_HOLE(1)),
@@ -524,6 +558,15 @@ static const struct row rows[] = {
 	ROW("rst_unacceptable_then_synack", 0, SOCK(NB),
 		CONN(TO_PEER(B_RST_BAD_THEN_OK, 1)), POLL(2000), SOERR,
 		CONN(TO_PEER(B_RST_BAD_THEN_OK, 1)), SLEEP(100)),
+	/* close() in SYN_RECV after crossed SYNs, the peer silent: the
+	 * FIN, and the RTO that must resend the unacknowledged SYN-ACK
+	 * first (not a byte of an empty send buffer). */
+	ROWB("simultaneous_open_close_in_syn_recv", 0, 6000, SOCK(NB),
+		CONN(TO_PEER(B_SIMOPEN_SILENT, 1)), SLEEP(300), POLL(0), CLOSE,
+		SLEEP(2200)),
+	ROWB("simultaneous_open_shutdown_in_syn_recv", 0, 6000, SOCK(NB),
+		CONN(TO_PEER(B_SIMOPEN_SILENT, 2)), SLEEP(300), POLL(0), SHUTWR,
+		POLL(0), SLEEP(2200), SOERR),
 	ROW("simultaneous_open", 0, SOCK(NB), CONN(TO_PEER(B_SIMOPEN, 1)),
 		POLL(2000), SOERR, CONN(TO_PEER(B_SIMOPEN, 1)),
 		CONN(TO_PEER(B_SIMOPEN, 1)), PEER, NAME, SLEEP(100)),
@@ -1057,7 +1100,8 @@ static const char *const op_name[] = {
 	[OP_SENDTO] = "sendto", [OP_RECV] = "recv", [OP_SLEEP] = "sleep",
 	[OP_CLOSE] = "close", [OP_NONBLOCK] = "fcntl", [OP_EPOLL] = "epoll",
 	[OP_WATCH] = "watch", [OP_BURST] = "burst", [OP_FILL] = "fill-port-range",
-	[OP_UNFILL] = "close-fill", [OP_SPREAD] = "spread", [OP_UPTR] = "uptr",
+	[OP_UNFILL] = "close-fill", [OP_SPREAD] = "spread", [OP_RACE] = "race",
+	[OP_SHUTDOWN] = "shutdown", [OP_UPTR] = "uptr",
 };
 
 static const char *const uptr_call_name[U_COUNT] = {
@@ -1130,6 +1174,10 @@ fmt_label(char *buf, size_t n, const struct step *st)
 		snprintf(a + strlen(a), sizeof(a) - strlen(a), ",x%d,%d", st->a,
 			st->c);
 		break;
+	case OP_RACE:
+		fmt_addr_label(a, sizeof(a), st);
+		snprintf(a + strlen(a), sizeof(a) - strlen(a), ",x%d", st->a);
+		break;
 	case OP_SPREAD:
 		fmt_addr_label(a, sizeof(a), st);
 		if (st->a)
@@ -1176,6 +1224,10 @@ fmt_label(char *buf, size_t n, const struct step *st)
 	case OP_NONBLOCK:
 		snprintf(a, sizeof(a), "O_NONBLOCK");
 		break;
+	case OP_SHUTDOWN:
+		snprintf(a, sizeof(a), "%s", st->a == SHUT_WR ? "SHUT_WR" :
+			st->a == SHUT_RD ? "SHUT_RD" : "SHUT_RDWR");
+		break;
 	case OP_UPTR:
 		snprintf(a, sizeof(a), "%s%s=%s,%d", st->flags & F_EPFD ? "epfd," : "",
 			uptr_call_name[st->a], uptr_kind_name[st->b], st->c);
@@ -1208,6 +1260,84 @@ do_connect(struct ctx *c, const struct step *st, char *out, size_t n)
 	if (c->rr->t0 == 0)
 		c->rr->t0 = wall_now();
 	rc = S_connect(c->fd[st->sock], sa, len);
+	fmt_ret(out, n, rc, errno);
+}
+
+/* OP_RACE: threads released together, each one connect(). */
+#define RACE_MAX 16
+
+struct race {
+	int fd;
+	const struct sockaddr *sa;
+	socklen_t len;
+	pthread_barrier_t go;
+	int err[RACE_MAX];		/* 0: returned 0 */
+};
+
+struct racer {
+	struct race *r;
+	int i;
+};
+
+static void *
+race_main(void *arg)
+{
+	struct racer *me = arg;
+	struct race *r = me->r;
+
+	pthread_barrier_wait(&r->go);
+	r->err[me->i] = S_connect(r->fd, r->sa, r->len) == 0 ? 0 : errno;
+	return NULL;
+}
+
+static int
+cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* What the threads saw, as a multiset: "0 x8" or "EALREADY x7, EINPROGRESS x1". */
+static void
+do_race(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	union addr_buf b;
+	struct race r = { .fd = c->fd[st->sock] };
+	struct racer who[RACE_MAX];
+	pthread_t th[RACE_MAX];
+	int k = st->a < RACE_MAX ? st->a : RACE_MAX;
+	size_t off = 0;
+
+	r.sa = build_addr(st, &b, &r.len);
+	if (c->rr->t0 == 0)
+		c->rr->t0 = wall_now();
+	pthread_barrier_init(&r.go, NULL, (unsigned int)k);
+	for (int i = 0; i < k; i++) {
+		who[i] = (struct racer){ .r = &r, .i = i };
+		pthread_create(&th[i], NULL, race_main, &who[i]);
+	}
+	for (int i = 0; i < k; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&r.go);
+	qsort(r.err, (size_t)k, sizeof(r.err[0]), cmp_int);
+	out[0] = '\0';
+	for (int i = 0; i < k; ) {
+		int j = i;
+
+		while (j < k && r.err[j] == r.err[i])
+			j++;
+		off += (size_t)snprintf(out + off, n - off, "%s%s x%d",
+			off ? ", " : "", r.err[i] ? err_name(r.err[i]) : "0", j - i);
+		if (off >= n)
+			break;
+		i = j;
+	}
+}
+
+static void
+do_shutdown(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	int rc = S_shutdown(c->fd[st->sock], st->a);
+
 	fmt_ret(out, n, rc, errno);
 }
 
@@ -1848,7 +1978,8 @@ static const step_fn step_fns[] = {
 	[OP_SENDTO] = do_send, [OP_RECV] = do_recv, [OP_CLOSE] = do_close,
 	[OP_NONBLOCK] = do_nonblock, [OP_EPOLL] = do_epoll, [OP_WATCH] = do_watch,
 	[OP_BURST] = do_burst, [OP_FILL] = do_fill, [OP_UNFILL] = do_unfill,
-	[OP_SPREAD] = do_spread, [OP_UPTR] = do_uptr,
+	[OP_SPREAD] = do_spread, [OP_RACE] = do_race, [OP_SHUTDOWN] = do_shutdown,
+	[OP_UPTR] = do_uptr,
 };
 
 /* ---- crash guard --------------------------------------------------------- */
@@ -1915,7 +2046,7 @@ row_dport(const struct row *r)
 		if ((is_craft(r->st[i].addr) || r->st[i].addr == AD_HOLE ||
 				r->st[i].addr == AD_NOARP) &&
 				(r->st[i].op == OP_CONNECT || r->st[i].op == OP_WATCH ||
-				r->st[i].op == OP_BURST))
+				r->st[i].op == OP_BURST || r->st[i].op == OP_RACE))
 			return r->st[i].port;
 	return 0;
 }

@@ -42,6 +42,7 @@ DUT_IP = "198.18.0.2"
 BAD = 0x10000           # offset that makes an ACK or a sequence unacceptable
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
+SO_TIMESTAMPNS = 35     # also SCM_TIMESTAMPNS
 
 # code -> name; keep in step with enum behaviour in conform.c.
 BEHAVIOURS = {
@@ -51,6 +52,7 @@ BEHAVIOURS = {
     11: "port_unreach", 12: "admin_filtered", 13: "unreach_code16",
     14: "time_exceeded", 15: "param_problem", 16: "port_unreach_badseq",
     17: "frag_then_ok", 18: "frag_silent", 19: "simopen", 20: "delayed_ok",
+    21: "slow_ok", 22: "slow_rst", 23: "simopen_silent",
 }
 # ICMP (type, code) answered for a SYN; errors a router would send come
 # from the gateway address, the others (None) from the host itself.
@@ -150,6 +152,11 @@ class Peer:
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
                                   socket.htons(ETH_P_ALL))
         self.sock.bind((iface, 0))
+        # Arrival times come from the kernel (SO_TIMESTAMPNS), not from
+        # when this process got to read the frame: on a busy machine a
+        # late read must not look like a late segment.
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        self.t_rx = None
         self.t_base = int(time.monotonic() * 1000)
 
     def write(self, ev):
@@ -235,7 +242,7 @@ class Peer:
         if op != 1:
             return
         if socket.inet_ntoa(spa) == DUT_IP:
-            self.write({"t": time.time(), "dir": "in", "arp": host})
+            self.write({"t": self.rx_time(), "dir": "in", "arp": host})
         if host not in HOSTS:
             return
         rep = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 2) + HOSTS[host] + \
@@ -274,13 +281,20 @@ class Peer:
                 self.synack(c, sport, dport)
         elif kind == "frag_silent":
             self.icmp(c, ipb, "frag")
-        elif kind == "simopen":
+        elif kind == "simopen" or (kind == "simopen_silent" and first):
+            # simopen_silent crosses SYNs once and then never answers.
             self.send_tcp(c, sport, dport, c.y, 0, 0x02, self.syn_options(c))
         elif kind == "delayed_ok":
             self.later(0.4, lambda: self.synack(c, sport, dport))
+        elif kind == "slow_ok" and first:
+            # 0.6 s after the first SYN (before its retransmission): time for
+            # every thread of a connect() race to be in the call.
+            self.later(0.6, lambda: self.synack(c, sport, dport))
+        elif kind == "slow_rst" and first:
+            self.later(0.6, lambda: self.rst(c, sport, dport))
 
     def on_other(self, c, kind, sport, dport, flags, seq, ack, paylen):
-        if flags & 0x04:
+        if flags & 0x04 or kind == "simopen_silent":
             return
         if kind == "simopen" and flags & 0x12 == 0x12 and \
                 ack == (c.y + 1) & 0xFFFFFFFF:
@@ -302,7 +316,7 @@ class Peer:
         hl = (off >> 4) * 4
         kinds, mss, ws, ts = parse_tcp_options(tcp[20:hl])
         paylen = struct.unpack("!H", ipb[2:4])[0] - ihl - hl
-        ev = {"t": time.time(), "dir": "in", "dst": dst, "sport": sport,
+        ev = {"t": self.rx_time(), "dir": "in", "dst": dst, "sport": sport,
               "dport": dport, "flags": flags, "seq": seq, "ack": ack,
               "win": win, "ttl": ipb[8], "df": (ipb[6] >> 6) & 1,
               "opts": kinds, "mss": mss, "ws": ws, "len": paylen}
@@ -352,12 +366,22 @@ class Peer:
             fn()
         return max(0.0, self.timers[0][0] - now) if self.timers else 0.5
 
+    def rx_time(self):
+        """Wall-clock arrival time of the frame being handled."""
+        return self.t_rx if self.t_rx is not None else time.time()
+
     def loop(self):
         while True:
             wait = self.run_timers()
             r, _, _ = select.select([self.sock], [], [], wait)
             if r:
-                frame, addr = self.sock.recvfrom(65535)
+                frame, anc, _, addr = self.sock.recvmsg(65535, 64)
+                self.t_rx = None
+                for level, typ, data in anc:
+                    if level == socket.SOL_SOCKET and typ == SO_TIMESTAMPNS \
+                            and len(data) >= 16:
+                        sec, nsec = struct.unpack("qq", data[:16])
+                        self.t_rx = sec + nsec / 1e9
                 self.on_frame(frame, addr[2])
 
 

@@ -525,6 +525,31 @@ small_window(struct dps_tcb *t)
 	}
 }
 
+/* A duplicate that ends between our last ACK and rcv_nxt passes the
+ * sequence test (Linux's tcp_sequence() measures from rcv_wup) but
+ * delivers nothing: the bytes were taken already. */
+Test(tcb_rcv, duplicate_before_our_ack_delivers_nothing)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
+	unsigned int n;
+	int ev;
+
+	establish(&t);
+	ev = data_in(&t, 0, 100, TE + MS, out, &n);
+	cr_assert(ev & DPS_TCB_DATA);
+	cr_assert_eq(t.rcv_acked, PEER_ISN + 1, "not acknowledged yet");
+	ev = data_in(&t, 0, 100, TE + 2 * MS, out, &n);
+	cr_assert_eq(ev & DPS_TCB_DATA, 0);
+	cr_assert_eq(t.rx_len, 0);
+	cr_assert_eq(t.rcv_nxt, PEER_ISN + 101);
+	cr_assert(t.ack_now, "acknowledged at once");
+	ev = data_in(&t, 50, 50, TE + 3 * MS, out, &n);
+	cr_assert_eq(ev & DPS_TCB_DATA, 0);
+	cr_assert_eq(t.rx_len, 0);
+	cr_assert_eq(t.rcv_nxt, PEER_ISN + 101);
+}
+
 Test(tcb_rcv, zero_window_rejects_data_and_acks)
 {
 	struct dps_tcp_out out[NOUT];
@@ -537,7 +562,10 @@ Test(tcb_rcv, zero_window_rejects_data_and_acks)
 	cr_assert_eq(ev & DPS_TCB_DATA, 0);
 	cr_assert_eq(t.rx_len, 0, "payload dropped");
 	cr_assert_eq(t.rcv_nxt, PEER_ISN + 1 + 2 * SMSS);
-	cr_assert_eq(n, 1, "an ACK for the unacceptable segment");
+	/* At rcv_nxt it passes the sequence test (Linux's tcp_sequence());
+	 * the payload is trimmed to the zero window and acknowledged at once. */
+	cr_assert_eq(n, 0);
+	cr_assert_eq(output(&t, T0 + 10 * MS, out), 1, "an ACK for the unacceptable segment");
 	assert_ack(&out[0], ISS + 1, PEER_ISN + 1 + 2 * SMSS, "zero-window ACK");
 	cr_assert_eq(out[0].wnd, 0);
 }
@@ -1131,6 +1159,82 @@ Test(tcb_close, fin_wait1_fin_to_closing_then_ack_to_time_wait)
 	cr_assert_eq(t.timer_ns, TE + 3 * MS + DPS_TCP_TIMEWAIT_NS);
 }
 
+/*
+ * The peer closed, saw our FIN, and sends its FIN again with the ACK of
+ * ours (dperf's client does): the segment ends exactly at rcv_nxt, which
+ * our last ACK named. Linux's tcp_sequence() accepts it and processes
+ * its ACK; each closing state moves on and answers with one ACK.
+ */
+static int
+peer_fin_again(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out)
+{
+	unsigned int n;
+	int ev;
+
+	ev = feed(t, pseg(DPS_TH_FIN | DPS_TH_ACK, PEER_ISN + 1, t->snd_nxt, 0),
+		now, out, &n);
+	cr_assert_eq(n, 0, "no challenge or out-of-window reply");
+	return ev;
+}
+
+Test(tcb_close, closing_fin_again_with_the_ack_of_ours_to_time_wait)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
+	int ev;
+
+	closing(&t);
+	ev = peer_fin_again(&t, TE + 3 * MS, out);
+	cr_assert(ev & DPS_TCB_ACKED, "the ACK of our FIN counts");
+	cr_assert(ev & DPS_TCB_TIME_WAIT);
+	cr_assert_eq(t.state, DPS_TCPS_TIME_WAIT);
+	cr_assert_eq(t.snd_una, ISS + 2);
+	cr_assert_eq(output(&t, TE + 3 * MS, out), 1);
+	assert_ack(&out[0], ISS + 2, PEER_ISN + 2, "ACK of the resent FIN");
+	cr_assert_eq(timeout(&t, TE + 3 * MS + t.rto_ns, out, &(unsigned int){ 0 }) &
+		DPS_TCB_OUTPUT, 0, "our FIN is not retransmitted");
+}
+
+Test(tcb_close, last_ack_fin_again_with_the_ack_of_ours_closes)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
+	int ev;
+
+	last_ack(&t);
+	ev = peer_fin_again(&t, TE + 3 * MS, out);
+	cr_assert(ev & DPS_TCB_CLOSED);
+	cr_assert_eq(t.state, DPS_TCPS_CLOSE);
+	cr_assert_eq(t.err, 0);
+}
+
+Test(tcb_close, time_wait_fin_again_with_the_ack_of_ours_is_acked)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
+
+	time_wait(&t);
+	peer_fin_again(&t, TE + 10 * MS, out);
+	cr_assert_eq(t.state, DPS_TCPS_TIME_WAIT);
+	cr_assert_eq(t.timer_ns, TE + 10 * MS + DPS_TCP_TIMEWAIT_NS, "2MSL restarts");
+	cr_assert_eq(output(&t, TE + 10 * MS, out), 1);
+	assert_ack(&out[0], ISS + 2, PEER_ISN + 2, "ACK of the resent FIN");
+}
+
+Test(tcb_close, close_wait_fin_again_is_acked_once_more)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
+	int ev;
+
+	close_wait(&t);
+	ev = peer_fin_again(&t, TE + 5 * MS, out);
+	cr_assert_eq(ev & DPS_TCB_PEER_FIN, 0, "no second FIN event");
+	cr_assert_eq(t.state, DPS_TCPS_CLOSE_WAIT);
+	cr_assert_eq(output(&t, TE + 5 * MS, out), 1);
+	assert_ack(&out[0], ISS + 1, PEER_ISN + 2, "ACK of the resent FIN");
+}
+
 Test(tcb_close, fin_wait2_data_is_still_received)
 {
 	struct dps_tcp_out out[NOUT];
@@ -1379,6 +1483,35 @@ Test(tcb_est, paws_drops_an_old_tsval_with_an_ack)
 	cr_assert_eq(n, 1);
 	assert_ack(&out[0], ISS + 1, PEER_ISN + 1, "PAWS ACK");
 	cr_assert_eq(out[0].opt.tsecr, PEER_TSVAL, "TS.Recent unchanged");
+}
+
+/*
+ * RFC 7323 4.3 / Linux's tcp_ack(): a blind in-window segment whose ACK
+ * acknowledges data never sent draws an ACK and is dropped; TS.Recent
+ * keeps its value, so the genuine segments that follow pass PAWS.
+ */
+Test(tcb_est, unacceptable_ack_does_not_move_ts_recent)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcp_seg s;
+	struct dps_tcb t;
+	unsigned int n;
+	int ev;
+
+	establish(&t);
+	s = pseg(DPS_TH_ACK, PEER_ISN + 1, ISS + 1 + 100000, 10);
+	s.opt.tsval = PEER_TSVAL + 0x40000000u;
+	ev = feed(&t, s, TE + MS, out, &n);
+	cr_assert_eq(ev & (DPS_TCB_DATA | DPS_TCB_ACKED), 0);
+	cr_assert_eq(t.ts_recent, PEER_TSVAL, "TS.Recent unchanged");
+	cr_assert_eq(t.rcv_nxt, PEER_ISN + 1, "payload dropped");
+	cr_assert_eq(n, 1, "answered with an ACK");
+	assert_ack(&out[0], ISS + 1, PEER_ISN + 1, "challenge ACK");
+
+	ev = data_in(&t, 0, 100, TE + 2 * MS, out, &n);
+	cr_assert(ev & DPS_TCB_DATA, "the genuine segment passes PAWS");
+	cr_assert_eq(t.st.paws_drops, 0);
+	cr_assert_eq(t.rcv_nxt, PEER_ISN + 101);
 }
 
 /* ---- abort ------------------------------------------------------------- */

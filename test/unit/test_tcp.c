@@ -1413,6 +1413,88 @@ Test(tcb_simopen, peer_synack_completes_the_handshake)
 	cr_assert_eq(t.timer_ns, 0);
 }
 
+/* The ACK of our SYN-ACK is in sequence whatever the peer's ISN: the
+ * sequence test measures from the rcv_nxt our SYN-ACK acknowledged. */
+Test(tcb_simopen, ack_of_our_syn_establishes_whatever_the_peer_isn)
+{
+	static const uint32_t isn[] = { 0, 0x7fffffffu, 0x80000000u, 0xa5a5a5a5u, 0xffffffffu };
+
+	for (size_t i = 0; i < DIM(isn); i++) {
+		struct dps_tcb t;
+		struct dps_tcp_out out[DPS_TCB_MAX_OUT];
+		struct dps_tcp_seg s = peer_syn();
+		unsigned int n;
+
+		start(&t, &out[0]);
+		s.seq = isn[i];
+		feed(&t, s, T0 + 300 * MS, out, &n);
+		cr_assert_eq(t.state, DPS_TCPS_SYN_RECV);
+		s = mkseg(DPS_TH_ACK, isn[i] + 1, ISS + 1);
+		s.opt.has_ts = true;
+		s.opt.tsval = PEER_TSVAL + 5;
+		cr_assert(feed(&t, s, T0 + 310 * MS, out, &n) & DPS_TCB_CONNECTED,
+			"peer ISN %#x", isn[i]);
+		cr_assert_eq(t.state, DPS_TCPS_ESTABLISHED);
+	}
+}
+
+/*
+ * close() in SYN_RECV after crossed SYNs (Linux's tcp_close_state():
+ * FIN_WAIT1 and a FIN at once). The SYN is still unacknowledged, so the
+ * retransmission timer resends it, as the SYN-ACK it was, before the
+ * FIN; never a byte of the empty send buffer at the ISS.
+ */
+Test(tcb_simopen, close_in_syn_recv_fin_then_the_rto_resends_the_synack)
+{
+	struct dps_tcb t;
+	struct dps_tcp_out out[DPS_TCB_MAX_OUT], o[16];
+	unsigned int n, k;
+	uint64_t now;
+
+	cross(&t, out, &n, T0 + 300 * MS);
+	cr_assert_eq(dps_tcb_shutdown(&t, T0 + 400 * MS), DPS_TCB_OUTPUT);
+	cr_assert_eq(t.state, DPS_TCPS_FIN_WAIT1);
+	k = dps_tcb_output(&t, T0 + 400 * MS, o, DIM(o));
+	cr_assert_eq(k, 1);
+	cr_assert_eq(o[0].flags, DPS_TH_FIN | DPS_TH_ACK);
+	cr_assert_eq(o[0].seq, ISS + 1);
+	cr_assert_eq(o[0].len, 0);
+	for (int rto = 0; rto < 3; rto++) {
+		now = t.timer_ns;
+		cr_assert_neq(now, 0, "a retransmission timer runs");
+		scribble(out, &n);
+		dps_tcb_timeout(&t, now, out, &n);
+		for (unsigned int i = 0; i < n; i++)
+			cr_assert_eq(out[i].len, 0);
+		k = dps_tcb_output(&t, now, o, DIM(o));
+		cr_assert_geq(k, 1, "RTO %d sends", rto);
+		cr_assert_eq(o[0].flags, DPS_TH_SYN | DPS_TH_ACK, "RTO %d: flags %#x", rto,
+			o[0].flags);
+		cr_assert_eq(o[0].seq, ISS);
+		cr_assert_eq(o[0].ack, PEER_ISN + 1);
+		for (unsigned int i = 0; i < k; i++)
+			cr_assert_eq(o[i].len, 0, "RTO %d: segment %u carries %u bytes", rto,
+				i, o[i].len);
+	}
+	/* The peer's ACK of both completes the close to FIN_WAIT2. */
+	feed(&t, mkseg(DPS_TH_ACK, PEER_ISN + 1, ISS + 2), now + MS, out, &n);
+	cr_assert_eq(t.state, DPS_TCPS_FIN_WAIT2);
+}
+
+/* shutdown(SHUT_WR) in SYN_RECV does nothing to the TCB: Linux's
+ * tcp_shutdown() acts only in ESTABLISHED, SYN_SENT and CLOSE_WAIT. */
+Test(tcb_simopen, shut_wr_in_syn_recv_sends_nothing)
+{
+	struct dps_tcb t;
+	struct dps_tcp_out out[DPS_TCB_MAX_OUT], o[16];
+	unsigned int n;
+
+	cross(&t, out, &n, T0 + 300 * MS);
+	cr_assert_eq(dps_tcb_shut_wr(&t, T0 + 400 * MS), DPS_TCB_NONE);
+	cr_assert_eq(t.state, DPS_TCPS_SYN_RECV);
+	cr_assert_eq(dps_tcb_output(&t, T0 + 400 * MS, o, DIM(o)), 0);
+}
+
 /* Linux's tcp_send_synack() after crossed SYNs resends our SYN with ACK
  * set, so the options are those of tcp_syn_options() (the sysctls), not
  * what the peer offered: MSS, SACK, TS (TSecr 0 here) and WS 10 even to
@@ -1740,7 +1822,13 @@ Test(tcb_est, fin_in_order_moves_to_close_wait)
 	cr_assert_eq(feed(&t, s, now + SEC, out, &n) & DPS_TCB_PEER_FIN, 0);
 	cr_assert_eq(t.state, DPS_TCPS_CLOSE_WAIT);
 	cr_assert_eq(t.rcv_nxt, PEER_ISN + 2);
-	cr_assert_eq(n, 1, "an old FIN draws an immediate duplicate ACK");
+	/* It ends at our last ACK, so it is processed (Linux's
+	 * tcp_sequence()) and acknowledged at once by the output pass. */
+	cr_assert_eq(n, 0);
+	cr_assert(t.ack_now, "an old FIN draws an immediate duplicate ACK");
+	n = dps_tcb_output(&t, now + SEC, out, DPS_TCB_MAX_OUT);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(out[0].flags, DPS_TH_ACK);
 	cr_assert_eq(out[0].ack, PEER_ISN + 2);
 }
 
@@ -2092,6 +2180,44 @@ Test(tw, long_gap_fires_everything_due)
 	/* the wheel keeps working after the gap */
 	dps_tw_arm(w, &n[0], 2000 * SEC + 5 * MS);
 	cr_assert_eq(expire(w, tick_end((2000 * SEC + 5 * MS) / TICK), &f), 1);
+}
+
+/*
+ * A starved loop: polls come at irregular gaps from a microsecond to
+ * two turns, timers are re-armed from 0 to 3 turns ahead. Every timer
+ * fires at the first poll at or after its deadline (so the wheel never
+ * loses time to a late poll), and never before it.
+ */
+Test(tw, irregular_polls_fire_every_due_timer_at_once)
+{
+	struct dps_twheel *w = wheel(0);
+	struct fire_log f = { 0 };
+	struct dps_tnode n[64];
+	uint64_t now = 0, rnd = 88172645463325252ull;
+
+	memset(n, 0, sizeof(n));
+	for (unsigned int round = 0; round < 20000; round++) {
+		uint64_t gap, turn = (uint64_t)DPS_TW_SLOTS * TICK;
+		unsigned int fired0 = f.n;
+
+		rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
+		gap = rnd % 8 == 0 ? rnd % (2 * turn) : rnd % (5 * TICK);
+		now += gap;
+		expire(w, now, &f);
+		for (unsigned int i = fired0; i < f.n; i++)
+			cr_assert_geq(now, f.who[i]->when, "fired early");
+		for (unsigned int i = 0; i < DIM(n); i++)
+			cr_assert(!dps_tw_armed(&n[i]) || n[i].when > now,
+				"timer %u due at %" PRIu64 " still armed at %" PRIu64,
+				i, n[i].when, now);
+		f.n = 0;
+		for (unsigned int i = 0; i < DIM(n); i++) {
+			if (dps_tw_armed(&n[i]) && rnd % 3 != 0)
+				continue;
+			rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
+			dps_tw_arm(w, &n[i], now + rnd % (3 * turn));
+		}
+	}
 }
 
 Test(tw, empty_wheel_expires_nothing)
