@@ -142,9 +142,10 @@ tcp_accept(struct dps_sock *sk, struct sockaddr *addr, socklen_t *len, int flags
 		/* do_accept(): the peer's address could not be written, so
 		 * the new file is released, which closes the connection as
 		 * close() would (a FIN, or a RST with unread data). */
-		if (dps_fd_clear(fd, &c->obj))
+		if (dps_fd_clear(fd, &c->obj)) {
 			dps_fd_release(fd);
-		dps_sock_close_ref(c);
+			dps_sock_close_ref(c);	/* the descriptor's reference */
+		}
 		return rc;
 	}
 	return fd;
