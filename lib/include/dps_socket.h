@@ -135,10 +135,13 @@ int dps_accept(int fd, struct sockaddr *addr, socklen_t *addrlen);
  */
 int dps_shutdown(int fd, int how);
 
-/** Local address, as getsockname(2). EBADF, EINVAL, EFAULT. */
+/** Local address, as getsockname(2). EBADF, ENOTSOCK, EINVAL (negative
+ * *@p addrlen), EFAULT (@p addrlen or, with a non-zero length, @p addr
+ * cannot be accessed). */
 int dps_getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen);
 
-/** Peer address, as getpeername(2). ENOTCONN when not connected. */
+/** Peer address, as getpeername(2). ENOTCONN when not connected; EBADF,
+ * ENOTSOCK, EINVAL, EFAULT as dps_getsockname(). */
 int dps_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen);
 
 /**
@@ -196,7 +199,9 @@ int dps_close(int fd);
  * until all of it is queued, unless non-blocking or MSG_DONTWAIT, when it
  * queues what fits; SO_SNDTIMEO bounds the wait). Datagrams: send one on
  * a connected UDP socket.
- * @return bytes queued or sent, or -1 with errno: EBADF, EAGAIN (no
+ * @return bytes queued or sent, or -1 with errno: EBADF, ENOTSOCK,
+ * EFAULT (@p buf cannot be read; a stream returns the bytes of the whole
+ * chunks copied before the fault, if any), EAGAIN (no
  * space, or the ring to the lcore is full; also while the handshake is
  * still running, for a non-blocking socket), EPIPE (write side shut down,
  * the connection closed, or never connected, as Linux's; no SIGPIPE is
@@ -223,7 +228,9 @@ ssize_t dps_sendto(int fd, const void *buf, size_t len, int flags,
  * is non-blocking or @p flags has MSG_DONTWAIT; SO_RCVTIMEO bounds the
  * wait. On a stream socket MSG_ERRQUEUE discards a queued ICMP error (it
  * keeps POLLERR set until then, as in Linux; returns 0; EAGAIN when none).
- * @return bytes copied, or -1 with errno: EBADF, EAGAIN, ENOTCONN,
+ * @return bytes copied, or -1 with errno: EBADF, ENOTSOCK, EFAULT (@p buf
+ * cannot be written: a stream leaves that chunk queued, a datagram is
+ * consumed, as in Linux), EAGAIN, ENOTCONN,
  * ECONNRESET, ETIMEDOUT, EPIPE and other pending errors (reported once),
  * ECONNREFUSED (UDP: an ICMP port unreachable for the connected peer).
  */
@@ -281,14 +288,17 @@ int dps_epoll_create(void);
 /**
  * Add, change or remove @p fd's interest (EPOLL_CTL_ADD/MOD/DEL), as
  * epoll_ctl(2). A socket may belong to one set at a time.
- * @return 0, or -1 with errno: EBADF, EEXIST, ENOENT, EINVAL, EBUSY (the
- * socket is in another set), ENOSPC.
+ * @return 0, or -1 with errno: EFAULT (@p ev cannot be read, for ADD and
+ * MOD; checked first, as in Linux), EBADF, EEXIST, ENOENT, EINVAL, EBUSY
+ * (the socket is in another set), ENOSPC.
  */
 int dps_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 
 /**
  * Wait for events, as epoll_wait(2).
- * @return number of events, 0 on timeout, or -1 with errno: EBADF, EINVAL.
+ * @return number of events, 0 on timeout, or -1 with errno: EINVAL
+ * (@p maxevents), EFAULT (@p events beyond the user address space, or an
+ * event that cannot be written; that event stays queued), EBADF.
  */
 int dps_epoll_wait(int epfd, struct epoll_event *events, int maxevents,
 	int timeout);
