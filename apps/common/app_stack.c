@@ -162,7 +162,8 @@ static int
 stack_config(const char *prog, struct dps_stack *s, const struct app_net *n)
 {
 	struct dps_sock_conf kc = { .port_lo = n->port_lo, .port_hi = n->port_hi,
-		.max_conns = n->max_conns, .max_socks = n->max_socks };
+		.max_conns = n->max_conns, .max_socks = n->max_socks,
+		.tw_reuse = n->tw_reuse };
 	struct dps_addr any;
 	int ifx, rc;
 

@@ -28,6 +28,7 @@ struct app_net {
 	uint32_t max_socks;		/* 0 = max(65535, max_conns x lcores) */
 	uint32_t nb_mbufs;		/* per pool; 0 = 65535 */
 	uint8_t tso;			/* --tso: enum dps_tso_mode */
+	uint8_t tw_reuse;		/* enum dps_tw_reuse; 0 = stack default */
 };
 
 /* getopt_long entries for the options app_net_opt() handles; their

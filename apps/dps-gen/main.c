@@ -69,6 +69,9 @@ usage(FILE *f)
 "  --path P, --host H  HTTP target and Host header (default / and the --to IP)\n"
 "  --timeout D         connect and request timeout, an error (default 5s)\n"
 "  --recv              bulk: receive (from a 'source' server) instead of send\n"
+"  The client runs with TIME_WAIT reuse on, as net.ipv4.tcp_tw_reuse = 1\n"
+"  (Linux's default, 2, allows it on loopback only): a new connection may\n"
+"  take over a TIME_WAIT tuple whose last timestamp is a second old.\n"
 "server (--role server):\n"
 "  --proto P           http (default) | echo | discard | raw | source\n"
 "  --port P            listening port, repeatable (default 80 for http, else 9000)\n"
@@ -297,6 +300,8 @@ finish_opts(struct opts *o)
 		o->net.max_socks = SERVER_SOCKS;
 		return 0;
 	}
+	/* A load generator runs out of tuples in TIME_WAIT otherwise. */
+	o->net.tw_reuse = DPS_TW_REUSE_ON;
 	app_client_conf_init(&o->cli, o->mode);
 	o->cli.rate = given.rate;
 	o->cli.ramp_ns = given.ramp_ns;

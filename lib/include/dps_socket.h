@@ -13,7 +13,14 @@
  * ports by adding the dps_ prefix.
  *
  * Descriptors are dpstack's own: small non-negative integers in a space
- * separate from the kernel's. Pass them only to dps_ calls.
+ * separate from the kernel's. Pass them only to dps_ calls. A socket call
+ * on an epoll descriptor fails with ENOTSOCK (EINVAL for readv/writev).
+ *
+ * Pointers are checked as the kernel checks user memory: one that cannot
+ * be read (or written) gives EFAULT where Linux gives it, in Linux's
+ * order of checks, and never crashes the process (NULL, unmapped or
+ * inaccessible memory; see docs/architecture.md, "The application's
+ * memory"). A zero length touches nothing.
  *
  * Threads. Any pthread may call these functions; nothing on the path takes
  * a lock. A call that needs the connection's state (connect, close,
@@ -70,9 +77,11 @@ int dps_socket(int domain, int type, int protocol);
 int dps_socket_on(struct dps_stack *s, int domain, int type, int protocol);
 
 /**
- * Bind a local address and port. Port 0 picks an ephemeral port (odd
- * ports first, as Linux does for bind). The address must be one of the
- * stack's or INADDR_ANY.
+ * Bind a local address and port. Port 0 picks an ephemeral port: for
+ * TCP odd ports first, as Linux's inet_csk_find_open_port(); for UDP any
+ * free port from a random start, as udp_lib_get_port() (the same for
+ * the autobind of connect() and sendto()). The address must be one of
+ * the stack's or INADDR_ANY.
  * @return 0, or -1 with errno: EBADF, EINVAL (already bound, short
  * address), EAFNOSUPPORT, EADDRNOTAVAIL (not our address), EADDRINUSE
  * (port taken and SO_REUSEADDR does not allow sharing), EFAULT.
@@ -126,10 +135,13 @@ int dps_accept(int fd, struct sockaddr *addr, socklen_t *addrlen);
  */
 int dps_shutdown(int fd, int how);
 
-/** Local address, as getsockname(2). EBADF, EINVAL, EFAULT. */
+/** Local address, as getsockname(2). EBADF, ENOTSOCK, EINVAL (negative
+ * *@p addrlen), EFAULT (@p addrlen or, with a non-zero length, @p addr
+ * cannot be accessed). */
 int dps_getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen);
 
-/** Peer address, as getpeername(2). ENOTCONN when not connected. */
+/** Peer address, as getpeername(2). ENOTCONN when not connected; EBADF,
+ * ENOTSOCK, EINVAL, EFAULT as dps_getsockname(). */
 int dps_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen);
 
 /**
@@ -187,7 +199,9 @@ int dps_close(int fd);
  * until all of it is queued, unless non-blocking or MSG_DONTWAIT, when it
  * queues what fits; SO_SNDTIMEO bounds the wait). Datagrams: send one on
  * a connected UDP socket.
- * @return bytes queued or sent, or -1 with errno: EBADF, EAGAIN (no
+ * @return bytes queued or sent, or -1 with errno: EBADF, ENOTSOCK,
+ * EFAULT (@p buf cannot be read; a stream returns the bytes of the whole
+ * chunks copied before the fault, if any), EAGAIN (no
  * space, or the ring to the lcore is full; also while the handshake is
  * still running, for a non-blocking socket), EPIPE (write side shut down,
  * the connection closed, or never connected, as Linux's; no SIGPIPE is
@@ -214,7 +228,9 @@ ssize_t dps_sendto(int fd, const void *buf, size_t len, int flags,
  * is non-blocking or @p flags has MSG_DONTWAIT; SO_RCVTIMEO bounds the
  * wait. On a stream socket MSG_ERRQUEUE discards a queued ICMP error (it
  * keeps POLLERR set until then, as in Linux; returns 0; EAGAIN when none).
- * @return bytes copied, or -1 with errno: EBADF, EAGAIN, ENOTCONN,
+ * @return bytes copied, or -1 with errno: EBADF, ENOTSOCK, EFAULT (@p buf
+ * cannot be written: a stream leaves that chunk queued, a datagram is
+ * consumed, as in Linux), EAGAIN, ENOTCONN,
  * ECONNRESET, ETIMEDOUT, EPIPE and other pending errors (reported once),
  * ECONNREFUSED (UDP: an ICMP port unreachable for the connected peer).
  */
@@ -272,14 +288,17 @@ int dps_epoll_create(void);
 /**
  * Add, change or remove @p fd's interest (EPOLL_CTL_ADD/MOD/DEL), as
  * epoll_ctl(2). A socket may belong to one set at a time.
- * @return 0, or -1 with errno: EBADF, EEXIST, ENOENT, EINVAL, EBUSY (the
- * socket is in another set), ENOSPC.
+ * @return 0, or -1 with errno: EFAULT (@p ev cannot be read, for ADD and
+ * MOD; checked first, as in Linux), EBADF, EEXIST, ENOENT, EINVAL, EBUSY
+ * (the socket is in another set), ENOSPC.
  */
 int dps_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 
 /**
  * Wait for events, as epoll_wait(2).
- * @return number of events, 0 on timeout, or -1 with errno: EBADF, EINVAL.
+ * @return number of events, 0 on timeout, or -1 with errno: EINVAL
+ * (@p maxevents), EFAULT (@p events beyond the user address space, or an
+ * event that cannot be written; that event stays queued), EBADF.
  */
 int dps_epoll_wait(int epfd, struct epoll_event *events, int maxevents,
 	int timeout);
@@ -350,17 +369,36 @@ struct dps_conn_info {
  */
 int dps_conn_info(int fd, struct dps_conn_info *out);
 
-/** Per-stack socket settings; see dps_stack_set_sock_conf(). */
+/**
+ * Whether connect() may take over a TIME_WAIT tuple when it picks the
+ * local port itself (autobind), as Linux's net.ipv4.tcp_tw_reuse: only
+ * with timestamps on both connections and once the entry's last
+ * timestamp is a second old. A port the application bound takes a
+ * TIME_WAIT tuple over whenever timestamps were on, whatever this says
+ * (Linux tcp_twsk_unique() without a time-wait pointer).
+ */
+enum dps_tw_reuse {
+	DPS_TW_REUSE_DEFAULT = 0,	/**< Linux's default: DPS_TW_REUSE_LOOPBACK */
+	DPS_TW_REUSE_OFF,		/**< tcp_tw_reuse = 0: never */
+	DPS_TW_REUSE_ON,		/**< tcp_tw_reuse = 1: any tuple */
+	DPS_TW_REUSE_LOOPBACK,		/**< tcp_tw_reuse = 2: loopback tuples only,
+					 * so never on a stack (it has none) */
+};
+
+/** Per-stack socket settings; see dps_stack_set_sock_conf(). Zero fields
+ * take the defaults. */
 struct dps_sock_conf {
 	uint16_t port_lo;	/**< ephemeral range start; default 32768 */
 	uint16_t port_hi;	/**< ephemeral range end; default 60999 */
 	uint32_t max_conns;	/**< connection table size per lcore; default 65536 */
 	uint32_t max_socks;	/**< sockets in the pool; default 16383 */
+	uint8_t tw_reuse;	/**< enum dps_tw_reuse; default loopback only */
 };
 
 /**
  * Change the socket settings of a stack. Before dps_stack_start() only.
- * @return 0, or -EINVAL (port_lo > port_hi, port_lo 0), -EBUSY (started).
+ * @return 0, or -EINVAL (port_lo > port_hi, port_lo 0, tw_reuse unknown),
+ * -EBUSY (started).
  */
 int dps_stack_set_sock_conf(struct dps_stack *s, const struct dps_sock_conf *c);
 

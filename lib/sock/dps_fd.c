@@ -159,6 +159,18 @@ dps_sock_get(int fd)
 	return (struct dps_sock *)dps_fd_get(fd, DPS_OBJ_SOCK);
 }
 
+/* The errno of a socket call that dps_sock_get() refused @fd for: an
+ * epoll set is not a socket (ENOTSOCK, as sockfd_lookup()); anything
+ * else is not a descriptor. */
+int
+dps_sock_errno(int fd)
+{
+	struct dps_obj **slot = fd_slot(fd, false);
+	struct dps_obj *o = slot != NULL ? __atomic_load_n(slot, __ATOMIC_ACQUIRE) : NULL;
+
+	return o != NULL && o->kind == DPS_OBJ_EPOLL ? ENOTSOCK : EBADF;
+}
+
 /* Empty @fd's slot if it still holds @o; true when this call emptied it. */
 bool
 dps_fd_clear(int fd, struct dps_obj *o)

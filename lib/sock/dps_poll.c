@@ -15,6 +15,7 @@
  * write reaches a live eventfd.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include <rte_ring.h>
 #include "dps_stack_priv.h"
 #include "dps_sock.h"
+#include "dps_uaccess.h"
 
 #define EP_SLOTS 16384
 #define WAKE_MS 100		/* sleepers re-check a stopped stack this often */
@@ -281,12 +283,16 @@ dps_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	uint64_t end;
 	int n;
 
-	if (fds == NULL && nfds != 0) {
-		errno = EFAULT;
-		return -1;
-	}
 	if (nfds > DPS_FD_MAX) {
 		errno = EINVAL;
+		return -1;
+	}
+	/* do_sys_poll() copies the array in and revents back out: the
+	 * array must be readable and writable (EFAULT). It is worked on in
+	 * place, so probe it once here. */
+	if (nfds > SIZE_MAX / sizeof(*fds) ||
+			dps_user_probe(fds, nfds * sizeof(*fds), true) != 0) {
+		errno = EFAULT;
 		return -1;
 	}
 	end = timeout < 0 ? UINT64_MAX : mono_ns() + (uint64_t)timeout * 1000000;
@@ -477,10 +483,18 @@ ep_add(struct dps_ep *ep, struct dps_sock *sk, int fd, const struct epoll_event 
 int
 dps_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
-	struct dps_ep *ep = ep_get(epfd);
+	struct dps_ep *ep;
 	struct dps_sock *sk;
+	struct epoll_event kev = { 0 };
 	int rc = 0, i;
 
+	/* sys_epoll_ctl() copies the event in before any lookup. */
+	if (op != EPOLL_CTL_DEL && dps_copy_from_user(&kev, ev, sizeof(kev)) != 0) {
+		errno = EFAULT;
+		return -1;
+	}
+	ev = &kev;
+	ep = ep_get(epfd);
 	if (ep == NULL) {
 		errno = EBADF;
 		return -1;
@@ -492,9 +506,7 @@ dps_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		return -1;
 	}
 	i = ep_find(ep, fd);
-	if (op != EPOLL_CTL_DEL && ev == NULL)
-		rc = -EFAULT;
-	else if (op == EPOLL_CTL_ADD)
+	if (op == EPOLL_CTL_ADD)
 		rc = i >= 0 ? -EEXIST : ep_add(ep, sk, fd, ev);
 	else if (op == EPOLL_CTL_MOD && i >= 0) {
 		ep->slot[i].events = ev->events;
@@ -555,9 +567,10 @@ ep_collect(struct dps_ep *ep)
 /*
  * Report ready slots, keeping level-triggered ones that are still ready
  * on the list (Linux re-queues them the same way) and dropping the rest.
+ * *@fault: @out could not be written.
  */
 static int
-ep_report(struct dps_ep *ep, struct epoll_event *out, int max)
+ep_report(struct dps_ep *ep, struct epoll_event *out, int max, bool *fault)
 {
 	uint32_t keep = 0;
 	int n = 0;
@@ -577,8 +590,15 @@ ep_report(struct dps_ep *ep, struct epoll_event *out, int max)
 			sl->ready = false;
 			continue;
 		}
-		out[n].events = ev;
-		out[n].data = sl->data;
+		/* ep_send_events(): an event that cannot be written stays
+		 * queued, and so do the rest; EFAULT if it was the first. */
+		if (dps_copy_to_user(&out[n], &(struct epoll_event){ .events = ev,
+				.data = sl->data }, sizeof(*out)) != 0) {
+			while (k < ep->n_ready)
+				ep->ready[keep++] = ep->ready[k++];
+			*fault = true;
+			break;
+		}
 		n++;
 		if (sl->events & EPOLLONESHOT)
 			sl->events = 0;
@@ -594,17 +614,23 @@ ep_report(struct dps_ep *ep, struct epoll_event *out, int max)
 int
 dps_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 {
-	struct dps_ep *ep = ep_get(epfd);
+	struct dps_ep *ep;
+	bool fault = false;
 	uint64_t end;
 	int n;
 
-	if (ep == NULL) {
-		errno = EBADF;
+	/* ep_check_params(): the count, then access_ok(), then the set. */
+	if (maxevents <= 0 || maxevents > INT_MAX / (int)sizeof(*events)) {
+		errno = EINVAL;
 		return -1;
 	}
-	if (maxevents <= 0 || events == NULL) {
-		ep_put(ep);
-		errno = maxevents <= 0 ? EINVAL : EFAULT;
+	if (!dps_uaccess_ok(events, (size_t)maxevents * sizeof(*events))) {
+		errno = EFAULT;
+		return -1;
+	}
+	ep = ep_get(epfd);
+	if (ep == NULL) {
+		errno = EBADF;
 		return -1;
 	}
 	end = timeout < 0 ? UINT64_MAX : mono_ns() + (uint64_t)timeout * 1000000;
@@ -616,9 +642,9 @@ dps_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 		__atomic_store_n(&ep->armed, 1, __ATOMIC_SEQ_CST);
 		(void)!read(ep->efd, &cnt, sizeof(cnt));
 		ep_collect(ep);
-		n = ep_report(ep, events, maxevents);
+		n = ep_report(ep, events, maxevents, &fault);
 		now = mono_ns();
-		if (n != 0 || timeout == 0 || now >= end)
+		if (n != 0 || fault || timeout == 0 || now >= end)
 			break;
 		ms = end == UINT64_MAX || end - now >= (uint64_t)WAKE_MS * 1000000 ?
 			WAKE_MS : (int)((end - now + 999999) / 1000000);
@@ -632,6 +658,10 @@ dps_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 		(void)!write(ep->efd, &one, sizeof(one));
 	}
 	ep_put(ep);
+	if (n == 0 && fault) {
+		errno = EFAULT;
+		return -1;
+	}
 	return n;
 }
 

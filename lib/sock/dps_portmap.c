@@ -225,17 +225,27 @@ dps_port_bind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
 	return 0;
 }
 
-static int
-try_udp(struct dps_sockets *ss, uint16_t p, void *arg)
-{
-	return dps_port_bind_udp(ss, arg, p);
-}
-
+/*
+ * UDP autobind, for bind() with port 0, connect() and sendto() alike
+ * (Linux udp_lib_get_port()): from a random point of the ephemeral range,
+ * every port in turn, with no preference of parity.
+ */
 int
 dps_port_bind_any_udp(struct dps_sockets *ss, struct dps_sock *sk,
 	uint16_t *port)
 {
-	return port_scan_bind(ss, try_udp, sk, port);
+	uint32_t lo = ss->conf.port_lo, n = ss->conf.port_hi - lo + 1u;
+	uint32_t start = rte_rand_max(n);
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t p = lo + (start + i) % n;
+
+		if (dps_port_bind_udp(ss, sk, (uint16_t)p) == 0) {
+			*port = (uint16_t)p;
+			return 0;
+		}
+	}
+	return -EADDRINUSE;
 }
 
 void

@@ -210,6 +210,21 @@ struct dps_sockets {
 	struct dps_sock **listeners;	/* 65536 atomic pointers, by port */
 };
 
+/* A send mbuf on txq that ends a write (Linux's tcp_mark_push()): the
+ * writer says so in the hash field, which only received mbufs use
+ * otherwise (the out-of-order queue's sequence numbers). */
+static inline void
+dps_snd_set_push(struct rte_mbuf *m, bool push)
+{
+	m->hash.usr = push;
+}
+
+static inline bool
+dps_snd_is_push(const struct rte_mbuf *m)
+{
+	return m->hash.usr != 0;
+}
+
 /* The socket's receive ring or NULL (none yet: nothing queued). The
  * acquire pairs with the release that installs a new ring, so the ring's
  * header is seen initialised. */
@@ -233,6 +248,9 @@ void dps_fd_release(int fd);
 bool dps_fd_clear(int fd, struct dps_obj *o);
 struct dps_obj *dps_fd_get(int fd, int kind);
 struct dps_sock *dps_sock_get(int fd);
+/* ENOTSOCK when @fd names an epoll set, else EBADF (after a failed
+ * dps_sock_get()). */
+int dps_sock_errno(int fd);
 void dps_obj_ref(struct dps_obj *o);
 bool dps_obj_tryref(struct dps_obj *o);
 void dps_sock_put(struct dps_sock *sk);
@@ -352,6 +370,9 @@ void dps_sock_init(struct dps_sock *sk, struct dps_stack *s, int type, int proto
 void dps_sock_post_close(struct dps_sock *sk);
 /* Write a sockaddr_in as getsockname(2) does, truncated to *@len. */
 int dps_put_name(uint32_t addr, uint16_t port, struct sockaddr *out, socklen_t *len);
+/* The same for any address of @klen bytes (0: a stream's recvfrom()). */
+int dps_put_addr(const void *kaddr, socklen_t klen, struct sockaddr *out,
+	socklen_t *len);
 /* An rte_ring in rte_malloc memory (no memzone), or NULL. */
 struct rte_ring *dps_ring_make(const char *name, unsigned int count,
 	unsigned int flags);

@@ -16,6 +16,7 @@
 #include "dps_stack_priv.h"
 #include "dps_sock.h"
 #include "dps_sock_lock.h"
+#include "dps_uaccess.h"
 
 static struct dps_stack *default_stack;
 
@@ -162,7 +163,8 @@ dps_sock_put(struct dps_sock *sk)
 
 /*
  * move_addr_to_kernel(): a length beyond sockaddr_storage or negative is
- * EINVAL, NULL with a length is EFAULT, a zero length reads nothing.
+ * EINVAL, an address that cannot be read is EFAULT, a zero length reads
+ * nothing.
  */
 int
 dps_copy_addr(const struct sockaddr *addr, socklen_t len, struct sockaddr_storage *out)
@@ -170,14 +172,14 @@ dps_copy_addr(const struct sockaddr *addr, socklen_t len, struct sockaddr_storag
 	memset(out, 0, sizeof(*out));
 	if ((int)len < 0 || len > sizeof(*out))
 		return -EINVAL;
-	if (len == 0)
-		return 0;
-	if (addr == NULL)
-		return -EFAULT;
-	memcpy(out, addr, len);
-	return 0;
+	return dps_copy_from_user(out, addr, len);
 }
 
+/*
+ * move_addr_to_user(): read the caller's length (EFAULT), refuse a
+ * negative one (EINVAL), write at most that much of the address, then
+ * the full length. A NULL @out with a zero length is fine.
+ */
 int
 dps_put_name(uint32_t addr, uint16_t port, struct sockaddr *out, socklen_t *len)
 {
@@ -185,16 +187,26 @@ dps_put_name(uint32_t addr, uint16_t port, struct sockaddr *out, socklen_t *len)
 		.sin_family = AF_INET, .sin_port = port,
 		.sin_addr.s_addr = addr,
 	};
-	socklen_t n;
 
-	if (out == NULL || len == NULL)
-		return -EFAULT;
-	if ((int)*len < 0)
+	return dps_put_addr(&sin, sizeof(sin), out, len);
+}
+
+int
+dps_put_addr(const void *kaddr, socklen_t klen, struct sockaddr *out, socklen_t *len)
+{
+	socklen_t n;
+	int rc = dps_copy_from_user(&n, len, sizeof(n));
+
+	if (rc != 0)
+		return rc;
+	if ((int)n < 0)
 		return -EINVAL;
-	n = *len < sizeof(sin) ? *len : sizeof(sin);
-	memcpy(out, &sin, n);
-	*len = sizeof(sin);
-	return 0;
+	if (n > klen)
+		n = klen;
+	rc = dps_copy_to_user(out, kaddr, n);
+	if (rc != 0)
+		return rc;
+	return dps_copy_to_user(len, &klen, sizeof(klen));
 }
 
 int
@@ -204,7 +216,7 @@ dps_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 	uint16_t port;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	port = __atomic_load_n(&sk->tup.lport, __ATOMIC_ACQUIRE);
 	if (port == 0 && sk->type == SOCK_STREAM)
 		port = sk->old_sport;
@@ -221,7 +233,7 @@ dps_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 	uint8_t state;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	state = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
 	if (sk->tup.rport == 0 || state == DPS_TCP_CLOSE || state == DPS_TCP_LISTEN ||
 			(state == DPS_TCP_SYN_SENT && sk->type == SOCK_STREAM))
@@ -296,7 +308,7 @@ dps_bind(int fd, const struct sockaddr *addr, socklen_t len)
 	int rc;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	rc = dps_copy_addr(addr, len, &a);
 	if (rc == 0)
 		rc = sock_lock(sk);
@@ -377,7 +389,7 @@ dps_listen(int fd, int backlog)
 	int rc;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	if (sk->type != SOCK_STREAM)
 		return done(sk, -EOPNOTSUPP);
 	rc = sock_lock(sk);
@@ -712,7 +724,7 @@ dps_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	int rc;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	rc = dps_copy_addr(addr, len, &a);
 	if (rc != 0)
 		return done(sk, rc);
@@ -821,7 +833,7 @@ dps_set_callbacks(int fd, const struct dps_sock_cbs *cbs, void *arg)
 	struct dps_sock *sk = dps_sock_get(fd);
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	if (cbs != NULL)
 		sk->cbs = *cbs;
 	sk->cb_arg = arg;
@@ -840,7 +852,7 @@ dps_conn_info(int fd, struct dps_conn_info *out)
 	int rc;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	s = sk->stack;
 	t = sk->tup;
 	if (sk->type != SOCK_STREAM || sk->owner < 0)

@@ -53,6 +53,10 @@ dps_stack_set_sock_conf(struct dps_stack *s, const struct dps_sock_conf *c)
 		v.max_conns = DEFAULT_MAX_CONNS;
 	if (v.max_socks == 0)
 		v.max_socks = DEFAULT_MAX_SOCKS;
+	if (v.tw_reuse == DPS_TW_REUSE_DEFAULT)
+		v.tw_reuse = DPS_TW_REUSE_LOOPBACK;	/* Linux's default, 2 */
+	if (v.tw_reuse > DPS_TW_REUSE_LOOPBACK)
+		return -EINVAL;
 	s->socks->conf = v;
 	return 0;
 }

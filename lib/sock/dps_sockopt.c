@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include "dps_sock.h"
+#include "dps_uaccess.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24	/* include/uapi/linux/in.h */
@@ -31,10 +32,7 @@ get_int(const void *v, socklen_t len, int *out)
 {
 	if (len < sizeof(int))
 		return -EINVAL;
-	if (v == NULL)
-		return -EFAULT;
-	memcpy(out, v, sizeof(int));
-	return 0;
+	return dps_copy_from_user(out, v, sizeof(int));
 }
 
 /* sock_set_timeout(): EDOM for a bad tv_usec; negative means 0 (no wait
@@ -47,9 +45,8 @@ set_timeo(const void *v, socklen_t len, uint64_t *ns)
 
 	if (len < sizeof(tv))
 		return -EINVAL;
-	if (v == NULL)
+	if (dps_copy_from_user(&tv, v, sizeof(tv)) != 0)
 		return -EFAULT;
-	memcpy(&tv, v, sizeof(tv));
 	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
 		return -EDOM;
 	if (tv.tv_sec < 0) {
@@ -68,9 +65,8 @@ set_linger(struct dps_sock *sk, const void *v, socklen_t len)
 
 	if (len < sizeof(l))
 		return -EINVAL;
-	if (v == NULL)
+	if (dps_copy_from_user(&l, v, sizeof(l)) != 0)
 		return -EFAULT;
-	memcpy(&l, v, sizeof(l));
 	sk->opt.linger = l.l_onoff != 0;
 	sk->opt.linger_s = l.l_linger < 0 ? 0 : l.l_linger;
 	/* A zero linger makes close() abort with a RST (tcp_close()). */
@@ -84,14 +80,15 @@ sol_socket_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 {
 	int val = 0, rc;
 
+	/* sk_setsockopt() reads an int first, whatever the option. */
+	rc = get_int(v, len, &val);
+	if (rc != 0)
+		return rc;
 	if (name == SO_SNDTIMEO || name == SO_RCVTIMEO)
 		return set_timeo(v, len, name == SO_SNDTIMEO ?
 			&sk->opt.sndtimeo_ns : &sk->opt.rcvtimeo_ns);
 	if (name == SO_LINGER)
 		return set_linger(sk, v, len);
-	rc = get_int(v, len, &val);
-	if (rc != 0)
-		return rc;
 	switch (name) {
 	case SO_REUSEADDR:
 		sk->opt.reuseaddr = val != 0;
@@ -123,9 +120,11 @@ set_cc(struct dps_sock *sk, const void *v, socklen_t len)
 {
 	char name[16] = { 0 };
 
-	if (v == NULL)
+	if ((int)len < 1)
+		return -EINVAL;
+	if (dps_copy_from_user(name, v, len < sizeof(name) - 1 ? len :
+			sizeof(name) - 1) != 0)
 		return -EFAULT;
-	memcpy(name, v, len < sizeof(name) - 1 ? len : sizeof(name) - 1);
 	if (strcmp(name, "cubic") == 0)
 		sk->opt.cc = DPS_CC_CUBIC;
 	else if (strcmp(name, "reno") == 0)
@@ -197,14 +196,11 @@ ip_flag_val(const void *v, socklen_t len, int *out)
 	*out = 0;
 	if (len == 0)
 		return 0;
-	if (v == NULL)
+	if (len >= sizeof(int))
+		return dps_copy_from_user(out, v, sizeof(int));
+	if (dps_copy_from_user(&uc, v, 1) != 0)
 		return -EFAULT;
-	if (len >= sizeof(int)) {
-		memcpy(out, v, sizeof(int));
-	} else {
-		memcpy(&uc, v, 1);
-		*out = uc;
-	}
+	*out = uc;
 	return 0;
 }
 
@@ -233,7 +229,7 @@ dps_setsockopt(int fd, int level, int name, const void *v, socklen_t len)
 	int rc;
 
 	if (sk == NULL) {
-		errno = EBADF;
+		errno = dps_sock_errno(fd);
 		return -1;
 	}
 	if (level == SOL_SOCKET)
@@ -253,16 +249,25 @@ put_val(const void *val, socklen_t size, void *out, socklen_t *len)
 {
 	socklen_t n;
 
-	if (len == NULL)
+	if (dps_copy_from_user(&n, len, sizeof(n)) != 0)
 		return -EFAULT;
-	if ((int)*len < 0)
+	if ((int)n < 0)
 		return -EINVAL;
-	n = *len < size ? *len : size;
-	if (n != 0 && out == NULL)
+	if (n > size)
+		n = size;
+	if (dps_copy_to_user(out, val, n) != 0)
 		return -EFAULT;
-	memcpy(out, val, n);
-	*len = n;
-	return 0;
+	return dps_copy_to_user(len, &n, sizeof(n));
+}
+
+/* The caller's *@len, read as the getsockopt() handlers read it first:
+ * EFAULT, or EINVAL when negative. */
+static int
+get_len(const socklen_t *len, socklen_t *out)
+{
+	if (dps_copy_from_user(out, len, sizeof(*out)) != 0)
+		return -EFAULT;
+	return (int)*out < 0 ? -EINVAL : 0;
 }
 
 static int
@@ -279,8 +284,9 @@ static int
 put_ip_int(int v, void *out, socklen_t *len)
 {
 	unsigned char uc = (unsigned char)v;
+	socklen_t n;
 
-	if (len != NULL && (int)*len > 0 && *len < sizeof(int) && v >= 0 && v <= 255)
+	if (get_len(len, &n) == 0 && n > 0 && n < sizeof(int) && v >= 0 && v <= 255)
 		return put_val(&uc, 1, out, len);
 	return put_int(v, out, len);
 }
@@ -293,7 +299,9 @@ put_timeo(uint64_t ns, void *out, socklen_t *len)
 		.tv_usec = (suseconds_t)((ns % SO_NS_PER_S) / SO_NS_PER_US),
 	};
 
-	if (len != NULL && (int)*len >= 0 && *len < sizeof(tv))
+	socklen_t n;
+
+	if (get_len(len, &n) == 0 && n < sizeof(tv))
 		return -EINVAL;
 	return put_val(&tv, sizeof(tv), out, len);
 }
@@ -459,17 +467,24 @@ dps_getsockopt(int fd, int level, int name, void *out, socklen_t *len)
 	struct dps_sock *sk = dps_sock_get(fd);
 	int rc;
 
+	socklen_t n;
+
 	if (sk == NULL) {
-		errno = EBADF;
+		errno = dps_sock_errno(fd);
 		return -1;
 	}
-	if (level == SOL_SOCKET)
-		rc = sol_socket_get(sk, name, out, len);
-	else if (level == IPPROTO_TCP && sk->type == SOCK_STREAM)
-		rc = tcp_get(sk, name, out, len);
-	else if (level == IPPROTO_IP)
-		rc = ip_get(sk, name, out, len);
-	else
+	/* Every handler reads the length first (EFAULT, EINVAL), and then
+	 * looks at the name. */
+	if (level != SOL_SOCKET && level != IPPROTO_IP &&
+			!(level == IPPROTO_TCP && sk->type == SOCK_STREAM))
 		rc = -EOPNOTSUPP;	/* ip_getsockopt(): not SOL_IP */
+	else
+		rc = get_len(len, &n);
+	if (rc == 0 && level == SOL_SOCKET)
+		rc = sol_socket_get(sk, name, out, len);
+	else if (rc == 0 && level == IPPROTO_TCP)
+		rc = tcp_get(sk, name, out, len);
+	else if (rc == 0)
+		rc = ip_get(sk, name, out, len);
 	return (int)dps_sock_ret(sk, rc);
 }

@@ -544,26 +544,46 @@ tw_input(struct dps_lcore *lc, struct tw_ent *e, const struct dps_tcp_seg *seg,
 	return true;
 }
 
-/*
- * tcp_tw_reuse for connect: a TIME_WAIT tuple may be taken over when
- * timestamps protect the new incarnation (dps_tcp_tw_reusable()).
- * Returns true and the ISN floor when @t was such an entry, now gone.
- */
 static bool
-tw_reuse(struct dps_lcore *lc, const struct dps_tuple *t, uint64_t now,
+tuple_is_loopback(const struct dps_tuple *t)
+{
+	return (rte_be_to_cpu_32(t->laddr) >> 24) == 127 ||
+		(rte_be_to_cpu_32(t->raddr) >> 24) == 127;
+}
+
+/*
+ * Linux tcp_twsk_unique(): may connect take over the table's entry @d
+ * for a wanted tuple? Only a TIME_WAIT entry whose timestamps protect
+ * the new incarnation: with a port the application bound, at any age;
+ * with autobind (@autobind), as the stack's tw_reuse setting says
+ * (loopback only by default, so never here) and once it is a second old
+ * (dps_tcp_tw_reusable()). Returns that entry and its ISN floor, or
+ * NULL; nothing changes until tw_take_over().
+ */
+static struct tw_ent *
+tw_reusable(const struct dps_lcore *lc, void *d, bool autobind, uint64_t now,
 	uint32_t *isn_floor)
 {
-	void *d = conn_lookup_any(lc, t);
+	uint8_t mode = lc->stack->socks->conf.tw_reuse;
 	struct tw_ent *e;
 
-	if (d == NULL || !is_tw(d))
-		return false;
+	if (!is_tw(d))
+		return NULL;
 	e = tw_of(d);
-	if (!dps_tcp_tw_reusable(&e->tw, now, isn_floor))
-		return false;
+	if (!autobind)
+		return dps_tcp_tw_bound_reusable(&e->tw, isn_floor) ? e : NULL;
+	if (mode == DPS_TW_REUSE_OFF ||
+			(mode == DPS_TW_REUSE_LOOPBACK && !tuple_is_loopback(&e->tup)))
+		return NULL;
+	return dps_tcp_tw_reusable(&e->tw, now, isn_floor) ? e : NULL;
+}
+
+/* The new connection takes the tuple of TIME_WAIT entry @e. */
+static void
+tw_take_over(struct dps_lcore *lc, struct tw_ent *e)
+{
 	tw_kill(lc, e);
 	DPS_CNT_INC(&lc->cnt, tcp_tw_reused);
-	return true;
 }
 
 /* ---- events ---- */
@@ -703,17 +723,28 @@ tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 		uint32_t port = lo + offset;
 
 		for (uint32_t i = 0; i < remaining; i += 2, port += 2) {
+			/* Each candidate's TIME_WAIT entry and ISN floor are its
+			 * own: nothing carries over to the next port. */
+			struct tw_ent *tw = NULL;
+			uint32_t floor = 0;
+			void *d;
+
 			if (port >= lo + remaining)
 				port -= remaining;
 			t.lport = rte_cpu_to_be_16((uint16_t)port);
 			if (!tuple_is_mine(lc, &t))
 				continue;
-			if (conn_lookup_any(lc, &t) != NULL &&
-					!(*reused = tw_reuse(lc, &t, now, isn_floor)))
+			d = conn_lookup_any(lc, &t);
+			if (d != NULL && (tw = tw_reusable(lc, d, true, now, &floor)) == NULL)
 				continue;
 			held = dps_port_connect_take(ss, (uint16_t)port, sk->opt.reuseaddr);
 			if (held == DPS_PORT_FREE)
 				continue;
+			/* The port is ours: only now is the entry taken over. */
+			if (tw != NULL)
+				tw_take_over(lc, tw);
+			*reused = tw != NULL;
+			*isn_floor = floor;
 			__atomic_fetch_add(perturb, i + 2 + 2 * rte_rand_max(8),
 				__ATOMIC_RELAXED);
 			sk->tup.lport = t.lport;
@@ -771,6 +802,7 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	struct dps_tcb_conf c;
 	struct dps_tcp_out syn;
 	bool reused = false;
+	void *d;
 	int rc;
 
 	if (sk->tup.laddr == 0)
@@ -784,9 +816,13 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 				sk->tup.laddr = 0;
 			return rc;
 		}
-	} else if (conn_lookup_any(lc, &sk->tup) != NULL &&
-			!(reused = tw_reuse(lc, &sk->tup, now, &floor))) {
-		return -EADDRNOTAVAIL;
+	} else if ((d = conn_lookup_any(lc, &sk->tup)) != NULL) {
+		struct tw_ent *tw = tw_reusable(lc, d, false, now, &floor);
+
+		if (tw == NULL)
+			return -EADDRNOTAVAIL;
+		tw_take_over(lc, tw);
+		reused = true;
 	}
 	if (rte_hash_add_key_data(lc->conns, &sk->tup, sk) < 0) {
 		dps_port_release(ss, sk->tup.lport, &sk->port_held);
@@ -909,7 +945,7 @@ dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	struct rte_mbuf *ms[64];
 	struct rte_ring *r;
 	unsigned int n;
-	uint32_t bytes = 0;
+	uint32_t bytes = 0, pushed = 0;
 
 	__atomic_store_n(&sk->tx_kick, 0, __ATOMIC_SEQ_CST);
 	r = dps_sock_txq(sk);
@@ -917,8 +953,13 @@ dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		return;
 	do {
 		n = rte_ring_sc_dequeue_burst(r, (void **)ms, RTE_DIM(ms), NULL);
-		for (unsigned int i = 0; i < n; i++)
+		for (unsigned int i = 0; i < n; i++) {
+			bool push = dps_snd_is_push(ms[i]);
+
 			bytes += dps_tcp_snd_append(sk, ms[i]);
+			if (push)
+				pushed = bytes;		/* the last write's end */
+		}
 	} while (n == RTE_DIM(ms));
 	if (!sk->in_table || sk->tcb.fin_queued ||
 			(sk->tcb.state != DPS_TCPS_ESTABLISHED &&
@@ -933,7 +974,11 @@ dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	}
 	if (bytes == 0)
 		return;
-	dps_tcb_queue(&sk->tcb, bytes);
+	/* Queued up to the last write that ended, marked, then the rest. */
+	dps_tcb_queue(&sk->tcb, pushed);
+	if (pushed != 0)
+		dps_tcb_mark_push(&sk->tcb);
+	dps_tcb_queue(&sk->tcb, bytes - pushed);
 	tcp_output(lc, sk, now);
 	tcp_sync_timer(lc, sk);
 }

@@ -15,12 +15,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 #include "dps_stack_priv.h"
 #include "dps_sock.h"
+#include "dps_uaccess.h"
 
 static int
 fail(int err)
@@ -136,7 +138,17 @@ tcp_accept(struct dps_sock *sk, struct sockaddr *addr, socklen_t *len, int flags
 		return rc;
 	}
 	rc = addr != NULL ? dps_put_name(c->tup.raddr, c->tup.rport, addr, len) : 0;
-	return rc != 0 ? rc : fd;
+	if (rc != 0) {
+		/* do_accept(): the peer's address could not be written, so
+		 * the new file is released, which closes the connection as
+		 * close() would (a FIN, or a RST with unread data). */
+		if (dps_fd_clear(fd, &c->obj)) {
+			dps_fd_release(fd);
+			dps_sock_close_ref(c);	/* the descriptor's reference */
+		}
+		return rc;
+	}
+	return fd;
 }
 
 int
@@ -145,7 +157,7 @@ dps_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	struct dps_sock *sk = dps_sock_get(fd);
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	return (int)dps_sock_ret(sk, tcp_accept(sk, addr, len, flags));
 }
 
@@ -195,11 +207,13 @@ send_state(struct dps_sock *sk, bool consume)
 }
 
 /* Copy up to @len bytes of @iov (from @skip) into mbufs on txq, which
- * the first write makes. The copies stop where the pool keeps its last
- * mbufs for ACKs and other segments without payload (ENOBUFS). */
+ * the first write makes; with @push the last one ends a write (PSH).
+ * The copies stop where the pool keeps its last mbufs for ACKs and other
+ * segments without payload (ENOBUFS). *@fault tells that the caller's
+ * memory could not be read, which ends the copy. */
 static ssize_t
 send_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t skip,
-	size_t len)
+	size_t len, bool push, bool *fault)
 {
 	const struct dps_lcore *lc = sk->stack->lc[sk->owner];
 	struct rte_mempool *pool = lc->pool;
@@ -228,7 +242,11 @@ send_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t skip,
 				k = room - n;
 			if (k > len - done - n)
 				k = len - done - n;
-			memcpy(dst + n, (const uint8_t *)iov[i].iov_base + skip, k);
+			if (dps_copy_from_user(dst + n,
+					(const uint8_t *)iov[i].iov_base + skip, k) != 0) {
+				*fault = true;
+				break;
+			}
 			n = (uint16_t)(n + k);
 			skip += k;
 			if (skip == iov[i].iov_len) {
@@ -238,7 +256,9 @@ send_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t skip,
 		}
 		m->data_len = n;
 		m->pkt_len = n;
-		if (rte_ring_mp_enqueue(txq, m) != 0) {
+		dps_snd_set_push(m, push && done + n == len);
+		/* tcp_sendmsg(): a chunk that faulted is not counted. */
+		if (*fault || rte_ring_mp_enqueue(txq, m) != 0) {
 			rte_pktmbuf_free(m);
 			break;
 		}
@@ -263,7 +283,7 @@ static ssize_t
 tcp_send(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 {
 	size_t total = iov_total(iov, iovcnt), done = 0;
-	bool nonblock = sock_nonblock(sk, flags);
+	bool nonblock = sock_nonblock(sk, flags), fault = false;
 	ssize_t rc = 0;
 
 	busy_take(&sk->tx_busy);
@@ -287,16 +307,23 @@ tcp_send(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 			if (want > cap - q)
 				want = cap - q;
 			__atomic_fetch_add(&sk->snd_queued, (uint32_t)want, __ATOMIC_ACQ_REL);
-			n = send_copy(sk, iov, iovcnt, done, want);
+			/* tcp_push() at the end of the write, and before waiting
+			 * for room; MSG_MORE holds it back. */
+			n = send_copy(sk, iov, iovcnt, done, want,
+				!(flags & MSG_MORE), &fault);
 			if ((size_t)n < want)
 				__atomic_fetch_sub(&sk->snd_queued, (uint32_t)(want - (size_t)n),
 					__ATOMIC_ACQ_REL);
 			if (n > 0) {
 				done += (size_t)n;
 				rc = sock_kick(sk, &sk->tx_kick, DPS_MSG_TCP_TX);
-				if (rc != 0)
+				if (rc != 0 || fault)
 					break;
 				continue;
+			}
+			if (fault) {
+				rc = -EFAULT;
+				break;
 			}
 			rc = -ENOBUFS;
 			break;
@@ -357,10 +384,11 @@ recv_window(struct dps_sock *sk)
 		(void)sock_kick(sk, &sk->wnd_kick, DPS_MSG_TCP_WND);
 }
 
-/* Copy queued bytes into @iov; MSG_PEEK leaves them. */
+/* Copy queued bytes into @iov; MSG_PEEK leaves them. *@fault tells
+ * that the caller's memory could not be written. */
 static size_t
 recv_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t done,
-	size_t want, bool peek)
+	size_t want, bool peek, bool *fault)
 {
 	struct rte_mbuf *m = NULL;
 	uint32_t off = 0;
@@ -390,8 +418,13 @@ recv_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t done,
 			k = avail;
 		if (k > want - n)
 			k = want - n;
-		memcpy((uint8_t *)iov[i].iov_base + skip,
-			rte_pktmbuf_mtod_offset(m, uint8_t *, off), k);
+		/* tcp_recvmsg(): a chunk that cannot be written is not
+		 * consumed, and ends the read. */
+		if (dps_copy_to_user((uint8_t *)iov[i].iov_base + skip,
+				rte_pktmbuf_mtod_offset(m, uint8_t *, off), k) != 0) {
+			*fault = true;
+			break;
+		}
 		n += k;
 		skip += k;
 		off += (uint32_t)k;
@@ -422,6 +455,7 @@ tcp_recv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 {
 	size_t total = iov_total(iov, iovcnt), done = 0;
 	bool nonblock = sock_nonblock(sk, flags), peek = (flags & MSG_PEEK) != 0;
+	bool fault = false;
 	ssize_t rc = 0;
 
 	/* A socket never connected finds no data and state CLOSE below. */
@@ -430,13 +464,19 @@ tcp_recv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 	busy_take(&sk->rx_busy);
 	if (peek && sk->rx_cur == NULL)
 		(void)recv_head(sk);
-	while (done < total) {
+	/* A zero length still waits for data, or reports why there is none
+	 * (tcp_recvmsg() aims for at least one byte: sock_rcvlowat()). */
+	while (done < total || total == 0) {
 		uint8_t shut;
 		int err;
 
-		done += recv_copy(sk, iov, iovcnt, done, total - done, peek);
+		done += recv_copy(sk, iov, iovcnt, done, total - done, peek, &fault);
+		if (fault) {
+			rc = -EFAULT;
+			break;
+		}
 		if (done == total || (done != 0 && !(flags & MSG_WAITALL)) || peek)
-			if (done != 0)
+			if (done != 0 || (total == 0 && recv_head(sk) != NULL))
 				break;
 		err = __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
 		if (err != 0) {
@@ -447,7 +487,10 @@ tcp_recv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 		if (shut & DPS_RCV_SHUTDOWN) {
 			/* Data queued before the FIN was read above; look again
 			 * in case it landed after the check. */
-			done += recv_copy(sk, iov, iovcnt, done, total - done, peek);
+			done += recv_copy(sk, iov, iovcnt, done, total - done, peek,
+				&fault);
+			if (fault && done == 0)
+				rc = -EFAULT;
 			break;
 		}
 		if (__atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) == DPS_TCP_CLOSE) {
@@ -467,7 +510,7 @@ tcp_recv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 	busy_give(&sk->rx_busy);
 	if (!peek && done != 0)
 		recv_window(sk);
-	return done != 0 || total == 0 ? (ssize_t)done : rc;
+	return done != 0 ? (ssize_t)done : rc;
 }
 
 ssize_t
@@ -482,21 +525,56 @@ dps_tcp_recvv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flag
 	return tcp_recv(sk, iov, iovcnt, flags);
 }
 
-/* writev(2) / readv(2): the checks of do_readv_writev(), then a stream
- * call. */
+/* Up to this many iovecs are copied on the stack (Linux: UIO_FASTIOV). */
+#define FAST_IOV 8
+
+/*
+ * import_iovec(): the array is copied in (EFAULT), a negative length is
+ * EINVAL, and a segment no mapping can hold is EFAULT before any data
+ * moves. The copy is what the call then works on.
+ */
+static int
+iov_import(const struct iovec *uiov, int iovcnt, struct iovec *kiov)
+{
+	int rc = dps_copy_from_user(kiov, uiov, (size_t)iovcnt * sizeof(*kiov));
+
+	if (rc != 0)
+		return rc;
+	for (int i = 0; i < iovcnt; i++)
+		if ((ssize_t)kiov[i].iov_len < 0)
+			return -EINVAL;
+	for (int i = 0; i < iovcnt; i++)
+		if (!dps_uaccess_ok(kiov[i].iov_base, kiov[i].iov_len))
+			return -EFAULT;
+	return 0;
+}
+
+/* writev(2) / readv(2): the checks of do_readv_writev() on a copy of the
+ * caller's array, then a stream call. */
 static ssize_t
 stream_iov(int fd, const struct iovec *iov, int iovcnt, bool send)
 {
 	struct dps_sock *sk = dps_sock_get(fd);
+	struct iovec fast[FAST_IOV], *kiov = fast;
+	ssize_t rc;
 
 	if (sk == NULL)
-		return fail(EBADF);
-	if (iovcnt < 0 || iovcnt > IOV_MAX || (iov == NULL && iovcnt != 0))
+		return fail(dps_sock_errno(fd) == ENOTSOCK ? EINVAL : EBADF);
+	if (iovcnt < 0 || iovcnt > IOV_MAX)
 		return dps_sock_ret(sk, -EINVAL);
-	if (sk->type != SOCK_STREAM)
-		return dps_sock_ret(sk, -EOPNOTSUPP);
-	return dps_sock_ret(sk, send ? tcp_send(sk, iov, iovcnt, 0) :
-		tcp_recv(sk, iov, iovcnt, 0));
+	if (iovcnt > FAST_IOV) {
+		kiov = malloc((size_t)iovcnt * sizeof(*kiov));
+		if (kiov == NULL)
+			return dps_sock_ret(sk, -ENOMEM);
+	}
+	rc = iov_import(iov, iovcnt, kiov);
+	if (rc == 0 && sk->type != SOCK_STREAM)
+		rc = -EOPNOTSUPP;
+	if (rc == 0)
+		rc = send ? tcp_send(sk, kiov, iovcnt, 0) : tcp_recv(sk, kiov, iovcnt, 0);
+	if (kiov != fast)
+		free(kiov);
+	return dps_sock_ret(sk, rc);
 }
 
 ssize_t
@@ -522,7 +600,7 @@ dps_send_mbuf(int fd, struct rte_mbuf *m)
 	int st;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	s = sk->stack;
 	if (sk->type != SOCK_STREAM || m == NULL)
 		return dps_sock_ret(sk, -EINVAL);
@@ -541,6 +619,7 @@ dps_send_mbuf(int fd, struct rte_mbuf *m)
 	/* Straight into the send buffer: this is the owner. */
 	dps_tcp_do_tx(s->lc[sk->owner], sk, dps_now(s));
 	dps_tcb_queue(&sk->tcb, dps_tcp_snd_append(sk, m));
+	dps_tcb_mark_push(&sk->tcb);		/* one call, one write */
 	dps_tcp_after(s->lc[sk->owner], sk, DPS_TCB_OUTPUT, sk->tcb.snd_una, dps_now(s));
 	return dps_sock_ret(sk, (ssize_t)len);
 }
@@ -553,7 +632,7 @@ dps_recv_mbuf(int fd, struct rte_mbuf **out)
 	int err;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	if (sk->type != SOCK_STREAM || out == NULL)
 		return dps_sock_ret(sk, -EINVAL);
 	if (sk->owner < 0 || dps_stack_self(sk->stack) != sk->owner)
@@ -592,7 +671,7 @@ dps_shutdown(int fd, int how)
 	int rc = 0;
 
 	if (sk == NULL)
-		return fail(EBADF);
+		return fail(dps_sock_errno(fd));
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
 		return (int)dps_sock_ret(sk, -EINVAL);
 	st = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);

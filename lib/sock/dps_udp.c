@@ -19,6 +19,7 @@
 #include <rte_malloc.h>
 #include "dps_stack_priv.h"
 #include "dps_sock.h"
+#include "dps_uaccess.h"
 
 #define UDP_RXQ 256
 #define UDP_MAX_PAYLOAD 65507
@@ -130,10 +131,11 @@ dps_udp_register(struct dps_stack *s)
 
 /* ---- application side ---- */
 
-/* The datagram as an mbuf ready for dps_ip_output(). */
+/* The datagram as an mbuf ready for dps_ip_output(); NULL when no mbuf
+ * was free or (*@fault) the caller's buffer could not be read. */
 static struct rte_mbuf *
 udp_build(struct dps_sock *sk, struct rte_mempool *mp, uint32_t dst,
-	uint16_t dport, const void *buf, size_t len)
+	uint16_t dport, const void *buf, size_t len, bool *fault)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 	struct rte_ipv4_hdr *ip;
@@ -155,7 +157,11 @@ udp_build(struct dps_sock *sk, struct rte_mempool *mp, uint32_t dst,
 	uh->dst_port = dport;
 	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*uh) + len));
 	uh->dgram_cksum = 0;
-	memcpy(uh + 1, buf, len);
+	if (dps_copy_from_user(uh + 1, buf, len) != 0) {
+		rte_pktmbuf_free(m);
+		*fault = true;
+		return NULL;
+	}
 	uh->dgram_cksum = (uint16_t)~dps_l4_sum(uh, (uint32_t)(sizeof(*uh) + len),
 		ip->src_addr, dst, IPPROTO_UDP);
 	if (uh->dgram_cksum == 0)
@@ -206,6 +212,7 @@ udp_send(struct dps_sock *sk, const void *buf, size_t len,
 	uint32_t dst;
 	uint16_t dport;
 	unsigned int owner;
+	bool fault = false;
 	int rc;
 
 	rc = udp_dest(sk, to, tolen, &dst, &dport);
@@ -215,8 +222,6 @@ udp_send(struct dps_sock *sk, const void *buf, size_t len,
 	rc = __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
 	if (rc != 0)
 		return -rc;
-	if (buf == NULL && len != 0)
-		return -EFAULT;
 	if (len > UDP_MAX_PAYLOAD || len + 28 > 1500)
 		return -EMSGSIZE;	/* no fragmentation */
 	if (sk->tup.lport == 0 && dps_sock_autobind(sk) != 0)
@@ -225,9 +230,9 @@ udp_send(struct dps_sock *sk, const void *buf, size_t len,
 	t.raddr = dst;
 	t.rport = dport;
 	owner = dps_flow_owner(s->socks, &t);
-	m = udp_build(sk, s->lc[owner]->pool, dst, dport, buf, len);
+	m = udp_build(sk, s->lc[owner]->pool, dst, dport, buf, len, &fault);
 	if (m == NULL)
-		return -ENOBUFS;
+		return fault ? -EFAULT : -ENOBUFS;
 	msg.ptr = m;
 	msg.ip = dst;
 	if (dps_lcore_post(s, owner, &msg) != 0) {
@@ -241,18 +246,28 @@ ssize_t
 dps_sendto(int fd, const void *buf, size_t len, int flags,
 	const struct sockaddr *to, socklen_t tolen)
 {
-	struct dps_sock *sk = dps_sock_get(fd);
+	struct dps_sock *sk;
+	struct sockaddr_storage a;
 	ssize_t rc;
 
+	/* __sys_sendto(): import_ubuf() checks the buffer before the
+	 * descriptor is looked up. */
+	if (!dps_uaccess_ok(buf, len)) {
+		errno = EFAULT;
+		return -1;
+	}
+	sk = dps_sock_get(fd);
 	if (sk == NULL) {
-		errno = EBADF;
+		errno = dps_sock_errno(fd);
 		return -1;
 	}
 	if (sk->type == SOCK_STREAM) {
-		/* tcp_sendmsg() ignores the address of a connected stream. */
+		/* tcp_sendmsg() ignores the address of a connected stream,
+		 * once move_addr_to_kernel() has read it. */
 		struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
 
-		return dps_sock_ret(sk, dps_tcp_sendv(sk, &iov, 1, flags));
+		rc = to != NULL ? dps_copy_addr(to, tolen, &a) : 0;
+		return dps_sock_ret(sk, rc != 0 ? rc : dps_tcp_sendv(sk, &iov, 1, flags));
 	}
 	rc = udp_send(sk, buf, len, to, tolen);
 	return dps_sock_ret(sk, rc);
@@ -271,7 +286,12 @@ udp_readable(struct dps_sock *sk)
 		rte_ring_count(sk->rxq) != 0;
 }
 
-/* Copy one datagram out of @m (IPv4 header first) and free it. */
+/*
+ * Copy one datagram out of @m (IPv4 header first) and free it, unless
+ * @peek. udp_recvmsg(): a datagram that cannot be written is consumed
+ * all the same (EFAULT); the sender's address is written after it, as
+ * __sys_recvfrom() does, and only when @from is not NULL.
+ */
 static ssize_t
 udp_copy_out(struct rte_mbuf *m, void *buf, size_t len, struct sockaddr *from,
 	socklen_t *fromlen)
@@ -280,23 +300,19 @@ udp_copy_out(struct rte_mbuf *m, void *buf, size_t len, struct sockaddr *from,
 	const struct rte_udp_hdr *uh = rte_pktmbuf_mtod_offset(m,
 		const struct rte_udp_hdr *, m->l3_len);
 	size_t n = rte_be_to_cpu_16(uh->dgram_len) - sizeof(*uh);
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = uh->src_port,
+		.sin_addr.s_addr = ip->src_addr,
+	};
+	int rc;
 
 	if (n > len)
 		n = len;		/* truncated, as recv() without MSG_TRUNC */
-	if (buf != NULL)
-		memcpy(buf, uh + 1, n);
-	if (from != NULL && fromlen != NULL) {
-		struct sockaddr_in sin = {
-			.sin_family = AF_INET, .sin_port = uh->src_port,
-			.sin_addr.s_addr = ip->src_addr,
-		};
-		socklen_t c = *fromlen < sizeof(sin) ? *fromlen : sizeof(sin);
-
-		memcpy(from, &sin, c);
-		*fromlen = sizeof(sin);
-	}
+	rc = dps_copy_to_user(buf, uh + 1, n);
+	if (rc == 0 && from != NULL)
+		rc = dps_put_addr(&sin, sizeof(sin), from, fromlen);
 	rte_pktmbuf_free(m);
-	return (ssize_t)n;
+	return rc != 0 ? rc : (ssize_t)n;
 }
 
 static ssize_t
@@ -328,11 +344,17 @@ ssize_t
 dps_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
 	socklen_t *fromlen)
 {
-	struct dps_sock *sk = dps_sock_get(fd);
+	struct dps_sock *sk;
 	ssize_t rc;
 
+	/* __sys_recvfrom(): import_ubuf() comes before the lookup. */
+	if (!dps_uaccess_ok(buf, len)) {
+		errno = EFAULT;
+		return -1;
+	}
+	sk = dps_sock_get(fd);
 	if (sk == NULL) {
-		errno = EBADF;
+		errno = dps_sock_errno(fd);
 		return -1;
 	}
 	if (sk->type == SOCK_STREAM && (flags & MSG_ERRQUEUE))
@@ -341,9 +363,15 @@ dps_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
 	else if (sk->type == SOCK_STREAM) {
 		struct iovec iov = { .iov_base = buf, .iov_len = len };
 
-		if (fromlen != NULL)
-			*fromlen = 0;	/* a stream has no per-read address */
 		rc = dps_tcp_recvv(sk, &iov, 1, flags);
+		/* A stream has no per-read address: a zero length, written
+		 * (move_addr_to_user()) after a successful read. */
+		if (rc >= 0 && from != NULL) {
+			int e = dps_put_addr(NULL, 0, from, fromlen);
+
+			if (e != 0)
+				rc = e;
+		}
 	} else
 		rc = udp_recv(sk, buf, len, flags, from, fromlen);
 	return dps_sock_ret(sk, rc);

@@ -100,6 +100,8 @@ tcb_init(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
 	t->snd_max = iss + 1;
 	t->snd_end = iss + 1;
 	t->snd_sml = iss + 1;
+	t->push_seq = iss + 1;
+	t->pushed_seq = iss + 1;
 	t->ts_off = ts_off;
 	t->syn_start_ns = now;
 	t->rcv_tstamp = now;
@@ -339,6 +341,12 @@ void
 dps_tcb_queue(struct dps_tcb *t, uint32_t n)
 {
 	t->snd_end += n;
+}
+
+void
+dps_tcb_mark_push(struct dps_tcb *t)
+{
+	t->push_seq = t->snd_end;
 }
 
 int

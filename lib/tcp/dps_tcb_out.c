@@ -212,6 +212,24 @@ tcb_fin_sent(const struct dps_tcb *t)
 	return t->fin_queued && t->snd_nxt == t->snd_end + 1;
 }
 
+/*
+ * PSH on a segment [@seq, @end) as Linux sets it (RFC 9293 3.9.1, "a push
+ * flag on the last segment of a SEND"): tcp_push() marks the last byte of
+ * each write, and forced_push() a byte once half the largest window went
+ * by without one, so a bulk transfer still pushes every half window. The
+ * segment that empties the queue always ends a write.
+ */
+static bool
+tcb_push(const struct dps_tcb *t, uint32_t seq, uint32_t end)
+{
+	if (end == t->snd_end)
+		return true;
+	if (dps_seq_lt(seq, t->push_seq) && dps_seq_leq(t->push_seq, end))
+		return true;
+	return t->max_snd_wnd != 0 &&
+		dps_seq_geq(end, t->pushed_seq + t->max_snd_wnd / 2);
+}
+
 /* Describe one segment [seq, seq + len) (+ FIN) in @o. */
 static void
 tcb_seg(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o, uint32_t seq,
@@ -223,9 +241,11 @@ tcb_seg(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o, uint32_t seq,
 	o->rexmit = rexmit;
 	if (fin)
 		o->flags |= DPS_TH_FIN;
-	/* Linux marks the segment that empties the queue with PSH. */
-	if (len != 0 && seq + len == t->snd_end)
+	if (len != 0 && tcb_push(t, seq, seq + len)) {
 		o->flags |= DPS_TH_PSH;
+		if (dps_seq_gt(seq + len, t->pushed_seq))
+			t->pushed_seq = seq + len;
+	}
 }
 
 /* The first lost, not yet retransmitted byte (RFC 6675 NextSeg() rule

@@ -254,6 +254,8 @@ struct dps_tcb {
 	uint32_t snd_wl1, snd_wl2;
 	uint32_t snd_end;		/* end of queued data (FIN goes here) */
 	uint32_t snd_sml;		/* end of the last small segment sent */
+	uint32_t push_seq;		/* end of the last write (tcp_mark_push()) */
+	uint32_t pushed_seq;		/* end of the last segment sent with PSH */
 	uint32_t max_snd_wnd;		/* largest window the peer offered */
 	/* Receive sequence space. */
 	uint32_t irs, rcv_nxt;
@@ -374,6 +376,10 @@ void dps_tcb_timers_sync(struct dps_tcb *t);
 /* The application queued @n more bytes to send. */
 void dps_tcb_queue(struct dps_tcb *t, uint32_t n);
 
+/* A write ended at the end of the queue: the segment that sends its last
+ * byte carries PSH (Linux's tcp_push() / tcp_mark_push()). */
+void dps_tcb_mark_push(struct dps_tcb *t);
+
 /*
  * close() (RFC 9293 3.10.4, Linux's tcp_close_state()): a FIN after the
  * queued data; ESTABLISHED and SYN_RECV -> FIN_WAIT1, CLOSE_WAIT ->
@@ -470,6 +476,9 @@ int dps_tcp_tw_input(struct dps_tcp_tw *tw, const struct dps_tcp_seg *s,
  */
 bool dps_tcp_tw_reusable(const struct dps_tcp_tw *tw, uint64_t now,
 	uint32_t *isn_floor);
+/* The same for a port the application bound: timestamps were on, at any
+ * age (Linux: bind() before connect() bypasses the reuse delay). */
+bool dps_tcp_tw_bound_reusable(const struct dps_tcp_tw *tw, uint32_t *isn_floor);
 
 /* ---- SYN cookies (dps_syncookie.c) ---- */
 

@@ -172,9 +172,17 @@ bool
 dps_tcp_tw_reusable(const struct dps_tcp_tw *tw, uint64_t now,
 	uint32_t *isn_floor)
 {
-	if (!tw->ts_ok)
-		return false;
 	if ((int32_t)(tw_sec(now) - (tw->ts_recent_s + TW_REUSE_S)) < 0)
+		return false;
+	return dps_tcp_tw_bound_reusable(tw, isn_floor);
+}
+
+/* A bound port (Linux tcp_twsk_unique() with no time-wait pointer):
+ * timestamps alone decide, at any age. */
+bool
+dps_tcp_tw_bound_reusable(const struct dps_tcp_tw *tw, uint32_t *isn_floor)
+{
+	if (!tw->ts_ok)
 		return false;
 	*isn_floor = tw->snd_nxt + 65535 + 2;
 	return true;

@@ -1969,6 +1969,41 @@ Test(dpdk, connect_udp)
 	down(&b);
 }
 
+/*
+ * UDP autobind has no parity rule (Linux udp_lib_get_port() scans from a
+ * random offset); only TCP's bind(port 0) prefers odd ports. dpstack once
+ * gave UDP odd ports only: 64 autobinds all odd has odds of 2^-64.
+ */
+Test(dpdk, connect_udp_autobind_both_parities)
+{
+	struct sockaddr_in any = sin_of(0, 0);
+	unsigned int odd = 0, even = 0;
+	struct dps_sock_stats st;
+	struct bench b;
+	int fd[64];
+
+	up(&b, "cudpar", 0, NULL);
+	for (int i = 0; i < 64; i++) {
+		fd[i] = dps_socket_on(b.s[0], AF_INET, SOCK_DGRAM, 0);
+		cr_assert_geq(fd[i], 0);
+		if (i % 2)
+			cr_assert_eq(dps_bind(fd[i], (struct sockaddr *)&any,
+				sizeof(any)), 0);
+		else
+			cr_assert_eq(connect_call(&b, fd[i], 53), 0);
+		if (ntohs(name_of(fd[i]).sin_port) % 2)
+			odd++;
+		else
+			even++;
+	}
+	cr_assert(odd > 0 && even > 0, "%u odd ports, %u even", odd, even);
+	dps_stack_sock_stats(b.s[0], &st);
+	cr_assert_eq(st.udp_ports_held, 64);
+	for (int i = 0; i < 64; i++)
+		cr_assert_eq(dps_close(fd[i]), 0);
+	down(&b);
+}
+
 /* ---- 13. a full request ring ------------------------------------------------ */
 
 Test(dpdk, connect_request_ring_full)

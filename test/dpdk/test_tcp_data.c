@@ -50,6 +50,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 #include <poll.h>
+#include <sys/mman.h>
 
 #include "dpstack.h"
 #include "dps_test_eal.h"
@@ -388,8 +389,22 @@ listen_on_b(struct world *w, int sndbuf, int rcvbuf, int backlog)
  * on B:SRV_PORT. @o: pool and EAL memory (NULL: the bench's defaults).
  */
 static void
+world_up_conf(struct world *w, const char *wname, const struct dps_testwire_conf *wc,
+	const struct bench_opts *o, const struct dps_sock_conf *sc, int sndbuf,
+	int rcvbuf, int backlog);
+
+static void
 world_up(struct world *w, const char *wname, const struct dps_testwire_conf *wc,
 	const struct bench_opts *o, int sndbuf, int rcvbuf, int backlog)
+{
+	world_up_conf(w, wname, wc, o, NULL, sndbuf, rcvbuf, backlog);
+}
+
+/* world_up() with socket settings @sc for A (NULL: the defaults). */
+static void
+world_up_conf(struct world *w, const char *wname, const struct dps_testwire_conf *wc,
+	const struct bench_opts *o, const struct dps_sock_conf *sc, int sndbuf,
+	int rcvbuf, int backlog)
 {
 	struct dps_addr aa = dps_addr_v4(A_IP), ba = dps_addr_v4(B_IP);
 	struct bench *b = &w->b;
@@ -413,6 +428,8 @@ world_up(struct world *w, const char *wname, const struct dps_testwire_conf *wc,
 			(uint8_t)b->port[i] } };
 	stack_new(b, 0, "sa", A_IP, 0);
 	stack_new(b, 1, "sb", B_IP, 0);
+	if (sc != NULL)
+		cr_assert_eq(dps_stack_set_sock_conf(b->s[0], sc), 0);
 	cr_assert_eq(dps_stack_add_arp(b->s[0], 0, &ba, &mac[1]), 0);
 	cr_assert_eq(dps_stack_add_arp(b->s[1], 0, &aa, &mac[0]), 0);
 	stack_start(b, 0);
@@ -2589,4 +2606,336 @@ Test(dpdk, tx_backlog_holds_and_bounds, .timeout = 60)
 	cr_assert_eq(dps_close(bfd), 0);
 	cr_assert_eq(dps_close(w.lfd), 0);
 	bench_down(&w.b);
+}
+
+/* ======================================================================= */
+/* Bad pointers from the application (issue 12, items 6 and 7).           */
+/* ======================================================================= */
+
+/* Connect a client from A and tick until B's listener has it queued. */
+static int
+client_queued(struct world *w)
+{
+	struct sockaddr_in to = sin_of(B_IP, SRV_PORT);
+	int cfd = tcp_sock(w, 0);
+
+	cr_assert_eq(dps_connect(cfd, (struct sockaddr *)&to, sizeof(to)), -1);
+	cr_assert_eq(errno, EINPROGRESS);
+	while (conn_state(cfd) != DPS_TCP_ESTABLISHED) {
+		tick(w, 100 * US);
+		cr_assert_lt(vnow(&w->b), T0 + 30 * S, "client never established");
+	}
+	ticks(w, 10, 100 * US);
+	return cfd;
+}
+
+/*
+ * accept() whose peer address cannot be written (addrlen NULL with addr
+ * set): Linux's do_accept() releases the new file, which closes the
+ * connection (a FIN, or a RST when data arrived unread) and leaks
+ * nothing. dpstack once returned EFAULT with the descriptor allocated and
+ * lost, the connection stranded.
+ */
+Test(dpdk, api_accept_efault_closes_child, .timeout = 60)
+{
+	struct dps_testwire_conf wc = wire_conf(41);
+	struct sockaddr_in from;
+	socklen_t flen = sizeof(from);
+	struct world w;
+	char buf[16];
+	int cfd, st;
+
+	world_up(&w, "tdacf", &wc, NULL, 0, 0, 16);
+	/* No data: the child is closed with a FIN. */
+	cfd = client_queued(&w);
+	cr_assert_eq(dps_accept4(w.lfd, (struct sockaddr *)&from, NULL,
+		SOCK_NONBLOCK), -1);
+	cr_assert_eq(errno, EFAULT, "accept: %s", strerror(errno));
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(dps_recv(cfd, buf, sizeof(buf), 0), 0, "the client reads "
+		"the end of the stream (%s)", strerror(errno));
+	cr_assert_eq(conn_state(cfd), DPS_TCP_CLOSE_WAIT);
+	cr_assert_eq(dps_close(cfd), 0);
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(dps_accept4(w.lfd, (struct sockaddr *)&from, &flen,
+		SOCK_NONBLOCK), -1, "nothing else to accept");
+	cr_assert_eq(errno, EAGAIN);
+
+	/* Data arrived first: the child is reset. */
+	cfd = client_queued(&w);
+	cr_assert_eq(dps_send(cfd, "abc", 3, 0), 3);
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(dps_accept4(w.lfd, (struct sockaddr *)1, &flen, SOCK_NONBLOCK), -1);
+	cr_assert_eq(errno, EFAULT);
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(dps_recv(cfd, buf, sizeof(buf), 0), -1);
+	cr_assert_eq(errno, ECONNRESET, "client recv: %s", strerror(errno));
+	st = conn_state(cfd);
+	cr_assert(st == -ENOENT || st == DPS_TCP_CLOSE, "client state %d", st);
+	cr_assert_eq(dps_close(cfd), 0);
+
+	/* A NULL addr skips the address and its length altogether. */
+	cfd = client_queued(&w);
+	st = dps_accept4(w.lfd, NULL, (socklen_t *)1, SOCK_NONBLOCK);
+	cr_assert_geq(st, 0, "accept(NULL, 1): %s", strerror(errno));
+	cr_assert_eq(dps_close(st), 0);
+	cr_assert_eq(dps_close(cfd), 0);
+	drain_time_wait(&w);
+	world_down(&w);
+}
+
+/* A page with no access: mapped, so the address is plausible, but any
+ * touch faults. */
+static uint8_t *
+noaccess_page(void)
+{
+	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	cr_assert_neq(p, MAP_FAILED);
+	return p;
+}
+
+/*
+ * Stream data through bad buffers, as tcp_sendmsg() and tcp_recvmsg()
+ * treat them: EFAULT when nothing moved, the bytes that moved otherwise
+ * (whole chunks only); received data that could not be written stays
+ * queued, and recvfrom()'s address is written after the data, so a bad
+ * length there loses the bytes read, as in Linux.
+ */
+Test(dpdk, api_efault_stream_data, .timeout = 60)
+{
+	struct dps_testwire_conf wc = wire_conf(42);
+	uint8_t *bad = noaccess_page(), *two;
+	struct iovec iov[2] = { { txbuf, 1 }, { NULL, 10 } };
+	struct sockaddr_in sa;
+	struct world w;
+	char buf[16];
+	ssize_t n;
+	int cfd, sfd;
+
+	world_up(&w, "tdefs", &wc, NULL, 0, 0, 16);
+	pair(&w, 0, 0, &cfd, &sfd);
+
+	cr_assert_eq(dps_send(cfd, NULL, 1000, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_send(cfd, NULL, 0, 0), 0);
+	cr_assert_eq(dps_send(cfd, (void *)1, 10, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_send(cfd, bad, 10, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_writev(cfd, iov, 2), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_writev(cfd, NULL, 1), -1);
+	cr_assert_eq(errno, EFAULT);
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(delta(&w, 1).tcp_rx_bytes, 0, "no byte of a bad buffer left");
+
+	/* Good bytes, then a page with no access: the good chunks go. */
+	two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		-1, 0);
+	cr_assert_neq(two, MAP_FAILED);
+	cr_assert_eq(mprotect(two + 4096, 4096, PROT_NONE), 0);
+	memset(two, 'g', 4096);
+	n = dps_send(cfd, two + 4096 - 3000, 4000, 0);
+	cr_assert(n > 0 && n <= 3000, "send over a hole: %zd (%s)", n,
+		n < 0 ? strerror(errno) : "");
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(delta(&w, 1).tcp_rx_bytes, (uint64_t)n);
+	cr_assert_eq(dps_recv(sfd, rxbuf, sizeof(rxbuf), 0), n);
+	for (ssize_t i = 0; i < n; i++)
+		cr_assert_eq(rxbuf[i], 'g');
+
+	cr_assert_eq(dps_send(sfd, "hello", 5, 0), 5);
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(dps_recv(cfd, NULL, 100, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_recv(cfd, bad, 100, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_recv(cfd, two + 4096 - 2, 100, 0), -1, "a chunk that "
+		"does not fit the good bytes is not read");
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_recv(cfd, (void *)-1L, 10, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_recv(cfd, NULL, 0, 0), 0);
+	cr_assert_eq(dps_recv(cfd, buf, 2, 0), 2, "the data stayed queued");
+	cr_assert_eq(memcmp(buf, "he", 2), 0);
+	cr_assert_eq(dps_recvfrom(cfd, buf, 1, 0, (struct sockaddr *)&sa, NULL), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(dps_recvfrom(cfd, buf, 2, 0, (struct sockaddr *)1,
+		&(socklen_t){ 16 }), 2, "a stream writes no address");
+	cr_assert_eq(memcmp(buf, "lo", 2), 0, "recvfrom(&sa, NULL) consumed a byte");
+	cr_assert_eq(munmap(two, 8192), 0);
+	cr_assert_eq(munmap(bad, 4096), 0);
+
+	cr_assert_eq(dps_close(cfd), 0);
+	cr_assert_eq(dps_close(sfd), 0);
+	drain_time_wait(&w);
+	world_down(&w);
+}
+
+/* ======================================================================= */
+/* TIME_WAIT reuse by connect (issue 12, item 9).                          */
+/* ======================================================================= */
+
+/* A connect to the listener from A: its errno, or 0 once in progress;
+ * *@fd is the socket (closed by the caller). @bind_port: bind it first. */
+static int
+connect_from_a(struct world *w, uint16_t bind_port, int *fd)
+{
+	struct sockaddr_in to = sin_of(B_IP, SRV_PORT), at = sin_of(0, bind_port);
+
+	*fd = tcp_sock(w, 0);
+	set_int(*fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	if (bind_port != 0)
+		cr_assert_eq(dps_bind(*fd, (struct sockaddr *)&at, sizeof(at)), 0,
+			"bind %u: %s", bind_port, strerror(errno));
+	cr_assert_eq(dps_connect(*fd, (struct sockaddr *)&to, sizeof(to)), -1);
+	return errno == EINPROGRESS ? 0 : errno;
+}
+
+/* Finish the connection *@fd started, and leave it in TIME_WAIT on A. */
+static void
+finish_to_time_wait(struct world *w, int fd)
+{
+	uint64_t got = 0, end = vnow(&w->b) + 10 * S;
+	bool eof = false;
+	int sfd = -1;
+
+	while (sfd < 0) {
+		tick(w, 100 * US);
+		sfd = dps_accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK);
+		cr_assert_lt(vnow(&w->b), end);
+	}
+	cr_assert_eq(dps_shutdown(fd, SHUT_WR), 0);
+	while (!eof) {
+		tick(w, 100 * US);
+		recv_some(sfd, 1, &got, 1, NULL, &eof, "server");
+		cr_assert_lt(vnow(&w->b), end);
+	}
+	cr_assert_eq(dps_close(sfd), 0);
+	while (conn_state(fd) != DPS_TCP_TIME_WAIT) {
+		tick(w, 100 * US);
+		cr_assert_lt(vnow(&w->b), end);
+	}
+	cr_assert_eq(dps_close(fd), 0);
+	ticks(w, 10, 100 * US);
+}
+
+/* A connection from A to the listener, closed by A first: its tuple is
+ * left in TIME_WAIT on A. Returns A's local port (host order). */
+static uint16_t
+time_wait_from_a(struct world *w)
+{
+	struct sockaddr_in me;
+	socklen_t mlen = sizeof(me);
+	int cfd;
+
+	cr_assert_eq(connect_from_a(w, 0, &cfd), 0);
+	cr_assert_eq(dps_getsockname(cfd, (struct sockaddr *)&me, &mlen), 0);
+	finish_to_time_wait(w, cfd);
+	return ntohs(me.sin_port);
+}
+
+/*
+ * Autobind looks at each candidate port on its own. It once took over a
+ * reusable TIME_WAIT entry of a port that bind() held (so it could not
+ * use it), destroyed the entry, and went on to the next port carrying
+ * the "reused" flag and the ISN floor of the entry it had killed.
+ */
+Test(dpdk, tcp_autobind_tw_per_port, .timeout = 60)
+{
+	const struct dps_sock_conf sc = { .port_lo = 40000, .port_hi = 40001,
+		.tw_reuse = DPS_TW_REUSE_ON };
+	struct dps_testwire_conf wc = wire_conf(43);
+	struct sockaddr_in to = sin_of(B_IP, SRV_PORT), at, me;
+	socklen_t mlen = sizeof(me);
+	struct world w;
+	uint16_t port;
+	int bfd, fd;
+
+	world_up_conf(&w, "tdawt", &wc, NULL, &sc, 0, 0, 16);
+	port = time_wait_from_a(&w);
+	cr_assert_eq(port, 40000, "autobind takes the even port first");
+	cr_assert_eq(sstats(&w, 0).time_wait, 1);
+	/* The port is bound by another socket (both SO_REUSEADDR). */
+	bfd = tcp_sock(&w, 0);
+	set_int(bfd, SOL_SOCKET, SO_REUSEADDR, 1);
+	at = sin_of(0, port);
+	cr_assert_eq(dps_bind(bfd, (struct sockaddr *)&at, sizeof(at)), 0,
+		"bind: %s", strerror(errno));
+	/* Past the 1 s TIME_WAIT reuse delay: the entry is reusable. */
+	run_until(&w, vnow(&w.b) + 2 * S, 10 * MS);
+	fd = tcp_sock(&w, 0);
+	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&to, sizeof(to)), -1);
+	cr_assert_eq(errno, EINPROGRESS, "connect: %s", strerror(errno));
+	cr_assert_eq(dps_getsockname(fd, (struct sockaddr *)&me, &mlen), 0);
+	cr_assert_eq(ntohs(me.sin_port), 40001);
+	cr_assert_eq(delta(&w, 0).tcp_tw_reused, 0, "a TIME_WAIT entry was "
+		"taken over for a port the connection does not use");
+	cr_assert_eq(sstats(&w, 0).time_wait, 1, "the entry on %u is gone", port);
+	cr_assert_eq(dps_close(fd), 0);
+	cr_assert_eq(dps_close(bfd), 0);
+	ticks(&w, 20, 100 * US);
+	for (int s; (s = dps_accept4(w.lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0;)
+		cr_assert_eq(dps_close(s), 0);
+	drain_time_wait(&w);
+	world_down(&w);
+}
+
+/*
+ * TIME_WAIT reuse follows Linux 6.18 (checked against the kernel over a
+ * veth pair, ip_local_port_range one port): with tcp_tw_reuse at its
+ * default, 2 (loopback only), autobind does not take over a 1.5-second-old
+ * TIME_WAIT tuple to a remote peer, and connect() fails with
+ * EADDRNOTAVAIL when no other port is free; a port the application bound
+ * takes it over at once (timestamps alone decide). dpstack once behaved as
+ * tcp_tw_reuse = 1 always, and refused a bound port under a second.
+ */
+Test(dpdk, tcp_tw_reuse_default, .timeout = 120)
+{
+	struct dps_testwire_conf wc = wire_conf(44);
+	const struct dps_sock_conf sc = { .port_lo = 40000, .port_hi = 40000 };
+	struct world w;
+	int fd;
+
+	/* Linux's default. */
+	world_up_conf(&w, "tdtwr", &wc, NULL, &sc, 0, 0, 16);
+	cr_assert_eq(time_wait_from_a(&w), 40000);
+	run_until(&w, vnow(&w.b) + 1500 * MS, 10 * MS);
+	cr_assert_eq(connect_from_a(&w, 0, &fd), EADDRNOTAVAIL,
+		"autobind took over a TIME_WAIT tuple to a remote peer");
+	cr_assert_eq(dps_close(fd), 0);
+	cr_assert_eq(delta(&w, 0).tcp_tw_reused, 0);
+	/* A bound port, at once: timestamps protect the new incarnation. */
+	cr_assert_eq(connect_from_a(&w, 40000, &fd), 0, "bound port refused");
+	cr_assert_eq(delta(&w, 0).tcp_tw_reused, 1);
+	finish_to_time_wait(&w, fd);
+	cr_assert_eq(connect_from_a(&w, 40000, &fd), 0, "bound port at once");
+	cr_assert_eq(delta(&w, 0).tcp_tw_reused, 2);
+	finish_to_time_wait(&w, fd);
+	drain_time_wait(&w);
+	world_down(&w);
+}
+
+/* tcp_tw_reuse = 1, as a load generator may want it: autobind takes the
+ * tuple over once its last timestamp is a second old. */
+Test(dpdk, tcp_tw_reuse_on, .timeout = 120)
+{
+	struct dps_testwire_conf wc = wire_conf(45);
+	const struct dps_sock_conf sc = { .port_lo = 40000, .port_hi = 40000,
+		.tw_reuse = DPS_TW_REUSE_ON };
+	struct world w;
+	int fd;
+
+	world_up_conf(&w, "tdtwr1", &wc, NULL, &sc, 0, 0, 16);
+	cr_assert_eq(time_wait_from_a(&w), 40000);
+	cr_assert_eq(connect_from_a(&w, 0, &fd), EADDRNOTAVAIL,
+		"taken over before a second");
+	cr_assert_eq(dps_close(fd), 0);
+	run_until(&w, vnow(&w.b) + 1500 * MS, 10 * MS);
+	cr_assert_eq(connect_from_a(&w, 0, &fd), 0, "tw_reuse 1 refused");
+	cr_assert_eq(delta(&w, 0).tcp_tw_reused, 1);
+	finish_to_time_wait(&w, fd);
+	drain_time_wait(&w);
+	world_down(&w);
 }

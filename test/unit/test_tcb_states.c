@@ -625,6 +625,63 @@ Test(tcb_snd, last_segment_carries_psh)
 }
 
 /*
+ * PSH as Linux's tcp_push() sets it: on the segment that carries the last
+ * byte of a write, not only on the one that empties the queue. A write of
+ * 3 segments, then 5 segments of a write still in progress, all queued
+ * before the first output: PSH on segments 3 and 8 (the end of the queue).
+ * dpstack once marked segment 8 only.
+ */
+Test(tcb_snd, psh_on_the_last_segment_of_a_write)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
+
+	establish(&t);
+	dps_tcb_queue(&t, 3 * SMSS);
+	dps_tcb_mark_push(&t);
+	dps_tcb_queue(&t, 5 * SMSS);
+	cr_assert_eq(output(&t, TE + MS, out), 8);
+	for (unsigned int i = 0; i < 8; i++)
+		cr_assert_eq(out[i].flags, DPS_TH_ACK | (i == 2 || i == 7 ? DPS_TH_PSH : 0),
+			"segment %u: flags %#x", i + 1, out[i].flags);
+}
+
+/*
+ * A write larger than the window still pushes every half window (Linux's
+ * forced_push()): a bulk transfer whose queue never empties sends PSH
+ * regularly, not only on its very last segment as dpstack once did.
+ */
+Test(tcb_snd, psh_every_half_window_in_a_long_write)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
+	uint32_t last = ISS + 1, gap = 0, pushes = 0;
+
+	establish(&t);
+	dps_tcb_queue(&t, 1u << 20);
+	dps_tcb_mark_push(&t);
+	for (uint64_t now = TE + MS; dps_seq_lt(t.snd_nxt, t.snd_end); now += MS) {
+		unsigned int n = output(&t, now, out);
+
+		for (unsigned int i = 0; i < n; i++) {
+			uint32_t end = out[i].seq + out[i].len;
+
+			if (!(out[i].flags & DPS_TH_PSH))
+				continue;
+			pushes++;
+			if (end - last > gap)
+				gap = end - last;
+			last = end;
+		}
+		peer_ack_all(&t, now);
+	}
+	cr_assert_eq(last, t.snd_end, "the last segment pushes");
+	cr_assert_gt(pushes, 1, "%u PSH in 1 MiB", pushes);
+	cr_assert_leq(gap, t.max_snd_wnd / 2 + SMSS, "%u bytes without PSH (max "
+		"window %u)", gap, t.max_snd_wnd);
+}
+
+/*
  * Linux's Nagle is Minshall's variant (tcp_nagle_check() /
  * tcp_minshall_check()): a sub-MSS tail is held only while an earlier
  * *small* segment is unacknowledged. One write of SMSS + 100 bytes goes
