@@ -1729,11 +1729,13 @@ do_watch(struct ctx *c, const struct step *st, char *out, size_t n)
 	/* Off any 100 ms beat a waiting thread may wake on. */
 	sleep_ms(150);
 	thread_stat(atomic_load(&w.tid), &s1, &t1);
-	sleep_ms((unsigned int)st->c - 150);
+	/* The second look is off the beat too: 50 ms past a multiple of
+	 * 100 ms, not at the window's end (600 ms is on it). */
+	sleep_ms((unsigned int)(st->c - 150) / 100 * 100);
 	thread_stat(atomic_load(&w.tid), &s2, &t2);
 	pthread_join(th, NULL);
 	/* Sleeping means under a tenth of the window on the CPU. */
-	low = (double)(t2 - t1) / (double)hz < (st->c - 150) / 10000.0;
+	low = (double)(t2 - t1) / (double)hz < (st->c - 150) / 100 * 100 / 10000.0;
 	fmt_ret(r, sizeof(r), w.rc, w.err);
 	snprintf(out, n, "state=%c%c cpu=%s connect=%s", s1, s2,
 		low ? "low" : "HIGH", r);
