@@ -23,6 +23,8 @@
  *   (tcp_xmit() copies out->len bytes from out->seq - snd_una);
  * - SND.UNA <= SND.NXT <= SND.MAX <= end of data + FIN;
  * - the payload verdict lies inside the segment;
+ * - SND.UNA and RCV.NXT never move back, and the window we announce
+ *   never shrinks (RFC 9293 3.8.6.2.2, RFC 7323 2.4);
  * - timer_ns is the earliest deadline, and a connection with
  *   unacknowledged sequence space has a retransmission deadline;
  * - the state is a valid one, and every event follows from it.
@@ -80,6 +82,9 @@ struct world {
 	uint32_t our_ts;	/* TSval of our last segment */
 	uint32_t peer_isn;
 	uint32_t isn_next;
+	bool synced;		/* the fields below hold for this connection */
+	uint32_t una, rcv_nxt;	/* as last seen: they never move back */
+	uint32_t edge;		/* right edge of the window we announced */
 };
 
 static void
@@ -124,6 +129,18 @@ check_out(struct world *w, const struct dps_tcp_out *o)
 
 	if (o->n_sack > 3)
 		fuzz_fail(w, "more SACK blocks than fit");
+	if (w->mode == W_TCB && (o->flags & DPS_TH_ACK) &&
+			!(o->flags & (DPS_TH_SYN | DPS_TH_RST)) && t->state != DPS_TCPS_SYN_SENT) {
+		uint32_t edge = o->ack + ((uint32_t)o->wnd << t->rcv_wscale);
+
+		if (w->synced && dps_seq_lt(edge, w->edge)) {
+			fprintf(stderr, "ack %#x wnd %u << %u: edge %#x, was %#x\n",
+				o->ack, o->wnd, t->rcv_wscale, edge, w->edge);
+			fuzz_fail(w, "the announced window shrank");
+		}
+		if (!w->synced || dps_seq_gt(edge, w->edge))
+			w->edge = edge;
+	}
 	if (o->opts == DPS_TCP_OUT_TS && o->opt.has_ts)
 		w->our_ts = o->opt.tsval;
 	if (o->flags & DPS_TH_RST) {
@@ -175,6 +192,16 @@ check_tcb(struct world *w)
 		fuzz_fail(w, "a FIN sent that nobody asked for");
 	if (dps_seq_gt(w->sb_head, t->snd_end))
 		fuzz_fail(w, "send buffer head beyond its end");
+	if (t->state != DPS_TCPS_SYN_SENT) {
+		if (w->synced && (dps_seq_lt(t->snd_una, w->una) ||
+				dps_seq_lt(t->rcv_nxt, w->rcv_nxt)))
+			fuzz_fail(w, "SND.UNA or RCV.NXT moved back");
+		if (!w->synced)
+			w->edge = t->rcv_adv;
+		w->synced = true;
+		w->una = t->snd_una;
+		w->rcv_nxt = t->rcv_nxt;
+	}
 	for (int i = 0; i < 3; i++) {
 		uint64_t x = i == 0 ? t->rtx_at : i == 1 ? t->dack_at : t->ka_at;
 
@@ -405,6 +432,7 @@ open_conn(struct world *w, struct rd *r)
 	w->isn_next = u32(r);
 	w->peer_isn = u32(r);
 	w->rcv_used = 0;
+	w->synced = false;
 	if (u8(r) & 1) {
 		w->mode = W_LISTEN;
 		return;
