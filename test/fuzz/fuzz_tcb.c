@@ -25,6 +25,8 @@
  * - the payload verdict lies inside the segment;
  * - SND.UNA and RCV.NXT never move back, and the window we announce
  *   never shrinks (RFC 9293 3.8.6.2.2, RFC 7323 2.4);
+ * - TS.Recent is never taken from a segment whose ACK acknowledges
+ *   data never sent (RFC 7323 4.3; Linux's tcp_ack() drops it first);
  * - timer_ns is the earliest deadline, and a connection with
  *   unacknowledged sequence space has a retransmission deadline;
  * - the state is a valid one, and every event follows from it.
@@ -328,7 +330,8 @@ peer_segment(struct world *w, struct rd *r)
 {
 	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 	struct dps_tcp_seg s;
-	uint32_t una0, nxt0;
+	uint32_t una0, nxt0, max0, ts0;
+	uint8_t st0;
 	unsigned int n;
 	int ev;
 
@@ -369,7 +372,13 @@ peer_segment(struct world *w, struct rd *r)
 	w->t.rcv_space = w->rcv_used < RCV_BUF ? RCV_BUF - w->rcv_used : 0;
 	una0 = w->t.snd_una;
 	nxt0 = w->t.rcv_nxt;
+	max0 = w->t.snd_max;
+	ts0 = w->t.ts_recent;
+	st0 = w->t.state;
 	ev = dps_tcb_input(&w->t, &s, w->now, out, &n);
+	if (st0 != DPS_TCPS_SYN_SENT && w->t.ts_recent != ts0 &&
+			(s.flags & DPS_TH_ACK) && dps_seq_gt(s.ack, max0))
+		fuzz_fail(w, "TS.Recent taken from an ACK of data never sent");
 	if (n > DPS_TCB_MAX_OUT)
 		fuzz_fail(w, "input replies beyond their room");
 	if (w->t.rx_len != 0 && (w->t.rx_off > s.len || w->t.rx_len > s.len - w->t.rx_off))
