@@ -29,7 +29,10 @@
  *   data never sent (RFC 7323 4.3; Linux's tcp_ack() drops it first);
  * - timer_ns is the earliest deadline, and a connection with
  *   unacknowledged sequence space has a retransmission deadline;
- * - the state is a valid one, and every event follows from it.
+ * - data or a FIN waiting to be sent with nothing in flight has a
+ *   deadline too (a zero-window probe), or the connection would stall;
+ * - the state is a valid one, and every event follows from it; once
+ *   our FIN is acknowledged, FIN_WAIT1, CLOSING and LAST_ACK are left.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -192,6 +195,10 @@ check_tcb(struct world *w)
 		fuzz_fail(w, "SND.MAX beyond the data and the FIN");
 	if (dps_seq_gt(t->snd_max, t->snd_end) && !t->fin_queued)
 		fuzz_fail(w, "a FIN sent that nobody asked for");
+	if (t->fin_queued && t->snd_una == t->snd_end + 1 &&
+			(t->state == DPS_TCPS_FIN_WAIT1 || t->state == DPS_TCPS_CLOSING ||
+			 t->state == DPS_TCPS_LAST_ACK))
+		fuzz_fail(w, "our FIN is acknowledged, the state stays");
 	if (dps_seq_gt(w->sb_head, t->snd_end))
 		fuzz_fail(w, "send buffer head beyond its end");
 	if (t->state != DPS_TCPS_SYN_SENT) {
@@ -215,6 +222,10 @@ check_tcb(struct world *w)
 	if (t->snd_max != t->snd_una && t->rtx_at == 0 &&
 			t->state != DPS_TCPS_TIME_WAIT)
 		fuzz_fail(w, "sequence space in flight without a retransmission timer");
+	if (t->snd_max == t->snd_una && t->timer_ns == 0 &&
+			t->state != DPS_TCPS_SYN_RECV &&
+			t->snd_max != t->snd_end + (t->fin_queued ? 1 : 0))
+		fuzz_fail(w, "unsent data, nothing in flight and no timer: a stall");
 	if (t->state == DPS_TCPS_ESTABLISHED &&
 			(t->cwnd == 0 || dps_tcb_smss(t) == 0 || dps_tcb_smss(t) > 65535))
 		fuzz_fail(w, "no congestion window or MSS");
