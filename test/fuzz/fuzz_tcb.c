@@ -449,6 +449,7 @@ open_conn(struct world *w, struct rd *r)
 	w->conf.keepcnt = u8(r) % 4;
 	w->conf.syn_retries = u8(r) % 8;
 	w->conf.user_timeout_ms = (how2 & 2) ? u16(r) : 0;
+	w->conf.user_mss = (how2 & 4) ? u16(r) : 0;
 	w->isn_next = u32(r);
 	w->peer_isn = u32(r);
 	w->rcv_used = 0;
@@ -537,6 +538,19 @@ icmp(struct world *w, struct rd *r)
 	after(w, ev, w->t.snd_una);
 }
 
+/* A new connection once the last is over; a TIME_WAIT entry gives its
+ * tuple up where tcp_tw_reuse would (dps_tcp_tw_reusable()). */
+static void
+reopen(struct world *w, struct rd *r)
+{
+	uint32_t floor;
+
+	if (w->mode == W_TW && dps_tcp_tw_reusable(&w->tw, w->now, &floor))
+		w->mode = W_NONE;
+	if (w->mode == W_NONE)
+		open_conn(w, r);
+}
+
 static void
 step(struct world *w, struct rd *r)
 {
@@ -580,8 +594,7 @@ step(struct world *w, struct rd *r)
 		icmp(w, r);
 		break;
 	default:
-		if (w->mode == W_NONE)
-			open_conn(w, r);
+		reopen(w, r);
 		break;
 	}
 }

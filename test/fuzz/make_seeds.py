@@ -127,10 +127,11 @@ FIN, SYN, RST, PSH, ACK = 1, 2, 4, 8, 16
 A_UNA, A_MAX, A_NXT = 0x10, 0x20, 0x00
 
 
-def start(listen=False, iss=0x10000000):
-    # how: Linux MSS, wscale 7; how2: no keepalive or user timeout;
-    # keepidle/intvl/cnt, syn_retries, ISS, peer ISN, listen flag
-    return bytes([5]) + be32(0xabcd0000) + bytes([0x0f, 0, 1, 1, 0, 0]) + \
+def start(listen=False, iss=0x10000000, keepalive=False):
+    # how: Linux MSS, wscale 7; how2: keepalive, no user timeout or
+    # TCP_MAXSEG; keepidle/intvl/cnt, syn_retries, ISS, peer ISN, listen
+    return bytes([5]) + be32(0xabcd0000) + \
+        bytes([0x0f, 1 if keepalive else 0, 1, 1, 0, 0]) + \
         be32(iss) + be32(0x50000000) + bytes([1 if listen else 0])
 
 
@@ -184,6 +185,12 @@ def tcb_seeds():
         est + bytes([SEG, 0x00, ACK, 0, 0, 0, 0x00, 1]) +
         bytes([SEND]) + be16(4000) + bytes([TIMER, TIMER]) +
         seg(ACK, A_MAX))
+    put("fuzz_tcb", "time_wait_reuse",
+        est + bytes([SHUT]) + seg(ACK, A_MAX) + seg(FIN | ACK, A_MAX) +
+        bytes([SECS, 2, OPEN]) + start()[5:] + synack)
+    put("fuzz_tcb", "keepalive_probes",
+        start(keepalive=True) + synack + bytes([TIMER, TIMER, TIMER]) +
+        seg(ACK, A_NXT) + bytes([TIMER, TIMER, TIMER, TIMER]))
     put("fuzz_tcb", "rst_and_reopen",
         est + seg(RST, A_NXT) + bytes([OPEN]) + start()[5:] + synack)
 
