@@ -675,12 +675,14 @@ app_http_eof(struct app_http *p)
 	return fail(p, "truncated message");
 }
 
-/* Whether @p s is safe inside a request line or header value. */
+/* Whether @p s is visible ASCII (and spaces if @p spaces): what a
+ * request-target and a Host may hold (RFC 9112 3.2, RFC 3986: other
+ * bytes are percent-encoded), and what request_line() accepts back. */
 static bool
 plain(const char *s, bool spaces)
 {
 	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f ||
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f ||
 				(!spaces && *s == ' '))
 			return false;
 	return true;
