@@ -4,13 +4,20 @@
  *
  * Input: one byte of settings, then the bytes of a connection's stream.
  * Settings: bit 0 response (else request), bit 1 responses to HEAD,
- * bit 2 call app_http_eof() at the end, bits 4-7 a piece size.
+ * bit 2 call app_http_eof() at the end, bit 3 expand (below), bits 4-7
+ * a piece size. Expanded, each DEL byte (0x7f) and the byte after it
+ * stand for 32 times that many 'a's, so a short input reaches the 8 KiB
+ * header limit.
  *
  * The stream is framed twice: whole, then cut into pieces of that size,
  * each in its own heap buffer so ASan sees a read past a piece. The
  * parser promises that a message split anywhere parses the same (see
  * app_http.c), so the two runs must agree on every message, on the error
  * and where it happened; a difference aborts.
+ *
+ * The formatters are checked against the parser as well: a GET request
+ * for a path and host taken from the input parses back to that path
+ * (truncated as app_http.h says), and an error response to its status.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +26,7 @@
 #include "app_http.h"
 
 #define MAX_MSGS 32
+#define MAX_STREAM (12 * 1024)	/* past the 8 KiB header limit */
 
 struct msg {
 	size_t end;
@@ -152,26 +160,98 @@ same(const struct outcome *a, const struct outcome *b)
 			fuzz_fail("message differs", i, a->m[i].end);
 }
 
+/* The stream @p in stands for, with DEL runs expanded; returns its length. */
+static size_t
+expand(const uint8_t *in, size_t n, char *out)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < n && len < MAX_STREAM; i++) {
+		size_t k;
+
+		if (in[i] != 0x7f || i + 1 == n) {
+			out[len++] = (char)in[i];
+			continue;
+		}
+		k = 32u * in[++i];
+		if (k > MAX_STREAM - len)
+			k = MAX_STREAM - len;
+		memset(out + len, 'a', k);
+		len += k;
+	}
+	return len;
+}
+
+/* Parse one whole message made by a formatter. */
+static void
+parse_made(const char *m, size_t n, enum app_http_kind kind, struct app_http *p)
+{
+	size_t used;
+
+	app_http_init(p, kind);
+	if (app_http_feed(p, m, n, &used) != APP_HTTP_DONE || used != n)
+		fuzz_fail("a formatted message does not parse whole", used, n);
+}
+
+/* app_http_request() and app_http_error() against the parser. */
+static void
+formatters(const uint8_t *data, size_t size)
+{
+	char host[64], path[256], out[512];
+	struct app_http p;
+	size_t n, hl = size < 2 ? 0 : data[1] % sizeof(host);
+	size_t pl = size - 2 - hl < sizeof(path) - 1 ? size - 2 - hl : sizeof(path) - 1;
+
+	if (size < 2 || hl > size - 2)
+		return;
+	memcpy(host, data + 2, hl);
+	host[hl] = '\0';
+	memcpy(path, data + 2 + hl, pl);
+	path[pl] = '\0';
+	n = app_http_request(out, sizeof(out), host, path, data[0] & 1);
+	/* a request line longer than the parser's line[] is refused (414) */
+	if (n != 0 && strlen("GET  HTTP/1.1") + pl < sizeof(p.line)) {
+		parse_made(out, n, APP_HTTP_REQUEST, &p);
+		if (p.method != APP_HTTP_GET || strncmp(p.path, path, sizeof(p.path) - 1) != 0 ||
+				p.keep_alive != (data[0] & 1))
+			fuzz_fail("a formatted request parses differently", n, 0);
+	}
+	n = app_http_error(out, sizeof(out), 300u + data[1] * 2u);
+	if (n != 0) {
+		parse_made(out, n, APP_HTTP_RESPONSE, &p);
+		if (p.status != 300u + data[1] * 2u || p.keep_alive)
+			fuzz_fail("a formatted error parses differently", p.status, 0);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static char stream[MAX_STREAM];
 	struct outcome whole, cut;
 	struct settings st;
+	const char *s = (const char *)data + 1;
+	size_t len = size - 1;
 
 	if (size < 1)
 		return 0;
+	formatters(data, size);
 	st.kind = (data[0] & 1) ? APP_HTTP_RESPONSE : APP_HTTP_REQUEST;
 	st.head_only = (data[0] & 2) != 0;
 	st.eof = (data[0] & 4) != 0;
 	st.piece = 0;
-	run(&st, (const char *)data + 1, size - 1, &whole);
+	if (data[0] & 8) {
+		len = expand(data + 1, size - 1, stream);
+		s = stream;
+	}
+	run(&st, s, len, &whole);
 	/* piece sizes 1..15 and a few around the 256-byte line buffer */
 	st.piece = (size_t)(data[0] >> 4);
 	if (st.piece >= 13)
 		st.piece = 200 + 30 * (st.piece - 13);
 	if (st.piece == 0)
 		st.piece = 1;
-	run(&st, (const char *)data + 1, size - 1, &cut);
+	run(&st, s, len, &cut);
 	same(&whole, &cut);
 	/* a request's path and a response's status are what they say */
 	for (unsigned int i = 0; i < whole.n; i++)

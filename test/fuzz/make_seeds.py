@@ -112,6 +112,9 @@ def http_seeds():
         b"5;ext=1\r\nhello\r\n0\r\nTrailer: x\r\n\r\n")
     put("fuzz_http", "eof_body", bytes([rsp | 0x04 | 0x20]) +
         b"HTTP/1.0 200 OK\r\n\r\nbody until close")
+    # settings bit 3: "\x7f\xff" stands for 255 * 32 'a's (over 8 KiB)
+    put("fuzz_http", "expanded_big_head", bytes([req | 0x08 | 0x10]) +
+        b"GET / HTTP/1.1\r\nX-Pad: \x7f\xff\r\n\r\n")
     put("fuzz_http", "head_304", bytes([rsp | 0x02 | 0x10]) +
         b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
         b"HTTP/1.1 304 Not Modified\r\n\r\n")
