@@ -10,6 +10,7 @@ pkgs=(
 	iproute2 ethtool iputils-ping python3 procps
 	tcpdump tshark curl
 	nginx-light wrk socat valgrind
+	clang libclang-rt-14-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -43,13 +43,21 @@ enum phase {
 
 #define MAX_CHUNK_DIGITS 15	/* chunk sizes below 2^60 */
 
-/* Enter the error state with @p why. */
+/* Enter the error state with @p why; a server answers @p status. */
 static int
-fail(struct app_http *p, const char *why)
+fail_status(struct app_http *p, const char *why, uint16_t status)
 {
 	p->phase = PH_ERROR;
 	p->err = why;
+	p->err_status = status;
 	return APP_HTTP_ERROR;
+}
+
+/* Enter the error state with @p why (400 Bad Request). */
+static int
+fail(struct app_http *p, const char *why)
+{
+	return fail_status(p, why, 400);
 }
 
 /* Enter the done state. */
@@ -93,11 +101,33 @@ truncated(const struct app_http *p)
 	return p->line_len > sizeof(p->line) - 1;
 }
 
+/* The most bytes the current line may have: a start line must fit
+ * line[] (it is parsed whole), other lines only the header limit. */
+static uint32_t
+line_limit(const struct app_http *p)
+{
+	return p->phase == PH_START ? sizeof(p->line) - 1 : APP_HTTP_MAX_HEAD;
+}
+
+/* A line went past line_limit(). A request line longer than line[] is
+ * answered 414, as nginx answers one longer than its header buffer; a
+ * header line 431 (RFC 6585 5). */
+static int
+line_too_long(struct app_http *p)
+{
+	if (p->phase != PH_START)
+		return fail_status(p, "line too long", 431);
+	if (p->kind == APP_HTTP_REQUEST)
+		return fail_status(p, "request line too long", 414);
+	return fail(p, "status line too long");
+}
+
 /* Take byte @p c into the current line. Returns 1 when it ended the line
  * (line[] is then NUL-terminated), 0 when absorbed, ERROR on a bare CR,
- * a NUL or a line longer than @p limit. */
+ * a NUL or a line longer than line_limit(): at the byte that overflows
+ * it, before the line's end arrives. */
 static int
-line_byte(struct app_http *p, char c, uint32_t limit)
+line_byte(struct app_http *p, char c)
 {
 	if (p->chunk_state & F_CR) {
 		p->chunk_state &= ~F_CR;
@@ -116,8 +146,8 @@ line_byte(struct app_http *p, char c, uint32_t limit)
 		return fail(p, "NUL in message head");
 	if (p->line_len < sizeof(p->line) - 1)
 		p->line[p->line_len] = c;
-	if (++p->line_len > limit)
-		return fail(p, "line too long");
+	if (++p->line_len > line_limit(p))
+		return line_too_long(p);
 	return 0;
 }
 
@@ -195,7 +225,7 @@ status_line(struct app_http *p)
 }
 
 /* A complete start line: empty lines before it are skipped (RFC 9112
- * 2.2), one that does not fit line[] is refused. */
+ * 2.2); line_byte() refused one that does not fit line[]. */
 static int
 on_start_line(struct app_http *p)
 {
@@ -203,9 +233,6 @@ on_start_line(struct app_http *p)
 
 	if (p->line_len == 0)
 		return APP_HTTP_MORE;
-	if (truncated(p))
-		return fail(p, p->kind == APP_HTTP_REQUEST ?
-			"request line too long" : "status line too long");
 	rc = p->kind == APP_HTTP_REQUEST ? request_line(p) : status_line(p);
 	if (rc == APP_HTTP_MORE)
 		p->phase = PH_HEADER;
@@ -370,7 +397,7 @@ on_header_fields(struct app_http *p)
 		return APP_HTTP_MORE;
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
 		if (strcasecmp(p->line, needed[i]) == 0 && truncated(p))
-			return fail(p, "header line too long");
+			return fail_status(p, "header line too long", 431);
 	if (strcasecmp(p->line, "content-length") == 0)
 		return on_content_length(p, v);
 	if (strcasecmp(p->line, "transfer-encoding") == 0)
@@ -516,8 +543,8 @@ line_phase_byte(struct app_http *p, char c)
 	int rc;
 
 	if (head && ++p->head_len > APP_HTTP_MAX_HEAD)
-		return fail(p, "header block too large");
-	rc = line_byte(p, c, APP_HTTP_MAX_HEAD);
+		return fail_status(p, "header block too large", 431);
+	rc = line_byte(p, c);
 	if (rc <= 0)
 		return rc;
 	switch (p->phase) {
@@ -563,10 +590,13 @@ line_run(struct app_http *p, const char *buf, size_t len)
 	if (n == 0)
 		return 0;
 	if ((head && p->head_len + n > APP_HTTP_MAX_HEAD) ||
-			p->line_len + n > APP_HTTP_MAX_HEAD)
+			p->line_len + n > line_limit(p))
 		return 0;	/* the slow path reports the error at the right byte */
+	/* Past line[]'s end only the count grows: no pointer beyond it is
+	 * formed (issue 12, 1.8). */
 	room = p->line_len < sizeof(p->line) - 1 ? sizeof(p->line) - 1 - p->line_len : 0;
-	memcpy(p->line + p->line_len, buf, n < room ? n : room);
+	if (room != 0)
+		memcpy(p->line + p->line_len, buf, n < room ? n : room);
 	p->line_len += (uint32_t)n;
 	if (head)
 		p->head_len += (uint32_t)n;
@@ -645,12 +675,14 @@ app_http_eof(struct app_http *p)
 	return fail(p, "truncated message");
 }
 
-/* Whether @p s is safe inside a request line or header value. */
+/* Whether @p s is visible ASCII (and spaces if @p spaces): what a
+ * request-target and a Host may hold (RFC 9112 3.2, RFC 3986: other
+ * bytes are percent-encoded), and what request_line() accepts back. */
 static bool
 plain(const char *s, bool spaces)
 {
 	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f ||
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f ||
 				(!spaces && *s == ' '))
 			return false;
 	return true;

@@ -41,6 +41,9 @@ struct app_http {
 	char line[256];		/* private: the current start or header line */
 	char path[128];		/* requests: the target, truncated */
 	const char *err;	/* after ERROR: a short reason */
+	uint16_t err_status;	/* after ERROR: the status a server answers:
+				 * 414 (request line too long), 431 (header
+				 * line or block too large) or 400 */
 };
 
 enum app_http_method { APP_HTTP_GET = 1, APP_HTTP_HEAD, APP_HTTP_POST,

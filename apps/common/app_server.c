@@ -71,7 +71,13 @@ struct srv_resp {
 	uint64_t total;		/* header + body */
 };
 
-enum srv_tail { TAIL_NONE, TAIL_CLOSE, TAIL_400 };
+/* After the owed responses: nothing, close, or an error response (the
+ * status the parser chose, app_http.err_status) and close. */
+enum srv_tail { TAIL_NONE, TAIL_CLOSE, TAIL_ERR };
+
+/* The error responses a malformed request gets (see app_http.h). */
+static const uint16_t srv_err_status[] = { 400, 414, 431 };
+#define SRV_N_ERR (sizeof(srv_err_status) / sizeof(srv_err_status[0]))
 
 struct srv_lcore;
 
@@ -121,7 +127,7 @@ struct app_server {
 	uint64_t idle_tsc;		/* keep-alive timeout in TSC, 0 none */
 	struct rte_mempool *tpl_pool, *clone_pool;
 	struct srv_resp resp[2][2];	/* [close][head] */
-	struct srv_resp err400;
+	struct srv_resp err[SRV_N_ERR];	/* by srv_err_status[] */
 	struct rte_mbuf *chunk;		/* SRV_CHUNK body bytes */
 	int16_t idx_of[RTE_MAX_LCORE];	/* EAL lcore id -> stack lcore */
 	struct srv_lcore *lc;
@@ -209,12 +215,26 @@ tpl_build(struct app_server *sv)
 			rc = resp_make_http(sv, &sv->resp[cl][h], cl == 0, h == 1);
 	if (rc != 0)
 		return rc;
-	n = app_http_error(buf, sizeof(buf), 400);
-	if (n == 0)
-		return -EINVAL;
-	sv->err400.first = tpl_make(sv->tpl_pool, buf, n, 0);
-	sv->err400.total = n;
-	return sv->err400.first == NULL ? -ENOMEM : 0;
+	for (size_t i = 0; i < SRV_N_ERR; i++) {
+		n = app_http_error(buf, sizeof(buf), srv_err_status[i]);
+		if (n == 0)
+			return -EINVAL;
+		sv->err[i].first = tpl_make(sv->tpl_pool, buf, n, 0);
+		sv->err[i].total = n;
+		if (sv->err[i].first == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The error response for the parser's verdict on @p c (400 if unknown). */
+static const struct srv_resp *
+err_resp(const struct app_server *sv, const struct srv_conn *c)
+{
+	for (size_t i = 0; i < SRV_N_ERR; i++)
+		if (srv_err_status[i] == c->http.err_status)
+			return &sv->err[i];
+	return &sv->err[0];
 }
 
 /* ---- sending ---- */
@@ -318,8 +338,8 @@ flush_owed(struct srv_conn *c)
 		c->head_bits >>= 1;
 		cnt_add(&c->lc->st.requests, 1);
 	}
-	if (c->tail == TAIL_400 && sv->c.proto == APP_SRV_HTTP) {
-		rc = send_resp(c, &sv->err400);
+	if (c->tail == TAIL_ERR && sv->c.proto == APP_SRV_HTTP) {
+		rc = send_resp(c, err_resp(sv, c));
 		if (rc <= 0)
 			return rc;
 		c->tail = TAIL_CLOSE;
@@ -452,7 +472,7 @@ feed_http(struct srv_conn *c, const char *p, size_t n)
 			return n;
 		if (rc == APP_HTTP_ERROR) {
 			cnt_add(&c->lc->st.err_parse, 1);
-			c->tail = TAIL_400;
+			c->tail = TAIL_ERR;
 			return n;
 		}
 		if (c->http.method == APP_HTTP_HEAD)
@@ -562,7 +582,7 @@ input_end(struct srv_conn *c, ssize_t n)
  * The connection's whole state machine: send what is owed; while the
  * output is not blocked, read the next mbuf and act on it. EOF ends the
  * input (the answers owed still go out, then the close); a close request
- * or a 400 closes once sent.
+ * or an error response (400, 414, 431) closes once sent.
  */
 static void
 conn_run(struct srv_conn *c)
@@ -1018,7 +1038,8 @@ app_server_destroy(struct app_server *sv)
 	for (int cl = 0; cl < 2; cl++)
 		for (int h = 0; h < 2; h++)
 			rte_pktmbuf_free(sv->resp[cl][h].first);
-	rte_pktmbuf_free(sv->err400.first);
+	for (size_t i = 0; i < SRV_N_ERR; i++)
+		rte_pktmbuf_free(sv->err[i].first);
 	rte_pktmbuf_free(sv->chunk);
 	/* Clones still in a send buffer would reach freed pools: keep the
 	 * pools then (the process is ending anyway). */

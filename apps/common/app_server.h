@@ -40,7 +40,7 @@ struct app_srv_stats {
 	uint64_t closed;		/* connections finished, any way */
 	uint64_t requests;		/* HTTP / RAW requests answered */
 	uint64_t rx_bytes, tx_bytes;	/* payload */
-	uint64_t err_parse;		/* malformed HTTP (answered 400, closed) */
+	uint64_t err_parse;		/* malformed HTTP (answered 400/414/431, closed) */
 	uint64_t err_reset;		/* peer reset / error callback */
 	uint64_t err_accept;		/* accept failures (ENOBUFS, EMFILE, ...) */
 	uint64_t err_send;		/* send failures other than EAGAIN */

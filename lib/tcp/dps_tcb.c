@@ -155,14 +155,18 @@ void
 dps_tcb_established(struct dps_tcb *t, uint64_t now)
 {
 	bool syn_rexmit = t->retransmits != 0;
+	uint32_t edge = t->rcv_nxt + t->rcv_wnd;
 
+	/* An ACK from SYN_RECV may have announced more (rounded up to the
+	 * scale): the right edge never moves left (RFC 9293 3.8.6.2.2). */
+	if (t->state != DPS_TCPS_SYN_RECV || dps_seq_gt(edge, t->rcv_adv))
+		t->rcv_adv = edge;
 	t->state = DPS_TCPS_ESTABLISHED;
 	t->syn_unacked = false;
 	t->retransmits = 0;
 	t->rtx_at = 0;
 	t->rtx_start_ns = 0;
 	t->rcv_tstamp = now;
-	t->rcv_adv = t->rcv_nxt + t->rcv_wnd;
 	t->rcv_acked = t->rcv_nxt;
 	t->quickacks = DPS_TCP_QUICKACKS;
 	t->cwnd = DPS_TCP_INIT_CWND * dps_tcb_smss(t);

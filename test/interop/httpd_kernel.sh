@@ -15,7 +15,9 @@
 #   4 wrk with "Connection: close" (a connection per request): no error,
 #     > 16 requests, and the server accepted as many connections
 #   5 --proto echo: 1 MiB sent, the same bytes back (SHA-256 compared)
-#   6 a malformed request: a 400, then the connection closes
+#   6 a malformed request: a 400, then the connection closes; a request
+#     line longer than the parser's line buffer, sent without its end:
+#     a 414 at once, then the close
 # Names are unique per run; a trap removes everything on every exit path.
 # Usage: httpd_kernel.sh PATH/TO/dps-httpd [CHECK...]  (e.g. 3 5; all by
 #   default). HTTPD_KEEP=1 keeps the work directory.
@@ -197,25 +199,32 @@ c6() {
 	server || return 1
 	kx "$py" - "$D" >"$tmp/c6-client.log" 2>&1 <<'EOF' || no "$(tail -n 1 "$tmp/c6-client.log")" || return 1
 import socket, sys
-s = socket.create_connection((sys.argv[1], 80), timeout=5)
-s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nthis is not http\r\n\r\n")
-got = b""
-try:
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        got += b
-except socket.timeout:
-    sys.exit("no EOF within 5 s after %r" % got[-60:])
-parts = got.split(b"HTTP/1.1 ")
-codes = [p[:3] for p in parts[1:]]
-print("statuses", codes)
-sys.exit(0 if codes == [b"200", b"400"] else "expected a 200 then a 400 and EOF, got %r" % codes)
+
+def statuses(data):
+    s = socket.create_connection((sys.argv[1], 80), timeout=5)
+    s.sendall(data)
+    got = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            got += b
+    except socket.timeout:
+        sys.exit("no EOF within 5 s after %r" % got[-60:])
+    codes = [p[:3] for p in got.split(b"HTTP/1.1 ")[1:]]
+    print("statuses", codes)
+    return codes
+
+if statuses(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nthis is not http\r\n\r\n") != [b"200", b"400"]:
+    sys.exit("expected a 200 then a 400 and EOF")
+# 300 bytes of request line and no end: refused before the line ends
+if statuses(b"GET /" + b"a" * 300) != [b"414"]:
+    sys.exit("expected a 414 and EOF for an over-long request line")
 EOF
 	server_stop || return 1
-	[ "$(grep -oE 'malformed [0-9]+' "$tmp/c6-srv.log")" = "malformed 1" ] ||
-		no "the server did not count one malformed request" || return 1
+	[ "$(grep -oE 'malformed [0-9]+' "$tmp/c6-srv.log")" = "malformed 2" ] ||
+		no "the server did not count two malformed requests" || return 1
 }
 
 run 1 "curl GET / with a 100000-byte body"
@@ -223,5 +232,5 @@ run 2 "curl reuses a keep-alive connection for two URLs"
 run 3 "wrk -t1 -c16 -d3s keep-alive"
 run 4 "wrk -t1 -c16 -d3s with Connection: close"
 run 5 "echo: 1 MiB back unchanged"
-run 6 "malformed request: 400 and close"
+run 6 "malformed request: 400 and close; long request line: 414"
 exit $failed

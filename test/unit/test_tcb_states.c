@@ -339,6 +339,47 @@ Test(tcb_listen, duplicate_syn_resends_the_synack)
 	cr_assert_eq(t.state, DPS_TCPS_SYN_RECV);
 }
 
+/*
+ * Found by test/fuzz/fuzz_tcb: an ACK sent in SYN_RECV announces the
+ * window rounded up to the scale's granularity (64240 -> 502 << 7 =
+ * 64256); the handshake's ACK then reset rcv_adv to RCV.NXT + 64240, and
+ * the next ACK moved the right edge 10 bytes left. RFC 9293 3.8.6.2.2
+ * and RFC 7323 2.4: the window must not shrink; Linux never moves
+ * rcv_wup + rcv_wnd back (tcp_select_window()).
+ */
+Test(tcb_listen, window_announced_in_syn_recv_never_shrinks)
+{
+	struct dps_tcb_conf c = linux_conf();
+	struct dps_tcp_out sa, out[NOUT];
+	struct dps_tcp_seg syn = syn_ts_only();
+	struct dps_tcb t;
+	uint32_t edge;
+	unsigned int n;
+
+	c.rcv_wscale = 7;
+	syn.opt.has_ws = true;
+	syn.opt.wscale = PEER_WS;
+	dps_tcb_accept(&t, &c, &syn, ISS, TS_OFF, T0, &sa);
+	cr_assert_eq(sa.wnd, 64240, "SYN-ACK windows are not scaled");
+	/* beyond the window: an ACK, which announces 502 << 7 */
+	feed(&t, pseg(DPS_TH_ACK, PEER_ISN + 1 + 200000, ISS + 1, 0), T0 + MS,
+		out, &n);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(out[0].flags, DPS_TH_ACK);
+	edge = out[0].ack + ((uint32_t)out[0].wnd << 7);
+	cr_assert_eq(edge, PEER_ISN + 1 + 64256);
+	cr_assert_eq(feed(&t, pseg(DPS_TH_ACK, PEER_ISN + 1, ISS + 1, 0),
+		T0 + 2 * MS, out, &n) & DPS_TCB_CONNECTED, DPS_TCB_CONNECTED);
+	/* 246 bytes: less than an MSS, so the window does not grow */
+	feed(&t, pseg(DPS_TH_ACK | DPS_TH_PSH, PEER_ISN + 1, ISS + 1, 246),
+		T0 + 3 * MS, out, &n);
+	cr_assert_eq(output(&t, T0 + 3 * MS, out), 1);
+	cr_assert_eq(out[0].ack, PEER_ISN + 1 + 246);
+	cr_assert_geq(out[0].ack + ((uint32_t)out[0].wnd << 7), edge,
+		"right edge %#x moved left of %#x",
+		out[0].ack + ((uint32_t)out[0].wnd << 7), edge);
+}
+
 Test(tcb_listen, bad_ack_draws_a_rst)
 {
 	struct dps_tcb_conf c = linux_conf();

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer harness: the HTTP/1.1 framing of apps/common/app_http.c.
+ *
+ * Input: one byte of settings, then the bytes of a connection's stream.
+ * Settings: bit 0 response (else request), bit 1 responses to HEAD,
+ * bit 2 call app_http_eof() at the end, bit 3 expand (below), bits 4-7
+ * a piece size. Expanded, each DEL byte (0x7f) and the byte after it
+ * stand for 32 times that many 'a's, so a short input reaches the 8 KiB
+ * header limit.
+ *
+ * The stream is framed twice: whole, then cut into pieces of that size,
+ * each in its own heap buffer so ASan sees a read past a piece. The
+ * parser promises that a message split anywhere parses the same (see
+ * app_http.c), so the two runs must agree on every message, on the error
+ * and where it happened; a difference aborts.
+ *
+ * The formatters are checked against the parser as well: a GET request
+ * for a path and host taken from the input parses back to that path
+ * (truncated as app_http.h says), and an error response to its status.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "app_http.h"
+
+#define MAX_MSGS 32
+#define MAX_STREAM (12 * 1024)	/* past the 8 KiB header limit */
+
+struct msg {
+	size_t end;
+	uint16_t status;
+	uint8_t method;
+	bool keep_alive;
+	uint64_t content_length;
+	char path[128];
+};
+
+struct outcome {
+	unsigned int n;
+	struct msg m[MAX_MSGS];
+	int last;
+	size_t err_at;
+	const char *err;
+};
+
+struct settings {
+	enum app_http_kind kind;
+	bool head_only, eof;
+	size_t piece;			/* 0: the whole stream at once */
+};
+
+static void
+fuzz_fail(const char *what, size_t a, size_t b)
+{
+	fprintf(stderr, "fuzz_http: %s (%zu vs %zu)\n", what, a, b);
+	abort();
+}
+
+static void
+restart(struct app_http *p, const struct settings *st)
+{
+	app_http_init(p, st->kind);
+	p->head_only = st->head_only;
+}
+
+static void
+record(struct outcome *o, const struct app_http *p, size_t end)
+{
+	struct msg *m;
+
+	if (o->n == MAX_MSGS)
+		return;
+	m = &o->m[o->n++];
+	m->end = end;
+	m->status = p->status;
+	m->method = p->method;
+	m->keep_alive = p->keep_alive;
+	m->content_length = p->content_length;
+	memcpy(m->path, p->path, sizeof(m->path));
+	if (memchr(p->path, '\0', sizeof(p->path)) == NULL)
+		fuzz_fail("path not terminated", 0, 0);
+}
+
+/* Feed @p len bytes at @p buf, a piece of the stream starting at @p pos.
+ * Returns false once an error ended the run. */
+static bool
+feed_piece(struct app_http *p, const struct settings *st, const char *buf,
+	size_t len, size_t pos, struct outcome *o)
+{
+	size_t off = 0, used;
+
+	while (off < len) {
+		int rc = app_http_feed(p, buf + off, len - off, &used);
+
+		o->last = rc;
+		if (used > len - off)
+			fuzz_fail("used beyond the piece", used, len - off);
+		if (rc == APP_HTTP_ERROR) {
+			o->err_at = pos + off + used;
+			o->err = p->err;
+			return false;
+		}
+		if (rc == APP_HTTP_MORE) {
+			if (used != len - off)
+				fuzz_fail("MORE without taking everything", used, len - off);
+			return true;
+		}
+		if (rc != APP_HTTP_DONE)
+			fuzz_fail("unknown return", (size_t)rc, 0);
+		record(o, p, pos + off + used);
+		off += used;
+		restart(p, st);
+	}
+	return true;
+}
+
+static void
+run(const struct settings *st, const char *s, size_t len, struct outcome *o)
+{
+	size_t step = st->piece != 0 ? st->piece : (len != 0 ? len : 1);
+	struct app_http p;
+	bool going = true;
+
+	memset(o, 0, sizeof(*o));
+	o->last = APP_HTTP_MORE;
+	restart(&p, st);
+	for (size_t pos = 0; pos < len && going; pos += step) {
+		size_t n = len - pos < step ? len - pos : step;
+		char *piece = malloc(n);
+
+		memcpy(piece, s + pos, n);
+		going = feed_piece(&p, st, piece, n, pos, o);
+		free(piece);
+	}
+	if (!going || !st->eof)
+		return;
+	o->last = app_http_eof(&p);
+	if (o->last == APP_HTTP_DONE)
+		record(o, &p, len);
+	else if (o->last == APP_HTTP_ERROR)
+		o->err = p.err, o->err_at = len;
+}
+
+static void
+same(const struct outcome *a, const struct outcome *b)
+{
+	if (a->n != b->n)
+		fuzz_fail("messages differ", a->n, b->n);
+	if (a->last != b->last)
+		fuzz_fail("last return differs", (size_t)a->last, (size_t)b->last);
+	if ((a->err == NULL) != (b->err == NULL) ||
+			(a->err != NULL && strcmp(a->err, b->err) != 0))
+		fuzz_fail("error differs", 0, 0);
+	if (a->err != NULL && a->err_at != b->err_at)
+		fuzz_fail("error offset differs", a->err_at, b->err_at);
+	for (unsigned int i = 0; i < a->n; i++)
+		if (memcmp(&a->m[i], &b->m[i], sizeof(a->m[i])) != 0)
+			fuzz_fail("message differs", i, a->m[i].end);
+}
+
+/* The stream @p in stands for, with DEL runs expanded; returns its length. */
+static size_t
+expand(const uint8_t *in, size_t n, char *out)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < n && len < MAX_STREAM; i++) {
+		size_t k;
+
+		if (in[i] != 0x7f || i + 1 == n) {
+			out[len++] = (char)in[i];
+			continue;
+		}
+		k = 32u * in[++i];
+		if (k > MAX_STREAM - len)
+			k = MAX_STREAM - len;
+		memset(out + len, 'a', k);
+		len += k;
+	}
+	return len;
+}
+
+/* Parse one whole message made by a formatter. */
+static void
+parse_made(const char *m, size_t n, enum app_http_kind kind, struct app_http *p)
+{
+	size_t used;
+
+	app_http_init(p, kind);
+	if (app_http_feed(p, m, n, &used) != APP_HTTP_DONE || used != n)
+		fuzz_fail("a formatted message does not parse whole", used, n);
+}
+
+/* app_http_request() and app_http_error() against the parser. */
+static void
+formatters(const uint8_t *data, size_t size)
+{
+	char host[64], path[256], out[512];
+	struct app_http p;
+	size_t n, hl = size < 2 ? 0 : data[1] % sizeof(host);
+	size_t pl = size - 2 - hl < sizeof(path) - 1 ? size - 2 - hl : sizeof(path) - 1;
+
+	if (size < 2 || hl > size - 2)
+		return;
+	memcpy(host, data + 2, hl);
+	host[hl] = '\0';
+	memcpy(path, data + 2 + hl, pl);
+	path[pl] = '\0';
+	n = app_http_request(out, sizeof(out), host, path, data[0] & 1);
+	/* a request line longer than the parser's line[] is refused (414) */
+	if (n != 0 && strlen("GET  HTTP/1.1") + pl < sizeof(p.line)) {
+		parse_made(out, n, APP_HTTP_REQUEST, &p);
+		if (p.method != APP_HTTP_GET || strncmp(p.path, path, sizeof(p.path) - 1) != 0 ||
+				p.keep_alive != (data[0] & 1))
+			fuzz_fail("a formatted request parses differently", n, 0);
+	}
+	n = app_http_error(out, sizeof(out), 300u + data[1] * 2u);
+	if (n != 0) {
+		parse_made(out, n, APP_HTTP_RESPONSE, &p);
+		if (p.status != 300u + data[1] * 2u || p.keep_alive)
+			fuzz_fail("a formatted error parses differently", p.status, 0);
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char stream[MAX_STREAM];
+	struct outcome whole, cut;
+	struct settings st;
+	const char *s = (const char *)data + 1;
+	size_t len = size - 1;
+
+	if (size < 1)
+		return 0;
+	formatters(data, size);
+	st.kind = (data[0] & 1) ? APP_HTTP_RESPONSE : APP_HTTP_REQUEST;
+	st.head_only = (data[0] & 2) != 0;
+	st.eof = (data[0] & 4) != 0;
+	st.piece = 0;
+	if (data[0] & 8) {
+		len = expand(data + 1, size - 1, stream);
+		s = stream;
+	}
+	run(&st, s, len, &whole);
+	/* piece sizes 1..15 and a few around the 256-byte line buffer */
+	st.piece = (size_t)(data[0] >> 4);
+	if (st.piece >= 13)
+		st.piece = 200 + 30 * (st.piece - 13);
+	if (st.piece == 0)
+		st.piece = 1;
+	run(&st, s, len, &cut);
+	same(&whole, &cut);
+	/* a request's path and a response's status are what they say */
+	for (unsigned int i = 0; i < whole.n; i++)
+		if (st.kind == APP_HTTP_RESPONSE && (whole.m[i].status < 100 ||
+				whole.m[i].status > 999))
+			fuzz_fail("status out of range", whole.m[i].status, 0);
+	return 0;
+}
