@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Build dpstack and pass every test suite, quickest first:
 #   unit (no EAL), dpdk (EAL, no hugepages), interop (Linux kernel peer in
-#   network namespaces), then unit and dpdk again under ASan + UBSan.
+#   network namespaces), unit and dpdk again under ASan + UBSan, then
+#   fuzz (each libFuzzer harness for 60 s, two at a time, ASan + UBSan).
 # Every suite runs even when an earlier one fails; the closing line
 # "tests: N passed, N failed" counts them all, and the exit status is
 # non-zero when anything failed.
@@ -50,13 +51,24 @@ else
 	failed_steps+=("build-asan")
 fi
 
-# One closing line over every test run above (meson's JSON logs), with
-# a failed build or suite that left no log counted as one failure.
-python3 - "${#failed_steps[@]}" "${failed_steps[*]:-}" \
+echo "== suite fuzz (build-fuzz, 60 s a harness)"
+fuzzlog=$(mktemp /tmp/dps-fuzz-log.XXXXXX)
+FUZZ_JOBS=2 ./scripts/fuzz.sh 60 2>&1 | tee "$fuzzlog"
+[ "${PIPESTATUS[0]}" = 0 ] || failed_steps+=("fuzz")
+
+# One closing line over every test run above (meson's JSON logs and the
+# fuzz harnesses' lines), with a failed build or suite that left no log
+# counted as one failure.
+python3 - "${#failed_steps[@]}" "${failed_steps[*]:-}" "$fuzzlog" \
 	build/meson-logs/testlog-*.json build-asan/meson-logs/testlog-*.json <<'PY'
-import json, os, sys
+import json, os, re, sys
 ok = bad = skip = 0
-for path in sys.argv[3:]:
+for line in open(sys.argv[3]):
+    m = re.match(r"fuzz: fuzz_\w+ (ok|FAIL)", line)
+    if m:
+        ok += m.group(1) == "ok"
+        bad += m.group(1) == "FAIL"
+for path in sys.argv[4:]:
     if not os.path.exists(path):
         continue
     for line in open(path):
@@ -67,9 +79,13 @@ for path in sys.argv[3:]:
 steps = sys.argv[2].split()
 bad += sum(1 for s in steps if s.startswith("build"))   # a failed build
 if steps and bad == 0:
-    bad = len(steps)     # a suite failed and left no log
+    bad = len(steps)     # a suite failed and left no log (or fuzz.sh
+                         # could not build its harnesses)
 if steps:
     print("failed: " + " ".join(steps))
 print(f"tests: {ok} passed, {bad} failed, {skip} skipped")
 sys.exit(1 if bad else 0)
 PY
+rc=$?
+rm -f "$fuzzlog"
+exit $rc
