@@ -4,7 +4,8 @@
 # than dps-httpd takes, over a memif pair, one lcore each (dps-httpd on
 # CPU 0, dps-gen on CPU 1), between two closed-loop cps runs of 3 s
 # against the same server: before (base_cps), and after, to see it serve
-# again (recovery_cps, and recovery_1s_cps for its first second).
+# again (recovery_cps, and recovery_1s_cps for its first second, to be
+# read against base_1s_cps, the first second of a run on a fresh server).
 # dps-httpd gets a small pool (MBUFS) so that the overload reaches it on a
 # small machine.
 # Per run one line: what the client offered and got (client_cps:
@@ -51,7 +52,7 @@ one() {	# RATE RUN: one line of results
 		--addr 198.18.0.1/24 --quiet --json --mbufs "$mbufs" >"$out/srv.json" 2>"$out/srv.err" &
 	srv=$!
 	for _ in $(seq 200); do grep -q '^dps-httpd: serving' "$out/srv.err" && break; sleep 0.05; done
-	gen base --mode cps --proto http --duration 3s
+	QUIET= gen base --mode cps --proto http --duration 3s
 	gen ol --mode cps --proto http --open-loop --rate "$rate" --conc "$conc" \
 		--timeout 2s --duration "${dur}s"
 	QUIET= gen rec --mode cps --proto http --duration 3s
@@ -61,6 +62,7 @@ one() {	# RATE RUN: one line of results
 	local j=$out/ol.json s=$out/srv.json r=$out/rec.json
 	echo "rate=$rate run=$k" \
 		"base_cps=$(jget $out/base.json "round(j['cps'])")" \
+		"base_1s_cps=$(grep -m1 -oE '^t=1s cps=[0-9]+' $out/base.json | cut -d= -f3)" \
 		"offered_per_s=$(jget $j "round((j['conn_attempted'] + j['conn_skipped']) / j['seconds'])")" \
 		"client_cps=$(jget $j "round(j['cps'])")" \
 		"skipped=$(jget $j "j['conn_skipped']")" \
@@ -87,7 +89,7 @@ done
 echo "== medians over $runs runs"
 for rate in $rates; do
 	line="rate=$rate"
-	for f in base_cps offered_per_s client_cps timeouts server_accepted nomem tx_full \
+	for f in base_cps base_1s_cps offered_per_s client_cps timeouts server_accepted nomem tx_full \
 			rx_reserve drops retrans cookies left_socks server_exit recovery_cps recovery_1s_cps \
 			recovery_errors; do
 		line+=" $f=$(grep "^rate=$rate " "$out/lines" | grep -oE " $f=[0-9.]+" |
