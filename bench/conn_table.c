@@ -19,7 +19,7 @@
 #include <rte_malloc.h>
 #include <rte_random.h>
 #include <rte_rcu_qsbr.h>
-#include "dps_sock.h"
+#include "dps_inet.h"
 
 static size_t
 heap_used(void)

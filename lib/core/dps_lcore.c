@@ -16,7 +16,6 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 #include "dps_stack_priv.h"
-#include "dps_sock.h"
 
 int
 dps_lcore_post(struct dps_stack *s, unsigned int idx, const struct dps_msg *m)
@@ -182,85 +181,40 @@ dps_lcore_tx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m)
 /*
  * Do request @r's work on @lc, leaving the result in r->err. Returns
  * false for a request that completes later (a ping waits for its reply).
- * The ring path and callers already running on @lc share this dispatch.
+ * The ring path and callers already running on @lc share this dispatch:
+ * the slot the op names does the work (dps_proto.h).
  */
 bool
 dps_lcore_run_req(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
 {
-	switch (r->op) {
-	case DPS_REQ_PING:
-		dps_ping_start(lc, r, now);
-		return false;
-	case DPS_REQ_CONNECT:
-		r->err = -dps_tcp_do_connect(lc, r->sock, now);
-		break;
-	case DPS_REQ_DISCONNECT:
-		dps_tcp_do_abort(lc, r->sock, false, now);
-		r->err = 0;
-		break;
-	case DPS_REQ_NOP:
-		r->err = 0;
-		break;
-	case DPS_REQ_SHUTDOWN:
-		r->err = -dps_tcp_do_shutdown(lc, r->sock, now);
-		break;
-	default:
-		r->err = EOPNOTSUPP;
-		break;
-	}
-	return true;
-}
+	const struct dps_proto_ops *ops = lc->stack->protos[DPS_OP_SLOT(r->op)];
 
-static void
-lcore_handle_req(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
-{
-	if (dps_lcore_run_req(lc, r, now))
-		dps_req_complete(r);
+	if (r->op == DPS_REQ_NOP) {
+		r->err = 0;
+		return true;
+	}
+	if (ops == NULL || ops->request == NULL) {
+		r->err = EOPNOTSUPP;
+		return true;
+	}
+	return ops->request(lc, r, now);
 }
 
 static void
 lcore_handle_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now)
 {
-	struct dps_req *r;
+	const struct dps_proto_ops *ops;
 
-	switch (m->op) {
-	case DPS_MSG_REQ:
-		r = m->ptr;
-		lcore_handle_req(lc, r, now);
-		break;
-	case DPS_MSG_RX_HANDOFF:
-		dps_tcp_rx_handoff(lc, m->ptr, now);
-		break;
-	case DPS_MSG_TCP_ICMP: {
-		struct dps_tuple t = {
-			.laddr = m->icmp.laddr, .raddr = m->icmp.raddr,
-			.lport = m->icmp.lport, .rport = m->icmp.rport,
-			.proto = IPPROTO_TCP,
-		};
-		dps_tcp_icmp(lc, &t, m->icmp.seq, m->icmp.err, m->icmp.mtu, now);
-		break;
+	if (m->op == DPS_MSG_REQ) {
+		struct dps_req *r = m->ptr;
+
+		if (dps_lcore_run_req(lc, r, now))
+			dps_req_complete(r);
+		return;
 	}
-	case DPS_MSG_SOCK_CLOSE:
-		dps_tcp_do_close(lc, m->ptr, now);
-		break;
-	case DPS_MSG_TCP_TX:
-		dps_tcp_do_tx(lc, m->ptr, now);
-		break;
-	case DPS_MSG_TCP_WND:
-		dps_tcp_do_wnd(lc, m->ptr, now);
-		break;
-	case DPS_MSG_IP_TX:
-		(void)dps_ip_output(lc, m->ptr, m->ip, now);
-		break;
-	case DPS_MSG_ARP_LEARN:
-		dps_arp_msg(lc, m, now);
-		break;
-	case DPS_MSG_ECHO_REPLY:
-		dps_ping_reply(lc, m->ip, (uint16_t)(uintptr_t)m->ptr, m->ifindex, now);
-		break;
-	default:
-		break;
-	}
+	ops = lc->stack->protos[DPS_OP_SLOT(m->op)];
+	if (ops != NULL && ops->msg != NULL)
+		ops->msg(lc, m, now);
 }
 
 static unsigned int
@@ -283,9 +237,17 @@ lcore_tick(struct dps_lcore *lc, uint64_t now)
 	if (now < lc->next_tick_ns)
 		return;
 	lc->next_tick_ns = now + DPS_TICK_NS;
-	dps_arp_tick(&lc->arp, now);
-	dps_tcp_tick(lc, now);
-	dps_ping_tick(lc, now);
+	for (unsigned int i = 0; i < lc->stack->n_ticks; i++)
+		lc->stack->ticks[i](lc, now);
+}
+
+/* Every slot's timers, on every iteration: a short array made at
+ * registration, so slots without timers cost nothing here. */
+static void
+lcore_timers(struct dps_lcore *lc, uint64_t now)
+{
+	for (unsigned int i = 0; i < lc->stack->n_timers; i++)
+		lc->stack->timers[i](lc, now);
 }
 
 static unsigned int
@@ -302,7 +264,7 @@ lcore_rx(struct dps_lcore *lc, uint64_t now)
 		for (uint16_t k = 0; k < n; k++) {
 			if (k + 1 < n)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[k + 1], void *));
-			dps_rx_frame(lc, (uint16_t)i, pkts[k], now);
+			s->rx_frame(lc, (uint16_t)i, pkts[k], now);
 		}
 		total += n;
 	}
@@ -319,19 +281,15 @@ dps_stack_poll(struct dps_stack *s, unsigned int idx)
 
 	if (!lc->rcu_online) {
 		lc->rcu_online = true;
-		rte_rcu_qsbr_thread_online(s->socks->rcu, idx);
-	}
-	if (lc->garp_pending) {
-		lc->garp_pending = false;
-		dps_arp_send_garp(lc);
+		rte_rcu_qsbr_thread_online(s->rcu, idx);
 	}
 	lcore_tick(lc, now);
 	work = lcore_rx(lc, now);
 	work += lcore_drain_requests(lc, now);
-	dps_tcp_timers(lc, now);
+	lcore_timers(lc, now);
 	dps_lcore_flush(lc);
-	/* Nothing of the connection table is held past this point. */
-	rte_rcu_qsbr_quiescent(s->socks->rcu, idx);
+	/* Nothing of a lock-free table is held past this point. */
+	rte_rcu_qsbr_quiescent(s->rcu, idx);
 	DPS_CNT_INC(&lc->cnt, poll_loops);
 	if (work != 0)
 		DPS_CNT_ADD(&lc->cnt, poll_busy_cycles, rte_rdtsc() - t0);
@@ -346,7 +304,7 @@ dps_stack_run(struct dps_stack *s, unsigned int idx)
 	while (!dps_stack_stopping(s))
 		dps_stack_poll(s, idx);
 	/* A stopped lcore holds nothing readers need to wait for. */
-	rte_rcu_qsbr_thread_offline(s->socks->rcu, idx);
+	rte_rcu_qsbr_thread_offline(s->rcu, idx);
 	s->lc[idx]->rcu_online = false;
 	return 0;
 }

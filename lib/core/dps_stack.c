@@ -10,7 +10,6 @@
 #include <rte_cycles.h>
 #include "dps_stack_priv.h"
 #include "dps_port.h"
-#include "dps_sock.h"
 
 #define DEFAULT_NB_MBUFS 8191
 #define DEFAULT_DESC 1024
@@ -85,12 +84,11 @@ lcore_alloc(struct dps_stack *s, unsigned int idx)
 		rte_free(lc);
 		return NULL;
 	}
-	dps_arp_glue_init(lc);
 	return lc;
 }
 
 struct dps_stack *
-dps_stack_create(const struct dps_stack_conf *conf)
+dps_core_create(const struct dps_stack_conf *conf)
 {
 	struct dps_stack *s = rte_zmalloc("dps_stack", sizeof(*s), RTE_CACHE_LINE_SIZE);
 
@@ -107,11 +105,6 @@ dps_stack_create(const struct dps_stack_conf *conf)
 	}
 	s->ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
 	s->n_lcores = s->conf.n_lcores;
-	if (dps_sockets_create(s) != 0) {
-		rte_free(s);
-		rte_errno = ENOMEM;
-		return NULL;
-	}
 	for (unsigned int i = 0; i < s->n_lcores; i++) {
 		s->lc[i] = lcore_alloc(s, i);
 		if (s->lc[i] == NULL) {
@@ -371,8 +364,12 @@ dps_stack_start(struct dps_stack *s)
 		return -EBUSY;
 	s->err[0] = '\0';
 	rc = stack_pools(s);
+	if (rc == 0 && dps_rcu_create(s) != 0) {
+		snprintf(s->err, sizeof(s->err), "cannot allocate the QSBR variable");
+		rc = -ENOMEM;
+	}
 	if (rc == 0)
-		rc = dps_sockets_init(s);
+		rc = dps_proto_start(s);
 	for (; rc == 0 && started < s->n_ifaces; started++)
 		rc = stack_start_port(s, &s->ifs[started]);
 	if (rc != 0) {
@@ -388,8 +385,6 @@ dps_stack_start(struct dps_stack *s)
 				s->static_arp[a].ip, &s->static_arp[a].mac);
 		lc->next_tick_ns = 0;
 	}
-	/* Lcore 0 announces our addresses on its first iteration. */
-	s->lc[0]->garp_pending = true;
 	s->started = true;
 	return 0;
 }
@@ -456,22 +451,10 @@ dps_stack_wait(struct dps_stack *s)
 static void
 lcore_release(struct dps_lcore *lc)
 {
-	struct dps_msg m;
-
 	dps_lcore_flush(lc);
 	dps_lcore_tx_fini(lc);
 	dps_arp_flush(&lc->arp);
-	dps_ping_abort_all(lc);
-	while (rte_ring_dequeue_elem(lc->req_ring, &m, sizeof(m)) == 0) {
-		if (m.op == DPS_MSG_REQ) {
-			struct dps_req *r = m.ptr;
-
-			r->err = ESHUTDOWN;
-			dps_req_complete(r);
-		} else if (m.op == DPS_MSG_RX_HANDOFF || m.op == DPS_MSG_IP_TX) {
-			rte_pktmbuf_free(m.ptr);
-		}
-	}
+	dps_proto_release(lc);
 }
 
 /*
@@ -500,7 +483,9 @@ dps_stack_destroy(struct dps_stack *s)
 	for (unsigned int i = 0; i < s->n_lcores; i++)
 		if (s->lc[i] != NULL)
 			lcore_release(s->lc[i]);
-	dps_sockets_fini(s);
+	dps_rcu_offline(s);
+	dps_proto_destroy(s);
+	dps_rcu_free(s);
 	if (s->started)
 		for (unsigned int i = 0; i < s->n_ifaces; i++)
 			stack_release_port(s, s->ifs[i].port_id);
@@ -555,12 +540,6 @@ dps_stack_set_clock(struct dps_stack *s, uint64_t (*clock)(void *arg), void *arg
 {
 	s->clock = clock;
 	s->clock_arg = arg;
-}
-
-void
-dps_stack_set_l4_err(struct dps_stack *s, uint8_t proto, dps_l4_err_fn fn)
-{
-	s->l4_err[proto] = fn;
 }
 
 int

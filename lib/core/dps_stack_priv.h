@@ -21,16 +21,13 @@
 #include "dps_stack.h"
 #include "dps_thread.h"
 #include "dps_wire.h"
-#include "dps_tcp.h"
 #include "dps_arp.h"
 #include "dps_route.h"
 #include "dps_cnt.h"
+#include "dps_proto.h"
 
 #define DPS_BURST 32
 #define DPS_TICK_NS (10ull * 1000 * 1000)	/* housekeeping period */
-#define DPS_ICMP_RATE 1000	/* ICMP errors per second per lcore... */
-#define DPS_ICMP_BURST 50	/* ...with this burst: Linux's icmp_msgs_* */
-#define DPS_ECHO_ID_BASE 0xd500	/* echo id = base + lcore index */
 
 struct dps_lcore;
 struct dps_sock;
@@ -58,18 +55,10 @@ struct dps_iface {
 	char name[RTE_ETH_NAME_MAX_LEN];
 };
 
-/* Operations carried by the request ring. */
-enum dps_msg_op {
-	DPS_MSG_REQ = 1,	/* ptr: a struct dps_req from an app thread */
-	DPS_MSG_ARP_LEARN,	/* another lcore learned ip -> mac */
-	DPS_MSG_ECHO_REPLY,	/* echo reply for our id: ip src, ifindex seq */
-	DPS_MSG_RX_HANDOFF,	/* ptr: a TCP segment (mbuf) this lcore owns */
-	DPS_MSG_TCP_ICMP,	/* icmp: an ICMP error about a flow we own */
-	DPS_MSG_SOCK_CLOSE,	/* ptr: a socket closed by its application */
-	DPS_MSG_IP_TX,		/* ptr: an IPv4 packet (mbuf) to route, ip dst */
-	DPS_MSG_TCP_TX,		/* ptr: a stream socket whose txq has data */
-	DPS_MSG_TCP_WND,	/* ptr: a stream socket whose reader freed space */
-};
+/* The core's own operations on the request ring and in requests; the
+ * other slots define theirs with DPS_OP() (dps_proto.h). */
+#define DPS_MSG_REQ DPS_OP(0, 1)	/* ptr: a struct dps_req from an app thread */
+#define DPS_REQ_NOP DPS_OP(0, 1)	/* nothing: measures the round trip */
 
 /* A request ring element: 32 bytes, copied by value (rte_ring_*_elem). */
 struct dps_msg {
@@ -87,14 +76,6 @@ struct dps_msg {
 			uint16_t mtu;
 		} icmp;
 	};
-};
-
-enum dps_req_op {
-	DPS_REQ_PING = 1,
-	DPS_REQ_CONNECT,	/* sock: tcp_v4_connect's work */
-	DPS_REQ_DISCONNECT,	/* sock: tcp_disconnect (AF_UNSPEC) */
-	DPS_REQ_NOP,		/* nothing: measures the round trip */
-	DPS_REQ_SHUTDOWN,	/* sock: shutdown(SHUT_WR) */
 };
 
 /* Life of a request (struct dps_req.state). */
@@ -120,14 +101,8 @@ struct dps_req {
 	struct dps_thread *thr;
 	struct dps_req *next;		/* lcore's pending list */
 	union {
-		struct {
-			uint32_t dst;
-			uint16_t id, seq;
-			uint64_t deadline_ns;
-			uint64_t sent_ns;
-			uint64_t rtt_ns;
-		} ping;
-		struct dps_sock *sock;
+		void *obj;		/* the object the request is about */
+		uint64_t args[4];	/* or arguments, by value (a ping's) */
 	};
 };
 
@@ -145,10 +120,6 @@ struct dps_txbuf {
 	struct dps_txlog *log;		/* NULL until first needed */
 };
 
-/* Handler for ICMP errors about a transport's packets (connect uses it). */
-typedef void (*dps_l4_err_fn)(struct dps_lcore *lc,
-	const struct dps_icmp_view *icmp, int err, bool fatal, uint64_t now);
-
 /* Per-lcore context: cache aligned, on the lcore's own NUMA socket. */
 struct dps_lcore {
 	struct dps_stack *stack;
@@ -156,7 +127,7 @@ struct dps_lcore {
 	unsigned int lcore_id;		/* EAL lcore id */
 	int socket;
 	uint16_t queue;			/* rx/tx queue on every port */
-	bool garp_pending;		/* gratuitous ARP not sent yet */
+	bool garp_pending;		/* gratuitous ARP not sent yet (IP layer) */
 	bool icmp_primed;		/* token bucket initialised */
 	bool rcu_online;		/* reporting to the stack's QSBR */
 	struct rte_mempool *pool;
@@ -167,15 +138,7 @@ struct dps_lcore {
 	uint64_t icmp_tokens_ns;	/* token bucket, in ns of credit */
 	uint64_t icmp_last_ns;
 	uint16_t ip_id;
-	struct dps_req *pings;		/* pending echo requests */
-	struct rte_hash *conns;		/* TCP connections this lcore owns */
-	struct rte_rcu_qsbr_dq *conns_dq;	/* their deleted key slots */
-	struct dps_twheel *tw;		/* their timers */
-	struct dps_tw_store *tws;	/* compact TIME_WAIT entries */
-	struct dps_tcp_ratelimit chlim;	/* challenge ACKs (RFC 5961 10) */
-	uint32_t n_conns;
-	uint32_t n_half_open;		/* atomic: children in SYN_RECV (dps_tcp_listen.c) */
-	uint32_t n_orphans;		/* atomic: closed, still in the table (dps_tcp_glue.c) */
+	void *ctx[DPS_PROTO_MAX];	/* each slot's per-lcore context */
 	struct dps_txbuf tx[DPS_MAX_PORTS];
 	struct dps_counters cnt __rte_cache_aligned;
 	struct dps_arp_table arp __rte_cache_aligned;
@@ -233,8 +196,19 @@ struct dps_stack {
 		struct rte_ether_addr mac;
 	} static_arp[DPS_ARP_TABLE_SIZE / 4];
 	unsigned int n_static_arp;
-	dps_l4_err_fn l4_err[256];
-	struct dps_sockets *socks;	/* lib/sock */
+	/* The protocol switch (dps_proto.h). */
+	const struct dps_proto_ops *protos[DPS_PROTO_MAX];
+	void *proto_ctx[DPS_PROTO_MAX];	/* each slot's per-stack context */
+	uint8_t by_ipproto[256];	/* IP protocol -> slot, 0: none */
+	unsigned int n_ticks, n_timers;	/* the slots' tick() and timers() */
+	void (*ticks[DPS_PROTO_MAX])(struct dps_lcore *lc, uint64_t now);
+	void (*timers[DPS_PROTO_MAX])(struct dps_lcore *lc, uint64_t now);
+	void (*rx_frame)(struct dps_lcore *lc, uint16_t ifindex,
+		struct rte_mbuf *m, uint64_t now);
+	/* QSBR for the lock-free tables of the lcores: one reader id per
+	 * lcore, then DPS_RCU_READERS for other threads (dps_stack_read_*). */
+	struct rte_rcu_qsbr *rcu;
+	uint32_t rcu_readers;		/* bitmap of reader ids in use */
 	char err[256];
 };
 
@@ -251,8 +225,48 @@ dps_now(const struct dps_stack *s)
 void dps_stack_set_clock(struct dps_stack *s,
 	uint64_t (*clock)(void *arg), void *arg);
 
-/* Register a handler for ICMP errors quoting protocol @proto. */
-void dps_stack_set_l4_err(struct dps_stack *s, uint8_t proto, dps_l4_err_fn fn);
+/* Slot @slot's per-stack context, and its context on lcore @lc. */
+static inline void *
+dps_proto_ctx(const struct dps_stack *s, unsigned int slot)
+{
+	return s->proto_ctx[slot];
+}
+
+static inline void *
+dps_lcore_ctx(const struct dps_lcore *lc, unsigned int slot)
+{
+	return lc->ctx[slot];
+}
+
+/* Threads other than the lcores that may read the lcores' lock-free
+ * tables at once. */
+#define DPS_RCU_READERS 8
+
+/* Enter a read-side critical section over the lcores' lock-free tables
+ * (any thread but a stack lcore): a QSBR reader id, or -EAGAIN when
+ * DPS_RCU_READERS threads already read. Leave it with
+ * dps_stack_read_unlock(), before which nothing read is freed. */
+int dps_stack_read_lock(struct dps_stack *s);
+void dps_stack_read_unlock(struct dps_stack *s, int id);
+/* The QSBR variable's life (dps_rcu.c): made at start, taken offline
+ * when the lcores have stopped, freed with the stack. */
+int dps_rcu_create(struct dps_stack *s);
+void dps_rcu_offline(struct dps_stack *s);
+void dps_rcu_free(struct dps_stack *s);
+
+/* The protocol switch's walks (dps_proto.c). */
+int dps_proto_start(struct dps_stack *s);
+void dps_proto_release(struct dps_lcore *lc);
+void dps_proto_destroy(struct dps_stack *s);
+
+/* Make a stack with no slot registered (dps_stack_create() registers
+ * the layers: lib/stack). */
+struct dps_stack *dps_core_create(const struct dps_stack_conf *conf);
+
+/* Our address on @ifp to speak to @nexthop from, 0 when none. */
+uint32_t dps_iface_source(const struct dps_iface *ifp, uint32_t nexthop);
+/* Whether @ip is one of the stack's addresses. */
+bool dps_ip_is_ours(const struct dps_stack *s, uint32_t ip);
 
 /* Post a message to lcore @idx's request ring. 0 or -EAGAIN (ring full). */
 int dps_lcore_post(struct dps_stack *s, unsigned int idx, const struct dps_msg *m);
@@ -263,45 +277,6 @@ void dps_lcore_flush(struct dps_lcore *lc);
 /* Stack teardown: free what still waits in @lc's transmit backlogs. */
 void dps_lcore_tx_fini(struct dps_lcore *lc);
 void dps_lcore_drop(struct dps_lcore *lc, struct rte_mbuf *m, int reason);
-void dps_rx_frame(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
-	uint64_t now);
-
-/* IPv4 output: @m holds the IPv4 packet at its data start, headroom for
- * Ethernet. Routes, resolves and queues it; consumes @m in every case.
- * Returns 0 or -ENETUNREACH. */
-int dps_ip_output(struct dps_lcore *lc, struct rte_mbuf *m, uint32_t dst,
-	uint64_t now);
-/* Allocate an mbuf and build an IPv4 header for @payload_len bytes from
- * the address that routes to @dst; the payload area follows. NULL when no
- * route (*err = ENETUNREACH) or no mbuf (*err = ENOBUFS). */
-struct rte_mbuf *dps_ip_alloc(struct dps_lcore *lc, uint32_t dst,
-	uint8_t proto, uint16_t payload_len, int *err);
-/* Our address on @ifp to speak to @nexthop from, 0 when none. */
-uint32_t dps_iface_source(const struct dps_iface *ifp, uint32_t nexthop);
-/* The source address a packet to @dst leaves with, 0 when none. */
-uint32_t dps_ip_source_for(const struct dps_stack *s, uint32_t dst);
-bool dps_ip_is_ours(const struct dps_stack *s, uint32_t ip);
-
-void dps_arp_glue_init(struct dps_lcore *lc);
-void dps_arp_rx(struct dps_lcore *lc, uint16_t ifindex,
-	const struct dps_rx_pkt *p, bool target_is_us, uint64_t now);
-void dps_arp_send_garp(struct dps_lcore *lc);
-void dps_arp_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now);
-
-void dps_icmp_rx(struct dps_lcore *lc, struct rte_mbuf *m,
-	const struct dps_rx_pkt *p, uint64_t now);
-void dps_icmp_send_error(struct dps_lcore *lc, const struct rte_mbuf *orig,
-	uint16_t l3_off, const struct dps_rx_pkt *p, uint8_t type, uint8_t code,
-	uint64_t now);
-void dps_eth_output(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
-	const struct rte_ether_addr *dst);
-void dps_ping_reply(struct dps_lcore *lc, uint32_t src, uint16_t id,
-	uint16_t seq, uint64_t now);
-void dps_ping_start(struct dps_lcore *lc, struct dps_req *r, uint64_t now);
-void dps_ping_tick(struct dps_lcore *lc, uint64_t now);
-void dps_ping_fail_dst(struct dps_lcore *lc, uint32_t ip, int err);
-void dps_ping_abort_all(struct dps_lcore *lc);
-
 /* Hand a finished request back to its thread (dps_thread.c). */
 void dps_req_complete(struct dps_req *r);
 /* The calling thread's handle for @s, attached on first use; NULL with

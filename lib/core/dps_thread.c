@@ -304,30 +304,6 @@ dps_thread_request(struct dps_thread *t, unsigned int idx,
 }
 
 int
-dps_ping(struct dps_thread *t, const struct dps_addr *dst, uint16_t seq,
-	uint32_t timeout_ms, uint64_t *rtt_ns)
-{
-	struct dps_req q = { .op = DPS_REQ_PING }, done;
-	int err;
-
-	if (t == NULL || dst == NULL || dst->family != AF_INET) {
-		errno = EINVAL;
-		return -1;
-	}
-	q.ping.dst = dst->v4;
-	q.ping.seq = seq;
-	q.ping.deadline_ns = (uint64_t)timeout_ms * 1000000ull;
-	err = dps_thread_request(t, 0, &q, &done);
-	if (err != 0) {
-		errno = err;
-		return -1;
-	}
-	if (rtt_ns != NULL)
-		*rtt_ns = done.ping.rtt_ns;
-	return 0;
-}
-
-int
 dps_stack_nop(struct dps_stack *s, unsigned int idx)
 {
 	struct dps_thread *t = dps_thread_self(s);
@@ -346,4 +322,17 @@ dps_stack_nop(struct dps_stack *s, unsigned int idx)
 		return -1;
 	}
 	return 0;
+}
+
+int
+dps_stack_self(const struct dps_stack *s)
+{
+	unsigned int id = rte_lcore_id();
+
+	if (id == LCORE_ID_ANY)
+		return -1;
+	for (unsigned int i = 0; i < s->n_lcores; i++)
+		if (s->lc[i]->lcore_id == id)
+			return (int)i;
+	return -1;
 }

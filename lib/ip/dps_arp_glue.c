@@ -6,9 +6,9 @@
  * queue RSS sends non-IP frames to, usually queue 0, while any lcore may be
  * waiting on that next hop).
  */
+#include <errno.h>
 #include <rte_arp.h>
-#include "dps_stack_priv.h"
-#include "dps_sock.h"
+#include "dps_ip.h"
 
 static void
 arp_xmit(struct dps_lcore *lc, uint16_t ifindex, uint16_t op,
@@ -53,17 +53,16 @@ op_output(void *ctx, void *pkt, uint16_t ifindex, const struct rte_ether_addr *m
 	dps_eth_output(ctx, ifindex, pkt, mac);
 }
 
-/* A held packet gave up: count it, and fail pings waiting on that hop. */
+/* A held packet gave up: count it, and tell every slot of the protocol
+ * switch that the hop failed (pings, connections waiting on it). */
 static void
 op_drop(void *ctx, void *pkt, uint32_t ip, int reason)
 {
 	struct dps_lcore *lc = ctx;
 
 	dps_lcore_drop(lc, pkt, reason);
-	if (reason == DPS_DROP_arp_timeout) {
-		dps_ping_fail_dst(lc, ip, EHOSTUNREACH);
-		dps_tcp_fail_nexthop(lc, ip, EHOSTUNREACH);
-	}
+	if (reason == DPS_DROP_arp_timeout)
+		dps_proto_nexthop_fail(lc, ip, EHOSTUNREACH);
 }
 
 static const struct dps_arp_ops arp_ops = {

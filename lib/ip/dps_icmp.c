@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ICMP (RFC 792, RFC 1122 3.2.2): echo replies in place, errors handed to
- * the transport that owns the quoted packet, rate-limited error
- * generation, and the echo requests behind dps_ping().
+ * the transport that owns the quoted packet (the slot registered for its
+ * protocol, dps_proto.h), and rate-limited error generation. The echo
+ * requests behind dps_ping() are in dps_ping.c.
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <rte_ip.h>
-#include "dps_stack_priv.h"
+#include "dps_ip.h"
 
 #define ICMP_ECHOREPLY 0
 #define ICMP_UNREACH 3
@@ -50,16 +51,17 @@ static void
 icmp_error(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_rx_pkt *p,
 	uint64_t now)
 {
-	dps_l4_err_fn fn = lc->stack->l4_err[p->icmp.quote.proto];
+	const struct dps_proto_ops *ops = dps_proto_by_ipproto(lc->stack,
+		p->icmp.quote.proto);
 	bool fatal = false;
 	int err = dps_icmp_errno(p->icmp.type, p->icmp.code, &fatal);
 
-	if (fn == NULL) {
+	if (ops == NULL || ops->err == NULL) {
 		dps_lcore_drop(lc, m, DPS_DROP_icmp_no_owner);
 		return;
 	}
 	DPS_CNT_INC(&lc->cnt, icmp_rx_error);
-	fn(lc, &p->icmp, err, fatal, now);
+	ops->err(lc, &p->icmp, err, fatal, now);
 	rte_pktmbuf_free(m);
 }
 
@@ -68,16 +70,12 @@ icmp_echo_reply(struct dps_lcore *lc, struct rte_mbuf *m,
 	const struct dps_rx_pkt *p, uint64_t now)
 {
 	unsigned int owner = (unsigned int)(p->icmp.id - DPS_ECHO_ID_BASE);
-	struct dps_msg msg = {
-		.op = DPS_MSG_ECHO_REPLY, .ifindex = p->icmp.seq, .ip = p->ip.src,
-		.ptr = (void *)(uintptr_t)p->icmp.id,
-	};
 
 	rte_pktmbuf_free(m);
 	if (owner == lc->idx)
 		dps_ping_reply(lc, p->ip.src, p->icmp.id, p->icmp.seq, now);
 	else if (owner >= lc->stack->n_lcores ||
-			dps_lcore_post(lc->stack, owner, &msg) != 0)
+			dps_ping_forward(lc, owner, p->ip.src, p->icmp.id, p->icmp.seq) != 0)
 		dps_drop(&lc->cnt, DPS_DROP_icmp_no_owner);
 }
 

@@ -10,29 +10,7 @@
 #include <netinet/in.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
-#include "dps_stack_priv.h"
-#include "dps_sock.h"
-
-bool
-dps_ip_is_ours(const struct dps_stack *s, uint32_t ip)
-{
-	for (unsigned int i = 0; i < s->n_ifaces; i++)
-		if (dps_rx_iface_has_addr(&s->ifs[i].rx, ip))
-			return true;
-	return false;
-}
-
-/* Source address selection (RFC 1122 3.3.4.3): an address of @ifp on
- * @nexthop's subnet, else the interface's first; 0 when it has none. */
-uint32_t
-dps_iface_source(const struct dps_iface *ifp, uint32_t nexthop)
-{
-	for (unsigned int a = 0; a < ifp->rx.n_addrs; a++)
-		if ((ifp->addrs[a].addr & ifp->addrs[a].mask) ==
-				(nexthop & ifp->addrs[a].mask))
-			return ifp->addrs[a].addr;
-	return ifp->rx.n_addrs > 0 ? ifp->addrs[0].addr : 0;
-}
+#include "dps_ip.h"
 
 uint32_t
 dps_ip_source_for(const struct dps_stack *s, uint32_t dst)
@@ -63,26 +41,23 @@ rx_csum_flags(const struct dps_iface *ifp, const struct rte_mbuf *m)
 }
 
 /*
- * To the transport: UDP and TCP have their own input; unknown protocols
- * get protocol unreachable (RFC 1122 3.2.2.1). Errors are never sent
- * about broadcasts (RFC 1122 3.2.2).
+ * To the transport registered for the packet's protocol (dps_proto.h);
+ * protocols nobody registered get protocol unreachable (RFC 1122
+ * 3.2.2.1). Errors are never sent about broadcasts (RFC 1122 3.2.2).
  */
 static void
 rx_transport(struct dps_lcore *lc, struct rte_mbuf *m,
 	const struct dps_rx_pkt *p, uint64_t now)
 {
-	switch (p->kind) {
-	case DPS_RX_UDP:
-		dps_udp_rx(lc, m, p, now);
-		break;
-	case DPS_RX_TCP:
-		dps_tcp_rx(lc, m, p, now);
-		break;
-	default:
-		dps_icmp_send_error(lc, m, p->eth.hdr_len, p, 3, 2, now);
-		dps_lcore_drop(lc, m, DPS_DROP_ip_unknown_proto);
-		break;
+	const struct dps_proto_ops *ops = dps_proto_by_ipproto(lc->stack, p->ip.proto);
+
+	if (ops != NULL && ops->input != NULL &&
+			(p->kind == DPS_RX_UDP || p->kind == DPS_RX_TCP)) {
+		ops->input(lc, m, p, now);
+		return;
 	}
+	dps_icmp_send_error(lc, m, p->eth.hdr_len, p, 3, 2, now);
+	dps_lcore_drop(lc, m, DPS_DROP_ip_unknown_proto);
 }
 
 void

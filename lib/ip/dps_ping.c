@@ -3,17 +3,59 @@
  * Echo requests on behalf of application threads (dps_ping()). Each lcore
  * keeps its outstanding pings in a short list; the echo identifier names
  * the lcore, so a reply that RSS delivers elsewhere is forwarded home.
+ * Pings are a slot of the protocol switch (DPS_PROTO_PING): requests,
+ * replies forwarded between lcores, a deadline check on every tick, and
+ * failure when the next hop never answers ARP.
  */
 #include <errno.h>
 #include <netinet/in.h>
-#include "dps_stack_priv.h"
+#include <rte_malloc.h>
+#include "dps_ip.h"
 
 #define PING_DATA 56
+
+
+/* A ping's arguments and results, carried by value in its request. */
+struct ping_args {
+	uint32_t dst;
+	uint16_t id, seq;
+	uint64_t deadline_ns;		/* relative when posted, then absolute */
+	uint64_t sent_ns;
+	uint64_t rtt_ns;
+};
+
+_Static_assert(sizeof(struct ping_args) <= sizeof(((struct dps_req *)0)->args),
+	"a ping's arguments fit a request");
+
+/* One lcore's pending echo requests. */
+struct ping_lcore {
+	struct dps_req *pings;
+};
+
+static struct ping_args *
+ping_args(struct dps_req *r)
+{
+	return (struct ping_args *)r->args;
+}
+
+static struct ping_lcore *
+ping_lc(const struct dps_lcore *lc)
+{
+	return dps_lcore_ctx(lc, DPS_PROTO_PING);
+}
+
+const struct dps_req *
+dps_ping_pending(const struct dps_lcore *lc)
+{
+	const struct ping_lcore *pl = ping_lc(lc);
+
+	return pl != NULL ? pl->pings : NULL;
+}
 
 static void
 ping_unlink(struct dps_lcore *lc, struct dps_req *r)
 {
-	for (struct dps_req **pp = &lc->pings; *pp != NULL; pp = &(*pp)->next)
+	for (struct dps_req **pp = &ping_lc(lc)->pings; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == r) {
 			*pp = r->next;
 			return;
@@ -28,81 +70,173 @@ ping_finish(struct dps_lcore *lc, struct dps_req *r, int err)
 	dps_req_complete(r);
 }
 
-/* r->ping.deadline_ns arrives relative (the timeout) and becomes absolute. */
-void
-dps_ping_start(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
+static bool
+ping_start(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
 {
+	struct ping_args *a = ping_args(r);
 	uint8_t data[PING_DATA];
 	struct rte_mbuf *m;
 	int err = 0;
 
-	r->ping.id = (uint16_t)(DPS_ECHO_ID_BASE + lc->idx);
-	r->ping.deadline_ns += now;
-	r->ping.sent_ns = now;
-	m = dps_ip_alloc(lc, r->ping.dst, IPPROTO_ICMP, 8 + PING_DATA, &err);
+	a->id = (uint16_t)(DPS_ECHO_ID_BASE + lc->idx);
+	a->deadline_ns += now;
+	a->sent_ns = now;
+	m = dps_ip_alloc(lc, a->dst, IPPROTO_ICMP, 8 + PING_DATA, &err);
 	if (m == NULL) {
 		r->err = err;
-		dps_req_complete(r);
-		return;
+		return true;
 	}
 	for (unsigned int i = 0; i < PING_DATA; i++)
 		data[i] = (uint8_t)(0x10 + i);
 	memcpy(data, &now, sizeof(now));
 	dps_icmp_echo_build(rte_pktmbuf_mtod_offset(m, uint8_t *, 20), 8 + PING_DATA,
-		8, r->ping.id, r->ping.seq, data, PING_DATA);
-	r->next = lc->pings;
-	lc->pings = r;
+		8, a->id, a->seq, data, PING_DATA);
+	r->next = ping_lc(lc)->pings;
+	ping_lc(lc)->pings = r;
 	DPS_CNT_INC(&lc->cnt, icmp_tx_echo_request);
-	err = dps_ip_output(lc, m, r->ping.dst, now);
+	err = dps_ip_output(lc, m, a->dst, now);
 	if (err != 0)
 		ping_finish(lc, r, -err);
+	return false;
 }
 
 void
 dps_ping_reply(struct dps_lcore *lc, uint32_t src, uint16_t id, uint16_t seq,
 	uint64_t now)
 {
-	for (struct dps_req *r = lc->pings; r != NULL; r = r->next)
-		if (r->ping.dst == src && r->ping.id == id && r->ping.seq == seq) {
-			r->ping.rtt_ns = now - r->ping.sent_ns;
+	for (struct dps_req *r = ping_lc(lc)->pings; r != NULL; r = r->next) {
+		struct ping_args *a = ping_args(r);
+
+		if (a->dst == src && a->id == id && a->seq == seq) {
+			a->rtt_ns = now - a->sent_ns;
 			DPS_CNT_INC(&lc->cnt, icmp_rx_echo_reply);
 			ping_finish(lc, r, 0);
 			return;
 		}
+	}
 	dps_drop(&lc->cnt, DPS_DROP_icmp_no_owner);
 }
 
-void
-dps_ping_tick(struct dps_lcore *lc, uint64_t now)
+/* A reply for lcore @owner's ping: home by message (the id names it). */
+int
+dps_ping_forward(struct dps_lcore *lc, unsigned int owner, uint32_t src,
+	uint16_t id, uint16_t seq)
 {
-	struct dps_req *r = lc->pings, *next;
+	struct dps_msg msg = {
+		.op = DPS_MSG_ECHO_REPLY, .ifindex = seq, .ip = src,
+		.ptr = (void *)(uintptr_t)id,
+	};
+
+	return dps_lcore_post(lc->stack, owner, &msg);
+}
+
+static void
+ping_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now)
+{
+	if (m->op == DPS_MSG_ECHO_REPLY)
+		dps_ping_reply(lc, m->ip, (uint16_t)(uintptr_t)m->ptr, m->ifindex, now);
+}
+
+static void
+ping_tick(struct dps_lcore *lc, uint64_t now)
+{
+	struct dps_req *r = ping_lc(lc)->pings, *next;
 
 	for (; r != NULL; r = next) {
 		next = r->next;
-		if (now >= r->ping.deadline_ns)
+		if (now >= ping_args(r)->deadline_ns)
 			ping_finish(lc, r, ETIMEDOUT);
 	}
 }
 
 /* The next hop @ip never answered ARP: pings routed through it fail. */
-void
-dps_ping_fail_dst(struct dps_lcore *lc, uint32_t ip, int err)
+static void
+ping_nexthop_fail(struct dps_lcore *lc, uint32_t ip, int err)
 {
-	struct dps_req *r = lc->pings, *next;
+	struct dps_req *r = ping_lc(lc)->pings, *next;
 
 	for (; r != NULL; r = next) {
+		uint32_t dst = ping_args(r)->dst;
 		const struct dps_route *rt;
 
 		next = r->next;
-		rt = dps_route_lookup(&lc->stack->routes, r->ping.dst);
-		if (rt != NULL && dps_route_nexthop(rt, r->ping.dst) == ip)
+		rt = dps_route_lookup(&lc->stack->routes, dst);
+		if (rt != NULL && dps_route_nexthop(rt, dst) == ip)
 			ping_finish(lc, r, err);
 	}
 }
 
-void
-dps_ping_abort_all(struct dps_lcore *lc)
+static bool
+ping_request(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
 {
-	while (lc->pings != NULL)
-		ping_finish(lc, lc->pings, ESHUTDOWN);
+	if (r->op != DPS_REQ_PING) {
+		r->err = EOPNOTSUPP;
+		return true;
+	}
+	return ping_start(lc, r, now);
+}
+
+static int
+ping_lcore_init(struct dps_lcore *lc)
+{
+	lc->ctx[DPS_PROTO_PING] = rte_zmalloc_socket("dps_ping", sizeof(struct ping_lcore),
+		0, lc->socket);
+	return lc->ctx[DPS_PROTO_PING] != NULL ? 0 : -ENOMEM;
+}
+
+static void
+ping_lcore_fini(struct dps_lcore *lc)
+{
+	rte_free(lc->ctx[DPS_PROTO_PING]);
+	lc->ctx[DPS_PROTO_PING] = NULL;
+}
+
+/* Teardown: pings still out end with ESHUTDOWN. */
+static void
+ping_release(struct dps_lcore *lc)
+{
+	while (ping_lc(lc) != NULL && ping_lc(lc)->pings != NULL)
+		ping_finish(lc, ping_lc(lc)->pings, ESHUTDOWN);
+}
+
+static const struct dps_proto_ops ping_ops = {
+	.name = "ping",
+	.lcore_init = ping_lcore_init,
+	.lcore_fini = ping_lcore_fini,
+	.tick = ping_tick,
+	.request = ping_request,
+	.msg = ping_msg,
+	.nexthop_fail = ping_nexthop_fail,
+	.release = ping_release,
+};
+
+int
+dps_ping_register(struct dps_stack *s)
+{
+	return dps_proto_register(s, DPS_PROTO_PING, &ping_ops, NULL);
+}
+
+int
+dps_ping(struct dps_thread *t, const struct dps_addr *dst, uint16_t seq,
+	uint32_t timeout_ms, uint64_t *rtt_ns)
+{
+	struct dps_req q = { .op = DPS_REQ_PING }, done;
+	struct ping_args *a = ping_args(&q);
+	int err;
+
+	if (t == NULL || dst == NULL || dst->family != AF_INET) {
+		errno = EINVAL;
+		return -1;
+	}
+	a->dst = dst->v4;
+	a->seq = seq;
+	a->deadline_ns = (uint64_t)timeout_ms * 1000000ull;
+	err = dps_thread_request(t, 0, &q, &done);
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	if (rtt_ns != NULL)
+		*rtt_ns = ping_args(&done)->rtt_ns;
+	return 0;
 }

@@ -8,17 +8,19 @@
  * ring of released numbers, else from a counter. A lookup takes a
  * reference with an increment-if-not-zero and then re-reads the slot, so a
  * close racing with the lookup makes it fail cleanly with EBADF; the
- * object's memory is type-stable (see dps_sock.h), so the increment never
+ * object's memory is type-stable (see dps_inet.h), so the increment never
  * touches freed memory.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <rte_ring.h>
 #include <rte_mempool.h>
-#include "dps_sock.h"
+#include "dps_sock_priv.h"
 
 #define CHUNK_SHIFT 12
+
 #define CHUNK (1u << CHUNK_SHIFT)
+
 #define N_CHUNKS (DPS_FD_MAX / CHUNK)
 
 static struct dps_obj **chunks[N_CHUNKS];	/* atomic pointers */
@@ -109,26 +111,6 @@ dps_fd_release(int fd)
 	/* The ring holds DPS_FD_MAX - 1 numbers, more than can be out. */
 	if (r != NULL)
 		(void)rte_ring_mp_enqueue(r, (void *)(uintptr_t)(fd + 1));
-}
-
-void
-dps_obj_ref(struct dps_obj *o)
-{
-	__atomic_fetch_add(&o->refcnt, 1, __ATOMIC_RELAXED);
-}
-
-/* Take a reference unless the count already reached zero. */
-bool
-dps_obj_tryref(struct dps_obj *o)
-{
-	uint32_t r = __atomic_load_n(&o->refcnt, __ATOMIC_RELAXED);
-
-	do {
-		if (r == 0)
-			return false;
-	} while (!__atomic_compare_exchange_n(&o->refcnt, &r, r + 1, true,
-			__ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
-	return true;
 }
 
 struct dps_obj *

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Readiness: what poll() reports for a socket, how an lcore wakes the
- * threads waiting for it, dps_poll(), and the epoll-like sets.
+ * dps_poll() and the epoll-like sets. What a socket reports and how the
+ * lcores wake its waiters is the transport's (lib/inet/dps_sock_wake.c);
+ * the sets register their queueing hook there.
  *
  * Wake-up protocol (no lock): a thread that is about to sleep stores
  * itself in sk->waiter (a blocking call) or sk->poller (dps_poll()),
@@ -24,86 +25,9 @@
 #include <sys/eventfd.h>
 #include <rte_malloc.h>
 #include <rte_ring.h>
-#include "dps_stack_priv.h"
-#include "dps_sock.h"
-#include "dps_uaccess.h"
+#include "dps_sock_priv.h"
 
 #define EP_SLOTS 16384
-#define WAKE_MS 100		/* sleepers re-check a stopped stack this often */
-
-/* ---- the poll mask ---- */
-
-/* Bytes a reader would find now. */
-static bool
-tcp_readable(const struct dps_sock *sk)
-{
-	const struct rte_ring *r = dps_sock_rxq(sk);
-
-	return __atomic_load_n(&sk->rx_cur, __ATOMIC_ACQUIRE) != NULL ||
-		(r != NULL && rte_ring_count(r) != 0);
-}
-
-/* Send space: Linux's sk_stream_is_writeable() wants a third of the
- * buffer free (sk_stream_wspace() >= sk_stream_min_wspace()). */
-static bool
-tcp_writable(const struct dps_sock *sk)
-{
-	uint32_t q = __atomic_load_n(&sk->snd_queued, __ATOMIC_ACQUIRE);
-	uint32_t buf = sk->opt.sndbuf / 2;
-
-	return q < buf && buf - q >= q / 2;
-}
-
-/* tcp_poll() (net/ipv4/tcp.c). */
-static uint32_t
-tcp_events(const struct dps_sock *sk)
-{
-	uint8_t state = __atomic_load_n(&sk->state, __ATOMIC_SEQ_CST);
-	uint8_t shut = __atomic_load_n(&sk->shutdown, __ATOMIC_SEQ_CST);
-	uint32_t mask = 0;
-
-	if (state == DPS_TCP_LISTEN) {
-		const struct dps_listener *l = __atomic_load_n(&sk->lst, __ATOMIC_ACQUIRE);
-
-		return l != NULL && rte_ring_count(l->acceptq) != 0 ?
-			POLLIN | POLLRDNORM : 0;
-	}
-	if (shut == DPS_SHUTDOWN_MASK || state == DPS_TCP_CLOSE)
-		mask |= POLLHUP;
-	if (shut & DPS_RCV_SHUTDOWN)
-		mask |= POLLIN | POLLRDNORM | POLLRDHUP;
-	if (state != DPS_TCP_SYN_SENT && state != DPS_TCP_SYN_RECV) {
-		if (tcp_readable(sk))
-			mask |= POLLIN | POLLRDNORM;
-		if ((shut & DPS_SEND_SHUTDOWN) || state == DPS_TCP_CLOSE ||
-				tcp_writable(sk))
-			mask |= POLLOUT | POLLWRNORM;
-	}
-	if (__atomic_load_n(&sk->so_error, __ATOMIC_SEQ_CST) != 0 ||
-			__atomic_load_n(&sk->errq, __ATOMIC_SEQ_CST) != 0)
-		mask |= POLLERR;
-	return mask;
-}
-
-/* udp_poll() / datagram_poll(). */
-static uint32_t
-udp_events(const struct dps_sock *sk)
-{
-	uint32_t mask = POLLOUT | POLLWRNORM | POLLWRBAND;
-	const struct rte_ring *r = dps_sock_rxq(sk);
-
-	if (__atomic_load_n(&sk->so_error, __ATOMIC_SEQ_CST) != 0)
-		mask |= POLLERR;
-	if (r != NULL && rte_ring_count(r) != 0)
-		mask |= POLLIN | POLLRDNORM;
-	return mask;
-}
-
-uint32_t
-dps_sock_events(const struct dps_sock *sk)
-{
-	return sk->type == SOCK_STREAM ? tcp_events(sk) : udp_events(sk);
-}
 
 /* ---- epoll sets ---- */
 
@@ -130,9 +54,10 @@ struct dps_ep {
 	struct ep_slot slot[EP_SLOTS];
 };
 
-/* Queue slot @i for the waiter and wake it if it sleeps. Any thread. */
-static void
-ep_kick(struct dps_ep *ep, uint32_t i)
+/* Queue slot @i for the waiter and wake it if it sleeps. Any thread
+ * (the lcores call it through the transport's wake-ups). */
+void
+dps_ep_kick(struct dps_ep *ep, uint32_t i)
 {
 	uint64_t one = 1;
 
@@ -141,107 +66,6 @@ ep_kick(struct dps_ep *ep, uint32_t i)
 		__atomic_store_n(&ep->overflow, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_exchange_n(&ep->armed, 0, __ATOMIC_SEQ_CST) != 0)
 		(void)!write(ep->efd, &one, sizeof(one));
-}
-
-void
-dps_sock_notify(struct dps_sock *sk, int what)
-{
-	struct dps_thread *w = __atomic_exchange_n(&sk->waiter, NULL,
-		__ATOMIC_SEQ_CST);
-	struct dps_thread *p = __atomic_exchange_n(&sk->poller, NULL,
-		__ATOMIC_SEQ_CST);
-	struct dps_ep *ep = __atomic_load_n(&sk->ep, __ATOMIC_SEQ_CST);
-
-	if (w != NULL)
-		dps_thread_wake(w);
-	if (p != NULL && p != w)
-		dps_thread_wake(p);
-	if (ep != NULL)
-		ep_kick(ep, sk->ep_slot);
-	if (!sk->has_cbs)
-		return;
-	switch (what) {
-	case DPS_CB_CONNECTED:
-		if (sk->cbs.connected != NULL)
-			sk->cbs.connected(sk->obj.fd, sk->cb_arg);
-		break;
-	case DPS_CB_ERROR:
-		if (sk->cbs.error != NULL)
-			sk->cbs.error(sk->obj.fd,
-				__atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST),
-				sk->cb_arg);
-		break;
-	case DPS_CB_READABLE:
-		if (sk->cbs.readable != NULL)
-			sk->cbs.readable(sk->obj.fd, sk->cb_arg);
-		break;
-	case DPS_CB_WRITABLE:
-		if (sk->cbs.writable != NULL)
-			sk->cbs.writable(sk->obj.fd, sk->cb_arg);
-		break;
-	case DPS_CB_ACCEPTABLE:
-		if (sk->cbs.acceptable != NULL)
-			sk->cbs.acceptable(sk->obj.fd, sk->cb_arg);
-		break;
-	default:
-		break;
-	}
-}
-
-/* ---- sleeping ---- */
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* Sleep on @t's eventfd for at most @ns (UINT64_MAX: WAKE_MS). */
-static void
-thread_sleep(struct dps_thread *t, uint64_t ns)
-{
-	struct pollfd pfd = { .fd = dps_thread_efd(t), .events = POLLIN };
-	int ms = ns >= (uint64_t)WAKE_MS * 1000000 ? WAKE_MS :
-		(int)((ns + 999999) / 1000000);
-	uint64_t cnt;
-
-	if (poll(&pfd, 1, ms) > 0)
-		(void)!read(pfd.fd, &cnt, sizeof(cnt));
-}
-
-/*
- * Sleep until done(sk), @timeout_ns passes (0: forever), or the stack
- * stops. Returns 0, EAGAIN (timed out) or ESHUTDOWN.
- */
-int
-dps_sock_wait(struct dps_sock *sk, bool (*done)(struct dps_sock *sk),
-	uint64_t timeout_ns)
-{
-	struct dps_thread *t = dps_thread_self(sk->stack);
-	uint64_t end = timeout_ns != 0 ? mono_ns() + timeout_ns : UINT64_MAX;
-
-	if (t == NULL)
-		return errno;
-	for (;;) {
-		uint64_t now;
-
-		if (done(sk))
-			return 0;
-		__atomic_store_n(&sk->waiter, t, __ATOMIC_SEQ_CST);
-		if (done(sk)) {
-			__atomic_store_n(&sk->waiter, NULL, __ATOMIC_SEQ_CST);
-			return 0;
-		}
-		if (dps_stack_stopping(sk->stack))
-			return ESHUTDOWN;
-		now = mono_ns();
-		if (now >= end)
-			return EAGAIN;
-		thread_sleep(t, end == UINT64_MAX ? UINT64_MAX : end - now);
-	}
 }
 
 /* ---- dps_poll ---- */
@@ -295,7 +119,7 @@ dps_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 		errno = EFAULT;
 		return -1;
 	}
-	end = timeout < 0 ? UINT64_MAX : mono_ns() + (uint64_t)timeout * 1000000;
+	end = timeout < 0 ? UINT64_MAX : dps_mono_ns() + (uint64_t)timeout * 1000000;
 	for (nfds_t i = 0; i < nfds && s == NULL; i++) {
 		struct dps_sock *sk = fds[i].fd >= 0 ? dps_sock_get(fds[i].fd) : NULL;
 
@@ -316,11 +140,11 @@ dps_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 			errno = ESHUTDOWN;
 			return -1;
 		}
-		now = mono_ns();
+		now = dps_mono_ns();
 		if (now >= end)
 			return 0;
 		if (t != NULL)
-			thread_sleep(t, end == UINT64_MAX ? UINT64_MAX : end - now);
+			dps_thread_sleep(t, end == UINT64_MAX ? UINT64_MAX : end - now);
 		else
 			usleep(1000);
 	}
@@ -476,7 +300,7 @@ ep_add(struct dps_ep *ep, struct dps_sock *sk, int fd, const struct epoll_event 
 		ep->slot[i].active = false;
 		return none == ep ? -EEXIST : -EBUSY;
 	}
-	ep_kick(ep, i);		/* evaluate it on the next wait */
+	dps_ep_kick(ep, i);		/* evaluate it on the next wait */
 	return 0;
 }
 
@@ -511,7 +335,7 @@ dps_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	else if (op == EPOLL_CTL_MOD && i >= 0) {
 		ep->slot[i].events = ev->events;
 		ep->slot[i].data = ev->data;
-		ep_kick(ep, (uint32_t)i);
+		dps_ep_kick(ep, (uint32_t)i);
 	} else if (op == EPOLL_CTL_DEL && i >= 0) {
 		struct dps_ep *me = ep;
 
@@ -633,7 +457,7 @@ dps_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 		errno = EBADF;
 		return -1;
 	}
-	end = timeout < 0 ? UINT64_MAX : mono_ns() + (uint64_t)timeout * 1000000;
+	end = timeout < 0 ? UINT64_MAX : dps_mono_ns() + (uint64_t)timeout * 1000000;
 	for (;;) {
 		struct pollfd pfd = { .fd = ep->efd, .events = POLLIN };
 		uint64_t cnt, now;
@@ -643,11 +467,11 @@ dps_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 		(void)!read(ep->efd, &cnt, sizeof(cnt));
 		ep_collect(ep);
 		n = ep_report(ep, events, maxevents, &fault);
-		now = mono_ns();
+		now = dps_mono_ns();
 		if (n != 0 || fault || timeout == 0 || now >= end)
 			break;
-		ms = end == UINT64_MAX || end - now >= (uint64_t)WAKE_MS * 1000000 ?
-			WAKE_MS : (int)((end - now + 999999) / 1000000);
+		ms = end == UINT64_MAX || end - now >= (uint64_t)DPS_WAKE_MS * 1000000 ?
+			DPS_WAKE_MS : (int)((end - now + 999999) / 1000000);
 		(void)poll(&pfd, 1, ms);
 	}
 	/* Level-triggered members still ready keep the eventfd readable, as

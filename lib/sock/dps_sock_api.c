@@ -13,21 +13,8 @@
 #include <rte_mempool.h>
 #include <rte_malloc.h>
 #include <rte_byteorder.h>
-#include "dps_stack_priv.h"
-#include "dps_sock.h"
+#include "dps_sock_priv.h"
 #include "dps_sock_lock.h"
-#include "dps_uaccess.h"
-
-static struct dps_stack *default_stack;
-
-void
-dps_sock_set_default_stack(struct dps_stack *s, bool set)
-{
-	struct dps_stack *expect = set ? NULL : s;
-
-	(void)__atomic_compare_exchange_n(&default_stack, &expect, set ? s : NULL,
-		false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-}
 
 static int
 fail(int err)
@@ -65,34 +52,6 @@ sock_lock(struct dps_sock *sk)
 	return 0;
 }
 
-/* ---- creation ---- */
-
-void
-dps_sock_init(struct dps_sock *sk, struct dps_stack *s, int type, int proto,
-	bool nonblock)
-{
-	struct rte_ring *rxq = sk->rxq;		/* kept across reuse */
-	struct rte_ring *txq = sk->txq;
-
-	memset(sk, 0, sizeof(*sk));
-	sk->rxq = rxq;
-	sk->txq = txq;
-	/* Buffers as SO_SNDBUF / SO_RCVBUF report them: twice the bytes a
-	 * connection may hold (Linux's convention). */
-	sk->opt.sndbuf = 2 * DPS_SNDBUF_DEFAULT;
-	sk->opt.rcvbuf = 2 * DPS_RCVBUF_DEFAULT;
-	sk->obj.kind = DPS_OBJ_SOCK;
-	sk->obj.refcnt = 1;			/* the descriptor table's */
-	sk->stack = s;
-	sk->type = (uint8_t)type;
-	sk->proto = (uint8_t)proto;
-	sk->ss = DPS_SS_UNCONNECTED;
-	sk->fflags = nonblock ? O_NONBLOCK : 0;
-	sk->state = DPS_TCP_CLOSE;
-	sk->owner = -1;
-	sk->tup.proto = (uint8_t)proto;
-}
-
 int
 dps_socket_on(struct dps_stack *s, int domain, int type, int protocol)
 {
@@ -101,7 +60,7 @@ dps_socket_on(struct dps_stack *s, int domain, int type, int protocol)
 	void *obj;
 	int proto, fd;
 
-	if (s == NULL || s->socks == NULL)
+	if (s == NULL || dps_socks(s) == NULL || dps_socks(s)->pool == NULL)
 		return fail(ENODEV);
 	if (domain != AF_INET)
 		return fail(EAFNOSUPPORT);
@@ -111,12 +70,12 @@ dps_socket_on(struct dps_stack *s, int domain, int type, int protocol)
 	proto = base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
 	if (protocol != 0 && protocol != proto)
 		return fail(EPROTONOSUPPORT);
-	if (rte_mempool_get(s->socks->pool, &obj) != 0)
+	if (rte_mempool_get(dps_socks(s)->pool, &obj) != 0)
 		return fail(ENOBUFS);
 	sk = obj;
 	dps_sock_init(sk, s, base, proto, (type & SOCK_NONBLOCK) != 0);
 	if (base == SOCK_DGRAM && dps_udp_rxq_init(sk) != 0) {
-		rte_mempool_put(s->socks->pool, sk);
+		rte_mempool_put(dps_socks(s)->pool, sk);
 		return fail(ENOBUFS);
 	}
 	fd = dps_fd_alloc(&sk->obj);
@@ -124,7 +83,7 @@ dps_socket_on(struct dps_stack *s, int domain, int type, int protocol)
 		int err = errno;
 
 		sk->obj.refcnt = 0;
-		rte_mempool_put(s->socks->pool, sk);
+		rte_mempool_put(dps_socks(s)->pool, sk);
 		return fail(err);
 	}
 	return fd;
@@ -133,80 +92,8 @@ dps_socket_on(struct dps_stack *s, int domain, int type, int protocol)
 int
 dps_socket(int domain, int type, int protocol)
 {
-	return dps_socket_on(__atomic_load_n(&default_stack, __ATOMIC_ACQUIRE),
+	return dps_socket_on(dps_sock_default_stack(),
 		domain, type, protocol);
-}
-
-/* Last reference gone: back to the pool, with any queued datagrams. */
-void
-dps_sock_put(struct dps_sock *sk)
-{
-	struct rte_ring *r;
-	void *m;
-
-	if (__atomic_sub_fetch(&sk->obj.refcnt, 1, __ATOMIC_ACQ_REL) != 0)
-		return;
-	r = dps_sock_rxq(sk);
-	while (r != NULL && rte_ring_dequeue(r, &m) == 0)
-		rte_pktmbuf_free(m);
-	if (sk->type == SOCK_STREAM) {
-		dps_port_release(sk->stack->socks, sk->tup.lport, &sk->bind_hold);
-		dps_tcp_child_gone(sk);
-		dps_tcp_bufs_free(sk);
-		rte_free(sk->lst);
-		sk->lst = NULL;
-	}
-	rte_mempool_put(sk->stack->socks->pool, sk);
-}
-
-/* ---- addresses ---- */
-
-/*
- * move_addr_to_kernel(): a length beyond sockaddr_storage or negative is
- * EINVAL, an address that cannot be read is EFAULT, a zero length reads
- * nothing.
- */
-int
-dps_copy_addr(const struct sockaddr *addr, socklen_t len, struct sockaddr_storage *out)
-{
-	memset(out, 0, sizeof(*out));
-	if ((int)len < 0 || len > sizeof(*out))
-		return -EINVAL;
-	return dps_copy_from_user(out, addr, len);
-}
-
-/*
- * move_addr_to_user(): read the caller's length (EFAULT), refuse a
- * negative one (EINVAL), write at most that much of the address, then
- * the full length. A NULL @out with a zero length is fine.
- */
-int
-dps_put_name(uint32_t addr, uint16_t port, struct sockaddr *out, socklen_t *len)
-{
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET, .sin_port = port,
-		.sin_addr.s_addr = addr,
-	};
-
-	return dps_put_addr(&sin, sizeof(sin), out, len);
-}
-
-int
-dps_put_addr(const void *kaddr, socklen_t klen, struct sockaddr *out, socklen_t *len)
-{
-	socklen_t n;
-	int rc = dps_copy_from_user(&n, len, sizeof(n));
-
-	if (rc != 0)
-		return rc;
-	if ((int)n < 0)
-		return -EINVAL;
-	if (n > klen)
-		n = klen;
-	rc = dps_copy_to_user(out, kaddr, n);
-	if (rc != 0)
-		return rc;
-	return dps_copy_to_user(len, &klen, sizeof(klen));
 }
 
 int
@@ -241,25 +128,6 @@ dps_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 	return done(sk, dps_put_name(sk->tup.raddr, sk->tup.rport, addr, len));
 }
 
-/* ---- bind ---- */
-
-static int
-bind_port(struct dps_sock *sk, uint16_t port)
-{
-	struct dps_sockets *ss = sk->stack->socks;
-	int rc;
-
-	if (sk->type == SOCK_DGRAM)
-		rc = port == 0 ? dps_port_bind_any_udp(ss, sk, &port) :
-			dps_port_bind_udp(ss, sk, port);
-	else
-		rc = port == 0 ? dps_port_bind_any_tcp(ss, sk->opt.reuseaddr, &port) :
-			dps_port_bind_tcp(ss, port, sk->opt.reuseaddr);
-	if (rc == 0)
-		__atomic_store_n(&sk->tup.lport, rte_cpu_to_be_16(port), __ATOMIC_RELEASE);
-	return rc;
-}
-
 /*
  * inet_bind() / __inet_bind(). A second bind() is refused once a port is
  * held (inet_num != 0), so after an address-only bind (the option above)
@@ -287,7 +155,7 @@ sock_bind(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t len)
 	 * __inet_bind() skips get_port(), and connect() (or listen(), or a
 	 * UDP send) takes the port later with the destination known. */
 	if (port != 0 || !sk->opt.bind_no_port) {
-		rc = bind_port(sk, port);
+		rc = dps_sock_bind_port(sk, port);
 		if (rc != 0)
 			return rc;
 		sk->explicit_bind = true;
@@ -319,12 +187,6 @@ dps_bind(int fd, const struct sockaddr *addr, socklen_t len)
 	return done(sk, rc);
 }
 
-int
-dps_sock_autobind(struct dps_sock *sk)
-{
-	return bind_port(sk, 0);
-}
-
 /*
  * Give the port back (the socket is closing or disconnecting). A closing
  * stream socket whose connection lives on keeps the port held for it, as
@@ -335,7 +197,7 @@ dps_sock_autobind(struct dps_sock *sk)
 static void
 sock_unbind(struct dps_sock *sk, bool closing)
 {
-	struct dps_sockets *ss = sk->stack->socks;
+	struct dps_sockets *ss = dps_socks(sk->stack);
 	uint16_t port = rte_be_to_cpu_16(sk->tup.lport);
 	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_SEQ_CST);
 
@@ -367,10 +229,10 @@ listen_locked(struct dps_sock *sk, int backlog)
 	if (sk->roles & DPS_ROLE_CONNECTED)
 		return -EINVAL;
 	if (sk->tup.lport == 0)
-		rc = bind_port(sk, 0);
+		rc = dps_sock_bind_port(sk, 0);
 	if (rc == 0) {
 		sk->explicit_bind = true;
-		if (!dps_port_listen(sk->stack->socks, rte_be_to_cpu_16(sk->tup.lport)))
+		if (!dps_port_listen(dps_socks(sk->stack), rte_be_to_cpu_16(sk->tup.lport)))
 			rc = -EADDRINUSE;
 	}
 	if (rc == 0)
@@ -417,62 +279,11 @@ connect_owner(struct dps_sock *sk)
 
 		if (t.laddr == 0)
 			t.laddr = dps_ip_source_for(s, t.raddr);
-		return dps_flow_owner(s->socks, &t);
+		return dps_flow_owner(dps_socks(s), &t);
 	}
 	if (self >= 0)
 		return (unsigned int)self;
 	return rr++ % s->n_lcores;
-}
-
-/* Run @op for @sk on lcore @idx: inline when we are that lcore, else
- * through its request ring. Returns 0 or a negative errno. */
-int
-dps_sock_lcore_call(struct dps_sock *sk, unsigned int idx, int op)
-{
-	struct dps_stack *s = sk->stack;
-	struct dps_req q = { .op = (uint16_t)op, .sock = sk };
-	struct dps_thread *t;
-
-	if (dps_stack_self(s) == (int)idx) {
-		dps_lcore_run_req(s->lc[idx], &q, dps_now(s));
-		return -q.err;
-	}
-	t = dps_thread_self(s);
-	if (t == NULL)
-		return -errno;
-	return -dps_thread_request(t, idx, &q, NULL);
-}
-
-/* Route checks of ip_route_connect() done on the application side:
- * routes are fixed once the stack runs. */
-int
-dps_route_check(struct dps_sock *sk, uint32_t dst)
-{
-	struct dps_stack *s = sk->stack;
-	const struct dps_route *r = dps_route_lookup(&s->routes, dst);
-	uint32_t laddr = __atomic_load_n(&sk->tup.laddr, __ATOMIC_ACQUIRE);
-	bool bcast;
-
-	/* 255.255.255.255 from a bound address leaves on that address's
-	 * interface as a broadcast (Linux __ip_route_output_key()); with no
-	 * source there is no route for it. */
-	if (dst == INADDR_BROADCAST && laddr != 0) {
-		if (sk->type == SOCK_STREAM)
-			return -ENETUNREACH;
-		return sk->opt.broadcast ? 0 : -EACCES;
-	}
-	/* Linux reaches 0.0.0.0 and its own addresses through loopback;
-	 * there is no loopback device here. */
-	if (r == NULL || dps_ip_source_for(s, dst) == 0 || dst == INADDR_ANY ||
-			dps_ip_is_ours(s, dst))
-		return -ENETUNREACH;
-	bcast = dst == INADDR_BROADCAST ||
-		dps_rx_iface_is_bcast(&s->ifs[r->ifindex].rx, dst);
-	if (sk->type == SOCK_STREAM && (bcast || IN_MULTICAST(rte_be_to_cpu_32(dst))))
-		return -ENETUNREACH;
-	if (sk->type == SOCK_DGRAM && bcast && !sk->opt.broadcast)
-		return -EACCES;
-	return 0;
 }
 
 /* tcp_v4_connect(): checks, then the lcore's part. Called locked. */
@@ -547,7 +358,7 @@ tcp_disconnect(struct dps_sock *sk)
 	if (st == DPS_TCP_LISTEN) {
 		uint16_t port = rte_be_to_cpu_16(sk->tup.lport);
 
-		dps_port_unlisten(sk->stack->socks, port);
+		dps_port_unlisten(dps_socks(sk->stack), port);
 		__atomic_store_n(&sk->state, DPS_TCP_CLOSE, __ATOMIC_SEQ_CST);
 		dps_tcp_listen_stop(sk);
 		/* tcp_set_state(TCP_CLOSE) puts the port back unless bind()
@@ -697,7 +508,7 @@ dgram_connect(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t l
 		return -EINVAL;
 	if (a->ss_family == AF_UNSPEC)
 		return dgram_disconnect(sk);
-	if (sk->tup.lport == 0 && bind_port(sk, 0) != 0)
+	if (sk->tup.lport == 0 && dps_sock_bind_port(sk, 0) != 0)
 		return -EAGAIN;
 	if (len < sizeof(*sin))
 		return -EINVAL;
@@ -736,32 +547,6 @@ dps_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		dps_lock_put(&sk->lock);
 	}
 	return done(sk, rc);
-}
-
-/* ---- close ---- */
-
-/*
- * Hand @sk's reference to its owning lcore for dps_tcp_do_close(): inline
- * on that lcore, else as a message. A full ring is waited out: a close
- * must not fail or leak the table entry.
- */
-void
-dps_sock_post_close(struct dps_sock *sk)
-{
-	struct dps_stack *s = sk->stack;
-	struct dps_msg m = { .op = DPS_MSG_SOCK_CLOSE, .ptr = sk };
-
-	if (dps_stack_self(s) == sk->owner) {
-		dps_tcp_do_close(s->lc[sk->owner], sk, dps_now(s));
-		return;
-	}
-	while (dps_lcore_post(s, (unsigned int)sk->owner, &m) != 0) {
-		if (dps_stack_stopping(s)) {
-			dps_sock_put(sk);	/* nobody will drain it */
-			return;
-		}
-		sched_yield();
-	}
 }
 
 void

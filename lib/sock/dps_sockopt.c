@@ -9,7 +9,7 @@
 #include <sys/time.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include "dps_sock.h"
+#include "dps_sock_priv.h"
 #include "dps_uaccess.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT

@@ -47,7 +47,8 @@
 
 #include "dpstack.h"
 #include "dps_stack_priv.h"
-#include "dps_sock.h"
+#include "dps_tcp_priv.h"
+#include "dps_sock_priv.h"
 #include "dps_wire.h"
 #include "dps_test_eal.h"
 #include "dps_bench.h"
@@ -74,7 +75,7 @@ up(struct bench *b, const char *wname, uint32_t ring_size,
 {
 	struct dps_stack *s = raw_up_conf(b, wname, true, ring_size, sc);
 
-	base.socks = rte_mempool_in_use_count(s->socks->pool);
+	base.socks = rte_mempool_in_use_count(dps_socks(s)->pool);
 	base.mbufs = dps_test_pool_in_use(b->pool);
 	base.pmbufs = dps_test_pool_in_use(b->ppool);
 	return s;
@@ -93,7 +94,7 @@ table_live(const struct dps_lcore *lc)
 	uint32_t it = 0;
 	unsigned int n = 0;
 
-	while (rte_hash_iterate(lc->conns, &key, &data, &it) >= 0)
+	while (rte_hash_iterate(dps_tcp_lc(lc)->conns, &key, &data, &it) >= 0)
 		n++;
 	return n;
 }
@@ -110,18 +111,18 @@ check_released(struct bench *b)
 	 * over go back to the table. */
 	run(b, 3, DPS_TICK_NS);
 	peer_flush(b);
-	cr_assert_eq(rte_mempool_in_use_count(s->socks->pool), base.socks,
+	cr_assert_eq(rte_mempool_in_use_count(dps_socks(s)->pool), base.socks,
 		"sockets in use: %u, baseline %u",
-		rte_mempool_in_use_count(s->socks->pool), base.socks);
+		rte_mempool_in_use_count(dps_socks(s)->pool), base.socks);
 	for (unsigned int i = 0; i < s->n_lcores; i++) {
-		cr_assert_eq(s->lc[i]->n_conns, 0, "lcore %u: %u connections", i,
-			s->lc[i]->n_conns);
+		cr_assert_eq(dps_tcp_lc(s->lc[i])->n_conns, 0, "lcore %u: %u connections", i,
+			dps_tcp_lc(s->lc[i])->n_conns);
 		cr_assert_eq(table_live(s->lc[i]), 0,
 			"lcore %u: the table holds %u live entries", i,
 			table_live(s->lc[i]));
-		cr_assert_eq(rte_hash_count(s->lc[i]->conns), 0,
+		cr_assert_eq(rte_hash_count(dps_tcp_lc(s->lc[i])->conns), 0,
 			"lcore %u: rte_hash_count %d after a tick", i,
-			rte_hash_count(s->lc[i]->conns));
+			rte_hash_count(dps_tcp_lc(s->lc[i])->conns));
 	}
 	dps_stack_sock_stats(s, &st);
 	cr_assert_eq(st.conns, 0);
@@ -249,7 +250,7 @@ poll1(int fd, short events, int timeout_ms)
 static unsigned int
 conns(struct bench *b)
 {
-	return b->s[0]->lc[0]->n_conns;
+	return dps_tcp_lc(b->s[0]->lc[0])->n_conns;
 }
 
 /* ---- application threads --------------------------------------------------- */
@@ -2543,7 +2544,7 @@ Test(dpdk, connect_table_count)
 	s = up(&b, "ccount", 0, NULL);
 	fd = tcp_sock(&b, true);
 	connect_established(&b, fd, PEER_PORT, &syn);
-	cr_assert_eq(rte_hash_count(s->lc[0]->conns), 1);
+	cr_assert_eq(rte_hash_count(dps_tcp_lc(s->lc[0])->conns), 1);
 	cr_assert_eq(dps_close(fd), 0);
 	get_seg(&b, &s2);
 	check_close_fin(&b, &s2, &syn);
@@ -2552,8 +2553,8 @@ Test(dpdk, connect_table_count)
 	/* Two housekeeping ticks: the grace period is over and the slot is
 	 * reclaimed. */
 	run(&b, 3, DPS_TICK_NS);
-	cr_assert_eq(rte_hash_count(s->lc[0]->conns), 0, "rte_hash_count %d with "
-		"no connection left", rte_hash_count(s->lc[0]->conns));
+	cr_assert_eq(rte_hash_count(dps_tcp_lc(s->lc[0])->conns), 0, "rte_hash_count %d with "
+		"no connection left", rte_hash_count(dps_tcp_lc(s->lc[0])->conns));
 
 	/* Churn: connections come and go, the count follows. */
 	for (int i = 0; i < ROUNDS; i++) {
@@ -2569,8 +2570,8 @@ Test(dpdk, connect_table_count)
 		if (i % 2 == 0)
 			cr_assert_eq(dps_close(fd), 0);
 		run(&b, 2, DPS_TICK_NS);
-		cr_assert_eq(rte_hash_count(s->lc[0]->conns), 0, "round %d: "
-			"rte_hash_count %d", i, rte_hash_count(s->lc[0]->conns));
+		cr_assert_eq(rte_hash_count(dps_tcp_lc(s->lc[0])->conns), 0, "round %d: "
+			"rte_hash_count %d", i, rte_hash_count(dps_tcp_lc(s->lc[0])->conns));
 	}
 	down(&b);
 }
@@ -2729,7 +2730,7 @@ up_two_addrs(struct bench *b, const char *wname)
 	stack_start(b, 0);
 	settle(b);
 	peer_flush(b);
-	base.socks = rte_mempool_in_use_count(s->socks->pool);
+	base.socks = rte_mempool_in_use_count(dps_socks(s)->pool);
 	base.mbufs = dps_test_pool_in_use(b->pool);
 	base.pmbufs = dps_test_pool_in_use(b->ppool);
 }

@@ -26,7 +26,8 @@
 
 #include "dpstack.h"
 #include "dps_stack_priv.h"
-#include "dps_sock.h"
+#include "dps_tcp_priv.h"
+#include "dps_sock_priv.h"
 #include "dps_testwire.h"
 #include "dps_test_eal.h"
 #include "dps_bench.h"
@@ -208,7 +209,7 @@ Test(dpdk, overload_keeps_a_transmit_reserve)
 	struct bench b;
 	struct dps_stack *s = overload_up(&b);
 	unsigned int base_mbufs = dps_test_pool_in_use(b.pool);
-	unsigned int base_socks = rte_mempool_in_use_count(s->socks->pool);
+	unsigned int base_socks = rte_mempool_in_use_count(dps_socks(s)->pool);
 	struct dps_counters c0, c;
 	struct dps_sock_stats st;
 	unsigned int low;
@@ -261,16 +262,16 @@ Test(dpdk, overload_keeps_a_transmit_reserve)
 	cr_assert_eq(dps_close(cfd), 0);
 	cr_assert_eq(dps_close(nfd), 0);
 	cr_assert_eq(dps_close(lfd), 0);
-	for (int i = 0; i < 300 && s->lc[0]->n_conns != 0; i++) {
+	for (int i = 0; i < 300 && dps_tcp_lc(s->lc[0])->n_conns != 0; i++) {
 		run(&b, 1, S);
 		peer_flush(&b);
 	}
 	run(&b, 3, DPS_TICK_NS);
 	peer_flush(&b);
-	cr_assert_eq(s->lc[0]->n_conns, 0, "%u connections left", s->lc[0]->n_conns);
+	cr_assert_eq(dps_tcp_lc(s->lc[0])->n_conns, 0, "%u connections left", dps_tcp_lc(s->lc[0])->n_conns);
 	dps_stack_sock_stats(s, &st);
 	cr_assert_eq(st.half_open, 0, "the flood's children timed out on their own");
-	cr_assert_eq(rte_mempool_in_use_count(s->socks->pool), base_socks);
+	cr_assert_eq(rte_mempool_in_use_count(dps_socks(s)->pool), base_socks);
 	cr_assert_eq(dps_test_pool_in_use(b.pool), base_mbufs,
 		"stack pool: %u in use, baseline %u", dps_test_pool_in_use(b.pool),
 		base_mbufs);
@@ -336,7 +337,7 @@ Test(dpdk, overload_reserve_drops_payload_not_acks)
 	run(&b, 8, MS);
 	dps_stack_sock_stats(s, &st);
 	cr_assert_eq(st.orphans, 1, "%u orphans", st.orphans);
-	for (int i = 0; i < 600 && s->lc[0]->n_conns != 0; i++) {
+	for (int i = 0; i < 600 && dps_tcp_lc(s->lc[0])->n_conns != 0; i++) {
 		run(&b, 1, S);
 		peer_flush(&b);
 	}
@@ -344,7 +345,7 @@ Test(dpdk, overload_reserve_drops_payload_not_acks)
 	peer_flush(&b);
 	dps_stack_sock_stats(s, &st);
 	cr_assert_eq(st.orphans, 0, "the orphan timed out on its own");
-	cr_assert_eq(s->lc[0]->n_conns, 0);
+	cr_assert_eq(dps_tcp_lc(s->lc[0])->n_conns, 0);
 	cr_assert_eq(dps_test_pool_in_use(b.pool), base_mbufs);
 	bench_down(&b);
 }

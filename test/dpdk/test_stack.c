@@ -42,6 +42,7 @@
 
 #include "dpstack.h"
 #include "dps_stack_priv.h"
+#include "dps_ip.h"
 #include "dps_port.h"
 #include "dps_wire.h"
 #include "dps_test_eal.h"
@@ -147,7 +148,7 @@ stack_busy(const struct bench *b)
 		if (b->s[i] == NULL)
 			continue;
 		lc = b->s[i]->lc[0];
-		if (lc->pings != NULL || rte_ring_count(lc->req_ring) != 0)
+		if (dps_ping_pending(lc) != NULL || rte_ring_count(lc->req_ring) != 0)
 			return true;
 	}
 	return false;
@@ -997,7 +998,7 @@ Test(dpdk, stack_stop_with_ping_outstanding)
 	raw_up(&b, "sstop", false);
 	pinger_start(&p, &b, b.s[0], NOBODY_IP, 1, 1, 10000);
 	t_end = real_s() + 10;
-	while (b.s[0]->lc[0]->pings == NULL) {
+	while (dps_ping_pending(b.s[0]->lc[0]) == NULL) {
 		step(&b, 0);
 		usleep(20);
 		cr_assert_lt(real_s(), t_end);
@@ -1011,7 +1012,7 @@ Test(dpdk, stack_stop_with_ping_outstanding)
 	cr_assert_eq(p.last_rc, -1);
 	cr_assert_eq(p.last_errno, ESHUTDOWN);
 	cr_assert_neq(p.stack_hi, 0);
-	for (const struct dps_req *r = b.s[0]->lc[0]->pings; r != NULL;
+	for (const struct dps_req *r = dps_ping_pending(b.s[0]->lc[0]); r != NULL;
 			r = r->next)
 		cr_assert((uintptr_t)r < p.stack_lo || (uintptr_t)r >= p.stack_hi,
 			"BUG: dps_ping() returned ESHUTDOWN but the lcore still "
@@ -1059,18 +1060,40 @@ mk_icmp_err(uint8_t *f, const struct rte_ether_addr *smac, uint8_t code,
 	return mk_icmp_error(f, smac, A_IP, 3, code, 0, orig, 20 + quote_l4);
 }
 
+/* A protocol of the test's own in a free slot of the protocol switch:
+ * ICMP errors quoting DCCP reach its err(). */
+#define FAKE_SLOT (DPS_PROTO_MAX - 1)
+
+static const struct dps_proto_ops fake_ops = {
+	.name = "fake",
+	.ipproto = IPPROTO_DCCP,
+	.err = fake_l4_err,
+};
+
 Test(dpdk, stack_icmp_error_dispatch)
 {
 	struct bench b;
 	struct dps_stack *s;
 	uint8_t f[FRAME_MAX];
 	struct dps_counters c0, c;
+	struct dps_addr pa = dps_addr_v4(PEER_IP);
 
-	s = raw_up(&b, "sl4e", true);
+	bench_up(&b, "sl4e", NULL, true);
+	s = stack_new(&b, 0, "sa", A_IP, 0);
+	cr_assert_eq(dps_stack_add_arp(s, 0, &pa, &peer_mac), 0);
+	cr_assert_eq(dps_proto_register(s, FAKE_SLOT, &fake_ops, NULL), 0);
+	cr_assert_eq(dps_proto_register(s, FAKE_SLOT, &fake_ops, NULL), -EEXIST,
+		"a slot is taken once");
+	cr_assert_eq(dps_proto_register(s, 0, &fake_ops, NULL), -EINVAL,
+		"slot 0 is the core's");
+	stack_start(&b, 0);
+	cr_assert_eq(dps_proto_register(s, FAKE_SLOT - 1, &fake_ops, NULL), -EBUSY,
+		"registration ends at start");
+	settle(&b);
+	peer_flush(&b);	/* the gratuitous ARP */
 	memset(&l4e, 0, sizeof(l4e));
-	dps_stack_set_l4_err(s, IPPROTO_UDP, fake_l4_err);
 
-	peer_send(&b, f, mk_icmp_err(f, &b.mac[0], 3, IPPROTO_UDP, 5000, 53, 8));
+	peer_send(&b, f, mk_icmp_err(f, &b.mac[0], 3, IPPROTO_DCCP, 5000, 53, 8));
 	settle(&b);
 	cr_assert_eq(l4e.calls, 1);
 	cr_assert_eq(l4e.lc, s->lc[0]);
@@ -1080,27 +1103,26 @@ Test(dpdk, stack_icmp_error_dispatch)
 	cr_assert_eq(l4e.icmp.type, 3);
 	cr_assert_eq(l4e.icmp.code, 3);
 	cr_assert(l4e.icmp.is_error);
-	cr_assert_eq(l4e.icmp.quote.proto, IPPROTO_UDP);
+	cr_assert_eq(l4e.icmp.quote.proto, IPPROTO_DCCP);
 	cr_assert_eq(l4e.icmp.quote.src, A_IP);
 	cr_assert_eq(l4e.icmp.quote.dst, PEER_IP);
-	cr_assert_eq(l4e.icmp.quote.sport, RTE_BE16(5000));
-	cr_assert_eq(l4e.icmp.quote.dport, RTE_BE16(53));
+	/* Ports are read from the quote for UDP and TCP only. */
+	cr_assert_eq(l4e.icmp.quote.sport, 0);
 	c = cnt(&b, 0);
 	cr_assert_eq(c.icmp_rx_error, 1);
 	cr_assert_eq(dps_counters_total_drops(&c), 0);
 	cr_assert_null(peer_pop(&b), "no error about an error");
 
 	/* Host unreachable is soft. */
-	peer_send(&b, f, mk_icmp_err(f, &b.mac[0], 1, IPPROTO_UDP, 5001, 53, 8));
+	peer_send(&b, f, mk_icmp_err(f, &b.mac[0], 1, IPPROTO_DCCP, 5001, 53, 8));
 	settle(&b);
 	cr_assert_eq(l4e.calls, 2);
 	cr_assert_eq(l4e.err, EHOSTUNREACH);
 	cr_assert_not(l4e.fatal);
-	cr_assert_eq(l4e.icmp.quote.sport, RTE_BE16(5001));
 
 	/* A quote shorter than header + 8 bytes never reaches the handler. */
 	c0 = cnt(&b, 0);
-	peer_send(&b, f, mk_icmp_err(f, &b.mac[0], 3, IPPROTO_UDP, 5000, 53, 4));
+	peer_send(&b, f, mk_icmp_err(f, &b.mac[0], 3, IPPROTO_DCCP, 5000, 53, 4));
 	settle(&b);
 	c = cnt(&b, 0);
 	assert_one_drop(&c0, &c, DPS_DROP_icmp_bad_quote, "short quote");
@@ -1114,15 +1136,14 @@ Test(dpdk, stack_icmp_error_dispatch)
 	assert_one_drop(&c0, &c, DPS_DROP_icmp_no_owner, "no SCTP handler");
 	cr_assert_eq(l4e.calls, 2);
 
-	/* Handler removed. */
-	dps_stack_set_l4_err(s, IPPROTO_UDP, NULL);
+	/* UDP's own handler takes UDP's (no socket: nothing more). */
 	c0 = c;
 	peer_send(&b, f, mk_icmp_err(f, &b.mac[0], 3, IPPROTO_UDP, 5000, 53, 8));
 	settle(&b);
 	c = cnt(&b, 0);
-	assert_one_drop(&c0, &c, DPS_DROP_icmp_no_owner, "no UDP handler");
+	cr_assert_eq(dps_counters_total_drops(&c), dps_counters_total_drops(&c0));
 	cr_assert_eq(l4e.calls, 2);
-	cr_assert_eq(c.icmp_rx_error, 2);
+	cr_assert_eq(c.icmp_rx_error, 3);
 	cr_assert_null(peer_pop(&b));
 	bench_down(&b);
 }

@@ -56,7 +56,8 @@
 #include "dps_test_eal.h"
 #include "dps_bench.h"
 #include "dps_stack_priv.h"	/* the lcore's transmit backlog */
-#include "dps_sock.h"		/* a socket's rings */
+#include "dps_tcp_priv.h"
+#include "dps_sock_priv.h"		/* a socket's rings */
 
 #define SRV_PORT	5001
 #define MIB		(1024u * 1024u)

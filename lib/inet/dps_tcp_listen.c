@@ -30,8 +30,7 @@
 #include <rte_malloc.h>
 #include <rte_random.h>
 #include <rte_ring.h>
-#include "dps_stack_priv.h"
-#include "dps_sock.h"
+#include "dps_tcp_priv.h"
 
 #define ACCEPTQ_MAX 65536
 
@@ -40,7 +39,7 @@
 int
 dps_tcp_listen_start(struct dps_sock *sk, int backlog)
 {
-	struct dps_sockets *ss = sk->stack->socks;
+	struct dps_sockets *ss = dps_socks(sk->stack);
 	uint16_t port = rte_be_to_cpu_16(sk->tup.lport);
 	struct dps_listener *l;
 	unsigned int n;
@@ -101,7 +100,7 @@ listen_flush(struct dps_sock *sk)
 void
 dps_tcp_listen_stop(struct dps_sock *sk)
 {
-	struct dps_sockets *ss = sk->stack->socks;
+	struct dps_sockets *ss = dps_socks(sk->stack);
 	uint16_t port = rte_be_to_cpu_16(sk->tup.lport);
 	struct dps_sock *cur = sk;
 
@@ -131,7 +130,7 @@ listener_for(struct dps_sockets *ss, const struct dps_tuple *t)
 struct dps_sock *
 dps_sock_new_child(struct dps_sock *parent)
 {
-	struct dps_sockets *ss = parent->stack->socks;
+	struct dps_sockets *ss = dps_socks(parent->stack);
 	struct dps_sock *c;
 	void *obj;
 
@@ -156,12 +155,12 @@ static bool
 child_insert(struct dps_lcore *lc, struct dps_sock *c, const struct dps_tuple *t)
 {
 	c->tup = *t;
-	if (rte_hash_add_key_data(lc->conns, &c->tup, c) < 0)
+	if (rte_hash_add_key_data(dps_tcp_lc(lc)->conns, &c->tup, c) < 0)
 		return false;
 	dps_tcp_conn_add(lc, c);
 	/* Children hold the listener's port (Linux: inet_inherit_port()),
 	 * so a bind() after the listener closed sees them. */
-	c->port_held = dps_port_hold(lc->stack->socks, c->tup.lport, c->opt.reuseaddr);
+	c->port_held = dps_port_hold(dps_socks(lc->stack), c->tup.lport, c->opt.reuseaddr);
 	c->ip_id = (uint16_t)rte_rand();
 	return true;
 }
@@ -181,7 +180,7 @@ static void
 listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 	const struct dps_tcp_seg *seg, uint64_t now)
 {
-	struct dps_sockets *ss = lc->stack->socks;
+	struct dps_sockets *ss = dps_socks(lc->stack);
 	struct dps_tcb_conf conf;
 	struct dps_tcp_out out;
 	struct dps_sock *c = dps_sock_new_child(l);
@@ -198,12 +197,12 @@ listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 	}
 	__atomic_fetch_add(&l->lst->synq, 1, __ATOMIC_RELAXED);
 	/* Relaxed: a statistic, read relaxed by dps_stack_sock_stats(). */
-	__atomic_fetch_add(&lc->n_half_open, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&dps_tcp_lc(lc)->n_half_open, 1, __ATOMIC_RELAXED);
 	c->in_synq = true;
 	dps_tcp_conf(lc, c, &conf);
 	dps_tcb_accept(&c->tcb, &conf, seg, dps_tcp_isn(ss, t, now),
 		dps_tcp_ts_off(ss, t), now, &out);
-	c->tcb.chlim = &lc->chlim;
+	c->tcb.chlim = &dps_tcp_lc(lc)->chlim;
 	__atomic_store_n(&c->state, DPS_TCP_SYN_RECV, __ATOMIC_RELEASE);
 	DPS_CNT_INC(&lc->cnt, tcp_passive_opens);
 	dps_tcp_xmit_out(lc, t, &out, &c->ip_id, now);
@@ -227,7 +226,7 @@ static void
 listen_cookie_synack(struct dps_lcore *lc, struct dps_sock *l,
 	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now)
 {
-	struct dps_sockets *ss = lc->stack->socks;
+	struct dps_sockets *ss = dps_socks(lc->stack);
 	struct dps_cookie_in in;
 	struct dps_tcb_conf conf;
 	struct dps_tcb tcb;
@@ -275,7 +274,7 @@ static enum cookie_ack
 listen_cookie_ack(struct dps_lcore *lc, struct dps_sock *l,
 	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now)
 {
-	struct dps_sockets *ss = lc->stack->socks;
+	struct dps_sockets *ss = dps_socks(lc->stack);
 	struct dps_cookie_in in;
 	struct dps_tcb_conf conf;
 	uint8_t wscale = 0xff;
@@ -308,7 +307,7 @@ listen_cookie_ack(struct dps_lcore *lc, struct dps_sock *l,
 	dps_tcp_conf(lc, c, &conf);
 	dps_tcb_from_cookie(&c->tcb, &conf, seg, mss, wscale, sack,
 		dps_tcp_ts_off(ss, t), now);
-	c->tcb.chlim = &lc->chlim;
+	c->tcb.chlim = &dps_tcp_lc(lc)->chlim;
 	DPS_CNT_INC(&lc->cnt, tcp_syncookies_ok);
 	__atomic_store_n(&c->state, DPS_TCP_ESTABLISHED, __ATOMIC_RELEASE);
 	dps_tcp_after(lc, c, DPS_TCB_CONNECTED, c->tcb.snd_una, now);
@@ -323,7 +322,7 @@ bool
 dps_tcp_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
 	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now)
 {
-	struct dps_sock *l = listener_for(lc->stack->socks, t);
+	struct dps_sock *l = listener_for(dps_socks(lc->stack), t);
 	uint8_t f = seg->flags & (DPS_TH_SYN | DPS_TH_ACK | DPS_TH_RST);
 	enum cookie_ack ca;
 
@@ -376,7 +375,7 @@ synq_leave(struct dps_sock *c, struct dps_sock *l)
 {
 	__atomic_fetch_sub(&l->lst->synq, 1, __ATOMIC_RELAXED);
 	/* Relaxed: a statistic, read relaxed by dps_stack_sock_stats(). */
-	__atomic_fetch_sub(&c->stack->lc[c->owner]->n_half_open, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&dps_tcp_lc(c->stack->lc[c->owner])->n_half_open, 1, __ATOMIC_RELAXED);
 	c->in_synq = false;
 }
 

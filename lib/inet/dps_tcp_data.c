@@ -17,8 +17,7 @@
 #include <string.h>
 #include <rte_malloc.h>
 #include <rte_ring.h>
-#include "dps_stack_priv.h"
-#include "dps_sock.h"
+#include "dps_tcp_priv.h"
 
 #define TXQ_SIZE 512
 #define RXQ_SIZE 1024

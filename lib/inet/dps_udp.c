@@ -2,7 +2,8 @@
 /*
  * UDP sockets (RFC 768, RFC 1122 4.1): delivery by local port from any
  * lcore into the socket's ring, ICMP errors for connected sockets, and
- * the application side of send and receive.
+ * the transport's side of send and receive (the socket layer's calls
+ * hand them over, returning a count or a negative errno).
  *
  * A UDP socket has no owning lcore: the port map points at it, every
  * lcore may deliver into its receive ring (multi-producer), and datagrams
@@ -17,9 +18,8 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 #include <rte_malloc.h>
-#include "dps_stack_priv.h"
-#include "dps_sock.h"
-#include "dps_uaccess.h"
+#include "dps_inet.h"
+#include "dps_ip.h"
 
 #define UDP_RXQ 256
 #define UDP_MAX_PAYLOAD 65507
@@ -72,14 +72,14 @@ udp_unreach(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_rx_pkt *p
 	dps_lcore_drop(lc, m, reason);
 }
 
-void
-dps_udp_rx(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_rx_pkt *p,
+static void
+udp_rx(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_rx_pkt *p,
 	uint64_t now)
 {
 	struct dps_sock *sk;
 
 	DPS_CNT_INC(&lc->cnt, udp_rx);
-	sk = udp_lookup(lc->stack->socks, rte_be_to_cpu_16(p->l4.dport));
+	sk = udp_lookup(dps_socks(lc->stack), rte_be_to_cpu_16(p->l4.dport));
 	if (sk != NULL && !udp_match(sk, p->ip.src, p->l4.sport, p->ip.dst)) {
 		/* Linux finds no socket either, and says so. */
 		dps_sock_put(sk);
@@ -108,7 +108,7 @@ static void
 udp_icmp_hook(struct dps_lcore *lc, const struct dps_icmp_view *icmp, int err,
 	bool fatal, uint64_t now)
 {
-	struct dps_sock *sk = udp_lookup(lc->stack->socks,
+	struct dps_sock *sk = udp_lookup(dps_socks(lc->stack),
 		rte_be_to_cpu_16(icmp->quote.sport));
 
 	(void)now;
@@ -123,10 +123,19 @@ udp_icmp_hook(struct dps_lcore *lc, const struct dps_icmp_view *icmp, int err,
 	dps_sock_put(sk);
 }
 
-void
+/* UDP in the protocol switch: input and ICMP errors (no per-lcore
+ * state; its sockets belong to no lcore). */
+static const struct dps_proto_ops udp_ops = {
+	.name = "udp",
+	.ipproto = IPPROTO_UDP,
+	.input = udp_rx,
+	.err = udp_icmp_hook,
+};
+
+int
 dps_udp_register(struct dps_stack *s)
 {
-	dps_stack_set_l4_err(s, IPPROTO_UDP, udp_icmp_hook);
+	return dps_proto_register(s, DPS_PROTO_UDP, &udp_ops, NULL);
 }
 
 /* ---- application side ---- */
@@ -201,8 +210,8 @@ udp_dest(struct dps_sock *sk, const struct sockaddr *to, socklen_t tolen,
 	return 0;
 }
 
-static ssize_t
-udp_send(struct dps_sock *sk, const void *buf, size_t len,
+ssize_t
+dps_udp_send(struct dps_sock *sk, const void *buf, size_t len,
 	const struct sockaddr *to, socklen_t tolen)
 {
 	struct dps_stack *s = sk->stack;
@@ -229,7 +238,7 @@ udp_send(struct dps_sock *sk, const void *buf, size_t len,
 	t = sk->tup;
 	t.raddr = dst;
 	t.rport = dport;
-	owner = dps_flow_owner(s->socks, &t);
+	owner = dps_flow_owner(dps_socks(s), &t);
 	m = udp_build(sk, s->lc[owner]->pool, dst, dport, buf, len, &fault);
 	if (m == NULL)
 		return fault ? -EFAULT : -ENOBUFS;
@@ -240,43 +249,6 @@ udp_send(struct dps_sock *sk, const void *buf, size_t len,
 		return -EAGAIN;
 	}
 	return (ssize_t)len;
-}
-
-ssize_t
-dps_sendto(int fd, const void *buf, size_t len, int flags,
-	const struct sockaddr *to, socklen_t tolen)
-{
-	struct dps_sock *sk;
-	struct sockaddr_storage a;
-	ssize_t rc;
-
-	/* __sys_sendto(): import_ubuf() checks the buffer before the
-	 * descriptor is looked up. */
-	if (!dps_uaccess_ok(buf, len)) {
-		errno = EFAULT;
-		return -1;
-	}
-	sk = dps_sock_get(fd);
-	if (sk == NULL) {
-		errno = dps_sock_errno(fd);
-		return -1;
-	}
-	if (sk->type == SOCK_STREAM) {
-		/* tcp_sendmsg() ignores the address of a connected stream,
-		 * once move_addr_to_kernel() has read it. */
-		struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
-
-		rc = to != NULL ? dps_copy_addr(to, tolen, &a) : 0;
-		return dps_sock_ret(sk, rc != 0 ? rc : dps_tcp_sendv(sk, &iov, 1, flags));
-	}
-	rc = udp_send(sk, buf, len, to, tolen);
-	return dps_sock_ret(sk, rc);
-}
-
-ssize_t
-dps_send(int fd, const void *buf, size_t len, int flags)
-{
-	return dps_sendto(fd, buf, len, flags, NULL, 0);
 }
 
 static bool
@@ -315,8 +287,8 @@ udp_copy_out(struct rte_mbuf *m, void *buf, size_t len, struct sockaddr *from,
 	return rc != 0 ? rc : (ssize_t)n;
 }
 
-static ssize_t
-udp_recv(struct dps_sock *sk, void *buf, size_t len, int flags,
+ssize_t
+dps_udp_recv(struct dps_sock *sk, void *buf, size_t len, int flags,
 	struct sockaddr *from, socklen_t *fromlen)
 {
 	bool nonblock = (flags & MSG_DONTWAIT) ||
@@ -338,47 +310,4 @@ udp_recv(struct dps_sock *sk, void *buf, size_t len, int flags,
 		if (rc != 0)
 			return -rc;
 	}
-}
-
-ssize_t
-dps_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
-	socklen_t *fromlen)
-{
-	struct dps_sock *sk;
-	ssize_t rc;
-
-	/* __sys_recvfrom(): import_ubuf() comes before the lookup. */
-	if (!dps_uaccess_ok(buf, len)) {
-		errno = EFAULT;
-		return -1;
-	}
-	sk = dps_sock_get(fd);
-	if (sk == NULL) {
-		errno = dps_sock_errno(fd);
-		return -1;
-	}
-	if (sk->type == SOCK_STREAM && (flags & MSG_ERRQUEUE))
-		/* The queued ICMP error is discarded (no control messages). */
-		rc = __atomic_exchange_n(&sk->errq, 0, __ATOMIC_SEQ_CST) ? 0 : -EAGAIN;
-	else if (sk->type == SOCK_STREAM) {
-		struct iovec iov = { .iov_base = buf, .iov_len = len };
-
-		rc = dps_tcp_recvv(sk, &iov, 1, flags);
-		/* A stream has no per-read address: a zero length, written
-		 * (move_addr_to_user()) after a successful read. */
-		if (rc >= 0 && from != NULL) {
-			int e = dps_put_addr(NULL, 0, from, fromlen);
-
-			if (e != 0)
-				rc = e;
-		}
-	} else
-		rc = udp_recv(sk, buf, len, flags, from, fromlen);
-	return dps_sock_ret(sk, rc);
-}
-
-ssize_t
-dps_recv(int fd, void *buf, size_t len, int flags)
-{
-	return dps_recvfrom(fd, buf, len, flags, NULL, NULL);
 }

@@ -30,7 +30,7 @@
 #include <rte_random.h>
 #include <rte_thash.h>
 #include <rte_byteorder.h>
-#include "dps_sock.h"
+#include "dps_inet.h"
 
 #define CONN_ONE 1ull
 #define CONN_MASK 0xffffull
@@ -273,4 +273,30 @@ dps_flow_owner(const struct dps_sockets *ss, const struct dps_tuple *t)
 	in[1] = rte_be_to_cpu_32(t->laddr);
 	in[2] = (uint32_t)rte_be_to_cpu_16(t->rport) << 16 | rte_be_to_cpu_16(t->lport);
 	return ss->reta[rte_softrss_be(in, 3, ss->rss_key) & 127];
+}
+
+/* A local port for @sk (Linux's get_port): @port, or a free one when
+ * 0, published in the tuple. 0 or a negative errno. */
+int
+dps_sock_bind_port(struct dps_sock *sk, uint16_t port)
+{
+	struct dps_sockets *ss = dps_socks(sk->stack);
+	int rc;
+
+	if (sk->type == SOCK_DGRAM)
+		rc = port == 0 ? dps_port_bind_any_udp(ss, sk, &port) :
+			dps_port_bind_udp(ss, sk, port);
+	else
+		rc = port == 0 ? dps_port_bind_any_tcp(ss, sk->opt.reuseaddr, &port) :
+			dps_port_bind_tcp(ss, port, sk->opt.reuseaddr);
+	if (rc == 0)
+		__atomic_store_n(&sk->tup.lport, rte_cpu_to_be_16(port), __ATOMIC_RELEASE);
+	return rc;
+}
+
+/* Any free port (inet_autobind()). */
+int
+dps_sock_autobind(struct dps_sock *sk)
+{
+	return dps_sock_bind_port(sk, 0);
 }

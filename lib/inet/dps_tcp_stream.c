@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Stream calls on the application side: accept, send, receive, shutdown.
+ * Stream calls on the application side: accept, send, receive, shutdown,
+ * as the socket layer's calls (lib/sock) hand them over: each takes a
+ * socket the caller holds a reference on and returns a count or a
+ * negative errno.
  *
  * Data never waits for the lcore on the way in: send() copies into mbufs
  * and enqueues them on the socket's txq, and posts one DPS_MSG_TCP_TX to
@@ -20,16 +23,7 @@
 #include <sys/uio.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
-#include "dps_stack_priv.h"
-#include "dps_sock.h"
-#include "dps_uaccess.h"
-
-static int
-fail(int err)
-{
-	errno = err;
-	return -1;
-}
+#include "dps_tcp_priv.h"
 
 static bool
 sock_nonblock(const struct dps_sock *sk, int flags)
@@ -99,14 +93,18 @@ acceptable(struct dps_sock *sk)
 		__atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) != DPS_TCP_LISTEN;
 }
 
-/* inet_csk_accept(). */
-static int
-tcp_accept(struct dps_sock *sk, struct sockaddr *addr, socklen_t *len, int flags)
+/*
+ * inet_csk_accept(): wait for a child on @sk's accept queue (as long as
+ * the socket's receive timeout, not at all with @nonblock) and take it.
+ * The child comes with the queue's reference; 0 or a negative errno.
+ */
+int
+dps_tcp_accept(struct dps_sock *sk, int flags, struct dps_sock **child)
 {
 	struct dps_listener *l;
 	struct dps_sock *c;
 	void *p;
-	int rc, fd;
+	int rc;
 
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
@@ -128,43 +126,8 @@ tcp_accept(struct dps_sock *sk, struct sockaddr *addr, socklen_t *len, int flags
 	dps_tcp_child_gone(c);
 	if (flags & SOCK_NONBLOCK)
 		__atomic_store_n(&c->fflags, O_NONBLOCK, __ATOMIC_RELAXED);
-	fd = dps_fd_alloc(&c->obj);
-	if (fd < 0) {
-		rc = -errno;
-		/* No descriptor: reset the connection as Linux would after
-		 * a failed accept's cleanup. */
-		__atomic_store_n(&c->abort_on_close, 1, __ATOMIC_RELEASE);
-		dps_sock_close_ref(c);
-		return rc;
-	}
-	rc = addr != NULL ? dps_put_name(c->tup.raddr, c->tup.rport, addr, len) : 0;
-	if (rc != 0) {
-		/* do_accept(): the peer's address could not be written, so
-		 * the new file is released, which closes the connection as
-		 * close() would (a FIN, or a RST with unread data). */
-		if (dps_fd_clear(fd, &c->obj)) {
-			dps_fd_release(fd);
-			dps_sock_close_ref(c);	/* the descriptor's reference */
-		}
-		return rc;
-	}
-	return fd;
-}
-
-int
-dps_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
-{
-	struct dps_sock *sk = dps_sock_get(fd);
-
-	if (sk == NULL)
-		return fail(dps_sock_errno(fd));
-	return (int)dps_sock_ret(sk, tcp_accept(sk, addr, len, flags));
-}
-
-int
-dps_accept(int fd, struct sockaddr *addr, socklen_t *len)
-{
-	return dps_accept4(fd, addr, len, 0);
+	*child = c;
+	return 0;
 }
 
 /* ---- send ---- */
@@ -525,118 +488,47 @@ dps_tcp_recvv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flag
 	return tcp_recv(sk, iov, iovcnt, flags);
 }
 
-/* Up to this many iovecs are copied on the stack (Linux: UIO_FASTIOV). */
-#define FAST_IOV 8
-
-/*
- * import_iovec(): the array is copied in (EFAULT), a negative length is
- * EINVAL, and a segment no mapping can hold is EFAULT before any data
- * moves. The copy is what the call then works on.
- */
-static int
-iov_import(const struct iovec *uiov, int iovcnt, struct iovec *kiov)
-{
-	int rc = dps_copy_from_user(kiov, uiov, (size_t)iovcnt * sizeof(*kiov));
-
-	if (rc != 0)
-		return rc;
-	for (int i = 0; i < iovcnt; i++)
-		if ((ssize_t)kiov[i].iov_len < 0)
-			return -EINVAL;
-	for (int i = 0; i < iovcnt; i++)
-		if (!dps_uaccess_ok(kiov[i].iov_base, kiov[i].iov_len))
-			return -EFAULT;
-	return 0;
-}
-
-/* writev(2) / readv(2): the checks of do_readv_writev() on a copy of the
- * caller's array, then a stream call. */
-static ssize_t
-stream_iov(int fd, const struct iovec *iov, int iovcnt, bool send)
-{
-	struct dps_sock *sk = dps_sock_get(fd);
-	struct iovec fast[FAST_IOV], *kiov = fast;
-	ssize_t rc;
-
-	if (sk == NULL)
-		return fail(dps_sock_errno(fd) == ENOTSOCK ? EINVAL : EBADF);
-	if (iovcnt < 0 || iovcnt > IOV_MAX)
-		return dps_sock_ret(sk, -EINVAL);
-	if (iovcnt > FAST_IOV) {
-		kiov = malloc((size_t)iovcnt * sizeof(*kiov));
-		if (kiov == NULL)
-			return dps_sock_ret(sk, -ENOMEM);
-	}
-	rc = iov_import(iov, iovcnt, kiov);
-	if (rc == 0 && sk->type != SOCK_STREAM)
-		rc = -EOPNOTSUPP;
-	if (rc == 0)
-		rc = send ? tcp_send(sk, kiov, iovcnt, 0) : tcp_recv(sk, kiov, iovcnt, 0);
-	if (kiov != fast)
-		free(kiov);
-	return dps_sock_ret(sk, rc);
-}
-
+/* Zero copy on the owning lcore: @m joins the send buffer as it is. */
 ssize_t
-dps_writev(int fd, const struct iovec *iov, int iovcnt)
+dps_tcp_send_mbuf(struct dps_sock *sk, struct rte_mbuf *m)
 {
-	return stream_iov(fd, iov, iovcnt, true);
-}
-
-ssize_t
-dps_readv(int fd, const struct iovec *iov, int iovcnt)
-{
-	return stream_iov(fd, iov, iovcnt, false);
-}
-
-/* ---- zero copy, on the owning lcore ---- */
-
-ssize_t
-dps_send_mbuf(int fd, struct rte_mbuf *m)
-{
-	struct dps_sock *sk = dps_sock_get(fd);
-	struct dps_stack *s;
+	struct dps_stack *s = sk->stack;
 	uint32_t len, q;
 	int st;
 
-	if (sk == NULL)
-		return fail(dps_sock_errno(fd));
-	s = sk->stack;
 	if (sk->type != SOCK_STREAM || m == NULL)
-		return dps_sock_ret(sk, -EINVAL);
+		return -EINVAL;
 	if (sk->owner < 0 || dps_stack_self(s) != sk->owner)
-		return dps_sock_ret(sk, -EPERM);
+		return -EPERM;
 	st = send_state(sk, true);
 	if (st != 0)
-		return dps_sock_ret(sk, st < 0 ? st : -ENOTCONN);
+		return st < 0 ? st : -ENOTCONN;
 	len = m->pkt_len;
 	q = __atomic_load_n(&sk->snd_queued, __ATOMIC_ACQUIRE);
 	if (len > sk->opt.sndbuf / 2)
-		return dps_sock_ret(sk, -EMSGSIZE);
+		return -EMSGSIZE;
 	if (q + len > sk->opt.sndbuf / 2)
-		return dps_sock_ret(sk, -EAGAIN);
+		return -EAGAIN;
 	__atomic_fetch_add(&sk->snd_queued, len, __ATOMIC_ACQ_REL);
 	/* Straight into the send buffer: this is the owner. */
 	dps_tcp_do_tx(s->lc[sk->owner], sk, dps_now(s));
 	dps_tcb_queue(&sk->tcb, dps_tcp_snd_append(sk, m));
 	dps_tcb_mark_push(&sk->tcb);		/* one call, one write */
 	dps_tcp_after(s->lc[sk->owner], sk, DPS_TCB_OUTPUT, sk->tcb.snd_una, dps_now(s));
-	return dps_sock_ret(sk, (ssize_t)len);
+	return (ssize_t)len;
 }
 
+/* Zero copy on the owning lcore: the next received mbuf, whole. */
 ssize_t
-dps_recv_mbuf(int fd, struct rte_mbuf **out)
+dps_tcp_recv_mbuf(struct dps_sock *sk, struct rte_mbuf **out)
 {
-	struct dps_sock *sk = dps_sock_get(fd);
 	struct rte_mbuf *m;
 	int err;
 
-	if (sk == NULL)
-		return fail(dps_sock_errno(fd));
 	if (sk->type != SOCK_STREAM || out == NULL)
-		return dps_sock_ret(sk, -EINVAL);
+		return -EINVAL;
 	if (sk->owner < 0 || dps_stack_self(sk->stack) != sk->owner)
-		return dps_sock_ret(sk, -EPERM);
+		return -EPERM;
 	busy_take(&sk->rx_busy);
 	m = recv_head(sk);
 	if (m != NULL) {
@@ -651,38 +543,34 @@ dps_recv_mbuf(int fd, struct rte_mbuf **out)
 	*out = m;
 	if (m != NULL) {
 		recv_window(sk);
-		return dps_sock_ret(sk, (ssize_t)m->data_len);
+		return (ssize_t)m->data_len;
 	}
 	err = __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
 	if (err != 0)
-		return dps_sock_ret(sk, -err);
+		return -err;
 	if (__atomic_load_n(&sk->shutdown, __ATOMIC_ACQUIRE) & DPS_RCV_SHUTDOWN)
-		return dps_sock_ret(sk, 0);
-	return dps_sock_ret(sk, -EAGAIN);
+		return 0;
+	return -EAGAIN;
 }
 
-/* ---- shutdown ---- */
-
+/* shutdown(2) on a stream (inet_shutdown(), tcp_shutdown()). */
 int
-dps_shutdown(int fd, int how)
+dps_tcp_shutdown(struct dps_sock *sk, int how)
 {
-	struct dps_sock *sk = dps_sock_get(fd);
 	uint8_t st;
 	int rc = 0;
 
-	if (sk == NULL)
-		return fail(dps_sock_errno(fd));
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
-		return (int)dps_sock_ret(sk, -EINVAL);
+		return -EINVAL;
 	st = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
 	if (sk->type != SOCK_STREAM)
-		return (int)dps_sock_ret(sk, -EOPNOTSUPP);
+		return -EOPNOTSUPP;
 	if (st == DPS_TCP_CLOSE || st == DPS_TCP_LISTEN || st == DPS_TCP_SYN_SENT) {
 		/* inet_shutdown(): ENOTCONN for a socket that is not
 		 * connected; a listener or connecting socket is disconnected
 		 * instead in Linux, which this version reports the same way. */
 		if (st != DPS_TCP_SYN_SENT)
-			return (int)dps_sock_ret(sk, -ENOTCONN);
+			return -ENOTCONN;
 	}
 	if (how != SHUT_WR)
 		__atomic_fetch_or(&sk->shutdown, DPS_RCV_SHUTDOWN, __ATOMIC_SEQ_CST);
@@ -693,5 +581,5 @@ dps_shutdown(int fd, int how)
 			rc = 0;
 	}
 	dps_sock_notify(sk, DPS_CB_NONE);
-	return (int)dps_sock_ret(sk, rc);
+	return rc;
 }

@@ -27,6 +27,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 /* The lowest page no process maps by default (vm.mmap_min_addr is
  * 65536 on Debian; the first page is never mapped). */
@@ -58,5 +60,14 @@ int dps_copy_to_user(void *udst, const void *src, size_t n);
  * nothing. 0 or -EFAULT.
  */
 int dps_user_probe(const void *p, size_t n, bool write);
+
+/* Socket addresses to and from the application's memory
+ * (move_addr_to_kernel(), move_addr_to_user()); 0 or a negative errno. */
+int dps_copy_addr(const struct sockaddr *addr, socklen_t len,
+	struct sockaddr_storage *out);
+int dps_put_name(uint32_t addr, uint16_t port, struct sockaddr *out, socklen_t *len);
+/* The same for any address of @klen bytes (0: a stream's recvfrom()). */
+int dps_put_addr(const void *kaddr, socklen_t klen, struct sockaddr *out,
+	socklen_t *len);
 
 #endif

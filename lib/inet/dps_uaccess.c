@@ -177,3 +177,53 @@ dps_user_probe(const void *p, size_t n, bool write)
 	pthread_once(&installed, install);
 	return probe_guarded(p, n, write);
 }
+
+/* ---- socket addresses ---- */
+
+/*
+ * move_addr_to_kernel(): a length beyond sockaddr_storage or negative is
+ * EINVAL, an address that cannot be read is EFAULT, a zero length reads
+ * nothing.
+ */
+int
+dps_copy_addr(const struct sockaddr *addr, socklen_t len, struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof(*out));
+	if ((int)len < 0 || len > sizeof(*out))
+		return -EINVAL;
+	return dps_copy_from_user(out, addr, len);
+}
+
+/*
+ * move_addr_to_user(): read the caller's length (EFAULT), refuse a
+ * negative one (EINVAL), write at most that much of the address, then
+ * the full length. A NULL @out with a zero length is fine.
+ */
+int
+dps_put_name(uint32_t addr, uint16_t port, struct sockaddr *out, socklen_t *len)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = port,
+		.sin_addr.s_addr = addr,
+	};
+
+	return dps_put_addr(&sin, sizeof(sin), out, len);
+}
+
+int
+dps_put_addr(const void *kaddr, socklen_t klen, struct sockaddr *out, socklen_t *len)
+{
+	socklen_t n;
+	int rc = dps_copy_from_user(&n, len, sizeof(n));
+
+	if (rc != 0)
+		return rc;
+	if ((int)n < 0)
+		return -EINVAL;
+	if (n > klen)
+		n = klen;
+	rc = dps_copy_to_user(out, kaddr, n);
+	if (rc != 0)
+		return rc;
+	return dps_copy_to_user(len, &klen, sizeof(klen));
+}

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#ifndef DPS_SOCK_H
-#define DPS_SOCK_H
+#ifndef DPS_INET_H
+#define DPS_INET_H
 
 /*
- * Sockets: private layout and the contracts between the application side
- * (any pthread) and the lcore that owns a connection.
+ * The transport layer (TCP, UDP and the socket objects they work on), as
+ * the socket layer above it (lib/sock) sees it: the socket's layout, the
+ * contracts between the application side (any pthread) and the lcore
+ * that owns a connection, and the calls the socket layer makes. TCP's
+ * own files share dps_tcp_priv.h besides.
  *
  * Memory. Sockets come from a per-stack rte_mempool and go back to it, so
  * their memory stays a struct dps_sock for the stack's lifetime
@@ -33,15 +36,34 @@
 #include <rte_mempool.h>
 #include <rte_mbuf.h>
 #include "dps_socket.h"
+#include "dps_stack_priv.h"
+#include "dps_ip.h"
 #include "dps_tcp.h"
 #include "dps_timer.h"
+#include "dps_uaccess.h"
 
 struct dps_stack;
 struct dps_lcore;
 struct dps_thread;
 struct dps_ep;
 
-#define DPS_FD_MAX (1u << 20)
+/* Slots of the protocol switch (dps_proto.h) the transport layer takes:
+ * the sockets' shared state (pool, ports, keys), TCP and UDP. */
+#define DPS_PROTO_INET 3
+#define DPS_PROTO_TCP 4
+#define DPS_PROTO_UDP 5
+
+/* TCP's requests (struct dps_req, obj: the socket), done on the owner. */
+#define DPS_REQ_CONNECT DPS_OP(DPS_PROTO_TCP, 1)	/* tcp_v4_connect's work */
+#define DPS_REQ_DISCONNECT DPS_OP(DPS_PROTO_TCP, 2)	/* tcp_disconnect (AF_UNSPEC) */
+#define DPS_REQ_SHUTDOWN DPS_OP(DPS_PROTO_TCP, 3)	/* shutdown(SHUT_WR) */
+
+/* TCP's messages on the request ring (struct dps_msg). */
+#define DPS_MSG_RX_HANDOFF DPS_OP(DPS_PROTO_TCP, 1)	/* ptr: a segment (mbuf) this lcore owns */
+#define DPS_MSG_TCP_ICMP DPS_OP(DPS_PROTO_TCP, 2)	/* icmp: an ICMP error about a flow we own */
+#define DPS_MSG_SOCK_CLOSE DPS_OP(DPS_PROTO_TCP, 3)	/* ptr: a socket closed by its application */
+#define DPS_MSG_TCP_TX DPS_OP(DPS_PROTO_TCP, 4)	/* ptr: a stream socket whose txq has data */
+#define DPS_MSG_TCP_WND DPS_OP(DPS_PROTO_TCP, 5)	/* ptr: a stream socket whose reader freed space */
 
 /* Bytes a stream may hold each way: SO_SNDBUF / SO_RCVBUF report twice
  * these (Linux's convention); the receive figure is the window ceiling. */
@@ -191,7 +213,7 @@ struct dps_sock {
 	struct dps_sock *parent;	/* a child's listener (referenced) */
 };
 
-/* Per-stack socket state (struct dps_stack holds a pointer to it). */
+/* Per-stack socket state: the context of slot DPS_PROTO_INET. */
 struct dps_sockets {
 	struct dps_sock_conf conf;
 	struct rte_mempool *pool;
@@ -204,11 +226,15 @@ struct dps_sockets {
 	uint8_t rss_key[40];		/* rte_thash key, converted */
 	uint16_t reta[128];		/* hash -> lcore index */
 	uint16_t n_owners;		/* stack lcores: 1 skips the hash */
-	struct rte_rcu_qsbr *rcu;
-	uint32_t rcu_readers;		/* bitmap of reader slots in use */
 	uint64_t cookie_key[2];		/* SipHash key of SYN cookies */
 	struct dps_sock **listeners;	/* 65536 atomic pointers, by port */
 };
+
+static inline struct dps_sockets *
+dps_socks(const struct dps_stack *s)
+{
+	return dps_proto_ctx(s, DPS_PROTO_INET);
+}
 
 /* A send mbuf on txq that ends a write (Linux's tcp_mark_push()): the
  * writer says so in the hash field, which only received mbufs use
@@ -242,22 +268,7 @@ dps_sock_txq(const struct dps_sock *sk)
 	return __atomic_load_n(&sk->txq, __ATOMIC_ACQUIRE);
 }
 
-/* ---- descriptors and references (dps_fd.c) ---- */
-int dps_fd_alloc(struct dps_obj *o);
-void dps_fd_release(int fd);
-bool dps_fd_clear(int fd, struct dps_obj *o);
-struct dps_obj *dps_fd_get(int fd, int kind);
-struct dps_sock *dps_sock_get(int fd);
-/* ENOTSOCK when @fd names an epoll set, else EBADF (after a failed
- * dps_sock_get()). */
-int dps_sock_errno(int fd);
-void dps_obj_ref(struct dps_obj *o);
-bool dps_obj_tryref(struct dps_obj *o);
-void dps_sock_put(struct dps_sock *sk);
-/* Visit every descriptor's object (stack teardown). */
-void dps_fd_foreach(void (*fn)(int fd, struct dps_obj *o, void *arg), void *arg);
-
-/* ---- readiness (dps_poll.c) ---- */
+/* ---- readiness (dps_sock_wake.c) ---- */
 /* The poll mask Linux would report now (tcp_poll(), udp_poll()). */
 uint32_t dps_sock_events(const struct dps_sock *sk);
 /* An lcore changed what dps_sock_events() returns: wake the waiter, the
@@ -270,8 +281,6 @@ void dps_sock_notify(struct dps_sock *sk, int what);
  * 0, EAGAIN (timed out) or ESHUTDOWN. */
 int dps_sock_wait(struct dps_sock *sk, bool (*done)(struct dps_sock *sk),
 	uint64_t timeout_ns);
-/* Called when a socket is closed: leave its epoll set. */
-void dps_ep_forget(struct dps_sock *sk);
 
 /* ---- ports (dps_portmap.c) ---- */
 int dps_port_bind_tcp(struct dps_sockets *ss, uint16_t port, bool reuse);
@@ -293,119 +302,75 @@ void dps_port_unbind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t p
  * through the stack's redirection table. */
 unsigned int dps_flow_owner(const struct dps_sockets *ss, const struct dps_tuple *t);
 
-/* ---- TCP on the lcore (dps_tcp_glue.c) ---- */
-struct dps_rx_pkt;
-struct dps_icmp_view;
-void dps_tcp_rx(struct dps_lcore *lc, struct rte_mbuf *m,
-	const struct dps_rx_pkt *p, uint64_t now);
-void dps_tcp_rx_handoff(struct dps_lcore *lc, struct rte_mbuf *m, uint64_t now);
-void dps_tcp_icmp(struct dps_lcore *lc, const struct dps_tuple *t, uint32_t seq,
-	int err, uint16_t mtu, uint64_t now);
-int dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
-void dps_tcp_do_abort(struct dps_lcore *lc, struct dps_sock *sk, bool drop_ref,
-	uint64_t now);
-void dps_tcp_timers(struct dps_lcore *lc, uint64_t now);
-void dps_tcp_tick(struct dps_lcore *lc, uint64_t now);
-/* TIME_WAIT entries of lcore @lc (any thread; a moment's figure). */
-uint32_t dps_tcp_tw_count(const struct dps_lcore *lc);
-void dps_tcp_fail_nexthop(struct dps_lcore *lc, uint32_t nexthop, int err);
-int dps_tcp_lcore_init(struct dps_lcore *lc);
-/* Messages from application threads (dps_tcp_stream.c posts them). */
-void dps_tcp_do_close(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
-void dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
-void dps_tcp_do_wnd(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
-int dps_tcp_do_shutdown(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
-/* Stream buffers (dps_tcp_data.c). The rings of a stream socket are
- * made on first use, so an idle connection holds none: the rxq by the
- * owning lcore before it accepts payload, the txq by the first writer
- * (any thread; racing writers install one with a compare-and-swap).
- * Both return the ring, or NULL when memory ran out. */
-struct rte_ring *dps_tcp_rxq_make(struct dps_sock *sk);
-struct rte_ring *dps_tcp_txq_make(struct dps_sock *sk);
-void dps_tcp_bufs_free(struct dps_sock *sk);
-void dps_tcp_ooo_free(struct dps_sock *sk);
-uint32_t dps_tcp_rcv_space(const struct dps_sock *sk);
-uint32_t dps_tcp_snd_append(struct dps_sock *sk, struct rte_mbuf *m);
-void dps_tcp_snd_drop(struct dps_sock *sk, uint32_t n);
-void dps_tcp_snd_copy(struct dps_sock *sk, uint32_t una, uint32_t off,
-	uint32_t len, uint8_t *dst);
-int dps_tcp_snd_chain(struct dps_sock *sk, uint32_t una, uint32_t off,
-	uint32_t len, struct rte_mempool *pool, struct rte_mbuf *head);
-bool dps_tcp_rx_take(struct dps_sock *sk, struct rte_mbuf *m, uint32_t hdr,
-	uint32_t old_nxt);
+/* ---- TCP, for the socket layer ---- */
 /* Passive open (dps_tcp_listen.c). */
 int dps_tcp_listen_start(struct dps_sock *sk, int backlog);
 void dps_tcp_listen_stop(struct dps_sock *sk);
-bool dps_tcp_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
-	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now);
-void dps_tcp_child_established(struct dps_lcore *lc, struct dps_sock *sk);
-void dps_tcp_child_gone(struct dps_sock *sk);
-/* Shared by the lcore's TCP files (dps_tcp_glue.c). */
-void dps_tcp_conn_add(struct dps_lcore *lc, struct dps_sock *sk);
-void dps_tcp_xmit_out(struct dps_lcore *lc, const struct dps_tuple *t,
-	const struct dps_tcp_out *out, uint16_t *ip_id, uint64_t now);
-void dps_tcp_after(struct dps_lcore *lc, struct dps_sock *sk, int ev,
-	uint32_t una0, uint64_t now);
-void dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
-	struct dps_tcb_conf *c);
-uint32_t dps_tcp_isn(const struct dps_sockets *ss, const struct dps_tuple *t,
-	uint64_t now);
-uint32_t dps_tcp_ts_off(const struct dps_sockets *ss, const struct dps_tuple *t);
-struct dps_sock *dps_sock_new_child(struct dps_sock *parent);
-bool dps_tcp_child_may_complete(struct dps_lcore *lc, struct dps_sock *c,
-	const struct dps_tcp_seg *seg);
-/* Stream data calls (dps_tcp_stream.c); negative errno on failure. */
+/* Stream data calls (dps_tcp_stream.c): a count, 0, or a negative errno. */
 struct iovec;
 ssize_t dps_tcp_sendv(struct dps_sock *sk, const struct iovec *iov, int iovcnt,
 	int flags);
 ssize_t dps_tcp_recvv(struct dps_sock *sk, const struct iovec *iov, int iovcnt,
 	int flags);
+ssize_t dps_tcp_send_mbuf(struct dps_sock *sk, struct rte_mbuf *m);
+ssize_t dps_tcp_recv_mbuf(struct dps_sock *sk, struct rte_mbuf **out);
+int dps_tcp_shutdown(struct dps_sock *sk, int how);
+/* Take an established child of listener @sk (waiting as it may): 0, the
+ * child in *@child with the accept queue's reference, or a negative
+ * errno. */
+int dps_tcp_accept(struct dps_sock *sk, int flags, struct dps_sock **child);
 /* Ask the owner to re-read settings (keepalive); no-op without owner. */
 void dps_tcp_kick_wnd(struct dps_sock *sk);
-/* A fresh socket object (dps_sock_api.c), one reference. */
-void dps_sock_init(struct dps_sock *sk, struct dps_stack *s, int type, int proto,
-	bool nonblock);
-/* Hand @sk's reference to its owner's dps_tcp_do_close() (inline on that
- * lcore, else by message, waiting out a full ring). */
-void dps_sock_post_close(struct dps_sock *sk);
-/* Write a sockaddr_in as getsockname(2) does, truncated to *@len. */
-int dps_put_name(uint32_t addr, uint16_t port, struct sockaddr *out, socklen_t *len);
-/* The same for any address of @klen bytes (0: a stream's recvfrom()). */
-int dps_put_addr(const void *kaddr, socklen_t klen, struct sockaddr *out,
-	socklen_t *len);
-/* An rte_ring in rte_malloc memory (no memzone), or NULL. */
-struct rte_ring *dps_ring_make(const char *name, unsigned int count,
-	unsigned int flags);
-/* Close a socket whose descriptor is gone, consuming @sk's reference. */
-void dps_sock_close_ref(struct dps_sock *sk);
-void dps_tcp_lcore_fini(struct dps_lcore *lc);
+/* A child's hold on its listener ends (accepted, or gone). */
+void dps_tcp_child_gone(struct dps_sock *sk);
+/* Stream buffers of a socket going back to the pool. */
+void dps_tcp_bufs_free(struct dps_sock *sk);
 
 /* ---- UDP (dps_udp.c) ---- */
-void dps_udp_rx(struct dps_lcore *lc, struct rte_mbuf *m,
-	const struct dps_rx_pkt *p, uint64_t now);
+int dps_udp_register(struct dps_stack *s);
 int dps_udp_rxq_init(struct dps_sock *sk);
+/* sendto(2) / recvfrom(2) on a datagram socket: a count or a negative
+ * errno. */
+ssize_t dps_udp_send(struct dps_sock *sk, const void *buf, size_t len,
+	const struct sockaddr *to, socklen_t tolen);
+ssize_t dps_udp_recv(struct dps_sock *sk, void *buf, size_t len, int flags,
+	struct sockaddr *from, socklen_t *fromlen);
 
-/* ---- shared by the API files (dps_sock_api.c) ---- */
-int dps_copy_addr(const struct sockaddr *addr, socklen_t len,
-	struct sockaddr_storage *out);
-int dps_route_check(struct dps_sock *sk, uint32_t dst);
-int dps_sock_autobind(struct dps_sock *sk);
+/* ---- the socket object (dps_sock_obj.c, dps_portmap.c) ---- */
+/* A fresh socket object, one reference. */
+void dps_sock_init(struct dps_sock *sk, struct dps_stack *s, int type, int proto,
+	bool nonblock);
+void dps_obj_ref(struct dps_obj *o);
+bool dps_obj_tryref(struct dps_obj *o);
+/* Drop a reference; the last one returns the socket to the pool. */
+void dps_sock_put(struct dps_sock *sk);
 /* Run request @op for @sk on lcore @idx (inline on that lcore, else
  * through its ring); 0 or a negative errno. */
 int dps_sock_lcore_call(struct dps_sock *sk, unsigned int idx, int op);
-/* Drop the call's reference; return @rc (negative: -errno) as libc does. */
-ssize_t dps_sock_ret(struct dps_sock *sk, ssize_t rc);
+/* Hand @sk's reference to its owner's close (inline on that lcore, else
+ * by message, waiting out a full ring). */
+void dps_sock_post_close(struct dps_sock *sk);
+/* ip_route_connect()'s checks of @dst for @sk: 0 or a negative errno. */
+int dps_route_check(struct dps_sock *sk, uint32_t dst);
+/* A local port: @port, or any free one for 0 (dps_portmap.c). */
+int dps_sock_bind_port(struct dps_sock *sk, uint16_t port);
+int dps_sock_autobind(struct dps_sock *sk);
+/* An rte_ring in rte_malloc memory (no memzone), or NULL. */
+struct rte_ring *dps_ring_make(const char *name, unsigned int count,
+	unsigned int flags);
 
-/* ---- stack integration (dps_sock_stack.c) ---- */
-void dps_sock_set_default_stack(struct dps_stack *s, bool set);
-int dps_epoll_close(int fd, struct dps_obj *o);
+/* ---- the transport in a stack (dps_inet_stack.c) ---- */
+/* Register the transport's slots with a new stack. */
+int dps_inet_register(struct dps_stack *s);
 /* Look @t up in lcore @idx's table from any thread (QSBR reader). */
 int dps_conn_read(struct dps_stack *s, unsigned int idx,
 	const struct dps_tuple *t, struct dps_conn_info *out);
-void dps_tcp_register(struct dps_stack *s);
-void dps_udp_register(struct dps_stack *s);
-int dps_sockets_create(struct dps_stack *s);
-int dps_sockets_init(struct dps_stack *s);
-void dps_sockets_fini(struct dps_stack *s);
+/* Clocks and sleeps for waiting threads (dps_sock_wake.c): a sleeper
+ * re-checks a stopped stack every DPS_WAKE_MS. */
+#define DPS_WAKE_MS 100
+uint64_t dps_mono_ns(void);
+void dps_thread_sleep(struct dps_thread *t, uint64_t ns);
+/* The socket layer's hook that queues a socket on its epoll set. */
+void dps_sock_set_ep_kick(void (*fn)(struct dps_ep *ep, uint32_t slot));
 
 #endif

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The transport layer in a stack: its settings, the socket pool, the
+ * port maps, the keys, the RSS redirection table (the context of slot
+ * DPS_PROTO_INET), lock-free reads of a connection table from any
+ * thread, and the registration of the transport's slots.
+ */
+#include <errno.h>
+#include <string.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_thash.h>
+#include "dps_tcp_priv.h"
+#include "dps_port.h"
+
+#define DEFAULT_PORT_LO 32768
+#define DEFAULT_PORT_HI 60999
+#define DEFAULT_MAX_CONNS 65536
+#define DEFAULT_MAX_SOCKS 16383
+
+int
+dps_stack_set_sock_conf(struct dps_stack *s, const struct dps_sock_conf *c)
+{
+	struct dps_sock_conf v = *c;
+
+	if (s->started)
+		return -EBUSY;
+	if (v.port_lo == 0 && v.port_hi == 0) {
+		v.port_lo = DEFAULT_PORT_LO;
+		v.port_hi = DEFAULT_PORT_HI;
+	}
+	if (v.port_lo == 0 || v.port_lo > v.port_hi)
+		return -EINVAL;
+	if (v.max_conns == 0)
+		v.max_conns = DEFAULT_MAX_CONNS;
+	if (v.max_socks == 0)
+		v.max_socks = DEFAULT_MAX_SOCKS;
+	if (v.tw_reuse == DPS_TW_REUSE_DEFAULT)
+		v.tw_reuse = DPS_TW_REUSE_LOOPBACK;	/* Linux's default, 2 */
+	if (v.tw_reuse > DPS_TW_REUSE_LOOPBACK)
+		return -EINVAL;
+	dps_socks(s)->conf = v;
+	return 0;
+}
+
+/*
+ * The redirection table: entry i sends hash values with low bits i to
+ * lcore i mod n, as a NIC's default table does for n queues. Devices
+ * without RSS deliver elsewhere; the receiving lcore then hands the
+ * segment to the owner this table names (dps_tcp_rx()), so the choice is
+ * always consistent with the ports connect() picks.
+ */
+static void
+sockets_reta(struct dps_stack *s)
+{
+	struct dps_sockets *ss = dps_socks(s);
+
+	for (unsigned int i = 0; i < RTE_DIM(ss->reta); i++)
+		ss->reta[i] = (uint16_t)(i % s->n_lcores);
+	ss->n_owners = (uint16_t)s->n_lcores;
+	rte_convert_rss_key((const uint32_t *)dps_rss_key, (uint32_t *)ss->rss_key,
+		sizeof(ss->rss_key));
+}
+
+/*
+ * The socket pool hands back the most recently freed socket first (the
+ * lock-free stack mempool driver; a FIFO ring when it is not there). A
+ * socket object keeps the rings it grew for its first stream (about
+ * 12 KiB) for its next life, so with a FIFO every object of a large pool
+ * ends up with rings after enough short connections: 65,535 objects,
+ * 800 MB, where a few thousand are ever in use at once. LIFO keeps the
+ * ring memory proportional to the connections actually open together.
+ */
+static struct rte_mempool *
+sock_pool_create(const char *name, unsigned int n)
+{
+	static const char *const ops[] = { "lf_stack", "stack", "ring_mp_mc" };
+	/* No spreading over memory channels: it pads each object by up to a
+	 * cache line or two, and sockets are not touched in address order. */
+	struct rte_mempool *mp = rte_mempool_create_empty(name, n,
+		sizeof(struct dps_sock), 0, 0, SOCKET_ID_ANY, RTE_MEMPOOL_F_NO_SPREAD);
+	unsigned int i;
+
+	if (mp == NULL)
+		return NULL;
+	for (i = 0; i < RTE_DIM(ops); i++)
+		if (rte_mempool_set_ops_byname(mp, ops[i], NULL) == 0)
+			break;
+	if (i == RTE_DIM(ops) || rte_mempool_populate_default(mp) < 0) {
+		rte_mempool_free(mp);
+		return NULL;
+	}
+	return mp;
+}
+
+/* At dps_stack_start(): the pool, the maps and the keys. */
+static int
+inet_start(struct dps_stack *s)
+{
+	struct dps_sockets *ss = dps_socks(s);
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	snprintf(name, sizeof(name), "%s_socks", s->conf.name ? s->conf.name : "dps");
+	ss->pool = sock_pool_create(name, ss->conf.max_socks);
+	ss->tcp_ports = rte_zmalloc("dps_tcp_ports", 65536 * sizeof(uint64_t), 0);
+	ss->udp_ports = rte_zmalloc("dps_udp_ports", 65536 * sizeof(void *), 0);
+	ss->listeners = rte_zmalloc("dps_listeners", 65536 * sizeof(void *), 0);
+	if (ss->pool == NULL || ss->tcp_ports == NULL || ss->udp_ports == NULL ||
+			ss->listeners == NULL) {
+		snprintf(s->err, sizeof(s->err), "cannot allocate %u sockets: %s",
+			ss->conf.max_socks, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < 2; i++) {
+		ss->isn_key[i] = rte_rand();
+		ss->ts_key[i] = rte_rand();
+		ss->port_key[i] = rte_rand();
+		ss->cookie_key[i] = rte_rand();
+	}
+	for (unsigned int i = 0; i < RTE_DIM(ss->perturb); i++)
+		ss->perturb[i] = (uint32_t)rte_rand();
+	sockets_reta(s);
+	return 0;
+}
+
+/* The rings a pool object grew over its lives go with the pool. */
+static void
+fini_rings(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
+{
+	struct dps_sock *sk = obj;
+
+	RTE_SET_USED(mp);
+	RTE_SET_USED(arg);
+	RTE_SET_USED(idx);
+	rte_free(sk->rxq);
+	rte_free(sk->txq);
+	sk->rxq = NULL;
+	sk->txq = NULL;
+}
+
+/* At dps_stack_destroy(), after the transports' own teardown. */
+static void
+inet_destroy(struct dps_stack *s)
+{
+	struct dps_sockets *ss = dps_socks(s);
+
+	if (ss == NULL)
+		return;
+	if (ss->pool != NULL)
+		rte_mempool_obj_iter(ss->pool, fini_rings, NULL);
+	rte_mempool_free(ss->pool);
+	rte_free(ss->tcp_ports);
+	rte_free(ss->udp_ports);
+	rte_free(ss->listeners);
+	rte_free(ss);
+	s->proto_ctx[DPS_PROTO_INET] = NULL;
+}
+
+int
+dps_conn_read(struct dps_stack *s, unsigned int idx, const struct dps_tuple *t,
+	struct dps_conn_info *out)
+{
+	int id = dps_stack_read_lock(s);
+	struct dps_sock *sk;
+	void *data;
+	int rc = 0;
+
+	if (id < 0)
+		return id;
+	if (rte_hash_lookup_data(dps_tcp_lc(s->lc[idx])->conns, t, &data) < 0) {
+		rc = -ENOENT;
+	} else if (dps_tcp_is_tw(data)) {
+		/* A compact TIME_WAIT entry took the tuple over. */
+		memset(out, 0, sizeof(*out));
+		out->state = DPS_TCP_TIME_WAIT;
+		out->lcore = (uint16_t)idx;
+		out->local.sin_family = AF_INET;
+		out->local.sin_addr.s_addr = t->laddr;
+		out->local.sin_port = t->lport;
+		out->peer.sin_family = AF_INET;
+		out->peer.sin_addr.s_addr = t->raddr;
+		out->peer.sin_port = t->rport;
+	} else {
+		sk = data;
+		memset(out, 0, sizeof(*out));
+		out->state = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
+		out->syn_retries = sk->tcb.retransmits;
+		out->lcore = (uint16_t)idx;
+		out->local.sin_family = AF_INET;
+		out->local.sin_addr.s_addr = sk->tup.laddr;
+		out->local.sin_port = sk->tup.lport;
+		out->peer.sin_family = AF_INET;
+		out->peer.sin_addr.s_addr = sk->tup.raddr;
+		out->peer.sin_port = sk->tup.rport;
+		out->mss = sk->tcb.mss;
+		out->rto_ms = (uint32_t)(sk->tcb.rto_ns / 1000000);
+	}
+	dps_stack_read_unlock(s, id);
+	return rc;
+}
+
+void
+dps_stack_sock_stats(const struct dps_stack *s, struct dps_sock_stats *st)
+{
+	const struct dps_sockets *ss = dps_socks(s);
+	struct rte_mempool *seen[DPS_MAX_LCORES];
+	unsigned int n_seen = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (ss == NULL || ss->pool == NULL)
+		return;
+	st->socks_in_use = rte_mempool_in_use_count(ss->pool);
+	for (unsigned int i = 0; i < 65536; i++) {
+		if (__atomic_load_n(&ss->tcp_ports[i], __ATOMIC_RELAXED) != 0)
+			st->tcp_ports_held++;
+		if (__atomic_load_n(&ss->udp_ports[i], __ATOMIC_RELAXED) != NULL)
+			st->udp_ports_held++;
+	}
+	for (unsigned int i = 0; i < s->n_lcores; i++) {
+		struct rte_mempool *mp = s->lc[i]->pool;
+		bool dup = false;
+
+		const struct dps_tcp_lcore *tl = dps_tcp_lc(s->lc[i]);
+
+		if (tl != NULL) {
+			/* Relaxed: statistics, updated relaxed in
+			 * dps_tcp_table.c (n_conns), dps_tcp_listen.c
+			 * (half-open) and dps_tcp_usrreq.c (orphans). */
+			st->conns += __atomic_load_n(&tl->n_conns, __ATOMIC_RELAXED);
+			st->half_open += __atomic_load_n(&tl->n_half_open, __ATOMIC_RELAXED);
+			st->orphans += __atomic_load_n(&tl->n_orphans, __ATOMIC_RELAXED);
+		}
+		st->time_wait += dps_tcp_tw_count(s->lc[i]);
+		for (unsigned int k = 0; k < n_seen; k++)
+			dup |= seen[k] == mp;
+		if (!dup && mp != NULL) {
+			seen[n_seen++] = mp;
+			st->mbufs_in_use += rte_mempool_in_use_count(mp);
+		}
+	}
+}
+
+static const struct dps_proto_ops inet_ops = {
+	.name = "inet",
+	.start = inet_start,
+	.destroy = inet_destroy,
+};
+
+/* At stack creation: the settings (memory comes at start), then the
+ * slots: the shared state, TCP and UDP. */
+int
+dps_inet_register(struct dps_stack *s)
+{
+	static const struct dps_sock_conf defaults;
+	struct dps_sockets *ss = rte_zmalloc("dps_sockets", sizeof(*ss),
+		RTE_CACHE_LINE_SIZE);
+	int rc;
+
+	if (ss == NULL)
+		return -ENOMEM;
+	rc = dps_proto_register(s, DPS_PROTO_INET, &inet_ops, ss);
+	if (rc != 0) {
+		rte_free(ss);
+		return rc;
+	}
+	rc = dps_stack_set_sock_conf(s, &defaults);
+	if (rc == 0)
+		rc = dps_tcp_register(s);
+	if (rc == 0)
+		rc = dps_udp_register(s);
+	return rc;
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The socket object: a fresh socket from the pool, its references, its
+ * return to the pool, and the two ways the application side reaches the
+ * lcore that owns a connection (a request it waits for, a close it hands
+ * over). Also the checks shared by connect() and sendto(): the route,
+ * and a port for a socket that has none.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <rte_malloc.h>
+#include <rte_mempool.h>
+#include "dps_tcp_priv.h"
+
+/* ---- creation ---- */
+
+void
+dps_sock_init(struct dps_sock *sk, struct dps_stack *s, int type, int proto,
+	bool nonblock)
+{
+	struct rte_ring *rxq = sk->rxq;		/* kept across reuse */
+	struct rte_ring *txq = sk->txq;
+
+	memset(sk, 0, sizeof(*sk));
+	sk->rxq = rxq;
+	sk->txq = txq;
+	/* Buffers as SO_SNDBUF / SO_RCVBUF report them: twice the bytes a
+	 * connection may hold (Linux's convention). */
+	sk->opt.sndbuf = 2 * DPS_SNDBUF_DEFAULT;
+	sk->opt.rcvbuf = 2 * DPS_RCVBUF_DEFAULT;
+	sk->obj.kind = DPS_OBJ_SOCK;
+	sk->obj.refcnt = 1;			/* the descriptor table's */
+	sk->stack = s;
+	sk->type = (uint8_t)type;
+	sk->proto = (uint8_t)proto;
+	sk->ss = DPS_SS_UNCONNECTED;
+	sk->fflags = nonblock ? O_NONBLOCK : 0;
+	sk->state = DPS_TCP_CLOSE;
+	sk->owner = -1;
+	sk->tup.proto = (uint8_t)proto;
+}
+
+void
+dps_obj_ref(struct dps_obj *o)
+{
+	__atomic_fetch_add(&o->refcnt, 1, __ATOMIC_RELAXED);
+}
+
+/* Take a reference unless the count already reached zero. */
+bool
+dps_obj_tryref(struct dps_obj *o)
+{
+	uint32_t r = __atomic_load_n(&o->refcnt, __ATOMIC_RELAXED);
+
+	do {
+		if (r == 0)
+			return false;
+	} while (!__atomic_compare_exchange_n(&o->refcnt, &r, r + 1, true,
+			__ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	return true;
+}
+
+/* Last reference gone: back to the pool, with any queued datagrams. */
+void
+dps_sock_put(struct dps_sock *sk)
+{
+	struct rte_ring *r;
+	void *m;
+
+	if (__atomic_sub_fetch(&sk->obj.refcnt, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	r = dps_sock_rxq(sk);
+	while (r != NULL && rte_ring_dequeue(r, &m) == 0)
+		rte_pktmbuf_free(m);
+	if (sk->type == SOCK_STREAM) {
+		dps_port_release(dps_socks(sk->stack), sk->tup.lport, &sk->bind_hold);
+		dps_tcp_child_gone(sk);
+		dps_tcp_bufs_free(sk);
+		rte_free(sk->lst);
+		sk->lst = NULL;
+	}
+	rte_mempool_put(dps_socks(sk->stack)->pool, sk);
+}
+
+/* Run @op for @sk on lcore @idx: inline when we are that lcore, else
+ * through its request ring. Returns 0 or a negative errno. */
+int
+dps_sock_lcore_call(struct dps_sock *sk, unsigned int idx, int op)
+{
+	struct dps_stack *s = sk->stack;
+	struct dps_req q = { .op = (uint16_t)op, .obj = sk };
+	struct dps_thread *t;
+
+	if (dps_stack_self(s) == (int)idx) {
+		dps_lcore_run_req(s->lc[idx], &q, dps_now(s));
+		return -q.err;
+	}
+	t = dps_thread_self(s);
+	if (t == NULL)
+		return -errno;
+	return -dps_thread_request(t, idx, &q, NULL);
+}
+
+/* Route checks of ip_route_connect() done on the application side:
+ * routes are fixed once the stack runs. */
+int
+dps_route_check(struct dps_sock *sk, uint32_t dst)
+{
+	struct dps_stack *s = sk->stack;
+	const struct dps_route *r = dps_route_lookup(&s->routes, dst);
+	uint32_t laddr = __atomic_load_n(&sk->tup.laddr, __ATOMIC_ACQUIRE);
+	bool bcast;
+
+	/* 255.255.255.255 from a bound address leaves on that address's
+	 * interface as a broadcast (Linux __ip_route_output_key()); with no
+	 * source there is no route for it. */
+	if (dst == INADDR_BROADCAST && laddr != 0) {
+		if (sk->type == SOCK_STREAM)
+			return -ENETUNREACH;
+		return sk->opt.broadcast ? 0 : -EACCES;
+	}
+	/* Linux reaches 0.0.0.0 and its own addresses through loopback;
+	 * there is no loopback device here. */
+	if (r == NULL || dps_ip_source_for(s, dst) == 0 || dst == INADDR_ANY ||
+			dps_ip_is_ours(s, dst))
+		return -ENETUNREACH;
+	bcast = dst == INADDR_BROADCAST ||
+		dps_rx_iface_is_bcast(&s->ifs[r->ifindex].rx, dst);
+	if (sk->type == SOCK_STREAM && (bcast || IN_MULTICAST(rte_be_to_cpu_32(dst))))
+		return -ENETUNREACH;
+	if (sk->type == SOCK_DGRAM && bcast && !sk->opt.broadcast)
+		return -EACCES;
+	return 0;
+}
+
+/* ---- close ---- */
+
+/*
+ * Hand @sk's reference to its owning lcore for dps_tcp_do_close(): inline
+ * on that lcore, else as a message. A full ring is waited out: a close
+ * must not fail or leak the table entry.
+ */
+void
+dps_sock_post_close(struct dps_sock *sk)
+{
+	struct dps_stack *s = sk->stack;
+	struct dps_msg m = { .op = DPS_MSG_SOCK_CLOSE, .ptr = sk };
+
+	if (dps_stack_self(s) == sk->owner) {
+		dps_tcp_do_close(s->lc[sk->owner], sk, dps_now(s));
+		return;
+	}
+	while (dps_lcore_post(s, (unsigned int)sk->owner, &m) != 0) {
+		if (dps_stack_stopping(s)) {
+			dps_sock_put(sk);	/* nobody will drain it */
+			return;
+		}
+		sched_yield();
+	}
+}

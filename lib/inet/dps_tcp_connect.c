@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The lcore's half of connect() (Linux tcp_v4_connect() from the route
+ * onward): source address, port, table entry, the connection's settings
+ * from its route and options, its ISN and timestamp offset, and the SYN.
+ */
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <rte_hash.h>
+#include <rte_malloc.h>
+#include <rte_ip.h>
+#include <rte_random.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_log.h>
+#include "dps_tcp_priv.h"
+
+#define DPS_SYN_SPACE 65535	/* window space a SYN offers, before rounding */
+
+/* Linux derives the shift from tcp_rmem[2] (32 MiB on current kernels): 10. */
+#define DPS_WSCALE 10
+
+/* ---- connect ---- */
+
+/*
+ * RFC 6528 ISN: a clock ticking every 4 us plus a keyed PRF (SipHash,
+ * per-stack random key) of the tuple, as Linux's secure_tcp_seq().
+ */
+uint32_t
+dps_tcp_isn(const struct dps_sockets *ss, const struct dps_tuple *t, uint64_t now)
+{
+	return (uint32_t)dps_siphash24(t, 12, ss->isn_key) + (uint32_t)(now / 4000);
+}
+
+/* Linux: a random timestamp offset per 4-tuple (secure_tcp_ts_off()). */
+uint32_t
+dps_tcp_ts_off(const struct dps_sockets *ss, const struct dps_tuple *t)
+{
+	return (uint32_t)dps_siphash24(t, 12, ss->ts_key);
+}
+
+void
+dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
+	struct dps_tcb_conf *c)
+{
+	const struct dps_route *r = dps_route_lookup(&lc->stack->routes, sk->tup.raddr);
+	uint16_t mtu = r != NULL ? lc->stack->ifs[r->ifindex].mtu : 1500;
+
+	memset(c, 0, sizeof(*c));
+	c->syn_retries = sk->opt.syncnt;
+	c->user_timeout_ms = sk->opt.user_timeout_ms;
+	c->adv_mss = (uint16_t)(mtu - 40);
+	/* TCP_MAXSEG also lowers the MSS we announce (Linux tcp_advertise_mss). */
+	if (sk->opt.maxseg != 0 && sk->opt.maxseg < c->adv_mss)
+		c->adv_mss = sk->opt.maxseg;
+	c->user_mss = sk->opt.maxseg;
+	c->rcv_wscale = DPS_WSCALE;
+	/* tcp_select_initial_window(): 64 KiB rounded down to whole MSS
+	 * (64,240 for 1460, 65,000 for 1000). */
+	c->rcv_wnd = (uint16_t)((DPS_SYN_SPACE / c->adv_mss) * c->adv_mss);
+	c->rcv_buf = sk->opt.rcvbuf / 2;
+	c->cc = sk->opt.cc;
+	c->nodelay = sk->opt.nodelay;
+	c->keepalive = sk->opt.keepalive;
+	c->keepidle_s = sk->opt.keepidle_s;
+	c->keepintvl_s = sk->opt.keepintvl_s;
+	c->keepcnt = sk->opt.keepcnt;
+	c->tso_max = r != NULL ? lc->stack->ifs[r->ifindex].tso_max : 0;
+}
+
+/*
+ * The lcore's part of connect(): source address from the route, a port
+ * (autobind, or the bound one if its tuple is free), the table entry, the
+ * SYN and its timer. The application side has done the address checks.
+ * Returns 0 or a negative errno; on success the socket is SYN_SENT and
+ * the table holds a reference.
+ */
+int
+dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
+{
+	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
+	struct dps_sockets *ss = dps_socks(lc->stack);
+	uint32_t isn, floor = 0;
+	struct dps_tcb_conf c;
+	struct dps_tcp_out syn;
+	bool reused = false;
+	void *d;
+	int rc;
+
+	if (sk->tup.laddr == 0)
+		sk->tup.laddr = dps_ip_source_for(lc->stack, sk->tup.raddr);
+	if (sk->tup.laddr == 0)
+		return -ENETUNREACH;
+	if (sk->tup.lport == 0) {
+		rc = dps_tcp_autobind(lc, sk, now, &floor, &reused);
+		if (rc != 0) {
+			if (!(sk->userlocks & DPS_BINDADDR_LOCK))
+				sk->tup.laddr = 0;
+			return rc;
+		}
+	} else if ((d = dps_tcp_lookup_any(lc, &sk->tup)) != NULL) {
+		struct dps_tws_ent *tw = dps_tws_usable(lc, d, false, now, &floor);
+
+		if (tw == NULL)
+			return -EADDRNOTAVAIL;
+		dps_tws_take_over(lc, tw);
+		reused = true;
+	}
+	if (rte_hash_add_key_data(tl->conns, &sk->tup, sk) < 0) {
+		dps_port_release(ss, sk->tup.lport, &sk->port_held);
+		return -ENOBUFS;
+	}
+	dps_tcp_conn_add(lc, sk);
+	dps_tcp_conf(lc, sk, &c);
+	isn = dps_tcp_isn(ss, &sk->tup, now);
+	if (reused && dps_seq_lt(isn, floor))
+		isn = floor;
+	dps_tcb_connect(&sk->tcb, &c, isn, dps_tcp_ts_off(ss, &sk->tup), now, &syn);
+	sk->tcb.chlim = &tl->chlim;
+	__atomic_store_n(&sk->shutdown, 0, __ATOMIC_SEQ_CST);
+	/* A new attempt forgets an old error (Linux clears sk_err when
+	 * tcp_connect() starts over). */
+	__atomic_store_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
+	dps_tcp_set_state(sk, DPS_TCP_SYN_SENT);
+	DPS_CNT_INC(&lc->cnt, tcp_connects);
+	DPS_CNT_INC(&lc->cnt, tcp_tx_syn);
+	sk->ip_id = (uint16_t)rte_rand();
+	dps_tcp_xmit(lc, sk, &sk->tup, &syn, &sk->ip_id, now);
+	dps_tcp_sync_timer(lc, sk);
+	return 0;
+}

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP output on the lcore: segments the TCB asks for are built into
+ * mbufs (payload copied or chained from the send buffer, or one TSO
+ * frame) and handed to IP; the timer wheel follows the TCB's deadline.
+ */
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <rte_hash.h>
+#include <rte_malloc.h>
+#include <rte_ip.h>
+#include <rte_random.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_log.h>
+#include "dps_tcp_priv.h"
+
+/* ---- output ---- */
+
+/*
+ * TSO: mark @m, whose payload is @plen bytes in @smss pieces, for the
+ * device to cut. It fills each piece's IPv4 and TCP checksums and
+ * identification, so the TCP checksum field holds the pseudo-header sum
+ * without the length, as the offload API asks. Returns the pieces.
+ */
+static uint32_t
+tcp_tso_mark(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *th,
+	uint16_t tcp_len, uint32_t plen, uint16_t smss)
+{
+	m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	m->l4_len = tcp_len;		/* l2_len, l3_len: set on the way out */
+	m->tso_segsz = smss;
+	th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+	return (plen + smss - 1) / smss;
+}
+
+/*
+ * Build and route one segment of flow @t: header, options and, for data,
+ * @out->len bytes copied from @sk's send buffer (NULL: no payload). A
+ * payload larger than the header's mbuf has room for goes in a chain;
+ * one larger than the MSS is a TSO frame (the TCB makes those only for a
+ * device that offers TSO). @ip_id is the flow's IPv4 identification
+ * counter: Linux starts each connection's at a random value and adds one
+ * per packet.
+ */
+/*
+ * Does the send buffer hold the payload of @out? It holds the sequence
+ * space [snd_una, snd_end), less the SYN at the ISS while that is
+ * unacknowledged (never order against the ISS itself: it lies "ahead"
+ * again once 2^31 bytes have gone by). The TCP core should
+ * never ask for more; if it does, the segment is dropped and counted
+ * rather than filled from whatever the mbuf held before.
+ */
+static bool
+tcp_snd_holds(const struct dps_sock *sk, const struct dps_tcp_out *out)
+{
+	const struct dps_tcb *t = &sk->tcb;
+	uint32_t first = t->syn_unacked ? t->iss + 1 : t->snd_una;
+
+	return dps_seq_geq(out->seq, first) &&
+		dps_seq_leq(out->seq + out->len, t->snd_end);
+}
+
+void
+dps_tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *t,
+	const struct dps_tcp_out *out, uint16_t *ip_id, uint64_t now)
+{
+	size_t olen = dps_tcp_out_opt_len(out);
+	uint16_t tcp_len = (uint16_t)(DPS_TCP_HLEN + olen), smss = 0;
+	uint32_t plen = sk != NULL ? out->len : 0, pkts = 1;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
+	uint32_t inline_len;
+	struct rte_ipv4_hdr *ip;
+	uint8_t *th;
+
+	if (plen != 0 && !tcp_snd_holds(sk, out)) {
+		rte_pktmbuf_free(m);
+		dps_drop(&lc->cnt, DPS_DROP_tcp_tx_unbuffered);
+		return;
+	}
+	if (m == NULL) {
+		/* Lost like on the wire; the retransmission timer recovers. */
+		dps_drop(&lc->cnt, DPS_DROP_nomem);
+		return;
+	}
+	inline_len = 20u + tcp_len + plen <= rte_pktmbuf_tailroom(m) ? plen : 0;
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, (uint16_t)(20 + tcp_len + inline_len));
+	if (ip == NULL || (plen != inline_len && dps_tcp_snd_chain(sk, sk->tcb.snd_una,
+			out->seq - sk->tcb.snd_una, plen, lc->pool, m) != 0)) {
+		rte_pktmbuf_free(m);
+		dps_drop(&lc->cnt, DPS_DROP_nomem);
+		return;
+	}
+	th = (uint8_t *)(ip + 1);
+	if (sk != NULL)
+		smss = (uint16_t)dps_tcb_smss(&sk->tcb);
+	dps_ipv4_build((uint8_t *)ip, 20, t->laddr, t->raddr, IPPROTO_TCP,
+		(uint16_t)(tcp_len + plen), 64, *ip_id, true);
+	dps_tcp_build(th, tcp_len, t->lport, t->rport, out);
+	if (inline_len != 0)
+		dps_tcp_snd_copy(sk, sk->tcb.snd_una, out->seq - sk->tcb.snd_una, plen,
+			th + tcp_len);
+	if (plen > smss) {		/* plen is 0 without a socket */
+		pkts = tcp_tso_mark(m, ip, (struct rte_tcp_hdr *)th, tcp_len, plen, smss);
+		DPS_CNT_INC(&lc->cnt, tcp_tx_tso);
+	} else if (plen == inline_len) {
+		((struct rte_tcp_hdr *)th)->cksum = (uint16_t)~dps_l4_sum(th,
+			tcp_len + plen, t->laddr, t->raddr, IPPROTO_TCP);
+	} else {
+		((struct rte_tcp_hdr *)th)->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip,
+			sizeof(*ip));
+	}
+	*ip_id = (uint16_t)(*ip_id + pkts);
+	DPS_CNT_ADD(&lc->cnt, tcp_tx, pkts);
+	if (out->flags & DPS_TH_RST)
+		DPS_CNT_INC(&lc->cnt, tcp_tx_rst);
+	if (out->rexmit) {
+		DPS_CNT_ADD(&lc->cnt, tcp_retrans, pkts);
+	} else if (plen != 0) {
+		DPS_CNT_ADD(&lc->cnt, tcp_tx_data, pkts);
+		DPS_CNT_ADD(&lc->cnt, tcp_tx_bytes, plen);
+	}
+	(void)dps_ip_output(lc, m, t->raddr, now);
+}
+
+/* A segment without payload for flow @t (RSTs, TIME_WAIT ACKs). */
+void
+dps_tcp_xmit_out(struct dps_lcore *lc, const struct dps_tuple *t,
+	const struct dps_tcp_out *out, uint16_t *ip_id, uint64_t now)
+{
+	dps_tcp_xmit(lc, NULL, t, out, ip_id, now);
+}
+
+void
+dps_tcp_xmit_all(struct dps_lcore *lc, struct dps_sock *sk,
+	const struct dps_tcp_out *out, unsigned int n, uint64_t now)
+{
+	for (unsigned int i = 0; i < n; i++)
+		dps_tcp_xmit(lc, sk, &sk->tup, &out[i], &sk->ip_id, now);
+}
+
+/* Everything the TCB wants to send now. */
+void
+dps_tcp_output(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
+{
+	struct dps_tcp_out out[16];
+	unsigned int n;
+
+	do {
+		n = dps_tcb_output(&sk->tcb, now, out, RTE_DIM(out));
+		dps_tcp_xmit_all(lc, sk, out, n, now);
+	} while (n == RTE_DIM(out));
+	__atomic_store_n(&sk->rcv_wnd_pub, dps_seq_gt(sk->tcb.rcv_adv, sk->tcb.rcv_nxt) ?
+		sk->tcb.rcv_adv - sk->tcb.rcv_nxt : 0, __ATOMIC_RELEASE);
+}
+
+/* Keep the wheel in step with the TCB's single deadline. */
+void
+dps_tcp_sync_timer(struct dps_lcore *lc, struct dps_sock *sk)
+{
+	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
+	if (sk->tcb.timer_ns == 0)
+		dps_tw_cancel(tl->tw, &sk->timer);
+	else if (!dps_tw_armed(&sk->timer) || sk->timer.when != sk->tcb.timer_ns)
+		dps_tw_arm(tl->tw, &sk->timer, sk->tcb.timer_ns);
+}

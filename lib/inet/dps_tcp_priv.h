@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DPS_TCP_PRIV_H
+#define DPS_TCP_PRIV_H
+
+/*
+ * TCP on the lcore, between its own files: the per-lcore context, the
+ * connection table's entries, and the calls one concern makes into
+ * another. Where each concern lives:
+ *   dps_tcp_table.c     the per-lcore context and the connection table
+ *   dps_tcp_conn.c      publishing the TCB's events; the end of a connection
+ *   dps_tcp_input.c     segments to their connection, listener or a RST
+ *   dps_tcp_handoff.c   steering segments and ICMP errors to the owner lcore
+ *   dps_tcp_output.c    segments into mbufs, TSO, the timer wheel
+ *   dps_tcp_timer.c     the wheel's deadlines and the housekeeping tick
+ *   dps_tcp_timewait.c  compact TIME_WAIT entries
+ *   dps_tcp_connect.c   the lcore's half of connect(): settings, ISN, SYN
+ *   dps_tcp_autobind.c  the local port of connect() (RFC 6056)
+ *   dps_tcp_usrreq.c    requests from application threads
+ *   dps_tcp_err.c       ICMP errors and failed next hops
+ *   dps_tcp_listen.c    passive open, SYN cookies, the accept queue
+ *   dps_tcp_data.c      the send and receive buffers
+ *   dps_tcp_stream.c    the application side of stream calls
+ *   dps_tcp_slot.c      TCP in the protocol switch
+ */
+
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_rcu_qsbr.h>
+#include "dps_inet.h"
+#include "dps_ip.h"
+#include "dps_siphash.h"
+
+struct dps_tw_store;
+
+/* TCP's context on one lcore (slot DPS_PROTO_TCP). Written by that
+ * lcore only; the counters are read by any thread (relaxed). */
+struct dps_tcp_lcore {
+	struct rte_hash *conns;		/* connections this lcore owns */
+	struct rte_rcu_qsbr_dq *conns_dq;	/* their deleted key slots */
+	struct dps_twheel *tw;		/* their timers */
+	struct dps_tw_store *tws;	/* compact TIME_WAIT entries */
+	struct dps_tcp_ratelimit chlim;	/* challenge ACKs (RFC 5961 10) */
+	uint32_t n_conns;		/* entries that are sockets */
+	uint32_t n_half_open;		/* atomic: children in SYN_RECV (dps_tcp_listen.c) */
+	uint32_t n_orphans;		/* atomic: closed, still in the table */
+};
+
+static inline struct dps_tcp_lcore *
+dps_tcp_lc(const struct dps_lcore *lc)
+{
+	return dps_lcore_ctx(lc, DPS_PROTO_TCP);
+}
+
+/* ---- the table (dps_tcp_table.c) ---- */
+
+/* TIME_WAIT entries live in the same table as sockets; their data
+ * pointer has the low bit set. */
+#define TW_TAG 1u
+#define TW_NONE UINT32_MAX
+
+/* A compact TIME_WAIT entry (dps_tcp_timewait.c). */
+struct dps_tws_ent {
+	struct dps_tuple tup;		/* first and 8-aligned: rte_hash_crc reads it */
+	struct dps_tcp_tw tw;
+	uint32_t next;			/* FIFO by expiry, or free list */
+	uint8_t port_held;		/* DPS_PORT_*: counted in the TCP port map */
+} __rte_aligned(8);
+
+/* Compact TIME_WAIT: 56-byte entries in a per-lcore array, expired in
+ * arrival order (every entry lives the same 60 s). */
+struct dps_tw_store {
+	uint32_t cap, n, free_head, head, tail;
+	struct dps_tws_ent e[];
+};
+
+static inline bool
+dps_tcp_is_tw(const void *data)
+{
+	return ((uintptr_t)data & TW_TAG) != 0;
+}
+
+static inline struct dps_tws_ent *
+dps_tcp_tw_of(void *data)
+{
+	return (struct dps_tws_ent *)((uintptr_t)data & ~(uintptr_t)TW_TAG);
+}
+
+int dps_tcp_lcore_init(struct dps_lcore *lc);
+void dps_tcp_lcore_fini(struct dps_lcore *lc);
+/* The table's entry for @t: a socket, a TIME_WAIT entry (tagged), or NULL. */
+void *dps_tcp_lookup_any(struct dps_lcore *lc, const struct dps_tuple *t);
+/* The socket of @t, NULL when none (or a TIME_WAIT entry). */
+struct dps_sock *dps_tcp_lookup(struct dps_lcore *lc, const struct dps_tuple *t);
+/* Delete @t's key; its slot returns after a grace period. */
+void dps_tcp_table_del(struct dps_lcore *lc, const struct dps_tuple *t);
+/* The table now holds @sk (and a reference to it). */
+void dps_tcp_conn_add(struct dps_lcore *lc, struct dps_sock *sk);
+
+/* ---- a connection's events and end (dps_tcp_conn.c) ---- */
+void dps_tcp_set_state(struct dps_sock *sk, uint8_t state);
+/* Publish what the TCB reported (dps_tcb_ev bits) after input, a timer
+ * or an application request, then send what is due. @una0: snd_una
+ * before. */
+void dps_tcp_after(struct dps_lcore *lc, struct dps_sock *sk, int ev,
+	uint32_t una0, uint64_t now);
+/* The connection is over: out of the table (unless @keep_key, a
+ * TIME_WAIT entry took the key), error @err (0: none) published. */
+void dps_tcp_finish(struct dps_lcore *lc, struct dps_sock *sk, int err,
+	bool keep_key);
+void dps_tcp_done(struct dps_lcore *lc, struct dps_sock *sk, int err);
+
+/* ---- output (dps_tcp_output.c) ---- */
+void dps_tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk,
+	const struct dps_tuple *t, const struct dps_tcp_out *out, uint16_t *ip_id,
+	uint64_t now);
+void dps_tcp_xmit_all(struct dps_lcore *lc, struct dps_sock *sk,
+	const struct dps_tcp_out *out, unsigned int n, uint64_t now);
+/* A segment without payload for flow @t (RSTs, TIME_WAIT ACKs). */
+void dps_tcp_xmit_out(struct dps_lcore *lc, const struct dps_tuple *t,
+	const struct dps_tcp_out *out, uint16_t *ip_id, uint64_t now);
+/* Everything the TCB wants to send now. */
+void dps_tcp_output(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+/* Keep the wheel in step with the TCB's single deadline. */
+void dps_tcp_sync_timer(struct dps_lcore *lc, struct dps_sock *sk);
+
+/* ---- TIME_WAIT (dps_tcp_timewait.c) ---- */
+void dps_tws_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+void dps_tws_expire(struct dps_lcore *lc, uint64_t now);
+/* A segment for a TIME_WAIT entry; false when a SYN goes on to the
+ * listener. */
+bool dps_tws_input(struct dps_lcore *lc, struct dps_tws_ent *e,
+	const struct dps_tcp_seg *seg, uint64_t now);
+/* May connect take over the table's entry @d (tcp_twsk_unique())? */
+struct dps_tws_ent *dps_tws_usable(const struct dps_lcore *lc, void *d,
+	bool autobind, uint64_t now, uint32_t *isn_floor);
+void dps_tws_take_over(struct dps_lcore *lc, struct dps_tws_ent *e);
+/* TIME_WAIT entries of lcore @lc (any thread; a moment's figure). */
+uint32_t dps_tcp_tw_count(const struct dps_lcore *lc);
+
+/* ---- input and hand-off (dps_tcp_input.c, dps_tcp_handoff.c) ---- */
+void dps_tcp_input(struct dps_lcore *lc, struct rte_mbuf *m,
+	const struct dps_tuple *t, const uint8_t *th, uint16_t hdr_len,
+	uint32_t payload_len, uint64_t now);
+void dps_tcp_count_recovery(struct dps_lcore *lc, const struct dps_tcb_stats *a,
+	const struct dps_tcb_stats *z);
+void dps_tcp_rx(struct dps_lcore *lc, struct rte_mbuf *m,
+	const struct dps_rx_pkt *p, uint64_t now);
+void dps_tcp_rx_handoff(struct dps_lcore *lc, struct rte_mbuf *m, uint64_t now);
+void dps_tcp_icmp_err(struct dps_lcore *lc, const struct dps_icmp_view *icmp,
+	int err, bool fatal, uint64_t now);
+
+/* ---- errors from below (dps_tcp_err.c) ---- */
+void dps_tcp_icmp(struct dps_lcore *lc, const struct dps_tuple *t, uint32_t seq,
+	int err, uint16_t mtu, uint64_t now);
+void dps_tcp_fail_nexthop(struct dps_lcore *lc, uint32_t nexthop, int err);
+
+/* ---- timers (dps_tcp_timer.c) ---- */
+void dps_tcp_timers(struct dps_lcore *lc, uint64_t now);
+void dps_tcp_tick(struct dps_lcore *lc, uint64_t now);
+
+/* ---- active open (dps_tcp_connect.c, dps_tcp_autobind.c) ---- */
+int dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+void dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
+	struct dps_tcb_conf *c);
+uint32_t dps_tcp_isn(const struct dps_sockets *ss, const struct dps_tuple *t,
+	uint64_t now);
+uint32_t dps_tcp_ts_off(const struct dps_sockets *ss, const struct dps_tuple *t);
+int dps_tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
+	uint32_t *isn_floor, bool *reused);
+
+/* ---- requests from threads (dps_tcp_usrreq.c) ---- */
+void dps_tcp_do_abort(struct dps_lcore *lc, struct dps_sock *sk, bool drop_ref,
+	uint64_t now);
+void dps_tcp_do_close(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+void dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+void dps_tcp_do_wnd(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+int dps_tcp_do_shutdown(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+
+/* ---- passive open (dps_tcp_listen.c) ---- */
+bool dps_tcp_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
+	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now);
+void dps_tcp_child_established(struct dps_lcore *lc, struct dps_sock *sk);
+struct dps_sock *dps_sock_new_child(struct dps_sock *parent);
+bool dps_tcp_child_may_complete(struct dps_lcore *lc, struct dps_sock *c,
+	const struct dps_tcp_seg *seg);
+
+/* ---- buffers (dps_tcp_data.c) ----
+ * The rings of a stream socket are made on first use, so an idle
+ * connection holds none: the rxq by the owning lcore before it accepts
+ * payload, the txq by the first writer (any thread; racing writers
+ * install one with a compare-and-swap). Both return the ring, or NULL
+ * when memory ran out. */
+struct rte_ring *dps_tcp_rxq_make(struct dps_sock *sk);
+struct rte_ring *dps_tcp_txq_make(struct dps_sock *sk);
+void dps_tcp_ooo_free(struct dps_sock *sk);
+uint32_t dps_tcp_rcv_space(const struct dps_sock *sk);
+uint32_t dps_tcp_snd_append(struct dps_sock *sk, struct rte_mbuf *m);
+void dps_tcp_snd_drop(struct dps_sock *sk, uint32_t n);
+void dps_tcp_snd_copy(struct dps_sock *sk, uint32_t una, uint32_t off,
+	uint32_t len, uint8_t *dst);
+int dps_tcp_snd_chain(struct dps_sock *sk, uint32_t una, uint32_t off,
+	uint32_t len, struct rte_mempool *pool, struct rte_mbuf *head);
+bool dps_tcp_rx_take(struct dps_sock *sk, struct rte_mbuf *m, uint32_t hdr,
+	uint32_t old_nxt);
+
+/* ---- the slot (dps_tcp_slot.c) ---- */
+int dps_tcp_register(struct dps_stack *s);
+
+#endif

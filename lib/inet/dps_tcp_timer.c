@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP timers on the lcore: the wheel fires each connection's single
+ * deadline (retransmission, delayed ACK, keepalive, zero-window probe,
+ * FIN_WAIT2), and the housekeeping tick expires TIME_WAIT entries and
+ * reclaims table slots whose grace period is over.
+ */
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <rte_hash.h>
+#include <rte_malloc.h>
+#include <rte_ip.h>
+#include <rte_random.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_log.h>
+#include "dps_tcp_priv.h"
+
+/* ---- timers ---- */
+
+/* What a pass over the timer wheel hands each fired timer. */
+struct timer_pass {
+	struct dps_lcore *lc;
+	uint64_t now;		/* the poll iteration's clock, read once */
+};
+
+static void
+tcp_timer_fired(struct dps_tnode *n, void *arg)
+{
+	struct dps_sock *sk = container_of(n, struct dps_sock, timer);
+	const struct timer_pass *tp = arg;
+	struct dps_lcore *lc = tp->lc;
+	uint64_t now = tp->now;
+	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
+	struct dps_tcb_stats st0 = sk->tcb.st;
+	uint32_t una0 = sk->tcb.snd_una;
+	bool syn = sk->tcb.state == DPS_TCPS_SYN_SENT;
+	unsigned int cnt;
+	int ev;
+
+	/* A half-open child of a listener that closed is dropped at its
+	 * next timer, silently (Linux's reqsk_timer_handler()). */
+	if (sk->parent != NULL && sk->tcb.state == DPS_TCPS_SYN_RECV &&
+			__atomic_load_n(&sk->parent->state, __ATOMIC_ACQUIRE) != DPS_TCP_LISTEN) {
+		dps_tcp_done(lc, sk, 0);
+		return;
+	}
+	ev = dps_tcb_timeout(&sk->tcb, now, out, &cnt);
+	if (cnt != 0 && syn)
+		DPS_CNT_INC(&lc->cnt, tcp_tx_syn_retrans);
+	dps_tcp_xmit_all(lc, sk, out, cnt, now);
+	dps_tcp_after(lc, sk, ev, una0, now);
+	dps_tcp_count_recovery(lc, &st0, &sk->tcb.st);
+}
+
+void
+dps_tcp_timers(struct dps_lcore *lc, uint64_t now)
+{
+	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
+	struct timer_pass tp = { .lc = lc, .now = now };
+
+	dps_tw_expire(tl->tw, now, tcp_timer_fired, &tp);
+}
+
+/* Housekeeping: TIME_WAIT ends, key slots whose grace period is over. */
+void
+dps_tcp_tick(struct dps_lcore *lc, uint64_t now)
+{
+	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
+	dps_tws_expire(lc, now);
+	(void)rte_rcu_qsbr_dq_reclaim(tl->conns_dq, UINT32_MAX, NULL, NULL, NULL);
+}

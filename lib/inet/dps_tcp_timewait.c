@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Compact TIME_WAIT (Linux's inet_timewait_sock): when a connection
+ * enters TIME_WAIT a 56-byte entry of a per-lcore store takes its key in
+ * the connection table and the socket goes back to the pool. Entries
+ * answer segments for their tuple, expire in arrival order after 60 s,
+ * and may be taken over by a new connection (tcp_twsk_unique()).
+ */
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <rte_hash.h>
+#include <rte_malloc.h>
+#include <rte_ip.h>
+#include <rte_random.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_log.h>
+#include "dps_tcp_priv.h"
+
+/* ---- TIME_WAIT ---- */
+
+static void
+tw_fifo_push(struct dps_tw_store *st, uint32_t i)
+{
+	st->e[i].next = TW_NONE;
+	if (st->tail == TW_NONE)
+		st->head = i;
+	else
+		st->e[st->tail].next = i;
+	st->tail = i;
+}
+
+/*
+ * The port hold a TIME_WAIT entry of @sk, which holds none as a
+ * connection, keeps when bind() held the port (Linux keeps the time-wait
+ * socket in the port's bind bucket): the one close() left for it, or a
+ * new one while the application still has the socket. The flag is read
+ * before the exchange: close() sets bind_hold before it clears the flag,
+ * so one of the two is seen.
+ */
+static uint8_t
+tw_bind_hold(struct dps_lcore *lc, struct dps_sock *sk)
+{
+	bool bound = __atomic_load_n(&sk->explicit_bind, __ATOMIC_SEQ_CST);
+	uint8_t h = __atomic_exchange_n(&sk->bind_hold, DPS_PORT_FREE, __ATOMIC_SEQ_CST);
+
+	if (h != DPS_PORT_FREE || !bound)
+		return h;
+	return dps_port_hold(dps_socks(lc->stack), sk->tup.lport, sk->opt.reuseaddr);
+}
+
+/*
+ * @sk entered TIME_WAIT: a 56-byte entry takes its key in the table (an
+ * in-place data update, so lock-free readers see one or the other) and
+ * the socket is released as Linux's tcp_time_wait() releases it. With the
+ * store full the socket simply closes (Linux: "TCP: time wait bucket table
+ * overflow").
+ */
+void
+dps_tws_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
+{
+	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
+	struct dps_tw_store *st = tl->tws;
+	uint32_t i = st->free_head;
+	struct dps_tws_ent *e;
+
+	DPS_CNT_INC(&lc->cnt, tcp_time_wait);
+	if (i == TW_NONE) {
+		dps_tcp_done(lc, sk, 0);
+		return;
+	}
+	e = &st->e[i];
+	st->free_head = e->next;
+	dps_tcp_tw_from(&e->tw, &sk->tcb, now);
+	e->tup = sk->tup;
+	e->port_held = sk->port_held;
+	if (e->port_held == DPS_PORT_FREE)
+		e->port_held = tw_bind_hold(lc, sk);
+	if (rte_hash_add_key_data(tl->conns, &sk->tup,
+			(void *)((uintptr_t)e | TW_TAG)) < 0) {
+		if (e->port_held != sk->port_held)
+			dps_port_release(dps_socks(lc->stack), e->tup.lport, &e->port_held);
+		e->next = st->free_head;
+		st->free_head = i;
+		dps_tcp_done(lc, sk, 0);
+		return;
+	}
+	st->n++;
+	tw_fifo_push(st, i);
+	/* The port stays held by the entry until it expires. */
+	sk->port_held = DPS_PORT_FREE;
+	dps_tcp_finish(lc, sk, 0, true);
+}
+
+/* The entry ends: out of the table, port back. */
+static void
+tw_kill(struct dps_lcore *lc, struct dps_tws_ent *e)
+{
+	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
+	dps_tcp_table_del(lc, &e->tup);
+	tl->tws->n--;
+	e->tw.expire_s = 0;		/* on the FIFO until its turn, then freed */
+	dps_port_release(dps_socks(lc->stack), e->tup.lport, &e->port_held);
+}
+
+/* Expire entries whose 2MSL is over; freed slots go back to the list. */
+void
+dps_tws_expire(struct dps_lcore *lc, uint64_t now)
+{
+	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
+	struct dps_tw_store *st = tl->tws;
+	uint32_t now_s = (uint32_t)(now / 1000000000ull);
+
+	while (st->head != TW_NONE) {
+		uint32_t i = st->head;
+		struct dps_tws_ent *e = &st->e[i];
+
+		if (e->tw.expire_s != 0 && (int32_t)(e->tw.expire_s - now_s) > 0)
+			break;
+		st->head = e->next;
+		if (st->head == TW_NONE)
+			st->tail = TW_NONE;
+		if (e->tw.expire_s != 0)
+			tw_kill(lc, e);
+		/* A killed entry's key may still be read by a lock-free reader
+		 * until the grace period; the entry is never reused before the
+		 * key slot is, because both wait for the same tick. */
+		e->next = st->free_head;
+		st->free_head = i;
+	}
+}
+
+uint32_t
+dps_tcp_tw_count(const struct dps_lcore *lc)
+{
+	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
+	return tl->tws != NULL ? __atomic_load_n(&tl->tws->n, __ATOMIC_RELAXED) : 0;
+}
+
+/* A segment for a TIME_WAIT entry (Linux tcp_timewait_state_process()). */
+bool
+dps_tws_input(struct dps_lcore *lc, struct dps_tws_ent *e, const struct dps_tcp_seg *seg,
+	uint64_t now)
+{
+	struct dps_tcp_out out;
+
+	switch (dps_tcp_tw_input(&e->tw, seg, now, &out)) {
+	case DPS_TW_ACK:
+		dps_tcp_xmit_out(lc, &e->tup, &out, &lc->ip_id, now);
+		break;
+	case DPS_TW_KILL:
+		tw_kill(lc, e);
+		break;
+	case DPS_TW_SYN:
+		tw_kill(lc, e);
+		return false;	/* the SYN goes on to the listener */
+	default:
+		break;
+	}
+	return true;
+}
+
+static bool
+tuple_is_loopback(const struct dps_tuple *t)
+{
+	return (rte_be_to_cpu_32(t->laddr) >> 24) == 127 ||
+		(rte_be_to_cpu_32(t->raddr) >> 24) == 127;
+}
+
+/*
+ * Linux tcp_twsk_unique(): may connect take over the table's entry @d
+ * for a wanted tuple? Only a TIME_WAIT entry whose timestamps protect
+ * the new incarnation: with a port the application bound, at any age;
+ * with autobind (@autobind), as the stack's tw_reuse setting says
+ * (loopback only by default, so never here) and once it is a second old
+ * (dps_tcp_tw_reusable()). Returns that entry and its ISN floor, or
+ * NULL; nothing changes until dps_tws_take_over().
+ */
+struct dps_tws_ent *
+dps_tws_usable(const struct dps_lcore *lc, void *d, bool autobind, uint64_t now,
+	uint32_t *isn_floor)
+{
+	uint8_t mode = dps_socks(lc->stack)->conf.tw_reuse;
+	struct dps_tws_ent *e;
+
+	if (!dps_tcp_is_tw(d))
+		return NULL;
+	e = dps_tcp_tw_of(d);
+	if (!autobind)
+		return dps_tcp_tw_bound_reusable(&e->tw, isn_floor) ? e : NULL;
+	if (mode == DPS_TW_REUSE_OFF ||
+			(mode == DPS_TW_REUSE_LOOPBACK && !tuple_is_loopback(&e->tup)))
+		return NULL;
+	return dps_tcp_tw_reusable(&e->tw, now, isn_floor) ? e : NULL;
+}
+
+/* The new connection takes the tuple of TIME_WAIT entry @e. */
+void
+dps_tws_take_over(struct dps_lcore *lc, struct dps_tws_ent *e)
+{
+	tw_kill(lc, e);
+	DPS_CNT_INC(&lc->cnt, tcp_tw_reused);
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Requests from application threads, done on the connection's lcore
+ * (FreeBSD's tcp_usrreq.c): abort, close, shutdown, queued data to send,
+ * a reader's freed space and changed options.
+ */
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <rte_hash.h>
+#include <rte_malloc.h>
+#include <rte_ip.h>
+#include <rte_random.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_log.h>
+#include "dps_tcp_priv.h"
+
+/*
+ * Abort (tcp_disconnect() for AF_UNSPEC, close() with unread data or
+ * SO_LINGER 0): a RST where Linux sends one, ECONNRESET for a connection
+ * that was connecting or up, the entry gone. @drop_ref: the message
+ * carried a reference (close).
+ */
+void
+dps_tcp_do_abort(struct dps_lcore *lc, struct dps_sock *sk, bool drop_ref,
+	uint64_t now)
+{
+	struct dps_tcp_out out;
+
+	if (sk->in_table) {
+		unsigned int n = dps_tcb_abort(&sk->tcb, now, &out);
+
+		dps_tcp_xmit_all(lc, sk, &out, n, now);
+		dps_tcp_done(lc, sk, drop_ref ? 0 : sk->tcb.err);
+	}
+	if (drop_ref)
+		dps_sock_put(sk);
+}
+
+/* Unread data at close: Linux's tcp_close() resets the connection. */
+static bool
+tcp_unread(const struct dps_sock *sk)
+{
+	const struct rte_ring *r = dps_sock_rxq(sk);
+
+	return sk->rx_cur != NULL || (r != NULL && rte_ring_count(r) != 0);
+}
+
+/*
+ * close() from the application (tcp_close()): the message carries the
+ * descriptor's reference, dropped here. A RST for unread data or SO_LINGER
+ * 0 (RFC 9293 3.10.4 ABORT via 3.6, RFC 2525 2.17); otherwise the FIN
+ * goes out after the queued data and the connection finishes orphaned.
+ */
+void
+dps_tcp_do_close(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
+{
+	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
+	uint32_t una0 = sk->tcb.snd_una;
+	int ev;
+
+	sk->has_cbs = false;		/* nobody to call once closed */
+	if (!sk->in_table) {
+		dps_sock_put(sk);
+		return;
+	}
+	if (__atomic_load_n(&sk->abort_on_close, __ATOMIC_ACQUIRE) || tcp_unread(sk) ||
+			sk->tcb.state == DPS_TCPS_SYN_SENT) {
+		dps_tcp_do_abort(lc, sk, true, now);
+		return;
+	}
+	dps_tcp_do_tx(lc, sk, now);	/* what the writer queued goes first */
+	if (!sk->in_table) {
+		dps_sock_put(sk);
+		return;
+	}
+	sk->tcb.orphan = true;
+	__atomic_fetch_add(&tl->n_orphans, 1, __ATOMIC_RELAXED);	/* Relaxed: a statistic */
+	ev = dps_tcb_shutdown(&sk->tcb, now);
+	if (sk->tcb.state == DPS_TCPS_FIN_WAIT2 && sk->tcb.ka_at == 0) {
+		sk->tcb.ka_at = now + DPS_TCP_FIN_TIMEOUT_NS;
+		dps_tcb_timers_sync(&sk->tcb);
+	}
+	dps_tcp_after(lc, sk, ev | DPS_TCB_OUTPUT, una0, now);
+	dps_sock_put(sk);
+}
+
+/* shutdown(SHUT_WR) on the lcore. */
+int
+dps_tcp_do_shutdown(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
+{
+	uint32_t una0 = sk->tcb.snd_una;
+	int ev;
+
+	if (!sk->in_table)
+		return -ENOTCONN;
+	dps_tcp_do_tx(lc, sk, now);
+	if (!sk->in_table)
+		return 0;
+	ev = dps_tcb_shut_wr(&sk->tcb, now);
+	dps_tcp_after(lc, sk, ev | DPS_TCB_OUTPUT, una0, now);
+	return 0;
+}
+
+/*
+ * The writer queued mbufs on txq: move them to the send buffer and send.
+ * The kick flag is cleared before draining, so a writer that enqueues
+ * after the drain posts a new message.
+ */
+void
+dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
+{
+	struct rte_mbuf *ms[64];
+	struct rte_ring *r;
+	unsigned int n;
+	uint32_t bytes = 0, pushed = 0;
+
+	__atomic_store_n(&sk->tx_kick, 0, __ATOMIC_SEQ_CST);
+	r = dps_sock_txq(sk);
+	if (r == NULL)
+		return;
+	do {
+		n = rte_ring_sc_dequeue_burst(r, (void **)ms, RTE_DIM(ms), NULL);
+		for (unsigned int i = 0; i < n; i++) {
+			bool push = dps_snd_is_push(ms[i]);
+
+			bytes += dps_tcp_snd_append(sk, ms[i]);
+			if (push)
+				pushed = bytes;		/* the last write's end */
+		}
+	} while (n == RTE_DIM(ms));
+	if (!sk->in_table || sk->tcb.fin_queued ||
+			(sk->tcb.state != DPS_TCPS_ESTABLISHED &&
+			 sk->tcb.state != DPS_TCPS_CLOSE_WAIT)) {
+		/* Nothing can carry them any more: the writer saw EPIPE or
+		 * will. */
+		if (!sk->tcb.fin_queued || !sk->in_table) {
+			dps_tcp_snd_drop(sk, UINT32_MAX);
+			__atomic_fetch_sub(&sk->snd_queued, bytes, __ATOMIC_ACQ_REL);
+			return;
+		}
+	}
+	if (bytes == 0)
+		return;
+	/* Queued up to the last write that ended, marked, then the rest. */
+	dps_tcb_queue(&sk->tcb, pushed);
+	if (pushed != 0)
+		dps_tcb_mark_push(&sk->tcb);
+	dps_tcb_queue(&sk->tcb, bytes - pushed);
+	dps_tcp_output(lc, sk, now);
+	dps_tcp_sync_timer(lc, sk);
+}
+
+/*
+ * Options an application thread set (setsockopt() writes only sk->opt and
+ * kicks) reach the TCB here, on its lcore, so nothing but the lcore ever
+ * writes the TCB. Keepalive is re-armed from the last segment received
+ * with the new times, as Linux's keepalive_time_when() does; TCP_NODELAY
+ * pushes what Nagle held back (tcp_push_pending_frames()). Returns
+ * whether output is due.
+ */
+static bool
+tcp_opts_sync(struct dps_sock *sk, uint64_t now)
+{
+	struct dps_tcb *t = &sk->tcb;
+	bool ka = __atomic_load_n(&sk->opt.keepalive, __ATOMIC_RELAXED);
+	bool nodelay = __atomic_load_n(&sk->opt.nodelay, __ATOMIC_RELAXED);
+	uint32_t idle = __atomic_load_n(&sk->opt.keepidle_s, __ATOMIC_RELAXED);
+	uint32_t intvl = __atomic_load_n(&sk->opt.keepintvl_s, __ATOMIC_RELAXED);
+	uint8_t cnt = __atomic_load_n(&sk->opt.keepcnt, __ATOMIC_RELAXED);
+	bool push = nodelay && !t->nodelay, rearm;
+
+	/* Zero: Linux's defaults, as dps_tcb_connect() resolves them. */
+	idle = idle != 0 ? idle : 7200;
+	intvl = intvl != 0 ? intvl : 75;
+	t->keepcnt = cnt != 0 ? cnt : 9;
+	t->nodelay = nodelay;
+	t->user_timeout_ms = __atomic_load_n(&sk->opt.user_timeout_ms, __ATOMIC_RELAXED);
+	rearm = ka != t->keepalive || idle != t->keepidle_s || intvl != t->keepintvl_s;
+	t->keepalive = ka;
+	t->keepidle_s = idle;
+	t->keepintvl_s = intvl;
+	if (rearm && (t->state == DPS_TCPS_ESTABLISHED || t->state == DPS_TCPS_CLOSE_WAIT)) {
+		t->ka_at = 0;
+		dps_tcb_arm_keepalive(t, now);
+		dps_tcb_timers_sync(t);
+	}
+	return push;
+}
+
+/* The reader freed space, or an option changed: maybe announce the
+ * larger window now. */
+void
+dps_tcp_do_wnd(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
+{
+	bool out;
+
+	__atomic_store_n(&sk->wnd_kick, 0, __ATOMIC_SEQ_CST);
+	if (!sk->in_table)
+		return;
+	out = tcp_opts_sync(sk, now);
+	if (dps_tcb_rcv_space(&sk->tcb, dps_tcp_rcv_space(sk)) || out)
+		dps_tcp_output(lc, sk, now);
+	dps_tcp_sync_timer(lc, sk);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DPS_SOCK_PRIV_H
+#define DPS_SOCK_PRIV_H
+
+/*
+ * The socket layer (the BSD-style API of dps_socket.h) between its own
+ * files: the descriptor table, epoll sets, the libc return convention,
+ * and the socket layer's slot in a stack. Below it is the transport
+ * layer (dps_inet.h); nothing below includes this header.
+ */
+
+#include "dps_inet.h"
+
+/* The socket layer's slot of the protocol switch: the default stack and
+ * the descriptors of a stack going away. */
+#define DPS_PROTO_SOCK 6
+
+#define DPS_FD_MAX (1u << 20)
+
+/* ---- descriptors (dps_fd.c) ---- */
+int dps_fd_alloc(struct dps_obj *o);
+void dps_fd_release(int fd);
+bool dps_fd_clear(int fd, struct dps_obj *o);
+struct dps_obj *dps_fd_get(int fd, int kind);
+struct dps_sock *dps_sock_get(int fd);
+/* ENOTSOCK when @fd names an epoll set, else EBADF (after a failed
+ * dps_sock_get()). */
+int dps_sock_errno(int fd);
+/* Visit every descriptor's object (stack teardown). */
+void dps_fd_foreach(void (*fn)(int fd, struct dps_obj *o, void *arg), void *arg);
+
+/* ---- the API's common ends (dps_sock_api.c) ---- */
+/* Drop the call's reference; return @rc (negative: -errno) as libc does:
+ * the only place a negative errno becomes -1 with errno set. */
+ssize_t dps_sock_ret(struct dps_sock *sk, ssize_t rc);
+/* Close a socket whose descriptor is gone, consuming @sk's reference. */
+void dps_sock_close_ref(struct dps_sock *sk);
+
+/* ---- epoll sets (dps_poll.c) ---- */
+int dps_epoll_close(int fd, struct dps_obj *o);
+/* Called when a socket is closed: leave its epoll set. */
+void dps_ep_forget(struct dps_sock *sk);
+/* Queue slot @slot of set @ep for its waiter (the transport's hook). */
+void dps_ep_kick(struct dps_ep *ep, uint32_t slot);
+
+/* ---- the socket layer in a stack (dps_sock_stack.c) ---- */
+int dps_sock_register(struct dps_stack *s);
+/* The stack dps_socket() uses. */
+struct dps_stack *dps_sock_default_stack(void);
+
+#endif
