@@ -32,24 +32,9 @@ struct dps_thread {
 	unsigned int idx;		/* slot in the pool */
 };
 
-/*
- * The node a thread should allocate on: the node of the CPU it runs on,
- * or 0 when libnuma is unavailable. @node_of_cpu is libnuma's
- * numa_node_of_cpu in production, a fake in tests.
- */
-int
-dps_numa_pick_node(int cpu, int (*node_of_cpu)(int cpu), bool numa_ok)
-{
-	int node;
-
-	if (!numa_ok || cpu < 0)
-		return 0;
-	node = node_of_cpu(cpu);
-	return node < 0 ? 0 : node;
-}
-
-int
-dps_numa_current_node(void)
+/* Node of the calling thread's current CPU. */
+static int
+numa_current_node(void)
 {
 	return dps_numa_pick_node(sched_getcpu(), numa_node_of_cpu,
 		numa_available() >= 0);
@@ -103,7 +88,7 @@ dps_thread_attach(struct dps_stack *s)
 		if (!__atomic_compare_exchange_n(&in_use[i], &free_, 1, false,
 				__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			continue;
-		t->node = dps_numa_current_node();
+		t->node = numa_current_node();
 		err = thread_slot_init(t, i);
 		if (err != 0) {
 			__atomic_store_n(&in_use[i], 0, __ATOMIC_RELEASE);
