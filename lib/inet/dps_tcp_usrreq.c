@@ -154,38 +154,22 @@ dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 /*
  * Options an application thread set (setsockopt() writes only sk->opt and
  * kicks) reach the TCB here, on its lcore, so nothing but the lcore ever
- * writes the TCB. Keepalive is re-armed from the last segment received
- * with the new times, as Linux's keepalive_time_when() does; TCP_NODELAY
- * pushes what Nagle held back (tcp_push_pending_frames()). Returns
- * whether output is due.
+ * changes the TCB. Returns whether output is due.
  */
 static bool
 tcp_opts_sync(struct dps_sock *sk, uint64_t now)
 {
-	struct dps_tcb *t = &sk->tcb;
-	bool ka = __atomic_load_n(&sk->opt.keepalive, __ATOMIC_RELAXED);
-	bool nodelay = __atomic_load_n(&sk->opt.nodelay, __ATOMIC_RELAXED);
-	uint32_t idle = __atomic_load_n(&sk->opt.keepidle_s, __ATOMIC_RELAXED);
-	uint32_t intvl = __atomic_load_n(&sk->opt.keepintvl_s, __ATOMIC_RELAXED);
-	uint8_t cnt = __atomic_load_n(&sk->opt.keepcnt, __ATOMIC_RELAXED);
-	bool push = nodelay && !t->nodelay, rearm;
+	struct dps_tcb_opts o = {
+		.keepalive = __atomic_load_n(&sk->opt.keepalive, __ATOMIC_RELAXED),
+		.nodelay = __atomic_load_n(&sk->opt.nodelay, __ATOMIC_RELAXED),
+		.keepidle_s = __atomic_load_n(&sk->opt.keepidle_s, __ATOMIC_RELAXED),
+		.keepintvl_s = __atomic_load_n(&sk->opt.keepintvl_s, __ATOMIC_RELAXED),
+		.keepcnt = __atomic_load_n(&sk->opt.keepcnt, __ATOMIC_RELAXED),
+		.user_timeout_ms = __atomic_load_n(&sk->opt.user_timeout_ms,
+			__ATOMIC_RELAXED),
+	};
 
-	/* Zero: Linux's defaults, as dps_tcb_connect() resolves them. */
-	idle = idle != 0 ? idle : 7200;
-	intvl = intvl != 0 ? intvl : 75;
-	t->keepcnt = cnt != 0 ? cnt : 9;
-	t->nodelay = nodelay;
-	t->user_timeout_ms = __atomic_load_n(&sk->opt.user_timeout_ms, __ATOMIC_RELAXED);
-	rearm = ka != t->keepalive || idle != t->keepidle_s || intvl != t->keepintvl_s;
-	t->keepalive = ka;
-	t->keepidle_s = idle;
-	t->keepintvl_s = intvl;
-	if (rearm && (t->state == DPS_TCPS_ESTABLISHED || t->state == DPS_TCPS_CLOSE_WAIT)) {
-		t->ka_at = 0;
-		dps_tcb_arm_keepalive(t, now);
-		dps_tcb_timers_sync(t);
-	}
-	return push;
+	return dps_tcb_set_opts(&sk->tcb, &o, now);
 }
 
 /* The reader freed space, or an option changed: maybe announce the

@@ -431,11 +431,11 @@ tcp_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 	case TCP_MAXSEG:
 		return put_int(tcp_maxseg(sk), out, len);
 	case TCP_KEEPIDLE:
-		return put_int(sk->opt.keepidle_s ? sk->opt.keepidle_s : 7200, out, len);
+		return put_int(dps_tcp_keepidle_s(sk->opt.keepidle_s), out, len);
 	case TCP_KEEPINTVL:
-		return put_int(sk->opt.keepintvl_s ? sk->opt.keepintvl_s : 75, out, len);
+		return put_int(dps_tcp_keepintvl_s(sk->opt.keepintvl_s), out, len);
 	case TCP_KEEPCNT:
-		return put_int(sk->opt.keepcnt ? sk->opt.keepcnt : 9, out, len);
+		return put_int(dps_tcp_keepcnt(sk->opt.keepcnt), out, len);
 	case TCP_CONGESTION: {
 		const char *n = sk->opt.cc == DPS_CC_NEWRENO ? "reno" : "cubic";
 		char buf[16] = { 0 };
