@@ -364,4 +364,44 @@ last_ack(struct dps_tcb *t)
 	cr_assert_eq(out[0].ack, PEER_ISN + 2);
 }
 
+/*
+ * The synchronised states by number, for tables of per-state cases.
+ * Criterion copies a ParameterizedTest's parameters into a worker that may
+ * be a fresh process image, so a table row holds this number, never a
+ * pointer to a fixture or a name.
+ */
+enum tcb_fx {
+	FX_ESTABLISHED,
+	FX_FIN_WAIT1,
+	FX_FIN_WAIT2,
+	FX_CLOSING,
+	FX_TIME_WAIT,
+	FX_CLOSE_WAIT,
+	FX_LAST_ACK,
+};
+
+/* A state fixture: its name, for failure messages, and its function. */
+struct tcb_fx_entry {
+	const char *name;
+	void (*make)(struct dps_tcb *t);
+};
+
+/* The fixture of @fx. */
+static inline const struct tcb_fx_entry *
+tcb_fx(enum tcb_fx fx)
+{
+	static const struct tcb_fx_entry fixtures[] = {
+		[FX_ESTABLISHED] = { "ESTABLISHED", establish },
+		[FX_FIN_WAIT1] = { "FIN_WAIT1", fin_wait1 },
+		[FX_FIN_WAIT2] = { "FIN_WAIT2", fin_wait2 },
+		[FX_CLOSING] = { "CLOSING", closing },
+		[FX_TIME_WAIT] = { "TIME_WAIT", time_wait },
+		[FX_CLOSE_WAIT] = { "CLOSE_WAIT", close_wait },
+		[FX_LAST_ACK] = { "LAST_ACK", last_ack },
+	};
+
+	cr_assert_lt((unsigned int)fx, DIM(fixtures), "no fixture %d", fx);
+	return &fixtures[fx];
+}
+
 #endif /* DPS_TEST_TCB_FIXTURE_H */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 
 #include "tcb_fixture.h"
 
@@ -1103,82 +1104,61 @@ Test(tcb_close, last_ack_fin_is_retransmitted_on_rto)
 
 /* ---- RST (RFC 5961 3.2) ------------------------------------------------ */
 
+/* A RST at exactly RCV.NXT closes a synchronised state with @want_err. */
 static void
-rst_exact(struct dps_tcb *t, uint64_t now, int want_err)
+rst_exact(struct dps_tcb *t, uint64_t now, int want_err, const char *what)
 {
 	struct dps_tcp_out out[NOUT];
 	unsigned int n;
 	int ev;
 
 	ev = feed(t, pseg(DPS_TH_RST, t->rcv_nxt, 0, 0), now, out, &n);
-	cr_assert_eq(ev, DPS_TCB_CLOSED);
-	cr_assert_eq(n, 0, "no reply to a RST");
-	cr_assert_eq(t->state, DPS_TCPS_CLOSE);
-	cr_assert_eq(t->err, want_err, "err %d want %d", t->err, want_err);
-	cr_assert_eq(t->timer_ns, 0);
+	cr_assert_eq(ev, DPS_TCB_CLOSED, "%s: event %#x", what, ev);
+	cr_assert_eq(n, 0, "%s: no reply to a RST", what);
+	cr_assert_eq(t->state, DPS_TCPS_CLOSE, "%s: state %u", what, t->state);
+	cr_assert_eq(t->err, want_err, "%s: err %d want %d", what, t->err, want_err);
+	cr_assert_eq(t->timer_ns, 0, "%s: timer still armed", what);
 }
 
-Test(tcb_rst, established_econnreset)
-{
-	struct dps_tcb t;
+struct rst_case {
+	enum tcb_fx st;
+	uint64_t now;
+	int err;
+};
 
-	establish(&t);
-	rst_exact(&t, TE + MS, ECONNRESET);
-}
-
-Test(tcb_rst, fin_wait1_econnreset)
-{
-	struct dps_tcb t;
-
-	fin_wait1(&t);
-	rst_exact(&t, TE + 5 * MS, ECONNRESET);
-}
-
-Test(tcb_rst, fin_wait2_econnreset)
-{
-	struct dps_tcb t;
-
-	fin_wait2(&t);
-	rst_exact(&t, TE + 5 * MS, ECONNRESET);
-}
-
-Test(tcb_rst, close_wait_epipe)
-{
-	struct dps_tcb t;
-
-	close_wait(&t);
-	rst_exact(&t, TE + 5 * MS, EPIPE);
-}
-
-/* Linux tcp_reset(): only SYN_SENT (ECONNREFUSED), CLOSE_WAIT (EPIPE) and
+/*
+ * Linux tcp_reset(): only SYN_SENT (ECONNREFUSED), CLOSE_WAIT (EPIPE) and
  * CLOSE (ignored) differ; LAST_ACK and CLOSING get ECONNRESET, which a
- * read() after shutdown(SHUT_WR) returns. The code reports 0. */
-Test(tcb_rst, last_ack_econnreset_like_linux)
+ * read() after shutdown(SHUT_WR) returns (the code once reported 0).
+ * TIME_WAIT just closes.
+ */
+ParameterizedTestParameters(tcb_rst, exact_rst_closes)
 {
-	struct dps_tcb t;
+	static struct rst_case c[] = {
+		{ FX_ESTABLISHED, TE + MS, ECONNRESET },
+		{ FX_FIN_WAIT1, TE + 5 * MS, ECONNRESET },
+		{ FX_FIN_WAIT2, TE + 5 * MS, ECONNRESET },
+		{ FX_CLOSE_WAIT, TE + 5 * MS, EPIPE },
+		{ FX_LAST_ACK, TE + 5 * MS, ECONNRESET },
+		{ FX_CLOSING, TE + 5 * MS, ECONNRESET },
+		{ FX_TIME_WAIT, TE + 5 * MS, 0 },
+	};
 
-	last_ack(&t);
-	rst_exact(&t, TE + 5 * MS, ECONNRESET);
+	return cr_make_param_array(struct rst_case, c, DIM(c));
 }
 
-Test(tcb_rst, closing_econnreset_like_linux)
+ParameterizedTest(struct rst_case *c, tcb_rst, exact_rst_closes)
 {
+	const struct tcb_fx_entry *fx = tcb_fx(c->st);
 	struct dps_tcb t;
 
-	closing(&t);
-	rst_exact(&t, TE + 5 * MS, ECONNRESET);
+	fx->make(&t);
+	rst_exact(&t, c->now, c->err, fx->name);
 }
 
-Test(tcb_rst, time_wait_closes)
-{
-	struct dps_tcb t;
-
-	time_wait(&t);
-	rst_exact(&t, TE + 5 * MS, 0);
-}
-
+/* In the window but not exact: a challenge ACK, at most one per 500 ms. */
 static void
-rst_in_window(struct dps_tcb *t, uint64_t now)
+rst_in_window(struct dps_tcb *t, uint64_t now, const char *what)
 {
 	uint8_t st = t->state;
 	struct dps_tcp_out out[NOUT];
@@ -1186,40 +1166,41 @@ rst_in_window(struct dps_tcb *t, uint64_t now)
 	int ev;
 
 	ev = feed(t, pseg(DPS_TH_RST, t->rcv_nxt + 100, 0, 0), now, out, &n);
-	cr_assert_eq(ev, DPS_TCB_NONE);
-	cr_assert_eq(t->state, st, "state kept");
-	cr_assert_eq(n, 1, "challenge ACK");
-	assert_ack(&out[0], t->snd_nxt, t->rcv_nxt, "challenge ACK");
+	cr_assert_eq(ev, DPS_TCB_NONE, "%s: event %#x", what, ev);
+	cr_assert_eq(t->state, st, "%s: state kept", what);
+	cr_assert_eq(n, 1, "%s: challenge ACK", what);
+	assert_ack(&out[0], t->snd_nxt, t->rcv_nxt, what);
 	/* Rate-limited: one per 500 ms per connection. */
 	ev = feed(t, pseg(DPS_TH_RST, t->rcv_nxt + 200, 0, 0), now + 499 * MS, out, &n);
-	cr_assert_eq(n, 0, "second challenge within 500 ms suppressed");
+	cr_assert_eq(n, 0, "%s: second challenge within 500 ms suppressed", what);
 	ev = feed(t, pseg(DPS_TH_RST, t->rcv_nxt + 200, 0, 0), now + 500 * MS, out, &n);
-	cr_assert_eq(n, 1, "after 500 ms another challenge");
-	cr_assert_eq(t->state, st);
+	cr_assert_eq(n, 1, "%s: after 500 ms another challenge", what);
+	cr_assert_eq(t->state, st, "%s: state kept", what);
 }
 
-Test(tcb_rst, in_window_challenge_established)
-{
-	struct dps_tcb t;
+struct challenge_case {
+	enum tcb_fx st;
+	uint64_t now;
+};
 
-	establish(&t);
-	rst_in_window(&t, TE + MS);
+ParameterizedTestParameters(tcb_rst, in_window_challenge)
+{
+	static struct challenge_case c[] = {
+		{ FX_ESTABLISHED, TE + MS },
+		{ FX_FIN_WAIT2, TE + 5 * MS },
+		{ FX_CLOSE_WAIT, TE + 5 * MS },
+	};
+
+	return cr_make_param_array(struct challenge_case, c, DIM(c));
 }
 
-Test(tcb_rst, in_window_challenge_fin_wait2)
+ParameterizedTest(struct challenge_case *c, tcb_rst, in_window_challenge)
 {
+	const struct tcb_fx_entry *fx = tcb_fx(c->st);
 	struct dps_tcb t;
 
-	fin_wait2(&t);
-	rst_in_window(&t, TE + 5 * MS);
-}
-
-Test(tcb_rst, in_window_challenge_close_wait)
-{
-	struct dps_tcb t;
-
-	close_wait(&t);
-	rst_in_window(&t, TE + 5 * MS);
+	fx->make(&t);
+	rst_in_window(&t, c->now, fx->name);
 }
 
 Test(tcb_rst, out_of_window_is_ignored)
@@ -1303,52 +1284,43 @@ Test(tcb_est, unacceptable_ack_does_not_move_ts_recent)
 
 /* ---- abort ------------------------------------------------------------- */
 
-static void
-abort_rst(struct dps_tcb *t, uint32_t seq, uint32_t ack)
+struct abort_case {
+	enum tcb_fx st;
+	uint32_t seq, ack;	/* of the RST|ACK: SND.NXT, RCV.NXT */
+};
+
+ParameterizedTestParameters(tcb_abort, rst_ack)
 {
+	static struct abort_case c[] = {
+		{ FX_ESTABLISHED, ISS + 1, PEER_ISN + 1 },
+		{ FX_FIN_WAIT1, ISS + 2, PEER_ISN + 1 },
+		{ FX_FIN_WAIT2, ISS + 2, PEER_ISN + 1 },
+		{ FX_CLOSE_WAIT, ISS + 1, PEER_ISN + 2 },
+	};
+
+	return cr_make_param_array(struct abort_case, c, DIM(c));
+}
+
+ParameterizedTest(struct abort_case *c, tcb_abort, rst_ack)
+{
+	const struct tcb_fx_entry *fx = tcb_fx(c->st);
+	const char *what = fx->name;
 	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
 
+	fx->make(&t);
 	memset(out, 0xa5, sizeof(out));
-	cr_assert_eq(dps_tcb_abort(t, TE + 20 * MS, out), 1);
-	cr_assert_eq(out[0].flags, DPS_TH_RST | DPS_TH_ACK);
-	cr_assert_eq(out[0].seq, seq);
-	cr_assert_eq(out[0].ack, ack);
-	cr_assert_eq(out[0].len, 0);
-	cr_assert_eq(t->state, DPS_TCPS_CLOSE);
-	cr_assert_eq(t->err, ECONNRESET);
-	cr_assert_eq(t->timer_ns, 0);
-}
-
-Test(tcb_abort, established_rst_ack)
-{
-	struct dps_tcb t;
-
-	establish(&t);
-	abort_rst(&t, ISS + 1, PEER_ISN + 1);
-}
-
-Test(tcb_abort, fin_wait1_rst_ack)
-{
-	struct dps_tcb t;
-
-	fin_wait1(&t);
-	abort_rst(&t, ISS + 2, PEER_ISN + 1);
-}
-
-Test(tcb_abort, fin_wait2_rst_ack)
-{
-	struct dps_tcb t;
-
-	fin_wait2(&t);
-	abort_rst(&t, ISS + 2, PEER_ISN + 1);
-}
-
-Test(tcb_abort, close_wait_rst_ack)
-{
-	struct dps_tcb t;
-
-	close_wait(&t);
-	abort_rst(&t, ISS + 1, PEER_ISN + 2);
+	cr_assert_eq(dps_tcb_abort(&t, TE + 20 * MS, out), 1, "%s: one RST", what);
+	cr_assert_eq(out[0].flags, DPS_TH_RST | DPS_TH_ACK, "%s: flags %#x", what,
+		out[0].flags);
+	cr_assert_eq(out[0].seq, c->seq, "%s: seq %#x want %#x", what, out[0].seq,
+		c->seq);
+	cr_assert_eq(out[0].ack, c->ack, "%s: ack %#x want %#x", what, out[0].ack,
+		c->ack);
+	cr_assert_eq(out[0].len, 0, "%s: len %u", what, out[0].len);
+	cr_assert_eq(t.state, DPS_TCPS_CLOSE, "%s: state %u", what, t.state);
+	cr_assert_eq(t.err, ECONNRESET, "%s: err %d", what, t.err);
+	cr_assert_eq(t.timer_ns, 0, "%s: timer still armed", what);
 }
 
 Test(tcb_abort, time_wait_sends_nothing)
