@@ -40,6 +40,7 @@
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
+#include <criterion/parameterized.h>
 #include <rte_hash.h>
 #include <rte_ip.h>
 #include <rte_lcore.h>
@@ -866,31 +867,45 @@ Test(dpdk, connect_rst_and_bad_ack)
 
 /* ---- 4. the SYN schedule ----------------------------------------------------- */
 
+/* One row: a socket option setting and the schedule Linux follows. The
+ * arrays are in the row itself: Criterion copies a parameter into its
+ * worker by value. */
+struct syn_sched_case {
+	char what[32];		/* the row's name in failure messages */
+	char wname[8];		/* test wire name */
+	int syncnt;		/* TCP_SYNCNT, 0: not set */
+	int user_timeout_ms;	/* TCP_USER_TIMEOUT, 0: not set */
+	unsigned int n_want;
+	unsigned int want[16];	/* SYN times, ms after the first */
+	unsigned int give_up_ms;	/* ETIMEDOUT */
+};
+
 /*
  * A blocking connect to a silent peer; the clock moves STEP per poll.
- * Checks the SYN times (ms after the first) against @want, the ETIMEDOUT
- * time against @give_up_ms, each within one step, and that it all took
- * well under a second of wall time.
+ * Checks the SYN times against the row, the ETIMEDOUT time against its
+ * give_up_ms, each within one step, and that it all took well under a
+ * second of wall time.
  */
 static void
-syn_schedule(const char *wname, int syncnt, int user_timeout_ms,
-	const unsigned int *want, unsigned int n_want, unsigned int give_up_ms)
+syn_schedule(const struct syn_sched_case *c)
 {
+	const char *what = c->what;
 	struct bench b;
 	struct seg syn, s;
 	struct app a;
 	struct dps_conn_info ci;
 	unsigned int got[64], n = 1;
 	uint64_t t0, t_close;
+	char msg[64];
 	double wall;
 	int fd;
 
-	up(&b, wname, 0, NULL);
+	up(&b, c->wname, 0, NULL);
 	fd = tcp_sock(&b, false);
-	if (syncnt != 0)
-		set_int(fd, IPPROTO_TCP, TCP_SYNCNT, syncnt);
-	if (user_timeout_ms != 0)
-		set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, user_timeout_ms);
+	if (c->syncnt != 0)
+		set_int(fd, IPPROTO_TCP, TCP_SYNCNT, c->syncnt);
+	if (c->user_timeout_ms != 0)
+		set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, c->user_timeout_ms);
 	app_start(&a, OP_CONNECT, fd, PEER_IP, PEER_PORT);
 	get_seg(&b, &syn);
 	check_syn(&syn, PEER_PORT);
@@ -905,66 +920,75 @@ syn_schedule(const char *wname, int syncnt, int user_timeout_ms,
 		while ((m = peer_pop(&b)) != NULL) {
 			seg_parse(&b, m, &s);
 			rte_pktmbuf_free(m);
-			cr_assert_eq(s.flags, DPS_TH_SYN);
-			cr_assert_eq(s.seq, syn.seq, "a retransmission keeps the ISS");
-			cr_assert_eq(s.sport, syn.sport);
-			cr_assert_eq(s.hlen, 40);
-			cr_assert_geq(s.tsval, syn.tsval);
-			cr_assert_lt(n, RTE_DIM(got));
+			cr_assert_eq(s.flags, DPS_TH_SYN, "%s: flags %#x", what, s.flags);
+			cr_assert_eq(s.seq, syn.seq, "%s: a retransmission keeps the "
+				"ISS", what);
+			cr_assert_eq(s.sport, syn.sport, "%s: sport %u", what, s.sport);
+			cr_assert_eq(s.hlen, 40, "%s: hlen %u", what, s.hlen);
+			cr_assert_geq(s.tsval, syn.tsval, "%s: TSval went back", what);
+			cr_assert_lt(n, RTE_DIM(got), "%s: %u SYNs", what, n);
 			got[n++] = (unsigned int)((vnow(&b) - t0) / MS);
 			if (n == 4) {
-				cr_assert_eq(conn_state(fd, &ci), DPS_TCP_SYN_SENT);
-				cr_assert_eq(ci.syn_retries, 3);
+				cr_assert_eq(conn_state(fd, &ci), DPS_TCP_SYN_SENT,
+					"%s: state after 3 retransmissions", what);
+				cr_assert_eq(ci.syn_retries, 3, "%s: syn_retries %u",
+					what, ci.syn_retries);
 			}
 		}
-		cr_assert_lt(vnow(&b) - t0, 300 * S, "never gave up");
+		cr_assert_lt(vnow(&b) - t0, 300 * S, "%s: never gave up", what);
 	}
 	t_close = (vnow(&b) - t0) / MS;
 	wall = real_s() - wall;
 	cr_log_info("%s: %u SYNs, ETIMEDOUT at %" PRIu64 " ms, %.3f s of wall time",
-		wname, n, t_close, wall);
+		what, n, t_close, wall);
 	for (unsigned int i = 0; i < n; i++)
 		cr_log_info("  SYN %u at %u ms", i, got[i]);
-	cr_assert_eq(app_join(&b, &a), ETIMEDOUT, "connect: %s", strerror(a.err));
-	cr_assert_eq(n, n_want, "%u SYNs, want %u", n, n_want);
+	cr_assert_eq(app_join(&b, &a), ETIMEDOUT, "%s: connect: %s", what,
+		strerror(a.err));
+	cr_assert_eq(n, c->n_want, "%s: %u SYNs, want %u", what, n, c->n_want);
 	for (unsigned int i = 0; i < n; i++)
-		cr_assert(got[i] + STEP / MS >= want[i] && got[i] <= want[i] + STEP / MS,
-			"SYN %u at %u ms, want %u", i, got[i], want[i]);
-	cr_assert(t_close + STEP / MS >= give_up_ms && t_close <= give_up_ms + STEP / MS,
-		"ETIMEDOUT at %" PRIu64 " ms, want %u", t_close, give_up_ms);
-	cr_assert_lt(wall, 1.0, "the schedule took %.3f s of wall time", wall);
-	cr_assert_eq(so_error(fd), 0);
+		cr_assert(got[i] + STEP / MS >= c->want[i] &&
+			got[i] <= c->want[i] + STEP / MS,
+			"%s: SYN %u at %u ms, want %u", what, i, got[i], c->want[i]);
+	cr_assert(t_close + STEP / MS >= c->give_up_ms &&
+		t_close <= c->give_up_ms + STEP / MS,
+		"%s: ETIMEDOUT at %" PRIu64 " ms, want %u", what, t_close,
+		c->give_up_ms);
+	cr_assert_lt(wall, 1.0, "%s: the schedule took %.3f s of wall time",
+		what, wall);
+	cr_assert_eq(so_error(fd), 0, "%s: SO_ERROR", what);
 	cr_assert_eq(ntohs(name_of(fd).sin_port), syn.sport,
-		"getsockname keeps the released port");
-	cr_assert_eq(name_of(fd).sin_addr.s_addr, 0);
-	cr_assert_eq(cnt(&b, 0).tcp_tx_syn_retrans, n - 1);
-	expect_silence(&b, "after ETIMEDOUT");
-	cr_assert_eq(dps_close(fd), 0);
-	expect_silence(&b, "closing a failed socket");
+		"%s: getsockname keeps the released port", what);
+	cr_assert_eq(name_of(fd).sin_addr.s_addr, 0, "%s: address 0.0.0.0", what);
+	cr_assert_eq(cnt(&b, 0).tcp_tx_syn_retrans, n - 1, "%s: retransmission "
+		"counter", what);
+	snprintf(msg, sizeof(msg), "%s: after ETIMEDOUT", what);
+	expect_silence(&b, msg);
+	cr_assert_eq(dps_close(fd), 0, "%s: close", what);
+	snprintf(msg, sizeof(msg), "%s: closing a failed socket", what);
+	expect_silence(&b, msg);
 	down(&b);
 }
 
-/* Linux >= 6.5 defaults: tcp_syn_retries 6, tcp_syn_linear_timeouts 4. */
-Test(dpdk, connect_syn_schedule_default)
+ParameterizedTestParameters(dpdk, connect_syn_schedule)
 {
-	static const unsigned int want[] = { 0, 1000, 2000, 3000, 4000, 5000,
-		7000, 11000, 19000, 35000, 67000 };
+	static struct syn_sched_case c[] = {
+		/* Linux >= 6.5 defaults: tcp_syn_retries 6,
+		 * tcp_syn_linear_timeouts 4. */
+		{ "default", "csyn", 0, 0, 11, { 0, 1000, 2000, 3000, 4000, 5000,
+		  7000, 11000, 19000, 35000, 67000 }, 131000 },
+		{ "TCP_SYNCNT 2", "csyn2", 2, 0, 6, { 0, 1000, 2000, 3000, 4000,
+		  5000 }, 7000 },
+		{ "TCP_USER_TIMEOUT 2500", "csynut", 0, 2500, 3, { 0, 1000, 2000 },
+		  2500 },
+	};
 
-	syn_schedule("csyn", 0, 0, want, RTE_DIM(want), 131000);
+	return cr_make_param_array(struct syn_sched_case, c, RTE_DIM(c));
 }
 
-Test(dpdk, connect_syn_schedule_syncnt)
+ParameterizedTest(struct syn_sched_case *c, dpdk, connect_syn_schedule)
 {
-	static const unsigned int want[] = { 0, 1000, 2000, 3000, 4000, 5000 };
-
-	syn_schedule("csyn2", 2, 0, want, RTE_DIM(want), 7000);
-}
-
-Test(dpdk, connect_syn_schedule_user_timeout)
-{
-	static const unsigned int want[] = { 0, 1000, 2000 };
-
-	syn_schedule("csynut", 0, 2500, want, RTE_DIM(want), 2500);
+	syn_schedule(c);
 }
 
 /* ---- 5. ICMP errors during the handshake --------------------------------- */
@@ -1658,46 +1682,56 @@ Test(dpdk, connect_fresh_attempt_clears_error)
 
 Test(dpdk, connect_no_connection_rst)
 {
+	/* What the peer sends to the closed port 5555 and the answer: a SYN
+	 * draws RST|ACK, seq 0, ack ISN + 1; an ACK (or FIN|ACK) a RST with
+	 * seq = its ack and no ACK flag; a RST, with or without ACK, nothing
+	 * (flags 0: no answer). */
+	static const struct {
+		const char *what;
+		uint16_t sport;
+		uint32_t seq, ack;
+		uint8_t flags;
+		uint16_t win;
+		uint8_t rflags;
+		uint32_t rseq, rack;
+	} c[] = {
+		{ "SYN", 40000, 0x12345678, 0, DPS_TH_SYN, 65535,
+		  DPS_TH_RST | DPS_TH_ACK, 0, 0x12345679u },
+		{ "ACK", 40001, 1000, 0xdeadbeef, DPS_TH_ACK, 512,
+		  DPS_TH_RST, 0xdeadbeefu, 0 },
+		{ "FIN|ACK", 40002, 1000, 77, DPS_TH_ACK | DPS_TH_FIN, 512,
+		  DPS_TH_RST, 77, 0 },
+		{ "RST", 40003, 1000, 0, DPS_TH_RST, 0, 0, 0, 0 },
+		{ "RST|ACK", 40003, 1000, 5, DPS_TH_RST | DPS_TH_ACK, 0, 0, 0, 0 },
+	};
 	struct bench b;
 	struct seg s;
-	struct dps_counters c0, c;
+	struct dps_counters c0, cn;
 	char fl[32];
 	int lfd;
 
 	up(&b, "cnoconn", 0, NULL);
 	c0 = cnt(&b, 0);
+	for (size_t i = 0; i < RTE_DIM(c); i++) {
+		const char *what = c[i].what;
 
-	/* A SYN to a closed port: RST|ACK, seq 0, ack ISN + 1. */
-	peer_tcp(&b, 40000, 5555, 0x12345678, 0, DPS_TH_SYN, 65535, NULL, 0);
-	get_seg(&b, &s);
-	cr_assert_eq(s.flags, DPS_TH_RST | DPS_TH_ACK, "flags %s",
-		flags_str(s.flags, fl));
-	cr_assert_eq(s.seq, 0);
-	cr_assert_eq(s.ack, 0x12345679u);
-	cr_assert_eq(s.sport, 5555);
-	cr_assert_eq(s.dport, 40000);
-	cr_assert_eq(s.win, 0);
-	cr_assert_eq(s.hlen, 20);
-	expect_silence(&b, "one RST per SYN");
-
-	/* An ACK: RST with seq = its ack, no ACK flag. */
-	peer_tcp(&b, 40001, 5555, 1000, 0xdeadbeef, DPS_TH_ACK, 512, NULL, 0);
-	get_seg(&b, &s);
-	cr_assert_eq(s.flags, DPS_TH_RST, "flags %s", flags_str(s.flags, fl));
-	cr_assert_eq(s.seq, 0xdeadbeefu);
-	cr_assert_eq(s.ack, 0);
-	cr_assert_eq(s.dport, 40001);
-
-	/* A FIN|ACK likewise. */
-	peer_tcp(&b, 40002, 5555, 1000, 77, DPS_TH_ACK | DPS_TH_FIN, 512, NULL, 0);
-	get_seg(&b, &s);
-	cr_assert_eq(s.flags, DPS_TH_RST);
-	cr_assert_eq(s.seq, 77);
-
-	/* A RST, with or without ACK: nothing. */
-	peer_tcp(&b, 40003, 5555, 1000, 0, DPS_TH_RST, 0, NULL, 0);
-	peer_tcp(&b, 40003, 5555, 1000, 5, DPS_TH_RST | DPS_TH_ACK, 0, NULL, 0);
-	expect_silence(&b, "a RST is never answered");
+		peer_tcp(&b, c[i].sport, 5555, c[i].seq, c[i].ack, c[i].flags,
+			c[i].win, NULL, 0);
+		if (c[i].rflags == 0) {
+			expect_silence(&b, "a RST is never answered");
+			continue;
+		}
+		get_seg(&b, &s);
+		cr_assert_eq(s.flags, c[i].rflags, "%s: flags %s", what,
+			flags_str(s.flags, fl));
+		cr_assert_eq(s.seq, c[i].rseq, "%s: seq %#x", what, s.seq);
+		cr_assert_eq(s.ack, c[i].rack, "%s: ack %#x", what, s.ack);
+		cr_assert_eq(s.sport, 5555, "%s: sport %u", what, s.sport);
+		cr_assert_eq(s.dport, c[i].sport, "%s: dport %u", what, s.dport);
+		cr_assert_eq(s.win, 0, "%s: window %u", what, s.win);
+		cr_assert_eq(s.hlen, 20, "%s: header %u bytes", what, s.hlen);
+		expect_silence(&b, "one RST per segment");
+	}
 
 	/* A SYN for a listening port gets a SYN-ACK from a child socket. */
 	lfd = tcp_sock(&b, false);
@@ -1711,10 +1745,10 @@ Test(dpdk, connect_no_connection_rst)
 	get_seg(&b, &s);
 	cr_assert_eq(s.flags, DPS_TH_SYN | DPS_TH_ACK);
 	cr_assert_eq(s.ack, 2);
-	c = cnt(&b, 0);
-	cr_assert_eq(c.tcp_tx_rst, c0.tcp_tx_rst + 3);
-	cr_assert_eq(c.drop[DPS_DROP_tcp_no_socket], c0.drop[DPS_DROP_tcp_no_socket] + 5);
-	cr_assert_eq(c.tcp_passive_opens, c0.tcp_passive_opens + 1);
+	cn = cnt(&b, 0);
+	cr_assert_eq(cn.tcp_tx_rst, c0.tcp_tx_rst + 3);
+	cr_assert_eq(cn.drop[DPS_DROP_tcp_no_socket], c0.drop[DPS_DROP_tcp_no_socket] + 5);
+	cr_assert_eq(cn.tcp_passive_opens, c0.tcp_passive_opens + 1);
 	cr_assert_eq(conns(&b), 1, "the child is in the table");
 	/* The listener goes; its half-open child is dropped at its next
 	 * timer without a word, as Linux drops a request socket. */
@@ -2670,39 +2704,55 @@ Test(dpdk, connect_abort_rst_ack)
 	down(&b);
 }
 
-/* Address checks made before anything is posted (no SYN, no entry). */
+/* Address checks made before anything is posted (no SYN, no entry). A row
+ * calls dps_connect() inline with @sa, or from an application thread
+ * (through the request ring) to @ip. */
 Test(dpdk, connect_address_checks)
 {
 	struct bench b;
 	struct sockaddr_in6 six = { .sin6_family = AF_INET6 };
 	struct sockaddr_in mc = sin_of(IP(224, 0, 0, 1), 80);
 	struct sockaddr_in in = sin_of(PEER_IP, 80);
+	const struct {
+		const char *what;
+		bool thread;		/* from a thread to ip, else inline to sa */
+		int fd;			/* -1: the test's socket */
+		const void *sa;
+		socklen_t len;
+		uint32_t ip;
+		int err;
+	} c[] = {
+		{ "addrlen 1", false, -1, &in, 1, 0, EINVAL },
+		{ "short sockaddr_in", false, -1, &in, sizeof(in) - 1, 0, EINVAL },
+		{ "oversize addrlen", false, -1, &in, 4096, 0, EINVAL },
+		{ "NULL address", false, -1, NULL, sizeof(in), 0, EFAULT },
+		{ "AF_INET6 address", false, -1, &six, sizeof(six), 0, EAFNOSUPPORT },
+		{ "no such descriptor", false, 12345, &in, sizeof(in), 0, EBADF },
+		{ "no route", true, -1, NULL, 0, FAR_IP, ENETUNREACH },
+		{ "TCP to a broadcast address", true, -1, NULL, 0, BCAST_IP,
+		  ENETUNREACH },
+		{ "TCP to multicast", false, -1, &mc, sizeof(mc), 0, ENETUNREACH },
+		{ "0.0.0.0 (no loopback device)", true, -1, NULL, 0, 0, ENETUNREACH },
+		{ "our own address (no loopback device)", true, -1, NULL, 0, A_IP,
+		  ENETUNREACH },
+	};
 	int fd;
 
 	up(&b, "caddr", 0, NULL);
 	fd = tcp_sock(&b, true);
-	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&in, 1), -1);
-	cr_assert_eq(errno, EINVAL, "addrlen 1");
-	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&in, sizeof(in) - 1), -1);
-	cr_assert_eq(errno, EINVAL, "short sockaddr_in");
-	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&in, 4096), -1);
-	cr_assert_eq(errno, EINVAL, "oversize addrlen");
-	cr_assert_eq(dps_connect(fd, NULL, sizeof(in)), -1);
-	cr_assert_eq(errno, EFAULT);
-	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&six, sizeof(six)), -1);
-	cr_assert_eq(errno, EAFNOSUPPORT);
-	cr_assert_eq(dps_connect(12345, (struct sockaddr *)&in, sizeof(in)), -1);
-	cr_assert_eq(errno, EBADF);
-	cr_assert_eq(app_call(&b, OP_CONNECT, fd, FAR_IP, 80), ENETUNREACH,
-		"no route");
-	cr_assert_eq(app_call(&b, OP_CONNECT, fd, BCAST_IP, 80), ENETUNREACH,
-		"TCP to a broadcast address");
-	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&mc, sizeof(mc)), -1);
-	cr_assert_eq(errno, ENETUNREACH, "TCP to multicast");
-	cr_assert_eq(app_call(&b, OP_CONNECT, fd, 0, 80), ENETUNREACH,
-		"0.0.0.0 (no loopback device)");
-	cr_assert_eq(app_call(&b, OP_CONNECT, fd, A_IP, 80), ENETUNREACH,
-		"our own address (no loopback device)");
+	for (size_t i = 0; i < RTE_DIM(c); i++) {
+		int rfd = c[i].fd < 0 ? fd : c[i].fd, err;
+
+		if (c[i].thread) {
+			err = app_call(&b, OP_CONNECT, rfd, c[i].ip, 80);
+		} else {
+			cr_assert_eq(dps_connect(rfd, c[i].sa, c[i].len), -1,
+				"%s: connect succeeded", c[i].what);
+			err = errno;
+		}
+		cr_assert_eq(err, c[i].err, "%s: %s, want %s", c[i].what,
+			strerror(err), strerror(c[i].err));
+	}
 	cr_assert_eq(name_of(fd).sin_port, 0);
 	cr_assert_eq(conns(&b), 0);
 	cr_assert_eq(dps_close(fd), 0);
