@@ -611,17 +611,28 @@ check_final_ack(const struct seg *s, const struct seg *syn)
 	cr_assert_eq(s->tsecr, PEER_TSVAL, "TSecr echoes the peer's TSval");
 }
 
+/* The peer answers @syn with a SYN-ACK (Linux's options); the next
+ * segment, read into @ack, must be our ACK completing the handshake. */
+static void
+peer_accepts(struct bench *b, const struct seg *syn, struct seg *ack)
+{
+	peer_synack(b, syn);
+	get_seg(b, ack);
+	check_final_ack(ack, syn);
+}
+
 /*
- * Check @s is the FIN of an orderly close() of the connection of @syn
- * (nothing unread, no data sent: FIN|ACK at snd_nxt acknowledging the
- * peer's ISN + 1), then let the peer reset the FIN_WAIT1 connection so
- * nothing lingers for the leak checks.
+ * Read the next segment into @s: it must be the FIN of an orderly close()
+ * of the connection of @syn (nothing unread, no data sent: FIN|ACK at
+ * snd_nxt acknowledging the peer's ISN + 1). Then let the peer reset the
+ * FIN_WAIT1 connection so nothing lingers for the leak checks.
  */
 static void
-check_close_fin(struct bench *b, const struct seg *s, const struct seg *syn)
+expect_close_fin(struct bench *b, struct seg *s, const struct seg *syn)
 {
 	char fl[32];
 
+	get_seg(b, s);
 	cr_assert_eq(s->flags, DPS_TH_FIN | DPS_TH_ACK, "close sends %s, Linux FIN|ACK",
 		flags_str(s->flags, fl));
 	cr_assert_eq(s->seq, syn->seq + 1, "FIN at snd_nxt: seq %u", s->seq);
@@ -631,8 +642,8 @@ check_close_fin(struct bench *b, const struct seg *s, const struct seg *syn)
 }
 
 /*
- * Check @s is the reset aborting the synchronised connection of @syn
- * (AF_UNSPEC, SO_LINGER 0). Linux's
+ * Read the next segment into @s: it must be the reset aborting the
+ * synchronised connection of @syn (AF_UNSPEC, SO_LINGER 0). Linux's
  * tcp_send_active_reset(): RST|ACK at snd_nxt acknowledging rcv_nxt, the
  * peer's ISN + 1 here (no data flows). Measured: AF_UNSPEC on an
  * established loopback connection sends "Flags [R.], seq 1, ack 1, win
@@ -640,10 +651,11 @@ check_close_fin(struct bench *b, const struct seg *s, const struct seg *syn)
  * timestamp option, as any segment of a synchronised connection.
  */
 static void
-check_abort_rst(const struct seg *s, const struct seg *syn)
+expect_abort_rst(struct bench *b, struct seg *s, const struct seg *syn)
 {
 	char fl[32];
 
+	get_seg(b, s);
 	cr_assert_eq(s->flags, DPS_TH_RST | DPS_TH_ACK, "abort sends %s, Linux "
 		"RST|ACK", flags_str(s->flags, fl));
 	cr_assert_eq(s->seq, syn->seq + 1, "RST at snd_nxt: seq %u", s->seq);
@@ -663,9 +675,7 @@ handshake(struct bench *b, struct seg *syn)
 
 	get_seg(b, syn);
 	check_syn(syn, syn->dport);
-	peer_synack(b, syn);
-	get_seg(b, &ack);
-	check_final_ack(&ack, syn);
+	peer_accepts(b, syn, &ack);
 }
 
 /* A non-blocking connect from a thread, completed by the peer. */
@@ -709,9 +719,7 @@ Test(dpdk, connect_blocking)
 	cr_assert_eq(peer_of(fd, &peer), ENOTCONN, "no peer name in SYN_SENT");
 	cr_assert_not(app_done(&a), "a blocking connect returned before the SYN-ACK");
 
-	peer_synack(&b, &syn);
-	get_seg(&b, &ack);
-	check_final_ack(&ack, &syn);
+	peer_accepts(&b, &syn, &ack);
 	cr_assert_eq(app_join(&b, &a), 0, "connect: %s", strerror(a.err));
 	cr_assert_eq(a.rc, 0);
 	expect_silence(&b, "after the handshake");
@@ -738,8 +746,7 @@ Test(dpdk, connect_blocking)
 	cr_assert_eq(c.tcp_tx_syn, 1);
 
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 	down(&b);
 }
 
@@ -766,9 +773,7 @@ Test(dpdk, connect_nonblocking)
 	cr_assert_eq(conn_state(fd, NULL), DPS_TCP_SYN_SENT);
 	expect_silence(&b, "EALREADY sends nothing");
 
-	peer_synack(&b, &syn);
-	get_seg(&b, &ack);
-	check_final_ack(&ack, &syn);
+	peer_accepts(&b, &syn, &ack);
 	cr_assert_eq(poll1(fd, POLLIN | POLLOUT, 0), POLLOUT);
 	cr_assert_eq(so_error(fd), 0);
 	cr_assert_eq(connect_call(&b, fd, PEER_PORT), 0, "the first connect after "
@@ -778,8 +783,7 @@ Test(dpdk, connect_nonblocking)
 	expect_silence(&b, "after EISCONN");
 
 	cr_assert_eq(app_call(&b, OP_CLOSE, fd, 0, 0), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 	down(&b);
 }
 
@@ -854,14 +858,11 @@ Test(dpdk, connect_rst_and_bad_ack)
 	cr_assert_eq(c.tcp_tx_rst, c0.tcp_tx_rst + 2);
 
 	/* A good one completes it. */
-	peer_synack(&b, &syn);
-	get_seg(&b, &ack);
-	check_final_ack(&ack, &syn);
+	peer_accepts(&b, &syn, &ack);
 	cr_assert_eq(app_join(&b, &a), 0, "connect: %s", strerror(a.err));
 	cr_assert_eq(conn_state(fd, NULL), DPS_TCP_ESTABLISHED);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 	down(&b);
 }
 
@@ -1098,8 +1099,7 @@ Test(dpdk, connect_icmp_errors)
 	cr_assert_eq(so_error(fd), 0);
 	cr_assert_eq(poll1(fd, POLLIN | POLLOUT, 0), POLLOUT);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 	down(&b);
 }
 
@@ -1134,8 +1134,7 @@ Test(dpdk, connect_maxseg)
 	cr_assert_eq(v, 1460 - 12, "TCP_MAXSEG %d, Linux reports 1448 (MSS less "
 		"the timestamp option)", v);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 
 	/* Frag-needed 1280 during the handshake. */
 	fd = tcp_sock(&b, false);
@@ -1149,8 +1148,7 @@ Test(dpdk, connect_maxseg)
 	cr_assert_eq(v, 1280 - 40 - 12, "TCP_MAXSEG %d after frag-needed 1280, "
 		"Linux reports 1228", v);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 
 	/* A clamp of 1000: advertised in the SYN, 12 less once connecting. */
 	fd = tcp_sock(&b, true);
@@ -1174,8 +1172,7 @@ Test(dpdk, connect_maxseg)
 	cr_assert_eq(v, 1000 - 12, "TCP_MAXSEG %d under a clamp of 1000, Linux "
 		"reports 988", v);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 
 	/* A peer that declines timestamps (its SYN-ACK carries only MSS
 	 * 1460): the whole MSS. */
@@ -1199,8 +1196,7 @@ Test(dpdk, connect_maxseg)
 	cr_assert_eq(v, 1460, "TCP_MAXSEG %d without timestamps, Linux reports "
 		"the MSS", v);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 	down(&b);
 }
 
@@ -1286,8 +1282,7 @@ Test(dpdk, connect_simultaneous_open)
 	cr_assert_eq(cnt(&b, 0).tcp_established, 1);
 	cr_assert_eq(maxseg(fd), 1460 - 12);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &sa);
-	check_close_fin(&b, &sa, &syn);
+	expect_close_fin(&b, &sa, &syn);
 	down(&b);
 }
 
@@ -1318,8 +1313,7 @@ Test(dpdk, connect_simultaneous_open_state)
 
 	/* AF_UNSPEC: RST|ACK, ECONNRESET, the port released. */
 	cr_assert_eq(app_call(&b, OP_UNSPEC, fd, 0, 0), 0);
-	get_seg(&b, &sa);
-	check_abort_rst(&sa, &syn);
+	expect_abort_rst(&b, &sa, &syn);
 	expect_silence(&b, "one RST");
 	cr_assert_eq(conns(&b), 0);
 	cr_assert_eq(so_error(fd), ECONNRESET);
@@ -1334,8 +1328,7 @@ Test(dpdk, connect_simultaneous_open_state)
 	cross_syns(&b, &syn, &sa);
 	cr_assert_eq(conn_state(fd, NULL), DPS_TCP_SYN_RECV);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &sa);
-	check_close_fin(&b, &sa, &syn);
+	expect_close_fin(&b, &sa, &syn);
 	expect_silence(&b, "one RST");
 	down(&b);
 }
@@ -1395,8 +1388,7 @@ Test(dpdk, connect_simultaneous_open_options)
 	cr_assert_eq(maxseg(fd), 1400 - 12, "timestamps agreed");
 	expect_silence(&b, "after the handshake");
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 
 	/* A bare SYN: still the full set, TSecr 0 (nothing to echo). Nothing
 	 * agreed: MSS 536, no timestamps. */
@@ -1414,8 +1406,7 @@ Test(dpdk, connect_simultaneous_open_options)
 	cr_assert_eq(maxseg(fd), 536, "no timestamps");
 	expect_silence(&b, "after the handshake");
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 	cr_assert_eq(s.hlen, 20, "no timestamps on a RST without them");
 	down(&b);
 }
@@ -1480,9 +1471,7 @@ Test(dpdk, connect_error_reporting)
 	cr_assert_eq(connect_call(&b, fd, PEER_PORT), EINPROGRESS, "fresh again");
 	get_seg(&b, &syn2);
 	check_syn(&syn2, PEER_PORT);
-	peer_synack(&b, &syn2);
-	get_seg(&b, &s);
-	check_final_ack(&s, &syn2);
+	peer_accepts(&b, &syn2, &s);
 	cr_assert_eq(connect_call(&b, fd, PEER_PORT), 0);
 	cr_assert_eq(so_error(fd), 0);
 	cr_assert_eq(cnt(&b, 0).tcp_conn_failed, 2);
@@ -1490,8 +1479,7 @@ Test(dpdk, connect_error_reporting)
 	cr_assert_eq(me.sin_addr.s_addr, A_IP);
 	cr_assert_eq(ntohs(me.sin_port), syn2.sport);
 	cr_assert_eq(app_call(&b, OP_CLOSE, fd, 0, 0), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn2);
+	expect_close_fin(&b, &s, &syn2);
 	down(&b);
 }
 
@@ -1533,14 +1521,11 @@ Test(dpdk, connect_sndtimeo)
 	/* Blocking again: EALREADY once the timeout expires again. */
 	cr_assert_eq(connect_call(&b, fd, PEER_PORT), EALREADY);
 	/* The peer answers; the next connect reports the success. */
-	peer_synack(&b, &syn);
-	get_seg(&b, &s);
-	check_final_ack(&s, &syn);
+	peer_accepts(&b, &syn, &s);
 	cr_assert_eq(connect_call(&b, fd, PEER_PORT), 0);
 	cr_assert_eq(connect_call(&b, fd, PEER_PORT), EISCONN);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 	down(&b);
 }
 
@@ -1593,8 +1578,7 @@ Test(dpdk, connect_unspec_tcp)
 	cr_assert_eq(ntohs(me.sin_port), syn.sport);
 	cr_assert_eq(me.sin_addr.s_addr, A_IP);
 	cr_assert_eq(app_call(&b, OP_UNSPEC, fd, 0, 0), 0);
-	get_seg(&b, &s);
-	check_abort_rst(&s, &syn);
+	expect_abort_rst(&b, &s, &syn);
 	expect_silence(&b, "one RST");
 	cr_assert_eq(so_error(fd), ECONNRESET);
 	cr_assert_eq(peer_of(fd, &peer), ENOTCONN);
@@ -1617,8 +1601,7 @@ Test(dpdk, connect_unspec_tcp)
 	cr_assert_eq(so_error(fd), 0);
 	cr_assert_eq(ntohs(name_of(fd).sin_port), syn.sport);
 	cr_assert_eq(app_call(&b, OP_CLOSE, fd, 0, 0), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 	down(&b);
 }
 
@@ -1651,9 +1634,7 @@ Test(dpdk, connect_fresh_attempt_clears_error)
 	ev = poll1(fd, POLLIN | POLLOUT, 0);
 	cr_assert_eq(ev, 0, "revents 0x%x while connecting; the stale "
 		"ECONNRESET of the previous attempt is still pending", ev);
-	peer_synack(&b, &syn);
-	get_seg(&b, &s);
-	check_final_ack(&s, &syn);
+	peer_accepts(&b, &syn, &s);
 	cr_assert_eq(poll1(fd, POLLIN | POLLOUT, 0), POLLOUT);
 	err = so_error(fd);
 	cr_assert_eq(err, 0, "SO_ERROR %s after a successful connect",
@@ -1662,19 +1643,15 @@ Test(dpdk, connect_fresh_attempt_clears_error)
 
 	/* The same after an established connection was reset by AF_UNSPEC. */
 	cr_assert_eq(app_call(&b, OP_UNSPEC, fd, 0, 0), 0);
-	get_seg(&b, &s);
-	check_abort_rst(&s, &syn);
+	expect_abort_rst(&b, &s, &syn);
 	cr_assert_eq(connect_call(&b, fd, PEER_PORT), EINPROGRESS);
 	get_seg(&b, &syn);
 	cr_assert_eq(poll1(fd, POLLIN | POLLOUT, 0), 0);
-	peer_synack(&b, &syn);
-	get_seg(&b, &s);
-	check_final_ack(&s, &syn);
+	peer_accepts(&b, &syn, &s);
 	cr_assert_eq(so_error(fd), 0);
 	cr_assert_eq(connect_call(&b, fd, PEER_PORT), 0);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 	down(&b);
 }
 
@@ -1854,8 +1831,7 @@ Test(dpdk, connect_port_exhaustion)
 
 	for (int i = 0; i <= N; i++) {
 		cr_assert_eq(app_call(&b, OP_CLOSE, fd[i], 0, 0), 0);
-		get_seg(&b, &s);
-		check_close_fin(&b, &s, &syn[i]);
+		expect_close_fin(&b, &s, &syn[i]);
 	}
 	down(&b);
 }
@@ -2083,9 +2059,7 @@ Test(dpdk, connect_request_ring_full)
 		check_syn(&syns[i], PEER_PORT);
 	}
 	for (int i = 0; i < USABLE; i++) {
-		peer_synack(&b, &syns[i]);
-		get_seg(&b, &ack);
-		check_final_ack(&ack, &syns[i]);
+		peer_accepts(&b, &syns[i], &ack);
 	}
 	for (int i = 0; i < USABLE; i++)
 		cr_assert_eq(app_join(&b, &a[i]), 0, "connect %d: %s", i,
@@ -2105,12 +2079,10 @@ Test(dpdk, connect_request_ring_full)
 			k++;
 		cr_assert_lt(k, USABLE, "no SYN from port %u", port);
 		cr_assert_eq(app_call(&b, OP_CLOSE, fd[i], 0, 0), 0);
-		get_seg(&b, &ack);
-		check_close_fin(&b, &ack, &syns[k]);
+		expect_close_fin(&b, &ack, &syns[k]);
 	}
 	cr_assert_eq(app_call(&b, OP_CLOSE, qfd, 0, 0), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 	down(&b);
 }
 
@@ -2182,9 +2154,7 @@ Test(dpdk, connect_epoll)
 	cr_assert_not(efd_readable(efd), "the eventfd fires with nothing ready");
 
 	/* The first SYN-ACK makes the eventfd readable. */
-	peer_synack(&b, &syn[0]);
-	get_seg(&b, &ack);
-	check_final_ack(&ack, &syn[0]);
+	peer_accepts(&b, &syn[0], &ack);
 	cr_assert(efd_readable(efd), "the eventfd did not fire");
 	n = ep_wait(ep, ev, 8, 0);
 	cr_assert_eq(n, 1);
@@ -2193,9 +2163,7 @@ Test(dpdk, connect_epoll)
 
 	/* The others. */
 	for (int i = 1; i < N; i++) {
-		peer_synack(&b, &syn[i]);
-		get_seg(&b, &ack);
-		check_final_ack(&ack, &syn[i]);
+		peer_accepts(&b, &syn[i], &ack);
 	}
 	cr_assert(efd_readable(efd));
 	n = ep_wait(ep, ev, 8, 100);
@@ -2229,8 +2197,7 @@ Test(dpdk, connect_epoll)
 
 	for (int i = 0; i < N; i++) {
 		cr_assert_eq(app_call(&b, OP_CLOSE, fd[i], 0, 0), 0);
-		get_seg(&b, &ack);
-		check_close_fin(&b, &ack, &syn[i]);
+		expect_close_fin(&b, &ack, &syn[i]);
 	}
 	cr_assert_eq(ep_wait(ep, ev, 8, 0), 0, "closed sockets leave the set");
 	cr_assert_not(efd_readable(efd), "the eventfd fires for an empty set");
@@ -2296,8 +2263,7 @@ Test(dpdk, connect_epoll_eventfd_level)
 
 	cr_assert_eq(dps_close(ep), 0);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 	down(&b);
 }
 
@@ -2429,8 +2395,7 @@ Test(dpdk, connect_callbacks_on_lcore)
 
 	/* Closing on the lcore is inline too: the FIN is out at once. */
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn1);
+	expect_close_fin(&b, &ack, &syn1);
 	cr_assert_eq(conns(&b), 0, "closed inline");
 	cr_assert_eq(dps_close(fd2), 0);
 	cr_assert_eq(cbl.errors, 1, "close fires no error");
@@ -2472,8 +2437,7 @@ Test(dpdk, connect_close)
 	connect_established(&b, fd, PEER_PORT, &syn);
 	cr_assert_eq(syn.sport, 40000, "the port was given back");
 	cr_assert_eq(app_call(&b, OP_CLOSE, fd, 0, 0), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 	cr_assert_eq(s.sport, 40000);
 	cr_assert_eq(s.dport, PEER_PORT);
 	expect_silence(&b, "one RST");
@@ -2491,8 +2455,7 @@ Test(dpdk, connect_close)
 	connect_established(&b, fd, PEER_PORT, &syn);
 	cr_assert_eq(syn.sport, 40000);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 	cr_assert_eq(conns(&b), 0);
 	expect_silence(&b, "one RST");
 	check_released(&b);
@@ -2506,8 +2469,7 @@ Test(dpdk, connect_close)
 	connect_established(&b, fd, PEER_PORT, &syn);
 	cr_assert_eq(syn.sport, 40000);
 	cr_assert_eq(app_call(&b, OP_CLOSE, fd, 0, 0), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 	down(&b);
 }
 
@@ -2580,8 +2542,7 @@ Test(dpdk, connect_table_count)
 	connect_established(&b, fd, PEER_PORT, &syn);
 	cr_assert_eq(rte_hash_count(dps_tcp_lc(s->lc[0])->conns), 1);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &s2);
-	check_close_fin(&b, &s2, &syn);
+	expect_close_fin(&b, &s2, &syn);
 	cr_assert_eq(table_live(s->lc[0]), 0, "a lookup finds a closed connection");
 	cr_assert_eq(conns(&b), 0);
 	/* Two housekeeping ticks: the grace period is over and the slot is
@@ -2596,13 +2557,12 @@ Test(dpdk, connect_table_count)
 		connect_established(&b, fd, PEER_PORT, &syn);
 		cr_assert_eq(table_live(s->lc[0]), 1);
 		cr_assert_eq(app_call(&b, i % 2 ? OP_CLOSE : OP_UNSPEC, fd, 0, 0), 0);
-		get_seg(&b, &s2);
-		if (i % 2)
-			check_close_fin(&b, &s2, &syn);
-		else
-			check_abort_rst(&s2, &syn);
-		if (i % 2 == 0)
+		if (i % 2) {
+			expect_close_fin(&b, &s2, &syn);
+		} else {
+			expect_abort_rst(&b, &s2, &syn);
 			cr_assert_eq(dps_close(fd), 0);
+		}
 		run(&b, 2, DPS_TICK_NS);
 		cr_assert_eq(rte_hash_count(dps_tcp_lc(s->lc[0])->conns), 0, "round %d: "
 			"rte_hash_count %d", i, rte_hash_count(dps_tcp_lc(s->lc[0])->conns));
@@ -2633,9 +2593,7 @@ Test(dpdk, connect_wakeup_not_stolen_by_poll)
 	get_seg(&b, &syn);
 	usleep(5000);			/* the thread is asleep in connect */
 	cr_assert_eq(poll1(fd, POLLOUT, 0), 0);
-	peer_synack(&b, &syn);
-	get_seg(&b, &ack);
-	check_final_ack(&ack, &syn);
+	peer_accepts(&b, &syn, &ack);
 	t_up = real_s();
 	cr_assert_eq(app_join(&b, &a), 0);
 	late = a.t_end - t_up;
@@ -2644,8 +2602,7 @@ Test(dpdk, connect_wakeup_not_stolen_by_poll)
 	cr_assert_lt(late, 0.05, "connect returned %.0f ms after the "
 		"connection was up: the poller took its wake-up", late * 1e3);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 
 	/* A thread blocked in dps_poll and one blocked in connect on the same
 	 * socket: both are woken at once. */
@@ -2656,9 +2613,7 @@ Test(dpdk, connect_wakeup_not_stolen_by_poll)
 	usleep(5000);			/* both asleep */
 	cr_assert_not(app_done(&a));
 	cr_assert_not(app_done(&p), "dps_poll returned while connecting");
-	peer_synack(&b, &syn);
-	get_seg(&b, &ack);
-	check_final_ack(&ack, &syn);
+	peer_accepts(&b, &syn, &ack);
 	t_up = real_s();
 	cr_assert_eq(app_join(&b, &a), 0);
 	cr_assert_eq(app_join(&b, &p), 0);
@@ -2671,8 +2626,7 @@ Test(dpdk, connect_wakeup_not_stolen_by_poll)
 	cr_assert_lt(p.t_end - t_up, 0.05, "dps_poll returned %.0f ms late",
 		(p.t_end - t_up) * 1e3);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 	down(&b);
 }
 
@@ -2695,8 +2649,7 @@ Test(dpdk, connect_abort_rst_ack)
 	fd = tcp_sock(&b, true);
 	connect_established(&b, fd, PEER_PORT, &syn);
 	cr_assert_eq(app_call(&b, OP_UNSPEC, fd, 0, 0), 0);
-	get_seg(&b, &s);
-	check_abort_rst(&s, &syn);
+	expect_abort_rst(&b, &s, &syn);
 	expect_silence(&b, "one RST");
 	cr_assert_eq(cnt(&b, 0).tcp_tx_rst, 1);
 	cr_assert_eq(dps_close(fd), 0);
