@@ -1229,6 +1229,26 @@ drain_time_wait(struct world *w)
 	check_back_to_listener(w, "after TIME_WAIT");
 }
 
+/*
+ * The client shuts down its side of a connection whose stream @seed the
+ * server has read up to *@got: the server reads EOF and nothing else,
+ * both close, and the client's TIME_WAIT is waited out.
+ */
+static void
+close_orderly(struct world *w, int cfd, int sfd, uint64_t seed, uint64_t *got)
+{
+	bool eof;
+
+	cr_assert_eq(dps_shutdown(cfd, SHUT_WR), 0);
+	ticks(w, 50, 100 * US);
+	cr_assert_eq(recv_some(sfd, seed, got, 1, NULL, &eof, "server"), 0);
+	cr_assert(eof);
+	cr_assert_eq(dps_close(sfd), 0);
+	ticks(w, 50, 100 * US);
+	cr_assert_eq(dps_close(cfd), 0);
+	drain_time_wait(w);
+}
+
 /* ======================================================================= */
 /* 1. The headline: 1,000 connections, 1 MiB each way, on a bad wire.      */
 /* ======================================================================= */
@@ -2021,14 +2041,7 @@ Test(dpdk, tcp_data_rto_backoff_reset, .timeout = 60)
 		cr_assert_lt(vnow(&w.b), t_out + 30 * S);
 	}
 	cr_assert_eq(dig_final(&ds), dig_final(&dr));
-	cr_assert_eq(dps_shutdown(cfd, SHUT_WR), 0);
-	ticks(&w, 50, 100 * US);
-	cr_assert_eq(recv_some(sfd, 61, &got, 1, NULL, &eof, "server"), 0);
-	cr_assert(eof);
-	cr_assert_eq(dps_close(sfd), 0);
-	ticks(&w, 50, 100 * US);
-	cr_assert_eq(dps_close(cfd), 0);
-	drain_time_wait(&w);
+	close_orderly(&w, cfd, sfd, 61, &got);
 	world_down(&w);
 }
 
@@ -2101,14 +2114,7 @@ Test(dpdk, tcp_data_zero_window, .timeout = 120)
 	cr_log_info("zero_window: the rest in %.3f s after resuming",
 		(double)(vnow(&w.b) - t_resume) / S);
 	cr_assert_eq(dig_final(&ds), dig_final(&dr));
-	cr_assert_eq(dps_shutdown(cfd, SHUT_WR), 0);
-	ticks(&w, 50, 100 * US);
-	cr_assert_eq(recv_some(sfd, 51, &got, 1, NULL, &eof, "server"), 0);
-	cr_assert(eof);
-	cr_assert_eq(dps_close(sfd), 0);
-	ticks(&w, 50, 100 * US);
-	cr_assert_eq(dps_close(cfd), 0);
-	drain_time_wait(&w);
+	close_orderly(&w, cfd, sfd, 51, &got);
 	world_down(&w);
 }
 
