@@ -256,7 +256,14 @@ child_enqueue(struct dps_lcore *lc, struct dps_sock *c)
 	if (l == NULL || l->lst == NULL || rte_ring_enqueue(l->lst->acceptq, c) != 0)
 		return false;
 	DPS_CNT_INC(&lc->cnt, tcp_accepted);
-	/* A listener closing meanwhile may have flushed already. */
+	/* A listener closing meanwhile may have flushed already. This is a
+	 * store-then-load on each side: here the enqueue, then the state;
+	 * in tcp_disconnect() the state (SEQ_CST), then the flush's
+	 * dequeue. Acquire/release lets both miss the other's store (x86
+	 * reorders a store before a later load), which left the child and
+	 * its listener unreleased under load: the full fence makes one of
+	 * the two see the other. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&l->state, __ATOMIC_ACQUIRE) != DPS_TCP_LISTEN)
 		listen_flush(l);
 	else
