@@ -106,6 +106,44 @@ struct dps_req {
 	};
 };
 
+/* A request about to be posted. Relaxed: the request ring's enqueue
+ * (release) publishes it, with the other fields, to the lcore. */
+static inline void
+dps_req_set_pending(struct dps_req *r)
+{
+	__atomic_store_n(&r->state, DPS_REQ_PENDING, __ATOMIC_RELAXED);
+}
+
+/* The lcore finished @r: returns the state it had (ABANDONED: the
+ * thread gave up, the lcore frees it). Acq_rel: the release publishes the
+ * result to dps_req_state() of a spinning thread; the acquire pairs with
+ * the release of dps_req_abandon(). */
+static inline int
+dps_req_finish(struct dps_req *r)
+{
+	return __atomic_exchange_n(&r->state, DPS_REQ_DONE, __ATOMIC_ACQ_REL);
+}
+
+/* The request's state as its thread polls it. Acquire: pairs with the
+ * release of dps_req_finish(). */
+static inline int
+dps_req_state(const struct dps_req *r)
+{
+	return __atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
+}
+
+/* The thread gives @r up to the lcore (PENDING -> ABANDONED); false when
+ * the lcore finished it first. Acq_rel: pairs with dps_req_finish(), so
+ * exactly one side frees the request. */
+static inline bool
+dps_req_abandon(struct dps_req *r)
+{
+	int pending = DPS_REQ_PENDING;
+
+	return __atomic_compare_exchange_n(&r->state, &pending, DPS_REQ_ABANDONED,
+		false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
 /* Frames the device's transmit queue had no room for, oldest first: a
  * FIFO of @cap slots, made the first time the queue is full. */
 struct dps_txlog {

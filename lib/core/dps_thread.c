@@ -51,6 +51,25 @@ numa_current_node(void)
 
 static struct dps_thread pool[MAX_THREADS];
 static int in_use[MAX_THREADS];			/* atomic */
+
+/* Claim pool slot @i. Acquire: pairs with slot_free()'s release, so the
+ * last user's writes to the slot (its drained ring) are seen. */
+static inline bool
+slot_claim(unsigned int i)
+{
+	int free_ = 0;
+
+	return __atomic_compare_exchange_n(&in_use[i], &free_, 1, false,
+		__ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/* Give slot @i back. Release: publishes the slot's state to the next
+ * slot_claim(). */
+static inline void
+slot_free(unsigned int i)
+{
+	__atomic_store_n(&in_use[i], 0, __ATOMIC_RELEASE);
+}
 static __thread struct dps_thread *tls_thr;	/* dps_thread_self() */
 static pthread_key_t tls_key;
 static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
@@ -83,15 +102,14 @@ dps_thread_attach(struct dps_stack *s)
 {
 	for (unsigned int i = 0; i < MAX_THREADS; i++) {
 		struct dps_thread *t = &pool[i];
-		int free_ = 0, err;
+		int err;
 
-		if (!__atomic_compare_exchange_n(&in_use[i], &free_, 1, false,
-				__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		if (!slot_claim(i))
 			continue;
 		t->node = numa_current_node();
 		err = thread_slot_init(t, i);
 		if (err != 0) {
-			__atomic_store_n(&in_use[i], 0, __ATOMIC_RELEASE);
+			slot_free(i);
 			errno = err;
 			return NULL;
 		}
@@ -121,7 +139,7 @@ dps_thread_detach(struct dps_thread *t)
 		;
 	(void)!read(t->efd, &cnt, sizeof(cnt));
 	t->stack = NULL;
-	__atomic_store_n(&in_use[t->idx], 0, __ATOMIC_RELEASE);
+	slot_free(t->idx);
 }
 
 static void
@@ -196,8 +214,7 @@ dps_req_complete(struct dps_req *r)
 	struct dps_thread *t;
 	uint64_t one = 1;
 
-	if (__atomic_exchange_n(&r->state, DPS_REQ_DONE, __ATOMIC_ACQ_REL) ==
-			DPS_REQ_ABANDONED) {
+	if (dps_req_finish(r) == DPS_REQ_ABANDONED) {
 		free(r);
 		return;
 	}
@@ -220,7 +237,6 @@ thread_wait(struct dps_thread *t, struct dps_req *r)
 {
 	struct pollfd pfd = { .fd = t->efd, .events = POLLIN };
 	uint64_t spin_end = rte_get_timer_cycles() + rte_get_timer_hz() / 50000;
-	int pending = DPS_REQ_PENDING;
 	void *done;
 	uint64_t cnt;
 
@@ -229,7 +245,7 @@ thread_wait(struct dps_thread *t, struct dps_req *r)
 		 * completion this thread can be waiting for. */
 		if (rte_ring_sc_dequeue(t->cq, &done) == 0 && done == r)
 			return 0;
-		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == DPS_REQ_DONE ||
+		if (dps_req_state(r) == DPS_REQ_DONE ||
 				rte_get_timer_cycles() < spin_end) {
 			/* Completing, or the first 20 us: an lcore answers a
 			 * request in a few microseconds, and a sleep and
@@ -237,12 +253,8 @@ thread_wait(struct dps_thread *t, struct dps_req *r)
 			rte_pause();
 			continue;
 		}
-		if (dps_stack_stopping(t->stack) &&
-				__atomic_compare_exchange_n(&r->state, &pending,
-					DPS_REQ_ABANDONED, false, __ATOMIC_ACQ_REL,
-					__ATOMIC_ACQUIRE))
+		if (dps_stack_stopping(t->stack) && dps_req_abandon(r))
 			return ESHUTDOWN;
-		pending = DPS_REQ_PENDING;
 		if (poll(&pfd, 1, 100) > 0 && read(t->efd, &cnt, sizeof(cnt)) < 0 &&
 				errno != EAGAIN)
 			return errno;
@@ -260,7 +272,7 @@ dps_thread_call(struct dps_thread *t, unsigned int lcore_idx, struct dps_req *r)
 	struct dps_msg m = { .op = DPS_MSG_REQ, .ptr = r };
 
 	r->thr = t;
-	r->state = DPS_REQ_PENDING;
+	dps_req_set_pending(r);
 	if (dps_lcore_post(t->stack, lcore_idx, &m) != 0)
 		return EAGAIN;
 	return thread_wait(t, r);
