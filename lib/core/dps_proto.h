@@ -74,7 +74,9 @@ struct dps_proto_ops {
 	/** A message the lcore will never handle (teardown): free what it
 	 * carries. Any thread, lcores stopped. */
 	void (*msg_drop)(const struct dps_msg *m);
-	/** ARP for @nexthop failed with @err: fail what waits for it. */
+	/** ARP for @nexthop failed with @err: fail what waits for it. @err
+	 * is the error to record (a positive errno, as so_error and the ICMP
+	 * hook's), not a return value. */
 	void (*nexthop_fail)(struct dps_lcore *lc, uint32_t nexthop, int err);
 	/** Teardown, lcores stopped: give back what is pending (before
 	 * lcore_fini of any slot). */

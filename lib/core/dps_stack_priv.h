@@ -97,7 +97,7 @@ enum dps_req_state {
 struct dps_req {
 	uint16_t op;
 	int state;			/* enum dps_req_state, atomic */
-	int err;			/* result: 0 or a positive errno */
+	int err;			/* result: 0 or a negative errno */
 	struct dps_thread *thr;
 	struct dps_req *next;		/* lcore's pending list */
 	union {
@@ -321,13 +321,13 @@ void dps_req_complete(struct dps_req *r);
  * errno set when that fails. */
 struct dps_thread *dps_thread_self(struct dps_stack *s);
 /* Post @r to lcore @idx and sleep until it completes. 0 (the caller frees
- * @r), EAGAIN (ring full; caller frees), ESHUTDOWN (abandoned; the lcore
+ * @r), -EAGAIN (ring full; caller frees), -ESHUTDOWN (abandoned; the lcore
  * frees it). */
 int dps_thread_call(struct dps_thread *t, unsigned int idx, struct dps_req *r);
 /* A whole round trip for a request described by @in: a heap copy is
  * posted to lcore @idx and, once complete, copied back to @out (may be
- * NULL) and freed. Returns 0, the request's own error, or EAGAIN, ENOMEM,
- * ESHUTDOWN. */
+ * NULL) and freed. Returns 0, the request's own error (r->err), or
+ * -EAGAIN, -ENOMEM, -ESHUTDOWN. */
 int dps_thread_request(struct dps_thread *t, unsigned int idx,
 	const struct dps_req *in, struct dps_req *out);
 /* Do a request's work on @lc (the ring path, or a caller on @lc itself);

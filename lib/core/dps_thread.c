@@ -84,7 +84,7 @@ thread_slot_init(struct dps_thread *t, unsigned int i)
 		return 0;
 	t->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (t->efd < 0)
-		return EMFILE;
+		return -EMFILE;
 	snprintf(name, sizeof(name), "dps_cq%u", i);
 	/* The completion queue is read by this thread: put it on its node. */
 	t->cq = rte_ring_create(name, CQ_SIZE, t->node, RING_F_SC_DEQ);
@@ -92,7 +92,7 @@ thread_slot_init(struct dps_thread *t, unsigned int i)
 		t->cq = rte_ring_create(name, CQ_SIZE, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	if (t->cq == NULL) {
 		close(t->efd);
-		return ENOMEM;
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -110,7 +110,7 @@ dps_thread_attach(struct dps_stack *s)
 		err = thread_slot_init(t, i);
 		if (err != 0) {
 			slot_free(i);
-			errno = err;
+			errno = -err;
 			return NULL;
 		}
 		t->stack = s;
@@ -254,17 +254,17 @@ thread_wait(struct dps_thread *t, struct dps_req *r)
 			continue;
 		}
 		if (dps_stack_stopping(t->stack) && dps_req_abandon(r))
-			return ESHUTDOWN;
+			return -ESHUTDOWN;
 		if (poll(&pfd, 1, 100) > 0 && read(t->efd, &cnt, sizeof(cnt)) < 0 &&
 				errno != EAGAIN)
-			return errno;
+			return -errno;
 	}
 }
 
 /*
  * Post @r to lcore @lcore_idx and wait. Returns 0 with @r still owned by
- * the caller (free it), or an errno: EAGAIN (ring full; still the caller's)
- * or ESHUTDOWN (abandoned; the lcore frees it).
+ * the caller (free it), or a negative errno: -EAGAIN (ring full; still the
+ * caller's) or -ESHUTDOWN (abandoned; the lcore frees it).
  */
 int
 dps_thread_call(struct dps_thread *t, unsigned int lcore_idx, struct dps_req *r)
@@ -274,7 +274,7 @@ dps_thread_call(struct dps_thread *t, unsigned int lcore_idx, struct dps_req *r)
 	r->thr = t;
 	dps_req_set_pending(r);
 	if (dps_lcore_post(t->stack, lcore_idx, &m) != 0)
-		return EAGAIN;
+		return -EAGAIN;
 	return thread_wait(t, r);
 }
 
@@ -286,10 +286,10 @@ dps_thread_request(struct dps_thread *t, unsigned int idx,
 	int err;
 
 	if (r == NULL)
-		return ENOMEM;
+		return -ENOMEM;
 	*r = *in;
 	err = dps_thread_call(t, idx, r);
-	if (err == ESHUTDOWN)
+	if (err == -ESHUTDOWN)
 		return err;	/* abandoned: the lcore frees it */
 	if (err == 0) {
 		err = r->err;
@@ -315,7 +315,7 @@ dps_stack_nop(struct dps_stack *s, unsigned int idx)
 	}
 	err = dps_thread_request(t, idx, &q, NULL);
 	if (err != 0) {
-		errno = err;
+		errno = -err;
 		return -1;
 	}
 	return 0;

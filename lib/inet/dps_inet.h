@@ -414,6 +414,15 @@ dps_sock_take_error(struct dps_sock *sk)
 	return __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
 }
 
+/* Linux's sock_error(): the pending error, taken, as a return value (0 or
+ * a negative errno); so_error itself holds a positive errno, the value
+ * SO_ERROR and the error callback report. SEQ_CST: dps_sock_take_error(). */
+static inline int
+dps_sock_error_ret(struct dps_sock *sk)
+{
+	return -dps_sock_take_error(sk);
+}
+
 /* Set the pending error. SEQ_CST: ordered before dps_sock_notify()'s
  * exchange of the waiter, pairing with dps_sock_error_sc(). */
 static inline void
@@ -974,7 +983,7 @@ enum { DPS_CB_NONE, DPS_CB_CONNECTED, DPS_CB_ERROR, DPS_CB_READABLE, DPS_CB_WRIT
 	DPS_CB_ACCEPTABLE };
 void dps_sock_notify(struct dps_sock *sk, int what);
 /* Sleep until done(sk), @timeout_ns (0: forever) or a stopped stack:
- * 0, EAGAIN (timed out) or ESHUTDOWN. */
+ * 0, -EAGAIN (timed out) or -ESHUTDOWN. */
 int dps_sock_wait(struct dps_sock *sk, bool (*done)(struct dps_sock *sk),
 	uint64_t timeout_ns);
 

@@ -103,12 +103,12 @@ dps_sock_lcore_call(struct dps_sock *sk, unsigned int idx, int op)
 
 	if (dps_stack_self(s) == (int)idx) {
 		dps_lcore_run_req(s->lc[idx], &q, dps_now(s));
-		return -q.err;
+		return q.err;
 	}
 	t = dps_thread_self(s);
 	if (t == NULL)
 		return -errno;
-	return -dps_thread_request(t, idx, &q, NULL);
+	return dps_thread_request(t, idx, &q, NULL);
 }
 
 /* Route checks of ip_route_connect() done on the application side:

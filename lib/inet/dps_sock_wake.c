@@ -178,7 +178,8 @@ dps_thread_sleep(struct dps_thread *t, uint64_t ns)
 
 /*
  * Sleep until done(sk), @timeout_ns passes (0: forever), or the stack
- * stops. Returns 0, EAGAIN (timed out) or ESHUTDOWN.
+ * stops. Returns 0, -EAGAIN (timed out), -ESHUTDOWN, or the negative errno
+ * of a thread handle that could not be made.
  */
 int
 dps_sock_wait(struct dps_sock *sk, bool (*done)(struct dps_sock *sk),
@@ -188,7 +189,7 @@ dps_sock_wait(struct dps_sock *sk, bool (*done)(struct dps_sock *sk),
 	uint64_t end = timeout_ns != 0 ? dps_mono_ns() + timeout_ns : UINT64_MAX;
 
 	if (t == NULL)
-		return errno;
+		return -errno;
 	for (;;) {
 		uint64_t now;
 
@@ -200,10 +201,10 @@ dps_sock_wait(struct dps_sock *sk, bool (*done)(struct dps_sock *sk),
 			return 0;
 		}
 		if (dps_stack_stopping(sk->stack))
-			return ESHUTDOWN;
+			return -ESHUTDOWN;
 		now = dps_mono_ns();
 		if (now >= end)
-			return EAGAIN;
+			return -EAGAIN;
 		dps_thread_sleep(t, end == UINT64_MAX ? UINT64_MAX : end - now);
 	}
 }

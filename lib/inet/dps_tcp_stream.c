@@ -107,7 +107,7 @@ dps_tcp_accept(struct dps_sock *sk, int flags, struct dps_sock **child)
 			return -EAGAIN;
 		rc = dps_sock_wait(sk, acceptable, sk->opt.rcvtimeo_ns);
 		if (rc != 0)
-			return -rc;
+			return rc;
 	}
 	c = p;
 	dps_tcp_child_gone(c);
@@ -141,12 +141,11 @@ send_ready(struct dps_sock *sk)
 static int
 send_state(struct dps_sock *sk, bool consume)
 {
-	int err = consume ? dps_sock_take_error(sk) :
-		dps_sock_error_sc(sk);
+	int err = consume ? dps_sock_error_ret(sk) : -dps_sock_error_sc(sk);
 	uint8_t st = dps_sock_state(sk);
 
 	if (err != 0)
-		return -err;
+		return err;
 	if (dps_sock_shutdown(sk) & DPS_SEND_SHUTDOWN)
 		return -EPIPE;
 	if (st == DPS_TCP_ESTABLISHED || st == DPS_TCP_CLOSE_WAIT)
@@ -282,10 +281,8 @@ tcp_send(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 			break;
 		}
 		rc = dps_sock_wait(sk, send_ready, sk->opt.sndtimeo_ns);
-		if (rc != 0) {
-			rc = -rc;
+		if (rc != 0)
 			break;
-		}
 	}
 	dps_sock_busy_give(&sk->tx_busy);
 	return done != 0 ? (ssize_t)done : rc;
@@ -427,9 +424,9 @@ tcp_recv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 		if (done == total || (done != 0 && !(flags & MSG_WAITALL)) || peek)
 			if (done != 0 || (total == 0 && recv_head(sk) != NULL))
 				break;
-		err = dps_sock_take_error(sk);
+		err = dps_sock_error_ret(sk);
 		if (err != 0) {
-			rc = -err;
+			rc = err;
 			break;
 		}
 		shut = dps_sock_shutdown(sk);
@@ -451,10 +448,8 @@ tcp_recv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 			break;
 		}
 		rc = dps_sock_wait(sk, recv_ready, sk->opt.rcvtimeo_ns);
-		if (rc != 0) {
-			rc = -rc;
+		if (rc != 0)
 			break;
-		}
 	}
 	dps_sock_busy_give(&sk->rx_busy);
 	if (!peek && done != 0)
@@ -531,9 +526,9 @@ dps_tcp_recv_mbuf(struct dps_sock *sk, struct rte_mbuf **out)
 		recv_window(sk);
 		return (ssize_t)m->data_len;
 	}
-	err = dps_sock_take_error(sk);
+	err = dps_sock_error_ret(sk);
 	if (err != 0)
-		return -err;
+		return err;
 	if (dps_sock_shutdown(sk) & DPS_RCV_SHUTDOWN)
 		return 0;
 	return -EAGAIN;

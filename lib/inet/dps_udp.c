@@ -228,9 +228,9 @@ dps_udp_send(struct dps_sock *sk, const void *buf, size_t len,
 	if (rc != 0)
 		return rc;
 	/* sock_alloc_send_pskb() reports a pending error first, once. */
-	rc = dps_sock_take_error(sk);
+	rc = dps_sock_error_ret(sk);
 	if (rc != 0)
-		return -rc;
+		return rc;
 	if (len > UDP_MAX_PAYLOAD || len + 28 > 1500)
 		return -EMSGSIZE;	/* no fragmentation */
 	if (dps_sock_lport(sk) == 0 && dps_sock_autobind(sk) != 0)
@@ -299,15 +299,15 @@ dps_udp_recv(struct dps_sock *sk, void *buf, size_t len, int flags,
 
 	for (;;) {
 		/* A pending error comes first, once (sock_error()). */
-		err = dps_sock_take_error(sk);
+		err = dps_sock_error_ret(sk);
 		if (err != 0)
-			return -err;
+			return err;
 		if (rte_ring_mc_dequeue(dps_sock_rxq(sk), &m) == 0)
 			return udp_copy_out(m, buf, len, from, fromlen);
 		if (nonblock)
 			return -EAGAIN;
 		rc = dps_sock_wait(sk, udp_readable, sk->opt.rcvtimeo_ns);
 		if (rc != 0)
-			return -rc;
+			return rc;
 	}
 }

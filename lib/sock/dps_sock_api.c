@@ -380,10 +380,10 @@ tcp_disconnect(struct dps_sock *sk)
 
 /*
  * inet_wait_for_connect(): sleep, unlocked, until the handshake is over.
- * Returns 0, EAGAIN when SO_SNDTIMEO ran out first, EPIPE when another
+ * Returns 0, -EAGAIN when SO_SNDTIMEO ran out first, -EPIPE when another
  * thread disconnected the attempt meanwhile (Linux's sk_disconnects
  * check: the first waiter to see a failed attempt reports its error, the
- * others EPIPE), or ESHUTDOWN.
+ * others EPIPE), or -ESHUTDOWN.
  */
 static int
 connect_wait(struct dps_sock *sk)
@@ -397,7 +397,7 @@ connect_wait(struct dps_sock *sk)
 		dps_lock_take(&sk->lock);
 	}
 	if (rc == 0 && dis != sk->disconnects)
-		rc = EPIPE;
+		rc = -EPIPE;
 	return rc;
 }
 
@@ -414,11 +414,11 @@ connect_finish(struct dps_sock *sk)
 		dps_sock_set_ss(sk, DPS_SS_CONNECTED);
 		return 0;
 	}
-	err = dps_sock_take_error(sk);
+	err = dps_sock_error_ret(sk);
 	sk->disconnects++;
 	tcp_forget(sk);
 	dps_sock_set_ss(sk, DPS_SS_UNCONNECTED);
-	return -(err != 0 ? err : ECONNABORTED);
+	return err != 0 ? err : -ECONNABORTED;
 }
 
 /* __inet_stream_connect(), under the socket lock. */
@@ -457,10 +457,10 @@ stream_connect_locked(struct dps_sock *sk, const struct sockaddr_storage *a,
 		if (nonblock)
 			return err;
 		rc = connect_wait(sk);
-		if (rc == EAGAIN)
+		if (rc == -EAGAIN)
 			return err;	/* SO_SNDTIMEO expired */
 		if (rc != 0)
-			return -rc;
+			return rc;
 	}
 	return connect_finish(sk);
 }
