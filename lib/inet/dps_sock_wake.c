@@ -13,7 +13,9 @@
  * third sleeper on the same socket notices within 100 ms. The lcore
  * stores the new state (sequentially consistent) and then exchanges the
  * waiter with NULL, writing the eventfd of whatever it took. One of the two
- * always sees the other's store, so a wake-up is never lost. Thread
+ * always sees the other's store, so a wake-up is never lost (the
+ * accessors dps_sock_set_waiter(), dps_sock_take_waiter() and the
+ * _sc state loads in dps_inet.h carry this pattern's SEQ_CST). Thread
  * handles and epoll sets are never freed (they are pooled), so a late
  * write reaches a live eventfd.
  */

@@ -78,33 +78,21 @@ ep_slot_unclaim(struct dps_ep *ep, uint32_t i)
 	__atomic_store_n(&ep->slot[i].queued, 0, __ATOMIC_SEQ_CST);
 }
 
-/* The ring was full: the waiter must rescan every slot. SEQ_CST, read by
- * ep_take_overflow() in ep_collect(). */
+/* Set a flag of the set: @overflow (the ring was full, the waiter must
+ * rescan every slot) or @armed (the waiter is about to sleep and wants an
+ * eventfd write). SEQ_CST: the store-load pattern above, against
+ * ep_flag_take() on the other side. */
 static inline void
-ep_set_overflow(struct dps_ep *ep, int v)
+ep_flag_set(int *flag, int v)
 {
-	__atomic_store_n(&ep->overflow, v, __ATOMIC_SEQ_CST);
+	__atomic_store_n(flag, v, __ATOMIC_SEQ_CST);
 }
 
+/* Take a flag set by ep_flag_set(), clearing it; SEQ_CST, as that. */
 static inline bool
-ep_take_overflow(struct dps_ep *ep)
+ep_flag_take(int *flag)
 {
-	return __atomic_exchange_n(&ep->overflow, 0, __ATOMIC_SEQ_CST) != 0;
-}
-
-/* The waiter is about to sleep (1) and wants an eventfd write; the
- * kicker takes it with ep_take_armed(). SEQ_CST: the store-load pattern
- * above. */
-static inline void
-ep_set_armed(struct dps_ep *ep, int v)
-{
-	__atomic_store_n(&ep->armed, v, __ATOMIC_SEQ_CST);
-}
-
-static inline bool
-ep_take_armed(struct dps_ep *ep)
-{
-	return __atomic_exchange_n(&ep->armed, 0, __ATOMIC_SEQ_CST) != 0;
+	return __atomic_exchange_n(flag, 0, __ATOMIC_SEQ_CST) != 0;
 }
 
 /* Pooled sets, a lock-free stack. Acquire: pairs with the acq_rel
@@ -136,8 +124,8 @@ dps_ep_kick(struct dps_ep *ep, uint32_t i)
 
 	if (ep_slot_claim(ep, i) &&
 			rte_ring_mp_enqueue(ep->notif, (void *)(uintptr_t)i) != 0)
-		ep_set_overflow(ep, 1);
-	if (ep_take_armed(ep))
+		ep_flag_set(&ep->overflow, 1);
+	if (ep_flag_take(&ep->armed))
 		(void)!write(ep->efd, &one, sizeof(one));
 }
 
@@ -282,8 +270,8 @@ dps_epoll_create(void)
 	}
 	ep->obj.kind = DPS_OBJ_EPOLL;
 	dps_obj_set_refs(&ep->obj, 1);
-	ep_set_armed(ep, 1);
-	ep_set_overflow(ep, 0);
+	ep_flag_set(&ep->armed, 1);
+	ep_flag_set(&ep->overflow, 0);
 	ep->n_slots = 0;
 	ep->n_ready = 0;
 	fd = dps_fd_alloc(&ep->obj);
@@ -438,7 +426,7 @@ ep_collect(struct dps_ep *ep)
 {
 	void *v;
 
-	if (ep_take_overflow(ep)) {
+	if (ep_flag_take(&ep->overflow)) {
 		for (uint32_t i = 0; i < ep->n_slots; i++)
 			if (ep->slot[i].active && !ep->slot[i].ready) {
 				ep->slot[i].ready = true;
@@ -531,7 +519,7 @@ dps_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 		uint64_t cnt, now;
 		int ms;
 
-		ep_set_armed(ep, 1);
+		ep_flag_set(&ep->armed, 1);
 		(void)!read(ep->efd, &cnt, sizeof(cnt));
 		ep_collect(ep);
 		n = ep_report(ep, events, maxevents, &fault);
