@@ -6,6 +6,7 @@
  * (dps_lcore.c) and IP input.
  */
 #include <errno.h>
+#include <rte_mbuf.h>
 #include <rte_ring.h>
 #include "dps_stack_priv.h"
 
@@ -86,15 +87,13 @@ dps_proto_release(struct dps_lcore *lc)
 		if (s->protos[i] != NULL && s->protos[i]->release != NULL)
 			s->protos[i]->release(lc);
 	while (rte_ring_dequeue_elem(lc->req_ring, &m, sizeof(m)) == 0) {
-		const struct dps_proto_ops *ops = s->protos[DPS_OP_SLOT(m.op)];
-
 		if (m.op == DPS_MSG_REQ) {
 			struct dps_req *r = m.ptr;
 
 			r->err = -ESHUTDOWN;
 			dps_req_complete(r);
-		} else if (ops != NULL && ops->msg_drop != NULL) {
-			ops->msg_drop(&m);
+		} else if (m.op & DPS_MSG_MBUF) {
+			rte_pktmbuf_free(m.ptr);
 		}
 	}
 }

@@ -17,7 +17,8 @@
  * - calls tick() every DPS_TICK_NS and timers() on every iteration of
  *   each lcore's poll loop;
  * - hands a request or a message whose op names the slot to request()
- *   or msg(), and a message left on the ring at teardown to msg_drop();
+ *   or msg(); at teardown it completes requests left on the ring with
+ *   ESHUTDOWN and frees the mbuf of a message marked DPS_MSG_MBUF;
  * - tells every slot about a next hop that never answered ARP.
  * IP input finds input() and err() by IP protocol number (ipproto).
  *
@@ -43,10 +44,13 @@ struct rte_mbuf;
 
 /** Op of a request or message for slot @p: its high byte is the slot. */
 #define DPS_OP(p, op) ((uint16_t)(((p) << 8) | (op)))
+/** In a message's op: its ptr is an mbuf, which the core frees when the
+ * stack goes before the message was handled. */
+#define DPS_MSG_MBUF 0x80
 #define DPS_OP_SLOT(op) ((unsigned int)(op) >> 8)
 
-/** Handlers of one slot; any may be NULL. All but start, destroy and
- * msg_drop run on the lcore named, with @now the loop's clock. */
+/** Handlers of one slot; any may be NULL. All but start and destroy
+ * run on the lcore named, with @now the loop's clock. */
 struct dps_proto_ops {
 	const char *name;
 	/** IP protocol whose packets input() takes and whose ICMP errors
@@ -71,9 +75,6 @@ struct dps_proto_ops {
 	/** Do request @r's work; false when it completes later. */
 	bool (*request)(struct dps_lcore *lc, struct dps_req *r, uint64_t now);
 	void (*msg)(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now);
-	/** A message the lcore will never handle (teardown): free what it
-	 * carries. Any thread, lcores stopped. */
-	void (*msg_drop)(const struct dps_msg *m);
 	/** ARP for @nexthop failed with @err: fail what waits for it. @err
 	 * is the error to record (a positive errno, as so_error and the ICMP
 	 * hook's), not a return value. */

@@ -63,7 +63,7 @@ struct dps_ep;
 #define DPS_REQ_SHUTDOWN DPS_OP(DPS_PROTO_TCP, 3)	/* shutdown(SHUT_WR) */
 
 /* TCP's messages on the request ring (struct dps_msg). */
-#define DPS_MSG_RX_HANDOFF DPS_OP(DPS_PROTO_TCP, 1)	/* ptr: a segment (mbuf) this lcore owns */
+#define DPS_MSG_RX_HANDOFF DPS_OP(DPS_PROTO_TCP, DPS_MSG_MBUF | 1)	/* ptr: a segment (mbuf) this lcore owns */
 #define DPS_MSG_TCP_ICMP DPS_OP(DPS_PROTO_TCP, 2)	/* icmp: an ICMP error about a flow we own */
 #define DPS_MSG_SOCK_CLOSE DPS_OP(DPS_PROTO_TCP, 3)	/* ptr: a socket closed by its application */
 #define DPS_MSG_TCP_TX DPS_OP(DPS_PROTO_TCP, 4)	/* ptr: a stream socket whose txq has data */

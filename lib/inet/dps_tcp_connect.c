@@ -116,7 +116,7 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	if (reused && dps_seq_lt(isn, floor))
 		isn = floor;
 	dps_tcb_connect(&sk->tcb, &c, isn, dps_tcp_ts_off(ss, &sk->tup), now, &syn);
-	sk->tcb.chlim = &tl->chlim;
+	dps_tcb_attach_limit(&sk->tcb, &tl->chlim);
 	dps_sock_publish_shutdown(sk, 0);
 	/* A new attempt forgets an old error (Linux clears sk_err when
 	 * tcp_connect() starts over). */

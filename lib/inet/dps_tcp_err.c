@@ -67,8 +67,7 @@ dps_tcp_fail_nexthop(struct dps_lcore *lc, uint32_t nexthop, int err)
 		for (unsigned int i = 0; i < n; i++) {
 			/* Reported as an ICMP host unreachable, error queue too. */
 			dps_sock_publish_errq(victims[i]);
-			victims[i]->tcb.err = err;
-			victims[i]->tcb.state = DPS_TCPS_CLOSE;
+			dps_tcb_set_closed(&victims[i]->tcb, err);
 			dps_tcp_done(lc, victims[i], err);
 		}
 	} while (n == RTE_DIM(victims));

@@ -133,7 +133,7 @@ dps_tcp_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *
 	}
 	if (tcp_rx_room(lc, sk, &seg) && seg.len != 0)
 		DPS_CNT_INC(&lc->cnt, tcp_rx_data);
-	sk->tcb.rcv_space = dps_tcp_rcv_space(sk);
+	dps_tcb_set_rcv_space(&sk->tcb, dps_tcp_rcv_space(sk));
 	una0 = sk->tcb.snd_una;
 	nxt0 = sk->tcb.rcv_nxt;
 	st0 = sk->tcb.st;

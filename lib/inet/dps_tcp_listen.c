@@ -199,7 +199,7 @@ listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 	dps_tcp_conf(lc, c, &conf);
 	dps_tcb_accept(&c->tcb, &conf, seg, dps_tcp_isn(ss, t, now),
 		dps_tcp_ts_off(ss, t), now, &out);
-	c->tcb.chlim = &dps_tcp_lc(lc)->chlim;
+	dps_tcb_attach_limit(&c->tcb, &dps_tcp_lc(lc)->chlim);
 	dps_sock_set_state(c, DPS_TCP_SYN_RECV);
 	DPS_CNT_INC(&lc->cnt, tcp_passive_opens);
 	dps_tcp_xmit_out(lc, t, &out, &c->ip_id, now);
@@ -305,7 +305,7 @@ listen_cookie_ack(struct dps_lcore *lc, struct dps_sock *l,
 	dps_tcp_conf(lc, c, &conf);
 	dps_tcb_from_cookie(&c->tcb, &conf, seg, mss, wscale, sack,
 		dps_tcp_ts_off(ss, t), now);
-	c->tcb.chlim = &dps_tcp_lc(lc)->chlim;
+	dps_tcb_attach_limit(&c->tcb, &dps_tcp_lc(lc)->chlim);
 	DPS_CNT_INC(&lc->cnt, tcp_syncookies_ok);
 	dps_sock_set_state(c, DPS_TCP_ESTABLISHED);
 	dps_tcp_after(lc, c, DPS_TCB_CONNECTED, c->tcb.snd_una, now);

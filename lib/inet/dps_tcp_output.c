@@ -83,8 +83,9 @@ dps_tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *
 		dps_drop(&lc->cnt, DPS_DROP_nomem);
 		return;
 	}
-	inline_len = 20u + tcp_len + plen <= rte_pktmbuf_tailroom(m) ? plen : 0;
-	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, (uint16_t)(20 + tcp_len + inline_len));
+	inline_len = DPS_IPV4_HLEN + tcp_len + plen <= rte_pktmbuf_tailroom(m) ? plen : 0;
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m,
+		(uint16_t)(DPS_IPV4_HLEN + tcp_len + inline_len));
 	if (ip == NULL || (plen != inline_len && dps_tcp_snd_chain(sk, sk->tcb.snd_una,
 			out->seq - sk->tcb.snd_una, plen, lc->pool, m) != 0)) {
 		rte_pktmbuf_free(m);
@@ -94,8 +95,8 @@ dps_tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *
 	th = (uint8_t *)(ip + 1);
 	if (sk != NULL)
 		smss = (uint16_t)dps_tcb_smss(&sk->tcb);
-	dps_ipv4_build((uint8_t *)ip, 20, t->laddr, t->raddr, IPPROTO_TCP,
-		(uint16_t)(tcp_len + plen), 64, *ip_id, true);
+	dps_ipv4_build((uint8_t *)ip, DPS_IPV4_HLEN, t->laddr, t->raddr, IPPROTO_TCP,
+		(uint16_t)(tcp_len + plen), DPS_IP_TTL, *ip_id, true);
 	dps_tcp_build(th, tcp_len, t->lport, t->rport, out);
 	if (inline_len != 0)
 		dps_tcp_snd_copy(sk, sk->tcb.snd_una, out->seq - sk->tcb.snd_una, plen,

@@ -77,14 +77,6 @@ tcp_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now)
 	}
 }
 
-/* A segment handed over but never taken in (teardown). */
-static void
-tcp_msg_drop(const struct dps_msg *m)
-{
-	if (m->op == DPS_MSG_RX_HANDOFF)
-		rte_pktmbuf_free(m->ptr);
-}
-
 static const struct dps_proto_ops tcp_ops = {
 	.name = "tcp",
 	.ipproto = IPPROTO_TCP,
@@ -96,7 +88,6 @@ static const struct dps_proto_ops tcp_ops = {
 	.timers = dps_tcp_timers,
 	.request = tcp_request,
 	.msg = tcp_msg,
-	.msg_drop = tcp_msg_drop,
 	.nexthop_fail = dps_tcp_fail_nexthop,
 };
 

@@ -162,6 +162,6 @@ dps_tcp_conn_add(struct dps_lcore *lc, struct dps_sock *sk)
 	dps_obj_ref(&sk->obj);
 	sk->in_table = true;
 	dps_sock_set_owner(sk, (int)lc->idx);
-	sk->tcb.chlim = &tl->chlim;
+	dps_tcb_attach_limit(&sk->tcb, &tl->chlim);
 	dps_tcp_stat_own_add(&tl->n_conns, 1);
 }

@@ -154,38 +154,21 @@ dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 /*
  * Options an application thread set (setsockopt() writes only sk->opt and
  * kicks) reach the TCB here, on its lcore, so nothing but the lcore ever
- * writes the TCB. Keepalive is re-armed from the last segment received
- * with the new times, as Linux's keepalive_time_when() does; TCP_NODELAY
- * pushes what Nagle held back (tcp_push_pending_frames()). Returns
- * whether output is due.
+ * changes the TCB. Returns whether output is due.
  */
 static bool
 tcp_opts_sync(struct dps_sock *sk, uint64_t now)
 {
-	struct dps_tcb *t = &sk->tcb;
-	bool ka = dps_sock_opt(sk, keepalive);
-	bool nodelay = dps_sock_opt(sk, nodelay);
-	uint32_t idle = dps_sock_opt(sk, keepidle_s);
-	uint32_t intvl = dps_sock_opt(sk, keepintvl_s);
-	uint8_t cnt = dps_sock_opt(sk, keepcnt);
-	bool push = nodelay && !t->nodelay, rearm;
+	struct dps_tcb_opts o = {
+		.keepalive = dps_sock_opt(sk, keepalive),
+		.nodelay = dps_sock_opt(sk, nodelay),
+		.keepidle_s = dps_sock_opt(sk, keepidle_s),
+		.keepintvl_s = dps_sock_opt(sk, keepintvl_s),
+		.keepcnt = dps_sock_opt(sk, keepcnt),
+		.user_timeout_ms = dps_sock_opt(sk, user_timeout_ms),
+	};
 
-	/* Zero: Linux's defaults, as dps_tcb_connect() resolves them. */
-	idle = idle != 0 ? idle : 7200;
-	intvl = intvl != 0 ? intvl : 75;
-	t->keepcnt = cnt != 0 ? cnt : 9;
-	t->nodelay = nodelay;
-	t->user_timeout_ms = dps_sock_opt(sk, user_timeout_ms);
-	rearm = ka != t->keepalive || idle != t->keepidle_s || intvl != t->keepintvl_s;
-	t->keepalive = ka;
-	t->keepidle_s = idle;
-	t->keepintvl_s = intvl;
-	if (rearm && (t->state == DPS_TCPS_ESTABLISHED || t->state == DPS_TCPS_CLOSE_WAIT)) {
-		t->ka_at = 0;
-		dps_tcb_arm_keepalive(t, now);
-		dps_tcb_timers_sync(t);
-	}
-	return push;
+	return dps_tcb_set_opts(&sk->tcb, &o, now);
 }
 
 /* The reader freed space, or an option changed: maybe announce the

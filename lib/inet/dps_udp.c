@@ -161,7 +161,7 @@ udp_build(struct dps_sock *sk, struct rte_mempool *mp, uint32_t dst,
 	uh = (struct rte_udp_hdr *)(ip + 1);
 	dps_ipv4_build((uint8_t *)ip, sizeof(*ip), dps_sock_laddr(sk) != 0 ?
 		dps_sock_laddr(sk) : dps_ip_source_for(sk->stack, dst), dst,
-		IPPROTO_UDP, (uint16_t)(sizeof(*uh) + len), 64, 0, true);
+		IPPROTO_UDP, (uint16_t)(sizeof(*uh) + len), DPS_IP_TTL, 0, true);
 	uh->src_port = dps_sock_lport(sk);
 	uh->dst_port = dport;
 	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*uh) + len));
@@ -231,7 +231,8 @@ dps_udp_send(struct dps_sock *sk, const void *buf, size_t len,
 	rc = dps_sock_error_ret(sk);
 	if (rc != 0)
 		return rc;
-	if (len > UDP_MAX_PAYLOAD || len + 28 > 1500)
+	if (len > UDP_MAX_PAYLOAD ||
+			len + DPS_IPV4_HLEN + sizeof(struct rte_udp_hdr) > 1500)
 		return -EMSGSIZE;	/* no fragmentation */
 	if (dps_sock_lport(sk) == 0 && dps_sock_autobind(sk) != 0)
 		return -EAGAIN;

@@ -25,7 +25,7 @@ static void
 icmp_echo(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_rx_pkt *p,
 	uint64_t now)
 {
-	uint16_t opt = (uint16_t)(p->ip.hdr_len - 20);
+	uint16_t opt = (uint16_t)(p->ip.hdr_len - DPS_IPV4_HLEN);
 	uint16_t icmp_len = p->ip.l4_len;
 	uint8_t *ip;
 
@@ -38,8 +38,9 @@ icmp_echo(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_rx_pkt *p,
 	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - p->eth.hdr_len - p->ip.tot_len));
 	rte_pktmbuf_adj(m, (uint16_t)(p->eth.hdr_len + opt));
 	ip = rte_pktmbuf_mtod(m, uint8_t *);
-	dps_icmp_echo_to_reply(ip + 20, icmp_len);
-	dps_ipv4_build(ip, 20, p->ip.dst, p->ip.src, IPPROTO_ICMP, icmp_len, 64,
+	dps_icmp_echo_to_reply(ip + DPS_IPV4_HLEN, icmp_len);
+	dps_ipv4_build(ip, DPS_IPV4_HLEN, p->ip.dst, p->ip.src, IPPROTO_ICMP, icmp_len,
+		DPS_IP_TTL,
 		lc->ip_id++, true);
 	m->ol_flags = 0;
 	DPS_CNT_INC(&lc->cnt, icmp_tx_echo_reply);
@@ -145,12 +146,12 @@ dps_icmp_send_error(struct dps_lcore *lc, const struct rte_mbuf *orig,
 		dps_drop(&lc->cnt, DPS_DROP_icmp_ratelimited);
 		return;
 	}
-	n = dps_icmp_error_build(buf, sizeof(buf) - 20, type, code, 0,
+	n = dps_icmp_error_build(buf, sizeof(buf) - DPS_IPV4_HLEN, type, code, 0,
 		rte_pktmbuf_mtod_offset(orig, const uint8_t *, l3_off), p->ip.tot_len);
 	m = n == 0 ? NULL : dps_ip_alloc(lc, p->ip.src, IPPROTO_ICMP, (uint16_t)n, &err);
 	if (m == NULL)
 		return;
-	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, 20), buf, n);
+	memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, DPS_IPV4_HLEN), buf, n);
 	rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *)->src_addr = p->ip.dst;
 	DPS_CNT_INC(&lc->cnt, icmp_tx_unreach);
 	dps_ip_output(lc, m, p->ip.src, now);

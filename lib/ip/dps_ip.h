@@ -19,7 +19,7 @@
 
 /* Messages of the IPv4 slot. */
 #define DPS_MSG_ARP_LEARN DPS_OP(DPS_PROTO_IPV4, 1)	/* another lcore learned ip -> mac */
-#define DPS_MSG_IP_TX DPS_OP(DPS_PROTO_IPV4, 2)	/* ptr: an IPv4 packet (mbuf) to route, ip dst */
+#define DPS_MSG_IP_TX DPS_OP(DPS_PROTO_IPV4, DPS_MSG_MBUF | 2)	/* ptr: an IPv4 packet (mbuf) to route, ip dst */
 
 #define DPS_ICMP_RATE 1000	/* ICMP errors per second per lcore... */
 #define DPS_ICMP_BURST 50	/* ...with this burst: Linux's icmp_msgs_* */

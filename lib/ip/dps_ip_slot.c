@@ -5,7 +5,6 @@
  * stack starts, aged on every tick), announces our addresses once from
  * lcore 0, and handles the messages other lcores post to it.
  */
-#include <rte_mbuf.h>
 #include "dps_ip.h"
 
 static int
@@ -42,13 +41,6 @@ ip_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now)
 		(void)dps_ip_output(lc, m->ptr, m->ip, now);
 }
 
-static void
-ip_msg_drop(const struct dps_msg *m)
-{
-	if (m->op == DPS_MSG_IP_TX)
-		rte_pktmbuf_free(m->ptr);
-}
-
 static const struct dps_proto_ops ip_ops = {
 	.name = "ipv4",
 	.start = ip_start,
@@ -56,7 +48,6 @@ static const struct dps_proto_ops ip_ops = {
 	.frame = dps_rx_frame,
 	.tick = ip_tick,
 	.msg = ip_msg,
-	.msg_drop = ip_msg_drop,
 };
 
 int

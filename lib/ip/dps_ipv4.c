@@ -193,12 +193,13 @@ dps_ip_alloc(struct dps_lcore *lc, uint32_t dst, uint8_t proto,
 		*err = -ENOBUFS;
 		return NULL;
 	}
-	ip = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(20 + payload_len));
+	ip = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(DPS_IPV4_HLEN + payload_len));
 	if (ip == NULL) {
 		rte_pktmbuf_free(m);
 		*err = -EMSGSIZE;
 		return NULL;
 	}
-	dps_ipv4_build(ip, 20, src, dst, proto, payload_len, 64, lc->ip_id++, true);
+	dps_ipv4_build(ip, DPS_IPV4_HLEN, src, dst, proto, payload_len, DPS_IP_TTL,
+		lc->ip_id++, true);
 	return m;
 }

@@ -90,7 +90,7 @@ ping_start(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
 	for (unsigned int i = 0; i < PING_DATA; i++)
 		data[i] = (uint8_t)(0x10 + i);
 	memcpy(data, &now, sizeof(now));
-	dps_icmp_echo_build(rte_pktmbuf_mtod_offset(m, uint8_t *, 20), 8 + PING_DATA,
+	dps_icmp_echo_build(rte_pktmbuf_mtod_offset(m, uint8_t *, DPS_IPV4_HLEN), 8 + PING_DATA,
 		8, a->id, a->seq, data, PING_DATA);
 	r->next = ping_lc(lc)->pings;
 	ping_lc(lc)->pings = r;

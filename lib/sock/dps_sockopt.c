@@ -432,11 +432,11 @@ tcp_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 	case TCP_MAXSEG:
 		return put_int(tcp_maxseg(sk), out, len);
 	case TCP_KEEPIDLE:
-		return put_int(dps_sock_opt(sk, keepidle_s) ? dps_sock_opt(sk, keepidle_s) : 7200, out, len);
+		return put_int(dps_tcp_keepidle_s(dps_sock_opt(sk, keepidle_s)), out, len);
 	case TCP_KEEPINTVL:
-		return put_int(dps_sock_opt(sk, keepintvl_s) ? dps_sock_opt(sk, keepintvl_s) : 75, out, len);
+		return put_int(dps_tcp_keepintvl_s(dps_sock_opt(sk, keepintvl_s)), out, len);
 	case TCP_KEEPCNT:
-		return put_int(dps_sock_opt(sk, keepcnt) ? dps_sock_opt(sk, keepcnt) : 9, out, len);
+		return put_int(dps_tcp_keepcnt(dps_sock_opt(sk, keepcnt)), out, len);
 	case TCP_CONGESTION: {
 		const char *n = sk->opt.cc == DPS_CC_NEWRENO ? "reno" : "cubic";
 		char buf[16] = { 0 };

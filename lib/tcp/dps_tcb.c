@@ -90,9 +90,9 @@ tcb_init(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
 	t->nodelay = c->nodelay;
 	t->tso_max = c->tso_max;
 	t->keepalive = c->keepalive;
-	t->keepidle_s = c->keepidle_s != 0 ? c->keepidle_s : 7200;
-	t->keepintvl_s = c->keepintvl_s != 0 ? c->keepintvl_s : 75;
-	t->keepcnt = c->keepcnt != 0 ? c->keepcnt : 9;
+	t->keepidle_s = dps_tcp_keepidle_s(c->keepidle_s);
+	t->keepintvl_s = dps_tcp_keepintvl_s(c->keepintvl_s);
+	t->keepcnt = dps_tcp_keepcnt(c->keepcnt);
 	t->iss = iss;
 	t->syn_unacked = true;
 	t->snd_una = iss;

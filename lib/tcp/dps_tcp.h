@@ -140,6 +140,10 @@ enum {
 #define DPS_TCP_TIMEOUT_MIN_NS (10ull * 1000 * 1000)
 #define DPS_TCP_DELACK_NS (40ull * 1000 * 1000)	/* Linux TCP_DELACK_MIN */
 #define DPS_TCP_TIMEWAIT_NS (60ull * 1000 * 1000 * 1000) /* TCP_TIMEWAIT_LEN */
+/* Keepalive defaults, Linux's tcp_keepalive_time, _intvl, _probes. */
+#define DPS_TCP_KEEPIDLE_S 7200
+#define DPS_TCP_KEEPINTVL_S 75
+#define DPS_TCP_KEEPCNT 9
 #define DPS_TCP_FIN_TIMEOUT_NS (60ull * 1000 * 1000 * 1000) /* tcp_fin_timeout */
 #define DPS_TCP_INIT_CWND 10				/* RFC 6928 */
 #define DPS_TCP_OOO_MAX 8	/* out-of-order ranges a receiver keeps */
@@ -164,8 +168,8 @@ struct dps_tcb_conf {
 	uint8_t cc;			/* enum dps_tcp_cc_algo */
 	bool nodelay;			/* TCP_NODELAY */
 	bool keepalive;			/* SO_KEEPALIVE */
-	uint32_t keepidle_s, keepintvl_s;	/* 0 = Linux's 7200 / 75 */
-	uint8_t keepcnt;			/* 0 = Linux's 9 */
+	uint32_t keepidle_s, keepintvl_s;	/* 0 = DPS_TCP_KEEPIDLE_S / _KEEPINTVL_S */
+	uint8_t keepcnt;			/* 0 = DPS_TCP_KEEPCNT */
 	uint16_t tso_max;		/* payload one TSO frame may carry; 0 = no TSO */
 };
 
@@ -407,6 +411,40 @@ bool dps_tcb_rcv_space(struct dps_tcb *t, uint32_t space);
  * fragmentation-needed (err EMSGSIZE), else 0.
  */
 int dps_tcb_icmp(struct dps_tcb *t, uint32_t seq, int err, uint16_t mtu);
+
+/* The keepalive settings as they apply: 0 means Linux's default. */
+uint32_t dps_tcp_keepidle_s(uint32_t s);
+uint32_t dps_tcp_keepintvl_s(uint32_t s);
+uint8_t dps_tcp_keepcnt(uint8_t n);
+
+/* Settings an application may change on a live connection. */
+struct dps_tcb_opts {
+	bool keepalive, nodelay;
+	uint32_t keepidle_s, keepintvl_s;	/* 0: the defaults above */
+	uint8_t keepcnt;
+	uint32_t user_timeout_ms;
+};
+
+/*
+ * Apply @o (dps_tcb_user.c). Returns true when output is due: TCP_NODELAY
+ * was switched on, so what Nagle held goes now (Linux's
+ * tcp_push_pending_frames()).
+ */
+bool dps_tcb_set_opts(struct dps_tcb *t, const struct dps_tcb_opts *o, uint64_t now);
+
+/* close() by the application: orphan, FIN, and the FIN_WAIT2 deadline.
+ * Returns dps_tcb_ev bits. */
+int dps_tcb_user_close(struct dps_tcb *t, uint64_t now);
+
+/* The connection ended outside the TCB (a next hop never answered):
+ * state CLOSE, t->err = @err unless 0. */
+void dps_tcb_set_closed(struct dps_tcb *t, int err);
+
+/* The lcore's challenge-ACK limit (RFC 5961 10) this TCB shares. */
+void dps_tcb_attach_limit(struct dps_tcb *t, struct dps_tcp_ratelimit *chlim);
+
+/* The receive buffer's free space before a segment is processed. */
+void dps_tcb_set_rcv_space(struct dps_tcb *t, uint32_t space);
 
 /*
  * Abort the connection (close() with unread data, AF_UNSPEC, SO_LINGER 0).

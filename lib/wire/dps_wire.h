@@ -21,6 +21,11 @@
 #include "dps_counters.h"
 
 /* Checksum state reported by the NIC (rx offload), as bit flags. */
+/* An IPv4 header without options (RFC 791), and the TTL our packets
+ * leave with (Linux's net.ipv4.ip_default_ttl). */
+#define DPS_IPV4_HLEN 20
+#define DPS_IP_TTL 64
+
 #define DPS_CSUM_IP_GOOD	0x1
 #define DPS_CSUM_IP_BAD		0x2
 #define DPS_CSUM_L4_GOOD	0x4

@@ -40,6 +40,7 @@
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
+#include <criterion/parameterized.h>
 #include <rte_hash.h>
 #include <rte_ip.h>
 #include <rte_lcore.h>
@@ -610,17 +611,28 @@ check_final_ack(const struct seg *s, const struct seg *syn)
 	cr_assert_eq(s->tsecr, PEER_TSVAL, "TSecr echoes the peer's TSval");
 }
 
+/* The peer answers @syn with a SYN-ACK (Linux's options); the next
+ * segment, read into @ack, must be our ACK completing the handshake. */
+static void
+peer_accepts(struct bench *b, const struct seg *syn, struct seg *ack)
+{
+	peer_synack(b, syn);
+	get_seg(b, ack);
+	check_final_ack(ack, syn);
+}
+
 /*
- * Check @s is the FIN of an orderly close() of the connection of @syn
- * (nothing unread, no data sent: FIN|ACK at snd_nxt acknowledging the
- * peer's ISN + 1), then let the peer reset the FIN_WAIT1 connection so
- * nothing lingers for the leak checks.
+ * Read the next segment into @s: it must be the FIN of an orderly close()
+ * of the connection of @syn (nothing unread, no data sent: FIN|ACK at
+ * snd_nxt acknowledging the peer's ISN + 1). Then let the peer reset the
+ * FIN_WAIT1 connection so nothing lingers for the leak checks.
  */
 static void
-check_close_fin(struct bench *b, const struct seg *s, const struct seg *syn)
+expect_close_fin(struct bench *b, struct seg *s, const struct seg *syn)
 {
 	char fl[32];
 
+	get_seg(b, s);
 	cr_assert_eq(s->flags, DPS_TH_FIN | DPS_TH_ACK, "close sends %s, Linux FIN|ACK",
 		flags_str(s->flags, fl));
 	cr_assert_eq(s->seq, syn->seq + 1, "FIN at snd_nxt: seq %u", s->seq);
@@ -630,8 +642,8 @@ check_close_fin(struct bench *b, const struct seg *s, const struct seg *syn)
 }
 
 /*
- * Check @s is the reset aborting the synchronised connection of @syn
- * (AF_UNSPEC, SO_LINGER 0). Linux's
+ * Read the next segment into @s: it must be the reset aborting the
+ * synchronised connection of @syn (AF_UNSPEC, SO_LINGER 0). Linux's
  * tcp_send_active_reset(): RST|ACK at snd_nxt acknowledging rcv_nxt, the
  * peer's ISN + 1 here (no data flows). Measured: AF_UNSPEC on an
  * established loopback connection sends "Flags [R.], seq 1, ack 1, win
@@ -639,10 +651,11 @@ check_close_fin(struct bench *b, const struct seg *s, const struct seg *syn)
  * timestamp option, as any segment of a synchronised connection.
  */
 static void
-check_abort_rst(const struct seg *s, const struct seg *syn)
+expect_abort_rst(struct bench *b, struct seg *s, const struct seg *syn)
 {
 	char fl[32];
 
+	get_seg(b, s);
 	cr_assert_eq(s->flags, DPS_TH_RST | DPS_TH_ACK, "abort sends %s, Linux "
 		"RST|ACK", flags_str(s->flags, fl));
 	cr_assert_eq(s->seq, syn->seq + 1, "RST at snd_nxt: seq %u", s->seq);
@@ -662,9 +675,7 @@ handshake(struct bench *b, struct seg *syn)
 
 	get_seg(b, syn);
 	check_syn(syn, syn->dport);
-	peer_synack(b, syn);
-	get_seg(b, &ack);
-	check_final_ack(&ack, syn);
+	peer_accepts(b, syn, &ack);
 }
 
 /* A non-blocking connect from a thread, completed by the peer. */
@@ -708,9 +719,7 @@ Test(dpdk, connect_blocking)
 	cr_assert_eq(peer_of(fd, &peer), ENOTCONN, "no peer name in SYN_SENT");
 	cr_assert_not(app_done(&a), "a blocking connect returned before the SYN-ACK");
 
-	peer_synack(&b, &syn);
-	get_seg(&b, &ack);
-	check_final_ack(&ack, &syn);
+	peer_accepts(&b, &syn, &ack);
 	cr_assert_eq(app_join(&b, &a), 0, "connect: %s", strerror(a.err));
 	cr_assert_eq(a.rc, 0);
 	expect_silence(&b, "after the handshake");
@@ -737,8 +746,7 @@ Test(dpdk, connect_blocking)
 	cr_assert_eq(c.tcp_tx_syn, 1);
 
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 	down(&b);
 }
 
@@ -765,9 +773,7 @@ Test(dpdk, connect_nonblocking)
 	cr_assert_eq(conn_state(fd, NULL), DPS_TCP_SYN_SENT);
 	expect_silence(&b, "EALREADY sends nothing");
 
-	peer_synack(&b, &syn);
-	get_seg(&b, &ack);
-	check_final_ack(&ack, &syn);
+	peer_accepts(&b, &syn, &ack);
 	cr_assert_eq(poll1(fd, POLLIN | POLLOUT, 0), POLLOUT);
 	cr_assert_eq(so_error(fd), 0);
 	cr_assert_eq(connect_call(&b, fd, PEER_PORT), 0, "the first connect after "
@@ -777,8 +783,7 @@ Test(dpdk, connect_nonblocking)
 	expect_silence(&b, "after EISCONN");
 
 	cr_assert_eq(app_call(&b, OP_CLOSE, fd, 0, 0), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 	down(&b);
 }
 
@@ -853,44 +858,55 @@ Test(dpdk, connect_rst_and_bad_ack)
 	cr_assert_eq(c.tcp_tx_rst, c0.tcp_tx_rst + 2);
 
 	/* A good one completes it. */
-	peer_synack(&b, &syn);
-	get_seg(&b, &ack);
-	check_final_ack(&ack, &syn);
+	peer_accepts(&b, &syn, &ack);
 	cr_assert_eq(app_join(&b, &a), 0, "connect: %s", strerror(a.err));
 	cr_assert_eq(conn_state(fd, NULL), DPS_TCP_ESTABLISHED);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 	down(&b);
 }
 
 /* ---- 4. the SYN schedule ----------------------------------------------------- */
 
+/* One row: a socket option setting and the schedule Linux follows. The
+ * arrays are in the row itself: Criterion copies a parameter into its
+ * worker by value. */
+struct syn_sched_case {
+	char what[32];		/* the row's name in failure messages */
+	char wname[8];		/* test wire name */
+	int syncnt;		/* TCP_SYNCNT, 0: not set */
+	int user_timeout_ms;	/* TCP_USER_TIMEOUT, 0: not set */
+	unsigned int n_want;
+	unsigned int want[16];	/* SYN times, ms after the first */
+	unsigned int give_up_ms;	/* ETIMEDOUT */
+};
+
 /*
  * A blocking connect to a silent peer; the clock moves STEP per poll.
- * Checks the SYN times (ms after the first) against @want, the ETIMEDOUT
- * time against @give_up_ms, each within one step, and that it all took
- * well under a second of wall time.
+ * Checks the SYN times against the row, the ETIMEDOUT time against its
+ * give_up_ms, each within one step, and that it all took well under a
+ * second of wall time.
  */
 static void
-syn_schedule(const char *wname, int syncnt, int user_timeout_ms,
-	const unsigned int *want, unsigned int n_want, unsigned int give_up_ms)
+syn_schedule(const struct syn_sched_case *c)
 {
+	const char *what = c->what;
 	struct bench b;
 	struct seg syn, s;
 	struct app a;
 	struct dps_conn_info ci;
 	unsigned int got[64], n = 1;
 	uint64_t t0, t_close;
+	char msg[64];
 	double wall;
 	int fd;
 
-	up(&b, wname, 0, NULL);
+	up(&b, c->wname, 0, NULL);
 	fd = tcp_sock(&b, false);
-	if (syncnt != 0)
-		set_int(fd, IPPROTO_TCP, TCP_SYNCNT, syncnt);
-	if (user_timeout_ms != 0)
-		set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, user_timeout_ms);
+	if (c->syncnt != 0)
+		set_int(fd, IPPROTO_TCP, TCP_SYNCNT, c->syncnt);
+	if (c->user_timeout_ms != 0)
+		set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, c->user_timeout_ms);
 	app_start(&a, OP_CONNECT, fd, PEER_IP, PEER_PORT);
 	get_seg(&b, &syn);
 	check_syn(&syn, PEER_PORT);
@@ -905,66 +921,75 @@ syn_schedule(const char *wname, int syncnt, int user_timeout_ms,
 		while ((m = peer_pop(&b)) != NULL) {
 			seg_parse(&b, m, &s);
 			rte_pktmbuf_free(m);
-			cr_assert_eq(s.flags, DPS_TH_SYN);
-			cr_assert_eq(s.seq, syn.seq, "a retransmission keeps the ISS");
-			cr_assert_eq(s.sport, syn.sport);
-			cr_assert_eq(s.hlen, 40);
-			cr_assert_geq(s.tsval, syn.tsval);
-			cr_assert_lt(n, RTE_DIM(got));
+			cr_assert_eq(s.flags, DPS_TH_SYN, "%s: flags %#x", what, s.flags);
+			cr_assert_eq(s.seq, syn.seq, "%s: a retransmission keeps the "
+				"ISS", what);
+			cr_assert_eq(s.sport, syn.sport, "%s: sport %u", what, s.sport);
+			cr_assert_eq(s.hlen, 40, "%s: hlen %u", what, s.hlen);
+			cr_assert_geq(s.tsval, syn.tsval, "%s: TSval went back", what);
+			cr_assert_lt(n, RTE_DIM(got), "%s: %u SYNs", what, n);
 			got[n++] = (unsigned int)((vnow(&b) - t0) / MS);
 			if (n == 4) {
-				cr_assert_eq(conn_state(fd, &ci), DPS_TCP_SYN_SENT);
-				cr_assert_eq(ci.syn_retries, 3);
+				cr_assert_eq(conn_state(fd, &ci), DPS_TCP_SYN_SENT,
+					"%s: state after 3 retransmissions", what);
+				cr_assert_eq(ci.syn_retries, 3, "%s: syn_retries %u",
+					what, ci.syn_retries);
 			}
 		}
-		cr_assert_lt(vnow(&b) - t0, 300 * S, "never gave up");
+		cr_assert_lt(vnow(&b) - t0, 300 * S, "%s: never gave up", what);
 	}
 	t_close = (vnow(&b) - t0) / MS;
 	wall = real_s() - wall;
 	cr_log_info("%s: %u SYNs, ETIMEDOUT at %" PRIu64 " ms, %.3f s of wall time",
-		wname, n, t_close, wall);
+		what, n, t_close, wall);
 	for (unsigned int i = 0; i < n; i++)
 		cr_log_info("  SYN %u at %u ms", i, got[i]);
-	cr_assert_eq(app_join(&b, &a), ETIMEDOUT, "connect: %s", strerror(a.err));
-	cr_assert_eq(n, n_want, "%u SYNs, want %u", n, n_want);
+	cr_assert_eq(app_join(&b, &a), ETIMEDOUT, "%s: connect: %s", what,
+		strerror(a.err));
+	cr_assert_eq(n, c->n_want, "%s: %u SYNs, want %u", what, n, c->n_want);
 	for (unsigned int i = 0; i < n; i++)
-		cr_assert(got[i] + STEP / MS >= want[i] && got[i] <= want[i] + STEP / MS,
-			"SYN %u at %u ms, want %u", i, got[i], want[i]);
-	cr_assert(t_close + STEP / MS >= give_up_ms && t_close <= give_up_ms + STEP / MS,
-		"ETIMEDOUT at %" PRIu64 " ms, want %u", t_close, give_up_ms);
-	cr_assert_lt(wall, 1.0, "the schedule took %.3f s of wall time", wall);
-	cr_assert_eq(so_error(fd), 0);
+		cr_assert(got[i] + STEP / MS >= c->want[i] &&
+			got[i] <= c->want[i] + STEP / MS,
+			"%s: SYN %u at %u ms, want %u", what, i, got[i], c->want[i]);
+	cr_assert(t_close + STEP / MS >= c->give_up_ms &&
+		t_close <= c->give_up_ms + STEP / MS,
+		"%s: ETIMEDOUT at %" PRIu64 " ms, want %u", what, t_close,
+		c->give_up_ms);
+	cr_assert_lt(wall, 1.0, "%s: the schedule took %.3f s of wall time",
+		what, wall);
+	cr_assert_eq(so_error(fd), 0, "%s: SO_ERROR", what);
 	cr_assert_eq(ntohs(name_of(fd).sin_port), syn.sport,
-		"getsockname keeps the released port");
-	cr_assert_eq(name_of(fd).sin_addr.s_addr, 0);
-	cr_assert_eq(cnt(&b, 0).tcp_tx_syn_retrans, n - 1);
-	expect_silence(&b, "after ETIMEDOUT");
-	cr_assert_eq(dps_close(fd), 0);
-	expect_silence(&b, "closing a failed socket");
+		"%s: getsockname keeps the released port", what);
+	cr_assert_eq(name_of(fd).sin_addr.s_addr, 0, "%s: address 0.0.0.0", what);
+	cr_assert_eq(cnt(&b, 0).tcp_tx_syn_retrans, n - 1, "%s: retransmission "
+		"counter", what);
+	snprintf(msg, sizeof(msg), "%s: after ETIMEDOUT", what);
+	expect_silence(&b, msg);
+	cr_assert_eq(dps_close(fd), 0, "%s: close", what);
+	snprintf(msg, sizeof(msg), "%s: closing a failed socket", what);
+	expect_silence(&b, msg);
 	down(&b);
 }
 
-/* Linux >= 6.5 defaults: tcp_syn_retries 6, tcp_syn_linear_timeouts 4. */
-Test(dpdk, connect_syn_schedule_default)
+ParameterizedTestParameters(dpdk, connect_syn_schedule)
 {
-	static const unsigned int want[] = { 0, 1000, 2000, 3000, 4000, 5000,
-		7000, 11000, 19000, 35000, 67000 };
+	static struct syn_sched_case c[] = {
+		/* Linux >= 6.5 defaults: tcp_syn_retries 6,
+		 * tcp_syn_linear_timeouts 4. */
+		{ "default", "csyn", 0, 0, 11, { 0, 1000, 2000, 3000, 4000, 5000,
+		  7000, 11000, 19000, 35000, 67000 }, 131000 },
+		{ "TCP_SYNCNT 2", "csyn2", 2, 0, 6, { 0, 1000, 2000, 3000, 4000,
+		  5000 }, 7000 },
+		{ "TCP_USER_TIMEOUT 2500", "csynut", 0, 2500, 3, { 0, 1000, 2000 },
+		  2500 },
+	};
 
-	syn_schedule("csyn", 0, 0, want, RTE_DIM(want), 131000);
+	return cr_make_param_array(struct syn_sched_case, c, RTE_DIM(c));
 }
 
-Test(dpdk, connect_syn_schedule_syncnt)
+ParameterizedTest(struct syn_sched_case *c, dpdk, connect_syn_schedule)
 {
-	static const unsigned int want[] = { 0, 1000, 2000, 3000, 4000, 5000 };
-
-	syn_schedule("csyn2", 2, 0, want, RTE_DIM(want), 7000);
-}
-
-Test(dpdk, connect_syn_schedule_user_timeout)
-{
-	static const unsigned int want[] = { 0, 1000, 2000 };
-
-	syn_schedule("csynut", 0, 2500, want, RTE_DIM(want), 2500);
+	syn_schedule(c);
 }
 
 /* ---- 5. ICMP errors during the handshake --------------------------------- */
@@ -1074,8 +1099,7 @@ Test(dpdk, connect_icmp_errors)
 	cr_assert_eq(so_error(fd), 0);
 	cr_assert_eq(poll1(fd, POLLIN | POLLOUT, 0), POLLOUT);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 	down(&b);
 }
 
@@ -1110,8 +1134,7 @@ Test(dpdk, connect_maxseg)
 	cr_assert_eq(v, 1460 - 12, "TCP_MAXSEG %d, Linux reports 1448 (MSS less "
 		"the timestamp option)", v);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 
 	/* Frag-needed 1280 during the handshake. */
 	fd = tcp_sock(&b, false);
@@ -1125,8 +1148,7 @@ Test(dpdk, connect_maxseg)
 	cr_assert_eq(v, 1280 - 40 - 12, "TCP_MAXSEG %d after frag-needed 1280, "
 		"Linux reports 1228", v);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 
 	/* A clamp of 1000: advertised in the SYN, 12 less once connecting. */
 	fd = tcp_sock(&b, true);
@@ -1150,8 +1172,7 @@ Test(dpdk, connect_maxseg)
 	cr_assert_eq(v, 1000 - 12, "TCP_MAXSEG %d under a clamp of 1000, Linux "
 		"reports 988", v);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 
 	/* A peer that declines timestamps (its SYN-ACK carries only MSS
 	 * 1460): the whole MSS. */
@@ -1175,8 +1196,7 @@ Test(dpdk, connect_maxseg)
 	cr_assert_eq(v, 1460, "TCP_MAXSEG %d without timestamps, Linux reports "
 		"the MSS", v);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 	down(&b);
 }
 
@@ -1262,8 +1282,7 @@ Test(dpdk, connect_simultaneous_open)
 	cr_assert_eq(cnt(&b, 0).tcp_established, 1);
 	cr_assert_eq(maxseg(fd), 1460 - 12);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &sa);
-	check_close_fin(&b, &sa, &syn);
+	expect_close_fin(&b, &sa, &syn);
 	down(&b);
 }
 
@@ -1294,8 +1313,7 @@ Test(dpdk, connect_simultaneous_open_state)
 
 	/* AF_UNSPEC: RST|ACK, ECONNRESET, the port released. */
 	cr_assert_eq(app_call(&b, OP_UNSPEC, fd, 0, 0), 0);
-	get_seg(&b, &sa);
-	check_abort_rst(&sa, &syn);
+	expect_abort_rst(&b, &sa, &syn);
 	expect_silence(&b, "one RST");
 	cr_assert_eq(conns(&b), 0);
 	cr_assert_eq(so_error(fd), ECONNRESET);
@@ -1310,8 +1328,7 @@ Test(dpdk, connect_simultaneous_open_state)
 	cross_syns(&b, &syn, &sa);
 	cr_assert_eq(conn_state(fd, NULL), DPS_TCP_SYN_RECV);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &sa);
-	check_close_fin(&b, &sa, &syn);
+	expect_close_fin(&b, &sa, &syn);
 	expect_silence(&b, "one RST");
 	down(&b);
 }
@@ -1371,8 +1388,7 @@ Test(dpdk, connect_simultaneous_open_options)
 	cr_assert_eq(maxseg(fd), 1400 - 12, "timestamps agreed");
 	expect_silence(&b, "after the handshake");
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 
 	/* A bare SYN: still the full set, TSecr 0 (nothing to echo). Nothing
 	 * agreed: MSS 536, no timestamps. */
@@ -1390,8 +1406,7 @@ Test(dpdk, connect_simultaneous_open_options)
 	cr_assert_eq(maxseg(fd), 536, "no timestamps");
 	expect_silence(&b, "after the handshake");
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 	cr_assert_eq(s.hlen, 20, "no timestamps on a RST without them");
 	down(&b);
 }
@@ -1456,9 +1471,7 @@ Test(dpdk, connect_error_reporting)
 	cr_assert_eq(connect_call(&b, fd, PEER_PORT), EINPROGRESS, "fresh again");
 	get_seg(&b, &syn2);
 	check_syn(&syn2, PEER_PORT);
-	peer_synack(&b, &syn2);
-	get_seg(&b, &s);
-	check_final_ack(&s, &syn2);
+	peer_accepts(&b, &syn2, &s);
 	cr_assert_eq(connect_call(&b, fd, PEER_PORT), 0);
 	cr_assert_eq(so_error(fd), 0);
 	cr_assert_eq(cnt(&b, 0).tcp_conn_failed, 2);
@@ -1466,8 +1479,7 @@ Test(dpdk, connect_error_reporting)
 	cr_assert_eq(me.sin_addr.s_addr, A_IP);
 	cr_assert_eq(ntohs(me.sin_port), syn2.sport);
 	cr_assert_eq(app_call(&b, OP_CLOSE, fd, 0, 0), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn2);
+	expect_close_fin(&b, &s, &syn2);
 	down(&b);
 }
 
@@ -1509,14 +1521,11 @@ Test(dpdk, connect_sndtimeo)
 	/* Blocking again: EALREADY once the timeout expires again. */
 	cr_assert_eq(connect_call(&b, fd, PEER_PORT), EALREADY);
 	/* The peer answers; the next connect reports the success. */
-	peer_synack(&b, &syn);
-	get_seg(&b, &s);
-	check_final_ack(&s, &syn);
+	peer_accepts(&b, &syn, &s);
 	cr_assert_eq(connect_call(&b, fd, PEER_PORT), 0);
 	cr_assert_eq(connect_call(&b, fd, PEER_PORT), EISCONN);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 	down(&b);
 }
 
@@ -1569,8 +1578,7 @@ Test(dpdk, connect_unspec_tcp)
 	cr_assert_eq(ntohs(me.sin_port), syn.sport);
 	cr_assert_eq(me.sin_addr.s_addr, A_IP);
 	cr_assert_eq(app_call(&b, OP_UNSPEC, fd, 0, 0), 0);
-	get_seg(&b, &s);
-	check_abort_rst(&s, &syn);
+	expect_abort_rst(&b, &s, &syn);
 	expect_silence(&b, "one RST");
 	cr_assert_eq(so_error(fd), ECONNRESET);
 	cr_assert_eq(peer_of(fd, &peer), ENOTCONN);
@@ -1593,8 +1601,7 @@ Test(dpdk, connect_unspec_tcp)
 	cr_assert_eq(so_error(fd), 0);
 	cr_assert_eq(ntohs(name_of(fd).sin_port), syn.sport);
 	cr_assert_eq(app_call(&b, OP_CLOSE, fd, 0, 0), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 	down(&b);
 }
 
@@ -1627,9 +1634,7 @@ Test(dpdk, connect_fresh_attempt_clears_error)
 	ev = poll1(fd, POLLIN | POLLOUT, 0);
 	cr_assert_eq(ev, 0, "revents 0x%x while connecting; the stale "
 		"ECONNRESET of the previous attempt is still pending", ev);
-	peer_synack(&b, &syn);
-	get_seg(&b, &s);
-	check_final_ack(&s, &syn);
+	peer_accepts(&b, &syn, &s);
 	cr_assert_eq(poll1(fd, POLLIN | POLLOUT, 0), POLLOUT);
 	err = so_error(fd);
 	cr_assert_eq(err, 0, "SO_ERROR %s after a successful connect",
@@ -1638,19 +1643,15 @@ Test(dpdk, connect_fresh_attempt_clears_error)
 
 	/* The same after an established connection was reset by AF_UNSPEC. */
 	cr_assert_eq(app_call(&b, OP_UNSPEC, fd, 0, 0), 0);
-	get_seg(&b, &s);
-	check_abort_rst(&s, &syn);
+	expect_abort_rst(&b, &s, &syn);
 	cr_assert_eq(connect_call(&b, fd, PEER_PORT), EINPROGRESS);
 	get_seg(&b, &syn);
 	cr_assert_eq(poll1(fd, POLLIN | POLLOUT, 0), 0);
-	peer_synack(&b, &syn);
-	get_seg(&b, &s);
-	check_final_ack(&s, &syn);
+	peer_accepts(&b, &syn, &s);
 	cr_assert_eq(so_error(fd), 0);
 	cr_assert_eq(connect_call(&b, fd, PEER_PORT), 0);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 	down(&b);
 }
 
@@ -1658,46 +1659,56 @@ Test(dpdk, connect_fresh_attempt_clears_error)
 
 Test(dpdk, connect_no_connection_rst)
 {
+	/* What the peer sends to the closed port 5555 and the answer: a SYN
+	 * draws RST|ACK, seq 0, ack ISN + 1; an ACK (or FIN|ACK) a RST with
+	 * seq = its ack and no ACK flag; a RST, with or without ACK, nothing
+	 * (flags 0: no answer). */
+	static const struct {
+		const char *what;
+		uint16_t sport;
+		uint32_t seq, ack;
+		uint8_t flags;
+		uint16_t win;
+		uint8_t rflags;
+		uint32_t rseq, rack;
+	} c[] = {
+		{ "SYN", 40000, 0x12345678, 0, DPS_TH_SYN, 65535,
+		  DPS_TH_RST | DPS_TH_ACK, 0, 0x12345679u },
+		{ "ACK", 40001, 1000, 0xdeadbeef, DPS_TH_ACK, 512,
+		  DPS_TH_RST, 0xdeadbeefu, 0 },
+		{ "FIN|ACK", 40002, 1000, 77, DPS_TH_ACK | DPS_TH_FIN, 512,
+		  DPS_TH_RST, 77, 0 },
+		{ "RST", 40003, 1000, 0, DPS_TH_RST, 0, 0, 0, 0 },
+		{ "RST|ACK", 40003, 1000, 5, DPS_TH_RST | DPS_TH_ACK, 0, 0, 0, 0 },
+	};
 	struct bench b;
 	struct seg s;
-	struct dps_counters c0, c;
+	struct dps_counters c0, cn;
 	char fl[32];
 	int lfd;
 
 	up(&b, "cnoconn", 0, NULL);
 	c0 = cnt(&b, 0);
+	for (size_t i = 0; i < RTE_DIM(c); i++) {
+		const char *what = c[i].what;
 
-	/* A SYN to a closed port: RST|ACK, seq 0, ack ISN + 1. */
-	peer_tcp(&b, 40000, 5555, 0x12345678, 0, DPS_TH_SYN, 65535, NULL, 0);
-	get_seg(&b, &s);
-	cr_assert_eq(s.flags, DPS_TH_RST | DPS_TH_ACK, "flags %s",
-		flags_str(s.flags, fl));
-	cr_assert_eq(s.seq, 0);
-	cr_assert_eq(s.ack, 0x12345679u);
-	cr_assert_eq(s.sport, 5555);
-	cr_assert_eq(s.dport, 40000);
-	cr_assert_eq(s.win, 0);
-	cr_assert_eq(s.hlen, 20);
-	expect_silence(&b, "one RST per SYN");
-
-	/* An ACK: RST with seq = its ack, no ACK flag. */
-	peer_tcp(&b, 40001, 5555, 1000, 0xdeadbeef, DPS_TH_ACK, 512, NULL, 0);
-	get_seg(&b, &s);
-	cr_assert_eq(s.flags, DPS_TH_RST, "flags %s", flags_str(s.flags, fl));
-	cr_assert_eq(s.seq, 0xdeadbeefu);
-	cr_assert_eq(s.ack, 0);
-	cr_assert_eq(s.dport, 40001);
-
-	/* A FIN|ACK likewise. */
-	peer_tcp(&b, 40002, 5555, 1000, 77, DPS_TH_ACK | DPS_TH_FIN, 512, NULL, 0);
-	get_seg(&b, &s);
-	cr_assert_eq(s.flags, DPS_TH_RST);
-	cr_assert_eq(s.seq, 77);
-
-	/* A RST, with or without ACK: nothing. */
-	peer_tcp(&b, 40003, 5555, 1000, 0, DPS_TH_RST, 0, NULL, 0);
-	peer_tcp(&b, 40003, 5555, 1000, 5, DPS_TH_RST | DPS_TH_ACK, 0, NULL, 0);
-	expect_silence(&b, "a RST is never answered");
+		peer_tcp(&b, c[i].sport, 5555, c[i].seq, c[i].ack, c[i].flags,
+			c[i].win, NULL, 0);
+		if (c[i].rflags == 0) {
+			expect_silence(&b, "a RST is never answered");
+			continue;
+		}
+		get_seg(&b, &s);
+		cr_assert_eq(s.flags, c[i].rflags, "%s: flags %s", what,
+			flags_str(s.flags, fl));
+		cr_assert_eq(s.seq, c[i].rseq, "%s: seq %#x", what, s.seq);
+		cr_assert_eq(s.ack, c[i].rack, "%s: ack %#x", what, s.ack);
+		cr_assert_eq(s.sport, 5555, "%s: sport %u", what, s.sport);
+		cr_assert_eq(s.dport, c[i].sport, "%s: dport %u", what, s.dport);
+		cr_assert_eq(s.win, 0, "%s: window %u", what, s.win);
+		cr_assert_eq(s.hlen, 20, "%s: header %u bytes", what, s.hlen);
+		expect_silence(&b, "one RST per segment");
+	}
 
 	/* A SYN for a listening port gets a SYN-ACK from a child socket. */
 	lfd = tcp_sock(&b, false);
@@ -1711,10 +1722,10 @@ Test(dpdk, connect_no_connection_rst)
 	get_seg(&b, &s);
 	cr_assert_eq(s.flags, DPS_TH_SYN | DPS_TH_ACK);
 	cr_assert_eq(s.ack, 2);
-	c = cnt(&b, 0);
-	cr_assert_eq(c.tcp_tx_rst, c0.tcp_tx_rst + 3);
-	cr_assert_eq(c.drop[DPS_DROP_tcp_no_socket], c0.drop[DPS_DROP_tcp_no_socket] + 5);
-	cr_assert_eq(c.tcp_passive_opens, c0.tcp_passive_opens + 1);
+	cn = cnt(&b, 0);
+	cr_assert_eq(cn.tcp_tx_rst, c0.tcp_tx_rst + 3);
+	cr_assert_eq(cn.drop[DPS_DROP_tcp_no_socket], c0.drop[DPS_DROP_tcp_no_socket] + 5);
+	cr_assert_eq(cn.tcp_passive_opens, c0.tcp_passive_opens + 1);
 	cr_assert_eq(conns(&b), 1, "the child is in the table");
 	/* The listener goes; its half-open child is dropped at its next
 	 * timer without a word, as Linux drops a request socket. */
@@ -1820,8 +1831,7 @@ Test(dpdk, connect_port_exhaustion)
 
 	for (int i = 0; i <= N; i++) {
 		cr_assert_eq(app_call(&b, OP_CLOSE, fd[i], 0, 0), 0);
-		get_seg(&b, &s);
-		check_close_fin(&b, &s, &syn[i]);
+		expect_close_fin(&b, &s, &syn[i]);
 	}
 	down(&b);
 }
@@ -2049,9 +2059,7 @@ Test(dpdk, connect_request_ring_full)
 		check_syn(&syns[i], PEER_PORT);
 	}
 	for (int i = 0; i < USABLE; i++) {
-		peer_synack(&b, &syns[i]);
-		get_seg(&b, &ack);
-		check_final_ack(&ack, &syns[i]);
+		peer_accepts(&b, &syns[i], &ack);
 	}
 	for (int i = 0; i < USABLE; i++)
 		cr_assert_eq(app_join(&b, &a[i]), 0, "connect %d: %s", i,
@@ -2071,12 +2079,10 @@ Test(dpdk, connect_request_ring_full)
 			k++;
 		cr_assert_lt(k, USABLE, "no SYN from port %u", port);
 		cr_assert_eq(app_call(&b, OP_CLOSE, fd[i], 0, 0), 0);
-		get_seg(&b, &ack);
-		check_close_fin(&b, &ack, &syns[k]);
+		expect_close_fin(&b, &ack, &syns[k]);
 	}
 	cr_assert_eq(app_call(&b, OP_CLOSE, qfd, 0, 0), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 	down(&b);
 }
 
@@ -2148,9 +2154,7 @@ Test(dpdk, connect_epoll)
 	cr_assert_not(efd_readable(efd), "the eventfd fires with nothing ready");
 
 	/* The first SYN-ACK makes the eventfd readable. */
-	peer_synack(&b, &syn[0]);
-	get_seg(&b, &ack);
-	check_final_ack(&ack, &syn[0]);
+	peer_accepts(&b, &syn[0], &ack);
 	cr_assert(efd_readable(efd), "the eventfd did not fire");
 	n = ep_wait(ep, ev, 8, 0);
 	cr_assert_eq(n, 1);
@@ -2159,9 +2163,7 @@ Test(dpdk, connect_epoll)
 
 	/* The others. */
 	for (int i = 1; i < N; i++) {
-		peer_synack(&b, &syn[i]);
-		get_seg(&b, &ack);
-		check_final_ack(&ack, &syn[i]);
+		peer_accepts(&b, &syn[i], &ack);
 	}
 	cr_assert(efd_readable(efd));
 	n = ep_wait(ep, ev, 8, 100);
@@ -2195,8 +2197,7 @@ Test(dpdk, connect_epoll)
 
 	for (int i = 0; i < N; i++) {
 		cr_assert_eq(app_call(&b, OP_CLOSE, fd[i], 0, 0), 0);
-		get_seg(&b, &ack);
-		check_close_fin(&b, &ack, &syn[i]);
+		expect_close_fin(&b, &ack, &syn[i]);
 	}
 	cr_assert_eq(ep_wait(ep, ev, 8, 0), 0, "closed sockets leave the set");
 	cr_assert_not(efd_readable(efd), "the eventfd fires for an empty set");
@@ -2262,8 +2263,7 @@ Test(dpdk, connect_epoll_eventfd_level)
 
 	cr_assert_eq(dps_close(ep), 0);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 	down(&b);
 }
 
@@ -2395,8 +2395,7 @@ Test(dpdk, connect_callbacks_on_lcore)
 
 	/* Closing on the lcore is inline too: the FIN is out at once. */
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn1);
+	expect_close_fin(&b, &ack, &syn1);
 	cr_assert_eq(conns(&b), 0, "closed inline");
 	cr_assert_eq(dps_close(fd2), 0);
 	cr_assert_eq(cbl.errors, 1, "close fires no error");
@@ -2438,8 +2437,7 @@ Test(dpdk, connect_close)
 	connect_established(&b, fd, PEER_PORT, &syn);
 	cr_assert_eq(syn.sport, 40000, "the port was given back");
 	cr_assert_eq(app_call(&b, OP_CLOSE, fd, 0, 0), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 	cr_assert_eq(s.sport, 40000);
 	cr_assert_eq(s.dport, PEER_PORT);
 	expect_silence(&b, "one RST");
@@ -2457,8 +2455,7 @@ Test(dpdk, connect_close)
 	connect_established(&b, fd, PEER_PORT, &syn);
 	cr_assert_eq(syn.sport, 40000);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 	cr_assert_eq(conns(&b), 0);
 	expect_silence(&b, "one RST");
 	check_released(&b);
@@ -2472,8 +2469,7 @@ Test(dpdk, connect_close)
 	connect_established(&b, fd, PEER_PORT, &syn);
 	cr_assert_eq(syn.sport, 40000);
 	cr_assert_eq(app_call(&b, OP_CLOSE, fd, 0, 0), 0);
-	get_seg(&b, &s);
-	check_close_fin(&b, &s, &syn);
+	expect_close_fin(&b, &s, &syn);
 	down(&b);
 }
 
@@ -2546,8 +2542,7 @@ Test(dpdk, connect_table_count)
 	connect_established(&b, fd, PEER_PORT, &syn);
 	cr_assert_eq(rte_hash_count(dps_tcp_lc(s->lc[0])->conns), 1);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &s2);
-	check_close_fin(&b, &s2, &syn);
+	expect_close_fin(&b, &s2, &syn);
 	cr_assert_eq(table_live(s->lc[0]), 0, "a lookup finds a closed connection");
 	cr_assert_eq(conns(&b), 0);
 	/* Two housekeeping ticks: the grace period is over and the slot is
@@ -2562,13 +2557,12 @@ Test(dpdk, connect_table_count)
 		connect_established(&b, fd, PEER_PORT, &syn);
 		cr_assert_eq(table_live(s->lc[0]), 1);
 		cr_assert_eq(app_call(&b, i % 2 ? OP_CLOSE : OP_UNSPEC, fd, 0, 0), 0);
-		get_seg(&b, &s2);
-		if (i % 2)
-			check_close_fin(&b, &s2, &syn);
-		else
-			check_abort_rst(&s2, &syn);
-		if (i % 2 == 0)
+		if (i % 2) {
+			expect_close_fin(&b, &s2, &syn);
+		} else {
+			expect_abort_rst(&b, &s2, &syn);
 			cr_assert_eq(dps_close(fd), 0);
+		}
 		run(&b, 2, DPS_TICK_NS);
 		cr_assert_eq(rte_hash_count(dps_tcp_lc(s->lc[0])->conns), 0, "round %d: "
 			"rte_hash_count %d", i, rte_hash_count(dps_tcp_lc(s->lc[0])->conns));
@@ -2599,9 +2593,7 @@ Test(dpdk, connect_wakeup_not_stolen_by_poll)
 	get_seg(&b, &syn);
 	usleep(5000);			/* the thread is asleep in connect */
 	cr_assert_eq(poll1(fd, POLLOUT, 0), 0);
-	peer_synack(&b, &syn);
-	get_seg(&b, &ack);
-	check_final_ack(&ack, &syn);
+	peer_accepts(&b, &syn, &ack);
 	t_up = real_s();
 	cr_assert_eq(app_join(&b, &a), 0);
 	late = a.t_end - t_up;
@@ -2610,8 +2602,7 @@ Test(dpdk, connect_wakeup_not_stolen_by_poll)
 	cr_assert_lt(late, 0.05, "connect returned %.0f ms after the "
 		"connection was up: the poller took its wake-up", late * 1e3);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 
 	/* A thread blocked in dps_poll and one blocked in connect on the same
 	 * socket: both are woken at once. */
@@ -2622,9 +2613,7 @@ Test(dpdk, connect_wakeup_not_stolen_by_poll)
 	usleep(5000);			/* both asleep */
 	cr_assert_not(app_done(&a));
 	cr_assert_not(app_done(&p), "dps_poll returned while connecting");
-	peer_synack(&b, &syn);
-	get_seg(&b, &ack);
-	check_final_ack(&ack, &syn);
+	peer_accepts(&b, &syn, &ack);
 	t_up = real_s();
 	cr_assert_eq(app_join(&b, &a), 0);
 	cr_assert_eq(app_join(&b, &p), 0);
@@ -2637,8 +2626,7 @@ Test(dpdk, connect_wakeup_not_stolen_by_poll)
 	cr_assert_lt(p.t_end - t_up, 0.05, "dps_poll returned %.0f ms late",
 		(p.t_end - t_up) * 1e3);
 	cr_assert_eq(dps_close(fd), 0);
-	get_seg(&b, &ack);
-	check_close_fin(&b, &ack, &syn);
+	expect_close_fin(&b, &ack, &syn);
 	down(&b);
 }
 
@@ -2661,8 +2649,7 @@ Test(dpdk, connect_abort_rst_ack)
 	fd = tcp_sock(&b, true);
 	connect_established(&b, fd, PEER_PORT, &syn);
 	cr_assert_eq(app_call(&b, OP_UNSPEC, fd, 0, 0), 0);
-	get_seg(&b, &s);
-	check_abort_rst(&s, &syn);
+	expect_abort_rst(&b, &s, &syn);
 	expect_silence(&b, "one RST");
 	cr_assert_eq(cnt(&b, 0).tcp_tx_rst, 1);
 	cr_assert_eq(dps_close(fd), 0);
@@ -2670,39 +2657,55 @@ Test(dpdk, connect_abort_rst_ack)
 	down(&b);
 }
 
-/* Address checks made before anything is posted (no SYN, no entry). */
+/* Address checks made before anything is posted (no SYN, no entry). A row
+ * calls dps_connect() inline with @sa, or from an application thread
+ * (through the request ring) to @ip. */
 Test(dpdk, connect_address_checks)
 {
 	struct bench b;
 	struct sockaddr_in6 six = { .sin6_family = AF_INET6 };
 	struct sockaddr_in mc = sin_of(IP(224, 0, 0, 1), 80);
 	struct sockaddr_in in = sin_of(PEER_IP, 80);
+	const struct {
+		const char *what;
+		bool thread;		/* from a thread to ip, else inline to sa */
+		int fd;			/* -1: the test's socket */
+		const void *sa;
+		socklen_t len;
+		uint32_t ip;
+		int err;
+	} c[] = {
+		{ "addrlen 1", false, -1, &in, 1, 0, EINVAL },
+		{ "short sockaddr_in", false, -1, &in, sizeof(in) - 1, 0, EINVAL },
+		{ "oversize addrlen", false, -1, &in, 4096, 0, EINVAL },
+		{ "NULL address", false, -1, NULL, sizeof(in), 0, EFAULT },
+		{ "AF_INET6 address", false, -1, &six, sizeof(six), 0, EAFNOSUPPORT },
+		{ "no such descriptor", false, 12345, &in, sizeof(in), 0, EBADF },
+		{ "no route", true, -1, NULL, 0, FAR_IP, ENETUNREACH },
+		{ "TCP to a broadcast address", true, -1, NULL, 0, BCAST_IP,
+		  ENETUNREACH },
+		{ "TCP to multicast", false, -1, &mc, sizeof(mc), 0, ENETUNREACH },
+		{ "0.0.0.0 (no loopback device)", true, -1, NULL, 0, 0, ENETUNREACH },
+		{ "our own address (no loopback device)", true, -1, NULL, 0, A_IP,
+		  ENETUNREACH },
+	};
 	int fd;
 
 	up(&b, "caddr", 0, NULL);
 	fd = tcp_sock(&b, true);
-	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&in, 1), -1);
-	cr_assert_eq(errno, EINVAL, "addrlen 1");
-	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&in, sizeof(in) - 1), -1);
-	cr_assert_eq(errno, EINVAL, "short sockaddr_in");
-	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&in, 4096), -1);
-	cr_assert_eq(errno, EINVAL, "oversize addrlen");
-	cr_assert_eq(dps_connect(fd, NULL, sizeof(in)), -1);
-	cr_assert_eq(errno, EFAULT);
-	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&six, sizeof(six)), -1);
-	cr_assert_eq(errno, EAFNOSUPPORT);
-	cr_assert_eq(dps_connect(12345, (struct sockaddr *)&in, sizeof(in)), -1);
-	cr_assert_eq(errno, EBADF);
-	cr_assert_eq(app_call(&b, OP_CONNECT, fd, FAR_IP, 80), ENETUNREACH,
-		"no route");
-	cr_assert_eq(app_call(&b, OP_CONNECT, fd, BCAST_IP, 80), ENETUNREACH,
-		"TCP to a broadcast address");
-	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&mc, sizeof(mc)), -1);
-	cr_assert_eq(errno, ENETUNREACH, "TCP to multicast");
-	cr_assert_eq(app_call(&b, OP_CONNECT, fd, 0, 80), ENETUNREACH,
-		"0.0.0.0 (no loopback device)");
-	cr_assert_eq(app_call(&b, OP_CONNECT, fd, A_IP, 80), ENETUNREACH,
-		"our own address (no loopback device)");
+	for (size_t i = 0; i < RTE_DIM(c); i++) {
+		int rfd = c[i].fd < 0 ? fd : c[i].fd, err;
+
+		if (c[i].thread) {
+			err = app_call(&b, OP_CONNECT, rfd, c[i].ip, 80);
+		} else {
+			cr_assert_eq(dps_connect(rfd, c[i].sa, c[i].len), -1,
+				"%s: connect succeeded", c[i].what);
+			err = errno;
+		}
+		cr_assert_eq(err, c[i].err, "%s: %s, want %s", c[i].what,
+			strerror(err), strerror(c[i].err));
+	}
 	cr_assert_eq(name_of(fd).sin_port, 0);
 	cr_assert_eq(conns(&b), 0);
 	cr_assert_eq(dps_close(fd), 0);

@@ -44,6 +44,7 @@
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
+#include <criterion/parameterized.h>
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
 #include <rte_malloc.h>
@@ -1228,6 +1229,26 @@ drain_time_wait(struct world *w)
 	check_back_to_listener(w, "after TIME_WAIT");
 }
 
+/*
+ * The client shuts down its side of a connection whose stream @seed the
+ * server has read up to *@got: the server reads EOF and nothing else,
+ * both close, and the client's TIME_WAIT is waited out.
+ */
+static void
+close_orderly(struct world *w, int cfd, int sfd, uint64_t seed, uint64_t *got)
+{
+	bool eof;
+
+	cr_assert_eq(dps_shutdown(cfd, SHUT_WR), 0);
+	ticks(w, 50, 100 * US);
+	cr_assert_eq(recv_some(sfd, seed, got, 1, NULL, &eof, "server"), 0);
+	cr_assert(eof);
+	cr_assert_eq(dps_close(sfd), 0);
+	ticks(w, 50, 100 * US);
+	cr_assert_eq(dps_close(cfd), 0);
+	drain_time_wait(w);
+}
+
 /* ======================================================================= */
 /* 1. The headline: 1,000 connections, 1 MiB each way, on a bad wire.      */
 /* ======================================================================= */
@@ -1661,10 +1682,29 @@ Test(dpdk, tcp_data_fin_out_of_order, .timeout = 60)
 
 /* Zero copy both ways at once: dps_send_mbuf() with chains of odd-sized
  * segments from the application's pool, dps_recv_mbuf() on the other
- * side. The stack frees every mbuf it was given once acknowledged. */
-static void
-zero_copy_case(const char *wname, double loss, double dup)
+ * side. The stack frees every mbuf it was given once acknowledged; through
+ * loss and duplication the retransmissions come out of the application's
+ * mbufs. A row is copied into Criterion's worker by value. */
+struct zero_copy_case {
+	char what[16];		/* the row's name in failure messages */
+	char wname[8];		/* test wire name */
+	double loss, dup;
+};
+
+ParameterizedTestParameters(dpdk, tcp_data_zero_copy)
 {
+	static struct zero_copy_case c[] = {
+		{ "clean", "tdzc", 0, 0 },
+		{ "lossy", "tdzcl", 0.03, 0.01 },
+	};
+
+	return cr_make_param_array(struct zero_copy_case, c, RTE_DIM(c));
+}
+
+ParameterizedTest(struct zero_copy_case *c, dpdk, tcp_data_zero_copy,
+	.timeout = 120)
+{
+	const char *what = c->what;
 	struct dps_testwire_conf wc = wire_conf(505);
 	struct world w;
 	struct xfer x;
@@ -1674,39 +1714,33 @@ zero_copy_case(const char *wname, double loss, double dup)
 	};
 	struct dps_counters d[2];
 
-	wc.loss = loss;
-	wc.dup = dup;
+	wc.loss = c->loss;
+	wc.dup = c->dup;
 	wc.delay_ns = 500 * US;
-	world_up(&w, wname, &wc, NULL, 0, 0, 16);
+	world_up(&w, c->wname, &wc, NULL, 0, 0, 16);
 	xfer_run(&w, &cf, &x);
 	log_counters(&w);
 	d[0] = delta(&w, 0);
 	d[1] = delta(&w, 1);
-	cr_assert_eq(d[0].tcp_tx_bytes, 2 * cf.bytes[0]);
-	cr_assert_eq(d[1].tcp_tx_bytes, 2 * cf.bytes[1]);
-	cr_assert_eq(d[1].tcp_rx_bytes, 2 * cf.bytes[0]);
-	cr_assert_eq(d[0].tcp_rx_bytes, 2 * cf.bytes[1]);
-	if (loss > 0)
-		cr_assert_gt(d[0].tcp_retrans + d[1].tcp_retrans, 0);
+	cr_assert_eq(d[0].tcp_tx_bytes, 2 * cf.bytes[0], "%s: A sent %" PRIu64,
+		what, d[0].tcp_tx_bytes);
+	cr_assert_eq(d[1].tcp_tx_bytes, 2 * cf.bytes[1], "%s: B sent %" PRIu64,
+		what, d[1].tcp_tx_bytes);
+	cr_assert_eq(d[1].tcp_rx_bytes, 2 * cf.bytes[0], "%s: B received %"
+		PRIu64, what, d[1].tcp_rx_bytes);
+	cr_assert_eq(d[0].tcp_rx_bytes, 2 * cf.bytes[1], "%s: A received %"
+		PRIu64, what, d[0].tcp_rx_bytes);
+	if (c->loss > 0)
+		cr_assert_gt(d[0].tcp_retrans + d[1].tcp_retrans, 0,
+			"%s: no retransmission through loss", what);
 	else
-		cr_assert_eq(d[0].tcp_retrans + d[1].tcp_retrans, 0);
+		cr_assert_eq(d[0].tcp_retrans + d[1].tcp_retrans, 0,
+			"%s: retransmissions on a clean wire", what);
 	drain_time_wait(&w);
-	cr_assert_eq(dps_test_pool_in_use(w.b.ppool), 0, "the stack kept %u of "
-		"the application's mbufs", dps_test_pool_in_use(w.b.ppool));
+	cr_assert_eq(dps_test_pool_in_use(w.b.ppool), 0, "%s: the stack kept %u "
+		"of the application's mbufs", what, dps_test_pool_in_use(w.b.ppool));
 	xfer_free(&x);
 	world_down(&w);
-}
-
-Test(dpdk, tcp_data_zero_copy, .timeout = 120)
-{
-	zero_copy_case("tdzc", 0, 0);
-}
-
-/* The same through loss and duplication: retransmissions come out of the
- * application's mbufs. */
-Test(dpdk, tcp_data_zero_copy_lossy, .timeout = 120)
-{
-	zero_copy_case("tdzcl", 0.03, 0.01);
 }
 
 /* Zero copy edge cases: an mbuf longer than the send buffer is refused
@@ -2007,14 +2041,7 @@ Test(dpdk, tcp_data_rto_backoff_reset, .timeout = 60)
 		cr_assert_lt(vnow(&w.b), t_out + 30 * S);
 	}
 	cr_assert_eq(dig_final(&ds), dig_final(&dr));
-	cr_assert_eq(dps_shutdown(cfd, SHUT_WR), 0);
-	ticks(&w, 50, 100 * US);
-	cr_assert_eq(recv_some(sfd, 61, &got, 1, NULL, &eof, "server"), 0);
-	cr_assert(eof);
-	cr_assert_eq(dps_close(sfd), 0);
-	ticks(&w, 50, 100 * US);
-	cr_assert_eq(dps_close(cfd), 0);
-	drain_time_wait(&w);
+	close_orderly(&w, cfd, sfd, 61, &got);
 	world_down(&w);
 }
 
@@ -2087,14 +2114,7 @@ Test(dpdk, tcp_data_zero_window, .timeout = 120)
 	cr_log_info("zero_window: the rest in %.3f s after resuming",
 		(double)(vnow(&w.b) - t_resume) / S);
 	cr_assert_eq(dig_final(&ds), dig_final(&dr));
-	cr_assert_eq(dps_shutdown(cfd, SHUT_WR), 0);
-	ticks(&w, 50, 100 * US);
-	cr_assert_eq(recv_some(sfd, 51, &got, 1, NULL, &eof, "server"), 0);
-	cr_assert(eof);
-	cr_assert_eq(dps_close(sfd), 0);
-	ticks(&w, 50, 100 * US);
-	cr_assert_eq(dps_close(cfd), 0);
-	drain_time_wait(&w);
+	close_orderly(&w, cfd, sfd, 51, &got);
 	world_down(&w);
 }
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Per-state, per-rule tests of the TCP core (lib/tcp/dps_tcb*.c), in the
- * style of smoltcp's socket tests: one fixture per state, built only
- * through the public functions (connect + SYN-ACK, accept + ACK, shutdown,
- * the peer's FIN / ACK), then one crafted segment, timer or call, and the
- * exact replies, state and events that follow.
+ * style of smoltcp's socket tests: one fixture per state (tcb_fixture.h),
+ * built only through the public functions (connect + SYN-ACK, accept +
+ * ACK, shutdown, the peer's FIN / ACK), then one crafted segment, timer or
+ * call, and the exact replies, state and events that follow.
  *
  * Where the code departs from RFC 9293 / 5961 / 6298 / 6675 / 7323 or from
  * Linux, the assertion stays strict and the test is disabled with a comment
@@ -14,229 +14,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 
-#include "dps_tcp.h"
-
-#define MS		(1000ull * 1000)
-#define SEC		(1000 * MS)
-
-#define ISS		0x10000000u
-#define PEER_ISN	0x50000000u
-#define TS_OFF		0x12345678u
-#define PEER_TSVAL	0xabcd0001u
-#define PEER_WS		7
-#define PEER_WND	65160
-#define T0		(7 * SEC + 250 * MS)
-#define TE		(T0 + 10 * MS)		/* established (active open) */
-#define SMSS		1448u			/* 1460 - 12 (timestamps) */
-#define RTO0		(210 * MS)		/* 10 ms RTT: 10 + max(20, 200) */
-#define NOUT		16
+#include "tcb_fixture.h"
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static struct dps_tcb_conf
-linux_conf(void)
-{
-	struct dps_tcb_conf c;
-
-	memset(&c, 0, sizeof(c));
-	c.adv_mss = 1460;
-	c.rcv_wscale = 10;
-	c.rcv_wnd = 64240;
-	return c;
-}
-
-static uint32_t
-our_ts(uint64_t now)
-{
-	return (uint32_t)(now / MS) + TS_OFF;
-}
-
-/* A peer segment with a fresh timestamp (never PAWS-old). */
-static struct dps_tcp_seg
-pseg(uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
-{
-	struct dps_tcp_seg s;
-
-	memset(&s, 0, sizeof(s));
-	s.flags = flags;
-	s.seq = seq;
-	s.ack = ack;
-	s.len = len;
-	s.wnd = 502;
-	s.opt.has_ts = true;
-	s.opt.tsval = PEER_TSVAL + 1;
-	return s;
-}
-
-static int
-feed(struct dps_tcb *t, struct dps_tcp_seg s, uint64_t now,
-	struct dps_tcp_out *out, unsigned int *n)
-{
-	memset(out, 0xa5, sizeof(*out) * DPS_TCB_MAX_OUT);
-	*n = 0xdead;
-	return dps_tcb_input(t, &s, now, out, n);
-}
-
-static unsigned int
-output(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out)
-{
-	memset(out, 0xa5, sizeof(*out) * NOUT);
-	return dps_tcb_output(t, now, out, NOUT);
-}
-
-static int
-timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out, unsigned int *n)
-{
-	memset(out, 0xa5, sizeof(*out) * DPS_TCB_MAX_OUT);
-	*n = 0xdead;
-	return dps_tcb_timeout(t, now, out, n);
-}
-
-/* Assert @o is a pure ACK of @ack at @seq. */
-static void
-assert_ack(const struct dps_tcp_out *o, uint32_t seq, uint32_t ack, const char *what)
-{
-	cr_assert_eq(o->flags, DPS_TH_ACK, "%s: flags %#x", what, o->flags);
-	cr_assert_eq(o->seq, seq, "%s: seq %#x want %#x", what, o->seq, seq);
-	cr_assert_eq(o->ack, ack, "%s: ack %#x want %#x", what, o->ack, ack);
-	cr_assert_eq(o->len, 0, "%s: len %u", what, o->len);
-}
-
-/* ESTABLISHED by an active open: Linux listener's SYN-ACK at TE. */
-static void
-establish_conf(struct dps_tcb *t, const struct dps_tcb_conf *c)
-{
-	struct dps_tcp_out out[DPS_TCB_MAX_OUT], syn;
-	struct dps_tcp_seg s;
-	unsigned int n;
-
-	memset(t, 0x5a, sizeof(*t));
-	dps_tcb_connect(t, c, ISS, TS_OFF, T0, &syn);
-	memset(&s, 0, sizeof(s));
-	s.flags = DPS_TH_SYN | DPS_TH_ACK;
-	s.seq = PEER_ISN;
-	s.ack = ISS + 1;
-	s.wnd = PEER_WND;
-	s.opt.has_mss = true;
-	s.opt.mss = 1460;
-	s.opt.sack_ok = true;
-	s.opt.has_ts = true;
-	s.opt.tsval = PEER_TSVAL;
-	s.opt.tsecr = syn.opt.tsval;
-	s.opt.has_ws = true;
-	s.opt.wscale = PEER_WS;
-	cr_assert_eq(dps_tcb_input(t, &s, TE, out, &n), DPS_TCB_CONNECTED);
-	cr_assert_eq(t->state, DPS_TCPS_ESTABLISHED);
-	cr_assert_eq(t->rto_ns, RTO0);
-	cr_assert_eq(dps_tcb_smss(t), SMSS);
-}
-
-static void
-establish(struct dps_tcb *t)
-{
-	struct dps_tcb_conf c = linux_conf();
-
-	establish_conf(t, &c);
-}
-
-/* The peer acknowledges everything we sent so far (window 502 << 7). */
-static int
-peer_ack_all(struct dps_tcb *t, uint64_t now)
-{
-	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
-	unsigned int n;
-
-	return feed(t, pseg(DPS_TH_ACK, t->rcv_nxt, t->snd_nxt, 0), now, out, &n);
-}
-
-/* FIN_WAIT1: shutdown with nothing queued, FIN out at TE + 1 ms. */
-static void
-fin_wait1(struct dps_tcb *t)
-{
-	struct dps_tcp_out out[NOUT];
-
-	establish(t);
-	cr_assert_eq(dps_tcb_shutdown(t, TE + MS), DPS_TCB_OUTPUT);
-	cr_assert_eq(t->state, DPS_TCPS_FIN_WAIT1);
-	cr_assert_eq(output(t, TE + MS, out), 1);
-	cr_assert_eq(out[0].flags, DPS_TH_FIN | DPS_TH_ACK);
-	cr_assert_eq(out[0].seq, ISS + 1);
-	cr_assert_eq(t->snd_nxt, ISS + 2);
-}
-
-static void
-fin_wait2(struct dps_tcb *t)
-{
-	fin_wait1(t);
-	cr_assert_eq(peer_ack_all(t, TE + 2 * MS), DPS_TCB_ACKED | DPS_TCB_OUTPUT);
-	cr_assert_eq(t->state, DPS_TCPS_FIN_WAIT2);
-}
-
-/* CLOSING: the peer's FIN crosses ours (it has not seen our FIN). */
-static void
-closing(struct dps_tcb *t)
-{
-	struct dps_tcp_out out[NOUT];
-	unsigned int n;
-	int ev;
-
-	fin_wait1(t);
-	ev = feed(t, pseg(DPS_TH_FIN | DPS_TH_ACK, PEER_ISN + 1, ISS + 1, 0),
-		TE + 2 * MS, out, &n);
-	cr_assert_eq(ev, DPS_TCB_PEER_FIN | DPS_TCB_OUTPUT);
-	cr_assert_eq(t->state, DPS_TCPS_CLOSING);
-	cr_assert_eq(n, 0);
-	cr_assert_eq(output(t, TE + 2 * MS, out), 1);
-	assert_ack(&out[0], ISS + 2, PEER_ISN + 2, "ACK of the peer's FIN");
-}
-
-static void
-time_wait(struct dps_tcb *t)
-{
-	struct dps_tcp_out out[NOUT];
-	unsigned int n;
-	int ev;
-
-	fin_wait2(t);
-	ev = feed(t, pseg(DPS_TH_FIN | DPS_TH_ACK, PEER_ISN + 1, ISS + 2, 0),
-		TE + 3 * MS, out, &n);
-	cr_assert_eq(ev, DPS_TCB_PEER_FIN | DPS_TCB_TIME_WAIT | DPS_TCB_OUTPUT);
-	cr_assert_eq(t->state, DPS_TCPS_TIME_WAIT);
-	cr_assert_eq(output(t, TE + 3 * MS, out), 1);
-	assert_ack(&out[0], ISS + 2, PEER_ISN + 2, "ACK of the FIN in TIME_WAIT");
-}
-
-static void
-close_wait(struct dps_tcb *t)
-{
-	struct dps_tcp_out out[NOUT];
-	unsigned int n;
-	int ev;
-
-	establish(t);
-	ev = feed(t, pseg(DPS_TH_FIN | DPS_TH_ACK, PEER_ISN + 1, ISS + 1, 0),
-		TE + MS, out, &n);
-	cr_assert_eq(ev, DPS_TCB_PEER_FIN | DPS_TCB_OUTPUT);
-	cr_assert_eq(t->state, DPS_TCPS_CLOSE_WAIT);
-	cr_assert_eq(t->rcv_nxt, PEER_ISN + 2);
-	cr_assert_eq(output(t, TE + MS, out), 1);
-	assert_ack(&out[0], ISS + 1, PEER_ISN + 2, "ACK of the FIN");
-}
-
-static void
-last_ack(struct dps_tcb *t)
-{
-	struct dps_tcp_out out[NOUT];
-
-	close_wait(t);
-	cr_assert_eq(dps_tcb_shutdown(t, TE + 2 * MS), DPS_TCB_OUTPUT);
-	cr_assert_eq(t->state, DPS_TCPS_LAST_ACK);
-	cr_assert_eq(output(t, TE + 2 * MS, out), 1);
-	cr_assert_eq(out[0].flags, DPS_TH_FIN | DPS_TH_ACK);
-	cr_assert_eq(out[0].seq, ISS + 1);
-	cr_assert_eq(out[0].ack, PEER_ISN + 2);
-}
 
 /* Peer data [off, off + len) after its ISN + 1, acking ISS + 1. */
 static int
@@ -249,40 +31,13 @@ data_in(struct dps_tcb *t, uint32_t off, uint32_t len, uint64_t now,
 
 /* ---- passive open ----------------------------------------------------- */
 
-/* A SYN with MSS and timestamps only (no SACK, no window scale). */
-static struct dps_tcp_seg
-syn_ts_only(void)
-{
-	struct dps_tcp_seg s;
-
-	memset(&s, 0, sizeof(s));
-	s.flags = DPS_TH_SYN;
-	s.seq = PEER_ISN;
-	s.wnd = 64240;
-	s.opt.has_mss = true;
-	s.opt.mss = 1460;
-	s.opt.has_ts = true;
-	s.opt.tsval = PEER_TSVAL;
-	return s;
-}
-
-static void
-syn_recv(struct dps_tcb *t, const struct dps_tcb_conf *c, struct dps_tcp_out *sa)
-{
-	struct dps_tcp_seg s = syn_ts_only();
-
-	memset(t, 0x5a, sizeof(*t));
-	dps_tcb_accept(t, c, &s, ISS, TS_OFF, T0, sa);
-	cr_assert_eq(t->state, DPS_TCPS_SYN_RECV);
-}
-
 Test(tcb_listen, syn_draws_synack_with_only_the_offered_options)
 {
 	struct dps_tcb_conf c = linux_conf();
 	struct dps_tcp_out sa;
 	struct dps_tcb t;
 
-	syn_recv(&t, &c, &sa);
+	syn_recv_child(&t, &c, &sa);
 	cr_assert_eq(sa.flags, DPS_TH_SYN | DPS_TH_ACK);
 	cr_assert_eq(sa.seq, ISS);
 	cr_assert_eq(sa.ack, PEER_ISN + 1);
@@ -308,7 +63,7 @@ Test(tcb_listen, ack_establishes)
 	unsigned int n;
 	int ev;
 
-	syn_recv(&t, &c, &sa);
+	syn_recv_child(&t, &c, &sa);
 	ev = feed(&t, pseg(DPS_TH_ACK, PEER_ISN + 1, ISS + 1, 0), T0 + 5 * MS, out, &n);
 	cr_assert_eq(ev, DPS_TCB_CONNECTED | DPS_TCB_OUTPUT);
 	cr_assert_eq(n, 0, "the third segment draws no reply");
@@ -327,8 +82,8 @@ Test(tcb_listen, duplicate_syn_resends_the_synack)
 	unsigned int n;
 	int ev;
 
-	syn_recv(&t, &c, &sa);
-	ev = feed(&t, syn_ts_only(), T0 + 300 * MS, out, &n);
+	syn_recv_child(&t, &c, &sa);
+	ev = feed(&t, peer_syn_ts_only(), T0 + 300 * MS, out, &n);
 	cr_assert_eq(ev, DPS_TCB_NONE);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(out[0].flags, DPS_TH_SYN | DPS_TH_ACK);
@@ -351,7 +106,7 @@ Test(tcb_listen, window_announced_in_syn_recv_never_shrinks)
 {
 	struct dps_tcb_conf c = linux_conf();
 	struct dps_tcp_out sa, out[NOUT];
-	struct dps_tcp_seg syn = syn_ts_only();
+	struct dps_tcp_seg syn = peer_syn_ts_only();
 	struct dps_tcb t;
 	uint32_t edge;
 	unsigned int n;
@@ -388,7 +143,7 @@ Test(tcb_listen, bad_ack_draws_a_rst)
 	unsigned int n;
 	int ev;
 
-	syn_recv(&t, &c, &sa);
+	syn_recv_child(&t, &c, &sa);
 	ev = feed(&t, pseg(DPS_TH_ACK, PEER_ISN + 1, ISS + 77, 0), T0 + 5 * MS, out, &n);
 	cr_assert_eq(ev, DPS_TCB_NONE);
 	cr_assert_eq(n, 1);
@@ -554,7 +309,7 @@ small_window(struct dps_tcb *t)
 	unsigned int n;
 
 	c.rcv_wnd = 2 * SMSS;
-	syn_recv(t, &c, &sa);
+	syn_recv_child(t, &c, &sa);
 	cr_assert_eq(sa.wnd, 2 * SMSS);
 	feed(t, pseg(DPS_TH_ACK, PEER_ISN + 1, ISS + 1, 0), T0 + 5 * MS, out, &n);
 	cr_assert_eq(t->state, DPS_TCPS_ESTABLISHED);
@@ -782,9 +537,7 @@ Test(tcb_snd, ack_advances_snd_una)
 	unsigned int n;
 	int ev;
 
-	establish(&t);
-	dps_tcb_queue(&t, 2 * SMSS);
-	output(&t, TE + MS, out);
+	established_in_flight(&t, NULL, 2);
 	ev = feed(&t, pseg(DPS_TH_ACK, PEER_ISN + 1, ISS + 1 + SMSS, 0), TE + 11 * MS, out, &n);
 	cr_assert_eq(ev, DPS_TCB_ACKED | DPS_TCB_OUTPUT);
 	cr_assert_eq(n, 0);
@@ -821,9 +574,7 @@ flight_of_ten(struct dps_tcb *t, uint8_t cc)
 	unsigned int n;
 
 	c.cc = cc;
-	establish_conf(t, &c);
-	dps_tcb_queue(t, 10 * SMSS);
-	cr_assert_eq(output(t, TE + MS, out), 10);
+	established_in_flight(t, &c, 10);
 	feed(t, pseg(DPS_TH_ACK, PEER_ISN + 1, ISS + 1 + SMSS, 0), TE + 11 * MS, out, &n);
 	cr_assert_eq(t->snd_una, ISS + 1 + SMSS);
 	cr_assert_eq(output(t, TE + 11 * MS, out), 0, "nothing more queued");
@@ -892,9 +643,7 @@ Test(tcb_snd, sack_blocks_retransmit_the_hole)
 	uint32_t s0 = ISS + 1;
 	int ev;
 
-	establish(&t);
-	dps_tcb_queue(&t, 10 * SMSS);
-	cr_assert_eq(output(&t, TE + MS, out), 10);
+	established_in_flight(&t, NULL, 10);
 	/* Segment 0 acked, segment 1 lost, 2..4 SACKed. */
 	s = pseg(DPS_TH_ACK, PEER_ISN + 1, s0 + SMSS, 0);
 	s.n_sack = 1;
@@ -920,9 +669,7 @@ Test(tcb_snd, rto_retransmits_from_snd_una_with_backoff)
 	int ev;
 
 	c.cc = DPS_CC_NEWRENO;
-	establish_conf(&t, &c);
-	dps_tcb_queue(&t, 3 * SMSS);
-	cr_assert_eq(output(&t, TE + MS, out), 3);
+	established_in_flight(&t, &c, 3);
 	cr_assert_eq(t.timer_ns, at);
 	cr_assert_eq(timeout(&t, at - 1, out, &n), DPS_TCB_NONE, "not yet");
 	ev = timeout(&t, at, out, &n);
@@ -1357,82 +1104,61 @@ Test(tcb_close, last_ack_fin_is_retransmitted_on_rto)
 
 /* ---- RST (RFC 5961 3.2) ------------------------------------------------ */
 
+/* A RST at exactly RCV.NXT closes a synchronised state with @want_err. */
 static void
-rst_exact(struct dps_tcb *t, uint64_t now, int want_err)
+rst_exact(struct dps_tcb *t, uint64_t now, int want_err, const char *what)
 {
 	struct dps_tcp_out out[NOUT];
 	unsigned int n;
 	int ev;
 
 	ev = feed(t, pseg(DPS_TH_RST, t->rcv_nxt, 0, 0), now, out, &n);
-	cr_assert_eq(ev, DPS_TCB_CLOSED);
-	cr_assert_eq(n, 0, "no reply to a RST");
-	cr_assert_eq(t->state, DPS_TCPS_CLOSE);
-	cr_assert_eq(t->err, want_err, "err %d want %d", t->err, want_err);
-	cr_assert_eq(t->timer_ns, 0);
+	cr_assert_eq(ev, DPS_TCB_CLOSED, "%s: event %#x", what, ev);
+	cr_assert_eq(n, 0, "%s: no reply to a RST", what);
+	cr_assert_eq(t->state, DPS_TCPS_CLOSE, "%s: state %u", what, t->state);
+	cr_assert_eq(t->err, want_err, "%s: err %d want %d", what, t->err, want_err);
+	cr_assert_eq(t->timer_ns, 0, "%s: timer still armed", what);
 }
 
-Test(tcb_rst, established_econnreset)
-{
-	struct dps_tcb t;
+struct rst_case {
+	enum tcb_fx st;
+	uint64_t now;
+	int err;
+};
 
-	establish(&t);
-	rst_exact(&t, TE + MS, ECONNRESET);
-}
-
-Test(tcb_rst, fin_wait1_econnreset)
-{
-	struct dps_tcb t;
-
-	fin_wait1(&t);
-	rst_exact(&t, TE + 5 * MS, ECONNRESET);
-}
-
-Test(tcb_rst, fin_wait2_econnreset)
-{
-	struct dps_tcb t;
-
-	fin_wait2(&t);
-	rst_exact(&t, TE + 5 * MS, ECONNRESET);
-}
-
-Test(tcb_rst, close_wait_epipe)
-{
-	struct dps_tcb t;
-
-	close_wait(&t);
-	rst_exact(&t, TE + 5 * MS, EPIPE);
-}
-
-/* Linux tcp_reset(): only SYN_SENT (ECONNREFUSED), CLOSE_WAIT (EPIPE) and
+/*
+ * Linux tcp_reset(): only SYN_SENT (ECONNREFUSED), CLOSE_WAIT (EPIPE) and
  * CLOSE (ignored) differ; LAST_ACK and CLOSING get ECONNRESET, which a
- * read() after shutdown(SHUT_WR) returns. The code reports 0. */
-Test(tcb_rst, last_ack_econnreset_like_linux)
+ * read() after shutdown(SHUT_WR) returns (the code once reported 0).
+ * TIME_WAIT just closes.
+ */
+ParameterizedTestParameters(tcb_rst, exact_rst_closes)
 {
-	struct dps_tcb t;
+	static struct rst_case c[] = {
+		{ FX_ESTABLISHED, TE + MS, ECONNRESET },
+		{ FX_FIN_WAIT1, TE + 5 * MS, ECONNRESET },
+		{ FX_FIN_WAIT2, TE + 5 * MS, ECONNRESET },
+		{ FX_CLOSE_WAIT, TE + 5 * MS, EPIPE },
+		{ FX_LAST_ACK, TE + 5 * MS, ECONNRESET },
+		{ FX_CLOSING, TE + 5 * MS, ECONNRESET },
+		{ FX_TIME_WAIT, TE + 5 * MS, 0 },
+	};
 
-	last_ack(&t);
-	rst_exact(&t, TE + 5 * MS, ECONNRESET);
+	return cr_make_param_array(struct rst_case, c, DIM(c));
 }
 
-Test(tcb_rst, closing_econnreset_like_linux)
+ParameterizedTest(struct rst_case *c, tcb_rst, exact_rst_closes)
 {
+	const struct tcb_fx_entry *fx = tcb_fx(c->st);
 	struct dps_tcb t;
 
-	closing(&t);
-	rst_exact(&t, TE + 5 * MS, ECONNRESET);
+	fx->make(&t);
+	rst_exact(&t, c->now, c->err, fx->name);
 }
 
-Test(tcb_rst, time_wait_closes)
-{
-	struct dps_tcb t;
-
-	time_wait(&t);
-	rst_exact(&t, TE + 5 * MS, 0);
-}
-
+/* In the window but not exact: a challenge ACK, at most one per 500 ms. */
 static void
-rst_in_window(struct dps_tcb *t, uint64_t now)
+rst_in_window(struct dps_tcb *t, uint64_t now, const char *what)
 {
 	uint8_t st = t->state;
 	struct dps_tcp_out out[NOUT];
@@ -1440,40 +1166,41 @@ rst_in_window(struct dps_tcb *t, uint64_t now)
 	int ev;
 
 	ev = feed(t, pseg(DPS_TH_RST, t->rcv_nxt + 100, 0, 0), now, out, &n);
-	cr_assert_eq(ev, DPS_TCB_NONE);
-	cr_assert_eq(t->state, st, "state kept");
-	cr_assert_eq(n, 1, "challenge ACK");
-	assert_ack(&out[0], t->snd_nxt, t->rcv_nxt, "challenge ACK");
+	cr_assert_eq(ev, DPS_TCB_NONE, "%s: event %#x", what, ev);
+	cr_assert_eq(t->state, st, "%s: state kept", what);
+	cr_assert_eq(n, 1, "%s: challenge ACK", what);
+	assert_ack(&out[0], t->snd_nxt, t->rcv_nxt, what);
 	/* Rate-limited: one per 500 ms per connection. */
 	ev = feed(t, pseg(DPS_TH_RST, t->rcv_nxt + 200, 0, 0), now + 499 * MS, out, &n);
-	cr_assert_eq(n, 0, "second challenge within 500 ms suppressed");
+	cr_assert_eq(n, 0, "%s: second challenge within 500 ms suppressed", what);
 	ev = feed(t, pseg(DPS_TH_RST, t->rcv_nxt + 200, 0, 0), now + 500 * MS, out, &n);
-	cr_assert_eq(n, 1, "after 500 ms another challenge");
-	cr_assert_eq(t->state, st);
+	cr_assert_eq(n, 1, "%s: after 500 ms another challenge", what);
+	cr_assert_eq(t->state, st, "%s: state kept", what);
 }
 
-Test(tcb_rst, in_window_challenge_established)
-{
-	struct dps_tcb t;
+struct challenge_case {
+	enum tcb_fx st;
+	uint64_t now;
+};
 
-	establish(&t);
-	rst_in_window(&t, TE + MS);
+ParameterizedTestParameters(tcb_rst, in_window_challenge)
+{
+	static struct challenge_case c[] = {
+		{ FX_ESTABLISHED, TE + MS },
+		{ FX_FIN_WAIT2, TE + 5 * MS },
+		{ FX_CLOSE_WAIT, TE + 5 * MS },
+	};
+
+	return cr_make_param_array(struct challenge_case, c, DIM(c));
 }
 
-Test(tcb_rst, in_window_challenge_fin_wait2)
+ParameterizedTest(struct challenge_case *c, tcb_rst, in_window_challenge)
 {
+	const struct tcb_fx_entry *fx = tcb_fx(c->st);
 	struct dps_tcb t;
 
-	fin_wait2(&t);
-	rst_in_window(&t, TE + 5 * MS);
-}
-
-Test(tcb_rst, in_window_challenge_close_wait)
-{
-	struct dps_tcb t;
-
-	close_wait(&t);
-	rst_in_window(&t, TE + 5 * MS);
+	fx->make(&t);
+	rst_in_window(&t, c->now, fx->name);
 }
 
 Test(tcb_rst, out_of_window_is_ignored)
@@ -1557,52 +1284,43 @@ Test(tcb_est, unacceptable_ack_does_not_move_ts_recent)
 
 /* ---- abort ------------------------------------------------------------- */
 
-static void
-abort_rst(struct dps_tcb *t, uint32_t seq, uint32_t ack)
+struct abort_case {
+	enum tcb_fx st;
+	uint32_t seq, ack;	/* of the RST|ACK: SND.NXT, RCV.NXT */
+};
+
+ParameterizedTestParameters(tcb_abort, rst_ack)
 {
+	static struct abort_case c[] = {
+		{ FX_ESTABLISHED, ISS + 1, PEER_ISN + 1 },
+		{ FX_FIN_WAIT1, ISS + 2, PEER_ISN + 1 },
+		{ FX_FIN_WAIT2, ISS + 2, PEER_ISN + 1 },
+		{ FX_CLOSE_WAIT, ISS + 1, PEER_ISN + 2 },
+	};
+
+	return cr_make_param_array(struct abort_case, c, DIM(c));
+}
+
+ParameterizedTest(struct abort_case *c, tcb_abort, rst_ack)
+{
+	const struct tcb_fx_entry *fx = tcb_fx(c->st);
+	const char *what = fx->name;
 	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
 
+	fx->make(&t);
 	memset(out, 0xa5, sizeof(out));
-	cr_assert_eq(dps_tcb_abort(t, TE + 20 * MS, out), 1);
-	cr_assert_eq(out[0].flags, DPS_TH_RST | DPS_TH_ACK);
-	cr_assert_eq(out[0].seq, seq);
-	cr_assert_eq(out[0].ack, ack);
-	cr_assert_eq(out[0].len, 0);
-	cr_assert_eq(t->state, DPS_TCPS_CLOSE);
-	cr_assert_eq(t->err, ECONNRESET);
-	cr_assert_eq(t->timer_ns, 0);
-}
-
-Test(tcb_abort, established_rst_ack)
-{
-	struct dps_tcb t;
-
-	establish(&t);
-	abort_rst(&t, ISS + 1, PEER_ISN + 1);
-}
-
-Test(tcb_abort, fin_wait1_rst_ack)
-{
-	struct dps_tcb t;
-
-	fin_wait1(&t);
-	abort_rst(&t, ISS + 2, PEER_ISN + 1);
-}
-
-Test(tcb_abort, fin_wait2_rst_ack)
-{
-	struct dps_tcb t;
-
-	fin_wait2(&t);
-	abort_rst(&t, ISS + 2, PEER_ISN + 1);
-}
-
-Test(tcb_abort, close_wait_rst_ack)
-{
-	struct dps_tcb t;
-
-	close_wait(&t);
-	abort_rst(&t, ISS + 1, PEER_ISN + 2);
+	cr_assert_eq(dps_tcb_abort(&t, TE + 20 * MS, out), 1, "%s: one RST", what);
+	cr_assert_eq(out[0].flags, DPS_TH_RST | DPS_TH_ACK, "%s: flags %#x", what,
+		out[0].flags);
+	cr_assert_eq(out[0].seq, c->seq, "%s: seq %#x want %#x", what, out[0].seq,
+		c->seq);
+	cr_assert_eq(out[0].ack, c->ack, "%s: ack %#x want %#x", what, out[0].ack,
+		c->ack);
+	cr_assert_eq(out[0].len, 0, "%s: len %u", what, out[0].len);
+	cr_assert_eq(t.state, DPS_TCPS_CLOSE, "%s: state %u", what, t.state);
+	cr_assert_eq(t.err, ECONNRESET, "%s: err %d", what, t.err);
+	cr_assert_eq(t.timer_ns, 0, "%s: timer still armed", what);
 }
 
 Test(tcb_abort, time_wait_sends_nothing)

@@ -22,131 +22,12 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
-#include "dps_tcp.h"
 #include "dps_timer.h"
+#include "tcb_fixture.h"
 
-#define MS		(1000ull * 1000)
-#define SEC		(1000 * MS)
 #define TICK		(1ull << DPS_TW_SHIFT)
 
-#define ISS		0x10000000u
-#define PEER_ISN	0x50000000u
-#define TS_OFF		0x12345678u
-#define PEER_TSVAL	0xabcd0001u
-#define PEER_WS		7
-#define PEER_WND	65160		/* Linux's SYN-ACK window for MSS 1460 */
-#define T0		(7 * SEC + 250 * MS)	/* connect time; any value */
-
-#define DIM(a)		(sizeof(a) / sizeof((a)[0]))
-
 /* ---- helpers --------------------------------------------------------- */
-
-/* What tcp_conf() in lib/sock/dps_tcp_glue.c fills for an MTU 1500 route
- * and no socket options. */
-static struct dps_tcb_conf
-linux_conf(void)
-{
-	struct dps_tcb_conf c;
-
-	memset(&c, 0, sizeof(c));
-	c.adv_mss = 1460;
-	c.rcv_wscale = 10;
-	c.rcv_wnd = 64240;
-	return c;
-}
-
-static uint32_t
-ts_at(uint64_t now, uint32_t off)
-{
-	return (uint32_t)(now / MS) + off;
-}
-
-static struct dps_tcp_seg
-mkseg(uint8_t flags, uint32_t seq, uint32_t ack)
-{
-	struct dps_tcp_seg s;
-
-	memset(&s, 0, sizeof(s));
-	s.flags = flags;
-	s.seq = seq;
-	s.ack = ack;
-	s.wnd = 502;
-	return s;
-}
-
-/* The SYN-ACK a Linux listener sends: MSS 1460, SACK-permitted,
- * timestamps echoing @tsecr, window scale 7. */
-static struct dps_tcp_seg
-peer_synack(uint32_t ack, uint32_t tsecr)
-{
-	struct dps_tcp_seg s = mkseg(DPS_TH_SYN | DPS_TH_ACK, PEER_ISN, ack);
-
-	s.wnd = PEER_WND;
-	s.opt.has_mss = true;
-	s.opt.mss = 1460;
-	s.opt.sack_ok = true;
-	s.opt.has_ts = true;
-	s.opt.tsval = PEER_TSVAL;
-	s.opt.tsecr = tsecr;
-	s.opt.has_ws = true;
-	s.opt.wscale = PEER_WS;
-	return s;
-}
-
-/* The SYN a Linux peer sends (for the simultaneous open). */
-static struct dps_tcp_seg
-peer_syn(void)
-{
-	struct dps_tcp_seg s = peer_synack(0, 0);
-
-	s.flags = DPS_TH_SYN;
-	s.ack = 0;
-	s.wnd = 64240;
-	return s;
-}
-
-/* Fill @out with garbage so a field the code forgets to set shows. */
-static void
-scribble(struct dps_tcp_out *out, unsigned int *n)
-{
-	memset(out, 0xa5, sizeof(*out) * DPS_TCB_MAX_OUT);
-	*n = 0xdead;
-}
-
-/* A TCB in SYN_SENT with the Linux configuration, connected at T0. */
-static void
-start(struct dps_tcb *t, struct dps_tcp_out *syn)
-{
-	struct dps_tcb_conf c = linux_conf();
-
-	memset(t, 0x5a, sizeof(*t));	/* connect must initialise all */
-	dps_tcb_connect(t, &c, ISS, TS_OFF, T0, syn);
-}
-
-/* A TCB established by a Linux listener's SYN-ACK 10 ms after T0. */
-static void
-establish(struct dps_tcb *t)
-{
-	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
-	struct dps_tcp_seg s;
-	unsigned int n;
-
-	start(t, &out[0]);
-	s = peer_synack(ISS + 1, out[0].opt.tsval);
-	cr_assert_eq(dps_tcb_input(t, &s, T0 + 10 * MS, out, &n), DPS_TCB_CONNECTED);
-	cr_assert_eq(t->state, DPS_TCPS_ESTABLISHED);
-	cr_assert_eq(t->rcv_nxt, PEER_ISN + 1);
-	cr_assert_eq(t->snd_nxt, ISS + 1);
-}
-
-/* Feed one segment; returns the event, fills out / n. */
-static int
-feed(struct dps_tcb *t, struct dps_tcp_seg s, uint64_t now,
-	struct dps_tcp_out *out, unsigned int *n)
-{
-	scribble(out, n);
-	return dps_tcb_input(t, &s, now, out, n);
-}
 
 /* Build @out and compare every byte with @want. */
 static void
@@ -488,9 +369,9 @@ Test(tcp_wire, handshake_ack_is_byte_for_byte_linux)
 
 	put32(want + 4, ISS + 1);
 	put32(want + 8, PEER_ISN + 1);
-	put32(want + 24, ts_at(now, TS_OFF));
+	put32(want + 24, our_ts(now));
 	put32(want + 28, PEER_TSVAL);
-	start(&t, &out[0]);
+	syn_sent(&t, &out[0]);
 	s = peer_synack(ISS + 1, out[0].opt.tsval);
 	cr_assert_eq(feed(&t, s, now, out, &n), DPS_TCB_CONNECTED);
 	cr_assert_eq(n, 1);
@@ -656,7 +537,7 @@ Test(tcb, connect_enters_syn_sent_with_a_one_second_timer)
 	struct dps_tcp_out syn;
 
 	memset(&syn, 0xa5, sizeof(syn));
-	start(&t, &syn);
+	syn_sent(&t, &syn);
 	cr_assert_eq(t.state, DPS_TCPS_SYN_SENT);
 	cr_assert_eq(t.iss, ISS);
 	cr_assert_eq(t.snd_una, ISS);
@@ -664,7 +545,7 @@ Test(tcb, connect_enters_syn_sent_with_a_one_second_timer)
 	cr_assert_eq(t.timer_ns, T0 + SEC);
 	cr_assert_eq(t.err, 0);
 	cr_assert_eq(t.retransmits, 0);
-	cr_assert_eq(t.syn_tsval, ts_at(T0, TS_OFF));
+	cr_assert_eq(t.syn_tsval, our_ts(T0));
 	cr_assert_eq(syn.flags, DPS_TH_SYN);
 	cr_assert_eq(syn.seq, ISS);
 	cr_assert_eq(syn.ack, 0);
@@ -673,7 +554,7 @@ Test(tcb, connect_enters_syn_sent_with_a_one_second_timer)
 	cr_assert(syn.opt.has_mss && syn.opt.sack_ok && syn.opt.has_ts && syn.opt.has_ws);
 	cr_assert_eq(syn.opt.mss, 1460);
 	cr_assert_eq(syn.opt.wscale, 10);
-	cr_assert_eq(syn.opt.tsval, ts_at(T0, TS_OFF));
+	cr_assert_eq(syn.opt.tsval, our_ts(T0));
 	cr_assert_eq(syn.opt.tsecr, 0);
 }
 
@@ -703,8 +584,7 @@ run_schedule(const struct dps_tcb_conf *c, uint64_t t0, struct sched *r)
 
 		cr_assert_neq(now, 0, "no timer armed in SYN_SENT");
 		cr_assert_gt(now, t0 + r->syn_ns[r->n_syn - 1], "timer not in the future");
-		scribble(out, &n);
-		ev = dps_tcb_timeout(&t, now, out, &n);
+		ev = timeout(&t, now, out, &n);
 		if (ev == DPS_TCB_CLOSED) {
 			cr_assert_eq(n, 0, "no SYN with the give-up");
 			cr_assert_eq(t.state, DPS_TCPS_CLOSE);
@@ -841,12 +721,11 @@ Test(tcb_sched, retransmitted_syn_is_the_same_syn)
 	struct dps_tcp_out first, out[DPS_TCB_MAX_OUT];
 	unsigned int n;
 
-	start(&t, &first);
+	syn_sent(&t, &first);
 	for (int i = 0; i < 3; i++) {
 		uint64_t now = t.timer_ns;
 
-		scribble(out, &n);
-		cr_assert_eq(dps_tcb_timeout(&t, now, out, &n), DPS_TCB_NONE);
+		cr_assert_eq(timeout(&t, now, out, &n), DPS_TCB_NONE);
 		cr_assert_eq(n, 1);
 		cr_assert_eq(out[0].seq, first.seq);
 		cr_assert_eq(out[0].ack, 0);
@@ -856,7 +735,7 @@ Test(tcb_sched, retransmitted_syn_is_the_same_syn)
 		cr_assert_eq(out[0].opt.mss, 1460);
 		cr_assert(out[0].opt.sack_ok && out[0].opt.has_ts && out[0].opt.has_ws);
 		cr_assert_eq(out[0].opt.wscale, 10);
-		cr_assert_eq(out[0].opt.tsval, ts_at(now, TS_OFF));
+		cr_assert_eq(out[0].opt.tsval, our_ts(now));
 		cr_assert_eq(out[0].opt.tsecr, 0);
 		cr_assert_eq(t.retransmits, i + 1);
 		cr_assert_eq(t.syn_tsval, first.opt.tsval, "the first SYN's TSval is kept");
@@ -889,7 +768,7 @@ Test(tcb_syn_sent, unacceptable_ack_draws_a_rst)
 		struct dps_tcp_seg s;
 		unsigned int n;
 
-		start(&t, &out[0]);
+		syn_sent(&t, &out[0]);
 		cr_assert_eq(dps_tcb_timeout(&t, t.timer_ns, out, &n), DPS_TCB_NONE);
 		memcpy(&before, &t, sizeof(t));
 		s = peer_synack(c[i].ack, before.syn_tsval);
@@ -914,7 +793,7 @@ Test(tcb_syn_sent, rst_with_acceptable_ack_refuses)
 	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 	unsigned int n;
 
-	start(&t, &out[0]);
+	syn_sent(&t, &out[0]);
 	cr_assert_eq(feed(&t, mkseg(DPS_TH_RST | DPS_TH_ACK, 0, ISS + 1), T0 + 3 * MS,
 		out, &n), DPS_TCB_CLOSED);
 	cr_assert_eq(n, 0, "never a RST for a RST");
@@ -932,7 +811,7 @@ Test(tcb_syn_sent, rst_without_ack_is_ignored)
 		struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 		unsigned int n;
 
-		start(&t, &out[0]);
+		syn_sent(&t, &out[0]);
 		memcpy(&before, &t, sizeof(t));
 		cr_assert_eq(feed(&t, mkseg(DPS_TH_RST, seqs[i], 0), T0 + 3 * MS, out, &n),
 			DPS_TCB_NONE);
@@ -954,7 +833,7 @@ Test(tcb_syn_sent, rst_with_bad_ack_is_ignored)
 		unsigned int n;
 		uint64_t now = T0 + 3 * MS;
 
-		start(&t, &out[0]);
+		syn_sent(&t, &out[0]);
 		memcpy(&before, &t, sizeof(t));
 		before.timer_ns = before.rtx_at = now + DPS_TCP_TIMEOUT_MIN_NS;
 		cr_assert_eq(feed(&t, mkseg(DPS_TH_RST | DPS_TH_ACK, 0, acks[i]), now, out, &n),
@@ -965,7 +844,7 @@ Test(tcb_syn_sent, rst_with_bad_ack_is_ignored)
 		cr_assert_eq(memcmp(&t, &before, sizeof(t)), 0, "ack %#x: TCB changed", acks[i]);
 
 		/* after a retransmission: nothing at all changes */
-		start(&t, &out[0]);
+		syn_sent(&t, &out[0]);
 		cr_assert_eq(dps_tcb_timeout(&t, t.timer_ns, out, &n), DPS_TCB_NONE);
 		memcpy(&before, &t, sizeof(t));
 		cr_assert_eq(feed(&t, mkseg(DPS_TH_RST | DPS_TH_ACK, 0, acks[i]),
@@ -987,7 +866,7 @@ Test(tcb_syn_sent, first_bad_ack_resends_the_syn_soon)
 	unsigned int n;
 	uint64_t now = T0 + 300 * MS, fire;
 
-	start(&t, &out[0]);
+	syn_sent(&t, &out[0]);
 	s = peer_synack(ISS + 7, t.syn_tsval);
 	cr_assert_eq(feed(&t, s, now, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(n, 1);
@@ -996,8 +875,7 @@ Test(tcb_syn_sent, first_bad_ack_resends_the_syn_soon)
 	cr_assert_lt(DPS_TCP_TIMEOUT_MIN_NS, 100 * MS);
 
 	fire = t.timer_ns;
-	scribble(out, &n);
-	cr_assert_eq(dps_tcb_timeout(&t, fire, out, &n), DPS_TCB_NONE);
+	cr_assert_eq(timeout(&t, fire, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(out[0].flags, DPS_TH_SYN);
 	cr_assert_eq(out[0].seq, ISS);
@@ -1010,7 +888,7 @@ Test(tcb_syn_sent, first_bad_ack_resends_the_syn_soon)
 	cr_assert_eq(t.timer_ns, fire + SEC);
 
 	/* a TSecr from the future: RST, timer untouched */
-	start(&t, &out[0]);
+	syn_sent(&t, &out[0]);
 	s = peer_synack(ISS + 1, t.syn_tsval + 5000);
 	cr_assert_eq(feed(&t, s, now, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(n, 1);
@@ -1027,7 +905,7 @@ Test(tcb_syn_sent, ack_without_syn_is_ignored)
 	struct dps_tcp_seg s;
 	unsigned int n;
 
-	start(&t, &out[0]);
+	syn_sent(&t, &out[0]);
 	memcpy(&before, &t, sizeof(t));
 	s = peer_synack(ISS + 1, t.syn_tsval);
 	s.flags = DPS_TH_ACK;
@@ -1044,7 +922,7 @@ Test(tcb_syn_sent, good_synack_establishes)
 	unsigned int n;
 	uint64_t now = T0 + 1234 * MS;
 
-	start(&t, &out[0]);
+	syn_sent(&t, &out[0]);
 	cr_assert_eq(dps_tcb_timeout(&t, t.timer_ns, out, &n), DPS_TCB_NONE);
 	s = peer_synack(ISS + 1, t.syn_tsval + 1000);	/* echoes the retransmission */
 	cr_assert_eq(feed(&t, s, now, out, &n), DPS_TCB_CONNECTED);
@@ -1069,7 +947,7 @@ Test(tcb_syn_sent, good_synack_establishes)
 	cr_assert_eq(out[0].wnd, 63);
 	cr_assert_eq(out[0].opts, DPS_TCP_OUT_TS);
 	cr_assert(out[0].opt.has_ts);
-	cr_assert_eq(out[0].opt.tsval, ts_at(now, TS_OFF));
+	cr_assert_eq(out[0].opt.tsval, our_ts(now));
 	cr_assert_eq(out[0].opt.tsecr, PEER_TSVAL);
 }
 
@@ -1136,7 +1014,7 @@ Test(tcb_syn_sent, no_peer_window_scale_means_no_scaling)
 	struct dps_tcp_seg s;
 	unsigned int n;
 
-	start(&t, &out[0]);
+	syn_sent(&t, &out[0]);
 	s = peer_synack(ISS + 1, t.syn_tsval);
 	s.opt.has_ws = false;
 	s.opt.wscale = 0;
@@ -1154,7 +1032,7 @@ Test(tcb_syn_sent, peer_window_scale_zero_is_still_scaling)
 	struct dps_tcp_seg s;
 	unsigned int n;
 
-	start(&t, &out[0]);
+	syn_sent(&t, &out[0]);
 	s = peer_synack(ISS + 1, t.syn_tsval);
 	s.opt.wscale = 0;
 	cr_assert_eq(feed(&t, s, T0 + MS, out, &n), DPS_TCB_CONNECTED);
@@ -1171,7 +1049,7 @@ Test(tcb_syn_sent, no_timestamps_no_sack_when_peer_offers_none)
 	unsigned int n;
 	uint8_t buf[64];
 
-	start(&t, &out[0]);
+	syn_sent(&t, &out[0]);
 	s = peer_synack(ISS + 1, 0);
 	s.opt.has_ts = false;
 	s.opt.tsval = 0;
@@ -1274,7 +1152,7 @@ Test(tcb_syn_sent, closed_tcb_ignores_segments)
 	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 	unsigned int n;
 
-	start(&t, &out[0]);
+	syn_sent(&t, &out[0]);
 	cr_assert_eq(feed(&t, mkseg(DPS_TH_RST | DPS_TH_ACK, 0, ISS + 1), T0, out, &n),
 		DPS_TCB_CLOSED);
 	cr_assert_eq(feed(&t, peer_synack(ISS + 1, t.syn_tsval), T0 + MS, out, &n),
@@ -1282,21 +1160,12 @@ Test(tcb_syn_sent, closed_tcb_ignores_segments)
 	cr_assert_eq(n, 0);
 	cr_assert_eq(t.state, DPS_TCPS_CLOSE);
 	cr_assert_eq(t.err, ECONNREFUSED);
-	scribble(out, &n);
-	cr_assert_eq(dps_tcb_timeout(&t, T0 + SEC, out, &n), DPS_TCB_NONE);
+	cr_assert_eq(timeout(&t, T0 + SEC, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(n, 0);
 	cr_assert_eq(t.timer_ns, 0);
 }
 
 /* ---- simultaneous open (RFC 9293 3.5, figure 8) ---- */
-
-static void
-cross(struct dps_tcb *t, struct dps_tcp_out *out, unsigned int *n, uint64_t now)
-{
-	start(t, &out[0]);
-	cr_assert_eq(feed(t, peer_syn(), now, out, n), DPS_TCB_NONE);
-	cr_assert_eq(t->state, DPS_TCPS_SYN_RECV);
-}
 
 Test(tcb_simopen, crossed_syn_answers_with_synack)
 {
@@ -1305,7 +1174,7 @@ Test(tcb_simopen, crossed_syn_answers_with_synack)
 	unsigned int n;
 	uint64_t now = T0 + 300 * MS;
 
-	cross(&t, out, &n, now);
+	syn_recv_crossed(&t, out, &n, now);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(out[0].flags, DPS_TH_SYN | DPS_TH_ACK);
 	cr_assert_eq(out[0].seq, ISS);
@@ -1316,7 +1185,7 @@ Test(tcb_simopen, crossed_syn_answers_with_synack)
 	cr_assert_eq(out[0].opt.mss, 1460);
 	cr_assert(out[0].opt.sack_ok);
 	cr_assert(out[0].opt.has_ts);
-	cr_assert_eq(out[0].opt.tsval, ts_at(now, TS_OFF));
+	cr_assert_eq(out[0].opt.tsval, our_ts(now));
 	cr_assert_eq(out[0].opt.tsecr, PEER_TSVAL);
 	cr_assert(out[0].opt.has_ws);
 	cr_assert_eq(out[0].opt.wscale, 10);
@@ -1332,7 +1201,7 @@ Test(tcb_simopen, ack_of_our_syn_establishes)
 	struct dps_tcp_seg s;
 	unsigned int n;
 
-	cross(&t, out, &n, T0 + 300 * MS);
+	syn_recv_crossed(&t, out, &n, T0 + 300 * MS);
 	s = mkseg(DPS_TH_ACK, PEER_ISN + 1, ISS + 1);
 	s.wnd = 500;
 	s.opt.has_ts = true;
@@ -1353,16 +1222,15 @@ Test(tcb_simopen, retransmission_resends_the_synack)
 	unsigned int n;
 	uint64_t now;
 
-	cross(&t, out, &n, T0 + 300 * MS);
+	syn_recv_crossed(&t, out, &n, T0 + 300 * MS);
 	now = t.timer_ns;
 	cr_assert_eq(now, T0 + SEC, "the SYN's timer carries on");
-	scribble(out, &n);
-	cr_assert_eq(dps_tcb_timeout(&t, now, out, &n), DPS_TCB_NONE);
+	cr_assert_eq(timeout(&t, now, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(out[0].flags, DPS_TH_SYN | DPS_TH_ACK);
 	cr_assert_eq(out[0].seq, ISS);
 	cr_assert_eq(out[0].ack, PEER_ISN + 1);
-	cr_assert_eq(out[0].opt.tsval, ts_at(now, TS_OFF));
+	cr_assert_eq(out[0].opt.tsval, our_ts(now));
 	cr_assert_eq(out[0].opt.tsecr, PEER_TSVAL);
 	cr_assert_eq(t.state, DPS_TCPS_SYN_RECV);
 	cr_assert_eq(t.timer_ns, now + 2 * SEC, "exponential backoff outside SYN_SENT");
@@ -1377,7 +1245,7 @@ Test(tcb_simopen, bad_ack_in_syn_recv_draws_a_rst)
 		struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 		unsigned int n;
 
-		cross(&t, out, &n, T0 + 300 * MS);
+		syn_recv_crossed(&t, out, &n, T0 + 300 * MS);
 		cr_assert_eq(feed(&t, mkseg(DPS_TH_ACK, PEER_ISN + 1, acks[i]),
 			T0 + 310 * MS, out, &n), DPS_TCB_NONE);
 		cr_assert_eq(t.state, DPS_TCPS_SYN_RECV, "ack %#x", acks[i]);
@@ -1404,7 +1272,7 @@ Test(tcb_simopen, peer_synack_completes_the_handshake)
 	unsigned int n;
 	int ev;
 
-	cross(&t, out, &n, T0 + 300 * MS);
+	syn_recv_crossed(&t, out, &n, T0 + 300 * MS);
 	s = peer_synack(ISS + 1, t.syn_tsval);
 	ev = feed(&t, s, T0 + 301 * MS, out, &n);
 	cr_assert_eq(t.state, DPS_TCPS_ESTABLISHED, "state %u, want ESTABLISHED", t.state);
@@ -1425,7 +1293,7 @@ Test(tcb_simopen, ack_of_our_syn_establishes_whatever_the_peer_isn)
 		struct dps_tcp_seg s = peer_syn();
 		unsigned int n;
 
-		start(&t, &out[0]);
+		syn_sent(&t, &out[0]);
 		s.seq = isn[i];
 		feed(&t, s, T0 + 300 * MS, out, &n);
 		cr_assert_eq(t.state, DPS_TCPS_SYN_RECV);
@@ -1451,7 +1319,7 @@ Test(tcb_simopen, close_in_syn_recv_fin_then_the_rto_resends_the_synack)
 	unsigned int n, k;
 	uint64_t now;
 
-	cross(&t, out, &n, T0 + 300 * MS);
+	syn_recv_crossed(&t, out, &n, T0 + 300 * MS);
 	cr_assert_eq(dps_tcb_shutdown(&t, T0 + 400 * MS), DPS_TCB_OUTPUT);
 	cr_assert_eq(t.state, DPS_TCPS_FIN_WAIT1);
 	k = dps_tcb_output(&t, T0 + 400 * MS, o, DIM(o));
@@ -1462,8 +1330,7 @@ Test(tcb_simopen, close_in_syn_recv_fin_then_the_rto_resends_the_synack)
 	for (int rto = 0; rto < 3; rto++) {
 		now = t.timer_ns;
 		cr_assert_neq(now, 0, "a retransmission timer runs");
-		scribble(out, &n);
-		dps_tcb_timeout(&t, now, out, &n);
+		timeout(&t, now, out, &n);
 		for (unsigned int i = 0; i < n; i++)
 			cr_assert_eq(out[i].len, 0);
 		k = dps_tcb_output(&t, now, o, DIM(o));
@@ -1489,7 +1356,7 @@ Test(tcb_simopen, shut_wr_in_syn_recv_sends_nothing)
 	struct dps_tcp_out out[DPS_TCB_MAX_OUT], o[16];
 	unsigned int n;
 
-	cross(&t, out, &n, T0 + 300 * MS);
+	syn_recv_crossed(&t, out, &n, T0 + 300 * MS);
 	cr_assert_eq(dps_tcb_shut_wr(&t, T0 + 400 * MS), DPS_TCB_NONE);
 	cr_assert_eq(t.state, DPS_TCPS_SYN_RECV);
 	cr_assert_eq(dps_tcb_output(&t, T0 + 400 * MS, o, DIM(o)), 0);
@@ -1508,7 +1375,7 @@ Test(tcb_simopen, synack_repeats_our_syn_options_like_linux)
 	unsigned int n;
 	uint8_t buf[64];
 
-	start(&t, &out[0]);
+	syn_sent(&t, &out[0]);
 	s.opt.has_ws = false;
 	s.opt.wscale = 0;
 	s.opt.has_ts = false;
@@ -1542,7 +1409,7 @@ Test(tcb_simopen, rst_in_syn_recv_is_econnreset_like_linux)
 	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 	unsigned int n;
 
-	cross(&t, out, &n, T0 + 300 * MS);
+	syn_recv_crossed(&t, out, &n, T0 + 300 * MS);
 	cr_assert_eq(feed(&t, mkseg(DPS_TH_RST, PEER_ISN + 1, 0), T0 + 301 * MS, out, &n),
 		DPS_TCB_CLOSED);
 	cr_assert_eq(t.state, DPS_TCPS_CLOSE);
@@ -1559,7 +1426,7 @@ Test(tcb_icmp, hard_errors_abort_the_attempt)
 		struct dps_tcb t;
 		struct dps_tcp_out syn;
 
-		start(&t, &syn);
+		syn_sent(&t, &syn);
 		cr_assert_eq(dps_tcb_icmp(&t, ISS, errs[i], 0), DPS_TCB_CLOSED, "err %d", errs[i]);
 		cr_assert_eq(t.state, DPS_TCPS_CLOSE);
 		cr_assert_eq(t.err, errs[i]);
@@ -1573,7 +1440,7 @@ Test(tcb_icmp, hard_error_in_syn_recv_aborts)
 	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 	unsigned int n;
 
-	cross(&t, out, &n, T0 + 300 * MS);
+	syn_recv_crossed(&t, out, &n, T0 + 300 * MS);
 	cr_assert_eq(dps_tcb_icmp(&t, ISS, EHOSTUNREACH, 0), DPS_TCB_CLOSED);
 	cr_assert_eq(t.err, EHOSTUNREACH);
 }
@@ -1584,7 +1451,7 @@ Test(tcb_icmp, frag_needed_only_lowers_the_mss)
 	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 	unsigned int n;
 
-	start(&t, &out[0]);
+	syn_sent(&t, &out[0]);
 	memcpy(&before, &t, sizeof(t));
 	cr_assert_eq(dps_tcb_icmp(&t, ISS, EMSGSIZE, 1400), DPS_TCB_NONE);
 	cr_assert_eq(t.state, DPS_TCPS_SYN_SENT);
@@ -1609,7 +1476,7 @@ Test(tcb_icmp, frag_needed_with_a_tiny_mtu_does_not_wrap_the_mss)
 		struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 		unsigned int n;
 
-		start(&t, &out[0]);
+		syn_sent(&t, &out[0]);
 		cr_assert_eq(dps_tcb_icmp(&t, ISS, EMSGSIZE, mtus[i]), DPS_TCB_NONE);
 		cr_assert_eq(t.state, DPS_TCPS_SYN_SENT, "mtu %u", mtus[i]);
 		cr_assert_eq(t.err, 0);
@@ -1631,7 +1498,7 @@ Test(tcb_icmp, quoted_seq_out_of_window_is_ignored)
 		struct dps_tcb t, before;
 		struct dps_tcp_out syn;
 
-		start(&t, &syn);
+		syn_sent(&t, &syn);
 		memcpy(&before, &t, sizeof(t));
 		cr_assert_eq(dps_tcb_icmp(&t, seqs[i], ECONNREFUSED, 0), DPS_TCB_NONE);
 		cr_assert_eq(dps_tcb_icmp(&t, seqs[i], EMSGSIZE, 1400), DPS_TCB_NONE);
@@ -1644,7 +1511,7 @@ Test(tcb_icmp, quoted_seq_at_snd_nxt_counts)
 	struct dps_tcb t;
 	struct dps_tcp_out syn;
 
-	start(&t, &syn);
+	syn_sent(&t, &syn);
 	cr_assert_eq(dps_tcb_icmp(&t, ISS + 1, ENETUNREACH, 0), DPS_TCB_CLOSED);
 	cr_assert_eq(t.err, ENETUNREACH);
 }
@@ -1675,7 +1542,7 @@ Test(tcb_abort, syn_sent_sends_no_rst)
 	struct dps_tcb t;
 	struct dps_tcp_out syn, out;
 
-	start(&t, &syn);
+	syn_sent(&t, &syn);
 	memset(&out, 0xa5, sizeof(out));
 	cr_assert_eq(dps_tcb_abort(&t, T0 + MS, &out), 0);
 	cr_assert_eq(t.state, DPS_TCPS_CLOSE);
@@ -1703,7 +1570,7 @@ Test(tcb_abort, closed_keeps_its_error)
 	struct dps_tcb t;
 	struct dps_tcp_out syn, out;
 
-	start(&t, &syn);
+	syn_sent(&t, &syn);
 	cr_assert_eq(dps_tcb_icmp(&t, ISS, EHOSTUNREACH, 0), DPS_TCB_CLOSED);
 	cr_assert_eq(dps_tcb_abort(&t, T0 + MS, &out), 0);
 	cr_assert_eq(t.err, EHOSTUNREACH);
@@ -1750,7 +1617,7 @@ Test(tcb_est, rst_in_window_draws_a_challenge_ack)
 		cr_assert_eq(out[0].flags, DPS_TH_ACK);
 		cr_assert_eq(out[0].seq, ISS + 1);
 		cr_assert_eq(out[0].ack, PEER_ISN + 1);
-		cr_assert_eq(out[0].opt.tsval, ts_at(now, TS_OFF));
+		cr_assert_eq(out[0].opt.tsval, our_ts(now));
 		cr_assert_eq(out[0].opt.tsecr, PEER_TSVAL);
 	}
 }
@@ -1791,7 +1658,7 @@ Test(tcb_est, retransmitted_synack_is_acked_again)
 	cr_assert_eq(out[0].seq, ISS + 1);
 	cr_assert_eq(out[0].ack, PEER_ISN + 1);
 	cr_assert_eq(out[0].wnd, 63);
-	cr_assert_eq(out[0].opt.tsval, ts_at(now, TS_OFF));
+	cr_assert_eq(out[0].opt.tsval, our_ts(now));
 }
 
 Test(tcb_est, fin_in_order_moves_to_close_wait)
@@ -1872,8 +1739,7 @@ Test(tcb_est, timer_does_nothing_once_established)
 	unsigned int n;
 
 	establish(&t);
-	scribble(out, &n);
-	cr_assert_eq(dps_tcb_timeout(&t, T0 + 200 * SEC, out, &n), DPS_TCB_NONE);
+	cr_assert_eq(timeout(&t, T0 + 200 * SEC, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(n, 0);
 	cr_assert_eq(t.state, DPS_TCPS_ESTABLISHED);
 	cr_assert_eq(t.timer_ns, 0);

@@ -14,12 +14,9 @@
 #include <string.h>
 #include <criterion/criterion.h>
 
-#include "dps_tcp.h"
+#include "tcb_fixture.h"	/* the clock units and the segment builder */
 
-#define MS		(1000ull * 1000)
-#define SEC		(1000 * MS)
 #define MIN		(60 * SEC)
-#define DIM(a)		(sizeof(a) / sizeof((a)[0]))
 
 /* ---- SYN cookies ------------------------------------------------------ */
 
@@ -63,8 +60,8 @@ table_mss(uint16_t mss)
 	return 536;
 }
 
-/* T0 is the first instant of minute 1000. */
-#define T0 (1000 * MIN)
+/* SC_T0 is the first instant of minute 1000. */
+#define SC_T0 (1000 * MIN)
 
 Test(syncookie, round_trip_many)
 {
@@ -73,7 +70,7 @@ Test(syncookie, round_trip_many)
 	for (int i = 0; i < 20000; i++) {
 		struct dps_cookie_in in = rnd_tuple(&s);
 		uint16_t mss = (uint16_t)rnd(&s), got = 0;
-		uint64_t now = T0 + rnd(&s) % (1000 * MIN);
+		uint64_t now = SC_T0 + rnd(&s) % (1000 * MIN);
 		uint32_t c = dps_syncookie_make(key, &in, mss, now, &got);
 
 		cr_assert_eq(got, table_mss(mss), "mss %u -> %u", mss, got);
@@ -96,14 +93,14 @@ Test(syncookie, mss_table)
 
 	for (size_t i = 0; i < DIM(cases); i++) {
 		uint16_t got = 0;
-		uint32_t c = dps_syncookie_make(key, &in, cases[i].in, T0, &got);
+		uint32_t c = dps_syncookie_make(key, &in, cases[i].in, SC_T0, &got);
 
 		cr_assert_eq(got, cases[i].out, "mss %u: %u", cases[i].in, got);
-		cr_assert_eq(dps_syncookie_check(key, &in, c, T0), cases[i].out);
+		cr_assert_eq(dps_syncookie_check(key, &in, c, SC_T0), cases[i].out);
 	}
 	/* mss_out may be NULL. */
 	cr_assert_eq(dps_syncookie_check(key, &in,
-		dps_syncookie_make(key, &in, 1440, T0, NULL), T0), 1440);
+		dps_syncookie_make(key, &in, 1440, SC_T0, NULL), SC_T0), 1440);
 }
 
 /* Any change to the tuple, the peer's ISN, the key, or the cookie bits
@@ -116,7 +113,7 @@ Test(syncookie, tampering_rejected)
 
 	for (int i = 0; i < 2000; i++) {
 		struct dps_cookie_in in = rnd_tuple(&s), bad;
-		uint64_t now = T0 + rnd(&s) % (100 * MIN);
+		uint64_t now = SC_T0 + rnd(&s) % (100 * MIN);
 		uint32_t c = dps_syncookie_make(key, &in, 1460, now, NULL);
 
 		bad = in;
@@ -147,14 +144,14 @@ Test(syncookie, tampering_rejected)
 Test(syncookie, index_is_additive)
 {
 	struct dps_cookie_in in = { 0x0a000001, 0x0a000002, 0x1234, 0x5000, 900 };
-	uint32_t c = dps_syncookie_make(key, &in, 536, T0, NULL);
+	uint32_t c = dps_syncookie_make(key, &in, 536, SC_T0, NULL);
 
-	cr_assert_eq(dps_syncookie_check(key, &in, c + 1, T0), 1300);
-	cr_assert_eq(dps_syncookie_check(key, &in, c + 3, T0), 1460);
-	cr_assert_eq(dps_syncookie_check(key, &in, c + 4, T0), 0);
-	cr_assert_eq(dps_syncookie_check(key, &in, c - 1, T0), 0);
+	cr_assert_eq(dps_syncookie_check(key, &in, c + 1, SC_T0), 1300);
+	cr_assert_eq(dps_syncookie_check(key, &in, c + 3, SC_T0), 1460);
+	cr_assert_eq(dps_syncookie_check(key, &in, c + 4, SC_T0), 0);
+	cr_assert_eq(dps_syncookie_check(key, &in, c - 1, SC_T0), 0);
 	in.peer_isn -= 2;
-	cr_assert_eq(dps_syncookie_check(key, &in, c, T0), 1440);
+	cr_assert_eq(dps_syncookie_check(key, &in, c, SC_T0), 1440);
 }
 
 /* The sport/dport order matters: the reverse tuple is another one. */
@@ -162,15 +159,15 @@ Test(syncookie, ports_not_symmetric)
 {
 	struct dps_cookie_in in = { 0x0a000001, 0x0a000002, 0x1111, 0x2222, 5 };
 	struct dps_cookie_in rev = in;
-	uint32_t c = dps_syncookie_make(key, &in, 1460, T0, NULL);
+	uint32_t c = dps_syncookie_make(key, &in, 1460, SC_T0, NULL);
 
 	rev.sport = in.dport;
 	rev.dport = in.sport;
-	cr_assert_eq(dps_syncookie_check(key, &rev, c, T0), 0);
+	cr_assert_eq(dps_syncookie_check(key, &rev, c, SC_T0), 0);
 	rev = in;
 	rev.saddr = in.daddr;
 	rev.daddr = in.saddr;
-	cr_assert_eq(dps_syncookie_check(key, &rev, c, T0), 0);
+	cr_assert_eq(dps_syncookie_check(key, &rev, c, SC_T0), 0);
 }
 
 /*
@@ -181,24 +178,24 @@ Test(syncookie, ports_not_symmetric)
 Test(syncookie, age_in_minutes)
 {
 	struct dps_cookie_in in = { 0xc0a80001, 0xc0a80002, 0xabcd, 0x0050, 99 };
-	uint32_t c = dps_syncookie_make(key, &in, 1460, T0, NULL);
-	uint32_t late = dps_syncookie_make(key, &in, 1460, T0 + 59 * SEC + 999 * MS,
+	uint32_t c = dps_syncookie_make(key, &in, 1460, SC_T0, NULL);
+	uint32_t late = dps_syncookie_make(key, &in, 1460, SC_T0 + 59 * SEC + 999 * MS,
 		NULL);
 
-	cr_assert_eq(dps_syncookie_check(key, &in, c, T0), 1460);
-	cr_assert_eq(dps_syncookie_check(key, &in, c, T0 + MIN - 1), 1460);
-	cr_assert_eq(dps_syncookie_check(key, &in, c, T0 + MIN), 1460);
-	cr_assert_eq(dps_syncookie_check(key, &in, c, T0 + 2 * MIN - 1), 1460);
-	cr_assert_eq(dps_syncookie_check(key, &in, c, T0 + 2 * MIN), 0);
-	cr_assert_eq(dps_syncookie_check(key, &in, c, T0 + 3 * MIN), 0);
-	cr_assert_eq(dps_syncookie_check(key, &in, c, T0 + 100 * MIN), 0);
+	cr_assert_eq(dps_syncookie_check(key, &in, c, SC_T0), 1460);
+	cr_assert_eq(dps_syncookie_check(key, &in, c, SC_T0 + MIN - 1), 1460);
+	cr_assert_eq(dps_syncookie_check(key, &in, c, SC_T0 + MIN), 1460);
+	cr_assert_eq(dps_syncookie_check(key, &in, c, SC_T0 + 2 * MIN - 1), 1460);
+	cr_assert_eq(dps_syncookie_check(key, &in, c, SC_T0 + 2 * MIN), 0);
+	cr_assert_eq(dps_syncookie_check(key, &in, c, SC_T0 + 3 * MIN), 0);
+	cr_assert_eq(dps_syncookie_check(key, &in, c, SC_T0 + 100 * MIN), 0);
 	/* From a minute the checker has not reached: refused. */
-	cr_assert_eq(dps_syncookie_check(key, &in, c, T0 - 1), 0);
-	cr_assert_eq(dps_syncookie_check(key, &in, c, T0 - MIN), 0);
+	cr_assert_eq(dps_syncookie_check(key, &in, c, SC_T0 - 1), 0);
+	cr_assert_eq(dps_syncookie_check(key, &in, c, SC_T0 - MIN), 0);
 
-	cr_assert_eq(dps_syncookie_check(key, &in, late, T0 + MIN), 1460);
-	cr_assert_eq(dps_syncookie_check(key, &in, late, T0 + 2 * MIN - 1), 1460);
-	cr_assert_eq(dps_syncookie_check(key, &in, late, T0 + 2 * MIN), 0);
+	cr_assert_eq(dps_syncookie_check(key, &in, late, SC_T0 + MIN), 1460);
+	cr_assert_eq(dps_syncookie_check(key, &in, late, SC_T0 + 2 * MIN - 1), 1460);
+	cr_assert_eq(dps_syncookie_check(key, &in, late, SC_T0 + 2 * MIN), 0);
 }
 
 /* Only the low 8 bits of the minute counter are in the cookie: the age
@@ -218,13 +215,13 @@ Test(syncookie, minute_counter_wraps)
 Test(syncookie, cookie_varies)
 {
 	struct dps_cookie_in in = { 1, 2, 3, 4, 1000 };
-	uint32_t a = dps_syncookie_make(key, &in, 1460, T0, NULL);
-	uint32_t b = dps_syncookie_make(key, &in, 1460, T0 + MIN, NULL);
+	uint32_t a = dps_syncookie_make(key, &in, 1460, SC_T0, NULL);
+	uint32_t b = dps_syncookie_make(key, &in, 1460, SC_T0 + MIN, NULL);
 
 	cr_assert_neq(a, b);
 	in.peer_isn++;
-	cr_assert_eq(dps_syncookie_make(key, &in, 1460, T0, NULL), a + 1);
-	cr_assert_neq(dps_syncookie_make(other_key, &in, 1460, T0, NULL), a + 1);
+	cr_assert_eq(dps_syncookie_make(key, &in, 1460, SC_T0, NULL), a + 1);
+	cr_assert_neq(dps_syncookie_make(other_key, &in, 1460, SC_T0, NULL), a + 1);
 }
 
 /* ---- TSval option bits ----------------------------------------------- */
@@ -337,12 +334,8 @@ tw_make(bool ts, uint64_t now)
 static struct dps_tcp_seg
 tw_seg(uint8_t flags, uint32_t seq, uint32_t tsval)
 {
-	struct dps_tcp_seg s;
+	struct dps_tcp_seg s = mkseg(flags, seq, TW_SND);
 
-	memset(&s, 0, sizeof(s));
-	s.flags = flags;
-	s.seq = seq;
-	s.ack = TW_SND;
 	s.wnd = 1000;
 	if (tsval != 0) {
 		s.opt.has_ts = true;
@@ -682,7 +675,7 @@ Test(tw, reuse_after_ts_update)
 
 /* ---- CUBIC ------------------------------------------------------------ */
 
-#define SMSS		1000u		/* mss 1000, no timestamps */
+#define C_SMSS		1000u		/* mss 1000, no timestamps */
 #define C_RFC		0.4
 #define BETA_RFC	0.7
 #define ALPHA_RFC	(3 * (1 - BETA_RFC) / (1 + BETA_RFC))
@@ -695,8 +688,8 @@ cubic_tcb(struct dps_tcb *t, uint32_t cwnd_segs, uint64_t srtt)
 	memset(t->cc_priv, 0xa5, sizeof(t->cc_priv));	/* init must clear */
 	t->state = DPS_TCPS_ESTABLISHED;
 	t->cc = DPS_CC_CUBIC;
-	t->mss = SMSS;
-	t->cwnd = cwnd_segs * SMSS;
+	t->mss = C_SMSS;
+	t->cwnd = cwnd_segs * C_SMSS;
 	t->ssthresh = UINT32_MAX;
 	t->srtt_ns = srtt;
 	t->cwnd_acc = 12345;
@@ -788,14 +781,14 @@ Test(cubic, loss_beta)
 	cr_assert_eq(dps_cc_cubic.loss(&t, CT0), 70000);
 	t.cwnd = 123456;
 	cr_assert_eq(dps_cc_cubic.loss(&t, CT0), 86419);	/* floor(0.7 x) */
-	t.cwnd = 2 * SMSS;
-	cr_assert_eq(dps_cc_cubic.loss(&t, CT0), 2 * SMSS);
-	t.cwnd = SMSS;
-	cr_assert_eq(dps_cc_cubic.loss(&t, CT0), 2 * SMSS);
-	/* The floor is two SMSS, the MSS less the timestamp option. */
+	t.cwnd = 2 * C_SMSS;
+	cr_assert_eq(dps_cc_cubic.loss(&t, CT0), 2 * C_SMSS);
+	t.cwnd = C_SMSS;
+	cr_assert_eq(dps_cc_cubic.loss(&t, CT0), 2 * C_SMSS);
+	/* The floor is two C_SMSS, the MSS less the timestamp option. */
 	t.ts_ok = true;
-	t.cwnd = 2 * SMSS;
-	cr_assert_eq(dps_cc_cubic.loss(&t, CT0), 2 * (SMSS - 12));
+	t.cwnd = 2 * C_SMSS;
+	cr_assert_eq(dps_cc_cubic.loss(&t, CT0), 2 * (C_SMSS - 12));
 }
 
 /*
@@ -828,14 +821,14 @@ Test(cubic, k_and_w_cubic)
 
 		cubic_tcb(&t, 100, 1);
 		cubic_lose(&t, CT0);
-		cr_assert_eq(t.cwnd, 70 * SMSS);
+		cr_assert_eq(t.cwnd, 70 * C_SMSS);
 		want = rfc_w(at[i], k, 100);
 		if (want > 1.5 * 70)
 			want = 1.5 * 70;
 		cubic_one_step(&t, at[i]);
-		cr_assert(absd(t.cwnd / (double)SMSS - want) <= 1.0,
+		cr_assert(absd(t.cwnd / (double)C_SMSS - want) <= 1.0,
 			"t=%.4f: cwnd %.3f segs, W_cubic %.3f", at[i],
-			t.cwnd / (double)SMSS, want);
+			t.cwnd / (double)C_SMSS, want);
 	}
 }
 
@@ -852,11 +845,11 @@ Test(cubic, no_loss_convex)
 		if (want > 1.5 * 50)
 			want = 1.5 * 50;
 		cubic_tcb(&t, 50, 1);
-		t.ssthresh = 50 * SMSS;
+		t.ssthresh = 50 * C_SMSS;
 		cubic_one_step(&t, at[i]);
-		cr_assert(absd(t.cwnd / (double)SMSS - want) <= 1.0,
+		cr_assert(absd(t.cwnd / (double)C_SMSS - want) <= 1.0,
 			"t=%g: cwnd %.3f segs, want %.3f", at[i],
-			t.cwnd / (double)SMSS, want);
+			t.cwnd / (double)C_SMSS, want);
 	}
 }
 
@@ -870,14 +863,14 @@ Test(cubic, fast_convergence)
 
 	cubic_tcb(&t, 100, 1);
 	cubic_lose(&t, CT0);
-	t.cwnd = 80 * SMSS;
+	t.cwnd = 80 * C_SMSS;
 	cubic_lose(&t, CT0 + 10 * SEC);
-	cr_assert_eq(t.cwnd, 56 * SMSS);
+	cr_assert_eq(t.cwnd, 56 * C_SMSS);
 	cubic_one_step(&t, k);
-	cr_assert(absd(t.cwnd / (double)SMSS - w_max) <= 1.0,
-		"plateau %.3f segs, want %.3f", t.cwnd / (double)SMSS, w_max);
+	cr_assert(absd(t.cwnd / (double)C_SMSS - w_max) <= 1.0,
+		"plateau %.3f segs, want %.3f", t.cwnd / (double)C_SMSS, w_max);
 	/* Without it the curve would be at W_max = 80 by then. */
-	cr_assert(t.cwnd / (double)SMSS < rfc_w(k, rfc_k(80, 56), 80) - 5);
+	cr_assert(t.cwnd / (double)C_SMSS < rfc_w(k, rfc_k(80, 56), 80) - 5);
 }
 
 /* A loss above the previous W_max sets W_max to that cwnd. */
@@ -888,12 +881,12 @@ Test(cubic, no_fast_convergence_when_growing)
 
 	cubic_tcb(&t, 100, 1);
 	cubic_lose(&t, CT0);
-	t.cwnd = 120 * SMSS;
+	t.cwnd = 120 * C_SMSS;
 	cubic_lose(&t, CT0 + 10 * SEC);
-	cr_assert_eq(t.cwnd, 84 * SMSS);
+	cr_assert_eq(t.cwnd, 84 * C_SMSS);
 	cubic_one_step(&t, k);
-	cr_assert(absd(t.cwnd / (double)SMSS - 120) <= 1.0,
-		"plateau %.3f segs", t.cwnd / (double)SMSS);
+	cr_assert(absd(t.cwnd / (double)C_SMSS - 120) <= 1.0,
+		"plateau %.3f segs", t.cwnd / (double)C_SMSS);
 }
 
 /*
@@ -907,11 +900,11 @@ cubic_flow(struct dps_tcb *t, uint64_t start, uint64_t rtt, double *trace,
 	uint64_t now = start;
 
 	for (unsigned int r = 0; r < n; r++) {
-		uint32_t acks = t->cwnd / SMSS;
+		uint32_t acks = t->cwnd / C_SMSS;
 
-		trace[r] = t->cwnd / (double)SMSS;
+		trace[r] = t->cwnd / (double)C_SMSS;
 		for (uint32_t a = 0; a < acks; a++)
-			dps_cc_cubic.ack(t, SMSS, now + rtt * a / acks);
+			dps_cc_cubic.ack(t, C_SMSS, now + rtt * a / acks);
 		now += rtt;
 	}
 }
@@ -1024,38 +1017,38 @@ Test(cubic, reno_friendly_at_epoch_start)
 	cubic_tcb(&t, 100, 1);
 	cubic_lose(&t, CT0);
 	dps_cc_cubic.ack(&t, 1, CT0 + SEC);
-	cr_assert_eq(t.cwnd, 70 * SMSS);
+	cr_assert_eq(t.cwnd, 70 * C_SMSS);
 	/* One window acknowledged 1 ms later: W_est gains alpha segments,
 	 * the curve 0.4 ((1 ms - K)^3 - (-K)^3) ~ 0.02. */
-	dps_cc_cubic.ack(&t, 70 * SMSS, CT0 + SEC + MS);
-	cr_assert_eq(t.cwnd, 70 * SMSS + (uint32_t)(ALPHA_RFC * SMSS),
+	dps_cc_cubic.ack(&t, 70 * C_SMSS, CT0 + SEC + MS);
+	cr_assert_eq(t.cwnd, 70 * C_SMSS + (uint32_t)(ALPHA_RFC * C_SMSS),
 		"cwnd %u", t.cwnd);
 }
 
-/* Below ssthresh: slow start, at most 2 SMSS per ACK (RFC 3465); the
+/* Below ssthresh: slow start, at most 2 C_SMSS per ACK (RFC 3465); the
  * bytes left over when cwnd reaches ssthresh go to avoidance. */
 Test(cubic, slow_start)
 {
 	struct dps_tcb t;
 
 	cubic_tcb(&t, 10, 10 * MS);
-	t.ssthresh = 20 * SMSS;
-	dps_cc_cubic.ack(&t, SMSS, CT0);
-	cr_assert_eq(t.cwnd, 11 * SMSS);
-	dps_cc_cubic.ack(&t, 5 * SMSS, CT0);
-	cr_assert_eq(t.cwnd, 13 * SMSS);
+	t.ssthresh = 20 * C_SMSS;
+	dps_cc_cubic.ack(&t, C_SMSS, CT0);
+	cr_assert_eq(t.cwnd, 11 * C_SMSS);
+	dps_cc_cubic.ack(&t, 5 * C_SMSS, CT0);
+	cr_assert_eq(t.cwnd, 13 * C_SMSS);
 	dps_cc_cubic.ack(&t, 500, CT0);
-	cr_assert_eq(t.cwnd, 13 * SMSS + 500);
-	t.cwnd = 19 * SMSS;
-	dps_cc_cubic.ack(&t, 2 * SMSS, CT0 + MS);
-	cr_assert_geq(t.cwnd, 20 * SMSS);
-	cr_assert_leq(t.cwnd, 21 * SMSS);
+	cr_assert_eq(t.cwnd, 13 * C_SMSS + 500);
+	t.cwnd = 19 * C_SMSS;
+	dps_cc_cubic.ack(&t, 2 * C_SMSS, CT0 + MS);
+	cr_assert_geq(t.cwnd, 20 * C_SMSS);
+	cr_assert_leq(t.cwnd, 21 * C_SMSS);
 	/* In avoidance now: a window of ACKs over an RTT adds about one
 	 * segment (no loss yet: alpha 1, curve flat at first). */
 	for (int i = 0; i < 20; i++)
-		dps_cc_cubic.ack(&t, SMSS, CT0 + MS + i * 500 * 1000ull);
-	cr_assert_geq(t.cwnd, 20 * SMSS);
-	cr_assert_leq(t.cwnd, 23 * SMSS);
+		dps_cc_cubic.ack(&t, C_SMSS, CT0 + MS + i * 500 * 1000ull);
+	cr_assert_geq(t.cwnd, 20 * C_SMSS);
+	cr_assert_leq(t.cwnd, 23 * C_SMSS);
 }
 
 /* cwnd never shrinks on an ACK, in any region. */
@@ -1065,7 +1058,7 @@ Test(cubic, monotone_on_acks)
 	uint64_t s = 7, now = CT0;
 
 	cubic_tcb(&t, 30, 20 * MS);
-	t.ssthresh = 40 * SMSS;
+	t.ssthresh = 40 * C_SMSS;
 	for (int i = 0; i < 200000; i++) {
 		uint32_t before = t.cwnd;
 
@@ -1074,9 +1067,9 @@ Test(cubic, monotone_on_acks)
 			cubic_lose(&t, now);
 			continue;
 		}
-		dps_cc_cubic.ack(&t, 1 + (uint32_t)(rnd(&s) % (4 * SMSS)), now);
+		dps_cc_cubic.ack(&t, 1 + (uint32_t)(rnd(&s) % (4 * C_SMSS)), now);
 		cr_assert_geq(t.cwnd, before, "ACK %d", i);
-		cr_assert_geq(t.cwnd, 2 * SMSS);
+		cr_assert_geq(t.cwnd, 2 * C_SMSS);
 	}
 }
 
@@ -1089,13 +1082,13 @@ Test(cubic, epoch_after_slow_start)
 
 	cubic_tcb(&t, 100, 1);
 	t.ssthresh = dps_cc_cubic.loss(&t, CT0);
-	t.cwnd = SMSS;			/* the core's RTO reset */
+	t.cwnd = C_SMSS;			/* the core's RTO reset */
 	for (int i = 0; i < 69; i++)
-		dps_cc_cubic.ack(&t, SMSS, CT0 + SEC);
-	cr_assert_eq(t.cwnd, 70 * SMSS);
+		dps_cc_cubic.ack(&t, C_SMSS, CT0 + SEC);
+	cr_assert_eq(t.cwnd, 70 * C_SMSS);
 	cubic_one_step(&t, k);
-	cr_assert(absd(t.cwnd / (double)SMSS - 100) <= 1.0, "cwnd %.2f",
-		t.cwnd / (double)SMSS);
+	cr_assert(absd(t.cwnd / (double)C_SMSS - 100) <= 1.0, "cwnd %.2f",
+		t.cwnd / (double)C_SMSS);
 }
 
 /* Slow start ends an epoch even without a loss (the core may lower cwnd
@@ -1108,14 +1101,14 @@ Test(cubic, slow_start_ends_epoch)
 
 	cubic_tcb(&t, 100, 1);
 	cubic_lose(&t, CT0);
-	dps_cc_cubic.ack(&t, SMSS, CT0 + SEC);
-	dps_cc_cubic.ack(&t, SMSS, CT0 + 20 * SEC);
-	t.cwnd = 10 * SMSS;
-	t.ssthresh = 50 * SMSS;
+	dps_cc_cubic.ack(&t, C_SMSS, CT0 + SEC);
+	dps_cc_cubic.ack(&t, C_SMSS, CT0 + 20 * SEC);
+	t.cwnd = 10 * C_SMSS;
+	t.ssthresh = 50 * C_SMSS;
 	for (int i = 0; i < 40; i++)
-		dps_cc_cubic.ack(&t, SMSS, CT0 + 90 * SEC);
-	cr_assert_eq(t.cwnd, 50 * SMSS);
+		dps_cc_cubic.ack(&t, C_SMSS, CT0 + 90 * SEC);
+	cr_assert_eq(t.cwnd, 50 * C_SMSS);
 	cubic_one_step(&t, 0.5);	/* at CT0 + 100 s */
-	cr_assert(absd(t.cwnd / (double)SMSS - want) <= 1.0,
-		"cwnd %.2f segs, want %.2f", t.cwnd / (double)SMSS, want);
+	cr_assert(absd(t.cwnd / (double)C_SMSS - want) <= 1.0,
+		"cwnd %.2f segs, want %.2f", t.cwnd / (double)C_SMSS, want);
 }

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The TCB's calls for the code that runs it on an lcore: settings an
+ * application changed, close(), the end of a connection decided outside
+ * the TCB (a failed next hop), and the per-lcore challenge-ACK limit. The
+ * caller never writes a TCB field itself; these keep the invariants the
+ * rest of the core relies on (one deadline in timer_ns, state and err
+ * together).
+ */
+#include "dps_tcb_priv.h"
+
+uint32_t
+dps_tcp_keepidle_s(uint32_t s)
+{
+	return s != 0 ? s : DPS_TCP_KEEPIDLE_S;
+}
+
+uint32_t
+dps_tcp_keepintvl_s(uint32_t s)
+{
+	return s != 0 ? s : DPS_TCP_KEEPINTVL_S;
+}
+
+uint8_t
+dps_tcp_keepcnt(uint8_t n)
+{
+	return n != 0 ? n : DPS_TCP_KEEPCNT;
+}
+
+void
+dps_tcb_attach_limit(struct dps_tcb *t, struct dps_tcp_ratelimit *chlim)
+{
+	t->chlim = chlim;
+}
+
+void
+dps_tcb_set_rcv_space(struct dps_tcb *t, uint32_t space)
+{
+	t->rcv_space = space;
+}
+
+/*
+ * New settings (setsockopt() on the application side). Keepalive is
+ * re-armed from the last segment received with the new times, as
+ * Linux's keepalive_time_when() counts, when it was switched or its
+ * times changed in a state that keeps one.
+ */
+bool
+dps_tcb_set_opts(struct dps_tcb *t, const struct dps_tcb_opts *o, uint64_t now)
+{
+	uint32_t idle = dps_tcp_keepidle_s(o->keepidle_s);
+	uint32_t intvl = dps_tcp_keepintvl_s(o->keepintvl_s);
+	bool push = o->nodelay && !t->nodelay, rearm;
+
+	t->keepcnt = dps_tcp_keepcnt(o->keepcnt);
+	t->nodelay = o->nodelay;
+	t->user_timeout_ms = o->user_timeout_ms;
+	rearm = o->keepalive != t->keepalive || idle != t->keepidle_s ||
+		intvl != t->keepintvl_s;
+	t->keepalive = o->keepalive;
+	t->keepidle_s = idle;
+	t->keepintvl_s = intvl;
+	if (rearm && (t->state == DPS_TCPS_ESTABLISHED || t->state == DPS_TCPS_CLOSE_WAIT)) {
+		t->ka_at = 0;
+		dps_tcb_arm_keepalive(t, now);
+		dps_tcb_timers_sync(t);
+	}
+	return push;
+}
+
+/*
+ * close() by the application (tcp_close()): the TCB is orphaned, the FIN
+ * queued, and an orphan that reaches FIN_WAIT2 at once gets the
+ * tcp_fin_timeout deadline there.
+ */
+int
+dps_tcb_user_close(struct dps_tcb *t, uint64_t now)
+{
+	int ev;
+
+	t->orphan = true;
+	ev = dps_tcb_shutdown(t, now);
+	if (t->state == DPS_TCPS_FIN_WAIT2 && t->ka_at == 0) {
+		t->ka_at = now + DPS_TCP_FIN_TIMEOUT_NS;
+		dps_tcb_timers_sync(t);
+	}
+	return ev;
+}
+
+/* The connection ended outside the TCB: closed, with @err (0: none). */
+void
+dps_tcb_set_closed(struct dps_tcb *t, int err)
+{
+	if (err != 0)
+		t->err = err;
+	t->state = DPS_TCPS_CLOSE;
+}
