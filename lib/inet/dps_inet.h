@@ -475,18 +475,20 @@ dps_sock_set_owner(struct dps_sock *sk, int idx)
 	__atomic_store_n(&sk->owner, (int16_t)idx, __ATOMIC_RELEASE);
 }
 
-/* The application-level state (enum dps_ss). SEQ_CST, as its store:
- * connect() and a concurrent connect()/poll() on another thread order
- * ss against state (dps_sock_state_sc()) with one total order. */
+/* The application-level state (enum dps_ss), read under the socket lock
+ * (connect(), listen()). SEQ_CST only out of caution, kept as it was: the
+ * lock's acquire/release already orders ss for its holders, and the other
+ * writers (dps_sock_init(), a new child) write before the socket is
+ * published; SEQ_CST also puts ss in one order with the _sc state loads
+ * that connect() makes next. */
 static inline int
 dps_sock_ss(const struct dps_sock *sk)
 {
 	return __atomic_load_n(&sk->ss, __ATOMIC_SEQ_CST);
 }
 
-/* Set the application-level state. SEQ_CST: pairs with dps_sock_ss() and
- * is ordered against the state loads that follow in connect() (store
- * ss, then read state: store-load). */
+/* Set the application-level state; pairs with dps_sock_ss() of the next
+ * lock holder. SEQ_CST out of caution, as dps_sock_ss() says. */
 static inline void
 dps_sock_set_ss(struct dps_sock *sk, int v)
 {
@@ -542,11 +544,12 @@ dps_sock_set_lport(struct dps_sock *sk, uint16_t p)
 
 /* ---- bind()'s hold on the port ---- */
 
-/* Whether bind() or listen() holds the port. SEQ_CST, as its store:
- * sock_unbind() at close stores bind_hold, then clears the flag;
- * tw_bind_hold() on the lcore reads the flag, then takes bind_hold.
- * Kept SEQ_CST as it was: one total order over both fields on both
- * sides, so that one of the two is seen (the TIME_WAIT keeps a hold). */
+/* Whether bind() or listen() holds the port. sock_unbind() at close
+ * stores bind_hold, then clears the flag; tw_bind_hold() on the lcore
+ * reads the flag, then takes bind_hold, so a cleared flag means the hold
+ * is there to take. That is message passing, for which a release store
+ * and an acquire load would do; SEQ_CST is kept as it was, out of
+ * caution, on these cold paths (bind, close, entering TIME_WAIT). */
 static inline bool
 dps_sock_explicit_bind(const struct dps_sock *sk)
 {
