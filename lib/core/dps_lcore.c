@@ -194,7 +194,7 @@ dps_lcore_run_req(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
 		return true;
 	}
 	if (ops == NULL || ops->request == NULL) {
-		r->err = EOPNOTSUPP;
+		r->err = -EOPNOTSUPP;
 		return true;
 	}
 	return ops->request(lc, r, now);

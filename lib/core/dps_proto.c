@@ -90,7 +90,7 @@ dps_proto_release(struct dps_lcore *lc)
 		if (m.op == DPS_MSG_REQ) {
 			struct dps_req *r = m.ptr;
 
-			r->err = ESHUTDOWN;
+			r->err = -ESHUTDOWN;
 			dps_req_complete(r);
 		} else if (m.op & DPS_MSG_MBUF) {
 			rte_pktmbuf_free(m.ptr);

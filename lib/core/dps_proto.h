@@ -75,7 +75,9 @@ struct dps_proto_ops {
 	/** Do request @r's work; false when it completes later. */
 	bool (*request)(struct dps_lcore *lc, struct dps_req *r, uint64_t now);
 	void (*msg)(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now);
-	/** ARP for @nexthop failed with @err: fail what waits for it. */
+	/** ARP for @nexthop failed with @err: fail what waits for it. @err
+	 * is the error to record (a positive errno, as so_error and the ICMP
+	 * hook's), not a return value. */
 	void (*nexthop_fail)(struct dps_lcore *lc, uint32_t nexthop, int err);
 	/** Teardown, lcores stopped: give back what is pending (before
 	 * lcore_fini of any slot). */

@@ -405,6 +405,7 @@ dps_stack_stop(struct dps_stack *s)
 bool
 dps_stack_stopping(const struct dps_stack *s)
 {
+	/* Acquire: pairs with the release in dps_stack_stop(). */
 	return __atomic_load_n(&s->stop, __ATOMIC_ACQUIRE) != 0;
 }
 

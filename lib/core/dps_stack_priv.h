@@ -97,7 +97,7 @@ enum dps_req_state {
 struct dps_req {
 	uint16_t op;
 	int state;			/* enum dps_req_state, atomic */
-	int err;			/* result: 0 or a positive errno */
+	int err;			/* result: 0 or a negative errno */
 	struct dps_thread *thr;
 	struct dps_req *next;		/* lcore's pending list */
 	union {
@@ -105,6 +105,44 @@ struct dps_req {
 		uint64_t args[4];	/* or arguments, by value (a ping's) */
 	};
 };
+
+/* A request about to be posted. Relaxed: the request ring's enqueue
+ * (release) publishes it, with the other fields, to the lcore. */
+static inline void
+dps_req_set_pending(struct dps_req *r)
+{
+	__atomic_store_n(&r->state, DPS_REQ_PENDING, __ATOMIC_RELAXED);
+}
+
+/* The lcore finished @r: returns the state it had (ABANDONED: the
+ * thread gave up, the lcore frees it). Acq_rel: the release publishes the
+ * result to dps_req_state() of a spinning thread; the acquire pairs with
+ * the release of dps_req_abandon(). */
+static inline int
+dps_req_finish(struct dps_req *r)
+{
+	return __atomic_exchange_n(&r->state, DPS_REQ_DONE, __ATOMIC_ACQ_REL);
+}
+
+/* The request's state as its thread polls it. Acquire: pairs with the
+ * release of dps_req_finish(). */
+static inline int
+dps_req_state(const struct dps_req *r)
+{
+	return __atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
+}
+
+/* The thread gives @r up to the lcore (PENDING -> ABANDONED); false when
+ * the lcore finished it first. Acq_rel: pairs with dps_req_finish(), so
+ * exactly one side frees the request. */
+static inline bool
+dps_req_abandon(struct dps_req *r)
+{
+	int pending = DPS_REQ_PENDING;
+
+	return __atomic_compare_exchange_n(&r->state, &pending, DPS_REQ_ABANDONED,
+		false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
 
 /* Frames the device's transmit queue had no room for, oldest first: a
  * FIFO of @cap slots, made the first time the queue is full. */
@@ -283,13 +321,13 @@ void dps_req_complete(struct dps_req *r);
  * errno set when that fails. */
 struct dps_thread *dps_thread_self(struct dps_stack *s);
 /* Post @r to lcore @idx and sleep until it completes. 0 (the caller frees
- * @r), EAGAIN (ring full; caller frees), ESHUTDOWN (abandoned; the lcore
+ * @r), -EAGAIN (ring full; caller frees), -ESHUTDOWN (abandoned; the lcore
  * frees it). */
 int dps_thread_call(struct dps_thread *t, unsigned int idx, struct dps_req *r);
 /* A whole round trip for a request described by @in: a heap copy is
  * posted to lcore @idx and, once complete, copied back to @out (may be
- * NULL) and freed. Returns 0, the request's own error, or EAGAIN, ENOMEM,
- * ESHUTDOWN. */
+ * NULL) and freed. Returns 0, the request's own error (r->err), or
+ * -EAGAIN, -ENOMEM, -ESHUTDOWN. */
 int dps_thread_request(struct dps_thread *t, unsigned int idx,
 	const struct dps_req *in, struct dps_req *out);
 /* Do a request's work on @lc (the ring path, or a caller on @lc itself);

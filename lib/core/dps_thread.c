@@ -51,6 +51,25 @@ numa_current_node(void)
 
 static struct dps_thread pool[MAX_THREADS];
 static int in_use[MAX_THREADS];			/* atomic */
+
+/* Claim pool slot @i. Acquire: pairs with slot_free()'s release, so the
+ * last user's writes to the slot (its drained ring) are seen. */
+static inline bool
+slot_claim(unsigned int i)
+{
+	int free_ = 0;
+
+	return __atomic_compare_exchange_n(&in_use[i], &free_, 1, false,
+		__ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/* Give slot @i back. Release: publishes the slot's state to the next
+ * slot_claim(). */
+static inline void
+slot_free(unsigned int i)
+{
+	__atomic_store_n(&in_use[i], 0, __ATOMIC_RELEASE);
+}
 static __thread struct dps_thread *tls_thr;	/* dps_thread_self() */
 static pthread_key_t tls_key;
 static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
@@ -65,7 +84,7 @@ thread_slot_init(struct dps_thread *t, unsigned int i)
 		return 0;
 	t->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (t->efd < 0)
-		return EMFILE;
+		return -EMFILE;
 	snprintf(name, sizeof(name), "dps_cq%u", i);
 	/* The completion queue is read by this thread: put it on its node. */
 	t->cq = rte_ring_create(name, CQ_SIZE, t->node, RING_F_SC_DEQ);
@@ -73,7 +92,7 @@ thread_slot_init(struct dps_thread *t, unsigned int i)
 		t->cq = rte_ring_create(name, CQ_SIZE, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	if (t->cq == NULL) {
 		close(t->efd);
-		return ENOMEM;
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -83,16 +102,15 @@ dps_thread_attach(struct dps_stack *s)
 {
 	for (unsigned int i = 0; i < MAX_THREADS; i++) {
 		struct dps_thread *t = &pool[i];
-		int free_ = 0, err;
+		int err;
 
-		if (!__atomic_compare_exchange_n(&in_use[i], &free_, 1, false,
-				__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		if (!slot_claim(i))
 			continue;
 		t->node = numa_current_node();
 		err = thread_slot_init(t, i);
 		if (err != 0) {
-			__atomic_store_n(&in_use[i], 0, __ATOMIC_RELEASE);
-			errno = err;
+			slot_free(i);
+			errno = -err;
 			return NULL;
 		}
 		t->stack = s;
@@ -121,7 +139,7 @@ dps_thread_detach(struct dps_thread *t)
 		;
 	(void)!read(t->efd, &cnt, sizeof(cnt));
 	t->stack = NULL;
-	__atomic_store_n(&in_use[t->idx], 0, __ATOMIC_RELEASE);
+	slot_free(t->idx);
 }
 
 static void
@@ -196,8 +214,7 @@ dps_req_complete(struct dps_req *r)
 	struct dps_thread *t;
 	uint64_t one = 1;
 
-	if (__atomic_exchange_n(&r->state, DPS_REQ_DONE, __ATOMIC_ACQ_REL) ==
-			DPS_REQ_ABANDONED) {
+	if (dps_req_finish(r) == DPS_REQ_ABANDONED) {
 		free(r);
 		return;
 	}
@@ -220,7 +237,6 @@ thread_wait(struct dps_thread *t, struct dps_req *r)
 {
 	struct pollfd pfd = { .fd = t->efd, .events = POLLIN };
 	uint64_t spin_end = rte_get_timer_cycles() + rte_get_timer_hz() / 50000;
-	int pending = DPS_REQ_PENDING;
 	void *done;
 	uint64_t cnt;
 
@@ -229,7 +245,7 @@ thread_wait(struct dps_thread *t, struct dps_req *r)
 		 * completion this thread can be waiting for. */
 		if (rte_ring_sc_dequeue(t->cq, &done) == 0 && done == r)
 			return 0;
-		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == DPS_REQ_DONE ||
+		if (dps_req_state(r) == DPS_REQ_DONE ||
 				rte_get_timer_cycles() < spin_end) {
 			/* Completing, or the first 20 us: an lcore answers a
 			 * request in a few microseconds, and a sleep and
@@ -237,22 +253,18 @@ thread_wait(struct dps_thread *t, struct dps_req *r)
 			rte_pause();
 			continue;
 		}
-		if (dps_stack_stopping(t->stack) &&
-				__atomic_compare_exchange_n(&r->state, &pending,
-					DPS_REQ_ABANDONED, false, __ATOMIC_ACQ_REL,
-					__ATOMIC_ACQUIRE))
-			return ESHUTDOWN;
-		pending = DPS_REQ_PENDING;
+		if (dps_stack_stopping(t->stack) && dps_req_abandon(r))
+			return -ESHUTDOWN;
 		if (poll(&pfd, 1, 100) > 0 && read(t->efd, &cnt, sizeof(cnt)) < 0 &&
 				errno != EAGAIN)
-			return errno;
+			return -errno;
 	}
 }
 
 /*
  * Post @r to lcore @lcore_idx and wait. Returns 0 with @r still owned by
- * the caller (free it), or an errno: EAGAIN (ring full; still the caller's)
- * or ESHUTDOWN (abandoned; the lcore frees it).
+ * the caller (free it), or a negative errno: -EAGAIN (ring full; still the
+ * caller's) or -ESHUTDOWN (abandoned; the lcore frees it).
  */
 int
 dps_thread_call(struct dps_thread *t, unsigned int lcore_idx, struct dps_req *r)
@@ -260,9 +272,9 @@ dps_thread_call(struct dps_thread *t, unsigned int lcore_idx, struct dps_req *r)
 	struct dps_msg m = { .op = DPS_MSG_REQ, .ptr = r };
 
 	r->thr = t;
-	r->state = DPS_REQ_PENDING;
+	dps_req_set_pending(r);
 	if (dps_lcore_post(t->stack, lcore_idx, &m) != 0)
-		return EAGAIN;
+		return -EAGAIN;
 	return thread_wait(t, r);
 }
 
@@ -274,10 +286,10 @@ dps_thread_request(struct dps_thread *t, unsigned int idx,
 	int err;
 
 	if (r == NULL)
-		return ENOMEM;
+		return -ENOMEM;
 	*r = *in;
 	err = dps_thread_call(t, idx, r);
-	if (err == ESHUTDOWN)
+	if (err == -ESHUTDOWN)
 		return err;	/* abandoned: the lcore frees it */
 	if (err == 0) {
 		err = r->err;
@@ -303,7 +315,7 @@ dps_stack_nop(struct dps_stack *s, unsigned int idx)
 	}
 	err = dps_thread_request(t, idx, &q, NULL);
 	if (err != 0) {
-		errno = err;
+		errno = -err;
 		return -1;
 	}
 	return 0;

@@ -25,12 +25,16 @@
  *   published fields (state, shutdown, so_error), each an atomic the
  *   application side reads;
  * - so_error is read-and-cleared by either side with an atomic exchange.
+ * Every field shared between threads is read and written only through
+ * the accessors below ("Shared fields"), which say how they are ordered
+ * and what they pair with; docs/architecture.md lists them.
  * Fields the lcore fills while the application thread waits for a
  * request (autobind's address and port) are published by the completion.
  */
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <sched.h>
 #include <rte_ring.h>
 #include <rte_hash.h>
 #include <rte_mempool.h>
@@ -251,8 +255,414 @@ dps_snd_is_push(const struct rte_mbuf *m)
 	return m->hash.usr != 0;
 }
 
+/* A connection's hold on its port (dps_sock.port_held, tw_ent.port_held):
+ * none, or one counted with or without SO_REUSEADDR. */
+enum { DPS_PORT_FREE = 0, DPS_PORT_HELD_REUSE, DPS_PORT_HELD };
+
+/*
+ * ---- Shared fields: the accessors ----
+ *
+ * A field of struct dps_sock (and of struct dps_obj, dps_listener,
+ * dps_sockets) that one thread writes while another reads it is read and
+ * written only through the functions below; docs/architecture.md lists
+ * them ("Shared fields"). Each comment names what the access publishes or
+ * observes and the function(s) on the other side it pairs with, as
+ * DPDK's rte_ring does. SEQ_CST appears where a store must be ordered
+ * before a later load of another field (the wake-up protocol of
+ * dps_sock_wake.c: a sleeper stores itself as waiter and re-reads the
+ * state, the lcore stores the state and takes the waiter); acquire and
+ * release cannot order a store before a load, so both sides of such a
+ * pattern are SEQ_CST.
+ */
+
+/* ---- struct dps_obj ---- */
+
+/* The descriptor's reference on an object being closed, or an epoll
+ * set's table reference. Release: publishes this side's last writes to
+ * the acquire in dps_obj_refs() of whoever waits for the count to drain
+ * (epoll_free()). */
+static inline void
+dps_obj_unref(struct dps_obj *o)
+{
+	__atomic_fetch_sub(&o->refcnt, 1, __ATOMIC_RELEASE);
+}
+
+/* Set the count of an object no other thread holds yet (a fresh socket
+ * or epoll set, or one given back before it was published). Relaxed: the
+ * descriptor table's release store (dps_fd_alloc()) publishes it. */
+static inline void
+dps_obj_set_refs(struct dps_obj *o, uint32_t n)
+{
+	__atomic_store_n(&o->refcnt, n, __ATOMIC_RELAXED);
+}
+
+/* References left. Acquire: pairs with the release in dps_obj_unref(),
+ * so the dropped holders' writes are seen once the count reads 0. */
+static inline uint32_t
+dps_obj_refs(const struct dps_obj *o)
+{
+	return __atomic_load_n(&o->refcnt, __ATOMIC_ACQUIRE);
+}
+
+/* ---- state, shutdown, so_error, errq: the owner's publications ---- */
+
+/* The connection state for a check that needs no wake-up ordering.
+ * Acquire: pairs with dps_sock_publish_state() / dps_sock_set_state(),
+ * so what the lcore wrote before the state (tuple, queues) is seen. */
+static inline uint8_t
+dps_sock_state(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
+}
+
+/* The state as a sleeper re-reads it after storing itself as waiter
+ * (dps_sock_wait(), dps_poll()) or as an application call decides on it
+ * while the lcore may change it. SEQ_CST: store-load ordering with
+ * dps_sock_set_waiter() / dps_sock_set_poller() on this side and
+ * dps_sock_publish_state() then dps_sock_take_waiter() in
+ * dps_sock_notify() on the lcore's. */
+static inline uint8_t
+dps_sock_state_sc(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->state, __ATOMIC_SEQ_CST);
+}
+
+/* The state as its only writer reads it back (the owning lcore, which
+ * published it). Relaxed: no other field is read on its strength. */
+static inline uint8_t
+dps_sock_state_own(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->state, __ATOMIC_RELAXED);
+}
+
+/* Publish a new state that a sleeper may wait for. SEQ_CST: the store
+ * must be ordered before the exchange of the waiter in dps_sock_notify()
+ * (store-load against dps_sock_wait()'s store of the waiter and its
+ * dps_sock_state_sc() re-read); acquire/release cannot do that. */
+static inline void
+dps_sock_publish_state(struct dps_sock *sk, uint8_t st)
+{
+	__atomic_store_n(&sk->state, st, __ATOMIC_SEQ_CST);
+}
+
+/* Set the state of a socket nobody sleeps on yet (a fresh socket, a
+ * child before its accept queue holds it). Release: publishes the
+ * fields written before it to the acquire in dps_sock_state(). */
+static inline void
+dps_sock_set_state(struct dps_sock *sk, uint8_t st)
+{
+	__atomic_store_n(&sk->state, st, __ATOMIC_RELEASE);
+}
+
+/* DPS_*_SHUTDOWN bits for a call that does not sleep on them. Acquire:
+ * pairs with the SEQ_CST stores in dps_sock_publish_shutdown() and
+ * dps_sock_add_shutdown(). */
+static inline uint8_t
+dps_sock_shutdown(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->shutdown, __ATOMIC_ACQUIRE);
+}
+
+/* Shutdown bits as the poll mask reads them (tcp_events()). SEQ_CST:
+ * store-load ordering with the waiter's store, as dps_sock_state_sc(). */
+static inline uint8_t
+dps_sock_shutdown_sc(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->shutdown, __ATOMIC_SEQ_CST);
+}
+
+/* Replace the shutdown bits (the lcore at close, connect() clearing
+ * them). SEQ_CST: ordered before dps_sock_notify()'s exchange of the
+ * waiter, pairing with dps_sock_shutdown_sc() in tcp_events(). */
+static inline void
+dps_sock_publish_shutdown(struct dps_sock *sk, uint8_t v)
+{
+	__atomic_store_n(&sk->shutdown, v, __ATOMIC_SEQ_CST);
+}
+
+/* Add shutdown bits (a FIN arrived, shutdown(2)). SEQ_CST: as
+ * dps_sock_publish_shutdown(). */
+static inline void
+dps_sock_add_shutdown(struct dps_sock *sk, uint8_t bits)
+{
+	__atomic_fetch_or(&sk->shutdown, bits, __ATOMIC_SEQ_CST);
+}
+
+/* The pending error for a readiness check. Acquire: pairs with
+ * dps_sock_publish_error(). */
+static inline int
+dps_sock_error(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->so_error, __ATOMIC_ACQUIRE);
+}
+
+/* The pending error where it decides a sleep or the poll mask. SEQ_CST:
+ * store-load ordering with the waiter's store (dps_sock_wait()) against
+ * dps_sock_publish_error() then dps_sock_notify() on the lcore. */
+static inline int
+dps_sock_error_sc(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->so_error, __ATOMIC_SEQ_CST);
+}
+
+/* Read and clear the pending error (SO_ERROR, a call that reports it,
+ * the error callback). SEQ_CST: either side may take it; one total
+ * order with dps_sock_publish_error() and the readers above. */
+static inline int
+dps_sock_take_error(struct dps_sock *sk)
+{
+	return __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
+}
+
+/* Linux's sock_error(): the pending error, taken, as a return value (0 or
+ * a negative errno); so_error itself holds a positive errno, the value
+ * SO_ERROR and the error callback report. SEQ_CST: dps_sock_take_error(). */
+static inline int
+dps_sock_error_ret(struct dps_sock *sk)
+{
+	return -dps_sock_take_error(sk);
+}
+
+/* Set the pending error. SEQ_CST: ordered before dps_sock_notify()'s
+ * exchange of the waiter, pairing with dps_sock_error_sc(). */
+static inline void
+dps_sock_publish_error(struct dps_sock *sk, int err)
+{
+	__atomic_store_n(&sk->so_error, err, __ATOMIC_SEQ_CST);
+}
+
+/* An ICMP error waits on the error queue (MSG_ERRQUEUE). SEQ_CST:
+ * ordered before dps_sock_notify(), pairing with dps_sock_errq() in the
+ * poll mask (store-load with the waiter, as dps_sock_publish_error()). */
+static inline void
+dps_sock_publish_errq(struct dps_sock *sk)
+{
+	__atomic_store_n(&sk->errq, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Whether the error queue holds an entry. SEQ_CST: pairs with
+ * dps_sock_publish_errq(), as dps_sock_error_sc(). */
+static inline bool
+dps_sock_errq(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->errq, __ATOMIC_SEQ_CST) != 0;
+}
+
+/* Take the error queue's entry (recvmsg(MSG_ERRQUEUE)). SEQ_CST: one
+ * total order with dps_sock_publish_errq() and dps_sock_errq(). */
+static inline bool
+dps_sock_take_errq(struct dps_sock *sk)
+{
+	return __atomic_exchange_n(&sk->errq, 0, __ATOMIC_SEQ_CST) != 0;
+}
+
+/* ---- owner, ss, fflags, the bound address ---- */
+
+/* The owning lcore's index, -1 for none. Acquire: pairs with
+ * dps_sock_set_owner(), so the table entry the owner made is seen. */
+static inline int
+dps_sock_owner(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->owner, __ATOMIC_ACQUIRE);
+}
+
+/* Give the socket an owner (dps_tcp_conn_insert() on that lcore) or
+ * none (init, disconnect). Release: publishes the table entry and TCB
+ * to the acquire in dps_sock_owner() (sock_kick(), dps_sock_post_close()). */
+static inline void
+dps_sock_set_owner(struct dps_sock *sk, int idx)
+{
+	__atomic_store_n(&sk->owner, (int16_t)idx, __ATOMIC_RELEASE);
+}
+
+/* The application-level state (enum dps_ss), read under the socket lock
+ * (connect(), listen()). SEQ_CST only out of caution, kept as it was: the
+ * lock's acquire/release already orders ss for its holders, and the other
+ * writers (dps_sock_init(), a new child) write before the socket is
+ * published; SEQ_CST also puts ss in one order with the _sc state loads
+ * that connect() makes next. */
+static inline int
+dps_sock_ss(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->ss, __ATOMIC_SEQ_CST);
+}
+
+/* Set the application-level state; pairs with dps_sock_ss() of the next
+ * lock holder. SEQ_CST out of caution, as dps_sock_ss() says. */
+static inline void
+dps_sock_set_ss(struct dps_sock *sk, int v)
+{
+	__atomic_store_n(&sk->ss, v, __ATOMIC_SEQ_CST);
+}
+
+/* O_NONBLOCK and friends. Relaxed: a flag read on its own (fcntl(2)
+ * against a concurrent call sees the old or the new value). */
+static inline int
+dps_sock_fflags(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->fflags, __ATOMIC_RELAXED);
+}
+
+/* Set the file flags; relaxed, as dps_sock_fflags(). */
+static inline void
+dps_sock_set_fflags(struct dps_sock *sk, int v)
+{
+	__atomic_store_n(&sk->fflags, v, __ATOMIC_RELAXED);
+}
+
+/* The bound local address, network order. Acquire: pairs with
+ * dps_sock_set_laddr() (bind(), connect()'s source choice, disconnect). */
+static inline uint32_t
+dps_sock_laddr(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->tup.laddr, __ATOMIC_ACQUIRE);
+}
+
+/* Set the local address. Release: publishes it to dps_sock_laddr() on
+ * other threads (getsockname(), UDP input's match). */
+static inline void
+dps_sock_set_laddr(struct dps_sock *sk, uint32_t a)
+{
+	__atomic_store_n(&sk->tup.laddr, a, __ATOMIC_RELEASE);
+}
+
+/* The bound local port, network order. Acquire: pairs with
+ * dps_sock_set_lport(). */
+static inline uint16_t
+dps_sock_lport(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->tup.lport, __ATOMIC_ACQUIRE);
+}
+
+/* Set the local port. Release: publishes the port map's hold taken
+ * before it to dps_sock_lport() (getsockname() on another thread). */
+static inline void
+dps_sock_set_lport(struct dps_sock *sk, uint16_t p)
+{
+	__atomic_store_n(&sk->tup.lport, p, __ATOMIC_RELEASE);
+}
+
+/* ---- bind()'s hold on the port ---- */
+
+/* Whether bind() or listen() holds the port. sock_unbind() at close
+ * stores bind_hold, then clears the flag; tw_bind_hold() on the lcore
+ * reads the flag, then takes bind_hold, so a cleared flag means the hold
+ * is there to take. That is message passing, for which a release store
+ * and an acquire load would do; SEQ_CST is kept as it was, out of
+ * caution, on these cold paths (bind, close, entering TIME_WAIT). */
+static inline bool
+dps_sock_explicit_bind(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->explicit_bind, __ATOMIC_SEQ_CST);
+}
+
+/* Set or clear the explicit bind; SEQ_CST, as dps_sock_explicit_bind(). */
+static inline void
+dps_sock_set_explicit_bind(struct dps_sock *sk, bool v)
+{
+	__atomic_store_n(&sk->explicit_bind, v, __ATOMIC_SEQ_CST);
+}
+
+/* Store bind()'s hold (DPS_PORT_*), kept past close. SEQ_CST: pairs with
+ * the exchange in dps_sock_take_bind_hold() on the lcore, ordered with
+ * dps_sock_set_explicit_bind() as that comment says. */
+static inline void
+dps_sock_set_bind_hold(struct dps_sock *sk, uint8_t h)
+{
+	__atomic_store_n(&sk->bind_hold, h, __ATOMIC_SEQ_CST);
+}
+
+/* Take bind()'s hold, leaving DPS_PORT_FREE: exactly one taker releases
+ * it. SEQ_CST: pairs with dps_sock_set_bind_hold(). */
+static inline uint8_t
+dps_sock_take_bind_hold(struct dps_sock *sk)
+{
+	return __atomic_exchange_n(&sk->bind_hold, DPS_PORT_FREE, __ATOMIC_SEQ_CST);
+}
+
+/* close() must send a RST (SO_LINGER 0, an aborted child). Release:
+ * publishes it to dps_sock_abort_on_close() in the lcore's close
+ * (dps_tcp_do_close()). */
+static inline void
+dps_sock_set_abort_on_close(struct dps_sock *sk, bool v)
+{
+	__atomic_store_n(&sk->abort_on_close, v, __ATOMIC_RELEASE);
+}
+
+/* Acquire: pairs with dps_sock_set_abort_on_close(). */
+static inline bool
+dps_sock_abort_on_close(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->abort_on_close, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* ---- the wake-up protocol (dps_sock_wake.c) ---- */
+
+/* A blocking call about to sleep (NULL: it no longer does). SEQ_CST:
+ * the sleeper stores itself, then re-reads the state (store-load); the
+ * lcore publishes the state, then takes the waiter in dps_sock_notify()
+ * with dps_sock_take_waiter(). Acquire/release cannot order a store
+ * before a later load, so both sides are SEQ_CST. */
+static inline void
+dps_sock_set_waiter(struct dps_sock *sk, struct dps_thread *t)
+{
+	__atomic_store_n(&sk->waiter, t, __ATOMIC_SEQ_CST);
+}
+
+/* Take the sleeping thread to wake it. SEQ_CST: the other half of
+ * dps_sock_set_waiter()'s store-load pattern. */
+static inline struct dps_thread *
+dps_sock_take_waiter(struct dps_sock *sk)
+{
+	return __atomic_exchange_n(&sk->waiter, NULL, __ATOMIC_SEQ_CST);
+}
+
+/* A thread in dps_poll() about to sleep. SEQ_CST: as
+ * dps_sock_set_waiter(), against dps_sock_take_poller(). */
+static inline void
+dps_sock_set_poller(struct dps_sock *sk, struct dps_thread *t)
+{
+	__atomic_store_n(&sk->poller, t, __ATOMIC_SEQ_CST);
+}
+
+/* Take the polling thread to wake it; SEQ_CST, as dps_sock_take_waiter(). */
+static inline struct dps_thread *
+dps_sock_take_poller(struct dps_sock *sk)
+{
+	return __atomic_exchange_n(&sk->poller, NULL, __ATOMIC_SEQ_CST);
+}
+
+/* The epoll set the socket is on, if any. SEQ_CST: the lcore publishes
+ * readiness, then loads ep in dps_sock_notify() (store-load); epoll_wait()
+ * arms its set, then scans the sockets' readiness. */
+static inline struct dps_ep *
+dps_sock_ep(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->ep, __ATOMIC_SEQ_CST);
+}
+
+/* Replace @old by @new as the socket's epoll set; false if it was not
+ * @old. SEQ_CST: pairs with dps_sock_ep() in dps_sock_notify(), as the
+ * waiter's store pairs with dps_sock_take_waiter(). */
+static inline bool
+dps_sock_ep_cas(struct dps_sock *sk, struct dps_ep *old, struct dps_ep *new)
+{
+	return __atomic_compare_exchange_n(&sk->ep, &old, new, false,
+		__ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+}
+
+/* Detach the socket from its epoll set, returning it; SEQ_CST, as
+ * dps_sock_ep_cas(). */
+static inline struct dps_ep *
+dps_sock_take_ep(struct dps_sock *sk)
+{
+	return __atomic_exchange_n(&sk->ep, NULL, __ATOMIC_SEQ_CST);
+}
+
+/* ---- the data path's rings and counters ---- */
+
 /* The socket's receive ring or NULL (none yet: nothing queued). The
- * acquire pairs with the release that installs a new ring, so the ring's
+ * acquire pairs with the release in dps_sock_publish_rxq(), so the ring's
  * header is seen initialised. */
 static inline struct rte_ring *
 dps_sock_rxq(const struct dps_sock *sk)
@@ -260,12 +670,310 @@ dps_sock_rxq(const struct dps_sock *sk)
 	return __atomic_load_n(&sk->rxq, __ATOMIC_ACQUIRE);
 }
 
+/* Install a receive ring (dps_tcp_rxq_make(), UDP's at creation) or
+ * forget one (pool teardown). Release: publishes the ring's header to
+ * the acquire in dps_sock_rxq(). */
+static inline void
+dps_sock_publish_rxq(struct dps_sock *sk, struct rte_ring *r)
+{
+	__atomic_store_n(&sk->rxq, r, __ATOMIC_RELEASE);
+}
+
 /* The socket's send ring or NULL (nothing was ever written); the acquire
- * pairs with the compare-and-swap in dps_tcp_txq_make(). */
+ * pairs with dps_sock_install_txq(). */
 static inline struct rte_ring *
 dps_sock_txq(const struct dps_sock *sk)
 {
 	return __atomic_load_n(&sk->txq, __ATOMIC_ACQUIRE);
+}
+
+/* Install @mine as the send ring if there is none (*@cur: what was
+ * seen; updated on failure). Acq_rel: the release publishes the ring's
+ * header to dps_sock_txq(); the acquire on failure sees the winner's. */
+static inline bool
+dps_sock_install_txq(struct dps_sock *sk, struct rte_ring **cur,
+	struct rte_ring *mine)
+{
+	return __atomic_compare_exchange_n(&sk->txq, cur, mine, false,
+		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* Set the send ring of a socket no other thread uses (kept across the
+ * pool object's reuse by dps_sock_init(), forgotten at the pool's
+ * teardown). Release, as dps_sock_install_txq(). */
+static inline void
+dps_sock_reset_txq(struct dps_sock *sk, struct rte_ring *r)
+{
+	__atomic_store_n(&sk->txq, r, __ATOMIC_RELEASE);
+}
+
+/* Bytes queued to send and not yet acknowledged. Acquire: pairs with
+ * the releases in dps_sock_snd_queued_add() (writers) and
+ * dps_sock_snd_queued_sub() (the lcore, as data is acknowledged). */
+static inline uint32_t
+dps_sock_snd_queued(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->snd_queued, __ATOMIC_ACQUIRE);
+}
+
+/* Acq_rel: publishes the writer's reservation to dps_sock_snd_queued()
+ * on the lcore and other writers, and sees theirs. */
+static inline void
+dps_sock_snd_queued_add(struct dps_sock *sk, uint32_t n)
+{
+	__atomic_fetch_add(&sk->snd_queued, n, __ATOMIC_ACQ_REL);
+}
+
+/* Acq_rel: publishes freed send space to dps_sock_snd_queued() in
+ * tcp_writable() and sendmsg()'s space check. */
+static inline void
+dps_sock_snd_queued_sub(struct dps_sock *sk, uint32_t n)
+{
+	__atomic_fetch_sub(&sk->snd_queued, n, __ATOMIC_ACQ_REL);
+}
+
+/* Bytes delivered to rxq and not yet read. Acquire: pairs with
+ * dps_sock_rcv_queued_add() (the lcore) and dps_sock_rcv_queued_sub()
+ * (the reader). */
+static inline uint32_t
+dps_sock_rcv_queued(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->rcv_queued, __ATOMIC_ACQUIRE);
+}
+
+/* The lcore queued @n bytes. Release: publishes them to the reader's
+ * dps_sock_rcv_queued(). */
+static inline void
+dps_sock_rcv_queued_add(struct dps_sock *sk, uint32_t n)
+{
+	__atomic_fetch_add(&sk->rcv_queued, n, __ATOMIC_RELEASE);
+}
+
+/* The reader consumed @n bytes. Acq_rel: publishes the freed space to
+ * the lcore's dps_sock_rcv_queued() (the window it announces). */
+static inline void
+dps_sock_rcv_queued_sub(struct dps_sock *sk, uint32_t n)
+{
+	__atomic_fetch_sub(&sk->rcv_queued, n, __ATOMIC_ACQ_REL);
+}
+
+/* The window the lcore last announced. Acquire: pairs with
+ * dps_sock_publish_rcv_wnd() in dps_tcp_output(). */
+static inline uint32_t
+dps_sock_rcv_wnd(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->rcv_wnd_pub, __ATOMIC_ACQUIRE);
+}
+
+/* Release: publishes the announced window to the reader's
+ * dps_sock_rcv_wnd() (when to post a window update). */
+static inline void
+dps_sock_publish_rcv_wnd(struct dps_sock *sk, uint32_t w)
+{
+	__atomic_store_n(&sk->rcv_wnd_pub, w, __ATOMIC_RELEASE);
+}
+
+/* The reader's partly read mbuf, as another thread sees it (poll).
+ * Acquire: pairs with dps_sock_set_rx_cur(). */
+static inline struct rte_mbuf *
+dps_sock_rx_cur(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->rx_cur, __ATOMIC_ACQUIRE);
+}
+
+/* The reader (holding rx_busy) keeps or drops a partly read mbuf.
+ * Release: publishes it to dps_sock_rx_cur() in tcp_readable(). */
+static inline void
+dps_sock_set_rx_cur(struct dps_sock *sk, struct rte_mbuf *m)
+{
+	__atomic_store_n(&sk->rx_cur, m, __ATOMIC_RELEASE);
+}
+
+/* Claim a kick flag (tx_kick, wnd_kick): true when this caller must
+ * post the message. SEQ_CST: the writer queues (txq, rcv_queued) then
+ * claims the flag, the lcore clears it with dps_sock_kick_clear() then
+ * drains the queue: a store-load pattern on each side, so that one of
+ * them sees the other's work and no message is lost. */
+static inline bool
+dps_sock_kick_claim(uint8_t *flag)
+{
+	return __atomic_exchange_n(flag, 1, __ATOMIC_SEQ_CST) == 0;
+}
+
+/* Clear a kick flag (the lcore took the message, or the post failed).
+ * SEQ_CST: the other half of dps_sock_kick_claim(). */
+static inline void
+dps_sock_kick_clear(uint8_t *flag)
+{
+	__atomic_store_n(flag, 0, __ATOMIC_SEQ_CST);
+}
+
+/* Take turns on rx_busy / tx_busy (lock_sock()'s part for one
+ * direction). Acquire: pairs with the release in dps_sock_busy_give(),
+ * so the previous holder's rx_cur / reservation is seen. */
+static inline void
+dps_sock_busy_take(uint8_t *flag)
+{
+	while (__atomic_exchange_n(flag, 1, __ATOMIC_ACQUIRE) != 0)
+		sched_yield();
+}
+
+/* Release: publishes this holder's writes to the next dps_sock_busy_take(). */
+static inline void
+dps_sock_busy_give(uint8_t *flag)
+{
+	__atomic_store_n(flag, 0, __ATOMIC_RELEASE);
+}
+
+/* Options the owning lcore reads while setsockopt() may change them
+ * (keepalive, nodelay, keepidle_s, keepintvl_s, keepcnt,
+ * user_timeout_ms). Relaxed: each is a value on its own; the window
+ * kick that follows a change (dps_tcp_kick_wnd()) carries the ordering
+ * through the request ring. Macros, as the fields differ in type. */
+#define dps_sock_opt(sk, f) __atomic_load_n(&(sk)->opt.f, __ATOMIC_RELAXED)
+#define dps_sock_set_opt(sk, f, v) \
+	__atomic_store_n(&(sk)->opt.f, (v), __ATOMIC_RELAXED)
+
+/* ---- passive open ---- */
+
+/* A listener's queues or NULL. Acquire: pairs with dps_sock_publish_lst(),
+ * so the accept ring's header is seen. */
+static inline struct dps_listener *
+dps_sock_lst(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->lst, __ATOMIC_ACQUIRE);
+}
+
+/* Release: publishes a listener's new queues (or their end, at free) to
+ * the acquire in dps_sock_lst() on any lcore or thread. */
+static inline void
+dps_sock_publish_lst(struct dps_sock *sk, struct dps_listener *l)
+{
+	__atomic_store_n(&sk->lst, l, __ATOMIC_RELEASE);
+}
+
+/* A child's listener (referenced), or NULL. Acquire: pairs with the
+ * release half of dps_sock_take_parent() and dps_sock_set_parent(). */
+static inline struct dps_sock *
+dps_sock_parent(const struct dps_sock *sk)
+{
+	return __atomic_load_n(&sk->parent, __ATOMIC_ACQUIRE);
+}
+
+/* Release: publishes a new child's link to its listener before the
+ * child is in any table. */
+static inline void
+dps_sock_set_parent(struct dps_sock *sk, struct dps_sock *l)
+{
+	__atomic_store_n(&sk->parent, l, __ATOMIC_RELEASE);
+}
+
+/* Take the child's link to its listener: exactly one of accept() and the
+ * lcore's teardown drops the reference. Acq_rel: pairs with itself on
+ * the other side and with dps_sock_set_parent(). */
+static inline struct dps_sock *
+dps_sock_take_parent(struct dps_sock *sk)
+{
+	return __atomic_exchange_n(&sk->parent, NULL, __ATOMIC_ACQ_REL);
+}
+
+/* The accept queue's limit. Relaxed: compared on its own by the lcore
+ * (syn_queue_full) against dps_lst_synq(). */
+static inline uint32_t
+dps_lst_backlog(const struct dps_listener *l)
+{
+	return __atomic_load_n(&l->backlog, __ATOMIC_RELAXED);
+}
+
+/* listen() sets the limit. Release: as it was (a later listen() on a
+ * live listener); the lcores read it relaxed in dps_lst_backlog(). */
+static inline void
+dps_lst_set_backlog(struct dps_listener *l, uint32_t n)
+{
+	__atomic_store_n(&l->backlog, n, __ATOMIC_RELEASE);
+}
+
+/* Children in SYN_RECV, counted by every lcore. Relaxed: a count
+ * compared against the backlog, no data published with it. */
+static inline uint32_t
+dps_lst_synq(const struct dps_listener *l)
+{
+	return __atomic_load_n(&l->synq, __ATOMIC_RELAXED);
+}
+
+/* Relaxed, as dps_lst_synq(). */
+static inline void
+dps_lst_synq_add(struct dps_listener *l, int d)
+{
+	__atomic_fetch_add(&l->synq, (uint32_t)d, __ATOMIC_RELAXED);
+}
+
+/* ---- port maps (dps_portmap.c) ---- */
+
+/* TCP port @port's word (binders, connections, listening). Acquire:
+ * pairs with the acq_rel updates in dps_portmap.c. */
+static inline uint64_t
+dps_tcp_port_word(const struct dps_sockets *ss, uint16_t port)
+{
+	return __atomic_load_n(&ss->tcp_ports[port], __ATOMIC_ACQUIRE);
+}
+
+/* Relaxed: for a statistic (dps_inet_stats) that publishes nothing. */
+static inline uint64_t
+dps_tcp_port_word_relaxed(const struct dps_sockets *ss, uint16_t port)
+{
+	return __atomic_load_n(&ss->tcp_ports[port], __ATOMIC_RELAXED);
+}
+
+/* The UDP socket bound to @port, or NULL. Acquire: pairs with the
+ * acq_rel compare-and-swap in dps_port_bind_udp(), so the socket's bound
+ * address is seen. */
+static inline struct dps_sock *
+dps_udp_port_sock(const struct dps_sockets *ss, uint16_t port)
+{
+	return __atomic_load_n(&ss->udp_ports[port], __ATOMIC_ACQUIRE);
+}
+
+/* Relaxed: for a statistic, as dps_tcp_port_word_relaxed(). */
+static inline struct dps_sock *
+dps_udp_port_sock_relaxed(const struct dps_sockets *ss, uint16_t port)
+{
+	return __atomic_load_n(&ss->udp_ports[port], __ATOMIC_RELAXED);
+}
+
+/* Swap @port's UDP socket from *@old to @new; acq_rel: publishes the
+ * socket to dps_udp_port_sock() on the lcores. */
+static inline bool
+dps_udp_port_cas(struct dps_sockets *ss, uint16_t port, struct dps_sock **old,
+	struct dps_sock *new)
+{
+	return __atomic_compare_exchange_n(&ss->udp_ports[port], old, new, false,
+		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* The listener on @port, or NULL. Acquire: pairs with
+ * dps_publish_listener(), so its queues and address are seen. */
+static inline struct dps_sock *
+dps_listener_of(const struct dps_sockets *ss, uint16_t port)
+{
+	return __atomic_load_n(&ss->listeners[port], __ATOMIC_ACQUIRE);
+}
+
+/* Release: publishes listener @sk (its lst, backlog, address) to the
+ * lcores' dps_listener_of(). */
+static inline void
+dps_publish_listener(struct dps_sockets *ss, uint16_t port, struct dps_sock *sk)
+{
+	__atomic_store_n(&ss->listeners[port], sk, __ATOMIC_RELEASE);
+}
+
+/* Remove @sk as @port's listener if it still is; acq_rel, so exactly
+ * one stop drops the slot's reference. */
+static inline bool
+dps_unpublish_listener(struct dps_sockets *ss, uint16_t port, struct dps_sock *sk)
+{
+	return __atomic_compare_exchange_n(&ss->listeners[port], &sk, NULL, false,
+		__ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
 /* ---- readiness (dps_sock_wake.c) ---- */
@@ -278,16 +986,13 @@ enum { DPS_CB_NONE, DPS_CB_CONNECTED, DPS_CB_ERROR, DPS_CB_READABLE, DPS_CB_WRIT
 	DPS_CB_ACCEPTABLE };
 void dps_sock_notify(struct dps_sock *sk, int what);
 /* Sleep until done(sk), @timeout_ns (0: forever) or a stopped stack:
- * 0, EAGAIN (timed out) or ESHUTDOWN. */
+ * 0, -EAGAIN (timed out) or -ESHUTDOWN. */
 int dps_sock_wait(struct dps_sock *sk, bool (*done)(struct dps_sock *sk),
 	uint64_t timeout_ns);
 
 /* ---- ports (dps_portmap.c) ---- */
 int dps_port_bind_tcp(struct dps_sockets *ss, uint16_t port, bool reuse);
 void dps_port_unbind_tcp(struct dps_sockets *ss, uint16_t port);
-/* A connection's hold on its port (dps_sock.port_held, tw_ent.port_held):
- * none, or one counted with or without SO_REUSEADDR. */
-enum { DPS_PORT_FREE = 0, DPS_PORT_HELD_REUSE, DPS_PORT_HELD };
 uint8_t dps_port_connect_take(struct dps_sockets *ss, uint16_t port, bool reuse);
 uint8_t dps_port_hold(struct dps_sockets *ss, rte_be16_t lport, bool reuse);
 void dps_port_release(struct dps_sockets *ss, rte_be16_t lport, uint8_t *held);

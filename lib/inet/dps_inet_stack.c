@@ -135,10 +135,10 @@ fini_rings(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
 	RTE_SET_USED(mp);
 	RTE_SET_USED(arg);
 	RTE_SET_USED(idx);
-	rte_free(sk->rxq);
-	rte_free(sk->txq);
-	sk->rxq = NULL;
-	sk->txq = NULL;
+	rte_free(dps_sock_rxq(sk));
+	rte_free(dps_sock_txq(sk));
+	dps_sock_publish_rxq(sk, NULL);
+	dps_sock_reset_txq(sk, NULL);
 }
 
 /* At dps_stack_destroy(), after the transports' own teardown. */
@@ -186,12 +186,12 @@ dps_conn_read(struct dps_stack *s, unsigned int idx, const struct dps_tuple *t,
 	} else {
 		sk = data;
 		memset(out, 0, sizeof(*out));
-		out->state = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
+		out->state = dps_sock_state(sk);
 		out->syn_retries = sk->tcb.retransmits;
 		out->lcore = (uint16_t)idx;
 		out->local.sin_family = AF_INET;
-		out->local.sin_addr.s_addr = sk->tup.laddr;
-		out->local.sin_port = sk->tup.lport;
+		out->local.sin_addr.s_addr = dps_sock_laddr(sk);
+		out->local.sin_port = dps_sock_lport(sk);
 		out->peer.sin_family = AF_INET;
 		out->peer.sin_addr.s_addr = sk->tup.raddr;
 		out->peer.sin_port = sk->tup.rport;
@@ -214,9 +214,9 @@ dps_stack_sock_stats(const struct dps_stack *s, struct dps_sock_stats *st)
 		return;
 	st->socks_in_use = rte_mempool_in_use_count(ss->pool);
 	for (unsigned int i = 0; i < 65536; i++) {
-		if (__atomic_load_n(&ss->tcp_ports[i], __ATOMIC_RELAXED) != 0)
+		if (dps_tcp_port_word_relaxed(ss, (uint16_t)i) != 0)
 			st->tcp_ports_held++;
-		if (__atomic_load_n(&ss->udp_ports[i], __ATOMIC_RELAXED) != NULL)
+		if (dps_udp_port_sock_relaxed(ss, (uint16_t)i) != NULL)
 			st->udp_ports_held++;
 	}
 	for (unsigned int i = 0; i < s->n_lcores; i++) {
@@ -229,9 +229,9 @@ dps_stack_sock_stats(const struct dps_stack *s, struct dps_sock_stats *st)
 			/* Relaxed: statistics, updated relaxed in
 			 * dps_tcp_table.c (n_conns), dps_tcp_listen.c
 			 * (half-open) and dps_tcp_usrreq.c (orphans). */
-			st->conns += __atomic_load_n(&tl->n_conns, __ATOMIC_RELAXED);
-			st->half_open += __atomic_load_n(&tl->n_half_open, __ATOMIC_RELAXED);
-			st->orphans += __atomic_load_n(&tl->n_orphans, __ATOMIC_RELAXED);
+			st->conns += dps_tcp_stat(&tl->n_conns);
+			st->half_open += dps_tcp_stat(&tl->n_half_open);
+			st->orphans += dps_tcp_stat(&tl->n_orphans);
 		}
 		st->time_wait += dps_tcp_tw_count(s->lc[i]);
 		for (unsigned int k = 0; k < n_seen; k++)

@@ -48,11 +48,31 @@ conn_unit(bool reuse)
 	return reuse ? CONN_ONE : CONN_ONE + NOREUSE_ONE;
 }
 
+/*
+ * The port word's updates; its loads are dps_tcp_port_word() (acquire)
+ * in dps_inet.h. Acq_rel: each update publishes the state it leaves to
+ * the next updater and to dps_tcp_port_word(), and sees the previous
+ * ones, so the counts form one history per port.
+ */
 static bool
-port_cas(uint64_t *w, uint64_t *old, uint64_t new)
+port_cas(struct dps_sockets *ss, uint16_t port, uint64_t *old, uint64_t new)
 {
-	return __atomic_compare_exchange_n(w, old, new, true, __ATOMIC_ACQ_REL,
-		__ATOMIC_ACQUIRE);
+	return __atomic_compare_exchange_n(&ss->tcp_ports[port], old, new, true,
+		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* Clear bits @mask of the word; acq_rel, as port_cas(). */
+static void
+port_clear(struct dps_sockets *ss, uint16_t port, uint64_t mask)
+{
+	__atomic_fetch_and(&ss->tcp_ports[port], ~mask, __ATOMIC_ACQ_REL);
+}
+
+/* Take @n off the word (a connection's hold ends); acq_rel, as port_cas(). */
+static void
+port_sub(struct dps_sockets *ss, uint16_t port, uint64_t n)
+{
+	__atomic_fetch_sub(&ss->tcp_ports[port], n, __ATOMIC_ACQ_REL);
 }
 
 /*
@@ -63,8 +83,7 @@ port_cas(uint64_t *w, uint64_t *old, uint64_t new)
 int
 dps_port_bind_tcp(struct dps_sockets *ss, uint16_t port, bool reuse)
 {
-	uint64_t *w = &ss->tcp_ports[port];
-	uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE), new;
+	uint64_t old = dps_tcp_port_word(ss, port), new;
 
 	do {
 		uint64_t binders = (old & BIND_MASK) >> 32;
@@ -80,33 +99,31 @@ dps_port_bind_tcp(struct dps_sockets *ss, uint16_t port, bool reuse)
 			new |= ALL_REUSE;
 		else if (!reuse)
 			new &= ~ALL_REUSE;
-	} while (!port_cas(w, &old, new));
+	} while (!port_cas(ss, port, &old, new));
 	return 0;
 }
 
 void
 dps_port_unbind_tcp(struct dps_sockets *ss, uint16_t port)
 {
-	uint64_t *w = &ss->tcp_ports[port];
-	uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE), new;
+	uint64_t old = dps_tcp_port_word(ss, port), new;
 
 	do {
 		new = old - BIND_ONE;
 		if ((new & BIND_MASK) == 0)
 			new &= ~(ALL_REUSE | LISTENING);
-	} while (!port_cas(w, &old, new));
+	} while (!port_cas(ss, port, &old, new));
 }
 
 bool
 dps_port_listen(struct dps_sockets *ss, uint16_t port)
 {
-	uint64_t *w = &ss->tcp_ports[port];
-	uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+	uint64_t old = dps_tcp_port_word(ss, port);
 
 	do {
 		if (old & LISTENING)
 			return false;
-	} while (!port_cas(w, &old, old | LISTENING));
+	} while (!port_cas(ss, port, &old, old | LISTENING));
 	return true;
 }
 
@@ -114,14 +131,13 @@ dps_port_listen(struct dps_sockets *ss, uint16_t port)
 void
 dps_port_unlisten(struct dps_sockets *ss, uint16_t port)
 {
-	__atomic_fetch_and(&ss->tcp_ports[port], ~LISTENING, __ATOMIC_ACQ_REL);
+	port_clear(ss, port, LISTENING);
 }
 
 bool
 dps_port_is_listening(const struct dps_sockets *ss, uint16_t port)
 {
-	return (__atomic_load_n(&ss->tcp_ports[port], __ATOMIC_ACQUIRE) &
-		LISTENING) != 0;
+	return (dps_tcp_port_word(ss, port) & LISTENING) != 0;
 }
 
 /*
@@ -132,14 +148,13 @@ dps_port_is_listening(const struct dps_sockets *ss, uint16_t port)
 static uint8_t
 port_conn_add(struct dps_sockets *ss, uint16_t port, bool reuse, bool unless_bound)
 {
-	uint64_t *w = &ss->tcp_ports[port];
-	uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+	uint64_t old = dps_tcp_port_word(ss, port);
 
 	do {
 		if ((unless_bound && (old & BIND_MASK) != 0) ||
 				(old & CONN_MASK) == CONN_MASK)
 			return DPS_PORT_FREE;
-	} while (!port_cas(w, &old, old + conn_unit(reuse)));
+	} while (!port_cas(ss, port, &old, old + conn_unit(reuse)));
 	return reuse ? DPS_PORT_HELD_REUSE : DPS_PORT_HELD;
 }
 
@@ -163,8 +178,8 @@ void
 dps_port_release(struct dps_sockets *ss, rte_be16_t lport, uint8_t *held)
 {
 	if (*held != DPS_PORT_FREE)
-		__atomic_fetch_sub(&ss->tcp_ports[rte_be_to_cpu_16(lport)],
-			conn_unit(*held == DPS_PORT_HELD_REUSE), __ATOMIC_ACQ_REL);
+		port_sub(ss, rte_be_to_cpu_16(lport),
+			conn_unit(*held == DPS_PORT_HELD_REUSE));
 	*held = DPS_PORT_FREE;
 }
 
@@ -199,7 +214,7 @@ static int
 try_tcp(struct dps_sockets *ss, uint16_t p, void *arg)
 {
 	bool reuse = *(bool *)arg;
-	uint64_t w = __atomic_load_n(&ss->tcp_ports[p], __ATOMIC_ACQUIRE);
+	uint64_t w = dps_tcp_port_word(ss, p);
 
 	/* An ephemeral bind wants a port nobody uses at all. */
 	if (w != 0)
@@ -218,8 +233,7 @@ dps_port_bind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
 {
 	struct dps_sock *none = NULL;
 
-	if (!__atomic_compare_exchange_n(&ss->udp_ports[port], &none, sk, false,
-			__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (!dps_udp_port_cas(ss, port, &none, sk))
 		return -EADDRINUSE;
 	dps_obj_ref(&sk->obj);		/* the slot's reference */
 	return 0;
@@ -253,8 +267,7 @@ dps_port_unbind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
 {
 	struct dps_sock *me = sk;
 
-	if (__atomic_compare_exchange_n(&ss->udp_ports[port], &me, NULL, false,
-			__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (dps_udp_port_cas(ss, port, &me, NULL))
 		dps_sock_put(sk);
 }
 
@@ -290,7 +303,7 @@ dps_sock_bind_port(struct dps_sock *sk, uint16_t port)
 		rc = port == 0 ? dps_port_bind_any_tcp(ss, sk->opt.reuseaddr, &port) :
 			dps_port_bind_tcp(ss, port, sk->opt.reuseaddr);
 	if (rc == 0)
-		__atomic_store_n(&sk->tup.lport, rte_cpu_to_be_16(port), __ATOMIC_RELEASE);
+		dps_sock_set_lport(sk, rte_cpu_to_be_16(port));
 	return rc;
 }
 

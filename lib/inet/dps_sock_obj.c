@@ -20,31 +20,33 @@ void
 dps_sock_init(struct dps_sock *sk, struct dps_stack *s, int type, int proto,
 	bool nonblock)
 {
-	struct rte_ring *rxq = sk->rxq;		/* kept across reuse */
-	struct rte_ring *txq = sk->txq;
+	struct rte_ring *rxq = dps_sock_rxq(sk);	/* kept across reuse */
+	struct rte_ring *txq = dps_sock_txq(sk);
 
 	memset(sk, 0, sizeof(*sk));
-	sk->rxq = rxq;
-	sk->txq = txq;
+	dps_sock_publish_rxq(sk, rxq);
+	dps_sock_reset_txq(sk, txq);
 	/* Buffers as SO_SNDBUF / SO_RCVBUF report them: twice the bytes a
 	 * connection may hold (Linux's convention). */
 	sk->opt.sndbuf = 2 * DPS_SNDBUF_DEFAULT;
 	sk->opt.rcvbuf = 2 * DPS_RCVBUF_DEFAULT;
 	sk->obj.kind = DPS_OBJ_SOCK;
-	sk->obj.refcnt = 1;			/* the descriptor table's */
+	dps_obj_set_refs(&sk->obj, 1);		/* the descriptor table's */
 	sk->stack = s;
 	sk->type = (uint8_t)type;
 	sk->proto = (uint8_t)proto;
-	sk->ss = DPS_SS_UNCONNECTED;
-	sk->fflags = nonblock ? O_NONBLOCK : 0;
-	sk->state = DPS_TCP_CLOSE;
-	sk->owner = -1;
+	dps_sock_set_ss(sk, DPS_SS_UNCONNECTED);
+	dps_sock_set_fflags(sk, nonblock ? O_NONBLOCK : 0);
+	dps_sock_set_state(sk, DPS_TCP_CLOSE);
+	dps_sock_set_owner(sk, -1);
 	sk->tup.proto = (uint8_t)proto;
 }
 
 void
 dps_obj_ref(struct dps_obj *o)
 {
+	/* Relaxed: the caller already holds a reference (or the object is
+	 * unpublished), so nothing needs ordering against it. */
 	__atomic_fetch_add(&o->refcnt, 1, __ATOMIC_RELAXED);
 }
 
@@ -52,6 +54,8 @@ dps_obj_ref(struct dps_obj *o)
 bool
 dps_obj_tryref(struct dps_obj *o)
 {
+	/* Relaxed: only a first guess for the compare-and-swap, whose
+	 * acquire pairs with the release of the last dps_sock_put(). */
 	uint32_t r = __atomic_load_n(&o->refcnt, __ATOMIC_RELAXED);
 
 	do {
@@ -69,17 +73,21 @@ dps_sock_put(struct dps_sock *sk)
 	struct rte_ring *r;
 	void *m;
 
+	/* Acq_rel: the release publishes this holder's writes, the acquire
+	 * of the last one sees every holder's before the socket is reused. */
 	if (__atomic_sub_fetch(&sk->obj.refcnt, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	r = dps_sock_rxq(sk);
 	while (r != NULL && rte_ring_dequeue(r, &m) == 0)
 		rte_pktmbuf_free(m);
 	if (sk->type == SOCK_STREAM) {
-		dps_port_release(dps_socks(sk->stack), sk->tup.lport, &sk->bind_hold);
+		uint8_t hold = dps_sock_take_bind_hold(sk);
+
+		dps_port_release(dps_socks(sk->stack), dps_sock_lport(sk), &hold);
 		dps_tcp_child_gone(sk);
 		dps_tcp_bufs_free(sk);
-		rte_free(sk->lst);
-		sk->lst = NULL;
+		rte_free(dps_sock_lst(sk));
+		dps_sock_publish_lst(sk, NULL);
 	}
 	rte_mempool_put(dps_socks(sk->stack)->pool, sk);
 }
@@ -95,12 +103,12 @@ dps_sock_lcore_call(struct dps_sock *sk, unsigned int idx, int op)
 
 	if (dps_stack_self(s) == (int)idx) {
 		dps_lcore_run_req(s->lc[idx], &q, dps_now(s));
-		return -q.err;
+		return q.err;
 	}
 	t = dps_thread_self(s);
 	if (t == NULL)
 		return -errno;
-	return -dps_thread_request(t, idx, &q, NULL);
+	return dps_thread_request(t, idx, &q, NULL);
 }
 
 /* Route checks of ip_route_connect() done on the application side:
@@ -110,7 +118,7 @@ dps_route_check(struct dps_sock *sk, uint32_t dst)
 {
 	struct dps_stack *s = sk->stack;
 	const struct dps_route *r = dps_route_lookup(&s->routes, dst);
-	uint32_t laddr = __atomic_load_n(&sk->tup.laddr, __ATOMIC_ACQUIRE);
+	uint32_t laddr = dps_sock_laddr(sk);
 	bool bcast;
 
 	/* 255.255.255.255 from a bound address leaves on that address's
@@ -147,12 +155,13 @@ dps_sock_post_close(struct dps_sock *sk)
 {
 	struct dps_stack *s = sk->stack;
 	struct dps_msg m = { .op = DPS_MSG_SOCK_CLOSE, .ptr = sk };
+	int owner = dps_sock_owner(sk);
 
-	if (dps_stack_self(s) == sk->owner) {
-		dps_tcp_do_close(s->lc[sk->owner], sk, dps_now(s));
+	if (dps_stack_self(s) == owner) {
+		dps_tcp_do_close(s->lc[owner], sk, dps_now(s));
 		return;
 	}
-	while (dps_lcore_post(s, (unsigned int)sk->owner, &m) != 0) {
+	while (dps_lcore_post(s, (unsigned int)owner, &m) != 0) {
 		if (dps_stack_stopping(s)) {
 			dps_sock_put(sk);	/* nobody will drain it */
 			return;

@@ -13,7 +13,9 @@
  * third sleeper on the same socket notices within 100 ms. The lcore
  * stores the new state (sequentially consistent) and then exchanges the
  * waiter with NULL, writing the eventfd of whatever it took. One of the two
- * always sees the other's store, so a wake-up is never lost. Thread
+ * always sees the other's store, so a wake-up is never lost (the
+ * accessors dps_sock_set_waiter(), dps_sock_take_waiter() and the
+ * _sc state loads in dps_inet.h carry this pattern's SEQ_CST). Thread
  * handles and epoll sets are never freed (they are pooled), so a late
  * write reaches a live eventfd.
  */
@@ -43,7 +45,7 @@ tcp_readable(const struct dps_sock *sk)
 {
 	const struct rte_ring *r = dps_sock_rxq(sk);
 
-	return __atomic_load_n(&sk->rx_cur, __ATOMIC_ACQUIRE) != NULL ||
+	return dps_sock_rx_cur(sk) != NULL ||
 		(r != NULL && rte_ring_count(r) != 0);
 }
 
@@ -52,7 +54,7 @@ tcp_readable(const struct dps_sock *sk)
 static bool
 tcp_writable(const struct dps_sock *sk)
 {
-	uint32_t q = __atomic_load_n(&sk->snd_queued, __ATOMIC_ACQUIRE);
+	uint32_t q = dps_sock_snd_queued(sk);
 	uint32_t buf = sk->opt.sndbuf / 2;
 
 	return q < buf && buf - q >= q / 2;
@@ -62,12 +64,12 @@ tcp_writable(const struct dps_sock *sk)
 static uint32_t
 tcp_events(const struct dps_sock *sk)
 {
-	uint8_t state = __atomic_load_n(&sk->state, __ATOMIC_SEQ_CST);
-	uint8_t shut = __atomic_load_n(&sk->shutdown, __ATOMIC_SEQ_CST);
+	uint8_t state = dps_sock_state_sc(sk);
+	uint8_t shut = dps_sock_shutdown_sc(sk);
 	uint32_t mask = 0;
 
 	if (state == DPS_TCP_LISTEN) {
-		const struct dps_listener *l = __atomic_load_n(&sk->lst, __ATOMIC_ACQUIRE);
+		const struct dps_listener *l = dps_sock_lst(sk);
 
 		return l != NULL && rte_ring_count(l->acceptq) != 0 ?
 			POLLIN | POLLRDNORM : 0;
@@ -83,8 +85,8 @@ tcp_events(const struct dps_sock *sk)
 				tcp_writable(sk))
 			mask |= POLLOUT | POLLWRNORM;
 	}
-	if (__atomic_load_n(&sk->so_error, __ATOMIC_SEQ_CST) != 0 ||
-			__atomic_load_n(&sk->errq, __ATOMIC_SEQ_CST) != 0)
+	if (dps_sock_error_sc(sk) != 0 ||
+			dps_sock_errq(sk) != 0)
 		mask |= POLLERR;
 	return mask;
 }
@@ -96,7 +98,7 @@ udp_events(const struct dps_sock *sk)
 	uint32_t mask = POLLOUT | POLLWRNORM | POLLWRBAND;
 	const struct rte_ring *r = dps_sock_rxq(sk);
 
-	if (__atomic_load_n(&sk->so_error, __ATOMIC_SEQ_CST) != 0)
+	if (dps_sock_error_sc(sk) != 0)
 		mask |= POLLERR;
 	if (r != NULL && rte_ring_count(r) != 0)
 		mask |= POLLIN | POLLRDNORM;
@@ -112,11 +114,9 @@ dps_sock_events(const struct dps_sock *sk)
 void
 dps_sock_notify(struct dps_sock *sk, int what)
 {
-	struct dps_thread *w = __atomic_exchange_n(&sk->waiter, NULL,
-		__ATOMIC_SEQ_CST);
-	struct dps_thread *p = __atomic_exchange_n(&sk->poller, NULL,
-		__ATOMIC_SEQ_CST);
-	struct dps_ep *ep = __atomic_load_n(&sk->ep, __ATOMIC_SEQ_CST);
+	struct dps_thread *w = dps_sock_take_waiter(sk);
+	struct dps_thread *p = dps_sock_take_poller(sk);
+	struct dps_ep *ep = dps_sock_ep(sk);
 
 	if (w != NULL)
 		dps_thread_wake(w);
@@ -134,7 +134,7 @@ dps_sock_notify(struct dps_sock *sk, int what)
 	case DPS_CB_ERROR:
 		if (sk->cbs.error != NULL)
 			sk->cbs.error(sk->obj.fd,
-				__atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST),
+				dps_sock_take_error(sk),
 				sk->cb_arg);
 		break;
 	case DPS_CB_READABLE:
@@ -180,7 +180,8 @@ dps_thread_sleep(struct dps_thread *t, uint64_t ns)
 
 /*
  * Sleep until done(sk), @timeout_ns passes (0: forever), or the stack
- * stops. Returns 0, EAGAIN (timed out) or ESHUTDOWN.
+ * stops. Returns 0, -EAGAIN (timed out), -ESHUTDOWN, or the negative errno
+ * of a thread handle that could not be made.
  */
 int
 dps_sock_wait(struct dps_sock *sk, bool (*done)(struct dps_sock *sk),
@@ -190,22 +191,22 @@ dps_sock_wait(struct dps_sock *sk, bool (*done)(struct dps_sock *sk),
 	uint64_t end = timeout_ns != 0 ? dps_mono_ns() + timeout_ns : UINT64_MAX;
 
 	if (t == NULL)
-		return errno;
+		return -errno;
 	for (;;) {
 		uint64_t now;
 
 		if (done(sk))
 			return 0;
-		__atomic_store_n(&sk->waiter, t, __ATOMIC_SEQ_CST);
+		dps_sock_set_waiter(sk, t);
 		if (done(sk)) {
-			__atomic_store_n(&sk->waiter, NULL, __ATOMIC_SEQ_CST);
+			dps_sock_set_waiter(sk, NULL);
 			return 0;
 		}
 		if (dps_stack_stopping(sk->stack))
-			return ESHUTDOWN;
+			return -ESHUTDOWN;
 		now = dps_mono_ns();
 		if (now >= end)
-			return EAGAIN;
+			return -EAGAIN;
 		dps_thread_sleep(t, end == UINT64_MAX ? UINT64_MAX : end - now);
 	}
 }

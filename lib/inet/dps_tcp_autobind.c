@@ -15,6 +15,22 @@
 #include <rte_log.h>
 #include "dps_tcp_priv.h"
 
+/* RFC 6056 algorithm 3's table (dps_sockets.perturb), shared by every
+ * lcore's autobind. Relaxed: each entry is a hint for where the next
+ * search starts; no data is published with it, and a lost update only
+ * moves a search's start. */
+static inline uint32_t
+perturb_get(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static inline void
+perturb_add(uint32_t *p, uint32_t d)
+{
+	__atomic_fetch_add(p, d, __ATOMIC_RELAXED);
+}
+
 /* The lcore queue the peer's reply for @t lands on is ours? */
 static bool
 tuple_is_mine(struct dps_lcore *lc, const struct dps_tuple *t)
@@ -41,10 +57,10 @@ dps_tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 	struct {
 		uint32_t laddr, raddr;
 		uint16_t rport;
-	} __rte_packed in = { sk->tup.laddr, sk->tup.raddr, sk->tup.rport };
+	} __rte_packed in = { dps_sock_laddr(sk), sk->tup.raddr, sk->tup.rport };
 	uint32_t h = (uint32_t)dps_siphash24(&in, sizeof(in), ss->port_key);
 	uint32_t *perturb = &ss->perturb[h & 255];
-	uint32_t offset = (__atomic_load_n(perturb, __ATOMIC_RELAXED) + (h >> 8)) %
+	uint32_t offset = (perturb_get(perturb) + (h >> 8)) %
 		remaining;
 	struct dps_tuple t = sk->tup;
 	uint8_t held;
@@ -76,9 +92,8 @@ dps_tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 				dps_tws_take_over(lc, tw);
 			*reused = tw != NULL;
 			*isn_floor = floor;
-			__atomic_fetch_add(perturb, i + 2 + 2 * rte_rand_max(8),
-				__ATOMIC_RELAXED);
-			sk->tup.lport = t.lport;
+			perturb_add(perturb, i + 2 + 2 * (uint32_t)rte_rand_max(8));
+			dps_sock_set_lport(sk, t.lport);
 			sk->port_held = held;
 			return 0;
 		}

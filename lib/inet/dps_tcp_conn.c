@@ -21,7 +21,7 @@
 void
 dps_tcp_set_state(struct dps_sock *sk, uint8_t state)
 {
-	__atomic_store_n(&sk->state, state, __ATOMIC_SEQ_CST);
+	dps_sock_publish_state(sk, state);
 }
 
 /* Free what a finished connection can no longer send. */
@@ -49,7 +49,7 @@ dps_tcp_finish(struct dps_lcore *lc, struct dps_sock *sk, int err, bool keep_key
 	struct dps_sockets *ss = dps_socks(lc->stack);
 	/* A child that never reached the accept queue still holds the
 	 * reference the queue would have taken over. */
-	bool unqueued = sk->parent != NULL && sk->in_synq;
+	bool unqueued = dps_sock_parent(sk) != NULL && sk->in_synq;
 
 	if (!sk->in_table)
 		return;
@@ -57,22 +57,22 @@ dps_tcp_finish(struct dps_lcore *lc, struct dps_sock *sk, int err, bool keep_key
 		dps_tcp_table_del(lc, &sk->tup);
 	sk->in_table = false;
 	if (sk->tcb.orphan)	/* Relaxed: a statistic */
-		__atomic_fetch_sub(&tl->n_orphans, 1, __ATOMIC_RELAXED);
+		dps_tcp_stat_add(&tl->n_orphans, -1);
 	dps_tw_cancel(tl->tw, &sk->timer);
 	if (!keep_key)
-		dps_port_release(ss, sk->tup.lport, &sk->port_held);
-	if (err != 0 && __atomic_load_n(&sk->state, __ATOMIC_RELAXED) ==
+		dps_port_release(ss, dps_sock_lport(sk), &sk->port_held);
+	if (err != 0 && dps_sock_state_own(sk) ==
 			DPS_TCP_SYN_SENT)
 		DPS_CNT_INC(&lc->cnt, tcp_conn_failed);
 	DPS_CNT_INC(&lc->cnt, tcp_closed);
-	if (sk->parent != NULL)
+	if (dps_sock_parent(sk) != NULL)
 		dps_tcp_child_gone(sk);
 	conn_drop_send(sk);
 	dps_tcp_ooo_free(sk);
 	dps_tcb_set_closed(&sk->tcb, 0);
 	if (err != 0)
-		__atomic_store_n(&sk->so_error, err, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&sk->shutdown, DPS_SHUTDOWN_MASK, __ATOMIC_SEQ_CST);
+		dps_sock_publish_error(sk, err);
+	dps_sock_publish_shutdown(sk, DPS_SHUTDOWN_MASK);
 	dps_tcp_set_state(sk, DPS_TCP_CLOSE);
 	dps_sock_notify(sk, err != 0 ? DPS_CB_ERROR : DPS_CB_NONE);
 	if (unqueued)
@@ -112,7 +112,7 @@ tcp_acked(struct dps_sock *sk, uint32_t una0)
 	if (n == 0)
 		return;
 	dps_tcp_snd_drop(sk, n);
-	__atomic_fetch_sub(&sk->snd_queued, n, __ATOMIC_ACQ_REL);
+	dps_sock_snd_queued_sub(sk, n);
 	dps_sock_notify(sk, DPS_CB_WRITABLE);
 }
 
@@ -122,7 +122,7 @@ tcp_publish_state(struct dps_sock *sk)
 {
 	uint8_t st = sk->tcb.state;
 
-	if (st != DPS_TCPS_CLOSE && __atomic_load_n(&sk->state, __ATOMIC_RELAXED) != st)
+	if (st != DPS_TCPS_CLOSE && dps_sock_state_own(sk) != st)
 		dps_tcp_set_state(sk, st);
 }
 
@@ -142,7 +142,7 @@ dps_tcp_after(struct dps_lcore *lc, struct dps_sock *sk, int ev, uint32_t una0,
 	}
 	tcp_publish_state(sk);
 	if (ev & DPS_TCB_CONNECTED) {
-		if (sk->parent != NULL) {
+		if (dps_sock_parent(sk) != NULL) {
 			dps_tcp_child_established(lc, sk);
 		} else {
 			DPS_CNT_INC(&lc->cnt, tcp_established);
@@ -150,7 +150,7 @@ dps_tcp_after(struct dps_lcore *lc, struct dps_sock *sk, int ev, uint32_t una0,
 		}
 	}
 	if (ev & DPS_TCB_PEER_FIN)
-		__atomic_fetch_or(&sk->shutdown, DPS_RCV_SHUTDOWN, __ATOMIC_SEQ_CST);
+		dps_sock_add_shutdown(sk, DPS_RCV_SHUTDOWN);
 	if (ev & (DPS_TCB_DATA | DPS_TCB_PEER_FIN))
 		dps_sock_notify(sk, DPS_CB_READABLE);
 	dps_tcp_output(lc, sk, now);

@@ -48,7 +48,7 @@ dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 
 	memset(c, 0, sizeof(*c));
 	c->syn_retries = sk->opt.syncnt;
-	c->user_timeout_ms = sk->opt.user_timeout_ms;
+	c->user_timeout_ms = dps_sock_opt(sk, user_timeout_ms);
 	c->adv_mss = (uint16_t)(mtu - 40);
 	/* TCP_MAXSEG also lowers the MSS we announce (Linux tcp_advertise_mss). */
 	if (sk->opt.maxseg != 0 && sk->opt.maxseg < c->adv_mss)
@@ -60,11 +60,11 @@ dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 	c->rcv_wnd = (uint16_t)((DPS_SYN_SPACE / c->adv_mss) * c->adv_mss);
 	c->rcv_buf = sk->opt.rcvbuf / 2;
 	c->cc = sk->opt.cc;
-	c->nodelay = sk->opt.nodelay;
-	c->keepalive = sk->opt.keepalive;
-	c->keepidle_s = sk->opt.keepidle_s;
-	c->keepintvl_s = sk->opt.keepintvl_s;
-	c->keepcnt = sk->opt.keepcnt;
+	c->nodelay = dps_sock_opt(sk, nodelay);
+	c->keepalive = dps_sock_opt(sk, keepalive);
+	c->keepidle_s = dps_sock_opt(sk, keepidle_s);
+	c->keepintvl_s = dps_sock_opt(sk, keepintvl_s);
+	c->keepcnt = dps_sock_opt(sk, keepcnt);
 	c->tso_max = r != NULL ? lc->stack->ifs[r->ifindex].tso_max : 0;
 }
 
@@ -87,15 +87,15 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	void *d;
 	int rc;
 
-	if (sk->tup.laddr == 0)
-		sk->tup.laddr = dps_ip_source_for(lc->stack, sk->tup.raddr);
-	if (sk->tup.laddr == 0)
+	if (dps_sock_laddr(sk) == 0)
+		dps_sock_set_laddr(sk, dps_ip_source_for(lc->stack, sk->tup.raddr));
+	if (dps_sock_laddr(sk) == 0)
 		return -ENETUNREACH;
-	if (sk->tup.lport == 0) {
+	if (dps_sock_lport(sk) == 0) {
 		rc = dps_tcp_autobind(lc, sk, now, &floor, &reused);
 		if (rc != 0) {
 			if (!(sk->userlocks & DPS_BINDADDR_LOCK))
-				sk->tup.laddr = 0;
+				dps_sock_set_laddr(sk, 0);
 			return rc;
 		}
 	} else if ((d = dps_tcp_lookup_any(lc, &sk->tup)) != NULL) {
@@ -107,7 +107,7 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		reused = true;
 	}
 	if (rte_hash_add_key_data(tl->conns, &sk->tup, sk) < 0) {
-		dps_port_release(ss, sk->tup.lport, &sk->port_held);
+		dps_port_release(ss, dps_sock_lport(sk), &sk->port_held);
 		return -ENOBUFS;
 	}
 	dps_tcp_conn_add(lc, sk);
@@ -117,10 +117,10 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		isn = floor;
 	dps_tcb_connect(&sk->tcb, &c, isn, dps_tcp_ts_off(ss, &sk->tup), now, &syn);
 	dps_tcb_attach_limit(&sk->tcb, &tl->chlim);
-	__atomic_store_n(&sk->shutdown, 0, __ATOMIC_SEQ_CST);
+	dps_sock_publish_shutdown(sk, 0);
 	/* A new attempt forgets an old error (Linux clears sk_err when
 	 * tcp_connect() starts over). */
-	__atomic_store_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
+	dps_sock_publish_error(sk, 0);
 	dps_tcp_set_state(sk, DPS_TCP_SYN_SENT);
 	DPS_CNT_INC(&lc->cnt, tcp_connects);
 	DPS_CNT_INC(&lc->cnt, tcp_tx_syn);

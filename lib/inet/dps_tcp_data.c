@@ -54,9 +54,8 @@ dps_tcp_rxq_make(struct dps_sock *sk)
 	if (r != NULL)
 		return r;
 	r = dps_ring_make("dps_rxq", RXQ_SIZE, 0);
-	/* Release: pairs with dps_sock_rxq() in readers on other threads. */
 	if (r != NULL)
-		__atomic_store_n(&sk->rxq, r, __ATOMIC_RELEASE);
+		dps_sock_publish_rxq(sk, r);
 	return r;
 }
 
@@ -76,10 +75,7 @@ dps_tcp_txq_make(struct dps_sock *sk)
 	mine = dps_ring_make("dps_txq", TXQ_SIZE, RING_F_SC_DEQ);
 	if (mine == NULL)
 		return NULL;
-	/* Release on success: pairs with dps_sock_txq() on the lcore;
-	 * acquire on failure: the winner's ring is seen initialised. */
-	if (__atomic_compare_exchange_n(&sk->txq, &r, mine, false,
-			__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (dps_sock_install_txq(sk, &r, mine))
 		return mine;
 	rte_free(mine);
 	return r;
@@ -117,9 +113,9 @@ dps_tcp_bufs_free(struct dps_sock *sk)
 	free_list(sk->snd_head);
 	sk->snd_head = sk->snd_tail = sk->snd_cur = NULL;
 	dps_tcp_ooo_free(sk);
-	if (sk->rx_cur != NULL)
-		rte_pktmbuf_free(sk->rx_cur);
-	sk->rx_cur = NULL;
+	if (dps_sock_rx_cur(sk) != NULL)
+		rte_pktmbuf_free(dps_sock_rx_cur(sk));
+	dps_sock_set_rx_cur(sk, NULL);
 	r = dps_sock_txq(sk);
 	while (r != NULL && rte_ring_dequeue(r, &m) == 0)
 		rte_pktmbuf_free(m);
@@ -131,7 +127,7 @@ uint32_t
 dps_tcp_rcv_space(const struct dps_sock *sk)
 {
 	uint32_t cap = sk->opt.rcvbuf / 2;
-	uint32_t used = __atomic_load_n(&sk->rcv_queued, __ATOMIC_ACQUIRE) + sk->ooo_bytes;
+	uint32_t used = dps_sock_rcv_queued(sk) + sk->ooo_bytes;
 
 	return used < cap ? cap - used : 0;
 }
@@ -281,7 +277,7 @@ rx_enqueue(struct dps_sock *sk, struct rte_mbuf *m)
 	 * (tcp_rx_room()); NULL here is a queue that cannot take it. */
 	if (r == NULL || rte_ring_mp_enqueue(r, m) != 0)
 		return false;
-	__atomic_fetch_add(&sk->rcv_queued, len, __ATOMIC_RELEASE);
+	dps_sock_rcv_queued_add(sk, len);
 	return true;
 }
 

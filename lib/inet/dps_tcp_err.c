@@ -29,7 +29,7 @@ dps_tcp_icmp(struct dps_lcore *lc, const struct dps_tuple *t, uint32_t seq,
 	/* Linux also queues the ICMP on the socket's error queue
 	 * (ip_icmp_error() in tcp_v4_err()), so POLLERR outlives SO_ERROR. */
 	if (ev == DPS_TCB_CLOSED)
-		__atomic_store_n(&sk->errq, 1, __ATOMIC_SEQ_CST);
+		dps_sock_publish_errq(sk);
 	dps_tcp_after(lc, sk, ev, sk->tcb.snd_una, now);
 }
 
@@ -66,7 +66,7 @@ dps_tcp_fail_nexthop(struct dps_lcore *lc, uint32_t nexthop, int err)
 		}
 		for (unsigned int i = 0; i < n; i++) {
 			/* Reported as an ICMP host unreachable, error queue too. */
-			__atomic_store_n(&victims[i]->errq, 1, __ATOMIC_SEQ_CST);
+			dps_sock_publish_errq(victims[i]);
 			dps_tcb_set_closed(&victims[i]->tcb, err);
 			dps_tcp_done(lc, victims[i], err);
 		}

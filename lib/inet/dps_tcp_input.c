@@ -126,7 +126,7 @@ dps_tcp_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *
 		return;
 	}
 	sk = d;
-	if (sk->parent != NULL && sk->tcb.state == DPS_TCPS_SYN_RECV &&
+	if (dps_sock_parent(sk) != NULL && sk->tcb.state == DPS_TCPS_SYN_RECV &&
 			!dps_tcp_child_may_complete(lc, sk, &seg)) {
 		dps_lcore_drop(lc, m, DPS_DROP_tcp_listen_overflow);
 		return;

@@ -40,7 +40,7 @@ int
 dps_tcp_listen_start(struct dps_sock *sk, int backlog)
 {
 	struct dps_sockets *ss = dps_socks(sk->stack);
-	uint16_t port = rte_be_to_cpu_16(sk->tup.lport);
+	uint16_t port = rte_be_to_cpu_16(dps_sock_lport(sk));
 	struct dps_listener *l;
 	unsigned int n;
 
@@ -49,13 +49,13 @@ dps_tcp_listen_start(struct dps_sock *sk, int backlog)
 		backlog = 1;
 	if (backlog > ACCEPTQ_MAX - 1)
 		backlog = ACCEPTQ_MAX - 1;
-	l = __atomic_load_n(&sk->lst, __ATOMIC_ACQUIRE);
+	l = dps_sock_lst(sk);
 	if (l != NULL) {
 		/* listen() again, or after an AF_UNSPEC disconnect. */
-		__atomic_store_n(&l->backlog, (uint32_t)backlog, __ATOMIC_RELEASE);
-		if (__atomic_load_n(&ss->listeners[port], __ATOMIC_ACQUIRE) != sk) {
+		dps_lst_set_backlog(l, (uint32_t)backlog);
+		if (dps_listener_of(ss, port) != sk) {
 			dps_obj_ref(&sk->obj);
-			__atomic_store_n(&ss->listeners[port], sk, __ATOMIC_RELEASE);
+			dps_publish_listener(ss, port, sk);
 		}
 		return 0;
 	}
@@ -71,10 +71,10 @@ dps_tcp_listen_start(struct dps_sock *sk, int backlog)
 		rte_free(l);
 		return -ENOBUFS;
 	}
-	l->backlog = (uint32_t)backlog;
-	__atomic_store_n(&sk->lst, l, __ATOMIC_RELEASE);
+	dps_lst_set_backlog(l, (uint32_t)backlog);
+	dps_sock_publish_lst(sk, l);
 	dps_obj_ref(&sk->obj);		/* the port array's */
-	__atomic_store_n(&ss->listeners[port], sk, __ATOMIC_RELEASE);
+	dps_publish_listener(ss, port, sk);
 	return 0;
 }
 
@@ -83,7 +83,7 @@ dps_tcp_listen_start(struct dps_sock *sk, int backlog)
 static void
 listen_flush(struct dps_sock *sk)
 {
-	struct dps_listener *l = __atomic_load_n(&sk->lst, __ATOMIC_ACQUIRE);
+	struct dps_listener *l = dps_sock_lst(sk);
 	void *p;
 
 	if (l == NULL)
@@ -91,7 +91,7 @@ listen_flush(struct dps_sock *sk)
 	while (rte_ring_dequeue(l->acceptq, &p) == 0) {
 		struct dps_sock *c = p;
 
-		__atomic_store_n(&c->abort_on_close, 1, __ATOMIC_RELEASE);
+		dps_sock_set_abort_on_close(c, 1);
 		dps_sock_post_close(c);
 	}
 }
@@ -101,11 +101,9 @@ void
 dps_tcp_listen_stop(struct dps_sock *sk)
 {
 	struct dps_sockets *ss = dps_socks(sk->stack);
-	uint16_t port = rte_be_to_cpu_16(sk->tup.lport);
-	struct dps_sock *cur = sk;
+	uint16_t port = rte_be_to_cpu_16(dps_sock_lport(sk));
 
-	if (__atomic_compare_exchange_n(&ss->listeners[port], &cur, NULL, false,
-			__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+	if (dps_unpublish_listener(ss, port, sk))
 		dps_sock_put(sk);
 	listen_flush(sk);
 }
@@ -115,12 +113,11 @@ dps_tcp_listen_stop(struct dps_sock *sk)
 static struct dps_sock *
 listener_for(struct dps_sockets *ss, const struct dps_tuple *t)
 {
-	struct dps_sock *l = __atomic_load_n(&ss->listeners[rte_be_to_cpu_16(t->lport)],
-		__ATOMIC_ACQUIRE);
+	struct dps_sock *l = dps_listener_of(ss, rte_be_to_cpu_16(t->lport));
 
-	if (l == NULL || __atomic_load_n(&l->state, __ATOMIC_ACQUIRE) != DPS_TCP_LISTEN)
+	if (l == NULL || dps_sock_state(l) != DPS_TCP_LISTEN)
 		return NULL;
-	if (l->tup.laddr != 0 && l->tup.laddr != t->laddr)
+	if (dps_sock_laddr(l) != 0 && dps_sock_laddr(l) != t->laddr)
 		return NULL;
 	return l;
 }
@@ -143,10 +140,10 @@ dps_sock_new_child(struct dps_sock *parent)
 	c->cbs = parent->cbs;
 	c->cb_arg = parent->cb_arg;
 	c->has_cbs = parent->has_cbs;
-	c->ss = DPS_SS_CONNECTED;
+	dps_sock_set_ss(c, DPS_SS_CONNECTED);
 	c->roles = DPS_ROLE_CONNECTED;		/* listen() after a disconnect: EINVAL */
 	dps_obj_ref(&parent->obj);
-	c->parent = parent;
+	dps_sock_set_parent(c, parent);
 	return c;
 }
 
@@ -160,7 +157,7 @@ child_insert(struct dps_lcore *lc, struct dps_sock *c, const struct dps_tuple *t
 	dps_tcp_conn_add(lc, c);
 	/* Children hold the listener's port (Linux: inet_inherit_port()),
 	 * so a bind() after the listener closed sees them. */
-	c->port_held = dps_port_hold(dps_socks(lc->stack), c->tup.lport, c->opt.reuseaddr);
+	c->port_held = dps_port_hold(dps_socks(lc->stack), dps_sock_lport(c), c->opt.reuseaddr);
 	c->ip_id = (uint16_t)rte_rand();
 	return true;
 }
@@ -195,15 +192,15 @@ listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 		dps_drop(&lc->cnt, DPS_DROP_tcp_listen_overflow);
 		return;
 	}
-	__atomic_fetch_add(&l->lst->synq, 1, __ATOMIC_RELAXED);
+	dps_lst_synq_add(dps_sock_lst(l), 1);
 	/* Relaxed: a statistic, read relaxed by dps_stack_sock_stats(). */
-	__atomic_fetch_add(&dps_tcp_lc(lc)->n_half_open, 1, __ATOMIC_RELAXED);
+	dps_tcp_stat_add(&dps_tcp_lc(lc)->n_half_open, 1);
 	c->in_synq = true;
 	dps_tcp_conf(lc, c, &conf);
 	dps_tcb_accept(&c->tcb, &conf, seg, dps_tcp_isn(ss, t, now),
 		dps_tcp_ts_off(ss, t), now, &out);
 	dps_tcb_attach_limit(&c->tcb, &dps_tcp_lc(lc)->chlim);
-	__atomic_store_n(&c->state, DPS_TCP_SYN_RECV, __ATOMIC_RELEASE);
+	dps_sock_set_state(c, DPS_TCP_SYN_RECV);
 	DPS_CNT_INC(&lc->cnt, tcp_passive_opens);
 	dps_tcp_xmit_out(lc, t, &out, &c->ip_id, now);
 	dps_tcp_after(lc, c, DPS_TCB_NONE, c->tcb.snd_una, now);
@@ -251,9 +248,10 @@ listen_cookie_synack(struct dps_lcore *lc, struct dps_sock *l,
 static bool
 child_enqueue(struct dps_lcore *lc, struct dps_sock *c)
 {
-	struct dps_sock *l = c->parent;
+	struct dps_sock *l = dps_sock_parent(c);
+	struct dps_listener *q = l != NULL ? dps_sock_lst(l) : NULL;
 
-	if (l == NULL || l->lst == NULL || rte_ring_enqueue(l->lst->acceptq, c) != 0)
+	if (q == NULL || rte_ring_enqueue(q->acceptq, c) != 0)
 		return false;
 	DPS_CNT_INC(&lc->cnt, tcp_accepted);
 	/* A listener closing meanwhile may have flushed already. This is a
@@ -264,7 +262,7 @@ child_enqueue(struct dps_lcore *lc, struct dps_sock *c)
 	 * its listener unreleased under load: the full fence makes one of
 	 * the two see the other. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&l->state, __ATOMIC_ACQUIRE) != DPS_TCP_LISTEN)
+	if (dps_sock_state(l) != DPS_TCP_LISTEN)
 		listen_flush(l);
 	else
 		dps_sock_notify(l, DPS_CB_ACCEPTABLE);
@@ -297,7 +295,7 @@ listen_cookie_ack(struct dps_lcore *lc, struct dps_sock *l,
 	}
 	if (seg->opt.has_ts && !dps_syncookie_ts_opts(seg->opt.tsecr, &wscale, &sack))
 		return COOKIE_NONE;
-	if (rte_ring_full(l->lst->acceptq)) {
+	if (rte_ring_full(dps_sock_lst(l)->acceptq)) {
 		dps_drop(&lc->cnt, DPS_DROP_tcp_listen_overflow);
 		return COOKIE_DROPPED;
 	}
@@ -316,7 +314,7 @@ listen_cookie_ack(struct dps_lcore *lc, struct dps_sock *l,
 		dps_tcp_ts_off(ss, t), now);
 	dps_tcb_attach_limit(&c->tcb, &dps_tcp_lc(lc)->chlim);
 	DPS_CNT_INC(&lc->cnt, tcp_syncookies_ok);
-	__atomic_store_n(&c->state, DPS_TCP_ESTABLISHED, __ATOMIC_RELEASE);
+	dps_sock_set_state(c, DPS_TCP_ESTABLISHED);
 	dps_tcp_after(lc, c, DPS_TCB_CONNECTED, c->tcb.snd_una, now);
 	return COOKIE_TAKEN;
 }
@@ -336,12 +334,13 @@ dps_tcp_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
 	if (l == NULL)
 		return false;
 	if (f == DPS_TH_SYN) {
-		if (rte_ring_full(l->lst->acceptq)) {
+		const struct dps_listener *q = dps_sock_lst(l);
+
+		if (rte_ring_full(q->acceptq)) {
 			dps_lcore_drop(lc, m, DPS_DROP_tcp_listen_overflow);
 			return true;
 		}
-		if (__atomic_load_n(&l->lst->synq, __ATOMIC_RELAXED) >=
-				__atomic_load_n(&l->lst->backlog, __ATOMIC_RELAXED)) {
+		if (dps_lst_synq(q) >= dps_lst_backlog(q)) {
 			listen_cookie_synack(lc, l, t, seg, now);
 		} else if (dps_pool_low(lc)) {
 			listen_cookie_synack(lc, l, t, seg, now);
@@ -372,17 +371,18 @@ dps_tcp_child_may_complete(struct dps_lcore *lc, struct dps_sock *c,
 	(void)lc;
 	if (!(seg->flags & DPS_TH_ACK) || (seg->flags & (DPS_TH_RST | DPS_TH_SYN)))
 		return true;
-	return c->parent == NULL || c->parent->lst == NULL ||
-		!rte_ring_full(c->parent->lst->acceptq);
+	const struct dps_sock *l = dps_sock_parent(c);
+	const struct dps_listener *q = l != NULL ? dps_sock_lst(l) : NULL;
+
+	return q == NULL || !rte_ring_full(q->acceptq);
 }
 
 /* @c leaves @l's SYN queue (established, or gone). */
 static void
 synq_leave(struct dps_sock *c, struct dps_sock *l)
 {
-	__atomic_fetch_sub(&l->lst->synq, 1, __ATOMIC_RELAXED);
-	/* Relaxed: a statistic, read relaxed by dps_stack_sock_stats(). */
-	__atomic_fetch_sub(&dps_tcp_lc(c->stack->lc[c->owner])->n_half_open, 1, __ATOMIC_RELAXED);
+	dps_lst_synq_add(dps_sock_lst(l), -1);
+	dps_tcp_stat_add(&dps_tcp_lc(c->stack->lc[dps_sock_owner(c)])->n_half_open, -1);
 	c->in_synq = false;
 }
 
@@ -390,13 +390,13 @@ synq_leave(struct dps_sock *c, struct dps_sock *l)
 void
 dps_tcp_child_established(struct dps_lcore *lc, struct dps_sock *c)
 {
-	struct dps_sock *l = c->parent;
+	struct dps_sock *l = dps_sock_parent(c);
 
 	if (c->in_synq)
 		synq_leave(c, l);
-	__atomic_store_n(&c->state, DPS_TCP_ESTABLISHED, __ATOMIC_RELEASE);
+	dps_sock_set_state(c, DPS_TCP_ESTABLISHED);
 	if (!child_enqueue(lc, c)) {
-		__atomic_store_n(&c->abort_on_close, 1, __ATOMIC_RELEASE);
+		dps_sock_set_abort_on_close(c, 1);
 		dps_obj_ref(&c->obj);	/* dps_tcp_do_close drops one */
 		dps_tcp_do_close(lc, c, dps_now(lc->stack));
 		child_discard(c);
@@ -407,7 +407,7 @@ dps_tcp_child_established(struct dps_lcore *lc, struct dps_sock *c)
 void
 dps_tcp_child_gone(struct dps_sock *c)
 {
-	struct dps_sock *l = __atomic_exchange_n(&c->parent, NULL, __ATOMIC_ACQ_REL);
+	struct dps_sock *l = dps_sock_take_parent(c);
 
 	if (l == NULL)
 		return;

@@ -151,8 +151,8 @@ dps_tcp_output(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		n = dps_tcb_output(&sk->tcb, now, out, RTE_DIM(out));
 		dps_tcp_xmit_all(lc, sk, out, n, now);
 	} while (n == RTE_DIM(out));
-	__atomic_store_n(&sk->rcv_wnd_pub, dps_seq_gt(sk->tcb.rcv_adv, sk->tcb.rcv_nxt) ?
-		sk->tcb.rcv_adv - sk->tcb.rcv_nxt : 0, __ATOMIC_RELEASE);
+	dps_sock_publish_rcv_wnd(sk, dps_seq_gt(sk->tcb.rcv_adv, sk->tcb.rcv_nxt) ?
+		sk->tcb.rcv_adv - sk->tcb.rcv_nxt : 0);
 }
 
 /* Keep the wheel in step with the TCB's single deadline. */

@@ -40,10 +40,39 @@ struct dps_tcp_lcore {
 	struct dps_twheel *tw;		/* their timers */
 	struct dps_tw_store *tws;	/* compact TIME_WAIT entries */
 	struct dps_tcp_ratelimit chlim;	/* challenge ACKs (RFC 5961 10) */
-	uint32_t n_conns;		/* entries that are sockets */
+	uint32_t n_conns;		/* atomic: entries that are sockets */
 	uint32_t n_half_open;		/* atomic: children in SYN_RECV (dps_tcp_listen.c) */
 	uint32_t n_orphans;		/* atomic: closed, still in the table */
 };
+
+/* A counter of struct dps_tcp_lcore or the TIME_WAIT store, as
+ * dps_inet_stats() reads it from any thread. Relaxed: a statistic, no
+ * data is published with it; the lcores' updates use dps_tcp_stat_add()
+ * or dps_tcp_stat_set(). */
+static inline uint32_t
+dps_tcp_stat(const uint32_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/* Add @d to a counter; relaxed, as dps_tcp_stat(). n_half_open and
+ * n_orphans are also changed by threads other than their lcore (a child
+ * leaving its listener on accept), hence the atomic add. */
+static inline void
+dps_tcp_stat_add(uint32_t *c, int d)
+{
+	__atomic_fetch_add(c, (uint32_t)d, __ATOMIC_RELAXED);
+}
+
+/* Add @d to a counter only its lcore writes (n_conns, the TIME_WAIT
+ * count): a load and a store, no locked instruction; relaxed, as
+ * dps_tcp_stat(). */
+static inline void
+dps_tcp_stat_own_add(uint32_t *c, int d)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + (uint32_t)d,
+		__ATOMIC_RELAXED);
+}
 
 static inline struct dps_tcp_lcore *
 dps_tcp_lc(const struct dps_lcore *lc)

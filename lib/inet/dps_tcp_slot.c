@@ -31,17 +31,17 @@ tcp_request(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
 
 	switch (r->op) {
 	case DPS_REQ_CONNECT:
-		r->err = -dps_tcp_do_connect(lc, sk, now);
+		r->err = dps_tcp_do_connect(lc, sk, now);
 		break;
 	case DPS_REQ_DISCONNECT:
 		dps_tcp_do_abort(lc, sk, false, now);
 		r->err = 0;
 		break;
 	case DPS_REQ_SHUTDOWN:
-		r->err = -dps_tcp_do_shutdown(lc, sk, now);
+		r->err = dps_tcp_do_shutdown(lc, sk, now);
 		break;
 	default:
-		r->err = EOPNOTSUPP;
+		r->err = -EOPNOTSUPP;
 		break;
 	}
 	return true;

@@ -29,21 +29,8 @@ static bool
 sock_nonblock(const struct dps_sock *sk, int flags)
 {
 	return (flags & MSG_DONTWAIT) ||
-		(__atomic_load_n(&sk->fflags, __ATOMIC_RELAXED) & O_NONBLOCK) ||
+		(dps_sock_fflags(sk) & O_NONBLOCK) ||
 		dps_stack_self(sk->stack) >= 0;
-}
-
-static void
-busy_take(uint8_t *flag)
-{
-	while (__atomic_exchange_n(flag, 1, __ATOMIC_ACQUIRE) != 0)
-		sched_yield();
-}
-
-static void
-busy_give(uint8_t *flag)
-{
-	__atomic_store_n(flag, 0, __ATOMIC_RELEASE);
 }
 
 /* Post message @op about @sk to its owner once (@flag is the "on its way"
@@ -53,7 +40,7 @@ sock_kick(struct dps_sock *sk, uint8_t *flag, uint16_t op)
 {
 	struct dps_stack *s = sk->stack;
 	struct dps_msg m = { .op = op, .ptr = sk };
-	int owner = __atomic_load_n(&sk->owner, __ATOMIC_ACQUIRE);
+	int owner = dps_sock_owner(sk);
 
 	if (owner < 0)
 		return -ENOTCONN;
@@ -64,10 +51,10 @@ sock_kick(struct dps_sock *sk, uint8_t *flag, uint16_t op)
 			dps_tcp_do_wnd(s->lc[owner], sk, dps_now(s));
 		return 0;
 	}
-	if (__atomic_exchange_n(flag, 1, __ATOMIC_SEQ_CST) != 0)
+	if (!dps_sock_kick_claim(flag))
 		return 0;
 	if (dps_lcore_post(s, (unsigned int)owner, &m) != 0) {
-		__atomic_store_n(flag, 0, __ATOMIC_SEQ_CST);
+		dps_sock_kick_clear(flag);
 		return -EAGAIN;
 	}
 	return 0;
@@ -78,7 +65,7 @@ sock_kick(struct dps_sock *sk, uint8_t *flag, uint16_t op)
 void
 dps_tcp_kick_wnd(struct dps_sock *sk)
 {
-	if (sk->type == SOCK_STREAM && __atomic_load_n(&sk->owner, __ATOMIC_ACQUIRE) >= 0)
+	if (sk->type == SOCK_STREAM && dps_sock_owner(sk) >= 0)
 		(void)sock_kick(sk, &sk->wnd_kick, DPS_MSG_TCP_WND);
 }
 
@@ -87,10 +74,10 @@ dps_tcp_kick_wnd(struct dps_sock *sk)
 static bool
 acceptable(struct dps_sock *sk)
 {
-	struct dps_listener *l = __atomic_load_n(&sk->lst, __ATOMIC_ACQUIRE);
+	struct dps_listener *l = dps_sock_lst(sk);
 
 	return l == NULL || rte_ring_count(l->acceptq) != 0 ||
-		__atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) != DPS_TCP_LISTEN;
+		dps_sock_state(sk) != DPS_TCP_LISTEN;
 }
 
 /*
@@ -111,8 +98,8 @@ dps_tcp_accept(struct dps_sock *sk, int flags, struct dps_sock **child)
 	if (sk->type != SOCK_STREAM)
 		return -EOPNOTSUPP;
 	for (;;) {
-		l = __atomic_load_n(&sk->lst, __ATOMIC_ACQUIRE);
-		if (l == NULL || __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) != DPS_TCP_LISTEN)
+		l = dps_sock_lst(sk);
+		if (l == NULL || dps_sock_state(sk) != DPS_TCP_LISTEN)
 			return -EINVAL;
 		if (rte_ring_dequeue(l->acceptq, &p) == 0)
 			break;
@@ -120,12 +107,12 @@ dps_tcp_accept(struct dps_sock *sk, int flags, struct dps_sock **child)
 			return -EAGAIN;
 		rc = dps_sock_wait(sk, acceptable, sk->opt.rcvtimeo_ns);
 		if (rc != 0)
-			return -rc;
+			return rc;
 	}
 	c = p;
 	dps_tcp_child_gone(c);
 	if (flags & SOCK_NONBLOCK)
-		__atomic_store_n(&c->fflags, O_NONBLOCK, __ATOMIC_RELAXED);
+		dps_sock_set_fflags(c, O_NONBLOCK);
 	*child = c;
 	return 0;
 }
@@ -135,12 +122,12 @@ dps_tcp_accept(struct dps_sock *sk, int flags, struct dps_sock **child)
 static bool
 send_ready(struct dps_sock *sk)
 {
-	uint32_t q = __atomic_load_n(&sk->snd_queued, __ATOMIC_ACQUIRE);
-	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
+	uint32_t q = dps_sock_snd_queued(sk);
+	uint8_t st = dps_sock_state(sk);
 
 	return q < sk->opt.sndbuf / 2 ||
-		__atomic_load_n(&sk->so_error, __ATOMIC_ACQUIRE) != 0 ||
-		(__atomic_load_n(&sk->shutdown, __ATOMIC_ACQUIRE) & DPS_SEND_SHUTDOWN) ||
+		dps_sock_error(sk) != 0 ||
+		(dps_sock_shutdown(sk) & DPS_SEND_SHUTDOWN) ||
 		(st != DPS_TCP_ESTABLISHED && st != DPS_TCP_CLOSE_WAIT &&
 		 st != DPS_TCP_SYN_SENT && st != DPS_TCP_SYN_RECV);
 }
@@ -154,13 +141,12 @@ send_ready(struct dps_sock *sk)
 static int
 send_state(struct dps_sock *sk, bool consume)
 {
-	int err = consume ? __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST) :
-		__atomic_load_n(&sk->so_error, __ATOMIC_SEQ_CST);
-	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
+	int err = consume ? dps_sock_error_ret(sk) : -dps_sock_error_sc(sk);
+	uint8_t st = dps_sock_state(sk);
 
 	if (err != 0)
-		return -err;
-	if (__atomic_load_n(&sk->shutdown, __ATOMIC_ACQUIRE) & DPS_SEND_SHUTDOWN)
+		return err;
+	if (dps_sock_shutdown(sk) & DPS_SEND_SHUTDOWN)
 		return -EPIPE;
 	if (st == DPS_TCP_ESTABLISHED || st == DPS_TCP_CLOSE_WAIT)
 		return 0;
@@ -178,7 +164,7 @@ static ssize_t
 send_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t skip,
 	size_t len, bool push, bool *fault)
 {
-	const struct dps_lcore *lc = sk->stack->lc[sk->owner];
+	const struct dps_lcore *lc = sk->stack->lc[dps_sock_owner(sk)];
 	struct rte_mempool *pool = lc->pool;
 	struct rte_ring *txq = dps_tcp_txq_make(sk);
 	size_t done = 0;
@@ -249,10 +235,10 @@ tcp_send(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 	bool nonblock = sock_nonblock(sk, flags), fault = false;
 	ssize_t rc = 0;
 
-	busy_take(&sk->tx_busy);
+	dps_sock_busy_take(&sk->tx_busy);
 	while (done < total || total == 0) {
 		uint32_t cap = sk->opt.sndbuf / 2;
-		uint32_t q = __atomic_load_n(&sk->snd_queued, __ATOMIC_ACQUIRE);
+		uint32_t q = dps_sock_snd_queued(sk);
 		/* Once some bytes are queued, a pending error stays for the
 		 * next call (Linux returns the count and keeps sk_err). */
 		int st = send_state(sk, done == 0);
@@ -269,14 +255,13 @@ tcp_send(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 
 			if (want > cap - q)
 				want = cap - q;
-			__atomic_fetch_add(&sk->snd_queued, (uint32_t)want, __ATOMIC_ACQ_REL);
+			dps_sock_snd_queued_add(sk, (uint32_t)want);
 			/* tcp_push() at the end of the write, and before waiting
 			 * for room; MSG_MORE holds it back. */
 			n = send_copy(sk, iov, iovcnt, done, want,
 				!(flags & MSG_MORE), &fault);
 			if ((size_t)n < want)
-				__atomic_fetch_sub(&sk->snd_queued, (uint32_t)(want - (size_t)n),
-					__ATOMIC_ACQ_REL);
+				dps_sock_snd_queued_sub(sk, (uint32_t)(want - (size_t)n));
 			if (n > 0) {
 				done += (size_t)n;
 				rc = sock_kick(sk, &sk->tx_kick, DPS_MSG_TCP_TX);
@@ -296,12 +281,10 @@ tcp_send(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 			break;
 		}
 		rc = dps_sock_wait(sk, send_ready, sk->opt.sndtimeo_ns);
-		if (rc != 0) {
-			rc = -rc;
+		if (rc != 0)
 			break;
-		}
 	}
-	busy_give(&sk->tx_busy);
+	dps_sock_busy_give(&sk->tx_busy);
 	return done != 0 ? (ssize_t)done : rc;
 }
 
@@ -312,10 +295,10 @@ recv_ready(struct dps_sock *sk)
 {
 	const struct rte_ring *r = dps_sock_rxq(sk);
 
-	return sk->rx_cur != NULL || (r != NULL && rte_ring_count(r) != 0) ||
-		__atomic_load_n(&sk->so_error, __ATOMIC_ACQUIRE) != 0 ||
-		(__atomic_load_n(&sk->shutdown, __ATOMIC_ACQUIRE) & DPS_RCV_SHUTDOWN) ||
-		__atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) == DPS_TCP_CLOSE;
+	return dps_sock_rx_cur(sk) != NULL || (r != NULL && rte_ring_count(r) != 0) ||
+		dps_sock_error(sk) != 0 ||
+		(dps_sock_shutdown(sk) & DPS_RCV_SHUTDOWN) ||
+		dps_sock_state(sk) == DPS_TCP_CLOSE;
 }
 
 /* The next mbuf to read from, or NULL. */
@@ -326,11 +309,11 @@ recv_head(struct dps_sock *sk)
 	void *m;
 
 	/* No ring yet: nothing was ever queued. */
-	if (sk->rx_cur == NULL && r != NULL && rte_ring_mc_dequeue(r, &m) == 0) {
+	if (dps_sock_rx_cur(sk) == NULL && r != NULL && rte_ring_mc_dequeue(r, &m) == 0) {
 		sk->rx_cur_off = 0;
-		__atomic_store_n(&sk->rx_cur, (struct rte_mbuf *)m, __ATOMIC_RELEASE);
+		dps_sock_set_rx_cur(sk, (struct rte_mbuf *)m);
 	}
-	return sk->rx_cur;
+	return dps_sock_rx_cur(sk);
 }
 
 /* Announce the space the reader freed if it matters (the lcore decides
@@ -339,8 +322,8 @@ static void
 recv_window(struct dps_sock *sk)
 {
 	uint32_t cap = sk->opt.rcvbuf / 2;
-	uint32_t used = __atomic_load_n(&sk->rcv_queued, __ATOMIC_ACQUIRE);
-	uint32_t wnd = __atomic_load_n(&sk->rcv_wnd_pub, __ATOMIC_ACQUIRE);
+	uint32_t used = dps_sock_rcv_queued(sk);
+	uint32_t wnd = dps_sock_rcv_wnd(sk);
 	uint32_t room = used < cap ? cap - used : 0;
 
 	if (room >= 2 * wnd && room - wnd >= 2048)
@@ -362,7 +345,7 @@ recv_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t done,
 	while (i < iovcnt && skip >= iov[i].iov_len)
 		skip -= iov[i++].iov_len;
 	if (peek) {
-		m = sk->rx_cur;
+		m = dps_sock_rx_cur(sk);
 		off = sk->rx_cur_off;
 	}
 	while (n < want && i < iovcnt) {
@@ -404,8 +387,8 @@ recv_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t done,
 		}
 		sk->rx_cur_off = off;
 		if (off == m->data_len) {
-			__atomic_store_n(&sk->rx_cur, NULL, __ATOMIC_RELEASE);
-			__atomic_fetch_sub(&sk->rcv_queued, m->data_len, __ATOMIC_ACQ_REL);
+			dps_sock_set_rx_cur(sk, NULL);
+			dps_sock_rcv_queued_sub(sk, m->data_len);
 			rte_pktmbuf_free(m);
 		}
 	}
@@ -422,10 +405,10 @@ tcp_recv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 	ssize_t rc = 0;
 
 	/* A socket never connected finds no data and state CLOSE below. */
-	if (__atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) == DPS_TCP_LISTEN)
+	if (dps_sock_state(sk) == DPS_TCP_LISTEN)
 		return -ENOTCONN;
-	busy_take(&sk->rx_busy);
-	if (peek && sk->rx_cur == NULL)
+	dps_sock_busy_take(&sk->rx_busy);
+	if (peek && dps_sock_rx_cur(sk) == NULL)
 		(void)recv_head(sk);
 	/* A zero length still waits for data, or reports why there is none
 	 * (tcp_recvmsg() aims for at least one byte: sock_rcvlowat()). */
@@ -441,12 +424,12 @@ tcp_recv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 		if (done == total || (done != 0 && !(flags & MSG_WAITALL)) || peek)
 			if (done != 0 || (total == 0 && recv_head(sk) != NULL))
 				break;
-		err = __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
+		err = dps_sock_error_ret(sk);
 		if (err != 0) {
-			rc = -err;
+			rc = err;
 			break;
 		}
-		shut = __atomic_load_n(&sk->shutdown, __ATOMIC_ACQUIRE);
+		shut = dps_sock_shutdown(sk);
 		if (shut & DPS_RCV_SHUTDOWN) {
 			/* Data queued before the FIN was read above; look again
 			 * in case it landed after the check. */
@@ -456,7 +439,7 @@ tcp_recv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 				rc = -EFAULT;
 			break;
 		}
-		if (__atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) == DPS_TCP_CLOSE) {
+		if (dps_sock_state(sk) == DPS_TCP_CLOSE) {
 			rc = -ENOTCONN;
 			break;
 		}
@@ -465,12 +448,10 @@ tcp_recv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 			break;
 		}
 		rc = dps_sock_wait(sk, recv_ready, sk->opt.rcvtimeo_ns);
-		if (rc != 0) {
-			rc = -rc;
+		if (rc != 0)
 			break;
-		}
 	}
-	busy_give(&sk->rx_busy);
+	dps_sock_busy_give(&sk->rx_busy);
 	if (!peek && done != 0)
 		recv_window(sk);
 	return done != 0 ? (ssize_t)done : rc;
@@ -493,28 +474,29 @@ ssize_t
 dps_tcp_send_mbuf(struct dps_sock *sk, struct rte_mbuf *m)
 {
 	struct dps_stack *s = sk->stack;
+	int owner = dps_sock_owner(sk);
 	uint32_t len, q;
 	int st;
 
 	if (sk->type != SOCK_STREAM || m == NULL)
 		return -EINVAL;
-	if (sk->owner < 0 || dps_stack_self(s) != sk->owner)
+	if (owner < 0 || dps_stack_self(s) != owner)
 		return -EPERM;
 	st = send_state(sk, true);
 	if (st != 0)
 		return st < 0 ? st : -ENOTCONN;
 	len = m->pkt_len;
-	q = __atomic_load_n(&sk->snd_queued, __ATOMIC_ACQUIRE);
+	q = dps_sock_snd_queued(sk);
 	if (len > sk->opt.sndbuf / 2)
 		return -EMSGSIZE;
 	if (q + len > sk->opt.sndbuf / 2)
 		return -EAGAIN;
-	__atomic_fetch_add(&sk->snd_queued, len, __ATOMIC_ACQ_REL);
+	dps_sock_snd_queued_add(sk, len);
 	/* Straight into the send buffer: this is the owner. */
-	dps_tcp_do_tx(s->lc[sk->owner], sk, dps_now(s));
+	dps_tcp_do_tx(s->lc[owner], sk, dps_now(s));
 	dps_tcb_queue(&sk->tcb, dps_tcp_snd_append(sk, m));
 	dps_tcb_mark_push(&sk->tcb);		/* one call, one write */
-	dps_tcp_after(s->lc[sk->owner], sk, DPS_TCB_OUTPUT, sk->tcb.snd_una, dps_now(s));
+	dps_tcp_after(s->lc[owner], sk, DPS_TCB_OUTPUT, sk->tcb.snd_una, dps_now(s));
 	return (ssize_t)len;
 }
 
@@ -527,28 +509,27 @@ dps_tcp_recv_mbuf(struct dps_sock *sk, struct rte_mbuf **out)
 
 	if (sk->type != SOCK_STREAM || out == NULL)
 		return -EINVAL;
-	if (sk->owner < 0 || dps_stack_self(sk->stack) != sk->owner)
+	if (dps_sock_owner(sk) < 0 || dps_stack_self(sk->stack) != dps_sock_owner(sk))
 		return -EPERM;
-	busy_take(&sk->rx_busy);
+	dps_sock_busy_take(&sk->rx_busy);
 	m = recv_head(sk);
 	if (m != NULL) {
-		__atomic_store_n(&sk->rx_cur, NULL, __ATOMIC_RELEASE);
+		dps_sock_set_rx_cur(sk, NULL);
 		if (sk->rx_cur_off != 0)
 			rte_pktmbuf_adj(m, (uint16_t)sk->rx_cur_off);
-		__atomic_fetch_sub(&sk->rcv_queued, m->data_len + sk->rx_cur_off,
-			__ATOMIC_ACQ_REL);
+		dps_sock_rcv_queued_sub(sk, m->data_len + sk->rx_cur_off);
 		sk->rx_cur_off = 0;
 	}
-	busy_give(&sk->rx_busy);
+	dps_sock_busy_give(&sk->rx_busy);
 	*out = m;
 	if (m != NULL) {
 		recv_window(sk);
 		return (ssize_t)m->data_len;
 	}
-	err = __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
+	err = dps_sock_error_ret(sk);
 	if (err != 0)
-		return -err;
-	if (__atomic_load_n(&sk->shutdown, __ATOMIC_ACQUIRE) & DPS_RCV_SHUTDOWN)
+		return err;
+	if (dps_sock_shutdown(sk) & DPS_RCV_SHUTDOWN)
 		return 0;
 	return -EAGAIN;
 }
@@ -558,11 +539,11 @@ int
 dps_tcp_shutdown(struct dps_sock *sk, int how)
 {
 	uint8_t st;
-	int rc = 0;
+	int rc = 0, owner;
 
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
 		return -EINVAL;
-	st = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
+	st = dps_sock_state(sk);
 	if (sk->type != SOCK_STREAM)
 		return -EOPNOTSUPP;
 	if (st == DPS_TCP_CLOSE || st == DPS_TCP_LISTEN || st == DPS_TCP_SYN_SENT) {
@@ -573,10 +554,11 @@ dps_tcp_shutdown(struct dps_sock *sk, int how)
 			return -ENOTCONN;
 	}
 	if (how != SHUT_WR)
-		__atomic_fetch_or(&sk->shutdown, DPS_RCV_SHUTDOWN, __ATOMIC_SEQ_CST);
-	if (how != SHUT_RD && sk->owner >= 0) {
-		__atomic_fetch_or(&sk->shutdown, DPS_SEND_SHUTDOWN, __ATOMIC_SEQ_CST);
-		rc = dps_sock_lcore_call(sk, (unsigned int)sk->owner, DPS_REQ_SHUTDOWN);
+		dps_sock_add_shutdown(sk, DPS_RCV_SHUTDOWN);
+	owner = dps_sock_owner(sk);
+	if (how != SHUT_RD && owner >= 0) {
+		dps_sock_add_shutdown(sk, DPS_SEND_SHUTDOWN);
+		rc = dps_sock_lcore_call(sk, (unsigned int)owner, DPS_REQ_SHUTDOWN);
 		if (rc == -ENOTCONN)
 			rc = 0;
 	}

@@ -150,7 +150,7 @@ dps_tcp_table_del(struct dps_lcore *lc, const struct dps_tuple *t)
 
 		/* Cannot be full: it is as large as the table. */
 		(void)rte_rcu_qsbr_dq_enqueue(tl->conns_dq, &e);
-		tl->n_conns--;
+		dps_tcp_stat_own_add(&tl->n_conns, -1);
 	}
 }
 
@@ -161,7 +161,7 @@ dps_tcp_conn_add(struct dps_lcore *lc, struct dps_sock *sk)
 	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
 	dps_obj_ref(&sk->obj);
 	sk->in_table = true;
-	sk->owner = (int16_t)lc->idx;
+	dps_sock_set_owner(sk, (int)lc->idx);
 	dps_tcb_attach_limit(&sk->tcb, &tl->chlim);
-	tl->n_conns++;
+	dps_tcp_stat_own_add(&tl->n_conns, 1);
 }

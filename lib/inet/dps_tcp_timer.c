@@ -40,8 +40,8 @@ tcp_timer_fired(struct dps_tnode *n, void *arg)
 
 	/* A half-open child of a listener that closed is dropped at its
 	 * next timer, silently (Linux's reqsk_timer_handler()). */
-	if (sk->parent != NULL && sk->tcb.state == DPS_TCPS_SYN_RECV &&
-			__atomic_load_n(&sk->parent->state, __ATOMIC_ACQUIRE) != DPS_TCP_LISTEN) {
+	if (dps_sock_parent(sk) != NULL && sk->tcb.state == DPS_TCPS_SYN_RECV &&
+			dps_sock_state(dps_sock_parent(sk)) != DPS_TCP_LISTEN) {
 		dps_tcp_done(lc, sk, 0);
 		return;
 	}

@@ -41,12 +41,12 @@ tw_fifo_push(struct dps_tw_store *st, uint32_t i)
 static uint8_t
 tw_bind_hold(struct dps_lcore *lc, struct dps_sock *sk)
 {
-	bool bound = __atomic_load_n(&sk->explicit_bind, __ATOMIC_SEQ_CST);
-	uint8_t h = __atomic_exchange_n(&sk->bind_hold, DPS_PORT_FREE, __ATOMIC_SEQ_CST);
+	bool bound = dps_sock_explicit_bind(sk);
+	uint8_t h = dps_sock_take_bind_hold(sk);
 
 	if (h != DPS_PORT_FREE || !bound)
 		return h;
-	return dps_port_hold(dps_socks(lc->stack), sk->tup.lport, sk->opt.reuseaddr);
+	return dps_port_hold(dps_socks(lc->stack), dps_sock_lport(sk), sk->opt.reuseaddr);
 }
 
 /*
@@ -85,7 +85,7 @@ dps_tws_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		dps_tcp_done(lc, sk, 0);
 		return;
 	}
-	st->n++;
+	dps_tcp_stat_own_add(&st->n, 1);
 	tw_fifo_push(st, i);
 	/* The port stays held by the entry until it expires. */
 	sk->port_held = DPS_PORT_FREE;
@@ -98,7 +98,7 @@ tw_kill(struct dps_lcore *lc, struct dps_tws_ent *e)
 {
 	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
 	dps_tcp_table_del(lc, &e->tup);
-	tl->tws->n--;
+	dps_tcp_stat_own_add(&tl->tws->n, -1);
 	e->tw.expire_s = 0;		/* on the FIFO until its turn, then freed */
 	dps_port_release(dps_socks(lc->stack), e->tup.lport, &e->port_held);
 }
@@ -134,7 +134,7 @@ uint32_t
 dps_tcp_tw_count(const struct dps_lcore *lc)
 {
 	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
-	return tl->tws != NULL ? __atomic_load_n(&tl->tws->n, __ATOMIC_RELAXED) : 0;
+	return tl->tws != NULL ? dps_tcp_stat(&tl->tws->n) : 0;
 }
 
 /* A segment for a TIME_WAIT entry (Linux tcp_timewait_state_process()). */

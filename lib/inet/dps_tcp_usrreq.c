@@ -43,7 +43,7 @@ tcp_unread(const struct dps_sock *sk)
 {
 	const struct rte_ring *r = dps_sock_rxq(sk);
 
-	return sk->rx_cur != NULL || (r != NULL && rte_ring_count(r) != 0);
+	return dps_sock_rx_cur(sk) != NULL || (r != NULL && rte_ring_count(r) != 0);
 }
 
 /*
@@ -64,7 +64,7 @@ dps_tcp_do_close(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		dps_sock_put(sk);
 		return;
 	}
-	if (__atomic_load_n(&sk->abort_on_close, __ATOMIC_ACQUIRE) || tcp_unread(sk) ||
+	if (dps_sock_abort_on_close(sk) || tcp_unread(sk) ||
 			sk->tcb.state == DPS_TCPS_SYN_SENT) {
 		dps_tcp_do_abort(lc, sk, true, now);
 		return;
@@ -75,7 +75,7 @@ dps_tcp_do_close(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		return;
 	}
 	sk->tcb.orphan = true;
-	__atomic_fetch_add(&tl->n_orphans, 1, __ATOMIC_RELAXED);	/* Relaxed: a statistic */
+	dps_tcp_stat_add(&tl->n_orphans, 1);
 	ev = dps_tcb_shutdown(&sk->tcb, now);
 	if (sk->tcb.state == DPS_TCPS_FIN_WAIT2 && sk->tcb.ka_at == 0) {
 		sk->tcb.ka_at = now + DPS_TCP_FIN_TIMEOUT_NS;
@@ -115,7 +115,7 @@ dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	unsigned int n;
 	uint32_t bytes = 0, pushed = 0;
 
-	__atomic_store_n(&sk->tx_kick, 0, __ATOMIC_SEQ_CST);
+	dps_sock_kick_clear(&sk->tx_kick);
 	r = dps_sock_txq(sk);
 	if (r == NULL)
 		return;
@@ -136,7 +136,7 @@ dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		 * will. */
 		if (!sk->tcb.fin_queued || !sk->in_table) {
 			dps_tcp_snd_drop(sk, UINT32_MAX);
-			__atomic_fetch_sub(&sk->snd_queued, bytes, __ATOMIC_ACQ_REL);
+			dps_sock_snd_queued_sub(sk, bytes);
 			return;
 		}
 	}
@@ -160,13 +160,12 @@ static bool
 tcp_opts_sync(struct dps_sock *sk, uint64_t now)
 {
 	struct dps_tcb_opts o = {
-		.keepalive = __atomic_load_n(&sk->opt.keepalive, __ATOMIC_RELAXED),
-		.nodelay = __atomic_load_n(&sk->opt.nodelay, __ATOMIC_RELAXED),
-		.keepidle_s = __atomic_load_n(&sk->opt.keepidle_s, __ATOMIC_RELAXED),
-		.keepintvl_s = __atomic_load_n(&sk->opt.keepintvl_s, __ATOMIC_RELAXED),
-		.keepcnt = __atomic_load_n(&sk->opt.keepcnt, __ATOMIC_RELAXED),
-		.user_timeout_ms = __atomic_load_n(&sk->opt.user_timeout_ms,
-			__ATOMIC_RELAXED),
+		.keepalive = dps_sock_opt(sk, keepalive),
+		.nodelay = dps_sock_opt(sk, nodelay),
+		.keepidle_s = dps_sock_opt(sk, keepidle_s),
+		.keepintvl_s = dps_sock_opt(sk, keepintvl_s),
+		.keepcnt = dps_sock_opt(sk, keepcnt),
+		.user_timeout_ms = dps_sock_opt(sk, user_timeout_ms),
 	};
 
 	return dps_tcb_set_opts(&sk->tcb, &o, now);
@@ -179,7 +178,7 @@ dps_tcp_do_wnd(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 {
 	bool out;
 
-	__atomic_store_n(&sk->wnd_kick, 0, __ATOMIC_SEQ_CST);
+	dps_sock_kick_clear(&sk->wnd_kick);
 	if (!sk->in_table)
 		return;
 	out = tcp_opts_sync(sk, now);

@@ -28,20 +28,20 @@
 int
 dps_udp_rxq_init(struct dps_sock *sk)
 {
-	if (sk->rxq == NULL)
-		sk->rxq = dps_ring_make("dps_udp_rxq", UDP_RXQ, 0);
-	return sk->rxq != NULL ? 0 : -ENOBUFS;
+	if (dps_sock_rxq(sk) == NULL)
+		dps_sock_publish_rxq(sk, dps_ring_make("dps_udp_rxq", UDP_RXQ, 0));
+	return dps_sock_rxq(sk) != NULL ? 0 : -ENOBUFS;
 }
 
 /* The socket bound to @port, with a reference, or NULL. */
 static struct dps_sock *
 udp_lookup(struct dps_sockets *ss, uint16_t port)
 {
-	struct dps_sock *sk = __atomic_load_n(&ss->udp_ports[port], __ATOMIC_ACQUIRE);
+	struct dps_sock *sk = dps_udp_port_sock(ss, port);
 
 	if (sk == NULL || !dps_obj_tryref(&sk->obj))
 		return NULL;
-	if (__atomic_load_n(&ss->udp_ports[port], __ATOMIC_ACQUIRE) != sk) {
+	if (dps_udp_port_sock(ss, port) != sk) {
 		dps_sock_put(sk);
 		return NULL;
 	}
@@ -53,7 +53,7 @@ udp_lookup(struct dps_sockets *ss, uint16_t port)
 static bool
 udp_match(const struct dps_sock *sk, uint32_t src, uint16_t sport, uint32_t dst)
 {
-	uint32_t laddr = __atomic_load_n(&sk->tup.laddr, __ATOMIC_ACQUIRE);
+	uint32_t laddr = dps_sock_laddr(sk);
 
 	if (laddr != 0 && laddr != dst)
 		return false;
@@ -94,7 +94,7 @@ udp_rx(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_rx_pkt *p,
 	rte_pktmbuf_adj(m, p->eth.hdr_len);
 	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - p->ip.tot_len));
 	m->l3_len = p->ip.hdr_len;
-	if (rte_ring_mp_enqueue(sk->rxq, m) != 0) {
+	if (rte_ring_mp_enqueue(dps_sock_rxq(sk), m) != 0) {
 		dps_lcore_drop(lc, m, DPS_DROP_udp_rxq_full);
 	} else {
 		dps_sock_notify(sk, DPS_CB_READABLE);
@@ -117,7 +117,7 @@ udp_icmp_hook(struct dps_lcore *lc, const struct dps_icmp_view *icmp, int err,
 	if (fatal && err != 0 && sk->tup.rport != 0 &&
 			sk->tup.raddr == icmp->quote.dst &&
 			sk->tup.rport == icmp->quote.dport) {
-		__atomic_store_n(&sk->so_error, err, __ATOMIC_SEQ_CST);
+		dps_sock_publish_error(sk, err);
 		dps_sock_notify(sk, DPS_CB_ERROR);
 	}
 	dps_sock_put(sk);
@@ -159,10 +159,10 @@ udp_build(struct dps_sock *sk, struct rte_mempool *mp, uint32_t dst,
 		return NULL;
 	}
 	uh = (struct rte_udp_hdr *)(ip + 1);
-	dps_ipv4_build((uint8_t *)ip, sizeof(*ip), sk->tup.laddr != 0 ?
-		sk->tup.laddr : dps_ip_source_for(sk->stack, dst), dst,
+	dps_ipv4_build((uint8_t *)ip, sizeof(*ip), dps_sock_laddr(sk) != 0 ?
+		dps_sock_laddr(sk) : dps_ip_source_for(sk->stack, dst), dst,
 		IPPROTO_UDP, (uint16_t)(sizeof(*uh) + len), DPS_IP_TTL, 0, true);
-	uh->src_port = sk->tup.lport;
+	uh->src_port = dps_sock_lport(sk);
 	uh->dst_port = dport;
 	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*uh) + len));
 	uh->dgram_cksum = 0;
@@ -228,13 +228,13 @@ dps_udp_send(struct dps_sock *sk, const void *buf, size_t len,
 	if (rc != 0)
 		return rc;
 	/* sock_alloc_send_pskb() reports a pending error first, once. */
-	rc = __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
+	rc = dps_sock_error_ret(sk);
 	if (rc != 0)
-		return -rc;
+		return rc;
 	if (len > UDP_MAX_PAYLOAD ||
 			len + DPS_IPV4_HLEN + sizeof(struct rte_udp_hdr) > 1500)
 		return -EMSGSIZE;	/* no fragmentation */
-	if (sk->tup.lport == 0 && dps_sock_autobind(sk) != 0)
+	if (dps_sock_lport(sk) == 0 && dps_sock_autobind(sk) != 0)
 		return -EAGAIN;
 	t = sk->tup;
 	t.raddr = dst;
@@ -255,8 +255,8 @@ dps_udp_send(struct dps_sock *sk, const void *buf, size_t len,
 static bool
 udp_readable(struct dps_sock *sk)
 {
-	return __atomic_load_n(&sk->so_error, __ATOMIC_SEQ_CST) != 0 ||
-		rte_ring_count(sk->rxq) != 0;
+	return dps_sock_error_sc(sk) != 0 ||
+		rte_ring_count(dps_sock_rxq(sk)) != 0;
 }
 
 /*
@@ -293,22 +293,22 @@ dps_udp_recv(struct dps_sock *sk, void *buf, size_t len, int flags,
 	struct sockaddr *from, socklen_t *fromlen)
 {
 	bool nonblock = (flags & MSG_DONTWAIT) ||
-		(__atomic_load_n(&sk->fflags, __ATOMIC_RELAXED) & O_NONBLOCK) ||
+		(dps_sock_fflags(sk) & O_NONBLOCK) ||
 		dps_stack_self(sk->stack) >= 0;
 	void *m;
 	int err, rc;
 
 	for (;;) {
 		/* A pending error comes first, once (sock_error()). */
-		err = __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
+		err = dps_sock_error_ret(sk);
 		if (err != 0)
-			return -err;
-		if (rte_ring_mc_dequeue(sk->rxq, &m) == 0)
+			return err;
+		if (rte_ring_mc_dequeue(dps_sock_rxq(sk), &m) == 0)
 			return udp_copy_out(m, buf, len, from, fromlen);
 		if (nonblock)
 			return -EAGAIN;
 		rc = dps_sock_wait(sk, udp_readable, sk->opt.rcvtimeo_ns);
 		if (rc != 0)
-			return -rc;
+			return rc;
 	}
 }

@@ -43,7 +43,7 @@ int dps_ip_output(struct dps_lcore *lc, struct rte_mbuf *m, uint32_t dst,
 	uint64_t now);
 /* Allocate an mbuf and build an IPv4 header for @payload_len bytes from
  * the address that routes to @dst; the payload area follows. NULL when no
- * route (*err = ENETUNREACH) or no mbuf (*err = ENOBUFS). */
+ * route (*err = -ENETUNREACH), no mbuf (-ENOBUFS) or no room (-EMSGSIZE). */
 struct rte_mbuf *dps_ip_alloc(struct dps_lcore *lc, uint32_t dst,
 	uint8_t proto, uint16_t payload_len, int *err);
 /* The source address a packet to @dst leaves with, 0 when none. */

@@ -184,19 +184,19 @@ dps_ip_alloc(struct dps_lcore *lc, uint32_t dst, uint8_t proto,
 	uint8_t *ip;
 
 	if (src == 0) {
-		*err = ENETUNREACH;
+		*err = -ENETUNREACH;
 		return NULL;
 	}
 	m = rte_pktmbuf_alloc(lc->pool);
 	if (m == NULL) {
 		dps_drop(&lc->cnt, DPS_DROP_nomem);
-		*err = ENOBUFS;
+		*err = -ENOBUFS;
 		return NULL;
 	}
 	ip = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(DPS_IPV4_HLEN + payload_len));
 	if (ip == NULL) {
 		rte_pktmbuf_free(m);
-		*err = EMSGSIZE;
+		*err = -EMSGSIZE;
 		return NULL;
 	}
 	dps_ipv4_build(ip, DPS_IPV4_HLEN, src, dst, proto, payload_len, DPS_IP_TTL,

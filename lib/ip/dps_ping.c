@@ -62,6 +62,7 @@ ping_unlink(struct dps_lcore *lc, struct dps_req *r)
 		}
 }
 
+/* End ping @r with @err (0 or a negative errno) and hand it back. */
 static void
 ping_finish(struct dps_lcore *lc, struct dps_req *r, int err)
 {
@@ -96,7 +97,7 @@ ping_start(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
 	DPS_CNT_INC(&lc->cnt, icmp_tx_echo_request);
 	err = dps_ip_output(lc, m, a->dst, now);
 	if (err != 0)
-		ping_finish(lc, r, -err);
+		ping_finish(lc, r, err);
 	return false;
 }
 
@@ -145,7 +146,7 @@ ping_tick(struct dps_lcore *lc, uint64_t now)
 	for (; r != NULL; r = next) {
 		next = r->next;
 		if (now >= ping_args(r)->deadline_ns)
-			ping_finish(lc, r, ETIMEDOUT);
+			ping_finish(lc, r, -ETIMEDOUT);
 	}
 }
 
@@ -162,7 +163,7 @@ ping_nexthop_fail(struct dps_lcore *lc, uint32_t ip, int err)
 		next = r->next;
 		rt = dps_route_lookup(&lc->stack->routes, dst);
 		if (rt != NULL && dps_route_nexthop(rt, dst) == ip)
-			ping_finish(lc, r, err);
+			ping_finish(lc, r, -err);	/* the request's result */
 	}
 }
 
@@ -170,7 +171,7 @@ static bool
 ping_request(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
 {
 	if (r->op != DPS_REQ_PING) {
-		r->err = EOPNOTSUPP;
+		r->err = -EOPNOTSUPP;
 		return true;
 	}
 	return ping_start(lc, r, now);
@@ -196,7 +197,7 @@ static void
 ping_release(struct dps_lcore *lc)
 {
 	while (ping_lc(lc) != NULL && ping_lc(lc)->pings != NULL)
-		ping_finish(lc, ping_lc(lc)->pings, ESHUTDOWN);
+		ping_finish(lc, ping_lc(lc)->pings, -ESHUTDOWN);
 }
 
 static const struct dps_proto_ops ping_ops = {
@@ -233,7 +234,7 @@ dps_ping(struct dps_thread *t, const struct dps_addr *dst, uint16_t seq,
 	a->deadline_ns = (uint64_t)timeout_ms * 1000000ull;
 	err = dps_thread_request(t, 0, &q, &done);
 	if (err != 0) {
-		errno = err;
+		errno = -err;
 		return -1;
 	}
 	if (rtt_ns != NULL)

@@ -27,6 +27,86 @@ static struct dps_obj **chunks[N_CHUNKS];	/* atomic pointers */
 static uint32_t next_fd;			/* never-used numbers */
 static struct rte_ring *free_fds;		/* released numbers */
 
+/*
+ * The table's shared fields, each through one of these. A slot's object
+ * is published with a release store (slot_publish()) that pairs with the
+ * acquire in slot_load(), so a thread that finds the object sees it
+ * initialised; a chunk and the free ring are installed by a
+ * compare-and-swap whose release pairs with chunk_load() / the acquire
+ * in fd_ring().
+ */
+
+/* Chunk @i or NULL. Acquire: pairs with chunk_install(). */
+static inline struct dps_obj **
+chunk_load(unsigned int i)
+{
+	return __atomic_load_n(&chunks[i], __ATOMIC_ACQUIRE);
+}
+
+/* Install @fresh as chunk @i unless one is there (*@cur, updated).
+ * Acq_rel: publishes the zeroed chunk to chunk_load(); on failure sees
+ * the winner's. */
+static inline bool
+chunk_install(unsigned int i, struct dps_obj ***cur, struct dps_obj **fresh)
+{
+	return __atomic_compare_exchange_n(&chunks[i], cur, fresh, false,
+		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* The object in @slot. Acquire: pairs with slot_publish(). */
+static inline struct dps_obj *
+slot_load(struct dps_obj **slot)
+{
+	return __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+}
+
+/* Release: publishes the object (its fd, kind, count) to slot_load(). */
+static inline void
+slot_publish(struct dps_obj **slot, struct dps_obj *o)
+{
+	__atomic_store_n(slot, o, __ATOMIC_RELEASE);
+}
+
+/* Empty @slot if it holds @o. Acq_rel on success: exactly one close wins
+ * and sees the publisher's writes; relaxed on failure (nothing read). */
+static inline bool
+slot_clear(struct dps_obj **slot, struct dps_obj *o)
+{
+	return __atomic_compare_exchange_n(slot, &o, NULL, false,
+		__ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+/* Take a never-used number (returns the old count) or give one back.
+ * Relaxed: a counter; the slot's release store publishes the object. */
+static inline uint32_t
+next_fd_add(int d)
+{
+	return __atomic_fetch_add(&next_fd, (uint32_t)d, __ATOMIC_RELAXED);
+}
+
+/* Numbers handed out so far; relaxed, as next_fd_add(). */
+static inline uint32_t
+next_fd_load(void)
+{
+	return __atomic_load_n(&next_fd, __ATOMIC_RELAXED);
+}
+
+/* The free-number ring or NULL. Acquire: pairs with ring_install(). */
+static inline struct rte_ring *
+ring_load(void)
+{
+	return __atomic_load_n(&free_fds, __ATOMIC_ACQUIRE);
+}
+
+/* Acq_rel: publishes the ring to ring_load(); on failure, *@cur is the
+ * winner's, seen initialised. */
+static inline bool
+ring_install(struct rte_ring **cur, struct rte_ring *r)
+{
+	return __atomic_compare_exchange_n(&free_fds, cur, r, false,
+		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
 /* The slot for @fd, made on demand when @create. */
 static struct dps_obj **
 fd_slot(int fd, bool create)
@@ -37,13 +117,12 @@ fd_slot(int fd, bool create)
 	if (fd < 0 || (unsigned int)fd >= DPS_FD_MAX)
 		return NULL;
 	i = (unsigned int)fd >> CHUNK_SHIFT;
-	c = __atomic_load_n(&chunks[i], __ATOMIC_ACQUIRE);
+	c = chunk_load(i);
 	if (c == NULL && create) {
 		fresh = calloc(CHUNK, sizeof(*fresh));
 		if (fresh == NULL)
 			return NULL;
-		if (__atomic_compare_exchange_n(&chunks[i], &c, fresh, false,
-				__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		if (chunk_install(i, &c, fresh))
 			c = fresh;
 		else
 			free(fresh);	/* another thread made it first */
@@ -57,7 +136,7 @@ fd_slot(int fd, bool create)
 static struct rte_ring *
 fd_ring(void)
 {
-	struct rte_ring *r = __atomic_load_n(&free_fds, __ATOMIC_ACQUIRE);
+	struct rte_ring *r = ring_load();
 	struct rte_ring *expect = NULL;
 
 	if (r != NULL)
@@ -65,8 +144,7 @@ fd_ring(void)
 	r = rte_ring_create("dps_free_fds", DPS_FD_MAX, SOCKET_ID_ANY, 0);
 	if (r == NULL)
 		r = rte_ring_lookup("dps_free_fds");
-	if (r != NULL && !__atomic_compare_exchange_n(&free_fds, &expect, r,
-			false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (r != NULL && !ring_install(&expect, r))
 		r = expect;
 	return r;
 }
@@ -82,10 +160,10 @@ dps_fd_alloc(struct dps_obj *o)
 	if (r != NULL && rte_ring_mc_dequeue(r, &v) == 0) {
 		fd = (int)(uintptr_t)v - 1;
 	} else {
-		uint32_t n = __atomic_fetch_add(&next_fd, 1, __ATOMIC_RELAXED);
+		uint32_t n = next_fd_add(1);
 
 		if (n >= DPS_FD_MAX) {
-			__atomic_fetch_sub(&next_fd, 1, __ATOMIC_RELAXED);
+			(void)next_fd_add(-1);
 			errno = EMFILE;
 			return -1;
 		}
@@ -98,7 +176,7 @@ dps_fd_alloc(struct dps_obj *o)
 		return -1;
 	}
 	o->fd = fd;
-	__atomic_store_n(slot, o, __ATOMIC_RELEASE);
+	slot_publish(slot, o);
 	return fd;
 }
 
@@ -121,15 +199,15 @@ dps_fd_get(int fd, int kind)
 
 	if (slot == NULL)
 		return NULL;
-	o = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	o = slot_load(slot);
 	if (o == NULL || !dps_obj_tryref(o))
 		return NULL;
-	if (__atomic_load_n(slot, __ATOMIC_ACQUIRE) != o || o->kind != kind) {
+	if (slot_load(slot) != o || o->kind != kind) {
 		/* Closed (and maybe reused) under us, or the wrong kind. */
 		if (o->kind == DPS_OBJ_SOCK)
 			dps_sock_put((struct dps_sock *)o);
 		else
-			__atomic_fetch_sub(&o->refcnt, 1, __ATOMIC_RELEASE);
+			dps_obj_unref(o);
 		return NULL;
 	}
 	return o;
@@ -148,7 +226,7 @@ int
 dps_sock_errno(int fd)
 {
 	struct dps_obj **slot = fd_slot(fd, false);
-	struct dps_obj *o = slot != NULL ? __atomic_load_n(slot, __ATOMIC_ACQUIRE) : NULL;
+	struct dps_obj *o = slot != NULL ? slot_load(slot) : NULL;
 
 	return o != NULL && o->kind == DPS_OBJ_EPOLL ? ENOTSOCK : EBADF;
 }
@@ -159,14 +237,13 @@ dps_fd_clear(int fd, struct dps_obj *o)
 {
 	struct dps_obj **slot = fd_slot(fd, false);
 
-	return slot != NULL && __atomic_compare_exchange_n(slot, &o, NULL, false,
-		__ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+	return slot != NULL && slot_clear(slot, o);
 }
 
 void
 dps_fd_foreach(void (*fn)(int fd, struct dps_obj *o, void *arg), void *arg)
 {
-	uint32_t n = __atomic_load_n(&next_fd, __ATOMIC_RELAXED);
+	uint32_t n = next_fd_load();
 
 	for (uint32_t fd = 0; fd < n && fd < DPS_FD_MAX; fd++) {
 		struct dps_obj **slot = fd_slot((int)fd, false);
@@ -176,7 +253,7 @@ dps_fd_foreach(void (*fn)(int fd, struct dps_obj *o, void *arg), void *arg)
 			fd |= CHUNK - 1;	/* skip the missing chunk */
 			continue;
 		}
-		o = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+		o = slot_load(slot);
 		if (o != NULL)
 			fn((int)fd, o, arg);
 	}

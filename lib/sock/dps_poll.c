@@ -54,6 +54,67 @@ struct dps_ep {
 	struct ep_slot slot[EP_SLOTS];
 };
 
+/*
+ * Shared fields of an epoll set. dps_ep_kick() runs on any lcore; the
+ * set's waiter (epoll_wait()) collects. Both sides are store-then-load:
+ * the kicker queues the slot, then takes @armed; the waiter stores
+ * @armed, then drains the ring (ep_collect()). So @armed, @overflow and
+ * the slots' @queued are SEQ_CST on both sides: with acquire/release the
+ * waiter could miss a slot queued after its drain while the kicker saw
+ * @armed still 0, and sleep with an event pending.
+ */
+
+/* Claim slot @i's place in the ring: true when it was not queued. */
+static inline bool
+ep_slot_claim(struct dps_ep *ep, uint32_t i)
+{
+	return __atomic_exchange_n(&ep->slot[i].queued, 1, __ATOMIC_SEQ_CST) == 0;
+}
+
+/* The waiter took slot @i off the ring (pairs with ep_slot_claim()). */
+static inline void
+ep_slot_unclaim(struct dps_ep *ep, uint32_t i)
+{
+	__atomic_store_n(&ep->slot[i].queued, 0, __ATOMIC_SEQ_CST);
+}
+
+/* Set a flag of the set: @overflow (the ring was full, the waiter must
+ * rescan every slot) or @armed (the waiter is about to sleep and wants an
+ * eventfd write). SEQ_CST: the store-load pattern above, against
+ * ep_flag_take() on the other side. */
+static inline void
+ep_flag_set(int *flag, int v)
+{
+	__atomic_store_n(flag, v, __ATOMIC_SEQ_CST);
+}
+
+/* Take a flag set by ep_flag_set(), clearing it; SEQ_CST, as that. */
+static inline bool
+ep_flag_take(int *flag)
+{
+	return __atomic_exchange_n(flag, 0, __ATOMIC_SEQ_CST) != 0;
+}
+
+/* Pooled sets, a lock-free stack. Acquire: pairs with the acq_rel
+ * compare-and-swap of ep_pool_cas(), so a popped set's next_free is
+ * seen. */
+static struct dps_ep *ep_free_list;
+
+static inline struct dps_ep *
+ep_pool_top(void)
+{
+	return __atomic_load_n(&ep_free_list, __ATOMIC_ACQUIRE);
+}
+
+/* Replace the top *@old by @new; acq_rel: publishes a pushed set's
+ * next_free to the next popper (ep_pool_top()). */
+static inline bool
+ep_pool_cas(struct dps_ep **old, struct dps_ep *new)
+{
+	return __atomic_compare_exchange_n(&ep_free_list, old, new, false,
+		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
 /* Queue slot @i for the waiter and wake it if it sleeps. Any thread
  * (the lcores call it through the transport's wake-ups). */
 void
@@ -61,10 +122,10 @@ dps_ep_kick(struct dps_ep *ep, uint32_t i)
 {
 	uint64_t one = 1;
 
-	if (__atomic_exchange_n(&ep->slot[i].queued, 1, __ATOMIC_SEQ_CST) == 0 &&
+	if (ep_slot_claim(ep, i) &&
 			rte_ring_mp_enqueue(ep->notif, (void *)(uintptr_t)i) != 0)
-		__atomic_store_n(&ep->overflow, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_exchange_n(&ep->armed, 0, __ATOMIC_SEQ_CST) != 0)
+		ep_flag_set(&ep->overflow, 1);
+	if (ep_flag_take(&ep->armed))
 		(void)!write(ep->efd, &one, sizeof(one));
 }
 
@@ -89,7 +150,7 @@ poll_scan(struct pollfd *fds, nfds_t nfds, struct dps_thread *t, bool arm)
 			continue;
 		}
 		if (arm)
-			__atomic_store_n(&sk->poller, t, __ATOMIC_SEQ_CST);
+			dps_sock_set_poller(sk, t);
 		fds[i].revents = (short)(dps_sock_events(sk) &
 			((uint32_t)(uint16_t)fds[i].events | POLLERR | POLLHUP | POLLNVAL));
 		if (fds[i].revents != 0)
@@ -152,7 +213,6 @@ dps_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 
 /* ---- epoll ---- */
 
-static struct dps_ep *ep_free_list;	/* atomic LIFO of closed sets */
 
 static struct dps_ep *
 ep_get(int epfd)
@@ -163,20 +223,19 @@ ep_get(int epfd)
 static void
 ep_put(struct dps_ep *ep)
 {
-	__atomic_fetch_sub(&ep->obj.refcnt, 1, __ATOMIC_RELEASE);
+	dps_obj_unref(&ep->obj);
 }
 
 static struct dps_ep *
 ep_new(void)
 {
 	static uint32_t seq;
-	struct dps_ep *ep = __atomic_load_n(&ep_free_list, __ATOMIC_ACQUIRE);
+	struct dps_ep *ep = ep_pool_top();
 	char name[RTE_RING_NAMESIZE];
 
 	/* Pop a pooled set (ABA is harmless: sets are never freed, and a
 	 * set is only pushed back after its descriptor is gone). */
-	while (ep != NULL && !__atomic_compare_exchange_n(&ep_free_list, &ep,
-			ep->next_free, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	while (ep != NULL && !ep_pool_cas(&ep, ep->next_free))
 		;
 	if (ep != NULL)
 		return ep;
@@ -186,7 +245,7 @@ ep_new(void)
 	ep->ready = calloc(EP_SLOTS, sizeof(*ep->ready));
 	ep->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	snprintf(name, sizeof(name), "dps_ep%u",
-		__atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+		__atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));	/* relaxed: a name */
 	ep->notif = rte_ring_create(name, EP_SLOTS, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	if (ep->ready == NULL || ep->efd < 0 || ep->notif == NULL) {
 		if (ep->efd >= 0)
@@ -210,15 +269,16 @@ dps_epoll_create(void)
 		return -1;
 	}
 	ep->obj.kind = DPS_OBJ_EPOLL;
-	ep->obj.refcnt = 1;
-	ep->armed = 1;
-	ep->overflow = 0;
+	dps_obj_set_refs(&ep->obj, 1);
+	ep_flag_set(&ep->armed, 1);
+	ep_flag_set(&ep->overflow, 0);
 	ep->n_slots = 0;
 	ep->n_ready = 0;
 	fd = dps_fd_alloc(&ep->obj);
 	if (fd < 0) {
-		ep->next_free = ep_free_list;
-		ep_free_list = ep;
+		ep->next_free = ep_pool_top();
+		while (!ep_pool_cas(&ep->next_free, ep))
+			;
 		return -1;
 	}
 	return fd;
@@ -235,19 +295,17 @@ ep_release(struct dps_ep *ep)
 		struct dps_ep *me = ep;
 
 		if (sl->active && sl->sk != NULL)
-			(void)__atomic_compare_exchange_n(&sl->sk->ep, &me, NULL,
-				false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+			(void)dps_sock_ep_cas(sl->sk, me, NULL);
 		memset(sl, 0, sizeof(*sl));
 	}
 	while (rte_ring_sc_dequeue(ep->notif, &v) == 0)
 		;
 	(void)!read(ep->efd, &cnt, sizeof(cnt));
 	/* Wait until the descriptor's last user is gone, then pool it. */
-	while (__atomic_load_n(&ep->obj.refcnt, __ATOMIC_ACQUIRE) != 0)
+	while (dps_obj_refs(&ep->obj) != 0)
 		sched_yield();
-	ep->next_free = __atomic_load_n(&ep_free_list, __ATOMIC_ACQUIRE);
-	while (!__atomic_compare_exchange_n(&ep_free_list, &ep->next_free, ep,
-			false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	ep->next_free = ep_pool_top();
+	while (!ep_pool_cas(&ep->next_free, ep))
 		;
 }
 
@@ -260,7 +318,7 @@ dps_epoll_close(int fd, struct dps_obj *o)
 	if (!dps_fd_clear(fd, o))
 		return -EBADF;
 	dps_fd_release(fd);
-	__atomic_fetch_sub(&ep->obj.refcnt, 1, __ATOMIC_RELEASE);	/* table's */
+	dps_obj_unref(&ep->obj);	/* table's */
 	ep_put(ep);		/* the caller's */
 	ep_release(ep);
 	return 0;
@@ -295,8 +353,7 @@ ep_add(struct dps_ep *ep, struct dps_sock *sk, int fd, const struct epoll_event 
 	ep->slot[i].data = ev->data;
 	ep->slot[i].active = true;
 	sk->ep_slot = i;
-	if (!__atomic_compare_exchange_n(&sk->ep, &none, ep, false,
-			__ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+	if (!dps_sock_ep_cas(sk, none, ep)) {
 		ep->slot[i].active = false;
 		return none == ep ? -EEXIST : -EBUSY;
 	}
@@ -340,8 +397,7 @@ dps_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		struct dps_ep *me = ep;
 
 		ep->slot[i].active = false;
-		(void)__atomic_compare_exchange_n(&sk->ep, &me, NULL, false,
-			__ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+		(void)dps_sock_ep_cas(sk, me, NULL);
 	} else if (op == EPOLL_CTL_MOD || op == EPOLL_CTL_DEL)
 		rc = -ENOENT;
 	else
@@ -358,7 +414,7 @@ dps_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 void
 dps_ep_forget(struct dps_sock *sk)
 {
-	struct dps_ep *ep = __atomic_exchange_n(&sk->ep, NULL, __ATOMIC_SEQ_CST);
+	struct dps_ep *ep = dps_sock_take_ep(sk);
 
 	if (ep != NULL)
 		ep->slot[sk->ep_slot].active = false;
@@ -370,7 +426,7 @@ ep_collect(struct dps_ep *ep)
 {
 	void *v;
 
-	if (__atomic_exchange_n(&ep->overflow, 0, __ATOMIC_SEQ_CST) != 0) {
+	if (ep_flag_take(&ep->overflow)) {
 		for (uint32_t i = 0; i < ep->n_slots; i++)
 			if (ep->slot[i].active && !ep->slot[i].ready) {
 				ep->slot[i].ready = true;
@@ -380,7 +436,7 @@ ep_collect(struct dps_ep *ep)
 	while (rte_ring_sc_dequeue(ep->notif, &v) == 0) {
 		uint32_t i = (uint32_t)(uintptr_t)v;
 
-		__atomic_store_n(&ep->slot[i].queued, 0, __ATOMIC_SEQ_CST);
+		ep_slot_unclaim(ep, i);
 		if (!ep->slot[i].ready) {
 			ep->slot[i].ready = true;
 			ep->ready[ep->n_ready++] = i;
@@ -463,7 +519,7 @@ dps_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 		uint64_t cnt, now;
 		int ms;
 
-		__atomic_store_n(&ep->armed, 1, __ATOMIC_SEQ_CST);
+		ep_flag_set(&ep->armed, 1);
 		(void)!read(ep->efd, &cnt, sizeof(cnt));
 		ep_collect(ep);
 		n = ep_report(ep, events, maxevents, &fault);

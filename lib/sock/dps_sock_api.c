@@ -82,7 +82,7 @@ dps_socket_on(struct dps_stack *s, int domain, int type, int protocol)
 	if (fd < 0) {
 		int err = errno;
 
-		sk->obj.refcnt = 0;
+		dps_obj_set_refs(&sk->obj, 0);
 		rte_mempool_put(dps_socks(s)->pool, sk);
 		return fail(err);
 	}
@@ -104,10 +104,10 @@ dps_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 
 	if (sk == NULL)
 		return fail(dps_sock_errno(fd));
-	port = __atomic_load_n(&sk->tup.lport, __ATOMIC_ACQUIRE);
+	port = dps_sock_lport(sk);
 	if (port == 0 && sk->type == SOCK_STREAM)
 		port = sk->old_sport;
-	return done(sk, dps_put_name(__atomic_load_n(&sk->tup.laddr, __ATOMIC_ACQUIRE),
+	return done(sk, dps_put_name(dps_sock_laddr(sk),
 		port, addr, len));
 }
 
@@ -121,7 +121,7 @@ dps_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 
 	if (sk == NULL)
 		return fail(dps_sock_errno(fd));
-	state = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
+	state = dps_sock_state(sk);
 	if (sk->tup.rport == 0 || state == DPS_TCP_CLOSE || state == DPS_TCP_LISTEN ||
 			(state == DPS_TCP_SYN_SENT && sk->type == SOCK_STREAM))
 		return done(sk, -ENOTCONN);
@@ -149,7 +149,7 @@ sock_bind(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t len)
 	if (addr != INADDR_ANY && !dps_ip_is_ours(sk->stack, addr) &&
 			addr != INADDR_BROADCAST)
 		return -EADDRNOTAVAIL;
-	if (sk->tup.lport != 0 || sk->state != DPS_TCP_CLOSE)
+	if (dps_sock_lport(sk) != 0 || dps_sock_state(sk) != DPS_TCP_CLOSE)
 		return -EINVAL;
 	/* IP_BIND_ADDRESS_NO_PORT with port 0 binds the address alone:
 	 * __inet_bind() skips get_port(), and connect() (or listen(), or a
@@ -158,9 +158,9 @@ sock_bind(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t len)
 		rc = dps_sock_bind_port(sk, port);
 		if (rc != 0)
 			return rc;
-		sk->explicit_bind = true;
+		dps_sock_set_explicit_bind(sk, true);
 	}
-	__atomic_store_n(&sk->tup.laddr, addr, __ATOMIC_RELEASE);
+	dps_sock_set_laddr(sk, addr);
 	if (addr != INADDR_ANY)
 		sk->userlocks |= DPS_BINDADDR_LOCK;
 	if (port != 0)
@@ -198,48 +198,49 @@ static void
 sock_unbind(struct dps_sock *sk, bool closing)
 {
 	struct dps_sockets *ss = dps_socks(sk->stack);
-	uint16_t port = rte_be_to_cpu_16(sk->tup.lport);
-	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_SEQ_CST);
+	uint16_t port = rte_be_to_cpu_16(dps_sock_lport(sk));
+	uint8_t st = dps_sock_state_sc(sk);
 
 	if (port == 0)
 		return;
 	if (sk->type == SOCK_DGRAM) {
 		dps_port_unbind_udp(ss, sk, port);
-	} else if (sk->explicit_bind) {
+	} else if (dps_sock_explicit_bind(sk)) {
 		if (closing && st != DPS_TCP_CLOSE && st != DPS_TCP_LISTEN)
-			__atomic_store_n(&sk->bind_hold, dps_port_hold(ss, sk->tup.lport,
-				sk->opt.reuseaddr), __ATOMIC_SEQ_CST);
+			dps_sock_set_bind_hold(sk, dps_port_hold(ss, dps_sock_lport(sk),
+				sk->opt.reuseaddr));
 		dps_port_unbind_tcp(ss, port);
 	}
-	__atomic_store_n(&sk->explicit_bind, false, __ATOMIC_SEQ_CST);
+	dps_sock_set_explicit_bind(sk, false);
 }
 
 /* inet_listen(), under the socket lock. */
 static int
 listen_locked(struct dps_sock *sk, int backlog)
 {
+	uint8_t st = dps_sock_state(sk);
 	int rc = 0;
 
-	if (sk->ss != DPS_SS_UNCONNECTED ||
-			(sk->state != DPS_TCP_CLOSE && sk->state != DPS_TCP_LISTEN))
+	if (dps_sock_ss(sk) != DPS_SS_UNCONNECTED ||
+			(st != DPS_TCP_CLOSE && st != DPS_TCP_LISTEN))
 		return -EINVAL;
-	if (sk->state == DPS_TCP_LISTEN)
+	if (st == DPS_TCP_LISTEN)
 		return dps_tcp_listen_start(sk, backlog);
 	/* Linux 6.18: a socket that has tried to connect never listens. */
 	if (sk->roles & DPS_ROLE_CONNECTED)
 		return -EINVAL;
-	if (sk->tup.lport == 0)
+	if (dps_sock_lport(sk) == 0)
 		rc = dps_sock_bind_port(sk, 0);
 	if (rc == 0) {
-		sk->explicit_bind = true;
-		if (!dps_port_listen(dps_socks(sk->stack), rte_be_to_cpu_16(sk->tup.lport)))
+		dps_sock_set_explicit_bind(sk, true);
+		if (!dps_port_listen(dps_socks(sk->stack), rte_be_to_cpu_16(dps_sock_lport(sk))))
 			rc = -EADDRINUSE;
 	}
 	if (rc == 0)
 		rc = dps_tcp_listen_start(sk, backlog);
 	if (rc == 0) {
 		sk->roles |= DPS_ROLE_LISTENED;
-		__atomic_store_n(&sk->state, DPS_TCP_LISTEN, __ATOMIC_SEQ_CST);
+		dps_sock_publish_state(sk, DPS_TCP_LISTEN);
 	}
 	return rc;
 }
@@ -274,7 +275,7 @@ connect_owner(struct dps_sock *sk)
 	struct dps_stack *s = sk->stack;
 	int self = dps_stack_self(s);
 
-	if (sk->tup.lport != 0) {
+	if (dps_sock_lport(sk) != 0) {
 		struct dps_tuple t = sk->tup;
 
 		if (t.laddr == 0)
@@ -320,7 +321,7 @@ tcp_connect_start(struct dps_sock *sk, const struct sockaddr_in *sin,
 static bool
 tcp_not_syn(struct dps_sock *sk)
 {
-	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_SEQ_CST);
+	uint8_t st = dps_sock_state_sc(sk);
 
 	return st != DPS_TCP_SYN_SENT && st != DPS_TCP_SYN_RECV;
 }
@@ -335,53 +336,54 @@ tcp_forget(struct dps_sock *sk)
 {
 	sk->tup.raddr = 0;
 	sk->tup.rport = 0;
-	sk->owner = -1;
+	dps_sock_set_owner(sk, -1);
 	if (!(sk->userlocks & DPS_BINDADDR_LOCK))
-		__atomic_store_n(&sk->tup.laddr, 0, __ATOMIC_RELEASE);
-	if (!(sk->userlocks & DPS_BINDPORT_LOCK) && !sk->explicit_bind) {
+		dps_sock_set_laddr(sk, 0);
+	if (!(sk->userlocks & DPS_BINDPORT_LOCK) && !dps_sock_explicit_bind(sk)) {
 		/* The port is released, but Linux's getsockname keeps showing
 		 * it (inet_sport is not cleared) until the next connect. */
-		if (sk->tup.lport != 0)
-			sk->old_sport = sk->tup.lport;
-		__atomic_store_n(&sk->tup.lport, 0, __ATOMIC_RELEASE);
+		if (dps_sock_lport(sk) != 0)
+			sk->old_sport = dps_sock_lport(sk);
+		dps_sock_set_lport(sk, 0);
 	}
-	__atomic_store_n(&sk->shutdown, 0, __ATOMIC_SEQ_CST);
+	dps_sock_publish_shutdown(sk, 0);
 }
 
 /* AF_UNSPEC on a stream: tcp_disconnect(). Called locked. */
 static int
 tcp_disconnect(struct dps_sock *sk)
 {
-	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_SEQ_CST);
+	uint8_t st = dps_sock_state_sc(sk);
 
 	sk->disconnects++;
 	if (st == DPS_TCP_LISTEN) {
-		uint16_t port = rte_be_to_cpu_16(sk->tup.lport);
+		uint16_t port = rte_be_to_cpu_16(dps_sock_lport(sk));
 
 		dps_port_unlisten(dps_socks(sk->stack), port);
-		__atomic_store_n(&sk->state, DPS_TCP_CLOSE, __ATOMIC_SEQ_CST);
+		dps_sock_publish_state(sk, DPS_TCP_CLOSE);
 		dps_tcp_listen_stop(sk);
 		/* tcp_set_state(TCP_CLOSE) puts the port back unless bind()
 		 * named it; getsockname goes on showing it (tcp_forget()). */
 		if (!(sk->userlocks & DPS_BINDPORT_LOCK))
 			sock_unbind(sk, false);
-	} else if (sk->owner >= 0 && st != DPS_TCP_CLOSE) {
-		int rc = dps_sock_lcore_call(sk, (unsigned int)sk->owner, DPS_REQ_DISCONNECT);
+	} else if (dps_sock_owner(sk) >= 0 && st != DPS_TCP_CLOSE) {
+		int rc = dps_sock_lcore_call(sk, (unsigned int)dps_sock_owner(sk),
+			DPS_REQ_DISCONNECT);
 
 		if (rc != 0)
 			return rc;
 	}
 	tcp_forget(sk);
-	__atomic_store_n(&sk->ss, DPS_SS_UNCONNECTED, __ATOMIC_SEQ_CST);
+	dps_sock_set_ss(sk, DPS_SS_UNCONNECTED);
 	return 0;
 }
 
 /*
  * inet_wait_for_connect(): sleep, unlocked, until the handshake is over.
- * Returns 0, EAGAIN when SO_SNDTIMEO ran out first, EPIPE when another
+ * Returns 0, -EAGAIN when SO_SNDTIMEO ran out first, -EPIPE when another
  * thread disconnected the attempt meanwhile (Linux's sk_disconnects
  * check: the first waiter to see a failed attempt reports its error, the
- * others EPIPE), or ESHUTDOWN.
+ * others EPIPE), or -ESHUTDOWN.
  */
 static int
 connect_wait(struct dps_sock *sk)
@@ -395,7 +397,7 @@ connect_wait(struct dps_sock *sk)
 		dps_lock_take(&sk->lock);
 	}
 	if (rc == 0 && dis != sk->disconnects)
-		rc = EPIPE;
+		rc = -EPIPE;
 	return rc;
 }
 
@@ -408,15 +410,15 @@ connect_finish(struct dps_sock *sk)
 {
 	int err;
 
-	if (__atomic_load_n(&sk->state, __ATOMIC_SEQ_CST) != DPS_TCP_CLOSE) {
-		__atomic_store_n(&sk->ss, DPS_SS_CONNECTED, __ATOMIC_SEQ_CST);
+	if (dps_sock_state_sc(sk) != DPS_TCP_CLOSE) {
+		dps_sock_set_ss(sk, DPS_SS_CONNECTED);
 		return 0;
 	}
-	err = __atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST);
+	err = dps_sock_error_ret(sk);
 	sk->disconnects++;
 	tcp_forget(sk);
-	__atomic_store_n(&sk->ss, DPS_SS_UNCONNECTED, __ATOMIC_SEQ_CST);
-	return -(err != 0 ? err : ECONNABORTED);
+	dps_sock_set_ss(sk, DPS_SS_UNCONNECTED);
+	return err != 0 ? err : -ECONNABORTED;
 }
 
 /* __inet_stream_connect(), under the socket lock. */
@@ -428,19 +430,19 @@ stream_connect_locked(struct dps_sock *sk, const struct sockaddr_storage *a,
 
 	if (a->ss_family == AF_UNSPEC)
 		return tcp_disconnect(sk);
-	switch (__atomic_load_n(&sk->ss, __ATOMIC_SEQ_CST)) {
+	switch (dps_sock_ss(sk)) {
 	case DPS_SS_CONNECTED:
 		return -EISCONN;
 	case DPS_SS_CONNECTING:
 		err = -EALREADY;
 		break;
 	case DPS_SS_UNCONNECTED:
-		if (__atomic_load_n(&sk->state, __ATOMIC_SEQ_CST) != DPS_TCP_CLOSE)
+		if (dps_sock_state_sc(sk) != DPS_TCP_CLOSE)
 			return -EISCONN;
 		rc = tcp_connect_start(sk, (const struct sockaddr_in *)a, len);
 		if (rc != 0)
 			return rc;
-		__atomic_store_n(&sk->ss, DPS_SS_CONNECTING, __ATOMIC_SEQ_CST);
+		dps_sock_set_ss(sk, DPS_SS_CONNECTING);
 		/* Linux holds the socket lock from the SYN to the state
 		 * test below, so a non-blocking connect that just sent its
 		 * SYN always sees SYN_SENT, however fast the answer. */
@@ -455,10 +457,10 @@ stream_connect_locked(struct dps_sock *sk, const struct sockaddr_storage *a,
 		if (nonblock)
 			return err;
 		rc = connect_wait(sk);
-		if (rc == EAGAIN)
+		if (rc == -EAGAIN)
 			return err;	/* SO_SNDTIMEO expired */
 		if (rc != 0)
-			return -rc;
+			return rc;
 	}
 	return connect_finish(sk);
 }
@@ -467,7 +469,7 @@ static int
 stream_connect(struct dps_sock *sk, const struct sockaddr_storage *a,
 	socklen_t len)
 {
-	bool nonblock = (__atomic_load_n(&sk->fflags, __ATOMIC_RELAXED) & O_NONBLOCK) ||
+	bool nonblock = (dps_sock_fflags(sk) & O_NONBLOCK) ||
 		dps_stack_self(sk->stack) >= 0;
 	int rc;
 
@@ -487,12 +489,12 @@ dgram_disconnect(struct dps_sock *sk)
 {
 	sk->tup.raddr = 0;
 	sk->tup.rport = 0;
-	__atomic_store_n(&sk->state, DPS_TCP_CLOSE, __ATOMIC_SEQ_CST);
+	dps_sock_publish_state(sk, DPS_TCP_CLOSE);
 	if (!(sk->userlocks & DPS_BINDADDR_LOCK))
-		__atomic_store_n(&sk->tup.laddr, 0, __ATOMIC_RELEASE);
+		dps_sock_set_laddr(sk, 0);
 	if (!(sk->userlocks & DPS_BINDPORT_LOCK)) {
 		sock_unbind(sk, false);
-		__atomic_store_n(&sk->tup.lport, 0, __ATOMIC_RELEASE);
+		dps_sock_set_lport(sk, 0);
 	}
 	return 0;
 }
@@ -508,7 +510,7 @@ dgram_connect(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t l
 		return -EINVAL;
 	if (a->ss_family == AF_UNSPEC)
 		return dgram_disconnect(sk);
-	if (sk->tup.lport == 0 && dps_sock_bind_port(sk, 0) != 0)
+	if (dps_sock_lport(sk) == 0 && dps_sock_bind_port(sk, 0) != 0)
 		return -EAGAIN;
 	if (len < sizeof(*sin))
 		return -EINVAL;
@@ -517,13 +519,11 @@ dgram_connect(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t l
 	rc = dps_route_check(sk, sin->sin_addr.s_addr);
 	if (rc != 0)
 		return rc;
-	if (sk->tup.laddr == 0)
-		__atomic_store_n(&sk->tup.laddr,
-			dps_ip_source_for(sk->stack, sin->sin_addr.s_addr),
-			__ATOMIC_RELEASE);
+	if (dps_sock_laddr(sk) == 0)
+		dps_sock_set_laddr(sk, dps_ip_source_for(sk->stack, sin->sin_addr.s_addr));
 	sk->tup.raddr = sin->sin_addr.s_addr;
 	sk->tup.rport = sin->sin_port;
-	__atomic_store_n(&sk->state, DPS_TCP_ESTABLISHED, __ATOMIC_SEQ_CST);
+	dps_sock_publish_state(sk, DPS_TCP_ESTABLISHED);
 	return 0;
 }
 
@@ -553,12 +553,12 @@ void
 dps_sock_close_ref(struct dps_sock *sk)
 {
 	struct dps_stack *s = sk->stack;
-	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_SEQ_CST);
+	uint8_t st = dps_sock_state_sc(sk);
 
 	dps_ep_forget(sk);
 	if (sk->type == SOCK_STREAM && st == DPS_TCP_LISTEN)
 		tcp_disconnect(sk);
-	if (sk->type == SOCK_STREAM && sk->owner >= 0 && !dps_stack_stopping(s)) {
+	if (sk->type == SOCK_STREAM && dps_sock_owner(sk) >= 0 && !dps_stack_stopping(s)) {
 		sock_unbind(sk, true);	/* before the reference may go */
 		dps_sock_post_close(sk);
 		return;
@@ -600,11 +600,10 @@ dps_fcntl(int fd, int cmd, ...)
 	if (sk == NULL)
 		return fail(EBADF);
 	if (cmd == F_GETFL) {
-		rc = O_RDWR | __atomic_load_n(&sk->fflags, __ATOMIC_RELAXED);
+		rc = O_RDWR | dps_sock_fflags(sk);
 	} else if (cmd == F_SETFL) {
 		va_start(ap, cmd);
-		__atomic_store_n(&sk->fflags, va_arg(ap, int) & O_NONBLOCK,
-			__ATOMIC_RELAXED);
+		dps_sock_set_fflags(sk, va_arg(ap, int) & O_NONBLOCK);
 		va_end(ap);
 	} else {
 		rc = -EINVAL;
@@ -634,14 +633,15 @@ dps_conn_info(int fd, struct dps_conn_info *out)
 	struct dps_sock *sk = dps_sock_get(fd);
 	struct dps_stack *s;
 	struct dps_tuple t;
-	int rc;
+	int rc, owner;
 
 	if (sk == NULL)
 		return fail(dps_sock_errno(fd));
 	s = sk->stack;
 	t = sk->tup;
-	if (sk->type != SOCK_STREAM || sk->owner < 0)
+	owner = dps_sock_owner(sk);
+	if (sk->type != SOCK_STREAM || owner < 0)
 		return done(sk, -ENOENT);
-	rc = dps_conn_read(s, (unsigned int)sk->owner, &t, out);
+	rc = dps_conn_read(s, (unsigned int)owner, &t, out);
 	return done(sk, rc);
 }

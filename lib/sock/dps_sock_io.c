@@ -37,7 +37,7 @@ sock_accept(struct dps_sock *sk, struct sockaddr *addr, socklen_t *len, int flag
 		rc = -errno;
 		/* No descriptor: reset the connection as Linux would after
 		 * a failed accept's cleanup. */
-		__atomic_store_n(&c->abort_on_close, 1, __ATOMIC_RELEASE);
+		dps_sock_set_abort_on_close(c, 1);
 		dps_sock_close_ref(c);
 		return rc;
 	}
@@ -221,7 +221,7 @@ dps_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
 	}
 	if (sk->type == SOCK_STREAM && (flags & MSG_ERRQUEUE))
 		/* The queued ICMP error is discarded (no control messages). */
-		rc = __atomic_exchange_n(&sk->errq, 0, __ATOMIC_SEQ_CST) ? 0 : -EAGAIN;
+		rc = dps_sock_take_errq(sk) ? 0 : -EAGAIN;
 	else if (sk->type == SOCK_STREAM) {
 		struct iovec iov = { .iov_base = buf, .iov_len = len };
 

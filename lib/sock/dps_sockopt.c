@@ -70,8 +70,7 @@ set_linger(struct dps_sock *sk, const void *v, socklen_t len)
 	sk->opt.linger = l.l_onoff != 0;
 	sk->opt.linger_s = l.l_linger < 0 ? 0 : l.l_linger;
 	/* A zero linger makes close() abort with a RST (tcp_close()). */
-	__atomic_store_n(&sk->abort_on_close, sk->opt.linger && sk->opt.linger_s == 0,
-		__ATOMIC_RELEASE);
+	dps_sock_set_abort_on_close(sk, sk->opt.linger && sk->opt.linger_s == 0);
 	return 0;
 }
 
@@ -97,7 +96,7 @@ sol_socket_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 		sk->opt.broadcast = val != 0;
 		return 0;
 	case SO_KEEPALIVE:
-		__atomic_store_n(&sk->opt.keepalive, val != 0, __ATOMIC_RELAXED);
+		dps_sock_set_opt(sk, keepalive, val != 0);
 		dps_tcp_kick_wnd(sk);		/* the lcore applies it */
 		return 0;
 	case SO_SNDBUF:
@@ -149,14 +148,16 @@ tcp_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 	case TCP_KEEPINTVL:
 		if (val < 1 || val > MAX_TCP_KEEPIDLE)
 			return -EINVAL;
-		__atomic_store_n(name == TCP_KEEPIDLE ? &sk->opt.keepidle_s :
-			&sk->opt.keepintvl_s, (uint16_t)val, __ATOMIC_RELAXED);
+		if (name == TCP_KEEPIDLE)
+			dps_sock_set_opt(sk, keepidle_s, (uint16_t)val);
+		else
+			dps_sock_set_opt(sk, keepintvl_s, (uint16_t)val);
 		dps_tcp_kick_wnd(sk);
 		return 0;
 	case TCP_KEEPCNT:
 		if (val < 1 || val > MAX_TCP_KEEPCNT)
 			return -EINVAL;
-		__atomic_store_n(&sk->opt.keepcnt, (uint8_t)val, __ATOMIC_RELAXED);
+		dps_sock_set_opt(sk, keepcnt, (uint8_t)val);
 		dps_tcp_kick_wnd(sk);
 		return 0;
 	case TCP_SYNCNT:
@@ -167,11 +168,11 @@ tcp_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 	case TCP_USER_TIMEOUT:
 		if (val < 0)
 			return -EINVAL;
-		__atomic_store_n(&sk->opt.user_timeout_ms, (uint32_t)val, __ATOMIC_RELAXED);
+		dps_sock_set_opt(sk, user_timeout_ms, (uint32_t)val);
 		dps_tcp_kick_wnd(sk);
 		return 0;
 	case TCP_NODELAY:
-		__atomic_store_n(&sk->opt.nodelay, val != 0, __ATOMIC_RELAXED);
+		dps_sock_set_opt(sk, nodelay, val != 0);
 		dps_tcp_kick_wnd(sk);
 		return 0;
 	case TCP_MAXSEG:
@@ -311,7 +312,7 @@ sol_socket_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 {
 	switch (name) {
 	case SO_ERROR:
-		return put_int(__atomic_exchange_n(&sk->so_error, 0, __ATOMIC_SEQ_CST),
+		return put_int(dps_sock_take_error(sk),
 			out, len);
 	case SO_TYPE:
 		return put_int(sk->type, out, len);
@@ -328,13 +329,13 @@ sol_socket_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 	case SO_RCVTIMEO:
 		return put_timeo(sk->opt.rcvtimeo_ns, out, len);
 	case SO_KEEPALIVE:
-		return put_int(sk->opt.keepalive, out, len);
+		return put_int(dps_sock_opt(sk, keepalive), out, len);
 	case SO_SNDBUF:
 		return put_int((int)sk->opt.sndbuf, out, len);
 	case SO_RCVBUF:
 		return put_int((int)sk->opt.rcvbuf, out, len);
 	case SO_ACCEPTCONN:
-		return put_int(__atomic_load_n(&sk->state, __ATOMIC_ACQUIRE) ==
+		return put_int(dps_sock_state(sk) ==
 			DPS_TCP_LISTEN, out, len);
 	case SO_LINGER: {
 		struct linger l = { .l_onoff = sk->opt.linger, .l_linger = sk->opt.linger_s };
@@ -355,7 +356,7 @@ sol_socket_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 static int
 tcp_maxseg(const struct dps_sock *sk)
 {
-	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
+	uint8_t st = dps_sock_state(sk);
 	int base = sk->opt.maxseg != 0 ? sk->opt.maxseg : DPS_TCP_MSS_DEFAULT;
 
 	if (st == DPS_TCP_CLOSE || st == DPS_TCP_LISTEN)
@@ -376,7 +377,7 @@ tcp_info_get(const struct dps_sock *sk, void *out, socklen_t *len)
 	const struct dps_tcb *t = &sk->tcb;
 	uint32_t smss = t->mss != 0 ? dps_tcb_smss(t) : DPS_TCP_MSS_DEFAULT;
 	struct tcp_info ti;
-	uint8_t st = __atomic_load_n(&sk->state, __ATOMIC_ACQUIRE);
+	uint8_t st = dps_sock_state(sk);
 
 	memset(&ti, 0, sizeof(ti));
 	ti.tcpi_state = st;
@@ -425,17 +426,17 @@ tcp_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 		return put_int(sk->opt.syncnt ? sk->opt.syncnt : DPS_TCP_SYN_RETRIES,
 			out, len);
 	case TCP_USER_TIMEOUT:
-		return put_int((int)sk->opt.user_timeout_ms, out, len);
+		return put_int((int)dps_sock_opt(sk, user_timeout_ms), out, len);
 	case TCP_NODELAY:
-		return put_int(sk->opt.nodelay, out, len);
+		return put_int(dps_sock_opt(sk, nodelay), out, len);
 	case TCP_MAXSEG:
 		return put_int(tcp_maxseg(sk), out, len);
 	case TCP_KEEPIDLE:
-		return put_int(dps_tcp_keepidle_s(sk->opt.keepidle_s), out, len);
+		return put_int(dps_tcp_keepidle_s(dps_sock_opt(sk, keepidle_s)), out, len);
 	case TCP_KEEPINTVL:
-		return put_int(dps_tcp_keepintvl_s(sk->opt.keepintvl_s), out, len);
+		return put_int(dps_tcp_keepintvl_s(dps_sock_opt(sk, keepintvl_s)), out, len);
 	case TCP_KEEPCNT:
-		return put_int(dps_tcp_keepcnt(sk->opt.keepcnt), out, len);
+		return put_int(dps_tcp_keepcnt(dps_sock_opt(sk, keepcnt)), out, len);
 	case TCP_CONGESTION: {
 		const char *n = sk->opt.cc == DPS_CC_NEWRENO ? "reno" : "cubic";
 		char buf[16] = { 0 };
