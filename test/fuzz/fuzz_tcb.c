@@ -370,7 +370,7 @@ peer_segment(struct world *w, struct rd *r)
 		} else {
 			return;
 		}
-		w->t.chlim = &w->chlim;
+		dps_tcb_attach_limit(&w->t, &w->chlim);
 		w->sb_head = w->t.iss + 1;
 		w->rcv_used = 0;
 		w->peer_isn = s.seq;
@@ -380,7 +380,7 @@ peer_segment(struct world *w, struct rd *r)
 	}
 	if (w->mode != W_TCB)
 		return;
-	w->t.rcv_space = w->rcv_used < RCV_BUF ? RCV_BUF - w->rcv_used : 0;
+	dps_tcb_set_rcv_space(&w->t, w->rcv_used < RCV_BUF ? RCV_BUF - w->rcv_used : 0);
 	una0 = w->t.snd_una;
 	nxt0 = w->t.rcv_nxt;
 	max0 = w->t.snd_max;
@@ -459,7 +459,7 @@ open_conn(struct world *w, struct rd *r)
 		return;
 	}
 	dps_tcb_connect(&w->t, &w->conf, w->isn_next, 0x1234, w->now, &syn);
-	w->t.chlim = &w->chlim;
+	dps_tcb_attach_limit(&w->t, &w->chlim);
 	w->sb_head = w->t.iss + 1;
 	w->mode = W_TCB;
 	if (!(syn.flags & DPS_TH_SYN) || syn.len != 0)
@@ -481,7 +481,8 @@ user_send(struct world *w, uint32_t n)
 	after(w, DPS_TCB_OUTPUT, una0);
 }
 
-/* shutdown(SHUT_WR), or close() (dps_tcp_do_close()). */
+/* shutdown(SHUT_WR) (dps_tcp_do_shutdown()), or close()
+ * (dps_tcp_do_close()). */
 static void
 user_shutdown(struct world *w, bool close)
 {
@@ -500,13 +501,7 @@ user_shutdown(struct world *w, bool close)
 		w->mode = W_NONE;
 		return;
 	}
-	if (close)
-		w->t.orphan = true;
-	ev = dps_tcb_shutdown(&w->t, w->now);
-	if (close && w->t.state == DPS_TCPS_FIN_WAIT2 && w->t.ka_at == 0) {
-		w->t.ka_at = w->now + DPS_TCP_FIN_TIMEOUT_NS;
-		dps_tcb_timers_sync(&w->t);
-	}
+	ev = close ? dps_tcb_user_close(&w->t, w->now) : dps_tcb_shut_wr(&w->t, w->now);
 	after(w, ev | DPS_TCB_OUTPUT, una0);
 }
 
@@ -521,6 +516,27 @@ user_read(struct world *w, uint32_t n)
 	w->rcv_used -= n < w->rcv_used ? n : w->rcv_used;
 	if (dps_tcb_rcv_space(&w->t, RCV_BUF - w->rcv_used))
 		after(w, DPS_TCB_OUTPUT, una0);
+}
+
+/* setsockopt() of the options a live connection takes
+ * (dps_tcp_do_wnd() -> dps_tcb_set_opts()). */
+static void
+user_setopt(struct world *w, struct rd *r)
+{
+	uint8_t f = u8(r);
+	struct dps_tcb_opts o = {
+		.keepalive = f & 1, .nodelay = (f >> 1) & 1,
+		.keepidle_s = (f & 4) ? 1u + u8(r) % 16 : 0,
+		.keepintvl_s = (f & 8) ? 1u + u8(r) % 8 : 0,
+		.keepcnt = (f & 16) ? u8(r) % 4 : 0,
+		.user_timeout_ms = (f & 32) ? u16(r) : 0,
+	};
+	uint32_t una0 = w->t.snd_una;
+
+	if (w->mode != W_TCB)
+		return;
+	(void)dps_tcb_set_opts(&w->t, &o, w->now);	/* after() sends what is due */
+	after(w, DPS_TCB_NONE, una0);
 }
 
 static void
@@ -580,7 +596,10 @@ step(struct world *w, struct rd *r)
 		user_shutdown(w, true);
 		break;
 	case 12:
-		user_read(w, (uint32_t)u16(r) * 4);
+		if (op & 0x80)
+			user_setopt(w, r);
+		else
+			user_read(w, (uint32_t)u16(r) * 4);
 		break;
 	case 13:
 		if (w->mode == W_TCB) {
