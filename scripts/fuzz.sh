@@ -8,6 +8,9 @@
 #   FUZZ_JOBS=N     harnesses run N at a time (default 1)
 #   FUZZ_ONLY=name  run only the harnesses whose name contains it
 #   FUZZ_KEEP=1     keep the work directory of passing harnesses too
+#   FUZZ_TIMEOUT=S  one input may take S seconds of wall time (default 25);
+#                   long runs at a low priority on a shared machine want
+#                   more, or a starved process reports a timeout
 #
 # One line per harness: "fuzz: <harness> ok|FAIL <seconds> s, <runs>
 # runs, cov <n> ft <n>"; a failure adds the reproducer's path and the
@@ -20,6 +23,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 jobs=${FUZZ_JOBS:-1}
 only=${FUZZ_ONLY:-}
+tmo=${FUZZ_TIMEOUT:-25}
 bdir=build-fuzz
 harnesses=(fuzz_rx_classify fuzz_tcp_opts fuzz_tcb fuzz_http)
 
@@ -48,7 +52,7 @@ run_one() {
 	cp test/fuzz/corpus/"$h"/* "$d/corpus/" 2>/dev/null
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		"$bdir/test/fuzz/$h" -max_total_time="$secs" -timeout=25 \
+		"$bdir/test/fuzz/$h" -max_total_time="$secs" -timeout="$tmo" \
 		-rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
 		-artifact_prefix="$d/" "$d/corpus" >"$d/log" 2>&1
 	rc=$?
