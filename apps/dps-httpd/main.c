@@ -299,6 +299,13 @@ finish(struct run *r)
 		}
 		usleep(10000);
 	}
+	/* The last read may be 10 ms old and may have caught a connection
+	 * half way through its end (out of the table, its references not
+	 * yet dropped): read again once the lcores had a moment. */
+	if (!app_stack_clean(&r->left, r->mbuf_base)) {
+		usleep(100000);
+		dps_stack_sock_stats(r->s, &r->left);
+	}
 	r->left_backlog = backlog_sum(r);
 	r->leak_ok = left_clean(r);
 	r->checked = true;
