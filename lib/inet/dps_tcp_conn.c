@@ -143,7 +143,8 @@ dps_tcp_after(struct dps_lcore *lc, struct dps_sock *sk, int ev, uint32_t una0,
 	tcp_publish_state(sk);
 	if (ev & DPS_TCB_CONNECTED) {
 		if (dps_sock_parent(sk) != NULL) {
-			dps_tcp_child_established(lc, sk);
+			if (!dps_tcp_child_established(lc, sk))
+				return;	/* reset and released: hands off */
 		} else {
 			DPS_CNT_INC(&lc->cnt, tcp_established);
 			dps_sock_notify(sk, DPS_CB_CONNECTED);

@@ -78,8 +78,13 @@ dps_tcp_listen_start(struct dps_sock *sk, int backlog)
 	return 0;
 }
 
-/* Reset every child waiting in the accept queue (Linux's
- * inet_csk_listen_stop()): each goes to its lcore to be aborted. */
+/*
+ * Reset every child waiting in the accept queue (Linux's
+ * inet_csk_listen_stop()): each goes to its lcore to be aborted. On that
+ * lcore the abort runs at once, and the child gives back its reference
+ * on the listener; the last child's could free the listener, and its
+ * queue, under this loop. The loop holds a reference of its own.
+ */
 static void
 listen_flush(struct dps_sock *sk)
 {
@@ -88,12 +93,14 @@ listen_flush(struct dps_sock *sk)
 
 	if (l == NULL)
 		return;
+	dps_obj_ref(&sk->obj);
 	while (rte_ring_dequeue(l->acceptq, &p) == 0) {
 		struct dps_sock *c = p;
 
 		dps_sock_set_abort_on_close(c, 1);
 		dps_sock_post_close(c);
 	}
+	dps_sock_put(sk);
 }
 
 /* The listener closes: no new children; queued ones are reset. */
@@ -386,21 +393,34 @@ synq_leave(struct dps_sock *c, struct dps_sock *l)
 	c->in_synq = false;
 }
 
-/* The handshake completed: out of the SYN queue, into the accept queue. */
-void
+/*
+ * The handshake completed: out of the SYN queue, into the accept queue.
+ * The child may be reset here and then: when the queue has no room, or
+ * when its listener closed meanwhile and this lcore flushes the queue
+ * itself (child_enqueue()). Returns false then: the caller, in the
+ * middle of the child's event (dps_tcp_after()), must not touch it again,
+ * since its last reference went and the pool may hand it out anew. A
+ * reference held across the call keeps it whole until then.
+ */
+bool
 dps_tcp_child_established(struct dps_lcore *lc, struct dps_sock *c)
 {
 	struct dps_sock *l = dps_sock_parent(c);
+	bool live;
 
 	if (c->in_synq)
 		synq_leave(c, l);
 	dps_sock_set_state(c, DPS_TCP_ESTABLISHED);
+	dps_obj_ref(&c->obj);
 	if (!child_enqueue(lc, c)) {
 		dps_sock_set_abort_on_close(c, 1);
 		dps_obj_ref(&c->obj);	/* dps_tcp_do_close drops one */
 		dps_tcp_do_close(lc, c, dps_now(lc->stack));
 		child_discard(c);
 	}
+	live = c->in_table;
+	dps_sock_put(c);
+	return live;
 }
 
 /* The child no longer needs its listener (accepted, or gone unaccepted). */

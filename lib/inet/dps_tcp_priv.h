@@ -208,7 +208,8 @@ int dps_tcp_do_shutdown(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 /* ---- passive open (dps_tcp_listen.c) ---- */
 bool dps_tcp_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
 	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now);
-void dps_tcp_child_established(struct dps_lcore *lc, struct dps_sock *sk);
+/* False when the child was reset and released meanwhile. */
+bool dps_tcp_child_established(struct dps_lcore *lc, struct dps_sock *sk);
 struct dps_sock *dps_sock_new_child(struct dps_sock *parent);
 bool dps_tcp_child_may_complete(struct dps_lcore *lc, struct dps_sock *c,
 	const struct dps_tcp_seg *seg);

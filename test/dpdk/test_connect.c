@@ -1737,6 +1737,41 @@ Test(dpdk, connect_no_connection_rst)
 }
 
 /*
+ * The listener closes while a child waits in SYN_RECV, and then the
+ * peer's ACK completes the handshake. The child reaches the accept queue
+ * of a listener that is gone, so the lcore resets it there and then
+ * (Linux looks the ACK up, finds the request's listener closed, and
+ * answers with a RST too). That reset releases the child in the middle
+ * of its own event; nothing may touch it afterwards (no second segment,
+ * and the socket and its listener back in the pool: down() checks).
+ */
+Test(dpdk, connect_child_completes_after_listener_closed)
+{
+	struct sockaddr_in at = sin_of(INADDR_ANY, 7779);
+	struct bench b;
+	struct seg s;
+	int lfd;
+
+	up(&b, "cgone", 0, NULL);
+	lfd = tcp_sock(&b, false);
+	cr_assert_eq(dps_bind(lfd, (struct sockaddr *)&at, sizeof(at)), 0);
+	cr_assert_eq(dps_listen(lfd, 8), 0);
+	peer_tcp(&b, 40011, 7779, 1000, 0, DPS_TH_SYN, 65535, NULL, 0);
+	get_seg(&b, &s);
+	cr_assert_eq(s.flags, DPS_TH_SYN | DPS_TH_ACK);
+	cr_assert_eq(dps_close(lfd), 0);
+	cr_assert_eq(conns(&b), 1, "the half-open child outlives its listener");
+	peer_tcp(&b, 40011, 7779, 1001, s.seq + 1, DPS_TH_ACK, 65535, NULL, 0);
+	run(&b, 2, MS);
+	get_seg(&b, &s);
+	cr_assert(s.flags & DPS_TH_RST, "the completed child is reset, flags %#x",
+		s.flags);
+	expect_silence(&b, "one RST, nothing after it");
+	cr_assert_eq(conns(&b), 0, "the child left the table");
+	down(&b);
+}
+
+/*
  * A listener's children hold its port (Linux's inet_inherit_port()): once
  * the listener is closed, bind() to the port conflicts while a child
  * lives, with or without SO_REUSEADDR on the new socket when the listener
