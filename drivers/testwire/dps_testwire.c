@@ -324,8 +324,11 @@ tw_intake(struct dps_testwire *w, int side, uint64_t now)
 			DPS_TW_BURST, NULL);
 		tw_capture(w, w->port[side], burst, n,
 			RTE_PCAPNG_DIRECTION_OUT, now);
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			if (w->conf.tap != NULL)
+				w->conf.tap(w->conf.tap_arg, side, burst[i]);
 			tw_take(w, d, burst[i], now);
+		}
 	} while (n == DPS_TW_BURST);
 	if (d->held.m != NULL && now >= d->held.due + DPS_TW_HOLD_NS) {
 		tw_schedule(d, d->held.m, d->held.due + DPS_TW_HOLD_NS);

@@ -37,6 +37,11 @@ struct dps_testwire_conf {
 	uint32_t ring_size;	/**< per-direction ring; default 1024 */
 	const char *pcap_path;	/**< pcapng file of what crosses; NULL = none */
 	struct rte_mempool *pool; /**< for duplicate/capture copies; NULL creates one */
+	/** Called with every frame a side sends, before impairment, in
+	 * order (direction 0: side 0 to side 1); NULL = none. For tests
+	 * that check what a stack put on the wire. */
+	void (*tap)(void *arg, int dir, const struct rte_mbuf *m);
+	void *tap_arg;
 };
 
 /** Per-direction statistics (side 0 -> 1 is direction 0). */
