@@ -271,6 +271,25 @@ lcore_rx(struct dps_lcore *lc, uint64_t now)
 	return total;
 }
 
+/* What each slot left owed: one output per flow per iteration. */
+static void
+lcore_output(struct dps_lcore *lc, uint64_t now)
+{
+	for (unsigned int i = 0; i < lc->stack->n_outputs; i++)
+		lc->stack->outputs[i](lc, now);
+}
+
+int
+dps_stack_set_work(struct dps_stack *s, unsigned int idx, dps_lcore_work_fn fn,
+	void *arg)
+{
+	if (idx >= s->n_lcores)
+		return -EINVAL;
+	s->lc[idx]->work = fn;
+	s->lc[idx]->work_arg = arg;
+	return 0;
+}
+
 unsigned int
 dps_stack_poll(struct dps_stack *s, unsigned int idx)
 {
@@ -283,10 +302,14 @@ dps_stack_poll(struct dps_stack *s, unsigned int idx)
 		lc->rcu_online = true;
 		rte_rcu_qsbr_thread_online(s->rcu, idx);
 	}
+	lcore_output(lc, now);		/* what the lcore's code did between polls */
 	lcore_tick(lc, now);
 	work = lcore_rx(lc, now);
 	work += lcore_drain_requests(lc, now);
 	lcore_timers(lc, now);
+	if (lc->work != NULL)
+		work += lc->work(s, idx, lc->work_arg);
+	lcore_output(lc, now);
 	dps_lcore_flush(lc);
 	/* Nothing of a lock-free table is held past this point. */
 	rte_rcu_qsbr_quiescent(s->rcu, idx);

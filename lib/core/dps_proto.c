@@ -32,6 +32,8 @@ dps_proto_register(struct dps_stack *s, unsigned int slot,
 		s->ticks[s->n_ticks++] = ops->tick;
 	if (ops->timers != NULL)
 		s->timers[s->n_timers++] = ops->timers;
+	if (ops->output != NULL)
+		s->outputs[s->n_outputs++] = ops->output;
 	return 0;
 }
 

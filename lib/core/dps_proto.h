@@ -72,6 +72,12 @@ struct dps_proto_ops {
 		int err, bool fatal, uint64_t now);
 	void (*tick)(struct dps_lcore *lc, uint64_t now);
 	void (*timers)(struct dps_lcore *lc, uint64_t now);
+	/** Send what this iteration left owed: called at the start of every
+	 * poll (for what the lcore's own code did between polls) and again
+	 * after the application's work, just before the transmit flush, so
+	 * everything one iteration decided about a flow leaves in as few
+	 * segments as possible. */
+	void (*output)(struct dps_lcore *lc, uint64_t now);
 	/** Do request @r's work; false when it completes later. */
 	bool (*request)(struct dps_lcore *lc, struct dps_req *r, uint64_t now);
 	void (*msg)(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now);

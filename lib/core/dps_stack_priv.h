@@ -176,6 +176,8 @@ struct dps_lcore {
 	uint64_t icmp_tokens_ns;	/* token bucket, in ns of credit */
 	uint64_t icmp_last_ns;
 	uint16_t ip_id;
+	dps_lcore_work_fn work;		/* the application's, in every poll */
+	void *work_arg;
 	void *ctx[DPS_PROTO_MAX];	/* each slot's per-lcore context */
 	struct dps_txbuf tx[DPS_MAX_PORTS];
 	struct dps_counters cnt __rte_cache_aligned;
@@ -239,6 +241,8 @@ struct dps_stack {
 	void *proto_ctx[DPS_PROTO_MAX];	/* each slot's per-stack context */
 	uint8_t by_ipproto[256];	/* IP protocol -> slot, 0: none */
 	unsigned int n_ticks, n_timers;	/* the slots' tick() and timers() */
+	unsigned int n_outputs;		/* and output() */
+	void (*outputs[DPS_PROTO_MAX])(struct dps_lcore *lc, uint64_t now);
 	void (*ticks[DPS_PROTO_MAX])(struct dps_lcore *lc, uint64_t now);
 	void (*timers[DPS_PROTO_MAX])(struct dps_lcore *lc, uint64_t now);
 	void (*rx_frame)(struct dps_lcore *lc, uint16_t ifindex,

@@ -151,11 +151,35 @@ int dps_stack_start(struct dps_stack *s);
 const char *dps_stack_strerror(const struct dps_stack *s);
 
 /**
+ * Application work run inside every poll of one lcore (dps_stack_set_work()).
+ * @param s    the stack
+ * @param idx  the lcore's index in the stack's lcore list
+ * @param arg  as given to dps_stack_set_work()
+ * @return how much it did (0: idle), for the busy/idle accounting.
+ */
+typedef unsigned int (*dps_lcore_work_fn)(struct dps_stack *s, unsigned int idx,
+	void *arg);
+
+/**
+ * Run @p fn in every iteration of lcore @p idx's poll loop, after input,
+ * requests and timers and before output. What it sends, closes or reads
+ * there leaves together with what input made owed: the ACK of a SYN-ACK
+ * rides on the request written on connect, a response carries the ACK
+ * of its request and, when the socket is closed after it, the FIN. NULL
+ * removes it. Call before the lcore polls, or from that lcore itself.
+ * @return 0, or -EINVAL for an index out of range.
+ */
+int dps_stack_set_work(struct dps_stack *s, unsigned int idx, dps_lcore_work_fn fn,
+	void *arg);
+
+/**
  * Run one iteration of lcore @p idx's poll loop (index into the lcore list):
- * drain timers, receive and process a burst per port, drain the request
- * ring, flush transmit buffers. Only the thread acting as that lcore may
- * call it. For appliances that run their own loop.
- * @return number of packets and requests handled.
+ * send what is owed since the last iteration, drain timers, receive and
+ * process a burst per port, drain the request ring, run the work set
+ * with dps_stack_set_work(), send what all that made owed (each flow's
+ * segments built once), flush transmit buffers. Only the thread acting
+ * as that lcore may call it. For appliances that run their own loop.
+ * @return number of packets, requests and units of work handled.
  */
 unsigned int dps_stack_poll(struct dps_stack *s, unsigned int idx);
 
