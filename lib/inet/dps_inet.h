@@ -33,6 +33,7 @@
  */
 
 #include <stdint.h>
+#include <sys/queue.h>
 #include <stdbool.h>
 #include <sched.h>
 #include <rte_ring.h>
@@ -173,6 +174,8 @@ struct dps_sock {
 	/* Owned by the lcore, with the TCB and timer below. */
 	bool in_table;
 	bool has_cbs;			/* cbs below are set */
+	bool out_due;			/* on the lcore's output list */
+	TAILQ_ENTRY(dps_sock) out_link;	/* dps_tcp_lcore.out_due */
 	uint16_t ip_id;			/* IPv4 identification of the flow */
 
 	/* Callbacks for code on the owning lcore. */

@@ -53,6 +53,7 @@ dps_tcp_finish(struct dps_lcore *lc, struct dps_sock *sk, int err, bool keep_key
 
 	if (!sk->in_table)
 		return;
+	dps_tcp_undue(lc, sk);
 	if (!keep_key)
 		dps_tcp_table_del(lc, &sk->tup);
 	sk->in_table = false;
@@ -154,14 +155,15 @@ dps_tcp_after(struct dps_lcore *lc, struct dps_sock *sk, int ev, uint32_t una0,
 		dps_sock_add_shutdown(sk, DPS_RCV_SHUTDOWN);
 	if (ev & (DPS_TCB_DATA | DPS_TCB_PEER_FIN))
 		dps_sock_notify(sk, DPS_CB_READABLE);
+	if (!(ev & DPS_TCB_TIME_WAIT) && sk->tcb.state != DPS_TCPS_CLOSE) {
+		dps_tcp_due(lc, sk);	/* with the rest of the iteration */
+		return;
+	}
+	/* Nothing can join what is owed: it leaves now. */
+	dps_tcp_undue(lc, sk);
 	dps_tcp_output(lc, sk, now);
-	if (ev & DPS_TCB_TIME_WAIT) {
+	if (ev & DPS_TCB_TIME_WAIT)
 		dps_tws_enter(lc, sk, now);
-		return;
-	}
-	if (sk->tcb.state == DPS_TCPS_CLOSE) {
+	else
 		dps_tcp_done(lc, sk, sk->tcb.err);
-		return;
-	}
-	dps_tcp_sync_timer(lc, sk);
 }

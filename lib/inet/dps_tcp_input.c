@@ -25,7 +25,6 @@ dps_tcp_count_recovery(struct dps_lcore *lc, const struct dps_tcb_stats *a,
 {
 	DPS_CNT_ADD(&lc->cnt, tcp_dupack_rx, z->dupacks_rx - a->dupacks_rx);
 	DPS_CNT_ADD(&lc->cnt, tcp_fast_retrans, z->fast_retrans - a->fast_retrans);
-	DPS_CNT_ADD(&lc->cnt, tcp_sack_retrans, z->sack_retrans - a->sack_retrans);
 	DPS_CNT_ADD(&lc->cnt, tcp_rto, z->rto_count - a->rto_count);
 	DPS_CNT_ADD(&lc->cnt, tcp_zwp, z->zwp_sent - a->zwp_sent);
 	DPS_CNT_ADD(&lc->cnt, tcp_keepalive, z->ka_sent - a->ka_sent);

@@ -117,6 +117,8 @@ dps_tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *
 		DPS_CNT_INC(&lc->cnt, tcp_tx_rst);
 	if (out->rexmit) {
 		DPS_CNT_ADD(&lc->cnt, tcp_retrans, pkts);
+		if (out->sack_rexmit)
+			DPS_CNT_INC(&lc->cnt, tcp_sack_retrans);
 	} else if (plen != 0) {
 		DPS_CNT_ADD(&lc->cnt, tcp_tx_data, pkts);
 		DPS_CNT_ADD(&lc->cnt, tcp_tx_bytes, plen);
@@ -153,6 +155,58 @@ dps_tcp_output(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	} while (n == RTE_DIM(out));
 	dps_sock_publish_rcv_wnd(sk, dps_seq_gt(sk->tcb.rcv_adv, sk->tcb.rcv_nxt) ?
 		sk->tcb.rcv_adv - sk->tcb.rcv_nxt : 0);
+}
+
+/*
+ * Output is owed on @sk. Input, timers, the application's writes, closes
+ * and window updates all land here rather than sending at once, so one
+ * iteration's decisions about a flow leave together: the ACK of a SYN-ACK
+ * on the request written on connect (Linux delays it the same way while
+ * a write is pending, tcp_rcv_synsent_state_process()), a response with
+ * the ACK of its request and the FIN of the close that followed it
+ * (tcp_send_fin() merges the FIN into an unsent tail), the ACK of data
+ * and FIN as one. An ACK that is owed still leaves in this iteration
+ * (RFC 9293 3.10.7.4, RFC 1122 4.2.3.2): the list is drained before the
+ * transmit flush of the same poll.
+ */
+void
+dps_tcp_due(struct dps_lcore *lc, struct dps_sock *sk)
+{
+	if (sk->out_due)
+		return;
+	sk->out_due = true;
+	TAILQ_INSERT_TAIL(&dps_tcp_lc(lc)->out_due, sk, out_link);
+}
+
+void
+dps_tcp_undue(struct dps_lcore *lc, struct dps_sock *sk)
+{
+	if (!sk->out_due)
+		return;
+	sk->out_due = false;
+	TAILQ_REMOVE(&dps_tcp_lc(lc)->out_due, sk, out_link);
+}
+
+/*
+ * Send what each listed connection owes, then follow its deadline. A
+ * connection that output ends (an abort the TCB carried out) finishes
+ * here. Taking the head each time keeps the walk safe against anything
+ * output does to other entries (a failed next hop finishes them).
+ */
+void
+dps_tcp_output_due(struct dps_lcore *lc, uint64_t now)
+{
+	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
+	struct dps_sock *sk;
+
+	while ((sk = TAILQ_FIRST(&tl->out_due)) != NULL) {
+		dps_tcp_undue(lc, sk);
+		dps_tcp_output(lc, sk, now);
+		if (sk->tcb.state == DPS_TCPS_CLOSE)
+			dps_tcp_done(lc, sk, sk->tcb.err);
+		else
+			dps_tcp_sync_timer(lc, sk);
+	}
 }
 
 /* Keep the wheel in step with the TCB's single deadline. */

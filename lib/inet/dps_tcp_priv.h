@@ -40,6 +40,8 @@ struct dps_tcp_lcore {
 	struct dps_twheel *tw;		/* their timers */
 	struct dps_tw_store *tws;	/* compact TIME_WAIT entries */
 	struct dps_tcp_ratelimit chlim;	/* challenge ACKs (RFC 5961 10) */
+	/* Connections with output owed this iteration (dps_tcp_due()). */
+	TAILQ_HEAD(, dps_sock) out_due;
 	uint32_t n_conns;		/* atomic: entries that are sockets */
 	uint32_t n_half_open;		/* atomic: children in SYN_RECV (dps_tcp_listen.c) */
 	uint32_t n_orphans;		/* atomic: closed, still in the table */
@@ -149,6 +151,13 @@ void dps_tcp_xmit_out(struct dps_lcore *lc, const struct dps_tuple *t,
 	const struct dps_tcp_out *out, uint16_t *ip_id, uint64_t now);
 /* Everything the TCB wants to send now. */
 void dps_tcp_output(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+/* @sk has output owed: it leaves once, at the end of this iteration
+ * (dps_tcp_output_due()), with whatever else the iteration adds. */
+void dps_tcp_due(struct dps_lcore *lc, struct dps_sock *sk);
+/* @sk leaves the output list (the connection is over). */
+void dps_tcp_undue(struct dps_lcore *lc, struct dps_sock *sk);
+/* The output slot op: every connection on the list, once. */
+void dps_tcp_output_due(struct dps_lcore *lc, uint64_t now);
 /* Keep the wheel in step with the TCB's single deadline. */
 void dps_tcp_sync_timer(struct dps_lcore *lc, struct dps_sock *sk);
 

@@ -86,6 +86,7 @@ static const struct dps_proto_ops tcp_ops = {
 	.err = dps_tcp_icmp_err,
 	.tick = dps_tcp_tick,
 	.timers = dps_tcp_timers,
+	.output = dps_tcp_output_due,
 	.request = tcp_request,
 	.msg = tcp_msg,
 	.nexthop_fail = dps_tcp_fail_nexthop,

@@ -40,6 +40,8 @@ tcp_lcore_alloc(struct dps_lcore *lc)
 		RTE_CACHE_LINE_SIZE, lc->socket);
 
 	lc->ctx[DPS_PROTO_TCP] = tl;
+	if (tl != NULL)
+		TAILQ_INIT(&tl->out_due);
 	return tl;
 }
 

@@ -28,7 +28,16 @@ dps_tcp_do_abort(struct dps_lcore *lc, struct dps_sock *sk, bool drop_ref,
 	struct dps_tcp_out out;
 
 	if (sk->in_table) {
-		unsigned int n = dps_tcb_abort(&sk->tcb, now, &out);
+		unsigned int n;
+
+		/* What this iteration already owed leaves first: Linux would
+		 * have sent it before the abort came (the ACK of a SYN-ACK
+		 * goes at once unless a write is pending). */
+		if (sk->out_due) {
+			dps_tcp_undue(lc, sk);
+			dps_tcp_output(lc, sk, now);
+		}
+		n = dps_tcb_abort(&sk->tcb, now, &out);
 
 		dps_tcp_xmit_all(lc, sk, &out, n, now);
 		dps_tcp_done(lc, sk, drop_ref ? 0 : sk->tcb.err);
@@ -147,8 +156,7 @@ dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	if (pushed != 0)
 		dps_tcb_mark_push(&sk->tcb);
 	dps_tcb_queue(&sk->tcb, bytes - pushed);
-	dps_tcp_output(lc, sk, now);
-	dps_tcp_sync_timer(lc, sk);
+	dps_tcp_due(lc, sk);
 }
 
 /*
@@ -183,6 +191,7 @@ dps_tcp_do_wnd(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		return;
 	out = tcp_opts_sync(sk, now);
 	if (dps_tcb_rcv_space(&sk->tcb, dps_tcp_rcv_space(sk)) || out)
-		dps_tcp_output(lc, sk, now);
-	dps_tcp_sync_timer(lc, sk);
+		dps_tcp_due(lc, sk);
+	else
+		dps_tcp_sync_timer(lc, sk);
 }

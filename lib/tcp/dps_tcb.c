@@ -242,10 +242,13 @@ tcb_input_syn_sent(struct dps_tcb *t, const struct dps_tcp_seg *s,
 		return DPS_TCB_NONE;
 	tcb_take_syn(t, s);
 	if (has_ack) {
+		/* The ACK is owed, not sent here: dps_tcb_output() sends it,
+		 * on the first data when the application writes before the
+		 * caller's output runs (as Linux holds it while a write is
+		 * pending, tcp_rcv_synsent_state_process()). */
 		t->snd_una = s->ack;
 		dps_tcb_established(t, now);
-		dps_tcb_fill_ack(t, now, &out[0]);
-		*n = 1;
+		t->ack_now = true;
 		return DPS_TCB_CONNECTED;
 	}
 	/* Crossed SYNs: simultaneous open (RFC 9293 3.5, figure 8). */

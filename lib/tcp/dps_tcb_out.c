@@ -306,8 +306,10 @@ tcb_retransmit_one(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o)
 	t->rexmit_now = false;
 	t->rtt_seq = 0;			/* Karn */
 	t->st.retrans_segs++;
-	if (t->sack_ok && t->in_recovery)
+	if (t->sack_ok && t->in_recovery) {
 		t->st.sack_retrans++;
+		o->sack_rexmit = true;
+	}
 	if (t->rtx_start_ns == 0)
 		t->rtx_start_ns = now;
 	return true;

@@ -82,6 +82,7 @@ struct dps_tcp_out {
 	uint8_t opts;			/* enum dps_tcp_out_opts */
 	uint8_t n_sack;			/* SACK blocks after the timestamps */
 	bool rexmit;			/* a retransmission (counters) */
+	bool sack_rexmit;		/* one the SACK scoreboard chose */
 	struct dps_tcp_opts opt;	/* values for the option block */
 	struct dps_sack_blk sack[3];	/* with timestamps, 3 fit */
 };

@@ -218,6 +218,10 @@ establish_conf(struct dps_tcb *t, const struct dps_tcb_conf *c)
 	syn_sent_conf(t, c, &out[0]);
 	cr_assert_eq(feed(t, peer_synack(ISS + 1, out[0].opt.tsval), TE, out, &n),
 		DPS_TCB_CONNECTED);
+	cr_assert_eq(n, 0, "the handshake's ACK is owed, for output to send");
+	cr_assert_eq(dps_tcb_output(t, TE, out, DPS_TCB_MAX_OUT), 1);
+	cr_assert_eq(out[0].flags, DPS_TH_ACK);
+	cr_assert(!t->ack_now);
 	cr_assert_eq(t->state, DPS_TCPS_ESTABLISHED);
 	cr_assert_eq(t->rcv_nxt, PEER_ISN + 1);
 	cr_assert_eq(t->snd_nxt, ISS + 1);

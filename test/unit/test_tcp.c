@@ -374,7 +374,8 @@ Test(tcp_wire, handshake_ack_is_byte_for_byte_linux)
 	syn_sent(&t, &out[0]);
 	s = peer_synack(ISS + 1, out[0].opt.tsval);
 	cr_assert_eq(feed(&t, s, now, out, &n), DPS_TCB_CONNECTED);
-	cr_assert_eq(n, 1);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(dps_tcb_output(&t, now, out, DPS_TCB_MAX_OUT), 1);
 	assert_bytes(&out[0], want, sizeof(want), "ACK");
 }
 
@@ -926,6 +927,9 @@ Test(tcb_syn_sent, good_synack_establishes)
 	cr_assert_eq(dps_tcb_timeout(&t, t.timer_ns, out, &n), DPS_TCB_NONE);
 	s = peer_synack(ISS + 1, t.syn_tsval + 1000);	/* echoes the retransmission */
 	cr_assert_eq(feed(&t, s, now, out, &n), DPS_TCB_CONNECTED);
+	cr_assert_eq(n, 0, "the ACK is owed, for output to send");
+	cr_assert(t.ack_now);
+	n = dps_tcb_output(&t, now, out, DPS_TCB_MAX_OUT);
 	cr_assert_eq(t.state, DPS_TCPS_ESTABLISHED);
 	cr_assert_eq(t.timer_ns, 0, "retransmit timer stopped");
 	cr_assert_eq(t.snd_una, ISS + 1);
@@ -1019,6 +1023,7 @@ Test(tcb_syn_sent, no_peer_window_scale_means_no_scaling)
 	s.opt.has_ws = false;
 	s.opt.wscale = 0;
 	cr_assert_eq(feed(&t, s, T0 + MS, out, &n), DPS_TCB_CONNECTED);
+	n = dps_tcb_output(&t, T0 + MS, out, DPS_TCB_MAX_OUT);
 	cr_assert_eq(t.snd_wscale, 0);
 	cr_assert_eq(t.rcv_wscale, 0);
 	cr_assert_eq(n, 1);
@@ -1036,6 +1041,7 @@ Test(tcb_syn_sent, peer_window_scale_zero_is_still_scaling)
 	s = peer_synack(ISS + 1, t.syn_tsval);
 	s.opt.wscale = 0;
 	cr_assert_eq(feed(&t, s, T0 + MS, out, &n), DPS_TCB_CONNECTED);
+	cr_assert_eq(dps_tcb_output(&t, T0 + MS, out, DPS_TCB_MAX_OUT), 1);
 	cr_assert_eq(t.snd_wscale, 0);
 	cr_assert_eq(t.rcv_wscale, 10, "ours stays: both sent the option");
 	cr_assert_eq(out[0].wnd, 63);
@@ -1055,6 +1061,7 @@ Test(tcb_syn_sent, no_timestamps_no_sack_when_peer_offers_none)
 	s.opt.tsval = 0;
 	s.opt.sack_ok = false;
 	cr_assert_eq(feed(&t, s, T0 + MS, out, &n), DPS_TCB_CONNECTED);
+	n = dps_tcb_output(&t, T0 + MS, out, DPS_TCB_MAX_OUT);
 	cr_assert(!t.ts_ok);
 	cr_assert(!t.sack_ok);
 	cr_assert_eq(n, 1);
@@ -1133,6 +1140,7 @@ Test(tcb_syn_sent, iss_at_the_wrap)
 		ev = feed(&t, s, T0 + MS, out, &n);
 		if (c[i].ok) {
 			cr_assert_eq(ev, DPS_TCB_CONNECTED, "ack %#x", c[i].ack);
+			cr_assert_eq(dps_tcb_output(&t, T0 + MS, out, DPS_TCB_MAX_OUT), 1);
 			cr_assert_eq(t.snd_una, 0);
 			cr_assert_eq(t.rcv_nxt, 0);
 			cr_assert_eq(out[0].seq, 0);
