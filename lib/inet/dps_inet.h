@@ -227,8 +227,8 @@ struct dps_sockets {
 	uint64_t *tcp_ports;		/* 65536 words, see dps_portmap.c */
 	struct dps_sock **udp_ports;	/* 65536 atomic pointers */
 	uint32_t perturb[256];		/* RFC 6056 algorithm 3 table */
-	uint64_t isn_key[2];		/* SipHash keys: sequence numbers, */
-	uint64_t ts_key[2];		/* timestamp offsets, */
+	uint64_t isn_key[2];		/* SipHash keys: ISNs and timestamp
+					 * offsets (dps_tcp_keyed()), */
 	uint64_t port_key[2];		/* autobind offsets */
 	uint8_t rss_key[40];		/* rte_thash key, converted */
 	uint16_t reta[128];		/* hash -> lcore index */

@@ -116,7 +116,6 @@ inet_start(struct dps_stack *s)
 	}
 	for (unsigned int i = 0; i < 2; i++) {
 		ss->isn_key[i] = rte_rand();
-		ss->ts_key[i] = rte_rand();
 		ss->port_key[i] = rte_rand();
 		ss->cookie_key[i] = rte_rand();
 	}

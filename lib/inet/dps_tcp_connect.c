@@ -23,20 +23,32 @@
 /* ---- connect ---- */
 
 /*
- * RFC 6528 ISN: a clock ticking every 4 us plus a keyed PRF (SipHash,
- * per-stack random key) of the tuple, as Linux's secure_tcp_seq().
+ * The ISN (RFC 6528) and the timestamp offset (RFC 7323 5.4) of tuple
+ * @t from one keyed PRF: SipHash of the 4-tuple under the stack's random
+ * key, its low half for the ISN and its high half for the offset, as
+ * Linux computes both since secure_tcp_seq_and_ts_off() (one hash, per
+ * 4-tuple; the client used to pay three SipHash runs per connection).
+ * The ISN's clock ticks every 64 ns, as Linux's seq_scale(): it wraps
+ * in 274 s, more than an MSL, and a short connection's successor on
+ * the same tuple starts beyond what the first sent, so that a SYN that
+ * meets the old TIME_WAIT is told apart from the old connection.
  */
-uint32_t
-dps_tcp_isn(const struct dps_sockets *ss, const struct dps_tuple *t, uint64_t now)
+struct dps_tcp_keyed
+dps_tcp_keyed(const struct dps_sockets *ss, const struct dps_tuple *t, uint64_t now)
 {
-	return (uint32_t)dps_siphash24(t, 12, ss->isn_key) + (uint32_t)(now / 4000);
+	uint64_t h = dps_siphash24(t, 12, ss->isn_key);
+
+	return (struct dps_tcp_keyed){
+		.isn = (uint32_t)h + (uint32_t)(now >> 6),
+		.ts_off = (uint32_t)(h >> 32),
+	};
 }
 
-/* Linux: a random timestamp offset per 4-tuple (secure_tcp_ts_off()). */
+/* The timestamp offset alone (SYN cookies: no ISN of ours to pick). */
 uint32_t
 dps_tcp_ts_off(const struct dps_sockets *ss, const struct dps_tuple *t)
 {
-	return (uint32_t)dps_siphash24(t, 12, ss->ts_key);
+	return dps_tcp_keyed(ss, t, 0).ts_off;
 }
 
 void
@@ -80,7 +92,8 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 {
 	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
 	struct dps_sockets *ss = dps_socks(lc->stack);
-	uint32_t isn, floor = 0;
+	struct dps_tcp_keyed k;
+	uint32_t floor = 0;
 	struct dps_tcb_conf c;
 	struct dps_tcp_out syn;
 	bool reused = false;
@@ -112,10 +125,10 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	}
 	dps_tcp_conn_add(lc, sk);
 	dps_tcp_conf(lc, sk, &c);
-	isn = dps_tcp_isn(ss, &sk->tup, now);
-	if (reused && dps_seq_lt(isn, floor))
-		isn = floor;
-	dps_tcb_connect(&sk->tcb, &c, isn, dps_tcp_ts_off(ss, &sk->tup), now, &syn);
+	k = dps_tcp_keyed(ss, &sk->tup, now);
+	if (reused && dps_seq_lt(k.isn, floor))
+		k.isn = floor;
+	dps_tcb_connect(&sk->tcb, &c, k.isn, k.ts_off, now, &syn);
 	dps_tcb_attach_limit(&sk->tcb, &tl->chlim);
 	dps_sock_publish_shutdown(sk, 0);
 	/* A new attempt forgets an old error (Linux clears sk_err when

@@ -187,6 +187,7 @@ listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 	struct dps_sockets *ss = dps_socks(lc->stack);
 	struct dps_tcb_conf conf;
 	struct dps_tcp_out out;
+	struct dps_tcp_keyed k;
 	struct dps_sock *c = dps_sock_new_child(l);
 
 	if (c == NULL) {
@@ -204,8 +205,8 @@ listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 	dps_tcp_stat_add(&dps_tcp_lc(lc)->n_half_open, 1);
 	c->in_synq = true;
 	dps_tcp_conf(lc, c, &conf);
-	dps_tcb_accept(&c->tcb, &conf, seg, dps_tcp_isn(ss, t, now),
-		dps_tcp_ts_off(ss, t), now, &out);
+	k = dps_tcp_keyed(ss, t, now);
+	dps_tcb_accept(&c->tcb, &conf, seg, k.isn, k.ts_off, now, &out);
 	dps_tcb_attach_limit(&c->tcb, &dps_tcp_lc(lc)->chlim);
 	dps_sock_set_state(c, DPS_TCP_SYN_RECV);
 	DPS_CNT_INC(&lc->cnt, tcp_passive_opens);

@@ -200,8 +200,13 @@ void dps_tcp_tick(struct dps_lcore *lc, uint64_t now);
 int dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 void dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 	struct dps_tcb_conf *c);
-uint32_t dps_tcp_isn(const struct dps_sockets *ss, const struct dps_tuple *t,
-	uint64_t now);
+/* A tuple's ISN and timestamp offset (RFC 6528, RFC 7323 5.4). */
+struct dps_tcp_keyed {
+	uint32_t isn;
+	uint32_t ts_off;
+};
+struct dps_tcp_keyed dps_tcp_keyed(const struct dps_sockets *ss,
+	const struct dps_tuple *t, uint64_t now);
 uint32_t dps_tcp_ts_off(const struct dps_sockets *ss, const struct dps_tuple *t);
 int dps_tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 	uint32_t *isn_floor, bool *reused);
