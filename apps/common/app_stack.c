@@ -239,8 +239,20 @@ struct lcore_run {
 	void *arg;
 };
 
-/* One stack lcore: the stack's poll, then the application's work, until
- * the stack is stopped. */
+/* The application's work inside the stack's poll (dps_stack_set_work()),
+ * so what it sends leaves with what input made owed. */
+static unsigned int
+lcore_work(struct dps_stack *s, unsigned int idx, void *p)
+{
+	struct lcore_run *r = p;
+	int n = r->fn(idx, rte_rdtsc(), r->arg);
+
+	(void)s;
+	return n > 0 ? (unsigned int)n : 0;
+}
+
+/* One stack lcore: the stack's poll, with the application's work inside,
+ * until the stack is stopped. */
 static int
 lcore_loop(void *p)
 {
@@ -250,11 +262,11 @@ lcore_loop(void *p)
 		dps_stack_stop(r->s);
 		return -1;
 	}
-	while (!dps_stack_stopping(r->s)) {
+	if (r->fn != NULL)
+		dps_stack_set_work(r->s, r->idx, lcore_work, r);
+	while (!dps_stack_stopping(r->s))
 		dps_stack_poll(r->s, r->idx);
-		if (r->fn != NULL)
-			r->fn(r->idx, rte_rdtsc(), r->arg);
-	}
+	dps_stack_set_work(r->s, r->idx, NULL, NULL);
 	return 0;
 }
 
