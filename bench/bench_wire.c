@@ -49,9 +49,11 @@ stack_on(uint16_t port, const char *name, const char *ip, struct rte_mempool *mp
 }
 
 void
-bench_wire_up(struct bench_wire *bw)
+bench_wire_up(struct bench_wire *bw,
+	void (*tap)(void *arg, int dir, const struct rte_mbuf *m), void *tap_arg)
 {
-	struct dps_testwire_conf wc = { .seed = 1, .ring_size = 4096 };
+	struct dps_testwire_conf wc = { .seed = 1, .ring_size = 4096,
+		.pcap_path = getenv("BENCH_PCAP"), .tap = tap, .tap_arg = tap_arg };
 
 	bw->pool_a = rte_pktmbuf_pool_create("bench_a", 16383, 256, 0,
 		RTE_MBUF_DEFAULT_BUF_SIZE, 0);

@@ -22,8 +22,11 @@ struct bench_wire {
 	struct rte_mempool *pool_a, *pool_b;
 };
 
-/* EAL already up. Exits with a one-line error on failure. */
-void bench_wire_up(struct bench_wire *bw);
+/* EAL already up. Exits with a one-line error on failure. @tap (may be
+ * NULL) sees every frame sent, as dps_testwire_conf.tap. A capture goes
+ * to $BENCH_PCAP when that is set. */
+void bench_wire_up(struct bench_wire *bw,
+	void (*tap)(void *arg, int dir, const struct rte_mbuf *m), void *tap_arg);
 
 /* Advance the clock by @p step_ns and carry what is on the wire. */
 void bench_wire_step(struct bench_wire *bw, uint64_t step_ns);

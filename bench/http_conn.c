@@ -36,22 +36,36 @@ die(const char *what)
 	exit(1);
 }
 
-/* One iteration of the client's lcore: stack A, then the engine. */
-__attribute__((noinline)) void client_side(struct bench_wire *bw, struct app_client *cl);
-__attribute__((noinline)) void
-client_side(struct bench_wire *bw, struct app_client *cl)
+/* The engines run inside their stack's poll, as the apps run them
+ * (app_run_lcores()). */
+static unsigned int
+client_work(struct dps_stack *s, unsigned int idx, void *cl)
 {
-	dps_stack_poll(bw->a, 0);
-	app_client_lcore_work(cl, 0, rte_rdtsc());
+	(void)s;
+	return (unsigned int)app_client_lcore_work(cl, idx, rte_rdtsc());
 }
 
-/* One iteration of the server's lcore: stack B, then the engine. */
-__attribute__((noinline)) void server_side(struct bench_wire *bw, struct app_server *sv);
+static unsigned int
+server_work(struct dps_stack *s, unsigned int idx, void *sv)
+{
+	(void)s;
+	return (unsigned int)app_server_lcore_work(sv, idx, rte_rdtsc());
+}
+
+/* One iteration of the client's lcore: stack A with the engine inside. */
+__attribute__((noinline)) void client_side(struct bench_wire *bw);
 __attribute__((noinline)) void
-server_side(struct bench_wire *bw, struct app_server *sv)
+client_side(struct bench_wire *bw)
+{
+	dps_stack_poll(bw->a, 0);
+}
+
+/* One iteration of the server's lcore: stack B with the engine inside. */
+__attribute__((noinline)) void server_side(struct bench_wire *bw);
+__attribute__((noinline)) void
+server_side(struct bench_wire *bw)
 {
 	dps_stack_poll(bw->b, 0);
-	app_server_lcore_work(sv, 0, rte_rdtsc());
 }
 
 static struct app_server *
@@ -86,6 +100,13 @@ client_up(struct bench_wire *bw, bool cps, uint64_t count)
 	return cl;
 }
 
+static void
+print_cnt(const char *name, uint64_t v, void *arg)
+{
+	if (v != 0)
+		printf("%s %s %" PRIu64 "\n", (const char *)arg, name, v);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -93,6 +114,7 @@ main(int argc, char **argv)
 	struct app_server *sv;
 	struct app_client *cl;
 	struct app_cli_stats st;
+	struct dps_testwire_stats ab, ba;
 	uint64_t count;
 	bool cps;
 	int n = rte_eal_init(argc, argv);
@@ -107,18 +129,32 @@ main(int argc, char **argv)
 		return 2;
 	}
 	cps = strcmp(argv[1], "cps") == 0;
-	bench_wire_up(&bw);
+	bench_wire_up(&bw, NULL, NULL);
 	sv = server_up(&bw);
 	cl = client_up(&bw, cps, count);
+	dps_stack_set_work(bw.a, 0, client_work, cl);
+	dps_stack_set_work(bw.b, 0, server_work, sv);
 	while (!app_client_done(cl) && bench_wire_elapsed() < 600ull * 1000000000) {
-		client_side(&bw, cl);
+		client_side(&bw);
 		bench_wire_step(&bw, STEP_NS / 2);
-		server_side(&bw, sv);
+		server_side(&bw);
 		bench_wire_step(&bw, STEP_NS / 2);
 	}
 	app_client_stats(cl, &st);
+	dps_testwire_stats(bw.w, 0, &ab);
+	dps_testwire_stats(bw.w, 1, &ba);
 	printf("connections %" PRIu64 " requests %" PRIu64 " errors %" PRIu64
-		" virtual_ms %.1f\n", st.conn_established, st.req_done,
-		st.conn_attempted - st.conn_established, bench_wire_elapsed() / 1e6);
+		" virtual_ms %.1f frames client_to_server %" PRIu64
+		" server_to_client %" PRIu64 "\n", st.conn_established, st.req_done,
+		st.conn_attempted - st.conn_established, bench_wire_elapsed() / 1e6,
+		ab.sent, ba.sent);
+	if (getenv("BENCH_COUNTERS") != NULL) {
+		struct dps_counters k;
+
+		for (int i = 0; i < 2; i++) {
+			dps_stack_counters(i ? bw.b : bw.a, -1, &k);
+			dps_counters_foreach(&k, print_cnt, i ? "server" : "client");
+		}
+	}
 	return st.req_done >= count ? 0 : 1;
 }

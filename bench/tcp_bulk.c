@@ -141,7 +141,7 @@ main(int argc, char **argv)
 	}
 	copy = argc > 2 && strcmp(argv[2], "copy") == 0;
 	total = left = (uint64_t)mib << 20;
-	bench_wire_up(&bw);
+	bench_wire_up(&bw, NULL, NULL);
 	sfd = connect_pair(&bw, &cfd);
 	while (got < total) {
 		fill(cfd, bw.pool_a, copy, &left);

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The frames of an HTTP connection, as the apps' engines make them
+ * (dps-gen's client, dps-httpd's server) on two stacks joined by the
+ * test wire, on a virtual clock. One iteration's decisions about a flow
+ * leave together (dps_stack_set_work(), dps_tcp_due()), so a
+ * Connection: close exchange takes six frames, as dperf's and Linux's
+ * with a write pending:
+ *
+ *   client          server
+ *   SYN       ->
+ *             <-    SYN|ACK
+ *   ACK|PSH + GET ->             (the handshake's ACK rides on the request)
+ *             <-    FIN|ACK|PSH + response (with the ACK of the GET)
+ *   FIN|ACK   ->                 (the ACK of response and FIN, and our FIN)
+ *             <-    ACK
+ *
+ * and a keep-alive request takes two: the request and the response, each
+ * carrying the ACK of the other.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include "app_client.h"
+#include "app_server.h"
+#include "bench_wire.h"
+#include "dps_test_eal.h"
+
+#define STEP_NS 1000
+#define MAX_FRAMES 16384
+#define FIN 0x01
+#define SYN 0x02
+#define RST 0x04
+#define PSH 0x08
+#define ACK 0x10
+
+/* One TCP frame seen on the wire. */
+struct frame {
+	int dir;			/* 0: client to server */
+	uint8_t flags;
+	uint16_t sport;
+	uint32_t len;			/* payload */
+};
+
+struct log {
+	struct frame f[MAX_FRAMES];
+	unsigned int n;
+	unsigned int other;		/* frames that are not TCP (ARP) */
+};
+
+static void
+tap(void *arg, int dir, const struct rte_mbuf *m)
+{
+	struct log *lg = arg;
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eh + 1);
+	const struct rte_tcp_hdr *th;
+	uint16_t ihl, thl;
+
+	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+			ip->next_proto_id != IPPROTO_TCP) {
+		lg->other++;
+		return;
+	}
+	cr_assert_lt(lg->n, MAX_FRAMES);
+	ihl = (uint16_t)((ip->version_ihl & 0xf) * 4);
+	th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
+	thl = (uint16_t)((th->data_off >> 4) * 4);
+	lg->f[lg->n++] = (struct frame){
+		.dir = dir, .flags = th->tcp_flags,
+		.sport = rte_be_to_cpu_16(dir == 0 ? th->src_port : th->dst_port),
+		.len = rte_be_to_cpu_16(ip->total_length) - ihl - thl,
+	};
+}
+
+static unsigned int
+client_work(struct dps_stack *s, unsigned int idx, void *cl)
+{
+	(void)s;
+	return (unsigned int)app_client_lcore_work(cl, idx, rte_rdtsc());
+}
+
+static unsigned int
+server_work(struct dps_stack *s, unsigned int idx, void *sv)
+{
+	(void)s;
+	return (unsigned int)app_server_lcore_work(sv, idx, rte_rdtsc());
+}
+
+struct run {
+	struct bench_wire bw;
+	struct app_server *sv;
+	struct app_client *cl;
+	struct log lg;
+	unsigned int in_use0[2];	/* mbufs in use once both are up */
+};
+
+/* Both stacks and both engines up: cps (@cps) or keep-alive requests,
+ * @count of them, @conc at a time. */
+static void
+run_up(struct run *r, bool cps, uint64_t count, uint32_t conc)
+{
+	struct app_srv_conf sc = { .proto = APP_SRV_HTTP, .ports = { 80 },
+		.n_ports = 1, .req_size = 64, .resp_size = 64, .backlog = 1024 };
+	struct app_cli_conf c;
+
+	dps_test_eal_init(NULL, 0);
+	bench_wire_up(&r->bw, tap, &r->lg);
+	r->sv = app_server_create(r->bw.b, &sc);
+	cr_assert_not_null(r->sv);
+	cr_assert_eq(app_server_lcore_init(r->sv, 0), 0);
+	app_client_conf_init(&c, cps ? APP_CLI_CPS : APP_CLI_RR);
+	c.proto = APP_CLI_HTTP;
+	c.to[0].sin_family = AF_INET;
+	c.to[0].sin_port = htons(80);
+	inet_pton(AF_INET, "198.18.5.2", &c.to[0].sin_addr);
+	c.n_to = 1;
+	c.count = count;
+	c.conc = conc;
+	r->cl = app_client_create("test_frames", r->bw.a, &c);
+	cr_assert_not_null(r->cl);
+	cr_assert_eq(app_client_lcore_init(r->cl, 0), 0);
+	r->in_use0[0] = dps_test_pool_in_use(r->bw.pool_a);
+	r->in_use0[1] = dps_test_pool_in_use(r->bw.pool_b);
+}
+
+/* Poll both sides until the client is done and @quiet_us more
+ * microseconds of virtual time passed (the last ACKs land). The engines
+ * run inside their stacks' polls (@inside) or, as an application with a
+ * loop of its own may run them, after each poll. */
+static void
+run_until_done(struct run *r, bool inside, uint64_t quiet_us)
+{
+	uint64_t end = 0;
+
+	if (inside) {
+		dps_stack_set_work(r->bw.a, 0, client_work, r->cl);
+		dps_stack_set_work(r->bw.b, 0, server_work, r->sv);
+	}
+	while (bench_wire_elapsed() < 60ull * 1000000000) {
+		dps_stack_poll(r->bw.a, 0);
+		if (!inside)
+			app_client_lcore_work(r->cl, 0, rte_rdtsc());
+		bench_wire_step(&r->bw, STEP_NS / 2);
+		dps_stack_poll(r->bw.b, 0);
+		if (!inside)
+			app_server_lcore_work(r->sv, 0, rte_rdtsc());
+		bench_wire_step(&r->bw, STEP_NS / 2);
+		if (end == 0 && app_client_done(r->cl))
+			end = bench_wire_elapsed() + quiet_us * 1000;
+		if (end != 0 && bench_wire_elapsed() >= end)
+			break;
+	}
+	cr_assert_neq(end, 0, "the client did not finish in 60 s of virtual time");
+}
+
+static void
+expect(const struct frame *f, int dir, uint8_t flags, bool payload, const char *what)
+{
+	cr_assert_eq(f->dir, dir, "%s: direction %d", what, f->dir);
+	cr_assert_eq(f->flags, flags, "%s: flags %#x, want %#x", what, f->flags, flags);
+	cr_assert_eq(f->len != 0, payload, "%s: %u bytes of payload", what, f->len);
+}
+
+Test(dpdk_frames, one_http_connection_takes_six_frames)
+{
+	static struct run r;
+	struct app_cli_stats st;
+
+	run_up(&r, true, 1, 1);
+	run_until_done(&r, true, 1000);
+	app_client_stats(r.cl, &st);
+	cr_assert_eq(st.req_done, 1);
+	cr_assert_eq(r.lg.n, 6, "%u frames", r.lg.n);
+	expect(&r.lg.f[0], 0, SYN, false, "SYN");
+	expect(&r.lg.f[1], 1, SYN | ACK, false, "SYN-ACK");
+	expect(&r.lg.f[2], 0, ACK | PSH, true, "ACK with the GET");
+	expect(&r.lg.f[3], 1, FIN | ACK | PSH, true, "response with FIN");
+	expect(&r.lg.f[4], 0, FIN | ACK, false, "client FIN");
+	expect(&r.lg.f[5], 1, ACK, false, "last ACK");
+}
+
+/* Sixty-four at a time, 2,000 in all: still six each, every one closed. */
+Test(dpdk_frames, many_http_connections_take_six_frames_each)
+{
+	static struct run r;
+	struct app_cli_stats st;
+	unsigned int per[2] = { 0, 0 };
+
+	run_up(&r, true, 2000, 64);
+	run_until_done(&r, true, 1000);
+	app_client_stats(r.cl, &st);
+	cr_assert_eq(st.req_done, 2000);
+	cr_assert_eq(st.conn_attempted, st.conn_established);
+	for (unsigned int i = 0; i < r.lg.n; i++) {
+		per[r.lg.f[i].dir]++;
+		cr_assert_eq(r.lg.f[i].flags & RST, 0, "frame %u is a RST", i);
+	}
+	cr_assert_eq(per[0], 3 * 2000, "client frames: %u", per[0]);
+	cr_assert_eq(per[1], 3 * 2000, "server frames: %u", per[1]);
+	cr_assert_eq(dps_test_pool_in_use(r.bw.pool_a), r.in_use0[0], "client mbufs");
+	cr_assert_eq(dps_test_pool_in_use(r.bw.pool_b), r.in_use0[1], "server mbufs");
+}
+
+/* Keep-alive: one frame each way per request once the connection is up. */
+Test(dpdk_frames, keep_alive_request_takes_two_frames)
+{
+	static struct run r;
+	struct app_cli_stats st;
+	unsigned int data = 0, bare = 0;
+
+	run_up(&r, false, 500, 1);
+	run_until_done(&r, true, 1000);
+	app_client_stats(r.cl, &st);
+	cr_assert_eq(st.req_done, 500);
+	for (unsigned int i = 0; i < r.lg.n; i++) {
+		if (r.lg.f[i].len != 0)
+			data++;
+		else
+			bare++;
+	}
+	cr_assert_eq(data, 2 * 500, "frames with data: %u", data);
+	/* SYN, SYN-ACK, and the close (at most FIN, FIN, ACK): nothing
+	 * else goes without data. */
+	cr_assert_leq(bare, 5, "frames without data: %u", bare);
+}
+
+/* An application that runs its work after each poll, not inside: the
+ * same exchanges complete and nothing leaks. What input made owed has
+ * left by then, so the handshake's ACK and the client's ACK of the
+ * response go alone (eight frames); the response still carries the FIN,
+ * since the server's write and close reach output together at the start
+ * of its next poll. */
+Test(dpdk_frames, work_after_the_poll_still_merges_the_close)
+{
+	static struct run r;
+	struct app_cli_stats st;
+
+	run_up(&r, true, 200, 16);
+	run_until_done(&r, false, 1000);
+	app_client_stats(r.cl, &st);
+	cr_assert_eq(st.req_done, 200);
+	cr_assert_eq(r.lg.n, 8 * 200, "%u frames", r.lg.n);
+	cr_assert_eq(dps_test_pool_in_use(r.bw.pool_a), r.in_use0[0], "client mbufs");
+	cr_assert_eq(dps_test_pool_in_use(r.bw.pool_b), r.in_use0[1], "server mbufs");
+}
