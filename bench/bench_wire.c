@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
 #include "dps_stack_priv.h"
@@ -30,6 +31,9 @@ stack_on(uint16_t port, const char *name, const char *ip, struct rte_mempool *mp
 {
 	struct dps_stack_conf sc = { .name = name, .link_wait_ms = 100,
 		.nb_rxd = 1024, .nb_txd = 1024 };
+	/* BENCH_TRUST_CSUM=1: the ports trust the wire (memif's setting). */
+	struct dps_port_conf pc = { .trust_rx_csum = getenv("BENCH_TRUST_CSUM") != NULL &&
+		strcmp(getenv("BENCH_TRUST_CSUM"), "1") == 0 };
 	struct dps_addr a;
 	uint8_t plen;
 	struct dps_stack *s;
@@ -39,7 +43,7 @@ stack_on(uint16_t port, const char *name, const char *ip, struct rte_mempool *mp
 	if (s == NULL)
 		die("stack", rte_strerror(rte_errno));
 	dps_prefix_parse(ip, &a, &plen);
-	if (dps_stack_add_port(s, port, NULL) < 0 ||
+	if (dps_stack_add_port(s, port, &pc) < 0 ||
 			dps_stack_add_addr(s, 0, &a, plen) != 0)
 		die("port", dps_stack_strerror(s));
 	dps_stack_set_clock(s, vclock, NULL);

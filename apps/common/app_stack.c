@@ -138,6 +138,9 @@ app_net_opt(const char *prog, struct app_net *n, int c, const char *arg)
 		else
 			return app_bad_arg(prog, "--tso (auto, on or off)", arg);
 		return 1;
+	case 0x1006:
+		n->trust_csum = true;
+		return 1;
 	default:
 		return 0;
 	}
@@ -177,7 +180,8 @@ stack_config(const char *prog, struct dps_stack *s, const struct app_net *n)
 			prog);
 		return rc;
 	}
-	ifx = dps_stack_add_port(s, 0, &(struct dps_port_conf){ .tso = n->tso });
+	ifx = dps_stack_add_port(s, 0, &(struct dps_port_conf){ .tso = n->tso,
+		.trust_rx_csum = n->trust_csum });
 	if (ifx < 0) {
 		fprintf(stderr, "%s: %s\n", prog, dps_stack_strerror(s));
 		return ifx;

@@ -28,6 +28,7 @@ struct app_net {
 	uint32_t max_socks;		/* 0 = max(65535, max_conns x lcores) */
 	uint32_t nb_mbufs;		/* per pool; 0 = 65535 */
 	uint8_t tso;			/* --tso: enum dps_tso_mode */
+	bool trust_csum;		/* --trust-csum */
 	uint8_t tw_reuse;		/* enum dps_tw_reuse; 0 = stack default */
 };
 
@@ -39,7 +40,8 @@ struct app_net {
 	{ "ports", required_argument, NULL, 0x1002 }, \
 	{ "max-conns", required_argument, NULL, 0x1003 }, \
 	{ "tso", required_argument, NULL, 0x1004 }, \
-	{ "mbufs", required_argument, NULL, 0x1005 }
+	{ "mbufs", required_argument, NULL, 0x1005 }, \
+	{ "trust-csum", no_argument, NULL, 0x1006 }
 
 /* Usage lines for those options. */
 #define APP_NET_USAGE \
@@ -51,7 +53,9 @@ struct app_net {
 "  --mbufs N           packet buffers in the pool (default 65535; at least\n" \
 "                      what the device rings need)\n" \
 "  --tso auto|on|off   TCP segmentation offload: auto (default) where the\n" \
-"                      device does it in hardware, on wherever offered\n"
+"                      device does it in hardware, on wherever offered\n" \
+"  --trust-csum        do not verify received checksums: only for links\n" \
+"                      that cannot corrupt a frame (memif)\n"
 
 /*
  * Split the command line at "--": EAL arguments before it, the app's

@@ -82,6 +82,15 @@ struct dps_port_conf {
 	bool promiscuous;		/**< default off */
 	bool no_offload;		/**< do every checksum in software */
 	/**
+	 * The link cannot corrupt a frame (memif and other shared-memory
+	 * links): received IPv4, TCP and UDP checksums are taken as good
+	 * without being computed, which saves a pass over every header (and
+	 * payload) received. Off by default: on any other link a corrupted
+	 * frame would then reach the protocols. Checksums sent are still
+	 * filled in, and ICMP's still checked (rare, and never offloaded).
+	 */
+	bool trust_rx_csum;
+	/**
 	 * TCP segmentation offload: a device doing it gets bulk data in
 	 * frames of up to 64 KiB, which it cuts into MSS-sized packets. It
 	 * needs TSO with IPv4/TCP checksum offload and multi-segment frames.

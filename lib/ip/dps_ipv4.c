@@ -27,6 +27,8 @@ rx_csum_flags(const struct dps_iface *ifp, const struct rte_mbuf *m)
 {
 	uint16_t f = 0;
 
+	if (ifp->conf.trust_rx_csum)
+		return DPS_CSUM_IP_GOOD | DPS_CSUM_L4_GOOD;
 	if (!ifp->rx_csum)
 		return 0;
 	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)

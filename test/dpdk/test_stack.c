@@ -863,6 +863,58 @@ Test(dpdk, stack_malformed_frames)
 	bench_down(&b);
 }
 
+/*
+ * A port that trusts its link (dps_port_conf.trust_rx_csum, for memif)
+ * takes received IPv4, TCP and UDP checksums as good without computing
+ * them: an echo request with a wrong IPv4 header checksum is answered,
+ * and a UDP datagram with a wrong checksum to a closed port draws a port
+ * unreachable; neither is dropped for its checksum. The same frames are
+ * dropped on an ordinary port (stack_malformed_frames).
+ */
+Test(dpdk, stack_trusted_link_skips_rx_checksums)
+{
+	struct dps_stack_conf sc = { .name = "st", .link_wait_ms = 100,
+		.nb_rxd = 256, .nb_txd = 256 };
+	struct dps_port_conf pc = { .trust_rx_csum = true };
+	struct dps_addr a = dps_addr_v4(A_IP), pa = dps_addr_v4(PEER_IP);
+	uint32_t (*const build[])(struct bench *, uint8_t *) = {
+		bad_ip_csum, bad_udp_csum,
+	};
+	const int reason[] = { DPS_DROP_ip_bad_csum, DPS_DROP_udp_bad_csum };
+	struct dps_counters c0, c;
+	uint8_t f[FRAME_MAX];
+	struct bench b;
+	struct dps_stack *s;
+
+	bench_up(&b, "strust", NULL, true);
+	sc.pools[0] = b.pool;
+	s = dps_stack_create(&sc);
+	cr_assert_not_null(s);
+	cr_assert_eq(dps_stack_add_port(s, b.port[0], &pc), 0);
+	cr_assert_eq(dps_stack_add_addr(s, 0, &a, 24), 0);
+	cr_assert_eq(dps_stack_add_arp(s, 0, &pa, &peer_mac), 0);
+	dps_stack_set_clock(s, vclock, &b.now);
+	b.s[0] = s;
+	stack_start(&b, 0);
+	settle(&b);
+	peer_flush(&b);
+	for (size_t i = 0; i < RTE_DIM(build); i++) {
+		struct rte_mbuf *m;
+
+		memset(f, 0, sizeof(f));
+		c0 = cnt(&b, 0);
+		peer_send(&b, f, build[i](&b, f));
+		settle(&b);
+		c = cnt(&b, 0);
+		cr_assert_eq(c.drop[reason[i]], c0.drop[reason[i]],
+			"frame %zu dropped for its checksum on a trusted link", i);
+		m = peer_pop(&b);
+		cr_assert_not_null(m, "frame %zu not answered", i);
+		rte_pktmbuf_free(m);
+	}
+	bench_down(&b);
+}
+
 Test(dpdk, stack_multiseg_frame)
 {
 	struct bench b;
