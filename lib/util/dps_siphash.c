@@ -8,12 +8,19 @@ rotl(uint64_t x, unsigned int b)
 	return (x << b) | (x >> (64 - b));
 }
 
-/* Little-endian load of @n <= 8 bytes. */
-static uint64_t
+/* Little-endian load of @n <= 8 bytes: one unaligned load for a whole
+ * word on a little-endian host, the bytes one by one otherwise. */
+static inline uint64_t
 load_le(const uint8_t *p, size_t n)
 {
 	uint64_t v = 0;
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n == 8) {
+		memcpy(&v, p, 8);
+		return v;
+	}
+#endif
 	for (size_t i = 0; i < n; i++)
 		v |= (uint64_t)p[i] << (8 * i);
 	return v;
@@ -23,7 +30,10 @@ struct sip {
 	uint64_t v0, v1, v2, v3;
 };
 
-static void
+/* Inlined: out of line, the call and the spills of the four words cost
+ * more than the round (a connection's hash took about 360 instructions,
+ * callgrind). */
+static inline __attribute__((always_inline)) void
 sip_round(struct sip *s)
 {
 	s->v0 += s->v1;
@@ -39,7 +49,7 @@ sip_round(struct sip *s)
 }
 
 /* Absorb one 64-bit word with the two compression rounds. */
-static void
+static inline __attribute__((always_inline)) void
 sip_absorb(struct sip *s, uint64_t m)
 {
 	s->v3 ^= m;

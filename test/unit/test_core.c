@@ -468,6 +468,12 @@ Test(core, siphash24_vectors)
 		m[i] = (uint8_t)i;
 	cr_assert_eq(dps_siphash24(m, 0, key), 0x726fdb47dd0e0e31ull);
 	cr_assert_eq(dps_siphash24(m, 15, key), 0xa129ca6149be45e5ull);
+	/* Whole words (the word load) and a connection's 12-byte tuple. */
+	cr_assert_eq(dps_siphash24(m, 8, key), 0x93f5f5799a932462ull);
+	cr_assert_eq(dps_siphash24(m, 12, key), 0x751e8fbc860ee5fbull);
+	cr_assert_eq(dps_siphash24(m, 16, key), 0x3f2acc7f57c29bdbull);
+	cr_assert_eq(dps_siphash24(m + 1, 12, key), dps_siphash24(memcpy(&m[40],
+		m + 1, 12), 12, key), "unaligned input");
 	cr_assert_neq(dps_siphash24(m, 15, other), 0xa129ca6149be45e5ull);
 	cr_assert_neq(dps_siphash24(m, 14, key), dps_siphash24(m, 15, key));
 	cr_assert_neq(dps_siphash24(m, 16, key), dps_siphash24(m, 15, key));
