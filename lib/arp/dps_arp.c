@@ -103,6 +103,14 @@ arp_drop(struct dps_arp_table *t, void *pkt, uint32_t ip, int reason)
  * key with *found set; else the first free slot of the window, where the
  * key would go, with *found clear; else -1 when the window is all in use.
  */
+/* Something a hint may rely on changed (struct dps_arp_hint). */
+static inline void
+arp_changed(struct dps_arp_table *t)
+{
+	if (++t->gen == 0)
+		t->gen = 1;
+}
+
 static int
 arp_probe(const struct dps_arp_table *t, uint16_t ifindex, uint32_t ip,
 	bool *found)
@@ -169,6 +177,7 @@ arp_create(struct dps_arp_table *t, int slot, uint16_t ifindex, uint32_t ip)
 		t->n_used++;
 	if (slot < 0)
 		return NULL;
+	arp_changed(t);		/* an eviction reuses a slot */
 	e = &t->e[slot];
 	memset(e, 0, sizeof(*e));
 	e->ip = ip;
@@ -190,6 +199,7 @@ arp_remove(struct dps_arp_table *t, uint32_t slot)
 	uint32_t hole = slot, j = slot;
 	unsigned int n;
 
+	arp_changed(t);		/* entries move */
 	for (n = 1; n < DPS_ARP_TABLE_SIZE; n++) {
 		const struct dps_arp_entry *e;
 		uint32_t home;
@@ -289,6 +299,7 @@ dps_arp_init(struct dps_arp_table *t, const struct dps_arp_params *p,
 	const struct dps_arp_ops *ops, void *ctx)
 {
 	memset(t, 0, sizeof(*t));
+	t->gen = 1;
 	t->p = p != NULL ? *p : arp_defaults;
 	if (ops != NULL)
 		t->ops = *ops;
@@ -338,14 +349,34 @@ arp_refresh(struct dps_arp_table *t, struct dps_arp_entry *e, uint64_t now)
  * 7.3.2: REACHABLE, STALE (plus a refresh) and STATIC answer at once;
  * INCOMPLETE holds @pkt; an unknown hop starts a resolution.
  */
+/* What a hint keeps of the entry in @slot that just answered. */
+static void
+arp_hint_fill(const struct dps_arp_table *t, int slot, struct dps_arp_hint *hint)
+{
+	if (hint == NULL)
+		return;
+	hint->gen = t->gen;
+	hint->slot = (uint16_t)slot;
+	hint->mac = t->e[slot].mac;
+}
+
 int
 dps_arp_resolve(struct dps_arp_table *t, uint16_t ifindex, uint32_t ip,
 	void *pkt, struct rte_ether_addr *mac, uint64_t now)
+{
+	return dps_arp_resolve_hint(t, ifindex, ip, pkt, mac, now, NULL);
+}
+
+int
+dps_arp_resolve_hint(struct dps_arp_table *t, uint16_t ifindex, uint32_t ip,
+	void *pkt, struct rte_ether_addr *mac, uint64_t now, struct dps_arp_hint *hint)
 {
 	struct dps_arp_entry *e;
 	bool found;
 	int slot = arp_probe(t, ifindex, ip, &found);
 
+	if (hint != NULL)
+		hint->gen = 0;
 	if (!found)
 		return arp_resolve_new(t, slot, ifindex, ip, pkt, now);
 	e = &t->e[slot];
@@ -362,9 +393,11 @@ dps_arp_resolve(struct dps_arp_table *t, uint16_t ifindex, uint32_t ip,
 	case DPS_ARP_REACHABLE:
 		e->used_ns = now;
 		*mac = e->mac;
+		arp_hint_fill(t, slot, hint);
 		return 0;
 	default:	/* STATIC */
 		*mac = e->mac;
+		arp_hint_fill(t, slot, hint);
 		return 0;
 	}
 }
@@ -387,6 +420,8 @@ dps_arp_input(struct dps_arp_table *t, uint16_t ifindex, uint32_t ip,
 		e = &t->e[slot];
 		if (e->state == DPS_ARP_STATIC)
 			return false;
+		if (e->state != DPS_ARP_REACHABLE || !rte_is_same_ether_addr(&e->mac, mac))
+			arp_changed(t);
 	} else {
 		if (!target_is_us)
 			return false;
@@ -422,6 +457,7 @@ dps_arp_add_static(struct dps_arp_table *t, uint16_t ifindex, uint32_t ip,
 		e = arp_create(t, slot, ifindex, ip);
 	if (e == NULL)
 		return -ENOBUFS;
+	arp_changed(t);
 	e->mac = *mac;
 	e->state = DPS_ARP_STATIC;
 	e->probes = 0;
@@ -457,6 +493,7 @@ arp_tick_entry(struct dps_arp_table *t, struct dps_arp_entry *e, uint64_t now)
 		return false;
 	case DPS_ARP_REACHABLE:
 		if (arp_since(now, e->confirmed_ns) >= p->reachable_ns) {
+			arp_changed(t);	/* its next use must refresh it */
 			e->state = DPS_ARP_STALE;
 			e->probes = 0;
 			e->next_ns = 0;
@@ -536,6 +573,7 @@ dps_arp_flush(struct dps_arp_table *t)
 	void *pkts[DPS_ARP_HOLD];
 	uint32_t slot;
 
+	arp_changed(t);
 	for (slot = 0; slot < DPS_ARP_TABLE_SIZE; slot++) {
 		struct dps_arp_entry *e = &t->e[slot];
 		uint32_t ip = e->ip;

@@ -72,7 +72,24 @@ struct dps_arp_table {
 	struct dps_arp_ops ops;
 	void *ctx;
 	unsigned int n_used;
+	/* Changes whenever an entry is added, moved, removed, changes its MAC
+	 * or stops being REACHABLE or STATIC: a struct dps_arp_hint taken
+	 * at another value is stale. Never 0. */
+	uint32_t gen;
 	struct dps_arp_entry e[DPS_ARP_TABLE_SIZE];
+};
+
+/*
+ * A resolution a caller may keep, for a flow that sends to one next hop
+ * again and again (a TCP connection): while the table's generation is
+ * the one it was taken at, the entry is where it was, REACHABLE or
+ * STATIC, with the same MAC, so dps_arp_hint_use() can skip the probe.
+ * A zeroed hint is empty.
+ */
+struct dps_arp_hint {
+	uint32_t gen;			/* dps_arp_table.gen when taken; 0: none */
+	uint16_t slot;
+	struct rte_ether_addr mac;
 };
 
 /* Initialise; @p NULL takes the defaults above. */
@@ -90,6 +107,27 @@ void dps_arp_init(struct dps_arp_table *t, const struct dps_arp_params *p,
  */
 int dps_arp_resolve(struct dps_arp_table *t, uint16_t ifindex, uint32_t ip,
 	void *pkt, struct rte_ether_addr *mac, uint64_t now);
+
+/* dps_arp_resolve() that also fills @hint (may be NULL) when the answer
+ * came from a REACHABLE or STATIC entry, and empties it otherwise. */
+int dps_arp_resolve_hint(struct dps_arp_table *t, uint16_t ifindex, uint32_t ip,
+	void *pkt, struct rte_ether_addr *mac, uint64_t now, struct dps_arp_hint *hint);
+
+/*
+ * The MAC of @hint, with the use recorded as dps_arp_resolve() records
+ * it, when the hint is still good; false (nothing done) when the caller
+ * must resolve again.
+ */
+static inline bool
+dps_arp_hint_use(struct dps_arp_table *t, const struct dps_arp_hint *hint,
+	uint64_t now, struct rte_ether_addr *mac)
+{
+	if (hint->gen != t->gen)
+		return false;
+	t->e[hint->slot].used_ns = now;
+	*mac = hint->mac;
+	return true;
+}
 
 /*
  * A received ARP packet names @ip at @mac. Per RFC 826's merge rule an

@@ -184,6 +184,7 @@ struct dps_sock {
 
 	struct dps_tcb tcb;
 	struct dps_tnode timer;
+	struct dps_ip_path path;	/* the way out, while it holds */
 
 	/* UDP datagrams, or TCP payload mbufs in order (lcore -> threads).
 	 * A UDP socket gets it at creation; a stream socket when the owning

@@ -123,7 +123,8 @@ dps_tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *
 		DPS_CNT_ADD(&lc->cnt, tcp_tx_data, pkts);
 		DPS_CNT_ADD(&lc->cnt, tcp_tx_bytes, plen);
 	}
-	(void)dps_ip_output(lc, m, t->raddr, now);
+	(void)dps_ip_output_path(lc, m, t->raddr, now,
+		sk != NULL && t == &sk->tup ? &sk->path : NULL);
 }
 
 /* A segment without payload for flow @t (RSTs, TIME_WAIT ACKs). */

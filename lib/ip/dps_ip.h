@@ -41,6 +41,24 @@ void dps_rx_frame(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
  * Returns 0 or -ENETUNREACH. */
 int dps_ip_output(struct dps_lcore *lc, struct rte_mbuf *m, uint32_t dst,
 	uint64_t now);
+
+/*
+ * A flow's way out to one destination: the interface and the next hop's
+ * ARP hint (struct dps_arp_hint), kept by the flow (a TCP connection)
+ * on its lcore. Routes never change while lcores run, so the ARP
+ * table's generation alone says whether it still holds. Zero it when
+ * the flow's destination changes.
+ */
+struct dps_ip_path {
+	struct dps_arp_hint arp;
+	uint16_t ifindex;
+};
+
+/* dps_ip_output() for a flow that keeps @path: while the path holds,
+ * no route lookup and no ARP probe; otherwise the full output, which
+ * refreshes the path when the next hop is REACHABLE or STATIC. */
+int dps_ip_output_path(struct dps_lcore *lc, struct rte_mbuf *m, uint32_t dst,
+	uint64_t now, struct dps_ip_path *path);
 /* Allocate an mbuf and build an IPv4 header for @payload_len bytes from
  * the address that routes to @dst; the payload area follows. NULL when no
  * route (*err = -ENETUNREACH), no mbuf (-ENOBUFS) or no room (-EMSGSIZE). */

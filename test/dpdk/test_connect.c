@@ -1287,6 +1287,42 @@ Test(dpdk, connect_simultaneous_open)
 }
 
 /*
+ * A connection keeps its way out (struct dps_ip_path: the interface and
+ * the next hop's ARP entry) while the lcore's ARP table stands. A new
+ * MAC for the next hop must reach its next segment: the FIN of close()
+ * goes to the MAC configured after the handshake, not the cached one.
+ */
+Test(dpdk, connect_path_follows_the_arp_table)
+{
+	struct bench b_path;
+	static const struct rte_ether_addr other = {{ 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 }};
+	struct dps_lcore *lc;
+	struct rte_mbuf *m;
+	struct seg syn;
+	double t_end;
+	int fd;
+
+	lc = up(&b_path, "cpath", 0, NULL)->lc[0];
+	fd = tcp_sock(&b_path, true);
+	connect_established(&b_path, fd, PEER_PORT, &syn);
+	expect_silence(&b_path, "after the handshake");
+	/* The test thread is lcore 0 of the stack: it may write its table. */
+	cr_assert_eq(dps_arp_add_static(&lc->arp, 0, PEER_IP, &other), 0);
+	cr_assert_eq(dps_close(fd), 0);
+	t_end = real_s() + 5;
+	while ((m = peer_pop(&b_path)) == NULL) {
+		step(&b_path, 0);
+		peer_collect(&b_path);
+		cr_assert_lt(real_s(), t_end, "no FIN from the stack");
+	}
+	cr_assert(rte_is_same_ether_addr(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr,
+		&other), "the FIN went to the old MAC");
+	rte_pktmbuf_free(m);
+	peer_tcp(&b_path, PEER_PORT, syn.sport, PEER_ISN + 1, 0, DPS_TH_RST, 0, NULL, 0);
+	down(&b_path);
+}
+
+/*
  * After crossing SYNs the connection is in SYN_RECV, as Linux's
  * tcp_rcv_synsent_state_process() sets it (TCP_INFO reports it). Aborting
  * it, by AF_UNSPEC or close(), resets it with RST|ACK (tcp_need_reset()

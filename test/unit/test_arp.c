@@ -656,6 +656,8 @@ struct mkey {
 };
 
 static struct mkey model[M_KEYS];
+/* The hint each key's last resolution gave (dps_arp_resolve_hint()). */
+static struct dps_arp_hint hints[M_KEYS];
 static unsigned int m_used;
 static uint8_t fate[M_OPS + 1];
 static uint8_t want[M_OPS + 1];	/* model's fate per packet */
@@ -751,7 +753,8 @@ m_resolve(unsigned int k, unsigned int id, uint64_t now)
 	struct rte_ether_addr mac;
 	struct mkey *e = &model[k];
 	unsigned int before = tbl.n_used;
-	int rc = dps_arp_resolve(&tbl, key_if(k), key_ip(k), pkt_of(id), &mac, now);
+	int rc = dps_arp_resolve_hint(&tbl, key_if(k), key_ip(k), pkt_of(id), &mac,
+		now, &hints[k]);
 
 	switch (e->state) {
 	case DPS_ARP_FREE:
@@ -928,14 +931,73 @@ m_compare_key(unsigned int k)
 		cr_assert(mac_eq(&e->mac, &m->mac), "key %u mac", k);
 }
 
+/*
+ * Every hint still good by its generation must describe the table as it
+ * is: the key's entry, in the hint's slot, REACHABLE or STATIC, at the
+ * hint's MAC. Counts the good ones in *@n_ok.
+ */
+static void
+m_check_hints(unsigned int *n_ok)
+{
+	for (unsigned int k = 0; k < M_KEYS; k++) {
+		const struct dps_arp_entry *e;
+		struct rte_ether_addr mac;
+		uint64_t used;
+
+		if (hints[k].gen != tbl.gen)
+			continue;
+		e = dps_arp_lookup(&tbl, key_if(k), key_ip(k));
+		cr_assert_not_null(e, "key %u: a good hint for no entry", k);
+		cr_assert_eq(e, &tbl.e[hints[k].slot], "key %u: entry moved", k);
+		cr_assert(e->state == DPS_ARP_REACHABLE || e->state == DPS_ARP_STATIC,
+			"key %u: a good hint for state %u", k, e->state);
+		cr_assert(mac_eq(&e->mac, &hints[k].mac), "key %u: MAC changed", k);
+		used = e->used_ns;
+		cr_assert(dps_arp_hint_use(&tbl, &hints[k], used, &mac));
+		cr_assert(mac_eq(&mac, &e->mac));
+		(*n_ok)++;
+	}
+}
+
+Test(arp, hint_follows_the_entry)
+{
+	struct rte_ether_addr m = mac_of(7), m2 = mac_of(8), got;
+	struct dps_arp_hint h;
+
+	cr_assert_eq(dps_arp_resolve_hint(&tbl, 0, ip4(1), pkt_of(1), &got, 0, &h),
+		-EAGAIN);
+	cr_assert_eq(h.gen, 0, "no hint while INCOMPLETE");
+	learn(ip4(1), &m, S);
+	cr_assert_eq(dps_arp_resolve_hint(&tbl, 0, ip4(1), pkt_of(2), &got, 2 * S, &h), 0);
+	cr_assert_neq(h.gen, 0);
+	memset(&got, 0, sizeof(got));
+	cr_assert(dps_arp_hint_use(&tbl, &h, 3 * S, &got));
+	cr_assert(mac_eq(&got, &m));
+	cr_assert_eq(dps_arp_lookup(&tbl, 0, ip4(1))->used_ns, 3 * S, "the use counts");
+	/* The same answer again keeps it; a new MAC does not. */
+	learn(ip4(1), &m, 4 * S);
+	cr_assert(dps_arp_hint_use(&tbl, &h, 4 * S, &got));
+	learn(ip4(1), &m2, 5 * S);
+	cr_assert_not(dps_arp_hint_use(&tbl, &h, 5 * S, &got));
+	cr_assert_eq(dps_arp_resolve_hint(&tbl, 0, ip4(1), pkt_of(3), &got, 5 * S, &h), 0);
+	cr_assert(mac_eq(&h.mac, &m2));
+	/* Going STALE ends it: the next use must send the refresh. */
+	dps_arp_tick(&tbl, 5 * S + 30 * S);
+	cr_assert_not(dps_arp_hint_use(&tbl, &h, 36 * S, &got));
+	cr_assert_eq(dps_arp_resolve_hint(&tbl, 0, ip4(1), pkt_of(4), &got, 36 * S, &h), 0);
+	cr_assert_eq(h.gen, 0, "no hint from a STALE entry");
+	cr_assert_eq(count_ev(EV_REQ), 2, "the broadcast and the STALE refresh");
+}
+
 Test(arp, randomized_model)
 {
 	uint64_t now = 0;
 	unsigned int op, id = 0, k, req_b = 0, req_u = 0, max_used = 0;
-	unsigned int n_refused = 0;
+	unsigned int n_refused = 0, n_hint_ok = 0;
 
 	srand(20221122);
 	memset(model, 0, sizeof(model));
+	memset(hints, 0, sizeof(hints));
 	for (op = 0; op < M_OPS; op++) {
 		int r = rand() % 1000;
 		struct rte_ether_addr mac = mac_of((unsigned int)rand() % 4);
@@ -962,6 +1024,7 @@ Test(arp, randomized_model)
 		cr_assert_eq(req_b, m_req_b, "op %u: broadcast requests", op);
 		cr_assert_eq(req_u, m_req_u, "op %u: unicast requests", op);
 		m_compare_key(k);
+		m_check_hints(&n_hint_ok);
 		if (tbl.n_used > max_used)
 			max_used = tbl.n_used;
 		if (op % 997 == 0)
@@ -984,6 +1047,7 @@ Test(arp, randomized_model)
 	cr_assert_gt(n_refused, 0);
 	cr_assert_gt(req_u, 0);
 	cr_assert_gt(m_evicted, 0);
+	cr_assert_gt(n_hint_ok, 0, "no hint was ever still good");
 	cr_log_info("ops %u pkts %u max_used %u refused %u evicted %u ucast %u\n",
 		M_OPS, id, max_used, n_refused, m_evicted, req_u);
 }
