@@ -107,6 +107,14 @@ srv_start 1024 --proto source
 gen bulk_recv 1024 --mode bulk --recv --duration "${dur}s"
 srv_stop
 echo "dps bulk_send_gbps=$(jget $out/bulk_send.json "j['tx_gbps']") bulk_recv_gbps=$(jget $out/bulk_recv.json "j['rx_gbps']")" | tee -a "$R"
+srv_start 1024 --proto discard --trust-csum
+gen bulk_send_trust 1024 --mode bulk --duration "${dur}s" --trust-csum
+srv_stop
+srv_start 1024 --proto source --trust-csum
+gen bulk_recv_trust 1024 --mode bulk --recv --duration "${dur}s" --trust-csum
+srv_stop
+echo "dps trust_csum bulk_send_gbps=$(jget $out/bulk_send_trust.json "j['tx_gbps']")" \
+	"bulk_recv_gbps=$(jget $out/bulk_recv_trust.json "j['rx_gbps']")" | tee -a "$R"
 fi
 
 # Memory per idle connection: both processes' RSS while N established
