@@ -516,6 +516,47 @@ Test(tcp_wire, parse_reads_back_what_build_wrote)
 	}
 }
 
+/*
+ * The aligned-timestamp shortcut of dps_tcp_seg_parse() against the full
+ * option walk (dps_tcp_opts_parse()): for 12-byte blocks that are NOP
+ * NOP TS, near misses of it, and random bytes, both must give the same
+ * options (and the NOP NOP TS ones no SACK blocks).
+ */
+Test(tcp_wire, aligned_timestamps_parse_as_the_walk)
+{
+	static const uint8_t exact[12] = { 1, 1, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint8_t buf[DPS_TCP_HLEN + 12];
+	unsigned int shortcut_shape = 0;
+
+	srand(1414);
+	for (unsigned int i = 0; i < 20000; i++) {
+		struct dps_tcp_opts walk;
+		struct dps_tcp_seg s;
+		uint8_t *opt = buf + DPS_TCP_HLEN;
+
+		memset(buf, 0, DPS_TCP_HLEN);
+		memcpy(opt, exact, sizeof(exact));
+		if (i % 4 == 1) {		/* one byte of the layout off */
+			opt[rand() % 4] = (uint8_t)rand();
+		} else if (i % 4 == 2) {	/* anything */
+			for (unsigned int k = 0; k < 12; k++)
+				opt[k] = (uint8_t)rand();
+		} else if (i % 4 == 3) {	/* other values */
+			for (unsigned int k = 4; k < 12; k++)
+				opt[k] = (uint8_t)rand();
+		}
+		shortcut_shape += memcmp(opt, exact, 4) == 0;
+		memset(&s, 0x5a, sizeof(s));
+		dps_tcp_seg_parse(buf, sizeof(buf), 0, &s);
+		dps_tcp_opts_parse(opt, 12, &walk);
+		cr_assert_eq(memcmp(&s.opt, &walk, sizeof(walk)), 0,
+			"block %u parsed differently", i);
+		if (memcmp(opt, exact, 4) == 0)
+			cr_assert_eq(s.n_sack, 0, "block %u", i);
+	}
+	cr_assert_gt(shortcut_shape, 10000, "the shortcut's layout was tested");
+}
+
 /* ---- the TCB: active open -------------------------------------------- */
 
 Test(tcb, tsval_is_milliseconds_plus_offset)
