@@ -119,7 +119,7 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		dps_tws_take_over(lc, tw);
 		reused = true;
 	}
-	if (rte_hash_add_key_data(tl->conns, &sk->tup, sk) < 0) {
+	if (dps_tcp_table_put(lc, sk) != 0) {
 		dps_port_release(ss, dps_sock_lport(sk), &sk->port_held);
 		return -ENOBUFS;
 	}

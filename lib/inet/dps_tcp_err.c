@@ -47,13 +47,14 @@ dps_tcp_fail_nexthop(struct dps_lcore *lc, uint32_t nexthop, int err)
 	unsigned int n;
 
 	do {
-		const void *key;
 		void *data;
 		uint32_t it = 0;
 
+		/* Done victims leave the table and shift entries back, so each
+		 * batch walks from the start again. */
 		n = 0;
 		while (n < RTE_DIM(victims) &&
-				rte_hash_iterate(tl->conns, &key, &data, &it) >= 0) {
+				(data = dps_ctab_next(tl->conns, &it)) != NULL) {
 			struct dps_sock *sk = data;
 			const struct dps_route *r;
 

@@ -62,11 +62,9 @@ dps_tcp_timers(struct dps_lcore *lc, uint64_t now)
 	dps_tw_expire(tl->tw, now, tcp_timer_fired, &tp);
 }
 
-/* Housekeeping: TIME_WAIT ends, key slots whose grace period is over. */
+/* Housekeeping: TIME_WAIT ends. */
 void
 dps_tcp_tick(struct dps_lcore *lc, uint64_t now)
 {
-	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
 	dps_tws_expire(lc, now);
-	(void)rte_rcu_qsbr_dq_reclaim(tl->conns_dq, UINT32_MAX, NULL, NULL, NULL);
 }

@@ -76,8 +76,7 @@ dps_tws_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	e->port_held = sk->port_held;
 	if (e->port_held == DPS_PORT_FREE)
 		e->port_held = tw_bind_hold(lc, sk);
-	if (rte_hash_add_key_data(tl->conns, &sk->tup,
-			(void *)((uintptr_t)e | TW_TAG)) < 0) {
+	if (dps_tcp_table_put(lc, (void *)((uintptr_t)e | TW_TAG)) != 0) {
 		if (e->port_held != sk->port_held)
 			dps_port_release(dps_socks(lc->stack), e->tup.lport, &e->port_held);
 		e->next = st->free_head;

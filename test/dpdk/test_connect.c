@@ -82,20 +82,15 @@ up(struct bench *b, const char *wname, uint32_t ring_size,
 	return s;
 }
 
-/*
- * Entries a lookup can find in @lc's connection table. rte_hash_count()
- * also counts deleted keys whose slots still wait in the lcore's QSBR
- * defer queue, until the next housekeeping tick (see connect_table_count).
- */
+/* Entries a walk of @lc's connection table finds (dps_ctab_next()),
+ * to compare with its count (see connect_table_count). */
 static unsigned int
 table_live(const struct dps_lcore *lc)
 {
-	const void *key;
-	void *data;
 	uint32_t it = 0;
 	unsigned int n = 0;
 
-	while (rte_hash_iterate(dps_tcp_lc(lc)->conns, &key, &data, &it) >= 0)
+	while (dps_ctab_next(dps_tcp_lc(lc)->conns, &it) != NULL)
 		n++;
 	return n;
 }
@@ -108,8 +103,6 @@ check_released(struct bench *b)
 	struct dps_sock_stats st;
 
 	run(b, 8, 0);
-	/* Two housekeeping ticks: deleted key slots whose grace period is
-	 * over go back to the table. */
 	run(b, 3, DPS_TICK_NS);
 	peer_flush(b);
 	cr_assert_eq(rte_mempool_in_use_count(dps_socks(s)->pool), base.socks,
@@ -121,9 +114,9 @@ check_released(struct bench *b)
 		cr_assert_eq(table_live(s->lc[i]), 0,
 			"lcore %u: the table holds %u live entries", i,
 			table_live(s->lc[i]));
-		cr_assert_eq(rte_hash_count(dps_tcp_lc(s->lc[i])->conns), 0,
-			"lcore %u: rte_hash_count %d after a tick", i,
-			rte_hash_count(dps_tcp_lc(s->lc[i])->conns));
+		cr_assert_eq(dps_ctab_count(dps_tcp_lc(s->lc[i])->conns), 0,
+			"lcore %u: the table counts %u entries", i,
+			dps_ctab_count(dps_tcp_lc(s->lc[i])->conns));
 	}
 	dps_stack_sock_stats(s, &st);
 	cr_assert_eq(st.conns, 0);
@@ -2558,11 +2551,11 @@ Test(dpdk, connect_arp_failure_beside_time_wait)
 /* ---- 17. the connection table and wake-ups ------------------------------------ */
 
 /*
- * rte_hash_count() of the connection table returns to 0 once the last
- * connection is gone: deleted key slots wait in the lcore's QSBR defer
- * queue for one grace period and are given back at the next housekeeping
- * tick (every 10 ms), not only at the next delete. Lookups stop finding
- * a deleted key at once.
+ * The connection table's count returns to 0 once the last connection is
+ * gone, and stays equal to what a walk finds while connections come and
+ * go. (With rte_hash, deleted key slots waited in a QSBR defer queue and
+ * the count lagged until a housekeeping tick; the table now reuses a
+ * slot at once.) Lookups stop finding a deleted key at once.
  */
 Test(dpdk, connect_table_count)
 {
@@ -2575,16 +2568,13 @@ Test(dpdk, connect_table_count)
 	s = up(&b, "ccount", 0, NULL);
 	fd = tcp_sock(&b, true);
 	connect_established(&b, fd, PEER_PORT, &syn);
-	cr_assert_eq(rte_hash_count(dps_tcp_lc(s->lc[0])->conns), 1);
+	cr_assert_eq(dps_ctab_count(dps_tcp_lc(s->lc[0])->conns), 1);
 	cr_assert_eq(dps_close(fd), 0);
 	expect_close_fin(&b, &s2, &syn);
 	cr_assert_eq(table_live(s->lc[0]), 0, "a lookup finds a closed connection");
 	cr_assert_eq(conns(&b), 0);
-	/* Two housekeeping ticks: the grace period is over and the slot is
-	 * reclaimed. */
-	run(&b, 3, DPS_TICK_NS);
-	cr_assert_eq(rte_hash_count(dps_tcp_lc(s->lc[0])->conns), 0, "rte_hash_count %d with "
-		"no connection left", rte_hash_count(dps_tcp_lc(s->lc[0])->conns));
+	cr_assert_eq(dps_ctab_count(dps_tcp_lc(s->lc[0])->conns), 0, "count %u with "
+		"no connection left", dps_ctab_count(dps_tcp_lc(s->lc[0])->conns));
 
 	/* Churn: connections come and go, the count follows. */
 	for (int i = 0; i < ROUNDS; i++) {
@@ -2599,8 +2589,8 @@ Test(dpdk, connect_table_count)
 			cr_assert_eq(dps_close(fd), 0);
 		}
 		run(&b, 2, DPS_TICK_NS);
-		cr_assert_eq(rte_hash_count(dps_tcp_lc(s->lc[0])->conns), 0, "round %d: "
-			"rte_hash_count %d", i, rte_hash_count(dps_tcp_lc(s->lc[0])->conns));
+		cr_assert_eq(dps_ctab_count(dps_tcp_lc(s->lc[0])->conns), 0, "round %d: "
+			"count %u", i, dps_ctab_count(dps_tcp_lc(s->lc[0])->conns));
 	}
 	down(&b);
 }
