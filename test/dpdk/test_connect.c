@@ -1810,6 +1810,64 @@ Test(dpdk, bind_conflicts_with_a_closed_listeners_child)
 	down(&b);
 }
 
+/*
+ * dps_accept_lcore() names the lcore owning each child (here the only
+ * one, 0), and -1 for a child the peer reset while it waited in the
+ * accept queue; that descriptor still works and its read reports the
+ * reset. A failed call leaves the index alone.
+ */
+Test(dpdk, connect_accept_lcore)
+{
+	struct sockaddr_in at = sin_of(INADDR_ANY, 7779);
+	struct bench b;
+	socklen_t flen = sizeof(struct sockaddr_in);
+	struct seg s[3];
+	int lfd, fd, owner = 99;
+	char c;
+
+	up(&b, "cacclc", 0, NULL);
+	lfd = tcp_sock(&b, false);
+	cr_assert_eq(dps_bind(lfd, (struct sockaddr *)&at, sizeof(at)), 0);
+	cr_assert_eq(dps_listen(lfd, 8), 0);
+	for (int i = 0; i < 3; i++) {
+		peer_tcp(&b, (uint16_t)(40020 + i), 7779, 1000, 0, DPS_TH_SYN, 65535, NULL, 0);
+		get_seg(&b, &s[i]);
+		cr_assert_eq(s[i].flags, DPS_TH_SYN | DPS_TH_ACK);
+		peer_tcp(&b, (uint16_t)(40020 + i), 7779, 1001, s[i].seq + 1, DPS_TH_ACK,
+			65535, NULL, 0);
+	}
+	run(&b, 2, MS);
+	cr_assert_eq(conns(&b), 3, "three children established");
+	peer_tcp(&b, 40021, 7779, 1001, 0, DPS_TH_RST, 0, NULL, 0);
+	run(&b, 2, MS);
+	cr_assert_eq(conns(&b), 2, "the RST ended the second child");
+
+	fd = dps_accept_lcore(lfd, NULL, NULL, 0, &owner);
+	cr_assert_geq(fd, 0, "accept: %s", strerror(errno));
+	cr_assert_eq(owner, 0, "the first child's owner: %d", owner);
+	cr_assert_eq(dps_close(fd), 0);
+
+	fd = dps_accept_lcore(lfd, NULL, NULL, SOCK_NONBLOCK, &owner);
+	cr_assert_geq(fd, 0, "accept: %s", strerror(errno));
+	cr_assert_eq(owner, -1, "the reset child has no owner: %d", owner);
+	cr_assert_eq(dps_recv(fd, &c, 1, 0), -1);
+	cr_assert_eq(errno, ECONNRESET, "%s", strerror(errno));
+	cr_assert_eq(dps_close(fd), 0);
+
+	owner = 99;
+	cr_assert_eq(dps_accept_lcore(lfd, (struct sockaddr *)1, &flen, 0, &owner), -1);
+	cr_assert_eq(errno, EFAULT, "%s", strerror(errno));
+	cr_assert_eq(owner, 99, "not written when the call fails");
+	cr_assert_eq(dps_accept_lcore(lfd, NULL, NULL, SOCK_NONBLOCK, &owner), -1);
+	cr_assert_eq(errno, EAGAIN, "the EFAULT consumed the third child");
+	cr_assert_eq(dps_close(lfd), 0);
+	/* The closed children wait in FIN_WAIT1: the peer resets them. */
+	peer_tcp(&b, 40020, 7779, 1001, 0, DPS_TH_RST, 0, NULL, 0);
+	peer_tcp(&b, 40022, 7779, 1001, 0, DPS_TH_RST, 0, NULL, 0);
+	run(&b, 2, MS);
+	down(&b);
+}
+
 /* ---- 11. local ports ---------------------------------------------------------- */
 
 Test(dpdk, connect_port_exhaustion)
