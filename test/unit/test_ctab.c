@@ -242,7 +242,8 @@ Test(ctab, random_against_model)
  * a hit that dps_ctab_still() confirms must be one of that key's two
  * objects, carrying its key and check word.
  */
-enum { HOMES = 4, VPH = 12, ROUNDS = 20000, READERS = 2 };
+enum { HOMES = 4, VPH = 12, ROUNDS = 20000, READERS = 2, MIN_PASSES = 20000,
+	MIN_OVERLAPS = 2000 };
 
 struct mt {
 	struct dps_ctab *t;
@@ -252,6 +253,8 @@ struct mt {
 	uint32_t cur[HOMES];	/* which of stable[i] is in (writer only) */
 	uint32_t done;		/* atomic: the writer finished */
 	uint32_t started;	/* atomic: readers running */
+	uint64_t passes;	/* atomic: readers' passes over the keys so far */
+	uint64_t overlaps;	/* atomic: lookups a deletion overlapped */
 	uint64_t misses, wrong, checked;	/* atomic: readers' findings */
 };
 
@@ -291,14 +294,19 @@ reader_one(struct mt *m, uint32_t i, uint64_t *miss, uint64_t *wrong,
 {
 	struct dps_ctab_ticket tk;
 	struct ent probe, *e;
-	uint32_t g, check;
+	uint32_t g, check, seq;
 
 	ent_set(&probe, skey(i));
 	/* Acquire: pairs with the writer's release of an even generation. */
 	g = __atomic_load_n(&m->gen[i], __ATOMIC_ACQUIRE);
 	if (g & 1)
 		return;
+	/* Relaxed: only counts lookups that overlapped a deletion. */
+	seq = __atomic_load_n(&m->t->seq, __ATOMIC_RELAXED);
 	e = dps_ctab_find(m->t, mt_hash(skey(i)), probe.key, ent_key, &tk);
+	/* Relaxed: as above; the count the writer waits for. */
+	if (__atomic_load_n(&m->t->seq, __ATOMIC_RELAXED) != seq)
+		__atomic_fetch_add(&m->overlaps, 1, __ATOMIC_RELAXED);
 	if (e != NULL) {
 		/* Relaxed: confirmed by dps_ctab_still(). */
 		check = __atomic_load_n(&e->check, __ATOMIC_RELAXED);
@@ -327,9 +335,12 @@ reader_main(void *arg)
 	/* Relaxed: a count the writer waits for. */
 	__atomic_fetch_add(&m->started, 1, __ATOMIC_RELAXED);
 	/* Acquire: pairs with the writer's release of done. */
-	while (!__atomic_load_n(&m->done, __ATOMIC_ACQUIRE))
+	while (!__atomic_load_n(&m->done, __ATOMIC_ACQUIRE)) {
 		for (uint32_t i = 0; i < HOMES; i++)
 			reader_one(m, i, &miss, &wrong, &checked);
+		/* Relaxed: progress the writer waits for. */
+		__atomic_fetch_add(&m->passes, 1, __ATOMIC_RELAXED);
+	}
 	/* Relaxed: read after the join. */
 	__atomic_fetch_add(&m->misses, miss, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->wrong, wrong, __ATOMIC_RELAXED);
@@ -380,7 +391,14 @@ Test(ctab, readers_never_miss_nor_mistake, .timeout = 120)
 	/* Relaxed: a count; wait until the readers run. */
 	while (__atomic_load_n(&m->started, __ATOMIC_RELAXED) < READERS)
 		sched_yield();
-	for (uint32_t round = 0; round < ROUNDS; round++) {
+	/* ROUNDS at least, and on until the readers, however starved on a
+	 * busy machine, have made MIN_PASSES passes and MIN_OVERLAPS lookups
+	 * that a deletion overlapped (the ones a missing check would fail). */
+	for (uint32_t round = 0; round < ROUNDS ||
+			/* Relaxed: progress counts. */
+			__atomic_load_n(&m->passes, __ATOMIC_RELAXED) < MIN_PASSES ||
+			__atomic_load_n(&m->overlaps, __ATOMIC_RELAXED) < MIN_OVERLAPS;
+			round++) {
 		uint32_t i = round % HOMES;
 
 		stable_cycle(m, i, next * HOMES + i);
@@ -399,7 +417,8 @@ Test(ctab, readers_never_miss_nor_mistake, .timeout = 120)
 	__atomic_store_n(&m->done, 1, __ATOMIC_RELEASE);
 	for (int r = 0; r < READERS; r++)
 		cr_assert_eq(pthread_join(th[r], NULL), 0);
-	cr_log_info("%lu confirmed hits in %u rounds", (unsigned long)m->checked, ROUNDS);
+	cr_log_info("%lu confirmed hits, %lu lookups overlapped by a deletion",
+		(unsigned long)m->checked, (unsigned long)m->overlaps);
 	cr_assert_eq(m->misses, 0, "%lu lookups missed a present key",
 		(unsigned long)m->misses);
 	cr_assert_eq(m->wrong, 0, "%lu wrong entries", (unsigned long)m->wrong);
