@@ -1922,6 +1922,42 @@ Test(dpdk, connect_port_exhaustion)
 	down(&b);
 }
 
+/*
+ * A full connection table (max_conns entries on the lcore) refuses the
+ * next connect with ENOBUFS and sends nothing; once an entry leaves,
+ * connect works again (docs/connect.md, step 12).
+ */
+Test(dpdk, connect_table_full)
+{
+	const struct dps_sock_conf sc = { .max_conns = 2 };
+	struct bench b;
+	struct seg syn[3], s;
+	int fd[3];
+
+	up(&b, "cfull", 0, &sc);
+	for (int i = 0; i < 2; i++) {
+		fd[i] = tcp_sock(&b, true);
+		connect_established(&b, fd[i], PEER_PORT, &syn[i]);
+	}
+	cr_assert_eq(conns(&b), 2);
+	fd[2] = tcp_sock(&b, true);
+	cr_assert_eq(connect_call(&b, fd[2], PEER_PORT), ENOBUFS);
+	expect_silence(&b, "a full table sends nothing");
+	cr_assert_eq(conn_state(fd[2], NULL), -ENOENT);
+	cr_assert_eq(conns(&b), 2);
+
+	cr_assert_eq(app_call(&b, OP_CLOSE, fd[0], 0, 0), 0);
+	expect_close_fin(&b, &s, &syn[0]);
+	cr_assert_eq(conns(&b), 1);
+	connect_established(&b, fd[2], PEER_PORT, &syn[2]);
+	cr_assert_eq(conns(&b), 2);
+	for (int i = 1; i <= 2; i++) {
+		cr_assert_eq(app_call(&b, OP_CLOSE, fd[i], 0, 0), 0);
+		expect_close_fin(&b, &s, &syn[i]);
+	}
+	down(&b);
+}
+
 /* ---- 12. UDP ------------------------------------------------------------------ */
 
 /* The next frame must be our datagram to the peer's @dport: returns its
