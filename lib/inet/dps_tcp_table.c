@@ -24,7 +24,12 @@
  * mempool, TIME_WAIT entries from a fixed per-lcore array), so the
  * per-slot version is all a reader needs to know its entry is still
  * the one it found. The QSBR registration dps_conn_info() paid on every
- * call (four rte_rcu_qsbr calls) goes too.
+ * call (four rte_rcu_qsbr calls) goes too. Measured after the change:
+ * 1,176 instructions fewer per connection on the client side and 1,122
+ * on the server side (callgrind_http.sh: 19,882 to 18,706 and 17,751
+ * to 16,629), and 359 and 135 fewer per keep-alive request (a lookup
+ * per segment); bench/conn_table: 32 bytes per entry against 80, a hit
+ * lookup of 11.5 ns against 33.2 at 65,536 entries.
  *
  * Pointers, not indices: a slot of socket index + tag (8 bytes, one
  * atomic store) would need every socket addressable by index, and the
