@@ -11,7 +11,6 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
-#include <rte_rcu_qsbr.h>
 #include <rte_thash.h>
 #include "dps_tcp_priv.h"
 #include "dps_port.h"
