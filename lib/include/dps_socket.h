@@ -128,6 +128,23 @@ int dps_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 int dps_accept(int fd, struct sockaddr *addr, socklen_t *addrlen);
 
 /**
+ * dps_accept4() that also says which stack lcore owns the connection:
+ * the lcore whose connection table holds it, where its callbacks run and
+ * where zero-copy calls are allowed. A run-to-completion server calls it
+ * on a stack lcore and serves the connection there when it is its own,
+ * or passes the descriptor to the owner, with no dps_conn_info() call.
+ * Any thread.
+ * @param lcore receives the owner's index (0 .. lcores - 1), or -1 when
+ * the connection already ended (reset, timed out) while it waited in
+ * the accept queue; the descriptor is valid either way, and its reads
+ * report the end. Not written when the call fails. It must point to
+ * writable memory: unlike @p addr it is stored without a fault guard.
+ * @return as dps_accept4().
+ */
+int dps_accept_lcore(int fd, struct sockaddr *addr, socklen_t *addrlen,
+	int flags, int *lcore);
+
+/**
  * Shut down one or both directions, as shutdown(2). SHUT_WR sends a FIN
  * once the queued data is out (FIN_WAIT1, or LAST_ACK after the peer's
  * FIN); SHUT_RD makes reads return 0 and discards what arrives.

@@ -37,7 +37,6 @@
 #include <stdbool.h>
 #include <sched.h>
 #include <rte_ring.h>
-#include <rte_hash.h>
 #include <rte_mempool.h>
 #include <rte_mbuf.h>
 #include "dps_socket.h"

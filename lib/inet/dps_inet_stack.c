@@ -11,7 +11,6 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
-#include <rte_rcu_qsbr.h>
 #include <rte_thash.h>
 #include "dps_tcp_priv.h"
 #include "dps_port.h"
@@ -158,23 +157,36 @@ inet_destroy(struct dps_stack *s)
 	s->proto_ctx[DPS_PROTO_INET] = NULL;
 }
 
+/* The socket @sk's fields for dps_conn_info(); the caller confirms them
+ * with dps_ctab_still() (the socket may be reused meanwhile). */
+static void
+conn_fill_sock(struct dps_sock *sk, struct dps_conn_info *out)
+{
+	out->state = dps_sock_state(sk);
+	out->syn_retries = sk->tcb.retransmits;
+	out->mss = sk->tcb.mss;
+	out->rto_ms = (uint32_t)(sk->tcb.rto_ns / 1000000);
+}
+
+/*
+ * @t in lcore @idx's table, from any thread, with no lock: the entry
+ * found, read, then confirmed still in its slot (dps_ctab.h), or read
+ * again. Nothing to hold: table slots and entries are type-stable.
+ */
 int
 dps_conn_read(struct dps_stack *s, unsigned int idx, const struct dps_tuple *t,
 	struct dps_conn_info *out)
 {
-	int id = dps_stack_read_lock(s);
-	struct dps_sock *sk;
+	const struct dps_ctab *tab = dps_tcp_lc(s->lc[idx])->conns;
+	uint32_t h = dps_tcp_hash(t);
+	struct dps_ctab_ticket tk;
 	void *data;
-	int rc = 0;
 
-	if (id < 0)
-		return id;
-	if (rte_hash_lookup_data(dps_tcp_lc(s->lc[idx])->conns, t, &data) < 0) {
-		rc = -ENOENT;
-	} else if (dps_tcp_is_tw(data)) {
-		/* A compact TIME_WAIT entry took the tuple over. */
+	do {
+		data = dps_ctab_find(tab, h, t, dps_tcp_key_of, &tk);
+		if (data == NULL)
+			return -ENOENT;
 		memset(out, 0, sizeof(*out));
-		out->state = DPS_TCP_TIME_WAIT;
 		out->lcore = (uint16_t)idx;
 		out->local.sin_family = AF_INET;
 		out->local.sin_addr.s_addr = t->laddr;
@@ -182,23 +194,12 @@ dps_conn_read(struct dps_stack *s, unsigned int idx, const struct dps_tuple *t,
 		out->peer.sin_family = AF_INET;
 		out->peer.sin_addr.s_addr = t->raddr;
 		out->peer.sin_port = t->rport;
-	} else {
-		sk = data;
-		memset(out, 0, sizeof(*out));
-		out->state = dps_sock_state(sk);
-		out->syn_retries = sk->tcb.retransmits;
-		out->lcore = (uint16_t)idx;
-		out->local.sin_family = AF_INET;
-		out->local.sin_addr.s_addr = dps_sock_laddr(sk);
-		out->local.sin_port = dps_sock_lport(sk);
-		out->peer.sin_family = AF_INET;
-		out->peer.sin_addr.s_addr = sk->tup.raddr;
-		out->peer.sin_port = sk->tup.rport;
-		out->mss = sk->tcb.mss;
-		out->rto_ms = (uint32_t)(sk->tcb.rto_ns / 1000000);
-	}
-	dps_stack_read_unlock(s, id);
-	return rc;
+		if (dps_tcp_is_tw(data))	/* a TIME_WAIT entry took the tuple */
+			out->state = DPS_TCP_TIME_WAIT;
+		else
+			conn_fill_sock(data, out);
+	} while (!dps_ctab_still(tab, &tk));
+	return 0;
 }
 
 void

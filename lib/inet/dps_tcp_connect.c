@@ -7,11 +7,9 @@
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
-#include <rte_hash.h>
 #include <rte_malloc.h>
 #include <rte_ip.h>
 #include <rte_random.h>
-#include <rte_rcu_qsbr.h>
 #include <rte_log.h>
 #include "dps_tcp_priv.h"
 
@@ -119,7 +117,7 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		dps_tws_take_over(lc, tw);
 		reused = true;
 	}
-	if (rte_hash_add_key_data(tl->conns, &sk->tup, sk) < 0) {
+	if (dps_tcp_table_put(lc, sk) != 0) {
 		dps_port_release(ss, dps_sock_lport(sk), &sk->port_held);
 		return -ENOBUFS;
 	}

@@ -6,11 +6,9 @@
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
-#include <rte_hash.h>
 #include <rte_malloc.h>
 #include <rte_ip.h>
 #include <rte_random.h>
-#include <rte_rcu_qsbr.h>
 #include <rte_log.h>
 #include "dps_tcp_priv.h"
 
@@ -47,13 +45,14 @@ dps_tcp_fail_nexthop(struct dps_lcore *lc, uint32_t nexthop, int err)
 	unsigned int n;
 
 	do {
-		const void *key;
 		void *data;
 		uint32_t it = 0;
 
+		/* Done victims leave the table and shift entries back, so each
+		 * batch walks from the start again. */
 		n = 0;
 		while (n < RTE_DIM(victims) &&
-				rte_hash_iterate(tl->conns, &key, &data, &it) >= 0) {
+				(data = dps_ctab_next(tl->conns, &it)) != NULL) {
 			struct dps_sock *sk = data;
 			const struct dps_route *r;
 

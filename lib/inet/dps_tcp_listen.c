@@ -159,7 +159,7 @@ static bool
 child_insert(struct dps_lcore *lc, struct dps_sock *c, const struct dps_tuple *t)
 {
 	c->tup = *t;
-	if (rte_hash_add_key_data(dps_tcp_lc(lc)->conns, &c->tup, c) < 0)
+	if (dps_tcp_table_put(lc, c) != 0)
 		return false;
 	dps_tcp_conn_add(lc, c);
 	/* Children hold the listener's port (Linux: inet_inherit_port()),

@@ -23,9 +23,9 @@
  *   dps_tcp_slot.c      TCP in the protocol switch
  */
 
-#include <rte_hash.h>
+#include <string.h>
 #include <rte_hash_crc.h>
-#include <rte_rcu_qsbr.h>
+#include "dps_ctab.h"
 #include "dps_inet.h"
 #include "dps_ip.h"
 #include "dps_siphash.h"
@@ -35,8 +35,7 @@ struct dps_tw_store;
 /* TCP's context on one lcore (slot DPS_PROTO_TCP). Written by that
  * lcore only; the counters are read by any thread (relaxed). */
 struct dps_tcp_lcore {
-	struct rte_hash *conns;		/* connections this lcore owns */
-	struct rte_rcu_qsbr_dq *conns_dq;	/* their deleted key slots */
+	struct dps_ctab *conns;		/* connections this lcore owns */
 	struct dps_twheel *tw;		/* their timers */
 	struct dps_tw_store *tws;	/* compact TIME_WAIT entries */
 	struct dps_tcp_ratelimit chlim;	/* challenge ACKs (RFC 5961 10) */
@@ -91,7 +90,7 @@ dps_tcp_lc(const struct dps_lcore *lc)
 
 /* A compact TIME_WAIT entry (dps_tcp_timewait.c). */
 struct dps_tws_ent {
-	struct dps_tuple tup;		/* first and 8-aligned: rte_hash_crc reads it */
+	struct dps_tuple tup;		/* the table's key (dps_tcp_key_of()) */
 	struct dps_tcp_tw tw;
 	uint32_t next;			/* FIFO by expiry, or free list */
 	uint8_t port_held;		/* DPS_PORT_*: counted in the TCP port map */
@@ -116,13 +115,37 @@ dps_tcp_tw_of(void *data)
 	return (struct dps_tws_ent *)((uintptr_t)data & ~(uintptr_t)TW_TAG);
 }
 
+/* The table's key of entry @d: the socket's tuple or the TIME_WAIT
+ * entry's (dps_ctab_key_fn). */
+static inline const void *
+dps_tcp_key_of(const void *d)
+{
+	if (dps_tcp_is_tw(d))
+		return &dps_tcp_tw_of((void *)(uintptr_t)d)->tup;
+	return &((const struct dps_sock *)d)->tup;
+}
+
+/* The table's hash of @t: CRC32-C of its 16 bytes (two crc32q). */
+static inline uint32_t
+dps_tcp_hash(const struct dps_tuple *t)
+{
+	uint64_t w[2];
+
+	RTE_BUILD_BUG_ON(sizeof(*t) != sizeof(w));
+	memcpy(w, t, sizeof(w));
+	return rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0));
+}
+
 int dps_tcp_lcore_init(struct dps_lcore *lc);
 void dps_tcp_lcore_fini(struct dps_lcore *lc);
 /* The table's entry for @t: a socket, a TIME_WAIT entry (tagged), or NULL. */
 void *dps_tcp_lookup_any(struct dps_lcore *lc, const struct dps_tuple *t);
 /* The socket of @t, NULL when none (or a TIME_WAIT entry). */
 struct dps_sock *dps_tcp_lookup(struct dps_lcore *lc, const struct dps_tuple *t);
-/* Delete @t's key; its slot returns after a grace period. */
+/* Enter @d (a socket or a tagged TIME_WAIT entry) under its own key,
+ * replacing the key's entry if there is one: 0, or -ENOBUFS (full). */
+int dps_tcp_table_put(struct dps_lcore *lc, void *d);
+/* Delete @t's key. */
 void dps_tcp_table_del(struct dps_lcore *lc, const struct dps_tuple *t);
 /* The table now holds @sk (and a reference to it). */
 void dps_tcp_conn_add(struct dps_lcore *lc, struct dps_sock *sk);

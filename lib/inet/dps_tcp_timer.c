@@ -8,11 +8,9 @@
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
-#include <rte_hash.h>
 #include <rte_malloc.h>
 #include <rte_ip.h>
 #include <rte_random.h>
-#include <rte_rcu_qsbr.h>
 #include <rte_log.h>
 #include "dps_tcp_priv.h"
 
@@ -62,11 +60,9 @@ dps_tcp_timers(struct dps_lcore *lc, uint64_t now)
 	dps_tw_expire(tl->tw, now, tcp_timer_fired, &tp);
 }
 
-/* Housekeeping: TIME_WAIT ends, key slots whose grace period is over. */
+/* Housekeeping: TIME_WAIT ends. */
 void
 dps_tcp_tick(struct dps_lcore *lc, uint64_t now)
 {
-	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
 	dps_tws_expire(lc, now);
-	(void)rte_rcu_qsbr_dq_reclaim(tl->conns_dq, UINT32_MAX, NULL, NULL, NULL);
 }

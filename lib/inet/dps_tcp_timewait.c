@@ -9,11 +9,9 @@
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
-#include <rte_hash.h>
 #include <rte_malloc.h>
 #include <rte_ip.h>
 #include <rte_random.h>
-#include <rte_rcu_qsbr.h>
 #include <rte_log.h>
 #include "dps_tcp_priv.h"
 
@@ -76,8 +74,7 @@ dps_tws_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	e->port_held = sk->port_held;
 	if (e->port_held == DPS_PORT_FREE)
 		e->port_held = tw_bind_hold(lc, sk);
-	if (rte_hash_add_key_data(tl->conns, &sk->tup,
-			(void *)((uintptr_t)e | TW_TAG)) < 0) {
+	if (dps_tcp_table_put(lc, (void *)((uintptr_t)e | TW_TAG)) != 0) {
 		if (e->port_held != sk->port_held)
 			dps_port_release(dps_socks(lc->stack), e->tup.lport, &e->port_held);
 		e->next = st->free_head;

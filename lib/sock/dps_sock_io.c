@@ -24,7 +24,8 @@ fail(int err)
  * peer's address written, in that order (do_accept()).
  */
 static int
-sock_accept(struct dps_sock *sk, struct sockaddr *addr, socklen_t *len, int flags)
+sock_accept(struct dps_sock *sk, struct sockaddr *addr, socklen_t *len, int flags,
+	int *lcore)
 {
 	struct dps_sock *c;
 	int rc, fd;
@@ -52,6 +53,12 @@ sock_accept(struct dps_sock *sk, struct sockaddr *addr, socklen_t *len, int flag
 		}
 		return rc;
 	}
+	/* dps_accept_lcore(): the owner, or -1 once the child has ended (its
+	 * lcore publishes CLOSE as it leaves the table). Stored directly, as
+	 * dps_conn_info() fills its struct: not a Linux argument, and a
+	 * guarded copy would cost more than the call saves. */
+	if (lcore != NULL)
+		*lcore = dps_sock_state(c) == DPS_TCP_CLOSE ? -1 : dps_sock_owner(c);
 	return fd;
 }
 
@@ -62,7 +69,17 @@ dps_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 
 	if (sk == NULL)
 		return fail(dps_sock_errno(fd));
-	return (int)dps_sock_ret(sk, sock_accept(sk, addr, len, flags));
+	return (int)dps_sock_ret(sk, sock_accept(sk, addr, len, flags, NULL));
+}
+
+int
+dps_accept_lcore(int fd, struct sockaddr *addr, socklen_t *len, int flags, int *lcore)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+
+	if (sk == NULL)
+		return fail(dps_sock_errno(fd));
+	return (int)dps_sock_ret(sk, sock_accept(sk, addr, len, flags, lcore));
 }
 
 int

@@ -82,20 +82,15 @@ up(struct bench *b, const char *wname, uint32_t ring_size,
 	return s;
 }
 
-/*
- * Entries a lookup can find in @lc's connection table. rte_hash_count()
- * also counts deleted keys whose slots still wait in the lcore's QSBR
- * defer queue, until the next housekeeping tick (see connect_table_count).
- */
+/* Entries a walk of @lc's connection table finds (dps_ctab_next()),
+ * to compare with its count (see connect_table_count). */
 static unsigned int
 table_live(const struct dps_lcore *lc)
 {
-	const void *key;
-	void *data;
 	uint32_t it = 0;
 	unsigned int n = 0;
 
-	while (rte_hash_iterate(dps_tcp_lc(lc)->conns, &key, &data, &it) >= 0)
+	while (dps_ctab_next(dps_tcp_lc(lc)->conns, &it) != NULL)
 		n++;
 	return n;
 }
@@ -108,8 +103,6 @@ check_released(struct bench *b)
 	struct dps_sock_stats st;
 
 	run(b, 8, 0);
-	/* Two housekeeping ticks: deleted key slots whose grace period is
-	 * over go back to the table. */
 	run(b, 3, DPS_TICK_NS);
 	peer_flush(b);
 	cr_assert_eq(rte_mempool_in_use_count(dps_socks(s)->pool), base.socks,
@@ -121,9 +114,9 @@ check_released(struct bench *b)
 		cr_assert_eq(table_live(s->lc[i]), 0,
 			"lcore %u: the table holds %u live entries", i,
 			table_live(s->lc[i]));
-		cr_assert_eq(rte_hash_count(dps_tcp_lc(s->lc[i])->conns), 0,
-			"lcore %u: rte_hash_count %d after a tick", i,
-			rte_hash_count(dps_tcp_lc(s->lc[i])->conns));
+		cr_assert_eq(dps_ctab_count(dps_tcp_lc(s->lc[i])->conns), 0,
+			"lcore %u: the table counts %u entries", i,
+			dps_ctab_count(dps_tcp_lc(s->lc[i])->conns));
 	}
 	dps_stack_sock_stats(s, &st);
 	cr_assert_eq(st.conns, 0);
@@ -1853,6 +1846,64 @@ Test(dpdk, bind_conflicts_with_a_closed_listeners_child)
 	down(&b);
 }
 
+/*
+ * dps_accept_lcore() names the lcore owning each child (here the only
+ * one, 0), and -1 for a child the peer reset while it waited in the
+ * accept queue; that descriptor still works and its read reports the
+ * reset. A failed call leaves the index alone.
+ */
+Test(dpdk, connect_accept_lcore)
+{
+	struct sockaddr_in at = sin_of(INADDR_ANY, 7779);
+	struct bench b;
+	socklen_t flen = sizeof(struct sockaddr_in);
+	struct seg s[3];
+	int lfd, fd, owner = 99;
+	char c;
+
+	up(&b, "cacclc", 0, NULL);
+	lfd = tcp_sock(&b, false);
+	cr_assert_eq(dps_bind(lfd, (struct sockaddr *)&at, sizeof(at)), 0);
+	cr_assert_eq(dps_listen(lfd, 8), 0);
+	for (int i = 0; i < 3; i++) {
+		peer_tcp(&b, (uint16_t)(40020 + i), 7779, 1000, 0, DPS_TH_SYN, 65535, NULL, 0);
+		get_seg(&b, &s[i]);
+		cr_assert_eq(s[i].flags, DPS_TH_SYN | DPS_TH_ACK);
+		peer_tcp(&b, (uint16_t)(40020 + i), 7779, 1001, s[i].seq + 1, DPS_TH_ACK,
+			65535, NULL, 0);
+	}
+	run(&b, 2, MS);
+	cr_assert_eq(conns(&b), 3, "three children established");
+	peer_tcp(&b, 40021, 7779, 1001, 0, DPS_TH_RST, 0, NULL, 0);
+	run(&b, 2, MS);
+	cr_assert_eq(conns(&b), 2, "the RST ended the second child");
+
+	fd = dps_accept_lcore(lfd, NULL, NULL, 0, &owner);
+	cr_assert_geq(fd, 0, "accept: %s", strerror(errno));
+	cr_assert_eq(owner, 0, "the first child's owner: %d", owner);
+	cr_assert_eq(dps_close(fd), 0);
+
+	fd = dps_accept_lcore(lfd, NULL, NULL, SOCK_NONBLOCK, &owner);
+	cr_assert_geq(fd, 0, "accept: %s", strerror(errno));
+	cr_assert_eq(owner, -1, "the reset child has no owner: %d", owner);
+	cr_assert_eq(dps_recv(fd, &c, 1, 0), -1);
+	cr_assert_eq(errno, ECONNRESET, "%s", strerror(errno));
+	cr_assert_eq(dps_close(fd), 0);
+
+	owner = 99;
+	cr_assert_eq(dps_accept_lcore(lfd, (struct sockaddr *)1, &flen, 0, &owner), -1);
+	cr_assert_eq(errno, EFAULT, "%s", strerror(errno));
+	cr_assert_eq(owner, 99, "not written when the call fails");
+	cr_assert_eq(dps_accept_lcore(lfd, NULL, NULL, SOCK_NONBLOCK, &owner), -1);
+	cr_assert_eq(errno, EAGAIN, "the EFAULT consumed the third child");
+	cr_assert_eq(dps_close(lfd), 0);
+	/* The closed children wait in FIN_WAIT1: the peer resets them. */
+	peer_tcp(&b, 40020, 7779, 1001, 0, DPS_TH_RST, 0, NULL, 0);
+	peer_tcp(&b, 40022, 7779, 1001, 0, DPS_TH_RST, 0, NULL, 0);
+	run(&b, 2, MS);
+	down(&b);
+}
+
 /* ---- 11. local ports ---------------------------------------------------------- */
 
 Test(dpdk, connect_port_exhaustion)
@@ -1901,6 +1952,42 @@ Test(dpdk, connect_port_exhaustion)
 	cr_assert_eq(conns(&b), N + 1);
 
 	for (int i = 0; i <= N; i++) {
+		cr_assert_eq(app_call(&b, OP_CLOSE, fd[i], 0, 0), 0);
+		expect_close_fin(&b, &s, &syn[i]);
+	}
+	down(&b);
+}
+
+/*
+ * A full connection table (max_conns entries on the lcore) refuses the
+ * next connect with ENOBUFS and sends nothing; once an entry leaves,
+ * connect works again (docs/connect.md, step 12).
+ */
+Test(dpdk, connect_table_full)
+{
+	const struct dps_sock_conf sc = { .max_conns = 2 };
+	struct bench b;
+	struct seg syn[3], s;
+	int fd[3];
+
+	up(&b, "cfull", 0, &sc);
+	for (int i = 0; i < 2; i++) {
+		fd[i] = tcp_sock(&b, true);
+		connect_established(&b, fd[i], PEER_PORT, &syn[i]);
+	}
+	cr_assert_eq(conns(&b), 2);
+	fd[2] = tcp_sock(&b, true);
+	cr_assert_eq(connect_call(&b, fd[2], PEER_PORT), ENOBUFS);
+	expect_silence(&b, "a full table sends nothing");
+	cr_assert_eq(conn_state(fd[2], NULL), -ENOENT);
+	cr_assert_eq(conns(&b), 2);
+
+	cr_assert_eq(app_call(&b, OP_CLOSE, fd[0], 0, 0), 0);
+	expect_close_fin(&b, &s, &syn[0]);
+	cr_assert_eq(conns(&b), 1);
+	connect_established(&b, fd[2], PEER_PORT, &syn[2]);
+	cr_assert_eq(conns(&b), 2);
+	for (int i = 1; i <= 2; i++) {
 		cr_assert_eq(app_call(&b, OP_CLOSE, fd[i], 0, 0), 0);
 		expect_close_fin(&b, &s, &syn[i]);
 	}
@@ -2594,11 +2681,11 @@ Test(dpdk, connect_arp_failure_beside_time_wait)
 /* ---- 17. the connection table and wake-ups ------------------------------------ */
 
 /*
- * rte_hash_count() of the connection table returns to 0 once the last
- * connection is gone: deleted key slots wait in the lcore's QSBR defer
- * queue for one grace period and are given back at the next housekeeping
- * tick (every 10 ms), not only at the next delete. Lookups stop finding
- * a deleted key at once.
+ * The connection table's count returns to 0 once the last connection is
+ * gone, and stays equal to what a walk finds while connections come and
+ * go. (With rte_hash, deleted key slots waited in a QSBR defer queue and
+ * the count lagged until a housekeeping tick; the table now reuses a
+ * slot at once.) Lookups stop finding a deleted key at once.
  */
 Test(dpdk, connect_table_count)
 {
@@ -2611,16 +2698,13 @@ Test(dpdk, connect_table_count)
 	s = up(&b, "ccount", 0, NULL);
 	fd = tcp_sock(&b, true);
 	connect_established(&b, fd, PEER_PORT, &syn);
-	cr_assert_eq(rte_hash_count(dps_tcp_lc(s->lc[0])->conns), 1);
+	cr_assert_eq(dps_ctab_count(dps_tcp_lc(s->lc[0])->conns), 1);
 	cr_assert_eq(dps_close(fd), 0);
 	expect_close_fin(&b, &s2, &syn);
 	cr_assert_eq(table_live(s->lc[0]), 0, "a lookup finds a closed connection");
 	cr_assert_eq(conns(&b), 0);
-	/* Two housekeeping ticks: the grace period is over and the slot is
-	 * reclaimed. */
-	run(&b, 3, DPS_TICK_NS);
-	cr_assert_eq(rte_hash_count(dps_tcp_lc(s->lc[0])->conns), 0, "rte_hash_count %d with "
-		"no connection left", rte_hash_count(dps_tcp_lc(s->lc[0])->conns));
+	cr_assert_eq(dps_ctab_count(dps_tcp_lc(s->lc[0])->conns), 0, "count %u with "
+		"no connection left", dps_ctab_count(dps_tcp_lc(s->lc[0])->conns));
 
 	/* Churn: connections come and go, the count follows. */
 	for (int i = 0; i < ROUNDS; i++) {
@@ -2635,8 +2719,8 @@ Test(dpdk, connect_table_count)
 			cr_assert_eq(dps_close(fd), 0);
 		}
 		run(&b, 2, DPS_TICK_NS);
-		cr_assert_eq(rte_hash_count(dps_tcp_lc(s->lc[0])->conns), 0, "round %d: "
-			"rte_hash_count %d", i, rte_hash_count(dps_tcp_lc(s->lc[0])->conns));
+		cr_assert_eq(dps_ctab_count(dps_tcp_lc(s->lc[0])->conns), 0, "round %d: "
+			"count %u", i, dps_ctab_count(dps_tcp_lc(s->lc[0])->conns));
 	}
 	down(&b);
 }

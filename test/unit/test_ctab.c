@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the connection table (lib/util/dps_ctab.c): put, replace,
+ * delete with backward shift across the end of the array, a full table,
+ * a random run against a model, and lock-free readers on other threads
+ * while the owner inserts and deletes. No EAL.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <criterion/criterion.h>
+
+#include "dps_ctab.h"
+
+/* An entry: its key (4 words) and a check word derived from it. */
+struct ent {
+	uint32_t key[4];
+	uint32_t check;
+};
+
+static const void *
+ent_key(const void *e)
+{
+	return ((const struct ent *)e)->key;
+}
+
+static struct dps_ctab *
+tab_new(uint32_t max)
+{
+	size_t sz = dps_ctab_memsize(max);
+	struct dps_ctab *t;
+
+	cr_assert_neq(sz, 0);
+	t = aligned_alloc(64, (sz + 63) & ~(size_t)63);
+	cr_assert_not_null(t);
+	dps_ctab_init(t, max, ent_key);
+	return t;
+}
+
+static void
+ent_set(struct ent *e, uint32_t k)
+{
+	e->key[0] = k;
+	e->key[1] = ~k;
+	e->key[2] = k * 2654435761u;
+	e->key[3] = 6;
+	e->check = k ^ 0x5a5a5a5au;
+}
+
+/* A deliberately poor hash: @buckets homes, so clusters are long and
+ * deletions move entries. The tag is the whole value. */
+static uint32_t
+hash_of(uint32_t k, uint32_t buckets)
+{
+	return (k % buckets) * 0x9e3779b1u;
+}
+
+static void *
+own(const struct dps_ctab *t, uint32_t h, const struct ent *probe)
+{
+	return dps_ctab_find_own(t, h, probe->key, ent_key);
+}
+
+static void *
+any(const struct dps_ctab *t, uint32_t h, const struct ent *probe)
+{
+	struct dps_ctab_ticket tk;
+
+	return dps_ctab_find(t, h, probe->key, ent_key, &tk);
+}
+
+Test(ctab, sizes)
+{
+	cr_assert_eq(dps_ctab_memsize(0), 0);
+	cr_assert_eq(dps_ctab_memsize((1u << 30) + 1), 0);
+	/* At most half full: 1000 entries take 2048 slots. */
+	cr_assert_eq(dps_ctab_memsize(1000),
+		sizeof(struct dps_ctab) + 2048 * sizeof(struct dps_ctab_slot));
+	cr_assert_eq(dps_ctab_memsize(1024),
+		sizeof(struct dps_ctab) + 2048 * sizeof(struct dps_ctab_slot));
+	cr_assert_eq(sizeof(struct dps_ctab_slot), 16);
+}
+
+Test(ctab, put_find_replace_del)
+{
+	struct dps_ctab *t = tab_new(16);
+	struct ent a, b, a2, probe;
+	uint32_t ha, hb;
+
+	ent_set(&a, 1);
+	ent_set(&b, 2);
+	ent_set(&a2, 1);		/* same key as a, another object */
+	ha = hash_of(1, 1000);
+	hb = hash_of(2, 1000);
+	ent_set(&probe, 1);
+	cr_assert_null(own(t, ha, &probe));
+	cr_assert_eq(dps_ctab_put(t, ha, &a), 0);
+	cr_assert_eq(dps_ctab_put(t, hb, &b), 0);
+	cr_assert_eq(own(t, ha, &probe), &a);
+	cr_assert_eq(any(t, ha, &probe), &a);
+	cr_assert_eq(dps_ctab_count(t), 2);
+	/* The same key again replaces in place (TIME_WAIT takes a key over). */
+	cr_assert_eq(dps_ctab_put(t, ha, &a2), 0);
+	cr_assert_eq(dps_ctab_count(t), 2);
+	cr_assert_eq(own(t, ha, &probe), &a2);
+	/* A tag match with another key is not a hit. */
+	ent_set(&probe, 3);
+	cr_assert_null(own(t, ha, &probe));
+	cr_assert_null(any(t, ha, &probe));
+	cr_assert_eq(dps_ctab_del(t, ha, probe.key), -ENOENT);
+	ent_set(&probe, 1);
+	cr_assert_eq(dps_ctab_del(t, ha, probe.key), 0);
+	cr_assert_null(own(t, ha, &probe));
+	cr_assert_null(any(t, ha, &probe));
+	cr_assert_eq(dps_ctab_del(t, ha, probe.key), -ENOENT);
+	cr_assert_eq(dps_ctab_count(t), 1);
+	free(t);
+}
+
+/* Full: the maximum holds, one more new key is ENOBUFS, a replacement
+ * still works, and a deletion makes room. */
+Test(ctab, full_is_enobufs)
+{
+	enum { MAX = 100 };
+	struct dps_ctab *t = tab_new(MAX);
+	static struct ent e[MAX + 1], again;
+
+	for (uint32_t i = 0; i <= MAX; i++)
+		ent_set(&e[i], i);
+	for (uint32_t i = 0; i < MAX; i++)
+		cr_assert_eq(dps_ctab_put(t, hash_of(i, 7), &e[i]), 0, "entry %u", i);
+	cr_assert_eq(dps_ctab_put(t, hash_of(MAX, 7), &e[MAX]), -ENOBUFS);
+	cr_assert_eq(dps_ctab_count(t), MAX);
+	ent_set(&again, 5);
+	cr_assert_eq(dps_ctab_put(t, hash_of(5, 7), &again), 0, "replacing when full");
+	cr_assert_eq(dps_ctab_del(t, hash_of(9, 7), e[9].key), 0);
+	cr_assert_eq(dps_ctab_put(t, hash_of(MAX, 7), &e[MAX]), 0);
+	for (uint32_t i = 0; i <= MAX; i++)
+		cr_assert_eq(own(t, hash_of(i, 7), &e[i]) != NULL, i != 9, "entry %u", i);
+	free(t);
+}
+
+/* A cluster that wraps past the last slot: deleting its head moves the
+ * entries from slot 0 back to the end. */
+Test(ctab, shift_across_the_end)
+{
+	struct dps_ctab *t = tab_new(8);		/* 16 slots */
+	uint32_t last = t->mask, h = last * 1u + 0x100u * 16;	/* home = last */
+	static struct ent e[5];
+
+	cr_assert_eq(t->mask, 15);
+	for (uint32_t i = 0; i < 5; i++) {
+		ent_set(&e[i], 100 + i);
+		cr_assert_eq(dps_ctab_put(t, h, &e[i]), 0);
+	}
+	cr_assert_eq(t->slot[15].ent, &e[0]);
+	cr_assert_eq(t->slot[3].ent, &e[4]);
+	cr_assert_eq(dps_ctab_del(t, h, e[0].key), 0);
+	cr_assert_eq(t->slot[15].ent, &e[1]);
+	cr_assert_eq(t->slot[2].ent, &e[4]);
+	cr_assert_null(t->slot[3].ent);
+	for (uint32_t i = 1; i < 5; i++)
+		cr_assert_eq(own(t, h, &e[i]), &e[i]);
+	free(t);
+}
+
+/* Every entry is reachable from its home without crossing an empty slot
+ * (the linear-probing invariant deletions must keep). */
+static void
+check_invariant(const struct dps_ctab *t)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i <= t->mask; i++) {
+		const struct dps_ctab_slot *s = &t->slot[i];
+
+		if (s->ent == NULL)
+			continue;
+		n++;
+		cr_assert_eq(s->ver & 1, 0);
+		for (uint32_t j = s->tag & t->mask; j != i; j = (j + 1) & t->mask)
+			cr_assert_not_null(t->slot[j].ent, "slot %u: a gap at %u", i, j);
+	}
+	cr_assert_eq(n, dps_ctab_count(t));
+}
+
+/* Random puts and deletes against a model (present[]). */
+Test(ctab, random_against_model)
+{
+	enum { KEYS = 600, MAX = 500, OPS = 60000 };
+	struct dps_ctab *t = tab_new(MAX);
+	static struct ent e[KEYS];
+	static bool present[KEYS];
+	uint32_t n = 0, seed = 12345;
+
+	for (uint32_t i = 0; i < KEYS; i++)
+		ent_set(&e[i], i);
+	for (uint32_t op = 0; op < OPS; op++) {
+		uint32_t k, h;
+
+		seed = seed * 1103515245u + 12345u;
+		k = (seed >> 8) % KEYS;
+		h = hash_of(k, 97);
+		if (present[k] && (seed & 1)) {
+			cr_assert_eq(dps_ctab_del(t, h, e[k].key), 0);
+			present[k] = false;
+			n--;
+		} else if (!present[k]) {
+			int rc = dps_ctab_put(t, h, &e[k]);
+
+			cr_assert_eq(rc, n < MAX ? 0 : -ENOBUFS);
+			present[k] = rc == 0;
+			n += rc == 0;
+		}
+		if (op % 1000 == 0) {
+			check_invariant(t);
+			for (uint32_t i = 0; i < KEYS; i++) {
+				void *want = present[i] ? &e[i] : NULL;
+
+				cr_assert_eq(own(t, hash_of(i, 97), &e[i]), want, "key %u", i);
+				cr_assert_eq(any(t, hash_of(i, 97), &e[i]), want, "key %u", i);
+			}
+		}
+	}
+	free(t);
+}
+
+/* ---- one writer, lock-free readers ---------------------------------- */
+
+/*
+ * Each of HOMES clusters holds one stable key and VPH volatile entries,
+ * all with the same hash. The writer, key by key: takes the stable key
+ * out and puts it back at the end of its cluster (its generation odd
+ * meanwhile, alternating between two objects for it, and rewriting the
+ * idle one's key word by word, as a socket returns to the pool and is
+ * reused), then deletes the volatile entries in front of it one by one,
+ * so each deletion shifts it back a slot while readers look for it,
+ * then puts them back under new keys. Readers look the stable keys up:
+ * a lookup that overlapped no generation change must find its key, and
+ * a hit that dps_ctab_still() confirms must be one of that key's two
+ * objects, carrying its key and check word.
+ */
+enum { HOMES = 4, VPH = 12, ROUNDS = 20000, READERS = 2, MIN_PASSES = 20000,
+	MIN_OVERLAPS = 2000 };
+
+struct mt {
+	struct dps_ctab *t;
+	struct ent stable[HOMES][2];
+	struct ent vol[HOMES][VPH];
+	uint32_t gen[HOMES];	/* atomic: odd while key i is out */
+	uint32_t cur[HOMES];	/* which of stable[i] is in (writer only) */
+	uint32_t done;		/* atomic: the writer finished */
+	uint32_t started;	/* atomic: readers running */
+	uint64_t passes;	/* atomic: readers' passes over the keys so far */
+	uint64_t overlaps;	/* atomic: lookups a deletion overlapped */
+	uint64_t misses, wrong, checked;	/* atomic: readers' findings */
+};
+
+static uint32_t
+skey(uint32_t i)
+{
+	return 0x80000000u + i;
+}
+
+/* HOMES homes 29 slots apart; the bits above the table's mask differ
+ * from key to key, so a probe passes other keys' slots on the tag alone,
+ * without a version check. */
+static uint32_t
+mt_hash(uint32_t k)
+{
+	return (k % HOMES) * 29 | k << 8;
+}
+
+/* Rewrite entry @e as key @k, one word at a time (readers may look). */
+static void
+rekey(struct ent *e, uint32_t k)
+{
+	struct ent n;
+
+	ent_set(&n, k);
+	for (int w = 0; w < 4; w++)
+		/* Relaxed: readers re-check the slot version. */
+		__atomic_store_n(&e->key[w], n.key[w], __ATOMIC_RELAXED);
+	/* Relaxed: as the key. */
+	__atomic_store_n(&e->check, n.check, __ATOMIC_RELAXED);
+}
+
+/* One lookup of stable key @i: counts a miss or a wrong hit. */
+static void
+reader_one(struct mt *m, uint32_t i, uint64_t *miss, uint64_t *wrong,
+	uint64_t *checked)
+{
+	struct dps_ctab_ticket tk;
+	struct ent probe, *e;
+	uint32_t g, check, seq;
+
+	ent_set(&probe, skey(i));
+	/* Acquire: pairs with the writer's release of an even generation. */
+	g = __atomic_load_n(&m->gen[i], __ATOMIC_ACQUIRE);
+	if (g & 1)
+		return;
+	/* Relaxed: only counts lookups that overlapped a deletion. */
+	seq = __atomic_load_n(&m->t->seq, __ATOMIC_RELAXED);
+	e = dps_ctab_find(m->t, mt_hash(skey(i)), probe.key, ent_key, &tk);
+	/* Relaxed: as above; the count the writer waits for. */
+	if (__atomic_load_n(&m->t->seq, __ATOMIC_RELAXED) != seq)
+		__atomic_fetch_add(&m->overlaps, 1, __ATOMIC_RELAXED);
+	if (e != NULL) {
+		/* Relaxed: confirmed by dps_ctab_still(). */
+		check = __atomic_load_n(&e->check, __ATOMIC_RELAXED);
+		if (dps_ctab_still(m->t, &tk)) {
+			(*checked)++;
+			if ((e != &m->stable[i][0] && e != &m->stable[i][1]) ||
+					check != probe.check)
+				(*wrong)++;
+		}
+		return;
+	}
+	/* Acquire fence: the lookup before the re-read; pairs with the
+	 * writer's release fence after its odd store. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	/* Relaxed: ordered by the fence. */
+	if (__atomic_load_n(&m->gen[i], __ATOMIC_RELAXED) == g)
+		(*miss)++;
+}
+
+static void *
+reader_main(void *arg)
+{
+	struct mt *m = arg;
+	uint64_t miss = 0, wrong = 0, checked = 0;
+
+	/* Relaxed: a count the writer waits for. */
+	__atomic_fetch_add(&m->started, 1, __ATOMIC_RELAXED);
+	/* Acquire: pairs with the writer's release of done. */
+	while (!__atomic_load_n(&m->done, __ATOMIC_ACQUIRE)) {
+		for (uint32_t i = 0; i < HOMES; i++)
+			reader_one(m, i, &miss, &wrong, &checked);
+		/* Relaxed: progress the writer waits for. */
+		__atomic_fetch_add(&m->passes, 1, __ATOMIC_RELAXED);
+	}
+	/* Relaxed: read after the join. */
+	__atomic_fetch_add(&m->misses, miss, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&m->wrong, wrong, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&m->checked, checked, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/* Stable key @i out and back in, at the end of its cluster, in the
+ * other of its two objects; the idle one is rewritten meanwhile. */
+static void
+stable_cycle(struct mt *m, uint32_t i, uint32_t junk)
+{
+	uint32_t h = mt_hash(skey(i)), g = m->gen[i];
+	struct ent *out = &m->stable[i][m->cur[i]];
+
+	/* Relaxed store and release fence: a reader that sees the deletion
+	 * sees the odd generation (the reader's acquire fence). */
+	__atomic_store_n(&m->gen[i], g + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	cr_assert_eq(dps_ctab_del(m->t, h, out->key), 0);
+	m->cur[i] ^= 1;
+	cr_assert_eq(dps_ctab_put(m->t, h, &m->stable[i][m->cur[i]]), 0);
+	/* Release: the put before the even generation. */
+	__atomic_store_n(&m->gen[i], g + 2, __ATOMIC_RELEASE);
+	rekey(out, junk);
+	rekey(out, skey(i));
+}
+
+Test(ctab, readers_never_miss_nor_mistake, .timeout = 120)
+{
+	struct mt *m = calloc(1, sizeof(*m));
+	pthread_t th[READERS];
+	uint32_t next = 1;
+
+	m->t = tab_new(HOMES * (VPH + 1));
+	for (uint32_t i = 0; i < HOMES; i++) {
+		ent_set(&m->stable[i][0], skey(i));
+		ent_set(&m->stable[i][1], skey(i));
+		for (uint32_t v = 0; v < VPH; v++) {
+			ent_set(&m->vol[i][v], next * HOMES + i);
+			cr_assert_eq(dps_ctab_put(m->t, mt_hash(next++ * HOMES + i),
+				&m->vol[i][v]), 0);
+		}
+		cr_assert_eq(dps_ctab_put(m->t, mt_hash(skey(i)), &m->stable[i][0]), 0);
+	}
+	for (int r = 0; r < READERS; r++)
+		cr_assert_eq(pthread_create(&th[r], NULL, reader_main, m), 0);
+	/* Relaxed: a count; wait until the readers run. */
+	while (__atomic_load_n(&m->started, __ATOMIC_RELAXED) < READERS)
+		sched_yield();
+	/* ROUNDS at least, and on until the readers, however starved on a
+	 * busy machine, have made MIN_PASSES passes and MIN_OVERLAPS lookups
+	 * that a deletion overlapped (the ones a missing check would fail). */
+	for (uint32_t round = 0; round < ROUNDS ||
+			/* Relaxed: progress counts. */
+			__atomic_load_n(&m->passes, __ATOMIC_RELAXED) < MIN_PASSES ||
+			__atomic_load_n(&m->overlaps, __ATOMIC_RELAXED) < MIN_OVERLAPS;
+			round++) {
+		uint32_t i = round % HOMES;
+
+		stable_cycle(m, i, next * HOMES + i);
+		/* The volatile entries now lie in front of the stable key:
+		 * each deletion moves it back one slot. */
+		for (uint32_t v = 0; v < VPH; v++)
+			cr_assert_eq(dps_ctab_del(m->t, mt_hash(m->vol[i][v].key[0]),
+				m->vol[i][v].key), 0);
+		for (uint32_t v = 0; v < VPH; v++) {
+			rekey(&m->vol[i][v], next * HOMES + i);
+			cr_assert_eq(dps_ctab_put(m->t, mt_hash(next++ * HOMES + i),
+				&m->vol[i][v]), 0);
+		}
+	}
+	/* Release: pairs with the readers' acquire of done. */
+	__atomic_store_n(&m->done, 1, __ATOMIC_RELEASE);
+	for (int r = 0; r < READERS; r++)
+		cr_assert_eq(pthread_join(th[r], NULL), 0);
+	cr_log_info("%lu confirmed hits, %lu lookups overlapped by a deletion",
+		(unsigned long)m->checked, (unsigned long)m->overlaps);
+	cr_assert_eq(m->misses, 0, "%lu lookups missed a present key",
+		(unsigned long)m->misses);
+	cr_assert_eq(m->wrong, 0, "%lu wrong entries", (unsigned long)m->wrong);
+	cr_assert_gt(m->checked, 0);
+	free(m->t);
+	free(m);
+}
