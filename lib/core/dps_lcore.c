@@ -14,7 +14,6 @@
 #include <rte_ethdev.h>
 #include <rte_cycles.h>
 #include <rte_malloc.h>
-#include <rte_rcu_qsbr.h>
 #include "dps_stack_priv.h"
 
 int
@@ -298,10 +297,6 @@ dps_stack_poll(struct dps_stack *s, unsigned int idx)
 	uint64_t now = dps_now(s);
 	unsigned int work;
 
-	if (!lc->rcu_online) {
-		lc->rcu_online = true;
-		rte_rcu_qsbr_thread_online(s->rcu, idx);
-	}
 	lcore_output(lc, now);		/* what the lcore's code did between polls */
 	lcore_tick(lc, now);
 	work = lcore_rx(lc, now);
@@ -311,8 +306,6 @@ dps_stack_poll(struct dps_stack *s, unsigned int idx)
 		work += lc->work(s, idx, lc->work_arg);
 	lcore_output(lc, now);
 	dps_lcore_flush(lc);
-	/* Nothing of a lock-free table is held past this point. */
-	rte_rcu_qsbr_quiescent(s->rcu, idx);
 	DPS_CNT_INC(&lc->cnt, poll_loops);
 	if (work != 0)
 		DPS_CNT_ADD(&lc->cnt, poll_busy_cycles, rte_rdtsc() - t0);
@@ -326,8 +319,5 @@ dps_stack_run(struct dps_stack *s, unsigned int idx)
 {
 	while (!dps_stack_stopping(s))
 		dps_stack_poll(s, idx);
-	/* A stopped lcore holds nothing readers need to wait for. */
-	rte_rcu_qsbr_thread_offline(s->rcu, idx);
-	s->lc[idx]->rcu_online = false;
 	return 0;
 }

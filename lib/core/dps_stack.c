@@ -364,10 +364,6 @@ dps_stack_start(struct dps_stack *s)
 		return -EBUSY;
 	s->err[0] = '\0';
 	rc = stack_pools(s);
-	if (rc == 0 && dps_rcu_create(s) != 0) {
-		snprintf(s->err, sizeof(s->err), "cannot allocate the QSBR variable");
-		rc = -ENOMEM;
-	}
 	if (rc == 0)
 		rc = dps_proto_start(s);
 	for (; rc == 0 && started < s->n_ifaces; started++)
@@ -484,9 +480,7 @@ dps_stack_destroy(struct dps_stack *s)
 	for (unsigned int i = 0; i < s->n_lcores; i++)
 		if (s->lc[i] != NULL)
 			lcore_release(s->lc[i]);
-	dps_rcu_offline(s);
 	dps_proto_destroy(s);
-	dps_rcu_free(s);
 	if (s->started)
 		for (unsigned int i = 0; i < s->n_ifaces; i++)
 			stack_release_port(s, s->ifs[i].port_id);

@@ -34,7 +34,6 @@ struct dps_sock;
 struct dps_sockets;
 struct dps_twheel;
 struct rte_hash;
-struct rte_rcu_qsbr_dq;
 
 /* One port the stack uses. */
 /* Payload mbufs one TCP frame may chain (a 64 KiB TSO frame in 2 KiB
@@ -167,7 +166,6 @@ struct dps_lcore {
 	uint16_t queue;			/* rx/tx queue on every port */
 	bool garp_pending;		/* gratuitous ARP not sent yet (IP layer) */
 	bool icmp_primed;		/* token bucket initialised */
-	bool rcu_online;		/* reporting to the stack's QSBR */
 	struct rte_mempool *pool;
 	const struct rte_ring *pool_ring; /* the pool's common store, when a ring */
 	uint32_t pool_reserve;		/* mbufs kept for transmission (dps_pool_low) */
@@ -247,10 +245,6 @@ struct dps_stack {
 	void (*timers[DPS_PROTO_MAX])(struct dps_lcore *lc, uint64_t now);
 	void (*rx_frame)(struct dps_lcore *lc, uint16_t ifindex,
 		struct rte_mbuf *m, uint64_t now);
-	/* QSBR for the lock-free tables of the lcores: one reader id per
-	 * lcore, then DPS_RCU_READERS for other threads (dps_stack_read_*). */
-	struct rte_rcu_qsbr *rcu;
-	uint32_t rcu_readers;		/* bitmap of reader ids in use */
 	char err[256];
 };
 
@@ -280,21 +274,6 @@ dps_lcore_ctx(const struct dps_lcore *lc, unsigned int slot)
 	return lc->ctx[slot];
 }
 
-/* Threads other than the lcores that may read the lcores' lock-free
- * tables at once. */
-#define DPS_RCU_READERS 8
-
-/* Enter a read-side critical section over the lcores' lock-free tables
- * (any thread but a stack lcore): a QSBR reader id, or -EAGAIN when
- * DPS_RCU_READERS threads already read. Leave it with
- * dps_stack_read_unlock(), before which nothing read is freed. */
-int dps_stack_read_lock(struct dps_stack *s);
-void dps_stack_read_unlock(struct dps_stack *s, int id);
-/* The QSBR variable's life (dps_rcu.c): made at start, taken offline
- * when the lcores have stopped, freed with the stack. */
-int dps_rcu_create(struct dps_stack *s);
-void dps_rcu_offline(struct dps_stack *s);
-void dps_rcu_free(struct dps_stack *s);
 
 /* The protocol switch's walks (dps_proto.c). */
 int dps_proto_start(struct dps_stack *s);

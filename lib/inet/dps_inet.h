@@ -1070,7 +1070,7 @@ struct rte_ring *dps_ring_make(const char *name, unsigned int count,
 /* ---- the transport in a stack (dps_inet_stack.c) ---- */
 /* Register the transport's slots with a new stack. */
 int dps_inet_register(struct dps_stack *s);
-/* Look @t up in lcore @idx's table from any thread (QSBR reader). */
+/* Look @t up in lcore @idx's table from any thread (dps_ctab_find()). */
 int dps_conn_read(struct dps_stack *s, unsigned int idx,
 	const struct dps_tuple *t, struct dps_conn_info *out);
 /* Clocks and sleeps for waiting threads (dps_sock_wake.c): a sleeper

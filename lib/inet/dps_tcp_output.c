@@ -7,11 +7,9 @@
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
-#include <rte_hash.h>
 #include <rte_malloc.h>
 #include <rte_ip.h>
 #include <rte_random.h>
-#include <rte_rcu_qsbr.h>
 #include <rte_log.h>
 #include "dps_tcp_priv.h"
 
