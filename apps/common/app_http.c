@@ -9,7 +9,7 @@
  * A line ends at LF; a CR directly before it is dropped (RFC 9112 2.2
  * allows a bare LF), a CR anywhere else is an error.
  *
- * Private state: phase is one of enum phase, chunk_state holds the F_*
+ * Private state: phase is one of enum app_http_phase, chunk_state holds the F_*
  * flags gathered from the header block, body_left counts the bytes of
  * the body or of the current chunk still to come, head_len the bytes of
  * the header block (or trailer section) so far.
@@ -18,28 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <inttypes.h>
-#include "app_http.h"
-
-enum phase {
-	PH_START,		/* start line (leading empty lines skipped) */
-	PH_HEADER,		/* header lines up to the empty line */
-	PH_BODY,		/* Content-Length body */
-	PH_CHUNK_SIZE,		/* chunk-size [chunk-ext] line */
-	PH_CHUNK_DATA,		/* chunk data */
-	PH_CHUNK_END,		/* the CRLF after chunk data */
-	PH_TRAILER,		/* trailer section after the last chunk */
-	PH_EOF_BODY,		/* body delimited by the connection's close */
-	PH_DONE,
-	PH_ERROR,
-};
-
-#define F_CR		0x01u	/* the previous byte was a CR */
-#define F_CL		0x02u	/* Content-Length seen */
-#define F_TE		0x04u	/* Transfer-Encoding seen */
-#define F_CHUNKED	0x08u	/* ... and its last coding is chunked */
-#define F_CLOSE		0x10u	/* Connection: close */
-#define F_KEEP		0x20u	/* Connection: keep-alive */
-#define F_V10		0x40u	/* HTTP/1.0 */
+#include "app_http_int.h"
 
 #define MAX_CHUNK_DIGITS 15	/* chunk sizes below 2^60 */
 
@@ -451,8 +430,8 @@ response_body(struct app_http *p)
 /* The empty line ending the header block: settle keep-alive (RFC 9112
  * 9.3: close wins; HTTP/1.0 needs keep-alive) and the body. A request
  * without Content-Length has no body (6.3 item 7). */
-static int
-head_done(struct app_http *p)
+int
+app_http_head_done(struct app_http *p)
 {
 	uint32_t f = p->chunk_state;
 
@@ -467,7 +446,7 @@ static int
 on_header_line(struct app_http *p)
 {
 	if (p->line_len == 0)
-		return head_done(p);
+		return app_http_head_done(p);
 	return on_header_fields(p);
 }
 
@@ -623,10 +602,11 @@ body_bytes(struct app_http *p, size_t avail, int *rc)
 	return n;
 }
 
-/* Feed @p len bytes (see the header): lines byte by byte, bodies in
- * bulk; stops at the end of a message. */
+/* Feed @p len bytes (see the header): lines byte by byte, bodies in bulk;
+ * stops at the end of a message. */
 int
-app_http_feed(struct app_http *p, const char *buf, size_t len, size_t *used)
+app_http_feed_strict(struct app_http *p, const char *buf, size_t len,
+	size_t *used)
 {
 	size_t i = 0;
 	int rc = APP_HTTP_MORE;
@@ -655,6 +635,13 @@ app_http_feed(struct app_http *p, const char *buf, size_t len, size_t *used)
 	if (used != NULL)
 		*used = i;
 	return rc;
+}
+
+/* Feed @p len bytes (see the header). */
+int
+app_http_feed(struct app_http *p, const char *buf, size_t len, size_t *used)
+{
+	return app_http_feed_strict(p, buf, len, used);
 }
 
 /* The peer closed: ends a body delimited by the close; anything else

@@ -63,6 +63,11 @@ void app_http_init(struct app_http *p, enum app_http_kind kind);
 int app_http_feed(struct app_http *p, const char *buf, size_t len, size_t *used);
 int app_http_eof(struct app_http *p);
 
+/* app_http_feed() byte by byte, the reference a faster path is held to
+ * (for tests). */
+int app_http_feed_strict(struct app_http *p, const char *buf, size_t len,
+	size_t *used);
+
 /* Format a GET request for @p path to @p host into @p out (at most
  * @p cap bytes; "Connection: close" unless @p keep_alive). Returns the
  * length, or 0 when it does not fit. */
