@@ -1,6 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Incremental HTTP/1.1 message framing (RFC 9112).
+ * Incremental HTTP/1.1 message framing (RFC 9112): the strict path.
+ *
+ * Two paths, one result. app_http_feed() first offers the bytes to the
+ * fast path (app_http_fast.c): when a whole head is in one buffer and is
+ * of the plain kind nearly every message has, it is read in place, with
+ * no line copy, at a fraction of the cost. Everything else (a head split
+ * across buffers, bare LF, obs-fold, overlong lines, lists, every
+ * error) falls back to this parser, which handles all of RFC 9112's
+ * framing a byte at a time and stays the reference. The fast path only
+ * ever accepts or declines, never fails: it leaves the parser untouched
+ * when it declines, so every error, and its offset, comes from here. What
+ * it accepts must leave the parser as this path would (same status,
+ * method, path, keep-alive, lengths and phase); test_apps runs every
+ * parser test and a generated differential set through both, and
+ * fuzz_http aborts where they differ.
  *
  * The start line, header lines, chunk-size lines and trailer lines are
  * assembled a byte at a time into p->line (only the first
@@ -602,7 +616,7 @@ body_bytes(struct app_http *p, size_t avail, int *rc)
 	return n;
 }
 
-/* Feed @p len bytes (see the header): lines byte by byte, bodies in bulk;
+/* The strict path (see the header): lines byte by byte, bodies in bulk;
  * stops at the end of a message. */
 int
 app_http_feed_strict(struct app_http *p, const char *buf, size_t len,
@@ -637,11 +651,25 @@ app_http_feed_strict(struct app_http *p, const char *buf, size_t len,
 	return rc;
 }
 
-/* Feed @p len bytes (see the header). */
+/* A whole head in @p buf goes through the fast path, the rest (its body,
+ * or everything when the fast path declines) through the strict one. */
 int
 app_http_feed(struct app_http *p, const char *buf, size_t len, size_t *used)
 {
-	return app_http_feed_strict(p, buf, len, used);
+	size_t head = app_http_fast_head(p, buf, len), rest;
+	int rc;
+
+	if (head == 0)
+		return app_http_feed_strict(p, buf, len, used);
+	if (p->phase == PH_DONE) {
+		rc = APP_HTTP_DONE;
+		rest = 0;
+	} else {
+		rc = app_http_feed_strict(p, buf + head, len - head, &rest);
+	}
+	if (used != NULL)
+		*used = head + rest;
+	return rc;
 }
 
 /* The peer closed: ends a body delimited by the close; anything else

@@ -3,9 +3,10 @@
 #define DPS_APP_HTTP_INT_H
 
 /*
- * What the parts of app_http share: the private state of struct
- * app_http and the step that settles a message once its head is read.
- * Not for the engines.
+ * What the two paths of app_http share (app_http.c, the strict path;
+ * app_http_fast.c, the fast one): the private state of struct app_http
+ * and the step that settles a message once its head is read. Not for
+ * the engines.
  */
 
 #include "app_http.h"
