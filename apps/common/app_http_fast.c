@@ -115,7 +115,7 @@ scan_block(struct head_scan *s)
 
 /* The offset of the next LF (a CR before it), or -1: none the fast
  * path may use. */
-static int32_t
+static inline int32_t
 next_lf(struct head_scan *s)
 {
 	uint32_t b;
