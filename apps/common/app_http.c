@@ -1,6 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Incremental HTTP/1.1 message framing (RFC 9112).
+ * Incremental HTTP/1.1 message framing (RFC 9112): the strict path.
+ *
+ * Two paths, one result. app_http_feed() first offers the bytes to the
+ * fast path (app_http_fast.c): when a whole head is in one buffer and is
+ * of the plain kind nearly every message has, it is read in place, with
+ * no line copy, at a fraction of the cost. Everything else (a head split
+ * across buffers, bare LF, obs-fold, overlong lines, lists, every
+ * error) falls back to this parser, which handles all of RFC 9112's
+ * framing a byte at a time and stays the reference. The fast path only
+ * ever accepts or declines, never fails: it leaves the parser untouched
+ * when it declines, so every error, and its offset, comes from here. What
+ * it accepts must leave the parser as this path would (same status,
+ * method, path, keep-alive, lengths and phase); test_apps runs every
+ * parser test and a generated differential set through both, and
+ * fuzz_http aborts where they differ.
  *
  * The start line, header lines, chunk-size lines and trailer lines are
  * assembled a byte at a time into p->line (only the first
@@ -9,7 +23,7 @@
  * A line ends at LF; a CR directly before it is dropped (RFC 9112 2.2
  * allows a bare LF), a CR anywhere else is an error.
  *
- * Private state: phase is one of enum phase, chunk_state holds the F_*
+ * Private state: phase is one of enum app_http_phase, chunk_state holds the F_*
  * flags gathered from the header block, body_left counts the bytes of
  * the body or of the current chunk still to come, head_len the bytes of
  * the header block (or trailer section) so far.
@@ -18,28 +32,7 @@
 #include <string.h>
 #include <strings.h>
 #include <inttypes.h>
-#include "app_http.h"
-
-enum phase {
-	PH_START,		/* start line (leading empty lines skipped) */
-	PH_HEADER,		/* header lines up to the empty line */
-	PH_BODY,		/* Content-Length body */
-	PH_CHUNK_SIZE,		/* chunk-size [chunk-ext] line */
-	PH_CHUNK_DATA,		/* chunk data */
-	PH_CHUNK_END,		/* the CRLF after chunk data */
-	PH_TRAILER,		/* trailer section after the last chunk */
-	PH_EOF_BODY,		/* body delimited by the connection's close */
-	PH_DONE,
-	PH_ERROR,
-};
-
-#define F_CR		0x01u	/* the previous byte was a CR */
-#define F_CL		0x02u	/* Content-Length seen */
-#define F_TE		0x04u	/* Transfer-Encoding seen */
-#define F_CHUNKED	0x08u	/* ... and its last coding is chunked */
-#define F_CLOSE		0x10u	/* Connection: close */
-#define F_KEEP		0x20u	/* Connection: keep-alive */
-#define F_V10		0x40u	/* HTTP/1.0 */
+#include "app_http_int.h"
 
 #define MAX_CHUNK_DIGITS 15	/* chunk sizes below 2^60 */
 
@@ -451,8 +444,8 @@ response_body(struct app_http *p)
 /* The empty line ending the header block: settle keep-alive (RFC 9112
  * 9.3: close wins; HTTP/1.0 needs keep-alive) and the body. A request
  * without Content-Length has no body (6.3 item 7). */
-static int
-head_done(struct app_http *p)
+int
+app_http_head_done(struct app_http *p)
 {
 	uint32_t f = p->chunk_state;
 
@@ -467,7 +460,7 @@ static int
 on_header_line(struct app_http *p)
 {
 	if (p->line_len == 0)
-		return head_done(p);
+		return app_http_head_done(p);
 	return on_header_fields(p);
 }
 
@@ -623,10 +616,11 @@ body_bytes(struct app_http *p, size_t avail, int *rc)
 	return n;
 }
 
-/* Feed @p len bytes (see the header): lines byte by byte, bodies in
- * bulk; stops at the end of a message. */
+/* The strict path (see the header): lines byte by byte, bodies in bulk;
+ * stops at the end of a message. */
 int
-app_http_feed(struct app_http *p, const char *buf, size_t len, size_t *used)
+app_http_feed_strict(struct app_http *p, const char *buf, size_t len,
+	size_t *used)
 {
 	size_t i = 0;
 	int rc = APP_HTTP_MORE;
@@ -654,6 +648,27 @@ app_http_feed(struct app_http *p, const char *buf, size_t len, size_t *used)
 		rc = APP_HTTP_ERROR;
 	if (used != NULL)
 		*used = i;
+	return rc;
+}
+
+/* A whole head in @p buf goes through the fast path, the rest (its body,
+ * or everything when the fast path declines) through the strict one. */
+int
+app_http_feed(struct app_http *p, const char *buf, size_t len, size_t *used)
+{
+	size_t head = app_http_fast_head(p, buf, len), rest;
+	int rc;
+
+	if (head == 0)
+		return app_http_feed_strict(p, buf, len, used);
+	if (p->phase == PH_DONE) {
+		rc = APP_HTTP_DONE;
+		rest = 0;
+	} else {
+		rc = app_http_feed_strict(p, buf + head, len - head, &rest);
+	}
+	if (used != NULL)
+		*used = head + rest;
 	return rc;
 }
 

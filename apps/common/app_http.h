@@ -63,6 +63,20 @@ void app_http_init(struct app_http *p, enum app_http_kind kind);
 int app_http_feed(struct app_http *p, const char *buf, size_t len, size_t *used);
 int app_http_eof(struct app_http *p);
 
+/*
+ * The two paths app_http_feed() is made of, for tests and fuzzers that
+ * check they agree (the engines call app_http_feed()).
+ * app_http_feed_strict() is app_http_feed() without the fast path.
+ * app_http_fast_head() reads a whole message head at the start of
+ * @p buf when it can be sure of it: it returns the head's length, with
+ * the parser where app_http_feed_strict() would leave it after those
+ * bytes, or 0 with the parser untouched (not at the start of a message,
+ * head incomplete, anything unusual or malformed).
+ */
+int app_http_feed_strict(struct app_http *p, const char *buf, size_t len,
+	size_t *used);
+size_t app_http_fast_head(struct app_http *p, const char *buf, size_t len);
+
 /* Format a GET request for @p path to @p host into @p out (at most
  * @p cap bytes; "Connection: close" unless @p keep_alive). Returns the
  * length, or 0 when it does not fit. */

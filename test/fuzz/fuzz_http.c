@@ -9,11 +9,15 @@
  * stand for 32 times that many 'a's, so a short input reaches the 8 KiB
  * header limit.
  *
- * The stream is framed twice: whole, then cut into pieces of that size,
- * each in its own heap buffer so ASan sees a read past a piece. The
- * parser promises that a message split anywhere parses the same (see
- * app_http.c), so the two runs must agree on every message, on the error
- * and where it happened; a difference aborts.
+ * The stream is framed four times: whole and cut into pieces of that
+ * size, each in its own heap buffer so ASan sees a read past a piece,
+ * with app_http_feed() (the fast path for whole heads, then the strict
+ * one) and with app_http_feed_strict() alone. The parser promises that a
+ * message split anywhere parses the same and that its two paths agree
+ * (see app_http.c), so the four runs must agree on every message, on the
+ * error and where it happened; a difference aborts. Where the fast path
+ * takes the first head, the parser must also be field for field where
+ * the strict path leaves it after the same bytes.
  *
  * The formatters are checked against the parser as well: a GET request
  * for a path and host taken from the input parses back to that path
@@ -45,10 +49,13 @@ struct outcome {
 	const char *err;
 };
 
+typedef int (*feed_fn)(struct app_http *, const char *, size_t, size_t *);
+
 struct settings {
 	enum app_http_kind kind;
 	bool head_only, eof;
 	size_t piece;			/* 0: the whole stream at once */
+	feed_fn feed;
 };
 
 static void
@@ -92,7 +99,7 @@ feed_piece(struct app_http *p, const struct settings *st, const char *buf,
 	size_t off = 0, used;
 
 	while (off < len) {
-		int rc = app_http_feed(p, buf + off, len - off, &used);
+		int rc = st->feed(p, buf + off, len - off, &used);
 
 		o->last = rc;
 		if (used > len - off)
@@ -160,6 +167,40 @@ same(const struct outcome *a, const struct outcome *b)
 			fuzz_fail("message differs", i, a->m[i].end);
 }
 
+/* The fast path on the stream's first head, from a fresh parser: when
+ * it takes it, every field but the strict path's scratch line[] must be
+ * what app_http_feed_strict() leaves after the same bytes; when it
+ * declines, the parser must be untouched. */
+static void
+fast_state(const struct settings *st, const char *s, size_t len)
+{
+	struct app_http f, r;
+	size_t took, used;
+
+	restart(&f, st);
+	restart(&r, st);
+	took = app_http_fast_head(&f, s, len);
+	if (took == 0) {
+		if (memcmp(&f, &r, sizeof(f)) != 0)
+			fuzz_fail("fast path declined but changed the parser", 0, 0);
+		return;
+	}
+	if (took > len)
+		fuzz_fail("fast head beyond the stream", took, len);
+	if (app_http_feed_strict(&r, s, took, &used) == APP_HTTP_ERROR ||
+			used != took)
+		fuzz_fail("fast head the strict path does not take", took, used);
+	if (f.kind != r.kind || f.phase != r.phase ||
+			f.keep_alive != r.keep_alive || f.head_only != r.head_only ||
+			f.status != r.status || f.method != r.method ||
+			f.content_length != r.content_length ||
+			f.body_left != r.body_left || f.head_len != r.head_len ||
+			f.chunk_state != r.chunk_state || f.line_len != r.line_len ||
+			memcmp(f.path, r.path, sizeof(f.path)) != 0 ||
+			f.err != r.err || f.err_status != r.err_status)
+		fuzz_fail("fast head leaves another state", took, 0);
+}
+
 /* The stream @p in stands for, with DEL runs expanded; returns its length. */
 static size_t
 expand(const uint8_t *in, size_t n, char *out)
@@ -182,12 +223,16 @@ expand(const uint8_t *in, size_t n, char *out)
 	return len;
 }
 
-/* Parse one whole message made by a formatter. */
+/* Parse one whole message made by a formatter: a plain head, which the
+ * fast path must take. */
 static void
 parse_made(const char *m, size_t n, enum app_http_kind kind, struct app_http *p)
 {
 	size_t used;
 
+	app_http_init(p, kind);
+	if (app_http_fast_head(p, m, n) == 0)
+		fuzz_fail("the fast path declines a formatted message", n, 0);
 	app_http_init(p, kind);
 	if (app_http_feed(p, m, n, &used) != APP_HTTP_DONE || used != n)
 		fuzz_fail("a formatted message does not parse whole", used, n);
@@ -228,7 +273,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char stream[MAX_STREAM];
-	struct outcome whole, cut;
+	static struct outcome whole, other;
 	struct settings st;
 	const char *s = (const char *)data + 1;
 	size_t len = size - 1;
@@ -244,15 +289,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		len = expand(data + 1, size - 1, stream);
 		s = stream;
 	}
+	fast_state(&st, s, len);
+	st.feed = app_http_feed_strict;
 	run(&st, s, len, &whole);
+	st.feed = app_http_feed;
+	run(&st, s, len, &other);
+	same(&whole, &other);
 	/* piece sizes 1..15 and a few around the 256-byte line buffer */
 	st.piece = (size_t)(data[0] >> 4);
 	if (st.piece >= 13)
 		st.piece = 200 + 30 * (st.piece - 13);
 	if (st.piece == 0)
 		st.piece = 1;
-	run(&st, s, len, &cut);
-	same(&whole, &cut);
+	run(&st, s, len, &other);
+	same(&whole, &other);
+	st.feed = app_http_feed_strict;
+	run(&st, s, len, &other);
+	same(&whole, &other);
 	/* a request's path and a response's status are what they say */
 	for (unsigned int i = 0; i < whole.n; i++)
 		if (st.kind == APP_HTTP_RESPONSE && (whole.m[i].status < 100 ||

@@ -2,7 +2,9 @@
 /*
  * Unit tests of the shared app code: the log-linear histogram
  * (app_hist), the incremental HTTP/1.1 framing (app_http, every message
- * also fed split at every byte boundary and a byte at a time) and the
+ * also fed split at every byte boundary and a byte at a time, through
+ * both the fast and the strict path, and a differential test of the two
+ * on generated streams) and the
  * strict argument parsers (app_args).
  */
 #include <errno.h>
@@ -278,12 +280,23 @@ struct run_res {
 	char err[64];
 };
 
-/* Feed @p msg in pieces: cut at @p split (0: none), or @p step bytes at
- * a time (0: whole pieces). After DONE start the next message; at the
- * end call app_http_eof() if @p eof. */
+static void same_res(const struct run_res *a, const struct run_res *b,
+	size_t split, size_t step);
+
+/* A way to feed the parser: app_http_feed() (fast path, then strict) or
+ * app_http_feed_strict() alone. */
+typedef int (*feed_fn)(struct app_http *, const char *, size_t, size_t *);
+
+static const feed_fn feeds[] = { app_http_feed, app_http_feed_strict };
+#define N_FEEDS (sizeof(feeds) / sizeof(feeds[0]))
+
+/* Feed @p msg in pieces with @p feed: cut at @p split (0: none), or
+ * @p step bytes at a time (0: whole pieces). After DONE start the next
+ * message; at the end call app_http_eof() if @p eof. */
 static void
-run(enum app_http_kind kind, bool head_only, const char *msg, size_t len,
-	size_t split, size_t step, bool eof, struct run_res *r)
+run_with(feed_fn feed, enum app_http_kind kind, bool head_only,
+	const char *msg, size_t len, size_t split, size_t step, bool eof,
+	struct run_res *r)
 {
 	struct app_http p;
 	size_t pos = 0;
@@ -297,7 +310,7 @@ run(enum app_http_kind kind, bool head_only, const char *msg, size_t len,
 		int rc;
 
 		n = step != 0 && lim - pos > step ? step : lim - pos;
-		rc = app_http_feed(&p, msg + pos, n, &used);
+		rc = feed(&p, msg + pos, n, &used);
 		r->last = rc;
 		if (rc == APP_HTTP_ERROR) {
 			r->err_at = pos + used;
@@ -334,6 +347,21 @@ run(enum app_http_kind kind, bool head_only, const char *msg, size_t len,
 	}
 }
 
+/* run_with() both paths in turn, which must agree; the strict one's
+ * result is the answer. */
+static void
+run(enum app_http_kind kind, bool head_only, const char *msg, size_t len,
+	size_t split, size_t step, bool eof, struct run_res *r)
+{
+	struct run_res fast;
+
+	run_with(app_http_feed, kind, head_only, msg, len, split, step, eof,
+		&fast);
+	run_with(app_http_feed_strict, kind, head_only, msg, len, split, step,
+		eof, r);
+	same_res(r, &fast, split, step);
+}
+
 /* Two runs of one message must agree in every detail. */
 static void
 same_res(const struct run_res *a, const struct run_res *b, size_t split,
@@ -348,8 +376,55 @@ same_res(const struct run_res *a, const struct run_res *b, size_t split,
 			"message %u, split %zu step %zu", i, split, step);
 }
 
+/* Every field but line[] (the strict path's scratch) must match. */
+static void
+same_state(const struct app_http *a, const struct app_http *b, const char *m)
+{
+	cr_assert_eq(a->kind, b->kind, "%s", m);
+	cr_assert_eq(a->phase, b->phase, "%s", m);
+	cr_assert_eq(a->keep_alive, b->keep_alive, "%s", m);
+	cr_assert_eq(a->head_only, b->head_only, "%s", m);
+	cr_assert_eq(a->status, b->status, "%s", m);
+	cr_assert_eq(a->method, b->method, "%s", m);
+	cr_assert_eq(a->content_length, b->content_length, "%s", m);
+	cr_assert_eq(a->body_left, b->body_left, "%s", m);
+	cr_assert_eq(a->head_len, b->head_len, "%s", m);
+	cr_assert_eq(a->chunk_state, b->chunk_state, "%s", m);
+	cr_assert_eq(a->line_len, b->line_len, "%s", m);
+	cr_assert_eq(memcmp(a->path, b->path, sizeof(a->path)), 0, "%s", m);
+	cr_assert_eq(a->err, b->err, "%s", m);
+	cr_assert_eq(a->err_status, b->err_status, "%s", m);
+}
+
+/* The fast path on the @p n bytes at @p m, from a fresh parser: its
+ * length; when it took a head, the parser must be where the strict path
+ * leaves it after the same bytes, and when it declined, untouched. */
+static size_t
+fast_check(enum app_http_kind kind, bool head_only, const char *m, size_t n)
+{
+	struct app_http f, s;
+	size_t took, used;
+
+	app_http_init(&f, kind);
+	app_http_init(&s, kind);
+	f.head_only = s.head_only = head_only;
+	took = app_http_fast_head(&f, m, n);
+	if (took == 0) {
+		cr_assert_eq(memcmp(&f, &s, sizeof(f)), 0, "declined, but changed");
+		return 0;
+	}
+	cr_assert_leq(took, n);
+	cr_assert_neq(app_http_feed_strict(&s, m, took, &used), APP_HTTP_ERROR,
+		"%.*s", (int)n, m);
+	cr_assert_eq(used, took, "%.*s", (int)n, m);
+	same_state(&f, &s, m);
+	return took;
+}
+
 /* Parse @p msg whole, then split at every boundary and byte by byte,
- * and require the same outcome each time; return the whole result. */
+ * through the fast and the strict path, and require the same outcome
+ * each time, and the same parser state after a head the fast path
+ * takes; return the whole result. */
 static struct run_res
 parse_all(enum app_http_kind kind, bool head_only, const char *msg,
 	bool eof)
@@ -357,6 +432,7 @@ parse_all(enum app_http_kind kind, bool head_only, const char *msg,
 	struct run_res whole, other;
 	size_t len = strlen(msg);
 
+	(void)fast_check(kind, head_only, msg, len);
 	run(kind, head_only, msg, len, 0, 0, eof, &whole);
 	for (size_t k = 1; k < len; k++) {
 		run(kind, head_only, msg, len, k, 0, eof, &other);
@@ -427,29 +503,36 @@ Test(apps, http_request_body_and_pipeline)
 	cr_assert_eq(r.last, APP_HTTP_DONE);
 }
 
-Test(apps, http_pipelined_used)
+static void
+http_pipelined_used_with(feed_fn feed)
 {
 	const char *m = "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3";
 	struct app_http p;
 	size_t used;
 
 	app_http_init(&p, APP_HTTP_REQUEST);
-	cr_assert_eq(app_http_feed(&p, m, strlen(m), &used), APP_HTTP_DONE);
+	cr_assert_eq(feed(&p, m, strlen(m), &used), APP_HTTP_DONE);
 	cr_assert_eq(used, 19);
 	app_http_init(&p, APP_HTTP_REQUEST);
-	cr_assert_eq(app_http_feed(&p, m + 19, strlen(m) - 19, &used),
+	cr_assert_eq(feed(&p, m + 19, strlen(m) - 19, &used),
 		APP_HTTP_DONE);
 	cr_assert_eq(used, 19);
 	cr_assert_str_eq(p.path, "/2");
 	app_http_init(&p, APP_HTTP_REQUEST);
-	cr_assert_eq(app_http_feed(&p, m + 38, strlen(m) - 38, &used),
+	cr_assert_eq(feed(&p, m + 38, strlen(m) - 38, &used),
 		APP_HTTP_MORE);
 	cr_assert_eq(used, strlen(m) - 38);
-	cr_assert_eq(app_http_feed(&p, " HTTP/1.1\n\n", 11, &used),
+	cr_assert_eq(feed(&p, " HTTP/1.1\n\n", 11, &used),
 		APP_HTTP_DONE);
 	cr_assert_str_eq(p.path, "/3");
 	/* a finished parser refuses more until it is started again */
-	cr_assert_eq(app_http_feed(&p, "G", 1, &used), APP_HTTP_ERROR);
+	cr_assert_eq(feed(&p, "G", 1, &used), APP_HTTP_ERROR);
+}
+
+Test(apps, http_pipelined_used)
+{
+	for (size_t f = 0; f < N_FEEDS; f++)
+		http_pipelined_used_with(feeds[f]);
 }
 
 Test(apps, http_keep_alive_rules)
@@ -571,7 +654,8 @@ req_error(const char *m, const char *why)
  * overflows line[], before its end arrives, with the status a server
  * answers (414, as nginx answers a request line longer than its buffer).
  */
-Test(apps, http_long_request_line_in_two_pieces)
+static void
+http_long_request_line_in_two_pieces_with(feed_fn feed)
 {
 	char m[512];
 	struct app_http p;
@@ -579,8 +663,8 @@ Test(apps, http_long_request_line_in_two_pieces)
 
 	n = (size_t)snprintf(m, sizeof(m), "GET /%0300d", 7);
 	app_http_init(&p, APP_HTTP_REQUEST);
-	cr_assert_eq(app_http_feed(&p, m, 200, &used), APP_HTTP_MORE);
-	cr_assert_eq(app_http_feed(&p, m + 200, n - 200, &used), APP_HTTP_ERROR);
+	cr_assert_eq(feed(&p, m, 200, &used), APP_HTTP_MORE);
+	cr_assert_eq(feed(&p, m + 200, n - 200, &used), APP_HTTP_ERROR);
 	cr_assert_str_eq(p.err, "request line too long");
 	cr_assert_eq(p.err_status, 414);
 	cr_assert_eq(used, sizeof(p.line) - 200, "refused at byte %zu", used);
@@ -590,14 +674,21 @@ Test(apps, http_long_request_line_in_two_pieces)
 	/* a status line likewise */
 	n = (size_t)snprintf(m, sizeof(m), "HTTP/1.1 200 %0300d", 7);
 	app_http_init(&p, APP_HTTP_RESPONSE);
-	cr_assert_eq(app_http_feed(&p, m, 100, &used), APP_HTTP_MORE);
-	cr_assert_eq(app_http_feed(&p, m + 100, n - 100, &used), APP_HTTP_ERROR);
+	cr_assert_eq(feed(&p, m, 100, &used), APP_HTTP_MORE);
+	cr_assert_eq(feed(&p, m + 100, n - 100, &used), APP_HTTP_ERROR);
 	cr_assert_str_eq(p.err, "status line too long");
+}
+
+Test(apps, http_long_request_line_in_two_pieces)
+{
+	for (size_t f = 0; f < N_FEEDS; f++)
+		http_long_request_line_in_two_pieces_with(feeds[f]);
 }
 
 /* A long header line the server does not interpret is still skipped when
  * it arrives in pieces (line[] keeps its first 255 bytes, no more). */
-Test(apps, http_long_header_line_in_pieces)
+static void
+http_long_header_line_in_pieces_with(feed_fn feed)
 {
 	char m[2048];
 	struct app_http p;
@@ -608,18 +699,24 @@ Test(apps, http_long_header_line_in_pieces)
 		"\r\n\r\n", 7);
 	app_http_init(&p, APP_HTTP_REQUEST);
 	for (size_t k = 100; pos < n && rc == APP_HTTP_MORE; pos += used, k += 77)
-		rc = app_http_feed(&p, m + pos, k < n - pos ? k : n - pos, &used);
+		rc = feed(&p, m + pos, k < n - pos ? k : n - pos, &used);
 	cr_assert_eq(rc, APP_HTTP_DONE);
 	cr_assert_eq(pos, n);
 	/* a header the framing needs must fit: 431, as RFC 6585 5 says */
 	snprintf(m, sizeof(m), "GET / HTTP/1.1\r\nContent-Length: %0300d\r\n"
 		"\r\n", 7);
 	app_http_init(&p, APP_HTTP_REQUEST);
-	cr_assert_eq(app_http_feed(&p, m, 150, &used), APP_HTTP_MORE);
-	cr_assert_eq(app_http_feed(&p, m + 150, strlen(m) - 150, &used),
+	cr_assert_eq(feed(&p, m, 150, &used), APP_HTTP_MORE);
+	cr_assert_eq(feed(&p, m + 150, strlen(m) - 150, &used),
 		APP_HTTP_ERROR);
 	cr_assert_str_eq(p.err, "header line too long");
 	cr_assert_eq(p.err_status, 431);
+}
+
+Test(apps, http_long_header_line_in_pieces)
+{
+	for (size_t f = 0; f < N_FEEDS; f++)
+		http_long_header_line_in_pieces_with(feeds[f]);
 }
 
 Test(apps, http_request_errors)
@@ -673,19 +770,26 @@ Test(apps, http_nul_is_error)
 	cr_assert_eq(r.err_at, 20);
 }
 
-Test(apps, http_error_is_sticky)
+static void
+http_error_is_sticky_with(feed_fn feed)
 {
 	struct app_http p;
 	size_t used;
 
 	app_http_init(&p, APP_HTTP_REQUEST);
-	cr_assert_eq(app_http_feed(&p, "BAD\r\n", 5, &used), APP_HTTP_ERROR);
+	cr_assert_eq(feed(&p, "BAD\r\n", 5, &used), APP_HTTP_ERROR);
 	cr_assert_eq(used, 5);
 	cr_assert_str_eq(p.err, "bad request line");
-	cr_assert_eq(app_http_feed(&p, "GET / HTTP/1.1\r\n\r\n", 18, &used),
+	cr_assert_eq(feed(&p, "GET / HTTP/1.1\r\n\r\n", 18, &used),
 		APP_HTTP_ERROR);
-	cr_assert_eq(app_http_feed(&p, "", 0, &used), APP_HTTP_ERROR);
+	cr_assert_eq(feed(&p, "", 0, &used), APP_HTTP_ERROR);
 	cr_assert_eq(app_http_eof(&p), APP_HTTP_ERROR);
+}
+
+Test(apps, http_error_is_sticky)
+{
+	for (size_t f = 0; f < N_FEEDS; f++)
+		http_error_is_sticky_with(feeds[f]);
 }
 
 Test(apps, http_request_eof)
@@ -867,7 +971,8 @@ Test(apps, http_response_errors)
 	}
 }
 
-Test(apps, http_formatters)
+static void
+http_formatters_with(feed_fn feed)
 {
 	char buf[512];
 	size_t n;
@@ -882,7 +987,7 @@ Test(apps, http_formatters)
 	cr_assert_str_eq(buf, "GET / HTTP/1.1\r\nHost: h\r\n"
 		"User-Agent: dpstack\r\nConnection: close\r\n\r\n");
 	app_http_init(&p, APP_HTTP_REQUEST);
-	cr_assert_eq(app_http_feed(&p, buf, n, &used), APP_HTTP_DONE);
+	cr_assert_eq(feed(&p, buf, n, &used), APP_HTTP_DONE);
 	cr_assert_eq(used, n);
 	cr_assert_not(p.keep_alive);
 	cr_assert_eq(app_http_request(buf, n, "h", "/", false), 0);
@@ -910,7 +1015,7 @@ Test(apps, http_formatters)
 		"Content-Type: text/plain\r\nContent-Length: 14\r\n"
 		"Connection: close\r\n\r\n404 Not Found\n");
 	app_http_init(&p, APP_HTTP_RESPONSE);
-	cr_assert_eq(app_http_feed(&p, buf, n, &used), APP_HTTP_DONE);
+	cr_assert_eq(feed(&p, buf, n, &used), APP_HTTP_DONE);
 	cr_assert_eq(used, n);
 	cr_assert_eq(p.status, 404);
 	cr_assert_not(p.keep_alive);
@@ -918,6 +1023,370 @@ Test(apps, http_formatters)
 	cr_assert_not_null(strstr(buf, "405 Method Not Allowed"));
 	cr_assert_eq(app_http_error(buf, sizeof(buf), 200), 0);
 	cr_assert_eq(app_http_error(buf, 20, 400), 0);
+}
+
+Test(apps, http_formatters)
+{
+	for (size_t f = 0; f < N_FEEDS; f++)
+		http_formatters_with(feeds[f]);
+}
+
+/* ---- app_http: the fast path against the strict one ---- */
+
+/* What the fast path takes, and what it leaves to the strict one. */
+Test(apps, http_fast_path_takes_plain_heads)
+{
+	static const struct { bool rsp; const char *m; bool taken; } t[] = {
+		{ false, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", true },
+		{ false, "GET /x HTTP/1.1\r\nHost: 198.18.0.1:80\r\n"
+			"User-Agent: dpstack\r\nConnection: keep-alive\r\n\r\n", true },
+		{ false, "HEAD /a?b=c HTTP/1.0\r\nconnection: Keep-Alive\r\n\r\n", true },
+		{ false, "DELETE / HTTP/1.1\r\n\r\n", true },
+		{ false, "POST / HTTP/1.1\r\nCONTENT-LENGTH: \t5 \r\n"
+			"Content-length: 5\r\n\r\nhello", true },
+		{ false, "PUT / HTTP/1.1\r\nConnection: Upgrade, ,close\r\n\r\n", true },
+		{ false, "GET / HTTP/1.1\r\nX-Connection: close\r\n"
+			"Connectio: close\r\nConnections: close\r\n\r\n", true },
+		{ true, "HTTP/1.1 200 OK\r\nServer: dpstack\r\n"
+			"Content-Type: application/octet-stream\r\n"
+			"Content-Length: 64\r\nConnection: keep-alive\r\n\r\nbody", true },
+		{ true, "HTTP/1.1 200 OK\r\nTransfer-Encoding:  Chunked\r\n\r\n"
+			"0\r\n\r\n", true },
+		{ true, "HTTP/1.1 204\r\n\r\n", true },
+		{ true, "HTTP/1.0 404 Not\tFound \x80\r\n\r\n", true },
+		/* left to the strict path */
+		{ false, "GET / HTTP/1.1\nHost: a\n\n", false },
+		{ false, "GET / HTTP/1.1\r\nHost: a\n\r\n", false },
+		{ false, "\r\nGET / HTTP/1.1\r\n\r\n", false },
+		{ false, "GET / HTTP/1.1\r\nHost: a\r\n", false },
+		{ false, "GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n", false },
+		{ false, "GET / HTTP/1.1\r\nContent-Length: 3, 3\r\n\r\n", false },
+		{ false, "GET / HTTP/1.1\r\nContent-Length: 3\r\n"
+			"Content-Length: 4\r\n\r\n", false },
+		{ false, "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", false },
+		{ false, "GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", false },
+		{ false, "GET / HTTP/1.1\r\nHost : a\r\n\r\n", false },
+		{ false, "GET / HTTP/2.0\r\n\r\n", false },
+		{ false, "GET  / HTTP/1.1\r\n\r\n", false },
+		{ true, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+			false },
+		{ true, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked;x=1\r\n\r\n",
+			false },
+		{ true, "HTTP/1.1 099 OK\r\n\r\n", false },
+		{ true, "HTTP/1.1 200 OK\x01\r\n\r\n", false },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		enum app_http_kind k = t[i].rsp ? APP_HTTP_RESPONSE : APP_HTTP_REQUEST;
+		const char *end = strstr(t[i].m, "\r\n\r\n");
+		size_t n = fast_check(k, false, t[i].m, strlen(t[i].m));
+
+		if (t[i].taken)
+			cr_assert_eq(n, (size_t)(end - t[i].m) + 4, "%s", t[i].m);
+		else
+			cr_assert_eq(n, 0, "%s", t[i].m);
+		fast_check(k, true, t[i].m, strlen(t[i].m));
+		(void)parse_all(k, false, t[i].m, true);
+	}
+}
+
+/* Lines longer than the strict path's line[] and heads at the size
+ * limit go to the strict path; so does a NUL, and a head in pieces. */
+Test(apps, http_fast_path_limits)
+{
+	static char m[2 * APP_HTTP_MAX_HEAD];
+	size_t n, rest;
+
+	n = (size_t)snprintf(m, sizeof(m), "GET / HTTP/1.1\r\nX-A: %0250d\r\n\r\n", 7);
+	cr_assert_eq(fast_check(APP_HTTP_REQUEST, false, m, n), n);	/* 255 */
+	n = (size_t)snprintf(m, sizeof(m), "GET / HTTP/1.1\r\nX-A: %0251d\r\n\r\n", 7);
+	cr_assert_eq(fast_check(APP_HTTP_REQUEST, false, m, n), 0);	/* 256 */
+	(void)REQ(m);
+	n = (size_t)snprintf(m, sizeof(m), "GET /%0240d HTTP/1.1\r\n\r\n", 7);
+	cr_assert_eq(fast_check(APP_HTTP_REQUEST, false, m, n), n);
+	n = (size_t)snprintf(m, sizeof(m), "GET /%0250d HTTP/1.1\r\n\r\n", 7);
+	cr_assert_eq(fast_check(APP_HTTP_REQUEST, false, m, n), 0);
+	(void)REQ(m);
+	/* exactly APP_HTTP_MAX_HEAD bytes of head, then one more */
+	n = (size_t)snprintf(m, sizeof(m), "GET / HTTP/1.1\r\n");
+	while (APP_HTTP_MAX_HEAD - n > 205)
+		n += (size_t)snprintf(m + n, sizeof(m) - n, "X: %0195d\r\n", 1);
+	rest = APP_HTTP_MAX_HEAD - n;	/* "Y:", filler, CRLF CRLF */
+	memcpy(m + n, "Y:", 2);
+	memset(m + n + 2, 'a', rest - 6);
+	memcpy(m + n + rest - 4, "\r\n\r\n", 5);
+	cr_assert_eq(strlen(m), APP_HTTP_MAX_HEAD);
+	cr_assert_eq(fast_check(APP_HTTP_REQUEST, false, m, strlen(m)),
+		APP_HTTP_MAX_HEAD);
+	memmove(m + n + 3, m + n + 2, rest - 1);
+	cr_assert_eq(strlen(m), APP_HTTP_MAX_HEAD + 1);
+	cr_assert_eq(fast_check(APP_HTTP_REQUEST, false, m, strlen(m)), 0);
+	cr_assert_str_eq(REQ(m).err, "header block too large");
+	/* a NUL in a value; every cut of a head */
+	n = sizeof("GET / HTTP/1.1\r\nA: \0\r\n\r\n") - 1;
+	cr_assert_eq(fast_check(APP_HTTP_REQUEST, false,
+		"GET / HTTP/1.1\r\nA: \0\r\n\r\n", n), 0);
+	strcpy(m, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+	for (size_t k = 0; k < strlen(m); k++)
+		cr_assert_eq(fast_check(APP_HTTP_REQUEST, false, m, k), 0);
+}
+
+/* Every byte value in a header name, a value and the request target. */
+Test(apps, http_fast_path_every_byte)
+{
+	char m[128];
+
+	for (unsigned int c = 1; c < 256; c++) {
+		size_t n;
+
+		n = (size_t)snprintf(m, sizeof(m), "GET / HTTP/1.1\r\nX%cY: z\r\n"
+			"Connection: clos%c\r\n\r\n", c, c);
+		(void)fast_check(APP_HTTP_REQUEST, false, m, n);
+		(void)REQ(m);
+		n = (size_t)snprintf(m, sizeof(m), "G%cT /%c HTTP/1.1\r\n"
+			"Content-Length: %c\r\n\r\n", c, c, c);
+		(void)fast_check(APP_HTTP_REQUEST, false, m, n);
+		(void)REQ(m);
+		n = (size_t)snprintf(m, sizeof(m), "HTTP/1.1 200 %c\r\n"
+			"Transfer-Encoding: chunke%c\r\n\r\n0\r\n\r\n", c, c);
+		(void)fast_check(APP_HTTP_RESPONSE, false, m, n);
+		(void)RSP(m);
+	}
+}
+
+/* The generator of the differential test: a random stream of messages,
+ * mostly well-formed, with every kind of trouble mixed in. */
+struct gen {
+	uint64_t seed;
+	char *buf;
+	size_t len, cap;
+	bool clean;		/* this stream: only well-formed choices */
+};
+
+static unsigned int
+pick(struct gen *g, unsigned int n)
+{
+	return (unsigned int)(rnd(&g->seed) % n);
+}
+
+/* One of @p n choices, or of the first @p ok (the well-formed ones) in a
+ * clean stream. */
+static unsigned int
+choose(struct gen *g, unsigned int ok, unsigned int n)
+{
+	return pick(g, g->clean ? ok : n);
+}
+
+static void
+put(struct gen *g, const char *s, size_t n)
+{
+	if (n > g->cap - g->len)
+		n = g->cap - g->len;
+	memcpy(g->buf + g->len, s, n);
+	g->len += n;
+}
+
+static void
+puts_(struct gen *g, const char *s)
+{
+	put(g, s, strlen(s));
+}
+
+/* A line end: mostly CRLF. */
+static void
+eol(struct gen *g)
+{
+	static const char *const e[] = { "\n", "\r", "\r\r\n", "\n\r" };
+	unsigned int r = pick(g, 100);
+
+	puts_(g, r < 92 || g->clean ? "\r\n" : e[r % 4]);
+}
+
+/* @p n bytes of filler: printable, sometimes anything. */
+static void
+filler(struct gen *g, size_t n)
+{
+	bool wild = !g->clean && pick(g, 10) == 0;
+
+	for (size_t i = 0; i < n && g->len < g->cap; i++)
+		g->buf[g->len++] = wild ? (char)pick(g, 256) :
+			(char)(' ' + pick(g, 95));
+}
+
+static void
+gen_start(struct gen *g, bool rsp)
+{
+	/* the well-formed choices first */
+	static const char *const meth[] = { "GET", "GET", "HEAD", "POST", "PUT",
+		"DELETE", "get", "G@T", "" };
+	static const char *const tgt[] = { "/", "/", "/index.html?x=1", "*",
+		"/a b", "/\x7f", "" };
+	static const char *const ver[] = { "HTTP/1.1", "HTTP/1.1", "HTTP/1.0",
+		"HTTP/1.2", "HTTP/2.0", "http/1.1", "HTTP/1.", "HTTP/1.1 " };
+	static const char *const code[] = { "200", "200", "204", "304", "100",
+		"101", "404", "099", "20", "2000", "abc" };
+	static const char *const why[] = { " OK", "", " Not Found", "  ", " \t",
+		" O\x01K" };
+	const char *sp = !g->clean && pick(g, 30) == 0 ? "  " : " ";
+
+	if (pick(g, 20) == 0)
+		eol(g);		/* leading empty line */
+	if (rsp) {
+		puts_(g, ver[choose(g, 4, 8)]);
+		puts_(g, sp);
+		puts_(g, code[choose(g, 7, 11)]);
+		puts_(g, why[choose(g, 5, 6)]);
+	} else {
+		puts_(g, meth[choose(g, 7, 9)]);
+		puts_(g, sp);
+		puts_(g, tgt[choose(g, 4, 7)]);
+		if (pick(g, 10) == 0)
+			filler(g, pick(g, 10) == 0 ? 300 : 1 + pick(g, 200));
+		puts_(g, " ");
+		puts_(g, ver[choose(g, 4, 8)]);
+	}
+	eol(g);
+}
+
+/* One header line; *cl and *chunked say what the body should be. */
+static void
+gen_header(struct gen *g, long *cl, bool *chunked)
+{
+	static const char *const name[] = { "Host", "User-Agent", "Accept",
+		"Content-Length", "content-length", "CONTENT-LENGTH",
+		"Transfer-Encoding", "transfer-encoding", "Connection",
+		"connection", "CONNECTION", "Content-Lengtx", "Connectio",
+		"Connections", "X-Connection", "Transfer-Encodinh", "Cookie",
+		"A", "Ho st", "Host ", "Hos(t", "", " X", "\tY", "X\x80" };
+	static const char *const cls[] = { "0", "5", "12", " 7 ", "\t3\t",
+		"5, 5", "007", "5,6", "x", "", "-1", "99999999999999999999",
+		"18446744073709551615", "1 2" };
+	static const char *const tes[] = { "chunked", "Chunked", " CHUNKED ",
+		"gzip, chunked", "chunked, gzip", "chunked;q=1", "gzip", "",
+		"chunkedx", "chunke" };
+	static const char *const conns[] = { "close", "keep-alive",
+		"Keep-Alive", "Upgrade, close", "foo ,keep-alive", " close ",
+		"closed", "keep-alive, close", "", ",,", "CLOSE", "keep-alivex" };
+	unsigned int n = choose(g, 18, 25);
+
+	puts_(g, name[n]);
+	puts_(g, pick(g, 10) == 0 ? ":" : ": ");
+	if (n >= 3 && n <= 5) {
+		const char *v = cls[choose(g, 7, 14)];
+
+		puts_(g, v);
+		*cl = strtol(v, NULL, 10);
+	} else if (n == 6 || n == 7) {
+		const char *v = tes[pick(g, 10)];
+
+		puts_(g, v);
+		*chunked = strstr(v, "hunked") != NULL;
+	} else if (n >= 8 && n <= 10) {
+		puts_(g, conns[pick(g, 12)]);
+	} else {
+		unsigned int r = pick(g, 100);
+
+		filler(g, r == 0 && !g->clean ? 8100 :
+			r < 3 ? 240 + pick(g, 40) : pick(g, 40));
+	}
+	eol(g);
+}
+
+/* A body after the head: as announced, mostly. */
+static void
+gen_body(struct gen *g, long cl, bool chunked)
+{
+	if (chunked) {
+		unsigned int k = pick(g, 4);
+
+		for (unsigned int i = 0; i < k; i++) {
+			unsigned int sz = 1 + pick(g, 40);
+			char h[16];
+
+			snprintf(h, sizeof(h), "%x", sz);
+			puts_(g, h);
+			eol(g);
+			filler(g, sz);
+			eol(g);
+		}
+		puts_(g, "0");
+		eol(g);
+		if (pick(g, 4) == 0) {
+			puts_(g, "X-T: 1");
+			eol(g);
+		}
+		eol(g);
+	} else if (cl > 0 && cl < 100) {
+		filler(g, (size_t)cl);
+	}
+}
+
+/* A stream of one to three messages, then perhaps some damage. */
+static void
+gen_stream(struct gen *g, bool rsp)
+{
+	unsigned int msgs = 1 + pick(g, 3);
+
+	g->len = 0;
+	g->clean = pick(g, 2) == 0;
+	for (unsigned int i = 0; i < msgs; i++) {
+		unsigned int hdrs = pick(g, 7);
+		long cl = -1;
+		bool chunked = false;
+
+		gen_start(g, rsp);
+		for (unsigned int h = 0; h < hdrs; h++)
+			gen_header(g, &cl, &chunked);
+		eol(g);
+		gen_body(g, cl, chunked);
+	}
+	if (g->clean)
+		return;
+	if (g->len != 0 && pick(g, 8) == 0)
+		g->buf[pick(g, (unsigned int)g->len)] = (char)pick(g, 256);
+	if (g->len != 0 && pick(g, 8) == 0)
+		g->len = pick(g, (unsigned int)g->len);
+}
+
+/*
+ * Many generated streams, requests and responses, well-formed and not
+ * (bad versions, obs-fold, duplicate and conflicting Content-Length,
+ * chunked, huge headers, missing CRLF, bare LF and CR, NULs, random
+ * damage): app_http_feed() fed whole, cut at random and a byte at a time
+ * must give what app_http_feed_strict() gives whole, and the fast path
+ * must leave the parser as the strict one does. Reproducible (fixed
+ * seed); the fast path must take a fair share, or the test proves
+ * nothing.
+ */
+Test(apps, http_fast_path_differential)
+{
+	static char buf[32 * 1024];
+	struct gen g = { .seed = 0x9e3779b97f4a7c15ull, .buf = buf,
+		.cap = sizeof(buf) };
+	unsigned int taken = 0, cases = 20000;
+
+	for (unsigned int i = 0; i < cases; i++) {
+		enum app_http_kind k = pick(&g, 2) ? APP_HTTP_RESPONSE :
+			APP_HTTP_REQUEST;
+		bool head_only = pick(&g, 8) == 0, eof = pick(&g, 2) == 0;
+		struct run_res ref, r;
+		size_t cut, step;
+
+		gen_stream(&g, k == APP_HTTP_RESPONSE);
+		taken += fast_check(k, head_only, buf, g.len) != 0;
+		run_with(app_http_feed_strict, k, head_only, buf, g.len, 0, 0,
+			eof, &ref);
+		run_with(app_http_feed, k, head_only, buf, g.len, 0, 0, eof, &r);
+		same_res(&ref, &r, 0, i);
+		cut = g.len != 0 ? 1 + pick(&g, (unsigned int)g.len) : 0;
+		run_with(app_http_feed, k, head_only, buf, g.len, cut, 0, eof, &r);
+		same_res(&ref, &r, cut, i);
+		step = pick(&g, 16) == 0 ? 1 : 2 + pick(&g, 64);
+		run_with(app_http_feed, k, head_only, buf, g.len, 0, step, eof, &r);
+		same_res(&ref, &r, step, i);
+	}
+	cr_assert_gt(taken * 4, cases, "fast path took %u of %u", taken, cases);
+	cr_log_info("fast path took %u of %u streams' first head", taken, cases);
 }
 
 /* ---- app_args ---- */
