@@ -97,7 +97,7 @@ srv_start 1024 --proto http --resp-size 64 --trust-csum
 gen cps_trust 1024 --mode cps --proto http --duration "${dur}s" --trust-csum
 gen rr_trust 1024 --mode rr --proto http --conc 1 --duration "${dur}s" --trust-csum
 srv_stop
-echo "dps trust_csum cps=$(jget $out/cps_trust.json "j['cps']")" \
+echo "dps_trust cps=$(jget $out/cps_trust.json "j['cps']")" \
 	"rr_p50_us=$(jget $out/rr_trust.json "j['request_time']['p50_ns']/1e3")" \
 	"errors=$(( $(jget $out/cps_trust.json "j['errors']") + $(jget $out/rr_trust.json "j['errors']") ))" | tee -a "$R"
 srv_start 1024 --proto discard
@@ -113,7 +113,7 @@ srv_stop
 srv_start 1024 --proto source --trust-csum
 gen bulk_recv_trust 1024 --mode bulk --recv --duration "${dur}s" --trust-csum
 srv_stop
-echo "dps trust_csum bulk_send_gbps=$(jget $out/bulk_send_trust.json "j['tx_gbps']")" \
+echo "dps_trust bulk_send_gbps=$(jget $out/bulk_send_trust.json "j['tx_gbps']")" \
 	"bulk_recv_gbps=$(jget $out/bulk_recv_trust.json "j['rx_gbps']")" | tee -a "$R"
 fi
 
@@ -250,11 +250,17 @@ def show(what, a, b):
     print(f"{what}: {a:,.1f} vs {b:,.1f}, ratio {a / b:.2f}" if b else f"{what}: {a} vs {b}")
 try:
     show("HTTP connections/s, dpstack vs kernel", f("dps", "cps"), f("kernel:cps", "conns_per_s"))
+    show("HTTP connections/s, dpstack with --trust-csum vs kernel", f("dps_trust", "cps"),
+         f("kernel:cps", "conns_per_s"))
     show("request p50 us on one connection, dpstack vs kernel", f("dps", "rr_p50_us"), f("kernel:rr", "p50_us"))
     show("request p50 us, dpstack vs raw memif ping-pong", f("dps", "rr_p50_us"), f("floor:pingpong", "p50_us"))
     print(f"request p50 above the floor: {f('dps', 'rr_p50_us') - f('floor:pingpong', 'p50_us'):.2f} us")
     show("bulk send Gbit/s, dpstack vs kernel", f("dps", "bulk_send_gbps"), f("kernel:bulk:send", "gbit_per_s"))
     show("bulk receive Gbit/s, dpstack vs kernel", f("dps", "bulk_recv_gbps"), f("kernel:bulk:recv", "gbit_per_s"))
+    show("bulk send Gbit/s, dpstack with --trust-csum vs kernel", f("dps_trust", "bulk_send_gbps"),
+         f("kernel:bulk:send", "gbit_per_s"))
+    show("bulk receive Gbit/s, dpstack with --trust-csum vs kernel", f("dps_trust", "bulk_recv_gbps"),
+         f("kernel:bulk:recv", "gbit_per_s"))
     show("bulk Gbit/s, dpstack vs raw memif flood (1514 B)", f("dps", "bulk_send_gbps"), f("floor:flood", "rx_gbit_per_s"))
     show("bytes per idle connection (both sides), dpstack vs kernel",
          f("dps", "idle_server_all_B") + f("dps", "idle_client_all_B"),
