@@ -23,9 +23,7 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
-#include "app_client.h"
-#include "app_server.h"
-#include "bench_wire.h"
+#include "bench_http.h"
 
 #define STEP_NS 1000
 
@@ -34,22 +32,6 @@ die(const char *what)
 {
 	fprintf(stderr, "http_conn: cannot %s\n", what);
 	exit(1);
-}
-
-/* The engines run inside their stack's poll, as the apps run them
- * (app_run_lcores()). */
-static unsigned int
-client_work(struct dps_stack *s, unsigned int idx, void *cl)
-{
-	(void)s;
-	return (unsigned int)app_client_lcore_work(cl, idx, rte_rdtsc());
-}
-
-static unsigned int
-server_work(struct dps_stack *s, unsigned int idx, void *sv)
-{
-	(void)s;
-	return (unsigned int)app_server_lcore_work(sv, idx, rte_rdtsc());
 }
 
 /* One iteration of the client's lcore: stack A with the engine inside. */
@@ -66,38 +48,6 @@ __attribute__((noinline)) void
 server_side(struct bench_wire *bw)
 {
 	dps_stack_poll(bw->b, 0);
-}
-
-static struct app_server *
-server_up(struct bench_wire *bw)
-{
-	struct app_srv_conf c = { .proto = APP_SRV_HTTP, .ports = { 80 },
-		.n_ports = 1, .req_size = 64, .resp_size = 64, .backlog = 4096 };
-	struct app_server *sv = app_server_create(bw->b, &c);
-
-	if (sv == NULL || app_server_lcore_init(sv, 0) != 0)
-		die("start the server");
-	return sv;
-}
-
-static struct app_client *
-client_up(struct bench_wire *bw, bool cps, uint64_t count)
-{
-	struct app_cli_conf c;
-	struct app_client *cl;
-
-	app_client_conf_init(&c, cps ? APP_CLI_CPS : APP_CLI_RR);
-	c.proto = APP_CLI_HTTP;
-	c.to[0].sin_family = AF_INET;
-	c.to[0].sin_port = htons(80);
-	inet_pton(AF_INET, "198.18.5.2", &c.to[0].sin_addr);
-	c.n_to = 1;
-	c.count = count;
-	c.conc = cps ? 64 : 1;
-	cl = app_client_create("http_conn", bw->a, &c);
-	if (cl == NULL || app_client_lcore_init(cl, 0) != 0)
-		die("start the client");
-	return cl;
 }
 
 static void
@@ -130,10 +80,10 @@ main(int argc, char **argv)
 	}
 	cps = strcmp(argv[1], "cps") == 0;
 	bench_wire_up(&bw, NULL, NULL);
-	sv = server_up(&bw);
-	cl = client_up(&bw, cps, count);
-	dps_stack_set_work(bw.a, 0, client_work, cl);
-	dps_stack_set_work(bw.b, 0, server_work, sv);
+	sv = bench_http_server(&bw);
+	cl = bench_http_client(&bw, cps, count, cps ? 64 : 1, 0);
+	if (sv == NULL || cl == NULL)
+		die("start the engines");
 	while (!app_client_done(cl) && bench_wire_elapsed() < 600ull * 1000000000) {
 		client_side(&bw);
 		bench_wire_step(&bw, STEP_NS / 2);

@@ -28,9 +28,7 @@
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
-#include "app_client.h"
-#include "app_server.h"
-#include "bench_wire.h"
+#include "bench_http.h"
 #include "dps_test_eal.h"
 
 #define STEP_NS 1000
@@ -80,20 +78,6 @@ tap(void *arg, int dir, const struct rte_mbuf *m)
 	};
 }
 
-static unsigned int
-client_work(struct dps_stack *s, unsigned int idx, void *cl)
-{
-	(void)s;
-	return (unsigned int)app_client_lcore_work(cl, idx, rte_rdtsc());
-}
-
-static unsigned int
-server_work(struct dps_stack *s, unsigned int idx, void *sv)
-{
-	(void)s;
-	return (unsigned int)app_server_lcore_work(sv, idx, rte_rdtsc());
-}
-
 struct run {
 	struct bench_wire bw;
 	struct app_server *sv;
@@ -103,33 +87,18 @@ struct run {
 };
 
 /* Both stacks and both engines up: cps (@cps) or keep-alive requests,
- * @count of them, @conc at a time. */
+ * @count of them, @conc at a time. The engine times requests by the
+ * TSC, the stacks run on the virtual clock: no wall-clock bound on a
+ * busy machine. */
 static void
 run_up(struct run *r, bool cps, uint64_t count, uint32_t conc)
 {
-	struct app_srv_conf sc = { .proto = APP_SRV_HTTP, .ports = { 80 },
-		.n_ports = 1, .req_size = 64, .resp_size = 64, .backlog = 1024 };
-	struct app_cli_conf c;
-
 	dps_test_eal_init(NULL, 0);
 	bench_wire_up(&r->bw, tap, &r->lg);
-	r->sv = app_server_create(r->bw.b, &sc);
+	r->sv = bench_http_server(&r->bw);
 	cr_assert_not_null(r->sv);
-	cr_assert_eq(app_server_lcore_init(r->sv, 0), 0);
-	app_client_conf_init(&c, cps ? APP_CLI_CPS : APP_CLI_RR);
-	c.proto = APP_CLI_HTTP;
-	c.to[0].sin_family = AF_INET;
-	c.to[0].sin_port = htons(80);
-	inet_pton(AF_INET, "198.18.5.2", &c.to[0].sin_addr);
-	c.n_to = 1;
-	c.count = count;
-	c.conc = conc;
-	/* The engine times requests by the TSC, the stacks run on the
-	 * virtual clock: no wall-clock bound on a busy machine. */
-	c.timeout_ns = 600ull * 1000000000;
-	r->cl = app_client_create("test_frames", r->bw.a, &c);
+	r->cl = bench_http_client(&r->bw, cps, count, conc, 600ull * 1000000000);
 	cr_assert_not_null(r->cl);
-	cr_assert_eq(app_client_lcore_init(r->cl, 0), 0);
 	r->in_use0[0] = dps_test_pool_in_use(r->bw.pool_a);
 	r->in_use0[1] = dps_test_pool_in_use(r->bw.pool_b);
 }
@@ -143,9 +112,9 @@ run_until_done(struct run *r, bool inside, uint64_t quiet_us)
 {
 	uint64_t end = 0;
 
-	if (inside) {
-		dps_stack_set_work(r->bw.a, 0, client_work, r->cl);
-		dps_stack_set_work(r->bw.b, 0, server_work, r->sv);
+	if (!inside) {
+		dps_stack_set_work(r->bw.a, 0, NULL, NULL);
+		dps_stack_set_work(r->bw.b, 0, NULL, NULL);
 	}
 	while (bench_wire_elapsed() < 60ull * 1000000000) {
 		dps_stack_poll(r->bw.a, 0);
