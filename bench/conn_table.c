@@ -134,6 +134,10 @@ key_is_ent(const void *e)
 	return e;
 }
 
+/* The multipliers of the table's keyed hash (dps_tcp_hash()), random
+ * as a stack's are. */
+static struct dps_sockets hkey;
+
 static int
 ct_run(const struct dps_tuple *keys, uint32_t n, struct result *r)
 {
@@ -150,18 +154,18 @@ ct_run(const struct dps_tuple *keys, uint32_t n, struct result *r)
 		uint64_t t0 = rte_rdtsc();
 
 		for (uint32_t i = 0; i < n; i++)
-			dps_ctab_put(t, dps_tcp_hash(&keys[i]), (void *)(uintptr_t)&keys[i]);
+			dps_ctab_put(t, dps_tcp_hash(&hkey, &keys[i]), (void *)(uintptr_t)&keys[i]);
 		ins[k] = ps_since(t0, n);
 		t0 = rte_rdtsc();
 		for (uint32_t i = 0; i < n; i++) {
 			const struct dps_tuple *q = &keys[(i * 7919u) % n];
 
-			(void)dps_ctab_find_own(t, dps_tcp_hash(q), q, key_is_ent);
+			(void)dps_ctab_find_own(t, dps_tcp_hash(&hkey, q), q, key_is_ent);
 		}
 		look[k] = ps_since(t0, n);
 		t0 = rte_rdtsc();
 		for (uint32_t i = 0; i < n; i++)
-			dps_ctab_del(t, dps_tcp_hash(&keys[i]), &keys[i]);
+			dps_ctab_del(t, dps_tcp_hash(&hkey, &keys[i]), &keys[i]);
 		del[k] = ps_since(t0, n);
 	}
 	r->lookup_ns = best_ns(look);
@@ -184,6 +188,8 @@ main(int argc, char **argv)
 	if (argc - n_eal > 1)
 		n = (uint32_t)strtoul(argv[n_eal + 1], NULL, 10);
 	keys = calloc(n, sizeof(*keys));
+	for (unsigned int i = 0; i < RTE_DIM(hkey.tab_key); i++)
+		hkey.tab_key[i] = rte_rand();
 	for (uint32_t i = 0; i < n; i++) {
 		keys[i].laddr = 0x0200a8c6;
 		keys[i].raddr = (uint32_t)rte_rand();

@@ -234,6 +234,7 @@ struct dps_sockets {
 	uint16_t reta[128];		/* hash -> lcore index */
 	uint16_t n_owners;		/* stack lcores: 1 skips the hash */
 	uint64_t cookie_key[2];		/* SipHash key of SYN cookies */
+	uint64_t tab_key[5];		/* the connection table's hash (dps_tcp_hash()) */
 	struct dps_sock **listeners;	/* 65536 atomic pointers, by port */
 };
 

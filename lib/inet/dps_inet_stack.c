@@ -118,6 +118,8 @@ inet_start(struct dps_stack *s)
 		ss->port_key[i] = rte_rand();
 		ss->cookie_key[i] = rte_rand();
 	}
+	for (unsigned int i = 0; i < RTE_DIM(ss->tab_key); i++)
+		ss->tab_key[i] = rte_rand();
 	for (unsigned int i = 0; i < RTE_DIM(ss->perturb); i++)
 		ss->perturb[i] = (uint32_t)rte_rand();
 	sockets_reta(s);
@@ -178,7 +180,7 @@ dps_conn_read(struct dps_stack *s, unsigned int idx, const struct dps_tuple *t,
 	struct dps_conn_info *out)
 {
 	const struct dps_ctab *tab = dps_tcp_lc(s->lc[idx])->conns;
-	uint32_t h = dps_tcp_hash(t);
+	uint32_t h = dps_tcp_hash(dps_socks(s), t);
 	struct dps_ctab_ticket tk;
 	void *data;
 

@@ -125,15 +125,28 @@ dps_tcp_key_of(const void *d)
 	return &((const struct dps_sock *)d)->tup;
 }
 
-/* The table's hash of @t: CRC32-C of its 16 bytes (two crc32q). */
+/*
+ * The connection table's hash of @t, keyed: multiply-shift over the
+ * tuple's four 32-bit words with the stack's random 64-bit multipliers
+ * (Dietzfelbinger's universal family), the top 32 bits kept. A peer who
+ * does not know the key cannot pick tuples that share a home slot more
+ * often than chance. CRC32-C (rte_hash's, and this table's at first) is
+ * linear and unkeyed: anyone can compute any number of tuples with one
+ * hash and pile them into one probe cluster of a linear-probing table,
+ * as Linux avoids with a secret-seeded jhash for its established table.
+ * Four multiplies, about as cheap as the two crc32q.
+ */
 static inline uint32_t
-dps_tcp_hash(const struct dps_tuple *t)
+dps_tcp_hash(const struct dps_sockets *ss, const struct dps_tuple *t)
 {
-	uint64_t w[2];
+	uint32_t w[4];
+	uint64_t h = ss->tab_key[4];
 
 	RTE_BUILD_BUG_ON(sizeof(*t) != sizeof(w));
 	memcpy(w, t, sizeof(w));
-	return rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0));
+	for (unsigned int i = 0; i < 4; i++)
+		h += (uint64_t)w[i] * ss->tab_key[i];
+	return (uint32_t)(h >> 32);
 }
 
 int dps_tcp_lcore_init(struct dps_lcore *lc);

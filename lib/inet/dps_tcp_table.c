@@ -45,11 +45,11 @@
  * 62,430), and flows whose words XOR alike share the whole hash, tag
  * included. A table of more than 65,536 slots (max_conns over 32,768)
  * could not use its other homes. So the device's m->hash.rss is not
- * reused; CRC32-C of the tuple (two crc32q) costs less than the misses
- * it would risk. CRC32-C is no defence against peers that choose
- * colliding tuples either (rte_hash used it too); a keyed hash (SipHash,
- * which connect already computes once per connection) would be, at some
- * 100 instructions a lookup.
+ * reused. The hash is keyed instead (dps_tcp_hash(): multiply-shift with
+ * the stack's random multipliers, about as cheap as CRC32-C's two
+ * crc32q), so that peers cannot choose tuples that crowd one probe
+ * cluster; CRC32-C, which rte_hash used and this table at first, is
+ * linear and unkeyed.
  */
 #include <errno.h>
 #include <string.h>
@@ -135,7 +135,8 @@ dps_tcp_lcore_fini(struct dps_lcore *lc)
 void *
 dps_tcp_lookup_any(struct dps_lcore *lc, const struct dps_tuple *t)
 {
-	return dps_ctab_find_own(dps_tcp_lc(lc)->conns, dps_tcp_hash(t), t,
+	return dps_ctab_find_own(dps_tcp_lc(lc)->conns,
+		dps_tcp_hash(dps_socks(lc->stack), t), t,
 		dps_tcp_key_of);
 }
 
@@ -152,7 +153,8 @@ dps_tcp_table_put(struct dps_lcore *lc, void *d)
 {
 	const struct dps_tuple *t = dps_tcp_key_of(d);
 
-	return dps_ctab_put(dps_tcp_lc(lc)->conns, dps_tcp_hash(t), d);
+	return dps_ctab_put(dps_tcp_lc(lc)->conns,
+		dps_tcp_hash(dps_socks(lc->stack), t), d);
 }
 
 /* Delete @t's key; the slot is free at once. */
@@ -161,7 +163,7 @@ dps_tcp_table_del(struct dps_lcore *lc, const struct dps_tuple *t)
 {
 	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
 
-	if (dps_ctab_del(tl->conns, dps_tcp_hash(t), t) == 0)
+	if (dps_ctab_del(tl->conns, dps_tcp_hash(dps_socks(lc->stack), t), t) == 0)
 		dps_tcp_stat_own_add(&tl->n_conns, -1);
 }
 

@@ -3019,3 +3019,56 @@ Test(dpdk, connect_bind_address_no_port)
 	cr_assert_eq(app_call(&b, OP_CLOSE, plain, 0, 0), 0);
 	down(&b);
 }
+
+/*
+ * The connection table's hash is keyed (dps_tcp_hash()): tuples that
+ * share a home slot under one stack's multipliers are spread under
+ * another's like any tuples, so a peer who does not know the key cannot
+ * aim many connections at one probe cluster. (With CRC32-C, which is
+ * linear, the colliding pairs would collide under every seed.)
+ */
+static int
+cmp_home(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a >> 16, y = *(const uint32_t *)b >> 16;
+
+	return x < y ? -1 : x > y;
+}
+
+Test(dpdk, connect_table_hash_is_keyed)
+{
+	enum { N = 20000, HOME_BITS = 12 };
+	static struct dps_sockets ka, kb;
+	static uint32_t ent[N];		/* home under A << 16 | index */
+	static struct dps_tuple t[N];
+	unsigned int pairs = 0, both = 0;
+
+	srand(4242);
+	for (unsigned int i = 0; i < RTE_DIM(ka.tab_key); i++) {
+		ka.tab_key[i] = (uint64_t)rand() << 33 ^ (uint64_t)rand() << 11 ^ (uint64_t)rand();
+		kb.tab_key[i] = (uint64_t)rand() << 33 ^ (uint64_t)rand() << 11 ^ (uint64_t)rand();
+	}
+	for (unsigned int i = 0; i < N; i++) {
+		memset(&t[i], 0, sizeof(t[i]));
+		t[i].laddr = htonl(0xc6120001);
+		t[i].raddr = htonl(0xc6130000 + i / 64);
+		t[i].lport = htons(80);
+		t[i].rport = htons((uint16_t)(10000 + i % 64));
+		t[i].proto = IPPROTO_TCP;
+		ent[i] = (dps_tcp_hash(&ka, &t[i]) >> (32 - HOME_BITS)) << 16 | i;
+	}
+	qsort(ent, N, sizeof(ent[0]), cmp_home);
+	for (unsigned int i = 1; i < N; i++) {
+		uint32_t x = ent[i - 1] & 0xffff, y = ent[i] & 0xffff;
+
+		if (ent[i - 1] >> 16 != ent[i] >> 16)
+			continue;
+		pairs++;
+		both += dps_tcp_hash(&kb, &t[x]) >> (32 - HOME_BITS) ==
+			dps_tcp_hash(&kb, &t[y]) >> (32 - HOME_BITS);
+	}
+	cr_log_info("%u pairs share a home under A, %u of them under B too", pairs, both);
+	cr_assert_gt(pairs, 10000, "too few pairs to judge: %u", pairs);
+	/* Chance is 1 in 4,096: about 4 of 16,000. */
+	cr_assert_lt(both, pairs / 200, "%u of %u pairs collide under both keys", both, pairs);
+}
