@@ -134,7 +134,9 @@ dps_tcp_key_of(const void *d)
  * linear and unkeyed: anyone can compute any number of tuples with one
  * hash and pile them into one probe cluster of a linear-probing table,
  * as Linux avoids with a secret-seeded jhash for its established table.
- * Four multiplies, about as cheap as the two crc32q.
+ * It costs about 20 instructions a lookup more than CRC32-C's two
+ * crc32q: 130 per HTTP connection, 20 per keep-alive request
+ * (callgrind_http.sh).
  */
 static inline uint32_t
 dps_tcp_hash(const struct dps_sockets *ss, const struct dps_tuple *t)

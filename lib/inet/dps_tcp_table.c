@@ -46,10 +46,10 @@
  * included. A table of more than 65,536 slots (max_conns over 32,768)
  * could not use its other homes. So the device's m->hash.rss is not
  * reused. The hash is keyed instead (dps_tcp_hash(): multiply-shift with
- * the stack's random multipliers, about as cheap as CRC32-C's two
- * crc32q), so that peers cannot choose tuples that crowd one probe
- * cluster; CRC32-C, which rte_hash used and this table at first, is
- * linear and unkeyed.
+ * the stack's random multipliers, some 20 instructions a lookup more
+ * than CRC32-C's two crc32q), so that peers cannot choose tuples that
+ * crowd one probe cluster; CRC32-C, which rte_hash used and this table
+ * at first, is linear and unkeyed.
  */
 #include <errno.h>
 #include <string.h>
