@@ -440,6 +440,12 @@ struct dps_sock_stats {
 	 * the orphan retries (Linux's tcp_orphan_retries, 8 backoffs).
 	 */
 	uint32_t orphans;
+	/**
+	 * Cold halves of TCBs out of their pool: connections that move data,
+	 * open, close or carry a setting other than the default. An idle
+	 * established connection holds none.
+	 */
+	uint32_t tcb_ext_in_use;
 };
 
 /** Fill @p st; any thread, no lock (the figures are a moment's snapshot). */

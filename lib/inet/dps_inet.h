@@ -224,6 +224,7 @@ struct dps_sock {
 struct dps_sockets {
 	struct dps_sock_conf conf;
 	struct rte_mempool *pool;
+	struct rte_mempool *xpool;	/* TCB extensions (dps_tcp_ext.c) */
 	uint64_t *tcp_ports;		/* 65536 words, see dps_portmap.c */
 	struct dps_sock **udp_ports;	/* 65536 atomic pointers */
 	uint32_t perturb[256];		/* RFC 6056 algorithm 3 table */
@@ -1034,6 +1035,9 @@ void dps_tcp_kick_wnd(struct dps_sock *sk);
 void dps_tcp_child_gone(struct dps_sock *sk);
 /* Stream buffers of a socket going back to the pool. */
 void dps_tcp_bufs_free(struct dps_sock *sk);
+/* Give the TCB's cold half back to the pool, whatever its state
+ * (dps_tcp_ext.c): the connection is over or the socket freed. */
+void dps_tcp_x_drop(struct dps_sock *sk);
 
 /* ---- UDP (dps_udp.c) ---- */
 int dps_udp_register(struct dps_stack *s);

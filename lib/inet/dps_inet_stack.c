@@ -74,13 +74,13 @@ sockets_reta(struct dps_stack *s)
  * ring memory proportional to the connections actually open together.
  */
 static struct rte_mempool *
-sock_pool_create(const char *name, unsigned int n)
+sock_pool_create(const char *name, unsigned int n, size_t elt)
 {
 	static const char *const ops[] = { "lf_stack", "stack", "ring_mp_mc" };
 	/* No spreading over memory channels: it pads each object by up to a
 	 * cache line or two, and sockets are not touched in address order. */
 	struct rte_mempool *mp = rte_mempool_create_empty(name, n,
-		sizeof(struct dps_sock), 0, 0, SOCKET_ID_ANY, RTE_MEMPOOL_F_NO_SPREAD);
+		elt, 0, 0, SOCKET_ID_ANY, RTE_MEMPOOL_F_NO_SPREAD);
 	unsigned int i;
 
 	if (mp == NULL)
@@ -103,11 +103,15 @@ inet_start(struct dps_stack *s)
 	char name[RTE_MEMPOOL_NAMESIZE];
 
 	snprintf(name, sizeof(name), "%s_socks", s->conf.name ? s->conf.name : "dps");
-	ss->pool = sock_pool_create(name, ss->conf.max_socks);
+	ss->pool = sock_pool_create(name, ss->conf.max_socks, sizeof(struct dps_sock));
+	/* One TCB extension per socket at most: a busy connection never
+	 * waits for one that an idle one holds. */
+	snprintf(name, sizeof(name), "%s_tcbx", s->conf.name ? s->conf.name : "dps");
+	ss->xpool = sock_pool_create(name, ss->conf.max_socks, sizeof(struct dps_tcb_ext));
 	ss->tcp_ports = rte_zmalloc("dps_tcp_ports", 65536 * sizeof(uint64_t), 0);
 	ss->udp_ports = rte_zmalloc("dps_udp_ports", 65536 * sizeof(void *), 0);
 	ss->listeners = rte_zmalloc("dps_listeners", 65536 * sizeof(void *), 0);
-	if (ss->pool == NULL || ss->tcp_ports == NULL || ss->udp_ports == NULL ||
+	if (ss->pool == NULL || ss->xpool == NULL || ss->tcp_ports == NULL || ss->udp_ports == NULL ||
 			ss->listeners == NULL) {
 		snprintf(s->err, sizeof(s->err), "cannot allocate %u sockets: %s",
 			ss->conf.max_socks, rte_strerror(rte_errno));
@@ -152,6 +156,7 @@ inet_destroy(struct dps_stack *s)
 	if (ss->pool != NULL)
 		rte_mempool_obj_iter(ss->pool, fini_rings, NULL);
 	rte_mempool_free(ss->pool);
+	rte_mempool_free(ss->xpool);
 	rte_free(ss->tcp_ports);
 	rte_free(ss->udp_ports);
 	rte_free(ss->listeners);
@@ -215,6 +220,7 @@ dps_stack_sock_stats(const struct dps_stack *s, struct dps_sock_stats *st)
 	if (ss == NULL || ss->pool == NULL)
 		return;
 	st->socks_in_use = rte_mempool_in_use_count(ss->pool);
+	st->tcb_ext_in_use = rte_mempool_in_use_count(ss->xpool);
 	for (unsigned int i = 0; i < 65536; i++) {
 		if (dps_tcp_port_word_relaxed(ss, (uint16_t)i) != 0)
 			st->tcp_ports_held++;
