@@ -348,8 +348,9 @@ struct dps_sock_cbs {
  * Install callbacks, for run-to-completion code on a stack lcore. They run
  * on the lcore that owns the socket, inside its poll loop, with no ring
  * hop; they must not block. Install them before dps_connect(). @p cbs is
- * copied; NULL removes them.
- * @return 0, or -1 with EBADF.
+ * copied; NULL removes them. A stack keeps each distinct set once, for all
+ * the sockets that use it, and holds at most 255 distinct sets.
+ * @return 0, or -1 with EBADF, or ENOBUFS (255 other sets in use).
  */
 int dps_set_callbacks(int fd, const struct dps_sock_cbs *cbs, void *arg);
 

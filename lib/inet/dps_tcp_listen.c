@@ -144,9 +144,8 @@ dps_sock_new_child(struct dps_sock *parent)
 	dps_sock_init(c, parent->stack, SOCK_STREAM, IPPROTO_TCP, false);
 	c->obj.fd = -1;
 	c->opt = parent->opt;
-	c->cbs = parent->cbs;
+	c->cbset = parent->cbset;
 	c->cb_arg = parent->cb_arg;
-	c->has_cbs = parent->has_cbs;
 	dps_sock_set_ss(c, DPS_SS_CONNECTED);
 	c->roles = DPS_ROLE_CONNECTED;		/* listen() after a disconnect: EINVAL */
 	dps_obj_ref(&parent->obj);

@@ -66,7 +66,7 @@ dps_tcp_do_close(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	uint32_t una0 = sk->tcb.snd_una;
 	int ev;
 
-	sk->has_cbs = false;		/* nobody to call once closed */
+	sk->cbset = 0;			/* nobody to call once closed */
 	if (!sk->in_table) {
 		dps_sock_put(sk);
 		return;
