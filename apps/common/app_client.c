@@ -342,7 +342,7 @@ conn_bind(struct cli_lcore *lc, int fd)
 	if (dps_setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
 			sizeof(one)) != 0)
 		return -1;
-	sin.sin_addr.s_addr = cf->src[lc->next_src++ % cf->n_src].v4;
+	sin.sin_addr.s_addr = htonl(ntohl(cf->src.v4) + lc->next_src++ % cf->n_src);
 	return dps_bind(fd, (const struct sockaddr *)&sin, sizeof(sin));
 }
 
@@ -1119,7 +1119,7 @@ app_cli_proto_parse(const char *s, enum app_cli_proto *out)
 static uint64_t
 tuple_space(const struct app_cli_conf *c, char *why, size_t cap)
 {
-	unsigned int n_src = c->n_src > 1 ? c->n_src : 1;
+	uint32_t n_src = c->n_src > 1 ? c->n_src : 1;
 
 	if (c->proto == APP_CLI_UDP) {
 		snprintf(why, cap, "%u ports (a UDP flow holds its port)", c->ports);

@@ -14,9 +14,11 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include "app_args.h"
 #include "app_hist.h"
 #include "app_http.h"
+#include "app_stack.h"
 
 /* ---- app_hist ---- */
 
@@ -1528,4 +1530,91 @@ Test(apps, args_range)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		cr_assert_eq(app_parse_range(bad[i], 1, 65535, &lo, &hi), -EINVAL,
 			"%s", bad[i]);
+}
+
+#define HIP(a, b, c, d)	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
+			 (uint32_t)(c) << 8 | (uint32_t)(d))
+
+/* --addr forms: one address, a range of any size up to its subnet. */
+Test(apps, args_addr_range)
+{
+	static const struct {
+		const char *s;
+		uint32_t first, count;
+		uint8_t plen;
+	} good[] = {
+		{ "198.18.0.2/24", HIP(198, 18, 0, 2), 1, 24 },
+		{ "198.18.0.10-198.18.0.19/24", HIP(198, 18, 0, 10), 10, 24 },
+		{ "198.18.0.2-198.18.0.2/24", HIP(198, 18, 0, 2), 1, 24 },
+		{ "198.18.0.1-198.18.0.254/24", HIP(198, 18, 0, 1), 254, 24 },
+		{ "198.18.0.2-198.19.255.254/15", HIP(198, 18, 0, 2), 131069, 15 },
+		{ "198.18.0.1-198.18.255.254/16", HIP(198, 18, 0, 1), 65534, 16 },
+		{ "198.18.0.0/24", HIP(198, 18, 0, 0), 1, 24 },	/* one: as Linux */
+		{ "203.0.113.0-203.0.113.1/31", HIP(203, 0, 113, 0), 2, 31 },
+		{ "203.0.113.7/32", HIP(203, 0, 113, 7), 1, 32 },
+		{ "0.0.0.1-255.255.255.254/0", 1, 0xfffffffeu, 0 },
+	};
+	static const struct {
+		const char *s, *why;
+	} bad[] = {
+		{ "198.18.0.2", "no /LEN" },
+		{ "198.18.0.2-198.18.0.9", "no /LEN" },
+		{ "198.18.0.2/33", "LEN is not 0 to 32" },
+		{ "198.18.0.2/", "LEN is not 0 to 32" },
+		{ "198.18.0.2/24x", "LEN is not 0 to 32" },
+		{ "198.18.0.2/-1", "LEN is not 0 to 32" },
+		{ "198.18.0.9-198.18.0.2/24", "B is below A" },
+		{ "198.18.0.2-198.18.1.2/24", "B is outside A's subnet" },
+		{ "198.18.0.2-198.20.0.2/15", "B is outside A's subnet" },
+		{ "198.18.0.0-198.18.0.5/24", "a range may not hold its subnet's "
+			"network or broadcast address" },
+		{ "198.18.0.250-198.18.0.255/24", "a range may not hold its subnet's "
+			"network or broadcast address" },
+		{ "198.18.0.2-198.19.255.255/15", "a range may not hold its subnet's "
+			"network or broadcast address" },
+		{ "0.0.0.0/8", "0.0.0.0 is no address" },
+		{ "198.18.0.2-/24", "not an IPv4 address" },
+		{ "-198.18.0.2/24", "not an IPv4 address" },
+		{ "198.18.0.2-198.18.0.3-198.18.0.4/24", "not an IPv4 address" },
+		{ "198.18.0.2 /24", "not an IPv4 address" },
+		{ "198.18.0/24", "not an IPv4 address" },
+		{ "a.b.c.d/24", "not an IPv4 address" },
+		{ "198.18.0.2-198.18.0.30/24/24", "LEN is not 0 to 32" },
+		{ "", "no /LEN" },
+		{ "198.180.100.200-198.180.100.201/24, and more than the 63 characters "
+			"a range can take", 
+			"not A/LEN or A-B/LEN" },
+	};
+	uint32_t first, count;
+	uint8_t plen;
+	const char *why;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		cr_assert_eq(app_parse_addr_range(good[i].s, &first, &count, &plen,
+			&why), 0, "%s: %s", good[i].s, why);
+		cr_assert_eq(first, good[i].first, "%s", good[i].s);
+		cr_assert_eq(count, good[i].count, "%s: %u", good[i].s, count);
+		cr_assert_eq(plen, good[i].plen, "%s", good[i].s);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(app_parse_addr_range(bad[i].s, &first, &count, &plen,
+			&why), -EINVAL, "%s", bad[i].s);
+		cr_assert_str_eq(why, bad[i].why, "%s", bad[i].s);
+	}
+}
+
+/* --addr through the apps' option handler: no cap of 64, one line when bad. */
+Test(apps, net_opt_addr_any_size, .init = cr_redirect_stderr)
+{
+	struct app_net n;
+
+	memset(&n, 0, sizeof(n));
+	cr_assert_eq(app_net_opt("t", &n, 0x1000, "198.18.0.2-198.19.255.254/15"), 1);
+	cr_assert_eq(n.n_addr, 131069);
+	cr_assert_eq(n.addr.v4, htonl(HIP(198, 18, 0, 2)));
+	cr_assert_eq(n.plen, 15);
+	cr_assert_eq(app_net_opt("t", &n, 0x1000, "198.18.0.9-198.18.0.2/24"), -EINVAL);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("t: invalid --addr '198.18.0.9-198.18.0.2/24': B is "
+		"below A (A/LEN or A-B/LEN; try --help)\n");
 }
