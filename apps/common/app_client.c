@@ -27,6 +27,7 @@
 #include <arpa/inet.h>
 #include "app_client.h"
 #include "app_http.h"
+#include "app_tuples.h"
 
 #define EV_CONN 1
 #define EV_ERR 2
@@ -323,15 +324,29 @@ conn_fail(struct cli_conn *c, unsigned int kind, uint64_t tsc)
 	conn_close(c, tsc, cps ? 0 : lc->cl->retry_tsc);
 }
 
+/* The (source, destination) pair of the next connection, every pair in
+ * turn (app_tuples_next_pair()). Returns the source's index in the
+ * range. */
+static uint32_t
+next_pair(struct cli_lcore *lc, const struct sockaddr_in **to)
+{
+	const struct app_cli_conf *cf = &lc->cl->c;
+	uint32_t src = lc->next_src;
+
+	*to = &cf->to[lc->next_to];
+	app_tuples_next_pair(&lc->next_src, &lc->next_to, cf->n_src, cf->n_to);
+	return src;
+}
+
 /*
- * With an --addr range, bind the next source address with port 0 and
+ * With an --addr range, bind source address @p src of it with port 0 and
  * IP_BIND_ADDRESS_NO_PORT: the bind takes the address only, and connect()
  * autobinds the port for the full 4-tuple on this lcore (a port whose
  * tuple hashes here, shared with other destinations and addresses), as
  * Linux's __inet_hash_connect() does.
  */
 static int
-conn_bind(struct cli_lcore *lc, int fd)
+conn_bind(struct cli_lcore *lc, int fd, uint32_t src)
 {
 	const struct app_cli_conf *cf = &lc->cl->c;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -342,7 +357,7 @@ conn_bind(struct cli_lcore *lc, int fd)
 	if (dps_setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
 			sizeof(one)) != 0)
 		return -1;
-	sin.sin_addr.s_addr = htonl(ntohl(cf->src.v4) + lc->next_src++ % cf->n_src);
+	sin.sin_addr.s_addr = htonl(ntohl(cf->src.v4) + src);
 	return dps_bind(fd, (const struct sockaddr *)&sin, sizeof(sin));
 }
 
@@ -354,7 +369,8 @@ conn_open(struct cli_conn *c, uint64_t tsc)
 	struct cli_lcore *lc = c->lc;
 	const struct app_cli_conf *cf = &lc->cl->c;
 	bool udp = cf->proto == APP_CLI_UDP;
-	const struct sockaddr_in *to = &cf->to[lc->next_to++ % cf->n_to];
+	const struct sockaddr_in *to;
+	uint32_t src = next_pair(lc, &to);
 	int fd, rc;
 
 	stat_add(&lc->st.conn_attempted, 1);
@@ -370,7 +386,7 @@ conn_open(struct cli_conn *c, uint64_t tsc)
 	c->state = C_CONNECTING;
 	c->t0 = tsc;
 	c->deadline = tsc + lc->cl->tmo_tsc;
-	if (conn_bind(lc, fd) != 0 ||
+	if (conn_bind(lc, fd, src) != 0 ||
 			(!udp && dps_set_callbacks(fd, &tcp_cbs, c) != 0)) {
 		conn_fail(c, err_kind(errno), tsc);
 		return;

@@ -19,6 +19,7 @@
 #include "app_hist.h"
 #include "app_http.h"
 #include "app_stack.h"
+#include "app_tuples.h"
 
 /* ---- app_hist ---- */
 
@@ -1617,4 +1618,29 @@ Test(apps, net_opt_addr_any_size, .init = cr_redirect_stderr)
 	fflush(stderr);
 	cr_assert_stderr_eq_str("t: invalid --addr '198.18.0.9-198.18.0.2/24': B is "
 		"below A (A/LEN or A-B/LEN; try --help)\n");
+}
+
+/* Every (source, destination) pair in turn, whatever the counts: 16 x 8
+ * stepped together would use 16 of the 128 pairs. */
+Test(apps, tuples_every_pair)
+{
+	static const uint32_t dims[][2] = { { 1, 1 }, { 1, 8 }, { 16, 1 },
+		{ 15, 8 }, { 16, 8 }, { 6, 4 }, { 1000, 16 } };
+	static bool seen[1000 * 16];
+
+	for (size_t d = 0; d < sizeof(dims) / sizeof(dims[0]); d++) {
+		uint32_t ns = dims[d][0], nt = dims[d][1], src = 0, to = 0;
+
+		memset(seen, 0, sizeof(seen));
+		for (uint32_t k = 0; k < ns * nt; k++) {
+			cr_assert_lt(src, ns);
+			cr_assert_lt(to, nt);
+			cr_assert_not(seen[src * nt + to], "%u x %u: pair (%u, %u) twice "
+				"at step %u", ns, nt, src, to, k);
+			seen[src * nt + to] = true;
+			app_tuples_next_pair(&src, &to, ns, nt);
+		}
+		cr_assert_eq(src, 0, "%u x %u: back to the start", ns, nt);
+		cr_assert_eq(to, 0);
+	}
 }
