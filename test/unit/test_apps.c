@@ -16,6 +16,7 @@
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include "app_args.h"
+#include "app_client.h"
 #include "app_hist.h"
 #include "app_http.h"
 #include "app_stack.h"
@@ -1618,6 +1619,114 @@ Test(apps, net_opt_addr_any_size, .init = cr_redirect_stderr)
 	fflush(stderr);
 	cr_assert_stderr_eq_str("t: invalid --addr '198.18.0.9-198.18.0.2/24': B is "
 		"below A (A/LEN or A-B/LEN; try --help)\n");
+}
+
+Test(apps, tuples_per_pair)
+{
+	cr_assert_eq(app_tuples_per_pair(60999 - 32768 + 1), 7058);
+	cr_assert_eq(app_tuples_per_pair(65535 - 1024 + 1), 16128);
+	cr_assert_eq(app_tuples_per_pair(11), 2);	/* autobind walks 10 */
+	cr_assert_eq(app_tuples_per_pair(3), 1);
+	cr_assert_eq(app_tuples_per_pair(2), 1);
+	cr_assert_eq(app_tuples_per_pair(65535), 16383);
+}
+
+/* Ten million connections from bench/suite.sh's 15 addresses x 8 server
+ * ports: the arithmetic, and the counts that would be enough, are. */
+Test(apps, tuples_ten_million)
+{
+	struct app_tuples t = { .n_src = 15, .n_to = 8, .ports = 64512,
+		.need = 10000000 };
+	char buf[512];
+
+	cr_assert_eq(app_tuples_have(&t), 1935360);
+	cr_assert(app_tuples_short(&t, "--conc 10000000", buf, sizeof(buf)));
+	cr_assert_str_eq(buf, "--conc 10000000 needs 10000000 tuples, more than "
+		"the tuple space: 15 addresses x 8 destinations x 16128 ports per "
+		"pair = 1935360 (a quarter of the 64512 of --ports: autobind walks "
+		"one parity first, counted half full); give at least 78 source "
+		"addresses (--addr A-B/LEN) or 42 destinations (--to)");
+	t.n_src = 78;
+	strcpy(buf, "untouched");
+	cr_assert_not(app_tuples_short(&t, "x", buf, sizeof(buf)));
+	cr_assert_str_eq(buf, "untouched");
+	t.n_src = 77;
+	cr_assert(app_tuples_short(&t, "x", buf, sizeof(buf)));
+	t.n_src = 15;
+	t.n_to = 42;
+	cr_assert_not(app_tuples_short(&t, "x", buf, sizeof(buf)));
+	t.n_to = 41;
+	cr_assert(app_tuples_short(&t, "x", buf, sizeof(buf)));
+}
+
+/* One address, one destination: a --ports range can be enough, and the
+ * message says how large; UDP counts the range itself. */
+Test(apps, tuples_ports_and_udp)
+{
+	struct app_tuples t = { .n_src = 1, .n_to = 1, .ports = 28232,
+		.need = 10000 };
+	char buf[512];
+
+	cr_assert_eq(app_tuples_have(&t), 7058);
+	cr_assert(app_tuples_short(&t, "--conc 10000", buf, sizeof(buf)));
+	cr_assert_str_eq(buf, "--conc 10000 needs 10000 tuples, more than the "
+		"tuple space: 1 address x 1 destination x 7058 ports per pair = 7058 "
+		"(a quarter of the 28232 of --ports: autobind walks one parity "
+		"first, counted half full); give at least 2 source addresses "
+		"(--addr A-B/LEN), 2 destinations (--to) or --ports of 40000");
+	t.ports = 40000;
+	cr_assert_not(app_tuples_short(&t, "x", buf, sizeof(buf)));
+	t.need = 7058;
+	t.ports = 28232;
+	cr_assert_not(app_tuples_short(&t, "x", buf, sizeof(buf)));
+	t.udp = true;
+	t.need = 28233;
+	cr_assert_eq(app_tuples_have(&t), 28232);
+	cr_assert(app_tuples_short(&t, "--conc 28233", buf, sizeof(buf)));
+	cr_assert_str_eq(buf, "--conc 28233 needs 28233 tuples, more than the "
+		"tuple space: 28232 ports (a UDP flow holds its port for every "
+		"address and destination) = 28232");
+}
+
+/* The client's check: connections, and for raw cps at a rate a second of
+ * TIME_WAIT, at most what the tables hold. */
+Test(apps, client_check_counts_tuples, .init = cr_redirect_stderr)
+{
+	struct app_cli_conf c;
+
+	app_client_conf_init(&c, APP_CLI_CONC);
+	c.n_to = 1;
+	c.conc = 7058;
+	cr_assert_eq(app_client_check("t", &c, 1), 0);
+	c.conc = 7059;
+	cr_assert_eq(app_client_check("t", &c, 1), -EINVAL);
+	c.n_src = 2;
+	cr_assert_eq(app_client_check("t", &c, 1), 0);
+
+	/* bench/overload.sh: 16 addresses, 8192 in flight at 400,000/s. */
+	app_client_conf_init(&c, APP_CLI_CPS);
+	c.n_to = 1;
+	c.n_src = 16;
+	c.conc = 8192;
+	c.rate = 400000;
+	c.proto = APP_CLI_RAW;
+	cr_assert_eq(app_client_check("t", &c, 1), 0, "the table bounds it");
+	c.max_conns = 1u << 20;
+	cr_assert_eq(app_client_check("t", &c, 1), -EINVAL, "a second of TIME_WAIT");
+	c.proto = APP_CLI_HTTP;
+	cr_assert_eq(app_client_check("t", &c, 1), 0, "the server closes first");
+	fflush(stderr);
+	cr_assert_stderr_eq_str("t: --conc 7059 needs 7059 tuples, more than the "
+		"tuple space: 1 address x 1 destination x 7058 ports per pair = 7058 "
+		"(a quarter of the 28232 of --ports: autobind walks one parity "
+		"first, counted half full); give at least 2 source addresses "
+		"(--addr A-B/LEN), 2 destinations (--to) or --ports of 28236\n"
+		"t: --conc 8192 with --rate 400000/s (a second of TIME_WAIT, at most "
+		"--max-conns x lcores) needs 408192 tuples, more than the tuple "
+		"space: 16 addresses x 1 destination x 7058 ports per pair = 112928 "
+		"(a quarter of the 28232 of --ports: autobind walks one parity "
+		"first, counted half full); give at least 58 source addresses "
+		"(--addr A-B/LEN) or 4 destinations (--to)\n");
 }
 
 /* Every (source, destination) pair in turn, whatever the counts: 16 x 8
