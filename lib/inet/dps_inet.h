@@ -203,15 +203,6 @@ struct dps_sock {
 	uint8_t abort_on_close;		/* atomic: close() must send a RST */
 	struct rte_mbuf *rx_cur;	/* partly read, owned by the reader */
 
-	/* TCP data, lcore side: the send buffer is an mbuf chain (linked
-	 * through m->next) whose first byte is snd_una + snd_off. */
-	struct rte_mbuf *snd_head, *snd_tail;
-	struct rte_mbuf *snd_cur;	/* cursor: mbuf holding sequence cur_seq */
-	struct rte_mbuf *ooo;		/* out-of-order payload, by sequence */
-	uint32_t snd_off;
-	uint32_t snd_cur_seq;
-	uint32_t ooo_bytes;
-
 	/* Passive open. */
 	bool in_synq;			/* counted in parent->lst->synq */
 	bool tw_pending;		/* moved to TIME_WAIT */
@@ -220,6 +211,29 @@ struct dps_sock {
 };
 
 #define DPS_CBSETS_MAX 255		/* distinct callback sets per stack */
+
+/*
+ * The cold half of a connection on its lcore (dps_tcp_ext.c): the TCB's
+ * own cold half first, then the send buffer and the out-of-order queue,
+ * which a quiet connection has emptied. The send buffer is an mbuf chain
+ * (linked through m->next) whose first byte is snd_una + snd_off.
+ */
+struct dps_tcp_cold {
+	struct dps_tcb_ext x;		/* first: sk->tcb.x points here */
+	struct rte_mbuf *snd_head, *snd_tail;
+	struct rte_mbuf *snd_cur;	/* cursor: mbuf holding sequence cur_seq */
+	struct rte_mbuf *ooo;		/* out-of-order payload, by sequence */
+	uint32_t snd_off;
+	uint32_t snd_cur_seq;
+	uint32_t ooo_bytes;
+};
+
+/* The lcore's cold half of @sk; NULL while the connection is quiet. */
+static inline struct dps_tcp_cold *
+dps_tcp_cold(const struct dps_sock *sk)
+{
+	return (struct dps_tcp_cold *)sk->tcb.x;
+}
 
 /* Per-stack socket state: the context of slot DPS_PROTO_INET. */
 struct dps_sockets {

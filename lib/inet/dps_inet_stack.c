@@ -107,7 +107,7 @@ inet_start(struct dps_stack *s)
 	/* One TCB extension per socket at most: a busy connection never
 	 * waits for one that an idle one holds. */
 	snprintf(name, sizeof(name), "%s_tcbx", s->conf.name ? s->conf.name : "dps");
-	ss->xpool = sock_pool_create(name, ss->conf.max_socks, sizeof(struct dps_tcb_ext));
+	ss->xpool = sock_pool_create(name, ss->conf.max_socks, sizeof(struct dps_tcp_cold));
 	ss->tcp_ports = rte_zmalloc("dps_tcp_ports", 65536 * sizeof(uint64_t), 0);
 	ss->udp_ports = rte_zmalloc("dps_udp_ports", 65536 * sizeof(void *), 0);
 	ss->listeners = rte_zmalloc("dps_listeners", 65536 * sizeof(void *), 0);

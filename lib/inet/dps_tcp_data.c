@@ -98,21 +98,28 @@ free_list(struct rte_mbuf *m)
 void
 dps_tcp_ooo_free(struct dps_sock *sk)
 {
-	free_list(sk->ooo);
-	sk->ooo = NULL;
-	sk->ooo_bytes = 0;
+	struct dps_tcp_cold *c = dps_tcp_cold(sk);
+
+	if (c == NULL)
+		return;		/* quiet: nothing held */
+	free_list(c->ooo);
+	c->ooo = NULL;
+	c->ooo_bytes = 0;
 }
 
 /* Everything the socket still holds (its last reference is going). */
 void
 dps_tcp_bufs_free(struct dps_sock *sk)
 {
+	struct dps_tcp_cold *c = dps_tcp_cold(sk);
 	struct rte_ring *r;
 	void *m;
 
-	free_list(sk->snd_head);
-	sk->snd_head = sk->snd_tail = sk->snd_cur = NULL;
-	dps_tcp_ooo_free(sk);
+	if (c != NULL) {
+		free_list(c->snd_head);
+		c->snd_head = c->snd_tail = c->snd_cur = NULL;
+		dps_tcp_ooo_free(sk);
+	}
 	if (dps_sock_rx_cur(sk) != NULL)
 		rte_pktmbuf_free(dps_sock_rx_cur(sk));
 	dps_sock_set_rx_cur(sk, NULL);
@@ -126,8 +133,9 @@ dps_tcp_bufs_free(struct dps_sock *sk)
 uint32_t
 dps_tcp_rcv_space(const struct dps_sock *sk)
 {
+	const struct dps_tcp_cold *c = dps_tcp_cold(sk);
 	uint32_t cap = sk->opt.rcvbuf / 2;
-	uint32_t used = dps_sock_rcv_queued(sk) + sk->ooo_bytes;
+	uint32_t used = dps_sock_rcv_queued(sk) + (c != NULL ? c->ooo_bytes : 0);
 
 	return used < cap ? cap - used : 0;
 }
@@ -135,10 +143,11 @@ dps_tcp_rcv_space(const struct dps_sock *sk)
 /* ---- send buffer ---- */
 
 /* Append @m (one or more segments of payload) to the chain; returns the
- * bytes added. */
+ * bytes added. The caller holds the cold half (dps_tcp_x_hold()). */
 uint32_t
 dps_tcp_snd_append(struct dps_sock *sk, struct rte_mbuf *m)
 {
+	struct dps_tcp_cold *c = dps_tcp_cold(sk);
 	uint32_t n = 0;
 
 	while (m != NULL) {
@@ -151,11 +160,11 @@ dps_tcp_snd_append(struct dps_sock *sk, struct rte_mbuf *m)
 			rte_pktmbuf_free_seg(m);
 		} else {
 			n += m->data_len;
-			if (sk->snd_tail != NULL)
-				sk->snd_tail->next = m;
+			if (c->snd_tail != NULL)
+				c->snd_tail->next = m;
 			else
-				sk->snd_head = m;
-			sk->snd_tail = m;
+				c->snd_head = m;
+			c->snd_tail = m;
 		}
 		m = next;
 	}
@@ -166,22 +175,26 @@ dps_tcp_snd_append(struct dps_sock *sk, struct rte_mbuf *m)
 void
 dps_tcp_snd_drop(struct dps_sock *sk, uint32_t n)
 {
-	n += sk->snd_off;
-	while (sk->snd_head != NULL && n >= sk->snd_head->data_len) {
-		struct rte_mbuf *m = sk->snd_head;
+	struct dps_tcp_cold *c = dps_tcp_cold(sk);
+
+	if (c == NULL)
+		return;		/* quiet: nothing held */
+	n += c->snd_off;
+	while (c->snd_head != NULL && n >= c->snd_head->data_len) {
+		struct rte_mbuf *m = c->snd_head;
 
 		n -= m->data_len;
-		sk->snd_head = m->next;
-		if (sk->snd_cur == m)
-			sk->snd_cur = NULL;
+		c->snd_head = m->next;
+		if (c->snd_cur == m)
+			c->snd_cur = NULL;
 		m->next = NULL;
 		rte_pktmbuf_free_seg(m);
 	}
-	if (sk->snd_head == NULL) {
-		sk->snd_tail = NULL;
+	if (c->snd_head == NULL) {
+		c->snd_tail = NULL;
 		n = 0;
 	}
-	sk->snd_off = n;
+	c->snd_off = n;
 }
 
 /*
@@ -192,25 +205,26 @@ void
 dps_tcp_snd_copy(struct dps_sock *sk, uint32_t una, uint32_t off, uint32_t len,
 	uint8_t *dst)
 {
+	struct dps_tcp_cold *c = dps_tcp_cold(sk);	/* output holds it */
 	uint32_t seq = una + off, pos;
 	struct rte_mbuf *m;
 
 	/* The cursor holds if it is at or before the wanted byte and still
 	 * in the chain (acknowledged mbufs reset it). */
-	if (sk->snd_cur != NULL && dps_seq_leq(sk->snd_cur_seq, seq)) {
-		m = sk->snd_cur;
-		pos = seq - sk->snd_cur_seq;
+	if (c->snd_cur != NULL && dps_seq_leq(c->snd_cur_seq, seq)) {
+		m = c->snd_cur;
+		pos = seq - c->snd_cur_seq;
 	} else {
-		m = sk->snd_head;
-		pos = off + sk->snd_off;
-		sk->snd_cur_seq = una - sk->snd_off;
+		m = c->snd_head;
+		pos = off + c->snd_off;
+		c->snd_cur_seq = una - c->snd_off;
 	}
 	while (m != NULL && pos >= m->data_len) {
 		pos -= m->data_len;
-		sk->snd_cur_seq += m->data_len;
+		c->snd_cur_seq += m->data_len;
 		m = m->next;
 	}
-	sk->snd_cur = m;
+	c->snd_cur = m;
 	while (len != 0 && m != NULL) {
 		uint32_t k = m->data_len - pos;
 
@@ -223,8 +237,8 @@ dps_tcp_snd_copy(struct dps_sock *sk, uint32_t una, uint32_t off, uint32_t len,
 		if (pos == m->data_len) {
 			pos = 0;
 			if (len != 0) {
-				sk->snd_cur_seq += m->data_len;
-				sk->snd_cur = m->next;
+				c->snd_cur_seq += m->data_len;
+				c->snd_cur = m->next;
 			}
 			m = m->next;
 		}
@@ -294,7 +308,8 @@ rx_trim(struct rte_mbuf *m, uint32_t hdr, uint32_t off, uint32_t len)
 static void
 ooo_insert(struct dps_sock *sk, struct rte_mbuf *m, uint32_t seq)
 {
-	struct rte_mbuf **pp = &sk->ooo;
+	struct dps_tcp_cold *c = dps_tcp_cold(sk);	/* input holds it */
+	struct rte_mbuf **pp = &c->ooo;
 
 	m->hash.usr = seq;
 	while (*pp != NULL && dps_seq_lt((*pp)->hash.usr, seq))
@@ -305,7 +320,7 @@ ooo_insert(struct dps_sock *sk, struct rte_mbuf *m, uint32_t seq)
 	}
 	m->next = *pp;
 	*pp = m;
-	sk->ooo_bytes += m->data_len;
+	c->ooo_bytes += m->data_len;
 }
 
 /* Move out-of-order mbufs now below @rcv_nxt to the reader, trimming the
@@ -313,14 +328,15 @@ ooo_insert(struct dps_sock *sk, struct rte_mbuf *m, uint32_t seq)
 static bool
 ooo_drain(struct dps_sock *sk, uint32_t delivered, uint32_t rcv_nxt)
 {
+	struct dps_tcp_cold *c = dps_tcp_cold(sk);	/* input holds it */
 	bool ok = true;
 
-	while (sk->ooo != NULL && dps_seq_lt(sk->ooo->hash.usr, rcv_nxt)) {
-		struct rte_mbuf *m = sk->ooo;
+	while (c->ooo != NULL && dps_seq_lt(c->ooo->hash.usr, rcv_nxt)) {
+		struct rte_mbuf *m = c->ooo;
 		uint32_t seq = m->hash.usr, end = seq + m->data_len;
 
-		sk->ooo = m->next;
-		sk->ooo_bytes -= m->data_len;
+		c->ooo = m->next;
+		c->ooo_bytes -= m->data_len;
 		m->next = NULL;
 		if (dps_seq_leq(end, delivered)) {
 			rte_pktmbuf_free(m);

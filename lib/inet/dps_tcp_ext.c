@@ -6,7 +6,9 @@
  * or closes: every call into the TCP core on the owning lcore is preceded
  * by dps_tcp_x_hold(). When the output of an iteration leaves it quiet
  * (dps_tcb_quiet(): nothing in flight or queued, no scoreboard, default
- * settings), dps_tcp_x_release() gives the extension back, and an idle
+ * settings) and its buffers are empty, dps_tcp_x_release() gives the
+ * extension back (struct dps_tcp_cold: the TCB's half and the send and
+ * out-of-order buffers' pointers), and an idle
  * established connection costs only the hot half in its socket. An HTTP
  * connection that opens, asks, is answered and closes takes one or two
  * extensions in its life; a million idle ones hold none.
@@ -28,14 +30,23 @@ dps_tcp_x_hold(struct dps_lcore *lc, struct dps_sock *sk)
 		return false;
 	dps_tcb_ext_attach(&sk->tcb, obj);
 	dps_tcb_attach_limit(&sk->tcb, &dps_tcp_lc(lc)->chlim);
+	/* The rest of struct dps_tcp_cold: empty buffers. */
+	memset((char *)obj + sizeof(struct dps_tcb_ext), 0,
+		sizeof(struct dps_tcp_cold) - sizeof(struct dps_tcb_ext));
 	return true;
 }
 
 void
 dps_tcp_x_release(struct dps_lcore *lc, struct dps_sock *sk)
 {
-	struct dps_tcb_ext *x = dps_tcb_ext_detach(&sk->tcb);
+	struct dps_tcp_cold *c = dps_tcp_cold(sk);
+	struct dps_tcb_ext *x;
 
+	/* The buffers empty as the TCB goes quiet (all acknowledged, no
+	 * hole); checked all the same, they are not the TCB's to judge. */
+	if (c == NULL || c->snd_head != NULL || c->ooo != NULL)
+		return;
+	x = dps_tcb_ext_detach(&sk->tcb);
 	if (x != NULL)
 		rte_mempool_put(dps_socks(lc->stack)->xpool, x);
 }

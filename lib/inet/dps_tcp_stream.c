@@ -491,6 +491,8 @@ dps_tcp_send_mbuf(struct dps_sock *sk, struct rte_mbuf *m)
 		return -EMSGSIZE;
 	if (q + len > sk->opt.sndbuf / 2)
 		return -EAGAIN;
+	if (!dps_tcp_x_hold(s->lc[owner], sk))
+		return -ENOBUFS;	/* the send buffer is in the cold half */
 	dps_sock_snd_queued_add(sk, len);
 	/* Straight into the send buffer: this is the owner. */
 	dps_tcp_do_tx(s->lc[owner], sk, dps_now(s));

@@ -124,7 +124,9 @@ dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 
 	dps_sock_kick_clear(&sk->tx_kick);
 	r = dps_sock_txq(sk);
-	if (r == NULL)
+	/* The send buffer is in the cold half; without one the writes stay
+	 * on txq for the next call (the pool has one per socket). */
+	if (r == NULL || !dps_tcp_x_hold(lc, sk))
 		return;
 	do {
 		n = rte_ring_sc_dequeue_burst(r, (void **)ms, RTE_DIM(ms), NULL);
