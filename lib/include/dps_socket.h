@@ -440,6 +440,15 @@ struct dps_sock_stats {
 	 * the orphan retries (Linux's tcp_orphan_retries, 8 backoffs).
 	 */
 	uint32_t orphans;
+	/**
+	 * Socket objects the pool made usable so far: it grows a chunk at a
+	 * time up to max_socks as sockets are taken, never shrinks, and
+	 * reuses the most recently freed first.
+	 */
+	uint32_t socks_populated;
+	/** Bytes of socket memory those objects take (with the pool's own
+	 * per-object free-list link). */
+	uint64_t sock_bytes;
 };
 
 /** Fill @p st; any thread, no lock (the figures are a moment's snapshot). */
