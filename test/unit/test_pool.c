@@ -250,3 +250,58 @@ Test(pool, threads_lose_nothing)
 			cr_assert_neq(all[i], all[j]);
 	dps_pool_destroy(p);
 }
+
+/* Few objects, many threads taking and giving back at once: the top of
+ * the free list changes hands constantly, the case a pop that read a
+ * stale link (ABA) would corrupt, handing one object to two threads. */
+#define ABA_THREADS 4
+#define ABA_ROUNDS 1000000
+
+static void *
+aba_run(void *arg)
+{
+	struct mt *m = arg;
+
+	for (int r = 0; r < ABA_ROUNDS; r++) {
+		uint32_t *a = dps_pool_get(m->p), *b = dps_pool_get(m->p);
+
+		if (a != NULL)
+			cr_assert_eq(__atomic_exchange_n(a, m->id + 1, __ATOMIC_RELAXED), 0,
+				"object handed out twice");
+		if (b != NULL)
+			cr_assert_eq(__atomic_exchange_n(b, m->id + 1, __ATOMIC_RELAXED), 0,
+				"object handed out twice");
+		if (a != NULL) {
+			__atomic_store_n(a, 0, __ATOMIC_RELAXED);
+			dps_pool_put(m->p, a);
+		}
+		if (b != NULL) {
+			__atomic_store_n(b, 0, __ATOMIC_RELAXED);
+			dps_pool_put(m->p, b);
+		}
+	}
+	return NULL;
+}
+
+Test(pool, threads_on_few_objects, .timeout = 60)
+{
+	struct dps_pool *p = dps_pool_create("t", 8, 5, 5);
+	pthread_t th[ABA_THREADS];
+	struct mt m[ABA_THREADS];
+	void *all[5];
+	unsigned int n = 0;
+
+	cr_assert_not_null(p);
+	for (unsigned int i = 0; i < ABA_THREADS; i++) {
+		m[i] = (struct mt){ .p = p, .id = i };
+		cr_assert_eq(pthread_create(&th[i], NULL, aba_run, &m[i]), 0);
+	}
+	for (unsigned int i = 0; i < ABA_THREADS; i++)
+		pthread_join(th[i], NULL);
+	cr_assert_eq(dps_pool_in_use(p), 0);
+	while (n < 5 && (all[n] = dps_pool_get(p)) != NULL)
+		n++;
+	cr_assert_eq(n, 5);
+	cr_assert_null(dps_pool_get(p));
+	dps_pool_destroy(p);
+}
