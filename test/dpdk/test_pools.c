@@ -177,6 +177,8 @@ check_pool(struct bench *b, int side, unsigned int conns)
 	cr_assert_eq(st.sock_bytes, ps.bytes_populated);
 	cr_assert_eq(ps.max, MAX_SOCKS);
 	cr_assert_geq(ps.in_use, conns);
+	/* Steps of at most 1 % of the connections held here. */
+	cr_assert_leq(ps.chunk, CONNS / 100, "a step of %u sockets", ps.chunk);
 	cr_assert_leq(ps.populated, ps.in_use + ps.chunk,
 		"stack %c: %u populated for %u in use", 'A' + side, ps.populated, ps.in_use);
 	cr_assert_leq(ps.bytes_populated, (uint64_t)(ps.in_use + ps.chunk) * per,
