@@ -32,6 +32,7 @@
 #define MAX_SOCKS	10000000u	/* room for ten million */
 #define MAX_CONNS	131072u		/* A's TIME_WAIT entries too */
 #define STEP_NS		(100 * US)
+#define SMALL		200u		/* B's pool in the exhaustion test */
 
 static struct dps_sock_stats
 sstats(struct bench *b, int side)
@@ -66,8 +67,9 @@ log_counter(const char *name, uint64_t v, void *arg)
 		cr_log_info("  %s %s = %" PRIu64, (const char *)arg, name, v);
 }
 
+/* Both stacks up, B with room for @b_socks sockets (A: MAX_SOCKS). */
 static void
-up(struct bench *b)
+up(struct bench *b, uint32_t b_socks)
 {
 	/* The stacks' mbufs: a batch's handshakes in flight at once. */
 	struct bench_opts o = { .pool_n = 16383 };
@@ -83,8 +85,9 @@ up(struct bench *b)
 			(uint8_t)b->port[i] } };
 	stack_new(b, 0, "pa", A_IP, 0);
 	stack_new(b, 1, "pb", B_IP, 0);
-	for (int i = 0; i < 2; i++)
-		cr_assert_eq(dps_stack_set_sock_conf(b->s[i], &sc), 0);
+	cr_assert_eq(dps_stack_set_sock_conf(b->s[0], &sc), 0);
+	sc.max_socks = b_socks;
+	cr_assert_eq(dps_stack_set_sock_conf(b->s[1], &sc), 0);
 	cr_assert_eq(dps_stack_add_arp(b->s[0], 0, &ba, &mac[1]), 0);
 	cr_assert_eq(dps_stack_add_arp(b->s[1], 0, &aa, &mac[0]), 0);
 	stack_start(b, 0);
@@ -195,7 +198,7 @@ Test(dpdk_pools, hundred_thousand_connections_populate_what_they_use, .timeout =
 	int lfd[LISTENERS];
 	long rss0;
 
-	up(b);
+	up(b, MAX_SOCKS);
 	rss0 = rss_kb();
 	for (int l = 0; l < LISTENERS; l++) {
 		struct sockaddr_in at = { .sin_family = AF_INET,
@@ -250,4 +253,60 @@ Test(dpdk_pools, hundred_thousand_connections_populate_what_they_use, .timeout =
 			base[i].mbufs_in_use);
 	}
 	bench_down(b);	/* every mbuf back */
+}
+
+/* A pool at its maximum: socket() fails with ENOBUFS, a SYN is answered
+ * with a cookie (counted as tcp_syncookies_mem) and the cookie's ACK is
+ * dropped and counted (tcp_sock_pool_empty); nothing crashes, and once
+ * sockets are back everything closes clean. */
+Test(dpdk_pools, exhausted_pool_is_enobufs_and_counted)
+{
+	static int held[SMALL];
+	struct bench bb, *b = &bb;
+	struct sockaddr_in at = { .sin_family = AF_INET, .sin_port = htons(80) };
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = B_IP,
+		.sin_port = htons(80) };
+	struct dps_counters c0, c;
+	struct dps_pool_stats ps;
+	unsigned int n = 0;
+	int lfd, afd;
+
+	up(b, SMALL);
+	lfd = dps_socket_on(b->s[1], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	cr_assert_geq(lfd, 0);
+	cr_assert_eq(dps_bind(lfd, (struct sockaddr *)&at, sizeof(at)), 0);
+	cr_assert_eq(dps_listen(lfd, 16), 0);
+	while ((held[n] = dps_socket_on(b->s[1], AF_INET, SOCK_STREAM, 0)) >= 0)
+		n++;
+	cr_assert_eq(errno, ENOBUFS);
+	cr_assert_eq(n, SMALL - 1);
+	dps_pool_stats(dps_socks(b->s[1])->pool, &ps);
+	cr_assert_eq(ps.populated, SMALL);
+	cr_assert_eq(ps.in_use, SMALL);
+
+	c0 = cnt(b, 1);
+	afd = dps_socket_on(b->s[0], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	cr_assert_geq(afd, 0);
+	cr_assert_eq(dps_connect(afd, (struct sockaddr *)&to, sizeof(to)), -1);
+	cr_assert_eq(errno, EINPROGRESS);
+	run(b, 10, STEP_NS);
+	c = cnt(b, 1);
+	cr_assert_eq(c.tcp_syncookies_mem, c0.tcp_syncookies_mem + 1, "SYN: a cookie");
+	cr_assert_eq(c.drop[DPS_DROP_tcp_sock_pool_empty],
+		c0.drop[DPS_DROP_tcp_sock_pool_empty] + 1, "its ACK: no socket, counted");
+	cr_assert_eq(c.tcp_passive_opens, c0.tcp_passive_opens);
+
+	for (unsigned int i = 0; i < n; i++)
+		cr_assert_eq(dps_close(held[i]), 0);
+	cr_assert_eq(dps_close(afd), 0);
+	cr_assert_eq(dps_close(lfd), 0);
+	run(b, 700, 100 * MS);
+	for (int i = 0; i < 2; i++) {
+		struct dps_sock_stats st = sstats(b, i);
+
+		cr_assert_eq(st.socks_in_use, 0, "stack %c: %u sockets left", 'A' + i,
+			st.socks_in_use);
+		cr_assert_eq(st.conns, 0, "stack %c: %u connections left", 'A' + i, st.conns);
+	}
+	bench_down(b);
 }
