@@ -88,6 +88,10 @@ dps_ctab_create(uint32_t max, dps_ctab_key_fn key_of)
 		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (t == MAP_FAILED)
 		return NULL;
+	/* Small pages even where transparent huge pages are "always": the
+	 * first entry in each 2 MB would make all of it resident. Advice
+	 * only; a kernel without THP refuses it, and that is fine. */
+	(void)madvise(t, sz, MADV_NOHUGEPAGE);
 	t->mask = (uint32_t)((sz - sizeof(*t)) / sizeof(t->slot[0])) - 1;
 	t->max = max;
 	t->key_of = key_of;
