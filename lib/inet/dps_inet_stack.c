@@ -76,7 +76,11 @@ sockets_reta(struct dps_stack *s)
  * at once too, not the maximum (issue 15: a run with room for ten
  * million holding a thousand). Its objects are struct dps_sock with no
  * header, cache-aligned (the struct's size is a multiple of a line), and
- * not in the EAL's memory: no device ever reads a socket.
+ * not in the EAL's memory: no device ever reads a socket. A socket takes
+ * sizeof(struct dps_sock) and a 4-byte link, 924 bytes when it was 920,
+ * where the rte_mempool before took 1,024 (a 64-byte object header and
+ * a 40-byte trailer to the cache line: rte_mempool_calc_obj_size()), and
+ * 10 GB written at start for ten million.
  */
 static struct dps_pool *
 sock_pool_create(const char *name, unsigned int n)
