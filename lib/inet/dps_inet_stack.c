@@ -75,17 +75,20 @@ sockets_reta(struct dps_stack *s)
  * up to max_socks, so the sockets' own memory follows the most ever open
  * at once too, not the maximum (issue 15: a run with room for ten
  * million holding a thousand). Its objects are struct dps_sock with no
- * header, cache-aligned (the struct's size is a multiple of a line), and
- * not in the EAL's memory: no device ever reads a socket. A socket takes
- * sizeof(struct dps_sock) and a 4-byte link, 924 bytes when it was 920,
- * where the rte_mempool before took 1,024 (a 64-byte object header and
- * a 40-byte trailer to the cache line: rte_mempool_calc_obj_size()), and
- * 10 GB written at start for ten million.
+ * header, each starting on a cache line as the mempool's did (size
+ * rounded up to a line), so that sockets next to each other, written by
+ * different lcores and threads, share no line. Not in the EAL's memory:
+ * no device ever reads a socket. A socket takes its size rounded to a
+ * line and a 4-byte link, 964 bytes when the struct was 920, where the
+ * rte_mempool before took 1,024 (a 64-byte object header and a 40-byte
+ * trailer to the line: rte_mempool_calc_obj_size()), and 10 GB written
+ * at start for ten million.
  */
 static struct dps_pool *
 sock_pool_create(const char *name, unsigned int n)
 {
-	return dps_pool_create(name, sizeof(struct dps_sock), n, 0);
+	return dps_pool_create(name, RTE_ALIGN_CEIL(sizeof(struct dps_sock),
+		RTE_CACHE_LINE_SIZE), n, 0);
 }
 
 /* At dps_stack_start(): the pool, the maps and the keys. */

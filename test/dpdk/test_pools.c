@@ -167,7 +167,9 @@ check_pool(struct bench *b, int side, unsigned int conns)
 {
 	struct dps_pool_stats ps;
 	struct dps_sock_stats st = sstats(b, side);
-	const uint64_t per = sizeof(struct dps_sock) + sizeof(uint32_t);
+	/* A socket on its own cache lines, and the pool's 4-byte link. */
+	const uint64_t size = RTE_ALIGN_CEIL(sizeof(struct dps_sock), RTE_CACHE_LINE_SIZE);
+	const uint64_t per = size + sizeof(uint32_t);
 
 	dps_pool_stats(dps_socks(b->s[side])->pool, &ps);
 	cr_log_info("stack %c: %u sockets in use, %u populated (max %u, chunk %u,"
@@ -179,6 +181,7 @@ check_pool(struct bench *b, int side, unsigned int conns)
 	cr_assert_eq(st.socks_populated, ps.populated);
 	cr_assert_eq(st.sock_bytes, ps.bytes_populated);
 	cr_assert_eq(ps.max, MAX_SOCKS);
+	cr_assert_eq(ps.elt_size, size);
 	cr_assert_geq(ps.in_use, conns);
 	/* Steps of at most 1 % of the connections held here. */
 	cr_assert_leq(ps.chunk, CONNS / 100, "a step of %u sockets", ps.chunk);
