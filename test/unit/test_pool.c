@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <criterion/criterion.h>
@@ -303,5 +304,38 @@ Test(pool, threads_on_few_objects, .timeout = 60)
 		n++;
 	cr_assert_eq(n, 5);
 	cr_assert_null(dps_pool_get(p));
+	dps_pool_destroy(p);
+}
+
+static unsigned int
+maps_count(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned int n = 0;
+	int ch;
+
+	cr_assert_not_null(f);
+	while ((ch = fgetc(f)) != EOF)
+		n += ch == '\n';
+	fclose(f);
+	return n;
+}
+
+/* Each step mprotect()s the pages after the last: the kernel must merge
+ * them into one mapping, or ten million sockets in small steps would
+ * run into vm.max_map_count (65,530) and the pool would stop growing. */
+Test(pool, steps_merge_into_one_mapping)
+{
+	struct dps_pool *p = dps_pool_create("t", 960, 1000000, 16);
+	unsigned int before;
+
+	cr_assert_not_null(p);
+	before = maps_count();
+	for (int i = 0; i < 20000; i++)
+		cr_assert_not_null(dps_pool_get(p));
+	/* The objects' and the links' mappings each split in two (used,
+	 * reserved): two more at most. */
+	cr_assert_leq(maps_count(), before + 2, "%u mappings, %u before", maps_count(),
+		before);
 	dps_pool_destroy(p);
 }
