@@ -257,6 +257,12 @@ dps_pool_get(struct dps_pool *p)
 	for (;;) {
 		top = (uint32_t)h;
 		if (top == DPS_POOL_NONE) {
+			/* Relaxed: a hint; at the maximum, a flood of gets
+			 * (SYNs with no socket left) need not queue on the lock. */
+			if (__atomic_load_n(&p->populated, __ATOMIC_RELAXED) >= p->max) {
+				errno = ENOBUFS;
+				return NULL;
+			}
 			if (grow(p) != 0)
 				return NULL;
 			/* Acquire: as above. */
