@@ -134,9 +134,9 @@ fi
 # Autobind scans one parity of the range first (RFC 6056, as Linux), so
 # once a (source, destination) pair has used its 32,256 even ports every
 # connect walks all of them: keep each pair well below that. dps-gen
-# steps the source and the destination together, so their counts must be
-# coprime to make every pair: 15 addresses x 8 ports = 120 pairs, about
-# 8,300 connections each at 1,000,000.
+# takes every pair in turn (the destination first, the source once per
+# round): 15 addresses x 8 ports = 120 pairs, about 8,300 connections
+# each at 1,000,000.
 idle_ports=(--ports 1024-65535)
 idle_rss() {	# N MAX_CONNS MEM_MB -> "server_kB client_kB open_s close_s exit"
 	local n=$1 mc=$2 mem=$3 cpid s c t0 t_open t1 open=0 rc=0

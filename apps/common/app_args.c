@@ -146,6 +146,76 @@ app_parse_range(const char *s, unsigned int lo, unsigned int hi,
 	return 0;
 }
 
+/* "a.b.c.d" into host order; false when it is not one. */
+static bool
+parse_ipv4(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return false;
+	*out = ntohl(a.s_addr);
+	return true;
+}
+
+/* Mask of prefix length @p plen, host order. */
+static uint32_t
+plen_mask(unsigned int plen)
+{
+	return plen == 0 ? 0 : ~0u << (32 - plen);
+}
+
+/* Does the run [@p lo, @p hi] (host order) fit its /@p plen subnet? */
+static const char *
+range_misfit(uint32_t lo, uint32_t hi, unsigned int plen)
+{
+	uint32_t mask = plen_mask(plen);
+
+	if (hi < lo)
+		return "B is below A";
+	if ((lo & mask) != (hi & mask))
+		return "B is outside A's subnet";
+	if (hi > lo && plen < 31 && ((lo & ~mask) == 0 || (hi & ~mask) == ~mask))
+		return "a range may not hold its subnet's network or broadcast address";
+	return NULL;
+}
+
+int
+app_parse_addr_range(const char *s, uint32_t *first, uint32_t *count,
+	uint8_t *plen, const char **why)
+{
+	char buf[64], *dash, *slash;
+	unsigned int len;
+	uint32_t lo, hi;
+
+	*why = "not A/LEN or A-B/LEN";
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash == NULL)
+		return *why = "no /LEN", -EINVAL;
+	*slash = '\0';
+	if (app_parse_uint(slash + 1, 0, 32, &len) != 0)
+		return *why = "LEN is not 0 to 32", -EINVAL;
+	dash = strchr(buf, '-');
+	if (dash != NULL)
+		*dash = '\0';
+	if (!parse_ipv4(buf, &lo) || (dash != NULL && !parse_ipv4(dash + 1, &hi)))
+		return *why = "not an IPv4 address", -EINVAL;
+	if (dash == NULL)
+		hi = lo;
+	if (lo == 0)
+		return *why = "0.0.0.0 is no address", -EINVAL;
+	*why = range_misfit(lo, hi, len);
+	if (*why != NULL)
+		return -EINVAL;
+	*first = lo;
+	*count = hi - lo + 1;
+	*plen = (uint8_t)len;
+	return 0;
+}
+
 int
 app_parse_opts(const char *prog, int argc, char **argv,
 	const struct option *longopts,

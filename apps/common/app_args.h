@@ -33,6 +33,20 @@ int app_parse_sockaddr(const char *s, struct sockaddr_in *out);
 int app_parse_range(const char *s, unsigned int lo, unsigned int hi,
 	unsigned int *out_lo, unsigned int *out_hi);
 
+/*
+ * A local address, or a run of consecutive ones, with its prefix length:
+ * "A/LEN" (A alone) or "A-B/LEN" (A to B, both included; B = A is A
+ * alone). Any size: a run may fill its subnet, e.g.
+ * 198.18.0.2-198.19.255.254/15 (131,069 addresses), but must stay inside
+ * A's subnet and, when it holds more than one address, hold neither the
+ * subnet's own address nor, below /31, its broadcast address (not host
+ * addresses, RFC 919/922). 0.0.0.0 is no address.
+ * *@p first is in host order, *@p count how many addresses. Returns 0, or
+ * -EINVAL with *@p why (static text) saying what is wrong.
+ */
+int app_parse_addr_range(const char *s, uint32_t *first, uint32_t *count,
+	uint8_t *plen, const char **why);
+
 /* Run getopt_long over @p argv (the app's own options, argv[0] the program
  * name) and hand each option to @p one. An unknown or incomplete option,
  * a stray argument, or a nonzero return of @p one ends it: the first two

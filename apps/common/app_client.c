@@ -27,6 +27,7 @@
 #include <arpa/inet.h>
 #include "app_client.h"
 #include "app_http.h"
+#include "app_tuples.h"
 
 #define EV_CONN 1
 #define EV_ERR 2
@@ -325,15 +326,29 @@ conn_fail(struct cli_conn *c, unsigned int kind, uint64_t tsc)
 	conn_close(c, tsc, cps ? 0 : lc->cl->retry_tsc);
 }
 
+/* The (source, destination) pair of the next connection, every pair in
+ * turn (app_tuples_next_pair()). Returns the source's index in the
+ * range. */
+static uint32_t
+next_pair(struct cli_lcore *lc, const struct sockaddr_in **to)
+{
+	const struct app_cli_conf *cf = &lc->cl->c;
+	uint32_t src = lc->next_src;
+
+	*to = &cf->to[lc->next_to];
+	app_tuples_next_pair(&lc->next_src, &lc->next_to, cf->n_src, cf->n_to);
+	return src;
+}
+
 /*
- * With an --addr range, bind the next source address with port 0 and
+ * With an --addr range, bind source address @p src of it with port 0 and
  * IP_BIND_ADDRESS_NO_PORT: the bind takes the address only, and connect()
  * autobinds the port for the full 4-tuple on this lcore (a port whose
  * tuple hashes here, shared with other destinations and addresses), as
  * Linux's __inet_hash_connect() does.
  */
 static int
-conn_bind(struct cli_lcore *lc, int fd)
+conn_bind(struct cli_lcore *lc, int fd, uint32_t src)
 {
 	const struct app_cli_conf *cf = &lc->cl->c;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -344,7 +359,7 @@ conn_bind(struct cli_lcore *lc, int fd)
 	if (dps_setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
 			sizeof(one)) != 0)
 		return -1;
-	sin.sin_addr.s_addr = cf->src[lc->next_src++ % cf->n_src].v4;
+	sin.sin_addr.s_addr = htonl(ntohl(cf->src.v4) + src);
 	return dps_bind(fd, (const struct sockaddr *)&sin, sizeof(sin));
 }
 
@@ -356,7 +371,8 @@ conn_open(struct cli_conn *c, uint64_t tsc)
 	struct cli_lcore *lc = c->lc;
 	const struct app_cli_conf *cf = &lc->cl->c;
 	bool udp = cf->proto == APP_CLI_UDP;
-	const struct sockaddr_in *to = &cf->to[lc->next_to++ % cf->n_to];
+	const struct sockaddr_in *to;
+	uint32_t src = next_pair(lc, &to);
 	int fd, rc;
 
 	stat_add(&lc->st.conn_attempted, 1);
@@ -372,7 +388,7 @@ conn_open(struct cli_conn *c, uint64_t tsc)
 	c->state = C_CONNECTING;
 	c->t0 = tsc;
 	c->deadline = tsc + lc->cl->tmo_tsc;
-	if (conn_bind(lc, fd) != 0 ||
+	if (conn_bind(lc, fd, src) != 0 ||
 			(!udp && dps_set_callbacks(fd, &tcp_cbs, c) != 0)) {
 		conn_fail(c, err_kind(errno), tsc);
 		return;
@@ -1129,17 +1145,19 @@ app_cli_proto_parse(const char *s, enum app_cli_proto *out)
 }
 
 /*
- * The tuple space: each connection needs its own (source address, source
- * port, destination). TCP autobind shares a port between destinations
- * and, with the source addresses bound by IP_BIND_ADDRESS_NO_PORT
- * (conn_bind()), between addresses, so the space is addresses x ports x
- * destinations. A UDP flow holds its port for every address and
+ * The whole tuple space: each connection needs its own (source address,
+ * source port, destination). TCP autobind shares a port between
+ * destinations and, with the source addresses bound by
+ * IP_BIND_ADDRESS_NO_PORT (conn_bind()), between addresses, so the space
+ * is addresses x ports x destinations: what a cps rate can cycle through
+ * in a second of TIME_WAIT. What a run may hold at once is less
+ * (tuples_short()). A UDP flow holds its port for every address and
  * destination (the UDP port map is per port).
  */
 static uint64_t
 tuple_space(const struct app_cli_conf *c, char *why, size_t cap)
 {
-	unsigned int n_src = c->n_src > 1 ? c->n_src : 1;
+	uint32_t n_src = c->n_src > 1 ? c->n_src : 1;
 
 	if (c->proto == APP_CLI_UDP) {
 		snprintf(why, cap, "%u ports (a UDP flow holds its port)", c->ports);
@@ -1150,19 +1168,47 @@ tuple_space(const struct app_cli_conf *c, char *why, size_t cap)
 	return (uint64_t)n_src * c->ports * c->n_to;
 }
 
+/*
+ * Does the run hold more tuples at once than it has (app_tuples.h)? Its
+ * connections, and for raw cps at a --rate (the client closes first) the
+ * TIME_WAIT of the last second too, as tw_reuse takes a tuple over only
+ * after 1 s; no more than the connection tables hold, which keep
+ * TIME_WAIT as well. HTTP cps asks the server to close first, so the
+ * server holds that TIME_WAIT. When it does, @p buf says why.
+ */
+static bool
+tuples_short(const struct app_cli_conf *c, unsigned int n_lc, char *buf,
+	size_t cap)
+{
+	struct app_tuples t = { .n_src = c->n_src > 1 ? c->n_src : 1,
+		.n_to = c->n_to, .ports = c->ports, .udp = c->proto == APP_CLI_UDP,
+		.need = c->conc };
+	uint64_t table = (uint64_t)c->max_conns * n_lc;
+	uint64_t tw = (uint64_t)c->rate;	/* a second's, rounded up */
+	char what[96];
+
+	tw += (double)tw < c->rate;
+	snprintf(what, sizeof(what), "--conc %u", c->conc);
+	if (c->mode == APP_CLI_CPS && c->proto == APP_CLI_RAW && c->rate > 0) {
+		t.need = RTE_MIN(t.need + tw, RTE_MAX(table, (uint64_t)c->conc));
+		snprintf(what, sizeof(what), "--conc %u with --rate %.0f/s "
+			"(a second of TIME_WAIT, at most --max-conns x lcores)",
+			c->conc, c->rate);
+	}
+	return app_tuples_short(&t, what, buf, cap);
+}
+
 /* Refuse settings the tuple space, the tables or the protocol rule out. */
 int
 app_client_check(const char *prog, const struct app_cli_conf *c, unsigned int n_lc)
 {
-	char why[160];
+	char why[160], shortage[512];
 	uint64_t tuples = tuple_space(c, why, sizeof(why));
 
 	if (c->n_to == 0)
 		return fprintf(stderr, "%s: no --to IP:PORT given\n", prog), -EINVAL;
-	if (c->conc > tuples)
-		return fprintf(stderr, "%s: --conc %u is more than the tuple space: %s "
-			"= %" PRIu64 " connections at most\n", prog, c->conc, why,
-			tuples), -EINVAL;
+	if (tuples_short(c, n_lc, shortage, sizeof(shortage)))
+		return fprintf(stderr, "%s: %s\n", prog, shortage), -EINVAL;
 	if ((c->conc + n_lc - 1) / n_lc > c->max_conns)
 		return fprintf(stderr, "%s: --conc %u over %u lcores is more than "
 			"--max-conns %u per lcore\n", prog, c->conc, n_lc, c->max_conns),

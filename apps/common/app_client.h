@@ -49,8 +49,8 @@ struct app_cli_conf {
 	enum app_cli_proto proto;
 	struct sockaddr_in to[APP_CLI_MAX_DESTS];	/* used round robin */
 	unsigned int n_to;
-	struct dps_addr src[DPS_MAX_ADDRS];	/* source addresses */
-	unsigned int n_src;
+	struct dps_addr src;		/* the first source address */
+	uint32_t n_src;			/* consecutive source addresses from it */
 	uint32_t ports;			/* size of the ephemeral range */
 	uint32_t max_conns;		/* connection table per lcore */
 	double rate;			/* cps: connections/s, else requests/s; 0 = max */

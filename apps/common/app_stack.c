@@ -41,62 +41,37 @@ void
 app_net_init(struct app_net *n, const char *addr)
 {
 	memset(n, 0, sizeof(*n));
-	if (dps_prefix_parse(addr, &n->addr[0], &n->plen) == 0)
+	if (dps_prefix_parse(addr, &n->addr, &n->plen) == 0)
 		n->n_addr = 1;
 }
 
 void
 app_net_default_addr(struct app_net *n, const char *addr)
 {
-	if (n->n_addr == 0 && dps_prefix_parse(addr, &n->addr[0], &n->plen) == 0)
+	if (n->n_addr == 0 && dps_prefix_parse(addr, &n->addr, &n->plen) == 0)
 		n->n_addr = 1;
 }
 
-/*
- * "A/LEN" or "A-B/LEN": a run of consecutive addresses, all in the
- * subnet of the first. A client binds its connections across them to get
- * more than one address's worth of ports.
- */
+/* "A/LEN" or "A-B/LEN" (app_parse_addr_range()): a run of consecutive
+ * addresses, given to the stack as one range. A client binds its
+ * connections across them to get more than one address's worth of
+ * ports. A bad one: a one-line error saying what is wrong. */
 static int
-parse_addrs(struct app_net *n, const char *arg)
+parse_addrs(const char *prog, struct app_net *n, const char *arg)
 {
-	char buf[64], *dash, *slash;
-	struct dps_addr a, b;
+	const char *why;
+	uint32_t first, count;
 	uint8_t plen;
-	uint32_t lo, hi;
 
-	if (strlen(arg) >= sizeof(buf))
+	if (app_parse_addr_range(arg, &first, &count, &plen, &why) != 0) {
+		fprintf(stderr, "%s: invalid --addr '%s': %s (A/LEN or A-B/LEN; "
+			"try --help)\n", prog, arg, why);
 		return -EINVAL;
-	strcpy(buf, arg);
-	dash = strchr(buf, '-');
-	if (dash == NULL) {
-		if (dps_prefix_parse(buf, &n->addr[0], &n->plen) != 0)
-			return -EINVAL;
-		n->n_addr = 1;
-		return 0;
 	}
-	*dash = '\0';
-	slash = strchr(dash + 1, '/');
-	if (slash == NULL)
-		return -EINVAL;
-	*slash = '\0';
-	if (dps_addr_parse(buf, &a) != 0 || dps_addr_parse(dash + 1, &b) != 0)
-		return -EINVAL;
-	*slash = '/';
-	memmove(buf + strlen(buf), slash, strlen(slash) + 1);	/* "A/LEN" */
-	if (dps_prefix_parse(buf, &a, &plen) != 0)
-		return -EINVAL;
-	lo = ntohl(a.v4);
-	hi = ntohl(b.v4);
-	if (hi < lo || hi - lo >= APP_MAX_ADDRS)
-		return -EINVAL;
-	if (plen != 0 && plen < 32 && (lo >> (32 - plen)) != (hi >> (32 - plen)))
-		return -EINVAL;		/* B outside A's subnet */
-	for (uint32_t i = 0; i <= hi - lo; i++)
-		n->addr[i] = dps_addr_v4(htonl(lo + i));
-	n->n_addr = hi - lo + 1;
+	n->addr = dps_addr_v4(htonl(first));
+	n->n_addr = count;
 	n->plen = plen;
-	return 0;
+	return 1;
 }
 
 int
@@ -106,8 +81,7 @@ app_net_opt(const char *prog, struct app_net *n, int c, const char *arg)
 
 	switch (c) {
 	case 0x1000:
-		return parse_addrs(n, arg) == 0 ? 1 :
-			app_bad_arg(prog, "--addr (A/LEN or A-B/LEN, at most 64)", arg);
+		return parse_addrs(prog, n, arg);
 	case 0x1001:
 		n->has_gw = true;
 		return dps_addr_parse(arg, &n->gw) == 0 ? 1 :
@@ -186,13 +160,11 @@ stack_config(const char *prog, struct dps_stack *s, const struct app_net *n)
 		fprintf(stderr, "%s: %s\n", prog, dps_stack_strerror(s));
 		return ifx;
 	}
-	for (unsigned int i = 0; i < n->n_addr; i++) {
-		rc = dps_stack_add_addr(s, ifx, &n->addr[i], n->plen);
-		if (rc != 0) {
-			fprintf(stderr, "%s: cannot add address %u of --addr: %s\n",
-				prog, i, strerror(-rc));
-			return rc;
-		}
+	rc = dps_stack_add_addr_range(s, ifx, &n->addr, n->n_addr, n->plen);
+	if (rc != 0) {
+		fprintf(stderr, "%s: cannot add the %u address%s of --addr: %s\n",
+			prog, n->n_addr, n->n_addr > 1 ? "es" : "", strerror(-rc));
+		return rc;
 	}
 	if (n->has_gw) {
 		dps_addr_parse("0.0.0.0", &any);

@@ -15,11 +15,9 @@
 #include <pthread.h>
 #include "dpstack.h"
 
-#define APP_MAX_ADDRS DPS_MAX_ADDRS
-
 struct app_net {
-	struct dps_addr addr[APP_MAX_ADDRS];	/* local addresses, addr[0] first */
-	unsigned int n_addr;
+	struct dps_addr addr;		/* the first local address */
+	uint32_t n_addr;		/* consecutive addresses from it; 0 = none */
 	uint8_t plen;
 	bool has_gw;
 	struct dps_addr gw;
@@ -45,8 +43,9 @@ struct app_net {
 
 /* Usage lines for those options. */
 #define APP_NET_USAGE \
-"  --addr A[-B]/LEN    local address, or a range of them (one per source\n" \
-"                      address a client spreads over), e.g. 198.18.0.2/24\n" \
+"  --addr A[-B]/LEN    local address, or a range of them of any size in\n" \
+"                      A's subnet (the source addresses a client spreads\n" \
+"                      over), e.g. 198.18.0.2/24, 198.18.0.2-198.19.255.254/15\n" \
 "  --gw IP             default gateway\n" \
 "  --ports LO-HI       ephemeral port range (default 32768-60999)\n" \
 "  --max-conns N       connection table size per lcore (default 65536)\n" \

@@ -347,7 +347,7 @@ client_net(struct opts *o)
 	struct app_cli_conf *k = &o->cli;
 
 	k->n_src = o->net.n_addr;
-	memcpy(k->src, o->net.addr, sizeof(o->net.addr));
+	k->src = o->net.addr;
 	if (o->net.port_lo != 0)
 		k->ports = (uint32_t)o->net.port_hi - o->net.port_lo + 1;
 	if (o->net.max_conns != 0)

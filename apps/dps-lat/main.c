@@ -380,7 +380,7 @@ client_conf(const struct opts *o, struct app_cli_conf *c)
 	c->to[0] = o->to;
 	c->n_to = 1;
 	c->n_src = o->net.n_addr;
-	memcpy(c->src, o->net.addr, sizeof(o->net.addr));
+	c->src = o->net.addr;
 	if (o->net.port_lo != 0)
 		c->ports = (uint32_t)o->net.port_hi - o->net.port_lo + 1;
 	if (o->net.max_conns != 0)

@@ -14,6 +14,22 @@ dps_ip_is_ours(const struct dps_stack *s, uint32_t ip)
 	return false;
 }
 
+/* Two runs of addresses overlap when each starts no later than the
+ * other ends (host order; a run never wraps past 255.255.255.255). */
+bool
+dps_ip_range_taken(const struct dps_stack *s, uint32_t first, uint32_t span)
+{
+	for (unsigned int i = 0; i < s->n_ifaces; i++)
+		for (unsigned int a = 0; a < s->ifs[i].rx.n_addrs; a++) {
+			const struct dps_ifaddr *e = &s->ifs[i].addrs[a];
+			uint32_t lo = rte_be_to_cpu_32(e->addr);
+
+			if (lo <= first + span && first <= lo + e->span)
+				return true;
+		}
+	return false;
+}
+
 /* Source address selection (RFC 1122 3.3.4.3): an address of @ifp on
  * @nexthop's subnet, else the interface's first; 0 when it has none. */
 uint32_t

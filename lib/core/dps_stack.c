@@ -164,26 +164,54 @@ int
 dps_stack_add_addr(struct dps_stack *s, int ifindex,
 	const struct dps_addr *addr, uint8_t prefixlen)
 {
+	return dps_stack_add_addr_range(s, ifindex, addr, 1, prefixlen);
+}
+
+/* A run of more than one address stays inside its subnet and holds
+ * neither the subnet's own address nor, below /31, its broadcast
+ * (RFC 919/922: not host addresses). Host order. */
+static bool
+range_fits_prefix(uint32_t first, uint32_t count, uint8_t prefixlen)
+{
+	uint32_t mask = rte_be_to_cpu_32(dps_prefix_mask(prefixlen));
+	uint32_t last = first + (count - 1);
+
+	if (count == 1)
+		return true;
+	if (last < first || (first & mask) != (last & mask))
+		return false;
+	if (prefixlen >= 31)
+		return true;
+	return (first & ~mask) != 0 && (last & ~mask) != ~mask;
+}
+
+int
+dps_stack_add_addr_range(struct dps_stack *s, int ifindex,
+	const struct dps_addr *first, uint32_t count, uint8_t prefixlen)
+{
 	struct dps_iface *ifp = stack_iface(s, ifindex);
-	uint32_t mask;
+	uint32_t mask, lo;
 	int rc;
 
 	if (s->started)
 		return -EBUSY;
-	if (ifp == NULL || addr == NULL || addr->family != AF_INET ||
-			prefixlen > 32 || addr->v4 == 0)
+	if (ifp == NULL || first == NULL || first->family != AF_INET ||
+			prefixlen > 32 || first->v4 == 0 || count == 0)
 		return -EINVAL;
-	if (dps_ip_is_ours(s, addr->v4))
+	lo = rte_be_to_cpu_32(first->v4);
+	if (!range_fits_prefix(lo, count, prefixlen))
+		return -EINVAL;
+	if (dps_ip_range_taken(s, lo, count - 1))
 		return -EEXIST;
 	if (ifp->rx.n_addrs == DPS_MAX_ADDRS)
 		return -ENOSPC;
 	mask = dps_prefix_mask(prefixlen);
-	rc = dps_route_add(&s->routes, addr->v4 & mask, prefixlen, 0,
+	rc = dps_route_add(&s->routes, first->v4 & mask, prefixlen, 0,
 		(uint16_t)ifindex);
 	if (rc != 0 && rc != -EEXIST)
 		return rc;
 	ifp->addrs[ifp->rx.n_addrs++] = (struct dps_ifaddr){
-		.addr = addr->v4, .mask = mask,
+		.addr = first->v4, .mask = mask, .span = count - 1,
 	};
 	return 0;
 }

@@ -288,6 +288,9 @@ struct dps_stack *dps_core_create(const struct dps_stack_conf *conf);
 uint32_t dps_iface_source(const struct dps_iface *ifp, uint32_t nexthop);
 /* Whether @ip is one of the stack's addresses. */
 bool dps_ip_is_ours(const struct dps_stack *s, uint32_t ip);
+/* Whether an address of the run [@first, @first + @span] (host order)
+ * is already one of the stack's. */
+bool dps_ip_range_taken(const struct dps_stack *s, uint32_t first, uint32_t span);
 
 /* Post a message to lcore @idx's request ring. 0 or -EAGAIN (ring full). */
 int dps_lcore_post(struct dps_stack *s, unsigned int idx, const struct dps_msg *m);

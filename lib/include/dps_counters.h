@@ -122,6 +122,7 @@ extern "C" {
 	X(tcp_out_of_window, "TCP segment outside the receive window") \
 	X(tcp_rcvbuf_full, "TCP payload dropped: receive buffer or queue full") \
 	X(tcp_sock_pool_empty, "ACK with a valid SYN cookie dropped: no socket left in the pool") \
+	X(tcp_ext_pool_empty, "TCP segment dropped: no TCB extension left in the pool") \
 	X(rx_reserve, "payload dropped on receive: the mbuf pool is down to its transmit reserve") \
 	X(tcp_handoff_full, "TCP segment lost: the owning lcore's ring was full") \
 	X(udp_rxq_full, "UDP datagram lost: the socket's receive queue was full") \

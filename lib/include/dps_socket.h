@@ -348,8 +348,9 @@ struct dps_sock_cbs {
  * Install callbacks, for run-to-completion code on a stack lcore. They run
  * on the lcore that owns the socket, inside its poll loop, with no ring
  * hop; they must not block. Install them before dps_connect(). @p cbs is
- * copied; NULL removes them.
- * @return 0, or -1 with EBADF.
+ * copied; NULL removes them. A stack keeps each distinct set once, for all
+ * the sockets that use it, and holds at most 255 distinct sets.
+ * @return 0, or -1 with EBADF, or ENOBUFS (255 other sets in use).
  */
 int dps_set_callbacks(int fd, const struct dps_sock_cbs *cbs, void *arg);
 
@@ -441,6 +442,12 @@ struct dps_sock_stats {
 	 */
 	uint32_t orphans;
 	/**
+	 * Cold halves of TCBs out of their pool: connections that move data,
+	 * open, close or carry a setting other than the default. An idle
+	 * established connection holds none.
+	 */
+	uint32_t tcb_ext_in_use;
+	/**
 	 * Socket objects the pool made usable so far: it grows a chunk at a
 	 * time up to max_socks as sockets are taken, never shrinks, and
 	 * reuses the most recently freed first.
@@ -449,6 +456,9 @@ struct dps_sock_stats {
 	/** Bytes of socket memory those objects take (with the pool's own
 	 * per-object free-list link). */
 	uint64_t sock_bytes;
+	/** Bytes of TCB extension memory its pool made usable so far (it
+	 * grows as the socket pool does, and keeps what it grew). */
+	uint64_t tcb_ext_bytes;
 };
 
 /** Fill @p st; any thread, no lock (the figures are a moment's snapshot). */

@@ -36,7 +36,7 @@ extern "C" {
 /** Upper bounds (compile-time sizes of per-lcore arrays). */
 #define DPS_MAX_LCORES 64
 #define DPS_MAX_PORTS 8
-#define DPS_MAX_ADDRS 64	/**< addresses per port */
+#define DPS_MAX_ADDRS 64	/**< address entries per port: single addresses or ranges */
 #define DPS_MAX_ROUTES 64
 
 struct dps_stack;
@@ -132,6 +132,31 @@ int dps_stack_add_port(struct dps_stack *s, uint16_t port_id,
  */
 int dps_stack_add_addr(struct dps_stack *s, int ifindex,
 	const struct dps_addr *addr, uint8_t prefixlen);
+
+/**
+ * Add @p count consecutive addresses, @p first and the @p count - 1 after
+ * it, all with prefix length @p prefixlen, to interface @p ifindex as one
+ * entry (a load generator's source addresses: a /15 holds 131,070). The
+ * stack answers ARP for each of them and takes each as a local address
+ * (bind, receive), at the per-packet cost of one address: a range is a
+ * bounds check, not a table. Source address selection and the gratuitous
+ * ARP at start use @p first only; peers resolve the others by asking.
+ * The connected route for the subnet is installed as with
+ * dps_stack_add_addr(), which is this function with @p count 1.
+ *
+ * With @p count above 1, every address must lie in @p first's subnet and
+ * be neither its network address nor, below /31, its broadcast address
+ * (RFC 919/922: those are not host addresses).
+ *
+ * Main thread, before dps_stack_start().
+ * @return 0; -EINVAL (bad interface, family or prefix length, @p count 0,
+ * an address 0.0.0.0, or a range that leaves the subnet or holds its
+ * network or broadcast address); -EEXIST (an address of the range is
+ * already the stack's); -ENOSPC (DPS_MAX_ADDRS entries on the interface);
+ * -EBUSY (the stack has started).
+ */
+int dps_stack_add_addr_range(struct dps_stack *s, int ifindex,
+	const struct dps_addr *first, uint32_t count, uint8_t prefixlen);
 
 /**
  * Add a route. @p gw may be NULL for an on-link route. A prefix length of

@@ -40,6 +40,7 @@
 #include <rte_mempool.h>
 #include "dps_pool.h"
 #include <rte_mbuf.h>
+#include <rte_spinlock.h>
 #include "dps_socket.h"
 #include "dps_stack_priv.h"
 #include "dps_ip.h"
@@ -173,14 +174,12 @@ struct dps_sock {
 
 	/* Owned by the lcore, with the TCB and timer below. */
 	bool in_table;
-	bool has_cbs;			/* cbs below are set */
+	uint8_t cbset;			/* callbacks: ss->cbsets[cbset - 1]; 0 none */
 	bool out_due;			/* on the lcore's output list */
 	TAILQ_ENTRY(dps_sock) out_link;	/* dps_tcp_lcore.out_due */
 	uint16_t ip_id;			/* IPv4 identification of the flow */
 
-	/* Callbacks for code on the owning lcore. */
-	struct dps_sock_cbs cbs;
-	void *cb_arg;
+	void *cb_arg;			/* the callbacks' argument */
 
 	struct dps_tcb tcb;
 	struct dps_tnode timer;
@@ -221,10 +220,13 @@ struct dps_sock {
 	struct dps_sock *parent;	/* a child's listener (referenced) */
 };
 
+#define DPS_CBSETS_MAX 255		/* distinct callback sets per stack */
+
 /* Per-stack socket state: the context of slot DPS_PROTO_INET. */
 struct dps_sockets {
 	struct dps_sock_conf conf;
 	struct dps_pool *pool;		/* the sockets (dps_inet_stack.c) */
+	struct dps_pool *xpool;		/* TCB extensions (dps_tcp_ext.c) */
 	uint64_t *tcp_ports;		/* 65536 words, see dps_portmap.c */
 	struct dps_sock **udp_ports;	/* 65536 atomic pointers */
 	uint32_t perturb[256];		/* RFC 6056 algorithm 3 table */
@@ -237,6 +239,14 @@ struct dps_sockets {
 	uint64_t cookie_key[2];		/* SipHash key of SYN cookies */
 	uint64_t tab_key[5];		/* the connection table's hash (dps_tcp_hash()) */
 	struct dps_sock **listeners;	/* 65536 atomic pointers, by port */
+	/* The distinct callback sets of dps_set_callbacks(), kept once for
+	 * all the sockets that use them (dps_sock_cbs_intern()): an
+	 * application has a few, and a socket then names its set in a byte
+	 * instead of carrying five pointers. Append-only under the lock;
+	 * n_cbsets is published with release after its entry is written. */
+	rte_spinlock_t cbsets_lock;
+	uint32_t n_cbsets;
+	struct dps_sock_cbs cbsets[DPS_CBSETS_MAX];
 };
 
 static inline struct dps_sockets *
@@ -990,6 +1000,9 @@ uint32_t dps_sock_events(const struct dps_sock *sk);
 enum { DPS_CB_NONE, DPS_CB_CONNECTED, DPS_CB_ERROR, DPS_CB_READABLE, DPS_CB_WRITABLE,
 	DPS_CB_ACCEPTABLE };
 void dps_sock_notify(struct dps_sock *sk, int what);
+/* The number (1..DPS_CBSETS_MAX) of the callback set equal to @cbs,
+ * added if new; -ENOBUFS when the table is full. Any thread. */
+int dps_sock_cbs_intern(struct dps_sockets *ss, const struct dps_sock_cbs *cbs);
 /* Sleep until done(sk), @timeout_ns (0: forever) or a stopped stack:
  * 0, -EAGAIN (timed out) or -ESHUTDOWN. */
 int dps_sock_wait(struct dps_sock *sk, bool (*done)(struct dps_sock *sk),
@@ -1035,6 +1048,9 @@ void dps_tcp_kick_wnd(struct dps_sock *sk);
 void dps_tcp_child_gone(struct dps_sock *sk);
 /* Stream buffers of a socket going back to the pool. */
 void dps_tcp_bufs_free(struct dps_sock *sk);
+/* Give the TCB's cold half back to the pool, whatever its state
+ * (dps_tcp_ext.c): the connection is over or the socket freed. */
+void dps_tcp_x_drop(struct dps_sock *sk);
 
 /* ---- UDP (dps_udp.c) ---- */
 int dps_udp_register(struct dps_stack *s);

@@ -86,6 +86,7 @@ dps_sock_put(struct dps_sock *sk)
 		dps_port_release(dps_socks(sk->stack), dps_sock_lport(sk), &hold);
 		dps_tcp_child_gone(sk);
 		dps_tcp_bufs_free(sk);
+		dps_tcp_x_drop(sk);
 		rte_free(dps_sock_lst(sk));
 		dps_sock_publish_lst(sk, NULL);
 	}

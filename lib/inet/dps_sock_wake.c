@@ -91,6 +91,35 @@ tcp_events(const struct dps_sock *sk)
 	return mask;
 }
 
+int
+dps_sock_cbs_intern(struct dps_sockets *ss, const struct dps_sock_cbs *cbs)
+{
+	/* Acquire: pairs with the release below, so the entries counted
+	 * are seen whole. */
+	uint32_t n = __atomic_load_n(&ss->n_cbsets, __ATOMIC_ACQUIRE);
+	int rc = -ENOBUFS;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (memcmp(&ss->cbsets[i], cbs, sizeof(*cbs)) == 0)
+			return (int)i + 1;
+	rte_spinlock_lock(&ss->cbsets_lock);
+	n = ss->n_cbsets;	/* under the lock: the writers' own view */
+	for (uint32_t i = 0; i < n; i++)
+		if (memcmp(&ss->cbsets[i], cbs, sizeof(*cbs)) == 0) {
+			rc = (int)i + 1;
+			goto out;
+		}
+	if (n < DPS_CBSETS_MAX) {
+		ss->cbsets[n] = *cbs;
+		/* Release: the entry before the count that makes it visible. */
+		__atomic_store_n(&ss->n_cbsets, n + 1, __ATOMIC_RELEASE);
+		rc = (int)n + 1;
+	}
+out:
+	rte_spinlock_unlock(&ss->cbsets_lock);
+	return rc;
+}
+
 /* udp_poll() / datagram_poll(). */
 static uint32_t
 udp_events(const struct dps_sock *sk)
@@ -117,6 +146,7 @@ dps_sock_notify(struct dps_sock *sk, int what)
 	struct dps_thread *w = dps_sock_take_waiter(sk);
 	struct dps_thread *p = dps_sock_take_poller(sk);
 	struct dps_ep *ep = dps_sock_ep(sk);
+	const struct dps_sock_cbs *cbs;
 
 	if (w != NULL)
 		dps_thread_wake(w);
@@ -124,30 +154,29 @@ dps_sock_notify(struct dps_sock *sk, int what)
 		dps_thread_wake(p);
 	if (ep != NULL)
 		ep_kick_hook(ep, sk->ep_slot);
-	if (!sk->has_cbs)
+	if (sk->cbset == 0)
 		return;
+	cbs = &dps_socks(sk->stack)->cbsets[sk->cbset - 1];
 	switch (what) {
 	case DPS_CB_CONNECTED:
-		if (sk->cbs.connected != NULL)
-			sk->cbs.connected(sk->obj.fd, sk->cb_arg);
+		if (cbs->connected != NULL)
+			cbs->connected(sk->obj.fd, sk->cb_arg);
 		break;
 	case DPS_CB_ERROR:
-		if (sk->cbs.error != NULL)
-			sk->cbs.error(sk->obj.fd,
-				dps_sock_take_error(sk),
-				sk->cb_arg);
+		if (cbs->error != NULL)
+			cbs->error(sk->obj.fd, dps_sock_take_error(sk), sk->cb_arg);
 		break;
 	case DPS_CB_READABLE:
-		if (sk->cbs.readable != NULL)
-			sk->cbs.readable(sk->obj.fd, sk->cb_arg);
+		if (cbs->readable != NULL)
+			cbs->readable(sk->obj.fd, sk->cb_arg);
 		break;
 	case DPS_CB_WRITABLE:
-		if (sk->cbs.writable != NULL)
-			sk->cbs.writable(sk->obj.fd, sk->cb_arg);
+		if (cbs->writable != NULL)
+			cbs->writable(sk->obj.fd, sk->cb_arg);
 		break;
 	case DPS_CB_ACCEPTABLE:
-		if (sk->cbs.acceptable != NULL)
-			sk->cbs.acceptable(sk->obj.fd, sk->cb_arg);
+		if (cbs->acceptable != NULL)
+			cbs->acceptable(sk->obj.fd, sk->cb_arg);
 		break;
 	default:
 		break;

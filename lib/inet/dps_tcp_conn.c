@@ -69,6 +69,7 @@ dps_tcp_finish(struct dps_lcore *lc, struct dps_sock *sk, int err, bool keep_key
 	conn_drop_send(sk);
 	dps_tcp_ooo_free(sk);
 	dps_tcb_set_closed(&sk->tcb, 0);
+	dps_tcp_x_drop(sk);
 	if (err != 0)
 		dps_sock_publish_error(sk, err);
 	dps_sock_publish_shutdown(sk, DPS_SHUTDOWN_MASK);

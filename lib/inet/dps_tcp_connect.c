@@ -117,7 +117,12 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		dps_tws_take_over(lc, tw);
 		reused = true;
 	}
+	if (!dps_tcp_x_hold(lc, sk)) {
+		dps_port_release(ss, dps_sock_lport(sk), &sk->port_held);
+		return -ENOBUFS;
+	}
 	if (dps_tcp_table_put(lc, sk) != 0) {
+		dps_tcp_x_drop(sk);
 		dps_port_release(ss, dps_sock_lport(sk), &sk->port_held);
 		return -ENOBUFS;
 	}

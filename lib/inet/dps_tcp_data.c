@@ -348,20 +348,21 @@ dps_tcp_rx_take(struct dps_sock *sk, struct rte_mbuf *m, uint32_t hdr,
 	uint32_t old_nxt)
 {
 	const struct dps_tcb *t = &sk->tcb;
+	const struct dps_tcb_ext *x = t->x;
 	bool ok = true;
 
-	if (t->rx_len == 0) {
+	if (x->rx_len == 0) {
 		rte_pktmbuf_free(m);
 		return true;
 	}
-	rx_trim(m, hdr, t->rx_off, t->rx_len);
-	if (t->rx_seq != old_nxt) {
-		ooo_insert(sk, m, t->rx_seq);
+	rx_trim(m, hdr, x->rx_off, x->rx_len);
+	if (x->rx_seq != old_nxt) {
+		ooo_insert(sk, m, x->rx_seq);
 		return true;
 	}
 	if (!rx_enqueue(sk, m)) {
 		rte_pktmbuf_free(m);
 		ok = false;
 	}
-	return ooo_drain(sk, old_nxt + t->rx_len, t->rcv_nxt) && ok;
+	return ooo_drain(sk, old_nxt + x->rx_len, t->rcv_nxt) && ok;
 }

@@ -128,15 +128,20 @@ dps_tcp_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *
 		dps_lcore_drop(lc, m, DPS_DROP_tcp_listen_overflow);
 		return;
 	}
+	if (!dps_tcp_x_hold(lc, sk)) {
+		dps_lcore_drop(lc, m, DPS_DROP_tcp_ext_pool_empty);
+		return;
+	}
 	if (tcp_rx_room(lc, sk, &seg) && seg.len != 0)
 		DPS_CNT_INC(&lc->cnt, tcp_rx_data);
 	dps_tcb_set_rcv_space(&sk->tcb, dps_tcp_rcv_space(sk));
 	una0 = sk->tcb.snd_una;
 	nxt0 = sk->tcb.rcv_nxt;
-	st0 = sk->tcb.st;
+	st0 = sk->tcb.x->st;
 	ev = dps_tcb_input(&sk->tcb, &seg, now, out, &n);
-	if (seg.len != 0 && sk->tcb.rx_len != 0) {
-		if (sk->tcb.rx_seq != nxt0)
+	dps_tcp_count_recovery(lc, &st0, &sk->tcb.x->st);
+	if (seg.len != 0 && sk->tcb.x->rx_len != 0) {
+		if (sk->tcb.x->rx_seq != nxt0)
 			DPS_CNT_INC(&lc->cnt, tcp_ooo);
 		if (!dps_tcp_rx_take(sk, m, (uint32_t)(m->l2_len + m->l3_len + hdr_len), nxt0))
 			dps_drop(&lc->cnt, DPS_DROP_tcp_rcvbuf_full);
@@ -147,5 +152,4 @@ dps_tcp_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *
 	}
 	dps_tcp_xmit_all(lc, sk, out, n, now);
 	dps_tcp_after(lc, sk, ev, una0, now);
-	dps_tcp_count_recovery(lc, &st0, &sk->tcb.st);
 }

@@ -142,9 +142,8 @@ dps_sock_new_child(struct dps_sock *parent)
 	dps_sock_init(c, parent->stack, SOCK_STREAM, IPPROTO_TCP, false);
 	c->obj.fd = -1;
 	c->opt = parent->opt;
-	c->cbs = parent->cbs;
+	c->cbset = parent->cbset;
 	c->cb_arg = parent->cb_arg;
-	c->has_cbs = parent->has_cbs;
 	dps_sock_set_ss(c, DPS_SS_CONNECTED);
 	c->roles = DPS_ROLE_CONNECTED;		/* listen() after a disconnect: EINVAL */
 	dps_obj_ref(&parent->obj);
@@ -193,6 +192,11 @@ listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 		DPS_CNT_INC(&lc->cnt, tcp_syncookies_mem);
 		return;
 	}
+	if (!dps_tcp_x_hold(lc, c)) {
+		child_discard(c);
+		dps_drop(&lc->cnt, DPS_DROP_tcp_ext_pool_empty);
+		return;
+	}
 	if (!child_insert(lc, c, t)) {
 		child_discard(c);
 		dps_drop(&lc->cnt, DPS_DROP_tcp_listen_overflow);
@@ -205,7 +209,7 @@ listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 	dps_tcp_conf(lc, c, &conf);
 	k = dps_tcp_keyed(ss, t, now);
 	dps_tcb_accept(&c->tcb, &conf, seg, k.isn, k.ts_off, now, &out);
-	dps_tcb_attach_limit(&c->tcb, &dps_tcp_lc(lc)->chlim);
+	dps_tcb_attach_limit(&c->tcb, &dps_tcp_lc(lc)->chlim);	/* accept wrote the cold half */
 	dps_sock_set_state(c, DPS_TCP_SYN_RECV);
 	DPS_CNT_INC(&lc->cnt, tcp_passive_opens);
 	dps_tcp_xmit_out(lc, t, &out, &c->ip_id, now);
@@ -233,6 +237,7 @@ listen_cookie_synack(struct dps_lcore *lc, struct dps_sock *l,
 	struct dps_cookie_in in;
 	struct dps_tcb_conf conf;
 	struct dps_tcb tcb;
+	struct dps_tcb_ext x;		/* a stateless answer: on the stack */
 	struct dps_tcp_out out;
 	uint16_t mss;
 	uint32_t isn;
@@ -241,6 +246,7 @@ listen_cookie_synack(struct dps_lcore *lc, struct dps_sock *l,
 	dps_tcp_conf(lc, l, &conf);
 	isn = dps_syncookie_make(ss->cookie_key, &in,
 		seg->opt.has_mss ? seg->opt.mss : DPS_TCP_MSS_DEFAULT, now, &mss);
+	dps_tcb_ext_attach(&tcb, &x);
 	dps_tcb_accept(&tcb, &conf, seg, isn, dps_tcp_ts_off(ss, t), now, &out);
 	out.opt.mss = conf.adv_mss;
 	if (out.opt.has_ts)
@@ -308,6 +314,11 @@ listen_cookie_ack(struct dps_lcore *lc, struct dps_sock *l,
 	c = dps_sock_new_child(l);
 	if (c == NULL) {
 		dps_drop(&lc->cnt, DPS_DROP_tcp_sock_pool_empty);
+		return COOKIE_DROPPED;
+	}
+	if (!dps_tcp_x_hold(lc, c)) {
+		child_discard(c);
+		dps_drop(&lc->cnt, DPS_DROP_tcp_ext_pool_empty);
 		return COOKIE_DROPPED;
 	}
 	if (!child_insert(lc, c, t)) {

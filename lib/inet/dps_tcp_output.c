@@ -148,6 +148,8 @@ dps_tcp_output(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	struct dps_tcp_out out[16];
 	unsigned int n;
 
+	if (!dps_tcp_x_hold(lc, sk))
+		return;		/* ack_now and the queue wait for the next call */
 	do {
 		n = dps_tcb_output(&sk->tcb, now, out, RTE_DIM(out));
 		dps_tcp_xmit_all(lc, sk, out, n, now);
@@ -201,10 +203,12 @@ dps_tcp_output_due(struct dps_lcore *lc, uint64_t now)
 	while ((sk = TAILQ_FIRST(&tl->out_due)) != NULL) {
 		dps_tcp_undue(lc, sk);
 		dps_tcp_output(lc, sk, now);
-		if (sk->tcb.state == DPS_TCPS_CLOSE)
+		if (sk->tcb.state == DPS_TCPS_CLOSE) {
 			dps_tcp_done(lc, sk, sk->tcb.err);
-		else
+		} else {
 			dps_tcp_sync_timer(lc, sk);
+			dps_tcp_x_release(lc, sk);
+		}
 	}
 }
 

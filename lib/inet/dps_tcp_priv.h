@@ -8,6 +8,7 @@
  * another. Where each concern lives:
  *   dps_tcp_table.c     the per-lcore context and the connection table
  *   dps_tcp_conn.c      publishing the TCB's events; the end of a connection
+ *   dps_tcp_ext.c       the TCB's cold half, held while the connection is busy
  *   dps_tcp_input.c     segments to their connection, listener or a RST
  *   dps_tcp_handoff.c   steering segments and ICMP errors to the owner lcore
  *   dps_tcp_output.c    segments into mbufs, TSO, the timer wheel
@@ -218,6 +219,12 @@ uint32_t dps_tcp_tw_count(const struct dps_lcore *lc);
 void dps_tcp_input(struct dps_lcore *lc, struct rte_mbuf *m,
 	const struct dps_tuple *t, const uint8_t *th, uint16_t hdr_len,
 	uint32_t payload_len, uint64_t now);
+/* dps_tcp_ext.c: attach the TCB's cold half before any call into the
+ * core that needs it (false: the pool is empty); give it back if the TCB
+ * is quiet (dps_tcp_x_drop() in dps_inet.h gives it back regardless). */
+bool dps_tcp_x_hold(struct dps_lcore *lc, struct dps_sock *sk);
+#define DPS_TCP_X_RETRY_NS (1000ull * 1000)	/* a timer that found none */
+void dps_tcp_x_release(struct dps_lcore *lc, struct dps_sock *sk);
 void dps_tcp_count_recovery(struct dps_lcore *lc, const struct dps_tcb_stats *a,
 	const struct dps_tcb_stats *z);
 void dps_tcp_rx(struct dps_lcore *lc, struct rte_mbuf *m,

@@ -187,6 +187,5 @@ dps_tcp_conn_add(struct dps_lcore *lc, struct dps_sock *sk)
 	sk->in_table = true;
 	memset(&sk->path, 0, sizeof(sk->path));	/* a new destination */
 	dps_sock_set_owner(sk, (int)lc->idx);
-	dps_tcb_attach_limit(&sk->tcb, &tl->chlim);
 	dps_tcp_stat_own_add(&tl->n_conns, 1);
 }

@@ -30,7 +30,7 @@ tcp_timer_fired(struct dps_tnode *n, void *arg)
 	struct dps_lcore *lc = tp->lc;
 	uint64_t now = tp->now;
 	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
-	struct dps_tcb_stats st0 = sk->tcb.st;
+	struct dps_tcb_stats st0;
 	uint32_t una0 = sk->tcb.snd_una;
 	bool syn = sk->tcb.state == DPS_TCPS_SYN_SENT;
 	unsigned int cnt;
@@ -43,12 +43,17 @@ tcp_timer_fired(struct dps_tnode *n, void *arg)
 		dps_tcp_done(lc, sk, 0);
 		return;
 	}
+	if (!dps_tcp_x_hold(lc, sk)) {
+		dps_tw_arm(dps_tcp_lc(lc)->tw, &sk->timer, now + DPS_TCP_X_RETRY_NS);
+		return;
+	}
+	st0 = sk->tcb.x->st;
 	ev = dps_tcb_timeout(&sk->tcb, now, out, &cnt);
+	dps_tcp_count_recovery(lc, &st0, &sk->tcb.x->st);
 	if (cnt != 0 && syn)
 		DPS_CNT_INC(&lc->cnt, tcp_tx_syn_retrans);
 	dps_tcp_xmit_all(lc, sk, out, cnt, now);
 	dps_tcp_after(lc, sk, ev, una0, now);
-	dps_tcp_count_recovery(lc, &st0, &sk->tcb.st);
 }
 
 void

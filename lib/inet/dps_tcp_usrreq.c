@@ -66,7 +66,7 @@ dps_tcp_do_close(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	uint32_t una0 = sk->tcb.snd_una;
 	int ev;
 
-	sk->has_cbs = false;		/* nobody to call once closed */
+	sk->cbset = 0;			/* nobody to call once closed */
 	if (!sk->in_table) {
 		dps_sock_put(sk);
 		return;
@@ -163,7 +163,7 @@ dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
  * changes the TCB. Returns whether output is due.
  */
 static bool
-tcp_opts_sync(struct dps_sock *sk, uint64_t now)
+tcp_opts_sync(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 {
 	struct dps_tcb_opts o = {
 		.keepalive = dps_sock_opt(sk, keepalive),
@@ -174,6 +174,11 @@ tcp_opts_sync(struct dps_sock *sk, uint64_t now)
 		.user_timeout_ms = dps_sock_opt(sk, user_timeout_ms),
 	};
 
+	/* Without the cold half the settings wait for the next segment or
+	 * write, which hold it (dps_tcp_x_hold() fails only on an empty
+	 * pool, and the pool has one per socket). */
+	if (!dps_tcp_x_hold(lc, sk))
+		return false;
 	return dps_tcb_set_opts(&sk->tcb, &o, now);
 }
 
@@ -187,7 +192,7 @@ dps_tcp_do_wnd(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	dps_sock_kick_clear(&sk->wnd_kick);
 	if (!sk->in_table)
 		return;
-	out = tcp_opts_sync(sk, now);
+	out = tcp_opts_sync(lc, sk, now);
 	if (dps_tcb_rcv_space(&sk->tcb, dps_tcp_rcv_space(sk)) || out)
 		dps_tcp_due(lc, sk);
 	else

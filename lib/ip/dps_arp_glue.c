@@ -119,7 +119,10 @@ dps_arp_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now)
 	dps_arp_input(&lc->arp, m->ifindex, m->ip, &mac, true, now);
 }
 
-/* Gratuitous ARP (RFC 5227 3): a request for each of our addresses. */
+/* Gratuitous ARP (RFC 5227 3): a request for each of our addresses, for
+ * a range its first only (a /15 would be 131,070 frames at start; Linux
+ * peers with the default arp_accept=0 create no entry from one anyway,
+ * and ask for each address they need). */
 void
 dps_arp_send_garp(struct dps_lcore *lc)
 {

@@ -615,12 +615,14 @@ dps_set_callbacks(int fd, const struct dps_sock_cbs *cbs, void *arg)
 {
 	struct dps_sock *sk = dps_sock_get(fd);
 
+	int set = 0;
+
 	if (sk == NULL)
 		return fail(dps_sock_errno(fd));
-	if (cbs != NULL)
-		sk->cbs = *cbs;
+	if (cbs != NULL && (set = dps_sock_cbs_intern(dps_socks(sk->stack), cbs)) < 0)
+		return done(sk, set);
 	sk->cb_arg = arg;
-	sk->has_cbs = cbs != NULL;
+	sk->cbset = (uint8_t)set;
 	return done(sk, 0);
 }
 

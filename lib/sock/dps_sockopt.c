@@ -367,6 +367,37 @@ tcp_maxseg(const struct dps_sock *sk)
 }
 
 /*
+ * The figures of TCP_INFO that live in the TCB's cold half, which an idle
+ * connection does not hold (they are 0 then). The extension is pool
+ * memory that stays mapped; one the lcore gave back meanwhile, maybe to
+ * another connection, is caught by its owner no longer being @t.
+ */
+static void
+tcp_info_cold(const struct dps_tcb *t, uint32_t smss, struct tcp_info *ti)
+{
+	const struct dps_tcb_ext *x = dps_tcb_ext_peek(t);
+	uint32_t una = t->snd_una, sacked = 0, lost = 0, retrans = 0;
+	bool recovering = t->in_recovery || t->in_loss;
+
+	if (x == NULL || __atomic_load_n(&x->owner, __ATOMIC_ACQUIRE) != t)
+		return;
+	for (unsigned int i = 0; i < t->n_sacked && i < DPS_TCP_SACKED_MAX; i++)
+		sacked += (x->sacked[i].right - x->sacked[i].left + smss - 1) / smss;
+	if (recovering)
+		lost = (dps_seq_gt(x->lost_edge, una) ? x->lost_edge - una : 0) / smss;
+	if (recovering && dps_seq_gt(x->high_rxt, una))
+		retrans = (x->high_rxt - una + smss - 1) / smss;
+	/* Acquire fence: the reads above happen before the owner is read
+	 * again, so a hand-over while they ran is seen (a seqlock's reader). */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (dps_tcb_ext_peek(t) != x || __atomic_load_n(&x->owner, __ATOMIC_RELAXED) != t)
+		return;		/* given back while we read */
+	ti->tcpi_sacked = sacked;
+	ti->tcpi_lost = lost;
+	ti->tcpi_retrans = retrans;
+}
+
+/*
  * TCP_INFO: Linux's struct tcp_info, filled from the TCB. The lcore keeps
  * writing while this reads, so the figures are a snapshot that may mix
  * two moments, as ss(8) output may.
@@ -400,20 +431,14 @@ tcp_info_get(const struct dps_sock *sk, void *out, socklen_t *len)
 	ti.tcpi_snd_mss = smss;
 	ti.tcpi_rcv_mss = t->rcv_mss;
 	ti.tcpi_unacked = (dps_tcb_flight(t) + smss - 1) / smss;
-	for (unsigned int i = 0; i < t->n_sacked; i++)
-		ti.tcpi_sacked += (t->sacked[i].right - t->sacked[i].left + smss - 1) / smss;
-	if (t->in_recovery || t->in_loss)
-		ti.tcpi_lost = (dps_seq_gt(t->lost_edge, t->snd_una) ?
-			t->lost_edge - t->snd_una : 0) / smss;
-	ti.tcpi_retrans = dps_seq_gt(t->high_rxt, t->snd_una) && (t->in_recovery ||
-		t->in_loss) ? (t->high_rxt - t->snd_una + smss - 1) / smss : 0;
+	tcp_info_cold(t, smss, &ti);
 	ti.tcpi_rtt = (uint32_t)(t->srtt_ns / 1000);
 	ti.tcpi_rttvar = (uint32_t)(t->rttvar_ns / 1000);
 	ti.tcpi_snd_ssthresh = t->ssthresh >= UINT32_MAX / 2 ? 0x7fffffff : t->ssthresh / smss;
 	ti.tcpi_snd_cwnd = t->cwnd / smss;
 	ti.tcpi_advmss = t->adv_mss;
 	ti.tcpi_rcv_space = t->rcv_space;
-	ti.tcpi_total_retrans = t->st.retrans_segs;
+	ti.tcpi_total_retrans = t->retrans_total;
 	ti.tcpi_last_data_recv = 0;
 	return put_val(&ti, sizeof(ti), out, len);
 }

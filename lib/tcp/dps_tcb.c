@@ -12,6 +12,7 @@
  *
  * Everything is driven by the caller with an explicit @now (ns).
  */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 #include "dps_tcb_priv.h"
@@ -67,14 +68,80 @@ tcb_clamp_mss(const struct dps_tcb *t, uint16_t peer_mss)
 	return mss < 48 ? 48 : mss;	/* Linux's floor (tcp_min_snd_mss) */
 }
 
+void
+dps_tcb_ext_attach(struct dps_tcb *t, struct dps_tcb_ext *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->syn_retries = DPS_TCP_SYN_RETRIES;
+	x->keepidle_s = dps_tcp_keepidle_s(0);
+	x->keepintvl_s = dps_tcp_keepintvl_s(0);
+	x->keepcnt = dps_tcp_keepcnt(0);
+	/* Release: the fresh contents before the owner, for a reader on
+	 * another thread that checks the owner with acquire (TCP_INFO,
+	 * dps_tcb_ext_peek()). Relaxed for the pointer: that reader
+	 * confirms through the owner. */
+	__atomic_store_n(&x->owner, t, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->x, x, __ATOMIC_RELAXED);
+}
+
+/* Nothing of the cold half that the next segment, timer or write would
+ * miss: no data or FIN beyond snd_una, nothing received out of order, no
+ * loss being recovered, no timed byte, a congestion control that has not
+ * left its initial state (CUBIC keeps nothing before its first loss or
+ * epoch) and the default settings. The SYN retry limit does not count:
+ * the quiet states are past the handshake. */
+static bool
+tcb_ext_at_rest(const struct dps_tcb_ext *x)
+{
+	static const uint64_t zero[sizeof(x->cc_priv) / sizeof(x->cc_priv[0])];
+
+	return x->rtt_seq == 0 && memcmp(x->cc_priv, zero, sizeof(zero)) == 0 &&
+		x->user_timeout_ms == 0 &&
+		x->keepidle_s == dps_tcp_keepidle_s(0) &&
+		x->keepintvl_s == dps_tcp_keepintvl_s(0) &&
+		x->keepcnt == dps_tcp_keepcnt(0);
+}
+
+bool
+dps_tcb_quiet(const struct dps_tcb *t)
+{
+	if (t->x == NULL || t->syn_unacked || (t->state != DPS_TCPS_ESTABLISHED &&
+			t->state != DPS_TCPS_FIN_WAIT2 && t->state != DPS_TCPS_CLOSE_WAIT))
+		return false;
+	if (t->snd_una != t->snd_max || t->snd_end != t->snd_una ||
+			t->n_ooo != 0 || t->n_sacked != 0 || t->fin_ooo ||
+			t->in_recovery || t->in_loss || t->persist ||
+			t->rexmit_now || t->rtx_at != 0 || t->dupacks != 0)
+		return false;
+	return tcb_ext_at_rest(t->x);
+}
+
+struct dps_tcb_ext *
+dps_tcb_ext_detach(struct dps_tcb *t)
+{
+	struct dps_tcb_ext *x = t->x;
+
+	if (!dps_tcb_quiet(t))
+		return NULL;
+	/* Relaxed: a reader that saw the old owner re-reads it after its
+	 * copies (dps_tcb_ext_peek()); nothing is published here. */
+	__atomic_store_n(&x->owner, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->x, NULL, __ATOMIC_RELAXED);
+	return x;
+}
+
 /* What every opening TCB starts from: settings and the send sequence. */
 static void
 tcb_init(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
 	uint32_t ts_off, uint64_t now)
 {
+	struct dps_tcb_ext *x = t->x;
+
+	assert(x != NULL);
 	memset(t, 0, sizeof(*t));
-	t->syn_retries = c->syn_retries != 0 ? c->syn_retries : DPS_TCP_SYN_RETRIES;
-	t->user_timeout_ms = c->user_timeout_ms;
+	dps_tcb_ext_attach(t, x);
+	t->x->syn_retries = c->syn_retries != 0 ? c->syn_retries : DPS_TCP_SYN_RETRIES;
+	t->x->user_timeout_ms = c->user_timeout_ms;
 	t->adv_mss = c->adv_mss;
 	t->user_mss = c->user_mss;
 	t->mss = DPS_TCP_MSS_DEFAULT;
@@ -90,9 +157,9 @@ tcb_init(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
 	t->nodelay = c->nodelay;
 	t->tso_max = c->tso_max;
 	t->keepalive = c->keepalive;
-	t->keepidle_s = dps_tcp_keepidle_s(c->keepidle_s);
-	t->keepintvl_s = dps_tcp_keepintvl_s(c->keepintvl_s);
-	t->keepcnt = dps_tcp_keepcnt(c->keepcnt);
+	t->x->keepidle_s = dps_tcp_keepidle_s(c->keepidle_s);
+	t->x->keepintvl_s = dps_tcp_keepintvl_s(c->keepintvl_s);
+	t->x->keepcnt = dps_tcp_keepcnt(c->keepcnt);
 	t->iss = iss;
 	t->syn_unacked = true;
 	t->snd_una = iss;
@@ -103,7 +170,7 @@ tcb_init(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
 	t->push_seq = iss + 1;
 	t->pushed_seq = iss + 1;
 	t->ts_off = ts_off;
-	t->syn_start_ns = now;
+	t->x->syn_start_ns = now;
 	t->rcv_tstamp = now;
 	t->rto_ns = DPS_TCP_RTO_INIT_NS;
 	t->rtx_at = now + t->rto_ns;
@@ -117,7 +184,7 @@ dps_tcb_connect(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
 	tcb_init(t, c, iss, ts_off, now);
 	t->state = DPS_TCPS_SYN_SENT;
 	dps_tcb_syn(t, now, false, out);
-	t->syn_tsval = out->opt.tsval;
+	t->x->syn_tsval = out->opt.tsval;
 }
 
 /* Adopt what the peer's SYN or SYN-ACK offers (RFC 7323 1.3, 2.2). */
@@ -165,7 +232,7 @@ dps_tcb_established(struct dps_tcb *t, uint64_t now)
 	t->syn_unacked = false;
 	t->retransmits = 0;
 	t->rtx_at = 0;
-	t->rtx_start_ns = 0;
+	t->x->rtx_start_ns = 0;
 	t->rcv_tstamp = now;
 	t->rcv_acked = t->rcv_nxt;
 	t->quickacks = DPS_TCP_QUICKACKS;
@@ -174,8 +241,8 @@ dps_tcb_established(struct dps_tcb *t, uint64_t now)
 	t->snd_wl2 = t->snd_una;
 	/* The handshake's round trip seeds the RTT (RFC 6298 2.2), unless a
 	 * SYN was retransmitted (Karn). */
-	if (t->srtt_ns == 0 && !syn_rexmit && now > t->syn_start_ns)
-		dps_tcb_rtt_sample(t, now - t->syn_start_ns);
+	if (t->srtt_ns == 0 && !syn_rexmit && now > t->x->syn_start_ns)
+		dps_tcb_rtt_sample(t, now - t->x->syn_start_ns);
 	dps_tcp_cc(t)->init(t, now);
 	dps_tcb_arm_keepalive(t, now);
 	dps_tcb_timers_sync(t);
@@ -204,7 +271,7 @@ tcb_synack_ts_bad(const struct dps_tcb *t, const struct dps_tcp_seg *s,
 
 	if (!s->opt.has_ts || s->opt.tsecr == 0)
 		return false;
-	return dps_seq_lt(s->opt.tsecr, t->syn_tsval) ||
+	return dps_seq_lt(s->opt.tsecr, t->x->syn_tsval) ||
 		dps_seq_gt(s->opt.tsecr, now_ts);
 }
 
@@ -285,7 +352,7 @@ dps_tcb_input(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	struct dps_tcp_out *out, unsigned int *n_out)
 {
 	*n_out = 0;
-	t->rx_len = 0;
+	t->x->rx_len = 0;
 	switch (t->state) {
 	case DPS_TCPS_SYN_SENT:
 		return tcb_input_syn_sent(t, s, now, out, n_out);
@@ -305,7 +372,7 @@ dps_tcb_accept(struct dps_tcb *t, const struct dps_tcb_conf *c,
 	tcb_init(t, c, iss, ts_off, now);
 	t->passive = true;
 	t->state = DPS_TCPS_SYN_RECV;
-	t->syn_retries = DPS_TCP_SYNACK_RETRIES;
+	t->x->syn_retries = DPS_TCP_SYNACK_RETRIES;
 	tcb_take_syn(t, s);
 	if (!t->ws_ok)
 		t->syn_wscale = 0;

@@ -96,13 +96,13 @@ sack_trim(struct dps_tcb *t)
 	unsigned int j = 0;
 
 	for (unsigned int i = 0; i < t->n_sacked; i++) {
-		struct dps_sack_blk b = t->sacked[i];
+		struct dps_sack_blk b = t->x->sacked[i];
 
 		if (dps_seq_leq(b.right, t->snd_una))
 			continue;
 		if (dps_seq_lt(b.left, t->snd_una))
 			b.left = t->snd_una;
-		t->sacked[j++] = b;
+		t->x->sacked[j++] = b;
 	}
 	t->n_sacked = (uint8_t)j;
 }
@@ -117,7 +117,7 @@ sack_add(struct dps_tcb *t, uint32_t l, uint32_t r)
 	bool placed = false;
 
 	for (; i < t->n_sacked; i++) {
-		struct dps_sack_blk b = t->sacked[i];
+		struct dps_sack_blk b = t->x->sacked[i];
 
 		if (dps_seq_lt(b.right, l)) {
 			tmp[n++] = b;
@@ -141,7 +141,7 @@ sack_add(struct dps_tcb *t, uint32_t l, uint32_t r)
 		memmove(tmp, tmp + 1, (n - 1) * sizeof(tmp[0]));
 		n--;
 	}
-	memcpy(t->sacked, tmp, n * sizeof(tmp[0]));
+	memcpy(t->x->sacked, tmp, n * sizeof(tmp[0]));
 	t->n_sacked = (uint8_t)n;
 }
 
@@ -177,23 +177,23 @@ tcb_enter_recovery(struct dps_tcb *t, uint64_t now)
 {
 	t->in_recovery = true;
 	t->in_loss = false;
-	t->recovery_point = t->snd_nxt;
+	t->x->recovery_point = t->snd_nxt;
 	t->ssthresh = dps_tcp_cc(t)->loss(t, now);
 	t->cwnd = t->ssthresh;
-	t->high_rxt = t->snd_una;
-	t->lost_edge = t->sack_ok ? dps_tcb_sack_lost_edge(t) : t->snd_una;
-	if (!dps_seq_gt(t->lost_edge, t->snd_una))
-		t->lost_edge = t->snd_una + dps_tcb_smss(t);
+	t->x->high_rxt = t->snd_una;
+	t->x->lost_edge = t->sack_ok ? dps_tcb_sack_lost_edge(t) : t->snd_una;
+	if (!dps_seq_gt(t->x->lost_edge, t->snd_una))
+		t->x->lost_edge = t->snd_una + dps_tcb_smss(t);
 	t->rexmit_now = true;
-	t->rtt_seq = 0;		/* Karn: no sample across a retransmission */
-	t->st.fast_retrans++;
+	t->x->rtt_seq = 0;		/* Karn: no sample across a retransmission */
+	t->x->st.fast_retrans++;
 }
 
 /* An ACK that moved nothing (RFC 5681 2 "duplicate acknowledgment"). */
 static void
 tcb_dupack(struct dps_tcb *t, uint64_t now)
 {
-	t->st.dupacks_rx++;
+	t->x->st.dupacks_rx++;
 	if (t->dupacks < UINT8_MAX)
 		t->dupacks++;
 	if (!t->in_recovery && !t->in_loss && t->dupacks == 3)
@@ -205,7 +205,7 @@ tcb_dupack(struct dps_tcb *t, uint64_t now)
 static void
 tcb_recovery_ack(struct dps_tcb *t, uint32_t acked_segs)
 {
-	if (dps_seq_geq(t->snd_una, t->recovery_point)) {
+	if (dps_seq_geq(t->snd_una, t->x->recovery_point)) {
 		/* Full ACK: recovery is over (RFC 6582 3.2 step 3). */
 		if (t->in_recovery)
 			t->cwnd = t->ssthresh;
@@ -214,13 +214,13 @@ tcb_recovery_ack(struct dps_tcb *t, uint32_t acked_segs)
 		t->dupacks = 0;
 		return;
 	}
-	if (dps_seq_lt(t->high_rxt, t->snd_una))
-		t->high_rxt = t->snd_una;
+	if (dps_seq_lt(t->x->high_rxt, t->snd_una))
+		t->x->high_rxt = t->snd_una;
 	if (!t->sack_ok) {
 		/* RFC 6582 3.2 step 4: the next unacknowledged segment is
 		 * lost too; retransmit it at once. */
 		t->dupacks = t->dupacks > acked_segs ? (uint8_t)(t->dupacks - acked_segs) : 0;
-		t->lost_edge = u32_max(t->lost_edge, t->snd_una + dps_tcb_smss(t));
+		t->x->lost_edge = u32_max(t->x->lost_edge, t->snd_una + dps_tcb_smss(t));
 		if (t->in_recovery)
 			t->rexmit_now = true;
 	}
@@ -238,9 +238,9 @@ tcb_newly_acked(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 	uint32_t ack = s->ack, acked = ack - t->snd_una, flight = dps_tcb_flight(t);
 	uint32_t smss = dps_tcb_smss(t);
 
-	if (t->rtt_seq != 0 && dps_seq_geq(ack, t->rtt_seq)) {
-		dps_tcb_rtt_sample(t, now - t->rtt_start);
-		t->rtt_seq = 0;
+	if (t->x->rtt_seq != 0 && dps_seq_geq(ack, t->x->rtt_seq)) {
+		dps_tcb_rtt_sample(t, now - t->x->rtt_start);
+		t->x->rtt_seq = 0;
 	} else if (t->ts_ok && s->opt.has_ts && s->opt.tsecr != 0) {
 		int32_t ms = (int32_t)(dps_tcb_tsval(t, now) - s->opt.tsecr);
 
@@ -248,13 +248,12 @@ tcb_newly_acked(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 			dps_tcb_rtt_sample(t, (uint64_t)(ms != 0 ? ms : 1) * NS_PER_MS);
 	}
 	t->snd_una = ack;
-	if (dps_seq_lt(t->high_rxt, ack))
-		t->high_rxt = ack;
-	if (dps_seq_lt(t->lost_edge, ack))
-		t->lost_edge = ack;
-	t->st.bytes_acked += acked;
+	if (dps_seq_lt(t->x->high_rxt, ack))
+		t->x->high_rxt = ack;
+	if (dps_seq_lt(t->x->lost_edge, ack))
+		t->x->lost_edge = ack;
 	t->retransmits = 0;
-	t->rtx_start_ns = 0;
+	t->x->rtx_start_ns = 0;
 	t->probes = 0;
 	sack_trim(t);
 	if (t->in_recovery || t->in_loss) {
@@ -353,7 +352,7 @@ tcb_input_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 		tcb_enter_recovery(t, now);
 		ev |= DPS_TCB_OUTPUT;
 	} else if (sacked && t->in_recovery) {
-		t->lost_edge = u32_max(t->lost_edge, dps_tcb_sack_lost_edge(t));
+		t->x->lost_edge = u32_max(t->x->lost_edge, dps_tcb_sack_lost_edge(t));
 		ev |= DPS_TCB_OUTPUT;
 	}
 	return ev;
@@ -371,10 +370,10 @@ ooo_add(struct dps_tcb *t, uint32_t l, uint32_t r)
 	unsigned int j = 0;
 
 	for (unsigned int i = 0; i < t->n_ooo; i++) {
-		struct dps_sack_blk b = t->ooo[i];
+		struct dps_sack_blk b = t->x->ooo[i];
 
 		if (dps_seq_lt(b.right, nb.left) || dps_seq_gt(b.left, nb.right)) {
-			t->ooo[j++] = b;
+			t->x->ooo[j++] = b;
 			continue;
 		}
 		if (dps_seq_lt(b.left, nb.left))
@@ -384,8 +383,8 @@ ooo_add(struct dps_tcb *t, uint32_t l, uint32_t r)
 	}
 	if (j == DPS_TCP_OOO_MAX)
 		return false;
-	memmove(t->ooo + 1, t->ooo, j * sizeof(t->ooo[0]));
-	t->ooo[0] = nb;
+	memmove(t->x->ooo + 1, t->x->ooo, j * sizeof(t->x->ooo[0]));
+	t->x->ooo[0] = nb;
 	t->n_ooo = (uint8_t)(j + 1);
 	return true;
 }
@@ -400,12 +399,12 @@ ooo_advance(struct dps_tcb *t)
 	while (again) {
 		again = false;
 		for (unsigned int i = 0; i < t->n_ooo; i++) {
-			if (dps_seq_gt(t->ooo[i].left, t->rcv_nxt))
+			if (dps_seq_gt(t->x->ooo[i].left, t->rcv_nxt))
 				continue;
-			if (dps_seq_gt(t->ooo[i].right, t->rcv_nxt))
-				t->rcv_nxt = t->ooo[i].right;
-			memmove(t->ooo + i, t->ooo + i + 1,
-				(t->n_ooo - i - 1) * sizeof(t->ooo[0]));
+			if (dps_seq_gt(t->x->ooo[i].right, t->rcv_nxt))
+				t->rcv_nxt = t->x->ooo[i].right;
+			memmove(t->x->ooo + i, t->x->ooo + i + 1,
+				(t->n_ooo - i - 1) * sizeof(t->x->ooo[0]));
 			t->n_ooo--;
 			filled = again = true;
 			break;
@@ -478,19 +477,18 @@ tcb_input_data(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 		t->ack_now = true;	/* a duplicate ACK with SACK, at once */
 		if (!ooo_add(t, seq, seq + len))
 			return DPS_TCB_NONE;
-		t->st.ooo_segs++;
-		t->rx_off = off;
-		t->rx_len = len;
-		t->rx_seq = seq;
+		t->x->st.ooo_segs++;
+		t->x->rx_off = off;
+		t->x->rx_len = len;
+		t->x->rx_seq = seq;
 		return DPS_TCB_NONE;
 	}
-	t->rx_off = off;
-	t->rx_len = len;
-	t->rx_seq = seq;
+	t->x->rx_off = off;
+	t->x->rx_len = len;
+	t->x->rx_seq = seq;
 	t->rcv_nxt += len;
 	tcb_grow_window(t, len);
 	tcb_ack_policy(t, ooo_advance(t), now);
-	t->st.bytes_received += len;
 	return DPS_TCB_DATA;
 }
 
@@ -527,7 +525,7 @@ static bool
 ooo_covers(const struct dps_tcb *t, uint32_t l, uint32_t r)
 {
 	for (unsigned int i = 0; i < t->n_ooo; i++)
-		if (dps_seq_leq(t->ooo[i].left, l) && dps_seq_geq(t->ooo[i].right, r))
+		if (dps_seq_leq(t->x->ooo[i].left, l) && dps_seq_geq(t->x->ooo[i].right, r))
 			return true;
 	return false;
 }
@@ -548,7 +546,7 @@ tcb_fin_ooo(struct dps_tcb *t, const struct dps_tcp_seg *s)
 	if (s->len != 0 && !ooo_covers(t, s->seq, fin))
 		return;
 	t->fin_ooo = true;
-	t->fin_seq = fin;
+	t->x->fin_seq = fin;
 	t->ack_now = true;
 }
 
@@ -601,7 +599,7 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	bool old_ack;
 
 	if (tcb_paws_reject(t, s)) {
-		t->st.paws_drops++;
+		t->x->st.paws_drops++;
 		dps_tcb_oow_ack(t, s, now, out, n);
 		return DPS_TCB_NONE;
 	}
@@ -651,7 +649,7 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 		ev |= tcb_input_data(t, s, now) | DPS_TCB_OUTPUT;
 	if (s->flags & DPS_TH_FIN)
 		ev |= tcb_input_fin(t, s, now) | DPS_TCB_OUTPUT;
-	if (t->fin_ooo && t->rcv_nxt == t->fin_seq)
+	if (t->fin_ooo && t->rcv_nxt == t->x->fin_seq)
 		ev |= tcb_fin_arrived(t, now);	/* the hole before it filled */
 	if (t->dack_at != 0 || t->ack_now)
 		ev |= DPS_TCB_OUTPUT;

@@ -57,10 +57,12 @@ dps_tcb_fill_ack(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o)
 		o->opt.tsval = dps_tcb_tsval(t, now);
 		o->opt.tsecr = t->ts_recent;
 	}
-	if (t->sack_ok) {
+	/* Out-of-order ranges live in the cold half, which a quiet TCB (no
+	 * range) may not hold: an abort or close sends this ACK without one. */
+	if (t->sack_ok && t->n_ooo != 0) {
 		unsigned int n = t->n_ooo < 3 ? t->n_ooo : 3;
 
-		memcpy(o->sack, t->ooo, n * sizeof(o->sack[0]));
+		memcpy(o->sack, t->x->ooo, n * sizeof(o->sack[0]));
 		o->n_sack = (uint8_t)n;
 	}
 	if (!t->ts_ok && o->n_sack == 0)
@@ -113,10 +115,10 @@ dps_tcb_challenge(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 		return;
 	if (t->last_oow_ack != 0 && now - t->last_oow_ack < OOW_RATELIMIT_NS)
 		return;
-	if (t->chlim != NULL && !chlim_ok(t->chlim, now))
+	if (t->x->chlim != NULL && !chlim_ok(t->x->chlim, now))
 		return;
 	t->last_oow_ack = now;
-	t->st.challenge_acks++;
+	t->x->st.challenge_acks++;
 	dps_tcb_fill_ack(t, now, &out[(*n)++]);
 }
 
@@ -127,7 +129,7 @@ sacked_in(const struct dps_tcb *t, uint32_t a, uint32_t b)
 	uint32_t sum = 0;
 
 	for (unsigned int i = 0; i < t->n_sacked; i++) {
-		uint32_t l = t->sacked[i].left, r = t->sacked[i].right;
+		uint32_t l = t->x->sacked[i].left, r = t->x->sacked[i].right;
 
 		if (dps_seq_lt(l, a))
 			l = a;
@@ -150,10 +152,10 @@ dps_tcb_sack_lost_edge(const struct dps_tcb *t)
 	uint32_t need = 2 * dps_tcb_smss(t), acc = 0;
 
 	for (int i = (int)t->n_sacked - 1; i >= 0; i--) {
-		uint32_t len = t->sacked[i].right - t->sacked[i].left;
+		uint32_t len = t->x->sacked[i].right - t->x->sacked[i].left;
 
 		if (acc + len > need)
-			return t->sacked[i].right - (need - acc);
+			return t->x->sacked[i].right - (need - acc);
 		acc += len;
 	}
 	return t->snd_una;
@@ -180,8 +182,8 @@ tcb_pipe(const struct dps_tcb *t)
 {
 	uint32_t una = t->snd_una, nxt = t->snd_nxt, lost, hr, pipe, reno;
 
-	lost = (t->in_recovery || t->in_loss) ? seq_clamp(t->lost_edge, una, nxt) : una;
-	hr = seq_clamp(t->high_rxt, una, lost);
+	lost = (t->in_recovery || t->in_loss) ? seq_clamp(t->x->lost_edge, una, nxt) : una;
+	hr = seq_clamp(t->x->high_rxt, una, lost);
 	pipe = (nxt - lost) - sacked_in(t, lost, nxt) + (hr - una) - sacked_in(t, una, hr);
 	if (!t->sack_ok) {
 		reno = (uint32_t)t->dupacks * dps_tcb_smss(t);
@@ -253,11 +255,11 @@ tcb_seg(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o, uint32_t seq,
 static bool
 tcb_next_hole(const struct dps_tcb *t, uint32_t *seq, uint32_t *len)
 {
-	uint32_t s = dps_seq_gt(t->high_rxt, t->snd_una) ? t->high_rxt : t->snd_una;
-	uint32_t end = seq_clamp(t->lost_edge, t->snd_una, t->snd_nxt);
+	uint32_t s = dps_seq_gt(t->x->high_rxt, t->snd_una) ? t->x->high_rxt : t->snd_una;
+	uint32_t end = seq_clamp(t->x->lost_edge, t->snd_una, t->snd_nxt);
 
 	for (unsigned int i = 0; i < t->n_sacked; i++) {
-		const struct dps_sack_blk *b = &t->sacked[i];
+		const struct dps_sack_blk *b = &t->x->sacked[i];
 
 		if (dps_seq_leq(b->right, s))
 			continue;
@@ -291,10 +293,11 @@ tcb_retransmit_one(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o)
 		 * was, like the head of Linux's retransmission queue. */
 		dps_tcb_syn(t, now, true, o);
 		o->rexmit = true;
-		t->high_rxt = seq + 1;
+		t->x->high_rxt = seq + 1;
 		t->rexmit_now = false;
-		t->rtt_seq = 0;
-		t->st.retrans_segs++;
+		t->x->rtt_seq = 0;
+		t->x->st.retrans_segs++;
+		t->retrans_total++;
 		return true;
 	}
 	/* The FIN occupies snd_end; data stops before it. */
@@ -302,16 +305,17 @@ tcb_retransmit_one(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o)
 		len = dps_seq_gt(t->snd_end, seq) ? t->snd_end - seq : 0;
 	fin = tcb_fin_sent(t) && seq + len == t->snd_end;
 	tcb_seg(t, now, o, seq, len, fin, true);
-	t->high_rxt = seq + len + (fin ? 1 : 0);
+	t->x->high_rxt = seq + len + (fin ? 1 : 0);
 	t->rexmit_now = false;
-	t->rtt_seq = 0;			/* Karn */
-	t->st.retrans_segs++;
+	t->x->rtt_seq = 0;			/* Karn */
+	t->x->st.retrans_segs++;
+	t->retrans_total++;
 	if (t->sack_ok && t->in_recovery) {
-		t->st.sack_retrans++;
+		t->x->st.sack_retrans++;
 		o->sack_rexmit = true;
 	}
-	if (t->rtx_start_ns == 0)
-		t->rtx_start_ns = now;
+	if (t->x->rtx_start_ns == 0)
+		t->x->rtx_start_ns = now;
 	return true;
 }
 
@@ -391,9 +395,9 @@ tcb_send_new(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 			t->snd_sml = seq + len;
 		t->snd_nxt += len + (fin ? 1 : 0);
 		t->snd_max = t->snd_nxt;
-		if (t->rtt_seq == 0 && !t->in_loss && !t->in_recovery) {
-			t->rtt_seq = t->snd_nxt;
-			t->rtt_start = now;
+		if (t->x->rtt_seq == 0 && !t->in_loss && !t->in_recovery) {
+			t->x->rtt_seq = t->snd_nxt;
+			t->x->rtt_start = now;
 		}
 		if (t->rtx_at == 0 || t->persist) {
 			t->rtx_at = now + t->rto_ns;

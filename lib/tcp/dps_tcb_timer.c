@@ -67,8 +67,8 @@ dps_tcb_arm_keepalive(struct dps_tcb *t, uint64_t now)
 	if (!t->keepalive || (t->state != DPS_TCPS_ESTABLISHED &&
 			t->state != DPS_TCPS_CLOSE_WAIT))
 		return;
-	at = t->probes == 0 ? t->rcv_tstamp + t->keepidle_s * NS_PER_S :
-		now + t->keepintvl_s * NS_PER_S;
+	at = t->probes == 0 ? t->rcv_tstamp + t->x->keepidle_s * NS_PER_S :
+		now + t->x->keepintvl_s * NS_PER_S;
 	if (t->ka_at == 0 || at < t->ka_at || t->probes == 0)
 		t->ka_at = at;
 }
@@ -97,7 +97,7 @@ tcb_model_timeout(unsigned int boundary, uint64_t base)
 static bool
 tcb_syn_expired(const struct dps_tcb *t, uint64_t now)
 {
-	uint64_t elapsed = now - t->syn_start_ns;
+	uint64_t elapsed = now - t->x->syn_start_ns;
 
 	/* Linux allows TCP_SYNCNT retransmissions, plus the linear ones in
 	 * SYN_SENT, and the time exponential backoff would take for
@@ -105,12 +105,12 @@ tcb_syn_expired(const struct dps_tcb *t, uint64_t now)
 	 * (retransmits_timed_out()). */
 	if (t->retransmits == 0)
 		return false;
-	if (t->retransmits >= t->syn_retries +
+	if (t->retransmits >= t->x->syn_retries +
 			(t->state == DPS_TCPS_SYN_SENT ? DPS_TCP_SYN_LINEAR : 0))
 		return true;
-	if (t->user_timeout_ms != 0)
-		return elapsed >= (uint64_t)t->user_timeout_ms * NS_PER_MS;
-	return elapsed >= tcb_model_timeout(t->syn_retries, DPS_TCP_RTO_INIT_NS);
+	if (t->x->user_timeout_ms != 0)
+		return elapsed >= (uint64_t)t->x->user_timeout_ms * NS_PER_MS;
+	return elapsed >= tcb_model_timeout(t->x->syn_retries, DPS_TCP_RTO_INIT_NS);
 }
 
 /* tcp_clamp_rto_to_user_timeout(): never sleep past the user timeout,
@@ -120,9 +120,9 @@ tcb_clamp_rto(const struct dps_tcb *t, uint64_t start, uint64_t now)
 {
 	uint64_t limit, elapsed = now - start;
 
-	if (t->user_timeout_ms == 0)
+	if (t->x->user_timeout_ms == 0)
 		return t->rto_ns;
-	limit = (uint64_t)t->user_timeout_ms * NS_PER_MS;
+	limit = (uint64_t)t->x->user_timeout_ms * NS_PER_MS;
 	if (elapsed >= limit)
 		return NS_PER_MS;	/* one jiffy */
 	return t->rto_ns < limit - elapsed ? t->rto_ns : limit - elapsed;
@@ -150,7 +150,7 @@ tcb_syn_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 	 * RTO; later ones double it. */
 	if (t->retransmits > DPS_TCP_SYN_LINEAR || t->state != DPS_TCPS_SYN_SENT)
 		tcb_backoff(t);
-	t->rtx_at = now + tcb_clamp_rto(t, t->syn_start_ns, now);
+	t->rtx_at = now + tcb_clamp_rto(t, t->x->syn_start_ns, now);
 	return DPS_TCB_NONE;
 }
 
@@ -165,11 +165,11 @@ tcb_data_expired(const struct dps_tcb *t, uint64_t now)
 	unsigned int boundary = t->orphan ? DPS_TCP_ORPHAN_RETRIES : DPS_TCP_RETRIES2;
 	uint64_t elapsed;
 
-	if (t->retransmits == 0 || t->rtx_start_ns == 0)
+	if (t->retransmits == 0 || t->x->rtx_start_ns == 0)
 		return false;
-	elapsed = now - t->rtx_start_ns;
-	if (t->user_timeout_ms != 0)
-		return elapsed >= (uint64_t)t->user_timeout_ms * NS_PER_MS;
+	elapsed = now - t->x->rtx_start_ns;
+	if (t->x->user_timeout_ms != 0)
+		return elapsed >= (uint64_t)t->x->user_timeout_ms * NS_PER_MS;
 	return elapsed >= tcb_model_timeout(boundary, DPS_TCP_RTO_MIN_NS);
 }
 
@@ -184,9 +184,9 @@ tcb_rto(struct dps_tcb *t, uint64_t now)
 {
 	if (tcb_data_expired(t, now))
 		return dps_tcb_close(t, t->soft_err != 0 ? t->soft_err : ETIMEDOUT);
-	if (t->rtx_start_ns == 0)
-		t->rtx_start_ns = now;
-	t->st.rto_count++;
+	if (t->x->rtx_start_ns == 0)
+		t->x->rtx_start_ns = now;
+	t->x->st.rto_count++;
 	if (!t->in_loss)
 		t->ssthresh = dps_tcp_cc(t)->loss(t, now);
 	t->cwnd = dps_tcb_smss(t);
@@ -194,15 +194,15 @@ tcb_rto(struct dps_tcb *t, uint64_t now)
 	t->in_loss = true;
 	t->in_recovery = false;
 	t->dupacks = 0;
-	t->recovery_point = t->snd_nxt;
-	t->lost_edge = t->snd_nxt;
-	t->high_rxt = t->snd_una;
+	t->x->recovery_point = t->snd_nxt;
+	t->x->lost_edge = t->snd_nxt;
+	t->x->high_rxt = t->snd_una;
 	t->rexmit_now = true;
-	t->rtt_seq = 0;
+	t->x->rtt_seq = 0;
 	if (t->retransmits < UINT8_MAX)
 		t->retransmits++;
 	tcb_backoff(t);
-	t->rtx_at = now + tcb_clamp_rto(t, t->rtx_start_ns, now);
+	t->rtx_at = now + tcb_clamp_rto(t, t->x->rtx_start_ns, now);
 	return DPS_TCB_OUTPUT;
 }
 
@@ -224,14 +224,14 @@ tcb_persist(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 {
 	unsigned int max = t->orphan ? DPS_TCP_ORPHAN_RETRIES : DPS_TCP_RETRIES2;
 
-	if (t->probes >= max || (t->user_timeout_ms != 0 && t->rtx_start_ns != 0 &&
-			now - t->rtx_start_ns >= (uint64_t)t->user_timeout_ms * NS_PER_MS))
+	if (t->probes >= max || (t->x->user_timeout_ms != 0 && t->x->rtx_start_ns != 0 &&
+			now - t->x->rtx_start_ns >= (uint64_t)t->x->user_timeout_ms * NS_PER_MS))
 		return dps_tcb_close(t, ETIMEDOUT);
-	if (t->rtx_start_ns == 0)
-		t->rtx_start_ns = now;
+	if (t->x->rtx_start_ns == 0)
+		t->x->rtx_start_ns = now;
 	tcb_probe(t, now, &out[(*n_out)++]);
 	t->probes++;
-	t->st.zwp_sent++;
+	t->x->st.zwp_sent++;
 	tcb_backoff(t);
 	t->rtx_at = now + t->rto_ns;
 	return DPS_TCB_NONE;
@@ -251,20 +251,20 @@ tcb_ka_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 		return DPS_TCB_NONE;
 	/* Data in flight: the retransmission timer watches the peer. */
 	if (dps_tcb_flight(t) != 0 || dps_seq_lt(t->snd_nxt, t->snd_end)) {
-		t->ka_at = now + t->keepidle_s * NS_PER_S;
+		t->ka_at = now + t->x->keepidle_s * NS_PER_S;
 		return DPS_TCB_NONE;
 	}
-	if (idle < t->keepidle_s * NS_PER_S && t->probes == 0) {
-		t->ka_at = t->rcv_tstamp + t->keepidle_s * NS_PER_S;
+	if (idle < t->x->keepidle_s * NS_PER_S && t->probes == 0) {
+		t->ka_at = t->rcv_tstamp + t->x->keepidle_s * NS_PER_S;
 		return DPS_TCB_NONE;
 	}
-	if ((t->user_timeout_ms != 0 && idle >= (uint64_t)t->user_timeout_ms * NS_PER_MS &&
-			t->probes > 0) || (t->user_timeout_ms == 0 && t->probes >= t->keepcnt))
+	if ((t->x->user_timeout_ms != 0 && idle >= (uint64_t)t->x->user_timeout_ms * NS_PER_MS &&
+			t->probes > 0) || (t->x->user_timeout_ms == 0 && t->probes >= t->x->keepcnt))
 		return dps_tcb_close(t, t->soft_err != 0 ? t->soft_err : ETIMEDOUT);
 	tcb_probe(t, now, &out[(*n_out)++]);
 	t->probes++;
-	t->st.ka_sent++;
-	t->ka_at = now + t->keepintvl_s * NS_PER_S;
+	t->x->st.ka_sent++;
+	t->ka_at = now + t->x->keepintvl_s * NS_PER_S;
 	return DPS_TCB_NONE;
 }
 

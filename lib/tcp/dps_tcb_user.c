@@ -30,7 +30,7 @@ dps_tcp_keepcnt(uint8_t n)
 void
 dps_tcb_attach_limit(struct dps_tcb *t, struct dps_tcp_ratelimit *chlim)
 {
-	t->chlim = chlim;
+	t->x->chlim = chlim;
 }
 
 void
@@ -52,14 +52,14 @@ dps_tcb_set_opts(struct dps_tcb *t, const struct dps_tcb_opts *o, uint64_t now)
 	uint32_t intvl = dps_tcp_keepintvl_s(o->keepintvl_s);
 	bool push = o->nodelay && !t->nodelay, rearm;
 
-	t->keepcnt = dps_tcp_keepcnt(o->keepcnt);
+	t->x->keepcnt = dps_tcp_keepcnt(o->keepcnt);
 	t->nodelay = o->nodelay;
-	t->user_timeout_ms = o->user_timeout_ms;
-	rearm = o->keepalive != t->keepalive || idle != t->keepidle_s ||
-		intvl != t->keepintvl_s;
+	t->x->user_timeout_ms = o->user_timeout_ms;
+	rearm = o->keepalive != t->keepalive || idle != t->x->keepidle_s ||
+		intvl != t->x->keepintvl_s;
 	t->keepalive = o->keepalive;
-	t->keepidle_s = idle;
-	t->keepintvl_s = intvl;
+	t->x->keepidle_s = idle;
+	t->x->keepintvl_s = intvl;
 	if (rearm && (t->state == DPS_TCPS_ESTABLISHED || t->state == DPS_TCPS_CLOSE_WAIT)) {
 		t->ka_at = 0;
 		dps_tcb_arm_keepalive(t, now);

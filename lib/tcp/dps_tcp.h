@@ -201,7 +201,10 @@ struct dps_tcp_ratelimit {
 	uint64_t suppressed;		/* over the limit, for counters */
 };
 
-/* Counters a TCB keeps for TCP_INFO and the lossy-wire tests. */
+/* Counters a TCB keeps while its extension is attached: the stack's
+ * counters take the difference across each call (dps_tcp_count_recovery()),
+ * and the lossy-wire tests read them. Retransmissions also go into the
+ * hot t->retrans_total, which outlives the extension (TCP_INFO). */
 struct dps_tcb_stats {
 	uint32_t retrans_segs;		/* all retransmitted segments */
 	uint32_t fast_retrans;		/* entries into fast recovery */
@@ -213,34 +216,87 @@ struct dps_tcb_stats {
 	uint32_t paws_drops;
 	uint32_t zwp_sent;		/* zero-window probes */
 	uint32_t ka_sent;		/* keepalive probes */
-	uint64_t bytes_acked, bytes_received;
 };
 
+struct dps_tcb;
+
+/**
+ * The cold half of a TCB: what only moving data, loss, the handshake or a
+ * socket option that is not the default needs. An idle established
+ * connection gives it back (dps_tcb_ext_detach()), so that it costs only
+ * its hot half (struct dps_tcb); issue 15 sized the halves.
+ *
+ * Every call of the core that may change the TCB runs with an extension
+ * attached (dps_tcb_ext_attach()); the hot half alone is enough for the
+ * read-only helpers (dps_tcb_tsval(), dps_tcb_flight(), dps_tcb_smss()).
+ */
+struct dps_tcb_ext {
+	struct dps_tcb *owner;		/* the TCB it is attached to */
+
+	/* Settings; dps_tcb_ext_attach() writes the defaults. */
+	uint8_t syn_retries;		/* limit */
+	uint8_t keepcnt;
+	uint32_t user_timeout_ms;
+	uint32_t keepidle_s, keepintvl_s;
+
+	uint32_t fin_seq;		/* sequence number of a FIN beyond a hole */
+	uint32_t syn_tsval;		/* TSval of the first SYN */
+
+	/* Verdict on the payload of the last dps_tcb_input(): keep @rx_len
+	 * bytes from @rx_off into it (sequence rx_seq); 0 = free it. */
+	uint32_t rx_off, rx_len, rx_seq;
+
+	/* Receiver's out-of-order ranges, most recent first (RFC 2018 4). */
+	struct dps_sack_blk ooo[DPS_TCP_OOO_MAX];
+	/* Sender's scoreboard: SACKed ranges above snd_una, sorted. */
+	struct dps_sack_blk sacked[DPS_TCP_SACKED_MAX];
+
+	/* Loss recovery (RFC 6675, RFC 6582) and congestion control. */
+	uint32_t recovery_point;	/* RFC 6675 RecoveryPoint */
+	uint32_t high_rxt;		/* RFC 6675 HighRxt */
+	uint32_t lost_edge;		/* unSACKed bytes below are lost */
+	uint64_t cc_priv[6];		/* the algorithm's own state */
+
+	/* The RTT measurement in progress (RFC 6298 3, Karn). */
+	uint32_t rtt_seq;		/* the timed byte; 0 = none */
+	uint64_t rtt_start;
+
+	struct dps_tcp_ratelimit *chlim;	/* NULL: unlimited */
+	uint64_t syn_start_ns;		/* first SYN sent */
+	uint64_t rtx_start_ns;		/* first unanswered retransmission */
+
+	struct dps_tcb_stats st;
+};
+
+/**
+ * The hot half of a TCB: what an idle established connection needs, the
+ * sequence and window variables, the scales, timestamps, MSS, the RTT
+ * estimate and the deadlines. Its size is checked by a unit test
+ * (test_tcp_parts.c) so that it cannot grow unnoticed.
+ */
 struct dps_tcb {
 	uint8_t state;
 	uint8_t retransmits;		/* consecutive timeouts (SYN or data) */
-	uint8_t syn_retries;		/* limit */
 	uint8_t snd_wscale, rcv_wscale;
 	uint8_t syn_wscale;		/* the shift our SYN announced */
-	bool sack_ok, ts_ok, ws_ok;
-	bool passive;			/* opened by a SYN to a listener */
-	bool orphan;			/* closed by the application */
-	bool nodelay, keepalive;
-	bool fin_queued;		/* shutdown(SHUT_WR): FIN after the data */
-	bool ack_now;			/* an ACK is owed at the next output */
-	bool in_recovery;		/* fast recovery (RFC 6675 / 6582) */
-	bool in_loss;			/* after an RTO, until recovery_point */
-	bool cwnd_limited;		/* the last output stopped on cwnd */
-	bool rexmit_now;		/* retransmit the first hole regardless of cwnd */
-	bool persist;			/* rtx_at is the zero-window probe timer */
-	bool fin_ooo;			/* a FIN arrived beyond a hole, at fin_seq */
-	bool syn_unacked;		/* our SYN, at the ISS, is not acknowledged */
 	uint8_t cc;			/* enum dps_tcp_cc_algo */
 	uint8_t quickacks;		/* segments still acknowledged at once */
 	uint8_t dupacks;
 	uint8_t probes;			/* zero-window or keepalive probes unanswered */
-	uint8_t keepcnt;
-	uint8_t n_ooo, n_sacked;
+	uint8_t n_ooo, n_sacked;	/* used entries of x->ooo, x->sacked */
+	bool sack_ok:1, ts_ok:1, ws_ok:1;
+	bool passive:1;			/* opened by a SYN to a listener */
+	bool orphan:1;			/* closed by the application */
+	bool nodelay:1, keepalive:1;
+	bool fin_queued:1;		/* shutdown(SHUT_WR): FIN after the data */
+	bool ack_now:1;			/* an ACK is owed at the next output */
+	bool in_recovery:1;		/* fast recovery (RFC 6675 / 6582) */
+	bool in_loss:1;			/* after an RTO, until recovery_point */
+	bool cwnd_limited:1;		/* the last output stopped on cwnd */
+	bool rexmit_now:1;		/* retransmit the first hole regardless of cwnd */
+	bool persist:1;			/* rtx_at is the zero-window probe timer */
+	bool fin_ooo:1;			/* a FIN arrived beyond a hole, at x->fin_seq */
+	bool syn_unacked:1;		/* our SYN, at the ISS, is not acknowledged */
 	uint16_t adv_mss;
 	uint16_t mss;			/* effective send MSS (peer's, clamped) */
 	uint16_t rcv_mss;		/* largest segment seen from the peer */
@@ -249,9 +305,6 @@ struct dps_tcb {
 	uint16_t rcv_wnd;		/* the SYN's window */
 	uint16_t tso_max;		/* payload per output segment the device
 					 * cuts into MSS pieces; 0 = no TSO */
-	uint32_t user_timeout_ms;
-	uint32_t keepidle_s, keepintvl_s;
-	uint32_t fin_seq;		/* sequence number of that FIN */
 
 	/* Send sequence space (RFC 9293 3.3.1). */
 	uint32_t iss, snd_una, snd_nxt, snd_wnd;
@@ -273,46 +326,60 @@ struct dps_tcb {
 	/* Timestamps (RFC 7323). */
 	uint32_t ts_off;		/* random offset added to our clock */
 	uint32_t ts_recent;
-	uint32_t syn_tsval;		/* TSval of the first SYN */
 
-	/* Verdict on the payload of the last dps_tcb_input(): keep @rx_len
-	 * bytes from @rx_off into it (sequence rx_seq); 0 = free it. */
-	uint32_t rx_off, rx_len, rx_seq;
-
-	/* Receiver's out-of-order ranges, most recent first (RFC 2018 4). */
-	struct dps_sack_blk ooo[DPS_TCP_OOO_MAX];
-	/* Sender's scoreboard: SACKed ranges above snd_una, sorted. */
-	struct dps_sack_blk sacked[DPS_TCP_SACKED_MAX];
-
-	/* Loss recovery (RFC 6675, RFC 6582) and congestion control. */
 	uint32_t cwnd, ssthresh;	/* bytes */
-	uint32_t recovery_point;	/* RFC 6675 RecoveryPoint */
-	uint32_t high_rxt;		/* RFC 6675 HighRxt */
-	uint32_t lost_edge;		/* unSACKed bytes below are lost */
 	uint32_t cwnd_acc;		/* byte counting in avoidance */
-	uint64_t cc_priv[6];		/* the algorithm's own state */
-
-	/* RTT (RFC 6298), ns. */
-	uint64_t srtt_ns, rttvar_ns, min_rtt_ns;
-	uint32_t rtt_seq;		/* the timed byte (Karn); 0 = none */
-	uint64_t rtt_start;
-	uint64_t rto_ns;
+	uint32_t retrans_total;		/* TCP_INFO's tcpi_total_retrans */
 
 	int err;			/* why the TCB closed (an errno) */
 	int soft_err;			/* last soft ICMP error */
-	struct dps_tcp_ratelimit *chlim;	/* NULL: unlimited */
-	uint64_t last_oow_ack;		/* per-connection limit (500 ms) */
 
-	uint64_t syn_start_ns;		/* first SYN sent */
-	uint64_t rtx_start_ns;		/* first unanswered retransmission */
+	/* RTT (RFC 6298), ns. */
+	uint64_t srtt_ns, rttvar_ns, min_rtt_ns;
+	uint64_t rto_ns;
+
+	uint64_t last_oow_ack;		/* per-connection limit (500 ms) */
 	uint64_t rcv_tstamp;		/* last segment received */
 	uint64_t rtx_at;		/* retransmit / SYN / persist deadline */
 	uint64_t dack_at;		/* delayed ACK deadline */
 	uint64_t ka_at;			/* keepalive, FIN_WAIT2 or TIME_WAIT */
 	uint64_t timer_ns;		/* earliest of the above; 0 = none */
 
-	struct dps_tcb_stats st;
+	struct dps_tcb_ext *x;		/* the cold half; NULL while idle */
 };
+
+/**
+ * Attach the cold half @x to @t: @x is written whole (default settings,
+ * no scoreboard, zero counters), nothing of it is read. Call it before
+ * any call that may change the TCB, connect/accept included.
+ */
+void dps_tcb_ext_attach(struct dps_tcb *t, struct dps_tcb_ext *x);
+
+/**
+ * Whether @t could give its cold half back now without losing anything:
+ * a synchronized state with nothing in flight or queued, no scoreboard,
+ * no recovery, no retransmission or probe timer, no RTT sample pending,
+ * the congestion control at rest and every setting at its default.
+ */
+bool dps_tcb_quiet(const struct dps_tcb *t);
+
+/**
+ * Take the cold half back from @t if dps_tcb_quiet(); NULL otherwise
+ * (and when none is attached). The counters of @x are dropped: callers
+ * that count have taken their differences already.
+ */
+struct dps_tcb_ext *dps_tcb_ext_detach(struct dps_tcb *t);
+
+/**
+ * The cold half attached to @t, for a thread other than the owner's that
+ * reads figures (TCP_INFO). Relaxed: the caller confirms with x->owner
+ * (acquire), which the attach publishes with release.
+ */
+static inline const struct dps_tcb_ext *
+dps_tcb_ext_peek(const struct dps_tcb *t)
+{
+	return __atomic_load_n(&t->x, __ATOMIC_RELAXED);
+}
 
 /* TSval for @now: milliseconds plus the connection's offset (RFC 7323 5.4;
  * Linux uses a 1 kHz clock). */

@@ -31,7 +31,7 @@
 /* The RTT to look ahead by before any sample (RFC 9438 leaves it open). */
 #define RTT_DEFAULT_NS (100ull * 1000 * 1000)
 
-/* The algorithm's state, stored in t->cc_priv. */
+/* The algorithm's state, stored in t->x->cc_priv. */
 struct cubic {
 	uint64_t epoch_start;		/* ns; valid when @in_epoch */
 	double k;			/* seconds from epoch start to the plateau */
@@ -41,7 +41,7 @@ struct cubic {
 	bool in_epoch;
 };
 
-_Static_assert(sizeof(struct cubic) <= sizeof(((struct dps_tcb *)0)->cc_priv),
+_Static_assert(sizeof(struct cubic) <= sizeof(((struct dps_tcb_ext *)0)->cc_priv),
 	"CUBIC state does not fit in cc_priv");
 
 /* Copy the state out of and back into the TCB (memcpy keeps the
@@ -49,13 +49,13 @@ _Static_assert(sizeof(struct cubic) <= sizeof(((struct dps_tcb *)0)->cc_priv),
 static void
 cubic_load(const struct dps_tcb *t, struct cubic *c)
 {
-	memcpy(c, t->cc_priv, sizeof(*c));
+	memcpy(c, t->x->cc_priv, sizeof(*c));
 }
 
 static void
 cubic_store(struct dps_tcb *t, const struct cubic *c)
 {
-	memcpy(t->cc_priv, c, sizeof(*c));
+	memcpy(t->x->cc_priv, c, sizeof(*c));
 }
 
 /*
@@ -230,7 +230,7 @@ static void
 cubic_init(struct dps_tcb *t, uint64_t now)
 {
 	(void)now;
-	memset(t->cc_priv, 0, sizeof(t->cc_priv));
+	memset(t->x->cc_priv, 0, sizeof(t->x->cc_priv));
 	t->cwnd_acc = 0;
 }
 

@@ -45,13 +45,23 @@ ipv4_src_is_martian(uint32_t a_be)
 	return (a >> 28) >= 0xe || (a >> 24) == 127 || (a >> 24) == 0;
 }
 
-/* Is @a (network order) one of the interface's addresses? */
+/*
+ * Is @a (network order) one of the interface's addresses? An entry is a
+ * run of span + 1 addresses from addr: in host order, a - addr is at most
+ * span exactly when @a is in the run (unsigned, so an @a below addr wraps
+ * to a large difference). A single address (span 0) takes the equality
+ * test alone, as before runs existed.
+ */
 bool
 dps_rx_iface_has_addr(const struct dps_rx_iface *ifc, uint32_t a)
 {
-	for (unsigned int i = 0; i < ifc->n_addrs; i++)
-		if (ifc->addrs[i].addr == a)
+	for (unsigned int i = 0; i < ifc->n_addrs; i++) {
+		const struct dps_ifaddr *e = &ifc->addrs[i];
+
+		if (e->addr == a || (e->span != 0 &&
+				rte_be_to_cpu_32(a) - rte_be_to_cpu_32(e->addr) <= e->span))
 			return true;
+	}
 	return false;
 }
 

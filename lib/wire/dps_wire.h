@@ -31,10 +31,14 @@
 #define DPS_CSUM_L4_GOOD	0x4
 #define DPS_CSUM_L4_BAD		0x8
 
-/* One interface address: address and mask, network byte order. */
+/* One interface address, or a run of consecutive ones: the first address
+ * and the mask in network byte order, and how many addresses follow the
+ * first in the run (0: the first alone). Every address of a run shares
+ * the first's prefix. */
 struct dps_ifaddr {
 	uint32_t addr;
 	uint32_t mask;
+	uint32_t span;
 };
 
 /* What the rx path needs to know about the interface a frame came in on. */
@@ -111,7 +115,7 @@ struct dps_rx_pkt {
 	struct dps_l4_view l4;		/* kind == DPS_RX_UDP / DPS_RX_TCP */
 };
 
-/* Is @a one of the interface's addresses? */
+/* Is @a one of the interface's addresses (of a run: within it)? */
 bool dps_rx_iface_has_addr(const struct dps_rx_iface *ifc, uint32_t a);
 
 /* Is @a the limited broadcast, or the directed broadcast of one of the

@@ -2561,6 +2561,51 @@ Test(dpdk, connect_callbacks_on_lcore)
 	down(&b);
 }
 
+/*
+ * A stack keeps each distinct callback set once (the sockets name theirs
+ * in a byte): the same set on many sockets takes one entry, 255 distinct
+ * sets fit, the 256th is refused with ENOBUFS and the socket keeps what
+ * it had; the sets in use still fire.
+ */
+Test(dpdk, connect_callback_sets_interned)
+{
+	struct bench b;
+	struct dps_sock_cbs cbs;
+	struct sockaddr_in to = sin_of(PEER_IP, PEER_PORT);
+	struct seg syn, ack;
+	int fd, tag;
+
+	up(&b, "ccbi", 0, NULL);
+	main_thread = pthread_self();
+	memset(&cbl, 0, sizeof(cbl));
+	fd = tcp_sock(&b, false);
+	for (uintptr_t i = 0; i < 255; i++) {
+		memset(&cbs, 0, sizeof(cbs));
+		cbs.connected = cb_connected;
+		cbs.acceptable = (void (*)(int, void *))(i + 1);	/* distinct, never called */
+		cr_assert_eq(dps_set_callbacks(fd, &cbs, &tag), 0, "set %lu: %s",
+			(unsigned long)i, strerror(errno));
+		cr_assert_eq(dps_set_callbacks(fd, &cbs, &tag), 0, "the same again");
+	}
+	memset(&cbs, 0, sizeof(cbs));
+	cbs.connected = cb_connected;
+	cbs.acceptable = (void (*)(int, void *))(uintptr_t)1000;
+	cr_assert_eq(dps_set_callbacks(fd, &cbs, NULL), -1);
+	cr_assert_eq(errno, ENOBUFS, "the 256th set: %s", strerror(errno));
+	/* The socket kept its last set, which fires. */
+	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&to, sizeof(to)), -1);
+	cr_assert_eq(errno, EINPROGRESS);
+	get_seg(&b, &syn);
+	peer_synack(&b, &syn);
+	get_seg(&b, &ack);
+	cr_assert_eq(cbl.connected, 1);
+	cr_assert_eq(cbl.arg, &tag);
+	cr_assert_eq(dps_set_callbacks(fd, NULL, NULL), 0, "removing needs no entry");
+	cr_assert_eq(dps_close(fd), 0);
+	expect_close_fin(&b, &ack, &syn);
+	down(&b);
+}
+
 /* ---- 16. closing --------------------------------------------------------------- */
 
 Test(dpdk, connect_close)

@@ -522,6 +522,8 @@ check_back_to_listener(struct world *w, const char *what)
 			st.mbufs_in_use, w->st0[i].mbufs_in_use);
 		cr_assert_eq(st.time_wait, 0, "%s: stack %c: %u TIME_WAIT entries",
 			what, 'A' + i, st.time_wait);
+		cr_assert_eq(st.tcb_ext_in_use, 0, "%s: stack %c: %u TCB extensions",
+			what, 'A' + i, st.tcb_ext_in_use);
 	}
 	cr_assert_eq(dps_test_pool_in_use(w->b.pool), w->mbufs0,
 		"%s: stack pool: %u mbufs in use, baseline %u", what,
@@ -2280,7 +2282,9 @@ read_all(struct world *w, int fd, uint64_t seed, uint64_t len, const char *what)
 
 /*
  * An established connection that moved no data holds no rings on either
- * side (the idle-memory figure rests on it); the first write makes the
+ * side and no TCB extension (the idle-memory figure rests on both); one
+ * that moved data gives its extension back once all is acknowledged.
+ * The first write makes the
  * writer's send ring, the first payload the receiver's receive ring, and
  * data then flows both ways. The rings stay with the pool object: the
  * next socket from the pool (LIFO) has them.
@@ -2306,6 +2310,8 @@ Test(dpdk, tcp_data_idle_no_rings, .timeout = 60)
 			i == 0 ? "client" : "server");
 		cr_assert_null(tx, "%s: a send ring with no data sent",
 			i == 0 ? "client" : "server");
+		cr_assert_eq(sstats(&w, i).tcb_ext_in_use, 0,
+			"stack %c: an idle connection holds a TCB extension", 'A' + i);
 	}
 	/* Readers see an empty queue. */
 	cr_assert_eq(dps_recv(sfd, &b, 1, 0), -1);
@@ -2339,6 +2345,11 @@ Test(dpdk, tcp_data_idle_no_rings, .timeout = 60)
 	rings_of(cfd, &crx, &ctx);
 	cr_assert_not_null(crx);
 	cr_assert_not_null(ctx);
+	ticks(&w, 100, 10 * MS);	/* the last ACKs and delayed ACKs */
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(sstats(&w, i).tcb_ext_in_use, 0,
+			"stack %c: %u TCB extensions after the transfer", 'A' + i,
+			sstats(&w, i).tcb_ext_in_use);
 	cr_assert_eq(dps_close(cfd), 0);
 	cr_assert_eq(dps_close(sfd), 0);
 	drain_time_wait(&w);

@@ -149,8 +149,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct dps_ifaddr addrs[2] = {
-		{ 0x020012c6, 0x00ffffff },	/* 198.18.0.2/24 */
-		{ 0x0a0112c6, 0xfeffffff },	/* 198.18.1.10/31 */
+		{ 0x020012c6, 0x00ffffff, 0 },	/* 198.18.0.2/24 */
+		{ 0x0a0112c6, 0xfeffffff, 1 },	/* 198.18.1.10-11/31 */
 	};
 	struct dps_rx_iface ifc = {
 		.mac = { { 0x02, 0x64, 0x70, 0x73, 0, 0 } },

@@ -79,6 +79,12 @@ struct world {
 	struct dps_tcp_tw tw;
 	struct dps_tcb_conf conf;
 	struct dps_tcp_ratelimit chlim;
+	/* The cold half, given back whenever the TCB is quiet after output
+	 * and taken again before the next call that needs it, as the lcore
+	 * does (dps_tcp_ext.c); two, used in turn, so that nothing can rely
+	 * on what a given-back extension still held. */
+	struct dps_tcb_ext xs[2];
+	unsigned int xi;
 	uint64_t now;
 	enum { W_NONE, W_TCB, W_TW, W_LISTEN } mode;
 	uint32_t sb_head;	/* sequence number of the send buffer's first byte */
@@ -251,6 +257,16 @@ to_time_wait(struct world *w)
 }
 
 /* The glue's dps_tcp_after(): events, then everything output has. */
+/* The lcore's dps_tcp_x_hold(): attach a cold half if none is. */
+static void
+hold(struct world *w)
+{
+	if (w->t.x != NULL)
+		return;
+	dps_tcb_ext_attach(&w->t, &w->xs[w->xi++ & 1]);
+	dps_tcb_attach_limit(&w->t, &w->chlim);
+}
+
 static void
 after(struct world *w, int ev, uint32_t una0)
 {
@@ -266,6 +282,7 @@ after(struct world *w, int ev, uint32_t una0)
 		w->mode = W_NONE;
 		return;
 	}
+	hold(w);
 	do {
 		n = dps_tcb_output(&w->t, w->now, out, NOUT);
 		if (n > NOUT)
@@ -279,6 +296,8 @@ after(struct world *w, int ev, uint32_t una0)
 	if (w->t.state == DPS_TCPS_CLOSE)
 		w->mode = W_NONE;
 	check_tcb(w);
+	if (dps_tcb_ext_detach(&w->t) != NULL && w->t.x != NULL)
+		fuzz_fail(w, "detached, still attached");
 }
 
 /* A number near @base: small signed steps mostly, anything sometimes. */
@@ -358,6 +377,7 @@ peer_segment(struct world *w, struct rd *r)
 	if (w->mode == W_LISTEN) {
 		uint32_t iss = w->isn_next;
 
+		hold(w);
 		if ((s.flags & (DPS_TH_SYN | DPS_TH_ACK | DPS_TH_RST)) == DPS_TH_SYN) {
 			dps_tcb_accept(&w->t, &w->conf, &s, iss, 0x1234, w->now, out);
 			check_outs(w, out, 1);
@@ -380,6 +400,7 @@ peer_segment(struct world *w, struct rd *r)
 	}
 	if (w->mode != W_TCB)
 		return;
+	hold(w);
 	dps_tcb_set_rcv_space(&w->t, w->rcv_used < RCV_BUF ? RCV_BUF - w->rcv_used : 0);
 	una0 = w->t.snd_una;
 	nxt0 = w->t.rcv_nxt;
@@ -392,7 +413,7 @@ peer_segment(struct world *w, struct rd *r)
 		fuzz_fail(w, "TS.Recent taken from an ACK of data never sent");
 	if (n > DPS_TCB_MAX_OUT)
 		fuzz_fail(w, "input replies beyond their room");
-	if (w->t.rx_len != 0 && (w->t.rx_off > s.len || w->t.rx_len > s.len - w->t.rx_off))
+	if (w->t.x->rx_len != 0 && (w->t.x->rx_off > s.len || w->t.x->rx_len > s.len - w->t.x->rx_off))
 		fuzz_fail(w, "payload verdict outside the segment");
 	if (w->t.state != DPS_TCPS_CLOSE && (ev & DPS_TCB_DATA))
 		w->rcv_used += w->t.rcv_nxt - nxt0 - ((ev & DPS_TCB_PEER_FIN) ? 1 : 0);
@@ -417,7 +438,10 @@ advance(struct world *w, uint64_t to)
 	}
 	while (w->mode == W_TCB && w->t.timer_ns != 0 && w->t.timer_ns <= w->now) {
 		uint32_t una0 = w->t.snd_una;
-		int ev = dps_tcb_timeout(&w->t, w->now, out, &n);
+		int ev;
+
+		hold(w);
+		ev = dps_tcb_timeout(&w->t, w->now, out, &n);
 
 		if (n > DPS_TCB_MAX_OUT)
 			fuzz_fail(w, "timeout replies beyond their room");
@@ -458,6 +482,7 @@ open_conn(struct world *w, struct rd *r)
 		w->mode = W_LISTEN;
 		return;
 	}
+	hold(w);
 	dps_tcb_connect(&w->t, &w->conf, w->isn_next, 0x1234, w->now, &syn);
 	dps_tcb_attach_limit(&w->t, &w->chlim);
 	w->sb_head = w->t.iss + 1;
@@ -535,6 +560,7 @@ user_setopt(struct world *w, struct rd *r)
 
 	if (w->mode != W_TCB)
 		return;
+	hold(w);
 	(void)dps_tcb_set_opts(&w->t, &o, w->now);	/* after() sends what is due */
 	after(w, DPS_TCB_NONE, una0);
 }

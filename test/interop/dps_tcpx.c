@@ -1621,7 +1621,7 @@ stack_up(const struct opts *o)
 	int rc;
 
 	memset(&n, 0, sizeof(n));
-	n.addr[0] = o->addr;
+	n.addr = o->addr;
 	n.n_addr = 1;
 	n.plen = o->plen;
 	n.has_gw = o->has_gw;

@@ -21,6 +21,10 @@
 #   7 a wrong argument: one line, exit 2 (a); an impossible --conc for the
 #     tuple space: refused before start with exit 2 (b); --open-loop
 #     without --rate: exit 2 (c)
+#   8 dps-gen conc/http from a range of 253 source addresses
+#     (--addr 198.18.8.2-198.18.8.254/24, 2 connections each) against
+#     nginx: no error, every connection established, and the kernel
+#     resolved every address of the range by ARP (its neighbour table)
 # Usage: gen_kernel.sh PATH/TO/dps-gen PATH/TO/dps-lat [CHECK...]
 # Environment: GEN_KEEP=1 keeps the work directory; GEN_LCORES=0-1 runs
 #   dpstack on two lcores.
@@ -29,7 +33,7 @@ set -uo pipefail
 gen=${1:?usage: gen_kernel.sh PATH/TO/dps-gen PATH/TO/dps-lat [CHECK...]}
 lat=${2:?usage: gen_kernel.sh PATH/TO/dps-gen PATH/TO/dps-lat [CHECK...]}
 shift 2
-only=" ${*:-1 2 3 4 5 6 7} "
+only=" ${*:-1 2 3 4 5 6 7 8} "
 if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
 	echo "SKIP: needs root and network namespaces"; exit 77
 fi
@@ -184,7 +188,7 @@ http_check() {	# NAME LOG dps-gen-args...
 	return 0
 }
 
-if want 1 || want 2; then
+if want 1 || want 2 || want 8; then
 	if ! ngx_on; then
 		fail "1-2 nginx" "nginx did not start" "$tmp/nginx.log" "$tmp/nginx-error.log"
 	else
@@ -220,6 +224,20 @@ if want 1 || want 2; then
 				pass "1b open loop at 200/s for 3 s: $att launched, $sk skipped, $done requests = $ok200 200s"
 			else
 				fail "1b open loop" "$att launched + $sk skipped (want 480-660), $done requests, nginx logged $ok200" "$tmp/1b.json"
+			fi
+		fi
+		# Source addresses from a range: the kernel asks for each one
+		# (no static entry, no gratuitous ARP but for the first) and
+		# dpstack answers for every address of it.
+		if want 8 && http_check "8 conc/http from 253 addresses" "$tmp/8.json" \
+				--addr 198.18.8.2-198.18.8.254/24 --mode conc --conc 506 \
+				--rate 1000 --duration 3; then
+			est=$(jget "$tmp/8.json" conn_established)
+			nb=$(ip -n "$nsk" neigh show dev "$vk" | grep -c lladdr || true)
+			if num "$est" ">=" 506 && num "$nb" ">=" 253; then
+				pass "8 conc/http from a 253-address range: $est connections, the kernel resolved $nb neighbours"
+			else
+				fail "8 conc/http from a range" "$est connections (want 506), $nb neighbours in the kernel (want 253)" "$tmp/8.json"
 			fi
 		fi
 		stop "$ngx_pid"

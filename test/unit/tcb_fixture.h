@@ -17,6 +17,7 @@
 #define DPS_TEST_TCB_FIXTURE_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <criterion/criterion.h>
 
@@ -188,6 +189,50 @@ assert_ack(const struct dps_tcp_out *o, uint32_t seq, uint32_t ack, const char *
 	cr_assert_eq(o->len, 0, "%s: len %u", what, o->len);
 }
 
+/* ---- the cold half ------------------------------------------------------ */
+
+/* A TCB's extension, as the stack's pool hands one out: written whole by
+ * dps_tcb_ext_attach(). Each test runs in its own process, so these are
+ * never freed. */
+static inline struct dps_tcb_ext *
+test_x(void)
+{
+	struct dps_tcb_ext *x = malloc(sizeof(*x));
+
+	cr_assert_not_null(x);
+	memset(x, 0xa5, sizeof(*x));	/* attach must initialise all */
+	return x;
+}
+
+/* @t with a fresh cold half, as the stack attaches one before a call. */
+static inline void
+tcb_attach(struct dps_tcb *t)
+{
+	dps_tcb_ext_attach(t, test_x());
+}
+
+/* A copy of both halves, to show that a call changed neither. */
+struct tcb_snap {
+	struct dps_tcb t;
+	struct dps_tcb_ext x;
+};
+
+static inline void
+tcb_snap(struct tcb_snap *s, const struct dps_tcb *t)
+{
+	memcpy(&s->t, t, sizeof(*t));
+	memcpy(&s->x, t->x, sizeof(s->x));
+}
+
+/* 0 when @t and its extension are byte for byte as in @s. */
+static inline int
+tcb_cmp(const struct dps_tcb *t, const struct tcb_snap *s)
+{
+	int r = memcmp(t, &s->t, sizeof(*t));
+
+	return r != 0 ? r : memcmp(t->x, &s->x, sizeof(s->x));
+}
+
 /* ---- state fixtures: opening ------------------------------------------- */
 
 /* SYN_SENT: connect() with @c at T0; our SYN in @syn. */
@@ -195,6 +240,7 @@ static inline void
 syn_sent_conf(struct dps_tcb *t, const struct dps_tcb_conf *c, struct dps_tcp_out *syn)
 {
 	memset(t, 0x5a, sizeof(*t));	/* connect must initialise all */
+	tcb_attach(t);
 	dps_tcb_connect(t, c, ISS, TS_OFF, T0, syn);
 	cr_assert_eq(t->state, DPS_TCPS_SYN_SENT);
 }
@@ -262,6 +308,7 @@ syn_recv_child(struct dps_tcb *t, const struct dps_tcb_conf *c, struct dps_tcp_o
 	struct dps_tcp_seg s = peer_syn_ts_only();
 
 	memset(t, 0x5a, sizeof(*t));
+	tcb_attach(t);
 	dps_tcb_accept(t, c, &s, ISS, TS_OFF, T0, sa);
 	cr_assert_eq(t->state, DPS_TCPS_SYN_RECV);
 }

@@ -14,9 +14,13 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include "app_args.h"
+#include "app_client.h"
 #include "app_hist.h"
 #include "app_http.h"
+#include "app_stack.h"
+#include "app_tuples.h"
 
 /* ---- app_hist ---- */
 
@@ -1528,4 +1532,224 @@ Test(apps, args_range)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		cr_assert_eq(app_parse_range(bad[i], 1, 65535, &lo, &hi), -EINVAL,
 			"%s", bad[i]);
+}
+
+#define HIP(a, b, c, d)	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
+			 (uint32_t)(c) << 8 | (uint32_t)(d))
+
+/* --addr forms: one address, a range of any size up to its subnet. */
+Test(apps, args_addr_range)
+{
+	static const struct {
+		const char *s;
+		uint32_t first, count;
+		uint8_t plen;
+	} good[] = {
+		{ "198.18.0.2/24", HIP(198, 18, 0, 2), 1, 24 },
+		{ "198.18.0.10-198.18.0.19/24", HIP(198, 18, 0, 10), 10, 24 },
+		{ "198.18.0.2-198.18.0.2/24", HIP(198, 18, 0, 2), 1, 24 },
+		{ "198.18.0.1-198.18.0.254/24", HIP(198, 18, 0, 1), 254, 24 },
+		{ "198.18.0.2-198.19.255.254/15", HIP(198, 18, 0, 2), 131069, 15 },
+		{ "198.18.0.1-198.18.255.254/16", HIP(198, 18, 0, 1), 65534, 16 },
+		{ "198.18.0.0/24", HIP(198, 18, 0, 0), 1, 24 },	/* one: as Linux */
+		{ "203.0.113.0-203.0.113.1/31", HIP(203, 0, 113, 0), 2, 31 },
+		{ "203.0.113.7/32", HIP(203, 0, 113, 7), 1, 32 },
+		{ "0.0.0.1-255.255.255.254/0", 1, 0xfffffffeu, 0 },
+	};
+	static const struct {
+		const char *s, *why;
+	} bad[] = {
+		{ "198.18.0.2", "no /LEN" },
+		{ "198.18.0.2-198.18.0.9", "no /LEN" },
+		{ "198.18.0.2/33", "LEN is not 0 to 32" },
+		{ "198.18.0.2/", "LEN is not 0 to 32" },
+		{ "198.18.0.2/24x", "LEN is not 0 to 32" },
+		{ "198.18.0.2/-1", "LEN is not 0 to 32" },
+		{ "198.18.0.9-198.18.0.2/24", "B is below A" },
+		{ "198.18.0.2-198.18.1.2/24", "B is outside A's subnet" },
+		{ "198.18.0.2-198.20.0.2/15", "B is outside A's subnet" },
+		{ "198.18.0.0-198.18.0.5/24", "a range may not hold its subnet's "
+			"network or broadcast address" },
+		{ "198.18.0.250-198.18.0.255/24", "a range may not hold its subnet's "
+			"network or broadcast address" },
+		{ "198.18.0.2-198.19.255.255/15", "a range may not hold its subnet's "
+			"network or broadcast address" },
+		{ "0.0.0.0/8", "0.0.0.0 is no address" },
+		{ "198.18.0.2-/24", "not an IPv4 address" },
+		{ "-198.18.0.2/24", "not an IPv4 address" },
+		{ "198.18.0.2-198.18.0.3-198.18.0.4/24", "not an IPv4 address" },
+		{ "198.18.0.2 /24", "not an IPv4 address" },
+		{ "198.18.0/24", "not an IPv4 address" },
+		{ "a.b.c.d/24", "not an IPv4 address" },
+		{ "198.18.0.2-198.18.0.30/24/24", "LEN is not 0 to 32" },
+		{ "", "no /LEN" },
+		{ "198.180.100.200-198.180.100.201/24, and more than the 63 characters "
+			"a range can take", 
+			"not A/LEN or A-B/LEN" },
+	};
+	uint32_t first, count;
+	uint8_t plen;
+	const char *why;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		cr_assert_eq(app_parse_addr_range(good[i].s, &first, &count, &plen,
+			&why), 0, "%s: %s", good[i].s, why);
+		cr_assert_eq(first, good[i].first, "%s", good[i].s);
+		cr_assert_eq(count, good[i].count, "%s: %u", good[i].s, count);
+		cr_assert_eq(plen, good[i].plen, "%s", good[i].s);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(app_parse_addr_range(bad[i].s, &first, &count, &plen,
+			&why), -EINVAL, "%s", bad[i].s);
+		cr_assert_str_eq(why, bad[i].why, "%s", bad[i].s);
+	}
+}
+
+/* --addr through the apps' option handler: no cap of 64, one line when bad. */
+Test(apps, net_opt_addr_any_size, .init = cr_redirect_stderr)
+{
+	struct app_net n;
+
+	memset(&n, 0, sizeof(n));
+	cr_assert_eq(app_net_opt("t", &n, 0x1000, "198.18.0.2-198.19.255.254/15"), 1);
+	cr_assert_eq(n.n_addr, 131069);
+	cr_assert_eq(n.addr.v4, htonl(HIP(198, 18, 0, 2)));
+	cr_assert_eq(n.plen, 15);
+	cr_assert_eq(app_net_opt("t", &n, 0x1000, "198.18.0.9-198.18.0.2/24"), -EINVAL);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("t: invalid --addr '198.18.0.9-198.18.0.2/24': B is "
+		"below A (A/LEN or A-B/LEN; try --help)\n");
+}
+
+Test(apps, tuples_per_pair)
+{
+	cr_assert_eq(app_tuples_per_pair(60999 - 32768 + 1), 7058);
+	cr_assert_eq(app_tuples_per_pair(65535 - 1024 + 1), 16128);
+	cr_assert_eq(app_tuples_per_pair(11), 2);	/* autobind walks 10 */
+	cr_assert_eq(app_tuples_per_pair(3), 1);
+	cr_assert_eq(app_tuples_per_pair(2), 1);
+	cr_assert_eq(app_tuples_per_pair(65535), 16383);
+}
+
+/* Ten million connections from bench/suite.sh's 15 addresses x 8 server
+ * ports: the arithmetic, and the counts that would be enough, are. */
+Test(apps, tuples_ten_million)
+{
+	struct app_tuples t = { .n_src = 15, .n_to = 8, .ports = 64512,
+		.need = 10000000 };
+	char buf[512];
+
+	cr_assert_eq(app_tuples_have(&t), 1935360);
+	cr_assert(app_tuples_short(&t, "--conc 10000000", buf, sizeof(buf)));
+	cr_assert_str_eq(buf, "--conc 10000000 needs 10000000 tuples, more than "
+		"the tuple space: 15 addresses x 8 destinations x 16128 ports per "
+		"pair = 1935360 (a quarter of the 64512 of --ports: autobind walks "
+		"one parity first, counted half full); give at least 78 source "
+		"addresses (--addr A-B/LEN) or 42 destinations (--to)");
+	t.n_src = 78;
+	strcpy(buf, "untouched");
+	cr_assert_not(app_tuples_short(&t, "x", buf, sizeof(buf)));
+	cr_assert_str_eq(buf, "untouched");
+	t.n_src = 77;
+	cr_assert(app_tuples_short(&t, "x", buf, sizeof(buf)));
+	t.n_src = 15;
+	t.n_to = 42;
+	cr_assert_not(app_tuples_short(&t, "x", buf, sizeof(buf)));
+	t.n_to = 41;
+	cr_assert(app_tuples_short(&t, "x", buf, sizeof(buf)));
+}
+
+/* One address, one destination: a --ports range can be enough, and the
+ * message says how large; UDP counts the range itself. */
+Test(apps, tuples_ports_and_udp)
+{
+	struct app_tuples t = { .n_src = 1, .n_to = 1, .ports = 28232,
+		.need = 10000 };
+	char buf[512];
+
+	cr_assert_eq(app_tuples_have(&t), 7058);
+	cr_assert(app_tuples_short(&t, "--conc 10000", buf, sizeof(buf)));
+	cr_assert_str_eq(buf, "--conc 10000 needs 10000 tuples, more than the "
+		"tuple space: 1 address x 1 destination x 7058 ports per pair = 7058 "
+		"(a quarter of the 28232 of --ports: autobind walks one parity "
+		"first, counted half full); give at least 2 source addresses "
+		"(--addr A-B/LEN), 2 destinations (--to) or --ports of 40000");
+	t.ports = 40000;
+	cr_assert_not(app_tuples_short(&t, "x", buf, sizeof(buf)));
+	t.need = 7058;
+	t.ports = 28232;
+	cr_assert_not(app_tuples_short(&t, "x", buf, sizeof(buf)));
+	t.udp = true;
+	t.need = 28233;
+	cr_assert_eq(app_tuples_have(&t), 28232);
+	cr_assert(app_tuples_short(&t, "--conc 28233", buf, sizeof(buf)));
+	cr_assert_str_eq(buf, "--conc 28233 needs 28233 tuples, more than the "
+		"tuple space: 28232 ports (a UDP flow holds its port for every "
+		"address and destination) = 28232");
+}
+
+/* The client's check: connections, and for raw cps at a rate a second of
+ * TIME_WAIT, at most what the tables hold. */
+Test(apps, client_check_counts_tuples, .init = cr_redirect_stderr)
+{
+	struct app_cli_conf c;
+
+	app_client_conf_init(&c, APP_CLI_CONC);
+	c.n_to = 1;
+	c.conc = 7058;
+	cr_assert_eq(app_client_check("t", &c, 1), 0);
+	c.conc = 7059;
+	cr_assert_eq(app_client_check("t", &c, 1), -EINVAL);
+	c.n_src = 2;
+	cr_assert_eq(app_client_check("t", &c, 1), 0);
+
+	/* bench/overload.sh: 16 addresses, 8192 in flight at 400,000/s. */
+	app_client_conf_init(&c, APP_CLI_CPS);
+	c.n_to = 1;
+	c.n_src = 16;
+	c.conc = 8192;
+	c.rate = 400000;
+	c.proto = APP_CLI_RAW;
+	cr_assert_eq(app_client_check("t", &c, 1), 0, "the table bounds it");
+	c.max_conns = 1u << 20;
+	cr_assert_eq(app_client_check("t", &c, 1), -EINVAL, "a second of TIME_WAIT");
+	c.proto = APP_CLI_HTTP;
+	cr_assert_eq(app_client_check("t", &c, 1), 0, "the server closes first");
+	fflush(stderr);
+	cr_assert_stderr_eq_str("t: --conc 7059 needs 7059 tuples, more than the "
+		"tuple space: 1 address x 1 destination x 7058 ports per pair = 7058 "
+		"(a quarter of the 28232 of --ports: autobind walks one parity "
+		"first, counted half full); give at least 2 source addresses "
+		"(--addr A-B/LEN), 2 destinations (--to) or --ports of 28236\n"
+		"t: --conc 8192 with --rate 400000/s (a second of TIME_WAIT, at most "
+		"--max-conns x lcores) needs 408192 tuples, more than the tuple "
+		"space: 16 addresses x 1 destination x 7058 ports per pair = 112928 "
+		"(a quarter of the 28232 of --ports: autobind walks one parity "
+		"first, counted half full); give at least 58 source addresses "
+		"(--addr A-B/LEN) or 4 destinations (--to)\n");
+}
+
+/* Every (source, destination) pair in turn, whatever the counts: 16 x 8
+ * stepped together would use 16 of the 128 pairs. */
+Test(apps, tuples_every_pair)
+{
+	static const uint32_t dims[][2] = { { 1, 1 }, { 1, 8 }, { 16, 1 },
+		{ 15, 8 }, { 16, 8 }, { 6, 4 }, { 1000, 16 } };
+	static bool seen[1000 * 16];
+
+	for (size_t d = 0; d < sizeof(dims) / sizeof(dims[0]); d++) {
+		uint32_t ns = dims[d][0], nt = dims[d][1], src = 0, to = 0;
+
+		memset(seen, 0, sizeof(seen));
+		for (uint32_t k = 0; k < ns * nt; k++) {
+			cr_assert_lt(src, ns);
+			cr_assert_lt(to, nt);
+			cr_assert_not(seen[src * nt + to], "%u x %u: pair (%u, %u) twice "
+				"at step %u", ns, nt, src, to, k);
+			seen[src * nt + to] = true;
+			app_tuples_next_pair(&src, &to, ns, nt);
+		}
+		cr_assert_eq(src, 0, "%u x %u: back to the start", ns, nt);
+		cr_assert_eq(to, 0);
+	}
 }

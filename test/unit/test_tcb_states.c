@@ -114,6 +114,7 @@ Test(tcb_listen, window_announced_in_syn_recv_never_shrinks)
 	c.rcv_wscale = 7;
 	syn.opt.has_ws = true;
 	syn.opt.wscale = PEER_WS;
+	tcb_attach(&t);
 	dps_tcb_accept(&t, &c, &syn, ISS, TS_OFF, T0, &sa);
 	cr_assert_eq(sa.wnd, 64240, "SYN-ACK windows are not scaled");
 	/* beyond the window: an ACK, which announces 502 << 7 */
@@ -166,9 +167,9 @@ Test(tcb_rcv, in_order_data_advances_rcv_nxt_and_is_acked_in_quickack)
 	cr_assert_eq(ev, DPS_TCB_DATA | DPS_TCB_OUTPUT);
 	cr_assert_eq(n, 0);
 	cr_assert_eq(t.rcv_nxt, PEER_ISN + 1001);
-	cr_assert_eq(t.rx_off, 0);
-	cr_assert_eq(t.rx_len, 1000);
-	cr_assert_eq(t.rx_seq, PEER_ISN + 1);
+	cr_assert_eq(t.x->rx_off, 0);
+	cr_assert_eq(t.x->rx_len, 1000);
+	cr_assert_eq(t.x->rx_seq, PEER_ISN + 1);
 	cr_assert_eq(output(&t, TE + MS, out), 1);
 	assert_ack(&out[0], ISS + 1, PEER_ISN + 1001, "quick ACK");
 	cr_assert_eq(out[0].opt.tsecr, PEER_TSVAL + 1);
@@ -185,9 +186,9 @@ Test(tcb_rcv, partly_duplicate_segment_is_trimmed)
 	data_in(&t, 0, 1000, TE + MS, out, &n);
 	cr_assert_eq(data_in(&t, 500, 1000, TE + 2 * MS, out, &n),
 		DPS_TCB_DATA | DPS_TCB_OUTPUT);
-	cr_assert_eq(t.rx_off, 500);
-	cr_assert_eq(t.rx_len, 500);
-	cr_assert_eq(t.rx_seq, PEER_ISN + 1001);
+	cr_assert_eq(t.x->rx_off, 500);
+	cr_assert_eq(t.x->rx_len, 500);
+	cr_assert_eq(t.x->rx_seq, PEER_ISN + 1001);
 	cr_assert_eq(t.rcv_nxt, PEER_ISN + 1501);
 }
 
@@ -263,8 +264,8 @@ Test(tcb_rcv, out_of_order_draws_immediate_dupack_with_sack)
 	cr_assert_eq(ev & DPS_TCB_DATA, 0);
 	cr_assert(ev & DPS_TCB_OUTPUT);
 	cr_assert_eq(t.rcv_nxt, PEER_ISN + 1);
-	cr_assert_eq(t.rx_len, 1000, "kept for the out-of-order queue");
-	cr_assert_eq(t.rx_seq, PEER_ISN + 1001);
+	cr_assert_eq(t.x->rx_len, 1000, "kept for the out-of-order queue");
+	cr_assert_eq(t.x->rx_seq, PEER_ISN + 1001);
 	cr_assert_eq(output(&t, TE + MS, out), 1);
 	assert_ack(&out[0], ISS + 1, PEER_ISN + 1, "duplicate ACK");
 	cr_assert_eq(out[0].n_sack, 1);
@@ -293,7 +294,7 @@ Test(tcb_rcv, hole_fill_advances_past_the_queued_range)
 	ev = data_in(&t, 1600, 1000, TE + 3 * MS, out, &n);
 	cr_assert_eq(ev, DPS_TCB_DATA | DPS_TCB_OUTPUT);
 	cr_assert_eq(t.rcv_nxt, PEER_ISN + 1 + 3600);
-	cr_assert_eq(t.rx_len, 1000);
+	cr_assert_eq(t.x->rx_len, 1000);
 	cr_assert_eq(t.n_ooo, 0);
 	cr_assert_eq(output(&t, TE + 3 * MS, out), 1, "filling a hole: ACK at once");
 	assert_ack(&out[0], ISS + 1, PEER_ISN + 1 + 3600, "fill ACK");
@@ -337,12 +338,12 @@ Test(tcb_rcv, duplicate_before_our_ack_delivers_nothing)
 	cr_assert_eq(t.rcv_acked, PEER_ISN + 1, "not acknowledged yet");
 	ev = data_in(&t, 0, 100, TE + 2 * MS, out, &n);
 	cr_assert_eq(ev & DPS_TCB_DATA, 0);
-	cr_assert_eq(t.rx_len, 0);
+	cr_assert_eq(t.x->rx_len, 0);
 	cr_assert_eq(t.rcv_nxt, PEER_ISN + 101);
 	cr_assert(t.ack_now, "acknowledged at once");
 	ev = data_in(&t, 50, 50, TE + 3 * MS, out, &n);
 	cr_assert_eq(ev & DPS_TCB_DATA, 0);
-	cr_assert_eq(t.rx_len, 0);
+	cr_assert_eq(t.x->rx_len, 0);
 	cr_assert_eq(t.rcv_nxt, PEER_ISN + 101);
 }
 
@@ -356,7 +357,7 @@ Test(tcb_rcv, zero_window_rejects_data_and_acks)
 	small_window(&t);
 	ev = data_in(&t, 2 * SMSS, 100, T0 + 10 * MS, out, &n);
 	cr_assert_eq(ev & DPS_TCB_DATA, 0);
-	cr_assert_eq(t.rx_len, 0, "payload dropped");
+	cr_assert_eq(t.x->rx_len, 0, "payload dropped");
 	cr_assert_eq(t.rcv_nxt, PEER_ISN + 1 + 2 * SMSS);
 	/* At rcv_nxt it passes the sequence test (Linux's tcp_sequence());
 	 * the payload is trimmed to the zero window and acknowledged at once. */
@@ -603,13 +604,13 @@ Test(tcb_snd, three_dupacks_fast_retransmit_newreno)
 	 * cwnd = ssthresh. */
 	cr_assert_eq(t.ssthresh, 9 * SMSS / 2);
 	cr_assert_eq(t.cwnd, t.ssthresh);
-	cr_assert_eq(t.recovery_point, ISS + 1 + 10 * SMSS);
+	cr_assert_eq(t.x->recovery_point, ISS + 1 + 10 * SMSS);
 	n = output(&t, TE + 14 * MS, out);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(out[0].seq, una, "retransmits snd_una");
 	cr_assert_eq(out[0].len, SMSS);
 	cr_assert(out[0].rexmit);
-	cr_assert_eq(t.st.fast_retrans, 1);
+	cr_assert_eq(t.x->st.fast_retrans, 1);
 }
 
 Test(tcb_snd, three_dupacks_fast_retransmit_cubic)
@@ -831,7 +832,7 @@ Test(tcb_snd, zero_window_persist_probe)
 	cr_assert_eq(n, 1);
 	assert_ack(&out[0], ISS, PEER_ISN + 1, "probe at snd_una - 1");
 	cr_assert_eq(t.timer_ns, now + RTO0 + 2 * RTO0, "probe backs off");
-	cr_assert_eq(t.st.zwp_sent, 1);
+	cr_assert_eq(t.x->st.zwp_sent, 1);
 	/* The window opens: the data goes. */
 	s.wnd = 502;
 	s.opt.tsval++;
@@ -1229,7 +1230,7 @@ Test(tcb_est, syn_draws_a_challenge_ack)
 	cr_assert_eq(t.state, DPS_TCPS_ESTABLISHED);
 	cr_assert_eq(n, 1);
 	assert_ack(&out[0], ISS + 1, PEER_ISN + 1, "RFC 5961 4.2 challenge ACK");
-	cr_assert_eq(t.st.challenge_acks, 1);
+	cr_assert_eq(t.x->st.challenge_acks, 1);
 }
 
 Test(tcb_est, paws_drops_an_old_tsval_with_an_ack)
@@ -1246,8 +1247,8 @@ Test(tcb_est, paws_drops_an_old_tsval_with_an_ack)
 	ev = feed(&t, s, TE + MS, out, &n);
 	cr_assert_eq(ev & DPS_TCB_DATA, 0);
 	cr_assert_eq(t.rcv_nxt, PEER_ISN + 1);
-	cr_assert_eq(t.rx_len, 0);
-	cr_assert_eq(t.st.paws_drops, 1);
+	cr_assert_eq(t.x->rx_len, 0);
+	cr_assert_eq(t.x->st.paws_drops, 1);
 	cr_assert_eq(n, 1);
 	assert_ack(&out[0], ISS + 1, PEER_ISN + 1, "PAWS ACK");
 	cr_assert_eq(out[0].opt.tsecr, PEER_TSVAL, "TS.Recent unchanged");
@@ -1278,7 +1279,7 @@ Test(tcb_est, unacceptable_ack_does_not_move_ts_recent)
 
 	ev = data_in(&t, 0, 100, TE + 2 * MS, out, &n);
 	cr_assert(ev & DPS_TCB_DATA, "the genuine segment passes PAWS");
-	cr_assert_eq(t.st.paws_drops, 0);
+	cr_assert_eq(t.x->st.paws_drops, 0);
 	cr_assert_eq(t.rcv_nxt, PEER_ISN + 101);
 }
 

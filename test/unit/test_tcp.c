@@ -343,6 +343,7 @@ Test(tcp_wire, syn_is_byte_for_byte_linux)
 	};
 
 	put32(want + 28, tsval);
+	tcb_attach(&t);
 	dps_tcb_connect(&t, &c, 0x01020304, TS_OFF, now, &syn);
 	cr_assert_eq(syn.opt.tsval, tsval, "TSval is ms plus the offset");
 	assert_bytes(&syn, want, sizeof(want), "SYN");
@@ -587,7 +588,7 @@ Test(tcb, connect_enters_syn_sent_with_a_one_second_timer)
 	cr_assert_eq(t.timer_ns, T0 + SEC);
 	cr_assert_eq(t.err, 0);
 	cr_assert_eq(t.retransmits, 0);
-	cr_assert_eq(t.syn_tsval, our_ts(T0));
+	cr_assert_eq(t.x->syn_tsval, our_ts(T0));
 	cr_assert_eq(syn.flags, DPS_TH_SYN);
 	cr_assert_eq(syn.seq, ISS);
 	cr_assert_eq(syn.ack, 0);
@@ -618,6 +619,7 @@ run_schedule(const struct dps_tcb_conf *c, uint64_t t0, struct sched *r)
 	unsigned int n;
 
 	memset(r, 0, sizeof(*r));
+	tcb_attach(&t);
 	dps_tcb_connect(&t, c, ISS, TS_OFF, t0, &out[0]);
 	r->syn_ns[r->n_syn++] = 0;
 	for (;;) {
@@ -780,7 +782,7 @@ Test(tcb_sched, retransmitted_syn_is_the_same_syn)
 		cr_assert_eq(out[0].opt.tsval, our_ts(now));
 		cr_assert_eq(out[0].opt.tsecr, 0);
 		cr_assert_eq(t.retransmits, i + 1);
-		cr_assert_eq(t.syn_tsval, first.opt.tsval, "the first SYN's TSval is kept");
+		cr_assert_eq(t.x->syn_tsval, first.opt.tsval, "the first SYN's TSval is kept");
 		cr_assert_eq(t.snd_nxt, ISS + 1);
 	}
 }
@@ -805,15 +807,16 @@ Test(tcb_syn_sent, unacceptable_ack_draws_a_rst)
 	};
 
 	for (size_t i = 0; i < DIM(c); i++) {
-		struct dps_tcb t, before;
+		struct dps_tcb t;
+		struct tcb_snap before;
 		struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 		struct dps_tcp_seg s;
 		unsigned int n;
 
 		syn_sent(&t, &out[0]);
 		cr_assert_eq(dps_tcb_timeout(&t, t.timer_ns, out, &n), DPS_TCB_NONE);
-		memcpy(&before, &t, sizeof(t));
-		s = peer_synack(c[i].ack, before.syn_tsval);
+		tcb_snap(&before, &t);
+		s = peer_synack(c[i].ack, before.x.syn_tsval);
 		s.flags = c[i].flags;
 		cr_assert_eq(feed(&t, s, T0 + 1500 * MS, out, &n), DPS_TCB_NONE,
 			"case %zu", i);
@@ -821,9 +824,9 @@ Test(tcb_syn_sent, unacceptable_ack_draws_a_rst)
 		cr_assert_eq(out[0].flags, DPS_TH_RST, "case %zu: RST, no ACK", i);
 		cr_assert_eq(out[0].seq, c[i].ack, "case %zu: seq = SEG.ACK", i);
 		cr_assert_eq(out[0].opts, DPS_TCP_OUT_NONE, "case %zu", i);
-		cr_assert_eq(memcmp(&t, &before, sizeof(t)), 0, "case %zu: TCB changed", i);
+		cr_assert_eq(tcb_cmp(&t, &before), 0, "case %zu: TCB changed", i);
 
-		s = peer_synack(ISS + 1, before.syn_tsval);
+		s = peer_synack(ISS + 1, before.x.syn_tsval);
 		cr_assert_eq(feed(&t, s, T0 + 1600 * MS, out, &n), DPS_TCB_CONNECTED,
 			"case %zu: a good SYN-ACK after it", i);
 	}
@@ -849,16 +852,17 @@ Test(tcb_syn_sent, rst_without_ack_is_ignored)
 	static const uint32_t seqs[] = { 0, PEER_ISN, ISS + 1 };
 
 	for (size_t i = 0; i < DIM(seqs); i++) {
-		struct dps_tcb t, before;
+		struct dps_tcb t;
+		struct tcb_snap before;
 		struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 		unsigned int n;
 
 		syn_sent(&t, &out[0]);
-		memcpy(&before, &t, sizeof(t));
+		tcb_snap(&before, &t);
 		cr_assert_eq(feed(&t, mkseg(DPS_TH_RST, seqs[i], 0), T0 + 3 * MS, out, &n),
 			DPS_TCB_NONE);
 		cr_assert_eq(n, 0);
-		cr_assert_eq(memcmp(&t, &before, sizeof(t)), 0, "seq %#x: TCB changed", seqs[i]);
+		cr_assert_eq(tcb_cmp(&t, &before), 0, "seq %#x: TCB changed", seqs[i]);
 	}
 }
 
@@ -870,29 +874,30 @@ Test(tcb_syn_sent, rst_with_bad_ack_is_ignored)
 	static const uint32_t acks[] = { ISS, ISS + 2, ISS - 1, 0 };
 
 	for (size_t i = 0; i < DIM(acks); i++) {
-		struct dps_tcb t, before;
+		struct dps_tcb t;
+		struct tcb_snap before;
 		struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 		unsigned int n;
 		uint64_t now = T0 + 3 * MS;
 
 		syn_sent(&t, &out[0]);
-		memcpy(&before, &t, sizeof(t));
-		before.timer_ns = before.rtx_at = now + DPS_TCP_TIMEOUT_MIN_NS;
+		tcb_snap(&before, &t);
+		before.t.timer_ns = before.t.rtx_at = now + DPS_TCP_TIMEOUT_MIN_NS;
 		cr_assert_eq(feed(&t, mkseg(DPS_TH_RST | DPS_TH_ACK, 0, acks[i]), now, out, &n),
 			DPS_TCB_NONE);
 		cr_assert_eq(n, 0, "ack %#x: no reply to a RST", acks[i]);
 		cr_assert_eq(t.state, DPS_TCPS_SYN_SENT);
 		cr_assert_eq(t.err, 0);
-		cr_assert_eq(memcmp(&t, &before, sizeof(t)), 0, "ack %#x: TCB changed", acks[i]);
+		cr_assert_eq(tcb_cmp(&t, &before), 0, "ack %#x: TCB changed", acks[i]);
 
 		/* after a retransmission: nothing at all changes */
 		syn_sent(&t, &out[0]);
 		cr_assert_eq(dps_tcb_timeout(&t, t.timer_ns, out, &n), DPS_TCB_NONE);
-		memcpy(&before, &t, sizeof(t));
+		tcb_snap(&before, &t);
 		cr_assert_eq(feed(&t, mkseg(DPS_TH_RST | DPS_TH_ACK, 0, acks[i]),
 			T0 + 1100 * MS, out, &n), DPS_TCB_NONE);
 		cr_assert_eq(n, 0);
-		cr_assert_eq(memcmp(&t, &before, sizeof(t)), 0, "ack %#x: TCB changed", acks[i]);
+		cr_assert_eq(tcb_cmp(&t, &before), 0, "ack %#x: TCB changed", acks[i]);
 	}
 }
 
@@ -909,7 +914,7 @@ Test(tcb_syn_sent, first_bad_ack_resends_the_syn_soon)
 	uint64_t now = T0 + 300 * MS, fire;
 
 	syn_sent(&t, &out[0]);
-	s = peer_synack(ISS + 7, t.syn_tsval);
+	s = peer_synack(ISS + 7, t.x->syn_tsval);
 	cr_assert_eq(feed(&t, s, now, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(out[0].flags, DPS_TH_RST);
@@ -931,7 +936,7 @@ Test(tcb_syn_sent, first_bad_ack_resends_the_syn_soon)
 
 	/* a TSecr from the future: RST, timer untouched */
 	syn_sent(&t, &out[0]);
-	s = peer_synack(ISS + 1, t.syn_tsval + 5000);
+	s = peer_synack(ISS + 1, t.x->syn_tsval + 5000);
 	cr_assert_eq(feed(&t, s, now, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(out[0].flags, DPS_TH_RST);
@@ -942,18 +947,19 @@ Test(tcb_syn_sent, first_bad_ack_resends_the_syn_soon)
  * of the SYN or RST bits is set then drop the segment"). */
 Test(tcb_syn_sent, ack_without_syn_is_ignored)
 {
-	struct dps_tcb t, before;
+	struct dps_tcb t;
+	struct tcb_snap before;
 	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 	struct dps_tcp_seg s;
 	unsigned int n;
 
 	syn_sent(&t, &out[0]);
-	memcpy(&before, &t, sizeof(t));
-	s = peer_synack(ISS + 1, t.syn_tsval);
+	tcb_snap(&before, &t);
+	s = peer_synack(ISS + 1, t.x->syn_tsval);
 	s.flags = DPS_TH_ACK;
 	cr_assert_eq(feed(&t, s, T0 + 3 * MS, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(n, 0);
-	cr_assert_eq(memcmp(&t, &before, sizeof(t)), 0);
+	cr_assert_eq(tcb_cmp(&t, &before), 0);
 }
 
 Test(tcb_syn_sent, good_synack_establishes)
@@ -966,7 +972,7 @@ Test(tcb_syn_sent, good_synack_establishes)
 
 	syn_sent(&t, &out[0]);
 	cr_assert_eq(dps_tcb_timeout(&t, t.timer_ns, out, &n), DPS_TCB_NONE);
-	s = peer_synack(ISS + 1, t.syn_tsval + 1000);	/* echoes the retransmission */
+	s = peer_synack(ISS + 1, t.x->syn_tsval + 1000);	/* echoes the retransmission */
 	cr_assert_eq(feed(&t, s, now, out, &n), DPS_TCB_CONNECTED);
 	cr_assert_eq(n, 0, "the ACK is owed, for output to send");
 	cr_assert(t.ack_now);
@@ -1020,8 +1026,9 @@ Test(tcb_syn_sent, send_mss_is_negotiated)
 		unsigned int n;
 
 		conf.user_mss = c[i].user;
+		tcb_attach(&t);
 		dps_tcb_connect(&t, &conf, ISS, TS_OFF, T0, &out[0]);
-		s = peer_synack(ISS + 1, t.syn_tsval);
+		s = peer_synack(ISS + 1, t.x->syn_tsval);
 		s.opt.has_mss = c[i].has;
 		s.opt.mss = c[i].peer;
 		cr_assert_eq(feed(&t, s, T0 + MS, out, &n), DPS_TCB_CONNECTED, "case %zu", i);
@@ -1044,6 +1051,7 @@ Test(tcb_syn_sent, announced_mss_is_conf_adv_mss)
 
 		conf.adv_mss = adv[i];
 		conf.user_mss = adv[i] == 1000 ? 1000 : 0;
+		tcb_attach(&t);
 		dps_tcb_connect(&t, &conf, ISS, TS_OFF, T0, &syn);
 		cr_assert(syn.opt.has_mss);
 		cr_assert_eq(syn.opt.mss, adv[i], "SYN announces %u, want %u",
@@ -1060,7 +1068,7 @@ Test(tcb_syn_sent, no_peer_window_scale_means_no_scaling)
 	unsigned int n;
 
 	syn_sent(&t, &out[0]);
-	s = peer_synack(ISS + 1, t.syn_tsval);
+	s = peer_synack(ISS + 1, t.x->syn_tsval);
 	s.opt.has_ws = false;
 	s.opt.wscale = 0;
 	cr_assert_eq(feed(&t, s, T0 + MS, out, &n), DPS_TCB_CONNECTED);
@@ -1079,7 +1087,7 @@ Test(tcb_syn_sent, peer_window_scale_zero_is_still_scaling)
 	unsigned int n;
 
 	syn_sent(&t, &out[0]);
-	s = peer_synack(ISS + 1, t.syn_tsval);
+	s = peer_synack(ISS + 1, t.x->syn_tsval);
 	s.opt.wscale = 0;
 	cr_assert_eq(feed(&t, s, T0 + MS, out, &n), DPS_TCB_CONNECTED);
 	cr_assert_eq(dps_tcb_output(&t, T0 + MS, out, DPS_TCB_MAX_OUT), 1);
@@ -1139,9 +1147,10 @@ Test(tcb_syn_sent, synack_tsecr_must_echo_one_of_our_syns)
 			uint32_t tsecr;
 			int ev;
 
+			tcb_attach(&t);
 			dps_tcb_connect(&t, &conf, ISS, offs[k], T0, &out[0]);
 			cr_assert_eq(dps_tcb_timeout(&t, t.timer_ns, out, &n), DPS_TCB_NONE);
-			tsecr = c[i].zero ? 0 : t.syn_tsval + (uint32_t)c[i].rel;
+			tsecr = c[i].zero ? 0 : t.x->syn_tsval + (uint32_t)c[i].rel;
 			s = peer_synack(ISS + 1, tsecr);
 			ev = feed(&t, s, T0 + 1500 * MS, out, &n);
 			if (c[i].ok) {
@@ -1173,10 +1182,11 @@ Test(tcb_syn_sent, iss_at_the_wrap)
 		unsigned int n;
 		int ev;
 
+		tcb_attach(&t);
 		dps_tcb_connect(&t, &conf, 0xffffffffu, 0, T0, &out[0]);
 		cr_assert_eq(out[0].seq, 0xffffffffu);
 		cr_assert_eq(t.snd_nxt, 0);
-		s = peer_synack(c[i].ack, t.syn_tsval);
+		s = peer_synack(c[i].ack, t.x->syn_tsval);
 		s.seq = 0xffffffffu;	/* the peer's ISN wraps too */
 		ev = feed(&t, s, T0 + MS, out, &n);
 		if (c[i].ok) {
@@ -1204,7 +1214,7 @@ Test(tcb_syn_sent, closed_tcb_ignores_segments)
 	syn_sent(&t, &out[0]);
 	cr_assert_eq(feed(&t, mkseg(DPS_TH_RST | DPS_TH_ACK, 0, ISS + 1), T0, out, &n),
 		DPS_TCB_CLOSED);
-	cr_assert_eq(feed(&t, peer_synack(ISS + 1, t.syn_tsval), T0 + MS, out, &n),
+	cr_assert_eq(feed(&t, peer_synack(ISS + 1, t.x->syn_tsval), T0 + MS, out, &n),
 		DPS_TCB_NONE);
 	cr_assert_eq(n, 0);
 	cr_assert_eq(t.state, DPS_TCPS_CLOSE);
@@ -1255,7 +1265,7 @@ Test(tcb_simopen, ack_of_our_syn_establishes)
 	s.wnd = 500;
 	s.opt.has_ts = true;
 	s.opt.tsval = PEER_TSVAL + 5;
-	s.opt.tsecr = t.syn_tsval;
+	s.opt.tsecr = t.x->syn_tsval;
 	cr_assert(feed(&t, s, T0 + 310 * MS, out, &n) & DPS_TCB_CONNECTED);
 	cr_assert_eq(t.state, DPS_TCPS_ESTABLISHED);
 	cr_assert_eq(t.snd_una, ISS + 1);
@@ -1322,7 +1332,7 @@ Test(tcb_simopen, peer_synack_completes_the_handshake)
 	int ev;
 
 	syn_recv_crossed(&t, out, &n, T0 + 300 * MS);
-	s = peer_synack(ISS + 1, t.syn_tsval);
+	s = peer_synack(ISS + 1, t.x->syn_tsval);
 	ev = feed(&t, s, T0 + 301 * MS, out, &n);
 	cr_assert_eq(t.state, DPS_TCPS_ESTABLISHED, "state %u, want ESTABLISHED", t.state);
 	cr_assert_eq(ev, DPS_TCB_CONNECTED);
@@ -1496,19 +1506,20 @@ Test(tcb_icmp, hard_error_in_syn_recv_aborts)
 
 Test(tcb_icmp, frag_needed_only_lowers_the_mss)
 {
-	struct dps_tcb t, before;
+	struct dps_tcb t;
+	struct tcb_snap before;
 	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 	unsigned int n;
 
 	syn_sent(&t, &out[0]);
-	memcpy(&before, &t, sizeof(t));
+	tcb_snap(&before, &t);
 	cr_assert_eq(dps_tcb_icmp(&t, ISS, EMSGSIZE, 1400), DPS_TCB_NONE);
 	cr_assert_eq(t.state, DPS_TCPS_SYN_SENT);
 	cr_assert_eq(t.err, 0);
 	cr_assert_eq(t.pmtu_mss, 1360);
-	cr_assert_eq(t.timer_ns, before.timer_ns);
+	cr_assert_eq(t.timer_ns, before.t.timer_ns);
 	/* the handshake then settles on the lower MSS */
-	cr_assert_eq(feed(&t, peer_synack(ISS + 1, t.syn_tsval), T0 + MS, out, &n),
+	cr_assert_eq(feed(&t, peer_synack(ISS + 1, t.x->syn_tsval), T0 + MS, out, &n),
 		DPS_TCB_CONNECTED);
 	cr_assert_eq(t.mss, 1360);
 }
@@ -1530,7 +1541,7 @@ Test(tcb_icmp, frag_needed_with_a_tiny_mtu_does_not_wrap_the_mss)
 		cr_assert_eq(t.state, DPS_TCPS_SYN_SENT, "mtu %u", mtus[i]);
 		cr_assert_eq(t.err, 0);
 		cr_assert_leq(t.pmtu_mss, 1460, "mtu %u: pmtu_mss %u", mtus[i], t.pmtu_mss);
-		cr_assert_eq(feed(&t, peer_synack(ISS + 1, t.syn_tsval), T0 + MS, out, &n),
+		cr_assert_eq(feed(&t, peer_synack(ISS + 1, t.x->syn_tsval), T0 + MS, out, &n),
 			DPS_TCB_CONNECTED);
 		cr_assert_geq(t.mss, 48, "mtu %u: mss %u", mtus[i], t.mss);
 		cr_assert_leq(t.mss, 1460, "mtu %u: mss %u", mtus[i], t.mss);
@@ -1544,14 +1555,15 @@ Test(tcb_icmp, quoted_seq_out_of_window_is_ignored)
 	static const uint32_t seqs[] = { ISS - 1, ISS + 2, ISS + 100000, ISS - 0x40000000u, 0 };
 
 	for (size_t i = 0; i < DIM(seqs); i++) {
-		struct dps_tcb t, before;
+		struct dps_tcb t;
+		struct tcb_snap before;
 		struct dps_tcp_out syn;
 
 		syn_sent(&t, &syn);
-		memcpy(&before, &t, sizeof(t));
+		tcb_snap(&before, &t);
 		cr_assert_eq(dps_tcb_icmp(&t, seqs[i], ECONNREFUSED, 0), DPS_TCB_NONE);
 		cr_assert_eq(dps_tcb_icmp(&t, seqs[i], EMSGSIZE, 1400), DPS_TCB_NONE);
-		cr_assert_eq(memcmp(&t, &before, sizeof(t)), 0, "seq %#x", seqs[i]);
+		cr_assert_eq(tcb_cmp(&t, &before), 0, "seq %#x", seqs[i]);
 	}
 }
 
@@ -1571,6 +1583,7 @@ Test(tcb_icmp, quoted_seq_at_the_wrap)
 	struct dps_tcb t;
 	struct dps_tcp_out syn;
 
+	tcb_attach(&t);
 	dps_tcb_connect(&t, &conf, 0xffffffffu, 0, T0, &syn);
 	cr_assert_eq(dps_tcb_icmp(&t, 1, ECONNREFUSED, 0), DPS_TCB_NONE, "past SND.NXT");
 	cr_assert_eq(dps_tcb_icmp(&t, 0xfffffffeu, ECONNREFUSED, 0), DPS_TCB_NONE,
@@ -1579,6 +1592,7 @@ Test(tcb_icmp, quoted_seq_at_the_wrap)
 	cr_assert_eq(dps_tcb_icmp(&t, 0xffffffffu, ECONNREFUSED, 0), DPS_TCB_CLOSED);
 	cr_assert_eq(t.err, ECONNREFUSED);
 
+	tcb_attach(&t);
 	dps_tcb_connect(&t, &conf, 0xffffffffu, 0, T0, &syn);
 	cr_assert_eq(dps_tcb_icmp(&t, 0, EHOSTUNREACH, 0), DPS_TCB_CLOSED, "SND.NXT, wrapped");
 	cr_assert_eq(t.err, EHOSTUNREACH);
@@ -1678,16 +1692,17 @@ Test(tcb_est, rst_out_of_window_is_ignored)
 	};
 
 	for (size_t i = 0; i < DIM(seqs); i++) {
-		struct dps_tcb t, before;
+		struct dps_tcb t;
+		struct tcb_snap before;
 		struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 		unsigned int n;
 
 		establish(&t);
-		memcpy(&before, &t, sizeof(t));
+		tcb_snap(&before, &t);
 		cr_assert_eq(feed(&t, mkseg(DPS_TH_RST, seqs[i], 0), T0 + SEC, out, &n),
 			DPS_TCB_NONE);
 		cr_assert_eq(n, 0, "seq %#x", seqs[i]);
-		cr_assert_eq(memcmp(&t, &before, sizeof(t)), 0, "seq %#x", seqs[i]);
+		cr_assert_eq(tcb_cmp(&t, &before), 0, "seq %#x", seqs[i]);
 	}
 }
 
@@ -1700,7 +1715,7 @@ Test(tcb_est, retransmitted_synack_is_acked_again)
 	uint64_t now = T0 + SEC;
 
 	establish(&t);
-	cr_assert_eq(feed(&t, peer_synack(ISS + 1, t.syn_tsval), now, out, &n), DPS_TCB_NONE);
+	cr_assert_eq(feed(&t, peer_synack(ISS + 1, t.x->syn_tsval), now, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(t.state, DPS_TCPS_ESTABLISHED);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(out[0].flags, DPS_TH_ACK);
@@ -1722,7 +1737,7 @@ Test(tcb_est, fin_in_order_moves_to_close_wait)
 	s = mkseg(DPS_TH_FIN | DPS_TH_ACK, PEER_ISN + 1, ISS + 1);
 	s.opt.has_ts = true;
 	s.opt.tsval = PEER_TSVAL + 3000;
-	s.opt.tsecr = t.syn_tsval;
+	s.opt.tsecr = t.x->syn_tsval;
 	cr_assert(feed(&t, s, now, out, &n) & DPS_TCB_PEER_FIN);
 	cr_assert_eq(n, 0, "the ACK comes from the output pass");
 	cr_assert_eq(t.state, DPS_TCPS_CLOSE_WAIT);
@@ -2281,6 +2296,7 @@ Test(tcb_wheel, syn_schedule_polled_every_100us)
 	const uint64_t t0 = 3 * SEC + 123457;	/* not on a tick */
 
 	g->w = wheel(0);
+	tcb_attach(&g->t);
 	dps_tcb_connect(&g->t, &c, ISS, TS_OFF, t0, &syn);
 	glue_sync(g);
 	for (g->now = t0; !g->closed && g->now < t0 + 200 * SEC; g->now += 100 * 1000)

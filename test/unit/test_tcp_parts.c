@@ -685,7 +685,8 @@ static void
 cubic_tcb(struct dps_tcb *t, uint32_t cwnd_segs, uint64_t srtt)
 {
 	memset(t, 0, sizeof(*t));
-	memset(t->cc_priv, 0xa5, sizeof(t->cc_priv));	/* init must clear */
+	tcb_attach(t);
+	memset(t->x->cc_priv, 0xa5, sizeof(t->x->cc_priv));	/* init must clear */
 	t->state = DPS_TCPS_ESTABLISHED;
 	t->cc = DPS_CC_CUBIC;
 	t->mss = C_SMSS;

@@ -397,6 +397,41 @@ Test(wire, arp_reply_and_probe)
 	cr_assert_eq(out.arp.spa, 0);
 }
 
+/* A run of addresses is ours from its first to its last, none beside:
+ * the edges, across a byte boundary, and the wrap of a - first. */
+Test(wire, iface_address_ranges)
+{
+	static const struct dps_ifaddr runs[] = {
+		{ IP(10, 0, 0, 1), IP(255, 255, 255, 0) },
+		/* 198.18.0.2-198.19.255.254/15: 131,069 addresses */
+		{ IP(198, 18, 0, 2), IP(255, 254, 0, 0), 131068 },
+		{ IP(255, 255, 255, 250), IP(255, 255, 255, 248), 4 },
+	};
+	static const struct dps_rx_iface rif = {
+		.addrs = runs, .n_addrs = RTE_DIM(runs),
+	};
+	static const struct { uint32_t a; bool ours; } cases[] = {
+		{ IP(10, 0, 0, 1), true }, { IP(10, 0, 0, 2), false },
+		{ IP(10, 0, 0, 0), false },
+		{ IP(198, 18, 0, 1), false }, { IP(198, 18, 0, 2), true },
+		{ IP(198, 18, 0, 255), true }, { IP(198, 18, 1, 0), true },
+		{ IP(198, 19, 0, 0), true }, { IP(198, 19, 128, 77), true },
+		{ IP(198, 19, 255, 254), true }, { IP(198, 19, 255, 255), false },
+		{ IP(198, 20, 0, 2), false }, { IP(198, 17, 0, 2), false },
+		{ IP(2, 18, 0, 198), false },	/* byte-swapped in-range address */
+		{ IP(255, 255, 255, 249), false }, { IP(255, 255, 255, 250), true },
+		{ IP(255, 255, 255, 254), true }, { IP(255, 255, 255, 255), false },
+		{ 0, false },
+	};
+
+	for (size_t i = 0; i < RTE_DIM(cases); i++)
+		cr_assert_eq(dps_rx_iface_has_addr(&rif, cases[i].a), cases[i].ours,
+			"case %zu: 0x%08x", i, rte_be_to_cpu_32(cases[i].a));
+	/* The directed broadcast of the /15 is the prefix's, not the run's. */
+	cr_assert(dps_rx_iface_is_bcast(&rif, IP(198, 19, 255, 255)));
+	cr_assert_not(dps_rx_iface_is_bcast(&rif, IP(198, 19, 255, 254)));
+}
+
 Test(wire, arp_not_for_us_still_fills_view)
 {
 	struct dps_rx_pkt out;

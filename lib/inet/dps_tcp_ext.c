@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The cold half of a connection's TCB (struct dps_tcb_ext, issue 15).
+ *
+ * A connection holds one while it moves data, recovers from loss, opens
+ * or closes: every call into the TCP core on the owning lcore is preceded
+ * by dps_tcp_x_hold(). When the output of an iteration leaves it quiet
+ * (dps_tcb_quiet(): nothing in flight or queued, no scoreboard, default
+ * settings), dps_tcp_x_release() gives the extension back, and an idle
+ * established connection costs only the hot half in its socket. An HTTP
+ * connection that opens, asks, is answered and closes takes one or two
+ * extensions in its life; a million idle ones hold none.
+ *
+ * The pool is the stack's; an empty pool drops the segment (counted as
+ * tcp_ext_pool_empty) as Linux drops under memory pressure, and the peer
+ * retransmits; a timer that finds it empty tries again a millisecond on.
+ */
+#include "dps_tcp_priv.h"
+
+bool
+dps_tcp_x_hold(struct dps_lcore *lc, struct dps_sock *sk)
+{
+	void *obj;
+
+	if (sk->tcb.x != NULL)
+		return true;
+	obj = dps_pool_get(dps_socks(lc->stack)->xpool);
+	if (obj == NULL)
+		return false;
+	dps_tcb_ext_attach(&sk->tcb, obj);
+	dps_tcb_attach_limit(&sk->tcb, &dps_tcp_lc(lc)->chlim);
+	return true;
+}
+
+void
+dps_tcp_x_release(struct dps_lcore *lc, struct dps_sock *sk)
+{
+	struct dps_tcb_ext *x = dps_tcb_ext_detach(&sk->tcb);
+
+	if (x != NULL)
+		dps_pool_put(dps_socks(lc->stack)->xpool, x);
+}
+
+void
+dps_tcp_x_drop(struct dps_sock *sk)
+{
+	struct dps_tcb_ext *x = sk->tcb.x;
+
+	if (x == NULL)
+		return;
+	/* Relaxed: as in dps_tcb_ext_detach(). */
+	__atomic_store_n(&x->owner, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&sk->tcb.x, NULL, __ATOMIC_RELAXED);
+	dps_pool_put(dps_socks(sk->stack)->xpool, x);
+}
