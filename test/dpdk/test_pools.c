@@ -5,7 +5,8 @@
  * connections with room for ten million sockets each, then close them
  * all. The socket pools must have grown to the connections held, a chunk
  * at a time, not to their maximum: bytes populated within a bound made
- * of sizeof(struct dps_sock). A count, not a time.
+ * of sizeof(struct dps_sock); the TCB extensions' pool, to the
+ * handshakes of a batch. A count, not a time.
  *
  * The test thread is lcore 0 of both stacks (dps_bench.h), so its calls
  * run inline; connections open paced, BATCH at a time, each batch
@@ -191,6 +192,12 @@ check_pool(struct bench *b, int side, unsigned int conns)
 		"stack %c: %" PRIu64 " bytes for %u sockets of %" PRIu64, 'A' + side,
 		ps.bytes_populated, ps.in_use, per);
 	cr_assert_geq(ps.bytes_reserved, (uint64_t)MAX_SOCKS * sizeof(struct dps_sock));
+	dps_pool_stats(dps_socks(b->s[side])->xpool, &ps);
+	cr_log_info("stack %c: %u TCB extensions in use, %u populated, %" PRIu64
+		" bytes (struct dps_tcb_ext %zu)", 'A' + side, ps.in_use, ps.populated,
+		ps.bytes_populated, sizeof(struct dps_tcb_ext));
+	cr_assert_eq(st.tcb_ext_in_use, ps.in_use);
+	cr_assert_eq(st.tcb_ext_bytes, ps.bytes_populated);
 }
 
 Test(dpdk_pools, hundred_thousand_connections_populate_what_they_use, .timeout = 240)
@@ -198,6 +205,7 @@ Test(dpdk_pools, hundred_thousand_connections_populate_what_they_use, .timeout =
 	static int afd[CONNS], bfd[CONNS];
 	struct bench bb, *b = &bb;
 	struct dps_sock_stats base[2];
+	struct dps_pool_stats xs;
 	int lfd[LISTENERS];
 	long rss0;
 
@@ -226,6 +234,14 @@ Test(dpdk_pools, hundred_thousand_connections_populate_what_they_use, .timeout =
 			'A' + i, st.conns);
 		cr_assert_eq(st.half_open, 0);
 		check_pool(b, i, CONNS);
+		/* Idle established connections hold no TCB extension, and
+		 * the extensions' pool grew to a batch of handshakes at once,
+		 * not to the connections. */
+		dps_pool_stats(dps_socks(b->s[i])->xpool, &xs);
+		cr_assert_eq(st.tcb_ext_in_use, 0, "stack %c: %u extensions held",
+			'A' + i, st.tcb_ext_in_use);
+		cr_assert_leq(xs.populated, BATCH + xs.chunk, "stack %c: %u extensions",
+			'A' + i, xs.populated);
 	}
 	cr_log_info("resident: %ld kB more with %u connections on each side",
 		rss_kb() - rss0, CONNS);
