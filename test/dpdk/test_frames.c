@@ -190,13 +190,14 @@ Test(dpdk_frames, unused_client_slots_stay_untouched)
 	static struct run r;
 	struct app_cli_stats st;
 
-	run_up(&r, true, 2000, 20000);
+	run_up(&r, true, 2000, 7000);
 	run_until_done(&r, true, 1000);
 	app_client_stats(r.cl, &st);
 	cr_assert_eq(st.req_done, 2000);
-	cr_log_info("%" PRIu64 " of 20000 slots written", st.slots_used);
+	cr_log_info("%" PRIu64 " of 7000 slots written", st.slots_used);
 	/* A slot per connection made at most, and the 512 free ones kept
-	 * ready (SLOT_BATCH): not the 20,000 of --conc. */
+	 * ready (SLOT_BATCH): not the 7,000 of --conc (the most one
+	 * address reaches one destination with). */
 	cr_assert_leq(st.slots_used, 2000 + 512, "%" PRIu64 " slots written",
 		st.slots_used);
 }
