@@ -38,6 +38,7 @@
 #define SCAN_PER_CALL 4			/* slots checked for timeouts per call */
 #define RETRY_NS 10000000ull		/* conc: reopen 10 ms after a failure */
 #define STOP_BATCH 256			/* closes per work call at the end */
+#define SLOT_BATCH MAX_OPENING		/* free slots kept ready while some are unused */
 #define STOP_BACKLOG 1024		/* ... while the tx backlog is below */
 #define BULK_CHUNK 65536
 #define UDP_MAX 1472			/* one unfragmented datagram */
@@ -71,6 +72,7 @@ struct cli_lcore {
 	unsigned int idx;
 	struct cli_conn *conns;
 	uint32_t n;
+	uint32_t fresh;			/* slots in use so far: conns[fresh..n) untouched */
 	struct slotq ready, freeq, idleq;
 	uint32_t scan;
 	bool unlimited;
@@ -775,6 +777,30 @@ may_open(const struct cli_lcore *lc)
 }
 
 /*
+ * Bring slots into use while the free queue holds fewer than SLOT_BATCH
+ * and some were never used. conns[] is calloc()ed: for a large --conc
+ * share that is fresh zero pages from the kernel, so a slot costs memory
+ * only once written here, and a run that never holds its whole --conc
+ * (a rate below it) touches the slots it used and a batch more. The
+ * free queue is FIFO, so reopened slots rotate through those in use.
+ */
+static void
+slots_top_up(struct cli_lcore *lc, uint64_t tsc)
+{
+	while (lc->fresh < lc->n && slotq_count(&lc->freeq) < SLOT_BATCH) {
+		struct cli_conn *c = &lc->conns[lc->fresh];
+
+		c->fd = -1;
+		c->id = lc->fresh++;
+		c->lc = lc;
+		c->state = C_FREE;
+		c->deadline = tsc;
+		slotq_push(&lc->freeq, c->id);
+		stat_add(&lc->st.slots_used, 1);
+	}
+}
+
+/*
  * Open loop: a launch per token. Without a free slot (--conc outstanding)
  * the token is spent and counted as skipped. The handshake cap of
  * may_open() does not apply: --conc is the bound here.
@@ -787,6 +813,8 @@ start_open_loop(struct cli_lcore *lc, uint64_t tsc)
 	if (!lc->warm && lc->st.conn_attempted != 0)
 		return 0;	/* the first SYN waits for ARP */
 	while (quota_left(lc) && take_token(lc)) {
+		if (slotq_empty(&lc->freeq))
+			slots_top_up(lc, tsc);
 		if (slotq_empty(&lc->freeq)) {
 			stat_add(&lc->st.conn_skipped, 1);
 			continue;
@@ -870,7 +898,7 @@ udp_poll(struct cli_lcore *lc, uint64_t tsc)
 {
 	unsigned int n = 0;
 
-	for (uint32_t i = 0; i < lc->n; i++) {
+	for (uint32_t i = 0; i < lc->fresh; i++) {
 		struct cli_conn *c = &lc->conns[i];
 		ssize_t r;
 
@@ -889,10 +917,10 @@ udp_poll(struct cli_lcore *lc, uint64_t tsc)
 static void
 scan_timeouts(struct cli_lcore *lc, uint64_t tsc)
 {
-	for (unsigned int k = 0; k < SCAN_PER_CALL && lc->n != 0; k++) {
+	for (unsigned int k = 0; k < SCAN_PER_CALL && lc->fresh != 0; k++) {
 		struct cli_conn *c = &lc->conns[lc->scan];
 
-		lc->scan = lc->scan + 1 == lc->n ? 0 : lc->scan + 1;
+		lc->scan = lc->scan + 1 >= lc->fresh ? 0 : lc->scan + 1;
 		if ((int64_t)(tsc - c->deadline) < 0 || c->fd < 0)
 			continue;
 		if (c->state == C_EOFWAIT) {
@@ -937,8 +965,8 @@ stop_close_some(struct cli_lcore *lc, uint64_t tsc)
 	uint32_t n = 0;
 
 	if (dps_stack_tx_backlog(lc->cl->s, lc->idx) > STOP_BACKLOG)
-		return lc->stop_next < lc->n;
-	while (lc->stop_next < lc->n && n < STOP_BATCH) {
+		return lc->stop_next < lc->fresh;
+	while (lc->stop_next < lc->fresh && n < STOP_BATCH) {
 		struct cli_conn *c = &lc->conns[lc->stop_next++];
 
 		if (c->fd >= 0 && c->state != C_BUSY && c->state != C_EOFWAIT) {
@@ -946,14 +974,14 @@ stop_close_some(struct cli_lcore *lc, uint64_t tsc)
 			n++;
 		}
 	}
-	return lc->stop_next < lc->n;
+	return lc->stop_next < lc->fresh;
 }
 
 /* Close every socket left and tell the reporter this lcore is done. */
 static void
 stop_all(struct cli_lcore *lc)
 {
-	for (uint32_t i = 0; i < lc->n; i++) {
+	for (uint32_t i = 0; i < lc->fresh; i++) {
 		struct cli_conn *c = &lc->conns[i];
 
 		if (c->fd >= 0) {
@@ -1007,13 +1035,14 @@ app_client_lcore_work(struct app_client *cl, unsigned int idx, uint64_t tsc)
 	}
 	n = drain_ready(lc, tsc);
 	refill(lc, tsc);
+	slots_top_up(lc, tsc);
 	if (!lc->stopping)
 		n += cl->c.open_loop ? start_open_loop(lc, tsc) :
 			cl->c.mode == APP_CLI_CPS ? start_cps(lc, tsc) : start_conc(lc, tsc);
 	if (cl->c.proto == APP_CLI_UDP)
 		n += udp_poll(lc, tsc);
 	else if (cl->c.mode == APP_CLI_BULK && !cl->c.bulk_recv)
-		for (uint32_t i = 0; i < lc->n; i++)
+		for (uint32_t i = 0; i < lc->fresh; i++)
 			if (lc->conns[i].state == C_BULK)
 				bulk_push(&lc->conns[i], tsc);
 	scan_timeouts(lc, tsc);
@@ -1063,16 +1092,7 @@ app_client_lcore_init(struct app_client *cl, unsigned int idx)
 	uint64_t tsc = rte_rdtsc();
 
 	lc->t_begin = lc->tb_last = tsc;
-	for (uint32_t i = 0; i < lc->n; i++) {
-		struct cli_conn *c = &lc->conns[i];
-
-		c->fd = -1;
-		c->id = i;
-		c->lc = lc;
-		c->state = C_FREE;
-		c->deadline = tsc;
-		slotq_push(&lc->freeq, i);
-	}
+	slots_top_up(lc, tsc);
 	if (lc->n == 0 || (cl->c.count != 0 && lc->quota == 0))
 		__atomic_store_n(&lc->done, 1, __ATOMIC_RELEASE);
 	return 0;

@@ -78,6 +78,7 @@ struct app_cli_stats {
 	uint64_t resp_2xx;		/* HTTP: 2xx responses */
 	uint64_t tx_bytes, rx_bytes;	/* payload */
 	uint64_t err[APP_CLI_ERR__MAX];
+	uint64_t slots_used;		/* connection slots ever written (of --conc) */
 };
 
 struct app_client;

@@ -447,6 +447,18 @@ struct dps_sock_stats {
 	 * established connection holds none.
 	 */
 	uint32_t tcb_ext_in_use;
+	/**
+	 * Socket objects the pool made usable so far: it grows a chunk at a
+	 * time up to max_socks as sockets are taken, never shrinks, and
+	 * reuses the most recently freed first.
+	 */
+	uint32_t socks_populated;
+	/** Bytes of socket memory those objects take (with the pool's own
+	 * per-object free-list link). */
+	uint64_t sock_bytes;
+	/** Bytes of TCB extension memory its pool made usable so far (it
+	 * grows as the socket pool does, and keeps what it grew). */
+	uint64_t tcb_ext_bytes;
 };
 
 /** Fill @p st; any thread, no lock (the figures are a moment's snapshot). */

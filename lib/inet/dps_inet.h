@@ -9,7 +9,7 @@
  * that owns a connection, and the calls the socket layer makes. TCP's
  * own files share dps_tcp_priv.h besides.
  *
- * Memory. Sockets come from a per-stack rte_mempool and go back to it, so
+ * Memory. Sockets come from a per-stack dps_pool and go back to it, so
  * their memory stays a struct dps_sock for the stack's lifetime
  * ("type-stable", like SLAB_TYPESAFE_BY_RCU): a thread or lcore holding a
  * stale pointer reads a socket, never freed memory. A reference count
@@ -38,6 +38,7 @@
 #include <sched.h>
 #include <rte_ring.h>
 #include <rte_mempool.h>
+#include "dps_pool.h"
 #include <rte_mbuf.h>
 #include <rte_spinlock.h>
 #include "dps_socket.h"
@@ -238,8 +239,8 @@ dps_tcp_cold(const struct dps_sock *sk)
 /* Per-stack socket state: the context of slot DPS_PROTO_INET. */
 struct dps_sockets {
 	struct dps_sock_conf conf;
-	struct rte_mempool *pool;
-	struct rte_mempool *xpool;	/* TCB extensions (dps_tcp_ext.c) */
+	struct dps_pool *pool;		/* the sockets (dps_inet_stack.c) */
+	struct dps_pool *xpool;		/* TCB extensions (dps_tcp_ext.c) */
 	uint64_t *tcp_ports;		/* 65536 words, see dps_portmap.c */
 	struct dps_sock **udp_ports;	/* 65536 atomic pointers */
 	uint32_t perturb[256];		/* RFC 6056 algorithm 3 table */

@@ -90,7 +90,7 @@ dps_sock_put(struct dps_sock *sk)
 		rte_free(dps_sock_lst(sk));
 		dps_sock_publish_lst(sk, NULL);
 	}
-	rte_mempool_put(dps_socks(sk->stack)->pool, sk);
+	dps_pool_put(dps_socks(sk->stack)->pool, sk);
 }
 
 /* Run @op for @sk on lcore @idx: inline when we are that lcore, else

@@ -26,7 +26,8 @@ dps_tcp_x_hold(struct dps_lcore *lc, struct dps_sock *sk)
 
 	if (sk->tcb.x != NULL)
 		return true;
-	if (rte_mempool_get(dps_socks(lc->stack)->xpool, &obj) != 0)
+	obj = dps_pool_get(dps_socks(lc->stack)->xpool);
+	if (obj == NULL)
 		return false;
 	dps_tcb_ext_attach(&sk->tcb, obj);
 	dps_tcb_attach_limit(&sk->tcb, &dps_tcp_lc(lc)->chlim);
@@ -48,7 +49,7 @@ dps_tcp_x_release(struct dps_lcore *lc, struct dps_sock *sk)
 		return;
 	x = dps_tcb_ext_detach(&sk->tcb);
 	if (x != NULL)
-		rte_mempool_put(dps_socks(lc->stack)->xpool, x);
+		dps_pool_put(dps_socks(lc->stack)->xpool, x);
 }
 
 void
@@ -61,5 +62,5 @@ dps_tcp_x_drop(struct dps_sock *sk)
 	/* Relaxed: as in dps_tcb_ext_detach(). */
 	__atomic_store_n(&x->owner, NULL, __ATOMIC_RELAXED);
 	__atomic_store_n(&sk->tcb.x, NULL, __ATOMIC_RELAXED);
-	rte_mempool_put(dps_socks(sk->stack)->xpool, x);
+	dps_pool_put(dps_socks(sk->stack)->xpool, x);
 }

@@ -135,12 +135,10 @@ struct dps_sock *
 dps_sock_new_child(struct dps_sock *parent)
 {
 	struct dps_sockets *ss = dps_socks(parent->stack);
-	struct dps_sock *c;
-	void *obj;
+	struct dps_sock *c = dps_pool_get(ss->pool);
 
-	if (rte_mempool_get(ss->pool, &obj) != 0)
+	if (c == NULL)
 		return NULL;
-	c = obj;
 	dps_sock_init(c, parent->stack, SOCK_STREAM, IPPROTO_TCP, false);
 	c->obj.fd = -1;
 	c->opt = parent->opt;

@@ -101,6 +101,7 @@ struct dps_tws_ent {
  * arrival order (every entry lives the same 60 s). */
 struct dps_tw_store {
 	uint32_t cap, n, free_head, head, tail;
+	uint32_t fresh;			/* entries ever used: e[fresh..] are zero */
 	struct dps_tws_ent e[];
 };
 

@@ -21,7 +21,7 @@
  * bytes and a probe of one or two 16-byte slots, a delete shifts a few
  * slots back, and nothing is reclaimed, because slots are reused in
  * place and entries are type-stable (sockets come from the socket
- * mempool, TIME_WAIT entries from a fixed per-lcore array), so the
+ * pool, TIME_WAIT entries from a fixed per-lcore array), so the
  * per-slot version is all a reader needs to know its entry is still
  * the one it found. The QSBR registration dps_conn_info() paid on every
  * call (four rte_rcu_qsbr calls) goes too. Measured after the change:
@@ -32,11 +32,12 @@
  * lookup of 11.5 ns against 33.2 at 65,536 entries.
  *
  * Pointers, not indices: a slot of socket index + tag (8 bytes, one
- * atomic store) would need every socket addressable by index, and the
- * socket pool is an rte_mempool whose objects may lie in several memory
- * chunks (no hugepages), so an index would cost an extra table load per
- * lookup. TIME_WAIT entries could be indexed, sockets not cheaply; the
- * 16-byte slot (four per cache line) keeps both with one pointer.
+ * atomic store) needs every socket addressable by index. When this was
+ * written the socket pool was an rte_mempool whose objects could lie in
+ * several memory chunks; the dps_pool that replaced it keeps them in one
+ * range (dps_pool_at()), so the 8-byte slot is possible now, with a
+ * TIME_WAIT index space beside the sockets'. Until then the 16-byte slot
+ * (four per cache line) keeps both with one pointer.
  *
  * Why not the NIC's RSS hash: the stack's RSS key is 0x6d5a repeated,
  * which makes Toeplitz symmetric but also periodic in 16 bits, so the
@@ -53,12 +54,19 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <netinet/in.h>
 #include <rte_malloc.h>
 #include <rte_ip.h>
 #include <rte_random.h>
 #include <rte_log.h>
 #include "dps_tcp_priv.h"
+
+static size_t
+tws_memsize(uint32_t max)
+{
+	return sizeof(struct dps_tw_store) + (size_t)max * sizeof(struct dps_tws_ent);
+}
 
 static struct dps_tcp_lcore *
 tcp_lcore_alloc(struct dps_lcore *lc)
@@ -72,19 +80,27 @@ tcp_lcore_alloc(struct dps_lcore *lc)
 	return tl;
 }
 
-/* The table of @max entries on the lcore's socket. */
-static struct dps_ctab *
-conns_make(struct dps_lcore *lc, uint32_t max)
+/*
+ * The TIME_WAIT store of @max entries, as the table (dps_ctab_create()):
+ * zero pages that become resident as entries land. Entries are taken
+ * from the free list, else the never-used one at the high-water mark
+ * (tws->fresh), lowest first, so the resident part follows the most
+ * entries ever held at once (56 bytes each) and nothing is written at
+ * start; the lcore's thread touches the pages first, which puts them on
+ * its NUMA node under the default policy.
+ */
+static struct dps_tw_store *
+tws_make(uint32_t max)
 {
-	size_t sz = dps_ctab_memsize(max);
-	struct dps_ctab *t;
+	struct dps_tw_store *st = mmap(NULL, tws_memsize(max), PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	if (sz == 0)
+	if (st == MAP_FAILED)
 		return NULL;
-	t = rte_malloc_socket("dps_conns", sz, RTE_CACHE_LINE_SIZE, lc->socket);
-	if (t != NULL)
-		dps_ctab_init(t, max, dps_tcp_key_of);
-	return t;
+	st->cap = max;
+	st->head = st->tail = TW_NONE;
+	st->free_head = TW_NONE;
+	return st;
 }
 
 /* The lcore's TCP context: the connection table, the timer wheel and
@@ -97,22 +113,16 @@ dps_tcp_lcore_init(struct dps_lcore *lc)
 
 	if (tl == NULL)
 		return -ENOMEM;
-	tl->conns = conns_make(lc, dps_socks(s)->conf.max_conns);
+	tl->conns = dps_ctab_create(dps_socks(s)->conf.max_conns, dps_tcp_key_of);
 	if (tl->conns == NULL)
 		return -ENOMEM;
 	tl->tw = rte_zmalloc_socket("dps_tw", sizeof(*tl->tw), 0, lc->socket);
 	if (tl->tw == NULL)
 		return -ENOMEM;
 	dps_tw_init(tl->tw, 0);
-	tl->tws = rte_zmalloc_socket("dps_tws", sizeof(*tl->tws) +
-		(size_t)dps_socks(s)->conf.max_conns * sizeof(struct dps_tws_ent), 0, lc->socket);
+	tl->tws = tws_make(dps_socks(s)->conf.max_conns);
 	if (tl->tws == NULL)
 		return -ENOMEM;
-	tl->tws->cap = dps_socks(s)->conf.max_conns;
-	tl->tws->head = tl->tws->tail = TW_NONE;
-	for (uint32_t i = 0; i < tl->tws->cap; i++)
-		tl->tws->e[i].next = i + 1 < tl->tws->cap ? i + 1 : TW_NONE;
-	tl->tws->free_head = 0;
 	return 0;
 }
 
@@ -124,9 +134,10 @@ dps_tcp_lcore_fini(struct dps_lcore *lc)
 
 	if (tl == NULL)
 		return;
-	rte_free(tl->conns);
+	dps_ctab_destroy(tl->conns);
 	rte_free(tl->tw);
-	rte_free(tl->tws);
+	if (tl->tws != NULL)
+		munmap(tl->tws, tws_memsize(tl->tws->cap));
 	rte_free(tl);
 	lc->ctx[DPS_PROTO_TCP] = NULL;
 }

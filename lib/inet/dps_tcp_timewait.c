@@ -63,6 +63,8 @@ dps_tws_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	struct dps_tws_ent *e;
 
 	DPS_CNT_INC(&lc->cnt, tcp_time_wait);
+	if (i == TW_NONE && st->fresh < st->cap)
+		st->e[i = st->fresh++].next = TW_NONE;	/* first use */
 	if (i == TW_NONE) {
 		dps_tcp_done(lc, sk, 0);
 		return;

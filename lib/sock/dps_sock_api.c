@@ -57,7 +57,6 @@ dps_socket_on(struct dps_stack *s, int domain, int type, int protocol)
 {
 	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
 	struct dps_sock *sk;
-	void *obj;
 	int proto, fd;
 
 	if (s == NULL || dps_socks(s) == NULL || dps_socks(s)->pool == NULL)
@@ -70,12 +69,12 @@ dps_socket_on(struct dps_stack *s, int domain, int type, int protocol)
 	proto = base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
 	if (protocol != 0 && protocol != proto)
 		return fail(EPROTONOSUPPORT);
-	if (rte_mempool_get(dps_socks(s)->pool, &obj) != 0)
+	sk = dps_pool_get(dps_socks(s)->pool);
+	if (sk == NULL)
 		return fail(ENOBUFS);
-	sk = obj;
 	dps_sock_init(sk, s, base, proto, (type & SOCK_NONBLOCK) != 0);
 	if (base == SOCK_DGRAM && dps_udp_rxq_init(sk) != 0) {
-		rte_mempool_put(dps_socks(s)->pool, sk);
+		dps_pool_put(dps_socks(s)->pool, sk);
 		return fail(ENOBUFS);
 	}
 	fd = dps_fd_alloc(&sk->obj);
@@ -83,7 +82,7 @@ dps_socket_on(struct dps_stack *s, int domain, int type, int protocol)
 		int err = errno;
 
 		dps_obj_set_refs(&sk->obj, 0);
-		rte_mempool_put(dps_socks(s)->pool, sk);
+		dps_pool_put(dps_socks(s)->pool, sk);
 		return fail(err);
 	}
 	return fd;

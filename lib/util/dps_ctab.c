@@ -3,7 +3,9 @@
  * The connection table's writer side (dps_ctab.h): insert, replace,
  * backward-shift deletion, the walk. Only the owning lcore calls these.
  */
+#include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "dps_ctab.h"
 
 size_t
@@ -53,6 +55,54 @@ slot_write(struct dps_ctab_slot *s, uint32_t tag, void *ent)
 	 * insert) before the even version; pairs with the acquire load of
 	 * the version in dps_ctab_probe(). */
 	__atomic_store_n(&s->ver, v + 2, __ATOMIC_RELEASE);
+}
+
+/*
+ * Memory of its own. A table sized for the most connections a run may
+ * hold (2 x max_conns slots of 16 bytes: 512 MB per lcore for ten
+ * million) is not written at start: its pages come from an anonymous
+ * mapping (MAP_NORESERVE: nothing charged until touched), the kernel's
+ * zero page until an entry lands in one, and a zero slot is an empty
+ * one. Entries hash uniformly over the slots, so the resident part is
+ * about one 4 KiB page per entry until the pages fill: at 1,000 entries
+ * in a ten-million table 4 MB, where the default table (65,536 entries)
+ * is 2 MB in all; from about 1 entry in 256 slots on (131,072 entries
+ * for ten million) the whole table is resident. A table that grows by
+ * rehashing would follow the entries all the way, but its readers on
+ * other threads (dps_ctab_find()) would have to learn to follow a table
+ * that moves, with no reclamation; until then a run that wants less
+ * sets max_conns nearer its need. Not in the EAL's memory: no device
+ * reads it, and -m need not hold it.
+ */
+struct dps_ctab *
+dps_ctab_create(uint32_t max, dps_ctab_key_fn key_of)
+{
+	size_t sz = dps_ctab_memsize(max);
+	struct dps_ctab *t;
+
+	if (sz == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = mmap(NULL, sz, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (t == MAP_FAILED)
+		return NULL;
+	/* Small pages even where transparent huge pages are "always": the
+	 * first entry in each 2 MB would make all of it resident. Advice
+	 * only; a kernel without THP refuses it, and that is fine. */
+	(void)madvise(t, sz, MADV_NOHUGEPAGE);
+	t->mask = (uint32_t)((sz - sizeof(*t)) / sizeof(t->slot[0])) - 1;
+	t->max = max;
+	t->key_of = key_of;
+	return t;
+}
+
+void
+dps_ctab_destroy(struct dps_ctab *t)
+{
+	if (t != NULL)
+		munmap(t, dps_ctab_memsize(t->max));
 }
 
 static void

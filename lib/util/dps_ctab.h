@@ -89,6 +89,20 @@ size_t dps_ctab_memsize(uint32_t max);
 void dps_ctab_init(struct dps_ctab *t, uint32_t max, dps_ctab_key_fn key_of);
 
 /**
+ * A table of @p max entries in memory of its own: zero pages mapped from
+ * the kernel, each touched only when an entry lands in it, so nothing
+ * is written at creation whatever @p max (see dps_ctab.c for what that
+ * costs per entry). Before any reader.
+ * @return the table, or NULL with errno set (EINVAL: @p max 0 or over
+ *         2^30; ENOMEM).
+ */
+struct dps_ctab *dps_ctab_create(uint32_t max, dps_ctab_key_fn key_of);
+
+/** Unmap a table from dps_ctab_create(); no reader may remain. NULL is
+ * ignored. */
+void dps_ctab_destroy(struct dps_ctab *t);
+
+/**
  * Enter @p ent, whose key hashes to @p hash; an entry with the same key
  * is replaced in place (readers see the old or the new one, never
  * neither). Owner only.

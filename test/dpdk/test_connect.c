@@ -76,7 +76,7 @@ up(struct bench *b, const char *wname, uint32_t ring_size,
 {
 	struct dps_stack *s = raw_up_conf(b, wname, true, ring_size, sc);
 
-	base.socks = rte_mempool_in_use_count(dps_socks(s)->pool);
+	base.socks = dps_pool_in_use(dps_socks(s)->pool);
 	base.mbufs = dps_test_pool_in_use(b->pool);
 	base.pmbufs = dps_test_pool_in_use(b->ppool);
 	return s;
@@ -105,9 +105,9 @@ check_released(struct bench *b)
 	run(b, 8, 0);
 	run(b, 3, DPS_TICK_NS);
 	peer_flush(b);
-	cr_assert_eq(rte_mempool_in_use_count(dps_socks(s)->pool), base.socks,
+	cr_assert_eq(dps_pool_in_use(dps_socks(s)->pool), base.socks,
 		"sockets in use: %u, baseline %u",
-		rte_mempool_in_use_count(dps_socks(s)->pool), base.socks);
+		dps_pool_in_use(dps_socks(s)->pool), base.socks);
 	for (unsigned int i = 0; i < s->n_lcores; i++) {
 		cr_assert_eq(dps_tcp_lc(s->lc[i])->n_conns, 0, "lcore %u: %u connections", i,
 			dps_tcp_lc(s->lc[i])->n_conns);
@@ -2933,7 +2933,7 @@ up_two_addrs(struct bench *b, const char *wname)
 	stack_start(b, 0);
 	settle(b);
 	peer_flush(b);
-	base.socks = rte_mempool_in_use_count(dps_socks(s)->pool);
+	base.socks = dps_pool_in_use(dps_socks(s)->pool);
 	base.mbufs = dps_test_pool_in_use(b->pool);
 	base.pmbufs = dps_test_pool_in_use(b->ppool);
 }

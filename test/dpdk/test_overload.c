@@ -209,7 +209,7 @@ Test(dpdk, overload_keeps_a_transmit_reserve)
 	struct bench b;
 	struct dps_stack *s = overload_up(&b);
 	unsigned int base_mbufs = dps_test_pool_in_use(b.pool);
-	unsigned int base_socks = rte_mempool_in_use_count(dps_socks(s)->pool);
+	unsigned int base_socks = dps_pool_in_use(dps_socks(s)->pool);
 	struct dps_counters c0, c;
 	struct dps_sock_stats st;
 	unsigned int low;
@@ -271,7 +271,7 @@ Test(dpdk, overload_keeps_a_transmit_reserve)
 	cr_assert_eq(dps_tcp_lc(s->lc[0])->n_conns, 0, "%u connections left", dps_tcp_lc(s->lc[0])->n_conns);
 	dps_stack_sock_stats(s, &st);
 	cr_assert_eq(st.half_open, 0, "the flood's children timed out on their own");
-	cr_assert_eq(rte_mempool_in_use_count(dps_socks(s)->pool), base_socks);
+	cr_assert_eq(dps_pool_in_use(dps_socks(s)->pool), base_socks);
 	cr_assert_eq(dps_test_pool_in_use(b.pool), base_mbufs,
 		"stack pool: %u in use, baseline %u", dps_test_pool_in_use(b.pool),
 		base_mbufs);

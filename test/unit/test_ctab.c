@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <criterion/criterion.h>
 
 #include "dps_ctab.h"
@@ -81,6 +83,48 @@ Test(ctab, sizes)
 	cr_assert_eq(dps_ctab_memsize(1024),
 		sizeof(struct dps_ctab) + 2048 * sizeof(struct dps_ctab_slot));
 	cr_assert_eq(sizeof(struct dps_ctab_slot), 16);
+}
+
+/* Resident pages of the @len bytes at @a (mincore()). */
+static size_t
+resident_pages(const void *a, size_t len)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = (len + pg - 1) / pg, r = 0;
+	unsigned char *v = malloc(n);
+
+	cr_assert_not_null(v);
+	cr_assert_eq(mincore((void *)a, len, v), 0);
+	for (size_t i = 0; i < n; i++)
+		r += v[i] & 1;
+	free(v);
+	return r;
+}
+
+/* A table for ten million entries writes nothing at creation: only the
+ * pages entries land in become resident (issue 15). */
+Test(ctab, create_touches_only_what_is_used)
+{
+	struct dps_ctab *t = dps_ctab_create(10000000, ent_key);
+	size_t len = dps_ctab_memsize(10000000);
+	static struct ent e[1000];
+
+	cr_assert_not_null(t);
+	cr_assert_leq(resident_pages(t, len), 1, "%zu pages resident at creation",
+		resident_pages(t, len));
+	for (uint32_t i = 0; i < 1000; i++) {
+		ent_set(&e[i], i);
+		cr_assert_eq(dps_ctab_put(t, i * 2654435761u, &e[i]), 0);
+	}
+	/* Of 131,073 pages: at most an entry's page and the next one its
+	 * probe may read (the zero page, mapped), and the header's. */
+	cr_assert_leq(resident_pages(t, len), 2001, "%zu pages",
+		resident_pages(t, len));
+	for (uint32_t i = 0; i < 1000; i++)
+		cr_assert_eq(dps_ctab_find_own(t, i * 2654435761u, e[i].key, ent_key), &e[i]);
+	cr_assert_eq(dps_ctab_count(t), 1000);
+	dps_ctab_destroy(t);
+	cr_assert_null(dps_ctab_create(0, ent_key));
+	cr_assert_eq(errno, EINVAL);
 }
 
 Test(ctab, put_find_replace_del)
