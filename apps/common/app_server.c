@@ -74,7 +74,7 @@ struct srv_resp {
 };
 
 /* After the owed responses: nothing, close, or an error response (the
- * status the parser chose, app_http.err_status) and close. */
+ * status the parser chose, app_http_err_status()) and close. */
 enum srv_tail { TAIL_NONE, TAIL_CLOSE, TAIL_ERR };
 
 /* The error responses a malformed request gets (see app_http.h). */
@@ -234,7 +234,7 @@ static const struct srv_resp *
 err_resp(const struct app_server *sv, const struct srv_conn *c)
 {
 	for (size_t i = 0; i < SRV_N_ERR; i++)
-		if (srv_err_status[i] == c->http.err_status)
+		if (srv_err_status[i] == app_http_err_status(&c->http))
 			return &sv->err[i];
 	return &sv->err[0];
 }
