@@ -253,7 +253,8 @@ formatters(const uint8_t *data, size_t size)
 	if (n != 0 && strlen("GET  HTTP/1.1") + pl <= APP_HTTP_MAX_LINE) {
 		parse_made(out, n, APP_HTTP_REQUEST, &p);
 		if (p.method != APP_HTTP_GET || p.keep_alive != (data[0] & 1) ||
-				strncmp(out + 4, path, pl) != 0 || out[4 + pl] != ' ')
+				strncmp(out + 4, path, strlen(path)) != 0 ||
+				out[4 + strlen(path)] != ' ')
 			fuzz_fail("a formatted request parses differently", n, 0);
 	}
 	n = app_http_error(out, sizeof(out), 300u + data[1] * 2u);
