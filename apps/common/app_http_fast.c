@@ -175,7 +175,8 @@ fold_eq(const char *s, const char *lit, size_t n)
 
 /* tchar (RFC 9110 5.6.2): DIGIT, ALPHA and !#$%&'*+-.^_`|~ ; bytes from
  * 0x80 are not. A byte table, the cheapest test in the name scans; the
- * strict path's is_tchar() is the reference the tests hold it to. */
+ * strict path's is_tchar() spells the same set as 128 bits, and the
+ * tests hold each to the other on every byte value. */
 static const uint8_t tchar_map[256] = {	/* from 0x80: 0 */
 	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,	/* 0x00 */
 	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,	/* 0x10 */
