@@ -60,7 +60,8 @@
 
 #define SRV_CHUNK 16384		/* bytes per body template piece */
 #define SRV_MAX_OWED 64		/* pipelined responses before reading stops */
-#define SRV_SLAB 256		/* slots allocated at a time (a power of 2) */
+#define SRV_SLAB 256		/* slots in a slab (a power of 2) */
+#define SRV_GROUP 16		/* slabs allocated at a time */
 #define SRV_CLONES 32767	/* indirect mbufs for zero-copy sends */
 #define SRV_ADOPT_RING 4096	/* hand-off ring size per lcore */
 #define SRV_HDR_MAX 256
@@ -126,7 +127,10 @@ _Static_assert(sizeof(struct srv_conn) == 64, "srv_conn is not 64 bytes");
  * its size: slot 0 is the header, saying whose the slab is and which it
  * is, and the others are connections. So a connection finds its lcore
  * by masking its address, and slot index (slab << 8 | slot) 0 is never
- * a connection: the lists' "none".
+ * a connection: the lists' "none". Slabs are allocated SRV_GROUP at a
+ * time (4,080 connections, 256 KiB): rte_malloc() takes an aligned block
+ * from the end of a free one, so aligned blocks of one slab each would
+ * lie a slab's size apart, half the memory lost to the gaps.
  */
 union srv_slot {
 	struct srv_conn c;
@@ -511,18 +515,17 @@ flush_source(struct srv_conn *c)
 
 /* ---- connections ---- */
 
-/* A connection from this lcore's pool (slabs of SRV_SLAB slots, never
- * freed before the server); its slot index in *@p slot. */
+/* A connection from this lcore's pool (groups of slabs of SRV_SLAB slots,
+ * never freed before the server); its slot index in *@p slot. */
 static struct srv_conn *
 conn_alloc(struct srv_lcore *lc, uint32_t *slot)
 {
 	struct srv_conn *c;
 
 	if (lc->free == 0) {
-		union srv_slot *slab;
-		uint32_t no = lc->n_slabs;
+		union srv_slot *group;
 
-		if (lc->n_slabs == lc->cap_slabs) {
+		if (lc->n_slabs + SRV_GROUP > lc->cap_slabs) {
 			unsigned int cap = lc->cap_slabs ? 2 * lc->cap_slabs : 64;
 			union srv_slot **ns = realloc(lc->slabs, cap * sizeof(*ns));
 
@@ -531,17 +534,25 @@ conn_alloc(struct srv_lcore *lc, uint32_t *slot)
 			lc->slabs = ns;
 			lc->cap_slabs = cap;
 		}
-		slab = rte_zmalloc_socket("srv_conns", SLAB_BYTES, SLAB_BYTES,
-			rte_socket_id());
-		if (slab == NULL)
+		group = rte_zmalloc_socket("srv_conns", SRV_GROUP * SLAB_BYTES,
+			SLAB_BYTES, rte_socket_id());
+		if (group == NULL)
 			return NULL;
-		slab[0].head.lc = lc;
-		slab[0].head.no = no;
-		lc->slabs[lc->n_slabs++] = slab;
-		for (uint32_t i = SRV_SLAB - 1; i != 0; i--) {
-			slab[i].c.next = lc->free;
-			lc->free = no * SRV_SLAB + i;
+		for (unsigned int g = 0; g < SRV_GROUP; g++) {
+			union srv_slot *slab = group + g * SRV_SLAB;
+
+			slab[0].head.lc = lc;
+			slab[0].head.no = lc->n_slabs;
+			lc->slabs[lc->n_slabs++] = slab;
 		}
+		/* onto the free list from the last, so that it hands them out
+		 * in address order; slot 0 of a slab is its header */
+		for (uint32_t i = lc->n_slabs * SRV_SLAB - 1;
+				i > (lc->n_slabs - SRV_GROUP) * SRV_SLAB; i--)
+			if (i % SRV_SLAB != 0) {
+				conn_at(lc, i)->next = lc->free;
+				lc->free = i;
+			}
 	}
 	*slot = lc->free;
 	c = conn_at(lc, lc->free);
@@ -1175,8 +1186,8 @@ app_server_destroy(struct app_server *sv)
 
 		if (lc->adopt != NULL)
 			drain_lcore(lc);
-		for (unsigned int k = 0; k < lc->n_slabs; k++)
-			rte_free(lc->slabs[k]);
+		for (unsigned int k = 0; k < lc->n_slabs; k += SRV_GROUP)
+			rte_free(lc->slabs[k]);	/* a group's first slab */
 		free(lc->slabs);
 		free(lc->stall);
 		rte_ring_free(lc->adopt);
