@@ -24,6 +24,8 @@
 #     order, the HEAD ones without a body, then the close
 #   8 --keepalive-timeout 200ms: an idle keep-alive connection is closed
 #     by the server (EOF within 10 s)
+#   9 --proto raw, 100-byte requests, 3000-byte answers: 500 requests and
+#     half of one in one send get 500 answers, the other half the 501st
 # Names are unique per run; a trap removes everything on every exit path.
 # Usage: httpd_kernel.sh PATH/TO/dps-httpd [CHECK...]  (e.g. 3 5; all by
 #   default). HTTPD_KEEP=1 keeps the work directory.
@@ -31,7 +33,7 @@ set -euo pipefail
 
 bin=${1:?usage: httpd_kernel.sh PATH/TO/dps-httpd [CHECK...]}
 shift
-only=" ${*:-1 2 3 4 5 6 7 8} "
+only=" ${*:-1 2 3 4 5 6 7 8 9} "
 if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
 	echo "SKIP: needs root and network namespaces"; exit 77
 fi
@@ -283,6 +285,27 @@ sys.exit(0 if got.startswith(b"HTTP/1.1 200") else "got %r" % got[:30])
 EOF
 }
 
+c9() {
+	server --proto raw --port 9 --req-size 100 --resp-size 3000 || return 1
+	kx "$py" - "$D" >"$tmp/c9-client.log" 2>&1 <<'EOF' || no "$(tail -n 1 "$tmp/c9-client.log")" || return 1
+import socket, sys
+s = socket.create_connection((sys.argv[1], 9), timeout=10)
+def take(want, got):
+    while got < want:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += len(b)
+    return got
+s.sendall(b"x" * (100 * 500 + 50))
+got = take(3000 * 500, 0)
+s.sendall(b"y" * 50)
+got = take(3000 * 501, got)
+print("got", got)
+sys.exit(0 if got == 3000 * 501 else "got %d of %d bytes" % (got, 3000 * 501))
+EOF
+}
+
 run 1 "curl GET / with a 100000-byte body"
 run 2 "curl reuses a keep-alive connection for two URLs"
 run 3 "wrk -t1 -c16 -d3s keep-alive"
@@ -291,4 +314,5 @@ run 5 "echo: 1 MiB back unchanged"
 run 6 "malformed request: 400 and close; long request line: 414"
 run 7 "300 pipelined requests, HEAD among them: answers in order"
 run 8 "keep-alive timeout closes an idle connection"
+run 9 "raw: 500 and a half requests, then the other half"
 exit $failed
