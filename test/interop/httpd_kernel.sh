@@ -26,6 +26,8 @@
 #     by the server (EOF within 10 s)
 #   9 --proto raw, 100-byte requests, 3000-byte answers: 500 requests and
 #     half of one in one send get 500 answers, the other half the 501st
+#  10 --proto source: 8 MiB read from it, then the close; --proto discard:
+#     8 MiB sent into it and nothing back but the close
 # Names are unique per run; a trap removes everything on every exit path.
 # Usage: httpd_kernel.sh PATH/TO/dps-httpd [CHECK...]  (e.g. 3 5; all by
 #   default). HTTPD_KEEP=1 keeps the work directory.
@@ -33,7 +35,7 @@ set -euo pipefail
 
 bin=${1:?usage: httpd_kernel.sh PATH/TO/dps-httpd [CHECK...]}
 shift
-only=" ${*:-1 2 3 4 5 6 7 8 9} "
+only=" ${*:-1 2 3 4 5 6 7 8 9 10} "
 if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
 	echo "SKIP: needs root and network namespaces"; exit 77
 fi
@@ -306,6 +308,33 @@ sys.exit(0 if got == 3000 * 501 else "got %d of %d bytes" % (got, 3000 * 501))
 EOF
 }
 
+c10() {
+	server --proto source --port 19 || return 1
+	kx "$py" - "$D" 19 source >"$tmp/c10-client.log" 2>&1 <<'EOF' || no "$(tail -n 1 "$tmp/c10-client.log")" || return 1
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+got = 0
+while got < 8 << 20:
+    b = s.recv(65536)
+    if not b:
+        sys.exit("EOF after %d bytes" % got)
+    got += len(b)
+s.close()
+print("got", got)
+EOF
+	server_stop || return 1
+	server --proto discard --port 9 || return 1
+	kx "$py" - "$D" 9 >"$tmp/c10-client2.log" 2>&1 <<'EOF' || no "$(tail -n 1 "$tmp/c10-client2.log")" || return 1
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+s.sendall(b"z" * (8 << 20))
+s.shutdown(socket.SHUT_WR)
+if s.recv(1) != b"":
+    sys.exit("discard answered")
+print("sent", 8 << 20)
+EOF
+}
+
 run 1 "curl GET / with a 100000-byte body"
 run 2 "curl reuses a keep-alive connection for two URLs"
 run 3 "wrk -t1 -c16 -d3s keep-alive"
@@ -315,4 +344,5 @@ run 6 "malformed request: 400 and close; long request line: 414"
 run 7 "300 pipelined requests, HEAD among them: answers in order"
 run 8 "keep-alive timeout closes an idle connection"
 run 9 "raw: 500 and a half requests, then the other half"
+run 10 "source: 8 MiB out; discard: 8 MiB in"
 exit $failed
