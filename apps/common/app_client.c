@@ -45,21 +45,33 @@
 
 enum conn_state { C_FREE, C_CONNECTING, C_IDLE, C_BUSY, C_EOFWAIT, C_BULK };
 
+/*
+ * One connection slot: 64 bytes, a cache line (issue 15, item 4: ten
+ * million of them must fit). What only one protocol needs shares one
+ * place; the slot number is the slot's place in cli_lcore.conns.
+ */
 struct cli_conn {
+	union {
+		struct app_http http;	/* http: the response being read */
+		uint64_t rx_left;	/* raw: response bytes still due */
+		uint64_t seq;		/* udp: sequence of the request */
+	} u;
+	struct cli_lcore *lc;
+	uint64_t t0;			/* TSC: SYN sent, or request queued */
 	int fd;
+	uint32_t deadline;		/* timeout, or reopen not before: on
+					 * the coarse clock (dl_now()) */
+	uint32_t tx_off;		/* request bytes queued so far: a
+					 * request is below 4 GiB (--req-size
+					 * is 32-bit, an HTTP one is short) */
 	uint8_t state;			/* enum conn_state */
 	uint8_t ev;			/* EV_* noted by the callbacks */
+	uint8_t err;			/* errno from the error callback */
 	bool queued;			/* on the ready queue */
-	int err;			/* from the error callback */
-	uint32_t id;			/* slot number */
-	uint64_t t0;			/* TSC: SYN sent, or request queued */
-	uint64_t deadline;		/* TSC: timeout, or reopen not before */
-	uint64_t tx_off;		/* request bytes queued so far */
-	uint64_t rx_left;		/* raw: response bytes still due */
-	uint64_t seq;			/* udp: sequence of the request */
-	struct cli_lcore *lc;
-	struct app_http http;
 };
+
+/* The bound, so that it cannot grow unnoticed (issue 15, item 4). */
+_Static_assert(sizeof(struct cli_conn) <= 64, "cli_conn over 64 bytes");
 
 /* A ring of slot numbers; each slot is on a given queue at most once. */
 struct slotq {
@@ -106,6 +118,7 @@ struct app_client {
 	double ns_per_tsc;
 	uint64_t tmo_tsc;
 	uint64_t retry_tsc;		/* conc: reopen delay after a failure */
+	unsigned int dl_shift;		/* coarse clock: TSC >> dl_shift */
 	size_t req_len;
 	char *req;			/* request image (read only) */
 	char *bulk;			/* bulk send buffer */
@@ -219,6 +232,13 @@ slotq_pop(struct slotq *q)
 
 /* ---- callbacks: note the event, act later ---- */
 
+/* The slot number of @p c. */
+static inline uint32_t
+conn_id(const struct cli_conn *c)
+{
+	return (uint32_t)(c - c->lc->conns);
+}
+
 /* Record event @p ev on @p c and queue it once for the work function. */
 static inline void
 note(struct cli_conn *c, uint8_t ev)
@@ -226,7 +246,7 @@ note(struct cli_conn *c, uint8_t ev)
 	c->ev |= ev;
 	if (!c->queued) {
 		c->queued = true;
-		slotq_push(&c->lc->ready, c->id);
+		slotq_push(&c->lc->ready, conn_id(c));
 	}
 }
 
@@ -245,7 +265,7 @@ cb_error(int fd, int err, void *arg)
 	struct cli_conn *c = arg;
 
 	(void)fd;
-	c->err = err;
+	c->err = (uint8_t)err;	/* errno values are below 256 */
 	note(c, EV_ERR);
 }
 
@@ -279,6 +299,36 @@ tsc_ns(const struct app_client *cl, uint64_t d)
 	return (uint64_t)((double)d * cl->ns_per_tsc);
 }
 
+/*
+ * The coarse clock of the deadlines: a tick is 2^dl_shift TSC ticks, 5
+ * to 10 us (app_client_create(); longer when --timeout is so long that
+ * 2^29 ticks would not hold it), so 32 bits span over 6 hours. A deadline
+ * is compared by signed difference, as TCP sequence numbers are: right
+ * while it is less than half the span from now, which holds for every
+ * deadline that is acted on (a timeout, a reopen delay of 10 ms, each
+ * checked by the slot scan well within them).
+ */
+static inline uint32_t
+dl_now(const struct app_client *cl, uint64_t tsc)
+{
+	return (uint32_t)(tsc >> cl->dl_shift);
+}
+
+/* The deadline @p delay TSC ticks after @p tsc, rounded up: never early. */
+static inline uint32_t
+dl_after(const struct app_client *cl, uint64_t tsc, uint64_t delay)
+{
+	return (uint32_t)((tsc + delay + (1ull << cl->dl_shift) - 1) >>
+		cl->dl_shift);
+}
+
+/* Whether deadline @p d has come at @p tsc. */
+static inline bool
+dl_passed(const struct app_client *cl, uint64_t tsc, uint32_t d)
+{
+	return (int32_t)(dl_now(cl, tsc) - d) >= 0;
+}
+
 /* Drop the socket. The slot goes back on the free queue, to be reopened
  * (conc, rr, bulk: after @p delay TSC ticks) or used by the next new
  * connection (cps). */
@@ -299,8 +349,8 @@ conn_close(struct cli_conn *c, uint64_t tsc, uint64_t delay)
 	c->fd = -1;
 	c->state = C_FREE;
 	c->ev = 0;
-	c->deadline = tsc + delay;
-	slotq_push(&lc->freeq, c->id);
+	c->deadline = dl_after(lc->cl, tsc, delay);
+	slotq_push(&lc->freeq, conn_id(c));
 }
 
 /* A request (or, in cps, a connection) ended without a response. */
@@ -387,7 +437,7 @@ conn_open(struct cli_conn *c, uint64_t tsc)
 	lc->opening++;
 	c->state = C_CONNECTING;
 	c->t0 = tsc;
-	c->deadline = tsc + lc->cl->tmo_tsc;
+	c->deadline = dl_after(lc->cl, tsc, lc->cl->tmo_tsc);
 	if (conn_bind(lc, fd, src) != 0 ||
 			(!udp && dps_set_callbacks(fd, &tcp_cbs, c) != 0)) {
 		conn_fail(c, err_kind(errno), tsc);
@@ -402,7 +452,7 @@ conn_open(struct cli_conn *c, uint64_t tsc)
 		stat_add(&lc->st.conn_established, 1);
 		lc->opening--;
 		c->state = C_IDLE;
-		slotq_push(&lc->idleq, c->id);
+		slotq_push(&lc->idleq, conn_id(c));
 	}
 }
 
@@ -424,7 +474,7 @@ push_request(struct cli_conn *c, uint64_t tsc)
 			conn_fail(c, err_kind(errno), tsc);
 			return false;
 		}
-		c->tx_off += (uint64_t)n;
+		c->tx_off += (uint32_t)n;
 		stat_add(&lc->st.tx_bytes, (uint64_t)n);
 	}
 	return true;
@@ -439,23 +489,24 @@ send_request(struct cli_conn *c, uint64_t tsc)
 
 	c->state = C_BUSY;
 	c->t0 = tsc;
-	c->deadline = tsc + lc->cl->tmo_tsc;
+	c->deadline = dl_after(lc->cl, tsc, lc->cl->tmo_tsc);
 	c->tx_off = 0;
-	c->rx_left = cf->resp_size;
+	if (cf->proto == APP_CLI_RAW)
+		c->u.rx_left = cf->resp_size;
 	if (cf->mode != APP_CLI_CPS)
 		lc->issued++;	/* cps counted it when it opened the connection */
 	stat_add(&lc->st.req_sent, 1);
 	if (cf->proto == APP_CLI_HTTP)
-		app_http_init(&c->http, APP_HTTP_RESPONSE);
+		app_http_init(&c->u.http, APP_HTTP_RESPONSE);
 	if (cf->proto == APP_CLI_UDP) {
-		c->seq = ++lc->seq;
-		if (lc->cl->req_len >= sizeof(c->seq))
-			memcpy(lc->req, &c->seq, sizeof(c->seq));
+		c->u.seq = ++lc->seq;
+		if (lc->cl->req_len >= sizeof(c->u.seq))
+			memcpy(lc->req, &c->u.seq, sizeof(c->u.seq));
 		if (dps_send(c->fd, lc->req, lc->cl->req_len, MSG_DONTWAIT) < 0) {
 			err_count(lc, err_kind(errno));
 			finish_one(lc);
 			c->state = C_IDLE;
-			slotq_push(&lc->idleq, c->id);
+			slotq_push(&lc->idleq, conn_id(c));
 			return;
 		}
 		stat_add(&lc->st.tx_bytes, lc->cl->req_len);
@@ -494,7 +545,7 @@ conn_idle(struct cli_conn *c, uint64_t tsc)
 	if (lc->unlimited)
 		send_request(c, tsc);
 	else
-		slotq_push(&lc->idleq, c->id);
+		slotq_push(&lc->idleq, conn_id(c));
 }
 
 /* A full response: time it, judge it, then what the mode does next. */
@@ -510,13 +561,13 @@ complete(struct cli_conn *c, uint64_t tsc)
 	app_hist_add(lc->h_iv[lc->iv_cur], ns);
 	stat_add(&lc->st.req_done, 1);
 	finish_one(lc);
-	if (http && c->http.status >= 200 && c->http.status < 300)
+	if (http && c->u.http.status >= 200 && c->u.http.status < 300)
 		stat_add(&lc->st.resp_2xx, 1);
 	else if (http)
 		err_count(lc, APP_CLI_ERR_http_status);
-	if (http && !c->http.keep_alive) {
+	if (http && !c->u.http.keep_alive) {
 		c->state = C_EOFWAIT;	/* the server closes first */
-		c->deadline = tsc + lc->cl->tmo_tsc;
+		c->deadline = dl_after(lc->cl, tsc, lc->cl->tmo_tsc);
 	} else if (cf->mode == APP_CLI_CPS || cf->proto == APP_CLI_UDP) {
 		if (cf->proto == APP_CLI_UDP)
 			conn_idle(c, tsc);
@@ -533,12 +584,12 @@ complete(struct cli_conn *c, uint64_t tsc)
 static bool
 consume_raw(struct cli_conn *c, size_t len, uint64_t tsc)
 {
-	if (c->state != C_BUSY || len > c->rx_left) {
+	if (c->state != C_BUSY || len > c->u.rx_left) {
 		conn_fail(c, APP_CLI_ERR_extra_resp, tsc);
 		return false;
 	}
-	c->rx_left -= len;
-	if (c->rx_left == 0)
+	c->u.rx_left -= len;
+	if (c->u.rx_left == 0)
 		complete(c, tsc);
 	return c->fd >= 0;
 }
@@ -555,7 +606,7 @@ consume_http(struct cli_conn *c, const char *p, size_t len, uint64_t tsc)
 			conn_fail(c, APP_CLI_ERR_extra_resp, tsc);
 			return false;
 		}
-		rc = app_http_feed(&c->http, p, len, &used);
+		rc = app_http_feed(&c->u.http, p, len, &used);
 		if (rc == APP_HTTP_MORE)
 			return true;
 		if (rc == APP_HTTP_ERROR) {
@@ -597,8 +648,8 @@ on_eof(struct cli_conn *c, uint64_t tsc)
 	const struct app_cli_conf *cf = &c->lc->cl->c;
 
 	if (c->state == C_BUSY && cf->proto == APP_CLI_HTTP &&
-			app_http_eof(&c->http) == APP_HTTP_DONE) {
-		c->http.keep_alive = false;
+			app_http_eof(&c->u.http) == APP_HTTP_DONE) {
+		c->u.http.keep_alive = false;
 		complete(c, tsc);
 	} else if (c->state == C_BUSY) {
 		conn_fail(c, APP_CLI_ERR_short_resp, tsc);
@@ -788,14 +839,14 @@ static void
 slots_top_up(struct cli_lcore *lc, uint64_t tsc)
 {
 	while (lc->fresh < lc->n && slotq_count(&lc->freeq) < SLOT_BATCH) {
-		struct cli_conn *c = &lc->conns[lc->fresh];
+		uint32_t id = lc->fresh++;
+		struct cli_conn *c = &lc->conns[id];
 
 		c->fd = -1;
-		c->id = lc->fresh++;
 		c->lc = lc;
 		c->state = C_FREE;
-		c->deadline = tsc;
-		slotq_push(&lc->freeq, c->id);
+		c->deadline = dl_now(lc->cl, tsc);
+		slotq_push(&lc->freeq, id);
 		stat_add(&lc->st.slots_used, 1);
 	}
 }
@@ -852,7 +903,7 @@ start_conc(struct cli_lcore *lc, uint64_t tsc)
 	unsigned int n = 0;
 
 	while (!slotq_empty(&lc->freeq) && may_open(lc) &&
-			(int64_t)(tsc - lc->conns[slotq_peek(&lc->freeq)].deadline) >= 0) {
+			dl_passed(lc->cl, tsc, lc->conns[slotq_peek(&lc->freeq)].deadline)) {
 		conn_open(&lc->conns[slotq_pop(&lc->freeq)], tsc);
 		n++;
 	}
@@ -877,9 +928,9 @@ udp_reply(struct cli_conn *c, ssize_t n, uint64_t tsc)
 	struct cli_lcore *lc = c->lc;
 	const struct app_cli_conf *cf = &lc->cl->c;
 
-	if (cf->resp_size == cf->req_size && n >= (ssize_t)sizeof(c->seq) &&
-			cf->req_size >= sizeof(c->seq) &&
-			memcmp(lc->rxbuf, &c->seq, sizeof(c->seq)) != 0)
+	if (cf->resp_size == cf->req_size && n >= (ssize_t)sizeof(c->u.seq) &&
+			cf->req_size >= sizeof(c->u.seq) &&
+			memcmp(lc->rxbuf, &c->u.seq, sizeof(c->u.seq)) != 0)
 		return;		/* a late reply to a request that timed out */
 	stat_add(&lc->st.rx_bytes, (uint64_t)n);
 	if ((uint64_t)n != cf->resp_size) {
@@ -921,7 +972,7 @@ scan_timeouts(struct cli_lcore *lc, uint64_t tsc)
 		struct cli_conn *c = &lc->conns[lc->scan];
 
 		lc->scan = lc->scan + 1 >= lc->fresh ? 0 : lc->scan + 1;
-		if ((int64_t)(tsc - c->deadline) < 0 || c->fd < 0)
+		if (!dl_passed(lc->cl, tsc, c->deadline) || c->fd < 0)
 			continue;
 		if (c->state == C_EOFWAIT) {
 			conn_close(c, tsc, 0);
@@ -1318,6 +1369,10 @@ app_client_create(const char *prog, struct dps_stack *s,
 	cl->ns_per_tsc = 1e9 / (double)cl->hz;
 	cl->tmo_tsc = (uint64_t)((double)c->timeout_ns / cl->ns_per_tsc);
 	cl->retry_tsc = (uint64_t)((double)RETRY_NS / cl->ns_per_tsc);
+	while ((cl->hz >> (cl->dl_shift + 1)) >= 100000)
+		cl->dl_shift++;		/* a coarse tick of 5 to 10 us ... */
+	while ((cl->tmo_tsc >> cl->dl_shift) >= (1ull << 29))
+		cl->dl_shift++;		/* ... or longer for a timeout of hours */
 	if (build_request(cl) != 0 || lcores_create(cl) != 0) {
 		fprintf(stderr, "%s: cannot set up the client (memory, or the "
 			"HTTP request does not fit)\n", prog);

@@ -4,53 +4,141 @@
  *
  * Two paths, one result. app_http_feed() first offers the bytes to the
  * fast path (app_http_fast.c): when a whole head is in one buffer and is
- * of the plain kind nearly every message has, it is read in place, with
- * no line copy, at a fraction of the cost. Everything else (a head split
- * across buffers, bare LF, obs-fold, overlong lines, lists, every
- * error) falls back to this parser, which handles all of RFC 9112's
- * framing a byte at a time and stays the reference. The fast path only
- * ever accepts or declines, never fails: it leaves the parser untouched
- * when it declines, so every error, and its offset, comes from here. What
- * it accepts must leave the parser as this path would (same status,
- * method, path, keep-alive, lengths and phase); test_apps runs every
- * parser test and a generated differential set through both, and
- * fuzz_http aborts where they differ.
+ * of the plain kind nearly every message has, it is read in place at a
+ * fraction of the cost. Everything else (a head split across buffers,
+ * bare LF, obs-fold, overlong lines, lists, every error) falls back to
+ * this parser, which handles all of RFC 9112's framing a byte at a time
+ * and stays the reference. The fast path only ever accepts or declines,
+ * never fails: it leaves the parser untouched when it declines, so every
+ * error, and its offset, comes from here. What it accepts must leave the
+ * parser as this path would (same status, method, keep-alive, lengths
+ * and phase); test_apps runs every parser test and a generated
+ * differential set through both, and fuzz_http aborts where they differ.
  *
- * The start line, header lines, chunk-size lines and trailer lines are
- * assembled a byte at a time into p->line (only the first
- * sizeof(line) - 1 bytes are kept; line_len counts them all), so a
- * message split anywhere parses the same. Bodies are skipped in bulk.
- * A line ends at LF; a CR directly before it is dropped (RFC 9112 2.2
- * allows a bare LF), a CR anywhere else is an error.
+ * No line is kept (issue 15, item 4: the parser lives in every idle
+ * connection). Each byte of a start, header, chunk-size or trailer line
+ * moves a small state machine (app_http.ls, .vs, .vpos) as it streams
+ * past, so a message split anywhere parses the same. A run of ordinary
+ * bytes is taken at once (line_run()): a header name with its colon in
+ * the run is matched whole (name_bulk()), and a line's bytes the framing
+ * does not read are only counted. Bodies are skipped in bulk. A line ends at LF; a CR directly before it is dropped (RFC
+ * 9112 2.2 allows a bare LF), a CR anywhere else is an error.
  *
- * Private state: phase is one of enum app_http_phase, chunk_state holds the F_*
+ * The answers are those of the parser this one replaced, which
+ * assembled each line in a 256-byte buffer and parsed it at its LF:
+ * - Faults of a line's content (a bad method, a bad digit) are noted as
+ *   they stream past (app_http.err, the first one that parser's checks
+ *   would have named) and reported at the line's LF; faults of a byte
+ *   (bare CR, NUL) and of a length are reported at that byte.
+ * - Only the first APP_HTTP_MAX_LINE bytes of a line are read (what the
+ *   buffer held). A longer start line is refused (414 for a request,
+ *   RFC 9110 15.5.15), and so is a longer header line the framing reads
+ *   (Content-Length, Transfer-Encoding, Connection: 431, RFC 6585 5);
+ *   a longer one it does not read is skipped up to the header limit, a
+ *   colon past that part unseen.
+ *
+ * Private state: phase is one of enum app_http_phase, flags holds the F_*
  * flags gathered from the header block, body_left counts the bytes of
- * the body or of the current chunk still to come, head_len the bytes of
- * the header block (or trailer section) so far.
+ * the body or of the current chunk still to come (and holds the number a
+ * line is read into), head_len the bytes of the header block (or trailer
+ * section) so far, line_len the bytes of the current line.
  */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <inttypes.h>
 #include "app_http_int.h"
 
 #define MAX_CHUNK_DIGITS 15	/* chunk sizes below 2^60 */
 
-/* Enter the error state with @p why; a server answers @p status. */
+/* The errors; app_http_err() gives the text, the status a server answers
+ * with app_http_err_status(). */
+enum http_err {
+	E_NONE, E_BARE_CR, E_NUL, E_LINE_LONG, E_REQ_LINE_LONG,
+	E_STATUS_LINE_LONG, E_BLOCK_LARGE, E_HDR_LINE_LONG, E_REQ_LINE,
+	E_METHOD, E_TARGET, E_VERSION, E_STATUS_LINE, E_STATUS_CODE,
+	E_REASON, E_CL, E_CL_LARGE, E_CL_CONFLICT, E_TE_REQUEST, E_NO_COLON,
+	E_EMPTY_NAME, E_WS_COLON, E_NAME, E_FOLD, E_CHUNK_LARGE,
+	E_CHUNK_SIZE, E_CHUNK_LINE_LONG, E_CHUNK_END, E_TRAILER_COLON,
+	E_AFTER_DONE, E_EOF_BEFORE, E_EOF_AFTER, E_TRUNCATED, E__MAX
+};
+
+static const struct { const char *why; uint16_t status; } errs[E__MAX] = {
+	[E_NONE] = { "", 0 },
+	[E_BARE_CR] = { "bare CR", 400 },
+	[E_NUL] = { "NUL in message head", 400 },
+	[E_LINE_LONG] = { "line too long", 431 },
+	[E_REQ_LINE_LONG] = { "request line too long", 414 },
+	[E_STATUS_LINE_LONG] = { "status line too long", 400 },
+	[E_BLOCK_LARGE] = { "header block too large", 431 },
+	[E_HDR_LINE_LONG] = { "header line too long", 431 },
+	[E_REQ_LINE] = { "bad request line", 400 },
+	[E_METHOD] = { "bad method", 400 },
+	[E_TARGET] = { "bad request target", 400 },
+	[E_VERSION] = { "bad HTTP version", 400 },
+	[E_STATUS_LINE] = { "bad status line", 400 },
+	[E_STATUS_CODE] = { "bad status code", 400 },
+	[E_REASON] = { "bad reason phrase", 400 },
+	[E_CL] = { "bad Content-Length", 400 },
+	[E_CL_LARGE] = { "Content-Length too large", 400 },
+	[E_CL_CONFLICT] = { "conflicting Content-Length", 400 },
+	[E_TE_REQUEST] = { "chunked request body unsupported", 400 },
+	[E_NO_COLON] = { "header line without colon", 400 },
+	[E_EMPTY_NAME] = { "empty header name", 400 },
+	[E_WS_COLON] = { "whitespace before colon", 400 },
+	[E_NAME] = { "bad header name", 400 },
+	[E_FOLD] = { "obsolete line folding", 400 },
+	[E_CHUNK_LARGE] = { "chunk too large", 400 },
+	[E_CHUNK_SIZE] = { "bad chunk size", 400 },
+	[E_CHUNK_LINE_LONG] = { "chunk size line too long", 400 },
+	[E_CHUNK_END] = { "no CRLF after chunk data", 400 },
+	[E_TRAILER_COLON] = { "trailer line without colon", 400 },
+	[E_AFTER_DONE] = { "feed after a complete message", 400 },
+	[E_EOF_BEFORE] = { "closed before a message", 400 },
+	[E_EOF_AFTER] = { "closed after a complete message", 400 },
+	[E_TRUNCATED] = { "truncated message", 400 },
+};
+
+/* app_http.ls: where in the line. A request line: */
+enum { RL_METHOD, RL_TARGET, RL_VERSION };
+/* A header line: bits 0-1 the part, bits 2-3 the field (FLD_*). */
+enum { HL_NAME, HL_VALUE, HL_SKIP };
+#define HL_PART 3u
+#define FLD_SHIFT 2
+enum { FLD_NONE, FLD_CL, FLD_CONN, FLD_TE };
+/* A chunk-size line; a trailer line. */
+enum { CS_DIGITS, CS_OWS, CS_EXT };
+enum { TL_NO_COLON, TL_COLON };
+
+/* app_http.vs. In a header name, bit FLD_x - 1 set: not that field. */
+#define V_ANY		0x01u	/* Content-Length: a byte not ',' or OWS */
+#define V_IN		0x02u	/* the list element has begun */
+#define V_OWS		0x04u	/* ... and OWS followed it */
+#define V_PARAM		0x08u	/* Transfer-Encoding: past the ';' */
+#define V_NOT_A		0x10u	/* not "close" / "chunked" */
+#define V_NOT_B		0x20u	/* not "keep-alive" */
+#define V_BAD_VER	0x01u	/* request line: not "HTTP/1." DIGIT */
+
+/* The fields the framing reads, by FLD_x - 1 (RFC 9110 5.1: names are
+ * case-insensitive; lower case here). */
+static const char *const fields[] = { "content-length", "connection",
+	"transfer-encoding" };
+static const uint8_t field_len[] = { 14, 10, 17 };
+
+/* Enter the error state with error @p e. */
 static int
-fail_status(struct app_http *p, const char *why, uint16_t status)
+fail(struct app_http *p, uint8_t e)
 {
 	p->phase = PH_ERROR;
-	p->err = why;
-	p->err_status = status;
+	p->err = e;
 	return APP_HTTP_ERROR;
 }
 
-/* Enter the error state with @p why (400 Bad Request). */
-static int
-fail(struct app_http *p, const char *why)
+/* Note fault @p e of the current line, unless one came before it. */
+static inline void
+fault(struct app_http *p, uint8_t e)
 {
-	return fail_status(p, why, 400);
+	if (p->err == E_NONE)
+		p->err = e;
 }
 
 /* Enter the done state. */
@@ -70,334 +158,699 @@ app_http_init(struct app_http *p, enum app_http_kind kind)
 	p->phase = PH_START;
 }
 
-/* tchar (RFC 9110 5.6.2). */
-static bool
+/* The reason of an error (see app_http.h). */
+const char *
+app_http_err(const struct app_http *p)
+{
+	return p->phase == PH_ERROR && p->err < E__MAX ? errs[p->err].why : "";
+}
+
+/* The status a server answers an error with (see app_http.h). */
+unsigned int
+app_http_err_status(const struct app_http *p)
+{
+	return p->phase == PH_ERROR && p->err < E__MAX ? errs[p->err].status : 0;
+}
+
+/* tchar (RFC 9110 5.6.2): DIGIT, ALPHA and !#$%&'*+-.^_`|~, a set of
+ * 128 bits (the fast path's byte table is another spelling of it, and
+ * the tests hold each to the other on every byte value). */
+static inline bool
 is_tchar(unsigned char c)
 {
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-			(c >= 'A' && c <= 'Z'))
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	static const uint64_t set[2] = { 0x03ff6cfa00000000ull,
+		0x57ffffffc7fffffeull };
+
+	return c < 128 && (set[c >> 6] >> (c & 63) & 1) != 0;
 }
 
 /* OWS (RFC 9110 5.6.3). */
-static bool
+static inline bool
 is_ows(char c)
 {
 	return c == ' ' || c == '\t';
 }
 
-/* Whether the current line was longer than line[] holds. */
+static inline bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* @p c with ASCII upper case folded to lower (as strcasecmp()). */
+static inline char
+lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
+}
+
+/* Whether the current line is longer than the part that is read. */
 static bool
 truncated(const struct app_http *p)
 {
-	return p->line_len > sizeof(p->line) - 1;
+	return p->line_len > APP_HTTP_MAX_LINE;
 }
 
-/* The most bytes the current line may have: a start line must fit
- * line[] (it is parsed whole), other lines only the header limit. */
+/* Whether the phase's lines count toward the header limit. */
+static inline bool
+in_head(const struct app_http *p)
+{
+	return p->phase == PH_START || p->phase == PH_HEADER ||
+		p->phase == PH_TRAILER;
+}
+
+/* The most bytes the current line may have: a start line is read
+ * whole, other lines need only fit the header limit. */
 static uint32_t
 line_limit(const struct app_http *p)
 {
-	return p->phase == PH_START ? sizeof(p->line) - 1 : APP_HTTP_MAX_HEAD;
+	return p->phase == PH_START ? APP_HTTP_MAX_LINE : APP_HTTP_MAX_HEAD;
 }
 
-/* A line went past line_limit(). A request line longer than line[] is
- * answered 414, as nginx answers one longer than its header buffer; a
- * header line 431 (RFC 6585 5). */
+/* A line went past line_limit(). A request line is answered 414, as
+ * nginx answers one longer than its header buffer; a header line 431
+ * (RFC 6585 5). */
 static int
 line_too_long(struct app_http *p)
 {
 	if (p->phase != PH_START)
-		return fail_status(p, "line too long", 431);
-	if (p->kind == APP_HTTP_REQUEST)
-		return fail_status(p, "request line too long", 414);
-	return fail(p, "status line too long");
+		return fail(p, E_LINE_LONG);
+	return fail(p, p->kind == APP_HTTP_REQUEST ? E_REQ_LINE_LONG :
+		E_STATUS_LINE_LONG);
 }
 
-/* Take byte @p c into the current line. Returns 1 when it ended the line
- * (line[] is then NUL-terminated), 0 when absorbed, ERROR on a bare CR,
- * a NUL or a line longer than line_limit(): at the byte that overflows
- * it, before the line's end arrives. */
+/* ---- the start line ---- */
+
+/* The method whose @p n bytes (their last 8 packed in @p v, first byte
+ * highest) are GET, HEAD, POST or PUT (RFC 9110 9.1, case-sensitive). */
+static uint8_t
+method_of(uint64_t v, unsigned int n)
+{
+	if (n == 3)
+		return v == 0x474554 ? APP_HTTP_GET :
+			v == 0x505554 ? APP_HTTP_PUT : APP_HTTP_OTHER;
+	if (n == 4)
+		return v == 0x48454144 ? APP_HTTP_HEAD :
+			v == 0x504f5354 ? APP_HTTP_POST : APP_HTTP_OTHER;
+	return APP_HTTP_OTHER;
+}
+
+/* Byte @p c at @p pos of method SP request-target SP HTTP-version (RFC
+ * 9112 3). The method's bytes collect in body_left; vpos counts the
+ * target's bytes, then the version's. */
+static void
+request_byte(struct app_http *p, char c, unsigned int pos)
+{
+	unsigned char u = (unsigned char)c;
+
+	switch (p->ls) {
+	case RL_METHOD:
+		if (c == ' ') {
+			if (pos == 0)
+				fault(p, E_REQ_LINE);
+			else
+				p->method = method_of(p->body_left, pos);
+			p->body_left = 0;
+			p->ls = RL_TARGET;
+			return;
+		}
+		if (!is_tchar(u))
+			fault(p, E_METHOD);
+		p->body_left = p->body_left << 8 | u;
+		return;
+	case RL_TARGET:
+		if (c == ' ') {
+			if (p->vpos == 0)
+				fault(p, E_REQ_LINE);
+			p->ls = RL_VERSION;
+			p->vpos = 0;
+			return;
+		}
+		if (u <= 0x20 || u >= 0x7f)
+			fault(p, E_TARGET);
+		p->vpos = 1;
+		return;
+	default:	/* "HTTP/1." DIGIT; a minor version above 1 is 1.1 */
+		if (p->vpos < 7 ? c != "HTTP/1."[p->vpos] :
+				p->vpos > 7 || !is_digit(c))
+			p->vs |= V_BAD_VER;
+		else if (p->vpos == 7 && c == '0')
+			p->flags |= F_V10;
+		p->vpos++;	/* at most APP_HTTP_MAX_LINE */
+		return;
+	}
+}
+
+/* The LF of a request line: its faults in the order of the checks the
+ * line-buffer parser made (the method's SP, the method, the target's
+ * SP, the target, the version). */
 static int
-line_byte(struct app_http *p, char c)
+request_end(struct app_http *p)
 {
-	if (p->chunk_state & F_CR) {
-		p->chunk_state &= ~F_CR;
-		if (c != '\n')
-			return fail(p, "bare CR");
-	}
-	if (c == '\n') {
-		p->line[truncated(p) ? sizeof(p->line) - 1 : p->line_len] = '\0';
-		return 1;
-	}
-	if (c == '\r') {
-		p->chunk_state |= F_CR;
-		return 0;
-	}
-	if (c == '\0')
-		return fail(p, "NUL in message head");
-	if (p->line_len < sizeof(p->line) - 1)
-		p->line[p->line_len] = c;
-	if (++p->line_len > line_limit(p))
-		return line_too_long(p);
-	return 0;
-}
-
-/* "HTTP/" DIGIT "." DIGIT (RFC 9112 2.3); only major version 1. A minor
- * version above 1 is treated as 1.1. */
-static bool
-parse_version(struct app_http *p, const char *s)
-{
-	if (strncmp(s, "HTTP/", 5) != 0 || s[5] != '1' || s[6] != '.' ||
-			s[7] < '0' || s[7] > '9')
-		return false;
-	if (s[7] == '0')
-		p->chunk_state |= F_V10;
-	return true;
-}
-
-/* method SP request-target SP HTTP-version (RFC 9112 3). */
-static int
-request_line(struct app_http *p)
-{
-	static const struct { const char *name; uint8_t m; } methods[] = {
-		{ "GET", APP_HTTP_GET }, { "HEAD", APP_HTTP_HEAD },
-		{ "POST", APP_HTTP_POST }, { "PUT", APP_HTTP_PUT },
-	};
-	char *l = p->line, *sp1, *sp2;
-	size_t n, i;
-
-	sp1 = strchr(l, ' ');
-	if (sp1 == NULL || sp1 == l)
-		return fail(p, "bad request line");
-	for (char *c = l; c < sp1; c++)
-		if (!is_tchar((unsigned char)*c))
-			return fail(p, "bad method");
-	sp2 = strchr(sp1 + 1, ' ');
-	if (sp2 == NULL || sp2 == sp1 + 1)
-		return fail(p, "bad request line");
-	for (char *c = sp1 + 1; c < sp2; c++)
-		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
-			return fail(p, "bad request target");
-	if (strlen(sp2 + 1) != 8 || !parse_version(p, sp2 + 1))
-		return fail(p, "bad HTTP version");
-	p->method = APP_HTTP_OTHER;
-	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if ((size_t)(sp1 - l) == strlen(methods[i].name) &&
-				strncmp(l, methods[i].name, (size_t)(sp1 - l)) == 0)
-			p->method = methods[i].m;
-	n = (size_t)(sp2 - sp1 - 1);
-	if (n > sizeof(p->path) - 1)
-		n = sizeof(p->path) - 1;
-	memcpy(p->path, sp1 + 1, n);
-	p->path[n] = '\0';
+	if (p->ls == RL_METHOD)
+		return fail(p, E_REQ_LINE);
+	if (p->ls == RL_TARGET)
+		return fail(p, p->err == E_METHOD ? E_METHOD : E_REQ_LINE);
+	if (p->err != E_NONE)
+		return fail(p, p->err);
+	if (p->vpos != 8 || (p->vs & V_BAD_VER))
+		return fail(p, E_VERSION);
 	return APP_HTTP_MORE;
 }
 
-/* HTTP-version SP 3DIGIT SP [reason-phrase] (RFC 9112 4); a missing SP
- * after the code is tolerated. */
-static int
-status_line(struct app_http *p)
+/* Byte @p c at @p pos of HTTP-version SP 3DIGIT SP [reason-phrase] (RFC
+ * 9112 4; a missing SP after the code is tolerated). */
+static void
+status_byte(struct app_http *p, char c, unsigned int pos)
 {
-	const char *l = p->line;
+	if (pos < 7) {
+		if (c != "HTTP/1."[pos])
+			fault(p, E_STATUS_LINE);
+	} else if (pos == 7) {
+		if (!is_digit(c))
+			fault(p, E_STATUS_LINE);
+		else if (c == '0')
+			p->flags |= F_V10;
+	} else if (pos == 8) {
+		if (c != ' ')
+			fault(p, E_STATUS_LINE);
+	} else if (pos < 12) {
+		if (!is_digit(c) || (pos == 9 && c == '0'))
+			fault(p, E_STATUS_CODE);
+		else
+			p->status = (uint16_t)(p->status * 10 + (c - '0'));
+	} else if (pos == 12 && c != ' ') {
+		fault(p, E_STATUS_CODE);
+	} else if ((unsigned char)c < 0x20 && c != '\t') {
+		fault(p, E_REASON);
+	}
+}
 
-	if (!parse_version(p, l) || l[8] != ' ')
-		return fail(p, "bad status line");
-	for (int i = 9; i < 12; i++)
-		if (l[i] < '0' || l[i] > '9')
-			return fail(p, "bad status code");
-	if (l[9] == '0' || (l[12] != '\0' && l[12] != ' '))
-		return fail(p, "bad status code");
-	for (const char *c = l + 12; *c != '\0'; c++)
-		if ((unsigned char)*c < 0x20 && *c != '\t')
-			return fail(p, "bad reason phrase");
-	p->status = (uint16_t)((l[9] - '0') * 100 + (l[10] - '0') * 10 +
-		(l[11] - '0'));
+/* The LF of a status line. */
+static int
+status_end(struct app_http *p)
+{
+	if (p->err != E_NONE)
+		return fail(p, p->err);
+	if (p->line_len <= 8)
+		return fail(p, E_STATUS_LINE);
+	if (p->line_len < 12)
+		return fail(p, E_STATUS_CODE);
 	return APP_HTTP_MORE;
 }
 
 /* A complete start line: empty lines before it are skipped (RFC 9112
- * 2.2); line_byte() refused one that does not fit line[]. */
+ * 2.2). */
 static int
-on_start_line(struct app_http *p)
+start_end(struct app_http *p)
 {
 	int rc;
 
 	if (p->line_len == 0)
 		return APP_HTTP_MORE;
-	rc = p->kind == APP_HTTP_REQUEST ? request_line(p) : status_line(p);
+	rc = p->kind == APP_HTTP_REQUEST ? request_end(p) : status_end(p);
 	if (rc == APP_HTTP_MORE)
 		p->phase = PH_HEADER;
 	return rc;
 }
 
-/* Call @p fn on each element of the comma-separated list @p v (OWS
- * trimmed; empty elements skipped, RFC 9110 5.6.1). Stops at the first
- * nonzero return and returns it. */
-static int
-each_elem(char *v, int (*fn)(struct app_http *, char *), struct app_http *p)
+/* ---- header lines ---- */
+
+/* A fault of the value: noted, the rest of the line skipped. */
+static void
+value_fault(struct app_http *p, uint8_t e)
 {
-	char *next;
+	fault(p, e);
+	p->ls = (uint8_t)((p->ls & ~HL_PART) | HL_SKIP);
+}
+
+/* The end of a Content-Length element: 1*DIGIT, equal to any seen
+ * before (RFC 9112 6.3 item 5: differing values are unrecoverable). */
+static void
+cl_elem_end(struct app_http *p)
+{
+	if (p->vs & V_IN) {
+		if ((p->flags & F_CL) && p->body_left != p->content_length) {
+			value_fault(p, E_CL_CONFLICT);
+			return;
+		}
+		p->flags |= F_CL;
+		p->content_length = p->body_left;
+	}
+	p->body_left = 0;
+	p->vs &= V_ANY;
+}
+
+/* A byte of Content-Length: a list of decimals (RFC 9110 5.6.1: OWS
+ * around elements, empty ones skipped), read into body_left. */
+static void
+cl_byte(struct app_http *p, char c)
+{
+	if (c == ',') {
+		cl_elem_end(p);
+		return;
+	}
+	if (is_ows(c)) {
+		if (p->vs & V_IN)
+			p->vs |= V_OWS;
+		return;
+	}
+	p->vs |= V_ANY;
+	if (!is_digit(c) || (p->vs & V_OWS)) {
+		value_fault(p, E_CL);
+		return;
+	}
+	if (p->body_left > (UINT64_MAX / 2 - 9) / 10) {
+		value_fault(p, E_CL_LARGE);
+		return;
+	}
+	p->body_left = p->body_left * 10 + (uint64_t)(c - '0');
+	p->vs |= V_IN;
+}
+
+/* The end of a Connection or Transfer-Encoding element: an option, or
+ * the coding before its parameters, compared whole, case-insensitively
+ * (RFC 9110 7.6.1, RFC 9112 6.1). Chunked as the last coding makes the
+ * response chunked (6.3 item 4). */
+static void
+elem_end(struct app_http *p, unsigned int fld)
+{
+	if (p->vs & V_IN) {
+		bool a = !(p->vs & V_NOT_A) && p->vpos == (fld == FLD_CONN ? 5 : 7);
+
+		if (fld == FLD_TE)
+			p->flags = (uint8_t)(a ? p->flags | F_CHUNKED :
+				p->flags & ~F_CHUNKED);
+		else if (a)
+			p->flags |= F_CLOSE;
+		else if (!(p->vs & V_NOT_B) && p->vpos == 10)
+			p->flags |= F_KEEP;
+	}
+	p->vs = 0;
+	p->vpos = 0;
+}
+
+/* A byte of a Connection or Transfer-Encoding list: each element
+ * matched as it streams past ("close", "keep-alive"; "chunked"), OWS
+ * inside it spoiling the match, OWS around it not. */
+static void
+elem_byte(struct app_http *p, char c, unsigned int fld)
+{
+	char l = lower(c);
+
+	if (c == ',') {
+		elem_end(p, fld);
+		return;
+	}
+	if (p->vs & V_PARAM)
+		return;
+	if (is_ows(c)) {
+		if (p->vs & V_IN)
+			p->vs |= V_OWS;
+		return;
+	}
+	p->vs |= V_IN;
+	if (c == ';' && fld == FLD_TE) {
+		p->vs |= V_PARAM;
+		return;
+	}
+	if (p->vs & V_OWS) {
+		p->vs |= V_NOT_A | V_NOT_B;
+		return;
+	}
+	if (fld == FLD_TE) {
+		if (p->vpos >= 7 || l != "chunked"[p->vpos])
+			p->vs |= V_NOT_A;
+	} else {
+		if (p->vpos >= 5 || l != "close"[p->vpos])
+			p->vs |= V_NOT_A;
+		if (p->vpos >= 10 || l != "keep-alive"[p->vpos])
+			p->vs |= V_NOT_B;
+	}
+	p->vpos++;	/* at most APP_HTTP_MAX_LINE */
+}
+
+/* The colon after a field name of @p n bytes: which field it is. */
+static void
+name_end(struct app_http *p, unsigned int n)
+{
+	unsigned int fld = FLD_NONE;
+
+	if (n == 0)
+		fault(p, E_EMPTY_NAME);
+	for (unsigned int i = 0; i < 3; i++)
+		if (!(p->vs & (1u << i)) && field_len[i] == n)
+			fld = i + 1;
+	p->vs = 0;
+	p->vpos = 0;
+	p->ls = (uint8_t)(fld << FLD_SHIFT | HL_VALUE);
+	if (p->err != E_NONE || fld == FLD_NONE ||
+			(fld == FLD_TE && p->kind == APP_HTTP_REQUEST)) {
+		p->ls = (uint8_t)(fld << FLD_SHIFT | HL_SKIP);
+		return;
+	}
+	if (fld == FLD_TE)	/* a response: its last coding decides */
+		p->flags = (uint8_t)((p->flags | F_TE) & ~F_CHUNKED);
+}
+
+/* Byte @p c at @p pos of a header line: field-name ":" OWS field-value
+ * OWS (RFC 9112 5). The name must be tchars up to the colon, and is
+ * matched against the three fields that frame a message as it goes;
+ * only their values are read. */
+static void
+header_byte(struct app_http *p, char c, unsigned int pos)
+{
+	unsigned int fld = (unsigned int)p->ls >> FLD_SHIFT;
+
+	switch (p->ls & HL_PART) {
+	case HL_NAME:
+		if (c == ':') {
+			name_end(p, pos);
+			return;
+		}
+		if (pos == 0 && is_ows(c)) {
+			fault(p, E_FOLD);
+			p->ls = HL_SKIP;
+			return;
+		}
+		if (!is_tchar((unsigned char)c))
+			fault(p, is_ows(c) ? E_WS_COLON : E_NAME);
+		for (unsigned int i = 0, live = ~p->vs & 7u; live != 0;
+				i++, live >>= 1)
+			if ((live & 1) && (pos >= field_len[i] ||
+					lower(c) != fields[i][pos]))
+				p->vs |= (uint8_t)(1u << i);
+		return;
+	case HL_VALUE:
+		if (fld == FLD_CL)
+			cl_byte(p, c);
+		else
+			elem_byte(p, c, fld);
+		return;
+	default:
+		return;
+	}
+}
+
+/* Whether the @p k bytes at @p s are field FLD_x @p fld's name. */
+static bool
+name_is(const char *s, size_t k, unsigned int fld)
+{
+	if (k != field_len[fld - 1])
+		return false;
+	for (size_t j = 0; j < k; j++)
+		if (lower(s[j]) != fields[fld - 1][j])
+			return false;
+	return true;
+}
+
+/*
+ * The bulk step of a header name: when the run @p s of @p n bytes at the
+ * start of a header line holds the colon within the part read, take the
+ * name and the colon at once, as header_byte() would a byte at a time.
+ * Returns the bytes taken (0: declined, nothing changed).
+ */
+static size_t
+name_bulk(struct app_http *p, const char *s, size_t n)
+{
+	const char *colon = memchr(s, ':', n < APP_HTTP_MAX_LINE ? n : APP_HTTP_MAX_LINE);
+	size_t k;
+
+	if (colon == NULL || colon == s || is_ows(s[0]))
+		return 0;
+	k = (size_t)(colon - s);
+	for (size_t j = 0; j < k; j++)
+		if (!is_tchar((unsigned char)s[j])) {
+			fault(p, is_ows(s[j]) ? E_WS_COLON : E_NAME);
+			break;
+		}
+	p->vs = 7;	/* every field ruled out but the one named */
+	for (unsigned int fld = FLD_CL; fld <= FLD_TE; fld++)
+		if (name_is(s, k, fld))
+			p->vs = (uint8_t)(7u & ~(1u << (fld - 1)));
+	name_end(p, (unsigned int)k);
+	return k + 1;
+}
+
+/* Whether @p e is a fault of a field name. */
+static bool
+name_fault(uint8_t e)
+{
+	return e == E_EMPTY_NAME || e == E_WS_COLON || e == E_NAME;
+}
+
+/* The LF of a header line, or the empty line ending the block. Refused:
+ * obs-fold (RFC 9112 5.2), a line without a colon in the part read, a
+ * bad name, a line of a field the framing reads that is longer than
+ * that part, a request's Transfer-Encoding, a bad value. */
+static int
+header_end(struct app_http *p)
+{
+	unsigned int fld = (unsigned int)p->ls >> FLD_SHIFT;
+
+	if (p->line_len == 0)
+		return app_http_head_done(p);
+	if (p->err == E_FOLD)
+		return fail(p, E_FOLD);
+	if ((p->ls & HL_PART) == HL_NAME)
+		return truncated(p) ? APP_HTTP_MORE : fail(p, E_NO_COLON);
+	if (name_fault(p->err))
+		return fail(p, p->err);
+	if (fld != FLD_NONE && truncated(p))
+		return fail(p, E_HDR_LINE_LONG);
+	if (fld == FLD_TE && p->kind == APP_HTTP_REQUEST)
+		return fail(p, E_TE_REQUEST);
+	if (p->err != E_NONE)
+		return fail(p, p->err);
+	if (fld == FLD_CL) {
+		if (!(p->vs & V_ANY))
+			return fail(p, E_CL);
+		cl_elem_end(p);
+		if (p->err != E_NONE)
+			return fail(p, p->err);
+	} else if (fld != FLD_NONE) {
+		elem_end(p, fld);
+	}
+	return APP_HTTP_MORE;
+}
+
+/* ---- chunked bodies ---- */
+
+/* Byte @p c of chunk-size [ BWS ";" chunk-ext ] (RFC 9112 7.1): the
+ * size into body_left, vpos counting its digits. */
+static void
+chunk_size_byte(struct app_http *p, char c)
+{
+	char l = lower(c);
+
+	if (p->ls == CS_DIGITS) {
+		if (is_digit(c) || (l >= 'a' && l <= 'f')) {
+			if (p->vpos == MAX_CHUNK_DIGITS) {
+				fault(p, E_CHUNK_LARGE);
+				p->ls = CS_EXT;
+				return;
+			}
+			p->body_left = p->body_left << 4 |
+				(uint64_t)(is_digit(c) ? c - '0' : l - 'a' + 10);
+			p->vpos++;
+			return;
+		}
+		p->ls = CS_OWS;
+		if (p->vpos == 0) {
+			fault(p, E_CHUNK_SIZE);
+			p->ls = CS_EXT;
+			return;
+		}
+	}
+	if (p->ls != CS_OWS || is_ows(c))
+		return;
+	if (c != ';')
+		fault(p, E_CHUNK_SIZE);
+	p->ls = CS_EXT;
+}
+
+/* The LF of a chunk-size line: a chunk's data follows, or, after the
+ * last chunk, the trailer section. */
+static int
+chunk_size_end(struct app_http *p)
+{
+	if (p->err != E_NONE)
+		return fail(p, p->err);
+	if (p->ls == CS_DIGITS && p->vpos == 0)
+		return fail(p, E_CHUNK_SIZE);
+	if (p->ls != CS_EXT && truncated(p))
+		return fail(p, E_CHUNK_LINE_LONG);
+	if (p->body_left == 0) {
+		p->head_len = 0;
+		p->phase = PH_TRAILER;
+	} else {
+		p->phase = PH_CHUNK_DATA;
+	}
+	return APP_HTTP_MORE;
+}
+
+/* Byte @p c at @p pos of a trailer line: only its colon and fold. */
+static void
+trailer_byte(struct app_http *p, char c, unsigned int pos)
+{
+	if (pos == 0 && is_ows(c))
+		fault(p, E_FOLD);
+	if (c == ':')
+		p->ls = TL_COLON;
+}
+
+/* A trailer line: skipped (but folded or colon-less ones refused); the
+ * empty line ends the message. */
+static int
+trailer_end(struct app_http *p)
+{
+	if (p->line_len == 0)
+		return done(p);
+	if (p->err == E_FOLD)
+		return fail(p, E_FOLD);
+	if (p->ls != TL_COLON && !truncated(p))
+		return fail(p, E_TRAILER_COLON);
+	return APP_HTTP_MORE;
+}
+
+/* ---- lines ---- */
+
+/* Byte @p c at @p pos (below APP_HTTP_MAX_LINE) of the current line. */
+static inline void
+line_content(struct app_http *p, char c, unsigned int pos)
+{
+	switch (p->phase) {
+	case PH_START:
+		if (p->kind == APP_HTTP_REQUEST)
+			request_byte(p, c, pos);
+		else
+			status_byte(p, c, pos);
+		return;
+	case PH_HEADER:
+		header_byte(p, c, pos);
+		return;
+	case PH_CHUNK_SIZE:
+		chunk_size_byte(p, c);
+		return;
+	case PH_TRAILER:
+		trailer_byte(p, c, pos);
+		return;
+	default:	/* PH_CHUNK_END: any byte is an error at the LF */
+		return;
+	}
+}
+
+/* Whether the rest of the current line is only counted: its bytes can
+ * change nothing but its length. */
+static inline bool
+line_idle(const struct app_http *p)
+{
+	switch (p->phase) {
+	case PH_HEADER:
+		return (p->ls & HL_PART) == HL_SKIP;
+	case PH_CHUNK_SIZE:
+		return p->ls == CS_EXT;
+	case PH_TRAILER:
+		return p->ls == TL_COLON || p->err != E_NONE;
+	default:
+		return p->phase == PH_CHUNK_END;
+	}
+}
+
+/* The LF: the line is complete; start the next. */
+static int
+line_end(struct app_http *p)
+{
 	int rc;
 
-	for (; v != NULL; v = next) {
-		char *end;
-
-		next = strchr(v, ',');
-		if (next != NULL)
-			*next++ = '\0';
-		while (is_ows(*v))
-			v++;
-		end = v + strlen(v);
-		while (end > v && is_ows(end[-1]))
-			*--end = '\0';
-		if (*v == '\0')
-			continue;
-		rc = fn(p, v);
-		if (rc != 0)
-			return rc;
+	switch (p->phase) {
+	case PH_START:
+		rc = start_end(p);
+		break;
+	case PH_HEADER:
+		rc = header_end(p);
+		break;
+	case PH_CHUNK_SIZE:
+		rc = chunk_size_end(p);
+		break;
+	case PH_CHUNK_END:
+		rc = p->line_len != 0 ? fail(p, E_CHUNK_END) : APP_HTTP_MORE;
+		if (rc == APP_HTTP_MORE)
+			p->phase = PH_CHUNK_SIZE;
+		break;
+	default:
+		rc = trailer_end(p);
+		break;
 	}
-	return 0;
+	p->line_len = 0;
+	p->ls = p->vs = p->vpos = 0;
+	if (rc != APP_HTTP_ERROR)
+		p->err = E_NONE;
+	return rc;
 }
 
-/* One Content-Length value: 1*DIGIT, equal to any seen before (RFC 9112
- * 6.3 item 5: differing values are unrecoverable). */
+/* One byte of a line-oriented phase. Errors of a byte (bare CR, NUL)
+ * and of a length are reported at that byte, before the line ends. */
 static int
-cl_elem(struct app_http *p, char *v)
+line_phase_byte(struct app_http *p, char c)
 {
-	uint64_t n = 0;
-
-	for (char *c = v; *c != '\0'; c++) {
-		if (*c < '0' || *c > '9')
-			return fail(p, "bad Content-Length");
-		if (n > (UINT64_MAX / 2 - 9) / 10)
-			return fail(p, "Content-Length too large");
-		n = n * 10 + (uint64_t)(*c - '0');
+	if (in_head(p) && ++p->head_len > APP_HTTP_MAX_HEAD)
+		return fail(p, E_BLOCK_LARGE);
+	if (p->flags & F_CR) {
+		p->flags &= (uint8_t)~F_CR;
+		if (c != '\n')
+			return fail(p, E_BARE_CR);
 	}
-	if ((p->chunk_state & F_CL) && n != p->content_length)
-		return fail(p, "conflicting Content-Length");
-	p->chunk_state |= F_CL;
-	p->content_length = n;
-	return 0;
-}
-
-/* Content-Length: a decimal or a list of equal ones. */
-static int
-on_content_length(struct app_http *p, char *v)
-{
-	bool empty = true;
-
-	for (char *c = v; *c != '\0'; c++)
-		if (*c != ',' && !is_ows(*c))
-			empty = false;
-	if (empty)
-		return fail(p, "bad Content-Length");
-	return each_elem(v, cl_elem, p) == 0 ? APP_HTTP_MORE : APP_HTTP_ERROR;
-}
-
-/* One transfer coding: remember whether the last one is chunked. */
-static int
-te_elem(struct app_http *p, char *v)
-{
-	char *semi = strchr(v, ';');
-
-	if (semi != NULL)
-		*semi = '\0';
-	while (*v != '\0' && is_ows(v[strlen(v) - 1]))
-		v[strlen(v) - 1] = '\0';
-	if (strcasecmp(v, "chunked") == 0)
-		p->chunk_state |= F_CHUNKED;
-	else
-		p->chunk_state &= ~F_CHUNKED;
-	return 0;
-}
-
-/* Transfer-Encoding: a request body must have a Content-Length here; a
- * response is chunked when chunked is the final coding, else read to
- * the close (RFC 9112 6.3 item 4). */
-static int
-on_transfer_encoding(struct app_http *p, char *v)
-{
-	if (p->kind == APP_HTTP_REQUEST)
-		return fail(p, "chunked request body unsupported");
-	p->chunk_state |= F_TE;
-	p->chunk_state &= ~F_CHUNKED;
-	each_elem(v, te_elem, p);
-	return APP_HTTP_MORE;
-}
-
-/* One Connection option (case-insensitive, RFC 9110 7.6.1). */
-static int
-conn_elem(struct app_http *p, char *v)
-{
-	if (strcasecmp(v, "close") == 0)
-		p->chunk_state |= F_CLOSE;
-	else if (strcasecmp(v, "keep-alive") == 0)
-		p->chunk_state |= F_KEEP;
-	return 0;
-}
-
-/* The field name of a header line: tchars up to ':' (no whitespace
- * before the colon, RFC 9112 5.1). Returns the value (after the colon),
- * NULL after an error, or "" with *skip set for a line too long to have
- * its colon in line[]. */
-static char *
-split_field(struct app_http *p, bool *skip)
-{
-	char *colon = strchr(p->line, ':');
-
-	*skip = false;
-	if (colon == NULL) {
-		if (truncated(p)) {
-			*skip = true;
-			return p->line;
-		}
-		fail(p, "header line without colon");
-		return NULL;
-	}
-	if (colon == p->line) {
-		fail(p, "empty header name");
-		return NULL;
-	}
-	for (char *c = p->line; c < colon; c++)
-		if (!is_tchar((unsigned char)*c)) {
-			fail(p, is_ows(*c) ? "whitespace before colon" :
-				"bad header name");
-			return NULL;
-		}
-	*colon = '\0';
-	return colon + 1;
-}
-
-/* A complete header line: obs-fold is refused (RFC 9112 5.2), the three
- * fields that frame the message are interpreted, others are skipped (a
- * line too long for line[] only when it is not one of the three). */
-static int
-on_header_fields(struct app_http *p)
-{
-	static const char *const needed[] = { "content-length",
-		"transfer-encoding", "connection" };
-	bool skip;
-	char *v;
-
-	if (is_ows(p->line[0]))
-		return fail(p, "obsolete line folding");
-	v = split_field(p, &skip);
-	if (v == NULL)
-		return APP_HTTP_ERROR;
-	if (skip)
+	if (c == '\n')
+		return line_end(p);
+	if (c == '\r') {
+		p->flags |= F_CR;
 		return APP_HTTP_MORE;
-	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
-		if (strcasecmp(p->line, needed[i]) == 0 && truncated(p))
-			return fail_status(p, "header line too long", 431);
-	if (strcasecmp(p->line, "content-length") == 0)
-		return on_content_length(p, v);
-	if (strcasecmp(p->line, "transfer-encoding") == 0)
-		return on_transfer_encoding(p, v);
-	if (strcasecmp(p->line, "connection") == 0)
-		each_elem(v, conn_elem, p);
+	}
+	if (c == '\0')
+		return fail(p, E_NUL);
+	if (p->line_len < APP_HTTP_MAX_LINE)
+		line_content(p, c, p->line_len);
+	if (++p->line_len > line_limit(p))
+		return line_too_long(p);
 	return APP_HTTP_MORE;
+}
+
+/*
+ * The bulk step of a line phase: the run of ordinary bytes (no CR, LF or
+ * NUL) at @p buf, with the same limits line_phase_byte() applies one
+ * byte at a time; once the line is idle (line_idle()) only counted.
+ * Returns the bytes taken (0: the next byte needs line_phase_byte()).
+ */
+static size_t
+line_run(struct app_http *p, const char *buf, size_t len)
+{
+	size_t n = 0, i = 0;
+
+	if (p->flags & F_CR)
+		return 0;
+	while (n < len && buf[n] != '\r' && buf[n] != '\n' && buf[n] != '\0')
+		n++;
+	if (n == 0)
+		return 0;
+	if ((in_head(p) && p->head_len + n > APP_HTTP_MAX_HEAD) ||
+			p->line_len + n > line_limit(p))
+		return 0;	/* line_phase_byte() fails at the right byte */
+	if (in_head(p))
+		p->head_len = (uint16_t)(p->head_len + n);
+	if (p->phase == PH_HEADER && p->line_len == 0) {
+		size_t k = name_bulk(p, buf, n);
+
+		i += k;
+		p->line_len = (uint16_t)k;
+	}
+	while (i < n && p->line_len < APP_HTTP_MAX_LINE && !line_idle(p)) {
+		unsigned int pos = p->line_len++;
+
+		line_content(p, buf[i++], pos);
+	}
+	p->line_len = (uint16_t)(p->line_len + (n - i));
+	return n;
 }
 
 /* Enter the body phase for @p n bytes (DONE when none). */
@@ -416,7 +869,7 @@ fixed_body(struct app_http *p, uint64_t n)
 static int
 response_body(struct app_http *p)
 {
-	uint32_t f = p->chunk_state;
+	uint32_t f = p->flags;
 
 	if (p->head_only || p->status / 100 == 1 || p->status == 204 ||
 			p->status == 304) {
@@ -447,153 +900,12 @@ response_body(struct app_http *p)
 int
 app_http_head_done(struct app_http *p)
 {
-	uint32_t f = p->chunk_state;
+	uint32_t f = p->flags;
 
 	p->keep_alive = !(f & F_CLOSE) && (!(f & F_V10) || (f & F_KEEP));
 	if (p->kind == APP_HTTP_RESPONSE)
 		return response_body(p);
 	return fixed_body(p, (f & F_CL) ? p->content_length : 0);
-}
-
-/* A complete header line or the empty line ending the block. */
-static int
-on_header_line(struct app_http *p)
-{
-	if (p->line_len == 0)
-		return app_http_head_done(p);
-	return on_header_fields(p);
-}
-
-/* chunk-size [ BWS ";" chunk-ext ] (RFC 9112 7.1). */
-static int
-on_chunk_size(struct app_http *p)
-{
-	const char *c = p->line;
-	uint64_t n = 0;
-	unsigned int digits = 0;
-
-	for (;; c++, digits++) {
-		int d;
-
-		if (*c >= '0' && *c <= '9')
-			d = *c - '0';
-		else if ((*c | 0x20) >= 'a' && (*c | 0x20) <= 'f')
-			d = (*c | 0x20) - 'a' + 10;
-		else
-			break;
-		if (digits == MAX_CHUNK_DIGITS)
-			return fail(p, "chunk too large");
-		n = n << 4 | (uint64_t)d;
-	}
-	if (digits == 0)
-		return fail(p, "bad chunk size");
-	while (is_ows(*c))
-		c++;
-	if (*c != '\0' && *c != ';')
-		return fail(p, "bad chunk size");
-	if (*c == '\0' && truncated(p))
-		return fail(p, "chunk size line too long");
-	if (n == 0) {
-		p->head_len = 0;
-		p->phase = PH_TRAILER;
-	} else {
-		p->body_left = n;
-		p->phase = PH_CHUNK_DATA;
-	}
-	return APP_HTTP_MORE;
-}
-
-/* The line after chunk data must be empty. */
-static int
-on_chunk_end(struct app_http *p)
-{
-	if (p->line_len != 0)
-		return fail(p, "no CRLF after chunk data");
-	p->phase = PH_CHUNK_SIZE;
-	return APP_HTTP_MORE;
-}
-
-/* A trailer line: skipped (but folded or colon-less ones refused); the
- * empty line ends the message. */
-static int
-on_trailer(struct app_http *p)
-{
-	if (p->line_len == 0)
-		return done(p);
-	if (is_ows(p->line[0]))
-		return fail(p, "obsolete line folding");
-	if (strchr(p->line, ':') == NULL && !truncated(p))
-		return fail(p, "trailer line without colon");
-	return APP_HTTP_MORE;
-}
-
-/* One byte of a line-oriented phase; dispatches each complete line. */
-static int
-line_phase_byte(struct app_http *p, char c)
-{
-	bool head = p->phase == PH_START || p->phase == PH_HEADER ||
-		p->phase == PH_TRAILER;
-	int rc;
-
-	if (head && ++p->head_len > APP_HTTP_MAX_HEAD)
-		return fail_status(p, "header block too large", 431);
-	rc = line_byte(p, c);
-	if (rc <= 0)
-		return rc;
-	switch (p->phase) {
-	case PH_START:
-		rc = on_start_line(p);
-		break;
-	case PH_HEADER:
-		rc = on_header_line(p);
-		break;
-	case PH_CHUNK_SIZE:
-		rc = on_chunk_size(p);
-		break;
-	case PH_CHUNK_END:
-		rc = on_chunk_end(p);
-		break;
-	default:
-		rc = on_trailer(p);
-		break;
-	}
-	p->line_len = 0;
-	return rc;
-}
-
-/*
- * The fast path of a line phase: take the run of ordinary bytes (no CR,
- * LF or NUL) at @p buf into the current line at once, with the same
- * limits line_phase_byte() applies one byte at a time. Callgrind had the
- * byte-at-a-time path at about 48 instructions a byte, a third of the
- * server's work per keep-alive request (bench/callgrind_http.sh).
- * Returns the bytes taken (0: the next byte needs the slow path).
- */
-static size_t
-line_run(struct app_http *p, const char *buf, size_t len)
-{
-	bool head = p->phase == PH_START || p->phase == PH_HEADER ||
-		p->phase == PH_TRAILER;
-	size_t n = 0, room;
-
-	if (p->chunk_state & F_CR)
-		return 0;
-	while (n < len && buf[n] != '\r' && buf[n] != '\n' && buf[n] != '\0')
-		n++;
-	if (n == 0)
-		return 0;
-	if ((head && p->head_len + n > APP_HTTP_MAX_HEAD) ||
-			p->line_len + n > line_limit(p))
-		return 0;	/* the slow path reports the error at the right byte */
-	/* Past line[]'s end only the count grows: no pointer beyond it is
-	 * formed (issue 12, 1.8). */
-	room = p->line_len < sizeof(p->line) - 1 ? sizeof(p->line) - 1 - p->line_len : 0;
-	if (room != 0)
-		memcpy(p->line + p->line_len, buf, n < room ? n : room);
-	p->line_len += (uint32_t)n;
-	if (head)
-		p->head_len += (uint32_t)n;
-	return n;
 }
 
 /* Skip up to @p avail body bytes; returns how many were taken. */
@@ -626,7 +938,7 @@ app_http_feed_strict(struct app_http *p, const char *buf, size_t len,
 	int rc = APP_HTTP_MORE;
 
 	if (p->phase == PH_DONE)
-		rc = fail(p, "feed after a complete message");
+		rc = fail(p, E_AFTER_DONE);
 	while (rc == APP_HTTP_MORE && i < len) {
 		if (p->phase == PH_ERROR) {
 			rc = APP_HTTP_ERROR;
@@ -684,10 +996,10 @@ app_http_eof(struct app_http *p)
 	if (p->phase == PH_ERROR)
 		return APP_HTTP_ERROR;
 	if (p->phase == PH_START && p->line_len == 0)
-		return fail(p, "closed before a message");
+		return fail(p, E_EOF_BEFORE);
 	if (p->phase == PH_DONE)
-		return fail(p, "closed after a complete message");
-	return fail(p, "truncated message");
+		return fail(p, E_EOF_AFTER);
+	return fail(p, E_TRUNCATED);
 }
 
 /* Whether @p s is visible ASCII (and spaces if @p spaces): what a

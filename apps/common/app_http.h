@@ -9,7 +9,8 @@
  * arbitrary pieces. No allocation; a parser is a small struct that lives
  * in the connection. Not a general HTTP library: no chunked request
  * bodies (a response with Transfer-Encoding: chunked is framed, though),
- * no trailers, headers up to APP_HTTP_MAX_HEAD bytes.
+ * no trailers, headers up to APP_HTTP_MAX_HEAD bytes, a start line up to
+ * APP_HTTP_MAX_LINE.
  */
 
 #include <stdbool.h>
@@ -17,33 +18,44 @@
 #include <stdint.h>
 
 #define APP_HTTP_MAX_HEAD 8192
+#define APP_HTTP_MAX_LINE 255	/* start line; and the part of a header
+				 * line the framing reads */
 
 enum app_http_kind { APP_HTTP_REQUEST, APP_HTTP_RESPONSE };
 
 enum app_http_rc {
 	APP_HTTP_MORE = 0,	/* consumed everything, message not complete */
 	APP_HTTP_DONE = 1,	/* a message completed (see *used) */
-	APP_HTTP_ERROR = -1,	/* malformed; see app_http.err */
+	APP_HTTP_ERROR = -1,	/* malformed; see app_http_err() */
 };
 
+/*
+ * 32 bytes, no line buffer and no copy of the request target (issue 15,
+ * item 4: an idle connection's state is counted per byte): the strict
+ * path is a state machine that reads each line as it streams past, and
+ * keeps of it only what the framing needs (the method, the status, the
+ * flags, one number). Nothing in dps-gen or dps-httpd reads the target
+ * (every GET gets the same answer); a caller that wants it reads it in
+ * place: it is the first line of the bytes it fed.
+ */
 struct app_http {
+	uint64_t content_length;/* body length (UINT64_MAX: chunked / to EOF) */
+	uint64_t body_left;	/* private: body or chunk bytes to come; in
+				 * a line, the number being read */
+	uint16_t status;	/* responses: status code */
+	uint16_t head_len;	/* private: bytes of header seen */
+	uint16_t line_len;	/* private: bytes of the current line */
 	uint8_t kind;		/* enum app_http_kind */
 	uint8_t phase;		/* private */
+	uint8_t method;		/* requests: enum app_http_method */
 	bool keep_alive;	/* after DONE: the connection may carry another */
 	bool head_only;		/* set by the caller: response to HEAD, no body */
-	uint16_t status;	/* responses: status code */
-	uint8_t method;		/* requests: enum app_http_method */
-	uint64_t content_length;/* body length (UINT64_MAX: chunked / to EOF) */
-	uint64_t body_left;	/* private */
-	uint32_t head_len;	/* private: bytes of header seen */
-	uint32_t chunk_state;	/* private */
-	uint32_t line_len;	/* private */
-	char line[256];		/* private: the current start or header line */
-	char path[128];		/* requests: the target, truncated */
-	const char *err;	/* after ERROR: a short reason */
-	uint16_t err_status;	/* after ERROR: the status a server answers:
-				 * 414 (request line too long), 431 (header
-				 * line or block too large) or 400 */
+	uint8_t flags;		/* private: F_* of app_http_int.h */
+	uint8_t err;		/* private: the error (app_http_err()), or
+				 * in a line the first fault it shows */
+	uint8_t ls;		/* private: where in the line */
+	uint8_t vs;		/* private: what the value holds so far */
+	uint8_t vpos;		/* private: bytes of the element so far */
 };
 
 enum app_http_method { APP_HTTP_GET = 1, APP_HTTP_HEAD, APP_HTTP_POST,
@@ -62,6 +74,13 @@ void app_http_init(struct app_http *p, enum app_http_kind kind);
  */
 int app_http_feed(struct app_http *p, const char *buf, size_t len, size_t *used);
 int app_http_eof(struct app_http *p);
+
+/* After ERROR: a short reason ("" before any). */
+const char *app_http_err(const struct app_http *p);
+
+/* After ERROR: the status a server answers: 414 (request line too long),
+ * 431 (header line or block too large) or 400. */
+unsigned int app_http_err_status(const struct app_http *p);
 
 /*
  * The two paths app_http_feed() is made of, for tests and fuzzers that

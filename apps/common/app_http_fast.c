@@ -13,8 +13,8 @@
  * are dispatched by length and compared a word at a time, case folded by
  * OR 0x20 (RFC 9110 5.1: field names are case-insensitive).
  *
- * Accepted: a start line of at most 255 bytes (the strict path's line
- * buffer); header lines of at most 255 bytes; Content-Length as one
+ * Accepted: a start line of at most APP_HTTP_MAX_LINE bytes (the most
+ * the strict path takes); header lines of at most that; Content-Length as one
  * decimal, Transfer-Encoding (responses) as just "chunked", Connection
  * as any list; a head of at most APP_HTTP_MAX_HEAD bytes. Anything else
  * declines.
@@ -27,7 +27,7 @@
 #endif
 
 #define BLOCK 32		/* bytes a scan step looks at */
-#define MAX_LINE 255		/* the strict path's line[] holds no more */
+#define MAX_LINE APP_HTTP_MAX_LINE	/* what the strict path reads of a line */
 #define FOLD32 0x20202020u
 #define FOLD64 0x2020202020202020ull
 
@@ -136,8 +136,6 @@ struct head {
 	uint64_t content_length;
 	uint16_t status;
 	uint8_t method;
-	const char *path;
-	size_t path_len;
 };
 
 static inline uint32_t
@@ -177,7 +175,8 @@ fold_eq(const char *s, const char *lit, size_t n)
 
 /* tchar (RFC 9110 5.6.2): DIGIT, ALPHA and !#$%&'*+-.^_`|~ ; bytes from
  * 0x80 are not. A byte table, the cheapest test in the name scans; the
- * strict path's is_tchar() is the reference the tests hold it to. */
+ * strict path's is_tchar() spells the same set as 128 bits, and the
+ * tests hold each to the other on every byte value. */
 static const uint8_t tchar_map[256] = {	/* from 0x80: 0 */
 	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,	/* 0x00 */
 	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,	/* 0x10 */
@@ -247,11 +246,7 @@ request_line(const char *l, size_t n, struct head *h)
 	t = ++c;
 	while ((unsigned char)*c > 0x20 && (unsigned char)*c < 0x7f)
 		c++;
-	if (*c != ' ' || c == t || l + n - c != 9 || !version(c + 1, h))
-		return false;
-	h->path = t;
-	h->path_len = (size_t)(c - t);
-	return true;
+	return *c == ' ' && c != t && l + n - c == 9 && version(c + 1, h);
 }
 
 /* HTTP-version SP 3DIGIT [SP reason-phrase] (RFC 9112 4), @p n bytes. */
@@ -405,18 +400,11 @@ app_http_fast_head(struct app_http *p, const char *buf, size_t len)
 	n = read_head((enum app_http_kind)p->kind, buf, len, &h);
 	if (n == 0)
 		return 0;
-	p->chunk_state = h.flags;
+	p->flags = (uint8_t)h.flags;
 	p->content_length = h.content_length;
 	p->status = h.status;
 	p->method = h.method;
-	if (h.path != NULL) {
-		size_t k = h.path_len < sizeof(p->path) - 1 ? h.path_len :
-			sizeof(p->path) - 1;
-
-		memcpy(p->path, h.path, k);
-		p->path[k] = '\0';
-	}
-	p->head_len = (uint32_t)n;
+	p->head_len = (uint16_t)n;	/* at most APP_HTTP_MAX_HEAD */
 	p->phase = PH_HEADER;
 	app_http_head_done(p);
 	return n;

@@ -24,7 +24,7 @@ enum app_http_phase {
 	PH_ERROR,
 };
 
-/* app_http.chunk_state while the head is read */
+/* app_http.flags while the head is read */
 #define F_CR		0x01u	/* the previous byte was a CR */
 #define F_CL		0x02u	/* Content-Length seen */
 #define F_TE		0x04u	/* Transfer-Encoding seen */
@@ -33,7 +33,7 @@ enum app_http_phase {
 #define F_KEEP		0x20u	/* Connection: keep-alive */
 #define F_V10		0x40u	/* HTTP/1.0 */
 
-/* The empty line ending the header block has arrived, with chunk_state,
+/* The empty line ending the header block has arrived, with flags,
  * content_length, status and method as the head set them: settle
  * keep-alive and the body (RFC 9112 6.3, 9.3). Returns DONE (no body)
  * or MORE. */

@@ -48,7 +48,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/queue.h>
 #include <arpa/inet.h>
 #include <rte_cycles.h>
 #include <rte_lcore.h>
@@ -61,7 +60,8 @@
 
 #define SRV_CHUNK 16384		/* bytes per body template piece */
 #define SRV_MAX_OWED 64		/* pipelined responses before reading stops */
-#define SRV_SLAB 256		/* connections allocated at a time */
+#define SRV_SLAB 256		/* slots in a slab (a power of 2) */
+#define SRV_GROUP 16		/* slabs allocated at a time */
 #define SRV_CLONES 32767	/* indirect mbufs for zero-copy sends */
 #define SRV_ADOPT_RING 4096	/* hand-off ring size per lcore */
 #define SRV_HDR_MAX 256
@@ -74,7 +74,7 @@ struct srv_resp {
 };
 
 /* After the owed responses: nothing, close, or an error response (the
- * status the parser chose, app_http.err_status) and close. */
+ * status the parser chose, app_http_err_status()) and close. */
 enum srv_tail { TAIL_NONE, TAIL_CLOSE, TAIL_ERR };
 
 /* The error responses a malformed request gets (see app_http.h). */
@@ -83,35 +83,73 @@ static const uint16_t srv_err_status[] = { 400, 414, 431 };
 
 struct srv_lcore;
 
+/*
+ * One connection: 64 bytes, a cache line (issue 15, item 4: ten million
+ * of them must fit). What only one protocol needs shares one place. Its
+ * lcore is found from its address (srv_slot), the LRU and free lists
+ * link slot indexes, the time of the last activity is on a coarse clock,
+ * and the rare list of connections waiting for mbufs is kept apart
+ * (srv_lcore.stall).
+ */
 struct srv_conn {
-	TAILQ_ENTRY(srv_conn) lru;	/* by last activity, oldest first */
-	TAILQ_ENTRY(srv_conn) stall;	/* waiting for mbufs */
-	struct srv_lcore *lc;
+	union {
+		struct app_http http;	/* HTTP, unless held: the request
+					 * being read */
+		struct rte_mbuf *hold;	/* ECHO, and HTTP when held: received,
+					 * not taken yet */
+		struct {
+			uint64_t owed;	/* responses not fully queued */
+			uint64_t acc;	/* bytes toward the next request */
+		} raw;			/* RAW */
+	} u;
+	uint64_t head_bits;	/* HTTP: bit i: owed response i answers HEAD */
+	uint64_t off : 48;	/* bytes of the current response queued:
+				 * --resp-size is at most 2^40 */
+	uint64_t owed : 8;	/* HTTP: responses not fully queued (at most
+				 * SRV_MAX_OWED) */
+	uint64_t tail : 2;	/* enum srv_tail: after the owed responses */
+	uint64_t stalled : 1;	/* on the stall list */
+	uint64_t blocked : 1;	/* the last send hit a full buffer */
+	uint64_t held : 1;	/* u.hold holds an mbuf */
 	int fd;
-	bool stalled;
-	bool blocked;		/* the last send hit a full buffer */
-	uint8_t tail;		/* enum srv_tail: after the owed responses */
-	uint32_t owed;		/* responses not fully queued */
-	uint64_t head_bits;	/* bit i: owed response i answers HEAD */
-	uint64_t off;		/* bytes of the current response queued */
-	uint64_t raw_acc;	/* RAW: bytes toward the next request */
-	struct rte_mbuf *hold;	/* ECHO: received, not yet sent back */
-	uint64_t last_tsc;
-	struct srv_conn *next_free;
-	struct app_http http;
+	uint32_t prev, next;	/* LRU by last activity, oldest first (slot
+				 * indexes, 0: none); next links the free
+				 * list too */
+	uint32_t last;		/* last activity, on the coarse clock */
 };
 
-TAILQ_HEAD(srv_conn_list, srv_conn);
+/* The bound, so that it cannot grow unnoticed (issue 15, item 4); a
+ * slot is also the size of a slab's header (srv_slot). */
+_Static_assert(sizeof(struct srv_conn) == 64, "srv_conn is not 64 bytes");
+
+/*
+ * The connections come in slabs of SRV_SLAB slots, each slab aligned to
+ * its size: slot 0 is the header, saying whose the slab is and which it
+ * is, and the others are connections. So a connection finds its lcore
+ * by masking its address, and slot index (slab << 8 | slot) 0 is never
+ * a connection: the lists' "none". Slabs are allocated SRV_GROUP at a
+ * time (4,080 connections, 256 KiB): rte_malloc() takes an aligned block
+ * from the end of a free one, so aligned blocks of one slab each would
+ * lie a slab's size apart, half the memory lost to the gaps.
+ */
+union srv_slot {
+	struct srv_conn c;
+	struct {
+		struct srv_lcore *lc;
+		uint32_t no;		/* the slab's number */
+	} head;
+};
+#define SLAB_BYTES (SRV_SLAB * sizeof(union srv_slot))
 
 struct srv_lcore {
 	struct app_srv_stats st;	/* this lcore's writes only */
 	struct app_server *sv;
 	unsigned int idx;
-	struct srv_conn_list conns;	/* LRU */
-	struct srv_conn_list stalled;
-	unsigned int n_stalled;
-	struct srv_conn *free;
-	void **slabs;
+	uint32_t lru_first, lru_last;	/* slot indexes, 0: none */
+	uint32_t free;			/* free slots, linked by next */
+	uint32_t *stall;		/* slots waiting for mbufs */
+	unsigned int n_stall, cap_stall;
+	union srv_slot **slabs;
 	unsigned int n_slabs, cap_slabs;
 	struct rte_ring *adopt;		/* descriptors this lcore owns */
 	uint64_t now;			/* TSC at the last work call */
@@ -127,6 +165,8 @@ struct app_server {
 	int opened;			/* listeners opened (0 / 1 / 2 = failed) */
 	int draining;
 	uint64_t idle_tsc;		/* keep-alive timeout in TSC, 0 none */
+	unsigned int t_shift;		/* coarse clock: TSC >> t_shift */
+	uint32_t idle_ticks;		/* idle_tsc on it, rounded up */
 	struct rte_mempool *tpl_pool, *clone_pool;
 	struct srv_resp resp[2][2];	/* [close][head] */
 	struct srv_resp err[SRV_N_ERR];	/* by srv_err_status[] */
@@ -151,6 +191,69 @@ static inline void
 cnt_sub(uint64_t *f, uint64_t n)
 {
 	__atomic_store_n(f, *f - n, __ATOMIC_RELAXED);	/* pairs with app_server_stats() */
+}
+
+/* ---- slots ---- */
+
+/* The lcore that owns @p c: its slab's header says. */
+static inline struct srv_lcore *
+lc_of(const struct srv_conn *c)
+{
+	return ((const union srv_slot *)((uintptr_t)c & ~(SLAB_BYTES - 1)))->head.lc;
+}
+
+/* The slot index of @p c. */
+static inline uint32_t
+slot_of(const struct srv_conn *c)
+{
+	const union srv_slot *slab = (const union srv_slot *)
+		((uintptr_t)c & ~(SLAB_BYTES - 1));
+
+	return slab->head.no * SRV_SLAB +
+		(uint32_t)((const union srv_slot *)(const void *)c - slab);
+}
+
+/* The connection in slot @p i (not 0) of @p lc. */
+static inline struct srv_conn *
+conn_at(const struct srv_lcore *lc, uint32_t i)
+{
+	return &lc->slabs[i / SRV_SLAB][i % SRV_SLAB].c;
+}
+
+/* The coarse clock of activity: ticks of 0.5 to 1 ms (app_server_create()),
+ * so 32 bits span weeks; idle_check() closes a connection long before its
+ * age could wrap. */
+static inline uint32_t
+coarse(const struct app_server *sv, uint64_t tsc)
+{
+	return (uint32_t)(tsc >> sv->t_shift);
+}
+
+/* Unlink @p c from the LRU list. */
+static void
+lru_remove(struct srv_lcore *lc, struct srv_conn *c)
+{
+	if (c->prev != 0)
+		conn_at(lc, c->prev)->next = c->next;
+	else
+		lc->lru_first = c->next;
+	if (c->next != 0)
+		conn_at(lc, c->next)->prev = c->prev;
+	else
+		lc->lru_last = c->prev;
+}
+
+/* Append @p c, slot @p i, at the young end of the LRU list. */
+static void
+lru_append(struct srv_lcore *lc, struct srv_conn *c, uint32_t i)
+{
+	c->prev = lc->lru_last;
+	c->next = 0;
+	if (lc->lru_last != 0)
+		conn_at(lc, lc->lru_last)->next = i;
+	else
+		lc->lru_first = i;
+	lc->lru_last = i;
 }
 
 /* ---- templates ---- */
@@ -234,22 +337,35 @@ static const struct srv_resp *
 err_resp(const struct app_server *sv, const struct srv_conn *c)
 {
 	for (size_t i = 0; i < SRV_N_ERR; i++)
-		if (srv_err_status[i] == c->http.err_status)
+		if (srv_err_status[i] == app_http_err_status(&c->u.http))
 			return &sv->err[i];
 	return &sv->err[0];
 }
 
 /* ---- sending ---- */
 
-/* No mbuf for a copy either: app_server_lcore_work() retries. */
-static void
+/* No mbuf for a copy either: app_server_lcore_work() retries. The
+ * list grows as needed (false: no memory for it, the caller fails the
+ * send). A close only clears c->stalled: the retry skips its entry. */
+static bool
 conn_stall(struct srv_conn *c)
 {
+	struct srv_lcore *lc = lc_of(c);
+
 	if (c->stalled)
-		return;
-	c->stalled = true;
-	TAILQ_INSERT_TAIL(&c->lc->stalled, c, stall);
-	c->lc->n_stalled++;
+		return true;
+	if (lc->n_stall == lc->cap_stall) {
+		unsigned int cap = lc->cap_stall ? 2 * lc->cap_stall : 64;
+		uint32_t *ns = realloc(lc->stall, cap * sizeof(*ns));
+
+		if (ns == NULL)
+			return false;
+		lc->stall = ns;
+		lc->cap_stall = cap;
+	}
+	c->stalled = 1;
+	lc->stall[lc->n_stall++] = slot_of(c);
+	return true;
 }
 
 /*
@@ -261,11 +377,13 @@ conn_stall(struct srv_conn *c)
 static ssize_t
 send_piece(struct srv_conn *c, const struct srv_resp *r)
 {
-	struct app_server *sv = c->lc->sv;
+	struct srv_lcore *lc = lc_of(c);
+	struct app_server *sv = lc->sv;
 	uint32_t flen = r->first->data_len;
-	struct rte_mbuf *tpl = c->off < flen ? r->first : sv->chunk;
-	uint64_t toff = c->off < flen ? c->off : 0;
-	uint64_t n = RTE_MIN((uint64_t)tpl->data_len - toff, r->total - c->off);
+	uint64_t off = c->off;
+	struct rte_mbuf *tpl = off < flen ? r->first : sv->chunk;
+	uint64_t toff = off < flen ? off : 0;
+	uint64_t n = RTE_MIN((uint64_t)tpl->data_len - toff, r->total - off);
 	struct rte_mbuf *m = rte_pktmbuf_clone(tpl, sv->clone_pool);
 	ssize_t rc;
 
@@ -278,21 +396,19 @@ send_piece(struct srv_conn *c, const struct srv_resp *r)
 	} else {
 		rc = dps_send(c->fd, rte_pktmbuf_mtod_offset(tpl, char *, toff),
 			n, MSG_DONTWAIT);
-		if (rc < 0 && errno == ENOBUFS) {
-			conn_stall(c);
+		if (rc < 0 && errno == ENOBUFS && conn_stall(c))
 			return 0;
-		}
 	}
 	if (rc > 0) {
 		c->off += (uint64_t)rc;
-		cnt_add(&c->lc->st.tx_bytes, (uint64_t)rc);
+		cnt_add(&lc->st.tx_bytes, (uint64_t)rc);
 		return rc;
 	}
 	if (rc < 0 && errno != EAGAIN) {
-		cnt_add(&c->lc->st.err_send, 1);
+		cnt_add(&lc->st.err_send, 1);
 		return -1;
 	}
-	c->blocked = true;
+	c->blocked = 1;
 	return 0;
 }
 
@@ -311,13 +427,19 @@ send_resp(struct srv_conn *c, const struct srv_resp *r)
 	return 1;
 }
 
+/* The responses owed: HTTP's fit the bit-field (SRV_MAX_OWED), RAW's
+ * (one per req_size bytes received) need not, and live in u.raw. */
+static inline uint64_t
+owed_count(const struct srv_conn *c, enum app_srv_proto proto)
+{
+	return proto == APP_SRV_RAW ? c->u.raw.owed : c->owed;
+}
+
 /* The response for the oldest owed request. */
 static const struct srv_resp *
-owed_resp(struct srv_conn *c)
+owed_resp(const struct app_server *sv, const struct srv_conn *c)
 {
-	struct app_server *sv = c->lc->sv;
-	bool last = c->owed == 1;
-	bool close = last && c->tail == TAIL_CLOSE;
+	bool close = c->owed == 1 && c->tail == TAIL_CLOSE;
 
 	if (sv->c.proto == APP_SRV_RAW)
 		return &sv->resp[0][0];
@@ -329,16 +451,22 @@ owed_resp(struct srv_conn *c)
 static int
 flush_owed(struct srv_conn *c)
 {
-	struct app_server *sv = c->lc->sv;
+	struct srv_lcore *lc = lc_of(c);
+	struct app_server *sv = lc->sv;
+	enum app_srv_proto proto = sv->c.proto;
 	int rc;
 
-	while (c->owed != 0) {
-		rc = send_resp(c, owed_resp(c));
+	while (owed_count(c, proto) != 0) {
+		rc = send_resp(c, owed_resp(sv, c));
 		if (rc <= 0)
 			return rc;
-		c->owed--;
-		c->head_bits >>= 1;
-		cnt_add(&c->lc->st.requests, 1);
+		if (proto == APP_SRV_RAW) {
+			c->u.raw.owed--;
+		} else {
+			c->owed--;
+			c->head_bits >>= 1;
+		}
+		cnt_add(&lc->st.requests, 1);
 	}
 	if (c->tail == TAIL_ERR && sv->c.proto == APP_SRV_HTTP) {
 		rc = send_resp(c, err_resp(sv, c));
@@ -353,23 +481,25 @@ flush_owed(struct srv_conn *c)
 static int
 flush_hold(struct srv_conn *c)
 {
+	struct srv_lcore *lc = lc_of(c);
 	uint32_t len;
 	ssize_t rc;
 
-	if (c->hold == NULL)
+	if (!c->held)
 		return 1;
-	len = c->hold->pkt_len;
-	rc = dps_send_mbuf(c->fd, c->hold);
+	len = c->u.hold->pkt_len;
+	rc = dps_send_mbuf(c->fd, c->u.hold);
 	if (rc >= 0) {
-		c->hold = NULL;
-		cnt_add(&c->lc->st.tx_bytes, len);
+		c->u.hold = NULL;
+		c->held = 0;
+		cnt_add(&lc->st.tx_bytes, len);
 		return 1;
 	}
 	if (errno == EAGAIN) {
-		c->blocked = true;
+		c->blocked = 1;
 		return 0;
 	}
-	cnt_add(&c->lc->st.err_send, 1);
+	cnt_add(&lc->st.err_send, 1);
 	return -1;
 }
 
@@ -377,7 +507,7 @@ flush_hold(struct srv_conn *c)
 static int
 flush_source(struct srv_conn *c)
 {
-	struct srv_resp r = { .first = c->lc->sv->chunk, .total = UINT64_MAX };
+	struct srv_resp r = { .first = lc_of(c)->sv->chunk, .total = UINT64_MAX };
 
 	c->off = 0;
 	return send_resp(c, &r);
@@ -385,37 +515,48 @@ flush_source(struct srv_conn *c)
 
 /* ---- connections ---- */
 
-/* A connection object from this lcore's pool (slabs of SRV_SLAB, never
- * freed before the server). */
+/* A connection from this lcore's pool (groups of slabs of SRV_SLAB slots,
+ * never freed before the server); its slot index in *@p slot. */
 static struct srv_conn *
-conn_alloc(struct srv_lcore *lc)
+conn_alloc(struct srv_lcore *lc, uint32_t *slot)
 {
 	struct srv_conn *c;
 
-	if (lc->free == NULL) {
-		struct srv_conn *slab;
+	if (lc->free == 0) {
+		union srv_slot *group;
 
-		if (lc->n_slabs == lc->cap_slabs) {
+		if (lc->n_slabs + SRV_GROUP > lc->cap_slabs) {
 			unsigned int cap = lc->cap_slabs ? 2 * lc->cap_slabs : 64;
-			void **ns = realloc(lc->slabs, cap * sizeof(*ns));
+			union srv_slot **ns = realloc(lc->slabs, cap * sizeof(*ns));
 
 			if (ns == NULL)
 				return NULL;
 			lc->slabs = ns;
 			lc->cap_slabs = cap;
 		}
-		slab = rte_zmalloc_socket("srv_conns", SRV_SLAB * sizeof(*slab),
-			RTE_CACHE_LINE_SIZE, rte_socket_id());
-		if (slab == NULL)
+		group = rte_zmalloc_socket("srv_conns", SRV_GROUP * SLAB_BYTES,
+			SLAB_BYTES, rte_socket_id());
+		if (group == NULL)
 			return NULL;
-		lc->slabs[lc->n_slabs++] = slab;
-		for (unsigned int i = 0; i < SRV_SLAB; i++) {
-			slab[i].next_free = lc->free;
-			lc->free = &slab[i];
+		for (unsigned int g = 0; g < SRV_GROUP; g++) {
+			union srv_slot *slab = group + g * SRV_SLAB;
+
+			slab[0].head.lc = lc;
+			slab[0].head.no = lc->n_slabs;
+			lc->slabs[lc->n_slabs++] = slab;
 		}
+		/* onto the free list from the last, so that it hands them out
+		 * in address order; slot 0 of a slab is its header */
+		for (uint32_t i = lc->n_slabs * SRV_SLAB - 1;
+				i > (lc->n_slabs - SRV_GROUP) * SRV_SLAB; i--)
+			if (i % SRV_SLAB != 0) {
+				conn_at(lc, i)->next = lc->free;
+				lc->free = i;
+			}
 	}
-	c = lc->free;
-	lc->free = c->next_free;
+	*slot = lc->free;
+	c = conn_at(lc, lc->free);
+	lc->free = c->next;
 	return c;
 }
 
@@ -424,23 +565,21 @@ conn_alloc(struct srv_lcore *lc)
 static void
 conn_close(struct srv_conn *c)
 {
-	struct srv_lcore *lc = c->lc;
+	struct srv_lcore *lc = lc_of(c);
 	struct rte_mbuf *m;
 
-	if (c->hold != NULL)
-		rte_pktmbuf_free(c->hold);
+	if (c->held)
+		rte_pktmbuf_free(c->u.hold);
 	while (dps_recv_mbuf(c->fd, &m) > 0)
 		rte_pktmbuf_free(m);
 	dps_set_callbacks(c->fd, NULL, NULL);
 	dps_close(c->fd);
-	TAILQ_REMOVE(&lc->conns, c, lru);
-	if (c->stalled) {
-		TAILQ_REMOVE(&lc->stalled, c, stall);
-		lc->n_stalled--;
-	}
+	lru_remove(lc, c);
 	c->fd = -1;
-	c->next_free = lc->free;
-	lc->free = c;
+	c->held = 0;
+	c->stalled = 0;		/* its stall entry, if any, is skipped */
+	c->next = lc->free;
+	lc->free = slot_of(c);
 	cnt_add(&lc->st.closed, 1);
 	cnt_sub(&lc->st.open, 1);
 }
@@ -449,12 +588,13 @@ conn_close(struct srv_conn *c)
 static void
 conn_touch(struct srv_conn *c)
 {
-	struct srv_lcore *lc = c->lc;
+	struct srv_lcore *lc = lc_of(c);
+	uint32_t i = slot_of(c);
 
-	c->last_tsc = lc->now;
-	if (TAILQ_LAST(&lc->conns, srv_conn_list) != c) {
-		TAILQ_REMOVE(&lc->conns, c, lru);
-		TAILQ_INSERT_TAIL(&lc->conns, c, lru);
+	c->last = coarse(lc->sv, lc->now);
+	if (lc->lru_last != i) {
+		lru_remove(lc, c);
+		lru_append(lc, c, i);
 	}
 }
 
@@ -464,32 +604,34 @@ conn_touch(struct srv_conn *c)
 static size_t
 feed_http(struct srv_conn *c, const char *p, size_t n)
 {
-	struct app_server *sv = c->lc->sv;
+	struct srv_lcore *lc = lc_of(c);
 	size_t used, took = 0;
 	int rc;
 
 	while (took < n && c->tail == TAIL_NONE && c->owed < SRV_MAX_OWED) {
-		rc = app_http_feed(&c->http, p + took, n - took, &used);
+		rc = app_http_feed(&c->u.http, p + took, n - took, &used);
 		if (rc == APP_HTTP_MORE)
 			return n;
 		if (rc == APP_HTTP_ERROR) {
-			cnt_add(&c->lc->st.err_parse, 1);
+			cnt_add(&lc->st.err_parse, 1);
 			c->tail = TAIL_ERR;
 			return n;
 		}
-		if (c->http.method == APP_HTTP_HEAD)
+		if (c->u.http.method == APP_HTTP_HEAD)
 			c->head_bits |= 1ull << c->owed;
 		c->owed++;
-		if (!c->http.keep_alive || sv->c.close_after)
+		if (!c->u.http.keep_alive || lc->sv->c.close_after)
 			c->tail = TAIL_CLOSE;
-		app_http_init(&c->http, APP_HTTP_REQUEST);
+		app_http_init(&c->u.http, APP_HTTP_REQUEST);
 		took += used;
 	}
 	return c->tail == TAIL_NONE ? took : n;	/* after the end: dropped */
 }
 
-/* HTTP: feed @p m; what the owed limit leaves unread waits in c->hold
- * (received mbufs are one segment; a chain is fed whole). */
+/* HTTP: feed @p m; what the owed limit leaves unread waits in u.hold
+ * (received mbufs are one segment; a chain is fed whole). It stops only
+ * between requests, where the parser is fresh: so u.hold takes the
+ * parser's place, which is started again when it is taken. */
 static void
 input_http(struct srv_conn *c, struct rte_mbuf *m)
 {
@@ -507,27 +649,30 @@ input_http(struct srv_conn *c, struct rte_mbuf *m)
 		return;
 	}
 	rte_pktmbuf_adj(m, (uint16_t)took);
-	c->hold = m;
+	c->u.hold = m;
+	c->held = 1;
 }
 
 /* What one received mbuf means for each protocol. The mbuf is consumed. */
 static void
 conn_input(struct srv_conn *c, struct rte_mbuf *m)
 {
-	struct app_server *sv = c->lc->sv;
+	struct srv_lcore *lc = lc_of(c);
+	struct app_server *sv = lc->sv;
 
-	cnt_add(&c->lc->st.rx_bytes, m->pkt_len);
+	cnt_add(&lc->st.rx_bytes, m->pkt_len);
 	switch (sv->c.proto) {
 	case APP_SRV_HTTP:
 		input_http(c, m);
 		return;
 	case APP_SRV_ECHO:
-		c->hold = m;
+		c->u.hold = m;
+		c->held = 1;
 		return;
 	case APP_SRV_RAW:
-		c->raw_acc += m->pkt_len;
-		c->owed += (uint32_t)(c->raw_acc / sv->c.req_size);
-		c->raw_acc %= sv->c.req_size;
+		c->u.raw.acc += m->pkt_len;
+		c->u.raw.owed += c->u.raw.acc / sv->c.req_size;
+		c->u.raw.acc %= sv->c.req_size;
 		break;
 	default:
 		break;
@@ -539,7 +684,7 @@ conn_input(struct srv_conn *c, struct rte_mbuf *m)
 static int
 conn_flush(struct srv_conn *c)
 {
-	switch (c->lc->sv->c.proto) {
+	switch (lc_of(c)->sv->c.proto) {
 	case APP_SRV_ECHO:
 		return flush_hold(c);
 	case APP_SRV_SOURCE:
@@ -559,7 +704,7 @@ source_drop_input(struct srv_conn *c)
 	ssize_t n;
 
 	while ((n = dps_recv_mbuf(c->fd, &m)) > 0) {
-		cnt_add(&c->lc->st.rx_bytes, (uint64_t)n);
+		cnt_add(&lc_of(c)->st.rx_bytes, (uint64_t)n);
 		rte_pktmbuf_free(m);
 	}
 	return n < 0 && errno == EAGAIN;
@@ -571,10 +716,10 @@ static bool
 input_end(struct srv_conn *c, ssize_t n)
 {
 	if (n < 0) {
-		cnt_add(&c->lc->st.err_reset, 1);
+		cnt_add(&lc_of(c)->st.err_reset, 1);
 		return true;
 	}
-	if (c->owed == 0 && c->hold == NULL)
+	if (owed_count(c, lc_of(c)->sv->c.proto) == 0 && !c->held)
 		return true;
 	c->tail = TAIL_CLOSE;
 	return false;
@@ -589,12 +734,12 @@ input_end(struct srv_conn *c, ssize_t n)
 static void
 conn_run(struct srv_conn *c)
 {
-	enum app_srv_proto proto = c->lc->sv->c.proto;
+	enum app_srv_proto proto = lc_of(c)->sv->c.proto;
 	struct rte_mbuf *m;
 	ssize_t n;
 	int rc;
 
-	c->blocked = false;
+	c->blocked = 0;
 	conn_touch(c);
 	for (;;) {
 		rc = conn_flush(c);
@@ -607,9 +752,10 @@ conn_run(struct srv_conn *c)
 		}
 		if (c->tail == TAIL_CLOSE)
 			goto close;
-		if (proto == APP_SRV_HTTP && c->hold != NULL) {
-			m = c->hold;	/* requests left over from the last read */
-			c->hold = NULL;
+		if (proto == APP_SRV_HTTP && c->held) {
+			m = c->u.hold;	/* requests left over from the last read */
+			c->held = 0;
+			app_http_init(&c->u.http, APP_HTTP_REQUEST);
 			input_http(c, m);
 			continue;
 		}
@@ -644,7 +790,7 @@ on_writable(int fd, void *arg)
 	struct srv_conn *c = arg;
 
 	(void)fd;
-	if (c->blocked || c->lc->sv->c.proto == APP_SRV_SOURCE)
+	if (c->blocked || lc_of(c)->sv->c.proto == APP_SRV_SOURCE)
 		conn_run(c);
 }
 
@@ -656,7 +802,7 @@ on_error(int fd, int err, void *arg)
 
 	(void)fd;
 	(void)err;
-	cnt_add(&c->lc->st.err_reset, 1);
+	cnt_add(&lc_of(c)->st.err_reset, 1);
 	conn_close(c);
 }
 
@@ -668,7 +814,8 @@ static const struct dps_sock_cbs conn_cbs = {
 static void
 conn_adopt(struct srv_lcore *lc, int fd)
 {
-	struct srv_conn *c = conn_alloc(lc);
+	uint32_t slot = 0;
+	struct srv_conn *c = conn_alloc(lc, &slot);
 
 	cnt_add(&lc->st.accepted, 1);
 	cnt_add(&lc->st.open, 1);
@@ -679,12 +826,12 @@ conn_adopt(struct srv_lcore *lc, int fd)
 		dps_close(fd);
 		return;
 	}
-	memset(c, 0, offsetof(struct srv_conn, http));
-	c->lc = lc;
+	memset(c, 0, sizeof(*c));
 	c->fd = fd;
-	c->last_tsc = lc->now;
-	app_http_init(&c->http, APP_HTTP_REQUEST);
-	TAILQ_INSERT_TAIL(&lc->conns, c, lru);
+	c->last = coarse(lc->sv, lc->now);
+	if (lc->sv->c.proto == APP_SRV_HTTP)
+		app_http_init(&c->u.http, APP_HTTP_REQUEST);
+	lru_append(lc, c, slot);
 	dps_set_callbacks(fd, &conn_cbs, c);
 	/* A reset before adoption went to the listener's set, which ignores
 	 * it; the read here reports it (ECONNRESET, or EOF once shut down). */
@@ -812,8 +959,6 @@ lcores_make(struct app_server *sv)
 
 		lc->sv = sv;
 		lc->idx = i;
-		TAILQ_INIT(&lc->conns);
-		TAILQ_INIT(&lc->stalled);
 		snprintf(name, sizeof(name), "srv%p_%u", (void *)sv, i);
 		lc->adopt = rte_ring_create(name, SRV_ADOPT_RING, SOCKET_ID_ANY,
 			RING_F_SC_DEQ);
@@ -864,6 +1009,11 @@ app_server_create(struct dps_stack *s, const struct app_srv_conf *c)
 	sv->n_lcores = dps_stack_lcore_count(s);
 	sv->idle_tsc = c->keepalive_timeout_ns == 0 ? 0 :
 		(uint64_t)((double)c->keepalive_timeout_ns * rte_get_tsc_hz() / 1e9);
+	while ((rte_get_tsc_hz() >> (sv->t_shift + 1)) >= 1000)
+		sv->t_shift++;		/* a coarse tick of 0.5 to 1 ms */
+	/* rounded up, and below half the clock's span (2^31 ticks is weeks) */
+	sv->idle_ticks = (uint32_t)RTE_MIN((sv->idle_tsc +
+		(1ull << sv->t_shift) - 1) >> sv->t_shift, (uint64_t)INT32_MAX);
 	for (unsigned int i = 0; i < RTE_DIM(sv->lfd); i++)
 		sv->lfd[i] = -1;
 	if (lcores_make(sv) != 0 || pools_make(sv) != 0) {
@@ -926,14 +1076,16 @@ static int
 idle_check(struct srv_lcore *lc, uint64_t tsc)
 {
 	struct app_server *sv = lc->sv;
+	uint32_t now = coarse(sv, tsc);
 	struct srv_conn *c;
 	int did = 0;
 
 	if (sv->idle_tsc == 0 || tsc < lc->next_idle_check)
 		return 0;
 	lc->next_idle_check = tsc + rte_get_tsc_hz() / 100;
-	while ((c = TAILQ_FIRST(&lc->conns)) != NULL &&
-			tsc - c->last_tsc > sv->idle_tsc) {
+	/* more than idle_ticks whole ticks: idle longer than idle_tsc */
+	while (lc->lru_first != 0 &&
+			now - (c = conn_at(lc, lc->lru_first))->last > sv->idle_ticks) {
 		conn_close(c);
 		did = 1;
 	}
@@ -955,8 +1107,8 @@ drain_lcore(struct srv_lcore *lc)
 	}
 	while (rte_ring_sc_dequeue(lc->adopt, &p) == 0)
 		dps_close((int)(uintptr_t)p);
-	while (!TAILQ_EMPTY(&lc->conns))
-		conn_close(TAILQ_FIRST(&lc->conns));
+	while (lc->lru_first != 0)
+		conn_close(conn_at(lc, lc->lru_first));
 	lc->drained = true;
 }
 
@@ -965,6 +1117,7 @@ app_server_lcore_work(struct app_server *sv, unsigned int idx, uint64_t tsc)
 {
 	struct srv_lcore *lc = &sv->lc[idx];
 	struct srv_conn *c;
+	unsigned int n;
 	void *p;
 	int did = 0;
 
@@ -979,15 +1132,22 @@ app_server_lcore_work(struct app_server *sv, unsigned int idx, uint64_t tsc)
 		conn_adopt(lc, (int)(uintptr_t)p);
 		did = 1;
 	}
-	/* Each stalled connection once (a retry may stall it again). */
-	for (unsigned int k = lc->n_stalled; k != 0; k--) {
-		c = TAILQ_FIRST(&lc->stalled);
-		TAILQ_REMOVE(&lc->stalled, c, stall);
-		lc->n_stalled--;
-		c->stalled = false;
+	/* Each stalled connection once, oldest first (a retry may stall it
+	 * again: a new entry, after these). An entry whose connection closed
+	 * meanwhile is skipped. */
+	n = lc->n_stall;
+	for (unsigned int k = 0; k < n; k++) {
+		c = conn_at(lc, lc->stall[k]);
+		if (!c->stalled)
+			continue;
+		c->stalled = 0;
 		conn_run(c);
 		did = 1;
 	}
+	lc->n_stall -= n;
+	if (n != 0)
+		memmove(lc->stall, lc->stall + n,
+			lc->n_stall * sizeof(lc->stall[0]));
 	return did | idle_check(lc, tsc);
 }
 
@@ -1026,9 +1186,10 @@ app_server_destroy(struct app_server *sv)
 
 		if (lc->adopt != NULL)
 			drain_lcore(lc);
-		for (unsigned int k = 0; k < lc->n_slabs; k++)
-			rte_free(lc->slabs[k]);
+		for (unsigned int k = 0; k < lc->n_slabs; k += SRV_GROUP)
+			rte_free(lc->slabs[k]);	/* a group's first slab */
 		free(lc->slabs);
+		free(lc->stall);
 		rte_ring_free(lc->adopt);
 	}
 	rte_free(sv->lc);

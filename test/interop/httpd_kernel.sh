@@ -16,8 +16,18 @@
 #     > 16 requests, and the server accepted as many connections
 #   5 --proto echo: 1 MiB sent, the same bytes back (SHA-256 compared)
 #   6 a malformed request: a 400, then the connection closes; a request
-#     line longer than the parser's line buffer, sent without its end:
-#     a 414 at once, then the close
+#     line longer than 255 bytes, sent without its end: a 414 at once,
+#     then the close
+#   7 300 pipelined minimal requests, every third a HEAD, the last with
+#     Connection: close, in one send (a segment holds more than the 64
+#     answers the server owes before it stops reading): 300 answers in
+#     order, the HEAD ones without a body, then the close
+#   8 --keepalive-timeout 200ms: an idle keep-alive connection is closed
+#     by the server (EOF within 10 s)
+#   9 --proto raw, 100-byte requests, 3000-byte answers: 500 requests and
+#     half of one in one send get 500 answers, the other half the 501st
+#  10 --proto source: 8 MiB read from it, then the close; --proto discard:
+#     8 MiB sent into it and nothing back but the close
 # Names are unique per run; a trap removes everything on every exit path.
 # Usage: httpd_kernel.sh PATH/TO/dps-httpd [CHECK...]  (e.g. 3 5; all by
 #   default). HTTPD_KEEP=1 keeps the work directory.
@@ -25,7 +35,7 @@ set -euo pipefail
 
 bin=${1:?usage: httpd_kernel.sh PATH/TO/dps-httpd [CHECK...]}
 shift
-only=" ${*:-1 2 3 4 5 6} "
+only=" ${*:-1 2 3 4 5 6 7 8 9 10} "
 if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
 	echo "SKIP: needs root and network namespaces"; exit 77
 fi
@@ -227,10 +237,112 @@ EOF
 		no "the server did not count two malformed requests" || return 1
 }
 
+c7() {
+	server --resp-size 10 || return 1
+	kx "$py" - "$D" >"$tmp/c7-client.log" 2>&1 <<'EOF' || no "$(tail -n 1 "$tmp/c7-client.log")" || return 1
+import socket, sys
+n = 300
+req = [b"HEAD / HTTP/1.1\r\n\r\n" if i % 3 == 1 else b"GET / HTTP/1.1\r\n\r\n"
+       for i in range(n - 1)] + [b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n"]
+s = socket.create_connection((sys.argv[1], 80), timeout=10)
+s.sendall(b"".join(req))
+got = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    got += b
+pos = i = 0
+while pos < len(got):
+    end = got.index(b"\r\n\r\n", pos) + 4
+    head = got[pos:end].decode()
+    if not head.startswith("HTTP/1.1 200"):
+        sys.exit("answer %d is %r" % (i, head[:30]))
+    cl = [int(l.split(":")[1]) for l in head.split("\r\n")
+          if l.lower().startswith("content-length:")][0]
+    pos = end + (0 if i % 3 == 1 else cl)
+    i += 1
+print("answers", i, "bytes", len(got))
+sys.exit(0 if i == n and pos == len(got) else
+         "expected %d answers, got %d (%d of %d bytes)" % (n, i, pos, len(got)))
+EOF
+}
+
+c8() {
+	server --keepalive-timeout 200ms || return 1
+	kx "$py" - "$D" >"$tmp/c8-client.log" 2>&1 <<'EOF' || no "$(tail -n 1 "$tmp/c8-client.log")" || return 1
+import socket, sys
+s = socket.create_connection((sys.argv[1], 80), timeout=10)
+s.sendall(b"GET / HTTP/1.1\r\n\r\n")
+got = b""
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+except socket.timeout:
+    sys.exit("no close within 10 s of idling")
+sys.exit(0 if got.startswith(b"HTTP/1.1 200") else "got %r" % got[:30])
+EOF
+}
+
+c9() {
+	server --proto raw --port 9 --req-size 100 --resp-size 3000 || return 1
+	kx "$py" - "$D" >"$tmp/c9-client.log" 2>&1 <<'EOF' || no "$(tail -n 1 "$tmp/c9-client.log")" || return 1
+import socket, sys
+s = socket.create_connection((sys.argv[1], 9), timeout=10)
+def take(want, got):
+    while got < want:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += len(b)
+    return got
+s.sendall(b"x" * (100 * 500 + 50))
+got = take(3000 * 500, 0)
+s.sendall(b"y" * 50)
+got = take(3000 * 501, got)
+print("got", got)
+sys.exit(0 if got == 3000 * 501 else "got %d of %d bytes" % (got, 3000 * 501))
+EOF
+}
+
+c10() {
+	server --proto source --port 19 || return 1
+	kx "$py" - "$D" 19 source >"$tmp/c10-client.log" 2>&1 <<'EOF' || no "$(tail -n 1 "$tmp/c10-client.log")" || return 1
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+got = 0
+while got < 8 << 20:
+    b = s.recv(65536)
+    if not b:
+        sys.exit("EOF after %d bytes" % got)
+    got += len(b)
+s.close()
+print("got", got)
+EOF
+	server_stop || return 1
+	server --proto discard --port 9 || return 1
+	kx "$py" - "$D" 9 >"$tmp/c10-client2.log" 2>&1 <<'EOF' || no "$(tail -n 1 "$tmp/c10-client2.log")" || return 1
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+s.sendall(b"z" * (8 << 20))
+s.shutdown(socket.SHUT_WR)
+if s.recv(1) != b"":
+    sys.exit("discard answered")
+print("sent", 8 << 20)
+EOF
+}
+
 run 1 "curl GET / with a 100000-byte body"
 run 2 "curl reuses a keep-alive connection for two URLs"
 run 3 "wrk -t1 -c16 -d3s keep-alive"
 run 4 "wrk -t1 -c16 -d3s with Connection: close"
 run 5 "echo: 1 MiB back unchanged"
 run 6 "malformed request: 400 and close; long request line: 414"
+run 7 "300 pipelined requests, HEAD among them: answers in order"
+run 8 "keep-alive timeout closes an idle connection"
+run 9 "raw: 500 and a half requests, then the other half"
+run 10 "source: 8 MiB out; discard: 8 MiB in"
 exit $failed
