@@ -15,7 +15,10 @@
 # Prints every figure and the ratios; docs/performance.md records them.
 # Usage (root): ./bench/suite.sh [--only idle] [seconds per run, default 10]
 #   --only idle: just the memory per idle connection (part of 1.).
-#   IDLE_CONNS (default 1000000) connections held for the memory figure.
+#   IDLE_CONNS (default 1000000) connections held for the memory figure;
+#   IDLE_SRC (default 198.18.0.2-198.18.0.16/24) dps-gen's source range
+#   there (10,000,000 needs about 80 addresses: 198.18.0.2-198.18.0.201/24);
+#   IDLE_MEM (default 4096) the EAL's -m of both processes in that run.
 #   BUILD (default build) the meson build directory.
 #   KERNEL_IDLE_CONNS (default 100000) caps the kernel's idle run.
 #   SUITE_KEEP=1 keeps the programs' outputs (the directory is printed).
@@ -29,6 +32,8 @@ if [ "${1:-}" = --only ]; then
 fi
 dur=${1:-10}
 idle=${IDLE_CONNS:-1000000}
+idle_src=${IDLE_SRC:-198.18.0.2-198.18.0.16/24}
+idle_mem=${IDLE_MEM:-4096}
 b=${BUILD:-build}
 
 ./scripts/deps.sh
@@ -123,11 +128,11 @@ fi
 # EAL's -m memory is a shared anonymous mapping with --no-huge (RssShmem),
 # so what a pool or table reserved but never wrote is not in it. Two
 # figures:
-#   idle_*_B:        the growth from 1,000 to N held, same settings (the
-#                    socket pool, the connection table and the TIME_WAIT
-#                    store are sized by --max-conns and written at start,
-#                    so they cancel out: this is what each further
-#                    connection costs once the process exists);
+#   idle_*_B:        the growth from 1,000 to N held, same settings
+#                    (what each further connection costs once the
+#                    process exists; the pools grow with use and the
+#                    tables are touched as entries land, so this is now
+#                    close to the next figure);
 #   idle_*_all_B:    the growth from a process with the default sizes
 #                    holding 1,000 (everything N connections need).
 # Source addresses x server ports x the ephemeral range give the tuples.
@@ -150,7 +155,7 @@ idle_rss() {	# N MAX_CONNS MEM_MB -> "server_kB client_kB open_s close_s exit"
 	# Line-buffered: the per-second lines are what the wait below reads.
 	stdbuf -oL $b/apps/dps-gen "${eal[@]}" -m "$mem" -l 1 --file-prefix=dpsbc$$ \
 		--vdev="net_memif0,role=client,socket=$sock,socket-abstract=no" -- --role client \
-		--addr 198.18.0.2-198.18.0.16/24 "${idle_ports[@]}" --max-conns "$mc" "${tos[@]}" \
+		--addr "$idle_src" "${idle_ports[@]}" --max-conns "$mc" "${tos[@]}" \
 		--mode conc --proto http --conc "$n" --rate 1 --duration 600s --json \
 		>"$out/idle$n.out" 2>"$out/idle$n.err" &
 	cpid=$!
@@ -184,8 +189,8 @@ idle_rss() {	# N MAX_CONNS MEM_MB -> "server_kB client_kB open_s close_s exit"
 t_idle=$(date +%s)
 mc=$(( idle + idle / 8 + 4096 ))
 read -r s0 c0 _ _ _ < <(idle_rss 1000 65536 1024)
-read -r s1 c1 _ _ _ < <(idle_rss 1000 "$mc" 4096)
-read -r s2 c2 t_up t_down exits < <(idle_rss "$idle" "$mc" 4096)
+read -r s1 c1 _ _ _ < <(idle_rss 1000 "$mc" "$idle_mem")
+read -r s2 c2 t_up t_down exits < <(idle_rss "$idle" "$mc" "$idle_mem")
 echo "dps idle_conns=$idle idle_server_B=$(( (s2 - s1) * 1024 / (idle - 1000) ))" \
 	"idle_client_B=$(( (c2 - c1) * 1024 / (idle - 1000) ))" \
 	"idle_server_all_B=$(( (s2 - s0) * 1024 / (idle - 1000) ))" \
