@@ -1062,7 +1062,10 @@ void dps_tcp_kick_wnd(struct dps_sock *sk);
 void dps_tcp_child_gone(struct dps_sock *sk);
 /* Stream buffers of a socket going back to the pool. */
 void dps_tcp_bufs_free(struct dps_sock *sk);
-/* Give the TCB's cold half back to the pool, whatever its state
+/* The send buffer and out-of-order queue of the cold half (dps_tcp_data.c). */
+void dps_tcp_cold_bufs_free(struct dps_sock *sk);
+/* Give the TCB's cold half back to the pool, with the send buffer and
+ * out-of-order queue it holds, whatever its state
  * (dps_tcp_ext.c): the connection is over or the socket freed. */
 void dps_tcp_x_drop(struct dps_sock *sk);
 

@@ -107,19 +107,29 @@ dps_tcp_ooo_free(struct dps_sock *sk)
 	c->ooo_bytes = 0;
 }
 
+/* The send buffer and the out-of-order queue, which live in the cold
+ * half: before it goes back to its pool (dps_tcp_x_drop()). */
+void
+dps_tcp_cold_bufs_free(struct dps_sock *sk)
+{
+	struct dps_tcp_cold *c = dps_tcp_cold(sk);
+
+	if (c == NULL)
+		return;
+	free_list(c->snd_head);
+	c->snd_head = c->snd_tail = c->snd_cur = NULL;
+	c->snd_off = 0;
+	dps_tcp_ooo_free(sk);
+}
+
 /* Everything the socket still holds (its last reference is going). */
 void
 dps_tcp_bufs_free(struct dps_sock *sk)
 {
-	struct dps_tcp_cold *c = dps_tcp_cold(sk);
 	struct rte_ring *r;
 	void *m;
 
-	if (c != NULL) {
-		free_list(c->snd_head);
-		c->snd_head = c->snd_tail = c->snd_cur = NULL;
-		dps_tcp_ooo_free(sk);
-	}
+	dps_tcp_cold_bufs_free(sk);
 	if (dps_sock_rx_cur(sk) != NULL)
 		rte_pktmbuf_free(dps_sock_rx_cur(sk));
 	dps_sock_set_rx_cur(sk, NULL);
@@ -179,7 +189,7 @@ dps_tcp_snd_drop(struct dps_sock *sk, uint32_t n)
 
 	if (c == NULL)
 		return;		/* quiet: nothing held */
-	n += c->snd_off;
+	n = n > UINT32_MAX - c->snd_off ? UINT32_MAX : n + c->snd_off;
 	while (c->snd_head != NULL && n >= c->snd_head->data_len) {
 		struct rte_mbuf *m = c->snd_head;
 

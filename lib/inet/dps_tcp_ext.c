@@ -59,6 +59,7 @@ dps_tcp_x_drop(struct dps_sock *sk)
 
 	if (x == NULL)
 		return;
+	dps_tcp_cold_bufs_free(sk);	/* what it holds goes with it */
 	/* Relaxed: as in dps_tcb_ext_detach(). */
 	__atomic_store_n(&x->owner, NULL, __ATOMIC_RELAXED);
 	__atomic_store_n(&sk->tcb.x, NULL, __ATOMIC_RELAXED);

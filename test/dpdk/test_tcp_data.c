@@ -1966,6 +1966,56 @@ Test(dpdk, tcp_data_linger0_rst, .timeout = 60)
 }
 
 /*
+ * The peer resets a connection whose send buffer still holds data (its
+ * reader closed with SO_LINGER 0 while ours kept writing): the sender
+ * sees ECONNRESET, and every mbuf of the send buffer goes back, though
+ * the buffer lives in the TCB's cold half, which the end of the
+ * connection returns to its pool (the kernel interop test 4b found the
+ * leak).
+ */
+Test(dpdk, tcp_data_reset_while_sending, .timeout = 60)
+{
+	struct dps_testwire_conf wc = wire_conf(23);
+	struct world w;
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	uint64_t sent = 0, got = 0;
+	int cfd, sfd;
+	bool eof;
+
+	wc.delay_ns = 2 * MS;		/* plenty in flight */
+	world_up(&w, "tdrstsend", &wc, NULL, 0, 0, 16);
+	pair(&w, 0, 0, &cfd, &sfd);
+	while (got < 200000) {
+		send_some(cfd, 43, &sent, 2000000 - sent, NULL);
+		recv_some(sfd, 43, &got, UINT64_MAX, NULL, &eof, "server");
+		tick(&w, 100 * US);
+		cr_assert_lt(vnow(&w.b), T0 + 10 * S);
+	}
+	struct tcp_info ti;
+
+	send_some(cfd, 43, &sent, 2000000 - sent, NULL);
+	tcp_info(cfd, &ti);
+	cr_assert_gt(ti.tcpi_unacked, 0, "nothing in flight");
+	cr_assert_eq(dps_setsockopt(sfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	cr_assert_eq(dps_close(sfd), 0);
+	for (uint64_t end = vnow(&w.b) + 5 * S;; ) {
+		uint8_t b = 0;
+
+		if (dps_send(cfd, &b, 1, MSG_DONTWAIT) < 0 && errno != EAGAIN) {
+			cr_assert(errno == ECONNRESET || errno == EPIPE, "send: %s",
+				strerror(errno));
+			break;
+		}
+		tick(&w, 100 * US);
+		cr_assert_lt(vnow(&w.b), end, "the reset never arrived");
+	}
+	cr_assert_eq(dps_close(cfd), 0);
+	ticks(&w, 40, 1 * MS);
+	check_back_to_listener(&w, "after a reset with the send buffer full");
+	world_down(&w);
+}
+
+/*
  * An outage, then the RTO comes back down. A bulk sender loses 500 ms of
  * its frames: its RTO fires and backs off (RFC 6298 5.5). When the
  * retransmission gets through, the ACK carries its TSval back, a valid
