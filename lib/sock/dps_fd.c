@@ -4,8 +4,16 @@
  * and epoll sets, usable from any thread without a lock.
  *
  * The table is two-level (chunks of 4096 slots made on first use), so an
- * idle process pays for one chunk. New descriptors come from a lock-free
- * ring of released numbers, else from a counter. A lookup takes a
+ * idle process pays for one chunk. New descriptors come from a stack of
+ * released numbers, else from a counter. The stack is last in, first out
+ * (the most recently closed number comes back first, which keeps the
+ * numbers in use low, as Linux's lowest-free rule does), four bytes an
+ * entry in an anonymous mapping whose pages become resident only as the
+ * stack grows: its memory follows the most descriptors ever closed and
+ * not yet reused, not DPS_FD_MAX (16M; an rte_ring of that many entries
+ * would be 128 MB of EAL memory, and a FIFO walks all of it). A spinlock
+ * guards its top: a push or pop is a few instructions under it, once per
+ * connection. A lookup takes a
  * reference with an increment-if-not-zero and then re-reads the slot, so a
  * close racing with the lookup makes it fail cleanly with EBADF; the
  * object's memory is type-stable (see dps_inet.h), so the increment never
@@ -13,7 +21,8 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <rte_ring.h>
+#include <sys/mman.h>
+#include <rte_spinlock.h>
 #include <rte_mempool.h>
 #include "dps_sock_priv.h"
 
@@ -25,15 +34,17 @@
 
 static struct dps_obj **chunks[N_CHUNKS];	/* atomic pointers */
 static uint32_t next_fd;			/* never-used numbers */
-static struct rte_ring *free_fds;		/* released numbers */
+static uint32_t *free_fds;			/* released numbers (atomic pointer) */
+static uint32_t free_top;			/* entries on free_fds, under free_lock */
+static rte_spinlock_t free_lock = RTE_SPINLOCK_INITIALIZER;
 
 /*
  * The table's shared fields, each through one of these. A slot's object
  * is published with a release store (slot_publish()) that pairs with the
  * acquire in slot_load(), so a thread that finds the object sees it
- * initialised; a chunk and the free ring are installed by a
+ * initialised; a chunk and the free stack are installed by a
  * compare-and-swap whose release pairs with chunk_load() / the acquire
- * in fd_ring().
+ * in stack_load().
  */
 
 /* Chunk @i or NULL. Acquire: pairs with chunk_install(). */
@@ -91,19 +102,19 @@ next_fd_load(void)
 	return __atomic_load_n(&next_fd, __ATOMIC_RELAXED);
 }
 
-/* The free-number ring or NULL. Acquire: pairs with ring_install(). */
-static inline struct rte_ring *
-ring_load(void)
+/* The free-number stack or NULL. Acquire: pairs with stack_install(). */
+static inline uint32_t *
+stack_load(void)
 {
 	return __atomic_load_n(&free_fds, __ATOMIC_ACQUIRE);
 }
 
-/* Acq_rel: publishes the ring to ring_load(); on failure, *@cur is the
- * winner's, seen initialised. */
+/* Acq_rel: publishes the stack to stack_load(); on failure, *@cur is
+ * the winner's. */
 static inline bool
-ring_install(struct rte_ring **cur, struct rte_ring *r)
+stack_install(uint32_t **cur, uint32_t *st)
 {
-	return __atomic_compare_exchange_n(&free_fds, cur, r, false,
+	return __atomic_compare_exchange_n(&free_fds, cur, st, false,
 		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
@@ -132,34 +143,48 @@ fd_slot(int fd, bool create)
 	return &c[fd & (CHUNK - 1)];
 }
 
-/* The free-number ring is made once, on the first allocation. */
-static struct rte_ring *
-fd_ring(void)
+/* The free-number stack is mapped once, on the first allocation; NULL
+ * if the mapping fails (numbers are then not reused). */
+static uint32_t *
+fd_stack(void)
 {
-	struct rte_ring *r = ring_load();
-	struct rte_ring *expect = NULL;
+	uint32_t *st = stack_load();
+	uint32_t *expect = NULL;
+	void *m;
 
-	if (r != NULL)
-		return r;
-	r = rte_ring_create("dps_free_fds", DPS_FD_MAX, SOCKET_ID_ANY, 0);
-	if (r == NULL)
-		r = rte_ring_lookup("dps_free_fds");
-	if (r != NULL && !ring_install(&expect, r))
-		r = expect;
-	return r;
+	if (st != NULL)
+		return st;
+	m = mmap(NULL, (size_t)DPS_FD_MAX * sizeof(uint32_t), PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	if (stack_install(&expect, m))
+		return m;
+	munmap(m, (size_t)DPS_FD_MAX * sizeof(uint32_t));	/* another thread's won */
+	return expect;
+}
+
+/* The most recently released number, or -1. */
+static int
+stack_pop(uint32_t *st)
+{
+	int fd = -1;
+
+	rte_spinlock_lock(&free_lock);
+	if (free_top != 0)
+		fd = (int)st[--free_top];
+	rte_spinlock_unlock(&free_lock);
+	return fd;
 }
 
 int
 dps_fd_alloc(struct dps_obj *o)
 {
-	struct rte_ring *r = fd_ring();
+	uint32_t *st = fd_stack();
 	struct dps_obj **slot;
-	void *v;
-	int fd;
+	int fd = st != NULL ? stack_pop(st) : -1;
 
-	if (r != NULL && rte_ring_mc_dequeue(r, &v) == 0) {
-		fd = (int)(uintptr_t)v - 1;
-	} else {
+	if (fd < 0) {
 		uint32_t n = next_fd_add(1);
 
 		if (n >= DPS_FD_MAX) {
@@ -184,11 +209,15 @@ dps_fd_alloc(struct dps_obj *o)
 void
 dps_fd_release(int fd)
 {
-	struct rte_ring *r = fd_ring();
+	uint32_t *st = fd_stack();
 
-	/* The ring holds DPS_FD_MAX - 1 numbers, more than can be out. */
-	if (r != NULL)
-		(void)rte_ring_mp_enqueue(r, (void *)(uintptr_t)(fd + 1));
+	if (st == NULL)
+		return;
+	/* The stack holds DPS_FD_MAX numbers, as many as can be out. */
+	rte_spinlock_lock(&free_lock);
+	if (free_top < DPS_FD_MAX)
+		st[free_top++] = (uint32_t)fd;
+	rte_spinlock_unlock(&free_lock);
 }
 
 struct dps_obj *

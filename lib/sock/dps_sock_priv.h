@@ -15,7 +15,7 @@
  * the descriptors of a stack going away. */
 #define DPS_PROTO_SOCK 6
 
-#define DPS_FD_MAX (1u << 20)
+#define DPS_FD_MAX (1u << 24)	/* descriptors per process: 16M */
 
 /* ---- descriptors (dps_fd.c) ---- */
 int dps_fd_alloc(struct dps_obj *o);
