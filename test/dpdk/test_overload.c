@@ -349,3 +349,43 @@ Test(dpdk, overload_reserve_drops_payload_not_acks)
 	cr_assert_eq(dps_test_pool_in_use(b.pool), base_mbufs);
 	bench_down(&b);
 }
+
+/*
+ * The descriptor table holds more than a million (ten million connections
+ * need ten million descriptors; it stopped at 2^20), and released numbers
+ * come back last in, first out. Objects of no kind the table looks into:
+ * the table only stores them.
+ */
+Test(dpdk, overload_descriptors_beyond_a_million, .timeout = 120)
+{
+	const uint32_t n = (1u << 20) + 4096;
+	struct dps_obj *objs = calloc(n, sizeof(*objs));
+	int *fds = malloc(n * sizeof(*fds));
+	int top = -1;
+
+	cr_assert(objs != NULL && fds != NULL);
+	for (uint32_t i = 0; i < n; i++) {
+		objs[i].kind = DPS_OBJ_EPOLL;
+		fds[i] = dps_fd_alloc(&objs[i]);
+		cr_assert_geq(fds[i], 0, "descriptor %u: %s", i, strerror(errno));
+		cr_assert_eq(objs[i].fd, fds[i]);
+		top = fds[i] > top ? fds[i] : top;
+	}
+	cr_assert_geq(top, 1 << 20, "the highest number is %d", top);
+	/* The last three released come back first, latest first. */
+	for (uint32_t i = n - 3; i < n; i++) {
+		cr_assert(dps_fd_clear(fds[i], &objs[i]));
+		dps_fd_release(fds[i]);
+	}
+	for (uint32_t i = n; i-- > n - 3;) {
+		int fd = dps_fd_alloc(&objs[i]);
+
+		cr_assert_eq(fd, fds[i], "got %d, want %d (LIFO)", fd, fds[i]);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		cr_assert(dps_fd_clear(fds[i], &objs[i]));
+		dps_fd_release(fds[i]);
+	}
+	free(fds);
+	free(objs);
+}
