@@ -146,6 +146,25 @@ dps_route_check(struct dps_sock *sk, uint32_t dst)
 
 /* ---- close ---- */
 
+
+/*
+ * Linux's close() has run tcp_close() when it returns: a connection it
+ * aborts (SYN_SENT, unread data) or finishes has given its port back,
+ * and a bind(0) right after may take it. The close message is handled on
+ * the owning lcore; an application thread waits for it with a no-op
+ * request posted after it (the lcore takes one thread's messages in
+ * order). A stack lcore does not wait: it must not block on another.
+ */
+static void
+close_wait(struct dps_stack *s, unsigned int owner)
+{
+	int e = errno;
+
+	if (dps_stack_self(s) < 0)
+		(void)dps_stack_nop(s, owner);
+	errno = e;
+}
+
 /*
  * Hand @sk's reference to its owning lcore for dps_tcp_do_close(): inline
  * on that lcore, else as a message. A full ring is waited out: a close
@@ -169,4 +188,5 @@ dps_sock_post_close(struct dps_sock *sk)
 		}
 		sched_yield();
 	}
+	close_wait(s, (unsigned int)owner);
 }
