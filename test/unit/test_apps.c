@@ -777,11 +777,13 @@ long_line(const char *head, const char *pre, char fill, const char *post,
  * likewise, a longer one 400; a header line the framing does not read
  * may be as long as the header block allows; Content-Length,
  * Transfer-Encoding and Connection lines may have 255 bytes, longer is
- * 431.
+ * 431. The longest case is 2,000 bytes: every cut of a message costs
+ * its length squared, and 8,000 took 46 s under ASan, past the suite's
+ * timeout on a busy machine.
  */
 Test(apps, http_line_length_statuses)
 {
-	static const size_t lens[] = { 255, 256, 8000 };
+	static const size_t lens[] = { 255, 256, 2000 };
 
 	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		size_t n = lens[i];
