@@ -55,13 +55,10 @@ dps_tcp_x_release(struct dps_lcore *lc, struct dps_sock *sk)
 void
 dps_tcp_x_drop(struct dps_sock *sk)
 {
-	struct dps_tcb_ext *x = sk->tcb.x;
+	struct dps_tcb_ext *x;
 
-	if (x == NULL)
-		return;
 	dps_tcp_cold_bufs_free(sk);	/* what it holds goes with it */
-	/* Relaxed: as in dps_tcb_ext_detach(). */
-	__atomic_store_n(&x->owner, NULL, __ATOMIC_RELAXED);
-	__atomic_store_n(&sk->tcb.x, NULL, __ATOMIC_RELAXED);
-	dps_pool_put(dps_socks(sk->stack)->xpool, x);
+	x = dps_tcb_ext_take(&sk->tcb);
+	if (x != NULL)
+		dps_pool_put(dps_socks(sk->stack)->xpool, x);
 }

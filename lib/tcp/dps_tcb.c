@@ -117,17 +117,23 @@ dps_tcb_quiet(const struct dps_tcb *t)
 }
 
 struct dps_tcb_ext *
-dps_tcb_ext_detach(struct dps_tcb *t)
+dps_tcb_ext_take(struct dps_tcb *t)
 {
 	struct dps_tcb_ext *x = t->x;
 
-	if (!dps_tcb_quiet(t))
+	if (x == NULL)
 		return NULL;
 	/* Relaxed: a reader that saw the old owner re-reads it after its
 	 * copies (dps_tcb_ext_peek()); nothing is published here. */
 	__atomic_store_n(&x->owner, NULL, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->x, NULL, __ATOMIC_RELAXED);
 	return x;
+}
+
+struct dps_tcb_ext *
+dps_tcb_ext_detach(struct dps_tcb *t)
+{
+	return dps_tcb_quiet(t) ? dps_tcb_ext_take(t) : NULL;
 }
 
 /* What every opening TCB starts from: settings and the send sequence. */

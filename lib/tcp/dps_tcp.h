@@ -371,6 +371,12 @@ bool dps_tcb_quiet(const struct dps_tcb *t);
 struct dps_tcb_ext *dps_tcb_ext_detach(struct dps_tcb *t);
 
 /**
+ * Take the cold half back from @t whatever its state (the connection is
+ * over); NULL when none is attached. What it held is the caller's.
+ */
+struct dps_tcb_ext *dps_tcb_ext_take(struct dps_tcb *t);
+
+/**
  * The cold half attached to @t, for a thread other than the owner's that
  * reads figures (TCP_INFO). Relaxed: the caller confirms with x->owner
  * (acquire), which the attach publishes with release.
