@@ -8,7 +8,7 @@ pkgs=(
 	build-essential pkg-config meson ninja-build
 	libdpdk-dev dpdk libnuma-dev libpcap-dev libcriterion-dev
 	iproute2 ethtool iputils-ping python3 procps
-	tcpdump tshark curl
+	tcpdump tshark curl jq gnuplot-nox dpdk-dev
 	nginx-light wrk socat valgrind
 	clang libclang-rt-14-dev
 )
