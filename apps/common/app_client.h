@@ -127,6 +127,14 @@ bool app_client_drained(const struct app_client *cl);
 /* True once every lcore has used up its share of --count. */
 bool app_client_done(const struct app_client *cl);
 
+/* True when a --rate paces the client: latency is then measured from
+ * each send's intended time (app_rate.h): cps's connect time from the
+ * launch's, the other modes' request time from the request's. */
+bool app_client_paced(const struct app_client *cl);
+
+/* True in cps mode (a connection per request). */
+bool app_client_is_cps(const struct app_client *cl);
+
 /* Sum of the per-lcore counters (any thread, no lock). */
 void app_client_stats(const struct app_client *cl, struct app_cli_stats *out);
 

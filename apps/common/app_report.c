@@ -281,6 +281,20 @@ gbit(uint64_t bytes, uint64_t ns)
 	return per_s(bytes, ns) * 8 / 1e9;
 }
 
+/* The name of a histogram: with a --rate, the one paced sends are
+ * timed in is measured from their intended send times (coordinated
+ * omission corrected, as wrk2 does), and says so. */
+static const char *
+hist_label(const struct app_client *cl, bool conn)
+{
+	bool cps = app_client_is_cps(cl);
+
+	if (!app_client_paced(cl) || conn != cps)
+		return conn ? "connect time" : "request time";
+	return conn ? "connect time (from intended launch, --rate)" :
+		"request time (from intended send, --rate)";
+}
+
 /* Client totals, errors by kind and both histograms, as text. */
 static void
 text_client(const struct app_report *r, const struct snap *d, uint64_t ns,
@@ -304,8 +318,8 @@ text_client(const struct app_report *r, const struct snap *d, uint64_t ns,
 		if (d->c.err[k] != 0)
 			printf("  error %s: %" PRIu64 " (%s)\n", app_cli_err_name(k),
 				d->c.err[k], app_cli_err_help(k));
-	app_hist_print(stdout, "connect time", hc, true);
-	app_hist_print(stdout, "request time", hr, true);
+	app_hist_print(stdout, hist_label(r->c.cl, true), hc, true);
+	app_hist_print(stdout, hist_label(r->c.cl, false), hr, true);
 }
 
 /* Server totals, as text. */
@@ -326,8 +340,8 @@ text_server(const struct snap *d, uint64_t ns)
 
 /* Client totals, errors by kind and both histograms, as JSON members. */
 static void
-json_client(const struct snap *d, uint64_t ns, const struct app_hist *hc,
-	const struct app_hist *hr)
+json_client(const struct app_client *cl, const struct snap *d, uint64_t ns,
+	const struct app_hist *hc, const struct app_hist *hr)
 {
 	printf(",\"conn_attempted\":%" PRIu64 ",\"conn_skipped\":%" PRIu64
 		",\"conn_established\":%" PRIu64 ",\"conn_closed\":%" PRIu64 ",\"cps\":%.1f,\"req_sent\":%" PRIu64
@@ -341,7 +355,8 @@ json_client(const struct snap *d, uint64_t ns, const struct app_hist *hc,
 	for (unsigned int k = 0; k < APP_CLI_ERR__MAX; k++)
 		printf("%s\"%s\":%" PRIu64, k ? "," : "", app_cli_err_name(k),
 			d->c.err[k]);
-	printf("},\"connect_time\":");
+	printf("},\"latency_from\":\"%s\",\"connect_time\":",
+		app_client_paced(cl) ? "intended" : "sent");
 	app_hist_json(stdout, hc);
 	printf(",\"request_time\":");
 	app_hist_json(stdout, hr);
@@ -435,7 +450,7 @@ summary_json(const struct app_report *r, const struct snap *d, uint64_t ns,
 		"\"interrupted\":%s,\"errors\":%" PRIu64, r->c.prog, r->c.what,
 		ns / 1e9, r->interrupted ? "true" : "false", errs);
 	if (r->c.cl != NULL)
-		json_client(d, ns, hc, hr);
+		json_client(r->c.cl, d, ns, hc, hr);
 	else
 		json_server(d);
 	printf(",\"eth_tx_pkts\":%" PRIu64 ",\"eth_rx_pkts\":%" PRIu64
