@@ -216,6 +216,30 @@ app_parse_addr_range(const char *s, uint32_t *first, uint32_t *count,
 	return 0;
 }
 
+bool
+app_on_subnet(uint32_t local, uint8_t plen, uint32_t target)
+{
+	return ((ntohl(local) ^ ntohl(target)) & plen_mask(plen)) == 0;
+}
+
+int
+app_check_target(const char *prog, uint32_t local, uint8_t plen, bool has_gw,
+	uint32_t target)
+{
+	char t[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
+	struct in_addr a;
+
+	if (has_gw || app_on_subnet(local, plen, target))
+		return 0;
+	a.s_addr = target;
+	inet_ntop(AF_INET, &a, t, sizeof(t));
+	a.s_addr = htonl(ntohl(local) & plen_mask(plen));
+	inet_ntop(AF_INET, &a, net, sizeof(net));
+	fprintf(stderr, "%s: target %s is not in the local subnet %s/%u and no "
+		"--gw was given\n", prog, t, net, plen);
+	return -EINVAL;
+}
+
 int
 app_parse_opts(const char *prog, int argc, char **argv,
 	const struct option *longopts,

@@ -4,6 +4,7 @@
 
 /* Argument helpers shared by the apps: one-line errors, strict numbers. */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <getopt.h>
 #include <netinet/in.h>
@@ -46,6 +47,20 @@ int app_parse_range(const char *s, unsigned int lo, unsigned int hi,
  */
 int app_parse_addr_range(const char *s, uint32_t *first, uint32_t *count,
 	uint8_t *plen, const char **why);
+
+/* Is @p target in the subnet of @p local / @p plen (network order)? */
+bool app_on_subnet(uint32_t local, uint8_t plen, uint32_t target);
+
+/*
+ * Can the stack reach @p target (network order) without a route? Only
+ * inside the local subnet of @p local (network order) / @p plen, unless
+ * a default gateway (@p has_gw) is given: a SYN to anywhere else has no
+ * next hop, and every connect would fail. 0, or -EINVAL after the
+ * one-line error "PROG: target X is not in the local subnet A/LEN and
+ * no --gw was given".
+ */
+int app_check_target(const char *prog, uint32_t local, uint8_t plen, bool has_gw,
+	uint32_t target);
 
 /* Run getopt_long over @p argv (the app's own options, argv[0] the program
  * name) and hand each option to @p one. An unknown or incomplete option,

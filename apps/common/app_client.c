@@ -648,12 +648,19 @@ consume_http(struct cli_conn *c, const char *p, size_t len, uint64_t tsc)
 	return true;
 }
 
-/* Account the payload of mbuf chain @p m; false when @p c is gone. */
+/* Account the payload of mbuf chain @p m; false when @p c is gone. A
+ * bulk sender expects nothing back: data that comes is the server
+ * answering what it took for requests (an HTTP server's 400 to a
+ * stream of bytes), an error, and the connection is dropped. */
 static bool
 consume(struct cli_conn *c, const struct rte_mbuf *m, uint64_t tsc)
 {
 	const struct app_cli_conf *cf = &c->lc->cl->c;
 
+	if (c->state == C_BULK && !cf->bulk_recv) {
+		conn_fail(c, APP_CLI_ERR_unexpected, tsc);
+		return false;
+	}
 	if (c->state == C_BULK)
 		return true;
 	for (; m != NULL; m = m->next) {
@@ -1462,6 +1469,28 @@ bool
 app_client_paced(const struct app_client *cl)
 {
 	return cl->c.rate != 0;
+}
+
+/* Nothing moved: the reason, or false. */
+bool
+app_client_idle(const struct app_client *cl, const struct app_cli_stats *d,
+	char *buf, size_t cap)
+{
+	const struct app_cli_conf *c = &cl->c;
+
+	if (c->proto != APP_CLI_UDP && d->conn_established == 0)
+		snprintf(buf, cap, "nothing moved: no connection was established "
+			"(%" PRIu64 " attempted)", d->conn_attempted);
+	else if (c->mode == APP_CLI_BULK && !c->bulk_recv && d->tx_bytes == 0)
+		snprintf(buf, cap, "nothing moved: no byte was sent");
+	else if (c->mode == APP_CLI_BULK && c->bulk_recv && d->rx_bytes == 0)
+		snprintf(buf, cap, "nothing moved: no byte was received");
+	else if (c->mode != APP_CLI_BULK && d->req_done == 0)
+		snprintf(buf, cap, "nothing moved: no request completed (%" PRIu64
+			" sent)", d->req_sent);
+	else
+		return false;
+	return true;
 }
 
 /* cps mode. */

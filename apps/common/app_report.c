@@ -467,6 +467,7 @@ int
 app_report_finish(struct app_report *r)
 {
 	struct app_hist *hc = NULL, *hr = NULL;
+	char why[160];
 	struct snap d;
 	uint64_t ns, errs;
 	int rc;
@@ -488,6 +489,10 @@ app_report_finish(struct app_report *r)
 		summary_text(r, &d, ns, errs, hc, hr);
 	fflush(stdout);
 	rc = errors_ok(r, &d, errs) && (!r->leak_checked || r->leak_ok) ? 0 : 1;
+	if (r->c.cl != NULL && app_client_idle(r->c.cl, &d.c, why, sizeof(why))) {
+		fprintf(stderr, "%s: %s\n", r->c.prog, why);
+		rc = 1;
+	}
 	free(hc);
 	free(hr);
 	free(r->iv);

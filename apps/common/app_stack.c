@@ -115,6 +115,14 @@ app_net_opt(const char *prog, struct app_net *n, int c, const char *arg)
 	case 0x1006:
 		n->trust_csum = true;
 		return 1;
+	case 0x1007: {
+		uint64_t ns;
+
+		if (app_parse_duration(arg, 1000000, 3600ull * 1000000000, &ns) != 0)
+			return app_bad_arg(prog, "--link-timeout", arg);
+		n->link_wait_ms = (uint32_t)(ns / 1000000);
+		return 1;
+	}
 	default:
 		return 0;
 	}
@@ -129,6 +137,7 @@ stack_create(const struct app_net *n)
 	unsigned int id;
 
 	sc.nb_mbufs = n->nb_mbufs ? n->nb_mbufs : 65535;
+	sc.link_wait_ms = n->link_wait_ms ? n->link_wait_ms : APP_LINK_WAIT_MS;
 	sc.lcores[sc.n_lcores++] = rte_get_main_lcore();
 	RTE_LCORE_FOREACH_WORKER(id)
 		sc.lcores[sc.n_lcores++] = id;
@@ -178,6 +187,22 @@ stack_config(const char *prog, struct dps_stack *s, const struct app_net *n)
 	return 0;
 }
 
+bool
+app_link_up(const char *prog, uint16_t port, uint32_t waited_ms)
+{
+	struct rte_eth_link link = { 0 };
+	char name[RTE_ETH_NAME_MAX_LEN] = "?";
+
+	if (rte_eth_link_get_nowait(port, &link) == 0 &&
+			link.link_status == RTE_ETH_LINK_UP)
+		return true;
+	rte_eth_dev_get_name_by_port(port, name);
+	fprintf(stderr, "%s: the link on port %u (%s) did not come up within "
+		"%u ms (--link-timeout): is the peer there?\n", prog, port, name,
+		waited_ms);
+	return false;
+}
+
 struct dps_stack *
 app_stack_up(const char *prog, const struct app_net *n)
 {
@@ -201,6 +226,10 @@ app_stack_up(const char *prog, const struct app_net *n)
 	if (stack_config(prog, s, n) != 0 || dps_stack_start(s) != 0) {
 		if (dps_stack_strerror(s)[0] != '\0')
 			fprintf(stderr, "%s: %s\n", prog, dps_stack_strerror(s));
+		dps_stack_destroy(s);
+		return NULL;
+	}
+	if (!app_link_up(prog, 0, n->link_wait_ms ? n->link_wait_ms : APP_LINK_WAIT_MS)) {
 		dps_stack_destroy(s);
 		return NULL;
 	}

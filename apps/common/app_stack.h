@@ -28,7 +28,11 @@ struct app_net {
 	uint8_t tso;			/* --tso: enum dps_tso_mode */
 	bool trust_csum;		/* --trust-csum */
 	uint8_t tw_reuse;		/* enum dps_tw_reuse; 0 = stack default */
+	uint32_t link_wait_ms;		/* --link-timeout; 0 = APP_LINK_WAIT_MS */
 };
+
+/* How long app_stack_up() waits for the link by default. */
+#define APP_LINK_WAIT_MS 3000
 
 /* getopt_long entries for the options app_net_opt() handles; their
  * codes are 0x1000 and up, out of the way of the apps' own. */
@@ -39,7 +43,8 @@ struct app_net {
 	{ "max-conns", required_argument, NULL, 0x1003 }, \
 	{ "tso", required_argument, NULL, 0x1004 }, \
 	{ "mbufs", required_argument, NULL, 0x1005 }, \
-	{ "trust-csum", no_argument, NULL, 0x1006 }
+	{ "trust-csum", no_argument, NULL, 0x1006 }, \
+	{ "link-timeout", required_argument, NULL, 0x1007 }
 
 /* Usage lines for those options. */
 #define APP_NET_USAGE \
@@ -54,7 +59,9 @@ struct app_net {
 "  --tso auto|on|off   TCP segmentation offload: auto (default) where the\n" \
 "                      device does it in hardware, on wherever offered\n" \
 "  --trust-csum        do not verify received checksums: only for links\n" \
-"                      that cannot corrupt a frame (memif)\n"
+"                      that cannot corrupt a frame (memif)\n" \
+"  --link-timeout D    wait this long for the link to come up, else exit 1\n" \
+"                      (default 3s)\n"
 
 /*
  * Split the command line at "--": EAL arguments before it, the app's
@@ -80,9 +87,14 @@ int app_net_opt(const char *prog, struct app_net *n, int c, const char *arg);
 
 /* Create and start a stack on port 0 with one stack lcore per EAL lcore
  * (main lcore first), every address of @p n, and the gateway. Prints a
- * one-line error naming the problem and returns NULL on failure. Does not
- * launch any poll loop. */
+ * one-line error naming the problem and returns NULL on failure, a link
+ * that did not come up within --link-timeout included. Does not launch
+ * any poll loop. */
 struct dps_stack *app_stack_up(const char *prog, const struct app_net *n);
+
+/* True when port @p port's link is up; otherwise a one-line error
+ * saying it did not come up within @p waited_ms (--link-timeout). */
+bool app_link_up(const char *prog, uint16_t port, uint32_t waited_ms);
 
 /* Per-lcore application work, called between poll iterations on stack
  * lcore @p idx with the current TSC; return nonzero when it did work. */

@@ -227,6 +227,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "dps-connect: --to is required (try --help)\n");
 		return -EINVAL;
 	}
+	if (o->mode != MODE_RTT && !o->kernel && app_check_target("dps-connect",
+			o->addr.v4, o->plen, o->has_gw, o->to.sin_addr.s_addr) != 0)
+		return -EINVAL;
 	if (o->count < o->threads) {
 		fprintf(stderr, "dps-connect: --count %u is less than --threads %u\n",
 			o->count, o->threads);

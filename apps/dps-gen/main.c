@@ -325,6 +325,10 @@ finish_opts(struct opts *o)
 			PROG);
 		return -EINVAL;
 	}
+	for (unsigned int i = 0; i < o->cli.n_to; i++)
+		if (app_check_target(PROG, o->net.addr.v4, o->net.plen, o->net.has_gw,
+				o->cli.to[i].sin_addr.s_addr) != 0)
+			return -EINVAL;
 	return 0;
 }
 

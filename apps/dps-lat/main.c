@@ -227,7 +227,8 @@ finish_opts(struct opts *o)
 	}
 	if (o->count != 0 && !o->dur_set)
 		o->rep.duration_ns = 0;
-	return 0;
+	return app_check_target(PROG, o->net.addr.v4, o->net.plen, o->net.has_gw,
+		o->to.sin_addr.s_addr);
 }
 
 /* Our options (after "--"); 0 or -EINVAL after a one-line error. */

@@ -169,7 +169,13 @@ parse_args(int argc, char **argv, struct opts *o)
 		dps_prefix_parse("198.18.0.2/24", &o->addr[0], &o->plen[0]);
 		o->n_addr = 1;
 	}
-	return 0;
+	if (!o->has_target || o->wire)
+		return 0;
+	for (unsigned int i = 0; i < o->n_addr; i++)
+		if (app_on_subnet(o->addr[i].v4, o->plen[i], o->target.v4))
+			return 0;
+	return app_check_target("dps-ping", o->addr[0].v4, o->plen[0], o->has_gw,
+		o->target.v4);
 }
 
 /* An application thread pinging through the request ring. */

@@ -2027,3 +2027,25 @@ Test(apps, rate_zero_is_never_due)
 	cr_assert_eq(app_rate_due(&r, 100 * HZ), 0);
 	cr_assert_not(app_rate_take(&r, 100 * HZ, NULL));
 }
+
+/* ---- an off-subnet target without --gw is refused before start ---- */
+
+/* Issue 16: 10.0.0.1 from 198.18.0.2/24 and no --gw made 2.2 million
+ * "other" errors instead of one line. */
+Test(apps, target_off_subnet_needs_gw, .init = cr_redirect_stderr)
+{
+	uint32_t local = inet_addr("198.18.0.2");
+
+	cr_assert(app_on_subnet(local, 24, inet_addr("198.18.0.200")));
+	cr_assert_not(app_on_subnet(local, 24, inet_addr("198.18.1.1")));
+	cr_assert(app_on_subnet(local, 15, inet_addr("198.19.255.1")));
+	cr_assert(app_on_subnet(local, 0, inet_addr("10.0.0.1")));
+	cr_assert(app_on_subnet(local, 32, local));
+	cr_assert_eq(app_check_target("t", local, 24, false, inet_addr("198.18.0.1")), 0);
+	cr_assert_eq(app_check_target("t", local, 24, true, inet_addr("10.0.0.1")), 0);
+	cr_assert_eq(app_check_target("t", local, 24, false, inet_addr("10.0.0.1")),
+		-EINVAL);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("t: target 10.0.0.1 is not in the local subnet "
+		"198.18.0.0/24 and no --gw was given\n");
+}
