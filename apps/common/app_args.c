@@ -5,7 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <rte_version.h>
 #include "app_args.h"
+
+#ifndef DPS_VERSION
+#define DPS_VERSION "unknown"
+#endif
 
 int
 app_bad_arg(const char *prog, const char *what, const char *val)
@@ -85,7 +90,7 @@ app_parse_duration(const char *s, uint64_t lo_ns, uint64_t hi_ns,
 	static const struct { const char *sfx; uint64_t mul; } du[] = {
 		{ "", 1000000000ull }, { "s", 1000000000ull },
 		{ "ms", 1000000ull }, { "us", 1000ull }, { "ns", 1 },
-		{ "m", 60000000000ull },
+		{ "m", 60000000000ull }, { "h", 3600000000000ull },
 	};
 	const char *sfx;
 	uint64_t v, r;
@@ -238,6 +243,54 @@ app_check_target(const char *prog, uint32_t local, uint8_t plen, bool has_gw,
 	fprintf(stderr, "%s: target %s is not in the local subnet %s/%u and no "
 		"--gw was given\n", prog, t, net, plen);
 	return -EINVAL;
+}
+
+void
+app_print_version(FILE *f, const char *prog)
+{
+	fprintf(f, "%s (dpstack %s, %s)\n", prog, DPS_VERSION,
+		rte_version());
+}
+
+/* The entry of @p longopts that @p arg ("--name" or "--name=V") names;
+ * NULL when none. */
+static const struct option *
+app_opt_named(const char *arg, const struct option *longopts)
+{
+	size_t len;
+
+	if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+		return NULL;
+	arg += 2;
+	len = strcspn(arg, "=");
+	for (const struct option *o = longopts; o->name != NULL; o++)
+		if (strlen(o->name) == len && strncmp(o->name, arg, len) == 0)
+			return o;
+	return NULL;
+}
+
+int
+app_early_args(const char *prog, int argc, char **argv, int n_eal,
+	const struct option *longopts, void (*usage)(FILE *f))
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			app_print_version(stdout, prog);
+			return 0;
+		}
+	}
+	for (int i = 1; i < n_eal && i < argc; i++)
+		if (app_opt_named(argv[i], longopts) != NULL) {
+			fprintf(stderr, "%s: '%s' is an option of %s, not of the EAL: put "
+				"'--' between the EAL's options and %s's (%s [EAL options] "
+				"-- [options]; try --help)\n", prog, argv[i], prog, prog, prog);
+			return 2;
+		}
+	return -1;
 }
 
 int

@@ -34,7 +34,8 @@ struct app_report_conf {
 
 /* Usage lines for the options the report takes. */
 #define APP_REPORT_USAGE \
-"  --duration D        run time (10s, 500ms; default 10s); SIGUSR1 ends\n" \
+"  --duration D        run time (10s, 500ms, 2m, 1h; default 10s for a\n" \
+"                      client, until SIGINT for a server); SIGUSR1 ends\n" \
 "                      the run early the same way (closes, leak check)\n" \
 "  --json              print the summary as one JSON object\n" \
 "  --quiet             no per-second lines\n" \

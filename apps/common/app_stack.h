@@ -46,12 +46,14 @@ struct app_net {
 	{ "trust-csum", no_argument, NULL, 0x1006 }, \
 	{ "link-timeout", required_argument, NULL, 0x1007 }
 
-/* Usage lines for those options. */
-#define APP_NET_USAGE \
+/* Usage lines for those options; @p addr_default says what --addr is
+ * when not given. */
+#define APP_NET_USAGE(addr_default) \
 "  --addr A[-B]/LEN    local address, or a range of them of any size in\n" \
 "                      A's subnet (the source addresses a client spreads\n" \
 "                      over), e.g. 198.18.0.2/24, 198.18.0.2-198.19.255.254/15\n" \
-"  --gw IP             default gateway\n" \
+"                      (default " addr_default ")\n" \
+"  --gw IP             default gateway (needed for a --to off the subnet)\n" \
 "  --ports LO-HI       ephemeral port range (default 32768-60999)\n" \
 "  --max-conns N       connection table size per lcore (default 65536)\n" \
 "  --mbufs N           packet buffers in the pool (default 65535; at least\n" \

@@ -1640,7 +1640,12 @@ Test(apps, args_duration)
 	cr_assert_eq(v, 120000000000ull);
 	cr_assert_eq(app_parse_duration("400000000000m", 0, UINT64_MAX, &v),
 		-EINVAL);
-	cr_assert_eq(app_parse_duration("10h", 0, UINT64_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_duration("1h", 0, UINT64_MAX, &v), 0);
+	cr_assert_eq(v, 3600000000000ull);
+	cr_assert_eq(app_parse_duration("10h", 0, UINT64_MAX, &v), 0);
+	cr_assert_eq(v, 36000000000000ull);
+	cr_assert_eq(app_parse_duration("1d", 0, UINT64_MAX, &v), -EINVAL);
+	cr_assert_eq(app_parse_duration("6000000h", 0, UINT64_MAX, &v), -EINVAL);
 	cr_assert_eq(app_parse_duration("ms", 0, UINT64_MAX, &v), -EINVAL);
 	cr_assert_eq(app_parse_duration("-1s", 0, UINT64_MAX, &v), -EINVAL);
 	cr_assert_eq(app_parse_duration("1.5s", 0, UINT64_MAX, &v), -EINVAL);
@@ -2048,4 +2053,54 @@ Test(apps, target_off_subnet_needs_gw, .init = cr_redirect_stderr)
 	fflush(stderr);
 	cr_assert_stderr_eq_str("t: target 10.0.0.1 is not in the local subnet "
 		"198.18.0.0/24 and no --gw was given\n");
+}
+
+/* ---- before the EAL: help, version, a forgotten "--" ---- */
+
+static const struct option early_opts[] = {
+	{ "to", required_argument, NULL, 't' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+early_usage(FILE *f)
+{
+	fputs("usage: t\n", f);
+}
+
+/* Issue 16: without the "--", dps-gen said that --to was required when
+ * it had been given (among the EAL's arguments). */
+Test(apps, early_args_forgotten_separator, .init = cr_redirect_stderr)
+{
+	char *v1[] = { "t", "--no-huge", "-m", "512", "--to", "1.2.3.4:80", NULL };
+	char *v2[] = { "t", "--no-huge", "--mode=rr", "--", "--quiet", NULL };
+	char *v3[] = { "t", "--no-huge", "--", "--to", "1.2.3.4:80", NULL };
+	char *v4[] = { "t", "--no-huge", "--tox", "--", NULL };
+
+	cr_assert_eq(app_early_args("t", 6, v1, 6, early_opts, early_usage), 2);
+	cr_assert_eq(app_early_args("t", 5, v2, 3, early_opts, early_usage), 2);
+	cr_assert_eq(app_early_args("t", 5, v3, 2, early_opts, early_usage), -1);
+	cr_assert_eq(app_early_args("t", 4, v4, 3, early_opts, early_usage), -1);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("t: '--to' is an option of t, not of the EAL: put "
+		"'--' between the EAL's options and t's (t [EAL options] -- "
+		"[options]; try --help)\n"
+		"t: '--mode=rr' is an option of t, not of the EAL: put "
+		"'--' between the EAL's options and t's (t [EAL options] -- "
+		"[options]; try --help)\n");
+}
+
+Test(apps, early_args_help_and_version, .init = cr_redirect_stdout)
+{
+	char *h1[] = { "t", "--no-huge", "--to", "x", "-h", NULL };
+	char *h2[] = { "t", "--", "--help", NULL };
+	char *v[] = { "t", "--version", NULL };
+
+	cr_assert_eq(app_early_args("t", 5, h1, 5, early_opts, early_usage), 0);
+	cr_assert_eq(app_early_args("t", 3, h2, 1, early_opts, early_usage), 0);
+	cr_assert_eq(app_early_args("t", 2, v, 2, early_opts, early_usage), 0);
+	fflush(stdout);
+	cr_assert_stdout_neq_str("");
 }
