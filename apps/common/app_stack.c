@@ -229,7 +229,8 @@ app_stack_up(const char *prog, const struct app_net *n)
 		dps_stack_destroy(s);
 		return NULL;
 	}
-	if (!app_link_up(prog, 0, n->link_wait_ms ? n->link_wait_ms : APP_LINK_WAIT_MS)) {
+	if (n->need_link &&
+			!app_link_up(prog, 0, n->link_wait_ms ? n->link_wait_ms : APP_LINK_WAIT_MS)) {
 		dps_stack_destroy(s);
 		return NULL;
 	}

@@ -29,6 +29,7 @@ struct app_net {
 	bool trust_csum;		/* --trust-csum */
 	uint8_t tw_reuse;		/* enum dps_tw_reuse; 0 = stack default */
 	uint32_t link_wait_ms;		/* --link-timeout; 0 = APP_LINK_WAIT_MS */
+	bool need_link;			/* a client: no link by then is fatal */
 };
 
 /* How long app_stack_up() waits for the link by default. */
@@ -62,8 +63,9 @@ struct app_net {
 "                      device does it in hardware, on wherever offered\n" \
 "  --trust-csum        do not verify received checksums: only for links\n" \
 "                      that cannot corrupt a frame (memif)\n" \
-"  --link-timeout D    wait this long for the link to come up, else exit 1\n" \
-"                      (default 3s)\n"
+"  --link-timeout D    wait this long for the link to come up (default\n" \
+"                      3s); a client exits 1 when it did not, a server\n" \
+"                      goes on and waits for its peer\n"
 
 /*
  * Split the command line at "--": EAL arguments before it, the app's
@@ -89,9 +91,9 @@ int app_net_opt(const char *prog, struct app_net *n, int c, const char *arg);
 
 /* Create and start a stack on port 0 with one stack lcore per EAL lcore
  * (main lcore first), every address of @p n, and the gateway. Prints a
- * one-line error naming the problem and returns NULL on failure, a link
- * that did not come up within --link-timeout included. Does not launch
- * any poll loop. */
+ * one-line error naming the problem and returns NULL on failure, and
+ * for a client (n->need_link) a link that did not come up within
+ * --link-timeout. Does not launch any poll loop. */
 struct dps_stack *app_stack_up(const char *prog, const struct app_net *n);
 
 /* True when port @p port's link is up; otherwise a one-line error

@@ -309,6 +309,7 @@ finish_opts(struct opts *o)
 	}
 	/* A load generator runs out of tuples in TIME_WAIT otherwise. */
 	o->net.tw_reuse = DPS_TW_REUSE_ON;
+	o->net.need_link = true;
 	app_client_conf_init(&o->cli, o->mode);
 	o->cli.rate = given.rate;
 	o->cli.ramp_ns = given.ramp_ns;

@@ -231,6 +231,7 @@ finish_opts(struct opts *o)
 	}
 	if (o->count != 0 && !o->dur_set)
 		o->rep.duration_ns = 0;
+	o->net.need_link = true;
 	return app_check_target(PROG, o->net.addr.v4, o->net.plen, o->net.has_gw,
 		o->to.sin_addr.s_addr);
 }
