@@ -90,7 +90,6 @@ struct cli_lcore {
 	uint32_t scan;
 	bool unlimited;
 	struct app_rate rate;		/* --rate: this lcore's schedule */
-	bool rate_on;			/* the schedule has started */
 	uint64_t late_max;		/* open loop: sends it may fall behind */
 	uint64_t quota, issued, finished;
 	uint32_t next_to, next_src;
@@ -415,22 +414,6 @@ conn_bind(struct cli_lcore *lc, int fd, uint32_t src)
 	return dps_bind(fd, (const struct sockaddr *)&sin, sizeof(sin));
 }
 
-/*
- * Start this lcore's --rate schedule at @p tsc (app_rate.h): at its
- * start for cps, when its first connection is ready for the other
- * modes, so that the handshake and ARP before it are not owed as a
- * burst of requests each timed from a moment no connection existed.
- */
-static void
-rate_start(struct cli_lcore *lc, uint64_t tsc)
-{
-	const struct app_client *cl = lc->cl;
-
-	app_rate_init(&lc->rate, cl->c.rate / cl->n_lc, cl->hz,
-		(uint64_t)((double)cl->c.ramp_ns / cl->ns_per_tsc), tsc);
-	lc->rate_on = true;
-}
-
 /* Open slot @p c: socket, source address, connect. TCP answers through
  * the callbacks; a UDP flow is ready at once. The connect time is
  * measured from @p t0: @p tsc, or the launch's intended time (cps at a
@@ -472,8 +455,6 @@ conn_open(struct cli_conn *c, uint64_t tsc, uint64_t t0)
 		stat_add(&lc->st.conn_established, 1);
 		lc->opening--;
 		c->state = C_IDLE;
-		if (!lc->unlimited && !lc->rate_on)
-			rate_start(lc, tsc);
 		slotq_push(&lc->idleq, conn_id(c));
 	}
 }
@@ -565,13 +546,10 @@ conn_idle(struct cli_conn *c, uint64_t tsc)
 	}
 	if (!quota_left(lc))
 		return;
-	if (lc->unlimited) {
+	if (lc->unlimited)
 		send_request(c, tsc, tsc);
-		return;
-	}
-	if (!lc->rate_on)
-		rate_start(lc, tsc);
-	slotq_push(&lc->idleq, conn_id(c));
+	else
+		slotq_push(&lc->idleq, conn_id(c));
 }
 
 /* A full response: time it, judge it, then what the mode does next. */
@@ -828,7 +806,7 @@ static inline bool
 take_token(struct cli_lcore *lc, uint64_t tsc, uint64_t *t0)
 {
 	*t0 = tsc;
-	return lc->unlimited || (lc->rate_on && app_rate_take(&lc->rate, tsc, t0));
+	return lc->unlimited || app_rate_take(&lc->rate, tsc, t0);
 }
 
 /*
@@ -1165,8 +1143,11 @@ app_client_lcore_init(struct app_client *cl, unsigned int idx)
 	struct cli_lcore *lc = cl->lc[idx];
 	uint64_t tsc = rte_rdtsc();
 
-	if (cl->c.mode == APP_CLI_CPS)
-		rate_start(lc, tsc);
+	/* The schedule starts with the run: requests the handshake (and
+	 * ARP) delayed go once a connection is up, timed from when they
+	 * were due, so the run offers its --rate from its first moment. */
+	app_rate_init(&lc->rate, cl->c.rate / cl->n_lc, cl->hz,
+		(uint64_t)((double)cl->c.ramp_ns / cl->ns_per_tsc), tsc);
 	slots_top_up(lc, tsc);
 	if (lc->n == 0 || (cl->c.count != 0 && lc->quota == 0))
 		__atomic_store_n(&lc->done, 1, __ATOMIC_RELEASE);
