@@ -62,6 +62,13 @@ has offnet "target 10.0.0.1 is not in the local subnet 198.18.0.0/24 and no --gw
 run offnet-lat 2 "$lat" "${eal[@]}" -l 1 -- --to 10.0.0.1:7
 has offnet-lat "target 10.0.0.1 is not in the local subnet"
 
+# 2b. No hugepages reserved and no --no-huge: said so (only where none are).
+if [ "$(cat /sys/kernel/mm/hugepages/hugepages-*/nr_hugepages 2>/dev/null | awk "{s += \$1} END {print s + 0}")" = 0 ]; then
+	run nohuge 1 "$gen" --no-pci --no-shconf --no-telemetry -l 1 --file-prefix="dpsh-h$$" -- \
+		--to 198.18.0.1:80
+	has nohuge "no hugepages reserved: reserve some (dpdk-hugepages.py --setup 1G) or run with --no-huge -m 512"
+fi
+
 # 3. A link that never comes up: a memif server nobody connects to.
 for p in "$gen" "$lat"; do
 	b=$(basename "$p")
