@@ -37,6 +37,7 @@
 #define MAX_OPENING 512			/* handshakes in flight per lcore */
 #define SCAN_PER_CALL 4			/* slots checked for timeouts per call */
 #define RETRY_NS 10000000ull		/* conc: reopen 10 ms after a failure */
+#define HTTP_HEAD_MAX 4096		/* bytes of one HTTP request head */
 #define STOP_BATCH 256			/* closes per work call at the end */
 #define SLOT_BATCH MAX_OPENING		/* free slots kept ready while some are unused */
 #define STOP_BACKLOG 1024		/* ... while the tx backlog is below */
@@ -104,7 +105,10 @@ struct cli_lcore {
 	int done;			/* atomic: quota used up */
 	uint32_t swap_req, swap_ack;	/* atomic: interval histogram swap */
 	uint32_t iv_cur;		/* atomic: the histogram being filled */
-	char *req;			/* this lcore's copy of the request */
+	char *req;			/* this lcore's copy of the requests */
+	uint8_t *req_of;		/* HTTP with several paths: the request
+					 * each slot sends (else NULL) */
+	uint32_t next_req;		/* the next one to send */
 	char *rxbuf;			/* udp receive buffer */
 	struct app_cli_stats st;
 	struct app_hist *h_conn, *h_req, *h_iv[2];
@@ -119,8 +123,11 @@ struct app_client {
 	uint64_t tmo_tsc;
 	uint64_t retry_tsc;		/* conc: reopen delay after a failure */
 	unsigned int dl_shift;		/* coarse clock: TSC >> dl_shift */
-	size_t req_len;
-	char *req;			/* request image (read only) */
+	size_t req_len;			/* bytes of the image */
+	char *req;			/* request image (read only): request i
+					 * is [req_off[i], req_off[i + 1]) */
+	uint32_t n_req;
+	size_t req_off[APP_CLI_MAX_PATHS + 1];
 	char *bulk;			/* bulk send buffer */
 	int stop;			/* atomic: app_client_stop() */
 	uint32_t rep_seq;		/* reporter's swap counter */
@@ -458,16 +465,29 @@ conn_open(struct cli_conn *c, uint64_t tsc)
 
 /* ---- requests ---- */
 
+/* The request @p c sends, and its length. */
+static const char *
+conn_req(const struct cli_conn *c, size_t *len)
+{
+	const struct cli_lcore *lc = c->lc;
+	const struct app_client *cl = lc->cl;
+	uint32_t i = lc->req_of != NULL ? lc->req_of[conn_id(c)] : 0;
+
+	*len = cl->req_off[i + 1] - cl->req_off[i];
+	return lc->req + cl->req_off[i];
+}
+
 /* Queue what is left of the request; false when the connection failed. */
 static bool
 push_request(struct cli_conn *c, uint64_t tsc)
 {
 	struct cli_lcore *lc = c->lc;
-	size_t len = lc->cl->req_len;
+	size_t len;
+	const char *req = conn_req(c, &len);
 	ssize_t n;
 
 	while (c->tx_off < len) {
-		n = dps_send(c->fd, lc->req + c->tx_off, len - c->tx_off, MSG_DONTWAIT);
+		n = dps_send(c->fd, req + c->tx_off, len - c->tx_off, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EAGAIN)
 				return true;
@@ -496,8 +516,16 @@ send_request(struct cli_conn *c, uint64_t tsc)
 	if (cf->mode != APP_CLI_CPS)
 		lc->issued++;	/* cps counted it when it opened the connection */
 	stat_add(&lc->st.req_sent, 1);
-	if (cf->proto == APP_CLI_HTTP)
+	if (cf->proto == APP_CLI_HTTP) {
 		app_http_init(&c->u.http, APP_HTTP_RESPONSE);
+		/* RFC 9110 9.3.2: a response to HEAD has no body, whatever
+		 * its Content-Length says. */
+		c->u.http.head_only = cf->method != NULL && strcmp(cf->method, "HEAD") == 0;
+		if (lc->req_of != NULL) {
+			lc->req_of[conn_id(c)] = (uint8_t)lc->next_req;
+			lc->next_req = lc->next_req + 1 == lc->cl->n_req ? 0 : lc->next_req + 1;
+		}
+	}
 	if (cf->proto == APP_CLI_UDP) {
 		c->u.seq = ++lc->seq;
 		if (lc->cl->req_len >= sizeof(c->u.seq))
@@ -744,7 +772,7 @@ handle(struct cli_conn *c, uint8_t ev, uint64_t tsc)
 	if ((ev & EV_READ) && c->fd >= 0 && c->state != C_CONNECTING)
 		on_readable(c, tsc);
 	if ((ev & EV_WRITE) && c->fd >= 0) {
-		if (c->state == C_BUSY && c->tx_off < c->lc->cl->req_len)
+		if (c->state == C_BUSY)
 			push_request(c, tsc);
 		else if (c->state == C_BULK && !c->lc->cl->c.bulk_recv)
 			bulk_push(c, tsc);
@@ -1116,6 +1144,8 @@ lcore_alloc(struct app_client *cl, struct cli_lcore *lc)
 
 	lc->conns = calloc(n ? n : 1, sizeof(*lc->conns));
 	lc->req = malloc(cl->req_len + 1);
+	if (cl->n_req > 1 && (lc->req_of = calloc(n ? n : 1, 1)) == NULL)
+		return -ENOMEM;
 	lc->rxbuf = malloc(UDP_MAX + 1);
 	for (int i = 0; i < 2; i++)
 		lc->h_iv[i] = calloc(1, sizeof(struct app_hist));
@@ -1164,7 +1194,6 @@ app_client_conf_init(struct app_cli_conf *c, enum app_cli_mode mode)
 	c->timeout_ns = 5000000000ull;
 	c->ports = 60999 - 32768 + 1;
 	c->max_conns = 65536;
-	strcpy(c->path, "/");
 }
 
 /* "cps", "conc", "rr" or "bulk". */
@@ -1249,6 +1278,55 @@ tuples_short(const struct app_cli_conf *c, unsigned int n_lc, char *buf,
 	return app_tuples_short(&t, what, buf, cap);
 }
 
+/* The HTTP request for path @p i of the configuration. */
+static struct app_http_req
+http_req(const struct app_cli_conf *c, unsigned int i)
+{
+	return (struct app_http_req){
+		.method = c->method,
+		.host = c->host,
+		.path = c->n_paths != 0 ? c->paths[i] : "/",
+		.hdr = c->hdrs,
+		.n_hdr = c->n_hdrs,
+		.body_len = c->body_size,
+		.keep_alive = c->mode != APP_CLI_CPS,
+	};
+}
+
+/* The HTTP request options (--method, --header, --path, --body-size):
+ * HTTP only, each request well formed, the requests within
+ * APP_CLI_MAX_REQ_BYTES. 0 or -EINVAL with a one-line error. */
+static int
+http_check(const char *prog, const struct app_cli_conf *c)
+{
+	unsigned int n = c->n_paths != 0 ? c->n_paths : 1;
+
+	if (c->proto != APP_CLI_HTTP) {
+		if (c->method != NULL || c->n_paths != 0 || c->n_hdrs != 0 || c->body_size != 0)
+			return fprintf(stderr, "%s: --method, --header, --path and "
+				"--body-size need --proto http\n", prog), -EINVAL;
+		return 0;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct app_cli_conf k = *c;
+		struct app_http_req r;
+		const char *why;
+
+		if (k.host[0] == '\0')
+			strcpy(k.host, "h");	/* the --to address comes later */
+		r = http_req(&k, i);
+		if ((why = app_http_req_check(&r)) != NULL)
+			return fprintf(stderr, "%s: cannot send that HTTP request: %s\n",
+				prog, why), -EINVAL;
+	}
+	if (c->body_size > APP_CLI_MAX_REQ_BYTES / n)
+		return fprintf(stderr, "%s: --body-size %" PRIu64 " for %u paths: the "
+			"requests would take %" PRIu64 " bytes per lcore, more than %u\n",
+			prog, c->body_size, n, c->body_size * n, APP_CLI_MAX_REQ_BYTES),
+			-EINVAL;
+	return 0;
+}
+
 /* Refuse settings the tuple space, the tables or the protocol rule out. */
 int
 app_client_check(const char *prog, const struct app_cli_conf *c, unsigned int n_lc)
@@ -1285,31 +1363,63 @@ app_client_check(const char *prog, const struct app_cli_conf *c, unsigned int n_
 			(c->req_size == 0 || c->resp_size == 0))
 		return fprintf(stderr, "%s: --proto raw needs --req-size and "
 			"--resp-size of at least 1\n", prog), -EINVAL;
+	return http_check(prog, c);
+}
+
+/* The image of the HTTP requests, one per path, each its head and a
+ * body of body_size bytes. */
+static int
+build_http(struct app_client *cl)
+{
+	const struct app_cli_conf *c = &cl->c;
+	unsigned int n = c->n_paths != 0 ? c->n_paths : 1;
+	size_t cap = (size_t)n * (HTTP_HEAD_MAX + c->body_size), at = 0;
+
+	if (cap > APP_CLI_MAX_REQ_BYTES + (size_t)n * HTTP_HEAD_MAX)
+		return -EINVAL;
+	cl->req = malloc(cap + 1);
+	if (cl->req == NULL)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		struct app_http_req r = http_req(c, i);
+		size_t h = app_http_request_head(cl->req + at, HTTP_HEAD_MAX, &r);
+
+		if (h == 0)
+			return -EINVAL;
+		memset(cl->req + at + h, 'x', c->body_size);
+		cl->req_off[i] = at;
+		at += h + c->body_size;
+	}
+	cl->req_off[n] = at;
+	cl->n_req = n;
+	cl->req_len = at;
 	return 0;
 }
 
-/* The request every connection sends: an HTTP GET, or req_size bytes. */
+/* The requests the connections send: HTTP (build_http()), or req_size
+ * bytes. */
 static int
 build_request(struct app_client *cl)
 {
 	const struct app_cli_conf *c = &cl->c;
-	size_t cap = c->proto == APP_CLI_HTTP ? 1024 : c->req_size;
+	size_t cap = c->req_size;
 
-	cl->req = malloc(cap + 1);
 	cl->bulk = c->mode == APP_CLI_BULK ? malloc(BULK_CHUNK) : NULL;
-	if (cl->req == NULL || (c->mode == APP_CLI_BULK && cl->bulk == NULL))
+	if (c->mode == APP_CLI_BULK && cl->bulk == NULL)
 		return -ENOMEM;
 	if (cl->bulk != NULL)
 		memset(cl->bulk, 'b', BULK_CHUNK);
-	if (c->proto != APP_CLI_HTTP) {
-		for (size_t i = 0; i < cap; i++)
-			cl->req[i] = (char)('a' + i % 26);
-		cl->req_len = cap;
-		return 0;
-	}
-	cl->req_len = app_http_request(cl->req, cap, c->host, c->path,
-		c->mode != APP_CLI_CPS);
-	return cl->req_len == 0 ? -EINVAL : 0;
+	if (c->proto == APP_CLI_HTTP)
+		return build_http(cl);
+	cl->req = malloc(cap + 1);
+	if (cl->req == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < cap; i++)
+		cl->req[i] = (char)('a' + i % 26);
+	cl->req_len = cap;
+	cl->n_req = 1;
+	cl->req_off[1] = cap;
+	return 0;
 }
 
 /* Per-lcore state: an even share of the connections, the rate and --count. */
@@ -1508,6 +1618,7 @@ app_client_destroy(struct app_client *cl)
 			continue;
 		free(lc->conns);
 		free(lc->req);
+		free(lc->req_of);
 		free(lc->rxbuf);
 		free(lc->h_iv[0]);
 		free(lc->h_iv[1]);

@@ -23,6 +23,11 @@
 #include "app_hist.h"
 
 #define APP_CLI_MAX_DESTS 16
+#define APP_CLI_MAX_PATHS 64	/* --path, repeated */
+#define APP_CLI_MAX_HDRS 16	/* --header, repeated */
+/* The most bytes one HTTP request may take, head and body: every lcore
+ * keeps a copy of each. */
+#define APP_CLI_MAX_REQ_BYTES (16u << 20)
 
 enum app_cli_mode { APP_CLI_CPS, APP_CLI_CONC, APP_CLI_RR, APP_CLI_BULK };
 enum app_cli_proto { APP_CLI_RAW, APP_CLI_HTTP, APP_CLI_UDP };
@@ -62,7 +67,15 @@ struct app_cli_conf {
 	uint64_t timeout_ns;		/* connect / request timeout */
 	bool bulk_recv;			/* bulk: receive instead of send */
 	bool open_loop;			/* cps: launch at --rate whatever completes */
-	char path[128];
+	/* HTTP requests (app_http_request_head()): one per path, sent in
+	 * turn on each lcore. The strings are the caller's and must outlive
+	 * the client. */
+	const char *method;		/* NULL: GET */
+	const char *paths[APP_CLI_MAX_PATHS];
+	unsigned int n_paths;		/* 0: "/" */
+	const char *hdrs[APP_CLI_MAX_HDRS];	/* extra "Name: value" lines */
+	unsigned int n_hdrs;
+	uint64_t body_size;		/* request body bytes (Content-Length) */
 	char host[128];
 };
 

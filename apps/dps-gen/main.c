@@ -66,7 +66,13 @@ usage(FILE *f)
 "  --req-size N        raw/udp request bytes (default 64)\n"
 "  --resp-size N       raw/udp response bytes expected (default 64)\n"
 "  --count N           stop after N requests\n"
-"  --path P, --host H  HTTP target and Host header (default / and the --to IP)\n"
+"  --path P, --host H  HTTP target and Host header (default / and the --to IP);\n"
+"                      --path repeated: the paths are requested in turn\n"
+"  --method M          HTTP method (default GET; HEAD reads no body)\n"
+"  --header 'N: V'     an extra HTTP header line (wrk's -H), repeatable; a\n"
+"                      Host or User-Agent line replaces the default one\n"
+"  --body-size N       HTTP request body bytes, with Content-Length (POST\n"
+"                      and PUT send Content-Length: 0 without it)\n"
 "  --timeout D         connect and request timeout, an error (default 5s)\n"
 "  --recv              bulk: receive (from a 'source' server) instead of send\n"
 "  The client runs with TIME_WAIT reuse on, as net.ipv4.tcp_tw_reuse = 1\n"
@@ -192,8 +198,20 @@ opt_target(struct opts *o, int c, const char *arg)
 		o->srv.ports[o->srv.n_ports++] = (uint16_t)v;
 		return 0;
 	case 'h':
-		return strlen(arg) < sizeof(k->path) && arg[0] == '/' ?
-			(strcpy(k->path, arg), 0) : bad("--path", arg);
+		if (k->n_paths == APP_CLI_MAX_PATHS || arg[0] != '/')
+			return bad("--path (/..., at most 64)", arg);
+		k->paths[k->n_paths++] = arg;
+		return 0;
+	case 'M':
+		k->method = arg;
+		return 0;
+	case 'e':
+		if (k->n_hdrs == APP_CLI_MAX_HDRS)
+			return bad("--header (at most 16)", arg);
+		k->hdrs[k->n_hdrs++] = arg;
+		return 0;
+	case 'b':
+		return opt_size("--body-size", arg, APP_CLI_MAX_REQ_BYTES, &k->body_size);
 	case 'H':
 		return strlen(arg) < sizeof(k->host) && arg[0] != '\0' ?
 			(strcpy(k->host, arg), 0) : bad("--host", arg);
@@ -248,6 +266,9 @@ static const struct option longopts[] = {
 	{ "count", required_argument, NULL, 'n' },
 	{ "path", required_argument, NULL, 'h' },
 	{ "host", required_argument, NULL, 'H' },
+	{ "method", required_argument, NULL, 'M' },
+	{ "header", required_argument, NULL, 'e' },
+	{ "body-size", required_argument, NULL, 'b' },
 	{ "timeout", required_argument, NULL, 'T' },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "json", no_argument, NULL, 'j' },
@@ -315,8 +336,12 @@ finish_opts(struct opts *o)
 	o->cli.bulk_recv = given.bulk_recv;
 	o->cli.n_to = given.n_to;
 	memcpy(o->cli.to, given.to, sizeof(given.to));
-	if (given.path[0] != '\0')
-		strcpy(o->cli.path, given.path);
+	o->cli.method = given.method;
+	o->cli.n_paths = given.n_paths;
+	memcpy(o->cli.paths, given.paths, sizeof(given.paths));
+	o->cli.n_hdrs = given.n_hdrs;
+	memcpy(o->cli.hdrs, given.hdrs, sizeof(given.hdrs));
+	o->cli.body_size = given.body_size;
 	strcpy(o->cli.host, given.host);
 	if (o->proto != NULL && app_cli_proto_parse(o->proto, &o->cli.proto) != 0)
 		return bad("--proto (raw|http|udp)", o->proto);

@@ -25,6 +25,11 @@
 #     (--addr 198.18.8.2-198.18.8.254/24, 2 connections each) against
 #     nginx: no error, every connection established, and the kernel
 #     resolved every address of the range by ARP (its neighbour table)
+#   9 HTTP request control against nginx: HEAD over two --path values in
+#     turn (conc, keep-alive), and POST with --body-size and --header
+#     (conc, so that a body of the wrong length would break the framing of
+#     the next request); nginx's log shows each method, path, header and
+#     Content-Length; a header the generator owns is refused
 # Usage: gen_kernel.sh PATH/TO/dps-gen PATH/TO/dps-lat [CHECK...]
 # Environment: GEN_KEEP=1 keeps the work directory; GEN_LCORES=0-1 runs
 #   dpstack on two lcores.
@@ -33,7 +38,7 @@ set -uo pipefail
 gen=${1:?usage: gen_kernel.sh PATH/TO/dps-gen PATH/TO/dps-lat [CHECK...]}
 lat=${2:?usage: gen_kernel.sh PATH/TO/dps-gen PATH/TO/dps-lat [CHECK...]}
 shift 2
-only=" ${*:-1 2 3 4 5 6 7 8} "
+only=" ${*:-1 2 3 4 5 6 7 8 9} "
 if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
 	echo "SKIP: needs root and network namespaces"; exit 77
 fi
@@ -146,6 +151,7 @@ run_dps() {
 # ---- nginx ----
 mkdir -p "$tmp/www" "$tmp/ngx"
 head -c 1000 /dev/urandom | base64 -w 0 >"$tmp/www/index.html"
+head -c 300 /dev/urandom | base64 -w 0 >"$tmp/www/b.html"
 chmod -R a+rX "$tmp/www"
 cat >"$tmp/nginx.conf" <<EOF
 worker_processes 1;
@@ -155,6 +161,8 @@ events { worker_connections 4096; }
 http {
 	log_format st '\$status';
 	access_log $tmp/access.log st;
+	log_format rq '\$request_method \$uri \$http_x_dps \$content_length \$status';
+	access_log $tmp/req.log rq;
 	client_body_temp_path $tmp/ngx/body;
 	proxy_temp_path $tmp/ngx/proxy;
 	fastcgi_temp_path $tmp/ngx/fastcgi;
@@ -162,6 +170,7 @@ http {
 	server {
 		listen $K:80;
 		root $tmp/www;
+		location = /post { return 200 "ok\\n"; }
 	}
 }
 EOF
@@ -188,7 +197,57 @@ http_check() {	# NAME LOG dps-gen-args...
 	return 0
 }
 
-if want 1 || want 2 || want 8; then
+# nreq METHOD URI [X-DPS]: requests nginx logged with those (and a 200).
+nreq() {
+	awk -v m="$1" -v u="$2" -v x="${3:--}" '$1 == m && $2 == u && $3 == x && $5 == 200' \
+		"$tmp/req.log" 2>/dev/null | wc -l
+}
+
+# ---- 9: --method, --path repeated, --header, --body-size ----
+check9() {
+	local a b p short
+	run_dps "$tmp/9a.json" "$gen" "${eal[@]}" -- --addr "$D/24" --to "$K:80" --proto http \
+		--mode conc --conc 4 --count 200 --method HEAD --path /index.html --path /b.html \
+		--json --quiet
+	rc=$?
+	sleep 0.3
+	a=$(nreq HEAD /index.html); b=$(nreq HEAD /b.html)
+	if [ "$rc" != 0 ] || [ "$(jget "$tmp/9a.json" errors)" != 0 ] ||
+			[ "$(jget "$tmp/9a.json" resp_2xx)" != 200 ]; then
+		fail "9a HEAD over two paths" "exit $rc, errors $(jget "$tmp/9a.json" errors_by_kind), 2xx $(jget "$tmp/9a.json" resp_2xx)" "$tmp/9a.json" "$tmp/9a.json.err"
+	elif [ "$a" != 100 ] || [ "$b" != 100 ]; then
+		fail "9a HEAD over two paths" "nginx logged $a HEAD /index.html and $b HEAD /b.html (want 100 each)" "$tmp/req.log"
+	else
+		pass "9a HEAD on keep-alive connections over two paths in turn: 100 + 100, every response a 200 with no body read"
+	fi
+	run_dps "$tmp/9b.json" "$gen" "${eal[@]}" -- --addr "$D/24" --to "$K:80" --proto http \
+		--mode conc --conc 2 --count 50 --method POST --body-size 3000 --path /post \
+		--header "X-Dps: t9" --json --quiet
+	rc=$?
+	sleep 0.3
+	p=$(nreq POST /post t9)
+	short=$(awk '$1 == "POST" && $4 != 3000' "$tmp/req.log" | wc -l)
+	if [ "$rc" != 0 ] || [ "$(jget "$tmp/9b.json" errors)" != 0 ] ||
+			[ "$(jget "$tmp/9b.json" resp_2xx)" != 50 ]; then
+		fail "9b POST with a body" "exit $rc, errors $(jget "$tmp/9b.json" errors_by_kind), 2xx $(jget "$tmp/9b.json" resp_2xx)" "$tmp/9b.json" "$tmp/9b.json.err"
+	elif [ "$p" != 50 ] || [ "$short" != 0 ]; then
+		fail "9b POST with a body" "nginx logged $p POST /post with X-Dps: t9 (want 50), $short without Content-Length: 3000" "$tmp/req.log"
+	elif ! num "$(jget "$tmp/9b.json" tx_bytes)" ">=" 150000; then
+		fail "9b POST with a body" "sent $(jget "$tmp/9b.json" tx_bytes) bytes, under 50 bodies of 3000" "$tmp/9b.json"
+	else
+		pass "9b POST --body-size 3000 --header 'X-Dps: t9', 50 on 2 keep-alive connections: nginx framed and answered all 50"
+	fi
+	run_dps "$tmp/9c.out" "$gen" "${eal[@]}" -- --addr "$D/24" --to "$K:80" --proto http \
+		--header "Connection: keep-alive"
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q "Connection, Content-Length" "$tmp/9c.out.err"; then
+		pass "9c a header the generator owns is refused before start"
+	else
+		fail "9c owned header" "exit $rc" "$tmp/9c.out.err"
+	fi
+}
+
+if want 1 || want 2 || want 8 || want 9; then
 	if ! ngx_on; then
 		fail "1-2 nginx" "nginx did not start" "$tmp/nginx.log" "$tmp/nginx-error.log"
 	else
@@ -240,6 +299,7 @@ if want 1 || want 2 || want 8; then
 				fail "8 conc/http from a range" "$est connections (want 506), $nb neighbours in the kernel (want 253)" "$tmp/8.json"
 			fi
 		fi
+		want 9 && check9
 		stop "$ngx_pid"
 	fi
 fi

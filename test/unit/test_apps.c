@@ -1086,6 +1086,67 @@ Test(apps, http_response_errors)
 	}
 }
 
+/* dps-gen's --method, --header and --body-size requests: their layout,
+ * what they refuse, and that the parser frames them whole (body too). */
+static void
+http_request_control_with(feed_fn feed)
+{
+	const char *hdr[] = { "X-Test: 1", "Host: example.test", "Accept: */*" };
+	struct app_http_req r = { .method = "POST", .host = "h", .path = "/up",
+		.hdr = hdr, .n_hdr = 3, .body_len = 5, .keep_alive = true };
+	char buf[512];
+	struct app_http p;
+	size_t n, used;
+
+	n = app_http_request_head(buf, sizeof(buf), &r);
+	cr_assert_str_eq(buf, "POST /up HTTP/1.1\r\nUser-Agent: dpstack\r\n"
+		"Connection: keep-alive\r\nX-Test: 1\r\nHost: example.test\r\n"
+		"Accept: */*\r\nContent-Length: 5\r\n\r\n");
+	cr_assert_eq(n, strlen(buf));
+	memcpy(buf + n, "hello", 5);
+	app_http_init(&p, APP_HTTP_REQUEST);
+	cr_assert_eq(feed(&p, buf, n + 4, &used), APP_HTTP_MORE);
+	cr_assert_eq(feed(&p, buf + n + 4, 1, &used), APP_HTTP_DONE);
+	cr_assert_eq(p.method, APP_HTTP_POST);
+	cr_assert_eq(p.content_length, 5);
+	cr_assert(p.keep_alive);
+	/* A POST or PUT without a body still says so (RFC 9110 8.6). */
+	r.body_len = 0;
+	r.n_hdr = 0;
+	r.method = "PUT";
+	n = app_http_request_head(buf, sizeof(buf), &r);
+	cr_assert_not_null(strstr(buf, "Content-Length: 0\r\n\r\n"));
+	r.method = "HEAD";
+	n = app_http_request_head(buf, sizeof(buf), &r);
+	cr_assert_null(strstr(buf, "Content-Length"));
+	cr_assert_eq(strncmp(buf, "HEAD /up ", 9), 0);
+	app_http_init(&p, APP_HTTP_REQUEST);
+	cr_assert_eq(feed(&p, buf, n, &used), APP_HTTP_DONE);
+	cr_assert_eq(p.method, APP_HTTP_HEAD);
+	/* Refused: each with its reason, and nothing formatted. */
+	const struct { const char *method, *path, *hdr; } bad[] = {
+		{ "GE T", "/", NULL }, { "", "/", NULL }, { "G(T", "/", NULL },
+		{ "GET", "", NULL }, { "GET", "/a b", NULL },
+		{ "GET", "/", "NoColon" }, { "GET", "/", ": v" },
+		{ "GET", "/", "X-A: b\r\nX-B: c" }, { "GET", "/", "Bad Name: v" },
+		{ "GET", "/", "Connection: close" }, { "GET", "/", "content-length: 3" },
+		{ "GET", "/", "Transfer-Encoding: chunked" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct app_http_req b = { .method = bad[i].method, .host = "h",
+			.path = bad[i].path, .hdr = &bad[i].hdr,
+			.n_hdr = bad[i].hdr != NULL };
+
+		cr_assert_not_null(app_http_req_check(&b), "case %zu", i);
+		cr_assert_eq(app_http_request_head(buf, sizeof(buf), &b), 0, "case %zu", i);
+	}
+	r.method = NULL;
+	cr_assert_null(app_http_req_check(&r));
+	n = app_http_request_head(buf, sizeof(buf), &r);
+	cr_assert_eq(app_http_request_head(buf, n, &r), 0);
+	cr_assert_eq(app_http_request_head(buf, n + 1, &r), n);
+}
+
 static void
 http_formatters_with(feed_fn feed)
 {
@@ -1114,6 +1175,8 @@ http_formatters_with(feed_fn feed)
 	 * own parser (and RFC 9112 3.2) refuses; it must be percent-encoded. */
 	cr_assert_eq(app_http_request(buf, sizeof(buf), "h", "/caf\xc3\xa9", false), 0);
 	cr_assert_eq(app_http_request(buf, sizeof(buf), "h\xff", "/", false), 0);
+
+	http_request_control_with(feed);
 
 	n = app_http_response_head(buf, sizeof(buf), 1234, true);
 	cr_assert_str_eq(buf, "HTTP/1.1 200 OK\r\nServer: dpstack\r\n"
