@@ -26,6 +26,7 @@
 #include <rte_mbuf.h>
 #include <arpa/inet.h>
 #include "app_client.h"
+#include "app_udp_stream.h"
 #include "app_http.h"
 #include "app_tuples.h"
 
@@ -56,6 +57,7 @@ struct cli_conn {
 		struct app_http http;	/* http: the response being read */
 		uint64_t rx_left;	/* raw: response bytes still due */
 		uint64_t seq;		/* udp: sequence of the request */
+		struct app_udps_flow udps;	/* udp stream (bulk) */
 	} u;
 	struct cli_lcore *lc;
 	uint64_t t0;			/* TSC: SYN sent, or request queued */
@@ -109,6 +111,7 @@ struct cli_lcore {
 	uint8_t *req_of;		/* HTTP with several paths: the request
 					 * each slot sends (else NULL) */
 	uint32_t next_req;		/* the next one to send */
+	uint32_t udps_next;		/* UDP stream: the next flow to send */
 	char *rxbuf;			/* udp receive buffer */
 	struct app_cli_stats st;
 	struct app_hist *h_conn, *h_req, *h_iv[2];
@@ -458,6 +461,11 @@ conn_open(struct cli_conn *c, uint64_t tsc)
 	if (udp) {
 		stat_add(&lc->st.conn_established, 1);
 		lc->opening--;
+		if (cf->mode == APP_CLI_BULK) {
+			c->state = C_BULK;
+			app_udps_init(&c->u.udps, lc->idx << 24 | conn_id(c));
+			return;
+		}
 		c->state = C_IDLE;
 		slotq_push(&lc->idleq, conn_id(c));
 	}
@@ -990,6 +998,105 @@ udp_poll(struct cli_lcore *lc, uint64_t tsc)
 	return n;
 }
 
+/* ---- udp stream ---- */
+
+/* Datagrams a flow may send per work call with no --rate, so that one
+ * call does not fill the device ring by itself. */
+#define UDPS_BURST 32
+
+/* Send the stream's datagrams this call allows (--rate tokens, or a
+ * burst), each flow in turn. A full send path ends the call; no --rate
+ * means as fast as it takes them. */
+static unsigned int
+udps_send(struct cli_lcore *lc, uint64_t tsc)
+{
+	const struct app_cli_conf *cf = &lc->cl->c;
+	uint64_t now = tsc_ns(lc->cl, tsc);
+	unsigned int sent = 0, budget = UDPS_BURST * (lc->fresh ? lc->fresh : 1);
+
+	for (unsigned int tries = 0; tries < lc->fresh && sent < budget; ) {
+		struct cli_conn *c = &lc->conns[lc->udps_next];
+
+		lc->udps_next = lc->udps_next + 1 >= lc->fresh ? 0 : lc->udps_next + 1;
+		if (c->state != C_BULK) {
+			tries++;
+			continue;
+		}
+		if (!take_token(lc))
+			break;
+		app_udps_stamp(&c->u.udps, lc->req, now);
+		if (dps_send(c->fd, lc->req, cf->req_size, MSG_DONTWAIT) < 0) {
+			c->u.udps.next_seq--;	/* not sent: the number is reused */
+			if (!lc->unlimited)
+				lc->tokens += 1.0;
+			if (errno != EAGAIN && errno != ENOBUFS)
+				err_count(lc, err_kind(errno));
+			break;
+		}
+		tries = 0;
+		sent++;
+		stat_add(&lc->st.req_sent, 1);
+		stat_add(&lc->st.tx_bytes, cf->req_size);
+	}
+	return sent;
+}
+
+/* A datagram came back on stream flow @p c: order, jitter, round trip. */
+static void
+udps_reply(struct cli_conn *c, ssize_t n, uint64_t tsc)
+{
+	struct cli_lcore *lc = c->lc;
+	struct app_udps_flow *f = &c->u.udps;
+	uint64_t now = tsc_ns(lc->cl, tsc), j0 = app_udps_jitter_ns(f);
+	bool first = f->transit_ns < 0;
+	enum app_udps_rx k = app_udps_rx(f, lc->rxbuf, (size_t)n, now);
+
+	if (k == APP_UDPS_FOREIGN)
+		return;		/* not our stamp (or a stray): ignored */
+	app_hist_add(lc->h_req, (uint64_t)f->transit_ns);
+	app_hist_add(lc->h_iv[lc->iv_cur], (uint64_t)f->transit_ns);
+	stat_add(&lc->st.req_done, 1);
+	stat_add(&lc->st.rx_bytes, (uint64_t)n);
+	if (k == APP_UDPS_LATE)
+		stat_add(&lc->st.udp_late, 1);
+	if (first)
+		stat_add(&lc->st.udp_flows, 1);
+	/* Unsigned wrap-around: the sum over the flows stays right. */
+	stat_add(&lc->st.udp_jitter_ns, app_udps_jitter_ns(f) - j0);
+}
+
+/* UDP stream: what came back on every flow. */
+static unsigned int
+udps_poll(struct cli_lcore *lc, uint64_t tsc)
+{
+	unsigned int n = 0;
+
+	for (uint32_t i = 0; i < lc->fresh; i++) {
+		struct cli_conn *c = &lc->conns[i];
+		ssize_t r;
+
+		while (c->state == C_BULK &&
+				(r = dps_recv(c->fd, lc->rxbuf, UDP_MAX + 1, MSG_DONTWAIT)) >= 0) {
+			udps_reply(c, r, tsc);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* A UDP stream run (--mode bulk --proto udp). */
+static inline bool
+udp_stream(const struct app_cli_conf *cf)
+{
+	return cf->mode == APP_CLI_BULK && cf->proto == APP_CLI_UDP;
+}
+
+bool
+app_client_udp_stream(const struct app_client *cl)
+{
+	return udp_stream(&cl->c);
+}
+
 /* ---- timeouts ---- */
 
 /* Check a few slots per call against their deadlines (--timeout). */
@@ -1045,6 +1152,11 @@ stop_close_some(struct cli_lcore *lc, uint64_t tsc)
 
 	if (dps_stack_tx_backlog(lc->cl->s, lc->idx) > STOP_BACKLOG)
 		return lc->stop_next < lc->fresh;
+	/* A UDP stream waits for its echoes until the deadline: one still
+	 * out then is lost. */
+	if (udp_stream(&lc->cl->c) && lc->st.req_done < lc->st.req_sent &&
+			(int64_t)(tsc - lc->stop_by) < 0)
+		return true;
 	while (lc->stop_next < lc->fresh && n < STOP_BATCH) {
 		struct cli_conn *c = &lc->conns[lc->stop_next++];
 
@@ -1118,7 +1230,11 @@ app_client_lcore_work(struct app_client *cl, unsigned int idx, uint64_t tsc)
 	if (!lc->stopping)
 		n += cl->c.open_loop ? start_open_loop(lc, tsc) :
 			cl->c.mode == APP_CLI_CPS ? start_cps(lc, tsc) : start_conc(lc, tsc);
-	if (cl->c.proto == APP_CLI_UDP)
+	if (udp_stream(&cl->c)) {
+		if (!lc->stopping)
+			n += udps_send(lc, tsc);
+		n += udps_poll(lc, tsc);
+	} else if (cl->c.proto == APP_CLI_UDP)
 		n += udp_poll(lc, tsc);
 	else if (cl->c.mode == APP_CLI_BULK && !cl->c.bulk_recv)
 		for (uint32_t i = 0; i < lc->fresh; i++)
@@ -1352,13 +1468,19 @@ app_client_check(const char *prog, const struct app_cli_conf *c, unsigned int n_
 			c->proto == APP_CLI_UDP))
 		return fprintf(stderr, "%s: --open-loop needs --mode cps, a TCP "
 			"--proto and a --rate above 0\n", prog), -EINVAL;
-	if (c->mode == APP_CLI_BULK && (c->proto != APP_CLI_RAW || c->rate != 0))
-		return fprintf(stderr, "%s: --mode bulk takes neither --proto http|udp "
-			"nor --rate\n", prog), -EINVAL;
-	if (c->proto == APP_CLI_UDP && (c->req_size > UDP_MAX || c->resp_size > UDP_MAX ||
-			c->req_size == 0 || c->mode == APP_CLI_CPS))
-		return fprintf(stderr, "%s: --proto udp needs --mode rr|conc and sizes "
-			"of 1..%u bytes\n", prog, UDP_MAX), -EINVAL;
+	if (c->mode == APP_CLI_BULK && (c->proto == APP_CLI_HTTP ||
+			(c->proto == APP_CLI_RAW && c->rate != 0)))
+		return fprintf(stderr, "%s: --mode bulk takes neither --proto http "
+			"nor, over TCP, --rate\n", prog), -EINVAL;
+	if (udp_stream(c) && (c->req_size < APP_UDPS_MIN || c->req_size > UDP_MAX ||
+			c->bulk_recv))
+		return fprintf(stderr, "%s: a UDP stream (--mode bulk --proto udp) "
+			"sends datagrams of %u..%u bytes (--req-size) and takes no --recv\n",
+			prog, APP_UDPS_MIN, UDP_MAX), -EINVAL;
+	if (c->proto == APP_CLI_UDP && !udp_stream(c) && (c->req_size > UDP_MAX ||
+			c->resp_size > UDP_MAX || c->req_size == 0 || c->mode == APP_CLI_CPS))
+		return fprintf(stderr, "%s: --proto udp needs --mode rr|conc|bulk and "
+			"sizes of 1..%u bytes\n", prog, UDP_MAX), -EINVAL;
 	if (c->proto == APP_CLI_RAW && c->mode != APP_CLI_BULK &&
 			(c->req_size == 0 || c->resp_size == 0))
 		return fprintf(stderr, "%s: --proto raw needs --req-size and "

@@ -92,6 +92,11 @@ struct app_cli_stats {
 	uint64_t tx_bytes, rx_bytes;	/* payload */
 	uint64_t err[APP_CLI_ERR__MAX];
 	uint64_t slots_used;		/* connection slots ever written (of --conc) */
+	/* UDP stream (bulk udp): req_sent / req_done count datagrams sent
+	 * and echoed back. */
+	uint64_t udp_late;		/* echoed out of order */
+	uint64_t udp_jitter_ns;		/* the flows' RFC 3550 jitters, summed */
+	uint64_t udp_flows;		/* flows that received a datagram */
 };
 
 struct app_client;
@@ -139,6 +144,9 @@ bool app_client_drained(const struct app_client *cl);
 
 /* True once every lcore has used up its share of --count. */
 bool app_client_done(const struct app_client *cl);
+
+/* True for a UDP stream run (--mode bulk --proto udp). */
+bool app_client_udp_stream(const struct app_client *cl);
 
 /* Sum of the per-lcore counters (any thread, no lock). */
 void app_client_stats(const struct app_client *cl, struct app_cli_stats *out);

@@ -281,6 +281,36 @@ gbit(uint64_t bytes, uint64_t ns)
 	return per_s(bytes, ns) * 8 / 1e9;
 }
 
+/* Datagrams sent and not echoed: lost on the way out or back. */
+static uint64_t
+udp_lost(const struct snap *d)
+{
+	return d->c.req_sent > d->c.req_done ? d->c.req_sent - d->c.req_done : 0;
+}
+
+/* The flows' mean RFC 3550 jitter, in microseconds. */
+static double
+udp_jitter_us(const struct snap *d)
+{
+	return d->c.udp_flows != 0 ? (double)d->c.udp_jitter_ns / (double)d->c.udp_flows / 1e3 : 0;
+}
+
+/* A UDP stream's figures, as iperf3 -u gives them (round trip: the peer
+ * echoes). */
+static void
+text_udp_stream(const struct snap *d, uint64_t ns)
+{
+	uint64_t lost = udp_lost(d);
+
+	printf("udp stream: sent %" PRIu64 " datagrams (%.0f/s, %.1f Mbit/s), "
+		"echoed %" PRIu64 ", lost %" PRIu64 " (%.3f%%), out of order %"
+		PRIu64 ", jitter %.3f us (RFC 3550, round trip, mean of %" PRIu64
+		" flows)\n", d->c.req_sent, per_s(d->c.req_sent, ns),
+		per_s(d->c.tx_bytes, ns) * 8 / 1e6, d->c.req_done, lost,
+		d->c.req_sent ? 100.0 * (double)lost / (double)d->c.req_sent : 0.0,
+		d->c.udp_late, udp_jitter_us(d), d->c.udp_flows);
+}
+
 /* Client totals, errors by kind and both histograms, as text. */
 static void
 text_client(const struct app_report *r, const struct snap *d, uint64_t ns,
@@ -300,12 +330,15 @@ text_client(const struct app_report *r, const struct snap *d, uint64_t ns,
 	printf("\npayload: tx %" PRIu64 " bytes (%.3f Gbit/s), rx %" PRIu64
 		" bytes (%.3f Gbit/s)\n", d->c.tx_bytes, gbit(d->c.tx_bytes, ns),
 		d->c.rx_bytes, gbit(d->c.rx_bytes, ns));
+	if (r->c.cl != NULL && app_client_udp_stream(r->c.cl))
+		text_udp_stream(d, ns);
 	for (unsigned int k = 0; k < APP_CLI_ERR__MAX; k++)
 		if (d->c.err[k] != 0)
 			printf("  error %s: %" PRIu64 " (%s)\n", app_cli_err_name(k),
 				d->c.err[k], app_cli_err_help(k));
 	app_hist_print(stdout, "connect time", hc, true);
-	app_hist_print(stdout, "request time", hr, true);
+	app_hist_print(stdout, r->c.cl != NULL && app_client_udp_stream(r->c.cl) ?
+		"round trip" : "request time", hr, true);
 }
 
 /* Server totals, as text. */
@@ -327,17 +360,19 @@ text_server(const struct snap *d, uint64_t ns)
 /* Client totals, errors by kind and both histograms, as JSON members. */
 static void
 json_client(const struct snap *d, uint64_t ns, const struct app_hist *hc,
-	const struct app_hist *hr)
+	const struct app_hist *hr, bool udps)
 {
 	printf(",\"conn_attempted\":%" PRIu64 ",\"conn_skipped\":%" PRIu64
 		",\"conn_established\":%" PRIu64 ",\"conn_closed\":%" PRIu64 ",\"cps\":%.1f,\"req_sent\":%" PRIu64
 		",\"req_done\":%" PRIu64 ",\"req_per_s\":%.1f,\"resp_2xx\":%" PRIu64
 		",\"tx_bytes\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
-		",\"tx_gbps\":%.4f,\"rx_gbps\":%.4f,\"errors_by_kind\":{",
+		",\"tx_gbps\":%.4f,\"rx_gbps\":%.4f,\"udp_lost\":%" PRIu64
+		",\"udp_late\":%" PRIu64 ",\"udp_jitter_us\":%.3f,\"errors_by_kind\":{",
 		d->c.conn_attempted, d->c.conn_skipped, d->c.conn_established,
 		d->c.conn_closed, per_s(d->c.conn_established, ns), d->c.req_sent, d->c.req_done,
 		per_s(d->c.req_done, ns), d->c.resp_2xx, d->c.tx_bytes,
-		d->c.rx_bytes, gbit(d->c.tx_bytes, ns), gbit(d->c.rx_bytes, ns));
+		d->c.rx_bytes, gbit(d->c.tx_bytes, ns), gbit(d->c.rx_bytes, ns),
+		udps ? udp_lost(d) : 0, d->c.udp_late, udp_jitter_us(d));
 	for (unsigned int k = 0; k < APP_CLI_ERR__MAX; k++)
 		printf("%s\"%s\":%" PRIu64, k ? "," : "", app_cli_err_name(k),
 			d->c.err[k]);
@@ -435,7 +470,7 @@ summary_json(const struct app_report *r, const struct snap *d, uint64_t ns,
 		"\"interrupted\":%s,\"errors\":%" PRIu64, r->c.prog, r->c.what,
 		ns / 1e9, r->interrupted ? "true" : "false", errs);
 	if (r->c.cl != NULL)
-		json_client(d, ns, hc, hr);
+		json_client(d, ns, hc, hr, app_client_udp_stream(r->c.cl));
 	else
 		json_server(d);
 	printf(",\"eth_tx_pkts\":%" PRIu64 ",\"eth_rx_pkts\":%" PRIu64

@@ -17,7 +17,8 @@
 #   4 dps-lat rr against a socat echo: requests counted, a sane histogram
 #   5 a kernel client (python3) against dps-lat --echo: 1000 round trips
 #   6 dps-lat --mode udp against a python3 UDP echo (a); a python3 UDP
-#     client against dps-lat --echo --udp (b)
+#     client against dps-lat --echo --udp (b); a dps-gen UDP stream
+#     (--mode bulk --proto udp) into the python3 echo: rate, loss, jitter (c)
 #   7 a wrong argument: one line, exit 2 (a); an impossible --conc for the
 #     tuple space: refused before start with exit 2 (b); --open-loop
 #     without --rate: exit 2 (c)
@@ -444,6 +445,25 @@ if want 6; then
 			fail "6a dps-lat udp against a kernel echo" "exit $rc, $n replies, errors $(jget "$tmp/6a.json" errors_by_kind)" "$tmp/6a.json" "$tmp/6a.json.err"
 		else
 			pass "6a dps-lat udp against a kernel echo: $n round trips, p50 $(( $(jget "$tmp/6a.json" request_time.p50_ns) / 1000 )) us"
+		fi
+	fi
+	# 6c: a UDP stream at 4,000 datagrams/s on 4 flows into the same
+	# echo: datagrams sent at about the rate, loss, order and jitter
+	# reported, the loss equal to what did not come back.
+	if port_up 7 udp; then
+		run_dps "$tmp/6c.json" "$gen" "${eal[@]}" -- --addr "$D/24" --to "$K:7" \
+			--mode bulk --proto udp --conc 4 --rate 4000 --req-size 200 --duration 2 \
+			--json --quiet
+		rc=$?
+		s=$(jget "$tmp/6c.json" req_sent); e=$(jget "$tmp/6c.json" req_done)
+		l=$(jget "$tmp/6c.json" udp_lost); j=$(jget "$tmp/6c.json" udp_jitter_us)
+		if [ "$rc" != 0 ] || [ "$(jget "$tmp/6c.json" errors)" != 0 ]; then
+			fail "6c udp stream" "exit $rc, errors $(jget "$tmp/6c.json" errors_by_kind)" "$tmp/6c.json" "$tmp/6c.json.err"
+		elif ! num "$s" ">=" 4000 || num "$s" ">" 8400 || ! num "$e" ">" 0 ||
+				[ "$((s - e))" != "$l" ] || ! num "$j" ">" 0; then
+			fail "6c udp stream" "sent $s (want 4000-8400), echoed $e, lost $l, jitter $j us" "$tmp/6c.json"
+		else
+			pass "6c udp stream at 4000/s into a kernel echo: sent $s, echoed $e, lost $l, out of order $(jget "$tmp/6c.json" udp_late), jitter $j us"
 		fi
 	fi
 	kill "$up" 2>/dev/null || true

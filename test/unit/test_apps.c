@@ -21,6 +21,7 @@
 #include "app_http.h"
 #include "app_stack.h"
 #include "app_tuples.h"
+#include "app_udp_stream.h"
 
 /* ---- app_hist ---- */
 
@@ -1969,4 +1970,82 @@ Test(apps, tuples_every_pair)
 		cr_assert_eq(src, 0, "%u x %u: back to the start", ns, nt);
 		cr_assert_eq(to, 0);
 	}
+}
+
+/* ---- the UDP stream's stamps, order and jitter (app_udp_stream.c) ---- */
+
+Test(udp_stream, in_order_steady_transit_has_no_jitter)
+{
+	struct app_udps_flow tx, rx;
+	uint8_t d[64];
+
+	app_udps_init(&tx, 7);
+	app_udps_init(&rx, 7);
+	for (uint64_t i = 0; i < 10; i++) {
+		app_udps_stamp(&tx, d, 1000 * i);
+		rx.next_seq = tx.next_seq;	/* one flow sends and receives */
+		cr_assert_eq(app_udps_rx(&rx, d, sizeof(d), 1000 * i + 500), APP_UDPS_IN_ORDER);
+	}
+	cr_assert_eq(rx.expect, 10);
+	cr_assert_eq(app_udps_jitter_ns(&rx), 0);
+}
+
+Test(udp_stream, late_datagram_and_foreign_ones)
+{
+	struct app_udps_flow f;
+	uint8_t d[3][APP_UDPS_MIN], bad[APP_UDPS_MIN];
+
+	app_udps_init(&f, 1);
+	for (int i = 0; i < 3; i++)
+		app_udps_stamp(&f, d[i], 100);
+	cr_assert_eq(app_udps_rx(&f, d[0], APP_UDPS_MIN, 200), APP_UDPS_IN_ORDER);
+	cr_assert_eq(app_udps_rx(&f, d[2], APP_UDPS_MIN, 200), APP_UDPS_IN_ORDER);
+	cr_assert_eq(app_udps_rx(&f, d[1], APP_UDPS_MIN, 200), APP_UDPS_LATE);
+	cr_assert_eq(app_udps_rx(&f, d[1], APP_UDPS_MIN, 200), APP_UDPS_LATE, "a duplicate");
+	cr_assert_eq(f.expect, 3);
+	/* short; another flow's; a sequence not sent yet; a bad magic; sent
+	 * after it arrived: none of them moves the flow */
+	cr_assert_eq(app_udps_rx(&f, d[0], APP_UDPS_MIN - 1, 200), APP_UDPS_FOREIGN);
+	struct app_udps_flow g;
+	app_udps_init(&g, 2);
+	app_udps_stamp(&g, bad, 100);
+	cr_assert_eq(app_udps_rx(&f, bad, APP_UDPS_MIN, 200), APP_UDPS_FOREIGN);
+	struct app_udps_flow h;
+	app_udps_init(&h, 1);
+	for (int i = 0; i < 5; i++)
+		app_udps_stamp(&h, bad, 100);
+	cr_assert_eq(app_udps_rx(&f, bad, APP_UDPS_MIN, 200), APP_UDPS_FOREIGN, "seq 4 of 3");
+	memcpy(bad, d[0], APP_UDPS_MIN);
+	bad[0] ^= 1;
+	cr_assert_eq(app_udps_rx(&f, bad, APP_UDPS_MIN, 200), APP_UDPS_FOREIGN);
+	cr_assert_eq(app_udps_rx(&f, d[0], APP_UDPS_MIN, 50), APP_UDPS_FOREIGN);
+	cr_assert_eq(f.expect, 3);
+}
+
+/* RFC 3550 A.8: transits alternating 1,000 and 3,000 ns give |D| = 2,000
+ * every time, so J converges on 2,000 (J_n = 2000 (1 - (15/16)^(n-1))). */
+Test(udp_stream, jitter_converges_as_rfc3550)
+{
+	struct app_udps_flow f;
+	uint8_t d[APP_UDPS_MIN];
+	uint64_t t = 0;
+
+	app_udps_init(&f, 0);
+	for (int i = 0; i < 200; i++) {
+		t += 10000;
+		app_udps_stamp(&f, d, t);
+		app_udps_rx(&f, d, sizeof(d), t + (i & 1 ? 3000 : 1000));
+		if (i == 1)
+			cr_assert_eq(app_udps_jitter_ns(&f), 125, "after one D: 2000/16");
+	}
+	cr_assert(app_udps_jitter_ns(&f) >= 1990 && app_udps_jitter_ns(&f) <= 2000,
+		"jitter %lu", (unsigned long)app_udps_jitter_ns(&f));
+	/* a stall of a second is clamped, never wraps the 32-bit sum */
+	for (int i = 0; i < 100; i++) {
+		t += 10000;
+		app_udps_stamp(&f, d, t);
+		app_udps_rx(&f, d, sizeof(d), t + (i & 1 ? 1000000000 : 1000));
+	}
+	cr_assert(app_udps_jitter_ns(&f) > 100000000 && app_udps_jitter_ns(&f) < 140000000,
+		"jitter %lu", (unsigned long)app_udps_jitter_ns(&f));
 }
