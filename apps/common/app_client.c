@@ -94,7 +94,8 @@ struct cli_lcore {
 	double tokens, per_tsc, burst;
 	uint64_t tb_last, t_begin, ramp_tsc;
 	uint64_t quota, issued, finished;
-	uint32_t next_to, next_src;
+	uint32_t next_grp;		/* the port the next connection takes */
+	uint32_t next_to[APP_CLI_MAX_GROUPS], next_src[APP_CLI_MAX_GROUPS];
 	uint64_t seq;
 	bool warm;			/* a first handshake ended: ARP is resolved */
 	bool stopping;			/* finishing the requests in flight */
@@ -386,18 +387,36 @@ conn_fail(struct cli_conn *c, unsigned int kind, uint64_t tsc)
 	conn_close(c, tsc, cps ? 0 : lc->cl->retry_tsc);
 }
 
-/* The (source, destination) pair of the next connection, every pair in
- * turn (app_tuples_next_pair()). Returns the source's index in the
- * range. */
-static uint32_t
-next_pair(struct cli_lcore *lc, const struct sockaddr_in **to)
+/* Port @p g of the run: its sources and destinations (the whole run
+ * when there is one port). */
+static struct app_cli_grp
+grp_of(const struct app_cli_conf *cf, unsigned int g)
+{
+	if (cf->n_grp == 0)
+		return (struct app_cli_grp){ .src = cf->src, .n_src = cf->n_src,
+			.to_first = 0, .n_to = (uint8_t)cf->n_to };
+	return cf->grp[g];
+}
+
+/*
+ * The next connection's port, source and destination: the ports in
+ * turn, and within a port every (source, destination) pair in turn
+ * (app_tuples_next_pair()). Returns the port's group; *@p src is the
+ * source's index in the port's range.
+ */
+static struct app_cli_grp
+next_pair(struct cli_lcore *lc, uint32_t *src, const struct sockaddr_in **to)
 {
 	const struct app_cli_conf *cf = &lc->cl->c;
-	uint32_t src = lc->next_src;
+	uint32_t g = lc->next_grp;
+	struct app_cli_grp gr = grp_of(cf, g);
 
-	*to = &cf->to[lc->next_to];
-	app_tuples_next_pair(&lc->next_src, &lc->next_to, cf->n_src, cf->n_to);
-	return src;
+	lc->next_grp = g + 1 >= (cf->n_grp ? cf->n_grp : 1) ? 0 : g + 1;
+	*src = lc->next_src[g];
+	*to = &cf->to[gr.to_first + lc->next_to[g]];
+	app_tuples_next_pair(&lc->next_src[g], &lc->next_to[g],
+		gr.n_src ? gr.n_src : 1, gr.n_to);
+	return gr;
 }
 
 /*
@@ -405,21 +424,21 @@ next_pair(struct cli_lcore *lc, const struct sockaddr_in **to)
  * IP_BIND_ADDRESS_NO_PORT: the bind takes the address only, and connect()
  * autobinds the port for the full 4-tuple on this lcore (a port whose
  * tuple hashes here, shared with other destinations and addresses), as
- * Linux's __inet_hash_connect() does.
+ * Linux's __inet_hash_connect() does. A single address is left to the
+ * route, which picks the port's own.
  */
 static int
-conn_bind(struct cli_lcore *lc, int fd, uint32_t src)
+conn_bind(int fd, const struct app_cli_grp *gr, uint32_t src)
 {
-	const struct app_cli_conf *cf = &lc->cl->c;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	int one = 1;
 
-	if (cf->n_src <= 1)
+	if (gr->n_src <= 1)
 		return 0;	/* autobind picks the route's source address */
 	if (dps_setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
 			sizeof(one)) != 0)
 		return -1;
-	sin.sin_addr.s_addr = htonl(ntohl(cf->src.v4) + src);
+	sin.sin_addr.s_addr = htonl(ntohl(gr->src.v4) + src);
 	return dps_bind(fd, (const struct sockaddr *)&sin, sizeof(sin));
 }
 
@@ -432,7 +451,8 @@ conn_open(struct cli_conn *c, uint64_t tsc)
 	const struct app_cli_conf *cf = &lc->cl->c;
 	bool udp = cf->proto == APP_CLI_UDP;
 	const struct sockaddr_in *to;
-	uint32_t src = next_pair(lc, &to);
+	uint32_t src;
+	struct app_cli_grp gr = next_pair(lc, &src, &to);
 	int fd, rc;
 
 	stat_add(&lc->st.conn_attempted, 1);
@@ -448,7 +468,7 @@ conn_open(struct cli_conn *c, uint64_t tsc)
 	c->state = C_CONNECTING;
 	c->t0 = tsc;
 	c->deadline = dl_after(lc->cl, tsc, lc->cl->tmo_tsc);
-	if (conn_bind(lc, fd, src) != 0 ||
+	if (conn_bind(fd, &gr, src) != 0 ||
 			(!udp && dps_set_callbacks(fd, &tcp_cbs, c) != 0)) {
 		conn_fail(c, err_kind(errno), tsc);
 		return;
@@ -1353,15 +1373,24 @@ app_cli_proto_parse(const char *s, enum app_cli_proto *out)
 static uint64_t
 tuple_space(const struct app_cli_conf *c, char *why, size_t cap)
 {
-	uint32_t n_src = c->n_src > 1 ? c->n_src : 1;
+	uint64_t all = 0;
+	size_t at = 0;
 
 	if (c->proto == APP_CLI_UDP) {
 		snprintf(why, cap, "%u ports (a UDP flow holds its port)", c->ports);
 		return c->ports;
 	}
-	snprintf(why, cap, "%u address%s x %u ports x %u destination%s", n_src,
-		n_src > 1 ? "es" : "", c->ports, c->n_to, c->n_to > 1 ? "s" : "");
-	return (uint64_t)n_src * c->ports * c->n_to;
+	for (unsigned int g = 0; g < (c->n_grp ? c->n_grp : 1); g++) {
+		struct app_cli_grp gr = grp_of(c, g);
+		uint32_t n_src = gr.n_src > 1 ? gr.n_src : 1;
+		int k = snprintf(why + at, cap - at, "%s%u address%s x %u ports x %u destination%s",
+			g ? " + " : "", n_src, n_src > 1 ? "es" : "", c->ports, gr.n_to,
+			gr.n_to > 1 ? "s" : "");
+
+		at = k > 0 && (size_t)k < cap - at ? at + (size_t)k : at;
+		all += (uint64_t)n_src * c->ports * gr.n_to;
+	}
+	return all;
 }
 
 /*
@@ -1376,22 +1405,35 @@ static bool
 tuples_short(const struct app_cli_conf *c, unsigned int n_lc, char *buf,
 	size_t cap)
 {
-	struct app_tuples t = { .n_src = c->n_src > 1 ? c->n_src : 1,
-		.n_to = c->n_to, .ports = c->ports, .udp = c->proto == APP_CLI_UDP,
-		.need = c->conc };
+	unsigned int n_grp = c->n_grp ? c->n_grp : 1;
 	uint64_t table = (uint64_t)c->max_conns * n_lc;
 	uint64_t tw = (uint64_t)c->rate;	/* a second's, rounded up */
-	char what[96];
+	uint64_t need = c->conc;
+	char what[128];
+	int k;
 
 	tw += (double)tw < c->rate;
-	snprintf(what, sizeof(what), "--conc %u", c->conc);
+	k = snprintf(what, sizeof(what), "--conc %u", c->conc);
 	if (c->mode == APP_CLI_CPS && c->proto == APP_CLI_RAW && c->rate > 0) {
-		t.need = RTE_MIN(t.need + tw, RTE_MAX(table, (uint64_t)c->conc));
-		snprintf(what, sizeof(what), "--conc %u with --rate %.0f/s "
+		need = RTE_MIN(need + tw, RTE_MAX(table, (uint64_t)c->conc));
+		k = snprintf(what, sizeof(what), "--conc %u with --rate %.0f/s "
 			"(a second of TIME_WAIT, at most --max-conns x lcores)",
 			c->conc, c->rate);
 	}
-	return app_tuples_short(&t, what, buf, cap);
+	if (n_grp > 1 && k > 0 && (size_t)k < sizeof(what))
+		snprintf(what + k, sizeof(what) - (size_t)k, ", a share of 1/%u on each --dev",
+			n_grp);
+	/* The connections go to the ports in turn: each holds its share. */
+	for (unsigned int g = 0; g < n_grp; g++) {
+		struct app_cli_grp gr = grp_of(c, g);
+		struct app_tuples t = { .n_src = gr.n_src > 1 ? gr.n_src : 1,
+			.n_to = gr.n_to, .ports = c->ports, .udp = c->proto == APP_CLI_UDP,
+			.need = (need + n_grp - 1) / n_grp };
+
+		if (app_tuples_short(&t, what, buf, cap))
+			return true;
+	}
+	return false;
 }
 
 /* The HTTP request for path @p i of the configuration. */

@@ -23,6 +23,7 @@
 #include "app_hist.h"
 
 #define APP_CLI_MAX_DESTS 16
+#define APP_CLI_MAX_GROUPS 4	/* ports (--dev) */
 #define APP_CLI_MAX_PATHS 64	/* --path, repeated */
 #define APP_CLI_MAX_HDRS 16	/* --header, repeated */
 /* The most bytes one HTTP request may take, head and body: every lcore
@@ -56,6 +57,17 @@ struct app_cli_conf {
 	unsigned int n_to;
 	struct dps_addr src;		/* the first source address */
 	uint32_t n_src;			/* consecutive source addresses from it */
+	/* Several ports (--dev): each port's sources and its destinations
+	 * to[to_first .. to_first + n_to). Connections go to the ports in
+	 * turn, and within one to its (source, destination) pairs in turn.
+	 * n_grp 0: one port, src / n_src and every destination. */
+	struct app_cli_grp {
+		struct dps_addr src;
+		uint32_t n_src;
+		uint16_t port_id;
+		uint8_t to_first, n_to;
+	} grp[APP_CLI_MAX_GROUPS];
+	unsigned int n_grp;
 	uint32_t ports;			/* size of the ephemeral range */
 	uint32_t max_conns;		/* connection table per lcore */
 	double rate;			/* cps: connections/s, else requests/s; 0 = max */

@@ -15,12 +15,33 @@
 #include <pthread.h>
 #include "dpstack.h"
 
+/* The most ethdev ports an app drives (--dev, repeated). */
+#define APP_MAX_PORTS 4
+
+/* A port after the first (--dev given again) with its own --addr and
+ * --gw. */
+struct app_port {
+	uint16_t port_id;
+	bool has_gw;
+	uint8_t plen;
+	uint32_t n_addr;
+	struct dps_addr addr;
+	struct dps_addr gw;
+};
+
+/* The network options. The first port's fields are the struct's own
+ * (port 0 unless --dev says otherwise); --dev given again adds a port in
+ * more[], and the --addr and --gw after it are that port's. */
 struct app_net {
 	struct dps_addr addr;		/* the first local address */
 	uint32_t n_addr;		/* consecutive addresses from it; 0 = none */
 	uint8_t plen;
 	bool has_gw;
 	struct dps_addr gw;
+	uint16_t port_id;		/* the first port: --dev, default 0 */
+	bool dev_given;			/* a --dev named the first port */
+	uint8_t n_more;			/* ports in more[] */
+	struct app_port more[APP_MAX_PORTS - 1];
 	uint16_t port_lo, port_hi;	/* ephemeral range; 0 = stack default */
 	uint32_t max_conns;		/* per lcore; 0 = stack default */
 	uint32_t max_socks;		/* 0 = max(65535, max_conns x lcores) */
@@ -39,7 +60,8 @@ struct app_net {
 	{ "max-conns", required_argument, NULL, 0x1003 }, \
 	{ "tso", required_argument, NULL, 0x1004 }, \
 	{ "mbufs", required_argument, NULL, 0x1005 }, \
-	{ "trust-csum", no_argument, NULL, 0x1006 }
+	{ "trust-csum", no_argument, NULL, 0x1006 }, \
+	{ "dev", required_argument, NULL, 0x1010 }
 
 /* Usage lines for those options. */
 #define APP_NET_USAGE \
@@ -47,6 +69,9 @@ struct app_net {
 "                      A's subnet (the source addresses a client spreads\n" \
 "                      over), e.g. 198.18.0.2/24, 198.18.0.2-198.19.255.254/15\n" \
 "  --gw IP             default gateway\n" \
+"  --dev N             the ethdev port the --addr and --gw after it (and a\n" \
+"                      client's --to) belong to; repeat for up to 4 ports\n" \
+"                      (default: port 0 alone)\n" \
 "  --ports LO-HI       ephemeral port range (default 32768-60999)\n" \
 "  --max-conns N       connection table size per lcore (default 65536)\n" \
 "  --mbufs N           packet buffers in the pool (default 65535; at least\n" \
@@ -78,8 +103,14 @@ void app_net_default_addr(struct app_net *n, const char *addr);
  * when ours and bad. */
 int app_net_opt(const char *prog, struct app_net *n, int c, const char *arg);
 
-/* Create and start a stack on port 0 with one stack lcore per EAL lcore
- * (main lcore first), every address of @p n, and the gateway. Prints a
+/* Ports in @p n (1 + n_more), and port @p i of them as a struct app_port
+ * (i = 0: the struct's own fields). */
+unsigned int app_net_ports(const struct app_net *n);
+struct app_port app_net_port(const struct app_net *n, unsigned int i);
+
+/* Create and start a stack on @p n's ports (port 0 alone by default) with
+ * one stack lcore per EAL lcore (main lcore first), every address of
+ * each port, and the gateways. Prints a
  * one-line error naming the problem and returns NULL on failure. Does not
  * launch any poll loop. */
 struct dps_stack *app_stack_up(const char *prog, const struct app_net *n);

@@ -39,6 +39,7 @@ struct opts {
 	struct app_srv_conf srv;
 	struct app_report_conf rep;
 	bool mode_set, conc_set, dur_set;
+	uint8_t to_port[APP_CLI_MAX_DESTS];	/* the --dev each --to follows */
 	enum app_cli_mode mode;
 };
 
@@ -192,6 +193,7 @@ opt_target(struct opts *o, int c, const char *arg)
 	case 't':
 		if (k->n_to == APP_CLI_MAX_DESTS)
 			return bad("--to (at most 16)", arg);
+		o->to_port[k->n_to] = o->net.n_more;
 		return app_parse_sockaddr(arg, &k->to[k->n_to++]) == 0 ? 0 :
 			bad("--to (IP:PORT)", arg);
 	case 'o':
@@ -367,8 +369,39 @@ parse_args(struct opts *o, int argc, char **argv)
 	return rc != 0 ? rc : finish_opts(o);
 }
 
+/* Several ports (--dev): each one's sources and the --to that follow
+ * it. 0, or -EINVAL when a port has no destination. */
+static int
+client_ports(struct opts *o)
+{
+	struct app_cli_conf *k = &o->cli;
+	unsigned int n = app_net_ports(&o->net), t = 0;
+
+	if (n == 1)
+		return 0;
+	for (unsigned int g = 0; g < n; g++) {
+		struct app_port p = app_net_port(&o->net, g);
+		struct app_cli_grp *gr = &k->grp[g];
+
+		gr->src = p.addr;
+		gr->n_src = p.n_addr;
+		gr->port_id = p.port_id;
+		gr->to_first = (uint8_t)t;
+		while (t < k->n_to && o->to_port[t] == g)
+			t++;
+		gr->n_to = (uint8_t)(t - gr->to_first);
+		if (gr->n_to == 0) {
+			fprintf(stderr, "%s: --dev %u has no --to (give the targets "
+				"reached through a port after its --dev)\n", PROG, p.port_id);
+			return -EINVAL;
+		}
+	}
+	k->n_grp = n;
+	return 0;
+}
+
 /* The network settings the client checks its tuple space against. */
-static void
+static int
 client_net(struct opts *o)
 {
 	struct app_cli_conf *k = &o->cli;
@@ -380,13 +413,15 @@ client_net(struct opts *o)
 	if (o->net.max_conns != 0)
 		k->max_conns = o->net.max_conns;
 	o->net.max_socks = app_client_socks(k);
+	return client_ports(o);
 }
 
 /* The client's settings checked before the stack comes up. */
 static int
 check_client(struct opts *o)
 {
-	client_net(o);
+	if (client_net(o) != 0)
+		return -EINVAL;
 	return app_client_check(PROG, &o->cli, rte_lcore_count());
 }
 

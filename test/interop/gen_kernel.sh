@@ -26,6 +26,9 @@
 #     (--addr 198.18.8.2-198.18.8.254/24, 2 connections each) against
 #     nginx: no error, every connection established, and the kernel
 #     resolved every address of the range by ARP (its neighbour table)
+#   10 two ports in one dps-gen (--dev 0 ... --dev 1 ..., a second veth
+#     pair into the kernel's namespace, 198.18.9.0/24): requests leave by
+#     both, each from its port's address, as nginx's log shows
 #   9 HTTP request control against nginx: HEAD over two --path values in
 #     turn (conc, keep-alive), and POST with --body-size and --header
 #     (conc, so that a body of the wrong length would break the framing of
@@ -39,7 +42,7 @@ set -uo pipefail
 gen=${1:?usage: gen_kernel.sh PATH/TO/dps-gen PATH/TO/dps-lat [CHECK...]}
 lat=${2:?usage: gen_kernel.sh PATH/TO/dps-gen PATH/TO/dps-lat [CHECK...]}
 shift 2
-only=" ${*:-1 2 3 4 5 6 7 8 9} "
+only=" ${*:-1 2 3 4 5 6 7 8 9 10} "
 if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
 	echo "SKIP: needs root and network namespaces"; exit 77
 fi
@@ -69,6 +72,15 @@ trap 'exit 130' INT TERM
 
 . "$(dirname "$0")/veth_pair.sh"
 veth_pair "$nsk" "$nsd" "$vk" "$vd" "$K/24" noipv6
+# A second pair for check 10 (two ports in one process).
+K2=198.18.9.1 D2=198.18.9.2 vk2=gm$sfx vd2=gn$sfx
+ip link add "$vk2" netns "$nsk" type veth peer name "$vd2" netns "$nsd"
+ip netns exec "$nsk" sh -c "echo 1 > /proc/sys/net/ipv6/conf/$vk2/disable_ipv6"
+ip netns exec "$nsd" sh -c "echo 1 > /proc/sys/net/ipv6/conf/$vd2/disable_ipv6"
+ip -n "$nsk" addr add "$K2/24" dev "$vk2"
+ip -n "$nsk" link set "$vk2" up
+ip -n "$nsd" link set "$vd2" up
+ip netns exec "$nsk" ethtool -K "$vk2" tx off >/dev/null
 ip netns exec "$nsk" sysctl -qw net.core.somaxconn=4096
 
 # GEN_LCORES=0-1 runs dpstack with two lcores (and two queue pairs).
@@ -162,7 +174,7 @@ events { worker_connections 4096; }
 http {
 	log_format st '\$status';
 	access_log $tmp/access.log st;
-	log_format rq '\$request_method \$uri \$http_x_dps \$content_length \$status';
+	log_format rq '\$request_method \$uri \$http_x_dps \$content_length \$status \$remote_addr';
 	access_log $tmp/req.log rq;
 	client_body_temp_path $tmp/ngx/body;
 	proxy_temp_path $tmp/ngx/proxy;
@@ -170,6 +182,7 @@ http {
 	keepalive_requests 1000000;
 	server {
 		listen $K:80;
+		listen $K2:80;
 		root $tmp/www;
 		location = /post { return 200 "ok\\n"; }
 	}
@@ -248,7 +261,37 @@ check9() {
 	fi
 }
 
-if want 1 || want 2 || want 8 || want 9; then
+# ---- 10: two ports ----
+check10() {
+	local a0 b0 a b
+	a0=$(awk -v s="$D" '$6 == s' "$tmp/req.log" 2>/dev/null | wc -l)
+	b0=$(awk -v s="$D2" '$6 == s' "$tmp/req.log" 2>/dev/null | wc -l)
+	run_dps "$tmp/10.json" "$gen" "${eal[@]}" --vdev="net_af_packet1,iface=$vd2,qpairs=$qp" -- \
+		--dev 0 --addr "$D/24" --to "$K:80" --dev 1 --addr "$D2/24" --to "$K2:80" \
+		--proto http --path /index.html --mode conc --conc 8 --count 400 --json --quiet
+	rc=$?
+	sleep 0.3
+	a=$(( $(awk -v s="$D" '$6 == s' "$tmp/req.log" | wc -l) - a0 ))
+	b=$(( $(awk -v s="$D2" '$6 == s' "$tmp/req.log" | wc -l) - b0 ))
+	if [ "$rc" != 0 ] || [ "$(jget "$tmp/10.json" errors)" != 0 ] ||
+			[ "$(jget "$tmp/10.json" resp_2xx)" != 400 ]; then
+		fail "10 two ports" "exit $rc, errors $(jget "$tmp/10.json" errors_by_kind), 2xx $(jget "$tmp/10.json" resp_2xx)" "$tmp/10.json" "$tmp/10.json.err"
+	elif ! num "$a" ">=" 50 || ! num "$b" ">=" 50 || [ "$((a + b))" != 400 ]; then
+		fail "10 two ports" "nginx logged $a requests from $D (port 0) and $b from $D2 (port 1)" "$tmp/req.log"
+	else
+		pass "10 two ports in one dps-gen: $a requests from $D by port 0, $b from $D2 by port 1"
+	fi
+	run_dps "$tmp/10b.out" "$gen" "${eal[@]}" --vdev="net_af_packet1,iface=$vd2,qpairs=$qp" -- \
+		--dev 0 --addr "$D/24" --to "$K:80" --dev 1 --addr "$D2/24" --proto http
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q -- "--dev 1 has no --to" "$tmp/10b.out.err"; then
+		pass "10b a port with no --to is refused before start"
+	else
+		fail "10b a port with no --to" "exit $rc" "$tmp/10b.out.err"
+	fi
+}
+
+if want 1 || want 2 || want 8 || want 9 || want 10; then
 	if ! ngx_on; then
 		fail "1-2 nginx" "nginx did not start" "$tmp/nginx.log" "$tmp/nginx-error.log"
 	else
@@ -301,6 +344,7 @@ if want 1 || want 2 || want 8 || want 9; then
 			fi
 		fi
 		want 9 && check9
+		want 10 && check10
 		stop "$ngx_pid"
 	fi
 fi
