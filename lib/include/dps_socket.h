@@ -99,6 +99,20 @@ int dps_bind(int fd, const struct sockaddr *addr, socklen_t addrlen);
  * free; or the request ring is full), ENOBUFS (connection table full).
  * Asynchronous, from the handshake: ECONNREFUSED, ETIMEDOUT,
  * EHOSTUNREACH, ENETUNREACH, ENOPROTOOPT, ECONNRESET, ECONNABORTED.
+ *
+ * On a polling lcore, never blocking. Called on a stack lcore (the
+ * thread that runs dps_stack_run() or dps_stack_poll() for this stack;
+ * with an empty lcore list in dps_stack_conf, the thread that created
+ * the stack, usually main()), a TCP connect sends the SYN and returns -1
+ * with EINPROGRESS at once, even on a blocking socket: sleeping there
+ * would stop the poll loop that has to complete the handshake. The
+ * connection is owned by that lcore. Learn the outcome from callbacks
+ * installed before the call (dps_set_callbacks(): @c connected or
+ * @c error), or call from a thread that is not a stack lcore, where the
+ * call blocks as Linux's does. examples/app_thread.c and
+ * examples/appliance.c show both. On a stack lcore dps_send() and
+ * dps_recv() do not block either (EAGAIN), and a connect that finds the
+ * socket busy in another thread's call fails with EAGAIN.
  */
 int dps_connect(int fd, const struct sockaddr *addr, socklen_t addrlen);
 
