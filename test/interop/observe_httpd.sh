@@ -57,6 +57,7 @@ cleanup() {
 	wait 2>/dev/null || true
 	ip netns del "$nsk" 2>/dev/null || true
 	ip netns del "$nsd" 2>/dev/null || true
+	rm -rf /var/run/dpdk/dpo"$sfx"c[0-9]*
 	if [ -n "${OBSERVE_KEEP:-}" ]; then echo "outputs kept in $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
