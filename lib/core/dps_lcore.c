@@ -317,14 +317,34 @@ dps_stack_set_work(struct dps_stack *s, unsigned int idx, dps_lcore_work_fn fn,
 	return 0;
 }
 
+/*
+ * Busy and idle cycles from the one TSC read of an iteration, the one
+ * that also gives the clock: the span from the last poll's start to this
+ * one's is charged now, to busy or idle by what the last poll did. So
+ * an appliance's own code between two polls counts with the poll before
+ * it, and the last poll before a stop is not charged.
+ */
+static inline void
+lcore_charge(struct dps_lcore *lc, uint64_t tsc)
+{
+	uint64_t span = tsc - lc->poll_tsc;
+
+	if (lc->poll_tsc != 0 && lc->poll_busy)
+		DPS_CNT_ADD(&lc->cnt, poll_busy_cycles, span);
+	else if (lc->poll_tsc != 0)
+		DPS_CNT_ADD(&lc->cnt, poll_idle_cycles, span);
+	lc->poll_tsc = tsc;
+}
+
 unsigned int
 dps_stack_poll(struct dps_stack *s, unsigned int idx)
 {
 	struct dps_lcore *lc = s->lc[idx];
-	uint64_t t0 = rte_rdtsc();
-	uint64_t now = dps_now(s);
+	uint64_t tsc = rte_rdtsc();
+	uint64_t now = dps_now_at(s, tsc);
 	unsigned int work;
 
+	lcore_charge(lc, tsc);
 	lcore_output(lc, now);		/* what the lcore's code did between polls */
 	lcore_tick(lc, now);
 	work = lcore_rx(lc, now);
@@ -335,10 +355,7 @@ dps_stack_poll(struct dps_stack *s, unsigned int idx)
 	lcore_output(lc, now);
 	dps_lcore_flush(lc);
 	DPS_CNT_INC(&lc->cnt, poll_loops);
-	if (work != 0)
-		DPS_CNT_ADD(&lc->cnt, poll_busy_cycles, rte_rdtsc() - t0);
-	else
-		DPS_CNT_ADD(&lc->cnt, poll_idle_cycles, rte_rdtsc() - t0);
+	lc->poll_busy = work != 0;
 	return work;
 }
 

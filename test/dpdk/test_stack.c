@@ -231,6 +231,65 @@ Test(dpdk, stack_garp_at_start)
 	bench_down(&b);
 }
 
+/* A work function that says it did work. */
+static unsigned int
+busy_work(struct dps_stack *s, unsigned int idx, void *arg)
+{
+	(void)s, (void)idx, (void)arg;
+	return 1;
+}
+
+/* @n polls of side 0, 1 ms apart; the TSC cycles the wait took. */
+static uint64_t
+polls_apart(struct bench *b, unsigned int n)
+{
+	uint64_t t0 = rte_rdtsc();
+
+	for (unsigned int i = 0; i < n; i++) {
+		usleep(1000);
+		dps_stack_poll(b->s[0], 0);
+	}
+	return rte_rdtsc() - t0;
+}
+
+/*
+ * Busy and idle cycles (/dpstack/lcores) come from one TSC read per poll:
+ * each poll's span, from its start to the next's, is charged to busy or
+ * idle by what it did. Polls that work charge busy only, idle ones idle
+ * only, and the spans cover the time between polls too (here the test's
+ * sleeps), which the former start-to-end measure left out.
+ */
+Test(dpdk, stack_poll_cycles_start_to_start)
+{
+	struct bench b;
+	struct dps_counters c0, c;
+	uint64_t span;
+
+	raw_up(&b, "scyc", false);
+	settle(&b);
+	peer_flush(&b);
+	dps_stack_set_work(b.s[0], 0, busy_work, NULL);
+	dps_stack_poll(b.s[0], 0);	/* charges the idle poll before */
+	c0 = cnt(&b, 0);
+	span = polls_apart(&b, 50);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.poll_idle_cycles, c0.poll_idle_cycles, "busy polls charged idle");
+	cr_assert_geq(c.poll_busy_cycles - c0.poll_busy_cycles, span * 9 / 10,
+		"busy %" PRIu64 " of %" PRIu64 " cycles",
+		c.poll_busy_cycles - c0.poll_busy_cycles, span);
+	cr_assert_eq(c.poll_loops, c0.poll_loops + 50);
+	dps_stack_set_work(b.s[0], 0, NULL, NULL);
+	dps_stack_poll(b.s[0], 0);	/* charges the last busy poll */
+	c0 = cnt(&b, 0);
+	span = polls_apart(&b, 50);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.poll_busy_cycles, c0.poll_busy_cycles, "idle polls charged busy");
+	cr_assert_geq(c.poll_idle_cycles - c0.poll_idle_cycles, span * 9 / 10,
+		"idle %" PRIu64 " of %" PRIu64 " cycles",
+		c.poll_idle_cycles - c0.poll_idle_cycles, span);
+	bench_down(&b);
+}
+
 Test(dpdk, stack_ping_both_ways)
 {
 	enum { N = 3 };
