@@ -239,17 +239,28 @@ busy_work(struct dps_stack *s, unsigned int idx, void *arg)
 	return 1;
 }
 
-/* @n polls of side 0, 1 ms apart; the TSC cycles the wait took. */
-static uint64_t
-polls_apart(struct bench *b, unsigned int n)
+/* 50 polls of side 0, 1 ms apart, with a work function that says it
+ * worked (@busy) or none; the busy and idle cycles they were charged, and
+ * the TSC cycles the whole took, into @out[0..2]. */
+static void
+charged_polls(struct bench *b, bool busy, uint64_t out[3])
 {
-	uint64_t t0 = rte_rdtsc();
+	struct dps_counters c0, c;
+	uint64_t t0;
 
-	for (unsigned int i = 0; i < n; i++) {
+	dps_stack_set_work(b->s[0], 0, busy ? busy_work : NULL, NULL);
+	dps_stack_poll(b->s[0], 0);	/* charges the poll before, whatever it was */
+	c0 = cnt(b, 0);
+	t0 = rte_rdtsc();
+	for (unsigned int i = 0; i < 50; i++) {
 		usleep(1000);
 		dps_stack_poll(b->s[0], 0);
 	}
-	return rte_rdtsc() - t0;
+	out[2] = rte_rdtsc() - t0;
+	c = cnt(b, 0);
+	out[0] = c.poll_busy_cycles - c0.poll_busy_cycles;
+	out[1] = c.poll_idle_cycles - c0.poll_idle_cycles;
+	cr_assert_eq(c.poll_loops, c0.poll_loops + 50);
 }
 
 /*
@@ -262,31 +273,19 @@ polls_apart(struct bench *b, unsigned int n)
 Test(dpdk, stack_poll_cycles_start_to_start)
 {
 	struct bench b;
-	struct dps_counters c0, c;
-	uint64_t span;
+	uint64_t v[3];
 
 	raw_up(&b, "scyc", false);
 	settle(&b);
 	peer_flush(&b);
-	dps_stack_set_work(b.s[0], 0, busy_work, NULL);
-	dps_stack_poll(b.s[0], 0);	/* charges the idle poll before */
-	c0 = cnt(&b, 0);
-	span = polls_apart(&b, 50);
-	c = cnt(&b, 0);
-	cr_assert_eq(c.poll_idle_cycles, c0.poll_idle_cycles, "busy polls charged idle");
-	cr_assert_geq(c.poll_busy_cycles - c0.poll_busy_cycles, span * 9 / 10,
-		"busy %" PRIu64 " of %" PRIu64 " cycles",
-		c.poll_busy_cycles - c0.poll_busy_cycles, span);
-	cr_assert_eq(c.poll_loops, c0.poll_loops + 50);
-	dps_stack_set_work(b.s[0], 0, NULL, NULL);
-	dps_stack_poll(b.s[0], 0);	/* charges the last busy poll */
-	c0 = cnt(&b, 0);
-	span = polls_apart(&b, 50);
-	c = cnt(&b, 0);
-	cr_assert_eq(c.poll_busy_cycles, c0.poll_busy_cycles, "idle polls charged busy");
-	cr_assert_geq(c.poll_idle_cycles - c0.poll_idle_cycles, span * 9 / 10,
-		"idle %" PRIu64 " of %" PRIu64 " cycles",
-		c.poll_idle_cycles - c0.poll_idle_cycles, span);
+	charged_polls(&b, true, v);
+	cr_assert_eq(v[1], 0, "busy polls charged %" PRIu64 " idle cycles", v[1]);
+	cr_assert_geq(v[0], v[2] * 9 / 10, "busy %" PRIu64 " of %" PRIu64 " cycles",
+		v[0], v[2]);
+	charged_polls(&b, false, v);
+	cr_assert_eq(v[0], 0, "idle polls charged %" PRIu64 " busy cycles", v[0]);
+	cr_assert_geq(v[1], v[2] * 9 / 10, "idle %" PRIu64 " of %" PRIu64 " cycles",
+		v[1], v[2]);
 	bench_down(&b);
 }
 
