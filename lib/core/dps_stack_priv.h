@@ -247,8 +247,9 @@ struct dps_stack {
 	void (*timers[DPS_PROTO_MAX])(struct dps_lcore *lc, uint64_t now);
 	void (*rx_frame)(struct dps_lcore *lc, uint16_t ifindex,
 		struct rte_mbuf *m, uint64_t now);
-	/* The first thing dps_stack_destroy() does, set by the layer that
-	 * made the stack (lib/stack: telemetry lets go of it). */
+	/* The first thing dps_stack_destroy() does: lib/stack's
+	 * dps_telemetry_register() sets it (on the control thread, which
+	 * alone destroys) so that telemetry lets go of the stack. */
 	void (*on_destroy)(struct dps_stack *s);
 	char err[256];
 };
