@@ -24,9 +24,10 @@ echo "== HTTP load test: dps-gen -> dps-httpd over memif, 10 s of connections pe
 
 echo
 echo "== two dpstack instances on the test wire"
-./build/apps/dps-ping --no-huge -m 256 --no-pci --no-shconf --no-telemetry \
-	--file-prefix="dpsdemo$$" --log-level=lib.eal:error -l 0 -- \
+./build/apps/dps-ping --no-huge -m 256 --no-pci \
+	--file-prefix="dpsdemo$$" --log-level=lib.eal:error --log-level=lib.telemetry:error -l 0 -- \
 	--wire --count 5
+rm -rf "/var/run/dpdk/dpsdemo$$" "${XDG_RUNTIME_DIR:-/nonexistent}/dpdk/dpsdemo$$"
 echo
 echo "== dpstack and the Linux kernel over a veth pair"
 ./test/interop/kernel_ping.sh ./build/apps/dps-ping af_packet -v

@@ -14,11 +14,16 @@ b=build
 if [ $# -gt 0 ] && [ -d "$1" ]; then b=$1; shift; fi
 [ $# -gt 0 ] || set -- --mode cps --proto http --duration 10s
 sock=/tmp/dps-loadtest.$$.sock
-eal=(--no-huge -m 1024 --no-pci --no-shconf --no-telemetry --log-level=lib.eal:error)
+# Telemetry and multi-process stay on: each app's --file-prefix names
+# its runtime directory and telemetry socket (docs/apps.md, Observing).
+eal=(--no-huge -m 1024 --no-pci --log-level=lib.eal:error --log-level=lib.telemetry:error)
 srv=
 cleanup() {
 	[ -n "$srv" ] && kill -INT "$srv" 2>/dev/null && wait "$srv" 2>/dev/null
 	rm -f "$sock"
+	for p in "dpsld-s$$" "dpsld-c$$"; do
+		rm -rf "/var/run/dpdk/$p" "${XDG_RUNTIME_DIR:-/nonexistent}/dpdk/$p"
+	done
 }
 trap cleanup EXIT
 
@@ -31,6 +36,8 @@ srv=$!
 for _ in $(seq 100); do grep -q '^dps-httpd: serving' /tmp/dps-loadtest-httpd.$$ && break; sleep 0.1; done
 grep -q '^dps-httpd: serving' /tmp/dps-loadtest-httpd.$$ ||
 	{ cat /tmp/dps-loadtest-httpd.$$; echo "loadtest: dps-httpd did not start" >&2; exit 1; }
+echo "loadtest: telemetry while it runs: dpdk-telemetry.py -f dpsld-s$$ (dps-httpd)," \
+	"-f dpsld-c$$ (dps-gen)"
 rc=0
 "$b/apps/dps-gen" "${eal[@]}" --file-prefix="dpsld-c$$" -l 1 \
 	--vdev="net_memif0,role=client,socket=$sock,socket-abstract=no" -- \

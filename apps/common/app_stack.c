@@ -12,6 +12,7 @@
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_pdump.h>
 #include "app_args.h"
 #include "app_stack.h"
 
@@ -135,7 +136,7 @@ app_net_opt(const char *prog, struct app_net *n, int c, const char *arg)
 		*has = true;
 		return dps_addr_parse(arg, gw) == 0 ? 1 : app_bad_arg(prog, "--gw", arg);
 	}
-	case 0x1010:
+	case 0x1020:
 		return parse_dev(prog, n, arg);
 	case 0x1002:
 		if (app_parse_range(arg, 1, 65535, &lo, &hi) != 0 || lo == hi)
@@ -167,7 +168,7 @@ app_net_opt(const char *prog, struct app_net *n, int c, const char *arg)
 		n->trust_csum = true;
 		return 1;
 	default:
-		return 0;
+		return app_capture_opt(prog, &n->cap, c, arg);
 	}
 }
 
@@ -246,6 +247,21 @@ stack_config(const char *prog, struct dps_stack *s, const struct app_net *n)
 	return 0;
 }
 
+/*
+ * Serve dpdk-dumpcap (rte_pdump): it needs the EAL's multi-process
+ * support, which --no-shconf and --in-memory turn off; then there is
+ * nothing to serve, and nothing is said (the built-in --pcap still
+ * works).
+ */
+static void
+pdump_serve(void)
+{
+	static bool done;
+
+	if (!done && rte_pdump_init() == 0)
+		done = true;
+}
+
 struct dps_stack *
 app_stack_up(const char *prog, const struct app_net *n)
 {
@@ -260,6 +276,7 @@ app_stack_up(const char *prog, const struct app_net *n)
 			prog);
 		return NULL;
 	}
+	pdump_serve();
 	s = stack_create(n);
 	if (s == NULL) {
 		fprintf(stderr, "%s: cannot create the stack: %s\n", prog,
@@ -272,7 +289,19 @@ app_stack_up(const char *prog, const struct app_net *n)
 		dps_stack_destroy(s);
 		return NULL;
 	}
+	dps_telemetry_register(s);	/* without telemetry: nobody asks */
+	if (app_capture_start(prog, &n->cap, n->port_id, dps_stack_lcore_count(s)) != 0) {
+		dps_stack_destroy(s);
+		return NULL;
+	}
 	return s;
+}
+
+void
+app_stack_down(struct dps_stack *s)
+{
+	app_capture_stop();
+	dps_stack_destroy(s);
 }
 
 struct lcore_run {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <pthread.h>
 #include "dpstack.h"
+#include "app_capture.h"
 
 /* The most ethdev ports an app drives (--dev, repeated). */
 #define APP_MAX_PORTS 4
@@ -49,6 +50,7 @@ struct app_net {
 	uint8_t tso;			/* --tso: enum dps_tso_mode */
 	bool trust_csum;		/* --trust-csum */
 	uint8_t tw_reuse;		/* enum dps_tw_reuse; 0 = stack default */
+	struct app_capture_conf cap;	/* --pcap and its limits */
 };
 
 /* getopt_long entries for the options app_net_opt() handles; their
@@ -61,7 +63,8 @@ struct app_net {
 	{ "tso", required_argument, NULL, 0x1004 }, \
 	{ "mbufs", required_argument, NULL, 0x1005 }, \
 	{ "trust-csum", no_argument, NULL, 0x1006 }, \
-	{ "dev", required_argument, NULL, 0x1010 }
+	{ "dev", required_argument, NULL, 0x1020 }, \
+	APP_CAPTURE_LONGOPTS
 
 /* Usage lines for those options. */
 #define APP_NET_USAGE \
@@ -79,7 +82,8 @@ struct app_net {
 "  --tso auto|on|off   TCP segmentation offload: auto (default) where the\n" \
 "                      device does it in hardware, on wherever offered\n" \
 "  --trust-csum        do not verify received checksums: only for links\n" \
-"                      that cannot corrupt a frame (memif)\n"
+"                      that cannot corrupt a frame (memif)\n" \
+APP_CAPTURE_USAGE
 
 /*
  * Split the command line at "--": EAL arguments before it, the app's
@@ -112,8 +116,14 @@ struct app_port app_net_port(const struct app_net *n, unsigned int i);
  * one stack lcore per EAL lcore (main lcore first), every address of
  * each port, and the gateways. Prints a
  * one-line error naming the problem and returns NULL on failure. Does not
- * launch any poll loop. */
+ * launch any poll loop. Also: rte_pdump served (dpdk-dumpcap) when the
+ * EAL has multi-process support, the stack shown in telemetry
+ * (/dpstack/...), and --pcap's capture started. */
 struct dps_stack *app_stack_up(const char *prog, const struct app_net *n);
+
+/* The end of app_stack_up()'s stack, once no lcore polls: the capture
+ * finished and written, then dps_stack_destroy(). */
+void app_stack_down(struct dps_stack *s);
 
 /* Per-lcore application work, called between poll iterations on stack
  * lcore @p idx with the current TSC; return nonzero when it did work. */

@@ -25,6 +25,7 @@
 #include "app_report.h"
 #include "app_server.h"
 #include "app_stack.h"
+#include "app_telemetry.h"
 
 #define PROG "dps-gen"
 /* Sockets for the server role: each pool object keeps ~12 KiB of rings
@@ -442,7 +443,9 @@ run(struct opts *o, struct dps_stack *s)
 			return 2;
 		snprintf(what, sizeof(what), "server/%s", o->proto ? o->proto : "http");
 		o->rep.what = what;
+		app_telemetry_server(PROG, sv);
 		rc = app_report_run_server(sv, &o->rep);
+		app_telemetry_forget();
 		app_server_destroy(sv);
 		return rc;
 	}
@@ -453,7 +456,9 @@ run(struct opts *o, struct dps_stack *s)
 		return 2;
 	snprintf(what, sizeof(what), "%s/%s", modes[o->cli.mode], protos[o->cli.proto]);
 	o->rep.what = what;
+	app_telemetry_client(PROG, cl);
 	rc = app_report_run_client(cl, &o->rep);
+	app_telemetry_forget();
 	app_client_destroy(cl);
 	return rc;
 }
@@ -487,7 +492,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rc = run(&o, s);
-	dps_stack_destroy(s);
+	app_stack_down(s);
 	rte_eal_cleanup();
 	return rc;
 }

@@ -27,6 +27,7 @@
 #include "app_args.h"
 #include "app_server.h"
 #include "app_stack.h"
+#include "app_telemetry.h"
 
 #define PROG "dps-httpd"
 
@@ -476,9 +477,10 @@ serve(struct opts *o)
 		return 1;
 	r.sv = app_server_create(r.s, &o->srv);
 	if (r.sv == NULL) {
-		dps_stack_destroy(r.s);
+		app_stack_down(r.s);
 		return 1;
 	}
+	app_telemetry_server(PROG, r.sv);
 	app_stop_on_signals(NULL);	/* the flag only: finish() stops */
 	r.t0 = app_now_ns();
 	app_thread_attr(&attr);
@@ -490,13 +492,14 @@ serve(struct opts *o)
 	dps_stack_stop(r.s);
 	pthread_join(th, NULL);
 	pthread_attr_destroy(&attr);
+	app_telemetry_forget();
 	app_server_destroy(r.sv);
 	if (r.checked) {
 		if (o->json)
 			summary_json(&r);
 		summary_text(&r);
 	}
-	dps_stack_destroy(r.s);
+	app_stack_down(r.s);
 	return rc == 0 && r.checked && r.leak_ok ? 0 : 1;
 }
 

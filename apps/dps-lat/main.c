@@ -27,6 +27,7 @@
 #include "app_report.h"
 #include "app_server.h"
 #include "app_stack.h"
+#include "app_telemetry.h"
 
 #define PROG "dps-lat"
 #define UDP_BURST 32
@@ -364,7 +365,9 @@ run_echo(struct opts *o, struct dps_stack *s)
 	if (sv == NULL)
 		return 2;
 	o->rep.what = "echo/tcp";
+	app_telemetry_server(PROG, sv);
 	rc = app_report_run_server(sv, &o->rep);
+	app_telemetry_forget();
 	app_server_destroy(sv);
 	return rc;
 }
@@ -418,7 +421,9 @@ run_client(struct opts *o, struct dps_stack *s)
 	if (cl == NULL)
 		return 2;
 	o->rep.what = names[o->mode];
+	app_telemetry_client(PROG, cl);
 	rc = app_report_run_client(cl, &o->rep);
+	app_telemetry_forget();
 	app_client_destroy(cl);
 	return rc;
 }
@@ -453,7 +458,7 @@ main(int argc, char **argv)
 	}
 	o.rep.s = s;
 	rc = o.echo ? run_echo(&o, s) : run_client(&o, s);
-	dps_stack_destroy(s);
+	app_stack_down(s);
 	rte_eal_cleanup();
 	return rc;
 }

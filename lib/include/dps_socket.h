@@ -383,6 +383,13 @@ enum dps_tcp_state {
 	DPS_TCP_CLOSING,
 };
 
+/** Size of an array indexed by enum dps_tcp_state (index 0 unused). */
+#define DPS_TCP_STATE_COUNT (DPS_TCP_CLOSING + 1)
+
+/** Name of a TCP state as Linux's include/net/tcp_states.h spells it
+ * without its prefix ("ESTABLISHED", "TIME_WAIT"), or "?" out of range. */
+const char *dps_tcp_state_name(int state);
+
 /** A snapshot of one connection, read without locks from any thread. */
 struct dps_conn_info {
 	uint8_t state;			/**< enum dps_tcp_state */
@@ -477,6 +484,19 @@ struct dps_sock_stats {
 
 /** Fill @p st; any thread, no lock (the figures are a moment's snapshot). */
 void dps_stack_sock_stats(const struct dps_stack *s, struct dps_sock_stats *st);
+
+/**
+ * Count the stack's TCP connections by state into @p n (indexed by enum
+ * dps_tcp_state), from any thread, with no lock: every entry of every
+ * lcore's connection table (children not yet accepted, connections
+ * closed but finishing, and TIME_WAIT entries included) and the
+ * listening sockets. A statistic's picture, not an atomic one: an entry
+ * moved by a deletion while the walk runs may be missed or counted
+ * twice. It reads every slot of the tables (32 bytes per max_conns per
+ * lcore): for monitors, not for a fast path.
+ */
+void dps_stack_tcp_states(const struct dps_stack *s,
+	uint32_t n[DPS_TCP_STATE_COUNT]);
 
 /**
  * Post an empty request to stack lcore @p idx and sleep until its
