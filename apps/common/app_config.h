@@ -20,6 +20,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+/* Usage lines for --config and --print-config. */
+#define APP_CONFIG_USAGE \
+"  --config FILE       options from FILE, one a line (\"rate 1000\", \"to=IP:PORT\",\n" \
+"                      a flag alone, # comments); the command line's after\n" \
+"  --print-config      print the effective options in that form, exit 0\n"
+
 /*
  * Collect the options of @p argv (argv[0] the program name) and of every
  * --config FILE, then hand each to @p one in order: the files' first,

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include "dpstack.h"
 #include "app_client.h"
+#include "app_config.h"
 #include "app_server.h"
 
 struct app_report_conf {
@@ -42,9 +43,7 @@ struct app_report_conf {
 "                      (NDJSON); the text goes to stderr\n" \
 "  --hist-out BASE     latency histograms in HdrHistogram's .hgrm format:\n" \
 "                      BASE.connect.hgrm, BASE.request.hgrm\n" \
-"  --config FILE       options from FILE, one a line (\"rate 1000\");\n" \
-"                      the command line's come after\n" \
-"  --print-config      print the effective options in that form, exit\n" \
+APP_CONFIG_USAGE \
 "  --quiet             no per-second lines\n" \
 "  --max-errors N|P%   errors allowed before the exit status is 1\n" \
 "                      (a count or a percentage of requests; default 0)\n"

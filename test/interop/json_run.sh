@@ -17,8 +17,10 @@
 #     ends at [max, 100, n]; the settings are those of the file
 #   5 --hist-out: two .hgrm files whose last row and footer agree with
 #     the summary
-#   6 scripts/plot.sh draws the run: valid SVG with the four series
-#   7 dps-lat --json against dps-lat --echo: NDJSON, the summary last
+#   6 dps-httpd --json (the server of 2): its intervals add up to its
+#     summary, which counts as many requests as dps-gen completed
+#   7 scripts/plot.sh draws the run: valid SVG with the four series
+#   8 dps-lat --json against dps-lat --echo: NDJSON, the summary last
 # Usage: json_run.sh PATH/TO/dps-httpd PATH/TO/dps-gen PATH/TO/dps-lat PATH/TO/plot.sh
 set -uo pipefail
 
@@ -50,15 +52,21 @@ fail() {	# CHECK REASON [FILE...]
 	return 0
 }
 
-# server PROG LOG READY ARGS...: a memif server on CPU 0, until it says READY.
+# server PROG LOG READY ARGS...: a memif server on CPU 0, until it says
+# READY (on stdout or stderr; '': until its memif socket is there);
+# stderr to LOG, stdout to LOG.out.
 server() {
 	local prog=$1 log=$2 ready=$3 i; shift 3
 	rm -f "$tmp/m.sock"
 	"$prog" "${eal[@]}" --file-prefix="dpjs$sfx" -l 0 \
 		--vdev="net_memif0,role=server,socket=$tmp/m.sock,socket-abstract=no" -- \
-		--addr 198.18.0.1/24 --quiet "$@" >"$log" 2>&1 &
+		--addr 198.18.0.1/24 --quiet "$@" >"$log.out" 2>"$log" &
 	pids+=("$!")
-	for i in $(seq 100); do grep -q "$ready" "$log" && return 0; sleep 0.1; done
+	for i in $(seq 100); do
+		if [ -n "$ready" ]; then grep -q "$ready" "$log" "$log.out" && return 0
+		else [ -S "$tmp/m.sock" ] && return 0; fi	# listening on the socket
+		sleep 0.1
+	done
 	return 1
 }
 # client PROG OUT ARGS...: a memif client on CPU 1; stdout to OUT, stderr to OUT.err.
@@ -98,7 +106,7 @@ fi
 
 # ---- 2-6: a dps-gen run with --json ----
 run=$tmp/run.json
-if ! server "$httpd" "$tmp/httpd.log" '^dps-httpd: serving'; then
+if ! server "$httpd" "$tmp/httpd.log" '^dps-httpd: serving' --json; then
 	fail "2 dps-httpd" "did not start" "$tmp/httpd.log"
 	exit 1
 fi
@@ -136,11 +144,12 @@ ok = check("2 NDJSON stream",
     len(sums) == 1 and objs[-1]["type"] == "summary" and len(per_s) >= 2
     and ivs[-1]["final"] and sum(o["final"] for o in ivs) == 1 and not missing
     and all(b > a for a, b in zip(ts, ts[1:]))
-    and all(abs(o["t"] - (k + 1)) < 1.0 and 0.5 < o["dt"] < 2.0
-            for k, o in enumerate(per_s)),
+    # the reporter aims at whole seconds; a busy machine may delay it
+    and all(abs(o["t"] - (k + 1)) < 2.5 and o["dt"] > 0 for k, o in enumerate(per_s)),
     "%d summaries, %d intervals (t %s), missing %s" % (len(sums), len(ivs), ts, missing[:5]))
 if ok:
-    print("   %d intervals a second apart, a final one, the summary last" % len(per_s))
+    print("   %d intervals at t = %s, a final one, the summary last" % (len(per_s),
+        ", ".join("%.2f" % o["t"] for o in per_s)))
 ok_all &= ok
 
 TOT = ["conn_attempted", "conn_established", "conn_closed", "conn_skipped",
@@ -230,9 +239,22 @@ ok_all &= check("5 --hist-out: .hgrm files agree with the summary", not bad, "; 
 sys.exit(0 if ok_all else 1)
 PY
 
-# ---- 6: the picture ----
+# ---- 6: dps-httpd's own NDJSON ----
+if jq -e -s --slurpfile g "$run" '
+		(map(.type) | .[-1] == "summary" and (.[:-1] | all(. == "interval"))) and
+		(.[:-1] | map(select(.final)) | length == 1) and
+		((.[:-1] | map(.requests) | add) == .[-1].requests) and
+		((.[:-1] | map(.accepted) | add) == .[-1].accepted) and
+		.[-1].requests == $g[-1].req_done and .[-1].requests > 0' \
+		"$tmp/httpd.log.out" >/dev/null; then
+	pass "6 dps-httpd --json: $(jq -s '.[-1].requests' "$tmp/httpd.log.out") requests, as many as dps-gen completed"
+else
+	fail "6 dps-httpd --json" "not NDJSON adding up to dps-gen's figures" "$tmp/httpd.log.out" "$tmp/httpd.log"
+fi
+
+# ---- 7: the picture ----
 if ! "$plot" "$run" "$tmp/run.svg" >"$tmp/plot.log" 2>&1; then
-	fail "6 plot.sh" "failed" "$tmp/plot.log"
+	fail "7 plot.sh" "failed" "$tmp/plot.log"
 elif ! python3 - "$tmp/run.svg" <<'PY'
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
@@ -243,16 +265,15 @@ paths = len(list(root.iter(ns + "path")))
 sys.exit(0 if root.tag == ns + "svg" and all(w in titles for w in want) and paths > 4 else 1)
 PY
 then
-	fail "6 plot.sh" "not an SVG with the four series" "$tmp/plot.log"
+	fail "7 plot.sh" "not an SVG with the four series" "$tmp/plot.log"
 else
-	pass "6 plot.sh: $(stat -c %s "$tmp/run.svg") bytes of SVG with the rates and both latency curves"
+	pass "7 plot.sh: $(stat -c %s "$tmp/run.svg") bytes of SVG with the rates and both latency curves"
 fi
 
-# ---- 7: dps-lat ----
+# ---- 8: dps-lat ----
 if ! server "$lat" "$tmp/echo.log" '' --echo --port 7; then
-	fail "7 dps-lat --echo" "did not start" "$tmp/echo.log"
+	fail "8 dps-lat --echo" "did not start" "$tmp/echo.log"
 else
-	sleep 1	# no ready line with --quiet: the memif listener is up by then
 	client "$lat" "$tmp/lat.json" --to 198.18.0.1:7 --mode rr --duration 2s --json
 	rc=$?
 	stop_server
@@ -261,9 +282,9 @@ else
 			(.[-1].request_time.n == .[-1].req_done) and .[-1].req_done > 0 and
 			(map(select(.type == "interval") | .req_done) | add) == .[-1].req_done' \
 			"$tmp/lat.json" >/dev/null 2>&1; then
-		fail "7 dps-lat --json" "exit $rc" "$tmp/lat.json" "$tmp/lat.json.err"
+		fail "8 dps-lat --json" "exit $rc" "$tmp/lat.json" "$tmp/lat.json.err"
 	else
-		pass "7 dps-lat --json: $(jq -s '.[-1].req_done' "$tmp/lat.json") round trips, p99.999 $(jq -s '.[-1].request_time.p99999_ns' "$tmp/lat.json") ns"
+		pass "8 dps-lat --json: $(jq -s '.[-1].req_done' "$tmp/lat.json") round trips, p99.999 $(jq -s '.[-1].request_time.p99999_ns' "$tmp/lat.json") ns"
 	fi
 fi
 exit $failed
