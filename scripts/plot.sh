@@ -5,7 +5,8 @@
 #   top:    connections/s and requests/s (a server run: accepted/s and
 #           requests/s) against time
 #   bottom: connect time and request time against the percentile, on
-#           HdrHistogram's log axis 1/(1-p) (50% at 2, 99% at 100, ...)
+#           HdrHistogram's log axis 1/(1-p) (50% at 2, 99% at 100, ...);
+#           none for a server run
 # Usage: scripts/plot.sh RUN.json OUT.svg
 #   dps-gen ... -- --to 198.18.0.1:80 --duration 10s --json >RUN.json
 # Needs jq and gnuplot (Debian: jq gnuplot-nox; scripts/deps.sh).
@@ -42,32 +43,42 @@ series() {	# FILE TITLE STYLE
 	[ -s "$1" ] && printf "'%s' using 1:2 with %s linewidth 2 title '%s', " "$1" "$3" "$2"
 	return 0
 }
-rates=$(series "$tmp/rates.tsv" "connections/s" linespoints)
+conns=$(jq -r 'select(.type == "summary") |
+	if has("cps") then "connections/s" else "accepted/s" end' "$run")
+rates=$(series "$tmp/rates.tsv" "$conns" linespoints)
 [ -s "$tmp/rates.tsv" ] && rates+="'$tmp/rates.tsv' using 1:3 with linespoints linewidth 2 title 'requests/s'"
 lat=$(series "$tmp/connect_time.tsv" "connect time" lines)$(series "$tmp/request_time.tsv" "request time" lines)
 lat=${lat%, }
 rates=${rates%, }
 
+[ -n "$rates$lat" ] || { echo "plot.sh: $run holds nothing to draw" >&2; exit 1; }
+panels=0
+[ -n "$rates" ] && panels=$((panels + 1))
+[ -n "$lat" ] && panels=$((panels + 1))	# a server run has no latencies
 {
-	echo "set terminal svg size 900,900 dynamic enhanced font 'sans,11' background rgb 'white'"
+	echo "set terminal svg size 900,$((450 * panels)) dynamic enhanced font 'sans,11' background rgb 'white'"
 	echo "set output '$out'"
-	echo "set multiplot layout 2,1 title \"${title//\"/}\""
+	echo "set multiplot layout $panels,1 title \"${title//\"/}\""
 	echo "set grid"
 	echo "set key top left"
-	echo "set title 'Rates, per second'"
-	echo "set xlabel 'time (s)'"
-	echo "set xrange [0:*]"
-	echo "set ylabel 'per second'"
-	echo "set yrange [0:*]"
-	if [ -n "$rates" ]; then echo "plot $rates"; else echo "set label 'no intervals' at graph 0.5,0.5 center; plot NaN notitle"; fi
-	echo "unset label"
-	echo "set title 'Latency by percentile'"
-	echo "set logscale x"
-	echo "set xrange [1:*]"
-	echo "set xlabel 'percentile'"
-	echo "set ylabel 'latency (us)'"
-	echo "set xtics ('0%%' 1, '90%%' 10, '99%%' 100, '99.9%%' 1000, '99.99%%' 10000, '99.999%%' 100000, '99.9999%%' 1000000)"
-	if [ -n "$lat" ]; then echo "plot $lat"; else echo "set label 'no latencies' at graph 0.5,0.5 center; plot NaN notitle"; fi
+	if [ -n "$rates" ]; then
+		echo "set title 'Rates, per second'"
+		echo "set xlabel 'time (s)'"
+		echo "set xrange [0:*]"
+		echo "set ylabel 'per second'"
+		echo "set yrange [0:*]"
+		echo "plot $rates"
+	fi
+	if [ -n "$lat" ]; then
+		echo "set title 'Latency by percentile'"
+		echo "set logscale x"
+		echo "set xrange [1:*]"
+		echo "set yrange [0:*]"
+		echo "set xlabel 'percentile'"
+		echo "set ylabel 'latency (us)'"
+		echo "set xtics ('0%%' 1, '90%%' 10, '99%%' 100, '99.9%%' 1000, '99.99%%' 10000, '99.999%%' 100000, '99.9999%%' 1000000)"
+		echo "plot $lat"
+	fi
 	echo "unset multiplot"
 } >"$tmp/plot.gp"
 gnuplot "$tmp/plot.gp"
