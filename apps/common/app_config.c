@@ -33,6 +33,10 @@ struct recs {
 /* The last parse's options in order, files first. */
 static struct recs eff;
 static bool print_wanted;
+/* Every value read from a file: the apps keep pointers to them, so they
+ * stay (and stay reachable) until the process exits. */
+static char **kept;
+static size_t n_kept, cap_kept;
 
 /* Options that add up when repeated; the others keep their last value. */
 static const char *const repeatable[] = { "to", "port", "header" };
@@ -52,6 +56,28 @@ push(struct recs *rs, const struct rec *r)
 	}
 	rs->v[rs->n++] = *r;
 	return true;
+}
+
+/* A copy of @p v that lives until the process exits; NULL when out of
+ * memory. */
+static const char *
+keep(const char *v)
+{
+	char *c;
+
+	if (n_kept == cap_kept) {
+		size_t cap = cap_kept ? cap_kept * 2 : 16;
+		char **k = realloc(kept, cap * sizeof(*k));
+
+		if (k == NULL)
+			return NULL;
+		kept = k;
+		cap_kept = cap;
+	}
+	c = strdup(v);
+	if (c != NULL)
+		kept[n_kept++] = c;
+	return c;
 }
 
 /* The option named @p key in @p lo, exactly (no abbreviation). */
@@ -139,7 +165,7 @@ file_line(const char *prog, const struct option *lo, struct recs *rs,
 	}
 	if (*v == '\0' && r.opt->has_arg == required_argument)
 		return line_err(prog, file, line, "no value for", s);
-	r.arg = *v != '\0' ? strdup(v) : NULL;
+	r.arg = *v != '\0' ? keep(v) : NULL;
 	if (*v != '\0' && r.arg == NULL)
 		return -ENOMEM;
 	return push(rs, &r) ? 0 : -ENOMEM;
