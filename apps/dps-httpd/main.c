@@ -456,7 +456,12 @@ summary_json(const struct run *r)
 		r->cnt.tcp_rto, dps_counters_total_drops(&r->cnt), r->cnt.tcp_tx_rst,
 		r->cnt.tcp_syncookies_sent, r->cnt.tcp_syncookies_ok);
 	app_json_drops(stdout, &r->cnt);
-	printf("},\"left\":{\"sockets\":%u,\"conns\":%u,"
+	printf(",\"busy_cycles_per_request\":%.0f,\"lcores\":[", f->requests ?
+		(double)r->cnt.poll_busy_cycles / (double)f->requests : 0.0);
+	for (unsigned int i = 0; i < r->n_lcores; i++)
+		printf("%s{\"passive_opens\":%" PRIu64 ",\"handoffs\":%" PRIu64 "}",
+			i ? "," : "", r->per[i].tcp_accepted, r->per[i].tcp_rx_handoff);
+	printf("]},\"left\":{\"sockets\":%u,\"conns\":%u,"
 		"\"time_wait\":%u,\"orphans\":%u,\"half_open\":%u,\"ports\":%u,"
 		"\"mbufs\":%u,\"mbuf_baseline\":%u},\"leak\":%s}\n", l->socks_in_use,
 		l->conns, l->time_wait, l->orphans, l->half_open, l->tcp_ports_held,
