@@ -302,6 +302,9 @@ finish_opts(struct opts *o)
 			o->srv.ports[o->srv.n_ports++] = o->srv.proto == APP_SRV_HTTP ? 80 : 9000;
 		if (!o->dur_set)
 			o->rep.duration_ns = 0;
+		if (o->rep.hist_out != NULL)
+			return bad("--hist-out (a client's latencies; the server has none)",
+				o->rep.hist_out);
 		o->net.max_socks = SERVER_SOCKS;
 		return 0;
 	}

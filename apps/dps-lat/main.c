@@ -222,6 +222,9 @@ finish_opts(struct opts *o)
 	if (o->echo) {
 		if (!o->dur_set)
 			o->rep.duration_ns = 0;
+		if (o->rep.hist_out != NULL)
+			return bad("--hist-out (a client's latencies; --echo has none)",
+				o->rep.hist_out);
 		o->net.max_socks = 8192;	/* ~12 KiB of rings each once used */
 		return 0;
 	}

@@ -6,7 +6,8 @@
 # and dps-gen (then dps-lat --echo and dps-lat) run as two processes
 # joined by a memif pair, no NIC, no namespace. One PASS/FAIL line each:
 #   1 --print-config: the settings of a --config file and the command
-#     line in file form; fed back, the same again
+#     line in file form; fed back, the same again; (b) --hist-out refused
+#     where nothing measures latency
 #   2 dps-gen --config FILE --json for 3 s: every stdout line is a JSON
 #     object with a type; intervals a second apart, then one final
 #     interval and the summary last; every interval has the fields of
@@ -104,7 +105,18 @@ else
 	pass "1 --print-config: $(grep -vc '^#' "$tmp/p1.cfg") settings, the same when fed back"
 fi
 
-# ---- 2-6: a dps-gen run with --json ----
+# --hist-out on a server, which measures no latency: refused, exit 2.
+"$gen" -- --role server --hist-out "$tmp/x" >"$tmp/ho.log" 2>&1
+rc1=$?
+"$lat" -- --echo --hist-out "$tmp/x" >>"$tmp/ho.log" 2>&1
+rc2=$?
+if [ "$rc1" = 2 ] && [ "$rc2" = 2 ] && [ "$(grep -c 'invalid --hist-out' "$tmp/ho.log")" = 2 ]; then
+	pass "1b --hist-out refused for dps-gen's server and dps-lat --echo"
+else
+	fail "1b --hist-out on a server" "exit $rc1/$rc2" "$tmp/ho.log"
+fi
+
+# ---- 2-8: a dps-gen run with --json ----
 run=$tmp/run.json
 if ! server "$httpd" "$tmp/httpd.log" '^dps-httpd: serving' --json; then
 	fail "2 dps-httpd" "did not start" "$tmp/httpd.log"
