@@ -3,7 +3,7 @@
 # Draw a run: the per-second rates and the latency percentile curves of
 # the NDJSON that dps-gen or dps-lat print with --json, as one SVG.
 #   top:    connections/s and requests/s (a server run: accepted/s and
-#           requests/s) against time
+#           requests/s) against time, and errors/s when there were any
 #   bottom: connect time and request time against the percentile, on
 #           HdrHistogram's log axis 1/(1-p) (50% at 2, 99% at 100, ...);
 #           none for a server run
@@ -24,9 +24,11 @@ trap 'rm -rf "$tmp"' EXIT
 
 jq -e -s 'map(select(.type == "summary")) | length == 1' "$run" >/dev/null ||
 	{ echo "plot.sh: $run holds no summary (was it written with --json?)" >&2; exit 1; }
-# Rates: t, connections (or accepted) per second, requests per second.
-jq -r 'select(.type == "interval") |
-	[.t, (.cps // .accepted_per_s), .req_per_s] | @tsv' "$run" >"$tmp/rates.tsv"
+# Rates: t, connections (or accepted) per second, requests per second,
+# errors per second.
+jq -r 'select(.type == "interval") | [.t, (.cps // .accepted_per_s), .req_per_s,
+	(if .dt > 0 then .errors / .dt else 0 end)] | @tsv' "$run" >"$tmp/rates.tsv"
+errs=$(jq -s 'map(select(.type == "interval") | .errors) | add // 0' "$run")
 # A histogram's distribution below 100%: 1/(1-p) and the value in us.
 curve() {
 	jq -r --arg h "$1" 'select(.type == "summary") | .[$h].percentiles[]? |
@@ -46,7 +48,8 @@ series() {	# FILE TITLE STYLE
 conns=$(jq -r 'select(.type == "summary") |
 	if has("cps") then "connections/s" else "accepted/s" end' "$run")
 rates=$(series "$tmp/rates.tsv" "$conns" linespoints)
-[ -s "$tmp/rates.tsv" ] && rates+="'$tmp/rates.tsv' using 1:3 with linespoints linewidth 2 title 'requests/s'"
+[ -s "$tmp/rates.tsv" ] && rates+="'$tmp/rates.tsv' using 1:3 with linespoints linewidth 2 title 'requests/s', "
+[ "$errs" != 0 ] && rates+="'$tmp/rates.tsv' using 1:4 with linespoints linewidth 2 title 'errors/s'"
 lat=$(series "$tmp/connect_time.tsv" "connect time" lines)$(series "$tmp/request_time.tsv" "request time" lines)
 lat=${lat%, }
 rates=${rates%, }
