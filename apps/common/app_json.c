@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include "app_config.h"
 #include "app_hgrm.h"
 #include "app_json.h"
@@ -165,6 +166,30 @@ app_json_hist_full(FILE *f, const struct app_hist *h)
 	fputs("]}", f);
 }
 
+/* The client's settings with every default resolved, as "client":{..}. */
+static void
+client_conf(FILE *f, const struct app_client *cl)
+{
+	static const char *const modes[] = { "cps", "conc", "rr", "bulk" };
+	static const char *const protos[] = { "raw", "http", "udp" };
+	const struct app_cli_conf *k = app_client_conf(cl);
+	char ip[INET_ADDRSTRLEN];
+
+	fprintf(f, ",\"client\":{\"mode\":\"%s\",\"proto\":\"%s\",\"to\":[",
+		modes[k->mode], protos[k->proto]);
+	for (unsigned int i = 0; i < k->n_to; i++) {
+		inet_ntop(AF_INET, &k->to[i].sin_addr, ip, sizeof(ip));
+		fprintf(f, "%s\"%s:%u\"", i ? "," : "", ip, ntohs(k->to[i].sin_port));
+	}
+	fprintf(f, "],\"sources\":%u,\"rate\":%.0f,\"ramp_ns\":%" PRIu64
+		",\"open_loop\":%s,\"conc\":%u,\"req_size\":%u,\"resp_size\":%"
+		PRIu64 ",\"count\":%" PRIu64 ",\"timeout_ns\":%" PRIu64 ",\"path\":",
+		k->n_src, k->rate, k->ramp_ns, k->open_loop ? "true" : "false",
+		k->conc, k->req_size, k->resp_size, k->count, k->timeout_ns);
+	app_json_str(f, k->path);
+	fputc('}', f);
+}
+
 /* The client's totals (the members earlier versions had, and more). */
 static void
 sum_client(FILE *f, const struct app_report_end *e)
@@ -233,6 +258,8 @@ app_json_summary(FILE *f, const struct app_report_end *e)
 	app_json_str(f, c->what);
 	fprintf(f, ",\"settings\":");
 	app_config_json(f);
+	if (c->cl != NULL)
+		client_conf(f, c->cl);
 	fprintf(f, ",\"duration_s\":%.3f,\"seconds\":%.3f,\"interrupted\":%s,"
 		"\"errors\":%" PRIu64, (double)c->duration_ns / 1e9,
 		(double)e->ns / 1e9, e->interrupted ? "true" : "false", e->errors);

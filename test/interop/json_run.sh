@@ -227,6 +227,10 @@ st = S.get("settings", {})
 if st.get("to") != ["198.18.0.1:80"] or st.get("mode") != "cps" or st.get("conc") != "16" \
         or st.get("duration") != "3s" or st.get("json") is not True:
     bad.append("settings %s" % st)
+cc = S.get("client", {})
+if cc.get("mode") != "cps" or cc.get("proto") != "http" or cc.get("conc") != 16 \
+        or cc.get("to") != ["198.18.0.1:80"] or cc.get("timeout_ns", 0) <= 0:
+    bad.append("client settings %s" % cc)
 ok_all &= check("4 the summary's histograms and settings", not bad, "; ".join(bad))
 
 bad = []
