@@ -61,9 +61,9 @@ server() {
 	rm -f "$tmp/m.sock"
 	"$prog" "${eal[@]}" --file-prefix="dpjs$sfx" -l 0 \
 		--vdev="net_memif0,role=server,socket=$tmp/m.sock,socket-abstract=no" -- \
-		--addr 198.18.0.1/24 --quiet "$@" >"$log.out" 2>"$log" &
+		--addr 198.18.0.1/24 "$@" >"$log.out" 2>"$log" &
 	pids+=("$!")
-	for i in $(seq 100); do
+	for i in $(seq 300); do
 		if [ -n "$ready" ]; then grep -q "$ready" "$log" "$log.out" && return 0
 		else [ -S "$tmp/m.sock" ] && return 0; fi	# listening on the socket
 		sleep 0.1
@@ -118,7 +118,7 @@ fi
 
 # ---- 2-8: a dps-gen run with --json ----
 run=$tmp/run.json
-if ! server "$httpd" "$tmp/httpd.log" '^dps-httpd: serving' --json; then
+if ! server "$httpd" "$tmp/httpd.log" '^dps-httpd: serving' --quiet --json; then
 	fail "2 dps-httpd" "did not start" "$tmp/httpd.log"
 	exit 1
 fi
@@ -287,10 +287,12 @@ else
 fi
 
 # ---- 8: dps-lat ----
-if ! server "$lat" "$tmp/echo.log" '' --echo --port 7; then
+# Its first per-second line: the poll loop runs (the link is up).
+if ! server "$lat" "$tmp/echo.log" '^t=1s' --echo --port 7; then
 	fail "8 dps-lat --echo" "did not start" "$tmp/echo.log"
 else
-	client "$lat" "$tmp/lat.json" --to 198.18.0.1:7 --mode rr --duration 2s --json
+	client "$lat" "$tmp/lat.json" --to 198.18.0.1:7 --mode rr --duration 2s \
+		--timeout 5s --json
 	rc=$?
 	stop_server
 	if [ "$rc" != 0 ] || ! jq -e -s '(map(.type) | .[-1] == "summary" and
