@@ -7,6 +7,8 @@
 # every second and a summary with latency histograms at the end.
 # Usage: ./scripts/loadtest.sh [build dir] [dps-gen options...]
 #   (default: --mode cps --proto http --duration 10s)
+# With DPS_RUN_JSON=FILE, dps-gen also writes the run as NDJSON (--json)
+# to FILE, for scripts/plot.sh; its text still shows on stderr.
 # Run ./scripts/demo.sh for the same with the build and packages set up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,9 +41,12 @@ grep -q '^dps-httpd: serving' /tmp/dps-loadtest-httpd.$$ ||
 echo "loadtest: telemetry while it runs: dpdk-telemetry.py -f dpsld-s$$ (dps-httpd)," \
 	"-f dpsld-c$$ (dps-gen)"
 rc=0
+json=()
+[ -n "${DPS_RUN_JSON:-}" ] && json=(--json)
 "$b/apps/dps-gen" "${eal[@]}" --file-prefix="dpsld-c$$" -l 1 \
 	--vdev="net_memif0,role=client,socket=$sock,socket-abstract=no" -- \
-	--role client --addr 198.18.0.2/24 --to 198.18.0.1:80 "$@" || rc=$?
+	--role client --addr 198.18.0.2/24 --to 198.18.0.1:80 "$@" "${json[@]}" \
+	>"${DPS_RUN_JSON:-/dev/stdout}" || rc=$?
 kill -INT "$srv"
 wait "$srv" || rc=1
 srv=

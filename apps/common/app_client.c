@@ -1769,6 +1769,13 @@ app_client_hists(const struct app_client *cl, struct app_hist *conn,
 	}
 }
 
+/* The settings the client runs with, defaults resolved. */
+const struct app_cli_conf *
+app_client_conf(const struct app_client *cl)
+{
+	return &cl->c;
+}
+
 /* Free everything (after the loops returned). */
 void
 app_client_destroy(struct app_client *cl)

@@ -173,6 +173,9 @@ void app_client_interval(struct app_client *cl, struct app_hist *out);
 void app_client_hists(const struct app_client *cl, struct app_hist *conn,
 	struct app_hist *req);
 
+/* The settings @p cl runs with, every default resolved (for reports). */
+const struct app_cli_conf *app_client_conf(const struct app_client *cl);
+
 void app_client_destroy(struct app_client *cl);
 
 /* Name and description of error kind @p k. */

@@ -22,6 +22,7 @@
 #include <rte_lcore.h>
 #include "app_args.h"
 #include "app_client.h"
+#include "app_json.h"
 #include "app_report.h"
 #include "app_server.h"
 #include "app_stack.h"
@@ -240,6 +241,9 @@ opt_report(struct opts *o, int c, const char *arg)
 	case 'Q':
 		o->rep.quiet = true;
 		return 0;
+	case 'O':
+		o->rep.hist_out = arg;
+		return 0;
 	case 'E':
 		return app_report_max_errors(&o->rep, arg) == 0 ? 0 :
 			bad("--max-errors (N or P%)", arg);
@@ -278,6 +282,7 @@ static const struct option longopts[] = {
 	{ "duration", required_argument, NULL, 'd' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "quiet", no_argument, NULL, 'Q' },
+	{ "hist-out", required_argument, NULL, 'O' },
 	{ "max-errors", required_argument, NULL, 'E' },
 	{ "recv", no_argument, NULL, 'v' },
 	{ "open-loop", no_argument, NULL, 'L' },
@@ -323,6 +328,9 @@ finish_opts(struct opts *o)
 			o->srv.ports[o->srv.n_ports++] = o->srv.proto == APP_SRV_HTTP ? 80 : 9000;
 		if (!o->dur_set)
 			o->rep.duration_ns = 0;
+		if (o->rep.hist_out != NULL)
+			return bad("--hist-out (a client's latencies; the server has none)",
+				o->rep.hist_out);
 		o->net.max_socks = SERVER_SOCKS;
 		return 0;
 	}
@@ -480,6 +488,8 @@ main(int argc, char **argv)
 	}
 	if (parse_args(&o, ac, av) != 0)
 		return 2;
+	if (o.rep.json && app_json_begin(PROG) != 0)
+		return 1;
 	if (dps_eal_init(dd, argv) < 0)
 		return 1;
 	if (!o.server && check_client(&o) != 0) {

@@ -24,6 +24,7 @@
 #include <rte_lcore.h>
 #include "app_args.h"
 #include "app_client.h"
+#include "app_json.h"
 #include "app_report.h"
 #include "app_server.h"
 #include "app_stack.h"
@@ -163,6 +164,9 @@ opt_common(struct opts *o, int c, const char *arg)
 	case 'Q':
 		o->rep.quiet = true;
 		return 0;
+	case 'O':
+		o->rep.hist_out = arg;
+		return 0;
 	case 'E':
 		return app_report_max_errors(&o->rep, arg) == 0 ? 0 :
 			bad("--max-errors (N or P%)", arg);
@@ -185,6 +189,7 @@ static const struct option longopts[] = {
 	{ "duration", required_argument, NULL, 'd' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "quiet", no_argument, NULL, 'Q' },
+	{ "hist-out", required_argument, NULL, 'O' },
 	{ "max-errors", required_argument, NULL, 'E' },
 	{ "help", no_argument, NULL, 'X' },
 	APP_NET_LONGOPTS,
@@ -218,6 +223,9 @@ finish_opts(struct opts *o)
 	if (o->echo) {
 		if (!o->dur_set)
 			o->rep.duration_ns = 0;
+		if (o->rep.hist_out != NULL)
+			return bad("--hist-out (a client's latencies; --echo has none)",
+				o->rep.hist_out);
 		o->net.max_socks = 8192;	/* ~12 KiB of rings each once used */
 		return 0;
 	}
@@ -445,6 +453,8 @@ main(int argc, char **argv)
 	}
 	if (parse_args(&o, ac, av) != 0)
 		return 2;
+	if (o.rep.json && app_json_begin(PROG) != 0)
+		return 1;
 	if (dps_eal_init(dd, argv) < 0)
 		return 1;
 	if (!o.echo && check_client(&o) != 0) {

@@ -135,6 +135,13 @@ parse_opt(struct opts *o, int c, const char *arg)
 	}
 }
 
+/* parse_opt() for app_parse_opts() (which adds --config). */
+static int
+one_opt(void *ctx, int c, const char *arg)
+{
+	return parse_opt(ctx, c, arg);
+}
+
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -153,18 +160,12 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
-
 	memset(o, 0, sizeof(*o));
 	o->count = 5;
 	o->interval_ms = 200;
 	o->timeout_ms = 1000;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1)
-		if (parse_opt(o, c, optarg) != 0)
-			return -EINVAL;
-	if (optind < argc)
-		return bad_arg("argument", argv[optind]);
+	if (app_parse_opts("dps-ping", argc, argv, lo, one_opt, o) != 0)
+		return -EINVAL;
 	if (o->n_addr == 0) {
 		dps_prefix_parse("198.18.0.2/24", &o->addr[0], &o->plen[0]);
 		o->n_addr = 1;

@@ -77,15 +77,16 @@ Test(apps, hist_empty)
 	f = open_memstream(&buf, &sz);
 	app_hist_json(f, &h1);
 	fclose(f);
-	cr_assert_str_eq(buf, "{\"n\":0,\"min_ns\":0,\"p50_ns\":0,\"p90_ns\":0,"
-		"\"p99_ns\":0,\"p999_ns\":0,\"p9999_ns\":0,\"max_ns\":0,"
-		"\"mean_ns\":0.0}");
+	cr_assert_str_eq(buf, "{\"n\":0,\"min_ns\":0,\"p50_ns\":0,\"p75_ns\":0,"
+		"\"p90_ns\":0,\"p99_ns\":0,\"p999_ns\":0,\"p9999_ns\":0,"
+		"\"p99999_ns\":0,\"max_ns\":0,\"mean_ns\":0.0,\"stddev_ns\":0.0}");
 	free(buf);
 	f = open_memstream(&buf, &sz);
 	app_hist_print(f, "lat", &h1, true);
 	fclose(f);
-	cr_assert_str_eq(buf, "lat: n 0, min 0.000, p50 0.000, p90 0.000, "
-		"p99 0.000, p99.9 0.000, p99.99 0.000, max 0.000 us\n");
+	cr_assert_str_eq(buf, "lat: n 0, min 0.000, p50 0.000, p75 0.000, "
+		"p90 0.000, p99 0.000, p99.9 0.000, p99.99 0.000, p99.999 0.000, "
+		"max 0.000, mean 0.000, stddev 0.000 us\n");
 	free(buf);
 }
 
@@ -243,9 +244,9 @@ Test(apps, hist_print_json)
 	f = open_memstream(&buf, &sz);
 	app_hist_json(f, &h1);
 	fclose(f);
-	cr_assert_str_eq(buf, "{\"n\":3,\"min_ns\":1,\"p50_ns\":2,\"p90_ns\":3,"
-		"\"p99_ns\":3,\"p999_ns\":3,\"p9999_ns\":3,\"max_ns\":3,"
-		"\"mean_ns\":2.0}");
+	cr_assert_str_eq(buf, "{\"n\":3,\"min_ns\":1,\"p50_ns\":2,\"p75_ns\":3,"
+		"\"p90_ns\":3,\"p99_ns\":3,\"p999_ns\":3,\"p9999_ns\":3,"
+		"\"p99999_ns\":3,\"max_ns\":3,\"mean_ns\":2.0,\"stddev_ns\":0.8}");
 	free(buf);
 	app_hist_reset(&h1);
 	app_hist_add(&h1, 1500);
@@ -254,8 +255,8 @@ Test(apps, hist_print_json)
 	f = open_memstream(&buf, &sz);
 	app_hist_print(f, "rtt", &h1, true);
 	fclose(f);
-	cr_assert(strncmp(buf, "rtt: n 3, min 1.500, p50 1.503, p90 3000.000,",
-		45) == 0, "%s", buf);
+	cr_assert(strncmp(buf, "rtt: n 3, min 1.500, p50 1.503, p75 3000.000, "
+		"p90 3000.000,", 59) == 0, "%s", buf);
 	/* two bucket lines: [1.024, 2.048) us and [2097.152, 4194.304) us */
 	cr_assert_not_null(strstr(buf, "[       1.024,        2.048) us          2 "));
 	cr_assert_not_null(strstr(buf, "[    2097.152,     4194.304) us          1 "));
