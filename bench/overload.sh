@@ -62,7 +62,7 @@ one() {	# RATE RUN: one line of results
 	local j=$out/ol.json s=$out/srv.json r=$out/rec.json
 	echo "rate=$rate run=$k" \
 		"base_cps=$(jget $out/base.json "round(j['cps'])")" \
-		"base_1s_cps=$(grep -m1 -oE '^t=1s cps=[0-9]+' $out/base.json | cut -d= -f3)" \
+		"base_1s_cps=$(grep -m1 -oE '^t=1s cps=[0-9]+' $out/base.err | cut -d= -f3)" \
 		"offered_per_s=$(jget $j "round((j['conn_attempted'] + j['conn_skipped']) / j['seconds'])")" \
 		"client_cps=$(jget $j "round(j['cps'])")" \
 		"skipped=$(jget $j "j['conn_skipped']")" \
@@ -77,7 +77,7 @@ one() {	# RATE RUN: one line of results
 		"left_socks=$(jget $s "j['left']['sockets']")" \
 		"server_exit=$rc" \
 		"recovery_cps=$(jget $r "round(j['cps'])")" \
-		"recovery_1s_cps=$(grep -m1 -oE '^t=1s cps=[0-9]+' $r | cut -d= -f3)" \
+		"recovery_1s_cps=$(grep -m1 -oE '^t=1s cps=[0-9]+' $out/rec.err | cut -d= -f3)" \
 		"recovery_errors=$(jget $r "j['errors']")"
 }
 

@@ -42,7 +42,7 @@ run() {	# MAX_CONNS_ARGS... -> "server_kB client_kB"
 	cpid=$!
 	pids+=("$cpid")
 	for _ in $(seq 1200); do
-		open=$(grep -o ' open=[0-9]*' "$out/gen.out" | tail -1 | cut -d= -f2 || true)
+		open=$(grep -o '"open":[0-9]*' "$out/gen.out" | tail -1 | cut -d: -f2 || true)
 		[ "${open:-0}" -ge "$n" ] && break
 		kill -0 "$cpid" 2>/dev/null || { cat "$out/gen.err" >&2; exit 1; }
 		sleep 0.1

@@ -152,7 +152,7 @@ idle_rss() {	# N MAX_CONNS MEM_MB -> "server_kB client_kB open_s close_s exit"
 	for p in 80 81 82 83 84 85 86 87; do ports+=(--port $p); tos+=(--to 198.18.0.1:$p); done
 	srv_start "$mem" --proto http --max-conns "$mc" "${ports[@]}"
 	t0=$(date +%s.%N)
-	# Line-buffered: the per-second lines are what the wait below reads.
+	# The per-second JSON objects ("open") are what the wait below reads.
 	stdbuf -oL $b/apps/dps-gen "${eal[@]}" -m "$mem" -l 1 --file-prefix=dpsbc$$ \
 		--vdev="net_memif0,role=client,socket=$sock,socket-abstract=no" -- --role client \
 		--addr "$idle_src" "${idle_ports[@]}" --max-conns "$mc" "${tos[@]}" \
@@ -164,7 +164,7 @@ idle_rss() {	# N MAX_CONNS MEM_MB -> "server_kB client_kB open_s close_s exit"
 	while [ "$open" -lt "$n" ]; do
 		sleep 0.2
 		kill -0 "$cpid" 2>/dev/null || { cat "$out/idle$n.err" >&2; echo "suite: dps-gen exited" >&2; srv_stop; exit 1; }
-		open=$(grep -o ' open=[0-9]*' "$out/idle$n.out" | tail -1 | cut -d= -f2 || true)
+		open=$(grep -o '"open":[0-9]*' "$out/idle$n.out" | tail -1 | cut -d: -f2 || true)
 		open=${open:-0}
 		if (( $(date +%s) - ${t0%.*} > 300 )); then
 			echo "suite: $open of $n connections after 300 s" >&2

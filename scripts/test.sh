@@ -32,7 +32,7 @@ run_suite() {
 }
 
 rm -f build/meson-logs/testlog*.json build-asan/meson-logs/testlog*.json
-if build build -Dwerror=true -Dbuildtype=debugoptimized; then
+if build build -Dwerror=true -Dbuildtype=debugoptimized -Dpkgconfig.relocatable=true; then
 	for suite in unit dpdk interop; do
 		run_suite build "$suite"
 	done

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <rte_version.h>
 #include "app_args.h"
+#include "app_config.h"
 
 #ifndef DPS_VERSION
 #define DPS_VERSION "unknown"
@@ -293,29 +294,18 @@ app_early_args(const char *prog, int argc, char **argv, int n_eal,
 	return -1;
 }
 
+/* The options themselves and those of --config files (app_config.c);
+ * --print-config prints them once they are all valid, and exits. */
 int
 app_parse_opts(const char *prog, int argc, char **argv,
 	const struct option *longopts,
 	int (*one)(void *ctx, int c, const char *arg), void *ctx)
 {
-	int c, rc;
+	int rc = app_config_parse(prog, argc, argv, longopts, one, ctx);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c == '?' || c == ':') {
-			fprintf(stderr, "%s: unknown or incomplete option '%s' (try --help)\n",
-				prog, argv[optind - 1]);
-			return -EINVAL;
-		}
-		rc = one(ctx, c, optarg);
-		if (rc != 0)
-			return rc;
+	if (rc == 0 && app_config_print_wanted()) {
+		app_config_print(stdout, prog);
+		exit(0);
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", prog,
-			argv[optind]);
-		return -EINVAL;
-	}
-	return 0;
+	return rc;
 }

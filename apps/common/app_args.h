@@ -81,7 +81,8 @@ void app_print_version(FILE *f, const char *prog);
  * name) and hand each option to @p one. An unknown or incomplete option,
  * a stray argument, or a nonzero return of @p one ends it: the first two
  * with a one-line error naming them. Returns 0 or what @p one returned
- * (-EINVAL for the first two). */
+ * (-EINVAL for the first two). --config FILE and --print-config come with
+ * it (app_config.h): --print-config prints the settings and exits 0. */
 int app_parse_opts(const char *prog, int argc, char **argv,
 	const struct option *longopts,
 	int (*one)(void *ctx, int c, const char *arg), void *ctx);

@@ -26,6 +26,7 @@
 #include <rte_mbuf.h>
 #include <arpa/inet.h>
 #include "app_client.h"
+#include "app_udp_stream.h"
 #include "app_http.h"
 #include "app_rate.h"
 #include "app_tuples.h"
@@ -38,6 +39,7 @@
 #define MAX_OPENING 512			/* handshakes in flight per lcore */
 #define SCAN_PER_CALL 4			/* slots checked for timeouts per call */
 #define RETRY_NS 10000000ull		/* conc: reopen 10 ms after a failure */
+#define HTTP_HEAD_MAX 4096		/* bytes of one HTTP request head */
 #define STOP_BATCH 256			/* closes per work call at the end */
 #define SLOT_BATCH MAX_OPENING		/* free slots kept ready while some are unused */
 #define STOP_BACKLOG 1024		/* ... while the tx backlog is below */
@@ -56,6 +58,7 @@ struct cli_conn {
 		struct app_http http;	/* http: the response being read */
 		uint64_t rx_left;	/* raw: response bytes still due */
 		uint64_t seq;		/* udp: sequence of the request */
+		struct app_udps_flow udps;	/* udp stream (bulk) */
 	} u;
 	struct cli_lcore *lc;
 	uint64_t t0;			/* TSC: SYN sent, or request queued */
@@ -92,7 +95,8 @@ struct cli_lcore {
 	struct app_rate rate;		/* --rate: this lcore's schedule */
 	uint64_t late_max;		/* open loop: sends it may fall behind */
 	uint64_t quota, issued, finished;
-	uint32_t next_to, next_src;
+	uint32_t next_grp;		/* the port the next connection takes */
+	uint32_t next_to[APP_CLI_MAX_GROUPS], next_src[APP_CLI_MAX_GROUPS];
 	uint64_t seq;
 	bool warm;			/* a first handshake ended: ARP is resolved */
 	bool stopping;			/* finishing the requests in flight */
@@ -105,7 +109,11 @@ struct cli_lcore {
 	int done;			/* atomic: quota used up */
 	uint32_t swap_req, swap_ack;	/* atomic: interval histogram swap */
 	uint32_t iv_cur;		/* atomic: the histogram being filled */
-	char *req;			/* this lcore's copy of the request */
+	char *req;			/* this lcore's copy of the requests */
+	uint8_t *req_of;		/* HTTP with several paths: the request
+					 * each slot sends (else NULL) */
+	uint32_t next_req;		/* the next one to send */
+	uint32_t udps_next;		/* UDP stream: the next flow to send */
 	char *rxbuf;			/* udp receive buffer */
 	struct app_cli_stats st;
 	struct app_hist *h_conn, *h_req, *h_iv[2];
@@ -120,8 +128,11 @@ struct app_client {
 	uint64_t tmo_tsc;
 	uint64_t retry_tsc;		/* conc: reopen delay after a failure */
 	unsigned int dl_shift;		/* coarse clock: TSC >> dl_shift */
-	size_t req_len;
-	char *req;			/* request image (read only) */
+	size_t req_len;			/* bytes of the image */
+	char *req;			/* request image (read only): request i
+					 * is [req_off[i], req_off[i + 1]) */
+	uint32_t n_req;
+	size_t req_off[APP_CLI_MAX_PATHS + 1];
 	char *bulk;			/* bulk send buffer */
 	int stop;			/* atomic: app_client_stop() */
 	uint32_t rep_seq;		/* reporter's swap counter */
@@ -377,18 +388,36 @@ conn_fail(struct cli_conn *c, unsigned int kind, uint64_t tsc)
 	conn_close(c, tsc, cps ? 0 : lc->cl->retry_tsc);
 }
 
-/* The (source, destination) pair of the next connection, every pair in
- * turn (app_tuples_next_pair()). Returns the source's index in the
- * range. */
-static uint32_t
-next_pair(struct cli_lcore *lc, const struct sockaddr_in **to)
+/* Port @p g of the run: its sources and destinations (the whole run
+ * when there is one port). */
+static struct app_cli_grp
+grp_of(const struct app_cli_conf *cf, unsigned int g)
+{
+	if (cf->n_grp == 0)
+		return (struct app_cli_grp){ .src = cf->src, .n_src = cf->n_src,
+			.to_first = 0, .n_to = (uint8_t)cf->n_to };
+	return cf->grp[g];
+}
+
+/*
+ * The next connection's port, source and destination: the ports in
+ * turn, and within a port every (source, destination) pair in turn
+ * (app_tuples_next_pair()). Returns the port's group; *@p src is the
+ * source's index in the port's range.
+ */
+static struct app_cli_grp
+next_pair(struct cli_lcore *lc, uint32_t *src, const struct sockaddr_in **to)
 {
 	const struct app_cli_conf *cf = &lc->cl->c;
-	uint32_t src = lc->next_src;
+	uint32_t g = lc->next_grp;
+	struct app_cli_grp gr = grp_of(cf, g);
 
-	*to = &cf->to[lc->next_to];
-	app_tuples_next_pair(&lc->next_src, &lc->next_to, cf->n_src, cf->n_to);
-	return src;
+	lc->next_grp = g + 1 >= (cf->n_grp ? cf->n_grp : 1) ? 0 : g + 1;
+	*src = lc->next_src[g];
+	*to = &cf->to[gr.to_first + lc->next_to[g]];
+	app_tuples_next_pair(&lc->next_src[g], &lc->next_to[g],
+		gr.n_src ? gr.n_src : 1, gr.n_to);
+	return gr;
 }
 
 /*
@@ -396,21 +425,21 @@ next_pair(struct cli_lcore *lc, const struct sockaddr_in **to)
  * IP_BIND_ADDRESS_NO_PORT: the bind takes the address only, and connect()
  * autobinds the port for the full 4-tuple on this lcore (a port whose
  * tuple hashes here, shared with other destinations and addresses), as
- * Linux's __inet_hash_connect() does.
+ * Linux's __inet_hash_connect() does. A single address is left to the
+ * route, which picks the port's own.
  */
 static int
-conn_bind(struct cli_lcore *lc, int fd, uint32_t src)
+conn_bind(int fd, const struct app_cli_grp *gr, uint32_t src)
 {
-	const struct app_cli_conf *cf = &lc->cl->c;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	int one = 1;
 
-	if (cf->n_src <= 1)
+	if (gr->n_src <= 1)
 		return 0;	/* autobind picks the route's source address */
 	if (dps_setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
 			sizeof(one)) != 0)
 		return -1;
-	sin.sin_addr.s_addr = htonl(ntohl(cf->src.v4) + src);
+	sin.sin_addr.s_addr = htonl(ntohl(gr->src.v4) + src);
 	return dps_bind(fd, (const struct sockaddr *)&sin, sizeof(sin));
 }
 
@@ -425,7 +454,8 @@ conn_open(struct cli_conn *c, uint64_t tsc, uint64_t t0)
 	const struct app_cli_conf *cf = &lc->cl->c;
 	bool udp = cf->proto == APP_CLI_UDP;
 	const struct sockaddr_in *to;
-	uint32_t src = next_pair(lc, &to);
+	uint32_t src;
+	struct app_cli_grp gr = next_pair(lc, &src, &to);
 	int fd, rc;
 
 	stat_add(&lc->st.conn_attempted, 1);
@@ -441,7 +471,7 @@ conn_open(struct cli_conn *c, uint64_t tsc, uint64_t t0)
 	c->state = C_CONNECTING;
 	c->t0 = t0;
 	c->deadline = dl_after(lc->cl, tsc, lc->cl->tmo_tsc);
-	if (conn_bind(lc, fd, src) != 0 ||
+	if (conn_bind(fd, &gr, src) != 0 ||
 			(!udp && dps_set_callbacks(fd, &tcp_cbs, c) != 0)) {
 		conn_fail(c, err_kind(errno), tsc);
 		return;
@@ -454,6 +484,11 @@ conn_open(struct cli_conn *c, uint64_t tsc, uint64_t t0)
 	if (udp) {
 		stat_add(&lc->st.conn_established, 1);
 		lc->opening--;
+		if (cf->mode == APP_CLI_BULK) {
+			c->state = C_BULK;
+			app_udps_init(&c->u.udps, lc->idx << 24 | conn_id(c));
+			return;
+		}
 		c->state = C_IDLE;
 		slotq_push(&lc->idleq, conn_id(c));
 	}
@@ -461,16 +496,29 @@ conn_open(struct cli_conn *c, uint64_t tsc, uint64_t t0)
 
 /* ---- requests ---- */
 
+/* The request @p c sends, and its length. */
+static const char *
+conn_req(const struct cli_conn *c, size_t *len)
+{
+	const struct cli_lcore *lc = c->lc;
+	const struct app_client *cl = lc->cl;
+	uint32_t i = lc->req_of != NULL ? lc->req_of[conn_id(c)] : 0;
+
+	*len = cl->req_off[i + 1] - cl->req_off[i];
+	return lc->req + cl->req_off[i];
+}
+
 /* Queue what is left of the request; false when the connection failed. */
 static bool
 push_request(struct cli_conn *c, uint64_t tsc)
 {
 	struct cli_lcore *lc = c->lc;
-	size_t len = lc->cl->req_len;
+	size_t len;
+	const char *req = conn_req(c, &len);
 	ssize_t n;
 
 	while (c->tx_off < len) {
-		n = dps_send(c->fd, lc->req + c->tx_off, len - c->tx_off, MSG_DONTWAIT);
+		n = dps_send(c->fd, req + c->tx_off, len - c->tx_off, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EAGAIN)
 				return true;
@@ -500,8 +548,16 @@ send_request(struct cli_conn *c, uint64_t tsc, uint64_t t0)
 	if (cf->mode != APP_CLI_CPS)
 		lc->issued++;	/* cps counted it when it opened the connection */
 	stat_add(&lc->st.req_sent, 1);
-	if (cf->proto == APP_CLI_HTTP)
+	if (cf->proto == APP_CLI_HTTP) {
 		app_http_init(&c->u.http, APP_HTTP_RESPONSE);
+		/* RFC 9110 9.3.2: a response to HEAD has no body, whatever
+		 * its Content-Length says. */
+		c->u.http.head_only = cf->method != NULL && strcmp(cf->method, "HEAD") == 0;
+		if (lc->req_of != NULL) {
+			lc->req_of[conn_id(c)] = (uint8_t)lc->next_req;
+			lc->next_req = lc->next_req + 1 == lc->cl->n_req ? 0 : lc->next_req + 1;
+		}
+	}
 	if (cf->proto == APP_CLI_UDP) {
 		c->u.seq = ++lc->seq;
 		if (lc->cl->req_len >= sizeof(c->u.seq))
@@ -755,7 +811,7 @@ handle(struct cli_conn *c, uint8_t ev, uint64_t tsc)
 	if ((ev & EV_READ) && c->fd >= 0 && c->state != C_CONNECTING)
 		on_readable(c, tsc);
 	if ((ev & EV_WRITE) && c->fd >= 0) {
-		if (c->state == C_BUSY && c->tx_off < c->lc->cl->req_len)
+		if (c->state == C_BUSY)
 			push_request(c, tsc);
 		else if (c->state == C_BULK && !c->lc->cl->c.bulk_recv)
 			bulk_push(c, tsc);
@@ -963,6 +1019,106 @@ udp_poll(struct cli_lcore *lc, uint64_t tsc)
 	return n;
 }
 
+/* ---- udp stream ---- */
+
+/* Datagrams a flow may send per work call with no --rate, so that one
+ * call does not fill the device ring by itself. */
+#define UDPS_BURST 32
+
+/* Send the stream's datagrams this call allows (--rate tokens, or a
+ * burst), each flow in turn. A full send path ends the call; no --rate
+ * means as fast as it takes them. */
+static unsigned int
+udps_send(struct cli_lcore *lc, uint64_t tsc)
+{
+	const struct app_cli_conf *cf = &lc->cl->c;
+	uint64_t now = tsc_ns(lc->cl, tsc);
+	unsigned int sent = 0, budget = UDPS_BURST * (lc->fresh ? lc->fresh : 1);
+	uint64_t t0;
+
+	for (unsigned int tries = 0; tries < lc->fresh && sent < budget; ) {
+		struct cli_conn *c = &lc->conns[lc->udps_next];
+
+		lc->udps_next = lc->udps_next + 1 >= lc->fresh ? 0 : lc->udps_next + 1;
+		if (c->state != C_BULK) {
+			tries++;
+			continue;
+		}
+		if (!take_token(lc, tsc, &t0))
+			break;
+		app_udps_stamp(&c->u.udps, lc->req, now);
+		if (dps_send(c->fd, lc->req, cf->req_size, MSG_DONTWAIT) < 0) {
+			c->u.udps.next_seq--;	/* not sent: the number is reused */
+			if (!lc->unlimited)
+				app_rate_untake(&lc->rate);
+			if (errno != EAGAIN && errno != ENOBUFS)
+				err_count(lc, err_kind(errno));
+			break;
+		}
+		tries = 0;
+		sent++;
+		stat_add(&lc->st.req_sent, 1);
+		stat_add(&lc->st.tx_bytes, cf->req_size);
+	}
+	return sent;
+}
+
+/* A datagram came back on stream flow @p c: order, jitter, round trip. */
+static void
+udps_reply(struct cli_conn *c, ssize_t n, uint64_t tsc)
+{
+	struct cli_lcore *lc = c->lc;
+	struct app_udps_flow *f = &c->u.udps;
+	uint64_t now = tsc_ns(lc->cl, tsc), j0 = app_udps_jitter_ns(f);
+	bool first = f->transit_ns < 0;
+	enum app_udps_rx k = app_udps_rx(f, lc->rxbuf, (size_t)n, now);
+
+	if (k == APP_UDPS_FOREIGN)
+		return;		/* not our stamp (or a stray): ignored */
+	app_hist_add(lc->h_req, (uint64_t)f->transit_ns);
+	app_hist_add(lc->h_iv[lc->iv_cur], (uint64_t)f->transit_ns);
+	stat_add(&lc->st.req_done, 1);
+	stat_add(&lc->st.rx_bytes, (uint64_t)n);
+	if (k == APP_UDPS_LATE)
+		stat_add(&lc->st.udp_late, 1);
+	if (first)
+		stat_add(&lc->st.udp_flows, 1);
+	/* Unsigned wrap-around: the sum over the flows stays right. */
+	stat_add(&lc->st.udp_jitter_ns, app_udps_jitter_ns(f) - j0);
+}
+
+/* UDP stream: what came back on every flow. */
+static unsigned int
+udps_poll(struct cli_lcore *lc, uint64_t tsc)
+{
+	unsigned int n = 0;
+
+	for (uint32_t i = 0; i < lc->fresh; i++) {
+		struct cli_conn *c = &lc->conns[i];
+		ssize_t r;
+
+		while (c->state == C_BULK &&
+				(r = dps_recv(c->fd, lc->rxbuf, UDP_MAX + 1, MSG_DONTWAIT)) >= 0) {
+			udps_reply(c, r, tsc);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* A UDP stream run (--mode bulk --proto udp). */
+static inline bool
+udp_stream(const struct app_cli_conf *cf)
+{
+	return cf->mode == APP_CLI_BULK && cf->proto == APP_CLI_UDP;
+}
+
+bool
+app_client_udp_stream(const struct app_client *cl)
+{
+	return udp_stream(&cl->c);
+}
+
 /* ---- timeouts ---- */
 
 /* Check a few slots per call against their deadlines (--timeout). */
@@ -1018,6 +1174,11 @@ stop_close_some(struct cli_lcore *lc, uint64_t tsc)
 
 	if (dps_stack_tx_backlog(lc->cl->s, lc->idx) > STOP_BACKLOG)
 		return lc->stop_next < lc->fresh;
+	/* A UDP stream waits for its echoes until the deadline: one still
+	 * out then is lost. */
+	if (udp_stream(&lc->cl->c) && lc->st.req_done < lc->st.req_sent &&
+			(int64_t)(tsc - lc->stop_by) < 0)
+		return true;
 	while (lc->stop_next < lc->fresh && n < STOP_BATCH) {
 		struct cli_conn *c = &lc->conns[lc->stop_next++];
 
@@ -1091,7 +1252,11 @@ app_client_lcore_work(struct app_client *cl, unsigned int idx, uint64_t tsc)
 	if (!lc->stopping)
 		n += cl->c.open_loop ? start_open_loop(lc, tsc) :
 			cl->c.mode == APP_CLI_CPS ? start_cps(lc, tsc) : start_conc(lc, tsc);
-	if (cl->c.proto == APP_CLI_UDP)
+	if (udp_stream(&cl->c)) {
+		if (!lc->stopping)
+			n += udps_send(lc, tsc);
+		n += udps_poll(lc, tsc);
+	} else if (cl->c.proto == APP_CLI_UDP)
 		n += udp_poll(lc, tsc);
 	else if (cl->c.mode == APP_CLI_BULK && !cl->c.bulk_recv)
 		for (uint32_t i = 0; i < lc->fresh; i++)
@@ -1117,6 +1282,8 @@ lcore_alloc(struct app_client *cl, struct cli_lcore *lc)
 
 	lc->conns = calloc(n ? n : 1, sizeof(*lc->conns));
 	lc->req = malloc(cl->req_len + 1);
+	if (cl->n_req > 1 && (lc->req_of = calloc(n ? n : 1, 1)) == NULL)
+		return -ENOMEM;
 	lc->rxbuf = malloc(UDP_MAX + 1);
 	for (int i = 0; i < 2; i++)
 		lc->h_iv[i] = calloc(1, sizeof(struct app_hist));
@@ -1169,7 +1336,6 @@ app_client_conf_init(struct app_cli_conf *c, enum app_cli_mode mode)
 	c->timeout_ns = 5000000000ull;
 	c->ports = 60999 - 32768 + 1;
 	c->max_conns = 65536;
-	strcpy(c->path, "/");
 }
 
 /* "cps", "conc", "rr" or "bulk". */
@@ -1213,15 +1379,24 @@ app_cli_proto_parse(const char *s, enum app_cli_proto *out)
 static uint64_t
 tuple_space(const struct app_cli_conf *c, char *why, size_t cap)
 {
-	uint32_t n_src = c->n_src > 1 ? c->n_src : 1;
+	uint64_t all = 0;
+	size_t at = 0;
 
 	if (c->proto == APP_CLI_UDP) {
 		snprintf(why, cap, "%u ports (a UDP flow holds its port)", c->ports);
 		return c->ports;
 	}
-	snprintf(why, cap, "%u address%s x %u ports x %u destination%s", n_src,
-		n_src > 1 ? "es" : "", c->ports, c->n_to, c->n_to > 1 ? "s" : "");
-	return (uint64_t)n_src * c->ports * c->n_to;
+	for (unsigned int g = 0; g < (c->n_grp ? c->n_grp : 1); g++) {
+		struct app_cli_grp gr = grp_of(c, g);
+		uint32_t n_src = gr.n_src > 1 ? gr.n_src : 1;
+		int k = snprintf(why + at, cap - at, "%s%u address%s x %u ports x %u destination%s",
+			g ? " + " : "", n_src, n_src > 1 ? "es" : "", c->ports, gr.n_to,
+			gr.n_to > 1 ? "s" : "");
+
+		at = k > 0 && (size_t)k < cap - at ? at + (size_t)k : at;
+		all += (uint64_t)n_src * c->ports * gr.n_to;
+	}
+	return all;
 }
 
 /*
@@ -1236,22 +1411,84 @@ static bool
 tuples_short(const struct app_cli_conf *c, unsigned int n_lc, char *buf,
 	size_t cap)
 {
-	struct app_tuples t = { .n_src = c->n_src > 1 ? c->n_src : 1,
-		.n_to = c->n_to, .ports = c->ports, .udp = c->proto == APP_CLI_UDP,
-		.need = c->conc };
+	unsigned int n_grp = c->n_grp ? c->n_grp : 1;
 	uint64_t table = (uint64_t)c->max_conns * n_lc;
 	uint64_t tw = (uint64_t)c->rate;	/* a second's, rounded up */
-	char what[96];
+	uint64_t need = c->conc;
+	char what[128];
+	int k;
 
 	tw += (double)tw < c->rate;
-	snprintf(what, sizeof(what), "--conc %u", c->conc);
+	k = snprintf(what, sizeof(what), "--conc %u", c->conc);
 	if (c->mode == APP_CLI_CPS && c->proto == APP_CLI_RAW && c->rate > 0) {
-		t.need = RTE_MIN(t.need + tw, RTE_MAX(table, (uint64_t)c->conc));
-		snprintf(what, sizeof(what), "--conc %u with --rate %.0f/s "
+		need = RTE_MIN(need + tw, RTE_MAX(table, (uint64_t)c->conc));
+		k = snprintf(what, sizeof(what), "--conc %u with --rate %.0f/s "
 			"(a second of TIME_WAIT, at most --max-conns x lcores)",
 			c->conc, c->rate);
 	}
-	return app_tuples_short(&t, what, buf, cap);
+	if (n_grp > 1 && k > 0 && (size_t)k < sizeof(what))
+		snprintf(what + k, sizeof(what) - (size_t)k, ", a share of 1/%u on each --dev",
+			n_grp);
+	/* The connections go to the ports in turn: each holds its share. */
+	for (unsigned int g = 0; g < n_grp; g++) {
+		struct app_cli_grp gr = grp_of(c, g);
+		struct app_tuples t = { .n_src = gr.n_src > 1 ? gr.n_src : 1,
+			.n_to = gr.n_to, .ports = c->ports, .udp = c->proto == APP_CLI_UDP,
+			.need = (need + n_grp - 1) / n_grp };
+
+		if (app_tuples_short(&t, what, buf, cap))
+			return true;
+	}
+	return false;
+}
+
+/* The HTTP request for path @p i of the configuration. */
+static struct app_http_req
+http_req(const struct app_cli_conf *c, unsigned int i)
+{
+	return (struct app_http_req){
+		.method = c->method,
+		.host = c->host,
+		.path = c->n_paths != 0 ? c->paths[i] : "/",
+		.hdr = c->hdrs,
+		.n_hdr = c->n_hdrs,
+		.body_len = c->body_size,
+		.keep_alive = c->mode != APP_CLI_CPS,
+	};
+}
+
+/* The HTTP request options (--method, --header, --path, --body-size):
+ * HTTP only, each request well formed, the requests within
+ * APP_CLI_MAX_REQ_BYTES. 0 or -EINVAL with a one-line error. */
+static int
+http_check(const char *prog, const struct app_cli_conf *c)
+{
+	unsigned int n = c->n_paths != 0 ? c->n_paths : 1;
+
+	if (c->proto != APP_CLI_HTTP) {
+		if (c->method != NULL || c->n_paths != 0 || c->n_hdrs != 0 || c->body_size != 0)
+			return fprintf(stderr, "%s: --method, --header, --path and "
+				"--body-size need --proto http\n", prog), -EINVAL;
+		return 0;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct app_cli_conf k = *c;
+		struct app_http_req r;
+		const char *why;
+
+		if (k.host[0] == '\0')
+			strcpy(k.host, "h");	/* the --to address comes later */
+		r = http_req(&k, i);
+		if ((why = app_http_req_check(&r)) != NULL)
+			return fprintf(stderr, "%s: cannot send that HTTP request: %s\n",
+				prog, why), -EINVAL;
+	}
+	if (c->body_size > APP_CLI_MAX_REQ_BYTES / n)
+		return fprintf(stderr, "%s: --body-size %" PRIu64 " for %u paths: the "
+			"requests would take %" PRIu64 " bytes per lcore, more than %u\n",
+			prog, c->body_size, n, c->body_size * n, APP_CLI_MAX_REQ_BYTES),
+			-EINVAL;
+	return 0;
 }
 
 /* Refuse settings the tuple space, the tables or the protocol rule out. */
@@ -1279,42 +1516,80 @@ app_client_check(const char *prog, const struct app_cli_conf *c, unsigned int n_
 			c->proto == APP_CLI_UDP))
 		return fprintf(stderr, "%s: --open-loop needs --mode cps, a TCP "
 			"--proto and a --rate above 0\n", prog), -EINVAL;
-	if (c->mode == APP_CLI_BULK && (c->proto != APP_CLI_RAW || c->rate != 0))
-		return fprintf(stderr, "%s: --mode bulk takes neither --proto http|udp "
-			"nor --rate\n", prog), -EINVAL;
-	if (c->proto == APP_CLI_UDP && (c->req_size > UDP_MAX || c->resp_size > UDP_MAX ||
-			c->req_size == 0 || c->mode == APP_CLI_CPS))
-		return fprintf(stderr, "%s: --proto udp needs --mode rr|conc and sizes "
-			"of 1..%u bytes\n", prog, UDP_MAX), -EINVAL;
+	if (c->mode == APP_CLI_BULK && (c->proto == APP_CLI_HTTP ||
+			(c->proto == APP_CLI_RAW && c->rate != 0)))
+		return fprintf(stderr, "%s: --mode bulk takes neither --proto http "
+			"nor, over TCP, --rate\n", prog), -EINVAL;
+	if (udp_stream(c) && (c->req_size < APP_UDPS_MIN || c->req_size > UDP_MAX ||
+			c->bulk_recv))
+		return fprintf(stderr, "%s: a UDP stream (--mode bulk --proto udp) "
+			"sends datagrams of %u..%u bytes (--req-size) and takes no --recv\n",
+			prog, APP_UDPS_MIN, UDP_MAX), -EINVAL;
+	if (c->proto == APP_CLI_UDP && !udp_stream(c) && (c->req_size > UDP_MAX ||
+			c->resp_size > UDP_MAX || c->req_size == 0 || c->mode == APP_CLI_CPS))
+		return fprintf(stderr, "%s: --proto udp needs --mode rr|conc|bulk and "
+			"sizes of 1..%u bytes\n", prog, UDP_MAX), -EINVAL;
 	if (c->proto == APP_CLI_RAW && c->mode != APP_CLI_BULK &&
 			(c->req_size == 0 || c->resp_size == 0))
 		return fprintf(stderr, "%s: --proto raw needs --req-size and "
 			"--resp-size of at least 1\n", prog), -EINVAL;
+	return http_check(prog, c);
+}
+
+/* The image of the HTTP requests, one per path, each its head and a
+ * body of body_size bytes. */
+static int
+build_http(struct app_client *cl)
+{
+	const struct app_cli_conf *c = &cl->c;
+	unsigned int n = c->n_paths != 0 ? c->n_paths : 1;
+	size_t cap = (size_t)n * (HTTP_HEAD_MAX + c->body_size), at = 0;
+
+	if (cap > APP_CLI_MAX_REQ_BYTES + (size_t)n * HTTP_HEAD_MAX)
+		return -EINVAL;
+	cl->req = malloc(cap + 1);
+	if (cl->req == NULL)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		struct app_http_req r = http_req(c, i);
+		size_t h = app_http_request_head(cl->req + at, HTTP_HEAD_MAX, &r);
+
+		if (h == 0)
+			return -EINVAL;
+		memset(cl->req + at + h, 'x', c->body_size);
+		cl->req_off[i] = at;
+		at += h + c->body_size;
+	}
+	cl->req_off[n] = at;
+	cl->n_req = n;
+	cl->req_len = at;
 	return 0;
 }
 
-/* The request every connection sends: an HTTP GET, or req_size bytes. */
+/* The requests the connections send: HTTP (build_http()), or req_size
+ * bytes. */
 static int
 build_request(struct app_client *cl)
 {
 	const struct app_cli_conf *c = &cl->c;
-	size_t cap = c->proto == APP_CLI_HTTP ? 1024 : c->req_size;
+	size_t cap = c->req_size;
 
-	cl->req = malloc(cap + 1);
 	cl->bulk = c->mode == APP_CLI_BULK ? malloc(BULK_CHUNK) : NULL;
-	if (cl->req == NULL || (c->mode == APP_CLI_BULK && cl->bulk == NULL))
+	if (c->mode == APP_CLI_BULK && cl->bulk == NULL)
 		return -ENOMEM;
 	if (cl->bulk != NULL)
 		memset(cl->bulk, 'b', BULK_CHUNK);
-	if (c->proto != APP_CLI_HTTP) {
-		for (size_t i = 0; i < cap; i++)
-			cl->req[i] = (char)('a' + i % 26);
-		cl->req_len = cap;
-		return 0;
-	}
-	cl->req_len = app_http_request(cl->req, cap, c->host, c->path,
-		c->mode != APP_CLI_CPS);
-	return cl->req_len == 0 ? -EINVAL : 0;
+	if (c->proto == APP_CLI_HTTP)
+		return build_http(cl);
+	cl->req = malloc(cap + 1);
+	if (cl->req == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < cap; i++)
+		cl->req[i] = (char)('a' + i % 26);
+	cl->req_len = cap;
+	cl->n_req = 1;
+	cl->req_off[1] = cap;
+	return 0;
 }
 
 /* Per-lcore state: an even share of the connections, the rate and --count. */
@@ -1534,6 +1809,13 @@ app_client_hists(const struct app_client *cl, struct app_hist *conn,
 	}
 }
 
+/* The settings the client runs with, defaults resolved. */
+const struct app_cli_conf *
+app_client_conf(const struct app_client *cl)
+{
+	return &cl->c;
+}
+
 /* Free everything (after the loops returned). */
 void
 app_client_destroy(struct app_client *cl)
@@ -1547,6 +1829,7 @@ app_client_destroy(struct app_client *cl)
 			continue;
 		free(lc->conns);
 		free(lc->req);
+		free(lc->req_of);
 		free(lc->rxbuf);
 		free(lc->h_iv[0]);
 		free(lc->h_iv[1]);

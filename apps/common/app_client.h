@@ -23,6 +23,12 @@
 #include "app_hist.h"
 
 #define APP_CLI_MAX_DESTS 16
+#define APP_CLI_MAX_GROUPS 4	/* ports (--dev) */
+#define APP_CLI_MAX_PATHS 64	/* --path, repeated */
+#define APP_CLI_MAX_HDRS 16	/* --header, repeated */
+/* The most bytes one HTTP request may take, head and body: every lcore
+ * keeps a copy of each. */
+#define APP_CLI_MAX_REQ_BYTES (16u << 20)
 
 enum app_cli_mode { APP_CLI_CPS, APP_CLI_CONC, APP_CLI_RR, APP_CLI_BULK };
 enum app_cli_proto { APP_CLI_RAW, APP_CLI_HTTP, APP_CLI_UDP };
@@ -52,6 +58,17 @@ struct app_cli_conf {
 	unsigned int n_to;
 	struct dps_addr src;		/* the first source address */
 	uint32_t n_src;			/* consecutive source addresses from it */
+	/* Several ports (--dev): each port's sources and its destinations
+	 * to[to_first .. to_first + n_to). Connections go to the ports in
+	 * turn, and within one to its (source, destination) pairs in turn.
+	 * n_grp 0: one port, src / n_src and every destination. */
+	struct app_cli_grp {
+		struct dps_addr src;
+		uint32_t n_src;
+		uint16_t port_id;
+		uint8_t to_first, n_to;
+	} grp[APP_CLI_MAX_GROUPS];
+	unsigned int n_grp;
 	uint32_t ports;			/* size of the ephemeral range */
 	uint32_t max_conns;		/* connection table per lcore */
 	double rate;			/* cps: connections/s, else requests/s; 0 = max */
@@ -63,7 +80,15 @@ struct app_cli_conf {
 	uint64_t timeout_ns;		/* connect / request timeout */
 	bool bulk_recv;			/* bulk: receive instead of send */
 	bool open_loop;			/* cps: launch at --rate whatever completes */
-	char path[128];
+	/* HTTP requests (app_http_request_head()): one per path, sent in
+	 * turn on each lcore. The strings are the caller's and must outlive
+	 * the client. */
+	const char *method;		/* NULL: GET */
+	const char *paths[APP_CLI_MAX_PATHS];
+	unsigned int n_paths;		/* 0: "/" */
+	const char *hdrs[APP_CLI_MAX_HDRS];	/* extra "Name: value" lines */
+	unsigned int n_hdrs;
+	uint64_t body_size;		/* request body bytes (Content-Length) */
 	char host[128];
 };
 
@@ -80,6 +105,11 @@ struct app_cli_stats {
 	uint64_t tx_bytes, rx_bytes;	/* payload */
 	uint64_t err[APP_CLI_ERR__MAX];
 	uint64_t slots_used;		/* connection slots ever written (of --conc) */
+	/* UDP stream (bulk udp): req_sent / req_done count datagrams sent
+	 * and echoed back. */
+	uint64_t udp_late;		/* echoed out of order */
+	uint64_t udp_jitter_ns;		/* the flows' RFC 3550 jitters, summed */
+	uint64_t udp_flows;		/* flows that received a datagram */
 };
 
 struct app_client;
@@ -142,6 +172,9 @@ bool app_client_idle(const struct app_client *cl, const struct app_cli_stats *d,
 /* True in cps mode (a connection per request). */
 bool app_client_is_cps(const struct app_client *cl);
 
+/* True for a UDP stream run (--mode bulk --proto udp). */
+bool app_client_udp_stream(const struct app_client *cl);
+
 /* Sum of the per-lcore counters (any thread, no lock). */
 void app_client_stats(const struct app_client *cl, struct app_cli_stats *out);
 
@@ -154,6 +187,9 @@ void app_client_interval(struct app_client *cl, struct app_hist *out);
  * loops have returned. */
 void app_client_hists(const struct app_client *cl, struct app_hist *conn,
 	struct app_hist *req);
+
+/* The settings @p cl runs with, every default resolved (for reports). */
+const struct app_cli_conf *app_client_conf(const struct app_client *cl);
 
 void app_client_destroy(struct app_client *cl);
 

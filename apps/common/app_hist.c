@@ -15,11 +15,12 @@
  * anything above lands in the top bucket (and min/max stay exact).
  */
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 #include "app_hist.h"
 
 #define SUB_COUNT (1u << APP_HIST_SUB_BITS)
-#define N_BUCKETS ((APP_HIST_MAX_EXP + 1) << APP_HIST_SUB_BITS)
+#define N_BUCKETS APP_HIST_BUCKETS
 
 /* The bucket of @p v: the position of the highest set bit picks the
  * group, the next SUB_BITS bits the sub-bucket. No division. */
@@ -139,6 +140,42 @@ app_hist_mean(const struct app_hist *h)
 	return (double)h->sum / (double)h->count;
 }
 
+/* The population standard deviation around the exact mean, each
+ * bucket's values at its middle (clamped to [min, max]). */
+double
+app_hist_stddev(const struct app_hist *h)
+{
+	double mean = app_hist_mean(h), acc = 0.0;
+
+	if (h->count == 0)
+		return 0.0;
+	for (unsigned int i = 0; i < N_BUCKETS; i++) {
+		double mid, d;
+
+		if (h->b[i] == 0)
+			continue;
+		mid = ((double)bucket_lo(i) + (double)bucket_hi(i)) / 2.0;
+		mid = mid < (double)h->min ? (double)h->min :
+			mid > (double)h->max ? (double)h->max : mid;
+		d = mid - mean;
+		acc += d * d * (double)h->b[i];
+	}
+	return sqrt(acc / (double)h->count);
+}
+
+/* Bucket @p i's edges, for the writers of other formats. */
+uint64_t
+app_hist_bucket_lo(unsigned int i)
+{
+	return bucket_lo(i);
+}
+
+uint64_t
+app_hist_bucket_hi(unsigned int i)
+{
+	return bucket_hi(i);
+}
+
 /* Sum the buckets per power of two of their lower edge: slot 0 holds
  * the value 0, slot k holds [2^(k-1), 2^k). */
 static void
@@ -179,34 +216,49 @@ print_buckets(FILE *f, const struct app_hist *h)
 	}
 }
 
-/* "NAME: n N, min A, p50 B, ..., max Z us" and optionally the buckets. */
+/* The percentiles the summaries show, and their names. */
+static const double pct[] = { 50, 75, 90, 99, 99.9, 99.99, 99.999 };
+static const char *const lbl[] = { "p50", "p75", "p90", "p99", "p99.9",
+	"p99.99", "p99.999" };
+static const char *const key[] = { "p50", "p75", "p90", "p99", "p999",
+	"p9999", "p99999" };
+#define N_PCT (sizeof(pct) / sizeof(pct[0]))
+
+/* "NAME: n N, min A, p50 B, ..., max Z, mean M, stddev S us" and
+ * optionally the buckets. */
 void
 app_hist_print(FILE *f, const char *name, const struct app_hist *h,
 	bool buckets)
 {
-	static const double pct[] = { 50, 90, 99, 99.9, 99.99 };
-	static const char *const lbl[] = { "p50", "p90", "p99", "p99.9",
-		"p99.99" };
-
 	fprintf(f, "%s: n %" PRIu64 ", min %.3f", name, h->count,
 		h->count ? (double)h->min / 1e3 : 0.0);
-	for (unsigned int i = 0; i < sizeof(pct) / sizeof(pct[0]); i++)
+	for (unsigned int i = 0; i < N_PCT; i++)
 		fprintf(f, ", %s %.3f", lbl[i],
 			(double)app_hist_pct(h, pct[i]) / 1e3);
-	fprintf(f, ", max %.3f us\n", (double)app_hist_pct(h, 100) / 1e3);
+	fprintf(f, ", max %.3f, mean %.3f, stddev %.3f us\n",
+		(double)app_hist_pct(h, 100) / 1e3, app_hist_mean(h) / 1e3,
+		app_hist_stddev(h) / 1e3);
 	if (buckets && h->count != 0)
 		print_buckets(f, h);
+}
+
+/* The summary's members, no braces. */
+void
+app_hist_json_members(FILE *f, const struct app_hist *h)
+{
+	fprintf(f, "\"n\":%" PRIu64 ",\"min_ns\":%" PRIu64, h->count,
+		h->count ? h->min : 0);
+	for (unsigned int i = 0; i < N_PCT; i++)
+		fprintf(f, ",\"%s_ns\":%" PRIu64, key[i], app_hist_pct(h, pct[i]));
+	fprintf(f, ",\"max_ns\":%" PRIu64 ",\"mean_ns\":%.1f,\"stddev_ns\":%.1f",
+		app_hist_pct(h, 100), app_hist_mean(h), app_hist_stddev(h));
 }
 
 /* The summary as one JSON object (no newline). */
 void
 app_hist_json(FILE *f, const struct app_hist *h)
 {
-	fprintf(f, "{\"n\":%" PRIu64 ",\"min_ns\":%" PRIu64 ",\"p50_ns\":%"
-		PRIu64 ",\"p90_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
-		",\"p999_ns\":%" PRIu64 ",\"p9999_ns\":%" PRIu64
-		",\"max_ns\":%" PRIu64 ",\"mean_ns\":%.1f}",
-		h->count, h->count ? h->min : 0, app_hist_pct(h, 50),
-		app_hist_pct(h, 90), app_hist_pct(h, 99), app_hist_pct(h, 99.9),
-		app_hist_pct(h, 99.99), app_hist_pct(h, 100), app_hist_mean(h));
+	fputc('{', f);
+	app_hist_json_members(f, h);
+	fputc('}', f);
 }

@@ -18,6 +18,7 @@
 
 #define APP_HIST_SUB_BITS 7		/* 128 linear sub-buckets per power of two */
 #define APP_HIST_MAX_EXP 42		/* 43 groups of 128 buckets: up to 2^49 ns */
+#define APP_HIST_BUCKETS ((APP_HIST_MAX_EXP + 1) << APP_HIST_SUB_BITS)
 
 struct app_hist {
 	uint64_t count;
@@ -43,14 +44,28 @@ uint64_t app_hist_pct(const struct app_hist *h, double p);
 /* Mean, or 0 when empty. */
 double app_hist_mean(const struct app_hist *h);
 
-/* Print "NAME: n N, min, p50, p90, p99, p99.9, p99.99, max" in
- * microseconds, one line, then (if @p buckets) the non-empty buckets
- * as a coarse histogram, one line per power of two. */
+/* The population standard deviation, or 0 when empty: each bucket's
+ * values taken at the bucket's middle (exact below 256 ns), around the
+ * exact mean, as HdrHistogram computes it. */
+double app_hist_stddev(const struct app_hist *h);
+
+/* The smallest and the largest value bucket @p i (< APP_HIST_BUCKETS)
+ * holds. */
+uint64_t app_hist_bucket_lo(unsigned int i);
+uint64_t app_hist_bucket_hi(unsigned int i);
+
+/* Print "NAME: n N, min, p50, p75, p90, p99, p99.9, p99.99, p99.999,
+ * max, mean, stddev" in microseconds, one line, then (if @p buckets) the
+ * non-empty buckets as a coarse histogram, one line per power of two. */
 void app_hist_print(FILE *f, const char *name, const struct app_hist *h,
 	bool buckets);
 
-/* Write a JSON object {"n":..,"min_ns":..,"p50_ns":..,"p90_ns":..,
- * "p99_ns":..,"p999_ns":..,"p9999_ns":..,"max_ns":..,"mean_ns":..}. */
+/* Write a JSON object {"n":..,"min_ns":..,"p50_ns":..,"p75_ns":..,
+ * "p90_ns":..,"p99_ns":..,"p999_ns":..,"p9999_ns":..,"p99999_ns":..,
+ * "max_ns":..,"mean_ns":..,"stddev_ns":..}. */
 void app_hist_json(FILE *f, const struct app_hist *h);
+
+/* The same members without the braces, to add more. */
+void app_hist_json_members(FILE *f, const struct app_hist *h);
 
 #endif

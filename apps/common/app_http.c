@@ -43,8 +43,10 @@
  * line is read into), head_len the bytes of the header block (or trailer
  * section) so far, line_len the bytes of the current line.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <inttypes.h>
 #include "app_http_int.h"
 
@@ -1020,14 +1022,115 @@ size_t
 app_http_request(char *out, size_t cap, const char *host, const char *path,
 	bool keep_alive)
 {
+	const struct app_http_req r = { .host = host, .path = path,
+		.keep_alive = keep_alive };
+
+	return app_http_request_head(out, cap, &r);
+}
+
+/* The length of the token at @p s (0: none). */
+static size_t
+token_len(const char *s)
+{
+	size_t k = 0;
+
+	while (is_tchar((unsigned char)s[k]))
+		k++;
+	return k;
+}
+
+/* Header line @p h is "token: value" with @p name as its token
+ * (case-insensitive, RFC 9110 5.1). */
+static bool
+hdr_is(const char *h, const char *name)
+{
+	size_t k = strlen(name);
+
+	return strncasecmp(h, name, k) == 0 && h[k] == ':';
+}
+
+/* Extra header lines name a header the generator owns. */
+static bool
+hdr_owned(const char *h)
+{
+	return hdr_is(h, "Connection") || hdr_is(h, "Content-Length") ||
+		hdr_is(h, "Transfer-Encoding");
+}
+
+const char *
+app_http_req_check(const struct app_http_req *r)
+{
+	const char *m = r->method != NULL ? r->method : "GET";
+
+	if (m[0] == '\0' || m[token_len(m)] != '\0')
+		return "the method is not a token (RFC 9110 9.1)";
+	if (r->path == NULL || r->path[0] == '\0' || !plain(r->path, false))
+		return "the path is empty or has a space or a byte outside printable ASCII";
+	if (r->host == NULL || !plain(r->host, false))
+		return "the host has a space or a byte outside printable ASCII";
+	for (unsigned int i = 0; i < r->n_hdr; i++) {
+		const char *h = r->hdr[i];
+		size_t k = token_len(h);
+
+		if (k == 0 || h[k] != ':' || !plain(h + k + 1, true))
+			return "a header is not 'Name: value' with a printable value";
+		if (hdr_owned(h))
+			return "Connection, Content-Length and Transfer-Encoding follow "
+				"--mode and --body-size and cannot be given";
+	}
+	return NULL;
+}
+
+/* Bytes @p fmt adds at @p out + *@p at, within @p cap; false when it
+ * does not fit. */
+static bool __attribute__((format(printf, 4, 5)))
+put(char *out, size_t cap, size_t *at, const char *fmt, ...)
+{
+	va_list ap;
 	int n;
 
-	if (!plain(host, false) || !plain(path, false) || path[0] == '\0')
+	va_start(ap, fmt);
+	n = vsnprintf(out + *at, cap - *at, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= cap - *at)
+		return false;
+	*at += (size_t)n;
+	return true;
+}
+
+/* The extra line naming @p name, or NULL. */
+static const char *
+hdr_find(const struct app_http_req *r, const char *name)
+{
+	for (unsigned int i = 0; i < r->n_hdr; i++)
+		if (hdr_is(r->hdr[i], name))
+			return r->hdr[i];
+	return NULL;
+}
+
+size_t
+app_http_request_head(char *out, size_t cap, const struct app_http_req *r)
+{
+	const char *m = r->method != NULL ? r->method : "GET";
+	bool body = r->body_len > 0 || strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0;
+	size_t at = 0;
+	bool ok;
+
+	if (app_http_req_check(r) != NULL || cap == 0)
 		return 0;
-	n = snprintf(out, cap, "GET %s HTTP/1.1\r\nHost: %s\r\n"
-		"User-Agent: dpstack\r\nConnection: %s\r\n\r\n", path, host,
-		keep_alive ? "keep-alive" : "close");
-	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+	ok = put(out, cap, &at, "%s %s HTTP/1.1\r\n", m, r->path);
+	if (ok && hdr_find(r, "Host") == NULL)
+		ok = put(out, cap, &at, "Host: %s\r\n", r->host);
+	if (ok && hdr_find(r, "User-Agent") == NULL)
+		ok = put(out, cap, &at, "User-Agent: dpstack\r\n");
+	ok = ok && put(out, cap, &at, "Connection: %s\r\n",
+		r->keep_alive ? "keep-alive" : "close");
+	for (unsigned int i = 0; ok && i < r->n_hdr; i++)
+		ok = put(out, cap, &at, "%s\r\n", r->hdr[i]);
+	if (ok && body)
+		ok = put(out, cap, &at, "Content-Length: %" PRIu64 "\r\n", r->body_len);
+	ok = ok && put(out, cap, &at, "\r\n");
+	return ok ? at : 0;
 }
 
 /* A 200 response head for @p body_len bytes. */

@@ -102,6 +102,38 @@ size_t app_http_fast_head(struct app_http *p, const char *buf, size_t len);
 size_t app_http_request(char *out, size_t cap, const char *host,
 	const char *path, bool keep_alive);
 
+/* A request as the load generator sends it (app_http_request_head()). */
+struct app_http_req {
+	const char *method;		/* a token (RFC 9110 9.1); NULL: GET */
+	const char *host;		/* the Host header's value */
+	const char *path;		/* the request target */
+	const char *const *hdr;		/* extra "Name: value" lines, no CRLF */
+	unsigned int n_hdr;
+	uint64_t body_len;		/* Content-Length when above 0, or
+					 * when the method is POST or PUT */
+	bool keep_alive;
+};
+
+/*
+ * Format the head of request @p r into @p out (at most @p cap bytes):
+ * the request line, Host, User-Agent: dpstack, Connection, then the
+ * extra header lines and Content-Length. An extra Host or User-Agent
+ * line takes the default's place (as wrk's -H does). Returns the length,
+ * or 0 when it does not fit or @p r is not well formed: see
+ * app_http_req_check().
+ */
+size_t app_http_request_head(char *out, size_t cap, const struct app_http_req *r);
+
+/*
+ * Why @p r cannot be sent, as a short static text, or NULL when it can:
+ * a method that is not a token, a target or Host with bytes outside
+ * printable ASCII or with a space, an extra header that is not
+ * "token: value" with a printable value, or one that names a header the
+ * generator sets itself (Connection, Content-Length, Transfer-Encoding:
+ * they follow --mode and --body-size).
+ */
+const char *app_http_req_check(const struct app_http_req *r);
+
 /* Format a 200 response header for a body of @p body_len bytes
  * (Content-Type: application/octet-stream, Content-Length, Connection:
  * keep-alive or close). Returns the length, or 0 when it does not fit. */

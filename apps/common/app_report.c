@@ -12,19 +12,14 @@
 #include <string.h>
 #include <time.h>
 #include "app_args.h"
+#include "app_hgrm.h"
+#include "app_json.h"
 #include "app_report.h"
+#include "app_report_int.h"
 #include "app_stack.h"
 
 #define SEC 1000000000ull
 #define LINGER_NS 100000000	/* after a clean drain, before the stop */
-
-/* One moment's figures. */
-struct snap {
-	uint64_t ns;
-	struct app_cli_stats c;
-	struct app_srv_stats v;
-	struct dps_counters k;
-};
 
 struct app_report {
 	struct app_report_conf c;
@@ -134,7 +129,6 @@ print_line(struct app_report *r, const struct snap *a, const struct snap *b)
 	double t = (double)(b->ns - r->t0) / 1e9;
 
 	if (r->c.cl != NULL) {
-		app_client_interval(r->c.cl, r->iv);
 		printf("t=%.0fs cps=%.0f open=%" PRIu64 " req/s=%.0f",
 			t, per_s(b->c.conn_established - a->c.conn_established, ns),
 			b->c.conn_established - b->c.conn_closed,
@@ -161,6 +155,21 @@ print_line(struct app_report *r, const struct snap *a, const struct snap *b)
 			app_hist_pct(r->iv, 99) / 1e3);
 	printf("\n");
 	fflush(stdout);
+}
+
+/* The interval from @p a to @p b: its request times into r->iv, then the
+ * line for people and the JSON object, as asked. */
+static void
+report_interval(struct app_report *r, const struct snap *a, const struct snap *b,
+	bool line)
+{
+	if (r->c.cl != NULL)
+		app_client_interval(r->c.cl, r->iv);
+	if (line && !r->c.quiet)
+		print_line(r, a, b);
+	if (r->c.json)
+		app_json_interval(app_json_out(), &r->c, r->t0, a, b,
+			errors_of(b) - errors_of(a), r->iv, !line);
 }
 
 /* End a client run: the lcores finish the requests in flight and close
@@ -223,8 +232,7 @@ reporter(void *arg)
 			break;
 		if (now >= next) {
 			take(r, &cur);
-			if (!r->c.quiet)
-				print_line(r, &r->prev, &cur);
+			report_interval(r, &r->prev, &cur, true);
 			r->prev = cur;
 			next += SEC;
 			continue;
@@ -238,6 +246,8 @@ reporter(void *arg)
 		take(r, &r->last);
 		r->t_end = r->last.ns;
 	}
+	/* The rest of the last second: the intervals add up to the summary. */
+	report_interval(r, &r->prev, &r->last, false);
 	dps_stack_stop(r->c.s);
 	return NULL;
 }
@@ -256,6 +266,11 @@ app_report_start(const struct app_report_conf *c)
 		return NULL;
 	}
 	r->c = *c;
+	if (c->json && app_json_begin(c->prog) != 0) {
+		free(r->iv);
+		free(r);
+		return NULL;
+	}
 	dps_stack_sock_stats(c->s, &st);
 	r->mbuf_base = st.mbufs_in_use;
 	r->t0 = app_now_ns();
@@ -295,6 +310,36 @@ hist_label(const struct app_client *cl, bool conn)
 		"request time (from intended send, --rate)";
 }
 
+/* Datagrams sent and not echoed: lost on the way out or back. */
+static uint64_t
+udp_lost(const struct snap *d)
+{
+	return d->c.req_sent > d->c.req_done ? d->c.req_sent - d->c.req_done : 0;
+}
+
+/* The flows' mean RFC 3550 jitter, in microseconds. */
+static double
+udp_jitter_us(const struct snap *d)
+{
+	return d->c.udp_flows != 0 ? (double)d->c.udp_jitter_ns / (double)d->c.udp_flows / 1e3 : 0;
+}
+
+/* A UDP stream's figures, as iperf3 -u gives them (round trip: the peer
+ * echoes). */
+static void
+text_udp_stream(const struct snap *d, uint64_t ns)
+{
+	uint64_t lost = udp_lost(d);
+
+	printf("udp stream: sent %" PRIu64 " datagrams (%.0f/s, %.1f Mbit/s), "
+		"echoed %" PRIu64 ", lost %" PRIu64 " (%.3f%%), out of order %"
+		PRIu64 ", jitter %.3f us (RFC 3550, round trip, mean of %" PRIu64
+		" flows)\n", d->c.req_sent, per_s(d->c.req_sent, ns),
+		per_s(d->c.tx_bytes, ns) * 8 / 1e6, d->c.req_done, lost,
+		d->c.req_sent ? 100.0 * (double)lost / (double)d->c.req_sent : 0.0,
+		d->c.udp_late, udp_jitter_us(d), d->c.udp_flows);
+}
+
 /* Client totals, errors by kind and both histograms, as text. */
 static void
 text_client(const struct app_report *r, const struct snap *d, uint64_t ns,
@@ -314,12 +359,15 @@ text_client(const struct app_report *r, const struct snap *d, uint64_t ns,
 	printf("\npayload: tx %" PRIu64 " bytes (%.3f Gbit/s), rx %" PRIu64
 		" bytes (%.3f Gbit/s)\n", d->c.tx_bytes, gbit(d->c.tx_bytes, ns),
 		d->c.rx_bytes, gbit(d->c.rx_bytes, ns));
+	if (r->c.cl != NULL && app_client_udp_stream(r->c.cl))
+		text_udp_stream(d, ns);
 	for (unsigned int k = 0; k < APP_CLI_ERR__MAX; k++)
 		if (d->c.err[k] != 0)
 			printf("  error %s: %" PRIu64 " (%s)\n", app_cli_err_name(k),
 				d->c.err[k], app_cli_err_help(k));
 	app_hist_print(stdout, hist_label(r->c.cl, true), hc, true);
-	app_hist_print(stdout, hist_label(r->c.cl, false), hr, true);
+	app_hist_print(stdout, r->c.cl != NULL && app_client_udp_stream(r->c.cl) ?
+		"round trip" : hist_label(r->c.cl, false), hr, true);
 }
 
 /* Server totals, as text. */
@@ -336,40 +384,6 @@ text_server(const struct snap *d, uint64_t ns)
 	printf("  errors: parse %" PRIu64 ", reset %" PRIu64 ", accept %" PRIu64
 		", send %" PRIu64 "\n", d->v.err_parse, d->v.err_reset,
 		d->v.err_accept, d->v.err_send);
-}
-
-/* Client totals, errors by kind and both histograms, as JSON members. */
-static void
-json_client(const struct app_client *cl, const struct snap *d, uint64_t ns,
-	const struct app_hist *hc, const struct app_hist *hr)
-{
-	printf(",\"conn_attempted\":%" PRIu64 ",\"conn_skipped\":%" PRIu64
-		",\"conn_established\":%" PRIu64 ",\"conn_closed\":%" PRIu64 ",\"cps\":%.1f,\"req_sent\":%" PRIu64
-		",\"req_done\":%" PRIu64 ",\"req_per_s\":%.1f,\"resp_2xx\":%" PRIu64
-		",\"tx_bytes\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
-		",\"tx_gbps\":%.4f,\"rx_gbps\":%.4f,\"errors_by_kind\":{",
-		d->c.conn_attempted, d->c.conn_skipped, d->c.conn_established,
-		d->c.conn_closed, per_s(d->c.conn_established, ns), d->c.req_sent, d->c.req_done,
-		per_s(d->c.req_done, ns), d->c.resp_2xx, d->c.tx_bytes,
-		d->c.rx_bytes, gbit(d->c.tx_bytes, ns), gbit(d->c.rx_bytes, ns));
-	for (unsigned int k = 0; k < APP_CLI_ERR__MAX; k++)
-		printf("%s\"%s\":%" PRIu64, k ? "," : "", app_cli_err_name(k),
-			d->c.err[k]);
-	printf("},\"latency_from\":\"%s\",\"connect_time\":",
-		app_client_paced(cl) ? "intended" : "sent");
-	app_hist_json(stdout, hc);
-	printf(",\"request_time\":");
-	app_hist_json(stdout, hr);
-}
-
-/* Server totals, as JSON members. */
-static void
-json_server(const struct snap *d)
-{
-	printf(",\"accepted\":%" PRIu64 ",\"closed\":%" PRIu64 ",\"requests\":%"
-		PRIu64 ",\"tx_bytes\":%" PRIu64 ",\"rx_bytes\":%" PRIu64,
-		d->v.accepted, d->v.closed, d->v.requests, d->v.tx_bytes,
-		d->v.rx_bytes);
 }
 
 /* Differences last - first, field by field (all counters are uint64). */
@@ -441,25 +455,33 @@ summary_text(const struct app_report *r, const struct snap *d, uint64_t ns,
 		print_leak(r);
 }
 
-/* The summary as one JSON object on one line. */
+/* The summary as one JSON object on one line (app_json.c). */
 static void
 summary_json(const struct app_report *r, const struct snap *d, uint64_t ns,
 	uint64_t errs, const struct app_hist *hc, const struct app_hist *hr)
 {
-	printf("{\"prog\":\"%s\",\"what\":\"%s\",\"seconds\":%.3f,"
-		"\"interrupted\":%s,\"errors\":%" PRIu64, r->c.prog, r->c.what,
-		ns / 1e9, r->interrupted ? "true" : "false", errs);
-	if (r->c.cl != NULL)
-		json_client(r->c.cl, d, ns, hc, hr);
-	else
-		json_server(d);
-	printf(",\"eth_tx_pkts\":%" PRIu64 ",\"eth_rx_pkts\":%" PRIu64
-		",\"tcp_retrans\":%" PRIu64 ",\"drops\":%" PRIu64, d->k.eth_tx_pkts,
-		d->k.eth_rx_pkts, d->k.tcp_retrans, dps_counters_total_drops(&d->k));
-	if (r->c.cl != NULL)
-		printf(",\"leak_check\":\"%s\"", !r->leak_checked ? "not run" :
-			r->leak_ok ? "clean" : "leak");
-	printf("}\n");
+	struct app_report_end e = { &r->c, d, ns, errs, r->interrupted,
+		r->leak_checked, r->leak_ok, &r->leak, r->mbuf_base, hc, hr };
+
+	app_json_summary(app_json_out(), &e);
+}
+
+/* --hist-out BASE: BASE.connect.hgrm and BASE.request.hgrm; 0 or -1. */
+static int
+save_hists(const struct app_report *r, const struct app_hist *hc,
+	const struct app_hist *hr)
+{
+	char path[4096];
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s.connect.hgrm", r->c.hist_out);
+	rc |= app_hgrm_save(r->c.prog, path, hc);
+	snprintf(path, sizeof(path), "%s.request.hgrm", r->c.hist_out);
+	rc |= app_hgrm_save(r->c.prog, path, hr);
+	if (rc == 0)
+		fprintf(stderr, "%s: histograms in %s.{connect,request}.hgrm\n",
+			r->c.prog, r->c.hist_out);
+	return rc == 0 ? 0 : -1;
 }
 
 /* Join the reporter, print the summary, return the exit status. */
@@ -483,16 +505,17 @@ app_report_finish(struct app_report *r)
 			abort();
 		app_client_hists(r->c.cl, hc, hr);
 	}
+	summary_text(r, &d, ns, errs, hc, hr);	/* on stderr with --json */
+	fflush(stdout);
 	if (r->c.json)
 		summary_json(r, &d, ns, errs, hc, hr);
-	else
-		summary_text(r, &d, ns, errs, hc, hr);
-	fflush(stdout);
 	rc = errors_ok(r, &d, errs) && (!r->leak_checked || r->leak_ok) ? 0 : 1;
 	if (r->c.cl != NULL && app_client_idle(r->c.cl, &d.c, why, sizeof(why))) {
 		fprintf(stderr, "%s: %s\n", r->c.prog, why);
 		rc = 1;
 	}
+	if (r->c.hist_out != NULL && hc != NULL && save_hists(r, hc, hr) != 0)
+		rc = 1;
 	free(hc);
 	free(hr);
 	free(r->iv);

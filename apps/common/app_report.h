@@ -7,13 +7,15 @@
  * stack lcores) prints one line a second, ends the run (--duration, the
  * client's --count, or SIGINT), lets the client close its connections
  * and checks that the stack got every socket, port and mbuf back; then a
- * summary, as text or one JSON object, and the exit status.
+ * summary as text and, with --json, NDJSON (app_json.h), and the exit
+ * status.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 #include "dpstack.h"
 #include "app_client.h"
+#include "app_config.h"
 #include "app_server.h"
 
 struct app_report_conf {
@@ -25,7 +27,8 @@ struct app_report_conf {
 	void (*srv_stats)(void *arg, struct app_srv_stats *out);
 	void *srv_arg;
 	uint64_t duration_ns;		/* 0: until --count is done or SIGINT */
-	bool json;			/* summary as one JSON object */
+	bool json;			/* NDJSON on stdout (app_json.h) */
+	const char *hist_out;		/* --hist-out BASE, or NULL */
 	bool quiet;			/* no per-second lines */
 	uint64_t max_errors;		/* allowed errors (count) ... */
 	double max_errors_pct;		/* ... or percent of requests, if >= 0 */
@@ -37,7 +40,11 @@ struct app_report_conf {
 "  --duration D        run time (10s, 500ms, 2m, 1h; default 10s for a\n" \
 "                      client, until SIGINT for a server); SIGUSR1 ends\n" \
 "                      the run early the same way (closes, leak check)\n" \
-"  --json              print the summary as one JSON object\n" \
+"  --json              JSON on stdout, one object a second and a summary\n" \
+"                      (NDJSON); the text goes to stderr\n" \
+"  --hist-out BASE     latency histograms in HdrHistogram's .hgrm format:\n" \
+"                      BASE.connect.hgrm, BASE.request.hgrm\n" \
+APP_CONFIG_USAGE \
 "  --quiet             no per-second lines\n" \
 "  --max-errors N|P%   errors allowed before the exit status is 1\n" \
 "                      (a count or a percentage of requests; default 0)\n"

@@ -12,6 +12,7 @@
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_pdump.h>
 #include "app_args.h"
 #include "app_stack.h"
 
@@ -68,10 +69,56 @@ parse_addrs(const char *prog, struct app_net *n, const char *arg)
 			"try --help)\n", prog, arg, why);
 		return -EINVAL;
 	}
+	if (n->n_more != 0) {
+		struct app_port *p = &n->more[n->n_more - 1];
+
+		p->addr = dps_addr_v4(htonl(first));
+		p->n_addr = count;
+		p->plen = plen;
+		return 1;
+	}
 	n->addr = dps_addr_v4(htonl(first));
 	n->n_addr = count;
 	n->plen = plen;
 	return 1;
+}
+
+/* --dev N: the first one names the first port (when no --addr came
+ * before it), each other one adds a port. */
+static int
+parse_dev(const char *prog, struct app_net *n, const char *arg)
+{
+	unsigned int v;
+
+	if (app_parse_uint(arg, 0, RTE_MAX_ETHPORTS - 1, &v) != 0)
+		return app_bad_arg(prog, "--dev (an ethdev port number)", arg);
+	for (unsigned int i = 0; i < app_net_ports(n); i++)
+		if ((n->dev_given || i > 0) && app_net_port(n, i).port_id == v)
+			return app_bad_arg(prog, "--dev (given twice)", arg);
+	if (!n->dev_given && n->n_more == 0 && n->n_addr == 0 && !n->has_gw) {
+		n->port_id = (uint16_t)v;
+		n->dev_given = true;
+		return 1;
+	}
+	if (n->n_more == APP_MAX_PORTS - 1)
+		return app_bad_arg(prog, "--dev (at most 4 ports)", arg);
+	n->more[n->n_more++] = (struct app_port){ .port_id = (uint16_t)v };
+	return 1;
+}
+
+unsigned int
+app_net_ports(const struct app_net *n)
+{
+	return 1u + n->n_more;
+}
+
+struct app_port
+app_net_port(const struct app_net *n, unsigned int i)
+{
+	if (i > 0)
+		return n->more[i - 1];
+	return (struct app_port){ .port_id = n->port_id, .has_gw = n->has_gw,
+		.plen = n->plen, .n_addr = n->n_addr, .addr = n->addr, .gw = n->gw };
 }
 
 int
@@ -82,10 +129,15 @@ app_net_opt(const char *prog, struct app_net *n, int c, const char *arg)
 	switch (c) {
 	case 0x1000:
 		return parse_addrs(prog, n, arg);
-	case 0x1001:
-		n->has_gw = true;
-		return dps_addr_parse(arg, &n->gw) == 0 ? 1 :
-			app_bad_arg(prog, "--gw", arg);
+	case 0x1001: {
+		bool *has = n->n_more ? &n->more[n->n_more - 1].has_gw : &n->has_gw;
+		struct dps_addr *gw = n->n_more ? &n->more[n->n_more - 1].gw : &n->gw;
+
+		*has = true;
+		return dps_addr_parse(arg, gw) == 0 ? 1 : app_bad_arg(prog, "--gw", arg);
+	}
+	case 0x1020:
+		return parse_dev(prog, n, arg);
 	case 0x1002:
 		if (app_parse_range(arg, 1, 65535, &lo, &hi) != 0 || lo == hi)
 			return app_bad_arg(prog, "--ports (LO-HI)", arg);
@@ -124,7 +176,7 @@ app_net_opt(const char *prog, struct app_net *n, int c, const char *arg)
 		return 1;
 	}
 	default:
-		return 0;
+		return app_capture_opt(prog, &n->cap, c, arg);
 	}
 }
 
@@ -144,14 +196,49 @@ stack_create(const struct app_net *n)
 	return dps_stack_create(&sc);
 }
 
+/* Port @p p: the device, its addresses and its gateway. */
+static int
+port_config(const char *prog, struct dps_stack *s, const struct app_net *n,
+	struct app_port p)
+{
+	struct dps_addr any;
+	int ifx, rc;
+
+	if (p.n_addr == 0) {
+		fprintf(stderr, "%s: --dev %u has no --addr\n", prog, p.port_id);
+		return -EINVAL;
+	}
+	ifx = dps_stack_add_port(s, p.port_id, &(struct dps_port_conf){ .tso = n->tso,
+		.trust_rx_csum = n->trust_csum });
+	if (ifx < 0) {
+		fprintf(stderr, "%s: port %u: %s\n", prog, p.port_id, dps_stack_strerror(s));
+		return ifx;
+	}
+	rc = dps_stack_add_addr_range(s, ifx, &p.addr, p.n_addr, p.plen);
+	if (rc != 0) {
+		fprintf(stderr, "%s: cannot add the %u address%s of --addr on port %u: %s\n",
+			prog, p.n_addr, p.n_addr > 1 ? "es" : "", p.port_id, strerror(-rc));
+		return rc;
+	}
+	if (p.has_gw) {
+		dps_addr_parse("0.0.0.0", &any);
+		rc = dps_stack_add_route(s, &any, 0, &p.gw, ifx);
+		if (rc != 0) {
+			fprintf(stderr, "%s: cannot add the route via --gw on port %u: %s\n",
+				prog, p.port_id, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
 static int
 stack_config(const char *prog, struct dps_stack *s, const struct app_net *n)
 {
 	struct dps_sock_conf kc = { .port_lo = n->port_lo, .port_hi = n->port_hi,
 		.max_conns = n->max_conns, .max_socks = n->max_socks,
 		.tw_reuse = n->tw_reuse };
-	struct dps_addr any;
-	int ifx, rc;
+	int rc;
 
 	/* Enough sockets for a full table on every lcore, at least 65535. */
 	if (kc.max_socks == 0)
@@ -163,27 +250,9 @@ stack_config(const char *prog, struct dps_stack *s, const struct app_net *n)
 			prog);
 		return rc;
 	}
-	ifx = dps_stack_add_port(s, 0, &(struct dps_port_conf){ .tso = n->tso,
-		.trust_rx_csum = n->trust_csum });
-	if (ifx < 0) {
-		fprintf(stderr, "%s: %s\n", prog, dps_stack_strerror(s));
-		return ifx;
-	}
-	rc = dps_stack_add_addr_range(s, ifx, &n->addr, n->n_addr, n->plen);
-	if (rc != 0) {
-		fprintf(stderr, "%s: cannot add the %u address%s of --addr: %s\n",
-			prog, n->n_addr, n->n_addr > 1 ? "es" : "", strerror(-rc));
-		return rc;
-	}
-	if (n->has_gw) {
-		dps_addr_parse("0.0.0.0", &any);
-		rc = dps_stack_add_route(s, &any, 0, &n->gw, ifx);
-		if (rc != 0) {
-			fprintf(stderr, "%s: cannot add the route via --gw: %s\n",
-				prog, strerror(-rc));
+	for (unsigned int i = 0; i < app_net_ports(n); i++)
+		if ((rc = port_config(prog, s, n, app_net_port(n, i))) != 0)
 			return rc;
-		}
-	}
 	return 0;
 }
 
@@ -203,6 +272,45 @@ app_link_up(const char *prog, uint16_t port, uint32_t waited_ms)
 	return false;
 }
 
+int
+app_net_check_target(const char *prog, const struct app_net *n, uint32_t target)
+{
+	for (unsigned int i = 0; i < app_net_ports(n); i++) {
+		struct app_port p = app_net_port(n, i);
+
+		if (p.has_gw || app_on_subnet(p.addr.v4, p.plen, target))
+			return 0;
+	}
+	return app_check_target(prog, n->addr.v4, n->plen, false, target);
+}
+
+/* Every port of @p n up (app_link_up()), or the first one not. */
+static bool
+links_up(const char *prog, const struct app_net *n)
+{
+	uint32_t ms = n->link_wait_ms ? n->link_wait_ms : APP_LINK_WAIT_MS;
+
+	for (unsigned int i = 0; i < app_net_ports(n); i++)
+		if (!app_link_up(prog, app_net_port(n, i).port_id, ms))
+			return false;
+	return true;
+}
+
+/*
+ * Serve dpdk-dumpcap (rte_pdump): it needs the EAL's multi-process
+ * support, which --no-shconf and --in-memory turn off; then there is
+ * nothing to serve, and nothing is said (the built-in --pcap still
+ * works).
+ */
+static void
+pdump_serve(void)
+{
+	static bool done;
+
+	if (!done && rte_pdump_init() == 0)
+		done = true;
+}
+
 struct dps_stack *
 app_stack_up(const char *prog, const struct app_net *n)
 {
@@ -217,6 +325,7 @@ app_stack_up(const char *prog, const struct app_net *n)
 			prog);
 		return NULL;
 	}
+	pdump_serve();
 	s = stack_create(n);
 	if (s == NULL) {
 		fprintf(stderr, "%s: cannot create the stack: %s\n", prog,
@@ -229,12 +338,23 @@ app_stack_up(const char *prog, const struct app_net *n)
 		dps_stack_destroy(s);
 		return NULL;
 	}
-	if (n->need_link &&
-			!app_link_up(prog, 0, n->link_wait_ms ? n->link_wait_ms : APP_LINK_WAIT_MS)) {
+	if (n->need_link && !links_up(prog, n)) {
+		dps_stack_destroy(s);
+		return NULL;
+	}
+	dps_telemetry_register(s);	/* without telemetry: nobody asks */
+	if (app_capture_start(prog, &n->cap, n->port_id, dps_stack_lcore_count(s)) != 0) {
 		dps_stack_destroy(s);
 		return NULL;
 	}
 	return s;
+}
+
+void
+app_stack_down(struct dps_stack *s)
+{
+	app_capture_stop();
+	dps_stack_destroy(s);
 }
 
 struct lcore_run {

@@ -14,13 +14,35 @@
 #include <stdint.h>
 #include <pthread.h>
 #include "dpstack.h"
+#include "app_capture.h"
 
+/* The most ethdev ports an app drives (--dev, repeated). */
+#define APP_MAX_PORTS 4
+
+/* A port after the first (--dev given again) with its own --addr and
+ * --gw. */
+struct app_port {
+	uint16_t port_id;
+	bool has_gw;
+	uint8_t plen;
+	uint32_t n_addr;
+	struct dps_addr addr;
+	struct dps_addr gw;
+};
+
+/* The network options. The first port's fields are the struct's own
+ * (port 0 unless --dev says otherwise); --dev given again adds a port in
+ * more[], and the --addr and --gw after it are that port's. */
 struct app_net {
 	struct dps_addr addr;		/* the first local address */
 	uint32_t n_addr;		/* consecutive addresses from it; 0 = none */
 	uint8_t plen;
 	bool has_gw;
 	struct dps_addr gw;
+	uint16_t port_id;		/* the first port: --dev, default 0 */
+	bool dev_given;			/* a --dev named the first port */
+	uint8_t n_more;			/* ports in more[] */
+	struct app_port more[APP_MAX_PORTS - 1];
 	uint16_t port_lo, port_hi;	/* ephemeral range; 0 = stack default */
 	uint32_t max_conns;		/* per lcore; 0 = stack default */
 	uint32_t max_socks;		/* 0 = max(65535, max_conns x lcores) */
@@ -30,6 +52,7 @@ struct app_net {
 	uint8_t tw_reuse;		/* enum dps_tw_reuse; 0 = stack default */
 	uint32_t link_wait_ms;		/* --link-timeout; 0 = APP_LINK_WAIT_MS */
 	bool need_link;			/* a client: no link by then is fatal */
+	struct app_capture_conf cap;	/* --pcap and its limits */
 };
 
 /* How long app_stack_up() waits for the link by default. */
@@ -45,7 +68,9 @@ struct app_net {
 	{ "tso", required_argument, NULL, 0x1004 }, \
 	{ "mbufs", required_argument, NULL, 0x1005 }, \
 	{ "trust-csum", no_argument, NULL, 0x1006 }, \
-	{ "link-timeout", required_argument, NULL, 0x1007 }
+	{ "link-timeout", required_argument, NULL, 0x1007 }, \
+	{ "dev", required_argument, NULL, 0x1020 }, \
+	APP_CAPTURE_LONGOPTS
 
 /* Usage lines for those options; @p addr_default says what --addr is
  * when not given. */
@@ -54,7 +79,10 @@ struct app_net {
 "                      A's subnet (the source addresses a client spreads\n" \
 "                      over), e.g. 198.18.0.2/24, 198.18.0.2-198.19.255.254/15\n" \
 "                      (default " addr_default ")\n" \
-"  --gw IP             default gateway (needed for a --to off the subnet)\n" \
+"  --gw IP             default gateway (needed for a --to off its subnet)\n" \
+"  --dev N             the ethdev port the --addr and --gw after it (and a\n" \
+"                      client's --to) belong to; repeat for up to 4 ports\n" \
+"                      (default: port 0 alone)\n" \
 "  --ports LO-HI       ephemeral port range (default 32768-60999)\n" \
 "  --max-conns N       connection table size per lcore (default 65536)\n" \
 "  --mbufs N           packet buffers in the pool (default 65535; at least\n" \
@@ -65,7 +93,8 @@ struct app_net {
 "                      that cannot corrupt a frame (memif)\n" \
 "  --link-timeout D    wait this long for the link to come up (default\n" \
 "                      3s); a client exits 1 when it did not, a server\n" \
-"                      goes on and waits for its peer\n"
+"                      goes on and waits for its peer\n" \
+APP_CAPTURE_USAGE
 
 /*
  * Split the command line at "--": EAL arguments before it, the app's
@@ -89,16 +118,34 @@ void app_net_default_addr(struct app_net *n, const char *addr);
  * when ours and bad. */
 int app_net_opt(const char *prog, struct app_net *n, int c, const char *arg);
 
-/* Create and start a stack on port 0 with one stack lcore per EAL lcore
- * (main lcore first), every address of @p n, and the gateway. Prints a
+/* Ports in @p n (1 + n_more), and port @p i of them as a struct app_port
+ * (i = 0: the struct's own fields). */
+unsigned int app_net_ports(const struct app_net *n);
+struct app_port app_net_port(const struct app_net *n, unsigned int i);
+
+/* Create and start a stack on @p n's ports (port 0 alone by default) with
+ * one stack lcore per EAL lcore (main lcore first), every address of
+ * each port, and the gateways. Prints a
  * one-line error naming the problem and returns NULL on failure, and
  * for a client (n->need_link) a link that did not come up within
- * --link-timeout. Does not launch any poll loop. */
+ * --link-timeout. Does not
+ * launch any poll loop. Also: rte_pdump served (dpdk-dumpcap) when the
+ * EAL has multi-process support, the stack shown in telemetry
+ * (/dpstack/...), and --pcap's capture started. */
 struct dps_stack *app_stack_up(const char *prog, const struct app_net *n);
+
+/* app_check_target() over every port of @p n: @p target (network order)
+ * must be on one port's subnet, or some port must have a --gw. */
+int app_net_check_target(const char *prog, const struct app_net *n,
+	uint32_t target);
 
 /* True when port @p port's link is up; otherwise a one-line error
  * saying it did not come up within @p waited_ms (--link-timeout). */
 bool app_link_up(const char *prog, uint16_t port, uint32_t waited_ms);
+
+/* The end of app_stack_up()'s stack, once no lcore polls: the capture
+ * finished and written, then dps_stack_destroy(). */
+void app_stack_down(struct dps_stack *s);
 
 /* Per-lcore application work, called between poll iterations on stack
  * lcore @p idx with the current TSC; return nonzero when it did work. */

@@ -214,34 +214,29 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* One option for app_parse_opts() (which adds --config): --help, or
+ * parse_opt(). */
+static int
+one_opt(void *ctx, int c, const char *arg)
+{
+	if (c == 'h') {
+		usage(stdout);
+		exit(0);
+	}
+	return parse_opt(ctx, c, arg);
+}
+
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	int c;
-
 	memset(o, 0, sizeof(*o));
 	dps_prefix_parse("198.18.0.2/24", &o->addr, &o->plen);
 	o->threads = 4;
 	o->count = 10000;
 	o->window = 64;
 	o->link_ms = APP_LINK_WAIT_MS;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			exit(0);
-		}
-		if (c == '?') {
-			fprintf(stderr, "dps-connect: unknown or incomplete option '%s' (try --help)\n",
-				argv[optind - 1]);
-			return -EINVAL;
-		}
-		if (parse_opt(o, c, optarg) != 0)
-			return -EINVAL;
-	}
-	if (optind < argc)
-		return bad_arg("argument", argv[optind]);
+	if (app_parse_opts("dps-connect", argc, argv, longopts, one_opt, o) != 0)
+		return -EINVAL;
 	o->api = o->kernel ? &kernel_api : &dps_api;
 	if (o->kernel && o->mode == MODE_RTT) {
 		fprintf(stderr, "dps-connect: --kernel has no request ring to time\n");

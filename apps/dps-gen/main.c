@@ -22,9 +22,11 @@
 #include <rte_lcore.h>
 #include "app_args.h"
 #include "app_client.h"
+#include "app_json.h"
 #include "app_report.h"
 #include "app_server.h"
 #include "app_stack.h"
+#include "app_telemetry.h"
 
 #define PROG "dps-gen"
 /* Sockets for the server role: each pool object keeps ~12 KiB of rings
@@ -39,6 +41,7 @@ struct opts {
 	struct app_srv_conf srv;
 	struct app_report_conf rep;
 	bool mode_set, conc_set, dur_set;
+	uint8_t to_port[APP_CLI_MAX_DESTS];	/* the --dev each --to follows */
 	enum app_cli_mode mode;
 };
 
@@ -53,7 +56,9 @@ usage(FILE *f)
 "  --mode M            cps: a new connection per request (default)\n"
 "                      conc: --conc connections, requests back to back\n"
 "                      rr: request/response on --conc (default 1) connections\n"
-"                      bulk: stream one way as fast as possible\n"
+"                      bulk: stream one way as fast as possible; with\n"
+"                      --proto udp, datagrams to an echo: loss, order,\n"
+"                      jitter (as iperf3 -u; --rate in datagrams/s)\n"
 "  --proto P           raw (default) | http | udp\n"
 "  --rate R            cps: connections/s, else requests/s (0 = max, default),\n"
 "                      on a fixed schedule: sends a stall delayed go as soon\n"
@@ -69,7 +74,13 @@ usage(FILE *f)
 "  --req-size N        raw/udp request bytes (default 64)\n"
 "  --resp-size N       raw/udp response bytes expected (default 64)\n"
 "  --count N           stop after N requests\n"
-"  --path P, --host H  HTTP target and Host header (default / and the --to IP)\n"
+"  --path P, --host H  HTTP target and Host header (default / and the --to IP);\n"
+"                      --path repeated: the paths are requested in turn\n"
+"  --method M          HTTP method (default GET; HEAD reads no body)\n"
+"  --header 'N: V'     an extra HTTP header line (wrk's -H), repeatable; a\n"
+"                      Host or User-Agent line replaces the default one\n"
+"  --body-size N       HTTP request body bytes, with Content-Length (POST\n"
+"                      and PUT send Content-Length: 0 without it)\n"
 "  --timeout D         connect and request timeout, an error (default 5s)\n"
 "  --recv              bulk: receive (from a 'source' server) instead of send\n"
 "  The client runs with TIME_WAIT reuse on, as net.ipv4.tcp_tw_reuse = 1\n"
@@ -191,6 +202,7 @@ opt_target(struct opts *o, int c, const char *arg)
 	case 't':
 		if (k->n_to == APP_CLI_MAX_DESTS)
 			return bad("--to (at most 16)", arg);
+		o->to_port[k->n_to] = o->net.n_more;
 		return app_parse_sockaddr(arg, &k->to[k->n_to++]) == 0 ? 0 :
 			bad("--to (IP:PORT)", arg);
 	case 'o':
@@ -199,8 +211,20 @@ opt_target(struct opts *o, int c, const char *arg)
 		o->srv.ports[o->srv.n_ports++] = (uint16_t)v;
 		return 0;
 	case 'h':
-		return strlen(arg) < sizeof(k->path) && arg[0] == '/' ?
-			(strcpy(k->path, arg), 0) : bad("--path", arg);
+		if (k->n_paths == APP_CLI_MAX_PATHS || arg[0] != '/')
+			return bad("--path (/..., at most 64)", arg);
+		k->paths[k->n_paths++] = arg;
+		return 0;
+	case 'M':
+		k->method = arg;
+		return 0;
+	case 'e':
+		if (k->n_hdrs == APP_CLI_MAX_HDRS)
+			return bad("--header (at most 16)", arg);
+		k->hdrs[k->n_hdrs++] = arg;
+		return 0;
+	case 'b':
+		return opt_size("--body-size", arg, APP_CLI_MAX_REQ_BYTES, &k->body_size);
 	case 'H':
 		return strlen(arg) < sizeof(k->host) && arg[0] != '\0' ?
 			(strcpy(k->host, arg), 0) : bad("--host", arg);
@@ -223,6 +247,9 @@ opt_report(struct opts *o, int c, const char *arg)
 		return 0;
 	case 'Q':
 		o->rep.quiet = true;
+		return 0;
+	case 'O':
+		o->rep.hist_out = arg;
 		return 0;
 	case 'E':
 		return app_report_max_errors(&o->rep, arg) == 0 ? 0 :
@@ -255,10 +282,14 @@ static const struct option longopts[] = {
 	{ "count", required_argument, NULL, 'n' },
 	{ "path", required_argument, NULL, 'h' },
 	{ "host", required_argument, NULL, 'H' },
+	{ "method", required_argument, NULL, 'M' },
+	{ "header", required_argument, NULL, 'e' },
+	{ "body-size", required_argument, NULL, 'b' },
 	{ "timeout", required_argument, NULL, 'T' },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "quiet", no_argument, NULL, 'Q' },
+	{ "hist-out", required_argument, NULL, 'O' },
 	{ "max-errors", required_argument, NULL, 'E' },
 	{ "recv", no_argument, NULL, 'v' },
 	{ "open-loop", no_argument, NULL, 'L' },
@@ -304,6 +335,9 @@ finish_opts(struct opts *o)
 			o->srv.ports[o->srv.n_ports++] = o->srv.proto == APP_SRV_HTTP ? 80 : 9000;
 		if (!o->dur_set)
 			o->rep.duration_ns = 0;
+		if (o->rep.hist_out != NULL)
+			return bad("--hist-out (a client's latencies; the server has none)",
+				o->rep.hist_out);
 		o->net.max_socks = SERVER_SOCKS;
 		return 0;
 	}
@@ -323,8 +357,12 @@ finish_opts(struct opts *o)
 	o->cli.bulk_recv = given.bulk_recv;
 	o->cli.n_to = given.n_to;
 	memcpy(o->cli.to, given.to, sizeof(given.to));
-	if (given.path[0] != '\0')
-		strcpy(o->cli.path, given.path);
+	o->cli.method = given.method;
+	o->cli.n_paths = given.n_paths;
+	memcpy(o->cli.paths, given.paths, sizeof(given.paths));
+	o->cli.n_hdrs = given.n_hdrs;
+	memcpy(o->cli.hdrs, given.hdrs, sizeof(given.hdrs));
+	o->cli.body_size = given.body_size;
 	strcpy(o->cli.host, given.host);
 	if (o->proto != NULL && app_cli_proto_parse(o->proto, &o->cli.proto) != 0)
 		return bad("--proto (raw|http|udp)", o->proto);
@@ -334,8 +372,7 @@ finish_opts(struct opts *o)
 		return -EINVAL;
 	}
 	for (unsigned int i = 0; i < o->cli.n_to; i++)
-		if (app_check_target(PROG, o->net.addr.v4, o->net.plen, o->net.has_gw,
-				o->cli.to[i].sin_addr.s_addr) != 0)
+		if (app_net_check_target(PROG, &o->net, o->cli.to[i].sin_addr.s_addr) != 0)
 			return -EINVAL;
 	return 0;
 }
@@ -352,8 +389,39 @@ parse_args(struct opts *o, int argc, char **argv)
 	return rc != 0 ? rc : finish_opts(o);
 }
 
+/* Several ports (--dev): each one's sources and the --to that follow
+ * it. 0, or -EINVAL when a port has no destination. */
+static int
+client_ports(struct opts *o)
+{
+	struct app_cli_conf *k = &o->cli;
+	unsigned int n = app_net_ports(&o->net), t = 0;
+
+	if (n == 1)
+		return 0;
+	for (unsigned int g = 0; g < n; g++) {
+		struct app_port p = app_net_port(&o->net, g);
+		struct app_cli_grp *gr = &k->grp[g];
+
+		gr->src = p.addr;
+		gr->n_src = p.n_addr;
+		gr->port_id = p.port_id;
+		gr->to_first = (uint8_t)t;
+		while (t < k->n_to && o->to_port[t] == g)
+			t++;
+		gr->n_to = (uint8_t)(t - gr->to_first);
+		if (gr->n_to == 0) {
+			fprintf(stderr, "%s: --dev %u has no --to (give the targets "
+				"reached through a port after its --dev)\n", PROG, p.port_id);
+			return -EINVAL;
+		}
+	}
+	k->n_grp = n;
+	return 0;
+}
+
 /* The network settings the client checks its tuple space against. */
-static void
+static int
 client_net(struct opts *o)
 {
 	struct app_cli_conf *k = &o->cli;
@@ -365,13 +433,15 @@ client_net(struct opts *o)
 	if (o->net.max_conns != 0)
 		k->max_conns = o->net.max_conns;
 	o->net.max_socks = app_client_socks(k);
+	return client_ports(o);
 }
 
 /* The client's settings checked before the stack comes up. */
 static int
 check_client(struct opts *o)
 {
-	client_net(o);
+	if (client_net(o) != 0)
+		return -EINVAL;
 	return app_client_check(PROG, &o->cli, rte_lcore_count());
 }
 
@@ -392,7 +462,9 @@ run(struct opts *o, struct dps_stack *s)
 			return 2;
 		snprintf(what, sizeof(what), "server/%s", o->proto ? o->proto : "http");
 		o->rep.what = what;
+		app_telemetry_server(PROG, sv);
 		rc = app_report_run_server(sv, &o->rep);
+		app_telemetry_forget();
 		app_server_destroy(sv);
 		return rc;
 	}
@@ -403,7 +475,9 @@ run(struct opts *o, struct dps_stack *s)
 		return 2;
 	snprintf(what, sizeof(what), "%s/%s", modes[o->cli.mode], protos[o->cli.proto]);
 	o->rep.what = what;
+	app_telemetry_client(PROG, cl);
 	rc = app_report_run_client(cl, &o->rep);
+	app_telemetry_forget();
 	app_client_destroy(cl);
 	return rc;
 }
@@ -424,6 +498,8 @@ main(int argc, char **argv)
 		return rc;
 	if (parse_args(&o, ac, av) != 0)
 		return 2;
+	if (o.rep.json && app_json_begin(PROG) != 0)
+		return 1;
 	if (dps_eal_init(dd, argv) < 0)
 		return 1;
 	if (!o.server && check_client(&o) != 0) {
@@ -436,7 +512,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rc = run(&o, s);
-	dps_stack_destroy(s);
+	app_stack_down(s);
 	rte_eal_cleanup();
 	return rc;
 }

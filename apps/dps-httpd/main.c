@@ -25,8 +25,11 @@
 #include <rte_eal.h>
 #include "dpstack.h"
 #include "app_args.h"
+#include "app_config.h"
+#include "app_json.h"
 #include "app_server.h"
 #include "app_stack.h"
+#include "app_telemetry.h"
 
 #define PROG "dps-httpd"
 
@@ -75,13 +78,14 @@ APP_NET_USAGE("198.18.0.1/24")
 "                      (default none)\n"
 "  --duration D        exit after D (default: until SIGINT/SIGTERM)\n"
 "  --quiet             no per-second line\n"
-"  --json              the summary as one JSON object on stdout (the rest on\n"
-"                      stderr)\n"
+"  --json              NDJSON on stdout: an object a second and the summary\n"
+"                      (docs/apps.md); the text on stderr\n"
+APP_CONFIG_USAGE
 "  -h, --help          this text; --version the version (neither starts\n"
 "                      the EAL)\n"
 "Durations: 10s, 500ms, 2m, 1h (a bare number is seconds).\n"
-"Exit status: 0 clean; 1 a failure, the link not up within --link-timeout\n"
-"or something left over; 2 bad arguments.\n"
+"Exit status: 0 clean; 1 a failure or something left over; 2 bad\n"
+"arguments.\n"
 "per second: t, connections accepted/s, open, requests/s, payload Mbit/s\n"
 "both ways, errors, the stack's retransmissions, drops and of those the\n"
 "failed mbuf allocations (nomem), and the mbufs in use.\n"
@@ -241,6 +245,22 @@ print_second(struct run *r, const struct app_srv_stats *a,
 		cb->drop[DPS_DROP_nomem] - ca->drop[DPS_DROP_nomem], st.mbufs_in_use);
 }
 
+/* --json: the interval from (@p t_a, @p a, @p ca) to (@p t_b, @p b, @p cb)
+ * as one "interval" object on stdout (app_json.h's server form). */
+static void
+json_second(const struct run *r, uint64_t t_a, const struct app_srv_stats *a,
+	const struct dps_counters *ca, uint64_t t_b, const struct app_srv_stats *b,
+	const struct dps_counters *cb, bool final)
+{
+	struct snap sa = { .ns = t_a, .v = *a, .k = *ca };
+	struct snap sb = { .ns = t_b, .v = *b, .k = *cb };
+	struct app_report_conf c = { .prog = PROG };
+	uint64_t ea = a->err_parse + a->err_reset + a->err_accept + a->err_send;
+	uint64_t eb = b->err_parse + b->err_reset + b->err_accept + b->err_send;
+
+	app_json_interval(stdout, &c, r->t0, &sa, &sb, eb - ea, NULL, final);
+}
+
 /*
  * Clean, apart from connections the peers abandoned, which time out on
  * their own: orphans (closed here, their FIN unanswered) go after the
@@ -360,6 +380,8 @@ stats_main(void *arg)
 		now = app_now_ns();
 		if (app_interrupted() || now >= end) {
 			finish(r);
+			if (r->o->json)	/* the rest: the intervals add up */
+				json_second(r, last, &a, &ca, r->t1, &r->fin, &r->cnt, true);
 			break;
 		}
 		if (now - last < 1000000000ull)
@@ -369,6 +391,8 @@ stats_main(void *arg)
 		if (!r->o->quiet)
 			print_second(r, &a, &b, &ca, &cb, (double)(now - last) / 1e9,
 				(double)(now - r->t0) / 1e9);
+		if (r->o->json)
+			json_second(r, last, &a, &ca, now, &b, &cb, false);
 		a = b;
 		ca = cb;
 		last = now;
@@ -422,7 +446,9 @@ summary_json(const struct run *r)
 	const struct app_srv_stats *f = &r->fin;
 	const struct dps_sock_stats *l = &r->left;
 
-	printf("{\"duration_s\":%.3f,\"accepted\":%" PRIu64 ",\"closed\":%" PRIu64
+	printf("{\"type\":\"summary\",\"prog\":\"%s\",\"settings\":", PROG);
+	app_config_json(stdout);
+	printf(",\"duration_s\":%.3f,\"accepted\":%" PRIu64 ",\"closed\":%" PRIu64
 		",\"open\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
 		",\"tx_bytes\":%" PRIu64 ",\"errors\":{\"malformed\":%" PRIu64
 		",\"reset\":%" PRIu64 ",\"accept\":%" PRIu64 ",\"send\":%" PRIu64 "},"
@@ -435,7 +461,12 @@ summary_json(const struct run *r)
 		r->cnt.tcp_rto, dps_counters_total_drops(&r->cnt), r->cnt.tcp_tx_rst,
 		r->cnt.tcp_syncookies_sent, r->cnt.tcp_syncookies_ok);
 	app_json_drops(stdout, &r->cnt);
-	printf("},\"left\":{\"sockets\":%u,\"conns\":%u,"
+	printf(",\"busy_cycles_per_request\":%.0f,\"lcores\":[", f->requests ?
+		(double)r->cnt.poll_busy_cycles / (double)f->requests : 0.0);
+	for (unsigned int i = 0; i < r->n_lcores; i++)
+		printf("%s{\"passive_opens\":%" PRIu64 ",\"handoffs\":%" PRIu64 "}",
+			i ? "," : "", r->per[i].tcp_accepted, r->per[i].tcp_rx_handoff);
+	printf("]},\"left\":{\"sockets\":%u,\"conns\":%u,"
 		"\"time_wait\":%u,\"orphans\":%u,\"half_open\":%u,\"ports\":%u,"
 		"\"mbufs\":%u,\"mbuf_baseline\":%u},\"leak\":%s}\n", l->socks_in_use,
 		l->conns, l->time_wait, l->orphans, l->half_open, l->tcp_ports_held,
@@ -480,9 +511,10 @@ serve(struct opts *o)
 		return 1;
 	r.sv = app_server_create(r.s, &o->srv);
 	if (r.sv == NULL) {
-		dps_stack_destroy(r.s);
+		app_stack_down(r.s);
 		return 1;
 	}
+	app_telemetry_server(PROG, r.sv);
 	app_stop_on_signals(NULL);	/* the flag only: finish() stops */
 	r.t0 = app_now_ns();
 	app_thread_attr(&attr);
@@ -494,13 +526,14 @@ serve(struct opts *o)
 	dps_stack_stop(r.s);
 	pthread_join(th, NULL);
 	pthread_attr_destroy(&attr);
+	app_telemetry_forget();
 	app_server_destroy(r.sv);
 	if (r.checked) {
 		if (o->json)
 			summary_json(&r);
 		summary_text(&r);
 	}
-	dps_stack_destroy(r.s);
+	app_stack_down(r.s);
 	return rc == 0 && r.checked && r.leak_ok ? 0 : 1;
 }
 

@@ -24,9 +24,11 @@
 #include <rte_lcore.h>
 #include "app_args.h"
 #include "app_client.h"
+#include "app_json.h"
 #include "app_report.h"
 #include "app_server.h"
 #include "app_stack.h"
+#include "app_telemetry.h"
 
 #define PROG "dps-lat"
 #define UDP_BURST 32
@@ -166,6 +168,9 @@ opt_common(struct opts *o, int c, const char *arg)
 	case 'Q':
 		o->rep.quiet = true;
 		return 0;
+	case 'O':
+		o->rep.hist_out = arg;
+		return 0;
 	case 'E':
 		return app_report_max_errors(&o->rep, arg) == 0 ? 0 :
 			bad("--max-errors (N or P%)", arg);
@@ -188,6 +193,7 @@ static const struct option longopts[] = {
 	{ "duration", required_argument, NULL, 'd' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "quiet", no_argument, NULL, 'Q' },
+	{ "hist-out", required_argument, NULL, 'O' },
 	{ "max-errors", required_argument, NULL, 'E' },
 	{ "help", no_argument, NULL, 'X' },
 	APP_NET_LONGOPTS,
@@ -221,6 +227,9 @@ finish_opts(struct opts *o)
 	if (o->echo) {
 		if (!o->dur_set)
 			o->rep.duration_ns = 0;
+		if (o->rep.hist_out != NULL)
+			return bad("--hist-out (a client's latencies; --echo has none)",
+				o->rep.hist_out);
 		o->net.max_socks = 8192;	/* ~12 KiB of rings each once used */
 		return 0;
 	}
@@ -232,8 +241,7 @@ finish_opts(struct opts *o)
 	if (o->count != 0 && !o->dur_set)
 		o->rep.duration_ns = 0;
 	o->net.need_link = true;
-	return app_check_target(PROG, o->net.addr.v4, o->net.plen, o->net.has_gw,
-		o->to.sin_addr.s_addr);
+	return app_net_check_target(PROG, &o->net, o->to.sin_addr.s_addr);
 }
 
 /* Our options (after "--"); 0 or -EINVAL after a one-line error. */
@@ -370,7 +378,9 @@ run_echo(struct opts *o, struct dps_stack *s)
 	if (sv == NULL)
 		return 2;
 	o->rep.what = "echo/tcp";
+	app_telemetry_server(PROG, sv);
 	rc = app_report_run_server(sv, &o->rep);
+	app_telemetry_forget();
 	app_server_destroy(sv);
 	return rc;
 }
@@ -424,7 +434,9 @@ run_client(struct opts *o, struct dps_stack *s)
 	if (cl == NULL)
 		return 2;
 	o->rep.what = names[o->mode];
+	app_telemetry_client(PROG, cl);
 	rc = app_report_run_client(cl, &o->rep);
+	app_telemetry_forget();
 	app_client_destroy(cl);
 	return rc;
 }
@@ -445,6 +457,8 @@ main(int argc, char **argv)
 		return rc;
 	if (parse_args(&o, ac, av) != 0)
 		return 2;
+	if (o.rep.json && app_json_begin(PROG) != 0)
+		return 1;
 	if (dps_eal_init(dd, argv) < 0)
 		return 1;
 	if (!o.echo && check_client(&o) != 0) {
@@ -458,7 +472,7 @@ main(int argc, char **argv)
 	}
 	o.rep.s = s;
 	rc = o.echo ? run_echo(&o, s) : run_client(&o, s);
-	dps_stack_destroy(s);
+	app_stack_down(s);
 	rte_eal_cleanup();
 	return rc;
 }

@@ -171,7 +171,7 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* app_parse_opts()'s callback. */
+/* parse_opt() for app_parse_opts() (which adds --config). */
 static int
 one_opt(void *ctx, int c, const char *arg)
 {

@@ -58,6 +58,28 @@ lcore_tx_burst(struct dps_lcore *lc, uint16_t port, struct rte_mbuf **pkts,
 	return sent;
 }
 
+/*
+ * The backlog's depth and pointer are read by other threads
+ * (dps_stack_tx_backlog(), telemetry): the lcore stores them atomically,
+ * and reads its own stores plainly.
+ */
+
+/* Relaxed: a depth for monitors, no data is published with it; pairs
+ * with the relaxed load in dps_stack_tx_backlog(). */
+static inline void
+txlog_set_n(struct dps_txlog *log, uint32_t n)
+{
+	__atomic_store_n(&log->n, n, __ATOMIC_RELAXED);
+}
+
+/* Release: the backlog's cap and head before its pointer; pairs with
+ * the acquire in dps_stack_tx_backlog(). */
+static inline void
+txlog_publish(struct dps_txbuf *tb, struct dps_txlog *log)
+{
+	__atomic_store_n(&tb->log, log, __ATOMIC_RELEASE);
+}
+
 /* Send the backlog, oldest first, until it is empty or the device is
  * full again. Returns whether it is empty. */
 static bool
@@ -69,7 +91,7 @@ txlog_send(struct dps_lcore *lc, uint16_t port, struct dps_txlog *log)
 		uint16_t sent = lcore_tx_burst(lc, port, &log->pkts[log->head], want);
 
 		log->head = (log->head + sent) % log->cap;
-		log->n -= sent;
+		txlog_set_n(log, log->n - sent);
 		if (sent < want)
 			break;
 	}
@@ -96,7 +118,7 @@ txlog_put(struct dps_lcore *lc, struct dps_txbuf *tb, struct rte_mbuf *m)
 		if (log != NULL) {
 			log->head = log->n = 0;
 			log->cap = cap;
-			tb->log = log;
+			txlog_publish(tb, log);
 		}
 	}
 	if (log == NULL || log->n == log->cap || dps_pool_low(lc)) {
@@ -104,7 +126,7 @@ txlog_put(struct dps_lcore *lc, struct dps_txbuf *tb, struct rte_mbuf *m)
 		return;
 	}
 	log->pkts[(log->head + log->n) % log->cap] = m;
-	log->n++;
+	txlog_set_n(log, log->n + 1);
 	DPS_CNT_INC(&lc->cnt, eth_tx_backlog);
 }
 
@@ -143,9 +165,15 @@ dps_stack_tx_backlog(const struct dps_stack *s, unsigned int idx)
 	const struct dps_lcore *lc = s->lc[idx];
 	unsigned int n = 0;
 
-	for (unsigned int i = 0; i < s->n_ifaces; i++)
-		if (lc->tx[i].log != NULL)
-			n += lc->tx[i].log->n;
+	for (unsigned int i = 0; i < s->n_ifaces; i++) {
+		/* Acquire: pairs with txlog_publish(). */
+		const struct dps_txlog *log = __atomic_load_n(&lc->tx[i].log,
+			__ATOMIC_ACQUIRE);
+
+		/* Relaxed: pairs with txlog_set_n(). */
+		if (log != NULL)
+			n += __atomic_load_n(&log->n, __ATOMIC_RELAXED);
+	}
 	return n;
 }
 
@@ -158,12 +186,12 @@ dps_lcore_tx_fini(struct dps_lcore *lc)
 
 		if (log == NULL)
 			continue;
-		for (; log->n != 0; log->n--) {
+		for (; log->n != 0; txlog_set_n(log, log->n - 1)) {
 			dps_lcore_drop(lc, log->pkts[log->head], DPS_DROP_tx_full);
 			log->head = (log->head + 1) % log->cap;
 		}
+		txlog_publish(&lc->tx[i], NULL);
 		rte_free(log);
-		lc->tx[i].log = NULL;
 	}
 }
 
@@ -289,14 +317,34 @@ dps_stack_set_work(struct dps_stack *s, unsigned int idx, dps_lcore_work_fn fn,
 	return 0;
 }
 
+/*
+ * Busy and idle cycles from the one TSC read of an iteration, the one
+ * that also gives the clock: the span from the last poll's start to this
+ * one's is charged now, to busy or idle by what the last poll did. So
+ * an appliance's own code between two polls counts with the poll before
+ * it, and the last poll before a stop is not charged.
+ */
+static inline void
+lcore_charge(struct dps_lcore *lc, uint64_t tsc)
+{
+	uint64_t span = tsc - lc->poll_tsc;
+
+	if (lc->poll_tsc != 0 && lc->poll_busy)
+		DPS_CNT_ADD(&lc->cnt, poll_busy_cycles, span);
+	else if (lc->poll_tsc != 0)
+		DPS_CNT_ADD(&lc->cnt, poll_idle_cycles, span);
+	lc->poll_tsc = tsc;
+}
+
 unsigned int
 dps_stack_poll(struct dps_stack *s, unsigned int idx)
 {
 	struct dps_lcore *lc = s->lc[idx];
-	uint64_t t0 = rte_rdtsc();
-	uint64_t now = dps_now(s);
+	uint64_t tsc = rte_rdtsc();
+	uint64_t now = dps_now_at(s, tsc);
 	unsigned int work;
 
+	lcore_charge(lc, tsc);
 	lcore_output(lc, now);		/* what the lcore's code did between polls */
 	lcore_tick(lc, now);
 	work = lcore_rx(lc, now);
@@ -307,10 +355,7 @@ dps_stack_poll(struct dps_stack *s, unsigned int idx)
 	lcore_output(lc, now);
 	dps_lcore_flush(lc);
 	DPS_CNT_INC(&lc->cnt, poll_loops);
-	if (work != 0)
-		DPS_CNT_ADD(&lc->cnt, poll_busy_cycles, rte_rdtsc() - t0);
-	else
-		DPS_CNT_ADD(&lc->cnt, poll_idle_cycles, rte_rdtsc() - t0);
+	lc->poll_busy = work != 0;
 	return work;
 }
 

@@ -513,6 +513,8 @@ dps_stack_destroy(struct dps_stack *s)
 {
 	if (s == NULL)
 		return;
+	if (s->on_destroy != NULL)
+		s->on_destroy(s);
 	for (unsigned int i = 0; i < s->n_lcores; i++)
 		if (s->lc[i] != NULL)
 			lcore_release(s->lc[i]);

@@ -174,6 +174,8 @@ struct dps_lcore {
 	uint64_t icmp_tokens_ns;	/* token bucket, in ns of credit */
 	uint64_t icmp_last_ns;
 	uint16_t ip_id;
+	uint64_t poll_tsc;		/* TSC at the last poll's start; 0: none yet */
+	bool poll_busy;			/* whether that poll did work */
 	dps_lcore_work_fn work;		/* the application's, in every poll */
 	void *work_arg;
 	void *ctx[DPS_PROTO_MAX];	/* each slot's per-lcore context */
@@ -245,16 +247,28 @@ struct dps_stack {
 	void (*timers[DPS_PROTO_MAX])(struct dps_lcore *lc, uint64_t now);
 	void (*rx_frame)(struct dps_lcore *lc, uint16_t ifindex,
 		struct rte_mbuf *m, uint64_t now);
+	/* The first thing dps_stack_destroy() does: lib/stack's
+	 * dps_telemetry_register() sets it (on the control thread, which
+	 * alone destroys) so that telemetry lets go of the stack. */
+	void (*on_destroy)(struct dps_stack *s);
 	char err[256];
 };
+
+/* The stack's notion of now, in nanoseconds, when the TSC reads @tsc
+ * (the poll loop reads it once for this and its cycle accounting). */
+static inline uint64_t
+dps_now_at(const struct dps_stack *s, uint64_t tsc)
+{
+	if (s->clock != NULL)
+		return s->clock(s->clock_arg);
+	return (uint64_t)((double)tsc * s->ns_per_tsc);
+}
 
 /* The stack's notion of now, in nanoseconds. */
 static inline uint64_t
 dps_now(const struct dps_stack *s)
 {
-	if (s->clock != NULL)
-		return s->clock(s->clock_arg);
-	return (uint64_t)((double)rte_get_tsc_cycles() * s->ns_per_tsc);
+	return dps_now_at(s, rte_get_tsc_cycles());
 }
 
 /* Install a clock (tests); NULL restores the TSC. Before start only. */

@@ -76,8 +76,8 @@ extern "C" {
 	X(tcp_closed, "connections closed (any way)") \
 	X(req_rx, "requests taken from the request ring") \
 	X(poll_loops, "poll loop iterations") \
-	X(poll_busy_cycles, "TSC cycles in iterations that did work") \
-	X(poll_idle_cycles, "TSC cycles in iterations that found nothing")
+	X(poll_busy_cycles, "TSC cycles in iterations that did work (each from its start to the next's)") \
+	X(poll_idle_cycles, "TSC cycles in iterations that found nothing (each from its start to the next's)")
 
 /** Drop reasons: X(name, help). Every dropped packet counts under one. */
 #define DPS_DROP_LIST(X) \

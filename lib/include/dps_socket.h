@@ -99,6 +99,20 @@ int dps_bind(int fd, const struct sockaddr *addr, socklen_t addrlen);
  * free; or the request ring is full), ENOBUFS (connection table full).
  * Asynchronous, from the handshake: ECONNREFUSED, ETIMEDOUT,
  * EHOSTUNREACH, ENETUNREACH, ENOPROTOOPT, ECONNRESET, ECONNABORTED.
+ *
+ * On a polling lcore, never blocking. Called on a stack lcore (the
+ * thread that runs dps_stack_run() or dps_stack_poll() for this stack;
+ * with an empty lcore list in dps_stack_conf, the thread that created
+ * the stack, usually main()), a TCP connect sends the SYN and returns -1
+ * with EINPROGRESS at once, even on a blocking socket: sleeping there
+ * would stop the poll loop that has to complete the handshake. The
+ * connection is owned by that lcore. Learn the outcome from callbacks
+ * installed before the call (dps_set_callbacks(): @c connected or
+ * @c error), or call from a thread that is not a stack lcore, where the
+ * call blocks as Linux's does. examples/app_thread.c and
+ * examples/appliance.c show both. On a stack lcore dps_send() and
+ * dps_recv() do not block either (EAGAIN), and a connect that finds the
+ * socket busy in another thread's call fails with EAGAIN.
  */
 int dps_connect(int fd, const struct sockaddr *addr, socklen_t addrlen);
 
@@ -369,6 +383,13 @@ enum dps_tcp_state {
 	DPS_TCP_CLOSING,
 };
 
+/** Size of an array indexed by enum dps_tcp_state (index 0 unused). */
+#define DPS_TCP_STATE_COUNT (DPS_TCP_CLOSING + 1)
+
+/** Name of a TCP state as Linux's include/net/tcp_states.h spells it
+ * without its prefix ("ESTABLISHED", "TIME_WAIT"), or "?" out of range. */
+const char *dps_tcp_state_name(int state);
+
 /** A snapshot of one connection, read without locks from any thread. */
 struct dps_conn_info {
 	uint8_t state;			/**< enum dps_tcp_state */
@@ -463,6 +484,19 @@ struct dps_sock_stats {
 
 /** Fill @p st; any thread, no lock (the figures are a moment's snapshot). */
 void dps_stack_sock_stats(const struct dps_stack *s, struct dps_sock_stats *st);
+
+/**
+ * Count the stack's TCP connections by state into @p n (indexed by enum
+ * dps_tcp_state), from any thread, with no lock: every entry of every
+ * lcore's connection table (children not yet accepted, connections
+ * closed but finishing, and TIME_WAIT entries included) and the
+ * listening sockets. A statistic's picture, not an atomic one: an entry
+ * moved by a deletion while the walk runs may be missed or counted
+ * twice. It reads every slot of the tables (32 bytes per max_conns per
+ * lcore): for monitors, not for a fast path.
+ */
+void dps_stack_tcp_states(const struct dps_stack *s,
+	uint32_t n[DPS_TCP_STATE_COUNT]);
 
 /**
  * Post an empty request to stack lcore @p idx and sleep until its

@@ -221,8 +221,8 @@ unsigned int dps_stack_poll(struct dps_stack *s, unsigned int idx);
 /**
  * Frames lcore @p idx holds in its transmit backlogs (all ports): sent
  * ahead of anything new once the devices have room. Code on that lcore
- * can use it as backpressure, e.g. to pace a burst of closes. Only the
- * thread acting as lcore @p idx may call it.
+ * can use it as backpressure, e.g. to pace a burst of closes. Any thread
+ * may call it (monitors: a moment's figure) while the stack runs.
  * @return the frame count.
  */
 unsigned int dps_stack_tx_backlog(const struct dps_stack *s, unsigned int idx);

@@ -14,5 +14,6 @@
 #include "dps_thread.h"
 #include "dps_socket.h"
 #include "dps_testwire.h"
+#include "dps_telemetry.h"
 
 #endif

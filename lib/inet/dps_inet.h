@@ -164,6 +164,9 @@ struct dps_sock {
 	uint8_t bind_hold;		/* DPS_PORT_*: bind()'s hold, kept past
 					 * close for the connection (atomic) */
 	uint8_t roles;			/* DPS_ROLE_*: what it has been; under lock */
+	uint16_t ip_id;			/* IPv4 identification of the flow
+					 * (the lcore's, placed here to fill a
+					 * hole) */
 	uint32_t lock;			/* dps_sock_lock.h */
 
 	/* Wake-ups: one sleeping thread, one epoll set. */
@@ -177,7 +180,6 @@ struct dps_sock {
 	uint8_t cbset;			/* callbacks: ss->cbsets[cbset - 1]; 0 none */
 	bool out_due;			/* on the lcore's output list */
 	TAILQ_ENTRY(dps_sock) out_link;	/* dps_tcp_lcore.out_due */
-	uint16_t ip_id;			/* IPv4 identification of the flow */
 
 	void *cb_arg;			/* the callbacks' argument */
 
@@ -195,6 +197,7 @@ struct dps_sock {
 	struct rte_ring *txq;		/* mbufs to send (threads -> lcore);
 					 * made by the first writer
 					 * (dps_tcp_txq_make()), kept; atomic */
+	struct rte_mbuf *rx_cur;	/* partly read, owned by the reader */
 	uint32_t snd_queued;		/* atomic: bytes queued and not acked */
 	uint32_t rcv_queued;		/* atomic: bytes delivered, not yet read */
 	uint32_t rcv_wnd_pub;		/* atomic: window last announced */
@@ -202,7 +205,6 @@ struct dps_sock {
 	uint8_t tx_kick, wnd_kick;	/* atomic: a message is on its way */
 	uint8_t rx_busy, tx_busy;	/* atomic: a thread is reading / writing */
 	uint8_t abort_on_close;		/* atomic: close() must send a RST */
-	struct rte_mbuf *rx_cur;	/* partly read, owned by the reader */
 
 	/* Passive open. */
 	bool in_synq;			/* counted in parent->lst->synq */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The connection table's writer side (dps_ctab.h): insert, replace,
- * backward-shift deletion, the walk. Only the owning lcore calls these.
+ * backward-shift deletion, the walk. Only the owning lcore calls these,
+ * except dps_ctab_walk(), any thread's.
  */
 #include <errno.h>
 #include <string.h>
@@ -212,4 +213,39 @@ dps_ctab_next(const struct dps_ctab *t, uint32_t *pos)
 	}
 	*pos = t->mask + 1;
 	return NULL;
+}
+
+/* Slot @s's entry as a reader on another thread sees it: 0 when the
+ * owner rewrote it under us @tries times in a row. */
+static void *
+slot_read_racy(const struct dps_ctab_slot *s, unsigned int tries)
+{
+	while (tries-- > 0) {
+		/* Acquire: pairs with the release that ends slot_write(), so an
+		 * even version shows the pointer it wrote. */
+		uint32_t v = __atomic_load_n(&s->ver, __ATOMIC_ACQUIRE);
+		/* Relaxed: confirmed by the version re-read below. */
+		void *e = __atomic_load_n(&s->ent, __ATOMIC_RELAXED);
+
+		/* Acquire fence: the pointer read happens before the version
+		 * re-read; pairs with the release fence after the owner's odd
+		 * store in slot_write(). */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		/* Relaxed: ordered by the fence above. */
+		if ((v & 1) == 0 && __atomic_load_n(&s->ver, __ATOMIC_RELAXED) == v)
+			return e;
+	}
+	return NULL;
+}
+
+void
+dps_ctab_walk(const struct dps_ctab *t, void (*fn)(void *ent, void *arg),
+	void *arg)
+{
+	for (uint32_t i = 0; i <= t->mask; i++) {
+		void *e = slot_read_racy(&t->slot[i], 4);
+
+		if (e != NULL)
+			fn(e, arg);
+	}
 }

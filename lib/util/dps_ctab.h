@@ -124,6 +124,20 @@ int dps_ctab_del(struct dps_ctab *t, uint32_t hash, const void *key);
  */
 void *dps_ctab_next(const struct dps_ctab *t, uint32_t *pos);
 
+/**
+ * Call @p fn(entry, @p arg) for every entry, from any thread, with no
+ * lock: each slot is read as dps_ctab_probe() reads one, its version even
+ * and unchanged across the read of the pointer (a slot the owner keeps
+ * rewriting is skipped after a few tries). A statistic's picture, not an
+ * atomic one: an entry that a deletion shifts back past the walk while
+ * it runs is missed or seen twice, and @p fn may read an entry that has
+ * just left (entries are type-stable, see above). Telemetry counts
+ * connection states with it (dps_stack_tcp_states()). It reads every
+ * slot: 16 bytes for each of the 2 x max slots.
+ */
+void dps_ctab_walk(const struct dps_ctab *t, void (*fn)(void *ent, void *arg),
+	void *arg);
+
 /** Entries in the table (any thread; a moment's figure). */
 static inline uint32_t
 dps_ctab_count(const struct dps_ctab *t)

@@ -231,6 +231,64 @@ Test(dpdk, stack_garp_at_start)
 	bench_down(&b);
 }
 
+/* A work function that says it did work. */
+static unsigned int
+busy_work(struct dps_stack *s, unsigned int idx, void *arg)
+{
+	(void)s, (void)idx, (void)arg;
+	return 1;
+}
+
+/* 50 polls of side 0, 1 ms apart, with a work function that says it
+ * worked (@busy) or none; the busy and idle cycles they were charged, and
+ * the TSC cycles the whole took, into @out[0..2]. */
+static void
+charged_polls(struct bench *b, bool busy, uint64_t out[3])
+{
+	struct dps_counters c0, c;
+	uint64_t t0;
+
+	dps_stack_set_work(b->s[0], 0, busy ? busy_work : NULL, NULL);
+	dps_stack_poll(b->s[0], 0);	/* charges the poll before, whatever it was */
+	c0 = cnt(b, 0);
+	t0 = rte_rdtsc();
+	for (unsigned int i = 0; i < 50; i++) {
+		usleep(1000);
+		dps_stack_poll(b->s[0], 0);
+	}
+	out[2] = rte_rdtsc() - t0;
+	c = cnt(b, 0);
+	out[0] = c.poll_busy_cycles - c0.poll_busy_cycles;
+	out[1] = c.poll_idle_cycles - c0.poll_idle_cycles;
+	cr_assert_eq(c.poll_loops, c0.poll_loops + 50);
+}
+
+/*
+ * Busy and idle cycles (/dpstack/lcores) come from one TSC read per poll:
+ * each poll's span, from its start to the next's, is charged to busy or
+ * idle by what it did. Polls that work charge busy only, idle ones idle
+ * only, and the spans cover the time between polls too (here the test's
+ * sleeps), which the former start-to-end measure left out.
+ */
+Test(dpdk, stack_poll_cycles_start_to_start)
+{
+	struct bench b;
+	uint64_t v[3];
+
+	raw_up(&b, "scyc", false);
+	settle(&b);
+	peer_flush(&b);
+	charged_polls(&b, true, v);
+	cr_assert_eq(v[1], 0, "busy polls charged %" PRIu64 " idle cycles", v[1]);
+	cr_assert_geq(v[0], v[2] * 9 / 10, "busy %" PRIu64 " of %" PRIu64 " cycles",
+		v[0], v[2]);
+	charged_polls(&b, false, v);
+	cr_assert_eq(v[0], 0, "idle polls charged %" PRIu64 " busy cycles", v[0]);
+	cr_assert_geq(v[1], v[2] * 9 / 10, "idle %" PRIu64 " of %" PRIu64 " cycles",
+		v[1], v[2]);
+	bench_down(&b);
+}
+
 Test(dpdk, stack_ping_both_ways)
 {
 	enum { N = 3 };

@@ -24,6 +24,7 @@
  * (the parser keeps no target: the formatter's line is checked in
  * place), and an error response to its status.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,6 +266,67 @@ formatters(const uint8_t *data, size_t size)
 	}
 }
 
+/* The method's enum app_http_method, as the parser reads it. */
+static unsigned int
+method_of(const char *m)
+{
+	static const char *const names[] = { "GET", "HEAD", "POST", "PUT" };
+
+	for (unsigned int i = 0; i < 4; i++)
+		if (strcmp(m, names[i]) == 0)
+			return APP_HTTP_GET + i;
+	return APP_HTTP_OTHER;
+}
+
+/*
+ * app_http_request_head() (dps-gen's --method, --path, --header,
+ * --body-size) against the parser: the input, split at newlines, gives
+ * the method, the path, the host and up to four header lines; data[0]
+ * the body length and keep-alive. A request app_http_req_check() takes
+ * must parse whole, body included, with its method, keep-alive and
+ * length; one it refuses must not be formatted.
+ */
+static void
+request_heads(const uint8_t *data, size_t size)
+{
+	char in[1024], out[2048];
+	char *f[7] = { NULL }, *save = NULL, *t;
+	unsigned int nf = 0;
+	struct app_http p;
+	size_t n, used, body;
+	bool post;
+
+	if (size < 2 || size >= sizeof(in))
+		return;
+	memcpy(in, data + 1, size - 1);
+	in[size - 1] = '\0';
+	for (t = strtok_r(in, "\n", &save); t != NULL && nf < 7; t = strtok_r(NULL, "\n", &save))
+		f[nf++] = t;
+	if (nf < 3)
+		return;
+	struct app_http_req r = { .method = f[0], .path = f[1], .host = f[2],
+		.hdr = (const char *const *)&f[3], .n_hdr = nf - 3,
+		.body_len = data[0] >> 1, .keep_alive = data[0] & 1 };
+	n = app_http_request_head(out, sizeof(out) - 256, &r);
+	if (app_http_req_check(&r) != NULL) {
+		if (n != 0)
+			fuzz_fail("a refused request was formatted", n, 0);
+		return;
+	}
+	/* a request line longer than APP_HTTP_MAX_LINE is refused (414) */
+	if (n == 0 || strlen(f[0]) + strlen(f[1]) + strlen("  HTTP/1.1") > APP_HTTP_MAX_LINE)
+		return;
+	body = r.body_len;
+	memset(out + n, 'x', body);
+	post = strcmp(f[0], "POST") == 0 || strcmp(f[0], "PUT") == 0;
+	app_http_init(&p, APP_HTTP_REQUEST);
+	if (app_http_feed(&p, out, n + body, &used) != APP_HTTP_DONE || used != n + body)
+		fuzz_fail("a formatted request does not parse whole", used, n + body);
+	if (p.method != method_of(f[0]) || p.keep_alive != r.keep_alive ||
+			((body != 0 || post) && p.content_length != body))
+		fuzz_fail("a formatted request parses differently", p.method, p.content_length);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -277,6 +339,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	formatters(data, size);
+	request_heads(data, size);
 	st.kind = (data[0] & 1) ? APP_HTTP_RESPONSE : APP_HTTP_REQUEST;
 	st.head_only = (data[0] & 2) != 0;
 	st.eof = (data[0] & 4) != 0;

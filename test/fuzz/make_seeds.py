@@ -118,6 +118,10 @@ def http_seeds():
     put("fuzz_http", "head_304", bytes([rsp | 0x02 | 0x10]) +
         b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
         b"HTTP/1.1 304 Not Modified\r\n\r\n")
+    # request_heads(): method, path, host and header lines, one a line;
+    # data[0] is the body length (>> 1) and keep-alive (bit 0)
+    put("fuzz_http", "request_control", bytes([41]) +
+        b"POST\n/api/a\nexample.test\nX-Dps: 1\nAccept: */*\nHost: b")
 
 
 # ---- fuzz_tcb: scripts --------------------------------------------------

@@ -90,7 +90,7 @@ sleep 0.3
 rc=0
 ip netns exec "$ns" "$gen" "${eal[@]}" --file-prefix="dpmqg$sfx" -- --role client \
 	--addr "$D/24" --to "$K:8080" --mode cps --proto http --conc 32 --duration 3s \
-	--quiet --json >"$g" 2>&1 || rc=$?
+	--quiet --json >"$g" 2>"$g.err" || rc=$?
 val() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])$1)" "$g" 2>/dev/null; }
 est=$(val "['conn_established']") errs=$(val "['errors']") leak=$(val "['leak_check']")
 if [ "$rc" != 0 ]; then

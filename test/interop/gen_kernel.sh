@@ -17,7 +17,8 @@
 #   4 dps-lat rr against a socat echo: requests counted, a sane histogram
 #   5 a kernel client (python3) against dps-lat --echo: 1000 round trips
 #   6 dps-lat --mode udp against a python3 UDP echo (a); a python3 UDP
-#     client against dps-lat --echo --udp (b)
+#     client against dps-lat --echo --udp (b); a dps-gen UDP stream
+#     (--mode bulk --proto udp) into the python3 echo: rate, loss, jitter (c)
 #   7 a wrong argument: one line, exit 2 (a); an impossible --conc for the
 #     tuple space: refused before start with exit 2 (b); --open-loop
 #     without --rate: exit 2 (c)
@@ -25,6 +26,14 @@
 #     (--addr 198.18.8.2-198.18.8.254/24, 2 connections each) against
 #     nginx: no error, every connection established, and the kernel
 #     resolved every address of the range by ARP (its neighbour table)
+#   10 two ports in one dps-gen (--dev 0 ... --dev 1 ..., a second veth
+#     pair into the kernel's namespace, 198.18.9.0/24): requests leave by
+#     both, each from its port's address, as nginx's log shows
+#   9 HTTP request control against nginx: HEAD over two --path values in
+#     turn (conc, keep-alive), and POST with --body-size and --header
+#     (conc, so that a body of the wrong length would break the framing of
+#     the next request); nginx's log shows each method, path, header and
+#     Content-Length; a header the generator owns is refused
 # Usage: gen_kernel.sh PATH/TO/dps-gen PATH/TO/dps-lat [CHECK...]
 # Environment: GEN_KEEP=1 keeps the work directory; GEN_LCORES=0-1 runs
 #   dpstack on two lcores.
@@ -33,7 +42,7 @@ set -uo pipefail
 gen=${1:?usage: gen_kernel.sh PATH/TO/dps-gen PATH/TO/dps-lat [CHECK...]}
 lat=${2:?usage: gen_kernel.sh PATH/TO/dps-gen PATH/TO/dps-lat [CHECK...]}
 shift 2
-only=" ${*:-1 2 3 4 5 6 7 8} "
+only=" ${*:-1 2 3 4 5 6 7 8 9 10} "
 if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
 	echo "SKIP: needs root and network namespaces"; exit 77
 fi
@@ -63,6 +72,15 @@ trap 'exit 130' INT TERM
 
 . "$(dirname "$0")/veth_pair.sh"
 veth_pair "$nsk" "$nsd" "$vk" "$vd" "$K/24" noipv6
+# A second pair for check 10 (two ports in one process).
+K2=198.18.9.1 D2=198.18.9.2 vk2=gm$sfx vd2=gn$sfx
+ip link add "$vk2" netns "$nsk" type veth peer name "$vd2" netns "$nsd"
+ip netns exec "$nsk" sh -c "echo 1 > /proc/sys/net/ipv6/conf/$vk2/disable_ipv6"
+ip netns exec "$nsd" sh -c "echo 1 > /proc/sys/net/ipv6/conf/$vd2/disable_ipv6"
+ip -n "$nsk" addr add "$K2/24" dev "$vk2"
+ip -n "$nsk" link set "$vk2" up
+ip -n "$nsd" link set "$vd2" up
+ip netns exec "$nsk" ethtool -K "$vk2" tx off >/dev/null
 ip netns exec "$nsk" sysctl -qw net.core.somaxconn=4096
 
 # GEN_LCORES=0-1 runs dpstack with two lcores (and two queue pairs).
@@ -146,6 +164,7 @@ run_dps() {
 # ---- nginx ----
 mkdir -p "$tmp/www" "$tmp/ngx"
 head -c 1000 /dev/urandom | base64 -w 0 >"$tmp/www/index.html"
+head -c 300 /dev/urandom | base64 -w 0 >"$tmp/www/b.html"
 chmod -R a+rX "$tmp/www"
 cat >"$tmp/nginx.conf" <<EOF
 worker_processes 1;
@@ -155,13 +174,17 @@ events { worker_connections 4096; }
 http {
 	log_format st '\$status';
 	access_log $tmp/access.log st;
+	log_format rq '\$request_method \$uri \$http_x_dps \$content_length \$status \$remote_addr';
+	access_log $tmp/req.log rq;
 	client_body_temp_path $tmp/ngx/body;
 	proxy_temp_path $tmp/ngx/proxy;
 	fastcgi_temp_path $tmp/ngx/fastcgi;
 	keepalive_requests 1000000;
 	server {
 		listen $K:80;
+		listen $K2:80;
 		root $tmp/www;
+		location = /post { return 200 "ok\\n"; }
 	}
 }
 EOF
@@ -188,7 +211,87 @@ http_check() {	# NAME LOG dps-gen-args...
 	return 0
 }
 
-if want 1 || want 2 || want 8; then
+# nreq METHOD URI [X-DPS]: requests nginx logged with those (and a 200).
+nreq() {
+	awk -v m="$1" -v u="$2" -v x="${3:--}" '$1 == m && $2 == u && $3 == x && $5 == 200' \
+		"$tmp/req.log" 2>/dev/null | wc -l
+}
+
+# ---- 9: --method, --path repeated, --header, --body-size ----
+check9() {
+	local a b p short
+	run_dps "$tmp/9a.json" "$gen" "${eal[@]}" -- --addr "$D/24" --to "$K:80" --proto http \
+		--mode conc --conc 4 --count 200 --method HEAD --path /index.html --path /b.html \
+		--json --quiet
+	rc=$?
+	sleep 0.3
+	a=$(nreq HEAD /index.html); b=$(nreq HEAD /b.html)
+	if [ "$rc" != 0 ] || [ "$(jget "$tmp/9a.json" errors)" != 0 ] ||
+			[ "$(jget "$tmp/9a.json" resp_2xx)" != 200 ]; then
+		fail "9a HEAD over two paths" "exit $rc, errors $(jget "$tmp/9a.json" errors_by_kind), 2xx $(jget "$tmp/9a.json" resp_2xx)" "$tmp/9a.json" "$tmp/9a.json.err"
+	elif [ "$a" != 100 ] || [ "$b" != 100 ]; then
+		fail "9a HEAD over two paths" "nginx logged $a HEAD /index.html and $b HEAD /b.html (want 100 each)" "$tmp/req.log"
+	else
+		pass "9a HEAD on keep-alive connections over two paths in turn: 100 + 100, every response a 200 with no body read"
+	fi
+	run_dps "$tmp/9b.json" "$gen" "${eal[@]}" -- --addr "$D/24" --to "$K:80" --proto http \
+		--mode conc --conc 2 --count 50 --method POST --body-size 3000 --path /post \
+		--header "X-Dps: t9" --json --quiet
+	rc=$?
+	sleep 0.3
+	p=$(nreq POST /post t9)
+	short=$(awk '$1 == "POST" && $4 != 3000' "$tmp/req.log" | wc -l)
+	if [ "$rc" != 0 ] || [ "$(jget "$tmp/9b.json" errors)" != 0 ] ||
+			[ "$(jget "$tmp/9b.json" resp_2xx)" != 50 ]; then
+		fail "9b POST with a body" "exit $rc, errors $(jget "$tmp/9b.json" errors_by_kind), 2xx $(jget "$tmp/9b.json" resp_2xx)" "$tmp/9b.json" "$tmp/9b.json.err"
+	elif [ "$p" != 50 ] || [ "$short" != 0 ]; then
+		fail "9b POST with a body" "nginx logged $p POST /post with X-Dps: t9 (want 50), $short without Content-Length: 3000" "$tmp/req.log"
+	elif ! num "$(jget "$tmp/9b.json" tx_bytes)" ">=" 150000; then
+		fail "9b POST with a body" "sent $(jget "$tmp/9b.json" tx_bytes) bytes, under 50 bodies of 3000" "$tmp/9b.json"
+	else
+		pass "9b POST --body-size 3000 --header 'X-Dps: t9', 50 on 2 keep-alive connections: nginx framed and answered all 50"
+	fi
+	run_dps "$tmp/9c.out" "$gen" "${eal[@]}" -- --addr "$D/24" --to "$K:80" --proto http \
+		--header "Connection: keep-alive"
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q "Connection, Content-Length" "$tmp/9c.out.err"; then
+		pass "9c a header the generator owns is refused before start"
+	else
+		fail "9c owned header" "exit $rc" "$tmp/9c.out.err"
+	fi
+}
+
+# ---- 10: two ports ----
+check10() {
+	local a0 b0 a b
+	a0=$(awk -v s="$D" '$6 == s' "$tmp/req.log" 2>/dev/null | wc -l)
+	b0=$(awk -v s="$D2" '$6 == s' "$tmp/req.log" 2>/dev/null | wc -l)
+	run_dps "$tmp/10.json" "$gen" "${eal[@]}" --vdev="net_af_packet1,iface=$vd2,qpairs=$qp" -- \
+		--dev 0 --addr "$D/24" --to "$K:80" --dev 1 --addr "$D2/24" --to "$K2:80" \
+		--proto http --path /index.html --mode conc --conc 8 --count 400 --json --quiet
+	rc=$?
+	sleep 0.3
+	a=$(( $(awk -v s="$D" '$6 == s' "$tmp/req.log" | wc -l) - a0 ))
+	b=$(( $(awk -v s="$D2" '$6 == s' "$tmp/req.log" | wc -l) - b0 ))
+	if [ "$rc" != 0 ] || [ "$(jget "$tmp/10.json" errors)" != 0 ] ||
+			[ "$(jget "$tmp/10.json" resp_2xx)" != 400 ]; then
+		fail "10 two ports" "exit $rc, errors $(jget "$tmp/10.json" errors_by_kind), 2xx $(jget "$tmp/10.json" resp_2xx)" "$tmp/10.json" "$tmp/10.json.err"
+	elif ! num "$a" ">=" 50 || ! num "$b" ">=" 50 || [ "$((a + b))" != 400 ]; then
+		fail "10 two ports" "nginx logged $a requests from $D (port 0) and $b from $D2 (port 1)" "$tmp/req.log"
+	else
+		pass "10 two ports in one dps-gen: $a requests from $D by port 0, $b from $D2 by port 1"
+	fi
+	run_dps "$tmp/10b.out" "$gen" "${eal[@]}" --vdev="net_af_packet1,iface=$vd2,qpairs=$qp" -- \
+		--dev 0 --addr "$D/24" --to "$K:80" --dev 1 --addr "$D2/24" --proto http
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q -- "--dev 1 has no --to" "$tmp/10b.out.err"; then
+		pass "10b a port with no --to is refused before start"
+	else
+		fail "10b a port with no --to" "exit $rc" "$tmp/10b.out.err"
+	fi
+}
+
+if want 1 || want 2 || want 8 || want 9 || want 10; then
 	if ! ngx_on; then
 		fail "1-2 nginx" "nginx did not start" "$tmp/nginx.log" "$tmp/nginx-error.log"
 	else
@@ -240,6 +343,8 @@ if want 1 || want 2 || want 8; then
 				fail "8 conc/http from a range" "$est connections (want 506), $nb neighbours in the kernel (want 253)" "$tmp/8.json"
 			fi
 		fi
+		want 9 && check9
+		want 10 && check10
 		stop "$ngx_pid"
 	fi
 fi
@@ -384,6 +489,25 @@ if want 6; then
 			fail "6a dps-lat udp against a kernel echo" "exit $rc, $n replies, errors $(jget "$tmp/6a.json" errors_by_kind)" "$tmp/6a.json" "$tmp/6a.json.err"
 		else
 			pass "6a dps-lat udp against a kernel echo: $n round trips, p50 $(( $(jget "$tmp/6a.json" request_time.p50_ns) / 1000 )) us"
+		fi
+	fi
+	# 6c: a UDP stream at 4,000 datagrams/s on 4 flows into the same
+	# echo: datagrams sent at about the rate, loss, order and jitter
+	# reported, the loss equal to what did not come back.
+	if port_up 7 udp; then
+		run_dps "$tmp/6c.json" "$gen" "${eal[@]}" -- --addr "$D/24" --to "$K:7" \
+			--mode bulk --proto udp --conc 4 --rate 4000 --req-size 200 --duration 2 \
+			--json --quiet
+		rc=$?
+		s=$(jget "$tmp/6c.json" req_sent); e=$(jget "$tmp/6c.json" req_done)
+		l=$(jget "$tmp/6c.json" udp_lost); j=$(jget "$tmp/6c.json" udp_jitter_us)
+		if [ "$rc" != 0 ] || [ "$(jget "$tmp/6c.json" errors)" != 0 ]; then
+			fail "6c udp stream" "exit $rc, errors $(jget "$tmp/6c.json" errors_by_kind)" "$tmp/6c.json" "$tmp/6c.json.err"
+		elif ! num "$s" ">=" 4000 || num "$s" ">" 8400 || ! num "$e" ">" 0 ||
+				[ "$((s - e))" != "$l" ] || ! num "$j" ">" 0; then
+			fail "6c udp stream" "sent $s (want 4000-8400), echoed $e, lost $l, jitter $j us" "$tmp/6c.json"
+		else
+			pass "6c udp stream at 4000/s into a kernel echo: sent $s, echoed $e, lost $l, out of order $(jget "$tmp/6c.json" udp_late), jitter $j us"
 		fi
 	fi
 	kill "$up" 2>/dev/null || true

@@ -23,6 +23,7 @@
 #include "app_rate.h"
 #include "app_stack.h"
 #include "app_tuples.h"
+#include "app_udp_stream.h"
 
 /* ---- app_hist ---- */
 
@@ -78,15 +79,16 @@ Test(apps, hist_empty)
 	f = open_memstream(&buf, &sz);
 	app_hist_json(f, &h1);
 	fclose(f);
-	cr_assert_str_eq(buf, "{\"n\":0,\"min_ns\":0,\"p50_ns\":0,\"p90_ns\":0,"
-		"\"p99_ns\":0,\"p999_ns\":0,\"p9999_ns\":0,\"max_ns\":0,"
-		"\"mean_ns\":0.0}");
+	cr_assert_str_eq(buf, "{\"n\":0,\"min_ns\":0,\"p50_ns\":0,\"p75_ns\":0,"
+		"\"p90_ns\":0,\"p99_ns\":0,\"p999_ns\":0,\"p9999_ns\":0,"
+		"\"p99999_ns\":0,\"max_ns\":0,\"mean_ns\":0.0,\"stddev_ns\":0.0}");
 	free(buf);
 	f = open_memstream(&buf, &sz);
 	app_hist_print(f, "lat", &h1, true);
 	fclose(f);
-	cr_assert_str_eq(buf, "lat: n 0, min 0.000, p50 0.000, p90 0.000, "
-		"p99 0.000, p99.9 0.000, p99.99 0.000, max 0.000 us\n");
+	cr_assert_str_eq(buf, "lat: n 0, min 0.000, p50 0.000, p75 0.000, "
+		"p90 0.000, p99 0.000, p99.9 0.000, p99.99 0.000, p99.999 0.000, "
+		"max 0.000, mean 0.000, stddev 0.000 us\n");
 	free(buf);
 }
 
@@ -244,9 +246,9 @@ Test(apps, hist_print_json)
 	f = open_memstream(&buf, &sz);
 	app_hist_json(f, &h1);
 	fclose(f);
-	cr_assert_str_eq(buf, "{\"n\":3,\"min_ns\":1,\"p50_ns\":2,\"p90_ns\":3,"
-		"\"p99_ns\":3,\"p999_ns\":3,\"p9999_ns\":3,\"max_ns\":3,"
-		"\"mean_ns\":2.0}");
+	cr_assert_str_eq(buf, "{\"n\":3,\"min_ns\":1,\"p50_ns\":2,\"p75_ns\":3,"
+		"\"p90_ns\":3,\"p99_ns\":3,\"p999_ns\":3,\"p9999_ns\":3,"
+		"\"p99999_ns\":3,\"max_ns\":3,\"mean_ns\":2.0,\"stddev_ns\":0.8}");
 	free(buf);
 	app_hist_reset(&h1);
 	app_hist_add(&h1, 1500);
@@ -255,8 +257,8 @@ Test(apps, hist_print_json)
 	f = open_memstream(&buf, &sz);
 	app_hist_print(f, "rtt", &h1, true);
 	fclose(f);
-	cr_assert(strncmp(buf, "rtt: n 3, min 1.500, p50 1.503, p90 3000.000,",
-		45) == 0, "%s", buf);
+	cr_assert(strncmp(buf, "rtt: n 3, min 1.500, p50 1.503, p75 3000.000, "
+		"p90 3000.000,", 59) == 0, "%s", buf);
 	/* two bucket lines: [1.024, 2.048) us and [2097.152, 4194.304) us */
 	cr_assert_not_null(strstr(buf, "[       1.024,        2.048) us          2 "));
 	cr_assert_not_null(strstr(buf, "[    2097.152,     4194.304) us          1 "));
@@ -1088,6 +1090,67 @@ Test(apps, http_response_errors)
 	}
 }
 
+/* dps-gen's --method, --header and --body-size requests: their layout,
+ * what they refuse, and that the parser frames them whole (body too). */
+static void
+http_request_control_with(feed_fn feed)
+{
+	const char *hdr[] = { "X-Test: 1", "Host: example.test", "Accept: */*" };
+	struct app_http_req r = { .method = "POST", .host = "h", .path = "/up",
+		.hdr = hdr, .n_hdr = 3, .body_len = 5, .keep_alive = true };
+	char buf[512];
+	struct app_http p;
+	size_t n, used;
+
+	n = app_http_request_head(buf, sizeof(buf), &r);
+	cr_assert_str_eq(buf, "POST /up HTTP/1.1\r\nUser-Agent: dpstack\r\n"
+		"Connection: keep-alive\r\nX-Test: 1\r\nHost: example.test\r\n"
+		"Accept: */*\r\nContent-Length: 5\r\n\r\n");
+	cr_assert_eq(n, strlen(buf));
+	memcpy(buf + n, "hello", 5);
+	app_http_init(&p, APP_HTTP_REQUEST);
+	cr_assert_eq(feed(&p, buf, n + 4, &used), APP_HTTP_MORE);
+	cr_assert_eq(feed(&p, buf + n + 4, 1, &used), APP_HTTP_DONE);
+	cr_assert_eq(p.method, APP_HTTP_POST);
+	cr_assert_eq(p.content_length, 5);
+	cr_assert(p.keep_alive);
+	/* A POST or PUT without a body still says so (RFC 9110 8.6). */
+	r.body_len = 0;
+	r.n_hdr = 0;
+	r.method = "PUT";
+	n = app_http_request_head(buf, sizeof(buf), &r);
+	cr_assert_not_null(strstr(buf, "Content-Length: 0\r\n\r\n"));
+	r.method = "HEAD";
+	n = app_http_request_head(buf, sizeof(buf), &r);
+	cr_assert_null(strstr(buf, "Content-Length"));
+	cr_assert_eq(strncmp(buf, "HEAD /up ", 9), 0);
+	app_http_init(&p, APP_HTTP_REQUEST);
+	cr_assert_eq(feed(&p, buf, n, &used), APP_HTTP_DONE);
+	cr_assert_eq(p.method, APP_HTTP_HEAD);
+	/* Refused: each with its reason, and nothing formatted. */
+	const struct { const char *method, *path, *hdr; } bad[] = {
+		{ "GE T", "/", NULL }, { "", "/", NULL }, { "G(T", "/", NULL },
+		{ "GET", "", NULL }, { "GET", "/a b", NULL },
+		{ "GET", "/", "NoColon" }, { "GET", "/", ": v" },
+		{ "GET", "/", "X-A: b\r\nX-B: c" }, { "GET", "/", "Bad Name: v" },
+		{ "GET", "/", "Connection: close" }, { "GET", "/", "content-length: 3" },
+		{ "GET", "/", "Transfer-Encoding: chunked" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct app_http_req b = { .method = bad[i].method, .host = "h",
+			.path = bad[i].path, .hdr = &bad[i].hdr,
+			.n_hdr = bad[i].hdr != NULL };
+
+		cr_assert_not_null(app_http_req_check(&b), "case %zu", i);
+		cr_assert_eq(app_http_request_head(buf, sizeof(buf), &b), 0, "case %zu", i);
+	}
+	r.method = NULL;
+	cr_assert_null(app_http_req_check(&r));
+	n = app_http_request_head(buf, sizeof(buf), &r);
+	cr_assert_eq(app_http_request_head(buf, n, &r), 0);
+	cr_assert_eq(app_http_request_head(buf, n + 1, &r), n);
+}
+
 static void
 http_formatters_with(feed_fn feed)
 {
@@ -1116,6 +1179,8 @@ http_formatters_with(feed_fn feed)
 	 * own parser (and RFC 9112 3.2) refuses; it must be percent-encoded. */
 	cr_assert_eq(app_http_request(buf, sizeof(buf), "h", "/caf\xc3\xa9", false), 0);
 	cr_assert_eq(app_http_request(buf, sizeof(buf), "h\xff", "/", false), 0);
+
+	http_request_control_with(feed);
 
 	n = app_http_response_head(buf, sizeof(buf), 1234, true);
 	cr_assert_str_eq(buf, "HTTP/1.1 200 OK\r\nServer: dpstack\r\n"
@@ -2103,4 +2168,82 @@ Test(apps, early_args_help_and_version, .init = cr_redirect_stdout)
 	cr_assert_eq(app_early_args("t", 2, v, 2, early_opts, early_usage), 0);
 	fflush(stdout);
 	cr_assert_stdout_neq_str("");
+}
+
+/* ---- the UDP stream's stamps, order and jitter (app_udp_stream.c) ---- */
+
+Test(udp_stream, in_order_steady_transit_has_no_jitter)
+{
+	struct app_udps_flow tx, rx;
+	uint8_t d[64];
+
+	app_udps_init(&tx, 7);
+	app_udps_init(&rx, 7);
+	for (uint64_t i = 0; i < 10; i++) {
+		app_udps_stamp(&tx, d, 1000 * i);
+		rx.next_seq = tx.next_seq;	/* one flow sends and receives */
+		cr_assert_eq(app_udps_rx(&rx, d, sizeof(d), 1000 * i + 500), APP_UDPS_IN_ORDER);
+	}
+	cr_assert_eq(rx.expect, 10);
+	cr_assert_eq(app_udps_jitter_ns(&rx), 0);
+}
+
+Test(udp_stream, late_datagram_and_foreign_ones)
+{
+	struct app_udps_flow f;
+	uint8_t d[3][APP_UDPS_MIN], bad[APP_UDPS_MIN];
+
+	app_udps_init(&f, 1);
+	for (int i = 0; i < 3; i++)
+		app_udps_stamp(&f, d[i], 100);
+	cr_assert_eq(app_udps_rx(&f, d[0], APP_UDPS_MIN, 200), APP_UDPS_IN_ORDER);
+	cr_assert_eq(app_udps_rx(&f, d[2], APP_UDPS_MIN, 200), APP_UDPS_IN_ORDER);
+	cr_assert_eq(app_udps_rx(&f, d[1], APP_UDPS_MIN, 200), APP_UDPS_LATE);
+	cr_assert_eq(app_udps_rx(&f, d[1], APP_UDPS_MIN, 200), APP_UDPS_LATE, "a duplicate");
+	cr_assert_eq(f.expect, 3);
+	/* short; another flow's; a sequence not sent yet; a bad magic; sent
+	 * after it arrived: none of them moves the flow */
+	cr_assert_eq(app_udps_rx(&f, d[0], APP_UDPS_MIN - 1, 200), APP_UDPS_FOREIGN);
+	struct app_udps_flow g;
+	app_udps_init(&g, 2);
+	app_udps_stamp(&g, bad, 100);
+	cr_assert_eq(app_udps_rx(&f, bad, APP_UDPS_MIN, 200), APP_UDPS_FOREIGN);
+	struct app_udps_flow h;
+	app_udps_init(&h, 1);
+	for (int i = 0; i < 5; i++)
+		app_udps_stamp(&h, bad, 100);
+	cr_assert_eq(app_udps_rx(&f, bad, APP_UDPS_MIN, 200), APP_UDPS_FOREIGN, "seq 4 of 3");
+	memcpy(bad, d[0], APP_UDPS_MIN);
+	bad[0] ^= 1;
+	cr_assert_eq(app_udps_rx(&f, bad, APP_UDPS_MIN, 200), APP_UDPS_FOREIGN);
+	cr_assert_eq(app_udps_rx(&f, d[0], APP_UDPS_MIN, 50), APP_UDPS_FOREIGN);
+	cr_assert_eq(f.expect, 3);
+}
+
+/* RFC 3550 A.8: transits alternating 1,000 and 3,000 ns give |D| = 2,000
+ * every time, so J converges on 2,000 (J_n = 2000 (1 - (15/16)^(n-1))). */
+Test(udp_stream, jitter_converges_as_rfc3550)
+{
+	struct app_udps_flow f;
+	uint8_t d[APP_UDPS_MIN];
+	uint64_t t = 0;
+
+	app_udps_init(&f, 0);
+	for (int i = 0; i < 200; i++) {
+		t += 10000;
+		app_udps_stamp(&f, d, t);
+		app_udps_rx(&f, d, sizeof(d), t + (i & 1 ? 3000 : 1000));
+		if (i == 1)
+			cr_assert_eq(app_udps_jitter_ns(&f), 125, "after one D: 2000/16");
+	}
+	cr_assert(app_udps_jitter_ns(&f) >= 1990 && app_udps_jitter_ns(&f) <= 2000,
+		"jitter %lu", (unsigned long)app_udps_jitter_ns(&f));
+	/* a stall of a second is clamped, never wraps the 32-bit sum */
+	for (int i = 0; i < 100; i++) {
+		t += 10000;
+		app_udps_stamp(&f, d, t);
+		app_udps_rx(&f, d, sizeof(d), t + (i & 1 ? 1000000000 : 1000));
+	}
+	cr_assert(app_udps_jitter_ns(&f) > 100000000 && app_udps_jitter_ns(&f) < 140000000,
+		"jitter %lu", (unsigned long)app_udps_jitter_ns(&f));
 }

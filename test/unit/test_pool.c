@@ -348,3 +348,53 @@ Test(pool, steps_merge_into_one_mapping)
 	cr_assert(ok, "the pool ran dry");
 	cr_assert_leq(n, 2, "%u mappings over the pool's objects", n);
 }
+
+/* The VmFlags line of the mapping holding @a in /proc/self/smaps. */
+static void
+vm_flags_of(const void *a, char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	bool in = false;
+
+	cr_assert_not_null(f);
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+			in = (uintptr_t)a >= lo && (uintptr_t)a < hi;
+		else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			snprintf(out, len, "%s", line);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/* A pool that may exceed 16 MB sits on 2 MB-aligned memory advised for
+ * transparent huge pages ("hg" in VmFlags) and commits whole 2 MB steps:
+ * the last byte of the first step is writable after one get. A small
+ * pool gets neither. */
+Test(pool, large_pool_on_huge_page_steps)
+{
+	struct dps_pool *big = dps_pool_create("big", 512, 1000000, 0);
+	struct dps_pool *small = dps_pool_create("small", 512, 1000, 0);
+	char flags[512];
+	char *o;
+
+	cr_assert_not_null(big);
+	cr_assert_not_null(small);
+	o = dps_pool_get(big);
+	cr_assert_not_null(o);
+	cr_assert_eq((uintptr_t)dps_pool_at(big, 0) % (2u << 20), 0);
+	((volatile char *)dps_pool_at(big, 0))[(2u << 20) - 1] = 1;
+	vm_flags_of(o, flags, sizeof(flags));
+	cr_assert(strstr(flags, " hg") != NULL, "big pool: %s", flags);
+	o = dps_pool_get(small);
+	cr_assert_not_null(o);
+	vm_flags_of(o, flags, sizeof(flags));
+	cr_assert(strstr(flags, " hg") == NULL, "small pool: %s", flags);
+	dps_pool_destroy(big);
+	dps_pool_destroy(small);
+}
