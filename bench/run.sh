@@ -36,7 +36,7 @@ done
 echo "== echo round trip, median of $n"
 ./build/apps/dps-ping --no-huge -m 256 --no-pci --no-shconf --no-telemetry \
 	--file-prefix="dpsbench$$" --log-level=lib.eal:error -l 0 -- \
-	--wire --count "$n" --interval-ms 1 >/tmp/dps-bench.$$ 2>&1
+	--wire --count "$n" --interval 1ms >/tmp/dps-bench.$$ 2>&1
 d=$(grep '^\[a\] reply' /tmp/dps-bench.$$ | sed 's/.*time=\([0-9.]*\) us/\1/' | median)
 k=$(ping -c "$n" -i 0.002 127.0.0.1 | sed -n 's/.*time=\([0-9.]*\) ms/\1/p' |
 	awk '{printf "%.1f\n", $1 * 1000}' | median)

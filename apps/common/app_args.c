@@ -5,8 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <rte_version.h>
 #include "app_args.h"
 #include "app_config.h"
+
+#ifndef DPS_VERSION
+#define DPS_VERSION "unknown"
+#endif
 
 int
 app_bad_arg(const char *prog, const char *what, const char *val)
@@ -86,7 +91,7 @@ app_parse_duration(const char *s, uint64_t lo_ns, uint64_t hi_ns,
 	static const struct { const char *sfx; uint64_t mul; } du[] = {
 		{ "", 1000000000ull }, { "s", 1000000000ull },
 		{ "ms", 1000000ull }, { "us", 1000ull }, { "ns", 1 },
-		{ "m", 60000000000ull },
+		{ "m", 60000000000ull }, { "h", 3600000000000ull },
 	};
 	const char *sfx;
 	uint64_t v, r;
@@ -215,6 +220,78 @@ app_parse_addr_range(const char *s, uint32_t *first, uint32_t *count,
 	*count = hi - lo + 1;
 	*plen = (uint8_t)len;
 	return 0;
+}
+
+bool
+app_on_subnet(uint32_t local, uint8_t plen, uint32_t target)
+{
+	return ((ntohl(local) ^ ntohl(target)) & plen_mask(plen)) == 0;
+}
+
+int
+app_check_target(const char *prog, uint32_t local, uint8_t plen, bool has_gw,
+	uint32_t target)
+{
+	char t[INET_ADDRSTRLEN], net[INET_ADDRSTRLEN];
+	struct in_addr a;
+
+	if (has_gw || app_on_subnet(local, plen, target))
+		return 0;
+	a.s_addr = target;
+	inet_ntop(AF_INET, &a, t, sizeof(t));
+	a.s_addr = htonl(ntohl(local) & plen_mask(plen));
+	inet_ntop(AF_INET, &a, net, sizeof(net));
+	fprintf(stderr, "%s: target %s is not in the local subnet %s/%u and no "
+		"--gw was given\n", prog, t, net, plen);
+	return -EINVAL;
+}
+
+void
+app_print_version(FILE *f, const char *prog)
+{
+	fprintf(f, "%s (dpstack %s, %s)\n", prog, DPS_VERSION,
+		rte_version());
+}
+
+/* The entry of @p longopts that @p arg ("--name" or "--name=V") names;
+ * NULL when none. */
+static const struct option *
+app_opt_named(const char *arg, const struct option *longopts)
+{
+	size_t len;
+
+	if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+		return NULL;
+	arg += 2;
+	len = strcspn(arg, "=");
+	for (const struct option *o = longopts; o->name != NULL; o++)
+		if (strlen(o->name) == len && strncmp(o->name, arg, len) == 0)
+			return o;
+	return NULL;
+}
+
+int
+app_early_args(const char *prog, int argc, char **argv, int n_eal,
+	const struct option *longopts, void (*usage)(FILE *f))
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			app_print_version(stdout, prog);
+			return 0;
+		}
+	}
+	for (int i = 1; i < n_eal && i < argc; i++)
+		if (app_opt_named(argv[i], longopts) != NULL) {
+			fprintf(stderr, "%s: '%s' is an option of %s, not of the EAL: put "
+				"'--' between the EAL's options and %s's (%s [EAL options] "
+				"-- [options]; try --help)\n", prog, argv[i], prog, prog, prog);
+			return 2;
+		}
+	return -1;
 }
 
 /* The options themselves and those of --config files (app_config.c);

@@ -4,7 +4,9 @@
 
 /* Argument helpers shared by the apps: one-line errors, strict numbers. */
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <getopt.h>
 #include <netinet/in.h>
 
@@ -20,7 +22,7 @@ int app_parse_uint(const char *s, unsigned int lo, unsigned int hi,
  * (k = 1024). In [lo, hi]; 0 or -EINVAL. */
 int app_parse_size(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
 
-/* A duration: "10" or "10s", "500ms", "200us", "2m"; in nanoseconds,
+/* A duration: "10" or "10s", "500ms", "200us", "2m", "1h"; in nanoseconds,
  * within [lo_ns, hi_ns]; 0 or -EINVAL. */
 int app_parse_duration(const char *s, uint64_t lo_ns, uint64_t hi_ns,
 	uint64_t *out_ns);
@@ -46,6 +48,34 @@ int app_parse_range(const char *s, unsigned int lo, unsigned int hi,
  */
 int app_parse_addr_range(const char *s, uint32_t *first, uint32_t *count,
 	uint8_t *plen, const char **why);
+
+/* Is @p target in the subnet of @p local / @p plen (network order)? */
+bool app_on_subnet(uint32_t local, uint8_t plen, uint32_t target);
+
+/*
+ * Can the stack reach @p target (network order) without a route? Only
+ * inside the local subnet of @p local (network order) / @p plen, unless
+ * a default gateway (@p has_gw) is given: a SYN to anywhere else has no
+ * next hop, and every connect would fail. 0, or -EINVAL after the
+ * one-line error "PROG: target X is not in the local subnet A/LEN and
+ * no --gw was given".
+ */
+int app_check_target(const char *prog, uint32_t local, uint8_t plen, bool has_gw,
+	uint32_t target);
+
+/*
+ * What the command line asks before the EAL starts, looked for in the
+ * whole of @p argv: -h or --help prints @p usage to stdout, --version
+ * the version; both return 0, the exit status. An option of the app's
+ * own (@p longopts, "--name" or "--name=V") among the EAL's arguments
+ * argv[1..@p n_eal) is a forgotten "--": a one-line error saying so, 2.
+ * Otherwise -1: go on.
+ */
+int app_early_args(const char *prog, int argc, char **argv, int n_eal,
+	const struct option *longopts, void (*usage)(FILE *f));
+
+/* "PROG VERSION (DPDK ...)" and a newline to @p f. */
+void app_print_version(FILE *f, const char *prog);
 
 /* Run getopt_long over @p argv (the app's own options, argv[0] the program
  * name) and hand each option to @p one. An unknown or incomplete option,

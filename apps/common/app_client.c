@@ -28,6 +28,7 @@
 #include "app_client.h"
 #include "app_udp_stream.h"
 #include "app_http.h"
+#include "app_rate.h"
 #include "app_tuples.h"
 
 #define EV_CONN 1
@@ -91,8 +92,8 @@ struct cli_lcore {
 	struct slotq ready, freeq, idleq;
 	uint32_t scan;
 	bool unlimited;
-	double tokens, per_tsc, burst;
-	uint64_t tb_last, t_begin, ramp_tsc;
+	struct app_rate rate;		/* --rate: this lcore's schedule */
+	uint64_t late_max;		/* open loop: sends it may fall behind */
 	uint64_t quota, issued, finished;
 	uint32_t next_grp;		/* the port the next connection takes */
 	uint32_t next_to[APP_CLI_MAX_GROUPS], next_src[APP_CLI_MAX_GROUPS];
@@ -443,9 +444,11 @@ conn_bind(int fd, const struct app_cli_grp *gr, uint32_t src)
 }
 
 /* Open slot @p c: socket, source address, connect. TCP answers through
- * the callbacks; a UDP flow is ready at once. */
+ * the callbacks; a UDP flow is ready at once. The connect time is
+ * measured from @p t0: @p tsc, or the launch's intended time (cps at a
+ * --rate). */
 static void
-conn_open(struct cli_conn *c, uint64_t tsc)
+conn_open(struct cli_conn *c, uint64_t tsc, uint64_t t0)
 {
 	struct cli_lcore *lc = c->lc;
 	const struct app_cli_conf *cf = &lc->cl->c;
@@ -466,7 +469,7 @@ conn_open(struct cli_conn *c, uint64_t tsc)
 	lc->active++;
 	lc->opening++;
 	c->state = C_CONNECTING;
-	c->t0 = tsc;
+	c->t0 = t0;
 	c->deadline = dl_after(lc->cl, tsc, lc->cl->tmo_tsc);
 	if (conn_bind(fd, &gr, src) != 0 ||
 			(!udp && dps_set_callbacks(fd, &tcp_cbs, c) != 0)) {
@@ -528,15 +531,16 @@ push_request(struct cli_conn *c, uint64_t tsc)
 	return true;
 }
 
-/* Start a request on @p c: time it, arm its timeout, send it. */
+/* Start a request on @p c: time it from @p t0 (@p tsc, or its intended
+ * send time at a --rate), arm its timeout, send it. */
 static void
-send_request(struct cli_conn *c, uint64_t tsc)
+send_request(struct cli_conn *c, uint64_t tsc, uint64_t t0)
 {
 	struct cli_lcore *lc = c->lc;
 	const struct app_cli_conf *cf = &lc->cl->c;
 
 	c->state = C_BUSY;
-	c->t0 = tsc;
+	c->t0 = t0;
 	c->deadline = dl_after(lc->cl, tsc, lc->cl->tmo_tsc);
 	c->tx_off = 0;
 	if (cf->proto == APP_CLI_RAW)
@@ -593,13 +597,13 @@ conn_idle(struct cli_conn *c, uint64_t tsc)
 	/* A cps connection was opened for one request, already counted and
 	 * paid for with a rate token: it goes at once. */
 	if (lc->cl->c.mode == APP_CLI_CPS) {
-		send_request(c, tsc);
+		send_request(c, tsc, tsc);
 		return;
 	}
 	if (!quota_left(lc))
 		return;
 	if (lc->unlimited)
-		send_request(c, tsc);
+		send_request(c, tsc, tsc);
 	else
 		slotq_push(&lc->idleq, conn_id(c));
 }
@@ -678,12 +682,19 @@ consume_http(struct cli_conn *c, const char *p, size_t len, uint64_t tsc)
 	return true;
 }
 
-/* Account the payload of mbuf chain @p m; false when @p c is gone. */
+/* Account the payload of mbuf chain @p m; false when @p c is gone. A
+ * bulk sender expects nothing back: data that comes is the server
+ * answering what it took for requests (an HTTP server's 400 to a
+ * stream of bytes), an error, and the connection is dropped. */
 static bool
 consume(struct cli_conn *c, const struct rte_mbuf *m, uint64_t tsc)
 {
 	const struct app_cli_conf *cf = &c->lc->cl->c;
 
+	if (c->state == C_BULK && !cf->bulk_recv) {
+		conn_fail(c, APP_CLI_ERR_unexpected, tsc);
+		return false;
+	}
 	if (c->state == C_BULK)
 		return true;
 	for (; m != NULL; m = m->next) {
@@ -781,7 +792,7 @@ on_connected(struct cli_conn *c, uint64_t tsc)
 		if (!cf->bulk_recv)
 			bulk_push(c, tsc);
 	} else if (cf->mode == APP_CLI_CPS) {
-		send_request(c, tsc);
+		send_request(c, tsc, tsc);
 	} else {
 		conn_idle(c, tsc);
 	}
@@ -828,44 +839,30 @@ drain_ready(struct cli_lcore *lc, uint64_t tsc)
 
 /* ---- rate ---- */
 
-/* Token bucket on the TSC; during --ramp the rate grows linearly. */
+/*
+ * Open loop: launches the lcore came too late for (more than a
+ * millisecond of the schedule behind) are skipped, not made up later in
+ * a burst; only once ARP resolved: before that the generator waits on
+ * purpose. The closed-loop modes catch up instead (app_rate.h): a send
+ * that could not go at its time goes as soon as a connection is free.
+ */
 static void
-refill(struct cli_lcore *lc, uint64_t tsc)
+skip_late(struct cli_lcore *lc, uint64_t tsc)
 {
-	double r = lc->per_tsc;
-	uint64_t since = tsc - lc->t_begin;
-
-	if (lc->unlimited)
+	if (lc->unlimited || !lc->cl->c.open_loop || !lc->warm)
 		return;
-	if (lc->ramp_tsc != 0 && since < lc->ramp_tsc)
-		r *= (double)since / (double)lc->ramp_tsc;
-	lc->tokens += (double)(tsc - lc->tb_last) * r;
-	lc->tb_last = tsc;
-	if (lc->tokens <= lc->burst)
-		return;
-	/* Open loop: launches the lcore came too late for are skipped, not
-	 * made up later in a burst (only once ARP resolved: before that
-	 * the generator waits on purpose). */
-	if (lc->cl->c.open_loop && lc->warm) {
-		uint64_t late = (uint64_t)(lc->tokens - lc->burst);
-
-		stat_add(&lc->st.conn_skipped, late);
-		lc->tokens -= (double)late;
-	} else {
-		lc->tokens = lc->burst;
-	}
+	stat_add(&lc->st.conn_skipped, app_rate_skip_late(&lc->rate, tsc,
+		lc->late_max));
 }
 
-/* Spend a rate token; false when none is left. */
+/* Take the next send of the schedule if it is due: true, and *@p t0 its
+ * intended send time (@p tsc itself without a --rate), what latency is
+ * measured from. */
 static inline bool
-take_token(struct cli_lcore *lc)
+take_token(struct cli_lcore *lc, uint64_t tsc, uint64_t *t0)
 {
-	if (lc->unlimited)
-		return true;
-	if (lc->tokens < 1.0)
-		return false;
-	lc->tokens -= 1.0;
-	return true;
+	*t0 = tsc;
+	return lc->unlimited || app_rate_take(&lc->rate, tsc, t0);
 }
 
 /*
@@ -916,10 +913,11 @@ static unsigned int
 start_open_loop(struct cli_lcore *lc, uint64_t tsc)
 {
 	unsigned int n = 0;
+	uint64_t t0;
 
 	if (!lc->warm && lc->st.conn_attempted != 0)
 		return 0;	/* the first SYN waits for ARP */
-	while (quota_left(lc) && take_token(lc)) {
+	while (quota_left(lc) && take_token(lc, tsc, &t0)) {
 		if (slotq_empty(&lc->freeq))
 			slots_top_up(lc, tsc);
 		if (slotq_empty(&lc->freeq)) {
@@ -927,7 +925,7 @@ start_open_loop(struct cli_lcore *lc, uint64_t tsc)
 			continue;
 		}
 		lc->issued++;
-		conn_open(&lc->conns[slotq_pop(&lc->freeq)], tsc);
+		conn_open(&lc->conns[slotq_pop(&lc->freeq)], tsc, t0);
 		n++;
 		if (!lc->warm)
 			break;
@@ -941,10 +939,12 @@ start_cps(struct cli_lcore *lc, uint64_t tsc)
 {
 	uint32_t todo = slotq_count(&lc->freeq);	/* a failure requeues */
 	unsigned int n = 0;
+	uint64_t t0;
 
-	while (todo-- > 0 && may_open(lc) && quota_left(lc) && take_token(lc)) {
+	while (todo-- > 0 && may_open(lc) && quota_left(lc) &&
+			take_token(lc, tsc, &t0)) {
 		lc->issued++;
-		conn_open(&lc->conns[slotq_pop(&lc->freeq)], tsc);
+		conn_open(&lc->conns[slotq_pop(&lc->freeq)], tsc, t0);
 		n++;
 	}
 	return n;
@@ -957,19 +957,20 @@ start_conc(struct cli_lcore *lc, uint64_t tsc)
 {
 	uint32_t todo = slotq_count(&lc->idleq);	/* a failure requeues */
 	unsigned int n = 0;
+	uint64_t t0;
 
 	while (!slotq_empty(&lc->freeq) && may_open(lc) &&
 			dl_passed(lc->cl, tsc, lc->conns[slotq_peek(&lc->freeq)].deadline)) {
-		conn_open(&lc->conns[slotq_pop(&lc->freeq)], tsc);
+		conn_open(&lc->conns[slotq_pop(&lc->freeq)], tsc, tsc);
 		n++;
 	}
-	while (todo-- > 0 && quota_left(lc) && take_token(lc)) {
+	while (todo-- > 0 && quota_left(lc) && take_token(lc, tsc, &t0)) {
 		struct cli_conn *c = &lc->conns[slotq_pop(&lc->idleq)];
 
 		if (c->state == C_IDLE && c->fd >= 0)
-			send_request(c, tsc);
+			send_request(c, tsc, t0);
 		else if (!lc->unlimited)
-			lc->tokens += 1.0;
+			app_rate_untake(&lc->rate);
 		n++;
 	}
 	return n;
@@ -1033,6 +1034,7 @@ udps_send(struct cli_lcore *lc, uint64_t tsc)
 	const struct app_cli_conf *cf = &lc->cl->c;
 	uint64_t now = tsc_ns(lc->cl, tsc);
 	unsigned int sent = 0, budget = UDPS_BURST * (lc->fresh ? lc->fresh : 1);
+	uint64_t t0;
 
 	for (unsigned int tries = 0; tries < lc->fresh && sent < budget; ) {
 		struct cli_conn *c = &lc->conns[lc->udps_next];
@@ -1042,13 +1044,13 @@ udps_send(struct cli_lcore *lc, uint64_t tsc)
 			tries++;
 			continue;
 		}
-		if (!take_token(lc))
+		if (!take_token(lc, tsc, &t0))
 			break;
 		app_udps_stamp(&c->u.udps, lc->req, now);
 		if (dps_send(c->fd, lc->req, cf->req_size, MSG_DONTWAIT) < 0) {
 			c->u.udps.next_seq--;	/* not sent: the number is reused */
 			if (!lc->unlimited)
-				lc->tokens += 1.0;
+				app_rate_untake(&lc->rate);
 			if (errno != EAGAIN && errno != ENOBUFS)
 				err_count(lc, err_kind(errno));
 			break;
@@ -1245,7 +1247,7 @@ app_client_lcore_work(struct app_client *cl, unsigned int idx, uint64_t tsc)
 		return 1;
 	}
 	n = drain_ready(lc, tsc);
-	refill(lc, tsc);
+	skip_late(lc, tsc);
 	slots_top_up(lc, tsc);
 	if (!lc->stopping)
 		n += cl->c.open_loop ? start_open_loop(lc, tsc) :
@@ -1308,7 +1310,11 @@ app_client_lcore_init(struct app_client *cl, unsigned int idx)
 	struct cli_lcore *lc = cl->lc[idx];
 	uint64_t tsc = rte_rdtsc();
 
-	lc->t_begin = lc->tb_last = tsc;
+	/* The schedule starts with the run: requests the handshake (and
+	 * ARP) delayed go once a connection is up, timed from when they
+	 * were due, so the run offers its --rate from its first moment. */
+	app_rate_init(&lc->rate, cl->c.rate / cl->n_lc, cl->hz,
+		(uint64_t)((double)cl->c.ramp_ns / cl->ns_per_tsc), tsc);
 	slots_top_up(lc, tsc);
 	if (lc->n == 0 || (cl->c.count != 0 && lc->quota == 0))
 		__atomic_store_n(&lc->done, 1, __ATOMIC_RELEASE);
@@ -1607,9 +1613,7 @@ lcores_create(struct app_client *cl)
 		lc->n = (uint32_t)share(c->conc, cl->n_lc, i);
 		lc->unlimited = c->rate == 0;
 		lc->warm = c->proto == APP_CLI_UDP;
-		lc->per_tsc = rate_l / (double)cl->hz;
-		lc->burst = rate_l / 1000.0 < 1.0 ? 1.0 : rate_l / 1000.0;
-		lc->ramp_tsc = (uint64_t)((double)c->ramp_ns / cl->ns_per_tsc);
+		lc->late_max = rate_l / 1000.0 < 1.0 ? 1 : (uint64_t)(rate_l / 1000.0);
 		lc->quota = c->count * lc->n / c->conc;
 		given += lc->quota;
 		if (lcore_alloc(cl, lc) != 0)
@@ -1714,6 +1718,42 @@ app_client_done(const struct app_client *cl)
 		if (!__atomic_load_n(&cl->lc[i]->done, __ATOMIC_ACQUIRE))
 			return false;
 	return true;
+}
+
+/* A --rate paces the client. */
+bool
+app_client_paced(const struct app_client *cl)
+{
+	return cl->c.rate != 0;
+}
+
+/* Nothing moved: the reason, or false. */
+bool
+app_client_idle(const struct app_client *cl, const struct app_cli_stats *d,
+	char *buf, size_t cap)
+{
+	const struct app_cli_conf *c = &cl->c;
+
+	if (c->proto != APP_CLI_UDP && d->conn_established == 0)
+		snprintf(buf, cap, "nothing moved: no connection was established "
+			"(%" PRIu64 " attempted)", d->conn_attempted);
+	else if (c->mode == APP_CLI_BULK && !c->bulk_recv && d->tx_bytes == 0)
+		snprintf(buf, cap, "nothing moved: no byte was sent");
+	else if (c->mode == APP_CLI_BULK && c->bulk_recv && d->rx_bytes == 0)
+		snprintf(buf, cap, "nothing moved: no byte was received");
+	else if (c->mode != APP_CLI_BULK && d->req_done == 0)
+		snprintf(buf, cap, "nothing moved: no request completed (%" PRIu64
+			" sent)", d->req_sent);
+	else
+		return false;
+	return true;
+}
+
+/* cps mode. */
+bool
+app_client_is_cps(const struct app_client *cl)
+{
+	return cl->c.mode == APP_CLI_CPS;
 }
 
 /* Sum of the per-lcore counters. */

@@ -44,6 +44,7 @@ enum app_cli_proto { APP_CLI_RAW, APP_CLI_HTTP, APP_CLI_UDP };
 	X(http_parse, "malformed HTTP response") \
 	X(short_resp, "connection closed before the full response") \
 	X(extra_resp, "bytes beyond the expected response") \
+	X(unexpected, "data received by a bulk sender (the server answered: not a discard server?)") \
 	X(other, "other socket errors")
 
 #define APP_CLI_X_ENUM(name, help) APP_CLI_ERR_##name,
@@ -156,6 +157,20 @@ bool app_client_drained(const struct app_client *cl);
 
 /* True once every lcore has used up its share of --count. */
 bool app_client_done(const struct app_client *cl);
+
+/* True when a --rate paces the client: latency is then measured from
+ * each send's intended time (app_rate.h): cps's connect time from the
+ * launch's, the other modes' request time from the request's. */
+bool app_client_paced(const struct app_client *cl);
+
+/* A run that moved nothing: no connection established, or no request
+ * completed (bulk: no byte moved the chosen way), judged on the run's
+ * counters @p d. True, with the one-line reason in @p buf, when so. */
+bool app_client_idle(const struct app_client *cl, const struct app_cli_stats *d,
+	char *buf, size_t cap);
+
+/* True in cps mode (a connection per request). */
+bool app_client_is_cps(const struct app_client *cl);
 
 /* True for a UDP stream run (--mode bulk --proto udp). */
 bool app_client_udp_stream(const struct app_client *cl);

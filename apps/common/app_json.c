@@ -235,6 +235,10 @@ sum_client(FILE *f, const struct app_report_end *e)
 	sum_udp_stream(f, e);
 	fputs(",\"errors_by_kind\":", f);
 	err_kinds(f, NULL, c);
+	/* With --rate the histogram the schedule paces is timed from the
+	 * intended send times (app_rate.h). */
+	fprintf(f, ",\"latency_from\":\"%s\"", e->c->cl != NULL &&
+		app_client_paced(e->c->cl) ? "intended" : "sent");
 	fputs(",\"connect_time\":", f);
 	app_json_hist_full(f, e->hc);
 	fputs(",\"request_time\":", f);

@@ -296,6 +296,20 @@ gbit(uint64_t bytes, uint64_t ns)
 	return per_s(bytes, ns) * 8 / 1e9;
 }
 
+/* The name of a histogram: with a --rate, the one paced sends are
+ * timed in is measured from their intended send times (coordinated
+ * omission corrected, as wrk2 does), and says so. */
+static const char *
+hist_label(const struct app_client *cl, bool conn)
+{
+	bool cps = app_client_is_cps(cl);
+
+	if (!app_client_paced(cl) || conn != cps)
+		return conn ? "connect time" : "request time";
+	return conn ? "connect time (from intended launch, --rate)" :
+		"request time (from intended send, --rate)";
+}
+
 /* Datagrams sent and not echoed: lost on the way out or back. */
 static uint64_t
 udp_lost(const struct snap *d)
@@ -351,9 +365,9 @@ text_client(const struct app_report *r, const struct snap *d, uint64_t ns,
 		if (d->c.err[k] != 0)
 			printf("  error %s: %" PRIu64 " (%s)\n", app_cli_err_name(k),
 				d->c.err[k], app_cli_err_help(k));
-	app_hist_print(stdout, "connect time", hc, true);
+	app_hist_print(stdout, hist_label(r->c.cl, true), hc, true);
 	app_hist_print(stdout, r->c.cl != NULL && app_client_udp_stream(r->c.cl) ?
-		"round trip" : "request time", hr, true);
+		"round trip" : hist_label(r->c.cl, false), hr, true);
 }
 
 /* Server totals, as text. */
@@ -475,6 +489,7 @@ int
 app_report_finish(struct app_report *r)
 {
 	struct app_hist *hc = NULL, *hr = NULL;
+	char why[160];
 	struct snap d;
 	uint64_t ns, errs;
 	int rc;
@@ -495,6 +510,10 @@ app_report_finish(struct app_report *r)
 	if (r->c.json)
 		summary_json(r, &d, ns, errs, hc, hr);
 	rc = errors_ok(r, &d, errs) && (!r->leak_checked || r->leak_ok) ? 0 : 1;
+	if (r->c.cl != NULL && app_client_idle(r->c.cl, &d.c, why, sizeof(why))) {
+		fprintf(stderr, "%s: %s\n", r->c.prog, why);
+		rc = 1;
+	}
 	if (r->c.hist_out != NULL && hc != NULL && save_hists(r, hc, hr) != 0)
 		rc = 1;
 	free(hc);

@@ -37,7 +37,8 @@ struct app_report_conf {
 
 /* Usage lines for the options the report takes. */
 #define APP_REPORT_USAGE \
-"  --duration D        run time (10s, 500ms; default 10s); SIGUSR1 ends\n" \
+"  --duration D        run time (10s, 500ms, 2m, 1h; default 10s for a\n" \
+"                      client, until SIGINT for a server); SIGUSR1 ends\n" \
 "                      the run early the same way (closes, leak check)\n" \
 "  --json              JSON on stdout, one object a second and a summary\n" \
 "                      (NDJSON); the text goes to stderr\n" \

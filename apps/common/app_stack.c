@@ -167,6 +167,14 @@ app_net_opt(const char *prog, struct app_net *n, int c, const char *arg)
 	case 0x1006:
 		n->trust_csum = true;
 		return 1;
+	case 0x1007: {
+		uint64_t ns;
+
+		if (app_parse_duration(arg, 1000000, 3600ull * 1000000000, &ns) != 0)
+			return app_bad_arg(prog, "--link-timeout", arg);
+		n->link_wait_ms = (uint32_t)(ns / 1000000);
+		return 1;
+	}
 	default:
 		return app_capture_opt(prog, &n->cap, c, arg);
 	}
@@ -181,6 +189,7 @@ stack_create(const struct app_net *n)
 	unsigned int id;
 
 	sc.nb_mbufs = n->nb_mbufs ? n->nb_mbufs : 65535;
+	sc.link_wait_ms = n->link_wait_ms ? n->link_wait_ms : APP_LINK_WAIT_MS;
 	sc.lcores[sc.n_lcores++] = rte_get_main_lcore();
 	RTE_LCORE_FOREACH_WORKER(id)
 		sc.lcores[sc.n_lcores++] = id;
@@ -247,6 +256,46 @@ stack_config(const char *prog, struct dps_stack *s, const struct app_net *n)
 	return 0;
 }
 
+bool
+app_link_up(const char *prog, uint16_t port, uint32_t waited_ms)
+{
+	struct rte_eth_link link = { 0 };
+	char name[RTE_ETH_NAME_MAX_LEN] = "?";
+
+	if (rte_eth_link_get_nowait(port, &link) == 0 &&
+			link.link_status == RTE_ETH_LINK_UP)
+		return true;
+	rte_eth_dev_get_name_by_port(port, name);
+	fprintf(stderr, "%s: the link on port %u (%s) did not come up within "
+		"%u ms (--link-timeout): is the peer there?\n", prog, port, name,
+		waited_ms);
+	return false;
+}
+
+int
+app_net_check_target(const char *prog, const struct app_net *n, uint32_t target)
+{
+	for (unsigned int i = 0; i < app_net_ports(n); i++) {
+		struct app_port p = app_net_port(n, i);
+
+		if (p.has_gw || app_on_subnet(p.addr.v4, p.plen, target))
+			return 0;
+	}
+	return app_check_target(prog, n->addr.v4, n->plen, false, target);
+}
+
+/* Every port of @p n up (app_link_up()), or the first one not. */
+static bool
+links_up(const char *prog, const struct app_net *n)
+{
+	uint32_t ms = n->link_wait_ms ? n->link_wait_ms : APP_LINK_WAIT_MS;
+
+	for (unsigned int i = 0; i < app_net_ports(n); i++)
+		if (!app_link_up(prog, app_net_port(n, i).port_id, ms))
+			return false;
+	return true;
+}
+
 /*
  * Serve dpdk-dumpcap (rte_pdump): it needs the EAL's multi-process
  * support, which --no-shconf and --in-memory turn off; then there is
@@ -286,6 +335,10 @@ app_stack_up(const char *prog, const struct app_net *n)
 	if (stack_config(prog, s, n) != 0 || dps_stack_start(s) != 0) {
 		if (dps_stack_strerror(s)[0] != '\0')
 			fprintf(stderr, "%s: %s\n", prog, dps_stack_strerror(s));
+		dps_stack_destroy(s);
+		return NULL;
+	}
+	if (n->need_link && !links_up(prog, n)) {
 		dps_stack_destroy(s);
 		return NULL;
 	}

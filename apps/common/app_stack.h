@@ -50,8 +50,13 @@ struct app_net {
 	uint8_t tso;			/* --tso: enum dps_tso_mode */
 	bool trust_csum;		/* --trust-csum */
 	uint8_t tw_reuse;		/* enum dps_tw_reuse; 0 = stack default */
+	uint32_t link_wait_ms;		/* --link-timeout; 0 = APP_LINK_WAIT_MS */
+	bool need_link;			/* a client: no link by then is fatal */
 	struct app_capture_conf cap;	/* --pcap and its limits */
 };
+
+/* How long app_stack_up() waits for the link by default. */
+#define APP_LINK_WAIT_MS 3000
 
 /* getopt_long entries for the options app_net_opt() handles; their
  * codes are 0x1000 and up, out of the way of the apps' own. */
@@ -63,15 +68,18 @@ struct app_net {
 	{ "tso", required_argument, NULL, 0x1004 }, \
 	{ "mbufs", required_argument, NULL, 0x1005 }, \
 	{ "trust-csum", no_argument, NULL, 0x1006 }, \
+	{ "link-timeout", required_argument, NULL, 0x1007 }, \
 	{ "dev", required_argument, NULL, 0x1020 }, \
 	APP_CAPTURE_LONGOPTS
 
-/* Usage lines for those options. */
-#define APP_NET_USAGE \
+/* Usage lines for those options; @p addr_default says what --addr is
+ * when not given. */
+#define APP_NET_USAGE(addr_default) \
 "  --addr A[-B]/LEN    local address, or a range of them of any size in\n" \
 "                      A's subnet (the source addresses a client spreads\n" \
 "                      over), e.g. 198.18.0.2/24, 198.18.0.2-198.19.255.254/15\n" \
-"  --gw IP             default gateway\n" \
+"                      (default " addr_default ")\n" \
+"  --gw IP             default gateway (needed for a --to off its subnet)\n" \
 "  --dev N             the ethdev port the --addr and --gw after it (and a\n" \
 "                      client's --to) belong to; repeat for up to 4 ports\n" \
 "                      (default: port 0 alone)\n" \
@@ -83,6 +91,9 @@ struct app_net {
 "                      device does it in hardware, on wherever offered\n" \
 "  --trust-csum        do not verify received checksums: only for links\n" \
 "                      that cannot corrupt a frame (memif)\n" \
+"  --link-timeout D    wait this long for the link to come up (default\n" \
+"                      3s); a client exits 1 when it did not, a server\n" \
+"                      goes on and waits for its peer\n" \
 APP_CAPTURE_USAGE
 
 /*
@@ -115,11 +126,22 @@ struct app_port app_net_port(const struct app_net *n, unsigned int i);
 /* Create and start a stack on @p n's ports (port 0 alone by default) with
  * one stack lcore per EAL lcore (main lcore first), every address of
  * each port, and the gateways. Prints a
- * one-line error naming the problem and returns NULL on failure. Does not
+ * one-line error naming the problem and returns NULL on failure, and
+ * for a client (n->need_link) a link that did not come up within
+ * --link-timeout. Does not
  * launch any poll loop. Also: rte_pdump served (dpdk-dumpcap) when the
  * EAL has multi-process support, the stack shown in telemetry
  * (/dpstack/...), and --pcap's capture started. */
 struct dps_stack *app_stack_up(const char *prog, const struct app_net *n);
+
+/* app_check_target() over every port of @p n: @p target (network order)
+ * must be on one port's subnet, or some port must have a --gw. */
+int app_net_check_target(const char *prog, const struct app_net *n,
+	uint32_t target);
+
+/* True when port @p port's link is up; otherwise a one-line error
+ * saying it did not come up within @p waited_ms (--link-timeout). */
+bool app_link_up(const char *prog, uint16_t port, uint32_t waited_ms);
 
 /* The end of app_stack_up()'s stack, once no lcore polls: the capture
  * finished and written, then dps_stack_destroy(). */

@@ -73,6 +73,7 @@ struct opts {
 	unsigned int threads, count, window, expect;
 	enum mode mode;
 	uint16_t port_lo, port_hi;
+	uint32_t link_ms;		/* --link-timeout */
 };
 
 struct worker {
@@ -99,17 +100,29 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: dps-connect [EAL options] -- [options]\n"
+"TCP connects from application threads through the socket API, counted\n"
+"and timed, then a leak check. Durations: 10s, 500ms, 2m, 1h.\n"
 "  --addr A/LEN        our address (default 198.18.0.2/24)\n"
-"  --gw IP             default gateway\n"
+"  --gw IP             default gateway (needed for a --to off the subnet)\n"
 "  --to IP:PORT        where to connect (required except for --mode rtt)\n"
 "  --threads N         application threads (default 4)\n"
 "  --count N           connects in total (default 10000)\n"
-"  --mode M            seq | concurrent | rtt (default seq)\n"
+"  --mode M            seq: blocking connects one after another per thread\n"
+"                      (default); concurrent: --window non-blocking ones in\n"
+"                      flight per thread, collected with dps_epoll_wait();\n"
+"                      rtt: time the request ring's round trip instead\n"
 "  --window N          connects in flight per thread, concurrent (default 64)\n"
 "  --expect ERRNO      each connect must fail with this errno number\n"
 "  --ports LO-HI       ephemeral port range (default 32768-60999)\n"
 "  --kernel            same work through the kernel's sockets (comparison)\n"
 "  --all-lcores        a stack lcore (and queue) per EAL lcore, not just one\n"
+"  --link-timeout D    wait this long for the link (default 3s); a link\n"
+"                      still down then ends the run with status 1\n"
+"  -h, --help          this text; --version the version (neither starts\n"
+"                      the EAL)\n"
+"Exit status: 0 every connect as expected and nothing leaked, 1\n"
+"otherwise (the link down and the stack not started included), 2 bad\n"
+"arguments.\n"
 "examples:\n"
 "  dps-connect --no-huge -m 512 --no-pci --vdev=net_af_packet0,iface=veth0 -- \\\n"
 "      --addr 198.18.0.2/24 --to 198.18.0.1:8080 --mode concurrent\n"
@@ -161,6 +174,14 @@ parse_opt(struct opts *o, int c, const char *arg)
 	case 'L':
 		o->all_lcores = true;
 		return 0;
+	case 'W': {
+		uint64_t ns;
+
+		if (app_parse_duration(arg, 1000000, 3600ull * 1000000000, &ns) != 0)
+			return bad_arg("--link-timeout", arg);
+		o->link_ms = (uint32_t)(ns / 1000000);
+		return 0;
+	}
 	case 'm':
 		if (strcmp(arg, "seq") == 0)
 			o->mode = MODE_SEQ;
@@ -175,6 +196,23 @@ parse_opt(struct opts *o, int c, const char *arg)
 		return -EINVAL;
 	}
 }
+
+static const struct option longopts[] = {
+	{ "addr", required_argument, NULL, 'a' },
+	{ "gw", required_argument, NULL, 'g' },
+	{ "to", required_argument, NULL, 't' },
+	{ "threads", required_argument, NULL, 'T' },
+	{ "count", required_argument, NULL, 'n' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "window", required_argument, NULL, 'w' },
+	{ "expect", required_argument, NULL, 'e' },
+	{ "ports", required_argument, NULL, 'p' },
+	{ "kernel", no_argument, NULL, 'k' },
+	{ "all-lcores", no_argument, NULL, 'L' },
+	{ "link-timeout", required_argument, NULL, 'W' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
 
 /* One option for app_parse_opts() (which adds --config): --help, or
  * parse_opt(). */
@@ -191,27 +229,13 @@ one_opt(void *ctx, int c, const char *arg)
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {
-		{ "addr", required_argument, NULL, 'a' },
-		{ "gw", required_argument, NULL, 'g' },
-		{ "to", required_argument, NULL, 't' },
-		{ "threads", required_argument, NULL, 'T' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "window", required_argument, NULL, 'w' },
-		{ "expect", required_argument, NULL, 'e' },
-		{ "ports", required_argument, NULL, 'p' },
-		{ "kernel", no_argument, NULL, 'k' },
-		{ "all-lcores", no_argument, NULL, 'L' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	memset(o, 0, sizeof(*o));
 	dps_prefix_parse("198.18.0.2/24", &o->addr, &o->plen);
 	o->threads = 4;
 	o->count = 10000;
 	o->window = 64;
-	if (app_parse_opts("dps-connect", argc, argv, lo, one_opt, o) != 0)
+	o->link_ms = APP_LINK_WAIT_MS;
+	if (app_parse_opts("dps-connect", argc, argv, longopts, one_opt, o) != 0)
 		return -EINVAL;
 	o->api = o->kernel ? &kernel_api : &dps_api;
 	if (o->kernel && o->mode == MODE_RTT) {
@@ -222,6 +246,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "dps-connect: --to is required (try --help)\n");
 		return -EINVAL;
 	}
+	if (o->mode != MODE_RTT && !o->kernel && app_check_target("dps-connect",
+			o->addr.v4, o->plen, o->has_gw, o->to.sin_addr.s_addr) != 0)
+		return -EINVAL;
 	if (o->count < o->threads) {
 		fprintf(stderr, "dps-connect: --count %u is less than --threads %u\n",
 			o->count, o->threads);
@@ -431,7 +458,8 @@ check_leaks(struct dps_stack *s, unsigned int mbuf_base)
 static int
 stack_up(const struct opts *o)
 {
-	struct dps_stack_conf sc = { .name = "dpsc", .nb_mbufs = 16383 };
+	struct dps_stack_conf sc = { .name = "dpsc", .nb_mbufs = 16383,
+		.link_wait_ms = o->link_ms };
 	unsigned int id;
 	struct dps_sock_conf kc = { .port_lo = o->port_lo, .port_hi = o->port_hi,
 		.max_socks = 65535 };
@@ -466,6 +494,8 @@ stack_up(const struct opts *o)
 			return rc;
 	}
 	rc = dps_stack_start(stack);
+	if (rc == 0 && !app_link_up("dps-connect", 0, o->link_ms))
+		return -ENETDOWN;
 	if (rc == 0)
 		rc = dps_stack_launch(stack);
 	if (rc != 0)
@@ -528,13 +558,18 @@ main(int argc, char **argv)
 	struct worker *w;
 	struct run r = { 0 };
 	pthread_t th;
-	int n;
+	char **av;
+	int n, ac, rc;
+	bool help;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	n = dps_eal_init(argc, argv);
-	if (n < 0)
+	n = app_split_args(argc, argv, &ac, &av, &help);
+	rc = app_early_args("dps-connect", argc, argv, n, longopts, usage);
+	if (rc >= 0)
+		return rc;
+	if (parse_args(ac, av, &o) != 0)
 		return 2;
-	if (parse_args(argc - n, argv + n, &o) != 0)
+	if (dps_eal_init(n, argv) < 0)
 		return 2;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

@@ -60,7 +60,10 @@ usage(FILE *f)
 "                      --proto udp, datagrams to an echo: loss, order,\n"
 "                      jitter (as iperf3 -u; --rate in datagrams/s)\n"
 "  --proto P           raw (default) | http | udp\n"
-"  --rate R            cps: connections/s, else requests/s (0 = max, default)\n"
+"  --rate R            cps: connections/s, else requests/s (0 = max, default),\n"
+"                      on a fixed schedule: sends a stall delayed go as soon\n"
+"                      as they can, and latency is measured from each one's\n"
+"                      intended send time (as wrk2; the summary says so)\n"
 "  --ramp D            grow the rate linearly from 0 over D\n"
 "  --open-loop         cps: launch a connection per --rate tick whatever the\n"
 "                      completions (as wrk2, dperf); at most --conc (default\n"
@@ -89,22 +92,26 @@ usage(FILE *f)
 "  --req-size N        raw: bytes per request (default 64)\n"
 "  --resp-size N       http body / raw response bytes (default 64)\n"
 "  --close             http: close after every response\n"
-"  --duration D        stop after D (default: run until SIGINT)\n"
 "both:\n"
 APP_REPORT_USAGE
-APP_NET_USAGE
-"                      (default 198.18.0.2/24 client, 198.18.0.1/24 server)\n"
-"  --help\n"
+APP_NET_USAGE("198.18.0.2/24 client, 198.18.0.1/24 server")
+"  -h, --help          this text; --version the version (neither starts\n"
+"                      the EAL)\n"
+"Durations: 10s, 500ms, 2m, 1h (a bare number is seconds).\n"
+"Exit status: 0; 1 when errors exceed --max-errors, a leak is found, the\n"
+"client moved nothing (no connection, no request completed), the link\n"
+"did not come up or the stack did not start; 2 for bad arguments or\n"
+"settings refused before start.\n"
 "examples (two processes over memif):\n"
 "  dps-httpd --no-huge -m 512 --no-pci --vdev=net_memif0,role=server,socket=/tmp/dps.sock \\\n"
 "      -l 0 -- --addr 198.18.0.1/24\n"
 "  dps-gen --no-huge -m 512 --no-pci --vdev=net_memif0,role=client,socket=/tmp/dps.sock \\\n"
-"      -l 1 -- --addr 198.18.0.2/24 --to 198.18.0.1:80 --mode cps --proto http --duration 10\n"
+"      -l 1 -- --addr 198.18.0.2/24 --to 198.18.0.1:80 --mode cps --proto http --duration 10s\n"
 "  dps-gen ... -l 0 -- --role server --proto raw --port 9000\n"
 "  dps-gen ... -l 1 -- --to 198.18.0.1:9000 --mode conc --conc 32 --req-size 128 --resp-size 1k\n"
 "  dps-gen ... -l 1 -- --to 198.18.0.1:80 --mode rr --proto http --rate 1000\n"
 "  dps-gen ... -l 0 -- --role server --proto discard --port 5001\n"
-"  dps-gen ... -l 1 -- --to 198.18.0.1:5001 --mode bulk --duration 5\n"
+"  dps-gen ... -l 1 -- --to 198.18.0.1:5001 --mode bulk --duration 5s\n"
 "  dps-gen ... -l 0 -- --role server --proto source --port 5002\n"
 "  dps-gen ... -l 1 -- --to 198.18.0.1:5002 --mode bulk --recv\n"
 "  dps-gen ... -l 1 -- --to 198.18.0.1:80 --mode cps --proto http --rate 20000 --ramp 3s \\\n"
@@ -336,6 +343,7 @@ finish_opts(struct opts *o)
 	}
 	/* A load generator runs out of tuples in TIME_WAIT otherwise. */
 	o->net.tw_reuse = DPS_TW_REUSE_ON;
+	o->net.need_link = true;
 	app_client_conf_init(&o->cli, o->mode);
 	o->cli.rate = given.rate;
 	o->cli.ramp_ns = given.ramp_ns;
@@ -363,6 +371,9 @@ finish_opts(struct opts *o)
 			PROG);
 		return -EINVAL;
 	}
+	for (unsigned int i = 0; i < o->cli.n_to; i++)
+		if (app_net_check_target(PROG, &o->net, o->cli.to[i].sin_addr.s_addr) != 0)
+			return -EINVAL;
 	return 0;
 }
 
@@ -482,10 +493,9 @@ main(int argc, char **argv)
 	bool help;
 
 	dd = app_split_args(argc, argv, &ac, &av, &help);
-	if (help) {
-		usage(stdout);
-		return 0;
-	}
+	rc = app_early_args(PROG, argc, argv, dd, longopts, usage);
+	if (rc >= 0)
+		return rc;
 	if (parse_args(&o, ac, av) != 0)
 		return 2;
 	if (o.rep.json && app_json_begin(PROG) != 0)

@@ -64,8 +64,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: dps-httpd [EAL options] -- [options]\n"
-APP_NET_USAGE
-"                      (default --addr 198.18.0.1/24)\n"
+APP_NET_USAGE("198.18.0.1/24")
 "  --port P            listening port; repeat for more (at most 8; default 80)\n"
 "  --proto P           http | echo | discard | raw | source (default http)\n"
 "                      http: 200 with --resp-size bytes per request, keep-alive\n"
@@ -75,14 +74,18 @@ APP_NET_USAGE
 "  --resp-size N       HTTP body or raw response size, k/M/G suffixes (default 64)\n"
 "  --req-size N        raw: request size (default 64)\n"
 "  --close             http: close the connection after every response\n"
-"  --keepalive-timeout D  http: close a connection idle this long (s/ms/us;\n"
-"                      default none)\n"
+"  --keepalive-timeout D  http: close a connection idle this long\n"
+"                      (default none)\n"
 "  --duration D        exit after D (default: until SIGINT/SIGTERM)\n"
 "  --quiet             no per-second line\n"
 "  --json              NDJSON on stdout: an object a second and the summary\n"
 "                      (docs/apps.md); the text on stderr\n"
 APP_CONFIG_USAGE
-"  --help              this text\n"
+"  -h, --help          this text; --version the version (neither starts\n"
+"                      the EAL)\n"
+"Durations: 10s, 500ms, 2m, 1h (a bare number is seconds).\n"
+"Exit status: 0 clean; 1 a failure or something left over; 2 bad\n"
+"arguments.\n"
 "per second: t, connections accepted/s, open, requests/s, payload Mbit/s\n"
 "both ways, errors, the stack's retransmissions, drops and of those the\n"
 "failed mbuf allocations (nomem), and the mbufs in use.\n"
@@ -172,24 +175,25 @@ one_opt(void *ctx, int c, const char *arg)
 	return parse_opt(o, c, arg) != 0 ? -EINVAL : 0;
 }
 
+static const struct option longopts[] = {
+	APP_NET_LONGOPTS,
+	{ "port", required_argument, NULL, 'p' },
+	{ "proto", required_argument, NULL, 'P' },
+	{ "resp-size", required_argument, NULL, 's' },
+	{ "req-size", required_argument, NULL, 'r' },
+	{ "close", no_argument, NULL, 'c' },
+	{ "keepalive-timeout", required_argument, NULL, 'k' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 /* Our options (after "--"). 0, 1 for --help, or -EINVAL. */
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {
-		APP_NET_LONGOPTS,
-		{ "port", required_argument, NULL, 'p' },
-		{ "proto", required_argument, NULL, 'P' },
-		{ "resp-size", required_argument, NULL, 's' },
-		{ "req-size", required_argument, NULL, 'r' },
-		{ "close", no_argument, NULL, 'c' },
-		{ "keepalive-timeout", required_argument, NULL, 'k' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int rc;
 
 	memset(o, 0, sizeof(*o));
@@ -197,7 +201,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->srv.proto = APP_SRV_HTTP;
 	o->srv.resp_size = 64;
 	o->srv.req_size = 64;
-	rc = app_parse_opts(PROG, argc, argv, lo, one_opt, o);
+	rc = app_parse_opts(PROG, argc, argv, longopts, one_opt, o);
 	if (rc != 0)
 		return rc;
 	if (o->srv.n_ports == 0)
@@ -543,12 +547,9 @@ main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	split = app_split_args(argc, argv, &ac, &av, &help);
-	for (int i = 1; split == argc && i < argc; i++)
-		help |= strcmp(argv[i], "-h") == 0;	/* also ours without "--" */
-	if (help) {
-		usage(stdout);
-		return 0;
-	}
+	rc = app_early_args(PROG, argc, argv, split, longopts, usage);
+	if (rc >= 0)
+		return rc;
 	rc = parse_args(ac, av, &o);
 	if (rc != 0) {
 		if (rc > 0)

@@ -71,18 +71,22 @@ usage(FILE *f)
 "                      flight on each (default 1)\n"
 "  --size N            request bytes; the response is as long (default 64)\n"
 "  --count N           stop after N requests (instead of --duration)\n"
-"  --rate R            requests/s (crr: connections/s); 0 = back to back\n"
+"  --rate R            requests/s (crr: connections/s); 0 = back to back;\n"
+"                      a fixed schedule, latency from intended send times\n"
 "  --timeout D         connect and request timeout, an error (default 1s)\n"
 "server:\n"
 "  --echo              serve echo instead: TCP, or UDP with --udp\n"
 "  --port P            its port (default 7)\n"
 "  --udp               UDP echo\n"
-"  --duration D        stop after D (default: until SIGINT)\n"
 "both:\n"
 APP_REPORT_USAGE
-APP_NET_USAGE
-"                      (default 198.18.0.2/24 client, 198.18.0.1/24 --echo)\n"
-"  --help\n"
+APP_NET_USAGE("198.18.0.2/24 client, 198.18.0.1/24 --echo")
+"  -h, --help          this text; --version the version (neither starts\n"
+"                      the EAL)\n"
+"Durations: 10s, 500ms, 2m, 1h (a bare number is seconds).\n"
+"Exit status: 0; 1 when errors exceed --max-errors, a leak is found, the\n"
+"client moved nothing, the link did not come up or the stack did not\n"
+"start; 2 for bad arguments or settings refused before start.\n"
 "examples (two processes over memif):\n"
 "  dps-lat --no-huge -m 512 --no-pci --vdev=net_memif0,role=server,socket=/tmp/l.sock \\\n"
 "      -l 0 -- --echo --port 7\n"
@@ -236,7 +240,8 @@ finish_opts(struct opts *o)
 	}
 	if (o->count != 0 && !o->dur_set)
 		o->rep.duration_ns = 0;
-	return 0;
+	o->net.need_link = true;
+	return app_net_check_target(PROG, &o->net, o->to.sin_addr.s_addr);
 }
 
 /* Our options (after "--"); 0 or -EINVAL after a one-line error. */
@@ -447,10 +452,9 @@ main(int argc, char **argv)
 	bool help;
 
 	dd = app_split_args(argc, argv, &ac, &av, &help);
-	if (help) {
-		usage(stdout);
-		return 0;
-	}
+	rc = app_early_args(PROG, argc, argv, dd, longopts, usage);
+	if (rc >= 0)
+		return rc;
 	if (parse_args(&o, ac, av) != 0)
 		return 2;
 	if (o.rep.json && app_json_begin(PROG) != 0)

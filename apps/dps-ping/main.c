@@ -23,6 +23,7 @@
 #include <rte_lcore.h>
 #include "dpstack.h"
 #include "app_args.h"
+#include "app_stack.h"
 
 struct opts {
 	struct dps_addr addr[DPS_MAX_ADDRS];
@@ -30,7 +31,7 @@ struct opts {
 	unsigned int n_addr;
 	struct dps_addr gw, target;
 	bool has_gw, has_target, wire, no_offload, wait_usr1;
-	unsigned int count, interval_ms, timeout_ms, serve_s;
+	unsigned int count, interval_ms, timeout_ms, serve_ms, link_ms;
 	uint16_t port;
 };
 
@@ -60,28 +61,49 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: dps-ping [EAL options] -- [options]\n"
+"Brings dpstack up on an ethdev port, answers ARP and pings, and pings\n"
+"--ping from an application thread. Durations: 10s, 500ms, 2m, 1h (a\n"
+"bare number is seconds).\n"
 "  --addr A/LEN      address on the port (repeatable; default 198.18.0.2/24)\n"
-"  --gw IP           default gateway\n"
+"  --gw IP           default gateway (needed for a --ping off the subnet)\n"
 "  --ping IP         ping IP from an application thread\n"
 "  --count N         pings to send (default 5)\n"
-"  --interval-ms N   between pings (default 200)\n"
-"  --timeout-ms N    per ping (default 1000)\n"
-"  --serve S         keep answering ARP/ping for S seconds (default 0)\n"
+"  --interval D      between pings (default 200ms)\n"
+"  --timeout D       per ping (default 1s)\n"
+"  --serve D         keep answering ARP/ping for D after the pings\n"
+"                    (default 0)\n"
 "  --start-on-usr1   send the first ping when SIGUSR1 comes (a script\n"
 "                    that sets the peer up after the port is up)\n"
 "  --port N          ethdev port id (default 0)\n"
 "  --no-offload      do every checksum in software\n"
+"  --link-timeout D  wait this long for the link (default 2s); with\n"
+"                    --ping, a link still down then ends the run, status 1\n"
 "  --wire            self-contained: two stacks on an in-process test wire\n"
+"  -h, --help        this text; --version the version (neither starts the EAL)\n"
+"Exit status: 0 every ping answered (or none asked), 1 a ping unanswered,\n"
+"the link down or the stack not started, 2 bad arguments.\n"
 "examples:\n"
 "  dps-ping --no-huge -m 256 --no-pci --vdev=net_af_packet0,iface=veth0 -- \\\n"
-"      --addr 198.18.0.2/24 --ping 198.18.0.1 --serve 5\n"
-"  dps-ping --no-huge -m 256 --no-pci -- --wire --count 10\n");
+"      --addr 198.18.0.2/24 --ping 198.18.0.1 --serve 5s\n"
+"  dps-ping --no-huge -m 256 --no-pci -- --wire --count 10 --interval 10ms\n");
 }
 
 static int
 bad_arg(const char *what, const char *val)
 {
 	return app_bad_arg("dps-ping", what, val);
+}
+
+/* A duration of at least @p lo_ms and at most a day, in ms; 0 or -EINVAL. */
+static int
+opt_ms(const char *arg, unsigned int lo_ms, unsigned int *ms)
+{
+	uint64_t ns;
+
+	if (app_parse_duration(arg, lo_ms * 1000000ull, 86400ull * 1000000000, &ns) != 0)
+		return -EINVAL;
+	*ms = (unsigned int)(ns / 1000000);
+	return 0;
 }
 
 static int
@@ -105,13 +127,13 @@ parse_opt(struct opts *o, int c, const char *arg)
 	case 'c':
 		return app_parse_uint(arg, 0, 1000000, &o->count) ? bad_arg("--count", arg) : 0;
 	case 'i':
-		return app_parse_uint(arg, 0, 3600000, &o->interval_ms) ?
-			bad_arg("--interval-ms", arg) : 0;
+		return opt_ms(arg, 0, &o->interval_ms) ? bad_arg("--interval", arg) : 0;
 	case 't':
-		return app_parse_uint(arg, 0, 3600000, &o->timeout_ms) || o->timeout_ms == 0 ?
-			bad_arg("--timeout-ms", arg) : 0;
+		return opt_ms(arg, 1, &o->timeout_ms) ? bad_arg("--timeout", arg) : 0;
 	case 's':
-		return app_parse_uint(arg, 0, 86400, &o->serve_s) ? bad_arg("--serve", arg) : 0;
+		return opt_ms(arg, 0, &o->serve_ms) ? bad_arg("--serve", arg) : 0;
+	case 'l':
+		return opt_ms(arg, 1, &o->link_ms) ? bad_arg("--link-timeout", arg) : 0;
 	case 'P':
 		if (app_parse_uint(arg, 0, RTE_MAX_ETHPORTS - 1, &v))
 			return bad_arg("--port", arg);
@@ -126,14 +148,28 @@ parse_opt(struct opts *o, int c, const char *arg)
 	case 'u':
 		o->wait_usr1 = true;
 		return 0;
-	case 'h':
-		usage(stdout);
-		exit(0);
 	default:
 		fprintf(stderr, "dps-ping: unknown option (try --help)\n");
 		return -EINVAL;
 	}
 }
+
+static const struct option longopts[] = {
+	{ "addr", required_argument, NULL, 'a' },
+	{ "gw", required_argument, NULL, 'g' },
+	{ "ping", required_argument, NULL, 'p' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "link-timeout", required_argument, NULL, 'l' },
+	{ "serve", required_argument, NULL, 's' },
+	{ "port", required_argument, NULL, 'P' },
+	{ "no-offload", no_argument, NULL, 'n' },
+	{ "wire", no_argument, NULL, 'w' },
+	{ "start-on-usr1", no_argument, NULL, 'u' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
 
 /* parse_opt() for app_parse_opts() (which adds --config). */
 static int
@@ -145,32 +181,24 @@ one_opt(void *ctx, int c, const char *arg)
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {
-		{ "addr", required_argument, NULL, 'a' },
-		{ "gw", required_argument, NULL, 'g' },
-		{ "ping", required_argument, NULL, 'p' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "interval-ms", required_argument, NULL, 'i' },
-		{ "timeout-ms", required_argument, NULL, 't' },
-		{ "serve", required_argument, NULL, 's' },
-		{ "port", required_argument, NULL, 'P' },
-		{ "no-offload", no_argument, NULL, 'n' },
-		{ "wire", no_argument, NULL, 'w' },
-		{ "start-on-usr1", no_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	memset(o, 0, sizeof(*o));
 	o->count = 5;
 	o->interval_ms = 200;
 	o->timeout_ms = 1000;
-	if (app_parse_opts("dps-ping", argc, argv, lo, one_opt, o) != 0)
+	o->link_ms = 2000;
+	if (app_parse_opts("dps-ping", argc, argv, longopts, one_opt, o) != 0)
 		return -EINVAL;
 	if (o->n_addr == 0) {
 		dps_prefix_parse("198.18.0.2/24", &o->addr[0], &o->plen[0]);
 		o->n_addr = 1;
 	}
-	return 0;
+	if (!o->has_target || o->wire)
+		return 0;
+	for (unsigned int i = 0; i < o->n_addr; i++)
+		if (app_on_subnet(o->addr[i].v4, o->plen[i], o->target.v4))
+			return 0;
+	return app_check_target("dps-ping", o->addr[0].v4, o->plen[0], o->has_gw,
+		o->target.v4);
 }
 
 /* An application thread pinging through the request ring. */
@@ -244,7 +272,7 @@ stack_up(const char *name, uint16_t port, const struct opts *o,
 	const struct dps_addr *addrs, const uint8_t *plen, unsigned int n_addr,
 	struct rte_mempool *pool)
 {
-	struct dps_stack_conf sc = { .name = name, .link_wait_ms = 2000,
+	struct dps_stack_conf sc = { .name = name, .link_wait_ms = o->link_ms,
 		.pools = { pool } };
 	unsigned int lc;
 
@@ -310,6 +338,10 @@ run_single(const struct opts *o)
 	stacks[0] = stack_up("dps", o->port, o, o->addr, o->plen, o->n_addr, NULL);
 	if (stacks[0] == NULL)
 		return 1;
+	if (o->has_target && !app_link_up("dps-ping", o->port, o->link_ms)) {
+		dps_stack_destroy(stacks[0]);
+		return 1;
+	}
 	print_iface(stacks[0], "", &o->addr[0], o->plen[0]);
 	p.s = stacks[0];
 	p.done = !o->has_target;
@@ -319,7 +351,7 @@ run_single(const struct opts *o)
 		fprintf(stderr, "dps-ping: %s\n", dps_stack_strerror(stacks[0]));
 		stop_flag = 1;
 	}
-	end = rte_get_timer_cycles() + (uint64_t)o->serve_s * rte_get_timer_hz();
+	end = rte_get_timer_cycles() + (uint64_t)o->serve_ms * rte_get_timer_hz() / 1000;
 	while (!stop_flag && !(p.done && rte_get_timer_cycles() >= end))
 		dps_stack_poll(stacks[0], 0);
 	dps_stack_stop(stacks[0]);
@@ -396,15 +428,19 @@ int
 main(int argc, char **argv)
 {
 	struct opts o;
-	int n, rc;
+	char **av;
+	int n, ac, rc;
+	bool help;
 
 	/* Line-buffered even into a pipe or file: progress must show live. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	n = dps_eal_init(argc, argv);
-	if (n < 0)
+	n = app_split_args(argc, argv, &ac, &av, &help);
+	rc = app_early_args("dps-ping", argc, argv, n, longopts, usage);
+	if (rc >= 0)
+		return rc;
+	if (parse_args(ac, av, &o) != 0)
 		return 2;
-	argv[n] = argv[0];
-	if (parse_args(argc - n, argv + n, &o) != 0)
+	if (dps_eal_init(n, argv) < 0)
 		return 2;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

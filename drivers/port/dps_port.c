@@ -156,7 +156,8 @@ port_setup_queues(const struct dps_port_setup *ps,
 	return 0;
 }
 
-/* Poll the link every 10 ms until it is up or @ms pass. */
+/* Poll the link every 10 ms until it is up or @ms pass, saying so
+ * once when it is not up at once. */
 static void
 port_wait_link(uint16_t port, uint32_t ms, struct dps_port_info *info)
 {
@@ -169,6 +170,9 @@ port_wait_link(uint16_t port, uint32_t ms, struct dps_port_info *info)
 			break;
 		if (waited >= ms)
 			break;
+		if (waited == 0)
+			DPS_LOG(NOTICE, "waiting for the link on port %u (%s)...",
+				port, info->name);
 		rte_delay_ms(10);
 	}
 	info->link_up = link.link_status == RTE_ETH_LINK_UP;

@@ -53,6 +53,7 @@
 #include <rte_pcapng.h>
 #include <rte_ring.h>
 
+#include "dps_stack.h"	/* DPS_LOG */
 #include "dps_testwire.h"
 
 #define DPS_TW_NAME_MAX		16	/* so every derived name fits */
@@ -63,7 +64,7 @@
 #define DPS_TW_FLIGHT_MULT	4	/* in-flight bound: 4 x ring_size */
 
 #define TW_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, RTE_LOGTYPE_USER1, "testwire: " fmt "\n", \
+	rte_log(RTE_LOG_ ## level, dps_log_type(), "testwire: " fmt "\n", \
 		##__VA_ARGS__)
 
 /* A frame on the wire and the time it is due at the receiver. */

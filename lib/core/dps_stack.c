@@ -17,6 +17,14 @@
 #define DEFAULT_REQ_RING 4096
 #define DEFAULT_TX_BACKLOG 4096
 
+RTE_LOG_REGISTER(dps_logtype, dpstack, INFO);
+
+int
+dps_log_type(void)
+{
+	return dps_logtype;
+}
+
 static const char *
 stack_name(const struct dps_stack *s)
 {
@@ -377,8 +385,8 @@ stack_start_port(struct dps_stack *s, struct dps_iface *ifp)
 	ifp->tso_max = stack_tso_max(&info, pools[0]);
 	ifp->mtu = (uint16_t)(iface_conf_mtu(ifp) - info.mtu_reserve);
 	if (!info.link_up)
-		RTE_LOG(WARNING, USER1, "dpstack: port %u (%s): link down after %u ms\n",
-			ifp->port_id, ifp->name, s->conf.link_wait_ms);
+		DPS_LOG(WARNING, "port %u (%s): the link did not come up within %u ms",
+			ifp->port_id, info.name, s->conf.link_wait_ms);
 	return 0;
 }
 
@@ -567,12 +575,41 @@ dps_stack_set_clock(struct dps_stack *s, uint64_t (*clock)(void *arg), void *arg
 	s->clock_arg = arg;
 }
 
+/* Pages reserved in every hugepage size (/sys/kernel/mm/hugepages). */
+static unsigned long
+hugepages_reserved(void)
+{
+	static const char *const sizes[] = { "hugepages-2048kB", "hugepages-1048576kB" };
+	unsigned long total = 0, n;
+	char path[128];
+
+	for (size_t i = 0; i < RTE_DIM(sizes); i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/nr_hugepages",
+			sizes[i]);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fscanf(f, "%lu", &n) == 1)
+			total += n;
+		fclose(f);
+	}
+	return total;
+}
+
 int
 dps_eal_init(int argc, char **argv)
 {
 	int n = rte_eal_init(argc, argv);
 
-	if (n < 0)
+	/* Without hugepages the EAL's hugepage scan fails with EACCES,
+	 * which says "Permission denied" to a user who lacks none. */
+	if (n < 0 && rte_errno == EACCES && hugepages_reserved() == 0)
+		fprintf(stderr, "dpstack: EAL initialisation failed: no hugepages "
+			"reserved: reserve some (dpdk-hugepages.py --setup 1G) or run "
+			"with --no-huge -m 512\n");
+	else if (n < 0)
 		fprintf(stderr, "dpstack: EAL initialisation failed: %s\n",
 			rte_strerror(rte_errno));
 	return n;

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <rte_ether.h>
+#include <rte_log.h>
 #include <rte_mempool.h>
 #include "dps_addr.h"
 #include "dps_counters.h"
@@ -275,8 +276,22 @@ int dps_stack_mac(const struct dps_stack *s, int ifindex,
 	struct rte_ether_addr *mac);
 
 /**
+ * The rte_log type "dpstack", registered when the library loads: what
+ * the library and its apps log goes out under it, at INFO by default
+ * (EAL option --log-level=dpstack:debug, or rte_log_set_level()).
+ * Any thread, before or after rte_eal_init().
+ */
+int dps_log_type(void);
+
+/** Log under the "dpstack" type: DPS_LOG(WARNING, "port %u: ...", id). */
+#define DPS_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, dps_log_type(), "dpstack: " fmt "\n", \
+		##__VA_ARGS__)
+
+/**
  * Convenience for programs that let dpstack own the EAL: rte_eal_init()
- * plus a one-line error.
+ * plus a one-line error (without hugepages, one saying so and how to
+ * reserve them or run without).
  * @return number of arguments consumed, or -1 with rte_errno set.
  */
 int dps_eal_init(int argc, char **argv);

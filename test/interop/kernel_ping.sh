@@ -78,7 +78,7 @@ counter() {
 
 # Run 1: dpstack resolves the kernel by ARP and pings it from an
 # application thread.
-start_dps --ping 198.18.0.1 --count 3 --interval-ms 100
+start_dps --ping 198.18.0.1 --count 3 --interval 100ms
 finish_dps
 grep -q "^3/3 replies" "$log" || fail "dpstack's pings of the kernel did not all come back"
 [ "$(counter arp_learned)" -ge 1 ] || fail "dpstack learned no ARP entry"

@@ -36,8 +36,8 @@ ip -n "$ns" link set lo up
 ip netns exec "$ns" "$bin" --no-huge -m 256 --no-pci --no-shconf \
 	--no-telemetry --file-prefix="dpt$sfx" --log-level=lib.eal:error \
 	--log-level=pmd.net.tap:crit -l 0-1 --vdev="net_tap0,iface=$tap" -- \
-	--addr 198.18.1.2/24 --ping 198.18.1.10 --count 10 --interval-ms 300 \
-	--serve 60 --start-on-usr1 >"$log" 2>&1 &
+	--addr 198.18.1.2/24 --ping 198.18.1.10 --count 10 --interval 300ms \
+	--serve 60s --start-on-usr1 >"$log" 2>&1 &
 dps_pid=$!
 for _ in $(seq 100); do
 	grep -q "^up:" "$log" && break
