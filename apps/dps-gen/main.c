@@ -77,8 +77,9 @@ usage(FILE *f)
 "  --path P, --host H  HTTP target and Host header (default / and the --to IP);\n"
 "                      --path repeated: the paths are requested in turn\n"
 "  --method M          HTTP method (default GET; HEAD reads no body)\n"
-"  --header 'N: V'     an extra HTTP header line (wrk's -H), repeatable; a\n"
-"                      Host or User-Agent line replaces the default one\n"
+"  --header 'N: V'     (or -H, as wrk) an extra HTTP header line,\n"
+"                      repeatable; a Host or User-Agent line replaces the\n"
+"                      default one\n"
 "  --body-size N       HTTP request body bytes, with Content-Length (POST\n"
 "                      and PUT send Content-Length: 0 without it)\n"
 "  --timeout D         connect and request timeout, an error (default 5s)\n"
@@ -385,6 +386,11 @@ parse_args(struct opts *o, int argc, char **argv)
 
 	memset(o, 0, sizeof(*o));
 	app_report_conf_init(&o->rep, PROG);
+	/* wrk's -H 'Name: value' is --header: the one short option a wrk
+	 * user types from habit. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-H") == 0)
+			argv[i] = (char *)"--header";
 	rc = app_parse_opts(PROG, argc, argv, longopts, parse_one, o);
 	return rc != 0 ? rc : finish_opts(o);
 }

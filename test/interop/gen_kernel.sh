@@ -236,7 +236,7 @@ check9() {
 	fi
 	run_dps "$tmp/9b.json" "$gen" "${eal[@]}" -- --addr "$D/24" --to "$K:80" --proto http \
 		--mode conc --conc 2 --count 50 --method POST --body-size 3000 --path /post \
-		--header "X-Dps: t9" --json --quiet
+		-H "X-Dps: t9" --json --quiet
 	rc=$?
 	sleep 0.3
 	p=$(nreq POST /post t9)
