@@ -303,7 +303,7 @@ app_parse_opts(const char *prog, int argc, char **argv,
 {
 	int rc = app_config_parse(prog, argc, argv, longopts, one, ctx);
 
-	if (rc == 0 && app_config_print_wanted()) {
+	if (rc == 0 && app_config_print_wanted() && !app_config_print_is_deferred()) {
 		app_config_print(stdout, prog);
 		exit(0);
 	}

@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include "app_config.h"
@@ -33,6 +34,7 @@ struct recs {
 /* The last parse's options in order, files first. */
 static struct recs eff;
 static bool print_wanted;
+static bool print_deferred;	/* the app prints the defaults too */
 /* Every value read from a file: the apps keep pointers to them, so they
  * stay (and stay reachable) until the process exits. */
 static char **kept;
@@ -286,6 +288,50 @@ app_config_print_wanted(void)
 	return print_wanted;
 }
 
+void
+app_config_dur(char *out, size_t cap, uint64_t ns)
+{
+	if (ns % 1000000000 == 0)
+		snprintf(out, cap, "%" PRIu64 "s", ns / 1000000000);
+	else if (ns % 1000000 == 0)
+		snprintf(out, cap, "%" PRIu64 "ms", ns / 1000000);
+	else
+		snprintf(out, cap, "%" PRIu64 "us", (ns + 999) / 1000);
+}
+
+void
+app_config_defer_print(void)
+{
+	print_deferred = true;
+}
+
+bool
+app_config_print_is_deferred(void)
+{
+	return print_deferred;
+}
+
+/* Was option @p name given, on the command line or in a file? */
+static bool
+given(const char *name)
+{
+	for (size_t i = 0; i < eff.n; i++)
+		if (strcmp(eff.v[i].opt->name, name) == 0)
+			return true;
+	return false;
+}
+
+void
+app_config_print_all(FILE *f, const char *prog, const struct app_config_default *d,
+	unsigned int n)
+{
+	/* No line between the two parts: fed back, the output is the same. */
+	app_config_print(f, prog);
+	for (unsigned int i = 0; i < n; i++)
+		if (!given(d[i].name))
+			fprintf(f, "%s %s\n", d[i].name, d[i].value);
+}
+
 /* Does option @p name add up when repeated? */
 static bool
 is_repeatable(const char *name)
@@ -311,8 +357,9 @@ in_effect(size_t i)
 void
 app_config_print(FILE *f, const char *prog)
 {
-	fprintf(f, "# %s settings (read back with --config FILE; options not "
-		"listed keep their defaults)\n", prog);
+	fprintf(f, "# %s settings (read back with --config FILE): those given%s\n",
+		prog, print_deferred ? ", then every other one's value in effect" :
+		"; the others keep their defaults");
 	for (size_t i = 0; i < eff.n; i++) {
 		if (!in_effect(i))
 			continue;

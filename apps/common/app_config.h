@@ -18,6 +18,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Usage lines for --config and --print-config. */
@@ -41,6 +42,32 @@ int app_config_parse(const char *prog, int argc, char **argv,
 
 /* True when the last app_config_parse() saw --print-config. */
 bool app_config_print_wanted(void);
+/* True once app_config_defer_print() was called. */
+bool app_config_print_is_deferred(void);
+
+/* An option's name and the value it takes when not given. */
+struct app_config_default {
+	const char *name;
+	char value[72];
+};
+
+/*
+ * --print-config with the defaults: an app that resolves its defaults
+ * after parsing calls app_config_defer_print() before app_parse_opts(),
+ * which then leaves --print-config to it; once resolved it calls
+ * app_config_print_all() with the value of each option it would use
+ * when not given, and exits 0. Those that were given are not repeated.
+ */
+void app_config_defer_print(void);
+/* Duration @p ns in the options' form ("10s", "500ms", "200us"). */
+void app_config_dur(char *out, size_t cap, uint64_t ns);
+void app_config_print_all(FILE *f, const char *prog,
+	const struct app_config_default *d, unsigned int n);
+
+/* d[n] = option NAME with the value of a printf format; n++. */
+#define APP_CONFIG_DEF(d, n, nm, ...) \
+	((d)[n].name = (nm), \
+	 snprintf((d)[n].value, sizeof((d)[0].value), __VA_ARGS__), (n)++)
 
 /* The effective options of the last app_config_parse(), one a line in
  * the file form: each option once at the place of its last occurrence,

@@ -14,6 +14,7 @@
 #include <rte_lcore.h>
 #include <rte_pdump.h>
 #include "app_args.h"
+#include "app_config.h"
 #include "app_stack.h"
 
 int
@@ -104,6 +105,39 @@ parse_dev(const char *prog, struct app_net *n, const char *arg)
 		return app_bad_arg(prog, "--dev (at most 4 ports)", arg);
 	n->more[n->n_more++] = (struct app_port){ .port_id = (uint16_t)v };
 	return 1;
+}
+
+unsigned int
+app_net_config_defaults(const struct app_net *n, struct app_config_default *d)
+{
+	static const char *const tso[] = { "auto", "on", "off" };
+	char a[INET_ADDRSTRLEN] = "";
+	unsigned int k = 0;
+
+	inet_ntop(AF_INET, &n->addr.v4, a, sizeof(a));
+	d[k].name = "addr";
+	if (n->n_addr > 1) {
+		char b[INET_ADDRSTRLEN] = "";
+		uint32_t last = htonl(ntohl(n->addr.v4) + n->n_addr - 1);
+
+		inet_ntop(AF_INET, &last, b, sizeof(b));
+		snprintf(d[k++].value, sizeof(d[0].value), "%s-%s/%u", a, b, n->plen);
+	} else {
+		snprintf(d[k++].value, sizeof(d[0].value), "%s/%u", a, n->plen);
+	}
+	d[k].name = "ports";
+	snprintf(d[k++].value, sizeof(d[0].value), "%u-%u", n->port_lo ? n->port_lo : 32768,
+		n->port_lo ? n->port_hi : 60999);
+	d[k].name = "max-conns";
+	snprintf(d[k++].value, sizeof(d[0].value), "%u", n->max_conns ? n->max_conns : 65536);
+	d[k].name = "mbufs";
+	snprintf(d[k++].value, sizeof(d[0].value), "%u", n->nb_mbufs ? n->nb_mbufs : 65535);
+	d[k].name = "tso";
+	snprintf(d[k++].value, sizeof(d[0].value), "%s", tso[n->tso < 3 ? n->tso : 0]);
+	d[k].name = "link-timeout";
+	snprintf(d[k++].value, sizeof(d[0].value), "%ums",
+		n->link_wait_ms ? n->link_wait_ms : APP_LINK_WAIT_MS);
+	return k;
 }
 
 unsigned int

@@ -118,6 +118,15 @@ void app_net_default_addr(struct app_net *n, const char *addr);
  * when ours and bad. */
 int app_net_opt(const char *prog, struct app_net *n, int c, const char *arg);
 
+struct app_config_default;
+
+/* The network options' values when not given (--addr as @p n holds it
+ * after app_net_default_addr(), --ports, --max-conns, --mbufs, --tso,
+ * --link-timeout), for --print-config: up to 6 entries into @p d;
+ * returns how many. */
+unsigned int app_net_config_defaults(const struct app_net *n,
+	struct app_config_default *d);
+
 /* Ports in @p n (1 + n_more), and port @p i of them as a struct app_port
  * (i = 0: the struct's own fields). */
 unsigned int app_net_ports(const struct app_net *n);

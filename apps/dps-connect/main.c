@@ -33,6 +33,7 @@
 #include <rte_lcore.h>
 #include "dpstack.h"
 #include "app_args.h"
+#include "app_config.h"
 #include "app_stack.h"
 
 enum mode { MODE_SEQ, MODE_CONCURRENT, MODE_RTT };
@@ -226,6 +227,26 @@ one_opt(void *ctx, int c, const char *arg)
 	return parse_opt(ctx, c, arg);
 }
 
+/* --print-config: the options given, then the value of each other one
+ * this run would use. */
+static void
+print_config(const struct opts *o)
+{
+	static const char *const modes[] = { "seq", "concurrent", "rtt" };
+	struct app_config_default d[8];
+	unsigned int n = 0;
+	char a[64];
+
+	dps_addr_fmt(&o->addr, a, sizeof(a));
+	APP_CONFIG_DEF(d, n, "addr", "%s/%u", a, o->plen);
+	APP_CONFIG_DEF(d, n, "threads", "%u", o->threads);
+	APP_CONFIG_DEF(d, n, "count", "%u", o->count);
+	APP_CONFIG_DEF(d, n, "mode", "%s", modes[o->mode]);
+	APP_CONFIG_DEF(d, n, "window", "%u", o->window);
+	APP_CONFIG_DEF(d, n, "link-timeout", "%ums", o->link_ms);
+	app_config_print_all(stdout, "dps-connect", d, n);
+}
+
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -235,8 +256,13 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->count = 10000;
 	o->window = 64;
 	o->link_ms = APP_LINK_WAIT_MS;
+	app_config_defer_print();
 	if (app_parse_opts("dps-connect", argc, argv, longopts, one_opt, o) != 0)
 		return -EINVAL;
+	if (app_config_print_wanted()) {
+		print_config(o);
+		exit(0);
+	}
 	o->api = o->kernel ? &kernel_api : &dps_api;
 	if (o->kernel && o->mode == MODE_RTT) {
 		fprintf(stderr, "dps-connect: --kernel has no request ring to time\n");

@@ -14,6 +14,7 @@
  * the stack cannot start; 2 for bad arguments or impossible settings.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <rte_eal.h>
 #include <rte_lcore.h>
 #include "app_args.h"
+#include "app_config.h"
 #include "app_client.h"
 #include "app_json.h"
 #include "app_report.h"
@@ -378,6 +380,47 @@ finish_opts(struct opts *o)
 	return 0;
 }
 
+/* --print-config: the options given, then the value of each other one
+ * this run would use. */
+static void
+print_config(const struct opts *o)
+{
+	static const char *const modes[] = { "cps", "conc", "rr", "bulk" };
+	static const char *const cprotos[] = { "raw", "http", "udp" };
+	static const char *const sprotos[] = { "http", "echo", "discard", "raw", "source" };
+	struct app_config_default d[24];
+	const struct app_cli_conf *k = &o->cli;
+	unsigned int n = app_net_config_defaults(&o->net, d);
+
+#define DEF(nm, ...) APP_CONFIG_DEF(d, n, nm, __VA_ARGS__)
+	DEF("role", "%s", o->server ? "server" : "client");
+	if (o->server) {
+		DEF("proto", "%s", sprotos[o->srv.proto < 5 ? o->srv.proto : 0]);
+		DEF("port", "%u", o->srv.ports[0]);
+		DEF("req-size", "%u", o->srv.req_size);
+		DEF("resp-size", "%" PRIu64, o->srv.resp_size);
+	} else {
+		DEF("mode", "%s", modes[k->mode]);
+		DEF("proto", "%s", cprotos[k->proto]);
+		DEF("rate", "%.0f", k->rate);
+		DEF("conc", "%u", k->conc);
+		DEF("req-size", "%u", k->req_size);
+		DEF("resp-size", "%" PRIu64, k->resp_size);
+		app_config_dur(d[n].value, sizeof(d[0].value), k->timeout_ns);
+		d[n++].name = "timeout";
+		if (k->proto == APP_CLI_HTTP) {
+			DEF("method", "GET");
+			DEF("path", "/");
+		}
+	}
+	if (o->rep.duration_ns != 0) {
+		app_config_dur(d[n].value, sizeof(d[0].value), o->rep.duration_ns);
+		d[n++].name = "duration";
+	}
+#undef DEF
+	app_config_print_all(stdout, PROG, d, n);
+}
+
 /* Our options (after "--"); 0 or -EINVAL after a one-line error. */
 static int
 parse_args(struct opts *o, int argc, char **argv)
@@ -391,8 +434,15 @@ parse_args(struct opts *o, int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "-H") == 0)
 			argv[i] = (char *)"--header";
+	app_config_defer_print();
 	rc = app_parse_opts(PROG, argc, argv, longopts, parse_one, o);
-	return rc != 0 ? rc : finish_opts(o);
+	if (rc == 0)
+		rc = finish_opts(o);
+	if (rc == 0 && app_config_print_wanted()) {
+		print_config(o);
+		exit(0);
+	}
+	return rc;
 }
 
 /* Several ports (--dev): each one's sources and the --to that follow

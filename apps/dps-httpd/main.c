@@ -191,6 +191,24 @@ static const struct option longopts[] = {
 };
 
 /* Our options (after "--"). 0, 1 for --help, or -EINVAL. */
+static const char *const proto_names[] = { "http", "echo", "discard", "raw",
+	"source" };
+
+/* --print-config: the options given, then the value of each other one
+ * this run would use. */
+static void
+print_config(const struct opts *o)
+{
+	struct app_config_default d[12];
+	unsigned int n = app_net_config_defaults(&o->net, d);
+
+	APP_CONFIG_DEF(d, n, "proto", "%s", proto_names[o->srv.proto]);
+	APP_CONFIG_DEF(d, n, "port", "%u", o->srv.ports[0]);
+	APP_CONFIG_DEF(d, n, "resp-size", "%" PRIu64, o->srv.resp_size);
+	APP_CONFIG_DEF(d, n, "req-size", "%u", o->srv.req_size);
+	app_config_print_all(stdout, PROG, d, n);
+}
+
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -201,6 +219,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->srv.proto = APP_SRV_HTTP;
 	o->srv.resp_size = 64;
 	o->srv.req_size = 64;
+	app_config_defer_print();
 	rc = app_parse_opts(PROG, argc, argv, longopts, one_opt, o);
 	if (rc != 0)
 		return rc;
@@ -209,6 +228,10 @@ parse_args(int argc, char **argv, struct opts *o)
 	if (o->srv.proto == APP_SRV_RAW && o->srv.resp_size == 0) {
 		fprintf(stderr, "%s: --proto raw needs --resp-size above 0\n", PROG);
 		return -EINVAL;
+	}
+	if (app_config_print_wanted()) {
+		print_config(o);
+		exit(0);
 	}
 	return 0;
 }
@@ -342,8 +365,7 @@ finish(struct run *r)
 	dps_stack_stop(r->s);
 }
 
-static const char *const proto_names[] = { "http", "echo", "discard", "raw",
-	"source" };
+
 
 /* "serving": the scripts wait for this line. */
 static void

@@ -16,6 +16,7 @@
  * stack cannot start; 2 for bad arguments or impossible settings.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <rte_eal.h>
 #include <rte_lcore.h>
 #include "app_args.h"
+#include "app_config.h"
 #include "app_client.h"
 #include "app_json.h"
 #include "app_report.h"
@@ -244,6 +246,32 @@ finish_opts(struct opts *o)
 	return app_net_check_target(PROG, &o->net, o->to.sin_addr.s_addr);
 }
 
+/* --print-config: the options given, then the value of each other one
+ * this run would use. */
+static void
+print_config(const struct opts *o)
+{
+	static const char *const modes[] = { "rr", "crr", "udp" };
+	struct app_config_default d[16];
+	unsigned int n = app_net_config_defaults(&o->net, d);
+
+	if (o->echo) {
+		APP_CONFIG_DEF(d, n, "port", "%u", o->port);
+	} else {
+		APP_CONFIG_DEF(d, n, "mode", "%s", modes[o->mode]);
+		APP_CONFIG_DEF(d, n, "flows", "%u", o->flows);
+		APP_CONFIG_DEF(d, n, "size", "%" PRIu64, o->size);
+		APP_CONFIG_DEF(d, n, "rate", "%u", o->rate);
+		app_config_dur(d[n].value, sizeof(d[0].value), o->timeout_ns);
+		d[n++].name = "timeout";
+	}
+	if (o->rep.duration_ns != 0) {
+		app_config_dur(d[n].value, sizeof(d[0].value), o->rep.duration_ns);
+		d[n++].name = "duration";
+	}
+	app_config_print_all(stdout, PROG, d, n);
+}
+
 /* Our options (after "--"); 0 or -EINVAL after a one-line error. */
 static int
 parse_args(struct opts *o, int argc, char **argv)
@@ -256,8 +284,15 @@ parse_args(struct opts *o, int argc, char **argv)
 	o->size = 64;
 	o->port = 7;
 	o->timeout_ns = 1000000000ull;
+	app_config_defer_print();
 	rc = app_parse_opts(PROG, argc, argv, longopts, parse_one, o);
-	return rc != 0 ? rc : finish_opts(o);
+	if (rc == 0)
+		rc = finish_opts(o);
+	if (rc == 0 && app_config_print_wanted()) {
+		print_config(o);
+		exit(0);
+	}
+	return rc;
 }
 
 /* ---- UDP echo ---- */

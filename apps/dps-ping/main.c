@@ -23,6 +23,7 @@
 #include <rte_lcore.h>
 #include "dpstack.h"
 #include "app_args.h"
+#include "app_config.h"
 #include "app_stack.h"
 
 struct opts {
@@ -178,6 +179,24 @@ one_opt(void *ctx, int c, const char *arg)
 	return parse_opt(ctx, c, arg);
 }
 
+/* --print-config: the options given, then the value of each other one
+ * this run would use. */
+static void
+print_config(const struct opts *o)
+{
+	struct app_config_default d[8];
+	unsigned int n = 0;
+	char a[64];
+
+	dps_addr_fmt(&o->addr[0], a, sizeof(a));
+	APP_CONFIG_DEF(d, n, "addr", "%s/%u", a, o->plen[0]);
+	APP_CONFIG_DEF(d, n, "count", "%u", o->count);
+	APP_CONFIG_DEF(d, n, "interval", "%ums", o->interval_ms);
+	APP_CONFIG_DEF(d, n, "timeout", "%ums", o->timeout_ms);
+	APP_CONFIG_DEF(d, n, "link-timeout", "%ums", o->link_ms);
+	app_config_print_all(stdout, "dps-ping", d, n);
+}
+
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -186,11 +205,16 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->interval_ms = 200;
 	o->timeout_ms = 1000;
 	o->link_ms = 2000;
+	app_config_defer_print();
 	if (app_parse_opts("dps-ping", argc, argv, longopts, one_opt, o) != 0)
 		return -EINVAL;
 	if (o->n_addr == 0) {
 		dps_prefix_parse("198.18.0.2/24", &o->addr[0], &o->plen[0]);
 		o->n_addr = 1;
+	}
+	if (app_config_print_wanted()) {
+		print_config(o);
+		exit(0);
 	}
 	if (!o->has_target || o->wire)
 		return 0;

@@ -11,7 +11,8 @@
 # crash at its client's exit (docs/apps.md, "Limits"); this test reads
 # the server's summary after its client has gone. One PASS/FAIL line each:
 #   1 --print-config: the settings of a --config file and the command
-#     line in file form; fed back, the same again; (b) --hist-out refused
+#     line in file form, then the defaults in effect (--timeout 5s, the
+#     default --addr); fed back, the same again; (b) --hist-out refused
 #     where nothing measures latency
 #   2 dps-gen --config FILE --json for 3 s: every stdout line is a JSON
 #     object with a type; intervals a second apart, then one final
@@ -115,7 +116,8 @@ rc2=$?
 if [ "$rc1" != 0 ] || [ "$rc2" != 0 ] || ! cmp -s "$tmp/p1.cfg" "$tmp/p2.cfg"; then
 	fail "1 --print-config round trip" "exit $rc1/$rc2" "$tmp/p1.cfg" "$tmp/p2.cfg"
 elif ! grep -qx 'duration 3s' "$tmp/p1.cfg" || grep -q 'duration 9s' "$tmp/p1.cfg" ||
-		! grep -qx 'to 198.18.0.1:80' "$tmp/p1.cfg" || ! grep -qx 'conc 16' "$tmp/p1.cfg"; then
+		! grep -qx 'to 198.18.0.1:80' "$tmp/p1.cfg" || ! grep -qx 'conc 16' "$tmp/p1.cfg" ||
+		! grep -qx 'timeout 5s' "$tmp/p1.cfg" || ! grep -qx 'addr 198.18.0.2/24' "$tmp/p1.cfg"; then
 	fail "1 --print-config" "not the effective settings" "$tmp/p1.cfg"
 else
 	pass "1 --print-config: $(grep -vc '^#' "$tmp/p1.cfg") settings, the same when fed back"

@@ -285,7 +285,7 @@ Test(app_out, config_command_line_overrides)
 	cr_assert(app_config_print_wanted());
 	/* the rate given last, both destinations */
 	cr_assert_str_eq(printed(false), "# prog settings (read back with --config "
-		"FILE; options not listed keep their defaults)\n"
+		"FILE): those given; the others keep their defaults\n"
 		"to 198.18.0.1:80\nrate 5\nto 198.18.0.3:80\n");
 	cr_assert_str_eq(printed(true), "{\"to\":[\"198.18.0.1:80\","
 		"\"198.18.0.3:80\"],\"rate\":\"5\"}");
@@ -318,4 +318,36 @@ Test(app_out, print_config_round_trip)
 	cr_assert_eq(parse("--config", tmp_file(first), "--print-config", NULL), 0);
 	cr_assert_str_eq(seen, "t=198.18.0.1:80;j=;p=/x y;r=7;t=198.18.0.9:80;");
 	cr_assert_str_eq(printed(false), first);
+}
+
+/* An app that resolves its defaults prints them after the options given,
+ * each option once: fed back, the same text again. */
+Test(app_out, config_print_all_with_defaults)
+{
+	struct app_config_default d[] = {
+		{ "rate", "0" }, { "path", "/" }, { "to", "198.18.0.9:80" },
+	};
+	static char out[2048], again[2048];
+	FILE *f;
+
+	app_config_defer_print();
+	cr_assert_eq(parse("--rate", "5", "--print-config", NULL), 0);
+	f = fmemopen(out, sizeof(out), "w");
+	app_config_print_all(f, "prog", d, 3);
+	fclose(f);
+	cr_assert_str_eq(out, "# prog settings (read back with --config FILE): those "
+		"given, then every other one's value in effect\n"
+		"rate 5\npath /\nto 198.18.0.9:80\n");
+	cr_assert_eq(parse("--config", tmp_file(out), "--print-config", NULL), 0);
+	f = fmemopen(again, sizeof(again), "w");
+	app_config_print_all(f, "prog", d, 3);
+	fclose(f);
+	cr_assert_str_eq(again, out);
+	char dur[16];
+	app_config_dur(dur, sizeof(dur), 10000000000ull);
+	cr_assert_str_eq(dur, "10s");
+	app_config_dur(dur, sizeof(dur), 1500000000ull);
+	cr_assert_str_eq(dur, "1500ms");
+	app_config_dur(dur, sizeof(dur), 200000);
+	cr_assert_str_eq(dur, "200us");
 }
