@@ -325,17 +325,18 @@ udp_jitter_us(const struct snap *d)
 }
 
 /* A UDP stream's figures, as iperf3 -u gives them (round trip: the peer
- * echoes). */
+ * echoes); the send rate over @p send_ns, the sending time (--duration:
+ * the wait for the last echoes after it is not sending). */
 static void
-text_udp_stream(const struct snap *d, uint64_t ns)
+text_udp_stream(const struct snap *d, uint64_t ns, uint64_t send_ns)
 {
 	uint64_t lost = udp_lost(d);
 
 	printf("udp stream: sent %" PRIu64 " datagrams (%.0f/s, %.1f Mbit/s), "
 		"echoed %" PRIu64 ", lost %" PRIu64 " (%.3f%%), out of order %"
 		PRIu64 ", jitter %.3f us (RFC 3550, round trip, mean of %" PRIu64
-		" flows)\n", d->c.req_sent, per_s(d->c.req_sent, ns),
-		per_s(d->c.tx_bytes, ns) * 8 / 1e6, d->c.req_done, lost,
+		" flows)\n", d->c.req_sent, per_s(d->c.req_sent, send_ns),
+		per_s(d->c.tx_bytes, send_ns) * 8 / 1e6, d->c.req_done, lost,
 		d->c.req_sent ? 100.0 * (double)lost / (double)d->c.req_sent : 0.0,
 		d->c.udp_late, udp_jitter_us(d), d->c.udp_flows);
 }
@@ -360,7 +361,8 @@ text_client(const struct app_report *r, const struct snap *d, uint64_t ns,
 		" bytes (%.3f Gbit/s)\n", d->c.tx_bytes, gbit(d->c.tx_bytes, ns),
 		d->c.rx_bytes, gbit(d->c.rx_bytes, ns));
 	if (r->c.cl != NULL && app_client_udp_stream(r->c.cl))
-		text_udp_stream(d, ns);
+		text_udp_stream(d, ns, r->c.duration_ns != 0 && r->c.duration_ns < ns ?
+			r->c.duration_ns : ns);
 	for (unsigned int k = 0; k < APP_CLI_ERR__MAX; k++)
 		if (d->c.err[k] != 0)
 			printf("  error %s: %" PRIu64 " (%s)\n", app_cli_err_name(k),
