@@ -385,8 +385,9 @@ stack_start_port(struct dps_stack *s, struct dps_iface *ifp)
 	ifp->tso_max = stack_tso_max(&info, pools[0]);
 	ifp->mtu = (uint16_t)(iface_conf_mtu(ifp) - info.mtu_reserve);
 	if (!info.link_up)
-		DPS_LOG(WARNING, "port %u (%s): the link did not come up within %u ms",
-			ifp->port_id, info.name, s->conf.link_wait_ms);
+		DPS_LOG(WARNING, "port %u (%s): no link after %u ms; starting without "
+			"it (it may come up later, as a memif server's does when its "
+			"client connects)", ifp->port_id, info.name, s->conf.link_wait_ms);
 	return 0;
 }
 
