@@ -1119,6 +1119,18 @@ app_client_udp_stream(const struct app_client *cl)
 	return udp_stream(&cl->c);
 }
 
+uint64_t
+app_cli_udp_lost(const struct app_cli_stats *s)
+{
+	return s->req_sent > s->req_done ? s->req_sent - s->req_done : 0;
+}
+
+double
+app_cli_udp_jitter_us(const struct app_cli_stats *s)
+{
+	return s->udp_flows != 0 ? (double)s->udp_jitter_ns / (double)s->udp_flows / 1e3 : 0.0;
+}
+
 /* ---- timeouts ---- */
 
 /* Check a few slots per call against their deadlines (--timeout). */

@@ -175,6 +175,12 @@ bool app_client_is_cps(const struct app_client *cl);
 /* True for a UDP stream run (--mode bulk --proto udp). */
 bool app_client_udp_stream(const struct app_client *cl);
 
+/* A UDP stream's datagrams sent and not echoed (lost on the way out or
+ * back), and its flows' mean RFC 3550 jitter in microseconds, from the
+ * summed counters @p s. */
+uint64_t app_cli_udp_lost(const struct app_cli_stats *s);
+double app_cli_udp_jitter_us(const struct app_cli_stats *s);
+
 /* Sum of the per-lcore counters (any thread, no lock). */
 void app_client_stats(const struct app_client *cl, struct app_cli_stats *out);
 

@@ -209,11 +209,10 @@ sum_udp_stream(FILE *f, const struct app_report_end *e)
 {
 	const struct app_cli_stats *c = &e->d->c;
 	bool udps = e->c->cl != NULL && app_client_udp_stream(e->c->cl);
-	uint64_t lost = udps && c->req_sent > c->req_done ? c->req_sent - c->req_done : 0;
 
 	fprintf(f, ",\"udp_lost\":%" PRIu64 ",\"udp_late\":%" PRIu64
-		",\"udp_jitter_us\":%.3f", lost, c->udp_late,
-		c->udp_flows ? (double)c->udp_jitter_ns / (double)c->udp_flows / 1e3 : 0.0);
+		",\"udp_jitter_us\":%.3f", udps ? app_cli_udp_lost(c) : 0, c->udp_late,
+		app_cli_udp_jitter_us(c));
 }
 
 /* The client's totals (the members earlier versions had, and more). */

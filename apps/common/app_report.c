@@ -310,19 +310,6 @@ hist_label(const struct app_client *cl, bool conn)
 		"request time (from intended send, --rate)";
 }
 
-/* Datagrams sent and not echoed: lost on the way out or back. */
-static uint64_t
-udp_lost(const struct snap *d)
-{
-	return d->c.req_sent > d->c.req_done ? d->c.req_sent - d->c.req_done : 0;
-}
-
-/* The flows' mean RFC 3550 jitter, in microseconds. */
-static double
-udp_jitter_us(const struct snap *d)
-{
-	return d->c.udp_flows != 0 ? (double)d->c.udp_jitter_ns / (double)d->c.udp_flows / 1e3 : 0;
-}
 
 /* A UDP stream's figures, as iperf3 -u gives them (round trip: the peer
  * echoes); the send rate over @p send_ns, the sending time (--duration:
@@ -330,7 +317,7 @@ udp_jitter_us(const struct snap *d)
 static void
 text_udp_stream(const struct snap *d, uint64_t ns, uint64_t send_ns)
 {
-	uint64_t lost = udp_lost(d);
+	uint64_t lost = app_cli_udp_lost(&d->c);
 
 	printf("udp stream: sent %" PRIu64 " datagrams (%.0f/s, %.1f Mbit/s), "
 		"echoed %" PRIu64 ", lost %" PRIu64 " (%.3f%%), out of order %"
@@ -338,7 +325,7 @@ text_udp_stream(const struct snap *d, uint64_t ns, uint64_t send_ns)
 		" flows)\n", d->c.req_sent, per_s(d->c.req_sent, send_ns),
 		per_s(d->c.tx_bytes, send_ns) * 8 / 1e6, d->c.req_done, lost,
 		d->c.req_sent ? 100.0 * (double)lost / (double)d->c.req_sent : 0.0,
-		d->c.udp_late, udp_jitter_us(d), d->c.udp_flows);
+		d->c.udp_late, app_cli_udp_jitter_us(&d->c), d->c.udp_flows);
 }
 
 /* Client totals, errors by kind and both histograms, as text. */
