@@ -294,17 +294,20 @@ app_early_args(const char *prog, int argc, char **argv, int n_eal,
 	return -1;
 }
 
-/* The options themselves and those of --config files (app_config.c);
- * --print-config prints them once they are all valid, and exits. */
+/* The options themselves and those of --config files (app_config.c). */
 int
 app_parse_opts(const char *prog, int argc, char **argv,
 	const struct option *longopts,
 	int (*one)(void *ctx, int c, const char *arg), void *ctx)
 {
-	int rc = app_config_parse(prog, argc, argv, longopts, one, ctx);
+	return app_config_parse(prog, argc, argv, longopts, one, ctx);
+}
 
-	if (rc == 0 && app_config_print_wanted() && !app_config_print_is_deferred()) {
-		app_config_print(stdout, prog);
+int
+app_print_config_if_wanted(int rc, void (*print)(const void *o), const void *o)
+{
+	if (rc == 0 && app_config_print_wanted()) {
+		print(o);
 		exit(0);
 	}
 	return rc;

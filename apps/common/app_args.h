@@ -82,9 +82,15 @@ void app_print_version(FILE *f, const char *prog);
  * a stray argument, or a nonzero return of @p one ends it: the first two
  * with a one-line error naming them. Returns 0 or what @p one returned
  * (-EINVAL for the first two). --config FILE and --print-config come with
- * it (app_config.h): --print-config prints the settings and exits 0. */
+ * it (app_config.h); --print-config is only noted: the app prints once its
+ * defaults are resolved (app_print_config_if_wanted()). */
 int app_parse_opts(const char *prog, int argc, char **argv,
 	const struct option *longopts,
 	int (*one)(void *ctx, int c, const char *arg), void *ctx);
+
+/* After the options were parsed and resolved with result @p rc: when
+ * that went well and --print-config was given, @p print(@p o) and exit 0.
+ * Returns @p rc. */
+int app_print_config_if_wanted(int rc, void (*print)(const void *o), const void *o);
 
 #endif

@@ -34,7 +34,6 @@ struct recs {
 /* The last parse's options in order, files first. */
 static struct recs eff;
 static bool print_wanted;
-static bool print_deferred;	/* the app prints the defaults too */
 /* Every value read from a file: the apps keep pointers to them, so they
  * stay (and stay reachable) until the process exits. */
 static char **kept;
@@ -300,16 +299,13 @@ app_config_dur(char *out, size_t cap, uint64_t ns)
 }
 
 void
-app_config_defer_print(void)
+app_config_default_dur(struct app_config_default *d, const char *name, uint64_t ns)
 {
-	print_deferred = true;
+	d->name = name;
+	app_config_dur(d->value, sizeof(d->value), ns);
 }
 
-bool
-app_config_print_is_deferred(void)
-{
-	return print_deferred;
-}
+static void print_given(FILE *f);
 
 /* Was option @p name given, on the command line or in a file? */
 static bool
@@ -326,7 +322,9 @@ app_config_print_all(FILE *f, const char *prog, const struct app_config_default 
 	unsigned int n)
 {
 	/* No line between the two parts: fed back, the output is the same. */
-	app_config_print(f, prog);
+	fprintf(f, "# %s settings (read back with --config FILE): those given, "
+		"then every other one's value in effect\n", prog);
+	print_given(f);
 	for (unsigned int i = 0; i < n; i++)
 		if (!given(d[i].name))
 			fprintf(f, "%s %s\n", d[i].name, d[i].value);
@@ -357,9 +355,15 @@ in_effect(size_t i)
 void
 app_config_print(FILE *f, const char *prog)
 {
-	fprintf(f, "# %s settings (read back with --config FILE): those given%s\n",
-		prog, print_deferred ? ", then every other one's value in effect" :
-		"; the others keep their defaults");
+	fprintf(f, "# %s settings (read back with --config FILE): those given; "
+		"the others keep their defaults\n", prog);
+	print_given(f);
+}
+
+/* The options in effect, one a line. */
+static void
+print_given(FILE *f)
+{
 	for (size_t i = 0; i < eff.n; i++) {
 		if (!in_effect(i))
 			continue;

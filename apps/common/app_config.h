@@ -42,8 +42,6 @@ int app_config_parse(const char *prog, int argc, char **argv,
 
 /* True when the last app_config_parse() saw --print-config. */
 bool app_config_print_wanted(void);
-/* True once app_config_defer_print() was called. */
-bool app_config_print_is_deferred(void);
 
 /* An option's name and the value it takes when not given. */
 struct app_config_default {
@@ -52,17 +50,19 @@ struct app_config_default {
 };
 
 /*
- * --print-config with the defaults: an app that resolves its defaults
- * after parsing calls app_config_defer_print() before app_parse_opts(),
- * which then leaves --print-config to it; once resolved it calls
+ * --print-config with the defaults: app_parse_opts() leaves it to the
+ * app, which resolves its defaults first and then calls
  * app_config_print_all() with the value of each option it would use
- * when not given, and exits 0. Those that were given are not repeated.
+ * when not given (app_print_config_if_wanted() does both, and exits 0).
+ * Those that were given are not repeated.
  */
-void app_config_defer_print(void);
-/* Duration @p ns in the options' form ("10s", "500ms", "200us"). */
-void app_config_dur(char *out, size_t cap, uint64_t ns);
 void app_config_print_all(FILE *f, const char *prog,
 	const struct app_config_default *d, unsigned int n);
+/* Duration @p ns in the options' form ("10s", "500ms", "200us"). */
+void app_config_dur(char *out, size_t cap, uint64_t ns);
+/* *@p d = option @p name with duration @p ns as its value. */
+void app_config_default_dur(struct app_config_default *d, const char *name,
+	uint64_t ns);
 
 /* d[n] = option NAME with the value of a printf format; n++. */
 #define APP_CONFIG_DEF(d, n, nm, ...) \

@@ -230,8 +230,9 @@ one_opt(void *ctx, int c, const char *arg)
 /* --print-config: the options given, then the value of each other one
  * this run would use. */
 static void
-print_config(const struct opts *o)
+print_config(const void *p)
 {
+	const struct opts *o = p;
 	static const char *const modes[] = { "seq", "concurrent", "rtt" };
 	struct app_config_default d[8];
 	unsigned int n = 0;
@@ -256,13 +257,9 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->count = 10000;
 	o->window = 64;
 	o->link_ms = APP_LINK_WAIT_MS;
-	app_config_defer_print();
 	if (app_parse_opts("dps-connect", argc, argv, longopts, one_opt, o) != 0)
 		return -EINVAL;
-	if (app_config_print_wanted()) {
-		print_config(o);
-		exit(0);
-	}
+	app_print_config_if_wanted(0, print_config, o);
 	o->api = o->kernel ? &kernel_api : &dps_api;
 	if (o->kernel && o->mode == MODE_RTT) {
 		fprintf(stderr, "dps-connect: --kernel has no request ring to time\n");

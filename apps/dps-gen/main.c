@@ -383,8 +383,9 @@ finish_opts(struct opts *o)
 /* --print-config: the options given, then the value of each other one
  * this run would use. */
 static void
-print_config(const struct opts *o)
+print_config(const void *p)
 {
+	const struct opts *o = p;
 	static const char *const modes[] = { "cps", "conc", "rr", "bulk" };
 	static const char *const cprotos[] = { "raw", "http", "udp" };
 	static const char *const sprotos[] = { "http", "echo", "discard", "raw", "source" };
@@ -406,17 +407,14 @@ print_config(const struct opts *o)
 		DEF("conc", "%u", k->conc);
 		DEF("req-size", "%u", k->req_size);
 		DEF("resp-size", "%" PRIu64, k->resp_size);
-		app_config_dur(d[n].value, sizeof(d[0].value), k->timeout_ns);
-		d[n++].name = "timeout";
+		app_config_default_dur(&d[n++], "timeout", k->timeout_ns);
 		if (k->proto == APP_CLI_HTTP) {
 			DEF("method", "GET");
 			DEF("path", "/");
 		}
 	}
-	if (o->rep.duration_ns != 0) {
-		app_config_dur(d[n].value, sizeof(d[0].value), o->rep.duration_ns);
-		d[n++].name = "duration";
-	}
+	if (o->rep.duration_ns != 0)
+		app_config_default_dur(&d[n++], "duration", o->rep.duration_ns);
 #undef DEF
 	app_config_print_all(stdout, PROG, d, n);
 }
@@ -434,15 +432,10 @@ parse_args(struct opts *o, int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "-H") == 0)
 			argv[i] = (char *)"--header";
-	app_config_defer_print();
 	rc = app_parse_opts(PROG, argc, argv, longopts, parse_one, o);
 	if (rc == 0)
 		rc = finish_opts(o);
-	if (rc == 0 && app_config_print_wanted()) {
-		print_config(o);
-		exit(0);
-	}
-	return rc;
+	return app_print_config_if_wanted(rc, print_config, o);
 }
 
 /* Several ports (--dev): each one's sources and the --to that follow

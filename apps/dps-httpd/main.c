@@ -197,8 +197,9 @@ static const char *const proto_names[] = { "http", "echo", "discard", "raw",
 /* --print-config: the options given, then the value of each other one
  * this run would use. */
 static void
-print_config(const struct opts *o)
+print_config(const void *p)
 {
+	const struct opts *o = p;
 	struct app_config_default d[12];
 	unsigned int n = app_net_config_defaults(&o->net, d);
 
@@ -219,7 +220,6 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->srv.proto = APP_SRV_HTTP;
 	o->srv.resp_size = 64;
 	o->srv.req_size = 64;
-	app_config_defer_print();
 	rc = app_parse_opts(PROG, argc, argv, longopts, one_opt, o);
 	if (rc != 0)
 		return rc;
@@ -229,11 +229,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "%s: --proto raw needs --resp-size above 0\n", PROG);
 		return -EINVAL;
 	}
-	if (app_config_print_wanted()) {
-		print_config(o);
-		exit(0);
-	}
-	return 0;
+	return app_print_config_if_wanted(0, print_config, o);
 }
 
 /* ---- the stats thread ---- */

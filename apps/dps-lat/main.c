@@ -249,8 +249,9 @@ finish_opts(struct opts *o)
 /* --print-config: the options given, then the value of each other one
  * this run would use. */
 static void
-print_config(const struct opts *o)
+print_config(const void *p)
 {
+	const struct opts *o = p;
 	static const char *const modes[] = { "rr", "crr", "udp" };
 	struct app_config_default d[16];
 	unsigned int n = app_net_config_defaults(&o->net, d);
@@ -262,13 +263,10 @@ print_config(const struct opts *o)
 		APP_CONFIG_DEF(d, n, "flows", "%u", o->flows);
 		APP_CONFIG_DEF(d, n, "size", "%" PRIu64, o->size);
 		APP_CONFIG_DEF(d, n, "rate", "%u", o->rate);
-		app_config_dur(d[n].value, sizeof(d[0].value), o->timeout_ns);
-		d[n++].name = "timeout";
+		app_config_default_dur(&d[n++], "timeout", o->timeout_ns);
 	}
-	if (o->rep.duration_ns != 0) {
-		app_config_dur(d[n].value, sizeof(d[0].value), o->rep.duration_ns);
-		d[n++].name = "duration";
-	}
+	if (o->rep.duration_ns != 0)
+		app_config_default_dur(&d[n++], "duration", o->rep.duration_ns);
 	app_config_print_all(stdout, PROG, d, n);
 }
 
@@ -284,15 +282,10 @@ parse_args(struct opts *o, int argc, char **argv)
 	o->size = 64;
 	o->port = 7;
 	o->timeout_ns = 1000000000ull;
-	app_config_defer_print();
 	rc = app_parse_opts(PROG, argc, argv, longopts, parse_one, o);
 	if (rc == 0)
 		rc = finish_opts(o);
-	if (rc == 0 && app_config_print_wanted()) {
-		print_config(o);
-		exit(0);
-	}
-	return rc;
+	return app_print_config_if_wanted(rc, print_config, o);
 }
 
 /* ---- UDP echo ---- */

@@ -182,8 +182,9 @@ one_opt(void *ctx, int c, const char *arg)
 /* --print-config: the options given, then the value of each other one
  * this run would use. */
 static void
-print_config(const struct opts *o)
+print_config(const void *p)
 {
+	const struct opts *o = p;
 	struct app_config_default d[8];
 	unsigned int n = 0;
 	char a[64];
@@ -205,17 +206,13 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->interval_ms = 200;
 	o->timeout_ms = 1000;
 	o->link_ms = 2000;
-	app_config_defer_print();
 	if (app_parse_opts("dps-ping", argc, argv, longopts, one_opt, o) != 0)
 		return -EINVAL;
 	if (o->n_addr == 0) {
 		dps_prefix_parse("198.18.0.2/24", &o->addr[0], &o->plen[0]);
 		o->n_addr = 1;
 	}
-	if (app_config_print_wanted()) {
-		print_config(o);
-		exit(0);
-	}
+	app_print_config_if_wanted(0, print_config, o);
 	if (!o->has_target || o->wire)
 		return 0;
 	for (unsigned int i = 0; i < o->n_addr; i++)

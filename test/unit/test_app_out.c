@@ -330,7 +330,6 @@ Test(app_out, config_print_all_with_defaults)
 	static char out[2048], again[2048];
 	FILE *f;
 
-	app_config_defer_print();
 	cr_assert_eq(parse("--rate", "5", "--print-config", NULL), 0);
 	f = fmemopen(out, sizeof(out), "w");
 	app_config_print_all(f, "prog", d, 3);
