@@ -110,6 +110,14 @@ size_t dps_tcp_out_opt_len(const struct dps_tcp_out *out);
 size_t dps_tcp_build(uint8_t *buf, size_t cap, uint16_t sport_be,
 	uint16_t dport_be, const struct dps_tcp_out *out);
 
+/*
+ * dps_tcp_build() for the common case of an established flow: @out has
+ * DPS_TCP_OUT_TS options and no SACK blocks (the caller checks). @buf
+ * has room for 32 bytes. Returns the header length.
+ */
+size_t dps_tcp_build_est(uint8_t *buf, uint16_t sport_be, uint16_t dport_be,
+	const struct dps_tcp_out *out);
+
 /* ---- the TCB ---- */
 
 /* Same numbering as enum dps_tcp_state in dps_socket.h (Linux's). */
