@@ -1793,6 +1793,39 @@ Test(dpdk, tcp_data_zero_copy_edges, .timeout = 60)
 	world_down(&w);
 }
 
+/* Keepalive switched on once the connection is up reaches the TCB (the
+ * option kick): probes leave after the idle time, and reading data (a
+ * window kick that changes no option) in between does not lose them. */
+Test(dpdk, tcp_data_keepalive_set_when_established, .timeout = 60)
+{
+	struct dps_testwire_conf wc = wire_conf(9);
+	struct world w;
+	struct dps_counters d;
+	char buf[64];
+	int cfd, sfd;
+
+	world_up(&w, "tdkse", &wc, NULL, 0, 0, 16);
+	pair(&w, 4096, 0, &cfd, &sfd);
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(dps_send(sfd, "ping", 4, 0), 4);
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(dps_recv(cfd, buf, sizeof(buf), 0), 4);
+	set_int(cfd, IPPROTO_TCP, TCP_KEEPIDLE, 1);
+	set_int(cfd, IPPROTO_TCP, TCP_KEEPINTVL, 1);
+	set_int(cfd, SOL_SOCKET, SO_KEEPALIVE, 1);
+	ticks(&w, 20, 100 * US);
+	d = delta(&w, 0);
+	cr_assert_eq(d.tcp_keepalive, 0, "a probe before the idle time");
+	run_until(&w, vnow(&w.b) + 3500 * MS, 10 * MS);
+	d = delta(&w, 0);
+	cr_assert_geq(d.tcp_keepalive, 2, "keepalive set when established: %" PRIu64
+		" probes in 3.5 s", d.tcp_keepalive);
+	cr_assert_eq(dps_close(cfd), 0);
+	cr_assert_eq(dps_close(sfd), 0);
+	drain_time_wait(&w);
+	world_down(&w);
+}
+
 /* A thread that is not the owner calls through a handle. */
 static void *
 lsock_stranger(void *arg)
