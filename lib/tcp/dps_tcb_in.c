@@ -259,7 +259,8 @@ tcb_newly_acked(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 	t->retransmits = 0;
 	t->x->rtx_start_ns = 0;
 	t->probes = 0;
-	sack_trim(t);
+	if (t->n_sacked != 0)
+		sack_trim(t);
 	if (t->in_recovery || t->in_loss) {
 		bool loss = t->in_loss;
 
@@ -480,7 +481,7 @@ tcb_take_in_order(struct dps_tcb *t, uint32_t off, uint32_t len, uint64_t now)
 	t->x->rx_seq = t->rcv_nxt;
 	t->rcv_nxt += len;
 	tcb_grow_window(t, len);
-	tcb_ack_policy(t, ooo_advance(t), now);
+	tcb_ack_policy(t, t->n_ooo != 0 && ooo_advance(t), now);
 }
 
 /*
