@@ -224,6 +224,8 @@ struct dps_tcb_stats {
 	uint32_t paws_drops;
 	uint32_t zwp_sent;		/* zero-window probes */
 	uint32_t ka_sent;		/* keepalive probes */
+	uint32_t pred_acks;		/* header prediction: pure ACKs of new data */
+	uint32_t pred_data;		/* header prediction: in-order data */
 };
 
 struct dps_tcb;
@@ -305,6 +307,7 @@ struct dps_tcb {
 	bool persist:1;			/* rtx_at is the zero-window probe timer */
 	bool fin_ooo:1;			/* a FIN arrived beyond a hole, at x->fin_seq */
 	bool syn_unacked:1;		/* our SYN, at the ISS, is not acknowledged */
+	bool no_pred:1;			/* header prediction off (tests) */
 	uint16_t adv_mss;
 	uint16_t mss;			/* effective send MSS (peer's, clamped) */
 	uint16_t rcv_mss;		/* largest segment seen from the peer */
@@ -521,6 +524,13 @@ int dps_tcb_user_close(struct dps_tcb *t, uint64_t now);
 /* The connection ended outside the TCB (a next hop never answered):
  * state CLOSE, t->err = @err unless 0. */
 void dps_tcb_set_closed(struct dps_tcb *t, int err);
+
+/*
+ * Header prediction (dps_tcb_in.c) on or off for @t; it is on from
+ * connect, accept and SYN cookies. Off, every segment takes the general
+ * path of RFC 9293 3.10.7.4: the tests compare the two this way.
+ */
+void dps_tcb_set_predict(struct dps_tcb *t, bool on);
 
 /* The lcore's challenge-ACK limit (RFC 5961 10) this TCB shares. */
 void dps_tcb_attach_limit(struct dps_tcb *t, struct dps_tcp_ratelimit *chlim);
