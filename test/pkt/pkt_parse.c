@@ -288,24 +288,30 @@ value(struct cur *c, long *v)
 
 /* ---- segments -------------------------------------------------------- */
 
+/* tcpdump's letters, '.' for ACK; on an expected packet 'p' is a PSH
+ * that may or may not be set. */
 static bool
-flags(struct cur *c, uint8_t *f)
+flags(struct cur *c, struct pkt_seg *s, bool in)
 {
 	static const char letters[] = "FSRP.UEW";
 	const char *q;
 
 	skip_ws(c);
-	*f = 0;
 	while (*c->p != '\0' && *c->p != ' ' && *c->p != '\t') {
+		if (*c->p == 'p' && !in) {
+			s->flags_any |= PKT_PSH;
+			c->p++;
+			continue;
+		}
 		q = strchr(letters, *c->p);
-		if (q == NULL || *c->p == '\0')
-			return fail(c, "unknown TCP flag '%c' (flags: %s)", *c->p,
-				letters);
-		*f |= (uint8_t)(1u << (q - letters));
+		if (q == NULL)
+			return fail(c, "unknown TCP flag '%c' (flags: %s%s)", *c->p,
+				letters, in ? "" : " p");
+		s->flags |= (uint8_t)(1u << (q - letters));
 		c->p++;
 	}
-	if (*f == 0)
-		return fail(c, "expected TCP flags (S F R P . U E W)");
+	if (s->flags == 0 && s->flags_any == 0)
+		return fail(c, "expected TCP flags (%s%s)", letters, in ? "" : " p");
 	return true;
 }
 
@@ -630,7 +636,7 @@ event(struct cur *c, struct pkt_event *e, uint64_t prev)
 		if (blocking)
 			return fail(c, "only a call can span time ('...')");
 		e->kind = in ? PKT_EV_IN : PKT_EV_OUT;
-		return flags(c, &e->seg.flags) && seg_fields(c, &e->seg, in);
+		return flags(c, &e->seg, in) && seg_fields(c, &e->seg, in);
 	}
 	e->kind = PKT_EV_CALL;
 	e->call.blocking = blocking;

@@ -58,6 +58,7 @@ struct pkt_opt {
 /* A TCP segment: injected (all fields given) or expected (wildcards). */
 struct pkt_seg {
 	uint8_t flags;
+	uint8_t flags_any;	/* expected: flags not checked ('p': PSH) */
 	bool seq_wild, ack_wild, win_wild, opts_wild;
 	uint32_t seq, ack;	/* relative to the sender's / peer's ISN */
 	uint32_t win;		/* as in the header, unscaled */

@@ -254,7 +254,7 @@ bool
 pkt_match(const struct pkt_seg *want, const struct pkt_seg *got, char *why,
 	size_t whylen)
 {
-	if (want->flags != got->flags)
+	if ((want->flags ^ got->flags) & ~want->flags_any)
 		return differ(why, whylen, "flags differ");
 	if (!want->seq_wild && want->seq != got->seq)
 		return differ(why, whylen, "seq %u, expected %u", got->seq, want->seq);
@@ -434,7 +434,9 @@ pkt_seg_format(const struct pkt_seg *seg, char *buf, size_t len)
 		return;
 	buf[0] = '\0';
 	for (int i = 0; i < 8; i++)
-		if (seg->flags & (1u << i))
+		if (seg->flags_any & (1u << i))
+			say(&o, "%c", i == 3 ? 'p' : '?');
+		else if (seg->flags & (1u << i))
 			say(&o, "%c", letters[i]);
 	say_val(&o, " seq ", seg->seq_wild, seg->seq);
 	if (seg->flags & PKT_ACK)
