@@ -268,12 +268,15 @@ stack_up(struct dctx *d, char *msg, size_t len)
 	};
 	struct dps_addr a = dps_addr_v4(rte_cpu_to_be_32(LOCAL_IP));
 	struct dps_addr pa = dps_addr_v4(rte_cpu_to_be_32(REMOTE_IP));
+	/* A script has a few sockets: small tables set up fast. */
+	struct dps_sock_conf sock = { .max_conns = 1024, .max_socks = 256 };
 
 	sc.pools[0] = d->pool;
 	d->s = dps_stack_create(&sc);
 	if (d->s == NULL || dps_stack_add_port(d->s, d->port[0], NULL) != 0 ||
 	    dps_stack_add_addr(d->s, 0, &a, 24) != 0 ||
-	    dps_stack_add_arp(d->s, 0, &pa, &peer_mac) != 0) {
+	    dps_stack_add_arp(d->s, 0, &pa, &peer_mac) != 0 ||
+	    dps_stack_set_sock_conf(d->s, &sock) != 0) {
 		snprintf(msg, len, "stack set-up: %s", rte_strerror(rte_errno));
 		return -1;
 	}
@@ -380,7 +383,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct pkt_driver drv = {
-		.name = "dpstack", .jobs = 2, .tries = 1,
+		.name = "dpstack", .jobs = 4, .tries = 1,
 		.honours_deviations = true, .available = NULL, .run = d_run,
 	};
 
