@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -41,6 +42,7 @@
 #define QMAX		4096
 #define ETH_HLEN	14
 #define SETTLE_ROUNDS	4
+#define QUIESCE_S	2.0	/* real time a call thread gets to settle */
 
 struct frame {
 	uint64_t when;
@@ -136,6 +138,36 @@ round_once(struct dctx *d)
 	collect(d);
 }
 
+/*
+ * Before the clock moves, let the call threads settle: each must have
+ * returned or be asleep in its call, while the stack is polled with the
+ * clock still (the lcore may owe them an answer). False if one returned
+ * meanwhile (the engine then looks at it before time goes on).
+ */
+static bool
+quiesce(struct dctx *d)
+{
+	double end = 0;
+
+	while (!pkt_calls_quiet()) {
+		struct timespec ts;
+		double now_s;
+
+		round_once(d);
+		/* Acquire: pairs with d_wake(). */
+		if (__atomic_load_n(&d->woke, __ATOMIC_ACQUIRE))
+			return false;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now_s = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+		if (end == 0)
+			end = now_s + QUIESCE_S;
+		else if (now_s > end)
+			return true;	/* a call spinning for good: let time go */
+		usleep(50);
+	}
+	return true;
+}
+
 static void
 d_wait(void *ctx, uint64_t until)
 {
@@ -151,6 +183,8 @@ d_wait(void *ctx, uint64_t until)
 		now = d_now(d);
 		if (now >= until)
 			return;
+		if (!quiesce(d))
+			return;	/* a call thread returned: the engine checks it */
 		advance(d, until - now < STEP_NS ? until - now : STEP_NS);
 	}
 }

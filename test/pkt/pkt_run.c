@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -39,12 +41,13 @@ struct call_run {
 	const struct pkt_event *e;
 	struct run *r;
 	pthread_t th;
+	pid_t tid;			/* set by the thread as it starts */
 	int fd;
 	long rc, val;
 	int err;
 	uint64_t t_start, t_end;
 	int done;
-	uint64_t lo, hi;		/* blocking: the window it must return in */
+	uint64_t at, lo, hi;		/* blocking: when it must return, window */
 	bool checked;
 };
 
@@ -293,6 +296,8 @@ call_main(void *arg)
 {
 	struct call_run *c = arg;
 
+	/* Release: pairs with the acquire in asleep(). */
+	__atomic_store_n(&c->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	errno = 0;
 	do_call(c);
 	c->err = c->rc < 0 ? errno : 0;
@@ -308,6 +313,46 @@ call_done(const struct call_run *c)
 {
 	/* Acquire: pairs with call_main's release of the results. */
 	return __atomic_load_n(&c->done, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* Is @c's thread asleep (state S in /proc), i.e. blocked in its call? */
+static bool
+asleep(const struct call_run *c)
+{
+	/* Acquire: pairs with call_main's store of its id. */
+	pid_t tid = __atomic_load_n(&c->tid, __ATOMIC_ACQUIRE);
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	if (tid == 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' && p[2] == 'S';
+}
+
+static struct run *quiet_run;
+
+bool
+pkt_calls_quiet(void)
+{
+	struct run *r = quiet_run;
+
+	if (r == NULL)
+		return true;
+	for (int i = 0; i < r->npend; i++)
+		if (!call_done(r->pend[i]) && !asleep(r->pend[i]))
+			return false;
+	return true;
 }
 
 static const char *
@@ -361,7 +406,7 @@ call_check(struct run *r, struct call_run *c)
 			k->kind == PKT_POLL ? "revents" : "val", c->val, k->val);
 	if (k->blocking && (c->t_end < c->lo || c->t_end > c->hi))
 		return fail(r, line, "returned at %.3f s, expected %.3f s",
-			secs(r, c->t_end), secs(r, (c->lo + c->hi) / 2));
+			secs(r, c->t_end), secs(r, c->at));
 	if (k->result_var[0] != '\0' && c->rc >= 0) {
 		fd = var_fd(r, k->result_var, true);
 		if (fd == NULL)
@@ -462,9 +507,9 @@ ev_call(struct run *r, const struct pkt_event *e, uint64_t at)
 	c->fd = fd != NULL ? *fd : -1;
 	c->t_start = r->t->now(r->t->ctx);
 	r->prev = c->t_start;
-	c->lo = c->t_start + (k->end_ns - e->t_ns);
-	c->hi = c->lo + r->tol + (k->end_ns - e->t_ns) / 8;
-	c->lo = c->lo > r->tol ? c->lo - r->tol : 0;
+	c->at = c->t_start + (k->end_ns - e->t_ns);
+	c->hi = c->at + r->tol + (k->end_ns - e->t_ns) / 8;
+	c->lo = c->at > r->tol ? c->at - r->tol : 0;
 	if (pthread_create(&c->th, NULL, call_main, c) != 0) {
 		free(c);
 		return fail(r, e->line, "pthread_create");
@@ -562,6 +607,7 @@ pkt_run(const struct pkt_script *s, const struct pkt_target *t, char *why,
 	r.tol = s->tol_ns != 0 ? s->tol_ns : t->tol_ns;
 	r.why = why;
 	r.whylen = whylen;
+	quiet_run = &r;
 	r.trace = getenv("PKT_TRACE") != NULL;
 	r.explore = r.trace && strcmp(getenv("PKT_TRACE"), "2") == 0;
 	r.t0 = t->now(t->ctx);

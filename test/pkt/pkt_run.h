@@ -65,6 +65,15 @@ struct pkt_target {
 enum pkt_result { PKT_PASS, PKT_FAIL };
 
 /*
+ * True when every call thread of the running script has returned or is
+ * asleep (blocked in its call). A target on a virtual clock checks it
+ * before each step of its clock, so that a call the stack completed
+ * returns at the virtual time it completed at, and a blocking call is
+ * blocked before time moves on. Main thread.
+ */
+bool pkt_calls_quiet(void);
+
+/*
  * Run @s on @t. On failure, the first failure (with the script line) is
  * in @why. Call threads still blocked at a failure are left behind: run
  * each script in a process of its own.
