@@ -9,11 +9,13 @@
  * 77 (skipped) when the target is not available at all.
  */
 #include <errno.h>
+#include <glob.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "pkt_main.h"
@@ -124,6 +126,32 @@ report(const struct pkt_driver *d, const char *path, enum status st,
 	fflush(stdout);
 }
 
+/* The scripts named by @argv: files as given, directories as their
+ * *.pkt in name order (so that a new script needs no build change). */
+static int
+scripts_of(int argc, char **argv, glob_t *g)
+{
+	char pat[4096];
+	int flags = 0;
+
+	memset(g, 0, sizeof(*g));
+	for (int i = 0; i < argc; i++) {
+		struct stat st;
+		int rc;
+
+		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			snprintf(pat, sizeof(pat), "%s/*.pkt", argv[i]);
+			rc = glob(pat, flags, NULL, g);
+		} else {
+			rc = glob(argv[i], flags | GLOB_NOCHECK, NULL, g);
+		}
+		if (rc != 0 && rc != GLOB_NOMATCH)
+			return -1;
+		flags = GLOB_APPEND;
+	}
+	return 0;
+}
+
 int
 pkt_main(const struct pkt_driver *d, int argc, char **argv)
 {
@@ -131,6 +159,7 @@ pkt_main(const struct pkt_driver *d, int argc, char **argv)
 	struct tally t = { 0 };
 	int njobs = d->jobs, running = 0, next = 1, opt;
 	char msg[MSG_MAX];
+	glob_t g;
 
 	while ((opt = getopt(argc, argv, "j:")) != -1) {
 		if (opt != 'j')
@@ -139,7 +168,13 @@ pkt_main(const struct pkt_driver *d, int argc, char **argv)
 	}
 	if (njobs < 1 || njobs > MAX_JOBS)
 		njobs = 1;
-	next = optind;
+	if (scripts_of(argc - optind, argv + optind, &g) != 0 || g.gl_pathc == 0) {
+		fprintf(stderr, "usage: %s [-j N] script.pkt|dir...\n", argv[0]);
+		return 2;
+	}
+	argc = (int)g.gl_pathc;
+	argv = g.gl_pathv;
+	next = 0;
 	if (d->available != NULL && !d->available(msg, sizeof(msg))) {
 		printf("SKIP  all: %s\n", msg);
 		return 77;
@@ -177,5 +212,6 @@ pkt_main(const struct pkt_driver *d, int argc, char **argv)
 	}
 	printf("%s: %d passed, %d failed, %d xfail, %d xpass, %d skipped\n",
 		d->name, t.pass, t.fail, t.xfail, t.xpass, t.skip);
+	globfree(&g);
 	return t.fail + t.xpass > 0 ? 1 : 0;
 }
