@@ -416,6 +416,28 @@ call_check(struct run *r, struct call_run *c)
 	return true;
 }
 
+/* The window a blocking call must return in: its script time counted
+ * from the latest event before it, as that event happened at @prev_t
+ * (script time) and r->prev (target time). */
+static void
+call_window(const struct run *r, struct call_run *c, uint64_t prev_t)
+{
+	uint64_t dt = c->e->call.end_ns - prev_t;
+
+	c->at = r->prev + dt;
+	c->hi = c->at + r->tol + dt / 8;
+	c->lo = c->at > r->tol ? c->at - r->tol : 0;
+}
+
+/* After each event: re-anchor the pending calls due after it. */
+static void
+pending_anchor(struct run *r, uint64_t t_ns)
+{
+	for (int i = 0; i < r->npend; i++)
+		if (r->pend[i]->e->call.end_ns >= t_ns)
+			call_window(r, r->pend[i], t_ns);
+}
+
 /* Pending blocking calls: check those that returned, fail those late. */
 static bool
 pending_poll(struct run *r)
@@ -507,9 +529,7 @@ ev_call(struct run *r, const struct pkt_event *e, uint64_t at)
 	c->fd = fd != NULL ? *fd : -1;
 	c->t_start = r->t->now(r->t->ctx);
 	r->prev = c->t_start;
-	c->at = c->t_start + (k->end_ns - e->t_ns);
-	c->hi = c->at + r->tol + (k->end_ns - e->t_ns) / 8;
-	c->lo = c->at > r->tol ? c->at - r->tol : 0;
+	call_window(r, c, e->t_ns);
 	if (pthread_create(&c->th, NULL, call_main, c) != 0) {
 		free(c);
 		return fail(r, e->line, "pthread_create");
@@ -624,6 +644,7 @@ pkt_run(const struct pkt_script *s, const struct pkt_target *t, char *why,
 			ok = ev_out(&r, e, at);
 		else
 			ok = ev_call(&r, e, at);
+		pending_anchor(&r, e->t_ns);
 	}
 	/* Blocked calls must still return; then nothing else may be sent. */
 	while (ok && r.npend > 0)
