@@ -9,12 +9,14 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include <criterion/criterion.h>
 
+#include "pkt_run.h"
 #include "pkt_script.h"
 
 static struct pkt_script s;
@@ -282,4 +284,197 @@ Test(pkt_format, prints_script_syntax)
 	pkt_seg_format(&s.ev[0].seg, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "Sp. seq 0 ack 1 win * len 3 opts [mss 1460, sackOK, "
 		"ts val * ecr 7, nop, wscale 10, sack 1:2]");
+}
+
+/* ---- the engine, against a fake target -------------------------------- */
+
+/*
+ * A target whose "stack" is a list of packets it sends at given times,
+ * on a virtual clock; injected packets are counted, socket calls are
+ * stubs. Enough to see the engine pass a matching run and fail, at the
+ * right line, an unexpected, early, late or wrong packet and a call
+ * returning the wrong thing.
+ */
+struct fake {
+	uint64_t now;
+	int nout, next;
+	struct { uint64_t at; uint8_t ip[128]; size_t len; } out[8];
+	int injected;
+	uint32_t inj_seq[8];
+};
+
+static struct fake fk;
+
+static uint64_t
+f_now(void *ctx)
+{
+	return ((struct fake *)ctx)->now;
+}
+
+static void
+f_wait(void *ctx, uint64_t until)
+{
+	struct fake *f = ctx;
+
+	while (!pkt_calls_quiet())
+		usleep(100);	/* a call thread still running: as pkt_dps.c */
+	if (f->next < f->nout && f->out[f->next].at <= until) {
+		if (f->out[f->next].at > f->now)
+			f->now = f->out[f->next].at;
+		return;
+	}
+	if (until > f->now)
+		f->now = until;
+}
+
+static size_t
+f_recv(void *ctx, uint8_t *buf, size_t cap, uint64_t *when)
+{
+	struct fake *f = ctx;
+
+	if (f->next == f->nout || f->out[f->next].at > f->now)
+		return 0;
+	cr_assert_leq(f->out[f->next].len, cap);
+	memcpy(buf, f->out[f->next].ip, f->out[f->next].len);
+	*when = f->out[f->next].at;
+	return f->out[f->next++].len;
+}
+
+static int
+f_inject(void *ctx, const uint8_t *ip, size_t len)
+{
+	struct fake *f = ctx;
+	struct pkt_wire w;
+
+	cr_assert_eq(pkt_decode(ip, len, &w, err, sizeof(err)), 0, "%s", err);
+	f->inj_seq[f->injected++ % 8] = w.seg.seq;
+	return 0;
+}
+
+static void
+f_wake(void *ctx)
+{
+	(void)ctx;
+}
+
+static int f_socket(int d, int t, int p) { (void)d; (void)t; (void)p; return 7; }
+static int f_close(int fd) { (void)fd; return 0; }
+static int f_listen(int fd, int b) { (void)fd; (void)b; errno = EBADF; return -1; }
+
+static const struct pkt_sys f_sys = {
+	.socket = f_socket, .close = f_close, .listen = f_listen,
+};
+
+/* The stack sends @text's segment (relative to ISNs 5000 / 1000000000,
+ * from port 8080) at @at_ms. */
+static void
+fake_out(double at_ms, const char *text)
+{
+	struct pkt_inject in = {
+		.saddr = 0xc6120001, .daddr = 0xc6120002, .sport = 8080,
+		.dport = 40000, .lisn = 1000000000,
+	};
+
+	parse_ok(text);
+	in.seq = 5000 + s.ev[0].seg.seq;
+	in.ack = 1000000000u + s.ev[0].seg.ack;
+	fk.out[fk.nout].at = (uint64_t)(at_ms * 1e6);
+	fk.out[fk.nout].len = pkt_build(&s.ev[0].seg, &in, fk.out[fk.nout].ip,
+		sizeof(fk.out[0].ip));
+	cr_assert_gt(fk.out[fk.nout++].len, 0);
+}
+
+static enum pkt_result
+fake_run(const char *script, char *why)
+{
+	static struct pkt_script sc;
+	/* Static: a call thread left behind by a failure may still use it. */
+	static const struct pkt_target t = {
+		.name = "fake", .ctx = &fk, .sys = &f_sys,
+		.local_ip = 0xc6120001, .remote_ip = 0xc6120002,
+		.virtual_clock = true, .tol_ns = 5000000,
+		.now = f_now, .wait = f_wait, .recv = f_recv, .inject = f_inject,
+		.wake = f_wake,
+	};
+
+	cr_assert_eq(pkt_parse("e.pkt", script, &sc, err, sizeof(err)), 0, "%s", err);
+	return pkt_run(&sc, &t, why, PKT_ERR_MAX * 2);
+}
+
+static void
+fake_reset(void)
+{
+	memset(&fk, 0, sizeof(fk));
+	fake_out(10, "0 out S. seq 0 ack 1 win 100\n");
+	fake_out(30, "0 out . seq 1 ack 1 win 100 len 10\n");
+}
+
+Test(pkt_engine, a_matching_run_passes)
+{
+	char why[PKT_ERR_MAX * 2] = "";
+
+	/* The stack's port comes from bind() or its first packet. */
+	fake_reset();
+	cr_assert_eq(fake_run("0 S = socket()\n"
+		"+0 in S seq 0 win 1000\n", why), PKT_FAIL);
+	cr_assert(strstr(why, "e.pkt:2: the stack's port is not known") != NULL,
+		"%s", why);
+	fake_reset();
+	cr_assert_eq(fake_run("0 S = socket()\n"
+		"+0.01 out S. seq 0 ack 1 win *\n"
+		"+0 in . seq 1 ack 1 win 1000\n"
+		"+0.02 out . seq 1 ack 1 win 100 len 10\n"
+		"+0 close(S)\n", why), PKT_PASS, "%s", why);
+	cr_assert_eq(fk.injected, 1);
+	cr_assert_eq(fk.inj_seq[0], 1000000001u, "seq relative to the peer's ISN");
+}
+
+Test(pkt_engine, failures_name_their_line)
+{
+	char why[PKT_ERR_MAX * 2];
+
+	fake_reset();
+	cr_assert_eq(fake_run("0 S = socket()\n"
+		"+0.05 close(S)\n", why), PKT_FAIL);
+	cr_assert(strstr(why, "e.pkt:2: unexpected packet at 0.010 s: out S.")
+		!= NULL, "%s", why);
+
+	fake_reset();
+	cr_assert_eq(fake_run("0 S = socket()\n"
+		"+0.02 out S. seq 0 ack 1 win *\n", why), PKT_FAIL);
+	cr_assert(strstr(why, "e.pkt:2: packet 0.010 s early") != NULL, "%s", why);
+
+	fake_reset();
+	cr_assert_eq(fake_run("0 S = socket()\n"
+		"+0.002 out S. seq 0 ack 1 win *\n", why), PKT_FAIL);
+	cr_assert(strstr(why, "e.pkt:2: no packet by") != NULL, "%s", why);
+
+	fake_reset();
+	cr_assert_eq(fake_run("0 S = socket()\n"
+		"+0.01 out S. seq 0 ack 2 win *\n", why), PKT_FAIL);
+	cr_assert(strstr(why, "e.pkt:2: ack 1, expected 2") != NULL, "%s", why);
+
+	fake_reset();
+	cr_assert_eq(fake_run("0 S = socket()\n"
+		"+0 listen(S, 1)\n", why), PKT_FAIL);
+	cr_assert(strstr(why, "e.pkt:2: returned -1 EBADF, expected 0") != NULL,
+		"%s", why);
+
+	fake_reset();
+	cr_assert_eq(fake_run("0 S = socket()\n"
+		"+0 listen(S, 1) = -1 EINVAL\n", why), PKT_FAIL);
+	cr_assert(strstr(why, "e.pkt:2: errno EBADF, expected EINVAL") != NULL,
+		"%s", why);
+
+	fake_reset();
+	cr_assert_eq(fake_run("0 S = socket()\n"
+		"+0 close(T)\n", why), PKT_FAIL);
+	cr_assert(strstr(why, "e.pkt:2: no socket named 'T'") != NULL, "%s", why);
+
+	fake_reset();
+	cr_assert_eq(fake_run("0 S = socket()\n"
+		"+0...+0.02 close(S)\n"
+		"+0.01 out S. seq 0 ack 1 win *\n", why), PKT_FAIL);
+	cr_assert(strstr(why, "e.pkt:2: returned at 0.000 s, expected 0.020 s")
+		!= NULL, "%s", why);
 }
