@@ -40,6 +40,7 @@
 #define TOL_NS		(25ull * 1000 * 1000)
 #define T0		NS	/* as the dpdk suite: 0 means "never" to some timers */
 #define QMAX		4096
+#define POOL_N		2047	/* mbufs per pool: a script moves little */
 #define ETH_HLEN	14
 #define SETTLE_ROUNDS	4
 #define QUIESCE_S	2.0	/* real time a call thread gets to settle */
@@ -267,7 +268,7 @@ eal_up(char *msg, size_t len)
 {
 	char prefix[64];
 	char *argv[] = {
-		(char *)"pkt_dps", (char *)"--no-huge", (char *)"-m", (char *)"256",
+		(char *)"pkt_dps", (char *)"--no-huge", (char *)"-m", (char *)"128",
 		(char *)"--no-pci", (char *)"--no-shconf", (char *)"--no-telemetry",
 		(char *)"--log-level=lib.eal:error", (char *)"-l", (char *)"0",
 		prefix, NULL,
@@ -332,9 +333,9 @@ world_up(struct dctx *d, char *msg, size_t len)
 	d->now = T0;
 	if (eal_up(msg, len) != 0)
 		return -1;
-	d->pool = rte_pktmbuf_pool_create("pk_pool", 4095, 0, 0,
+	d->pool = rte_pktmbuf_pool_create("pk_pool", POOL_N, 0, 0,
 		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	d->ppool = rte_pktmbuf_pool_create("pk_peer", 4095, 0, 0,
+	d->ppool = rte_pktmbuf_pool_create("pk_peer", POOL_N, 0, 0,
 		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	wc.pool = d->ppool;
 	d->w = d->pool != NULL && d->ppool != NULL ?
