@@ -63,13 +63,14 @@ tcp_sum(const uint8_t *ip, const uint8_t *tcp, size_t len)
 	return (uint16_t)sum16(tcp, len, acc);
 }
 
+/* Write a message into @buf; false, for "return say_false(...)". */
 static bool
-decode_fail(char *err, size_t errlen, const char *fmt, ...)
+say_false(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	vsnprintf(buf, len, fmt, ap);
 	va_end(ap);
 	return false;
 }
@@ -87,7 +88,7 @@ decode_opt(const uint8_t *p, unsigned int left, struct pkt_opt *o, char *err,
 	if (p[0] == PKT_OPT_EOL || p[0] == PKT_OPT_NOP)
 		return 1;
 	if (left < 2 || p[1] < 2 || p[1] > left) {
-		decode_fail(err, errlen, "option %u: bad length", p[0]);
+		say_false(err, errlen, "option %u: bad length", p[0]);
 		return 0;
 	}
 	len = p[1];
@@ -122,10 +123,10 @@ decode_opt(const uint8_t *p, unsigned int left, struct pkt_opt *o, char *err,
 		}
 		return len;
 	default:
-		decode_fail(err, errlen, "unknown option kind %u", p[0]);
+		say_false(err, errlen, "unknown option kind %u", p[0]);
 		return 0;
 	}
-	decode_fail(err, errlen, "option %u: length %u", p[0], len);
+	say_false(err, errlen, "option %u: length %u", p[0], len);
 	return 0;
 }
 
@@ -139,7 +140,7 @@ decode_opts(const uint8_t *p, unsigned int olen, struct pkt_wire *w, char *err,
 		unsigned int n;
 
 		if (s->nopt == PKT_MAX_OPTS)
-			return decode_fail(err, errlen, "more than %d options",
+			return say_false(err, errlen, "more than %d options",
 				PKT_MAX_OPTS);
 		n = decode_opt(p + i, olen - i, &s->opt[s->nopt], err, errlen);
 		if (n == 0)
@@ -156,6 +157,9 @@ decode_opts(const uint8_t *p, unsigned int olen, struct pkt_wire *w, char *err,
 	return true;
 }
 
+/* A malformed packet: the message in @err, -1. */
+#define MALFORMED(...) (say_false(err, errlen, __VA_ARGS__) ? 0 : -1)
+
 int
 pkt_decode(const uint8_t *ip, size_t len, struct pkt_wire *w, char *err,
 	size_t errlen)
@@ -164,23 +168,21 @@ pkt_decode(const uint8_t *ip, size_t len, struct pkt_wire *w, char *err,
 	unsigned int ihl, tot, hl;
 
 	memset(w, 0, sizeof(*w));
-	if (len < IP_HLEN || ip[0] >> 4 != 4)
+	if (len < IP_HLEN || ip[0] >> 4 != 4 || ip[9] != PROTO_TCP)
 		return 1;
 	ihl = (ip[0] & 0xfu) * 4;
 	tot = get16(ip + 2);
-	if (ip[9] != PROTO_TCP)
-		return 1;
 	if (ihl < IP_HLEN || tot < ihl + TCP_HLEN || tot > len)
-		return decode_fail(err, errlen, "IPv4 length %u (header %u) in %zu "
-			"bytes", tot, ihl, len) ? 0 : -1;
+		return MALFORMED("IPv4 length %u (header %u) in %zu bytes", tot,
+			ihl, len);
 	if (sum16(ip, ihl, 0) != 0xffff)
-		return decode_fail(err, errlen, "IPv4 header checksum") ? 0 : -1;
+		return MALFORMED("IPv4 header checksum");
 	th = ip + ihl;
 	hl = (th[12] >> 4) * 4u;
 	if (hl < TCP_HLEN || hl > tot - ihl)
-		return decode_fail(err, errlen, "TCP header length %u", hl) ? 0 : -1;
+		return MALFORMED("TCP header length %u", hl);
 	if (tcp_sum(ip, th, tot - ihl) != 0xffff)
-		return decode_fail(err, errlen, "TCP checksum") ? 0 : -1;
+		return MALFORMED("TCP checksum");
 	w->saddr = get32(ip + 12);
 	w->daddr = get32(ip + 16);
 	w->sport = get16(th);
@@ -212,17 +214,6 @@ pkt_wire_relative(struct pkt_wire *w, uint32_t lisn, uint32_t risn)
 /* ---- matching -------------------------------------------------------- */
 
 static bool
-differ(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return false;
-}
-
-static bool
 opt_match(const struct pkt_opt *w, const struct pkt_opt *g, int i, char *why,
 	size_t len)
 {
@@ -230,21 +221,21 @@ opt_match(const struct pkt_opt *w, const struct pkt_opt *g, int i, char *why,
 		"TSecr" };
 
 	if (w->kind != g->kind)
-		return differ(why, len, "option %d: kind %u, expected %u", i,
+		return say_false(why, len, "option %d: kind %u, expected %u", i,
 			g->kind, w->kind);
 	if (w->kind == PKT_OPT_TS && !w->wild[0] && w->v[0] != g->v[0])
-		return differ(why, len, "option %d: TSval %u, expected %u", i,
+		return say_false(why, len, "option %d: TSval %u, expected %u", i,
 			g->v[0], w->v[0]);
 	for (int k = w->kind == PKT_OPT_TS ? 1 : 0; k < 2; k++)
 		if (!w->wild[k] && w->v[k] != g->v[k])
-			return differ(why, len, "option %d: %s %u, expected %u", i,
+			return say_false(why, len, "option %d: %s %u, expected %u", i,
 				vname[k], g->v[k], w->v[k]);
 	if (w->nsack != g->nsack)
-		return differ(why, len, "option %d: %u SACK blocks, expected %u", i,
+		return say_false(why, len, "option %d: %u SACK blocks, expected %u", i,
 			g->nsack, w->nsack);
 	for (int j = 0; j < w->nsack; j++)
 		if (w->sack[j][0] != g->sack[j][0] || w->sack[j][1] != g->sack[j][1])
-			return differ(why, len, "option %d: SACK block %u:%u, "
+			return say_false(why, len, "option %d: SACK block %u:%u, "
 				"expected %u:%u", i, g->sack[j][0], g->sack[j][1],
 				w->sack[j][0], w->sack[j][1]);
 	return true;
@@ -255,19 +246,19 @@ pkt_match(const struct pkt_seg *want, const struct pkt_seg *got, char *why,
 	size_t whylen)
 {
 	if ((want->flags ^ got->flags) & ~want->flags_any)
-		return differ(why, whylen, "flags differ");
+		return say_false(why, whylen, "flags differ");
 	if (!want->seq_wild && want->seq != got->seq)
-		return differ(why, whylen, "seq %u, expected %u", got->seq, want->seq);
+		return say_false(why, whylen, "seq %u, expected %u", got->seq, want->seq);
 	if ((want->flags & PKT_ACK) && !want->ack_wild && want->ack != got->ack)
-		return differ(why, whylen, "ack %u, expected %u", got->ack, want->ack);
+		return say_false(why, whylen, "ack %u, expected %u", got->ack, want->ack);
 	if (!want->win_wild && want->win != got->win)
-		return differ(why, whylen, "win %u, expected %u", got->win, want->win);
+		return say_false(why, whylen, "win %u, expected %u", got->win, want->win);
 	if (want->len != got->len)
-		return differ(why, whylen, "len %u, expected %u", got->len, want->len);
+		return say_false(why, whylen, "len %u, expected %u", got->len, want->len);
 	if (want->opts_wild)
 		return true;
 	if (want->nopt != got->nopt)
-		return differ(why, whylen, "%d options, expected %d", got->nopt,
+		return say_false(why, whylen, "%d options, expected %d", got->nopt,
 			want->nopt);
 	for (int i = 0; i < want->nopt; i++)
 		if (!opt_match(&want->opt[i], &got->opt[i], i, why, whylen))

@@ -429,52 +429,34 @@ Test(pkt_engine, a_matching_run_passes)
 	cr_assert_eq(fk.inj_seq[0], 1000000001u, "seq relative to the peer's ISN");
 }
 
-Test(pkt_engine, failures_name_their_line)
+/* @script fails on the fake target with @what in its message. */
+static void
+fails_with(const char *script, const char *what)
 {
 	char why[PKT_ERR_MAX * 2];
 
 	fake_reset();
-	cr_assert_eq(fake_run("0 S = socket()\n"
-		"+0.05 close(S)\n", why), PKT_FAIL);
-	cr_assert(strstr(why, "e.pkt:2: unexpected packet at 0.010 s: out S.")
-		!= NULL, "%s", why);
+	cr_assert_eq(fake_run(script, why), PKT_FAIL, "passed: %s", script);
+	cr_assert(strstr(why, what) != NULL, "'%s' lacks '%s'", why, what);
+}
 
-	fake_reset();
-	cr_assert_eq(fake_run("0 S = socket()\n"
-		"+0.02 out S. seq 0 ack 1 win *\n", why), PKT_FAIL);
-	cr_assert(strstr(why, "e.pkt:2: packet 0.010 s early") != NULL, "%s", why);
-
-	fake_reset();
-	cr_assert_eq(fake_run("0 S = socket()\n"
-		"+0.002 out S. seq 0 ack 1 win *\n", why), PKT_FAIL);
-	cr_assert(strstr(why, "e.pkt:2: no packet by") != NULL, "%s", why);
-
-	fake_reset();
-	cr_assert_eq(fake_run("0 S = socket()\n"
-		"+0.01 out S. seq 0 ack 2 win *\n", why), PKT_FAIL);
-	cr_assert(strstr(why, "e.pkt:2: ack 1, expected 2") != NULL, "%s", why);
-
-	fake_reset();
-	cr_assert_eq(fake_run("0 S = socket()\n"
-		"+0 listen(S, 1)\n", why), PKT_FAIL);
-	cr_assert(strstr(why, "e.pkt:2: returned -1 EBADF, expected 0") != NULL,
-		"%s", why);
-
-	fake_reset();
-	cr_assert_eq(fake_run("0 S = socket()\n"
-		"+0 listen(S, 1) = -1 EINVAL\n", why), PKT_FAIL);
-	cr_assert(strstr(why, "e.pkt:2: errno EBADF, expected EINVAL") != NULL,
-		"%s", why);
-
-	fake_reset();
-	cr_assert_eq(fake_run("0 S = socket()\n"
-		"+0 close(T)\n", why), PKT_FAIL);
-	cr_assert(strstr(why, "e.pkt:2: no socket named 'T'") != NULL, "%s", why);
-
-	fake_reset();
-	cr_assert_eq(fake_run("0 S = socket()\n"
-		"+0...+0.02 close(S)\n"
-		"+0.01 out S. seq 0 ack 1 win *\n", why), PKT_FAIL);
-	cr_assert(strstr(why, "e.pkt:2: returned at 0.000 s, expected 0.020 s")
-		!= NULL, "%s", why);
+Test(pkt_engine, failures_name_their_line)
+{
+	fails_with("0 S = socket()\n+0.05 close(S)\n",
+		"e.pkt:2: unexpected packet at 0.010 s: out S.");
+	fails_with("0 S = socket()\n+0.02 out S. seq 0 ack 1 win *\n",
+		"e.pkt:2: packet 0.010 s early");
+	fails_with("0 S = socket()\n+0.002 out S. seq 0 ack 1 win *\n",
+		"e.pkt:2: no packet by");
+	fails_with("0 S = socket()\n+0.01 out S. seq 0 ack 2 win *\n",
+		"e.pkt:2: ack 1, expected 2");
+	fails_with("0 S = socket()\n+0 listen(S, 1)\n",
+		"e.pkt:2: returned -1 EBADF, expected 0");
+	fails_with("0 S = socket()\n+0 listen(S, 1) = -1 EINVAL\n",
+		"e.pkt:2: errno EBADF, expected EINVAL");
+	fails_with("0 S = socket()\n+0 close(T)\n",
+		"e.pkt:2: no socket named 'T'");
+	fails_with("0 S = socket()\n+0...+0.02 close(S)\n"
+		"+0.01 out S. seq 0 ack 1 win *\n",
+		"e.pkt:2: returned at 0.000 s, expected 0.020 s");
 }
