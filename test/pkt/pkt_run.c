@@ -443,21 +443,22 @@ static bool
 pending_poll(struct run *r)
 {
 	uint64_t now = r->t->now(r->t->ctx);
+	bool ok;
 
 	for (int i = 0; i < r->npend; i++) {
 		struct call_run *c = r->pend[i];
 
-		if (call_done(c)) {
-			if (!call_check(r, c))
-				return false;
-		} else if (now <= c->hi) {
-			continue;
-		} else {
+		if (!call_done(c)) {
+			if (now <= c->hi)
+				continue;
 			return fail(r, c->e->line, "did not return by %.3f s",
 				secs(r, c->hi));
 		}
-		free(c);
+		ok = call_check(r, c);
 		r->pend[i--] = r->pend[--r->npend];
+		free(c);
+		if (!ok)
+			return false;
 	}
 	return true;
 }
@@ -509,6 +510,7 @@ ev_call(struct run *r, const struct pkt_event *e, uint64_t at)
 	const struct pkt_call *k = &e->call;
 	struct call_run *c;
 	int *fd = NULL;
+	bool ok;
 
 	if (!advance(r, e->line, at))
 		return false;
@@ -538,10 +540,10 @@ ev_call(struct run *r, const struct pkt_event *e, uint64_t at)
 		r->pend[r->npend++] = c;
 		return true;
 	}
-	if (!call_wait(r, c))
-		return false;	/* the thread may still be running: leak it */
-	free(c);
-	return true;
+	ok = call_wait(r, c);
+	if (ok || c->checked)
+		free(c);	/* else its thread still runs: leave it be */
+	return ok;
 }
 
 static bool
