@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,9 @@
 #define POOL_N		2047	/* mbufs per pool: a script moves little */
 #define ETH_HLEN	14
 #define SETTLE_ROUNDS	4
-#define QUIESCE_S	2.0	/* real time a call thread gets to settle */
+#define QUIESCE_S	2.0
+#define TEARDOWN_NS	(300ull * NS)	/* past every timer of a connection */
+#define TEARDOWN_STEP_NS (10ull * 1000 * 1000)	/* real time a call thread gets to settle */
 
 struct frame {
 	uint64_t when;
@@ -376,6 +379,67 @@ note_drops(struct dps_counters *c, char *msg, size_t len)
 	}
 }
 
+/* Close the script's sockets from a thread of its own, as an
+ * application would (the main thread is the lcore and polls). */
+struct closer {
+	int fds[16];
+	int n;
+	int done;
+};
+
+static void *
+closer_main(void *arg)
+{
+	struct closer *c = arg;
+
+	for (int i = 0; i < c->n; i++)
+		(void)dps_close(c->fds[i]);	/* EBADF for those already closed */
+	/* Release: pairs with the acquire in leak_check(). */
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * After a passing script: close its sockets, let virtual time run past
+ * every timer (orphan retries, FIN_WAIT_2, TIME_WAIT), and check that
+ * the stack is back where it started: no socket, no connection, no mbuf
+ * held. Packets sent meanwhile are dropped (the peer is gone).
+ */
+static int
+leak_check(struct dctx *d, const struct dps_sock_stats *base, char *msg,
+	size_t len)
+{
+	static struct closer c;
+	struct dps_sock_stats st;
+	uint8_t scratch[2048];
+	pthread_t th;
+	uint64_t when, end;
+
+	c.n = pkt_run_sockets(c.fds, 16);
+	c.done = 0;
+	if (pthread_create(&th, NULL, closer_main, &c) != 0)
+		return 0;
+	/* Acquire: pairs with closer_main()'s release. */
+	while (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE))
+		round_once(d);
+	pthread_join(th, NULL);
+	for (end = d_now(d) + TEARDOWN_NS; d_now(d) < end;) {
+		round_once(d);
+		while (d_recv(d, scratch, sizeof(scratch), &when) != 0)
+			;
+		advance(d, TEARDOWN_STEP_NS);
+	}
+	dps_stack_sock_stats(d->s, &st);
+	if (st.socks_in_use == base->socks_in_use && st.conns == 0 &&
+	    st.mbufs_in_use == base->mbufs_in_use)
+		return 0;
+	snprintf(msg, len, "after the script and %.0f s more: %u sockets "
+		"(%u before), %u connections, %u mbufs (%u before)",
+		(double)TEARDOWN_NS / NS, st.socks_in_use, base->socks_in_use,
+		st.conns, st.mbufs_in_use, base->mbufs_in_use);
+	return 1;
+}
+
 static int
 d_run(const struct pkt_script *s, char *msg, size_t len)
 {
@@ -387,6 +451,7 @@ d_run(const struct pkt_script *s, char *msg, size_t len)
 		.now = d_now, .wait = d_wait, .recv = d_recv, .inject = d_inject,
 		.wake = d_wake,
 	};
+	struct dps_sock_stats base;
 	enum pkt_result r;
 
 	if (s->kernel_only[0] != '\0') {
@@ -400,7 +465,10 @@ d_run(const struct pkt_script *s, char *msg, size_t len)
 	}
 	if (world_up(&d, msg, len) != 0)
 		return 1;
+	dps_stack_sock_stats(d.s, &base);
 	r = pkt_run(s, &t, msg, len);
+	if (r == PKT_PASS && leak_check(&d, &base, msg, len) != 0)
+		return 1;
 	if (r != PKT_PASS) {
 		struct dps_counters c;
 

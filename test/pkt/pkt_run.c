@@ -342,6 +342,17 @@ asleep(const struct call_run *c)
 
 static struct run *quiet_run;
 
+int
+pkt_run_sockets(int *fds, int max)
+{
+	struct run *r = quiet_run;
+	int n = 0;
+
+	for (int i = 0; r != NULL && i < r->nvar && n < max; i++)
+		fds[n++] = r->var[i].fd;
+	return n;
+}
+
 bool
 pkt_calls_quiet(void)
 {

@@ -64,6 +64,10 @@ struct pkt_target {
 
 enum pkt_result { PKT_PASS, PKT_FAIL };
 
+/* The sockets the last script named (for a leak check after it); how
+ * many were put in @fds. Main thread. */
+int pkt_run_sockets(int *fds, int max);
+
 /*
  * True when every call thread of the running script has returned or is
  * asleep (blocked in its call). A target on a virtual clock checks it
