@@ -95,7 +95,7 @@ struct tally {
 	int pass, fail, xfail, xpass, skip;
 };
 
-/* Print one result; returns true if it counts as a failure of the run. */
+/* Print one result and count it. */
 static void
 report(const struct pkt_driver *d, const char *path, enum status st,
 	const char *msg, struct tally *t)
