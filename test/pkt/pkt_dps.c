@@ -44,9 +44,9 @@
 #define POOL_N		2047	/* mbufs per pool: a script moves little */
 #define ETH_HLEN	14
 #define SETTLE_ROUNDS	4
-#define QUIESCE_S	2.0
+#define QUIESCE_S	2.0	/* real time a call thread gets to settle */
 #define TEARDOWN_NS	(300ull * NS)	/* past every timer of a connection */
-#define TEARDOWN_STEP_NS (10ull * 1000 * 1000)	/* real time a call thread gets to settle */
+#define TEARDOWN_STEP_NS (50ull * 1000 * 1000)	/* coarse: nothing to time */
 
 struct frame {
 	uint64_t when;
