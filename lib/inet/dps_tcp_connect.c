@@ -79,6 +79,23 @@ dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 }
 
 /*
+ * A SYN-ACK to a SYN with timestamps rounds its window to the MSS less
+ * the option, the payload a full segment will carry (Linux's
+ * tcp_openreq_init_rwin(): 65,160 = 45 x 1,448 for an MSS of 1,460).
+ * An active open has seen no timestamp yet and keeps the whole MSS
+ * (tcp_connect_init()).
+ */
+void
+dps_tcp_conf_passive(struct dps_tcb_conf *c, const struct dps_tcp_seg *syn)
+{
+	uint16_t mss = c->adv_mss;
+
+	if (syn->opt.has_ts && mss > DPS_TCP_TS_OPT_LEN)
+		mss = (uint16_t)(mss - DPS_TCP_TS_OPT_LEN);
+	c->rcv_wnd = (uint16_t)((DPS_SYN_SPACE / mss) * mss);
+}
+
+/*
  * The lcore's part of connect(): source address from the route, a port
  * (autobind, or the bound one if its tuple is free), the table entry, the
  * SYN and its timer. The application side has done the address checks.
