@@ -507,6 +507,16 @@ dps_tcb_icmp(struct dps_tcb *t, uint32_t seq, int err, uint16_t mtu)
 	return DPS_TCB_NONE;
 }
 
+/* Linux's tcp_send_active_reset(): an ACK with RST set, with the window
+ * and timestamps any ACK would carry, at snd_nxt. */
+void
+dps_tcb_fill_rst(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out)
+{
+	dps_tcb_fill_ack(t, now, out);
+	out->flags = DPS_TH_RST | DPS_TH_ACK;
+	out->n_sack = 0;
+}
+
 unsigned int
 dps_tcb_abort(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out)
 {
@@ -518,12 +528,8 @@ dps_tcb_abort(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out)
 	case DPS_TCPS_FIN_WAIT1:
 	case DPS_TCPS_FIN_WAIT2:
 	case DPS_TCPS_SYN_RECV:
-		/* Linux's tcp_need_reset() states get tcp_send_active_reset():
-		 * an ACK with RST set, with the window and timestamps any
-		 * ACK would carry, at snd_nxt. */
-		dps_tcb_fill_ack(t, now, out);
-		out->flags = DPS_TH_RST | DPS_TH_ACK;
-		out->n_sack = 0;
+		/* Linux's tcp_need_reset() states get tcp_send_active_reset(). */
+		dps_tcb_fill_rst(t, now, out);
 		n = 1;
 		/* fallthrough */
 	case DPS_TCPS_SYN_SENT:

@@ -21,6 +21,8 @@ bool dps_tcb_seq_ok(const struct dps_tcb *t, const struct dps_tcp_seg *s);
 
 /* dps_tcb_out.c */
 void dps_tcb_fill_ack(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o);
+/* An ACK with RST set at snd_nxt, as tcp_send_active_reset() sends it. */
+void dps_tcb_fill_rst(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out);
 /* An ACK for an out-of-window or unacceptable segment, limited to one per
  * 500 ms for segments without payload (Linux tcp_oow_rate_limited()). */
 void dps_tcb_oow_ack(struct dps_tcb *t, const struct dps_tcp_seg *s,

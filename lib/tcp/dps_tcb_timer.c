@@ -259,8 +259,12 @@ tcb_ka_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 		return DPS_TCB_NONE;
 	}
 	if ((t->x->user_timeout_ms != 0 && idle >= (uint64_t)t->x->user_timeout_ms * NS_PER_MS &&
-			t->probes > 0) || (t->x->user_timeout_ms == 0 && t->probes >= t->x->keepcnt))
+			t->probes > 0) || (t->x->user_timeout_ms == 0 && t->probes >= t->x->keepcnt)) {
+		/* The peer is told, as Linux's tcp_keepalive_timer() tells
+		 * it (tcp_send_active_reset() before tcp_write_err()). */
+		dps_tcb_fill_rst(t, now, &out[(*n_out)++]);
 		return dps_tcb_close(t, t->soft_err != 0 ? t->soft_err : ETIMEDOUT);
+	}
 	tcb_probe(t, now, &out[(*n_out)++]);
 	t->probes++;
 	t->x->st.ka_sent++;
