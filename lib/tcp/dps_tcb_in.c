@@ -639,6 +639,22 @@ tcb_input_done(struct dps_tcb *t, int ev, uint64_t now)
 	return ev;
 }
 
+/*
+ * New data for a connection the application closed, while our FIN is on
+ * its way or acknowledged: nobody will read it, so the peer is reset
+ * rather than acknowledged (RFC 1122 4.2.2.13 says a host MUST send a
+ * RST when data arrives after close(); Linux's tcp_rcv_state_process()
+ * does it in FIN_WAIT1 and FIN_WAIT2 for data beyond RCV.NXT, with a
+ * RST in reply to the segment, tcp_v4_send_reset()).
+ */
+static bool
+tcb_data_after_close(const struct dps_tcb *t, const struct dps_tcp_seg *s)
+{
+	return t->orphan && s->len != 0 &&
+		(t->state == DPS_TCPS_FIN_WAIT1 || t->state == DPS_TCPS_FIN_WAIT2) &&
+		dps_seq_gt(s->seq + s->len, t->rcv_nxt);
+}
+
 /* ---- header prediction ---- */
 
 /*
@@ -769,6 +785,11 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	t->probes = 0;		/* the peer is alive (probe answers included) */
 	if (t->state == DPS_TCPS_CLOSE)
 		return ev;
+	if (tcb_data_after_close(t, s)) {
+		/* dps_tcp_rst_for() cannot refuse: the segment has no RST. */
+		*n += dps_tcp_rst_for(s, &out[*n]);
+		return ev | dps_tcb_close(t, ECONNRESET);
+	}
 	if (s->len != 0 && (t->state == DPS_TCPS_ESTABLISHED ||
 			t->state == DPS_TCPS_FIN_WAIT1 || t->state == DPS_TCPS_FIN_WAIT2))
 		ev |= tcb_input_data(t, s, now) | DPS_TCB_OUTPUT;
