@@ -306,17 +306,24 @@ tcb_fin_is_acked(const struct dps_tcb *t)
 		t->snd_una == t->snd_nxt;
 }
 
-/* RFC 9293 3.10.7.4 fifth check, "If SND.WL1 < SEG.SEQ or (SND.WL1 =
- * SEG.SEQ and SND.WL2 =< SEG.ACK)": take the window (@wnd, scaled) from
- * a segment no older than the last one that set it. Returns whether the
- * window changed. */
+/*
+ * RFC 9293 3.10.7.4 fifth check: take the window (@wnd, scaled) from a
+ * segment no older than the last one that set it. The RFC's test is
+ * "SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)",
+ * which lets a segment repeating SEQ and ACK shrink the window. Linux's
+ * tcp_may_update_window() is taken instead, as everywhere the two
+ * differ: a segment that acknowledges new data or carries a newer SEQ
+ * sets the window; one with the same SEQ and no new ACK only when the
+ * window grows or closes (a reordered older copy cannot shrink it).
+ * Must run before SND.UNA moves. Returns whether the window changed.
+ */
 static inline __attribute__((always_inline)) bool
 tcb_wnd_update(struct dps_tcb *t, const struct dps_tcp_seg *s, uint32_t wnd)
 {
 	bool changed = wnd != t->snd_wnd;
 
-	if (dps_seq_lt(t->snd_wl1, s->seq) ||
-			(t->snd_wl1 == s->seq && dps_seq_leq(t->snd_wl2, s->ack))) {
+	if (dps_seq_gt(s->ack, t->snd_una) || dps_seq_gt(s->seq, t->snd_wl1) ||
+			(s->seq == t->snd_wl1 && (wnd > t->snd_wnd || wnd == 0))) {
 		t->snd_wnd = wnd;
 		t->snd_wl1 = s->seq;
 		t->snd_wl2 = s->ack;
