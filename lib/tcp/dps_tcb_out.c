@@ -278,6 +278,23 @@ tcb_next_hole(const struct dps_tcb *t, uint32_t *seq, uint32_t *len)
 	return true;
 }
 
+/*
+ * Did the congestion window stop the retransmissions, with a hole still
+ * to resend? Then the window is in use and its ACKs grow it, as for new
+ * data that waits on it: after an RTO, the ACK of the one segment resent
+ * lets two go (RFC 5681 3.1 slow start; Linux's tcp_is_cwnd_limited()),
+ * where without the mark the window stayed at one segment and the
+ * third waited for another RTO.
+ */
+static bool
+tcb_rtx_cwnd_limited(const struct dps_tcb *t)
+{
+	uint32_t seq, len;
+
+	return (t->in_recovery || t->in_loss) && t->cwnd <= tcb_pipe(t) &&
+		tcb_next_hole(t, &seq, &len);
+}
+
 /* Retransmit one hole; returns false when nothing is to be resent. */
 static bool
 tcb_retransmit_one(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o)
@@ -430,6 +447,8 @@ dps_tcb_output(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 	unsigned int n = 0;
 
 	if (tcb_can_send(t)) {
+		bool rtx_limited;
+
 		while (n < max && (t->rexmit_now ||
 				((t->in_recovery || t->in_loss) && t->cwnd > tcb_pipe(t)))) {
 			if (!tcb_retransmit_one(t, now, &out[n]))
@@ -437,7 +456,9 @@ dps_tcb_output(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 			n++;
 		}
 		t->rexmit_now = false;
+		rtx_limited = tcb_rtx_cwnd_limited(t);
 		n += tcb_send_new(t, now, out + n, max - n);
+		t->cwnd_limited |= rtx_limited;
 		if (n == 0)
 			tcb_arm_persist(t, now);
 	}
