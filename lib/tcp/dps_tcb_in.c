@@ -487,6 +487,7 @@ tcb_take_in_order(struct dps_tcb *t, uint32_t off, uint32_t len, uint64_t now)
 	t->x->rx_len = len;
 	t->x->rx_seq = t->rcv_nxt;
 	t->rcv_nxt += len;
+	t->data_seen = true;
 	tcb_grow_window(t, len);
 	tcb_ack_policy(t, t->n_ooo != 0 && ooo_advance(t), now);
 }
@@ -536,6 +537,28 @@ tcb_input_data(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 
 /* The peer's FIN is next in sequence: the state change of RFC 9293
  * 3.10.7.4's eighth check. */
+/*
+ * The peer's FIN in ESTABLISHED: Linux's tcp_fin() enters ping-pong mode,
+ * so the ACK waits the delayed-ACK time, in the hope that the
+ * application's answer or its own FIN carries it (the ACK of an HTTP
+ * response with its FIN rides on the client's FIN). Once data has
+ * arrived, that is: before any, Linux's delayed-ACK time (ato) is still
+ * 0 and the ACK of a bare FIN leaves at once. Quick-ACK mode does not
+ * apply in ping-pong mode; two full segments unacknowledged, or data
+ * still missing, send it at once as always (__tcp_ack_snd_check()).
+ * Returns whether the ACK was delayed.
+ */
+static bool
+tcb_fin_ack_delayed(struct dps_tcb *t, uint64_t now)
+{
+	if (!t->data_seen || t->n_ooo != 0 || t->rcv_nxt - t->rcv_acked >= 2u * t->rcv_mss)
+		return false;
+	t->ack_now = false;
+	if (t->dack_at == 0)
+		t->dack_at = now + DPS_TCP_DELACK_NS;
+	return true;
+}
+
 static int
 tcb_fin_arrived(struct dps_tcb *t, uint64_t now)
 {
@@ -544,6 +567,11 @@ tcb_fin_arrived(struct dps_tcb *t, uint64_t now)
 	switch (t->state) {
 	case DPS_TCPS_ESTABLISHED:
 		t->state = DPS_TCPS_CLOSE_WAIT;
+		if (tcb_fin_ack_delayed(t, now)) {
+			t->fin_ooo = false;
+			t->rcv_nxt++;
+			return ev;
+		}
 		break;
 	case DPS_TCPS_FIN_WAIT1:
 		t->state = DPS_TCPS_CLOSING;

@@ -308,6 +308,7 @@ struct dps_tcb {
 	bool fin_ooo:1;			/* a FIN arrived beyond a hole, at x->fin_seq */
 	bool syn_unacked:1;		/* our SYN, at the ISS, is not acknowledged */
 	bool no_pred:1;			/* header prediction off (tests) */
+	bool data_seen:1;		/* in-order data arrived (Linux: ato set) */
 	uint16_t adv_mss;
 	uint16_t mss;			/* effective send MSS (peer's, clamped) */
 	uint16_t rcv_mss;		/* largest segment seen from the peer */

@@ -227,10 +227,11 @@ Test(dpdk_frames, keep_alive_request_takes_two_frames)
 
 /* An application that runs its work after each poll, not inside: the
  * same exchanges complete and nothing leaks. What input made owed has
- * left by then, so the handshake's ACK and the client's ACK of the
- * response go alone (eight frames); the response still carries the FIN,
- * since the server's write and close reach output together at the start
- * of its next poll. */
+ * left by then, so the handshake's ACK goes alone (seven frames); the
+ * response still carries the FIN, since the server's write and close
+ * reach output together at the start of its next poll, and the ACK of
+ * that FIN waits (Linux's ping-pong mode after a FIN with data) long
+ * enough for the client's own FIN to carry it. */
 Test(dpdk_frames, work_after_the_poll_still_merges_the_close)
 {
 	static struct run r;
@@ -240,7 +241,7 @@ Test(dpdk_frames, work_after_the_poll_still_merges_the_close)
 	run_until_done(&r, false, 1000);
 	app_client_stats(r.cl, &st);
 	cr_assert_eq(st.req_done, 200);
-	cr_assert_eq(r.lg.n, 8 * 200, "%u frames", r.lg.n);
+	cr_assert_eq(r.lg.n, 7 * 200, "%u frames", r.lg.n);
 	cr_assert_eq(dps_test_pool_in_use(r.bw.pool_a), r.in_use0[0], "client mbufs");
 	cr_assert_eq(dps_test_pool_in_use(r.bw.pool_b), r.in_use0[1], "server mbufs");
 }
