@@ -161,6 +161,7 @@ tcb_init(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
 	t->rcv_ssthresh = c->rcv_wnd;
 	t->cc = c->cc;
 	t->nodelay = c->nodelay;
+	t->cork = c->cork;
 	t->tso_max = c->tso_max;
 	t->keepalive = c->keepalive;
 	t->x->keepidle_s = dps_tcp_keepidle_s(c->keepidle_s);

@@ -4,7 +4,9 @@
  * - rtx_at: SYN / SYN-ACK retransmission (Linux's schedule, see
  *   dps_tcb.c), data retransmission (RFC 6298 with Linux's bounds), or,
  *   with nothing in flight and data waiting for a window, the persist
- *   timer's zero-window probe (RFC 9293 3.8.6.1);
+ *   timer's zero-window probe (RFC 9293 3.8.6.1); when the window is open
+ *   and TCP_CORK or MSG_MORE held the data, the same timer sends it
+ *   (Linux's probe0 timer, tcp_write_wakeup());
  * - dack_at: the delayed ACK (RFC 9293 3.8.6.3);
  * - ka_at: keepalive (RFC 9293 3.8.4, Linux's TCP_KEEP*), the orphaned
  *   FIN_WAIT2 timeout, or the end of TIME_WAIT (2MSL, Linux's 60 s).
@@ -292,7 +294,13 @@ dps_tcb_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 	}
 	if (t->rtx_at != 0 && t->rtx_at <= now) {
 		t->rtx_at = 0;
-		if (t->persist && dps_tcb_flight(t) == 0) {
+		if (t->persist && dps_tcb_flight(t) == 0 && dps_tcb_corked_open(t)) {
+			/* tcp_write_wakeup(): the window is open, the cork
+			 * held the data; it goes now. */
+			t->push_once = true;
+			t->persist = false;
+			ev |= DPS_TCB_OUTPUT;
+		} else if (t->persist && dps_tcb_flight(t) == 0) {
 			if (*n_out < DPS_TCB_MAX_OUT)
 				ev |= tcb_persist(t, now, out, n_out);
 			else

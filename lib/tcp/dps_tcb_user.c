@@ -50,10 +50,13 @@ dps_tcb_set_opts(struct dps_tcb *t, const struct dps_tcb_opts *o, uint64_t now)
 {
 	uint32_t idle = dps_tcp_keepidle_s(o->keepidle_s);
 	uint32_t intvl = dps_tcp_keepintvl_s(o->keepintvl_s);
-	bool push = o->nodelay && !t->nodelay, rearm;
+	bool push = (o->nodelay && !t->nodelay) || (!o->cork && t->cork), rearm;
 
 	t->x->keepcnt = dps_tcp_keepcnt(o->keepcnt);
 	t->nodelay = o->nodelay;
+	t->cork = o->cork;
+	if (push)
+		t->push_once = true;
 	t->x->user_timeout_ms = o->user_timeout_ms;
 	rearm = o->keepalive != t->keepalive || idle != t->x->keepidle_s ||
 		intvl != t->x->keepintvl_s;
@@ -66,6 +69,18 @@ dps_tcb_set_opts(struct dps_tcb *t, const struct dps_tcb_opts *o, uint64_t now)
 		dps_tcb_timers_sync(t);
 	}
 	return push;
+}
+
+void
+dps_tcb_set_more(struct dps_tcb *t, bool more)
+{
+	t->more = more;
+}
+
+void
+dps_tcb_acked(struct dps_tcb *t)
+{
+	t->more = false;
 }
 
 /*

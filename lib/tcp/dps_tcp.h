@@ -168,6 +168,7 @@ struct dps_tcb_conf {
 	uint32_t rcv_buf;		/* receive buffer, bytes (window ceiling) */
 	uint8_t cc;			/* enum dps_tcp_cc_algo */
 	bool nodelay;			/* TCP_NODELAY */
+	bool cork;			/* TCP_CORK */
 	bool keepalive;			/* SO_KEEPALIVE */
 	uint32_t keepidle_s, keepintvl_s;	/* 0 = DPS_TCP_KEEPIDLE_S / _KEEPINTVL_S */
 	uint8_t keepcnt;			/* 0 = DPS_TCP_KEEPCNT */
@@ -297,6 +298,9 @@ struct dps_tcb {
 	bool persist:1;			/* rtx_at is the zero-window probe timer */
 	bool fin_ooo:1;			/* a FIN arrived beyond a hole, at x->fin_seq */
 	bool syn_unacked:1;		/* our SYN, at the ISS, is not acknowledged */
+	bool cork:1;			/* TCP_CORK: hold a partial last segment */
+	bool more:1;			/* the queue ends in a MSG_MORE write */
+	bool push_once:1;		/* the next output sends what cork holds */
 	uint16_t adv_mss;
 	uint16_t mss;			/* effective send MSS (peer's, clamped) */
 	uint16_t rcv_mss;		/* largest segment seen from the peer */
@@ -459,6 +463,18 @@ void dps_tcb_queue(struct dps_tcb *t, uint32_t n);
 void dps_tcb_mark_push(struct dps_tcb *t);
 
 /*
+ * The queue ends (@more) or no longer ends in a write made with MSG_MORE
+ * (dps_tcb_user.c). Its partial last segment waits as under TCP_CORK,
+ * until a write without it, an ACK that advances SND.UNA
+ * (dps_tcb_acked()) or the probe timer: Linux corks only the push of
+ * that tcp_sendmsg() (TCP_NAGLE_CORK), and pushes with Nagle alone later.
+ */
+void dps_tcb_set_more(struct dps_tcb *t, bool more);
+
+/* SND.UNA advanced: a MSG_MORE hold ends (dps_tcb_user.c). */
+void dps_tcb_acked(struct dps_tcb *t);
+
+/*
  * close() (RFC 9293 3.10.4, Linux's tcp_close_state()): a FIN after the
  * queued data; ESTABLISHED and SYN_RECV -> FIN_WAIT1, CLOSE_WAIT ->
  * LAST_ACK. SYN_SENT closes at once. Returns dps_tcb_ev bits.
@@ -493,7 +509,7 @@ uint8_t dps_tcp_keepcnt(uint8_t n);
 
 /* Settings an application may change on a live connection. */
 struct dps_tcb_opts {
-	bool keepalive, nodelay;
+	bool keepalive, nodelay, cork;
 	uint32_t keepidle_s, keepintvl_s;	/* 0: the defaults above */
 	uint8_t keepcnt;
 	uint32_t user_timeout_ms;
@@ -501,7 +517,8 @@ struct dps_tcb_opts {
 
 /*
  * Apply @o (dps_tcb_user.c). Returns true when output is due: TCP_NODELAY
- * was switched on, so what Nagle held goes now (Linux's
+ * was switched on or TCP_CORK off, so what Nagle or the cork held goes
+ * now, the cork's partial segment too (Linux's TCP_NAGLE_PUSH, then
  * tcp_push_pending_frames()).
  */
 bool dps_tcb_set_opts(struct dps_tcb *t, const struct dps_tcb_opts *o, uint64_t now);

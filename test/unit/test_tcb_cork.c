@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP_CORK and MSG_MORE in the TCB (docs/tcp.md, "Socket options"): a
+ * partial last segment waits; uncorking, TCP_NODELAY, a write without
+ * MSG_MORE, an ACK (MSG_MORE only), the FIN and the probe timer send it,
+ * as Linux's TCP_NAGLE_CORK / TCP_NAGLE_PUSH and probe0 timer do. The
+ * conformance rows cork_* and msg_more* compare the same on the wire
+ * with the kernel.
+ */
+#include <criterion/criterion.h>
+
+#include "tcb_fixture.h"
+
+/* ESTABLISHED with TCP_CORK set (before connect()). */
+static void
+establish_corked(struct dps_tcb *t)
+{
+	struct dps_tcb_conf c = linux_conf();
+
+	c.cork = true;
+	establish_conf(t, &c);
+}
+
+/* One write of @n bytes, ended (PSH on its last byte). */
+static void
+write_bytes(struct dps_tcb *t, uint32_t n, bool more)
+{
+	dps_tcb_queue(t, n);
+	if (!more)
+		dps_tcb_mark_push(t);
+	dps_tcb_set_more(t, more);
+}
+
+/* The options an application thread would have set. */
+static bool
+set_opts(struct dps_tcb *t, bool nodelay, bool cork, uint64_t now)
+{
+	struct dps_tcb_opts o = { .nodelay = nodelay, .cork = cork };
+
+	return dps_tcb_set_opts(t, &o, now);
+}
+
+Test(tcb_cork, holds_partial_until_uncorked)
+{
+	struct dps_tcb t;
+	struct dps_tcp_out out[NOUT];
+
+	establish_corked(&t);
+	write_bytes(&t, 100, false);
+	cr_assert_eq(output(&t, TE + MS, out), 0, "the cork holds 100 bytes");
+	write_bytes(&t, 100, false);
+	cr_assert_eq(output(&t, TE + 2 * MS, out), 0, "and 200");
+	cr_assert(set_opts(&t, false, false, TE + 3 * MS), "uncorking pushes");
+	cr_assert_eq(output(&t, TE + 3 * MS, out), 1);
+	cr_assert_eq(out[0].len, 200);
+	cr_assert_eq(out[0].flags, DPS_TH_ACK | DPS_TH_PSH);
+}
+
+Test(tcb_cork, full_segments_go_last_one_pushed)
+{
+	struct dps_tcb t;
+	struct dps_tcp_out out[NOUT];
+
+	establish_corked(&t);
+	write_bytes(&t, 3000, false);
+	cr_assert_eq(output(&t, TE + MS, out), 2);
+	cr_assert_eq(out[0].len, SMSS);
+	cr_assert_eq(out[0].flags, DPS_TH_ACK, "no PSH inside the write");
+	cr_assert_eq(out[1].len, SMSS);
+	cr_assert_eq(out[1].flags, DPS_TH_ACK | DPS_TH_PSH,
+		"PSH before the held end of the write, as Linux's split");
+	cr_assert_eq(t.snd_end - t.snd_nxt, 3000 - 2 * SMSS);
+}
+
+Test(tcb_cork, probe_timer_sends_held_data)
+{
+	struct dps_tcb t;
+	struct dps_tcp_out out[NOUT];
+	unsigned int n;
+	uint64_t at;
+
+	establish_corked(&t);
+	write_bytes(&t, 100, false);
+	cr_assert_eq(output(&t, TE + MS, out), 0);
+	at = t.rtx_at;
+	cr_assert_eq(at, TE + MS + RTO0, "the probe timer, one RTO away");
+	cr_assert_eq(t.timer_ns, at);
+	cr_assert_eq(timeout(&t, at, out, &n) & DPS_TCB_OUTPUT, DPS_TCB_OUTPUT);
+	cr_assert_eq(n, 0, "no zero-window probe: the window is open");
+	cr_assert_eq(output(&t, at, out), 1);
+	cr_assert_eq(out[0].seq, ISS + 1);
+	cr_assert_eq(out[0].len, 100);
+	cr_assert_eq(t.rtx_at, at + RTO0, "now the retransmission timer");
+	cr_assert(!t.persist);
+	/* Still corked: the next partial write waits again. */
+	write_bytes(&t, 10, false);
+	cr_assert_eq(output(&t, at + MS, out), 0);
+}
+
+Test(tcb_cork, nodelay_pushes_once)
+{
+	struct dps_tcb t;
+	struct dps_tcp_out out[NOUT];
+
+	establish_corked(&t);
+	write_bytes(&t, 100, false);
+	cr_assert_eq(output(&t, TE + MS, out), 0);
+	cr_assert(set_opts(&t, true, true, TE + 2 * MS), "TCP_NODELAY pushes");
+	cr_assert_eq(output(&t, TE + 2 * MS, out), 1);
+	cr_assert_eq(out[0].len, 100);
+	write_bytes(&t, 100, false);
+	cr_assert_eq(output(&t, TE + 3 * MS, out), 0, "corked again after the push");
+}
+
+Test(tcb_cork, fin_flushes)
+{
+	struct dps_tcb t;
+	struct dps_tcp_out out[NOUT];
+
+	establish_corked(&t);
+	write_bytes(&t, 100, false);
+	cr_assert_eq(output(&t, TE + MS, out), 0);
+	dps_tcb_user_close(&t, TE + 2 * MS);
+	cr_assert_eq(output(&t, TE + 2 * MS, out), 1);
+	cr_assert_eq(out[0].len, 100);
+	cr_assert_eq(out[0].flags, DPS_TH_ACK | DPS_TH_PSH | DPS_TH_FIN);
+}
+
+Test(tcb_more, held_until_next_write)
+{
+	struct dps_tcb t;
+	struct dps_tcp_out out[NOUT];
+
+	establish(&t);
+	write_bytes(&t, 100, true);
+	cr_assert_eq(output(&t, TE + MS, out), 0, "MSG_MORE holds 100 bytes");
+	write_bytes(&t, 100, false);
+	cr_assert_eq(output(&t, TE + 2 * MS, out), 1);
+	cr_assert_eq(out[0].len, 200);
+	cr_assert_eq(out[0].flags, DPS_TH_ACK | DPS_TH_PSH);
+}
+
+Test(tcb_more, ack_releases)
+{
+	struct dps_tcb t;
+	struct dps_tcp_out out[NOUT];
+
+	establish(&t);
+	write_bytes(&t, SMSS, false);
+	cr_assert_eq(output(&t, TE + MS, out), 1);
+	write_bytes(&t, 100, true);
+	cr_assert_eq(output(&t, TE + 2 * MS, out), 0);
+	cr_assert_eq(peer_ack_all(&t, TE + 10 * MS) & DPS_TCB_ACKED, DPS_TCB_ACKED);
+	cr_assert_eq(output(&t, TE + 10 * MS, out), 0, "held until the glue says");
+	dps_tcb_acked(&t);
+	cr_assert_eq(output(&t, TE + 10 * MS, out), 1,
+		"the ACK's push goes with Nagle alone");
+	cr_assert_eq(out[0].len, 100);
+}
+
+Test(tcb_more, probe_timer_sends)
+{
+	struct dps_tcb t;
+	struct dps_tcp_out out[NOUT];
+	unsigned int n;
+
+	establish(&t);
+	write_bytes(&t, 100, true);
+	cr_assert_eq(output(&t, TE + MS, out), 0);
+	cr_assert_eq(timeout(&t, t.rtx_at, out, &n) & DPS_TCB_OUTPUT, DPS_TCB_OUTPUT);
+	cr_assert_eq(output(&t, TE + MS + RTO0, out), 1);
+	cr_assert_eq(out[0].len, 100);
+}
+
+/* Without the cork, the same write goes at once (the tests above are
+ * about the option, not about Nagle). */
+Test(tcb_cork, uncorked_sends_at_once)
+{
+	struct dps_tcb t;
+	struct dps_tcp_out out[NOUT];
+
+	establish(&t);
+	write_bytes(&t, 100, false);
+	cr_assert_eq(output(&t, TE + MS, out), 1);
+	cr_assert_eq(out[0].len, 100);
+}
