@@ -209,6 +209,20 @@ int dps_setsockopt(int fd, int level, int optname, const void *optval,
 	socklen_t optlen);
 
 /**
+ * ioctl(2) for dpstack sockets, as Linux's tcp_ioctl() and sock_ioctl():
+ * - SIOCINQ (FIONREAD): bytes received in order and not yet read;
+ * - SIOCOUTQ: bytes written and not yet acknowledged;
+ * - SIOCOUTQNSD: bytes written and not yet sent;
+ * each an int at @p arg, 0 while the handshake runs (stream sockets
+ * only; datagram sockets answer ENOTTY);
+ * - FIONBIO: an int at @p arg, nonzero sets O_NONBLOCK, zero clears it.
+ * @return 0, or -1 with errno: EBADF, ENOTSOCK, EINVAL (a queue size of a
+ * listener), EFAULT (@p arg cannot be written or read), ENOTTY (another
+ * request).
+ */
+int dps_ioctl(int fd, unsigned long request, void *arg);
+
+/**
  * fcntl(2) for dpstack descriptors: F_GETFL and F_SETFL (O_NONBLOCK only).
  * @return flags for F_GETFL, 0 for F_SETFL, or -1 with errno: EBADF, EINVAL.
  */

@@ -95,6 +95,8 @@ dps_tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *
 		smss = (uint16_t)dps_tcb_smss(&sk->tcb);
 	dps_ipv4_build((uint8_t *)ip, DPS_IPV4_HLEN, t->laddr, t->raddr, IPPROTO_TCP,
 		(uint16_t)(tcp_len + plen), DPS_IP_TTL, *ip_id, true);
+	if (sk != NULL)
+		dps_sock_ip_marks(sk, ip);
 	dps_tcp_build(th, tcp_len, t->lport, t->rport, out);
 	if (inline_len != 0)
 		dps_tcp_snd_copy(sk, sk->tcb.snd_una, out->seq - sk->tcb.snd_una, plen,
@@ -146,6 +148,7 @@ void
 dps_tcp_output(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 {
 	struct dps_tcp_out out[16];
+	uint32_t nxt0 = sk->tcb.snd_nxt;
 	unsigned int n;
 
 	if (!dps_tcp_x_hold(lc, sk))
@@ -154,6 +157,9 @@ dps_tcp_output(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		n = dps_tcb_output(&sk->tcb, now, out, RTE_DIM(out));
 		dps_tcp_xmit_all(lc, sk, out, n, now);
 	} while (n == RTE_DIM(out));
+	/* TCP_NOTSENT_LOWAT: writable again once enough unsent bytes went. */
+	if (sk->tcb.snd_nxt != nxt0 && dps_sock_opt(sk, notsent_lowat) != 0)
+		dps_sock_notify(sk, DPS_CB_WRITABLE);
 	dps_sock_publish_rcv_wnd(sk, dps_seq_gt(sk->tcb.rcv_adv, sk->tcb.rcv_nxt) ?
 		sk->tcb.rcv_adv - sk->tcb.rcv_nxt : 0);
 }
