@@ -23,6 +23,7 @@ import sys
 
 TOLERANCE = 0.15
 SLACK = 0.03
+GSO_GAP = 0.005
 
 
 def load_rows(path):
@@ -100,9 +101,40 @@ def layout(segs):
     if not a:
         return "no SYN"
     s = a[0][0]
-    return ("opts=%s win=%d mss=%s ws=%s ttl=%d df=%d" %
+    return ("opts=%s win=%d mss=%s ws=%s ttl=%d tos=%d df=%d" %
             (",".join(map(str, s["opts"])), s["win"], s["mss"], s["ws"],
-             s["ttl"], s["df"]))
+             s["ttl"], s.get("tos", 0), s["df"]))
+
+
+def data(row, segs):
+    """The device's segments with payload or FIN, in order: length, P
+    for PSH, F for FIN, the TTL and TOS when not 64 and 0; and when each
+    left, from the first connect. Segments that follow each other in
+    sequence within GSO_GAP seconds count as one, as the kernel's
+    veth hands the peer one GSO frame where dpstack sends MSS pieces."""
+    runs = []
+    for e in segs:
+        if e["flags"] & 0x06 or not (e["len"] or e["flags"] & 0x01):
+            continue
+        last = runs[-1] if runs else None
+        if last and not last["fin"] and e["seq"] == last["end"] and \
+                e["t"] - last["t1"] <= GSO_GAP and e["ttl"] == last["ttl"] \
+                and e.get("tos", 0) == last["tos"]:
+            last["len"] += e["len"]
+        else:
+            last = {"len": e["len"], "t": e["t"], "ttl": e["ttl"],
+                    "tos": e.get("tos", 0)}
+            runs.append(last)
+        last.update(end=(e["seq"] + e["len"]) & 0xFFFFFFFF, t1=e["t"],
+                    psh=bool(e["flags"] & 0x08), fin=bool(e["flags"] & 1))
+    out = []
+    for r in runs:
+        t = "%d%s%s" % (r["len"], "P" if r["psh"] else "",
+                        "F" if r["fin"] else "")
+        if r["ttl"] != 64 or r["tos"]:
+            t += "(ttl=%d,tos=%d)" % (r["ttl"], r["tos"])
+        out.append(t)
+    return " ".join(out) or "none", [r["t"] - row["t0"] for r in runs]
 
 
 def schedule(row, segs):
@@ -117,9 +149,13 @@ def lines_of(row, evs):
            for s in row["steps"]]
     if row["dport"] and evs is not None:
         segs = row_segments(row, evs)
-        out.append(["peer: segments seen", summary(segs), []])
+        if not row.get("nosum"):
+            out.append(["peer: segments seen", summary(segs), []])
         if row["layout"]:
             out.append(["peer: first SYN", layout(segs), []])
+        if row.get("data"):
+            text, times = data(row, segs)
+            out.append(["peer: data", text, times])
         if row["syns"]:
             times = schedule(row, segs)
             out.append(["peer: SYN times", "%d SYNs" % len(times), times])

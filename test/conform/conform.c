@@ -44,6 +44,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -78,6 +80,7 @@
 #define S_epoll_create() dps_epoll_create()
 #define S_epoll_ctl dps_epoll_ctl
 #define S_epoll_wait dps_epoll_wait
+#define S_ioctl dps_ioctl
 
 #elif defined(BACKEND_KERNEL)
 #define BACKEND "kernel"
@@ -104,6 +107,7 @@
 #define S_epoll_create() epoll_create1(0)
 #define S_epoll_ctl epoll_ctl
 #define S_epoll_wait epoll_wait
+#define S_ioctl ioctl
 #else
 #error "build with -DBACKEND_KERNEL or -DBACKEND_DPS"
 #endif
@@ -140,7 +144,8 @@ enum behaviour {
 	B_NET_UNREACH, B_HOST_UNREACH, B_PROTO_UNREACH, B_PORT_UNREACH,
 	B_ADMIN_FILTERED, B_UNREACH_CODE16, B_TIME_EXCEEDED, B_PARAM_PROBLEM,
 	B_PORT_UNREACH_BADSEQ, B_FRAG_THEN_OK, B_FRAG_SILENT, B_SIMOPEN,
-	B_DELAYED_OK, B_SLOW_OK, B_SLOW_RST, B_SIMOPEN_SILENT, B_COUNT
+	B_DELAYED_OK, B_SLOW_OK, B_SLOW_RST, B_SIMOPEN_SILENT, B_ACCEPT_ACK,
+	B_ACCEPT_MUTE, B_ACCEPT_TALK, B_COUNT
 };
 
 static const char *const behaviour_name[B_COUNT] = {
@@ -149,7 +154,8 @@ static const char *const behaviour_name[B_COUNT] = {
 	"net_unreach", "host_unreach", "proto_unreach", "port_unreach",
 	"admin_filtered", "unreach_code16", "time_exceeded", "param_problem",
 	"port_unreach_badseq", "frag_then_ok", "frag_silent", "simopen",
-	"delayed_ok", "slow_ok", "slow_rst", "simopen_silent",
+	"delayed_ok", "slow_ok", "slow_rst", "simopen_silent", "accept_ack",
+	"accept_mute", "accept_talk",
 };
 
 /* ---- steps and rows ---------------------------------------------------- */
@@ -166,7 +172,7 @@ enum op {
 	OP_SETINT, OP_GETINT, OP_SETTV, OP_GETTV, OP_NAME, OP_PEER, OP_SEND,
 	OP_SENDTO, OP_RECV, OP_SLEEP, OP_CLOSE, OP_NONBLOCK, OP_EPOLL,
 	OP_WATCH, OP_BURST, OP_FILL, OP_UNFILL, OP_SPREAD, OP_RACE, OP_SHUTDOWN,
-	OP_UPTR,
+	OP_UPTR, OP_IOCTL, OP_SENDN, OP_SETLINGER, OP_GETLINGER,
 };
 
 /*
@@ -180,7 +186,7 @@ enum uptr_call {
 	U_GETOPT_LEN, U_GETOPT_TCP_VAL, U_GETOPT_UNKNOWN_LEN, U_SETOPT_VAL,
 	U_SETOPT_TCP_VAL, U_SETOPT_TV, U_SETOPT_CC, U_POLL, U_EPOLL_CTL,
 	U_EPOLL_WAIT, U_WRITEV_IOV, U_WRITEV_BASE, U_READV_BASE, U_ACCEPT_LEN,
-	U_LISTEN, U_SHUTDOWN, U_COUNT
+	U_LISTEN, U_SHUTDOWN, U_IOCTL_INQ, U_COUNT
 };
 
 /* The pointer: NULL, 1, the kernel half, a mapped page with no access,
@@ -191,7 +197,7 @@ enum uptr_kind { P_NULL, P_ONE, P_HIGH, P_NOACCESS, P_RO, P_OK, P_COUNT };
 #define F_NOPAR 0x02	/* ephemeral port parity is not part of the shape */
 #define F_EPFD 0x04	/* OP_UPTR: call it on an epoll descriptor */
 #define LEN_NAT (-1)	/* the natural length of the address kind */
-#define MAX_STEPS 16
+#define MAX_STEPS 20
 #define MAX_SOCKS 4
 
 struct step {
@@ -208,6 +214,8 @@ struct step {
 #define R_SYNS 0x02	/* compare the SYN schedule the peer saw */
 #define R_LAYOUT 0x04	/* compare the first SYN's options and fields */
 #define R_ALONE 0x08	/* fills the port range: only in an --alone run */
+#define R_DATA 0x10	/* compare the data segments the peer saw */
+#define R_NOSUM 0x20	/* not the count of segments (retransmissions vary) */
 
 struct row {
 	const char *name;
@@ -309,6 +317,12 @@ struct row {
 #define NONBLOCK { .op = OP_NONBLOCK }
 #define SHUTWR { .op = OP_SHUTDOWN, .a = SHUT_WR }
 #define EPOLL(ms) { .op = OP_EPOLL, .a = EPOLLIN | EPOLLOUT, .c = (ms) }
+/* ioctl(@req) with an int; send @n bytes with @fl; struct linger. */
+#define IOCTL(req) { .op = OP_IOCTL, .a = (req) }
+#define SENDN(n, fl) { .op = OP_SENDN, .a = (n), .b = (fl) }
+#define SETLINGER(on, s) { .op = OP_SETLINGER, .a = (on), .c = (s) }
+#define GETLINGER { .op = OP_GETLINGER }
+#define CLOSET { .op = OP_CLOSE, .flags = F_TIMED }
 #define UPTR(call, kind, n) { .op = OP_UPTR, .a = (call), .b = (kind), .c = (n) }
 #define UPTRn(i, call, kind, n) { .op = OP_UPTR, .sock = (i), .a = (call), \
 	.b = (kind), .c = (n) }
@@ -731,6 +745,145 @@ static const struct row rows[] = {
 	ROW("opt_short_optlen", 0, SOCK(NB), GETIL(IPPROTO_TCP, TCP_SYNCNT, 2),
 		GETIL(SOL_SOCKET, SO_TYPE, 2)),
 
+	/* The options of docs/tcp.md "Socket options": the values Linux
+	 * reads back, and what they do to calls and segments. */
+	ROW("opt_bufs", 0, SOCK(NB), SETI(SOL_SOCKET, SO_RCVBUF, 1000),
+		GETI(SOL_SOCKET, SO_RCVBUF), SETI(SOL_SOCKET, SO_SNDBUF, 1000),
+		GETI(SOL_SOCKET, SO_SNDBUF), SETI(SOL_SOCKET, SO_RCVBUF, 2000),
+		GETI(SOL_SOCKET, SO_RCVBUF), SETI(SOL_SOCKET, SO_SNDBUF, 4607),
+		GETI(SOL_SOCKET, SO_SNDBUF), SETI(SOL_SOCKET, SO_RCVBUF, -1),
+		GETI(SOL_SOCKET, SO_RCVBUF), SETI(SOL_SOCKET, SO_SNDBUF, 100000),
+		GETI(SOL_SOCKET, SO_SNDBUF), SETI(SOL_SOCKET, SO_SNDBUF, 0),
+		GETI(SOL_SOCKET, SO_SNDBUF)),
+	ROW("opt_bufs_udp", 0, SOCK(DG), SETI(SOL_SOCKET, SO_RCVBUF, 0),
+		GETI(SOL_SOCKET, SO_RCVBUF), SETI(SOL_SOCKET, SO_SNDBUF, 5000),
+		GETI(SOL_SOCKET, SO_SNDBUF)),
+	ROW("opt_ip_ttl", 0, SOCK(NB), GETI(IPPROTO_IP, IP_TTL),
+		SETI(IPPROTO_IP, IP_TTL, 0), SETI(IPPROTO_IP, IP_TTL, 256),
+		SETI(IPPROTO_IP, IP_TTL, -2), SETI(IPPROTO_IP, IP_TTL, 1),
+		GETI(IPPROTO_IP, IP_TTL), SETI(IPPROTO_IP, IP_TTL, 255),
+		GETI(IPPROTO_IP, IP_TTL), GETIL(IPPROTO_IP, IP_TTL, 1),
+		SETI(IPPROTO_IP, IP_TTL, -1), GETI(IPPROTO_IP, IP_TTL)),
+	ROW("opt_ip_tos", 0, SOCK(NB), GETI(IPPROTO_IP, IP_TOS),
+		SETI(IPPROTO_IP, IP_TOS, 3), GETI(IPPROTO_IP, IP_TOS),
+		SETI(IPPROTO_IP, IP_TOS, 0x1f), GETI(IPPROTO_IP, IP_TOS),
+		SETI(IPPROTO_IP, IP_TOS, -1), GETI(IPPROTO_IP, IP_TOS),
+		SETI(IPPROTO_IP, IP_TOS, 0x100), GETI(IPPROTO_IP, IP_TOS)),
+	ROW("opt_ip_tos_ttl_udp", 0, SOCK(DG), SETI(IPPROTO_IP, IP_TOS, 0x1f),
+		GETI(IPPROTO_IP, IP_TOS), SETI(IPPROTO_IP, IP_TOS, -1),
+		GETI(IPPROTO_IP, IP_TOS), SETI(IPPROTO_IP, IP_TTL, 7),
+		GETI(IPPROTO_IP, IP_TTL)),
+	ROW("opt_cork_inq_lowat", 0, SOCK(NB), GETI(IPPROTO_TCP, TCP_CORK),
+		SETI(IPPROTO_TCP, TCP_CORK, 5), GETI(IPPROTO_TCP, TCP_CORK),
+		GETI(IPPROTO_TCP, TCP_INQ), SETI(IPPROTO_TCP, TCP_INQ, 2),
+		SETI(IPPROTO_TCP, TCP_INQ, -1), SETI(IPPROTO_TCP, TCP_INQ, 1),
+		GETI(IPPROTO_TCP, TCP_INQ), GETI(IPPROTO_TCP, TCP_NOTSENT_LOWAT),
+		SETI(IPPROTO_TCP, TCP_NOTSENT_LOWAT, -1),
+		GETI(IPPROTO_TCP, TCP_NOTSENT_LOWAT),
+		SETI(IPPROTO_TCP, TCP_NOTSENT_LOWAT, 1000),
+		GETI(IPPROTO_TCP, TCP_NOTSENT_LOWAT)),
+	ROW("opt_quickack", 0, SOCK(NB), GETI(IPPROTO_TCP, TCP_QUICKACK),
+		SETI(IPPROTO_TCP, TCP_QUICKACK, 0), GETI(IPPROTO_TCP, TCP_QUICKACK),
+		SETI(IPPROTO_TCP, TCP_QUICKACK, 2), GETI(IPPROTO_TCP, TCP_QUICKACK),
+		SETI(IPPROTO_TCP, TCP_QUICKACK, 0), SETI(IPPROTO_TCP, TCP_QUICKACK, -1),
+		GETI(IPPROTO_TCP, TCP_QUICKACK)),
+	ROW("opt_defer_accept", 0, SOCK(NB), GETI(IPPROTO_TCP, TCP_DEFER_ACCEPT),
+		SETI(IPPROTO_TCP, TCP_DEFER_ACCEPT, -1),
+		GETI(IPPROTO_TCP, TCP_DEFER_ACCEPT),
+		SETI(IPPROTO_TCP, TCP_DEFER_ACCEPT, 2),
+		GETI(IPPROTO_TCP, TCP_DEFER_ACCEPT),
+		SETI(IPPROTO_TCP, TCP_DEFER_ACCEPT, 10),
+		GETI(IPPROTO_TCP, TCP_DEFER_ACCEPT),
+		SETI(IPPROTO_TCP, TCP_DEFER_ACCEPT, 100000),
+		GETI(IPPROTO_TCP, TCP_DEFER_ACCEPT),
+		SETI(IPPROTO_TCP, TCP_DEFER_ACCEPT, 1),
+		GETI(IPPROTO_TCP, TCP_DEFER_ACCEPT)),
+	ROW("opt_linger", 0, SOCK(NB), GETLINGER, SETLINGER(1, 3), GETLINGER,
+		SETLINGER(0, 5), GETLINGER, SETLINGER(1, -1), GETLINGER,
+		SETLINGER(1, 0), GETLINGER, SETI(SOL_SOCKET, SO_LINGER, 1)),
+	ROW("opt_tcp_level_on_udp", 0, SOCK(DG), GETI(IPPROTO_TCP, TCP_CORK),
+		SETI(IPPROTO_TCP, TCP_CORK, 1), SETI(IPPROTO_TCP, TCP_QUICKACK, 1)),
+
+	/* ioctl: tcp_ioctl()'s queue sizes. */
+	ROW("ioctl_fresh_and_listener", 0, SOCK(NB), IOCTL(SIOCINQ),
+		IOCTL(SIOCOUTQ), IOCTL(SIOCOUTQNSD), UPTR(U_IOCTL_INQ, P_NULL, 0),
+		DO_LISTEN, IOCTL(SIOCINQ), IOCTL(SIOCOUTQ), IOCTL(SIOCOUTQNSD),
+		UPTR(U_IOCTL_INQ, P_NULL, 0)),
+	ROW("ioctl_connecting", 0, SOCK(NB), CONN(TO_HOLE(6)), IOCTL(SIOCINQ),
+		IOCTL(SIOCOUTQ), IOCTL(SIOCOUTQNSD)),
+	ROW("ioctl_unacked", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT_MUTE, 1)),
+		POLL(2000), SLEEP(20), SENDN(100, 0), SLEEP(50), IOCTL(SIOCOUTQ),
+		IOCTL(SIOCOUTQNSD), IOCTL(SIOCINQ), UPTR(U_IOCTL_INQ, P_NULL, 0),
+		UPTR(U_IOCTL_INQ, P_RO, 0), UPTR(U_IOCTL_INQ, P_OK, 0)),
+	ROW("ioctl_received", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT_TALK, 1)),
+		POLL(2000), POLLRD(2000), SLEEP(50), IOCTL(SIOCINQ), RECV,
+		IOCTL(SIOCINQ), IOCTL(SIOCOUTQ)),
+	ROW("ioctl_acked", R_DATA | R_NOSUM, SOCK(NB), CONN(TO_PEER(B_ACCEPT_ACK, 1)),
+		POLL(2000), SLEEP(20), SENDN(3000, 0), SLEEP(200), IOCTL(SIOCOUTQ),
+		IOCTL(SIOCOUTQNSD)),
+	ROW("ioctl_udp", 0, SOCK(DG), IOCTL(SIOCOUTQNSD)),
+
+	/* TCP_CORK and MSG_MORE hold a partial segment; uncorking, a full
+	 * segment, TCP_NODELAY, close, or the probe timer (about the RTO,
+	 * at least 200 ms, with nothing in flight) send it. */
+	ROW("cork_holds_partial", R_DATA, SOCK(NB), CONN(TO_PEER(B_ACCEPT_ACK, 2)),
+		POLL(2000), SLEEP(20), SETI(IPPROTO_TCP, TCP_CORK, 1), SENDN(100, 0),
+		SLEEP(100), IOCTL(SIOCOUTQNSD), SENDN(100, 0),
+		SETI(IPPROTO_TCP, TCP_CORK, 0), SLEEP(100), IOCTL(SIOCOUTQNSD)),
+	ROWB("cork_probe_timer", R_DATA, 5000, SOCK(NB),
+		CONN(TO_PEER(B_ACCEPT_ACK, 3)), POLL(2000),
+		SLEEP(20), SETI(IPPROTO_TCP, TCP_CORK, 1), SENDN(100, 0), SLEEP(700),
+		IOCTL(SIOCOUTQNSD)),
+	ROW("cork_full_segments_go", R_DATA | R_NOSUM, SOCK(NB),
+		CONN(TO_PEER(B_ACCEPT_ACK, 4)), POLL(2000),
+		SLEEP(20), SETI(IPPROTO_TCP, TCP_CORK, 1), SENDN(3000, 0), SLEEP(100),
+		IOCTL(SIOCOUTQNSD), SETI(IPPROTO_TCP, TCP_CORK, 0), SLEEP(100),
+		IOCTL(SIOCOUTQNSD)),
+	ROW("cork_then_nodelay", R_DATA, SOCK(NB), CONN(TO_PEER(B_ACCEPT_ACK, 5)),
+		POLL(2000), SLEEP(20), SETI(IPPROTO_TCP, TCP_CORK, 1), SENDN(100, 0),
+		SETI(IPPROTO_TCP, TCP_NODELAY, 1), SLEEP(100), IOCTL(SIOCOUTQNSD),
+		SENDN(100, 0), IOCTL(SIOCOUTQNSD)),
+	ROW("cork_close_flushes", R_DATA, SOCK(NB), CONN(TO_PEER(B_ACCEPT_ACK, 6)),
+		POLL(2000), SLEEP(20), SETI(IPPROTO_TCP, TCP_CORK, 1), SENDN(100, 0), CLOSE,
+		SLEEP(100)),
+	ROW("msg_more", R_DATA, SOCK(NB), CONN(TO_PEER(B_ACCEPT_ACK, 7)),
+		POLL(2000), SLEEP(20), SENDN(100, MSG_MORE), SLEEP(50), IOCTL(SIOCOUTQNSD),
+		SENDN(100, 0), SLEEP(100), IOCTL(SIOCOUTQNSD)),
+	ROWB("msg_more_probe_timer", R_DATA, 5000, SOCK(NB),
+		CONN(TO_PEER(B_ACCEPT_ACK, 8)), POLL(2000), SLEEP(20), SENDN(100, MSG_MORE),
+		SLEEP(700), IOCTL(SIOCOUTQNSD)),
+
+	/* IP_TTL and IP_TOS in the headers, the SYN's included. */
+	ROW("ip_ttl_tos_segments", R_LAYOUT | R_DATA, SOCK(NB),
+		SETI(IPPROTO_IP, IP_TTL, 33), SETI(IPPROTO_IP, IP_TOS, 0x2b),
+		CONN(TO_PEER(B_ACCEPT_ACK, 9)), POLL(2000), SLEEP(20), SENDN(10, 0), SLEEP(100),
+		SETI(IPPROTO_IP, IP_TTL, -1), SETI(IPPROTO_IP, IP_TOS, 0),
+		SENDN(10, 0), SLEEP(100)),
+
+	/* TCP_NOTSENT_LOWAT: POLLOUT while twice the unsent bytes are
+	 * below it (tcp_poll()), send() while they are below it. */
+	ROW("notsent_lowat", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT_MUTE, 2)),
+		POLL(2000), SLEEP(20), SETI(IPPROTO_TCP, TCP_NOTSENT_LOWAT, 1000),
+		SETI(IPPROTO_TCP, TCP_CORK, 1), SENDN(100, 0), POLL(0),
+		SENDN(400, 0), POLL(0), SENDN(600, 0), POLL(0), SENDN(10, 0),
+		IOCTL(SIOCOUTQNSD), SETI(IPPROTO_TCP, TCP_NOTSENT_LOWAT, 5000),
+		POLL(0)),
+
+	/* SO_LINGER: a zero time resets; a time makes close() wait for the
+	 * acknowledgement of what was sent, or the time. */
+	ROW("linger_zero_resets", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT_ACK, 10)),
+		POLL(2000), SLEEP(20), SENDN(10, 0), SLEEP(50), SETLINGER(1, 0), CLOSE,
+		SLEEP(100)),
+	ROWB("linger_waits_for_ack", 0, 6000, SOCK(NB),
+		CONN(TO_PEER(B_ACCEPT_ACK, 11)), POLL(2000), SLEEP(20), SENDN(100, 0),
+		SLEEP(20), SETLINGER(1, 3), CLOSET, SLEEP(100)),
+	ROWB("linger_times_out", R_PAR | R_NOSUM, 8000, SOCK(BL),
+		CONN(TO_PEER(B_ACCEPT_MUTE, 3)), SLEEP(20), SENDN(100, 0), SETLINGER(1, 1),
+		CLOSET),
+	ROWB("linger_times_out_nonblocking", R_PAR | R_NOSUM, 8000, SOCK(NB),
+		CONN(TO_PEER(B_ACCEPT_MUTE, 4)), POLL(2000), SLEEP(20), SENDN(100, 0),
+		SETLINGER(1, 1), CLOSET),
+
 	/* A configured ephemeral range, and its exhaustion: run alone, by a
 	 * second invocation with a small --port-range (run.sh: 40000-40099),
 	 * every port of which the fill rows bind. The kernel's connections
@@ -1101,7 +1254,9 @@ static const char *const op_name[] = {
 	[OP_CLOSE] = "close", [OP_NONBLOCK] = "fcntl", [OP_EPOLL] = "epoll",
 	[OP_WATCH] = "watch", [OP_BURST] = "burst", [OP_FILL] = "fill-port-range",
 	[OP_UNFILL] = "close-fill", [OP_SPREAD] = "spread", [OP_RACE] = "race",
-	[OP_SHUTDOWN] = "shutdown", [OP_UPTR] = "uptr",
+	[OP_SHUTDOWN] = "shutdown", [OP_UPTR] = "uptr", [OP_IOCTL] = "ioctl",
+	[OP_SENDN] = "send", [OP_SETLINGER] = "setsockopt",
+	[OP_GETLINGER] = "getsockopt",
 };
 
 static const char *const uptr_call_name[U_COUNT] = {
@@ -1122,7 +1277,7 @@ static const char *const uptr_call_name[U_COUNT] = {
 	[U_EPOLL_WAIT] = "epoll_wait(events)", [U_WRITEV_IOV] = "writev(iov)",
 	[U_WRITEV_BASE] = "writev(iov_base)", [U_READV_BASE] = "readv(iov_base)",
 	[U_ACCEPT_LEN] = "accept(addrlen)", [U_LISTEN] = "listen",
-	[U_SHUTDOWN] = "shutdown",
+	[U_SHUTDOWN] = "shutdown", [U_IOCTL_INQ] = "ioctl(SIOCINQ,arg)",
 };
 
 static const char *const uptr_kind_name[P_COUNT] = {
@@ -1141,6 +1296,9 @@ opt_name(int level, int opt)
 		case SO_ERROR: return "SO_ERROR";
 		case SO_SNDTIMEO: return "SO_SNDTIMEO";
 		case SO_RCVTIMEO: return "SO_RCVTIMEO";
+		case SO_SNDBUF: return "SO_SNDBUF";
+		case SO_RCVBUF: return "SO_RCVBUF";
+		case SO_LINGER: return "SO_LINGER";
 		}
 	if (level == IPPROTO_TCP)
 		switch (opt) {
@@ -1148,9 +1306,18 @@ opt_name(int level, int opt)
 		case TCP_SYNCNT: return "TCP_SYNCNT";
 		case TCP_USER_TIMEOUT: return "TCP_USER_TIMEOUT";
 		case TCP_MAXSEG: return "TCP_MAXSEG";
+		case TCP_CORK: return "TCP_CORK";
+		case TCP_QUICKACK: return "TCP_QUICKACK";
+		case TCP_INQ: return "TCP_INQ";
+		case TCP_NOTSENT_LOWAT: return "TCP_NOTSENT_LOWAT";
+		case TCP_DEFER_ACCEPT: return "TCP_DEFER_ACCEPT";
 		}
 	if (level == IPPROTO_IP && opt == IP_BIND_ADDRESS_NO_PORT)
 		return "IP_BIND_ADDRESS_NO_PORT";
+	if (level == IPPROTO_IP && opt == IP_TTL)
+		return "IP_TTL";
+	if (level == IPPROTO_IP && opt == IP_TOS)
+		return "IP_TOS";
 	return level == SOL_SOCKET ? "SOL_SOCKET:?" : level == IPPROTO_IP ?
 		"IPPROTO_IP:?" : "IPPROTO_TCP:?";
 }
@@ -1227,6 +1394,21 @@ fmt_label(char *buf, size_t n, const struct step *st)
 	case OP_SHUTDOWN:
 		snprintf(a, sizeof(a), "%s", st->a == SHUT_WR ? "SHUT_WR" :
 			st->a == SHUT_RD ? "SHUT_RD" : "SHUT_RDWR");
+		break;
+	case OP_IOCTL:
+		snprintf(a, sizeof(a), "%s", st->a == SIOCINQ ? "SIOCINQ" :
+			st->a == SIOCOUTQ ? "SIOCOUTQ" : st->a == SIOCOUTQNSD ?
+			"SIOCOUTQNSD" : "?");
+		break;
+	case OP_SENDN:
+		snprintf(a, sizeof(a), "%d%s", st->a, st->b & MSG_MORE ?
+			",MSG_MORE" : "");
+		break;
+	case OP_SETLINGER:
+		snprintf(a, sizeof(a), "SO_LINGER={%d,%d}", st->a, st->c);
+		break;
+	case OP_GETLINGER:
+		snprintf(a, sizeof(a), "SO_LINGER");
 		break;
 	case OP_UPTR:
 		snprintf(a, sizeof(a), "%s%s=%s,%d", st->flags & F_EPFD ? "epfd," : "",
@@ -1530,6 +1712,51 @@ do_nonblock(struct ctx *c, const struct step *st, char *out, size_t n)
 	fmt_ret(out, n, rc, errno);
 }
 
+static void
+do_ioctl(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	int v = -12345;
+	int rc = S_ioctl(c->fd[st->sock], (unsigned long)st->a, &v);
+
+	if (rc < 0)
+		fmt_ret(out, n, rc, errno);
+	else
+		snprintf(out, n, "0 =%d", v);
+}
+
+/* Send @a bytes of a pattern with flags @b. */
+static void
+do_sendn(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	static char buf[65536];
+	ssize_t rc;
+
+	memset(buf, 'c', sizeof(buf));
+	rc = S_send(c->fd[st->sock], buf, (size_t)st->a < sizeof(buf) ?
+		(size_t)st->a : sizeof(buf), st->b | MSG_NOSIGNAL);
+	fmt_ret(out, n, rc, errno);
+}
+
+static void
+do_linger(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	struct linger l = { .l_onoff = st->a, .l_linger = st->c };
+	socklen_t len = sizeof(l);
+	int rc;
+
+	if (st->op == OP_SETLINGER) {
+		rc = S_setsockopt(c->fd[st->sock], SOL_SOCKET, SO_LINGER, &l, len);
+		fmt_ret(out, n, rc, errno);
+		return;
+	}
+	memset(&l, 0xa5, sizeof(l));
+	rc = S_getsockopt(c->fd[st->sock], SOL_SOCKET, SO_LINGER, &l, &len);
+	if (rc < 0)
+		fmt_ret(out, n, rc, errno);
+	else
+		snprintf(out, n, "0 ={%d,%d} len=%u", l.l_onoff, l.l_linger, len);
+}
+
 /* ---- bad pointers -------------------------------------------------------- */
 
 static uint8_t *noaccess_page, *ro_page;
@@ -1640,6 +1867,7 @@ uptr_call(int call, int fd, void *p, int n, int *ep_out)
 	case U_ACCEPT_LEN: return S_accept(fd, &b.sa, p);
 	case U_LISTEN: return S_listen(fd, 1);
 	case U_SHUTDOWN: return S_shutdown(fd, SHUT_RDWR);
+	case U_IOCTL_INQ: return S_ioctl(fd, SIOCINQ, p);
 	default: return -2;
 	}
 }
@@ -1981,7 +2209,8 @@ static const step_fn step_fns[] = {
 	[OP_NONBLOCK] = do_nonblock, [OP_EPOLL] = do_epoll, [OP_WATCH] = do_watch,
 	[OP_BURST] = do_burst, [OP_FILL] = do_fill, [OP_UNFILL] = do_unfill,
 	[OP_SPREAD] = do_spread, [OP_RACE] = do_race, [OP_SHUTDOWN] = do_shutdown,
-	[OP_UPTR] = do_uptr,
+	[OP_UPTR] = do_uptr, [OP_IOCTL] = do_ioctl, [OP_SENDN] = do_sendn,
+	[OP_SETLINGER] = do_linger, [OP_GETLINGER] = do_linger,
 };
 
 /* ---- crash guard --------------------------------------------------------- */
@@ -2228,10 +2457,13 @@ print_row(const struct row_run *rr)
 	int n = atomic_load(&rr->n_done);
 	const char *sep = "";
 
-	printf("{\"row\":\"%s\",\"backend\":\"%s\",\"syns\":%s,\"layout\":%s,"
+	printf("{\"row\":\"%s\",\"backend\":\"%s\",\"data\":%s,\"nosum\":%s,"
+		"\"syns\":%s,\"layout\":%s,"
 		"\"dport\":%d,\"arp\":\"%s\",\"t0\":%.6f,\"t1\":%.6f,"
 		"\"steps\":[", r->name,
-		BACKEND, r->flags & R_SYNS ? "true" : "false",
+		BACKEND, r->flags & R_DATA ? "true" : "false",
+		r->flags & R_NOSUM ? "true" : "false",
+		r->flags & R_SYNS ? "true" : "false",
 		r->flags & R_LAYOUT ? "true" : "false", row_dport(r), row_arp(r), rr->t0,
 		rr->t1 ? rr->t1 : wall_now());
 	for (int i = 0; i < n; i++) {

@@ -53,7 +53,12 @@ BEHAVIOURS = {
     14: "time_exceeded", 15: "param_problem", 16: "port_unreach_badseq",
     17: "frag_then_ok", 18: "frag_silent", 19: "simopen", 20: "delayed_ok",
     21: "slow_ok", 22: "slow_rst", 23: "simopen_silent",
+    24: "accept_ack", 25: "accept_mute", 26: "accept_talk",
 }
+# After the handshake: accept_ack acknowledges data and FIN at once,
+# accept_mute never answers again, accept_talk sends TALK_BYTES of data
+# once the handshake's ACK arrives and then acknowledges as accept_ack.
+TALK_BYTES = 100
 # ICMP (type, code) answered for a SYN; errors a router would send come
 # from the gateway address, the others (None) from the host itself.
 ICMP_REPLY = {
@@ -87,13 +92,15 @@ def ipv4_header(src, dst, proto, payload_len, ttl=64, df=True):
     return h[:10] + struct.pack("!H", csum(h)) + h[12:]
 
 
-def tcp_segment(src, dst, sport, dport, seq, ack, flags, win, opts=b""):
-    """A TCP header with options and a correct checksum, no payload."""
+def tcp_segment(src, dst, sport, dport, seq, ack, flags, win, opts=b"",
+                payload=b""):
+    """A TCP header with options, @payload after it, checksum filled."""
     while len(opts) % 4:
         opts += b"\x01"
     off = (20 + len(opts)) // 4
     h = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF,
-                    ack & 0xFFFFFFFF, off << 4, flags, win, 0, 0) + opts
+                    ack & 0xFFFFFFFF, off << 4, flags, win, 0, 0) + opts + \
+        payload
     pseudo = ip4(src) + ip4(dst) + struct.pack("!BBH", 0, 6, len(h))
     c = csum(pseudo + h)
     return h[:16] + struct.pack("!H", c) + h[18:]
@@ -137,6 +144,8 @@ class Conn:
         self.ts = None          # client's last TSval
         self.sack = self.wscale = False
         self.badack_seq = None  # sequence a RST answering our bad ACK carries
+        self.snd = (self.y + 1) & 0xFFFFFFFF    # our next sequence number
+        self.talked = False
 
 
 class Peer:
@@ -194,9 +203,10 @@ class Peer:
             o += b"\x01\x03\x03\x07"
         return o
 
-    def send_tcp(self, c, sport, dport, seq, ack, flags, opts=b""):
+    def send_tcp(self, c, sport, dport, seq, ack, flags, opts=b"",
+                 payload=b""):
         seg = tcp_segment(c.host, DUT_IP, dport, sport, seq, ack, flags,
-                          65160, opts)
+                          65160, opts, payload)
         self.send_ip(c.mac, c.host, HOSTS[c.host], 6, seg)
         self.write({"t": time.time(), "dir": "out", "sport": sport,
                     "dport": dport, "flags": flags, "seq": seq & 0xFFFFFFFF,
@@ -253,7 +263,7 @@ class Peer:
     def on_syn(self, c, kind, sport, dport, ipb):
         c.nsyn += 1
         first = c.nsyn == 1
-        if kind == "accept":
+        if kind in ("accept", "accept_ack", "accept_mute", "accept_talk"):
             self.synack(c, sport, dport)
         elif kind == "badack":
             self.synack(c, sport, dport, bad=True)
@@ -296,6 +306,11 @@ class Peer:
     def on_other(self, c, kind, sport, dport, flags, seq, ack, paylen):
         if flags & 0x04 or kind == "simopen_silent":
             return
+        if kind in ("accept_ack", "accept_talk"):
+            self.ack_data(c, kind, sport, dport, flags, seq, paylen)
+            return
+        if kind == "accept_mute":
+            return
         if kind == "simopen" and flags & 0x12 == 0x12 and \
                 ack == (c.y + 1) & 0xFFFFFFFF:
             self.send_tcp(c, sport, dport, c.y + 1, seq + 1, 0x10,
@@ -303,6 +318,19 @@ class Peer:
         elif flags & 0x01 or paylen:
             # FIN or data on a connection we faked: end it quietly.
             self.send_tcp(c, sport, dport, ack, 0, 0x04)
+
+    def ack_data(self, c, kind, sport, dport, flags, seq, paylen):
+        """accept_ack and accept_talk after the SYN-ACK."""
+        end = (seq + paylen + (flags & 0x01)) & 0xFFFFFFFF
+        if kind == "accept_talk" and not c.talked and flags & 0x10:
+            c.talked = True
+            self.send_tcp(c, sport, dport, c.snd, end, 0x18,
+                          b"\x01\x01" + self.tsopt(c),
+                          b"t" * TALK_BYTES)
+            c.snd = (c.snd + TALK_BYTES) & 0xFFFFFFFF
+        elif paylen or flags & 0x01:
+            self.send_tcp(c, sport, dport, c.snd, end, 0x10,
+                          b"\x01\x01" + self.tsopt(c))
 
     def on_tcp(self, frame, ipb, ihl):
         src, dst = socket.inet_ntoa(ipb[12:16]), socket.inet_ntoa(ipb[16:20])
@@ -318,7 +346,7 @@ class Peer:
         paylen = struct.unpack("!H", ipb[2:4])[0] - ihl - hl
         ev = {"t": self.rx_time(), "dir": "in", "dst": dst, "sport": sport,
               "dport": dport, "flags": flags, "seq": seq, "ack": ack,
-              "win": win, "ttl": ipb[8], "df": (ipb[6] >> 6) & 1,
+              "win": win, "ttl": ipb[8], "tos": ipb[1], "df": (ipb[6] >> 6) & 1,
               "opts": kinds, "mss": mss, "ws": ws, "len": paylen}
         code = (dport - 20000) // 100
         kind = BEHAVIOURS.get(code) if dst in HOSTS and dport >= 20000 \
