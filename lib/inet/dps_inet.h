@@ -143,6 +143,7 @@ struct dps_sock_opts {
 #define DPS_OPT_CORK 1			/* TCP_CORK */
 #define DPS_OPT_INQ 2			/* TCP_INQ */
 #define DPS_OPT_PINGPONG 4		/* TCP_QUICKACK 0: delayed ACKs */
+#define DPS_OPT_QUICKACK 8		/* TCP_QUICKACK nonzero set, for the lcore */
 
 /* SO_LINGER's "forever" (l_linger too large, or negative), as Linux with
  * HZ 250 reports it: (int)(MAX_SCHEDULE_TIMEOUT / HZ). */
@@ -929,6 +930,15 @@ dps_sock_set_flag(struct dps_sock *sk, uint8_t bit, bool on)
 		__atomic_fetch_or(&sk->opt.flags, bit, __ATOMIC_RELAXED);
 	else
 		__atomic_fetch_and(&sk->opt.flags, (uint8_t)~bit, __ATOMIC_RELAXED);
+}
+
+/* Take an option flag the lcore acts on once. Relaxed, as
+ * dps_sock_flag(): the window kick that follows orders it. */
+static inline bool
+dps_sock_flag_take(struct dps_sock *sk, uint8_t bit)
+{
+	return (__atomic_fetch_and(&sk->opt.flags, (uint8_t)~bit,
+		__ATOMIC_RELAXED) & bit) != 0;
 }
 
 /* The TTL and TOS of the socket's IPv4 headers (IP_TTL, IP_TOS), set

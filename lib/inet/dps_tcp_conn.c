@@ -154,6 +154,9 @@ dps_tcp_after(struct dps_lcore *lc, struct dps_sock *sk, int ev, uint32_t una0,
 				return;	/* reset and released: hands off */
 		} else {
 			DPS_CNT_INC(&lc->cnt, tcp_established);
+			/* The handshake left pingpong mode (TCP_QUICKACK). */
+			if (!sk->tcb.pingpong)
+				dps_sock_set_flag(sk, DPS_OPT_PINGPONG, false);
 			dps_sock_notify(sk, DPS_CB_CONNECTED);
 		}
 	}

@@ -173,6 +173,8 @@ tcp_opts_sync(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		.keepalive = dps_sock_opt(sk, keepalive),
 		.nodelay = dps_sock_opt(sk, nodelay),
 		.cork = dps_sock_flag(sk, DPS_OPT_CORK),
+		.pingpong = dps_sock_flag(sk, DPS_OPT_PINGPONG),
+		.quickack = dps_sock_flag_take(sk, DPS_OPT_QUICKACK),
 		.keepidle_s = dps_sock_opt(sk, keepidle_s),
 		.keepintvl_s = dps_sock_opt(sk, keepintvl_s),
 		.keepcnt = dps_sock_opt(sk, keepcnt),

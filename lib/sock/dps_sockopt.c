@@ -206,7 +206,8 @@ tcp_set_more(struct dps_sock *sk, int name, int val)
 		 * sending such an ACK in Linux; not here.) */
 		dps_sock_set_flag(sk, DPS_OPT_PINGPONG, val == 0);
 		if (val != 0)
-			dps_tcp_kick_wnd(sk);
+			dps_sock_set_flag(sk, DPS_OPT_QUICKACK, true);
+		dps_tcp_kick_wnd(sk);
 		return 0;
 	case TCP_INQ:
 		if (val < 0 || val > 1)

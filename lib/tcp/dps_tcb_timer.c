@@ -313,6 +313,9 @@ dps_tcb_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 			return ev;
 	}
 	if (t->dack_at != 0 && t->dack_at <= now) {
+		/* Linux's tcp_delack_timer_handler(): a delayed ACK the
+		 * peer waited for ends pingpong mode (TCP_QUICKACK 0). */
+		t->pingpong = false;
 		t->dack_at = 0;
 		t->ack_now = true;
 		ev |= DPS_TCB_OUTPUT;

@@ -55,8 +55,17 @@ dps_tcb_set_opts(struct dps_tcb *t, const struct dps_tcb_opts *o, uint64_t now)
 	t->x->keepcnt = dps_tcp_keepcnt(o->keepcnt);
 	t->nodelay = o->nodelay;
 	t->cork = o->cork;
+	t->pingpong = o->pingpong;
 	if (push)
 		t->push_once = true;
+	/* __tcp_sock_set_quickack(): a delayed ACK that waits goes now. */
+	if (o->quickack && t->dack_at != 0 && (t->state == DPS_TCPS_ESTABLISHED ||
+			t->state == DPS_TCPS_CLOSE_WAIT)) {
+		t->dack_at = 0;
+		t->ack_now = true;
+		dps_tcb_timers_sync(t);
+		push = true;
+	}
 	t->x->user_timeout_ms = o->user_timeout_ms;
 	rearm = o->keepalive != t->keepalive || idle != t->x->keepidle_s ||
 		intvl != t->x->keepintvl_s;

@@ -140,6 +140,7 @@ enum {
 /* Linux's TCP_TIMEOUT_MIN is 2 jiffies; measured here as 10-20 ms. */
 #define DPS_TCP_TIMEOUT_MIN_NS (10ull * 1000 * 1000)
 #define DPS_TCP_DELACK_NS (40ull * 1000 * 1000)	/* Linux TCP_DELACK_MIN */
+#define DPS_TCP_DELACK_MAX_NS (200ull * 1000 * 1000)	/* Linux TCP_DELACK_MAX */
 #define DPS_TCP_TIMEWAIT_NS (60ull * 1000 * 1000 * 1000) /* TCP_TIMEWAIT_LEN */
 /* Keepalive defaults, Linux's tcp_keepalive_time, _intvl, _probes. */
 #define DPS_TCP_KEEPIDLE_S 7200
@@ -169,6 +170,7 @@ struct dps_tcb_conf {
 	uint8_t cc;			/* enum dps_tcp_cc_algo */
 	bool nodelay;			/* TCP_NODELAY */
 	bool cork;			/* TCP_CORK */
+	bool pingpong;			/* TCP_QUICKACK 0 */
 	bool keepalive;			/* SO_KEEPALIVE */
 	uint32_t keepidle_s, keepintvl_s;	/* 0 = DPS_TCP_KEEPIDLE_S / _KEEPINTVL_S */
 	uint8_t keepcnt;			/* 0 = DPS_TCP_KEEPCNT */
@@ -301,6 +303,8 @@ struct dps_tcb {
 	bool cork:1;			/* TCP_CORK: hold a partial last segment */
 	bool more:1;			/* the queue ends in a MSG_MORE write */
 	bool push_once:1;		/* the next output sends what cork holds */
+	bool pingpong:1;		/* TCP_QUICKACK 0: no quick ACKs (Linux's
+					 * pingpong mode) until a delayed ACK fires */
 	uint16_t adv_mss;
 	uint16_t mss;			/* effective send MSS (peer's, clamped) */
 	uint16_t rcv_mss;		/* largest segment seen from the peer */
@@ -510,6 +514,9 @@ uint8_t dps_tcp_keepcnt(uint8_t n);
 /* Settings an application may change on a live connection. */
 struct dps_tcb_opts {
 	bool keepalive, nodelay, cork;
+	bool pingpong;			/* TCP_QUICKACK 0 */
+	bool quickack;			/* TCP_QUICKACK nonzero was set again:
+					 * an ACK that waits goes now */
 	uint32_t keepidle_s, keepintvl_s;	/* 0: the defaults above */
 	uint8_t keepcnt;
 	uint32_t user_timeout_ms;

@@ -24,6 +24,7 @@ import sys
 TOLERANCE = 0.15
 SLACK = 0.03
 GSO_GAP = 0.005
+QUICK_S = 0.02
 
 
 def load_rows(path):
@@ -41,7 +42,9 @@ def load_rows(path):
 
 
 def load_peer(path):
-    evs = []
+    """The device's segments and ARP requests, with the peer's own data
+    segments beside them (PeerLog.outs)."""
+    evs, outs = [], []
     with open(path) as f:
         for line in f:
             try:
@@ -50,7 +53,34 @@ def load_peer(path):
                 continue
             if e.get("dir") == "in":
                 evs.append(e)
-    return evs
+            elif e.get("dir") == "out" and e.get("len"):
+                outs.append(e)
+    return PeerLog(evs, outs)
+
+
+class PeerLog(list):
+    """The device's segments, with the peer's data segments in .outs."""
+
+    def __init__(self, evs, outs):
+        super().__init__(evs)
+        self.outs = outs
+
+
+def acks_of_peer_data(row, evs):
+    """For each data segment the peer sent on the row's port, how soon
+    the device acknowledged it: quick (under QUICK_S) or delayed."""
+    lo, hi = row["t0"] - 0.05, row["t1"]
+    res = []
+    for o in evs.outs:
+        if o.get("dport") != row["dport"] or not lo <= o["t"] <= hi:
+            continue
+        end = (o["seq"] + o["len"]) & 0xFFFFFFFF
+        acks = [e["t"] - o["t"] for e in evs if e.get("dport") == row["dport"]
+                and e["t"] >= o["t"] - 0.001 and e["flags"] & 0x10 and
+                (e["ack"] - end) & 0xFFFFFFFF < 0x80000000]
+        res.append("none" if not acks else
+                   "quick" if min(acks) < QUICK_S else "delayed")
+    return " ".join(res) or "no data from the peer"
 
 
 def row_segments(row, evs):
@@ -153,6 +183,9 @@ def lines_of(row, evs):
             out.append(["peer: segments seen", summary(segs), []])
         if row["layout"]:
             out.append(["peer: first SYN", layout(segs), []])
+        if row.get("acks"):
+            out.append(["peer: its data acknowledged",
+                        acks_of_peer_data(row, evs), []])
         if row.get("data"):
             text, times = data(row, segs)
             out.append(["peer: data", text, times])

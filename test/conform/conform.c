@@ -145,7 +145,7 @@ enum behaviour {
 	B_ADMIN_FILTERED, B_UNREACH_CODE16, B_TIME_EXCEEDED, B_PARAM_PROBLEM,
 	B_PORT_UNREACH_BADSEQ, B_FRAG_THEN_OK, B_FRAG_SILENT, B_SIMOPEN,
 	B_DELAYED_OK, B_SLOW_OK, B_SLOW_RST, B_SIMOPEN_SILENT, B_ACCEPT_ACK,
-	B_ACCEPT_MUTE, B_ACCEPT_TALK, B_COUNT
+	B_ACCEPT_MUTE, B_ACCEPT_TALK, B_TALK_TWICE, B_COUNT
 };
 
 static const char *const behaviour_name[B_COUNT] = {
@@ -155,7 +155,7 @@ static const char *const behaviour_name[B_COUNT] = {
 	"admin_filtered", "unreach_code16", "time_exceeded", "param_problem",
 	"port_unreach_badseq", "frag_then_ok", "frag_silent", "simopen",
 	"delayed_ok", "slow_ok", "slow_rst", "simopen_silent", "accept_ack",
-	"accept_mute", "accept_talk",
+	"accept_mute", "accept_talk", "talk_twice",
 };
 
 /* ---- steps and rows ---------------------------------------------------- */
@@ -216,6 +216,7 @@ struct step {
 #define R_ALONE 0x08	/* fills the port range: only in an --alone run */
 #define R_DATA 0x10	/* compare the data segments the peer saw */
 #define R_NOSUM 0x20	/* not the count of segments (retransmissions vary) */
+#define R_ACKS 0x40	/* how soon the peer's data was acknowledged */
 
 struct row {
 	const char *name;
@@ -868,6 +869,27 @@ static const struct row rows[] = {
 		SENDN(400, 0), POLL(0), SENDN(600, 0), POLL(0), SENDN(10, 0),
 		IOCTL(SIOCOUTQNSD), SETI(IPPROTO_TCP, TCP_NOTSENT_LOWAT, 5000),
 		POLL(0)),
+
+	/* TCP_QUICKACK 0: no quick ACK until a delayed one fired (Linux's
+	 * pingpong mode ends in tcp_delack_timer_handler()); setting it
+	 * again sends the ACK that waits. */
+	ROWB("quickack_default", R_ACKS, 5000, SOCK(NB),
+		CONN(TO_PEER(B_TALK_TWICE, 1)), POLL(2000), SLEEP(400),
+		GETI(IPPROTO_TCP, TCP_QUICKACK)),
+	ROWB("quickack_off_delays_once", R_ACKS, 5000, SOCK(NB),
+		CONN(TO_PEER(B_TALK_TWICE, 2)), POLL(2000),
+		SETI(IPPROTO_TCP, TCP_QUICKACK, 0), GETI(IPPROTO_TCP, TCP_QUICKACK),
+		SLEEP(400), GETI(IPPROTO_TCP, TCP_QUICKACK)),
+	/* Set before connect(): the ACK of the SYN-ACK waits (Linux's
+	 * tcp_rcv_synsent_state_process(), "save one ACK"), and quick-ACK
+	 * mode starts. */
+	ROWB("quickack_off_before_connect", R_ACKS, 5000, SOCK(NB),
+		SETI(IPPROTO_TCP, TCP_QUICKACK, 0), CONN(TO_PEER(B_TALK_TWICE, 4)),
+		POLL(2000), SLEEP(400), GETI(IPPROTO_TCP, TCP_QUICKACK)),
+	ROWB("quickack_set_sends_waiting_ack", R_ACKS, 5000, SOCK(NB),
+		SETI(IPPROTO_TCP, TCP_QUICKACK, 0), CONN(TO_PEER(B_TALK_TWICE, 3)),
+		POLL(2000), POLLRD(2000), SETI(IPPROTO_TCP, TCP_QUICKACK, 1),
+		SLEEP(400)),
 
 	/* SO_LINGER: a zero time resets; a time makes close() wait for the
 	 * acknowledgement of what was sent, or the time. */
@@ -2457,12 +2479,13 @@ print_row(const struct row_run *rr)
 	int n = atomic_load(&rr->n_done);
 	const char *sep = "";
 
-	printf("{\"row\":\"%s\",\"backend\":\"%s\",\"data\":%s,\"nosum\":%s,"
+	printf("{\"row\":\"%s\",\"backend\":\"%s\",\"data\":%s,\"nosum\":%s,\"acks\":%s,"
 		"\"syns\":%s,\"layout\":%s,"
 		"\"dport\":%d,\"arp\":\"%s\",\"t0\":%.6f,\"t1\":%.6f,"
 		"\"steps\":[", r->name,
 		BACKEND, r->flags & R_DATA ? "true" : "false",
 		r->flags & R_NOSUM ? "true" : "false",
+		r->flags & R_ACKS ? "true" : "false",
 		r->flags & R_SYNS ? "true" : "false",
 		r->flags & R_LAYOUT ? "true" : "false", row_dport(r), row_arp(r), rr->t0,
 		rr->t1 ? rr->t1 : wall_now());

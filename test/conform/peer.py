@@ -54,11 +54,15 @@ BEHAVIOURS = {
     17: "frag_then_ok", 18: "frag_silent", 19: "simopen", 20: "delayed_ok",
     21: "slow_ok", 22: "slow_rst", 23: "simopen_silent",
     24: "accept_ack", 25: "accept_mute", 26: "accept_talk",
+    27: "talk_twice",
 }
 # After the handshake: accept_ack acknowledges data and FIN at once,
 # accept_mute never answers again, accept_talk sends TALK_BYTES of data
-# once the handshake's ACK arrives and then acknowledges as accept_ack.
+# once the handshake's ACK arrives and then acknowledges as accept_ack;
+# talk_twice sends TALK_BYTES more TALK_AGAIN seconds later.
 TALK_BYTES = 100
+TALK_AGAIN = 0.2
+TALKERS = ("accept_ack", "accept_talk", "talk_twice")
 # ICMP (type, code) answered for a SYN; errors a router would send come
 # from the gateway address, the others (None) from the host itself.
 ICMP_REPLY = {
@@ -145,6 +149,7 @@ class Conn:
         self.sack = self.wscale = False
         self.badack_seq = None  # sequence a RST answering our bad ACK carries
         self.snd = (self.y + 1) & 0xFFFFFFFF    # our next sequence number
+        self.rcv = (isn + 1) & 0xFFFFFFFF       # what we acknowledge
         self.talked = False
 
 
@@ -210,7 +215,7 @@ class Peer:
         self.send_ip(c.mac, c.host, HOSTS[c.host], 6, seg)
         self.write({"t": time.time(), "dir": "out", "sport": sport,
                     "dport": dport, "flags": flags, "seq": seq & 0xFFFFFFFF,
-                    "ack": ack & 0xFFFFFFFF})
+                    "ack": ack & 0xFFFFFFFF, "len": len(payload)})
 
     def synack(self, c, sport, dport, bad=False):
         ack = c.isn + 1 + (BAD if bad else 0)
@@ -263,7 +268,7 @@ class Peer:
     def on_syn(self, c, kind, sport, dport, ipb):
         c.nsyn += 1
         first = c.nsyn == 1
-        if kind in ("accept", "accept_ack", "accept_mute", "accept_talk"):
+        if kind in ("accept", "accept_mute") + TALKERS:
             self.synack(c, sport, dport)
         elif kind == "badack":
             self.synack(c, sport, dport, bad=True)
@@ -306,7 +311,7 @@ class Peer:
     def on_other(self, c, kind, sport, dport, flags, seq, ack, paylen):
         if flags & 0x04 or kind == "simopen_silent":
             return
-        if kind in ("accept_ack", "accept_talk"):
+        if kind in TALKERS:
             self.ack_data(c, kind, sport, dport, flags, seq, paylen)
             return
         if kind == "accept_mute":
@@ -319,15 +324,21 @@ class Peer:
             # FIN or data on a connection we faked: end it quietly.
             self.send_tcp(c, sport, dport, ack, 0, 0x04)
 
+    def talk(self, c, sport, dport):
+        self.send_tcp(c, sport, dport, c.snd, c.rcv, 0x18,
+                      b"\x01\x01" + self.tsopt(c), b"t" * TALK_BYTES)
+        c.snd = (c.snd + TALK_BYTES) & 0xFFFFFFFF
+
     def ack_data(self, c, kind, sport, dport, flags, seq, paylen):
-        """accept_ack and accept_talk after the SYN-ACK."""
+        """The TALKERS after the SYN-ACK."""
         end = (seq + paylen + (flags & 0x01)) & 0xFFFFFFFF
-        if kind == "accept_talk" and not c.talked and flags & 0x10:
+        if (end - c.rcv) & 0xFFFFFFFF < 0x80000000:
+            c.rcv = end
+        if kind != "accept_ack" and not c.talked and flags & 0x10:
             c.talked = True
-            self.send_tcp(c, sport, dport, c.snd, end, 0x18,
-                          b"\x01\x01" + self.tsopt(c),
-                          b"t" * TALK_BYTES)
-            c.snd = (c.snd + TALK_BYTES) & 0xFFFFFFFF
+            self.talk(c, sport, dport)
+            if kind == "talk_twice":
+                self.later(TALK_AGAIN, lambda: self.talk(c, sport, dport))
         elif paylen or flags & 0x01:
             self.send_tcp(c, sport, dport, c.snd, end, 0x10,
                           b"\x01\x01" + self.tsopt(c))

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TCP_CORK and MSG_MORE in the TCB (docs/tcp.md, "Socket options"): a
- * partial last segment waits; uncorking, TCP_NODELAY, a write without
- * MSG_MORE, an ACK (MSG_MORE only), the FIN and the probe timer send it,
- * as Linux's TCP_NAGLE_CORK / TCP_NAGLE_PUSH and probe0 timer do. The
- * conformance rows cork_* and msg_more* compare the same on the wire
- * with the kernel.
+ * Socket options in the TCB (docs/tcp.md, "Socket options").
+ * TCP_CORK and MSG_MORE: a partial last segment waits; uncorking,
+ * TCP_NODELAY, a write without MSG_MORE, an ACK (MSG_MORE only), the FIN
+ * and the probe timer send it, as Linux's TCP_NAGLE_CORK /
+ * TCP_NAGLE_PUSH and probe0 timer do. TCP_QUICKACK 0: Linux's pingpong
+ * mode, no quick ACK until a delayed one fired. The conformance rows
+ * cork_*, msg_more* and quickack_* compare the same on the wire with the
+ * kernel.
  */
 #include <criterion/criterion.h>
 
@@ -38,6 +40,26 @@ set_opts(struct dps_tcb *t, bool nodelay, bool cork, uint64_t now)
 	struct dps_tcb_opts o = { .nodelay = nodelay, .cork = cork };
 
 	return dps_tcb_set_opts(t, &o, now);
+}
+
+/* TCP_QUICKACK: 0 (@pingpong), or nonzero set again (@quickack). */
+static bool
+set_quickack(struct dps_tcb *t, bool pingpong, bool quickack, uint64_t now)
+{
+	struct dps_tcb_opts o = { .pingpong = pingpong, .quickack = quickack };
+
+	return dps_tcb_set_opts(t, &o, now);
+}
+
+/* The peer's next @len bytes, in order. */
+static int
+peer_data(struct dps_tcb *t, uint32_t len, uint64_t now)
+{
+	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
+	unsigned int n;
+
+	return feed(t, pseg(DPS_TH_ACK | DPS_TH_PSH, t->rcv_nxt, t->snd_nxt, len),
+		now, out, &n);
 }
 
 Test(tcb_cork, holds_partial_until_uncorked)
@@ -183,4 +205,57 @@ Test(tcb_cork, uncorked_sends_at_once)
 	write_bytes(&t, 100, false);
 	cr_assert_eq(output(&t, TE + MS, out), 1);
 	cr_assert_eq(out[0].len, 100);
+}
+
+Test(tcb_quickack, pingpong_delays_until_a_delayed_ack_fired)
+{
+	struct dps_tcb t;
+	struct dps_tcp_out out[NOUT];
+	unsigned int n;
+
+	establish(&t);
+	set_quickack(&t, true, false, TE + MS);
+	peer_data(&t, 100, TE + 2 * MS);
+	cr_assert_eq(output(&t, TE + 2 * MS, out), 0, "no quick ACK in pingpong mode");
+	cr_assert_eq(t.dack_at, TE + 2 * MS + DPS_TCP_DELACK_NS);
+	timeout(&t, t.dack_at, out, &n);
+	cr_assert(!t.pingpong, "the delayed ACK ends pingpong mode");
+	cr_assert_eq(output(&t, TE + 42 * MS, out), 1);
+	assert_ack(&out[0], ISS + 1, PEER_ISN + 1 + 100, "delayed ACK");
+	peer_data(&t, 100, TE + 100 * MS);
+	cr_assert_eq(output(&t, TE + 100 * MS, out), 1, "quick ACKs again");
+}
+
+Test(tcb_quickack, set_again_sends_the_waiting_ack)
+{
+	struct dps_tcb t;
+	struct dps_tcp_out out[NOUT];
+
+	establish(&t);
+	set_quickack(&t, true, false, TE + MS);
+	peer_data(&t, 100, TE + 2 * MS);
+	cr_assert_eq(output(&t, TE + 2 * MS, out), 0);
+	cr_assert(set_quickack(&t, false, true, TE + 3 * MS), "output is due");
+	cr_assert_eq(output(&t, TE + 3 * MS, out), 1);
+	assert_ack(&out[0], ISS + 1, PEER_ISN + 1 + 100, "the waiting ACK");
+	cr_assert_eq(t.dack_at, 0);
+}
+
+Test(tcb_quickack, before_connect_saves_the_handshake_ack)
+{
+	struct dps_tcb t;
+	struct dps_tcb_conf c = linux_conf();
+	struct dps_tcp_out out[NOUT];
+	unsigned int n;
+
+	c.pingpong = true;
+	syn_sent_conf(&t, &c, &out[0]);
+	cr_assert_eq(feed(&t, peer_synack(ISS + 1, out[0].opt.tsval), TE, out, &n),
+		DPS_TCB_CONNECTED);
+	cr_assert_eq(output(&t, TE, out), 0, "the handshake's ACK waits");
+	cr_assert_eq(t.dack_at, TE + DPS_TCP_DELACK_MAX_NS);
+	cr_assert(!t.pingpong, "quick-ACK mode from here");
+	peer_data(&t, 100, TE + MS);
+	cr_assert_eq(output(&t, TE + MS, out), 1, "the first data is acked at once");
+	cr_assert_eq(out[0].ack, PEER_ISN + 1 + 100);
 }
