@@ -73,6 +73,7 @@ dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 	c->nodelay = dps_sock_opt(sk, nodelay);
 	c->cork = dps_sock_flag(sk, DPS_OPT_CORK);
 	c->pingpong = dps_sock_flag(sk, DPS_OPT_PINGPONG);
+	c->defer_accept = dps_sock_opt(sk, defer_accept);
 	c->keepalive = dps_sock_opt(sk, keepalive);
 	c->keepidle_s = dps_sock_opt(sk, keepidle_s);
 	c->keepintvl_s = dps_sock_opt(sk, keepintvl_s);

@@ -212,7 +212,9 @@ listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 	dps_tcb_attach_limit(&c->tcb, &dps_tcp_lc(lc)->chlim);	/* accept wrote the cold half */
 	dps_sock_set_state(c, DPS_TCP_SYN_RECV);
 	DPS_CNT_INC(&lc->cnt, tcp_passive_opens);
-	dps_tcp_xmit_out(lc, t, &out, &c->ip_id, now);
+	/* The child's IP_TTL and IP_TOS are the listener's (Linux's
+	 * tcp_v4_send_synack() uses the listener's). */
+	dps_tcp_xmit(lc, c, t, &out, &c->ip_id, now);
 	dps_tcp_after(lc, c, DPS_TCB_NONE, c->tcb.snd_una, now);
 }
 

@@ -107,6 +107,10 @@ tcb_syn_expired(const struct dps_tcb *t, uint64_t now)
 	 * (retransmits_timed_out()). */
 	if (t->retransmits == 0)
 		return false;
+	/* TCP_DEFER_ACCEPT (syn_ack_recalc()): a child whose bare ACK was
+	 * dropped lives until the deferring period is over as well. */
+	if (t->defer_acked && t->retransmits < t->x->defer_accept)
+		return false;
 	if (t->retransmits >= t->x->syn_retries +
 			(t->state == DPS_TCPS_SYN_SENT ? DPS_TCP_SYN_LINEAR : 0))
 		return true;
@@ -145,8 +149,13 @@ tcb_syn_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 {
 	if (tcb_syn_expired(t, now))
 		return dps_tcb_close(t, t->soft_err != 0 ? t->soft_err : ETIMEDOUT);
-	dps_tcb_syn(t, now, t->state == DPS_TCPS_SYN_RECV, out);
-	*n_out = 1;
+	/* TCP_DEFER_ACCEPT: while waiting for data after the bare ACK, the
+	 * SYN-ACK goes again only at the end of the period, as a last
+	 * chance for data or an ACK (syn_ack_recalc()). */
+	if (!t->defer_acked || t->retransmits + 1 >= t->x->defer_accept) {
+		dps_tcb_syn(t, now, t->state == DPS_TCPS_SYN_RECV, out);
+		*n_out = 1;
+	}
 	t->retransmits++;
 	/* The first DPS_TCP_SYN_LINEAR retransmissions keep the initial
 	 * RTO; later ones double it. */

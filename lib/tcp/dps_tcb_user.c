@@ -92,6 +92,19 @@ dps_tcb_acked(struct dps_tcb *t)
 	t->more = false;
 }
 
+bool
+dps_tcb_defer_ack(struct dps_tcb *t, const struct dps_tcp_seg *s)
+{
+	if (t->state != DPS_TCPS_SYN_RECV || !t->passive ||
+			t->retransmits >= t->x->defer_accept ||
+			s->len != 0 || (s->flags & (DPS_TH_SYN | DPS_TH_RST | DPS_TH_FIN)) ||
+			!(s->flags & DPS_TH_ACK) || s->seq != t->irs + 1 ||
+			s->ack != t->iss + 1)
+		return false;
+	t->defer_acked = true;
+	return true;
+}
+
 /*
  * close() by the application (tcp_close()): the TCB is orphaned, the FIN
  * queued, and an orphan that reaches FIN_WAIT2 at once gets the

@@ -171,6 +171,7 @@ struct dps_tcb_conf {
 	bool nodelay;			/* TCP_NODELAY */
 	bool cork;			/* TCP_CORK */
 	bool pingpong;			/* TCP_QUICKACK 0 */
+	uint8_t defer_accept;		/* TCP_DEFER_ACCEPT, in SYN-ACK timeouts */
 	bool keepalive;			/* SO_KEEPALIVE */
 	uint32_t keepidle_s, keepintvl_s;	/* 0 = DPS_TCP_KEEPIDLE_S / _KEEPINTVL_S */
 	uint8_t keepcnt;			/* 0 = DPS_TCP_KEEPCNT */
@@ -239,6 +240,8 @@ struct dps_tcb_ext {
 	/* Settings; dps_tcb_ext_attach() writes the defaults. */
 	uint8_t syn_retries;		/* limit */
 	uint8_t keepcnt;
+	uint8_t defer_accept;		/* TCP_DEFER_ACCEPT: SYN-ACK timeouts
+					 * a bare ACK is dropped for */
 	uint32_t user_timeout_ms;
 	uint32_t keepidle_s, keepintvl_s;
 
@@ -305,6 +308,7 @@ struct dps_tcb {
 	bool push_once:1;		/* the next output sends what cork holds */
 	bool pingpong:1;		/* TCP_QUICKACK 0: no quick ACKs (Linux's
 					 * pingpong mode) until a delayed ACK fires */
+	bool defer_acked:1;		/* TCP_DEFER_ACCEPT dropped the bare ACK */
 	uint16_t adv_mss;
 	uint16_t mss;			/* effective send MSS (peer's, clamped) */
 	uint16_t rcv_mss;		/* largest segment seen from the peer */
@@ -477,6 +481,15 @@ void dps_tcb_set_more(struct dps_tcb *t, bool more);
 
 /* SND.UNA advanced: a MSG_MORE hold ends (dps_tcb_user.c). */
 void dps_tcb_acked(struct dps_tcb *t);
+
+/*
+ * TCP_DEFER_ACCEPT on a listener's child in SYN_RECV (Linux's
+ * tcp_check_req()): true when @s is the bare ACK of the handshake and
+ * fewer SYN-ACK timeouts than the option's count went by; the caller
+ * drops it, and the child waits for data (the SYN-ACK timer then resends
+ * only towards the end of the period, syn_ack_recalc()).
+ */
+bool dps_tcb_defer_ack(struct dps_tcb *t, const struct dps_tcp_seg *s);
 
 /*
  * close() (RFC 9293 3.10.4, Linux's tcp_close_state()): a FIN after the

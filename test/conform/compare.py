@@ -24,7 +24,11 @@ import sys
 TOLERANCE = 0.15
 SLACK = 0.03
 GSO_GAP = 0.005
-QUICK_S = 0.02
+# An ACK within QUICK_S of the peer's segment was quick: Linux's delayed
+# ACK waits at least 40 ms (TCP_DELACK_MIN), a quick one leaves at once,
+# and a busy machine may hold dpstack's polling lcore off the CPU for a
+# scheduler slice (a few ms, about 12 ms beside stress-ng --cpu 2).
+QUICK_S = 0.03
 
 
 def load_rows(path):
@@ -53,7 +57,8 @@ def load_peer(path):
                 continue
             if e.get("dir") == "in":
                 evs.append(e)
-            elif e.get("dir") == "out" and e.get("len"):
+            elif e.get("dir") == "out" and (e.get("len") or
+                                            e.get("flags") == 0x12):
                 outs.append(e)
     return PeerLog(evs, outs)
 
@@ -67,25 +72,32 @@ class PeerLog(list):
 
 
 def acks_of_peer_data(row, evs):
-    """For each data segment the peer sent on the row's port, how soon
-    the device acknowledged it: quick (under QUICK_S) or delayed."""
+    """For the SYN-ACK and each data segment the peer sent on the row's
+    port, how soon the device acknowledged it: quick (under QUICK_S) or
+    delayed."""
     lo, hi = row["t0"] - 0.05, row["t1"]
     res = []
     for o in evs.outs:
         if o.get("dport") != row["dport"] or not lo <= o["t"] <= hi:
             continue
-        end = (o["seq"] + o["len"]) & 0xFFFFFFFF
+        end = (o["seq"] + (o.get("len") or 1)) & 0xFFFFFFFF
         acks = [e["t"] - o["t"] for e in evs if e.get("dport") == row["dport"]
                 and e["t"] >= o["t"] - 0.001 and e["flags"] & 0x10 and
                 (e["ack"] - end) & 0xFFFFFFFF < 0x80000000]
-        res.append("none" if not acks else
-                   "quick" if min(acks) < QUICK_S else "delayed")
+        res.append(("syn-ack:" if o["flags"] == 0x12 else "") +
+                   ("none" if not acks else
+                    "quick" if min(acks) < QUICK_S else "delayed"))
     return " ".join(res) or "no data from the peer"
 
 
 def row_segments(row, evs):
-    """The device's segments to the row's port while the row ran."""
+    """The device's segments to the row's port (or, for a row where the
+    peer connects to the device, from its listening port) while the row
+    ran."""
     lo, hi = row["t0"] - 0.05, row["t1"]
+    if not row["dport"]:
+        return [e for e in evs if e.get("sport") == row.get("lport") and
+                lo <= e["t"] <= hi]
     return [e for e in evs if e.get("dport") == row["dport"] and
             lo <= e["t"] <= hi]
 
@@ -144,6 +156,10 @@ def data(row, segs):
     veth hands the peer one GSO frame where dpstack sends MSS pieces."""
     runs = []
     for e in segs:
+        if e["flags"] & 0x12 == 0x12:
+            runs.append({"len": 0, "syn": True, "t": e["t"], "ttl": e["ttl"],
+                         "tos": e.get("tos", 0), "psh": False, "fin": True})
+            continue
         if e["flags"] & 0x06 or not (e["len"] or e["flags"] & 0x01):
             continue
         last = runs[-1] if runs else None
@@ -159,8 +175,8 @@ def data(row, segs):
                     psh=bool(e["flags"] & 0x08), fin=bool(e["flags"] & 1))
     out = []
     for r in runs:
-        t = "%d%s%s" % (r["len"], "P" if r["psh"] else "",
-                        "F" if r["fin"] else "")
+        t = "SA" if r.get("syn") else "%d%s%s" % (
+            r["len"], "P" if r["psh"] else "", "F" if r["fin"] else "")
         if r["ttl"] != 64 or r["tos"]:
             t += "(ttl=%d,tos=%d)" % (r["ttl"], r["tos"])
         out.append(t)
@@ -177,7 +193,7 @@ def lines_of(row, evs):
     """[label, text, times] per step, plus the peer-derived lines."""
     out = [[s[0], s[1], [s[2]] if s[2] is not None else []]
            for s in row["steps"]]
-    if row["dport"] and evs is not None:
+    if (row["dport"] or row.get("lport")) and evs is not None:
         segs = row_segments(row, evs)
         if not row.get("nosum"):
             out.append(["peer: segments seen", summary(segs), []])

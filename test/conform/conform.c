@@ -129,6 +129,7 @@
 #define PORT_ECHO 7001		/* kernel UDP echo */
 #define PORT_CLOSED 7002	/* nothing: the kernel answers RST */
 #define PORT_UCLOSED 7003	/* nothing: ICMP port unreachable */
+#define PORT_CONNECTOR 7005	/* UDP: "connect PORT DELAY_MS NBYTES" */
 
 /* The ephemeral range; --port-range changes it for the exhaustion rows. */
 static unsigned int eph_lo = 32768, eph_hi = 60999;
@@ -172,7 +173,8 @@ enum op {
 	OP_SETINT, OP_GETINT, OP_SETTV, OP_GETTV, OP_NAME, OP_PEER, OP_SEND,
 	OP_SENDTO, OP_RECV, OP_SLEEP, OP_CLOSE, OP_NONBLOCK, OP_EPOLL,
 	OP_WATCH, OP_BURST, OP_FILL, OP_UNFILL, OP_SPREAD, OP_RACE, OP_SHUTDOWN,
-	OP_UPTR, OP_IOCTL, OP_SENDN, OP_SETLINGER, OP_GETLINGER,
+	OP_UPTR, OP_IOCTL, OP_SENDN, OP_SETLINGER, OP_GETLINGER, OP_PEERCONN,
+	OP_ACCEPT,
 };
 
 /*
@@ -324,6 +326,13 @@ struct row {
 #define SETLINGER(on, s) { .op = OP_SETLINGER, .a = (on), .c = (s) }
 #define GETLINGER { .op = OP_GETLINGER }
 #define CLOSET { .op = OP_CLOSE, .flags = F_TIMED }
+/* The peer's kernel connects to our @port, sends @n bytes @ms later. */
+#define PEERCONN(p, ms, n) { .op = OP_PEERCONN, .port = (p), .a = (ms), \
+	.b = (n) }
+/* accept() on socket 0 into socket @i. */
+#define ACCEPTn(i) { .op = OP_ACCEPT, .a = (i) }
+#define POLLRDT(ms) POLLEV(0, POLLIN, ms, F_TIMED)
+#define RECVn(i) { .op = OP_RECV, .sock = (i), .a = MSG_DONTWAIT }
 #define UPTR(call, kind, n) { .op = OP_UPTR, .a = (call), .b = (kind), .c = (n) }
 #define UPTRn(i, call, kind, n) { .op = OP_UPTR, .sock = (i), .a = (call), \
 	.b = (kind), .c = (n) }
@@ -886,10 +895,35 @@ static const struct row rows[] = {
 	ROWB("quickack_off_before_connect", R_ACKS, 5000, SOCK(NB),
 		SETI(IPPROTO_TCP, TCP_QUICKACK, 0), CONN(TO_PEER(B_TALK_TWICE, 4)),
 		POLL(2000), SLEEP(400), GETI(IPPROTO_TCP, TCP_QUICKACK)),
+	/* TCP_DEFER_ACCEPT on a connecting socket saves the ACK too. */
+	ROWB("defer_accept_connect_saves_ack", R_ACKS, 5000, SOCK(NB),
+		SETI(IPPROTO_TCP, TCP_DEFER_ACCEPT, 1),
+		CONN(TO_PEER(B_TALK_TWICE, 5)), POLL(2000), SLEEP(400)),
 	ROWB("quickack_set_sends_waiting_ack", R_ACKS, 5000, SOCK(NB),
 		SETI(IPPROTO_TCP, TCP_QUICKACK, 0), CONN(TO_PEER(B_TALK_TWICE, 3)),
 		POLL(2000), POLLRD(2000), SETI(IPPROTO_TCP, TCP_QUICKACK, 1),
 		SLEEP(400)),
+
+	/* TCP_DEFER_ACCEPT: the listener drops the bare ACK of the
+	 * handshake and waits for data; the SYN-ACK goes again at the end
+	 * of the period, and the ACK that answers it is taken. */
+	ROWB("defer_accept_no_data", 0, 6000, SOCK(NB), BIND(AT_ANY(FIXED(20))),
+		DO_LISTEN, SETI(IPPROTO_TCP, TCP_DEFER_ACCEPT, 1),
+		PEERCONN(FIXED(20), 0, 0), POLLRDT(3000), ACCEPTn(1), RECVn(1)),
+	ROWB("defer_accept_data", 0, 6000, SOCK(NB), BIND(AT_ANY(FIXED(21))),
+		DO_LISTEN, SETI(IPPROTO_TCP, TCP_DEFER_ACCEPT, 5),
+		PEERCONN(FIXED(21), 300, 100), POLLRDT(3000), ACCEPTn(1),
+		RECVn(1), ACCEPTn(2)),
+	ROWB("defer_accept_off", 0, 6000, SOCK(NB), BIND(AT_ANY(FIXED(22))),
+		DO_LISTEN, PEERCONN(FIXED(22), 300, 100), POLLRDT(3000), ACCEPTn(1),
+		SLEEP(400), RECVn(1)),
+
+	/* A listener's IP_TTL and IP_TOS: its SYN-ACK's and its children's. */
+	ROWB("ip_ttl_tos_listener", R_DATA, 5000, SOCK(NB),
+		SETI(IPPROTO_IP, IP_TTL, 33), SETI(IPPROTO_IP, IP_TOS, 0x20),
+		BIND(AT_ANY(FIXED(23))), DO_LISTEN, PEERCONN(FIXED(23), 0, 0),
+		POLLRDT(2000), ACCEPTn(1), { .op = OP_SENDN, .sock = 1, .a = 10 },
+		SLEEP(100)),
 
 	/* SO_LINGER: a zero time resets; a time makes close() wait for the
 	 * acknowledgement of what was sent, or the time. */
@@ -1278,7 +1312,8 @@ static const char *const op_name[] = {
 	[OP_UNFILL] = "close-fill", [OP_SPREAD] = "spread", [OP_RACE] = "race",
 	[OP_SHUTDOWN] = "shutdown", [OP_UPTR] = "uptr", [OP_IOCTL] = "ioctl",
 	[OP_SENDN] = "send", [OP_SETLINGER] = "setsockopt",
-	[OP_GETLINGER] = "getsockopt",
+	[OP_GETLINGER] = "getsockopt", [OP_PEERCONN] = "peer-connects",
+	[OP_ACCEPT] = "accept",
 };
 
 static const char *const uptr_call_name[U_COUNT] = {
@@ -1431,6 +1466,13 @@ fmt_label(char *buf, size_t n, const struct step *st)
 		break;
 	case OP_GETLINGER:
 		snprintf(a, sizeof(a), "SO_LINGER");
+		break;
+	case OP_PEERCONN:
+		snprintf(a, sizeof(a), "%d,after %d ms %d bytes", st->port, st->a,
+			st->b);
+		break;
+	case OP_ACCEPT:
+		snprintf(a, sizeof(a), "into s%d", st->a);
 		break;
 	case OP_UPTR:
 		snprintf(a, sizeof(a), "%s%s=%s,%d", st->flags & F_EPFD ? "epfd," : "",
@@ -1777,6 +1819,40 @@ do_linger(struct ctx *c, const struct step *st, char *out, size_t n)
 		fmt_ret(out, n, rc, errno);
 	else
 		snprintf(out, n, "0 ={%d,%d} len=%u", l.l_onoff, l.l_linger, len);
+}
+
+/* Ask the peer's kernel to connect to our port (peer.py's connector). */
+static void
+do_peerconn(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+		.sin_port = htons(PORT_CONNECTOR) };
+	char msg[64];
+	int fd = S_socket(AF_INET, SOCK_DGRAM, 0);
+	ssize_t rc;
+
+	inet_pton(AF_INET, IP_GW, &to.sin_addr);
+	snprintf(msg, sizeof(msg), "connect %d %d %d", st->port, st->a, st->b);
+	if (c->rr->t0 == 0)
+		c->rr->t0 = wall_now();
+	rc = fd < 0 ? -1 : S_sendto(fd, msg, strlen(msg), 0,
+		(struct sockaddr *)&to, sizeof(to));
+	fmt_ret(out, n, rc < 0 ? rc : 0, errno);
+	if (fd >= 0)
+		S_close(fd);
+}
+
+static void
+do_accept(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	int fd = S_accept(c->fd[st->sock], NULL, NULL);
+
+	if (fd >= 0) {
+		c->fd[st->a] = fd;
+		snprintf(out, n, "ok");
+	} else {
+		fmt_ret(out, n, fd, errno);
+	}
 }
 
 /* ---- bad pointers -------------------------------------------------------- */
@@ -2233,6 +2309,7 @@ static const step_fn step_fns[] = {
 	[OP_SPREAD] = do_spread, [OP_RACE] = do_race, [OP_SHUTDOWN] = do_shutdown,
 	[OP_UPTR] = do_uptr, [OP_IOCTL] = do_ioctl, [OP_SENDN] = do_sendn,
 	[OP_SETLINGER] = do_linger, [OP_GETLINGER] = do_linger,
+	[OP_PEERCONN] = do_peerconn, [OP_ACCEPT] = do_accept,
 };
 
 /* ---- crash guard --------------------------------------------------------- */
@@ -2304,6 +2381,16 @@ row_dport(const struct row *r)
 	return 0;
 }
 
+/* The port the peer connects to (OP_PEERCONN), 0 if none. */
+static int
+row_lport(const struct row *r)
+{
+	for (int i = 0; i < MAX_STEPS && r->st[i].op != OP_END; i++)
+		if (r->st[i].op == OP_PEERCONN)
+			return r->st[i].port;
+	return 0;
+}
+
 /* The address whose ARP requests the row watches, "" if none. */
 static const char *
 row_arp(const struct row *r)
@@ -2336,7 +2423,7 @@ row_main(void *arg)
 			break;
 		}
 	}
-	if (row_dport(rr->row) != 0)
+	if (row_dport(rr->row) != 0 || row_lport(rr->row) != 0)
 		sleep_ms(TAIL_MS);
 	rr->t1 = wall_now();
 	if (!rr->crashed) {
@@ -2480,12 +2567,13 @@ print_row(const struct row_run *rr)
 	const char *sep = "";
 
 	printf("{\"row\":\"%s\",\"backend\":\"%s\",\"data\":%s,\"nosum\":%s,\"acks\":%s,"
+		"\"lport\":%d,"
 		"\"syns\":%s,\"layout\":%s,"
 		"\"dport\":%d,\"arp\":\"%s\",\"t0\":%.6f,\"t1\":%.6f,"
 		"\"steps\":[", r->name,
 		BACKEND, r->flags & R_DATA ? "true" : "false",
 		r->flags & R_NOSUM ? "true" : "false",
-		r->flags & R_ACKS ? "true" : "false",
+		r->flags & R_ACKS ? "true" : "false", row_lport(r),
 		r->flags & R_SYNS ? "true" : "false",
 		r->flags & R_LAYOUT ? "true" : "false", row_dport(r), row_arp(r), rr->t0,
 		rr->t1 ? rr->t1 : wall_now());

@@ -439,6 +439,38 @@ def tcp_listener(port):
     threading.Thread(target=serve, daemon=True).start()
 
 
+def connector(port):
+    """Control datagrams \"connect PORT DELAY_MS NBYTES\": the kernel of
+    namespace P connects to the device's PORT, sends NBYTES after
+    DELAY_MS, and holds the connection (the device's listener rows)."""
+    held = []
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((GW_IP, port))
+
+    def one(dport, delay, n):
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.settimeout(10)
+        try:
+            c.connect((DUT_IP, dport))
+            time.sleep(delay / 1000.0)
+            if n:
+                c.sendall(b"d" * n)
+        except OSError:
+            pass
+        held.append(c)
+
+    def serve():
+        while True:
+            data, _ = s.recvfrom(256)
+            try:
+                _, p, d, n = data.decode().split()
+                threading.Thread(target=one, args=(int(p), int(d), int(n)),
+                                 daemon=True).start()
+            except ValueError:
+                continue
+    threading.Thread(target=serve, daemon=True).start()
+
+
 def udp_echo(port):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((GW_IP, port))
@@ -456,11 +488,13 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--listen-port", type=int, default=7000)
     ap.add_argument("--echo-port", type=int, default=7001)
+    ap.add_argument("--connect-port", type=int, default=7005)
     a = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     log = open(a.log, "w")
     tcp_listener(a.listen_port)
     udp_echo(a.echo_port)
+    connector(a.connect_port)
     peer = Peer(a.iface, log)
     print("ready", flush=True)
     peer.loop()

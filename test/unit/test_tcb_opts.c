@@ -259,3 +259,63 @@ Test(tcb_quickack, before_connect_saves_the_handshake_ack)
 	cr_assert_eq(output(&t, TE + MS, out), 1, "the first data is acked at once");
 	cr_assert_eq(out[0].ack, PEER_ISN + 1 + 100);
 }
+
+/* The bare ACK completing a passive open whose SYN-ACK was @sa. */
+static struct dps_tcp_seg
+handshake_ack(const struct dps_tcp_out *sa)
+{
+	struct dps_tcp_seg s = pseg(DPS_TH_ACK, PEER_ISN + 1, ISS + 1, 0);
+
+	s.opt.tsecr = sa->opt.tsval;
+	return s;
+}
+
+Test(tcb_defer_accept, bare_ack_dropped_then_last_chance_synack)
+{
+	struct dps_tcb t;
+	struct dps_tcb_conf c = linux_conf();
+	struct dps_tcp_out sa, out[NOUT];
+	struct dps_tcp_seg ack;
+	unsigned int n;
+
+	c.defer_accept = 2;		/* 3 s: SYN-ACK timeouts at 1 s and 3 s */
+	syn_recv_child(&t, &c, &sa);
+	ack = handshake_ack(&sa);
+	cr_assert(dps_tcb_defer_ack(&t, &ack), "the bare ACK is dropped");
+	cr_assert_eq(t.state, DPS_TCPS_SYN_RECV);
+	timeout(&t, t.rtx_at, out, &n);
+	cr_assert_eq(n, 0, "no SYN-ACK while waiting for data");
+	cr_assert_eq(t.retransmits, 1);
+	timeout(&t, t.rtx_at, out, &n);
+	cr_assert_eq(n, 1, "the SYN-ACK at the end of the period");
+	cr_assert_eq(out[0].flags, DPS_TH_SYN | DPS_TH_ACK);
+	cr_assert(!dps_tcb_defer_ack(&t, &ack), "its ACK is taken");
+	cr_assert_eq(feed(&t, ack, T0 + 4 * SEC, out, &n) & DPS_TCB_CONNECTED,
+		DPS_TCB_CONNECTED);
+}
+
+Test(tcb_defer_accept, data_is_taken)
+{
+	struct dps_tcb t;
+	struct dps_tcb_conf c = linux_conf();
+	struct dps_tcp_out sa;
+	struct dps_tcp_seg data;
+
+	c.defer_accept = 5;
+	syn_recv_child(&t, &c, &sa);
+	data = handshake_ack(&sa);
+	data.len = 100;
+	cr_assert(!dps_tcb_defer_ack(&t, &data));
+}
+
+Test(tcb_defer_accept, off_takes_the_ack)
+{
+	struct dps_tcb t;
+	struct dps_tcb_conf c = linux_conf();
+	struct dps_tcp_out sa;
+	struct dps_tcp_seg ack;
+
+	syn_recv_child(&t, &c, &sa);
+	ack = handshake_ack(&sa);
+	cr_assert(!dps_tcb_defer_ack(&t, &ack));
+}
