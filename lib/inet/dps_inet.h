@@ -144,6 +144,7 @@ struct dps_sock_opts {
 #define DPS_OPT_INQ 2			/* TCP_INQ */
 #define DPS_OPT_PINGPONG 4		/* TCP_QUICKACK 0: delayed ACKs */
 #define DPS_OPT_QUICKACK 8		/* TCP_QUICKACK nonzero set, for the lcore */
+#define DPS_OPT_RCVBUF_SET 16		/* SO_RCVBUF set: Linux's SOCK_RCVBUF_LOCK */
 
 /* SO_LINGER's "forever" (l_linger too large, or negative), as Linux with
  * HZ 250 reports it: (int)(MAX_SCHEDULE_TIMEOUT / HZ). */

@@ -94,10 +94,13 @@ set_buf(struct dps_sock *sk, int name, int val)
 	if (v > SOCK_MAX_BUF)
 		v = SOCK_MAX_BUF;
 	v *= 2;
-	if (name == SO_SNDBUF)
+	if (name == SO_SNDBUF) {
 		sk->opt.sndbuf = v < SOCK_MIN_SNDBUF ? SOCK_MIN_SNDBUF : v;
-	else
+	} else {
 		sk->opt.rcvbuf = v < SOCK_MIN_RCVBUF ? SOCK_MIN_RCVBUF : v;
+		/* The SYN's window and scale follow it from now on. */
+		dps_sock_set_flag(sk, DPS_OPT_RCVBUF_SET, true);
+	}
 }
 
 static int

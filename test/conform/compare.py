@@ -157,8 +157,9 @@ def data(row, segs):
     runs = []
     for e in segs:
         if e["flags"] & 0x12 == 0x12:
-            runs.append({"len": 0, "syn": True, "t": e["t"], "ttl": e["ttl"],
-                         "tos": e.get("tos", 0), "psh": False, "fin": True})
+            runs.append({"len": 0, "syn": "SA[win=%d,ws=%s]" % (e["win"], e["ws"]),
+                         "t": e["t"], "ttl": e["ttl"], "tos": e.get("tos", 0),
+                         "psh": False, "fin": True})
             continue
         if e["flags"] & 0x06 or not (e["len"] or e["flags"] & 0x01):
             continue
@@ -175,7 +176,7 @@ def data(row, segs):
                     psh=bool(e["flags"] & 0x08), fin=bool(e["flags"] & 1))
     out = []
     for r in runs:
-        t = "SA" if r.get("syn") else "%d%s%s" % (
+        t = r["syn"] if r.get("syn") else "%d%s%s" % (
             r["len"], "P" if r["psh"] else "", "F" if r["fin"] else "")
         if r["ttl"] != 64 or r["tos"]:
             t += "(ttl=%d,tos=%d)" % (r["ttl"], r["tos"])

@@ -301,6 +301,7 @@ struct row {
 	.c = (v) }
 #define SETI(l, o, v) SETIn(0, l, o, v)
 #define GETI(l, o) { .op = OP_GETINT, .a = (l), .b = (o), .c = 4 }
+#define GETIn(i, l, o) { .op = OP_GETINT, .sock = (i), .a = (l), .b = (o), .c = 4 }
 #define GETIL(l, o, n) { .op = OP_GETINT, .a = (l), .b = (o), .c = (n) }
 #define SNDTIMEO(ms) { .op = OP_SETTV, .b = SO_SNDTIMEO, .a = (ms) / 1000, \
 	.c = (ms) % 1000 * 1000 }
@@ -559,6 +560,18 @@ static const struct row rows[] = {
 		SLEEP(300)),
 	ROW("syn_layout_blocking_bound", R_LAYOUT, SOCK(BL),
 		BIND(AT_SELF(FIXED(9))), SNDTIMEO(300), CONN(TO_PEER(B_SILENT, 5))),
+
+	/* SO_RCVBUF before connect() sizes the SYN's window and scale
+	 * (tcp_select_initial_window() from tcp_full_space()). */
+	ROW("syn_layout_rcvbuf_small", R_LAYOUT, SOCK(NB),
+		SETI(SOL_SOCKET, SO_RCVBUF, 4000), CONN(TO_PEER(B_SILENT, 7)),
+		SLEEP(300)),
+	ROW("syn_layout_rcvbuf_mid", R_LAYOUT, SOCK(NB),
+		SETI(SOL_SOCKET, SO_RCVBUF, 100000), CONN(TO_PEER(B_SILENT, 8)),
+		SLEEP(300)),
+	ROW("syn_layout_rcvbuf_large", R_LAYOUT, SOCK(NB),
+		SETI(SOL_SOCKET, SO_RCVBUF, 3000000), CONN(TO_PEER(B_SILENT, 9)),
+		SLEEP(300)),
 
 	/* SYN-ACK validation and RSTs in SYN-SENT. */
 	ROW("synack_ok", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT, 4)), POLL(2000),
@@ -924,6 +937,11 @@ static const struct row rows[] = {
 		BIND(AT_ANY(FIXED(23))), DO_LISTEN, PEERCONN(FIXED(23), 0, 0),
 		POLLRDT(2000), ACCEPTn(1), { .op = OP_SENDN, .sock = 1, .a = 10 },
 		SLEEP(100)),
+
+	ROWB("rcvbuf_listener_synack", R_DATA, 5000, SOCK(NB),
+		SETI(SOL_SOCKET, SO_RCVBUF, 4000), BIND(AT_ANY(FIXED(24))), DO_LISTEN,
+		PEERCONN(FIXED(24), 0, 0), POLLRDT(2000), ACCEPTn(1),
+		GETIn(1, SOL_SOCKET, SO_RCVBUF)),
 
 	/* SO_LINGER: a zero time resets; a time makes close() wait for the
 	 * acknowledgement of what was sent, or the time. */
