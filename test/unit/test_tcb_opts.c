@@ -33,6 +33,17 @@ write_bytes(struct dps_tcb *t, uint32_t n, bool more)
 	dps_tcb_set_more(t, more);
 }
 
+/* One output at @now sends @len bytes, pushed. */
+static void
+assert_pushes(struct dps_tcb *t, uint64_t now, uint32_t len)
+{
+	struct dps_tcp_out out[NOUT];
+
+	cr_assert_eq(output(t, now, out), 1);
+	cr_assert_eq(out[0].len, len);
+	cr_assert_eq(out[0].flags, DPS_TH_ACK | DPS_TH_PSH);
+}
+
 /* The options an application thread would have set. */
 static bool
 set_opts(struct dps_tcb *t, bool nodelay, bool cork, uint64_t now)
@@ -73,9 +84,7 @@ Test(tcb_cork, holds_partial_until_uncorked)
 	write_bytes(&t, 100, false);
 	cr_assert_eq(output(&t, TE + 2 * MS, out), 0, "and 200");
 	cr_assert(set_opts(&t, false, false, TE + 3 * MS), "uncorking pushes");
-	cr_assert_eq(output(&t, TE + 3 * MS, out), 1);
-	cr_assert_eq(out[0].len, 200);
-	cr_assert_eq(out[0].flags, DPS_TH_ACK | DPS_TH_PSH);
+	assert_pushes(&t, TE + 3 * MS, 200);
 }
 
 Test(tcb_cork, full_segments_go_last_one_pushed)
@@ -157,9 +166,7 @@ Test(tcb_more, held_until_next_write)
 	write_bytes(&t, 100, true);
 	cr_assert_eq(output(&t, TE + MS, out), 0, "MSG_MORE holds 100 bytes");
 	write_bytes(&t, 100, false);
-	cr_assert_eq(output(&t, TE + 2 * MS, out), 1);
-	cr_assert_eq(out[0].len, 200);
-	cr_assert_eq(out[0].flags, DPS_TH_ACK | DPS_TH_PSH);
+	assert_pushes(&t, TE + 2 * MS, 200);
 }
 
 Test(tcb_more, ack_releases)
