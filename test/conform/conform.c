@@ -945,6 +945,14 @@ static const struct row rows[] = {
 		PEERCONN(FIXED(24), 0, 0), POLLRDT(2000), ACCEPTn(1),
 		GETIn(1, SOL_SOCKET, SO_RCVBUF)),
 
+	/* ... and a poller wakes when the lcore sends what was unsent (here
+	 * the cork's probe timer, about 200 ms on). */
+	ROWB("notsent_lowat_wakes", 0, 5000, SOCK(NB),
+		CONN(TO_PEER(B_ACCEPT_ACK, 12)), POLL(2000), SLEEP(20),
+		SETI(IPPROTO_TCP, TCP_NOTSENT_LOWAT, 1000),
+		SETI(IPPROTO_TCP, TCP_CORK, 1), SENDN(600, 0), POLL(0), POLLT(2000),
+		IOCTL(SIOCOUTQNSD)),
+
 	/* SO_LINGER: a zero time resets; a time makes close() wait for the
 	 * acknowledgement of what was sent, or the time. */
 	ROW("linger_zero_resets", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT_ACK, 10)),
