@@ -24,11 +24,12 @@ import sys
 TOLERANCE = 0.15
 SLACK = 0.03
 GSO_GAP = 0.005
-# An ACK within QUICK_S of the peer's segment was quick: Linux's delayed
-# ACK waits at least 40 ms (TCP_DELACK_MIN), a quick one leaves at once,
-# and a busy machine may hold dpstack's polling lcore off the CPU for a
-# scheduler slice (a few ms, about 12 ms beside stress-ng --cpu 2).
-QUICK_S = 0.03
+# An ACK within QUICK_S of the peer's segment leaving was quick: Linux's
+# delayed ACK waits at least 40 ms (TCP_DELACK_MIN), a quick one leaves
+# at once, and a busy machine may hold dpstack's polling lcore (or the
+# kernel's ksoftirqd) off the CPU for a scheduler slice (a few ms, about
+# 12 ms beside stress-ng --cpu 2).
+QUICK_S = 0.035
 
 
 def load_rows(path):
@@ -47,7 +48,8 @@ def load_rows(path):
 
 def load_peer(path):
     """The device's segments and ARP requests, with the peer's own data
-    segments beside them (PeerLog.outs)."""
+    segments and SYN-ACKs as they left (PeerLog.outs; times from the
+    kernel's clock, as the device's)."""
     evs, outs = [], []
     with open(path) as f:
         for line in f:
@@ -57,8 +59,7 @@ def load_peer(path):
                 continue
             if e.get("dir") == "in":
                 evs.append(e)
-            elif e.get("dir") == "out" and (e.get("len") or
-                                            e.get("flags") == 0x12):
+            elif e.get("dir") == "sent":
                 outs.append(e)
     return PeerLog(evs, outs)
 

@@ -166,6 +166,10 @@ class Peer:
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
                                   socket.htons(ETH_P_ALL))
         self.sock.bind((iface, 0))
+        # Frames go out on a socket of their own: the one above sees
+        # them leave (a packet socket never sees its own), on_sent().
+        self.tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+        self.tx.bind((iface, 0))
         # Arrival times come from the kernel (SO_TIMESTAMPNS), not from
         # when this process got to read the frame: on a busy machine a
         # late read must not look like a late segment.
@@ -183,8 +187,8 @@ class Peer:
         heapq.heappush(self.timers, (time.monotonic() + delay, self.tseq, fn))
 
     def send_eth(self, dst_mac, src_mac, ethertype, payload):
-        self.sock.send(dst_mac + src_mac + struct.pack("!H", ethertype) +
-                       payload)
+        self.tx.send(dst_mac + src_mac + struct.pack("!H", ethertype) +
+                     payload)
 
     def send_ip(self, dst_mac, src, src_mac, proto, l4):
         ip = ipv4_header(src, DUT_IP, proto, len(l4), df=(proto == 6))
@@ -382,8 +386,30 @@ class Peer:
             self.later(LATENCY, lambda: self.on_other(c, kind, sport, dport,
                                                       flags, seq, ack, paylen))
 
+    def on_sent(self, frame):
+        """Our own SYN-ACKs and data as they left, by the kernel's clock
+        (R_ACKS rows time the device's ACKs from these)."""
+        ipb = frame[14:]
+        if len(ipb) < 40 or ipb[9] != 6 or \
+                socket.inet_ntoa(ipb[16:20]) != DUT_IP:
+            return
+        ihl = (ipb[0] & 0xF) * 4
+        tcp = ipb[ihl:]
+        if len(tcp) < 20:
+            return
+        sport, dport, seq, _, off, flags = struct.unpack("!HHIIBB", tcp[:14])
+        paylen = struct.unpack("!H", ipb[2:4])[0] - ihl - (off >> 4) * 4
+        if paylen > 0 or flags & 0x12 == 0x12:
+            self.write({"t": self.rx_time(), "dir": "sent", "sport": dport,
+                        "dport": sport, "flags": flags, "seq": seq,
+                        "len": paylen})
+
     def on_frame(self, frame, pkttype):
-        if pkttype == PACKET_OUTGOING or len(frame) < 14:
+        if len(frame) < 14:
+            return
+        if pkttype == PACKET_OUTGOING:
+            if struct.unpack("!H", frame[12:14])[0] == 0x0800:
+                self.on_sent(frame)
             return
         et = struct.unpack("!H", frame[12:14])[0]
         if et == 0x0806:
