@@ -10,11 +10,24 @@
 #include "dps_sock_priv.h"
 #include "dps_uaccess.h"
 
+/* Our FIN is queued and not yet acknowledged: Linux counts it in
+ * write_seq, so in SIOCOUTQ. */
+static int
+tcp_fin_unacked(const struct dps_sock *sk, uint8_t st)
+{
+	if (!(dps_sock_shutdown(sk) & DPS_SEND_SHUTDOWN))
+		return 0;
+	return st == DPS_TCP_ESTABLISHED || st == DPS_TCP_CLOSE_WAIT ||
+		st == DPS_TCP_FIN_WAIT1 || st == DPS_TCP_CLOSING ||
+		st == DPS_TCP_LAST_ACK;
+}
+
 /*
  * tcp_ioctl(): a listener has no queues (EINVAL); while the handshake
  * runs they are empty; SIOCINQ counts the bytes received in order and
  * not read (tcp_inq(), the FIN not counted), SIOCOUTQ those written and
- * not acknowledged, SIOCOUTQNSD those written and not sent.
+ * not acknowledged (our FIN too), SIOCOUTQNSD those written and not
+ * sent.
  */
 static int
 tcp_queue_size(const struct dps_sock *sk, unsigned long req, int *out)
@@ -30,7 +43,7 @@ tcp_queue_size(const struct dps_sock *sk, unsigned long req, int *out)
 	if (req == SIOCINQ)
 		*out = (int)dps_tcp_inq(sk);
 	else if (req == SIOCOUTQ)
-		*out = (int)dps_sock_snd_queued(sk);
+		*out = (int)dps_sock_snd_queued(sk) + tcp_fin_unacked(sk, st);
 	else
 		*out = (int)dps_tcp_notsent(sk);
 	return 0;

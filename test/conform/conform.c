@@ -845,6 +845,10 @@ static const struct row rows[] = {
 		POLL(2000), SLEEP(20), SENDN(3000, 0), SLEEP(200), IOCTL(SIOCOUTQ),
 		IOCTL(SIOCOUTQNSD)),
 	ROW("ioctl_udp", 0, SOCK(DG), IOCTL(SIOCOUTQNSD)),
+	/* The FIN counts in write_seq once queued. */
+	ROW("ioctl_after_shutdown", R_NOSUM, SOCK(NB), CONN(TO_PEER(B_ACCEPT_MUTE, 5)),
+		POLL(2000), SLEEP(20), SENDN(100, 0), SLEEP(20), SHUTWR, SLEEP(20),
+		IOCTL(SIOCOUTQ), IOCTL(SIOCOUTQNSD), IOCTL(SIOCINQ)),
 
 	/* TCP_CORK and MSG_MORE hold a partial segment; uncorking, a full
 	 * segment, TCP_NODELAY, close, or the probe timer (about the RTO,
