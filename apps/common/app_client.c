@@ -77,6 +77,15 @@ struct cli_conn {
 /* The bound, so that it cannot grow unnoticed (issue 15, item 4). */
 _Static_assert(sizeof(struct cli_conn) <= 64, "cli_conn over 64 bytes");
 
+/* The handle of @p c's stream socket for the calls on this lcore, which
+ * skip the descriptor's reference (dps_lsock()); not kept in the
+ * connection, which stays within a cache line. */
+static inline struct dps_lsock *
+h_of(const struct cli_conn *c)
+{
+	return dps_lsock(c->fd);
+}
+
 /* A ring of slot numbers; each slot is on a given queue at most once. */
 struct slotq {
 	uint32_t *v;
@@ -518,7 +527,7 @@ push_request(struct cli_conn *c, uint64_t tsc)
 	ssize_t n;
 
 	while (c->tx_off < len) {
-		n = dps_send(c->fd, req + c->tx_off, len - c->tx_off, MSG_DONTWAIT);
+		n = dps_lsock_send(h_of(c), req + c->tx_off, len - c->tx_off, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EAGAIN)
 				return true;
@@ -736,7 +745,7 @@ on_readable(struct cli_conn *c, uint64_t tsc)
 	bool ok;
 
 	while (c->fd >= 0) {
-		n = dps_recv_mbuf(c->fd, &m);
+		n = dps_lsock_recv_mbuf(h_of(c), &m);
 		if (n < 0) {
 			if (errno != EAGAIN)
 				conn_fail(c, err_kind(errno), tsc);
@@ -764,7 +773,7 @@ bulk_push(struct cli_conn *c, uint64_t tsc)
 	ssize_t n;
 
 	for (;;) {
-		n = dps_send(c->fd, lc->cl->bulk, BULK_CHUNK, MSG_DONTWAIT);
+		n = dps_lsock_send(h_of(c), lc->cl->bulk, BULK_CHUNK, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno != EAGAIN)
 				conn_fail(c, err_kind(errno), tsc);

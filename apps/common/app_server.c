@@ -32,7 +32,7 @@
  *
  * Sending: responses are prebuilt templates (header, or header and body
  * when they fit one CHUNK) plus a shared body chunk, sent zero-copy as
- * indirect clones (rte_pktmbuf_clone()) with dps_send_mbuf(); dps_send()
+ * indirect clones (rte_pktmbuf_clone()) with dps_lsock_send_mbuf(); a copy
  * (a copy) is the fallback when the clone pool runs dry. The stack copies
  * each segment's payload out of its send chain anyway, so the clone saves
  * the copy into the send buffer and the mbuf allocation for it.
@@ -40,7 +40,7 @@
  * lcore, af_packet, wrk -t1 -c16 keep-alive, 1000-byte bodies, two runs
  * each): clones ~15.4-16.2k busy cycles per request, dps_send() copies
  * ~22.6-24.1k, so the clone path is the default.
- * When dps_send_mbuf() says EAGAIN, what is owed stays in the connection
+ * When dps_lsock_send_mbuf() says EAGAIN, what is owed stays in the connection
  * (responses owed, offset into the current one) and `writable` continues;
  * meanwhile nothing more is read, which is the back-pressure.
  */
@@ -121,6 +121,15 @@ struct srv_conn {
 /* The bound, so that it cannot grow unnoticed (issue 15, item 4); a
  * slot is also the size of a slab's header (srv_slot). */
 _Static_assert(sizeof(struct srv_conn) == 64, "srv_conn is not 64 bytes");
+
+/* The handle of @p c's socket for the calls on this lcore, which skip
+ * the descriptor's reference (dps_lsock()); not kept in the connection,
+ * which stays one cache line. */
+static inline struct dps_lsock *
+h_of(const struct srv_conn *c)
+{
+	return dps_lsock(c->fd);
+}
 
 /*
  * The connections come in slabs of SRV_SLAB slots, each slab aligned to
@@ -390,11 +399,11 @@ send_piece(struct srv_conn *c, const struct srv_resp *r)
 	if (m != NULL) {
 		rte_pktmbuf_adj(m, (uint16_t)toff);
 		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - n));
-		rc = dps_send_mbuf(c->fd, m);
+		rc = dps_lsock_send_mbuf(h_of(c), m);
 		if (rc < 0)
 			rte_pktmbuf_free(m);
 	} else {
-		rc = dps_send(c->fd, rte_pktmbuf_mtod_offset(tpl, char *, toff),
+		rc = dps_lsock_send(h_of(c), rte_pktmbuf_mtod_offset(tpl, char *, toff),
 			n, MSG_DONTWAIT);
 		if (rc < 0 && errno == ENOBUFS && conn_stall(c))
 			return 0;
@@ -488,7 +497,7 @@ flush_hold(struct srv_conn *c)
 	if (!c->held)
 		return 1;
 	len = c->u.hold->pkt_len;
-	rc = dps_send_mbuf(c->fd, c->u.hold);
+	rc = dps_lsock_send_mbuf(h_of(c), c->u.hold);
 	if (rc >= 0) {
 		c->u.hold = NULL;
 		c->held = 0;
@@ -570,9 +579,9 @@ conn_close(struct srv_conn *c)
 
 	if (c->held)
 		rte_pktmbuf_free(c->u.hold);
-	while (dps_recv_mbuf(c->fd, &m) > 0)
+	while (dps_lsock_recv_mbuf(h_of(c), &m) > 0)
 		rte_pktmbuf_free(m);
-	dps_set_callbacks(c->fd, NULL, NULL);
+	dps_lsock_set_callbacks(h_of(c), NULL, NULL);
 	dps_close(c->fd);
 	lru_remove(lc, c);
 	c->fd = -1;
@@ -703,7 +712,7 @@ source_drop_input(struct srv_conn *c)
 	struct rte_mbuf *m;
 	ssize_t n;
 
-	while ((n = dps_recv_mbuf(c->fd, &m)) > 0) {
+	while ((n = dps_lsock_recv_mbuf(h_of(c), &m)) > 0) {
 		cnt_add(&lc_of(c)->st.rx_bytes, (uint64_t)n);
 		rte_pktmbuf_free(m);
 	}
@@ -759,7 +768,7 @@ conn_run(struct srv_conn *c)
 			input_http(c, m);
 			continue;
 		}
-		n = dps_recv_mbuf(c->fd, &m);
+		n = dps_lsock_recv_mbuf(h_of(c), &m);
 		if (n > 0) {
 			conn_input(c, m);
 			continue;
@@ -832,7 +841,7 @@ conn_adopt(struct srv_lcore *lc, int fd)
 	if (lc->sv->c.proto == APP_SRV_HTTP)
 		app_http_init(&c->u.http, APP_HTTP_REQUEST);
 	lru_append(lc, c, slot);
-	dps_set_callbacks(fd, &conn_cbs, c);
+	dps_lsock_set_callbacks(h_of(c), &conn_cbs, c);
 	/* A reset before adoption went to the listener's set, which ignores
 	 * it; the read here reports it (ECONNRESET, or EOF once shut down). */
 	conn_run(c);

@@ -319,6 +319,48 @@ ssize_t dps_send_mbuf(int fd, struct rte_mbuf *m);
 ssize_t dps_recv_mbuf(int fd, struct rte_mbuf **m);
 
 /**
+ * @name Stream calls by handle, for code on the owning lcore
+ * A run-to-completion application (callbacks, a work function) calls a
+ * connection's socket several times per request from the lcore that owns
+ * it. Each descriptor call looks the descriptor up and takes and drops a
+ * reference (two atomic operations) to be safe against a close on
+ * another thread. A handle skips both: it is the socket itself, taken
+ * once, and it needs no reference because the descriptor holds one until
+ * dps_close(). The calls check ownership as their descriptor twins do.
+ * @{
+ */
+
+/** A stream socket, as code on its owning lcore names it. */
+struct dps_lsock;
+struct dps_sock_cbs;
+
+/**
+ * The handle of stream socket @p fd. It stays valid while @p fd is open,
+ * and only there: a call through it after dps_close(@p fd) uses freed
+ * state, as a call through a pointer after free() does. The caller must
+ * hold @p fd open during this call too: no reference is taken. Any
+ * thread may take it; the calls through it are for the owning lcore.
+ * @return the handle, or NULL with errno: EBADF, ENOTSOCK, EINVAL (not a
+ * stream socket). The calls below take NULL and fail it with EBADF.
+ */
+struct dps_lsock *dps_lsock(int fd);
+
+/** dps_send_mbuf() through a handle; the same results and errors. */
+ssize_t dps_lsock_send_mbuf(struct dps_lsock *h, struct rte_mbuf *m);
+
+/** dps_recv_mbuf() through a handle; the same results and errors. */
+ssize_t dps_lsock_recv_mbuf(struct dps_lsock *h, struct rte_mbuf **m);
+
+/** dps_send() through a handle; the same results and errors. */
+ssize_t dps_lsock_send(struct dps_lsock *h, const void *buf, size_t len, int flags);
+
+/** dps_set_callbacks() through a handle; the same results and errors. */
+int dps_lsock_set_callbacks(struct dps_lsock *h, const struct dps_sock_cbs *cbs,
+	void *arg);
+
+/** @} */
+
+/**
  * poll(2) over dpstack descriptors. Events are those Linux reports:
  * POLLOUT once a connection is up, POLLERR when an error is pending,
  * POLLHUP when the connection is closed both ways, POLLIN for data (UDP)

@@ -224,6 +224,8 @@ struct dps_sock {
 	uint8_t tx_kick, wnd_kick;	/* atomic: a message is on its way */
 	uint8_t rx_busy, tx_busy;	/* atomic: a thread is reading / writing */
 	uint8_t abort_on_close;		/* atomic: close() must send a RST */
+	uint8_t opts_changed;		/* atomic: setsockopt() changed what
+					 * the lcore applies (dps_sock_opt) */
 
 	/* Passive open. */
 	bool in_synq;			/* counted in parent->lst->synq */

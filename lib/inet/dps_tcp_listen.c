@@ -213,9 +213,11 @@ listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 	dps_tcb_attach_limit(&c->tcb, &dps_tcp_lc(lc)->chlim);	/* accept wrote the cold half */
 	dps_sock_set_state(c, DPS_TCP_SYN_RECV);
 	DPS_CNT_INC(&lc->cnt, tcp_passive_opens);
-	/* The child's IP_TTL and IP_TOS are the listener's (Linux's
+	/* Through the child's own tuple, so that its path is found here
+	 * and its later segments take the established output; with the
+	 * child's IP_TTL and IP_TOS, the listener's (Linux's
 	 * tcp_v4_send_synack() uses the listener's). */
-	dps_tcp_xmit(lc, c, t, &out, &c->ip_id, now);
+	dps_tcp_xmit(lc, c, &c->tup, &out, &c->ip_id, now);
 	dps_tcp_after(lc, c, DPS_TCB_NONE, c->tcb.snd_una, now);
 }
 

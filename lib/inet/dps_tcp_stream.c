@@ -65,6 +65,9 @@ sock_kick(struct dps_sock *sk, uint8_t *flag, uint16_t op)
 void
 dps_tcp_kick_wnd(struct dps_sock *sk)
 {
+	/* Release: the option stores before it are seen by the lcore's
+	 * acquire exchange in dps_tcp_do_wnd(). */
+	__atomic_store_n(&sk->opts_changed, 1, __ATOMIC_RELEASE);
 	if (sk->type == SOCK_STREAM && dps_sock_owner(sk) >= 0)
 		(void)sock_kick(sk, &sk->wnd_kick, DPS_MSG_TCP_WND);
 }

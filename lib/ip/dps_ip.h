@@ -59,6 +59,21 @@ struct dps_ip_path {
  * refreshes the path when the next hop is REACHABLE or STATIC. */
 int dps_ip_output_path(struct dps_lcore *lc, struct rte_mbuf *m, uint32_t dst,
 	uint64_t now, struct dps_ip_path *path);
+/*
+ * The hot path of a flow that keeps @path: while the path holds, an mbuf
+ * holding the frame's Ethernet and IPv4 headers (@tos, @ttl, @id, DF,
+ * checksum filled or left to the NIC), with room for @l4_len bytes after
+ * them at *@l4, which the caller fills before dps_ip_path_send(). NULL
+ * with *@err -EAGAIN when the path does not hold (nothing done: send
+ * through dps_ip_output_path()), or -ENOBUFS when the pool is empty or
+ * the frame would not fit in one mbuf (the former counted).
+ */
+struct rte_mbuf *dps_ip_path_alloc(struct dps_lcore *lc, struct dps_ip_path *path,
+	uint32_t src, uint32_t dst, uint8_t proto, uint8_t tos, uint8_t ttl,
+	uint16_t id, uint16_t l4_len, uint64_t now, uint8_t **l4, int *err);
+/* Queue a frame from dps_ip_path_alloc() on its port. */
+void dps_ip_path_send(struct dps_lcore *lc, const struct dps_ip_path *path,
+	struct rte_mbuf *m);
 /* Allocate an mbuf and build an IPv4 header for @payload_len bytes from
  * the address that routes to @dst; the payload area follows. NULL when no
  * route (*err = -ENETUNREACH), no mbuf (-ENOBUFS) or no room (-EMSGSIZE). */

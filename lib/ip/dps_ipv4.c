@@ -200,6 +200,61 @@ dps_ip_output_path(struct dps_lcore *lc, struct rte_mbuf *m, uint32_t dst,
 	return 0;
 }
 
+/*
+ * Frames of an established flow skip the route, the ARP probe, the
+ * prepend and the 16-bit header sum of the general output: the path's
+ * hint gives the MAC, and the headers are written once, in place, as
+ * words (issue 14's header templates; the socket keeps no 66-byte copy
+ * of them, which would cost every idle connection a cache line, see
+ * docs/performance.md).
+ */
+struct rte_mbuf *
+dps_ip_path_alloc(struct dps_lcore *lc, struct dps_ip_path *path, uint32_t src,
+	uint32_t dst, uint8_t proto, uint8_t tos, uint8_t ttl, uint16_t id,
+	uint16_t l4_len, uint64_t now, uint8_t **l4, int *err)
+{
+	const struct dps_iface *ifp = &lc->stack->ifs[path->ifindex];
+	uint32_t len = RTE_ETHER_HDR_LEN + DPS_IPV4_HLEN + l4_len;
+	struct rte_ether_addr mac;
+	struct rte_mbuf *m;
+	uint8_t *p;
+
+	if (!dps_arp_hint_use(&lc->arp, &path->arp, now, &mac)) {
+		*err = -EAGAIN;
+		return NULL;
+	}
+	m = rte_pktmbuf_alloc(lc->pool);
+	if (m == NULL) {
+		dps_drop(&lc->cnt, DPS_DROP_nomem);
+		*err = -ENOBUFS;
+		return NULL;
+	}
+	if (len > rte_pktmbuf_tailroom(m)) {
+		rte_pktmbuf_free(m);
+		*err = -EAGAIN;
+		return NULL;
+	}
+	p = rte_pktmbuf_mtod(m, uint8_t *);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = DPS_IPV4_HLEN;
+	if (ifp->tx_ip_csum)
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	dps_eth_ipv4_write(p, &mac, &ifp->mac, src, dst, proto, l4_len, tos, ttl, id,
+		ifp->tx_ip_csum);
+	*l4 = p + RTE_ETHER_HDR_LEN + DPS_IPV4_HLEN;
+	return m;
+}
+
+void
+dps_ip_path_send(struct dps_lcore *lc, const struct dps_ip_path *path,
+	struct rte_mbuf *m)
+{
+	DPS_CNT_INC(&lc->cnt, ip_tx);
+	dps_lcore_tx(lc, path->ifindex, m);
+}
+
 struct rte_mbuf *
 dps_ip_alloc(struct dps_lcore *lc, uint32_t dst, uint8_t proto,
 	uint16_t payload_len, int *err)

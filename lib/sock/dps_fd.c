@@ -242,6 +242,15 @@ dps_fd_get(int fd, int kind)
 	return o;
 }
 
+struct dps_obj *
+dps_fd_peek(int fd, int kind)
+{
+	struct dps_obj **slot = fd_slot(fd, false);
+	struct dps_obj *o = slot != NULL ? slot_load(slot) : NULL;
+
+	return o != NULL && o->kind == kind ? o : NULL;
+}
+
 struct dps_sock *
 dps_sock_get(int fd)
 {

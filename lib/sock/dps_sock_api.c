@@ -26,14 +26,20 @@ fail(int err)
 /* Finish a call: drop the reference and return @rc as the libc would
  * (@rc is 0, a positive result, or a negative errno). */
 ssize_t
-dps_sock_ret(struct dps_sock *sk, ssize_t rc)
+dps_sock_rc(ssize_t rc)
 {
-	dps_sock_put(sk);
 	if (rc < 0) {
 		errno = (int)-rc;
 		return -1;
 	}
 	return rc;
+}
+
+ssize_t
+dps_sock_ret(struct dps_sock *sk, ssize_t rc)
+{
+	dps_sock_put(sk);
+	return dps_sock_rc(rc);
 }
 
 static int
@@ -646,19 +652,25 @@ dps_fcntl(int fd, int cmd, ...)
 }
 
 int
+dps_sock_set_cbs(struct dps_sock *sk, const struct dps_sock_cbs *cbs, void *arg)
+{
+	int set = 0;
+
+	if (cbs != NULL && (set = dps_sock_cbs_intern(dps_socks(sk->stack), cbs)) < 0)
+		return set;
+	sk->cb_arg = arg;
+	sk->cbset = (uint8_t)set;
+	return 0;
+}
+
+int
 dps_set_callbacks(int fd, const struct dps_sock_cbs *cbs, void *arg)
 {
 	struct dps_sock *sk = dps_sock_get(fd);
 
-	int set = 0;
-
 	if (sk == NULL)
 		return fail(dps_sock_errno(fd));
-	if (cbs != NULL && (set = dps_sock_cbs_intern(dps_socks(sk->stack), cbs)) < 0)
-		return done(sk, set);
-	sk->cb_arg = arg;
-	sk->cbset = (uint8_t)set;
-	return done(sk, 0);
+	return done(sk, dps_sock_set_cbs(sk, cbs, arg));
 }
 
 /* ---- introspection ---- */

@@ -22,6 +22,9 @@ int dps_fd_alloc(struct dps_obj *o);
 void dps_fd_release(int fd);
 bool dps_fd_clear(int fd, struct dps_obj *o);
 struct dps_obj *dps_fd_get(int fd, int kind);
+/* The object of kind @kind at @fd, with no reference taken: only for a
+ * caller that holds @fd open, so that nothing can free the object. */
+struct dps_obj *dps_fd_peek(int fd, int kind);
 struct dps_sock *dps_sock_get(int fd);
 /* ENOTSOCK when @fd names an epoll set, else EBADF (after a failed
  * dps_sock_get()). */
@@ -30,9 +33,14 @@ int dps_sock_errno(int fd);
 void dps_fd_foreach(void (*fn)(int fd, struct dps_obj *o, void *arg), void *arg);
 
 /* ---- the API's common ends (dps_sock_api.c) ---- */
-/* Drop the call's reference; return @rc (negative: -errno) as libc does:
- * the only place a negative errno becomes -1 with errno set. */
+/* Return @rc (negative: -errno) as libc does: the only place a negative
+ * errno becomes -1 with errno set. */
+ssize_t dps_sock_rc(ssize_t rc);
+/* Drop the call's reference and return dps_sock_rc(@rc). */
 ssize_t dps_sock_ret(struct dps_sock *sk, ssize_t rc);
+/* Install callback set @cbs (NULL: none) and @arg on @sk: 0, or -ENOBUFS
+ * when the stack holds 255 other sets. */
+int dps_sock_set_cbs(struct dps_sock *sk, const struct dps_sock_cbs *cbs, void *arg);
 /* Close a socket whose descriptor is gone, consuming @sk's reference. */
 void dps_sock_close_ref(struct dps_sock *sk);
 

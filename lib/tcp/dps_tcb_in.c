@@ -5,6 +5,10 @@
  * 5961 3), SYN (RFC 5961 4), ACK (with SACK, RFC 2018 / RFC 6675, and the
  * entry into fast recovery), payload (in order or out of order), FIN.
  *
+ * Segments of the two common kinds in ESTABLISHED, a pure ACK of new
+ * data and the next in-order data, take a shorter path first (header
+ * prediction, tcb_predicted()) that ends in the same state.
+ *
  * Acknowledgements are not sent from here: this file sets ack_now or the
  * delayed-ACK deadline and dps_tcb_output() sends the ACK, so one ACK
  * covers everything a burst of segments delivered.
@@ -232,7 +236,7 @@ tcb_recovery_ack(struct dps_tcb *t, uint32_t acked_segs)
  * (RFC 7323 4.1: valid across retransmissions, so it ends an RTO backoff
  * as Linux's tcp_ack_update_rtt() does).
  */
-static void
+static inline __attribute__((always_inline)) void
 tcb_newly_acked(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 {
 	uint32_t ack = s->ack, acked = ack - t->snd_una, flight = dps_tcb_flight(t);
@@ -255,7 +259,8 @@ tcb_newly_acked(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 	t->retransmits = 0;
 	t->x->rtx_start_ns = 0;
 	t->probes = 0;
-	sack_trim(t);
+	if (t->n_sacked != 0)
+		sack_trim(t);
 	if (t->in_recovery || t->in_loss) {
 		bool loss = t->in_loss;
 
@@ -301,6 +306,27 @@ tcb_fin_is_acked(const struct dps_tcb *t)
 		t->snd_una == t->snd_nxt;
 }
 
+/* RFC 9293 3.10.7.4 fifth check, "If SND.WL1 < SEG.SEQ or (SND.WL1 =
+ * SEG.SEQ and SND.WL2 =< SEG.ACK)": take the window (@wnd, scaled) from
+ * a segment no older than the last one that set it. Returns whether the
+ * window changed. */
+static inline __attribute__((always_inline)) bool
+tcb_wnd_update(struct dps_tcb *t, const struct dps_tcp_seg *s, uint32_t wnd)
+{
+	bool changed = wnd != t->snd_wnd;
+
+	if (dps_seq_lt(t->snd_wl1, s->seq) ||
+			(t->snd_wl1 == s->seq && dps_seq_leq(t->snd_wl2, s->ack))) {
+		t->snd_wnd = wnd;
+		t->snd_wl1 = s->seq;
+		t->snd_wl2 = s->ack;
+		if (wnd > t->max_snd_wnd)
+			t->max_snd_wnd = wnd;
+		return changed;
+	}
+	return false;
+}
+
 /*
  * RFC 9293 3.10.7.4 fifth check, with RFC 5961 5.2's bounds: update the
  * send window (SND.WL1/WL2 rule), take SACK blocks, count duplicates and
@@ -320,16 +346,9 @@ tcb_input_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 		dps_tcb_challenge(t, now, out, n);
 		return -1;
 	}
-	if (dps_seq_lt(t->snd_wl1, s->seq) ||
-			(t->snd_wl1 == s->seq && dps_seq_leq(t->snd_wl2, ack))) {
-		wnd_changed = wnd != t->snd_wnd;
-		t->snd_wnd = wnd;
-		t->snd_wl1 = s->seq;
-		t->snd_wl2 = ack;
-		if (wnd > t->max_snd_wnd)
-			t->max_snd_wnd = wnd;
-		if (wnd_changed)
-			ev |= DPS_TCB_OUTPUT;
+	if (tcb_wnd_update(t, s, wnd)) {
+		wnd_changed = true;
+		ev |= DPS_TCB_OUTPUT;
 	}
 	if (t->sack_ok && s->n_sack != 0)
 		sacked = tcb_sack_in(t, s);
@@ -443,6 +462,28 @@ tcb_grow_window(struct dps_tcb *t, uint32_t len)
 		t->rcv_ssthresh = u32_min(t->rcv_ssthresh + 2 * t->rcv_mss, t->rcv_buf);
 }
 
+/* The largest segment seen, for the delayed-ACK rule (Linux's
+ * rcv_mss estimate, capped at what we announced). */
+static void
+tcb_note_rcv_mss(struct dps_tcb *t, uint32_t len)
+{
+	if (len > t->rcv_mss && len <= t->adv_mss)
+		t->rcv_mss = (uint16_t)len;
+}
+
+/* @len bytes at rcv_nxt, @off bytes into the payload, are the next in
+ * order: deliver them, grow the window, and decide when to ACK. */
+static inline __attribute__((always_inline)) void
+tcb_take_in_order(struct dps_tcb *t, uint32_t off, uint32_t len, uint64_t now)
+{
+	t->x->rx_off = off;
+	t->x->rx_len = len;
+	t->x->rx_seq = t->rcv_nxt;
+	t->rcv_nxt += len;
+	tcb_grow_window(t, len);
+	tcb_ack_policy(t, t->n_ooo != 0 && ooo_advance(t), now);
+}
+
 /*
  * RFC 9293 3.10.7.4 seventh check: the payload. Trim what was already
  * received and what lies beyond the window we announced; deliver in
@@ -471,8 +512,7 @@ tcb_input_data(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 		t->ack_now = true;
 		return DPS_TCB_NONE;
 	}
-	if (len > t->rcv_mss && len <= t->adv_mss)
-		t->rcv_mss = (uint16_t)len;
+	tcb_note_rcv_mss(t, len);
 	if (seq != t->rcv_nxt) {
 		t->ack_now = true;	/* a duplicate ACK with SACK, at once */
 		if (!ooo_add(t, seq, seq + len))
@@ -483,12 +523,7 @@ tcb_input_data(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 		t->x->rx_seq = seq;
 		return DPS_TCB_NONE;
 	}
-	t->x->rx_off = off;
-	t->x->rx_len = len;
-	t->x->rx_seq = seq;
-	t->rcv_nxt += len;
-	tcb_grow_window(t, len);
-	tcb_ack_policy(t, ooo_advance(t), now);
+	tcb_take_in_order(t, off, len, now);
 	return DPS_TCB_DATA;
 }
 
@@ -591,6 +626,94 @@ tcb_input_syn_recv_ack(struct dps_tcb *t, const struct dps_tcp_seg *s,
 	return DPS_TCB_CONNECTED | DPS_TCB_OUTPUT;
 }
 
+/* The end of every accepted segment: output is due when an ACK is owed;
+ * keepalive counts from this segment (RFC 9293 3.8.4); one deadline. */
+static inline __attribute__((always_inline)) int
+tcb_input_done(struct dps_tcb *t, int ev, uint64_t now)
+{
+	if (t->dack_at != 0 || t->ack_now)
+		ev |= DPS_TCB_OUTPUT;
+	if (t->keepalive)
+		dps_tcb_arm_keepalive(t, now);
+	dps_tcb_timers_sync(t);
+	return ev;
+}
+
+/* ---- header prediction ---- */
+
+/*
+ * Van Jacobson's header prediction, as Linux's tcp_rcv_established()
+ * applies it: in ESTABLISHED nearly every segment is either a pure ACK of
+ * new data or the next in-order data, with nothing unusual about it. For
+ * those the outcome of most checks of RFC 9293 3.10.7.4 is known before
+ * they run:
+ * - flags exactly ACK (PSH allowed): no RST, SYN or FIN to handle;
+ * - SEG.SEQ = RCV.NXT: the sequence test passes (RCV.NXT is never below
+ *   the rcv_nxt of our last ACK);
+ * - timestamps exactly when negotiated, TSval not older than TS.Recent:
+ *   PAWS passes (RFC 7323 5.3);
+ * - the window as we hold it and no SACK blocks: only SND.WL1/WL2 may
+ *   move, and no duplicate-ACK or scoreboard logic applies;
+ * - no recovery, no loss, no scoreboard, no FIN beyond a hole.
+ * A pure ACK must then move SND.UNA (SND.UNA < SEG.ACK =< SND.NXT);
+ * data must fit the window we announced, with nothing out of order
+ * waiting (SND.UNA =< SEG.ACK =< SND.NXT: it may acknowledge ours too).
+ *
+ * The work both paths share (tcb_wnd_update(), tcb_newly_acked(),
+ * tcb_take_in_order()) is forced inline: a call would cost a good part
+ * of what the prediction saves.
+ */
+static bool
+tcb_predicted(const struct dps_tcb *t, const struct dps_tcp_seg *s)
+{
+	if (t->state != DPS_TCPS_ESTABLISHED || t->no_pred ||
+			(s->flags & ~DPS_TH_PSH) != DPS_TH_ACK || s->seq != t->rcv_nxt ||
+			s->n_sack != 0 || s->opt.has_ts != t->ts_ok ||
+			(t->ts_ok && dps_seq_lt(s->opt.tsval, t->ts_recent)) ||
+			((uint32_t)s->wnd << t->snd_wscale) != t->snd_wnd ||
+			t->in_recovery || t->in_loss || t->n_sacked != 0 || t->fin_ooo ||
+			dps_seq_gt(s->ack, t->snd_nxt))
+		return false;
+	if (s->len == 0)
+		return dps_seq_gt(s->ack, t->snd_una);
+	return dps_seq_geq(s->ack, t->snd_una) && t->n_ooo == 0 &&
+		dps_seq_leq(s->seq + s->len, t->rcv_adv);
+}
+
+/*
+ * A predicted segment: the work the general path would do once the
+ * checks above passed, in its order. The ACK (fifth check, the window
+ * update rule with the window unchanged), TS.Recent (RFC 7323 4.3: the
+ * segment starts at RCV.NXT, so it covers our last ACK exactly when
+ * nothing arrived since), the payload (seventh check) with the
+ * delayed-ACK rules of tcb_ack_policy().
+ */
+static int
+tcb_input_predicted(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
+{
+	int ev = DPS_TCB_NONE;
+
+	tcb_wnd_update(t, s, t->snd_wnd);
+	if (s->ack != t->snd_una) {
+		t->syn_unacked = false;
+		tcb_newly_acked(t, s, now);
+		ev = DPS_TCB_ACKED | DPS_TCB_OUTPUT;
+	}
+	if (t->ts_ok && t->rcv_nxt == t->rcv_acked)
+		t->ts_recent = s->opt.tsval;
+	t->rcv_tstamp = now;
+	t->probes = 0;
+	if (s->len != 0) {
+		tcb_note_rcv_mss(t, s->len);
+		tcb_take_in_order(t, 0, s->len, now);
+		ev |= DPS_TCB_DATA | DPS_TCB_OUTPUT;
+		t->x->st.pred_data++;
+	} else {
+		t->x->st.pred_acks++;
+	}
+	return tcb_input_done(t, ev, now);
+}
+
 int
 dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	struct dps_tcp_out *out, unsigned int *n)
@@ -598,6 +721,8 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	int ev = DPS_TCB_NONE, r;
 	bool old_ack;
 
+	if (tcb_predicted(t, s))
+		return tcb_input_predicted(t, s, now);
 	if (tcb_paws_reject(t, s)) {
 		t->x->st.paws_drops++;
 		dps_tcb_oow_ack(t, s, now, out, n);
@@ -651,10 +776,5 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 		ev |= tcb_input_fin(t, s, now) | DPS_TCB_OUTPUT;
 	if (t->fin_ooo && t->rcv_nxt == t->x->fin_seq)
 		ev |= tcb_fin_arrived(t, now);	/* the hole before it filled */
-	if (t->dack_at != 0 || t->ack_now)
-		ev |= DPS_TCB_OUTPUT;
-	if (t->keepalive)
-		dps_tcb_arm_keepalive(t, now);
-	dps_tcb_timers_sync(t);
-	return ev;
+	return tcb_input_done(t, ev, now);
 }

@@ -34,6 +34,12 @@ dps_tcb_attach_limit(struct dps_tcb *t, struct dps_tcp_ratelimit *chlim)
 }
 
 void
+dps_tcb_set_predict(struct dps_tcb *t, bool on)
+{
+	t->no_pred = !on;
+}
+
+void
 dps_tcb_set_rcv_space(struct dps_tcb *t, uint32_t space)
 {
 	t->rcv_space = space;

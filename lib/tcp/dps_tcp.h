@@ -110,6 +110,14 @@ size_t dps_tcp_out_opt_len(const struct dps_tcp_out *out);
 size_t dps_tcp_build(uint8_t *buf, size_t cap, uint16_t sport_be,
 	uint16_t dport_be, const struct dps_tcp_out *out);
 
+/*
+ * dps_tcp_build() for the common case of an established flow: @out has
+ * DPS_TCP_OUT_TS options and no SACK blocks (the caller checks). @buf
+ * has room for 32 bytes. Returns the header length.
+ */
+size_t dps_tcp_build_est(uint8_t *buf, uint16_t sport_be, uint16_t dport_be,
+	const struct dps_tcp_out *out);
+
 /* ---- the TCB ---- */
 
 /* Same numbering as enum dps_tcp_state in dps_socket.h (Linux's). */
@@ -220,6 +228,8 @@ struct dps_tcb_stats {
 	uint32_t paws_drops;
 	uint32_t zwp_sent;		/* zero-window probes */
 	uint32_t ka_sent;		/* keepalive probes */
+	uint32_t pred_acks;		/* header prediction: pure ACKs of new data */
+	uint32_t pred_data;		/* header prediction: in-order data */
 };
 
 struct dps_tcb;
@@ -309,6 +319,7 @@ struct dps_tcb {
 	bool pingpong:1;		/* TCP_QUICKACK 0: no quick ACKs (Linux's
 					 * pingpong mode) until a delayed ACK fires */
 	bool defer_acked:1;		/* TCP_DEFER_ACCEPT dropped the bare ACK */
+	bool no_pred:1;			/* header prediction off (tests) */
 	uint16_t adv_mss;
 	uint16_t mss;			/* effective send MSS (peer's, clamped) */
 	uint16_t rcv_mss;		/* largest segment seen from the peer */
@@ -550,6 +561,13 @@ int dps_tcb_user_close(struct dps_tcb *t, uint64_t now);
 /* The connection ended outside the TCB (a next hop never answered):
  * state CLOSE, t->err = @err unless 0. */
 void dps_tcb_set_closed(struct dps_tcb *t, int err);
+
+/*
+ * Header prediction (dps_tcb_in.c) on or off for @t; it is on from
+ * connect, accept and SYN cookies. Off, every segment takes the general
+ * path of RFC 9293 3.10.7.4: the tests compare the two this way.
+ */
+void dps_tcb_set_predict(struct dps_tcb *t, bool on);
 
 /* The lcore's challenge-ACK limit (RFC 5961 10) this TCB shares. */
 void dps_tcb_attach_limit(struct dps_tcb *t, struct dps_tcp_ratelimit *chlim);

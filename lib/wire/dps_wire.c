@@ -160,7 +160,9 @@ ipv4_csum_ok(const uint8_t *p, uint16_t hdr_len, unsigned int csum)
 		return false;
 	if (csum & DPS_CSUM_IP_GOOD)
 		return true;
-	return dps_csum_raw(p, hdr_len) == CSUM_OK;
+	/* IHL counts 32-bit words: a word sum, without dps_csum_raw()'s
+	 * set-up for long buffers (about 35 instructions a packet). */
+	return dps_csum_fold(dps_csum_words(p, hdr_len / 4u)) == CSUM_OK;
 }
 
 /*
@@ -291,18 +293,11 @@ uint16_t
 dps_l4_sum(const void *p, uint32_t len, uint32_t src, uint32_t dst,
 	uint8_t proto)
 {
-	uint8_t ph[12];
-	uint16_t l = rte_cpu_to_be_16((uint16_t)len);
-	uint32_t sum;
-
-	memcpy(ph, &src, 4);
-	memcpy(ph + 4, &dst, 4);
-	ph[8] = 0;
-	ph[9] = proto;
-	memcpy(ph + 10, &l, 2);
-	sum = (uint32_t)dps_csum_raw(ph, sizeof(ph)) + dps_csum_raw(p, len);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
+	/* The pseudo-header as three words added in place: a second pass
+	 * of dps_csum_raw() over a 12-byte copy of it cost about 50
+	 * instructions a segment. */
+	return dps_csum_fold((uint64_t)src + dst + dps_csum_ph_word(proto, (uint16_t)len) +
+		dps_csum_raw(p, len));
 }
 
 /* Transport checksum unless the NIC already judged it. */
@@ -604,6 +599,36 @@ dps_ipv4_build(uint8_t *buf, size_t cap, uint32_t src, uint32_t dst,
 		ih.hdr_checksum = (uint16_t)~dps_csum_raw(&ih, sizeof(ih));
 	memcpy(buf, &ih, sizeof(ih));
 	return sizeof(ih);
+}
+
+void
+dps_eth_ipv4_write(uint8_t *buf, const struct rte_ether_addr *dst,
+	const struct rte_ether_addr *src, uint32_t saddr, uint32_t daddr,
+	uint8_t proto, uint16_t payload_len, uint8_t tos, uint8_t ttl,
+	uint16_t id, bool csum_offload)
+{
+	uint8_t *ip = buf + RTE_ETHER_HDR_LEN;
+	uint32_t w[5];
+
+	memcpy(buf, dst, RTE_ETHER_ADDR_LEN);
+	memcpy(buf + RTE_ETHER_ADDR_LEN, src, RTE_ETHER_ADDR_LEN);
+	buf[12] = RTE_ETHER_TYPE_IPV4 >> 8;
+	buf[13] = RTE_ETHER_TYPE_IPV4 & 0xff;
+	/* Word by word, in network order: version/IHL, TOS, total length;
+	 * identification, DF; TTL, protocol, checksum; the addresses. */
+	w[0] = rte_cpu_to_be_32((uint32_t)(IPVERSION << 4 | DPS_IPV4_HLEN / 4) << 24 |
+		(uint32_t)tos << 16 | (uint32_t)(DPS_IPV4_HLEN + payload_len));
+	w[1] = rte_cpu_to_be_32((uint32_t)id << 16 | RTE_IPV4_HDR_DF_FLAG);
+	w[2] = rte_cpu_to_be_32((uint32_t)ttl << 24 | (uint32_t)proto << 16);
+	w[3] = saddr;
+	w[4] = daddr;
+	if (!csum_offload) {
+		uint16_t c = (uint16_t)~dps_csum_fold(dps_csum_words(w, 5));
+
+		memcpy((uint8_t *)w + offsetof(struct rte_ipv4_hdr, hdr_checksum), &c,
+			sizeof(c));
+	}
+	memcpy(ip, w, sizeof(w));
 }
 
 /* Store the complemented checksum of @len bytes at @buf (field zeroed). */

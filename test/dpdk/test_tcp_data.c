@@ -1793,6 +1793,132 @@ Test(dpdk, tcp_data_zero_copy_edges, .timeout = 60)
 	world_down(&w);
 }
 
+/* Keepalive switched on once the connection is up reaches the TCB (the
+ * option kick): probes leave after the idle time, and reading data (a
+ * window kick that changes no option) in between does not lose them. */
+Test(dpdk, tcp_data_keepalive_set_when_established, .timeout = 60)
+{
+	struct dps_testwire_conf wc = wire_conf(9);
+	struct world w;
+	struct dps_counters d;
+	char buf[64];
+	int cfd, sfd;
+
+	world_up(&w, "tdkse", &wc, NULL, 0, 0, 16);
+	pair(&w, 4096, 0, &cfd, &sfd);
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(dps_send(sfd, "ping", 4, 0), 4);
+	ticks(&w, 20, 100 * US);
+	cr_assert_eq(dps_recv(cfd, buf, sizeof(buf), 0), 4);
+	set_int(cfd, IPPROTO_TCP, TCP_KEEPIDLE, 1);
+	set_int(cfd, IPPROTO_TCP, TCP_KEEPINTVL, 1);
+	set_int(cfd, SOL_SOCKET, SO_KEEPALIVE, 1);
+	ticks(&w, 20, 100 * US);
+	d = delta(&w, 0);
+	cr_assert_eq(d.tcp_keepalive, 0, "a probe before the idle time");
+	run_until(&w, vnow(&w.b) + 3500 * MS, 10 * MS);
+	d = delta(&w, 0);
+	cr_assert_geq(d.tcp_keepalive, 2, "keepalive set when established: %" PRIu64
+		" probes in 3.5 s", d.tcp_keepalive);
+	cr_assert_eq(dps_close(cfd), 0);
+	cr_assert_eq(dps_close(sfd), 0);
+	drain_time_wait(&w);
+	world_down(&w);
+}
+
+/* A thread that is not the owner calls through a handle. */
+static void *
+lsock_stranger(void *arg)
+{
+	struct rte_mbuf *m = NULL;
+	intptr_t e;
+
+	e = dps_lsock_recv_mbuf(arg, &m) == -1 ? errno : 0;
+	return (void *)e;
+}
+
+/* The calls by handle (dps_lsock()): the same data and the same errors
+ * as their descriptor twins, and no reference left behind. */
+Test(dpdk, tcp_data_by_handle, .timeout = 60)
+{
+	struct dps_testwire_conf wc = wire_conf(8);
+	struct world w;
+	struct rte_mbuf *m;
+	struct flow f = { .seed = 77 };
+	struct dps_lsock *hc, *hs;
+	int cfd, sfd, ufd, efd;
+	uint8_t buf[500];
+	pthread_t th;
+	void *ret;
+	ssize_t r;
+
+	world_up(&w, "tdbh", &wc, NULL, 0, 0, 16);
+	pair(&w, 4096, 0, &cfd, &sfd);
+	hc = dps_lsock(cfd);
+	hs = dps_lsock(sfd);
+	cr_assert_not_null(hc);
+	cr_assert_not_null(hs);
+	/* Lookups that fail, as the descriptor calls fail. */
+	cr_assert_null(dps_lsock(-1));
+	cr_assert_eq(errno, EBADF);
+	cr_assert_null(dps_lsock(1 << 20));
+	cr_assert_eq(errno, EBADF);
+	ufd = dps_socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert_geq(ufd, 0);
+	cr_assert_null(dps_lsock(ufd));
+	cr_assert_eq(errno, EINVAL, "a datagram socket: %s", strerror(errno));
+	efd = dps_epoll_create();
+	cr_assert_geq(efd, 0);
+	cr_assert_null(dps_lsock(efd));
+	cr_assert_eq(errno, ENOTSOCK, "an epoll set: %s", strerror(errno));
+	cr_assert_eq(dps_lsock_recv_mbuf(NULL, &m), -1);
+	cr_assert_eq(errno, EBADF);
+	cr_assert_eq(dps_lsock_send(NULL, buf, 1, 0), -1);
+	cr_assert_eq(errno, EBADF);
+	cr_assert_eq(dps_lsock_set_callbacks(NULL, NULL, NULL), -1);
+	cr_assert_eq(errno, EBADF);
+	/* A bad buffer is EFAULT, as dps_send() gives it. */
+	cr_assert_eq(dps_lsock_send(hc, (const void *)16, 10, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	/* Nothing to read yet; another thread is not the owner. */
+	cr_assert_eq(dps_lsock_recv_mbuf(hs, &m), -1);
+	cr_assert_eq(errno, EAGAIN);
+	cr_assert_eq(pthread_create(&th, NULL, lsock_stranger, hs), 0);
+	cr_assert_eq(pthread_join(th, &ret), 0);
+	cr_assert_eq((intptr_t)ret, EPERM, "from another thread: %s",
+		strerror((int)(intptr_t)ret));
+	/* A copy, then an mbuf, then the FIN, read by handle. */
+	gen(77, 0, buf, sizeof(buf));
+	cr_assert_eq(dps_lsock_send(hc, buf, sizeof(buf), MSG_DONTWAIT), 500);
+	f.off = 500;
+	m = zc_build(w.b.ppool, &f, 700);
+	cr_assert_eq(dps_lsock_send_mbuf(hc, m), 700);
+	cr_assert_eq(dps_shutdown(cfd, SHUT_WR), 0);
+	ticks(&w, 50, 100 * US);
+	for (uint64_t off = 0; off < 1200; off += (uint64_t)r) {
+		m = NULL;
+		r = dps_lsock_recv_mbuf(hs, &m);
+		cr_assert_gt(r, 0, "recv at %" PRIu64 ": %zd %s", off, r,
+			r < 0 ? strerror(errno) : "");
+		check_bytes(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, 77, off,
+			"server");
+		rte_pktmbuf_free(m);
+	}
+	m = (struct rte_mbuf *)0x1;
+	cr_assert_eq(dps_lsock_recv_mbuf(hs, &m), 0, "EOF");
+	cr_assert_null(m);
+	cr_assert_eq(dps_lsock_set_callbacks(hs, NULL, NULL), 0);
+	cr_assert_eq(dps_close(sfd), 0);
+	ticks(&w, 50, 100 * US);
+	cr_assert_eq(dps_close(cfd), 0);
+	cr_assert_eq(dps_close(ufd), 0);
+	cr_assert_eq(dps_close(efd), 0);
+	drain_time_wait(&w);
+	cr_assert_eq(dps_test_pool_in_use(w.b.ppool), 0, "the stack kept %u "
+		"of the application's mbufs", dps_test_pool_in_use(w.b.ppool));
+	world_down(&w);
+}
+
 /* Half-close: the client sends, shuts down its side and goes on reading;
  * the server reads to EOF (again and again), then keeps sending. */
 Test(dpdk, tcp_data_half_close, .timeout = 60)

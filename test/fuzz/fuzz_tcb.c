@@ -33,6 +33,10 @@
  *   deadline too (a zero-window probe), or the connection would stall;
  * - the state is a valid one, and every event follows from it; once
  *   our FIN is acknowledged, FIN_WAIT1, CLOSING and LAST_ACK are left.
+ *
+ * Each script runs twice, with header prediction (dps_tcb_in.c) on and
+ * off: after every operation both halves of the TCB, and every event and
+ * segment so far, must be the same in both runs.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -96,6 +100,8 @@ struct world {
 	bool synced;		/* the fields below hold for this connection */
 	uint32_t una, rcv_nxt;	/* as last seen: they never move back */
 	uint32_t edge;		/* right edge of the window we announced */
+	bool no_pred;		/* this run: header prediction off */
+	uint64_t h;		/* fingerprint of every event and segment */
 };
 
 static void
@@ -131,12 +137,25 @@ data_between(const struct dps_tcb *t, uint32_t a, uint32_t b)
 	return dps_seq_gt(b, a) ? b - a : 0;
 }
 
+/* Fold @n bytes at @p into the fingerprint @h (FNV-1a). */
+static uint64_t
+fp_mix(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
 /* One segment the core asks us to send. */
 static void
 check_out(struct world *w, const struct dps_tcp_out *o)
 {
 	const struct dps_tcb *t = &w->t;
 	uint32_t held = t->snd_end - w->sb_head;
+
+	w->h = fp_mix(w->h, o, sizeof(*o));	/* every out is zeroed first */
 
 	if (o->n_sack > 3)
 		fuzz_fail(w, "more SACK blocks than fit");
@@ -273,6 +292,7 @@ after(struct world *w, int ev, uint32_t una0)
 	struct dps_tcp_out out[NOUT];
 	unsigned int n;
 
+	w->h = fp_mix(w->h, &ev, sizeof(ev));
 	after_ack(w, ev, una0);
 	if ((ev & DPS_TCB_CLOSED) && w->t.state != DPS_TCPS_CLOSE)
 		fuzz_fail(w, "CLOSED reported, state is not CLOSE");
@@ -391,6 +411,7 @@ peer_segment(struct world *w, struct rd *r)
 			return;
 		}
 		dps_tcb_attach_limit(&w->t, &w->chlim);
+		dps_tcb_set_predict(&w->t, !w->no_pred);
 		w->sb_head = w->t.iss + 1;
 		w->rcv_used = 0;
 		w->peer_isn = s.seq;
@@ -485,6 +506,7 @@ open_conn(struct world *w, struct rd *r)
 	hold(w);
 	dps_tcb_connect(&w->t, &w->conf, w->isn_next, 0x1234, w->now, &syn);
 	dps_tcb_attach_limit(&w->t, &w->chlim);
+	dps_tcb_set_predict(&w->t, !w->no_pred);
 	w->sb_head = w->t.iss + 1;
 	w->mode = W_TCB;
 	if (!(syn.flags & DPS_TH_SYN) || syn.len != 0)
@@ -657,13 +679,45 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/*
+ * The fingerprint after an operation: the events and segments so far
+ * and, while there is a TCB, both of its halves less what tells the
+ * runs apart (the switch, the cold half's address and owner, the
+ * prediction counters). Every field was zeroed by connect, accept or
+ * attach, padding included.
+ */
+static uint64_t
+fingerprint(const struct world *w)
+{
+	struct dps_tcb t;
+	struct dps_tcb_ext x;
+	uint64_t h = w->h;
+
+	if (w->mode != W_TCB)
+		return h;
+	memcpy(&t, &w->t, sizeof(t));
+	t.no_pred = false;
+	t.x = NULL;
+	h = fp_mix(h, &t, sizeof(t));
+	if (w->t.x == NULL)
+		return h;
+	memcpy(&x, w->t.x, sizeof(x));
+	x.owner = NULL;
+	x.st.pred_acks = x.st.pred_data = 0;
+	return fp_mix(h, &x, sizeof(x));
+}
+
+/* One run of the script; @fp holds the fingerprints of the first run
+ * (@no_pred false) and is checked against in the second. */
+static void
+run(const uint8_t *data, size_t size, bool no_pred, uint64_t *fp)
 {
 	struct rd r = { data, size };
 	static struct world w;
 
 	memset(&w, 0, sizeof(w));
+	w.no_pred = no_pred;
+	w.h = 0xcbf29ce484222325ull;
 	w.now = (1 + u8(&r)) * SEC;
 	w.peer_ts = u32(&r);
 	open_conn(&w, &r);
@@ -676,6 +730,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				"end %#x rcv_nxt %#x now %.3f s\n", op % 16, w.mode,
 				w.t.state, w.t.snd_una, w.t.snd_nxt, w.t.snd_end,
 				w.t.rcv_nxt, (double)w.now / SEC);
+		if (!no_pred) {
+			fp[i] = fingerprint(&w);
+		} else if (fp[i] != fingerprint(&w)) {
+			fprintf(stderr, "operation %d (op %u):\n", i, op % 16);
+			fuzz_fail(&w, "header prediction and the general path differ");
+		}
 	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint64_t fp[MAX_OPS];
+
+	run(data, size, false, fp);
+	run(data, size, true, fp);
 	return 0;
 }
