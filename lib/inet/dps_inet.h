@@ -944,15 +944,21 @@ dps_sock_flag_take(struct dps_sock *sk, uint8_t bit)
 		__ATOMIC_RELAXED) & bit) != 0;
 }
 
+/* The TTL of the socket's IPv4 headers: IP_TTL, or the default. */
+static inline uint8_t
+dps_sock_ip_ttl(const struct dps_sock *sk)
+{
+	uint8_t ttl = dps_sock_opt(sk, ip_ttl);
+
+	return ttl != 0 ? ttl : DPS_IP_TTL;
+}
+
 /* The TTL and TOS of the socket's IPv4 headers (IP_TTL, IP_TOS), set
  * in a header dps_ipv4_build() wrote (its checksum is filled later). */
 static inline void
 dps_sock_ip_marks(const struct dps_sock *sk, struct rte_ipv4_hdr *ip)
 {
-	uint8_t ttl = dps_sock_opt(sk, ip_ttl);
-
-	if (ttl != 0)
-		ip->time_to_live = ttl;
+	ip->time_to_live = dps_sock_ip_ttl(sk);
 	ip->type_of_service = dps_sock_opt(sk, ip_tos);
 }
 

@@ -104,8 +104,9 @@ tcp_xmit_est(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tcp_out
 		return false;
 	if (plen != 0 && !tcp_snd_holds(sk, out))
 		return false;		/* dropped and counted there */
-	m = dps_ip_path_alloc(lc, &sk->path, t->laddr, t->raddr, IPPROTO_TCP, 0,
-		DPS_IP_TTL, sk->ip_id, (uint16_t)(tcp_len + plen), now, &th, &err);
+	m = dps_ip_path_alloc(lc, &sk->path, t->laddr, t->raddr, IPPROTO_TCP,
+		dps_sock_opt(sk, ip_tos), dps_sock_ip_ttl(sk), sk->ip_id,
+		(uint16_t)(tcp_len + plen), now, &th, &err);
 	if (m == NULL)
 		return err != -EAGAIN;	/* no mbuf: lost like on the wire */
 	dps_tcp_build_est(th, t->lport, t->rport, out);

@@ -606,11 +606,8 @@ ip_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 	switch (name) {
 	case IP_BIND_ADDRESS_NO_PORT:
 		return put_ip_int(sk->opt.bind_no_port, out, len);
-	case IP_TTL: {
-		uint8_t ttl = dps_sock_opt(sk, ip_ttl);
-
-		return put_ip_int(ttl != 0 ? ttl : DPS_IP_TTL, out, len);
-	}
+	case IP_TTL:
+		return put_ip_int(dps_sock_ip_ttl(sk), out, len);
 	case IP_TOS:
 		return put_ip_int(dps_sock_opt(sk, ip_tos), out, len);
 	default:
