@@ -33,6 +33,16 @@ write_bytes(struct dps_tcb *t, uint32_t n, bool more)
 	dps_tcb_set_more(t, more);
 }
 
+/* A write of @n bytes that the next output at @now holds back. */
+static void
+write_held(struct dps_tcb *t, uint32_t n, bool more, uint64_t now)
+{
+	struct dps_tcp_out out[NOUT];
+
+	write_bytes(t, n, more);
+	cr_assert_eq(output(t, now, out), 0, "%u bytes held", n);
+}
+
 /* One output at @now sends @len bytes, pushed. */
 static void
 assert_pushes(struct dps_tcb *t, uint64_t now, uint32_t len)
@@ -76,13 +86,10 @@ peer_data(struct dps_tcb *t, uint32_t len, uint64_t now)
 Test(tcb_cork, holds_partial_until_uncorked)
 {
 	struct dps_tcb t;
-	struct dps_tcp_out out[NOUT];
 
 	establish_corked(&t);
-	write_bytes(&t, 100, false);
-	cr_assert_eq(output(&t, TE + MS, out), 0, "the cork holds 100 bytes");
-	write_bytes(&t, 100, false);
-	cr_assert_eq(output(&t, TE + 2 * MS, out), 0, "and 200");
+	write_held(&t, 100, false, TE + MS);
+	write_held(&t, 100, false, TE + 2 * MS);
 	cr_assert(set_opts(&t, false, false, TE + 3 * MS), "uncorking pushes");
 	assert_pushes(&t, TE + 3 * MS, 200);
 }
@@ -111,8 +118,7 @@ Test(tcb_cork, probe_timer_sends_held_data)
 	uint64_t at;
 
 	establish_corked(&t);
-	write_bytes(&t, 100, false);
-	cr_assert_eq(output(&t, TE + MS, out), 0);
+	write_held(&t, 100, false, TE + MS);
 	at = t.rtx_at;
 	cr_assert_eq(at, TE + MS + RTO0, "the probe timer, one RTO away");
 	cr_assert_eq(t.timer_ns, at);
@@ -124,8 +130,7 @@ Test(tcb_cork, probe_timer_sends_held_data)
 	cr_assert_eq(t.rtx_at, at + RTO0, "now the retransmission timer");
 	cr_assert(!t.persist);
 	/* Still corked: the next partial write waits again. */
-	write_bytes(&t, 10, false);
-	cr_assert_eq(output(&t, at + MS, out), 0);
+	write_held(&t, 10, false, at + MS);
 }
 
 Test(tcb_cork, nodelay_pushes_once)
@@ -134,13 +139,11 @@ Test(tcb_cork, nodelay_pushes_once)
 	struct dps_tcp_out out[NOUT];
 
 	establish_corked(&t);
-	write_bytes(&t, 100, false);
-	cr_assert_eq(output(&t, TE + MS, out), 0);
+	write_held(&t, 100, false, TE + MS);
 	cr_assert(set_opts(&t, true, true, TE + 2 * MS), "TCP_NODELAY pushes");
 	cr_assert_eq(output(&t, TE + 2 * MS, out), 1);
 	cr_assert_eq(out[0].len, 100);
-	write_bytes(&t, 100, false);
-	cr_assert_eq(output(&t, TE + 3 * MS, out), 0, "corked again after the push");
+	write_held(&t, 100, false, TE + 3 * MS);
 }
 
 Test(tcb_cork, fin_flushes)
@@ -149,8 +152,7 @@ Test(tcb_cork, fin_flushes)
 	struct dps_tcp_out out[NOUT];
 
 	establish_corked(&t);
-	write_bytes(&t, 100, false);
-	cr_assert_eq(output(&t, TE + MS, out), 0);
+	write_held(&t, 100, false, TE + MS);
 	dps_tcb_user_close(&t, TE + 2 * MS);
 	cr_assert_eq(output(&t, TE + 2 * MS, out), 1);
 	cr_assert_eq(out[0].len, 100);
@@ -160,11 +162,9 @@ Test(tcb_cork, fin_flushes)
 Test(tcb_more, held_until_next_write)
 {
 	struct dps_tcb t;
-	struct dps_tcp_out out[NOUT];
 
 	establish(&t);
-	write_bytes(&t, 100, true);
-	cr_assert_eq(output(&t, TE + MS, out), 0, "MSG_MORE holds 100 bytes");
+	write_held(&t, 100, true, TE + MS);
 	write_bytes(&t, 100, false);
 	assert_pushes(&t, TE + 2 * MS, 200);
 }
@@ -177,8 +177,7 @@ Test(tcb_more, ack_releases)
 	establish(&t);
 	write_bytes(&t, SMSS, false);
 	cr_assert_eq(output(&t, TE + MS, out), 1);
-	write_bytes(&t, 100, true);
-	cr_assert_eq(output(&t, TE + 2 * MS, out), 0);
+	write_held(&t, 100, true, TE + 2 * MS);
 	cr_assert_eq(peer_ack_all(&t, TE + 10 * MS) & DPS_TCB_ACKED, DPS_TCB_ACKED);
 	cr_assert_eq(output(&t, TE + 10 * MS, out), 0, "held until the glue says");
 	dps_tcb_acked(&t);
@@ -194,8 +193,7 @@ Test(tcb_more, probe_timer_sends)
 	unsigned int n;
 
 	establish(&t);
-	write_bytes(&t, 100, true);
-	cr_assert_eq(output(&t, TE + MS, out), 0);
+	write_held(&t, 100, true, TE + MS);
 	cr_assert_eq(timeout(&t, t.rtx_at, out, &n) & DPS_TCB_OUTPUT, DPS_TCB_OUTPUT);
 	cr_assert_eq(output(&t, TE + MS + RTO0, out), 1);
 	cr_assert_eq(out[0].len, 100);
@@ -206,12 +204,10 @@ Test(tcb_more, probe_timer_sends)
 Test(tcb_cork, uncorked_sends_at_once)
 {
 	struct dps_tcb t;
-	struct dps_tcp_out out[NOUT];
 
 	establish(&t);
 	write_bytes(&t, 100, false);
-	cr_assert_eq(output(&t, TE + MS, out), 1);
-	cr_assert_eq(out[0].len, 100);
+	assert_pushes(&t, TE + MS, 100);
 }
 
 Test(tcb_quickack, pingpong_delays_until_a_delayed_ack_fired)
