@@ -296,6 +296,8 @@ struct row {
 #define POLLn(i, ms) POLLEV(i, POLLIN | POLLOUT, ms, 0)
 #define POLLT(ms) POLLEV(0, POLLIN | POLLOUT, ms, F_TIMED)
 #define POLLRD(ms) POLLEV(0, POLLIN, ms, 0)
+/* Writable only: a talking peer's data may be in already. */
+#define POLLWR(ms) POLLEV(0, POLLOUT, ms, 0)
 #define SOERR { .op = OP_SOERR }
 #define SETIn(i, l, o, v) { .op = OP_SETINT, .sock = (i), .a = (l), .b = (o), \
 	.c = (v) }
@@ -839,7 +841,7 @@ static const struct row rows[] = {
 		IOCTL(SIOCOUTQNSD), IOCTL(SIOCINQ), UPTR(U_IOCTL_INQ, P_NULL, 0),
 		UPTR(U_IOCTL_INQ, P_RO, 0), UPTR(U_IOCTL_INQ, P_OK, 0)),
 	ROW("ioctl_received", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT_TALK, 1)),
-		POLL(2000), POLLRD(2000), SLEEP(50), IOCTL(SIOCINQ), RECV,
+		POLLWR(2000), POLLRD(2000), SLEEP(50), IOCTL(SIOCINQ), RECV,
 		IOCTL(SIOCINQ), IOCTL(SIOCOUTQ)),
 	ROW("ioctl_acked", R_DATA | R_NOSUM, SOCK(NB), CONN(TO_PEER(B_ACCEPT_ACK, 1)),
 		POLL(2000), SLEEP(20), SENDN(3000, 0), SLEEP(200), IOCTL(SIOCOUTQ),
@@ -900,28 +902,28 @@ static const struct row rows[] = {
 	 * pingpong mode ends in tcp_delack_timer_handler()); setting it
 	 * again sends the ACK that waits. */
 	ROWB("quickack_default", R_ACKS, 5000, SOCK(NB),
-		CONN(TO_PEER(B_TALK_TWICE, 1)), POLL(2000), SLEEP(400),
+		CONN(TO_PEER(B_TALK_TWICE, 1)), POLLWR(2000), SLEEP(700),
 		GETI(IPPROTO_TCP, TCP_QUICKACK)),
 	/* (Set once the first data is in: dpstack's lcore applies an option
 	 * a moment after the call, which must not race the peer.) */
 	ROWB("quickack_off_delays_once", R_ACKS, 5000, SOCK(NB),
-		CONN(TO_PEER(B_TALK_TWICE, 2)), POLL(2000), POLLRD(2000),
+		CONN(TO_PEER(B_TALK_TWICE, 2)), POLLWR(2000), POLLRD(2000),
 		SETI(IPPROTO_TCP, TCP_QUICKACK, 0), GETI(IPPROTO_TCP, TCP_QUICKACK),
-		SLEEP(400), GETI(IPPROTO_TCP, TCP_QUICKACK)),
+		SLEEP(700), GETI(IPPROTO_TCP, TCP_QUICKACK)),
 	/* Set before connect(): the ACK of the SYN-ACK waits (Linux's
 	 * tcp_rcv_synsent_state_process(), "save one ACK"), and quick-ACK
 	 * mode starts. */
 	ROWB("quickack_off_before_connect", R_ACKS, 5000, SOCK(NB),
 		SETI(IPPROTO_TCP, TCP_QUICKACK, 0), CONN(TO_PEER(B_TALK_TWICE, 4)),
-		POLL(2000), SLEEP(400), GETI(IPPROTO_TCP, TCP_QUICKACK)),
+		POLLWR(2000), SLEEP(900), GETI(IPPROTO_TCP, TCP_QUICKACK)),
 	/* TCP_DEFER_ACCEPT on a connecting socket saves the ACK too. */
 	ROWB("defer_accept_connect_saves_ack", R_ACKS, 5000, SOCK(NB),
 		SETI(IPPROTO_TCP, TCP_DEFER_ACCEPT, 1),
-		CONN(TO_PEER(B_TALK_TWICE, 5)), POLL(2000), SLEEP(400)),
+		CONN(TO_PEER(B_TALK_TWICE, 5)), POLLWR(2000), SLEEP(900)),
 	ROWB("quickack_set_sends_waiting_ack", R_ACKS, 5000, SOCK(NB),
 		SETI(IPPROTO_TCP, TCP_QUICKACK, 0), CONN(TO_PEER(B_TALK_TWICE, 3)),
-		POLL(2000), POLLRD(2000), SETI(IPPROTO_TCP, TCP_QUICKACK, 1),
-		SLEEP(400)),
+		POLLWR(2000), POLLRD(2000), SETI(IPPROTO_TCP, TCP_QUICKACK, 1),
+		SLEEP(700)),
 
 	/* TCP_DEFER_ACCEPT: the listener drops the bare ACK of the
 	 * handshake and waits for data; the SYN-ACK goes again at the end
@@ -1451,8 +1453,8 @@ fmt_label(char *buf, size_t n, const struct step *st)
 		break;
 	case OP_POLL:
 	case OP_EPOLL:
-		snprintf(a, sizeof(a), "%s,%d", st->a == POLLIN ? "IN" : "IN|OUT",
-			st->c);
+		snprintf(a, sizeof(a), "%s,%d", st->a == POLLIN ? "IN" :
+			st->a == POLLOUT ? "OUT" : "IN|OUT", st->c);
 		break;
 	case OP_SETINT:
 		snprintf(a, sizeof(a), "%s=%d", opt_name(st->a, st->b), st->c);

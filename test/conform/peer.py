@@ -61,7 +61,7 @@ BEHAVIOURS = {
 # once the handshake's ACK arrives and then acknowledges as accept_ack;
 # talk_twice sends TALK_BYTES more TALK_AGAIN seconds later.
 TALK_BYTES = 100
-TALK_AGAIN = 0.2
+TALK_AGAIN = 0.4
 TALKERS = ("accept_ack", "accept_talk", "talk_twice")
 # ICMP (type, code) answered for a SYN; errors a router would send come
 # from the gateway address, the others (None) from the host itself.
