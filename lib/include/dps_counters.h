@@ -57,6 +57,7 @@ extern "C" {
 	X(tcp_syncookies_sent, "SYN-ACKs carrying a SYN cookie") \
 	X(tcp_syncookies_ok, "connections rebuilt from a valid SYN cookie") \
 	X(tcp_syncookies_mem, "of the SYN cookies sent, those for want of mbufs or sockets") \
+	X(tcp_defer_accept_drop, "bare handshake ACKs a TCP_DEFER_ACCEPT listener's child dropped") \
 	X(tcp_tx_data, "TCP segments sent with payload, first transmissions") \
 	X(tcp_tx_bytes, "TCP payload bytes sent, first transmissions") \
 	X(tcp_tx_tso, "TSO frames handed to the device (each counted in tcp_tx by its pieces)") \

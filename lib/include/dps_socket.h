@@ -179,9 +179,12 @@ int dps_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen);
  * Read an option. SOL_SOCKET: SO_ERROR (reads and clears the pending
  * asynchronous error), SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_SNDTIMEO,
  * SO_RCVTIMEO, SO_REUSEADDR, SO_BROADCAST, SO_KEEPALIVE, SO_LINGER,
- * SO_SNDBUF, SO_RCVBUF, SO_ACCEPTCONN. IPPROTO_TCP: TCP_SYNCNT,
+ * SO_SNDBUF, SO_RCVBUF, SO_ACCEPTCONN. IPPROTO_IP: IP_TTL, IP_TOS,
+ * IP_BIND_ADDRESS_NO_PORT. IPPROTO_TCP: TCP_SYNCNT,
  * TCP_USER_TIMEOUT, TCP_NODELAY, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL,
- * TCP_KEEPCNT, TCP_CONGESTION ("cubic", the default, or "reno"), and
+ * TCP_KEEPCNT, TCP_CORK, TCP_QUICKACK, TCP_INQ, TCP_NOTSENT_LOWAT,
+ * TCP_DEFER_ACCEPT (read back in seconds as Linux rounds them),
+ * TCP_CONGESTION ("cubic", the default, or "reno"), and
  * TCP_INFO, which fills Linux's struct tcp_info (<netinet/tcp.h>): state,
  * options, window scales, RTO, RTT and its variance, MSS both ways,
  * cwnd and ssthresh in segments, unacknowledged, SACKed, lost and
@@ -199,14 +202,30 @@ int dps_getsockopt(int fd, int level, int optname, void *optval,
  * SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, TCP_INFO). Values are checked as
  * Linux checks them: TCP_SYNCNT in 1..127, TCP_USER_TIMEOUT >= 0 (ms),
  * TCP_KEEPIDLE and TCP_KEEPINTVL in 1..32767 (s), TCP_KEEPCNT in 1..127,
- * SO_SNDBUF / SO_RCVBUF doubled and clamped to [4608, 8 MiB] (reported
- * doubled, as Linux does), TCP_CONGESTION a known name (ENOENT), timeouts as struct
- * timeval with tv_usec < 1000000.
+ * SO_SNDBUF / SO_RCVBUF at most 4 MiB, doubled, at least 4608 / 2304
+ * (reported doubled, as Linux does), IP_TTL in 1..255 or -1, TCP_INQ 0
+ * or 1, TCP_CONGESTION a known name (ENOENT), timeouts as struct
+ * timeval with tv_usec < 1000000. What each does, and where it differs
+ * from Linux: docs/tcp.md, "Socket options".
  * @return 0, or -1 with errno: EBADF, EFAULT, EINVAL, EDOM (timeval out of
  * range), ENOPROTOOPT.
  */
 int dps_setsockopt(int fd, int level, int optname, const void *optval,
 	socklen_t optlen);
+
+/**
+ * ioctl(2) for dpstack sockets, as Linux's tcp_ioctl() and sock_ioctl():
+ * - SIOCINQ (FIONREAD): bytes received in order and not yet read;
+ * - SIOCOUTQ: bytes written and not yet acknowledged;
+ * - SIOCOUTQNSD: bytes written and not yet sent;
+ * each an int at @p arg, 0 while the handshake runs (stream sockets
+ * only; datagram sockets answer ENOTTY);
+ * - FIONBIO: an int at @p arg, nonzero sets O_NONBLOCK, zero clears it.
+ * @return 0, or -1 with errno: EBADF, ENOTSOCK, EINVAL (a queue size of a
+ * listener), EFAULT (@p arg cannot be written or read), ENOTTY (another
+ * request).
+ */
+int dps_ioctl(int fd, unsigned long request, void *arg);
 
 /**
  * fcntl(2) for dpstack descriptors: F_GETFL and F_SETFL (O_NONBLOCK only).
@@ -219,7 +238,9 @@ int dps_fcntl(int fd, int cmd, ...);
  * does: with unread received data, or SO_LINGER on with a zero timeout, it
  * is aborted with a RST; otherwise a FIN follows the data still queued and
  * the lcore finishes the close (FIN_WAIT1/2, CLOSING, LAST_ACK, TIME_WAIT)
- * with nobody holding the descriptor. A listener's queued connections are
+ * with nobody holding the descriptor. With SO_LINGER on and a time, the
+ * call waits until the FIN is acknowledged or the time is up (blocking
+ * or not; not on a stack lcore), and returns 0 either way. A listener's queued connections are
  * reset. The port is released once the lcore has dropped the connection.
  * @return 0, or -1 with EBADF.
  */

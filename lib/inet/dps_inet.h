@@ -41,6 +41,7 @@
 #include "dps_pool.h"
 #include <rte_mbuf.h>
 #include <rte_spinlock.h>
+#include <rte_ip.h>
 #include "dps_socket.h"
 #include "dps_stack_priv.h"
 #include "dps_ip.h"
@@ -126,10 +127,28 @@ struct dps_sock_opts {
 	bool bind_no_port;		/* IP_BIND_ADDRESS_NO_PORT */
 	uint8_t keepcnt;
 	uint8_t cc;			/* enum dps_tcp_cc_algo */
+	uint8_t ip_ttl;			/* IP_TTL; 0: the default (64) */
 	uint16_t keepidle_s, keepintvl_s;
 	int linger_s;
 	uint32_t sndbuf, rcvbuf;	/* as SO_SNDBUF / SO_RCVBUF report them */
+	/* docs/tcp.md "Socket options". */
+	uint8_t ip_tos;			/* IP_TOS (ECN bits masked for TCP) */
+	uint8_t flags;			/* DPS_OPT_*; dps_sock_flag() */
+	uint8_t defer_accept;		/* TCP_DEFER_ACCEPT, retransmissions */
+	uint32_t notsent_lowat;		/* TCP_NOTSENT_LOWAT; 0: none */
 };
+
+/* Option flags in dps_sock_opts.flags (a byte, to keep struct dps_sock
+ * in eight cache lines). */
+#define DPS_OPT_CORK 1			/* TCP_CORK */
+#define DPS_OPT_INQ 2			/* TCP_INQ */
+#define DPS_OPT_PINGPONG 4		/* TCP_QUICKACK 0: delayed ACKs */
+#define DPS_OPT_QUICKACK 8		/* TCP_QUICKACK nonzero set, for the lcore */
+#define DPS_OPT_RCVBUF_SET 16		/* SO_RCVBUF set: Linux's SOCK_RCVBUF_LOCK */
+
+/* SO_LINGER's "forever" (l_linger too large, or negative), as Linux with
+ * HZ 250 reports it: (int)(MAX_SCHEDULE_TIMEOUT / HZ). */
+#define DPS_LINGER_FOREVER (-1752346657)
 
 /* A listening socket's queues (RFC 9293 3.10.7.2). */
 struct dps_listener {
@@ -765,6 +784,23 @@ dps_sock_snd_queued_sub(struct dps_sock *sk, uint32_t n)
 	__atomic_fetch_sub(&sk->snd_queued, n, __ATOMIC_ACQ_REL);
 }
 
+/*
+ * Bytes written and not yet sent: Linux's write_seq - snd_nxt. The
+ * writer's count (written, not acknowledged) less what the lcore has
+ * sent of it. The TCB's sequence numbers are the lcore's: relaxed reads
+ * make a snapshot that may mix two moments, as TCP_INFO's does.
+ */
+static inline uint32_t
+dps_tcp_notsent(const struct dps_sock *sk)
+{
+	uint32_t q = dps_sock_snd_queued(sk);
+	/* Relaxed: a figure, nothing is read on its strength. */
+	uint32_t sent = __atomic_load_n(&sk->tcb.snd_nxt, __ATOMIC_RELAXED) -
+		__atomic_load_n(&sk->tcb.snd_una, __ATOMIC_RELAXED);
+
+	return sent < q ? q - sent : 0;
+}
+
 /* Bytes delivered to rxq and not yet read. Acquire: pairs with
  * dps_sock_rcv_queued_add() (the lcore) and dps_sock_rcv_queued_sub()
  * (the reader). */
@@ -822,6 +858,20 @@ dps_sock_set_rx_cur(struct dps_sock *sk, struct rte_mbuf *m)
 	__atomic_store_n(&sk->rx_cur, m, __ATOMIC_RELEASE);
 }
 
+/* Bytes received in order and not yet read (Linux's tcp_inq()): the
+ * queued count less what was read of the partly read mbuf. */
+static inline uint32_t
+dps_tcp_inq(const struct dps_sock *sk)
+{
+	uint32_t q = dps_sock_rcv_queued(sk);
+	/* Relaxed: the reader's offset, a figure as dps_tcp_notsent()'s. */
+	uint32_t off = __atomic_load_n(&sk->rx_cur_off, __ATOMIC_RELAXED);
+
+	if (dps_sock_rx_cur(sk) == NULL)
+		return q;
+	return off < q ? q - off : 0;
+}
+
 /* Claim a kick flag (tx_kick, wnd_kick): true when this caller must
  * post the message. SEQ_CST: the writer queues (txq, rcv_queued) then
  * claims the flag, the lcore clears it with dps_sock_kick_clear() then
@@ -866,6 +916,51 @@ dps_sock_busy_give(uint8_t *flag)
 #define dps_sock_opt(sk, f) __atomic_load_n(&(sk)->opt.f, __ATOMIC_RELAXED)
 #define dps_sock_set_opt(sk, f, v) \
 	__atomic_store_n(&(sk)->opt.f, (v), __ATOMIC_RELAXED)
+
+/* An option flag (DPS_OPT_*). Relaxed, as dps_sock_opt(). */
+static inline bool
+dps_sock_flag(const struct dps_sock *sk, uint8_t bit)
+{
+	return (dps_sock_opt(sk, flags) & bit) != 0;
+}
+
+/* Set or clear an option flag; relaxed, as dps_sock_set_opt(), and
+ * atomic so that two setsockopt() calls do not undo each other. */
+static inline void
+dps_sock_set_flag(struct dps_sock *sk, uint8_t bit, bool on)
+{
+	if (on)
+		__atomic_fetch_or(&sk->opt.flags, bit, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&sk->opt.flags, (uint8_t)~bit, __ATOMIC_RELAXED);
+}
+
+/* Take an option flag the lcore acts on once. Relaxed, as
+ * dps_sock_flag(): the window kick that follows orders it. */
+static inline bool
+dps_sock_flag_take(struct dps_sock *sk, uint8_t bit)
+{
+	return (__atomic_fetch_and(&sk->opt.flags, (uint8_t)~bit,
+		__ATOMIC_RELAXED) & bit) != 0;
+}
+
+/* The TTL of the socket's IPv4 headers: IP_TTL, or the default. */
+static inline uint8_t
+dps_sock_ip_ttl(const struct dps_sock *sk)
+{
+	uint8_t ttl = dps_sock_opt(sk, ip_ttl);
+
+	return ttl != 0 ? ttl : DPS_IP_TTL;
+}
+
+/* The TTL and TOS of the socket's IPv4 headers (IP_TTL, IP_TOS), set
+ * in a header dps_ipv4_build() wrote (its checksum is filled later). */
+static inline void
+dps_sock_ip_marks(const struct dps_sock *sk, struct rte_ipv4_hdr *ip)
+{
+	ip->time_to_live = dps_sock_ip_ttl(sk);
+	ip->type_of_service = dps_sock_opt(sk, ip_tos);
+}
 
 /* ---- passive open ---- */
 

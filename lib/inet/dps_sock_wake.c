@@ -50,13 +50,18 @@ tcp_readable(const struct dps_sock *sk)
 }
 
 /* Send space: Linux's sk_stream_is_writeable() wants a third of the
- * buffer free (sk_stream_wspace() >= sk_stream_min_wspace()). */
+ * buffer free (sk_stream_wspace() >= sk_stream_min_wspace()), and with
+ * TCP_NOTSENT_LOWAT twice the unsent bytes below it
+ * (tcp_stream_memory_free() as tcp_poll() calls it, wake = 1). */
 static bool
 tcp_writable(const struct dps_sock *sk)
 {
 	uint32_t q = dps_sock_snd_queued(sk);
 	uint32_t buf = sk->opt.sndbuf / 2;
+	uint32_t lowat = dps_sock_opt(sk, notsent_lowat);
 
+	if (lowat != 0 && 2 * (uint64_t)dps_tcp_notsent(sk) >= lowat)
+		return false;
 	return q < buf && buf - q >= q / 2;
 }
 

@@ -120,10 +120,15 @@ tcp_acked(struct dps_sock *sk, uint32_t una0)
 static void
 tcp_publish_state(struct dps_sock *sk)
 {
-	uint8_t st = sk->tcb.state;
+	uint8_t st = sk->tcb.state, old = dps_sock_state_own(sk);
 
-	if (st != DPS_TCPS_CLOSE && dps_sock_state_own(sk) != st)
-		dps_tcp_set_state(sk, st);
+	if (st == DPS_TCPS_CLOSE || old == st)
+		return;
+	dps_tcp_set_state(sk, st);
+	/* A close() under SO_LINGER waits for the end of these. */
+	if (old == DPS_TCPS_FIN_WAIT1 || old == DPS_TCPS_CLOSING ||
+			old == DPS_TCPS_LAST_ACK)
+		dps_sock_notify(sk, DPS_CB_NONE);
 }
 
 /*
@@ -134,8 +139,10 @@ void
 dps_tcp_after(struct dps_lcore *lc, struct dps_sock *sk, int ev, uint32_t una0,
 	uint64_t now)
 {
-	if (ev & DPS_TCB_ACKED)
+	if (ev & DPS_TCB_ACKED) {
 		tcp_acked(sk, una0);
+		dps_tcb_acked(&sk->tcb);
+	}
 	if (ev & DPS_TCB_CLOSED) {
 		dps_tcp_done(lc, sk, sk->tcb.err);
 		return;
@@ -147,6 +154,9 @@ dps_tcp_after(struct dps_lcore *lc, struct dps_sock *sk, int ev, uint32_t una0,
 				return;	/* reset and released: hands off */
 		} else {
 			DPS_CNT_INC(&lc->cnt, tcp_established);
+			/* The handshake left pingpong mode (TCP_QUICKACK). */
+			if (!sk->tcb.pingpong)
+				dps_sock_set_flag(sk, DPS_OPT_PINGPONG, false);
 			dps_sock_notify(sk, DPS_CB_CONNECTED);
 		}
 	}

@@ -17,6 +17,7 @@
 
 /* Linux derives the shift from tcp_rmem[2] (32 MiB on current kernels): 10. */
 #define DPS_WSCALE 10
+#define DPS_WSCALE_MAX 14	/* TCP_MAX_WSCALE (RFC 7323 2.3) */
 
 /* ---- connect ---- */
 
@@ -49,6 +50,53 @@ dps_tcp_ts_off(const struct dps_sockets *ss, const struct dps_tuple *t)
 	return dps_tcp_keyed(ss, t, 0).ts_off;
 }
 
+/*
+ * The window space a SYN or SYN-ACK offers (Linux's tcp_full_space()):
+ * 64 KiB, or with SO_RCVBUF set (SOCK_RCVBUF_LOCK, which also makes it
+ * the window clamp) half the buffer's figure.
+ */
+static uint32_t
+tcp_syn_space(const struct dps_sock *sk)
+{
+	return dps_sock_flag(sk, DPS_OPT_RCVBUF_SET) ? sk->opt.rcvbuf / 2 :
+		DPS_SYN_SPACE;
+}
+
+/* tcp_select_initial_window(): the space rounded down to whole @mss
+ * (64,240 for 1460, 65,000 for 1000), at most 65535. */
+static uint16_t
+tcp_syn_window(const struct dps_sock *sk, uint32_t mss)
+{
+	uint32_t space = tcp_syn_space(sk);
+
+	if (space > mss)
+		space -= space % mss;
+	return (uint16_t)(space > UINT16_MAX ? UINT16_MAX : space);
+}
+
+/* The window scale: the smallest that covers the clamp, from SO_RCVBUF
+ * when set, else from tcp_rmem[2] (ilog2(space) - 15, at least 0). */
+static uint8_t
+tcp_syn_wscale(const struct dps_sock *sk)
+{
+	uint32_t space = tcp_syn_space(sk);
+	uint8_t scale = 0;
+
+	if (!dps_sock_flag(sk, DPS_OPT_RCVBUF_SET))
+		return DPS_WSCALE;
+	while (scale < DPS_WSCALE_MAX && (space >> (scale + 16)) != 0)
+		scale++;
+	return scale;
+}
+
+/* A SYN-ACK's window is rounded to the MSS less the timestamp option
+ * when the SYN carried one (tcp_openreq_init_rwin()): 65,160 for 1460. */
+void
+dps_tcp_conf_passive(const struct dps_sock *sk, bool ts, struct dps_tcb_conf *c)
+{
+	c->rcv_wnd = tcp_syn_window(sk, c->adv_mss - (ts ? DPS_TCP_TS_OPT_LEN : 0));
+}
+
 void
 dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 	struct dps_tcb_conf *c)
@@ -64,35 +112,19 @@ dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 	if (sk->opt.maxseg != 0 && sk->opt.maxseg < c->adv_mss)
 		c->adv_mss = sk->opt.maxseg;
 	c->user_mss = sk->opt.maxseg;
-	c->rcv_wscale = DPS_WSCALE;
-	/* tcp_select_initial_window(): 64 KiB rounded down to whole MSS
-	 * (64,240 for 1460, 65,000 for 1000). */
-	c->rcv_wnd = (uint16_t)((DPS_SYN_SPACE / c->adv_mss) * c->adv_mss);
+	c->rcv_wscale = tcp_syn_wscale(sk);
+	c->rcv_wnd = tcp_syn_window(sk, c->adv_mss);
 	c->rcv_buf = sk->opt.rcvbuf / 2;
 	c->cc = sk->opt.cc;
 	c->nodelay = dps_sock_opt(sk, nodelay);
+	c->cork = dps_sock_flag(sk, DPS_OPT_CORK);
+	c->pingpong = dps_sock_flag(sk, DPS_OPT_PINGPONG);
+	c->defer_accept = dps_sock_opt(sk, defer_accept);
 	c->keepalive = dps_sock_opt(sk, keepalive);
 	c->keepidle_s = dps_sock_opt(sk, keepidle_s);
 	c->keepintvl_s = dps_sock_opt(sk, keepintvl_s);
 	c->keepcnt = dps_sock_opt(sk, keepcnt);
 	c->tso_max = r != NULL ? lc->stack->ifs[r->ifindex].tso_max : 0;
-}
-
-/*
- * A SYN-ACK to a SYN with timestamps rounds its window to the MSS less
- * the option, the payload a full segment will carry (Linux's
- * tcp_openreq_init_rwin(): 65,160 = 45 x 1,448 for an MSS of 1,460).
- * An active open has seen no timestamp yet and keeps the whole MSS
- * (tcp_connect_init()).
- */
-void
-dps_tcp_conf_passive(struct dps_tcb_conf *c, const struct dps_tcp_seg *syn)
-{
-	uint16_t mss = c->adv_mss;
-
-	if (syn->opt.has_ts && mss > DPS_TCP_TS_OPT_LEN)
-		mss = (uint16_t)(mss - DPS_TCP_TS_OPT_LEN);
-	c->rcv_wnd = (uint16_t)((DPS_SYN_SPACE / mss) * mss);
 }
 
 /*

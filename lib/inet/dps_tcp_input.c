@@ -132,6 +132,13 @@ dps_tcp_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *
 		dps_lcore_drop(lc, m, DPS_DROP_tcp_ext_pool_empty);
 		return;
 	}
+	/* TCP_DEFER_ACCEPT: the child waits for data. */
+	if (dps_sock_parent(sk) != NULL && dps_tcb_defer_ack(&sk->tcb, &seg)) {
+		rte_pktmbuf_free(m);
+		DPS_CNT_INC(&lc->cnt, tcp_defer_accept_drop);
+		dps_tcp_x_release(lc, sk);
+		return;
+	}
 	if (tcp_rx_room(lc, sk, &seg) && seg.len != 0)
 		DPS_CNT_INC(&lc->cnt, tcp_rx_data);
 	dps_tcb_set_rcv_space(&sk->tcb, dps_tcp_rcv_space(sk));

@@ -207,14 +207,16 @@ listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 	dps_tcp_stat_add(&dps_tcp_lc(lc)->n_half_open, 1);
 	c->in_synq = true;
 	dps_tcp_conf(lc, c, &conf);
-	dps_tcp_conf_passive(&conf, seg);
+	dps_tcp_conf_passive(c, seg->opt.has_ts, &conf);
 	k = dps_tcp_keyed(ss, t, now);
 	dps_tcb_accept(&c->tcb, &conf, seg, k.isn, k.ts_off, now, &out);
 	dps_tcb_attach_limit(&c->tcb, &dps_tcp_lc(lc)->chlim);	/* accept wrote the cold half */
 	dps_sock_set_state(c, DPS_TCP_SYN_RECV);
 	DPS_CNT_INC(&lc->cnt, tcp_passive_opens);
 	/* Through the child's own tuple, so that its path is found here
-	 * and its later segments take the established output. */
+	 * and its later segments take the established output; with the
+	 * child's IP_TTL and IP_TOS, the listener's (Linux's
+	 * tcp_v4_send_synack() uses the listener's). */
 	dps_tcp_xmit(lc, c, &c->tup, &out, &c->ip_id, now);
 	dps_tcp_after(lc, c, DPS_TCB_NONE, c->tcb.snd_una, now);
 }
@@ -247,7 +249,7 @@ listen_cookie_synack(struct dps_lcore *lc, struct dps_sock *l,
 
 	cookie_in(t, seg->seq, &in);
 	dps_tcp_conf(lc, l, &conf);
-	dps_tcp_conf_passive(&conf, seg);
+	dps_tcp_conf_passive(l, seg->opt.has_ts, &conf);
 	isn = dps_syncookie_make(ss->cookie_key, &in,
 		seg->opt.has_mss ? seg->opt.mss : DPS_TCP_MSS_DEFAULT, now, &mss);
 	dps_tcb_ext_attach(&tcb, &x);
@@ -331,7 +333,7 @@ listen_cookie_ack(struct dps_lcore *lc, struct dps_sock *l,
 		return COOKIE_DROPPED;
 	}
 	dps_tcp_conf(lc, c, &conf);
-	dps_tcp_conf_passive(&conf, seg);	/* the window its SYN-ACK had */
+	dps_tcp_conf_passive(c, seg->opt.has_ts, &conf);
 	dps_tcb_from_cookie(&c->tcb, &conf, seg, mss, wscale, sack,
 		dps_tcp_ts_off(ss, t), now);
 	dps_tcb_attach_limit(&c->tcb, &dps_tcp_lc(lc)->chlim);

@@ -104,8 +104,9 @@ tcp_xmit_est(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tcp_out
 		return false;
 	if (plen != 0 && !tcp_snd_holds(sk, out))
 		return false;		/* dropped and counted there */
-	m = dps_ip_path_alloc(lc, &sk->path, t->laddr, t->raddr, IPPROTO_TCP, 0,
-		DPS_IP_TTL, sk->ip_id, (uint16_t)(tcp_len + plen), now, &th, &err);
+	m = dps_ip_path_alloc(lc, &sk->path, t->laddr, t->raddr, IPPROTO_TCP,
+		dps_sock_opt(sk, ip_tos), dps_sock_ip_ttl(sk), sk->ip_id,
+		(uint16_t)(tcp_len + plen), now, &th, &err);
 	if (m == NULL)
 		return err != -EAGAIN;	/* no mbuf: lost like on the wire */
 	dps_tcp_build_est(th, t->lport, t->rport, out);
@@ -160,6 +161,8 @@ dps_tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *
 		smss = (uint16_t)dps_tcb_smss(&sk->tcb);
 	dps_ipv4_build((uint8_t *)ip, DPS_IPV4_HLEN, t->laddr, t->raddr, IPPROTO_TCP,
 		(uint16_t)(tcp_len + plen), DPS_IP_TTL, *ip_id, true);
+	if (sk != NULL)
+		dps_sock_ip_marks(sk, ip);
 	dps_tcp_build(th, tcp_len, t->lport, t->rport, out);
 	if (inline_len != 0)
 		dps_tcp_snd_copy(sk, sk->tcb.snd_una, out->seq - sk->tcb.snd_una, plen,
@@ -202,6 +205,7 @@ void
 dps_tcp_output(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 {
 	struct dps_tcp_out out[16];
+	uint32_t nxt0 = sk->tcb.snd_nxt;
 	unsigned int n;
 
 	if (!dps_tcp_x_hold(lc, sk))
@@ -210,6 +214,9 @@ dps_tcp_output(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		n = dps_tcb_output(&sk->tcb, now, out, RTE_DIM(out));
 		dps_tcp_xmit_all(lc, sk, out, n, now);
 	} while (n == RTE_DIM(out));
+	/* TCP_NOTSENT_LOWAT: writable again once enough unsent bytes went. */
+	if (sk->tcb.snd_nxt != nxt0 && dps_sock_opt(sk, notsent_lowat) != 0)
+		dps_sock_notify(sk, DPS_CB_WRITABLE);
 	dps_sock_publish_rcv_wnd(sk, dps_seq_gt(sk->tcb.rcv_adv, sk->tcb.rcv_nxt) ?
 		sk->tcb.rcv_adv - sk->tcb.rcv_nxt : 0);
 }

@@ -246,8 +246,9 @@ void dps_tcp_tick(struct dps_lcore *lc, uint64_t now);
 int dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 void dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 	struct dps_tcb_conf *c);
-/* dps_tcp_conf()'s window for the SYN-ACK answering @syn. */
-void dps_tcp_conf_passive(struct dps_tcb_conf *c, const struct dps_tcp_seg *syn);
+/* The SYN-ACK's window for a SYN with (@ts) or without timestamps. */
+void dps_tcp_conf_passive(const struct dps_sock *sk, bool ts,
+	struct dps_tcb_conf *c);
 /* A tuple's ISN and timestamp offset (RFC 6528, RFC 7323 5.4). */
 struct dps_tcp_keyed {
 	uint32_t isn;

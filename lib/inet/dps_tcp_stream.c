@@ -501,6 +501,7 @@ dps_tcp_send_mbuf(struct dps_sock *sk, struct rte_mbuf *m)
 	dps_tcp_do_tx(s->lc[owner], sk, dps_now(s));
 	dps_tcb_queue(&sk->tcb, dps_tcp_snd_append(sk, m));
 	dps_tcb_mark_push(&sk->tcb);		/* one call, one write */
+	dps_tcb_set_more(&sk->tcb, false);	/* which ends without MSG_MORE */
 	dps_tcp_after(s->lc[owner], sk, DPS_TCB_OUTPUT, sk->tcb.snd_una, dps_now(s));
 	return (ssize_t)len;
 }

@@ -32,7 +32,7 @@ tcp_timer_fired(struct dps_tnode *n, void *arg)
 	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 	struct dps_tcb_stats st0;
 	uint32_t una0 = sk->tcb.snd_una;
-	bool syn = sk->tcb.state == DPS_TCPS_SYN_SENT;
+	bool syn = sk->tcb.state == DPS_TCPS_SYN_SENT, pingpong;
 	unsigned int cnt;
 	int ev;
 
@@ -48,7 +48,11 @@ tcp_timer_fired(struct dps_tnode *n, void *arg)
 		return;
 	}
 	st0 = sk->tcb.x->st;
+	pingpong = sk->tcb.pingpong;
 	ev = dps_tcb_timeout(&sk->tcb, now, out, &cnt);
+	/* A delayed ACK ended pingpong mode: TCP_QUICKACK reads 1 again. */
+	if (pingpong && !sk->tcb.pingpong)
+		dps_sock_set_flag(sk, DPS_OPT_PINGPONG, false);
 	dps_tcp_count_recovery(lc, &st0, &sk->tcb.x->st);
 	if (cnt != 0 && syn)
 		DPS_CNT_INC(&lc->cnt, tcp_tx_syn_retrans);

@@ -151,11 +151,13 @@ dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	}
 	if (bytes == 0)
 		return;
-	/* Queued up to the last write that ended, marked, then the rest. */
+	/* Queued up to the last write that ended, marked, then the rest,
+	 * which a write with MSG_MORE left unmarked. */
 	dps_tcb_queue(&sk->tcb, pushed);
 	if (pushed != 0)
 		dps_tcb_mark_push(&sk->tcb);
 	dps_tcb_queue(&sk->tcb, bytes - pushed);
+	dps_tcb_set_more(&sk->tcb, bytes != pushed);
 	dps_tcp_due(lc, sk);
 }
 
@@ -170,6 +172,9 @@ tcp_opts_sync(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	struct dps_tcb_opts o = {
 		.keepalive = dps_sock_opt(sk, keepalive),
 		.nodelay = dps_sock_opt(sk, nodelay),
+		.cork = dps_sock_flag(sk, DPS_OPT_CORK),
+		.pingpong = dps_sock_flag(sk, DPS_OPT_PINGPONG),
+		.quickack = dps_sock_flag_take(sk, DPS_OPT_QUICKACK),
 		.keepidle_s = dps_sock_opt(sk, keepidle_s),
 		.keepintvl_s = dps_sock_opt(sk, keepintvl_s),
 		.keepcnt = dps_sock_opt(sk, keepcnt),

@@ -162,6 +162,7 @@ udp_build(struct dps_sock *sk, struct rte_mempool *mp, uint32_t dst,
 	dps_ipv4_build((uint8_t *)ip, sizeof(*ip), dps_sock_laddr(sk) != 0 ?
 		dps_sock_laddr(sk) : dps_ip_source_for(sk->stack, dst), dst,
 		IPPROTO_UDP, (uint16_t)(sizeof(*uh) + len), DPS_IP_TTL, 0, true);
+	dps_sock_ip_marks(sk, ip);
 	uh->src_port = dps_sock_lport(sk);
 	uh->dst_port = dport;
 	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*uh) + len));

@@ -554,18 +554,53 @@ dps_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	return done(sk, rc);
 }
 
+/* Linux's closing(): the FIN is out and not yet acknowledged. */
+static bool
+linger_done(struct dps_sock *sk)
+{
+	uint8_t st = dps_sock_state_sc(sk);
+
+	return st != DPS_TCP_FIN_WAIT1 && st != DPS_TCP_CLOSING &&
+		st != DPS_TCP_LAST_ACK;
+}
+
+/*
+ * SO_LINGER with a time (tcp_close()'s sk_stream_wait_close()): close()
+ * waits until the FIN is acknowledged or the time runs out, whether the
+ * socket blocks or not, and returns 0 either way. @sk is held by the
+ * caller; the close is already on its way to the owner.
+ */
+static void
+linger_wait(struct dps_sock *sk)
+{
+	int secs = sk->opt.linger_s;
+
+	(void)dps_sock_wait(sk, linger_done, secs < 0 ? 0 :
+		(uint64_t)secs * 1000000000ull);
+}
+
 void
 dps_sock_close_ref(struct dps_sock *sk)
 {
 	struct dps_stack *s = sk->stack;
 	uint8_t st = dps_sock_state_sc(sk);
+	bool linger;
 
 	dps_ep_forget(sk);
 	if (sk->type == SOCK_STREAM && st == DPS_TCP_LISTEN)
 		tcp_disconnect(sk);
 	if (sk->type == SOCK_STREAM && dps_sock_owner(sk) >= 0 && !dps_stack_stopping(s)) {
+		/* A lingering close must not sleep on a stack lcore. */
+		linger = sk->opt.linger && sk->opt.linger_s != 0 &&
+			dps_stack_self(s) < 0;
 		sock_unbind(sk, true);	/* before the reference may go */
+		if (linger)
+			dps_obj_ref(&sk->obj);	/* ours, for the wait */
 		dps_sock_post_close(sk);
+		if (linger) {
+			linger_wait(sk);
+			dps_sock_put(sk);
+		}
 		return;
 	}
 	sock_unbind(sk, true);

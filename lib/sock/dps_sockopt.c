@@ -16,8 +16,9 @@
 #define IP_BIND_ADDRESS_NO_PORT 24	/* include/uapi/linux/in.h */
 #endif
 
-#define SOCK_MIN_BUF 2304		/* half of Linux's SOCK_MIN_RCVBUF figure */
-#define SOCK_MAX_BUF (4u << 20)		/* net.core.[rw]mem_max on this kind */
+#define SOCK_MIN_RCVBUF 2304		/* Linux's SOCK_MIN_RCVBUF (x86_64) */
+#define SOCK_MIN_SNDBUF 4608		/* Linux's SOCK_MIN_SNDBUF */
+#define SOCK_MAX_BUF (4u << 20)		/* net.core.[rw]mem_max on this machine */
 #define MAX_TCP_KEEPIDLE 32767
 #define MAX_TCP_KEEPCNT 127
 
@@ -26,6 +27,9 @@
 #define MAX_TCP_SYNCNT 127
 #define TCP_MIN_MSS 88
 #define MAX_TCP_WINDOW 32767u
+#define DEFER_TIMEOUT_INIT_S 1		/* TCP_TIMEOUT_INIT */
+#define DEFER_RTO_MAX_S 120		/* TCP_RTO_MAX */
+#define ECN_MASK 3			/* INET_ECN_MASK */
 
 static int
 get_int(const void *v, socklen_t len, int *out)
@@ -67,11 +71,36 @@ set_linger(struct dps_sock *sk, const void *v, socklen_t len)
 		return -EINVAL;
 	if (dps_copy_from_user(&l, v, sizeof(l)) != 0)
 		return -EFAULT;
+	/* sk_setsockopt(): l_onoff 0 keeps the old time; a time too large
+	 * for jiffies (a negative one too, read unsigned) is forever. */
 	sk->opt.linger = l.l_onoff != 0;
-	sk->opt.linger_s = l.l_linger < 0 ? 0 : l.l_linger;
+	if (l.l_onoff != 0)
+		sk->opt.linger_s = l.l_linger < 0 ? DPS_LINGER_FOREVER : l.l_linger;
 	/* A zero linger makes close() abort with a RST (tcp_close()). */
 	dps_sock_set_abort_on_close(sk, sk->opt.linger && sk->opt.linger_s == 0);
 	return 0;
+}
+
+/*
+ * __sock_set_rcvbuf() and SO_SNDBUF: the value read unsigned, at most
+ * [rw]mem_max, doubled, at least the minimum. The send and receive
+ * paths take half of the figure (dps_tcp_stream.c, dps_tcp_data.c).
+ */
+static void
+set_buf(struct dps_sock *sk, int name, int val)
+{
+	uint32_t v = (uint32_t)val;
+
+	if (v > SOCK_MAX_BUF)
+		v = SOCK_MAX_BUF;
+	v *= 2;
+	if (name == SO_SNDBUF) {
+		sk->opt.sndbuf = v < SOCK_MIN_SNDBUF ? SOCK_MIN_SNDBUF : v;
+	} else {
+		sk->opt.rcvbuf = v < SOCK_MIN_RCVBUF ? SOCK_MIN_RCVBUF : v;
+		/* The SYN's window and scale follow it from now on. */
+		dps_sock_set_flag(sk, DPS_OPT_RCVBUF_SET, true);
+	}
 }
 
 static int
@@ -101,12 +130,7 @@ sol_socket_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 		return 0;
 	case SO_SNDBUF:
 	case SO_RCVBUF:
-		/* sock_setsockopt(): doubled, within [min, max]. */
-		if (val < SOCK_MIN_BUF)
-			val = SOCK_MIN_BUF;
-		if ((unsigned int)val > SOCK_MAX_BUF)
-			val = SOCK_MAX_BUF;
-		*(name == SO_SNDBUF ? &sk->opt.sndbuf : &sk->opt.rcvbuf) = 2u * (unsigned int)val;
+		set_buf(sk, name, val);
 		return 0;
 	default:
 		return -ENOPROTOOPT;
@@ -131,6 +155,78 @@ set_cc(struct dps_sock *sk, const void *v, socklen_t len)
 	else
 		return -ENOENT;
 	return 0;
+}
+
+/*
+ * secs_to_retrans() of Linux (TCP_DEFER_ACCEPT): how many SYN-ACK
+ * retransmissions, at 1 s doubling up to 120 s, cover @secs seconds.
+ */
+static uint8_t
+defer_secs_to_retrans(int secs)
+{
+	int timeout = DEFER_TIMEOUT_INIT_S, period = timeout;
+	uint8_t res = 1;
+
+	if (secs <= 0)
+		return 0;
+	while (secs > period && res < UINT8_MAX) {
+		res++;
+		timeout = timeout * 2 > DEFER_RTO_MAX_S ? DEFER_RTO_MAX_S : timeout * 2;
+		period += timeout;
+	}
+	return res;
+}
+
+/* retrans_to_secs(): the seconds @n retransmissions take, as
+ * getsockopt(TCP_DEFER_ACCEPT) reports them. */
+static int
+defer_retrans_to_secs(uint8_t n)
+{
+	int timeout = DEFER_TIMEOUT_INIT_S, period = n ? timeout : 0;
+
+	while (n > 1) {
+		n--;
+		timeout = timeout * 2 > DEFER_RTO_MAX_S ? DEFER_RTO_MAX_S : timeout * 2;
+		period += timeout;
+	}
+	return period;
+}
+
+/* The options of docs/tcp.md "Socket options" (do_tcp_setsockopt()). */
+static int
+tcp_set_more(struct dps_sock *sk, int name, int val)
+{
+	switch (name) {
+	case TCP_CORK:
+		/* __tcp_sock_set_cork(): uncorking pushes what waits. */
+		dps_sock_set_flag(sk, DPS_OPT_CORK, val != 0);
+		dps_tcp_kick_wnd(sk);
+		return 0;
+	case TCP_QUICKACK:
+		/* __tcp_sock_set_quickack(): 0 enters pingpong (delayed
+		 * ACKs) mode, anything else leaves it and sends an ACK that
+		 * is owed. (An even value re-enters pingpong mode after
+		 * sending such an ACK in Linux; not here.) */
+		dps_sock_set_flag(sk, DPS_OPT_PINGPONG, val == 0);
+		if (val != 0)
+			dps_sock_set_flag(sk, DPS_OPT_QUICKACK, true);
+		dps_tcp_kick_wnd(sk);
+		return 0;
+	case TCP_INQ:
+		if (val < 0 || val > 1)
+			return -EINVAL;
+		dps_sock_set_flag(sk, DPS_OPT_INQ, val != 0);
+		return 0;
+	case TCP_NOTSENT_LOWAT:
+		dps_sock_set_opt(sk, notsent_lowat, (uint32_t)val);
+		dps_sock_notify(sk, DPS_CB_NONE);	/* writability may change */
+		return 0;
+	case TCP_DEFER_ACCEPT:
+		dps_sock_set_opt(sk, defer_accept, defer_secs_to_retrans(val));
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
 }
 
 static int
@@ -181,7 +277,7 @@ tcp_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 		sk->opt.maxseg = (uint16_t)val;
 		return 0;
 	default:
-		return -ENOPROTOOPT;
+		return tcp_set_more(sk, name, val);
 	}
 }
 
@@ -217,6 +313,22 @@ ip_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 		rc = ip_flag_val(v, len, &val);
 		if (rc == 0)
 			sk->opt.bind_no_port = val != 0;
+		return rc;
+	case IP_TTL:
+		/* -1 is the default again; 0 and above 255 are refused. */
+		rc = ip_flag_val(v, len, &val);
+		if (rc == 0 && (len == 0 || (val != -1 && (val < 1 || val > 255))))
+			rc = -EINVAL;
+		if (rc == 0)
+			dps_sock_set_opt(sk, ip_ttl, (uint8_t)(val == -1 ? 0 : val));
+		return rc;
+	case IP_TOS:
+		/* __ip_sock_set_tos(): a stream keeps its ECN bits (0). */
+		rc = ip_flag_val(v, len, &val);
+		if (rc == 0 && sk->type == SOCK_STREAM)
+			val &= ~ECN_MASK;
+		if (rc == 0)
+			dps_sock_set_opt(sk, ip_tos, (uint8_t)val);
 		return rc;
 	default:
 		return -ENOPROTOOPT;
@@ -338,7 +450,8 @@ sol_socket_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 		return put_int(dps_sock_state(sk) ==
 			DPS_TCP_LISTEN, out, len);
 	case SO_LINGER: {
-		struct linger l = { .l_onoff = sk->opt.linger, .l_linger = sk->opt.linger_s };
+		struct linger l = { .l_onoff = sk->opt.linger,
+			.l_linger = sk->opt.linger_s };
 
 		return put_val(&l, sizeof(l), out, len);
 	}
@@ -471,6 +584,17 @@ tcp_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 	}
 	case TCP_INFO:
 		return tcp_info_get(sk, out, len);
+	case TCP_CORK:
+		return put_int(dps_sock_flag(sk, DPS_OPT_CORK), out, len);
+	case TCP_QUICKACK:
+		return put_int(!dps_sock_flag(sk, DPS_OPT_PINGPONG), out, len);
+	case TCP_INQ:
+		return put_int(dps_sock_flag(sk, DPS_OPT_INQ), out, len);
+	case TCP_NOTSENT_LOWAT:
+		return put_int((int)dps_sock_opt(sk, notsent_lowat), out, len);
+	case TCP_DEFER_ACCEPT:
+		return put_int(defer_retrans_to_secs(dps_sock_opt(sk, defer_accept)),
+			out, len);
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -482,6 +606,10 @@ ip_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 	switch (name) {
 	case IP_BIND_ADDRESS_NO_PORT:
 		return put_ip_int(sk->opt.bind_no_port, out, len);
+	case IP_TTL:
+		return put_ip_int(dps_sock_ip_ttl(sk), out, len);
+	case IP_TOS:
+		return put_ip_int(dps_sock_opt(sk, ip_tos), out, len);
 	default:
 		return -ENOPROTOOPT;
 	}

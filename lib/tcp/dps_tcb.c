@@ -161,6 +161,9 @@ tcb_init(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
 	t->rcv_ssthresh = c->rcv_wnd;
 	t->cc = c->cc;
 	t->nodelay = c->nodelay;
+	t->cork = c->cork;
+	t->pingpong = c->pingpong;
+	t->x->defer_accept = c->defer_accept;
 	t->tso_max = c->tso_max;
 	t->keepalive = c->keepalive;
 	t->x->keepidle_s = dps_tcp_keepidle_s(c->keepidle_s);
@@ -321,7 +324,16 @@ tcb_input_syn_sent(struct dps_tcb *t, const struct dps_tcp_seg *s,
 		 * pending, tcp_rcv_synsent_state_process()). */
 		t->snd_una = s->ack;
 		dps_tcb_established(t, now);
-		t->ack_now = true;
+		if (t->pingpong || t->x->defer_accept != 0) {
+			/* TCP_QUICKACK 0 or TCP_DEFER_ACCEPT: "save one
+			 * ACK", up to TCP_DELACK_MAX, and leave pingpong
+			 * mode for quick-ACK mode (tcp_enter_quickack_mode()). */
+			t->pingpong = false;
+			t->dack_at = now + DPS_TCP_DELACK_MAX_NS;
+			dps_tcb_timers_sync(t);
+		} else {
+			t->ack_now = true;
+		}
 		return DPS_TCB_CONNECTED;
 	}
 	/* Crossed SYNs: simultaneous open (RFC 9293 3.5, figure 8). */

@@ -450,7 +450,7 @@ tcb_ack_policy(struct dps_tcb *t, bool filled, uint64_t now)
 {
 	if (filled || t->n_ooo != 0) {
 		t->ack_now = true;
-	} else if (t->quickacks != 0) {
+	} else if (t->quickacks != 0 && !t->pingpong) {
 		t->quickacks--;
 		t->ack_now = true;
 	} else if (t->rcv_nxt - t->rcv_acked >= 2u * t->rcv_mss) {

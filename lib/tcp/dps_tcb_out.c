@@ -336,6 +336,25 @@ tcb_retransmit_one(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o)
 	return true;
 }
 
+/*
+ * TCP_CORK or MSG_MORE hold a partial last segment back (Linux's
+ * TCP_NAGLE_CORK in tcp_nagle_check()), unless a push asked for it
+ * (TCP_NAGLE_PUSH: uncorking, TCP_NODELAY, the probe timer) or the FIN
+ * follows it (tcp_send_fin() pushes with TCP_NAGLE_OFF).
+ */
+static bool
+tcb_hold(const struct dps_tcb *t)
+{
+	return (t->cork || t->more) && !t->push_once && !t->fin_queued;
+}
+
+bool
+dps_tcb_corked_open(const struct dps_tcb *t)
+{
+	return tcb_hold(t) && dps_seq_lt(t->snd_nxt, t->snd_end) &&
+		dps_seq_gt(t->snd_una + t->snd_wnd, t->snd_nxt);
+}
+
 /* The largest segment one output may carry: the MSS, or with TSO
  * the whole MSS pieces that fit in tso_max. */
 static uint32_t
@@ -372,10 +391,12 @@ tcb_new_len(struct dps_tcb *t, uint32_t pipe)
 		t->cwnd_limited = true;
 	if (len == smss && cap > smss) {
 		len = u32_min(u32_min(queued, cap), u32_min(cc_room, peer_room));
-		return len == queued ? len : len - len % smss;
+		return len == queued && !tcb_hold(t) ? len : len - len % smss;
 	}
 	if (len == 0 || len == smss)
 		return len;
+	if (len == queued && tcb_hold(t))
+		return 0;
 	if (len < queued) {
 		/* Window-limited: only a sizeable piece (3.8.6.2.1). */
 		return len >= t->max_snd_wnd / 2 && len == peer_room ? len : 0;
@@ -387,6 +408,28 @@ tcb_new_len(struct dps_tcb *t, uint32_t pipe)
 			dps_seq_gt(t->snd_sml, t->snd_una))
 		return 0;
 	return len;
+}
+
+/*
+ * The cork holds the end of a write back: the last segment sent before
+ * it carries PSH all the same, as Linux's split of the write's skb
+ * (tso_fragment()) leaves the flag on the part that goes.
+ */
+static void
+tcb_push_before_hold(struct dps_tcb *t, struct dps_tcp_out *out, unsigned int n)
+{
+	struct dps_tcp_out *o;
+
+	if (n == 0 || !tcb_hold(t))
+		return;
+	o = &out[n - 1];
+	if (o->len == 0 ||
+			t->snd_end - t->snd_nxt >= dps_tcb_smss(t) ||
+			!dps_seq_gt(t->push_seq, t->snd_nxt) ||
+			dps_seq_gt(t->push_seq, t->snd_end))
+		return;
+	o->flags |= DPS_TH_PSH;
+	t->pushed_seq = o->seq + o->len;
 }
 
 /* Send new data (and the FIN after it). */
@@ -423,6 +466,7 @@ tcb_send_new(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 		if (fin)
 			break;
 	}
+	tcb_push_before_hold(t, out, n);
 	return n;
 }
 
@@ -461,6 +505,8 @@ dps_tcb_output(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 		t->cwnd_limited |= rtx_limited;
 		if (n == 0)
 			tcb_arm_persist(t, now);
+		if (n < max)
+			t->push_once = false;	/* TCP_NAGLE_PUSH is spent */
 	}
 	if (n == 0 && n < max && t->ack_now && t->state != DPS_TCPS_CLOSE &&
 			t->state != DPS_TCPS_SYN_SENT && t->state != DPS_TCPS_LISTEN)

@@ -4,7 +4,9 @@
  * - rtx_at: SYN / SYN-ACK retransmission (Linux's schedule, see
  *   dps_tcb.c), data retransmission (RFC 6298 with Linux's bounds), or,
  *   with nothing in flight and data waiting for a window, the persist
- *   timer's zero-window probe (RFC 9293 3.8.6.1);
+ *   timer's zero-window probe (RFC 9293 3.8.6.1); when the window is open
+ *   and TCP_CORK or MSG_MORE held the data, the same timer sends it
+ *   (Linux's probe0 timer, tcp_write_wakeup());
  * - dack_at: the delayed ACK (RFC 9293 3.8.6.3);
  * - ka_at: keepalive (RFC 9293 3.8.4, Linux's TCP_KEEP*), the orphaned
  *   FIN_WAIT2 timeout, or the end of TIME_WAIT (2MSL, Linux's 60 s).
@@ -105,6 +107,10 @@ tcb_syn_expired(const struct dps_tcb *t, uint64_t now)
 	 * (retransmits_timed_out()). */
 	if (t->retransmits == 0)
 		return false;
+	/* TCP_DEFER_ACCEPT (syn_ack_recalc()): a child whose bare ACK was
+	 * dropped lives until the deferring period is over as well. */
+	if (t->defer_acked && t->retransmits < t->x->defer_accept)
+		return false;
 	if (t->retransmits >= t->x->syn_retries +
 			(t->state == DPS_TCPS_SYN_SENT ? DPS_TCP_SYN_LINEAR : 0))
 		return true;
@@ -143,8 +149,13 @@ tcb_syn_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 {
 	if (tcb_syn_expired(t, now))
 		return dps_tcb_close(t, t->soft_err != 0 ? t->soft_err : ETIMEDOUT);
-	dps_tcb_syn(t, now, t->state == DPS_TCPS_SYN_RECV, out);
-	*n_out = 1;
+	/* TCP_DEFER_ACCEPT: while waiting for data after the bare ACK, the
+	 * SYN-ACK goes again only at the end of the period, as a last
+	 * chance for data or an ACK (syn_ack_recalc()). */
+	if (!t->defer_acked || t->retransmits + 1 >= t->x->defer_accept) {
+		dps_tcb_syn(t, now, t->state == DPS_TCPS_SYN_RECV, out);
+		*n_out = 1;
+	}
 	t->retransmits++;
 	/* The first DPS_TCP_SYN_LINEAR retransmissions keep the initial
 	 * RTO; later ones double it. */
@@ -296,7 +307,13 @@ dps_tcb_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 	}
 	if (t->rtx_at != 0 && t->rtx_at <= now) {
 		t->rtx_at = 0;
-		if (t->persist && dps_tcb_flight(t) == 0) {
+		if (t->persist && dps_tcb_flight(t) == 0 && dps_tcb_corked_open(t)) {
+			/* tcp_write_wakeup(): the window is open, the cork
+			 * held the data; it goes now. */
+			t->push_once = true;
+			t->persist = false;
+			ev |= DPS_TCB_OUTPUT;
+		} else if (t->persist && dps_tcb_flight(t) == 0) {
 			if (*n_out < DPS_TCB_MAX_OUT)
 				ev |= tcb_persist(t, now, out, n_out);
 			else
@@ -309,6 +326,9 @@ dps_tcb_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 			return ev;
 	}
 	if (t->dack_at != 0 && t->dack_at <= now) {
+		/* Linux's tcp_delack_timer_handler(): a delayed ACK the
+		 * peer waited for ends pingpong mode (TCP_QUICKACK 0). */
+		t->pingpong = false;
 		t->dack_at = 0;
 		t->ack_now = true;
 		ev |= DPS_TCB_OUTPUT;

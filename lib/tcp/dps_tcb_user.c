@@ -56,10 +56,22 @@ dps_tcb_set_opts(struct dps_tcb *t, const struct dps_tcb_opts *o, uint64_t now)
 {
 	uint32_t idle = dps_tcp_keepidle_s(o->keepidle_s);
 	uint32_t intvl = dps_tcp_keepintvl_s(o->keepintvl_s);
-	bool push = o->nodelay && !t->nodelay, rearm;
+	bool push = (o->nodelay && !t->nodelay) || (!o->cork && t->cork), rearm;
 
 	t->x->keepcnt = dps_tcp_keepcnt(o->keepcnt);
 	t->nodelay = o->nodelay;
+	t->cork = o->cork;
+	t->pingpong = o->pingpong;
+	if (push)
+		t->push_once = true;
+	/* __tcp_sock_set_quickack(): a delayed ACK that waits goes now. */
+	if (o->quickack && t->dack_at != 0 && (t->state == DPS_TCPS_ESTABLISHED ||
+			t->state == DPS_TCPS_CLOSE_WAIT)) {
+		t->dack_at = 0;
+		t->ack_now = true;
+		dps_tcb_timers_sync(t);
+		push = true;
+	}
 	t->x->user_timeout_ms = o->user_timeout_ms;
 	rearm = o->keepalive != t->keepalive || idle != t->x->keepidle_s ||
 		intvl != t->x->keepintvl_s;
@@ -72,6 +84,31 @@ dps_tcb_set_opts(struct dps_tcb *t, const struct dps_tcb_opts *o, uint64_t now)
 		dps_tcb_timers_sync(t);
 	}
 	return push;
+}
+
+void
+dps_tcb_set_more(struct dps_tcb *t, bool more)
+{
+	t->more = more;
+}
+
+void
+dps_tcb_acked(struct dps_tcb *t)
+{
+	t->more = false;
+}
+
+bool
+dps_tcb_defer_ack(struct dps_tcb *t, const struct dps_tcp_seg *s)
+{
+	if (t->state != DPS_TCPS_SYN_RECV || !t->passive ||
+			t->retransmits >= t->x->defer_accept ||
+			s->len != 0 || (s->flags & (DPS_TH_SYN | DPS_TH_RST | DPS_TH_FIN)) ||
+			!(s->flags & DPS_TH_ACK) || s->seq != t->irs + 1 ||
+			s->ack != t->iss + 1)
+		return false;
+	t->defer_acked = true;
+	return true;
 }
 
 /*

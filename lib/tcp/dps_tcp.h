@@ -148,6 +148,7 @@ enum {
 /* Linux's TCP_TIMEOUT_MIN is 2 jiffies; measured here as 10-20 ms. */
 #define DPS_TCP_TIMEOUT_MIN_NS (10ull * 1000 * 1000)
 #define DPS_TCP_DELACK_NS (40ull * 1000 * 1000)	/* Linux TCP_DELACK_MIN */
+#define DPS_TCP_DELACK_MAX_NS (200ull * 1000 * 1000)	/* Linux TCP_DELACK_MAX */
 #define DPS_TCP_TIMEWAIT_NS (60ull * 1000 * 1000 * 1000) /* TCP_TIMEWAIT_LEN */
 /* Keepalive defaults, Linux's tcp_keepalive_time, _intvl, _probes. */
 #define DPS_TCP_KEEPIDLE_S 7200
@@ -176,6 +177,9 @@ struct dps_tcb_conf {
 	uint32_t rcv_buf;		/* receive buffer, bytes (window ceiling) */
 	uint8_t cc;			/* enum dps_tcp_cc_algo */
 	bool nodelay;			/* TCP_NODELAY */
+	bool cork;			/* TCP_CORK */
+	bool pingpong;			/* TCP_QUICKACK 0 */
+	uint8_t defer_accept;		/* TCP_DEFER_ACCEPT, in SYN-ACK timeouts */
 	bool keepalive;			/* SO_KEEPALIVE */
 	uint32_t keepidle_s, keepintvl_s;	/* 0 = DPS_TCP_KEEPIDLE_S / _KEEPINTVL_S */
 	uint8_t keepcnt;			/* 0 = DPS_TCP_KEEPCNT */
@@ -246,6 +250,8 @@ struct dps_tcb_ext {
 	/* Settings; dps_tcb_ext_attach() writes the defaults. */
 	uint8_t syn_retries;		/* limit */
 	uint8_t keepcnt;
+	uint8_t defer_accept;		/* TCP_DEFER_ACCEPT: SYN-ACK timeouts
+					 * a bare ACK is dropped for */
 	uint32_t user_timeout_ms;
 	uint32_t keepidle_s, keepintvl_s;
 
@@ -307,6 +313,12 @@ struct dps_tcb {
 	bool persist:1;			/* rtx_at is the zero-window probe timer */
 	bool fin_ooo:1;			/* a FIN arrived beyond a hole, at x->fin_seq */
 	bool syn_unacked:1;		/* our SYN, at the ISS, is not acknowledged */
+	bool cork:1;			/* TCP_CORK: hold a partial last segment */
+	bool more:1;			/* the queue ends in a MSG_MORE write */
+	bool push_once:1;		/* the next output sends what cork holds */
+	bool pingpong:1;		/* TCP_QUICKACK 0: no quick ACKs (Linux's
+					 * pingpong mode) until a delayed ACK fires */
+	bool defer_acked:1;		/* TCP_DEFER_ACCEPT dropped the bare ACK */
 	bool no_pred:1;			/* header prediction off (tests) */
 	bool data_seen:1;		/* in-order data arrived (Linux: ato set) */
 	uint16_t adv_mss;
@@ -471,6 +483,27 @@ void dps_tcb_queue(struct dps_tcb *t, uint32_t n);
 void dps_tcb_mark_push(struct dps_tcb *t);
 
 /*
+ * The queue ends (@more) or no longer ends in a write made with MSG_MORE
+ * (dps_tcb_user.c). Its partial last segment waits as under TCP_CORK,
+ * until a write without it, an ACK that advances SND.UNA
+ * (dps_tcb_acked()) or the probe timer: Linux corks only the push of
+ * that tcp_sendmsg() (TCP_NAGLE_CORK), and pushes with Nagle alone later.
+ */
+void dps_tcb_set_more(struct dps_tcb *t, bool more);
+
+/* SND.UNA advanced: a MSG_MORE hold ends (dps_tcb_user.c). */
+void dps_tcb_acked(struct dps_tcb *t);
+
+/*
+ * TCP_DEFER_ACCEPT on a listener's child in SYN_RECV (Linux's
+ * tcp_check_req()): true when @s is the bare ACK of the handshake and
+ * fewer SYN-ACK timeouts than the option's count went by; the caller
+ * drops it, and the child waits for data (the SYN-ACK timer then resends
+ * only towards the end of the period, syn_ack_recalc()).
+ */
+bool dps_tcb_defer_ack(struct dps_tcb *t, const struct dps_tcp_seg *s);
+
+/*
  * close() (RFC 9293 3.10.4, Linux's tcp_close_state()): a FIN after the
  * queued data; ESTABLISHED and SYN_RECV -> FIN_WAIT1, CLOSE_WAIT ->
  * LAST_ACK. SYN_SENT closes at once. Returns dps_tcb_ev bits.
@@ -505,7 +538,10 @@ uint8_t dps_tcp_keepcnt(uint8_t n);
 
 /* Settings an application may change on a live connection. */
 struct dps_tcb_opts {
-	bool keepalive, nodelay;
+	bool keepalive, nodelay, cork;
+	bool pingpong;			/* TCP_QUICKACK 0 */
+	bool quickack;			/* TCP_QUICKACK nonzero was set again:
+					 * an ACK that waits goes now */
 	uint32_t keepidle_s, keepintvl_s;	/* 0: the defaults above */
 	uint8_t keepcnt;
 	uint32_t user_timeout_ms;
@@ -513,7 +549,8 @@ struct dps_tcb_opts {
 
 /*
  * Apply @o (dps_tcb_user.c). Returns true when output is due: TCP_NODELAY
- * was switched on, so what Nagle held goes now (Linux's
+ * was switched on or TCP_CORK off, so what Nagle or the cork held goes
+ * now, the cork's partial segment too (Linux's TCP_NAGLE_PUSH, then
  * tcp_push_pending_frames()).
  */
 bool dps_tcb_set_opts(struct dps_tcb *t, const struct dps_tcb_opts *o, uint64_t now);

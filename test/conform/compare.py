@@ -23,6 +23,13 @@ import sys
 
 TOLERANCE = 0.15
 SLACK = 0.03
+GSO_GAP = 0.005
+# An ACK within QUICK_S of the peer's segment leaving was quick: Linux's
+# delayed ACK waits at least 40 ms (TCP_DELACK_MIN), a quick one leaves
+# at once, and a busy machine may hold dpstack's polling lcore (or the
+# kernel's ksoftirqd) off the CPU for a scheduler slice (a few ms, about
+# 12 ms beside stress-ng --cpu 2).
+QUICK_S = 0.035
 
 
 def load_rows(path):
@@ -40,7 +47,10 @@ def load_rows(path):
 
 
 def load_peer(path):
-    evs = []
+    """The device's segments and ARP requests, with the peer's own data
+    segments and SYN-ACKs as they left (PeerLog.outs; times from the
+    kernel's clock, as the device's)."""
+    evs, outs = [], []
     with open(path) as f:
         for line in f:
             try:
@@ -49,12 +59,46 @@ def load_peer(path):
                 continue
             if e.get("dir") == "in":
                 evs.append(e)
-    return evs
+            elif e.get("dir") == "sent":
+                outs.append(e)
+    return PeerLog(evs, outs)
+
+
+class PeerLog(list):
+    """The device's segments, with the peer's data segments in .outs."""
+
+    def __init__(self, evs, outs):
+        super().__init__(evs)
+        self.outs = outs
+
+
+def acks_of_peer_data(row, evs):
+    """For the SYN-ACK and each data segment the peer sent on the row's
+    port, how soon the device acknowledged it: quick (under QUICK_S) or
+    delayed."""
+    lo, hi = row["t0"] - 0.05, row["t1"]
+    res = []
+    for o in evs.outs:
+        if o.get("dport") != row["dport"] or not lo <= o["t"] <= hi:
+            continue
+        end = (o["seq"] + (o.get("len") or 1)) & 0xFFFFFFFF
+        acks = [e["t"] - o["t"] for e in evs if e.get("dport") == row["dport"]
+                and e["t"] >= o["t"] - 0.001 and e["flags"] & 0x10 and
+                (e["ack"] - end) & 0xFFFFFFFF < 0x80000000]
+        res.append(("syn-ack:" if o["flags"] == 0x12 else "") +
+                   ("none" if not acks else
+                    "quick" if min(acks) < QUICK_S else "delayed"))
+    return " ".join(res) or "no data from the peer"
 
 
 def row_segments(row, evs):
-    """The device's segments to the row's port while the row ran."""
+    """The device's segments to the row's port (or, for a row where the
+    peer connects to the device, from its listening port) while the row
+    ran."""
     lo, hi = row["t0"] - 0.05, row["t1"]
+    if not row["dport"]:
+        return [e for e in evs if e.get("sport") == row.get("lport") and
+                lo <= e["t"] <= hi]
     return [e for e in evs if e.get("dport") == row["dport"] and
             lo <= e["t"] <= hi]
 
@@ -100,9 +144,45 @@ def layout(segs):
     if not a:
         return "no SYN"
     s = a[0][0]
-    return ("opts=%s win=%d mss=%s ws=%s ttl=%d df=%d" %
+    return ("opts=%s win=%d mss=%s ws=%s ttl=%d tos=%d df=%d" %
             (",".join(map(str, s["opts"])), s["win"], s["mss"], s["ws"],
-             s["ttl"], s["df"]))
+             s["ttl"], s.get("tos", 0), s["df"]))
+
+
+def data(row, segs):
+    """The device's segments with payload or FIN, in order: length, P
+    for PSH, F for FIN, the TTL and TOS when not 64 and 0; and when each
+    left, from the first connect. Segments that follow each other in
+    sequence within GSO_GAP seconds count as one, as the kernel's
+    veth hands the peer one GSO frame where dpstack sends MSS pieces."""
+    runs = []
+    for e in segs:
+        if e["flags"] & 0x12 == 0x12:
+            runs.append({"len": 0, "syn": "SA[win=%d,ws=%s]" % (e["win"], e["ws"]),
+                         "t": e["t"], "ttl": e["ttl"], "tos": e.get("tos", 0),
+                         "psh": False, "fin": True})
+            continue
+        if e["flags"] & 0x06 or not (e["len"] or e["flags"] & 0x01):
+            continue
+        last = runs[-1] if runs else None
+        if last and not last["fin"] and e["seq"] == last["end"] and \
+                e["t"] - last["t1"] <= GSO_GAP and e["ttl"] == last["ttl"] \
+                and e.get("tos", 0) == last["tos"]:
+            last["len"] += e["len"]
+        else:
+            last = {"len": e["len"], "t": e["t"], "ttl": e["ttl"],
+                    "tos": e.get("tos", 0)}
+            runs.append(last)
+        last.update(end=(e["seq"] + e["len"]) & 0xFFFFFFFF, t1=e["t"],
+                    psh=bool(e["flags"] & 0x08), fin=bool(e["flags"] & 1))
+    out = []
+    for r in runs:
+        t = r["syn"] if r.get("syn") else "%d%s%s" % (
+            r["len"], "P" if r["psh"] else "", "F" if r["fin"] else "")
+        if r["ttl"] != 64 or r["tos"]:
+            t += "(ttl=%d,tos=%d)" % (r["ttl"], r["tos"])
+        out.append(t)
+    return " ".join(out) or "none", [r["t"] - row["t0"] for r in runs]
 
 
 def schedule(row, segs):
@@ -115,11 +195,18 @@ def lines_of(row, evs):
     """[label, text, times] per step, plus the peer-derived lines."""
     out = [[s[0], s[1], [s[2]] if s[2] is not None else []]
            for s in row["steps"]]
-    if row["dport"] and evs is not None:
+    if (row["dport"] or row.get("lport")) and evs is not None:
         segs = row_segments(row, evs)
-        out.append(["peer: segments seen", summary(segs), []])
+        if not row.get("nosum"):
+            out.append(["peer: segments seen", summary(segs), []])
         if row["layout"]:
             out.append(["peer: first SYN", layout(segs), []])
+        if row.get("acks"):
+            out.append(["peer: its data acknowledged",
+                        acks_of_peer_data(row, evs), []])
+        if row.get("data"):
+            text, times = data(row, segs)
+            out.append(["peer: data", text, times])
         if row["syns"]:
             times = schedule(row, segs)
             out.append(["peer: SYN times", "%d SYNs" % len(times), times])

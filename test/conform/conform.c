@@ -44,6 +44,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -78,6 +80,7 @@
 #define S_epoll_create() dps_epoll_create()
 #define S_epoll_ctl dps_epoll_ctl
 #define S_epoll_wait dps_epoll_wait
+#define S_ioctl dps_ioctl
 
 #elif defined(BACKEND_KERNEL)
 #define BACKEND "kernel"
@@ -104,6 +107,7 @@
 #define S_epoll_create() epoll_create1(0)
 #define S_epoll_ctl epoll_ctl
 #define S_epoll_wait epoll_wait
+#define S_ioctl ioctl
 #else
 #error "build with -DBACKEND_KERNEL or -DBACKEND_DPS"
 #endif
@@ -125,6 +129,7 @@
 #define PORT_ECHO 7001		/* kernel UDP echo */
 #define PORT_CLOSED 7002	/* nothing: the kernel answers RST */
 #define PORT_UCLOSED 7003	/* nothing: ICMP port unreachable */
+#define PORT_CONNECTOR 7005	/* UDP: "connect PORT DELAY_MS NBYTES" */
 
 /* The ephemeral range; --port-range changes it for the exhaustion rows. */
 static unsigned int eph_lo = 32768, eph_hi = 60999;
@@ -140,7 +145,8 @@ enum behaviour {
 	B_NET_UNREACH, B_HOST_UNREACH, B_PROTO_UNREACH, B_PORT_UNREACH,
 	B_ADMIN_FILTERED, B_UNREACH_CODE16, B_TIME_EXCEEDED, B_PARAM_PROBLEM,
 	B_PORT_UNREACH_BADSEQ, B_FRAG_THEN_OK, B_FRAG_SILENT, B_SIMOPEN,
-	B_DELAYED_OK, B_SLOW_OK, B_SLOW_RST, B_SIMOPEN_SILENT, B_COUNT
+	B_DELAYED_OK, B_SLOW_OK, B_SLOW_RST, B_SIMOPEN_SILENT, B_ACCEPT_ACK,
+	B_ACCEPT_MUTE, B_ACCEPT_TALK, B_TALK_TWICE, B_COUNT
 };
 
 static const char *const behaviour_name[B_COUNT] = {
@@ -149,7 +155,8 @@ static const char *const behaviour_name[B_COUNT] = {
 	"net_unreach", "host_unreach", "proto_unreach", "port_unreach",
 	"admin_filtered", "unreach_code16", "time_exceeded", "param_problem",
 	"port_unreach_badseq", "frag_then_ok", "frag_silent", "simopen",
-	"delayed_ok", "slow_ok", "slow_rst", "simopen_silent",
+	"delayed_ok", "slow_ok", "slow_rst", "simopen_silent", "accept_ack",
+	"accept_mute", "accept_talk", "talk_twice",
 };
 
 /* ---- steps and rows ---------------------------------------------------- */
@@ -166,7 +173,8 @@ enum op {
 	OP_SETINT, OP_GETINT, OP_SETTV, OP_GETTV, OP_NAME, OP_PEER, OP_SEND,
 	OP_SENDTO, OP_RECV, OP_SLEEP, OP_CLOSE, OP_NONBLOCK, OP_EPOLL,
 	OP_WATCH, OP_BURST, OP_FILL, OP_UNFILL, OP_SPREAD, OP_RACE, OP_SHUTDOWN,
-	OP_UPTR,
+	OP_UPTR, OP_IOCTL, OP_SENDN, OP_SETLINGER, OP_GETLINGER, OP_PEERCONN,
+	OP_ACCEPT,
 };
 
 /*
@@ -180,7 +188,7 @@ enum uptr_call {
 	U_GETOPT_LEN, U_GETOPT_TCP_VAL, U_GETOPT_UNKNOWN_LEN, U_SETOPT_VAL,
 	U_SETOPT_TCP_VAL, U_SETOPT_TV, U_SETOPT_CC, U_POLL, U_EPOLL_CTL,
 	U_EPOLL_WAIT, U_WRITEV_IOV, U_WRITEV_BASE, U_READV_BASE, U_ACCEPT_LEN,
-	U_LISTEN, U_SHUTDOWN, U_COUNT
+	U_LISTEN, U_SHUTDOWN, U_IOCTL_INQ, U_COUNT
 };
 
 /* The pointer: NULL, 1, the kernel half, a mapped page with no access,
@@ -191,7 +199,7 @@ enum uptr_kind { P_NULL, P_ONE, P_HIGH, P_NOACCESS, P_RO, P_OK, P_COUNT };
 #define F_NOPAR 0x02	/* ephemeral port parity is not part of the shape */
 #define F_EPFD 0x04	/* OP_UPTR: call it on an epoll descriptor */
 #define LEN_NAT (-1)	/* the natural length of the address kind */
-#define MAX_STEPS 16
+#define MAX_STEPS 20
 #define MAX_SOCKS 4
 
 struct step {
@@ -208,6 +216,9 @@ struct step {
 #define R_SYNS 0x02	/* compare the SYN schedule the peer saw */
 #define R_LAYOUT 0x04	/* compare the first SYN's options and fields */
 #define R_ALONE 0x08	/* fills the port range: only in an --alone run */
+#define R_DATA 0x10	/* compare the data segments the peer saw */
+#define R_NOSUM 0x20	/* not the count of segments (retransmissions vary) */
+#define R_ACKS 0x40	/* how soon the peer's data was acknowledged */
 
 struct row {
 	const char *name;
@@ -285,11 +296,14 @@ struct row {
 #define POLLn(i, ms) POLLEV(i, POLLIN | POLLOUT, ms, 0)
 #define POLLT(ms) POLLEV(0, POLLIN | POLLOUT, ms, F_TIMED)
 #define POLLRD(ms) POLLEV(0, POLLIN, ms, 0)
+/* Writable only: a talking peer's data may be in already. */
+#define POLLWR(ms) POLLEV(0, POLLOUT, ms, 0)
 #define SOERR { .op = OP_SOERR }
 #define SETIn(i, l, o, v) { .op = OP_SETINT, .sock = (i), .a = (l), .b = (o), \
 	.c = (v) }
 #define SETI(l, o, v) SETIn(0, l, o, v)
 #define GETI(l, o) { .op = OP_GETINT, .a = (l), .b = (o), .c = 4 }
+#define GETIn(i, l, o) { .op = OP_GETINT, .sock = (i), .a = (l), .b = (o), .c = 4 }
 #define GETIL(l, o, n) { .op = OP_GETINT, .a = (l), .b = (o), .c = (n) }
 #define SNDTIMEO(ms) { .op = OP_SETTV, .b = SO_SNDTIMEO, .a = (ms) / 1000, \
 	.c = (ms) % 1000 * 1000 }
@@ -309,6 +323,19 @@ struct row {
 #define NONBLOCK { .op = OP_NONBLOCK }
 #define SHUTWR { .op = OP_SHUTDOWN, .a = SHUT_WR }
 #define EPOLL(ms) { .op = OP_EPOLL, .a = EPOLLIN | EPOLLOUT, .c = (ms) }
+/* ioctl(@req) with an int; send @n bytes with @fl; struct linger. */
+#define IOCTL(req) { .op = OP_IOCTL, .a = (req) }
+#define SENDN(n, fl) { .op = OP_SENDN, .a = (n), .b = (fl) }
+#define SETLINGER(on, s) { .op = OP_SETLINGER, .a = (on), .c = (s) }
+#define GETLINGER { .op = OP_GETLINGER }
+#define CLOSET { .op = OP_CLOSE, .flags = F_TIMED }
+/* The peer's kernel connects to our @port, sends @n bytes @ms later. */
+#define PEERCONN(p, ms, n) { .op = OP_PEERCONN, .port = (p), .a = (ms), \
+	.b = (n) }
+/* accept() on socket 0 into socket @i. */
+#define ACCEPTn(i) { .op = OP_ACCEPT, .a = (i) }
+#define POLLRDT(ms) POLLEV(0, POLLIN, ms, F_TIMED)
+#define RECVn(i) { .op = OP_RECV, .sock = (i), .a = MSG_DONTWAIT }
 #define UPTR(call, kind, n) { .op = OP_UPTR, .a = (call), .b = (kind), .c = (n) }
 #define UPTRn(i, call, kind, n) { .op = OP_UPTR, .sock = (i), .a = (call), \
 	.b = (kind), .c = (n) }
@@ -536,6 +563,18 @@ static const struct row rows[] = {
 	ROW("syn_layout_blocking_bound", R_LAYOUT, SOCK(BL),
 		BIND(AT_SELF(FIXED(9))), SNDTIMEO(300), CONN(TO_PEER(B_SILENT, 5))),
 
+	/* SO_RCVBUF before connect() sizes the SYN's window and scale
+	 * (tcp_select_initial_window() from tcp_full_space()). */
+	ROW("syn_layout_rcvbuf_small", R_LAYOUT, SOCK(NB),
+		SETI(SOL_SOCKET, SO_RCVBUF, 4000), CONN(TO_PEER(B_SILENT, 7)),
+		SLEEP(300)),
+	ROW("syn_layout_rcvbuf_mid", R_LAYOUT, SOCK(NB),
+		SETI(SOL_SOCKET, SO_RCVBUF, 100000), CONN(TO_PEER(B_SILENT, 8)),
+		SLEEP(300)),
+	ROW("syn_layout_rcvbuf_large", R_LAYOUT, SOCK(NB),
+		SETI(SOL_SOCKET, SO_RCVBUF, 3000000), CONN(TO_PEER(B_SILENT, 9)),
+		SLEEP(300)),
+
 	/* SYN-ACK validation and RSTs in SYN-SENT. */
 	ROW("synack_ok", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT, 4)), POLL(2000),
 		SOERR, CONN(TO_PEER(B_ACCEPT, 4)), PEER,
@@ -730,6 +769,210 @@ static const struct row rows[] = {
 		SETI(SOL_SOCKET, 9999, 1)),
 	ROW("opt_short_optlen", 0, SOCK(NB), GETIL(IPPROTO_TCP, TCP_SYNCNT, 2),
 		GETIL(SOL_SOCKET, SO_TYPE, 2)),
+
+	/* The options of docs/tcp.md "Socket options": the values Linux
+	 * reads back, and what they do to calls and segments. */
+	ROW("opt_bufs", 0, SOCK(NB), SETI(SOL_SOCKET, SO_RCVBUF, 1000),
+		GETI(SOL_SOCKET, SO_RCVBUF), SETI(SOL_SOCKET, SO_SNDBUF, 1000),
+		GETI(SOL_SOCKET, SO_SNDBUF), SETI(SOL_SOCKET, SO_RCVBUF, 2000),
+		GETI(SOL_SOCKET, SO_RCVBUF), SETI(SOL_SOCKET, SO_SNDBUF, 4607),
+		GETI(SOL_SOCKET, SO_SNDBUF), SETI(SOL_SOCKET, SO_RCVBUF, -1),
+		GETI(SOL_SOCKET, SO_RCVBUF), SETI(SOL_SOCKET, SO_SNDBUF, 100000),
+		GETI(SOL_SOCKET, SO_SNDBUF), SETI(SOL_SOCKET, SO_SNDBUF, 0),
+		GETI(SOL_SOCKET, SO_SNDBUF)),
+	ROW("opt_bufs_udp", 0, SOCK(DG), SETI(SOL_SOCKET, SO_RCVBUF, 0),
+		GETI(SOL_SOCKET, SO_RCVBUF), SETI(SOL_SOCKET, SO_SNDBUF, 5000),
+		GETI(SOL_SOCKET, SO_SNDBUF)),
+	ROW("opt_ip_ttl", 0, SOCK(NB), GETI(IPPROTO_IP, IP_TTL),
+		SETI(IPPROTO_IP, IP_TTL, 0), SETI(IPPROTO_IP, IP_TTL, 256),
+		SETI(IPPROTO_IP, IP_TTL, -2), SETI(IPPROTO_IP, IP_TTL, 1),
+		GETI(IPPROTO_IP, IP_TTL), SETI(IPPROTO_IP, IP_TTL, 255),
+		GETI(IPPROTO_IP, IP_TTL), GETIL(IPPROTO_IP, IP_TTL, 1),
+		SETI(IPPROTO_IP, IP_TTL, -1), GETI(IPPROTO_IP, IP_TTL)),
+	ROW("opt_ip_tos", 0, SOCK(NB), GETI(IPPROTO_IP, IP_TOS),
+		SETI(IPPROTO_IP, IP_TOS, 3), GETI(IPPROTO_IP, IP_TOS),
+		SETI(IPPROTO_IP, IP_TOS, 0x1f), GETI(IPPROTO_IP, IP_TOS),
+		SETI(IPPROTO_IP, IP_TOS, -1), GETI(IPPROTO_IP, IP_TOS),
+		SETI(IPPROTO_IP, IP_TOS, 0x100), GETI(IPPROTO_IP, IP_TOS)),
+	ROW("opt_ip_tos_ttl_udp", 0, SOCK(DG), SETI(IPPROTO_IP, IP_TOS, 0x1f),
+		GETI(IPPROTO_IP, IP_TOS), SETI(IPPROTO_IP, IP_TOS, -1),
+		GETI(IPPROTO_IP, IP_TOS), SETI(IPPROTO_IP, IP_TTL, 7),
+		GETI(IPPROTO_IP, IP_TTL)),
+	ROW("opt_cork_inq_lowat", 0, SOCK(NB), GETI(IPPROTO_TCP, TCP_CORK),
+		SETI(IPPROTO_TCP, TCP_CORK, 5), GETI(IPPROTO_TCP, TCP_CORK),
+		GETI(IPPROTO_TCP, TCP_INQ), SETI(IPPROTO_TCP, TCP_INQ, 2),
+		SETI(IPPROTO_TCP, TCP_INQ, -1), SETI(IPPROTO_TCP, TCP_INQ, 1),
+		GETI(IPPROTO_TCP, TCP_INQ), GETI(IPPROTO_TCP, TCP_NOTSENT_LOWAT),
+		SETI(IPPROTO_TCP, TCP_NOTSENT_LOWAT, -1),
+		GETI(IPPROTO_TCP, TCP_NOTSENT_LOWAT),
+		SETI(IPPROTO_TCP, TCP_NOTSENT_LOWAT, 1000),
+		GETI(IPPROTO_TCP, TCP_NOTSENT_LOWAT)),
+	ROW("opt_quickack", 0, SOCK(NB), GETI(IPPROTO_TCP, TCP_QUICKACK),
+		SETI(IPPROTO_TCP, TCP_QUICKACK, 0), GETI(IPPROTO_TCP, TCP_QUICKACK),
+		SETI(IPPROTO_TCP, TCP_QUICKACK, 2), GETI(IPPROTO_TCP, TCP_QUICKACK),
+		SETI(IPPROTO_TCP, TCP_QUICKACK, 0), SETI(IPPROTO_TCP, TCP_QUICKACK, -1),
+		GETI(IPPROTO_TCP, TCP_QUICKACK)),
+	ROW("opt_defer_accept", 0, SOCK(NB), GETI(IPPROTO_TCP, TCP_DEFER_ACCEPT),
+		SETI(IPPROTO_TCP, TCP_DEFER_ACCEPT, -1),
+		GETI(IPPROTO_TCP, TCP_DEFER_ACCEPT),
+		SETI(IPPROTO_TCP, TCP_DEFER_ACCEPT, 2),
+		GETI(IPPROTO_TCP, TCP_DEFER_ACCEPT),
+		SETI(IPPROTO_TCP, TCP_DEFER_ACCEPT, 10),
+		GETI(IPPROTO_TCP, TCP_DEFER_ACCEPT),
+		SETI(IPPROTO_TCP, TCP_DEFER_ACCEPT, 100000),
+		GETI(IPPROTO_TCP, TCP_DEFER_ACCEPT),
+		SETI(IPPROTO_TCP, TCP_DEFER_ACCEPT, 1),
+		GETI(IPPROTO_TCP, TCP_DEFER_ACCEPT)),
+	ROW("opt_linger", 0, SOCK(NB), GETLINGER, SETLINGER(1, 3), GETLINGER,
+		SETLINGER(0, 5), GETLINGER, SETLINGER(1, -1), GETLINGER,
+		SETLINGER(1, 0), GETLINGER, SETI(SOL_SOCKET, SO_LINGER, 1)),
+	ROW("opt_tcp_level_on_udp", 0, SOCK(DG), GETI(IPPROTO_TCP, TCP_CORK),
+		SETI(IPPROTO_TCP, TCP_CORK, 1), SETI(IPPROTO_TCP, TCP_QUICKACK, 1)),
+
+	/* ioctl: tcp_ioctl()'s queue sizes. */
+	ROW("ioctl_fresh_and_listener", 0, SOCK(NB), IOCTL(SIOCINQ),
+		IOCTL(SIOCOUTQ), IOCTL(SIOCOUTQNSD), UPTR(U_IOCTL_INQ, P_NULL, 0),
+		DO_LISTEN, IOCTL(SIOCINQ), IOCTL(SIOCOUTQ), IOCTL(SIOCOUTQNSD),
+		UPTR(U_IOCTL_INQ, P_NULL, 0)),
+	ROW("ioctl_connecting", 0, SOCK(NB), CONN(TO_HOLE(6)), IOCTL(SIOCINQ),
+		IOCTL(SIOCOUTQ), IOCTL(SIOCOUTQNSD)),
+	ROW("ioctl_unacked", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT_MUTE, 1)),
+		POLL(2000), SLEEP(20), SENDN(100, 0), SLEEP(50), IOCTL(SIOCOUTQ),
+		IOCTL(SIOCOUTQNSD), IOCTL(SIOCINQ), UPTR(U_IOCTL_INQ, P_NULL, 0),
+		UPTR(U_IOCTL_INQ, P_RO, 0), UPTR(U_IOCTL_INQ, P_OK, 0)),
+	ROW("ioctl_received", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT_TALK, 1)),
+		POLLWR(2000), POLLRD(2000), SLEEP(50), IOCTL(SIOCINQ), RECV,
+		IOCTL(SIOCINQ), IOCTL(SIOCOUTQ)),
+	ROW("ioctl_acked", R_DATA | R_NOSUM, SOCK(NB), CONN(TO_PEER(B_ACCEPT_ACK, 1)),
+		POLL(2000), SLEEP(20), SENDN(3000, 0), SLEEP(200), IOCTL(SIOCOUTQ),
+		IOCTL(SIOCOUTQNSD)),
+	ROW("ioctl_udp", 0, SOCK(DG), IOCTL(SIOCOUTQNSD)),
+	/* The FIN counts in write_seq once queued. */
+	ROW("ioctl_after_shutdown", R_NOSUM, SOCK(NB), CONN(TO_PEER(B_ACCEPT_MUTE, 5)),
+		POLL(2000), SLEEP(20), SENDN(100, 0), SLEEP(20), SHUTWR, SLEEP(20),
+		IOCTL(SIOCOUTQ), IOCTL(SIOCOUTQNSD), IOCTL(SIOCINQ)),
+
+	/* TCP_CORK and MSG_MORE hold a partial segment; uncorking, a full
+	 * segment, TCP_NODELAY, close, or the probe timer (about the RTO,
+	 * at least 200 ms, with nothing in flight) send it. */
+	ROW("cork_holds_partial", R_DATA, SOCK(NB), CONN(TO_PEER(B_ACCEPT_ACK, 2)),
+		POLL(2000), SLEEP(20), SETI(IPPROTO_TCP, TCP_CORK, 1), SENDN(100, 0),
+		SLEEP(100), IOCTL(SIOCOUTQNSD), SENDN(100, 0),
+		SETI(IPPROTO_TCP, TCP_CORK, 0), SLEEP(100), IOCTL(SIOCOUTQNSD)),
+	ROWB("cork_probe_timer", R_DATA, 5000, SOCK(NB),
+		CONN(TO_PEER(B_ACCEPT_ACK, 3)), POLL(2000),
+		SLEEP(20), SETI(IPPROTO_TCP, TCP_CORK, 1), SENDN(100, 0), SLEEP(700),
+		IOCTL(SIOCOUTQNSD)),
+	ROW("cork_full_segments_go", R_DATA | R_NOSUM, SOCK(NB),
+		CONN(TO_PEER(B_ACCEPT_ACK, 4)), POLL(2000),
+		SLEEP(20), SETI(IPPROTO_TCP, TCP_CORK, 1), SENDN(3000, 0), SLEEP(100),
+		IOCTL(SIOCOUTQNSD), SETI(IPPROTO_TCP, TCP_CORK, 0), SLEEP(100),
+		IOCTL(SIOCOUTQNSD)),
+	ROW("cork_then_nodelay", R_DATA, SOCK(NB), CONN(TO_PEER(B_ACCEPT_ACK, 5)),
+		POLL(2000), SLEEP(20), SETI(IPPROTO_TCP, TCP_CORK, 1), SENDN(100, 0),
+		SETI(IPPROTO_TCP, TCP_NODELAY, 1), SLEEP(100), IOCTL(SIOCOUTQNSD),
+		SENDN(100, 0), IOCTL(SIOCOUTQNSD)),
+	ROW("cork_close_flushes", R_DATA, SOCK(NB), CONN(TO_PEER(B_ACCEPT_ACK, 6)),
+		POLL(2000), SLEEP(20), SETI(IPPROTO_TCP, TCP_CORK, 1), SENDN(100, 0), CLOSE,
+		SLEEP(100)),
+	ROW("msg_more", R_DATA, SOCK(NB), CONN(TO_PEER(B_ACCEPT_ACK, 7)),
+		POLL(2000), SLEEP(20), SENDN(100, MSG_MORE), SLEEP(50), IOCTL(SIOCOUTQNSD),
+		SENDN(100, 0), SLEEP(100), IOCTL(SIOCOUTQNSD)),
+	ROWB("msg_more_probe_timer", R_DATA, 5000, SOCK(NB),
+		CONN(TO_PEER(B_ACCEPT_ACK, 8)), POLL(2000), SLEEP(20), SENDN(100, MSG_MORE),
+		SLEEP(700), IOCTL(SIOCOUTQNSD)),
+
+	/* IP_TTL and IP_TOS in the headers, the SYN's included. */
+	ROW("ip_ttl_tos_segments", R_LAYOUT | R_DATA, SOCK(NB),
+		SETI(IPPROTO_IP, IP_TTL, 33), SETI(IPPROTO_IP, IP_TOS, 0x2b),
+		CONN(TO_PEER(B_ACCEPT_ACK, 9)), POLL(2000), SLEEP(20), SENDN(10, 0), SLEEP(100),
+		SETI(IPPROTO_IP, IP_TTL, -1), SETI(IPPROTO_IP, IP_TOS, 0),
+		SENDN(10, 0), SLEEP(100)),
+
+	/* TCP_NOTSENT_LOWAT: POLLOUT while twice the unsent bytes are
+	 * below it (tcp_poll()), send() while they are below it. */
+	ROW("notsent_lowat", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT_MUTE, 2)),
+		POLL(2000), SLEEP(20), SETI(IPPROTO_TCP, TCP_NOTSENT_LOWAT, 1000),
+		SETI(IPPROTO_TCP, TCP_CORK, 1), SENDN(100, 0), POLL(0),
+		SENDN(400, 0), POLL(0), SENDN(600, 0), POLL(0), SENDN(10, 0),
+		IOCTL(SIOCOUTQNSD), SETI(IPPROTO_TCP, TCP_NOTSENT_LOWAT, 5000),
+		POLL(0)),
+
+	/* TCP_QUICKACK 0: no quick ACK until a delayed one fired (Linux's
+	 * pingpong mode ends in tcp_delack_timer_handler()); setting it
+	 * again sends the ACK that waits. */
+	ROWB("quickack_default", R_ACKS, 5000, SOCK(NB),
+		CONN(TO_PEER(B_TALK_TWICE, 1)), POLLWR(2000), SLEEP(700),
+		GETI(IPPROTO_TCP, TCP_QUICKACK)),
+	/* (Set once the first data is in: dpstack's lcore applies an option
+	 * a moment after the call, which must not race the peer.) */
+	ROWB("quickack_off_delays_once", R_ACKS, 5000, SOCK(NB),
+		CONN(TO_PEER(B_TALK_TWICE, 2)), POLLWR(2000), POLLRD(2000),
+		SETI(IPPROTO_TCP, TCP_QUICKACK, 0), GETI(IPPROTO_TCP, TCP_QUICKACK),
+		SLEEP(700), GETI(IPPROTO_TCP, TCP_QUICKACK)),
+	/* Set before connect(): the ACK of the SYN-ACK waits (Linux's
+	 * tcp_rcv_synsent_state_process(), "save one ACK"), and quick-ACK
+	 * mode starts. */
+	ROWB("quickack_off_before_connect", R_ACKS, 5000, SOCK(NB),
+		SETI(IPPROTO_TCP, TCP_QUICKACK, 0), CONN(TO_PEER(B_TALK_TWICE, 4)),
+		POLLWR(2000), SLEEP(900), GETI(IPPROTO_TCP, TCP_QUICKACK)),
+	/* TCP_DEFER_ACCEPT on a connecting socket saves the ACK too. */
+	ROWB("defer_accept_connect_saves_ack", R_ACKS, 5000, SOCK(NB),
+		SETI(IPPROTO_TCP, TCP_DEFER_ACCEPT, 1),
+		CONN(TO_PEER(B_TALK_TWICE, 5)), POLLWR(2000), SLEEP(900)),
+	ROWB("quickack_set_sends_waiting_ack", R_ACKS, 5000, SOCK(NB),
+		SETI(IPPROTO_TCP, TCP_QUICKACK, 0), CONN(TO_PEER(B_TALK_TWICE, 3)),
+		POLLWR(2000), POLLRD(2000), SETI(IPPROTO_TCP, TCP_QUICKACK, 1),
+		SLEEP(700)),
+
+	/* TCP_DEFER_ACCEPT: the listener drops the bare ACK of the
+	 * handshake and waits for data; the SYN-ACK goes again at the end
+	 * of the period, and the ACK that answers it is taken. */
+	ROWB("defer_accept_no_data", 0, 6000, SOCK(NB), BIND(AT_ANY(FIXED(20))),
+		DO_LISTEN, SETI(IPPROTO_TCP, TCP_DEFER_ACCEPT, 1),
+		PEERCONN(FIXED(20), 0, 0), POLLRDT(3000), ACCEPTn(1), RECVn(1)),
+	ROWB("defer_accept_data", 0, 6000, SOCK(NB), BIND(AT_ANY(FIXED(21))),
+		DO_LISTEN, SETI(IPPROTO_TCP, TCP_DEFER_ACCEPT, 5),
+		PEERCONN(FIXED(21), 300, 100), POLLRDT(3000), ACCEPTn(1),
+		RECVn(1), ACCEPTn(2)),
+	ROWB("defer_accept_off", 0, 6000, SOCK(NB), BIND(AT_ANY(FIXED(22))),
+		DO_LISTEN, PEERCONN(FIXED(22), 300, 100), POLLRDT(3000), ACCEPTn(1),
+		SLEEP(400), RECVn(1)),
+
+	/* A listener's IP_TTL and IP_TOS: its SYN-ACK's and its children's. */
+	ROWB("ip_ttl_tos_listener", R_DATA, 5000, SOCK(NB),
+		SETI(IPPROTO_IP, IP_TTL, 33), SETI(IPPROTO_IP, IP_TOS, 0x20),
+		BIND(AT_ANY(FIXED(23))), DO_LISTEN, PEERCONN(FIXED(23), 0, 0),
+		POLLRDT(2000), ACCEPTn(1), { .op = OP_SENDN, .sock = 1, .a = 10 },
+		SLEEP(100)),
+
+	ROWB("rcvbuf_listener_synack", R_DATA, 5000, SOCK(NB),
+		SETI(SOL_SOCKET, SO_RCVBUF, 4000), BIND(AT_ANY(FIXED(24))), DO_LISTEN,
+		PEERCONN(FIXED(24), 0, 0), POLLRDT(2000), ACCEPTn(1),
+		GETIn(1, SOL_SOCKET, SO_RCVBUF)),
+
+	/* ... and a poller wakes when the lcore sends what was unsent (here
+	 * the cork's probe timer, about 200 ms on). */
+	ROWB("notsent_lowat_wakes", 0, 5000, SOCK(NB),
+		CONN(TO_PEER(B_ACCEPT_ACK, 12)), POLL(2000), SLEEP(20),
+		SETI(IPPROTO_TCP, TCP_NOTSENT_LOWAT, 1000),
+		SETI(IPPROTO_TCP, TCP_CORK, 1), SENDN(600, 0), POLL(0), POLLT(2000),
+		IOCTL(SIOCOUTQNSD)),
+
+	/* SO_LINGER: a zero time resets; a time makes close() wait for the
+	 * acknowledgement of what was sent, or the time. */
+	ROW("linger_zero_resets", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT_ACK, 10)),
+		POLL(2000), SLEEP(20), SENDN(10, 0), SLEEP(50), SETLINGER(1, 0), CLOSE,
+		SLEEP(100)),
+	ROWB("linger_waits_for_ack", 0, 6000, SOCK(NB),
+		CONN(TO_PEER(B_ACCEPT_ACK, 11)), POLL(2000), SLEEP(20), SENDN(100, 0),
+		SLEEP(20), SETLINGER(1, 3), CLOSET, SLEEP(100)),
+	ROWB("linger_times_out", R_PAR | R_NOSUM, 8000, SOCK(BL),
+		CONN(TO_PEER(B_ACCEPT_MUTE, 3)), SLEEP(20), SENDN(100, 0), SETLINGER(1, 1),
+		CLOSET),
+	ROWB("linger_times_out_nonblocking", R_PAR | R_NOSUM, 8000, SOCK(NB),
+		CONN(TO_PEER(B_ACCEPT_MUTE, 4)), POLL(2000), SLEEP(20), SENDN(100, 0),
+		SETLINGER(1, 1), CLOSET),
 
 	/* A configured ephemeral range, and its exhaustion: run alone, by a
 	 * second invocation with a small --port-range (run.sh: 40000-40099),
@@ -1101,7 +1344,10 @@ static const char *const op_name[] = {
 	[OP_CLOSE] = "close", [OP_NONBLOCK] = "fcntl", [OP_EPOLL] = "epoll",
 	[OP_WATCH] = "watch", [OP_BURST] = "burst", [OP_FILL] = "fill-port-range",
 	[OP_UNFILL] = "close-fill", [OP_SPREAD] = "spread", [OP_RACE] = "race",
-	[OP_SHUTDOWN] = "shutdown", [OP_UPTR] = "uptr",
+	[OP_SHUTDOWN] = "shutdown", [OP_UPTR] = "uptr", [OP_IOCTL] = "ioctl",
+	[OP_SENDN] = "send", [OP_SETLINGER] = "setsockopt",
+	[OP_GETLINGER] = "getsockopt", [OP_PEERCONN] = "peer-connects",
+	[OP_ACCEPT] = "accept",
 };
 
 static const char *const uptr_call_name[U_COUNT] = {
@@ -1122,7 +1368,7 @@ static const char *const uptr_call_name[U_COUNT] = {
 	[U_EPOLL_WAIT] = "epoll_wait(events)", [U_WRITEV_IOV] = "writev(iov)",
 	[U_WRITEV_BASE] = "writev(iov_base)", [U_READV_BASE] = "readv(iov_base)",
 	[U_ACCEPT_LEN] = "accept(addrlen)", [U_LISTEN] = "listen",
-	[U_SHUTDOWN] = "shutdown",
+	[U_SHUTDOWN] = "shutdown", [U_IOCTL_INQ] = "ioctl(SIOCINQ,arg)",
 };
 
 static const char *const uptr_kind_name[P_COUNT] = {
@@ -1141,6 +1387,9 @@ opt_name(int level, int opt)
 		case SO_ERROR: return "SO_ERROR";
 		case SO_SNDTIMEO: return "SO_SNDTIMEO";
 		case SO_RCVTIMEO: return "SO_RCVTIMEO";
+		case SO_SNDBUF: return "SO_SNDBUF";
+		case SO_RCVBUF: return "SO_RCVBUF";
+		case SO_LINGER: return "SO_LINGER";
 		}
 	if (level == IPPROTO_TCP)
 		switch (opt) {
@@ -1148,9 +1397,18 @@ opt_name(int level, int opt)
 		case TCP_SYNCNT: return "TCP_SYNCNT";
 		case TCP_USER_TIMEOUT: return "TCP_USER_TIMEOUT";
 		case TCP_MAXSEG: return "TCP_MAXSEG";
+		case TCP_CORK: return "TCP_CORK";
+		case TCP_QUICKACK: return "TCP_QUICKACK";
+		case TCP_INQ: return "TCP_INQ";
+		case TCP_NOTSENT_LOWAT: return "TCP_NOTSENT_LOWAT";
+		case TCP_DEFER_ACCEPT: return "TCP_DEFER_ACCEPT";
 		}
 	if (level == IPPROTO_IP && opt == IP_BIND_ADDRESS_NO_PORT)
 		return "IP_BIND_ADDRESS_NO_PORT";
+	if (level == IPPROTO_IP && opt == IP_TTL)
+		return "IP_TTL";
+	if (level == IPPROTO_IP && opt == IP_TOS)
+		return "IP_TOS";
 	return level == SOL_SOCKET ? "SOL_SOCKET:?" : level == IPPROTO_IP ?
 		"IPPROTO_IP:?" : "IPPROTO_TCP:?";
 }
@@ -1195,8 +1453,8 @@ fmt_label(char *buf, size_t n, const struct step *st)
 		break;
 	case OP_POLL:
 	case OP_EPOLL:
-		snprintf(a, sizeof(a), "%s,%d", st->a == POLLIN ? "IN" : "IN|OUT",
-			st->c);
+		snprintf(a, sizeof(a), "%s,%d", st->a == POLLIN ? "IN" :
+			st->a == POLLOUT ? "OUT" : "IN|OUT", st->c);
 		break;
 	case OP_SETINT:
 		snprintf(a, sizeof(a), "%s=%d", opt_name(st->a, st->b), st->c);
@@ -1227,6 +1485,28 @@ fmt_label(char *buf, size_t n, const struct step *st)
 	case OP_SHUTDOWN:
 		snprintf(a, sizeof(a), "%s", st->a == SHUT_WR ? "SHUT_WR" :
 			st->a == SHUT_RD ? "SHUT_RD" : "SHUT_RDWR");
+		break;
+	case OP_IOCTL:
+		snprintf(a, sizeof(a), "%s", st->a == SIOCINQ ? "SIOCINQ" :
+			st->a == SIOCOUTQ ? "SIOCOUTQ" : st->a == SIOCOUTQNSD ?
+			"SIOCOUTQNSD" : "?");
+		break;
+	case OP_SENDN:
+		snprintf(a, sizeof(a), "%d%s", st->a, st->b & MSG_MORE ?
+			",MSG_MORE" : "");
+		break;
+	case OP_SETLINGER:
+		snprintf(a, sizeof(a), "SO_LINGER={%d,%d}", st->a, st->c);
+		break;
+	case OP_GETLINGER:
+		snprintf(a, sizeof(a), "SO_LINGER");
+		break;
+	case OP_PEERCONN:
+		snprintf(a, sizeof(a), "%d,after %d ms %d bytes", st->port, st->a,
+			st->b);
+		break;
+	case OP_ACCEPT:
+		snprintf(a, sizeof(a), "into s%d", st->a);
 		break;
 	case OP_UPTR:
 		snprintf(a, sizeof(a), "%s%s=%s,%d", st->flags & F_EPFD ? "epfd," : "",
@@ -1530,6 +1810,85 @@ do_nonblock(struct ctx *c, const struct step *st, char *out, size_t n)
 	fmt_ret(out, n, rc, errno);
 }
 
+static void
+do_ioctl(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	int v = -12345;
+	int rc = S_ioctl(c->fd[st->sock], (unsigned long)st->a, &v);
+
+	if (rc < 0)
+		fmt_ret(out, n, rc, errno);
+	else
+		snprintf(out, n, "0 =%d", v);
+}
+
+/* Send @a bytes of a pattern with flags @b. */
+static void
+do_sendn(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	static char buf[65536];
+	ssize_t rc;
+
+	memset(buf, 'c', sizeof(buf));
+	rc = S_send(c->fd[st->sock], buf, (size_t)st->a < sizeof(buf) ?
+		(size_t)st->a : sizeof(buf), st->b | MSG_NOSIGNAL);
+	fmt_ret(out, n, rc, errno);
+}
+
+static void
+do_linger(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	struct linger l = { .l_onoff = st->a, .l_linger = st->c };
+	socklen_t len = sizeof(l);
+	int rc;
+
+	if (st->op == OP_SETLINGER) {
+		rc = S_setsockopt(c->fd[st->sock], SOL_SOCKET, SO_LINGER, &l, len);
+		fmt_ret(out, n, rc, errno);
+		return;
+	}
+	memset(&l, 0xa5, sizeof(l));
+	rc = S_getsockopt(c->fd[st->sock], SOL_SOCKET, SO_LINGER, &l, &len);
+	if (rc < 0)
+		fmt_ret(out, n, rc, errno);
+	else
+		snprintf(out, n, "0 ={%d,%d} len=%u", l.l_onoff, l.l_linger, len);
+}
+
+/* Ask the peer's kernel to connect to our port (peer.py's connector). */
+static void
+do_peerconn(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+		.sin_port = htons(PORT_CONNECTOR) };
+	char msg[64];
+	int fd = S_socket(AF_INET, SOCK_DGRAM, 0);
+	ssize_t rc;
+
+	inet_pton(AF_INET, IP_GW, &to.sin_addr);
+	snprintf(msg, sizeof(msg), "connect %d %d %d", st->port, st->a, st->b);
+	if (c->rr->t0 == 0)
+		c->rr->t0 = wall_now();
+	rc = fd < 0 ? -1 : S_sendto(fd, msg, strlen(msg), 0,
+		(struct sockaddr *)&to, sizeof(to));
+	fmt_ret(out, n, rc < 0 ? rc : 0, errno);
+	if (fd >= 0)
+		S_close(fd);
+}
+
+static void
+do_accept(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	int fd = S_accept(c->fd[st->sock], NULL, NULL);
+
+	if (fd >= 0) {
+		c->fd[st->a] = fd;
+		snprintf(out, n, "ok");
+	} else {
+		fmt_ret(out, n, fd, errno);
+	}
+}
+
 /* ---- bad pointers -------------------------------------------------------- */
 
 static uint8_t *noaccess_page, *ro_page;
@@ -1640,6 +1999,7 @@ uptr_call(int call, int fd, void *p, int n, int *ep_out)
 	case U_ACCEPT_LEN: return S_accept(fd, &b.sa, p);
 	case U_LISTEN: return S_listen(fd, 1);
 	case U_SHUTDOWN: return S_shutdown(fd, SHUT_RDWR);
+	case U_IOCTL_INQ: return S_ioctl(fd, SIOCINQ, p);
 	default: return -2;
 	}
 }
@@ -1981,7 +2341,9 @@ static const step_fn step_fns[] = {
 	[OP_NONBLOCK] = do_nonblock, [OP_EPOLL] = do_epoll, [OP_WATCH] = do_watch,
 	[OP_BURST] = do_burst, [OP_FILL] = do_fill, [OP_UNFILL] = do_unfill,
 	[OP_SPREAD] = do_spread, [OP_RACE] = do_race, [OP_SHUTDOWN] = do_shutdown,
-	[OP_UPTR] = do_uptr,
+	[OP_UPTR] = do_uptr, [OP_IOCTL] = do_ioctl, [OP_SENDN] = do_sendn,
+	[OP_SETLINGER] = do_linger, [OP_GETLINGER] = do_linger,
+	[OP_PEERCONN] = do_peerconn, [OP_ACCEPT] = do_accept,
 };
 
 /* ---- crash guard --------------------------------------------------------- */
@@ -2053,6 +2415,16 @@ row_dport(const struct row *r)
 	return 0;
 }
 
+/* The port the peer connects to (OP_PEERCONN), 0 if none. */
+static int
+row_lport(const struct row *r)
+{
+	for (int i = 0; i < MAX_STEPS && r->st[i].op != OP_END; i++)
+		if (r->st[i].op == OP_PEERCONN)
+			return r->st[i].port;
+	return 0;
+}
+
 /* The address whose ARP requests the row watches, "" if none. */
 static const char *
 row_arp(const struct row *r)
@@ -2085,7 +2457,7 @@ row_main(void *arg)
 			break;
 		}
 	}
-	if (row_dport(rr->row) != 0)
+	if (row_dport(rr->row) != 0 || row_lport(rr->row) != 0)
 		sleep_ms(TAIL_MS);
 	rr->t1 = wall_now();
 	if (!rr->crashed) {
@@ -2228,10 +2600,15 @@ print_row(const struct row_run *rr)
 	int n = atomic_load(&rr->n_done);
 	const char *sep = "";
 
-	printf("{\"row\":\"%s\",\"backend\":\"%s\",\"syns\":%s,\"layout\":%s,"
+	printf("{\"row\":\"%s\",\"backend\":\"%s\",\"data\":%s,\"nosum\":%s,\"acks\":%s,"
+		"\"lport\":%d,"
+		"\"syns\":%s,\"layout\":%s,"
 		"\"dport\":%d,\"arp\":\"%s\",\"t0\":%.6f,\"t1\":%.6f,"
 		"\"steps\":[", r->name,
-		BACKEND, r->flags & R_SYNS ? "true" : "false",
+		BACKEND, r->flags & R_DATA ? "true" : "false",
+		r->flags & R_NOSUM ? "true" : "false",
+		r->flags & R_ACKS ? "true" : "false", row_lport(r),
+		r->flags & R_SYNS ? "true" : "false",
 		r->flags & R_LAYOUT ? "true" : "false", row_dport(r), row_arp(r), rr->t0,
 		rr->t1 ? rr->t1 : wall_now());
 	for (int i = 0; i < n; i++) {

@@ -53,7 +53,16 @@ BEHAVIOURS = {
     14: "time_exceeded", 15: "param_problem", 16: "port_unreach_badseq",
     17: "frag_then_ok", 18: "frag_silent", 19: "simopen", 20: "delayed_ok",
     21: "slow_ok", 22: "slow_rst", 23: "simopen_silent",
+    24: "accept_ack", 25: "accept_mute", 26: "accept_talk",
+    27: "talk_twice",
 }
+# After the handshake: accept_ack acknowledges data and FIN at once,
+# accept_mute never answers again, accept_talk sends TALK_BYTES of data
+# once the handshake's ACK arrives and then acknowledges as accept_ack;
+# talk_twice sends TALK_BYTES more TALK_AGAIN seconds later.
+TALK_BYTES = 100
+TALK_AGAIN = 0.4
+TALKERS = ("accept_ack", "accept_talk", "talk_twice")
 # ICMP (type, code) answered for a SYN; errors a router would send come
 # from the gateway address, the others (None) from the host itself.
 ICMP_REPLY = {
@@ -87,13 +96,15 @@ def ipv4_header(src, dst, proto, payload_len, ttl=64, df=True):
     return h[:10] + struct.pack("!H", csum(h)) + h[12:]
 
 
-def tcp_segment(src, dst, sport, dport, seq, ack, flags, win, opts=b""):
-    """A TCP header with options and a correct checksum, no payload."""
+def tcp_segment(src, dst, sport, dport, seq, ack, flags, win, opts=b"",
+                payload=b""):
+    """A TCP header with options, @payload after it, checksum filled."""
     while len(opts) % 4:
         opts += b"\x01"
     off = (20 + len(opts)) // 4
     h = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF,
-                    ack & 0xFFFFFFFF, off << 4, flags, win, 0, 0) + opts
+                    ack & 0xFFFFFFFF, off << 4, flags, win, 0, 0) + opts + \
+        payload
     pseudo = ip4(src) + ip4(dst) + struct.pack("!BBH", 0, 6, len(h))
     c = csum(pseudo + h)
     return h[:16] + struct.pack("!H", c) + h[18:]
@@ -137,6 +148,9 @@ class Conn:
         self.ts = None          # client's last TSval
         self.sack = self.wscale = False
         self.badack_seq = None  # sequence a RST answering our bad ACK carries
+        self.snd = (self.y + 1) & 0xFFFFFFFF    # our next sequence number
+        self.rcv = (isn + 1) & 0xFFFFFFFF       # what we acknowledge
+        self.talked = False
 
 
 class Peer:
@@ -152,6 +166,10 @@ class Peer:
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
                                   socket.htons(ETH_P_ALL))
         self.sock.bind((iface, 0))
+        # Frames go out on a socket of their own: the one above sees
+        # them leave (a packet socket never sees its own), on_sent().
+        self.tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+        self.tx.bind((iface, 0))
         # Arrival times come from the kernel (SO_TIMESTAMPNS), not from
         # when this process got to read the frame: on a busy machine a
         # late read must not look like a late segment.
@@ -169,8 +187,8 @@ class Peer:
         heapq.heappush(self.timers, (time.monotonic() + delay, self.tseq, fn))
 
     def send_eth(self, dst_mac, src_mac, ethertype, payload):
-        self.sock.send(dst_mac + src_mac + struct.pack("!H", ethertype) +
-                       payload)
+        self.tx.send(dst_mac + src_mac + struct.pack("!H", ethertype) +
+                     payload)
 
     def send_ip(self, dst_mac, src, src_mac, proto, l4):
         ip = ipv4_header(src, DUT_IP, proto, len(l4), df=(proto == 6))
@@ -194,13 +212,14 @@ class Peer:
             o += b"\x01\x03\x03\x07"
         return o
 
-    def send_tcp(self, c, sport, dport, seq, ack, flags, opts=b""):
+    def send_tcp(self, c, sport, dport, seq, ack, flags, opts=b"",
+                 payload=b""):
         seg = tcp_segment(c.host, DUT_IP, dport, sport, seq, ack, flags,
-                          65160, opts)
+                          65160, opts, payload)
         self.send_ip(c.mac, c.host, HOSTS[c.host], 6, seg)
         self.write({"t": time.time(), "dir": "out", "sport": sport,
                     "dport": dport, "flags": flags, "seq": seq & 0xFFFFFFFF,
-                    "ack": ack & 0xFFFFFFFF})
+                    "ack": ack & 0xFFFFFFFF, "len": len(payload)})
 
     def synack(self, c, sport, dport, bad=False):
         ack = c.isn + 1 + (BAD if bad else 0)
@@ -253,7 +272,7 @@ class Peer:
     def on_syn(self, c, kind, sport, dport, ipb):
         c.nsyn += 1
         first = c.nsyn == 1
-        if kind == "accept":
+        if kind in ("accept", "accept_mute") + TALKERS:
             self.synack(c, sport, dport)
         elif kind == "badack":
             self.synack(c, sport, dport, bad=True)
@@ -296,6 +315,11 @@ class Peer:
     def on_other(self, c, kind, sport, dport, flags, seq, ack, paylen):
         if flags & 0x04 or kind == "simopen_silent":
             return
+        if kind in TALKERS:
+            self.ack_data(c, kind, sport, dport, flags, seq, paylen)
+            return
+        if kind == "accept_mute":
+            return
         if kind == "simopen" and flags & 0x12 == 0x12 and \
                 ack == (c.y + 1) & 0xFFFFFFFF:
             self.send_tcp(c, sport, dport, c.y + 1, seq + 1, 0x10,
@@ -303,6 +327,25 @@ class Peer:
         elif flags & 0x01 or paylen:
             # FIN or data on a connection we faked: end it quietly.
             self.send_tcp(c, sport, dport, ack, 0, 0x04)
+
+    def talk(self, c, sport, dport):
+        self.send_tcp(c, sport, dport, c.snd, c.rcv, 0x18,
+                      b"\x01\x01" + self.tsopt(c), b"t" * TALK_BYTES)
+        c.snd = (c.snd + TALK_BYTES) & 0xFFFFFFFF
+
+    def ack_data(self, c, kind, sport, dport, flags, seq, paylen):
+        """The TALKERS after the SYN-ACK."""
+        end = (seq + paylen + (flags & 0x01)) & 0xFFFFFFFF
+        if (end - c.rcv) & 0xFFFFFFFF < 0x80000000:
+            c.rcv = end
+        if kind != "accept_ack" and not c.talked and flags & 0x10:
+            c.talked = True
+            self.talk(c, sport, dport)
+            if kind == "talk_twice":
+                self.later(TALK_AGAIN, lambda: self.talk(c, sport, dport))
+        elif paylen or flags & 0x01:
+            self.send_tcp(c, sport, dport, c.snd, end, 0x10,
+                          b"\x01\x01" + self.tsopt(c))
 
     def on_tcp(self, frame, ipb, ihl):
         src, dst = socket.inet_ntoa(ipb[12:16]), socket.inet_ntoa(ipb[16:20])
@@ -318,7 +361,7 @@ class Peer:
         paylen = struct.unpack("!H", ipb[2:4])[0] - ihl - hl
         ev = {"t": self.rx_time(), "dir": "in", "dst": dst, "sport": sport,
               "dport": dport, "flags": flags, "seq": seq, "ack": ack,
-              "win": win, "ttl": ipb[8], "df": (ipb[6] >> 6) & 1,
+              "win": win, "ttl": ipb[8], "tos": ipb[1], "df": (ipb[6] >> 6) & 1,
               "opts": kinds, "mss": mss, "ws": ws, "len": paylen}
         code = (dport - 20000) // 100
         kind = BEHAVIOURS.get(code) if dst in HOSTS and dport >= 20000 \
@@ -343,8 +386,30 @@ class Peer:
             self.later(LATENCY, lambda: self.on_other(c, kind, sport, dport,
                                                       flags, seq, ack, paylen))
 
+    def on_sent(self, frame):
+        """Our own SYN-ACKs and data as they left, by the kernel's clock
+        (R_ACKS rows time the device's ACKs from these)."""
+        ipb = frame[14:]
+        if len(ipb) < 40 or ipb[9] != 6 or \
+                socket.inet_ntoa(ipb[16:20]) != DUT_IP:
+            return
+        ihl = (ipb[0] & 0xF) * 4
+        tcp = ipb[ihl:]
+        if len(tcp) < 20:
+            return
+        sport, dport, seq, _, off, flags = struct.unpack("!HHIIBB", tcp[:14])
+        paylen = struct.unpack("!H", ipb[2:4])[0] - ihl - (off >> 4) * 4
+        if paylen > 0 or flags & 0x12 == 0x12:
+            self.write({"t": self.rx_time(), "dir": "sent", "sport": dport,
+                        "dport": sport, "flags": flags, "seq": seq,
+                        "len": paylen})
+
     def on_frame(self, frame, pkttype):
-        if pkttype == PACKET_OUTGOING or len(frame) < 14:
+        if len(frame) < 14:
+            return
+        if pkttype == PACKET_OUTGOING:
+            if struct.unpack("!H", frame[12:14])[0] == 0x0800:
+                self.on_sent(frame)
             return
         et = struct.unpack("!H", frame[12:14])[0]
         if et == 0x0806:
@@ -400,6 +465,38 @@ def tcp_listener(port):
     threading.Thread(target=serve, daemon=True).start()
 
 
+def connector(port):
+    """Control datagrams \"connect PORT DELAY_MS NBYTES\": the kernel of
+    namespace P connects to the device's PORT, sends NBYTES after
+    DELAY_MS, and holds the connection (the device's listener rows)."""
+    held = []
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((GW_IP, port))
+
+    def one(dport, delay, n):
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.settimeout(10)
+        try:
+            c.connect((DUT_IP, dport))
+            time.sleep(delay / 1000.0)
+            if n:
+                c.sendall(b"d" * n)
+        except OSError:
+            pass
+        held.append(c)
+
+    def serve():
+        while True:
+            data, _ = s.recvfrom(256)
+            try:
+                _, p, d, n = data.decode().split()
+                threading.Thread(target=one, args=(int(p), int(d), int(n)),
+                                 daemon=True).start()
+            except ValueError:
+                continue
+    threading.Thread(target=serve, daemon=True).start()
+
+
 def udp_echo(port):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((GW_IP, port))
@@ -417,11 +514,13 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--listen-port", type=int, default=7000)
     ap.add_argument("--echo-port", type=int, default=7001)
+    ap.add_argument("--connect-port", type=int, default=7005)
     a = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     log = open(a.log, "w")
     tcp_listener(a.listen_port)
     udp_echo(a.echo_port)
+    connector(a.connect_port)
     peer = Peer(a.iface, log)
     print("ready", flush=True)
     peer.loop()
