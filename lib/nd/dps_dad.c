@@ -26,8 +26,9 @@ dps_dad_start(struct dps_dad *d, const struct dps_dad_params *p,
 	d->ifindex = ifindex;
 	d->state = DPS_DAD_TENTATIVE;
 	/* 5.4.2: the first probe after a random delay. */
-	d->next_ns = now + (d->p.max_delay_ns != 0 ?
-		(rand >> 16) % d->p.max_delay_ns : 0);
+	d->next_ns = now;
+	if (d->p.transmits != 0 && d->p.max_delay_ns != 0)
+		d->next_ns += (rand >> 16) % d->p.max_delay_ns;
 	memcpy(d->nonce, &rand, sizeof(d->nonce));
 }
 
