@@ -262,8 +262,10 @@ mk(struct pkt *p, uint8_t first, const uint8_t *ext, size_t ext_len,
 	memset(p, 0, sizeof(*p));
 	dps_ipv6_build(p->b, sizeof(p->b), A_ADDR, B_ADDR, first,
 		(uint16_t)plen, hl, 0, 0);
-	memcpy(p->b + DPS_IPV6_HLEN, ext, ext_len);
-	memcpy(p->b + DPS_IPV6_HLEN + ext_len, l4, l4_len);
+	if (ext_len != 0)
+		memcpy(p->b + DPS_IPV6_HLEN, ext, ext_len);
+	if (l4_len != 0)
+		memcpy(p->b + DPS_IPV6_HLEN + ext_len, l4, l4_len);
 	p->len = (uint32_t)(DPS_IPV6_HLEN + plen);
 }
 
@@ -653,7 +655,8 @@ mk_ns(struct pkt *p, const uint8_t *opts, size_t olen, uint8_t hl,
 	uint8_t sn[16];
 
 	memcpy(m + 8, B_ADDR, 16);
-	memcpy(m + 24, opts, olen);
+	if (olen != 0)
+		memcpy(m + 24, opts, olen);
 	mk(p, DPS_IP6_NH_ICMPV6, NULL, 0, m, 24 + olen, hl);
 	dps_ip6_solicited_node(B_ADDR, sn);
 	memcpy(p->b + 24, sn, 16);
