@@ -170,6 +170,26 @@ nd_create(struct dps_nd_cache *c, uint16_t ifindex, const uint8_t addr[16])
 	return e;
 }
 
+/* Empty @out for a call's actions. */
+static void
+nd_out_reset(struct dps_nd_out *out)
+{
+	out->n = 0;
+	out->more = false;
+}
+
+/* The entry for (@ifindex, @addr), made if need be (NULL: no room), with
+ * @out emptied for the call's actions. */
+static struct dps_nd_entry *
+nd_get(struct dps_nd_cache *c, uint16_t ifindex, const uint8_t addr[16],
+	struct dps_nd_out *out)
+{
+	struct dps_nd_entry *e = nd_find(c, ifindex, addr);
+
+	nd_out_reset(out);
+	return e != NULL ? e : nd_create(c, ifindex, addr);
+}
+
 /* Append one action for @e; the caller made sure there is room. */
 static struct dps_nd_act *
 nd_act(struct dps_nd_out *out, const struct dps_nd_entry *e, uint8_t kind)
@@ -276,15 +296,10 @@ dps_nd_resolve(struct dps_nd_cache *c, uint16_t ifindex,
 	const uint8_t addr[16], void *pkt, uint32_t bytes,
 	struct rte_ether_addr *lla, uint64_t now, struct dps_nd_out *out)
 {
-	struct dps_nd_entry *e = nd_find(c, ifindex, addr);
+	struct dps_nd_entry *e = nd_get(c, ifindex, addr, out);
 
-	out->n = 0;
-	out->more = false;
-	if (e == NULL) {
-		e = nd_create(c, ifindex, addr);
-		if (e == NULL)
-			return -ENOBUFS;
-	}
+	if (e == NULL)
+		return -ENOBUFS;
 	e->used_ns = now;
 	switch (e->state) {
 	case DPS_ND_FREE:
@@ -353,8 +368,7 @@ dps_nd_rx_na(struct dps_nd_cache *c, uint16_t ifindex,
 {
 	struct dps_nd_entry *e = nd_find(c, ifindex, target);
 
-	out->n = 0;
-	out->more = false;
+	nd_out_reset(out);
 	if (e == NULL || e->state == DPS_ND_STATIC)
 		return;
 	if (e->state == DPS_ND_INCOMPLETE || e->state == DPS_ND_FAILED) {
@@ -373,15 +387,15 @@ dps_nd_rx_ns(struct dps_nd_cache *c, uint16_t ifindex,
 	const uint8_t src[16], const struct rte_ether_addr *lla, uint64_t now,
 	struct dps_nd_out *out)
 {
-	struct dps_nd_entry *e = nd_find(c, ifindex, src);
+	struct dps_nd_entry *e;
 
-	out->n = 0;
-	out->more = false;
-	if (e == NULL) {
-		e = nd_create(c, ifindex, src);
-		if (e == NULL)
-			return;
-	}
+	nd_out_reset(out);
+	/* A DAD probe names no neighbour (7.2.3 needs a source). */
+	if (dps_ip6_is_unspecified(src))
+		return;
+	e = nd_get(c, ifindex, src, out);
+	if (e == NULL)
+		return;
 	switch (e->state) {
 	case DPS_ND_STATIC:
 		return;
@@ -415,15 +429,10 @@ dps_nd_add_static(struct dps_nd_cache *c, uint16_t ifindex,
 	const uint8_t addr[16], const struct rte_ether_addr *lla,
 	struct dps_nd_out *out)
 {
-	struct dps_nd_entry *e = nd_find(c, ifindex, addr);
+	struct dps_nd_entry *e = nd_get(c, ifindex, addr, out);
 
-	out->n = 0;
-	out->more = false;
-	if (e == NULL) {
-		e = nd_create(c, ifindex, addr);
-		if (e == NULL)
-			return -ENOBUFS;
-	}
+	if (e == NULL)
+		return -ENOBUFS;
 	e->lla = *lla;
 	nd_set_state(c, e, DPS_ND_STATIC, e->updated_ns);
 	nd_release(e, DPS_ND_ACT_TX, 0, out);
@@ -519,8 +528,7 @@ nd_timer(struct dps_nd_cache *c, struct dps_nd_entry *e, uint64_t now,
 void
 dps_nd_tick(struct dps_nd_cache *c, uint64_t now, struct dps_nd_out *out)
 {
-	out->n = 0;
-	out->more = false;
+	nd_out_reset(out);
 	if (now >= c->drawn_ns + c->p.rerandom_ns)
 		nd_draw_reachable(c, now);
 	for (uint16_t i = 0; i < DPS_ND_TABLE_SIZE; i++) {
@@ -545,8 +553,7 @@ dps_nd_tick(struct dps_nd_cache *c, uint64_t now, struct dps_nd_out *out)
 void
 dps_nd_flush(struct dps_nd_cache *c, struct dps_nd_out *out)
 {
-	out->n = 0;
-	out->more = false;
+	nd_out_reset(out);
 	for (uint16_t i = 0; i < DPS_ND_TABLE_SIZE; i++) {
 		struct dps_nd_entry *e = &c->e[i];
 

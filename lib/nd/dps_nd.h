@@ -159,9 +159,10 @@ void dps_nd_rx_na(struct dps_nd_cache *c, uint16_t ifindex,
 	const struct rte_ether_addr *lla, uint64_t now, struct dps_nd_out *out);
 
 /*
- * A valid solicitation from @src (not unspecified) carrying its
- * link-layer address @lla (RFC 4861 7.2.3): the sender is made or kept
- * STALE with @lla unless the cache already had that address for it.
+ * A valid solicitation from @src carrying its link-layer address @lla
+ * (RFC 4861 7.2.3): the sender is made or kept STALE with @lla unless
+ * the cache already had that address for it. From the unspecified
+ * source (a DAD probe) nothing is learned.
  */
 void dps_nd_rx_ns(struct dps_nd_cache *c, uint16_t ifindex,
 	const uint8_t src[16], const struct rte_ether_addr *lla, uint64_t now,

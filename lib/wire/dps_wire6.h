@@ -271,6 +271,8 @@ int dps_nd_check(const uint8_t *p, uint32_t len,
  * or redirect, not about a packet to a group (except packet too big and
  * a parameter problem code 2), not to an unspecified, multicast or
  * loopback source. @orig_icmp6_type is 255 when @orig is not ICMPv6.
+ * The caller checks (e.4), a frame sent to a link-layer group, under the
+ * same exceptions, and the rate limit (2.4(f)).
  */
 bool dps_icmp6_may_error(const struct dps_ipv6_view *orig,
 	uint8_t orig_icmp6_type, uint8_t type, uint8_t code);

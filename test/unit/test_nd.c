@@ -340,6 +340,15 @@ Test(nd, solicitation_from_a_neighbour_learns_it_stale)
 	cr_assert_eq(out.a[0].pkt, pkt(7));
 }
 
+Test(nd, dad_probe_from_unspecified_learns_nothing)
+{
+	static const uint8_t unspec[16];
+
+	dps_nd_rx_ns(&cache, IF, unspec, &MAC1, T0, &out);
+	cr_assert_eq(cache.n_used, 0);
+	cr_assert_eq(out.n, 0);
+}
+
 Test(nd, static_entries_never_change)
 {
 	struct rte_ether_addr m;

@@ -375,156 +375,88 @@ r_dst_scope0(struct pkt *p)
 	p->b[25] = 0x00;
 }
 
-static void
-r_hbh_second(struct pkt *p)
-{
-	static const uint8_t ext[16] = { DPS_IP6_NH_HOPOPTS, 0, 1, 4, [8] =
-		IPPROTO_UDP, 0, 1, 4 };
+/* A row of the table made of a header chain: next header @first, then
+ * @ext_len bytes of extension headers, then UDP unless @no_l4, to B or
+ * to @dst. */
+struct ext_row {
+	const char *name;
+	uint8_t first;
+	uint8_t ext[24];
+	uint8_t ext_len;
+	bool no_l4;
+	const uint8_t *dst;
+	int reason;
+	bool pp_send;
+	uint8_t pp_code;
+	uint32_t pp_ptr;
+};
 
-	mk(p, DPS_IP6_NH_DSTOPTS, ext, 16, udp8, 8, 64);
-}
-
-static void
-r_ext_past_payload(struct pkt *p)
-{
-	static const uint8_t ext[8] = { IPPROTO_UDP, 2, 1, 4 };
-
-	mk(p, DPS_IP6_NH_DSTOPTS, ext, 8, udp8, 8, 64);
-}
-
-static void
-r_ext_one_byte(struct pkt *p)
-{
-	static const uint8_t ext[1] = { IPPROTO_UDP };
-
-	mk(p, DPS_IP6_NH_HOPOPTS, ext, 1, NULL, 0, 64);
-}
-
-static void
-r_opt_overrun(struct pkt *p)
-{
-	static const uint8_t ext[8] = { IPPROTO_UDP, 0, 1, 5 };
-
-	mk(p, DPS_IP6_NH_DSTOPTS, ext, 8, udp8, 8, 64);
-}
-
-static void
-r_opt_len_byte_missing(struct pkt *p)
-{
-	/* PadN of 3, then an option type in the last byte with no length. */
-	static const uint8_t ext[8] = { IPPROTO_UDP, 0, 1, 3, 0, 0, 0, 0x1e };
-
-	mk(p, DPS_IP6_NH_DSTOPTS, ext, 8, udp8, 8, 64);
-}
-
-/* An unknown option of @type (4 bytes of data) in a destination
- * options header, to @dst. */
-static void
-opt_of(struct pkt *p, uint8_t type, const uint8_t *dst)
-{
-	uint8_t ext[8] = { IPPROTO_UDP, 0, type, 4, 0, 0, 0, 0 };
-
-	mk(p, DPS_IP6_NH_DSTOPTS, ext, 8, udp8, 8, 64);
-	if (dst != NULL)
-		memcpy(p->b + 24, dst, 16);
-}
-
-static void
-r_opt_skip(struct pkt *p)
-{
-	opt_of(p, 0x1e, NULL);
-}
-
-static void
-r_opt_discard(struct pkt *p)
-{
-	opt_of(p, 0x5e, NULL);
-}
-
-static void
-r_opt_discard_pp(struct pkt *p)
-{
-	opt_of(p, 0x9e, ALL_NODES);
-}
-
-static void
-r_opt_discard_pp_ucast(struct pkt *p)
-{
-	opt_of(p, 0xde, NULL);
-}
+static const struct ext_row ext_rows[] = {
+	{ "hop-by-hop second", DPS_IP6_NH_DSTOPTS,
+		{ DPS_IP6_NH_HOPOPTS, 0, 1, 4, [8] = IPPROTO_UDP, 0, 1, 4 }, 16,
+		.reason = DPS_DROP_ip6_bad_hbh, .pp_send = true,
+		.pp_code = DPS_ICMP6_PP_NEXTHDR, .pp_ptr = 40 },
+	{ "extension past the payload", DPS_IP6_NH_DSTOPTS,
+		{ IPPROTO_UDP, 2, 1, 4 }, 8,
+		.reason = DPS_DROP_ip6_ext_truncated },
+	{ "extension of one byte", DPS_IP6_NH_HOPOPTS, { IPPROTO_UDP }, 1,
+		.no_l4 = true, .reason = DPS_DROP_ip6_ext_truncated },
+	{ "option past its header", DPS_IP6_NH_DSTOPTS,
+		{ IPPROTO_UDP, 0, 1, 5 }, 8, .reason = DPS_DROP_ip6_bad_opt },
+	/* PadN of 3, then an option type in the last byte, no length. */
+	{ "option without its length", DPS_IP6_NH_DSTOPTS,
+		{ IPPROTO_UDP, 0, 1, 3, 0, 0, 0, 0x1e }, 8,
+		.reason = DPS_DROP_ip6_bad_opt },
+	{ "unknown option 00: skipped", DPS_IP6_NH_DSTOPTS,
+		{ IPPROTO_UDP, 0, 0x1e, 4 }, 8, .reason = DPS_DROP_NONE },
+	{ "unknown option 01: discarded", DPS_IP6_NH_DSTOPTS,
+		{ IPPROTO_UDP, 0, 0x5e, 4 }, 8,
+		.reason = DPS_DROP_ip6_opt_unknown },
+	{ "unknown option 10 to a group: problem", DPS_IP6_NH_DSTOPTS,
+		{ IPPROTO_UDP, 0, 0x9e, 4 }, 8, .dst = ALL_NODES,
+		.reason = DPS_DROP_ip6_opt_unknown, .pp_send = true,
+		.pp_code = DPS_ICMP6_PP_OPTION, .pp_ptr = 42 },
+	{ "unknown option 11 to unicast: problem", DPS_IP6_NH_DSTOPTS,
+		{ IPPROTO_UDP, 0, 0xde, 4 }, 8,
+		.reason = DPS_DROP_ip6_opt_unknown, .pp_send = true,
+		.pp_code = DPS_ICMP6_PP_OPTION, .pp_ptr = 42 },
+	{ "unknown option 11 to a group: silent", DPS_IP6_NH_DSTOPTS,
+		{ IPPROTO_UDP, 0, 0xde, 4 }, 8, .dst = ALL_NODES,
+		.reason = DPS_DROP_ip6_opt_unknown,
+		.pp_code = DPS_ICMP6_PP_OPTION, .pp_ptr = 42 },
+	{ "router alert in hop-by-hop", DPS_IP6_NH_HOPOPTS,
+		{ IPPROTO_UDP, 0, 5, 2, 0, 0, 1, 0 }, 8, .reason = DPS_DROP_NONE },
+	{ "routing, segments left 0", DPS_IP6_NH_ROUTING,
+		{ IPPROTO_UDP, 0, 4, 0 }, 8, .reason = DPS_DROP_NONE },
+	{ "routing type 0, segments left 1", DPS_IP6_NH_ROUTING,
+		{ IPPROTO_UDP, 2, 0, 1 }, 24,
+		.reason = DPS_DROP_ip6_bad_routing, .pp_send = true,
+		.pp_code = DPS_ICMP6_PP_HEADER, .pp_ptr = 42 },
+	{ "first fragment", DPS_IP6_NH_FRAGMENT,
+		{ IPPROTO_UDP, 0, 0, 1, 0, 0, 0, 7 }, 8,
+		.reason = DPS_DROP_ip6_fragment },
+	{ "later fragment", DPS_IP6_NH_FRAGMENT,
+		{ IPPROTO_UDP, 0, 0x05, 0x28, 0, 0, 0, 7 }, 8,
+		.reason = DPS_DROP_ip6_fragment },
+	{ "atomic fragment", DPS_IP6_NH_FRAGMENT,
+		{ IPPROTO_UDP, 0, 0, 0, 0, 0, 0, 7 }, 8, .reason = DPS_DROP_NONE },
+	{ "no next header", DPS_IP6_NH_NONE, { 0 }, 0,
+		.reason = DPS_DROP_ip6_no_next },
+	{ "next header 253", 253, { 0 }, 0,
+		.reason = DPS_DROP_ip6_unknown_nexthdr, .pp_send = true,
+		.pp_code = DPS_ICMP6_PP_NEXTHDR, .pp_ptr = 6 },
+	/* ESP (50) is not handled. */
+	{ "ESP after options", DPS_IP6_NH_DSTOPTS, { 50, 0, 1, 4 }, 8,
+		.reason = DPS_DROP_ip6_unknown_nexthdr, .pp_send = true,
+		.pp_code = DPS_ICMP6_PP_NEXTHDR, .pp_ptr = 40 },
+};
 
 static void
-r_opt_discard_pp_mcast(struct pkt *p)
+mk_ext(struct pkt *p, const struct ext_row *r)
 {
-	opt_of(p, 0xde, ALL_NODES);
-}
-
-static void
-r_hbh_router_alert(struct pkt *p)
-{
-	static const uint8_t ext[8] = { IPPROTO_UDP, 0, 5, 2, 0, 0, 1, 0 };
-
-	mk(p, DPS_IP6_NH_HOPOPTS, ext, 8, udp8, 8, 64);
-}
-
-static void
-r_routing_sl0(struct pkt *p)
-{
-	static const uint8_t ext[8] = { IPPROTO_UDP, 0, 4, 0 };
-
-	mk(p, DPS_IP6_NH_ROUTING, ext, 8, udp8, 8, 64);
-}
-
-static void
-r_routing_sl1(struct pkt *p)
-{
-	static const uint8_t ext[24] = { IPPROTO_UDP, 2, 0, 1 };
-
-	mk(p, DPS_IP6_NH_ROUTING, ext, 24, udp8, 8, 64);
-}
-
-static void
-r_fragment(struct pkt *p)
-{
-	static const uint8_t ext[8] = { IPPROTO_UDP, 0, 0, 1, 0, 0, 0, 7 };
-
-	mk(p, DPS_IP6_NH_FRAGMENT, ext, 8, udp8, 8, 64);
-}
-
-static void
-r_fragment_later(struct pkt *p)
-{
-	static const uint8_t ext[8] = { IPPROTO_UDP, 0, 0x05, 0x28, 0, 0, 0, 7 };
-
-	mk(p, DPS_IP6_NH_FRAGMENT, ext, 8, udp8, 8, 64);
-}
-
-static void
-r_fragment_atomic(struct pkt *p)
-{
-	static const uint8_t ext[8] = { IPPROTO_UDP, 0, 0, 0, 0, 0, 0, 7 };
-
-	mk(p, DPS_IP6_NH_FRAGMENT, ext, 8, udp8, 8, 64);
-}
-
-static void
-r_no_next(struct pkt *p)
-{
-	mk(p, DPS_IP6_NH_NONE, NULL, 0, udp8, 8, 64);
-}
-
-static void
-r_unknown_nh(struct pkt *p)
-{
-	mk(p, 253, NULL, 0, udp8, 8, 64);
-}
-
-static void
-r_unknown_nh_after_ext(struct pkt *p)
-{
-	static const uint8_t ext[8] = { 50, 0, 1, 4 };	/* ESP: not handled */
-
-	mk(p, DPS_IP6_NH_DSTOPTS, ext, 8, udp8, 8, 64);
+	mk(p, r->first, r->ext, r->ext_len, udp8, r->no_l4 ? 0 : 8, 64);
+	if (r->dst != NULL)
+		memcpy(p->b + 24, r->dst, 16);
 }
 
 static void
@@ -777,35 +709,6 @@ static const struct row rows[] = {
 	{ "destination ::", r_dst_unspec, DPS_DROP_ip6_bad_dst },
 	{ "destination ff01::1", r_dst_iface_local, DPS_DROP_ip6_bad_dst },
 	{ "destination ff00::1", r_dst_scope0, DPS_DROP_ip6_bad_dst },
-	{ "hop-by-hop second", r_hbh_second, DPS_DROP_ip6_bad_hbh, true,
-		DPS_ICMP6_PP_NEXTHDR, 40 },
-	{ "extension past the payload", r_ext_past_payload,
-		DPS_DROP_ip6_ext_truncated },
-	{ "extension of one byte", r_ext_one_byte, DPS_DROP_ip6_ext_truncated },
-	{ "option past its header", r_opt_overrun, DPS_DROP_ip6_bad_opt },
-	{ "option without its length", r_opt_len_byte_missing,
-		DPS_DROP_ip6_bad_opt },
-	{ "unknown option 00: skipped", r_opt_skip, DPS_DROP_NONE },
-	{ "unknown option 01: discarded", r_opt_discard,
-		DPS_DROP_ip6_opt_unknown, false },
-	{ "unknown option 10 to a group: problem", r_opt_discard_pp,
-		DPS_DROP_ip6_opt_unknown, true, DPS_ICMP6_PP_OPTION, 42 },
-	{ "unknown option 11 to unicast: problem", r_opt_discard_pp_ucast,
-		DPS_DROP_ip6_opt_unknown, true, DPS_ICMP6_PP_OPTION, 42 },
-	{ "unknown option 11 to a group: silent", r_opt_discard_pp_mcast,
-		DPS_DROP_ip6_opt_unknown, false, DPS_ICMP6_PP_OPTION, 42 },
-	{ "router alert in hop-by-hop", r_hbh_router_alert, DPS_DROP_NONE },
-	{ "routing, segments left 0", r_routing_sl0, DPS_DROP_NONE },
-	{ "routing type 0, segments left 1", r_routing_sl1,
-		DPS_DROP_ip6_bad_routing, true, DPS_ICMP6_PP_HEADER, 42 },
-	{ "first fragment", r_fragment, DPS_DROP_ip6_fragment },
-	{ "later fragment", r_fragment_later, DPS_DROP_ip6_fragment },
-	{ "atomic fragment", r_fragment_atomic, DPS_DROP_NONE },
-	{ "no next header", r_no_next, DPS_DROP_ip6_no_next },
-	{ "next header 253", r_unknown_nh, DPS_DROP_ip6_unknown_nexthdr, true,
-		DPS_ICMP6_PP_NEXTHDR, 6 },
-	{ "ESP after options", r_unknown_nh_after_ext,
-		DPS_DROP_ip6_unknown_nexthdr, true, DPS_ICMP6_PP_NEXTHDR, 40 },
 	{ "nine extension headers", r_too_many_ext, DPS_DROP_ip6_ext_too_many },
 	{ "ICMPv6 of 4 bytes", r_icmp_short, DPS_DROP_icmp6_truncated },
 	{ "ICMPv6 checksum", r_icmp_bad_csum, DPS_DROP_icmp6_bad_csum },
@@ -835,28 +738,53 @@ static const struct row rows[] = {
 	{ "unsolicited NA to a group", r_na_unsolicited_to_group, DPS_DROP_NONE },
 };
 
+/* One row: @p must give @reason, and owe the parameter problem said. */
+static void
+expect_row(const char *name, const struct pkt *p, int reason, bool pp_send,
+	uint8_t pp_code, uint32_t pp_ptr)
+{
+	struct dps_ipv6_view ip;
+	struct dps_icmp6_view ic;
+	int rc = rx6(p->b, p->len, &ip, &ic);
+
+	cr_expect_eq(rc, reason, "%s: reason %s, want %s", name,
+		rc < 0 ? "none" : dps_drop_reason_name(rc),
+		reason < 0 ? "none" : dps_drop_reason_name(reason));
+	cr_expect_eq(ip.pp.send, pp_send, "%s: parameter problem owed", name);
+	if (pp_send || pp_code != 0) {
+		cr_expect_eq(ip.pp.code, pp_code, "%s: code", name);
+		cr_expect_eq(ip.pp.pointer, pp_ptr, "%s: pointer %u", name,
+			ip.pp.pointer);
+	}
+}
+
 Test(wire6, malformed_table)
 {
-	for (unsigned int i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		const struct row *r = &rows[i];
-		struct dps_ipv6_view ip;
-		struct dps_icmp6_view ic;
-		struct pkt p;
-		int rc;
+	struct pkt p;
 
-		r->make(&p);
-		rc = rx6(p.b, p.len, &ip, &ic);
-		cr_expect_eq(rc, r->reason, "%s: reason %s, want %s", r->name,
-			rc < 0 ? "none" : dps_drop_reason_name(rc),
-			r->reason < 0 ? "none" : dps_drop_reason_name(r->reason));
-		cr_expect_eq(ip.pp.send, r->pp_send, "%s: parameter problem owed",
-			r->name);
-		if (r->pp_send || r->pp_code != 0) {
-			cr_expect_eq(ip.pp.code, r->pp_code, "%s: code", r->name);
-			cr_expect_eq(ip.pp.pointer, r->pp_ptr, "%s: pointer %u",
-				r->name, ip.pp.pointer);
-		}
+	for (unsigned int i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		rows[i].make(&p);
+		expect_row(rows[i].name, &p, rows[i].reason, rows[i].pp_send,
+			rows[i].pp_code, rows[i].pp_ptr);
 	}
+	for (unsigned int i = 0; i < sizeof(ext_rows) / sizeof(ext_rows[0]); i++) {
+		const struct ext_row *r = &ext_rows[i];
+
+		mk_ext(&p, r);
+		expect_row(r->name, &p, r->reason, r->pp_send, r->pp_code,
+			r->pp_ptr);
+	}
+}
+
+/* The extension row called @name. */
+static const struct ext_row *
+ext_row_named(const char *name)
+{
+	for (unsigned int i = 0; i < sizeof(ext_rows) / sizeof(ext_rows[0]); i++)
+		if (strcmp(ext_rows[i].name, name) == 0)
+			return &ext_rows[i];
+	cr_assert_fail("no row %s", name);
+	return NULL;
 }
 
 Test(wire6, fragment_header_is_reported)
@@ -864,13 +792,13 @@ Test(wire6, fragment_header_is_reported)
 	struct dps_ipv6_view ip;
 	struct pkt p;
 
-	r_fragment_later(&p);
+	mk_ext(&p, ext_row_named("later fragment"));
 	cr_assert_eq(dps_ipv6_rx(p.b, p.len, &ip), DPS_DROP_ip6_fragment);
 	cr_assert(ip.fragment);
 	cr_assert_eq(ip.frag_off, 0x528);
 	cr_assert_not(ip.frag_more);
 	cr_assert_eq(ip.frag_id, 7);
-	r_fragment_atomic(&p);
+	mk_ext(&p, ext_row_named("atomic fragment"));
 	cr_assert_eq(dps_ipv6_rx(p.b, p.len, &ip), DPS_DROP_NONE);
 	cr_assert(ip.fragment);
 	cr_assert_eq(ip.proto, IPPROTO_UDP);
