@@ -322,7 +322,7 @@ dps_nd_resolve(struct dps_nd_cache *c, uint16_t ifindex,
 	return 0;
 }
 
-/* An INCOMPLETE (or FAILED) entry learns @lla: STALE, or REACHABLE when
+/* An entry with no address learns @lla: STALE, or REACHABLE when
  * @confirmed, and its held packets leave (7.2.5, first paragraph). */
 static void
 nd_learn(struct dps_nd_cache *c, struct dps_nd_entry *e,
@@ -369,9 +369,10 @@ dps_nd_rx_na(struct dps_nd_cache *c, uint16_t ifindex,
 	struct dps_nd_entry *e = nd_find(c, ifindex, target);
 
 	nd_out_reset(out);
-	if (e == NULL || e->state == DPS_ND_STATIC)
+	/* Linux's ndisc_recv_na() leaves FAILED entries alone too. */
+	if (e == NULL || e->state == DPS_ND_STATIC || e->state == DPS_ND_FAILED)
 		return;
-	if (e->state == DPS_ND_INCOMPLETE || e->state == DPS_ND_FAILED) {
+	if (e->state == DPS_ND_INCOMPLETE) {
 		/* No address, nothing to learn: discard. */
 		if (lla == NULL)
 			return;

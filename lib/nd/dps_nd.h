@@ -148,9 +148,9 @@ int dps_nd_resolve(struct dps_nd_cache *c, uint16_t ifindex,
 /*
  * A valid neighbour advertisement for @target (dps_nd_check()) with
  * @flags (DPS_ND_NA_*) and the target link-layer address @lla, NULL when
- * it had none: RFC 4861 7.2.5 and appendix C. No entry: nothing (no
- * entry is made from an advertisement, as Linux's default
- * accept_untracked_na 0). Held packets of an entry it resolves leave as
+ * it had none: RFC 4861 7.2.5 and appendix C. No entry, or a FAILED
+ * one: nothing (no entry is made from an advertisement, as Linux's
+ * default accept_untracked_na 0, and ndisc_recv_na() skips FAILED). Held packets of an entry it resolves leave as
  * TX actions. The caller first gives a target that is one of its own
  * tentative addresses to dps_dad_rx_na().
  */

@@ -389,6 +389,27 @@ dps_nd_na_build(uint8_t *buf, size_t cap, const uint8_t src[16],
 		target, DPS_ND_OPT_TLLA, tlla, NULL);
 }
 
+size_t
+dps_nd_na_reply(uint8_t *buf, size_t cap,
+	const struct dps_ipv6_view *ns_ip, const struct dps_nd_view *ns,
+	const struct rte_ether_addr *mac, bool router)
+{
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+	bool dad = dps_ip6_is_unspecified(ns_ip->src);
+	bool inc = dps_ip6_is_multicast(ns_ip->dst);
+	uint8_t flags = 0;
+
+	if (router)
+		flags |= DPS_ND_NA_ROUTER;
+	if (!dad)
+		flags |= DPS_ND_NA_SOLICITED;
+	if (inc)
+		flags |= DPS_ND_NA_OVERRIDE;
+	return dps_nd_na_build(buf, cap, ns->target,
+		dad ? all_nodes : ns_ip->src, ns->target, flags,
+		inc ? mac : NULL);
+}
+
 struct icmp6_unreach_err {
 	int err;
 	bool fatal;

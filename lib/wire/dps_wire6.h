@@ -328,6 +328,19 @@ size_t dps_nd_na_build(uint8_t *buf, size_t cap, const uint8_t src[16],
 	const struct rte_ether_addr *tlla);
 
 /*
+ * IPv6 header plus the advertisement answering a valid solicitation for
+ * one of our addresses (@ns_ip, @ns from dps_icmp6_check()), from the
+ * target, as Linux's ndisc_recv_ns() answers (RFC 4861 7.2.4): to the
+ * soliciting node with S set, or to ff02::1 with S clear when it was a
+ * DAD probe from ::; Override and our link-layer address @mac only when
+ * the solicitation went to a group (a unicast one is a reachability
+ * probe of a node that has our address); R when @router.
+ */
+size_t dps_nd_na_reply(uint8_t *buf, size_t cap,
+	const struct dps_ipv6_view *ns_ip, const struct dps_nd_view *ns,
+	const struct rte_ether_addr *mac, bool router);
+
+/*
  * errno for an ICMPv6 error as Linux's icmpv6_err_convert()
  * (net/ipv6/icmp.c) maps it; *fatal tells whether it aborts a connection
  * attempt. Unknown types give EPROTO, not fatal, as there.

@@ -152,6 +152,9 @@ Test(nd, failed_entry_resolves_again)
 	for (unsigned int i = 1; i <= 3; i++)
 		dps_nd_tick(&cache, T0 + i * S, &out);
 	cr_assert_eq(state(N1), DPS_ND_FAILED);
+	dps_nd_rx_na(&cache, IF, N1, DPS_ND_NA_SOLICITED, &MAC1, T0 + 3 * S,
+		&out);
+	cr_assert_eq(state(N1), DPS_ND_FAILED, "as ndisc_recv_na()");
 	cr_assert_eq(use(N1, 2, T0 + 3 * S, NULL), -EAGAIN);
 	cr_assert_eq(state(N1), DPS_ND_INCOMPLETE);
 	cr_assert_eq(out.n, 1);

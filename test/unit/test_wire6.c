@@ -96,6 +96,46 @@ Test(wire6, kernel_na_parses_and_rebuilds)
 	cr_assert_arr_eq(buf, k_na + ETH, n);
 }
 
+Test(wire6, answer_to_the_kernel_ns_is_the_kernel_na)
+{
+	struct dps_ipv6_view ip;
+	struct dps_icmp6_view ic;
+	uint8_t buf[128];
+	size_t n;
+
+	cr_assert_eq(rx6(k_ns + ETH, sizeof(k_ns) - ETH, &ip, &ic), DPS_DROP_NONE);
+	n = dps_nd_na_reply(buf, sizeof(buf), &ip, &ic.nd, &B_MAC, false);
+	cr_assert_eq(n, sizeof(k_na) - ETH);
+	cr_assert_arr_eq(buf, k_na + ETH, n);
+}
+
+Test(wire6, answers_to_dad_and_unicast_probes)
+{
+	struct dps_ipv6_view ip, ip2;
+	struct dps_icmp6_view ic, ic2;
+	uint8_t buf[128];
+	size_t n;
+
+	/* A DAD probe for an address we hold: to all nodes, S clear. */
+	cr_assert_eq(rx6(k_dad_ns + ETH, sizeof(k_dad_ns) - ETH, &ip, &ic),
+		DPS_DROP_NONE);
+	n = dps_nd_na_reply(buf, sizeof(buf), &ip, &ic.nd, &B_MAC, true);
+	cr_assert_eq(rx6(buf, (uint32_t)n, &ip2, &ic2), DPS_DROP_NONE);
+	cr_assert_arr_eq(ip2.dst, ALL_NODES, 16);
+	cr_assert_arr_eq(ip2.src, ic.nd.target, 16);
+	cr_assert_eq(ic2.nd.flags, DPS_ND_NA_ROUTER | DPS_ND_NA_OVERRIDE);
+	cr_assert(ic2.nd.has_lla);
+	/* A unicast probe: S set, no O, no address (as Linux answers). */
+	n = dps_nd_ns_build(buf, sizeof(buf), A_ADDR, B_ADDR, B_ADDR, &A_MAC,
+		NULL);
+	cr_assert_eq(rx6(buf, (uint32_t)n, &ip, &ic), DPS_DROP_NONE);
+	n = dps_nd_na_reply(buf, sizeof(buf), &ip, &ic.nd, &B_MAC, false);
+	cr_assert_eq(rx6(buf, (uint32_t)n, &ip2, &ic2), DPS_DROP_NONE);
+	cr_assert_arr_eq(ip2.dst, A_ADDR, 16);
+	cr_assert_eq(ic2.nd.flags, DPS_ND_NA_SOLICITED);
+	cr_assert_not(ic2.nd.has_lla);
+}
+
 Test(wire6, kernel_dad_ns_parses_and_rebuilds)
 {
 	static const uint8_t c_addr[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x0c };
