@@ -551,3 +551,112 @@ Test(dad, no_transmits_is_preferred_at_once)
 	cr_assert_eq(dps_dad_tick(&d, T0), DPS_DAD_DONE);
 	cr_assert_eq(d.state, DPS_DAD_PREFERRED);
 }
+
+/* ---- every held packet comes back once ---------------------------------- */
+
+#define RND_PKTS 20000
+#define RND_ADDRS 6
+
+/* Account for the actions of the last call: each held packet leaves
+ * once, by TX, FAIL or DROP, and only a held one. */
+static void
+settle(uint8_t *held, unsigned int *n_held)
+{
+	for (unsigned int i = 0; i < out.n; i++) {
+		uintptr_t id = (uintptr_t)out.a[i].pkt >> 4;
+
+		if (out.a[i].kind == DPS_ND_ACT_SOLICIT)
+			continue;
+		cr_assert_leq(id, RND_PKTS);
+		cr_assert_eq(held[id], 1, "packet %lu handed back twice or never held",
+			(unsigned long)id);
+		held[id] = 2;
+		(*n_held)--;
+	}
+}
+
+/* Random resolutions, advertisements, solicitations, confirmations and
+ * time on a few neighbours: the cache's accounting holds, and after a
+ * flush every packet it took has come back exactly once. */
+Test(nd, random_operations_lose_no_packet)
+{
+	static uint8_t held[RND_PKTS + 1];
+	unsigned int n_held = 0, next = 0;
+	uint64_t x = 0x2545f4914f6cdd1dULL, now = T0;
+
+	memset(held, 0, sizeof(held));
+	while (next < RND_PKTS) {
+		uint8_t a[16];
+		struct rte_ether_addr m = MAC1;
+		int rc;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		nth((unsigned int)(x % RND_ADDRS), a);
+		m.addr_bytes[5] = (uint8_t)(x >> 8) & 1;
+		now += (x >> 20) % (300 * MS);
+		switch ((x >> 32) % 8) {
+		case 0:
+		case 1:
+		case 2:
+			rc = dps_nd_resolve(&cache, IF, a, pkt(next),
+				(uint32_t)((x >> 40) % 70000), &m, now, &out);
+			cr_assert(rc == 0 || rc == -EAGAIN);
+			if (rc == -EAGAIN) {
+				held[next] = 1;
+				n_held++;
+			}
+			next++;
+			break;
+		case 3:
+			dps_nd_rx_na(&cache, IF, a, (uint8_t)(x >> 48) & 0xe0,
+				(x >> 56) & 1 ? &m : NULL, now, &out);
+			break;
+		case 4:
+			dps_nd_rx_ns(&cache, IF, a, &m, now, &out);
+			break;
+		case 5:
+			dps_nd_confirm(&cache, IF, a, now);
+			out.n = 0;
+			break;
+		default:
+			do {
+				dps_nd_tick(&cache, now, &out);
+				settle(held, &n_held);
+			} while (out.more);
+			out.n = 0;
+			break;
+		}
+		settle(held, &n_held);
+		for (unsigned int i = 0; i < RND_ADDRS; i++) {
+			const struct dps_nd_entry *e;
+
+			nth(i, a);
+			e = ent(a);
+			if (e == NULL)
+				continue;
+			if (e->state != DPS_ND_INCOMPLETE)
+				cr_assert_eq(e->hold_n, 0, "only INCOMPLETE holds");
+			if (e->hold_n == 0)
+				cr_assert_eq(e->hold_bytes, 0);
+		}
+	}
+	/* Something is held when the flush comes. */
+	{
+		uint8_t a[16];
+		struct rte_ether_addr m;
+
+		nth(RND_ADDRS, a);
+		cr_assert_eq(dps_nd_resolve(&cache, IF, a, pkt(RND_PKTS), 1, &m,
+			now, &out), -EAGAIN);
+		held[RND_PKTS] = 1;
+		n_held++;
+	}
+	do {
+		dps_nd_flush(&cache, &out);
+		settle(held, &n_held);
+	} while (out.more);
+	cr_assert_eq(n_held, 0);
+	cr_assert_eq(cache.n_used, 0);
+}
