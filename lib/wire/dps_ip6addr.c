@@ -196,3 +196,27 @@ dps_ip6_select_src(const struct dps_ip6_cand *c, unsigned int n,
 	}
 	return best;
 }
+
+enum dps_ip6_dst
+dps_ip6_dst_match(const struct dps_ip6_cand *c, unsigned int n,
+	const uint8_t dst[16])
+{
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+	uint8_t sn[16];
+
+	if (dps_ip6_is_multicast(dst)) {
+		if (memcmp(dst, all_nodes, 16) == 0)
+			return DPS_IP6_DST_GROUP;
+		for (unsigned int i = 0; i < n; i++) {
+			dps_ip6_solicited_node(c[i].addr, sn);
+			if (memcmp(dst, sn, 16) == 0)
+				return DPS_IP6_DST_GROUP;
+		}
+		return DPS_IP6_DST_OTHER;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (memcmp(dst, c[i].addr, 16) == 0)
+			return c[i].tentative ? DPS_IP6_DST_TENTATIVE :
+				DPS_IP6_DST_UNICAST;
+	return DPS_IP6_DST_OTHER;
+}

@@ -189,6 +189,23 @@ struct dps_ip6_cand {
 int dps_ip6_select_src(const struct dps_ip6_cand *c, unsigned int n,
 	const uint8_t dst[16]);
 
+/* What a destination address is to an interface with addresses @c. */
+enum dps_ip6_dst {
+	DPS_IP6_DST_OTHER,		/* not for us: ip6_not_for_us */
+	DPS_IP6_DST_UNICAST,		/* one of our usable addresses */
+	/* A tentative address of ours: only ND is taken (RFC 4862 5.4),
+	 * the rest silently discarded. */
+	DPS_IP6_DST_TENTATIVE,
+	/* All-nodes (ff02::1) or the solicited-node group of one of our
+	 * addresses, tentative ones included (RFC 4861 7.2.1, RFC 4862
+	 * 5.4.2). */
+	DPS_IP6_DST_GROUP,
+};
+
+/* Classify destination @dst against the interface's @n addresses. */
+enum dps_ip6_dst dps_ip6_dst_match(const struct dps_ip6_cand *c,
+	unsigned int n, const uint8_t dst[16]);
+
 /* ---- IPv6 header and extension headers (dps_ipv6.c) -------------------- */
 
 /*

@@ -1112,6 +1112,35 @@ Test(wire6, source_selection_skips_tentative)
 	cr_assert_eq(dps_ip6_select_src(c, 0, d), -1);
 }
 
+Test(wire6, destination_match)
+{
+	static const struct {
+		const char *dst;
+		enum dps_ip6_dst want;
+	} t[] = {
+		{ "2001:db8:1::1", DPS_IP6_DST_UNICAST },
+		{ "fe80::1", DPS_IP6_DST_TENTATIVE },
+		{ "2001:db8:1::2", DPS_IP6_DST_OTHER },
+		{ "ff02::1", DPS_IP6_DST_GROUP },
+		{ "ff02::2", DPS_IP6_DST_OTHER },
+		{ "ff02::1:ff00:1", DPS_IP6_DST_GROUP },
+		{ "ff02::1:ff00:2", DPS_IP6_DST_OTHER },
+		{ "ff05::1:ff00:1", DPS_IP6_DST_OTHER },
+	};
+	struct dps_ip6_cand c[2];
+	uint8_t d[16];
+
+	memset(c, 0, sizeof(c));
+	a6("2001:db8:1::1", c[0].addr);
+	a6("fe80::1", c[1].addr);
+	c[1].tentative = true;
+	for (unsigned int i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		a6(t[i].dst, d);
+		cr_assert_eq(dps_ip6_dst_match(c, 2, d), t[i].want, "%s",
+			t[i].dst);
+	}
+}
+
 Test(wire6, address_text)
 {
 	struct dps_addr a;
