@@ -30,6 +30,10 @@ static const uint8_t A_ADDR[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x0a };
 static const uint8_t B_ADDR[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x0b };
 static const uint8_t ALL_NODES[16] = { 0xff, 0x02, [15] = 1 };
 static const uint8_t UNSPEC[16];
+static const uint8_t LOOPBACK[16] = { [15] = 1 };
+static const uint8_t MAPPED[16] = { [10] = 0xff, 0xff, 198, 18, 0, 1 };
+static const uint8_t IFACE_LOCAL[16] = { 0xff, 0x01, [15] = 1 };
+static const uint8_t SCOPE0[16] = { 0xff, 0x00, [15] = 1 };
 static const struct rte_ether_addr A_MAC = { { 2, 0, 0, 0, 0, 0x0a } };
 static const struct rte_ether_addr B_MAC = { { 2, 0, 0, 0, 0, 0x0b } };
 
@@ -359,72 +363,16 @@ r_jumbo(struct pkt *p)
 	p->b[4] = p->b[5] = 0;
 }
 
-static void
-r_src_mcast(struct pkt *p)
-{
-	mk(p, IPPROTO_UDP, NULL, 0, udp8, 8, 64);
-	memcpy(p->b + 8, ALL_NODES, 16);
-}
-
-static void
-r_src_lo(struct pkt *p)
-{
-	mk(p, IPPROTO_UDP, NULL, 0, udp8, 8, 64);
-	memset(p->b + 8, 0, 16);
-	p->b[23] = 1;
-}
-
-static void
-r_src_mapped(struct pkt *p)
-{
-	mk(p, IPPROTO_UDP, NULL, 0, udp8, 8, 64);
-	memset(p->b + 8, 0, 16);
-	p->b[18] = p->b[19] = 0xff;
-	p->b[20] = 198;
-	p->b[21] = 18;
-}
-
-static void
-r_dst_lo(struct pkt *p)
-{
-	mk(p, IPPROTO_UDP, NULL, 0, udp8, 8, 64);
-	memset(p->b + 24, 0, 16);
-	p->b[39] = 1;
-}
-
-static void
-r_dst_unspec(struct pkt *p)
-{
-	mk(p, IPPROTO_UDP, NULL, 0, udp8, 8, 64);
-	memset(p->b + 24, 0, 16);
-}
-
-static void
-r_dst_iface_local(struct pkt *p)
-{
-	mk(p, IPPROTO_UDP, NULL, 0, udp8, 8, 64);
-	memcpy(p->b + 24, ALL_NODES, 16);
-	p->b[25] = 0x01;
-}
-
-static void
-r_dst_scope0(struct pkt *p)
-{
-	mk(p, IPPROTO_UDP, NULL, 0, udp8, 8, 64);
-	memcpy(p->b + 24, ALL_NODES, 16);
-	p->b[25] = 0x00;
-}
-
 /* A row of the table made of a header chain: next header @first, then
- * @ext_len bytes of extension headers, then UDP unless @no_l4, to B or
- * to @dst. */
+ * @ext_len bytes of extension headers, then UDP unless @no_l4, from A or
+ * @src to B or @dst. */
 struct ext_row {
 	const char *name;
 	uint8_t first;
 	uint8_t ext[24];
 	uint8_t ext_len;
 	bool no_l4;
-	const uint8_t *dst;
+	const uint8_t *src, *dst;
 	int reason;
 	bool pp_send;
 	uint8_t pp_code;
@@ -432,6 +380,21 @@ struct ext_row {
 };
 
 static const struct ext_row ext_rows[] = {
+	{ "source ff02::1", IPPROTO_UDP, .src = ALL_NODES,
+		.reason = DPS_DROP_ip6_bad_src },
+	{ "source ::1", IPPROTO_UDP, .src = LOOPBACK,
+		.reason = DPS_DROP_ip6_bad_src },
+	{ "source v4-mapped", IPPROTO_UDP, .src = MAPPED,
+		.reason = DPS_DROP_ip6_bad_src },
+	{ "destination ::1", IPPROTO_UDP, .dst = LOOPBACK,
+		.reason = DPS_DROP_ip6_bad_dst },
+	{ "destination ::", IPPROTO_UDP, .dst = UNSPEC,
+		.reason = DPS_DROP_ip6_bad_dst },
+	{ "destination ff01::1", IPPROTO_UDP, .dst = IFACE_LOCAL,
+		.reason = DPS_DROP_ip6_bad_dst },
+	{ "destination ff00::1", IPPROTO_UDP, .dst = SCOPE0,
+		.reason = DPS_DROP_ip6_bad_dst },
+	{ "UDP from A to B", IPPROTO_UDP, .reason = DPS_DROP_NONE },
 	{ "hop-by-hop second", DPS_IP6_NH_DSTOPTS,
 		{ DPS_IP6_NH_HOPOPTS, 0, 1, 4, [8] = IPPROTO_UDP, 0, 1, 4 }, 16,
 		.reason = DPS_DROP_ip6_bad_hbh, .pp_send = true,
@@ -495,6 +458,8 @@ static void
 mk_ext(struct pkt *p, const struct ext_row *r)
 {
 	mk(p, r->first, r->ext, r->ext_len, udp8, r->no_l4 ? 0 : 8, 64);
+	if (r->src != NULL)
+		memcpy(p->b + 8, r->src, 16);
 	if (r->dst != NULL)
 		memcpy(p->b + 24, r->dst, 16);
 }
@@ -742,13 +707,6 @@ static const struct row rows[] = {
 	{ "version 4", r_v4, DPS_DROP_ip6_bad_version },
 	{ "payload length past the frame", r_paylen, DPS_DROP_ip6_bad_paylen },
 	{ "jumbogram", r_jumbo, DPS_DROP_ip6_bad_paylen },
-	{ "source ff02::1", r_src_mcast, DPS_DROP_ip6_bad_src },
-	{ "source ::1", r_src_lo, DPS_DROP_ip6_bad_src },
-	{ "source v4-mapped", r_src_mapped, DPS_DROP_ip6_bad_src },
-	{ "destination ::1", r_dst_lo, DPS_DROP_ip6_bad_dst },
-	{ "destination ::", r_dst_unspec, DPS_DROP_ip6_bad_dst },
-	{ "destination ff01::1", r_dst_iface_local, DPS_DROP_ip6_bad_dst },
-	{ "destination ff00::1", r_dst_scope0, DPS_DROP_ip6_bad_dst },
 	{ "nine extension headers", r_too_many_ext, DPS_DROP_ip6_ext_too_many },
 	{ "ICMPv6 of 4 bytes", r_icmp_short, DPS_DROP_icmp6_truncated },
 	{ "ICMPv6 checksum", r_icmp_bad_csum, DPS_DROP_icmp6_bad_csum },
