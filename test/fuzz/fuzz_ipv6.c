@@ -17,9 +17,11 @@
  * comes only with the reasons that owe one and points inside the
  * packet; an accepted NS or NA keeps RFC 4861 7.1 (hop limit 255, target
  * not a group, no solicited NA to a group, no SLLA from ::) and, built
- * again from its view, parses back to the same view; an accepted echo
- * built again is the same message; an error quoting any accepted packet
- * fits in 1280 bytes and parses back naming its addresses.
+ * again from its view, parses back to the same view; our answer to an
+ * NS is an NA for its target, solicited unless the NS came from ::; an
+ * accepted echo built again is the same message, and its reply made in
+ * place checks; an error quoting any accepted packet fits in 1280 bytes
+ * and parses back naming its addresses.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +64,29 @@ check_pp(const struct dps_ipv6_view *v, int rc, uint32_t len)
 		fuzz_fail("parameter problem points outside the packet");
 }
 
+/* Our answer to an accepted NS: where it is a valid packet (its source
+ * is the target, which the NS need not make one), a valid NA for the
+ * target, solicited unless the NS came from ::. */
+static void
+check_na_reply(const struct dps_ipv6_view *ip, const struct dps_nd_view *nd)
+{
+	static const struct rte_ether_addr mac = { { 2, 0, 0, 0, 0, 0x0b } };
+	struct dps_ipv6_view ip2;
+	struct dps_icmp6_view ic2;
+	uint8_t b[128];
+	size_t n;
+
+	n = dps_nd_na_reply(b, sizeof(b), ip, nd, &mac, false);
+	if (dps_ipv6_rx(b, (uint32_t)n, &ip2) != DPS_DROP_NONE)
+		return;
+	if (dps_icmp6_check(b + ip2.l4_off, ip2.l4_len, &ip2, &ic2) !=
+	    DPS_DROP_NONE || ic2.type != DPS_ND_NEIGHBOR_ADVERT ||
+	    memcmp(ic2.nd.target, nd->target, 16) != 0 ||
+	    !(ic2.nd.flags & DPS_ND_NA_SOLICITED) !=
+	    dps_ip6_is_unspecified(ip->src))
+		fuzz_fail("answer to an NS");
+}
+
 /* An accepted NS or NA: RFC 4861 7.1 holds, and it rebuilds. */
 static void
 check_nd(const struct dps_ipv6_view *ip, const struct dps_icmp6_view *ic)
@@ -93,6 +118,8 @@ check_nd(const struct dps_ipv6_view *ip, const struct dps_icmp6_view *ic)
 		fuzz_fail("rebuilt ND message refused");
 	if (ic2.type != ic->type || memcmp(&ic2.nd, nd, sizeof(*nd)) != 0)
 		fuzz_fail("rebuilt ND message parses differently");
+	if (ic->type == DPS_ND_NEIGHBOR_SOLICIT)
+		check_na_reply(ip, nd);
 }
 
 /* An accepted echo: built again from its view, the same message (the
@@ -111,6 +138,12 @@ check_echo(const uint8_t *m, uint32_t len, const struct dps_ipv6_view *ip,
 	    memcmp(b, m, 2) != 0 || memcmp(b + 4, m + 4, len - 4) != 0 ||
 	    dps_ip6_l4_sum(b, len, ip->src, ip->dst, DPS_IP6_NH_ICMPV6) != 0xffff)
 		fuzz_fail("rebuilt echo differs");
+	/* The reply made in place checks with the addresses swapped. */
+	dps_icmp6_echo_to_reply(b, len);
+	if (ic->type == DPS_ICMP6_ECHO_REQUEST &&
+	    (b[0] != DPS_ICMP6_ECHO_REPLY ||
+	     dps_ip6_l4_sum(b, len, ip->dst, ip->src, DPS_IP6_NH_ICMPV6) != 0xffff))
+		fuzz_fail("echo reply in place");
 	free(b);
 }
 
