@@ -883,6 +883,49 @@ Test(wire6, error_quote_stops_at_the_minimum_mtu)
 	cr_assert_eq(ic.pointer, 40);
 }
 
+Test(wire6, each_error_round_trips)
+{
+	static const struct {
+		uint8_t type, code;
+		uint32_t info;
+		int err;
+	} t[] = {
+		{ DPS_ICMP6_DST_UNREACH, DPS_ICMP6_UNREACH_NOROUTE, 0, ENETUNREACH },
+		{ DPS_ICMP6_DST_UNREACH, DPS_ICMP6_UNREACH_ADDR, 0, EHOSTUNREACH },
+		{ DPS_ICMP6_PKT_TOO_BIG, 0, 1280, EMSGSIZE },
+		{ DPS_ICMP6_TIME_EXCEEDED, 0, 0, EHOSTUNREACH },
+		{ DPS_ICMP6_TIME_EXCEEDED, 1, 0, EHOSTUNREACH },
+		{ DPS_ICMP6_PARAM_PROB, DPS_ICMP6_PP_OPTION, 42, EPROTO },
+	};
+	uint8_t orig[DPS_IPV6_HLEN + 8 + 100], buf[512];
+	struct dps_ipv6_view ip;
+	struct dps_icmp6_view ic;
+
+	dps_ipv6_build(orig, sizeof(orig), A_ADDR, B_ADDR, IPPROTO_TCP,
+		sizeof(orig) - DPS_IPV6_HLEN, 64, 0, 0);
+	memcpy(orig + DPS_IPV6_HLEN, "\x9c\x40\x00\x50\x01\x02\x03\x04", 8);
+	for (unsigned int i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		size_t n = dps_icmp6_error_build(buf, sizeof(buf), t[i].type,
+			t[i].code, t[i].info, orig, sizeof(orig), B_ADDR, A_ADDR);
+
+		cr_assert_eq(n, DPS_IPV6_HLEN + 8 + sizeof(orig));
+		cr_assert_eq(rx6(buf, (uint32_t)n, &ip, &ic), DPS_DROP_NONE,
+			"type %u", t[i].type);
+		cr_assert_eq(ip.hop_limit, DPS_IPV6_HOP_LIMIT);
+		cr_assert(ic.is_error);
+		cr_assert_eq(ic.type, t[i].type);
+		cr_assert_eq(ic.code, t[i].code);
+		cr_assert_eq(t[i].type == DPS_ICMP6_PKT_TOO_BIG ? ic.mtu :
+			t[i].type == DPS_ICMP6_PARAM_PROB ? ic.pointer : 0,
+			t[i].info);
+		cr_assert_eq(ic.quote.proto, IPPROTO_TCP);
+		cr_assert_eq(ic.quote.sport, htons(40000));
+		cr_assert_eq(ic.quote.dport, htons(80));
+		cr_assert_eq(ic.quote.seq, htonl(0x01020304));
+		cr_assert_eq(dps_icmp6_errno(ic.type, ic.code, NULL), t[i].err);
+	}
+}
+
 Test(wire6, ns_na_round_trip)
 {
 	static const uint8_t nonce[6] = { 1, 2, 3, 4, 5, 6 };
