@@ -25,7 +25,7 @@ jobs=${FUZZ_JOBS:-1}
 only=${FUZZ_ONLY:-}
 tmo=${FUZZ_TIMEOUT:-25}
 bdir=build-fuzz
-harnesses=(fuzz_rx_classify fuzz_tcp_opts fuzz_tcb fuzz_http)
+harnesses=(fuzz_rx_classify fuzz_tcp_opts fuzz_tcb fuzz_http fuzz_ipv6)
 
 case $secs in ''|*[!0-9]*|0)
 	echo "fuzz.sh: SECONDS must be a positive integer, not '$secs'" >&2

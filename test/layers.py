@@ -17,8 +17,8 @@ import re
 import sys
 import tempfile
 
-LAYERS = ['util', 'wire', 'arp', 'route', 'tcp', 'core', 'ip', 'inet', 'sock',
-          'stack']
+LAYERS = ['util', 'wire', 'arp', 'nd', 'route', 'tcp', 'core', 'ip', 'inet',
+          'sock', 'stack']
 DRIVERS_FROM = 'core'	# drivers/port is below core and above the pure layers
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 

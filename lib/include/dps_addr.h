@@ -39,6 +39,30 @@ dps_addr_v4(uint32_t be_addr)
 	return a;
 }
 
+/** Make an IPv6 dps_addr from 16 bytes as on the wire. */
+static inline struct dps_addr
+dps_addr_v6(const uint8_t be_addr[16])
+{
+	struct dps_addr a = { .family = AF_INET6 };
+
+	for (int i = 0; i < 16; i++)
+		a.v6[i] = be_addr[i];
+	return a;
+}
+
+/**
+ * Parse IPv6 text (RFC 4291 2.2, RFC 5952 forms; no zone index) into
+ * @p out.
+ * @return 0 on success, -EINVAL if @p s is not an IPv6 address.
+ */
+int dps_addr6_parse(const char *s, struct dps_addr *out);
+
+/**
+ * Parse "ipv6/len" into an address and prefix length.
+ * @return 0 on success, -EINVAL on a malformed string or a length over 128.
+ */
+int dps_prefix6_parse(const char *s, struct dps_addr *out, uint8_t *prefixlen);
+
 /**
  * Parse "a.b.c.d" into @p out.
  * @return 0 on success, -EINVAL if @p s is not a dotted-quad IPv4 address.

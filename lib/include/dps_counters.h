@@ -130,7 +130,42 @@ extern "C" {
 	X(udp_not_peer, "UDP datagram from other than a connected socket's peer") \
 	X(tcp_tx_unbuffered, "TCP segment not sent: it named bytes the send buffer does not hold") \
 	X(tx_full, "device transmit queue full") \
-	X(nomem, "mbuf allocation failed")
+	X(nomem, "mbuf allocation failed") \
+	DPS_DROP_IP6_LIST(X)
+
+/** The IPv6, ICMPv6 and neighbour discovery drop reasons (lib/wire's
+ * dps_wire6.h, lib/nd), part of DPS_DROP_LIST. */
+#define DPS_DROP_IP6_LIST(X) \
+	X(ip6_truncated, "IPv6 packet shorter than its 40-byte header") \
+	X(ip6_bad_version, "IP version is not 6") \
+	X(ip6_bad_paylen, "IPv6 payload length beyond the frame (or a jumbogram)") \
+	X(ip6_bad_src, "IPv6 source is multicast, loopback or v4-mapped") \
+	X(ip6_bad_dst, "IPv6 destination is loopback, unspecified or an interface-local or reserved-scope group") \
+	X(ip6_not_for_us, "IPv6 destination is not one of our addresses or groups") \
+	X(ip6_ext_truncated, "IPv6 extension header beyond the payload") \
+	X(ip6_bad_hbh, "IPv6 hop-by-hop options header other than first (parameter problem)") \
+	X(ip6_bad_opt, "IPv6 option TLV beyond its header") \
+	X(ip6_opt_unknown, "IPv6 option unknown with a discard action (RFC 8200 4.2)") \
+	X(ip6_bad_routing, "IPv6 routing header of unknown type with segments left (parameter problem)") \
+	X(ip6_fragment, "IPv6 fragment (reassembly not supported)") \
+	X(ip6_no_next, "IPv6 packet with no next header (59)") \
+	X(ip6_unknown_nexthdr, "IPv6 next header not handled (parameter problem)") \
+	X(ip6_ext_too_many, "IPv6 packet with more extension headers than the walk takes") \
+	X(icmp6_truncated, "ICMPv6 message shorter than its header") \
+	X(icmp6_bad_csum, "ICMPv6 checksum wrong") \
+	X(icmp6_unknown_type, "ICMPv6 informational type not handled (RFC 4443 2.4(b))") \
+	X(icmp6_ignored, "ICMPv6 router discovery, redirect or MLD message (not handled)") \
+	X(icmp6_bad_quote, "ICMPv6 error quoting too little of the original packet") \
+	X(nd_bad_hoplimit, "neighbour discovery message with an IPv6 hop limit other than 255") \
+	X(nd_bad_code, "neighbour discovery message with an ICMPv6 code other than 0") \
+	X(nd_truncated, "neighbour solicitation or advertisement shorter than 24 bytes") \
+	X(nd_bad_target, "neighbour discovery target is a multicast address") \
+	X(nd_bad_opt, "neighbour discovery option of length 0, beyond the message, or a link-layer address not of Ethernet's length") \
+	X(nd_bad_addr, "neighbour discovery addresses break RFC 4861 7.1 (unspecified source, solicited to a group)") \
+	X(nd_not_for_us, "neighbour solicitation for a target that is not ours") \
+	X(nd_hold_overflow, "packet displaced from a full neighbour hold queue") \
+	X(nd_failed, "packet dropped: the neighbour never answered its solicitations") \
+	X(nd_table_full, "no neighbour entry could be allocated")
 
 #define DPS_X_ENUM(name, help) DPS_DROP_##name,
 /** Reasons for dropping a packet; index into dps_counters.drop. */

@@ -19,7 +19,20 @@ dps_addr_parse(const char *s, struct dps_addr *out)
 }
 
 int
-dps_prefix_parse(const char *s, struct dps_addr *out, uint8_t *prefixlen)
+dps_addr6_parse(const char *s, struct dps_addr *out)
+{
+	struct in6_addr a;
+
+	if (s == NULL || out == NULL || inet_pton(AF_INET6, s, &a) != 1)
+		return -EINVAL;
+	*out = dps_addr_v6(a.s6_addr);
+	return 0;
+}
+
+/* "addr/len" with @parse for the address and a length up to @max. */
+static int
+prefix_parse(const char *s, struct dps_addr *out, uint8_t *prefixlen,
+	int (*parse)(const char *, struct dps_addr *), long max)
 {
 	char buf[64];
 	const char *slash;
@@ -36,12 +49,24 @@ dps_prefix_parse(const char *s, struct dps_addr *out, uint8_t *prefixlen)
 	buf[slash - s] = '\0';
 	errno = 0;
 	len = strtol(slash + 1, &end, 10);
-	if (errno != 0 || end == slash + 1 || *end != '\0' || len < 0 || len > 32)
+	if (errno != 0 || end == slash + 1 || *end != '\0' || len < 0 || len > max)
 		return -EINVAL;
-	if (dps_addr_parse(buf, out) != 0)
+	if (parse(buf, out) != 0)
 		return -EINVAL;
 	*prefixlen = (uint8_t)len;
 	return 0;
+}
+
+int
+dps_prefix_parse(const char *s, struct dps_addr *out, uint8_t *prefixlen)
+{
+	return prefix_parse(s, out, prefixlen, dps_addr_parse, 32);
+}
+
+int
+dps_prefix6_parse(const char *s, struct dps_addr *out, uint8_t *prefixlen)
+{
+	return prefix_parse(s, out, prefixlen, dps_addr6_parse, 128);
 }
 
 const char *

@@ -701,22 +701,20 @@ dps_icmp_error_build(uint8_t *buf, size_t cap, uint8_t type,
 }
 
 /*
- * Echo request to reply in place: only the type changes (8 to 0), so the
- * checksum is updated from the old and new first word with RFC 1624
- * eqn. 3, HC' = ~(~HC + ~m + m'), which never yields the -0 that eqn. 2
- * can. Anything that is not an echo request of at least 8 bytes is left
- * alone.
+ * A new type at @icmp[0] with the checksum at @icmp[2] updated from the
+ * old and new first word by RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'),
+ * which never yields the -0 that eqn. 2 can. ICMP and ICMPv6 share the
+ * layout (and swapping IPv6 addresses leaves the pseudo-header sum as
+ * it was).
  */
 void
-dps_icmp_echo_to_reply(uint8_t *icmp, uint32_t len)
+dps_icmp_retype(uint8_t *icmp, uint8_t type)
 {
 	uint16_t m, m_new, hc;
 	uint32_t sum;
 
-	if (len < ICMP_HLEN || icmp[0] != ICMP_ECHO)
-		return;
 	m = (uint16_t)(icmp[0] << 8 | icmp[1]);
-	icmp[0] = ICMP_ECHOREPLY;
+	icmp[0] = type;
 	m_new = (uint16_t)(icmp[0] << 8 | icmp[1]);
 	hc = (uint16_t)(icmp[2] << 8 | icmp[3]);
 	sum = (uint32_t)(uint16_t)~hc + (uint16_t)~m + m_new;
@@ -725,4 +723,15 @@ dps_icmp_echo_to_reply(uint8_t *icmp, uint32_t len)
 	hc = (uint16_t)~sum;
 	icmp[2] = hc >> 8;
 	icmp[3] = hc & 0xff;
+}
+
+/* Echo request to reply in place: only the type changes (8 to 0).
+ * Anything that is not an echo request of at least 8 bytes is left
+ * alone. */
+void
+dps_icmp_echo_to_reply(uint8_t *icmp, uint32_t len)
+{
+	if (len < ICMP_HLEN || icmp[0] != ICMP_ECHO)
+		return;
+	dps_icmp_retype(icmp, ICMP_ECHOREPLY);
 }

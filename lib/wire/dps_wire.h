@@ -266,4 +266,8 @@ size_t dps_icmp_error_build(uint8_t *buf, size_t cap, uint8_t type,
  * in place, updating the checksum incrementally (RFC 1624). */
 void dps_icmp_echo_to_reply(uint8_t *icmp, uint32_t len);
 
+/* Set the type of the ICMP or ICMPv6 message @icmp (at least 4 bytes),
+ * updating its checksum incrementally (RFC 1624). */
+void dps_icmp_retype(uint8_t *icmp, uint8_t type);
+
 #endif

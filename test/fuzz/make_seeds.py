@@ -202,7 +202,54 @@ def tcb_seeds():
         est + seg(RST, A_NXT) + bytes([OPEN]) + start()[5:] + synack)
 
 
+# ---- fuzz_ipv6: IPv6 packets from the IPv6 header on --------------------
+
+V6_US = bytes([0x20, 1, 0x0d, 0xb8] + [0] * 11 + [0x0b])
+V6_PEER = bytes([0x20, 1, 0x0d, 0xb8] + [0] * 11 + [0x0a])
+V6_SN_US = bytes([0xff, 2] + [0] * 9 + [1, 0xff, 0, 0, 0x0b])
+
+
+def ipv6(nh, payload, src=V6_PEER, dst=V6_US, hl=64):
+    return bytes([0x60, 0, 0, 0]) + be16(len(payload)) + bytes([nh, hl]) + \
+        src + dst + payload
+
+
+def ipv6_seeds():
+    # Settings: bit 0 fix the ICMPv6 checksum, bit 1 hop limit 255.
+    fix, nd = 0x01, 0x03
+    udp = be16(40000) + be16(9) + be16(10) + be16(0) + b"hi"
+    put("fuzz_ipv6", "udp", bytes([0]) + ipv6(17, udp))
+    put("fuzz_ipv6", "echo", bytes([fix]) + ipv6(58,
+        bytes([128, 0, 0, 0]) + be16(0x7521) + be16(1) + b"dpsdpsds"))
+    put("fuzz_ipv6", "ns", bytes([nd]) + ipv6(58,
+        bytes([135, 0, 0, 0, 0, 0, 0, 0]) + V6_US +
+        bytes([1, 1, 2, 0, 0, 0, 0, 0x0a]), dst=V6_SN_US, hl=255))
+    put("fuzz_ipv6", "dad_ns", bytes([nd]) + ipv6(58,
+        bytes([135, 0, 0, 0, 0, 0, 0, 0]) + V6_US +
+        bytes([14, 1, 1, 2, 3, 4, 5, 6]), src=bytes(16), dst=V6_SN_US,
+        hl=255))
+    put("fuzz_ipv6", "na", bytes([nd]) + ipv6(58,
+        bytes([136, 0, 0, 0, 0x60, 0, 0, 0]) + V6_PEER +
+        bytes([2, 1, 2, 0, 0, 0, 0, 0x0a]), hl=255))
+    quoted = ipv6(17, udp, src=V6_US, dst=V6_PEER)
+    put("fuzz_ipv6", "port_unreach", bytes([fix]) + ipv6(58,
+        bytes([1, 4, 0, 0, 0, 0, 0, 0]) + quoted))
+    put("fuzz_ipv6", "too_big", bytes([fix]) + ipv6(58,
+        bytes([2, 0, 0, 0]) + be32(1280) + quoted))
+    ext = bytes([60, 0, 1, 4, 0, 0, 0, 0]) + \
+        bytes([43, 0, 0x1e, 4, 0, 0, 0, 0]) + \
+        bytes([44, 0, 4, 0, 0, 0, 0, 0]) + \
+        bytes([17, 0, 0, 0, 0, 0, 0, 7])
+    put("fuzz_ipv6", "ext_chain", bytes([0]) + ipv6(0, ext + udp))
+    put("fuzz_ipv6", "option_actions", bytes([0]) + ipv6(60,
+        bytes([17, 1, 0x1e, 2, 0, 0, 0x9e, 2, 0, 0, 0xde, 2, 0, 0, 1, 0]) +
+        udp))
+    put("fuzz_ipv6", "fragment", bytes([0]) + ipv6(44,
+        bytes([17, 0, 0, 1, 0, 0, 0, 9]) + udp))
+
+
 opts_seeds()
 rx_seeds()
 http_seeds()
 tcb_seeds()
+ipv6_seeds()
