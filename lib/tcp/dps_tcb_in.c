@@ -544,15 +544,17 @@ tcb_input_data(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
  * response with its FIN rides on the client's FIN). Once data has
  * arrived, that is: before any, Linux's delayed-ACK time (ato) is still
  * 0 and the ACK of a bare FIN leaves at once. Quick-ACK mode does not
- * apply in ping-pong mode; two full segments unacknowledged, or data
- * still missing, send it at once as always (__tcp_ack_snd_check()).
+ * apply in ping-pong mode; two full segments unacknowledged, data still
+ * missing, or a hole the FIN waited behind just filled send it at once
+ * as always (__tcp_ack_snd_check(), tcp_data_queue()'s ICSK_ACK_NOW).
  * Returns whether the ACK was delayed.
  */
 static bool
 tcb_fin_ack_delayed(struct dps_tcb *t, uint64_t now)
 {
-	if (!t->data_seen || t->n_ooo != 0 || t->rcv_nxt - t->rcv_acked >= 2u * t->rcv_mss)
-		return false;
+	if (!t->data_seen || t->n_ooo != 0 || t->fin_ooo ||
+			t->rcv_nxt - t->rcv_acked >= 2u * t->rcv_mss)
+		return false;	/* fin_ooo: a hole just filled (RFC 5681 4.2) */
 	t->ack_now = false;
 	if (t->dack_at == 0)
 		t->dack_at = now + DPS_TCP_DELACK_NS;
