@@ -64,6 +64,13 @@ dps_tcb_fill_ack(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o)
 
 		memcpy(o->sack, t->x->ooo, n * sizeof(o->sack[0]));
 		o->n_sack = (uint8_t)n;
+		/* A FIN kept beyond the hole occupies the sequence number
+		 * after its data: the block covers it, as Linux's block
+		 * ends at the segment's end_seq (RFC 2018 3 reports what
+		 * was received, and the FIN was). */
+		for (unsigned int i = 0; t->fin_ooo && i < n; i++)
+			if (o->sack[i].right == t->x->fin_seq)
+				o->sack[i].right++;
 	}
 	if (!t->ts_ok && o->n_sack == 0)
 		o->opts = DPS_TCP_OUT_NONE;
