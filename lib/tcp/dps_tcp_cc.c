@@ -15,13 +15,15 @@ dps_tcp_cc(const struct dps_tcb *t)
 
 /*
  * RFC 5681 3.1 with RFC 3465 appropriate byte counting: cwnd grows by the
- * bytes acknowledged, at most L = 2 * SMSS per ACK, up to ssthresh.
+ * bytes acknowledged, up to ssthresh. Without RFC 3465's limit of
+ * L = 2 * SMSS per ACK, as Linux's tcp_slow_start() grows by every
+ * segment an ACK covers: a stretch ACK (one per GRO batch there, one per
+ * poll iteration here) would otherwise hold slow start back.
  */
 uint32_t
 dps_tcp_slow_start(struct dps_tcb *t, uint32_t acked)
 {
-	uint32_t smss = dps_tcb_smss(t);
-	uint32_t inc = acked < 2 * smss ? acked : 2 * smss;
+	uint32_t inc = acked;
 	uint32_t room = t->ssthresh - t->cwnd;
 
 	if (inc > room)
