@@ -257,6 +257,25 @@ tcb_seg(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o, uint32_t seq,
 	}
 }
 
+/*
+ * The payload of a full segment: the MSS less options, bounded to half
+ * the largest window the peer announced (Linux's tcp_bound_to_half_wnd(),
+ * which tcp_sync_mss() applies to every send), so that a peer with a
+ * window of a few segments still gets more than one in flight: against
+ * a 2,560-byte window, two segments of 1,280. Windows of at most 536
+ * bytes bound to the whole window; never below 68 bytes of IP datagram.
+ */
+static uint32_t
+tcb_pkt_mss(const struct dps_tcb *t)
+{
+	uint32_t smss = dps_tcb_smss(t), hdr = DPS_TCP_HLEN + (t->ts_ok ? DPS_TCP_TS_OPT_LEN : 0);
+	uint32_t cutoff = t->max_snd_wnd > 536 ? t->max_snd_wnd / 2 : t->max_snd_wnd;
+
+	if (cutoff != 0 && smss > cutoff)
+		return cutoff > 68 - hdr ? cutoff : 68 - hdr;
+	return smss;
+}
+
 /* The first lost, not yet retransmitted byte (RFC 6675 NextSeg() rule
  * 1), and how much of a segment starts there; false when there is none. */
 static bool
@@ -281,7 +300,7 @@ tcb_next_hole(const struct dps_tcb *t, uint32_t *seq, uint32_t *len)
 	if (!dps_seq_lt(s, end))
 		return false;
 	*seq = s;
-	*len = u32_min(end - s, dps_tcb_smss(t));
+	*len = u32_min(end - s, tcb_pkt_mss(t));
 	return true;
 }
 
@@ -367,7 +386,7 @@ dps_tcb_corked_open(const struct dps_tcb *t)
 static uint32_t
 tcb_seg_cap(const struct dps_tcb *t)
 {
-	uint32_t smss = dps_tcb_smss(t);
+	uint32_t smss = tcb_pkt_mss(t);
 
 	return t->tso_max >= 2 * smss ? t->tso_max - t->tso_max % smss : smss;
 }
@@ -385,7 +404,7 @@ tcb_seg_cap(const struct dps_tcb *t)
 static uint32_t
 tcb_new_len(struct dps_tcb *t, uint32_t pipe)
 {
-	uint32_t smss = dps_tcb_smss(t), queued = t->snd_end - t->snd_nxt;
+	uint32_t smss = tcb_pkt_mss(t), queued = t->snd_end - t->snd_nxt;
 	uint32_t wnd_end = t->snd_una + t->snd_wnd, cc_room, peer_room, len;
 	uint32_t cap = tcb_seg_cap(t);
 
@@ -431,7 +450,7 @@ tcb_push_before_hold(struct dps_tcb *t, struct dps_tcp_out *out, unsigned int n)
 		return;
 	o = &out[n - 1];
 	if (o->len == 0 ||
-			t->snd_end - t->snd_nxt >= dps_tcb_smss(t) ||
+			t->snd_end - t->snd_nxt >= tcb_pkt_mss(t) ||
 			!dps_seq_gt(t->push_seq, t->snd_nxt) ||
 			dps_seq_gt(t->push_seq, t->snd_end))
 		return;
@@ -458,7 +477,7 @@ tcb_send_new(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 		if (len == 0 && !fin)
 			break;
 		tcb_seg(t, now, &out[n++], seq, len, fin, false);
-		if (len % dps_tcb_smss(t) != 0 || len == 0)
+		if (len % tcb_pkt_mss(t) != 0 || len == 0)
 			t->snd_sml = seq + len;
 		t->snd_nxt += len + (fin ? 1 : 0);
 		t->snd_max = t->snd_nxt;
