@@ -828,8 +828,13 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 		return ev | dps_tcb_close(t, ECONNRESET);
 	}
 	if (s->len != 0 && (t->state == DPS_TCPS_ESTABLISHED ||
-			t->state == DPS_TCPS_FIN_WAIT1 || t->state == DPS_TCPS_FIN_WAIT2))
+			t->state == DPS_TCPS_FIN_WAIT1 || t->state == DPS_TCPS_FIN_WAIT2)) {
+		bool dup = dps_seq_leq(s->seq + s->len, t->rcv_nxt);	/* all of it twice */
+
 		ev |= tcb_input_data(t, s, now) | DPS_TCB_OUTPUT;
+		if (dup && !(s->flags & DPS_TH_FIN))
+			dps_tcb_dup_ack(t, s, now, out, n);
+	}
 	if (s->flags & DPS_TH_FIN)
 		ev |= tcb_input_fin(t, s, now) | DPS_TCB_OUTPUT;
 	if (t->fin_ooo && t->rcv_nxt == t->x->fin_seq)

@@ -79,6 +79,31 @@ dps_tcb_fill_ack(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o)
 	t->dack_at = 0;
 }
 
+/*
+ * D-SACK (RFC 2883 4): data received twice, all of it below RCV.NXT, is
+ * reported as the first SACK block of the ACK it draws, so the sender
+ * learns its retransmission was spurious (Linux's tcp_dsack_set() on a
+ * duplicate, with net.ipv4.tcp_dsack on by default). The other blocks
+ * follow, within the three the option space holds beside timestamps
+ * (without them four would fit; dpstack sends three either way).
+ * A duplicate that overlaps RCV.NXT, or data already held out of order,
+ * is not reported yet.
+ */
+static void
+tcb_dsack(const struct dps_tcb *t, const struct dps_tcp_seg *s, struct dps_tcp_out *o)
+{
+	unsigned int max = sizeof(o->sack) / sizeof(o->sack[0]), k;
+
+	if (!t->sack_ok || s->len == 0 || dps_seq_gt(s->seq + s->len, t->rcv_nxt))
+		return;
+	k = o->n_sack < max ? o->n_sack : max - 1;
+	memmove(&o->sack[1], &o->sack[0], k * sizeof(o->sack[0]));
+	o->sack[0].left = s->seq;
+	o->sack[0].right = s->seq + s->len;
+	o->n_sack = (uint8_t)(k + 1);
+	o->opts = DPS_TCP_OUT_TS;
+}
+
 void
 dps_tcb_oow_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	struct dps_tcp_out *out, unsigned int *n)
@@ -93,7 +118,18 @@ dps_tcb_oow_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 		return;
 	if (limited)
 		t->last_oow_ack = now;
-	dps_tcb_fill_ack(t, now, &out[(*n)++]);
+	dps_tcb_fill_ack(t, now, &out[*n]);
+	tcb_dsack(t, s, &out[(*n)++]);
+}
+
+void
+dps_tcb_dup_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
+	struct dps_tcp_out *out, unsigned int *n)
+{
+	if (*n >= DPS_TCB_MAX_OUT || !t->sack_ok)
+		return;		/* ack_now stands: a plain ACK at output */
+	dps_tcb_fill_ack(t, now, &out[*n]);
+	tcb_dsack(t, s, &out[(*n)++]);
 }
 
 /* The lcore-wide budget of challenge ACKs (RFC 5961 10). */

@@ -25,6 +25,10 @@ void dps_tcb_fill_ack(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o);
 void dps_tcb_fill_rst(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out);
 /* An ACK for an out-of-window or unacceptable segment, limited to one per
  * 500 ms for segments without payload (Linux tcp_oow_rate_limited()). */
+/* An in-window segment whose data all arrived before: its ACK now, with
+ * the D-SACK block naming it (RFC 2883), when SACK was negotiated. */
+void dps_tcb_dup_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
+	struct dps_tcp_out *out, unsigned int *n);
 void dps_tcb_oow_ack(struct dps_tcb *t, const struct dps_tcp_seg *s,
 	uint64_t now, struct dps_tcp_out *out, unsigned int *n);
 /* A challenge ACK (RFC 5961 3.2, 4.2, 5.2), rate-limited. */
