@@ -24,17 +24,6 @@
  * vector loads: the buffer may have any alignment.
  */
 
-/* Fold a 64-bit one's complement sum to 16 bits. */
-static inline uint16_t
-csum_fold64(uint64_t sum)
-{
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 /* Four 64-bit lanes, in GCC's generic vector extension: the compiler
  * picks the instructions for each clone of dps_csum_raw() below. */
 typedef uint64_t csum_v4 __attribute__((vector_size(32)));
@@ -71,7 +60,7 @@ uint16_t
 dps_csum_raw(const void *p, size_t len)
 {
 	const uint8_t *b = p;
-	uint64_t sum = csum_fold64(csum_blocks(&b, &len));
+	uint64_t sum = dps_csum_fold(csum_blocks(&b, &len));
 	uint32_t w32;
 	uint16_t w16;
 
@@ -93,5 +82,5 @@ dps_csum_raw(const void *p, size_t len)
 		memcpy(&w16, b, 1);
 		sum += w16;
 	}
-	return csum_fold64(sum);
+	return dps_csum_fold(sum);
 }
