@@ -134,6 +134,13 @@ key_is_ent(const void *e)
 	return e;
 }
 
+/* References are indices into the key array (the table's context). */
+static void *
+ent_is_key(const void *ctx, uint32_t ref)
+{
+	return (void *)((const struct dps_tuple *)ctx + ref);
+}
+
 /* The multipliers of the table's keyed hash (dps_tcp_hash()), random
  * as a stack's are. */
 static struct dps_sockets hkey;
@@ -148,19 +155,20 @@ ct_run(const struct dps_tuple *keys, uint32_t n, struct result *r)
 	t = rte_malloc(NULL, dps_ctab_memsize(n), RTE_CACHE_LINE_SIZE);
 	if (t == NULL)
 		return -1;
-	dps_ctab_init(t, n, key_is_ent);
+	dps_ctab_init(t, n, key_is_ent, ent_is_key, keys);
 	r->bytes = heap_used() - before;
 	for (int k = 0; k < RUNS; k++) {
 		uint64_t t0 = rte_rdtsc();
 
 		for (uint32_t i = 0; i < n; i++)
-			dps_ctab_put(t, dps_tcp_hash(&hkey, &keys[i]), (void *)(uintptr_t)&keys[i]);
+			dps_ctab_put(t, dps_tcp_hash(&hkey, &keys[i]), &keys[i], i);
 		ins[k] = ps_since(t0, n);
 		t0 = rte_rdtsc();
 		for (uint32_t i = 0; i < n; i++) {
 			const struct dps_tuple *q = &keys[(i * 7919u) % n];
 
-			(void)dps_ctab_find_own(t, dps_tcp_hash(&hkey, q), q, key_is_ent);
+			(void)dps_ctab_find_own(t, dps_tcp_hash(&hkey, q), q, key_is_ent,
+				ent_is_key);
 		}
 		look[k] = ps_since(t0, n);
 		t0 = rte_rdtsc();

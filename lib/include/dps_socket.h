@@ -492,14 +492,16 @@ enum dps_tw_reuse {
 struct dps_sock_conf {
 	uint16_t port_lo;	/**< ephemeral range start; default 32768 */
 	uint16_t port_hi;	/**< ephemeral range end; default 60999 */
-	uint32_t max_conns;	/**< connection table size per lcore; default 65536 */
-	uint32_t max_socks;	/**< sockets in the pool; default 16383 */
+	uint32_t max_conns;	/**< connection table size per lcore; default 65536,
+				 * below 2^26 */
+	uint32_t max_socks;	/**< sockets in the pool; default 16383, at most 2^26 */
 	uint8_t tw_reuse;	/**< enum dps_tw_reuse; default loopback only */
 };
 
 /**
  * Change the socket settings of a stack. Before dps_stack_start() only.
- * @return 0, or -EINVAL (port_lo > port_hi, port_lo 0, tw_reuse unknown),
+ * @return 0, or -EINVAL (port_lo > port_hi, port_lo 0, tw_reuse unknown,
+ *         max_conns or max_socks over its bound),
  * -EBUSY (started).
  */
 int dps_stack_set_sock_conf(struct dps_stack *s, const struct dps_sock_conf *c);
@@ -555,7 +557,7 @@ void dps_stack_sock_stats(const struct dps_stack *s, struct dps_sock_stats *st);
  * closed but finishing, and TIME_WAIT entries included) and the
  * listening sockets. A statistic's picture, not an atomic one: an entry
  * moved by a deletion while the walk runs may be missed or counted
- * twice. It reads every slot of the tables (32 bytes per max_conns per
+ * twice. It reads every slot of the tables (16 bytes per max_conns per
  * lcore): for monitors, not for a fast path.
  */
 void dps_stack_tcp_states(const struct dps_stack *s,

@@ -37,6 +37,9 @@ dps_stack_set_sock_conf(struct dps_stack *s, const struct dps_sock_conf *c)
 		v.max_conns = DEFAULT_MAX_CONNS;
 	if (v.max_socks == 0)
 		v.max_socks = DEFAULT_MAX_SOCKS;
+	/* Table references (dps_tcp_ent_of()): both below 2^26. */
+	if (v.max_conns >= DPS_TCP_TW_REF || v.max_socks > DPS_TCP_TW_REF)
+		return -EINVAL;
 	if (v.tw_reuse == DPS_TW_REUSE_DEFAULT)
 		v.tw_reuse = DPS_TW_REUSE_LOOPBACK;	/* Linux's default, 2 */
 	if (v.tw_reuse > DPS_TW_REUSE_LOOPBACK)
@@ -192,7 +195,7 @@ dps_conn_read(struct dps_stack *s, unsigned int idx, const struct dps_tuple *t,
 	void *data;
 
 	do {
-		data = dps_ctab_find(tab, h, t, dps_tcp_key_of, &tk);
+		data = dps_ctab_find(tab, h, t, dps_tcp_key_of, dps_tcp_ent_of, &tk);
 		if (data == NULL)
 			return -ENOENT;
 		memset(out, 0, sizeof(*out));

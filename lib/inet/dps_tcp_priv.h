@@ -37,6 +37,8 @@ struct dps_tw_store;
  * lcore only; the counters are read by any thread (relaxed). */
 struct dps_tcp_lcore {
 	struct dps_ctab *conns;		/* connections this lcore owns */
+	char *sock_base;		/* the socket pool's object 0 (dps_tcp_ent_of()) */
+	uint32_t sock_size;		/* and its object size */
 	struct dps_twheel *tw;		/* their timers */
 	struct dps_tw_store *tws;	/* compact TIME_WAIT entries */
 	struct dps_tcp_ratelimit chlim;	/* challenge ACKs (RFC 5961 10) */
@@ -125,6 +127,25 @@ dps_tcp_key_of(const void *d)
 	if (dps_tcp_is_tw(d))
 		return &dps_tcp_tw_of((void *)(uintptr_t)d)->tup;
 	return &((const struct dps_sock *)d)->tup;
+}
+
+/* Table references (dps_ctab.h): a socket's is its index in the stack's
+ * socket pool, a TIME_WAIT entry's DPS_TCP_TW_REF plus its index in the
+ * lcore's store; both spaces below 2^26 (dps_stack_set_sock_conf()
+ * bounds max_socks and max_conns). */
+#define DPS_TCP_TW_REF (1u << 26)
+
+/* The entry of reference @ref in the table of lcore context @ctx (a
+ * struct dps_tcp_lcore; dps_ctab_ent_fn): a socket, or a TIME_WAIT entry
+ * with its pointer tagged. */
+static inline void *
+dps_tcp_ent_of(const void *ctx, uint32_t ref)
+{
+	const struct dps_tcp_lcore *tl = ctx;
+
+	if (ref < DPS_TCP_TW_REF)
+		return tl->sock_base + (size_t)ref * tl->sock_size;
+	return (void *)((uintptr_t)&tl->tws->e[ref - DPS_TCP_TW_REF] | TW_TAG);
 }
 
 /*

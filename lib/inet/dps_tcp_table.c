@@ -5,9 +5,10 @@
  * The table (lib/util/dps_ctab.h) is open addressing with linear probing
  * at most half full, written only by its lcore and read with no lock
  * from other threads (dps_conn_info()) through per-slot versions. A slot
- * is {version, 32-bit hash as tag, entry pointer}; an entry is a socket,
- * or a compact TIME_WAIT entry (dps_tcp_timewait.c) whose pointer has
- * the low bit set; the key is the entry's own tuple.
+ * is one word {entry reference, 27 bits of hash as tag, version}; an
+ * entry is a socket, or a compact TIME_WAIT entry (dps_tcp_timewait.c)
+ * whose pointer, as the table hands it back, has the low bit set; the
+ * key is the entry's own tuple.
  *
  * Why not rte_hash any more. It was an rte_hash in lock-free
  * read/write-concurrency mode whose deleted key slots waited for a QSBR
@@ -18,7 +19,7 @@
  * and insert, and, per delete, a defer-queue enqueue that also calls
  * rte_log() each time, then the reclaim. One writer and a key every
  * entry already holds need none of that: here a lookup is a CRC of 16
- * bytes and a probe of one or two 16-byte slots, a delete shifts a few
+ * bytes and a probe of one or two slots, a delete shifts a few
  * slots back, and nothing is reclaimed, because slots are reused in
  * place and entries are type-stable (sockets come from the socket
  * pool, TIME_WAIT entries from a fixed per-lcore array), so the
@@ -31,13 +32,14 @@
  * per segment); bench/conn_table: 32 bytes per entry against 80, a hit
  * lookup of 11.5 ns against 33.2 at 65,536 entries.
  *
- * Pointers, not indices: a slot of socket index + tag (8 bytes, one
- * atomic store) needs every socket addressable by index. When this was
- * written the socket pool was an rte_mempool whose objects could lie in
- * several memory chunks; the dps_pool that replaced it keeps them in one
- * range (dps_pool_at()), so the 8-byte slot is possible now, with a
- * TIME_WAIT index space beside the sockets'. Until then the 16-byte slot
- * (four per cache line) keeps both with one pointer.
+ * Indices, not pointers: a slot is one 8-byte word (dps_ctab.h) that
+ * names its entry by a 27-bit reference, a socket's index in the socket
+ * pool (a dps_pool keeps its objects in one range, dps_pool_at()) or a
+ * TIME_WAIT entry's index in the lcore's store beside them
+ * (dps_tcp_ent_of()). The slot that held a pointer, a tag and a version
+ * took 16 bytes: 54 bytes per connection at ten million, now 27, and a
+ * ten-million table of 256 MB instead of 512 that a new tuple's lookup
+ * misses in.
  *
  * Why not the NIC's RSS hash: the stack's RSS key is 0x6d5a repeated,
  * which makes Toeplitz symmetric but also periodic in 16 bits, so the
@@ -110,10 +112,16 @@ dps_tcp_lcore_init(struct dps_lcore *lc)
 {
 	struct dps_tcp_lcore *tl = tcp_lcore_alloc(lc);
 	struct dps_stack *s = lc->stack;
+	struct dps_pool_stats ps;
 
 	if (tl == NULL)
 		return -ENOMEM;
-	tl->conns = dps_ctab_create(dps_socks(s)->conf.max_conns, dps_tcp_key_of);
+
+	dps_pool_stats(dps_socks(s)->pool, &ps);
+	tl->sock_base = dps_pool_at(dps_socks(s)->pool, 0);
+	tl->sock_size = ps.elt_size;
+	tl->conns = dps_ctab_create(dps_socks(s)->conf.max_conns, dps_tcp_key_of,
+		dps_tcp_ent_of, tl);
 	if (tl->conns == NULL)
 		return -ENOMEM;
 	tl->tw = rte_zmalloc_socket("dps_tw", sizeof(*tl->tw), 0, lc->socket);
@@ -148,7 +156,7 @@ dps_tcp_lookup_any(struct dps_lcore *lc, const struct dps_tuple *t)
 {
 	return dps_ctab_find_own(dps_tcp_lc(lc)->conns,
 		dps_tcp_hash(dps_socks(lc->stack), t), t,
-		dps_tcp_key_of);
+		dps_tcp_key_of, dps_tcp_ent_of);
 }
 
 struct dps_sock *
@@ -159,13 +167,23 @@ dps_tcp_lookup(struct dps_lcore *lc, const struct dps_tuple *t)
 	return d == NULL || dps_tcp_is_tw(d) ? NULL : d;
 }
 
+/* The table reference of entry @d (dps_tcp_ent_of() inverted). */
+static uint32_t
+tcp_ref_of(const struct dps_tcp_lcore *tl, void *d)
+{
+	if (dps_tcp_is_tw(d))
+		return DPS_TCP_TW_REF + (uint32_t)(dps_tcp_tw_of(d) - tl->tws->e);
+	return (uint32_t)(((char *)d - tl->sock_base) / tl->sock_size);
+}
+
 int
 dps_tcp_table_put(struct dps_lcore *lc, void *d)
 {
+	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
 	const struct dps_tuple *t = dps_tcp_key_of(d);
 
-	return dps_ctab_put(dps_tcp_lc(lc)->conns,
-		dps_tcp_hash(dps_socks(lc->stack), t), d);
+	return dps_ctab_put(tl->conns, dps_tcp_hash(dps_socks(lc->stack), t), t,
+		tcp_ref_of(tl, d));
 }
 
 /* Delete @t's key; the slot is free at once. */

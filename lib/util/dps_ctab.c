@@ -14,60 +14,78 @@ dps_ctab_memsize(uint32_t max)
 {
 	uint64_t slots = 8;
 
-	if (max == 0 || max > (1u << 30))
+	if (max == 0 || max > DPS_CTAB_MAX_ENTRIES)
 		return 0;
 	while (slots < 2 * (uint64_t)max)
 		slots <<= 1;
 	return sizeof(struct dps_ctab) + slots * sizeof(struct dps_ctab_slot);
 }
 
-void
-dps_ctab_init(struct dps_ctab *t, uint32_t max, dps_ctab_key_fn key_of)
+static void
+tab_set(struct dps_ctab *t, uint32_t max, dps_ctab_key_fn key_of,
+	dps_ctab_ent_fn ent_of, const void *ctx)
 {
-	size_t slots = (dps_ctab_memsize(max) - sizeof(*t)) / sizeof(t->slot[0]);
-
-	memset(t, 0, dps_ctab_memsize(max));
-	t->mask = (uint32_t)slots - 1;
+	t->mask = (uint32_t)((dps_ctab_memsize(max) - sizeof(*t)) / sizeof(t->slot[0])) - 1;
 	t->max = max;
 	t->key_of = key_of;
+	t->ent_of = ent_of;
+	t->ctx = ctx;
+}
+
+void
+dps_ctab_init(struct dps_ctab *t, uint32_t max, dps_ctab_key_fn key_of,
+	dps_ctab_ent_fn ent_of, const void *ctx)
+{
+	memset(t, 0, dps_ctab_memsize(max));
+	tab_set(t, max, key_of, ent_of, ctx);
+}
+
+/* The entry in word @w (not empty). */
+static void *
+ent_at(const struct dps_ctab *t, uint64_t w)
+{
+	return t->ent_of(t->ctx, dps_ctab_w_ref1(w) - 1);
+}
+
+/* The slot word of slot @i; relaxed: the owner reads its own stores. */
+static uint64_t
+slot_own(const struct dps_ctab *t, uint32_t i)
+{
+	return __atomic_load_n(&t->slot[i].w, __ATOMIC_RELAXED);
 }
 
 /*
- * Rewrite slot @s as (@tag, @ent) under its version: odd, the fields,
- * even again. A reader that saw the old even version and re-reads it
- * after its own reads (dps_ctab_probe()) notices the change.
+ * Rewrite slot @s as (@hash, @ref1: the reference plus one, 0 to empty
+ * it) with its version bumped, in one store. A reader that read the old
+ * word and re-reads it after its own reads (dps_ctab_probe()) notices
+ * the change.
  */
 static void
-slot_write(struct dps_ctab_slot *s, uint32_t tag, void *ent)
+slot_write(struct dps_ctab_slot *s, uint32_t hash, uint32_t ref1)
 {
-	/* Relaxed: only the owner writes the version. */
-	uint32_t v = __atomic_load_n(&s->ver, __ATOMIC_RELAXED);
+	/* Relaxed: only the owner writes the slot. */
+	uint64_t old = __atomic_load_n(&s->w, __ATOMIC_RELAXED);
+	uint64_t ver = ((old >> DPS_CTAB_VER_SHIFT) + 1) &
+		((1u << (64 - DPS_CTAB_VER_SHIFT)) - 1);
+	uint64_t w = ver << DPS_CTAB_VER_SHIFT |
+		(uint64_t)(hash & DPS_CTAB_HASH_MASK) << DPS_CTAB_HASH_SHIFT | ref1;
 
-	/* Relaxed store, then a release fence: a reader that sees any of the
-	 * field stores below (then its acquire fence) sees the odd version;
-	 * pairs with the acquire fence in dps_ctab_probe()/dps_ctab_still(). */
-	__atomic_store_n(&s->ver, v + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	/* Relaxed: published by the version's release below. */
-	__atomic_store_n(&s->tag, tag, __ATOMIC_RELAXED);
-	/* Relaxed: as tag. */
-	__atomic_store_n(&s->ent, ent, __ATOMIC_RELAXED);
-	/* Release: the fields (and the entry's key, written before the
-	 * insert) before the even version; pairs with the acquire load of
-	 * the version in dps_ctab_probe(). */
-	__atomic_store_n(&s->ver, v + 2, __ATOMIC_RELEASE);
+	/* Release: the entry's key, written before its insert, before the
+	 * word that names it; pairs with the acquire load in
+	 * dps_ctab_probe() and slot_read_racy(). */
+	__atomic_store_n(&s->w, w, __ATOMIC_RELEASE);
 }
 
 /*
  * Memory of its own. A table sized for the most connections a run may
- * hold (2 x max_conns slots of 16 bytes: 512 MB per lcore for ten
+ * hold (2 x max_conns slots of 8 bytes: 256 MB per lcore for ten
  * million) is not written at start: its pages come from an anonymous
  * mapping (MAP_NORESERVE: nothing charged until touched), the kernel's
  * zero page until an entry lands in one, and a zero slot is an empty
  * one. Entries hash uniformly over the slots, so the resident part is
  * about one 4 KiB page per entry until the pages fill: at 1,000 entries
  * in a ten-million table 4 MB, where the default table (65,536 entries)
- * is 2 MB in all; from about 1 entry in 256 slots on (131,072 entries
+ * is 1 MB in all; from about 1 entry in 512 slots on (65,536 entries
  * for ten million) the whole table is resident. A table that grows by
  * rehashing would follow the entries all the way, but its readers on
  * other threads (dps_ctab_find()) would have to learn to follow a table
@@ -76,7 +94,8 @@ slot_write(struct dps_ctab_slot *s, uint32_t tag, void *ent)
  * reads it, and -m need not hold it.
  */
 struct dps_ctab *
-dps_ctab_create(uint32_t max, dps_ctab_key_fn key_of)
+dps_ctab_create(uint32_t max, dps_ctab_key_fn key_of, dps_ctab_ent_fn ent_of,
+	const void *ctx)
 {
 	size_t sz = dps_ctab_memsize(max);
 	struct dps_ctab *t;
@@ -93,9 +112,7 @@ dps_ctab_create(uint32_t max, dps_ctab_key_fn key_of)
 	 * first entry in each 2 MB would make all of it resident. Advice
 	 * only; a kernel without THP refuses it, and that is fine. */
 	(void)madvise(t, sz, MADV_NOHUGEPAGE);
-	t->mask = (uint32_t)((sz - sizeof(*t)) / sizeof(t->slot[0])) - 1;
-	t->max = max;
-	t->key_of = key_of;
+	tab_set(t, max, key_of, ent_of, ctx);
 	return t;
 }
 
@@ -114,23 +131,22 @@ count_add(struct dps_ctab *t, int d)
 }
 
 int
-dps_ctab_put(struct dps_ctab *t, uint32_t hash, void *ent)
+dps_ctab_put(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t ref)
 {
-	const void *key = t->key_of(ent);
 	uint32_t i = hash & t->mask;
-	void *e;
+	uint64_t w;
 
-	/* Relaxed: the owner reads its own stores. */
-	while ((e = __atomic_load_n(&t->slot[i].ent, __ATOMIC_RELAXED)) != NULL) {
-		if (t->slot[i].tag == hash && dps_ctab_key_eq(t->key_of(e), key)) {
-			slot_write(&t->slot[i], hash, ent);
+	while (dps_ctab_w_ref1(w = slot_own(t, i)) != 0) {
+		if (dps_ctab_w_tag_eq(w, hash) &&
+				dps_ctab_key_eq(t->key_of(ent_at(t, w)), key)) {
+			slot_write(&t->slot[i], hash, ref + 1);
 			return 0;
 		}
 		i = (i + 1) & t->mask;
 	}
 	if (t->n >= t->max)
 		return -ENOBUFS;
-	slot_write(&t->slot[i], hash, ent);
+	slot_write(&t->slot[i], hash, ref + 1);
 	count_add(t, 1);
 	return 0;
 }
@@ -140,11 +156,11 @@ static int64_t
 slot_of(const struct dps_ctab *t, uint32_t hash, const void *key)
 {
 	uint32_t i = hash & t->mask;
-	void *e;
+	uint64_t w;
 
-	/* Relaxed: the owner reads its own stores. */
-	while ((e = __atomic_load_n(&t->slot[i].ent, __ATOMIC_RELAXED)) != NULL) {
-		if (t->slot[i].tag == hash && dps_ctab_key_eq(t->key_of(e), key))
+	while (dps_ctab_w_ref1(w = slot_own(t, i)) != 0) {
+		if (dps_ctab_w_tag_eq(w, hash) &&
+				dps_ctab_key_eq(t->key_of(ent_at(t, w)), key))
 			return i;
 		i = (i + 1) & t->mask;
 	}
@@ -162,21 +178,19 @@ shift_back(struct dps_ctab *t, uint32_t hole)
 	uint32_t j = hole;
 
 	for (;;) {
-		struct dps_ctab_slot *s;
-		void *e;
+		uint64_t w;
 
 		j = (j + 1) & t->mask;
-		s = &t->slot[j];
-		/* Relaxed: the owner reads its own stores. */
-		e = __atomic_load_n(&s->ent, __ATOMIC_RELAXED);
-		if (e == NULL)
+		w = slot_own(t, j);
+		if (dps_ctab_w_ref1(w) == 0)
 			break;
-		if (((j - (s->tag & t->mask)) & t->mask) >= ((j - hole) & t->mask)) {
-			slot_write(&t->slot[hole], s->tag, e);
+		if (((j - (dps_ctab_w_hash(w) & t->mask)) & t->mask) >=
+				((j - hole) & t->mask)) {
+			slot_write(&t->slot[hole], dps_ctab_w_hash(w), dps_ctab_w_ref1(w));
 			hole = j;
 		}
 	}
-	slot_write(&t->slot[hole], 0, NULL);
+	slot_write(&t->slot[hole], 0, 0);
 }
 
 int
@@ -203,38 +217,14 @@ void *
 dps_ctab_next(const struct dps_ctab *t, uint32_t *pos)
 {
 	for (uint32_t i = *pos; i <= t->mask; i++) {
-		/* Relaxed: the owner reads its own stores. */
-		void *e = __atomic_load_n(&t->slot[i].ent, __ATOMIC_RELAXED);
+		uint64_t w = slot_own(t, i);
 
-		if (e != NULL) {
+		if (dps_ctab_w_ref1(w) != 0) {
 			*pos = i + 1;
-			return e;
+			return ent_at(t, w);
 		}
 	}
 	*pos = t->mask + 1;
-	return NULL;
-}
-
-/* Slot @s's entry as a reader on another thread sees it: 0 when the
- * owner rewrote it under us @tries times in a row. */
-static void *
-slot_read_racy(const struct dps_ctab_slot *s, unsigned int tries)
-{
-	while (tries-- > 0) {
-		/* Acquire: pairs with the release that ends slot_write(), so an
-		 * even version shows the pointer it wrote. */
-		uint32_t v = __atomic_load_n(&s->ver, __ATOMIC_ACQUIRE);
-		/* Relaxed: confirmed by the version re-read below. */
-		void *e = __atomic_load_n(&s->ent, __ATOMIC_RELAXED);
-
-		/* Acquire fence: the pointer read happens before the version
-		 * re-read; pairs with the release fence after the owner's odd
-		 * store in slot_write(). */
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		/* Relaxed: ordered by the fence above. */
-		if ((v & 1) == 0 && __atomic_load_n(&s->ver, __ATOMIC_RELAXED) == v)
-			return e;
-	}
 	return NULL;
 }
 
@@ -243,9 +233,11 @@ dps_ctab_walk(const struct dps_ctab *t, void (*fn)(void *ent, void *arg),
 	void *arg)
 {
 	for (uint32_t i = 0; i <= t->mask; i++) {
-		void *e = slot_read_racy(&t->slot[i], 4);
+		/* Acquire: pairs with slot_write()'s release, so the entry the
+		 * word names is seen as inserted. */
+		uint64_t w = __atomic_load_n(&t->slot[i].w, __ATOMIC_ACQUIRE);
 
-		if (e != NULL)
-			fn(e, arg);
+		if (dps_ctab_w_ref1(w) != 0)
+			fn(ent_at(t, w), arg);
 	}
 }

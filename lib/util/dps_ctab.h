@@ -8,23 +8,33 @@
  * lock-free readers on any thread.
  *
  * Each lcore owns one table of its connections (lib/inet/dps_tcp_table.c).
- * An entry is a pointer to an object that holds its own 16-byte key (a
- * socket and its tuple, or a tagged TIME_WAIT entry); the table stores
- * the pointer and the key's 32-bit hash, which is both the tag compared
- * before the key and, masked, the home slot. The table is at most half
- * full (capacity max entries, 2 x max slots rounded up to a power of
- * two), so probes are short and a miss meets an empty slot soon.
- * Deletion shifts the following entries of the cluster back (Knuth's
- * Algorithm R), so there are no tombstones and a probe never outlives
- * its cluster.
+ * An entry is an object that holds its own 16-byte key (a socket and its
+ * tuple, or a TIME_WAIT entry), named in the table by a 27-bit reference
+ * that the table's user gives at insert and turns back into the object
+ * (dps_ctab_ent_fn): an index into a pool of type-stable objects. A slot
+ * is one 64-bit word, {reference + 1, 27 bits of the key's hash, a 10-bit
+ * version}, written with one atomic store, eight to a cache line: half
+ * the bytes of a slot that holds a pointer, a tag and a version apart
+ * (issue 15: 27 bytes per connection at ten million, and half the cache
+ * and TLB misses of a lookup in a table that large). The hash's bits are
+ * both the tag compared before the key and, masked, the home slot, so
+ * the table has at most 2^27 slots: DPS_CTAB_MAX_ENTRIES. The table is at
+ * most half full (capacity max entries, 2 x max slots rounded up to a
+ * power of two), so probes are short and a miss meets an empty slot
+ * soon. Deletion shifts the following entries of the cluster back
+ * (Knuth's Algorithm R), so there are no tombstones and a probe never
+ * outlives its cluster.
  *
  * Concurrency. Only the owner calls dps_ctab_put(), dps_ctab_del(),
  * dps_ctab_find_own() and dps_ctab_next(). Any thread calls
  * dps_ctab_find() and dps_ctab_still():
- * - A slot carries a version, odd while the owner rewrites it (a
- *   seqlock per slot). A reader accepts a hit only if the slot's version
- *   was even and unchanged across its reads of the tag, the pointer and
- *   the key behind it: it never returns a wrong or torn entry.
+ * - Every store to a slot bumps its version. A reader accepts a hit only
+ *   if the slot's word was the same before and after its read of the
+ *   key behind it: it never returns a wrong or torn entry unless the
+ *   slot was rewritten a multiple of 1,024 times during that read, every
+ *   rewrite by a deletion or insert on this one slot, and came back to
+ *   the same entry and hash (at a million connections a second spread
+ *   over 2^21 or more slots, a slot is rewritten about once a second).
  * - The table carries a sequence, odd while a deletion empties a slot or
  *   moves entries back. A reader that ends at an empty slot accepts the
  *   miss only if that sequence was even and unchanged: it never misses
@@ -32,8 +42,8 @@
  *   (filling an empty slot cannot hide an entry behind it), so misses
  *   retry only when a deletion overlapped them.
  * - Nothing is freed. A slot is reused in place, and entries must be
- *   type-stable memory (a mempool object, an element of a fixed array),
- *   so a reader holding a stale pointer reads some entry's key, never
+ *   type-stable memory (a pool object, an element of a fixed array), so
+ *   a reader holding a stale reference reads some entry's key, never
  *   unmapped memory; the versions tell it the entry is no longer the
  *   one it found. The caller keeps the same rule for whatever else it
  *   reads from an entry found by another thread: read, then confirm with
@@ -49,14 +59,25 @@
 /** Bytes of a key: compared as four 32-bit words (4-byte aligned). */
 #define DPS_CTAB_KEY_LEN 16
 
-/** The key of entry @p ent (a pointer the table holds). */
+/** Bits of a slot's reference field (the entry's reference plus one). */
+#define DPS_CTAB_REF_BITS 27
+/** Bits of the key's hash a slot keeps: the home and the tag. */
+#define DPS_CTAB_HASH_BITS 27
+/** Largest reference an entry may have. */
+#define DPS_CTAB_REF_MAX ((1u << DPS_CTAB_REF_BITS) - 2)
+/** Most entries a table may hold: half of 2^DPS_CTAB_HASH_BITS slots. */
+#define DPS_CTAB_MAX_ENTRIES (1u << (DPS_CTAB_HASH_BITS - 1))
+
+/** The key of entry @p ent. */
 typedef const void *(*dps_ctab_key_fn)(const void *ent);
 
-/** One slot: 16 bytes, four to a cache line. */
+/** The entry of reference @p ref, given the table's context @p ctx. */
+typedef void *(*dps_ctab_ent_fn)(const void *ctx, uint32_t ref);
+
+/** One slot: one 64-bit word (atomic), eight to a cache line. Zero is
+ * empty. */
 struct dps_ctab_slot {
-	uint32_t ver;		/* atomic: odd while the owner writes the slot */
-	uint32_t tag;		/* atomic: the entry's hash; home = tag & mask */
-	void *ent;		/* atomic: the entry, NULL when empty */
+	uint64_t w;
 };
 
 /** A table. Allocate dps_ctab_memsize() bytes, 8-aligned (a cache line
@@ -67,26 +88,56 @@ struct dps_ctab {
 	uint32_t n;		/* atomic: entries (the owner writes) */
 	uint32_t seq;		/* atomic: odd while a deletion empties or moves */
 	dps_ctab_key_fn key_of;
+	dps_ctab_ent_fn ent_of;
+	const void *ctx;	/* ent_of()'s */
 	struct dps_ctab_slot slot[];
 };
 
 /** Where dps_ctab_find() found its entry, to confirm later reads. */
 struct dps_ctab_ticket {
 	uint32_t slot;
-	uint32_t ver;
+	uint64_t w;
 };
+
+/* A slot word's fields. */
+#define DPS_CTAB_HASH_MASK ((1u << DPS_CTAB_HASH_BITS) - 1)
+#define DPS_CTAB_HASH_SHIFT DPS_CTAB_REF_BITS
+#define DPS_CTAB_VER_SHIFT (DPS_CTAB_REF_BITS + DPS_CTAB_HASH_BITS)
+
+/* The reference plus one in word @w: 0 when the slot is empty. */
+static inline uint32_t
+dps_ctab_w_ref1(uint64_t w)
+{
+	return (uint32_t)w & ((1u << DPS_CTAB_REF_BITS) - 1);
+}
+
+/* The hash bits in word @w. */
+static inline uint32_t
+dps_ctab_w_hash(uint64_t w)
+{
+	return (uint32_t)(w >> DPS_CTAB_HASH_SHIFT) & DPS_CTAB_HASH_MASK;
+}
+
+/* Whether word @w holds an entry whose hash is @hash. */
+static inline bool
+dps_ctab_w_tag_eq(uint64_t w, uint32_t hash)
+{
+	return dps_ctab_w_hash(w) == (hash & DPS_CTAB_HASH_MASK);
+}
 
 /**
  * Bytes a table of @p max entries takes.
- * @return the size, or 0 when @p max is 0 or too large (over 2^30).
+ * @return the size, or 0 when @p max is 0 or over DPS_CTAB_MAX_ENTRIES.
  */
 size_t dps_ctab_memsize(uint32_t max);
 
 /**
  * Make the memory at @p t (dps_ctab_memsize(@p max) bytes) an empty
- * table of @p max entries whose keys @p key_of finds. Before any reader.
+ * table of @p max entries whose keys @p key_of finds and whose references
+ * @p ent_of(@p ctx, ref) turns into entries. Before any reader.
  */
-void dps_ctab_init(struct dps_ctab *t, uint32_t max, dps_ctab_key_fn key_of);
+void dps_ctab_init(struct dps_ctab *t, uint32_t max, dps_ctab_key_fn key_of,
+	dps_ctab_ent_fn ent_of, const void *ctx);
 
 /**
  * A table of @p max entries in memory of its own: zero pages mapped from
@@ -94,21 +145,23 @@ void dps_ctab_init(struct dps_ctab *t, uint32_t max, dps_ctab_key_fn key_of);
  * is written at creation whatever @p max (see dps_ctab.c for what that
  * costs per entry). Before any reader.
  * @return the table, or NULL with errno set (EINVAL: @p max 0 or over
- *         2^30; ENOMEM).
+ *         DPS_CTAB_MAX_ENTRIES; ENOMEM).
  */
-struct dps_ctab *dps_ctab_create(uint32_t max, dps_ctab_key_fn key_of);
+struct dps_ctab *dps_ctab_create(uint32_t max, dps_ctab_key_fn key_of,
+	dps_ctab_ent_fn ent_of, const void *ctx);
 
 /** Unmap a table from dps_ctab_create(); no reader may remain. NULL is
  * ignored. */
 void dps_ctab_destroy(struct dps_ctab *t);
 
 /**
- * Enter @p ent, whose key hashes to @p hash; an entry with the same key
- * is replaced in place (readers see the old or the new one, never
- * neither). Owner only.
+ * Enter the entry of reference @p ref (at most DPS_CTAB_REF_MAX), whose
+ * key @p key (the entry's own, as key_of() gives it) hashes to @p hash;
+ * an entry with the same key is replaced in place (readers see the old
+ * or the new one, never neither). Owner only.
  * @return 0, or -ENOBUFS when the table holds its maximum already.
  */
-int dps_ctab_put(struct dps_ctab *t, uint32_t hash, void *ent);
+int dps_ctab_put(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t ref);
 
 /**
  * Remove the entry of @p key (hash @p hash). Owner only.
@@ -126,14 +179,12 @@ void *dps_ctab_next(const struct dps_ctab *t, uint32_t *pos);
 
 /**
  * Call @p fn(entry, @p arg) for every entry, from any thread, with no
- * lock: each slot is read as dps_ctab_probe() reads one, its version even
- * and unchanged across the read of the pointer (a slot the owner keeps
- * rewriting is skipped after a few tries). A statistic's picture, not an
+ * lock: each slot is read as one word. A statistic's picture, not an
  * atomic one: an entry that a deletion shifts back past the walk while
  * it runs is missed or seen twice, and @p fn may read an entry that has
  * just left (entries are type-stable, see above). Telemetry counts
  * connection states with it (dps_stack_tcp_states()). It reads every
- * slot: 16 bytes for each of the 2 x max slots.
+ * slot: 8 bytes for each of the 2 x max slots.
  */
 void dps_ctab_walk(const struct dps_ctab *t, void (*fn)(void *ent, void *arg),
 	void *arg);
@@ -157,32 +208,33 @@ dps_ctab_key_eq(const void *a, const void *b)
 
 /**
  * The entry of @p key, hash @p hash, or NULL: the owner's lookup, with
- * no version checks (nothing changes under it). @p key_of is the
- * table's, passed again so that the compiler can inline it.
+ * no version checks (nothing changes under it). @p key_of and @p ent_of
+ * are the table's, passed again so that the compiler can inline them.
  */
 static inline void *
 dps_ctab_find_own(const struct dps_ctab *t, uint32_t hash, const void *key,
-	dps_ctab_key_fn key_of)
+	dps_ctab_key_fn key_of, dps_ctab_ent_fn ent_of)
 {
 	uint32_t i = hash & t->mask;
 
 	for (;;) {
-		const struct dps_ctab_slot *s = &t->slot[i];
 		/* Relaxed: the owner reads its own stores. */
-		void *e = __atomic_load_n(&s->ent, __ATOMIC_RELAXED);
+		uint64_t w = __atomic_load_n(&t->slot[i].w, __ATOMIC_RELAXED);
+		void *e;
 
-		if (e == NULL)
+		if (dps_ctab_w_ref1(w) == 0)
 			return NULL;
-		/* Relaxed: as above. */
-		if (__atomic_load_n(&s->tag, __ATOMIC_RELAXED) == hash &&
-				dps_ctab_key_eq(key_of(e), key))
-			return e;
+		if (dps_ctab_w_tag_eq(w, hash)) {
+			e = ent_of(t->ctx, dps_ctab_w_ref1(w) - 1);
+			if (dps_ctab_key_eq(key_of(e), key))
+				return e;
+		}
 		i = (i + 1) & t->mask;
 	}
 }
 
 /* The key words of a possibly changing entry: relaxed loads, which the
- * slot version confirms afterwards (dps_ctab_find()). */
+ * slot word confirms afterwards (dps_ctab_find()). */
 static inline bool
 dps_ctab_key_eq_racy(const void *ent_key, const void *key)
 {
@@ -191,7 +243,7 @@ dps_ctab_key_eq_racy(const void *ent_key, const void *key)
 
 	for (int k = 0; k < DPS_CTAB_KEY_LEN / 4; k++)
 		/* Relaxed: the entry may be rewritten meanwhile; the
-		 * caller's acquire fence and version re-read decide. */
+		 * caller's acquire fence and slot re-read decide. */
 		d |= __atomic_load_n(&x[k], __ATOMIC_RELAXED) ^ y[k];
 	return d == 0;
 }
@@ -200,38 +252,36 @@ dps_ctab_key_eq_racy(const void *ent_key, const void *key)
  * reached), -1 retry (the table moved under it). */
 static inline int
 dps_ctab_probe(const struct dps_ctab *t, uint32_t hash, const void *key,
-	dps_ctab_key_fn key_of, void **out, struct dps_ctab_ticket *tk)
+	dps_ctab_key_fn key_of, dps_ctab_ent_fn ent_of, void **out,
+	struct dps_ctab_ticket *tk)
 {
 	uint32_t i = hash & t->mask;
 
 	for (uint32_t step = 0; step <= t->mask; step++, i = (i + 1) & t->mask) {
 		const struct dps_ctab_slot *s = &t->slot[i];
-		/* Acquire: pairs with the release that ends the owner's write
-		 * of the slot (slot_write() in dps_ctab.c), so an even version
-		 * shows its tag, pointer and the entry's key. */
-		uint32_t v = __atomic_load_n(&s->ver, __ATOMIC_ACQUIRE);
-		/* Relaxed: confirmed by the version below. */
-		uint32_t tag = __atomic_load_n(&s->tag, __ATOMIC_RELAXED);
-		/* Relaxed: as tag. */
-		void *e = __atomic_load_n(&s->ent, __ATOMIC_RELAXED);
+		/* Acquire: pairs with the release store of the slot
+		 * (slot_write() in dps_ctab.c), so the entry's key written
+		 * before its insert is visible. */
+		uint64_t w = __atomic_load_n(&s->w, __ATOMIC_ACQUIRE);
+		void *e;
 		bool eq;
 
-		if (e == NULL)
+		if (dps_ctab_w_ref1(w) == 0)
 			return 0;
-		if (tag != hash)
+		if (!dps_ctab_w_tag_eq(w, hash))
 			continue;
+		e = ent_of(t->ctx, dps_ctab_w_ref1(w) - 1);
 		eq = dps_ctab_key_eq_racy(key_of(e), key);
-		/* Acquire fence: the reads above happen before the version
-		 * re-read; pairs with the release fence after the owner's odd
-		 * store (slot_write()), so a changed slot shows a new version. */
+		/* Acquire fence: the key reads above happen before the slot
+		 * re-read, so a slot rewritten since shows a new version. */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		/* Relaxed: ordered by the fence above. */
-		if ((v & 1) != 0 || __atomic_load_n(&s->ver, __ATOMIC_RELAXED) != v)
+		if (__atomic_load_n(&s->w, __ATOMIC_RELAXED) != w)
 			return -1;
 		if (eq) {
 			*out = e;
 			tk->slot = i;
-			tk->ver = v;
+			tk->w = w;
 			return 1;
 		}
 	}
@@ -247,7 +297,7 @@ dps_ctab_probe(const struct dps_ctab *t, uint32_t hash, const void *key,
  */
 static inline void *
 dps_ctab_find(const struct dps_ctab *t, uint32_t hash, const void *key,
-	dps_ctab_key_fn key_of, struct dps_ctab_ticket *tk)
+	dps_ctab_key_fn key_of, dps_ctab_ent_fn ent_of, struct dps_ctab_ticket *tk)
 {
 	for (;;) {
 		/* Acquire: pairs with the release that ends a deletion
@@ -260,7 +310,7 @@ dps_ctab_find(const struct dps_ctab *t, uint32_t hash, const void *key,
 			rte_pause();	/* a deletion is moving entries */
 			continue;
 		}
-		rc = dps_ctab_probe(t, hash, key, key_of, &e, tk);
+		rc = dps_ctab_probe(t, hash, key, key_of, ent_of, &e, tk);
 		if (rc > 0)
 			return e;
 		/* Acquire fence: the slot reads happen before the sequence
@@ -282,10 +332,10 @@ static inline bool
 dps_ctab_still(const struct dps_ctab *t, const struct dps_ctab_ticket *tk)
 {
 	/* Acquire fence: the caller's reads of the entry happen before the
-	 * version re-read; pairs with the release fence in slot_write(). */
+	 * slot re-read, so a slot rewritten since shows a new version. */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	/* Relaxed: ordered by the fence above. */
-	return __atomic_load_n(&t->slot[tk->slot].ver, __ATOMIC_RELAXED) == tk->ver;
+	return __atomic_load_n(&t->slot[tk->slot].w, __ATOMIC_RELAXED) == tk->w;
 }
 
 #endif

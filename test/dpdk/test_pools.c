@@ -86,6 +86,13 @@ up(struct bench *b, uint32_t b_socks)
 			(uint8_t)b->port[i] } };
 	stack_new(b, 0, "pa", A_IP, 0);
 	stack_new(b, 1, "pb", B_IP, 0);
+	/* The table's references (dps_tcp_ent_of()) bound both sizes. */
+	sc.max_conns = 1u << 26;
+	cr_assert_eq(dps_stack_set_sock_conf(b->s[0], &sc), -EINVAL);
+	sc.max_conns = MAX_CONNS;
+	sc.max_socks = (1u << 26) + 1;
+	cr_assert_eq(dps_stack_set_sock_conf(b->s[0], &sc), -EINVAL);
+	sc.max_socks = MAX_SOCKS;
 	cr_assert_eq(dps_stack_set_sock_conf(b->s[0], &sc), 0);
 	sc.max_socks = b_socks;
 	cr_assert_eq(dps_stack_set_sock_conf(b->s[1], &sc), 0);

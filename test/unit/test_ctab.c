@@ -16,16 +16,57 @@
 
 #include "dps_ctab.h"
 
-/* An entry: its key (4 words) and a check word derived from it. */
+/* An entry: its key (4 words) and a check word derived from it, and
+ * its table reference plus one (0: none yet, see ref()). */
 struct ent {
 	uint32_t key[4];
 	uint32_t check;
+	uint32_t ref1;
 };
 
 static const void *
 ent_key(const void *e)
 {
 	return ((const struct ent *)e)->key;
+}
+
+/* The table's references: indices into this registry of the entries
+ * put so far (each test runs in a process of its own). */
+static struct ent *reg[1 << 16];
+static struct ent *ref_max_ent;	/* the entry of DPS_CTAB_REF_MAX */
+static uint32_t n_reg;
+
+static void *
+ent_of(const void *ctx, uint32_t r)
+{
+	return r == DPS_CTAB_REF_MAX ? ref_max_ent : reg[r];
+}
+
+/* @e's reference, registered on first use. */
+static uint32_t
+ref(struct ent *e)
+{
+	if (e->ref1 == 0) {
+		cr_assert_lt(n_reg, sizeof(reg) / sizeof(reg[0]));
+		reg[n_reg++] = e;
+		e->ref1 = n_reg;
+	}
+	return e->ref1 - 1;
+}
+
+static int
+put(struct dps_ctab *t, uint32_t h, struct ent *e)
+{
+	return dps_ctab_put(t, h, e->key, ref(e));
+}
+
+/* The entry in slot @i, or NULL. */
+static void *
+slot_ent(const struct dps_ctab *t, uint32_t i)
+{
+	uint64_t w = t->slot[i].w;
+
+	return dps_ctab_w_ref1(w) != 0 ? ent_of(NULL, dps_ctab_w_ref1(w) - 1) : NULL;
 }
 
 static struct dps_ctab *
@@ -37,7 +78,7 @@ tab_new(uint32_t max)
 	cr_assert_neq(sz, 0);
 	t = aligned_alloc(64, (sz + 63) & ~(size_t)63);
 	cr_assert_not_null(t);
-	dps_ctab_init(t, max, ent_key);
+	dps_ctab_init(t, max, ent_key, ent_of, NULL);
 	return t;
 }
 
@@ -49,6 +90,7 @@ ent_set(struct ent *e, uint32_t k)
 	e->key[2] = k * 2654435761u;
 	e->key[3] = 6;
 	e->check = k ^ 0x5a5a5a5au;
+	e->ref1 = 0;
 }
 
 /* A deliberately poor hash: @buckets homes, so clusters are long and
@@ -62,7 +104,7 @@ hash_of(uint32_t k, uint32_t buckets)
 static void *
 own(const struct dps_ctab *t, uint32_t h, const struct ent *probe)
 {
-	return dps_ctab_find_own(t, h, probe->key, ent_key);
+	return dps_ctab_find_own(t, h, probe->key, ent_key, ent_of);
 }
 
 static void *
@@ -70,19 +112,20 @@ any(const struct dps_ctab *t, uint32_t h, const struct ent *probe)
 {
 	struct dps_ctab_ticket tk;
 
-	return dps_ctab_find(t, h, probe->key, ent_key, &tk);
+	return dps_ctab_find(t, h, probe->key, ent_key, ent_of, &tk);
 }
 
 Test(ctab, sizes)
 {
 	cr_assert_eq(dps_ctab_memsize(0), 0);
-	cr_assert_eq(dps_ctab_memsize((1u << 30) + 1), 0);
+	cr_assert_eq(dps_ctab_memsize(DPS_CTAB_MAX_ENTRIES + 1), 0);
+	cr_assert_neq(dps_ctab_memsize(DPS_CTAB_MAX_ENTRIES), 0);
 	/* At most half full: 1000 entries take 2048 slots. */
 	cr_assert_eq(dps_ctab_memsize(1000),
 		sizeof(struct dps_ctab) + 2048 * sizeof(struct dps_ctab_slot));
 	cr_assert_eq(dps_ctab_memsize(1024),
 		sizeof(struct dps_ctab) + 2048 * sizeof(struct dps_ctab_slot));
-	cr_assert_eq(sizeof(struct dps_ctab_slot), 16);
+	cr_assert_eq(sizeof(struct dps_ctab_slot), 8);
 }
 
 /* Resident pages of the @len bytes at @a (mincore()). */
@@ -104,7 +147,7 @@ resident_pages(const void *a, size_t len)
  * pages entries land in become resident (issue 15). */
 Test(ctab, create_touches_only_what_is_used)
 {
-	struct dps_ctab *t = dps_ctab_create(10000000, ent_key);
+	struct dps_ctab *t = dps_ctab_create(10000000, ent_key, ent_of, NULL);
 	size_t len = dps_ctab_memsize(10000000);
 	static struct ent e[1000];
 
@@ -113,17 +156,18 @@ Test(ctab, create_touches_only_what_is_used)
 		resident_pages(t, len));
 	for (uint32_t i = 0; i < 1000; i++) {
 		ent_set(&e[i], i);
-		cr_assert_eq(dps_ctab_put(t, i * 2654435761u, &e[i]), 0);
+		cr_assert_eq(put(t, i * 2654435761u, &e[i]), 0);
 	}
-	/* Of 131,073 pages: at most an entry's page and the next one its
+	/* Of 65,537 pages: at most an entry's page and the next one its
 	 * probe may read (the zero page, mapped), and the header's. */
 	cr_assert_leq(resident_pages(t, len), 2001, "%zu pages",
 		resident_pages(t, len));
 	for (uint32_t i = 0; i < 1000; i++)
-		cr_assert_eq(dps_ctab_find_own(t, i * 2654435761u, e[i].key, ent_key), &e[i]);
+		cr_assert_eq(dps_ctab_find_own(t, i * 2654435761u, e[i].key, ent_key,
+			ent_of), &e[i]);
 	cr_assert_eq(dps_ctab_count(t), 1000);
 	dps_ctab_destroy(t);
-	cr_assert_null(dps_ctab_create(0, ent_key));
+	cr_assert_null(dps_ctab_create(0, ent_key, ent_of, NULL));
 	cr_assert_eq(errno, EINVAL);
 }
 
@@ -140,13 +184,13 @@ Test(ctab, put_find_replace_del)
 	hb = hash_of(2, 1000);
 	ent_set(&probe, 1);
 	cr_assert_null(own(t, ha, &probe));
-	cr_assert_eq(dps_ctab_put(t, ha, &a), 0);
-	cr_assert_eq(dps_ctab_put(t, hb, &b), 0);
+	cr_assert_eq(put(t, ha, &a), 0);
+	cr_assert_eq(put(t, hb, &b), 0);
 	cr_assert_eq(own(t, ha, &probe), &a);
 	cr_assert_eq(any(t, ha, &probe), &a);
 	cr_assert_eq(dps_ctab_count(t), 2);
 	/* The same key again replaces in place (TIME_WAIT takes a key over). */
-	cr_assert_eq(dps_ctab_put(t, ha, &a2), 0);
+	cr_assert_eq(put(t, ha, &a2), 0);
 	cr_assert_eq(dps_ctab_count(t), 2);
 	cr_assert_eq(own(t, ha, &probe), &a2);
 	/* A tag match with another key is not a hit. */
@@ -160,6 +204,52 @@ Test(ctab, put_find_replace_del)
 	cr_assert_null(any(t, ha, &probe));
 	cr_assert_eq(dps_ctab_del(t, ha, probe.key), -ENOENT);
 	cr_assert_eq(dps_ctab_count(t), 1);
+	free(t);
+}
+
+/* A slot rewritten with the same entry and hash is still a change to a
+ * reader: the version in its word (the entry left and came back, as a
+ * socket that closes and reconnects the same tuple reuses its object). */
+Test(ctab, same_entry_back_is_a_new_word)
+{
+	struct dps_ctab *t = tab_new(16);
+	struct dps_ctab_ticket tk = { 0, 0 };
+	struct ent a;
+	uint32_t h = hash_of(1, 1000);
+
+	ent_set(&a, 1);
+	cr_assert_eq(put(t, h, &a), 0);
+	cr_assert_eq(dps_ctab_find(t, h, a.key, ent_key, ent_of, &tk), &a);
+	cr_assert(dps_ctab_still(t, &tk));
+	cr_assert_eq(dps_ctab_del(t, h, a.key), 0);
+	cr_assert_eq(put(t, h, &a), 0);
+	cr_assert_eq(slot_ent(t, tk.slot), &a, "back in the same slot");
+	cr_assert_not(dps_ctab_still(t, &tk));
+	free(t);
+}
+
+/* The largest reference and the hash bits kept: an entry of reference
+ * DPS_CTAB_REF_MAX is found, and hashes that differ only above the
+ * bits kept still find their own entries (by key). */
+Test(ctab, reference_and_hash_bounds)
+{
+	struct dps_ctab *t = tab_new(16);
+	static struct ent e[3];
+	uint32_t h = 5;
+
+	for (int i = 0; i < 3; i++)
+		ent_set(&e[i], 40 + i);
+	ref_max_ent = &e[0];
+	cr_assert_eq(dps_ctab_put(t, h, e[0].key, DPS_CTAB_REF_MAX), 0);
+	cr_assert_eq(put(t, h | 1u << DPS_CTAB_HASH_BITS, &e[1]), 0);
+	cr_assert_eq(put(t, h | 1u << 31, &e[2]), 0);
+	cr_assert_eq(own(t, h, &e[0]), &e[0]);
+	cr_assert_eq(any(t, h, &e[0]), &e[0]);
+	cr_assert_eq(own(t, h | 1u << DPS_CTAB_HASH_BITS, &e[1]), &e[1]);
+	cr_assert_eq(any(t, h | 1u << 31, &e[2]), &e[2]);
+	cr_assert_eq(dps_ctab_del(t, h, e[0].key), 0);
+	cr_assert_null(own(t, h, &e[0]));
+	cr_assert_eq(own(t, h | 1u << 31, &e[2]), &e[2]);
 	free(t);
 }
 
@@ -184,7 +274,7 @@ Test(ctab, walk_sees_every_entry_once)
 
 	for (uint32_t k = 0; k < MAX; k++) {
 		ent_set(&e[k], k + 1);
-		cr_assert_eq(dps_ctab_put(t, hash_of(k + 1, 7), &e[k]), 0);
+		cr_assert_eq(put(t, hash_of(k + 1, 7), &e[k]), 0);
 		want += k + 1;
 	}
 	dps_ctab_walk(t, walk_sum, acc);
@@ -212,13 +302,13 @@ Test(ctab, full_is_enobufs)
 	for (uint32_t i = 0; i <= MAX; i++)
 		ent_set(&e[i], i);
 	for (uint32_t i = 0; i < MAX; i++)
-		cr_assert_eq(dps_ctab_put(t, hash_of(i, 7), &e[i]), 0, "entry %u", i);
-	cr_assert_eq(dps_ctab_put(t, hash_of(MAX, 7), &e[MAX]), -ENOBUFS);
+		cr_assert_eq(put(t, hash_of(i, 7), &e[i]), 0, "entry %u", i);
+	cr_assert_eq(put(t, hash_of(MAX, 7), &e[MAX]), -ENOBUFS);
 	cr_assert_eq(dps_ctab_count(t), MAX);
 	ent_set(&again, 5);
-	cr_assert_eq(dps_ctab_put(t, hash_of(5, 7), &again), 0, "replacing when full");
+	cr_assert_eq(put(t, hash_of(5, 7), &again), 0, "replacing when full");
 	cr_assert_eq(dps_ctab_del(t, hash_of(9, 7), e[9].key), 0);
-	cr_assert_eq(dps_ctab_put(t, hash_of(MAX, 7), &e[MAX]), 0);
+	cr_assert_eq(put(t, hash_of(MAX, 7), &e[MAX]), 0);
 	for (uint32_t i = 0; i <= MAX; i++)
 		cr_assert_eq(own(t, hash_of(i, 7), &e[i]) != NULL, i != 9, "entry %u", i);
 	free(t);
@@ -235,14 +325,14 @@ Test(ctab, shift_across_the_end)
 	cr_assert_eq(t->mask, 15);
 	for (uint32_t i = 0; i < 5; i++) {
 		ent_set(&e[i], 100 + i);
-		cr_assert_eq(dps_ctab_put(t, h, &e[i]), 0);
+		cr_assert_eq(put(t, h, &e[i]), 0);
 	}
-	cr_assert_eq(t->slot[15].ent, &e[0]);
-	cr_assert_eq(t->slot[3].ent, &e[4]);
+	cr_assert_eq(slot_ent(t, 15), &e[0]);
+	cr_assert_eq(slot_ent(t, 3), &e[4]);
 	cr_assert_eq(dps_ctab_del(t, h, e[0].key), 0);
-	cr_assert_eq(t->slot[15].ent, &e[1]);
-	cr_assert_eq(t->slot[2].ent, &e[4]);
-	cr_assert_null(t->slot[3].ent);
+	cr_assert_eq(slot_ent(t, 15), &e[1]);
+	cr_assert_eq(slot_ent(t, 2), &e[4]);
+	cr_assert_null(slot_ent(t, 3));
 	for (uint32_t i = 1; i < 5; i++)
 		cr_assert_eq(own(t, h, &e[i]), &e[i]);
 	free(t);
@@ -256,14 +346,13 @@ check_invariant(const struct dps_ctab *t)
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i <= t->mask; i++) {
-		const struct dps_ctab_slot *s = &t->slot[i];
+		uint64_t w = t->slot[i].w;
 
-		if (s->ent == NULL)
+		if (dps_ctab_w_ref1(w) == 0)
 			continue;
 		n++;
-		cr_assert_eq(s->ver & 1, 0);
-		for (uint32_t j = s->tag & t->mask; j != i; j = (j + 1) & t->mask)
-			cr_assert_not_null(t->slot[j].ent, "slot %u: a gap at %u", i, j);
+		for (uint32_t j = dps_ctab_w_hash(w) & t->mask; j != i; j = (j + 1) & t->mask)
+			cr_assert_not_null(slot_ent(t, j), "slot %u: a gap at %u", i, j);
 	}
 	cr_assert_eq(n, dps_ctab_count(t));
 }
@@ -290,7 +379,7 @@ Test(ctab, random_against_model)
 			present[k] = false;
 			n--;
 		} else if (!present[k]) {
-			int rc = dps_ctab_put(t, h, &e[k]);
+			int rc = put(t, h, &e[k]);
 
 			cr_assert_eq(rc, n < MAX ? 0 : -ENOBUFS);
 			present[k] = rc == 0;
@@ -385,7 +474,7 @@ reader_one(struct mt *m, uint32_t i, uint64_t *miss, uint64_t *wrong,
 		return;
 	/* Relaxed: only counts lookups that overlapped a deletion. */
 	seq = __atomic_load_n(&m->t->seq, __ATOMIC_RELAXED);
-	e = dps_ctab_find(m->t, mt_hash(skey(i)), probe.key, ent_key, &tk);
+	e = dps_ctab_find(m->t, mt_hash(skey(i)), probe.key, ent_key, ent_of, &tk);
 	/* Relaxed: as above; the count the writer waits for. */
 	if (__atomic_load_n(&m->t->seq, __ATOMIC_RELAXED) != seq)
 		__atomic_fetch_add(&m->overlaps, 1, __ATOMIC_RELAXED);
@@ -444,7 +533,7 @@ stable_cycle(struct mt *m, uint32_t i, uint32_t junk)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	cr_assert_eq(dps_ctab_del(m->t, h, out->key), 0);
 	m->cur[i] ^= 1;
-	cr_assert_eq(dps_ctab_put(m->t, h, &m->stable[i][m->cur[i]]), 0);
+	cr_assert_eq(put(m->t, h, &m->stable[i][m->cur[i]]), 0);
 	/* Release: the put before the even generation. */
 	__atomic_store_n(&m->gen[i], g + 2, __ATOMIC_RELEASE);
 	rekey(out, junk);
@@ -463,10 +552,10 @@ Test(ctab, readers_never_miss_nor_mistake, .timeout = 120)
 		ent_set(&m->stable[i][1], skey(i));
 		for (uint32_t v = 0; v < VPH; v++) {
 			ent_set(&m->vol[i][v], next * HOMES + i);
-			cr_assert_eq(dps_ctab_put(m->t, mt_hash(next++ * HOMES + i),
+			cr_assert_eq(put(m->t, mt_hash(next++ * HOMES + i),
 				&m->vol[i][v]), 0);
 		}
-		cr_assert_eq(dps_ctab_put(m->t, mt_hash(skey(i)), &m->stable[i][0]), 0);
+		cr_assert_eq(put(m->t, mt_hash(skey(i)), &m->stable[i][0]), 0);
 	}
 	for (int r = 0; r < READERS; r++)
 		cr_assert_eq(pthread_create(&th[r], NULL, reader_main, m), 0);
@@ -491,7 +580,7 @@ Test(ctab, readers_never_miss_nor_mistake, .timeout = 120)
 				m->vol[i][v].key), 0);
 		for (uint32_t v = 0; v < VPH; v++) {
 			rekey(&m->vol[i][v], next * HOMES + i);
-			cr_assert_eq(dps_ctab_put(m->t, mt_hash(next++ * HOMES + i),
+			cr_assert_eq(put(m->t, mt_hash(next++ * HOMES + i),
 				&m->vol[i][v]), 0);
 		}
 	}
