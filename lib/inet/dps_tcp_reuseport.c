@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SO_REUSEPORT listening groups, as Linux's sock_reuseport: the
+ * listeners of one port that all set SO_REUSEPORT share its SYNs, each
+ * SYN going to one member chosen by a hash of its 4-tuple
+ * (reciprocal_scale(hash, members)).
+ *
+ * On dpstack a member also has a home: the lcore whose SYNs it takes
+ * first (struct dps_listener.home, the lcore that called listen()). The
+ * choice is Linux's with SO_INCOMING_CPU set on the members
+ * (reuseport_select_sock_by_hash()): from the hash's member on, the first
+ * member at home on the SYN's lcore, else the hash's own member. A SYN is
+ * handled on the lcore that owns its tuple (RSS, dps_flow_owner()), and
+ * the child lives there for good; so with one member per lcore each
+ * member's accept queue holds only children of its own lcore, and its
+ * `acceptable` callback runs there: accept without any hand-off.
+ *
+ * A group is made on its port's first member and kept until the stack
+ * goes, so an lcore may read it at any time without a reference. Members
+ * join and leave under one lock; m[0..n) stays dense (a leaving member's
+ * place takes the last one). An lcore that read n before a leave may
+ * see the moved member twice or a NULL: both harmless. A member it picks
+ * may be closing: the same as a single listener closing under a SYN
+ * (dps_tcp_listen.c checks the state and flushes).
+ */
+#include <errno.h>
+#include <rte_malloc.h>
+#include <rte_spinlock.h>
+#include "dps_tcp_priv.h"
+
+static uint16_t
+port_of(const struct dps_sock *sk)
+{
+	return rte_be_to_cpu_16(dps_sock_lport(sk));
+}
+
+int
+dps_rgroup_join(struct dps_sock *sk)
+{
+	struct dps_sockets *ss = dps_socks(sk->stack);
+	uint16_t port = port_of(sk);
+	struct dps_rgroup *g;
+	int rc = 0;
+
+	rte_spinlock_lock(&ss->rgroup_lock);
+	g = dps_rgroup_of(ss, port);
+	if (g == NULL) {
+		g = rte_zmalloc("dps_rgroup", sizeof(*g), RTE_CACHE_LINE_SIZE);
+		if (g == NULL)
+			rc = -ENOMEM;
+		else	/* release: pairs with dps_rgroup_of()'s acquire */
+			__atomic_store_n(&ss->rgroups[port], g, __ATOMIC_RELEASE);
+	}
+	if (g != NULL && g->n == DPS_RGROUP_MAX)
+		rc = -ENOBUFS;
+	if (rc == 0) {
+		dps_obj_ref(&sk->obj);		/* the group's */
+		dps_sock_lst(sk)->grouped = true;
+		/* Release, the slot before the count: a reader that sees the
+		 * count (acquire, dps_rgroup_pick()) sees the member. */
+		__atomic_store_n(&g->m[g->n], sk, __ATOMIC_RELEASE);
+		__atomic_store_n(&g->n, g->n + 1, __ATOMIC_RELEASE);
+	}
+	rte_spinlock_unlock(&ss->rgroup_lock);
+	return rc;
+}
+
+void
+dps_rgroup_leave(struct dps_sock *sk)
+{
+	struct dps_sockets *ss = dps_socks(sk->stack);
+	struct dps_rgroup *g = dps_rgroup_of(ss, port_of(sk));
+	bool found = false;
+
+	if (g == NULL)
+		return;
+	rte_spinlock_lock(&ss->rgroup_lock);
+	for (uint32_t i = 0; i < g->n && !found; i++) {
+		uint32_t last = g->n - 1;
+
+		if (g->m[i] != sk)
+			continue;
+		found = true;
+		/* Release, as in join: the moved member, then the count;
+		 * the emptied slot last (a reader with the old count finds
+		 * NULL there, or the moved member once more). */
+		__atomic_store_n(&g->m[i], g->m[last], __ATOMIC_RELEASE);
+		__atomic_store_n(&g->n, last, __ATOMIC_RELEASE);
+		__atomic_store_n(&g->m[last], NULL, __ATOMIC_RELEASE);
+	}
+	dps_sock_lst(sk)->grouped = false;
+	rte_spinlock_unlock(&ss->rgroup_lock);
+	if (found)
+		dps_sock_put(sk);
+}
+
+/* May @sk take a SYN for @t? A listener of t's port on t's address. */
+static bool
+member_ok(const struct dps_sock *sk, const struct dps_tuple *t)
+{
+	uint32_t a = dps_sock_laddr(sk);
+
+	return dps_sock_state(sk) == DPS_TCP_LISTEN && dps_sock_lport(sk) == t->lport &&
+		(a == 0 || a == t->laddr);
+}
+
+/* Linux's reciprocal_scale(): @h into [0, @n). */
+static inline uint32_t
+scale(uint32_t h, uint32_t n)
+{
+	return (uint32_t)(((uint64_t)h * n) >> 32);
+}
+
+struct dps_sock *
+dps_rgroup_pick(const struct dps_sockets *ss, const struct dps_tuple *t,
+	unsigned int idx)
+{
+	const struct dps_rgroup *g = dps_rgroup_of(ss, rte_be_to_cpu_16(t->lport));
+	struct dps_sock *first = NULL;
+	uint32_t n, i, j;
+
+	if (g == NULL)
+		return NULL;
+	n = __atomic_load_n(&g->n, __ATOMIC_ACQUIRE);	/* pairs with join/leave */
+	if (n == 0)
+		return NULL;
+	i = j = n == 1 ? 0 : scale(dps_tcp_hash(ss, t), n);
+	do {
+		/* Acquire: pairs with the release stores of join/leave. */
+		struct dps_sock *sk = __atomic_load_n(&g->m[i], __ATOMIC_ACQUIRE);
+
+		if (sk != NULL && member_ok(sk, t)) {
+			const struct dps_listener *l = dps_sock_lst(sk);
+
+			if (l != NULL && l->home == (int16_t)idx)
+				return sk;
+			if (first == NULL)
+				first = sk;
+		}
+		if (++i == n)
+			i = 0;
+	} while (i != j);
+	return first;
+}
