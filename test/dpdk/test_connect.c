@@ -3170,6 +3170,25 @@ peer_handshake(struct bench *b, uint16_t sport, uint16_t dport)
 	peer_tcp(b, sport, dport, 1001, s.seq + 1, DPS_TH_ACK, 65535, NULL, 0);
 }
 
+/* @n handshakes from peer ports @sport.. to @dport, settled. */
+static void
+peer_handshakes(struct bench *b, uint16_t sport, unsigned int n, uint16_t dport)
+{
+	for (unsigned int i = 0; i < n; i++)
+		peer_handshake(b, (uint16_t)(sport + i), dport);
+	run(b, 2, MS);
+}
+
+/* Two members of @port's group: one at home nowhere (*@away), listening
+ * first, and one at home on lcore 0 (returned). */
+static int
+rp_pair(struct bench *b, uint16_t port, int *away)
+{
+	*away = rp_listener(b, port, false);
+	listen_off_lcore(*away);
+	return rp_listener(b, port, true);
+}
+
 /* Accept every child waiting on @lfd; each must be owned by lcore 0, the
  * accepting member's home. Returns how many; closes them. */
 static unsigned int
@@ -3217,9 +3236,7 @@ Test(dpdk, connect_reuseport_spread)
 		lfd[i] = rp_listener(&b, PORT, true);
 	dps_stack_tcp_states(b.s[0], st);
 	cr_assert_eq(st[DPS_TCP_LISTEN], MEMBERS, "listeners: %u", st[DPS_TCP_LISTEN]);
-	for (unsigned int i = 0; i < CONNS; i++)
-		peer_handshake(&b, (uint16_t)(SPORT + i), PORT);
-	run(&b, 2, MS);
+	peer_handshakes(&b, SPORT, CONNS, PORT);
 	cr_assert_eq(conns(&b), CONNS);
 	for (int i = 0; i < MEMBERS; i++) {
 		got[i] = accept_all(lfd[i]);
@@ -3246,21 +3263,15 @@ Test(dpdk, connect_reuseport_home_first)
 	int home, away;
 
 	up(&b, "crphome", 0, NULL);
-	away = rp_listener(&b, PORT, false);
-	listen_off_lcore(away);
-	home = rp_listener(&b, PORT, true);
-	for (unsigned int i = 0; i < N; i++)
-		peer_handshake(&b, (uint16_t)(SPORT + i), PORT);
-	run(&b, 2, MS);
+	home = rp_pair(&b, PORT, &away);
+	peer_handshakes(&b, SPORT, N, PORT);
 	cr_assert_eq(accept_all(away), 0, "the member at home nowhere took some");
 	cr_assert_eq(accept_all(home), N);
 	cr_assert_eq(dps_close(home), 0);
 	run(&b, 2, MS);
 	peer_flush(&b);			/* the closed children's FINs */
 	peer_reset_all(&b, SPORT, N, PORT);
-	for (unsigned int i = 0; i < N; i++)
-		peer_handshake(&b, (uint16_t)(SPORT + N + i), PORT);
-	run(&b, 2, MS);
+	peer_handshakes(&b, SPORT + N, N, PORT);
 	cr_assert_eq(accept_all(away), N, "the member left takes all");
 	cr_assert_eq(dps_close(away), 0);
 	peer_reset_all(&b, SPORT + N, N, PORT);
@@ -3283,12 +3294,8 @@ Test(dpdk, connect_reuseport_close_member)
 	int home, away, plain;
 
 	up(&b, "crpclose", 0, NULL);
-	away = rp_listener(&b, PORT, false);
-	listen_off_lcore(away);
-	home = rp_listener(&b, PORT, true);
-	for (unsigned int i = 0; i < N; i++)
-		peer_handshake(&b, (uint16_t)(SPORT + i), PORT);
-	run(&b, 2, MS);
+	home = rp_pair(&b, PORT, &away);
+	peer_handshakes(&b, SPORT, N, PORT);
 	cr_assert_eq(conns(&b), N);
 	cr_assert_eq(dps_close(home), 0);
 	run(&b, 2, MS);
@@ -3303,8 +3310,7 @@ Test(dpdk, connect_reuseport_close_member)
 	plain = tcp_sock(&b, true);
 	cr_assert_eq(dps_bind(plain, (struct sockaddr *)&at, sizeof(at)), -1);
 	cr_assert_eq(errno, EADDRINUSE, "%s", strerror(errno));
-	peer_handshake(&b, SPORT + N, PORT);
-	run(&b, 2, MS);
+	peer_handshakes(&b, SPORT + N, 1, PORT);
 	cr_assert_eq(accept_all(away), 1, "the member left takes it");
 	cr_assert_eq(dps_close(away), 0);
 	cr_assert_eq(dps_bind(plain, (struct sockaddr *)&at, sizeof(at)), -1,
