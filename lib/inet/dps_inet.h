@@ -293,6 +293,7 @@ struct dps_sockets {
 	struct dps_sock **listeners;	/* 65536 atomic pointers, by port */
 	struct dps_rgroup **rgroups;	/* 65536 atomic pointers, by port:
 					 * SO_REUSEPORT listeners */
+	struct dps_rgroup **ugroups;	/* the same for UDP sockets */
 	rte_spinlock_t rgroup_lock;	/* joins and leaves of all groups */
 	/* The distinct callback sets of dps_set_callbacks(), kept once for
 	 * all the sockets that use them (dps_sock_cbs_intern()): an
@@ -1123,14 +1124,45 @@ dps_unpublish_listener(struct dps_sockets *ss, uint16_t port, struct dps_sock *s
 }
 
 /* @port's SO_REUSEPORT group, or NULL. Acquire: pairs with the release
- * in dps_tcp_reuseport.c that publishes a new group. */
+ * in dps_rgroup_get() that publishes a new group. */
 static inline struct dps_rgroup *
 dps_rgroup_of(const struct dps_sockets *ss, uint16_t port)
 {
 	return __atomic_load_n(&ss->rgroups[port], __ATOMIC_ACQUIRE);
 }
 
-/* ---- SO_REUSEPORT groups (dps_tcp_reuseport.c) ---- */
+/* The same for UDP @port. */
+static inline struct dps_rgroup *
+dps_rgroup_of_udp(const struct dps_sockets *ss, uint16_t port)
+{
+	return __atomic_load_n(&ss->ugroups[port], __ATOMIC_ACQUIRE);
+}
+
+/* ---- SO_REUSEPORT groups (dps_tcp_reuseport.c, dps_udp_reuseport.c) ---- */
+/* Under rgroup_lock: the group in *@slot, made if there is none; NULL
+ * when memory runs out. */
+struct dps_rgroup *dps_rgroup_get(struct dps_rgroup **slot);
+/* Under rgroup_lock: append @sk to @g with a reference (the group's);
+ * 0 or -ENOBUFS (full). */
+int dps_rgroup_add(struct dps_rgroup *g, struct dps_sock *sk);
+/* Under rgroup_lock: remove @sk from @g; true when it was there (the
+ * caller then drops the group's reference, after the lock). */
+bool dps_rgroup_del(struct dps_rgroup *g, struct dps_sock *sk);
+
+/* UDP: @sk binds @port that a socket holds (0 when both set SO_REUSEPORT,
+ * or the port came free), leaves it, and the member for a datagram. */
+int dps_ugroup_join(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);
+void dps_ugroup_leave(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);
+struct dps_sock *dps_ugroup_pick(const struct dps_sockets *ss, uint32_t src,
+	uint16_t sport, uint32_t dst, uint16_t dport);
+
+/* Linux's reciprocal_scale(): hash @h into [0, @n). */
+static inline uint32_t
+dps_rgroup_scale(uint32_t h, uint32_t n)
+{
+	return (uint32_t)(((uint64_t)h * n) >> 32);
+}
+
 /* Listener @sk joins its port's group: 0, -ENOMEM, -ENOBUFS (full). */
 int dps_rgroup_join(struct dps_sock *sk);
 /* Listener @sk leaves its port's group (the group's reference goes). */

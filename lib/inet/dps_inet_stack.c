@@ -114,9 +114,10 @@ inet_start(struct dps_stack *s)
 	ss->udp_ports = rte_zmalloc("dps_udp_ports", 65536 * sizeof(void *), 0);
 	ss->listeners = rte_zmalloc("dps_listeners", 65536 * sizeof(void *), 0);
 	ss->rgroups = rte_zmalloc("dps_rgroups", 65536 * sizeof(void *), 0);
+	ss->ugroups = rte_zmalloc("dps_ugroups", 65536 * sizeof(void *), 0);
 	rte_spinlock_init(&ss->rgroup_lock);
 	if (ss->pool == NULL || ss->xpool == NULL || ss->tcp_ports == NULL || ss->udp_ports == NULL ||
-			ss->listeners == NULL || ss->rgroups == NULL) {
+			ss->listeners == NULL || ss->rgroups == NULL || ss->ugroups == NULL) {
 		snprintf(s->err, sizeof(s->err), "cannot allocate %u sockets: %s",
 			ss->conf.max_socks, ss->pool == NULL || ss->xpool == NULL ? strerror(errno) :
 			rte_strerror(rte_errno));
@@ -164,9 +165,14 @@ inet_destroy(struct dps_stack *s)
 	rte_free(ss->tcp_ports);
 	rte_free(ss->udp_ports);
 	rte_free(ss->listeners);
-	for (unsigned int port = 0; ss->rgroups != NULL && port < 65536; port++)
-		rte_free(ss->rgroups[port]);
+	for (unsigned int port = 0; port < 65536; port++) {
+		if (ss->rgroups != NULL)
+			rte_free(ss->rgroups[port]);
+		if (ss->ugroups != NULL)
+			rte_free(ss->ugroups[port]);
+	}
 	rte_free(ss->rgroups);
+	rte_free(ss->ugroups);
 	rte_free(ss);
 	s->proto_ctx[DPS_PROTO_INET] = NULL;
 }

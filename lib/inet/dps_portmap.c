@@ -258,8 +258,9 @@ dps_port_bind_any_tcp(struct dps_sockets *ss, bool reuse, bool rp, uint16_t *por
 	return port_scan_bind(ss, try_tcp, r, port);
 }
 
-int
-dps_port_bind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
+/* A free UDP port for @sk alone. */
+static int
+udp_take(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
 {
 	struct dps_sock *none = NULL;
 
@@ -267,6 +268,15 @@ dps_port_bind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
 		return -EADDRINUSE;
 	dps_obj_ref(&sk->obj);		/* the slot's reference */
 	return 0;
+}
+
+/* bind() of a UDP port: free, or shared by SO_REUSEPORT. */
+int
+dps_port_bind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
+{
+	if (udp_take(ss, sk, port) == 0)
+		return 0;
+	return sk->opt.reuseport ? dps_ugroup_join(ss, sk, port) : -EADDRINUSE;
 }
 
 /*
@@ -284,7 +294,7 @@ dps_port_bind_any_udp(struct dps_sockets *ss, struct dps_sock *sk,
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t p = lo + (start + i) % n;
 
-		if (dps_port_bind_udp(ss, sk, (uint16_t)p) == 0) {
+		if (udp_take(ss, sk, (uint16_t)p) == 0) {
 			*port = (uint16_t)p;
 			return 0;
 		}
@@ -295,10 +305,7 @@ dps_port_bind_any_udp(struct dps_sockets *ss, struct dps_sock *sk,
 void
 dps_port_unbind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
 {
-	struct dps_sock *me = sk;
-
-	if (dps_udp_port_cas(ss, port, &me, NULL))
-		dps_sock_put(sk);
+	dps_ugroup_leave(ss, sk, port);
 }
 
 unsigned int

@@ -17,7 +17,8 @@
  *
  * A group is made on its port's first member and kept until the stack
  * goes, so an lcore may read it at any time without a reference. Members
- * join and leave under one lock; m[0..n) stays dense (a leaving member's
+ * join and leave under one lock (UDP's groups, dps_udp_reuseport.c, use
+ * the same array and lock); m[0..n) stays dense (a leaving member's
  * place takes the last one). An lcore that read n before a leave may
  * see the moved member twice or a NULL: both harmless. A member it picks
  * may be closing: the same as a single listener closing under a SYN
@@ -34,33 +35,63 @@ port_of(const struct dps_sock *sk)
 	return rte_be_to_cpu_16(dps_sock_lport(sk));
 }
 
+struct dps_rgroup *
+dps_rgroup_get(struct dps_rgroup **slot)
+{
+	struct dps_rgroup *g = __atomic_load_n(slot, __ATOMIC_RELAXED);	/* ours: locked */
+
+	if (g != NULL)
+		return g;
+	g = rte_zmalloc("dps_rgroup", sizeof(*g), RTE_CACHE_LINE_SIZE);
+	if (g != NULL)		/* release: pairs with the readers' acquire */
+		__atomic_store_n(slot, g, __ATOMIC_RELEASE);
+	return g;
+}
+
+int
+dps_rgroup_add(struct dps_rgroup *g, struct dps_sock *sk)
+{
+	if (g->n == DPS_RGROUP_MAX)
+		return -ENOBUFS;
+	dps_obj_ref(&sk->obj);		/* the group's */
+	/* Release, the slot before the count: a reader that sees the count
+	 * (acquire) sees the member. */
+	__atomic_store_n(&g->m[g->n], sk, __ATOMIC_RELEASE);
+	__atomic_store_n(&g->n, g->n + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+bool
+dps_rgroup_del(struct dps_rgroup *g, struct dps_sock *sk)
+{
+	for (uint32_t i = 0; i < g->n; i++) {
+		uint32_t last = g->n - 1;
+
+		if (g->m[i] != sk)
+			continue;
+		/* Release, as in add: the moved member, then the count; the
+		 * emptied slot last (a reader with the old count finds NULL
+		 * there, or the moved member once more). */
+		__atomic_store_n(&g->m[i], g->m[last], __ATOMIC_RELEASE);
+		__atomic_store_n(&g->n, last, __ATOMIC_RELEASE);
+		__atomic_store_n(&g->m[last], NULL, __ATOMIC_RELEASE);
+		return true;
+	}
+	return false;
+}
+
 int
 dps_rgroup_join(struct dps_sock *sk)
 {
 	struct dps_sockets *ss = dps_socks(sk->stack);
-	uint16_t port = port_of(sk);
 	struct dps_rgroup *g;
-	int rc = 0;
+	int rc;
 
 	rte_spinlock_lock(&ss->rgroup_lock);
-	g = dps_rgroup_of(ss, port);
-	if (g == NULL) {
-		g = rte_zmalloc("dps_rgroup", sizeof(*g), RTE_CACHE_LINE_SIZE);
-		if (g == NULL)
-			rc = -ENOMEM;
-		else	/* release: pairs with dps_rgroup_of()'s acquire */
-			__atomic_store_n(&ss->rgroups[port], g, __ATOMIC_RELEASE);
-	}
-	if (g != NULL && g->n == DPS_RGROUP_MAX)
-		rc = -ENOBUFS;
-	if (rc == 0) {
-		dps_obj_ref(&sk->obj);		/* the group's */
+	g = dps_rgroup_get(&ss->rgroups[port_of(sk)]);
+	rc = g == NULL ? -ENOMEM : dps_rgroup_add(g, sk);
+	if (rc == 0)
 		dps_sock_lst(sk)->grouped = true;
-		/* Release, the slot before the count: a reader that sees the
-		 * count (acquire, dps_rgroup_pick()) sees the member. */
-		__atomic_store_n(&g->m[g->n], sk, __ATOMIC_RELEASE);
-		__atomic_store_n(&g->n, g->n + 1, __ATOMIC_RELEASE);
-	}
 	rte_spinlock_unlock(&ss->rgroup_lock);
 	return rc;
 }
@@ -70,24 +101,12 @@ dps_rgroup_leave(struct dps_sock *sk)
 {
 	struct dps_sockets *ss = dps_socks(sk->stack);
 	struct dps_rgroup *g = dps_rgroup_of(ss, port_of(sk));
-	bool found = false;
+	bool found;
 
 	if (g == NULL)
 		return;
 	rte_spinlock_lock(&ss->rgroup_lock);
-	for (uint32_t i = 0; i < g->n && !found; i++) {
-		uint32_t last = g->n - 1;
-
-		if (g->m[i] != sk)
-			continue;
-		found = true;
-		/* Release, as in join: the moved member, then the count;
-		 * the emptied slot last (a reader with the old count finds
-		 * NULL there, or the moved member once more). */
-		__atomic_store_n(&g->m[i], g->m[last], __ATOMIC_RELEASE);
-		__atomic_store_n(&g->n, last, __ATOMIC_RELEASE);
-		__atomic_store_n(&g->m[last], NULL, __ATOMIC_RELEASE);
-	}
+	found = dps_rgroup_del(g, sk);
 	dps_sock_lst(sk)->grouped = false;
 	rte_spinlock_unlock(&ss->rgroup_lock);
 	if (found)
@@ -104,13 +123,6 @@ member_ok(const struct dps_sock *sk, const struct dps_tuple *t)
 		(a == 0 || a == t->laddr);
 }
 
-/* Linux's reciprocal_scale(): @h into [0, @n). */
-static inline uint32_t
-scale(uint32_t h, uint32_t n)
-{
-	return (uint32_t)(((uint64_t)h * n) >> 32);
-}
-
 struct dps_sock *
 dps_rgroup_pick(const struct dps_sockets *ss, const struct dps_tuple *t,
 	unsigned int idx)
@@ -121,12 +133,17 @@ dps_rgroup_pick(const struct dps_sockets *ss, const struct dps_tuple *t,
 
 	if (g == NULL)
 		return NULL;
-	n = __atomic_load_n(&g->n, __ATOMIC_ACQUIRE);	/* pairs with join/leave */
-	if (n == 0)
-		return NULL;
-	i = j = n == 1 ? 0 : scale(dps_tcp_hash(ss, t), n);
+	n = __atomic_load_n(&g->n, __ATOMIC_ACQUIRE);	/* pairs with add/del */
+	if (n <= 1) {		/* a server on one lcore: no choice */
+		/* Acquire: pairs with the release stores of add/del. */
+		struct dps_sock *sk = n == 0 ? NULL :
+			__atomic_load_n(&g->m[0], __ATOMIC_ACQUIRE);
+
+		return sk != NULL && member_ok(sk, t) ? sk : NULL;
+	}
+	i = j = dps_rgroup_scale(dps_tcp_hash(ss, t), n);
 	do {
-		/* Acquire: pairs with the release stores of join/leave. */
+		/* Acquire: pairs with the release stores of add/del. */
 		struct dps_sock *sk = __atomic_load_n(&g->m[i], __ATOMIC_ACQUIRE);
 
 		if (sk != NULL && member_ok(sk, t)) {
