@@ -565,6 +565,19 @@ static const struct row rows[] = {
 		ACCEPTON(1, 2), PEERCONN(FIXED(70), 0, 0), POLLEV(1, POLLIN, 3000, 0),
 		ACCEPTON(1, 2), NAMEn(2)),
 
+	/* SO_REUSEPORT on UDP: the same sharing rule; the port stays the
+	 * group's while one member is left; a datagram for the port reaches
+	 * the member left. */
+	ROW("reuseport_udp_bind", 0, SOCKn(0, DG), SOCKn(1, DG), SOCKn(2, DG),
+		SOCKn(3, DG), RPORTn(0), RPORTn(1), RPORTn(3),
+		BINDn(0, AT_ANY(FIXED(71))), BINDn(1, AT_ANY(FIXED(71))),
+		BINDn(2, AT_ANY(FIXED(71))), CLOSEn(0), BINDn(2, AT_ANY(FIXED(71))),
+		CLOSEn(1), BINDn(2, AT_ANY(FIXED(71))), BINDn(3, AT_ANY(FIXED(71)))),
+	ROW("reuseport_udp_member_left", 0, SOCKn(0, DG), SOCKn(1, DG), RPORTn(0),
+		RPORTn(1), BINDn(0, AT_ANY(FIXED(72))), BINDn(1, AT_ANY(FIXED(72))),
+		CLOSEn(0), { .op = OP_SENDTO, .sock = 1, .addr = AD_ECHO, .len = LEN_NAT },
+		POLLEV(1, POLLIN, 2000, 0), RECVn(1), NAMEn(1)),
+
 	/* IP_BIND_ADDRESS_NO_PORT: bind(addr, 0) binds the address alone
 	 * (__inet_bind() skips get_port()); connect() autobinds for the full
 	 * 4-tuple (__inet_hash_connect()), listen() and UDP's connect and

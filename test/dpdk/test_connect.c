@@ -3321,3 +3321,72 @@ Test(dpdk, connect_reuseport_close_member)
 	cr_assert_eq(dps_close(plain), 0);
 	down(&b);
 }
+
+/* Datagrams waiting on UDP socket @fd, read and counted. */
+static unsigned int
+udp_drain(int fd)
+{
+	char buf[64];
+	unsigned int n = 0;
+
+	while (dps_recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		n++;
+	cr_assert_eq(errno, EAGAIN, "recv: %s", strerror(errno));
+	return n;
+}
+
+/* @n datagrams from peer ports @sport.. to @dport, settled. */
+static void
+peer_udps(struct bench *b, uint16_t sport, unsigned int n, uint16_t dport)
+{
+	uint8_t f[FRAME_MAX];
+
+	for (unsigned int i = 0; i < n; i++) {
+		peer_send(b, f, mk_udp(f, &b->mac[0], A_IP, (uint16_t)(sport + i),
+			dport, 8));
+		if (i % 8 == 7)		/* within the wire's ring */
+			run(b, 1, MS);
+	}
+	run(b, 2, MS);
+}
+
+/*
+ * Two UDP sockets with SO_REUSEPORT share a port: datagrams from many
+ * source ports are spread over both by the hash of the 4-tuple, each to
+ * one; once one closes, the other gets them all; a socket without the
+ * option cannot bind the port until both are gone; every mbuf and port
+ * comes back.
+ */
+Test(dpdk, connect_reuseport_udp)
+{
+	enum { PORT = 7793, SPORT = 42000, N = 64 };
+	struct sockaddr_in at = sin_of(INADDR_ANY, PORT);
+	struct bench b;
+	unsigned int a, z;
+	int fd[3];
+
+	up(&b, "crpudp", 0, NULL);
+	for (int i = 0; i < 3; i++) {
+		fd[i] = dps_socket_on(b.s[0], AF_INET, SOCK_DGRAM, 0);
+		cr_assert_geq(fd[i], 0);
+		if (i < 2)
+			set_int(fd[i], SOL_SOCKET, SO_REUSEPORT, 1);
+		cr_assert_eq(dps_bind(fd[i], (struct sockaddr *)&at, sizeof(at)),
+			i < 2 ? 0 : -1, "bind %d: %s", i, strerror(errno));
+	}
+	cr_assert_eq(errno, EADDRINUSE);
+	peer_udps(&b, SPORT, N, PORT);
+	a = udp_drain(fd[0]);
+	z = udp_drain(fd[1]);
+	cr_assert(a > 0 && z > 0, "spread: %u and %u", a, z);
+	cr_assert_eq(a + z, N, "each datagram once: %u + %u", a, z);
+	cr_assert_eq(dps_close(fd[0]), 0);
+	peer_udps(&b, SPORT, N, PORT);
+	cr_assert_eq(udp_drain(fd[1]), N, "the member left takes all");
+	cr_assert_eq(dps_bind(fd[2], (struct sockaddr *)&at, sizeof(at)), -1);
+	cr_assert_eq(dps_close(fd[1]), 0);
+	cr_assert_eq(dps_bind(fd[2], (struct sockaddr *)&at, sizeof(at)), 0,
+		"%s", strerror(errno));
+	cr_assert_eq(dps_close(fd[2]), 0);
+	down(&b);
+}
