@@ -1167,10 +1167,6 @@ dps_rgroup_scale(uint32_t h, uint32_t n)
 int dps_rgroup_join(struct dps_sock *sk);
 /* Listener @sk leaves its port's group (the group's reference goes). */
 void dps_rgroup_leave(struct dps_sock *sk);
-/* The member of @port's group that takes a SYN of @t arriving on lcore
- * @idx, or NULL. */
-struct dps_sock *dps_rgroup_pick(const struct dps_sockets *ss,
-	const struct dps_tuple *t, unsigned int idx);
 
 /* ---- readiness (dps_sock_wake.c) ---- */
 /* The poll mask Linux would report now (tcp_poll(), udp_poll()). */

@@ -113,40 +113,19 @@ dps_rgroup_leave(struct dps_sock *sk)
 		dps_sock_put(sk);
 }
 
-/* May @sk take a SYN for @t? A listener of t's port on t's address. */
-static bool
-member_ok(const struct dps_sock *sk, const struct dps_tuple *t)
-{
-	uint32_t a = dps_sock_laddr(sk);
-
-	return dps_sock_state(sk) == DPS_TCP_LISTEN && dps_sock_lport(sk) == t->lport &&
-		(a == 0 || a == t->laddr);
-}
-
 struct dps_sock *
-dps_rgroup_pick(const struct dps_sockets *ss, const struct dps_tuple *t,
-	unsigned int idx)
+dps_rgroup_pick_many(const struct dps_sockets *ss, const struct dps_rgroup *g,
+	uint32_t n, const struct dps_tuple *t, unsigned int idx)
 {
-	const struct dps_rgroup *g = dps_rgroup_of(ss, rte_be_to_cpu_16(t->lport));
 	struct dps_sock *first = NULL;
-	uint32_t n, i, j;
+	uint32_t i, j;
 
-	if (g == NULL)
-		return NULL;
-	n = __atomic_load_n(&g->n, __ATOMIC_ACQUIRE);	/* pairs with add/del */
-	if (n <= 1) {		/* a server on one lcore: no choice */
-		/* Acquire: pairs with the release stores of add/del. */
-		struct dps_sock *sk = n == 0 ? NULL :
-			__atomic_load_n(&g->m[0], __ATOMIC_ACQUIRE);
-
-		return sk != NULL && member_ok(sk, t) ? sk : NULL;
-	}
 	i = j = dps_rgroup_scale(dps_tcp_hash(ss, t), n);
 	do {
 		/* Acquire: pairs with the release stores of add/del. */
 		struct dps_sock *sk = __atomic_load_n(&g->m[i], __ATOMIC_ACQUIRE);
 
-		if (sk != NULL && member_ok(sk, t)) {
+		if (sk != NULL && dps_rgroup_member_ok(sk, t)) {
 			const struct dps_listener *l = dps_sock_lst(sk);
 
 			if (l != NULL && l->home == (int16_t)idx)
