@@ -121,13 +121,13 @@ listen_flush(struct dps_sock *sk)
 	dps_sock_put(sk);
 }
 
-/* The listener closes: no new children; queued ones are reset. */
+/* The listener closes (or leaves its SO_REUSEPORT group): no new
+ * children; queued ones are reset. */
 void
 dps_tcp_listen_stop(struct dps_sock *sk)
 {
 	struct dps_sockets *ss = dps_socks(sk->stack);
 	uint16_t port = rte_be_to_cpu_16(dps_sock_lport(sk));
-
 	const struct dps_listener *l = dps_sock_lst(sk);
 
 	if (l != NULL && l->grouped)
