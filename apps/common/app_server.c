@@ -3,32 +3,23 @@
  * The server engine (app_server.h): listeners and accepted connections
  * driven by dpstack's on-lcore callbacks, run to completion.
  *
- * Listeners and children with more than one stack lcore (what
- * lib/sock/dps_tcp_listen.c and docs/architecture.md say, and what this
- * file relies on):
- * - A listener is one socket, found by port from every lcore. A SYN is
- *   handled by the lcore owning its tuple (RSS, or a hand-off to the
- *   owner when the device hashed it elsewhere); the child lives in that
- *   lcore's table for good: it is the child's owner.
- * - The handshake completes on the owner, which puts the child on the
- *   listener's accept queue (one MP/MC ring per listener) and runs the
- *   listener's `acceptable` callback there. So `acceptable` fires on
- *   whichever lcore owns the child just queued, and dps_accept4() may be
- *   called there (it is a ring dequeue, any thread).
- * - But the ring is shared: a dequeue may return a child another lcore
- *   owns (queued by it a moment earlier). Zero-copy receive and send work
- *   only on the owner (EPERM elsewhere), and callbacks always run on the
- *   owner. So the accepting lcore takes the owner from dps_accept_lcore()
- *   and, when it is another lcore, passes the descriptor through that
- *   lcore's hand-off ring; the owner adopts it in app_server_lcore_work().
- *   (Asking dps_conn_info() for the owner instead cost about 430
- *   instructions a call, bench/callgrind_http.sh.)
- * - A child inherits its listener's callbacks and argument. The listener's
- *   set ignores everything but `acceptable`, so an accepted child that has
- *   not been adopted yet gets no useful calls; the owner installs the
- *   connection's own callbacks and then reads what already arrived, so
- *   nothing queued before adoption is missed.
- * With one stack lcore all of this is inline: accept, adopt, serve.
+ * Listeners and children with more than one stack lcore: each lcore
+ * listens on every port with a socket of its own, all of them in the
+ * port's SO_REUSEPORT group (docs/connect.md, "SO_REUSEPORT"). listen()
+ * on a stack lcore makes that lcore the member's home, and a SYN, handled
+ * on the lcore that owns its tuple (RSS), goes to the member at home
+ * there; the child lives on that lcore for good. So the `acceptable`
+ * callback of a listener runs on its own lcore, for children of that
+ * lcore, and each lcore serves what it accepts: no hand-off between
+ * lcores. Every lcore opens its listeners before its loop and waits
+ * until all have (app_server_lcore_init()), so that no SYN finds the
+ * group short of a member; a child of another lcore (a group short of a
+ * member, which the stack answers from another member) is closed and
+ * counted as an accept error.
+ * A child inherits its listener's callbacks and argument. The listener's
+ * set ignores everything but `acceptable`; the accepting lcore installs
+ * the connection's own callbacks and then reads what already arrived, so
+ * nothing queued before the accept is missed.
  *
  * Sending: responses are prebuilt templates (header, or header and body
  * when they fit one CHUNK) plus a shared body chunk, sent zero-copy as
@@ -54,7 +45,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
-#include <rte_ring.h>
+#include <rte_pause.h>
 #include "app_http.h"
 #include "app_server.h"
 
@@ -63,7 +54,6 @@
 #define SRV_SLAB 256		/* slots in a slab (a power of 2) */
 #define SRV_GROUP 16		/* slabs allocated at a time */
 #define SRV_CLONES 32767	/* indirect mbufs for zero-copy sends */
-#define SRV_ADOPT_RING 4096	/* hand-off ring size per lcore */
 #define SRV_HDR_MAX 256
 
 /* What a response looks like: a first template (header, and the body
@@ -160,7 +150,7 @@ struct srv_lcore {
 	unsigned int n_stall, cap_stall;
 	union srv_slot **slabs;
 	unsigned int n_slabs, cap_slabs;
-	struct rte_ring *adopt;		/* descriptors this lcore owns */
+	int lfd[8];			/* this lcore's listeners, by port */
 	uint64_t now;			/* TSC at the last work call */
 	uint64_t next_idle_check;
 	bool drained;
@@ -170,8 +160,8 @@ struct app_server {
 	struct app_srv_conf c;
 	struct dps_stack *s;
 	unsigned int n_lcores;
-	int lfd[8];
-	int opened;			/* listeners opened (0 / 1 / 2 = failed) */
+	unsigned int n_ready;		/* lcores with their listeners open */
+	int failed;			/* a listener could not open */
 	int draining;
 	uint64_t idle_tsc;		/* keep-alive timeout in TSC, 0 none */
 	unsigned int t_shift;		/* coarse clock: TSC >> t_shift */
@@ -821,7 +811,7 @@ static const struct dps_sock_cbs conn_cbs = {
 
 /* Serve descriptor @p fd, which this lcore owns. */
 static void
-conn_adopt(struct srv_lcore *lc, int fd)
+conn_start(struct srv_lcore *lc, int fd)
 {
 	uint32_t slot = 0;
 	struct srv_conn *c = conn_alloc(lc, &slot);
@@ -842,8 +832,9 @@ conn_adopt(struct srv_lcore *lc, int fd)
 		app_http_init(&c->u.http, APP_HTTP_REQUEST);
 	lru_append(lc, c, slot);
 	dps_lsock_set_callbacks(h_of(c), &conn_cbs, c);
-	/* A reset before adoption went to the listener's set, which ignores
-	 * it; the read here reports it (ECONNRESET, or EOF once shut down). */
+	/* A reset before the accept went to the listener's set, which
+	 * ignores it; the read here reports it (ECONNRESET, or EOF once shut
+	 * down). */
 	conn_run(c);
 }
 
@@ -858,28 +849,20 @@ self_lcore(struct app_server *sv)
 	return &sv->lc[sv->idx_of[id]];
 }
 
-/* Hand @p fd to lcore @p owner (dps_accept_lcore()), or adopt it here. */
+/* Serve @p fd, owned by lcore @p owner (dps_accept_lcore()), here. */
 static void
 accept_one(struct srv_lcore *lc, int fd, int owner)
 {
-	struct app_server *sv = lc->sv;
-
-	if (owner < 0) {	/* gone already */
-		cnt_add(&lc->st.accepted, 1);
-		cnt_add(&lc->st.closed, 1);
-		cnt_add(&lc->st.err_reset, 1);
-		dps_close(fd);
+	if ((unsigned int)owner == lc->idx) {
+		conn_start(lc, fd);
 		return;
 	}
-	if ((unsigned int)owner == lc->idx || (unsigned int)owner >= sv->n_lcores) {
-		conn_adopt(lc, fd);
-		return;
-	}
-	if (rte_ring_mp_enqueue(sv->lc[owner].adopt,
-			(void *)(uintptr_t)fd) != 0) {
-		cnt_add(&lc->st.err_accept, 1);
-		dps_close(fd);
-	}
+	/* Gone already (-1), or another lcore's child: the group was short
+	 * of this lcore's member when its SYN came. */
+	cnt_add(&lc->st.accepted, 1);
+	cnt_add(&lc->st.closed, 1);
+	cnt_add(owner < 0 ? &lc->st.err_reset : &lc->st.err_accept, 1);
+	dps_close(fd);
 }
 
 /* The listener has connections: take them all (until EAGAIN). */
@@ -905,7 +888,7 @@ on_acceptable(int lfd, void *arg)
 	}
 }
 
-/* Children not adopted yet inherit this set: only `acceptable` does
+/* Children not accepted yet inherit this set: only `acceptable` does
  * anything (on the listener itself). */
 static const struct dps_sock_cbs listener_cbs = {
 	.acceptable = on_acceptable,
@@ -951,12 +934,10 @@ conf_check(const struct app_srv_conf *c)
 	return NULL;
 }
 
-/* The per-lcore parts: contexts, hand-off rings, the lcore map. */
+/* The per-lcore parts: contexts, the lcore map. */
 static int
 lcores_make(struct app_server *sv)
 {
-	char name[RTE_RING_NAMESIZE];
-
 	sv->lc = rte_zmalloc("srv_lcores", sv->n_lcores * sizeof(*sv->lc),
 		RTE_CACHE_LINE_SIZE);
 	if (sv->lc == NULL)
@@ -968,11 +949,8 @@ lcores_make(struct app_server *sv)
 
 		lc->sv = sv;
 		lc->idx = i;
-		snprintf(name, sizeof(name), "srv%p_%u", (void *)sv, i);
-		lc->adopt = rte_ring_create(name, SRV_ADOPT_RING, SOCKET_ID_ANY,
-			RING_F_SC_DEQ);
-		if (lc->adopt == NULL)
-			return -ENOMEM;
+		for (unsigned int k = 0; k < RTE_DIM(lc->lfd); k++)
+			lc->lfd[k] = -1;
 		sv->idx_of[dps_stack_lcore_id(sv->s, i)] = (int16_t)i;
 	}
 	return 0;
@@ -1023,8 +1001,6 @@ app_server_create(struct dps_stack *s, const struct app_srv_conf *c)
 	/* rounded up, and below half the clock's span (2^31 ticks is weeks) */
 	sv->idle_ticks = (uint32_t)RTE_MIN((sv->idle_tsc +
 		(1ull << sv->t_shift) - 1) >> sv->t_shift, (uint64_t)INT32_MAX);
-	for (unsigned int i = 0; i < RTE_DIM(sv->lfd); i++)
-		sv->lfd[i] = -1;
 	if (lcores_make(sv) != 0 || pools_make(sv) != 0) {
 		fprintf(stderr, "server: out of memory for the server's pools\n");
 		app_server_destroy(sv);
@@ -1034,7 +1010,8 @@ app_server_create(struct dps_stack *s, const struct app_srv_conf *c)
 	return sv;
 }
 
-/* Listen on @p port (any address, non-blocking). */
+/* Listen on @p port (any address, non-blocking) as a member of its
+ * SO_REUSEPORT group at home on the calling lcore. */
 static int
 listener_open(struct app_server *sv, uint16_t port)
 {
@@ -1045,6 +1022,7 @@ listener_open(struct app_server *sv, uint16_t port)
 	if (fd < 0)
 		return -errno;
 	dps_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	dps_setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (dps_set_callbacks(fd, &listener_cbs, sv) != 0 ||
 			dps_bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
 			dps_listen(fd, (int)sv->c.backlog) != 0) {
@@ -1055,28 +1033,46 @@ listener_open(struct app_server *sv, uint16_t port)
 	return fd;
 }
 
+/* Wait until every lcore has its listeners open, or one failed: then no
+ * SYN finds a group short of a member. Returns 0 or -EADDRINUSE. */
+static int
+lcores_ready(struct app_server *sv)
+{
+	/* Acquire: pairs with the release increments and the failure store,
+	 * so the other lcores' listeners are published. */
+	while (__atomic_load_n(&sv->n_ready, __ATOMIC_ACQUIRE) < sv->n_lcores) {
+		if (__atomic_load_n(&sv->failed, __ATOMIC_ACQUIRE) ||
+				dps_stack_stopping(sv->s))
+			return -EADDRINUSE;
+		rte_pause();
+	}
+	return __atomic_load_n(&sv->failed, __ATOMIC_ACQUIRE) ? -EADDRINUSE : 0;
+}
+
 int
 app_server_lcore_init(struct app_server *sv, unsigned int idx)
 {
-	int expect = 0, fd;
+	struct srv_lcore *lc;
+	int fd;
 
 	if (idx >= sv->n_lcores)
 		return -EINVAL;
-	sv->lc[idx].now = rte_rdtsc();
-	if (!__atomic_compare_exchange_n(&sv->opened, &expect, 1, false,
-			__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return expect == 2 ? -EADDRINUSE : 0;
+	lc = &sv->lc[idx];
+	lc->now = rte_rdtsc();
 	for (unsigned int i = 0; i < sv->c.n_ports; i++) {
 		fd = listener_open(sv, sv->c.ports[i]);
 		if (fd < 0) {
 			fprintf(stderr, "server: cannot listen on port %u: %s\n",
 				sv->c.ports[i], strerror(-fd));
-			__atomic_store_n(&sv->opened, 2, __ATOMIC_RELEASE);
+			/* release: pairs with lcores_ready()'s acquire */
+			__atomic_store_n(&sv->failed, 1, __ATOMIC_RELEASE);
 			return fd;
 		}
-		sv->lfd[i] = fd;
+		lc->lfd[i] = fd;
 	}
-	return 0;
+	/* release: pairs with lcores_ready()'s acquire */
+	__atomic_fetch_add(&sv->n_ready, 1, __ATOMIC_RELEASE);
+	return lcores_ready(sv);
 }
 
 /* Idle keep-alive connections: the LRU list's old end, at most every
@@ -1101,21 +1097,17 @@ idle_check(struct srv_lcore *lc, uint64_t tsc)
 	return did;
 }
 
-/* Stop: this lcore's connections closed (and the listeners, once). */
+/* Stop: this lcore's listeners and connections closed. Children
+ * waiting in a listener's queue are reset (as close() of a listener does
+ * in Linux). */
 static void
 drain_lcore(struct srv_lcore *lc)
 {
-	struct app_server *sv = lc->sv;
-	void *p;
-
-	for (unsigned int i = 0; i < RTE_DIM(sv->lfd); i++) {
-		int fd = __atomic_exchange_n(&sv->lfd[i], -1, __ATOMIC_ACQ_REL);
-
-		if (fd >= 0)
-			dps_close(fd);
+	for (unsigned int i = 0; i < RTE_DIM(lc->lfd); i++) {
+		if (lc->lfd[i] >= 0)
+			dps_close(lc->lfd[i]);
+		lc->lfd[i] = -1;
 	}
-	while (rte_ring_sc_dequeue(lc->adopt, &p) == 0)
-		dps_close((int)(uintptr_t)p);
 	while (lc->lru_first != 0)
 		conn_close(conn_at(lc, lc->lru_first));
 	lc->drained = true;
@@ -1127,7 +1119,6 @@ app_server_lcore_work(struct app_server *sv, unsigned int idx, uint64_t tsc)
 	struct srv_lcore *lc = &sv->lc[idx];
 	struct srv_conn *c;
 	unsigned int n;
-	void *p;
 	int did = 0;
 
 	lc->now = tsc;
@@ -1136,10 +1127,6 @@ app_server_lcore_work(struct app_server *sv, unsigned int idx, uint64_t tsc)
 		if (!lc->drained)
 			drain_lcore(lc);
 		return 0;
-	}
-	while (rte_ring_sc_dequeue(lc->adopt, &p) == 0) {
-		conn_adopt(lc, (int)(uintptr_t)p);
-		did = 1;
 	}
 	/* Each stalled connection once, oldest first (a retry may stall it
 	 * again: a new entry, after these). An entry whose connection closed
@@ -1193,13 +1180,12 @@ app_server_destroy(struct app_server *sv)
 	for (unsigned int i = 0; sv->lc != NULL && i < sv->n_lcores; i++) {
 		struct srv_lcore *lc = &sv->lc[i];
 
-		if (lc->adopt != NULL)
+		if (lc->sv != NULL)
 			drain_lcore(lc);
 		for (unsigned int k = 0; k < lc->n_slabs; k += SRV_GROUP)
 			rte_free(lc->slabs[k]);	/* a group's first slab */
 		free(lc->slabs);
 		free(lc->stall);
-		rte_ring_free(lc->adopt);
 	}
 	rte_free(sv->lc);
 	for (int cl = 0; cl < 2; cl++)

@@ -4,7 +4,8 @@
 
 /*
  * The server side of the apps (dps-httpd, dps-gen --role server, dps-lat
- * --echo), run to completion on the stack lcores: a listener per port,
+ * --echo), run to completion on the stack lcores: a listener per port
+ * and lcore (SO_REUSEPORT),
  * and every accepted connection driven by dpstack's on-lcore callbacks
  * (acceptable / readable / writable / error) with zero-copy receive.
  * Nothing here blocks or crosses a ring.
@@ -54,9 +55,11 @@ struct app_server;
 struct app_server *app_server_create(struct dps_stack *s,
 	const struct app_srv_conf *c);
 
-/* On stack lcore @p idx, before its loop: open the listeners (the first
- * lcore to call does it; each lcore then serves the connections it owns).
- * Returns 0 or -errno with a one-line error printed. */
+/* On stack lcore @p idx, before its loop: open this lcore's listeners
+ * (one per port, each in the port's SO_REUSEPORT group, at home on this
+ * lcore), then wait until every stack lcore has done so. Each lcore then
+ * accepts and serves the connections it owns. Every stack lcore must
+ * call it. Returns 0 or -errno with a one-line error printed. */
 int app_server_lcore_init(struct app_server *sv, unsigned int idx);
 
 /* Periodic work on lcore @p idx (idle timeouts, retrying sends that hit

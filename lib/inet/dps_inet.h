@@ -135,6 +135,7 @@ struct dps_sock_opts {
 	uint8_t ip_tos;			/* IP_TOS (ECN bits masked for TCP) */
 	uint8_t flags;			/* DPS_OPT_*; dps_sock_flag() */
 	uint8_t defer_accept;		/* TCP_DEFER_ACCEPT, retransmissions */
+	bool reuseport;			/* SO_REUSEPORT (fills a hole) */
 	uint32_t notsent_lowat;		/* TCP_NOTSENT_LOWAT; 0: none */
 };
 
@@ -155,6 +156,20 @@ struct dps_listener {
 	struct rte_ring *acceptq;	/* established children (MP/MC) */
 	uint32_t backlog;		/* atomic */
 	uint32_t synq;			/* atomic: children in SYN_RECV */
+	int16_t home;			/* lcore index whose SYNs it takes
+					 * first in a SO_REUSEPORT group; -1:
+					 * none (dps_tcp_reuseport.c) */
+	bool grouped;			/* a member of its port's group */
+};
+
+/* The SO_REUSEPORT listeners of one TCP port (dps_tcp_reuseport.c). Made
+ * on the port's first member and kept until the stack goes, so that an
+ * lcore may always read it; members join and leave under
+ * dps_sockets.rgroup_lock. */
+#define DPS_RGROUP_MAX 128
+struct dps_rgroup {
+	uint32_t n;				/* atomic: members in m[0..n) */
+	struct dps_sock *m[DPS_RGROUP_MAX];	/* atomic; referenced */
 };
 
 /* Fields are ordered so that the struct has next to no padding: a stack
@@ -276,6 +291,10 @@ struct dps_sockets {
 	uint64_t cookie_key[2];		/* SipHash key of SYN cookies */
 	uint64_t tab_key[5];		/* the connection table's hash (dps_tcp_hash()) */
 	struct dps_sock **listeners;	/* 65536 atomic pointers, by port */
+	struct dps_rgroup **rgroups;	/* 65536 atomic pointers, by port:
+					 * SO_REUSEPORT listeners */
+	struct dps_rgroup **ugroups;	/* the same for UDP sockets */
+	rte_spinlock_t rgroup_lock;	/* joins and leaves of all groups */
 	/* The distinct callback sets of dps_set_callbacks(), kept once for
 	 * all the sockets that use them (dps_sock_cbs_intern()): an
 	 * application has a few, and a socket then names its set in a byte
@@ -1104,6 +1123,51 @@ dps_unpublish_listener(struct dps_sockets *ss, uint16_t port, struct dps_sock *s
 		__ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
+/* @port's SO_REUSEPORT group, or NULL. Acquire: pairs with the release
+ * in dps_rgroup_get() that publishes a new group. */
+static inline struct dps_rgroup *
+dps_rgroup_of(const struct dps_sockets *ss, uint16_t port)
+{
+	return __atomic_load_n(&ss->rgroups[port], __ATOMIC_ACQUIRE);
+}
+
+/* The same for UDP @port. */
+static inline struct dps_rgroup *
+dps_rgroup_of_udp(const struct dps_sockets *ss, uint16_t port)
+{
+	return __atomic_load_n(&ss->ugroups[port], __ATOMIC_ACQUIRE);
+}
+
+/* ---- SO_REUSEPORT groups (dps_tcp_reuseport.c, dps_udp_reuseport.c) ---- */
+/* Under rgroup_lock: the group in *@slot, made if there is none; NULL
+ * when memory runs out. */
+struct dps_rgroup *dps_rgroup_get(struct dps_rgroup **slot);
+/* Under rgroup_lock: append @sk to @g with a reference (the group's);
+ * 0 or -ENOBUFS (full). */
+int dps_rgroup_add(struct dps_rgroup *g, struct dps_sock *sk);
+/* Under rgroup_lock: remove @sk from @g; true when it was there (the
+ * caller then drops the group's reference, after the lock). */
+bool dps_rgroup_del(struct dps_rgroup *g, struct dps_sock *sk);
+
+/* UDP: @sk binds @port that a socket holds (0 when both set SO_REUSEPORT,
+ * or the port came free), leaves it, and the member for a datagram. */
+int dps_ugroup_join(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);
+void dps_ugroup_leave(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);
+struct dps_sock *dps_ugroup_pick(const struct dps_sockets *ss, uint32_t src,
+	uint16_t sport, uint32_t dst, uint16_t dport);
+
+/* Linux's reciprocal_scale(): hash @h into [0, @n). */
+static inline uint32_t
+dps_rgroup_scale(uint32_t h, uint32_t n)
+{
+	return (uint32_t)(((uint64_t)h * n) >> 32);
+}
+
+/* Listener @sk joins its port's group: 0, -ENOMEM, -ENOBUFS (full). */
+int dps_rgroup_join(struct dps_sock *sk);
+/* Listener @sk leaves its port's group (the group's reference goes). */
+void dps_rgroup_leave(struct dps_sock *sk);
+
 /* ---- readiness (dps_sock_wake.c) ---- */
 /* The poll mask Linux would report now (tcp_poll(), udp_poll()). */
 uint32_t dps_sock_events(const struct dps_sock *sk);
@@ -1122,15 +1186,16 @@ int dps_sock_wait(struct dps_sock *sk, bool (*done)(struct dps_sock *sk),
 	uint64_t timeout_ns);
 
 /* ---- ports (dps_portmap.c) ---- */
-int dps_port_bind_tcp(struct dps_sockets *ss, uint16_t port, bool reuse);
+int dps_port_bind_tcp(struct dps_sockets *ss, uint16_t port, bool reuse, bool rp);
 void dps_port_unbind_tcp(struct dps_sockets *ss, uint16_t port);
 uint8_t dps_port_connect_take(struct dps_sockets *ss, uint16_t port, bool reuse);
 uint8_t dps_port_hold(struct dps_sockets *ss, rte_be16_t lport, bool reuse);
 void dps_port_release(struct dps_sockets *ss, rte_be16_t lport, uint8_t *held);
-bool dps_port_listen(struct dps_sockets *ss, uint16_t port);
+bool dps_port_listen(struct dps_sockets *ss, uint16_t port, bool rp);
 void dps_port_unlisten(struct dps_sockets *ss, uint16_t port);
 bool dps_port_is_listening(const struct dps_sockets *ss, uint16_t port);
-int dps_port_bind_any_tcp(struct dps_sockets *ss, bool reuse, uint16_t *port);
+int dps_port_bind_any_tcp(struct dps_sockets *ss, bool reuse, bool rp,
+	uint16_t *port);
 int dps_port_bind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);
 int dps_port_bind_any_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t *port);
 void dps_port_unbind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);

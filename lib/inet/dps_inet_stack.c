@@ -116,8 +116,11 @@ inet_start(struct dps_stack *s)
 	ss->tcp_ports = rte_zmalloc("dps_tcp_ports", 65536 * sizeof(uint64_t), 0);
 	ss->udp_ports = rte_zmalloc("dps_udp_ports", 65536 * sizeof(void *), 0);
 	ss->listeners = rte_zmalloc("dps_listeners", 65536 * sizeof(void *), 0);
+	ss->rgroups = rte_zmalloc("dps_rgroups", 65536 * sizeof(void *), 0);
+	ss->ugroups = rte_zmalloc("dps_ugroups", 65536 * sizeof(void *), 0);
+	rte_spinlock_init(&ss->rgroup_lock);
 	if (ss->pool == NULL || ss->xpool == NULL || ss->tcp_ports == NULL || ss->udp_ports == NULL ||
-			ss->listeners == NULL) {
+			ss->listeners == NULL || ss->rgroups == NULL || ss->ugroups == NULL) {
 		snprintf(s->err, sizeof(s->err), "cannot allocate %u sockets: %s",
 			ss->conf.max_socks, ss->pool == NULL || ss->xpool == NULL ? strerror(errno) :
 			rte_strerror(rte_errno));
@@ -165,6 +168,14 @@ inet_destroy(struct dps_stack *s)
 	rte_free(ss->tcp_ports);
 	rte_free(ss->udp_ports);
 	rte_free(ss->listeners);
+	for (unsigned int port = 0; port < 65536; port++) {
+		if (ss->rgroups != NULL)
+			rte_free(ss->rgroups[port]);
+		if (ss->ugroups != NULL)
+			rte_free(ss->ugroups[port]);
+	}
+	rte_free(ss->rgroups);
+	rte_free(ss->ugroups);
 	rte_free(ss);
 	s->proto_ctx[DPS_PROTO_INET] = NULL;
 }
@@ -305,7 +316,7 @@ dps_stack_tcp_states(const struct dps_stack *s, uint32_t n[DPS_TCP_STATE_COUNT])
 	const struct dps_sockets *ss = dps_socks(s);
 
 	memset(n, 0, DPS_TCP_STATE_COUNT * sizeof(n[0]));
-	if (ss == NULL || ss->listeners == NULL)
+	if (ss == NULL || ss->listeners == NULL || ss->rgroups == NULL)
 		return;
 	for (unsigned int i = 0; i < s->n_lcores; i++) {
 		const struct dps_tcp_lcore *tl = dps_tcp_lc(s->lc[i]);
@@ -313,9 +324,14 @@ dps_stack_tcp_states(const struct dps_stack *s, uint32_t n[DPS_TCP_STATE_COUNT])
 		if (tl != NULL && tl->conns != NULL)
 			dps_ctab_walk(tl->conns, count_state, n);
 	}
-	for (unsigned int port = 0; port < 65536; port++)
+	for (unsigned int port = 0; port < 65536; port++) {
+		const struct dps_rgroup *g = dps_rgroup_of(ss, (uint16_t)port);
+
 		if (dps_listener_of(ss, (uint16_t)port) != NULL)
 			n[DPS_TCP_LISTEN]++;
+		if (g != NULL)	/* acquire: pairs with the group's joins */
+			n[DPS_TCP_LISTEN] += __atomic_load_n(&g->n, __ATOMIC_ACQUIRE);
+	}
 }
 
 static const struct dps_proto_ops inet_ops = {

@@ -6,7 +6,9 @@
  * A TCP port word (64 bits) counts two kinds of users, as Linux's bind
  * buckets hold both:
  * - sockets that bind()ed the port (bits 32..43), with "all of them set
- *   SO_REUSEADDR" (bit 62) and "one of them listens" (bit 63);
+ *   SO_REUSEADDR" (bit 62) and "all of them set SO_REUSEPORT" (bit 61,
+ *   Linux's tb->fastreuseport), and how many of them listen (bits
+ *   44..55) with "all of those set SO_REUSEPORT" (bit 60);
  * - connections holding it (bits 0..15), and how many of those lack
  *   SO_REUSEADDR (bits 16..31): connections that took the port by
  *   autobind, a listener's children, and TIME_WAIT entries, which keep
@@ -16,7 +18,11 @@
  *   the tuple in its table), but a port bound by bind() is never chosen
  *   by autobind (Linux __inet_hash_connect()).
  * bind() conflicts with every user unless both it and that user set
- * SO_REUSEADDR and the user does not listen (inet_bind_conflict()).
+ * SO_REUSEADDR and the user does not listen, or both set SO_REUSEPORT
+ * (inet_bind_conflict()). Every socket is the same user: dpstack is one
+ * process, so Linux's "same effective UID" holds for all of them.
+ * listen() conflicts with another listener unless both set SO_REUSEPORT
+ * (then they form the port's group, dps_tcp_reuseport.c).
  * Conflicts are judged per port, not per (address, port): a simplification
  * of Linux's bind-conflict rules that only matters for hosts with several
  * addresses.
@@ -38,8 +44,11 @@
 #define NOREUSE_MASK (0xffffull << 16)
 #define BIND_ONE (1ull << 32)
 #define BIND_MASK (0xfffull << 32)
+#define LISTEN_ONE (1ull << 44)
+#define LISTEN_MASK (0xfffull << 44)
+#define LISTEN_RP (1ull << 60)
+#define ALL_REUSEPORT (1ull << 61)
 #define ALL_REUSE (1ull << 62)
-#define LISTENING (1ull << 63)
 
 /* One connection's share of a port word. */
 static uint64_t
@@ -61,13 +70,6 @@ port_cas(struct dps_sockets *ss, uint16_t port, uint64_t *old, uint64_t new)
 		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
-/* Clear bits @mask of the word; acq_rel, as port_cas(). */
-static void
-port_clear(struct dps_sockets *ss, uint16_t port, uint64_t mask)
-{
-	__atomic_fetch_and(&ss->tcp_ports[port], ~mask, __ATOMIC_ACQ_REL);
-}
-
 /* Take @n off the word (a connection's hold ends); acq_rel, as port_cas(). */
 static void
 port_sub(struct dps_sockets *ss, uint16_t port, uint64_t n)
@@ -75,30 +77,49 @@ port_sub(struct dps_sockets *ss, uint16_t port, uint64_t n)
 	__atomic_fetch_sub(&ss->tcp_ports[port], n, __ATOMIC_ACQ_REL);
 }
 
+/* May a socket with SO_REUSEADDR @reuse and SO_REUSEPORT @rp share the
+ * port of word @old with its binders and connections? */
+static bool
+port_shareable(uint64_t old, bool reuse, bool rp)
+{
+	uint64_t binders = (old & BIND_MASK) >> 32;
+	bool group = rp && binders != 0 && (old & ALL_REUSEPORT);
+
+	if (binders != 0 && !group &&
+			(!reuse || !(old & ALL_REUSE) || (old & LISTEN_MASK)))
+		return false;
+	/* The connections holding the port are the group's children (Linux:
+	 * they inherit SO_REUSEPORT), or need SO_REUSEADDR on both sides. */
+	if ((old & CONN_MASK) != 0 && !group &&
+			(!reuse || (old & NOREUSE_MASK) != 0))
+		return false;
+	return binders != 0xfff;
+}
+
 /*
  * bind() to a TCP port. Sharing needs SO_REUSEADDR on every socket and
- * no listener (Linux inet_csk_bind_conflict()), the connections holding
- * the port included.
+ * no listener, or SO_REUSEPORT on every socket (Linux
+ * inet_csk_bind_conflict()), the connections holding the port included.
  */
 int
-dps_port_bind_tcp(struct dps_sockets *ss, uint16_t port, bool reuse)
+dps_port_bind_tcp(struct dps_sockets *ss, uint16_t port, bool reuse, bool rp)
 {
 	uint64_t old = dps_tcp_port_word(ss, port), new;
 
 	do {
-		uint64_t binders = (old & BIND_MASK) >> 32;
+		bool first = (old & BIND_MASK) == 0;
 
-		if (binders != 0 && (!reuse || !(old & ALL_REUSE) || (old & LISTENING)))
-			return -EADDRINUSE;
-		if ((old & CONN_MASK) != 0 && (!reuse || (old & NOREUSE_MASK) != 0))
-			return -EADDRINUSE;
-		if (binders == 0xfff)
+		if (!port_shareable(old, reuse, rp))
 			return -EADDRINUSE;
 		new = old + BIND_ONE;
-		if (binders == 0 && reuse)
+		if (first && reuse)
 			new |= ALL_REUSE;
 		else if (!reuse)
 			new &= ~ALL_REUSE;
+		if (first && rp)
+			new |= ALL_REUSEPORT;
+		else if (!rp)
+			new &= ~ALL_REUSEPORT;
 	} while (!port_cas(ss, port, &old, new));
 	return 0;
 }
@@ -111,33 +132,40 @@ dps_port_unbind_tcp(struct dps_sockets *ss, uint16_t port)
 	do {
 		new = old - BIND_ONE;
 		if ((new & BIND_MASK) == 0)
-			new &= ~(ALL_REUSE | LISTENING);
+			new &= ~(ALL_REUSE | ALL_REUSEPORT | LISTEN_RP | LISTEN_MASK);
 	} while (!port_cas(ss, port, &old, new));
 }
 
+/* listen() on a bound port: the first listener, or one more of a
+ * SO_REUSEPORT group (@rp) whose listeners all set it. */
 bool
-dps_port_listen(struct dps_sockets *ss, uint16_t port)
+dps_port_listen(struct dps_sockets *ss, uint16_t port, bool rp)
 {
-	uint64_t old = dps_tcp_port_word(ss, port);
+	uint64_t old = dps_tcp_port_word(ss, port), new;
 
 	do {
-		if (old & LISTENING)
+		if ((old & LISTEN_MASK) == LISTEN_MASK)
 			return false;
-	} while (!port_cas(ss, port, &old, old | LISTENING));
+		if ((old & LISTEN_MASK) != 0 && !(rp && (old & LISTEN_RP)))
+			return false;
+		new = old + LISTEN_ONE;
+		if ((old & LISTEN_MASK) == 0)
+			new = rp ? new | LISTEN_RP : new & ~LISTEN_RP;
+	} while (!port_cas(ss, port, &old, new));
 	return true;
 }
 
-/* The listener stopped listening; its bind() stays. */
+/* A listener stopped listening; its bind() stays. */
 void
 dps_port_unlisten(struct dps_sockets *ss, uint16_t port)
 {
-	port_clear(ss, port, LISTENING);
+	port_sub(ss, port, LISTEN_ONE);
 }
 
 bool
 dps_port_is_listening(const struct dps_sockets *ss, uint16_t port)
 {
-	return (dps_tcp_port_word(ss, port) & LISTENING) != 0;
+	return (dps_tcp_port_word(ss, port) & LISTEN_MASK) != 0;
 }
 
 /*
@@ -213,23 +241,26 @@ port_scan_bind(struct dps_sockets *ss, int (*try)(struct dps_sockets *,
 static int
 try_tcp(struct dps_sockets *ss, uint16_t p, void *arg)
 {
-	bool reuse = *(bool *)arg;
+	const bool *reuse = arg;	/* SO_REUSEADDR, SO_REUSEPORT */
 	uint64_t w = dps_tcp_port_word(ss, p);
 
 	/* An ephemeral bind wants a port nobody uses at all. */
 	if (w != 0)
 		return -EADDRINUSE;
-	return dps_port_bind_tcp(ss, p, reuse);
+	return dps_port_bind_tcp(ss, p, reuse[0], reuse[1]);
 }
 
 int
-dps_port_bind_any_tcp(struct dps_sockets *ss, bool reuse, uint16_t *port)
+dps_port_bind_any_tcp(struct dps_sockets *ss, bool reuse, bool rp, uint16_t *port)
 {
-	return port_scan_bind(ss, try_tcp, &reuse, port);
+	bool r[2] = { reuse, rp };
+
+	return port_scan_bind(ss, try_tcp, r, port);
 }
 
-int
-dps_port_bind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
+/* A free UDP port for @sk alone. */
+static int
+udp_take(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
 {
 	struct dps_sock *none = NULL;
 
@@ -237,6 +268,15 @@ dps_port_bind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
 		return -EADDRINUSE;
 	dps_obj_ref(&sk->obj);		/* the slot's reference */
 	return 0;
+}
+
+/* bind() of a UDP port: free, or shared by SO_REUSEPORT. */
+int
+dps_port_bind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
+{
+	if (udp_take(ss, sk, port) == 0)
+		return 0;
+	return sk->opt.reuseport ? dps_ugroup_join(ss, sk, port) : -EADDRINUSE;
 }
 
 /*
@@ -254,7 +294,7 @@ dps_port_bind_any_udp(struct dps_sockets *ss, struct dps_sock *sk,
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t p = lo + (start + i) % n;
 
-		if (dps_port_bind_udp(ss, sk, (uint16_t)p) == 0) {
+		if (udp_take(ss, sk, (uint16_t)p) == 0) {
 			*port = (uint16_t)p;
 			return 0;
 		}
@@ -265,10 +305,7 @@ dps_port_bind_any_udp(struct dps_sockets *ss, struct dps_sock *sk,
 void
 dps_port_unbind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
 {
-	struct dps_sock *me = sk;
-
-	if (dps_udp_port_cas(ss, port, &me, NULL))
-		dps_sock_put(sk);
+	dps_ugroup_leave(ss, sk, port);
 }
 
 unsigned int
@@ -300,8 +337,9 @@ dps_sock_bind_port(struct dps_sock *sk, uint16_t port)
 		rc = port == 0 ? dps_port_bind_any_udp(ss, sk, &port) :
 			dps_port_bind_udp(ss, sk, port);
 	else
-		rc = port == 0 ? dps_port_bind_any_tcp(ss, sk->opt.reuseaddr, &port) :
-			dps_port_bind_tcp(ss, port, sk->opt.reuseaddr);
+		rc = port == 0 ? dps_port_bind_any_tcp(ss, sk->opt.reuseaddr,
+				sk->opt.reuseport, &port) :
+			dps_port_bind_tcp(ss, port, sk->opt.reuseaddr, sk->opt.reuseport);
 	if (rc == 0)
 		dps_sock_set_lport(sk, rte_cpu_to_be_16(port));
 	return rc;

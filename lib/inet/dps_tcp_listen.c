@@ -36,6 +36,23 @@
 
 /* ---- application side ---- */
 
+/*
+ * Make @sk findable by the lcores: in its port's SO_REUSEPORT group when
+ * it set the option, else as the port's one listener. A listen() again
+ * (a new backlog, or after an AF_UNSPEC disconnect) keeps what it was.
+ */
+static int
+listen_publish(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
+{
+	if (dps_sock_lst(sk)->grouped || dps_listener_of(ss, port) == sk)
+		return 0;
+	if (sk->opt.reuseport)
+		return dps_rgroup_join(sk);
+	dps_obj_ref(&sk->obj);		/* the port array's */
+	dps_publish_listener(ss, port, sk);
+	return 0;
+}
+
 int
 dps_tcp_listen_start(struct dps_sock *sk, int backlog)
 {
@@ -43,6 +60,7 @@ dps_tcp_listen_start(struct dps_sock *sk, int backlog)
 	uint16_t port = rte_be_to_cpu_16(dps_sock_lport(sk));
 	struct dps_listener *l;
 	unsigned int n;
+	int rc;
 
 	/* Linux caps the backlog at somaxconn; ours is the ring's size. */
 	if (backlog <= 0)
@@ -51,13 +69,8 @@ dps_tcp_listen_start(struct dps_sock *sk, int backlog)
 		backlog = ACCEPTQ_MAX - 1;
 	l = dps_sock_lst(sk);
 	if (l != NULL) {
-		/* listen() again, or after an AF_UNSPEC disconnect. */
 		dps_lst_set_backlog(l, (uint32_t)backlog);
-		if (dps_listener_of(ss, port) != sk) {
-			dps_obj_ref(&sk->obj);
-			dps_publish_listener(ss, port, sk);
-		}
-		return 0;
+		return listen_publish(ss, sk, port);
 	}
 	n = rte_align32pow2((uint32_t)backlog + 1);
 	/* The ring follows the header on its own cache line, as
@@ -72,10 +85,15 @@ dps_tcp_listen_start(struct dps_sock *sk, int backlog)
 		return -ENOBUFS;
 	}
 	dps_lst_set_backlog(l, (uint32_t)backlog);
+	/* A group member's home: the lcore that calls listen(), if any. */
+	l->home = (int16_t)dps_stack_self(sk->stack);
 	dps_sock_publish_lst(sk, l);
-	dps_obj_ref(&sk->obj);		/* the port array's */
-	dps_publish_listener(ss, port, sk);
-	return 0;
+	rc = listen_publish(ss, sk, port);
+	if (rc != 0) {
+		dps_sock_publish_lst(sk, NULL);
+		rte_free(l);
+	}
+	return rc;
 }
 
 /*
@@ -103,26 +121,34 @@ listen_flush(struct dps_sock *sk)
 	dps_sock_put(sk);
 }
 
-/* The listener closes: no new children; queued ones are reset. */
+/* The listener closes (or leaves its SO_REUSEPORT group): no new
+ * children; queued ones are reset. */
 void
 dps_tcp_listen_stop(struct dps_sock *sk)
 {
 	struct dps_sockets *ss = dps_socks(sk->stack);
 	uint16_t port = rte_be_to_cpu_16(dps_sock_lport(sk));
+	const struct dps_listener *l = dps_sock_lst(sk);
 
-	if (dps_unpublish_listener(ss, port, sk))
+	if (l != NULL && l->grouped)
+		dps_rgroup_leave(sk);
+	else if (dps_unpublish_listener(ss, port, sk))
 		dps_sock_put(sk);
 	listen_flush(sk);
 }
 
 /* ---- lcore side ---- */
 
+/* The listener that takes a segment of @t on lcore @idx: the port's one
+ * listener, or a member of its SO_REUSEPORT group. */
 static struct dps_sock *
-listener_for(struct dps_sockets *ss, const struct dps_tuple *t)
+listener_for(struct dps_sockets *ss, const struct dps_tuple *t, unsigned int idx)
 {
 	struct dps_sock *l = dps_listener_of(ss, rte_be_to_cpu_16(t->lport));
 
-	if (l == NULL || dps_sock_state(l) != DPS_TCP_LISTEN)
+	if (l == NULL)
+		return dps_rgroup_pick(ss, t, idx);
+	if (dps_sock_state(l) != DPS_TCP_LISTEN)
 		return NULL;
 	if (dps_sock_laddr(l) != 0 && dps_sock_laddr(l) != t->laddr)
 		return NULL;
@@ -351,7 +377,7 @@ bool
 dps_tcp_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
 	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now)
 {
-	struct dps_sock *l = listener_for(dps_socks(lc->stack), t);
+	struct dps_sock *l = listener_for(dps_socks(lc->stack), t, lc->idx);
 	uint8_t f = seg->flags & (DPS_TH_SYN | DPS_TH_ACK | DPS_TH_RST);
 	enum cookie_ack ca;
 

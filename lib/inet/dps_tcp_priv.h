@@ -320,4 +320,44 @@ bool dps_tcp_rx_take(struct dps_sock *sk, struct rte_mbuf *m, uint32_t hdr,
 /* ---- the slot (dps_tcp_slot.c) ---- */
 int dps_tcp_register(struct dps_stack *s);
 
+/* ---- SO_REUSEPORT groups (dps_tcp_reuseport.c) ---- */
+
+/* May group member @sk take a SYN for @t? A listener of t's port on t's
+ * address. */
+static inline bool
+dps_rgroup_member_ok(const struct dps_sock *sk, const struct dps_tuple *t)
+{
+	uint32_t a = dps_sock_laddr(sk);
+
+	return dps_sock_state(sk) == DPS_TCP_LISTEN && dps_sock_lport(sk) == t->lport &&
+		(a == 0 || a == t->laddr);
+}
+
+/* The member of group @g (@n members, n >= 2) for a SYN of @t on lcore
+ * @idx (dps_tcp_reuseport.c). */
+struct dps_sock *dps_rgroup_pick_many(const struct dps_sockets *ss,
+	const struct dps_rgroup *g, uint32_t n, const struct dps_tuple *t,
+	unsigned int idx);
+
+/* The member of @t's port's SO_REUSEPORT group that takes a SYN of @t
+ * arriving on lcore @idx, or NULL. A group of one (a server on one
+ * lcore) is answered here, without the search. */
+static inline struct dps_sock *
+dps_rgroup_pick(const struct dps_sockets *ss, const struct dps_tuple *t,
+	unsigned int idx)
+{
+	const struct dps_rgroup *g = dps_rgroup_of(ss, rte_be_to_cpu_16(t->lport));
+	struct dps_sock *sk;
+	uint32_t n;
+
+	if (g == NULL)
+		return NULL;
+	n = __atomic_load_n(&g->n, __ATOMIC_ACQUIRE);	/* pairs with add/del */
+	if (n > 1)
+		return dps_rgroup_pick_many(ss, g, n, t, idx);
+	/* Acquire: pairs with the release stores of add/del. */
+	sk = n == 0 ? NULL : __atomic_load_n(&g->m[0], __ATOMIC_ACQUIRE);
+	return sk != NULL && dps_rgroup_member_ok(sk, t) ? sk : NULL;
+}
+
 #endif

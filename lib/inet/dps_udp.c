@@ -5,7 +5,8 @@
  * the transport's side of send and receive (the socket layer's calls
  * hand them over, returning a count or a negative errno).
  *
- * A UDP socket has no owning lcore: the port map points at it, every
+ * A UDP socket has no owning lcore: the port map points at it (or at one
+ * member of the port's SO_REUSEPORT group, dps_udp_reuseport.c), every
  * lcore may deliver into its receive ring (multi-producer), and datagrams
  * leave through the request ring of the lcore that owns the flow. Each
  * delivery holds a reference on the socket while it touches it.
@@ -33,15 +34,19 @@ dps_udp_rxq_init(struct dps_sock *sk)
 	return dps_sock_rxq(sk) != NULL ? 0 : -ENOBUFS;
 }
 
-/* The socket bound to @port, with a reference, or NULL. */
+/* The socket bound to @port, with a reference, or NULL; @member, when
+ * not NULL, is the one of the port's SO_REUSEPORT group to take instead
+ * (still bound to the port, checked with the reference held). */
 static struct dps_sock *
-udp_lookup(struct dps_sockets *ss, uint16_t port)
+udp_lookup(struct dps_sockets *ss, uint16_t port, struct dps_sock *member)
 {
-	struct dps_sock *sk = dps_udp_port_sock(ss, port);
+	struct dps_sock *sk = member != NULL ? member : dps_udp_port_sock(ss, port);
 
 	if (sk == NULL || !dps_obj_tryref(&sk->obj))
 		return NULL;
-	if (dps_udp_port_sock(ss, port) != sk) {
+	if (member != NULL ? sk->type != SOCK_DGRAM ||
+			dps_sock_lport(sk) != rte_cpu_to_be_16(port) :
+			dps_udp_port_sock(ss, port) != sk) {
 		dps_sock_put(sk);
 		return NULL;
 	}
@@ -78,8 +83,11 @@ udp_rx(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_rx_pkt *p,
 {
 	struct dps_sock *sk;
 
+	struct dps_sockets *ss = dps_socks(lc->stack);
+
 	DPS_CNT_INC(&lc->cnt, udp_rx);
-	sk = udp_lookup(dps_socks(lc->stack), rte_be_to_cpu_16(p->l4.dport));
+	sk = udp_lookup(ss, rte_be_to_cpu_16(p->l4.dport), dps_ugroup_pick(ss,
+		p->ip.src, p->l4.sport, p->ip.dst, p->l4.dport));
 	if (sk != NULL && !udp_match(sk, p->ip.src, p->l4.sport, p->ip.dst)) {
 		/* Linux finds no socket either, and says so. */
 		dps_sock_put(sk);
@@ -109,7 +117,7 @@ udp_icmp_hook(struct dps_lcore *lc, const struct dps_icmp_view *icmp, int err,
 	bool fatal, uint64_t now)
 {
 	struct dps_sock *sk = udp_lookup(dps_socks(lc->stack),
-		rte_be_to_cpu_16(icmp->quote.sport));
+		rte_be_to_cpu_16(icmp->quote.sport), NULL);
 
 	(void)now;
 	if (sk == NULL)

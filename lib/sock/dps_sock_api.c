@@ -238,11 +238,16 @@ listen_locked(struct dps_sock *sk, int backlog)
 		rc = dps_sock_bind_port(sk, 0);
 	if (rc == 0) {
 		dps_sock_set_explicit_bind(sk, true);
-		if (!dps_port_listen(dps_socks(sk->stack), rte_be_to_cpu_16(dps_sock_lport(sk))))
+		if (!dps_port_listen(dps_socks(sk->stack), rte_be_to_cpu_16(dps_sock_lport(sk)),
+				sk->opt.reuseport))
 			rc = -EADDRINUSE;
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		rc = dps_tcp_listen_start(sk, backlog);
+		if (rc != 0)
+			dps_port_unlisten(dps_socks(sk->stack),
+				rte_be_to_cpu_16(dps_sock_lport(sk)));
+	}
 	if (rc == 0) {
 		sk->roles |= DPS_ROLE_LISTENED;
 		dps_sock_publish_state(sk, DPS_TCP_LISTEN);

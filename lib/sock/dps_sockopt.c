@@ -121,6 +121,9 @@ sol_socket_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 	case SO_REUSEADDR:
 		sk->opt.reuseaddr = val != 0;
 		return 0;
+	case SO_REUSEPORT:		/* seen by the next bind() and listen() */
+		sk->opt.reuseport = val != 0;
+		return 0;
 	case SO_BROADCAST:
 		sk->opt.broadcast = val != 0;
 		return 0;
@@ -434,6 +437,8 @@ sol_socket_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 		return put_int(sk->proto, out, len);
 	case SO_REUSEADDR:
 		return put_int(sk->opt.reuseaddr, out, len);
+	case SO_REUSEPORT:
+		return put_int(sk->opt.reuseport, out, len);
 	case SO_BROADCAST:
 		return put_int(sk->opt.broadcast, out, len);
 	case SO_SNDTIMEO:

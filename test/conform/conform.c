@@ -351,6 +351,9 @@ struct row {
 #define SYNCNT(n) SETI(IPPROTO_TCP, TCP_SYNCNT, n)
 #define USER_TIMEOUT(ms) SETI(IPPROTO_TCP, TCP_USER_TIMEOUT, ms)
 #define REUSEn(i) SETIn(i, SOL_SOCKET, SO_REUSEADDR, 1)
+#define RPORTn(i) SETIn(i, SOL_SOCKET, SO_REUSEPORT, 1)
+/* accept() on socket @l into socket @i. */
+#define ACCEPTON(l, i) { .op = OP_ACCEPT, .sock = (l), .a = (i) }
 #define NOPORTn(i) SETIn(i, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
 #define NOPORT NOPORTn(0)
 #define SETNP(v) SETI(IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, v)
@@ -513,6 +516,67 @@ static const struct row rows[] = {
 		BINDn(1, AT_ANY(FIXED(16))), NAMEn(1)),
 	ROW("bind_after_connect", 0, SOCK(NB), CONN(TO_LISTENER), POLL(2000),
 		BIND(AT_ANY(0))),
+
+	/* SO_REUSEPORT (issue 18 item 4): sockets that all set it before
+	 * bind() share the port, listening or not; one that did not conflicts
+	 * with them and they with it (inet_bind_conflict(); every socket is
+	 * the same user). Two SO_REUSEADDR sockets never both listen. A
+	 * wildcard and a specific address share the port. A member that
+	 * closes leaves the group: its queued children are not handed to
+	 * the others, and new connections go to those left. */
+	ROW("reuseport_get_set", 0, SOCK(NB), GETI(SOL_SOCKET, SO_REUSEPORT),
+		SETI(SOL_SOCKET, SO_REUSEPORT, 7), GETI(SOL_SOCKET, SO_REUSEPORT),
+		SETI(SOL_SOCKET, SO_REUSEPORT, 0), GETI(SOL_SOCKET, SO_REUSEPORT)),
+	ROW("reuseport_both_listen", 0, SOCKn(0, NB), SOCKn(1, NB), RPORTn(0),
+		RPORTn(1), BINDn(0, AT_ANY(FIXED(60))), BINDn(1, AT_ANY(FIXED(60))),
+		DO_LISTENn(0), DO_LISTENn(1), NAMEn(1), GETIn(1, SOL_SOCKET, SO_ACCEPTCONN)),
+	ROW("reuseport_first_only", 0, SOCKn(0, NB), SOCKn(1, NB), RPORTn(0),
+		BINDn(0, AT_ANY(FIXED(61))), BINDn(1, AT_ANY(FIXED(61)))),
+	ROW("reuseport_second_only", 0, SOCKn(0, NB), SOCKn(1, NB), RPORTn(1),
+		BINDn(0, AT_ANY(FIXED(62))), BINDn(1, AT_ANY(FIXED(62)))),
+	ROW("reuseport_join_listening", 0, SOCKn(0, NB), SOCKn(1, NB), SOCKn(2, NB),
+		RPORTn(0), RPORTn(1), BINDn(0, AT_ANY(FIXED(63))), DO_LISTENn(0),
+		BINDn(1, AT_ANY(FIXED(63))), DO_LISTENn(1), BINDn(2, AT_ANY(FIXED(63)))),
+	ROW("reuseport_reuseaddr_listener", 0, SOCKn(0, NB), SOCKn(1, NB),
+		REUSEn(0), REUSEn(1), RPORTn(1), BINDn(0, AT_ANY(FIXED(64))),
+		DO_LISTENn(0), BINDn(1, AT_ANY(FIXED(64)))),
+	ROW("reuseport_reuseaddr_two_listen", 0, SOCKn(0, NB), SOCKn(1, NB),
+		REUSEn(0), REUSEn(1), RPORTn(0), BINDn(0, AT_ANY(FIXED(65))),
+		BINDn(1, AT_ANY(FIXED(65))), DO_LISTENn(0), DO_LISTENn(1)),
+	ROW("reuseport_wildcard_specific", 0, SOCKn(0, NB), SOCKn(1, NB),
+		RPORTn(0), RPORTn(1), BINDn(0, AT_ANY(FIXED(66))), DO_LISTENn(0),
+		BINDn(1, AT_SELF(FIXED(66))), DO_LISTENn(1), NAMEn(1)),
+	ROW("reuseport_cleared_after_listen", 0, SOCKn(0, NB), SOCKn(1, NB),
+		RPORTn(0), RPORTn(1), BINDn(0, AT_ANY(FIXED(67))), DO_LISTENn(0),
+		SETIn(0, SOL_SOCKET, SO_REUSEPORT, 0), BINDn(1, AT_ANY(FIXED(67))),
+		DO_LISTENn(1)),
+	ROW("reuseport_member_closed", 0, SOCKn(0, NB), SOCKn(1, NB), SOCKn(2, NB),
+		SOCKn(3, NB), RPORTn(0), RPORTn(1), RPORTn(3),
+		BINDn(0, AT_ANY(FIXED(68))), DO_LISTENn(0), BINDn(1, AT_ANY(FIXED(68))),
+		DO_LISTENn(1), CLOSEn(0), BINDn(2, AT_ANY(FIXED(68))),
+		BINDn(3, AT_ANY(FIXED(68))), DO_LISTENn(3)),
+	ROW("reuseport_bound_connects", 0, SOCKn(0, NB), SOCKn(1, NB), RPORTn(0),
+		RPORTn(1), BINDn(0, AT_ANY(FIXED(69))), BINDn(1, AT_ANY(FIXED(69))),
+		DO_LISTENn(0), CONNn(1, TO_LISTENER), POLLn(1, 2000), NAMEn(1)),
+	ROWB("reuseport_close_member_queue", 0, 8000, SOCKn(0, NB), SOCKn(1, NB),
+		RPORTn(0), RPORTn(1), BINDn(0, AT_ANY(FIXED(70))), DO_LISTENn(0),
+		PEERCONN(FIXED(70), 0, 0), POLLEV(0, POLLIN, 3000, 0),
+		BINDn(1, AT_ANY(FIXED(70))), DO_LISTENn(1), CLOSEn(0),
+		ACCEPTON(1, 2), PEERCONN(FIXED(70), 0, 0), POLLEV(1, POLLIN, 3000, 0),
+		ACCEPTON(1, 2), NAMEn(2)),
+
+	/* SO_REUSEPORT on UDP: the same sharing rule; the port stays the
+	 * group's while one member is left; a datagram for the port reaches
+	 * the member left. */
+	ROW("reuseport_udp_bind", 0, SOCKn(0, DG), SOCKn(1, DG), SOCKn(2, DG),
+		SOCKn(3, DG), RPORTn(0), RPORTn(1), RPORTn(3),
+		BINDn(0, AT_ANY(FIXED(71))), BINDn(1, AT_ANY(FIXED(71))),
+		BINDn(2, AT_ANY(FIXED(71))), CLOSEn(0), BINDn(2, AT_ANY(FIXED(71))),
+		CLOSEn(1), BINDn(2, AT_ANY(FIXED(71))), BINDn(3, AT_ANY(FIXED(71)))),
+	ROW("reuseport_udp_member_left", 0, SOCKn(0, DG), SOCKn(1, DG), RPORTn(0),
+		RPORTn(1), BINDn(0, AT_ANY(FIXED(72))), BINDn(1, AT_ANY(FIXED(72))),
+		CLOSEn(0), { .op = OP_SENDTO, .sock = 1, .addr = AD_ECHO, .len = LEN_NAT },
+		POLLEV(1, POLLIN, 2000, 0), RECVn(1), NAMEn(1)),
 
 	/* IP_BIND_ADDRESS_NO_PORT: bind(addr, 0) binds the address alone
 	 * (__inet_bind() skips get_port()); connect() autobinds for the full
@@ -1383,6 +1447,8 @@ opt_name(int level, int opt)
 		switch (opt) {
 		case SO_TYPE: return "SO_TYPE";
 		case SO_REUSEADDR: return "SO_REUSEADDR";
+		case SO_REUSEPORT: return "SO_REUSEPORT";
+		case SO_ACCEPTCONN: return "SO_ACCEPTCONN";
 		case SO_BROADCAST: return "SO_BROADCAST";
 		case SO_ERROR: return "SO_ERROR";
 		case SO_SNDTIMEO: return "SO_SNDTIMEO";

@@ -3117,3 +3117,276 @@ Test(dpdk, connect_table_hash_is_keyed)
 	/* Chance is 1 in 4,096: about 4 of 16,000. */
 	cr_assert_lt(both, pairs / 200, "%u of %u pairs collide under both keys", both, pairs);
 }
+
+/* ---- SO_REUSEPORT groups ---------------------------------------------------- */
+
+/* A listener in @port's SO_REUSEPORT group, listening from the calling
+ * thread (the test thread is stack lcore 0: the member's home). */
+static int
+rp_listener(struct bench *b, uint16_t port, bool do_listen)
+{
+	struct sockaddr_in at = sin_of(INADDR_ANY, port);
+	int fd = tcp_sock(b, true);
+
+	set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+	cr_assert_eq(dps_bind(fd, (struct sockaddr *)&at, sizeof(at)), 0,
+		"bind: %s", strerror(errno));
+	if (do_listen)
+		cr_assert_eq(dps_listen(fd, 64), 0, "listen: %s", strerror(errno));
+	return fd;
+}
+
+static void *
+listen_thread(void *arg)
+{
+	int *fd = arg;
+
+	*fd = dps_listen(*fd, 64) == 0 ? *fd : -errno;
+	return NULL;
+}
+
+/* listen() from a pthread that is no stack lcore: a member at home
+ * nowhere. */
+static void
+listen_off_lcore(int fd)
+{
+	pthread_t th;
+	int r = fd;
+
+	cr_assert_eq(pthread_create(&th, NULL, listen_thread, &r), 0);
+	cr_assert_eq(pthread_join(th, NULL), 0);
+	cr_assert_eq(r, fd, "listen: %s", strerror(-r));
+}
+
+/* The peer's handshake from @sport to @dport, completed. */
+static void
+peer_handshake(struct bench *b, uint16_t sport, uint16_t dport)
+{
+	struct seg s;
+
+	peer_tcp(b, sport, dport, 1000, 0, DPS_TH_SYN, 65535, NULL, 0);
+	get_seg(b, &s);
+	cr_assert_eq(s.flags, DPS_TH_SYN | DPS_TH_ACK, "SYN-ACK to %u", sport);
+	peer_tcp(b, sport, dport, 1001, s.seq + 1, DPS_TH_ACK, 65535, NULL, 0);
+}
+
+/* @n handshakes from peer ports @sport.. to @dport, settled. */
+static void
+peer_handshakes(struct bench *b, uint16_t sport, unsigned int n, uint16_t dport)
+{
+	for (unsigned int i = 0; i < n; i++)
+		peer_handshake(b, (uint16_t)(sport + i), dport);
+	run(b, 2, MS);
+}
+
+/* Two members of @port's group: one at home nowhere (*@away), listening
+ * first, and one at home on lcore 0 (returned). */
+static int
+rp_pair(struct bench *b, uint16_t port, int *away)
+{
+	*away = rp_listener(b, port, false);
+	listen_off_lcore(*away);
+	return rp_listener(b, port, true);
+}
+
+/* Accept every child waiting on @lfd; each must be owned by lcore 0, the
+ * accepting member's home. Returns how many; closes them. */
+static unsigned int
+accept_all(int lfd)
+{
+	unsigned int n = 0;
+	int fd, owner;
+
+	while ((fd = dps_accept_lcore(lfd, NULL, NULL, SOCK_NONBLOCK, &owner)) >= 0) {
+		cr_assert_eq(owner, 0, "child owned by lcore %d", owner);
+		cr_assert_eq(dps_close(fd), 0);
+		n++;
+	}
+	cr_assert_eq(errno, EAGAIN, "accept: %s", strerror(errno));
+	return n;
+}
+
+/* The peer resets its end of every connection from ports @lo.. @lo+@n-1
+ * (the children closed above wait in FIN_WAIT1). */
+static void
+peer_reset_all(struct bench *b, uint16_t lo, unsigned int n, uint16_t dport)
+{
+	for (unsigned int i = 0; i < n; i++)
+		peer_tcp(b, (uint16_t)(lo + i), dport, 1001, 0, DPS_TH_RST, 0, NULL, 0);
+	run(b, 2, MS);
+}
+
+/*
+ * A group of four members spreads connections over all of them by the
+ * hash of the 4-tuple (Linux's reciprocal_scale(hash, members)), each
+ * child queued on one member only; each child is owned by the lcore its
+ * member is at home on (the only one, 0), and the group counts as four
+ * listeners.
+ */
+Test(dpdk, connect_reuseport_spread)
+{
+	enum { MEMBERS = 4, CONNS = 64, PORT = 7790, SPORT = 41000 };
+	struct bench b;
+	uint32_t st[DPS_TCP_STATE_COUNT];
+	unsigned int got[MEMBERS], total = 0;
+	int lfd[MEMBERS];
+
+	up(&b, "crpspr", 0, NULL);
+	for (int i = 0; i < MEMBERS; i++)
+		lfd[i] = rp_listener(&b, PORT, true);
+	dps_stack_tcp_states(b.s[0], st);
+	cr_assert_eq(st[DPS_TCP_LISTEN], MEMBERS, "listeners: %u", st[DPS_TCP_LISTEN]);
+	peer_handshakes(&b, SPORT, CONNS, PORT);
+	cr_assert_eq(conns(&b), CONNS);
+	for (int i = 0; i < MEMBERS; i++) {
+		got[i] = accept_all(lfd[i]);
+		total += got[i];
+		cr_assert_gt(got[i], 0, "member %d took none of %u", i, CONNS);
+	}
+	cr_assert_eq(total, CONNS, "each child on one member: %u", total);
+	for (int i = 0; i < MEMBERS; i++)
+		cr_assert_eq(dps_close(lfd[i]), 0);
+	peer_reset_all(&b, SPORT, CONNS, PORT);
+	down(&b);
+}
+
+/*
+ * The member at home on the SYN's lcore takes it, whatever the hash
+ * says: a member that listened from a thread that is no stack lcore gets
+ * nothing while one at home on lcore 0 exists, and everything once that
+ * one is gone (the hash's member then, as Linux without SO_INCOMING_CPU).
+ */
+Test(dpdk, connect_reuseport_home_first)
+{
+	enum { PORT = 7791, SPORT = 41100, N = 16 };
+	struct bench b;
+	int home, away;
+
+	up(&b, "crphome", 0, NULL);
+	home = rp_pair(&b, PORT, &away);
+	peer_handshakes(&b, SPORT, N, PORT);
+	cr_assert_eq(accept_all(away), 0, "the member at home nowhere took some");
+	cr_assert_eq(accept_all(home), N);
+	cr_assert_eq(dps_close(home), 0);
+	run(&b, 2, MS);
+	peer_flush(&b);			/* the closed children's FINs */
+	peer_reset_all(&b, SPORT, N, PORT);
+	peer_handshakes(&b, SPORT + N, N, PORT);
+	cr_assert_eq(accept_all(away), N, "the member left takes all");
+	cr_assert_eq(dps_close(away), 0);
+	peer_reset_all(&b, SPORT + N, N, PORT);
+	down(&b);
+}
+
+/*
+ * A member that closes leaves the group: the children waiting in its
+ * accept queue are reset (Linux's inet_csk_listen_stop()), not handed to
+ * the member left, which takes the next connections; the port stays the
+ * group's (a socket without SO_REUSEPORT cannot bind it) until the last
+ * member goes. Every socket, port hold and mbuf comes back (down()).
+ */
+Test(dpdk, connect_reuseport_close_member)
+{
+	enum { PORT = 7792, SPORT = 41200, N = 3 };
+	struct sockaddr_in at = sin_of(INADDR_ANY, PORT);
+	struct bench b;
+	struct seg s;
+	int home, away, plain;
+
+	up(&b, "crpclose", 0, NULL);
+	home = rp_pair(&b, PORT, &away);
+	peer_handshakes(&b, SPORT, N, PORT);
+	cr_assert_eq(conns(&b), N);
+	cr_assert_eq(dps_close(home), 0);
+	run(&b, 2, MS);
+	for (unsigned int i = 0; i < N; i++) {
+		get_seg(&b, &s);
+		cr_assert(s.flags & DPS_TH_RST, "a RST for each queued child");
+	}
+	expect_silence(&b, "after the resets");
+	cr_assert_eq(conns(&b), 0, "the queued children are gone");
+	cr_assert_eq(accept_all(away), 0, "nothing handed over");
+
+	plain = tcp_sock(&b, true);
+	cr_assert_eq(dps_bind(plain, (struct sockaddr *)&at, sizeof(at)), -1);
+	cr_assert_eq(errno, EADDRINUSE, "%s", strerror(errno));
+	peer_handshakes(&b, SPORT + N, 1, PORT);
+	cr_assert_eq(accept_all(away), 1, "the member left takes it");
+	cr_assert_eq(dps_close(away), 0);
+	cr_assert_eq(dps_bind(plain, (struct sockaddr *)&at, sizeof(at)), -1,
+		"the closed child still holds the port");
+	peer_reset_all(&b, SPORT + N, 1, PORT);
+	cr_assert_eq(dps_bind(plain, (struct sockaddr *)&at, sizeof(at)), 0,
+		"free once the group and its children are gone: %s", strerror(errno));
+	cr_assert_eq(dps_close(plain), 0);
+	down(&b);
+}
+
+/* Datagrams waiting on UDP socket @fd, read and counted. */
+static unsigned int
+udp_drain(int fd)
+{
+	char buf[64];
+	unsigned int n = 0;
+
+	while (dps_recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		n++;
+	cr_assert_eq(errno, EAGAIN, "recv: %s", strerror(errno));
+	return n;
+}
+
+/* @n datagrams from peer ports @sport.. to @dport, settled. */
+static void
+peer_udps(struct bench *b, uint16_t sport, unsigned int n, uint16_t dport)
+{
+	uint8_t f[FRAME_MAX];
+
+	for (unsigned int i = 0; i < n; i++) {
+		peer_send(b, f, mk_udp(f, &b->mac[0], A_IP, (uint16_t)(sport + i),
+			dport, 8));
+		if (i % 8 == 7)		/* within the wire's ring */
+			run(b, 1, MS);
+	}
+	run(b, 2, MS);
+}
+
+/*
+ * Two UDP sockets with SO_REUSEPORT share a port: datagrams from many
+ * source ports are spread over both by the hash of the 4-tuple, each to
+ * one; once one closes, the other gets them all; a socket without the
+ * option cannot bind the port until both are gone; every mbuf and port
+ * comes back.
+ */
+Test(dpdk, connect_reuseport_udp)
+{
+	enum { PORT = 7793, SPORT = 42000, N = 64 };
+	struct sockaddr_in at = sin_of(INADDR_ANY, PORT);
+	struct bench b;
+	unsigned int a, z;
+	int fd[3];
+
+	up(&b, "crpudp", 0, NULL);
+	for (int i = 0; i < 3; i++) {
+		fd[i] = dps_socket_on(b.s[0], AF_INET, SOCK_DGRAM, 0);
+		cr_assert_geq(fd[i], 0);
+		if (i < 2)
+			set_int(fd[i], SOL_SOCKET, SO_REUSEPORT, 1);
+		cr_assert_eq(dps_bind(fd[i], (struct sockaddr *)&at, sizeof(at)),
+			i < 2 ? 0 : -1, "bind %d: %s", i, strerror(errno));
+	}
+	cr_assert_eq(errno, EADDRINUSE);
+	peer_udps(&b, SPORT, N, PORT);
+	a = udp_drain(fd[0]);
+	z = udp_drain(fd[1]);
+	cr_assert(a > 0 && z > 0, "spread: %u and %u", a, z);
+	cr_assert_eq(a + z, N, "each datagram once: %u + %u", a, z);
+	cr_assert_eq(dps_close(fd[0]), 0);
+	peer_udps(&b, SPORT, N, PORT);
+	cr_assert_eq(udp_drain(fd[1]), N, "the member left takes all");
+	cr_assert_eq(dps_bind(fd[2], (struct sockaddr *)&at, sizeof(at)), -1);
+	cr_assert_eq(dps_close(fd[1]), 0);
+	cr_assert_eq(dps_bind(fd[2], (struct sockaddr *)&at, sizeof(at)), 0,
+		"%s", strerror(errno));
+	cr_assert_eq(dps_close(fd[2]), 0);
+	down(&b);
+}

@@ -13,7 +13,9 @@
 #   1 dps-httpd -l 0-1 under wrk -t2 -c64 with "Connection: close": no
 #     socket error, no non-2xx, >= 64 requests (a count, not a rate: the
 #     machine may be busy), both lcores accepted
-#     connections, and after SIGINT no leak and exit 0
+#     connections, each lcore's SO_REUSEPORT listener took only children
+#     of its own lcore (no accept error: app_server closes and counts a
+#     child of another lcore), and after SIGINT no leak and exit 0
 #   2 dps-gen -l 0-1 --mode cps --proto http against the kernel's epoll
 #     HTTP server (bench/kbench) for 3 s: no error, >= 64 connections, a
 #     clean leak check, exit 0
@@ -75,10 +77,12 @@ elif grep -qE 'Socket errors|Non-2xx' "$w" || [ -z "$reqs" ] || [ "$reqs" -lt 64
 	fail "1 wrk: ${reqs:-no} requests or errors" "$w"
 elif [ -z "$acc0" ] || [ -z "$acc1" ] || [ "$acc0" = 0 ] || [ "$acc1" = 0 ]; then
 	fail "1 passive opens per lcore: '${acc0:-}' and '${acc1:-}'" "$s"
+elif ! grep -q '^errors: .*, accept 0,' "$s"; then
+	fail "1 a child accepted off its lcore: $(grep '^errors' "$s" || echo 'no summary')" "$s"
 elif ! grep -q '^left over: .*: no leak$' "$s"; then
 	fail "1 $(grep '^left over' "$s" || echo 'no summary')" "$s"
 else
-	echo "PASS 1 dps-httpd on 2 lcores: $reqs requests, one connection each; lcores accepted $acc0 and $acc1; no leak"
+	echo "PASS 1 dps-httpd on 2 lcores: $reqs requests, one connection each; lcores accepted $acc0 and $acc1, each its own; no leak"
 fi
 
 # ---- 2: dps-gen on two lcores ----
