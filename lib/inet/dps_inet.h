@@ -34,6 +34,7 @@
 
 #include <stdint.h>
 #include <sys/queue.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <sched.h>
 #include <rte_ring.h>
@@ -1177,6 +1178,19 @@ ssize_t dps_udp_send(struct dps_sock *sk, const void *buf, size_t len,
 	const struct sockaddr *to, socklen_t tolen);
 ssize_t dps_udp_recv(struct dps_sock *sk, void *buf, size_t len, int flags,
 	struct sockaddr *from, socklen_t *fromlen);
+/* What recvmsg(2) learns of a datagram besides its bytes. */
+struct dps_udp_from {
+	struct sockaddr_in sin;		/* the sender */
+	int flags;			/* MSG_TRUNC: cut to the buffers */
+};
+/* recvmsg(2) on a datagram socket (udp_recvmsg()): MSG_PEEK leaves the
+ * datagram, MSG_TRUNC returns its whole length. */
+ssize_t dps_udp_recvmsg(struct dps_sock *sk, const struct iovec *iov, int iovcnt,
+	int flags, struct dps_udp_from *from);
+/* SIOCINQ: the next datagram's payload length, 0 when none. */
+uint32_t dps_udp_inq(struct dps_sock *sk);
+/* A datagram waits (udp_poll()'s POLLIN). */
+bool dps_udp_has_data(const struct dps_sock *sk);
 
 /* ---- the socket object (dps_sock_obj.c, dps_portmap.c) ---- */
 /* A fresh socket object, one reference. */
