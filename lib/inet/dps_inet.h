@@ -1149,6 +1149,9 @@ ssize_t dps_tcp_sendv(struct dps_sock *sk, const struct iovec *iov, int iovcnt,
 	int flags);
 ssize_t dps_tcp_recvv(struct dps_sock *sk, const struct iovec *iov, int iovcnt,
 	int flags);
+/* TCP_INQ's figure after a read (tcp_inq_hint()): the bytes not read,
+ * and the peer's FIN as one more, as rcv_nxt - copied_seq counts it. */
+uint32_t dps_tcp_inq_hint(const struct dps_sock *sk);
 ssize_t dps_tcp_send_mbuf(struct dps_sock *sk, struct rte_mbuf *m);
 ssize_t dps_tcp_recv_mbuf(struct dps_sock *sk, struct rte_mbuf **out);
 int dps_tcp_shutdown(struct dps_sock *sk, int how);

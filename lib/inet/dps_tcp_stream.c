@@ -571,3 +571,13 @@ dps_tcp_shutdown(struct dps_sock *sk, int how)
 	dps_sock_notify(sk, DPS_CB_NONE);
 	return rc;
 }
+
+uint32_t
+dps_tcp_inq_hint(const struct dps_sock *sk)
+{
+	uint8_t st = dps_sock_state(sk);
+	bool fin = st == DPS_TCP_CLOSE_WAIT || st == DPS_TCP_LAST_ACK ||
+		st == DPS_TCP_CLOSING || st == DPS_TCP_TIME_WAIT;
+
+	return dps_tcp_inq(sk) + fin;
+}
