@@ -893,6 +893,37 @@ Test(tcb_snd, zero_window_persist_probe)
 	cr_assert_eq(out[0].len, 1000);
 }
 
+/* Linux's tcp_ack_probe(): the answer to a probe that keeps the window
+ * shut restarts the probe timer, backed off, from the answer, not from
+ * the probe (a probe came 50 ms early against the kernel otherwise). */
+Test(tcb_snd, zero_window_probe_timer_restarts_at_the_answer)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcp_seg s;
+	struct dps_tcb t;
+	unsigned int n;
+	uint64_t now = TE + MS, probe = now + RTO0, answer = probe + 50 * MS;
+
+	establish(&t);
+	s = pseg(DPS_TH_ACK, PEER_ISN + 1, ISS + 1, 0);
+	s.wnd = 0;
+	feed(&t, s, now, out, &n);
+	dps_tcb_queue(&t, 1000);
+	cr_assert_eq(output(&t, now, out), 0, "no window");
+	cr_assert_eq(timeout(&t, probe, out, &n), DPS_TCB_NONE);
+	cr_assert_eq(n, 1, "the first probe");
+	s.opt.tsval++;
+	feed(&t, s, answer, out, &n);
+	cr_assert_eq(output(&t, answer, out), 0, "still no window");
+	cr_assert(t.persist);
+	cr_assert_eq(t.timer_ns, answer + 2 * RTO0, "from the answer");
+	cr_assert_eq(timeout(&t, answer + 2 * RTO0 - 1, out, &n), DPS_TCB_NONE);
+	cr_assert_eq(n, 0, "not before");
+	cr_assert_eq(timeout(&t, answer + 2 * RTO0, out, &n), DPS_TCB_NONE);
+	cr_assert_eq(n, 1, "the second probe");
+	assert_ack(&out[0], ISS, PEER_ISN + 1, "probe at snd_una - 1");
+}
+
 Test(tcb_snd, keepalive_probes_then_etimedout)
 {
 	struct dps_tcb_conf c = linux_conf();
