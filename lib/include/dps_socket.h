@@ -299,7 +299,9 @@ ssize_t dps_recvfrom(int fd, void *buf, size_t len, int flags,
  * successful read (0 at the end of the stream included, MSG_PEEK too)
  * adds a control message SOL_TCP / TCP_CM_INQ holding an int: the bytes
  * still queued after the read, the peer's FIN counting as one
- * (Linux's tcp_inq_hint()). Datagrams: one datagram, cut to the
+ * (Linux's tcp_inq_hint()); MSG_TRUNC discards the bytes (MSG_PEEK with
+ * it counts them) without writing the segments, here and in dps_recv().
+ * Datagrams: one datagram, cut to the
  * segments with MSG_TRUNC set in msg_flags (the @p flags MSG_TRUNC
  * returns its whole length), MSG_PEEK leaves it queued, the sender in
  * msg_name. On success msg_namelen (when msg_name is set; 0 for a

@@ -190,7 +190,7 @@ enum uptr_call {
 	U_GETOPT_LEN, U_GETOPT_TCP_VAL, U_GETOPT_UNKNOWN_LEN, U_SETOPT_VAL,
 	U_SETOPT_TCP_VAL, U_SETOPT_TV, U_SETOPT_CC, U_POLL, U_EPOLL_CTL,
 	U_EPOLL_WAIT, U_WRITEV_IOV, U_WRITEV_BASE, U_READV_BASE, U_ACCEPT_LEN,
-	U_LISTEN, U_SHUTDOWN, U_IOCTL_INQ, U_RECVMSG_HDR, U_RECVMSG_BASE, U_COUNT
+	U_LISTEN, U_SHUTDOWN, U_IOCTL_INQ, U_RECVMSG_HDR, U_RECVMSG_BASE, U_RECV_TRUNC, U_COUNT
 };
 
 /* The pointer: NULL, 1, the kernel half, a mapped page with no access,
@@ -883,6 +883,16 @@ static const struct row rows[] = {
 		GETIn(1, IPPROTO_TCP, TCP_INQ), RECVMSGn(1, 0, 10, 64),
 		IOCTLn(1, SIOCINQ), RECVMSGn(1, 0, 100, 64), RECVMSGn(1, 0, 100, 64),
 		RECVMSGn(1, MSG_PEEK, 100, 64), IOCTLn(1, SIOCINQ)),
+	/* tcp_recvmsg() with MSG_TRUNC discards the bytes, or with MSG_PEEK
+	 * counts them, without touching the buffer. */
+	ROW("recv_tcp_trunc", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT_TALK, 4)),
+		POLLWR(2000), POLLRD(2000), SLEEP(50),
+		{ .op = OP_RECV, .a = MSG_TRUNC | MSG_DONTWAIT }, IOCTL(SIOCINQ),
+		{ .op = OP_RECV, .a = MSG_TRUNC | MSG_PEEK | MSG_DONTWAIT },
+		IOCTL(SIOCINQ), SETI(IPPROTO_TCP, TCP_INQ, 1),
+		RECVMSG(MSG_TRUNC, 10, 64), UPTR(U_RECV_TRUNC, P_NULL, 6),
+		UPTR(U_RECV_TRUNC, P_ONE, 6), IOCTL(SIOCINQ),
+		UPTR(U_RECV_TRUNC, P_NULL, 100), IOCTL(SIOCINQ)),
 	/* udp_recvmsg(): the sender in msg_name, a datagram cut to the
 	 * buffers marked MSG_TRUNC (the flag returns its whole length),
 	 * MSG_PEEK leaves it. */
@@ -1432,6 +1442,7 @@ static const char *const uptr_call_name[U_COUNT] = {
 	[U_ACCEPT_LEN] = "accept(addrlen)", [U_LISTEN] = "listen",
 	[U_SHUTDOWN] = "shutdown", [U_IOCTL_INQ] = "ioctl(SIOCINQ,arg)",
 	[U_RECVMSG_HDR] = "recvmsg(msg)", [U_RECVMSG_BASE] = "recvmsg(iov_base)",
+	[U_RECV_TRUNC] = "recv(buf,MSG_TRUNC)",
 };
 
 static const char *const uptr_kind_name[P_COUNT] = {
@@ -1570,6 +1581,10 @@ fmt_label(char *buf, size_t n, const struct step *st)
 		break;
 	case OP_ACCEPT:
 		snprintf(a, sizeof(a), "into s%d", st->a);
+		break;
+	case OP_RECV:
+		if (st->a != MSG_DONTWAIT)
+			snprintf(a, sizeof(a), "%#x", st->a);
 		break;
 	case OP_RECVMSG:
 		snprintf(a, sizeof(a), "%#x,%d,ctl=%d%s", st->a, st->b, st->c,
@@ -2111,6 +2126,7 @@ uptr_call(int call, int fd, void *p, int n, int *ep_out)
 	case U_SHUTDOWN: return S_shutdown(fd, SHUT_RDWR);
 	case U_IOCTL_INQ: return S_ioctl(fd, SIOCINQ, p);
 	case U_RECVMSG_HDR: return S_recvmsg(fd, p, MSG_DONTWAIT);
+	case U_RECV_TRUNC: return S_recv(fd, p, (size_t)n, MSG_DONTWAIT | MSG_TRUNC);
 	case U_RECVMSG_BASE: {
 		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 
