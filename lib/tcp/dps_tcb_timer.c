@@ -124,18 +124,21 @@ tcb_syn_expired(const struct dps_tcb *t, uint64_t now)
 }
 
 /* tcp_clamp_rto_to_user_timeout(): never sleep past the user timeout,
- * counted from @start. */
+ * counted from @start; what is left in whole jiffies, rounded up
+ * (msecs_to_jiffies()), and one jiffy once it is over. */
 static uint64_t
 tcb_clamp_rto(const struct dps_tcb *t, uint64_t start, uint64_t now)
 {
-	uint64_t limit, elapsed = now - start;
+	uint64_t limit, left, elapsed = now - start;
 
 	if (t->x->user_timeout_ms == 0)
 		return t->rto_ns;
 	limit = (uint64_t)t->x->user_timeout_ms * NS_PER_MS;
 	if (elapsed >= limit)
-		return NS_PER_MS;	/* one jiffy */
-	return t->rto_ns < limit - elapsed ? t->rto_ns : limit - elapsed;
+		return DPS_TCP_JIFFY_NS;
+	left = (limit - elapsed + DPS_TCP_JIFFY_NS - 1) / DPS_TCP_JIFFY_NS *
+		DPS_TCP_JIFFY_NS;
+	return t->rto_ns < left ? t->rto_ns : left;
 }
 
 static void
