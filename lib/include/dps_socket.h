@@ -218,8 +218,9 @@ int dps_setsockopt(int fd, int level, int optname, const void *optval,
  * - SIOCINQ (FIONREAD): bytes received in order and not yet read;
  * - SIOCOUTQ: bytes written and not yet acknowledged;
  * - SIOCOUTQNSD: bytes written and not yet sent;
- * each an int at @p arg, 0 while the handshake runs (stream sockets
- * only; datagram sockets answer ENOTTY);
+ * each an int at @p arg, 0 while the handshake runs; on a datagram
+ * socket SIOCINQ is the next datagram's payload length (0 when none),
+ * SIOCOUTQ 0, SIOCOUTQNSD ENOTTY;
  * - FIONBIO: an int at @p arg, nonzero sets O_NONBLOCK, zero clears it.
  * @return 0, or -1 with errno: EBADF, ENOTSOCK, EINVAL (a queue size of a
  * listener), EFAULT (@p arg cannot be written or read), ENOTTY (another
@@ -291,6 +292,28 @@ ssize_t dps_recv(int fd, void *buf, size_t len, int flags);
 /** dps_recv() that also returns the sender's address. */
 ssize_t dps_recvfrom(int fd, void *buf, size_t len, int flags,
 	struct sockaddr *from, socklen_t *fromlen);
+
+/**
+ * Receive with a message header, as recvmsg(2). Streams read into the
+ * @p msg->msg_iov segments as dps_readv() does; with TCP_INQ on, a
+ * successful read (0 at the end of the stream included, MSG_PEEK too)
+ * adds a control message SOL_TCP / TCP_CM_INQ holding an int: the bytes
+ * still queued after the read, the peer's FIN counting as one
+ * (Linux's tcp_inq_hint()); MSG_TRUNC discards the bytes (MSG_PEEK with
+ * it counts them) without writing the segments, here and in dps_recv().
+ * Datagrams: one datagram, cut to the
+ * segments with MSG_TRUNC set in msg_flags (the @p flags MSG_TRUNC
+ * returns its whole length), MSG_PEEK leaves it queued, the sender in
+ * msg_name. On success msg_namelen (when msg_name is set; 0 for a
+ * stream), msg_flags (MSG_TRUNC, MSG_CTRUNC when the control buffer was
+ * too short, MSG_CMSG_CLOEXEC when asked) and msg_controllen (the bytes
+ * used) are written back; on failure none is. Any thread.
+ * @return bytes read, or -1 with errno: as dps_recv(), plus EFAULT (@p msg
+ * or its iovec array cannot be read, a segment cannot be written, the
+ * header cannot be written back), EMSGSIZE (more than IOV_MAX
+ * segments), EINVAL (a negative segment or name length).
+ */
+ssize_t dps_recvmsg(int fd, struct msghdr *msg, int flags);
 
 /** Gathering send, as writev(2); errors as dps_send(). */
 ssize_t dps_writev(int fd, const struct iovec *iov, int iovcnt);

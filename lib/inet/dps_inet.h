@@ -34,6 +34,7 @@
 
 #include <stdint.h>
 #include <sys/queue.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <sched.h>
 #include <rte_ring.h>
@@ -1213,6 +1214,9 @@ ssize_t dps_tcp_sendv(struct dps_sock *sk, const struct iovec *iov, int iovcnt,
 	int flags);
 ssize_t dps_tcp_recvv(struct dps_sock *sk, const struct iovec *iov, int iovcnt,
 	int flags);
+/* TCP_INQ's figure after a read (tcp_inq_hint()): the bytes not read,
+ * and the peer's FIN as one more, as rcv_nxt - copied_seq counts it. */
+uint32_t dps_tcp_inq_hint(const struct dps_sock *sk);
 ssize_t dps_tcp_send_mbuf(struct dps_sock *sk, struct rte_mbuf *m);
 ssize_t dps_tcp_recv_mbuf(struct dps_sock *sk, struct rte_mbuf **out);
 int dps_tcp_shutdown(struct dps_sock *sk, int how);
@@ -1242,6 +1246,19 @@ ssize_t dps_udp_send(struct dps_sock *sk, const void *buf, size_t len,
 	const struct sockaddr *to, socklen_t tolen);
 ssize_t dps_udp_recv(struct dps_sock *sk, void *buf, size_t len, int flags,
 	struct sockaddr *from, socklen_t *fromlen);
+/* What recvmsg(2) learns of a datagram besides its bytes. */
+struct dps_udp_from {
+	struct sockaddr_in sin;		/* the sender */
+	int flags;			/* MSG_TRUNC: cut to the buffers */
+};
+/* recvmsg(2) on a datagram socket (udp_recvmsg()): MSG_PEEK leaves the
+ * datagram, MSG_TRUNC returns its whole length. */
+ssize_t dps_udp_recvmsg(struct dps_sock *sk, const struct iovec *iov, int iovcnt,
+	int flags, struct dps_udp_from *from);
+/* SIOCINQ: the next datagram's payload length, 0 when none. */
+uint32_t dps_udp_inq(struct dps_sock *sk);
+/* A datagram waits (udp_poll()'s POLLIN). */
+bool dps_udp_has_data(const struct dps_sock *sk);
 
 /* ---- the socket object (dps_sock_obj.c, dps_portmap.c) ---- */
 /* A fresh socket object, one reference. */

@@ -80,6 +80,10 @@ dps_sock_put(struct dps_sock *sk)
 	r = dps_sock_rxq(sk);
 	while (r != NULL && rte_ring_dequeue(r, &m) == 0)
 		rte_pktmbuf_free(m);
+	if (sk->type == SOCK_DGRAM && dps_sock_rx_cur(sk) != NULL) {
+		rte_pktmbuf_free(dps_sock_rx_cur(sk));	/* a peeked datagram */
+		dps_sock_set_rx_cur(sk, NULL);
+	}
 	if (sk->type == SOCK_STREAM) {
 		uint8_t hold = dps_sock_take_bind_hold(sk);
 

@@ -130,11 +130,10 @@ static uint32_t
 udp_events(const struct dps_sock *sk)
 {
 	uint32_t mask = POLLOUT | POLLWRNORM | POLLWRBAND;
-	const struct rte_ring *r = dps_sock_rxq(sk);
 
 	if (dps_sock_error_sc(sk) != 0)
 		mask |= POLLERR;
-	if (r != NULL && rte_ring_count(r) != 0)
+	if (dps_sock_rxq(sk) != NULL && dps_udp_has_data(sk))
 		mask |= POLLIN | POLLRDNORM;
 	return mask;
 }

@@ -333,17 +333,19 @@ recv_window(struct dps_sock *sk)
 		(void)sock_kick(sk, &sk->wnd_kick, DPS_MSG_TCP_WND);
 }
 
-/* Copy queued bytes into @iov; MSG_PEEK leaves them. *@fault tells
+/* Copy queued bytes into @iov; MSG_PEEK leaves them, MSG_TRUNC counts
+ * them without a copy (tcp_recvmsg() discards them). *@fault tells
  * that the caller's memory could not be written. */
 static size_t
 recv_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t done,
-	size_t want, bool peek, bool *fault)
+	size_t want, int flags, bool *fault)
 {
 	struct rte_mbuf *m = NULL;
 	uint32_t off = 0;
 	size_t n = 0;
 	int i = 0;
 	size_t skip = done;
+	bool peek = (flags & MSG_PEEK) != 0;
 
 	while (i < iovcnt && skip >= iov[i].iov_len)
 		skip -= iov[i++].iov_len;
@@ -369,8 +371,9 @@ recv_copy(struct dps_sock *sk, const struct iovec *iov, int iovcnt, size_t done,
 			k = want - n;
 		/* tcp_recvmsg(): a chunk that cannot be written is not
 		 * consumed, and ends the read. */
-		if (dps_copy_to_user((uint8_t *)iov[i].iov_base + skip,
-				rte_pktmbuf_mtod_offset(m, uint8_t *, off), k) != 0) {
+		if (!(flags & MSG_TRUNC) &&
+				dps_copy_to_user((uint8_t *)iov[i].iov_base + skip,
+					rte_pktmbuf_mtod_offset(m, uint8_t *, off), k) != 0) {
 			*fault = true;
 			break;
 		}
@@ -419,7 +422,7 @@ tcp_recv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 		uint8_t shut;
 		int err;
 
-		done += recv_copy(sk, iov, iovcnt, done, total - done, peek, &fault);
+		done += recv_copy(sk, iov, iovcnt, done, total - done, flags, &fault);
 		if (fault) {
 			rc = -EFAULT;
 			break;
@@ -436,7 +439,7 @@ tcp_recv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 		if (shut & DPS_RCV_SHUTDOWN) {
 			/* Data queued before the FIN was read above; look again
 			 * in case it landed after the check. */
-			done += recv_copy(sk, iov, iovcnt, done, total - done, peek,
+			done += recv_copy(sk, iov, iovcnt, done, total - done, flags,
 				&fault);
 			if (fault && done == 0)
 				rc = -EFAULT;
@@ -570,4 +573,14 @@ dps_tcp_shutdown(struct dps_sock *sk, int how)
 	}
 	dps_sock_notify(sk, DPS_CB_NONE);
 	return rc;
+}
+
+uint32_t
+dps_tcp_inq_hint(const struct dps_sock *sk)
+{
+	uint8_t st = dps_sock_state(sk);
+	bool fin = st == DPS_TCP_CLOSE_WAIT || st == DPS_TCP_LAST_ACK ||
+		st == DPS_TCP_CLOSING || st == DPS_TCP_TIME_WAIT;
+
+	return dps_tcp_inq(sk) + fin;
 }

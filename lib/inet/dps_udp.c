@@ -261,63 +261,155 @@ dps_udp_send(struct dps_sock *sk, const void *buf, size_t len,
 	return (ssize_t)len;
 }
 
+/*
+ * The next datagram, held in rx_cur until a read consumes it, so that
+ * MSG_PEEK and SIOCINQ can look at it (Linux peeks at the head of
+ * sk_receive_queue). The caller holds rx_busy.
+ */
+static struct rte_mbuf *
+udp_head(struct dps_sock *sk)
+{
+	struct rte_mbuf *m = dps_sock_rx_cur(sk);
+	void *p;
+
+	if (m == NULL && rte_ring_mc_dequeue(dps_sock_rxq(sk), &p) == 0) {
+		m = p;
+		dps_sock_set_rx_cur(sk, m);
+	}
+	return m;
+}
+
+/* The payload length of datagram @m (IPv4 header first). */
+static uint32_t
+udp_payload_len(const struct rte_mbuf *m)
+{
+	const struct rte_udp_hdr *uh = rte_pktmbuf_mtod_offset(m,
+		const struct rte_udp_hdr *, m->l3_len);
+
+	return (uint32_t)(rte_be_to_cpu_16(uh->dgram_len) - sizeof(*uh));
+}
+
 static bool
 udp_readable(struct dps_sock *sk)
 {
-	return dps_sock_error_sc(sk) != 0 ||
+	return dps_sock_error_sc(sk) != 0 || dps_sock_rx_cur(sk) != NULL ||
 		rte_ring_count(dps_sock_rxq(sk)) != 0;
 }
 
+bool
+dps_udp_has_data(const struct dps_sock *sk)
+{
+	return dps_sock_rx_cur(sk) != NULL || rte_ring_count(dps_sock_rxq(sk)) != 0;
+}
+
+uint32_t
+dps_udp_inq(struct dps_sock *sk)
+{
+	struct rte_mbuf *m;
+	uint32_t n;
+
+	dps_sock_busy_take(&sk->rx_busy);
+	m = udp_head(sk);
+	n = m != NULL ? udp_payload_len(m) : 0;
+	dps_sock_busy_give(&sk->rx_busy);
+	return n;
+}
+
+/* The payload of @m into @iov, as far as it goes: 0 or -EFAULT. */
+static int
+udp_copy_iov(const struct rte_mbuf *m, const struct iovec *iov, int iovcnt,
+	uint32_t len)
+{
+	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *,
+		m->l3_len + sizeof(struct rte_udp_hdr));
+
+	for (int i = 0; i < iovcnt && len != 0; i++) {
+		size_t k = iov[i].iov_len < len ? iov[i].iov_len : len;
+
+		if (dps_copy_to_user(iov[i].iov_base, p, k) != 0)
+			return -EFAULT;
+		p += k;
+		len -= (uint32_t)k;
+	}
+	return 0;
+}
+
 /*
- * Copy one datagram out of @m (IPv4 header first) and free it, unless
- * @peek. udp_recvmsg(): a datagram that cannot be written is consumed
- * all the same (EFAULT); the sender's address is written after it, as
- * __sys_recvfrom() does, and only when @from is not NULL.
+ * Copy the held datagram out and, unless @peek, consume it.
+ * udp_recvmsg(): a longer datagram is cut and marked MSG_TRUNC; a
+ * datagram that cannot be written is consumed all the same (EFAULT),
+ * unless peeked at. The sender goes to *@from.
  */
 static ssize_t
-udp_copy_out(struct rte_mbuf *m, void *buf, size_t len, struct sockaddr *from,
-	socklen_t *fromlen)
+udp_take(struct dps_sock *sk, struct rte_mbuf *m, const struct iovec *iov,
+	int iovcnt, int flags, struct dps_udp_from *from)
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	const struct rte_udp_hdr *uh = rte_pktmbuf_mtod_offset(m,
 		const struct rte_udp_hdr *, m->l3_len);
-	size_t n = rte_be_to_cpu_16(uh->dgram_len) - sizeof(*uh);
-	struct sockaddr_in sin = {
+	uint32_t n = udp_payload_len(m), room = 0;
+	int rc;
+
+	for (int i = 0; i < iovcnt && room < n; i++)
+		room = iov[i].iov_len >= n - room ? n : room + (uint32_t)iov[i].iov_len;
+	from->flags = room < n ? MSG_TRUNC : 0;
+	from->sin = (struct sockaddr_in){
 		.sin_family = AF_INET, .sin_port = uh->src_port,
 		.sin_addr.s_addr = ip->src_addr,
 	};
-	int rc;
-
-	if (n > len)
-		n = len;		/* truncated, as recv() without MSG_TRUNC */
-	rc = dps_copy_to_user(buf, uh + 1, n);
-	if (rc == 0 && from != NULL)
-		rc = dps_put_addr(&sin, sizeof(sin), from, fromlen);
-	rte_pktmbuf_free(m);
-	return rc != 0 ? rc : (ssize_t)n;
+	rc = udp_copy_iov(m, iov, iovcnt, room);
+	if (!(flags & MSG_PEEK)) {
+		dps_sock_set_rx_cur(sk, NULL);
+		rte_pktmbuf_free(m);
+	}
+	if (rc != 0)
+		return rc;
+	return (ssize_t)((flags & MSG_TRUNC) ? n : room);
 }
 
 ssize_t
-dps_udp_recv(struct dps_sock *sk, void *buf, size_t len, int flags,
-	struct sockaddr *from, socklen_t *fromlen)
+dps_udp_recvmsg(struct dps_sock *sk, const struct iovec *iov, int iovcnt,
+	int flags, struct dps_udp_from *from)
 {
 	bool nonblock = (flags & MSG_DONTWAIT) ||
 		(dps_sock_fflags(sk) & O_NONBLOCK) ||
 		dps_stack_self(sk->stack) >= 0;
-	void *m;
-	int err, rc;
+	struct rte_mbuf *m;
+	ssize_t rc;
 
 	for (;;) {
 		/* A pending error comes first, once (sock_error()). */
-		err = dps_sock_error_ret(sk);
-		if (err != 0)
-			return err;
-		if (rte_ring_mc_dequeue(dps_sock_rxq(sk), &m) == 0)
-			return udp_copy_out(m, buf, len, from, fromlen);
+		rc = dps_sock_error_ret(sk);
+		if (rc != 0)
+			return rc;
+		dps_sock_busy_take(&sk->rx_busy);
+		m = udp_head(sk);
+		if (m != NULL)
+			rc = udp_take(sk, m, iov, iovcnt, flags, from);
+		dps_sock_busy_give(&sk->rx_busy);
+		if (m != NULL)
+			return rc;
 		if (nonblock)
 			return -EAGAIN;
 		rc = dps_sock_wait(sk, udp_readable, sk->opt.rcvtimeo_ns);
 		if (rc != 0)
 			return rc;
 	}
+}
+
+/* recvfrom(2): the sender's address is written after the data, as
+ * __sys_recvfrom() does, and only when @from is not NULL. */
+ssize_t
+dps_udp_recv(struct dps_sock *sk, void *buf, size_t len, int flags,
+	struct sockaddr *from, socklen_t *fromlen)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct dps_udp_from f;
+	ssize_t rc = dps_udp_recvmsg(sk, &iov, 1, flags, &f);
+	int e;
+
+	if (rc < 0 || from == NULL)
+		return rc;
+	e = dps_put_addr(&f.sin, sizeof(f.sin), from, fromlen);
+	return e != 0 ? e : rc;
 }

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/uio.h>
+#include <netinet/tcp.h>
 #include "dps_sock_priv.h"
 
 static int
@@ -260,4 +261,147 @@ ssize_t
 dps_recv(int fd, void *buf, size_t len, int flags)
 {
 	return dps_recvfrom(fd, buf, len, flags, NULL, NULL);
+}
+
+/* ---- recvmsg(2) ---- */
+
+/* The caller's control buffer as put_cmsg() fills it. */
+struct cmsg_out {
+	uint8_t *ctl;		/* where the next message goes */
+	size_t left;		/* room left there */
+	int flags;		/* msg_flags so far */
+};
+
+/*
+ * put_cmsg(): one control message. Without room for a header nothing is
+ * written; a message that does not fit is cut to the room left; both
+ * set MSG_CTRUNC. A fault leaves the buffer as it was (tcp_recvmsg()
+ * ignores it).
+ */
+static void
+cmsg_put(struct cmsg_out *c, int level, int type, const void *data, size_t len)
+{
+	struct cmsghdr h = { .cmsg_len = CMSG_LEN(len), .cmsg_level = level,
+		.cmsg_type = type };
+	size_t space = CMSG_SPACE(len);
+
+	if (c->ctl == NULL || c->left < sizeof(h)) {
+		c->flags |= MSG_CTRUNC;
+		return;
+	}
+	if (c->left < h.cmsg_len) {
+		c->flags |= MSG_CTRUNC;
+		h.cmsg_len = c->left;
+	}
+	if (dps_copy_to_user(c->ctl, &h, sizeof(h)) != 0 ||
+			dps_copy_to_user(c->ctl + CMSG_LEN(0), data,
+				h.cmsg_len - CMSG_LEN(0)) != 0)
+		return;
+	if (space > c->left)
+		space = c->left;
+	c->ctl += space;
+	c->left -= space;
+}
+
+/*
+ * __copy_msghdr() and import_iovec(): the header copied in (EFAULT), at
+ * most UIO_MAXIOV segments (EMSGSIZE), a negative name length EINVAL,
+ * then the segments as readv(2) checks them. *@kiov comes in as the
+ * caller's array of FAST_IOV; a larger one is allocated (the caller
+ * frees it).
+ */
+static int
+msg_import(const struct msghdr *umsg, struct msghdr *k, struct iovec **kiov)
+{
+	int rc = dps_copy_from_user(k, umsg, sizeof(*k));
+
+	if (rc != 0)
+		return rc;
+	if (k->msg_iovlen > IOV_MAX)
+		return -EMSGSIZE;
+	if (k->msg_name != NULL && (int)k->msg_namelen < 0)
+		return -EINVAL;
+	if (k->msg_iovlen > FAST_IOV) {
+		*kiov = malloc(k->msg_iovlen * sizeof(**kiov));
+		if (*kiov == NULL)
+			return -ENOMEM;
+	}
+	return iov_import(k->msg_iov, (int)k->msg_iovlen, *kiov);
+}
+
+/* tcp_recvmsg(): the bytes, then with TCP_INQ the bytes still queued
+ * (and the FIN) as a TCP_CM_INQ message. A stream has no address. */
+static ssize_t
+stream_recvmsg(struct dps_sock *sk, const struct msghdr *k, struct cmsg_out *c,
+	int flags)
+{
+	ssize_t rc;
+
+	if (flags & MSG_ERRQUEUE)
+		/* The queued ICMP error is discarded, as dps_recv() does. */
+		rc = dps_sock_take_errq(sk) ? 0 : -EAGAIN;
+	else
+		rc = dps_tcp_recvv(sk, k->msg_iov, (int)k->msg_iovlen, flags);
+	if (rc >= 0 && dps_sock_flag(sk, DPS_OPT_INQ)) {
+		int inq = (int)dps_tcp_inq_hint(sk);
+
+		cmsg_put(c, SOL_TCP, TCP_CM_INQ, &inq, sizeof(inq));
+	}
+	return rc;
+}
+
+/*
+ * ____sys_recvmsg(): the transport's read, then, only when it succeeded,
+ * the sender's address (move_addr_to_user(), when msg_name is set), the
+ * flags (MSG_CMSG_CLOEXEC as asked, MSG_TRUNC, MSG_CTRUNC) and the
+ * control bytes used, written into the caller's header (EFAULT).
+ */
+static ssize_t
+sock_recvmsg(struct dps_sock *sk, struct msghdr *umsg, struct msghdr *k, int flags)
+{
+	struct cmsg_out c = { .ctl = k->msg_control, .left = k->msg_controllen,
+		.flags = flags & MSG_CMSG_CLOEXEC };
+	struct dps_udp_from from = { .flags = 0 };
+	socklen_t namelen = 0;
+	size_t used;
+	ssize_t rc;
+	int e = 0;
+
+	if (sk->type == SOCK_STREAM) {
+		rc = stream_recvmsg(sk, k, &c, flags);
+	} else {
+		rc = dps_udp_recvmsg(sk, k->msg_iov, (int)k->msg_iovlen, flags, &from);
+		c.flags |= from.flags;
+		namelen = sizeof(from.sin);
+	}
+	if (rc < 0)
+		return rc;
+	if (k->msg_name != NULL)
+		e = dps_put_addr(&from.sin, namelen, k->msg_name, &umsg->msg_namelen);
+	used = k->msg_controllen - c.left;
+	if (e == 0)
+		e = dps_copy_to_user(&umsg->msg_flags, &c.flags, sizeof(c.flags));
+	if (e == 0)
+		e = dps_copy_to_user(&umsg->msg_controllen, &used, sizeof(used));
+	return e != 0 ? e : rc;
+}
+
+ssize_t
+dps_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	struct dps_sock *sk = dps_sock_get(fd);
+	struct iovec fast[FAST_IOV], *kiov = fast;
+	struct msghdr k;
+	ssize_t rc;
+
+	if (sk == NULL)
+		return fail(dps_sock_errno(fd));
+	rc = msg_import(msg, &k, &kiov);
+	if (rc == 0) {
+		k.msg_iov = kiov;
+		rc = sock_recvmsg(sk, msg, &k, flags);
+	}
+	if (kiov != fast)
+		free(kiov);
+	return dps_sock_ret(sk, rc);
 }

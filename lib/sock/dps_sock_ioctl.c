@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ioctl(2) on a socket: the queue sizes of tcp_ioctl() (SIOCINQ, also
- * known as FIONREAD, SIOCOUTQ and SIOCOUTQNSD), and FIONBIO.
+ * ioctl(2) on a socket: the queue sizes of tcp_ioctl() and udp_ioctl()
+ * (SIOCINQ, also known as FIONREAD, SIOCOUTQ and SIOCOUTQNSD), and
+ * FIONBIO.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +50,22 @@ tcp_queue_size(const struct dps_sock *sk, unsigned long req, int *out)
 	return 0;
 }
 
+/*
+ * udp_ioctl(): SIOCINQ is the next datagram's payload length, 0 when
+ * none (first_packet_length()); SIOCOUTQ the send memory still held
+ * (sk_wmem_alloc_get()), which here is 0, as a datagram goes to its
+ * lcore with no charge against the socket; SIOCOUTQNSD is not UDP's
+ * (ENOTTY).
+ */
+static int
+udp_queue_size(struct dps_sock *sk, unsigned long req, int *out)
+{
+	if (req == SIOCOUTQNSD)
+		return -ENOTTY;
+	*out = req == SIOCINQ ? (int)dps_udp_inq(sk) : 0;
+	return 0;
+}
+
 static int
 sock_ioctl(struct dps_sock *sk, unsigned long req, void *arg)
 {
@@ -64,10 +81,10 @@ sock_ioctl(struct dps_sock *sk, unsigned long req, void *arg)
 	case SIOCINQ:
 	case SIOCOUTQ:
 	case SIOCOUTQNSD:
-		/* Datagram sockets: not yet (docs/tcp.md, "Socket options"). */
 		if (sk->type != SOCK_STREAM)
-			return -ENOTTY;
-		rc = tcp_queue_size(sk, req, &v);
+			rc = udp_queue_size(sk, req, &v);
+		else
+			rc = tcp_queue_size(sk, req, &v);
 		return rc != 0 ? rc : dps_copy_to_user(arg, &v, sizeof(v));
 	default:
 		return -ENOTTY;

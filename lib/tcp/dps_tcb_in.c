@@ -820,6 +820,10 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 		tcb_update_ts_recent(t, s);
 	t->rcv_tstamp = now;
 	t->probes = 0;		/* the peer is alive (probe answers included) */
+	/* Linux's tcp_ack_probe(): with nothing in flight and data held
+	 * back, an ACK restarts the probe timer, backed off, from now. */
+	if (t->persist && !old_ack)
+		t->rtx_at = now + t->rto_ns;
 	if (t->state == DPS_TCPS_CLOSE)
 		return ev;
 	if (tcb_data_after_close(t, s)) {

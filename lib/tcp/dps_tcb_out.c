@@ -260,8 +260,10 @@ tcb_fin_sent(const struct dps_tcb *t)
 /*
  * PSH on a segment [@seq, @end) as Linux sets it (RFC 9293 3.9.1, "a push
  * flag on the last segment of a SEND"): tcp_push() marks the last byte of
- * each write, and forced_push() a byte once half the largest window went
- * by without one, so a bulk transfer still pushes every half window. The
+ * each write, and forced_push() a byte once more than half the largest
+ * window went by without one (after(), not at half: a window of two
+ * segments pushes the second, not both), so a bulk transfer still
+ * pushes every half window. The
  * segment that empties the queue always ends a write.
  */
 static bool
@@ -272,7 +274,7 @@ tcb_push(const struct dps_tcb *t, uint32_t seq, uint32_t end)
 	if (dps_seq_lt(seq, t->push_seq) && dps_seq_leq(t->push_seq, end))
 		return true;
 	return t->max_snd_wnd != 0 &&
-		dps_seq_geq(end, t->pushed_seq + t->max_snd_wnd / 2);
+		dps_seq_gt(end, t->pushed_seq + t->max_snd_wnd / 2);
 }
 
 /* Describe one segment [seq, seq + len) (+ FIN) in @o. */

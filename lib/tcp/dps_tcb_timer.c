@@ -17,7 +17,10 @@
 /*
  * RFC 6298 2.2-2.4, with Linux's floor: RTO = SRTT + max(4 * RTTVAR,
  * TCP_RTO_MIN), at most TCP_RTO_MAX. A new sample also ends any backoff
- * (5.7).
+ * (5.7). Linux holds the RTO in whole jiffies, rounded up
+ * (usecs_to_jiffies() in __tcp_set_rto()), and backs off by doubling
+ * them: 10 ms of RTT give 212 ms, not 210, then 424 and 848 ms. (RFC
+ * 6298 2.4 allows rounding up.)
  */
 void
 dps_tcb_rtt_sample(struct dps_tcb *t, uint64_t rtt)
@@ -40,7 +43,8 @@ dps_tcb_rtt_sample(struct dps_tcb *t, uint64_t rtt)
 	var = 4 * t->rttvar_ns;
 	if (var < DPS_TCP_RTO_MIN_NS)
 		var = DPS_TCP_RTO_MIN_NS;
-	t->rto_ns = t->srtt_ns + var;
+	t->rto_ns = (t->srtt_ns + var + DPS_TCP_JIFFY_NS - 1) /
+		DPS_TCP_JIFFY_NS * DPS_TCP_JIFFY_NS;
 	if (t->rto_ns > DPS_TCP_RTO_MAX_NS)
 		t->rto_ns = DPS_TCP_RTO_MAX_NS;
 }
@@ -120,18 +124,21 @@ tcb_syn_expired(const struct dps_tcb *t, uint64_t now)
 }
 
 /* tcp_clamp_rto_to_user_timeout(): never sleep past the user timeout,
- * counted from @start. */
+ * counted from @start; what is left in whole jiffies, rounded up
+ * (msecs_to_jiffies()), and one jiffy once it is over. */
 static uint64_t
 tcb_clamp_rto(const struct dps_tcb *t, uint64_t start, uint64_t now)
 {
-	uint64_t limit, elapsed = now - start;
+	uint64_t limit, left, elapsed = now - start;
 
 	if (t->x->user_timeout_ms == 0)
 		return t->rto_ns;
 	limit = (uint64_t)t->x->user_timeout_ms * NS_PER_MS;
 	if (elapsed >= limit)
-		return NS_PER_MS;	/* one jiffy */
-	return t->rto_ns < limit - elapsed ? t->rto_ns : limit - elapsed;
+		return DPS_TCP_JIFFY_NS;
+	left = (limit - elapsed + DPS_TCP_JIFFY_NS - 1) / DPS_TCP_JIFFY_NS *
+		DPS_TCP_JIFFY_NS;
+	return t->rto_ns < left ? t->rto_ns : left;
 }
 
 static void

@@ -144,6 +144,9 @@ enum {
 #define DPS_TCP_RTO_INIT_NS (1000ull * 1000 * 1000)	/* RFC 6298 2.1 */
 #define DPS_TCP_RTO_MIN_NS (200ull * 1000 * 1000)	/* Linux TCP_RTO_MIN */
 #define DPS_TCP_RTO_MAX_NS (120ull * 1000 * 1000 * 1000)
+/* Linux keeps the RTO in jiffies; the oracle's kernel (Debian's) has
+ * CONFIG_HZ=250, a jiffy of 4 ms. */
+#define DPS_TCP_JIFFY_NS (4ull * 1000 * 1000)
 #define DPS_TCP_MSS_DEFAULT 536				/* RFC 9293 3.7.1 */
 /* Linux's TCP_TIMEOUT_MIN is 2 jiffies; measured here as 10-20 ms. */
 #define DPS_TCP_TIMEOUT_MIN_NS (10ull * 1000 * 1000)

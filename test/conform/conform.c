@@ -74,6 +74,7 @@
 #define S_recvfrom dps_recvfrom
 #define S_writev dps_writev
 #define S_readv dps_readv
+#define S_recvmsg dps_recvmsg
 #define S_accept dps_accept
 #define S_shutdown dps_shutdown
 #define S_poll dps_poll
@@ -101,6 +102,7 @@
 #define S_recvfrom recvfrom
 #define S_writev writev
 #define S_readv readv
+#define S_recvmsg recvmsg
 #define S_accept accept
 #define S_shutdown shutdown
 #define S_poll poll
@@ -174,7 +176,7 @@ enum op {
 	OP_SENDTO, OP_RECV, OP_SLEEP, OP_CLOSE, OP_NONBLOCK, OP_EPOLL,
 	OP_WATCH, OP_BURST, OP_FILL, OP_UNFILL, OP_SPREAD, OP_RACE, OP_SHUTDOWN,
 	OP_UPTR, OP_IOCTL, OP_SENDN, OP_SETLINGER, OP_GETLINGER, OP_PEERCONN,
-	OP_ACCEPT,
+	OP_ACCEPT, OP_RECVMSG,
 };
 
 /*
@@ -188,7 +190,7 @@ enum uptr_call {
 	U_GETOPT_LEN, U_GETOPT_TCP_VAL, U_GETOPT_UNKNOWN_LEN, U_SETOPT_VAL,
 	U_SETOPT_TCP_VAL, U_SETOPT_TV, U_SETOPT_CC, U_POLL, U_EPOLL_CTL,
 	U_EPOLL_WAIT, U_WRITEV_IOV, U_WRITEV_BASE, U_READV_BASE, U_ACCEPT_LEN,
-	U_LISTEN, U_SHUTDOWN, U_IOCTL_INQ, U_COUNT
+	U_LISTEN, U_SHUTDOWN, U_IOCTL_INQ, U_RECVMSG_HDR, U_RECVMSG_BASE, U_RECV_TRUNC, U_COUNT
 };
 
 /* The pointer: NULL, 1, the kernel half, a mapped page with no access,
@@ -198,6 +200,7 @@ enum uptr_kind { P_NULL, P_ONE, P_HIGH, P_NOACCESS, P_RO, P_OK, P_COUNT };
 #define F_TIMED 0x01	/* record the step's duration */
 #define F_NOPAR 0x02	/* ephemeral port parity is not part of the shape */
 #define F_EPFD 0x04	/* OP_UPTR: call it on an epoll descriptor */
+#define F_NAME 0x08	/* OP_RECVMSG: with msg_name */
 #define LEN_NAT (-1)	/* the natural length of the address kind */
 #define MAX_STEPS 20
 #define MAX_SOCKS 4
@@ -325,6 +328,7 @@ struct row {
 #define EPOLL(ms) { .op = OP_EPOLL, .a = EPOLLIN | EPOLLOUT, .c = (ms) }
 /* ioctl(@req) with an int; send @n bytes with @fl; struct linger. */
 #define IOCTL(req) { .op = OP_IOCTL, .a = (req) }
+#define IOCTLn(i, req) { .op = OP_IOCTL, .sock = (i), .a = (req) }
 #define SENDN(n, fl) { .op = OP_SENDN, .a = (n), .b = (fl) }
 #define SETLINGER(on, s) { .op = OP_SETLINGER, .a = (on), .c = (s) }
 #define GETLINGER { .op = OP_GETLINGER }
@@ -341,6 +345,13 @@ struct row {
 	.b = (kind), .c = (n) }
 #define ONEP(call) { .op = OP_UPTR, .a = (call), .b = P_OK, .c = 1, \
 	.flags = F_EPFD }
+/* recvmsg() on socket @i with @fl, @len bytes in two segments and @ctl
+ * bytes of control buffer (-1: msg_control NULL); _N: with msg_name. */
+#define RECVMSGn(i, fl, len, ctl) { .op = OP_RECVMSG, .sock = (i), .a = (fl), \
+	.b = (len), .c = (ctl) }
+#define RECVMSG(fl, len, ctl) RECVMSGn(0, fl, len, ctl)
+#define RECVMSG_N(fl, len, ctl) { .op = OP_RECVMSG, .a = (fl), .b = (len), \
+	.c = (ctl), .flags = F_NAME }
 #define ROW(n, f, ...) { .name = (n), .flags = (f), .st = { __VA_ARGS__ } }
 #define ROWB(n, f, b, ...) { .name = (n), .flags = (f), .budget_ms = (b), \
 	.st = { __VA_ARGS__ } }
@@ -911,6 +922,66 @@ static const struct row rows[] = {
 		POLL(2000), SLEEP(20), SENDN(3000, 0), SLEEP(200), IOCTL(SIOCOUTQ),
 		IOCTL(SIOCOUTQNSD)),
 	ROW("ioctl_udp", 0, SOCK(DG), IOCTL(SIOCOUTQNSD)),
+	/* udp_ioctl(): SIOCINQ is the next datagram's payload, 0 when none;
+	 * SIOCOUTQ the send memory held (0 once sent). */
+	ROW("ioctl_udp_queues", 0, SOCK(DG), IOCTL(SIOCINQ), IOCTL(SIOCOUTQ),
+		UPTR(U_IOCTL_INQ, P_NULL, 0), CONN(TO_ECHO), SEND, SEND, POLLRD(2000),
+		SLEEP(50), IOCTL(SIOCINQ), IOCTL(SIOCOUTQ), RECV, IOCTL(SIOCINQ),
+		RECV, IOCTL(SIOCINQ), RECV),
+
+	/* recvmsg(): tcp_recvmsg() with TCP_INQ adds TCP_CM_INQ, the bytes
+	 * left after the read (MSG_PEEK: all of them), cut to a short
+	 * control buffer with MSG_CTRUNC; errors write nothing back. */
+	ROW("recvmsg_tcp_inq", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT_TALK, 2)),
+		POLLWR(2000), POLLRD(2000), SLEEP(50), RECVMSG_N(0, 10, 64),
+		SETI(IPPROTO_TCP, TCP_INQ, 1), RECVMSG(MSG_PEEK, 4, 64),
+		RECVMSG_N(0, 10, 64), RECVMSG(0, 2, 20), RECVMSG(0, 2, 16),
+		RECVMSG(0, 2, 12), RECVMSG(0, 2, -1), RECVMSG(MSG_CMSG_CLOEXEC, 2, 64),
+		RECVMSG(0, 200, 64), RECVMSG_N(0, 10, 64), IOCTL(SIOCINQ)),
+	/* The peer's FIN counts as one byte in TCP_CM_INQ (tcp_inq_hint():
+	 * rcv_nxt - copied_seq), not in SIOCINQ; a child takes TCP_INQ from
+	 * its listener. */
+	ROWB("recvmsg_tcp_inq_fin", R_NOSUM, 5000, SOCK(NB), BIND(AT_ANY(FIXED(25))),
+		SETI(IPPROTO_TCP, TCP_INQ, 1), DO_LISTEN,
+		PEERCONN(FIXED(25), 0, -30), POLLRDT(2000), ACCEPTn(1), SLEEP(200),
+		GETIn(1, IPPROTO_TCP, TCP_INQ), RECVMSGn(1, 0, 10, 64),
+		IOCTLn(1, SIOCINQ), RECVMSGn(1, 0, 100, 64), RECVMSGn(1, 0, 100, 64),
+		RECVMSGn(1, MSG_PEEK, 100, 64), IOCTLn(1, SIOCINQ)),
+	/* tcp_recvmsg() with MSG_TRUNC discards the bytes, or with MSG_PEEK
+	 * counts them, without touching the buffer. */
+	ROW("recv_tcp_trunc", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT_TALK, 4)),
+		POLLWR(2000), POLLRD(2000), SLEEP(50),
+		{ .op = OP_RECV, .a = MSG_TRUNC | MSG_DONTWAIT }, IOCTL(SIOCINQ),
+		{ .op = OP_RECV, .a = MSG_TRUNC | MSG_PEEK | MSG_DONTWAIT },
+		IOCTL(SIOCINQ), SETI(IPPROTO_TCP, TCP_INQ, 1),
+		RECVMSG(MSG_TRUNC, 10, 64), UPTR(U_RECV_TRUNC, P_NULL, 6),
+		UPTR(U_RECV_TRUNC, P_ONE, 6), IOCTL(SIOCINQ),
+		UPTR(U_RECV_TRUNC, P_NULL, 100), IOCTL(SIOCINQ)),
+	/* udp_recvmsg(): the sender in msg_name, a datagram cut to the
+	 * buffers marked MSG_TRUNC (the flag returns its whole length),
+	 * MSG_PEEK leaves it. */
+	ROW("recvmsg_udp", 0, SOCK(DG), CONN(TO_ECHO), SEND, POLLRD(2000),
+		RECVMSG_N(MSG_PEEK, 4, 0), IOCTL(SIOCINQ), RECVMSG_N(0, 64, 64),
+		SEND, POLLRD(2000), RECVMSG(MSG_TRUNC, 2, -1), IOCTL(SIOCINQ),
+		RECVMSG_N(MSG_DONTWAIT, 8, 0), SEND, POLLRD(2000),
+		RECVMSG_N(MSG_TRUNC | MSG_PEEK, 0, 0), RECVMSG(0, 64, 64)),
+	/* ____sys_recvmsg(): the header read in (EFAULT), then the segments;
+	 * a segment that cannot be written: EFAULT (a stream keeps the
+	 * bytes, a datagram is consumed); the header written back (EFAULT,
+	 * after the read). */
+	ROW("recvmsg_efault_tcp", 0, SOCK(NB), CONN(TO_PEER(B_ACCEPT_TALK, 3)),
+		POLLWR(2000), POLLRD(2000), SLEEP(50), UPTR(U_RECVMSG_HDR, P_NULL, 0),
+		UPTR(U_RECVMSG_HDR, P_ONE, 0), UPTR(U_RECVMSG_HDR, P_HIGH, 0),
+		UPTR(U_RECVMSG_BASE, P_NULL, 10), UPTR(U_RECVMSG_BASE, P_HIGH, 10),
+		UPTR(U_RECVMSG_BASE, P_RO, 10), UPTR(U_RECVMSG_BASE, P_NOACCESS, 10),
+		IOCTL(SIOCINQ), UPTR(U_RECVMSG_HDR, P_RO, 0),
+		UPTR(U_RECVMSG_HDR, P_OK, 0), UPTR(U_RECVMSG_BASE, P_OK, 10),
+		IOCTL(SIOCINQ)),
+	ROW("recvmsg_efault_udp", 0, SOCK(DG), CONN(TO_ECHO),
+		UPTR(U_RECVMSG_HDR, P_NULL, 0), UPTR(U_RECVMSG_BASE, P_HIGH, 10),
+		UPTR(U_RECVMSG_BASE, P_NULL, 10), SEND, POLLRD(2000),
+		UPTR(U_RECVMSG_BASE, P_NULL, 10), IOCTL(SIOCINQ), SEND, POLLRD(2000),
+		UPTR(U_RECVMSG_HDR, P_RO, 0), IOCTL(SIOCINQ)),
 	/* The FIN counts in write_seq once queued. */
 	ROW("ioctl_after_shutdown", R_NOSUM, SOCK(NB), CONN(TO_PEER(B_ACCEPT_MUTE, 5)),
 		POLL(2000), SLEEP(20), SENDN(100, 0), SLEEP(20), SHUTWR, SLEEP(20),
@@ -1411,6 +1482,7 @@ static const char *const op_name[] = {
 	[OP_SHUTDOWN] = "shutdown", [OP_UPTR] = "uptr", [OP_IOCTL] = "ioctl",
 	[OP_SENDN] = "send", [OP_SETLINGER] = "setsockopt",
 	[OP_GETLINGER] = "getsockopt", [OP_PEERCONN] = "peer-connects",
+	[OP_RECVMSG] = "recvmsg",
 	[OP_ACCEPT] = "accept",
 };
 
@@ -1433,6 +1505,8 @@ static const char *const uptr_call_name[U_COUNT] = {
 	[U_WRITEV_BASE] = "writev(iov_base)", [U_READV_BASE] = "readv(iov_base)",
 	[U_ACCEPT_LEN] = "accept(addrlen)", [U_LISTEN] = "listen",
 	[U_SHUTDOWN] = "shutdown", [U_IOCTL_INQ] = "ioctl(SIOCINQ,arg)",
+	[U_RECVMSG_HDR] = "recvmsg(msg)", [U_RECVMSG_BASE] = "recvmsg(iov_base)",
+	[U_RECV_TRUNC] = "recv(buf,MSG_TRUNC)",
 };
 
 static const char *const uptr_kind_name[P_COUNT] = {
@@ -1573,6 +1647,14 @@ fmt_label(char *buf, size_t n, const struct step *st)
 		break;
 	case OP_ACCEPT:
 		snprintf(a, sizeof(a), "into s%d", st->a);
+		break;
+	case OP_RECV:
+		if (st->a != MSG_DONTWAIT)
+			snprintf(a, sizeof(a), "%#x", st->a);
+		break;
+	case OP_RECVMSG:
+		snprintf(a, sizeof(a), "%#x,%d,ctl=%d%s", st->a, st->b, st->c,
+			st->flags & F_NAME ? ",name" : "");
 		break;
 	case OP_UPTR:
 		snprintf(a, sizeof(a), "%s%s=%s,%d", st->flags & F_EPFD ? "epfd," : "",
@@ -1955,6 +2037,47 @@ do_accept(struct ctx *c, const struct step *st, char *out, size_t n)
 	}
 }
 
+/*
+ * recvmsg() with the header's fields preset to marks, so that what the
+ * call wrote back shows: the count, msg_flags, msg_namelen, the control
+ * bytes used, the first control message (level, type, length, an int),
+ * and the sender's port and whether it is the UDP echo.
+ */
+static void
+do_recvmsg(struct ctx *c, const struct step *st, char *out, size_t n)
+{
+	char buf[256], ctl[64];
+	struct sockaddr_in sin;
+	struct iovec iov[2] = { { buf, (size_t)st->b / 2 },
+		{ buf + st->b / 2, (size_t)(st->b - st->b / 2) } };
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2,
+		.msg_name = st->flags & F_NAME ? &sin : NULL, .msg_namelen = 77,
+		.msg_control = st->c >= 0 ? ctl : NULL,
+		.msg_controllen = st->c >= 0 ? (size_t)st->c : 0, .msg_flags = 0x7777 };
+	struct cmsghdr *cm = (struct cmsghdr *)ctl;
+	int v = -1, off;
+	ssize_t rc;
+
+	memset(ctl, 0xaa, sizeof(ctl));
+	memset(&sin, 0, sizeof(sin));
+	rc = S_recvmsg(c->fd[st->sock], &m, st->a);
+	if (rc < 0) {
+		fmt_ret(out, n, rc, errno);
+		return;
+	}
+	off = snprintf(out, n, "%zd flags=%#x namelen=%u ctl=%zu", rc, m.msg_flags,
+		m.msg_namelen, m.msg_controllen);
+	if (m.msg_controllen >= sizeof(*cm)) {
+		if (cm->cmsg_len >= CMSG_LEN(sizeof(v)))
+			memcpy(&v, CMSG_DATA(cm), sizeof(v));
+		off += snprintf(out + off, n - (size_t)off, " cmsg=%d/%d/%zu=%d",
+			cm->cmsg_level, cm->cmsg_type, (size_t)cm->cmsg_len, v);
+	}
+	if (st->flags & F_NAME)
+		snprintf(out + off, n - (size_t)off, " from=%d:%s", ntohs(sin.sin_port),
+			sin.sin_addr.s_addr == inet_addr(IP_GW) ? "gw" : "other");
+}
+
 /* ---- bad pointers -------------------------------------------------------- */
 
 static uint8_t *noaccess_page, *ro_page;
@@ -2006,6 +2129,8 @@ uptr_good(int call, int fd, union addr_buf *g)
 		pf->events = POLLOUT;
 	} else if (call == U_SETOPT_CC) {
 		strcpy((char *)g->raw, "cubic");
+	} else if (call == U_RECVMSG_HDR) {
+		/* an empty header: no name, no segments, no control */
 	} else if (call == U_SETOPT_VAL || call == U_SETOPT_TCP_VAL) {
 		g->raw[0] = 1;
 	} else if (call == U_SENDTO_ADDR || call == U_BIND || call == U_CONNECT) {
@@ -2066,6 +2191,13 @@ uptr_call(int call, int fd, void *p, int n, int *ep_out)
 	case U_LISTEN: return S_listen(fd, 1);
 	case U_SHUTDOWN: return S_shutdown(fd, SHUT_RDWR);
 	case U_IOCTL_INQ: return S_ioctl(fd, SIOCINQ, p);
+	case U_RECVMSG_HDR: return S_recvmsg(fd, p, MSG_DONTWAIT);
+	case U_RECV_TRUNC: return S_recv(fd, p, (size_t)n, MSG_DONTWAIT | MSG_TRUNC);
+	case U_RECVMSG_BASE: {
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		return S_recvmsg(fd, &m, MSG_DONTWAIT);
+	}
 	default: return -2;
 	}
 }
@@ -2410,6 +2542,7 @@ static const step_fn step_fns[] = {
 	[OP_UPTR] = do_uptr, [OP_IOCTL] = do_ioctl, [OP_SENDN] = do_sendn,
 	[OP_SETLINGER] = do_linger, [OP_GETLINGER] = do_linger,
 	[OP_PEERCONN] = do_peerconn, [OP_ACCEPT] = do_accept,
+	[OP_RECVMSG] = do_recvmsg,
 };
 
 /* ---- crash guard --------------------------------------------------------- */

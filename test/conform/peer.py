@@ -468,7 +468,8 @@ def tcp_listener(port):
 def connector(port):
     """Control datagrams \"connect PORT DELAY_MS NBYTES\": the kernel of
     namespace P connects to the device's PORT, sends NBYTES after
-    DELAY_MS, and holds the connection (the device's listener rows)."""
+    DELAY_MS, and holds the connection (the device's listener rows); a
+    negative NBYTES sends -NBYTES and closes."""
     held = []
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((GW_IP, port))
@@ -480,7 +481,10 @@ def connector(port):
             c.connect((DUT_IP, dport))
             time.sleep(delay / 1000.0)
             if n:
-                c.sendall(b"d" * n)
+                c.sendall(b"d" * abs(n))
+            if n < 0:
+                c.close()   # a negative NBYTES: then the FIN
+                return
         except OSError:
             pass
         held.append(c)

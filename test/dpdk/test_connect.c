@@ -35,6 +35,9 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <linux/sockios.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 
@@ -2134,6 +2137,58 @@ Test(dpdk, connect_udp)
 	expect_silence(&b, "UDP connect sends nothing");
 
 	cr_assert_eq(dps_close(bfd), 0);
+	cr_assert_eq(dps_close(fd), 0);
+	down(&b);
+}
+
+/*
+ * udp_recvmsg() and udp_ioctl(): SIOCINQ and MSG_PEEK look at the next
+ * datagram and leave it (POLLIN stays), recvmsg() cuts it to the
+ * segments with MSG_TRUNC and names the sender; a datagram held that
+ * way when the socket closes goes back to the pool.
+ */
+Test(dpdk, udp_peek_inq_recvmsg)
+{
+	struct bench b;
+	uint8_t f[FRAME_MAX], want[64], buf[16];
+	struct sockaddr_in from;
+	struct iovec iov[2] = { { buf, 8 }, { buf + 8, 8 } };
+	struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from),
+		.msg_iov = iov, .msg_iovlen = 2 };
+	uint16_t port;
+	int fd, v = -1;
+
+	up(&b, "cupk", 0, NULL);
+	fd = dps_socket_on(b.s[0], AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(connect_call(&b, fd, 53), 0);
+	port = ntohs(name_of(fd).sin_port);
+	cr_assert_eq(dps_ioctl(fd, SIOCINQ, &v), 0);
+	cr_assert_eq(v, 0, "no datagram: 0");
+
+	peer_send(&b, f, mk_udp(f, &b.mac[0], A_IP, 53, port, 40));
+	memcpy(want, f + L4_OFF + 8, 40);
+	settle(&b);
+	cr_assert_eq(dps_ioctl(fd, SIOCINQ, &v), 0);
+	cr_assert_eq(v, 40, "the next datagram's payload: %d", v);
+	cr_assert_eq(poll1(fd, POLLIN, 0), POLLIN, "held, still readable");
+	cr_assert_eq(dps_recv(fd, buf, 4, MSG_PEEK), 4);
+	cr_assert_eq(memcmp(buf, want, 4), 0);
+	cr_assert_eq(dps_recvmsg(fd, &mh, 0), 16);
+	cr_assert_eq(memcmp(buf, want, 16), 0);
+	cr_assert_eq(mh.msg_flags, MSG_TRUNC);
+	cr_assert_eq(mh.msg_namelen, sizeof(from));
+	cr_assert_eq(from.sin_addr.s_addr, PEER_IP);
+	cr_assert_eq(ntohs(from.sin_port), 53);
+	cr_assert_eq(dps_ioctl(fd, SIOCINQ, &v), 0);
+	cr_assert_eq(v, 0, "consumed");
+	cr_assert_eq(poll1(fd, POLLIN, 0), 0);
+
+	/* Held by SIOCINQ, then closed: no mbuf is lost (down() checks). */
+	peer_send(&b, f, mk_udp(f, &b.mac[0], A_IP, 53, port, 30));
+	settle(&b);
+	cr_assert_eq(dps_ioctl(fd, SIOCINQ, &v), 0);
+	cr_assert_eq(v, 30);
 	cr_assert_eq(dps_close(fd), 0);
 	down(&b);
 }

@@ -52,6 +52,9 @@
 #include <rte_ring.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <linux/sockios.h>
 
 #include "dpstack.h"
 #include "dps_test_eal.h"
@@ -1995,6 +1998,86 @@ Test(dpdk, tcp_data_half_close, .timeout = 60)
 		"connection is gone (LAST_ACK acknowledged)");
 	cr_assert_eq(sstats(&w, 0).conns, w.stl[0].conns + 1, "A: TIME_WAIT");
 	cr_assert_eq(sstats(&w, 0).time_wait, 1);
+	drain_time_wait(&w);
+	world_down(&w);
+}
+
+/* recvmsg() on @fd into @n bytes with @ctl bytes of control buffer; the
+ * TCP_CM_INQ figure in *@inq (-1 without one). */
+static ssize_t
+recvmsg_inq(int fd, size_t n, size_t ctl, int flags, int *inq, struct msghdr *mh)
+{
+	static uint8_t cbuf[64];
+	struct iovec iov = { .iov_base = rxbuf, .iov_len = n };
+	struct cmsghdr *cm = (struct cmsghdr *)cbuf;
+	ssize_t rc;
+
+	memset(mh, 0, sizeof(*mh));
+	memset(cbuf, 0, sizeof(cbuf));
+	mh->msg_iov = &iov;
+	mh->msg_iovlen = 1;
+	mh->msg_control = cbuf;
+	mh->msg_controllen = ctl;
+	rc = dps_recvmsg(fd, mh, flags);
+	*inq = -1;
+	if (rc >= 0 && mh->msg_controllen >= CMSG_LEN(sizeof(int))) {
+		cr_assert_eq(cm->cmsg_level, SOL_TCP);
+		cr_assert_eq(cm->cmsg_type, TCP_CM_INQ);
+		cr_assert_eq(cm->cmsg_len, CMSG_LEN(sizeof(int)));
+		memcpy(inq, CMSG_DATA(cm), sizeof(*inq));
+	}
+	return rc;
+}
+
+/*
+ * TCP_INQ: recvmsg() adds the bytes left after the read (tcp_inq_hint()),
+ * all of them with MSG_PEEK, the peer's FIN as one more; a control
+ * buffer too short for it says MSG_CTRUNC.
+ */
+Test(dpdk, tcp_data_recvmsg_inq, .timeout = 60)
+{
+	struct dps_testwire_conf wc = wire_conf(7);
+	struct msghdr mh;
+	struct world w;
+	int cfd, sfd, one = 1, inq, v = 0;
+
+	world_up(&w, "tdinq", &wc, NULL, 0, 0, 16);
+	pair(&w, 0, 0, &cfd, &sfd);
+	cr_assert_eq(recvmsg_inq(sfd, 100, 64, MSG_DONTWAIT, &inq, &mh), -1);
+	cr_assert_eq(errno, EAGAIN);
+	cr_assert_eq(dps_setsockopt(sfd, IPPROTO_TCP, TCP_INQ, &one, sizeof(one)), 0);
+	memset(txbuf, 'q', 300);
+	cr_assert_eq(dps_send(cfd, txbuf, 300, 0), 300);
+	for (int i = 0; i < 200 && v < 300; i++) {
+		tick(&w, 100 * US);
+		cr_assert_eq(dps_ioctl(sfd, SIOCINQ, &v), 0);
+	}
+	cr_assert_eq(v, 300);
+	cr_assert_eq(recvmsg_inq(sfd, 100, 64, 0, &inq, &mh), 100);
+	cr_assert_eq(inq, 200);
+	cr_assert_eq(mh.msg_flags, 0);
+	cr_assert_eq(mh.msg_controllen, CMSG_SPACE(sizeof(int)));
+	cr_assert_eq(recvmsg_inq(sfd, 10, 64, MSG_PEEK, &inq, &mh), 10);
+	cr_assert_eq(inq, 200, "MSG_PEEK: all of it");
+	cr_assert_eq(recvmsg_inq(sfd, 10, CMSG_LEN(0), 0, &inq, &mh), 10);
+	cr_assert_eq(mh.msg_flags, MSG_CTRUNC);
+	cr_assert_eq(mh.msg_controllen, CMSG_LEN(0), "the header only");
+
+	/* The peer's FIN counts as one. */
+	cr_assert_eq(dps_shutdown(cfd, SHUT_WR), 0);
+	for (int i = 0; i < 200 && conn_state(sfd) != DPS_TCP_CLOSE_WAIT; i++)
+		tick(&w, 100 * US);
+	cr_assert_eq(recvmsg_inq(sfd, 1000, 64, 0, &inq, &mh), 190);
+	cr_assert_eq(inq, 1, "the FIN");
+	cr_assert_eq(recvmsg_inq(sfd, 1000, 64, 0, &inq, &mh), 0);
+	cr_assert_eq(inq, 1, "the FIN, at the end of the stream too");
+	cr_assert_eq(dps_ioctl(sfd, SIOCINQ, &v), 0);
+	cr_assert_eq(v, 0, "SIOCINQ does not count it");
+
+	cr_assert_eq(dps_close(sfd), 0);
+	ticks(&w, 100, 100 * US);
+	cr_assert_eq(dps_close(cfd), 0);
+	ticks(&w, 100, 100 * US);
 	drain_time_wait(&w);
 	world_down(&w);
 }

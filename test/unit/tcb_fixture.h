@@ -35,7 +35,7 @@
 #define T0		(7 * SEC + 250 * MS)	/* connect time; any value */
 #define TE		(T0 + 10 * MS)		/* established (active open) */
 #define SMSS		1448u			/* 1460 - 12 (timestamps) */
-#define RTO0		(210 * MS)		/* 10 ms RTT: 10 + max(20, 200) */
+#define RTO0		(212 * MS)		/* 10 ms RTT: 10 + max(20, 200), in 4 ms jiffies */
 #define NOUT		16			/* room for dps_tcb_output() */
 
 #define DIM(a)		(sizeof(a) / sizeof((a)[0]))

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <inttypes.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
@@ -702,6 +703,46 @@ Test(tcb_snd, rto_retransmits_from_snd_una_with_backoff)
 	cr_assert_eq(out[0].seq, ISS + 1);
 }
 
+/*
+ * Linux holds the RTO in whole jiffies, rounded up (usecs_to_jiffies() in
+ * __tcp_set_rto(); 4 ms at the oracle's HZ of 250), and backs off by
+ * doubling them: its retransmission never comes before srtt + max(4 *
+ * rttvar, 200 ms) rounded up to 4 ms. Issue 18 saw ours 7 ms before
+ * Linux's; none may come before that deadline, for any round trip.
+ */
+Test(tcb_snd, rto_is_whole_jiffies_and_never_early)
+{
+	static const uint64_t rtt[] = {
+		1, MS - 1, 10 * MS, 10 * MS + 100 * 1000, 57 * MS + 3, 101 * MS,
+		333 * MS + 333,
+	};
+
+	for (size_t i = 0; i < DIM(rtt); i++) {
+		struct dps_tcb_conf c = linux_conf();
+		struct dps_tcp_out out[NOUT];
+		struct dps_tcb t;
+		unsigned int n;
+		uint64_t te = T0 + rtt[i], sent = te + MS;
+		uint64_t nominal = rtt[i] + (2 * rtt[i] > 200 * MS ? 2 * rtt[i] : 200 * MS);
+		uint64_t rto = (nominal + 4 * MS - 1) / (4 * MS) * (4 * MS);
+
+		syn_sent_conf(&t, &c, &out[0]);
+		cr_assert_eq(feed(&t, peer_synack(ISS + 1, out[0].opt.tsval), te, out, &n),
+			DPS_TCB_CONNECTED);
+		(void)output(&t, te, out);
+		cr_assert_eq(t.rto_ns, rto, "rtt %" PRIu64 " ns: rto %" PRIu64 " ns, want %"
+			PRIu64, rtt[i], t.rto_ns, rto);
+		dps_tcb_queue(&t, SMSS);
+		cr_assert_eq(output(&t, sent, out), 1);
+		cr_assert_eq(t.timer_ns, sent + rto);
+		cr_assert_eq(timeout(&t, sent + rto - 1, out, &n), DPS_TCB_NONE,
+			"rtt %" PRIu64 " ns: fired early", rtt[i]);
+		cr_assert_eq(timeout(&t, sent + rto, out, &n), DPS_TCB_OUTPUT);
+		cr_assert_eq(t.rto_ns, 2 * rto, "backed off by whole jiffies");
+		cr_assert_eq(t.timer_ns, sent + 3 * rto);
+	}
+}
+
 /* ---- TSO: one output segment for several MSS pieces -------------------- */
 
 #define TSO_MAX	(65535u - 20 - 60)	/* what the stack gives a TSO device */
@@ -850,6 +891,37 @@ Test(tcb_snd, zero_window_persist_probe)
 	cr_assert_eq(output(&t, now + RTO0 + 5 * MS, out), 1);
 	cr_assert_eq(out[0].seq, ISS + 1);
 	cr_assert_eq(out[0].len, 1000);
+}
+
+/* Linux's tcp_ack_probe(): the answer to a probe that keeps the window
+ * shut restarts the probe timer, backed off, from the answer, not from
+ * the probe (a probe came 50 ms early against the kernel otherwise). */
+Test(tcb_snd, zero_window_probe_timer_restarts_at_the_answer)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcp_seg s;
+	struct dps_tcb t;
+	unsigned int n;
+	uint64_t now = TE + MS, probe = now + RTO0, answer = probe + 50 * MS;
+
+	establish(&t);
+	s = pseg(DPS_TH_ACK, PEER_ISN + 1, ISS + 1, 0);
+	s.wnd = 0;
+	feed(&t, s, now, out, &n);
+	dps_tcb_queue(&t, 1000);
+	cr_assert_eq(output(&t, now, out), 0, "no window");
+	cr_assert_eq(timeout(&t, probe, out, &n), DPS_TCB_NONE);
+	cr_assert_eq(n, 1, "the first probe");
+	s.opt.tsval++;
+	feed(&t, s, answer, out, &n);
+	cr_assert_eq(output(&t, answer, out), 0, "still no window");
+	cr_assert(t.persist);
+	cr_assert_eq(t.timer_ns, answer + 2 * RTO0, "from the answer");
+	cr_assert_eq(timeout(&t, answer + 2 * RTO0 - 1, out, &n), DPS_TCB_NONE);
+	cr_assert_eq(n, 0, "not before");
+	cr_assert_eq(timeout(&t, answer + 2 * RTO0, out, &n), DPS_TCB_NONE);
+	cr_assert_eq(n, 1, "the second probe");
+	assert_ack(&out[0], ISS, PEER_ISN + 1, "probe at snd_una - 1");
 }
 
 Test(tcb_snd, keepalive_probes_then_etimedout)

@@ -775,13 +775,14 @@ Test(tcb_sched, tcp_user_timeout)
  * TCP_USER_TIMEOUT 500 (and 999): SYNs at 0 and 1.001 s, ETIMEDOUT at
  * 1.009 s: Linux still retransmits once at 1 s (retransmits_timed_out()
  * is false while nothing was retransmitted), then the clamped timer (one
- * jiffy) ends it. Expected here: SYNs at 0, 1000 ms, ETIMEDOUT at 1001 ms.
+ * jiffy) ends it. Expected here: SYNs at 0, 1000 ms, ETIMEDOUT at 1004 ms
+ * (one jiffy of 4 ms; Linux's wheel fires up to one more later).
  */
 Test(tcb_sched, user_timeout_below_the_first_rto)
 {
 	static const struct sched_case c[] = {
-		{ "UT=500", 0, 500, 2, { 0, 1000 }, 1001 },
-		{ "UT=999", 0, 999, 2, { 0, 1000 }, 1001 },
+		{ "UT=500", 0, 500, 2, { 0, 1000 }, 1004 },
+		{ "UT=999", 0, 999, 2, { 0, 1000 }, 1004 },
 	};
 
 	for (size_t i = 0; i < DIM(c); i++)
@@ -2013,6 +2014,53 @@ Test(tw, fires_on_time_and_not_a_turn_early)
 			cr_assert_lt(f.at[0], when + TICK, "fired late: tick +%" PRIu64, ticks[i]);
 			cr_assert_eq(w->armed, 0);
 				}
+	}
+}
+
+/*
+ * Issue 18 saw a retransmission 7 ms early. Whatever the wheel's position
+ * (the first turn, a turn's edge, far into the clock) and however
+ * irregular the polls (a busy lcore polls late, a quiet one often, not
+ * on tick edges), a timer fires at the first poll at or after its
+ * deadline: never before, as Linux's wheel never fires early
+ * (calc_index() rounds up).
+ */
+Test(tw, never_early_at_any_wheel_position_or_poll_instant)
+{
+	static const uint64_t start[] = {
+		0, 1, DPS_TW_SLOTS - 1, DPS_TW_SLOTS, 12345ull * DPS_TW_SLOTS + 17,
+		(1ull << 42) / TICK - 3,
+	};
+	static const uint64_t delay[] = {
+		0, 1, TICK - 1, TICK, TICK + 1, 40 * MS, 200 * MS + 7, 212 * MS,
+		DPS_TW_SLOTS * TICK - 1, DPS_TW_SLOTS * TICK + TICK / 3,
+		3 * DPS_TW_SLOTS * TICK + 5, 120 * SEC,
+	};
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+
+	for (size_t i = 0; i < DIM(start); i++) {
+		for (size_t j = 0; j < DIM(delay); j++) {
+			uint64_t now = start[i] * TICK + (start[i] * 7919) % TICK;
+			struct dps_twheel *w = wheel(now);
+			struct fire_log f = { 0 };
+			struct dps_tnode a = { 0 };
+			uint64_t when = now + delay[j], prev = 0;
+
+			dps_tw_arm(w, &a, when);
+			while (f.n == 0) {
+				/* The next poll: 1 ns to 2.5 ticks on, or a long
+				 * sleep now and then. */
+				seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+				prev = f.now;	/* the last poll, 0 before the first */
+				now += (seed >> 40) % 8 == 0 ? (seed >> 20) % (200 * TICK) + 1 :
+					(seed >> 33) % (5 * TICK / 2) + 1;
+				expire(w, now, &f);
+			}
+			cr_assert_geq(f.at[0], when, "early by %" PRIu64 " ns: start %zu delay %zu",
+				when - f.at[0], i, j);
+			cr_assert(prev == 0 || prev < when, "late: a poll at or after the deadline "
+				"passed (start %zu delay %zu)", i, j);
+		}
 	}
 }
 
