@@ -32,7 +32,8 @@ if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
 fi
 py=$(command -v /usr/bin/python3 || command -v python3)
 only=()
-[ -n "${CONFORM_ONLY:-}" ] && only=(--only "$CONFORM_ONLY")
+filtered=${CONFORM_ONLY:-}
+[ -n "$filtered" ] && only=(--only "$filtered")
 [ -n "${CONFORM_NO_WARM_UP:-}" ] && only+=(--no-warm-up)
 
 sfx=$(printf '%04x%04x' $$ $RANDOM | tail -c 6)
@@ -133,7 +134,7 @@ run_dut() {
 	0|3) ;;
 	*) echo "conform: $out runner exited with $rc";;
 	esac
-	[ -s "$work/$out.jsonl" ] || [ -n "${CONFORM_ONLY:-}" ] ||
+	[ -s "$work/$out.jsonl" ] || [ -n "$filtered" ] ||
 		fail "$out runner printed no rows"
 }
 
@@ -155,29 +156,57 @@ pick_range() {
 	echo 40000-40099
 }
 
-make_topology k
-kernel_addresses
-start_peer k
-run_dut kernel "$kbin" "${only[@]}"
-range=$(pick_range)
-echo "conform: the rows that fill the range use ports $range"
-ip netns exec "$nsd" sysctl -qw net.ipv4.ip_local_port_range="${range/-/ }"
-run_dut kernel-alone "$kbin" --alone --port-range "$range" "${only[@]}"
-stop_peer
-
-cat "$work/kernel-alone.jsonl" >>"$work/kernel.jsonl"
-args=(--kernel "$work/kernel.jsonl" --kernel-peer "$work/peer-k.log")
-if [ "$dbin" != - ]; then
-	make_topology d
-	start_peer d
-	eal=(--no-huge -m 256 --no-pci --no-shconf --no-telemetry
-		--file-prefix="conf$sfx" --log-level=lib.eal:error -l 0
-		--vdev="net_af_packet0,iface=$vd")
-	run_dut dps "$dbin" "${eal[@]}" -- "${only[@]}"
-	run_dut dps-alone "$dbin" "${eal[@]}" -- --alone --port-range "$range" \
-		"${only[@]}"
+# One run of both halves and the comparison, files and namespaces
+# suffixed by $1; the comparison's status.
+one_pass() {
+	local p=$1 range rc=0
+	make_topology "k$p"
+	kernel_addresses
+	start_peer "k$p"
+	run_dut "kernel$p" "$kbin" "${only[@]}"
+	range=$(pick_range)
+	echo "conform: the rows that fill the range use ports $range"
+	ip netns exec "$nsd" sysctl -qw net.ipv4.ip_local_port_range="${range/-/ }"
+	run_dut "kernel-alone$p" "$kbin" --alone --port-range "$range" "${only[@]}"
 	stop_peer
-	cat "$work/dps-alone.jsonl" >>"$work/dps.jsonl"
-	args+=(--dps "$work/dps.jsonl" --dps-peer "$work/peer-d.log")
-fi
-"$py" "$cmp" "${args[@]}"
+
+	cat "$work/kernel-alone$p.jsonl" >>"$work/kernel$p.jsonl"
+	args=(--kernel "$work/kernel$p.jsonl" --kernel-peer "$work/peer-k$p.log")
+	if [ "$dbin" != - ]; then
+		make_topology "d$p"
+		start_peer "d$p"
+		eal=(--no-huge -m 256 --no-pci --no-shconf --no-telemetry
+			--file-prefix="conf$sfx$p" --log-level=lib.eal:error -l 0
+			--vdev="net_af_packet0,iface=$vd")
+		run_dut "dps$p" "$dbin" "${eal[@]}" -- "${only[@]}"
+		run_dut "dps-alone$p" "$dbin" "${eal[@]}" -- --alone \
+			--port-range "$range" "${only[@]}"
+		stop_peer
+		cat "$work/dps-alone$p.jsonl" >>"$work/dps$p.jsonl"
+		args+=(--dps "$work/dps$p.jsonl" --dps-peer "$work/peer-d$p.log"
+			--retry-file "$work/retry$p")
+	fi
+	"$py" "$cmp" "${args[@]}" || rc=$?
+	return "$rc"
+}
+
+# Rows that time the device's ACKs (R_ACKS) are the only ones a busy
+# machine can turn: an ACK held off the CPU past compare.py's QUICK_S
+# reads as delayed. When only such rows differ they run again, alone and
+# in fresh namespaces, up to twice; a behaviour that really differs
+# differs every time.
+rc=0
+prev=
+one_pass "$prev" || rc=$?
+for again in 2 3; do
+	[ "$rc" = 2 ] || break
+	filtered=$(cat "$work/retry$prev")
+	only=(--only "$filtered")
+	[ -n "${CONFORM_NO_WARM_UP:-}" ] && only+=(--no-warm-up)
+	echo "conform: running again: $filtered"
+	rc=0
+	prev=$again
+	one_pass "$prev" || rc=$?
+done
+[ "$rc" = 2 ] && rc=1
+exit "$rc"
