@@ -88,6 +88,10 @@ dps_rx_frame(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
 		rte_pktmbuf_free(m);	/* counted by the classifier */
 		return;
 	}
+	if (unlikely(p.kind == DPS_RX_IP6)) {
+		dps_ip6_rx(lc, ifindex, m, &p, now);
+		return;
+	}
 	if (p.kind == DPS_RX_ARP) {
 		DPS_CNT_INC(&lc->cnt, arp_rx);
 		dps_arp_rx(lc, ifindex, &p, true, now);
@@ -102,8 +106,8 @@ dps_rx_frame(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
 }
 
 void
-dps_eth_output(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
-	const struct rte_ether_addr *dst)
+dps_eth_output_type(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
+	const struct rte_ether_addr *dst, uint16_t type)
 {
 	const struct dps_iface *ifp = &lc->stack->ifs[ifindex];
 	uint8_t *eh = (uint8_t *)rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN);
@@ -112,7 +116,7 @@ dps_eth_output(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
 		dps_lcore_drop(lc, m, DPS_DROP_nomem);
 		return;
 	}
-	dps_eth_build(eh, RTE_ETHER_HDR_LEN, dst, &ifp->mac, RTE_ETHER_TYPE_IPV4);
+	dps_eth_build(eh, RTE_ETHER_HDR_LEN, dst, &ifp->mac, type);
 	m->l2_len = RTE_ETHER_HDR_LEN;
 	dps_lcore_tx(lc, ifindex, m);
 }
