@@ -18,8 +18,8 @@
  * Addresses are 16-byte arrays as on the wire; other multi-byte fields of
  * the views are in host order unless they say otherwise.
  *
- * Not wired into the runtime yet (docs/architecture.md, "IPv6
- * (foundations)").
+ * The runtime's IPv6 input and output (lib/ip) call them
+ * (docs/architecture.md, "IPv6").
  */
 
 #include <stdint.h>
