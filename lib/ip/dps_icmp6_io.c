@@ -89,35 +89,26 @@ icmp6_error(struct dps_lcore *lc, struct rte_mbuf *m,
 
 void
 dps_icmp6_rx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
-	const struct dps_rx_pkt *p, const struct dps_ipv6_view *ip,
-	enum dps_ip6_dst match, uint64_t now)
+	uint16_t l3_off, const struct dps_ip6_rx *r, uint64_t now)
 {
-	uint16_t l3_off = p->eth.hdr_len;
-	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, l3_off);
-	struct dps_icmp6_view v;
-	int rc = dps_icmp6_check(l3 + ip->l4_off, ip->l4_len, ip, &v);
+	const struct dps_icmp6_view *v = &r->icmp;
 
-	if (rc != DPS_DROP_NONE) {
-		dps_lcore_drop(lc, m, rc);
-		return;
-	}
-	if (v.type == DPS_ND_NEIGHBOR_SOLICIT || v.type == DPS_ND_NEIGHBOR_ADVERT) {
-		dps_nd_rx(lc, ifindex, ip, &v, now);
+	switch (v->type) {
+	case DPS_ND_NEIGHBOR_SOLICIT:
+	case DPS_ND_NEIGHBOR_ADVERT:
+		dps_nd_rx(lc, ifindex, &r->ip, v, now);
 		rte_pktmbuf_free(m);
-		return;
+		break;
+	case DPS_ICMP6_ECHO_REQUEST:
+		icmp6_echo(lc, m, l3_off, &r->ip, r->match, now);
+		break;
+	case DPS_ICMP6_ECHO_REPLY:
+		icmp6_echo_reply(lc, m, &r->ip, v, now);
+		break;
+	default:	/* the check passes no other informational type */
+		icmp6_error(lc, m, v, now);
+		break;
 	}
-	if (match == DPS_IP6_DST_TENTATIVE) {
-		dps_lcore_drop(lc, m, DPS_DROP_ip6_tentative);
-		return;
-	}
-	if (v.type == DPS_ICMP6_ECHO_REQUEST)
-		icmp6_echo(lc, m, l3_off, ip, match, now);
-	else if (v.type == DPS_ICMP6_ECHO_REPLY)
-		icmp6_echo_reply(lc, m, ip, &v, now);
-	else if (v.is_error)
-		icmp6_error(lc, m, &v, now);
-	else
-		dps_lcore_drop(lc, m, DPS_DROP_icmp6_unknown_type);
 }
 
 /*

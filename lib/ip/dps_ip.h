@@ -54,6 +54,7 @@ struct dps_icmp6_rl {
 /* IPv6 state of one lcore, written by that lcore only. */
 struct dps_ip6_lcore {
 	bool ready;			/* addresses copied from the stack */
+	bool any;			/* some port has IPv6 */
 	uint8_t n_addrs[DPS_MAX_PORTS];
 	struct dps_ip6_cand addrs[DPS_MAX_PORTS][DPS_MAX_ADDRS6];
 	struct dps_dad dad[DPS_MAX_PORTS][DPS_MAX_ADDRS6];	/* lcore 0 */
@@ -116,9 +117,10 @@ int dps_ip6_addr_index(const struct dps_ip6_lcore *x, uint16_t ifindex,
 	const uint8_t a[16]);
 
 /* ICMPv6 on the lcore (dps_icmp6_io.c). */
+/* An ICMPv6 message @r (dps_ip6_rx_decide()) in @m, its IPv6 header at
+ * @l3_off; consumes @m. */
 void dps_icmp6_rx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
-	const struct dps_rx_pkt *p, const struct dps_ipv6_view *ip,
-	enum dps_ip6_dst match, uint64_t now);
+	uint16_t l3_off, const struct dps_ip6_rx *r, uint64_t now);
 /*
  * Send an ICMPv6 error of @type and @code (@info: the pointer of a
  * parameter problem, the MTU of a packet too big) about the packet whose

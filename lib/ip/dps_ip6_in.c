@@ -2,8 +2,9 @@
 /*
  * IPv6 input (RFC 8200): the fixed header, then whether the destination
  * is ours (an address, all-nodes or one of our solicited-node groups),
- * then the extension headers, then the upper layer. The checks are the
- * pure ones of lib/wire (dps_ipv6_check(), dps_ipv6_walk()); this file
+ * then the extension headers, then the upper layer. The decision is the
+ * pure one of lib/wire (dps_ip6_rx_decide(), which the fuzzer drives);
+ * this file
  * counts, answers what the walk says is owed a parameter problem
  * (RFC 8200 4, RFC 4443 3.4), and hands packets to ICMPv6 or to the
  * transport registered for the protocol (dps_proto_ops.input6).
@@ -35,9 +36,7 @@ dps_ip6_rx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
 	struct dps_ip6_lcore *x = dps_ip6_lc(lc);
 	uint16_t l3_off = p->eth.hdr_len;
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, l3_off);
-	bool l2_group = rte_is_multicast_ether_addr(&p->eth.dst);
-	struct dps_ipv6_view v;
-	enum dps_ip6_dst match;
+	struct dps_ip6_rx r;
 	int rc;
 
 	if (x->n_addrs[ifindex] == 0) {
@@ -45,34 +44,19 @@ dps_ip6_rx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
 		dps_lcore_drop(lc, m, DPS_DROP_eth_unknown_type);
 		return;
 	}
-	rc = dps_ipv6_check(ip, m->data_len - l3_off, &v);
+	rc = dps_ip6_rx_decide(x->addrs[ifindex], x->n_addrs[ifindex], ip,
+		m->data_len - l3_off, &r);
 	if (rc != DPS_DROP_NONE) {
-		dps_lcore_drop(lc, m, rc);
-		return;
-	}
-	match = dps_ip6_dst_match(x->addrs[ifindex], x->n_addrs[ifindex], v.dst);
-	if (match == DPS_IP6_DST_OTHER) {
-		dps_lcore_drop(lc, m, DPS_DROP_ip6_not_for_us);
-		return;
-	}
-	rc = dps_ipv6_walk(ip, &v);
-	if (rc != DPS_DROP_NONE) {
-		if (v.pp.send && match != DPS_IP6_DST_TENTATIVE)
-			dps_icmp6_send_error(lc, m, l3_off, &v, l2_group, 255,
-				DPS_ICMP6_PARAM_PROB, v.pp.code, v.pp.pointer, now);
+		if (r.ip.pp.send)
+			dps_icmp6_send_error(lc, m, l3_off, &r.ip,
+				rte_is_multicast_ether_addr(&p->eth.dst), 255,
+				DPS_ICMP6_PARAM_PROB, r.ip.pp.code, r.ip.pp.pointer, now);
 		dps_lcore_drop(lc, m, rc);
 		return;
 	}
 	DPS_CNT_INC(&lc->cnt, ip6_rx);
-	if (v.proto == DPS_IP6_NH_ICMPV6) {
-		dps_icmp6_rx(lc, ifindex, m, p, &v, match, now);
-		return;
-	}
-	/* Only neighbour discovery reaches a tentative address
-	 * (RFC 4862 5.4). */
-	if (match == DPS_IP6_DST_TENTATIVE) {
-		dps_lcore_drop(lc, m, DPS_DROP_ip6_tentative);
-		return;
-	}
-	ip6_transport(lc, m, l3_off, &v, now);
+	if (r.ip.proto == DPS_IP6_NH_ICMPV6)
+		dps_icmp6_rx(lc, ifindex, m, l3_off, &r, now);
+	else
+		ip6_transport(lc, m, l3_off, &r.ip, now);
 }
