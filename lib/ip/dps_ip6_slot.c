@@ -23,6 +23,7 @@ dps_ip6_lc(struct dps_lcore *lc)
 	 * which is after lcore_init(): copy on the first use. */
 	for (unsigned int i = 0; i < s->n_ifaces; i++) {
 		x->n_addrs[i] = s->ifs[i].n_addrs6;
+		x->any = x->any || x->n_addrs[i] != 0;
 		memcpy(x->addrs[i], s->ifs[i].addrs6, sizeof(x->addrs[i]));
 	}
 	x->ready = true;
@@ -79,6 +80,8 @@ ip6_tick(struct dps_lcore *lc, uint64_t now)
 {
 	struct dps_ip6_lcore *x = dps_ip6_lc(lc);
 
+	if (!x->any)
+		return;		/* IPv6 is off on every port */
 	if (lc->idx == 0)
 		dps_dad_glue_tick(lc, now);
 	do {
