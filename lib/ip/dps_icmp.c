@@ -114,16 +114,10 @@ dps_icmp_global_ok(struct dps_lcore *lc, uint64_t now)
 	if (!lc->icmp_primed) {
 		lc->icmp_primed = true;
 		lc->icmp_tokens_ns = cap;
-	} else {
-		lc->icmp_tokens_ns += now - lc->icmp_last_ns;
+		lc->icmp_last_ns = now;
 	}
-	if (lc->icmp_tokens_ns > cap)
-		lc->icmp_tokens_ns = cap;
-	lc->icmp_last_ns = now;
-	if (lc->icmp_tokens_ns < cost)
-		return false;
-	lc->icmp_tokens_ns -= cost;
-	return true;
+	return dps_ns_bucket_take(&lc->icmp_tokens_ns, &lc->icmp_last_ns, now, cost,
+		cap);
 }
 
 /*

@@ -132,16 +132,9 @@ icmp6_peer_ok(struct dps_lcore *lc, const uint8_t dst[16], uint8_t route_len,
 		memcpy(b->addr, dst, 16);
 		b->used = true;
 		b->tokens_ns = cap;
-	} else {
-		b->tokens_ns += now - b->last_ns;
+		b->last_ns = now;
 	}
-	b->last_ns = now;
-	if (b->tokens_ns > cap)
-		b->tokens_ns = cap;
-	if (b->tokens_ns < tmo)
-		return false;
-	b->tokens_ns -= tmo;
-	return true;
+	return dps_ns_bucket_take(&b->tokens_ns, &b->last_ns, now, tmo, cap);
 }
 
 /*

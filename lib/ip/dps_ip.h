@@ -60,7 +60,6 @@ struct dps_ip6_lcore {
 	struct dps_dad dad[DPS_MAX_PORTS][DPS_MAX_ADDRS6];	/* lcore 0 */
 	bool dad_begun;			/* lcore 0: detection started */
 	unsigned int dad_running;	/* lcore 0: detections not ended */
-	uint64_t rng;
 	struct dps_icmp6_rl rl[DPS_ICMP6_RL_SLOTS];
 	struct dps_nd_out out;		/* what the last cache call asked */
 	struct dps_nd_cache nd;
@@ -154,6 +153,22 @@ void dps_ping6_reply(struct dps_lcore *lc, const uint8_t src[16], uint16_t id,
 /* Send an IPv6 echo reply for lcore @owner's ping there; 0 or -EAGAIN. */
 int dps_ping6_forward(struct dps_lcore *lc, unsigned int owner,
 	const uint8_t src[16], uint16_t id, uint16_t seq);
+
+/* A token bucket kept as nanoseconds of credit: refilled by the time
+ * since *@last up to @cap; takes @cost when it holds that much. */
+static inline bool
+dps_ns_bucket_take(uint64_t *credit, uint64_t *last, uint64_t now, uint64_t cost,
+	uint64_t cap)
+{
+	*credit += now - *last;
+	*last = now;
+	if (*credit > cap)
+		*credit = cap;
+	if (*credit < cost)
+		return false;
+	*credit -= cost;
+	return true;
+}
 
 /* Register the IP layer's slots with a new stack. */
 int dps_ip_register(struct dps_stack *s);

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 #include "dps_ip.h"
 
 struct dps_ip6_lcore *
@@ -40,8 +41,7 @@ ip6_lcore_init(struct dps_lcore *lc)
 	if (x == NULL)
 		return -ENOMEM;
 	lc->ctx[DPS_PROTO_IPV6] = x;
-	x->rng = rte_rdtsc() ^ ((uint64_t)lc->idx << 32) ^ 0x9e3779b97f4a7c15ull;
-	dps_nd_init(&x->nd, NULL, x->rng, dps_now(s));
+	dps_nd_init(&x->nd, NULL, rte_rand() | 1, dps_now(s));
 	for (unsigned int a = 0; a < s->n_static_nd; a++) {
 		(void)dps_nd_add_static(&x->nd, s->static_nd[a].ifindex,
 			s->static_nd[a].ip, &s->static_nd[a].mac, &x->out);

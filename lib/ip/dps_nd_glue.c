@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <rte_random.h>
 #include "dps_ip.h"
 
 #define ND_MAX_LEN 96		/* IPv6 header + NS/NA with two options */
@@ -160,15 +161,6 @@ dad_verdict(struct dps_lcore *lc, uint16_t ifindex, unsigned int k, int state)
 		(void)dps_lcore_post(lc->stack, i, &msg);	/* full: stays tentative there */
 }
 
-static uint64_t
-dad_rand(struct dps_ip6_lcore *x)
-{
-	x->rng ^= x->rng << 13;
-	x->rng ^= x->rng >> 7;
-	x->rng ^= x->rng << 17;
-	return x->rng;
-}
-
 void
 dps_dad_glue_tick(struct dps_lcore *lc, uint64_t now)
 {
@@ -180,7 +172,7 @@ dps_dad_glue_tick(struct dps_lcore *lc, uint64_t now)
 		for (uint16_t i = 0; i < lc->stack->n_ifaces; i++)
 			for (unsigned int k = 0; k < x->n_addrs[i]; k++, x->dad_running++)
 				dps_dad_start(&x->dad[i][k], NULL, i, x->addrs[i][k].addr,
-					dad_rand(x), now);
+					rte_rand(), now);
 	}
 	for (uint16_t i = 0; x->dad_running != 0 && i < lc->stack->n_ifaces; i++)
 		for (unsigned int k = 0; k < x->n_addrs[i]; k++) {
