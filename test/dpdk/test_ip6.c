@@ -791,3 +791,92 @@ Test(dpdk, ip6_icmp6_error_dispatch)
 	cr_assert_null(peer_pop(&b), "no error about an error");
 	bench_down(&b);
 }
+
+/* A neighbour that never answers: three multicast solicitations 1 s
+ * apart (Linux's mcast_solicit and retrans_time), then the held packets
+ * are dropped as nd_failed; one displaced from a full queue is
+ * nd_hold_overflow. */
+Test(dpdk, ip6_unanswered_neighbour)
+{
+	static const uint8_t nobody[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x77 };
+	struct bench b;
+	struct dps_lcore *lc;
+	struct dps_counters c0, c;
+	struct rte_mbuf *m;
+	unsigned int ns = 0;
+
+	raw6_up(&b, "i6un", false);
+	lc = b.s[0]->lc[0];
+	c0 = cnt(&b, 0);
+	for (unsigned int i = 0; i < DPS_ND_HOLD_PKTS + 1; i++) {
+		int err = 0;
+
+		m = dps_ip6_alloc(lc, nobody, DPS_IP6_NH_ICMPV6, 8, &err);
+		cr_assert_not_null(m);
+		memset(rte_pktmbuf_mtod_offset(m, uint8_t *, DPS_IPV6_HLEN), 0, 8);
+		cr_assert_eq(dps_ip6_output(lc, m, nobody, vnow(&b)), 0);
+	}
+	run(&b, 400, 10 * MS);
+	while ((m = peer_pop(&b)) != NULL) {
+		const uint8_t *ip = ip6_of(&b, m);
+
+		cr_assert_eq(icmp6_type(ip), DPS_ND_NEIGHBOR_SOLICIT);
+		cr_assert_eq(memcmp(ip + DPS_IPV6_HLEN + 8, nobody, 16), 0);
+		rte_pktmbuf_free(m);
+		ns++;
+	}
+	c = cnt(&b, 0);
+	cr_assert_eq(ns, 3);
+	cr_assert_eq(c.nd_tx_ns - c0.nd_tx_ns, 3);
+	cr_assert_eq(c.drop[DPS_DROP_nd_hold_overflow], 1);
+	cr_assert_eq(c.drop[DPS_DROP_nd_failed], DPS_ND_HOLD_PKTS);
+	bench_down(&b);
+}
+
+/* What the configuration refuses for IPv6. */
+Test(dpdk, ip6_config_errors)
+{
+	static const uint8_t mc[16] = { 0xff, 0x02, [15] = 1 };
+	static const uint8_t lo[16] = { [15] = 1 };
+	static const uint8_t v4m[16] = { [10] = 0xff, [11] = 0xff, 1, 2, 3, 4 };
+	struct bench b;
+	struct dps_stack *s;
+	struct dps_addr a = dps_addr_v6(a6), bad, gw = dps_addr_v6(mc);
+	struct dps_addr any6 = { .family = AF_INET6 };
+
+	bench_up(&b, "i6ce", NULL, true);
+	s = stack_new(&b, 0, "sa", A_IP, 0);
+	cr_assert_eq(dps_stack_add_addr(s, 0, &a, 129), -EINVAL);
+	bad = dps_addr_v6(mc);
+	cr_assert_eq(dps_stack_add_addr(s, 0, &bad, 64), -EINVAL);
+	bad = dps_addr_v6(lo);
+	cr_assert_eq(dps_stack_add_addr(s, 0, &bad, 128), -EINVAL);
+	bad = dps_addr_v6(v4m);
+	cr_assert_eq(dps_stack_add_addr(s, 0, &bad, 64), -EINVAL);
+	cr_assert_eq(dps_stack_add_addr(s, 0, &any6, 64), -EINVAL);
+	cr_assert_eq(dps_stack_add_addr(s, 0, &a, 64), 0);
+	cr_assert_eq(dps_stack_add_addr(s, 0, &a, 64), -EEXIST);
+	cr_assert_eq(dps_stack_add_addr_range(s, 0, &a, 2, 64), -EINVAL,
+		"no IPv6 ranges");
+	cr_assert_eq(dps_stack_add_route(s, &any6, 0, &gw, 0), -EINVAL,
+		"a group is no router");
+	gw = dps_addr_v6((const uint8_t[16]){ 0xfe, 0x80, [15] = 1 });
+	cr_assert_eq(dps_stack_add_route(s, &any6, 0, &gw, 0), 0);
+	cr_assert_eq(dps_stack_add_route(s, &any6, 0, &gw, 0), -EEXIST);
+	cr_assert_eq(dps_stack_add_arp(s, 0, &bad, &peer_mac), -EINVAL);
+	for (unsigned int i = 2; i < DPS_MAX_ADDRS6; i++) {
+		uint8_t v[16] = B6;
+
+		v[14] = (uint8_t)i;
+		bad = dps_addr_v6(v);
+		cr_assert_eq(dps_stack_add_addr(s, 0, &bad, 64), 0, "address %u", i);
+	}
+	bad.v6[14] = 0x77;
+	cr_assert_eq(dps_stack_add_addr(s, 0, &bad, 64), -ENOSPC,
+		"one slot stays for the link-local address");
+	cr_assert_eq(dps_stack_addr6_state(s, 0, &a), DPS_ADDR6_TENTATIVE);
+	cr_assert_eq(dps_stack_addr6_state(s, 0, &(struct dps_addr){ .family = AF_INET6 }),
+		-ENOENT);
+	cr_assert_eq(dps_stack_linklocal(s, 0, &bad), -EAGAIN, "not started");
+	bench_down(&b);
+}
