@@ -69,10 +69,21 @@ int dps_ip6_register(struct dps_stack *s);
 /* Lcore @lc's IPv6 state, its addresses copied on first use. */
 struct dps_ip6_lcore *dps_ip6_lc(struct dps_lcore *lc);
 
-/* IPv6 input: frame @m from port @ifindex, its Ethernet header checked
- * (@p->eth). Consumes @m. */
+/* The ethertype field of the frame in @m as stored (network order),
+ * read from the mbuf's data room whatever the frame's length. */
+static inline uint16_t
+dps_eth_type_at(const struct rte_mbuf *m)
+{
+	uint16_t t;
+
+	memcpy(&t, rte_pktmbuf_mtod_offset(m, const uint8_t *, 12), sizeof(t));
+	return t;
+}
+
+/* IPv6 input: frame @m of ethertype 0x86dd from port @ifindex, at least
+ * an Ethernet header long. Consumes @m. */
 void dps_ip6_rx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
-	const struct dps_rx_pkt *p, uint64_t now);
+	uint64_t now);
 
 /*
  * IPv6 output, as dps_ip_output(): @m holds the IPv6 packet at its data

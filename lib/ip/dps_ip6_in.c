@@ -29,16 +29,32 @@ ip6_transport(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
 	ops->input6(lc, m, l3_off, v, now);
 }
 
+/*
+ * Ethernet (RFC 2464): to our MAC or a group. The IPv4 classifier's
+ * check (dps_eth_check()), which IPv6 frames skip.
+ */
+static bool
+ip6_eth_for_us(const struct dps_lcore *lc, uint16_t ifindex,
+	const struct rte_ether_hdr *eh)
+{
+	return rte_is_multicast_ether_addr(&eh->dst_addr) ||
+		rte_is_same_ether_addr(&eh->dst_addr, &lc->stack->ifs[ifindex].mac);
+}
+
 void
-dps_ip6_rx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
-	const struct dps_rx_pkt *p, uint64_t now)
+dps_ip6_rx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m, uint64_t now)
 {
 	struct dps_ip6_lcore *x = dps_ip6_lc(lc);
-	uint16_t l3_off = p->eth.hdr_len;
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint16_t l3_off = RTE_ETHER_HDR_LEN;
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, l3_off);
 	struct dps_ip6_rx r;
 	int rc;
 
+	if (!ip6_eth_for_us(lc, ifindex, eh)) {
+		dps_lcore_drop(lc, m, DPS_DROP_eth_not_for_us);
+		return;
+	}
 	if (x->n_addrs[ifindex] == 0) {
 		/* IPv6 is off on the port (dps_port_conf.ipv6). */
 		dps_lcore_drop(lc, m, DPS_DROP_eth_unknown_type);
@@ -49,7 +65,7 @@ dps_ip6_rx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
 	if (rc != DPS_DROP_NONE) {
 		if (r.ip.pp.send)
 			dps_icmp6_send_error(lc, m, l3_off, &r.ip,
-				rte_is_multicast_ether_addr(&p->eth.dst), 255,
+				rte_is_multicast_ether_addr(&eh->dst_addr), 255,
 				DPS_ICMP6_PARAM_PROB, r.ip.pp.code, r.ip.pp.pointer, now);
 		dps_lcore_drop(lc, m, rc);
 		return;

@@ -76,6 +76,14 @@ dps_rx_frame(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
 		dps_lcore_drop(lc, m, DPS_DROP_mbuf_multiseg);
 		return;
 	}
+	/* IPv6 aside before the IPv4 classifier, at one compare a frame
+	 * (the type is read within the mbuf's room, then the length
+	 * confirms it is the frame's). */
+	if (unlikely(dps_eth_type_at(m) == RTE_BE16(RTE_ETHER_TYPE_IPV6) &&
+			m->data_len >= RTE_ETHER_HDR_LEN)) {
+		dps_ip6_rx(lc, ifindex, m, now);
+		return;
+	}
 	rc = dps_rx_classify(&ifp->rx, rte_pktmbuf_mtod(m, const uint8_t *),
 		m->data_len, rx_csum_flags(ifp, m), &p, &lc->cnt);
 	if (rc == DPS_DROP_arp_not_for_us) {
@@ -86,10 +94,6 @@ dps_rx_frame(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
 	}
 	if (rc != DPS_DROP_NONE) {
 		rte_pktmbuf_free(m);	/* counted by the classifier */
-		return;
-	}
-	if (unlikely(p.kind == DPS_RX_IP6)) {
-		dps_ip6_rx(lc, ifindex, m, &p, now);
 		return;
 	}
 	if (p.kind == DPS_RX_ARP) {

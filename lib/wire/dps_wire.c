@@ -89,8 +89,8 @@ dps_rx_iface_is_bcast(const struct dps_rx_iface *ifc, uint32_t a)
 
 /*
  * Ethernet II header. The destination must be our MAC or have the group
- * bit set (broadcast is the all-ones group); only ARP, IPv4 and IPv6
- * are handled, so 802.1Q tags and everything else are refused.
+ * bit set (broadcast is the all-ones group); only ARP and IPv4 are
+ * handled, so 802.1Q tags, IPv6 and everything else are refused.
  */
 int
 dps_eth_check(const uint8_t *p, uint32_t len,
@@ -106,8 +106,7 @@ dps_eth_check(const uint8_t *p, uint32_t len,
 	    !rte_is_same_ether_addr(&eh.dst_addr, our_mac))
 		return DPS_DROP_eth_not_for_us;
 	type = rte_be_to_cpu_16(eh.ether_type);
-	if (type != RTE_ETHER_TYPE_ARP && type != RTE_ETHER_TYPE_IPV4 &&
-			type != RTE_ETHER_TYPE_IPV6)
+	if (type != RTE_ETHER_TYPE_ARP && type != RTE_ETHER_TYPE_IPV4)
 		return DPS_DROP_eth_unknown_type;
 	v->dst = eh.dst_addr;
 	v->src = eh.src_addr;
@@ -459,12 +458,10 @@ dps_rx_classify(const struct dps_rx_iface *ifc, const uint8_t *frame,
 		return dps_drop(cnt, rc);
 	frame += out->eth.hdr_len;
 	len -= out->eth.hdr_len;
-	if (out->eth.ethertype == RTE_ETHER_TYPE_IPV4)
-		rc = rx_ipv4(ifc, frame, len, csum, out);
-	else if (out->eth.ethertype == RTE_ETHER_TYPE_ARP)
+	if (out->eth.ethertype == RTE_ETHER_TYPE_ARP)
 		rc = rx_arp(ifc, frame, len, out);
 	else
-		out->kind = DPS_RX_IP6;	/* dps_ipv6_rx() checks the rest */
+		rc = rx_ipv4(ifc, frame, len, csum, out);
 	return dps_drop(cnt, rc);
 }
 

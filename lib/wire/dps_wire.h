@@ -104,7 +104,6 @@ enum dps_rx_kind {
 	DPS_RX_UDP,
 	DPS_RX_TCP,
 	DPS_RX_OTHER_PROTO,	/* valid IPv4 for us, protocol not handled */
-	DPS_RX_IP6,		/* an IPv6 frame: only its Ethernet header checked */
 };
 
 /* The classified form of a received frame. */
