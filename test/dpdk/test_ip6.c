@@ -582,6 +582,14 @@ bad6_tcp(struct bench *b, uint8_t *f)
 	return eth6(f, &b->mac[0], DPS_IPV6_HLEN + 20);
 }
 
+/* To another node's MAC. */
+static uint32_t
+bad6_eth_other(struct bench *b, uint8_t *f)
+{
+	RTE_SET_USED(b);
+	return mk_echo6(f, &other_mac, a6, 1);
+}
+
 /* An LLDP frame: an ethertype nobody takes. */
 static uint32_t
 bad6_ethertype(struct bench *b, uint8_t *f)
@@ -607,6 +615,7 @@ static const struct {
 	{ "NS hop limit", DPS_DROP_nd_bad_hoplimit, bad6_nd_hops },
 	{ "TCP over IPv6", DPS_DROP_ip6_no_transport, bad6_tcp },
 	{ "LLDP", DPS_DROP_eth_unknown_type, bad6_ethertype },
+	{ "another's MAC", DPS_DROP_eth_not_for_us, bad6_eth_other },
 };
 
 Test(dpdk, ip6_malformed_frames)
