@@ -226,6 +226,10 @@ struct rte_mbuf *dps_ip_path_alloc(struct dps_lcore *lc, struct dps_ip_path *pat
 /* Queue a frame from dps_ip_path_alloc() on its port. */
 void dps_ip_path_send(struct dps_lcore *lc, const struct dps_ip_path *path,
 	struct rte_mbuf *m);
+/* An mbuf from @lc's pool holding @len bytes, at *@data. NULL with
+ * *@err -ENOBUFS (pool empty, counted) or -EMSGSIZE (no room). */
+struct rte_mbuf *dps_ip_mbuf(struct dps_lcore *lc, uint32_t len, uint8_t **data,
+	int *err);
 /* Allocate an mbuf and build an IPv4 header for @payload_len bytes from
  * the address that routes to @dst; the payload area follows. NULL when no
  * route (*err = -ENETUNREACH), no mbuf (-ENOBUFS) or no room (-EMSGSIZE). */

@@ -116,18 +116,9 @@ dps_ip6_alloc(struct dps_lcore *lc, const uint8_t dst[16], uint8_t proto,
 	*err = dps_ip6_source(lc, dst, src, NULL);
 	if (*err != 0)
 		return NULL;
-	m = rte_pktmbuf_alloc(lc->pool);
-	if (m == NULL) {
-		dps_drop(&lc->cnt, DPS_DROP_nomem);
-		*err = -ENOBUFS;
+	m = dps_ip_mbuf(lc, DPS_IPV6_HLEN + payload_len, &ip, err);
+	if (m == NULL)
 		return NULL;
-	}
-	ip = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(DPS_IPV6_HLEN + payload_len));
-	if (ip == NULL) {
-		rte_pktmbuf_free(m);
-		*err = -EMSGSIZE;
-		return NULL;
-	}
 	dps_ipv6_build(ip, DPS_IPV6_HLEN, src, dst, proto, payload_len,
 		DPS_IPV6_HOP_LIMIT, 0, 0);
 	return m;

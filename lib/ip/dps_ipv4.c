@@ -264,6 +264,25 @@ dps_ip_path_send(struct dps_lcore *lc, const struct dps_ip_path *path,
 }
 
 struct rte_mbuf *
+dps_ip_mbuf(struct dps_lcore *lc, uint32_t len, uint8_t **data, int *err)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
+
+	if (m == NULL) {
+		dps_drop(&lc->cnt, DPS_DROP_nomem);
+		*err = -ENOBUFS;
+		return NULL;
+	}
+	*data = len > UINT16_MAX ? NULL : (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	if (*data == NULL) {
+		rte_pktmbuf_free(m);
+		*err = -EMSGSIZE;
+		return NULL;
+	}
+	return m;
+}
+
+struct rte_mbuf *
 dps_ip_alloc(struct dps_lcore *lc, uint32_t dst, uint8_t proto,
 	uint16_t payload_len, int *err)
 {
@@ -275,18 +294,9 @@ dps_ip_alloc(struct dps_lcore *lc, uint32_t dst, uint8_t proto,
 		*err = -ENETUNREACH;
 		return NULL;
 	}
-	m = rte_pktmbuf_alloc(lc->pool);
-	if (m == NULL) {
-		dps_drop(&lc->cnt, DPS_DROP_nomem);
-		*err = -ENOBUFS;
+	m = dps_ip_mbuf(lc, DPS_IPV4_HLEN + payload_len, &ip, err);
+	if (m == NULL)
 		return NULL;
-	}
-	ip = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(DPS_IPV4_HLEN + payload_len));
-	if (ip == NULL) {
-		rte_pktmbuf_free(m);
-		*err = -EMSGSIZE;
-		return NULL;
-	}
 	dps_ipv4_build(ip, DPS_IPV4_HLEN, src, dst, proto, payload_len, DPS_IP_TTL,
 		lc->ip_id++, true);
 	return m;

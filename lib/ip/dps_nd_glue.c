@@ -35,20 +35,13 @@ nd_mbuf(struct dps_lcore *lc, const uint8_t *buf, size_t len)
 {
 	struct rte_mbuf *m;
 	uint8_t *p;
+	int err;
 
 	if (len == 0)
 		return NULL;
-	m = rte_pktmbuf_alloc(lc->pool);
-	if (m == NULL) {
-		dps_drop(&lc->cnt, DPS_DROP_nomem);
-		return NULL;
-	}
-	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
-	if (p == NULL) {
-		rte_pktmbuf_free(m);
-		return NULL;
-	}
-	memcpy(p, buf, len);
+	m = dps_ip_mbuf(lc, (uint32_t)len, &p, &err);
+	if (m != NULL)
+		memcpy(p, buf, len);
 	return m;
 }
 
