@@ -70,7 +70,7 @@ log_drops(const char *who, const struct dps_counters *c)
 {
 	for (int i = 0; i < DPS_DROP__MAX; i++)
 		if (c->drop[i] != 0)
-			cr_log_warn("%s: drop.%s %lu", who, dps_drop_reason_name(i),
+			cr_log_info("%s: drop.%s %lu", who, dps_drop_reason_name(i),
 				(unsigned long)c->drop[i]);
 }
 
