@@ -5,6 +5,10 @@
  *   dps-ping [EAL args] -- --addr 198.18.0.2/24 [--ping 198.18.0.1] ...
  *       one stack on ethdev port 0 (any device: --vdev=net_af_packet0,...);
  *       answers ARP and pings, and pings --ping from an application thread.
+ *   dps-ping [EAL args] -- --addr 2001:db8::2/64 --ping 2001:db8::1 ...
+ *       the same over IPv6 (an address with a colon is IPv6): answers
+ *       neighbour solicitations and ICMPv6 echo, pings with ICMPv6; prints
+ *       "ipv6: ready" once duplicate address detection has ended.
  *   dps-ping [EAL args] -- --wire
  *       two stacks linked by the in-process test wire, pinging each other.
  */
@@ -30,8 +34,8 @@ struct opts {
 	struct dps_addr addr[DPS_MAX_ADDRS];
 	uint8_t plen[DPS_MAX_ADDRS];
 	unsigned int n_addr;
-	struct dps_addr gw, target;
-	bool has_gw, has_target, wire, no_offload, wait_usr1;
+	struct dps_addr gw, gw6, target;
+	bool has_gw, has_gw6, has_target, wire, no_offload, wait_usr1;
 	unsigned int count, interval_ms, timeout_ms, serve_ms, link_ms;
 	uint16_t port;
 };
@@ -39,6 +43,7 @@ struct opts {
 static struct dps_stack *stacks[2];
 static volatile int stop_flag;
 static volatile int go_flag;		/* SIGUSR1 came (--start-on-usr1) */
+static volatile int ip6_ready;		/* DAD ended for every IPv6 address */
 
 static void
 on_usr1(int sig)
@@ -65,9 +70,12 @@ usage(FILE *f)
 "Brings dpstack up on an ethdev port, answers ARP and pings, and pings\n"
 "--ping from an application thread. Durations: 10s, 500ms, 2m, 1h (a\n"
 "bare number is seconds).\n"
-"  --addr A/LEN      address on the port (repeatable; default 198.18.0.2/24)\n"
-"  --gw IP           default gateway (needed for a --ping off the subnet)\n"
-"  --ping IP         ping IP from an application thread\n"
+"  --addr A/LEN      address on the port, IPv4 or IPv6 (repeatable;\n"
+"                    default 198.18.0.2/24)\n"
+"  --gw IP           default gateway, IPv4 or IPv6 (one of each; needed\n"
+"                    for a --ping off the subnet)\n"
+"  --ping IP         ping IP (IPv4, or IPv6 once DAD has ended) from an\n"
+"                    application thread\n"
 "  --count N         pings to send (default 5)\n"
 "  --interval D      between pings (default 200ms)\n"
 "  --timeout D       per ping (default 1s)\n"
@@ -114,16 +122,23 @@ parse_opt(struct opts *o, int c, const char *arg)
 
 	switch (c) {
 	case 'a':
-		if (o->n_addr == DPS_MAX_ADDRS ||
-				dps_prefix_parse(arg, &o->addr[o->n_addr], &o->plen[o->n_addr]))
+		if (o->n_addr == DPS_MAX_ADDRS || (strchr(arg, ':') != NULL ?
+				dps_prefix6_parse(arg, &o->addr[o->n_addr], &o->plen[o->n_addr]) :
+				dps_prefix_parse(arg, &o->addr[o->n_addr], &o->plen[o->n_addr])))
 			return bad_arg("--addr", arg);
 		o->n_addr++;
 		return 0;
 	case 'g':
+		if (strchr(arg, ':') != NULL) {
+			o->has_gw6 = true;
+			return dps_addr6_parse(arg, &o->gw6) ? bad_arg("--gw", arg) : 0;
+		}
 		o->has_gw = true;
 		return dps_addr_parse(arg, &o->gw) ? bad_arg("--gw", arg) : 0;
 	case 'p':
 		o->has_target = true;
+		if (strchr(arg, ':') != NULL)
+			return dps_addr6_parse(arg, &o->target) ? bad_arg("--ping", arg) : 0;
 		return dps_addr_parse(arg, &o->target) ? bad_arg("--ping", arg) : 0;
 	case 'c':
 		return app_parse_uint(arg, 0, 1000000, &o->count) ? bad_arg("--count", arg) : 0;
@@ -213,10 +228,10 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->n_addr = 1;
 	}
 	app_print_config_if_wanted(0, print_config, o);
-	if (!o->has_target || o->wire)
+	if (!o->has_target || o->wire || o->target.family == AF_INET6)
 		return 0;
 	for (unsigned int i = 0; i < o->n_addr; i++)
-		if (app_on_subnet(o->addr[i].v4, o->plen[i], o->target.v4))
+		if (o->addr[i].family == AF_INET && app_on_subnet(o->addr[i].v4, o->plen[i], o->target.v4))
 			return 0;
 	return app_check_target("dps-ping", o->addr[0].v4, o->plen[0], o->has_gw,
 		o->target.v4);
@@ -241,6 +256,8 @@ pinger_main(void *arg)
 
 	dps_addr_fmt(&p->target, ip, sizeof(ip));
 	while (p->o->wait_usr1 && !go_flag && !stop_flag)
+		usleep(10000);
+	while (p->target.family == AF_INET6 && !ip6_ready && !stop_flag)
 		usleep(10000);
 	for (unsigned int seq = 1; t != NULL && seq <= p->o->count && !stop_flag; seq++) {
 		uint64_t rtt = 0;
@@ -303,7 +320,8 @@ stack_up(const char *name, uint16_t port, const struct opts *o,
 	if (!o->wire)
 		RTE_LCORE_FOREACH_WORKER(lc)
 			sc.lcores[sc.n_lcores++] = lc;
-	struct dps_port_conf pc = { .no_offload = o->no_offload };
+	struct dps_port_conf pc = { .no_offload = o->no_offload,
+		.ipv6 = o->has_target && o->target.family == AF_INET6 };
 	struct dps_stack *s = dps_stack_create(&sc);
 	int ifx, rc = 0;
 
@@ -319,6 +337,11 @@ stack_up(const char *name, uint16_t port, const struct opts *o,
 		struct dps_addr any = dps_addr_v4(0);
 
 		rc = dps_stack_add_route(s, &any, 0, &o->gw, ifx);
+	}
+	if (ifx >= 0 && rc == 0 && o->has_gw6) {
+		struct dps_addr any6 = { .family = AF_INET6 };
+
+		rc = dps_stack_add_route(s, &any6, 0, &o->gw6, ifx);
 	}
 	if (ifx < 0 || rc != 0) {
 		fprintf(stderr, "dps-ping: port %u: %s\n", port,
@@ -348,6 +371,31 @@ print_iface(struct dps_stack *s, const char *tag, const struct dps_addr *a,
 		dps_addr_fmt(a, ip, sizeof(ip)), plen, m, dps_stack_lcore_count(s));
 }
 
+/* Whether duplicate address detection has ended for every IPv6
+ * address of port 0 (the link-local one included); says so once. */
+static void
+check_ip6_ready(struct dps_stack *s, const struct opts *o)
+{
+	struct dps_addr ll;
+	bool v6 = false;
+
+	if (ip6_ready)
+		return;
+	for (unsigned int i = 0; i < o->n_addr; i++) {
+		if (o->addr[i].family != AF_INET6)
+			continue;
+		v6 = true;
+		if (dps_stack_addr6_state(s, 0, &o->addr[i]) == DPS_ADDR6_TENTATIVE)
+			return;
+	}
+	if ((!v6 && o->target.family != AF_INET6) || dps_stack_linklocal(s, 0, &ll) != 0 ||
+			dps_stack_addr6_state(s, 0, &ll) == DPS_ADDR6_TENTATIVE)
+		return;
+	printf("ipv6: ready, link-local %s\n", dps_addr_fmt(&ll, (char[64]){ 0 }, 64));
+	fflush(stdout);
+	ip6_ready = 1;
+}
+
 /* One stack on a real or virtual port. */
 static int
 run_single(const struct opts *o)
@@ -373,8 +421,10 @@ run_single(const struct opts *o)
 		stop_flag = 1;
 	}
 	end = rte_get_timer_cycles() + (uint64_t)o->serve_ms * rte_get_timer_hz() / 1000;
-	while (!stop_flag && !(p.done && rte_get_timer_cycles() >= end))
+	while (!stop_flag && !(p.done && rte_get_timer_cycles() >= end)) {
 		dps_stack_poll(stacks[0], 0);
+		check_ip6_ready(stacks[0], o);
+	}
 	dps_stack_stop(stacks[0]);
 	dps_stack_wait(stacks[0]);
 	if (o->has_target)

@@ -37,10 +37,12 @@ struct dps_req;
 struct dps_msg;
 struct dps_rx_pkt;
 struct dps_icmp_view;
+struct dps_icmp6_view;
+struct dps_ipv6_view;
 struct rte_mbuf;
 
 /** Slots, 0 being the core's own (requests like DPS_REQ_NOP). */
-#define DPS_PROTO_MAX 8
+#define DPS_PROTO_MAX 9
 
 /** Op of a request or message for slot @p: its high byte is the slot. */
 #define DPS_OP(p, op) ((uint16_t)(((p) << 8) | (op)))
@@ -69,6 +71,16 @@ struct dps_proto_ops {
 		const struct dps_rx_pkt *p, uint64_t now);
 	/** An ICMP error quoting a packet of protocol ipproto. */
 	void (*err)(struct dps_lcore *lc, const struct dps_icmp_view *icmp,
+		int err, bool fatal, uint64_t now);
+	/** A validated IPv6 packet of protocol ipproto for us, its upper
+	 * layer at @ip->l4_off from the IPv6 header, which starts at @m's
+	 * data plus @l3_off; consumes @m. NULL: the packet is dropped as
+	 * ip6_no_transport. */
+	void (*input6)(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
+		const struct dps_ipv6_view *ip, uint64_t now);
+	/** An ICMPv6 error quoting a packet of protocol ipproto, with @err
+	 * and @fatal from Linux's icmpv6_err_convert(). */
+	void (*err6)(struct dps_lcore *lc, const struct dps_icmp6_view *icmp,
 		int err, bool fatal, uint64_t now);
 	void (*tick)(struct dps_lcore *lc, uint64_t now);
 	void (*timers)(struct dps_lcore *lc, uint64_t now);

@@ -203,6 +203,8 @@ dps_stack_add_addr_range(struct dps_stack *s, int ifindex,
 
 	if (s->started)
 		return -EBUSY;
+	if (ifp != NULL && first != NULL && first->family == AF_INET6 && count == 1)
+		return dps_stack6_add_addr(s, ifp, first->v6, prefixlen);
 	if (ifp == NULL || first == NULL || first->family != AF_INET ||
 			prefixlen > 32 || first->v4 == 0 || count == 0)
 		return -EINVAL;
@@ -230,6 +232,11 @@ dps_stack_add_route(struct dps_stack *s, const struct dps_addr *prefix,
 {
 	if (s->started)
 		return -EBUSY;
+	if (prefix != NULL && prefix->family == AF_INET6 &&
+			stack_iface(s, ifindex) != NULL &&
+			(gw == NULL || gw->family == AF_INET6))
+		return dps_stack6_add_route(s, prefix->v6, prefixlen,
+			gw != NULL ? gw->v6 : NULL, (uint16_t)ifindex);
 	if (prefix == NULL || prefix->family != AF_INET ||
 			stack_iface(s, ifindex) == NULL ||
 			(gw != NULL && gw->family != AF_INET))
@@ -244,6 +251,10 @@ dps_stack_add_arp(struct dps_stack *s, int ifindex,
 {
 	if (s->started)
 		return -EBUSY;
+	if (stack_iface(s, ifindex) != NULL && addr != NULL &&
+			addr->family == AF_INET6 && mac != NULL &&
+			rte_is_valid_assigned_ether_addr(mac))
+		return dps_stack6_add_neigh(s, (uint16_t)ifindex, addr->v6, mac);
 	if (stack_iface(s, ifindex) == NULL || addr == NULL ||
 			addr->family != AF_INET || mac == NULL ||
 			!rte_is_valid_assigned_ether_addr(mac))
@@ -380,6 +391,7 @@ stack_start_port(struct dps_stack *s, struct dps_iface *ifp)
 	stack_port_mac(ifp, &info.mac);
 	ifp->mac = info.mac;
 	ifp->rx.mac = info.mac;
+	dps_stack6_start_port(s, ifp);
 	ifp->tx_ip_csum = (info.tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
 	ifp->rx_csum = (info.rx_offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0;
 	ifp->tso_max = stack_tso_max(&info, pools[0]);

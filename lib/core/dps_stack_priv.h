@@ -22,6 +22,7 @@
 #include "dps_thread.h"
 #include "dps_wire.h"
 #include "dps_arp.h"
+#include "dps_wire6.h"
 #include "dps_route.h"
 #include "dps_cnt.h"
 #include "dps_proto.h"
@@ -51,6 +52,13 @@ struct dps_iface {
 	struct rte_ether_addr mac;
 	struct dps_ifaddr addrs[DPS_MAX_ADDRS];
 	struct dps_rx_iface rx;		/* view over addrs for the classifier */
+	/* IPv6 addresses: the configured ones, then the link-local one made
+	 * from the MAC at start (dps_stack6.c). Their DAD state is the IP
+	 * layer's, per lcore; addr6_state (enum dps_dad_state) is what lcore
+	 * 0's detection found, for dps_stack_addr6_state(). */
+	struct dps_ip6_cand addrs6[DPS_MAX_ADDRS6];
+	uint8_t addr6_state[DPS_MAX_ADDRS6];	/* atomic */
+	uint8_t n_addrs6;
 	char name[RTE_ETH_NAME_MAX_LEN];
 };
 
@@ -74,8 +82,15 @@ struct dps_msg {
 			int16_t err;
 			uint16_t mtu;
 		} icmp;
+		struct {
+			uint8_t addr[16];	/* an advertised target */
+			uint8_t lla[6];
+			uint8_t flags;		/* DPS_ND_NA_*; 0xff: no lla */
+		} nd;
 	};
 };
+
+_Static_assert(sizeof(struct dps_msg) == 32, "a message stays 32 bytes");
 
 /* Life of a request (struct dps_req.state). */
 enum dps_req_state {
@@ -236,6 +251,13 @@ struct dps_stack {
 		struct rte_ether_addr mac;
 	} static_arp[DPS_ARP_TABLE_SIZE / 4];
 	unsigned int n_static_arp;
+	struct {
+		uint16_t ifindex;
+		uint8_t ip[16];
+		struct rte_ether_addr mac;
+	} static_nd[DPS_ARP_TABLE_SIZE / 4];
+	unsigned int n_static_nd;
+	struct dps_route6_table routes6;
 	/* The protocol switch (dps_proto.h). */
 	const struct dps_proto_ops *protos[DPS_PROTO_MAX];
 	void *proto_ctx[DPS_PROTO_MAX];	/* each slot's per-stack context */
@@ -300,6 +322,17 @@ struct dps_stack *dps_core_create(const struct dps_stack_conf *conf);
 
 /* Our address on @ifp to speak to @nexthop from, 0 when none. */
 uint32_t dps_iface_source(const struct dps_iface *ifp, uint32_t nexthop);
+/* IPv6 configuration (dps_stack6.c): an address with its on-link
+ * prefix, a route, a static neighbour; and at start, port @ifp's
+ * link-local address and its multicast filter. */
+int dps_stack6_add_addr(struct dps_stack *s, struct dps_iface *ifp,
+	const uint8_t a[16], uint8_t prefixlen);
+int dps_stack6_add_route(struct dps_stack *s, const uint8_t prefix[16],
+	uint8_t prefixlen, const uint8_t *gw, uint16_t ifindex);
+int dps_stack6_add_neigh(struct dps_stack *s, uint16_t ifindex,
+	const uint8_t a[16], const struct rte_ether_addr *mac);
+void dps_stack6_start_port(struct dps_stack *s, struct dps_iface *ifp);
+
 /* Whether @ip is one of the stack's addresses. */
 bool dps_ip_is_ours(const struct dps_stack *s, uint32_t ip);
 /* Whether an address of the run [@first, @first + @span] (host order)

@@ -78,7 +78,26 @@ extern "C" {
 	X(req_rx, "requests taken from the request ring") \
 	X(poll_loops, "poll loop iterations") \
 	X(poll_busy_cycles, "TSC cycles in iterations that did work (each from its start to the next's)") \
-	X(poll_idle_cycles, "TSC cycles in iterations that found nothing (each from its start to the next's)")
+	X(poll_idle_cycles, "TSC cycles in iterations that found nothing (each from its start to the next's)") \
+	DPS_COUNTER_IP6_LIST(X)
+
+/** The IPv6, ICMPv6 and neighbour discovery counters, part of
+ * DPS_COUNTER_LIST. */
+#define DPS_COUNTER_IP6_LIST(X) \
+	X(ip6_rx, "IPv6 packets delivered locally") \
+	X(ip6_tx, "IPv6 packets sent") \
+	X(icmp6_rx_echo_request, "ICMPv6 echo requests received") \
+	X(icmp6_tx_echo_reply, "ICMPv6 echo replies sent") \
+	X(icmp6_tx_echo_request, "ICMPv6 echo requests sent") \
+	X(icmp6_rx_echo_reply, "ICMPv6 echo replies matched") \
+	X(icmp6_tx_error, "ICMPv6 errors sent") \
+	X(icmp6_rx_error, "ICMPv6 errors handed to a transport") \
+	X(nd_rx_ns, "neighbour solicitations received") \
+	X(nd_rx_na, "neighbour advertisements received") \
+	X(nd_tx_ns, "neighbour solicitations sent (DAD probes included)") \
+	X(nd_tx_na, "neighbour advertisements sent") \
+	X(dad_ok, "own IPv6 addresses that passed duplicate address detection") \
+	X(dad_duplicate, "own IPv6 addresses found duplicate (left unused)")
 
 /** Drop reasons: X(name, help). Every dropped packet counts under one. */
 #define DPS_DROP_LIST(X) \
@@ -165,7 +184,12 @@ extern "C" {
 	X(nd_not_for_us, "neighbour solicitation for a target that is not ours") \
 	X(nd_hold_overflow, "packet displaced from a full neighbour hold queue") \
 	X(nd_failed, "packet dropped: the neighbour never answered its solicitations") \
-	X(nd_table_full, "no neighbour entry could be allocated")
+	X(nd_table_full, "no neighbour entry could be allocated") \
+	X(ip6_tentative, "IPv6 packet other than ND to an address still under DAD") \
+	X(ip6_no_transport, "IPv6 packet of a protocol no transport takes over IPv6 yet") \
+	X(ip6_no_route, "no IPv6 route or source address for the destination") \
+	X(icmp6_no_owner, "ICMPv6 error or echo reply that no transport or request owns") \
+	X(icmp6_ratelimited, "ICMPv6 error not sent: rate limit")
 
 #define DPS_X_ENUM(name, help) DPS_DROP_##name,
 /** Reasons for dropping a packet; index into dps_counters.drop. */

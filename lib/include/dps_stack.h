@@ -39,6 +39,7 @@ extern "C" {
 #define DPS_MAX_PORTS 8
 #define DPS_MAX_ADDRS 64	/**< address entries per port: single addresses or ranges */
 #define DPS_MAX_ROUTES 64
+#define DPS_MAX_ADDRS6 8	/**< IPv6 addresses per port, the link-local one included */
 
 struct dps_stack;
 
@@ -108,6 +109,13 @@ struct dps_port_conf {
 	 * cannot be programmed with it, the port runs promiscuous.
 	 */
 	struct rte_ether_addr mac;
+	/**
+	 * IPv6 on the port with its link-local address only. A port that
+	 * has an IPv6 address (dps_stack_add_addr()) does IPv6 anyway; on
+	 * other ports IPv6 is off, and its frames are dropped as
+	 * eth_unknown_type.
+	 */
+	bool ipv6;
 };
 
 /**
@@ -129,7 +137,17 @@ int dps_stack_add_port(struct dps_stack *s, uint16_t port_id,
 /**
  * Add an address with its netmask to interface @p ifindex; this also
  * installs the connected route for its subnet.
- * @return 0, -EINVAL, -EEXIST, -ENOSPC or -EBUSY.
+ *
+ * An IPv6 address (family AF_INET6) is a unicast address other than
+ * ::, ::1, a v4-mapped one or a group; its prefix (up to /127) becomes an
+ * on-link route (RFC 4861 5.2). Every port also gets the link-local
+ * address of its MAC (RFC 4291 2.5.1, modified EUI-64) at start. Each
+ * IPv6 address is tentative until duplicate address detection
+ * (RFC 4862 5.4) finds no other node with it, about one to two seconds
+ * after start: see dps_stack_addr6_state(). Router advertisements are
+ * ignored; routes and neighbours are configured.
+ * @return 0, -EINVAL, -EEXIST, -ENOSPC (DPS_MAX_ADDRS or, for IPv6,
+ * DPS_MAX_ADDRS6 - 1 addresses) or -EBUSY.
  */
 int dps_stack_add_addr(struct dps_stack *s, int ifindex,
 	const struct dps_addr *addr, uint8_t prefixlen);
@@ -161,18 +179,48 @@ int dps_stack_add_addr_range(struct dps_stack *s, int ifindex,
 
 /**
  * Add a route. @p gw may be NULL for an on-link route. A prefix length of
- * 0 makes it the default route.
- * @return 0, -EINVAL, -ENOSPC or -EBUSY.
+ * 0 makes it the default route. IPv4 and IPv6 (@p prefix and @p gw of
+ * the same family; an IPv6 gateway is resolved by neighbour discovery,
+ * and is usually the router's link-local address).
+ * @return 0, -EINVAL, -EEXIST (IPv6: the same prefix twice), -ENOSPC or
+ * -EBUSY.
  */
 int dps_stack_add_route(struct dps_stack *s, const struct dps_addr *prefix,
 	uint8_t prefixlen, const struct dps_addr *gw, int ifindex);
 
 /**
  * Add a static ARP entry (never expires, never replaced by learning).
+ * With an IPv6 @p addr, a static neighbour entry (Linux's PERMANENT):
+ * never solicited, never replaced by advertisements.
  * @return 0, -EINVAL, -ENOSPC or -EBUSY.
  */
 int dps_stack_add_arp(struct dps_stack *s, int ifindex,
 	const struct dps_addr *addr, const struct rte_ether_addr *mac);
+
+/** dps_stack_addr6_state() */
+enum dps_addr6_state {
+	DPS_ADDR6_TENTATIVE = 0,	/**< under duplicate address detection */
+	DPS_ADDR6_PREFERRED,		/**< usable */
+	DPS_ADDR6_DUPLICATE,		/**< another node has it: never used */
+};
+
+/**
+ * Duplicate address detection's verdict on IPv6 address @p addr of
+ * interface @p ifindex (RFC 4862 5.4). Any thread, once the stack has
+ * started; the verdict comes from lcore 0's polls.
+ * @return an enum dps_addr6_state, or -ENOENT (not an address of the
+ * interface), -EINVAL (bad interface or family).
+ */
+int dps_stack_addr6_state(const struct dps_stack *s, int ifindex,
+	const struct dps_addr *addr);
+
+/**
+ * The link-local IPv6 address of interface @p ifindex (fe80::/64 with
+ * the modified EUI-64 of its MAC), made at dps_stack_start().
+ * @return 0, -EINVAL (bad interface), -EAGAIN (not started).
+ */
+int dps_stack_linklocal(const struct dps_stack *s, int ifindex,
+	struct dps_addr *out);
 
 /**
  * Configure and start every port (queues, RSS, offloads, MTU), wait for

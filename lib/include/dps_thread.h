@@ -46,11 +46,16 @@ int dps_thread_numa_node(const struct dps_thread *t);
 
 /**
  * Send one ICMP echo request to @p dst from stack lcore 0 and sleep until
- * the reply, or until @p timeout_ms passes.
+ * the reply, or until @p timeout_ms passes. @p dst may be IPv4 or IPv6
+ * (ICMPv6 echo, RFC 4443 4.1, from the source address RFC 6724 selects;
+ * the neighbour is resolved by neighbour discovery).
  * @param rtt_ns if not NULL, receives the round trip in nanoseconds.
- * @return 0; or -1 with errno: ETIMEDOUT (no reply), EHOSTUNREACH (next hop
- * did not answer ARP), ENETUNREACH (no route), EAGAIN (request ring full),
- * EINVAL (not IPv4), ESHUTDOWN (the stack is stopping), ENOMEM.
+ * @return 0; or -1 with errno: ETIMEDOUT (no reply; also an IPv6
+ * neighbour that never answered), EHOSTUNREACH (next hop did not answer
+ * ARP), ENETUNREACH (no route), EADDRNOTAVAIL (IPv6: no usable source
+ * address yet, while duplicate address detection runs), EAGAIN (request
+ * ring full), EINVAL (neither IPv4 nor IPv6, or a v4-mapped address),
+ * ESHUTDOWN (the stack is stopping), ENOMEM.
  */
 int dps_ping(struct dps_thread *t, const struct dps_addr *dst, uint16_t seq,
 	uint32_t timeout_ms, uint64_t *rtt_ns);

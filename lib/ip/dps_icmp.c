@@ -103,9 +103,10 @@ dps_icmp_rx(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_rx_pkt *p
 }
 
 /* Token bucket of DPS_ICMP_BURST messages refilled at DPS_ICMP_RATE/s,
- * kept as nanoseconds of credit. */
-static bool
-icmp_rate_ok(struct dps_lcore *lc, uint64_t now)
+ * kept as nanoseconds of credit; ICMPv6 errors take from it too, as
+ * from Linux's icmp_global. */
+bool
+dps_icmp_global_ok(struct dps_lcore *lc, uint64_t now)
 {
 	const uint64_t cost = 1000000000ull / DPS_ICMP_RATE;
 	const uint64_t cap = cost * DPS_ICMP_BURST;
@@ -113,16 +114,10 @@ icmp_rate_ok(struct dps_lcore *lc, uint64_t now)
 	if (!lc->icmp_primed) {
 		lc->icmp_primed = true;
 		lc->icmp_tokens_ns = cap;
-	} else {
-		lc->icmp_tokens_ns += now - lc->icmp_last_ns;
+		lc->icmp_last_ns = now;
 	}
-	if (lc->icmp_tokens_ns > cap)
-		lc->icmp_tokens_ns = cap;
-	lc->icmp_last_ns = now;
-	if (lc->icmp_tokens_ns < cost)
-		return false;
-	lc->icmp_tokens_ns -= cost;
-	return true;
+	return dps_ns_bucket_take(&lc->icmp_tokens_ns, &lc->icmp_last_ns, now, cost,
+		cap);
 }
 
 /*
@@ -142,7 +137,7 @@ dps_icmp_send_error(struct dps_lcore *lc, const struct rte_mbuf *orig,
 
 	if (p->ip_bcast || p->ip.fragment)
 		return;
-	if (!icmp_rate_ok(lc, now)) {
+	if (!dps_icmp_global_ok(lc, now)) {
 		dps_drop(&lc->cnt, DPS_DROP_icmp_ratelimited);
 		return;
 	}

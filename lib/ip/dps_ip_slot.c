@@ -55,5 +55,7 @@ dps_ip_register(struct dps_stack *s)
 {
 	int rc = dps_proto_register(s, DPS_PROTO_IPV4, &ip_ops, NULL);
 
-	return rc != 0 ? rc : dps_ping_register(s);
+	if (rc == 0)
+		rc = dps_ping_register(s);
+	return rc != 0 ? rc : dps_ip6_register(s);
 }

@@ -76,6 +76,14 @@ dps_rx_frame(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
 		dps_lcore_drop(lc, m, DPS_DROP_mbuf_multiseg);
 		return;
 	}
+	/* IPv6 aside before the IPv4 classifier, at one compare a frame
+	 * (the type is read within the mbuf's room, then the length
+	 * confirms it is the frame's). */
+	if (unlikely(dps_eth_type_at(m) == RTE_BE16(RTE_ETHER_TYPE_IPV6) &&
+			m->data_len >= RTE_ETHER_HDR_LEN)) {
+		dps_ip6_rx(lc, ifindex, m, now);
+		return;
+	}
 	rc = dps_rx_classify(&ifp->rx, rte_pktmbuf_mtod(m, const uint8_t *),
 		m->data_len, rx_csum_flags(ifp, m), &p, &lc->cnt);
 	if (rc == DPS_DROP_arp_not_for_us) {
@@ -102,8 +110,8 @@ dps_rx_frame(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
 }
 
 void
-dps_eth_output(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
-	const struct rte_ether_addr *dst)
+dps_eth_output_type(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
+	const struct rte_ether_addr *dst, uint16_t type)
 {
 	const struct dps_iface *ifp = &lc->stack->ifs[ifindex];
 	uint8_t *eh = (uint8_t *)rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN);
@@ -112,7 +120,7 @@ dps_eth_output(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
 		dps_lcore_drop(lc, m, DPS_DROP_nomem);
 		return;
 	}
-	dps_eth_build(eh, RTE_ETHER_HDR_LEN, dst, &ifp->mac, RTE_ETHER_TYPE_IPV4);
+	dps_eth_build(eh, RTE_ETHER_HDR_LEN, dst, &ifp->mac, type);
 	m->l2_len = RTE_ETHER_HDR_LEN;
 	dps_lcore_tx(lc, ifindex, m);
 }
@@ -256,6 +264,25 @@ dps_ip_path_send(struct dps_lcore *lc, const struct dps_ip_path *path,
 }
 
 struct rte_mbuf *
+dps_ip_mbuf(struct dps_lcore *lc, uint32_t len, uint8_t **data, int *err)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
+
+	if (m == NULL) {
+		dps_drop(&lc->cnt, DPS_DROP_nomem);
+		*err = -ENOBUFS;
+		return NULL;
+	}
+	*data = len > UINT16_MAX ? NULL : (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	if (*data == NULL) {
+		rte_pktmbuf_free(m);
+		*err = -EMSGSIZE;
+		return NULL;
+	}
+	return m;
+}
+
+struct rte_mbuf *
 dps_ip_alloc(struct dps_lcore *lc, uint32_t dst, uint8_t proto,
 	uint16_t payload_len, int *err)
 {
@@ -267,18 +294,9 @@ dps_ip_alloc(struct dps_lcore *lc, uint32_t dst, uint8_t proto,
 		*err = -ENETUNREACH;
 		return NULL;
 	}
-	m = rte_pktmbuf_alloc(lc->pool);
-	if (m == NULL) {
-		dps_drop(&lc->cnt, DPS_DROP_nomem);
-		*err = -ENOBUFS;
+	m = dps_ip_mbuf(lc, DPS_IPV4_HLEN + payload_len, &ip, err);
+	if (m == NULL)
 		return NULL;
-	}
-	ip = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(DPS_IPV4_HLEN + payload_len));
-	if (ip == NULL) {
-		rte_pktmbuf_free(m);
-		*err = -EMSGSIZE;
-		return NULL;
-	}
 	dps_ipv4_build(ip, DPS_IPV4_HLEN, src, dst, proto, payload_len, DPS_IP_TTL,
 		lc->ip_id++, true);
 	return m;

@@ -17,8 +17,8 @@
  * until an action hands it back.
  *
  * Entries sit in a fixed array chained from hash buckets (no EAL, no
- * allocation). Not wired into the runtime yet (docs/architecture.md,
- * "IPv6 (foundations)").
+ * allocation). The IP layer keeps one per lcore (lib/ip/dps_nd_glue.c;
+ * docs/architecture.md, "IPv6 in the runtime").
  */
 
 #include <stdint.h>

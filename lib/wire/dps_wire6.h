@@ -18,8 +18,8 @@
  * Addresses are 16-byte arrays as on the wire; other multi-byte fields of
  * the views are in host order unless they say otherwise.
  *
- * Not wired into the runtime yet (docs/architecture.md, "IPv6
- * (foundations)").
+ * The runtime's IPv6 input and output (lib/ip) call them
+ * (docs/architecture.md, "IPv6").
  */
 
 #include <stdint.h>
@@ -257,6 +257,7 @@ size_t dps_ipv6_build(uint8_t *buf, size_t cap, const uint8_t src[16],
 	uint8_t hop_limit, uint8_t tclass, uint32_t flow);
 
 /* ---- ICMPv6 and neighbour discovery (dps_icmp6.c) ----------------------- */
+/* (dps_ip6_rx_decide() below uses them.) */
 
 /*
  * An ICMPv6 message of @len bytes (the upper-layer length) from the
@@ -363,5 +364,27 @@ size_t dps_nd_na_reply(uint8_t *buf, size_t cap,
  * attempt. Unknown types give EPROTO, not fatal, as there.
  */
 int dps_icmp6_errno(uint8_t type, uint8_t code, bool *fatal);
+
+/* ---- the receive decision (dps_ip6_rx.c) ------------------------------ */
+
+/* One received IPv6 packet as the receive decision leaves it. */
+struct dps_ip6_rx {
+	struct dps_ipv6_view ip;
+	enum dps_ip6_dst match;		/* the destination to the interface */
+	struct dps_icmp6_view icmp;	/* ip.proto ICMPv6: the message */
+};
+
+/*
+ * The IPv6 receive decision for a packet of @len bytes at @p (from its
+ * IPv6 header on) arriving on an interface with addresses @c:
+ * dps_ipv6_check(), the destination (dps_ip6_dst_match():
+ * ip6_not_for_us), dps_ipv6_walk(), dps_icmp6_check() for ICMPv6, and
+ * only ND to a tentative address (ip6_tentative, RFC 4862 5.4). A drop
+ * that owes a parameter problem leaves r->ip.pp.send set (never about a
+ * packet to a tentative address); the caller checks RFC 4443 2.4(e)
+ * and the rate limit. Returns DPS_DROP_NONE or the drop reason.
+ */
+int dps_ip6_rx_decide(const struct dps_ip6_cand *c, unsigned int n,
+	const uint8_t *p, uint32_t len, struct dps_ip6_rx *r);
 
 #endif

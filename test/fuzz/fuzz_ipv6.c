@@ -21,7 +21,12 @@
  * NS is an NA for its target, solicited unless the NS came from ::; an
  * accepted echo built again is the same message, and its reply made in
  * place checks; an error quoting any accepted packet fits in 1280 bytes
- * and parses back naming its addresses.
+ * and parses back naming its addresses. The runtime's whole decision,
+ * dps_ip6_rx_decide(), runs on the same packet against an interface
+ * with US (preferred) and a tentative link-local address: it refuses what
+ * dps_ipv6_rx() refuses, accepts only packets for the interface, owes no
+ * parameter problem about a packet to a tentative address, and lets
+ * nothing but ND reach a tentative one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,6 +200,36 @@ check_accepted(const uint8_t *p, uint32_t len, const struct dps_ipv6_view *v)
 		fuzz_fail("accepted ICMPv6 of an unhandled type");
 }
 
+/* The runtime's decision (dps_ip6_rx_decide()) on the same packet. */
+static void
+check_decide(const uint8_t *p, uint32_t len, int rc_rx)
+{
+	static const struct dps_ip6_cand c[2] = {
+		{ .addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x0b }, .prefix_len = 64 },
+		{ .addr = { 0xfe, 0x80, [15] = 0x0b }, .prefix_len = 64,
+			.tentative = true },
+	};
+	struct dps_ip6_rx r;
+	int rc = dps_ip6_rx_decide(c, 2, p, len, &r);
+
+	if (rc < DPS_DROP_NONE || rc >= DPS_DROP__MAX)
+		fuzz_fail("decision: reason out of range");
+	if (rc == DPS_DROP_NONE && rc_rx != DPS_DROP_NONE)
+		fuzz_fail("decision accepts what the walk refuses");
+	if (rc == DPS_DROP_NONE && r.match == DPS_IP6_DST_OTHER)
+		fuzz_fail("decision accepts a packet not for the interface");
+	if (r.ip.pp.send && r.match == DPS_IP6_DST_TENTATIVE)
+		fuzz_fail("parameter problem about a packet to a tentative address");
+	if (rc == DPS_DROP_NONE && r.match == DPS_IP6_DST_TENTATIVE &&
+	    (r.ip.proto != DPS_IP6_NH_ICMPV6 ||
+	     (r.icmp.type != DPS_ND_NEIGHBOR_SOLICIT &&
+	      r.icmp.type != DPS_ND_NEIGHBOR_ADVERT)))
+		fuzz_fail("more than ND reaches a tentative address");
+	if (rc == DPS_DROP_NONE && r.ip.proto == DPS_IP6_NH_ICMPV6 &&
+	    r.icmp.type < DPS_ICMP6_ECHO_REQUEST && !r.icmp.is_error)
+		fuzz_fail("decision: an ICMPv6 error not marked as one");
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -218,6 +253,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_pp(&v, rc, len);
 	if (rc == DPS_DROP_NONE)
 		check_accepted(p, len, &v);
+	check_decide(p, len, rc);
 	free(p);
 	return 0;
 }

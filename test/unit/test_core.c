@@ -232,6 +232,42 @@ Test(core, route_table_full)
 	cr_assert_null(dps_route_lookup(&t, IP(11, 0, 0, 1)));
 }
 
+/* IPv6 routes (dps_route6.c): longest prefix among an on-link /64, a
+ * default route through a link-local router and a host route; prefixes
+ * are stored masked; the next hop is the router or the destination. */
+Test(core, route6_longest_prefix_and_nexthop)
+{
+	static struct dps_route6_table t;
+	static const uint8_t net[16] = { 0x20, 0x01, 0x0d, 0xb8, [7] = 1, [15] = 0x77 };
+	static const uint8_t host[16] = { 0x20, 0x01, 0x0d, 0xb8, [7] = 1, [15] = 9 };
+	static const uint8_t gw[16] = { 0xfe, 0x80, [15] = 1 };
+	static const uint8_t any[16];
+	static const uint8_t far[16] = { 0x20, 0x01, 0x0d, 0xb9, [15] = 1 };
+	const struct dps_route6 *r;
+	uint8_t nh[16];
+
+	cr_assert_eq(dps_route6_add(&t, net, 64, NULL, 0), 0);
+	cr_assert_eq(t.r[0].prefix[15], 0, "stored masked");
+	cr_assert_eq(dps_route6_add(&t, net, 64, NULL, 1), -EEXIST);
+	cr_assert_eq(dps_route6_add(&t, any, 0, gw, 0), 0);
+	cr_assert_eq(dps_route6_add(&t, host, 128, NULL, 1), 0);
+	cr_assert_eq(dps_route6_add(&t, host, 129, NULL, 1), -EINVAL);
+	r = dps_route6_lookup(&t, host);
+	cr_assert_eq(r->len, 128);
+	cr_assert_eq(r->ifindex, 1);
+	r = dps_route6_lookup(&t, net);
+	cr_assert_eq(r->len, 64);
+	dps_route6_nexthop(r, net, nh);
+	cr_assert_eq(memcmp(nh, net, 16), 0, "on-link: the destination");
+	r = dps_route6_lookup(&t, far);
+	cr_assert_eq(r->len, 0);
+	dps_route6_nexthop(r, far, nh);
+	cr_assert_eq(memcmp(nh, gw, 16), 0, "the router");
+	/* An odd length masks within a byte. */
+	cr_assert(dps_ip6_prefix_match(far, (const uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8 }, 31));
+	cr_assert_not(dps_ip6_prefix_match(far, (const uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8 }, 32));
+}
+
 /* ---- counters --------------------------------------------------------- */
 
 #define X_NAME(name, help) #name,

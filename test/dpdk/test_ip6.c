@@ -1,0 +1,891 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IPv6 in the runtime on the test wire, under the virtual clock:
+ * duplicate address detection at start, neighbour discovery both ways,
+ * ping6 (dps_ping() to an IPv6 address), packets held while a neighbour
+ * resolves and released by its advertisement, a DAD conflict between two
+ * stacks, a raw peer's NS, NA, DAD probe and echo, the malformed-frame
+ * table (each dropped once, under its reason), parameter problems and
+ * their rate limit, and ICMPv6 errors handed to the slot owning the
+ * quoted protocol. bench_down() checks that every mbuf came back.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "dpstack.h"
+#include "dps_stack_priv.h"
+#include "dps_ip.h"
+#include "dps_wire6.h"
+#include "dps_test_eal.h"
+#include "dps_bench.h"
+
+#define A6 { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }
+#define B6 { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 }
+#define PEER6 { 0x20, 0x01, 0x0d, 0xb8, [15] = 9 }
+#define DUP6 { 0x20, 0x01, 0x0d, 0xb8, [15] = 5 }
+static const uint8_t a6[16] = A6, b6[16] = B6, peer6[16] = PEER6;
+static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+
+/* A stack on @side with 198.18.0.x/24 and @v6/64, not started. */
+static struct dps_stack *
+stack6_new(struct bench *b, int side, const char *name, uint32_t ip4,
+	const uint8_t v6[16])
+{
+	struct dps_stack *s = stack_new(b, side, name, ip4, 0);
+	struct dps_addr a = dps_addr_v6(v6);
+
+	cr_assert_eq(dps_stack_add_addr(s, 0, &a, 64), 0);
+	return s;
+}
+
+static int
+addr6_state(struct dps_stack *s, const uint8_t v6[16])
+{
+	struct dps_addr a = dps_addr_v6(v6);
+
+	return dps_stack_addr6_state(s, 0, &a);
+}
+
+/* Run the virtual clock until DAD has ended for @v6 on @s (it takes
+ * below 2 s of virtual time: a delay under 1 s, then 1 s). */
+static void
+wait_dad(struct bench *b, struct dps_stack *s, const uint8_t v6[16])
+{
+	for (unsigned int i = 0; i < 400 && addr6_state(s, v6) == DPS_ADDR6_TENTATIVE; i++)
+		step(b, 10 * MS);
+	cr_assert_neq(addr6_state(s, v6), DPS_ADDR6_TENTATIVE, "DAD never ended");
+}
+
+/* Log the drop reasons of @c that are not zero. */
+static void
+log_drops(const char *who, const struct dps_counters *c)
+{
+	for (int i = 0; i < DPS_DROP__MAX; i++)
+		if (c->drop[i] != 0)
+			cr_log_info("%s: drop.%s %lu", who, dps_drop_reason_name(i),
+				(unsigned long)c->drop[i]);
+}
+
+/* ---- a pinger thread for IPv6 ------------------------------------------- */
+
+struct pinger6 {
+	struct dps_stack *s;
+	struct dps_addr dst;
+	unsigned int count;
+	unsigned int ok;
+	int last_errno;
+	int done;
+	pthread_t th;
+};
+
+static void *
+pinger6_main(void *arg)
+{
+	struct pinger6 *p = arg;
+	struct dps_thread *t = dps_thread_attach(p->s);
+
+	for (unsigned int i = 0; t != NULL && i < p->count; i++) {
+		uint64_t rtt;
+
+		if (dps_ping(t, &p->dst, (uint16_t)(i + 1), 2000, &rtt) == 0)
+			p->ok++;
+		else
+			p->last_errno = errno;
+	}
+	if (t != NULL)
+		dps_thread_detach(t);
+	__atomic_store_n(&p->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Ping @dst @count times from @s, polling and pumping meanwhile. */
+static unsigned int
+ping6(struct bench *b, struct dps_stack *s, const uint8_t dst[16],
+	unsigned int count, int *last_errno)
+{
+	struct pinger6 p = { .s = s, .dst = dps_addr_v6(dst), .count = count };
+	double t_end = real_s() + 30;
+
+	cr_assert_eq(pthread_create(&p.th, NULL, pinger6_main, &p), 0);
+	while (!__atomic_load_n(&p.done, __ATOMIC_ACQUIRE)) {
+		step(b, 0);
+		if (dps_ping_pending(s->lc[0]) != NULL ||
+				rte_ring_count(s->lc[0]->req_ring) != 0)
+			vadvance(b, 100 * US);
+		else
+			usleep(20);
+		cr_assert_lt(real_s(), t_end, "pinger stuck");
+	}
+	cr_assert_eq(pthread_join(p.th, NULL), 0);
+	if (last_errno != NULL)
+		*last_errno = p.last_errno;
+	return p.ok;
+}
+
+/* ---- two stacks ----------------------------------------------------------- */
+
+static void
+two_up(struct bench *b, const char *w, const uint8_t va[16], const uint8_t vb[16])
+{
+	bench_up(b, w, NULL, false);
+	stack6_new(b, 0, "sa", A_IP, va);
+	stack6_new(b, 1, "sb", B_IP, vb);
+	stack_start(b, 0);
+	stack_start(b, 1);
+}
+
+Test(dpdk, ip6_dad_nd_ping_both_ways)
+{
+	struct bench b;
+	struct dps_addr ll;
+	struct dps_counters ca, cb;
+	const struct dps_nd_entry *e;
+	int err = 0;
+
+	two_up(&b, "i6pb", a6, b6);
+	cr_assert_eq(addr6_state(b.s[0], a6), DPS_ADDR6_TENTATIVE);
+	cr_assert_eq(ping6(&b, b.s[0], b6, 1, &err), 0, "no source while tentative");
+	cr_assert_eq(err, EADDRNOTAVAIL);
+	wait_dad(&b, b.s[0], a6);
+	wait_dad(&b, b.s[1], b6);
+	cr_assert_eq(dps_stack_linklocal(b.s[0], 0, &ll), 0);
+	wait_dad(&b, b.s[0], ll.v6);
+	cr_assert_eq(dps_stack_linklocal(b.s[1], 0, &ll), 0);
+	wait_dad(&b, b.s[1], ll.v6);
+	for (int i = 0; i < 2; i++) {
+		struct dps_counters c = cnt(&b, i);
+
+		cr_assert_eq(c.dad_ok, 2, "the address and the link-local one");
+		cr_assert_eq(c.nd_tx_ns, 2, "one DAD probe each");
+		cr_assert_eq(c.dad_duplicate, 0);
+	}
+
+	cr_assert_eq(ping6(&b, b.s[0], b6, 3, &err), 3, "A->B, errno %d", err);
+	cr_assert_eq(ping6(&b, b.s[1], a6, 3, &err), 3, "B->A, errno %d", err);
+	cr_assert_eq(ping6(&b, b.s[0], ll.v6, 1, &err), 1, "A->B link-local");
+	settle(&b);
+	ca = cnt(&b, 0);
+	cb = cnt(&b, 1);
+	/* A solicited B (2001:db8::2, then its link-local); B learned A from
+	 * the solicitation and needed no solicitation of its own. */
+	log_drops("A", &ca);
+	log_drops("B", &cb);
+	cr_assert_eq(ca.nd_tx_ns, 2 + 2);
+	cr_assert_eq(cb.nd_tx_na, 2);
+	cr_assert_eq(ca.nd_rx_na, 2);
+	cr_assert_eq(cb.nd_tx_ns, 2, "B used what A's solicitation taught it");
+	cr_assert_eq(ca.icmp6_rx_echo_reply, 4);
+	cr_assert_eq(cb.icmp6_tx_echo_reply, 4);
+	cr_assert_eq(cb.icmp6_rx_echo_reply, 3);
+	e = dps_nd_lookup(&((struct dps_ip6_lcore *)b.s[0]->lc[0]->ctx[DPS_PROTO_IPV6])->nd,
+		0, b6);
+	cr_assert_not_null(e);
+	cr_assert_eq(e->state, DPS_ND_REACHABLE);
+	cr_assert(rte_is_same_ether_addr(&e->lla, &b.mac[1]));
+	/* The other's gratuitous ARP and its two DAD probes, to groups that
+	 * are not ours; nothing else. */
+	cr_assert_eq(ca.drop[DPS_DROP_ip6_not_for_us], 2);
+	cr_assert_eq(dps_counters_total_drops(&ca), 3, "A dropped something");
+	cr_assert_eq(dps_counters_total_drops(&cb), 3, "B dropped something");
+	bench_down(&b);
+}
+
+/* Packets sent while the neighbour resolves wait in its entry and all
+ * leave on its advertisement. */
+Test(dpdk, ip6_held_released_on_resolution)
+{
+	enum { N = 3 };
+	struct bench b;
+	struct dps_lcore *lc;
+	struct dps_ip6_lcore *x;
+	const struct dps_nd_entry *e;
+	struct dps_counters ca, cb;
+
+	two_up(&b, "i6hd", a6, b6);
+	wait_dad(&b, b.s[0], a6);
+	wait_dad(&b, b.s[1], b6);
+	lc = b.s[0]->lc[0];
+	x = lc->ctx[DPS_PROTO_IPV6];
+	/* The test thread is A's lcore between polls. */
+	for (unsigned int i = 0; i < N; i++) {
+		int err = 0;
+		struct rte_mbuf *m = dps_ip6_alloc(lc, b6, DPS_IP6_NH_ICMPV6, 16, &err);
+		uint8_t *ip;
+
+		cr_assert_not_null(m, "alloc: %d", err);
+		ip = rte_pktmbuf_mtod(m, uint8_t *);
+		cr_assert(dps_icmp6_echo_build(ip + DPS_IPV6_HLEN, 16,
+			DPS_ICMP6_ECHO_REQUEST, 0x77, (uint16_t)i, "01234567", 8, ip + 8,
+			b6));
+		cr_assert_eq(dps_ip6_output(lc, m, b6, vnow(&b)), 0);
+	}
+	e = dps_nd_lookup(&x->nd, 0, b6);
+	cr_assert_not_null(e);
+	cr_assert_eq(e->state, DPS_ND_INCOMPLETE);
+	cr_assert_eq(e->hold_n, N);
+	settle(&b);
+	e = dps_nd_lookup(&x->nd, 0, b6);
+	cr_assert_eq(e->state, DPS_ND_REACHABLE);
+	cr_assert_eq(e->hold_n, 0);
+	ca = cnt(&b, 0);
+	cb = cnt(&b, 1);
+	cr_assert_eq(cb.icmp6_rx_echo_request, N);
+	cr_assert_eq(ca.nd_tx_ns, 2 + 1, "DAD twice, one solicitation");
+	/* The replies' identifier is no ping of A's. */
+	cr_assert_eq(ca.drop[DPS_DROP_icmp6_no_owner], N);
+	bench_down(&b);
+}
+
+/*
+ * Two stacks that both take 2001:db8::5 at once: the one that hears the
+ * other's probe while tentative finds the address a duplicate
+ * (RFC 4862 5.4.3) and never uses it, nor sends its own probe; the
+ * other keeps it unless both probes crossed (both duplicates).
+ */
+Test(dpdk, ip6_dad_conflict)
+{
+	static const uint8_t dup6[16] = DUP6;
+	struct bench b;
+	unsigned int dups = 0;
+
+	two_up(&b, "i6dc", dup6, dup6);
+	for (int i = 0; i < 2; i++) {
+		struct dps_addr ll;
+
+		cr_assert_eq(dps_stack_linklocal(b.s[i], 0, &ll), 0);
+		wait_dad(&b, b.s[i], dup6);
+		wait_dad(&b, b.s[i], ll.v6);
+	}
+	for (int i = 0; i < 2; i++) {
+		struct dps_counters c = cnt(&b, i);
+		int st = addr6_state(b.s[i], dup6);
+
+		cr_assert_eq(c.dad_duplicate, st == DPS_ADDR6_DUPLICATE, "side %d", i);
+		if (st == DPS_ADDR6_DUPLICATE) {
+			uint8_t src[16];
+
+			dups++;
+			/* Never a source: the link-local address is taken
+			 * rather than it (RFC 6724 rule 2 falls back). */
+			cr_assert_eq(dps_ip6_source(b.s[i]->lc[0], b6, src, NULL), 0);
+			cr_assert(dps_ip6_is_linklocal(src));
+			cr_assert_leq(c.nd_tx_ns, 2, "side %d: DAD probes only", i);
+		}
+	}
+	cr_assert_geq(dups, 1, "nobody saw the conflict");
+	bench_down(&b);
+}
+
+/* ---- a raw peer ------------------------------------------------------------- */
+
+/* Stack A (198.18.0.1/24, 2001:db8::1/64) and a raw peer, DAD done; with
+ * @static_peer a static neighbour entry for the peer. */
+static struct dps_stack *
+raw6_up(struct bench *b, const char *w, bool static_peer)
+{
+	struct dps_stack *s;
+
+	bench_up(b, w, NULL, true);
+	s = stack6_new(b, 0, "sa", A_IP, a6);
+	if (static_peer) {
+		struct dps_addr pa = dps_addr_v6(peer6);
+
+		cr_assert_eq(dps_stack_add_arp(s, 0, &pa, &peer_mac), 0);
+	}
+	stack_start(b, 0);
+	wait_dad(b, s, a6);
+	peer_flush(b);
+	return s;
+}
+
+/* Ethernet + an IPv6 packet of the builder's @n bytes at f + 14. */
+static uint32_t
+eth6(uint8_t *f, const struct rte_ether_addr *dst, size_t n)
+{
+	dps_eth_build(f, ETH_LEN, dst, &peer_mac, RTE_ETHER_TYPE_IPV6);
+	return (uint32_t)(ETH_LEN + n);
+}
+
+static uint32_t
+mk_echo6(uint8_t *f, const struct rte_ether_addr *dst, const uint8_t to[16],
+	uint16_t seq)
+{
+	uint8_t *ip = f + ETH_LEN;
+	size_t n = dps_icmp6_echo_build(ip + DPS_IPV6_HLEN, 64, DPS_ICMP6_ECHO_REQUEST,
+		0x1234, seq, "abcdefgh", 8, peer6, to);
+
+	dps_ipv6_build(ip, DPS_IPV6_HLEN, peer6, to, DPS_IP6_NH_ICMPV6, (uint16_t)n,
+		64, 0, 0);
+	return eth6(f, dst, DPS_IPV6_HLEN + n);
+}
+
+/* The IPv6 packet of a frame the peer got, checked to be from A. */
+static const uint8_t *
+ip6_of(struct bench *b, struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	cr_assert_geq(m->data_len, ETH_LEN + DPS_IPV6_HLEN);
+	cr_assert_eq(rd16(p + 12), RTE_ETHER_TYPE_IPV6);
+	cr_assert(rte_is_same_ether_addr((const struct rte_ether_addr *)(p + 6),
+		&b->mac[0]));
+	return p + ETH_LEN;
+}
+
+/* A's ICMPv6 message in @m: its type, after checking its checksum. */
+static uint8_t
+icmp6_type(const uint8_t *ip)
+{
+	uint16_t plen = rd16(ip + 4);
+
+	cr_assert_eq(ip[6], DPS_IP6_NH_ICMPV6);
+	cr_assert_eq(dps_ip6_l4_sum(ip + DPS_IPV6_HLEN, plen, ip + 8, ip + 24,
+		DPS_IP6_NH_ICMPV6), 0xffff, "ICMPv6 checksum");
+	return ip[DPS_IPV6_HLEN];
+}
+
+Test(dpdk, ip6_raw_peer_nd_and_echo)
+{
+	struct bench b;
+	uint8_t f[FRAME_MAX], sn[16];
+	struct rte_ether_addr snmac;
+	struct rte_mbuf *m;
+	const uint8_t *ip;
+	size_t n;
+
+	raw6_up(&b, "i6rp", false);
+	/* The peer resolves A: an NS to A's solicited-node group. */
+	dps_ip6_solicited_node(a6, sn);
+	dps_ip6_mcast_mac(sn, &snmac);
+	n = dps_nd_ns_build(f + ETH_LEN, 128, peer6, sn, a6, &peer_mac, NULL);
+	peer_send(&b, f, eth6(f, &snmac, n));
+	settle(&b);
+	m = peer_pop(&b);
+	cr_assert_not_null(m, "no NA");
+	ip = ip6_of(&b, m);
+	cr_assert(rte_is_same_ether_addr(rte_pktmbuf_mtod(m, struct rte_ether_addr *),
+		&peer_mac), "the NA goes to the SLLA");
+	cr_assert_eq(icmp6_type(ip), DPS_ND_NEIGHBOR_ADVERT);
+	cr_assert_eq(ip[7], 255, "ND hop limit");
+	cr_assert_eq(memcmp(ip + 24, peer6, 16), 0);
+	cr_assert_eq(ip[DPS_IPV6_HLEN + 4], DPS_ND_NA_SOLICITED | DPS_ND_NA_OVERRIDE);
+	cr_assert_eq(memcmp(ip + DPS_IPV6_HLEN + 8, a6, 16), 0);
+	cr_assert_eq(ip[DPS_IPV6_HLEN + 24], DPS_ND_OPT_TLLA);
+	cr_assert_eq(memcmp(ip + DPS_IPV6_HLEN + 26, &b.mac[0], 6), 0);
+	rte_pktmbuf_free(m);
+	cr_assert_null(peer_pop(&b));
+
+	/* An echo request: the reply uses what the NS taught (STALE). */
+	peer_send(&b, f, mk_echo6(f, &b.mac[0], a6, 7));
+	settle(&b);
+	m = peer_pop(&b);
+	cr_assert_not_null(m, "no echo reply");
+	ip = ip6_of(&b, m);
+	cr_assert_eq(icmp6_type(ip), DPS_ICMP6_ECHO_REPLY);
+	cr_assert_eq(memcmp(ip + 8, a6, 16), 0);
+	cr_assert_eq(memcmp(ip + 24, peer6, 16), 0);
+	cr_assert_eq(ip[7], DPS_IPV6_HOP_LIMIT);
+	cr_assert_eq(rd16(ip + DPS_IPV6_HLEN + 6), 7, "sequence");
+	rte_pktmbuf_free(m);
+
+	/* An echo request to all-nodes is answered too (Linux's default
+	 * echo_ignore_multicast 0), from A's address. */
+	{
+		struct rte_ether_addr an;
+
+		dps_ip6_mcast_mac(all_nodes, &an);
+		peer_send(&b, f, mk_echo6(f, &an, all_nodes, 8));
+		settle(&b);
+		m = peer_pop(&b);
+		cr_assert_not_null(m, "no reply to all-nodes");
+		ip = ip6_of(&b, m);
+		cr_assert_eq(icmp6_type(ip), DPS_ICMP6_ECHO_REPLY);
+		cr_assert_eq(memcmp(ip + 8, a6, 16), 0);
+		rte_pktmbuf_free(m);
+	}
+
+	/* A DAD probe for A's (preferred) address: an NA to all-nodes,
+	 * not solicited. */
+	{
+		static const uint8_t unspec[16];
+		uint8_t nonce[6] = { 1, 2, 3, 4, 5, 6 };
+
+		n = dps_nd_ns_build(f + ETH_LEN, 128, unspec, sn, a6, NULL, nonce);
+		peer_send(&b, f, eth6(f, &snmac, n));
+		settle(&b);
+		m = peer_pop(&b);
+		cr_assert_not_null(m, "no NA to the DAD probe");
+		ip = ip6_of(&b, m);
+		cr_assert_eq(icmp6_type(ip), DPS_ND_NEIGHBOR_ADVERT);
+		cr_assert_eq(memcmp(ip + 24, all_nodes, 16), 0);
+		cr_assert_eq(ip[DPS_IPV6_HLEN + 4], DPS_ND_NA_OVERRIDE);
+		cr_assert_eq(addr6_state(b.s[0], a6), DPS_ADDR6_PREFERRED);
+		rte_pktmbuf_free(m);
+	}
+	cr_assert_eq(dps_counters_total_drops(&(struct dps_counters){ 0 }), 0);
+	{
+		struct dps_counters c = cnt(&b, 0);
+
+		cr_assert_eq(dps_counters_total_drops(&c), 0);
+		cr_assert_eq(c.nd_tx_na, 2);
+		cr_assert_eq(c.icmp6_tx_echo_reply, 2);
+	}
+	bench_down(&b);
+}
+
+/* A resolves the peer: an NS to its solicited-node group from A's
+ * address with A's SLLA; the peer's NA releases the echo request. */
+Test(dpdk, ip6_raw_peer_resolution)
+{
+	struct bench b;
+	uint8_t f[FRAME_MAX], sn[16];
+	struct rte_ether_addr snmac;
+	struct rte_mbuf *m;
+	const uint8_t *ip;
+	struct dps_lcore *lc;
+	int err = 0;
+	size_t n;
+
+	raw6_up(&b, "i6rr", false);
+	lc = b.s[0]->lc[0];
+	m = dps_ip6_alloc(lc, peer6, DPS_IP6_NH_ICMPV6, 16, &err);
+	cr_assert_not_null(m);
+	ip = rte_pktmbuf_mtod(m, uint8_t *);
+	dps_icmp6_echo_build(rte_pktmbuf_mtod_offset(m, uint8_t *, DPS_IPV6_HLEN), 16,
+		DPS_ICMP6_ECHO_REQUEST, 1, 1, "01234567", 8, ip + 8, peer6);
+	cr_assert_eq(dps_ip6_output(lc, m, peer6, vnow(&b)), 0);
+	settle(&b);
+	m = peer_pop(&b);
+	cr_assert_not_null(m, "no NS");
+	ip = ip6_of(&b, m);
+	dps_ip6_solicited_node(peer6, sn);
+	dps_ip6_mcast_mac(sn, &snmac);
+	cr_assert(rte_is_same_ether_addr(rte_pktmbuf_mtod(m, struct rte_ether_addr *),
+		&snmac));
+	cr_assert_eq(icmp6_type(ip), DPS_ND_NEIGHBOR_SOLICIT);
+	cr_assert_eq(memcmp(ip + 8, a6, 16), 0);
+	cr_assert_eq(memcmp(ip + 24, sn, 16), 0);
+	cr_assert_eq(memcmp(ip + DPS_IPV6_HLEN + 8, peer6, 16), 0);
+	cr_assert_eq(ip[DPS_IPV6_HLEN + 24], DPS_ND_OPT_SLLA);
+	rte_pktmbuf_free(m);
+	cr_assert_null(peer_pop(&b), "the echo request is held");
+
+	n = dps_nd_na_build(f + ETH_LEN, 128, peer6, a6, peer6,
+		DPS_ND_NA_SOLICITED | DPS_ND_NA_OVERRIDE, &peer_mac);
+	peer_send(&b, f, eth6(f, &b.mac[0], n));
+	settle(&b);
+	m = peer_pop(&b);
+	cr_assert_not_null(m, "the held request did not leave");
+	ip = ip6_of(&b, m);
+	cr_assert(rte_is_same_ether_addr(rte_pktmbuf_mtod(m, struct rte_ether_addr *),
+		&peer_mac));
+	cr_assert_eq(icmp6_type(ip), DPS_ICMP6_ECHO_REQUEST);
+	rte_pktmbuf_free(m);
+	bench_down(&b);
+}
+
+/* ---- malformed frames ------------------------------------------------------- */
+
+/* A valid echo request from the peer to A, then one change. */
+typedef uint32_t (*bad6_fn)(struct bench *b, uint8_t *f);
+
+static uint32_t
+bad6_version(struct bench *b, uint8_t *f)
+{
+	uint32_t len = mk_echo6(f, &b->mac[0], a6, 1);
+
+	f[ETH_LEN] = 0x45;
+	return len;
+}
+
+static uint32_t
+bad6_truncated(struct bench *b, uint8_t *f)
+{
+	mk_echo6(f, &b->mac[0], a6, 1);
+	return ETH_LEN + 39;
+}
+
+static uint32_t
+bad6_paylen(struct bench *b, uint8_t *f)
+{
+	uint32_t len = mk_echo6(f, &b->mac[0], a6, 1);
+
+	wr16(f + ETH_LEN + 4, 200);
+	return len;
+}
+
+static uint32_t
+bad6_src(struct bench *b, uint8_t *f)
+{
+	uint32_t len = mk_echo6(f, &b->mac[0], a6, 1);
+
+	memcpy(f + ETH_LEN + 8, all_nodes, 16);
+	return len;
+}
+
+static uint32_t
+bad6_not_for_us(struct bench *b, uint8_t *f)
+{
+	return mk_echo6(f, &b->mac[0], b6, 1);
+}
+
+static uint32_t
+bad6_csum(struct bench *b, uint8_t *f)
+{
+	uint32_t len = mk_echo6(f, &b->mac[0], a6, 1);
+
+	f[len - 1] ^= 0x40;
+	return len;
+}
+
+/* A fragment header (offset 8: not atomic). */
+static uint32_t
+bad6_fragment(struct bench *b, uint8_t *f)
+{
+	uint8_t *ip = f + ETH_LEN;
+	uint8_t *fh = ip + DPS_IPV6_HLEN;
+
+	dps_ipv6_build(ip, DPS_IPV6_HLEN, peer6, a6, DPS_IP6_NH_FRAGMENT, 16, 64, 0, 0);
+	memset(fh, 0, 16);
+	fh[0] = DPS_IP6_NH_ICMPV6;
+	wr16(fh + 2, 8);
+	return eth6(f, &b->mac[0], DPS_IPV6_HLEN + 16);
+}
+
+/* An NS with hop limit 64 (RFC 4861 7.1.1). */
+static uint32_t
+bad6_nd_hops(struct bench *b, uint8_t *f)
+{
+	size_t n = dps_nd_ns_build(f + ETH_LEN, 128, peer6, a6, a6, &peer_mac, NULL);
+
+	f[ETH_LEN + 7] = 64;
+	return eth6(f, &b->mac[0], n);
+}
+
+/* TCP over IPv6: no transport takes it yet. */
+static uint32_t
+bad6_tcp(struct bench *b, uint8_t *f)
+{
+	uint8_t *ip = f + ETH_LEN;
+
+	dps_ipv6_build(ip, DPS_IPV6_HLEN, peer6, a6, IPPROTO_TCP, 20, 64, 0, 0);
+	memset(ip + DPS_IPV6_HLEN, 0, 20);
+	ip[DPS_IPV6_HLEN + 12] = 0x50;
+	return eth6(f, &b->mac[0], DPS_IPV6_HLEN + 20);
+}
+
+/* To another node's MAC. */
+static uint32_t
+bad6_eth_other(struct bench *b, uint8_t *f)
+{
+	RTE_SET_USED(b);
+	return mk_echo6(f, &other_mac, a6, 1);
+}
+
+/* An LLDP frame: an ethertype nobody takes. */
+static uint32_t
+bad6_ethertype(struct bench *b, uint8_t *f)
+{
+	uint32_t len = mk_echo6(f, &b->mac[0], a6, 1);
+
+	wr16(f + 12, 0x88cc);
+	return len;
+}
+
+static const struct {
+	const char *what;
+	int reason;
+	bad6_fn build;
+} bad6[] = {
+	{ "IPv4 in an IPv6 frame", DPS_DROP_ip6_bad_version, bad6_version },
+	{ "short header", DPS_DROP_ip6_truncated, bad6_truncated },
+	{ "payload length", DPS_DROP_ip6_bad_paylen, bad6_paylen },
+	{ "multicast source", DPS_DROP_ip6_bad_src, bad6_src },
+	{ "another's address", DPS_DROP_ip6_not_for_us, bad6_not_for_us },
+	{ "ICMPv6 checksum", DPS_DROP_icmp6_bad_csum, bad6_csum },
+	{ "fragment", DPS_DROP_ip6_fragment, bad6_fragment },
+	{ "NS hop limit", DPS_DROP_nd_bad_hoplimit, bad6_nd_hops },
+	{ "TCP over IPv6", DPS_DROP_ip6_no_transport, bad6_tcp },
+	{ "LLDP", DPS_DROP_eth_unknown_type, bad6_ethertype },
+	{ "another's MAC", DPS_DROP_eth_not_for_us, bad6_eth_other },
+};
+
+Test(dpdk, ip6_malformed_frames)
+{
+	struct bench b;
+	uint8_t f[FRAME_MAX];
+	struct dps_counters c0, c;
+	struct rte_mbuf *m;
+
+	raw6_up(&b, "i6bd", true);
+	for (size_t i = 0; i < RTE_DIM(bad6); i++) {
+		memset(f, 0, sizeof(f));
+		c0 = cnt(&b, 0);
+		peer_send(&b, f, bad6[i].build(&b, f));
+		settle(&b);
+		c = cnt(&b, 0);
+		assert_one_drop(&c0, &c, bad6[i].reason, bad6[i].what);
+		cr_assert_eq(c.eth_tx_pkts, c0.eth_tx_pkts, "%s: sent something",
+			bad6[i].what);
+		cr_assert_null(peer_pop(&b), "%s: answered", bad6[i].what);
+	}
+	peer_send(&b, f, mk_echo6(f, &b.mac[0], a6, 3));
+	settle(&b);
+	m = peer_pop(&b);
+	cr_assert_not_null(m, "a good request after the bad ones");
+	rte_pktmbuf_free(m);
+	bench_down(&b);
+}
+
+/* IPv6 is off on a port without an IPv6 address: its frames are an
+ * ethertype not handled, as before IPv6. */
+Test(dpdk, ip6_off_without_address)
+{
+	struct bench b;
+	uint8_t f[FRAME_MAX];
+	struct dps_counters c0, c;
+	struct dps_addr ll;
+
+	raw_up(&b, "i6of", true);
+	cr_assert_eq(dps_stack_linklocal(b.s[0], 0, &ll), 0);
+	cr_assert_eq(dps_stack_addr6_state(b.s[0], 0, &ll), -ENOENT);
+	c0 = cnt(&b, 0);
+	peer_send(&b, f, mk_echo6(f, &b.mac[0], a6, 1));
+	run(&b, 100, 10 * MS);
+	c = cnt(&b, 0);
+	assert_one_drop(&c0, &c, DPS_DROP_eth_unknown_type, "IPv6 off");
+	cr_assert_eq(c.nd_tx_ns, 0, "no DAD");
+	cr_assert_null(peer_pop(&b));
+	bench_down(&b);
+}
+
+/* ---- ICMPv6 errors ------------------------------------------------------------ */
+
+/* An unknown next header (RFC 8200 4): a parameter problem code 1
+ * pointing at the field that named it, six to one destination at once
+ * (its bucket, a /64 route: 250 ms a token), then one per 250 ms. */
+Test(dpdk, ip6_param_problem_ratelimited)
+{
+	struct bench b;
+	uint8_t f[FRAME_MAX];
+	struct dps_counters c0, c;
+	struct rte_mbuf *m;
+	unsigned int got = 0;
+
+	raw6_up(&b, "i6pp", true);
+	c0 = cnt(&b, 0);
+	for (int i = 0; i < 10; i++) {
+		uint8_t *ip = f + ETH_LEN;
+
+		dps_ipv6_build(ip, DPS_IPV6_HLEN, peer6, a6, 253, 8, 64, 0, 0);
+		memset(ip + DPS_IPV6_HLEN, 0, 8);
+		peer_send(&b, f, eth6(f, &b.mac[0], DPS_IPV6_HLEN + 8));
+	}
+	settle(&b);
+	while ((m = peer_pop(&b)) != NULL) {
+		const uint8_t *ip = ip6_of(&b, m);
+
+		cr_assert_eq(icmp6_type(ip), DPS_ICMP6_PARAM_PROB);
+		cr_assert_eq(ip[DPS_IPV6_HLEN + 1], DPS_ICMP6_PP_NEXTHDR);
+		cr_assert_eq(rd32(ip + DPS_IPV6_HLEN + 4), 6, "points at next header");
+		cr_assert_eq(memcmp(ip + DPS_IPV6_HLEN + 8 + 8, peer6, 16), 0, "quote");
+		rte_pktmbuf_free(m);
+		got++;
+	}
+	c = cnt(&b, 0);
+	cr_assert_eq(got, 6);
+	cr_assert_eq(c.icmp6_tx_error - c0.icmp6_tx_error, 6);
+	cr_assert_eq(c.drop[DPS_DROP_icmp6_ratelimited], 4);
+	cr_assert_eq(c.drop[DPS_DROP_ip6_unknown_nexthdr], 10);
+	/* A quarter second later, one more. */
+	vadvance(&b, 250 * MS);
+	peer_send(&b, f, eth6(f, &b.mac[0], DPS_IPV6_HLEN + 8));
+	peer_send(&b, f, eth6(f, &b.mac[0], DPS_IPV6_HLEN + 8));
+	settle(&b);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.icmp6_tx_error - c0.icmp6_tx_error, 7);
+	cr_assert_eq(c.drop[DPS_DROP_icmp6_ratelimited], 5);
+	peer_flush(&b);
+	bench_down(&b);
+}
+
+static struct {
+	unsigned int calls;
+	int err;
+	bool fatal;
+	struct dps_icmp6_view v;
+} e6;
+
+static void
+fake_err6(struct dps_lcore *lc, const struct dps_icmp6_view *icmp, int err,
+	bool fatal, uint64_t now)
+{
+	RTE_SET_USED(lc);
+	RTE_SET_USED(now);
+	e6.calls++;
+	e6.err = err;
+	e6.fatal = fatal;
+	e6.v = *icmp;
+}
+
+static const struct dps_proto_ops fake6_ops = {
+	.name = "fake6",
+	.ipproto = IPPROTO_DCCP,
+	.err6 = fake_err6,
+};
+
+/* An ICMPv6 error from the peer quoting a packet A sent. */
+static uint32_t
+mk_err6(uint8_t *f, struct bench *b, uint8_t type, uint8_t code, uint8_t proto)
+{
+	uint8_t orig[DPS_IPV6_HLEN + 8];
+	size_t n;
+
+	dps_ipv6_build(orig, sizeof(orig), a6, peer6, proto, 8, 64, 0, 0);
+	memset(orig + DPS_IPV6_HLEN, 0, 8);
+	wr16(orig + DPS_IPV6_HLEN, 5000);
+	wr16(orig + DPS_IPV6_HLEN + 2, 53);
+	n = dps_icmp6_error_build(f + ETH_LEN, 1400, type, code, 0, orig, sizeof(orig),
+		peer6, a6);
+	return eth6(f, &b->mac[0], n);
+}
+
+Test(dpdk, ip6_icmp6_error_dispatch)
+{
+	struct bench b;
+	uint8_t f[FRAME_MAX];
+	struct dps_counters c0, c;
+
+	bench_up(&b, "i6ed", NULL, true);
+	stack6_new(&b, 0, "sa", A_IP, a6);
+	cr_assert_eq(dps_proto_register(b.s[0], DPS_PROTO_MAX - 1, &fake6_ops, NULL), 0);
+	stack_start(&b, 0);
+	wait_dad(&b, b.s[0], a6);
+	peer_flush(&b);
+	memset(&e6, 0, sizeof(e6));
+
+	peer_send(&b, f, mk_err6(f, &b, DPS_ICMP6_DST_UNREACH, DPS_ICMP6_UNREACH_PORT,
+		IPPROTO_DCCP));
+	settle(&b);
+	cr_assert_eq(e6.calls, 1);
+	cr_assert_eq(e6.err, ECONNREFUSED);
+	cr_assert(e6.fatal);
+	cr_assert_eq(e6.v.quote.proto, IPPROTO_DCCP);
+	cr_assert_eq(memcmp(e6.v.quote.src, a6, 16), 0);
+	cr_assert_eq(memcmp(e6.v.quote.dst, peer6, 16), 0);
+	/* Time exceeded: EHOSTUNREACH, soft (icmpv6_err_convert()). */
+	peer_send(&b, f, mk_err6(f, &b, DPS_ICMP6_TIME_EXCEEDED, 0, IPPROTO_DCCP));
+	settle(&b);
+	cr_assert_eq(e6.calls, 2);
+	cr_assert_eq(e6.err, EHOSTUNREACH);
+	cr_assert_not(e6.fatal);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.icmp6_rx_error, 2);
+	cr_assert_eq(dps_counters_total_drops(&c), 0);
+	/* Nobody owns SCTP's. */
+	c0 = c;
+	peer_send(&b, f, mk_err6(f, &b, DPS_ICMP6_DST_UNREACH, DPS_ICMP6_UNREACH_PORT,
+		IPPROTO_SCTP));
+	settle(&b);
+	c = cnt(&b, 0);
+	assert_one_drop(&c0, &c, DPS_DROP_icmp6_no_owner, "no SCTP handler");
+	cr_assert_null(peer_pop(&b), "no error about an error");
+	bench_down(&b);
+}
+
+/* A neighbour that never answers: three multicast solicitations 1 s
+ * apart (Linux's mcast_solicit and retrans_time), then the held packets
+ * are dropped as nd_failed; one displaced from a full queue is
+ * nd_hold_overflow. */
+Test(dpdk, ip6_unanswered_neighbour)
+{
+	static const uint8_t nobody[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x77 };
+	struct bench b;
+	struct dps_lcore *lc;
+	struct dps_counters c0, c;
+	struct rte_mbuf *m;
+	unsigned int ns = 0;
+
+	raw6_up(&b, "i6un", false);
+	lc = b.s[0]->lc[0];
+	c0 = cnt(&b, 0);
+	for (unsigned int i = 0; i < DPS_ND_HOLD_PKTS + 1; i++) {
+		int err = 0;
+
+		m = dps_ip6_alloc(lc, nobody, DPS_IP6_NH_ICMPV6, 8, &err);
+		cr_assert_not_null(m);
+		memset(rte_pktmbuf_mtod_offset(m, uint8_t *, DPS_IPV6_HLEN), 0, 8);
+		cr_assert_eq(dps_ip6_output(lc, m, nobody, vnow(&b)), 0);
+	}
+	run(&b, 400, 10 * MS);
+	while ((m = peer_pop(&b)) != NULL) {
+		const uint8_t *ip = ip6_of(&b, m);
+
+		cr_assert_eq(icmp6_type(ip), DPS_ND_NEIGHBOR_SOLICIT);
+		cr_assert_eq(memcmp(ip + DPS_IPV6_HLEN + 8, nobody, 16), 0);
+		rte_pktmbuf_free(m);
+		ns++;
+	}
+	c = cnt(&b, 0);
+	cr_assert_eq(ns, 3);
+	cr_assert_eq(c.nd_tx_ns - c0.nd_tx_ns, 3);
+	cr_assert_eq(c.drop[DPS_DROP_nd_hold_overflow], 1);
+	cr_assert_eq(c.drop[DPS_DROP_nd_failed], DPS_ND_HOLD_PKTS);
+	bench_down(&b);
+}
+
+/* What the configuration refuses for IPv6. */
+Test(dpdk, ip6_config_errors)
+{
+	static const uint8_t mc[16] = { 0xff, 0x02, [15] = 1 };
+	static const uint8_t lo[16] = { [15] = 1 };
+	static const uint8_t v4m[16] = { [10] = 0xff, [11] = 0xff, 1, 2, 3, 4 };
+	struct bench b;
+	struct dps_stack *s;
+	struct dps_addr a = dps_addr_v6(a6), bad, gw = dps_addr_v6(mc);
+	struct dps_addr any6 = { .family = AF_INET6 };
+
+	bench_up(&b, "i6ce", NULL, true);
+	s = stack_new(&b, 0, "sa", A_IP, 0);
+	cr_assert_eq(dps_stack_add_addr(s, 0, &a, 129), -EINVAL);
+	bad = dps_addr_v6(mc);
+	cr_assert_eq(dps_stack_add_addr(s, 0, &bad, 64), -EINVAL);
+	bad = dps_addr_v6(lo);
+	cr_assert_eq(dps_stack_add_addr(s, 0, &bad, 128), -EINVAL);
+	bad = dps_addr_v6(v4m);
+	cr_assert_eq(dps_stack_add_addr(s, 0, &bad, 64), -EINVAL);
+	cr_assert_eq(dps_stack_add_addr(s, 0, &any6, 64), -EINVAL);
+	cr_assert_eq(dps_stack_add_addr(s, 0, &a, 64), 0);
+	cr_assert_eq(dps_stack_add_addr(s, 0, &a, 64), -EEXIST);
+	cr_assert_eq(dps_stack_add_addr_range(s, 0, &a, 2, 64), -EINVAL,
+		"no IPv6 ranges");
+	cr_assert_eq(dps_stack_add_route(s, &any6, 0, &gw, 0), -EINVAL,
+		"a group is no router");
+	gw = dps_addr_v6((const uint8_t[16]){ 0xfe, 0x80, [15] = 1 });
+	cr_assert_eq(dps_stack_add_route(s, &any6, 0, &gw, 0), 0);
+	cr_assert_eq(dps_stack_add_route(s, &any6, 0, &gw, 0), -EEXIST);
+	cr_assert_eq(dps_stack_add_arp(s, 0, &bad, &peer_mac), -EINVAL);
+	for (unsigned int i = 2; i < DPS_MAX_ADDRS6; i++) {
+		uint8_t v[16] = B6;
+
+		v[14] = (uint8_t)i;
+		bad = dps_addr_v6(v);
+		cr_assert_eq(dps_stack_add_addr(s, 0, &bad, 64), 0, "address %u", i);
+	}
+	bad.v6[14] = 0x77;
+	cr_assert_eq(dps_stack_add_addr(s, 0, &bad, 64), -ENOSPC,
+		"one slot stays for the link-local address");
+	cr_assert_eq(dps_stack_addr6_state(s, 0, &a), DPS_ADDR6_TENTATIVE);
+	cr_assert_eq(dps_stack_addr6_state(s, 0, &(struct dps_addr){ .family = AF_INET6 }),
+		-ENOENT);
+	cr_assert_eq(dps_stack_linklocal(s, 0, &bad), -EAGAIN, "not started");
+	bench_down(&b);
+}
