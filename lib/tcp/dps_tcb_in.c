@@ -413,6 +413,52 @@ tcb_loss_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint32_t una0,
 	return t->in_recovery || t->in_loss || lost ? DPS_TCB_OUTPUT : DPS_TCB_NONE;
 }
 
+/* SND.UNA moves to the ACK, or a duplicate ACK is counted (RFC 5681 2):
+ * the part of the fifth check every ACK takes. */
+static inline __attribute__((always_inline)) int
+tcb_ack_advance(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
+	bool wnd_changed, bool sacked)
+{
+	int ev = DPS_TCB_NONE;
+
+	if (dps_seq_gt(s->ack, t->snd_una)) {
+		t->syn_unacked = false;		/* it comes first */
+		tcb_newly_acked(t, s, now);
+		ev |= DPS_TCB_ACKED | DPS_TCB_OUTPUT;
+		if (tcb_fin_is_acked(t))
+			ev |= tcb_fin_acked(t, now);
+	} else if (s->ack == t->snd_una && s->len == 0 &&
+			!(s->flags & (DPS_TH_SYN | DPS_TH_FIN)) &&
+			dps_tcb_flight(t) != 0 && (!wnd_changed || sacked)) {
+		tcb_dupack(t, now);
+		ev |= DPS_TCB_OUTPUT;
+	}
+	return ev;
+}
+
+/* The fifth check for an ACK with SACK blocks, or one that comes while
+ * a scoreboard is held or a loss recovered: the scoreboard, then SND.UNA,
+ * then loss detection (tcb_loss_ack()). */
+static int
+tcb_input_ack_loss(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
+	bool wnd_changed)
+{
+	uint32_t una0 = t->snd_una, fack = una0, sacked0 = 0;
+	bool sacked = false, dsack = false;
+	int ev;
+
+	if (t->n_sacked != 0) {
+		fack = t->x->sacked[t->n_sacked - 1].right;
+		sacked0 = dps_tcb_sacked_in(t, una0, t->snd_nxt);
+	}
+	if (t->sack_ok && s->n_sack != 0)
+		sacked = tcb_sack_in(t, s, fack, now, &dsack);
+	if (dsack && t->x->tlp_on && t->x->tlp_rxt && dps_seq_geq(s->ack, t->x->tlp_high))
+		t->x->tlp_on = false;	/* the probe was not needed (RFC 8985 7.4) */
+	ev = tcb_ack_advance(t, s, now, wnd_changed, sacked);
+	return ev | tcb_loss_ack(t, s, una0, fack, sacked0, dsack, now);
+}
+
 /*
  * RFC 9293 3.10.7.4 fifth check, with RFC 5961 5.2's bounds: update the
  * send window (SND.WL1/WL2 rule), take SACK blocks, count duplicates and
@@ -424,8 +470,7 @@ tcb_input_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	struct dps_tcp_out *out, unsigned int *n)
 {
 	uint32_t ack = s->ack, wnd = (uint32_t)s->wnd << t->snd_wscale;
-	uint32_t una0 = t->snd_una, fack = una0, sacked0 = 0;
-	bool wnd_changed = false, sacked = false, dsack = false, loss;
+	bool wnd_changed = false;
 	int ev = DPS_TCB_NONE;
 
 	if (dps_seq_gt(ack, t->snd_nxt) ||
@@ -437,31 +482,9 @@ tcb_input_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 		wnd_changed = true;
 		ev |= DPS_TCB_OUTPUT;
 	}
-	loss = t->n_sacked != 0 || t->in_recovery || t->in_loss ||
-		(t->sack_ok && s->n_sack != 0);
-	if (t->n_sacked != 0) {
-		fack = t->x->sacked[t->n_sacked - 1].right;
-		sacked0 = dps_tcb_sacked_in(t, una0, t->snd_nxt);
-	}
-	if (t->sack_ok && s->n_sack != 0)
-		sacked = tcb_sack_in(t, s, fack, now, &dsack);
-	if (dsack && t->x->tlp_on && t->x->tlp_rxt && dps_seq_geq(ack, t->x->tlp_high))
-		t->x->tlp_on = false;	/* the probe was not needed (RFC 8985 7.4) */
-	if (dps_seq_gt(ack, t->snd_una)) {
-		t->syn_unacked = false;		/* it comes first */
-		tcb_newly_acked(t, s, now);
-		ev |= DPS_TCB_ACKED | DPS_TCB_OUTPUT;
-		if (tcb_fin_is_acked(t))
-			ev |= tcb_fin_acked(t, now);
-	} else if (ack == t->snd_una && s->len == 0 &&
-			!(s->flags & (DPS_TH_SYN | DPS_TH_FIN)) &&
-			dps_tcb_flight(t) != 0 && (!wnd_changed || sacked)) {
-		tcb_dupack(t, now);
-		ev |= DPS_TCB_OUTPUT;
-	}
-	if (loss)
-		ev |= tcb_loss_ack(t, s, una0, fack, sacked0, dsack, now);
-	return ev;
+	if ((t->n_sacked | s->n_sack) != 0 || t->in_recovery || t->in_loss)
+		return ev | tcb_input_ack_loss(t, s, now, wnd_changed);
+	return ev | tcb_ack_advance(t, s, now, wnd_changed, false);
 }
 
 /* ---- the receiver ---- */
