@@ -213,6 +213,7 @@ dps_tcb_enter_recovery(struct dps_tcb *t, uint64_t now)
 	t->in_recovery = true;
 	t->in_loss = false;
 	x->recovery_point = t->snd_nxt;
+	dps_tlp_disarm(t);
 	dps_tcb_undo_mark(t);
 	dps_rack_recovery_start(t);
 	x->tlp_on = false;
@@ -246,10 +247,10 @@ static void
 tcb_recovery_ack(struct dps_tcb *t, uint32_t acked_segs)
 {
 	if (dps_seq_geq(t->snd_una, t->x->recovery_point)) {
-		/* Full ACK: recovery is over (RFC 6582 3.2 step 3), at
-		 * ssthresh as PRR leaves it (Linux's
-		 * tcp_end_cwnd_reduction()). */
-		if (t->in_recovery && t->cwnd > t->ssthresh)
+		/* Full ACK: recovery is over (RFC 6582 3.2 step 3), cwnd
+		 * at ssthresh whatever PRR left (Linux's
+		 * tcp_end_cwnd_reduction(); PRR may leave it at pipe, 0). */
+		if (t->in_recovery)
 			t->cwnd = t->ssthresh;
 		t->in_recovery = false;
 		t->in_loss = false;
@@ -410,6 +411,8 @@ tcb_loss_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint32_t una0,
 	}
 	if (t->in_recovery)
 		dps_prr_ack(t, delivered, t->snd_una != una0);
+	if (x->ltimer == DPS_LT_TLP && !dps_tlp_ok(t))
+		dps_tlp_disarm(t);
 	return t->in_recovery || t->in_loss || lost ? DPS_TCB_OUTPUT : DPS_TCB_NONE;
 }
 

@@ -133,6 +133,10 @@ dps_tlp_arm(struct dps_tcb *t, uint64_t now)
 /* The ACK of @ack: a probe episode ends (RFC 8985 7.4). @dsack: the ACK
  * carried a D-SACK. */
 void dps_tlp_acked(struct dps_tcb *t, uint32_t ack, bool dsack, uint64_t now);
+/* A probe may no longer go (a SACK came, a recovery began): the RTO
+ * takes the place of the probe timeout, as Linux's tcp_set_xmit_timer()
+ * re-arms it. */
+void dps_tlp_disarm(struct dps_tcb *t);
 /* rtx_at expired while it was the TLP or RACK timer: returns dps_tcb_ev. */
 int dps_rack_timer(struct dps_tcb *t, uint64_t now);
 /* A segment starting recovery or ending it: RACK's reo_wnd bookkeeping. */

@@ -327,6 +327,19 @@ dps_tlp_acked(struct dps_tcb *t, uint32_t ack, bool dsack, uint64_t now)
 	}
 }
 
+void
+dps_tlp_disarm(struct dps_tcb *t)
+{
+	struct dps_tcb_ext *x = t->x;
+
+	x->tlp_fire = false;
+	if (x->ltimer != DPS_LT_TLP)
+		return;
+	x->ltimer = DPS_LT_RTO;
+	t->rtx_at = x->rto_at;
+	dps_tcb_timers_sync(t);
+}
+
 int
 dps_rack_timer(struct dps_tcb *t, uint64_t now)
 {

@@ -280,6 +280,8 @@ Test(tcb_undo, dsack_of_every_retransmission_undoes)
 	cr_assert_lt(t.ssthresh, ssthresh0);
 	feed(&t, pseg(DPS_TH_ACK, PEER_ISN + 1, SEG(4), 0), TE + 21 * MS, out, &n);
 	cr_assert_not(t.in_recovery);
+	cr_assert_eq(t.cwnd, t.ssthresh, "recovery ends at ssthresh, whatever PRR "
+		"left (pipe was small): cwnd %u", t.cwnd);
 	cr_assert_lt(t.cwnd, cwnd0, "reduced: %u", t.cwnd);
 	s = sack_seg(SEG(4), S0, SEG(1));
 	feed(&t, s, TE + 22 * MS, out, &n);
