@@ -71,7 +71,7 @@ tcb_clamp_mss(const struct dps_tcb *t, uint16_t peer_mss)
 void
 dps_tcb_ext_attach(struct dps_tcb *t, struct dps_tcb_ext *x)
 {
-	memset(x, 0, sizeof(*x));
+	memset(x, 0, offsetof(struct dps_tcb_ext, sent));
 	x->syn_retries = DPS_TCP_SYN_RETRIES;
 	x->keepidle_s = dps_tcp_keepidle_s(0);
 	x->keepintvl_s = dps_tcp_keepintvl_s(0);
@@ -111,7 +111,7 @@ dps_tcb_quiet(const struct dps_tcb *t)
 	if (t->snd_una != t->snd_max || t->snd_end != t->snd_una ||
 			t->n_ooo != 0 || t->n_sacked != 0 || t->fin_ooo ||
 			t->in_recovery || t->in_loss || t->persist ||
-			t->rexmit_now || t->rtx_at != 0 || t->dupacks != 0)
+			t->rexmit_now || t->rtx_at != 0 || t->dupacks != 0 || t->dsack)
 		return false;
 	return tcb_ext_at_rest(t->x);
 }

@@ -149,48 +149,84 @@ sack_add(struct dps_tcb *t, uint32_t l, uint32_t r)
 	t->n_sacked = (uint8_t)n;
 }
 
-/* Take the segment's SACK blocks that lie within (snd_una, snd_nxt]
- * (RFC 2018 3); returns whether anything new was SACKed. */
+/* RFC 2883 4: the first block is a D-SACK when it lies below the ACK or
+ * inside the second block. */
 static bool
-tcb_sack_in(struct dps_tcb *t, const struct dps_tcp_seg *s)
+tcb_is_dsack(const struct dps_tcp_seg *s)
 {
+	uint32_t l = s->sack[0].left, r = s->sack[0].right;
+
+	return dps_seq_lt(l, r) && (dps_seq_leq(r, s->ack) || (s->n_sack > 1 &&
+		dps_seq_geq(l, s->sack[1].left) && dps_seq_leq(r, s->sack[1].right)));
+}
+
+/* Take the segment's SACK blocks that lie within (snd_una, snd_nxt]
+ * (RFC 2018 3), telling RACK what they newly deliver (@fack: the highest
+ * SACKed byte before); returns whether anything new was SACKed. A D-SACK
+ * (RFC 2883) goes to dps_rack_dsack() and sets *@dsack. */
+static bool
+tcb_sack_in(struct dps_tcb *t, const struct dps_tcp_seg *s, uint32_t fack,
+	uint64_t now, bool *dsack)
+{
+	uint64_t first = 0, ts;
 	bool news = false;
 
-	for (unsigned int i = 0; i < s->n_sack; i++) {
+	if (tcb_is_dsack(s)) {
+		*dsack = true;
+		dps_rack_dsack(t, s->sack[0].left, s->sack[0].right);
+	}
+	for (unsigned int i = *dsack ? 1 : 0; i < s->n_sack; i++) {
 		uint32_t l = s->sack[i].left, r = s->sack[i].right;
 
 		if (!dps_seq_lt(l, r) || dps_seq_leq(r, t->snd_una) ||
 				dps_seq_gt(r, t->snd_nxt))
-			continue;	/* D-SACK, stale or bogus */
+			continue;	/* stale or bogus */
 		if (dps_seq_lt(l, t->snd_una))
 			l = t->snd_una;
+		if (dps_tcb_sacked_in(t, l, r) == r - l)
+			continue;	/* nothing new */
+		ts = dps_rack_delivered(t, l, r, fack, s, now);
+		if (ts != 0 && (first == 0 || ts < first))
+			first = ts;
 		sack_add(t, l, r);
 		news = true;
 	}
+	/* Linux's sack_rtt_us: without a cumulative ACK, the earliest
+	 * newly SACKed segment sent once gives the RTT sample. */
+	if (first != 0 && !dps_seq_gt(s->ack, t->snd_una))
+		dps_tcb_rtt_sample(t, now - first);
 	return news;
 }
 
 /*
  * Enter fast recovery (RFC 6675 5 step 4; RFC 6582 3.2 step 2 without
- * SACK): remember the recovery point, reduce ssthresh through the
- * congestion control, set cwnd to it, and retransmit the first hole at
- * once whatever cwnd says.
+ * SACK): remember the recovery point and what an undo would restore,
+ * reduce ssthresh through the congestion control, start PRR (RFC 6937),
+ * which sets cwnd from here on, and retransmit the first hole at once.
+ * With SACK, RACK (dps_tcp_rack.c) has marked what is lost.
  */
-static void
-tcb_enter_recovery(struct dps_tcb *t, uint64_t now)
+void
+dps_tcb_enter_recovery(struct dps_tcb *t, uint64_t now)
 {
+	struct dps_tcb_ext *x = t->x;
+
 	t->in_recovery = true;
 	t->in_loss = false;
-	t->x->recovery_point = t->snd_nxt;
+	x->recovery_point = t->snd_nxt;
+	dps_tlp_disarm(t);
+	dps_tcb_undo_mark(t);
+	dps_rack_recovery_start(t);
+	x->tlp_on = false;
 	t->ssthresh = dps_tcp_cc(t)->loss(t, now);
-	t->cwnd = t->ssthresh;
-	t->x->high_rxt = t->snd_una;
-	t->x->lost_edge = t->sack_ok ? dps_tcb_sack_lost_edge(t) : t->snd_una;
-	if (!dps_seq_gt(t->x->lost_edge, t->snd_una))
-		t->x->lost_edge = t->snd_una + dps_tcb_smss(t);
+	dps_prr_start(t);
+	if (!t->sack_ok)
+		t->cwnd = t->ssthresh;	/* NewReno: no PRR here */
+	x->high_rxt = t->snd_una;
+	if (!t->sack_ok || !dps_seq_gt(x->lost_edge, t->snd_una))
+		x->lost_edge = t->snd_una + dps_tcb_smss(t);
 	t->rexmit_now = true;
-	t->x->rtt_seq = 0;		/* Karn: no sample across a retransmission */
-	t->x->st.fast_retrans++;
+	x->rtt_seq = 0;		/* Karn: no sample across a retransmission */
+	x->st.fast_retrans++;
 }
 
 /* An ACK that moved nothing (RFC 5681 2 "duplicate acknowledgment"). */
@@ -200,8 +236,9 @@ tcb_dupack(struct dps_tcb *t, uint64_t now)
 	t->x->st.dupacks_rx++;
 	if (t->dupacks < UINT8_MAX)
 		t->dupacks++;
-	if (!t->in_recovery && !t->in_loss && t->dupacks == 3)
-		tcb_enter_recovery(t, now);
+	/* With SACK, Linux counts no duplicates: RACK marks the loss. */
+	if (!t->sack_ok && !t->in_recovery && !t->in_loss && t->dupacks == 3)
+		dps_tcb_enter_recovery(t, now);
 }
 
 /* The ACK moved snd_una inside recovery: RFC 6675 / RFC 6582 partial and
@@ -210,7 +247,9 @@ static void
 tcb_recovery_ack(struct dps_tcb *t, uint32_t acked_segs)
 {
 	if (dps_seq_geq(t->snd_una, t->x->recovery_point)) {
-		/* Full ACK: recovery is over (RFC 6582 3.2 step 3). */
+		/* Full ACK: recovery is over (RFC 6582 3.2 step 3), cwnd
+		 * at ssthresh whatever PRR left (Linux's
+		 * tcp_end_cwnd_reduction(); PRR may leave it at pipe, 0). */
 		if (t->in_recovery)
 			t->cwnd = t->ssthresh;
 		t->in_recovery = false;
@@ -259,6 +298,8 @@ tcb_newly_acked(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 	t->retransmits = 0;
 	t->x->rtx_start_ns = 0;
 	t->probes = 0;
+	if (t->x->tlp_on)
+		dps_tlp_acked(t, ack, false, now);
 	if (t->n_sacked != 0)
 		sack_trim(t);
 	if (t->in_recovery || t->in_loss) {
@@ -335,6 +376,93 @@ tcb_wnd_update(struct dps_tcb *t, const struct dps_tcp_seg *s, uint32_t wnd)
 }
 
 /*
+ * Loss detection for an ACK that brought SACK blocks or came during a
+ * loss (RFC 8985 6.2 with Linux's tcp_fastretrans_alert() around it):
+ * RACK learns what the ACK delivered; D-SACKs may undo the reduction
+ * (RFC 3708); RACK, and before any reordering RFC 6675's IsLost, mark
+ * the losses; the first one starts recovery; PRR sets cwnd in it.
+ * @una0, @fack and @sacked0 are SND.UNA, the highest SACKed byte and the
+ * SACKed bytes before the ACK.
+ */
+static int
+tcb_loss_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint32_t una0,
+	uint32_t fack, uint32_t sacked0, bool dsack, uint64_t now)
+{
+	struct dps_tcb_ext *x = t->x;
+	uint32_t delivered = t->snd_una - una0 +
+		dps_tcb_sacked_in(t, t->snd_una, t->snd_nxt) - sacked0;
+	bool lost;
+
+	if (t->snd_una != una0)
+		dps_rack_delivered(t, una0, t->snd_una, fack, s, now);
+	if (dsack && dps_tcb_try_undo(t))
+		return DPS_TCB_OUTPUT;
+	if (!t->sack_ok)
+		return t->in_recovery ? DPS_TCB_OUTPUT : DPS_TCB_NONE;
+	lost = dps_rack_detect(t, now);
+	if (!t->reord_seen && t->n_sacked != 0 &&
+			dps_seq_gt(dps_tcb_sack_lost_edge(t), t->snd_una)) {
+		x->lost_edge = u32_max(x->lost_edge, dps_tcb_sack_lost_edge(t));
+		lost = true;
+	}
+	if (lost && !t->in_recovery && !t->in_loss) {
+		dps_tcb_enter_recovery(t, now);
+		x->st.rack_lost++;
+	}
+	if (t->in_recovery)
+		dps_prr_ack(t, delivered, t->snd_una != una0);
+	if (x->ltimer == DPS_LT_TLP && !dps_tlp_ok(t))
+		dps_tlp_disarm(t);
+	return t->in_recovery || t->in_loss || lost ? DPS_TCB_OUTPUT : DPS_TCB_NONE;
+}
+
+/* SND.UNA moves to the ACK, or a duplicate ACK is counted (RFC 5681 2):
+ * the part of the fifth check every ACK takes. */
+static inline __attribute__((always_inline)) int
+tcb_ack_advance(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
+	bool wnd_changed, bool sacked)
+{
+	int ev = DPS_TCB_NONE;
+
+	if (dps_seq_gt(s->ack, t->snd_una)) {
+		t->syn_unacked = false;		/* it comes first */
+		tcb_newly_acked(t, s, now);
+		ev |= DPS_TCB_ACKED | DPS_TCB_OUTPUT;
+		if (tcb_fin_is_acked(t))
+			ev |= tcb_fin_acked(t, now);
+	} else if (s->ack == t->snd_una && s->len == 0 &&
+			!(s->flags & (DPS_TH_SYN | DPS_TH_FIN)) &&
+			dps_tcb_flight(t) != 0 && (!wnd_changed || sacked)) {
+		tcb_dupack(t, now);
+		ev |= DPS_TCB_OUTPUT;
+	}
+	return ev;
+}
+
+/* The fifth check for an ACK with SACK blocks, or one that comes while
+ * a scoreboard is held or a loss recovered: the scoreboard, then SND.UNA,
+ * then loss detection (tcb_loss_ack()). */
+static int
+tcb_input_ack_loss(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
+	bool wnd_changed)
+{
+	uint32_t una0 = t->snd_una, fack = una0, sacked0 = 0;
+	bool sacked = false, dsack = false;
+	int ev;
+
+	if (t->n_sacked != 0) {
+		fack = t->x->sacked[t->n_sacked - 1].right;
+		sacked0 = dps_tcb_sacked_in(t, una0, t->snd_nxt);
+	}
+	if (t->sack_ok && s->n_sack != 0)
+		sacked = tcb_sack_in(t, s, fack, now, &dsack);
+	if (dsack && t->x->tlp_on && t->x->tlp_rxt && dps_seq_geq(s->ack, t->x->tlp_high))
+		t->x->tlp_on = false;	/* the probe was not needed (RFC 8985 7.4) */
+	ev = tcb_ack_advance(t, s, now, wnd_changed, sacked);
+	return ev | tcb_loss_ack(t, s, una0, fack, sacked0, dsack, now);
+}
+
+/*
  * RFC 9293 3.10.7.4 fifth check, with RFC 5961 5.2's bounds: update the
  * send window (SND.WL1/WL2 rule), take SACK blocks, count duplicates and
  * advance snd_una. Returns -1 when the segment must be dropped after an
@@ -345,7 +473,7 @@ tcb_input_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	struct dps_tcp_out *out, unsigned int *n)
 {
 	uint32_t ack = s->ack, wnd = (uint32_t)s->wnd << t->snd_wscale;
-	bool wnd_changed = false, sacked = false;
+	bool wnd_changed = false;
 	int ev = DPS_TCB_NONE;
 
 	if (dps_seq_gt(ack, t->snd_nxt) ||
@@ -357,31 +485,9 @@ tcb_input_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 		wnd_changed = true;
 		ev |= DPS_TCB_OUTPUT;
 	}
-	if (t->sack_ok && s->n_sack != 0)
-		sacked = tcb_sack_in(t, s);
-	if (dps_seq_gt(ack, t->snd_una)) {
-		t->syn_unacked = false;		/* it comes first */
-		tcb_newly_acked(t, s, now);
-		ev |= DPS_TCB_ACKED | DPS_TCB_OUTPUT;
-		if (tcb_fin_is_acked(t))
-			ev |= tcb_fin_acked(t, now);
-	} else if (ack == t->snd_una && s->len == 0 &&
-			!(s->flags & (DPS_TH_SYN | DPS_TH_FIN)) &&
-			dps_tcb_flight(t) != 0 && (!wnd_changed || sacked)) {
-		tcb_dupack(t, now);
-		ev |= DPS_TCB_OUTPUT;
-	}
-	/* RFC 6675 5 step 4: SACK shows the first segment lost before three
-	 * duplicates arrived (reordering of ACKs, or several losses). */
-	if (sacked && !t->in_recovery && !t->in_loss &&
-			dps_seq_gt(dps_tcb_sack_lost_edge(t), t->snd_una)) {
-		tcb_enter_recovery(t, now);
-		ev |= DPS_TCB_OUTPUT;
-	} else if (sacked && t->in_recovery) {
-		t->x->lost_edge = u32_max(t->x->lost_edge, dps_tcb_sack_lost_edge(t));
-		ev |= DPS_TCB_OUTPUT;
-	}
-	return ev;
+	if ((t->n_sacked | s->n_sack) != 0 || t->in_recovery || t->in_loss)
+		return ev | tcb_input_ack_loss(t, s, now, wnd_changed);
+	return ev | tcb_ack_advance(t, s, now, wnd_changed, false);
 }
 
 /* ---- the receiver ---- */
@@ -413,6 +519,34 @@ ooo_add(struct dps_tcb *t, uint32_t l, uint32_t r)
 	t->x->ooo[0] = nb;
 	t->n_ooo = (uint8_t)(j + 1);
 	return true;
+}
+
+/* The next ACK reports [l, r) as received twice (RFC 2883), when SACK
+ * was negotiated (Linux's tcp_dsack_set(), net.ipv4.tcp_dsack = 1). */
+static void
+tcb_dsack_set(struct dps_tcb *t, uint32_t l, uint32_t r)
+{
+	if (!t->sack_ok)
+		return;
+	t->x->dsack_blk.left = l;
+	t->x->dsack_blk.right = r;
+	t->dsack = true;
+}
+
+/* Out-of-order data [l, r) that overlaps a range already held: the
+ * overlap is a duplicate (RFC 2883 4.2, Linux's tcp_data_queue_ofo()). */
+static void
+ooo_dup(struct dps_tcb *t, uint32_t l, uint32_t r)
+{
+	for (unsigned int i = 0; i < t->n_ooo; i++) {
+		struct dps_sack_blk b = t->x->ooo[i];
+
+		if (dps_seq_leq(b.right, l) || dps_seq_geq(b.left, r))
+			continue;
+		tcb_dsack_set(t, dps_seq_gt(b.left, l) ? b.left : l,
+			dps_seq_lt(b.right, r) ? b.right : r);
+		return;
+	}
 }
 
 /* rcv_nxt moved: swallow the out-of-order ranges it reached. Returns
@@ -510,6 +644,8 @@ tcb_input_data(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 		return DPS_TCB_NONE;
 	}
 	if (dps_seq_lt(seq, t->rcv_nxt)) {
+		/* Partly a duplicate: D-SACK that part (RFC 2883 4.1.2). */
+		tcb_dsack_set(t, seq, t->rcv_nxt);
 		off = t->rcv_nxt - seq;
 		seq = t->rcv_nxt;
 		len -= off;
@@ -523,6 +659,7 @@ tcb_input_data(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 	tcb_note_rcv_mss(t, len);
 	if (seq != t->rcv_nxt) {
 		t->ack_now = true;	/* a duplicate ACK with SACK, at once */
+		ooo_dup(t, seq, seq + len);
 		if (!ooo_add(t, seq, seq + len))
 			return DPS_TCB_NONE;
 		t->x->st.ooo_segs++;

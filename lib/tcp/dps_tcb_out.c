@@ -41,6 +41,34 @@ tcb_select_window(struct dps_tcb *t)
 	return (uint16_t)raw;
 }
 
+/*
+ * The SACK blocks of an ACK: a pending D-SACK first (RFC 2883 4), then
+ * the out-of-order ranges, most recent first (RFC 2018 4), three at most
+ * beside the timestamps. The range a D-SACK of out-of-order data lies in
+ * is the most recent one, so it comes second, as RFC 2883 4.2 asks.
+ */
+static void
+tcb_sack_blocks(struct dps_tcb *t, struct dps_tcp_out *o)
+{
+	unsigned int max = sizeof(o->sack) / sizeof(o->sack[0]), k = 0;
+
+	if (t->dsack) {
+		o->sack[k++] = t->x->dsack_blk;
+		t->dsack = false;
+	}
+	for (unsigned int i = 0; i < t->n_ooo && k < max; i++) {
+		o->sack[k] = t->x->ooo[i];
+		/* A FIN kept beyond the hole occupies the sequence number
+		 * after its data: the block covers it, as Linux's block
+		 * ends at the segment's end_seq (RFC 2018 3 reports what
+		 * was received, and the FIN was). */
+		if (t->fin_ooo && o->sack[k].right == t->x->fin_seq)
+			o->sack[k].right++;
+		k++;
+	}
+	o->n_sack = (uint8_t)k;
+}
+
 /* An ACK of everything received, with our window, timestamps and SACK
  * blocks for the out-of-order data, most recent first. */
 void
@@ -59,19 +87,8 @@ dps_tcb_fill_ack(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o)
 	}
 	/* Out-of-order ranges live in the cold half, which a quiet TCB (no
 	 * range) may not hold: an abort or close sends this ACK without one. */
-	if (t->sack_ok && t->n_ooo != 0) {
-		unsigned int n = t->n_ooo < 3 ? t->n_ooo : 3;
-
-		memcpy(o->sack, t->x->ooo, n * sizeof(o->sack[0]));
-		o->n_sack = (uint8_t)n;
-		/* A FIN kept beyond the hole occupies the sequence number
-		 * after its data: the block covers it, as Linux's block
-		 * ends at the segment's end_seq (RFC 2018 3 reports what
-		 * was received, and the FIN was). */
-		for (unsigned int i = 0; t->fin_ooo && i < n; i++)
-			if (o->sack[i].right == t->x->fin_seq)
-				o->sack[i].right++;
-	}
+	if (t->sack_ok && (t->n_ooo != 0 || t->dsack))
+		tcb_sack_blocks(t, o);
 	if (!t->ts_ok && o->n_sack == 0)
 		o->opts = DPS_TCP_OUT_NONE;
 	t->rcv_acked = t->rcv_nxt;
@@ -86,8 +103,8 @@ dps_tcb_fill_ack(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o)
  * duplicate, with net.ipv4.tcp_dsack on by default). The other blocks
  * follow, within the three the option space holds beside timestamps
  * (without them four would fit; dpstack sends three either way).
- * A duplicate that overlaps RCV.NXT, or data already held out of order,
- * is not reported yet.
+ * A duplicate that overlaps RCV.NXT or data held out of order is
+ * reported by the next ACK (tcb_sack_blocks(), dps_tcb_in.c).
  */
 static void
 tcb_dsack(const struct dps_tcb *t, const struct dps_tcp_seg *s, struct dps_tcp_out *o)
@@ -165,9 +182,8 @@ dps_tcb_challenge(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 	dps_tcb_fill_ack(t, now, &out[(*n)++]);
 }
 
-/* SACKed bytes inside [a, b). */
-static uint32_t
-sacked_in(const struct dps_tcb *t, uint32_t a, uint32_t b)
+uint32_t
+dps_tcb_sacked_in(const struct dps_tcb *t, uint32_t a, uint32_t b)
 {
 	uint32_t sum = 0;
 
@@ -220,14 +236,14 @@ seq_clamp(uint32_t x, uint32_t lo, uint32_t hi)
  * SACK each duplicate ACK stands for one segment that left the network
  * (Linux's tcp_add_reno_sack()).
  */
-static uint32_t
-tcb_pipe(const struct dps_tcb *t)
+uint32_t
+dps_tcb_pipe(const struct dps_tcb *t)
 {
 	uint32_t una = t->snd_una, nxt = t->snd_nxt, lost, hr, pipe, reno;
 
 	lost = (t->in_recovery || t->in_loss) ? seq_clamp(t->x->lost_edge, una, nxt) : una;
 	hr = seq_clamp(t->x->high_rxt, una, lost);
-	pipe = (nxt - lost) - sacked_in(t, lost, nxt) + (hr - una) - sacked_in(t, una, hr);
+	pipe = (nxt - lost) - dps_tcb_sacked_in(t, lost, nxt) + (hr - una) - dps_tcb_sacked_in(t, una, hr);
 	if (!t->sack_ok) {
 		reno = (uint32_t)t->dupacks * dps_tcb_smss(t);
 		pipe -= reno < pipe ? reno : pipe;
@@ -278,7 +294,7 @@ tcb_push(const struct dps_tcb *t, uint32_t seq, uint32_t end)
 }
 
 /* Describe one segment [seq, seq + len) (+ FIN) in @o. */
-static void
+static inline __attribute__((always_inline)) void
 tcb_seg(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o, uint32_t seq,
 	uint32_t len, bool fin, bool rexmit)
 {
@@ -355,8 +371,26 @@ tcb_rtx_cwnd_limited(const struct dps_tcb *t)
 {
 	uint32_t seq, len;
 
-	return (t->in_recovery || t->in_loss) && t->cwnd <= tcb_pipe(t) &&
+	return (t->in_recovery || t->in_loss) && t->cwnd <= dps_tcb_pipe(t) &&
 		tcb_next_hole(t, &seq, &len);
+}
+
+/* Bookkeeping of a retransmission of [seq, end): RACK's log, PRR's count,
+ * the undo count (RFC 3708), Karn's rule, the counters. */
+static void
+tcb_rexmit_note(struct dps_tcb *t, uint32_t seq, uint32_t end, uint64_t now)
+{
+	struct dps_tcb_ext *x = t->x;
+
+	dps_rack_sent(t, seq, end, now, true);
+	if (t->in_recovery)
+		x->prr_out += end - seq;
+	if (x->undo_on)
+		x->undo_retrans++;
+	t->rexmit_now = false;
+	x->rtt_seq = 0;			/* Karn */
+	x->st.retrans_segs++;
+	t->retrans_total++;
 }
 
 /* Retransmit one hole; returns false when nothing is to be resent. */
@@ -387,10 +421,7 @@ tcb_retransmit_one(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o)
 	fin = tcb_fin_sent(t) && seq + len == t->snd_end;
 	tcb_seg(t, now, o, seq, len, fin, true);
 	t->x->high_rxt = seq + len + (fin ? 1 : 0);
-	t->rexmit_now = false;
-	t->x->rtt_seq = 0;			/* Karn */
-	t->x->st.retrans_segs++;
-	t->retrans_total++;
+	tcb_rexmit_note(t, seq, t->x->high_rxt, now);
 	if (t->sack_ok && t->in_recovery) {
 		t->x->st.sack_retrans++;
 		o->sack_rexmit = true;
@@ -439,7 +470,7 @@ tcb_seg_cap(const struct dps_tcb *t)
  * device cuts it into MSS-sized packets, so the wire sees what it would
  * without TSO, except that a short tail goes without waiting for Nagle.
  */
-static uint32_t
+static inline __attribute__((always_inline)) uint32_t
 tcb_new_len(struct dps_tcb *t, uint32_t pipe)
 {
 	uint32_t smss = tcb_pkt_mss(t), queued = t->snd_end - t->snd_nxt;
@@ -496,16 +527,27 @@ tcb_push_before_hold(struct dps_tcb *t, struct dps_tcp_out *out, unsigned int n)
 	t->pushed_seq = o->seq + o->len;
 }
 
-/* Send new data (and the FIN after it). */
-static unsigned int
+/* A new segment from @seq left: RACK's log, the tail for a probe. PRR
+ * counts new data as snd_nxt beyond the recovery point. */
+static inline void
+tcb_sent_note(struct dps_tcb *t, uint32_t seq, uint64_t now)
+{
+	dps_rack_sent_new(t, seq, t->snd_nxt, now);
+	t->x->tail_seq = seq;
+}
+
+/* Send new data (and the FIN after it); a @probe sends one segment
+ * whatever cwnd says. */
+static inline __attribute__((always_inline)) unsigned int
 tcb_send_new(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
-	unsigned int max)
+	unsigned int max, bool probe)
 {
 	unsigned int n = 0;
 
 	t->cwnd_limited = false;
 	while (n < max) {
-		uint32_t pipe = (t->in_recovery || t->in_loss) ? tcb_pipe(t) : dps_tcb_flight(t);
+		uint32_t pipe = probe ? 0 : (t->in_recovery || t->in_loss ||
+			t->n_sacked != 0) ? dps_tcb_pipe(t) : dps_tcb_flight(t);
 		uint32_t len = tcb_new_len(t, pipe), seq = t->snd_nxt;
 		bool fin;
 
@@ -519,6 +561,7 @@ tcb_send_new(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 			t->snd_sml = seq + len;
 		t->snd_nxt += len + (fin ? 1 : 0);
 		t->snd_max = t->snd_nxt;
+		tcb_sent_note(t, seq, now);
 		if (t->x->rtt_seq == 0 && !t->in_loss && !t->in_recovery) {
 			t->x->rtt_seq = t->snd_nxt;
 			t->x->rtt_start = now;
@@ -526,11 +569,72 @@ tcb_send_new(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 		if (t->rtx_at == 0 || t->persist) {
 			t->rtx_at = now + t->rto_ns;
 			t->persist = false;
+			t->x->ltimer = DPS_LT_RTO;
 		}
 		if (fin)
 			break;
 	}
 	tcb_push_before_hold(t, out, n);
+	if (n != 0 && dps_tlp_ok(t))
+		dps_tlp_set(t, now);	/* Linux: after every transmission */
+	return n;
+}
+
+/*
+ * RFC 8985 7.3 (Linux's tcp_send_loss_probe()): the probe timeout
+ * expired. One new segment goes if the peer's window allows it, whatever
+ * cwnd says (tcb_send_new() in probe mode sent it: @sent); else the last
+ * segment sent goes again, as the last MSS of it. The RTO follows.
+ */
+static unsigned int
+tcb_tlp_send(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o,
+	unsigned int room, unsigned int sent)
+{
+	struct dps_tcb_ext *x = t->x;
+	uint32_t end = t->snd_nxt, seq, len;
+	bool fin = tcb_fin_sent(t);
+
+	x->tlp_fire = false;
+	if (sent == 0) {
+		if (room == 0 || dps_tcb_flight(t) == 0) {
+			x->tlp_on = false;
+			return 0;
+		}
+		seq = dps_seq_gt(x->tail_seq, t->snd_una) ? x->tail_seq : t->snd_una;
+		if (end - seq - (fin ? 1 : 0) > tcb_pkt_mss(t))
+			seq = end - (fin ? 1 : 0) - tcb_pkt_mss(t);
+		len = end - seq - (fin ? 1 : 0);
+		tcb_seg(t, now, o, seq, len, fin, true);
+		tcb_rexmit_note(t, seq, end, now);
+		x->tlp_rxt = true;
+		/* Linux's tcp_rearm_rto(): the RTO runs from the head's
+		 * last transmission. */
+		if (seq == t->snd_una)
+			t->rtx_at = now + t->rto_ns;
+	}
+	x->tlp_high = t->snd_nxt;
+	x->st.tlp_probes++;
+	return sent == 0 ? 1 : 0;
+}
+
+/* The output when the probe timer fired: the probe alone, as Linux's
+ * tcp_send_loss_probe() sends it. */
+static unsigned int
+tcb_output_probe(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
+	unsigned int max)
+{
+	unsigned int n = 0;
+
+	t->rexmit_now = false;
+	t->x->tlp_on = true;	/* no probe timer after this one */
+	t->x->tlp_rxt = false;
+	if (tcb_can_send(t) && max != 0) {
+		n = tcb_send_new(t, now, out, 1, true);
+		n += tcb_tlp_send(t, now, out + n, max - n, n);
+	} else {
+		t->x->tlp_fire = t->x->tlp_on = false;
+	}
+	dps_tcb_timers_sync(t);
 	return n;
 }
 
@@ -554,18 +658,20 @@ dps_tcb_output(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 {
 	unsigned int n = 0;
 
+	if (t->rexmit_now && t->x->tlp_fire)
+		return tcb_output_probe(t, now, out, max);
 	if (tcb_can_send(t)) {
 		bool rtx_limited;
 
 		while (n < max && (t->rexmit_now ||
-				((t->in_recovery || t->in_loss) && t->cwnd > tcb_pipe(t)))) {
+				((t->in_recovery || t->in_loss) && t->cwnd > dps_tcb_pipe(t)))) {
 			if (!tcb_retransmit_one(t, now, &out[n]))
 				break;
 			n++;
 		}
 		t->rexmit_now = false;
 		rtx_limited = tcb_rtx_cwnd_limited(t);
-		n += tcb_send_new(t, now, out + n, max - n);
+		n += tcb_send_new(t, now, out + n, max - n, false);
 		t->cwnd_limited |= rtx_limited;
 		if (n == 0)
 			tcb_arm_persist(t, now);

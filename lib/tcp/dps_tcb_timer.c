@@ -54,9 +54,11 @@ dps_tcb_rtt_sample(struct dps_tcb *t, uint64_t rtt)
 void
 dps_tcb_arm_rto(struct dps_tcb *t, uint64_t now)
 {
+	t->x->ltimer = DPS_LT_RTO;
 	if (dps_tcb_flight(t) != 0) {
 		t->rtx_at = now + t->rto_ns;
 		t->persist = false;
+		dps_tlp_arm(t, now);
 	} else if (!t->persist) {
 		t->rtx_at = 0;
 	}
@@ -205,8 +207,14 @@ tcb_rto(struct dps_tcb *t, uint64_t now)
 	if (t->x->rtx_start_ns == 0)
 		t->x->rtx_start_ns = now;
 	t->x->st.rto_count++;
-	if (!t->in_loss)
+	if (!t->in_loss) {
+		if (!t->in_recovery)
+			dps_tcb_undo_mark(t);
 		t->ssthresh = dps_tcp_cc(t)->loss(t, now);
+	}
+	t->x->ltimer = DPS_LT_RTO;
+	t->x->tlp_on = false;
+	t->x->tlp_fire = false;
 	t->cwnd = dps_tcb_smss(t);
 	t->cwnd_acc = 0;
 	t->in_loss = true;
@@ -325,6 +333,8 @@ dps_tcb_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 				ev |= tcb_persist(t, now, out, n_out);
 			else
 				t->rtx_at = now;
+		} else if (dps_tcb_flight(t) != 0 && t->x->ltimer != DPS_LT_RTO) {
+			ev |= dps_rack_timer(t, now);	/* TLP or RACK */
 		} else if (dps_tcb_flight(t) != 0) {
 			ev |= tcb_rto(t, now);
 		}

@@ -233,6 +233,25 @@ struct dps_tcb_stats {
 	uint32_t ka_sent;		/* keepalive probes */
 	uint32_t pred_acks;		/* header prediction: pure ACKs of new data */
 	uint32_t pred_data;		/* header prediction: in-order data */
+	uint32_t tlp_probes;		/* tail loss probes sent (RFC 8985 7) */
+	uint32_t rack_lost;		/* recoveries RACK started (RFC 8985 6) */
+	uint32_t undos;			/* reductions undone (RFC 3708, D-SACK) */
+};
+
+#define DPS_TCP_SENT_LOG 8	/* transmissions a sender remembers (RACK) */
+
+/* One transmission, or several adjacent ones at the same time: bytes
+ * [left, right) left at @ts (ns). */
+struct dps_tcp_sent {
+	uint32_t left, right;
+	uint64_t ts;
+};
+
+/* What t->rtx_at stands for while data is in flight (dps_tcp_rack.c). */
+enum dps_tcp_ltimer {
+	DPS_LT_RTO = 0,		/* retransmission timeout (RFC 6298) */
+	DPS_LT_TLP,		/* probe timeout (RFC 8985 7.2) */
+	DPS_LT_REO,		/* RACK reordering timer (RFC 8985 6.3) */
 };
 
 struct dps_tcb;
@@ -259,6 +278,7 @@ struct dps_tcb_ext {
 	uint32_t keepidle_s, keepintvl_s;
 
 	uint32_t fin_seq;		/* sequence number of a FIN beyond a hole */
+	struct dps_sack_blk dsack_blk;	/* a duplicate to report (RFC 2883) */
 	uint32_t syn_tsval;		/* TSval of the first SYN */
 
 	/* Verdict on the payload of the last dps_tcb_input(): keep @rx_len
@@ -284,7 +304,37 @@ struct dps_tcb_ext {
 	uint64_t syn_start_ns;		/* first SYN sent */
 	uint64_t rtx_start_ns;		/* first unanswered retransmission */
 
+	/* RACK-TLP (RFC 8985; dps_tcp_rack.c). */
+	uint8_t sent_head, sent_n;	/* the ring @sent below */
+	uint8_t sent_rxt;		/* bit i: sent[i] is a retransmission */
+	uint8_t ltimer;			/* enum dps_tcp_ltimer */
+	uint8_t reo_steps;		/* reo_wnd in min_rtt/4 (6.2 step 4) */
+	uint8_t reo_persist;		/* recoveries the steps last */
+	bool dsack_seen:1;		/* a D-SACK since reo_steps last moved */
+	bool tlp_on:1;			/* a probe is out (TLPRxtOut) */
+	bool tlp_rxt:1;			/* ... and it was a retransmission */
+	bool tlp_fire:1;		/* the probe goes at the next output */
+	bool undo_on:1;			/* undo_marker is set */
+	uint32_t tail_seq;		/* start of the last segment sent */
+	uint32_t rack_end;		/* RACK.end_seq */
+	uint32_t dsack_round;		/* snd_nxt when reo_steps grew */
+	uint32_t tlp_high;		/* snd_nxt at the probe (TLP.end_seq) */
+	uint64_t rack_ts;		/* RACK.xmit_ts */
+	uint64_t rack_rtt;		/* RACK.rtt */
+	uint64_t rto_at;		/* the RTO while rtx_at is TLP or REO */
+
+	/* PRR (RFC 6937; dps_tcp_prr.c), bytes, and undo (RFC 3708). */
+	uint32_t prr_delivered, prr_out, prior_cwnd;
+	uint32_t undo_marker;		/* snd_una when the reduction began */
+	uint32_t prior_ssthresh;
+	int32_t undo_retrans;		/* retransmissions not yet D-SACKed */
+
 	struct dps_tcb_stats st;
+
+	/* Transmissions, a ring: @sent_n entries from @sent_head, oldest
+	 * first; the two oldest merge when it is full. Last, so that
+	 * dps_tcb_ext_attach() need not clear it. */
+	struct dps_tcp_sent sent[DPS_TCP_SENT_LOG];
 };
 
 /**
@@ -298,7 +348,8 @@ struct dps_tcb {
 	uint8_t retransmits;		/* consecutive timeouts (SYN or data) */
 	uint8_t snd_wscale, rcv_wscale;
 	uint8_t syn_wscale;		/* the shift our SYN announced */
-	uint8_t cc;			/* enum dps_tcp_cc_algo */
+	uint8_t cc:7;			/* enum dps_tcp_cc_algo */
+	bool dsack:1;			/* x->dsack_blk goes first in the next ACK */
 	uint8_t quickacks;		/* segments still acknowledged at once */
 	uint8_t dupacks;
 	uint8_t probes;			/* zero-window or keepalive probes unanswered */
@@ -324,6 +375,9 @@ struct dps_tcb {
 	bool defer_acked:1;		/* TCP_DEFER_ACCEPT dropped the bare ACK */
 	bool no_pred:1;			/* header prediction off (tests) */
 	bool data_seen:1;		/* in-order data arrived (Linux: ato set) */
+	bool reord_seen:1;		/* RACK: a delivery came below the highest
+					 * SACK (Linux's reord_seen; kept while
+					 * the cold half is given back) */
 	uint16_t adv_mss;
 	uint16_t mss;			/* effective send MSS (peer's, clamped) */
 	uint16_t rcv_mss;		/* largest segment seen from the peer */
@@ -376,8 +430,9 @@ struct dps_tcb {
 };
 
 /**
- * Attach the cold half @x to @t: @x is written whole (default settings,
- * no scoreboard, zero counters), nothing of it is read. Call it before
+ * Attach the cold half @x to @t: @x is written (default settings, no
+ * scoreboard, zero counters, an empty transmission log whose entries
+ * are left as they were), nothing of it is read. Call it before
  * any call that may change the TCB, connect/accept included.
  */
 void dps_tcb_ext_attach(struct dps_tcb *t, struct dps_tcb_ext *x);

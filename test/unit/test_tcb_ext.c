@@ -18,7 +18,7 @@ Test(tcb_ext, hot_half_size)
 {
 	cr_assert_leq(sizeof(struct dps_tcb), HOT_MAX, "struct dps_tcb is %zu bytes",
 		sizeof(struct dps_tcb));
-	cr_assert_leq(sizeof(struct dps_tcb_ext), 320, "struct dps_tcb_ext is %zu bytes",
+	cr_assert_leq(sizeof(struct dps_tcb_ext), 544, "struct dps_tcb_ext is %zu bytes",
 		sizeof(struct dps_tcb_ext));
 }
 

@@ -412,7 +412,10 @@ Test(tcb_snd, first_flight_is_ten_segments_of_mss_minus_timestamps)
 	}
 	cr_assert_eq(t.snd_nxt, ISS + 1 + 10 * SMSS);
 	cr_assert(t.cwnd_limited);
-	cr_assert_eq(t.timer_ns, TE + MS + RTO0, "RTO armed");
+	/* With SACK the probe timeout comes first (RFC 8985 7.2): two
+	 * SRTTs of 10 ms and the two-jiffy allowance. */
+	cr_assert_eq(t.timer_ns, TE + MS + 2 * 10 * MS + DPS_TCP_TIMEOUT_MIN_NS,
+		"TLP armed");
 	cr_assert_eq(output(&t, TE + MS, out), 0);
 }
 
@@ -585,7 +588,10 @@ flight_of_ten(struct dps_tcb *t, uint8_t cc)
 	unsigned int n;
 
 	c.cc = cc;
-	established_in_flight(t, &c, 10);
+	establish_conf(t, &c);
+	t->sack_ok = false;	/* duplicate ACKs count without SACK only */
+	dps_tcb_queue(t, 10 * SMSS);
+	cr_assert_eq(output(t, TE + MS, out), 10);
 	feed(t, pseg(DPS_TH_ACK, PEER_ISN + 1, ISS + 1 + SMSS, 0), TE + 11 * MS, out, &n);
 	cr_assert_eq(t->snd_una, ISS + 1 + SMSS);
 	cr_assert_eq(output(t, TE + 11 * MS, out), 0, "nothing more queued");
@@ -680,7 +686,10 @@ Test(tcb_snd, rto_retransmits_from_snd_una_with_backoff)
 	int ev;
 
 	c.cc = DPS_CC_NEWRENO;
-	established_in_flight(&t, &c, 3);
+	establish_conf(&t, &c);
+	t.sack_ok = false;	/* no tail loss probe before the RTO */
+	dps_tcb_queue(&t, 3 * SMSS);
+	cr_assert_eq(output(&t, TE + MS, out), 3);
 	cr_assert_eq(t.timer_ns, at);
 	cr_assert_eq(timeout(&t, at - 1, out, &n), DPS_TCB_NONE, "not yet");
 	ev = timeout(&t, at, out, &n);
@@ -849,6 +858,7 @@ Test(tcb_tso, retransmissions_are_one_piece)
 	c.cc = DPS_CC_NEWRENO;
 	c.tso_max = TSO_MAX;
 	establish_conf(&t, &c);
+	t.sack_ok = false;	/* no tail loss probe before the RTO */
 	dps_tcb_queue(&t, 5 * SMSS);
 	cr_assert_eq(output(&t, TE + MS, out), 1);
 	cr_assert_eq(out[0].len, 5 * SMSS);
