@@ -844,7 +844,9 @@ tcb_data_after_close(const struct dps_tcb *t, const struct dps_tcp_seg *s)
  *   PAWS passes (RFC 7323 5.3);
  * - the window as we hold it and no SACK blocks: only SND.WL1/WL2 may
  *   move, and no duplicate-ACK or scoreboard logic applies;
- * - no recovery, no loss, no scoreboard, no FIN beyond a hole.
+ * - no recovery, no loss, no scoreboard, no FIN beyond a hole, no
+ *   zero-window probing (an ACK then restarts the probe timer,
+ *   Linux's tcp_ack_probe(): the general path's work).
  * A pure ACK must then move SND.UNA (SND.UNA < SEG.ACK =< SND.NXT);
  * data must fit the window we announced, with nothing out of order
  * waiting (SND.UNA =< SEG.ACK =< SND.NXT: it may acknowledge ours too).
@@ -862,7 +864,7 @@ tcb_predicted(const struct dps_tcb *t, const struct dps_tcp_seg *s)
 			(t->ts_ok && dps_seq_lt(s->opt.tsval, t->ts_recent)) ||
 			((uint32_t)s->wnd << t->snd_wscale) != t->snd_wnd ||
 			t->in_recovery || t->in_loss || t->n_sacked != 0 || t->fin_ooo ||
-			dps_seq_gt(s->ack, t->snd_nxt))
+			t->persist || dps_seq_gt(s->ack, t->snd_nxt))
 		return false;
 	if (s->len == 0)
 		return dps_seq_gt(s->ack, t->snd_una);
