@@ -113,6 +113,25 @@ dps_rgroup_leave(struct dps_sock *sk)
 		dps_sock_put(sk);
 }
 
+/*
+ * The table's keyed hash, mixed once more (MurmurHash3's 32-bit
+ * finaliser, a bijection): the group takes the hash's top bits, and
+ * multiply-shift's top bits over tuples that differ in one field by
+ * steps of one (a client's consecutive ports) form a Weyl sequence that
+ * for some keys stays out of a member's share for dozens of tuples.
+ */
+static uint32_t
+tcp_group_hash(const struct dps_sockets *ss, const struct dps_tuple *t)
+{
+	uint32_t h = dps_tcp_hash(ss, t);
+
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ (h >> 16);
+}
+
 struct dps_sock *
 dps_rgroup_pick_many(const struct dps_sockets *ss, const struct dps_rgroup *g,
 	uint32_t n, const struct dps_tuple *t, unsigned int idx)
@@ -120,7 +139,7 @@ dps_rgroup_pick_many(const struct dps_sockets *ss, const struct dps_rgroup *g,
 	struct dps_sock *first = NULL;
 	uint32_t i, j;
 
-	i = j = dps_rgroup_scale(dps_tcp_hash(ss, t), n);
+	i = j = dps_rgroup_scale(tcp_group_hash(ss, t), n);
 	do {
 		/* Acquire: pairs with the release stores of add/del. */
 		struct dps_sock *sk = __atomic_load_n(&g->m[i], __ATOMIC_ACQUIRE);

@@ -3276,22 +3276,29 @@ peer_reset_all(struct bench *b, uint16_t lo, unsigned int n, uint16_t dport)
  * hash of the 4-tuple (Linux's reciprocal_scale(hash, members)), each
  * child queued on one member only; each child is owned by the lcore its
  * member is at home on (the only one, 0), and the group counts as four
- * listeners.
+ * listeners. The peer's ports are consecutive, as a client's are: the
+ * choice must spread them for any of the stack's random hash keys
+ * (tcp_group_hash() in dps_tcp_reuseport.c).
  */
 Test(dpdk, connect_reuseport_spread)
 {
-	enum { MEMBERS = 4, CONNS = 64, PORT = 7790, SPORT = 41000 };
+	enum { MEMBERS = 4, CONNS = 64, PORT = 7790 };
 	struct bench b;
 	uint32_t st[DPS_TCP_STATE_COUNT];
 	unsigned int got[MEMBERS], total = 0;
+	uint16_t sport[CONNS];
 	int lfd[MEMBERS];
 
+	for (unsigned int i = 0; i < CONNS; i++)
+		sport[i] = (uint16_t)(41000 + i);
 	up(&b, "crpspr", 0, NULL);
 	for (int i = 0; i < MEMBERS; i++)
 		lfd[i] = rp_listener(&b, PORT, true);
 	dps_stack_tcp_states(b.s[0], st);
 	cr_assert_eq(st[DPS_TCP_LISTEN], MEMBERS, "listeners: %u", st[DPS_TCP_LISTEN]);
-	peer_handshakes(&b, SPORT, CONNS, PORT);
+	for (unsigned int i = 0; i < CONNS; i++)
+		peer_handshake(&b, sport[i], PORT);
+	run(&b, 2, MS);
 	cr_assert_eq(conns(&b), CONNS);
 	for (int i = 0; i < MEMBERS; i++) {
 		got[i] = accept_all(lfd[i]);
@@ -3301,7 +3308,9 @@ Test(dpdk, connect_reuseport_spread)
 	cr_assert_eq(total, CONNS, "each child on one member: %u", total);
 	for (int i = 0; i < MEMBERS; i++)
 		cr_assert_eq(dps_close(lfd[i]), 0);
-	peer_reset_all(&b, SPORT, CONNS, PORT);
+	for (unsigned int i = 0; i < CONNS; i++)
+		peer_tcp(&b, sport[i], PORT, 1001, 0, DPS_TH_RST, 0, NULL, 0);
+	run(&b, 2, MS);
 	down(&b);
 }
 
