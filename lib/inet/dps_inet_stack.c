@@ -188,7 +188,7 @@ conn_fill_sock(struct dps_sock *sk, struct dps_conn_info *out)
 	out->state = dps_sock_state(sk);
 	out->syn_retries = sk->tcb.retransmits;
 	out->mss = sk->tcb.mss;
-	out->rto_ms = (uint32_t)(sk->tcb.rto_ns / 1000000);
+	out->rto_ms = sk->tcb.rto_us / 1000;
 }
 
 /*

@@ -545,13 +545,13 @@ tcp_info_get(const struct dps_sock *sk, void *out, socklen_t *len)
 	 * last figures. */
 	if (st == DPS_TCP_LISTEN || t->mss == 0)
 		return put_val(&ti, sizeof(ti), out, len);
-	ti.tcpi_rto = (uint32_t)(t->rto_ns / 1000);
+	ti.tcpi_rto = t->rto_us;
 	ti.tcpi_snd_mss = smss;
 	ti.tcpi_rcv_mss = t->rcv_mss;
 	ti.tcpi_unacked = (dps_tcb_flight(t) + smss - 1) / smss;
 	tcp_info_cold(t, smss, &ti);
-	ti.tcpi_rtt = (uint32_t)(t->srtt_ns / 1000);
-	ti.tcpi_rttvar = (uint32_t)(t->rttvar_ns / 1000);
+	ti.tcpi_rtt = t->srtt_us8 / 8;
+	ti.tcpi_rttvar = t->rttvar_us4 / 4;
 	ti.tcpi_snd_ssthresh = t->ssthresh >= UINT32_MAX / 2 ? 0x7fffffff : t->ssthresh / smss;
 	ti.tcpi_snd_cwnd = t->cwnd / smss;
 	ti.tcpi_advmss = t->adv_mss;

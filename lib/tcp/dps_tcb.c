@@ -180,9 +180,9 @@ tcb_init(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
 	t->pushed_seq = iss + 1;
 	t->ts_off = ts_off;
 	t->x->syn_start_ns = now;
-	t->rcv_tstamp = now;
-	t->rto_ns = DPS_TCP_RTO_INIT_NS;
-	t->rtx_at = now + t->rto_ns;
+	t->rcv_tstamp_ms = dps_tcb_ms(now);
+	t->rto_us = DPS_TCP_RTO_INIT_NS / 1000;
+	t->rtx_at = now + dps_tcb_rto(t);
 	t->timer_ns = t->rtx_at;
 }
 
@@ -242,7 +242,7 @@ dps_tcb_established(struct dps_tcb *t, uint64_t now)
 	t->retransmits = 0;
 	t->rtx_at = 0;
 	t->x->rtx_start_ns = 0;
-	t->rcv_tstamp = now;
+	t->rcv_tstamp_ms = dps_tcb_ms(now);
 	t->rcv_acked = t->rcv_nxt;
 	t->quickacks = DPS_TCP_QUICKACKS;
 	t->cwnd = DPS_TCP_INIT_CWND * dps_tcb_smss(t);
@@ -250,7 +250,7 @@ dps_tcb_established(struct dps_tcb *t, uint64_t now)
 	t->snd_wl2 = t->snd_una;
 	/* The handshake's round trip seeds the RTT (RFC 6298 2.2), unless a
 	 * SYN was retransmitted (Karn). */
-	if (t->srtt_ns == 0 && !syn_rexmit && now > t->x->syn_start_ns)
+	if (t->srtt_us8 == 0 && !syn_rexmit && now > t->x->syn_start_ns)
 		dps_tcb_rtt_sample(t, now - t->x->syn_start_ns);
 	dps_tcp_cc(t)->init(t, now);
 	dps_tcb_arm_keepalive(t, now);

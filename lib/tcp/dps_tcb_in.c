@@ -893,7 +893,7 @@ tcb_input_predicted(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now
 	}
 	if (t->ts_ok && t->rcv_nxt == t->rcv_acked)
 		t->ts_recent = s->opt.tsval;
-	t->rcv_tstamp = now;
+	t->rcv_tstamp_ms = dps_tcb_ms(now);
 	t->probes = 0;
 	if (s->len != 0) {
 		tcb_note_rcv_mss(t, s->len);
@@ -957,12 +957,12 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	 * every genuine segment (RFC 7323 4.3, 5.3). */
 	if (!old_ack)
 		tcb_update_ts_recent(t, s);
-	t->rcv_tstamp = now;
+	t->rcv_tstamp_ms = dps_tcb_ms(now);
 	t->probes = 0;		/* the peer is alive (probe answers included) */
 	/* Linux's tcp_ack_probe(): with nothing in flight and data held
 	 * back, an ACK restarts the probe timer, backed off, from now. */
 	if (t->persist && !old_ack)
-		t->rtx_at = now + t->rto_ns;
+		t->rtx_at = now + dps_tcb_rto(t);
 	if (t->state == DPS_TCPS_CLOSE)
 		return ev;
 	if (tcb_data_after_close(t, s)) {

@@ -13,7 +13,7 @@
 #include <string.h>
 #include "dps_tcb_priv.h"
 
-#define OOW_RATELIMIT_NS (500ull * 1000 * 1000)	/* tcp_invalid_ratelimit */
+#define OOW_RATELIMIT_MS 500		/* tcp_invalid_ratelimit */
 
 /*
  * The window to announce, in header units. It never moves the right edge
@@ -121,6 +121,24 @@ tcb_dsack(const struct dps_tcb *t, const struct dps_tcp_seg *s, struct dps_tcp_o
 	o->opts = DPS_TCP_OUT_TS;
 }
 
+/*
+ * Linux's tcp_oow_rate_limited(): one out-of-window or challenge ACK per
+ * connection each 500 ms. The clock is the TCB's milliseconds plus one,
+ * so that 0 stays "none" from the start of the clock on.
+ */
+static bool
+oow_limited(const struct dps_tcb *t, uint64_t now)
+{
+	return t->last_oow_ack_ms != 0 &&
+		dps_tcb_ms(now) + 1 - t->last_oow_ack_ms < OOW_RATELIMIT_MS;
+}
+
+static void
+oow_sent(struct dps_tcb *t, uint64_t now)
+{
+	t->last_oow_ack_ms = dps_tcb_ms(now) + 1;
+}
+
 void
 dps_tcb_oow_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	struct dps_tcp_out *out, unsigned int *n)
@@ -131,10 +149,10 @@ dps_tcb_oow_ack(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 
 	if (*n >= DPS_TCB_MAX_OUT)
 		return;
-	if (limited && t->last_oow_ack != 0 && now - t->last_oow_ack < OOW_RATELIMIT_NS)
+	if (limited && oow_limited(t, now))
 		return;
 	if (limited)
-		t->last_oow_ack = now;
+		oow_sent(t, now);
 	dps_tcb_fill_ack(t, now, &out[*n]);
 	tcb_dsack(t, s, &out[(*n)++]);
 }
@@ -173,11 +191,11 @@ dps_tcb_challenge(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 {
 	if (*n >= DPS_TCB_MAX_OUT)
 		return;
-	if (t->last_oow_ack != 0 && now - t->last_oow_ack < OOW_RATELIMIT_NS)
+	if (oow_limited(t, now))
 		return;
 	if (t->x->chlim != NULL && !chlim_ok(t->x->chlim, now))
 		return;
-	t->last_oow_ack = now;
+	oow_sent(t, now);
 	t->x->st.challenge_acks++;
 	dps_tcb_fill_ack(t, now, &out[(*n)++]);
 }
@@ -567,7 +585,7 @@ tcb_send_new(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 			t->x->rtt_start = now;
 		}
 		if (t->rtx_at == 0 || t->persist) {
-			t->rtx_at = now + t->rto_ns;
+			t->rtx_at = now + dps_tcb_rto(t);
 			t->persist = false;
 			t->x->ltimer = DPS_LT_RTO;
 		}
@@ -610,7 +628,7 @@ tcb_tlp_send(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *o,
 		/* Linux's tcp_rearm_rto(): the RTO runs from the head's
 		 * last transmission. */
 		if (seq == t->snd_una)
-			t->rtx_at = now + t->rto_ns;
+			t->rtx_at = now + dps_tcb_rto(t);
 	}
 	x->tlp_high = t->snd_nxt;
 	x->st.tlp_probes++;
@@ -649,7 +667,7 @@ tcb_arm_persist(struct dps_tcb *t, uint64_t now)
 	if (dps_tcb_flight(t) != 0 || !waiting || t->rtx_at != 0)
 		return;
 	t->persist = true;
-	t->rtx_at = now + t->rto_ns;
+	t->rtx_at = now + dps_tcb_rto(t);
 }
 
 unsigned int

@@ -100,7 +100,7 @@ static inline bool
 dps_tlp_ok(const struct dps_tcb *t)
 {
 	return t->sack_ok && !t->in_recovery && !t->in_loss && t->n_sacked == 0 &&
-		!t->x->tlp_on && t->srtt_ns != 0;
+		!t->x->tlp_on && t->srtt_us8 != 0;
 }
 
 /*
@@ -114,7 +114,7 @@ dps_tlp_set(struct dps_tcb *t, uint64_t now)
 {
 	struct dps_tcb_ext *x = t->x;
 	uint64_t rto = x->ltimer == DPS_LT_RTO ? t->rtx_at : x->rto_at;
-	uint64_t at = now + 2 * t->srtt_ns + (x->tail_seq == t->snd_una ?
+	uint64_t at = now + 2 * dps_tcb_srtt(t) + (x->tail_seq == t->snd_una ?
 		DPS_TCP_RTO_MIN_NS : DPS_TCP_TIMEOUT_MIN_NS);
 
 	x->rto_at = rto;

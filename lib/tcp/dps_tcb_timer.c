@@ -25,28 +25,31 @@
 void
 dps_tcb_rtt_sample(struct dps_tcb *t, uint64_t rtt)
 {
-	uint64_t var;
+	uint32_t r = rtt >= 1000 ? (uint32_t)(rtt / 1000) : 1;	/* us */
+	uint64_t var, rto;
 
-	if (rtt == 0)
-		rtt = 1;
-	if (t->min_rtt_ns == 0 || rtt < t->min_rtt_ns)
-		t->min_rtt_ns = rtt;
-	if (t->srtt_ns == 0) {
-		t->srtt_ns = rtt;
-		t->rttvar_ns = rtt / 2;
+	if (t->min_rtt_us == 0 || r < t->min_rtt_us)
+		t->min_rtt_us = r;
+	if (t->srtt_us8 == 0) {
+		t->srtt_us8 = r * 8;
+		t->rttvar_us4 = r * 2;	/* rttvar = R / 2 */
 	} else {
-		uint64_t d = t->srtt_ns > rtt ? t->srtt_ns - rtt : rtt - t->srtt_ns;
+		/* rttvar += (|srtt - R| - rttvar) / 4; srtt += (R - srtt) / 8,
+		 * each in its own fixed point, as tcp_rtt_estimator(). */
+		uint32_t srtt = t->srtt_us8 / 8;
+		uint32_t d = srtt > r ? srtt - r : r - srtt;
 
-		t->rttvar_ns = (3 * t->rttvar_ns + d) / 4;
-		t->srtt_ns = (7 * t->srtt_ns + rtt) / 8;
+		t->rttvar_us4 = t->rttvar_us4 - t->rttvar_us4 / 4 + d;
+		t->srtt_us8 = t->srtt_us8 - srtt + r;
 	}
-	var = 4 * t->rttvar_ns;
+	var = dps_tcb_rttvar(t) * 4;
 	if (var < DPS_TCP_RTO_MIN_NS)
 		var = DPS_TCP_RTO_MIN_NS;
-	t->rto_ns = (t->srtt_ns + var + DPS_TCP_JIFFY_NS - 1) /
+	rto = (dps_tcb_srtt(t) + var + DPS_TCP_JIFFY_NS - 1) /
 		DPS_TCP_JIFFY_NS * DPS_TCP_JIFFY_NS;
-	if (t->rto_ns > DPS_TCP_RTO_MAX_NS)
-		t->rto_ns = DPS_TCP_RTO_MAX_NS;
+	if (rto > DPS_TCP_RTO_MAX_NS)
+		rto = DPS_TCP_RTO_MAX_NS;
+	t->rto_us = (uint32_t)(rto / 1000);
 }
 
 /* RFC 6298 5.1-5.3: (re)start the timer while data is outstanding, stop
@@ -56,7 +59,7 @@ dps_tcb_arm_rto(struct dps_tcb *t, uint64_t now)
 {
 	t->x->ltimer = DPS_LT_RTO;
 	if (dps_tcb_flight(t) != 0) {
-		t->rtx_at = now + t->rto_ns;
+		t->rtx_at = now + dps_tcb_rto(t);
 		t->persist = false;
 		dps_tlp_arm(t, now);
 	} else if (!t->persist) {
@@ -75,7 +78,7 @@ dps_tcb_arm_keepalive(struct dps_tcb *t, uint64_t now)
 	if (!t->keepalive || (t->state != DPS_TCPS_ESTABLISHED &&
 			t->state != DPS_TCPS_CLOSE_WAIT))
 		return;
-	at = t->probes == 0 ? t->rcv_tstamp + t->x->keepidle_s * NS_PER_S :
+	at = t->probes == 0 ? dps_tcb_rcv_tstamp(t, now) + t->x->keepidle_s * NS_PER_S :
 		now + t->x->keepintvl_s * NS_PER_S;
 	if (t->ka_at == 0 || at < t->ka_at || t->probes == 0)
 		t->ka_at = at;
@@ -134,21 +137,21 @@ tcb_clamp_rto(const struct dps_tcb *t, uint64_t start, uint64_t now)
 	uint64_t limit, left, elapsed = now - start;
 
 	if (t->x->user_timeout_ms == 0)
-		return t->rto_ns;
+		return dps_tcb_rto(t);
 	limit = (uint64_t)t->x->user_timeout_ms * NS_PER_MS;
 	if (elapsed >= limit)
 		return DPS_TCP_JIFFY_NS;
 	left = (limit - elapsed + DPS_TCP_JIFFY_NS - 1) / DPS_TCP_JIFFY_NS *
 		DPS_TCP_JIFFY_NS;
-	return t->rto_ns < left ? t->rto_ns : left;
+	return dps_tcb_rto(t) < left ? dps_tcb_rto(t) : left;
 }
 
 static void
 tcb_backoff(struct dps_tcb *t)
 {
-	t->rto_ns *= 2;
-	if (t->rto_ns > DPS_TCP_RTO_MAX_NS)
-		t->rto_ns = DPS_TCP_RTO_MAX_NS;
+	t->rto_us *= 2;
+	if (dps_tcb_rto(t) > DPS_TCP_RTO_MAX_NS)
+		t->rto_us = DPS_TCP_RTO_MAX_NS / 1000;
 }
 
 /* SYN or SYN-ACK retransmission, or giving up. */
@@ -259,7 +262,7 @@ tcb_persist(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 	t->probes++;
 	t->x->st.zwp_sent++;
 	tcb_backoff(t);
-	t->rtx_at = now + t->rto_ns;
+	t->rtx_at = now + dps_tcb_rto(t);
 	return DPS_TCB_NONE;
 }
 
@@ -268,7 +271,7 @@ static int
 tcb_ka_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 	unsigned int *n_out)
 {
-	uint64_t idle = now - t->rcv_tstamp;
+	uint64_t last = dps_tcb_rcv_tstamp(t, now), idle = now - last;
 
 	t->ka_at = 0;
 	if (t->state == DPS_TCPS_TIME_WAIT || t->state == DPS_TCPS_FIN_WAIT2)
@@ -281,7 +284,7 @@ tcb_ka_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 		return DPS_TCB_NONE;
 	}
 	if (idle < t->x->keepidle_s * NS_PER_S && t->probes == 0) {
-		t->ka_at = t->rcv_tstamp + t->x->keepidle_s * NS_PER_S;
+		t->ka_at = last + t->x->keepidle_s * NS_PER_S;
 		return DPS_TCB_NONE;
 	}
 	if ((t->x->user_timeout_ms != 0 && idle >= (uint64_t)t->x->user_timeout_ms * NS_PER_MS &&

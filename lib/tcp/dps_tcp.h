@@ -415,12 +415,17 @@ struct dps_tcb {
 	int err;			/* why the TCB closed (an errno) */
 	int soft_err;			/* last soft ICMP error */
 
-	/* RTT (RFC 6298), ns. */
-	uint64_t srtt_ns, rttvar_ns, min_rtt_ns;
-	uint64_t rto_ns;
+	/* RTT (RFC 6298) in Linux's units, 32 bits each: the smoothed RTT in
+	 * 1/8 us and its variation in 1/4 us (tcp_sock's srtt_us and
+	 * mdev_us), so that the averages keep their fractions; the smallest
+	 * sample and the RTO in us. Read them in ns with dps_tcb_srtt() and
+	 * its siblings below. */
+	uint32_t srtt_us8, rttvar_us4, min_rtt_us, rto_us;
 
-	uint64_t last_oow_ack;		/* per-connection limit (500 ms) */
-	uint64_t rcv_tstamp;		/* last segment received */
+	/* On the TCB's millisecond clock (dps_tcb_ms(); Linux keeps both in
+	 * 32-bit jiffies): */
+	uint32_t last_oow_ack_ms;	/* per-connection limit (500 ms); 0 none */
+	uint32_t rcv_tstamp_ms;		/* last segment received */
 	uint64_t rtx_at;		/* retransmit / SYN / persist deadline */
 	uint64_t dack_at;		/* delayed ACK deadline */
 	uint64_t ka_at;			/* keepalive, FIN_WAIT2 or TIME_WAIT */
@@ -428,6 +433,53 @@ struct dps_tcb {
 
 	struct dps_tcb_ext *x;		/* the cold half; NULL while idle */
 };
+
+/** The smoothed round-trip time in ns (0: no sample yet). */
+static inline uint64_t
+dps_tcb_srtt(const struct dps_tcb *t)
+{
+	return (uint64_t)t->srtt_us8 * 125;
+}
+
+/** The round-trip time variation in ns. */
+static inline uint64_t
+dps_tcb_rttvar(const struct dps_tcb *t)
+{
+	return (uint64_t)t->rttvar_us4 * 250;
+}
+
+/** The smallest round-trip time sampled, in ns (0: none). */
+static inline uint64_t
+dps_tcb_min_rtt(const struct dps_tcb *t)
+{
+	return (uint64_t)t->min_rtt_us * 1000;
+}
+
+/** The retransmission timeout in ns (whole jiffies). */
+static inline uint64_t
+dps_tcb_rto(const struct dps_tcb *t)
+{
+	return (uint64_t)t->rto_us * 1000;
+}
+
+/** The TCB's millisecond clock at @p now (ns); it wraps in 49 days,
+ * and is only ever compared by difference. */
+static inline uint32_t
+dps_tcb_ms(uint64_t now)
+{
+	return (uint32_t)(now / (1000 * 1000));
+}
+
+/** When the last segment arrived, in ns, to the millisecond: the
+ * difference of the two millisecond clocks taken back from @p now. */
+static inline uint64_t
+dps_tcb_rcv_tstamp(const struct dps_tcb *t, uint64_t now)
+{
+	uint64_t ms = now / (1000 * 1000);
+	uint32_t ago = (uint32_t)ms - t->rcv_tstamp_ms;
+
+	return (ms - ago) * 1000 * 1000;
+}
 
 /**
  * Attach the cold half @x to @t: @x is written (default settings, no

@@ -96,10 +96,10 @@ cubic_w(const struct cubic *c, double sec, uint32_t smss)
 static uint64_t
 cubic_rtt(const struct dps_tcb *t)
 {
-	if (t->srtt_ns != 0)
-		return t->srtt_ns;
-	if (t->min_rtt_ns != 0)
-		return t->min_rtt_ns;
+	if (t->srtt_us8 != 0)
+		return dps_tcb_srtt(t);
+	if (t->min_rtt_us != 0)
+		return dps_tcb_min_rtt(t);
 	return RTT_DEFAULT_NS;
 }
 

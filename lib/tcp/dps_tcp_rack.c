@@ -131,7 +131,7 @@ dps_rack_delivered(struct dps_tcb *t, uint32_t l, uint32_t r, uint32_t fack,
 	rtt = now - e->ts;
 	/* Step 2: an ACK that may be for the original of a retransmission
 	 * is no sample (its TSecr is older, or it came too soon). */
-	if (sent_rxt(x, e) && (rtt < t->min_rtt_ns || (t->ts_ok && s->opt.has_ts &&
+	if (sent_rxt(x, e) && (rtt < dps_tcb_min_rtt(t) || (t->ts_ok && s->opt.has_ts &&
 			dps_seq_lt(s->opt.tsecr, dps_tcb_tsval(t, e->ts)))))
 		return 0;
 	end = dps_seq_lt(e->right, r) ? e->right : r;
@@ -163,8 +163,8 @@ rack_reo_wnd(const struct dps_tcb *t)
 
 	if (!t->reord_seen && (t->in_recovery || t->in_loss || rack_dupthresh(t)))
 		return 0;
-	w = t->min_rtt_ns / 4 * (t->x->reo_steps != 0 ? t->x->reo_steps : 1);
-	return w < t->srtt_ns ? w : t->srtt_ns;
+	w = dps_tcb_min_rtt(t) / 4 * (t->x->reo_steps != 0 ? t->x->reo_steps : 1);
+	return w < dps_tcb_srtt(t) ? w : dps_tcb_srtt(t);
 }
 
 /* Step 5 for one logged transmission: lost (the edges move), or the time

@@ -271,7 +271,7 @@ establish_conf(struct dps_tcb *t, const struct dps_tcb_conf *c)
 	cr_assert_eq(t->state, DPS_TCPS_ESTABLISHED);
 	cr_assert_eq(t->rcv_nxt, PEER_ISN + 1);
 	cr_assert_eq(t->snd_nxt, ISS + 1);
-	cr_assert_eq(t->rto_ns, RTO0);
+	cr_assert_eq(dps_tcb_rto(t), RTO0);
 	cr_assert_eq(dps_tcb_smss(t), SMSS);
 }
 

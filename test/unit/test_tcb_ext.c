@@ -12,7 +12,7 @@
 
 /* The hot half: what each idle established connection costs in its
  * socket. Raise it only with the figures of docs/performance.md. */
-#define HOT_MAX 224
+#define HOT_MAX 200
 
 Test(tcb_ext, hot_half_size)
 {

@@ -139,7 +139,7 @@ Test(tcb_tlp, probe_resends_the_last_segment)
 	cr_assert(t.x->tlp_on && t.x->tlp_rxt);
 	cr_assert_eq(t.x->st.tlp_probes, 1);
 	cr_assert_eq(t.x->st.rto_count, 0);
-	cr_assert_eq(t.rto_ns, RTO0, "no backoff");
+	cr_assert_eq(dps_tcb_rto(&t), RTO0, "no backoff");
 	cr_assert_eq(t.x->ltimer, DPS_LT_RTO);
 	cr_assert_eq(t.timer_ns, TE + MS + RTO0, "the RTO of the head");
 	cr_assert_eq(output(&t, pto, out), 0, "one probe");
@@ -189,7 +189,7 @@ Test(tcb_tlp, single_segment_probes_at_the_rto)
 	cr_assert_eq(t.timer_ns, at + RTO0);
 	cr_assert_eq(timeout(&t, at + RTO0, out, &n), DPS_TCB_OUTPUT);
 	cr_assert_eq(t.x->st.rto_count, 1);
-	cr_assert_eq(t.rto_ns, 2 * RTO0);
+	cr_assert_eq(dps_tcb_rto(&t), 2 * RTO0);
 }
 
 /* RFC 8985 7.4: a D-SACK for the probe shows the original arrived too:

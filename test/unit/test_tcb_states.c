@@ -557,7 +557,7 @@ Test(tcb_snd, ack_advances_snd_una)
 	cr_assert_eq(n, 0);
 	cr_assert_eq(t.snd_una, ISS + 1 + SMSS);
 	cr_assert_eq(t.snd_wnd, 502u << PEER_WS);
-	cr_assert_eq(t.timer_ns, TE + 11 * MS + t.rto_ns, "RTO restarted");
+	cr_assert_eq(t.timer_ns, TE + 11 * MS + dps_tcb_rto(&t), "RTO restarted");
 	ev = peer_ack_all(&t, TE + 12 * MS);
 	cr_assert_eq(ev, DPS_TCB_ACKED | DPS_TCB_OUTPUT);
 	cr_assert_eq(t.rtx_at, 0, "all acked: timer stopped");
@@ -698,7 +698,7 @@ Test(tcb_snd, rto_retransmits_from_snd_una_with_backoff)
 	cr_assert_eq(t.cwnd, SMSS, "RFC 5681 3.1: cwnd = 1 segment");
 	/* RFC 5681 (4): max(FlightSize / 2, 2 * SMSS). */
 	cr_assert_eq(t.ssthresh, 2 * SMSS);
-	cr_assert_eq(t.rto_ns, 2 * RTO0, "RFC 6298 5.5: back off");
+	cr_assert_eq(dps_tcb_rto(&t), 2 * RTO0, "RFC 6298 5.5: back off");
 	cr_assert_eq(t.timer_ns, at + 2 * RTO0);
 	n = output(&t, at, out);
 	cr_assert_eq(n, 1, "one segment: cwnd");
@@ -707,7 +707,7 @@ Test(tcb_snd, rto_retransmits_from_snd_una_with_backoff)
 	cr_assert(out[0].rexmit);
 	ev = timeout(&t, at + 2 * RTO0, out, &n);
 	cr_assert_eq(ev, DPS_TCB_OUTPUT);
-	cr_assert_eq(t.rto_ns, 4 * RTO0);
+	cr_assert_eq(dps_tcb_rto(&t), 4 * RTO0);
 	cr_assert_eq(output(&t, at + 2 * RTO0, out), 1);
 	cr_assert_eq(out[0].seq, ISS + 1);
 }
@@ -739,8 +739,8 @@ Test(tcb_snd, rto_is_whole_jiffies_and_never_early)
 		cr_assert_eq(feed(&t, peer_synack(ISS + 1, out[0].opt.tsval), te, out, &n),
 			DPS_TCB_CONNECTED);
 		(void)output(&t, te, out);
-		cr_assert_eq(t.rto_ns, rto, "rtt %" PRIu64 " ns: rto %" PRIu64 " ns, want %"
-			PRIu64, rtt[i], t.rto_ns, rto);
+		cr_assert_eq(dps_tcb_rto(&t), rto, "rtt %" PRIu64 " ns: rto %" PRIu64 " ns, want %"
+			PRIu64, rtt[i], dps_tcb_rto(&t), rto);
 		t.sack_ok = false;	/* no tail loss probe before the RTO */
 		dps_tcb_queue(&t, SMSS);
 		cr_assert_eq(output(&t, sent, out), 1);
@@ -748,7 +748,7 @@ Test(tcb_snd, rto_is_whole_jiffies_and_never_early)
 		cr_assert_eq(timeout(&t, sent + rto - 1, out, &n), DPS_TCB_NONE,
 			"rtt %" PRIu64 " ns: fired early", rtt[i]);
 		cr_assert_eq(timeout(&t, sent + rto, out, &n), DPS_TCB_OUTPUT);
-		cr_assert_eq(t.rto_ns, 2 * rto, "backed off by whole jiffies");
+		cr_assert_eq(dps_tcb_rto(&t), 2 * rto, "backed off by whole jiffies");
 		cr_assert_eq(t.timer_ns, sent + 3 * rto);
 	}
 }
@@ -1072,7 +1072,7 @@ Test(tcb_close, closing_fin_again_with_the_ack_of_ours_to_time_wait)
 	cr_assert_eq(t.snd_una, ISS + 2);
 	cr_assert_eq(output(&t, TE + 3 * MS, out), 1);
 	assert_ack(&out[0], ISS + 2, PEER_ISN + 2, "ACK of the resent FIN");
-	cr_assert_eq(timeout(&t, TE + 3 * MS + t.rto_ns, out, &(unsigned int){ 0 }) &
+	cr_assert_eq(timeout(&t, TE + 3 * MS + dps_tcb_rto(&t), out, &(unsigned int){ 0 }) &
 		DPS_TCB_OUTPUT, 0, "our FIN is not retransmitted");
 }
 

@@ -692,7 +692,7 @@ cubic_tcb(struct dps_tcb *t, uint32_t cwnd_segs, uint64_t srtt)
 	t->mss = C_SMSS;
 	t->cwnd = cwnd_segs * C_SMSS;
 	t->ssthresh = UINT32_MAX;
-	t->srtt_ns = srtt;
+	t->srtt_us8 = srtt >= 125 ? (uint32_t)(srtt / 125) : 1;	/* 1/8 us */
 	t->cwnd_acc = 12345;
 	dps_cc_cubic.init(t, CT0);
 	cr_assert_eq(t->cwnd_acc, 0);
