@@ -280,8 +280,10 @@ void
 dps_tcp_sync_timer(struct dps_lcore *lc, struct dps_sock *sk)
 {
 	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
-	if (sk->tcb.timer_ns == 0)
+	uint64_t d = dps_tcb_deadline(&sk->tcb);
+
+	if (d == 0)
 		dps_tw_cancel(tl->tw, &sk->timer);
-	else if (!dps_tw_armed(&sk->timer) || sk->timer.when != sk->tcb.timer_ns)
-		dps_tw_arm(tl->tw, &sk->timer, sk->tcb.timer_ns);
+	else if (!dps_tw_armed(&sk->timer) || sk->timer.when != d)
+		dps_tw_arm(tl->tw, &sk->timer, d);
 }

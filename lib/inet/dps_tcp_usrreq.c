@@ -84,10 +84,8 @@ dps_tcp_do_close(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	sk->tcb.orphan = true;
 	dps_tcp_stat_add(&tl->n_orphans, 1);
 	ev = dps_tcb_shutdown(&sk->tcb, now);
-	if (sk->tcb.state == DPS_TCPS_FIN_WAIT2 && sk->tcb.ka_at == 0) {
+	if (sk->tcb.state == DPS_TCPS_FIN_WAIT2 && sk->tcb.ka_at == 0)
 		sk->tcb.ka_at = now + DPS_TCP_FIN_TIMEOUT_NS;
-		dps_tcb_timers_sync(&sk->tcb);
-	}
 	dps_tcp_after(lc, sk, ev | DPS_TCB_OUTPUT, una0, now);
 	dps_sock_put(sk);
 }

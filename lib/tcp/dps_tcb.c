@@ -183,7 +183,6 @@ tcb_init(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
 	t->rcv_tstamp_ms = dps_tcb_ms(now);
 	t->rto_us = DPS_TCP_RTO_INIT_NS / 1000;
 	t->rtx_at = now + dps_tcb_rto(t);
-	t->timer_ns = t->rtx_at;
 }
 
 void
@@ -254,7 +253,6 @@ dps_tcb_established(struct dps_tcb *t, uint64_t now)
 		dps_tcb_rtt_sample(t, now - t->x->syn_start_ns);
 	dps_tcp_cc(t)->init(t, now);
 	dps_tcb_arm_keepalive(t, now);
-	dps_tcb_timers_sync(t);
 }
 
 int
@@ -263,7 +261,6 @@ dps_tcb_close(struct dps_tcb *t, int err)
 	t->state = DPS_TCPS_CLOSE;
 	t->err = err;
 	t->rtx_at = t->dack_at = t->ka_at = 0;
-	t->timer_ns = 0;
 	return DPS_TCB_CLOSED;
 }
 
@@ -295,10 +292,8 @@ tcb_input_syn_sent(struct dps_tcb *t, const struct dps_tcp_seg *s,
 		/* Unacceptable ACK: answer with a RST unless it is one. Our
 		 * SYN may have been lost, so Linux resends it almost at once,
 		 * the first time (TCP_TIMEOUT_MIN). */
-		if (t->retransmits == 0) {
+		if (t->retransmits == 0)
 			t->rtx_at = now + DPS_TCP_TIMEOUT_MIN_NS;
-			t->timer_ns = t->rtx_at;
-		}
 		if (dps_tcp_rst_for(s, &out[0]))
 			*n = 1;
 		return DPS_TCB_NONE;
@@ -330,7 +325,6 @@ tcb_input_syn_sent(struct dps_tcb *t, const struct dps_tcp_seg *s,
 			 * mode for quick-ACK mode (tcp_enter_quickack_mode()). */
 			t->pingpong = false;
 			t->dack_at = now + DPS_TCP_DELACK_MAX_NS;
-			dps_tcb_timers_sync(t);
 		} else {
 			t->ack_now = true;
 		}
@@ -550,7 +544,7 @@ dps_tcb_abort(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out)
 	default:
 		/* Nothing to reset; an earlier error stays. */
 		t->state = DPS_TCPS_CLOSE;
-		t->rtx_at = t->dack_at = t->ka_at = t->timer_ns = 0;
+		t->rtx_at = t->dack_at = t->ka_at = 0;
 		break;
 	}
 	return n;

@@ -809,7 +809,6 @@ tcb_input_done(struct dps_tcb *t, int ev, uint64_t now)
 		ev |= DPS_TCB_OUTPUT;
 	if (t->keepalive)
 		dps_tcb_arm_keepalive(t, now);
-	dps_tcb_timers_sync(t);
 	return ev;
 }
 
@@ -927,10 +926,8 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 			return tcb_input_syn(t, s, now, out, n);
 		/* A FIN resent into TIME_WAIT restarts the 2MSL (RFC 9293
 		 * 3.10.7.4, TIME-WAIT). */
-		if (t->state == DPS_TCPS_TIME_WAIT && (s->flags & DPS_TH_FIN)) {
+		if (t->state == DPS_TCPS_TIME_WAIT && (s->flags & DPS_TH_FIN))
 			t->ka_at = now + DPS_TCP_TIMEWAIT_NS;
-			dps_tcb_timers_sync(t);
-		}
 		dps_tcb_oow_ack(t, s, now, out, n);
 		return DPS_TCB_NONE;
 	}

@@ -652,7 +652,6 @@ tcb_output_probe(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 	} else {
 		t->x->tlp_fire = t->x->tlp_on = false;
 	}
-	dps_tcb_timers_sync(t);
 	return n;
 }
 
@@ -699,21 +698,5 @@ dps_tcb_output(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 	if (n == 0 && n < max && t->ack_now && t->state != DPS_TCPS_CLOSE &&
 			t->state != DPS_TCPS_SYN_SENT && t->state != DPS_TCPS_LISTEN)
 		dps_tcb_fill_ack(t, now, &out[n++]);
-	dps_tcb_timers_sync(t);
 	return n;
-}
-
-/* The one deadline the caller's timer wheel needs: the earliest. */
-void
-dps_tcb_timers_sync(struct dps_tcb *t)
-{
-	uint64_t d = 0;
-
-	if (t->rtx_at != 0)
-		d = t->rtx_at;
-	if (t->dack_at != 0 && (d == 0 || t->dack_at < d))
-		d = t->dack_at;
-	if (t->ka_at != 0 && (d == 0 || t->ka_at < d))
-		d = t->ka_at;
-	t->timer_ns = d;
 }

@@ -36,7 +36,6 @@ void dps_tcb_challenge(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 	unsigned int *n);
 /* RFC 6675 IsLost() boundary: unSACKed bytes below it are lost. */
 uint32_t dps_tcb_sack_lost_edge(const struct dps_tcb *t);
-void dps_tcb_timers_sync(struct dps_tcb *t);
 /* A partial last segment waits for TCP_CORK or MSG_MORE while the peer's
  * window is open for it: the probe timer sends it (dps_tcb_timer.c). */
 bool dps_tcb_corked_open(const struct dps_tcb *t);

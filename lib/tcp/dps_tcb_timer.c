@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The TCB's timers, one deadline each, folded into t->timer_ns:
+ * The TCB's timers, one deadline each, the earliest dps_tcb_deadline():
  * - rtx_at: SYN / SYN-ACK retransmission (Linux's schedule, see
  *   dps_tcb.c), data retransmission (RFC 6298 with Linux's bounds), or,
  *   with nothing in flight and data waiting for a window, the persist
@@ -65,7 +65,6 @@ dps_tcb_arm_rto(struct dps_tcb *t, uint64_t now)
 	} else if (!t->persist) {
 		t->rtx_at = 0;
 	}
-	dps_tcb_timers_sync(t);
 }
 
 /* Keepalive runs from the last segment received (Linux's
@@ -311,11 +310,10 @@ dps_tcb_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 	if (t->state == DPS_TCPS_SYN_SENT || t->state == DPS_TCPS_SYN_RECV) {
 		if (t->rtx_at != 0 && t->rtx_at <= now)
 			ev = tcb_syn_timeout(t, now, out, n_out);
-		dps_tcb_timers_sync(t);
 		return ev;
 	}
 	if (t->state == DPS_TCPS_CLOSE || t->state == DPS_TCPS_LISTEN) {
-		t->rtx_at = t->dack_at = t->ka_at = t->timer_ns = 0;
+		t->rtx_at = t->dack_at = t->ka_at = 0;
 		return DPS_TCB_NONE;
 	}
 	if (t->ka_at != 0 && t->ka_at <= now) {
@@ -353,6 +351,5 @@ dps_tcb_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 		t->ack_now = true;
 		ev |= DPS_TCB_OUTPUT;
 	}
-	dps_tcb_timers_sync(t);
 	return ev;
 }

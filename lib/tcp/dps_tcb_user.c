@@ -69,7 +69,6 @@ dps_tcb_set_opts(struct dps_tcb *t, const struct dps_tcb_opts *o, uint64_t now)
 			t->state == DPS_TCPS_CLOSE_WAIT)) {
 		t->dack_at = 0;
 		t->ack_now = true;
-		dps_tcb_timers_sync(t);
 		push = true;
 	}
 	t->x->user_timeout_ms = o->user_timeout_ms;
@@ -81,7 +80,6 @@ dps_tcb_set_opts(struct dps_tcb *t, const struct dps_tcb_opts *o, uint64_t now)
 	if (rearm && (t->state == DPS_TCPS_ESTABLISHED || t->state == DPS_TCPS_CLOSE_WAIT)) {
 		t->ka_at = 0;
 		dps_tcb_arm_keepalive(t, now);
-		dps_tcb_timers_sync(t);
 	}
 	return push;
 }
@@ -123,10 +121,8 @@ dps_tcb_user_close(struct dps_tcb *t, uint64_t now)
 
 	t->orphan = true;
 	ev = dps_tcb_shutdown(t, now);
-	if (t->state == DPS_TCPS_FIN_WAIT2 && t->ka_at == 0) {
+	if (t->state == DPS_TCPS_FIN_WAIT2 && t->ka_at == 0)
 		t->ka_at = now + DPS_TCP_FIN_TIMEOUT_NS;
-		dps_tcb_timers_sync(t);
-	}
 	return ev;
 }
 

@@ -429,10 +429,24 @@ struct dps_tcb {
 	uint64_t rtx_at;		/* retransmit / SYN / persist deadline */
 	uint64_t dack_at;		/* delayed ACK deadline */
 	uint64_t ka_at;			/* keepalive, FIN_WAIT2 or TIME_WAIT */
-	uint64_t timer_ns;		/* earliest of the above; 0 = none */
 
 	struct dps_tcb_ext *x;		/* the cold half; NULL while idle */
 };
+
+/** The one deadline the caller's timer wheel needs: the earliest of the
+ * TCB's three, in ns; 0 for none. Computed, not kept: 8 bytes less per
+ * connection, and it cannot go stale. */
+static inline uint64_t
+dps_tcb_deadline(const struct dps_tcb *t)
+{
+	uint64_t d = t->rtx_at;
+
+	if (t->dack_at != 0 && (d == 0 || t->dack_at < d))
+		d = t->dack_at;
+	if (t->ka_at != 0 && (d == 0 || t->ka_at < d))
+		d = t->ka_at;
+	return d;
+}
 
 /** The smoothed round-trip time in ns (0: no sample yet). */
 static inline uint64_t
@@ -581,9 +595,6 @@ int dps_tcb_timeout(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *out,
 
 /* Arm the keepalive timer if SO_KEEPALIVE is on and the state has one. */
 void dps_tcb_arm_keepalive(struct dps_tcb *t, uint64_t now);
-
-/* Recompute t->timer_ns after changing one of the deadlines. */
-void dps_tcb_timers_sync(struct dps_tcb *t);
 
 /* The application queued @n more bytes to send. */
 void dps_tcb_queue(struct dps_tcb *t, uint32_t n);

@@ -224,7 +224,6 @@ dps_rack_detect(struct dps_tcb *t, uint64_t now)
 			x->rto_at = t->rtx_at;
 		x->ltimer = DPS_LT_REO;
 		t->rtx_at = now + wait;
-		dps_tcb_timers_sync(t);
 	}
 	return first_hole(t, t->snd_una, u32_max(x->lost_edge, t->snd_una), &u) &&
 		dps_seq_gt(x->lost_edge, t->snd_una);
@@ -337,7 +336,6 @@ dps_tlp_disarm(struct dps_tcb *t)
 		return;
 	x->ltimer = DPS_LT_RTO;
 	t->rtx_at = x->rto_at;
-	dps_tcb_timers_sync(t);
 }
 
 int

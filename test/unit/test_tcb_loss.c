@@ -53,7 +53,7 @@ Test(tcb_rack, reorder_timer_marks_the_hole_lost)
 	cr_assert_not(t.in_recovery, "one SACKed segment: reordering, maybe");
 	cr_assert_eq(output(&t, TE + 11 * MS, out), 0, "nothing resent yet");
 	cr_assert_eq(t.x->ltimer, DPS_LT_REO);
-	cr_assert_eq(t.timer_ns, at, "timer %" PRIu64 " want %" PRIu64, t.timer_ns, at);
+	cr_assert_eq(dps_tcb_deadline(&t), at, "timer %" PRIu64 " want %" PRIu64, dps_tcb_deadline(&t), at);
 	cr_assert_eq(timeout(&t, at, out, &n), DPS_TCB_OUTPUT);
 	cr_assert(t.in_recovery);
 	cr_assert_eq(t.x->st.rack_lost, 1);
@@ -112,7 +112,7 @@ Test(tcb_rack, after_reordering_time_decides)
 	cr_assert_not(t.in_recovery);
 	cr_assert_eq(output(&t, TE + 11 * MS, out), 0);
 	cr_assert_eq(t.x->ltimer, DPS_LT_REO);
-	cr_assert_eq(timeout(&t, t.timer_ns, out, &n), DPS_TCB_OUTPUT);
+	cr_assert_eq(timeout(&t, dps_tcb_deadline(&t), out, &n), DPS_TCB_OUTPUT);
 	cr_assert(t.in_recovery);
 }
 
@@ -128,7 +128,7 @@ Test(tcb_tlp, probe_resends_the_last_segment)
 
 	established_in_flight(&t, NULL, 3);
 	cr_assert_eq(t.x->ltimer, DPS_LT_TLP);
-	cr_assert_eq(t.timer_ns, pto);
+	cr_assert_eq(dps_tcb_deadline(&t), pto);
 	cr_assert_eq(timeout(&t, pto, out, &n), DPS_TCB_OUTPUT);
 	cr_assert_eq(n, 0);
 	n = output(&t, pto, out);
@@ -141,7 +141,7 @@ Test(tcb_tlp, probe_resends_the_last_segment)
 	cr_assert_eq(t.x->st.rto_count, 0);
 	cr_assert_eq(dps_tcb_rto(&t), RTO0, "no backoff");
 	cr_assert_eq(t.x->ltimer, DPS_LT_RTO);
-	cr_assert_eq(t.timer_ns, TE + MS + RTO0, "the RTO of the head");
+	cr_assert_eq(dps_tcb_deadline(&t), TE + MS + RTO0, "the RTO of the head");
 	cr_assert_eq(output(&t, pto, out), 0, "one probe");
 }
 
@@ -181,12 +181,12 @@ Test(tcb_tlp, single_segment_probes_at_the_rto)
 	dps_tcb_queue(&t, 100);
 	cr_assert_eq(output(&t, TE + MS, out), 1);
 	cr_assert_eq(t.x->ltimer, DPS_LT_TLP);
-	cr_assert_eq(t.timer_ns, at);
+	cr_assert_eq(dps_tcb_deadline(&t), at);
 	timeout(&t, at, out, &n);
 	cr_assert_eq(output(&t, at, out), 1);
 	cr_assert(out[0].rexmit);
 	cr_assert_eq(t.x->st.rto_count, 0);
-	cr_assert_eq(t.timer_ns, at + RTO0);
+	cr_assert_eq(dps_tcb_deadline(&t), at + RTO0);
 	cr_assert_eq(timeout(&t, at + RTO0, out, &n), DPS_TCB_OUTPUT);
 	cr_assert_eq(t.x->st.rto_count, 1);
 	cr_assert_eq(dps_tcb_rto(&t), 2 * RTO0);

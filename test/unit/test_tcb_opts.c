@@ -121,7 +121,7 @@ Test(tcb_cork, probe_timer_sends_held_data)
 	write_held(&t, 100, false, TE + MS);
 	at = t.rtx_at;
 	cr_assert_eq(at, TE + MS + RTO0, "the probe timer, one RTO away");
-	cr_assert_eq(t.timer_ns, at);
+	cr_assert_eq(dps_tcb_deadline(&t), at);
 	cr_assert_eq(timeout(&t, at, out, &n) & DPS_TCB_OUTPUT, DPS_TCB_OUTPUT);
 	cr_assert_eq(n, 0, "no zero-window probe: the window is open");
 	cr_assert_eq(output(&t, at, out), 1);

@@ -120,7 +120,7 @@ tick(struct pair *pr, const char *what)
 	unsigned int np, ng;
 	int evp, evg;
 
-	if (pr->p.timer_ns == 0 || pr->p.timer_ns > pr->now)
+	if (dps_tcb_deadline(&pr->p) == 0 || dps_tcb_deadline(&pr->p) > pr->now)
 		return;
 	evp = timeout(&pr->p, pr->now, op, &np);
 	evg = timeout(&pr->g, pr->now, og, &ng);

@@ -53,7 +53,7 @@ Test(tcb_listen, syn_draws_synack_with_only_the_offered_options)
 	cr_assert_not(sa.opt.sack_ok, "SACK-permitted was not offered");
 	cr_assert_not(sa.opt.has_ws, "window scale was not offered (RFC 7323 2.2)");
 	cr_assert_eq(t.rcv_wscale, 0);
-	cr_assert_eq(t.timer_ns, T0 + SEC, "SYN-ACK retransmission at 1 s");
+	cr_assert_eq(dps_tcb_deadline(&t), T0 + SEC, "SYN-ACK retransmission at 1 s");
 }
 
 Test(tcb_listen, ack_establishes)
@@ -224,7 +224,7 @@ Test(tcb_rcv, delayed_ack_after_quickack_fires_at_40ms)
 	cr_assert(ev & DPS_TCB_DATA);
 	cr_assert_eq(output(&t, now, out), 0, "the ACK is delayed");
 	cr_assert_eq(t.dack_at, now + DPS_TCP_DELACK_NS);
-	cr_assert_eq(t.timer_ns, now + DPS_TCP_DELACK_NS);
+	cr_assert_eq(dps_tcb_deadline(&t), now + DPS_TCP_DELACK_NS);
 	cr_assert_eq(timeout(&t, now + DPS_TCP_DELACK_NS - 1, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(output(&t, now + DPS_TCP_DELACK_NS - 1, out), 0, "not yet");
 	ev = timeout(&t, now + DPS_TCP_DELACK_NS, out, &n);
@@ -232,7 +232,7 @@ Test(tcb_rcv, delayed_ack_after_quickack_fires_at_40ms)
 	cr_assert_eq(n, 0);
 	cr_assert_eq(output(&t, now + DPS_TCP_DELACK_NS, out), 1);
 	assert_ack(&out[0], ISS + 1, PEER_ISN + 1 + off + 100, "delayed ACK");
-	cr_assert_eq(t.timer_ns, 0);
+	cr_assert_eq(dps_tcb_deadline(&t), 0);
 }
 
 Test(tcb_rcv, every_second_full_segment_is_acked_at_once)
@@ -414,7 +414,7 @@ Test(tcb_snd, first_flight_is_ten_segments_of_mss_minus_timestamps)
 	cr_assert(t.cwnd_limited);
 	/* With SACK the probe timeout comes first (RFC 8985 7.2): two
 	 * SRTTs of 10 ms and the two-jiffy allowance. */
-	cr_assert_eq(t.timer_ns, TE + MS + 2 * 10 * MS + DPS_TCP_TIMEOUT_MIN_NS,
+	cr_assert_eq(dps_tcb_deadline(&t), TE + MS + 2 * 10 * MS + DPS_TCP_TIMEOUT_MIN_NS,
 		"TLP armed");
 	cr_assert_eq(output(&t, TE + MS, out), 0);
 }
@@ -557,7 +557,7 @@ Test(tcb_snd, ack_advances_snd_una)
 	cr_assert_eq(n, 0);
 	cr_assert_eq(t.snd_una, ISS + 1 + SMSS);
 	cr_assert_eq(t.snd_wnd, 502u << PEER_WS);
-	cr_assert_eq(t.timer_ns, TE + 11 * MS + dps_tcb_rto(&t), "RTO restarted");
+	cr_assert_eq(dps_tcb_deadline(&t), TE + 11 * MS + dps_tcb_rto(&t), "RTO restarted");
 	ev = peer_ack_all(&t, TE + 12 * MS);
 	cr_assert_eq(ev, DPS_TCB_ACKED | DPS_TCB_OUTPUT);
 	cr_assert_eq(t.rtx_at, 0, "all acked: timer stopped");
@@ -690,7 +690,7 @@ Test(tcb_snd, rto_retransmits_from_snd_una_with_backoff)
 	t.sack_ok = false;	/* no tail loss probe before the RTO */
 	dps_tcb_queue(&t, 3 * SMSS);
 	cr_assert_eq(output(&t, TE + MS, out), 3);
-	cr_assert_eq(t.timer_ns, at);
+	cr_assert_eq(dps_tcb_deadline(&t), at);
 	cr_assert_eq(timeout(&t, at - 1, out, &n), DPS_TCB_NONE, "not yet");
 	ev = timeout(&t, at, out, &n);
 	cr_assert_eq(ev, DPS_TCB_OUTPUT);
@@ -699,7 +699,7 @@ Test(tcb_snd, rto_retransmits_from_snd_una_with_backoff)
 	/* RFC 5681 (4): max(FlightSize / 2, 2 * SMSS). */
 	cr_assert_eq(t.ssthresh, 2 * SMSS);
 	cr_assert_eq(dps_tcb_rto(&t), 2 * RTO0, "RFC 6298 5.5: back off");
-	cr_assert_eq(t.timer_ns, at + 2 * RTO0);
+	cr_assert_eq(dps_tcb_deadline(&t), at + 2 * RTO0);
 	n = output(&t, at, out);
 	cr_assert_eq(n, 1, "one segment: cwnd");
 	cr_assert_eq(out[0].seq, ISS + 1);
@@ -744,12 +744,12 @@ Test(tcb_snd, rto_is_whole_jiffies_and_never_early)
 		t.sack_ok = false;	/* no tail loss probe before the RTO */
 		dps_tcb_queue(&t, SMSS);
 		cr_assert_eq(output(&t, sent, out), 1);
-		cr_assert_eq(t.timer_ns, sent + rto);
+		cr_assert_eq(dps_tcb_deadline(&t), sent + rto);
 		cr_assert_eq(timeout(&t, sent + rto - 1, out, &n), DPS_TCB_NONE,
 			"rtt %" PRIu64 " ns: fired early", rtt[i]);
 		cr_assert_eq(timeout(&t, sent + rto, out, &n), DPS_TCB_OUTPUT);
 		cr_assert_eq(dps_tcb_rto(&t), 2 * rto, "backed off by whole jiffies");
-		cr_assert_eq(t.timer_ns, sent + 3 * rto);
+		cr_assert_eq(dps_tcb_deadline(&t), sent + 3 * rto);
 	}
 }
 
@@ -887,12 +887,12 @@ Test(tcb_snd, zero_window_persist_probe)
 	dps_tcb_queue(&t, 1000);
 	cr_assert_eq(output(&t, now, out), 0, "no window");
 	cr_assert(t.persist);
-	cr_assert_eq(t.timer_ns, now + RTO0);
+	cr_assert_eq(dps_tcb_deadline(&t), now + RTO0);
 	ev = timeout(&t, now + RTO0, out, &n);
 	cr_assert_eq(ev, DPS_TCB_NONE);
 	cr_assert_eq(n, 1);
 	assert_ack(&out[0], ISS, PEER_ISN + 1, "probe at snd_una - 1");
-	cr_assert_eq(t.timer_ns, now + RTO0 + 2 * RTO0, "probe backs off");
+	cr_assert_eq(dps_tcb_deadline(&t), now + RTO0 + 2 * RTO0, "probe backs off");
 	cr_assert_eq(t.x->st.zwp_sent, 1);
 	/* The window opens: the data goes. */
 	s.wnd = 502;
@@ -927,7 +927,7 @@ Test(tcb_snd, zero_window_probe_timer_restarts_at_the_answer)
 	feed(&t, s, answer, out, &n);
 	cr_assert_eq(output(&t, answer, out), 0, "still no window");
 	cr_assert(t.persist);
-	cr_assert_eq(t.timer_ns, answer + 2 * RTO0, "from the answer");
+	cr_assert_eq(dps_tcb_deadline(&t), answer + 2 * RTO0, "from the answer");
 	cr_assert_eq(timeout(&t, answer + 2 * RTO0 - 1, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(n, 0, "not before");
 	cr_assert_eq(timeout(&t, answer + 2 * RTO0, out, &n), DPS_TCB_NONE);
@@ -948,11 +948,11 @@ Test(tcb_snd, keepalive_probes_then_etimedout)
 	c.keepintvl_s = 5;
 	c.keepcnt = 3;
 	establish_conf(&t, &c);
-	cr_assert_eq(t.timer_ns, TE + 10 * SEC);
+	cr_assert_eq(dps_tcb_deadline(&t), TE + 10 * SEC);
 	for (int i = 0; i < 3; i++) {
 		uint64_t at = TE + 10 * SEC + (uint64_t)i * 5 * SEC;
 
-		cr_assert_eq(t.timer_ns, at, "probe %d", i);
+		cr_assert_eq(dps_tcb_deadline(&t), at, "probe %d", i);
 		ev = timeout(&t, at, out, &n);
 		cr_assert_eq(ev, DPS_TCB_NONE);
 		cr_assert_eq(n, 1);
@@ -980,7 +980,7 @@ Test(tcb_snd, keepalive_answer_resets_the_probes)
 	cr_assert_eq(n, 1);
 	feed(&t, pseg(DPS_TH_ACK, PEER_ISN + 1, ISS + 1, 0), TE + 10 * SEC + 10 * MS, out, &n);
 	cr_assert_eq(t.probes, 0);
-	cr_assert_eq(t.timer_ns, TE + 20 * SEC + 10 * MS, "idle time restarts");
+	cr_assert_eq(dps_tcb_deadline(&t), TE + 20 * SEC + 10 * MS, "idle time restarts");
 }
 
 /* ---- closing ---------------------------------------------------------- */
@@ -1037,7 +1037,7 @@ Test(tcb_close, fin_wait1_fin_to_closing_then_ack_to_time_wait)
 	ev = peer_ack_all(&t, TE + 3 * MS);
 	cr_assert_eq(ev, DPS_TCB_ACKED | DPS_TCB_TIME_WAIT | DPS_TCB_OUTPUT);
 	cr_assert_eq(t.state, DPS_TCPS_TIME_WAIT);
-	cr_assert_eq(t.timer_ns, TE + 3 * MS + DPS_TCP_TIMEWAIT_NS);
+	cr_assert_eq(dps_tcb_deadline(&t), TE + 3 * MS + DPS_TCP_TIMEWAIT_NS);
 }
 
 /*
@@ -1097,7 +1097,7 @@ Test(tcb_close, time_wait_fin_again_with_the_ack_of_ours_is_acked)
 	time_wait(&t);
 	peer_fin_again(&t, TE + 10 * MS, out);
 	cr_assert_eq(t.state, DPS_TCPS_TIME_WAIT);
-	cr_assert_eq(t.timer_ns, TE + 10 * MS + DPS_TCP_TIMEWAIT_NS, "2MSL restarts");
+	cr_assert_eq(dps_tcb_deadline(&t), TE + 10 * MS + DPS_TCP_TIMEWAIT_NS, "2MSL restarts");
 	cr_assert_eq(output(&t, TE + 10 * MS, out), 1);
 	assert_ack(&out[0], ISS + 2, PEER_ISN + 2, "ACK of the resent FIN");
 }
@@ -1138,7 +1138,7 @@ Test(tcb_close, time_wait_ends_after_60s)
 	unsigned int n;
 
 	time_wait(&t);
-	cr_assert_eq(t.timer_ns, TE + 3 * MS + DPS_TCP_TIMEWAIT_NS);
+	cr_assert_eq(dps_tcb_deadline(&t), TE + 3 * MS + DPS_TCP_TIMEWAIT_NS);
 	cr_assert_eq(timeout(&t, TE + 3 * MS + DPS_TCP_TIMEWAIT_NS - 1, out, &n),
 		DPS_TCB_NONE);
 	cr_assert_eq(t.state, DPS_TCPS_TIME_WAIT);
@@ -1164,7 +1164,7 @@ Test(tcb_close, time_wait_retransmitted_fin_is_acked_and_restarts_the_timer)
 	cr_assert_eq(t.state, DPS_TCPS_TIME_WAIT);
 	cr_assert_eq(n + output(&t, now, out + n), 1, "one ACK");
 	assert_ack(&out[0], ISS + 2, PEER_ISN + 2, "re-ACK of FIN");
-	cr_assert_eq(t.timer_ns, now + DPS_TCP_TIMEWAIT_NS, "2MSL restarted");
+	cr_assert_eq(dps_tcb_deadline(&t), now + DPS_TCP_TIMEWAIT_NS, "2MSL restarted");
 }
 
 Test(tcb_close, close_wait_shutdown_last_ack_then_closed)
@@ -1177,7 +1177,7 @@ Test(tcb_close, close_wait_shutdown_last_ack_then_closed)
 	cr_assert_eq(ev & DPS_TCB_CLOSED, DPS_TCB_CLOSED);
 	cr_assert_eq(t.state, DPS_TCPS_CLOSE);
 	cr_assert_eq(t.err, 0);
-	cr_assert_eq(t.timer_ns, 0);
+	cr_assert_eq(dps_tcb_deadline(&t), 0);
 }
 
 Test(tcb_close, last_ack_fin_is_retransmitted_on_rto)
@@ -1187,7 +1187,7 @@ Test(tcb_close, last_ack_fin_is_retransmitted_on_rto)
 	unsigned int n;
 
 	last_ack(&t);
-	cr_assert_eq(t.timer_ns, TE + 2 * MS + RTO0);
+	cr_assert_eq(dps_tcb_deadline(&t), TE + 2 * MS + RTO0);
 	cr_assert_eq(timeout(&t, TE + 2 * MS + RTO0, out, &n), DPS_TCB_OUTPUT);
 	cr_assert_eq(output(&t, TE + 2 * MS + RTO0, out), 1);
 	cr_assert_eq(out[0].flags, DPS_TH_FIN | DPS_TH_ACK);
@@ -1210,7 +1210,7 @@ rst_exact(struct dps_tcb *t, uint64_t now, int want_err, const char *what)
 	cr_assert_eq(n, 0, "%s: no reply to a RST", what);
 	cr_assert_eq(t->state, DPS_TCPS_CLOSE, "%s: state %u", what, t->state);
 	cr_assert_eq(t->err, want_err, "%s: err %d want %d", what, t->err, want_err);
-	cr_assert_eq(t->timer_ns, 0, "%s: timer still armed", what);
+	cr_assert_eq(dps_tcb_deadline(t), 0, "%s: timer still armed", what);
 }
 
 struct rst_case {
@@ -1413,7 +1413,7 @@ ParameterizedTest(struct abort_case *c, tcb_abort, rst_ack)
 	cr_assert_eq(out[0].len, 0, "%s: len %u", what, out[0].len);
 	cr_assert_eq(t.state, DPS_TCPS_CLOSE, "%s: state %u", what, t.state);
 	cr_assert_eq(t.err, ECONNRESET, "%s: err %d", what, t.err);
-	cr_assert_eq(t.timer_ns, 0, "%s: timer still armed", what);
+	cr_assert_eq(dps_tcb_deadline(&t), 0, "%s: timer still armed", what);
 }
 
 Test(tcb_abort, time_wait_sends_nothing)

@@ -616,7 +616,7 @@ Test(tcb, connect_enters_syn_sent_with_a_one_second_timer)
 	cr_assert_eq(t.iss, ISS);
 	cr_assert_eq(t.snd_una, ISS);
 	cr_assert_eq(t.snd_nxt, ISS + 1);
-	cr_assert_eq(t.timer_ns, T0 + SEC);
+	cr_assert_eq(dps_tcb_deadline(&t), T0 + SEC);
 	cr_assert_eq(t.err, 0);
 	cr_assert_eq(t.retransmits, 0);
 	cr_assert_eq(t.x->syn_tsval, our_ts(T0));
@@ -641,7 +641,7 @@ struct sched {
 	int err;
 };
 
-/* Drive the timer the way the glue does: fire at t->timer_ns each time. */
+/* Drive the timer the way the glue does: fire at dps_tcb_deadline(t) each time. */
 static void
 run_schedule(const struct dps_tcb_conf *c, uint64_t t0, struct sched *r)
 {
@@ -654,7 +654,7 @@ run_schedule(const struct dps_tcb_conf *c, uint64_t t0, struct sched *r)
 	dps_tcb_connect(&t, c, ISS, TS_OFF, t0, &out[0]);
 	r->syn_ns[r->n_syn++] = 0;
 	for (;;) {
-		uint64_t now = t.timer_ns;
+		uint64_t now = dps_tcb_deadline(&t);
 		int ev;
 
 		cr_assert_neq(now, 0, "no timer armed in SYN_SENT");
@@ -663,7 +663,7 @@ run_schedule(const struct dps_tcb_conf *c, uint64_t t0, struct sched *r)
 		if (ev == DPS_TCB_CLOSED) {
 			cr_assert_eq(n, 0, "no SYN with the give-up");
 			cr_assert_eq(t.state, DPS_TCPS_CLOSE);
-			cr_assert_eq(t.timer_ns, 0);
+			cr_assert_eq(dps_tcb_deadline(&t), 0);
 			r->end_ns = now - t0;
 			r->err = t.err;
 			return;
@@ -799,7 +799,7 @@ Test(tcb_sched, retransmitted_syn_is_the_same_syn)
 
 	syn_sent(&t, &first);
 	for (int i = 0; i < 3; i++) {
-		uint64_t now = t.timer_ns;
+		uint64_t now = dps_tcb_deadline(&t);
 
 		cr_assert_eq(timeout(&t, now, out, &n), DPS_TCB_NONE);
 		cr_assert_eq(n, 1);
@@ -846,7 +846,7 @@ Test(tcb_syn_sent, unacceptable_ack_draws_a_rst)
 		unsigned int n;
 
 		syn_sent(&t, &out[0]);
-		cr_assert_eq(dps_tcb_timeout(&t, t.timer_ns, out, &n), DPS_TCB_NONE);
+		cr_assert_eq(dps_tcb_timeout(&t, dps_tcb_deadline(&t), out, &n), DPS_TCB_NONE);
 		tcb_snap(&before, &t);
 		s = peer_synack(c[i].ack, before.x.syn_tsval);
 		s.flags = c[i].flags;
@@ -876,7 +876,7 @@ Test(tcb_syn_sent, rst_with_acceptable_ack_refuses)
 	cr_assert_eq(n, 0, "never a RST for a RST");
 	cr_assert_eq(t.state, DPS_TCPS_CLOSE);
 	cr_assert_eq(t.err, ECONNREFUSED);
-	cr_assert_eq(t.timer_ns, 0);
+	cr_assert_eq(dps_tcb_deadline(&t), 0);
 }
 
 Test(tcb_syn_sent, rst_without_ack_is_ignored)
@@ -914,7 +914,7 @@ Test(tcb_syn_sent, rst_with_bad_ack_is_ignored)
 
 		syn_sent(&t, &out[0]);
 		tcb_snap(&before, &t);
-		before.t.timer_ns = before.t.rtx_at = now + DPS_TCP_TIMEOUT_MIN_NS;
+		before.t.rtx_at = now + DPS_TCP_TIMEOUT_MIN_NS;
 		cr_assert_eq(feed(&t, mkseg(DPS_TH_RST | DPS_TH_ACK, 0, acks[i]), now, out, &n),
 			DPS_TCB_NONE);
 		cr_assert_eq(n, 0, "ack %#x: no reply to a RST", acks[i]);
@@ -924,7 +924,7 @@ Test(tcb_syn_sent, rst_with_bad_ack_is_ignored)
 
 		/* after a retransmission: nothing at all changes */
 		syn_sent(&t, &out[0]);
-		cr_assert_eq(dps_tcb_timeout(&t, t.timer_ns, out, &n), DPS_TCB_NONE);
+		cr_assert_eq(dps_tcb_timeout(&t, dps_tcb_deadline(&t), out, &n), DPS_TCB_NONE);
 		tcb_snap(&before, &t);
 		cr_assert_eq(feed(&t, mkseg(DPS_TH_RST | DPS_TH_ACK, 0, acks[i]),
 			T0 + 1100 * MS, out, &n), DPS_TCB_NONE);
@@ -950,21 +950,21 @@ Test(tcb_syn_sent, first_bad_ack_resends_the_syn_soon)
 	cr_assert_eq(feed(&t, s, now, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(out[0].flags, DPS_TH_RST);
-	cr_assert_eq(t.timer_ns, now + DPS_TCP_TIMEOUT_MIN_NS);
+	cr_assert_eq(dps_tcb_deadline(&t), now + DPS_TCP_TIMEOUT_MIN_NS);
 	cr_assert_lt(DPS_TCP_TIMEOUT_MIN_NS, 100 * MS);
 
-	fire = t.timer_ns;
+	fire = dps_tcb_deadline(&t);
 	cr_assert_eq(timeout(&t, fire, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(out[0].flags, DPS_TH_SYN);
 	cr_assert_eq(out[0].seq, ISS);
 	cr_assert_eq(t.retransmits, 1);
-	cr_assert_eq(t.timer_ns, fire + SEC, "the RTO is still the initial one");
+	cr_assert_eq(dps_tcb_deadline(&t), fire + SEC, "the RTO is still the initial one");
 
 	/* a second bad ACK leaves the timer alone */
 	cr_assert_eq(feed(&t, s, fire + 100 * MS, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(n, 1);
-	cr_assert_eq(t.timer_ns, fire + SEC);
+	cr_assert_eq(dps_tcb_deadline(&t), fire + SEC);
 
 	/* a TSecr from the future: RST, timer untouched */
 	syn_sent(&t, &out[0]);
@@ -972,7 +972,7 @@ Test(tcb_syn_sent, first_bad_ack_resends_the_syn_soon)
 	cr_assert_eq(feed(&t, s, now, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(out[0].flags, DPS_TH_RST);
-	cr_assert_eq(t.timer_ns, T0 + SEC);
+	cr_assert_eq(dps_tcb_deadline(&t), T0 + SEC);
 }
 
 /* A bare ACK of our SYN without SYN: dropped (RFC 9293 "fifth, if neither
@@ -1003,14 +1003,14 @@ Test(tcb_syn_sent, good_synack_establishes)
 	uint64_t now = T0 + 1234 * MS;
 
 	syn_sent(&t, &out[0]);
-	cr_assert_eq(dps_tcb_timeout(&t, t.timer_ns, out, &n), DPS_TCB_NONE);
+	cr_assert_eq(dps_tcb_timeout(&t, dps_tcb_deadline(&t), out, &n), DPS_TCB_NONE);
 	s = peer_synack(ISS + 1, t.x->syn_tsval + 1000);	/* echoes the retransmission */
 	cr_assert_eq(feed(&t, s, now, out, &n), DPS_TCB_CONNECTED);
 	cr_assert_eq(n, 0, "the ACK is owed, for output to send");
 	cr_assert(t.ack_now);
 	n = dps_tcb_output(&t, now, out, DPS_TCB_MAX_OUT);
 	cr_assert_eq(t.state, DPS_TCPS_ESTABLISHED);
-	cr_assert_eq(t.timer_ns, 0, "retransmit timer stopped");
+	cr_assert_eq(dps_tcb_deadline(&t), 0, "retransmit timer stopped");
 	cr_assert_eq(t.snd_una, ISS + 1);
 	cr_assert_eq(t.snd_nxt, ISS + 1);
 	cr_assert_eq(t.irs, PEER_ISN);
@@ -1181,7 +1181,7 @@ Test(tcb_syn_sent, synack_tsecr_must_echo_one_of_our_syns)
 
 			tcb_attach(&t);
 			dps_tcb_connect(&t, &conf, ISS, offs[k], T0, &out[0]);
-			cr_assert_eq(dps_tcb_timeout(&t, t.timer_ns, out, &n), DPS_TCB_NONE);
+			cr_assert_eq(dps_tcb_timeout(&t, dps_tcb_deadline(&t), out, &n), DPS_TCB_NONE);
 			tsecr = c[i].zero ? 0 : t.x->syn_tsval + (uint32_t)c[i].rel;
 			s = peer_synack(ISS + 1, tsecr);
 			ev = feed(&t, s, T0 + 1500 * MS, out, &n);
@@ -1253,7 +1253,7 @@ Test(tcb_syn_sent, closed_tcb_ignores_segments)
 	cr_assert_eq(t.err, ECONNREFUSED);
 	cr_assert_eq(timeout(&t, T0 + SEC, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(n, 0);
-	cr_assert_eq(t.timer_ns, 0);
+	cr_assert_eq(dps_tcb_deadline(&t), 0);
 }
 
 /* ---- simultaneous open (RFC 9293 3.5, figure 8) ---- */
@@ -1282,7 +1282,7 @@ Test(tcb_simopen, crossed_syn_answers_with_synack)
 	cr_assert_eq(out[0].opt.wscale, 10);
 	cr_assert_eq(t.rcv_nxt, PEER_ISN + 1);
 	cr_assert_eq(t.snd_nxt, ISS + 1);
-	cr_assert_neq(t.timer_ns, 0, "the SYN-ACK is under the retransmit timer");
+	cr_assert_neq(dps_tcb_deadline(&t), 0, "the SYN-ACK is under the retransmit timer");
 }
 
 Test(tcb_simopen, ack_of_our_syn_establishes)
@@ -1301,7 +1301,7 @@ Test(tcb_simopen, ack_of_our_syn_establishes)
 	cr_assert(feed(&t, s, T0 + 310 * MS, out, &n) & DPS_TCB_CONNECTED);
 	cr_assert_eq(t.state, DPS_TCPS_ESTABLISHED);
 	cr_assert_eq(t.snd_una, ISS + 1);
-	cr_assert_eq(t.timer_ns, 0);
+	cr_assert_eq(dps_tcb_deadline(&t), 0);
 	cr_assert_eq(t.snd_wnd, 500u << PEER_WS, "scaled after the handshake");
 	cr_assert_eq(n, 0);
 }
@@ -1314,7 +1314,7 @@ Test(tcb_simopen, retransmission_resends_the_synack)
 	uint64_t now;
 
 	syn_recv_crossed(&t, out, &n, T0 + 300 * MS);
-	now = t.timer_ns;
+	now = dps_tcb_deadline(&t);
 	cr_assert_eq(now, T0 + SEC, "the SYN's timer carries on");
 	cr_assert_eq(timeout(&t, now, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(n, 1);
@@ -1324,7 +1324,7 @@ Test(tcb_simopen, retransmission_resends_the_synack)
 	cr_assert_eq(out[0].opt.tsval, our_ts(now));
 	cr_assert_eq(out[0].opt.tsecr, PEER_TSVAL);
 	cr_assert_eq(t.state, DPS_TCPS_SYN_RECV);
-	cr_assert_eq(t.timer_ns, now + 2 * SEC, "exponential backoff outside SYN_SENT");
+	cr_assert_eq(dps_tcb_deadline(&t), now + 2 * SEC, "exponential backoff outside SYN_SENT");
 }
 
 Test(tcb_simopen, bad_ack_in_syn_recv_draws_a_rst)
@@ -1369,7 +1369,7 @@ Test(tcb_simopen, peer_synack_completes_the_handshake)
 	cr_assert_eq(t.state, DPS_TCPS_ESTABLISHED, "state %u, want ESTABLISHED", t.state);
 	cr_assert_eq(ev, DPS_TCB_CONNECTED);
 	cr_assert_eq(t.snd_una, ISS + 1);
-	cr_assert_eq(t.timer_ns, 0);
+	cr_assert_eq(dps_tcb_deadline(&t), 0);
 }
 
 /* The ACK of our SYN-ACK is in sequence whatever the peer's ISN: the
@@ -1419,7 +1419,7 @@ Test(tcb_simopen, close_in_syn_recv_fin_then_the_rto_resends_the_synack)
 	cr_assert_eq(o[0].seq, ISS + 1);
 	cr_assert_eq(o[0].len, 0);
 	for (int rto = 0; rto < 3; rto++) {
-		now = t.timer_ns;
+		now = dps_tcb_deadline(&t);
 		cr_assert_neq(now, 0, "a retransmission timer runs");
 		timeout(&t, now, out, &n);
 		for (unsigned int i = 0; i < n; i++)
@@ -1521,7 +1521,7 @@ Test(tcb_icmp, hard_errors_abort_the_attempt)
 		cr_assert_eq(dps_tcb_icmp(&t, ISS, errs[i], 0), DPS_TCB_CLOSED, "err %d", errs[i]);
 		cr_assert_eq(t.state, DPS_TCPS_CLOSE);
 		cr_assert_eq(t.err, errs[i]);
-		cr_assert_eq(t.timer_ns, 0);
+		cr_assert_eq(dps_tcb_deadline(&t), 0);
 	}
 }
 
@@ -1549,7 +1549,7 @@ Test(tcb_icmp, frag_needed_only_lowers_the_mss)
 	cr_assert_eq(t.state, DPS_TCPS_SYN_SENT);
 	cr_assert_eq(t.err, 0);
 	cr_assert_eq(t.pmtu_mss, 1360);
-	cr_assert_eq(t.timer_ns, before.t.timer_ns);
+	cr_assert_eq(dps_tcb_deadline(&t), dps_tcb_deadline(&before.t));
 	/* the handshake then settles on the lower MSS */
 	cr_assert_eq(feed(&t, peer_synack(ISS + 1, t.x->syn_tsval), T0 + MS, out, &n),
 		DPS_TCB_CONNECTED);
@@ -1642,7 +1642,7 @@ Test(tcb_abort, syn_sent_sends_no_rst)
 	cr_assert_eq(dps_tcb_abort(&t, T0 + MS, &out), 0);
 	cr_assert_eq(t.state, DPS_TCPS_CLOSE);
 	cr_assert_eq(t.err, ECONNRESET);
-	cr_assert_eq(t.timer_ns, 0);
+	cr_assert_eq(dps_tcb_deadline(&t), 0);
 }
 
 Test(tcb_abort, established_sends_one_rst)
@@ -1838,7 +1838,7 @@ Test(tcb_est, timer_does_nothing_once_established)
 	cr_assert_eq(timeout(&t, T0 + 200 * SEC, out, &n), DPS_TCB_NONE);
 	cr_assert_eq(n, 0);
 	cr_assert_eq(t.state, DPS_TCPS_ESTABLISHED);
-	cr_assert_eq(t.timer_ns, 0);
+	cr_assert_eq(dps_tcb_deadline(&t), 0);
 }
 
 /*
@@ -2332,10 +2332,10 @@ struct glue {
 static void
 glue_sync(struct glue *g)
 {
-	if (g->t.timer_ns == 0)
+	if (dps_tcb_deadline(&g->t) == 0)
 		dps_tw_cancel(g->w, &g->node);
-	else if (!dps_tw_armed(&g->node) || g->node.when != g->t.timer_ns)
-		dps_tw_arm(g->w, &g->node, g->t.timer_ns);
+	else if (!dps_tw_armed(&g->node) || g->node.when != dps_tcb_deadline(&g->t))
+		dps_tw_arm(g->w, &g->node, dps_tcb_deadline(&g->t));
 }
 
 static void
