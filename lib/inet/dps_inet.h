@@ -118,8 +118,8 @@ struct dps_tuple {
 };
 
 struct dps_sock_opts {
-	uint64_t sndtimeo_ns;		/* 0 = forever */
-	uint64_t rcvtimeo_ns;
+	uint32_t sndtimeo_j;		/* SO_SNDTIMEO in jiffies (dps_sock_timeo()) */
+	uint32_t rcvtimeo_j;		/* SO_RCVTIMEO, likewise */
 	uint32_t user_timeout_ms;
 	uint16_t maxseg;
 	uint8_t syncnt;
@@ -139,6 +139,25 @@ struct dps_sock_opts {
 	bool reuseport;			/* SO_REUSEPORT (fills a hole) */
 	uint32_t notsent_lowat;		/* TCP_NOTSENT_LOWAT; 0: none */
 };
+
+/*
+ * SO_SNDTIMEO and SO_RCVTIMEO are kept as Linux keeps sk_sndtimeo: in
+ * whole jiffies (4 ms at the oracle's HZ of 250), rounded up, so that
+ * getsockopt() reads back what Linux's does (1.5 ms reads 4 ms). 0 is
+ * forever (Linux's MAX_SCHEDULE_TIMEOUT) and DPS_TIMEO_NOW "do not wait"
+ * (a negative time; Linux's 0). 32 bits hold 198 days; a longer time is
+ * kept as that.
+ */
+#define DPS_TIMEO_HZ 250
+#define DPS_TIMEO_NOW UINT32_MAX
+
+/* The wait a timeout in jiffies allows, in ns as dps_sock_wait() takes
+ * it: 0 forever, 1 ns for "do not wait". */
+static inline uint64_t
+dps_sock_timeo(uint32_t j)
+{
+	return j == DPS_TIMEO_NOW ? 1 : (uint64_t)j * (1000000000ull / DPS_TIMEO_HZ);
+}
 
 /* Option flags in dps_sock_opts.flags (a byte, to keep struct dps_sock
  * in eight cache lines). */

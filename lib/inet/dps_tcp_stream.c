@@ -108,7 +108,7 @@ dps_tcp_accept(struct dps_sock *sk, int flags, struct dps_sock **child)
 			break;
 		if (sock_nonblock(sk, 0))
 			return -EAGAIN;
-		rc = dps_sock_wait(sk, acceptable, sk->opt.rcvtimeo_ns);
+		rc = dps_sock_wait(sk, acceptable, dps_sock_timeo(sk->opt.rcvtimeo_j));
 		if (rc != 0)
 			return rc;
 	}
@@ -283,7 +283,7 @@ tcp_send(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 			rc = -EAGAIN;
 			break;
 		}
-		rc = dps_sock_wait(sk, send_ready, sk->opt.sndtimeo_ns);
+		rc = dps_sock_wait(sk, send_ready, dps_sock_timeo(sk->opt.sndtimeo_j));
 		if (rc != 0)
 			break;
 	}
@@ -453,7 +453,7 @@ tcp_recv(struct dps_sock *sk, const struct iovec *iov, int iovcnt, int flags)
 			rc = -EAGAIN;
 			break;
 		}
-		rc = dps_sock_wait(sk, recv_ready, sk->opt.rcvtimeo_ns);
+		rc = dps_sock_wait(sk, recv_ready, dps_sock_timeo(sk->opt.rcvtimeo_j));
 		if (rc != 0)
 			break;
 	}

@@ -391,7 +391,7 @@ dps_udp_recvmsg(struct dps_sock *sk, const struct iovec *iov, int iovcnt,
 			return rc;
 		if (nonblock)
 			return -EAGAIN;
-		rc = dps_sock_wait(sk, udp_readable, sk->opt.rcvtimeo_ns);
+		rc = dps_sock_wait(sk, udp_readable, dps_sock_timeo(sk->opt.rcvtimeo_j));
 		if (rc != 0)
 			return rc;
 	}

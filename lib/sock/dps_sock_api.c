@@ -403,7 +403,7 @@ connect_wait(struct dps_sock *sk)
 
 	while (rc == 0 && !tcp_not_syn(sk)) {
 		dps_lock_put(&sk->lock);
-		rc = dps_sock_wait(sk, tcp_not_syn, sk->opt.sndtimeo_ns);
+		rc = dps_sock_wait(sk, tcp_not_syn, dps_sock_timeo(sk->opt.sndtimeo_j));
 		dps_lock_take(&sk->lock);
 	}
 	if (rc == 0 && dis != sk->disconnects)

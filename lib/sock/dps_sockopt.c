@@ -22,8 +22,6 @@
 #define MAX_TCP_KEEPIDLE 32767
 #define MAX_TCP_KEEPCNT 127
 
-#define SO_NS_PER_US 1000ull
-#define SO_NS_PER_S 1000000000ull
 #define MAX_TCP_SYNCNT 127
 #define TCP_MIN_MSS 88
 #define MAX_TCP_WINDOW 32767u
@@ -39,13 +37,15 @@ get_int(const void *v, socklen_t len, int *out)
 	return dps_copy_from_user(out, v, sizeof(int));
 }
 
-/* sock_set_timeout(): EDOM for a bad tv_usec; negative means 0 (no wait
- * at all is not expressible, so Linux takes it as "don't wait"); 0 0 is
- * forever. */
+/* sock_set_timeout(): EDOM for a bad tv_usec; a negative time is "do
+ * not wait" (Linux warns and takes 0 jiffies); 0 0 is forever; anything
+ * else whole jiffies, rounded up (see DPS_TIMEO_HZ). */
 static int
-set_timeo(const void *v, socklen_t len, uint64_t *ns)
+set_timeo(const void *v, socklen_t len, uint32_t *j)
 {
+	const uint64_t us_per_j = 1000000 / DPS_TIMEO_HZ;
 	struct timeval tv;
+	uint64_t n;
 
 	if (len < sizeof(tv))
 		return -EINVAL;
@@ -54,10 +54,16 @@ set_timeo(const void *v, socklen_t len, uint64_t *ns)
 	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
 		return -EDOM;
 	if (tv.tv_sec < 0) {
-		*ns = 1;		/* expires at once */
+		*j = DPS_TIMEO_NOW;
 		return 0;
 	}
-	*ns = (uint64_t)tv.tv_sec * SO_NS_PER_S + (uint64_t)tv.tv_usec * SO_NS_PER_US;
+	if ((uint64_t)tv.tv_sec >= (DPS_TIMEO_NOW - 1) / DPS_TIMEO_HZ) {
+		*j = DPS_TIMEO_NOW - 1;	/* 198 days: see DPS_TIMEO_HZ */
+		return 0;
+	}
+	n = (uint64_t)tv.tv_sec * DPS_TIMEO_HZ +
+		((uint64_t)tv.tv_usec + us_per_j - 1) / us_per_j;
+	*j = (uint32_t)n;
 	return 0;
 }
 
@@ -114,7 +120,7 @@ sol_socket_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 		return rc;
 	if (name == SO_SNDTIMEO || name == SO_RCVTIMEO)
 		return set_timeo(v, len, name == SO_SNDTIMEO ?
-			&sk->opt.sndtimeo_ns : &sk->opt.rcvtimeo_ns);
+			&sk->opt.sndtimeo_j : &sk->opt.rcvtimeo_j);
 	if (name == SO_LINGER)
 		return set_linger(sk, v, len);
 	switch (name) {
@@ -407,16 +413,17 @@ put_ip_int(int v, void *out, socklen_t *len)
 	return put_int(v, out, len);
 }
 
+/* sock_get_timeout(): forever and "do not wait" both read 0 0. */
 static int
-put_timeo(uint64_t ns, void *out, socklen_t *len)
+put_timeo(uint32_t j, void *out, socklen_t *len)
 {
-	struct timeval tv = {
-		.tv_sec = (time_t)(ns / SO_NS_PER_S),
-		.tv_usec = (suseconds_t)((ns % SO_NS_PER_S) / SO_NS_PER_US),
-	};
-
+	struct timeval tv = { 0 };
 	socklen_t n;
 
+	if (j != DPS_TIMEO_NOW) {
+		tv.tv_sec = (time_t)(j / DPS_TIMEO_HZ);
+		tv.tv_usec = (suseconds_t)((uint64_t)(j % DPS_TIMEO_HZ) * 1000000 / DPS_TIMEO_HZ);
+	}
 	if (get_len(len, &n) == 0 && n < sizeof(tv))
 		return -EINVAL;
 	return put_val(&tv, sizeof(tv), out, len);
@@ -442,9 +449,9 @@ sol_socket_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 	case SO_BROADCAST:
 		return put_int(sk->opt.broadcast, out, len);
 	case SO_SNDTIMEO:
-		return put_timeo(sk->opt.sndtimeo_ns, out, len);
+		return put_timeo(sk->opt.sndtimeo_j, out, len);
 	case SO_RCVTIMEO:
-		return put_timeo(sk->opt.rcvtimeo_ns, out, len);
+		return put_timeo(sk->opt.rcvtimeo_j, out, len);
 	case SO_KEEPALIVE:
 		return put_int(dps_sock_opt(sk, keepalive), out, len);
 	case SO_SNDBUF:

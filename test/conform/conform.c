@@ -836,6 +836,15 @@ static const struct row rows[] = {
 	ROW("opt_sndtimeo", 0, SOCK(NB), SETTV(SO_SNDTIMEO, 0, 1000000),
 		SETTV(SO_SNDTIMEO, 0, -1), SETTV(SO_SNDTIMEO, 0, 200000),
 		GETTV(SO_SNDTIMEO)),
+	/* Linux keeps the timeouts in whole jiffies, rounded up: what
+	 * getsockopt() reads back (sock_get_timeout()). */
+	ROW("opt_timeo_jiffies", 0, SOCK(NB), SETTV(SO_SNDTIMEO, 0, 1500),
+		GETTV(SO_SNDTIMEO), SETTV(SO_SNDTIMEO, 0, 1), GETTV(SO_SNDTIMEO),
+		SETTV(SO_SNDTIMEO, 1, 999999), GETTV(SO_SNDTIMEO),
+		SETTV(SO_RCVTIMEO, 7, 4001), GETTV(SO_RCVTIMEO),
+		SETTV(SO_RCVTIMEO, -1, 0), GETTV(SO_RCVTIMEO),
+		SETTV(SO_RCVTIMEO, 0, 0), GETTV(SO_RCVTIMEO),
+		SETTV(SO_RCVTIMEO, 86400, 250), GETTV(SO_RCVTIMEO)),
 	ROW("opt_nodelay_reuse_broadcast", 0, SOCK(NB),
 		SETI(IPPROTO_TCP, TCP_NODELAY, 1), GETI(IPPROTO_TCP, TCP_NODELAY),
 		SETI(SOL_SOCKET, SO_REUSEADDR, 7), GETI(SOL_SOCKET, SO_REUSEADDR),
