@@ -368,6 +368,11 @@ int dps_thread_request(struct dps_thread *t, unsigned int idx,
 bool dps_lcore_run_req(struct dps_lcore *lc, struct dps_req *r, uint64_t now);
 /* Wake @t if it sleeps (an lcore, or any thread). */
 void dps_thread_wake(struct dps_thread *t);
+/* A thread handle as a number, 1 + its pool slot, and back; 0 is NULL.
+ * Handles are pooled and never freed, so a number stays valid: a socket
+ * keeps its sleeping threads in 16 bits instead of a pointer. */
+uint16_t dps_thread_num(const struct dps_thread *t);
+struct dps_thread *dps_thread_of_num(uint16_t n);
 /* The kernel eventfd @t sleeps on. */
 int dps_thread_efd(const struct dps_thread *t);
 /* Index of the stack lcore the caller runs on, -1 when it is not one. */

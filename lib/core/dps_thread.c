@@ -50,6 +50,7 @@ numa_current_node(void)
 #define MAX_THREADS 1024
 
 static struct dps_thread pool[MAX_THREADS];
+_Static_assert(MAX_THREADS < UINT16_MAX, "thread numbers are 16 bits");
 static int in_use[MAX_THREADS];			/* atomic */
 
 /* Claim pool slot @i. Acquire: pairs with slot_free()'s release, so the
@@ -95,6 +96,18 @@ thread_slot_init(struct dps_thread *t, unsigned int i)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+uint16_t
+dps_thread_num(const struct dps_thread *t)
+{
+	return t == NULL ? 0 : (uint16_t)(t - pool + 1);
+}
+
+struct dps_thread *
+dps_thread_of_num(uint16_t n)
+{
+	return n == 0 ? NULL : &pool[n - 1];
 }
 
 struct dps_thread *

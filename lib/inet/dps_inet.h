@@ -211,6 +211,11 @@ struct dps_sock {
 	uint8_t state;			/* enum dps_tcp_state */
 	uint8_t shutdown;
 	uint8_t errq;			/* an ICMP error is on the error queue */
+	/* Owned by the lcore, with the TCB below (placed here to fill a
+	 * hole). */
+	bool in_table;
+	uint8_t cbset;			/* callbacks: ss->cbsets[cbset - 1]; 0 none */
+	bool out_due;			/* on the lcore's output list */
 	int so_error;
 	int16_t owner;			/* lcore index; -1: none */
 	uint8_t port_held;		/* DPS_PORT_*: counted in the TCP port map */
@@ -223,16 +228,14 @@ struct dps_sock {
 					 * hole) */
 	uint32_t lock;			/* dps_sock_lock.h */
 
-	/* Wake-ups: one sleeping thread, one epoll set. */
-	struct dps_thread *waiter;	/* atomic; taken with exchange */
-	struct dps_thread *poller;	/* a thread in dps_poll(), likewise */
-	struct dps_ep *ep;		/* atomic */
+	/* Wake-ups: one sleeping thread, one epoll set. Threads by number
+	 * (dps_thread_num()): 0 none. */
+	uint16_t waiter;		/* atomic; taken with exchange */
+	uint16_t poller;		/* a thread in dps_poll(), likewise */
 	uint32_t ep_slot;
+	struct dps_ep *ep;		/* atomic */
 
 	/* Owned by the lcore, with the TCB and timer below. */
-	bool in_table;
-	uint8_t cbset;			/* callbacks: ss->cbsets[cbset - 1]; 0 none */
-	bool out_due;			/* on the lcore's output list */
 	TAILQ_ENTRY(dps_sock) out_link;	/* dps_tcp_lcore.out_due */
 
 	void *cb_arg;			/* the callbacks' argument */
@@ -265,9 +268,15 @@ struct dps_sock {
 	/* Passive open. */
 	bool in_synq;			/* counted in parent->lst->synq */
 	bool tw_pending;		/* moved to TIME_WAIT */
-	struct dps_listener *lst;	/* a listener's queues */
-	struct dps_sock *parent;	/* a child's listener (referenced) */
+	/* A listener's queues, or a child's listener (referenced): never
+	 * both, since a child leaves its listener when accepted, before its
+	 * application could listen() on it. One word holds either, a
+	 * child's listener tagged with bit 0 (DPS_LINK_PARENT); atomic, read with
+	 * dps_sock_lst() and dps_sock_parent(). */
+	uintptr_t link;
 };
+
+#define DPS_LINK_PARENT ((uintptr_t)1)
 
 #define DPS_CBSETS_MAX 255		/* distinct callback sets per stack */
 
@@ -697,7 +706,7 @@ dps_sock_abort_on_close(const struct dps_sock *sk)
 static inline void
 dps_sock_set_waiter(struct dps_sock *sk, struct dps_thread *t)
 {
-	__atomic_store_n(&sk->waiter, t, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&sk->waiter, dps_thread_num(t), __ATOMIC_SEQ_CST);
 }
 
 /* Take the sleeping thread to wake it. SEQ_CST: the other half of
@@ -705,7 +714,9 @@ dps_sock_set_waiter(struct dps_sock *sk, struct dps_thread *t)
 static inline struct dps_thread *
 dps_sock_take_waiter(struct dps_sock *sk)
 {
-	return __atomic_exchange_n(&sk->waiter, NULL, __ATOMIC_SEQ_CST);
+	uint16_t n = __atomic_exchange_n(&sk->waiter, 0, __ATOMIC_SEQ_CST);
+
+	return n == 0 ? NULL : dps_thread_of_num(n);
 }
 
 /* A thread in dps_poll() about to sleep. SEQ_CST: as
@@ -713,14 +724,16 @@ dps_sock_take_waiter(struct dps_sock *sk)
 static inline void
 dps_sock_set_poller(struct dps_sock *sk, struct dps_thread *t)
 {
-	__atomic_store_n(&sk->poller, t, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&sk->poller, dps_thread_num(t), __ATOMIC_SEQ_CST);
 }
 
 /* Take the polling thread to wake it; SEQ_CST, as dps_sock_take_waiter(). */
 static inline struct dps_thread *
 dps_sock_take_poller(struct dps_sock *sk)
 {
-	return __atomic_exchange_n(&sk->poller, NULL, __ATOMIC_SEQ_CST);
+	uint16_t n = __atomic_exchange_n(&sk->poller, 0, __ATOMIC_SEQ_CST);
+
+	return n == 0 ? NULL : dps_thread_of_num(n);
 }
 
 /* The epoll set the socket is on, if any. SEQ_CST: the lcore publishes
@@ -1008,15 +1021,19 @@ dps_sock_ip_marks(const struct dps_sock *sk, struct rte_ipv4_hdr *ip)
 static inline struct dps_listener *
 dps_sock_lst(const struct dps_sock *sk)
 {
-	return __atomic_load_n(&sk->lst, __ATOMIC_ACQUIRE);
+	uintptr_t w = __atomic_load_n(&sk->link, __ATOMIC_ACQUIRE);
+
+	return (w & DPS_LINK_PARENT) != 0 ? NULL : (struct dps_listener *)w;
 }
 
 /* Release: publishes a listener's new queues (or their end, at free) to
- * the acquire in dps_sock_lst() on any lcore or thread. */
+ * the acquire in dps_sock_lst() on any lcore or thread. The socket has
+ * no listener of its own then (a listener, or one accepted or never a
+ * child). */
 static inline void
 dps_sock_publish_lst(struct dps_sock *sk, struct dps_listener *l)
 {
-	__atomic_store_n(&sk->lst, l, __ATOMIC_RELEASE);
+	__atomic_store_n(&sk->link, (uintptr_t)l, __ATOMIC_RELEASE);
 }
 
 /* A child's listener (referenced), or NULL. Acquire: pairs with the
@@ -1024,7 +1041,10 @@ dps_sock_publish_lst(struct dps_sock *sk, struct dps_listener *l)
 static inline struct dps_sock *
 dps_sock_parent(const struct dps_sock *sk)
 {
-	return __atomic_load_n(&sk->parent, __ATOMIC_ACQUIRE);
+	uintptr_t w = __atomic_load_n(&sk->link, __ATOMIC_ACQUIRE);
+
+	return (w & DPS_LINK_PARENT) != 0 ?
+		(struct dps_sock *)(w & ~DPS_LINK_PARENT) : NULL;
 }
 
 /* Release: publishes a new child's link to its listener before the
@@ -1032,16 +1052,27 @@ dps_sock_parent(const struct dps_sock *sk)
 static inline void
 dps_sock_set_parent(struct dps_sock *sk, struct dps_sock *l)
 {
-	__atomic_store_n(&sk->parent, l, __ATOMIC_RELEASE);
+	__atomic_store_n(&sk->link, l != NULL ? (uintptr_t)l | DPS_LINK_PARENT : 0,
+		__ATOMIC_RELEASE);
 }
 
 /* Take the child's link to its listener: exactly one of accept() and the
  * lcore's teardown drops the reference. Acq_rel: pairs with itself on
- * the other side and with dps_sock_set_parent(). */
+ * the other side and with dps_sock_set_parent(). A word without the tag
+ * is not a parent and stays (no child has queues of its own, so that is
+ * 0 in practice). */
 static inline struct dps_sock *
 dps_sock_take_parent(struct dps_sock *sk)
 {
-	return __atomic_exchange_n(&sk->parent, NULL, __ATOMIC_ACQ_REL);
+	/* Relaxed: a first guess for the compare-and-swap. */
+	uintptr_t w = __atomic_load_n(&sk->link, __ATOMIC_RELAXED);
+
+	do {
+		if ((w & DPS_LINK_PARENT) == 0)
+			return NULL;
+	} while (!__atomic_compare_exchange_n(&sk->link, &w, 0, false,
+			__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	return (struct dps_sock *)(w & ~DPS_LINK_PARENT);
 }
 
 /* The accept queue's limit. Relaxed: compared on its own by the lcore
