@@ -978,6 +978,10 @@ app_http_feed(struct app_http *p, const char *buf, size_t len, size_t *used)
 	if (p->phase == PH_DONE) {
 		rc = APP_HTTP_DONE;
 		rest = 0;
+	} else if (p->phase == PH_BODY && len - head >= p->body_left) {
+		rest = (size_t)p->body_left;	/* the whole body is here */
+		p->body_left = 0;
+		rc = done(p);
 	} else {
 		rc = app_http_feed_strict(p, buf + head, len - head, &rest);
 	}

@@ -9,9 +9,10 @@
  * path leaves to the strict one: a NUL, a CR not followed by LF, an LF
  * not preceded by CR (RFC 9112 2.2 allows a bare LF; the strict path
  * takes it). Each line is then read where it lies; the CR before its LF
- * stops every scan within it, so no scan needs a bound. Header names
- * are dispatched by length and compared a word at a time, case folded by
- * OR 0x20 (RFC 9110 5.1: field names are case-insensitive).
+ * stops every scan within it, so no scan needs a bound. A header name
+ * is checked 16 bytes at a time where SSSE3 is there (token_end()), then
+ * dispatched by length and compared a word at a time, case folded by OR
+ * 0x20 (RFC 9110 5.1: field names are case-insensitive).
  *
  * Accepted: a start line of at most APP_HTTP_MAX_LINE bytes (the most
  * the strict path takes); header lines of at most that; Content-Length as one
@@ -24,6 +25,9 @@
 
 #if defined(__SSE2__) && !defined(APP_HTTP_SCALAR)
 #include <emmintrin.h>
+#endif
+#if defined(__SSSE3__) && !defined(APP_HTTP_SCALAR)
+#include <tmmintrin.h>
 #endif
 
 #define BLOCK 32		/* bytes a scan step looks at */
@@ -196,6 +200,60 @@ tchar(char c)
 	return tchar_map[u];
 }
 
+#if defined(__SSSE3__) && !defined(APP_HTTP_SCALAR)
+/*
+ * Bit i set where byte i of the 16 at @p s is a tchar: the same set as
+ * tchar_map, by two table look-ups of 16 entries (PSHUFB), one by the
+ * byte's low nibble and one by its high nibble. A row of the ASCII table
+ * (0x20-0x2f, ..., 0x70-0x7f) is one bit of the high look-up, and the
+ * low look-up sets, for each low nibble, the bits of the rows where
+ * that byte is a tchar; a byte is one when the two share a bit. Rows
+ * 0x00-0x1f and from 0x80 have no bit (PSHUFB also gives 0 for an index
+ * with its top bit set, which no high nibble has after the mask).
+ */
+static inline uint32_t
+tchar16(const char *s)
+{
+	const __m128i lo_t = _mm_setr_epi8(0x3a, 0x3f, 0x3e, 0x3f, 0x3f, 0x3f,
+		0x3f, 0x3f, 0x3e, 0x3e, 0x3d, 0x15, 0x34, 0x15, 0x3d, 0x1c);
+	const __m128i hi_t = _mm_setr_epi8(0, 0, 0x01, 0x02, 0x04, 0x08, 0x10,
+		0x20, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m128i nib = _mm_set1_epi8(0x0f);
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i lo = _mm_shuffle_epi8(lo_t, _mm_and_si128(v, nib));
+	__m128i hi = _mm_shuffle_epi8(hi_t,
+		_mm_and_si128(_mm_srli_epi16(v, 4), nib));
+	__m128i none = _mm_cmpeq_epi8(_mm_and_si128(lo, hi), _mm_setzero_si128());
+
+	return (uint32_t)_mm_movemask_epi8(none) ^ 0xffffu;
+}
+#endif
+
+/*
+ * The first byte at or after @p c that is not a tchar. @p lim is the end
+ * of the buffer: 16 bytes are read at a time while they lie before it,
+ * then a byte at a time. The line's CR ends the run in any case, so the
+ * caller's line bounds every scan.
+ */
+static inline const char *
+token_end(const char *c, const char *lim)
+{
+#if defined(__SSSE3__) && !defined(APP_HTTP_SCALAR)
+	while (lim - c >= 16) {
+		uint32_t t = tchar16(c);
+
+		if (t != 0xffffu)
+			return c + __builtin_ctz(~t);
+		c += 16;
+	}
+#else
+	(void)lim;
+#endif
+	while (tchar(*c))
+		c++;
+	return c;
+}
+
 static inline bool
 ows(char c)
 {
@@ -316,6 +374,19 @@ transfer_encoding(const char *v, const char *end, struct head *h)
 static void
 connection(const char *v, const char *end, struct head *h)
 {
+	const char *a = v, *b = end;
+
+	/* the usual value, one option alone: neither literal has a comma,
+	 * so a match is the whole list */
+	trim(&a, &b);
+	if (b - a == 5 && fold_eq(a, "close", 5)) {
+		h->flags |= F_CLOSE;
+		return;
+	}
+	if (b - a == 10 && fold_eq(a, "keep-alive", 10)) {
+		h->flags |= F_KEEP;
+		return;
+	}
 	while (v < end) {
 		const char *a = v, *b;
 
@@ -332,16 +403,15 @@ connection(const char *v, const char *end, struct head *h)
 	}
 }
 
-/* One header line of @p n bytes (not empty): name ":" value (RFC 9112
- * 5). The three fields that frame a message are read, by length first. */
+/* One header line of @p n bytes (not empty) of a buffer that ends at
+ * @p lim: name ":" value (RFC 9112 5). The three fields that frame a
+ * message are read, by length first. */
 static bool
 header_line(enum app_http_kind kind, const char *l, size_t n,
-	struct head *h)
+	const char *lim, struct head *h)
 {
-	const char *c = l, *end = l + n;
+	const char *c = token_end(l, lim), *end = l + n;
 
-	while (tchar(*c))
-		c++;
 	if (*c != ':' || c == l)
 		return false;	/* obs-fold, no colon, bad or empty name */
 	switch (c - l) {
@@ -382,7 +452,8 @@ read_head(enum app_http_kind kind, const char *buf, size_t len,
 			return 0;
 		if (lf - 1 == start)
 			return (size_t)lf + 1;
-		if (!header_line(kind, buf + start, (size_t)(lf - 1 - start), h))
+		if (!header_line(kind, buf + start, (size_t)(lf - 1 - start),
+				buf + len, h))
 			return 0;
 	}
 }

@@ -1325,6 +1325,15 @@ Test(apps, http_fast_path_every_byte)
 			"Connection: clos%c\r\n\r\n", c, c);
 		(void)fast_check(APP_HTTP_REQUEST, false, m, n);
 		(void)REQ(m);
+		/* in a name's second and third 16-byte block, and at a
+		 * block's edge (the fast path reads names 16 bytes at a time) */
+		for (unsigned int at = 14; at < 36; at += 3) {
+			n = (size_t)snprintf(m, sizeof(m), "GET / HTTP/1.1\r\n"
+				"%.*s%cZ: z\r\nConnection: close\r\n\r\n", (int)at,
+				"X-a-long-header-name-of-forty-bytes", c);
+			(void)fast_check(APP_HTTP_REQUEST, false, m, n);
+			(void)REQ(m);
+		}
 		n = (size_t)snprintf(m, sizeof(m), "G%cT /%c HTTP/1.1\r\n"
 			"Content-Length: %c\r\n\r\n", c, c, c);
 		(void)fast_check(APP_HTTP_REQUEST, false, m, n);
