@@ -359,7 +359,8 @@ conn_close(struct cli_conn *c, uint64_t tsc, uint64_t delay)
 	struct cli_lcore *lc = c->lc;
 
 	if (c->fd >= 0) {
-		dps_set_callbacks(c->fd, NULL, NULL);
+		if (lc->cl->c.proto != APP_CLI_UDP)	/* UDP has none */
+			dps_lsock_set_callbacks(h_of(c), NULL, NULL);
 		dps_close(c->fd);
 		lc->active--;
 		if (c->state == C_CONNECTING)
@@ -481,7 +482,7 @@ conn_open(struct cli_conn *c, uint64_t tsc, uint64_t t0)
 	c->t0 = t0;
 	c->deadline = dl_after(lc->cl, tsc, lc->cl->tmo_tsc);
 	if (conn_bind(fd, &gr, src) != 0 ||
-			(!udp && dps_set_callbacks(fd, &tcp_cbs, c) != 0)) {
+			(!udp && dps_lsock_set_callbacks(h_of(c), &tcp_cbs, c) != 0)) {
 		conn_fail(c, err_kind(errno), tsc);
 		return;
 	}
@@ -740,12 +741,13 @@ static void
 on_readable(struct cli_conn *c, uint64_t tsc)
 {
 	struct cli_lcore *lc = c->lc;
+	struct dps_lsock *h = h_of(c);	/* once: c->fd stays while it loops */
 	struct rte_mbuf *m;
 	ssize_t n;
 	bool ok;
 
 	while (c->fd >= 0) {
-		n = dps_lsock_recv_mbuf(h_of(c), &m);
+		n = dps_lsock_recv_mbuf(h, &m);
 		if (n < 0) {
 			if (errno != EAGAIN)
 				conn_fail(c, err_kind(errno), tsc);
