@@ -822,7 +822,11 @@ handle(struct cli_conn *c, uint8_t ev, uint64_t tsc)
 	if ((ev & EV_READ) && c->fd >= 0 && c->state != C_CONNECTING)
 		on_readable(c, tsc);
 	if ((ev & EV_WRITE) && c->fd >= 0) {
-		if (c->state == C_BUSY)
+		size_t len;
+
+		/* room after every send: only a request not all queued
+		 * needs it */
+		if (c->state == C_BUSY && (conn_req(c, &len), c->tx_off < len))
 			push_request(c, tsc);
 		else if (c->state == C_BULK && !c->lc->cl->c.bulk_recv)
 			bulk_push(c, tsc);
