@@ -124,6 +124,7 @@ struct cli_lcore {
 	uint32_t next_req;		/* the next one to send */
 	uint32_t udps_next;		/* UDP stream: the next flow to send */
 	char *rxbuf;			/* udp receive buffer */
+	struct app_http_memo memo;	/* http: the last response head */
 	struct app_cli_stats st;
 	struct app_hist *h_conn, *h_req, *h_iv[2];
 } __rte_cache_aligned;
@@ -676,7 +677,7 @@ consume_http(struct cli_conn *c, const char *p, size_t len, uint64_t tsc)
 			conn_fail(c, APP_CLI_ERR_extra_resp, tsc);
 			return false;
 		}
-		rc = app_http_feed(&c->u.http, p, len, &used);
+		rc = app_http_feed_memo(&c->u.http, &c->lc->memo, p, len, &used);
 		if (rc == APP_HTTP_MORE)
 			return true;
 		if (rc == APP_HTTP_ERROR) {
@@ -1634,6 +1635,7 @@ lcores_create(struct app_client *cl)
 		if (lc == NULL)
 			return -ENOMEM;
 		memset(lc, 0, sizeof(*lc));
+		app_http_memo_init(&lc->memo);
 		cl->lc[i] = lc;
 		lc->cl = cl;
 		lc->idx = i;

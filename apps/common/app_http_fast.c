@@ -20,6 +20,7 @@
  * as any list; a head of at most APP_HTTP_MAX_HEAD bytes. Anything else
  * declines.
  */
+#include <stddef.h>
 #include <string.h>
 #include "app_http_int.h"
 
@@ -458,8 +459,22 @@ read_head(enum app_http_kind kind, const char *buf, size_t len,
 	}
 }
 
-/* The fast path (see app_http.h): a head read whole, then settled by the
- * strict path's own app_http_head_done(). */
+/* A head of @p n bytes read as @p h: the parser where the strict path
+ * leaves it, settled by the strict path's own app_http_head_done(). */
+static size_t
+settle(struct app_http *p, const struct head *h, size_t n)
+{
+	p->flags = (uint8_t)h->flags;
+	p->content_length = h->content_length;
+	p->status = h->status;
+	p->method = h->method;
+	p->head_len = (uint16_t)n;	/* at most APP_HTTP_MAX_HEAD */
+	p->phase = PH_HEADER;
+	app_http_head_done(p);
+	return n;
+}
+
+/* The fast path (see app_http.h): a head read whole, then settled. */
 size_t
 app_http_fast_head(struct app_http *p, const char *buf, size_t len)
 {
@@ -469,14 +484,50 @@ app_http_fast_head(struct app_http *p, const char *buf, size_t len)
 	if (p->phase != PH_START || p->head_len != 0)
 		return 0;
 	n = read_head((enum app_http_kind)p->kind, buf, len, &h);
+	return n == 0 ? 0 : settle(p, &h, n);
+}
+
+void
+app_http_memo_init(struct app_http_memo *m)
+{
+	memset(m, 0, offsetof(struct app_http_memo, head));
+}
+
+/*
+ * The fast path through a memo (see app_http.h). read_head() decides on
+ * the head's bytes alone: the scan past its last LF can only drop later
+ * LFs, and every other test reads inside its lines. So the same bytes at
+ * the start of a buffer of at least as many, for the same kind, read the
+ * same.
+ */
+size_t
+app_http_memo_head(struct app_http *p, struct app_http_memo *m,
+	const char *buf, size_t len)
+{
+	struct head h = { 0 };
+	size_t n;
+
+	if (p->phase != PH_START || p->head_len != 0)
+		return 0;
+	if (m->len != 0 && m->kind == p->kind && len >= m->len &&
+			memcmp(buf, m->head, m->len) == 0) {
+		h.flags = m->flags;
+		h.content_length = m->content_length;
+		h.status = m->status;
+		h.method = m->method;
+		return settle(p, &h, m->len);
+	}
+	n = read_head((enum app_http_kind)p->kind, buf, len, &h);
 	if (n == 0)
 		return 0;
-	p->flags = (uint8_t)h.flags;
-	p->content_length = h.content_length;
-	p->status = h.status;
-	p->method = h.method;
-	p->head_len = (uint16_t)n;	/* at most APP_HTTP_MAX_HEAD */
-	p->phase = PH_HEADER;
-	app_http_head_done(p);
-	return n;
+	if (n <= APP_HTTP_MEMO_MAX) {
+		memcpy(m->head, buf, n);
+		m->len = (uint16_t)n;
+		m->kind = p->kind;
+		m->flags = (uint8_t)h.flags;
+		m->content_length = h.content_length;
+		m->status = h.status;
+		m->method = h.method;
+	}
+	return settle(p, &h, n);
 }

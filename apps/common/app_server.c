@@ -153,6 +153,7 @@ struct srv_lcore {
 	union srv_slot **slabs;
 	unsigned int n_slabs, cap_slabs;
 	int lfd[8];			/* this lcore's listeners, by port */
+	struct app_http_memo memo;	/* HTTP: the last request head */
 	uint64_t now;			/* TSC at the last work call */
 	uint64_t next_idle_check;
 	uint32_t sweep_calls;		/* work calls since the last sweep */
@@ -611,7 +612,8 @@ feed_http(struct srv_conn *c, const char *p, size_t n)
 	int rc;
 
 	while (took < n && c->tail == TAIL_NONE && c->owed < SRV_MAX_OWED) {
-		rc = app_http_feed(&c->u.http, p + took, n - took, &used);
+		rc = app_http_feed_memo(&c->u.http, &lc->memo, p + took,
+			n - took, &used);
 		if (rc == APP_HTTP_MORE)
 			return n;
 		if (rc == APP_HTTP_ERROR) {
@@ -991,6 +993,7 @@ lcores_make(struct app_server *sv)
 
 		lc->sv = sv;
 		lc->idx = i;
+		app_http_memo_init(&lc->memo);
 		for (unsigned int k = 0; k < RTE_DIM(lc->lfd); k++)
 			lc->lfd[k] = -1;
 		sv->idx_of[dps_stack_lcore_id(sv->s, i)] = (int16_t)i;
