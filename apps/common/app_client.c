@@ -1149,11 +1149,15 @@ app_cli_udp_jitter_us(const struct app_cli_stats *s)
 
 /* ---- timeouts ---- */
 
-/* Check a few slots per call against their deadlines (--timeout). */
+/* Check a few slots per call against their deadlines (--timeout): each
+ * at most once (with fewer slots in use than SCAN_PER_CALL, checking one
+ * again in the same call finds what the first look found). */
 static void
 scan_timeouts(struct cli_lcore *lc, uint64_t tsc)
 {
-	for (unsigned int k = 0; k < SCAN_PER_CALL && lc->fresh != 0; k++) {
+	uint32_t k = lc->fresh < SCAN_PER_CALL ? lc->fresh : SCAN_PER_CALL;
+
+	while (k-- > 0) {
 		struct cli_conn *c = &lc->conns[lc->scan];
 
 		lc->scan = lc->scan + 1 >= lc->fresh ? 0 : lc->scan + 1;
