@@ -375,16 +375,16 @@ transfer_encoding(const char *v, const char *end, struct head *h)
 static void
 connection(const char *v, const char *end, struct head *h)
 {
-	const char *a = v, *b = end;
+	const char *va = v, *vb = end;
 
 	/* the usual value, one option alone: neither literal has a comma,
 	 * so a match is the whole list */
-	trim(&a, &b);
-	if (b - a == 5 && fold_eq(a, "close", 5)) {
+	trim(&va, &vb);
+	if (vb - va == 5 && fold_eq(va, "close", 5)) {
 		h->flags |= F_CLOSE;
 		return;
 	}
-	if (b - a == 10 && fold_eq(a, "keep-alive", 10)) {
+	if (vb - va == 10 && fold_eq(va, "keep-alive", 10)) {
 		h->flags |= F_KEEP;
 		return;
 	}
