@@ -124,6 +124,7 @@ struct cli_lcore {
 	uint32_t next_req;		/* the next one to send */
 	uint32_t udps_next;		/* UDP stream: the next flow to send */
 	char *rxbuf;			/* udp receive buffer */
+	struct app_http_memo memo;	/* http: the last response head */
 	struct app_cli_stats st;
 	struct app_hist *h_conn, *h_req, *h_iv[2];
 } __rte_cache_aligned;
@@ -359,7 +360,8 @@ conn_close(struct cli_conn *c, uint64_t tsc, uint64_t delay)
 	struct cli_lcore *lc = c->lc;
 
 	if (c->fd >= 0) {
-		dps_set_callbacks(c->fd, NULL, NULL);
+		if (lc->cl->c.proto != APP_CLI_UDP)	/* UDP has none */
+			dps_lsock_set_callbacks(h_of(c), NULL, NULL);
 		dps_close(c->fd);
 		lc->active--;
 		if (c->state == C_CONNECTING)
@@ -481,7 +483,7 @@ conn_open(struct cli_conn *c, uint64_t tsc, uint64_t t0)
 	c->t0 = t0;
 	c->deadline = dl_after(lc->cl, tsc, lc->cl->tmo_tsc);
 	if (conn_bind(fd, &gr, src) != 0 ||
-			(!udp && dps_set_callbacks(fd, &tcp_cbs, c) != 0)) {
+			(!udp && dps_lsock_set_callbacks(h_of(c), &tcp_cbs, c) != 0)) {
 		conn_fail(c, err_kind(errno), tsc);
 		return;
 	}
@@ -675,7 +677,7 @@ consume_http(struct cli_conn *c, const char *p, size_t len, uint64_t tsc)
 			conn_fail(c, APP_CLI_ERR_extra_resp, tsc);
 			return false;
 		}
-		rc = app_http_feed(&c->u.http, p, len, &used);
+		rc = app_http_feed_memo(&c->u.http, &c->lc->memo, p, len, &used);
 		if (rc == APP_HTTP_MORE)
 			return true;
 		if (rc == APP_HTTP_ERROR) {
@@ -740,12 +742,13 @@ static void
 on_readable(struct cli_conn *c, uint64_t tsc)
 {
 	struct cli_lcore *lc = c->lc;
+	struct dps_lsock *h = h_of(c);	/* once: c->fd stays while it loops */
 	struct rte_mbuf *m;
 	ssize_t n;
 	bool ok;
 
 	while (c->fd >= 0) {
-		n = dps_lsock_recv_mbuf(h_of(c), &m);
+		n = dps_lsock_recv_mbuf(h, &m);
 		if (n < 0) {
 			if (errno != EAGAIN)
 				conn_fail(c, err_kind(errno), tsc);
@@ -820,7 +823,11 @@ handle(struct cli_conn *c, uint8_t ev, uint64_t tsc)
 	if ((ev & EV_READ) && c->fd >= 0 && c->state != C_CONNECTING)
 		on_readable(c, tsc);
 	if ((ev & EV_WRITE) && c->fd >= 0) {
-		if (c->state == C_BUSY)
+		size_t len;
+
+		/* room after every send: only a request not all queued
+		 * needs it */
+		if (c->state == C_BUSY && (conn_req(c, &len), c->tx_off < len))
 			push_request(c, tsc);
 		else if (c->state == C_BULK && !c->lc->cl->c.bulk_recv)
 			bulk_push(c, tsc);
@@ -1142,11 +1149,15 @@ app_cli_udp_jitter_us(const struct app_cli_stats *s)
 
 /* ---- timeouts ---- */
 
-/* Check a few slots per call against their deadlines (--timeout). */
+/* Check a few slots per call against their deadlines (--timeout): each
+ * at most once (with fewer slots in use than SCAN_PER_CALL, checking one
+ * again in the same call finds what the first look found). */
 static void
 scan_timeouts(struct cli_lcore *lc, uint64_t tsc)
 {
-	for (unsigned int k = 0; k < SCAN_PER_CALL && lc->fresh != 0; k++) {
+	uint32_t k = lc->fresh < SCAN_PER_CALL ? lc->fresh : SCAN_PER_CALL;
+
+	while (k-- > 0) {
 		struct cli_conn *c = &lc->conns[lc->scan];
 
 		lc->scan = lc->scan + 1 >= lc->fresh ? 0 : lc->scan + 1;
@@ -1628,6 +1639,7 @@ lcores_create(struct app_client *cl)
 		if (lc == NULL)
 			return -ENOMEM;
 		memset(lc, 0, sizeof(*lc));
+		app_http_memo_init(&lc->memo);
 		cl->lc[i] = lc;
 		lc->cl = cl;
 		lc->idx = i;

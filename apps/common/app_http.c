@@ -14,6 +14,8 @@
  * parser as this path would (same status, method, keep-alive, lengths
  * and phase); test_apps runs every parser test and a generated
  * differential set through both, and fuzz_http aborts where they differ.
+ * app_http_feed_memo() puts a memo of the last head taken in front of
+ * the fast path (app_http.h), held to the same tests.
  *
  * No line is kept (issue 15, item 4: the parser lives in every idle
  * connection). Each byte of a start, header, chunk-size or trailer line
@@ -965,12 +967,15 @@ app_http_feed_strict(struct app_http *p, const char *buf, size_t len,
 	return rc;
 }
 
-/* A whole head in @p buf goes through the fast path, the rest (its body,
- * or everything when the fast path declines) through the strict one. */
+/* A whole head in @p buf goes through the fast path (through memo @p m
+ * when there is one), the rest (its body, or everything when the fast
+ * path declines) through the strict one. */
 int
-app_http_feed(struct app_http *p, const char *buf, size_t len, size_t *used)
+app_http_feed_memo(struct app_http *p, struct app_http_memo *m,
+	const char *buf, size_t len, size_t *used)
 {
-	size_t head = app_http_fast_head(p, buf, len), rest;
+	size_t head = m != NULL ? app_http_memo_head(p, m, buf, len) :
+		app_http_fast_head(p, buf, len), rest;
 	int rc;
 
 	if (head == 0)
@@ -978,12 +983,22 @@ app_http_feed(struct app_http *p, const char *buf, size_t len, size_t *used)
 	if (p->phase == PH_DONE) {
 		rc = APP_HTTP_DONE;
 		rest = 0;
+	} else if (p->phase == PH_BODY && len - head >= p->body_left) {
+		rest = (size_t)p->body_left;	/* the whole body is here */
+		p->body_left = 0;
+		rc = done(p);
 	} else {
 		rc = app_http_feed_strict(p, buf + head, len - head, &rest);
 	}
 	if (used != NULL)
 		*used = head + rest;
 	return rc;
+}
+
+int
+app_http_feed(struct app_http *p, const char *buf, size_t len, size_t *used)
+{
+	return app_http_feed_memo(p, NULL, buf, len, used);
 }
 
 /* The peer closed: ends a body delimited by the close; anything else

@@ -96,6 +96,39 @@ int app_http_feed_strict(struct app_http *p, const char *buf, size_t len,
 	size_t *used);
 size_t app_http_fast_head(struct app_http *p, const char *buf, size_t len);
 
+/*
+ * The last head the fast path took on one lcore, kept by the engine (the
+ * parser itself stays 32 bytes): a head that begins the next buffer byte
+ * for byte is settled from it without being read again. A load
+ * generator's responses and its requests repeat exactly, so nearly every
+ * head after the first is one memcmp(). The fast path's verdict depends
+ * only on the head's own bytes and the message kind, so the answer is
+ * the same; heads longer than APP_HTTP_MEMO_MAX are not kept.
+ */
+#define APP_HTTP_MEMO_MAX 256
+
+struct app_http_memo {
+	uint64_t content_length;	/* what the head said */
+	uint16_t len;			/* bytes of head (0: nothing kept) */
+	uint16_t status;
+	uint8_t kind;			/* enum app_http_kind */
+	uint8_t flags;
+	uint8_t method;
+	char head[APP_HTTP_MEMO_MAX];
+};
+
+/* An empty memo. */
+void app_http_memo_init(struct app_http_memo *m);
+
+/* app_http_feed() with memo @p m (NULL: none): the same results. */
+int app_http_feed_memo(struct app_http *p, struct app_http_memo *m,
+	const char *buf, size_t len, size_t *used);
+
+/* app_http_fast_head() through memo @p m: the same result and parser
+ * state; a head it takes that fits is kept in @p m. */
+size_t app_http_memo_head(struct app_http *p, struct app_http_memo *m,
+	const char *buf, size_t len);
+
 /* Format a GET request for @p path to @p host into @p out (at most
  * @p cap bytes; "Connection: close" unless @p keep_alive). Returns the
  * length, or 0 when it does not fit. */

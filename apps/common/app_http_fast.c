@@ -9,9 +9,10 @@
  * path leaves to the strict one: a NUL, a CR not followed by LF, an LF
  * not preceded by CR (RFC 9112 2.2 allows a bare LF; the strict path
  * takes it). Each line is then read where it lies; the CR before its LF
- * stops every scan within it, so no scan needs a bound. Header names
- * are dispatched by length and compared a word at a time, case folded by
- * OR 0x20 (RFC 9110 5.1: field names are case-insensitive).
+ * stops every scan within it, so no scan needs a bound. A header name
+ * is checked 16 bytes at a time where SSSE3 is there (token_end()), then
+ * dispatched by length and compared a word at a time, case folded by OR
+ * 0x20 (RFC 9110 5.1: field names are case-insensitive).
  *
  * Accepted: a start line of at most APP_HTTP_MAX_LINE bytes (the most
  * the strict path takes); header lines of at most that; Content-Length as one
@@ -19,11 +20,15 @@
  * as any list; a head of at most APP_HTTP_MAX_HEAD bytes. Anything else
  * declines.
  */
+#include <stddef.h>
 #include <string.h>
 #include "app_http_int.h"
 
 #if defined(__SSE2__) && !defined(APP_HTTP_SCALAR)
 #include <emmintrin.h>
+#endif
+#if defined(__SSSE3__) && !defined(APP_HTTP_SCALAR)
+#include <tmmintrin.h>
 #endif
 
 #define BLOCK 32		/* bytes a scan step looks at */
@@ -196,6 +201,60 @@ tchar(char c)
 	return tchar_map[u];
 }
 
+#if defined(__SSSE3__) && !defined(APP_HTTP_SCALAR)
+/*
+ * Bit i set where byte i of the 16 at @p s is a tchar: the same set as
+ * tchar_map, by two table look-ups of 16 entries (PSHUFB), one by the
+ * byte's low nibble and one by its high nibble. A row of the ASCII table
+ * (0x20-0x2f, ..., 0x70-0x7f) is one bit of the high look-up, and the
+ * low look-up sets, for each low nibble, the bits of the rows where
+ * that byte is a tchar; a byte is one when the two share a bit. Rows
+ * 0x00-0x1f and from 0x80 have no bit (PSHUFB also gives 0 for an index
+ * with its top bit set, which no high nibble has after the mask).
+ */
+static inline uint32_t
+tchar16(const char *s)
+{
+	const __m128i lo_t = _mm_setr_epi8(0x3a, 0x3f, 0x3e, 0x3f, 0x3f, 0x3f,
+		0x3f, 0x3f, 0x3e, 0x3e, 0x3d, 0x15, 0x34, 0x15, 0x3d, 0x1c);
+	const __m128i hi_t = _mm_setr_epi8(0, 0, 0x01, 0x02, 0x04, 0x08, 0x10,
+		0x20, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m128i nib = _mm_set1_epi8(0x0f);
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i lo = _mm_shuffle_epi8(lo_t, _mm_and_si128(v, nib));
+	__m128i hi = _mm_shuffle_epi8(hi_t,
+		_mm_and_si128(_mm_srli_epi16(v, 4), nib));
+	__m128i none = _mm_cmpeq_epi8(_mm_and_si128(lo, hi), _mm_setzero_si128());
+
+	return (uint32_t)_mm_movemask_epi8(none) ^ 0xffffu;
+}
+#endif
+
+/*
+ * The first byte at or after @p c that is not a tchar. @p lim is the end
+ * of the buffer: 16 bytes are read at a time while they lie before it,
+ * then a byte at a time. The line's CR ends the run in any case, so the
+ * caller's line bounds every scan.
+ */
+static inline const char *
+token_end(const char *c, const char *lim)
+{
+#if defined(__SSSE3__) && !defined(APP_HTTP_SCALAR)
+	while (lim - c >= 16) {
+		uint32_t t = tchar16(c);
+
+		if (t != 0xffffu)
+			return c + __builtin_ctz(~t);
+		c += 16;
+	}
+#else
+	(void)lim;
+#endif
+	while (tchar(*c))
+		c++;
+	return c;
+}
+
 static inline bool
 ows(char c)
 {
@@ -316,6 +375,19 @@ transfer_encoding(const char *v, const char *end, struct head *h)
 static void
 connection(const char *v, const char *end, struct head *h)
 {
+	const char *va = v, *vb = end;
+
+	/* the usual value, one option alone: neither literal has a comma,
+	 * so a match is the whole list */
+	trim(&va, &vb);
+	if (vb - va == 5 && fold_eq(va, "close", 5)) {
+		h->flags |= F_CLOSE;
+		return;
+	}
+	if (vb - va == 10 && fold_eq(va, "keep-alive", 10)) {
+		h->flags |= F_KEEP;
+		return;
+	}
 	while (v < end) {
 		const char *a = v, *b;
 
@@ -332,16 +404,15 @@ connection(const char *v, const char *end, struct head *h)
 	}
 }
 
-/* One header line of @p n bytes (not empty): name ":" value (RFC 9112
- * 5). The three fields that frame a message are read, by length first. */
+/* One header line of @p n bytes (not empty) of a buffer that ends at
+ * @p lim: name ":" value (RFC 9112 5). The three fields that frame a
+ * message are read, by length first. */
 static bool
 header_line(enum app_http_kind kind, const char *l, size_t n,
-	struct head *h)
+	const char *lim, struct head *h)
 {
-	const char *c = l, *end = l + n;
+	const char *c = token_end(l, lim), *end = l + n;
 
-	while (tchar(*c))
-		c++;
 	if (*c != ':' || c == l)
 		return false;	/* obs-fold, no colon, bad or empty name */
 	switch (c - l) {
@@ -382,13 +453,28 @@ read_head(enum app_http_kind kind, const char *buf, size_t len,
 			return 0;
 		if (lf - 1 == start)
 			return (size_t)lf + 1;
-		if (!header_line(kind, buf + start, (size_t)(lf - 1 - start), h))
+		if (!header_line(kind, buf + start, (size_t)(lf - 1 - start),
+				buf + len, h))
 			return 0;
 	}
 }
 
-/* The fast path (see app_http.h): a head read whole, then settled by the
- * strict path's own app_http_head_done(). */
+/* A head of @p n bytes read as @p h: the parser where the strict path
+ * leaves it, settled by the strict path's own app_http_head_done(). */
+static size_t
+settle(struct app_http *p, const struct head *h, size_t n)
+{
+	p->flags = (uint8_t)h->flags;
+	p->content_length = h->content_length;
+	p->status = h->status;
+	p->method = h->method;
+	p->head_len = (uint16_t)n;	/* at most APP_HTTP_MAX_HEAD */
+	p->phase = PH_HEADER;
+	app_http_head_done(p);
+	return n;
+}
+
+/* The fast path (see app_http.h): a head read whole, then settled. */
 size_t
 app_http_fast_head(struct app_http *p, const char *buf, size_t len)
 {
@@ -398,14 +484,50 @@ app_http_fast_head(struct app_http *p, const char *buf, size_t len)
 	if (p->phase != PH_START || p->head_len != 0)
 		return 0;
 	n = read_head((enum app_http_kind)p->kind, buf, len, &h);
+	return n == 0 ? 0 : settle(p, &h, n);
+}
+
+void
+app_http_memo_init(struct app_http_memo *m)
+{
+	memset(m, 0, offsetof(struct app_http_memo, head));
+}
+
+/*
+ * The fast path through a memo (see app_http.h). read_head() decides on
+ * the head's bytes alone: the scan past its last LF can only drop later
+ * LFs, and every other test reads inside its lines. So the same bytes at
+ * the start of a buffer of at least as many, for the same kind, read the
+ * same.
+ */
+size_t
+app_http_memo_head(struct app_http *p, struct app_http_memo *m,
+	const char *buf, size_t len)
+{
+	struct head h = { 0 };
+	size_t n;
+
+	if (p->phase != PH_START || p->head_len != 0)
+		return 0;
+	if (m->len != 0 && m->kind == p->kind && len >= m->len &&
+			memcmp(buf, m->head, m->len) == 0) {
+		h.flags = m->flags;
+		h.content_length = m->content_length;
+		h.status = m->status;
+		h.method = m->method;
+		return settle(p, &h, m->len);
+	}
+	n = read_head((enum app_http_kind)p->kind, buf, len, &h);
 	if (n == 0)
 		return 0;
-	p->flags = (uint8_t)h.flags;
-	p->content_length = h.content_length;
-	p->status = h.status;
-	p->method = h.method;
-	p->head_len = (uint16_t)n;	/* at most APP_HTTP_MAX_HEAD */
-	p->phase = PH_HEADER;
-	app_http_head_done(p);
-	return n;
+	if (n <= APP_HTTP_MEMO_MAX) {
+		memcpy(m->head, buf, n);
+		m->len = (uint16_t)n;
+		m->kind = p->kind;
+		m->flags = (uint8_t)h.flags;
+		m->content_length = h.content_length;
+		m->status = h.status;
+		m->method = h.method;
+	}
+	return settle(p, &h, n);
 }

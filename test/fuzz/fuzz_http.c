@@ -9,15 +9,17 @@
  * stand for 32 times that many 'a's, so a short input reaches the 8 KiB
  * header limit.
  *
- * The stream is framed four times: whole and cut into pieces of that
+ * The stream is framed six times: whole and cut into pieces of that
  * size, each in its own heap buffer so ASan sees a read past a piece,
  * with app_http_feed() (the fast path for whole heads, then the strict
- * one) and with app_http_feed_strict() alone. The parser promises that a
- * message split anywhere parses the same and that its two paths agree
- * (see app_http.c), so the four runs must agree on every message, on the
- * error, its status and where it happened; a difference aborts. Where
- * the fast path takes the first head, the parser must also be byte for
- * byte where the strict path leaves it after the same bytes.
+ * one), with app_http_feed_memo() (the same through a memo of the last
+ * head, kept across inputs) and with app_http_feed_strict() alone. The
+ * parser promises that a message split anywhere parses the same and that
+ * its paths agree (see app_http.c), so the six runs must agree on every
+ * message, on the error, its status and where it happened; a difference
+ * aborts. Where the fast path takes the first head, the parser must also
+ * be byte for byte where the strict path leaves it after the same bytes,
+ * and the memo path where the fast path leaves it.
  *
  * The formatters are checked against the parser as well: a GET request
  * for a path and host taken from the input parses back whole as a GET
@@ -52,6 +54,17 @@ struct outcome {
 };
 
 typedef int (*feed_fn)(struct app_http *, const char *, size_t, size_t *);
+
+/* The memo the engines keep per lcore, kept here across every input, so
+ * that it holds the last head some earlier stream left: app_http_feed()
+ * through it must still agree with the strict path. */
+static struct app_http_memo memo;
+
+static int
+feed_memo(struct app_http *p, const char *buf, size_t len, size_t *used)
+{
+	return app_http_feed_memo(p, &memo, buf, len, used);
+}
 
 struct settings {
 	enum app_http_kind kind;
@@ -170,6 +183,28 @@ same(const struct outcome *a, const struct outcome *b)
 			fuzz_fail("message differs", i, a->m[i].end);
 }
 
+/* The memo path on the stream's first head must do what the fast path
+ * did (@p took, leaving @p f): through the memo kept across inputs, and
+ * twice through a fresh one (kept, then settled from it). */
+static void
+memo_state(const struct settings *st, const char *s, size_t len, size_t took,
+	const struct app_http *f)
+{
+	struct app_http_memo fresh;
+	struct app_http_memo *mm[3] = { &memo, &fresh, &fresh };
+
+	app_http_memo_init(&fresh);
+	for (int i = 0; i < 3; i++) {
+		struct app_http g;
+
+		restart(&g, st);
+		if (app_http_memo_head(&g, mm[i], s, len) != took)
+			fuzz_fail("the memo path takes another head", took, (size_t)i);
+		if (memcmp(&g, f, sizeof(g)) != 0)
+			fuzz_fail("the memo path leaves another state", took, (size_t)i);
+	}
+}
+
 /* The fast path on the stream's first head, from a fresh parser: when
  * it takes it, the parser must be byte for byte what
  * app_http_feed_strict() leaves after the same bytes (no line is under
@@ -183,6 +218,7 @@ fast_state(const struct settings *st, const char *s, size_t len)
 	restart(&f, st);
 	restart(&r, st);
 	took = app_http_fast_head(&f, s, len);
+	memo_state(st, s, len, took, &f);
 	if (took == 0) {
 		if (memcmp(&f, &r, sizeof(f)) != 0)
 			fuzz_fail("fast path declined but changed the parser", 0, 0);
@@ -354,12 +390,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st.feed = app_http_feed;
 	run(&st, s, len, &other);
 	same(&whole, &other);
+	st.feed = feed_memo;
+	run(&st, s, len, &other);
+	same(&whole, &other);
 	/* piece sizes 1..15 and a few around APP_HTTP_MAX_LINE */
 	st.piece = (size_t)(data[0] >> 4);
 	if (st.piece >= 13)
 		st.piece = 200 + 30 * (st.piece - 13);
 	if (st.piece == 0)
 		st.piece = 1;
+	st.feed = app_http_feed;
+	run(&st, s, len, &other);
+	same(&whole, &other);
+	st.feed = feed_memo;
 	run(&st, s, len, &other);
 	same(&whole, &other);
 	st.feed = app_http_feed_strict;

@@ -291,11 +291,22 @@ struct run_res {
 static void same_res(const struct run_res *a, const struct run_res *b,
 	size_t split, size_t step);
 
-/* A way to feed the parser: app_http_feed() (fast path, then strict) or
- * app_http_feed_strict() alone. */
+/* A way to feed the parser: app_http_feed() (fast path, then strict),
+ * app_http_feed_strict() alone, or app_http_feed_memo() with a memo kept
+ * across every message a test feeds (so repeated heads are settled from
+ * it, and a head kept from another message must not be mistaken). */
 typedef int (*feed_fn)(struct app_http *, const char *, size_t, size_t *);
 
-static const feed_fn feeds[] = { app_http_feed, app_http_feed_strict };
+static struct app_http_memo test_memo;
+
+static int
+feed_memo(struct app_http *p, const char *buf, size_t len, size_t *used)
+{
+	return app_http_feed_memo(p, &test_memo, buf, len, used);
+}
+
+static const feed_fn feeds[] = { app_http_feed, app_http_feed_strict,
+	feed_memo };
 #define N_FEEDS (sizeof(feeds) / sizeof(feeds[0]))
 
 /* Feed @p msg in pieces with @p feed: cut at @p split (0: none), or
@@ -373,13 +384,16 @@ static void
 run(enum app_http_kind kind, bool head_only, const char *msg, size_t len,
 	size_t split, size_t step, bool eof, struct run_res *r)
 {
-	struct run_res fast;
+	struct run_res fast, memo;
 
 	run_with(app_http_feed, kind, head_only, msg, len, split, step, eof,
 		&fast);
+	run_with(feed_memo, kind, head_only, msg, len, split, step, eof,
+		&memo);
 	run_with(app_http_feed_strict, kind, head_only, msg, len, split, step,
 		eof, r);
 	same_res(r, &fast, split, step);
+	same_res(r, &memo, split, step);
 }
 
 /* Two runs of one message must agree in every detail. */
@@ -418,6 +432,36 @@ same_state(const struct app_http *a, const struct app_http *b, const char *m)
 	cr_assert_eq(memcmp(a, b, sizeof(*a)), 0, "%s", m);
 }
 
+/* The memo path on the @p n bytes at @p m must do what the fast path
+ * did (@p took, leaving @p f): through the memo the tests share (which
+ * may hold another message's head), and twice through a fresh one, the
+ * second time settled from what the first kept. */
+static void
+memo_check(enum app_http_kind kind, bool head_only, const char *m,
+	size_t n, size_t took, const struct app_http *f)
+{
+	struct app_http_memo fresh;
+	struct app_memo_run { struct app_http_memo *mm; } runs[] = {
+		{ &test_memo }, { &fresh }, { &fresh },
+	};
+
+	app_http_memo_init(&fresh);
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		struct app_http g;
+
+		app_http_init(&g, kind);
+		g.head_only = head_only;
+		cr_assert_eq(app_http_memo_head(&g, runs[i].mm, m, n), took,
+			"memo run %zu: %.*s", i, (int)n, m);
+		cr_assert_eq(memcmp(&g, f, sizeof(g)), 0, "memo run %zu: %.*s",
+			i, (int)n, m);
+	}
+	if (took != 0 && took <= APP_HTTP_MEMO_MAX)
+		cr_assert_eq(fresh.len, took);
+	else if (took > APP_HTTP_MEMO_MAX)
+		cr_assert_eq(fresh.len, 0);
+}
+
 /* The fast path on the @p n bytes at @p m, from a fresh parser: its
  * length; when it took a head, the parser must be where the strict path
  * leaves it after the same bytes, and when it declined, untouched. */
@@ -431,6 +475,7 @@ fast_check(enum app_http_kind kind, bool head_only, const char *m, size_t n)
 	app_http_init(&s, kind);
 	f.head_only = s.head_only = head_only;
 	took = app_http_fast_head(&f, m, n);
+	memo_check(kind, head_only, m, n, took, &f);
 	if (took == 0) {
 		cr_assert_eq(memcmp(&f, &s, sizeof(f)), 0, "declined, but changed");
 		return 0;
@@ -1272,6 +1317,52 @@ Test(apps, http_fast_path_takes_plain_heads)
 	}
 }
 
+/* The memo: a repeated head is settled from it, anything else read. */
+Test(apps, http_memo)
+{
+	static const char rsp[] = "HTTP/1.1 200 OK\r\nServer: dpstack\r\n"
+		"Content-Length: 4\r\nConnection: keep-alive\r\n\r\nbody";
+	static const char rsp2[] = "HTTP/1.1 200 OK\r\nServer: dpstack\r\n"
+		"Content-Length: 40\r\nConnection: close\r\n\r\n";
+	size_t head = strlen(rsp) - 4, used;
+	struct app_http_memo mm;
+	struct app_http p;
+	char big[512];
+
+	app_http_memo_init(&mm);
+	for (int i = 0; i < 3; i++) {	/* kept, then settled from the memo */
+		app_http_init(&p, APP_HTTP_RESPONSE);
+		cr_assert_eq(app_http_feed_memo(&p, &mm, rsp, strlen(rsp), &used),
+			APP_HTTP_DONE);
+		cr_assert_eq(used, strlen(rsp));
+		cr_assert(p.keep_alive);
+		cr_assert_eq(p.content_length, 4);
+		cr_assert_eq(mm.len, head);
+	}
+	/* the same bytes as a request: not the memo's */
+	app_http_init(&p, APP_HTTP_REQUEST);
+	cr_assert_eq(app_http_memo_head(&p, &mm, rsp, strlen(rsp)), 0);
+	cr_assert_eq(mm.len, head);
+	/* the head cut short: neither the memo nor the fast path */
+	app_http_init(&p, APP_HTTP_RESPONSE);
+	cr_assert_eq(app_http_memo_head(&p, &mm, rsp, head - 1), 0);
+	/* another head with the same start: read, and kept instead */
+	app_http_init(&p, APP_HTTP_RESPONSE);
+	cr_assert_eq(app_http_feed_memo(&p, &mm, rsp2, strlen(rsp2), &used),
+		APP_HTTP_MORE);
+	cr_assert(!p.keep_alive);
+	cr_assert_eq(p.content_length, 40);
+	cr_assert_eq(mm.len, strlen(rsp2));
+	/* a head longer than the memo holds is read, not kept */
+	used = (size_t)snprintf(big, sizeof(big), "HTTP/1.1 204 No\r\nX: %0100d"
+		"\r\nY: %0100d\r\nZ: %0100d\r\n\r\n", 1, 2, 3);
+	cr_assert_gt(used, APP_HTTP_MEMO_MAX);
+	app_http_init(&p, APP_HTTP_RESPONSE);
+	cr_assert_eq(app_http_memo_head(&p, &mm, big, used), used);
+	cr_assert_eq(p.status, 204);
+	cr_assert_eq(mm.len, strlen(rsp2));
+}
+
 /* Lines longer than APP_HTTP_MAX_LINE and heads at the size
  * limit go to the strict path; so does a NUL, and a head in pieces. */
 Test(apps, http_fast_path_limits)
@@ -1325,6 +1416,15 @@ Test(apps, http_fast_path_every_byte)
 			"Connection: clos%c\r\n\r\n", c, c);
 		(void)fast_check(APP_HTTP_REQUEST, false, m, n);
 		(void)REQ(m);
+		/* in a name's second and third 16-byte block, and at a
+		 * block's edge (the fast path reads names 16 bytes at a time) */
+		for (unsigned int at = 14; at < 36; at += 3) {
+			n = (size_t)snprintf(m, sizeof(m), "GET / HTTP/1.1\r\n"
+				"%.*s%cZ: z\r\nConnection: close\r\n\r\n", (int)at,
+				"X-a-long-header-name-of-forty-bytes", c);
+			(void)fast_check(APP_HTTP_REQUEST, false, m, n);
+			(void)REQ(m);
+		}
 		n = (size_t)snprintf(m, sizeof(m), "G%cT /%c HTTP/1.1\r\n"
 			"Content-Length: %c\r\n\r\n", c, c, c);
 		(void)fast_check(APP_HTTP_REQUEST, false, m, n);
