@@ -27,6 +27,7 @@ tab_set(struct dps_ctab *t, uint32_t max, dps_ctab_key_fn key_of,
 {
 	t->mask = (uint32_t)((dps_ctab_memsize(max) - sizeof(*t)) / sizeof(t->slot[0])) - 1;
 	t->max = max;
+	t->key_words = DPS_CTAB_KEY_LEN / 4;
 	t->key_of = key_of;
 	t->ent_of = ent_of;
 	t->ctx = ctx;
@@ -38,6 +39,22 @@ dps_ctab_init(struct dps_ctab *t, uint32_t max, dps_ctab_key_fn key_of,
 {
 	memset(t, 0, dps_ctab_memsize(max));
 	tab_set(t, max, key_of, ent_of, ctx);
+}
+
+int
+dps_ctab_set_key_len(struct dps_ctab *t, uint32_t len)
+{
+	if (len < DPS_CTAB_KEY_LEN || len > DPS_CTAB_KEY_MAX || len % 4 != 0)
+		return -EINVAL;
+	t->key_words = len / 4;
+	return 0;
+}
+
+/* Whether @a and @b, keys of @t, are equal. */
+static bool
+key_eq(const struct dps_ctab *t, const void *a, const void *b)
+{
+	return dps_ctab_key_eq_k(a, b, t->key_words);
 }
 
 /* The entry in word @w (not empty). */
@@ -138,7 +155,7 @@ dps_ctab_put(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t ref)
 
 	while (dps_ctab_w_ref1(w = slot_own(t, i)) != 0) {
 		if (dps_ctab_w_tag_eq(w, hash) &&
-				dps_ctab_key_eq(t->key_of(ent_at(t, w)), key)) {
+				key_eq(t, t->key_of(ent_at(t, w)), key)) {
 			slot_write(&t->slot[i], hash, ref + 1);
 			return 0;
 		}
@@ -160,7 +177,7 @@ slot_of(const struct dps_ctab *t, uint32_t hash, const void *key)
 
 	while (dps_ctab_w_ref1(w = slot_own(t, i)) != 0) {
 		if (dps_ctab_w_tag_eq(w, hash) &&
-				dps_ctab_key_eq(t->key_of(ent_at(t, w)), key))
+				key_eq(t, t->key_of(ent_at(t, w)), key))
 			return i;
 		i = (i + 1) & t->mask;
 	}
