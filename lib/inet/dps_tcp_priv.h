@@ -174,6 +174,23 @@ dps_tcp_hash(const struct dps_sockets *ss, const struct dps_tuple *t)
 	return (uint32_t)(h >> 32);
 }
 
+/*
+ * dps_tcp_hash() for an IPv6 tuple: the same keyed multiply-shift over
+ * its ten words, with a multiplier of its own for each.
+ */
+static inline uint32_t
+dps_tcp_hash6(const struct dps_sockets *ss, const struct dps_tuple6 *t)
+{
+	uint32_t w[10];
+	uint64_t h = ss->tab_key6[10];
+
+	RTE_BUILD_BUG_ON(sizeof(*t) != sizeof(w));
+	memcpy(w, t, sizeof(w));
+	for (unsigned int i = 0; i < 10; i++)
+		h += (uint64_t)w[i] * ss->tab_key6[i];
+	return (uint32_t)(h >> 32);
+}
+
 int dps_tcp_lcore_init(struct dps_lcore *lc);
 void dps_tcp_lcore_fini(struct dps_lcore *lc);
 /* The table's entry for @t: a socket, a TIME_WAIT entry (tagged), or NULL. */
@@ -278,6 +295,10 @@ struct dps_tcp_keyed {
 struct dps_tcp_keyed dps_tcp_keyed(const struct dps_sockets *ss,
 	const struct dps_tuple *t, uint64_t now);
 uint32_t dps_tcp_ts_off(const struct dps_sockets *ss, const struct dps_tuple *t);
+/* The same over an IPv6 tuple (Linux's secure_tcpv6_seq() and
+ * secure_tcpv6_ts_off()). */
+struct dps_tcp_keyed dps_tcp_keyed6(const struct dps_sockets *ss,
+	const struct dps_tuple6 *t, uint64_t now);
 int dps_tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 	uint32_t *isn_floor, bool *reused);
 
