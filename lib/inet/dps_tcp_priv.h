@@ -301,6 +301,9 @@ struct dps_tcp_keyed dps_tcp_keyed6(const struct dps_sockets *ss,
 	const struct dps_tuple6 *t, uint64_t now);
 int dps_tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 	uint32_t *isn_floor, bool *reused);
+/* RFC 6056 algorithm 3's keyed F() over an IPv6 tuple's local and
+ * remote addresses and remote port (dps_tcp_autobind.c). */
+uint32_t dps_tcp_port_hash6(const struct dps_sockets *ss, const struct dps_tuple6 *t);
 
 /* ---- requests from threads (dps_tcp_usrreq.c) ---- */
 void dps_tcp_do_abort(struct dps_lcore *lc, struct dps_sock *sk, bool drop_ref,

@@ -2,7 +2,8 @@
 /*
  * The keys of IPv6 connections (issue 17): the connection table's hash
  * of an IPv6 tuple (dps_tcp_hash6()), the ISN and timestamp offset keyed
- * over it (dps_tcp_keyed6(), RFC 6528 and RFC 7323 5.4) and the lcore
+ * over it (dps_tcp_keyed6(), RFC 6528 and RFC 7323 5.4), the autobind's
+ * keyed start (dps_tcp_port_hash6(), RFC 6056 algorithm 3) and the lcore
  * that RSS gives its peer's packets (dps_flow_owner6()), checked against
  * the RSS verification vectors that Microsoft publishes for TCP over
  * IPv6 (and DPDK's test_thash.c repeats). Pure functions of a struct
@@ -194,4 +195,29 @@ Test(tcp6_keys, isn_clock)
 	k1 = dps_tcp_keyed6(&ss, &t, 1000000000ull + 64 * 1000);
 	cr_assert_eq(k1.isn - k0.isn, 1000);
 	cr_assert_eq(k1.ts_off, k0.ts_off);
+}
+
+/* RFC 6056 algorithm 3's F() over an IPv6 tuple: the addresses and the
+ * peer's port count, the local port (which the search is choosing) and
+ * the protocol do not, and the key does. */
+Test(tcp6_keys, port_hash_inputs)
+{
+	static struct dps_sockets ss;
+	struct dps_tuple6 a = tuple(9), b;
+	uint32_t h = 0;
+
+	ss.port_key[0] = 0x0123456789abcdefull;
+	ss.port_key[1] = 0xfedcba9876543210ull;
+	h = dps_tcp_port_hash6(&ss, &a);
+	for (size_t off = 0; off < sizeof(a); off++) {
+		bool counts = off < offsetof(struct dps_tuple6, lport) ||
+			(off >= offsetof(struct dps_tuple6, rport) &&
+			 off < offsetof(struct dps_tuple6, rport) + 2);
+
+		b = a;
+		((uint8_t *)&b)[off] ^= 0x10;
+		cr_assert_eq(dps_tcp_port_hash6(&ss, &b) != h, counts, "byte %zu", off);
+	}
+	ss.port_key[1] ^= 1;
+	cr_assert_neq(dps_tcp_port_hash6(&ss, &a), h);
 }
