@@ -1221,6 +1221,11 @@ unsigned int dps_flow_owner(const struct dps_sockets *ss, const struct dps_tuple
  * the ports, as a NIC computes RSS_HASH_TCP_IPV6 / UDP_IPV6). */
 unsigned int dps_flow_owner6(const struct dps_sockets *ss, const struct dps_tuple6 *t);
 
+/* UDP over IPv6 (the UDP slot's input6, dps_udp6.c): no IPv6 socket
+ * exists yet, so port unreachable answers. */
+void dps_udp_rx6(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
+	const struct dps_ipv6_view *ip, uint64_t now);
+
 /* ---- TCP, for the socket layer ---- */
 /* Passive open (dps_tcp_listen.c). */
 int dps_tcp_listen_start(struct dps_sock *sk, int backlog);

@@ -268,6 +268,10 @@ void dps_tcp_count_recovery(struct dps_lcore *lc, const struct dps_tcb_stats *a,
 void dps_tcp_rx(struct dps_lcore *lc, struct rte_mbuf *m,
 	const struct dps_rx_pkt *p, uint64_t now);
 void dps_tcp_rx_handoff(struct dps_lcore *lc, struct rte_mbuf *m, uint64_t now);
+/* TCP over IPv6 (the slot's input6, dps_tcp_input6.c): no IPv6 socket
+ * exists yet, so a RST answers (RFC 9293 3.10.7.1). */
+void dps_tcp_rx6(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
+	const struct dps_ipv6_view *ip, uint64_t now);
 void dps_tcp_icmp_err(struct dps_lcore *lc, const struct dps_icmp_view *icmp,
 	int err, bool fatal, uint64_t now);
 
