@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <rte_debug.h>
 #include "dps_ctab.h"
 
 size_t
@@ -48,13 +49,6 @@ dps_ctab_set_key_len(struct dps_ctab *t, uint32_t len)
 		return -EINVAL;
 	t->key_words = len / 4;
 	return 0;
-}
-
-/* Whether @a and @b, keys of @t, are equal. */
-static bool
-key_eq(const struct dps_ctab *t, const void *a, const void *b)
-{
-	return dps_ctab_key_eq_k(a, b, t->key_words);
 }
 
 /* The entry in word @w (not empty). */
@@ -147,15 +141,17 @@ count_add(struct dps_ctab *t, int d)
 	__atomic_store_n(&t->n, t->n + (uint32_t)d, __ATOMIC_RELAXED);
 }
 
-int
-dps_ctab_put(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t ref)
+/* dps_ctab_put() for keys of @words words (a constant once inlined). */
+static inline __attribute__((always_inline)) int
+put_n(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t ref,
+	uint32_t words)
 {
 	uint32_t i = hash & t->mask;
 	uint64_t w;
 
 	while (dps_ctab_w_ref1(w = slot_own(t, i)) != 0) {
 		if (dps_ctab_w_tag_eq(w, hash) &&
-				key_eq(t, t->key_of(ent_at(t, w)), key)) {
+				dps_ctab_key_eq_k(t->key_of(ent_at(t, w)), key, words)) {
 			slot_write(&t->slot[i], hash, ref + 1);
 			return 0;
 		}
@@ -168,16 +164,29 @@ dps_ctab_put(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t ref)
 	return 0;
 }
 
-/* The slot holding @key, or -1. */
-static int64_t
-slot_of(const struct dps_ctab *t, uint32_t hash, const void *key)
+int
+dps_ctab_put(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t ref)
+{
+	RTE_ASSERT(t->key_words == DPS_CTAB_KEY_LEN / 4);
+	return put_n(t, hash, key, ref, DPS_CTAB_KEY_LEN / 4);
+}
+
+int
+dps_ctab_put_k(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t ref)
+{
+	return put_n(t, hash, key, ref, t->key_words);
+}
+
+/* The slot holding @key of @words words, or -1. */
+static inline __attribute__((always_inline)) int64_t
+slot_of(const struct dps_ctab *t, uint32_t hash, const void *key, uint32_t words)
 {
 	uint32_t i = hash & t->mask;
 	uint64_t w;
 
 	while (dps_ctab_w_ref1(w = slot_own(t, i)) != 0) {
 		if (dps_ctab_w_tag_eq(w, hash) &&
-				key_eq(t, t->key_of(ent_at(t, w)), key))
+				dps_ctab_key_eq_k(t->key_of(ent_at(t, w)), key, words))
 			return i;
 		i = (i + 1) & t->mask;
 	}
@@ -210,11 +219,10 @@ shift_back(struct dps_ctab *t, uint32_t hole)
 	slot_write(&t->slot[hole], 0, 0);
 }
 
-int
-dps_ctab_del(struct dps_ctab *t, uint32_t hash, const void *key)
+/* Empty slot @i (which holds an entry) and close the gap. */
+static int
+del_at(struct dps_ctab *t, int64_t i)
 {
-	int64_t i = slot_of(t, hash, key);
-
 	if (i < 0)
 		return -ENOENT;
 	/* Relaxed store, then a release fence: a reader that sees a slot
@@ -228,6 +236,19 @@ dps_ctab_del(struct dps_ctab *t, uint32_t hash, const void *key)
 	__atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELEASE);
 	count_add(t, -1);
 	return 0;
+}
+
+int
+dps_ctab_del(struct dps_ctab *t, uint32_t hash, const void *key)
+{
+	RTE_ASSERT(t->key_words == DPS_CTAB_KEY_LEN / 4);
+	return del_at(t, slot_of(t, hash, key, DPS_CTAB_KEY_LEN / 4));
+}
+
+int
+dps_ctab_del_k(struct dps_ctab *t, uint32_t hash, const void *key)
+{
+	return del_at(t, slot_of(t, hash, key, t->key_words));
 }
 
 void *

@@ -136,9 +136,10 @@ dps_ctab_w_tag_eq(uint64_t w, uint32_t hash)
  * Make the table's keys @p len bytes long (a multiple of 4, from
  * DPS_CTAB_KEY_LEN to DPS_CTAB_KEY_MAX) instead of DPS_CTAB_KEY_LEN:
  * right after dps_ctab_init() or dps_ctab_create(), before any entry.
- * The inline lookups take the length as a constant (dps_ctab_find_own_k(),
- * dps_ctab_find_k()), so a table of the default length pays nothing for
- * the others.
+ * Such a table is written with dps_ctab_put_k() and dps_ctab_del_k() and
+ * read with dps_ctab_find_own_k() and dps_ctab_find_k(), which take the
+ * length as a constant; the plain calls stay those of a 16-byte key, so
+ * a table of the default length pays nothing for the others.
  * @return 0, or -EINVAL for a length outside that range.
  */
 int dps_ctab_set_key_len(struct dps_ctab *t, uint32_t len);
@@ -186,6 +187,16 @@ int dps_ctab_put(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t re
  * @return 0, or -ENOENT.
  */
 int dps_ctab_del(struct dps_ctab *t, uint32_t hash, const void *key);
+
+/**
+ * dps_ctab_put() and dps_ctab_del() for a table whose keys are not of the
+ * default length (dps_ctab_set_key_len()). The plain calls compare
+ * DPS_CTAB_KEY_LEN bytes with the length a constant, as the IPv4 table's
+ * fast path wants; these read the table's length.
+ */
+int dps_ctab_put_k(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t ref);
+/** See dps_ctab_put_k(). */
+int dps_ctab_del_k(struct dps_ctab *t, uint32_t hash, const void *key);
 
 /**
  * The next entry from slot *@p pos on, advancing *@p pos past it; start

@@ -653,11 +653,11 @@ Test(ctab, long_keys_differ_in_last_word)
 		for (uint32_t k = 0; k < 9; k++)
 			reg6[i].key[k] = 0x20010db8u + k;
 		reg6[i].key[9] = i;
-		cr_assert_eq(dps_ctab_put(t, h, reg6[i].key, i), 0);
+		cr_assert_eq(dps_ctab_put_k(t, h, reg6[i].key, i), 0);
 	}
 	cr_assert_eq(dps_ctab_count(t), n);
 	/* Replacing in place: the same key again is no new entry. */
-	cr_assert_eq(dps_ctab_put(t, h, reg6[3].key, 3), 0);
+	cr_assert_eq(dps_ctab_put_k(t, h, reg6[3].key, 3), 0);
 	cr_assert_eq(dps_ctab_count(t), n);
 	for (uint32_t i = 0; i < n; i++) {
 		probe = reg6[i];
@@ -670,9 +670,9 @@ Test(ctab, long_keys_differ_in_last_word)
 	probe.key[9] = n;
 	cr_assert_null(dps_ctab_find_own_k(t, h, probe.key, ent6_key, ent6_of, 10));
 	cr_assert_null(dps_ctab_find_k(t, h, probe.key, ent6_key, ent6_of, &tk, 10));
-	cr_assert_eq(dps_ctab_del(t, h, probe.key), -ENOENT);
+	cr_assert_eq(dps_ctab_del_k(t, h, probe.key), -ENOENT);
 	/* Deleting one leaves every other. */
-	cr_assert_eq(dps_ctab_del(t, h, reg6[5].key), 0);
+	cr_assert_eq(dps_ctab_del_k(t, h, reg6[5].key), 0);
 	for (uint32_t i = 0; i < n; i++)
 		cr_assert_eq(dps_ctab_find_own_k(t, h, reg6[i].key, ent6_key, ent6_of, 10),
 			i == 5 ? NULL : &reg6[i]);
