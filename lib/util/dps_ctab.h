@@ -93,10 +93,10 @@ struct dps_ctab {
 	uint32_t max;		/* entries allowed (at most half the slots) */
 	uint32_t n;		/* atomic: entries (the owner writes) */
 	uint32_t seq;		/* atomic: odd while a deletion empties or moves */
-	uint32_t key_words;	/* a key's 32-bit words (4 unless set) */
 	dps_ctab_key_fn key_of;
 	dps_ctab_ent_fn ent_of;
 	const void *ctx;	/* ent_of()'s */
+	uint32_t key_words;	/* a key's 32-bit words (4 unless set) */
 	struct dps_ctab_slot slot[];
 };
 
