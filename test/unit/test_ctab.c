@@ -2,8 +2,9 @@
 /*
  * Unit tests of the connection table (lib/util/dps_ctab.c): put, replace,
  * delete with backward shift across the end of the array, a full table,
- * a random run against a model, and lock-free readers on other threads
- * while the owner inserts and deletes. No EAL.
+ * a random run against a model, lock-free readers on other threads
+ * while the owner inserts and deletes, and 40-byte keys (IPv6 tuples)
+ * that differ only in their last word. No EAL.
  */
 #include <errno.h>
 #include <pthread.h>
