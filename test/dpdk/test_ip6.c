@@ -953,7 +953,8 @@ tcp6_from_a(const uint8_t *ip)
 
 /*
  * No AF_INET6 socket exists, and an AF_INET one never takes IPv6
- * (Linux keeps them apart), so TCP and UDP over IPv6 meet no socket and
+ * (Linux keeps them apart: here a listener on *:80 and a UDP socket on
+ * *:53 stand by), so TCP and UDP over IPv6 meet no socket and
  * are answered as Linux answers then (RFC 9293 3.10.7.1; RFC 4443 3.1):
  * a SYN with RST|ACK acknowledging it, an ACK with a RST at its
  * acknowledgment number, a RST with nothing, a segment to a group with
@@ -966,11 +967,26 @@ Test(dpdk, ip6_tcp_udp_no_socket)
 	uint8_t f[FRAME_MAX];
 	struct rte_ether_addr an;
 	struct dps_counters c0, c;
+	struct sockaddr_in at = { .sin_family = AF_INET };
 	struct rte_mbuf *m;
 	const uint8_t *ip;
+	int lfd, ufd;
 
 	raw6_up(&b, "i6ns", true);
 	dps_ip6_mcast_mac(all_nodes, &an);
+	/* An AF_INET listener on *:80 and a UDP socket on *:53 take none of
+	 * it: IPv4 sockets are not dual-stack. */
+	cr_assert_lt(dps_socket_on(b.s[0], AF_INET6, SOCK_STREAM, 0), 0);
+	cr_assert_eq(errno, EAFNOSUPPORT);
+	lfd = dps_socket_on(b.s[0], AF_INET, SOCK_STREAM, 0);
+	ufd = dps_socket_on(b.s[0], AF_INET, SOCK_DGRAM, 0);
+	cr_assert_geq(lfd, 0);
+	cr_assert_geq(ufd, 0);
+	at.sin_port = htons(80);
+	cr_assert_eq(dps_bind(lfd, (struct sockaddr *)&at, sizeof(at)), 0);
+	cr_assert_eq(dps_listen(lfd, 8), 0);
+	at.sin_port = htons(53);
+	cr_assert_eq(dps_bind(ufd, (struct sockaddr *)&at, sizeof(at)), 0);
 	c0 = cnt(&b, 0);
 
 	/* SYN, 3 bytes of data: RST|ACK, SEQ 0, ACK = seq + 1 + 3. */
@@ -1044,5 +1060,8 @@ Test(dpdk, ip6_tcp_udp_no_socket)
 	cr_assert_eq(c.udp_rx - c0.udp_rx, 2);
 	cr_assert_eq(c.drop[DPS_DROP_udp_no_port] - c0.drop[DPS_DROP_udp_no_port], 2);
 	cr_assert_eq(c.drop[DPS_DROP_ip6_no_transport], 0);
+	cr_assert_eq(c.tcp_passive_opens, c0.tcp_passive_opens);
+	cr_assert_eq(dps_close(lfd), 0);
+	cr_assert_eq(dps_close(ufd), 0);
 	bench_down(&b);
 }
