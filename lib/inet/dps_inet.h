@@ -117,6 +117,19 @@ struct dps_tuple {
 	uint8_t pad[3];
 };
 
+/*
+ * The key of an IPv6 connection: 40 bytes (ten words), network order,
+ * the fields in the IPv4 tuple's order. The connection table of IPv6
+ * flows takes keys of this length (dps_ctab_set_key_len()), hashed by
+ * dps_tcp_hash6().
+ */
+struct dps_tuple6 {
+	uint8_t laddr[16], raddr[16];
+	uint16_t lport, rport;
+	uint8_t proto;
+	uint8_t pad[3];
+};
+
 struct dps_sock_opts {
 	uint32_t sndtimeo_j;		/* SO_SNDTIMEO in jiffies (dps_sock_timeo()) */
 	uint32_t rcvtimeo_j;		/* SO_RCVTIMEO, likewise */
@@ -319,6 +332,7 @@ struct dps_sockets {
 	uint16_t n_owners;		/* stack lcores: 1 skips the hash */
 	uint64_t cookie_key[2];		/* SipHash key of SYN cookies */
 	uint64_t tab_key[5];		/* the connection table's hash (dps_tcp_hash()) */
+	uint64_t tab_key6[11];		/* the same for IPv6 tuples (dps_tcp_hash6()) */
 	struct dps_sock **listeners;	/* 65536 atomic pointers, by port */
 	struct dps_rgroup **rgroups;	/* 65536 atomic pointers, by port:
 					 * SO_REUSEPORT listeners */
@@ -1253,6 +1267,14 @@ void dps_port_unbind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t p
 /* Lcore index that owns tuple @t: the RSS hash of the peer's packets
  * through the stack's redirection table. */
 unsigned int dps_flow_owner(const struct dps_sockets *ss, const struct dps_tuple *t);
+/* The same for an IPv6 tuple (the Toeplitz hash over both addresses and
+ * the ports, as a NIC computes RSS_HASH_TCP_IPV6 / UDP_IPV6). */
+unsigned int dps_flow_owner6(const struct dps_sockets *ss, const struct dps_tuple6 *t);
+
+/* UDP over IPv6 (the UDP slot's input6, dps_udp6.c): no IPv6 socket
+ * exists yet, so port unreachable answers. */
+void dps_udp_rx6(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
+	const struct dps_ipv6_view *ip, uint64_t now);
 
 /* ---- TCP, for the socket layer ---- */
 /* Passive open (dps_tcp_listen.c). */

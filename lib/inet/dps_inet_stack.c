@@ -133,6 +133,8 @@ inet_start(struct dps_stack *s)
 	}
 	for (unsigned int i = 0; i < RTE_DIM(ss->tab_key); i++)
 		ss->tab_key[i] = rte_rand();
+	for (unsigned int i = 0; i < RTE_DIM(ss->tab_key6); i++)
+		ss->tab_key6[i] = rte_rand();
 	for (unsigned int i = 0; i < RTE_DIM(ss->perturb); i++)
 		ss->perturb[i] = (uint32_t)rte_rand();
 	sockets_reta(s);

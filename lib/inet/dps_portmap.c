@@ -325,6 +325,28 @@ dps_flow_owner(const struct dps_sockets *ss, const struct dps_tuple *t)
 	return ss->reta[rte_softrss_be(in, 3, ss->rss_key) & 127];
 }
 
+unsigned int
+dps_flow_owner6(const struct dps_sockets *ss, const struct dps_tuple6 *t)
+{
+	/* The input as RSS defines it for TCP and UDP over IPv6: source
+	 * address, destination address, source port, destination port,
+	 * the peer being the source (RTE_THASH_V6_L4_LEN words). */
+	uint32_t in[9];
+
+	if (ss->n_owners == 1)
+		return 0;
+	for (unsigned int i = 0; i < 4; i++) {
+		uint32_t r, l;
+
+		memcpy(&r, &t->raddr[4 * i], 4);
+		memcpy(&l, &t->laddr[4 * i], 4);
+		in[i] = rte_be_to_cpu_32(r);
+		in[4 + i] = rte_be_to_cpu_32(l);
+	}
+	in[8] = (uint32_t)rte_be_to_cpu_16(t->rport) << 16 | rte_be_to_cpu_16(t->lport);
+	return ss->reta[rte_softrss_be(in, 9, ss->rss_key) & 127];
+}
+
 /* A local port for @sk (Linux's get_port): @port, or a free one when
  * 0, published in the tuple. 0 or a negative errno. */
 int

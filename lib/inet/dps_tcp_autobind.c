@@ -29,6 +29,27 @@ perturb_add(uint32_t *p, uint32_t d)
 	__atomic_fetch_add(p, d, __ATOMIC_RELAXED);
 }
 
+/*
+ * RFC 6056 algorithm 3's F(local address, remote address, remote port)
+ * for an IPv6 connection, as Linux's secure_ipv6_port_ephemeral(): the
+ * same keyed SipHash as the IPv4 autobind below over both addresses and
+ * the peer's port. The result seeds the search as the IPv4 one does (low
+ * 8 bits: the perturbation entry; the rest: the offset).
+ */
+uint32_t
+dps_tcp_port_hash6(const struct dps_sockets *ss, const struct dps_tuple6 *t)
+{
+	struct {
+		uint8_t laddr[16], raddr[16];
+		uint16_t rport;
+	} __rte_packed in;
+
+	memcpy(in.laddr, t->laddr, 16);
+	memcpy(in.raddr, t->raddr, 16);
+	in.rport = t->rport;
+	return (uint32_t)dps_siphash24(&in, sizeof(in), ss->port_key);
+}
+
 /* The lcore queue the peer's reply for @t lands on is ours? */
 static bool
 tuple_is_mine(struct dps_lcore *lc, const struct dps_tuple *t)

@@ -5,6 +5,7 @@
  * from its route and options, its ISN and timestamp offset, and the SYN.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <rte_malloc.h>
@@ -36,6 +37,22 @@ struct dps_tcp_keyed
 dps_tcp_keyed(const struct dps_sockets *ss, const struct dps_tuple *t, uint64_t now)
 {
 	uint64_t h = dps_siphash24(t, 12, ss->isn_key);
+
+	return (struct dps_tcp_keyed){
+		.isn = (uint32_t)h + (uint32_t)(now >> 6),
+		.ts_off = (uint32_t)(h >> 32),
+	};
+}
+
+/*
+ * dps_tcp_keyed() over an IPv6 tuple: the same PRF and key over both
+ * addresses and the ports (36 bytes: the tuple up to its protocol), so
+ * that RFC 6528's F() takes the whole connection-id as over IPv4.
+ */
+struct dps_tcp_keyed
+dps_tcp_keyed6(const struct dps_sockets *ss, const struct dps_tuple6 *t, uint64_t now)
+{
+	uint64_t h = dps_siphash24(t, offsetof(struct dps_tuple6, proto), ss->isn_key);
 
 	return (struct dps_tcp_keyed){
 		.isn = (uint32_t)h + (uint32_t)(now >> 6),

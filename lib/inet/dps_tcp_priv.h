@@ -174,6 +174,23 @@ dps_tcp_hash(const struct dps_sockets *ss, const struct dps_tuple *t)
 	return (uint32_t)(h >> 32);
 }
 
+/*
+ * dps_tcp_hash() for an IPv6 tuple: the same keyed multiply-shift over
+ * its ten words, with a multiplier of its own for each.
+ */
+static inline uint32_t
+dps_tcp_hash6(const struct dps_sockets *ss, const struct dps_tuple6 *t)
+{
+	uint32_t w[10];
+	uint64_t h = ss->tab_key6[10];
+
+	RTE_BUILD_BUG_ON(sizeof(*t) != sizeof(w));
+	memcpy(w, t, sizeof(w));
+	for (unsigned int i = 0; i < 10; i++)
+		h += (uint64_t)w[i] * ss->tab_key6[i];
+	return (uint32_t)(h >> 32);
+}
+
 int dps_tcp_lcore_init(struct dps_lcore *lc);
 void dps_tcp_lcore_fini(struct dps_lcore *lc);
 /* The table's entry for @t: a socket, a TIME_WAIT entry (tagged), or NULL. */
@@ -251,6 +268,10 @@ void dps_tcp_count_recovery(struct dps_lcore *lc, const struct dps_tcb_stats *a,
 void dps_tcp_rx(struct dps_lcore *lc, struct rte_mbuf *m,
 	const struct dps_rx_pkt *p, uint64_t now);
 void dps_tcp_rx_handoff(struct dps_lcore *lc, struct rte_mbuf *m, uint64_t now);
+/* TCP over IPv6 (the slot's input6, dps_tcp_input6.c): no IPv6 socket
+ * exists yet, so a RST answers (RFC 9293 3.10.7.1). */
+void dps_tcp_rx6(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
+	const struct dps_ipv6_view *ip, uint64_t now);
 void dps_tcp_icmp_err(struct dps_lcore *lc, const struct dps_icmp_view *icmp,
 	int err, bool fatal, uint64_t now);
 
@@ -278,8 +299,15 @@ struct dps_tcp_keyed {
 struct dps_tcp_keyed dps_tcp_keyed(const struct dps_sockets *ss,
 	const struct dps_tuple *t, uint64_t now);
 uint32_t dps_tcp_ts_off(const struct dps_sockets *ss, const struct dps_tuple *t);
+/* The same over an IPv6 tuple (Linux's secure_tcpv6_seq() and
+ * secure_tcpv6_ts_off()). */
+struct dps_tcp_keyed dps_tcp_keyed6(const struct dps_sockets *ss,
+	const struct dps_tuple6 *t, uint64_t now);
 int dps_tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 	uint32_t *isn_floor, bool *reused);
+/* RFC 6056 algorithm 3's keyed F() over an IPv6 tuple's local and
+ * remote addresses and remote port (dps_tcp_autobind.c). */
+uint32_t dps_tcp_port_hash6(const struct dps_sockets *ss, const struct dps_tuple6 *t);
 
 /* ---- requests from threads (dps_tcp_usrreq.c) ---- */
 void dps_tcp_do_abort(struct dps_lcore *lc, struct dps_sock *sk, bool drop_ref,

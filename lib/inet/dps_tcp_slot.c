@@ -83,6 +83,7 @@ static const struct dps_proto_ops tcp_ops = {
 	.lcore_init = tcp_lcore_init,
 	.lcore_fini = dps_tcp_lcore_fini,
 	.input = dps_tcp_rx,
+	.input6 = dps_tcp_rx6,
 	.err = dps_tcp_icmp_err,
 	.tick = dps_tcp_tick,
 	.timers = dps_tcp_timers,

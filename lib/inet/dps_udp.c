@@ -132,11 +132,12 @@ udp_icmp_hook(struct dps_lcore *lc, const struct dps_icmp_view *icmp, int err,
 }
 
 /* UDP in the protocol switch: input and ICMP errors (no per-lcore
- * state; its sockets belong to no lcore). */
+ * state; its sockets belong to no lcore); over IPv6, input (dps_udp6.c). */
 static const struct dps_proto_ops udp_ops = {
 	.name = "udp",
 	.ipproto = IPPROTO_UDP,
 	.input = udp_rx,
+	.input6 = dps_udp_rx6,
 	.err = udp_icmp_hook,
 };
 

@@ -8,8 +8,9 @@
  * lock-free readers on any thread.
  *
  * Each lcore owns one table of its connections (lib/inet/dps_tcp_table.c).
- * An entry is an object that holds its own 16-byte key (a socket and its
- * tuple, or a TIME_WAIT entry), named in the table by a 27-bit reference
+ * An entry is an object that holds its own key, 16 bytes by default (a
+ * socket and its IPv4 tuple, or a TIME_WAIT entry) and up to 40 in a
+ * table made for longer ones (IPv6 tuples, dps_ctab_set_key_len()), named in the table by a 27-bit reference
  * that the table's user gives at insert and turns back into the object
  * (dps_ctab_ent_fn): an index into a pool of type-stable objects. A slot
  * is one 64-bit word, {reference + 1, 27 bits of the key's hash, a 10-bit
@@ -56,8 +57,13 @@
 #include <stdint.h>
 #include <rte_pause.h>
 
-/** Bytes of a key: compared as four 32-bit words (4-byte aligned). */
+/** Bytes of a key by default (an IPv4 tuple): compared as four 32-bit
+ * words (4-byte aligned). */
 #define DPS_CTAB_KEY_LEN 16
+/** Bytes of the longest key a table may have (dps_ctab_set_key_len()):
+ * an IPv6 tuple, two 16-byte addresses and a word of ports, a word of
+ * protocol. */
+#define DPS_CTAB_KEY_MAX 40
 
 /** Bits of a slot's reference field (the entry's reference plus one). */
 #define DPS_CTAB_REF_BITS 27
@@ -90,6 +96,7 @@ struct dps_ctab {
 	dps_ctab_key_fn key_of;
 	dps_ctab_ent_fn ent_of;
 	const void *ctx;	/* ent_of()'s */
+	uint32_t key_words;	/* a key's 32-bit words (4 unless set) */
 	struct dps_ctab_slot slot[];
 };
 
@@ -124,6 +131,18 @@ dps_ctab_w_tag_eq(uint64_t w, uint32_t hash)
 {
 	return dps_ctab_w_hash(w) == (hash & DPS_CTAB_HASH_MASK);
 }
+
+/**
+ * Make the table's keys @p len bytes long (a multiple of 4, from
+ * DPS_CTAB_KEY_LEN to DPS_CTAB_KEY_MAX) instead of DPS_CTAB_KEY_LEN:
+ * right after dps_ctab_init() or dps_ctab_create(), before any entry.
+ * Such a table is written with dps_ctab_put_k() and dps_ctab_del_k() and
+ * read with dps_ctab_find_own_k() and dps_ctab_find_k(), which take the
+ * length as a constant; the plain calls stay those of a 16-byte key, so
+ * a table of the default length pays nothing for the others.
+ * @return 0, or -EINVAL for a length outside that range.
+ */
+int dps_ctab_set_key_len(struct dps_ctab *t, uint32_t len);
 
 /**
  * Bytes a table of @p max entries takes.
@@ -170,6 +189,16 @@ int dps_ctab_put(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t re
 int dps_ctab_del(struct dps_ctab *t, uint32_t hash, const void *key);
 
 /**
+ * dps_ctab_put() and dps_ctab_del() for a table whose keys are not of the
+ * default length (dps_ctab_set_key_len()). The plain calls compare
+ * DPS_CTAB_KEY_LEN bytes with the length a constant, as the IPv4 table's
+ * fast path wants; these read the table's length.
+ */
+int dps_ctab_put_k(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t ref);
+/** See dps_ctab_put_k(). */
+int dps_ctab_del_k(struct dps_ctab *t, uint32_t hash, const void *key);
+
+/**
  * The next entry from slot *@p pos on, advancing *@p pos past it; start
  * at 0. Owner only; an entry deleted meanwhile may shift an unvisited
  * one behind the cursor, so a walk that deletes restarts at 0.
@@ -206,14 +235,34 @@ dps_ctab_key_eq(const void *a, const void *b)
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
 }
 
+/* @words words of a key (the owner's read). */
+static inline bool
+dps_ctab_key_eq_n(const void *a, const void *b, uint32_t words)
+{
+	const uint32_t *x = a, *y = b;
+	uint32_t d = 0;
+
+	for (uint32_t k = 0; k < words; k++)
+		d |= x[k] ^ y[k];
+	return d == 0;
+}
+
+/* Keys of @words words, the default's compare for the default length. */
+static inline bool
+dps_ctab_key_eq_k(const void *a, const void *b, uint32_t words)
+{
+	if (words == DPS_CTAB_KEY_LEN / 4)
+		return dps_ctab_key_eq(a, b);
+	return dps_ctab_key_eq_n(a, b, words);
+}
+
 /**
- * The entry of @p key, hash @p hash, or NULL: the owner's lookup, with
- * no version checks (nothing changes under it). @p key_of and @p ent_of
- * are the table's, passed again so that the compiler can inline them.
+ * dps_ctab_find_own() for a table whose keys are @p words 32-bit words
+ * (dps_ctab_set_key_len()); pass a constant.
  */
 static inline void *
-dps_ctab_find_own(const struct dps_ctab *t, uint32_t hash, const void *key,
-	dps_ctab_key_fn key_of, dps_ctab_ent_fn ent_of)
+dps_ctab_find_own_k(const struct dps_ctab *t, uint32_t hash, const void *key,
+	dps_ctab_key_fn key_of, dps_ctab_ent_fn ent_of, uint32_t words)
 {
 	uint32_t i = hash & t->mask;
 
@@ -226,22 +275,36 @@ dps_ctab_find_own(const struct dps_ctab *t, uint32_t hash, const void *key,
 			return NULL;
 		if (dps_ctab_w_tag_eq(w, hash)) {
 			e = ent_of(t->ctx, dps_ctab_w_ref1(w) - 1);
-			if (dps_ctab_key_eq(key_of(e), key))
+			if (dps_ctab_key_eq_k(key_of(e), key, words))
 				return e;
 		}
 		i = (i + 1) & t->mask;
 	}
 }
 
+/**
+ * The entry of @p key, hash @p hash, or NULL: the owner's lookup, with
+ * no version checks (nothing changes under it). @p key_of and @p ent_of
+ * are the table's, passed again so that the compiler can inline them.
+ * Keys of the default length.
+ */
+static inline void *
+dps_ctab_find_own(const struct dps_ctab *t, uint32_t hash, const void *key,
+	dps_ctab_key_fn key_of, dps_ctab_ent_fn ent_of)
+{
+	return dps_ctab_find_own_k(t, hash, key, key_of, ent_of,
+		DPS_CTAB_KEY_LEN / 4);
+}
+
 /* The key words of a possibly changing entry: relaxed loads, which the
  * slot word confirms afterwards (dps_ctab_find()). */
 static inline bool
-dps_ctab_key_eq_racy(const void *ent_key, const void *key)
+dps_ctab_key_eq_racy(const void *ent_key, const void *key, uint32_t words)
 {
 	const uint32_t *x = ent_key, *y = key;
 	uint32_t d = 0;
 
-	for (int k = 0; k < DPS_CTAB_KEY_LEN / 4; k++)
+	for (uint32_t k = 0; k < words; k++)
 		/* Relaxed: the entry may be rewritten meanwhile; the
 		 * caller's acquire fence and slot re-read decide. */
 		d |= __atomic_load_n(&x[k], __ATOMIC_RELAXED) ^ y[k];
@@ -253,7 +316,7 @@ dps_ctab_key_eq_racy(const void *ent_key, const void *key)
 static inline int
 dps_ctab_probe(const struct dps_ctab *t, uint32_t hash, const void *key,
 	dps_ctab_key_fn key_of, dps_ctab_ent_fn ent_of, void **out,
-	struct dps_ctab_ticket *tk)
+	struct dps_ctab_ticket *tk, uint32_t words)
 {
 	uint32_t i = hash & t->mask;
 
@@ -271,7 +334,7 @@ dps_ctab_probe(const struct dps_ctab *t, uint32_t hash, const void *key,
 		if (!dps_ctab_w_tag_eq(w, hash))
 			continue;
 		e = ent_of(t->ctx, dps_ctab_w_ref1(w) - 1);
-		eq = dps_ctab_key_eq_racy(key_of(e), key);
+		eq = dps_ctab_key_eq_racy(key_of(e), key, words);
 		/* Acquire fence: the key reads above happen before the slot
 		 * re-read, so a slot rewritten since shows a new version. */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
@@ -289,15 +352,13 @@ dps_ctab_probe(const struct dps_ctab *t, uint32_t hash, const void *key,
 }
 
 /**
- * The entry of @p key, hash @p hash, or NULL, from any thread, with no
- * lock. A hit is the entry the slot held, key and all, at one moment
- * during the call; a miss means the key was absent at one moment (an
- * entry present throughout is always found). @p tk receives what
- * dps_ctab_still() needs to confirm reads of the entry made afterwards.
+ * dps_ctab_find() for a table whose keys are @p words 32-bit words
+ * (dps_ctab_set_key_len()); pass a constant.
  */
 static inline void *
-dps_ctab_find(const struct dps_ctab *t, uint32_t hash, const void *key,
-	dps_ctab_key_fn key_of, dps_ctab_ent_fn ent_of, struct dps_ctab_ticket *tk)
+dps_ctab_find_k(const struct dps_ctab *t, uint32_t hash, const void *key,
+	dps_ctab_key_fn key_of, dps_ctab_ent_fn ent_of, struct dps_ctab_ticket *tk,
+	uint32_t words)
 {
 	for (;;) {
 		/* Acquire: pairs with the release that ends a deletion
@@ -310,7 +371,7 @@ dps_ctab_find(const struct dps_ctab *t, uint32_t hash, const void *key,
 			rte_pause();	/* a deletion is moving entries */
 			continue;
 		}
-		rc = dps_ctab_probe(t, hash, key, key_of, ent_of, &e, tk);
+		rc = dps_ctab_probe(t, hash, key, key_of, ent_of, &e, tk, words);
 		if (rc > 0)
 			return e;
 		/* Acquire fence: the slot reads happen before the sequence
@@ -321,6 +382,22 @@ dps_ctab_find(const struct dps_ctab *t, uint32_t hash, const void *key,
 		if (rc == 0 && __atomic_load_n(&t->seq, __ATOMIC_RELAXED) == seq)
 			return NULL;
 	}
+}
+
+/**
+ * The entry of @p key, hash @p hash, or NULL, from any thread, with no
+ * lock. A hit is the entry the slot held, key and all, at one moment
+ * during the call; a miss means the key was absent at one moment (an
+ * entry present throughout is always found). @p tk receives what
+ * dps_ctab_still() needs to confirm reads of the entry made afterwards.
+ * Keys of the default length.
+ */
+static inline void *
+dps_ctab_find(const struct dps_ctab *t, uint32_t hash, const void *key,
+	dps_ctab_key_fn key_of, dps_ctab_ent_fn ent_of, struct dps_ctab_ticket *tk)
+{
+	return dps_ctab_find_k(t, hash, key, key_of, ent_of, tk,
+		DPS_CTAB_KEY_LEN / 4);
 }
 
 /**

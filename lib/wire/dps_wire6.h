@@ -251,6 +251,46 @@ int dps_ipv6_rx(const uint8_t *p, uint32_t len, struct dps_ipv6_view *v);
 uint16_t dps_ip6_l4_sum(const void *l4, uint32_t len, const uint8_t src[16],
 	const uint8_t dst[16], uint8_t proto);
 
+/* ---- TCP and UDP over IPv6 (dps_l4v6.c) -------------------------------- */
+
+struct dps_l4_view;			/* dps_wire.h */
+
+/* TCP/IPv6 headers without options: the MSS an IPv6 MTU allows is the
+ * MTU less these (RFC 9293 3.7.1; Linux's tcp_mtu_to_mss() for IPv6). */
+#define DPS_TCP6_HDRS (DPS_IPV6_HLEN + 20)
+
+/* The MSS of IPv6 MTU @mtu; at least that of the minimum MTU (1220). */
+static inline uint16_t
+dps_tcp6_mss(uint32_t mtu)
+{
+	if (mtu < DPS_IPV6_MIN_MTU)
+		mtu = DPS_IPV6_MIN_MTU;
+	if (mtu > 65535)
+		mtu = 65535;
+	return (uint16_t)(mtu - DPS_TCP6_HDRS);
+}
+
+/*
+ * A UDP header over IPv6 (@len bytes, the upper-layer length): the
+ * length field within @len, and the checksum, which is mandatory (RFC
+ * 8200 8.1): a datagram whose checksum field is zero is dropped as
+ * udp_bad_csum, as Linux's udp6_csum_init() counts it with the checksum
+ * errors. @csum: the NIC's verdict (DPS_CSUM_L4_*), or 0.
+ */
+int dps_udp6_check(const uint8_t *p, uint32_t len, const uint8_t src[16],
+	const uint8_t dst[16], unsigned int csum, struct dps_l4_view *v);
+
+/* A TCP header over IPv6: the data offset within @len, and the checksum
+ * over the IPv6 pseudo-header. */
+int dps_tcp6_check(const uint8_t *p, uint32_t len, const uint8_t src[16],
+	const uint8_t dst[16], unsigned int csum, struct dps_l4_view *v);
+
+/* The checksum field of a TCP or UDP message of @len bytes at @l4 from
+ * @src to @dst whose field is zero now (a UDP sum of zero is sent as
+ * 0xffff, RFC 8200 8.1 and RFC 768). */
+uint16_t dps_l4v6_csum(const void *l4, uint32_t len, const uint8_t src[16],
+	const uint8_t dst[16], uint8_t proto);
+
 /* The 40-byte IPv6 header, no extension headers. 0 when @cap is short. */
 size_t dps_ipv6_build(uint8_t *buf, size_t cap, const uint8_t src[16],
 	const uint8_t dst[16], uint8_t proto, uint16_t payload_len,

@@ -570,7 +570,8 @@ bad6_nd_hops(struct bench *b, uint8_t *f)
 	return eth6(f, &b->mac[0], n);
 }
 
-/* TCP over IPv6: no transport takes it yet. */
+/* TCP over IPv6 with a checksum of zero (wrong for these bytes): no
+ * RST answers it. */
 static uint32_t
 bad6_tcp(struct bench *b, uint8_t *f)
 {
@@ -579,7 +580,23 @@ bad6_tcp(struct bench *b, uint8_t *f)
 	dps_ipv6_build(ip, DPS_IPV6_HLEN, peer6, a6, IPPROTO_TCP, 20, 64, 0, 0);
 	memset(ip + DPS_IPV6_HLEN, 0, 20);
 	ip[DPS_IPV6_HLEN + 12] = 0x50;
+	ip[DPS_IPV6_HLEN + 13] = 0x02;	/* SYN */
 	return eth6(f, &b->mac[0], DPS_IPV6_HLEN + 20);
+}
+
+/* UDP over IPv6 without a checksum: refused (RFC 8200 8.1), and no
+ * port unreachable answers it. */
+static uint32_t
+bad6_udp_zero(struct bench *b, uint8_t *f)
+{
+	uint8_t *ip = f + ETH_LEN;
+
+	dps_ipv6_build(ip, DPS_IPV6_HLEN, peer6, a6, IPPROTO_UDP, 12, 64, 0, 0);
+	memset(ip + DPS_IPV6_HLEN, 0, 12);
+	wr16(ip + DPS_IPV6_HLEN, 5000);
+	wr16(ip + DPS_IPV6_HLEN + 2, 53);
+	wr16(ip + DPS_IPV6_HLEN + 4, 12);
+	return eth6(f, &b->mac[0], DPS_IPV6_HLEN + 12);
 }
 
 /* To another node's MAC. */
@@ -613,7 +630,8 @@ static const struct {
 	{ "ICMPv6 checksum", DPS_DROP_icmp6_bad_csum, bad6_csum },
 	{ "fragment", DPS_DROP_ip6_fragment, bad6_fragment },
 	{ "NS hop limit", DPS_DROP_nd_bad_hoplimit, bad6_nd_hops },
-	{ "TCP over IPv6", DPS_DROP_ip6_no_transport, bad6_tcp },
+	{ "TCP checksum over IPv6", DPS_DROP_tcp_bad_csum, bad6_tcp },
+	{ "UDP without a checksum over IPv6", DPS_DROP_udp_bad_csum, bad6_udp_zero },
 	{ "LLDP", DPS_DROP_eth_unknown_type, bad6_ethertype },
 	{ "another's MAC", DPS_DROP_eth_not_for_us, bad6_eth_other },
 };
@@ -887,5 +905,163 @@ Test(dpdk, ip6_config_errors)
 	cr_assert_eq(dps_stack_addr6_state(s, 0, &(struct dps_addr){ .family = AF_INET6 }),
 		-ENOENT);
 	cr_assert_eq(dps_stack_linklocal(s, 0, &bad), -EAGAIN, "not started");
+	bench_down(&b);
+}
+
+/* ---- TCP and UDP over IPv6 with no IPv6 socket ------------------------------ */
+
+/* A TCP segment from the peer's port 40000 to @to:80 with @flags, @seq,
+ * @ack and @plen bytes of payload, its checksum filled. */
+static uint32_t
+mk_tcp6(uint8_t *f, const struct rte_ether_addr *dst, const uint8_t to[16],
+	uint8_t flags, uint32_t seq, uint32_t ack, uint16_t plen)
+{
+	uint8_t *ip = f + ETH_LEN, *th = ip + DPS_IPV6_HLEN;
+	uint16_t n = (uint16_t)(20 + plen), sum;
+
+	dps_ipv6_build(ip, DPS_IPV6_HLEN, peer6, to, IPPROTO_TCP, n, 64, 0, 0);
+	memset(th, 0, n);
+	wr16(th, 40000);
+	wr16(th + 2, 80);
+	wr32(th + 4, seq);
+	wr32(th + 8, ack);
+	th[12] = 0x50;
+	th[13] = flags;
+	wr16(th + 14, 65535);
+	sum = dps_l4v6_csum(th, n, peer6, to, IPPROTO_TCP);
+	memcpy(th + 16, &sum, 2);
+	return eth6(f, dst, DPS_IPV6_HLEN + n);
+}
+
+/* A's TCP segment in @ip, checked (pseudo-header checksum by DPDK's
+ * rte_ipv6_udptcp_cksum_verify(), addresses, ports): its flags. */
+static uint8_t
+tcp6_from_a(const uint8_t *ip)
+{
+	const uint8_t *th = ip + DPS_IPV6_HLEN;
+
+	cr_assert_eq(ip[6], IPPROTO_TCP);
+	cr_assert_eq(rd16(ip + 4), 20, "a RST without options");
+	cr_assert_eq(rte_ipv6_udptcp_cksum_verify((const struct rte_ipv6_hdr *)ip, th), 0,
+		"TCP checksum over the IPv6 pseudo-header");
+	cr_assert_eq(memcmp(ip + 8, a6, 16), 0, "from the address it was sent to");
+	cr_assert_eq(memcmp(ip + 24, peer6, 16), 0);
+	cr_assert_eq(rd16(th), 80);
+	cr_assert_eq(rd16(th + 2), 40000);
+	return th[13];
+}
+
+/*
+ * No AF_INET6 socket exists, and an AF_INET one never takes IPv6
+ * (Linux keeps them apart: here a listener on *:80 and a UDP socket on
+ * *:53 stand by), so TCP and UDP over IPv6 meet no socket and
+ * are answered as Linux answers then (RFC 9293 3.10.7.1; RFC 4443 3.1):
+ * a SYN with RST|ACK acknowledging it, an ACK with a RST at its
+ * acknowledgment number, a RST with nothing, a segment to a group with
+ * nothing; a UDP datagram with port unreachable quoting it, one to a
+ * group with nothing. Every mbuf comes back (bench_down()).
+ */
+Test(dpdk, ip6_tcp_udp_no_socket)
+{
+	struct bench b;
+	uint8_t f[FRAME_MAX];
+	struct rte_ether_addr an;
+	struct dps_counters c0, c;
+	struct sockaddr_in at = { .sin_family = AF_INET };
+	struct rte_mbuf *m;
+	const uint8_t *ip;
+	int lfd, ufd;
+
+	raw6_up(&b, "i6ns", true);
+	dps_ip6_mcast_mac(all_nodes, &an);
+	/* An AF_INET listener on *:80 and a UDP socket on *:53 take none of
+	 * it: IPv4 sockets are not dual-stack. */
+	cr_assert_lt(dps_socket_on(b.s[0], AF_INET6, SOCK_STREAM, 0), 0);
+	cr_assert_eq(errno, EAFNOSUPPORT);
+	lfd = dps_socket_on(b.s[0], AF_INET, SOCK_STREAM, 0);
+	ufd = dps_socket_on(b.s[0], AF_INET, SOCK_DGRAM, 0);
+	cr_assert_geq(lfd, 0);
+	cr_assert_geq(ufd, 0);
+	at.sin_port = htons(80);
+	cr_assert_eq(dps_bind(lfd, (struct sockaddr *)&at, sizeof(at)), 0);
+	cr_assert_eq(dps_listen(lfd, 8), 0);
+	at.sin_port = htons(53);
+	cr_assert_eq(dps_bind(ufd, (struct sockaddr *)&at, sizeof(at)), 0);
+	c0 = cnt(&b, 0);
+
+	/* SYN, 3 bytes of data: RST|ACK, SEQ 0, ACK = seq + 1 + 3. */
+	peer_send(&b, f, mk_tcp6(f, &b.mac[0], a6, 0x02, 1000, 0, 3));
+	settle(&b);
+	m = peer_pop(&b);
+	cr_assert_not_null(m, "no RST to a SYN");
+	ip = ip6_of(&b, m);
+	cr_assert_eq(tcp6_from_a(ip), 0x14, "RST|ACK");
+	cr_assert_eq(rd32(ip + DPS_IPV6_HLEN + 4), 0);
+	cr_assert_eq(rd32(ip + DPS_IPV6_HLEN + 8), 1004);
+	rte_pktmbuf_free(m);
+	cr_assert_null(peer_pop(&b));
+
+	/* ACK: RST with SEQ = SEG.ACK, no ACK. */
+	peer_send(&b, f, mk_tcp6(f, &b.mac[0], a6, 0x10, 5000, 0xabcdef01, 0));
+	settle(&b);
+	m = peer_pop(&b);
+	cr_assert_not_null(m, "no RST to an ACK");
+	ip = ip6_of(&b, m);
+	cr_assert_eq(tcp6_from_a(ip), 0x04, "RST");
+	cr_assert_eq(rd32(ip + DPS_IPV6_HLEN + 4), 0xabcdef01);
+	rte_pktmbuf_free(m);
+
+	/* A RST, and a SYN to all-nodes: nothing. */
+	peer_send(&b, f, mk_tcp6(f, &b.mac[0], a6, 0x04, 5000, 0, 0));
+	peer_send(&b, f, mk_tcp6(f, &an, all_nodes, 0x02, 5000, 0, 0));
+	settle(&b);
+	cr_assert_null(peer_pop(&b), "answered a RST or a group");
+
+	/* UDP: port unreachable quoting the datagram, from A. */
+	{
+		uint8_t *p = f + ETH_LEN, *uh = p + DPS_IPV6_HLEN;
+		uint16_t sum;
+
+		dps_ipv6_build(p, DPS_IPV6_HLEN, peer6, a6, IPPROTO_UDP, 13, 64, 0, 0);
+		wr16(uh, 5000);
+		wr16(uh + 2, 53);
+		wr16(uh + 4, 13);
+		memset(uh + 6, 0, 2);
+		memcpy(uh + 8, "hello", 5);
+		sum = dps_l4v6_csum(uh, 13, peer6, a6, IPPROTO_UDP);
+		memcpy(uh + 6, &sum, 2);
+		peer_send(&b, f, eth6(f, &b.mac[0], DPS_IPV6_HLEN + 13));
+		settle(&b);
+		m = peer_pop(&b);
+		cr_assert_not_null(m, "no port unreachable");
+		ip = ip6_of(&b, m);
+		cr_assert_eq(icmp6_type(ip), DPS_ICMP6_DST_UNREACH);
+		cr_assert_eq(ip[DPS_IPV6_HLEN + 1], DPS_ICMP6_UNREACH_PORT);
+		cr_assert_eq(memcmp(ip + 8, a6, 16), 0);
+		cr_assert_eq(memcmp(ip + 24, peer6, 16), 0);
+		cr_assert_eq(memcmp(ip + DPS_IPV6_HLEN + 8, p, DPS_IPV6_HLEN + 13), 0,
+			"quotes the whole datagram");
+		rte_pktmbuf_free(m);
+		/* The same to all-nodes: no error about a packet to a group. */
+		memcpy(p + 24, all_nodes, 16);
+		memset(uh + 6, 0, 2);
+		sum = dps_l4v6_csum(uh, 13, peer6, all_nodes, IPPROTO_UDP);
+		memcpy(uh + 6, &sum, 2);
+		dps_eth_build(f, ETH_LEN, &an, &peer_mac, RTE_ETHER_TYPE_IPV6);
+		peer_send(&b, f, ETH_LEN + DPS_IPV6_HLEN + 13);
+		settle(&b);
+		cr_assert_null(peer_pop(&b), "port unreachable about a group");
+	}
+
+	c = cnt(&b, 0);
+	cr_assert_eq(c.tcp_rx - c0.tcp_rx, 4);
+	cr_assert_eq(c.tcp_tx_rst - c0.tcp_tx_rst, 2);
+	cr_assert_eq(c.drop[DPS_DROP_tcp_no_socket] - c0.drop[DPS_DROP_tcp_no_socket], 4);
+	cr_assert_eq(c.udp_rx - c0.udp_rx, 2);
+	cr_assert_eq(c.drop[DPS_DROP_udp_no_port] - c0.drop[DPS_DROP_udp_no_port], 2);
+	cr_assert_eq(c.drop[DPS_DROP_ip6_no_transport], 0);
+	cr_assert_eq(c.tcp_passive_opens, c0.tcp_passive_opens);
+	cr_assert_eq(dps_close(lfd), 0);
+	cr_assert_eq(dps_close(ufd), 0);
 	bench_down(&b);
 }

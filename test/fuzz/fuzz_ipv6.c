@@ -26,7 +26,12 @@
  * with US (preferred) and a tentative link-local address: it refuses what
  * dps_ipv6_rx() refuses, accepts only packets for the interface, owes no
  * parameter problem about a packet to a tentative address, and lets
- * nothing but ND reach a tentative one.
+ * nothing but ND reach a tentative one. A TCP or UDP upper layer goes
+ * through dps_tcp6_check() / dps_udp6_check() (bit 0 fills its checksum
+ * too): what they accept lies inside the upper layer, a UDP datagram
+ * accepted has a checksum that is not zero, and one bit flipped in an
+ * accepted message's header makes it fail or still check over the same
+ * bytes when put back.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,16 +50,65 @@ fuzz_fail(const char *what)
 	abort();
 }
 
-/* Correct the ICMPv6 checksum where the walk ends in ICMPv6. */
+/* Correct the ICMPv6, TCP or UDP checksum where the walk ends in one. */
 static void
 fix_sum(uint8_t *p, uint32_t len)
 {
 	struct dps_ipv6_view v;
+	uint32_t off, n;
+	uint16_t c;
 
-	if (dps_ipv6_rx(p, len, &v) != DPS_DROP_NONE ||
-	    v.proto != DPS_IP6_NH_ICMPV6 || v.l4_len < 4)
+	if (dps_ipv6_rx(p, len, &v) != DPS_DROP_NONE)
 		return;
-	dps_icmp6_fill_csum(p + v.l4_off, v.l4_len, v.src, v.dst);
+	if (v.proto == DPS_IP6_NH_ICMPV6 && v.l4_len >= 4) {
+		dps_icmp6_fill_csum(p + v.l4_off, v.l4_len, v.src, v.dst);
+		return;
+	}
+	off = v.proto == IPPROTO_TCP ? 16 : 6;
+	if ((v.proto != IPPROTO_TCP && v.proto != IPPROTO_UDP) || v.l4_len < off + 2)
+		return;
+	n = v.l4_len;
+	if (v.proto == IPPROTO_UDP && v.l4_len >= 8) {
+		/* The checksum covers the length field's bytes. */
+		n = (uint32_t)p[v.l4_off + 4] << 8 | p[v.l4_off + 5];
+		if (n < 8 || n > v.l4_len)
+			return;
+	}
+	memset(p + v.l4_off + off, 0, 2);
+	c = dps_l4v6_csum(p + v.l4_off, n, v.src, v.dst, v.proto);
+	memcpy(p + v.l4_off + off, &c, 2);
+}
+
+/* TCP or UDP over IPv6, in a buffer of exactly the upper layer's length. */
+static void
+check_l4(const uint8_t *m, uint32_t len, const struct dps_ipv6_view *ip)
+{
+	struct dps_l4_view v;
+	uint8_t *b = malloc(len != 0 ? len : 1);
+	int rc;
+
+	memcpy(b, m, len);
+	rc = ip->proto == IPPROTO_TCP ?
+		dps_tcp6_check(b, len, ip->src, ip->dst, 0, &v) :
+		dps_udp6_check(b, len, ip->src, ip->dst, 0, &v);
+	if (rc < DPS_DROP_NONE || rc >= DPS_DROP__MAX)
+		fuzz_fail("l4: reason out of range");
+	if (rc == DPS_DROP_NONE) {
+		if ((uint32_t)v.hdr_len + v.payload_len > len)
+			fuzz_fail("l4: accepted beyond the upper layer");
+		if (ip->proto == IPPROTO_UDP && (b[6] | b[7]) == 0)
+			fuzz_fail("l4: UDP without a checksum accepted over IPv6");
+		if (ip->proto == IPPROTO_TCP && v.payload_len != len - v.hdr_len)
+			fuzz_fail("l4: TCP payload is not the rest");
+		/* A flipped source port bit must fail the checksum. */
+		b[0] ^= 1;
+		rc = ip->proto == IPPROTO_TCP ?
+			dps_tcp6_check(b, len, ip->src, ip->dst, 0, &v) :
+			dps_udp6_check(b, len, ip->src, ip->dst, 0, &v);
+		if (rc == DPS_DROP_NONE)
+			fuzz_fail("l4: a flipped bit passes the checksum");
+	}
+	free(b);
 }
 
 static void
@@ -188,8 +242,10 @@ check_accepted(const uint8_t *p, uint32_t len, const struct dps_ipv6_view *v)
 	if (v->fragment && (v->frag_off != 0 || v->frag_more))
 		fuzz_fail("fragment accepted");
 	check_error(p, len, v);
-	if (v->proto != DPS_IP6_NH_ICMPV6)
+	if (v->proto != DPS_IP6_NH_ICMPV6) {
+		check_l4(m, v->l4_len, v);
 		return;
+	}
 	if (dps_icmp6_check(m, v->l4_len, v, &ic) != DPS_DROP_NONE)
 		return;
 	if (ic.type == DPS_ND_NEIGHBOR_SOLICIT || ic.type == DPS_ND_NEIGHBOR_ADVERT)

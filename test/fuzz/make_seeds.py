@@ -215,7 +215,8 @@ def ipv6(nh, payload, src=V6_PEER, dst=V6_US, hl=64):
 
 
 def ipv6_seeds():
-    # Settings: bit 0 fix the ICMPv6 checksum, bit 1 hop limit 255.
+    # Settings: bit 0 fix the ICMPv6, TCP or UDP checksum, bit 1 hop
+    # limit 255.
     fix, nd = 0x01, 0x03
     udp = be16(40000) + be16(9) + be16(10) + be16(0) + b"hi"
     put("fuzz_ipv6", "udp", bytes([0]) + ipv6(17, udp))
@@ -246,6 +247,11 @@ def ipv6_seeds():
         udp))
     put("fuzz_ipv6", "fragment", bytes([0]) + ipv6(44,
         bytes([17, 0, 0, 1, 0, 0, 0, 9]) + udp))
+    put("fuzz_ipv6", "udp_csum", bytes([fix]) + ipv6(17, udp))
+    tcp = be16(40000) + be16(80) + be32(1) + be32(0) + \
+        bytes([0x70, 0x02, 0xff, 0xff, 0, 0, 0, 0]) + \
+        bytes([2, 4, 0x05, 0xa0, 4, 2, 1, 1]) + b"data"
+    put("fuzz_ipv6", "tcp_syn", bytes([fix]) + ipv6(6, tcp))
 
 
 opts_seeds()

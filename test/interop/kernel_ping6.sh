@@ -12,7 +12,12 @@
 # Checks: with the kernel's neighbour table flushed, dpstack resolves the
 # kernel by neighbour discovery and pings it (global and link-local); the
 # kernel, flushed again, resolves dpstack and pings it (global and
-# link-local), and holds dpstack's MAC in its neighbour table.
+# link-local), and holds dpstack's MAC in its neighbour table. TCP and
+# UDP over IPv6 with no IPv6 socket in dpstack: the kernel's connect()
+# is refused by dpstack's RST (ECONNREFUSED), and a connected UDP
+# socket's datagram by its port unreachable (ECONNREFUSED on the next
+# receive), so the kernel accepted both checksums over the IPv6
+# pseudo-header.
 # Names are unique per run; a trap removes everything on every exit path.
 # Usage: kernel_ping6.sh PATH/TO/dps-ping [-v]
 set -euo pipefail
@@ -115,8 +120,35 @@ ip -n "$nsk" -6 neigh show 2001:db8::2 | grep -qi "lladdr $dmac" ||
 	fail "kernel neighbour table lacks 2001:db8::2 at $dmac"
 kping=$(ip netns exec "$nsk" ping -6 -c 2 -i 0.2 -W 2 "$dll%$vk" 2>&1) ||
 	fail "kernel ping6 of dpstack's link-local $dll failed: $kping"
+refused=$(ip netns exec "$nsk" python3 - <<'PY' 2>&1
+import errno, socket
+out = []
+t = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+t.settimeout(5)
+try:
+    t.connect(("2001:db8::2", 80))
+    out.append("tcp:connected")
+except OSError as e:
+    out.append("tcp:" + errno.errorcode.get(e.errno, str(e)))
+u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+u.settimeout(5)
+u.connect(("2001:db8::2", 5353))
+u.send(b"anyone?")
+try:
+    u.recv(100)
+    out.append("udp:answered")
+except OSError as e:
+    out.append("udp:" + errno.errorcode.get(e.errno, str(e)))
+print(" ".join(out))
+PY
+) || fail "the kernel's TCP/UDP probe failed: $refused"
+[ -n "$verbose" ] && echo "$refused"
+[ "$refused" = "tcp:ECONNREFUSED udp:ECONNREFUSED" ] ||
+	fail "kernel TCP and UDP over IPv6 to dpstack: $refused, not both refused"
 kill -INT "$dps_pid"
 finish_dps
 [ "$(counter nd_tx_na)" -ge 2 ] || fail "dpstack answered fewer than two solicitations"
 [ "$(counter icmp6_tx_echo_reply)" = 5 ] || fail "dpstack did not answer 5 echo requests"
-echo "PASS: kernel <-> dpstack IPv6: ND and ping6 both ways, global and link-local"
+[ "$(counter tcp_tx_rst)" = 1 ] || fail "dpstack sent $(counter tcp_tx_rst) RSTs, not 1"
+echo "PASS: kernel <-> dpstack IPv6: ND and ping6 both ways, global and link-local;" \
+	"TCP refused by RST, UDP by port unreachable"

@@ -2,8 +2,9 @@
 /*
  * Unit tests of the connection table (lib/util/dps_ctab.c): put, replace,
  * delete with backward shift across the end of the array, a full table,
- * a random run against a model, and lock-free readers on other threads
- * while the owner inserts and deletes. No EAL.
+ * a random run against a model, lock-free readers on other threads
+ * while the owner inserts and deletes, and 40-byte keys (IPv6 tuples)
+ * that differ only in their last word. No EAL.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -596,4 +597,86 @@ Test(ctab, readers_never_miss_nor_mistake, .timeout = 120)
 	cr_assert_gt(m->checked, 0);
 	free(m->t);
 	free(m);
+}
+
+/* ---- keys longer than the default (dps_ctab_set_key_len()) ---- */
+
+/* An entry with a 40-byte key, as an IPv6 tuple is. */
+struct ent6 {
+	uint32_t key[DPS_CTAB_KEY_MAX / 4];
+};
+
+static struct ent6 reg6[64];
+
+static const void *
+ent6_key(const void *e)
+{
+	return ((const struct ent6 *)e)->key;
+}
+
+static void *
+ent6_of(const void *ctx, uint32_t r)
+{
+	(void)ctx;
+	return &reg6[r];
+}
+
+Test(ctab, key_len_range)
+{
+	struct dps_ctab *t = tab_new(8);
+
+	cr_assert_eq(dps_ctab_set_key_len(t, 12), -EINVAL);
+	cr_assert_eq(dps_ctab_set_key_len(t, 44), -EINVAL);
+	cr_assert_eq(dps_ctab_set_key_len(t, 18), -EINVAL);
+	cr_assert_eq(t->key_words, 4, "a refused length changes nothing");
+	cr_assert_eq(dps_ctab_set_key_len(t, DPS_CTAB_KEY_MAX), 0);
+	cr_assert_eq(t->key_words, 10);
+	free(t);
+}
+
+/*
+ * Keys that differ only in their last word, all with one hash: each is
+ * its own entry to put, both lookups and delete. A table that compared
+ * only the default four words would take the second for the first.
+ */
+Test(ctab, long_keys_differ_in_last_word)
+{
+	size_t sz = dps_ctab_memsize(32);
+	struct dps_ctab *t = aligned_alloc(64, (sz + 63) & ~(size_t)63);
+	const uint32_t h = 0x12345678u, n = 16;
+	struct dps_ctab_ticket tk;
+	struct ent6 probe;
+
+	cr_assert_not_null(t);
+	dps_ctab_init(t, 32, ent6_key, ent6_of, NULL);
+	cr_assert_eq(dps_ctab_set_key_len(t, DPS_CTAB_KEY_MAX), 0);
+	for (uint32_t i = 0; i < n; i++) {
+		for (uint32_t k = 0; k < 9; k++)
+			reg6[i].key[k] = 0x20010db8u + k;
+		reg6[i].key[9] = i;
+		cr_assert_eq(dps_ctab_put_k(t, h, reg6[i].key, i), 0);
+	}
+	cr_assert_eq(dps_ctab_count(t), n);
+	/* Replacing in place: the same key again is no new entry. */
+	cr_assert_eq(dps_ctab_put_k(t, h, reg6[3].key, 3), 0);
+	cr_assert_eq(dps_ctab_count(t), n);
+	for (uint32_t i = 0; i < n; i++) {
+		probe = reg6[i];
+		cr_assert_eq(dps_ctab_find_own_k(t, h, probe.key, ent6_key, ent6_of, 10),
+			&reg6[i]);
+		cr_assert_eq(dps_ctab_find_k(t, h, probe.key, ent6_key, ent6_of, &tk, 10),
+			&reg6[i]);
+	}
+	/* A key equal to all of them in the first nine words but the last. */
+	probe.key[9] = n;
+	cr_assert_null(dps_ctab_find_own_k(t, h, probe.key, ent6_key, ent6_of, 10));
+	cr_assert_null(dps_ctab_find_k(t, h, probe.key, ent6_key, ent6_of, &tk, 10));
+	cr_assert_eq(dps_ctab_del_k(t, h, probe.key), -ENOENT);
+	/* Deleting one leaves every other. */
+	cr_assert_eq(dps_ctab_del_k(t, h, reg6[5].key), 0);
+	for (uint32_t i = 0; i < n; i++)
+		cr_assert_eq(dps_ctab_find_own_k(t, h, reg6[i].key, ent6_key, ent6_of, 10),
+			i == 5 ? NULL : &reg6[i]);
+	cr_assert_eq(dps_ctab_count(t), n - 1);
+	free(t);
 }
