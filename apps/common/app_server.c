@@ -873,7 +873,11 @@ accept_one(struct srv_lcore *lc, int fd, int owner)
 }
 
 /* Take a connection from listener @p lfd, or (@p all) every one until
- * EAGAIN. Returns whether one was taken. */
+ * EAGAIN. Returns whether one was taken. A child reset before it was
+ * taken (ECONNABORTED) is skipped; any other error (EMFILE, ENOMEM, ...)
+ * ends the call, counted, and leaves the queue to the next call or
+ * sweep: retrying at once would hold the lcore in this loop for as long
+ * as the shortage lasts, and its own connections' work with it. */
 static bool
 accept_some(struct srv_lcore *lc, int lfd, bool all)
 {
@@ -889,9 +893,10 @@ accept_some(struct srv_lcore *lc, int lfd, bool all)
 			took = true;
 			continue;
 		}
-		if (errno != EAGAIN)
-			cnt_add(&lc->st.err_accept, 1);
-		if (errno == EAGAIN || errno == EINVAL || errno == EBADF)
+		if (errno == EAGAIN)
+			return took;
+		cnt_add(&lc->st.err_accept, 1);
+		if (errno != ECONNABORTED)
 			return took;
 	}
 }
