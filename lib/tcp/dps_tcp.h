@@ -519,6 +519,42 @@ bool dps_tcb_quiet(const struct dps_tcb *t);
 struct dps_tcb_ext *dps_tcb_ext_detach(struct dps_tcb *t);
 
 /**
+ * The idle record of a TCB: everything of the hot half that a quiet
+ * connection, its cold half given back, can still depend on, in the
+ * space the compact idle form of issue 15 has for it
+ * (docs/architecture.md, "Next: the compact idle form"). What it leaves
+ * out is fixed while dps_tcb_idle_ok() holds: SND.NXT, SND.MAX and the
+ * end of the queue equal SND.UNA; no retransmission, duplicate ACK,
+ * out-of-order range or SACK block; no error; no retransmission or
+ * delayed-ACK deadline; no cold half.
+ */
+struct dps_tcb_idle {
+	uint32_t iss, snd_una, snd_wnd, snd_wl1, snd_wl2;
+	uint32_t snd_sml, push_seq, pushed_seq, max_snd_wnd;
+	uint32_t irs, rcv_nxt, rcv_adv, rcv_acked;
+	uint32_t rcv_buf, rcv_space, rcv_ssthresh;
+	uint32_t ts_off, ts_recent;
+	uint32_t cwnd, ssthresh, cwnd_acc, retrans_total;
+	int32_t soft_err;
+	uint32_t srtt_us8, rttvar_us4, min_rtt_us, rto_us;
+	uint32_t last_oow_ack_ms, rcv_tstamp_ms;
+	uint32_t flags;			/* the TCB's one-bit fields */
+	uint64_t ka_at;
+	uint16_t adv_mss, mss, rcv_mss, pmtu_mss, user_mss, rcv_wnd, tso_max;
+	uint8_t state, snd_wscale, rcv_wscale, syn_wscale, cc, quickacks, probes;
+};
+
+/** Whether @p t can be kept as a struct dps_tcb_idle (see there). */
+bool dps_tcb_idle_ok(const struct dps_tcb *t);
+
+/** Save @p t, for which dps_tcb_idle_ok() holds, into @p r. */
+void dps_tcb_idle_save(const struct dps_tcb *t, struct dps_tcb_idle *r);
+
+/** Make @p t the TCB that was saved into @p r, byte for byte (its cold
+ * half NULL). */
+void dps_tcb_idle_load(struct dps_tcb *t, const struct dps_tcb_idle *r);
+
+/**
  * Take the cold half back from @t whatever its state (the connection is
  * over); NULL when none is attached. What it held is the caller's.
  */

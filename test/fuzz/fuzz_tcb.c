@@ -277,6 +277,24 @@ hold(struct world *w)
 	dps_tcb_attach_limit(&w->t, &w->chlim);
 }
 
+/* A TCB that may be kept as an idle record (the compact idle form) lives
+ * on as the one loaded from it, which must be the same byte for byte. */
+static void
+idle_round_trip(struct world *w)
+{
+	struct dps_tcb_idle r;
+	struct dps_tcb u;
+
+	if (w->mode != W_TCB || !dps_tcb_idle_ok(&w->t))
+		return;
+	dps_tcb_idle_save(&w->t, &r);
+	memset(&u, 0xa5, sizeof(u));
+	dps_tcb_idle_load(&u, &r);
+	if (memcmp(&u, &w->t, sizeof(u)) != 0)
+		fuzz_fail(w, "the idle record lost part of the TCB");
+	w->t = u;
+}
+
 static void
 after(struct world *w, int ev, uint32_t una0)
 {
@@ -309,6 +327,7 @@ after(struct world *w, int ev, uint32_t una0)
 	check_tcb(w);
 	if (dps_tcb_ext_detach(&w->t) != NULL && w->t.x != NULL)
 		fuzz_fail(w, "detached, still attached");
+	idle_round_trip(w);
 }
 
 /* A number near @base: small signed steps mostly, anything sometimes. */

@@ -115,7 +115,8 @@ Test(tcb_ext, not_quiet_with_settings)
 /*
  * Two TCBs live the same life: A keeps its cold half, B gives it back
  * whenever it is quiet after output and takes a fresh one (scribbled by
- * test_x()) before each call that needs one. Requests and responses of
+ * test_x()) before each call that needs one; whenever it may, B is also
+ * saved as an idle record and loaded from it over a scribbled TCB. Requests and responses of
  * varied sizes, a lost segment repaired by fast retransmit, a timeout,
  * idle gaps and the peer's FIN: every segment each sends, every event,
  * and the hot halves must be the same.
@@ -123,6 +124,7 @@ Test(tcb_ext, not_quiet_with_settings)
 struct pair {
 	struct dps_tcb a, b;
 	unsigned int detaches;
+	unsigned int idles;		/* B saved and loaded as an idle record */
 };
 
 static void
@@ -132,11 +134,21 @@ hold(struct pair *p)
 		tcb_attach(&p->b);
 }
 
+/* B gives its cold half back when quiet, and then, when it may be kept
+ * as an idle record, lives on as the TCB loaded from that record. */
 static void
 release(struct pair *p)
 {
+	struct dps_tcb_idle r;
+
 	if (dps_tcb_ext_detach(&p->b) != NULL)
 		p->detaches++;
+	if (!dps_tcb_idle_ok(&p->b))
+		return;
+	dps_tcb_idle_save(&p->b, &r);
+	memset(&p->b, 0xa5, sizeof(p->b));
+	dps_tcb_idle_load(&p->b, &r);
+	p->idles++;
 }
 
 static void
@@ -207,7 +219,7 @@ pair_timers(struct pair *p, uint64_t until)
 }
 
 static void
-live_pair(uint8_t cc, unsigned int min_detaches)
+live_pair(uint8_t cc, unsigned int min_detaches, unsigned int min_idles)
 {
 	struct dps_tcb_conf c = linux_conf();
 	struct pair p;
@@ -261,6 +273,8 @@ live_pair(uint8_t cc, unsigned int min_detaches)
 	cr_assert_eq(p.a.state, DPS_TCPS_CLOSE_WAIT);
 	cr_assert_geq(p.detaches, min_detaches, "B gave its cold half back %u times",
 		p.detaches);
+	cr_assert_geq(p.idles, min_idles, "B lived on from its idle record %u times",
+		p.idles);
 	cr_assert_gt(p.a.retrans_total, 0, "the losses were repaired by retransmission");
 	cr_assert_eq(p.a.retrans_total, p.b.retrans_total);
 }
@@ -269,12 +283,64 @@ live_pair(uint8_t cc, unsigned int min_detaches)
  * repaired loss. */
 Test(tcb_ext, giving_back_when_quiet_changes_nothing)
 {
-	live_pair(DPS_CC_NEWRENO, 80);
+	live_pair(DPS_CC_NEWRENO, 80, 50);
 }
 
 /* CUBIC remembers its last loss (W_max), so B keeps its cold half from
  * the first loss on (dps_tcb_quiet()); before it, the same as above. */
 Test(tcb_ext, giving_back_when_quiet_changes_nothing_cubic)
 {
-	live_pair(DPS_CC_CUBIC, 10);
+	live_pair(DPS_CC_CUBIC, 10, 15);
+}
+
+/* The idle record keeps every byte it does not fix: TCBs of random
+ * bytes, made idle (the fields the record leaves out set as it
+ * requires), come back from save and load identical. */
+Test(tcb_ext, idle_record_round_trip)
+{
+	uint32_t seed = 12345;
+
+	cr_assert_leq(sizeof(struct dps_tcb_idle), 152);
+	for (int i = 0; i < 1000; i++) {
+		struct dps_tcb t, u;
+		struct dps_tcb_idle r;
+		uint8_t *b = (uint8_t *)&t;
+
+		for (size_t k = 0; k < sizeof(t); k++) {
+			seed = seed * 1103515245u + 12345u;
+			b[k] = (uint8_t)(seed >> 16);
+		}
+		t.x = NULL;
+		t.snd_nxt = t.snd_max = t.snd_end = t.snd_una;
+		t.retransmits = t.dupacks = t.n_ooo = t.n_sacked = 0;
+		t.err = 0;
+		t.rtx_at = t.dack_at = 0;
+		cr_assert(dps_tcb_idle_ok(&t));
+		dps_tcb_idle_save(&t, &r);
+		memset(&u, 0x5a, sizeof(u));
+		dps_tcb_idle_load(&u, &r);
+		cr_assert_eq(memcmp(&t, &u, sizeof(t)), 0, "round %d: the TCB changed", i);
+	}
+}
+
+/* Each field the record leaves out keeps a TCB from being kept in it. */
+Test(tcb_ext, idle_record_refuses_what_it_cannot_keep)
+{
+	struct dps_tcb t;
+
+	establish(&t);
+	(void)dps_tcb_ext_detach(&t);
+	t.dack_at = 0;
+	cr_assert(dps_tcb_idle_ok(&t), "an established, quiet TCB");
+	t.snd_nxt++;
+	cr_assert_not(dps_tcb_idle_ok(&t), "data in flight");
+	t.snd_nxt--;
+	t.dack_at = TE + 40 * MS;
+	cr_assert_not(dps_tcb_idle_ok(&t), "a delayed ACK due");
+	t.dack_at = 0;
+	t.n_ooo = 1;
+	cr_assert_not(dps_tcb_idle_ok(&t), "an out-of-order range");
+	t.n_ooo = 0;
+	tcb_attach(&t);
+	cr_assert_not(dps_tcb_idle_ok(&t), "a cold half attached");
 }
