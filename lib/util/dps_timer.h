@@ -5,7 +5,10 @@
 /*
  * A hashed timer wheel (Varghese and Lauck's scheme 6) for per-connection
  * timers on one lcore: O(1) arm and cancel, expiry cost proportional to
- * the timers due plus the slots passed.
+ * the slots passed plus the nodes of the slots holding a due timer (or
+ * one cancelled since the slot's last walk). A poll with nothing due
+ * walks no list: each slot's head keeps a lower bound on its deadlines
+ * (dps_timer.c).
  *
  * Why not rte_timer: rte_timer_manage() reads the TSC itself, and every
  * protocol timer here must run on the stack clock, which the tests replace
@@ -23,12 +26,15 @@
 
 struct dps_tnode {
 	struct dps_tnode *next, *prev;	/* NULL when not armed */
-	uint64_t when;			/* deadline, ns */
+	uint64_t when;			/* deadline, ns; in a slot's head, a
+					 * lower bound on the slot's deadlines */
 };
 
 struct dps_twheel {
 	uint64_t tick;			/* next tick to expire */
 	uint32_t armed;
+	uint64_t visited;		/* nodes looked at by expiry passes: a
+					 * count of the wheel's work, for tests */
 	struct dps_tnode slot[DPS_TW_SLOTS];	/* list heads */
 };
 
