@@ -737,18 +737,21 @@ on_eof(struct cli_conn *c, uint64_t tsc)
 		conn_close(c, tsc, 0);
 }
 
-/* Take every queued mbuf (zero copy), then handle EOF or errors. */
+/* Take every queued mbuf (zero copy), then handle EOF or errors. The
+ * read that would only say EAGAIN is skipped: each read tells whether
+ * another would give more (a pipelined or split response, EOF). */
 static void
 on_readable(struct cli_conn *c, uint64_t tsc)
 {
 	struct cli_lcore *lc = c->lc;
 	struct dps_lsock *h = h_of(c);	/* once: c->fd stays while it loops */
 	struct rte_mbuf *m;
+	bool more = true;
 	ssize_t n;
 	bool ok;
 
-	while (c->fd >= 0) {
-		n = dps_lsock_recv_mbuf(h, &m);
+	while (c->fd >= 0 && more) {
+		n = dps_lsock_recv_mbuf(h, &m, &more);
 		if (n < 0) {
 			if (errno != EAGAIN)
 				conn_fail(c, err_kind(errno), tsc);

@@ -564,16 +564,18 @@ conn_alloc(struct srv_lcore *lc, uint32_t *slot)
 }
 
 /* Close @p c and return it to the pool: a FIN after the queued data
- * (dps_close()), what is still unread first drained so it is not a RST. */
+ * (dps_close()), what is still unread first drained so it is not a RST.
+ * @p unread false: the last read said nothing more was queued, and
+ * nothing has been read since, so there is nothing to drain. */
 static void
-conn_close(struct srv_conn *c, struct dps_lsock *h)
+conn_close(struct srv_conn *c, struct dps_lsock *h, bool unread)
 {
 	struct srv_lcore *lc = lc_of(c);
 	struct rte_mbuf *m;
 
 	if (c->held)
 		rte_pktmbuf_free(c->u.hold);
-	while (dps_lsock_recv_mbuf(h, &m) > 0)
+	while (unread && dps_lsock_recv_mbuf(h, &m, NULL) > 0)
 		rte_pktmbuf_free(m);
 	dps_lsock_set_callbacks(h, NULL, NULL);
 	dps_close(c->fd);
@@ -707,7 +709,7 @@ source_drop_input(struct srv_conn *c, struct dps_lsock *h)
 	struct rte_mbuf *m;
 	ssize_t n;
 
-	while ((n = dps_lsock_recv_mbuf(h, &m)) > 0) {
+	while ((n = dps_lsock_recv_mbuf(h, &m, NULL)) > 0) {
 		cnt_add(&lc_of(c)->st.rx_bytes, (uint64_t)n);
 		rte_pktmbuf_free(m);
 	}
@@ -733,13 +735,15 @@ input_end(struct srv_conn *c, ssize_t n)
  * The connection's whole state machine: send what is owed; while the
  * output is not blocked, read the next mbuf and act on it. EOF ends the
  * input (the answers owed still go out, then the close); a close request
- * or an error response (400, 414, 431) closes once sent.
+ * or an error response (400, 414, 431) closes once sent. A read that
+ * would only say EAGAIN is skipped: the one before it tells.
  */
 static void
 conn_run(struct srv_conn *c, struct dps_lsock *h)
 {
 	enum app_srv_proto proto = lc_of(c)->sv->c.proto;
 	struct rte_mbuf *m;
+	bool more = true;
 	ssize_t n;
 	int rc;
 
@@ -750,8 +754,10 @@ conn_run(struct srv_conn *c, struct dps_lsock *h)
 		if (rc < 0)
 			goto close;
 		if (rc == 0) {		/* writable / the stall list resumes */
-			if (proto == APP_SRV_SOURCE && !source_drop_input(c, h))
+			if (proto == APP_SRV_SOURCE && !source_drop_input(c, h)) {
+				more = true;	/* it read on its own */
 				goto close;
+			}
 			return;
 		}
 		if (c->tail == TAIL_CLOSE)
@@ -763,7 +769,9 @@ conn_run(struct srv_conn *c, struct dps_lsock *h)
 			input_http(c, m);
 			continue;
 		}
-		n = dps_lsock_recv_mbuf(h, &m);
+		if (!more)
+			return;		/* as EAGAIN */
+		n = dps_lsock_recv_mbuf(h, &m, &more);
 		if (n > 0) {
 			conn_input(c, m);
 			continue;
@@ -774,7 +782,7 @@ conn_run(struct srv_conn *c, struct dps_lsock *h)
 			goto close;
 	}
 close:
-	conn_close(c, h);
+	conn_close(c, h, more);
 }
 
 /* Data or the peer's FIN: run the connection. */
@@ -807,7 +815,7 @@ on_error(int fd, int err, void *arg)
 	(void)fd;
 	(void)err;
 	cnt_add(&lc_of(c)->st.err_reset, 1);
-	conn_close(c, h_of(c));
+	conn_close(c, h_of(c), true);
 }
 
 static const struct dps_sock_cbs conn_cbs = {
@@ -1141,7 +1149,7 @@ idle_check(struct srv_lcore *lc, uint64_t tsc)
 	/* more than idle_ticks whole ticks: idle longer than idle_tsc */
 	while (lc->lru_first != 0 &&
 			now - (c = conn_at(lc, lc->lru_first))->last > sv->idle_ticks) {
-		conn_close(c, h_of(c));
+		conn_close(c, h_of(c), true);
 		did = 1;
 	}
 	return did;
@@ -1161,7 +1169,7 @@ drain_lcore(struct srv_lcore *lc)
 	while (lc->lru_first != 0) {
 		struct srv_conn *c = conn_at(lc, lc->lru_first);
 
-		conn_close(c, h_of(c));
+		conn_close(c, h_of(c), true);
 	}
 	lc->drained = true;
 }

@@ -43,6 +43,7 @@
  * lcore can skip both copies with dps_send_mbuf() and dps_recv_mbuf().
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <poll.h>
@@ -371,8 +372,16 @@ struct dps_lsock *dps_lsock(int fd);
 /** dps_send_mbuf() through a handle; the same results and errors. */
 ssize_t dps_lsock_send_mbuf(struct dps_lsock *h, struct rte_mbuf *m);
 
-/** dps_recv_mbuf() through a handle; the same results and errors. */
-ssize_t dps_lsock_recv_mbuf(struct dps_lsock *h, struct rte_mbuf **m);
+/**
+ * dps_recv_mbuf() through a handle; the same results and errors. When
+ * @p more is not NULL, *@p more tells after a return of bytes whether a
+ * call now would give more than EAGAIN (another mbuf queued, the end of
+ * the stream, an error pending), so that a reader that drains the
+ * socket need not make the call that only says EAGAIN; it is false on
+ * every other return. It is a snapshot: what arrives after it comes
+ * with its own readable or error callback, as after an EAGAIN.
+ */
+ssize_t dps_lsock_recv_mbuf(struct dps_lsock *h, struct rte_mbuf **m, bool *more);
 
 /** dps_send() through a handle; the same results and errors. */
 ssize_t dps_lsock_send(struct dps_lsock *h, const void *buf, size_t len, int flags);

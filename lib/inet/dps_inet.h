@@ -1290,7 +1290,9 @@ ssize_t dps_tcp_recvv(struct dps_sock *sk, const struct iovec *iov, int iovcnt,
  * and the peer's FIN as one more, as rcv_nxt - copied_seq counts it. */
 uint32_t dps_tcp_inq_hint(const struct dps_sock *sk);
 ssize_t dps_tcp_send_mbuf(struct dps_sock *sk, struct rte_mbuf *m);
-ssize_t dps_tcp_recv_mbuf(struct dps_sock *sk, struct rte_mbuf **out);
+/* *@more (when not NULL): after an mbuf, whether a read now would give
+ * more than EAGAIN; false on every other return. */
+ssize_t dps_tcp_recv_mbuf(struct dps_sock *sk, struct rte_mbuf **out, bool *more);
 int dps_tcp_shutdown(struct dps_sock *sk, int how);
 /* Take an established child of listener @sk (waiting as it may): 0, the
  * child in *@child with the accept queue's reference, or a negative

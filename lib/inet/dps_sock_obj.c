@@ -135,9 +135,11 @@ dps_route_check(struct dps_sock *sk, uint32_t dst)
 		return sk->opt.broadcast ? 0 : -EACCES;
 	}
 	/* Linux reaches 0.0.0.0 and its own addresses through loopback;
-	 * there is no loopback device here. */
-	if (r == NULL || dps_ip_source_for(s, dst) == 0 || dst == INADDR_ANY ||
-			dps_ip_is_ours(s, dst))
+	 * there is no loopback device here. The source is the one
+	 * dps_ip_source_for() gives, from the route already looked up. */
+	if (r == NULL ||
+			dps_iface_source(&s->ifs[r->ifindex], dps_route_nexthop(r, dst)) == 0 ||
+			dst == INADDR_ANY || dps_ip_is_ours(s, dst))
 		return -ENETUNREACH;
 	bcast = dst == INADDR_BROADCAST ||
 		dps_rx_iface_is_bcast(&s->ifs[r->ifindex].rx, dst);

@@ -114,11 +114,11 @@ dps_tcp_conf_passive(const struct dps_sock *sk, bool ts, struct dps_tcb_conf *c)
 	c->rcv_wnd = tcp_syn_window(sk, c->adv_mss - (ts ? DPS_TCP_TS_OPT_LEN : 0));
 }
 
-void
-dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
-	struct dps_tcb_conf *c)
+/* dps_tcp_conf() with the route to the peer, @r, already looked up. */
+static void
+tcp_conf_route(const struct dps_lcore *lc, const struct dps_sock *sk,
+	const struct dps_route *r, struct dps_tcb_conf *c)
 {
-	const struct dps_route *r = dps_route_lookup(&lc->stack->routes, sk->tup.raddr);
 	uint16_t mtu = r != NULL ? lc->stack->ifs[r->ifindex].mtu : 1500;
 
 	memset(c, 0, sizeof(*c));
@@ -144,10 +144,19 @@ dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 	c->tso_max = r != NULL ? lc->stack->ifs[r->ifindex].tso_max : 0;
 }
 
+void
+dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
+	struct dps_tcb_conf *c)
+{
+	tcp_conf_route(lc, sk, dps_route_lookup(&lc->stack->routes, sk->tup.raddr), c);
+}
+
 /*
  * The lcore's part of connect(): source address from the route, a port
  * (autobind, or the bound one if its tuple is free), the table entry, the
  * SYN and its timer. The application side has done the address checks.
+ * The route is looked up once, for the source and the settings (routes
+ * are read-only once the stack runs).
  * Returns 0 or a negative errno; on success the socket is SYN_SENT and
  * the table holds a reference.
  */
@@ -156,6 +165,7 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 {
 	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
 	struct dps_sockets *ss = dps_socks(lc->stack);
+	const struct dps_route *r = dps_route_lookup(&lc->stack->routes, sk->tup.raddr);
 	struct dps_tcp_keyed k;
 	uint32_t floor = 0;
 	struct dps_tcb_conf c;
@@ -164,8 +174,10 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	void *d;
 	int rc;
 
-	if (dps_sock_laddr(sk) == 0)
-		dps_sock_set_laddr(sk, dps_ip_source_for(lc->stack, sk->tup.raddr));
+	/* dps_ip_source_for(), from @r. */
+	if (dps_sock_laddr(sk) == 0 && r != NULL)
+		dps_sock_set_laddr(sk, dps_iface_source(&lc->stack->ifs[r->ifindex],
+			dps_route_nexthop(r, sk->tup.raddr)));
 	if (dps_sock_laddr(sk) == 0)
 		return -ENETUNREACH;
 	if (dps_sock_lport(sk) == 0) {
@@ -193,7 +205,7 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		return -ENOBUFS;
 	}
 	dps_tcp_conn_add(lc, sk);
-	dps_tcp_conf(lc, sk, &c);
+	tcp_conf_route(lc, sk, r, &c);
 	k = dps_tcp_keyed(ss, &sk->tup, now);
 	if (reused && dps_seq_lt(k.isn, floor))
 		k.isn = floor;

@@ -509,13 +509,27 @@ dps_tcp_send_mbuf(struct dps_sock *sk, struct rte_mbuf *m)
 	return (ssize_t)len;
 }
 
+/* Whether a read now would give more than EAGAIN: an mbuf queued, an
+ * error pending or the peer's FIN. A snapshot for the owning lcore: what
+ * arrives later comes with its own readable or error callback. */
+static bool
+recv_more(const struct dps_sock *sk)
+{
+	struct rte_ring *r = dps_sock_rxq(sk);
+
+	return dps_sock_rx_cur(sk) != NULL || (r != NULL && rte_ring_count(r) != 0) ||
+		dps_sock_error(sk) != 0 || (dps_sock_shutdown(sk) & DPS_RCV_SHUTDOWN);
+}
+
 /* Zero copy on the owning lcore: the next received mbuf, whole. */
 ssize_t
-dps_tcp_recv_mbuf(struct dps_sock *sk, struct rte_mbuf **out)
+dps_tcp_recv_mbuf(struct dps_sock *sk, struct rte_mbuf **out, bool *more)
 {
 	struct rte_mbuf *m;
 	int err;
 
+	if (more != NULL)
+		*more = false;
 	if (sk->type != SOCK_STREAM || out == NULL)
 		return -EINVAL;
 	if (dps_sock_owner(sk) < 0 || dps_stack_self(sk->stack) != dps_sock_owner(sk))
@@ -533,6 +547,8 @@ dps_tcp_recv_mbuf(struct dps_sock *sk, struct rte_mbuf **out)
 	*out = m;
 	if (m != NULL) {
 		recv_window(sk);
+		if (more != NULL)
+			*more = recv_more(sk);
 		return (ssize_t)m->data_len;
 	}
 	err = dps_sock_error_ret(sk);

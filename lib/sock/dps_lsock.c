@@ -47,9 +47,11 @@ dps_lsock_send_mbuf(struct dps_lsock *h, struct rte_mbuf *m)
 }
 
 ssize_t
-dps_lsock_recv_mbuf(struct dps_lsock *h, struct rte_mbuf **m)
+dps_lsock_recv_mbuf(struct dps_lsock *h, struct rte_mbuf **m, bool *more)
 {
-	return dps_sock_rc(h != NULL ? dps_tcp_recv_mbuf(lsk(h), m) : -EBADF);
+	if (h == NULL && more != NULL)
+		*more = false;
+	return dps_sock_rc(h != NULL ? dps_tcp_recv_mbuf(lsk(h), m, more) : -EBADF);
 }
 
 ssize_t

@@ -170,7 +170,7 @@ dps_recv_mbuf(int fd, struct rte_mbuf **out)
 
 	if (sk == NULL)
 		return fail(dps_sock_errno(fd));
-	return dps_sock_ret(sk, dps_tcp_recv_mbuf(sk, out));
+	return dps_sock_ret(sk, dps_tcp_recv_mbuf(sk, out, NULL));
 }
 
 int

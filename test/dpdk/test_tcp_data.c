@@ -1836,7 +1836,7 @@ lsock_stranger(void *arg)
 	struct rte_mbuf *m = NULL;
 	intptr_t e;
 
-	e = dps_lsock_recv_mbuf(arg, &m) == -1 ? errno : 0;
+	e = dps_lsock_recv_mbuf(arg, &m, NULL) == -1 ? errno : 0;
 	return (void *)e;
 }
 
@@ -1850,6 +1850,7 @@ Test(dpdk, tcp_data_by_handle, .timeout = 60)
 	struct flow f = { .seed = 77 };
 	struct dps_lsock *hc, *hs;
 	int cfd, sfd, ufd, efd;
+	bool more;
 	uint8_t buf[500];
 	pthread_t th;
 	void *ret;
@@ -1874,8 +1875,10 @@ Test(dpdk, tcp_data_by_handle, .timeout = 60)
 	cr_assert_geq(efd, 0);
 	cr_assert_null(dps_lsock(efd));
 	cr_assert_eq(errno, ENOTSOCK, "an epoll set: %s", strerror(errno));
-	cr_assert_eq(dps_lsock_recv_mbuf(NULL, &m), -1);
+	more = true;
+	cr_assert_eq(dps_lsock_recv_mbuf(NULL, &m, &more), -1);
 	cr_assert_eq(errno, EBADF);
+	cr_assert_not(more);
 	cr_assert_eq(dps_lsock_send(NULL, buf, 1, 0), -1);
 	cr_assert_eq(errno, EBADF);
 	cr_assert_eq(dps_lsock_set_callbacks(NULL, NULL, NULL), -1);
@@ -1884,32 +1887,50 @@ Test(dpdk, tcp_data_by_handle, .timeout = 60)
 	cr_assert_eq(dps_lsock_send(hc, (const void *)16, 10, 0), -1);
 	cr_assert_eq(errno, EFAULT);
 	/* Nothing to read yet; another thread is not the owner. */
-	cr_assert_eq(dps_lsock_recv_mbuf(hs, &m), -1);
+	more = true;
+	cr_assert_eq(dps_lsock_recv_mbuf(hs, &m, &more), -1);
 	cr_assert_eq(errno, EAGAIN);
+	cr_assert_not(more);
 	cr_assert_eq(pthread_create(&th, NULL, lsock_stranger, hs), 0);
 	cr_assert_eq(pthread_join(th, &ret), 0);
 	cr_assert_eq((intptr_t)ret, EPERM, "from another thread: %s",
 		strerror((int)(intptr_t)ret));
-	/* A copy, then an mbuf, then the FIN, read by handle. */
+	/* A copy alone: its read says that nothing more is queued, and the
+	 * read it spares would indeed say EAGAIN. */
 	gen(77, 0, buf, sizeof(buf));
 	cr_assert_eq(dps_lsock_send(hc, buf, sizeof(buf), MSG_DONTWAIT), 500);
+	ticks(&w, 50, 100 * US);
+	m = NULL;
+	more = true;
+	cr_assert_eq(dps_lsock_recv_mbuf(hs, &m, &more), 500);
+	check_bytes(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, 77, 0, "server");
+	rte_pktmbuf_free(m);
+	cr_assert_not(more, "one segment sent, more said after it");
+	cr_assert_eq(dps_lsock_recv_mbuf(hs, &m, NULL), -1);
+	cr_assert_eq(errno, EAGAIN);
+	/* Then an mbuf and the FIN: every read of data says more (the FIN
+	 * at least is behind it). */
 	f.off = 500;
 	m = zc_build(w.b.ppool, &f, 700);
 	cr_assert_eq(dps_lsock_send_mbuf(hc, m), 700);
 	cr_assert_eq(dps_shutdown(cfd, SHUT_WR), 0);
 	ticks(&w, 50, 100 * US);
-	for (uint64_t off = 0; off < 1200; off += (uint64_t)r) {
+	for (uint64_t off = 500; off < 1200; off += (uint64_t)r) {
 		m = NULL;
-		r = dps_lsock_recv_mbuf(hs, &m);
+		more = false;
+		r = dps_lsock_recv_mbuf(hs, &m, &more);
 		cr_assert_gt(r, 0, "recv at %" PRIu64 ": %zd %s", off, r,
 			r < 0 ? strerror(errno) : "");
+		cr_assert(more, "data before the FIN at %" PRIu64 " said no more", off);
 		check_bytes(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, 77, off,
 			"server");
 		rte_pktmbuf_free(m);
 	}
 	m = (struct rte_mbuf *)0x1;
-	cr_assert_eq(dps_lsock_recv_mbuf(hs, &m), 0, "EOF");
+	more = true;
+	cr_assert_eq(dps_lsock_recv_mbuf(hs, &m, &more), 0, "EOF");
 	cr_assert_null(m);
+	cr_assert_not(more);
 	cr_assert_eq(dps_lsock_set_callbacks(hs, NULL, NULL), 0);
 	cr_assert_eq(dps_close(sfd), 0);
 	ticks(&w, 50, 100 * US);
