@@ -147,16 +147,19 @@ count_add(struct dps_ctab *t, int d)
  * shared inline body made gcc lay out the 16-byte one's loop with one
  * instruction more per insert (callgrind_http.sh).
  */
-int
-dps_ctab_put(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t ref)
+/* Insert or replace, for keys of @words words: inlined with a constant
+ * into dps_ctab_put(), so that the 16-byte table keeps its four-word
+ * compare, and with the table's length into dps_ctab_put_k(). */
+static inline __attribute__((always_inline)) int
+put_words(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t ref,
+	uint32_t words)
 {
 	uint32_t i = hash & t->mask;
 	uint64_t w;
 
-	RTE_ASSERT(t->key_words == DPS_CTAB_KEY_LEN / 4);
 	while (dps_ctab_w_ref1(w = slot_own(t, i)) != 0) {
 		if (dps_ctab_w_tag_eq(w, hash) &&
-				dps_ctab_key_eq(t->key_of(ent_at(t, w)), key)) {
+				dps_ctab_key_eq_k(t->key_of(ent_at(t, w)), key, words)) {
 			slot_write(&t->slot[i], hash, ref + 1);
 			return 0;
 		}
@@ -167,55 +170,31 @@ dps_ctab_put(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t ref)
 	slot_write(&t->slot[i], hash, ref + 1);
 	count_add(t, 1);
 	return 0;
+}
+
+int
+dps_ctab_put(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t ref)
+{
+	RTE_ASSERT(t->key_words == DPS_CTAB_KEY_LEN / 4);
+	return put_words(t, hash, key, ref, DPS_CTAB_KEY_LEN / 4);
 }
 
 int
 dps_ctab_put_k(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t ref)
 {
-	uint32_t i = hash & t->mask;
-	uint64_t w;
-
-	while (dps_ctab_w_ref1(w = slot_own(t, i)) != 0) {
-		if (dps_ctab_w_tag_eq(w, hash) &&
-				dps_ctab_key_eq_n(t->key_of(ent_at(t, w)), key, t->key_words)) {
-			slot_write(&t->slot[i], hash, ref + 1);
-			return 0;
-		}
-		i = (i + 1) & t->mask;
-	}
-	if (t->n >= t->max)
-		return -ENOBUFS;
-	slot_write(&t->slot[i], hash, ref + 1);
-	count_add(t, 1);
-	return 0;
+	return put_words(t, hash, key, ref, t->key_words);
 }
 
-/* The slot holding @key, or -1. */
-static int64_t
-slot_of(const struct dps_ctab *t, uint32_t hash, const void *key)
+/* The slot holding @key of @words words, or -1; inlined as put_words(). */
+static inline __attribute__((always_inline)) int64_t
+slot_of(const struct dps_ctab *t, uint32_t hash, const void *key, uint32_t words)
 {
 	uint32_t i = hash & t->mask;
 	uint64_t w;
 
 	while (dps_ctab_w_ref1(w = slot_own(t, i)) != 0) {
 		if (dps_ctab_w_tag_eq(w, hash) &&
-				dps_ctab_key_eq(t->key_of(ent_at(t, w)), key))
-			return i;
-		i = (i + 1) & t->mask;
-	}
-	return -1;
-}
-
-/* The same for a key of the table's length. */
-static int64_t
-slot_of_k(const struct dps_ctab *t, uint32_t hash, const void *key)
-{
-	uint32_t i = hash & t->mask;
-	uint64_t w;
-
-	while (dps_ctab_w_ref1(w = slot_own(t, i)) != 0) {
-		if (dps_ctab_w_tag_eq(w, hash) &&
-				dps_ctab_key_eq_n(t->key_of(ent_at(t, w)), key, t->key_words))
+				dps_ctab_key_eq_k(t->key_of(ent_at(t, w)), key, words))
 			return i;
 		i = (i + 1) & t->mask;
 	}
@@ -273,13 +252,13 @@ int
 dps_ctab_del(struct dps_ctab *t, uint32_t hash, const void *key)
 {
 	RTE_ASSERT(t->key_words == DPS_CTAB_KEY_LEN / 4);
-	return del_at(t, slot_of(t, hash, key));
+	return del_at(t, slot_of(t, hash, key, DPS_CTAB_KEY_LEN / 4));
 }
 
 int
 dps_ctab_del_k(struct dps_ctab *t, uint32_t hash, const void *key)
 {
-	return del_at(t, slot_of_k(t, hash, key));
+	return del_at(t, slot_of(t, hash, key, t->key_words));
 }
 
 void *
