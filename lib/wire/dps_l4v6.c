@@ -62,21 +62,13 @@ dps_tcp6_check(const uint8_t *p, uint32_t len, const uint8_t src[16],
 	const uint8_t dst[16], unsigned int csum, struct dps_l4_view *v)
 {
 	struct rte_tcp_hdr th;
-	uint16_t hdr_len;
+	uint16_t hdr_len = dps_tcp_hdr_len(p, len, &th);
 
-	if (len < sizeof(th))
-		return DPS_DROP_tcp_truncated;
-	memcpy(&th, p, sizeof(th));
-	hdr_len = (uint16_t)((th.data_off >> 4) * 4);
-	if (hdr_len < sizeof(th) || hdr_len > len)
+	if (hdr_len == 0)
 		return DPS_DROP_tcp_truncated;
 	if (!l4v6_ok(p, len, src, dst, IPPROTO_TCP, csum))
 		return DPS_DROP_tcp_bad_csum;
-	v->sport = th.src_port;
-	v->dport = th.dst_port;
-	v->hdr_len = hdr_len;
-	v->payload_len = (uint16_t)(len - hdr_len);
-	v->tcp_flags = th.tcp_flags;
+	dps_tcp_view_fill(v, &th, hdr_len, len);
 	return DPS_DROP_NONE;
 }
 

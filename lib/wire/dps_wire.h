@@ -20,6 +20,7 @@
 #include <string.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_tcp.h>
 #include "dps_counters.h"
 
 /* Checksum state reported by the NIC (rx offload), as bit flags. */
@@ -203,6 +204,34 @@ int dps_udp_check(const uint8_t *p, uint32_t len, uint32_t src, uint32_t dst,
 	unsigned int csum, struct dps_l4_view *v);
 int dps_tcp_check(const uint8_t *p, uint32_t len, uint32_t src, uint32_t dst,
 	unsigned int csum, struct dps_l4_view *v);
+
+/* The TCP header at @p of a segment of @len bytes, for dps_tcp_check()
+ * and dps_tcp6_check(): copied to @th, its length returned, or 0 when
+ * the data offset does not cover the fixed 20 bytes and at most the
+ * segment (RFC 9293 3.1). */
+static inline uint16_t
+dps_tcp_hdr_len(const uint8_t *p, uint32_t len, struct rte_tcp_hdr *th)
+{
+	uint16_t hdr_len;
+
+	if (len < sizeof(*th))
+		return 0;
+	memcpy(th, p, sizeof(*th));
+	hdr_len = (uint16_t)((th->data_off >> 4) * 4);
+	return hdr_len < sizeof(*th) || hdr_len > len ? 0 : hdr_len;
+}
+
+/* @v for a checked TCP header @th of @hdr_len bytes in @len. */
+static inline void
+dps_tcp_view_fill(struct dps_l4_view *v, const struct rte_tcp_hdr *th,
+	uint16_t hdr_len, uint32_t len)
+{
+	v->sport = th->src_port;
+	v->dport = th->dst_port;
+	v->hdr_len = hdr_len;
+	v->payload_len = (uint16_t)(len - hdr_len);
+	v->tcp_flags = th->tcp_flags;
+}
 
 /*
  * The whole receive decision for one frame: Ethernet, then ARP or IPv4 and
