@@ -323,22 +323,14 @@ dps_udp_check(const uint8_t *p, uint32_t len, uint32_t src, uint32_t dst,
 	unsigned int csum, struct dps_l4_view *v)
 {
 	struct rte_udp_hdr uh;
-	uint16_t ulen;
+	uint16_t ulen = dps_udp_len(p, len, &uh);
 
-	if (len < sizeof(uh))
-		return DPS_DROP_udp_truncated;
-	memcpy(&uh, p, sizeof(uh));
-	ulen = rte_be_to_cpu_16(uh.dgram_len);
-	if (ulen < sizeof(uh) || ulen > len)
+	if (ulen == 0)
 		return DPS_DROP_udp_truncated;
 	if (uh.dgram_cksum != 0 &&
 	    !l4_csum_ok(p, ulen, src, dst, IPPROTO_UDP, csum))
 		return DPS_DROP_udp_bad_csum;
-	v->sport = uh.src_port;
-	v->dport = uh.dst_port;
-	v->hdr_len = sizeof(uh);
-	v->payload_len = ulen - sizeof(uh);
-	v->tcp_flags = 0;
+	dps_udp_view_fill(v, &uh, ulen);
 	return DPS_DROP_NONE;
 }
 

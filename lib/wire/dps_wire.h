@@ -21,6 +21,7 @@
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_tcp.h>
+#include <rte_udp.h>
 #include "dps_counters.h"
 
 /* Checksum state reported by the NIC (rx offload), as bit flags. */
@@ -204,6 +205,33 @@ int dps_udp_check(const uint8_t *p, uint32_t len, uint32_t src, uint32_t dst,
 	unsigned int csum, struct dps_l4_view *v);
 int dps_tcp_check(const uint8_t *p, uint32_t len, uint32_t src, uint32_t dst,
 	unsigned int csum, struct dps_l4_view *v);
+
+/* The UDP header at @p of @len bytes, for dps_udp_check() and
+ * dps_udp6_check(): copied to @uh, the datagram's length returned (RFC
+ * 768; it may be shorter than @len), or 0 when it is cut short. */
+static inline uint16_t
+dps_udp_len(const uint8_t *p, uint32_t len, struct rte_udp_hdr *uh)
+{
+	uint16_t ulen;
+
+	if (len < sizeof(*uh))
+		return 0;
+	memcpy(uh, p, sizeof(*uh));
+	ulen = rte_be_to_cpu_16(uh->dgram_len);
+	return ulen < sizeof(*uh) || ulen > len ? 0 : ulen;
+}
+
+/* @v for a checked UDP header @uh of a datagram of @ulen bytes. */
+static inline void
+dps_udp_view_fill(struct dps_l4_view *v, const struct rte_udp_hdr *uh,
+	uint16_t ulen)
+{
+	v->sport = uh->src_port;
+	v->dport = uh->dst_port;
+	v->hdr_len = sizeof(*uh);
+	v->payload_len = (uint16_t)(ulen - sizeof(*uh));
+	v->tcp_flags = 0;
+}
 
 /* The TCP header at @p of a segment of @len bytes, for dps_tcp_check()
  * and dps_tcp6_check(): copied to @th, its length returned, or 0 when
