@@ -190,11 +190,11 @@ one_pass() {
 	return "$rc"
 }
 
-# Rows that time the device's ACKs (R_ACKS) are the only ones a busy
-# machine can turn: an ACK held off the CPU past compare.py's QUICK_S
-# reads as delayed. When only such rows differ they run again, alone and
-# in fresh namespaces, up to twice; a behaviour that really differs
-# differs every time.
+# A busy machine can move when things happen, not what happens: a timer
+# or a poll's return held off the CPU past compare.py's tolerance, an ACK
+# past its QUICK_S (R_ACKS rows). When only such differences remain the
+# rows run again, alone and in fresh namespaces, up to twice; a behaviour
+# that really differs differs every time.
 rc=0
 prev=
 one_pass "$prev" || rc=$?
