@@ -1222,14 +1222,32 @@ xfer_free(struct xfer *x)
 	free(x->act);
 }
 
+/* Whether both stacks hold no more connections than with the listener. */
+static bool
+conns_back(struct world *w)
+{
+	for (int i = 0; i < 2; i++)
+		if (sstats(w, i).conns > w->stl[i].conns)
+			return false;
+	return true;
+}
+
 /*
- * After a transfer: wait out TIME_WAIT (and anything an orphan still
- * retransmits), then everything but the listener is gone.
+ * After a transfer: wait out TIME_WAIT and anything an orphan still
+ * retransmits, then everything but the listener is gone. A TIME_WAIT
+ * entry starts its 60 s again when the peer's FIN comes again (RFC 9293
+ * 3.10.7.4: its last ACK was lost), and a peer in LAST_ACK backs off up
+ * to the orphan retries (about 100 s from a 200 ms RTO): so the wait is
+ * for the tables to empty, bounded by those, not a fixed 62 s.
  */
 static void
 drain_time_wait(struct world *w)
 {
+	uint64_t until = vnow(&w->b) + TIME_WAIT_LEN + 180 * S;
+
 	run_until(w, vnow(&w->b) + TIME_WAIT_LEN + 2 * S, 10 * MS);
+	while (!conns_back(w) && vnow(&w->b) < until)
+		tick(w, 10 * MS);
 	ticks(w, 4, 10 * MS);
 	check_back_to_listener(w, "after TIME_WAIT");
 }
