@@ -21,6 +21,10 @@
 #   IDLE_MEM (default 4096) the EAL's -m of both processes in that run.
 #   BUILD (default build) the meson build directory.
 #   KERNEL_IDLE_CONNS (default 100000) caps the kernel's idle run.
+#   IDLE_MS (default unset) runs both apps with --idle-ms IDLE_MS (the
+#   compact idle form) and measures once the connections had time to go
+#   compact: IDLE_MS, then a sweep of the table (409,600 a second), then
+#   3 s more.
 #   SUITE_KEEP=1 keeps the programs' outputs (the directory is printed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -143,6 +147,8 @@ fi
 # round): 15 addresses x 8 ports = 120 pairs, about 8,300 connections
 # each at 1,000,000.
 idle_ports=(--ports 1024-65535)
+idle_form=()
+[ -n "${IDLE_MS:-}" ] && idle_form=(--idle-ms "$IDLE_MS")
 idle_rss() {	# N MAX_CONNS MEM_MB -> "server_kB client_kB open_s close_s exit"
 	local n=$1 mc=$2 mem=$3 cpid s c t0 t_open t1 open=0 rc=0
 	# This runs in a subshell: stop what it started however it ends.
@@ -150,12 +156,12 @@ idle_rss() {	# N MAX_CONNS MEM_MB -> "server_kB client_kB open_s close_s exit"
 	trap 'for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done; wait' EXIT
 	local ports=() tos=()
 	for p in 80 81 82 83 84 85 86 87; do ports+=(--port $p); tos+=(--to 198.18.0.1:$p); done
-	srv_start "$mem" --proto http --max-conns "$mc" "${ports[@]}"
+	srv_start "$mem" --proto http --max-conns "$mc" "${ports[@]}" "${idle_form[@]}"
 	t0=$(date +%s.%N)
 	# The per-second JSON objects ("open") are what the wait below reads.
 	stdbuf -oL $b/apps/dps-gen "${eal[@]}" -m "$mem" -l 1 --file-prefix=dpsbc$$ \
 		--vdev="net_memif0,role=client,socket=$sock,socket-abstract=no" -- --role client \
-		--addr "$idle_src" "${idle_ports[@]}" --max-conns "$mc" "${tos[@]}" \
+		--addr "$idle_src" "${idle_ports[@]}" --max-conns "$mc" "${tos[@]}" "${idle_form[@]}" \
 		--mode conc --proto http --conc "$n" --rate 1 --duration 600s --json \
 		>"$out/idle$n.out" 2>"$out/idle$n.err" &
 	cpid=$!
@@ -172,6 +178,7 @@ idle_rss() {	# N MAX_CONNS MEM_MB -> "server_kB client_kB open_s close_s exit"
 		fi
 	done
 	t_open=$(date +%s.%N)
+	[ -n "${IDLE_MS:-}" ] && sleep $(( IDLE_MS / 1000 + n / 409600 + 3 ))
 	s=$(rss_kb "$srv"); c=$(rss_kb "$cpid")
 	# SIGUSR1 ends the run as --duration would: every connection closed
 	# (paced by the transmit backlog), the FIN exchanges seen through and

@@ -137,6 +137,8 @@ app_net_config_defaults(const struct app_net *n, struct app_config_default *d)
 	d[k].name = "link-timeout";
 	snprintf(d[k++].value, sizeof(d[0].value), "%ums",
 		n->link_wait_ms ? n->link_wait_ms : APP_LINK_WAIT_MS);
+	d[k].name = "idle-ms";
+	snprintf(d[k++].value, sizeof(d[0].value), "%u", n->idle_ms);
 	return k;
 }
 
@@ -179,7 +181,7 @@ app_net_opt(const char *prog, struct app_net *n, int c, const char *arg)
 		n->port_hi = (uint16_t)hi;
 		return 1;
 	case 0x1003:
-		if (app_parse_uint(arg, 16, 1u << 26, &v) != 0)
+		if (app_parse_uint(arg, 16, (1u << 25) - 1, &v) != 0)
 			return app_bad_arg(prog, "--max-conns", arg);
 		n->max_conns = v;
 		return 1;
@@ -200,6 +202,11 @@ app_net_opt(const char *prog, struct app_net *n, int c, const char *arg)
 		return 1;
 	case 0x1006:
 		n->trust_csum = true;
+		return 1;
+	case 0x1008:
+		if (app_parse_uint(arg, 0, 24u * 3600 * 1000, &v) != 0)
+			return app_bad_arg(prog, "--idle-ms", arg);
+		n->idle_ms = v;
 		return 1;
 	case 0x1007: {
 		uint64_t ns;
@@ -271,7 +278,7 @@ stack_config(const char *prog, struct dps_stack *s, const struct app_net *n)
 {
 	struct dps_sock_conf kc = { .port_lo = n->port_lo, .port_hi = n->port_hi,
 		.max_conns = n->max_conns, .max_socks = n->max_socks,
-		.tw_reuse = n->tw_reuse };
+		.tw_reuse = n->tw_reuse, .idle_ms = n->idle_ms };
 	int rc;
 
 	/* Enough sockets for a full table on every lcore, at least 65535. */

@@ -51,6 +51,7 @@ struct app_net {
 	bool trust_csum;		/* --trust-csum */
 	uint8_t tw_reuse;		/* enum dps_tw_reuse; 0 = stack default */
 	uint32_t link_wait_ms;		/* --link-timeout; 0 = APP_LINK_WAIT_MS */
+	uint32_t idle_ms;		/* --idle-ms: dps_sock_conf.idle_ms */
 	bool need_link;			/* a client: no link by then is fatal */
 	struct app_capture_conf cap;	/* --pcap and its limits */
 };
@@ -69,6 +70,7 @@ struct app_net {
 	{ "mbufs", required_argument, NULL, 0x1005 }, \
 	{ "trust-csum", no_argument, NULL, 0x1006 }, \
 	{ "link-timeout", required_argument, NULL, 0x1007 }, \
+	{ "idle-ms", required_argument, NULL, 0x1008 }, \
 	{ "dev", required_argument, NULL, 0x1020 }, \
 	APP_CAPTURE_LONGOPTS
 
@@ -85,6 +87,8 @@ struct app_net {
 "                      (default: port 0 alone)\n" \
 "  --ports LO-HI       ephemeral port range (default 32768-60999)\n" \
 "  --max-conns N       connection table size per lcore (default 65536)\n" \
+"  --idle-ms N         keep a connection quiet for N ms in its compact idle\n" \
+"                      form, about half a socket's memory (default 0: never)\n" \
 "  --mbufs N           packet buffers in the pool (default 65535; at least\n" \
 "                      what the device rings need)\n" \
 "  --tso auto|on|off   TCP segmentation offload: auto (default) where the\n" \
@@ -122,8 +126,8 @@ struct app_config_default;
 
 /* The network options' values when not given (--addr as @p n holds it
  * after app_net_default_addr(), --ports, --max-conns, --mbufs, --tso,
- * --link-timeout), for --print-config: up to 6 entries into @p d;
- * returns how many. */
+ * --link-timeout, --idle-ms), for --print-config: up to 7 entries into
+ * @p d; returns how many. */
 unsigned int app_net_config_defaults(const struct app_net *n,
 	struct app_config_default *d);
 

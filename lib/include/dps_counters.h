@@ -74,6 +74,8 @@ extern "C" {
 	X(tcp_keepalive, "keepalive probes sent") \
 	X(tcp_time_wait, "connections that entered TIME_WAIT") \
 	X(tcp_tw_reused, "TIME_WAIT tuples taken over by a new connect") \
+	X(tcp_idle_enter, "idle connections kept in their compact form") \
+	X(tcp_idle_wake, "compact idle connections made sockets again") \
 	X(tcp_closed, "connections closed (any way)") \
 	X(req_rx, "requests taken from the request ring") \
 	X(poll_loops, "poll loop iterations") \
@@ -136,6 +138,7 @@ extern "C" {
 	X(tcp_truncated, "TCP segment shorter than its header") \
 	X(tcp_bad_csum, "TCP checksum wrong") \
 	X(tcp_no_socket, "TCP segment for no connection") \
+	X(tcp_idle_no_sock, "TCP segment for an idle connection, no socket free to wake it") \
 	X(tcp_listen_overflow, "SYN or ACK dropped: listener's queues full, no cookie") \
 	X(tcp_bad_cookie, "ACK for a listener that carried no valid SYN cookie") \
 	X(tcp_paws, "TCP segment rejected by PAWS (RFC 7323 5)") \

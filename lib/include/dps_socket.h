@@ -525,9 +525,18 @@ struct dps_sock_conf {
 	uint16_t port_lo;	/**< ephemeral range start; default 32768 */
 	uint16_t port_hi;	/**< ephemeral range end; default 60999 */
 	uint32_t max_conns;	/**< connection table size per lcore; default 65536,
-				 * below 2^26 */
+				 * below 2^25 */
 	uint32_t max_socks;	/**< sockets in the pool; default 16383, at most 2^26 */
 	uint8_t tw_reuse;	/**< enum dps_tw_reuse; default loopback only */
+	/**
+	 * Keep an established connection that has been quiet this many
+	 * milliseconds in its compact idle form (about 230 bytes instead of
+	 * a socket), as TIME_WAIT connections are kept: nothing in flight or
+	 * queued, no timer, no thread waiting on it, not on an epoll set.
+	 * Any use makes it a socket again, unseen by the application. 0
+	 * (the default): never. See docs/architecture.md.
+	 */
+	uint32_t idle_ms;
 };
 
 /**
@@ -546,6 +555,8 @@ struct dps_sock_stats {
 	uint32_t udp_ports_held;	/**< local UDP ports bound */
 	uint32_t mbufs_in_use;		/**< mbufs out of the stack's pools */
 	uint32_t time_wait;		/**< of @c conns, compact TIME_WAIT entries */
+	uint32_t idle;			/**< of @c conns, compact idle connections
+					 * (dps_sock_conf.idle_ms) */
 	/**
 	 * Of @c conns, listeners' children still in SYN_RECV. Those a peer
 	 * abandoned go at their SYN-ACK timer, silently, after at most the

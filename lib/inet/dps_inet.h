@@ -65,6 +65,8 @@ struct dps_ep;
 #define DPS_REQ_CONNECT DPS_OP(DPS_PROTO_TCP, 1)	/* tcp_v4_connect's work */
 #define DPS_REQ_DISCONNECT DPS_OP(DPS_PROTO_TCP, 2)	/* tcp_disconnect (AF_UNSPEC) */
 #define DPS_REQ_SHUTDOWN DPS_OP(DPS_PROTO_TCP, 3)	/* shutdown(SHUT_WR) */
+#define DPS_REQ_IDLE_WAKE DPS_OP(DPS_PROTO_TCP, 4)	/* args[0]: a descriptor whose
+							 * connection is idle */
 
 /* TCP's messages on the request ring (struct dps_msg). */
 #define DPS_MSG_RX_HANDOFF DPS_OP(DPS_PROTO_TCP, DPS_MSG_MBUF | 1)	/* ptr: a segment (mbuf) this lcore owns */
@@ -78,7 +80,10 @@ struct dps_ep;
 #define DPS_SNDBUF_DEFAULT (256u * 1024)
 #define DPS_RCVBUF_DEFAULT (256u * 1024)
 
-enum dps_obj_kind { DPS_OBJ_SOCK = 1, DPS_OBJ_EPOLL };
+/* What a descriptor names: a socket, an epoll set, or a TCP connection
+ * in its compact idle form (dps_tcp_idle.c), which dps_fd_get() turns
+ * back into its socket before handing it out. */
+enum dps_obj_kind { DPS_OBJ_SOCK = 1, DPS_OBJ_EPOLL, DPS_OBJ_IDLE };
 
 /* Linux's struct socket states (include/uapi/linux/net.h). */
 enum dps_ss {
@@ -292,6 +297,7 @@ struct dps_sock {
 #define DPS_LINK_PARENT ((uintptr_t)1)
 
 #define DPS_CBSETS_MAX 255		/* distinct callback sets per stack */
+#define DPS_OPTSETS_MAX 256		/* distinct option sets of idle connections */
 
 /*
  * The cold half of a connection on its lcore (dps_tcp_ext.c): the TCB's
@@ -346,6 +352,14 @@ struct dps_sockets {
 	rte_spinlock_t cbsets_lock;
 	uint32_t n_cbsets;
 	struct dps_sock_cbs cbsets[DPS_CBSETS_MAX];
+	/* The distinct option sets of compact idle connections
+	 * (dps_tcp_idle.c), kept once as the callback sets are: an entry
+	 * names its set in a byte instead of carrying 48 bytes. Only the
+	 * lcores add to it, under the lock; append-only, n_optsets published
+	 * with release. */
+	rte_spinlock_t optsets_lock;
+	uint32_t n_optsets;
+	struct dps_sock_opts optsets[DPS_OPTSETS_MAX];
 };
 
 static inline struct dps_sockets *
@@ -1333,6 +1347,23 @@ ssize_t dps_udp_recvmsg(struct dps_sock *sk, const struct iovec *iov, int iovcnt
 uint32_t dps_udp_inq(struct dps_sock *sk);
 /* A datagram waits (udp_poll()'s POLLIN). */
 bool dps_udp_has_data(const struct dps_sock *sk);
+
+/* ---- compact idle connections, as the descriptor table meets them
+ * (dps_tcp_idle.c) ---- */
+/* Turn the idle connection @o that descriptor @fd named back into its
+ * socket: inline on its lcore, else by request, waiting. 0 when the
+ * caller should read the descriptor's slot again (woken, or woken by
+ * someone else, or closed meanwhile); a negative errno when it cannot be
+ * (ENOBUFS: no socket free; a stopped stack's error). */
+int dps_idle_wake_fd(int fd, struct dps_obj *o);
+/* The stack of idle connection @o (its descriptor's, for teardown and
+ * listings). */
+struct dps_stack *dps_idle_stack(const struct dps_obj *o);
+/* The descriptor table's swap of a slot from one object to another if it
+ * still holds the first (the socket layer installs it: the table is
+ * above this layer). */
+void dps_idle_set_fd_swap(bool (*fn)(int fd, struct dps_obj *old,
+	struct dps_obj *nw));
 
 /* ---- the socket object (dps_sock_obj.c, dps_portmap.c) ---- */
 /* A fresh socket object, one reference. */

@@ -37,8 +37,10 @@ dps_stack_set_sock_conf(struct dps_stack *s, const struct dps_sock_conf *c)
 		v.max_conns = DEFAULT_MAX_CONNS;
 	if (v.max_socks == 0)
 		v.max_socks = DEFAULT_MAX_SOCKS;
-	/* Table references (dps_tcp_ent_of()): both below 2^26. */
-	if (v.max_conns >= DPS_TCP_TW_REF || v.max_socks > DPS_TCP_TW_REF)
+	/* Table references (dps_tcp_ent_of()): sockets below 2^26, each
+	 * lcore's TIME_WAIT and idle entries below 2^25. */
+	if (v.max_conns >= DPS_TCP_IDLE_REF - DPS_TCP_TW_REF ||
+			v.max_socks > DPS_TCP_TW_REF)
 		return -EINVAL;
 	if (v.tw_reuse == DPS_TW_REUSE_DEFAULT)
 		v.tw_reuse = DPS_TW_REUSE_LOOPBACK;	/* Linux's default, 2 */
@@ -193,6 +195,16 @@ conn_fill_sock(struct dps_sock *sk, struct dps_conn_info *out)
 	out->rto_ms = sk->tcb.rto_us / 1000;
 }
 
+/* The same for a compact idle connection: established, no SYN
+ * retransmitted (dps_tcb_idle_ok()). */
+static void
+conn_fill_idle(const struct dps_idle_ent *e, struct dps_conn_info *out)
+{
+	out->state = DPS_TCP_ESTABLISHED;
+	out->mss = e->rec.mss;
+	out->rto_ms = e->rec.rto_us / 1000;
+}
+
 /*
  * @t in lcore @idx's table, from any thread, with no lock: the entry
  * found, read, then confirmed still in its slot (dps_ctab.h), or read
@@ -221,6 +233,8 @@ dps_conn_read(struct dps_stack *s, unsigned int idx, const struct dps_tuple *t,
 		out->peer.sin_port = t->rport;
 		if (dps_tcp_is_tw(data))	/* a TIME_WAIT entry took the tuple */
 			out->state = DPS_TCP_TIME_WAIT;
+		else if (dps_tcp_is_idle(data))
+			conn_fill_idle(dps_tcp_idle_of(data), out);
 		else
 			conn_fill_sock(data, out);
 	} while (!dps_ctab_still(tab, &tk));
@@ -264,6 +278,7 @@ dps_stack_sock_stats(const struct dps_stack *s, struct dps_sock_stats *st)
 			st->conns += dps_tcp_stat(&tl->n_conns);
 			st->half_open += dps_tcp_stat(&tl->n_half_open);
 			st->orphans += dps_tcp_stat(&tl->n_orphans);
+			st->idle += dps_tcp_stat(&tl->n_idle);
 		}
 		st->time_wait += dps_tcp_tw_count(s->lc[i]);
 		for (unsigned int k = 0; k < n_seen; k++)
@@ -298,7 +313,7 @@ count_state(void *ent, void *arg)
 {
 	uint32_t *n = arg;
 	uint8_t st = dps_tcp_is_tw(ent) ? DPS_TCP_TIME_WAIT :
-		dps_sock_state(ent);
+		dps_tcp_is_idle(ent) ? DPS_TCP_ESTABLISHED : dps_sock_state(ent);
 
 	if (st < DPS_TCP_STATE_COUNT)
 		n[st]++;

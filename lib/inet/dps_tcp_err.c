@@ -56,7 +56,7 @@ dps_tcp_fail_nexthop(struct dps_lcore *lc, uint32_t nexthop, int err)
 			struct dps_sock *sk = data;
 			const struct dps_route *r;
 
-			if (dps_tcp_is_tw(data))	/* a TIME_WAIT entry, not a socket */
+			if (!dps_tcp_is_sock(data))	/* TIME_WAIT or idle: not connecting */
 				continue;
 			r = dps_route_lookup(rt, sk->tup.raddr);
 			if (sk->tcb.state == DPS_TCPS_SYN_SENT && r != NULL &&

@@ -122,6 +122,13 @@ dps_tcp_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *
 		tcp_no_conn(lc, m, t, &seg, now);
 		return;
 	}
+	if (dps_tcp_is_idle(d)) {	/* compact while idle: a socket again */
+		d = dps_tcp_idle_wake(lc, dps_tcp_idle_of(d), now);
+		if (d == NULL) {
+			dps_lcore_drop(lc, m, DPS_DROP_tcp_idle_no_sock);
+			return;
+		}
+	}
 	sk = d;
 	if (dps_sock_parent(sk) != NULL && sk->tcb.state == DPS_TCPS_SYN_RECV &&
 			!dps_tcp_child_may_complete(lc, sk, &seg)) {

@@ -14,6 +14,7 @@
  *   dps_tcp_output.c    segments into mbufs, TSO, the timer wheel
  *   dps_tcp_timer.c     the wheel's deadlines and the housekeeping tick
  *   dps_tcp_timewait.c  compact TIME_WAIT entries
+ *   dps_tcp_idle.c      compact idle connections (dps_sock_conf.idle_ms)
  *   dps_tcp_connect.c   the lcore's half of connect(): settings, ISN, SYN
  *   dps_tcp_autobind.c  the local port of connect() (RFC 6056)
  *   dps_tcp_usrreq.c    requests from application threads
@@ -32,6 +33,7 @@
 #include "dps_siphash.h"
 
 struct dps_tw_store;
+struct dps_idle_store;
 
 /* TCP's context on one lcore (slot DPS_PROTO_TCP). Written by that
  * lcore only; the counters are read by any thread (relaxed). */
@@ -41,6 +43,9 @@ struct dps_tcp_lcore {
 	uint32_t sock_size;		/* and its object size */
 	struct dps_twheel *tw;		/* their timers */
 	struct dps_tw_store *tws;	/* compact TIME_WAIT entries */
+	struct dps_idle_store *idles;	/* compact idle connections */
+	uint32_t idle_pos;		/* the idle sweep's table cursor */
+	uint32_t n_idle;		/* atomic: of n_conns, compact idle entries */
 	struct dps_tcp_ratelimit chlim;	/* challenge ACKs (RFC 5961 10) */
 	/* Connections with output owed this iteration (dps_tcp_due()). */
 	TAILQ_HEAD(, dps_sock) out_due;
@@ -107,10 +112,63 @@ struct dps_tw_store {
 	struct dps_tws_ent e[];
 };
 
+/* Compact idle connections (dps_tcp_idle.c) share the table too; their
+ * data pointer has bit 1 set. */
+#define IDLE_TAG 2u
+
+/*
+ * A connection kept in its compact idle form (dps_tcp_idle.c): everything
+ * of a quiet established socket that is not fixed while it is quiet. The
+ * descriptor table's slot names it as it named the socket (obj first, of
+ * kind DPS_OBJ_IDLE), and so does the connection table's.
+ */
+struct dps_idle_ent {
+	struct dps_obj obj;		/* kind DPS_OBJ_IDLE; refcnt 0; fd */
+	struct dps_tuple tup;		/* the table's key (dps_tcp_key_of()) */
+	struct dps_stack *stack;	/* constant per store: who wakes it */
+	void *cb_arg;
+	uint32_t rcv_wnd_pub;
+	uint32_t next;			/* free list */
+	uint16_t owner;			/* constant per store: the lcore */
+	uint16_t old_sport, ip_id;
+	uint8_t ss, nonblock, userlocks, disconnects, roles, shutdown;
+	uint8_t cbset, optset, port_held, bind_hold, explicit_bind;
+	uint8_t opts_changed;		/* set before connect(), not yet applied */
+	struct dps_tcb_idle rec;
+} __rte_aligned(8);
+
+/* The per-lcore store of idle entries: like the TIME_WAIT store, an
+ * anonymous mapping of max_conns entries whose pages become resident as
+ * entries are first used. */
+struct dps_idle_store {
+	uint32_t cap, free_head;
+	uint32_t fresh;			/* entries ever used: e[fresh..] are zero */
+	struct dps_idle_ent e[];
+};
+
 static inline bool
 dps_tcp_is_tw(const void *data)
 {
 	return ((uintptr_t)data & TW_TAG) != 0;
+}
+
+static inline bool
+dps_tcp_is_idle(const void *data)
+{
+	return ((uintptr_t)data & IDLE_TAG) != 0;
+}
+
+/* Whether table entry @data is a socket (neither tag set). */
+static inline bool
+dps_tcp_is_sock(const void *data)
+{
+	return ((uintptr_t)data & (TW_TAG | IDLE_TAG)) == 0;
+}
+
+static inline struct dps_idle_ent *
+dps_tcp_idle_of(void *data)
+{
+	return (struct dps_idle_ent *)((uintptr_t)data & ~(uintptr_t)IDLE_TAG);
 }
 
 static inline struct dps_tws_ent *
@@ -126,18 +184,22 @@ dps_tcp_key_of(const void *d)
 {
 	if (dps_tcp_is_tw(d))
 		return &dps_tcp_tw_of((void *)(uintptr_t)d)->tup;
+	if (dps_tcp_is_idle(d))
+		return &dps_tcp_idle_of((void *)(uintptr_t)d)->tup;
 	return &((const struct dps_sock *)d)->tup;
 }
 
-/* Table references (dps_ctab.h): a socket's is its index in the stack's
- * socket pool, a TIME_WAIT entry's DPS_TCP_TW_REF plus its index in the
- * lcore's store; both spaces below 2^26 (dps_stack_set_sock_conf()
- * bounds max_socks and max_conns). */
+/* Table references (dps_ctab.h), 27 bits: a socket's is its index in
+ * the stack's socket pool (below 2^26), a TIME_WAIT entry's
+ * DPS_TCP_TW_REF plus its index in the lcore's store, an idle entry's
+ * DPS_TCP_IDLE_REF plus its index in the lcore's idle store (each below
+ * 2^25: dps_stack_set_sock_conf() bounds max_socks and max_conns). */
 #define DPS_TCP_TW_REF (1u << 26)
+#define DPS_TCP_IDLE_REF (DPS_TCP_TW_REF + (1u << 25))
 
 /* The entry of reference @ref in the table of lcore context @ctx (a
- * struct dps_tcp_lcore; dps_ctab_ent_fn): a socket, or a TIME_WAIT entry
- * with its pointer tagged. */
+ * struct dps_tcp_lcore; dps_ctab_ent_fn): a socket, or a TIME_WAIT or
+ * idle entry with its pointer tagged. */
 static inline void *
 dps_tcp_ent_of(const void *ctx, uint32_t ref)
 {
@@ -145,7 +207,9 @@ dps_tcp_ent_of(const void *ctx, uint32_t ref)
 
 	if (ref < DPS_TCP_TW_REF)
 		return tl->sock_base + (size_t)ref * tl->sock_size;
-	return (void *)((uintptr_t)&tl->tws->e[ref - DPS_TCP_TW_REF] | TW_TAG);
+	if (ref < DPS_TCP_IDLE_REF)
+		return (void *)((uintptr_t)&tl->tws->e[ref - DPS_TCP_TW_REF] | TW_TAG);
+	return (void *)((uintptr_t)&tl->idles->e[ref - DPS_TCP_IDLE_REF] | IDLE_TAG);
 }
 
 /*
@@ -252,6 +316,15 @@ struct dps_tws_ent *dps_tws_usable(const struct dps_lcore *lc, void *d,
 void dps_tws_take_over(struct dps_lcore *lc, struct dps_tws_ent *e);
 /* TIME_WAIT entries of lcore @lc (any thread; a moment's figure). */
 uint32_t dps_tcp_tw_count(const struct dps_lcore *lc);
+
+/* ---- compact idle connections (dps_tcp_idle.c) ---- */
+int dps_tcp_idle_init(struct dps_lcore *lc);
+void dps_tcp_idle_fini(struct dps_lcore *lc);
+bool dps_tcp_idle_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+struct dps_sock *dps_tcp_idle_wake(struct dps_lcore *lc, struct dps_idle_ent *e,
+	uint64_t now);
+void dps_tcp_idle_sweep(struct dps_lcore *lc, uint64_t now);
+bool dps_tcp_idle_request(struct dps_lcore *lc, struct dps_req *r, uint64_t now);
 
 /* ---- input and hand-off (dps_tcp_input.c, dps_tcp_handoff.c) ---- */
 void dps_tcp_input(struct dps_lcore *lc, struct rte_mbuf *m,

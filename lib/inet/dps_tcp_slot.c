@@ -40,6 +40,8 @@ tcp_request(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
 	case DPS_REQ_SHUTDOWN:
 		r->err = dps_tcp_do_shutdown(lc, sk, now);
 		break;
+	case DPS_REQ_IDLE_WAKE:
+		return dps_tcp_idle_request(lc, r, now);
 	default:
 		r->err = -EOPNOTSUPP;
 		break;

@@ -131,7 +131,7 @@ dps_tcp_lcore_init(struct dps_lcore *lc)
 	tl->tws = tws_make(dps_socks(s)->conf.max_conns);
 	if (tl->tws == NULL)
 		return -ENOMEM;
-	return 0;
+	return dps_tcp_idle_init(lc);
 }
 
 /* Teardown, the lcores stopped: no reader is left. */
@@ -146,11 +146,13 @@ dps_tcp_lcore_fini(struct dps_lcore *lc)
 	rte_free(tl->tw);
 	if (tl->tws != NULL)
 		munmap(tl->tws, tws_memsize(tl->tws->cap));
+	dps_tcp_idle_fini(lc);
 	rte_free(tl);
 	lc->ctx[DPS_PROTO_TCP] = NULL;
 }
 
-/* The table's entry for @t: a socket, a TIME_WAIT entry (tagged), or NULL. */
+/* The table's entry for @t: a socket, a TIME_WAIT or idle entry (tagged),
+ * or NULL. */
 void *
 dps_tcp_lookup_any(struct dps_lcore *lc, const struct dps_tuple *t)
 {
@@ -159,11 +161,15 @@ dps_tcp_lookup_any(struct dps_lcore *lc, const struct dps_tuple *t)
 		dps_tcp_key_of, dps_tcp_ent_of);
 }
 
+/* The socket of @t, an idle connection woken for it (NULL when no socket
+ * is free to wake it in). */
 struct dps_sock *
 dps_tcp_lookup(struct dps_lcore *lc, const struct dps_tuple *t)
 {
 	void *d = dps_tcp_lookup_any(lc, t);
 
+	if (d != NULL && dps_tcp_is_idle(d))
+		return dps_tcp_idle_wake(lc, dps_tcp_idle_of(d), dps_now(lc->stack));
 	return d == NULL || dps_tcp_is_tw(d) ? NULL : d;
 }
 
@@ -173,6 +179,8 @@ tcp_ref_of(const struct dps_tcp_lcore *tl, void *d)
 {
 	if (dps_tcp_is_tw(d))
 		return DPS_TCP_TW_REF + (uint32_t)(dps_tcp_tw_of(d) - tl->tws->e);
+	if (dps_tcp_is_idle(d))
+		return DPS_TCP_IDLE_REF + (uint32_t)(dps_tcp_idle_of(d) - tl->idles->e);
 	return (uint32_t)(((char *)d - tl->sock_base) / tl->sock_size);
 }
 

@@ -20,8 +20,10 @@
  * touches freed memory.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <rte_pause.h>
 #include <rte_spinlock.h>
 #include <rte_mempool.h>
 #include "dps_sock_priv.h"
@@ -220,23 +222,60 @@ dps_fd_release(int fd)
 	rte_spinlock_unlock(&free_lock);
 }
 
+/* Drop the reference dps_fd_get() took on @o. */
+static void
+obj_unref(struct dps_obj *o)
+{
+	if (o->kind == DPS_OBJ_SOCK)
+		dps_sock_put((struct dps_sock *)o);
+	else
+		dps_obj_unref(o);
+}
+
+/*
+ * A socket's slot may name its compact idle form (DPS_OBJ_IDLE,
+ * dps_tcp_idle.c) instead: a socket is wanted, so it is woken first and
+ * the slot read again. An idle entry takes no reference; its lcore
+ * swaps the slot both ways with a compare-and-swap (dps_fd_swap()).
+ * While it makes a socket idle, the socket's count is 0 with the slot
+ * still naming it: that lasts a few hundred instructions on the lcore,
+ * so the reader waits for the slot to change rather than fail.
+ */
 struct dps_obj *
 dps_fd_get(int fd, int kind)
 {
 	struct dps_obj **slot = fd_slot(fd, false);
 	struct dps_obj *o;
+	unsigned int spins = 0;
 
 	if (slot == NULL)
 		return NULL;
-	o = slot_load(slot);
-	if (o == NULL || !dps_obj_tryref(o))
-		return NULL;
-	if (slot_load(slot) != o || o->kind != kind) {
-		/* Closed (and maybe reused) under us, or the wrong kind. */
-		if (o->kind == DPS_OBJ_SOCK)
-			dps_sock_put((struct dps_sock *)o);
+	for (;;) {
+		o = slot_load(slot);
+		if (o == NULL)
+			return NULL;
+		if (o->kind == DPS_OBJ_IDLE) {
+			int rc = kind == DPS_OBJ_SOCK ? dps_idle_wake_fd(fd, o) : -EBADF;
+
+			if (rc != 0) {
+				errno = -rc;
+				return NULL;
+			}
+			continue;
+		}
+		if (dps_obj_tryref(o))
+			break;
+		if (slot_load(slot) != o)
+			continue;	/* closed, or made idle: read again */
+		if (++spins % 64 == 0)
+			sched_yield();	/* the lcore making it idle is off the CPU */
 		else
-			dps_obj_unref(o);
+			rte_pause();
+	}
+	if (slot_load(slot) != o || o->kind != kind) {
+		/* Closed (and maybe reused) under us, or the wrong kind. (Not
+		 * made idle: that needs the count this call holds.) */
+		obj_unref(o);
 		return NULL;
 	}
 	return o;
@@ -248,7 +287,39 @@ dps_fd_peek(int fd, int kind)
 	struct dps_obj **slot = fd_slot(fd, false);
 	struct dps_obj *o = slot != NULL ? slot_load(slot) : NULL;
 
+	/* The caller holds @fd open: an idle form is woken (on its own lcore,
+	 * where dps_lsock() runs, inline) and the slot read again. */
+	while (o != NULL && o->kind == DPS_OBJ_IDLE && kind == DPS_OBJ_SOCK) {
+		int rc = dps_idle_wake_fd(fd, o);
+
+		if (rc != 0) {
+			errno = -rc;
+			return NULL;
+		}
+		o = slot_load(slot);
+	}
 	return o != NULL && o->kind == kind ? o : NULL;
+}
+
+/*
+ * Swap @fd's slot from @old to @nw if it still holds @old (the compact
+ * idle form and its socket, dps_tcp_idle.c, through
+ * dps_idle_set_fd_swap()). Release on success, as slot_publish(): a
+ * reader that finds @nw sees it initialised; relaxed on failure.
+ */
+static bool
+fd_swap(int fd, struct dps_obj *old, struct dps_obj *nw)
+{
+	struct dps_obj **slot = fd_slot(fd, false);
+
+	return slot != NULL && __atomic_compare_exchange_n(slot, &old, nw, false,
+		__ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
+void
+dps_fd_install_swap(void)
+{
+	dps_idle_set_fd_swap(fd_swap);
 }
 
 struct dps_sock *
@@ -258,14 +329,17 @@ dps_sock_get(int fd)
 }
 
 /* The errno of a socket call that dps_sock_get() refused @fd for: an
- * epoll set is not a socket (ENOTSOCK, as sockfd_lookup()); anything
- * else is not a descriptor. */
+ * epoll set is not a socket (ENOTSOCK, as sockfd_lookup()); an idle
+ * connection that could not be woken says why (dps_fd_get() left it in
+ * errno: ENOBUFS, no socket free); anything else is not a descriptor. */
 int
 dps_sock_errno(int fd)
 {
 	struct dps_obj **slot = fd_slot(fd, false);
 	struct dps_obj *o = slot != NULL ? slot_load(slot) : NULL;
 
+	if (o != NULL && o->kind == DPS_OBJ_IDLE)
+		return errno != 0 ? errno : ENOBUFS;
 	return o != NULL && o->kind == DPS_OBJ_EPOLL ? ENOTSOCK : EBADF;
 }
 

@@ -25,6 +25,8 @@ struct dps_obj *dps_fd_get(int fd, int kind);
 /* The object of kind @kind at @fd, with no reference taken: only for a
  * caller that holds @fd open, so that nothing can free the object. */
 struct dps_obj *dps_fd_peek(int fd, int kind);
+/* Give the idle form's code (dps_tcp_idle.c) its way to swap a slot. */
+void dps_fd_install_swap(void);
 struct dps_sock *dps_sock_get(int fd);
 /* ENOTSOCK when @fd names an epoll set, else EBADF (after a failed
  * dps_sock_get()). */

@@ -32,6 +32,7 @@ static int
 sock_start(struct dps_stack *s)
 {
 	dps_sock_set_ep_kick(dps_ep_kick);
+	dps_fd_install_swap();
 	default_stack_set(s, true);
 	return 0;
 }
@@ -40,8 +41,10 @@ sock_start(struct dps_stack *s)
 static void
 fini_fd(int fd, struct dps_obj *o, void *arg)
 {
-	if (o->kind == DPS_OBJ_SOCK && ((struct dps_sock *)o)->stack == arg &&
-			dps_fd_clear(fd, o))
+	struct dps_stack *s = o->kind == DPS_OBJ_SOCK ? ((struct dps_sock *)o)->stack :
+		o->kind == DPS_OBJ_IDLE ? dps_idle_stack(o) : NULL;
+
+	if (s == arg && dps_fd_clear(fd, o))
 		dps_fd_release(fd);
 }
 

@@ -286,7 +286,7 @@ struct fd_list {
 };
 
 /* A descriptor of the table walk: listed when it is one of the stack's
- * TCP sockets. The socket is read under a reference (dps_sock_get()), as
+ * TCP sockets (or idle connections, dps_tcp_idle.c). The socket is read under a reference (dps_sock_get()), as
  * an application thread's call reads it; the walk's own pointer is only
  * a hint. */
 static void
@@ -295,7 +295,17 @@ fd_visit(int fd, struct dps_obj *o, void *arg)
 	struct fd_list *l = arg;
 	struct dps_sock *sk;
 
-	if (l->n == TEL_FDS_MAX || o->kind != DPS_OBJ_SOCK)
+	if (l->n == TEL_FDS_MAX)
+		return;
+	if (o->kind == DPS_OBJ_IDLE) {
+		/* An idle TCP connection is listed as it is, not woken. */
+		if (dps_idle_stack(o) == l->s) {
+			rte_tel_data_add_array_int(l->a, fd);
+			l->n++;
+		}
+		return;
+	}
+	if (o->kind != DPS_OBJ_SOCK)
 		return;
 	sk = dps_sock_get(fd);
 	if (sk == NULL)

@@ -2992,9 +2992,15 @@ stack_up(void)
 		rc = dps_stack_add_route(s, &net, 16, &gw, ifx);
 	if (rc == 0)
 		rc = dps_stack_add_route(s, &mc, 4, NULL, ifx);
-	if (rc == 0 && range_set)
+	/* CONFORM_IDLE_MS: connections quiet that long go compact
+	 * (dps_sock_conf.idle_ms), so that every row that waits also runs
+	 * through the idle form and back. */
+	if (rc == 0 && (range_set || getenv("CONFORM_IDLE_MS") != NULL))
 		rc = dps_stack_set_sock_conf(s, &(struct dps_sock_conf){
-			.port_lo = (uint16_t)eph_lo, .port_hi = (uint16_t)eph_hi });
+			.port_lo = range_set ? (uint16_t)eph_lo : 0,
+			.port_hi = range_set ? (uint16_t)eph_hi : 0,
+			.idle_ms = getenv("CONFORM_IDLE_MS") != NULL ?
+				(uint32_t)atoi(getenv("CONFORM_IDLE_MS")) : 0 });
 	if (rc == 0)
 		rc = dps_stack_start(s);
 	if (rc != 0) {

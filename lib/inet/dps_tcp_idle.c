@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The compact idle form of a connection (issue 15): an established
+ * connection with nothing to do keeps a 232-byte entry in a per-lcore
+ * store instead of its 448-byte socket, as a TIME_WAIT connection keeps
+ * a 56-byte one (dps_tcp_timewait.c). Off unless dps_sock_conf.idle_ms
+ * is set.
+ *
+ * Going idle. The housekeeping tick walks a bounded stretch of the
+ * connection table (IDLE_SWEEP entries per 10 ms tick, the cursor kept
+ * across ticks) and makes compact every socket that has received nothing
+ * for idle_ms and that nothing else holds: quiet TCB (no cold half,
+ * nothing in flight or queued, no timer, dps_tcb_idle_ok()), no thread
+ * waiting or polling, not on an epoll set, no message on its way to the
+ * lcore, no unread data, no error to report, and a reference count that
+ * says only the descriptor and the table hold it. The fast path pays
+ * nothing for it: no timer per connection, no test per segment.
+ *
+ * The swap, against application threads that hold no lock. The count is
+ * taken from 2 to 0 with a compare-and-swap: from then on no thread can
+ * take a reference (dps_obj_tryref() fails on 0) and one that tries
+ * waits for the descriptor's slot to change (dps_fd_get()); a thread
+ * that took one first makes the exchange fail, and the socket stays. The
+ * descriptor's slot is then swapped from the socket to the entry (a
+ * compare-and-swap that fails when close() emptied it meanwhile: the
+ * count goes back and the socket stays), the table's slot is rewritten
+ * in place (lock-free readers see the socket or the entry, both
+ * type-stable) and the socket goes back to the pool.
+ *
+ * Waking. Whatever needs the socket makes it again from the entry,
+ * before it looks: a segment or an ICMP error for the tuple on the lcore
+ * (dps_tcp_input.c, dps_tcp_lookup()), a call by descriptor from any
+ * thread (dps_fd_get(): inline on the owning lcore, else a request the
+ * thread waits for, as connect() does), dps_lsock() on the lcore. The
+ * socket is a fresh pool object with every field the entry kept: the
+ * TCB from its idle record (dps_tcb_idle_load(), byte for byte), the
+ * options from the stack's interned sets, the callbacks, the port's
+ * hold. With no socket free the call fails with ENOBUFS and a segment is
+ * dropped and counted (the peer retransmits).
+ *
+ * Who writes what: the entries, the store and the sweep's cursor belong
+ * to the lcore; application threads only read an entry's obj, stack and
+ * owner (constant per store) to ask for a wake-up.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <netinet/in.h>
+#include "dps_tcp_priv.h"
+
+/* Table entries the sweep looks at per 10 ms tick: 409,600 a second,
+ * faster than the client's connection rate, so sockets are given back as
+ * fast as connections open. A socket looked at costs a few cache misses;
+ * an entry that is not a socket, one load. */
+#define IDLE_SWEEP 4096u
+#define IDLE_NONE UINT32_MAX
+
+_Static_assert(sizeof(struct dps_idle_ent) <= 232,
+	"the compact idle form outgrew its budget (docs/architecture.md)");
+
+static bool (*fd_swap_hook)(int fd, struct dps_obj *old, struct dps_obj *nw);
+
+void
+dps_idle_set_fd_swap(bool (*fn)(int fd, struct dps_obj *old, struct dps_obj *nw))
+{
+	fd_swap_hook = fn;
+}
+
+/* ---- the store ---- */
+
+static size_t
+store_memsize(uint32_t cap)
+{
+	return sizeof(struct dps_idle_store) + (size_t)cap * sizeof(struct dps_idle_ent);
+}
+
+int
+dps_tcp_idle_init(struct dps_lcore *lc)
+{
+	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
+	uint32_t cap = dps_socks(lc->stack)->conf.max_conns;
+	struct dps_idle_store *st;
+
+	/* Reserved, not resident: pages become so as entries are first
+	 * used (MAP_NORESERVE, as the TIME_WAIT store). */
+	st = mmap(NULL, store_memsize(cap), PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (st == MAP_FAILED)
+		return -ENOMEM;
+	st->cap = cap;
+	st->free_head = IDLE_NONE;
+	tl->idles = st;
+	return 0;
+}
+
+void
+dps_tcp_idle_fini(struct dps_lcore *lc)
+{
+	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
+
+	if (tl->idles != NULL)
+		munmap(tl->idles, store_memsize(tl->idles->cap));
+	tl->idles = NULL;
+}
+
+static struct dps_idle_ent *
+store_get(struct dps_lcore *lc)
+{
+	struct dps_idle_store *st = dps_tcp_lc(lc)->idles;
+	struct dps_idle_ent *e;
+	uint32_t i = st->free_head;
+
+	if (i == IDLE_NONE) {
+		if (st->fresh == st->cap)
+			return NULL;
+		i = st->fresh++;	/* first use */
+		e = &st->e[i];
+		e->stack = lc->stack;
+		e->owner = (uint16_t)lc->idx;
+		return e;
+	}
+	e = &st->e[i];
+	st->free_head = e->next;
+	return e;
+}
+
+/* Back to the free list. The kind is cleared first: a thread that still
+ * reads this entry through a stale slot then finds no idle connection
+ * and reads its slot again (dps_fd_get()). Release: pairs with the
+ * acquire in idle_kind(). */
+static void
+store_put(struct dps_lcore *lc, struct dps_idle_ent *e)
+{
+	struct dps_idle_store *st = dps_tcp_lc(lc)->idles;
+
+	__atomic_store_n(&e->obj.kind, 0, __ATOMIC_RELEASE);
+	e->next = st->free_head;
+	st->free_head = (uint32_t)(e - st->e);
+}
+
+/* Publish @e as an idle connection. Release: its fields before its kind,
+ * for idle_kind(). */
+static void
+idle_publish(struct dps_idle_ent *e)
+{
+	__atomic_store_n(&e->obj.kind, DPS_OBJ_IDLE, __ATOMIC_RELEASE);
+}
+
+/* Acquire: pairs with idle_publish() / store_put(). */
+static uint8_t
+idle_kind(const struct dps_idle_ent *e)
+{
+	return __atomic_load_n(&e->obj.kind, __ATOMIC_ACQUIRE);
+}
+
+/* ---- option sets ---- */
+
+/* The index of @o among the stack's interned option sets, added if new;
+ * -1 when the table is full (the socket then stays a socket). The table
+ * is append-only: a set once found keeps its index. */
+static int
+optset_of(struct dps_sockets *ss, const struct dps_sock_opts *o)
+{
+	/* Acquire: pairs with the release below, so a counted set is seen
+	 * whole. */
+	uint32_t n = __atomic_load_n(&ss->n_optsets, __ATOMIC_ACQUIRE);
+	int rc = -1;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (memcmp(&ss->optsets[i], o, sizeof(*o)) == 0)
+			return (int)i;
+	rte_spinlock_lock(&ss->optsets_lock);
+	n = ss->n_optsets;	/* under the lock: the writers' own view */
+	for (uint32_t i = 0; i < n && rc < 0; i++)
+		if (memcmp(&ss->optsets[i], o, sizeof(*o)) == 0)
+			rc = (int)i;
+	if (rc < 0 && n < DPS_OPTSETS_MAX) {
+		ss->optsets[n] = *o;
+		/* Release: the set before the count that makes it visible. */
+		__atomic_store_n(&ss->n_optsets, n + 1, __ATOMIC_RELEASE);
+		rc = (int)n;
+	}
+	rte_spinlock_unlock(&ss->optsets_lock);
+	return rc;
+}
+
+/* ---- going idle ---- */
+
+/* What the lcore alone decides: an established connection with a quiet
+ * TCB and no timer, in no list, with its descriptor and nothing else. */
+static bool
+idle_quiet(const struct dps_sock *sk)
+{
+	return sk->tcb.state == DPS_TCPS_ESTABLISHED &&
+		dps_tcb_idle_ok(&sk->tcb) && dps_tcb_deadline(&sk->tcb) == 0 &&
+		sk->in_table && !sk->out_due && !sk->in_synq && !sk->tw_pending &&
+		!sk->tcb.orphan && dps_sock_lst(sk) == NULL &&
+		dps_sock_parent(sk) == NULL && !dps_tw_armed(&sk->timer) &&
+		(dps_sock_fflags(sk) & ~O_NONBLOCK) == 0;
+}
+
+/* What application threads may still have left behind (read once the
+ * count is 0, so that no thread can change it any more): a thread
+ * asleep on it, an epoll set, a message on its way (the kick flags),
+ * bytes not yet read or sent, an error to report, a close that must
+ * reset. (Options set before connect() that the lcore has not applied
+ * are kept as such: opts_changed.) */
+static bool
+idle_unheld(struct dps_sock *sk)
+{
+	struct rte_ring *txq = dps_sock_txq(sk);
+
+	/* Relaxed loads of the flags: the acquire of the count's exchange
+	 * (idle_take_refs()) already orders them after every holder's
+	 * release of its reference. */
+	return __atomic_load_n(&sk->waiter, __ATOMIC_RELAXED) == 0 &&
+		__atomic_load_n(&sk->poller, __ATOMIC_RELAXED) == 0 &&
+		dps_sock_ep(sk) == NULL &&
+		__atomic_load_n(&sk->tx_kick, __ATOMIC_RELAXED) == 0 &&
+		__atomic_load_n(&sk->wnd_kick, __ATOMIC_RELAXED) == 0 &&
+		__atomic_load_n(&sk->rx_busy, __ATOMIC_RELAXED) == 0 &&
+		__atomic_load_n(&sk->tx_busy, __ATOMIC_RELAXED) == 0 &&
+		__atomic_load_n(&sk->lock, __ATOMIC_RELAXED) == 0 &&
+		dps_sock_snd_queued(sk) == 0 && dps_sock_rcv_queued(sk) == 0 &&
+		dps_sock_rx_cur(sk) == NULL &&
+		(txq == NULL || rte_ring_count(txq) == 0) &&
+		dps_sock_error(sk) == 0 && !dps_sock_errq(sk) &&
+		!dps_sock_abort_on_close(sk) && dps_sock_shutdown(sk) == 0;
+}
+
+/* Take the descriptor's and the table's references at once, if they are
+ * the only ones. Acquire: every holder's writes before its release of
+ * its reference (dps_sock_put()) are seen. */
+static bool
+idle_take_refs(struct dps_sock *sk)
+{
+	uint32_t two = 2;
+
+	return __atomic_compare_exchange_n(&sk->obj.refcnt, &two, 0, false,
+		__ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/* Give them back: the socket stays. Release: pairs with tryref's acquire. */
+static void
+idle_give_refs(struct dps_sock *sk)
+{
+	__atomic_store_n(&sk->obj.refcnt, 2, __ATOMIC_RELEASE);
+}
+
+/* Copy what @sk keeps while idle into @e (the store's own fields, stack
+ * and owner, are set). */
+static void
+idle_save(struct dps_idle_ent *e, const struct dps_sock *sk, int optset)
+{
+	e->obj.fd = sk->obj.fd;
+	e->obj.refcnt = 0;
+	e->tup = sk->tup;
+	e->cb_arg = sk->cb_arg;
+	e->rcv_wnd_pub = dps_sock_rcv_wnd(sk);
+	e->old_sport = sk->old_sport;
+	e->ip_id = sk->ip_id;
+	e->ss = (uint8_t)dps_sock_ss(sk);
+	e->nonblock = (dps_sock_fflags(sk) & O_NONBLOCK) != 0;
+	e->userlocks = sk->userlocks;
+	e->disconnects = sk->disconnects;
+	e->roles = sk->roles;
+	e->shutdown = 0;
+	e->cbset = sk->cbset;
+	e->optset = (uint8_t)optset;
+	e->port_held = sk->port_held;
+	e->bind_hold = __atomic_load_n(&sk->bind_hold, __ATOMIC_RELAXED);
+	e->explicit_bind = dps_sock_explicit_bind(sk);
+	e->opts_changed = __atomic_load_n(&sk->opts_changed, __ATOMIC_RELAXED);
+	dps_tcb_idle_save(&sk->tcb, &e->rec);
+}
+
+/*
+ * Make @sk, which has received nothing for the configured time, compact
+ * if nothing else holds it (see the file's comment). True when it went;
+ * @sk is back in the pool then.
+ */
+bool
+dps_tcp_idle_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
+{
+	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
+	struct dps_sockets *ss = dps_socks(lc->stack);
+	struct dps_idle_ent *e;
+	int optset;
+
+	(void)now;
+	/* A read that announced no window left the cold half attached
+	 * (dps_tcp_do_wnd() sends nothing): given back here if quiet. */
+	if (sk->tcb.x != NULL)
+		dps_tcp_x_release(lc, sk);
+	if (!idle_quiet(sk) || fd_swap_hook == NULL ||
+			__atomic_load_n(&sk->obj.refcnt, __ATOMIC_RELAXED) != 2)
+		return false;
+	optset = optset_of(ss, &sk->opt);
+	if (optset < 0 || (e = store_get(lc)) == NULL)
+		return false;
+	if (!idle_take_refs(sk)) {
+		store_put(lc, e);
+		return false;
+	}
+	if (!idle_unheld(sk)) {
+		idle_give_refs(sk);
+		store_put(lc, e);
+		return false;
+	}
+	idle_save(e, sk, optset);
+	idle_publish(e);
+	if (!fd_swap_hook(sk->obj.fd, &sk->obj, &e->obj)) {
+		/* close() emptied the slot: its reference is on its way. */
+		idle_give_refs(sk);
+		store_put(lc, e);
+		return false;
+	}
+	/* Replaced in place: a reader of the table sees one or the other. */
+	(void)dps_tcp_table_put(lc, (void *)((uintptr_t)e | IDLE_TAG));
+	sk->in_table = false;
+	dps_tcp_stat_own_add(&tl->n_idle, 1);
+	DPS_CNT_INC(&lc->cnt, tcp_idle_enter);
+	dps_pool_put(ss->pool, sk);
+	return true;
+}
+
+/*
+ * The housekeeping tick's share: the next IDLE_SWEEP entries of the
+ * table, each socket that has received nothing for idle_ms made compact
+ * when it can be. Replacing an entry in place moves no other, so the
+ * cursor stays valid; a deletion between ticks may shift an entry behind
+ * it, which the next round finds.
+ */
+void
+dps_tcp_idle_sweep(struct dps_lcore *lc, uint64_t now)
+{
+	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
+	uint64_t quiet = (uint64_t)dps_socks(lc->stack)->conf.idle_ms * 1000000;
+
+	if (quiet == 0)
+		return;
+	for (unsigned int n = 0; n < IDLE_SWEEP; n++) {
+		void *d = dps_ctab_next(tl->conns, &tl->idle_pos);
+		struct dps_sock *sk = d;
+
+		if (d == NULL) {
+			tl->idle_pos = 0;	/* the next tick starts over */
+			return;
+		}
+		if (!dps_tcp_is_sock(d) || sk->tcb.state != DPS_TCPS_ESTABLISHED ||
+				now - dps_tcb_rcv_tstamp(&sk->tcb, now) < quiet)
+			continue;
+		(void)dps_tcp_idle_enter(lc, sk, now);
+	}
+}
+
+/* ---- waking ---- */
+
+/* Fill the fresh pool object @sk from @e: every field as it was when the
+ * connection went idle (see idle_save()). */
+static void
+idle_load(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_idle_ent *e)
+{
+	struct dps_sockets *ss = dps_socks(lc->stack);
+
+	dps_sock_init(sk, lc->stack, SOCK_STREAM, IPPROTO_TCP, e->nonblock);
+	dps_obj_set_refs(&sk->obj, 2);	/* the descriptor's and the table's */
+	sk->obj.fd = e->obj.fd;
+	sk->userlocks = e->userlocks;
+	sk->disconnects = e->disconnects;
+	sk->roles = e->roles;
+	sk->opt = ss->optsets[e->optset];
+	sk->tup = e->tup;
+	sk->old_sport = e->old_sport;
+	sk->ip_id = e->ip_id;
+	sk->cbset = e->cbset;
+	sk->cb_arg = e->cb_arg;
+	sk->port_held = e->port_held;
+	dps_sock_set_explicit_bind(sk, e->explicit_bind);
+	dps_sock_set_bind_hold(sk, e->bind_hold);
+	dps_sock_set_ss(sk, e->ss);
+	dps_sock_publish_rcv_wnd(sk, e->rcv_wnd_pub);
+	/* Relaxed: published with the socket by the slot's release. */
+	__atomic_store_n(&sk->opts_changed, e->opts_changed, __ATOMIC_RELAXED);
+	dps_tcb_idle_load(&sk->tcb, &e->rec);
+	dps_sock_set_state(sk, DPS_TCP_ESTABLISHED);
+	dps_sock_set_owner(sk, (int)lc->idx);
+	sk->in_table = true;
+}
+
+/*
+ * Make idle connection @e a socket again, on its lcore: NULL when no
+ * socket is free (the caller fails or drops). The descriptor's slot and
+ * the table's are swapped back before the entry is freed.
+ */
+struct dps_sock *
+dps_tcp_idle_wake(struct dps_lcore *lc, struct dps_idle_ent *e, uint64_t now)
+{
+	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
+	struct dps_sock *sk = dps_pool_get(dps_socks(lc->stack)->pool);
+
+	if (sk == NULL)
+		return NULL;
+	idle_load(lc, sk, e);
+	/* Only this lcore swaps an idle entry's slot, and close() needs the
+	 * socket first (dps_fd_get() wakes it): the swap cannot fail. */
+	if (!fd_swap_hook(e->obj.fd, &e->obj, &sk->obj))
+		RTE_VERIFY(0);
+	(void)dps_tcp_table_put(lc, sk);
+	/* Not idle again before another idle_ms: the caller that woke it
+	 * (a thread whose request this was reads its slot next) gets it.
+	 * The timer holds it (idle_quiet()); it does nothing when it fires
+	 * (tcp_timer_fired() with no deadline), and any deadline replaces
+	 * it. */
+	dps_tw_arm(tl->tw, &sk->timer,
+		now + (uint64_t)dps_socks(lc->stack)->conf.idle_ms * 1000000);
+	dps_tcp_stat_own_add(&tl->n_idle, -1);
+	DPS_CNT_INC(&lc->cnt, tcp_idle_wake);
+	store_put(lc, e);
+	return sk;
+}
+
+/* Whether @e is a live entry of @lc's store for descriptor @fd: what a
+ * request names may have been woken and reused meanwhile. */
+static bool
+idle_is(struct dps_lcore *lc, const struct dps_idle_ent *e, int fd)
+{
+	const struct dps_idle_store *st = dps_tcp_lc(lc)->idles;
+
+	return e >= st->e && e < st->e + st->fresh && idle_kind(e) == DPS_OBJ_IDLE &&
+		e->obj.fd == fd;
+}
+
+/* DPS_REQ_IDLE_WAKE: args[0] the entry, args[1] its descriptor. 0 also
+ * when someone else woke it first. */
+bool
+dps_tcp_idle_request(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
+{
+	struct dps_idle_ent *e = (struct dps_idle_ent *)(uintptr_t)r->args[0];
+
+	r->err = 0;
+	if (idle_is(lc, e, (int)r->args[1]) && dps_tcp_idle_wake(lc, e, now) == NULL)
+		r->err = -ENOBUFS;
+	return true;
+}
+
+int
+dps_idle_wake_fd(int fd, struct dps_obj *o)
+{
+	struct dps_idle_ent *e = container_of(o, struct dps_idle_ent, obj);
+	struct dps_stack *s = e->stack;
+	struct dps_req q = { .op = DPS_REQ_IDLE_WAKE };
+	struct dps_thread *t;
+
+	/* The store's own fields, constant: the entry's lcore answers. */
+	q.args[0] = (uint64_t)(uintptr_t)e;
+	q.args[1] = (uint64_t)fd;
+	if (dps_stack_self(s) == (int)e->owner) {
+		dps_lcore_run_req(s->lc[e->owner], &q, dps_now(s));
+		return q.err;
+	}
+	t = dps_thread_self(s);
+	if (t == NULL)
+		return -errno;
+	return dps_thread_request(t, e->owner, &q, NULL);
+}
+
+struct dps_stack *
+dps_idle_stack(const struct dps_obj *o)
+{
+	return container_of(o, const struct dps_idle_ent, obj)->stack;
+}
