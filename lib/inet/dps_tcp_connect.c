@@ -220,6 +220,6 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	DPS_CNT_INC(&lc->cnt, tcp_tx_syn);
 	sk->ip_id = (uint16_t)rte_rand();
 	dps_tcp_xmit(lc, sk, &sk->tup, &syn, &sk->ip_id, now);
-	dps_tcp_sync_timer(lc, sk);
+	dps_tcp_sync_timer(lc, sk, now);
 	return 0;
 }

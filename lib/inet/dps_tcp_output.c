@@ -269,21 +269,28 @@ dps_tcp_output_due(struct dps_lcore *lc, uint64_t now)
 		if (sk->tcb.state == DPS_TCPS_CLOSE) {
 			dps_tcp_done(lc, sk, sk->tcb.err);
 		} else {
-			dps_tcp_sync_timer(lc, sk);
+			dps_tcp_sync_timer(lc, sk, now);
 			dps_tcp_x_release(lc, sk);
 		}
 	}
 }
 
-/* Keep the wheel in step with the TCB's single deadline. */
+/* Keep the wheel in step with the TCB's single deadline. With none, an
+ * established connection keeps (or gets) the idle form's timer when that
+ * is on (dps_tcp_idle.c): an earlier one fires, finds no deadline and
+ * looks again. */
 void
-dps_tcp_sync_timer(struct dps_lcore *lc, struct dps_sock *sk)
+dps_tcp_sync_timer(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 {
 	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
 	uint64_t d = dps_tcb_deadline(&sk->tcb);
 
-	if (d == 0)
+	if (d != 0) {
+		if (!dps_tw_armed(&sk->timer) || sk->timer.when != d)
+			dps_tw_arm(tl->tw, &sk->timer, d);
+	} else if (tl->idle_ns == 0 || sk->tcb.state != DPS_TCPS_ESTABLISHED) {
 		dps_tw_cancel(tl->tw, &sk->timer);
-	else if (!dps_tw_armed(&sk->timer) || sk->timer.when != d)
-		dps_tw_arm(tl->tw, &sk->timer, d);
+	} else if (!dps_tw_armed(&sk->timer)) {
+		dps_tw_arm(tl->tw, &sk->timer, now + tl->idle_ns);
+	}
 }

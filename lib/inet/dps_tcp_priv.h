@@ -44,7 +44,7 @@ struct dps_tcp_lcore {
 	struct dps_twheel *tw;		/* their timers */
 	struct dps_tw_store *tws;	/* compact TIME_WAIT entries */
 	struct dps_idle_store *idles;	/* compact idle connections */
-	uint32_t idle_pos;		/* the idle sweep's table cursor */
+	uint64_t idle_ns;		/* dps_sock_conf.idle_ms in ns; 0: off */
 	uint32_t n_idle;		/* atomic: of n_conns, compact idle entries */
 	struct dps_tcp_ratelimit chlim;	/* challenge ACKs (RFC 5961 10) */
 	/* Connections with output owed this iteration (dps_tcp_due()). */
@@ -301,7 +301,7 @@ void dps_tcp_undue(struct dps_lcore *lc, struct dps_sock *sk);
 /* The output slot op: every connection on the list, once. */
 void dps_tcp_output_due(struct dps_lcore *lc, uint64_t now);
 /* Keep the wheel in step with the TCB's single deadline. */
-void dps_tcp_sync_timer(struct dps_lcore *lc, struct dps_sock *sk);
+void dps_tcp_sync_timer(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 
 /* ---- TIME_WAIT (dps_tcp_timewait.c) ---- */
 void dps_tws_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
@@ -323,7 +323,7 @@ void dps_tcp_idle_fini(struct dps_lcore *lc);
 bool dps_tcp_idle_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 struct dps_sock *dps_tcp_idle_wake(struct dps_lcore *lc, struct dps_idle_ent *e,
 	uint64_t now);
-void dps_tcp_idle_sweep(struct dps_lcore *lc, uint64_t now);
+void dps_tcp_idle_fired(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 bool dps_tcp_idle_request(struct dps_lcore *lc, struct dps_req *r, uint64_t now);
 
 /* ---- input and hand-off (dps_tcp_input.c, dps_tcp_handoff.c) ---- */

@@ -43,10 +43,11 @@ tcp_timer_fired(struct dps_tnode *n, void *arg)
 		dps_tcp_done(lc, sk, 0);
 		return;
 	}
-	/* No deadline: the hold of a connection just woken from its idle
-	 * form ran out (dps_tcp_idle_wake()); nothing to do. */
-	if (dps_tcb_deadline(&sk->tcb) == 0)
+	/* No deadline: the idle form's timer (dps_tcp_idle.c). */
+	if (dps_tcb_deadline(&sk->tcb) == 0) {
+		dps_tcp_idle_fired(lc, sk, now);
 		return;
+	}
 	if (!dps_tcp_x_hold(lc, sk)) {
 		dps_tw_arm(dps_tcp_lc(lc)->tw, &sk->timer, now + DPS_TCP_X_RETRY_NS);
 		return;
@@ -73,10 +74,9 @@ dps_tcp_timers(struct dps_lcore *lc, uint64_t now)
 	dps_tw_expire(tl->tw, now, tcp_timer_fired, &tp);
 }
 
-/* Housekeeping: TIME_WAIT ends; quiet connections go compact. */
+/* Housekeeping: TIME_WAIT ends. */
 void
 dps_tcp_tick(struct dps_lcore *lc, uint64_t now)
 {
 	dps_tws_expire(lc, now);
-	dps_tcp_idle_sweep(lc, now);
 }

@@ -205,5 +205,5 @@ dps_tcp_do_wnd(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	if (dps_tcb_rcv_space(&sk->tcb, dps_tcp_rcv_space(sk)) || out)
 		dps_tcp_due(lc, sk);
 	else
-		dps_tcp_sync_timer(lc, sk);
+		dps_tcp_sync_timer(lc, sk, now);
 }
