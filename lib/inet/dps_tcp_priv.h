@@ -182,11 +182,11 @@ dps_tcp_tw_of(void *data)
 static inline const void *
 dps_tcp_key_of(const void *d)
 {
+	if (likely(dps_tcp_is_sock(d)))
+		return &((const struct dps_sock *)d)->tup;
 	if (dps_tcp_is_tw(d))
 		return &dps_tcp_tw_of((void *)(uintptr_t)d)->tup;
-	if (dps_tcp_is_idle(d))
-		return &dps_tcp_idle_of((void *)(uintptr_t)d)->tup;
-	return &((const struct dps_sock *)d)->tup;
+	return &dps_tcp_idle_of((void *)(uintptr_t)d)->tup;
 }
 
 /* Table references (dps_ctab.h), 27 bits: a socket's is its index in

@@ -233,23 +233,21 @@ obj_unref(struct dps_obj *o)
 }
 
 /*
- * A socket's slot may name its compact idle form (DPS_OBJ_IDLE,
- * dps_tcp_idle.c) instead: a socket is wanted, so it is woken first and
- * the slot read again. An idle entry takes no reference; its lcore
- * swaps the slot both ways with a compare-and-swap (dps_fd_swap()).
- * While it makes a socket idle, the socket's count is 0 with the slot
- * still naming it: that lasts a few hundred instructions on the lcore,
- * so the reader waits for the slot to change rather than fail.
+ * The slow part of dps_fd_get(): a socket's slot may name its compact
+ * idle form (DPS_OBJ_IDLE, dps_tcp_idle.c) instead, and a socket is
+ * wanted, so it is woken first and the slot read again. An idle entry
+ * takes no reference; its lcore swaps the slot both ways with a
+ * compare-and-swap (dps_fd_swap()). While it makes a socket idle, the
+ * socket's count is 0 with the slot still naming it: that lasts a few
+ * hundred instructions on the lcore, so the reader waits for the slot to
+ * change rather than fail.
  */
-struct dps_obj *
-dps_fd_get(int fd, int kind)
+static __rte_noinline struct dps_obj *
+fd_get_slow(int fd, int kind, struct dps_obj **slot)
 {
-	struct dps_obj **slot = fd_slot(fd, false);
 	struct dps_obj *o;
 	unsigned int spins = 0;
 
-	if (slot == NULL)
-		return NULL;
 	for (;;) {
 		o = slot_load(slot);
 		if (o == NULL)
@@ -264,13 +262,31 @@ dps_fd_get(int fd, int kind)
 			continue;
 		}
 		if (dps_obj_tryref(o))
-			break;
+			return o;
 		if (slot_load(slot) != o)
 			continue;	/* closed, or made idle: read again */
 		if (++spins % 64 == 0)
 			sched_yield();	/* the lcore making it idle is off the CPU */
 		else
 			rte_pause();
+	}
+}
+
+struct dps_obj *
+dps_fd_get(int fd, int kind)
+{
+	struct dps_obj **slot = fd_slot(fd, false);
+	struct dps_obj *o;
+
+	if (slot == NULL)
+		return NULL;
+	o = slot_load(slot);
+	if (o == NULL)
+		return NULL;
+	if (unlikely(o->kind == DPS_OBJ_IDLE || !dps_obj_tryref(o))) {
+		o = fd_get_slow(fd, kind, slot);
+		if (o == NULL)
+			return NULL;
 	}
 	if (slot_load(slot) != o || o->kind != kind) {
 		/* Closed (and maybe reused) under us, or the wrong kind. (Not
@@ -281,14 +297,11 @@ dps_fd_get(int fd, int kind)
 	return o;
 }
 
-struct dps_obj *
-dps_fd_peek(int fd, int kind)
+/* The slow part of dps_fd_peek(): an idle connection, woken (on its own
+ * lcore, where dps_lsock() runs, inline) before the slot is read again. */
+static __rte_noinline struct dps_obj *
+fd_peek_slow(int fd, int kind, struct dps_obj **slot, struct dps_obj *o)
 {
-	struct dps_obj **slot = fd_slot(fd, false);
-	struct dps_obj *o = slot != NULL ? slot_load(slot) : NULL;
-
-	/* The caller holds @fd open: an idle form is woken (on its own lcore,
-	 * where dps_lsock() runs, inline) and the slot read again. */
 	while (o != NULL && o->kind == DPS_OBJ_IDLE && kind == DPS_OBJ_SOCK) {
 		int rc = dps_idle_wake_fd(fd, o);
 
@@ -299,6 +312,17 @@ dps_fd_peek(int fd, int kind)
 		o = slot_load(slot);
 	}
 	return o != NULL && o->kind == kind ? o : NULL;
+}
+
+struct dps_obj *
+dps_fd_peek(int fd, int kind)
+{
+	struct dps_obj **slot = fd_slot(fd, false);
+	struct dps_obj *o = slot != NULL ? slot_load(slot) : NULL;
+
+	if (likely(o != NULL && o->kind == kind))
+		return o;
+	return o != NULL ? fd_peek_slow(fd, kind, slot, o) : NULL;
 }
 
 /*
