@@ -515,3 +515,23 @@ Test(dpdk_idle, wake_without_a_socket_drops_and_counts, .timeout = 120)
 	check_empty(b, base);
 	bench_down(b);
 }
+
+/* A stack torn down with idle connections open: their descriptors go
+ * with it, nothing is read after its store is gone (ASan). */
+Test(dpdk_idle, teardown_with_idle_connections, .timeout = 120)
+{
+	static int afd[10], bfd[10];
+	struct bench bb, *b = &bb;
+	int lfd;
+
+	up(b, IDLE_MS, 0);
+	lfd = listener(b);
+	open_n(b, lfd, afd, bfd, 10);
+	quiet(b);
+	cr_assert_eq(sstats(b, 0).idle, 10);
+	cr_assert_eq(sstats(b, 1).idle, 10);
+	bench_down(b);
+	/* The descriptors are gone with their stack. */
+	cr_assert_eq(dps_close(afd[0]), -1);
+	cr_assert_eq(errno, EBADF);
+}
