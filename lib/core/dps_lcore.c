@@ -195,13 +195,27 @@ dps_lcore_tx_fini(struct dps_lcore *lc)
 	}
 }
 
+/* A full burst goes to the device before @m takes its place. Apart from
+ * dps_lcore_tx(): the call there made the compiler save four registers
+ * on every frame (25 instructions a frame; 9 without). */
+static __attribute__((noinline)) void
+lcore_tx_full(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m)
+{
+	struct dps_txbuf *tb = &lc->tx[ifindex];
+
+	lcore_flush_port(lc, ifindex);
+	tb->pkts[tb->n++] = m;
+}
+
 void
 dps_lcore_tx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m)
 {
 	struct dps_txbuf *tb = &lc->tx[ifindex];
 
-	if (tb->n == DPS_BURST)
-		lcore_flush_port(lc, ifindex);
+	if (unlikely(tb->n == DPS_BURST)) {
+		lcore_tx_full(lc, ifindex, m);
+		return;
+	}
 	tb->pkts[tb->n++] = m;
 }
 

@@ -10,6 +10,7 @@
 #include <rte_malloc.h>
 #include <rte_ip.h>
 #include <rte_random.h>
+#include <rte_thash.h>
 #include <rte_log.h>
 #include "dps_tcp_priv.h"
 
@@ -50,11 +51,90 @@ dps_tcp_port_hash6(const struct dps_sockets *ss, const struct dps_tuple6 *t)
 	return (uint32_t)dps_siphash24(&in, sizeof(in), ss->port_key);
 }
 
-/* The lcore queue the peer's reply for @t lands on is ours? */
-static bool
-tuple_is_mine(struct dps_lcore *lc, const struct dps_tuple *t)
+/*
+ * RFC 6056 algorithm 3's F(local address, remote address, remote port),
+ * as Linux's secure_ipv4_port_ephemeral() (the same three inputs,
+ * keyed). A load generator connects to one server again and again, so
+ * the inputs repeat: the lcore keeps the last answer with what it was
+ * computed from, the key included, and gives it again for the same
+ * inputs. SipHash over the 10 bytes costs 128 instructions a connect;
+ * the memo's compare, 8.
+ */
+uint32_t
+dps_tcp_port_hash(struct dps_tcp_lcore *tl, const struct dps_sockets *ss,
+	uint32_t laddr, uint32_t raddr, uint16_t rport)
 {
-	return dps_flow_owner(dps_socks(lc->stack), t) == lc->idx;
+	struct dps_tcp_port_memo *pm = &tl->port_memo;
+	struct {
+		uint32_t laddr, raddr;
+		uint16_t rport;
+	} __rte_packed in = { laddr, raddr, rport };
+
+	if (pm->valid && pm->laddr == laddr && pm->raddr == raddr &&
+			pm->rport == rport && pm->key[0] == ss->port_key[0] &&
+			pm->key[1] == ss->port_key[1])
+		return pm->hash;
+	pm->hash = (uint32_t)dps_siphash24(&in, sizeof(in), ss->port_key);
+	pm->laddr = laddr;
+	pm->raddr = raddr;
+	pm->rport = rport;
+	pm->key[0] = ss->port_key[0];
+	pm->key[1] = ss->port_key[1];
+	pm->valid = true;
+	return pm->hash;
+}
+
+/*
+ * The owner of a connection's answers (dps_flow_owner()) for each
+ * candidate local port. The Toeplitz hash is linear in its input: each
+ * set bit of it XORs in the 32-bit window of the key that starts at
+ * that bit. So the hash of the tuple with a given local port is the
+ * hash of the tuple with port 0, taken once per connect, XORed with the
+ * windows of the port's set bits (the low 16 bits of the third input
+ * word: raddr, laddr, rport << 16 | lport). rte_softrss_be() for each
+ * candidate cost about 500 instructions, and with n lcores owning flows
+ * about n candidates are tried per connect; this costs about 30 a
+ * candidate. test_connect.c holds it against rte_softrss_be().
+ */
+void
+dps_rss_ports_init(struct dps_rss_ports *rp, const struct dps_sockets *ss,
+	const struct dps_tuple *t)
+{
+	/* dps_flow_owner()'s input with local port 0. */
+	uint32_t in[3] = {
+		rte_be_to_cpu_32(t->raddr), rte_be_to_cpu_32(t->laddr),
+		(uint32_t)rte_be_to_cpu_16(t->rport) << 16,
+	};
+	uint32_t k2, k3;
+
+	rp->ss = ss;
+	if (ss->n_owners == 1)
+		return;
+	rp->base = rte_softrss_be(in, RTE_DIM(in), ss->rss_key);
+	/* The converted key's words, as rte_softrss_be() reads them. */
+	memcpy(&k2, ss->rss_key + 8, sizeof(k2));
+	memcpy(&k3, ss->rss_key + 12, sizeof(k3));
+	/* Port bit b is input bit 31 - b of word 2. */
+	for (unsigned int b = 0; b < 16; b++)
+		rp->win[b] = k2 << (31 - b) | (uint32_t)((uint64_t)k3 >> (b + 1));
+}
+
+uint32_t
+dps_rss_ports_hash(const struct dps_rss_ports *rp, uint16_t lport)
+{
+	uint32_t h = rp->base;
+
+	for (uint32_t p = lport; p != 0; p &= p - 1)
+		h ^= rp->win[__builtin_ctz(p)];
+	return h;
+}
+
+unsigned int
+dps_rss_ports_owner(const struct dps_rss_ports *rp, uint16_t lport)
+{
+	if (rp->ss->n_owners == 1)
+		return 0;
+	return rp->ss->reta[dps_rss_ports_hash(rp, lport) & (RTE_DIM(rp->ss->reta) - 1)];
 }
 
 /*
@@ -73,17 +153,16 @@ dps_tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 	struct dps_sockets *ss = dps_socks(lc->stack);
 	uint32_t lo = ss->conf.port_lo, n = ss->conf.port_hi - lo + 1u;
 	uint32_t remaining = n > 1 ? n & ~1u : n;
-	struct {
-		uint32_t laddr, raddr;
-		uint16_t rport;
-	} __rte_packed in = { dps_sock_laddr(sk), sk->tup.raddr, sk->tup.rport };
-	uint32_t h = (uint32_t)dps_siphash24(&in, sizeof(in), ss->port_key);
+	uint32_t h = dps_tcp_port_hash(dps_tcp_lc(lc), ss, dps_sock_laddr(sk),
+		sk->tup.raddr, sk->tup.rport);
 	uint32_t *perturb = &ss->perturb[h & 255];
 	uint32_t offset = (perturb_get(perturb) + (h >> 8)) %
 		remaining;
 	struct dps_tuple t = sk->tup;
+	struct dps_rss_ports rp;
 	uint8_t held;
 
+	dps_rss_ports_init(&rp, ss, &t);
 	offset &= ~1u;
 	for (uint32_t pass = 0; pass < 2; pass++, offset++) {
 		uint32_t port = lo + offset;
@@ -97,9 +176,9 @@ dps_tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 
 			if (port >= lo + remaining)
 				port -= remaining;
-			t.lport = rte_cpu_to_be_16((uint16_t)port);
-			if (!tuple_is_mine(lc, &t))
+			if (dps_rss_ports_owner(&rp, (uint16_t)port) != lc->idx)
 				continue;
+			t.lport = rte_cpu_to_be_16((uint16_t)port);
 			d = dps_tcp_lookup_any(lc, &t);
 			if (d != NULL && (tw = dps_tws_usable(lc, d, true, now, &floor)) == NULL)
 				continue;
@@ -111,7 +190,9 @@ dps_tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 				dps_tws_take_over(lc, tw);
 			*reused = tw != NULL;
 			*isn_floor = floor;
-			perturb_add(perturb, i + 2 + 2 * (uint32_t)rte_rand_max(8));
+			/* rte_rand_max() for a power of two: its loop for
+			 * any bound cost 75 instructions, the mask 61. */
+			perturb_add(perturb, i + 2 + 2 * (uint32_t)(rte_rand() & 7));
 			dps_sock_set_lport(sk, t.lport);
 			sk->port_held = held;
 			return 0;

@@ -37,6 +37,16 @@ struct dps_idle_store;
 
 /* TCP's context on one lcore (slot DPS_PROTO_TCP). Written by that
  * lcore only; the counters are read by any thread (relaxed). */
+/* The last RFC 6056 port offset hash an lcore computed and its inputs
+ * (dps_tcp_autobind.c). */
+struct dps_tcp_port_memo {
+	uint64_t key[2];		/* dps_sockets.port_key then */
+	uint32_t laddr, raddr;
+	uint16_t rport;
+	bool valid;
+	uint32_t hash;
+};
+
 struct dps_tcp_lcore {
 	struct dps_ctab *conns;		/* connections this lcore owns */
 	char *sock_base;		/* the socket pool's object 0 (dps_tcp_ent_of()) */
@@ -52,6 +62,7 @@ struct dps_tcp_lcore {
 	uint32_t n_conns;		/* atomic: entries that are sockets */
 	uint32_t n_half_open;		/* atomic: children in SYN_RECV (dps_tcp_listen.c) */
 	uint32_t n_orphans;		/* atomic: closed, still in the table */
+	struct dps_tcp_port_memo port_memo;	/* autobind's last F() */
 };
 
 /* A counter of struct dps_tcp_lcore or the TIME_WAIT store, as
@@ -378,6 +389,26 @@ struct dps_tcp_keyed dps_tcp_keyed6(const struct dps_sockets *ss,
 	const struct dps_tuple6 *t, uint64_t now);
 int dps_tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 	uint32_t *isn_floor, bool *reused);
+/* RFC 6056 algorithm 3's keyed F(laddr, raddr, rport) of an IPv4
+ * connect, remembered for the next connect of @tl with the same inputs
+ * and key (dps_tcp_autobind.c). */
+uint32_t dps_tcp_port_hash(struct dps_tcp_lcore *tl, const struct dps_sockets *ss,
+	uint32_t laddr, uint32_t raddr, uint16_t rport);
+/* dps_flow_owner() of a tuple for each candidate local port: the
+ * Toeplitz hash of the tuple with port 0 and the key's windows for the
+ * port's bits (dps_tcp_autobind.c). */
+struct dps_rss_ports {
+	const struct dps_sockets *ss;
+	uint32_t base;			/* the hash with local port 0 */
+	uint32_t win[16];		/* what local port bit b adds */
+};
+void dps_rss_ports_init(struct dps_rss_ports *rp, const struct dps_sockets *ss,
+	const struct dps_tuple *t);
+/* The Toeplitz hash with local port @lport (host order); defined only
+ * when more than one lcore owns flows. */
+uint32_t dps_rss_ports_hash(const struct dps_rss_ports *rp, uint16_t lport);
+/* The owning lcore's index, as dps_flow_owner() gives it. */
+unsigned int dps_rss_ports_owner(const struct dps_rss_ports *rp, uint16_t lport);
 /* RFC 6056 algorithm 3's keyed F() over an IPv6 tuple's local and
  * remote addresses and remote port (dps_tcp_autobind.c). */
 uint32_t dps_tcp_port_hash6(const struct dps_sockets *ss, const struct dps_tuple6 *t);

@@ -120,18 +120,33 @@ stack_install(uint32_t **cur, uint32_t *st)
 		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
-/* The slot for @fd, made on demand when @create. */
+/* The slot for @fd, or NULL when its chunk was never made. Inline: the
+ * socket calls look a descriptor up several times a connection, and the
+ * call with the creating path beside it cost 14 instructions a lookup
+ * where this costs 5 (callgrind_http.sh). */
+static inline __attribute__((always_inline)) struct dps_obj **
+fd_slot_find(int fd)
+{
+	struct dps_obj **c;
+
+	if (unlikely((unsigned int)fd >= DPS_FD_MAX))	/* negative too */
+		return NULL;
+	c = chunk_load((unsigned int)fd >> CHUNK_SHIFT);
+	return c != NULL ? &c[fd & (CHUNK - 1)] : NULL;
+}
+
+/* The slot for @fd, its chunk made on demand. */
 static struct dps_obj **
-fd_slot(int fd, bool create)
+fd_slot_make(int fd)
 {
 	struct dps_obj **c, **fresh = NULL;
 	unsigned int i;
 
-	if (fd < 0 || (unsigned int)fd >= DPS_FD_MAX)
+	if ((unsigned int)fd >= DPS_FD_MAX)
 		return NULL;
 	i = (unsigned int)fd >> CHUNK_SHIFT;
 	c = chunk_load(i);
-	if (c == NULL && create) {
+	if (c == NULL) {
 		fresh = calloc(CHUNK, sizeof(*fresh));
 		if (fresh == NULL)
 			return NULL;
@@ -140,8 +155,6 @@ fd_slot(int fd, bool create)
 		else
 			free(fresh);	/* another thread made it first */
 	}
-	if (c == NULL)
-		return NULL;
 	return &c[fd & (CHUNK - 1)];
 }
 
@@ -196,7 +209,7 @@ dps_fd_alloc(struct dps_obj *o)
 		}
 		fd = (int)n;
 	}
-	slot = fd_slot(fd, true);
+	slot = fd_slot_make(fd);
 	if (slot == NULL) {
 		dps_fd_release(fd);
 		errno = ENOMEM;
@@ -275,7 +288,7 @@ fd_get_slow(int fd, int kind, struct dps_obj **slot)
 struct dps_obj *
 dps_fd_get(int fd, int kind)
 {
-	struct dps_obj **slot = fd_slot(fd, false);
+	struct dps_obj **slot = fd_slot_find(fd);
 	struct dps_obj *o;
 
 	if (slot == NULL)
@@ -317,7 +330,7 @@ fd_peek_slow(int fd, int kind, struct dps_obj **slot, struct dps_obj *o)
 struct dps_obj *
 dps_fd_peek(int fd, int kind)
 {
-	struct dps_obj **slot = fd_slot(fd, false);
+	struct dps_obj **slot = fd_slot_find(fd);
 	struct dps_obj *o = slot != NULL ? slot_load(slot) : NULL;
 
 	if (likely(o != NULL && o->kind == kind))
@@ -359,7 +372,7 @@ dps_sock_get(int fd)
 int
 dps_sock_errno(int fd)
 {
-	struct dps_obj **slot = fd_slot(fd, false);
+	struct dps_obj **slot = fd_slot_find(fd);
 	struct dps_obj *o = slot != NULL ? slot_load(slot) : NULL;
 
 	if (o != NULL && o->kind == DPS_OBJ_IDLE)
@@ -371,7 +384,7 @@ dps_sock_errno(int fd)
 bool
 dps_fd_clear(int fd, struct dps_obj *o)
 {
-	struct dps_obj **slot = fd_slot(fd, false);
+	struct dps_obj **slot = fd_slot_find(fd);
 
 	return slot != NULL && slot_clear(slot, o);
 }
@@ -382,7 +395,7 @@ dps_fd_foreach(void (*fn)(int fd, struct dps_obj *o, void *arg), void *arg)
 	uint32_t n = next_fd_load();
 
 	for (uint32_t fd = 0; fd < n && fd < DPS_FD_MAX; fd++) {
-		struct dps_obj **slot = fd_slot((int)fd, false);
+		struct dps_obj **slot = fd_slot_find((int)fd);
 		struct dps_obj *o;
 
 		if (slot == NULL) {

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
+#include <rte_common.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_tcp.h>
@@ -38,7 +39,8 @@
 /* One interface address, or a run of consecutive ones: the first address
  * and the mask in network byte order, and how many addresses follow the
  * first in the run (0: the first alone). Every address of a run shares
- * the first's prefix. */
+ * the first's prefix. The mask is a prefix mask, its ones contiguous
+ * from the top (dps_rx_iface_is_bcast() relies on it). */
 struct dps_ifaddr {
 	uint32_t addr;
 	uint32_t mask;
@@ -108,7 +110,8 @@ enum dps_rx_kind {
 	DPS_RX_OTHER_PROTO,	/* valid IPv4 for us, protocol not handled */
 };
 
-/* The classified form of a received frame. */
+/* The classified form of a received frame. Only the views of its kind
+ * are defined (dps_rx_fast() writes no other). */
 struct dps_rx_pkt {
 	enum dps_rx_kind kind;
 	struct dps_eth_view eth;
@@ -138,7 +141,7 @@ uint16_t dps_csum_raw(const void *p, size_t len);
  * just written, where a loop over 16-bit words costs three times as
  * much (rte_ipv4_cksum(): about 67 instructions for 20 bytes).
  */
-static inline uint64_t
+static __rte_always_inline uint64_t
 dps_csum_words(const void *p, unsigned int n32)
 {
 	const uint8_t *b = p;
@@ -154,7 +157,7 @@ dps_csum_words(const void *p, unsigned int n32)
 }
 
 /* A deferred sum folded to 16 bits, not complemented. */
-static inline uint16_t
+static __rte_always_inline uint16_t
 dps_csum_fold(uint64_t s)
 {
 	s = (s & 0xffffffffu) + (s >> 32);
@@ -167,7 +170,7 @@ dps_csum_fold(uint64_t s)
 /* The pseudo-header's protocol and length word (RFC 793 3.1, RFC 768),
  * in memory order, for a dps_csum_words() sum that adds the addresses as
  * they stand in the IPv4 header. */
-static inline uint32_t
+static __rte_always_inline uint32_t
 dps_csum_ph_word(uint8_t proto, uint16_t l4_len)
 {
 	return rte_cpu_to_be_32((uint32_t)proto << 16 | l4_len);
@@ -209,7 +212,7 @@ int dps_tcp_check(const uint8_t *p, uint32_t len, uint32_t src, uint32_t dst,
 /* The UDP header at @p of @len bytes, for dps_udp_check() and
  * dps_udp6_check(): copied to @uh, the datagram's length returned (RFC
  * 768; it may be shorter than @len), or 0 when it is cut short. */
-static inline uint16_t
+static __rte_always_inline uint16_t
 dps_udp_len(const uint8_t *p, uint32_t len, struct rte_udp_hdr *uh)
 {
 	uint16_t ulen;
@@ -222,7 +225,7 @@ dps_udp_len(const uint8_t *p, uint32_t len, struct rte_udp_hdr *uh)
 }
 
 /* @v for a checked UDP header @uh of a datagram of @ulen bytes. */
-static inline void
+static __rte_always_inline void
 dps_udp_view_fill(struct dps_l4_view *v, const struct rte_udp_hdr *uh,
 	uint16_t ulen)
 {
@@ -237,7 +240,7 @@ dps_udp_view_fill(struct dps_l4_view *v, const struct rte_udp_hdr *uh,
  * and dps_tcp6_check(): copied to @th, its length returned, or 0 when
  * the data offset does not cover the fixed 20 bytes and at most the
  * segment (RFC 9293 3.1). */
-static inline uint16_t
+static __rte_always_inline uint16_t
 dps_tcp_hdr_len(const uint8_t *p, uint32_t len, struct rte_tcp_hdr *th)
 {
 	uint16_t hdr_len;
@@ -250,7 +253,7 @@ dps_tcp_hdr_len(const uint8_t *p, uint32_t len, struct rte_tcp_hdr *th)
 }
 
 /* @v for a checked TCP header @th of @hdr_len bytes in @len. */
-static inline void
+static __rte_always_inline void
 dps_tcp_view_fill(struct dps_l4_view *v, const struct rte_tcp_hdr *th,
 	uint16_t hdr_len, uint32_t len)
 {
@@ -268,6 +271,21 @@ dps_tcp_view_fill(struct dps_l4_view *v, const struct rte_tcp_hdr *th,
  * @cnt (which may be NULL). Does not count successes; the caller does.
  */
 int dps_rx_classify(const struct dps_rx_iface *ifc, const uint8_t *frame,
+	uint32_t len, unsigned int csum, struct dps_rx_pkt *out,
+	struct dps_counters *cnt);
+
+/*
+ * dps_rx_classify()'s two halves, for the tests that hold one against
+ * the other. dps_rx_fast() takes only a valid TCP or UDP frame to one
+ * of the interface's addresses, with no IPv4 options, and fills the
+ * views of @out that its kind defines (kind, eth, ip, ip_bcast, l4)
+ * exactly as the general path would; it returns false, counting
+ * nothing, for every other frame. dps_rx_classify_general() is the
+ * whole decision without that shortcut.
+ */
+bool dps_rx_fast(const struct dps_rx_iface *ifc, const uint8_t *frame,
+	uint32_t len, unsigned int csum, struct dps_rx_pkt *out);
+int dps_rx_classify_general(const struct dps_rx_iface *ifc, const uint8_t *frame,
 	uint32_t len, unsigned int csum, struct dps_rx_pkt *out,
 	struct dps_counters *cnt);
 

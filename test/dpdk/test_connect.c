@@ -48,12 +48,14 @@
 #include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_mempool.h>
+#include <rte_thash.h>
 
 #include "dpstack.h"
 #include "dps_stack_priv.h"
 #include "dps_tcp_priv.h"
 #include "dps_sock_priv.h"
 #include "dps_wire.h"
+#include "dps_siphash.h"
 #include "dps_test_eal.h"
 #include "dps_bench.h"
 
@@ -1959,6 +1961,119 @@ Test(dpdk, connect_port_exhaustion)
 		expect_close_fin(&b, &s, &syn[i]);
 	}
 	down(&b);
+}
+
+/* xorshift64 for the pure tests below. */
+static uint64_t
+rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * The autobind's owner test per candidate port (dps_rss_ports_*(): the
+ * Toeplitz hash of the tuple with port 0, XORed with the key's windows
+ * for the port's bits) against rte_softrss_be() and dps_flow_owner() on
+ * random tuples, keys and redirection tables. Pure: a struct
+ * dps_sockets the test fills.
+ */
+Test(dpdk, connect_autobind_rss_matches_softrss)
+{
+	static struct dps_sockets ss;
+	uint64_t x = 0x853c49e6748fea9bull;
+	unsigned int owners[4] = { 0 };
+
+	for (int k = 0; k < 50; k++) {
+		uint8_t key[40];
+
+		for (unsigned int i = 0; i < sizeof(key); i++)
+			key[i] = (uint8_t)rnd(&x);
+		rte_convert_rss_key((const uint32_t *)key, (uint32_t *)ss.rss_key,
+			sizeof(ss.rss_key));
+		for (unsigned int i = 0; i < RTE_DIM(ss.reta); i++)
+			ss.reta[i] = (uint16_t)(rnd(&x) % 4);
+		ss.n_owners = 4;
+		for (int n = 0; n < 200; n++) {
+			struct dps_tuple t = {
+				.laddr = (uint32_t)rnd(&x), .raddr = (uint32_t)rnd(&x),
+				.rport = (uint16_t)rnd(&x), .proto = IPPROTO_TCP,
+			};
+			struct dps_rss_ports rp;
+
+			dps_rss_ports_init(&rp, &ss, &t);
+			for (int p = 0; p < 20; p++) {
+				uint16_t port = p < 4 ? (uint16_t)(p == 3 ? 0xffff : p) :
+					(uint16_t)rnd(&x);
+				uint32_t in[3];
+				unsigned int o;
+
+				t.lport = htons(port);
+				in[0] = ntohl(t.raddr);
+				in[1] = ntohl(t.laddr);
+				in[2] = (uint32_t)ntohs(t.rport) << 16 | port;
+				cr_assert_eq(dps_rss_ports_hash(&rp, port),
+					rte_softrss_be(in, 3, ss.rss_key), "port %u", port);
+				o = dps_rss_ports_owner(&rp, port);
+				cr_assert_eq(o, dps_flow_owner(&ss, &t), "port %u", port);
+				owners[o]++;
+			}
+		}
+	}
+	for (unsigned int i = 0; i < 4; i++)
+		cr_assert_gt(owners[i], 10000, "owner %u: %u", i, owners[i]);
+	/* One lcore owns everything, with no hash. */
+	ss.n_owners = 1;
+	{
+		struct dps_tuple t = { .laddr = 1, .raddr = 2, .rport = 3 };
+		struct dps_rss_ports rp;
+
+		dps_rss_ports_init(&rp, &ss, &t);
+		cr_assert_eq(dps_rss_ports_owner(&rp, 4000), 0);
+	}
+}
+
+/*
+ * The autobind's RFC 6056 F() (dps_tcp_port_hash()) remembers its last
+ * answer: over a run of inputs that repeat and change one at a time,
+ * and a key that changes, every answer equals SipHash computed afresh.
+ */
+Test(dpdk, connect_autobind_port_hash_memo)
+{
+	static struct dps_sockets ss;
+	struct dps_tcp_lcore tl;
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	uint32_t laddr = 1, raddr = 2;
+	uint16_t rport = 80;
+	unsigned int hits = 0;
+
+	memset(&tl, 0, sizeof(tl));
+	ss.port_key[0] = rnd(&x);
+	ss.port_key[1] = rnd(&x);
+	for (int i = 0; i < 4000; i++) {
+		struct {
+			uint32_t laddr, raddr;
+			uint16_t rport;
+		} __rte_packed in;
+		bool same = true;
+
+		switch (rnd(&x) % 8) {
+		case 0: laddr = (uint32_t)rnd(&x) % 3; same = false; break;
+		case 1: raddr = (uint32_t)rnd(&x) % 3; same = false; break;
+		case 2: rport = (uint16_t)(rnd(&x) % 3); same = false; break;
+		case 3: ss.port_key[rnd(&x) % 2] ^= 1ull << (rnd(&x) % 64); same = false; break;
+		default: break;
+		}
+		in.laddr = laddr;
+		in.raddr = raddr;
+		in.rport = rport;
+		cr_assert_eq(dps_tcp_port_hash(&tl, &ss, laddr, raddr, rport),
+			(uint32_t)dps_siphash24(&in, sizeof(in), ss.port_key), "step %d", i);
+		hits += same;
+	}
+	cr_assert_gt(hits, 1000);
 }
 
 /*

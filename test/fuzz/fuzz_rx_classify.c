@@ -13,7 +13,8 @@
  * The frame sits in a heap buffer of exactly its length: ASan sees any
  * read past it. Checks beyond memory safety: every drop is counted
  * exactly once under a valid reason, and an accepted frame's views lie
- * inside the frame and agree with each other. dps_csum_raw() (32-byte
+ * inside the frame and agree with each other; the receive fast path
+ * (dps_rx_fast()) agrees with the general path. dps_csum_raw() (32-byte
  * vector blocks, an AVX2 clone) must equal a plain RFC 1071 sum of the
  * same bytes, at every length and alignment the input gives.
  */
@@ -102,6 +103,47 @@ fix_sums(uint8_t *f, size_t len)
 	}
 }
 
+/* The views a TCP or UDP packet defines agree, field by field. */
+static bool
+same_l4_pkt(const struct dps_rx_pkt *a, const struct dps_rx_pkt *b)
+{
+	return a->kind == b->kind &&
+		memcmp(&a->eth, &b->eth, sizeof(a->eth)) == 0 &&
+		a->ip.hdr_len == b->ip.hdr_len && a->ip.tot_len == b->ip.tot_len &&
+		a->ip.id == b->ip.id && a->ip.proto == b->ip.proto &&
+		a->ip.ttl == b->ip.ttl && a->ip.tos == b->ip.tos &&
+		a->ip.fragment == b->ip.fragment && a->ip.src == b->ip.src &&
+		a->ip.dst == b->ip.dst && a->ip.l4_off == b->ip.l4_off &&
+		a->ip.l4_len == b->ip.l4_len && a->ip_bcast == b->ip_bcast &&
+		a->l4.sport == b->l4.sport && a->l4.dport == b->l4.dport &&
+		a->l4.hdr_len == b->l4.hdr_len &&
+		a->l4.payload_len == b->l4.payload_len &&
+		a->l4.tcp_flags == b->l4.tcp_flags;
+}
+
+/* dps_rx_classify() is the fast path or the general one: the general
+ * path alone must decide and count the same, and take with the same
+ * views whatever the fast path takes. */
+static void
+check_fast_path(const struct dps_rx_iface *ifc, const uint8_t *f, uint32_t len,
+	unsigned int csum, int rc, const struct dps_counters *cnt,
+	const struct dps_rx_pkt *p)
+{
+	struct dps_counters c_gen;
+	struct dps_rx_pkt p_fast, p_gen;
+	bool fast;
+	int rc_gen;
+
+	memset(&c_gen, 0, sizeof(c_gen));
+	fast = dps_rx_fast(ifc, f, len, csum, &p_fast);
+	rc_gen = dps_rx_classify_general(ifc, f, len, csum, &p_gen, &c_gen);
+	if (rc_gen != rc || memcmp(&c_gen, cnt, sizeof(c_gen)) != 0)
+		fuzz_fail("the general path decides otherwise");
+	if (fast && (rc_gen != DPS_DROP_NONE || !same_l4_pkt(&p_fast, &p_gen) ||
+			!same_l4_pkt(p, &p_gen)))
+		fuzz_fail("the fast path disagrees with the general one");
+}
+
 /* An accepted frame: its views must lie inside it. */
 static void
 check_views(const struct dps_rx_pkt *p, const uint8_t *f, uint32_t len)
@@ -176,6 +218,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fix_sums(f, len);
 	memset(&cnt, 0, sizeof(cnt));
 	rc = dps_rx_classify(&ifc, f, len, data[0] & 0xf, &p, &cnt);
+	check_fast_path(&ifc, f, len, data[0] & 0xf, rc, &cnt, &p);
 	for (int i = 0; i < DPS_DROP__MAX; i++)
 		drops += cnt.drop[i];
 	if (rc == DPS_DROP_NONE) {

@@ -1156,3 +1156,160 @@ Test(wire, classify_null_counters)
 	cr_assert_eq(dps_rx_classify(&ifc, f.b, f.len, 0, &out, NULL),
 		DPS_DROP_eth_not_for_us);
 }
+
+/* ---- the fast path against the general one ------------------------------ */
+
+/* The views a TCP or UDP packet defines, field by field (the padding
+ * between fields is not part of them). */
+static void
+assert_same_l4_pkt(const struct dps_rx_pkt *a, const struct dps_rx_pkt *b, int iter)
+{
+	cr_assert_eq(a->kind, b->kind, "iter %d", iter);
+	cr_assert(rte_is_same_ether_addr(&a->eth.dst, &b->eth.dst), "iter %d", iter);
+	cr_assert(rte_is_same_ether_addr(&a->eth.src, &b->eth.src), "iter %d", iter);
+	cr_assert_eq(a->eth.ethertype, b->eth.ethertype, "iter %d", iter);
+	cr_assert_eq(a->eth.hdr_len, b->eth.hdr_len, "iter %d", iter);
+	cr_assert_eq(a->ip.hdr_len, b->ip.hdr_len, "iter %d", iter);
+	cr_assert_eq(a->ip.tot_len, b->ip.tot_len, "iter %d", iter);
+	cr_assert_eq(a->ip.id, b->ip.id, "iter %d", iter);
+	cr_assert_eq(a->ip.proto, b->ip.proto, "iter %d", iter);
+	cr_assert_eq(a->ip.ttl, b->ip.ttl, "iter %d", iter);
+	cr_assert_eq(a->ip.tos, b->ip.tos, "iter %d", iter);
+	cr_assert_eq(a->ip.fragment, b->ip.fragment, "iter %d", iter);
+	cr_assert_eq(a->ip.src, b->ip.src, "iter %d", iter);
+	cr_assert_eq(a->ip.dst, b->ip.dst, "iter %d", iter);
+	cr_assert_eq(a->ip.l4_off, b->ip.l4_off, "iter %d", iter);
+	cr_assert_eq(a->ip.l4_len, b->ip.l4_len, "iter %d", iter);
+	cr_assert_eq(a->ip_bcast, b->ip_bcast, "iter %d", iter);
+	cr_assert_eq(a->l4.sport, b->l4.sport, "iter %d", iter);
+	cr_assert_eq(a->l4.dport, b->l4.dport, "iter %d", iter);
+	cr_assert_eq(a->l4.hdr_len, b->l4.hdr_len, "iter %d", iter);
+	cr_assert_eq(a->l4.payload_len, b->l4.payload_len, "iter %d", iter);
+	cr_assert_eq(a->l4.tcp_flags, b->l4.tcp_flags, "iter %d", iter);
+}
+
+/* A TCP or UDP frame between addresses drawn from those the checks tell
+ * apart: ours, our broadcasts, a /32 of ours, martians, strangers. */
+static void
+mk_fast_candidate(struct frame *f, uint64_t *s)
+{
+	static const uint32_t srcs[] = {
+		PEER_IP, IP(10, 0, 0, 3), IP(10, 0, 0, 255), IP(192, 168, 255, 255),
+		IP(172, 16, 0, 11), FAR_IP, IP(127, 0, 0, 1), IP(224, 0, 0, 1),
+		IP(0, 1, 2, 3), IP(255, 255, 255, 255),
+	};
+	static const uint32_t dsts[] = {
+		OUR_IP, IP(192, 168, 7, 5), IP(172, 16, 0, 9), OUR_BCAST,
+		IP(192, 168, 255, 255), IP(255, 255, 255, 255), FAR_IP,
+		IP(10, 0, 0, 3),
+	};
+	uint32_t src = srcs[xorshift(s) % RTE_DIM(srcs)];
+	uint32_t dst = dsts[xorshift(s) % RTE_DIM(dsts)];
+	uint16_t data = (uint16_t)(xorshift(s) % 64);
+
+	if (xorshift(s) % 2) {
+		mk_tcp(f, dst, (uint8_t)xorshift(s), (uint8_t)(4 * (xorshift(s) % 11)),
+			data);
+	} else {
+		mk_udp(f, PEER_IP, dst, data);
+		if (xorshift(s) % 4 == 0)
+			wr_be(f->b + L4_OFF + 6, 2, 0);	/* no checksum */
+	}
+	memcpy(f->b + IP_OFF + 12, &src, 4);
+	if (xorshift(s) % 8 == 0)
+		memcpy(f->b, &bcast_mac, sizeof(bcast_mac));
+	if (xorshift(s) % 8 == 0) {	/* Ethernet padding */
+		memset(f->b + f->len, 0, 8);
+		f->len += 8;
+	}
+	fix_ip(f->b, f->len);
+	fix_l4(f->b, f->len);
+}
+
+/*
+ * dps_rx_fast() against dps_rx_classify_general(): whatever the fast path
+ * takes the general one takes with the same views, and the unmutated
+ * TCP and UDP frames to our unicast addresses it does take. And
+ * dps_rx_classify(), the two together, decides and counts as the
+ * general path alone on every frame.
+ */
+Test(wire, fast_path_matches_general)
+{
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	unsigned int fast = 0, general_only = 0;
+
+	for (int iter = 0; iter < 40000; iter++) {
+		struct dps_counters c_gen, c_all;
+		struct dps_rx_pkt p_fast, p_gen, p_all;
+		unsigned int csum = 0;
+		bool plain = iter % 4 == 0, ok;
+		struct frame f;
+		uint8_t *buf;
+		int rc, rc_all;
+
+		if (iter % 2)
+			mk_fast_candidate(&f, &seed);
+		else
+			mk_base(&f, (enum base)(xorshift(&seed) % B__MAX));
+		if (!plain)
+			csum = mutate(&f, &seed);
+		buf = malloc(f.len);
+		cr_assert_not_null(buf);
+		memcpy(buf, f.b, f.len);
+		memset(&p_fast, 0xa5, sizeof(p_fast));
+		memset(&c_gen, 0, sizeof(c_gen));
+		memset(&c_all, 0, sizeof(c_all));
+		ok = dps_rx_fast(&ifc, buf, f.len, csum, &p_fast);
+		rc = dps_rx_classify_general(&ifc, buf, f.len, csum, &p_gen, &c_gen);
+		rc_all = dps_rx_classify(&ifc, buf, f.len, csum, &p_all, &c_all);
+		free(buf);
+		cr_assert_eq(rc_all, rc, "iter %d: %s, general %s", iter, rname(rc_all),
+			rname(rc));
+		cr_assert_eq(memcmp(&c_all, &c_gen, sizeof(c_gen)), 0, "iter %d", iter);
+		if (ok) {
+			cr_assert_eq(rc, DPS_DROP_NONE, "iter %d: fast took what the "
+				"general path drops as %s", iter, rname(rc));
+			assert_same_l4_pkt(&p_fast, &p_gen, iter);
+			assert_same_l4_pkt(&p_all, &p_gen, iter);
+			fast++;
+		} else if (rc == DPS_DROP_NONE && (p_gen.kind == DPS_RX_TCP ||
+				p_gen.kind == DPS_RX_UDP)) {
+			/* Left to the general path: a group MAC, a broadcast
+			 * destination or IPv4 options, nothing else. */
+			cr_assert(rte_is_multicast_ether_addr(&p_gen.eth.dst) ||
+				p_gen.ip_bcast || p_gen.ip.hdr_len != 20,
+				"iter %d: a plain frame missed the fast path", iter);
+			general_only++;
+		}
+		if (plain && iter % 2 == 0 && rc == DPS_DROP_NONE &&
+				(p_gen.kind == DPS_RX_TCP || p_gen.kind == DPS_RX_UDP))
+			cr_assert(ok, "iter %d: an unmutated base missed the fast path", iter);
+	}
+	cr_log_info("fast path took %u frames, the general path alone %u", fast,
+		general_only);
+	cr_assert_gt(fast, 5000);
+	cr_assert_gt(general_only, 100);
+}
+
+/* The broadcast test's shortcut (an address not ending in binary 11 is
+ * no broadcast) against the plain definition, for every prefix length
+ * and addresses around each prefix's broadcast. */
+Test(wire, bcast_shortcut_matches_definition)
+{
+	uint64_t seed = 0x1234567887654321ull;
+
+	for (unsigned int plen = 0; plen <= 32; plen++) {
+		uint32_t mask = plen == 0 ? 0 : UINT32_MAX << (32 - plen);
+		struct dps_ifaddr a = { RTE_BE32(IPA(198, 18, 5, 77)), rte_cpu_to_be_32(mask) };
+		struct dps_rx_iface one = { .addrs = &a, .n_addrs = 1 };
+
+		for (int k = 0; k < 2000; k++) {
+			uint32_t h = rte_be_to_cpu_32(a.addr) | ~mask;
+			uint32_t x = k < 16 ? h ^ (uint32_t)k : (uint32_t)xorshift(&seed);
+			bool want = x == UINT32_MAX || (plen <= 30 && x == h);
+
+			cr_assert_eq(dps_rx_iface_is_bcast(&one, rte_cpu_to_be_32(x)), want,
+				"/%u 0x%08x", plen, x);
+		}
+	}
+}
