@@ -278,7 +278,12 @@ fd_get_slow(int fd, int kind, struct dps_obj **slot)
 			return o;
 		if (slot_load(slot) != o)
 			continue;	/* closed, or made idle: read again */
-		if (++spins % 64 == 0)
+		/* A count at 0 under a slot that still names the object is
+		 * the lcore's swap in progress; bounded all the same, as a
+		 * closing object was refused before. */
+		if (++spins == 1u << 20)
+			return NULL;
+		if (spins % 64 == 0)
 			sched_yield();	/* the lcore making it idle is off the CPU */
 		else
 			rte_pause();
@@ -347,7 +352,7 @@ dps_fd_peek(int fd, int kind)
 static bool
 fd_swap(int fd, struct dps_obj *old, struct dps_obj *nw)
 {
-	struct dps_obj **slot = fd_slot(fd, false);
+	struct dps_obj **slot = fd_slot_find(fd);
 
 	return slot != NULL && __atomic_compare_exchange_n(slot, &old, nw, false,
 		__ATOMIC_RELEASE, __ATOMIC_RELAXED);
