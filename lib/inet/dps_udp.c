@@ -53,6 +53,18 @@ udp_lookup(struct dps_sockets *ss, uint16_t port, struct dps_sock *member)
 	return sk;
 }
 
+/* An AF_INET6 socket whose own address is an IPv6 one (bound, or the
+ * source a connect() to an IPv6 peer chose) hears no IPv4: Linux sets
+ * its inet_rcv_saddr to LOOPBACK4_IPV6 then, which no datagram is for,
+ * and keeps it through a later connect() to an IPv4 peer. */
+static bool
+udp6_deaf_to_v4(const struct dps_sock *sk)
+{
+	const uint8_t *a = dps_sock6_c(sk)->laddr;
+
+	return !dps_ip6_is_unspecified(a) && !dps_ip6_is_v4mapped(a);
+}
+
 /* Does @sk take a datagram from @src:@sport to @dst? (Linux's socket
  * lookup: a connected socket only hears its peer.) */
 static bool
@@ -61,6 +73,8 @@ udp_match(const struct dps_sock *sk, uint32_t src, uint16_t sport, uint32_t dst)
 	uint32_t laddr = dps_sock_laddr(sk);
 
 	if (laddr != 0 && laddr != dst)
+		return false;
+	if (dps_sock_is6(sk) && udp6_deaf_to_v4(sk))
 		return false;
 	if (sk->tup.rport != 0 && (sk->tup.raddr != src || sk->tup.rport != sport))
 		return false;

@@ -368,6 +368,33 @@ Test(dpdk, udp6_dual_stack)
 	cr_assert_eq(dps_connect(fo, (struct sockaddr *)&to4, sizeof(to4)), -1);
 	cr_assert_eq(errno, EAFNOSUPPORT);
 
+	/* Connected first to an IPv6 peer, a socket keeps that source and
+	 * hears no IPv4 even once connected to an IPv4 peer (Linux's
+	 * inet_rcv_saddr is LOOPBACK4_IPV6 then). */
+	{
+		struct sockaddr_in me4;
+		socklen_t ml = sizeof(me4);
+		struct sockaddr_in6 a9 = sin6_of(a6, 9);
+		struct dps_counters c0;
+		int fx = sock6(b.s[1], false);
+
+		cr_assert_eq(dps_getsockname(f4, (struct sockaddr *)&me4, &ml), 0);
+		cr_assert_eq(bind6(fx, in6addr_any.s6_addr, 5003), 0);
+		cr_assert_eq(connect6(fx, &a9), 0);
+		me4.sin_addr.s_addr = A_IP;
+		cr_assert_eq(dps_connect(fx, (struct sockaddr *)&me4, sizeof(me4)), 0);
+		cr_assert_eq(memcmp(name6(fx, false).sin6_addr.s6_addr, b6, 16), 0);
+		c0 = cnt(&b, 1);
+		to4.sin_port = htons(5003);
+		cr_assert_eq(dps_sendto(f4, "deaf", 4, 0, (struct sockaddr *)&to4,
+			sizeof(to4)), 4);
+		settle(&b);
+		cr_assert_eq(dps_recv(fx, buf, sizeof(buf), 0), -1);
+		cr_assert_eq(errno, EAGAIN);
+		cr_assert_eq(cnt(&b, 1).drop[DPS_DROP_udp_not_peer],
+			c0.drop[DPS_DROP_udp_not_peer] + 1);
+		cr_assert_eq(dps_close(fx), 0);
+	}
 	cr_assert_eq(dps_close(fo), 0);
 	cr_assert_eq(dps_close(fb4), 0);
 	cr_assert_eq(dps_close(f4), 0);
