@@ -368,8 +368,12 @@ ipv6_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 		return -EINVAL;
 	switch (name) {
 	case IPV6_V6ONLY:
-		/* Read by bind() and connect() under the lock: take it. */
-		dps_lock_take(&sk->lock);
+		/* Read by bind() and connect() under the lock: take it (a
+		 * stack lcore only tries, as sock_lock() in dps_sock_api.c). */
+		if (dps_stack_self(sk->stack) >= 0 && !dps_lock_try(&sk->lock))
+			return -EAGAIN;
+		if (dps_stack_self(sk->stack) < 0)
+			dps_lock_take(&sk->lock);
 		if (dps_sock_lport(sk) != 0)
 			rc = -EINVAL;
 		else
