@@ -912,6 +912,13 @@ static const struct row rows[] = {
 	ROW("udp6_mapped_then_v6", 0, SOCK6(DG), CONN(TO6_MECHO), NAMEU,
 		CONN(TO6_ECHO), NAMEU, PEER, SENDTO(TO6_ECHO), CONN(TO_UNSPEC),
 		NAMEU, CONN(TO6_ECHO), NAMEU, PEER),
+	ROW("udp6_v6_then_inet", 0, SOCK6(DG), CONN(TO6_ECHO), NAMEU,
+		CONN(TO_ECHO), NAMEU, PEER, SEND, POLLRD(2000), RECV),
+	ROW("udp6_v6_then_mapped", 0, SOCK6(DG), CONN(TO6_ECHO),
+		CONN(TO6_MECHO), NAMEU, PEER),
+	ROW("udp6_bound_v6_sendto_inet", 0, SOCK6(DG), BIND(AT6_SELF(0)),
+		SENDTO(TO_ECHO), SENDTO(TO6_MECHO), SENDTO(TO6_ECHO), NAMEU),
+	ROW("udp6_sendto_self", 0, SOCK6(DG), SENDTO(TO6_SELF), NAMEU),
 	/* Ports shared between the families. */
 	ROW("udp6_port_inet_first", 0, SOCK(DG), BIND(AT_ANY(FIXED(81))),
 		SOCK6n(1, DG), BINDn(1, AT6_ANY(FIXED(81))), SOCK6n(2, DG),
