@@ -304,6 +304,8 @@ struct row {
 #define BINDL_(k, p, l) BIND_(0, k, p, l)
 #define SENDTO_(k, p) { .op = OP_SENDTO, .addr = (k), .port = (p), .len = LEN_NAT }
 #define SENDTO(...) SENDTO_(__VA_ARGS__)
+#define SENDTOL_(k, p, l) { .op = OP_SENDTO, .addr = (k), .port = (p), .len = (l) }
+#define SENDTOL(...) SENDTOL_(__VA_ARGS__)
 #define WATCH_(k, p, ms) { .op = OP_WATCH, .addr = (k), .port = (p), \
 	.len = LEN_NAT, .c = (ms) }
 #define WATCH(...) WATCH_(__VA_ARGS__)
@@ -918,7 +920,14 @@ static const struct row rows[] = {
 		CONN(TO6_MECHO), NAMEU, PEER),
 	ROW("udp6_bound_v6_sendto_inet", 0, SOCK6(DG), BIND(AT6_SELF(0)),
 		SENDTO(TO_ECHO), SENDTO(TO6_MECHO), SENDTO(TO6_ECHO), NAMEU),
-	ROW("udp6_sendto_self", 0, SOCK6(DG), SENDTO(TO6_SELF), NAMEU),
+	ROW("udp6_sendto_port0", 0, SOCK6(DG), SENDTO(TO6_SELF), NAMEU),
+	ROW("udp6_sendto_len23", 0, SOCK6(DG), SENDTOL(TO6_ECHO, 23), NAMEU),
+	ROW("udp6_sendto_len1", 0, SOCK6(DG), SENDTOL(TO6_ECHO, 1), NAMEU),
+	ROW("udp6_sendto_inet_len15", 0, SOCK6(DG), SENDTOL(TO_ECHO, 15), NAMEU),
+	ROW("udp6_sendto_unspec", 0, SOCK6(DG), SENDTO(TO_UNSPEC), NAMEU,
+		CONN(TO6_ECHO), SENDTO(TO_UNSPEC), POLLRD(2000), RECV),
+	ROW("udp6_sendto_unix", 0, SOCK6(DG), SENDTOL(TO_UNIXFAM, 28), NAMEU),
+	ROW("udp6_sendto_noroute", 0, SOCK6(DG), SENDTO(TO6_NOROUTE), NAMEU),
 	/* Ports shared between the families. */
 	ROW("udp6_port_inet_first", 0, SOCK(DG), BIND(AT_ANY(FIXED(81))),
 		SOCK6n(1, DG), BINDn(1, AT6_ANY(FIXED(81))), SOCK6n(2, DG),
