@@ -297,7 +297,7 @@ struct dps_sock {
 
 /*
  * An AF_INET6 socket (issue 17, docs/architecture.md "AF_INET6
- * sockets"): a struct dps_sock followed by its IPv6 side, from a pool of
+ * datagram sockets"): a struct dps_sock followed by its IPv6 side, from a pool of
  * its own (dps_sockets.pool6), so that an IPv4 socket stays 448 bytes.
  * DPS_OPT_INET6 in opt.flags marks it. The IPv4 tuple in the socket
  * keeps the ports, and the IPv4 addresses when the IPv6 ones are

@@ -253,10 +253,12 @@ dps_stack_sock_stats(const struct dps_stack *s, struct dps_sock_stats *st)
 	st->socks_in_use = ps.in_use;
 	st->socks_populated = ps.populated;
 	st->sock_bytes = ps.bytes_populated;
-	dps_pool_stats(ss->pool6, &ps);		/* AF_INET6 sockets count too */
-	st->socks_in_use += ps.in_use;
-	st->socks_populated += ps.populated;
-	st->sock_bytes += ps.bytes_populated;
+	if (ss->pool6 != NULL) {
+		dps_pool_stats(ss->pool6, &ps);	/* AF_INET6 sockets count too */
+		st->socks_in_use += ps.in_use;
+		st->socks_populated += ps.populated;
+		st->sock_bytes += ps.bytes_populated;
+	}
 	dps_pool_stats(ss->xpool, &ps);
 	st->tcb_ext_in_use = ps.in_use;
 	st->tcb_ext_bytes = ps.bytes_populated;
@@ -264,7 +266,8 @@ dps_stack_sock_stats(const struct dps_stack *s, struct dps_sock_stats *st)
 		if (dps_tcp_port_word_relaxed(ss, (uint16_t)i) != 0)
 			st->tcp_ports_held++;
 		if (dps_udp_port_sock_relaxed(ss, (uint16_t)i) != NULL ||
-				__atomic_load_n(&ss->udp6_ports[i], __ATOMIC_RELAXED) != NULL)
+				(ss->udp6_ports != NULL &&
+				__atomic_load_n(&ss->udp6_ports[i], __ATOMIC_RELAXED) != NULL))
 			st->udp_ports_held++;	/* relaxed: a statistic */
 	}
 	for (unsigned int i = 0; i < s->n_lcores; i++) {
