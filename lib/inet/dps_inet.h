@@ -382,6 +382,7 @@ struct dps_sockets {
 	struct dps_rgroup **rgroups;	/* 65536 atomic pointers, by port:
 					 * SO_REUSEPORT listeners */
 	struct dps_rgroup **ugroups;	/* the same for UDP sockets */
+	struct dps_rgroup **ugroups6;	/* and for the IPv6 port map */
 	rte_spinlock_t rgroup_lock;	/* joins and leaves of all groups */
 	/* The distinct callback sets of dps_set_callbacks(), kept once for
 	 * all the sockets that use them (dps_sock_cbs_intern()): an
@@ -1265,6 +1266,11 @@ int dps_ugroup_join(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);
 void dps_ugroup_leave(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);
 struct dps_sock *dps_ugroup_pick(const struct dps_sockets *ss, uint32_t src,
 	uint16_t sport, uint32_t dst, uint16_t dport);
+/* The same over the IPv6 port map (udp6_ports, ugroups6). */
+int dps_ugroup_join6(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);
+void dps_ugroup_leave6(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);
+struct dps_sock *dps_ugroup_pick6(const struct dps_sockets *ss, const uint8_t src[16],
+	uint16_t sport, const uint8_t dst[16], uint16_t dport);
 
 /* Linux's reciprocal_scale(): hash @h into [0, @n). */
 static inline uint32_t
@@ -1381,7 +1387,8 @@ void dps_udp6_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now);
  * its bound address and IPV6_V6ONLY say it listens on (DPS_UMAP_*). */
 uint8_t dps_udp6_maps_for(const struct dps_sock *sk);
 /* Bind @port (0: any free one) in the maps dps_udp6_maps_for() names;
- * the port is published in the tuple. 0 or -EADDRINUSE. */
+ * the port is published in the tuple. 0, -EADDRINUSE, or for a named
+ * port shared by SO_REUSEPORT -ENOMEM or -ENOBUFS. */
 int dps_udp6_bind_port(struct dps_sock *sk, uint16_t port);
 /* Give the port maps' slots back (close, disconnect). */
 void dps_udp6_unbind_port(struct dps_sock *sk, uint16_t port);

@@ -123,10 +123,12 @@ inet_start(struct dps_stack *s)
 	ss->listeners = rte_zmalloc("dps_listeners", 65536 * sizeof(void *), 0);
 	ss->rgroups = rte_zmalloc("dps_rgroups", 65536 * sizeof(void *), 0);
 	ss->ugroups = rte_zmalloc("dps_ugroups", 65536 * sizeof(void *), 0);
+	ss->ugroups6 = rte_zmalloc("dps_ugroups6", 65536 * sizeof(void *), 0);
 	rte_spinlock_init(&ss->rgroup_lock);
 	if (ss->pool == NULL || ss->xpool == NULL || ss->pool6 == NULL ||
 			ss->tcp_ports == NULL || ss->udp_ports == NULL || ss->udp6_ports == NULL ||
-			ss->listeners == NULL || ss->rgroups == NULL || ss->ugroups == NULL) {
+			ss->listeners == NULL || ss->rgroups == NULL || ss->ugroups == NULL ||
+			ss->ugroups6 == NULL) {
 		snprintf(s->err, sizeof(s->err), "cannot allocate %u sockets: %s",
 			ss->conf.max_socks, ss->pool == NULL || ss->xpool == NULL ||
 			ss->pool6 == NULL ? strerror(errno) :
@@ -186,9 +188,12 @@ inet_destroy(struct dps_stack *s)
 			rte_free(ss->rgroups[port]);
 		if (ss->ugroups != NULL)
 			rte_free(ss->ugroups[port]);
+		if (ss->ugroups6 != NULL)
+			rte_free(ss->ugroups6[port]);
 	}
 	rte_free(ss->rgroups);
 	rte_free(ss->ugroups);
+	rte_free(ss->ugroups6);
 	rte_free(ss);
 	s->proto_ctx[DPS_PROTO_INET] = NULL;
 }

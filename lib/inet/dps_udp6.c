@@ -6,10 +6,11 @@
  * Input: the checksum first (mandatory over IPv6, RFC 8200 8.1: a zero
  * one is an error, dps_udp6_check()), then the socket holding the
  * destination port's IPv6 slot (dps_udp6_port.c; an AF_INET socket never
- * takes IPv6, only an AF_INET6 one is dual-stack). It takes the datagram
- * when its bound address is :: or the destination, and, once connected,
- * when the datagram comes from its peer; the datagram then goes to its
- * receive ring, its IPv6 header first (recvfrom() reads the source
+ * takes IPv6, only an AF_INET6 one is dual-stack), or the member of the
+ * port's SO_REUSEPORT group a hash of the 4-tuple names. It takes the
+ * datagram when its bound address is :: or the destination, and, once
+ * connected, when the datagram comes from its peer; the datagram then
+ * goes to its receive ring, its IPv6 header first (recvfrom() reads the source
  * there), extension headers taken out. Otherwise port unreachable
  * (RFC 4443 3.1 code 4) through ICMPv6's rate limit and its rules (RFC
  * 4443 2.4(e): never about a packet to a group), the datagram counted
@@ -25,15 +26,20 @@
 #include "dps_inet.h"
 #include "dps_wire6.h"
 
-/* The socket taking @port's IPv6 datagrams, with a reference, or NULL. */
+/* The socket taking @port's IPv6 datagrams, with a reference, or NULL;
+ * @member, when not NULL, is the one of the port's SO_REUSEPORT group to
+ * take instead (still an AF_INET6 datagram socket on the port, checked
+ * with the reference held), as udp_lookup() in dps_udp.c. */
 static struct dps_sock *
-lookup6(struct dps_sockets *ss, uint16_t port)
+lookup6(struct dps_sockets *ss, uint16_t port, struct dps_sock *member)
 {
-	struct dps_sock *sk = dps_udp6_port_sock(ss, port);
+	struct dps_sock *sk = member != NULL ? member : dps_udp6_port_sock(ss, port);
 
 	if (sk == NULL || !dps_obj_tryref(&sk->obj))
 		return NULL;
-	if (dps_udp6_port_sock(ss, port) != sk) {	/* gone meanwhile */
+	if (member != NULL ? sk->type != SOCK_DGRAM || !dps_sock_is6(sk) ||
+			dps_sock_lport(sk) != rte_cpu_to_be_16(port) :
+			dps_udp6_port_sock(ss, port) != sk) {	/* gone meanwhile */
 		dps_sock_put(sk);
 		return NULL;
 	}
@@ -92,7 +98,8 @@ dps_udp_rx6(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
 		return;
 	}
 	DPS_CNT_INC(&lc->cnt, udp_rx);
-	sk = lookup6(ss, rte_be_to_cpu_16(v.dport));
+	sk = lookup6(ss, rte_be_to_cpu_16(v.dport),
+		dps_ugroup_pick6(ss, ip->src, v.sport, ip->dst, v.dport));
 	if (sk != NULL && !match6(sk, ip->src, v.sport, ip->dst)) {
 		dps_sock_put(sk);	/* Linux finds no socket either */
 		sk = NULL;
@@ -122,7 +129,7 @@ dps_udp_err6(struct dps_lcore *lc, const struct dps_icmp6_view *icmp, int err,
 	(void)now;
 	if (!q->has_ports)
 		return;
-	sk = lookup6(dps_socks(lc->stack), rte_be_to_cpu_16(q->sport));
+	sk = lookup6(dps_socks(lc->stack), rte_be_to_cpu_16(q->sport), NULL);
 	if (sk == NULL)
 		return;
 	if (fatal && err != 0 && sk->tup.rport != 0 && sk->tup.rport == q->dport &&

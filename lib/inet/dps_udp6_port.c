@@ -16,12 +16,15 @@
  * one conflicts with both, as in Linux. Within a family the conflict is
  * per port, as it is for AF_INET sockets (dps_portmap.c): two sockets on
  * different addresses of one port conflict here where Linux would let
- * them be. SO_REUSEPORT groups are the IPv4 map's alone: an AF_INET6
- * socket shares no IPv6 slot.
+ * them be. Sockets that all set SO_REUSEPORT share a port in each map
+ * (dps_udp_reuseport.c): AF_INET6 ones among themselves in the IPv6 map,
+ * a dual-stack one with AF_INET ones in the IPv4 map, as Linux's
+ * udp_lib_lport_inuse() lets them; an ephemeral port joins no group, as
+ * for AF_INET.
  *
- * Each slot holds a reference on its socket. The IPv4 slot is given back
- * through the SO_REUSEPORT group code (dps_ugroup_leave()), which also
- * handles a group that AF_INET sockets formed with the socket.
+ * Each slot and each group membership holds a reference on its socket;
+ * both are given back through the group code (dps_ugroup_leave6(),
+ * dps_ugroup_leave()), which hands a slot to another member.
  */
 #include <errno.h>
 #include <rte_random.h>
@@ -53,18 +56,6 @@ v6_take(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
 	return true;
 }
 
-/* Give @port's IPv6 slot back if @sk holds it; acq_rel, so exactly one
- * release drops the slot's reference. */
-static void
-v6_give(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
-{
-	struct dps_sock *me = sk;
-
-	if (__atomic_compare_exchange_n(&ss->udp6_ports[port], &me, NULL, false,
-			__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-		dps_sock_put(sk);
-}
-
 /* Take @port's IPv4 slot; the same compare-and-swap as an AF_INET
  * socket's (dps_port_bind_udp() without SO_REUSEPORT). */
 static bool
@@ -78,7 +69,7 @@ v4_take(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
 	return true;
 }
 
-/* Every slot of @maps for @port, or none. */
+/* Every slot of @maps for an ephemeral @port, free, or none. */
 static int
 take_all(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port, uint8_t maps)
 {
@@ -86,10 +77,25 @@ take_all(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port, uint8_t map
 		return -EADDRINUSE;
 	if ((maps & DPS_UMAP_V4) && !v4_take(ss, sk, port)) {
 		if (maps & DPS_UMAP_V6)
-			v6_give(ss, sk, port);
+			dps_ugroup_leave6(ss, sk, port);
 		return -EADDRINUSE;
 	}
 	return 0;
+}
+
+/* A named @port in every map of @maps, free or shared by SO_REUSEPORT,
+ * or in none: 0, -EADDRINUSE, -ENOMEM or -ENOBUFS. */
+static int
+join_all(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port, uint8_t maps)
+{
+	int rc = (maps & DPS_UMAP_V6) ? dps_ugroup_join6(ss, sk, port) : 0;
+
+	if (rc == 0 && (maps & DPS_UMAP_V4)) {
+		rc = dps_ugroup_join(ss, sk, port);
+		if (rc != 0 && (maps & DPS_UMAP_V6))
+			dps_ugroup_leave6(ss, sk, port);
+	}
+	return rc;
 }
 
 /*
@@ -107,7 +113,7 @@ dps_udp6_bind_port(struct dps_sock *sk, uint16_t port)
 	int rc = -EADDRINUSE;
 
 	if (port != 0) {
-		rc = take_all(ss, sk, port, maps);
+		rc = join_all(ss, sk, port, maps);
 	} else {
 		start = rte_rand_max(n);
 		for (uint32_t i = 0; i < n && rc != 0; i++) {
@@ -128,7 +134,7 @@ dps_udp6_unbind_port(struct dps_sock *sk, uint16_t port)
 	struct dps_sock6_side *v6 = dps_sock6(sk);
 
 	if (v6->maps & DPS_UMAP_V6)
-		v6_give(dps_socks(sk->stack), sk, port);
+		dps_ugroup_leave6(dps_socks(sk->stack), sk, port);
 	if (v6->maps & DPS_UMAP_V4)
 		dps_ugroup_leave(dps_socks(sk->stack), sk, port);
 	v6->maps = 0;

@@ -941,6 +941,20 @@ static const struct row rows[] = {
 	ROW("udp6_port_mapped_first", 0, SOCK6(DG), BIND(AT6_MSELF(FIXED(85))),
 		SOCKn(1, DG), BINDn(1, AT_ANY(FIXED(85))), SOCK6n(2, DG), V6ONLYn(2),
 		BINDn(2, AT6_ANY(FIXED(85)))),
+	/* SO_REUSEPORT: AF_INET6 sockets share a port when all set it, and
+	 * a dual-stack one shares with AF_INET ones that set it. */
+	ROW("udp6_reuseport_pair", 0, SOCK6(DG), RPORTn(0),
+		BIND(AT6_ANY(FIXED(86))), SOCK6n(1, DG), RPORTn(1),
+		BINDn(1, AT6_ANY(FIXED(86))), SOCK6n(2, DG),
+		BINDn(2, AT6_ANY(FIXED(86))), SOCK6n(3, DG), RPORTn(3), V6ONLYn(3),
+		BINDn(3, AT6_ANY(FIXED(86)))),
+	ROW("udp6_reuseport_inet_first", 0, SOCK(DG), RPORTn(0),
+		BIND(AT_ANY(FIXED(87))), SOCK6n(1, DG), RPORTn(1),
+		BINDn(1, AT6_ANY(FIXED(87))), SOCK6n(2, DG),
+		BINDn(2, AT6_ANY(FIXED(87)))),
+	ROW("udp6_reuseport_dual_first", 0, SOCK6(DG), RPORTn(0),
+		BIND(AT6_ANY(FIXED(88))), SOCKn(1, DG), RPORTn(1),
+		BINDn(1, AT_ANY(FIXED(88))), SOCKn(2, DG), BINDn(2, AT_ANY(FIXED(88)))),
 	/* Options. */
 	ROW("opt6_defaults_udp", 0, SOCK6(DG), GETI(IPPROTO_IPV6, IPV6_V6ONLY),
 		GETI(IPPROTO_IPV6, IPV6_UNICAST_HOPS), GETI(IPPROTO_IPV6, IPV6_TCLASS),

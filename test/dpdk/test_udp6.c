@@ -5,12 +5,12 @@
  * recvfrom() and recvmsg() names, getsockname() and getpeername()), a
  * dual-stack socket taking IPv4 datagrams as v4-mapped peers and
  * answering them, IPV6_V6ONLY sharing a port with an AF_INET socket,
- * port unreachable read as ECONNREFUSED; against a raw peer, the frame
- * itself (hop limit, traffic class, checksum over the IPv6
- * pseudo-header), a datagram behind an extension header, and bind()'s,
- * connect()'s and the options' refusals as Linux gives them. Every test
- * ends with the socket pools and port maps empty, and bench_down()
- * checks that every mbuf came back.
+ * port unreachable read as ECONNREFUSED, SO_REUSEPORT groups; against a
+ * raw peer, the frame itself (hop limit, traffic class, checksum over
+ * the IPv6 pseudo-header), a datagram behind an extension header, and
+ * bind()'s, connect()'s and the options' refusals as Linux gives them.
+ * Every test ends with the socket pools and port maps empty, and
+ * bench_down() checks that every mbuf came back.
  */
 #include <errno.h>
 #include <poll.h>
@@ -435,6 +435,77 @@ Test(dpdk, udp6_port_unreachable)
 	cr_assert_eq(err, 0, "an unconnected socket hears no error");
 	cr_assert_eq(dps_close(fa), 0);
 	cr_assert_eq(dps_close(fu), 0);
+	settle(&b);
+	assert_no_sockets(&b);
+	bench_down(&b);
+}
+
+/* Datagrams waiting on @fd, read. */
+static unsigned int
+drain(int fd)
+{
+	char buf[64];
+	unsigned int n = 0;
+
+	while (dps_recv(fd, buf, sizeof(buf), 0) >= 0)
+		n++;
+	cr_assert_eq(errno, EAGAIN);
+	return n;
+}
+
+/*
+ * SO_REUSEPORT: two AF_INET6 sockets that both set it share [::]:5100,
+ * a third without it is refused, an AF_INET one with it joins them on
+ * the IPv4 side; datagrams from 32 source ports spread over the two (a
+ * hash of the 4-tuple), and once one closes the other takes them all.
+ */
+Test(dpdk, udp6_reuseport)
+{
+	enum { N = 32 };
+	struct bench b;
+	struct sockaddr_in6 to = sin6_of(b6, 5100);
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(5100) };
+	int r[2], f4, fx, src[N], one = 1;
+	unsigned int got[2];
+
+	two_up(&b, "u6rp");
+	for (int i = 0; i < 2; i++) {
+		r[i] = sock6(b.s[1], false);
+		cr_assert_eq(dps_setsockopt(r[i], SOL_SOCKET, SO_REUSEPORT, &one,
+			sizeof(one)), 0);
+		cr_assert_eq(bind6(r[i], in6addr_any.s6_addr, 5100), 0, "member %d", i);
+	}
+	fx = sock6(b.s[1], false);
+	cr_assert_eq(bind6(fx, in6addr_any.s6_addr, 5100), -1);
+	cr_assert_eq(errno, EADDRINUSE, "without SO_REUSEPORT");
+	f4 = dps_socket_on(b.s[1], AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	cr_assert_eq(dps_setsockopt(f4, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)), 0);
+	cr_assert_eq(dps_bind(f4, (struct sockaddr *)&a4, sizeof(a4)), 0,
+		"an AF_INET member beside dual-stack ones");
+
+	for (int i = 0; i < N; i++) {
+		src[i] = sock6(b.s[0], false);
+		cr_assert_eq(dps_sendto(src[i], "rp", 2, 0, (struct sockaddr *)&to,
+			sizeof(to)), 2);
+	}
+	settle(&b);
+	got[0] = drain(r[0]);
+	got[1] = drain(r[1]);
+	cr_assert_eq(got[0] + got[1], N);
+	cr_assert(got[0] != 0 && got[1] != 0, "spread %u/%u", got[0], got[1]);
+	cr_assert_eq(drain(f4), 0, "IPv6 reaches AF_INET6 members only");
+
+	cr_assert_eq(dps_close(r[0]), 0);
+	for (int i = 0; i < N; i++)
+		cr_assert_eq(dps_sendto(src[i], "rp", 2, 0, (struct sockaddr *)&to,
+			sizeof(to)), 2);
+	settle(&b);
+	cr_assert_eq(drain(r[1]), N, "the last member takes all");
+	for (int i = 0; i < N; i++)
+		cr_assert_eq(dps_close(src[i]), 0);
+	cr_assert_eq(dps_close(r[1]), 0);
+	cr_assert_eq(dps_close(fx), 0);
+	cr_assert_eq(dps_close(f4), 0);
 	settle(&b);
 	assert_no_sockets(&b);
 	bench_down(&b);
