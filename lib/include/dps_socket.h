@@ -549,10 +549,11 @@ int dps_stack_set_sock_conf(struct dps_stack *s, const struct dps_sock_conf *c);
 
 /** Resource use of a stack's socket layer, for leak checks and monitors. */
 struct dps_sock_stats {
-	uint32_t socks_in_use;		/**< socket objects out of the pool */
+	uint32_t socks_in_use;		/**< socket objects out of the pools
+					 * (AF_INET and AF_INET6) */
 	uint32_t conns;			/**< entries in all connection tables */
 	uint32_t tcp_ports_held;	/**< local TCP ports with any user */
-	uint32_t udp_ports_held;	/**< local UDP ports bound */
+	uint32_t udp_ports_held;	/**< local UDP ports bound (either family) */
 	uint32_t mbufs_in_use;		/**< mbufs out of the stack's pools */
 	uint32_t time_wait;		/**< of @c conns, compact TIME_WAIT entries */
 	uint32_t idle;			/**< of @c conns, compact idle connections
@@ -579,7 +580,8 @@ struct dps_sock_stats {
 	/**
 	 * Socket objects the pool made usable so far: it grows a chunk at a
 	 * time up to max_socks as sockets are taken, never shrinks, and
-	 * reuses the most recently freed first.
+	 * reuses the most recently freed first. AF_INET6 sockets come from
+	 * a second pool, counted here too.
 	 */
 	uint32_t socks_populated;
 	/** Bytes of socket memory those objects take (with the pool's own

@@ -33,6 +33,7 @@
  */
 
 #include <stdint.h>
+#include <string.h>
 #include <sys/queue.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -184,6 +185,9 @@ dps_sock_timeo(uint32_t j)
 #define DPS_OPT_PINGPONG 4		/* TCP_QUICKACK 0: delayed ACKs */
 #define DPS_OPT_QUICKACK 8		/* TCP_QUICKACK nonzero set, for the lcore */
 #define DPS_OPT_RCVBUF_SET 16		/* SO_RCVBUF set: Linux's SOCK_RCVBUF_LOCK */
+#define DPS_OPT_INET6 32		/* an AF_INET6 socket: a struct dps_sock6
+					 * of the second pool (set at creation,
+					 * never changed) */
 
 /* SO_LINGER's "forever" (l_linger too large, or negative), as Linux with
  * HZ 250 reports it: (int)(MAX_SCHEDULE_TIMEOUT / HZ). */
@@ -296,6 +300,45 @@ struct dps_sock {
 
 #define DPS_LINK_PARENT ((uintptr_t)1)
 
+/*
+ * An AF_INET6 socket (issue 17, docs/architecture.md "AF_INET6
+ * datagram sockets"): a struct dps_sock followed by its IPv6 side, from a pool of
+ * its own (dps_sockets.pool6), so that an IPv4 socket stays 448 bytes.
+ * DPS_OPT_INET6 in opt.flags marks it. The IPv4 tuple in the socket
+ * keeps the ports, and the IPv4 addresses when the IPv6 ones are
+ * v4-mapped (::ffff:a.b.c.d), so that IPv4 input, ICMP errors and IPv4
+ * output treat a dual-stack socket's IPv4 traffic as an AF_INET
+ * socket's (Linux's inet_rcv_saddr and inet_daddr beside
+ * sk_v6_rcv_saddr and sk_v6_daddr).
+ *
+ * Who writes what: the application side under the socket lock (bind,
+ * connect, disconnect, options); the lcores read laddr and raddr when
+ * they deliver a datagram, plainly, as they read the IPv4 tuple: an
+ * address is written before the port map publishes the socket (the
+ * port map's compare-and-swap orders it), and a connect() racing with
+ * input may see a datagram judged against the old or the new peer, as
+ * Linux's lockless lookup may.
+ */
+struct dps_sock6_side {
+	uint8_t laddr[16];		/* bound or chosen source: sk_v6_rcv_saddr */
+	uint8_t raddr[16];		/* the peer: sk_v6_daddr */
+	uint32_t scope;			/* interface index + 1 a link-local
+					 * address is bound to
+					 * (sk_bound_dev_if); 0: none */
+	bool v6only;			/* IPV6_V6ONLY */
+	int16_t hops;			/* IPV6_UNICAST_HOPS; -1: the default */
+	uint8_t tclass;			/* IPV6_TCLASS */
+	uint8_t maps;			/* DPS_UMAP_*: the port maps it holds */
+};
+
+#define DPS_UMAP_V4 1			/* dps_sockets.udp_ports: IPv4 input */
+#define DPS_UMAP_V6 2			/* dps_sockets.udp6_ports: IPv6 input */
+
+struct dps_sock6 {
+	struct dps_sock sk;
+	struct dps_sock6_side v6;
+};
+
 #define DPS_CBSETS_MAX 255		/* distinct callback sets per stack */
 #define DPS_OPTSETS_MAX 256		/* distinct option sets of idle connections */
 
@@ -326,9 +369,11 @@ dps_tcp_cold(const struct dps_sock *sk)
 struct dps_sockets {
 	struct dps_sock_conf conf;
 	struct dps_pool *pool;		/* the sockets (dps_inet_stack.c) */
+	struct dps_pool *pool6;		/* AF_INET6 sockets (struct dps_sock6) */
 	struct dps_pool *xpool;		/* TCB extensions (dps_tcp_ext.c) */
 	uint64_t *tcp_ports;		/* 65536 words, see dps_portmap.c */
 	struct dps_sock **udp_ports;	/* 65536 atomic pointers */
+	struct dps_sock **udp6_ports;	/* the same for IPv6 input (dps_udp6_port.c) */
 	uint32_t perturb[256];		/* RFC 6056 algorithm 3 table */
 	uint64_t isn_key[2];		/* SipHash keys: ISNs and timestamp
 					 * offsets (dps_tcp_keyed()), */
@@ -343,6 +388,7 @@ struct dps_sockets {
 	struct dps_rgroup **rgroups;	/* 65536 atomic pointers, by port:
 					 * SO_REUSEPORT listeners */
 	struct dps_rgroup **ugroups;	/* the same for UDP sockets */
+	struct dps_rgroup **ugroups6;	/* and for the IPv6 port map */
 	rte_spinlock_t rgroup_lock;	/* joins and leaves of all groups */
 	/* The distinct callback sets of dps_set_callbacks(), kept once for
 	 * all the sockets that use them (dps_sock_cbs_intern()): an
@@ -1234,6 +1280,11 @@ int dps_ugroup_join(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);
 void dps_ugroup_leave(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);
 struct dps_sock *dps_ugroup_pick(const struct dps_sockets *ss, uint32_t src,
 	uint16_t sport, uint32_t dst, uint16_t dport);
+/* The same over the IPv6 port map (udp6_ports, ugroups6). */
+int dps_ugroup_join6(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);
+void dps_ugroup_leave6(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);
+struct dps_sock *dps_ugroup_pick6(const struct dps_sockets *ss, const uint8_t src[16],
+	uint16_t sport, const uint8_t dst[16], uint16_t dport);
 
 /* Linux's reciprocal_scale(): hash @h into [0, @n). */
 static inline uint32_t
@@ -1285,10 +1336,95 @@ unsigned int dps_flow_owner(const struct dps_sockets *ss, const struct dps_tuple
  * the ports, as a NIC computes RSS_HASH_TCP_IPV6 / UDP_IPV6). */
 unsigned int dps_flow_owner6(const struct dps_sockets *ss, const struct dps_tuple6 *t);
 
-/* UDP over IPv6 (the UDP slot's input6, dps_udp6.c): no IPv6 socket
- * exists yet, so port unreachable answers. */
+/* ---- AF_INET6 datagram sockets (dps_udp6*.c) ---- */
+
+/* Whether @sk is an AF_INET6 socket. Relaxed: set before the socket is
+ * published, never changed. */
+static inline bool
+dps_sock_is6(const struct dps_sock *sk)
+{
+	return dps_sock_flag(sk, DPS_OPT_INET6);
+}
+
+/* The IPv6 side of an AF_INET6 socket. */
+static inline struct dps_sock6_side *
+dps_sock6(struct dps_sock *sk)
+{
+	return &((struct dps_sock6 *)sk)->v6;
+}
+
+static inline const struct dps_sock6_side *
+dps_sock6_c(const struct dps_sock *sk)
+{
+	return &((const struct dps_sock6 *)sk)->v6;
+}
+
+/* The socket taking @port's IPv6 datagrams, or NULL (dps_udp6_port.c).
+ * Acquire: pairs with the acq_rel compare-and-swap that took the slot,
+ * so the socket's bound address is seen. */
+static inline struct dps_sock *
+dps_udp6_port_sock(const struct dps_sockets *ss, uint16_t port)
+{
+	return __atomic_load_n(&ss->udp6_ports[port], __ATOMIC_ACQUIRE);
+}
+
+/* ::ffff:@v4 into @a (RFC 4291 2.5.5.2). */
+static inline void
+dps_ip6_set_mapped(uint8_t a[16], uint32_t v4)
+{
+	memset(a, 0, 10);
+	a[10] = 0xff;
+	a[11] = 0xff;
+	memcpy(&a[12], &v4, 4);
+}
+
+/* The IPv4 address of a v4-mapped @a (network order). */
+static inline uint32_t
+dps_ip6_mapped_v4(const uint8_t a[16])
+{
+	uint32_t v4;
+
+	memcpy(&v4, &a[12], 4);
+	return v4;
+}
+
+/* The UDP slot's IPv6 input and ICMPv6 errors (dps_udp6.c). */
 void dps_udp_rx6(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
 	const struct dps_ipv6_view *ip, uint64_t now);
+void dps_udp_err6(struct dps_lcore *lc, const struct dps_icmp6_view *icmp,
+	int err, bool fatal, uint64_t now);
+/* The UDP slot's messages: DPS_MSG_UDP6_TX (dps_udp6_send.c). */
+#define DPS_MSG_UDP6_TX DPS_OP(DPS_PROTO_UDP, DPS_MSG_MBUF | 1)	/* ptr: an IPv6 datagram to route */
+void dps_udp6_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now);
+
+/* Port maps of an AF_INET6 datagram socket (dps_udp6_port.c): the maps
+ * its bound address and IPV6_V6ONLY say it listens on (DPS_UMAP_*). */
+uint8_t dps_udp6_maps_for(const struct dps_sock *sk);
+/* Bind @port (0: any free one) in the maps dps_udp6_maps_for() names;
+ * the port is published in the tuple. 0, -EADDRINUSE, or for a named
+ * port shared by SO_REUSEPORT -ENOMEM or -ENOBUFS. */
+int dps_udp6_bind_port(struct dps_sock *sk, uint16_t port);
+/* Give the port maps' slots back (close, disconnect). */
+void dps_udp6_unbind_port(struct dps_sock *sk, uint16_t port);
+
+/* Where an AF_INET6 socket's datagram to @dst goes (dps_udp6_route.c),
+ * as ip6_dst_lookup_flow() would answer it: 0 with the source RFC 6724
+ * picks (or the bound one) in @src, or -ENETUNREACH (no route, or the
+ * destination is ours or ::, which Linux reaches through loopback),
+ * -EADDRNOTAVAIL (no usable source), -EAFNOSUPPORT (a v4-mapped
+ * source), -ENODEV (a scope id beyond the interfaces). Any thread: routes and addresses are fixed once
+ * the stack runs; DAD's verdicts are read with dps_stack_addr6_state()'s
+ * ordering. */
+int dps_udp6_route(struct dps_sock *sk, const uint8_t dst[16], uint32_t scope,
+	uint8_t src[16]);
+/* Whether @a is one of the stack's usable IPv6 addresses (on interface
+ * @scope - 1 alone when @scope is not 0). */
+bool dps_udp6_is_ours(const struct dps_stack *s, const uint8_t a[16], uint32_t scope);
+
+/* sendto(2) of an AF_INET6 datagram socket (dps_udp6_send.c): a count
+ * or a negative errno. @to NULL: the connected peer. */
+ssize_t dps_udp6_send(struct dps_sock *sk, const void *buf, size_t len,
+	const struct sockaddr *to, socklen_t tolen);
 
 /* ---- TCP, for the socket layer ---- */
 /* Passive open (dps_tcp_listen.c). */
@@ -1336,7 +1472,11 @@ ssize_t dps_udp_recv(struct dps_sock *sk, void *buf, size_t len, int flags,
 	struct sockaddr *from, socklen_t *fromlen);
 /* What recvmsg(2) learns of a datagram besides its bytes. */
 struct dps_udp_from {
-	struct sockaddr_in sin;		/* the sender */
+	union {
+		struct sockaddr_in sin;	/* the sender, to an AF_INET socket */
+		struct sockaddr_in6 sin6;	/* to an AF_INET6 one */
+	};
+	socklen_t len;			/* the name's length */
 	int flags;			/* MSG_TRUNC: cut to the buffers */
 };
 /* recvmsg(2) on a datagram socket (udp_recvmsg()): MSG_PEEK leaves the
@@ -1369,6 +1509,8 @@ void dps_idle_set_fd_swap(bool (*fn)(int fd, struct dps_obj *old,
 /* A fresh socket object, one reference. */
 void dps_sock_init(struct dps_sock *sk, struct dps_stack *s, int type, int proto,
 	bool nonblock);
+/* Then for an AF_INET6 socket (a struct dps_sock6 of pool6). */
+void dps_sock6_init(struct dps_sock *sk);
 void dps_obj_ref(struct dps_obj *o);
 bool dps_obj_tryref(struct dps_obj *o);
 /* Drop a reference; the last one returns the socket to the pool. */

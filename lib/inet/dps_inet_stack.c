@@ -111,20 +111,29 @@ inet_start(struct dps_stack *s)
 
 	snprintf(name, sizeof(name), "%s_socks", s->conf.name ? s->conf.name : "dps");
 	ss->pool = sock_pool_create(name, ss->conf.max_socks, sizeof(struct dps_sock));
+	/* AF_INET6 sockets: the socket and its IPv6 side, as many again
+	 * (address space only until used, as the first pool). */
+	snprintf(name, sizeof(name), "%s_socks6", s->conf.name ? s->conf.name : "dps");
+	ss->pool6 = sock_pool_create(name, ss->conf.max_socks, sizeof(struct dps_sock6));
 	/* One TCB extension per socket at most: a busy connection never
 	 * waits for one that an idle one holds. */
 	snprintf(name, sizeof(name), "%s_tcbx", s->conf.name ? s->conf.name : "dps");
 	ss->xpool = sock_pool_create(name, ss->conf.max_socks, sizeof(struct dps_tcp_cold));
 	ss->tcp_ports = rte_zmalloc("dps_tcp_ports", 65536 * sizeof(uint64_t), 0);
 	ss->udp_ports = rte_zmalloc("dps_udp_ports", 65536 * sizeof(void *), 0);
+	ss->udp6_ports = rte_zmalloc("dps_udp6_ports", 65536 * sizeof(void *), 0);
 	ss->listeners = rte_zmalloc("dps_listeners", 65536 * sizeof(void *), 0);
 	ss->rgroups = rte_zmalloc("dps_rgroups", 65536 * sizeof(void *), 0);
 	ss->ugroups = rte_zmalloc("dps_ugroups", 65536 * sizeof(void *), 0);
+	ss->ugroups6 = rte_zmalloc("dps_ugroups6", 65536 * sizeof(void *), 0);
 	rte_spinlock_init(&ss->rgroup_lock);
-	if (ss->pool == NULL || ss->xpool == NULL || ss->tcp_ports == NULL || ss->udp_ports == NULL ||
-			ss->listeners == NULL || ss->rgroups == NULL || ss->ugroups == NULL) {
+	if (ss->pool == NULL || ss->xpool == NULL || ss->pool6 == NULL ||
+			ss->tcp_ports == NULL || ss->udp_ports == NULL || ss->udp6_ports == NULL ||
+			ss->listeners == NULL || ss->rgroups == NULL || ss->ugroups == NULL ||
+			ss->ugroups6 == NULL) {
 		snprintf(s->err, sizeof(s->err), "cannot allocate %u sockets: %s",
-			ss->conf.max_socks, ss->pool == NULL || ss->xpool == NULL ? strerror(errno) :
+			ss->conf.max_socks, ss->pool == NULL || ss->xpool == NULL ||
+			ss->pool6 == NULL ? strerror(errno) :
 			rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
@@ -167,19 +176,26 @@ inet_destroy(struct dps_stack *s)
 		return;
 	if (ss->pool != NULL)
 		dps_pool_iter(ss->pool, fini_rings, NULL);
+	if (ss->pool6 != NULL)
+		dps_pool_iter(ss->pool6, fini_rings, NULL);
 	dps_pool_destroy(ss->pool);
+	dps_pool_destroy(ss->pool6);
 	dps_pool_destroy(ss->xpool);
 	rte_free(ss->tcp_ports);
 	rte_free(ss->udp_ports);
+	rte_free(ss->udp6_ports);
 	rte_free(ss->listeners);
 	for (unsigned int port = 0; port < 65536; port++) {
 		if (ss->rgroups != NULL)
 			rte_free(ss->rgroups[port]);
 		if (ss->ugroups != NULL)
 			rte_free(ss->ugroups[port]);
+		if (ss->ugroups6 != NULL)
+			rte_free(ss->ugroups6[port]);
 	}
 	rte_free(ss->rgroups);
 	rte_free(ss->ugroups);
+	rte_free(ss->ugroups6);
 	rte_free(ss);
 	s->proto_ctx[DPS_PROTO_INET] = NULL;
 }
@@ -256,14 +272,22 @@ dps_stack_sock_stats(const struct dps_stack *s, struct dps_sock_stats *st)
 	st->socks_in_use = ps.in_use;
 	st->socks_populated = ps.populated;
 	st->sock_bytes = ps.bytes_populated;
+	if (ss->pool6 != NULL) {
+		dps_pool_stats(ss->pool6, &ps);	/* AF_INET6 sockets count too */
+		st->socks_in_use += ps.in_use;
+		st->socks_populated += ps.populated;
+		st->sock_bytes += ps.bytes_populated;
+	}
 	dps_pool_stats(ss->xpool, &ps);
 	st->tcb_ext_in_use = ps.in_use;
 	st->tcb_ext_bytes = ps.bytes_populated;
 	for (unsigned int i = 0; i < 65536; i++) {
 		if (dps_tcp_port_word_relaxed(ss, (uint16_t)i) != 0)
 			st->tcp_ports_held++;
-		if (dps_udp_port_sock_relaxed(ss, (uint16_t)i) != NULL)
-			st->udp_ports_held++;
+		if (dps_udp_port_sock_relaxed(ss, (uint16_t)i) != NULL ||
+				(ss->udp6_ports != NULL &&
+				__atomic_load_n(&ss->udp6_ports[i], __ATOMIC_RELAXED) != NULL))
+			st->udp_ports_held++;	/* relaxed: a statistic */
 	}
 	for (unsigned int i = 0; i < s->n_lcores; i++) {
 		struct rte_mempool *mp = s->lc[i]->pool;

@@ -305,7 +305,10 @@ dps_port_bind_any_udp(struct dps_sockets *ss, struct dps_sock *sk,
 void
 dps_port_unbind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
 {
-	dps_ugroup_leave(ss, sk, port);
+	if (dps_sock_is6(sk))
+		dps_udp6_unbind_port(sk, port);		/* dps_udp6_port.c */
+	else
+		dps_ugroup_leave(ss, sk, port);
 }
 
 unsigned int
@@ -355,6 +358,8 @@ dps_sock_bind_port(struct dps_sock *sk, uint16_t port)
 	struct dps_sockets *ss = dps_socks(sk->stack);
 	int rc;
 
+	if (sk->type == SOCK_DGRAM && dps_sock_is6(sk))
+		return dps_udp6_bind_port(sk, port);	/* dps_udp6_port.c */
 	if (sk->type == SOCK_DGRAM)
 		rc = port == 0 ? dps_port_bind_any_udp(ss, sk, &port) :
 			dps_port_bind_udp(ss, sk, port);

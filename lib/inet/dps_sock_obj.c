@@ -42,6 +42,18 @@ dps_sock_init(struct dps_sock *sk, struct dps_stack *s, int type, int proto,
 	sk->tup.proto = (uint8_t)proto;
 }
 
+/* The IPv6 side of a fresh AF_INET6 socket: unbound, dual-stack
+ * (net.ipv6.bindv6only 0), the default hop limit, traffic class 0. */
+void
+dps_sock6_init(struct dps_sock *sk)
+{
+	struct dps_sock6_side *v6 = dps_sock6(sk);
+
+	memset(v6, 0, sizeof(*v6));
+	v6->hops = -1;
+	dps_sock_set_flag(sk, DPS_OPT_INET6, true);
+}
+
 void
 dps_obj_ref(struct dps_obj *o)
 {
@@ -94,7 +106,8 @@ dps_sock_put(struct dps_sock *sk)
 		rte_free(dps_sock_lst(sk));
 		dps_sock_publish_lst(sk, NULL);
 	}
-	dps_pool_put(dps_socks(sk->stack)->pool, sk);
+	dps_pool_put(dps_sock_is6(sk) ? dps_socks(sk->stack)->pool6 :
+		dps_socks(sk->stack)->pool, sk);
 }
 
 /* Run @op for @sk on lcore @idx: inline when we are that lcore, else

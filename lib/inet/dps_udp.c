@@ -53,6 +53,18 @@ udp_lookup(struct dps_sockets *ss, uint16_t port, struct dps_sock *member)
 	return sk;
 }
 
+/* An AF_INET6 socket whose own address is an IPv6 one (bound, or the
+ * source a connect() to an IPv6 peer chose) hears no IPv4: Linux sets
+ * its inet_rcv_saddr to LOOPBACK4_IPV6 then, which no datagram is for,
+ * and keeps it through a later connect() to an IPv4 peer. */
+static bool
+udp6_deaf_to_v4(const struct dps_sock *sk)
+{
+	const uint8_t *a = dps_sock6_c(sk)->laddr;
+
+	return !dps_ip6_is_unspecified(a) && !dps_ip6_is_v4mapped(a);
+}
+
 /* Does @sk take a datagram from @src:@sport to @dst? (Linux's socket
  * lookup: a connected socket only hears its peer.) */
 static bool
@@ -61,6 +73,8 @@ udp_match(const struct dps_sock *sk, uint32_t src, uint16_t sport, uint32_t dst)
 	uint32_t laddr = dps_sock_laddr(sk);
 
 	if (laddr != 0 && laddr != dst)
+		return false;
+	if (dps_sock_is6(sk) && udp6_deaf_to_v4(sk))
 		return false;
 	if (sk->tup.rport != 0 && (sk->tup.raddr != src || sk->tup.rport != sport))
 		return false;
@@ -132,13 +146,17 @@ udp_icmp_hook(struct dps_lcore *lc, const struct dps_icmp_view *icmp, int err,
 }
 
 /* UDP in the protocol switch: input and ICMP errors (no per-lcore
- * state; its sockets belong to no lcore); over IPv6, input (dps_udp6.c). */
+ * state; its sockets belong to no lcore); over IPv6, input and ICMPv6
+ * errors (dps_udp6.c) and the datagrams AF_INET6 sockets send
+ * (dps_udp6_send.c). */
 static const struct dps_proto_ops udp_ops = {
 	.name = "udp",
 	.ipproto = IPPROTO_UDP,
 	.input = udp_rx,
 	.input6 = dps_udp_rx6,
 	.err = udp_icmp_hook,
+	.err6 = dps_udp_err6,
+	.msg = dps_udp6_msg,
 };
 
 int
@@ -280,7 +298,8 @@ udp_head(struct dps_sock *sk)
 	return m;
 }
 
-/* The payload length of datagram @m (IPv4 header first). */
+/* The payload length of datagram @m (its IP header first, the UDP
+ * header at l3_len). */
 static uint32_t
 udp_payload_len(const struct rte_mbuf *m)
 {
@@ -336,6 +355,40 @@ udp_copy_iov(const struct rte_mbuf *m, const struct iovec *iov, int iovcnt,
 }
 
 /*
+ * The sender of datagram @m as @sk names it: an AF_INET socket's
+ * sockaddr_in; an AF_INET6 socket's sockaddr_in6, v4-mapped for an IPv4
+ * datagram, with flow info 0 and, for a link-local sender, the scope id
+ * of the socket's interface (udpv6_recvmsg(); dpstack records no
+ * arrival interface, and a link-local peer is met on the bound one).
+ */
+static void
+udp_from(const struct dps_sock *sk, const struct rte_mbuf *m, uint16_t sport,
+	struct dps_udp_from *from)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t v4;
+
+	if (!dps_sock_is6(sk)) {
+		memcpy(&v4, ip + 12, 4);	/* the IPv4 source */
+		from->sin = (struct sockaddr_in){ .sin_family = AF_INET,
+			.sin_port = sport, .sin_addr.s_addr = v4 };
+		from->len = sizeof(from->sin);
+		return;
+	}
+	from->sin6 = (struct sockaddr_in6){ .sin6_family = AF_INET6,
+		.sin6_port = sport };
+	if ((ip[0] >> 4) == 4) {
+		memcpy(&v4, ip + 12, 4);
+		dps_ip6_set_mapped(from->sin6.sin6_addr.s6_addr, v4);
+	} else {
+		memcpy(from->sin6.sin6_addr.s6_addr, ip + 8, 16);	/* the source */
+		if (dps_ip6_is_linklocal(ip + 8))
+			from->sin6.sin6_scope_id = dps_sock6_c(sk)->scope;
+	}
+	from->len = sizeof(from->sin6);
+}
+
+/*
  * Copy the held datagram out and, unless @peek, consume it.
  * udp_recvmsg(): a longer datagram is cut and marked MSG_TRUNC; a
  * datagram that cannot be written is consumed all the same (EFAULT),
@@ -345,7 +398,6 @@ static ssize_t
 udp_take(struct dps_sock *sk, struct rte_mbuf *m, const struct iovec *iov,
 	int iovcnt, int flags, struct dps_udp_from *from)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	const struct rte_udp_hdr *uh = rte_pktmbuf_mtod_offset(m,
 		const struct rte_udp_hdr *, m->l3_len);
 	uint32_t n = udp_payload_len(m), room = 0;
@@ -354,10 +406,7 @@ udp_take(struct dps_sock *sk, struct rte_mbuf *m, const struct iovec *iov,
 	for (int i = 0; i < iovcnt && room < n; i++)
 		room = iov[i].iov_len >= n - room ? n : room + (uint32_t)iov[i].iov_len;
 	from->flags = room < n ? MSG_TRUNC : 0;
-	from->sin = (struct sockaddr_in){
-		.sin_family = AF_INET, .sin_port = uh->src_port,
-		.sin_addr.s_addr = ip->src_addr,
-	};
+	udp_from(sk, m, uh->src_port, from);
 	rc = udp_copy_iov(m, iov, iovcnt, room);
 	if (!(flags & MSG_PEEK)) {
 		dps_sock_set_rx_cur(sk, NULL);
@@ -411,6 +460,6 @@ dps_udp_recv(struct dps_sock *sk, void *buf, size_t len, int flags,
 
 	if (rc < 0 || from == NULL)
 		return rc;
-	e = dps_put_addr(&f.sin, sizeof(f.sin), from, fromlen);
+	e = dps_put_addr(&f.sin, f.len, from, fromlen);
 	return e != 0 ? e : rc;
 }

@@ -65,9 +65,11 @@ dps_socket_on(struct dps_stack *s, int domain, int type, int protocol)
 	struct dps_sock *sk;
 	int proto, fd;
 
+	struct dps_pool *pool;
+
 	if (s == NULL || dps_socks(s) == NULL || dps_socks(s)->pool == NULL)
 		return fail(ENODEV);
-	if (domain != AF_INET)
+	if (domain != AF_INET && domain != AF_INET6)
 		return fail(EAFNOSUPPORT);
 	if (base != SOCK_STREAM && base != SOCK_DGRAM)
 		return fail(base == SOCK_RAW || base == SOCK_SEQPACKET ?
@@ -75,12 +77,18 @@ dps_socket_on(struct dps_stack *s, int domain, int type, int protocol)
 	proto = base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
 	if (protocol != 0 && protocol != proto)
 		return fail(EPROTONOSUPPORT);
-	sk = dps_pool_get(dps_socks(s)->pool);
+	/* AF_INET6 streams are not built yet (issue 17). */
+	if (domain == AF_INET6 && base == SOCK_STREAM)
+		return fail(EAFNOSUPPORT);
+	pool = domain == AF_INET6 ? dps_socks(s)->pool6 : dps_socks(s)->pool;
+	sk = dps_pool_get(pool);
 	if (sk == NULL)
 		return fail(ENOBUFS);
 	dps_sock_init(sk, s, base, proto, (type & SOCK_NONBLOCK) != 0);
+	if (domain == AF_INET6)
+		dps_sock6_init(sk);
 	if (base == SOCK_DGRAM && dps_udp_rxq_init(sk) != 0) {
-		dps_pool_put(dps_socks(s)->pool, sk);
+		dps_pool_put(pool, sk);
 		return fail(ENOBUFS);
 	}
 	fd = dps_fd_alloc(&sk->obj);
@@ -88,7 +96,7 @@ dps_socket_on(struct dps_stack *s, int domain, int type, int protocol)
 		int err = errno;
 
 		dps_obj_set_refs(&sk->obj, 0);
-		dps_pool_put(dps_socks(s)->pool, sk);
+		dps_pool_put(pool, sk);
 		return fail(err);
 	}
 	return fd;
@@ -109,6 +117,8 @@ dps_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 
 	if (sk == NULL)
 		return fail(dps_sock_errno(fd));
+	if (dps_sock_is6(sk))
+		return done(sk, dps_sock6_name(sk, false, addr, len));
 	port = dps_sock_lport(sk);
 	if (port == 0 && sk->type == SOCK_STREAM)
 		port = sk->old_sport;
@@ -126,6 +136,8 @@ dps_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 
 	if (sk == NULL)
 		return fail(dps_sock_errno(fd));
+	if (dps_sock_is6(sk))
+		return done(sk, dps_sock6_name(sk, true, addr, len));
 	state = dps_sock_state(sk);
 	if (sk->tup.rport == 0 || state == DPS_TCP_CLOSE || state == DPS_TCP_LISTEN ||
 			(state == DPS_TCP_SYN_SENT && sk->type == SOCK_STREAM))
@@ -186,7 +198,7 @@ dps_bind(int fd, const struct sockaddr *addr, socklen_t len)
 	if (rc == 0)
 		rc = sock_lock(sk);
 	if (rc == 0) {
-		rc = sock_bind(sk, &a, len);
+		rc = dps_sock_is6(sk) ? dps_sock6_bind(sk, &a, len) : sock_bind(sk, &a, len);
 		dps_lock_put(&sk->lock);
 	}
 	return done(sk, rc);
@@ -494,12 +506,14 @@ stream_connect(struct dps_sock *sk, const struct sockaddr_storage *a,
 }
 
 /* udp_disconnect(). */
-static int
-dgram_disconnect(struct dps_sock *sk)
+int
+dps_dgram_disconnect(struct dps_sock *sk)
 {
 	sk->tup.raddr = 0;
 	sk->tup.rport = 0;
 	dps_sock_publish_state(sk, DPS_TCP_CLOSE);
+	if (dps_sock_is6(sk))
+		dps_sock6_disconnect(sk);
 	if (!(sk->userlocks & DPS_BINDADDR_LOCK))
 		dps_sock_set_laddr(sk, 0);
 	if (!(sk->userlocks & DPS_BINDPORT_LOCK)) {
@@ -513,15 +527,22 @@ dgram_disconnect(struct dps_sock *sk)
 static int
 dgram_connect(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t len)
 {
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)a;
-	int rc;
-
 	if (len < sizeof(a->ss_family))
 		return -EINVAL;
 	if (a->ss_family == AF_UNSPEC)
-		return dgram_disconnect(sk);
+		return dps_dgram_disconnect(sk);
 	if (dps_sock_lport(sk) == 0 && dps_sock_bind_port(sk, 0) != 0)
 		return -EAGAIN;
+	return dps_dgram_connect4(sk, a, len);
+}
+
+/* __ip4_datagram_connect(). */
+int
+dps_dgram_connect4(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t len)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)a;
+	int rc;
+
 	if (len < sizeof(*sin))
 		return -EINVAL;
 	if (sin->sin_family != AF_INET)
@@ -553,7 +574,8 @@ dps_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return done(sk, stream_connect(sk, &a, len));
 	rc = sock_lock(sk);
 	if (rc == 0) {
-		rc = dgram_connect(sk, &a, len);
+		rc = dps_sock_is6(sk) ? dps_sock6_connect(sk, &a, len) :
+			dgram_connect(sk, &a, len);
 		dps_lock_put(&sk->lock);
 	}
 	return done(sk, rc);

@@ -210,7 +210,10 @@ dps_sendto(int fd, const void *buf, size_t len, int flags,
 		rc = to != NULL ? dps_copy_addr(to, tolen, &a) : 0;
 		return dps_sock_ret(sk, rc != 0 ? rc : dps_tcp_sendv(sk, &iov, 1, flags));
 	}
-	rc = dps_udp_send(sk, buf, len, to, tolen);
+	if (dps_sock_is6(sk))
+		rc = dps_udp6_send(sk, buf, len, to, tolen);
+	else
+		rc = dps_udp_send(sk, buf, len, to, tolen);
 	return dps_sock_ret(sk, rc);
 }
 
@@ -372,7 +375,7 @@ sock_recvmsg(struct dps_sock *sk, struct msghdr *umsg, struct msghdr *k, int fla
 	} else {
 		rc = dps_udp_recvmsg(sk, k->msg_iov, (int)k->msg_iovlen, flags, &from);
 		c.flags |= from.flags;
-		namelen = sizeof(from.sin);
+		namelen = from.len;
 	}
 	if (rc < 0)
 		return rc;

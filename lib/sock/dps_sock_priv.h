@@ -46,6 +46,22 @@ int dps_sock_set_cbs(struct dps_sock *sk, const struct dps_sock_cbs *cbs, void *
 /* Close a socket whose descriptor is gone, consuming @sk's reference. */
 void dps_sock_close_ref(struct dps_sock *sk);
 
+/* Datagram connect()'s IPv4 part after the autobind (__ip4_datagram_connect()),
+ * and udp_disconnect(); under the socket lock. */
+int dps_dgram_connect4(struct dps_sock *sk, const struct sockaddr_storage *a,
+	socklen_t len);
+int dps_dgram_disconnect(struct dps_sock *sk);
+
+/* ---- AF_INET6 datagram sockets (dps_sock6.c) ---- */
+/* bind() and connect() under the socket lock; getsockname() (@peer
+ * false) and getpeername(); the IPv6 part of a disconnect. */
+int dps_sock6_bind(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t len);
+int dps_sock6_connect(struct dps_sock *sk, const struct sockaddr_storage *a,
+	socklen_t len);
+int dps_sock6_name(struct dps_sock *sk, bool peer, struct sockaddr *addr,
+	socklen_t *len);
+void dps_sock6_disconnect(struct dps_sock *sk);
+
 /* ---- epoll sets (dps_poll.c) ---- */
 int dps_epoll_close(int fd, struct dps_obj *o);
 /* Called when a socket is closed: leave its epoll set. */

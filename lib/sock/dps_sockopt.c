@@ -11,6 +11,7 @@
 #include <netinet/tcp.h>
 #include "dps_sock_priv.h"
 #include "dps_uaccess.h"
+#include "dps_sock_lock.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24	/* include/uapi/linux/in.h */
@@ -344,6 +345,57 @@ ip_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 	}
 }
 
+/*
+ * IPPROTO_IPV6 options of an AF_INET6 socket (do_ipv6_setsockopt()): the
+ * value an int when optlen holds one (EFAULT), else 0; then each option
+ * wants a whole int (EINVAL). IPV6_V6ONLY cannot change once a port is
+ * bound; the hop limit takes -1 (the default again) to 255, the traffic
+ * class -1 (0) to 255.
+ */
+static int
+ipv6_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
+{
+	struct dps_sock6_side *v6 = dps_sock6(sk);
+	int val = 0, rc = 0;
+
+	if (name != IPV6_V6ONLY && name != IPV6_UNICAST_HOPS && name != IPV6_TCLASS)
+		return -ENOPROTOOPT;
+	if (v != NULL && len >= sizeof(int))
+		rc = dps_copy_from_user(&val, v, sizeof(int));
+	if (rc != 0)
+		return rc;
+	if (len < sizeof(int))
+		return -EINVAL;
+	switch (name) {
+	case IPV6_V6ONLY:
+		/* Read by bind() and connect() under the lock: take it (a
+		 * stack lcore only tries, as sock_lock() in dps_sock_api.c). */
+		if (dps_stack_self(sk->stack) >= 0 && !dps_lock_try(&sk->lock))
+			return -EAGAIN;
+		if (dps_stack_self(sk->stack) < 0)
+			dps_lock_take(&sk->lock);
+		if (dps_sock_lport(sk) != 0)
+			rc = -EINVAL;
+		else
+			v6->v6only = val != 0;
+		dps_lock_put(&sk->lock);
+		return rc;
+	case IPV6_UNICAST_HOPS:
+		if (val < -1 || val > 255)
+			return -EINVAL;
+		/* Relaxed: read alone by the next send. */
+		__atomic_store_n(&v6->hops, (int16_t)val, __ATOMIC_RELAXED);
+		return 0;
+	default:	/* IPV6_TCLASS; RFC 3542 6.5: -1 is 0 */
+		if (val < -1 || val > 255)
+			return -EINVAL;
+		/* Relaxed, as the hop limit. */
+		__atomic_store_n(&v6->tclass, (uint8_t)(val == -1 ? 0 : val),
+			__ATOMIC_RELAXED);
+		return 0;
+	}
+}
+
 int
 dps_setsockopt(int fd, int level, int name, const void *v, socklen_t len)
 {
@@ -360,6 +412,8 @@ dps_setsockopt(int fd, int level, int name, const void *v, socklen_t len)
 		rc = tcp_set(sk, name, v, len);
 	else if (level == IPPROTO_IP)
 		rc = ip_set(sk, name, v, len);
+	else if (level == IPPROTO_IPV6 && dps_sock_is6(sk))
+		rc = ipv6_set(sk, name, v, len);
 	else
 		rc = -ENOPROTOOPT;
 	return (int)dps_sock_ret(sk, rc);
@@ -439,7 +493,7 @@ sol_socket_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 	case SO_TYPE:
 		return put_int(sk->type, out, len);
 	case SO_DOMAIN:
-		return put_int(AF_INET, out, len);
+		return put_int(dps_sock_is6(sk) ? AF_INET6 : AF_INET, out, len);
 	case SO_PROTOCOL:
 		return put_int(sk->proto, out, len);
 	case SO_REUSEADDR:
@@ -627,6 +681,27 @@ ip_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 	}
 }
 
+/* do_ipv6_getsockopt(): the hop limit reads 64 while it is the default. */
+static int
+ipv6_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
+{
+	const struct dps_sock6_side *v6 = dps_sock6_c(sk);
+	int hops;
+
+	switch (name) {
+	case IPV6_V6ONLY:
+		return put_int(v6->v6only, out, len);
+	case IPV6_UNICAST_HOPS:
+		/* Relaxed: a value on its own (ipv6_set()). */
+		hops = __atomic_load_n(&v6->hops, __ATOMIC_RELAXED);
+		return put_int(hops < 0 ? 64 : hops, out, len);
+	case IPV6_TCLASS:
+		return put_int(__atomic_load_n(&v6->tclass, __ATOMIC_RELAXED), out, len);
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
 int
 dps_getsockopt(int fd, int level, int name, void *out, socklen_t *len)
 {
@@ -641,7 +716,10 @@ dps_getsockopt(int fd, int level, int name, void *out, socklen_t *len)
 	}
 	/* Every handler reads the length first (EFAULT, EINVAL), and then
 	 * looks at the name. */
-	if (level != SOL_SOCKET && level != IPPROTO_IP &&
+	if (dps_sock_is6(sk) && level != SOL_SOCKET && level != IPPROTO_IP &&
+			level != IPPROTO_IPV6)
+		rc = -ENOPROTOOPT;	/* ipv6_getsockopt(): not SOL_IPV6 */
+	else if (!dps_sock_is6(sk) && level != SOL_SOCKET && level != IPPROTO_IP &&
 			!(level == IPPROTO_TCP && sk->type == SOCK_STREAM))
 		rc = -EOPNOTSUPP;	/* ip_getsockopt(): not SOL_IP */
 	else
@@ -650,6 +728,8 @@ dps_getsockopt(int fd, int level, int name, void *out, socklen_t *len)
 		rc = sol_socket_get(sk, name, out, len);
 	else if (rc == 0 && level == IPPROTO_TCP)
 		rc = tcp_get(sk, name, out, len);
+	else if (rc == 0 && level == IPPROTO_IPV6)
+		rc = ipv6_get(sk, name, out, len);
 	else if (rc == 0)
 		rc = ip_get(sk, name, out, len);
 	return (int)dps_sock_ret(sk, rc);

@@ -127,6 +127,13 @@
 #define IP_HOLE "198.18.9.1"	/* P routes 198.18.9.0/24 as blackhole */
 #define IP_NOROUTE "198.19.0.1"	/* the DUT routes only 198.18.0.0/16 */
 #define IP_FOREIGN "198.18.0.77"
+/* IPv6 (issue 17): the DUT and namespace P's kernel on 2001:db8::/64,
+ * on link; nothing routes 2001:db9::/32. */
+#define IP6_SELF "2001:db8::2"
+#define IP6_GW "2001:db8::1"
+#define IP6_NOROUTE "2001:db9::1"
+#define IP6_FOREIGN "2001:db8::77"
+#define IP6_LL "fe80::1"	/* link-local, given without a scope id */
 #define PORT_LISTEN 7000	/* kernel listener: accepts and holds */
 #define PORT_ECHO 7001		/* kernel UDP echo */
 #define PORT_CLOSED 7002	/* nothing: the kernel answers RST */
@@ -168,7 +175,13 @@ enum addr_kind {
 	AD_CRAFT5, AD_CRAFT6, AD_CRAFT8, AD_NOARP, AD_HOLE,
 	AD_NOROUTE, AD_BCAST, AD_LBCAST, AD_MCAST, AD_ANY, AD_SELF, AD_FOREIGN,
 	AD_UNSPEC, AD_INET6, AD_UNIXFAM,
+	/* sockaddr_in6, 28 bytes: P's kernel (UDP echo, closed UDP port),
+	 * ::, ours, unrouted, not ours, link-local without a scope id, and
+	 * v4-mapped: the echo, ::ffff:0.0.0.0 and ours. */
+	AD6_ECHO, AD6_UCLOSED, AD6_ANY, AD6_SELF, AD6_NOROUTE, AD6_FOREIGN,
+	AD6_LL, AD6_MECHO, AD6_MANY, AD6_MSELF,
 };
+#define AD6_FIRST AD6_ECHO
 
 enum op {
 	OP_END, OP_SOCKET, OP_BIND, OP_CONNECT, OP_LISTEN, OP_POLL, OP_SOERR,
@@ -251,6 +264,18 @@ struct row {
 #define TO_INET6 AD_INET6, 0
 #define TO_UNIXFAM AD_UNIXFAM, 0
 #define TO_NULL AD_NULL, 0
+#define TO6_ECHO AD6_ECHO, 0
+#define TO6_UCLOSED AD6_UCLOSED, 0
+#define TO6_NOROUTE AD6_NOROUTE, 0
+#define TO6_MECHO AD6_MECHO, 0
+#define TO6_LL AD6_LL, 0
+#define TO6_SELF AD6_SELF, 0
+#define AT6_ANY(p) AD6_ANY, (p)
+#define AT6_SELF(p) AD6_SELF, (p)
+#define AT6_MANY(p) AD6_MANY, (p)
+#define AT6_MSELF(p) AD6_MSELF, (p)
+#define AT6_FOREIGN AD6_FOREIGN, 0
+#define AT6_LL AD6_LL, 0
 #define AT_ANY(p) AD_ANY, (p)
 #define AT_SELF(p) AD_SELF, (p)
 #define AT_FOREIGN AD_FOREIGN, 0
@@ -259,6 +284,9 @@ struct row {
 /* Step constructors; the _ forms take the expanded "kind, port" pair. */
 #define SOCKn(i, t) { .op = OP_SOCKET, .sock = (i), .a = (t) }
 #define SOCK(t) SOCKn(0, t)
+/* An AF_INET6 socket. */
+#define SOCK6n(i, t) { .op = OP_SOCKET, .sock = (i), .a = (t), .c = AF_INET6 }
+#define SOCK6(t) SOCK6n(0, t)
 #define SOCKP(i, t, p) { .op = OP_SOCKET, .sock = (i), .a = (t), .b = (p) }
 #define CONNECT_(i, k, p, l, f) \
 	{ .op = OP_CONNECT, .sock = (i), .addr = (k), .port = (p), .len = (l), \
@@ -276,6 +304,8 @@ struct row {
 #define BINDL_(k, p, l) BIND_(0, k, p, l)
 #define SENDTO_(k, p) { .op = OP_SENDTO, .addr = (k), .port = (p), .len = LEN_NAT }
 #define SENDTO(...) SENDTO_(__VA_ARGS__)
+#define SENDTOL_(k, p, l) { .op = OP_SENDTO, .addr = (k), .port = (p), .len = (l) }
+#define SENDTOL(...) SENDTOL_(__VA_ARGS__)
 #define WATCH_(k, p, ms) { .op = OP_WATCH, .addr = (k), .port = (p), \
 	.len = LEN_NAT, .c = (ms) }
 #define WATCH(...) WATCH_(__VA_ARGS__)
@@ -370,6 +400,8 @@ struct row {
 #define SETNP(v) SETI(IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, v)
 #define GETNP GETI(IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT)
 #define GETNPL(n) GETIL(IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, n)
+#define V6ONLYn(i) SETIn(i, IPPROTO_IPV6, IPV6_V6ONLY, 1)
+#define V6ONLY V6ONLYn(0)
 
 /*
  * The table. Each line of issue 3's "Connect semantics to reproduce" has
@@ -810,6 +842,144 @@ static const struct row rows[] = {
 	ROW("udp_bind0_then_connect", 0, SOCK(DG), BIND(AT_ANY(0)), NAMEU,
 		CONN(TO_ECHO), NAMEU),
 	ROW("udp_poll_fresh", 0, SOCK(DG), POLL(0)),
+
+	/* AF_INET6 datagrams (issue 17): inet_dgram_connect() and
+	 * __ip6_datagram_connect(), __inet6_bind(), inet6_getname(),
+	 * udpv6_sendmsg(), the IPv6 options; the twins of the rows above,
+	 * then dual-stack and IPV6_V6ONLY. */
+	ROW("udp6_connect_echo", 0, SOCK6(DG), CONN(TO6_ECHO), NAMEU, PEER, SEND,
+		POLLRD(2000), RECV, RECV, POLL(0)),
+	ROW("udp6_autobind_before_len", 0, SOCK6(DG), CONNL(TO6_ECHO, 23), NAMEU),
+	ROW("udp6_autobind_before_family", 0, SOCK6(DG), CONNL(TO_UNIXFAM, 28),
+		NAMEU, PEER),
+	ROW("udp6_len1_no_autobind", 0, SOCK6(DG), CONNL(TO6_ECHO, 1), NAME),
+	ROW("udp6_null", 0, SOCK6(DG), CONNL(TO_NULL, 28), NAME),
+	ROW("udp6_unspec_clears_peer", 0, SOCK6(DG), CONN(TO6_ECHO), NAMEU,
+		CONN(TO_UNSPEC), PEER, NAME, SEND),
+	ROW("udp6_unspec_keeps_bound_port", 0, SOCK6(DG),
+		BIND(AT6_ANY(FIXED(80))), CONN(TO6_ECHO), NAME, CONN(TO_UNSPEC),
+		NAME, PEER),
+	ROW("udp6_unspec_keeps_bound_addr", 0, SOCK6(DG), BIND(AT6_SELF(0)),
+		NAMEU, CONN(TO6_ECHO), CONN(TO_UNSPEC), NAMEU),
+	ROW("udp6_unspec_fresh", 0, SOCK6(DG), CONN(TO_UNSPEC), NAME, POLL(0)),
+	ROW("udp6_no_route", 0, SOCK6(DG), CONN(TO6_NOROUTE), NAMEU, PEER),
+	ROW("udp6_link_local_no_scope", 0, SOCK6(DG), CONN(TO6_LL), NAMEU, PEER),
+	ROW("udp6_port_unreach_recv", 0, SOCK6(DG), CONN(TO6_UCLOSED), SEND,
+		POLLRD(2000), POLL(0), RECV, RECV, SOERR),
+	ROW("udp6_port_unreach_soerror", 0, SOCK6(DG), CONN(TO6_UCLOSED), SEND,
+		SLEEP(300), SOERR, RECV, SOERR),
+	ROW("udp6_port_unreach_send", 0, SOCK6(DG), CONN(TO6_UCLOSED), SEND,
+		SLEEP(300), SEND, SEND),
+	ROW("udp6_send_unconnected", 0, SOCK6(DG), SEND),
+	ROW("udp6_sendto_autobinds", 0, SOCK6(DG), SENDTO(TO6_ECHO), NAMEU,
+		POLLRD(2000), RECV),
+	ROW("udp6_reconnect", 0, SOCK6(DG), CONN(TO6_ECHO), NAMEU,
+		CONN(TO6_UCLOSED), NAMEU, PEER),
+	ROW("udp6_bind0_then_connect", 0, SOCK6(DG), BIND(AT6_ANY(0)), NAMEU,
+		CONN(TO6_ECHO), NAMEU),
+	ROW("udp6_poll_fresh", 0, SOCK6(DG), POLL(0), NAME, PEER),
+	ROW("udp6_recvmsg_name", 0, SOCK6(DG), CONN(TO6_ECHO), SEND,
+		POLLRD(2000), RECVMSG_N(0, 64, -1)),
+	/* bind(): the length (SIN6_LEN_RFC2133), the family, the address. */
+	ROW("udp6_bind_len23", 0, SOCK6(DG), BINDL(AT6_SELF(0), 23), NAME),
+	ROW("udp6_bind_len24", 0, SOCK6(DG), BINDL(AT6_SELF(0), 24), NAMEU),
+	ROW("udp6_bind_inet", 0, SOCK6(DG), BIND(AT_SELF(0)), NAME),
+	ROW("udp6_bind_inet_len28", 0, SOCK6(DG), BINDL(AT_SELF(0), 28), NAME),
+	ROW("udp6_bind_foreign", 0, SOCK6(DG), BIND(AT6_FOREIGN), NAME),
+	ROW("udp6_bind_link_local_no_scope", 0, SOCK6(DG), BIND(AT6_LL), NAME),
+	ROW("udp6_bind_self", 0, SOCK6(DG), BIND(AT6_SELF(0)), NAMEU,
+		GETI(IPPROTO_IPV6, IPV6_V6ONLY), SETI(IPPROTO_IPV6, IPV6_V6ONLY, 0)),
+	ROW("udp6_bind_twice", 0, SOCK6(DG), BIND(AT6_ANY(0)), BIND(AT6_ANY(0))),
+	ROW("udp6_bind_mapped_self", 0, SOCK6(DG), BIND(AT6_MSELF(0)), NAMEU,
+		GETI(IPPROTO_IPV6, IPV6_V6ONLY), CONN(TO6_ECHO), NAMEU, PEER),
+	ROW("udp6_bind_mapped_any", 0, SOCK6(DG), BIND(AT6_MANY(0)), NAMEU,
+		SENDTO(TO6_ECHO), CONN(TO6_ECHO), CONN(TO_ECHO), NAMEU, PEER),
+	ROW("udp6_bind_mapped_v6only", 0, SOCK6(DG), V6ONLY, BIND(AT6_MSELF(0)),
+		NAME),
+	/* Dual stack: AF_INET and v4-mapped peers, refused by IPV6_V6ONLY. */
+	ROW("udp6_connect_inet", 0, SOCK6(DG), CONN(TO_ECHO), NAMEU, PEER, SEND,
+		POLLRD(2000), RECVMSG_N(0, 64, -1)),
+	ROW("udp6_connect_inet_v6only", 0, SOCK6(DG), V6ONLY, CONN(TO_ECHO),
+		NAMEU, PEER),
+	ROW("udp6_connect_mapped", 0, SOCK6(DG), CONN(TO6_MECHO), NAMEU, PEER,
+		SEND, POLLRD(2000), RECV),
+	ROW("udp6_connect_mapped_v6only", 0, SOCK6(DG), V6ONLY, CONN(TO6_MECHO),
+		NAMEU, PEER),
+	ROW("udp6_sendto_mapped", 0, SOCK6(DG), SENDTO(TO6_MECHO), NAMEU,
+		POLLRD(2000), RECVMSG_N(0, 64, -1)),
+	ROW("udp6_sendto_inet", 0, SOCK6(DG), SENDTO(TO_ECHO), NAMEU,
+		POLLRD(2000), RECV),
+	ROW("udp6_sendto_mapped_v6only", 0, SOCK6(DG), V6ONLY, SENDTO(TO6_MECHO),
+		SENDTO(TO_ECHO), NAMEU),
+	ROW("udp6_mapped_then_v6", 0, SOCK6(DG), CONN(TO6_MECHO), NAMEU,
+		CONN(TO6_ECHO), NAMEU, PEER, SENDTO(TO6_ECHO), CONN(TO_UNSPEC),
+		NAMEU, CONN(TO6_ECHO), NAMEU, PEER),
+	ROW("udp6_v6_then_inet", 0, SOCK6(DG), CONN(TO6_ECHO), NAMEU,
+		CONN(TO_ECHO), NAMEU, PEER, SEND, POLLRD(2000), RECV),
+	ROW("udp6_v6_then_mapped", 0, SOCK6(DG), CONN(TO6_ECHO),
+		CONN(TO6_MECHO), NAMEU, PEER),
+	ROW("udp6_bound_v6_sendto_inet", 0, SOCK6(DG), BIND(AT6_SELF(0)),
+		SENDTO(TO_ECHO), SENDTO(TO6_MECHO), SENDTO(TO6_ECHO), NAMEU),
+	ROW("udp6_sendto_port0", 0, SOCK6(DG), SENDTO(TO6_SELF), NAMEU),
+	ROW("udp6_sendto_len23", 0, SOCK6(DG), SENDTOL(TO6_ECHO, 23), NAMEU),
+	ROW("udp6_sendto_len1", 0, SOCK6(DG), SENDTOL(TO6_ECHO, 1), NAMEU),
+	ROW("udp6_sendto_inet_len15", 0, SOCK6(DG), SENDTOL(TO_ECHO, 15), NAMEU),
+	ROW("udp6_sendto_unspec", 0, SOCK6(DG), SENDTO(TO_UNSPEC), NAMEU,
+		CONN(TO6_ECHO), SENDTO(TO_UNSPEC), POLLRD(2000), RECV),
+	ROW("udp6_sendto_unix", 0, SOCK6(DG), SENDTOL(TO_UNIXFAM, 28), NAMEU),
+	ROW("udp6_sendto_noroute", 0, SOCK6(DG), SENDTO(TO6_NOROUTE), NAMEU),
+	/* Ports shared between the families. */
+	ROW("udp6_port_inet_first", 0, SOCK(DG), BIND(AT_ANY(FIXED(81))),
+		SOCK6n(1, DG), BINDn(1, AT6_ANY(FIXED(81))), SOCK6n(2, DG),
+		V6ONLYn(2), BINDn(2, AT6_ANY(FIXED(81)))),
+	ROW("udp6_port_inet_then_self6", 0, SOCK(DG), BIND(AT_ANY(FIXED(82))),
+		SOCK6n(1, DG), BINDn(1, AT6_SELF(FIXED(82)))),
+	ROW("udp6_port_dual_first", 0, SOCK6(DG), BIND(AT6_ANY(FIXED(83))),
+		SOCKn(1, DG), BINDn(1, AT_ANY(FIXED(83)))),
+	ROW("udp6_port_v6only_first", 0, SOCK6(DG), V6ONLY,
+		BIND(AT6_ANY(FIXED(84))), SOCKn(1, DG), BINDn(1, AT_ANY(FIXED(84)))),
+	ROW("udp6_port_mapped_first", 0, SOCK6(DG), BIND(AT6_MSELF(FIXED(85))),
+		SOCKn(1, DG), BINDn(1, AT_ANY(FIXED(85))), SOCK6n(2, DG), V6ONLYn(2),
+		BINDn(2, AT6_ANY(FIXED(85)))),
+	/* SO_REUSEPORT: AF_INET6 sockets share a port when all set it, and
+	 * a dual-stack one shares with AF_INET ones that set it. */
+	ROW("udp6_reuseport_pair", 0, SOCK6(DG), RPORTn(0),
+		BIND(AT6_ANY(FIXED(86))), SOCK6n(1, DG), RPORTn(1),
+		BINDn(1, AT6_ANY(FIXED(86))), SOCK6n(2, DG),
+		BINDn(2, AT6_ANY(FIXED(86))), SOCK6n(3, DG), RPORTn(3), V6ONLYn(3),
+		BINDn(3, AT6_ANY(FIXED(86)))),
+	ROW("udp6_reuseport_inet_first", 0, SOCK(DG), RPORTn(0),
+		BIND(AT_ANY(FIXED(87))), SOCK6n(1, DG), RPORTn(1),
+		BINDn(1, AT6_ANY(FIXED(87))), SOCK6n(2, DG),
+		BINDn(2, AT6_ANY(FIXED(87)))),
+	ROW("udp6_reuseport_dual_first", 0, SOCK6(DG), RPORTn(0),
+		BIND(AT6_ANY(FIXED(88))), SOCKn(1, DG), RPORTn(1),
+		BINDn(1, AT_ANY(FIXED(88))), SOCKn(2, DG), BINDn(2, AT_ANY(FIXED(88)))),
+	/* Options. */
+	ROW("opt6_defaults_udp", 0, SOCK6(DG), GETI(IPPROTO_IPV6, IPV6_V6ONLY),
+		GETI(IPPROTO_IPV6, IPV6_UNICAST_HOPS), GETI(IPPROTO_IPV6, IPV6_TCLASS),
+		GETI(SOL_SOCKET, SO_TYPE), GETI(SOL_SOCKET, SO_DOMAIN),
+		GETI(IPPROTO_TCP, TCP_SYNCNT), GETI(IPPROTO_IP, IP_TTL)),
+	ROW("opt6_hops", 0, SOCK6(DG), SETI(IPPROTO_IPV6, IPV6_UNICAST_HOPS, 7),
+		GETI(IPPROTO_IPV6, IPV6_UNICAST_HOPS),
+		SETI(IPPROTO_IPV6, IPV6_UNICAST_HOPS, -1),
+		GETI(IPPROTO_IPV6, IPV6_UNICAST_HOPS),
+		SETI(IPPROTO_IPV6, IPV6_UNICAST_HOPS, 256),
+		SETI(IPPROTO_IPV6, IPV6_UNICAST_HOPS, -2),
+		SETI(IPPROTO_IPV6, IPV6_UNICAST_HOPS, 0),
+		GETI(IPPROTO_IPV6, IPV6_UNICAST_HOPS)),
+	ROW("opt6_tclass", 0, SOCK6(DG), SETI(IPPROTO_IPV6, IPV6_TCLASS, 0xb8),
+		GETI(IPPROTO_IPV6, IPV6_TCLASS), SETI(IPPROTO_IPV6, IPV6_TCLASS, -1),
+		GETI(IPPROTO_IPV6, IPV6_TCLASS), SETI(IPPROTO_IPV6, IPV6_TCLASS, 256),
+		SETI(IPPROTO_IPV6, IPV6_TCLASS, -2), GETI(IPPROTO_IPV6, IPV6_TCLASS)),
+	ROW("opt6_v6only_after_bind", 0, SOCK6(DG), BIND(AT6_ANY(0)),
+		SETI(IPPROTO_IPV6, IPV6_V6ONLY, 1), GETI(IPPROTO_IPV6, IPV6_V6ONLY)),
+	ROW("opt6_v6only_after_connect", 0, SOCK6(DG), CONN(TO6_ECHO),
+		SETI(IPPROTO_IPV6, IPV6_V6ONLY, 1)),
+	ROW("opt6_on_inet", 0, SOCK(DG), SETI(IPPROTO_IPV6, IPV6_V6ONLY, 1),
+		GETI(IPPROTO_IPV6, IPV6_V6ONLY)),
+	ROW("opt6_ip_ttl_on_inet6", 0, SOCK6(DG), SETI(IPPROTO_IP, IP_TTL, 9),
+		GETI(IPPROTO_IP, IP_TTL)),
 
 	/* Readiness. */
 	ROW("poll_fresh_tcp", 0, SOCK(NB), POLL(0), PEER, NAME),
@@ -1406,6 +1576,15 @@ addr_port(const struct step *st)
 	case AD_LBCAST:
 	case AD_MCAST:
 		return 9;
+	case AD6_ECHO:
+	case AD6_MECHO:
+		return PORT_ECHO;
+	case AD6_UCLOSED:
+		return PORT_UCLOSED;
+	case AD6_NOROUTE:
+	case AD6_FOREIGN:
+	case AD6_LL:
+		return 80;
 	default:
 		return st->port;
 	}
@@ -1415,12 +1594,27 @@ addr_port(const struct step *st)
  * Fill @b for the step's address kind. Returns the pointer to pass (NULL
  * for AD_NULL) and sets *len to the step's length or the natural one.
  */
+static const char *const addr6_ip[] = {
+	[AD6_ECHO - AD6_FIRST] = IP6_GW, [AD6_UCLOSED - AD6_FIRST] = IP6_GW,
+	[AD6_ANY - AD6_FIRST] = "::", [AD6_SELF - AD6_FIRST] = IP6_SELF,
+	[AD6_NOROUTE - AD6_FIRST] = IP6_NOROUTE,
+	[AD6_FOREIGN - AD6_FIRST] = IP6_FOREIGN, [AD6_LL - AD6_FIRST] = IP6_LL,
+	[AD6_MECHO - AD6_FIRST] = "::ffff:" IP_GW,
+	[AD6_MANY - AD6_FIRST] = "::ffff:0.0.0.0",
+	[AD6_MSELF - AD6_FIRST] = "::ffff:" IP_SELF,
+};
+
 static const struct sockaddr *
 build_addr(const struct step *st, union addr_buf *b, socklen_t *len)
 {
 	memset(b, 0, sizeof(*b));
 	*len = sizeof(struct sockaddr_in);
-	if (st->addr == AD_INET6) {
+	if (st->addr >= AD6_FIRST) {
+		b->in6.sin6_family = AF_INET6;
+		b->in6.sin6_port = htons((uint16_t)addr_port(st));
+		inet_pton(AF_INET6, addr6_ip[st->addr - AD6_FIRST], &b->in6.sin6_addr);
+		*len = sizeof(struct sockaddr_in6);
+	} else if (st->addr == AD_INET6) {
 		b->in6.sin6_family = AF_INET6;
 		b->in6.sin6_port = htons(PORT_LISTEN);
 		inet_pton(AF_INET6, "::ffff:" IP_GW, &b->in6.sin6_addr);
@@ -1454,6 +1648,9 @@ fmt_addr_label(char *buf, size_t n, const struct step *st)
 		[AD_LBCAST] = "lbcast", [AD_MCAST] = "mcast",
 		[AD_FOREIGN] = "foreign", [AD_UNSPEC] = "AF_UNSPEC",
 		[AD_INET6] = "AF_INET6", [AD_UNIXFAM] = "AF_UNIX",
+		[AD6_ECHO] = "echo6", [AD6_UCLOSED] = "udp-closed6",
+		[AD6_NOROUTE] = "noroute6", [AD6_FOREIGN] = "foreign6",
+		[AD6_LL] = "link-local6", [AD6_MECHO] = "mapped-echo",
 	};
 	int off;
 
@@ -1469,6 +1666,11 @@ fmt_addr_label(char *buf, size_t n, const struct step *st)
 	else if (st->addr == AD_ANY || st->addr == AD_SELF)
 		off = snprintf(buf, n, "%s:%d", st->addr == AD_ANY ? "any" : "self",
 			st->port);
+	else if (st->addr == AD6_ANY || st->addr == AD6_SELF ||
+			st->addr == AD6_MANY || st->addr == AD6_MSELF)
+		off = snprintf(buf, n, "%s:%d", st->addr == AD6_ANY ? "any6" :
+			st->addr == AD6_SELF ? "self6" : st->addr == AD6_MANY ?
+			"mapped-any" : "mapped-self", st->port);
 	else
 		off = snprintf(buf, n, "%s", names[st->addr]);
 	if (st->len != LEN_NAT)
@@ -1558,6 +1760,15 @@ opt_name(int level, int opt)
 		return "IP_TTL";
 	if (level == IPPROTO_IP && opt == IP_TOS)
 		return "IP_TOS";
+	if (level == IPPROTO_IPV6)
+		switch (opt) {
+		case IPV6_V6ONLY: return "IPV6_V6ONLY";
+		case IPV6_UNICAST_HOPS: return "IPV6_UNICAST_HOPS";
+		case IPV6_TCLASS: return "IPV6_TCLASS";
+		default: return "IPPROTO_IPV6:?";
+		}
+	if (level == SOL_SOCKET && opt == SO_DOMAIN)
+		return "SO_DOMAIN";
 	return level == SOL_SOCKET ? "SOL_SOCKET:?" : level == IPPROTO_IP ?
 		"IPPROTO_IP:?" : "IPPROTO_TCP:?";
 }
@@ -1595,7 +1806,7 @@ fmt_label(char *buf, size_t n, const struct step *st)
 			snprintf(a + strlen(a), sizeof(a) - strlen(a), ",NO_PORT");
 		break;
 	case OP_SOCKET:
-		snprintf(a, sizeof(a), "%s%s%s,%d",
+		snprintf(a, sizeof(a), "%s%s%s%s,%d", st->c == AF_INET6 ? "INET6," : "",
 			(st->a & 0xf) == SOCK_DGRAM ? "DGRAM" : "STREAM",
 			st->a & SOCK_NONBLOCK ? "|NONBLOCK" : "",
 			st->a & 0x40000000 ? "|0x40000000" : "", st->b);
@@ -1676,7 +1887,7 @@ fmt_label(char *buf, size_t n, const struct step *st)
 static void
 do_socket(struct ctx *c, const struct step *st, char *out, size_t n)
 {
-	int fd = S_socket(AF_INET, st->a, st->b);
+	int fd = S_socket(st->c == AF_INET6 ? AF_INET6 : AF_INET, st->a, st->b);
 
 	if (fd >= 0) {
 		c->fd[st->sock] = fd;
@@ -1888,6 +2099,27 @@ do_gettv(struct ctx *c, const struct step *st, char *out, size_t n)
 			(long)tv.tv_usec);
 }
 
+/* An IPv6 name: "[address]:port shape", and its flow info and scope id
+ * when either is not 0. */
+static void
+do_name6(struct ctx *c, const struct step *st, const struct sockaddr_in6 *a,
+	char *out, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN] = "?", port[40];
+	bool parity = !(st->flags & F_NOPAR);
+	int off;
+
+	inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+	fmt_port(port, sizeof(port), ntohs(a->sin6_port),
+		parity && st->op == OP_NAME, c, st->sock);
+	off = snprintf(out, n, "0 [%s]:%s", ip, port);
+	if (a->sin6_flowinfo != 0 || a->sin6_scope_id != 0)
+		snprintf(out + off, n - (size_t)off, " flow=%u scope=%u",
+			a->sin6_flowinfo, a->sin6_scope_id);
+	if (st->op == OP_NAME && ntohs(a->sin6_port) != 0)
+		c->last_port[st->sock] = ntohs(a->sin6_port);
+}
+
 /* getsockname / getpeername: family, address, port shape. */
 static void
 do_name(struct ctx *c, const struct step *st, char *out, size_t n)
@@ -1903,6 +2135,10 @@ do_name(struct ctx *c, const struct step *st, char *out, size_t n)
 		S_getpeername(fd, &b.sa, &len);
 	if (rc < 0) {
 		fmt_ret(out, n, rc, errno);
+		return;
+	}
+	if (b.sa.sa_family == AF_INET6 && len == sizeof(struct sockaddr_in6)) {
+		do_name6(c, st, &b.in6, out, n);
 		return;
 	}
 	if (b.sa.sa_family != AF_INET || len != sizeof(struct sockaddr_in)) {
@@ -2056,11 +2292,12 @@ static void
 do_recvmsg(struct ctx *c, const struct step *st, char *out, size_t n)
 {
 	char buf[256], ctl[64];
+	union addr_buf ab;
 	struct sockaddr_in sin;
 	struct iovec iov[2] = { { buf, (size_t)st->b / 2 },
 		{ buf + st->b / 2, (size_t)(st->b - st->b / 2) } };
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2,
-		.msg_name = st->flags & F_NAME ? &sin : NULL, .msg_namelen = 77,
+		.msg_name = st->flags & F_NAME ? &ab : NULL, .msg_namelen = 77,
 		.msg_control = st->c >= 0 ? ctl : NULL,
 		.msg_controllen = st->c >= 0 ? (size_t)st->c : 0, .msg_flags = 0x7777 };
 	struct cmsghdr *cm = (struct cmsghdr *)ctl;
@@ -2068,12 +2305,13 @@ do_recvmsg(struct ctx *c, const struct step *st, char *out, size_t n)
 	ssize_t rc;
 
 	memset(ctl, 0xaa, sizeof(ctl));
-	memset(&sin, 0, sizeof(sin));
+	memset(&ab, 0, sizeof(ab));
 	rc = S_recvmsg(c->fd[st->sock], &m, st->a);
 	if (rc < 0) {
 		fmt_ret(out, n, rc, errno);
 		return;
 	}
+	memcpy(&sin, &ab.in, sizeof(sin));
 	off = snprintf(out, n, "%zd flags=%#x namelen=%u ctl=%zu", rc, m.msg_flags,
 		m.msg_namelen, m.msg_controllen);
 	if (m.msg_controllen >= sizeof(*cm)) {
@@ -2082,7 +2320,14 @@ do_recvmsg(struct ctx *c, const struct step *st, char *out, size_t n)
 		off += snprintf(out + off, n - (size_t)off, " cmsg=%d/%d/%zu=%d",
 			cm->cmsg_level, cm->cmsg_type, (size_t)cm->cmsg_len, v);
 	}
-	if (st->flags & F_NAME)
+	if ((st->flags & F_NAME) && ab.sa.sa_family == AF_INET6) {
+		char ip[INET6_ADDRSTRLEN] = "?";
+
+		inet_ntop(AF_INET6, &ab.in6.sin6_addr, ip, sizeof(ip));
+		snprintf(out + off, n - (size_t)off, " from6=%d:[%s] flow=%u scope=%u",
+			ntohs(ab.in6.sin6_port), ip, ab.in6.sin6_flowinfo,
+			ab.in6.sin6_scope_id);
+	} else if (st->flags & F_NAME)
 		snprintf(out + off, n - (size_t)off, " from=%d:%s", ntohs(sin.sin_port),
 			sin.sin_addr.s_addr == inet_addr(IP_GW) ? "gw" : "other");
 }
@@ -2750,6 +2995,30 @@ selected(const struct row *r, const char *only)
  * through the gateway, and a datagram to each crafted host, whose peer
  * ignores it.
  */
+/* The same over IPv6: neighbour discovery both ways, through the echo. */
+static void
+warm_up6(void)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+		.sin6_port = htons(PORT_ECHO) };
+	struct pollfd p = { .events = POLLIN };
+	char buf[16];
+	int fd = S_socket(AF_INET6, SOCK_DGRAM, 0);
+
+	if (fd < 0) {
+		fprintf(stderr, "conform: warm-up6 socket: %s\n", strerror(errno));
+		return;
+	}
+	inet_pton(AF_INET6, IP6_GW, &sin6.sin6_addr);
+	if (S_sendto(fd, "warm", 4, 0, (struct sockaddr *)&sin6, sizeof(sin6)) < 0)
+		fprintf(stderr, "conform: warm-up6: %s\n", strerror(errno));
+	p.fd = fd;
+	if (S_poll(&p, 1, 3000) != 1 || S_recv(fd, buf, sizeof(buf),
+			MSG_DONTWAIT) != 4)
+		fprintf(stderr, "conform: warm-up6: no echo from " IP6_GW "\n");
+	S_close(fd);
+}
+
 static void
 warm_up(void)
 {
@@ -2775,9 +3044,26 @@ warm_up(void)
 	if (S_poll(&p, 1, 3000) != 1 || S_recv(fd, buf, sizeof(buf),
 			MSG_DONTWAIT) != 4)
 		fprintf(stderr, "conform: warm-up: no echo from " IP_GW "\n");
-	sleep_ms(300);
 	S_close(fd);
+	warm_up6();
+	sleep_ms(300);
 }
+
+#ifdef BACKEND_DPS
+/* The IPv6 address is usable once DAD is over (about 1 to 2 s); the
+ * kernel's is added without DAD (nodad). */
+static void
+wait_dad6(struct dps_stack *s)
+{
+	struct dps_addr a = { .family = AF_INET6 };
+
+	inet_pton(AF_INET6, IP6_SELF, a.v6);
+	for (int i = 0; i < 500 && dps_stack_addr6_state(s, 0, &a) == DPS_ADDR6_TENTATIVE; i++)
+		sleep_ms(10);
+	if (dps_stack_addr6_state(s, 0, &a) != DPS_ADDR6_PREFERRED)
+		fprintf(stderr, "conform: " IP6_SELF " is not usable\n");
+}
+#endif
 
 /* Long rows first, all at once; the rest at most POOL at a time. */
 static void
@@ -2953,6 +3239,9 @@ driver_main(void *arg)
 {
 	struct driver *d = arg;
 
+#ifdef BACKEND_DPS
+	wait_dad6(d->s);
+#endif
 	if (!no_warm_up)
 		warm_up();
 	run_rows(d->only);
@@ -2968,7 +3257,8 @@ driver_main(void *arg)
 #ifdef BACKEND_DPS
 /*
  * dpstack on ethdev port 0 owning 198.18.0.2/24, 198.18.0.0/16 via
- * 198.18.0.1 and 224.0.0.0/4 on link: the kernel run's routes.
+ * 198.18.0.1 and 224.0.0.0/4 on link, and 2001:db8::2/64: the kernel
+ * run's addresses and routes.
  */
 static struct dps_stack *
 stack_up(void)
@@ -2992,6 +3282,13 @@ stack_up(void)
 		rc = dps_stack_add_route(s, &net, 16, &gw, ifx);
 	if (rc == 0)
 		rc = dps_stack_add_route(s, &mc, 4, NULL, ifx);
+	if (rc == 0) {
+		/* 2001:db8::2/64: the prefix on link, as the kernel's. */
+		struct dps_addr self6 = { .family = AF_INET6 };
+
+		inet_pton(AF_INET6, IP6_SELF, self6.v6);
+		rc = dps_stack_add_addr(s, ifx, &self6, 64);
+	}
 	/* CONFORM_IDLE_MS: connections quiet that long go compact
 	 * (dps_sock_conf.idle_ms), so that every row that waits also runs
 	 * through the idle form and back. */

@@ -4,7 +4,8 @@
 
 It plays four parts at once:
   * a kernel TCP listener on 198.18.0.1:7000 that accepts and holds;
-  * a kernel UDP echo on 198.18.0.1:7001;
+  * a kernel UDP echo on 198.18.0.1:7001, and on [2001:db8::1]:7001 for
+    the AF_INET6 rows;
   * crafted hosts, 198.18.0.3 to .5 (not addresses of P's kernel), spoken
     for on an AF_PACKET socket: they answer ARP for themselves and reply to
     each SYN according to the destination port (see BEHAVIOURS), LATENCY
@@ -38,6 +39,7 @@ HOSTS = {"198.18.0.%d" % i: bytes([2, 0, 0, 0, 0, i]) for i in (3, 4, 5, 6, 8)}
 SLOW_ARP = {"198.18.0.6": 0.3, "198.18.0.8": 0.3}   # answered this late
 LATENCY = 0.005
 GW_IP = "198.18.0.1"
+GW6_IP = "2001:db8::1"
 DUT_IP = "198.18.0.2"
 BAD = 0x10000           # offset that makes an ACK or a sequence unacceptable
 ETH_P_ALL = 0x0003
@@ -501,9 +503,9 @@ def connector(port):
     threading.Thread(target=serve, daemon=True).start()
 
 
-def udp_echo(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((GW_IP, port))
+def udp_echo(port, family=socket.AF_INET, addr=GW_IP):
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.bind((addr, port))
 
     def serve():
         while True:
@@ -524,6 +526,7 @@ def main():
     log = open(a.log, "w")
     tcp_listener(a.listen_port)
     udp_echo(a.echo_port)
+    udp_echo(a.echo_port, socket.AF_INET6, GW6_IP)
     connector(a.connect_port)
     peer = Peer(a.iface, log)
     print("ready", flush=True)

@@ -14,6 +14,11 @@
 #       Run 1: the kernel owns the address; conform-kernel runs there.
 #       Run 2: the veth has no address; conform-dps runs dpstack on it with
 #       net_af_packet.
+#   IPv6 (the AF_INET6 rows): P's kernel at 2001:db8::1/64 with a UDP echo,
+#       the DUT at 2001:db8::2/64, both without DAD for the kernel; D's
+#       veth keeps IPv6 off in run 2, so that its kernel neither answers
+#       neighbour discovery nor claims dpstack's link-local address (the
+#       same MAC makes the same one).
 # compare.py then prints the table and fails on any row that differs.
 #
 # Usage: run.sh CONFORM-KERNEL CONFORM-DPS PEER.PY [COMPARE.PY]
@@ -81,10 +86,10 @@ make_topology() {
 	ip netns add "$nsd"
 	namespaces+=("$nsd")
 	ip link add "$vp" netns "$nsp" type veth peer name "$vd" netns "$nsd"
-	no_ipv6 "$nsp" "$vp"
-	no_ipv6 "$nsd" "$vd"
+	[ "${r:0:1}" = k ] || no_ipv6 "$nsd" "$vd"
 	ip -n "$nsp" link set lo up
 	ip -n "$nsp" addr add 198.18.0.1/24 dev "$vp"
+	ip -n "$nsp" addr add 2001:db8::1/64 dev "$vp" nodad
 	ip -n "$nsp" link set "$vp" up
 	ip -n "$nsp" route add blackhole 198.18.9.0/24
 	ip netns exec "$nsp" sysctl -qw net.ipv4.ip_forward=1
@@ -97,6 +102,7 @@ make_topology() {
 # The kernel as device under test: the address and routes dpstack gets.
 kernel_addresses() {
 	ip -n "$nsd" addr add 198.18.0.2/24 dev "$vd"
+	ip -n "$nsd" addr add 2001:db8::2/64 dev "$vd" nodad
 	ip -n "$nsd" route add 198.18.0.0/16 via 198.18.0.1
 	ip -n "$nsd" route add 224.0.0.0/4 dev "$vd"
 }
