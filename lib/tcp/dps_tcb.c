@@ -19,12 +19,6 @@
 
 #define DPS_RCV_BUF_DEFAULT (128u * 1024)	/* Linux tcp_rmem[1] */
 
-uint32_t
-dps_tcb_tsval(const struct dps_tcb *t, uint64_t now)
-{
-	return (uint32_t)(now / NS_PER_MS) + t->ts_off;
-}
-
 /*
  * The SYN, or the SYN-ACK (simultaneous or passive open), with our option
  * block. A passive open answers only the options the SYN offered (RFC

@@ -572,8 +572,13 @@ dps_tcb_ext_peek(const struct dps_tcb *t)
 }
 
 /* TSval for @now: milliseconds plus the connection's offset (RFC 7323 5.4;
- * Linux uses a 1 kHz clock). */
-uint32_t dps_tcb_tsval(const struct dps_tcb *t, uint64_t now);
+ * Linux uses a 1 kHz clock). Inline: a call cost a third of it, and
+ * every segment sent and most received take one. */
+static inline uint32_t
+dps_tcb_tsval(const struct dps_tcb *t, uint64_t now)
+{
+	return dps_tcb_ms(now) + t->ts_off;
+}
 
 /*
  * Start an active open (RFC 9293 3.10.1): SYN_SENT, arm the retransmit
