@@ -693,10 +693,26 @@ bool dps_tcb_rcv_space(struct dps_tcb *t, uint32_t space);
  */
 int dps_tcb_icmp(struct dps_tcb *t, uint32_t seq, int err, uint16_t mtu);
 
-/* The keepalive settings as they apply: 0 means Linux's default. */
-uint32_t dps_tcp_keepidle_s(uint32_t s);
-uint32_t dps_tcp_keepintvl_s(uint32_t s);
-uint8_t dps_tcp_keepcnt(uint8_t n);
+/* The keepalive settings as they apply: 0 means Linux's default. Inline:
+ * every attach of a cold half and every check for a quiet TCB takes
+ * them. */
+static inline uint32_t
+dps_tcp_keepidle_s(uint32_t s)
+{
+	return s != 0 ? s : DPS_TCP_KEEPIDLE_S;
+}
+
+static inline uint32_t
+dps_tcp_keepintvl_s(uint32_t s)
+{
+	return s != 0 ? s : DPS_TCP_KEEPINTVL_S;
+}
+
+static inline uint8_t
+dps_tcp_keepcnt(uint8_t n)
+{
+	return n != 0 ? n : DPS_TCP_KEEPCNT;
+}
 
 /* Settings an application may change on a live connection. */
 struct dps_tcb_opts {
