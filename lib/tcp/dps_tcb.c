@@ -65,7 +65,7 @@ tcb_clamp_mss(const struct dps_tcb *t, uint16_t peer_mss)
 void
 dps_tcb_ext_attach(struct dps_tcb *t, struct dps_tcb_ext *x)
 {
-	memset(x, 0, offsetof(struct dps_tcb_ext, sent));
+	memset(x, 0, offsetof(struct dps_tcb_ext, ooo));
 	x->syn_retries = DPS_TCP_SYN_RETRIES;
 	x->keepidle_s = dps_tcp_keepidle_s(0);
 	x->keepintvl_s = dps_tcp_keepintvl_s(0);
