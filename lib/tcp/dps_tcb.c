@@ -19,12 +19,6 @@
 
 #define DPS_RCV_BUF_DEFAULT (128u * 1024)	/* Linux tcp_rmem[1] */
 
-uint32_t
-dps_tcb_tsval(const struct dps_tcb *t, uint64_t now)
-{
-	return (uint32_t)(now / NS_PER_MS) + t->ts_off;
-}
-
 /*
  * The SYN, or the SYN-ACK (simultaneous or passive open), with our option
  * block. A passive open answers only the options the SYN offered (RFC
@@ -71,7 +65,7 @@ tcb_clamp_mss(const struct dps_tcb *t, uint16_t peer_mss)
 void
 dps_tcb_ext_attach(struct dps_tcb *t, struct dps_tcb_ext *x)
 {
-	memset(x, 0, offsetof(struct dps_tcb_ext, sent));
+	memset(x, 0, offsetof(struct dps_tcb_ext, ooo));
 	x->syn_retries = DPS_TCP_SYN_RETRIES;
 	x->keepidle_s = dps_tcp_keepidle_s(0);
 	x->keepintvl_s = dps_tcp_keepintvl_s(0);

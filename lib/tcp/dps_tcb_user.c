@@ -9,24 +9,6 @@
  */
 #include "dps_tcb_priv.h"
 
-uint32_t
-dps_tcp_keepidle_s(uint32_t s)
-{
-	return s != 0 ? s : DPS_TCP_KEEPIDLE_S;
-}
-
-uint32_t
-dps_tcp_keepintvl_s(uint32_t s)
-{
-	return s != 0 ? s : DPS_TCP_KEEPINTVL_S;
-}
-
-uint8_t
-dps_tcp_keepcnt(uint8_t n)
-{
-	return n != 0 ? n : DPS_TCP_KEEPCNT;
-}
-
 void
 dps_tcb_attach_limit(struct dps_tcb *t, struct dps_tcp_ratelimit *chlim)
 {

@@ -91,17 +91,32 @@ Test(tcp_seq, comparisons_across_the_wrap)
 
 /* ---- option parser ---------------------------------------------------- */
 
-/* Parse @len bytes from an exactly sized heap copy. */
+/*
+ * Parse @len bytes from an exactly sized heap copy. The same block behind
+ * a TCP header goes through dps_tcp_seg_parse() too, whose shortcuts for
+ * the common layouts (aligned timestamps, the SYN block) must give what
+ * the walk gives: every block of these tests checks them.
+ */
 static void
 parse_exact(const uint8_t *bytes, size_t len, struct dps_tcp_opts *o)
 {
-	uint8_t *p = malloc(len ? len : 1);
+	uint8_t *p = malloc(len ? len : 1), *h = malloc(DPS_TCP_HLEN + len);
+	struct dps_tcp_seg s;
 
 	cr_assert_not_null(p);
+	cr_assert_not_null(h);
 	if (len != 0)
 		memcpy(p, bytes, len);
 	memset(o, 0xff, sizeof(*o));	/* the parser must reset */
 	dps_tcp_opts_parse(p, len, o);
+	memset(h, 0, DPS_TCP_HLEN);
+	if (len != 0)
+		memcpy(h + DPS_TCP_HLEN, bytes, len);
+	memset(&s, 0xff, sizeof(s));
+	dps_tcp_seg_parse(h, (uint16_t)(DPS_TCP_HLEN + len), 0, &s);
+	cr_assert_eq(memcmp(&s.opt, o, sizeof(*o)), 0,
+		"dps_tcp_seg_parse() and the walk differ on a %zu-byte block", len);
+	free(h);
 	free(p);
 }
 
@@ -587,6 +602,66 @@ Test(tcp_wire, aligned_timestamps_parse_as_the_walk)
 			cr_assert_eq(s.n_sack, 0, "block %u", i);
 	}
 	cr_assert_gt(shortcut_shape, 10000, "the shortcut's layout was tested");
+}
+
+/*
+ * The SYN-block shortcut of dps_tcp_seg_parse() against the walk: the
+ * 20-byte blocks Linux and dps_tcp_build() write (with SACK-permitted or
+ * NOP NOP in its place, every shift), near misses of the layout (one byte
+ * of its fixed bytes changed), and random bytes; the same options, and
+ * no SACK blocks from the layout.
+ */
+Test(tcp_wire, syn_block_parses_as_the_walk)
+{
+	static const uint8_t sack[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4,
+		5, 6, 7, 8, 1, 3, 3, 7 };
+	static const uint8_t nosack[20] = { 2, 4, 0x05, 0xb4, 1, 1, 8, 10, 1, 2, 3, 4,
+		5, 6, 7, 8, 1, 3, 3, 7 };
+	static const unsigned int fixed[] = { 0, 1, 4, 5, 6, 7, 16, 17, 18 };
+	uint8_t buf[DPS_TCP_HLEN + 20];
+	unsigned int shape = 0, same;
+
+	srand(2020);
+	for (unsigned int i = 0; i < 40000; i++) {
+		struct dps_tcp_opts walk;
+		struct dps_tcp_seg s;
+		uint8_t *opt = buf + DPS_TCP_HLEN;
+
+		memset(buf, 0, DPS_TCP_HLEN);
+		memcpy(opt, i & 1 ? sack : nosack, 20);
+		switch (i % 8 / 2) {
+		case 0:			/* the layout, any values */
+			for (unsigned int k = 8; k < 16; k++)
+				opt[k] = (uint8_t)rand();
+			opt[2] = (uint8_t)rand();
+			opt[3] = (uint8_t)rand();
+			opt[19] = (uint8_t)rand();
+			break;
+		case 1:			/* one fixed byte off */
+			opt[fixed[(unsigned int)rand() % DIM(fixed)]] = (uint8_t)rand();
+			break;
+		case 2:			/* anything */
+			for (unsigned int k = 0; k < 20; k++)
+				opt[k] = (uint8_t)rand();
+			break;
+		default:		/* the shift alone */
+			opt[19] = (uint8_t)(i / 8);
+			break;
+		}
+		same = 0;
+		for (unsigned int k = 0; k < DIM(fixed); k++)
+			same += opt[fixed[k]] == sack[fixed[k]] ||
+				opt[fixed[k]] == nosack[fixed[k]];
+		shape += same == DIM(fixed);
+		memset(&s, 0x5a, sizeof(s));
+		dps_tcp_seg_parse(buf, sizeof(buf), 0, &s);
+		dps_tcp_opts_parse(opt, 20, &walk);
+		cr_assert_eq(memcmp(&s.opt, &walk, sizeof(walk)), 0,
+			"block %u parsed differently", i);
+		if (same == DIM(fixed))
+			cr_assert_eq(s.n_sack, 0, "block %u", i);
+	}
+	cr_assert_gt(shape, 20000, "the shortcut's layout was tested");
 }
 
 /* ---- the TCB: active open -------------------------------------------- */
