@@ -26,6 +26,8 @@
 # Environment: CONFORM_ONLY=prefix[,prefix] runs only matching rows;
 #   CONFORM_KEEP=1 keeps the work directory (outputs and peer logs);
 #   CONFORM_NO_WARM_UP=1 skips the runners' ARP warm-up (debugging).
+#   CONFORM_IDLE_MS=N runs dpstack with dps_sock_conf.idle_ms = N (the
+#   compact idle form; meson's conform_idle sets 10).
 set -euo pipefail
 
 kbin=${1:?usage: run.sh CONFORM-KERNEL CONFORM-DPS PEER.PY [COMPARE.PY]}
