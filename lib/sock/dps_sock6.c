@@ -159,9 +159,10 @@ connect_scope(struct dps_sock *sk, const struct sockaddr_in6 *sin6, socklen_t le
 	return *scope == 0 ? -EINVAL : 0;
 }
 
-/* __ip6_datagram_connect(), after inet_dgram_connect()'s autobind. */
-static int
-connect6(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t len)
+/* __ip6_datagram_connect(), after inet_dgram_connect()'s autobind
+ * (dgram_connect() in dps_sock_api.c), under the socket lock. */
+int
+dps_sock6_connect(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t len)
 {
 	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)a;
 	struct dps_sock6_side *v6 = dps_sock6(sk);
@@ -196,21 +197,6 @@ connect6(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t len)
 	sk->tup.rport = sin6->sin6_port;
 	dps_sock_publish_state(sk, DPS_TCP_ESTABLISHED);
 	return 0;
-}
-
-/* inet_dgram_connect() for an AF_INET6 socket, under the socket lock:
- * AF_UNSPEC disconnects (udp_disconnect()), then autobind, then the
- * address. */
-int
-dps_sock6_connect(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t len)
-{
-	if (len < sizeof(a->ss_family))
-		return -EINVAL;
-	if (a->ss_family == AF_UNSPEC)
-		return dps_dgram_disconnect(sk);
-	if (dps_sock_lport(sk) == 0 && dps_sock_bind_port(sk, 0) != 0)
-		return -EAGAIN;
-	return connect6(sk, a, len);
 }
 
 /* inet6_getname(): the bound (or chosen) address, or the peer; flow info

@@ -523,7 +523,9 @@ dps_dgram_disconnect(struct dps_sock *sk)
 	return 0;
 }
 
-/* inet_dgram_connect() + __ip4_datagram_connect(): autobind first. */
+/* inet_dgram_connect(): AF_UNSPEC disconnects (udp_disconnect()), then
+ * autobind, then the family's address: __ip4_datagram_connect() or
+ * __ip6_datagram_connect(). */
 static int
 dgram_connect(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t len)
 {
@@ -533,7 +535,8 @@ dgram_connect(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t l
 		return dps_dgram_disconnect(sk);
 	if (dps_sock_lport(sk) == 0 && dps_sock_bind_port(sk, 0) != 0)
 		return -EAGAIN;
-	return dps_dgram_connect4(sk, a, len);
+	return dps_sock_is6(sk) ? dps_sock6_connect(sk, a, len) :
+		dps_dgram_connect4(sk, a, len);
 }
 
 /* __ip4_datagram_connect(). */
@@ -574,8 +577,7 @@ dps_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return done(sk, stream_connect(sk, &a, len));
 	rc = sock_lock(sk);
 	if (rc == 0) {
-		rc = dps_sock_is6(sk) ? dps_sock6_connect(sk, &a, len) :
-			dgram_connect(sk, &a, len);
+		rc = dgram_connect(sk, &a, len);
 		dps_lock_put(&sk->lock);
 	}
 	return done(sk, rc);

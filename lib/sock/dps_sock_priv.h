@@ -53,8 +53,9 @@ int dps_dgram_connect4(struct dps_sock *sk, const struct sockaddr_storage *a,
 int dps_dgram_disconnect(struct dps_sock *sk);
 
 /* ---- AF_INET6 datagram sockets (dps_sock6.c) ---- */
-/* bind() and connect() under the socket lock; getsockname() (@peer
- * false) and getpeername(); the IPv6 part of a disconnect. */
+/* bind() and connect()'s address (after autobind), under the socket
+ * lock; getsockname() (@peer false) and getpeername(); the IPv6 part of
+ * a disconnect. */
 int dps_sock6_bind(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t len);
 int dps_sock6_connect(struct dps_sock *sk, const struct sockaddr_storage *a,
 	socklen_t len);
