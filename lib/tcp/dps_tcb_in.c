@@ -894,6 +894,7 @@ tcb_input_predicted(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now
 		t->ts_recent = s->opt.tsval;
 	t->rcv_tstamp_ms = dps_tcb_ms(now);
 	t->probes = 0;
+	t->soft_err = 0;	/* something worked (Linux's tcp_ack()) */
 	if (s->len != 0) {
 		tcb_note_rcv_mss(t, s->len);
 		tcb_take_in_order(t, 0, s->len, now);
@@ -952,8 +953,12 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 	 * tcp_replace_ts_recent()): a blind segment acknowledging data
 	 * never sent must not move TS.Recent, or PAWS would then drop
 	 * every genuine segment (RFC 7323 4.3, 5.3). */
-	if (!old_ack)
+	/* Linux's tcp_ack() forgets a soft ICMP error on an acceptable ACK:
+	 * the path works again, so a later timeout reports ETIMEDOUT. */
+	if (!old_ack) {
 		tcb_update_ts_recent(t, s);
+		t->soft_err = 0;
+	}
 	t->rcv_tstamp_ms = dps_tcb_ms(now);
 	t->probes = 0;		/* the peer is alive (probe answers included) */
 	/* Linux's tcp_ack_probe(): with nothing in flight and data held

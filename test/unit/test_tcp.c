@@ -1611,6 +1611,45 @@ Test(tcb_icmp, hard_error_in_syn_recv_aborts)
 	cr_assert_eq(t.err, EHOSTUNREACH);
 }
 
+/* A soft error on an established connection (host unreachable while data
+ * is in flight) is kept, not fatal; if the connection then times out it
+ * is the error reported, unless an acceptable ACK came in between, which
+ * forgets it (Linux's tcp_ack(): "something worked"). */
+static int
+soft_error_then_timeout(bool ack_between)
+{
+	struct dps_tcp_out out[NOUT];
+	struct dps_tcb t;
+	uint64_t now = TE + SEC;
+	unsigned int n;
+
+	establish(&t);
+	dps_tcb_queue(&t, 100);
+	dps_tcb_mark_push(&t);
+	cr_assert_eq(output(&t, now, out), 1);
+	cr_assert_eq(dps_tcb_icmp(&t, t.snd_una, EHOSTUNREACH, 0), DPS_TCB_NONE);
+	cr_assert_eq(t.state, DPS_TCPS_ESTABLISHED, "a soft error is not fatal");
+	if (ack_between) {
+		/* A window update acknowledging nothing new: acceptable. */
+		(void)feed(&t, pseg(DPS_TH_ACK, t.rcv_nxt, t.snd_una, 0), now + MS,
+			out, &n);
+	}
+	for (int i = 0; i < 64 && t.state != DPS_TCPS_CLOSE; i++)
+		(void)timeout(&t, dps_tcb_deadline(&t), out, &n);
+	cr_assert_eq(t.state, DPS_TCPS_CLOSE, "timed out");
+	return t.err;
+}
+
+Test(tcb_icmp, soft_error_is_reported_on_timeout)
+{
+	cr_assert_eq(soft_error_then_timeout(false), EHOSTUNREACH);
+}
+
+Test(tcb_icmp, acceptable_ack_forgets_the_soft_error)
+{
+	cr_assert_eq(soft_error_then_timeout(true), ETIMEDOUT);
+}
+
 Test(tcb_icmp, frag_needed_only_lowers_the_mss)
 {
 	struct dps_tcb t;
