@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The compact idle form of a connection (issue 15): an established
- * connection with nothing to do keeps a 232-byte entry in a per-lcore
+ * connection with nothing to do keeps a 176-byte entry in a per-lcore
  * store instead of its 448-byte socket, as a TIME_WAIT connection keeps
  * a 56-byte one (dps_tcp_timewait.c). Off unless dps_sock_conf.idle_ms
  * is set.
@@ -43,20 +43,21 @@
  * hold. With no socket free the call fails with ENOBUFS and a segment is
  * dropped and counted (the peer retransmits).
  *
- * Who writes what: the entries, the store and the sweep's cursor belong
- * to the lcore; application threads only read an entry's obj, stack and
- * owner (constant per store) to ask for a wake-up.
+ * Who writes what: the entries and the store belong to the lcore;
+ * application threads only read an entry's obj and its store's stack and
+ * owner (constant) to ask for a wake-up.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include "dps_tcp_priv.h"
 
 #define IDLE_NONE UINT32_MAX
 
-_Static_assert(sizeof(struct dps_idle_ent) <= 232,
+_Static_assert(sizeof(struct dps_idle_ent) <= 176,
 	"the compact idle form outgrew its budget (docs/architecture.md)");
 
 static bool (*fd_swap_hook)(int fd, struct dps_obj *old, struct dps_obj *nw);
@@ -75,6 +76,31 @@ store_memsize(uint32_t cap)
 	return sizeof(struct dps_idle_store) + (size_t)cap * sizeof(struct dps_idle_ent);
 }
 
+/* A mapping of @size bytes at a multiple of DPS_IDLE_ALIGN: the
+ * alignment more is reserved, and what lies outside is given back.
+ * Reserved, not resident: pages become so as entries are first used
+ * (MAP_NORESERVE, as the TIME_WAIT store). */
+static void *
+store_map(size_t size)
+{
+	size_t span = size + DPS_IDLE_ALIGN;
+	uintptr_t p, at;
+	void *m;
+
+	m = mmap(NULL, span, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	p = (uintptr_t)m;
+	at = RTE_ALIGN_CEIL(p, DPS_IDLE_ALIGN);
+	size = RTE_ALIGN_CEIL(size, (size_t)getpagesize());
+	if (at > p)
+		munmap(m, at - p);
+	if (p + span > at + size)
+		munmap((void *)(at + size), p + span - (at + size));
+	return (void *)at;
+}
+
 int
 dps_tcp_idle_init(struct dps_lcore *lc)
 {
@@ -82,12 +108,13 @@ dps_tcp_idle_init(struct dps_lcore *lc)
 	uint32_t cap = dps_socks(lc->stack)->conf.max_conns;
 	struct dps_idle_store *st;
 
-	/* Reserved, not resident: pages become so as entries are first
-	 * used (MAP_NORESERVE, as the TIME_WAIT store). */
-	st = mmap(NULL, store_memsize(cap), PROT_READ | PROT_WRITE,
-		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (st == MAP_FAILED)
+	if (store_memsize(cap) > DPS_IDLE_ALIGN)
+		return -ENOMEM;		/* cap < 2^25: cannot happen */
+	st = store_map(store_memsize(cap));
+	if (st == NULL)
 		return -ENOMEM;
+	st->stack = lc->stack;
+	st->owner = (uint16_t)lc->idx;
 	st->cap = cap;
 	st->free_head = IDLE_NONE;
 	tl->idles = st;
@@ -101,7 +128,8 @@ dps_tcp_idle_fini(struct dps_lcore *lc)
 	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
 
 	if (tl->idles != NULL)
-		munmap(tl->idles, store_memsize(tl->idles->cap));
+		munmap(tl->idles, RTE_ALIGN_CEIL(store_memsize(tl->idles->cap),
+			(size_t)getpagesize()));
 	tl->idles = NULL;
 }
 
@@ -115,11 +143,7 @@ store_get(struct dps_lcore *lc)
 	if (i == IDLE_NONE) {
 		if (st->fresh == st->cap)
 			return NULL;
-		i = st->fresh++;	/* first use */
-		e = &st->e[i];
-		e->stack = lc->stack;
-		e->owner = (uint16_t)lc->idx;
-		return e;
+		return &st->e[st->fresh++];	/* first use */
 	}
 	e = &st->e[i];
 	st->free_head = e->next;
@@ -188,6 +212,14 @@ optset_of(struct dps_sockets *ss, const struct dps_sock_opts *o)
 
 /* ---- going idle ---- */
 
+/* The window the last output published (dps_tcp_output()): what is left
+ * of the announced window, not kept in the entry but derived. */
+static uint32_t
+idle_rcv_wnd(const struct dps_tcb *t)
+{
+	return dps_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+}
+
 /* What the lcore alone decides: an established connection with a quiet
  * TCB and no timer, in no list, with its descriptor and nothing else. */
 static bool
@@ -198,7 +230,8 @@ idle_quiet(const struct dps_sock *sk)
 		sk->in_table && !sk->out_due && !sk->in_synq && !sk->tw_pending &&
 		!sk->tcb.orphan && dps_sock_lst(sk) == NULL &&
 		dps_sock_parent(sk) == NULL && !dps_tw_armed(&sk->timer) &&
-		(dps_sock_fflags(sk) & ~O_NONBLOCK) == 0;
+		(dps_sock_fflags(sk) & ~O_NONBLOCK) == 0 && sk->roles <= 3 &&
+		dps_sock_rcv_wnd(sk) == idle_rcv_wnd(&sk->tcb);
 }
 
 /* What application threads may still have left behind (read once the
@@ -257,16 +290,14 @@ idle_save(struct dps_idle_ent *e, const struct dps_sock *sk, int optset)
 	e->obj.fd = sk->obj.fd;
 	e->obj.refcnt = 0;
 	e->tup = sk->tup;
-	e->cb_arg = sk->cb_arg;
-	e->rcv_wnd_pub = dps_sock_rcv_wnd(sk);
+	memcpy(e->cb_arg, &sk->cb_arg, sizeof(e->cb_arg));
 	e->old_sport = sk->old_sport;
 	e->ip_id = sk->ip_id;
 	e->ss = (uint8_t)dps_sock_ss(sk);
 	e->nonblock = (dps_sock_fflags(sk) & O_NONBLOCK) != 0;
 	e->userlocks = sk->userlocks;
 	e->disconnects = sk->disconnects;
-	e->roles = sk->roles;
-	e->shutdown = 0;
+	e->roles = sk->roles & 3;
 	e->cbset = sk->cbset;
 	e->optset = (uint8_t)optset;
 	e->port_held = sk->port_held;
@@ -371,15 +402,15 @@ idle_load(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_idle_ent *
 	sk->old_sport = e->old_sport;
 	sk->ip_id = e->ip_id;
 	sk->cbset = e->cbset;
-	sk->cb_arg = e->cb_arg;
+	memcpy(&sk->cb_arg, e->cb_arg, sizeof(e->cb_arg));
 	sk->port_held = e->port_held;
 	dps_sock_set_explicit_bind(sk, e->explicit_bind);
 	dps_sock_set_bind_hold(sk, e->bind_hold);
 	dps_sock_set_ss(sk, e->ss);
-	dps_sock_publish_rcv_wnd(sk, e->rcv_wnd_pub);
+	dps_tcb_idle_load(&sk->tcb, &e->rec);
+	dps_sock_publish_rcv_wnd(sk, idle_rcv_wnd(&sk->tcb));
 	/* Relaxed: published with the socket by the slot's release. */
 	__atomic_store_n(&sk->opts_changed, e->opts_changed, __ATOMIC_RELAXED);
-	dps_tcb_idle_load(&sk->tcb, &e->rec);
 	dps_sock_set_state(sk, DPS_TCP_ESTABLISHED);
 	dps_sock_set_owner(sk, (int)lc->idx);
 	sk->in_table = true;
@@ -442,25 +473,26 @@ int
 dps_idle_wake_fd(int fd, struct dps_obj *o)
 {
 	struct dps_idle_ent *e = container_of(o, struct dps_idle_ent, obj);
-	struct dps_stack *s = e->stack;
+	const struct dps_idle_store *st = dps_idle_store_of(e);
+	struct dps_stack *s = st->stack;
 	struct dps_req q = { .op = DPS_REQ_IDLE_WAKE };
 	struct dps_thread *t;
 
 	/* The store's own fields, constant: the entry's lcore answers. */
 	q.args[0] = (uint64_t)(uintptr_t)e;
 	q.args[1] = (uint64_t)fd;
-	if (dps_stack_self(s) == (int)e->owner) {
-		dps_lcore_run_req(s->lc[e->owner], &q, dps_now(s));
+	if (dps_stack_self(s) == (int)st->owner) {
+		dps_lcore_run_req(s->lc[st->owner], &q, dps_now(s));
 		return q.err;
 	}
 	t = dps_thread_self(s);
 	if (t == NULL)
 		return -errno;
-	return dps_thread_request(t, e->owner, &q, NULL);
+	return dps_thread_request(t, st->owner, &q, NULL);
 }
 
 struct dps_stack *
 dps_idle_stack(const struct dps_obj *o)
 {
-	return container_of(o, const struct dps_idle_ent, obj)->stack;
+	return dps_idle_store_of(container_of(o, const struct dps_idle_ent, obj))->stack;
 }

@@ -131,31 +131,47 @@ struct dps_tw_store {
  * A connection kept in its compact idle form (dps_tcp_idle.c): everything
  * of a quiet established socket that is not fixed while it is quiet. The
  * descriptor table's slot names it as it named the socket (obj first, of
- * kind DPS_OBJ_IDLE), and so does the connection table's.
+ * kind DPS_OBJ_IDLE), and so does the connection table's. 4-byte aligned,
+ * 176 bytes: the callback argument is kept as bytes, and what is the same
+ * for every entry of a store (the stack, the lcore) is in the store's
+ * header, found from the entry's address (dps_idle_store_of()).
  */
 struct dps_idle_ent {
 	struct dps_obj obj;		/* kind DPS_OBJ_IDLE; refcnt 0; fd */
 	struct dps_tuple tup;		/* the table's key (dps_tcp_key_of()) */
-	struct dps_stack *stack;	/* constant per store: who wakes it */
-	void *cb_arg;
-	uint32_t rcv_wnd_pub;
-	uint32_t next;			/* free list */
-	uint16_t owner;			/* constant per store: the lcore */
+	unsigned char cb_arg[sizeof(void *)];
 	uint16_t old_sport, ip_id;
-	uint8_t ss, nonblock, userlocks, disconnects, roles, shutdown;
-	uint8_t cbset, optset, port_held, bind_hold, explicit_bind;
-	uint8_t opts_changed;		/* set before connect(), not yet applied */
-	struct dps_tcb_idle rec;
-} __rte_aligned(8);
+	uint8_t ss, userlocks, disconnects, cbset, optset;
+	uint8_t port_held:2, bind_hold:2, roles:2;
+	bool nonblock:1, explicit_bind:1;
+	bool opts_changed:1;		/* set before connect(), not yet applied */
+	union {
+		struct dps_tcb_idle rec;
+		uint32_t next;		/* free list, while free */
+	};
+};
 
 /* The per-lcore store of idle entries: like the TIME_WAIT store, an
  * anonymous mapping of max_conns entries whose pages become resident as
- * entries are first used. */
+ * entries are first used. The mapping starts at a multiple of
+ * DPS_IDLE_ALIGN, more than the largest store (max_conns < 2^25 entries
+ * of 176 bytes: 5.5 GiB), so that an entry's address gives its store. */
+#define DPS_IDLE_ALIGN ((size_t)1 << 33)
+
 struct dps_idle_store {
+	struct dps_stack *stack;	/* constant: who wakes an entry */
 	uint32_t cap, free_head;
 	uint32_t fresh;			/* entries ever used: e[fresh..] are zero */
+	uint16_t owner;			/* constant: the lcore */
 	struct dps_idle_ent e[];
 };
+
+/* The store that holds @e: the start of its aligned mapping. */
+static inline struct dps_idle_store *
+dps_idle_store_of(const struct dps_idle_ent *e)
+{
+	return (struct dps_idle_store *)((uintptr_t)e & ~(uintptr_t)(DPS_IDLE_ALIGN - 1));
+}
 
 static inline bool
 dps_tcp_is_tw(const void *data)

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The idle record of a TCB (issue 15): a quiet connection's hot half in
- * 152 bytes (149 used), against the 192 of struct dps_tcb, for the
+ * 128 bytes (127 used), against the 192 of struct dps_tcb, for the
  * compact idle form. The fields a quiet TCB fixes are left out and put
- * back on load; every other byte comes back as it was, which
+ * back on load, and the sequence numbers that can only lag SND.UNA or
+ * RCV.NXT are kept as 16-bit distances; every other byte comes back as
+ * it was, which
  * test/unit/test_tcb_ext.c checks on TCBs of random bytes and by running
  * a connection that is saved and loaded at each quiet moment beside one
  * that never is, segment for segment.
@@ -26,29 +28,47 @@ enum {
 	IDLE_N_FLAGS
 };
 _Static_assert(IDLE_N_FLAGS <= 32, "the TCB's flags fill the word");
-_Static_assert(sizeof(struct dps_tcb_idle) <= 152,
+_Static_assert(sizeof(struct dps_tcb_idle) <= 128,
 	"the idle record outgrew its place in the compact form");
 
 /* The fields both sides copy as they are. */
 #define IDLE_FIELDS(X) \
-	X(iss) X(snd_una) X(snd_wnd) X(snd_wl1) X(snd_wl2) X(snd_sml) \
-	X(push_seq) X(pushed_seq) X(max_snd_wnd) X(irs) X(rcv_nxt) \
-	X(rcv_adv) X(rcv_acked) X(rcv_buf) X(rcv_space) X(rcv_ssthresh) \
+	X(iss) X(snd_una) X(snd_wnd) X(snd_wl1) X(max_snd_wnd) X(irs) \
+	X(rcv_nxt) X(rcv_adv) X(rcv_buf) X(rcv_space) X(rcv_ssthresh) \
 	X(ts_off) X(ts_recent) X(cwnd) X(ssthresh) X(cwnd_acc) \
-	X(retrans_total) X(soft_err) X(srtt_us8) X(rttvar_us4) \
+	X(retrans_total) X(srtt_us8) X(rttvar_us4) \
 	X(min_rtt_us) X(rto_us) X(last_oow_ack_ms) X(rcv_tstamp_ms) \
-	X(ka_at) X(adv_mss) X(mss) X(rcv_mss) X(pmtu_mss) X(user_mss) \
+	X(adv_mss) X(mss) X(rcv_mss) X(pmtu_mss) X(user_mss) \
 	X(rcv_wnd) X(tso_max) X(state) X(snd_wscale) X(rcv_wscale) \
 	X(syn_wscale) X(cc) X(quickacks) X(probes)
+
+/* The sequence numbers kept as distances behind SND.UNA or RCV.NXT:
+ * (the TCB's field, the record's distance, the base). */
+#define IDLE_LAGS(X) \
+	X(snd_wl2, wl2_lag, snd_una) X(snd_sml, sml_lag, snd_una) \
+	X(push_seq, push_lag, snd_una) X(pushed_seq, pushed_lag, snd_una) \
+	X(rcv_acked, acked_lag, rcv_nxt)
+
+/* Whether @seq lags @base by less than 64 KiB (0 included). */
+static bool
+lag_fits(uint32_t seq, uint32_t base)
+{
+	return base - seq <= UINT16_MAX;
+}
 
 bool
 dps_tcb_idle_ok(const struct dps_tcb *t)
 {
-	return t->x == NULL && t->snd_nxt == t->snd_una &&
+	bool lags = true;
+
+#define LAG_FITS(f, l, b) lags = lags && lag_fits(t->f, t->b);
+	IDLE_LAGS(LAG_FITS)
+#undef LAG_FITS
+	return lags && t->x == NULL && t->snd_nxt == t->snd_una &&
 		t->snd_max == t->snd_una && t->snd_end == t->snd_una &&
 		t->retransmits == 0 && t->dupacks == 0 && t->n_ooo == 0 &&
-		t->n_sacked == 0 && t->err == 0 && t->rtx_at == 0 &&
-		t->dack_at == 0;
+		t->n_sacked == 0 && t->err == 0 && t->soft_err == 0 &&
+		t->rtx_at == 0 && t->dack_at == 0 && t->ka_at == 0;
 }
 
 void
@@ -61,6 +81,9 @@ dps_tcb_idle_save(const struct dps_tcb *t, struct dps_tcb_idle *r)
 #define SAVE_FLAG(f) r->flags |= (uint32_t)t->f << IDLE_##f;
 	IDLE_FLAGS(SAVE_FLAG)
 #undef SAVE_FLAG
+#define SAVE_LAG(f, l, b) r->l = (uint16_t)(t->b - t->f);
+	IDLE_LAGS(SAVE_LAG)
+#undef SAVE_LAG
 }
 
 void
@@ -73,5 +96,8 @@ dps_tcb_idle_load(struct dps_tcb *t, const struct dps_tcb_idle *r)
 #define LOAD_FLAG(f) t->f = (r->flags >> IDLE_##f) & 1;
 	IDLE_FLAGS(LOAD_FLAG)
 #undef LOAD_FLAG
+#define LOAD_LAG(f, l, b) t->f = t->b - r->l;
+	IDLE_LAGS(LOAD_LAG)
+#undef LOAD_LAG
 	t->snd_nxt = t->snd_max = t->snd_end = t->snd_una;
 }

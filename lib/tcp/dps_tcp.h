@@ -526,24 +526,27 @@ struct dps_tcb_ext *dps_tcb_ext_detach(struct dps_tcb *t);
  * The idle record of a TCB: everything of the hot half that a quiet
  * connection, its cold half given back, can still depend on, in the
  * space the compact idle form of issue 15 has for it
- * (docs/architecture.md, "Next: the compact idle form"). What it leaves
- * out is fixed while dps_tcb_idle_ok() holds: SND.NXT, SND.MAX and the
- * end of the queue equal SND.UNA; no retransmission, duplicate ACK,
- * out-of-order range or SACK block; no error; no retransmission or
- * delayed-ACK deadline; no cold half.
+ * (docs/architecture.md, "The compact idle form"). What it leaves out is
+ * fixed while dps_tcb_idle_ok() holds: SND.NXT, SND.MAX and the end of
+ * the queue equal SND.UNA; no retransmission, duplicate ACK,
+ * out-of-order range or SACK block; no error or soft error; no
+ * retransmission, delayed-ACK or keepalive deadline; no cold half. Five
+ * sequence numbers that can only lag SND.UNA (SND.WL2, the ends of the
+ * last small segment, of the last write and of the last pushed segment)
+ * or RCV.NXT (the last ACK's) are kept as 16-bit distances behind it:
+ * a TCB where one lags by 64 KiB or more is not kept.
  */
 struct dps_tcb_idle {
-	uint32_t iss, snd_una, snd_wnd, snd_wl1, snd_wl2;
-	uint32_t snd_sml, push_seq, pushed_seq, max_snd_wnd;
-	uint32_t irs, rcv_nxt, rcv_adv, rcv_acked;
+	uint32_t iss, snd_una, snd_wnd, snd_wl1, max_snd_wnd;
+	uint32_t irs, rcv_nxt, rcv_adv;
 	uint32_t rcv_buf, rcv_space, rcv_ssthresh;
 	uint32_t ts_off, ts_recent;
 	uint32_t cwnd, ssthresh, cwnd_acc, retrans_total;
-	int32_t soft_err;
 	uint32_t srtt_us8, rttvar_us4, min_rtt_us, rto_us;
 	uint32_t last_oow_ack_ms, rcv_tstamp_ms;
 	uint32_t flags;			/* the TCB's one-bit fields */
-	uint64_t ka_at;
+	uint16_t wl2_lag, sml_lag, push_lag, pushed_lag;	/* behind SND.UNA */
+	uint16_t acked_lag;		/* rcv_acked behind RCV.NXT */
 	uint16_t adv_mss, mss, rcv_mss, pmtu_mss, user_mss, rcv_wnd, tso_max;
 	uint8_t state, snd_wscale, rcv_wscale, syn_wscale, cc, quickacks, probes;
 };

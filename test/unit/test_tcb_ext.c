@@ -6,6 +6,7 @@
  * the cold half back whenever the TCB is quiet, as the lcore does after
  * each output, changes nothing a peer could see.
  */
+#include <errno.h>
 #include <criterion/criterion.h>
 
 #include "tcb_fixture.h"
@@ -243,6 +244,8 @@ live_pair(uint8_t cc, unsigned int min_detaches, unsigned int min_idles)
 		hold(&p);
 		dps_tcb_queue(&p.a, resp);
 		dps_tcb_queue(&p.b, resp);
+		dps_tcb_mark_push(&p.a);	/* one write, as a socket's */
+		dps_tcb_mark_push(&p.b);
 		pair_output(&p, now, "response");
 		una = p.a.snd_una;
 		now += 10 * MS;
@@ -300,7 +303,7 @@ Test(tcb_ext, idle_record_round_trip)
 {
 	uint32_t seed = 12345;
 
-	cr_assert_leq(sizeof(struct dps_tcb_idle), 152);
+	cr_assert_leq(sizeof(struct dps_tcb_idle), 128);
 	for (int i = 0; i < 1000; i++) {
 		struct dps_tcb t, u;
 		struct dps_tcb_idle r;
@@ -313,8 +316,15 @@ Test(tcb_ext, idle_record_round_trip)
 		t.x = NULL;
 		t.snd_nxt = t.snd_max = t.snd_end = t.snd_una;
 		t.retransmits = t.dupacks = t.n_ooo = t.n_sacked = 0;
-		t.err = 0;
-		t.rtx_at = t.dack_at = 0;
+		t.err = t.soft_err = 0;
+		t.rtx_at = t.dack_at = t.ka_at = 0;
+		/* The five lagging sequence numbers, anywhere in their 64 KiB
+		 * (from the random bytes of iss's neighbours). */
+		t.snd_wl2 = t.snd_una - (t.snd_wl2 & 0xffff);
+		t.snd_sml = t.snd_una - (t.snd_sml & 0xffff);
+		t.push_seq = t.snd_una - (t.push_seq & 0xffff);
+		t.pushed_seq = t.snd_una - (t.pushed_seq & 0xffff);
+		t.rcv_acked = t.rcv_nxt - (t.rcv_acked & 0xffff);
 		cr_assert(dps_tcb_idle_ok(&t));
 		dps_tcb_idle_save(&t, &r);
 		memset(&u, 0x5a, sizeof(u));
@@ -341,6 +351,19 @@ Test(tcb_ext, idle_record_refuses_what_it_cannot_keep)
 	t.n_ooo = 1;
 	cr_assert_not(dps_tcb_idle_ok(&t), "an out-of-order range");
 	t.n_ooo = 0;
+	t.soft_err = EHOSTUNREACH;
+	cr_assert_not(dps_tcb_idle_ok(&t), "a soft error kept");
+	t.soft_err = 0;
+	t.ka_at = TE + 7200 * 1000 * MS;
+	cr_assert_not(dps_tcb_idle_ok(&t), "a keepalive deadline");
+	t.ka_at = 0;
+	t.snd_sml = t.snd_una - 65536;
+	cr_assert_not(dps_tcb_idle_ok(&t), "a small segment's end 64 KiB back");
+	t.snd_sml = t.snd_una - 65535;
+	cr_assert(dps_tcb_idle_ok(&t), "one byte less fits");
+	t.rcv_acked = t.rcv_nxt + 1;
+	cr_assert_not(dps_tcb_idle_ok(&t), "an ACK beyond RCV.NXT");
+	t.rcv_acked = t.rcv_nxt;
 	tcb_attach(&t);
 	cr_assert_not(dps_tcb_idle_ok(&t), "a cold half attached");
 }
