@@ -206,27 +206,26 @@ udp_build(struct dps_sock *sk, struct rte_mempool *mp, uint32_t dst,
 	return m;
 }
 
+/* udp_sendmsg()'s destination: the address given (@a, already copied,
+ * NULL for none) or the connected peer. AF_UNSPEC passes as AF_INET, as
+ * Linux lets it for old programs. */
 static int
-udp_dest(struct dps_sock *sk, const struct sockaddr *to, socklen_t tolen,
+udp_dest(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t tolen,
 	uint32_t *dst, uint16_t *dport)
 {
-	struct sockaddr_storage a;
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)a;
 	int rc;
 
-	if (to == NULL) {
+	if (a == NULL) {
 		if (sk->tup.rport == 0)
 			return -EDESTADDRREQ;
 		*dst = sk->tup.raddr;
 		*dport = sk->tup.rport;
 		return 0;
 	}
-	rc = dps_copy_addr(to, tolen, &a);
-	if (rc != 0)
-		return rc;
 	if (tolen < sizeof(*sin))
 		return -EINVAL;
-	if (sin->sin_family != AF_INET)
+	if (sin->sin_family != AF_INET && sin->sin_family != AF_UNSPEC)
 		return -EAFNOSUPPORT;
 	if (sin->sin_port == 0)
 		return -EINVAL;
@@ -244,6 +243,7 @@ dps_udp_send(struct dps_sock *sk, const void *buf, size_t len,
 {
 	struct dps_stack *s = sk->stack;
 	struct dps_msg msg = { .op = DPS_MSG_IP_TX };
+	struct sockaddr_storage a;
 	struct dps_tuple t;
 	struct rte_mbuf *m;
 	uint32_t dst;
@@ -252,7 +252,16 @@ dps_udp_send(struct dps_sock *sk, const void *buf, size_t len,
 	bool fault = false;
 	int rc;
 
-	rc = udp_dest(sk, to, tolen, &dst, &dport);
+	/* move_addr_to_kernel(), then inet_send_prepare()'s autobind: a
+	 * socket gets its port even when udp_sendmsg() then refuses the
+	 * destination. */
+	if (to != NULL && (rc = dps_copy_addr(to, tolen, &a)) != 0)
+		return rc;
+	if (dps_sock_lport(sk) == 0 && dps_sock_autobind(sk) != 0)
+		return -EAGAIN;
+	if (len > 0xffff)
+		return -EMSGSIZE;
+	rc = udp_dest(sk, to != NULL ? &a : NULL, tolen, &dst, &dport);
 	if (rc != 0)
 		return rc;
 	/* sock_alloc_send_pskb() reports a pending error first, once. */
@@ -262,8 +271,6 @@ dps_udp_send(struct dps_sock *sk, const void *buf, size_t len,
 	if (len > UDP_MAX_PAYLOAD ||
 			len + DPS_IPV4_HLEN + sizeof(struct rte_udp_hdr) > 1500)
 		return -EMSGSIZE;	/* no fragmentation */
-	if (dps_sock_lport(sk) == 0 && dps_sock_autobind(sk) != 0)
-		return -EAGAIN;
 	t = sk->tup;
 	t.raddr = dst;
 	t.rport = dport;

@@ -837,6 +837,15 @@ static const struct row rows[] = {
 	ROW("udp_sendto_autobinds", 0, SOCK(DG), SENDTO(TO_ECHO), NAMEU,
 		POLLRD(2000), RECV),
 	ROW("udp_sendto_broadcast_denied", 0, SOCK(DG), SENDTO(TO_BCAST)),
+	/* inet_send_prepare() autobinds before udp_sendmsg() looks at the
+	 * destination. */
+	ROW("udp_send_unconnected_autobinds", 0, SOCK(DG), SEND, NAMEU),
+	ROW("udp_sendto_inet6", 0, SOCK(DG), SENDTOL(TO_INET6, 28), NAMEU),
+	ROW("udp_sendto_len15", 0, SOCK(DG), SENDTOL(TO_ECHO, 15), NAMEU),
+	ROW("udp_sendto_unspec", 0, SOCK(DG), SENDTO(TO_UNSPEC), NAMEU),
+	ROW("udp_sendto_noroute", 0, SOCK(DG), SENDTO(TO_NOROUTE), NAMEU),
+	ROW("udp_sendto_broadcast_autobinds", 0, SOCK(DG), SENDTO(TO_BCAST),
+		NAMEU),
 	ROW("udp_reconnect", 0, SOCK(DG), CONN(TO_ECHO), NAMEU, CONN(TO_UCLOSED),
 		NAMEU, PEER),
 	ROW("udp_bind0_then_connect", 0, SOCK(DG), BIND(AT_ANY(0)), NAMEU,
