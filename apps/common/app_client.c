@@ -1723,9 +1723,9 @@ app_client_stop(struct app_client *cl)
 	__atomic_store_n(&cl->stop, 1, __ATOMIC_RELEASE);
 }
 
-/* How long the end of a run may take to close everything and see the
- * FIN exchanges through: 3 s, and a second more per 100,000
- * connections (closes are paced by the transmit backlog). */
+/* How long the end of a run waits with nothing closing, while it closes
+ * everything and sees the FIN exchanges through: 3 s, and a second more
+ * per 100,000 connections (closes are paced by the transmit backlog). */
 uint64_t
 app_client_drain_ns(const struct app_client *cl)
 {

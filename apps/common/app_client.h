@@ -149,8 +149,8 @@ int app_client_lcore_work(struct app_client *cl, unsigned int idx, uint64_t tsc)
 /* Ask every lcore to close its connections and stop (any thread). */
 void app_client_stop(struct app_client *cl);
 
-/* The time the end of a run may take (each of the drain and the FIN
- * exchanges), in ns: longer with more connections. */
+/* How long the end of a run waits with nothing closing (each of the
+ * drain and the FIN exchanges), in ns: longer with more connections. */
 uint64_t app_client_drain_ns(const struct app_client *cl);
 /* True once every lcore has closed its sockets after app_client_stop(). */
 bool app_client_drained(const struct app_client *cl);

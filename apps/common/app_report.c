@@ -172,30 +172,62 @@ report_interval(struct app_report *r, const struct snap *a, const struct snap *b
 			errors_of(b) - errors_of(a), r->iv, !line);
 }
 
+/* What the end of a run still waits for: sockets, and table entries that
+ * are not TIME_WAIT. */
+static uint64_t
+left_of(const struct dps_sock_stats *st)
+{
+	return (uint64_t)st->socks_in_use + (st->conns - st->time_wait);
+}
+
+/* Whether the end of a run may wait on at @now: before @until, which
+ * each sign of progress (less left than ever seen, in *@least) moves to
+ * @stall from then. A busy machine slows the closes; it does not make
+ * them fail. */
+static bool
+drain_wait_on(struct app_report *r, uint64_t now, uint64_t *until,
+	uint64_t *least, uint64_t stall)
+{
+	struct dps_sock_stats st;
+	uint64_t left;
+
+	dps_stack_sock_stats(r->c.s, &st);
+	left = left_of(&st);
+	if (left < *least) {
+		*least = left;
+		if (now + stall > *until)
+			*until = now + stall;
+	}
+	return now < *until && !dps_stack_stopping(r->c.s);
+}
+
 /* End a client run: the lcores finish the requests in flight and close
  * everything; the final figures are taken then. Once the stack has
  * finished the closes (FIN exchanges), every socket, table entry, port
- * and mbuf must be back, except what TIME_WAIT holds by design. */
+ * and mbuf must be back, except what TIME_WAIT holds by design. Each
+ * wait lasts while the closes progress, and gives up once nothing has
+ * closed for the drain time (app_client_drain_ns()). */
 static void
 drain_and_check(struct app_report *r)
 {
 	struct timespec ts = { 0, 10000000 };
 	uint64_t drain = app_client_drain_ns(r->c.cl);
-	uint64_t until = app_now_ns() + drain;
+	uint64_t until = app_now_ns() + drain, least = UINT64_MAX;
 
 	app_client_stop(r->c.cl);
-	while (!app_client_drained(r->c.cl) && app_now_ns() < until &&
-			!dps_stack_stopping(r->c.s))
+	while (!app_client_drained(r->c.cl) &&
+			drain_wait_on(r, app_now_ns(), &until, &least, drain))
 		nanosleep(&ts, NULL);
 	take(r, &r->last);	/* the requests that finished count */
 	r->t_end = r->last.ns;
 	until = app_now_ns() + drain;
+	least = UINT64_MAX;
 	do {
 		dps_stack_sock_stats(r->c.s, &r->leak);
 		if (app_stack_clean(&r->leak, r->mbuf_base))
 			break;
 		nanosleep(&ts, NULL);
-	} while (app_now_ns() < until && !dps_stack_stopping(r->c.s));
+	} while (drain_wait_on(r, app_now_ns(), &until, &least, drain));
 	r->leak_checked = !dps_stack_stopping(r->c.s);
 	r->leak_ok = app_stack_clean(&r->leak, r->mbuf_base);
 	/* The last final ACKs may still wait in the transmit path: let them
