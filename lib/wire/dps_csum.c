@@ -25,11 +25,12 @@
  */
 
 /* Four 64-bit lanes, in GCC's generic vector extension: the compiler
- * picks the instructions for each clone of dps_csum_raw() below. */
+ * picks the instructions for each variant of dps_csum_raw() below. */
 typedef uint64_t csum_v4 __attribute__((vector_size(32)));
 
-/* Sum whole 32-byte blocks; advances *@p b and *@p len past them. */
-static inline uint64_t
+/* Sum whole 32-byte blocks; advances *@p b and *@p len past them.
+ * Inlined into each variant, so that it is compiled for its target. */
+static inline __attribute__((always_inline)) uint64_t
 csum_blocks(const uint8_t **b, size_t *len)
 {
 	const csum_v4 lo32 = { 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff };
@@ -53,11 +54,9 @@ csum_blocks(const uint8_t **b, size_t *len)
 	return s;
 }
 
-/* DPDK's pkg-config flags pin -march=corei7, so AVX2 comes from a clone
- * chosen at load time (GNU ifunc) rather than from the build flags. */
-__attribute__((target_clones("avx2", "default")))
-uint16_t
-dps_csum_raw(const void *p, size_t len)
+/* The sum, inlined into each variant below. */
+static inline __attribute__((always_inline)) uint16_t
+csum_raw(const void *p, size_t len)
 {
 	const uint8_t *b = p;
 	uint64_t sum = dps_csum_fold(csum_blocks(&b, &len));
@@ -84,3 +83,35 @@ dps_csum_raw(const void *p, size_t len)
 	}
 	return dps_csum_fold(sum);
 }
+
+/*
+ * DPDK's pkg-config flags pin -march=corei7, so AVX2 comes from a variant
+ * chosen at load time (a GNU ifunc) rather than from the build flags.
+ * Written out rather than with target_clones, whose dispatcher clang 14
+ * names dps_csum_raw.ifunc, so that a clang build did not link.
+ */
+__attribute__((target("avx2"))) static uint16_t
+csum_raw_avx2(const void *p, size_t len)
+{
+	return csum_raw(p, len);
+}
+
+static uint16_t
+csum_raw_default(const void *p, size_t len)
+{
+	return csum_raw(p, len);
+}
+
+typedef uint16_t csum_raw_fn(const void *p, size_t len);
+
+/* Runs while the program's relocations are processed, before any
+ * constructor: the CPU's features are read here first. */
+__attribute__((used)) static csum_raw_fn *
+csum_raw_resolve(void)
+{
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") ? csum_raw_avx2 : csum_raw_default;
+}
+
+uint16_t dps_csum_raw(const void *p, size_t len)
+	__attribute__((ifunc("csum_raw_resolve")));

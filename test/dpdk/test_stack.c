@@ -1044,7 +1044,7 @@ Test(dpdk, stack_ping_failures)
 	err = ping_once(&b, b.s[0], NOBODY_IP, 10000, 1 * MS, &el);
 	cr_assert_eq(err, EHOSTUNREACH, "errno %d (%s)", err, strerror(err));
 	cr_assert(el >= 3 * S - 10 * MS && el <= 3 * S + 40 * MS,
-		"gave up after %" PRIu64 " ms", el / MS);
+		"gave up after %" PRIu64 " ms", (uint64_t)(el / MS));
 	cr_assert_eq(peer_arp_requests(&b, NOBODY_IP, &others), 3);
 	cr_assert_eq(others, 0);
 	c = cnt(&b, 0);
@@ -1056,7 +1056,7 @@ Test(dpdk, stack_ping_failures)
 	err = ping_once(&b, b.s[0], IP(198, 18, 0, 78), 500, 1 * MS, &el);
 	cr_assert_eq(err, ETIMEDOUT, "errno %d (%s)", err, strerror(err));
 	cr_assert(el >= 500 * MS && el <= 520 * MS, "timed out after %" PRIu64
-		" ms", el / MS);
+		" ms", (uint64_t)(el / MS));
 
 	/* Off-link with no default route. */
 	err = ping_once(&b, b.s[0], FAR_IP, 1000, 1 * MS, &el);
@@ -1084,7 +1084,7 @@ Test(dpdk, stack_ping_gateway_unanswered)
 	err = ping_once(&b, s, FAR_IP, 10000, 1 * MS, &el);
 	cr_assert_eq(err, EHOSTUNREACH, "errno %d (%s)", err, strerror(err));
 	cr_assert(el >= 3 * S - 10 * MS && el <= 3 * S + 40 * MS,
-		"gave up after %" PRIu64 " ms", el / MS);
+		"gave up after %" PRIu64 " ms", (uint64_t)(el / MS));
 	cr_assert_eq(peer_arp_requests(&b, GW_IP, &others), 3,
 		"ARP is for the gateway");
 	cr_assert_eq(others, 0, "never for the far address");

@@ -2374,7 +2374,7 @@ Test(tw, deadline_later_in_the_current_tick_fires_on_time)
 		expire(w, now, &f);	/* a loop polling every 100 us */
 	cr_assert_eq(f.n, 1, "never fired");
 	cr_assert_lt(f.at[0], when + TICK, "fired %" PRIu64 " ms after its deadline",
-		(f.at[0] - when) / MS);
+		(uint64_t)((f.at[0] - when) / MS));
 }
 
 /* dps_timer.h: "a deadline in the past fires at the next expiry pass",
@@ -2546,7 +2546,7 @@ Test(tcb_wheel, syn_schedule_polled_every_100us)
 		cr_assert_eq(g->deadline[i], t0 + want_ms[i] * MS);
 		cr_assert_lt(g->syn_at[i] - t0, want_ms[i] * MS + TICK,
 			"SYN %u at %" PRIu64 " ms, want %u ms", i + 1,
-			(g->syn_at[i] - t0) / MS, want_ms[i]);
+			(uint64_t)((g->syn_at[i] - t0) / MS), want_ms[i]);
 	}
 	cr_assert_eq(g->n_syn, DIM(want_ms), "%u retransmissions", g->n_syn);
 	cr_assert(g->closed);
