@@ -105,8 +105,14 @@ csum_raw_default(const void *p, size_t len)
 typedef uint16_t csum_raw_fn(const void *p, size_t len);
 
 /* Runs while the program's relocations are processed, before any
- * constructor: the CPU's features are read here first. */
-__attribute__((used)) static csum_raw_fn *
+ * constructor: the CPU's features are read here first, and nothing in it
+ * may be instrumented (a sanitizer's shadow memory does not exist yet). */
+#if defined(__clang__)
+#define RESOLVER_ATTRS used, no_sanitize("address", "undefined", "coverage")
+#else
+#define RESOLVER_ATTRS used, no_sanitize("address", "undefined")
+#endif
+__attribute__((RESOLVER_ATTRS)) static csum_raw_fn *
 csum_raw_resolve(void)
 {
 	__builtin_cpu_init();
