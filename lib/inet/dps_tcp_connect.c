@@ -195,7 +195,7 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		dps_tws_take_over(lc, tw);
 		reused = true;
 	}
-	if (!dps_tcp_x_hold(lc, sk)) {
+	if (!dps_tcp_x_hold_new(lc, sk)) {
 		dps_port_release(ss, dps_sock_lport(sk), &sk->port_held);
 		return -ENOBUFS;
 	}

@@ -218,7 +218,7 @@ listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 		DPS_CNT_INC(&lc->cnt, tcp_syncookies_mem);
 		return;
 	}
-	if (!dps_tcp_x_hold(lc, c)) {
+	if (!dps_tcp_x_hold_new(lc, c)) {
 		child_discard(c);
 		dps_drop(&lc->cnt, DPS_DROP_tcp_ext_pool_empty);
 		return;
@@ -348,7 +348,7 @@ listen_cookie_ack(struct dps_lcore *lc, struct dps_sock *l,
 		dps_drop(&lc->cnt, DPS_DROP_tcp_sock_pool_empty);
 		return COOKIE_DROPPED;
 	}
-	if (!dps_tcp_x_hold(lc, c)) {
+	if (!dps_tcp_x_hold_new(lc, c)) {
 		child_discard(c);
 		dps_drop(&lc->cnt, DPS_DROP_tcp_ext_pool_empty);
 		return COOKIE_DROPPED;

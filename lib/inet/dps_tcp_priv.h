@@ -345,6 +345,8 @@ void dps_tcp_input(struct dps_lcore *lc, struct rte_mbuf *m,
  * core that needs it (false: the pool is empty); give it back if the TCB
  * is quiet (dps_tcp_x_drop() in dps_inet.h gives it back regardless). */
 bool dps_tcp_x_hold(struct dps_lcore *lc, struct dps_sock *sk);
+/* The same before connect/accept, which write the cold half anyway. */
+bool dps_tcp_x_hold_new(struct dps_lcore *lc, struct dps_sock *sk);
 #define DPS_TCP_X_RETRY_NS (1000ull * 1000)	/* a timer that found none */
 void dps_tcp_x_release(struct dps_lcore *lc, struct dps_sock *sk);
 void dps_tcp_count_recovery(struct dps_lcore *lc, const struct dps_tcb_stats *a,

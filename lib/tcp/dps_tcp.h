@@ -508,6 +508,14 @@ dps_tcb_rcv_tstamp(const struct dps_tcb *t, uint64_t now)
 void dps_tcb_ext_attach(struct dps_tcb *t, struct dps_tcb_ext *x);
 
 /**
+ * Give @t the cold half @x without writing it, for a TCB whose next call
+ * opens it (dps_tcb_connect(), dps_tcb_accept(), dps_tcb_from_cookie():
+ * they attach the cold half they find, so an attach before them would be
+ * done twice). @x has no owner until then.
+ */
+void dps_tcb_ext_link(struct dps_tcb *t, struct dps_tcb_ext *x);
+
+/**
  * Whether @t could give its cold half back now without losing anything:
  * a synchronized state with nothing in flight or queued, no scoreboard,
  * no recovery, no retransmission or probe timer, no RTT sample pending,
