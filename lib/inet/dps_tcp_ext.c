@@ -33,13 +33,10 @@ tcp_x_get(struct dps_lcore *lc)
 }
 
 bool
-dps_tcp_x_hold(struct dps_lcore *lc, struct dps_sock *sk)
+dps_tcp_x_take(struct dps_lcore *lc, struct dps_sock *sk)
 {
-	void *obj;
+	void *obj = tcp_x_get(lc);
 
-	if (sk->tcb.x != NULL)
-		return true;
-	obj = tcp_x_get(lc);
 	if (obj == NULL)
 		return false;
 	dps_tcb_ext_attach(&sk->tcb, obj);

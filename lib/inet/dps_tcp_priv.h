@@ -367,8 +367,16 @@ void dps_tcp_input(struct dps_lcore *lc, struct rte_mbuf *m,
 	uint32_t payload_len, uint64_t now);
 /* dps_tcp_ext.c: attach the TCB's cold half before any call into the
  * core that needs it (false: the pool is empty); give it back if the TCB
- * is quiet (dps_tcp_x_drop() in dps_inet.h gives it back regardless). */
-bool dps_tcp_x_hold(struct dps_lcore *lc, struct dps_sock *sk);
+ * is quiet (dps_tcp_x_drop() in dps_inet.h gives it back regardless).
+ * dps_tcp_x_take() attaches one from the pool; dps_tcp_x_hold() is
+ * inline: every segment, output pass and write asks, and nearly always
+ * the connection holds one already (a call cost 6 instructions each). */
+bool dps_tcp_x_take(struct dps_lcore *lc, struct dps_sock *sk);
+static inline bool
+dps_tcp_x_hold(struct dps_lcore *lc, struct dps_sock *sk)
+{
+	return sk->tcb.x != NULL || dps_tcp_x_take(lc, sk);
+}
 /* The same before connect/accept, which write the cold half anyway. */
 bool dps_tcp_x_hold_new(struct dps_lcore *lc, struct dps_sock *sk);
 #define DPS_TCP_X_RETRY_NS (1000ull * 1000)	/* a timer that found none */
