@@ -217,7 +217,7 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	dps_tcp_set_state(sk, DPS_TCP_SYN_SENT);
 	DPS_CNT_INC(&lc->cnt, tcp_connects);
 	DPS_CNT_INC(&lc->cnt, tcp_tx_syn);
-	sk->ip_id = dps_tcp_ip_id(tl);
+	sk->ip_id = dps_tcp_rand16(tl);
 	dps_tcp_xmit(lc, sk, &sk->tup, &syn, &sk->ip_id, now);
 	dps_tcp_sync_timer(lc, sk, now);
 	return 0;

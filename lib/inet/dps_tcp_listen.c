@@ -187,7 +187,7 @@ child_insert(struct dps_lcore *lc, struct dps_sock *c, const struct dps_tuple *t
 	/* Children hold the listener's port (Linux: inet_inherit_port()),
 	 * so a bind() after the listener closed sees them. */
 	c->port_held = dps_port_hold(dps_socks(lc->stack), dps_sock_lport(c), c->opt.reuseaddr);
-	c->ip_id = dps_tcp_ip_id(dps_tcp_lc(lc));
+	c->ip_id = dps_tcp_rand16(dps_tcp_lc(lc));
 	return true;
 }
 

@@ -64,7 +64,7 @@ struct dps_tcp_lcore {
 	uint32_t n_half_open;		/* atomic: children in SYN_RECV (dps_tcp_listen.c) */
 	uint32_t n_orphans;		/* atomic: closed, still in the table */
 	struct dps_tcp_port_memo port_memo;	/* autobind's last F() */
-	uint64_t id_rng;		/* dps_tcp_ip_id()'s state; 0: unseeded */
+	uint64_t rng;			/* dps_tcp_rand16()'s state; 0: unseeded */
 };
 
 /* A counter of struct dps_tcp_lcore or the TIME_WAIT store, as
@@ -103,24 +103,25 @@ dps_tcp_lc(const struct dps_lcore *lc)
 }
 
 /*
- * The first IPv4 ID of a new connection: random, as Linux's
- * get_random_u16() in tcp_v4_connect() and tcp_v4_syn_recv_sock(); the
- * ID then counts up per segment (RFC 6864 4.2: any value for an atomic
- * datagram). xorshift64* (Vigna) on a per-lcore state seeded from
- * rte_rand() at first use: rte_rand() itself, also not a cryptographic
- * generator, cost 61 instructions a call, this about 10.
+ * 16 random bits, for what Linux draws at random per connection: the
+ * first IPv4 ID (get_random_u16() in tcp_v4_connect() and
+ * tcp_v4_syn_recv_sock(); the ID then counts up per segment, RFC 6864
+ * 4.2: any value for an atomic datagram) and the autobind's perturbation
+ * step (__inet_hash_connect()). xorshift64* (Vigna) on a per-lcore state
+ * seeded from rte_rand() at first use: rte_rand() itself, also not a
+ * cryptographic generator, cost 61 instructions a call, this about 10.
  */
 static inline uint16_t
-dps_tcp_ip_id(struct dps_tcp_lcore *tl)
+dps_tcp_rand16(struct dps_tcp_lcore *tl)
 {
-	uint64_t x = tl->id_rng;
+	uint64_t x = tl->rng;
 
 	if (unlikely(x == 0))
 		x = rte_rand() | 1;
 	x ^= x >> 12;
 	x ^= x << 25;
 	x ^= x >> 27;
-	tl->id_rng = x;
+	tl->rng = x;
 	return (uint16_t)((x * 0x2545f4914f6cdd1dull) >> 48);
 }
 
