@@ -9,7 +9,6 @@
 #include <netinet/in.h>
 #include <rte_malloc.h>
 #include <rte_ip.h>
-#include <rte_random.h>
 #include <rte_thash.h>
 #include <rte_log.h>
 #include "dps_tcp_priv.h"
@@ -190,9 +189,9 @@ dps_tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 				dps_tws_take_over(lc, tw);
 			*reused = tw != NULL;
 			*isn_floor = floor;
-			/* rte_rand_max() for a power of two: its loop for
-			 * any bound cost 75 instructions, the mask 61. */
-			perturb_add(perturb, i + 2 + 2 * (uint32_t)(rte_rand() & 7));
+			/* A random step of 0 to 7 (the lcore's generator:
+			 * rte_rand() cost 61 instructions, this about 10). */
+			perturb_add(perturb, i + 2 + 2 * (uint32_t)(dps_tcp_rand16(dps_tcp_lc(lc)) & 7));
 			dps_sock_set_lport(sk, t.lport);
 			sk->port_held = held;
 			return 0;

@@ -10,7 +10,6 @@
 #include <netinet/in.h>
 #include <rte_malloc.h>
 #include <rte_ip.h>
-#include <rte_random.h>
 #include <rte_log.h>
 #include "dps_tcp_priv.h"
 
@@ -195,7 +194,7 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		dps_tws_take_over(lc, tw);
 		reused = true;
 	}
-	if (!dps_tcp_x_hold(lc, sk)) {
+	if (!dps_tcp_x_hold_new(lc, sk)) {
 		dps_port_release(ss, dps_sock_lport(sk), &sk->port_held);
 		return -ENOBUFS;
 	}
@@ -218,7 +217,7 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	dps_tcp_set_state(sk, DPS_TCP_SYN_SENT);
 	DPS_CNT_INC(&lc->cnt, tcp_connects);
 	DPS_CNT_INC(&lc->cnt, tcp_tx_syn);
-	sk->ip_id = (uint16_t)rte_rand();
+	sk->ip_id = dps_tcp_rand16(tl);
 	dps_tcp_xmit(lc, sk, &sk->tup, &syn, &sk->ip_id, now);
 	dps_tcp_sync_timer(lc, sk, now);
 	return 0;

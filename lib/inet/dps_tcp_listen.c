@@ -28,7 +28,6 @@
 #include <errno.h>
 #include <string.h>
 #include <rte_malloc.h>
-#include <rte_random.h>
 #include <rte_ring.h>
 #include "dps_tcp_priv.h"
 
@@ -188,7 +187,7 @@ child_insert(struct dps_lcore *lc, struct dps_sock *c, const struct dps_tuple *t
 	/* Children hold the listener's port (Linux: inet_inherit_port()),
 	 * so a bind() after the listener closed sees them. */
 	c->port_held = dps_port_hold(dps_socks(lc->stack), dps_sock_lport(c), c->opt.reuseaddr);
-	c->ip_id = (uint16_t)rte_rand();
+	c->ip_id = dps_tcp_rand16(dps_tcp_lc(lc));
 	return true;
 }
 
@@ -218,7 +217,7 @@ listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 		DPS_CNT_INC(&lc->cnt, tcp_syncookies_mem);
 		return;
 	}
-	if (!dps_tcp_x_hold(lc, c)) {
+	if (!dps_tcp_x_hold_new(lc, c)) {
 		child_discard(c);
 		dps_drop(&lc->cnt, DPS_DROP_tcp_ext_pool_empty);
 		return;
@@ -348,7 +347,7 @@ listen_cookie_ack(struct dps_lcore *lc, struct dps_sock *l,
 		dps_drop(&lc->cnt, DPS_DROP_tcp_sock_pool_empty);
 		return COOKIE_DROPPED;
 	}
-	if (!dps_tcp_x_hold(lc, c)) {
+	if (!dps_tcp_x_hold_new(lc, c)) {
 		child_discard(c);
 		dps_drop(&lc->cnt, DPS_DROP_tcp_ext_pool_empty);
 		return COOKIE_DROPPED;

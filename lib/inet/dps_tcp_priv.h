@@ -27,6 +27,7 @@
 
 #include <string.h>
 #include <rte_hash_crc.h>
+#include <rte_random.h>
 #include "dps_ctab.h"
 #include "dps_inet.h"
 #include "dps_ip.h"
@@ -63,6 +64,7 @@ struct dps_tcp_lcore {
 	uint32_t n_half_open;		/* atomic: children in SYN_RECV (dps_tcp_listen.c) */
 	uint32_t n_orphans;		/* atomic: closed, still in the table */
 	struct dps_tcp_port_memo port_memo;	/* autobind's last F() */
+	uint64_t rng;			/* dps_tcp_rand16()'s state; 0: unseeded */
 };
 
 /* A counter of struct dps_tcp_lcore or the TIME_WAIT store, as
@@ -98,6 +100,29 @@ static inline struct dps_tcp_lcore *
 dps_tcp_lc(const struct dps_lcore *lc)
 {
 	return dps_lcore_ctx(lc, DPS_PROTO_TCP);
+}
+
+/*
+ * 16 random bits, for what Linux draws at random per connection: the
+ * first IPv4 ID (get_random_u16() in tcp_v4_connect() and
+ * tcp_v4_syn_recv_sock(); the ID then counts up per segment, RFC 6864
+ * 4.2: any value for an atomic datagram) and the autobind's perturbation
+ * step (__inet_hash_connect()). xorshift64* (Vigna) on a per-lcore state
+ * seeded from rte_rand() at first use: rte_rand() itself, also not a
+ * cryptographic generator, cost 61 instructions a call, this about 10.
+ */
+static inline uint16_t
+dps_tcp_rand16(struct dps_tcp_lcore *tl)
+{
+	uint64_t x = tl->rng;
+
+	if (unlikely(x == 0))
+		x = rte_rand() | 1;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	tl->rng = x;
+	return (uint16_t)((x * 0x2545f4914f6cdd1dull) >> 48);
 }
 
 /* ---- the table (dps_tcp_table.c) ---- */
@@ -359,8 +384,18 @@ void dps_tcp_input(struct dps_lcore *lc, struct rte_mbuf *m,
 	uint32_t payload_len, uint64_t now);
 /* dps_tcp_ext.c: attach the TCB's cold half before any call into the
  * core that needs it (false: the pool is empty); give it back if the TCB
- * is quiet (dps_tcp_x_drop() in dps_inet.h gives it back regardless). */
-bool dps_tcp_x_hold(struct dps_lcore *lc, struct dps_sock *sk);
+ * is quiet (dps_tcp_x_drop() in dps_inet.h gives it back regardless).
+ * dps_tcp_x_take() attaches one from the pool; dps_tcp_x_hold() is
+ * inline: every segment, output pass and write asks, and nearly always
+ * the connection holds one already (a call cost 6 instructions each). */
+bool dps_tcp_x_take(struct dps_lcore *lc, struct dps_sock *sk);
+static inline bool
+dps_tcp_x_hold(struct dps_lcore *lc, struct dps_sock *sk)
+{
+	return sk->tcb.x != NULL || dps_tcp_x_take(lc, sk);
+}
+/* The same before connect/accept, which write the cold half anyway. */
+bool dps_tcp_x_hold_new(struct dps_lcore *lc, struct dps_sock *sk);
 #define DPS_TCP_X_RETRY_NS (1000ull * 1000)	/* a timer that found none */
 void dps_tcp_x_release(struct dps_lcore *lc, struct dps_sock *sk);
 void dps_tcp_count_recovery(struct dps_lcore *lc, const struct dps_tcb_stats *a,

@@ -46,12 +46,16 @@ rx_csum_flags(const struct dps_iface *ifp, const struct rte_mbuf *m)
  * To the transport registered for the packet's protocol (dps_proto.h);
  * protocols nobody registered get protocol unreachable (RFC 1122
  * 3.2.2.1). Errors are never sent about broadcasts (RFC 1122 3.2.2).
+ * The switch is read in place, as dps_proto_by_ipproto() reads it: slot
+ * 0 is never registered, so its entry is NULL and needs no test, and a
+ * call for each frame cost more than the two loads.
  */
 static void
 rx_transport(struct dps_lcore *lc, struct rte_mbuf *m,
 	const struct dps_rx_pkt *p, uint64_t now)
 {
-	const struct dps_proto_ops *ops = dps_proto_by_ipproto(lc->stack, p->ip.proto);
+	const struct dps_stack *s = lc->stack;
+	const struct dps_proto_ops *ops = s->protos[s->by_ipproto[p->ip.proto]];
 
 	if (ops != NULL && ops->input != NULL &&
 			(p->kind == DPS_RX_UDP || p->kind == DPS_RX_TCP)) {

@@ -78,6 +78,16 @@ dps_tcb_ext_attach(struct dps_tcb *t, struct dps_tcb_ext *x)
 	__atomic_store_n(&t->x, x, __ATOMIC_RELAXED);
 }
 
+void
+dps_tcb_ext_link(struct dps_tcb *t, struct dps_tcb_ext *x)
+{
+	/* Relaxed, both: no owner, so a reader on another thread
+	 * (dps_tcb_ext_peek()) takes nothing from it; tcb_init()'s attach
+	 * publishes the contents with the owner. */
+	__atomic_store_n(&x->owner, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->x, x, __ATOMIC_RELAXED);
+}
+
 /* Nothing of the cold half that the next segment, timer or write would
  * miss: no data or FIN beyond snd_una, nothing received out of order, no
  * loss being recovered, no timed byte, a congestion control that has not
@@ -130,7 +140,9 @@ dps_tcb_ext_detach(struct dps_tcb *t)
 	return dps_tcb_quiet(t) ? dps_tcb_ext_take(t) : NULL;
 }
 
-/* What every opening TCB starts from: settings and the send sequence. */
+/* What every opening TCB starts from: settings and the send sequence.
+ * The cold half it finds is written afresh (attached or only linked,
+ * dps_tcb_ext_link()). */
 static void
 tcb_init(struct dps_tcb *t, const struct dps_tcb_conf *c, uint32_t iss,
 	uint32_t ts_off, uint64_t now)

@@ -5,9 +5,10 @@
  * 5961 3), SYN (RFC 5961 4), ACK (with SACK, RFC 2018 / RFC 6675, and the
  * entry into fast recovery), payload (in order or out of order), FIN.
  *
- * Segments of the two common kinds in ESTABLISHED, a pure ACK of new
- * data and the next in-order data, take a shorter path first (header
- * prediction, tcb_predicted()) that ends in the same state.
+ * Segments of the common kinds, a pure ACK of new data, the next in-order
+ * data in ESTABLISHED, and either of them with the peer's FIN or
+ * acknowledging ours, take a shorter path first (header prediction,
+ * tcb_predicted()) that ends in the same state.
  *
  * Acknowledgements are not sent from here: this file sets ack_now or the
  * delayed-ACK deadline and dps_tcb_output() sends the ACK, so one ACK
@@ -832,23 +833,38 @@ tcb_data_after_close(const struct dps_tcb *t, const struct dps_tcp_seg *s)
 
 /*
  * Van Jacobson's header prediction, as Linux's tcp_rcv_established()
- * applies it: in ESTABLISHED nearly every segment is either a pure ACK of
- * new data or the next in-order data, with nothing unusual about it. For
- * those the outcome of most checks of RFC 9293 3.10.7.4 is known before
- * they run:
- * - flags exactly ACK (PSH allowed): no RST, SYN or FIN to handle;
+ * applies it: nearly every segment is either a pure ACK of new data or
+ * the next in-order data, with nothing unusual about it. For those the
+ * outcome of most checks of RFC 9293 3.10.7.4 is known before they run:
+ * - flags ACK, maybe PSH or FIN: no RST or SYN to handle;
  * - SEG.SEQ = RCV.NXT: the sequence test passes (RCV.NXT is never below
  *   the rcv_nxt of our last ACK);
  * - timestamps exactly when negotiated, TSval not older than TS.Recent:
  *   PAWS passes (RFC 7323 5.3);
- * - the window as we hold it and no SACK blocks: only SND.WL1/WL2 may
- *   move, and no duplicate-ACK or scoreboard logic applies;
+ * - no SACK blocks: no scoreboard logic applies; the window goes
+ *   through the same update rule (tcb_wnd_update()), and a change calls
+ *   for output as there (a new window on a segment that moves nothing
+ *   would make it a window update, not a duplicate ACK, RFC 5681 2: such
+ *   a segment is not predicted anyway);
  * - no recovery, no loss, no scoreboard, no FIN beyond a hole, no
  *   zero-window probing (an ACK then restarts the probe timer,
  *   Linux's tcp_ack_probe(): the general path's work).
  * A pure ACK must then move SND.UNA (SND.UNA < SEG.ACK =< SND.NXT);
  * data must fit the window we announced, with nothing out of order
  * waiting (SND.UNA =< SEG.ACK =< SND.NXT: it may acknowledge ours too).
+ *
+ * Linux predicts in ESTABLISHED only. A connection that closes after one
+ * exchange (HTTP with Connection: close) gets its last segments in the
+ * other states, so they are predicted too, with the state changes the
+ * general path makes for them, by the same functions in the same order:
+ * - a pure ACK of new data in every synchronised state but SYN-RECEIVED
+ *   and TIME-WAIT; when it covers our FIN, tcb_fin_acked() (FIN-WAIT-1
+ *   to FIN-WAIT-2, CLOSING to TIME-WAIT, LAST-ACK to CLOSED);
+ * - the peer's FIN at RCV.NXT (after the data, if any) in ESTABLISHED,
+ *   FIN-WAIT-1 and FIN-WAIT-2, where tcb_fin_arrived() takes it; such a
+ *   segment need not move SND.UNA (a FIN is never a duplicate ACK);
+ * - data in ESTABLISHED only: in FIN-WAIT-1/2 data may call for the RST
+ *   of tcb_data_after_close(), and in the other states it is ignored.
  *
  * The work both paths share (tcb_wnd_update(), tcb_newly_acked(),
  * tcb_take_in_order()) is forced inline: a call would cost a good part
@@ -857,38 +873,43 @@ tcb_data_after_close(const struct dps_tcb *t, const struct dps_tcp_seg *s)
 static bool
 tcb_predicted(const struct dps_tcb *t, const struct dps_tcp_seg *s)
 {
-	if (t->state != DPS_TCPS_ESTABLISHED || t->no_pred ||
-			(s->flags & ~DPS_TH_PSH) != DPS_TH_ACK || s->seq != t->rcv_nxt ||
-			s->n_sack != 0 || s->opt.has_ts != t->ts_ok ||
+	if (t->no_pred || (s->flags & ~(DPS_TH_PSH | DPS_TH_FIN)) != DPS_TH_ACK ||
+			s->seq != t->rcv_nxt || s->n_sack != 0 || s->opt.has_ts != t->ts_ok ||
 			(t->ts_ok && dps_seq_lt(s->opt.tsval, t->ts_recent)) ||
-			((uint32_t)s->wnd << t->snd_wscale) != t->snd_wnd ||
 			t->in_recovery || t->in_loss || t->n_sacked != 0 || t->fin_ooo ||
 			t->persist || dps_seq_gt(s->ack, t->snd_nxt))
 		return false;
-	if (s->len == 0)
-		return dps_seq_gt(s->ack, t->snd_una);
-	return dps_seq_geq(s->ack, t->snd_una) && t->n_ooo == 0 &&
-		dps_seq_leq(s->seq + s->len, t->rcv_adv);
+	if (s->len != 0)
+		return t->state == DPS_TCPS_ESTABLISHED && dps_seq_geq(s->ack, t->snd_una) &&
+			t->n_ooo == 0 && dps_seq_leq(s->seq + s->len, t->rcv_adv);
+	if (s->flags & DPS_TH_FIN)
+		return (t->state == DPS_TCPS_ESTABLISHED || t->state == DPS_TCPS_FIN_WAIT1 ||
+			t->state == DPS_TCPS_FIN_WAIT2) && dps_seq_geq(s->ack, t->snd_una);
+	return t->state != DPS_TCPS_SYN_RECV && t->state != DPS_TCPS_TIME_WAIT &&
+		dps_seq_gt(s->ack, t->snd_una);
 }
 
 /*
  * A predicted segment: the work the general path would do once the
- * checks above passed, in its order. The ACK (fifth check, the window
- * update rule with the window unchanged), TS.Recent (RFC 7323 4.3: the
- * segment starts at RCV.NXT, so it covers our last ACK exactly when
- * nothing arrived since), the payload (seventh check) with the
- * delayed-ACK rules of tcb_ack_policy().
+ * checks above passed, in its order. The ACK (fifth check: the window
+ * update rule, SND.UNA, our FIN acknowledged), TS.Recent
+ * (RFC 7323 4.3: the segment starts at RCV.NXT, so it covers our last ACK
+ * exactly when nothing arrived since), the payload (seventh check) with
+ * the delayed-ACK rules of tcb_ack_policy(), the FIN (eighth check).
  */
 static int
 tcb_input_predicted(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 {
 	int ev = DPS_TCB_NONE;
 
-	tcb_wnd_update(t, s, t->snd_wnd);
+	if (tcb_wnd_update(t, s, (uint32_t)s->wnd << t->snd_wscale))
+		ev = DPS_TCB_OUTPUT;
 	if (s->ack != t->snd_una) {
 		t->syn_unacked = false;
 		tcb_newly_acked(t, s, now);
 		ev = DPS_TCB_ACKED | DPS_TCB_OUTPUT;
+		if (tcb_fin_is_acked(t))
+			ev |= tcb_fin_acked(t, now);
 	}
 	if (t->ts_ok && t->rcv_nxt == t->rcv_acked)
 		t->ts_recent = s->opt.tsval;
@@ -903,6 +924,10 @@ tcb_input_predicted(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now
 	} else {
 		t->x->st.pred_acks++;
 	}
+	if (t->state == DPS_TCPS_CLOSE)
+		return ev;	/* LAST-ACK ended */
+	if (s->flags & DPS_TH_FIN)
+		ev |= tcb_fin_arrived(t, now) | DPS_TCB_OUTPUT;
 	return tcb_input_done(t, ev, now);
 }
 

@@ -190,28 +190,6 @@ dps_tcp_seg_parse(const uint8_t *th, uint16_t hdr_len, uint32_t payload_len,
 	opts_walk(th + DPS_TCP_HLEN, (size_t)hdr_len - DPS_TCP_HLEN, &s->opt, s);
 }
 
-size_t
-dps_tcp_out_opt_len(const struct dps_tcp_out *out)
-{
-	size_t n = 4;	/* MSS */
-
-	switch (out->opts) {
-	case DPS_TCP_OUT_SYN:
-		if (out->opt.has_ts)
-			n += 12;
-		else if (out->opt.sack_ok)
-			n += 4;
-		if (out->opt.has_ws)
-			n += 4;
-		return n;
-	case DPS_TCP_OUT_TS:
-		return (out->opt.has_ts ? DPS_TCP_TS_OPT_LEN : 0) +
-			(out->n_sack != 0 ? 4 + 8u * out->n_sack : 0);
-	default:
-		return 0;
-	}
-}
-
 /*
  * The SYN block, laid out as Linux's tcp_options_write() does: MSS; then
  * SACK-permitted folded into the timestamp option's leading pad

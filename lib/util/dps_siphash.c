@@ -8,20 +8,31 @@ rotl(uint64_t x, unsigned int b)
 	return (x << b) | (x >> (64 - b));
 }
 
-/* Little-endian load of @n <= 8 bytes: one unaligned load for a whole
- * word on a little-endian host, the bytes one by one otherwise. */
+/* Little-endian load of @n <= 8 bytes: on a little-endian host one
+ * unaligned load for a whole word, and for a tail of 4 to 7 bytes a
+ * 32-bit load and the rest byte by byte (a connection's 12-byte tuple
+ * ends in 4: the byte loop cost about 20 instructions a hash); the bytes
+ * one by one otherwise. */
 static inline uint64_t
 load_le(const uint8_t *p, size_t n)
 {
 	uint64_t v = 0;
+	size_t i = 0;
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	if (n == 8) {
 		memcpy(&v, p, 8);
 		return v;
 	}
+	if (n >= 4) {
+		uint32_t w;
+
+		memcpy(&w, p, 4);
+		v = w;
+		i = 4;
+	}
 #endif
-	for (size_t i = 0; i < n; i++)
+	for (; i < n; i++)
 		v |= (uint64_t)p[i] << (8 * i);
 	return v;
 }

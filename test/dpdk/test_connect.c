@@ -3288,6 +3288,34 @@ Test(dpdk, connect_table_hash_is_keyed)
 	cr_assert_lt(both, pairs / 200, "%u of %u pairs collide under both keys", both, pairs);
 }
 
+/*
+ * A connection's first IPv4 ID is random (Linux: get_random_u16() at
+ * connect and accept), drawn from a per-lcore generator seeded at first
+ * use (dps_tcp_rand16()): the IDs of many connections spread over the 16
+ * bits, and two lcores do not repeat each other.
+ */
+Test(dpdk, connect_ip_id_is_random)
+{
+	enum { N = 4096 };
+	static uint8_t seen[65536];
+	static struct dps_tcp_lcore la, lb;
+	unsigned int distinct = 0, same = 0, high[2] = { 0, 0 };
+
+	for (unsigned int i = 0; i < N; i++) {
+		uint16_t a = dps_tcp_rand16(&la), b = dps_tcp_rand16(&lb);
+
+		distinct += seen[a] == 0;
+		seen[a] = 1;
+		same += a == b;
+		high[a >> 15]++;
+	}
+	cr_assert_neq(la.rng, 0, "seeded");
+	/* 4,096 draws from 65,536 give about 3,970 distinct values. */
+	cr_assert_gt(distinct, 3800, "%u distinct IDs of %u", distinct, N);
+	cr_assert_lt(same, 10, "%u draws the same on both lcores", same);
+	cr_assert(high[0] > N / 3 && high[1] > N / 3, "top bit %u/%u", high[0], high[1]);
+}
+
 /* ---- SO_REUSEPORT groups ---------------------------------------------------- */
 
 /* A listener in @port's SO_REUSEPORT group, listening from the calling

@@ -508,6 +508,14 @@ Test(core, siphash24_vectors)
 	cr_assert_eq(dps_siphash24(m, 8, key), 0x93f5f5799a932462ull);
 	cr_assert_eq(dps_siphash24(m, 12, key), 0x751e8fbc860ee5fbull);
 	cr_assert_eq(dps_siphash24(m, 16, key), 0x3f2acc7f57c29bdbull);
+	/* Every length of a last partial word (the tail loads). */
+	cr_assert_eq(dps_siphash24(m, 1, key), 0x74f839c593dc67fdull);
+	cr_assert_eq(dps_siphash24(m, 2, key), 0x0d6c8009d9a94f5aull);
+	cr_assert_eq(dps_siphash24(m, 3, key), 0x85676696d7fb7e2dull);
+	cr_assert_eq(dps_siphash24(m, 4, key), 0xcf2794e0277187b7ull);
+	cr_assert_eq(dps_siphash24(m, 5, key), 0x18765564cd99a68dull);
+	cr_assert_eq(dps_siphash24(m, 6, key), 0xcbc9466e58fee3ceull);
+	cr_assert_eq(dps_siphash24(m, 7, key), 0xab0200f58b01d137ull);
 	cr_assert_eq(dps_siphash24(m + 1, 12, key), dps_siphash24(memcpy(&m[40],
 		m + 1, 12), 12, key), "unaligned input");
 	cr_assert_neq(dps_siphash24(m, 15, other), 0xa129ca6149be45e5ull);

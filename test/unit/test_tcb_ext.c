@@ -40,6 +40,43 @@ Test(tcb_ext, attach_writes_defaults)
 	cr_assert_eq(x->st.retrans_segs, 0);
 }
 
+/* A cold half only linked (dps_tcb_ext_link(): no owner, nothing
+ * written) and then opened gives the same TCB, both halves, as one
+ * attached first: connect and accept write the cold half they find. */
+Test(tcb_ext, link_then_open_equals_attach_then_open)
+{
+	static struct dps_tcb_ext xa, xl;
+	struct dps_tcb_conf c = linux_conf();
+	struct dps_tcp_out oa, ol;
+	struct dps_tcb a, l;
+
+	memset(&a, 0x5a, sizeof(a));
+	memset(&l, 0x5a, sizeof(l));
+	memset(&xl, 0xa5, offsetof(struct dps_tcb_ext, ooo));	/* a used one */
+	dps_tcb_ext_link(&l, &xl);
+	cr_assert_eq(l.x, &xl);
+	cr_assert_null(xl.owner, "no owner before the open: readers ignore it");
+	dps_tcb_ext_attach(&a, &xa);
+	dps_tcb_connect(&a, &c, ISS, TS_OFF, T0, &oa);
+	dps_tcb_connect(&l, &c, ISS, TS_OFF, T0, &ol);
+	cr_assert_eq(xl.owner, &l);
+	cr_assert_eq(memcmp(&oa, &ol, sizeof(oa)), 0, "the SYNs differ");
+	l.x = a.x;
+	cr_assert_eq(memcmp(&a, &l, sizeof(a)), 0, "the hot halves differ");
+	xl.owner = xa.owner;
+	cr_assert_eq(memcmp(&xa, &xl, offsetof(struct dps_tcb_ext, ooo)), 0,
+		"the cold halves differ");
+
+	memset(&l, 0x5a, sizeof(l));
+	memset(&xl, 0xa5, offsetof(struct dps_tcb_ext, ooo));
+	dps_tcb_ext_link(&l, &xl);
+	dps_tcb_accept(&l, &c, &(struct dps_tcp_seg){ 0 }, ISS, TS_OFF, T0, &ol);
+	cr_assert_eq(xl.owner, &l);
+	cr_assert_eq(xl.syn_retries, DPS_TCP_SYNACK_RETRIES);
+	cr_assert_eq(xl.st.retrans_segs, 0);
+	cr_assert_eq(xl.rtt_seq, 0);
+}
+
 Test(tcb_ext, established_is_quiet)
 {
 	struct dps_tcb t;

@@ -288,10 +288,10 @@ Test(tcb_pred, unusual_segments_take_the_general_path)
 	pair_establish(&pr, &c, true);
 	write_both(&pr, 4 * SMSS, "write");
 	pr.now += 10 * MS;
-	s = peer(&pr, DPS_TH_ACK, ISS + 1 + SMSS, 0, PEER_TSVAL + 1);
+	s = peer(&pr, DPS_TH_ACK, ISS + 1, 0, PEER_TSVAL + 1);
 	s.wnd = 600;
-	step(&pr, s, "window change");
-	s = peer(&pr, DPS_TH_ACK, ISS + 1 + SMSS, 0, PEER_TSVAL + 1);
+	step(&pr, s, "window update");
+	s = peer(&pr, DPS_TH_ACK, ISS + 1, 0, PEER_TSVAL + 1);
 	s.wnd = 600;
 	step(&pr, s, "duplicate ACK");
 	s = peer(&pr, DPS_TH_ACK, ISS + 1 + 2 * SMSS, 0, PEER_TSVAL + 1);
@@ -306,12 +306,152 @@ Test(tcb_pred, unusual_segments_take_the_general_path)
 	s.wnd = 600;
 	s.opt.has_ts = false;
 	step(&pr, s, "no timestamp");
-	s = peer(&pr, DPS_TH_ACK | DPS_TH_FIN, ISS + 1 + 4 * SMSS, 10, PEER_TSVAL + 1);
+	s = peer(&pr, DPS_TH_ACK | DPS_TH_RST, ISS + 1 + 3 * SMSS, 0, PEER_TSVAL + 1);
 	s.wnd = 600;
-	step(&pr, s, "data with FIN");
+	s.seq += 1;
+	step(&pr, s, "RST in the window");
 	cr_assert_eq(pr.p.x->st.pred_acks + pr.p.x->st.pred_data, 0,
 		"none of these is predicted");
+	cr_assert_eq(pr.p.state, DPS_TCPS_ESTABLISHED);
+}
+
+/* The first segment after the handshake brings the peer's first scaled
+ * window: a pure ACK of new data with a window change is predicted, and
+ * the window is taken as the general path takes it. */
+Test(tcb_pred, ack_with_a_new_window_is_predicted)
+{
+	struct pair pr;
+	struct dps_tcb_conf c = linux_conf();
+	struct dps_tcp_seg s;
+
+	pair_establish(&pr, &c, true);
+	write_both(&pr, 2 * SMSS, "write");
+	pr.now += 10 * MS;
+	s = peer(&pr, DPS_TH_ACK, ISS + 1 + SMSS, 0, PEER_TSVAL + 1);
+	s.wnd = 600;
+	step(&pr, s, "ACK, window grows");
+	cr_assert_eq(pr.p.snd_wnd, 600u << PEER_WS);
+	s = peer(&pr, DPS_TH_ACK, ISS + 1 + 2 * SMSS, 0, PEER_TSVAL + 1);
+	s.wnd = 0;
+	step(&pr, s, "ACK, window closes");
+	cr_assert_eq(pr.p.snd_wnd, 0);
+	cr_assert_eq(pr.p.x->st.pred_acks, 2);
+}
+
+/* Our close() on both TCBs, then the output pass the lcore runs. */
+static void
+close_both(struct pair *pr, const char *what)
+{
+	cr_assert_eq(dps_tcb_user_close(&pr->p, pr->now), dps_tcb_user_close(&pr->g, pr->now),
+		"%s: close events differ", what);
+	output_both(pr, what);
+}
+
+/*
+ * An HTTP exchange with Connection: close, client side: the response
+ * comes with the FIN (predicted data, ESTABLISHED to CLOSE-WAIT), our
+ * FIN goes out, and the ACK of it (predicted, LAST-ACK to CLOSED).
+ */
+Test(tcb_pred, response_with_fin_and_last_ack_are_predicted)
+{
+	struct pair pr;
+	struct dps_tcb_conf c = linux_conf();
+
+	pair_establish(&pr, &c, true);
+	write_both(&pr, 100, "request");
+	pr.now += 2 * MS;
+	cr_assert_eq(step(&pr, peer(&pr, DPS_TH_ACK | DPS_TH_PSH | DPS_TH_FIN, ISS + 101,
+		300, PEER_TSVAL + 2), "response with FIN") & DPS_TCB_PEER_FIN,
+		DPS_TCB_PEER_FIN);
 	cr_assert_eq(pr.p.state, DPS_TCPS_CLOSE_WAIT);
+	cr_assert_eq(pr.p.x->st.pred_data, 1);
+	close_both(&pr, "close");
+	cr_assert_eq(pr.p.state, DPS_TCPS_LAST_ACK);
+	pr.now += 2 * MS;
+	cr_assert_eq(step(&pr, peer(&pr, DPS_TH_ACK, ISS + 102, 0, PEER_TSVAL + 4),
+		"last ACK") & DPS_TCB_CLOSED, DPS_TCB_CLOSED);
+	cr_assert_eq(pr.p.state, DPS_TCPS_CLOSE);
+	cr_assert_eq(pr.p.x->st.pred_acks, 1);
+}
+
+/* A bare FIN in ESTABLISHED that acknowledges nothing new is predicted
+ * too (it is no duplicate ACK). */
+Test(tcb_pred, bare_fin_is_predicted)
+{
+	struct pair pr;
+	struct dps_tcb_conf c = linux_conf();
+
+	pair_establish(&pr, &c, true);
+	pr.now += MS;
+	step(&pr, peer(&pr, DPS_TH_ACK | DPS_TH_FIN, ISS + 1, 0, PEER_TSVAL + 2), "FIN");
+	cr_assert_eq(pr.p.state, DPS_TCPS_CLOSE_WAIT);
+	cr_assert_eq(pr.p.x->st.pred_acks, 1);
+}
+
+/*
+ * Server side: our response and FIN out (FIN-WAIT-1); the client's FIN
+ * acknowledging both (predicted, to TIME-WAIT through FIN-WAIT-2).
+ */
+Test(tcb_pred, fin_acknowledging_ours_is_predicted)
+{
+	struct pair pr;
+	struct dps_tcb_conf c = linux_conf();
+
+	pair_establish(&pr, &c, true);
+	write_both(&pr, 300, "response");
+	close_both(&pr, "close");
+	cr_assert_eq(pr.p.state, DPS_TCPS_FIN_WAIT1);
+	pr.now += 2 * MS;
+	cr_assert_eq(step(&pr, peer(&pr, DPS_TH_ACK | DPS_TH_FIN, ISS + 302, 0,
+		PEER_TSVAL + 2), "FIN, ACK of all") & DPS_TCB_TIME_WAIT, DPS_TCB_TIME_WAIT);
+	cr_assert_eq(pr.p.state, DPS_TCPS_TIME_WAIT);
+	cr_assert_eq(pr.p.x->st.pred_acks, 1);
+}
+
+/* The same in two segments (FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT), and a
+ * simultaneous close (FIN-WAIT-1, CLOSING, TIME-WAIT). */
+Test(tcb_pred, fin_wait_and_closing_are_predicted)
+{
+	struct pair a, b;
+	struct dps_tcb_conf c = linux_conf();
+
+	pair_establish(&a, &c, true);
+	write_both(&a, 300, "response");
+	close_both(&a, "close");
+	a.now += 2 * MS;
+	step(&a, peer(&a, DPS_TH_ACK, ISS + 302, 0, PEER_TSVAL + 2), "ACK of all");
+	cr_assert_eq(a.p.state, DPS_TCPS_FIN_WAIT2);
+	a.now += 2 * MS;
+	step(&a, peer(&a, DPS_TH_ACK | DPS_TH_FIN, ISS + 302, 0, PEER_TSVAL + 3), "FIN");
+	cr_assert_eq(a.p.state, DPS_TCPS_TIME_WAIT);
+	cr_assert_eq(a.p.x->st.pred_acks, 2);
+
+	pair_establish(&b, &c, true);
+	write_both(&b, 300, "response");
+	close_both(&b, "close");
+	b.now += 2 * MS;
+	step(&b, peer(&b, DPS_TH_ACK | DPS_TH_FIN, ISS + 301, 0, PEER_TSVAL + 2),
+		"FIN, our FIN not acknowledged");
+	cr_assert_eq(b.p.state, DPS_TCPS_CLOSING);
+	b.now += 2 * MS;
+	step(&b, peer(&b, DPS_TH_ACK, ISS + 302, 0, PEER_TSVAL + 3), "ACK of our FIN");
+	cr_assert_eq(b.p.state, DPS_TCPS_TIME_WAIT);
+	cr_assert_eq(b.p.x->st.pred_acks, 2);
+}
+
+/* Data after our close() may call for a RST (RFC 1122 4.2.2.13): the
+ * general path's, never predicted. */
+Test(tcb_pred, data_after_close_is_not_predicted)
+{
+	struct pair pr;
+	struct dps_tcb_conf c = linux_conf();
+
+	pair_establish(&pr, &c, true);
+	close_both(&pr, "close");
+	pr.now += 2 * MS;
+	step(&pr, peer(&pr, DPS_TH_ACK, ISS + 1, 100, PEER_TSVAL + 2), "data");
+	cr_assert_eq(pr.p.x->st.pred_data + pr.p.x->st.pred_acks, 0);
+	cr_assert_eq(pr.p.state, DPS_TCPS_CLOSE);
 }
 
 Test(tcb_pred, data_with_a_hole_pending_is_not_predicted)
@@ -455,6 +595,9 @@ gen_seg(const struct pair *pr, struct peer_sim *ps)
 	}
 	if (rnd_below(&ps->rng, 4) == 0)
 		flags |= DPS_TH_PSH;
+	/* Once we closed, the peer closes too, sooner or later. */
+	if (pr->p.orphan && (flags & DPS_TH_ACK) && rnd_below(&ps->rng, 8) == 0)
+		flags |= DPS_TH_FIN;
 	if (rnd_below(&ps->rng, 25) == 0)
 		ps->wnd = (uint16_t)(400 + rnd_below(&ps->rng, 200));
 	s = peer(pr, flags, gen_ack(pr, ps), len, gen_tsval(pr, ps));
@@ -481,17 +624,27 @@ gen_local(struct pair *pr, struct peer_sim *ps, const char *what)
 
 	pr->now += rnd_below(&ps->rng, 10) == 0 ? rnd_below(&ps->rng, 300) * MS :
 		rnd_below(&ps->rng, 2000) * 1000;
-	if (r < 3)
+	if (r < 3 && !pr->p.orphan)
 		write_both(pr, 1 + rnd_below(&ps->rng, 4 * SMSS), what);
 	else if (r < 5)
 		read_both(pr, rnd_below(&ps->rng, pr->p.rcv_buf + 1), what);
+	else if (!pr->p.orphan && pr->p.state != DPS_TCPS_CLOSE &&
+			rnd_below(&ps->rng, 150) == 0)
+		close_both(pr, what);
 	tick(pr, what);
 }
 
-/* What the fast path took over the seeded runs. */
+/* What the fast path took over the seeded runs (@closing: segments
+ * predicted outside ESTABLISHED). */
 struct pred_count {
-	uint32_t acks, data, seeds;
+	uint32_t acks, data, seeds, closing;
 };
+
+static uint32_t
+pred_total(const struct pair *pr)
+{
+	return pr->p.x->st.pred_acks + pr->p.x->st.pred_data;
+}
 
 /* One seeded run of @steps segments. */
 static void
@@ -509,9 +662,14 @@ run_seed(uint64_t seed, unsigned int steps, struct pred_count *pc)
 	for (unsigned int i = 0; i < steps; i++) {
 		snprintf(what, sizeof(what), "seed %lu step %u", (unsigned long)seed, i);
 		gen_local(&pr, &ps, what);
+		uint32_t n0 = pred_total(&pr);
+		bool est = pr.p.state == DPS_TCPS_ESTABLISHED;
+
 		if (pr.p.state == DPS_TCPS_CLOSE)
 			break;
 		step(&pr, gen_seg(&pr, &ps), what);
+		if (!est && pred_total(&pr) != n0)
+			pc->closing++;
 	}
 	cr_assert_eq(pr.g.x->st.pred_acks + pr.g.x->st.pred_data, 0);
 	pc->acks += pr.p.x->st.pred_acks;
@@ -523,7 +681,7 @@ run_seed(uint64_t seed, unsigned int steps, struct pred_count *pc)
 
 Test(tcb_pred, random_segments_agree_with_the_general_path)
 {
-	struct pred_count pc = { 0, 0, 0 };
+	struct pred_count pc = { 0, 0, 0, 0 };
 
 	for (uint64_t seed = 1; seed <= SEEDS; seed++)
 		run_seed(seed, 400, &pc);
@@ -532,6 +690,7 @@ Test(tcb_pred, random_segments_agree_with_the_general_path)
 		pc.seeds);
 	cr_assert_geq(pc.acks, SEEDS * 15, "%u pure ACKs predicted", pc.acks);
 	cr_assert_geq(pc.data, SEEDS * 15, "%u data segments predicted", pc.data);
-	cr_log_info("predicted: %u pure ACKs, %u data segments, %u of %u seeds",
-		pc.acks, pc.data, pc.seeds, SEEDS);
+	cr_assert_geq(pc.closing, SEEDS / 2, "%u predicted after ESTABLISHED", pc.closing);
+	cr_log_info("predicted: %u pure ACKs, %u data segments, %u after ESTABLISHED, "
+		"%u of %u seeds", pc.acks, pc.data, pc.closing, pc.seeds, SEEDS);
 }
