@@ -364,6 +364,8 @@ dps_stack_tcp_states(const struct dps_stack *s, uint32_t n[DPS_TCP_STATE_COUNT])
 
 		if (tl != NULL && tl->conns != NULL)
 			dps_ctab_walk(tl->conns, count_state, n);
+		if (tl != NULL && tl->v6 != NULL)	/* IPv6 connections */
+			dps_ctab_walk(tl->v6->conns, count_state, n);
 	}
 	for (unsigned int port = 0; port < 65536; port++) {
 		const struct dps_rgroup *g = dps_rgroup_of(ss, (uint16_t)port);

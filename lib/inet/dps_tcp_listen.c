@@ -148,7 +148,9 @@ listener_for(struct dps_sockets *ss, const struct dps_tuple *t, unsigned int idx
 
 	if (l == NULL)
 		return dps_rgroup_pick(ss, t, idx);
-	if (dps_sock_state(l) != DPS_TCP_LISTEN)
+	/* An AF_INET6 listener takes no IPv4 SYN (v4-mapped connections are
+	 * not built: dps_tcp6_listen.c). */
+	if (dps_sock_state(l) != DPS_TCP_LISTEN || dps_sock_is6(l))
 		return NULL;
 	if (dps_sock_laddr(l) != 0 && dps_sock_laddr(l) != t->laddr)
 		return NULL;
@@ -161,7 +163,9 @@ struct dps_sock *
 dps_sock_new_child(struct dps_sock *parent)
 {
 	struct dps_sockets *ss = dps_socks(parent->stack);
-	struct dps_sock *c = dps_pool_get(ss->pool);
+	/* An AF_INET6 listener's children are AF_INET6 sockets (their IPv6
+	 * side is dps_tcp6_listen.c's). */
+	struct dps_sock *c = dps_pool_get(dps_sock_is6(parent) ? ss->pool6 : ss->pool);
 
 	if (c == NULL)
 		return NULL;

@@ -129,7 +129,7 @@ dps_tcp_lcore_init(struct dps_lcore *lc)
 		return -ENOMEM;
 	dps_tw_init(tl->tw, 0);
 	tl->tws = tws_make(dps_socks(s)->conf.max_conns);
-	if (tl->tws == NULL)
+	if (tl->tws == NULL || dps_tcp6_lcore_init(lc) != 0)
 		return -ENOMEM;
 	return dps_tcp_idle_init(lc);
 }
@@ -147,6 +147,7 @@ dps_tcp_lcore_fini(struct dps_lcore *lc)
 	if (tl->tws != NULL)
 		munmap(tl->tws, tws_memsize(tl->tws->cap));
 	dps_tcp_idle_fini(lc);
+	dps_tcp6_lcore_fini(lc);
 	rte_free(tl);
 	lc->ctx[DPS_PROTO_TCP] = NULL;
 }
