@@ -77,9 +77,6 @@ dps_socket_on(struct dps_stack *s, int domain, int type, int protocol)
 	proto = base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
 	if (protocol != 0 && protocol != proto)
 		return fail(EPROTONOSUPPORT);
-	/* AF_INET6 streams are not built yet (issue 17). */
-	if (domain == AF_INET6 && base == SOCK_STREAM)
-		return fail(EAFNOSUPPORT);
 	pool = domain == AF_INET6 ? dps_socks(s)->pool6 : dps_socks(s)->pool;
 	sk = dps_pool_get(pool);
 	if (sk == NULL)
@@ -359,6 +356,8 @@ tcp_forget(struct dps_sock *sk)
 	sk->tup.raddr = 0;
 	sk->tup.rport = 0;
 	dps_sock_set_owner(sk, -1);
+	if (dps_sock_is6(sk))
+		dps_sock6_disconnect(sk);
 	if (!(sk->userlocks & DPS_BINDADDR_LOCK))
 		dps_sock_set_laddr(sk, 0);
 	if (!(sk->userlocks & DPS_BINDPORT_LOCK) && !dps_sock_explicit_bind(sk)) {
@@ -461,7 +460,8 @@ stream_connect_locked(struct dps_sock *sk, const struct sockaddr_storage *a,
 	case DPS_SS_UNCONNECTED:
 		if (dps_sock_state_sc(sk) != DPS_TCP_CLOSE)
 			return -EISCONN;
-		rc = tcp_connect_start(sk, (const struct sockaddr_in *)a, len);
+		rc = dps_sock_is6(sk) ? dps_sock6_stream_connect(sk, a, len) :
+			tcp_connect_start(sk, (const struct sockaddr_in *)a, len);
 		if (rc != 0)
 			return rc;
 		dps_sock_set_ss(sk, DPS_SS_CONNECTING);

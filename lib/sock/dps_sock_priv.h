@@ -62,6 +62,13 @@ int dps_sock6_name(struct dps_sock *sk, bool peer, struct sockaddr *addr,
 	socklen_t *len);
 void dps_sock6_disconnect(struct dps_sock *sk);
 
+/* ---- AF_INET6 stream sockets (dps_sock6_stream.c) ---- */
+/* tcp_v6_connect()'s checks and the lcore's part, under the socket lock;
+ * the peer's name as accept() writes it. */
+int dps_sock6_stream_connect(struct dps_sock *sk, const struct sockaddr_storage *a,
+	socklen_t len);
+int dps_sock6_peer_name(struct dps_sock *sk, struct sockaddr *addr, socklen_t *len);
+
 /* ---- epoll sets (dps_poll.c) ---- */
 int dps_epoll_close(int fd, struct dps_obj *o);
 /* Called when a socket is closed: leave its epoll set. */
