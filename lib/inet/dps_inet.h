@@ -68,6 +68,7 @@ struct dps_ep;
 #define DPS_REQ_SHUTDOWN DPS_OP(DPS_PROTO_TCP, 3)	/* shutdown(SHUT_WR) */
 #define DPS_REQ_IDLE_WAKE DPS_OP(DPS_PROTO_TCP, 4)	/* args[0]: a descriptor whose
 							 * connection is idle */
+#define DPS_REQ_CONNECT6 DPS_OP(DPS_PROTO_TCP, 5)	/* tcp_v6_connect's work */
 
 /* TCP's messages on the request ring (struct dps_msg). */
 #define DPS_MSG_RX_HANDOFF DPS_OP(DPS_PROTO_TCP, DPS_MSG_MBUF | 1)	/* ptr: a segment (mbuf) this lcore owns */

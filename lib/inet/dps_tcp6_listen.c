@@ -70,7 +70,7 @@ listen6_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple6 *t
 	const struct dps_tcp_seg *seg, uint64_t now)
 {
 	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
-	struct dps_sock *c = dps_sock_new_child(l);
+	struct dps_sock *c = dps_sock_new_child6(l);
 	struct dps_tcb_conf conf;
 	struct dps_tcp_out out;
 	struct dps_tcp_keyed k;

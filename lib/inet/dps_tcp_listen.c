@@ -157,15 +157,13 @@ listener_for(struct dps_sockets *ss, const struct dps_tuple *t, unsigned int idx
 	return l;
 }
 
-/* A child for listener @parent: the options it inherits, one reference
- * (the accept queue's), one on the parent. NULL when the pool is empty. */
-struct dps_sock *
-dps_sock_new_child(struct dps_sock *parent)
+/* A child for listener @parent from @pool: the options it inherits, one
+ * reference (the accept queue's), one on the parent. NULL when the pool
+ * is empty. */
+static inline struct dps_sock *
+sock_child_from(struct dps_sock *parent, struct dps_pool *pool)
 {
-	struct dps_sockets *ss = dps_socks(parent->stack);
-	/* An AF_INET6 listener's children are AF_INET6 sockets (their IPv6
-	 * side is dps_tcp6_listen.c's). */
-	struct dps_sock *c = dps_pool_get(dps_sock_is6(parent) ? ss->pool6 : ss->pool);
+	struct dps_sock *c = dps_pool_get(pool);
 
 	if (c == NULL)
 		return NULL;
@@ -179,6 +177,20 @@ dps_sock_new_child(struct dps_sock *parent)
 	dps_obj_ref(&parent->obj);
 	dps_sock_set_parent(c, parent);
 	return c;
+}
+
+struct dps_sock *
+dps_sock_new_child(struct dps_sock *parent)
+{
+	return sock_child_from(parent, dps_socks(parent->stack)->pool);
+}
+
+/* An AF_INET6 listener's children are AF_INET6 sockets (their IPv6 side
+ * is dps_tcp6_listen.c's). */
+struct dps_sock *
+dps_sock_new_child6(struct dps_sock *parent)
+{
+	return sock_child_from(parent, dps_socks(parent->stack)->pool6);
 }
 
 /* Enter @c (SYN_RECV, or established from a cookie) in the table. */

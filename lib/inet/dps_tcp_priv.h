@@ -433,6 +433,8 @@ bool dps_tcp_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
 /* False when the child was reset and released meanwhile. */
 bool dps_tcp_child_established(struct dps_lcore *lc, struct dps_sock *sk);
 struct dps_sock *dps_sock_new_child(struct dps_sock *parent);
+/* The same from the AF_INET6 pool, for an AF_INET6 listener. */
+struct dps_sock *dps_sock_new_child6(struct dps_sock *parent);
 bool dps_tcp_child_may_complete(struct dps_lcore *lc, struct dps_sock *c,
 	const struct dps_tcp_seg *seg);
 

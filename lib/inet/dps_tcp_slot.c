@@ -31,8 +31,10 @@ tcp_request(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
 
 	switch (r->op) {
 	case DPS_REQ_CONNECT:
-		r->err = dps_tcp_is_v6(sk) ? dps_tcp6_do_connect(lc, sk, now) :
-			dps_tcp_do_connect(lc, sk, now);
+		r->err = dps_tcp_do_connect(lc, sk, now);
+		break;
+	case DPS_REQ_CONNECT6:
+		r->err = dps_tcp6_do_connect(lc, sk, now);
 		break;
 	case DPS_REQ_DISCONNECT:
 		dps_tcp_do_abort(lc, sk, false, now);

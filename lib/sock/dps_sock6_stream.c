@@ -2,7 +2,7 @@
 /*
  * The application side of AF_INET6 stream sockets: connect()'s checks as
  * Linux's tcp_v6_connect() makes them, then the lcore's part
- * (dps_tcp6_do_connect(), through DPS_REQ_CONNECT as for IPv4), and the
+ * (dps_tcp6_do_connect(), through DPS_REQ_CONNECT6), and the
  * peer's name accept() writes. bind(), listen(), getsockname() and
  * getpeername() are the datagram sockets' (dps_sock6.c) and the IPv4
  * stream code's; docs/connect.md ("AF_INET6 stream sockets") lists the
@@ -96,7 +96,7 @@ dps_sock6_stream_connect(struct dps_sock *sk, const struct sockaddr_storage *a,
 	v6->scope = scope;
 	sk->tup.raddr = 0;
 	sk->tup.rport = sin6->sin6_port;
-	rc = dps_sock_lcore_call(sk, stream6_owner(sk, src), DPS_REQ_CONNECT);
+	rc = dps_sock_lcore_call(sk, stream6_owner(sk, src), DPS_REQ_CONNECT6);
 	if (rc != 0) {
 		memset(v6->raddr, 0, 16);
 		sk->tup.rport = 0;
