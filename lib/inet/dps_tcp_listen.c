@@ -148,9 +148,7 @@ listener_for(struct dps_sockets *ss, const struct dps_tuple *t, unsigned int idx
 
 	if (l == NULL)
 		return dps_rgroup_pick(ss, t, idx);
-	/* An AF_INET6 listener takes no IPv4 SYN (v4-mapped connections are
-	 * not built: dps_tcp6_listen.c). */
-	if (dps_sock_state(l) != DPS_TCP_LISTEN || dps_sock_is6(l))
+	if (dps_sock_state(l) != DPS_TCP_LISTEN)
 		return NULL;
 	if (dps_sock_laddr(l) != 0 && dps_sock_laddr(l) != t->laddr)
 		return NULL;
@@ -399,6 +397,10 @@ dps_tcp_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
 
 	if (l == NULL)
 		return false;
+	/* An AF_INET6 listener's IPv4 connections are v4-mapped
+	 * (dps_tcp6_listen.c). */
+	if (unlikely(dps_sock_is6(l)))
+		return dps_tcp6_listen_mapped(lc, m, t, seg, l, now);
 	if (f == DPS_TH_SYN) {
 		const struct dps_listener *q = dps_sock_lst(l);
 

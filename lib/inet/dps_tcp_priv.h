@@ -57,6 +57,8 @@ struct dps_tcp_lcore {
 	struct dps_ctab *conns;		/* connections this lcore owns */
 	char *sock_base;		/* the socket pool's object 0 (dps_tcp_ent_of()) */
 	uint32_t sock_size;		/* and its object size */
+	uint32_t sock6_size;		/* the same for the AF_INET6 pool */
+	char *sock6_base;
 	struct dps_twheel *tw;		/* their timers */
 	struct dps_tw_store *tws;	/* compact TIME_WAIT entries */
 	struct dps_idle_store *idles;	/* compact idle connections */
@@ -208,10 +210,13 @@ dps_tcp_key_of(const void *d)
 }
 
 /* Table references (dps_ctab.h), 27 bits: a socket's is its index in
- * the stack's socket pool (below 2^26), a TIME_WAIT entry's
+ * the stack's socket pool (below 2^25), or DPS_TCP_SOCK6_REF plus its
+ * index in the AF_INET6 pool (a dual-stack socket's IPv4 connection,
+ * v4-mapped), a TIME_WAIT entry's
  * DPS_TCP_TW_REF plus its index in the lcore's store, an idle entry's
  * DPS_TCP_IDLE_REF plus its index in the lcore's idle store (each below
  * 2^25: dps_stack_set_sock_conf() bounds max_socks and max_conns). */
+#define DPS_TCP_SOCK6_REF (1u << 25)
 #define DPS_TCP_TW_REF (1u << 26)
 #define DPS_TCP_IDLE_REF (DPS_TCP_TW_REF + (1u << 25))
 
@@ -223,8 +228,10 @@ dps_tcp_ent_of(const void *ctx, uint32_t ref)
 {
 	const struct dps_tcp_lcore *tl = ctx;
 
-	if (ref < DPS_TCP_TW_REF)
+	if (ref < DPS_TCP_SOCK6_REF)
 		return tl->sock_base + (size_t)ref * tl->sock_size;
+	if (ref < DPS_TCP_TW_REF)
+		return tl->sock6_base + (size_t)(ref - DPS_TCP_SOCK6_REF) * tl->sock6_size;
 	if (ref < DPS_TCP_IDLE_REF)
 		return (void *)((uintptr_t)&tl->tws->e[ref - DPS_TCP_TW_REF] | TW_TAG);
 	return (void *)((uintptr_t)&tl->idles->e[ref - DPS_TCP_IDLE_REF] | IDLE_TAG);
@@ -508,12 +515,13 @@ dps_rgroup_pick(const struct dps_sockets *ss, const struct dps_tuple *t,
  * errors), TIME_WAIT, connect's address and port, and the SYN of a
  * passive open are the IPv6 code's own. */
 
-/* Whether @sk's connection runs over IPv6 (an AF_INET6 stream socket:
- * v4-mapped peers are not carried yet). */
+/* Whether @sk's connection runs over IPv6: an AF_INET6 socket whose
+ * peer is not v4-mapped (a v4-mapped connection keeps its IPv4 peer in
+ * the IPv4 tuple and takes the IPv4 paths; an IPv6 one keeps 0 there). */
 static inline bool
 dps_tcp_is_v6(const struct dps_sock *sk)
 {
-	return dps_sock_is6(sk);
+	return dps_sock_is6(sk) && sk->tup.raddr == 0;
 }
 
 /* A compact TIME_WAIT entry of an IPv6 connection (dps_tcp6_tw.c). */
@@ -587,7 +595,11 @@ void dps_tcp_err6(struct dps_lcore *lc, const struct dps_icmp6_view *icmp,
 	int err, bool fatal, uint64_t now);
 
 /* Passive open (dps_tcp6_listen.c): a segment for no IPv6 connection on
- * a listening port; true when taken (@m freed). */
+ * a listening port, and an IPv4 one for AF_INET6 listener @l (a
+ * v4-mapped connection); true when taken (@m freed). */
+bool dps_tcp6_listen_mapped(struct dps_lcore *lc, struct rte_mbuf *m,
+	const struct dps_tuple *t, const struct dps_tcp_seg *seg, struct dps_sock *l,
+	uint64_t now);
 bool dps_tcp6_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
 	const struct dps_tuple6 *t, const struct dps_tcp_seg *seg, uint64_t now);
 

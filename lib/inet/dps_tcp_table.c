@@ -120,6 +120,9 @@ dps_tcp_lcore_init(struct dps_lcore *lc)
 	dps_pool_stats(dps_socks(s)->pool, &ps);
 	tl->sock_base = dps_pool_at(dps_socks(s)->pool, 0);
 	tl->sock_size = ps.elt_size;
+	dps_pool_stats(dps_socks(s)->pool6, &ps);
+	tl->sock6_base = dps_pool_at(dps_socks(s)->pool6, 0);
+	tl->sock6_size = ps.elt_size;
 	tl->conns = dps_ctab_create(dps_socks(s)->conf.max_conns, dps_tcp_key_of,
 		dps_tcp_ent_of, tl);
 	if (tl->conns == NULL)
@@ -182,6 +185,8 @@ tcp_ref_of(const struct dps_tcp_lcore *tl, void *d)
 		return DPS_TCP_TW_REF + (uint32_t)(dps_tcp_tw_of(d) - tl->tws->e);
 	if (dps_tcp_is_idle(d))
 		return DPS_TCP_IDLE_REF + (uint32_t)(dps_tcp_idle_of(d) - tl->idles->e);
+	if (dps_sock_is6(d))	/* a v4-mapped connection */
+		return DPS_TCP_SOCK6_REF + (uint32_t)(((char *)d - tl->sock6_base) / tl->sock6_size);
 	return (uint32_t)(((char *)d - tl->sock_base) / tl->sock_size);
 }
 

@@ -57,11 +57,38 @@ stream6_owner(struct dps_sock *sk, const uint8_t src[16])
 }
 
 /*
+ * A v4-mapped destination on a dual-stack socket: tcp_v4_connect()
+ * (dps_stream_connect4()), the socket's names v4-mapped (Linux's
+ * ipv6_mapped: the IPv4 halves are the connection's).
+ */
+static int
+stream6_connect_mapped(struct dps_sock *sk, const struct sockaddr_in6 *sin6)
+{
+	struct dps_sock6_side *v6 = dps_sock6(sk);
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = sin6->sin6_port,
+		.sin_addr.s_addr = dps_ip6_mapped_v4(sin6->sin6_addr.s6_addr) };
+	int rc;
+
+	if (v6->v6only)
+		return -ENETUNREACH;
+	/* The peer's name first: a connect that fails or is interrupted
+	 * forgets it again (tcp_forget()). */
+	dps_ip6_set_mapped(v6->raddr, sin.sin_addr.s_addr);
+	rc = dps_stream_connect4(sk, &sin, sizeof(sin));
+	if (rc != 0 && rc != -EINPROGRESS) {
+		memset(v6->raddr, 0, 16);
+		return rc;
+	}
+	if (dps_ip6_is_unspecified(v6->laddr) ||
+			(dps_ip6_is_v4mapped(v6->laddr) && dps_ip6_mapped_v4(v6->laddr) == 0))
+		dps_ip6_set_mapped(v6->laddr, dps_sock_laddr(sk));
+	return rc;
+}
+
+/*
  * tcp_v6_connect(), under the socket lock: the checks in Linux's order,
- * then the lcore's part. A v4-mapped destination, which Linux hands to
- * tcp_v4_connect(), is refused with EAFNOSUPPORT (not built: an IPv4
- * connection of an AF_INET6 socket), ENETUNREACH on a v6-only socket as
- * Linux.
+ * then the lcore's part; a v4-mapped destination is an IPv4 connection
+ * (above), ENETUNREACH on a v6-only socket.
  */
 int
 dps_sock6_stream_connect(struct dps_sock *sk, const struct sockaddr_storage *a,
@@ -84,7 +111,7 @@ dps_sock6_stream_connect(struct dps_sock *sk, const struct sockaddr_storage *a,
 	if (rc != 0)
 		return rc;
 	if (dps_ip6_is_v4mapped(dst))
-		return v6->v6only ? -ENETUNREACH : -EAFNOSUPPORT;
+		return stream6_connect_mapped(sk, sin6);
 	rc = dps_udp6_route(sk, dst, scope, src);
 	if (rc != 0)
 		return rc;

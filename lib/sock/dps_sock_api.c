@@ -306,9 +306,10 @@ connect_owner(struct dps_sock *sk)
 	return rr++ % s->n_lcores;
 }
 
-/* tcp_v4_connect(): checks, then the lcore's part. Called locked. */
-static int
-tcp_connect_start(struct dps_sock *sk, const struct sockaddr_in *sin,
+/* tcp_v4_connect(): checks, then the lcore's part. Called locked; an
+ * AF_INET6 socket's v4-mapped connect comes here too. */
+int
+dps_stream_connect4(struct dps_sock *sk, const struct sockaddr_in *sin,
 	socklen_t len)
 {
 	unsigned int owner;
@@ -461,7 +462,7 @@ stream_connect_locked(struct dps_sock *sk, const struct sockaddr_storage *a,
 		if (dps_sock_state_sc(sk) != DPS_TCP_CLOSE)
 			return -EISCONN;
 		rc = dps_sock_is6(sk) ? dps_sock6_stream_connect(sk, a, len) :
-			tcp_connect_start(sk, (const struct sockaddr_in *)a, len);
+			dps_stream_connect4(sk, (const struct sockaddr_in *)a, len);
 		if (rc != 0)
 			return rc;
 		dps_sock_set_ss(sk, DPS_SS_CONNECTING);

@@ -51,6 +51,9 @@ void dps_sock_close_ref(struct dps_sock *sk);
 int dps_dgram_connect4(struct dps_sock *sk, const struct sockaddr_storage *a,
 	socklen_t len);
 int dps_dgram_disconnect(struct dps_sock *sk);
+/* tcp_v4_connect()'s checks and the lcore's part, under the socket lock. */
+int dps_stream_connect4(struct dps_sock *sk, const struct sockaddr_in *sin,
+	socklen_t len);
 
 /* ---- AF_INET6 datagram sockets (dps_sock6.c) ---- */
 /* bind() and connect() under the socket lock; getsockname() (@peer

@@ -6,7 +6,8 @@
  * data both ways, a transfer under loss and under reordering, close and
  * the IPv6 TIME_WAIT (60 s, its port held, the tuple usable again), a RST
  * for a closed port read as ECONNREFUSED, an AF_INET listener deaf to
- * IPv6, and connect()'s refusals as Linux's tcp_v6_connect() gives them.
+ * IPv6, v4-mapped connections of dual-stack sockets both ways, and
+ * connect()'s refusals as Linux's tcp_v6_connect() gives them.
  * Every test ends with the socket pools, connection tables and port maps
  * empty, and bench_down() checks that every mbuf came back.
  */
@@ -622,5 +623,121 @@ Test(dpdk, tcp6_syn_and_icmp6_errors)
 		cr_assert_eq(st.conns, 0);
 		cr_assert_eq(st.tcp_ports_held, 0);
 	}
+	bench_down(&b);
+}
+
+/* ---- v4-mapped connections ------------------------------------------------- */
+
+static struct sockaddr_in6
+mapped_of(uint32_t v4, uint16_t port)
+{
+	struct sockaddr_in6 s = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+
+	s.sin6_addr.s6_addr[10] = 0xff;
+	s.sin6_addr.s6_addr[11] = 0xff;
+	memcpy(&s.sin6_addr.s6_addr[12], &v4, 4);
+	return s;
+}
+
+/* Wait until @fd's connect ended; its SO_ERROR. */
+static int
+connect_end(struct bench *b, int fd)
+{
+	socklen_t el = sizeof(int);
+	uint64_t limit = vnow(b) + 30 * S;
+	int err;
+
+	while (info(fd).tcpi_state == TCP_SYN_SENT) {
+		step(b, 100 * US);
+		cr_assert_lt(vnow(b), limit, "connect never ended");
+	}
+	cr_assert_eq(dps_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el), 0);
+	return err;
+}
+
+/*
+ * A dual-stack socket's IPv4 connections, as Linux's ipv6_mapped: a
+ * dual-stack listener on [::] accepts an AF_INET client, named
+ * ::ffff:198.18.0.1 by accept() and ::ffff:198.18.0.2 by the child's
+ * getsockname(); a v6-only listener refuses it (RST, ECONNREFUSED); an
+ * AF_INET6 client connects to ::ffff:198.18.0.2 (an AF_INET listener)
+ * and names both ends v4-mapped. Data both ways on each, byte by byte.
+ */
+Test(dpdk, tcp6_v4_mapped, .timeout = 120)
+{
+	struct sockaddr_in to4 = { .sin_family = AF_INET, .sin_port = htons(SRV_PORT),
+		.sin_addr.s_addr = B_IP };
+	struct sockaddr_in6 from, me, peer, only = sin6_of(in6addr_any.s6_addr, 8081);
+	struct sockaddr_in any4 = { .sin_family = AF_INET, .sin_port = htons(8082) };
+	struct sockaddr_in6 to6 = mapped_of(B_IP, 8082);
+	socklen_t fl = sizeof(from);
+	struct bench b;
+	int lfd, l6o, l4, cfd, sfd, one = 1;
+
+	two_up(&b, "t6map", NULL);
+	lfd = listener6(&b);
+
+	/* AF_INET client, dual-stack listener. */
+	cfd = dps_socket_on(b.s[0], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	cr_assert_eq(dps_connect(cfd, (struct sockaddr *)&to4, sizeof(to4)), -1);
+	cr_assert_eq(errno, EINPROGRESS);
+	for (sfd = -1; sfd < 0;) {
+		step(&b, 100 * US);
+		sfd = dps_accept4(lfd, (struct sockaddr *)&from, &fl, SOCK_NONBLOCK);
+		cr_assert(sfd >= 0 || errno == EAGAIN, "accept: errno %d", errno);
+		cr_assert_lt(vnow(&b), T0 + 30 * S, "the dual-stack listener took nothing");
+	}
+	cr_assert_eq(fl, sizeof(from));
+	cr_assert_eq(from.sin6_family, AF_INET6);
+	peer = mapped_of(A_IP, 0);
+	cr_assert_eq(memcmp(from.sin6_addr.s6_addr, peer.sin6_addr.s6_addr, 16), 0,
+		"accept names the IPv4 peer v4-mapped");
+	me = name6(sfd, false);
+	peer = mapped_of(B_IP, SRV_PORT);
+	cr_assert(same6(&me, peer.sin6_addr.s6_addr, SRV_PORT));
+	cr_assert_eq(connect_end(&b, cfd), 0);
+	transfer(&b, cfd, sfd, 64 * KIB, 48 * KIB, vnow(&b) + 30 * S);
+	cr_assert_eq(dps_close(cfd), 0);
+	cr_assert_eq(dps_close(sfd), 0);
+
+	/* A v6-only listener hears no IPv4. */
+	l6o = tcp6(b.s[1]);
+	cr_assert_eq(dps_setsockopt(l6o, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)), 0);
+	cr_assert_eq(dps_bind(l6o, (struct sockaddr *)&only, sizeof(only)), 0);
+	cr_assert_eq(dps_listen(l6o, 4), 0);
+	to4.sin_port = htons(8081);
+	cfd = dps_socket_on(b.s[0], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	cr_assert_eq(dps_connect(cfd, (struct sockaddr *)&to4, sizeof(to4)), -1);
+	cr_assert_eq(connect_end(&b, cfd), ECONNREFUSED, "a v6-only listener took IPv4");
+	cr_assert_eq(dps_close(cfd), 0);
+
+	/* An AF_INET6 client to ::ffff:198.18.0.2, an AF_INET listener. */
+	l4 = dps_socket_on(b.s[1], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	cr_assert_eq(dps_bind(l4, (struct sockaddr *)&any4, sizeof(any4)), 0);
+	cr_assert_eq(dps_listen(l4, 4), 0);
+	cfd = tcp6(b.s[0]);
+	cr_assert_eq(dps_connect(cfd, (struct sockaddr *)&to6, sizeof(to6)), -1);
+	cr_assert_eq(errno, EINPROGRESS, "connect to a v4-mapped address: errno %d", errno);
+	cr_assert_eq(connect_end(&b, cfd), 0);
+	peer = name6(cfd, true);
+	cr_assert(same6(&peer, to6.sin6_addr.s6_addr, 8082), "the peer v4-mapped");
+	me = name6(cfd, false);
+	peer = mapped_of(A_IP, 0);
+	cr_assert_eq(memcmp(me.sin6_addr.s6_addr, peer.sin6_addr.s6_addr, 16), 0,
+		"the source v4-mapped");
+	cr_assert_neq(me.sin6_port, 0);
+	for (sfd = -1; sfd < 0;) {
+		step(&b, 100 * US);
+		sfd = dps_accept4(l4, NULL, NULL, SOCK_NONBLOCK);
+		cr_assert_lt(vnow(&b), T0 + 60 * S);
+	}
+	transfer(&b, cfd, sfd, 48 * KIB, 64 * KIB, vnow(&b) + 30 * S);
+	cr_assert_eq(dps_close(cfd), 0);
+	cr_assert_eq(dps_close(sfd), 0);
+	cr_assert_eq(dps_close(l4), 0);
+	cr_assert_eq(dps_close(l6o), 0);
+	cr_assert_eq(dps_close(lfd), 0);
+	drain(&b);
+	assert_empty(&b);
 	bench_down(&b);
 }
