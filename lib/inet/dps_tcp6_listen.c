@@ -16,7 +16,9 @@
  * Not built: SYN cookies for an AF_INET6 listener (a SYN finding the SYN
  * queue full, or the pools low, is dropped and counted as
  * tcp_listen_overflow, as Linux with tcp_syncookies = 0), and
- * SO_REUSEPORT groups of AF_INET6 listeners.
+ * SO_REUSEPORT groups of AF_INET6 listeners for IPv6 SYNs (an IPv4 SYN
+ * that picks an AF_INET6 member of its port's group comes to
+ * dps_tcp6_listen_mapped() as one for the port's listener would).
  */
 #include <errno.h>
 #include <string.h>

@@ -59,6 +59,7 @@ struct dps_tcp_lcore {
 	uint32_t sock_size;		/* and its object size */
 	uint32_t sock6_size;		/* the same for the AF_INET6 pool */
 	char *sock6_base;
+	uint64_t sock_span;		/* bytes of the socket pool's range */
 	struct dps_twheel *tw;		/* their timers */
 	struct dps_tw_store *tws;	/* compact TIME_WAIT entries */
 	struct dps_idle_store *idles;	/* compact idle connections */
@@ -477,7 +478,7 @@ dps_rgroup_member_ok(const struct dps_sock *sk, const struct dps_tuple *t)
 	uint32_t a = dps_sock_laddr(sk);
 
 	return dps_sock_state(sk) == DPS_TCP_LISTEN && dps_sock_lport(sk) == t->lport &&
-		(a == 0 || a == t->laddr) && !dps_sock_is6(sk);
+		(a == 0 || a == t->laddr);
 }
 
 /* The member of group @g (@n members, n >= 2) for a SYN of @t on lcore

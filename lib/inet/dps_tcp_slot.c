@@ -33,9 +33,6 @@ tcp_request(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
 	case DPS_REQ_CONNECT:
 		r->err = dps_tcp_do_connect(lc, sk, now);
 		break;
-	case DPS_REQ_CONNECT6:
-		r->err = dps_tcp6_do_connect(lc, sk, now);
-		break;
 	case DPS_REQ_DISCONNECT:
 		dps_tcp_do_abort(lc, sk, false, now);
 		r->err = 0;
@@ -45,6 +42,9 @@ tcp_request(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
 		break;
 	case DPS_REQ_IDLE_WAKE:
 		return dps_tcp_idle_request(lc, r, now);
+	case DPS_REQ_CONNECT6:
+		r->err = dps_tcp6_do_connect(lc, sk, now);
+		break;
 	default:
 		r->err = -EOPNOTSUPP;
 		break;

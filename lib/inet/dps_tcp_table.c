@@ -120,6 +120,7 @@ dps_tcp_lcore_init(struct dps_lcore *lc)
 	dps_pool_stats(dps_socks(s)->pool, &ps);
 	tl->sock_base = dps_pool_at(dps_socks(s)->pool, 0);
 	tl->sock_size = ps.elt_size;
+	tl->sock_span = (uint64_t)ps.max * ps.elt_size;
 	dps_pool_stats(dps_socks(s)->pool6, &ps);
 	tl->sock6_base = dps_pool_at(dps_socks(s)->pool6, 0);
 	tl->sock6_size = ps.elt_size;
@@ -177,17 +178,22 @@ dps_tcp_lookup(struct dps_lcore *lc, const struct dps_tuple *t)
 	return d == NULL || dps_tcp_is_tw(d) ? NULL : d;
 }
 
-/* The table reference of entry @d (dps_tcp_ent_of() inverted). */
+/* The table reference of entry @d (dps_tcp_ent_of() inverted): a socket
+ * of the IPv4 pool by where it lies in the pool's range (one compare; a
+ * tagged entry or an AF_INET6 pool object lies outside it), then the
+ * tagged entries, then a v4-mapped connection's AF_INET6 socket. */
 static uint32_t
 tcp_ref_of(const struct dps_tcp_lcore *tl, void *d)
 {
+	uint64_t off = (uint64_t)((uintptr_t)d - (uintptr_t)tl->sock_base);
+
+	if (likely(off < tl->sock_span))
+		return (uint32_t)(off / tl->sock_size);
 	if (dps_tcp_is_tw(d))
 		return DPS_TCP_TW_REF + (uint32_t)(dps_tcp_tw_of(d) - tl->tws->e);
 	if (dps_tcp_is_idle(d))
 		return DPS_TCP_IDLE_REF + (uint32_t)(dps_tcp_idle_of(d) - tl->idles->e);
-	if (dps_sock_is6(d))	/* a v4-mapped connection */
-		return DPS_TCP_SOCK6_REF + (uint32_t)(((char *)d - tl->sock6_base) / tl->sock6_size);
-	return (uint32_t)(((char *)d - tl->sock_base) / tl->sock_size);
+	return DPS_TCP_SOCK6_REF + (uint32_t)(((char *)d - tl->sock6_base) / tl->sock6_size);
 }
 
 int

@@ -287,7 +287,7 @@ dps_listen(int fd, int backlog)
 /* Which lcore runs a connect: the caller's own when it is a stack lcore
  * (run-to-completion users keep their connections), else round robin
  * per thread; a bound port leaves no choice: the tuple's owner. */
-static unsigned int
+static __rte_always_inline unsigned int
 connect_owner(struct dps_sock *sk)
 {
 	static __thread unsigned int rr;
@@ -306,10 +306,12 @@ connect_owner(struct dps_sock *sk)
 	return rr++ % s->n_lcores;
 }
 
-/* tcp_v4_connect(): checks, then the lcore's part. Called locked; an
- * AF_INET6 socket's v4-mapped connect comes here too. */
-int
-dps_stream_connect4(struct dps_sock *sk, const struct sockaddr_in *sin,
+/* tcp_v4_connect(): checks, then the lcore's part. Called locked.
+ * Inlined into its caller, as it was before dps_stream_connect4() (an
+ * AF_INET6 socket's v4-mapped connect) called it too: out of line it
+ * cost 19 instructions a connect (callgrind_http.sh). */
+static __rte_always_inline int
+tcp_connect_start(struct dps_sock *sk, const struct sockaddr_in *sin,
 	socklen_t len)
 {
 	unsigned int owner;
@@ -336,6 +338,13 @@ dps_stream_connect4(struct dps_sock *sk, const struct sockaddr_in *sin,
 		sk->tup.rport = 0;
 	}
 	return rc;
+}
+
+int
+dps_stream_connect4(struct dps_sock *sk, const struct sockaddr_in *sin,
+	socklen_t len)
+{
+	return tcp_connect_start(sk, sin, len);
 }
 
 static bool
@@ -462,7 +471,7 @@ stream_connect_locked(struct dps_sock *sk, const struct sockaddr_storage *a,
 		if (dps_sock_state_sc(sk) != DPS_TCP_CLOSE)
 			return -EISCONN;
 		rc = dps_sock_is6(sk) ? dps_sock6_stream_connect(sk, a, len) :
-			dps_stream_connect4(sk, (const struct sockaddr_in *)a, len);
+			tcp_connect_start(sk, (const struct sockaddr_in *)a, len);
 		if (rc != 0)
 			return rc;
 		dps_sock_set_ss(sk, DPS_SS_CONNECTING);
