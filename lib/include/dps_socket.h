@@ -526,7 +526,7 @@ struct dps_sock_conf {
 	uint16_t port_hi;	/**< ephemeral range end; default 60999 */
 	uint32_t max_conns;	/**< connection table size per lcore; default 65536,
 				 * below 2^25 */
-	uint32_t max_socks;	/**< sockets in the pool; default 16383, at most 2^26 */
+	uint32_t max_socks;	/**< sockets in the pool; default 16383, at most 2^25 */
 	uint8_t tw_reuse;	/**< enum dps_tw_reuse; default loopback only */
 	/**
 	 * Keep an established connection that has been quiet this many

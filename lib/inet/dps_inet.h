@@ -68,6 +68,7 @@ struct dps_ep;
 #define DPS_REQ_SHUTDOWN DPS_OP(DPS_PROTO_TCP, 3)	/* shutdown(SHUT_WR) */
 #define DPS_REQ_IDLE_WAKE DPS_OP(DPS_PROTO_TCP, 4)	/* args[0]: a descriptor whose
 							 * connection is idle */
+#define DPS_REQ_CONNECT6 DPS_OP(DPS_PROTO_TCP, 5)	/* tcp_v6_connect's work */
 
 /* TCP's messages on the request ring (struct dps_msg). */
 #define DPS_MSG_RX_HANDOFF DPS_OP(DPS_PROTO_TCP, DPS_MSG_MBUF | 1)	/* ptr: a segment (mbuf) this lcore owns */
@@ -75,6 +76,7 @@ struct dps_ep;
 #define DPS_MSG_SOCK_CLOSE DPS_OP(DPS_PROTO_TCP, 3)	/* ptr: a socket closed by its application */
 #define DPS_MSG_TCP_TX DPS_OP(DPS_PROTO_TCP, 4)	/* ptr: a stream socket whose txq has data */
 #define DPS_MSG_TCP_WND DPS_OP(DPS_PROTO_TCP, 5)	/* ptr: a stream socket whose reader freed space */
+#define DPS_MSG_RX6_HANDOFF DPS_OP(DPS_PROTO_TCP, DPS_MSG_MBUF | 6)	/* ptr: an IPv6 segment (mbuf) this lcore owns */
 
 /* Bytes a stream may hold each way: SO_SNDBUF / SO_RCVBUF report twice
  * these (Linux's convention); the receive figure is the window ceiling. */
@@ -320,8 +322,16 @@ struct dps_sock {
  * Linux's lockless lookup may.
  */
 struct dps_sock6_side {
-	uint8_t laddr[16];		/* bound or chosen source: sk_v6_rcv_saddr */
-	uint8_t raddr[16];		/* the peer: sk_v6_daddr */
+	/* A stream connection's key in its lcore's IPv6 table: the two
+	 * addresses below, then the ports and protocol, which the owning
+	 * lcore writes when it enters the connection (dps_tcp6_table.c). */
+	union {
+		struct dps_tuple6 key;
+		struct {
+			uint8_t laddr[16];	/* bound or chosen source: sk_v6_rcv_saddr */
+			uint8_t raddr[16];	/* the peer: sk_v6_daddr */
+		};
+	};
 	uint32_t scope;			/* interface index + 1 a link-local
 					 * address is bound to
 					 * (sk_bound_dev_if); 0: none */

@@ -37,10 +37,10 @@ dps_stack_set_sock_conf(struct dps_stack *s, const struct dps_sock_conf *c)
 		v.max_conns = DEFAULT_MAX_CONNS;
 	if (v.max_socks == 0)
 		v.max_socks = DEFAULT_MAX_SOCKS;
-	/* Table references (dps_tcp_ent_of()): sockets below 2^26, each
-	 * lcore's TIME_WAIT and idle entries below 2^25. */
+	/* Table references (dps_tcp_ent_of()): sockets of each pool below
+	 * 2^25, each lcore's TIME_WAIT and idle entries below 2^25. */
 	if (v.max_conns >= DPS_TCP_IDLE_REF - DPS_TCP_TW_REF ||
-			v.max_socks > DPS_TCP_TW_REF)
+			v.max_socks > DPS_TCP_SOCK6_REF)
 		return -EINVAL;
 	if (v.tw_reuse == DPS_TW_REUSE_DEFAULT)
 		v.tw_reuse = DPS_TW_REUSE_LOOPBACK;	/* Linux's default, 2 */
@@ -364,6 +364,8 @@ dps_stack_tcp_states(const struct dps_stack *s, uint32_t n[DPS_TCP_STATE_COUNT])
 
 		if (tl != NULL && tl->conns != NULL)
 			dps_ctab_walk(tl->conns, count_state, n);
+		if (tl != NULL && tl->v6 != NULL)	/* IPv6 connections */
+			dps_ctab_walk(tl->v6->conns, count_state, n);
 	}
 	for (unsigned int port = 0; port < 65536; port++) {
 		const struct dps_rgroup *g = dps_rgroup_of(ss, (uint16_t)port);

@@ -52,7 +52,9 @@ dps_tcp_finish(struct dps_lcore *lc, struct dps_sock *sk, int err, bool keep_key
 	if (!sk->in_table)
 		return;
 	dps_tcp_undue(lc, sk);
-	if (!keep_key)
+	if (!keep_key && unlikely(dps_tcp_is_v6(sk)))
+		dps_tcp6_table_del(lc, &dps_sock6(sk)->key);
+	else if (!keep_key)
 		dps_tcp_table_del(lc, &sk->tup);
 	sk->in_table = false;
 	if (sk->tcb.orphan)	/* Relaxed: a statistic */

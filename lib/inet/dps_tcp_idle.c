@@ -371,7 +371,9 @@ dps_tcp_idle_fired(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
 	uint64_t last;
 
-	if (tl->idle_ns == 0 || sk->tcb.state != DPS_TCPS_ESTABLISHED)
+	/* An AF_INET6 socket's connection keeps its socket: an idle entry
+	 * holds neither an IPv6 tuple nor the socket's IPv6 side. */
+	if (tl->idle_ns == 0 || sk->tcb.state != DPS_TCPS_ESTABLISHED || dps_sock_is6(sk))
 		return;
 	last = dps_tcb_rcv_tstamp(&sk->tcb, now);
 	if (now - last < tl->idle_ns) {

@@ -117,7 +117,7 @@ tcp_seg_new_data(const struct dps_sock *sk, const struct dps_tcp_seg *seg)
  * mbuf pool is down to its transmit reserve (rx_reserve): the ACK in the
  * segment is still processed.
  */
-static bool
+static __rte_always_inline bool
 tcp_rx_room(struct dps_lcore *lc, struct dps_sock *sk, struct dps_tcp_seg *seg)
 {
 	struct rte_ring *r;
@@ -141,19 +141,74 @@ tcp_rx_room(struct dps_lcore *lc, struct dps_sock *sk, struct dps_tcp_seg *seg)
 	return false;
 }
 
+/*
+ * Segment @seg (in @m, behind a TCP header of @hdr_len bytes) for socket
+ * @sk, found in either family's table. Inlined into dps_tcp_input(), so
+ * the IPv4 path is what it was; IPv6 input calls dps_tcp_input_sock().
+ */
+static __rte_always_inline void
+tcp_input_sock(struct dps_lcore *lc, struct rte_mbuf *m, struct dps_sock *sk,
+	struct dps_tcp_seg *seg, uint16_t hdr_len, uint64_t now)
+{
+	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
+	uint32_t una0, nxt0;
+	struct dps_tcb_stats st0;
+	unsigned int n;
+	int ev;
+
+	if (dps_sock_parent(sk) != NULL && sk->tcb.state == DPS_TCPS_SYN_RECV &&
+			!dps_tcp_child_may_complete(lc, sk, seg)) {
+		dps_lcore_drop(lc, m, DPS_DROP_tcp_listen_overflow);
+		return;
+	}
+	if (!dps_tcp_x_hold(lc, sk)) {
+		dps_lcore_drop(lc, m, DPS_DROP_tcp_ext_pool_empty);
+		return;
+	}
+	/* TCP_DEFER_ACCEPT: the child waits for data. */
+	if (dps_sock_parent(sk) != NULL && dps_tcb_defer_ack(&sk->tcb, seg)) {
+		rte_pktmbuf_free(m);
+		DPS_CNT_INC(&lc->cnt, tcp_defer_accept_drop);
+		dps_tcp_x_release(lc, sk);
+		return;
+	}
+	if (tcp_rx_room(lc, sk, seg) && seg->len != 0)
+		DPS_CNT_INC(&lc->cnt, tcp_rx_data);
+	dps_tcb_set_rcv_space(&sk->tcb, dps_tcp_rcv_space(sk));
+	una0 = sk->tcb.snd_una;
+	nxt0 = sk->tcb.rcv_nxt;
+	st0 = sk->tcb.x->st;
+	ev = dps_tcb_input(&sk->tcb, seg, now, out, &n);
+	if (tcp_recovery_moved(&st0, &sk->tcb.x->st))
+		dps_tcp_count_recovery(lc, &st0, &sk->tcb.x->st);
+	if (seg->len != 0 && sk->tcb.x->rx_len != 0) {
+		if (sk->tcb.x->rx_seq != nxt0)
+			DPS_CNT_INC(&lc->cnt, tcp_ooo);
+		if (!dps_tcp_rx_take(sk, m, (uint32_t)(m->l2_len + m->l3_len + hdr_len), nxt0))
+			dps_drop(&lc->cnt, DPS_DROP_tcp_rcvbuf_full);
+		DPS_CNT_ADD(&lc->cnt, tcp_rx_bytes, sk->tcb.rcv_nxt - nxt0 -
+			((ev & DPS_TCB_PEER_FIN) ? 1 : 0));
+	} else {
+		rte_pktmbuf_free(m);
+	}
+	dps_tcp_xmit_all(lc, sk, out, n, now);
+	dps_tcp_after(lc, sk, ev, una0, now);
+}
+
+void
+dps_tcp_input_sock(struct dps_lcore *lc, struct rte_mbuf *m, struct dps_sock *sk,
+	struct dps_tcp_seg *seg, uint16_t hdr_len, uint64_t now)
+{
+	tcp_input_sock(lc, m, sk, seg, hdr_len, now);
+}
+
 /* @th points at the TCP header of @m. */
 void
 dps_tcp_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *t,
 	const uint8_t *th, uint16_t hdr_len, uint32_t payload_len, uint64_t now)
 {
-	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 	struct dps_tcp_seg seg;
-	struct dps_sock *sk;
-	uint32_t una0, nxt0;
-	struct dps_tcb_stats st0;
-	unsigned int n;
 	void *d;
-	int ev;
 
 	dps_tcp_seg_parse(th, hdr_len, payload_len, &seg);
 	d = dps_tcp_lookup_any(lc, t);
@@ -175,42 +230,5 @@ dps_tcp_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *
 			return;
 		}
 	}
-	sk = d;
-	if (dps_sock_parent(sk) != NULL && sk->tcb.state == DPS_TCPS_SYN_RECV &&
-			!dps_tcp_child_may_complete(lc, sk, &seg)) {
-		dps_lcore_drop(lc, m, DPS_DROP_tcp_listen_overflow);
-		return;
-	}
-	if (!dps_tcp_x_hold(lc, sk)) {
-		dps_lcore_drop(lc, m, DPS_DROP_tcp_ext_pool_empty);
-		return;
-	}
-	/* TCP_DEFER_ACCEPT: the child waits for data. */
-	if (dps_sock_parent(sk) != NULL && dps_tcb_defer_ack(&sk->tcb, &seg)) {
-		rte_pktmbuf_free(m);
-		DPS_CNT_INC(&lc->cnt, tcp_defer_accept_drop);
-		dps_tcp_x_release(lc, sk);
-		return;
-	}
-	if (tcp_rx_room(lc, sk, &seg) && seg.len != 0)
-		DPS_CNT_INC(&lc->cnt, tcp_rx_data);
-	dps_tcb_set_rcv_space(&sk->tcb, dps_tcp_rcv_space(sk));
-	una0 = sk->tcb.snd_una;
-	nxt0 = sk->tcb.rcv_nxt;
-	st0 = sk->tcb.x->st;
-	ev = dps_tcb_input(&sk->tcb, &seg, now, out, &n);
-	if (tcp_recovery_moved(&st0, &sk->tcb.x->st))
-		dps_tcp_count_recovery(lc, &st0, &sk->tcb.x->st);
-	if (seg.len != 0 && sk->tcb.x->rx_len != 0) {
-		if (sk->tcb.x->rx_seq != nxt0)
-			DPS_CNT_INC(&lc->cnt, tcp_ooo);
-		if (!dps_tcp_rx_take(sk, m, (uint32_t)(m->l2_len + m->l3_len + hdr_len), nxt0))
-			dps_drop(&lc->cnt, DPS_DROP_tcp_rcvbuf_full);
-		DPS_CNT_ADD(&lc->cnt, tcp_rx_bytes, sk->tcb.rcv_nxt - nxt0 -
-			((ev & DPS_TCB_PEER_FIN) ? 1 : 0));
-	} else {
-		rte_pktmbuf_free(m);
-	}
-	dps_tcp_xmit_all(lc, sk, out, n, now);
-	dps_tcp_after(lc, sk, ev, una0, now);
+	tcp_input_sock(lc, m, d, &seg, hdr_len, now);
 }

@@ -1,71 +1,186 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TCP over IPv6 on the lcore (the slot's input6), while no IPv6 socket
- * exists: an AF_INET socket never takes IPv6 segments (Linux keeps the
- * two tables apart; only an AF_INET6 socket is dual-stack), so every
- * segment is for no connection and is answered as RFC 9293 3.10.7.1
- * says, which is what Linux's tcp_v6_rcv() does with no socket: a RST,
- * never to a RST and never to a group. The segment's checksum over the
- * IPv6 pseudo-header is checked first (a segment that fails it is
- * dropped unanswered, as Linux's tcp_checksum_complete()).
+ * TCP over IPv6 on the lcore: the slot's input6 and err6.
+ *
+ * Input (Linux's tcp_v6_rcv()): the checksum over the IPv6 pseudo-header
+ * (a segment that fails it is dropped unanswered, as
+ * tcp_checksum_complete()), the flow's owner (RSS over the IPv6 tuple;
+ * a segment that landed elsewhere goes to its owner as IPv4 segments
+ * do), then the IPv6 table: a connection's segment goes to the TCB
+ * through the IPv4 code's socket path (dps_tcp_input_sock()), a
+ * TIME_WAIT entry answers its own, a listener takes a SYN, and anything
+ * else is answered with a RST by RFC 9293 3.10.7.1, never to a RST and
+ * never to a group (tcp_v6_send_reset(): ipv6_unicast_destination()).
+ * An AF_INET socket never takes IPv6 segments: Linux keeps the two
+ * families' tables apart, and only an AF_INET6 socket is dual-stack.
+ *
+ * Errors (tcp_v6_err()): an ICMPv6 error quoting one of our flows goes
+ * to its TCB as an ICMP error does over IPv4 (dps_tcb_icmp(): only
+ * about sequence numbers in flight; a connection being opened fails
+ * with the error, an open one keeps it as its soft error), packet too
+ * big lowering the MSS to the reported MTU less 60 (at least the
+ * minimum MTU's, RFC 8201 4).
  */
+#include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <rte_mbuf.h>
 #include "dps_tcp_priv.h"
 #include "dps_wire6.h"
 
-/* The RST @out in answer to a segment from @ip->src:@v->sport to our
- * @ip->dst:@v->dport: from the address it was sent to, by the route to
- * its sender. */
+/* The tuple of a segment from @src to @dst whose TCP header is @th: ours
+ * first, as the table keys it. */
 static void
-tcp6_send_rst(struct dps_lcore *lc, const struct dps_ipv6_view *ip,
-	const struct dps_l4_view *v, const struct dps_tcp_out *out, uint64_t now)
+tcp6_tuple(struct dps_tuple6 *t, const uint8_t src[16], const uint8_t dst[16],
+	const uint8_t *th)
 {
-	uint16_t tcp_len = (uint16_t)(DPS_TCP_HLEN + dps_tcp_out_opt_len(out));
-	struct rte_mbuf *m;
-	uint8_t *p, *th;
-	uint16_t sum;
-	int err;
+	memset(t, 0, sizeof(*t));
+	memcpy(t->laddr, dst, 16);
+	memcpy(t->raddr, src, 16);
+	memcpy(&t->rport, th, 2);
+	memcpy(&t->lport, th + 2, 2);
+	t->proto = IPPROTO_TCP;
+}
 
-	m = dps_ip_mbuf(lc, DPS_IPV6_HLEN + tcp_len, &p, &err);
-	if (m == NULL)
-		return;		/* counted there; lost as on the wire */
-	th = p + DPS_IPV6_HLEN;
-	dps_ipv6_build(p, DPS_IPV6_HLEN, ip->dst, ip->src, IPPROTO_TCP, tcp_len,
-		DPS_IPV6_HOP_LIMIT, 0, 0);
-	dps_tcp_build(th, tcp_len, v->dport, v->sport, out);
-	memset(th + 16, 0, 2);
-	sum = dps_l4v6_csum(th, tcp_len, ip->dst, ip->src, IPPROTO_TCP);
-	memcpy(th + 16, &sum, 2);
-	DPS_CNT_INC(&lc->cnt, tcp_tx);
-	DPS_CNT_INC(&lc->cnt, tcp_tx_rst);
-	dps_ip6_output(lc, m, ip->src, now);
+/* A segment for no IPv6 connection: a listener's, or a RST in answer. */
+static void
+tcp6_no_conn(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple6 *t,
+	const struct dps_tcp_seg *seg, uint64_t now)
+{
+	struct dps_tcp_out out;
+
+	if (dps_port_is_listening(dps_socks(lc->stack), rte_be_to_cpu_16(t->lport)) &&
+			dps_tcp6_listen_input(lc, m, t, seg, now))
+		return;
+	if (!dps_ip6_is_multicast(t->laddr) && dps_tcp_rst_for(seg, &out))
+		dps_tcp6_xmit_out(lc, t, &out, now);
+	dps_lcore_drop(lc, m, DPS_DROP_tcp_no_socket);
+}
+
+/* A validated segment of flow @t on its owner; the IPv6 header at
+ * m->l2_len, the TCP header m->l3_len after it, m->l4_len long. */
+static void
+tcp6_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple6 *t,
+	uint32_t payload_len, uint64_t now)
+{
+	const uint8_t *th = rte_pktmbuf_mtod_offset(m, const uint8_t *,
+		m->l2_len + m->l3_len);
+	struct dps_tcp_seg seg;
+	void *d;
+
+	dps_tcp_seg_parse(th, m->l4_len, payload_len, &seg);
+	d = dps_tcp6_lookup_any(lc, t);
+	if (d != NULL && dps_tcp_is_tw(d)) {
+		if (dps_tws6_input(lc, dps_tcp_tw6_of(d), &seg, now)) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		d = NULL;
+	}
+	if (d == NULL) {
+		tcp6_no_conn(lc, m, t, &seg, now);
+		return;
+	}
+	dps_tcp_input_sock(lc, m, d, &seg, (uint16_t)m->l4_len, now);
 }
 
 void
 dps_tcp_rx6(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
 	const struct dps_ipv6_view *ip, uint64_t now)
 {
+	const struct dps_sockets *ss = dps_socks(lc->stack);
 	const uint8_t *th = rte_pktmbuf_mtod_offset(m, const uint8_t *,
 		l3_off + ip->l4_off);
+	uint32_t end = l3_off + ip->l4_off + ip->l4_len;
 	struct dps_l4_view v;
-	struct dps_tcp_seg seg;
-	struct dps_tcp_out out;
+	struct dps_tuple6 t;
+	unsigned int owner;
 	int rc;
 
-	/* The NIC's checksum verdict is not read on this path: the sum is
-	 * computed (an answer is all that can follow). */
+	/* The NIC's checksum verdict is not read on this path. */
 	rc = dps_tcp6_check(th, ip->l4_len, ip->src, ip->dst, 0, &v);
+	if (rc == DPS_DROP_NONE && ip->l4_off > 511)	/* past m->l3_len's 9 bits */
+		rc = DPS_DROP_tcp_truncated;
 	if (rc != DPS_DROP_NONE) {
 		dps_lcore_drop(lc, m, rc);
 		return;
 	}
 	DPS_CNT_INC(&lc->cnt, tcp_rx);
-	dps_tcp_seg_parse(th, v.hdr_len, v.payload_len, &seg);
-	/* RFC 9293 3.10.7.1; Linux answers only a segment to a unicast
-	 * address (tcp_v6_send_reset(): ipv6_unicast_destination()). */
-	if (!dps_ip6_is_multicast(ip->dst) && dps_tcp_rst_for(&seg, &out))
-		tcp6_send_rst(lc, ip, &v, &out, now);
-	dps_lcore_drop(lc, m, DPS_DROP_tcp_no_socket);
+	m->l2_len = l3_off;
+	m->l3_len = ip->l4_off;
+	m->l4_len = v.hdr_len;
+	/* Trailing bytes (Ethernet padding) are not payload. */
+	if (m->data_len > end)
+		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - end));
+	tcp6_tuple(&t, ip->src, ip->dst, th);
+	owner = ss->n_owners == 1 ? 0 : dps_flow_owner6(ss, &t);
+	if (owner != lc->idx) {
+		struct dps_msg msg = { .op = DPS_MSG_RX6_HANDOFF, .ptr = m };
+
+		if (dps_lcore_post(lc->stack, owner, &msg) != 0)
+			dps_lcore_drop(lc, m, DPS_DROP_tcp_handoff_full);
+		else
+			DPS_CNT_INC(&lc->cnt, tcp_rx_handoff);
+		return;
+	}
+	tcp6_input(lc, m, &t, v.payload_len, now);
+}
+
+/* A segment another lcore received (and checked) for a flow we own. */
+void
+dps_tcp_rx6_handoff(struct dps_lcore *lc, struct rte_mbuf *m, uint64_t now)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l2_len);
+	const uint8_t *th = ip + m->l3_len;
+	uint32_t payload = m->data_len - m->l2_len - m->l3_len - m->l4_len;
+	struct dps_tuple6 t;
+
+	tcp6_tuple(&t, ip + 8, ip + 24, th);
+	tcp6_input(lc, m, &t, payload, now);
+}
+
+void
+dps_tcp_err6(struct dps_lcore *lc, const struct dps_icmp6_view *icmp, int err,
+	bool fatal, uint64_t now)
+{
+	const struct dps_sockets *ss = dps_socks(lc->stack);
+	const struct dps_icmp6_quote *q = &icmp->quote;
+	uint32_t mtu = 0;
+	struct dps_tuple6 t;
+	struct dps_sock *sk;
+	void *d;
+	int ev;
+
+	(void)fatal;		/* tcp_v6_err() acts on every error, as dps_tcb_icmp() */
+	if (!q->has_ports)
+		return;
+	memset(&t, 0, sizeof(t));
+	memcpy(t.laddr, q->src, 16);
+	memcpy(t.raddr, q->dst, 16);
+	t.lport = q->sport;
+	t.rport = q->dport;
+	t.proto = IPPROTO_TCP;
+	/* The 32-byte message of the IPv4 hand-off cannot carry this tuple:
+	 * an error that landed on another lcore than the flow's is dropped
+	 * (counted), as if lost. */
+	if (ss->n_owners != 1 && dps_flow_owner6(ss, &t) != lc->idx) {
+		dps_drop(&lc->cnt, DPS_DROP_icmp6_no_owner);
+		return;
+	}
+	d = dps_tcp6_lookup_any(lc, &t);
+	if (d == NULL || dps_tcp_is_tw(d))
+		return;
+	sk = d;
+	if (err == EMSGSIZE) {
+		/* dps_tcb_icmp() takes an IPv4 MTU (the MSS is 40 less): the
+		 * IPv6 MSS is 60 less, and never below the minimum MTU's. */
+		mtu = icmp->mtu < DPS_IPV6_MIN_MTU ? DPS_IPV6_MIN_MTU : icmp->mtu;
+		if (mtu > 65535)
+			mtu = 65535;
+		mtu -= DPS_TCP6_HDRS - 40;
+	}
+	ev = dps_tcb_icmp(&sk->tcb, rte_be_to_cpu_32(q->seq), err, (uint16_t)mtu);
+	if (ev == DPS_TCB_CLOSED)
+		dps_sock_publish_errq(sk);
+	dps_tcp_after(lc, sk, ev, sk->tcb.snd_una, now);
 }

@@ -154,13 +154,13 @@ listener_for(struct dps_sockets *ss, const struct dps_tuple *t, unsigned int idx
 	return l;
 }
 
-/* A child for listener @parent: the options it inherits, one reference
- * (the accept queue's), one on the parent. NULL when the pool is empty. */
-struct dps_sock *
-dps_sock_new_child(struct dps_sock *parent)
+/* A child for listener @parent from @pool: the options it inherits, one
+ * reference (the accept queue's), one on the parent. NULL when the pool
+ * is empty. */
+static inline struct dps_sock *
+sock_child_from(struct dps_sock *parent, struct dps_pool *pool)
 {
-	struct dps_sockets *ss = dps_socks(parent->stack);
-	struct dps_sock *c = dps_pool_get(ss->pool);
+	struct dps_sock *c = dps_pool_get(pool);
 
 	if (c == NULL)
 		return NULL;
@@ -174,6 +174,20 @@ dps_sock_new_child(struct dps_sock *parent)
 	dps_obj_ref(&parent->obj);
 	dps_sock_set_parent(c, parent);
 	return c;
+}
+
+struct dps_sock *
+dps_sock_new_child(struct dps_sock *parent)
+{
+	return sock_child_from(parent, dps_socks(parent->stack)->pool);
+}
+
+/* An AF_INET6 listener's children are AF_INET6 sockets (their IPv6 side
+ * is dps_tcp6_listen.c's). */
+struct dps_sock *
+dps_sock_new_child6(struct dps_sock *parent)
+{
+	return sock_child_from(parent, dps_socks(parent->stack)->pool6);
 }
 
 /* Enter @c (SYN_RECV, or established from a cookie) in the table. */
@@ -382,6 +396,10 @@ dps_tcp_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
 
 	if (l == NULL)
 		return false;
+	/* An AF_INET6 listener's IPv4 connections are v4-mapped
+	 * (dps_tcp6_listen.c). */
+	if (unlikely(dps_sock_is6(l)))
+		return dps_tcp6_listen_mapped(lc, m, t, seg, l, now);
 	if (f == DPS_TH_SYN) {
 		const struct dps_listener *q = dps_sock_lst(l);
 

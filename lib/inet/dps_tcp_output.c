@@ -195,9 +195,16 @@ void
 dps_tcp_xmit_all(struct dps_lcore *lc, struct dps_sock *sk,
 	const struct dps_tcp_out *out, unsigned int n, uint64_t now)
 {
-	for (unsigned int i = 0; i < n; i++)
-		if (!tcp_xmit_est(lc, sk, &out[i], now))
+	for (unsigned int i = 0; i < n; i++) {
+		if (tcp_xmit_est(lc, sk, &out[i], now))
+			continue;
+		/* An IPv6 connection's path stays empty: every segment of it
+		 * comes here (dps_tcp6_out.c). */
+		if (unlikely(dps_tcp_is_v6(sk)))
+			dps_tcp6_xmit(lc, sk, &out[i], now);
+		else
 			dps_tcp_xmit(lc, sk, &sk->tup, &out[i], &sk->ip_id, now);
+	}
 }
 
 /* Everything the TCB wants to send now. */

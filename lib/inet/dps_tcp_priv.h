@@ -23,6 +23,12 @@
  *   dps_tcp_data.c      the send and receive buffers
  *   dps_tcp_stream.c    the application side of stream calls
  *   dps_tcp_slot.c      TCP in the protocol switch
+ *   dps_tcp_input6.c    IPv6 segments and ICMPv6 errors (the slot's input6, err6)
+ *   dps_tcp6_table.c    the IPv6 connection table
+ *   dps_tcp6_out.c      IPv6 segments into mbufs
+ *   dps_tcp6_tw.c       IPv6 TIME_WAIT entries
+ *   dps_tcp6_connect.c  the lcore's half of connect() to an IPv6 peer
+ *   dps_tcp6_listen.c   passive open over IPv6
  */
 
 #include <string.h>
@@ -52,6 +58,9 @@ struct dps_tcp_lcore {
 	struct dps_ctab *conns;		/* connections this lcore owns */
 	char *sock_base;		/* the socket pool's object 0 (dps_tcp_ent_of()) */
 	uint32_t sock_size;		/* and its object size */
+	uint32_t sock6_size;		/* the same for the AF_INET6 pool */
+	char *sock6_base;
+	uint64_t sock_span;		/* bytes of the socket pool's range */
 	struct dps_twheel *tw;		/* their timers */
 	struct dps_tw_store *tws;	/* compact TIME_WAIT entries */
 	struct dps_idle_store *idles;	/* compact idle connections */
@@ -65,6 +74,7 @@ struct dps_tcp_lcore {
 	uint32_t n_orphans;		/* atomic: closed, still in the table */
 	struct dps_tcp_port_memo port_memo;	/* autobind's last F() */
 	uint64_t rng;			/* dps_tcp_rand16()'s state; 0: unseeded */
+	struct dps_tcp6_lcore *v6;	/* IPv6 connections (dps_tcp6_table.c) */
 };
 
 /* A counter of struct dps_tcp_lcore or the TIME_WAIT store, as
@@ -242,10 +252,13 @@ dps_tcp_key_of(const void *d)
 }
 
 /* Table references (dps_ctab.h), 27 bits: a socket's is its index in
- * the stack's socket pool (below 2^26), a TIME_WAIT entry's
+ * the stack's socket pool (below 2^25), or DPS_TCP_SOCK6_REF plus its
+ * index in the AF_INET6 pool (a dual-stack socket's IPv4 connection,
+ * v4-mapped), a TIME_WAIT entry's
  * DPS_TCP_TW_REF plus its index in the lcore's store, an idle entry's
  * DPS_TCP_IDLE_REF plus its index in the lcore's idle store (each below
  * 2^25: dps_stack_set_sock_conf() bounds max_socks and max_conns). */
+#define DPS_TCP_SOCK6_REF (1u << 25)
 #define DPS_TCP_TW_REF (1u << 26)
 #define DPS_TCP_IDLE_REF (DPS_TCP_TW_REF + (1u << 25))
 
@@ -257,8 +270,10 @@ dps_tcp_ent_of(const void *ctx, uint32_t ref)
 {
 	const struct dps_tcp_lcore *tl = ctx;
 
-	if (ref < DPS_TCP_TW_REF)
+	if (ref < DPS_TCP_SOCK6_REF)
 		return tl->sock_base + (size_t)ref * tl->sock_size;
+	if (ref < DPS_TCP_TW_REF)
+		return tl->sock6_base + (size_t)(ref - DPS_TCP_SOCK6_REF) * tl->sock6_size;
 	if (ref < DPS_TCP_IDLE_REF)
 		return (void *)((uintptr_t)&tl->tws->e[ref - DPS_TCP_TW_REF] | TW_TAG);
 	return (void *)((uintptr_t)&tl->idles->e[ref - DPS_TCP_IDLE_REF] | IDLE_TAG);
@@ -403,10 +418,9 @@ void dps_tcp_count_recovery(struct dps_lcore *lc, const struct dps_tcb_stats *a,
 void dps_tcp_rx(struct dps_lcore *lc, struct rte_mbuf *m,
 	const struct dps_rx_pkt *p, uint64_t now);
 void dps_tcp_rx_handoff(struct dps_lcore *lc, struct rte_mbuf *m, uint64_t now);
-/* TCP over IPv6 (the slot's input6, dps_tcp_input6.c): no IPv6 socket
- * exists yet, so a RST answers (RFC 9293 3.10.7.1). */
-void dps_tcp_rx6(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
-	const struct dps_ipv6_view *ip, uint64_t now);
+/* Segment @seg in @m for socket @sk, whichever table found it. */
+void dps_tcp_input_sock(struct dps_lcore *lc, struct rte_mbuf *m, struct dps_sock *sk,
+	struct dps_tcp_seg *seg, uint16_t hdr_len, uint64_t now);
 void dps_tcp_icmp_err(struct dps_lcore *lc, const struct dps_icmp_view *icmp,
 	int err, bool fatal, uint64_t now);
 
@@ -478,6 +492,8 @@ bool dps_tcp_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
 /* False when the child was reset and released meanwhile. */
 bool dps_tcp_child_established(struct dps_lcore *lc, struct dps_sock *sk);
 struct dps_sock *dps_sock_new_child(struct dps_sock *parent);
+/* The same from the AF_INET6 pool, for an AF_INET6 listener. */
+struct dps_sock *dps_sock_new_child6(struct dps_sock *parent);
 bool dps_tcp_child_may_complete(struct dps_lcore *lc, struct dps_sock *c,
 	const struct dps_tcp_seg *seg);
 
@@ -542,5 +558,101 @@ dps_rgroup_pick(const struct dps_sockets *ss, const struct dps_tuple *t,
 	sk = n == 0 ? NULL : __atomic_load_n(&g->m[0], __ATOMIC_ACQUIRE);
 	return sk != NULL && dps_rgroup_member_ok(sk, t) ? sk : NULL;
 }
+
+/* ---- TCP over IPv6 (dps_tcp6_*.c, dps_tcp_input6.c) ----
+ * An AF_INET6 stream socket whose peer is an IPv6 address lives in its
+ * lcore's second table, keyed by the 40-byte tuple in its IPv6 side
+ * (struct dps_sock6_side.key); the TCB, timers, buffers and events are
+ * the IPv4 code's. Only the table, the wire (input, output, ICMPv6
+ * errors), TIME_WAIT, connect's address and port, and the SYN of a
+ * passive open are the IPv6 code's own. */
+
+/* Whether @sk's connection runs over IPv6: an AF_INET6 socket whose
+ * peer is not v4-mapped (a v4-mapped connection keeps its IPv4 peer in
+ * the IPv4 tuple and takes the IPv4 paths; an IPv6 one keeps 0 there). */
+static inline bool
+dps_tcp_is_v6(const struct dps_sock *sk)
+{
+	return dps_sock_is6(sk) && sk->tup.raddr == 0;
+}
+
+/* A compact TIME_WAIT entry of an IPv6 connection (dps_tcp6_tw.c). */
+struct dps_tws6_ent {
+	struct dps_tuple6 tup;		/* the IPv6 table's key */
+	struct dps_tcp_tw tw;
+	uint32_t next;			/* FIFO by expiry, or free list */
+	uint8_t port_held;		/* DPS_PORT_*: counted in the TCP port map */
+} __rte_aligned(8);
+
+struct dps_tws6_store {
+	uint32_t cap, n, free_head, head, tail;
+	uint32_t fresh;			/* entries ever used: e[fresh..] are zero */
+	struct dps_tws6_ent e[];
+};
+
+/* TCP's IPv6 context on one lcore. */
+struct dps_tcp6_lcore {
+	struct dps_ctab *conns;		/* 40-byte keys (dps_ctab_set_key_len()) */
+	char *sock_base;		/* the AF_INET6 pool's object 0 */
+	uint32_t sock_size;
+	struct dps_tws6_store *tws;
+};
+
+static inline struct dps_tws6_ent *
+dps_tcp_tw6_of(void *data)
+{
+	return (struct dps_tws6_ent *)((uintptr_t)data & ~(uintptr_t)TW_TAG);
+}
+
+int dps_tcp6_lcore_init(struct dps_lcore *lc);
+void dps_tcp6_lcore_fini(struct dps_lcore *lc);
+/* The IPv6 table's entry for @t: a socket, a TIME_WAIT entry (tagged) or
+ * NULL. */
+void *dps_tcp6_lookup_any(struct dps_lcore *lc, const struct dps_tuple6 *t);
+/* Enter socket @sk (its key's ports and protocol filled from its tuple)
+ * or a tagged TIME_WAIT entry: 0 or -ENOBUFS. */
+int dps_tcp6_table_put(struct dps_lcore *lc, void *d);
+void dps_tcp6_table_del(struct dps_lcore *lc, const struct dps_tuple6 *t);
+/* The key of socket @sk as the table holds it. */
+void dps_tcp6_key_fill(struct dps_sock *sk);
+
+/* Output (dps_tcp6_out.c): one segment of @sk, or one without payload
+ * for tuple @t (RSTs, TIME_WAIT ACKs). */
+void dps_tcp6_xmit(struct dps_lcore *lc, struct dps_sock *sk,
+	const struct dps_tcp_out *out, uint64_t now);
+void dps_tcp6_xmit_out(struct dps_lcore *lc, const struct dps_tuple6 *t,
+	const struct dps_tcp_out *out, uint64_t now);
+
+/* TIME_WAIT (dps_tcp6_tw.c). */
+void dps_tws6_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+void dps_tws6_expire(struct dps_lcore *lc, uint64_t now);
+bool dps_tws6_input(struct dps_lcore *lc, struct dps_tws6_ent *e,
+	const struct dps_tcp_seg *seg, uint64_t now);
+struct dps_tws6_ent *dps_tws6_usable(const struct dps_lcore *lc, void *d,
+	bool autobind, uint64_t now, uint32_t *isn_floor);
+void dps_tws6_take_over(struct dps_lcore *lc, struct dps_tws6_ent *e);
+uint32_t dps_tcp6_tw_count(const struct dps_lcore *lc);
+
+/* Active open (dps_tcp6_connect.c). */
+int dps_tcp6_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+/* dps_tcp_conf() for an IPv6 connection over a port of MTU @mtu. */
+void dps_tcp6_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
+	uint16_t mtu, struct dps_tcb_conf *c);
+
+/* Input and errors (dps_tcp_input6.c): the slot's input6 and err6. */
+void dps_tcp_rx6(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
+	const struct dps_ipv6_view *ip, uint64_t now);
+void dps_tcp_rx6_handoff(struct dps_lcore *lc, struct rte_mbuf *m, uint64_t now);
+void dps_tcp_err6(struct dps_lcore *lc, const struct dps_icmp6_view *icmp,
+	int err, bool fatal, uint64_t now);
+
+/* Passive open (dps_tcp6_listen.c): a segment for no IPv6 connection on
+ * a listening port, and an IPv4 one for AF_INET6 listener @l (a
+ * v4-mapped connection); true when taken (@m freed). */
+bool dps_tcp6_listen_mapped(struct dps_lcore *lc, struct rte_mbuf *m,
+	const struct dps_tuple *t, const struct dps_tcp_seg *seg, struct dps_sock *l,
+	uint64_t now);
+bool dps_tcp6_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
+	const struct dps_tuple6 *t, const struct dps_tcp_seg *seg, uint64_t now);
 
 #endif

@@ -42,6 +42,9 @@ tcp_request(struct dps_lcore *lc, struct dps_req *r, uint64_t now)
 		break;
 	case DPS_REQ_IDLE_WAKE:
 		return dps_tcp_idle_request(lc, r, now);
+	case DPS_REQ_CONNECT6:
+		r->err = dps_tcp6_do_connect(lc, sk, now);
+		break;
 	default:
 		r->err = -EOPNOTSUPP;
 		break;
@@ -55,6 +58,9 @@ tcp_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now)
 	switch (m->op) {
 	case DPS_MSG_RX_HANDOFF:
 		dps_tcp_rx_handoff(lc, m->ptr, now);
+		break;
+	case DPS_MSG_RX6_HANDOFF:
+		dps_tcp_rx6_handoff(lc, m->ptr, now);
 		break;
 	case DPS_MSG_TCP_ICMP: {
 		struct dps_tuple t = {
@@ -87,6 +93,7 @@ static const struct dps_proto_ops tcp_ops = {
 	.input = dps_tcp_rx,
 	.input6 = dps_tcp_rx6,
 	.err = dps_tcp_icmp_err,
+	.err6 = dps_tcp_err6,
 	.tick = dps_tcp_tick,
 	.timers = dps_tcp_timers,
 	.output = dps_tcp_output_due,

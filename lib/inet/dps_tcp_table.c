@@ -120,6 +120,10 @@ dps_tcp_lcore_init(struct dps_lcore *lc)
 	dps_pool_stats(dps_socks(s)->pool, &ps);
 	tl->sock_base = dps_pool_at(dps_socks(s)->pool, 0);
 	tl->sock_size = ps.elt_size;
+	tl->sock_span = (uint64_t)ps.max * ps.elt_size;
+	dps_pool_stats(dps_socks(s)->pool6, &ps);
+	tl->sock6_base = dps_pool_at(dps_socks(s)->pool6, 0);
+	tl->sock6_size = ps.elt_size;
 	tl->conns = dps_ctab_create(dps_socks(s)->conf.max_conns, dps_tcp_key_of,
 		dps_tcp_ent_of, tl);
 	if (tl->conns == NULL)
@@ -129,7 +133,7 @@ dps_tcp_lcore_init(struct dps_lcore *lc)
 		return -ENOMEM;
 	dps_tw_init(tl->tw, 0);
 	tl->tws = tws_make(dps_socks(s)->conf.max_conns);
-	if (tl->tws == NULL)
+	if (tl->tws == NULL || dps_tcp6_lcore_init(lc) != 0)
 		return -ENOMEM;
 	return dps_tcp_idle_init(lc);
 }
@@ -147,6 +151,7 @@ dps_tcp_lcore_fini(struct dps_lcore *lc)
 	if (tl->tws != NULL)
 		munmap(tl->tws, tws_memsize(tl->tws->cap));
 	dps_tcp_idle_fini(lc);
+	dps_tcp6_lcore_fini(lc);
 	rte_free(tl);
 	lc->ctx[DPS_PROTO_TCP] = NULL;
 }
@@ -173,15 +178,22 @@ dps_tcp_lookup(struct dps_lcore *lc, const struct dps_tuple *t)
 	return d == NULL || dps_tcp_is_tw(d) ? NULL : d;
 }
 
-/* The table reference of entry @d (dps_tcp_ent_of() inverted). */
+/* The table reference of entry @d (dps_tcp_ent_of() inverted): a socket
+ * of the IPv4 pool by where it lies in the pool's range (one compare; a
+ * tagged entry or an AF_INET6 pool object lies outside it), then the
+ * tagged entries, then a v4-mapped connection's AF_INET6 socket. */
 static uint32_t
 tcp_ref_of(const struct dps_tcp_lcore *tl, void *d)
 {
+	uint64_t off = (uint64_t)((uintptr_t)d - (uintptr_t)tl->sock_base);
+
+	if (likely(off < tl->sock_span))
+		return (uint32_t)(off / tl->sock_size);
 	if (dps_tcp_is_tw(d))
 		return DPS_TCP_TW_REF + (uint32_t)(dps_tcp_tw_of(d) - tl->tws->e);
 	if (dps_tcp_is_idle(d))
 		return DPS_TCP_IDLE_REF + (uint32_t)(dps_tcp_idle_of(d) - tl->idles->e);
-	return (uint32_t)(((char *)d - tl->sock_base) / tl->sock_size);
+	return DPS_TCP_SOCK6_REF + (uint32_t)(((char *)d - tl->sock6_base) / tl->sock6_size);
 }
 
 int

@@ -62,6 +62,10 @@ dps_tws_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	uint32_t i = st->free_head;
 	struct dps_tws_ent *e;
 
+	if (unlikely(dps_tcp_is_v6(sk))) {	/* a store of its own (dps_tcp6_tw.c) */
+		dps_tws6_enter(lc, sk, now);
+		return;
+	}
 	DPS_CNT_INC(&lc->cnt, tcp_time_wait);
 	if (i == TW_NONE && st->fresh < st->cap)
 		st->e[i = st->fresh++].next = TW_NONE;	/* first use */
@@ -127,13 +131,14 @@ dps_tws_expire(struct dps_lcore *lc, uint64_t now)
 		e->next = st->free_head;
 		st->free_head = i;
 	}
+	dps_tws6_expire(lc, now);
 }
 
 uint32_t
 dps_tcp_tw_count(const struct dps_lcore *lc)
 {
 	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
-	return tl->tws != NULL ? dps_tcp_stat(&tl->tws->n) : 0;
+	return tl->tws != NULL ? dps_tcp_stat(&tl->tws->n) + dps_tcp6_tw_count(lc) : 0;
 }
 
 /* A segment for a TIME_WAIT entry (Linux tcp_timewait_state_process()). */

@@ -209,7 +209,9 @@ dps_sock6_name(struct dps_sock *sk, bool peer, struct sockaddr *addr, socklen_t 
 	uint8_t st = dps_sock_state(sk);
 
 	if (peer) {
-		if (sk->tup.rport == 0 || st == DPS_TCP_CLOSE)
+		/* A stream's peer is named once connected (inet6_getname()). */
+		if (sk->tup.rport == 0 || st == DPS_TCP_CLOSE ||
+				(st == DPS_TCP_SYN_SENT && sk->type == SOCK_STREAM))
 			return -ENOTCONN;
 		sin6.sin6_port = sk->tup.rport;
 		memcpy(sin6.sin6_addr.s6_addr, v6->raddr, 16);

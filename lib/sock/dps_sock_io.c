@@ -43,7 +43,12 @@ sock_accept(struct dps_sock *sk, struct sockaddr *addr, socklen_t *len, int flag
 		dps_sock_close_ref(c);
 		return rc;
 	}
-	rc = addr != NULL ? dps_put_name(c->tup.raddr, c->tup.rport, addr, len) : 0;
+	if (addr == NULL)
+		rc = 0;
+	else if (dps_sock_is6(c))
+		rc = dps_sock6_peer_name(c, addr, len);
+	else
+		rc = dps_put_name(c->tup.raddr, c->tup.rport, addr, len);
 	if (rc != 0) {
 		/* do_accept(): the peer's address could not be written, so
 		 * the new file is released, which closes the connection as

@@ -51,6 +51,9 @@ void dps_sock_close_ref(struct dps_sock *sk);
 int dps_dgram_connect4(struct dps_sock *sk, const struct sockaddr_storage *a,
 	socklen_t len);
 int dps_dgram_disconnect(struct dps_sock *sk);
+/* tcp_v4_connect()'s checks and the lcore's part, under the socket lock. */
+int dps_stream_connect4(struct dps_sock *sk, const struct sockaddr_in *sin,
+	socklen_t len);
 
 /* ---- AF_INET6 datagram sockets (dps_sock6.c) ---- */
 /* bind() and connect()'s address (after autobind), under the socket
@@ -62,6 +65,13 @@ int dps_sock6_connect(struct dps_sock *sk, const struct sockaddr_storage *a,
 int dps_sock6_name(struct dps_sock *sk, bool peer, struct sockaddr *addr,
 	socklen_t *len);
 void dps_sock6_disconnect(struct dps_sock *sk);
+
+/* ---- AF_INET6 stream sockets (dps_sock6_stream.c) ---- */
+/* tcp_v6_connect()'s checks and the lcore's part, under the socket lock;
+ * the peer's name as accept() writes it. */
+int dps_sock6_stream_connect(struct dps_sock *sk, const struct sockaddr_storage *a,
+	socklen_t len);
+int dps_sock6_peer_name(struct dps_sock *sk, struct sockaddr *addr, socklen_t *len);
 
 /* ---- epoll sets (dps_poll.c) ---- */
 int dps_epoll_close(int fd, struct dps_obj *o);

@@ -717,7 +717,7 @@ dps_getsockopt(int fd, int level, int name, void *out, socklen_t *len)
 	/* Every handler reads the length first (EFAULT, EINVAL), and then
 	 * looks at the name. */
 	if (dps_sock_is6(sk) && level != SOL_SOCKET && level != IPPROTO_IP &&
-			level != IPPROTO_IPV6)
+			level != IPPROTO_IPV6 && !(level == IPPROTO_TCP && sk->type == SOCK_STREAM))
 		rc = -ENOPROTOOPT;	/* ipv6_getsockopt(): not SOL_IPV6 */
 	else if (!dps_sock_is6(sk) && level != SOL_SOCKET && level != IPPROTO_IP &&
 			!(level == IPPROTO_TCP && sk->type == SOCK_STREAM))

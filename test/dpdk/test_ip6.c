@@ -952,7 +952,7 @@ tcp6_from_a(const uint8_t *ip)
 }
 
 /*
- * No AF_INET6 socket exists, and an AF_INET one never takes IPv6
+ * No AF_INET6 socket is on these ports, and an AF_INET one never takes IPv6
  * (Linux keeps them apart: here a listener on *:80 and a UDP socket on
  * *:53 stand by), so TCP and UDP over IPv6 meet no socket and
  * are answered as Linux answers then (RFC 9293 3.10.7.1; RFC 4443 3.1):
@@ -976,8 +976,6 @@ Test(dpdk, ip6_tcp_udp_no_socket)
 	dps_ip6_mcast_mac(all_nodes, &an);
 	/* An AF_INET listener on *:80 and a UDP socket on *:53 take none of
 	 * it: IPv4 sockets are not dual-stack. */
-	cr_assert_lt(dps_socket_on(b.s[0], AF_INET6, SOCK_STREAM, 0), 0);
-	cr_assert_eq(errno, EAFNOSUPPORT);
 	lfd = dps_socket_on(b.s[0], AF_INET, SOCK_STREAM, 0);
 	ufd = dps_socket_on(b.s[0], AF_INET, SOCK_DGRAM, 0);
 	cr_assert_geq(lfd, 0);

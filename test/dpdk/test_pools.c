@@ -90,7 +90,7 @@ up(struct bench *b, uint32_t b_socks)
 	sc.max_conns = 1u << 26;
 	cr_assert_eq(dps_stack_set_sock_conf(b->s[0], &sc), -EINVAL);
 	sc.max_conns = MAX_CONNS;
-	sc.max_socks = (1u << 26) + 1;
+	sc.max_socks = (1u << 25) + 1;	/* each pool below 2^25 */
 	cr_assert_eq(dps_stack_set_sock_conf(b->s[0], &sc), -EINVAL);
 	sc.max_socks = MAX_SOCKS;
 	cr_assert_eq(dps_stack_set_sock_conf(b->s[0], &sc), 0);

@@ -529,6 +529,7 @@ struct opts {
 	bool has_gw, kernel, iov, close_first, has_expect, ut_early;
 	uint8_t tso;			/* enum dps_tso_mode */
 	struct sockaddr_in to;
+	struct sockaddr_in6 to6;	/* --to [IPV6]:PORT */
 	unsigned int port, bytes, expect, seed, peer_seed, count;
 	unsigned int user_timeout, ka_idle, ka_intvl, ka_cnt, quiet_ms, timeout_s;
 	const char *until_file;
@@ -543,9 +544,10 @@ usage(FILE *f)
 "       " PROG " --selftest | --digest SEED BYTES\n"
 "modes: bulk-client bulk-server http rst-recv rst-send rst-poll halfclose\n"
 "       utimeout keepalive idle-server (see the source's head comment)\n"
-"  --addr A/LEN          our address (default 198.18.6.2/24)\n"
+"  --addr A/LEN          our address (default 198.18.6.2/24); an IPv6 one\n"
+"                        makes the sockets AF_INET6\n"
 "  --gw IP               default gateway\n"
-"  --to IP:PORT          where to connect (client modes)\n"
+"  --to IP:PORT          where to connect (client modes); [IPV6]:PORT too\n"
 "  --port N              where to listen (server modes)\n"
 "  --bytes N             bytes to send (default 0)\n"
 "  --expect N            bytes the peer must send (bulk, halfclose)\n"
@@ -597,6 +599,27 @@ parse_ka(const char *s, struct opts *o)
 	return 0;
 }
 
+/* [IPV6]:PORT into @sa. */
+static int
+parse_to6(const char *s, struct sockaddr_in6 *sa)
+{
+	const char *e = strchr(s, ']');
+	unsigned int port;
+	char host[INET6_ADDRSTRLEN];
+
+	if (e == NULL || e[1] != ':' || (size_t)(e - s - 1) >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s + 1, (size_t)(e - s - 1));
+	host[e - s - 1] = '\0';
+	memset(sa, 0, sizeof(*sa));
+	if (inet_pton(AF_INET6, host, &sa->sin6_addr) != 1 ||
+			app_parse_uint(e + 2, 1, 65535, &port) != 0)
+		return -EINVAL;
+	sa->sin6_family = AF_INET6;
+	sa->sin6_port = htons((uint16_t)port);
+	return 0;
+}
+
 static int
 parse_opt(struct opts *o, int c, const char *arg)
 {
@@ -609,12 +632,15 @@ parse_opt(struct opts *o, int c, const char *arg)
 			}
 		return bad_arg("--mode", arg);
 	case 'a':
-		return dps_prefix_parse(arg, &o->addr, &o->plen) == 0 ? 0 :
+		return dps_prefix_parse(arg, &o->addr, &o->plen) == 0 ||
+			dps_prefix6_parse(arg, &o->addr, &o->plen) == 0 ? 0 :
 			bad_arg("--addr", arg);
 	case 'g':
 		o->has_gw = true;
 		return dps_addr_parse(arg, &o->gw) == 0 ? 0 : bad_arg("--gw", arg);
 	case 't':
+		if (arg[0] == '[')
+			return parse_to6(arg, &o->to6) == 0 ? 0 : bad_arg("--to", arg);
 		return app_parse_sockaddr(arg, &o->to) == 0 ? 0 : bad_arg("--to", arg);
 	case 'p':
 		return app_parse_uint(arg, 1, 65535, &o->port) == 0 ? 0 :
@@ -753,7 +779,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	if (m == M_BULK_SERVER || m == M_HTTP || m == M_IDLE_SERVER) {
 		if (need(o, o->port != 0, "--port") != 0)
 			return -EINVAL;
-	} else if (need(o, o->to.sin_family != 0, "--to") != 0) {
+	} else if (need(o, o->to.sin_family != 0 || o->to6.sin6_family != 0, "--to") != 0) {
 		return -EINVAL;
 	}
 	if (m == M_IDLE_SERVER && need(o, o->until_file != NULL, "--until-file") != 0)
@@ -896,8 +922,12 @@ static int
 do_connect(struct app *x)
 {
 	const struct sockaddr_in *to = &x->o->to;
-	char a[INET_ADDRSTRLEN];
-	int fd = x->a->socket(AF_INET, SOCK_STREAM, 0);
+	bool v6 = x->o->to6.sin6_family == AF_INET6;
+	const struct sockaddr *sa = v6 ? (const struct sockaddr *)&x->o->to6 :
+		(const struct sockaddr *)to;
+	socklen_t salen = v6 ? sizeof(x->o->to6) : sizeof(*to);
+	char a[INET6_ADDRSTRLEN];
+	int fd = x->a->socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
 
 	if (fd < 0) {
 		fail(x, "socket: %s", ename(errno));
@@ -913,9 +943,11 @@ do_connect(struct app *x)
 			return -1;
 		}
 	}
-	if (x->a->connect(fd, (const struct sockaddr *)to, sizeof(*to)) != 0) {
-		fail(x, "connect to %s:%u: %s", inet_ntop(AF_INET, &to->sin_addr, a, sizeof(a)),
-			ntohs(to->sin_port), ename(errno));
+	if (x->a->connect(fd, sa, salen) != 0) {
+		fail(x, "connect to %s:%u: %s", v6 ? inet_ntop(AF_INET6,
+			&x->o->to6.sin6_addr, a, sizeof(a)) : inet_ntop(AF_INET, &to->sin_addr,
+			a, sizeof(a)), ntohs(v6 ? x->o->to6.sin6_port : to->sin_port),
+			ename(errno));
 		x->a->close(fd);
 		return -1;
 	}
@@ -928,7 +960,10 @@ do_listen(struct app *x)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 		.sin_port = htons((uint16_t)x->o->port) };
-	int one = 1, fd = x->a->socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6,
+		.sin6_port = htons((uint16_t)x->o->port) };
+	bool v6 = x->o->addr.family == AF_INET6;
+	int one = 1, fd = x->a->socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
 
 	if (fd < 0) {
 		fail(x, "socket: %s", ename(errno));
@@ -936,7 +971,8 @@ do_listen(struct app *x)
 	}
 	x->a->setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	set_timeouts(x, fd);
-	if (x->a->bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	if ((v6 ? x->a->bind(fd, (struct sockaddr *)&sa6, sizeof(sa6)) :
+			x->a->bind(fd, (struct sockaddr *)&sa, sizeof(sa))) != 0 ||
 			x->a->listen(fd, 16) != 0) {
 		fail(x, "bind/listen on port %u: %s", x->o->port, ename(errno));
 		x->a->close(fd);
@@ -949,22 +985,29 @@ do_listen(struct app *x)
 static int
 do_accept(struct app *x, int ls)
 {
-	struct sockaddr_in peer;
-	socklen_t len = sizeof(peer);
-	char a[INET_ADDRSTRLEN];
-	int fd = x->a->accept4(ls, (struct sockaddr *)&peer, &len, 0);
+	struct sockaddr_in6 peer6;
+	struct sockaddr_in *peer = (struct sockaddr_in *)&peer6;
+	bool v6 = x->o->addr.family == AF_INET6;
+	socklen_t len = sizeof(peer6);
+	char a[INET6_ADDRSTRLEN];
+	int fd = x->a->accept4(ls, (struct sockaddr *)&peer6, &len, 0);
 
 	if (fd < 0) {
 		fail(x, "accept: %s", ename(errno));
 		return -1;
 	}
-	if (len != sizeof(peer) || peer.sin_family != AF_INET) {
-		fail(x, "accept: peer address of length %u, family %u", len, peer.sin_family);
+	if (v6 ? len != sizeof(peer6) || peer6.sin6_family != AF_INET6 :
+			len != sizeof(*peer) || peer->sin_family != AF_INET) {
+		fail(x, "accept: peer address of length %u, family %u", len, peer->sin_family);
 		x->a->close(fd);
 		return -1;
 	}
-	printf("accepted %s:%u\n", inet_ntop(AF_INET, &peer.sin_addr, a, sizeof(a)),
-		ntohs(peer.sin_port));
+	if (v6)
+		printf("accepted [%s]:%u\n", inet_ntop(AF_INET6, &peer6.sin6_addr, a,
+			sizeof(a)), ntohs(peer6.sin6_port));
+	else
+		printf("accepted %s:%u\n", inet_ntop(AF_INET, &peer->sin_addr, a,
+			sizeof(a)), ntohs(peer->sin_port));
 	set_timeouts(x, fd);
 	return fd;
 }
@@ -1675,6 +1718,21 @@ print_drop(const char *name, uint64_t value, void *arg)
 		printf("%s %" PRIu64 "\n", name, value);
 }
 
+/* An IPv6 address is usable once duplicate address detection is over
+ * (about a second, on the stack's lcore). */
+static bool
+addr6_ready(struct app *x)
+{
+	const struct dps_addr *a = &x->o->addr;
+
+	for (int i = 0; a->family == AF_INET6 && i < 500 &&
+			dps_stack_addr6_state(stack, 0, a) == DPS_ADDR6_TENTATIVE; i++)
+		usleep(10000);
+	if (a->family == AF_INET6 && dps_stack_addr6_state(stack, 0, a) != DPS_ADDR6_PREFERRED)
+		return fail(x, "the IPv6 address is not usable (DAD)");
+	return true;
+}
+
 static void *
 app_main(void *arg)
 {
@@ -1686,7 +1744,7 @@ app_main(void *arg)
 		usleep(200000);		/* let the gratuitous ARP go out */
 		dps_stack_sock_stats(stack, &base);
 	}
-	switch (x->o->mode) {
+	switch (stack != NULL && !addr6_ready(x) ? M_NONE : x->o->mode) {
 	case M_BULK_CLIENT: mode_bulk_client(x); break;
 	case M_BULK_SERVER: mode_bulk_server(x); break;
 	case M_HTTP: mode_http(x); break;

@@ -68,8 +68,13 @@ def errname(e):
 
 
 def addr(s):
+    """ADDR:PORT, or [IPV6]:PORT."""
     host, _, port = s.rpartition(":")
-    return host, int(port)
+    return host.strip("[]"), int(port)
+
+
+def family(a):
+    return socket.AF_INET6 if ":" in addr(a)[0] else socket.AF_INET
 
 
 class Stream:
@@ -144,7 +149,7 @@ def send_stream(s, seed, n, sha=None):
 
 
 def listen_accept(a, args):
-    ls = socket.socket()
+    ls = socket.socket(family(a))
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(addr(a))
     ls.listen(16)

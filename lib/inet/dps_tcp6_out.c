@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP output over IPv6: the segments the TCB asks for, as the IPv4
+ * output builds them (dps_tcp_output.c), behind an IPv6 header with the
+ * socket's hop limit and traffic class and the checksum over the IPv6
+ * pseudo-header (RFC 8200 8.1), handed to dps_ip6_output() (route,
+ * neighbour discovery, packets held while a neighbour resolves).
+ *
+ * No TSO: an IPv6 connection's TCB is told the device has none
+ * (dps_tcp6_conf()), so a segment is at most one MSS; a payload larger
+ * than the header's mbuf (a jumbo MTU) is chained and summed across the
+ * chain. The IPv4 fast path's cached way out (struct dps_ip_path) is not
+ * used: an IPv6 socket's stays zero, so the established-segment path of
+ * dps_tcp_output.c hands every segment of it to dps_tcp_xmit(), which
+ * sends it here.
+ */
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <rte_ip.h>
+#include "dps_tcp_priv.h"
+#include "dps_wire6.h"
+
+/* The counters of one segment that left (as dps_tcp_output.c). */
+static void
+tcp6_tx_count(struct dps_lcore *lc, const struct dps_tcp_out *out, uint32_t plen)
+{
+	DPS_CNT_INC(&lc->cnt, tcp_tx);
+	if (out->flags & DPS_TH_RST)
+		DPS_CNT_INC(&lc->cnt, tcp_tx_rst);
+	if (out->rexmit) {
+		DPS_CNT_INC(&lc->cnt, tcp_retrans);
+		if (out->sack_rexmit)
+			DPS_CNT_INC(&lc->cnt, tcp_sack_retrans);
+	} else if (plen != 0) {
+		DPS_CNT_INC(&lc->cnt, tcp_tx_data);
+		DPS_CNT_ADD(&lc->cnt, tcp_tx_bytes, plen);
+	}
+}
+
+/* Does @sk's send buffer hold @out's payload? As tcp_snd_holds() of the
+ * IPv4 output: [snd_una, snd_end), less an unacknowledged SYN. */
+static bool
+tcp6_snd_holds(const struct dps_sock *sk, const struct dps_tcp_out *out)
+{
+	const struct dps_tcb *t = &sk->tcb;
+	uint32_t first = t->syn_unacked ? t->iss + 1 : t->snd_una;
+
+	return dps_seq_geq(out->seq, first) &&
+		dps_seq_leq(out->seq + out->len, t->snd_end);
+}
+
+/* The hop limit of @sk's packets: IPV6_UNICAST_HOPS, or the default. */
+static uint8_t
+tcp6_hops(const struct dps_sock6_side *v6)
+{
+	/* Relaxed: as the traffic class (dps_tcp6_xmit()). */
+	int16_t h = __atomic_load_n(&v6->hops, __ATOMIC_RELAXED);
+
+	return h < 0 ? DPS_IPV6_HOP_LIMIT : (uint8_t)h;
+}
+
+/*
+ * Build one segment from @src:@sport to @dst:@dport with @plen bytes of
+ * @sk's send buffer (none without a socket) and route it. @hops and
+ * @tclass: the IPv6 header's.
+ */
+static void
+tcp6_send(struct dps_lcore *lc, struct dps_sock *sk, const uint8_t src[16],
+	const uint8_t dst[16], uint16_t sport, uint16_t dport,
+	const struct dps_tcp_out *out, uint8_t hops, uint8_t tclass, uint64_t now)
+{
+	uint16_t tcp_len = (uint16_t)(DPS_TCP_HLEN + dps_tcp_out_opt_len(out));
+	uint32_t plen = sk != NULL ? out->len : 0, inline_len;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
+	uint8_t *p, *th;
+
+	if (m == NULL) {
+		dps_drop(&lc->cnt, DPS_DROP_nomem);	/* lost as on the wire */
+		return;
+	}
+	inline_len = DPS_IPV6_HLEN + tcp_len + plen <= rte_pktmbuf_tailroom(m) ? plen : 0;
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(DPS_IPV6_HLEN + tcp_len + inline_len));
+	if (p == NULL || (plen != inline_len && dps_tcp_snd_chain(sk, sk->tcb.snd_una,
+			out->seq - sk->tcb.snd_una, plen, lc->pool, m) != 0)) {
+		rte_pktmbuf_free(m);
+		dps_drop(&lc->cnt, DPS_DROP_nomem);
+		return;
+	}
+	th = p + DPS_IPV6_HLEN;
+	dps_ipv6_build(p, DPS_IPV6_HLEN, src, dst, IPPROTO_TCP,
+		(uint16_t)(tcp_len + plen), hops, tclass, 0);
+	dps_tcp_build(th, tcp_len, sport, dport, out);
+	if (inline_len != 0)
+		dps_tcp_snd_copy(sk, sk->tcb.snd_una, out->seq - sk->tcb.snd_una, plen,
+			th + tcp_len);
+	memset(th + 16, 0, 2);
+	if (plen == inline_len) {
+		uint16_t sum = dps_l4v6_csum(th, tcp_len + plen, src, dst, IPPROTO_TCP);
+
+		memcpy(th + 16, &sum, 2);
+	} else {
+		((struct rte_tcp_hdr *)th)->cksum = rte_ipv6_udptcp_cksum_mbuf(m,
+			(const struct rte_ipv6_hdr *)p, DPS_IPV6_HLEN);
+	}
+	tcp6_tx_count(lc, out, plen);
+	(void)dps_ip6_output(lc, m, dst, now);
+}
+
+void
+dps_tcp6_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tcp_out *out,
+	uint64_t now)
+{
+	const struct dps_sock6_side *v6 = dps_sock6_c(sk);
+
+	if (out->len != 0 && !tcp6_snd_holds(sk, out)) {
+		dps_drop(&lc->cnt, DPS_DROP_tcp_tx_unbuffered);
+		return;
+	}
+	/* Relaxed: setsockopt() may change them at any time; a segment
+	 * takes the old or the new value, as ip_tos (dps_sock_opt()). The
+	 * ECN bits of IPV6_TCLASS are TCP's, as IP_TOS's. */
+	uint8_t tclass = __atomic_load_n(&v6->tclass, __ATOMIC_RELAXED);
+
+	tcp6_send(lc, sk, v6->laddr, v6->raddr, sk->tup.lport, sk->tup.rport, out,
+		tcp6_hops(v6), (uint8_t)(tclass & ~3u), now);
+}
+
+void
+dps_tcp6_xmit_out(struct dps_lcore *lc, const struct dps_tuple6 *t,
+	const struct dps_tcp_out *out, uint64_t now)
+{
+	tcp6_send(lc, NULL, t->laddr, t->raddr, t->lport, t->rport, out,
+		DPS_IPV6_HOP_LIMIT, 0, now);
+}
