@@ -729,7 +729,7 @@ dps_sock_set_lport(struct dps_sock *sk, uint16_t p)
 /* ---- bind()'s hold on the port ---- */
 
 /* Whether bind() or listen() holds the port. sock_unbind() at close
- * stores bind_hold, then clears the flag; tw_bind_hold() on the lcore
+ * stores bind_hold, then clears the flag; dps_tw_bind_hold() on the lcore
  * reads the flag, then takes bind_hold, so a cleared flag means the hold
  * is there to take. That is message passing, for which a release store
  * and an acquire load would do; SEQ_CST is kept as it was, out of

@@ -27,19 +27,6 @@ tw6_fifo_push(struct dps_tws6_store *st, uint32_t i)
 	st->tail = i;
 }
 
-/* The port hold an entry keeps when bind() held the port: as
- * tw_bind_hold() of the IPv4 store (the flag read before the exchange). */
-static uint8_t
-tw6_bind_hold(struct dps_lcore *lc, struct dps_sock *sk)
-{
-	bool bound = dps_sock_explicit_bind(sk);
-	uint8_t h = dps_sock_take_bind_hold(sk);
-
-	if (h != DPS_PORT_FREE || !bound)
-		return h;
-	return dps_port_hold(dps_socks(lc->stack), dps_sock_lport(sk), sk->opt.reuseaddr);
-}
-
 /* @sk (an IPv6 connection) entered TIME_WAIT: an entry takes its key in
  * the IPv6 table and the socket goes; with the store full, the socket
  * simply closes (as dps_tws_enter()). */
@@ -63,7 +50,7 @@ dps_tws6_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	e->tup = dps_sock6(sk)->key;
 	e->port_held = sk->port_held;
 	if (e->port_held == DPS_PORT_FREE)
-		e->port_held = tw6_bind_hold(lc, sk);
+		e->port_held = dps_tw_bind_hold(lc, sk);
 	if (dps_tcp6_table_put(lc, (void *)((uintptr_t)e | TW_TAG)) != 0) {
 		if (e->port_held != sk->port_held)
 			dps_port_release(dps_socks(lc->stack), e->tup.lport, &e->port_held);

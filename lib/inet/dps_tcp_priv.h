@@ -372,6 +372,8 @@ void dps_tcp_sync_timer(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 
 /* ---- TIME_WAIT (dps_tcp_timewait.c) ---- */
 void dps_tws_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+/* The port hold a TIME_WAIT entry of @sk keeps (dps_tcp_timewait.c). */
+uint8_t dps_tw_bind_hold(struct dps_lcore *lc, struct dps_sock *sk);
 void dps_tws_expire(struct dps_lcore *lc, uint64_t now);
 /* A segment for a TIME_WAIT entry; false when a SYN goes on to the
  * listener. */

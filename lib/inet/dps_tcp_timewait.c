@@ -29,15 +29,15 @@ tw_fifo_push(struct dps_tw_store *st, uint32_t i)
 }
 
 /*
- * The port hold a TIME_WAIT entry of @sk, which holds none as a
- * connection, keeps when bind() held the port (Linux keeps the time-wait
+ * The port hold a TIME_WAIT entry of @sk (of either family's store),
+ * which holds none as a connection, keeps when bind() held the port (Linux keeps the time-wait
  * socket in the port's bind bucket): the one close() left for it, or a
  * new one while the application still has the socket. The flag is read
  * before the exchange: close() sets bind_hold before it clears the flag,
  * so one of the two is seen.
  */
-static uint8_t
-tw_bind_hold(struct dps_lcore *lc, struct dps_sock *sk)
+uint8_t
+dps_tw_bind_hold(struct dps_lcore *lc, struct dps_sock *sk)
 {
 	bool bound = dps_sock_explicit_bind(sk);
 	uint8_t h = dps_sock_take_bind_hold(sk);
@@ -79,7 +79,7 @@ dps_tws_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	e->tup = sk->tup;
 	e->port_held = sk->port_held;
 	if (e->port_held == DPS_PORT_FREE)
-		e->port_held = tw_bind_hold(lc, sk);
+		e->port_held = dps_tw_bind_hold(lc, sk);
 	if (dps_tcp_table_put(lc, (void *)((uintptr_t)e | TW_TAG)) != 0) {
 		if (e->port_held != sk->port_held)
 			dps_port_release(dps_socks(lc->stack), e->tup.lport, &e->port_held);
