@@ -165,50 +165,19 @@ child_mapped_side(struct dps_sock *c, const struct dps_sock *l, const struct dps
 }
 
 /* An IPv4 SYN for dual-stack listener @l: a v4-mapped child in the IPv4
- * table, answered by the IPv4 output. */
+ * table, answered by the IPv4 output, as an AF_INET listener's child. */
 static void
 listen_mapped_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 	const struct dps_tcp_seg *seg, uint64_t now)
 {
-	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
 	struct dps_sock *c = dps_sock_new_child6(l);
-	struct dps_tcb_conf conf;
-	struct dps_tcp_out out;
-	struct dps_tcp_keyed k;
 
 	if (c == NULL) {
 		dps_drop(&lc->cnt, DPS_DROP_tcp_sock_pool_empty);
 		return;
 	}
 	child_mapped_side(c, l, t);
-	if (!dps_tcp_x_hold(lc, c)) {
-		dps_tcp_child_gone(c);
-		dps_sock_put(c);
-		dps_drop(&lc->cnt, DPS_DROP_tcp_ext_pool_empty);
-		return;
-	}
-	if (dps_tcp_table_put(lc, c) != 0) {
-		dps_tcp_x_drop(c);
-		dps_tcp_child_gone(c);
-		dps_sock_put(c);
-		dps_drop(&lc->cnt, DPS_DROP_tcp_listen_overflow);
-		return;
-	}
-	dps_tcp_conn_add(lc, c);
-	c->port_held = dps_port_hold(dps_socks(lc->stack), dps_sock_lport(c), c->opt.reuseaddr);
-	c->ip_id = (uint16_t)rte_rand();
-	dps_lst_synq_add(dps_sock_lst(l), 1);
-	dps_tcp_stat_add(&tl->n_half_open, 1);	/* relaxed: a statistic */
-	c->in_synq = true;
-	dps_tcp_conf(lc, c, &conf);
-	dps_tcp_conf_passive(c, seg->opt.has_ts, &conf);
-	k = dps_tcp_keyed(dps_socks(lc->stack), t, now);
-	dps_tcb_accept(&c->tcb, &conf, seg, k.isn, k.ts_off, now, &out);
-	dps_tcb_attach_limit(&c->tcb, &tl->chlim);
-	dps_sock_set_state(c, DPS_TCP_SYN_RECV);
-	DPS_CNT_INC(&lc->cnt, tcp_passive_opens);
-	dps_tcp_xmit(lc, c, &c->tup, &out, &c->ip_id, now);
-	dps_tcp_after(lc, c, DPS_TCB_NONE, c->tcb.snd_una, now);
+	dps_tcp_listen_child(lc, l, c, t, seg, now);
 }
 
 bool

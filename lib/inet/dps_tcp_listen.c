@@ -215,22 +215,21 @@ child_discard(struct dps_sock *c)
 static void listen_cookie_synack(struct dps_lcore *lc, struct dps_sock *l,
 	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now);
 
-/* A SYN for a listener with room in its SYN queue. */
-static void
-listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
-	const struct dps_tcp_seg *seg, uint64_t now)
+/*
+ * Child @c of listener @l for the SYN @seg from @t (an IPv4 tuple): into
+ * the table, the SYN queue and SYN_RECV, and its SYN-ACK out; dropped and
+ * counted when the cold-half pool or the table is full. The child of an
+ * AF_INET listener, or the v4-mapped child of a dual-stack AF_INET6 one
+ * (dps_tcp6_listen.c), whose IPv6 side the caller filled.
+ */
+void
+dps_tcp_listen_child(struct dps_lcore *lc, struct dps_sock *l, struct dps_sock *c,
+	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now)
 {
-	struct dps_sockets *ss = dps_socks(lc->stack);
 	struct dps_tcb_conf conf;
 	struct dps_tcp_out out;
 	struct dps_tcp_keyed k;
-	struct dps_sock *c = dps_sock_new_child(l);
 
-	if (c == NULL) {
-		listen_cookie_synack(lc, l, t, seg, now);
-		DPS_CNT_INC(&lc->cnt, tcp_syncookies_mem);
-		return;
-	}
 	if (!dps_tcp_x_hold_new(lc, c)) {
 		child_discard(c);
 		dps_drop(&lc->cnt, DPS_DROP_tcp_ext_pool_empty);
@@ -247,7 +246,7 @@ listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 	c->in_synq = true;
 	dps_tcp_conf(lc, c, &conf);
 	dps_tcp_conf_passive(c, seg->opt.has_ts, &conf);
-	k = dps_tcp_keyed(ss, t, now);
+	k = dps_tcp_keyed(dps_socks(lc->stack), t, now);
 	dps_tcb_accept(&c->tcb, &conf, seg, k.isn, k.ts_off, now, &out);
 	dps_tcb_attach_limit(&c->tcb, &dps_tcp_lc(lc)->chlim);	/* accept wrote the cold half */
 	dps_sock_set_state(c, DPS_TCP_SYN_RECV);
@@ -258,6 +257,21 @@ listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 	 * tcp_v4_send_synack() uses the listener's). */
 	dps_tcp_xmit(lc, c, &c->tup, &out, &c->ip_id, now);
 	dps_tcp_after(lc, c, DPS_TCB_NONE, c->tcb.snd_una, now);
+}
+
+/* A SYN for a listener with room in its SYN queue. */
+static void
+listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
+	const struct dps_tcp_seg *seg, uint64_t now)
+{
+	struct dps_sock *c = dps_sock_new_child(l);
+
+	if (c == NULL) {
+		listen_cookie_synack(lc, l, t, seg, now);
+		DPS_CNT_INC(&lc->cnt, tcp_syncookies_mem);
+		return;
+	}
+	dps_tcp_listen_child(lc, l, c, t, seg, now);
 }
 
 /* The cookie's input: the tuple and the peer's ISN. */

@@ -371,6 +371,9 @@ void dps_tcp_output_due(struct dps_lcore *lc, uint64_t now);
 void dps_tcp_sync_timer(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 
 /* ---- TIME_WAIT (dps_tcp_timewait.c) ---- */
+/* A listener's child for a SYN from @t, set up and answered (dps_tcp_listen.c). */
+void dps_tcp_listen_child(struct dps_lcore *lc, struct dps_sock *l, struct dps_sock *c,
+	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now);
 void dps_tws_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 /* The port hold a TIME_WAIT entry of @sk keeps (dps_tcp_timewait.c). */
 uint8_t dps_tw_bind_hold(struct dps_lcore *lc, struct dps_sock *sk);
