@@ -161,7 +161,7 @@ dps_tcp6_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 			memset(v6->laddr, 0, 16);
 		return rc;
 	}
-	if (!dps_tcp_x_hold(lc, sk)) {
+	if (!dps_tcp_x_hold_new(lc, sk)) {
 		dps_port_release(ss, dps_sock_lport(sk), &sk->port_held);
 		return -ENOBUFS;
 	}

@@ -87,7 +87,7 @@ listen6_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple6 *t
 		return;
 	}
 	child6_side(c, l, t);
-	if (!dps_tcp_x_hold(lc, c)) {
+	if (!dps_tcp_x_hold_new(lc, c)) {
 		dps_tcp_child_gone(c);
 		dps_sock_put(c);
 		dps_drop(&lc->cnt, DPS_DROP_tcp_ext_pool_empty);
