@@ -1063,6 +1063,53 @@ static const struct row rows[] = {
 		EPOLL(2000)),
 	ROW("tcp6_epoll_refused", 0, SOCK6(NB), CONN(TO6_CLOSED), EPOLL(2000),
 		SOERR),
+	/* bind() and listen(): __inet6_bind() checks as for datagrams; a
+	 * port held by a dual-stack or v4-mapped socket conflicts with an
+	 * AF_INET socket's and the other way round (inet_bind_conflict()).
+	 * Not here: Linux lets a v6-only socket, or one bound to an IPv6
+	 * address, share a port with an AF_INET socket; dpstack's TCP port
+	 * map is one per port (dps_portmap.c) and refuses it. */
+	ROW("tcp6_bind_len23", 0, SOCK6(NB), BINDL(AT6_SELF(0), 23), NAME),
+	ROW("tcp6_bind_inet", 0, SOCK6(NB), BIND(AT_SELF(0)),
+		BINDL(AT_SELF(0), 28), NAME),
+	ROW("tcp6_bind_foreign", 0, SOCK6(NB), BIND(AT6_FOREIGN), NAME),
+	ROW("tcp6_bind_link_local_no_scope", 0, SOCK6(NB), BIND(AT6_LL), NAME),
+	ROW("tcp6_bind_twice", 0, SOCK6(NB), BIND(AT6_ANY(0)), BIND(AT6_ANY(0))),
+	ROW("tcp6_bind_self_connect", 0, SOCK6(NB), BIND(AT6_SELF(0)), NAMEU,
+		CONN(TO6_LISTENER), POLL(2000), SOERR, NAMEU, PEER),
+	ROW("tcp6_bind_any_fixed", 0, SOCK6(NB), BIND(AT6_ANY(FIXED(90))), NAME,
+		CONN(TO6_LISTENER), POLL(2000), NAME, CONN(TO_UNSPEC), NAME),
+	ROW("tcp6_bind_self_refused", 0, SOCK6(NB), BIND(AT6_SELF(FIXED(91))),
+		CONN(TO6_CLOSED), POLL(2000), SOERR, NAME),
+	ROW("tcp6_bind_mapped_self", 0, SOCK6(NB), BIND(AT6_MSELF(0)), NAMEU,
+		CONN(TO6_LISTENER), CONN(TO6_MLISTENER), POLL(2000), SOERR, NAMEU,
+		PEER),
+	ROW("tcp6_bind_mapped_any", 0, SOCK6(NB), BIND(AT6_MANY(0)), NAMEU,
+		CONN(TO6_LISTENER), POLL(2000), SOERR, NAMEU, PEER),
+	ROW("tcp6_bind_mapped_v6only", 0, SOCK6(NB), V6ONLY, BIND(AT6_MSELF(0)),
+		NAME),
+	ROW("tcp6_listen_autobind", 0, SOCK6(NB), DO_LISTEN, NAMEU,
+		GETI(SOL_SOCKET, SO_ACCEPTCONN), CONN(TO6_LISTENER), PEER),
+	ROW("tcp6_listen_after_refused", 0, SOCK6(BL), CONN(TO6_CLOSED),
+		DO_LISTEN, NAMEU),
+	ROW("tcp6_port_inet_first", 0, SOCK(NB), BIND(AT_ANY(FIXED(92))),
+		SOCK6n(1, NB), BINDn(1, AT6_ANY(FIXED(92))), NAMEn(1)),
+	ROW("tcp6_port_dual_first", 0, SOCK6(NB), BIND(AT6_ANY(FIXED(94))),
+		SOCKn(1, NB), BINDn(1, AT_ANY(FIXED(94))), BINDn(1, AT_SELF(FIXED(94)))),
+	ROW("tcp6_port_mapped_first", 0, SOCK6(NB), BIND(AT6_MSELF(FIXED(96))),
+		SOCKn(1, NB), BINDn(1, AT_ANY(FIXED(96)))),
+	ROW("tcp6_port_reuse_listen", 0, SOCK6(NB), REUSEn(0),
+		BIND(AT6_ANY(FIXED(97))), SOCKn(1, NB), REUSEn(1),
+		BINDn(1, AT_ANY(FIXED(97))), DO_LISTEN, DO_LISTENn(1)),
+	ROW("tcp6_reuseport_dual_inet", 0, SOCK6(NB), RPORTn(0),
+		BIND(AT6_ANY(FIXED(98))), DO_LISTEN, SOCKn(1, NB), RPORTn(1),
+		BINDn(1, AT_ANY(FIXED(98))), DO_LISTENn(1), SOCK6n(2, NB),
+		BINDn(2, AT6_ANY(FIXED(98)))),
+	/* A dual-stack listener takes IPv4 connections, named v4-mapped. */
+	ROWB("tcp6_listen_accept_inet", 0, 8000, SOCK6(NB),
+		BIND(AT6_ANY(FIXED(99))), DO_LISTEN, PEERCONN(FIXED(99), 0, 0),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 1), NAMEn(1), PEERn(1)),
+
 
 	/* Readiness. */
 	ROW("poll_fresh_tcp", 0, SOCK(NB), POLL(0), PEER, NAME),
