@@ -1110,6 +1110,24 @@ static const struct row rows[] = {
 		BIND(AT6_ANY(FIXED(99))), DO_LISTEN, PEERCONN(FIXED(99), 0, 0),
 		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 1), NAMEn(1), PEERn(1)),
 
+	/* v4-mapped peers on a dual-stack socket: tcp_v6_connect() hands
+	 * them to tcp_v4_connect(); IPV6_V6ONLY refuses them. */
+	ROW("tcp6_mapped_listener", 0, SOCK6(NB), CONN(TO6_MLISTENER), NAMEU,
+		POLL(2000), SOERR, NAMEU, PEER, CONN(TO6_MLISTENER),
+		CONN(TO6_LISTENER)),
+	ROW("tcp6_mapped_listener_blocking", 0, SOCK6(BL), CONN(TO6_MLISTENER),
+		NAMEU, PEER, CONN(TO6_MLISTENER)),
+	ROW("tcp6_mapped_refused", 0, SOCK6(NB), CONN(TO6_MCLOSED), POLL(2000),
+		SOERR, NAME, PEER, CONN(TO6_MCLOSED), POLL(2000), SOERR),
+	ROW("tcp6_mapped_refused_blocking", 0, SOCK6(BL), CONN(TO6_MCLOSED),
+		SOERR, NAME, CONN(TO6_LISTENER), NAMEU, PEER),
+	ROW("tcp6_mapped_v6only", 0, SOCK6(NB), V6ONLY, CONN(TO6_MLISTENER),
+		NAME, PEER, SOERR),
+	ROW("tcp6_mapped_unspec", 0, SOCK6(NB), CONN(TO6_MLISTENER), POLL(2000),
+		CONN(TO_UNSPEC), SOERR, NAME, CONN(TO6_LISTENER), POLL(2000),
+		NAMEU, PEER),
+	ROW("tcp6_mapped_v6only_after", 0, SOCK6(NB), CONN(TO6_MLISTENER),
+		SETI(IPPROTO_IPV6, IPV6_V6ONLY, 1), GETI(IPPROTO_IPV6, IPV6_V6ONLY)),
 
 	/* Readiness. */
 	ROW("poll_fresh_tcp", 0, SOCK(NB), POLL(0), PEER, NAME),
