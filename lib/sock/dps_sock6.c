@@ -217,6 +217,11 @@ dps_sock6_name(struct dps_sock *sk, bool peer, struct sockaddr *addr, socklen_t 
 		memcpy(sin6.sin6_addr.s6_addr, v6->raddr, 16);
 	} else {
 		sin6.sin6_port = dps_sock_lport(sk);
+		/* A stream whose connection failed or was disconnected has
+		 * given its port back, but inet_sport still names it
+		 * (tcp_forget() keeps it), as for AF_INET. */
+		if (sin6.sin6_port == 0 && sk->type == SOCK_STREAM)
+			sin6.sin6_port = sk->old_sport;
 		memcpy(sin6.sin6_addr.s6_addr, v6->laddr, 16);
 	}
 	sin6.sin6_scope_id = name_scope(v6, sin6.sin6_addr.s6_addr);

@@ -128,12 +128,14 @@
 #define IP_NOROUTE "198.19.0.1"	/* the DUT routes only 198.18.0.0/16 */
 #define IP_FOREIGN "198.18.0.77"
 /* IPv6 (issue 17): the DUT and namespace P's kernel on 2001:db8::/64,
- * on link; nothing routes 2001:db9::/32. */
+ * on link; 2001:db8:9::/64 via P, which drops it; nothing routes
+ * 2001:db9::/32. */
 #define IP6_SELF "2001:db8::2"
 #define IP6_GW "2001:db8::1"
 #define IP6_NOROUTE "2001:db9::1"
 #define IP6_FOREIGN "2001:db8::77"
 #define IP6_LL "fe80::1"	/* link-local, given without a scope id */
+#define IP6_HOLE "2001:db8:9::1"	/* via P, which routes it as blackhole */
 #define PORT_LISTEN 7000	/* kernel listener: accepts and holds */
 #define PORT_ECHO 7001		/* kernel UDP echo */
 #define PORT_CLOSED 7002	/* nothing: the kernel answers RST */
@@ -180,6 +182,9 @@ enum addr_kind {
 	 * v4-mapped: the echo, ::ffff:0.0.0.0 and ours. */
 	AD6_ECHO, AD6_UCLOSED, AD6_ANY, AD6_SELF, AD6_NOROUTE, AD6_FOREIGN,
 	AD6_LL, AD6_MECHO, AD6_MANY, AD6_MSELF,
+	/* TCP over IPv6: P's kernel listener and a closed port, the same
+	 * over v4-mapped addresses, and the IPv6 black hole. */
+	AD6_LISTEN, AD6_CLOSED, AD6_MLISTEN, AD6_MCLOSED, AD6_HOLE,
 };
 #define AD6_FIRST AD6_ECHO
 
@@ -270,6 +275,12 @@ struct row {
 #define TO6_MECHO AD6_MECHO, 0
 #define TO6_LL AD6_LL, 0
 #define TO6_SELF AD6_SELF, 0
+#define TO6_LISTENER AD6_LISTEN, 0
+#define TO6_CLOSED AD6_CLOSED, 0
+#define TO6_MLISTENER AD6_MLISTEN, 0
+#define TO6_MCLOSED AD6_MCLOSED, 0
+/* Ports of their own, though the peer logs IPv4 segments only. */
+#define TO6_HOLE(k) AD6_HOLE, (31000 + (k))
 #define AT6_ANY(p) AD6_ANY, (p)
 #define AT6_SELF(p) AD6_SELF, (p)
 #define AT6_MANY(p) AD6_MANY, (p)
@@ -990,6 +1001,147 @@ static const struct row rows[] = {
 	ROW("opt6_ip_ttl_on_inet6", 0, SOCK6(DG), SETI(IPPROTO_IP, IP_TTL, 9),
 		GETI(IPPROTO_IP, IP_TTL)),
 
+	/* AF_INET6 streams (issue 17 item 5): __inet_stream_connect() and
+	 * tcp_v6_connect(), in that order: the length (SIN6_LEN_RFC2133),
+	 * the family, a v4-mapped peer (tcp_v4_connect() unless
+	 * IPV6_V6ONLY), the link-local scope, the route; then the state
+	 * switch, AF_UNSPEC, and the names after each. */
+	ROW("tcp6_addr_len0", 0, SOCK6(NB), CONNL(TO6_LISTENER, 0), NAME),
+	ROW("tcp6_addr_len1", 0, SOCK6(NB), CONNL(TO6_LISTENER, 1), NAME),
+	ROW("tcp6_addr_len2", 0, SOCK6(NB), CONNL(TO6_LISTENER, 2), NAME),
+	ROW("tcp6_addr_len23", 0, SOCK6(NB), CONNL(TO6_LISTENER, 23), NAME,
+		POLL(0)),
+	ROW("tcp6_addr_len24", 0, SOCK6(NB), CONNL(TO6_LISTENER, 24),
+		POLL(2000), SOERR, NAMEU, PEER),
+	ROW("tcp6_addr_len28", 0, SOCK6(NB), CONNL(TO6_LISTENER, 28),
+		POLL(2000), SOERR, NAMEU, PEER),
+	ROW("tcp6_addr_len29", 0, SOCK6(NB), CONNL(TO6_LISTENER, 29),
+		POLL(2000), SOERR),
+	ROW("tcp6_addr_len129", 0, SOCK6(NB), CONNL(TO6_LISTENER, 129), NAME),
+	ROW("tcp6_addr_null", 0, SOCK6(NB), CONNL(TO_NULL, 28), NAME),
+	ROW("tcp6_addr_inet", 0, SOCK6(NB), CONN(TO_LISTENER), NAME, POLL(0)),
+	ROW("tcp6_addr_inet_len28", 0, SOCK6(NB), CONNL(TO_LISTENER, 28), NAME,
+		POLL(0)),
+	ROW("tcp6_addr_unix", 0, SOCK6(NB), CONNL(TO_UNIXFAM, 28), NAME),
+	ROW("tcp6_addr_inet_v6only", 0, SOCK6(NB), V6ONLY,
+		CONNL(TO_LISTENER, 28), CONN(TO_LISTENER), NAME),
+	ROW("tcp6_link_local_no_scope", 0, SOCK6(NB), CONN(TO6_LL), NAME, PEER),
+	ROW("tcp6_no_route", 0, SOCK6(NB), CONN(TO6_NOROUTE), NAME, PEER, SOERR,
+		POLL(0), CONN(TO6_LISTENER), POLL(2000), SOERR, PEER),
+	ROW("tcp6_no_route_blocking", 0, SOCK6(BL), CONN(TO6_NOROUTE), SOERR,
+		NAME),
+	ROW("tcp6_listener", 0, SOCK6(NB), NAME, CONN(TO6_LISTENER), NAMEU,
+		POLL(2000), SOERR, NAMEU, PEER, CONN(TO6_LISTENER)),
+	ROW("tcp6_listener_blocking", 0, SOCK6(BL), CONN(TO6_LISTENER),
+		CONN(TO6_LISTENER), POLL(0), NAMEU, PEER, SOERR),
+	ROW("tcp6_refused", 0, SOCK6(NB), CONN(TO6_CLOSED), POLL(2000),
+		CONN(TO6_CLOSED), SOERR, NAME, PEER, CONN(TO6_CLOSED), POLL(2000),
+		SOERR),
+	ROW("tcp6_refused_soerror", 0, SOCK6(NB), CONN(TO6_CLOSED), POLL(2000),
+		SOERR, SOERR, CONN(TO6_CLOSED), CONN(TO6_CLOSED)),
+	ROW("tcp6_refused_blocking", 0, SOCK6(BL), CONN(TO6_CLOSED), SOERR, NAME,
+		PEER, POLL(0), CONN(TO6_CLOSED), CONN(TO6_LISTENER), PEER),
+	ROW("tcp6_inprogress_then_ealready", 0, SOCK6(NB), CONN(TO6_HOLE(1)),
+		CONN(TO6_HOLE(1)), CONN(TO6_LISTENER), POLL(200), SOERR, NAMEU, PEER),
+	ROW("tcp6_nb_success_then_eisconn", 0, SOCK6(NB), CONN(TO6_LISTENER),
+		POLL(2000), CONN(TO6_LISTENER), CONN(TO6_LISTENER),
+		CONN(TO6_CLOSED), CONN(TO6_MLISTENER), NAMEU, PEER, POLL(0)),
+	ROWB("tcp6_sndtimeo_expires", R_PAR, 5000, SOCK6(BL), SNDTIMEO(300),
+		CONNT(TO6_HOLE(2)), CONNT(TO6_HOLE(2)), SOERR, PEER, POLL(0)),
+	/* The SYN schedule's end over IPv6, timed (the peer logs IPv4
+	 * segments only, so not the SYNs themselves). */
+	ROWB("tcp6_syncnt1", R_PAR, 15000, SOCK6(NB), SYNCNT(1),
+		CONN(TO6_HOLE(4)), POLLT(12000), SOERR, SOERR, NAMEU,
+		CONN(TO6_HOLE(4))),
+	ROWB("tcp6_syncnt1_blocking", R_PAR, 15000, SOCK6(BL), SYNCNT(1),
+		CONNT(TO6_HOLE(5)), SOERR, NAMEU),
+	ROWB("tcp6_user_timeout", R_PAR, 15000, SOCK6(NB), USER_TIMEOUT(1500),
+		CONN(TO6_HOLE(6)), POLLT(12000), SOERR),
+	ROW("tcp6_poll_connecting", 0, SOCK6(NB), CONN(TO6_HOLE(7)), POLL(0),
+		POLL(200), EPOLL(0)),
+	ROW("tcp6_send_shutdown", 0, SOCK6(BL), CONN(TO6_LISTENER), SEND, RECV,
+		SHUTWR, POLL(0), SEND, RECV, SOERR),
+	ROW("tcp6_unspec_fresh", 0, SOCK6(NB), CONN(TO_UNSPEC), NAME, PEER,
+		SOERR, POLL(0), CONN(TO6_LISTENER), POLL(2000)),
+	ROW("tcp6_unspec_connecting", 0, SOCK6(NB), CONN(TO6_HOLE(3)),
+		CONN(TO_UNSPEC), POLL(0), SOERR, NAMEU, PEER, CONN(TO6_HOLE(3)),
+		POLL(100), SOERR),
+	ROW("tcp6_unspec_connected", 0, SOCK6(NB), CONN(TO6_LISTENER),
+		POLL(2000), CONN(TO_UNSPEC), POLL(0), SOERR, PEER, NAMEU,
+		CONN(TO6_LISTENER), POLL(2000), SOERR, PEER),
+	ROW("tcp6_unspec_refused", 0, SOCK6(NB), CONN(TO6_CLOSED), POLL(2000),
+		CONN(TO_UNSPEC), POLL(0), SOERR, NAME, CONN(TO6_CLOSED), POLL(2000),
+		SOERR),
+	ROW("tcp6_epoll_connected", 0, SOCK6(NB), CONN(TO6_LISTENER),
+		EPOLL(2000)),
+	ROW("tcp6_epoll_refused", 0, SOCK6(NB), CONN(TO6_CLOSED), EPOLL(2000),
+		SOERR),
+	/* bind() and listen(): __inet6_bind() checks as for datagrams; a
+	 * port held by a dual-stack or v4-mapped socket conflicts with an
+	 * AF_INET socket's and the other way round (inet_bind_conflict()).
+	 * Not here: Linux lets a v6-only socket, or one bound to an IPv6
+	 * address, share a port with an AF_INET socket; dpstack's TCP port
+	 * map is one per port (dps_portmap.c) and refuses it. */
+	ROW("tcp6_bind_len23", 0, SOCK6(NB), BINDL(AT6_SELF(0), 23), NAME),
+	ROW("tcp6_bind_inet", 0, SOCK6(NB), BIND(AT_SELF(0)),
+		BINDL(AT_SELF(0), 28), NAME),
+	ROW("tcp6_bind_foreign", 0, SOCK6(NB), BIND(AT6_FOREIGN), NAME),
+	ROW("tcp6_bind_link_local_no_scope", 0, SOCK6(NB), BIND(AT6_LL), NAME),
+	ROW("tcp6_bind_twice", 0, SOCK6(NB), BIND(AT6_ANY(0)), BIND(AT6_ANY(0))),
+	ROW("tcp6_bind_self_connect", 0, SOCK6(NB), BIND(AT6_SELF(0)), NAMEU,
+		CONN(TO6_LISTENER), POLL(2000), SOERR, NAMEU, PEER),
+	ROW("tcp6_bind_any_fixed", 0, SOCK6(NB), BIND(AT6_ANY(FIXED(90))), NAME,
+		CONN(TO6_LISTENER), POLL(2000), NAME, CONN(TO_UNSPEC), NAME),
+	ROW("tcp6_bind_self_refused", 0, SOCK6(NB), BIND(AT6_SELF(FIXED(91))),
+		CONN(TO6_CLOSED), POLL(2000), SOERR, NAME),
+	ROW("tcp6_bind_mapped_self", 0, SOCK6(NB), BIND(AT6_MSELF(0)), NAMEU,
+		CONN(TO6_LISTENER), CONN(TO6_MLISTENER), POLL(2000), SOERR, NAMEU,
+		PEER),
+	ROW("tcp6_bind_mapped_any", 0, SOCK6(NB), BIND(AT6_MANY(0)), NAMEU,
+		CONN(TO6_LISTENER), POLL(2000), SOERR, NAMEU, PEER),
+	ROW("tcp6_bind_mapped_v6only", 0, SOCK6(NB), V6ONLY, BIND(AT6_MSELF(0)),
+		NAME),
+	ROW("tcp6_listen_autobind", 0, SOCK6(NB), DO_LISTEN, NAMEU,
+		GETI(SOL_SOCKET, SO_ACCEPTCONN), CONN(TO6_LISTENER), PEER),
+	ROW("tcp6_listen_after_refused", 0, SOCK6(BL), CONN(TO6_CLOSED),
+		DO_LISTEN, NAMEU),
+	ROW("tcp6_port_inet_first", 0, SOCK(NB), BIND(AT_ANY(FIXED(92))),
+		SOCK6n(1, NB), BINDn(1, AT6_ANY(FIXED(92))), NAMEn(1)),
+	ROW("tcp6_port_dual_first", 0, SOCK6(NB), BIND(AT6_ANY(FIXED(94))),
+		SOCKn(1, NB), BINDn(1, AT_ANY(FIXED(94))), BINDn(1, AT_SELF(FIXED(94)))),
+	ROW("tcp6_port_mapped_first", 0, SOCK6(NB), BIND(AT6_MSELF(FIXED(96))),
+		SOCKn(1, NB), BINDn(1, AT_ANY(FIXED(96)))),
+	ROW("tcp6_port_reuse_listen", 0, SOCK6(NB), REUSEn(0),
+		BIND(AT6_ANY(FIXED(97))), SOCKn(1, NB), REUSEn(1),
+		BINDn(1, AT_ANY(FIXED(97))), DO_LISTEN, DO_LISTENn(1)),
+	ROW("tcp6_reuseport_dual_inet", 0, SOCK6(NB), RPORTn(0),
+		BIND(AT6_ANY(FIXED(98))), DO_LISTEN, SOCKn(1, NB), RPORTn(1),
+		BINDn(1, AT_ANY(FIXED(98))), DO_LISTENn(1), SOCK6n(2, NB),
+		BINDn(2, AT6_ANY(FIXED(98)))),
+	/* A dual-stack listener takes IPv4 connections, named v4-mapped. */
+	ROWB("tcp6_listen_accept_inet", 0, 8000, SOCK6(NB),
+		BIND(AT6_ANY(FIXED(99))), DO_LISTEN, PEERCONN(FIXED(99), 0, 0),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 1), NAMEn(1), PEERn(1)),
+
+	/* v4-mapped peers on a dual-stack socket: tcp_v6_connect() hands
+	 * them to tcp_v4_connect(); IPV6_V6ONLY refuses them. */
+	ROW("tcp6_mapped_listener", 0, SOCK6(NB), CONN(TO6_MLISTENER), NAMEU,
+		POLL(2000), SOERR, NAMEU, PEER, CONN(TO6_MLISTENER),
+		CONN(TO6_LISTENER)),
+	ROW("tcp6_mapped_listener_blocking", 0, SOCK6(BL), CONN(TO6_MLISTENER),
+		NAMEU, PEER, CONN(TO6_MLISTENER)),
+	ROW("tcp6_mapped_refused", 0, SOCK6(NB), CONN(TO6_MCLOSED), POLL(2000),
+		SOERR, NAME, PEER, CONN(TO6_MCLOSED), POLL(2000), SOERR),
+	ROW("tcp6_mapped_refused_blocking", 0, SOCK6(BL), CONN(TO6_MCLOSED),
+		SOERR, NAME, CONN(TO6_LISTENER), NAMEU, PEER),
+	ROW("tcp6_mapped_v6only", 0, SOCK6(NB), V6ONLY, CONN(TO6_MLISTENER),
+		NAME, PEER, SOERR),
+	ROW("tcp6_mapped_unspec", 0, SOCK6(NB), CONN(TO6_MLISTENER), POLL(2000),
+		CONN(TO_UNSPEC), SOERR, NAME, CONN(TO6_LISTENER), POLL(2000),
+		NAMEU, PEER),
+	ROW("tcp6_mapped_v6only_after", 0, SOCK6(NB), CONN(TO6_MLISTENER),
+		SETI(IPPROTO_IPV6, IPV6_V6ONLY, 1), GETI(IPPROTO_IPV6, IPV6_V6ONLY)),
+
 	/* Readiness. */
 	ROW("poll_fresh_tcp", 0, SOCK(NB), POLL(0), PEER, NAME),
 	ROW("poll_connecting", 0, SOCK(NB), CONN(TO_HOLE(4)), POLL(0), POLL(200)),
@@ -1590,6 +1742,12 @@ addr_port(const struct step *st)
 		return PORT_ECHO;
 	case AD6_UCLOSED:
 		return PORT_UCLOSED;
+	case AD6_LISTEN:
+	case AD6_MLISTEN:
+		return PORT_LISTEN;
+	case AD6_CLOSED:
+	case AD6_MCLOSED:
+		return PORT_CLOSED;
 	case AD6_NOROUTE:
 	case AD6_FOREIGN:
 	case AD6_LL:
@@ -1611,6 +1769,10 @@ static const char *const addr6_ip[] = {
 	[AD6_MECHO - AD6_FIRST] = "::ffff:" IP_GW,
 	[AD6_MANY - AD6_FIRST] = "::ffff:0.0.0.0",
 	[AD6_MSELF - AD6_FIRST] = "::ffff:" IP_SELF,
+	[AD6_LISTEN - AD6_FIRST] = IP6_GW, [AD6_CLOSED - AD6_FIRST] = IP6_GW,
+	[AD6_MLISTEN - AD6_FIRST] = "::ffff:" IP_GW,
+	[AD6_MCLOSED - AD6_FIRST] = "::ffff:" IP_GW,
+	[AD6_HOLE - AD6_FIRST] = IP6_HOLE,
 };
 
 static const struct sockaddr *
@@ -1660,6 +1822,9 @@ fmt_addr_label(char *buf, size_t n, const struct step *st)
 		[AD6_ECHO] = "echo6", [AD6_UCLOSED] = "udp-closed6",
 		[AD6_NOROUTE] = "noroute6", [AD6_FOREIGN] = "foreign6",
 		[AD6_LL] = "link-local6", [AD6_MECHO] = "mapped-echo",
+		[AD6_LISTEN] = "listener6", [AD6_CLOSED] = "closed6",
+		[AD6_MLISTEN] = "mapped-listener", [AD6_MCLOSED] = "mapped-closed",
+		[AD6_HOLE] = "hole6",
 	};
 	int off;
 
@@ -3266,8 +3431,8 @@ driver_main(void *arg)
 #ifdef BACKEND_DPS
 /*
  * dpstack on ethdev port 0 owning 198.18.0.2/24, 198.18.0.0/16 via
- * 198.18.0.1 and 224.0.0.0/4 on link, and 2001:db8::2/64: the kernel
- * run's addresses and routes.
+ * 198.18.0.1 and 224.0.0.0/4 on link, 2001:db8::2/64 and 2001:db8:9::/64
+ * via 2001:db8::1: the kernel run's addresses and routes.
  */
 static struct dps_stack *
 stack_up(void)
@@ -3297,6 +3462,15 @@ stack_up(void)
 
 		inet_pton(AF_INET6, IP6_SELF, self6.v6);
 		rc = dps_stack_add_addr(s, ifx, &self6, 64);
+	}
+	if (rc == 0) {
+		/* 2001:db8:9::/64 via P (its black hole), as the kernel's. */
+		struct dps_addr hole6 = { .family = AF_INET6 };
+		struct dps_addr gw6 = { .family = AF_INET6 };
+
+		inet_pton(AF_INET6, "2001:db8:9::", hole6.v6);
+		inet_pton(AF_INET6, IP6_GW, gw6.v6);
+		rc = dps_stack_add_route(s, &hole6, 64, &gw6, ifx);
 	}
 	/* CONFORM_IDLE_MS: connections quiet that long go compact
 	 * (dps_sock_conf.idle_ms), so that every row that waits also runs

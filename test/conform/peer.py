@@ -3,7 +3,8 @@
 """The peer of the differential conformance suite, run in namespace P.
 
 It plays four parts at once:
-  * a kernel TCP listener on 198.18.0.1:7000 that accepts and holds;
+  * a kernel TCP listener on 198.18.0.1:7000 that accepts and holds, and
+    another on [2001:db8::1]:7000 for the AF_INET6 stream rows;
   * a kernel UDP echo on 198.18.0.1:7001, and on [2001:db8::1]:7001 for
     the AF_INET6 rows;
   * crafted hosts, 198.18.0.3 to .5 (not addresses of P's kernel), spoken
@@ -459,12 +460,12 @@ class Peer:
                 self.on_frame(frame, addr[2])
 
 
-def tcp_listener(port):
+def tcp_listener(port, family=socket.AF_INET, addr=GW_IP):
     """Accept and hold every connection."""
     held = []
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(family, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((GW_IP, port))
+    s.bind((addr, port))
     s.listen(1024)
 
     def serve():
@@ -532,6 +533,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     log = open(a.log, "w")
     tcp_listener(a.listen_port)
+    tcp_listener(a.listen_port, socket.AF_INET6, GW6_IP)
     udp_echo(a.echo_port)
     udp_echo(a.echo_port, socket.AF_INET6, GW6_IP)
     connector(a.connect_port)

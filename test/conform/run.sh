@@ -14,8 +14,9 @@
 #       Run 1: the kernel owns the address; conform-kernel runs there.
 #       Run 2: the veth has no address; conform-dps runs dpstack on it with
 #       net_af_packet.
-#   IPv6 (the AF_INET6 rows): P's kernel at 2001:db8::1/64 with a UDP echo,
-#       the DUT at 2001:db8::2/64, both without DAD for the kernel; D's
+#   IPv6 (the AF_INET6 rows): P's kernel at 2001:db8::1/64 with a UDP echo
+#       and a TCP listener (:7000), 2001:db8:9::/64 routed as blackhole,
+#       the DUT at 2001:db8::2/64 with 2001:db8:9::/64 via 2001:db8::1, both without DAD for the kernel; D's
 #       veth keeps IPv6 off in run 2, so that its kernel neither answers
 #       neighbour discovery nor claims dpstack's link-local address (the
 #       same MAC makes the same one).
@@ -94,6 +95,7 @@ make_topology() {
 	ip -n "$nsp" addr add 2001:db8::1/64 dev "$vp" nodad
 	ip -n "$nsp" link set "$vp" up
 	ip -n "$nsp" route add blackhole 198.18.9.0/24
+	ip -n "$nsp" -6 route add blackhole 2001:db8:9::/64
 	ip netns exec "$nsp" sysctl -qw net.ipv4.ip_forward=1
 	# Without this, af_packet hands dpstack partial checksums.
 	ip netns exec "$nsp" ethtool -K "$vp" tx off >/dev/null
@@ -107,6 +109,7 @@ kernel_addresses() {
 	ip -n "$nsd" addr add 2001:db8::2/64 dev "$vd" nodad
 	ip -n "$nsd" route add 198.18.0.0/16 via 198.18.0.1
 	ip -n "$nsd" route add 224.0.0.0/4 dev "$vd"
+	ip -n "$nsd" -6 route add 2001:db8:9::/64 via 2001:db8::1
 }
 
 start_peer() {
