@@ -54,7 +54,8 @@ usage(FILE *f)
 	fputs(
 "usage: dps-gen [EAL options] -- --role client|server [options]\n"
 "client (--role client, the default):\n"
-"  --to IP:PORT        destination; repeat for a list used round robin\n"
+"  --to IP:PORT        destination, [IPv6]:PORT for IPv6; repeat for a list\n"
+"                      used round robin (all of one family)\n"
 "  --mode M            cps: a new connection per request (default)\n"
 "                      conc: --conc connections, requests back to back\n"
 "                      rr: request/response on --conc (default 1) connections\n"

@@ -66,7 +66,7 @@ usage(FILE *f)
 "usage: dps-lat [EAL options] -- --to IP:PORT [--mode rr|crr|udp] [options]\n"
 "       dps-lat [EAL options] -- --echo [--port P] [--udp]\n"
 "client:\n"
-"  --to IP:PORT        the echo server\n"
+"  --to IP:PORT        the echo server ([IPv6]:PORT for IPv6)\n"
 "  --mode M            rr: request/response on persistent TCP connections\n"
 "                      (default); crr: connect, request, response, close;\n"
 "                      udp: request/response datagrams\n"
