@@ -449,6 +449,69 @@ pdump_serve(void)
 		done = true;
 }
 
+/* How long app_stack_up() waits for duplicate address detection (about one
+ * to two seconds, RFC 4862 5.4) before giving up. */
+#define APP_DAD_WAIT_NS 10000000000ull
+
+/* The state of the IPv6 addresses of @p s: DPS_ADDR6_PREFERRED when
+ * every one is, DPS_ADDR6_DUPLICATE when one is (*@p dup set to it),
+ * else DPS_ADDR6_TENTATIVE. Interface i is port i (stack_config()). */
+static int
+addrs6_state(const struct dps_stack *s, struct dps_addr *dup)
+{
+	int all = DPS_ADDR6_PREFERRED;
+
+	for (unsigned int i = 0; i < app_net_ports(&up_net); i++) {
+		struct app_port p = app_net_port(&up_net, i);
+
+		for (uint32_t k = 0; k < p.v6.n_addr; k++) {
+			struct dps_addr a = app_addr_nth(&p.v6.addr, k);
+			int st = dps_stack_addr6_state(s, (int)i, &a);
+
+			if (st == DPS_ADDR6_DUPLICATE || st < 0) {
+				*dup = a;
+				return DPS_ADDR6_DUPLICATE;
+			}
+			if (st == DPS_ADDR6_TENTATIVE)
+				all = DPS_ADDR6_TENTATIVE;
+		}
+	}
+	return all;
+}
+
+/*
+ * Before the application's first step (a listener, a connect, the run's
+ * clock): poll until duplicate address detection has settled every IPv6
+ * address (a tentative one is no source and answers no solicitation,
+ * RFC 4862 5.4). The caller is stack lcore 0, whose polls give the
+ * verdict, and no loop runs yet. 0, or -1 after a one-line error (a
+ * duplicate, or no verdict in APP_DAD_WAIT_NS).
+ */
+static int
+dad_wait(const char *prog, struct dps_stack *s)
+{
+	uint64_t end = app_now_ns() + APP_DAD_WAIT_NS;
+	struct dps_addr dup;
+	char a[INET6_ADDRSTRLEN];
+	int st;
+
+	if (!app_net_has_v6(&up_net))
+		return 0;
+	while ((st = addrs6_state(s, &dup)) == DPS_ADDR6_TENTATIVE &&
+			app_now_ns() < end)
+		dps_stack_poll(s, 0);
+	if (st == DPS_ADDR6_PREFERRED)
+		return 0;
+	if (st == DPS_ADDR6_DUPLICATE)
+		fprintf(stderr, "%s: IPv6 address %s is another node's (duplicate "
+			"address detection, RFC 4862 5.4)\n", prog,
+			dps_addr_fmt(&dup, a, sizeof(a)));
+	else
+		fprintf(stderr, "%s: duplicate address detection gave no verdict on "
+			"the IPv6 addresses\n", prog);
+	return -1;
+}
+
 struct dps_stack *
 app_stack_up(const char *prog, const struct app_net *n)
 {
@@ -481,6 +544,10 @@ app_stack_up(const char *prog, const struct app_net *n)
 		return NULL;
 	}
 	up_net = *n;
+	if (dad_wait(prog, s) != 0) {
+		dps_stack_destroy(s);
+		return NULL;
+	}
 	dps_telemetry_register(s);	/* without telemetry: nobody asks */
 	if (app_capture_start(prog, &n->cap, n->port_id, dps_stack_lcore_count(s)) != 0) {
 		dps_stack_destroy(s);
@@ -516,67 +583,6 @@ lcore_work(struct dps_stack *s, unsigned int idx, void *p)
 	return n > 0 ? (unsigned int)n : 0;
 }
 
-/* How long the lcores wait for duplicate address detection (about one
- * to two seconds, RFC 4862 5.4) before giving up. */
-#define APP_DAD_WAIT_NS 10000000000ull
-
-/* The state of the IPv6 addresses of @p s: DPS_ADDR6_PREFERRED when
- * every one is, DPS_ADDR6_DUPLICATE when one is (*@p dup set to it),
- * else DPS_ADDR6_TENTATIVE. Interface i is port i (stack_config()). */
-static int
-addrs6_state(const struct dps_stack *s, struct dps_addr *dup)
-{
-	int all = DPS_ADDR6_PREFERRED;
-
-	for (unsigned int i = 0; i < app_net_ports(&up_net); i++) {
-		struct app_port p = app_net_port(&up_net, i);
-
-		for (uint32_t k = 0; k < p.v6.n_addr; k++) {
-			struct dps_addr a = app_addr_nth(&p.v6.addr, k);
-			int st = dps_stack_addr6_state(s, (int)i, &a);
-
-			if (st == DPS_ADDR6_DUPLICATE || st < 0) {
-				*dup = a;
-				return DPS_ADDR6_DUPLICATE;
-			}
-			if (st == DPS_ADDR6_TENTATIVE)
-				all = DPS_ADDR6_TENTATIVE;
-		}
-	}
-	return all;
-}
-
-/*
- * Before the application's first step: poll until duplicate address
- * detection has settled every IPv6 address (a tentative one is no
- * source and answers no solicitation, RFC 4862 5.4). Every lcore polls
- * (lcore 0's polls give the verdict); lcore 0 alone reports a failure.
- * 0, or -1 (a duplicate, or no verdict in APP_DAD_WAIT_NS).
- */
-static int
-dad_wait(struct lcore_run *r)
-{
-	uint64_t end = app_now_ns() + APP_DAD_WAIT_NS;
-	struct dps_addr dup;
-	char a[INET6_ADDRSTRLEN];
-	int st;
-
-	if (!app_net_has_v6(&up_net))
-		return 0;
-	while ((st = addrs6_state(r->s, &dup)) == DPS_ADDR6_TENTATIVE &&
-			!dps_stack_stopping(r->s) && app_now_ns() < end)
-		dps_stack_poll(r->s, r->idx);
-	if (st == DPS_ADDR6_PREFERRED || dps_stack_stopping(r->s))
-		return 0;
-	if (r->idx == 0 && st == DPS_ADDR6_DUPLICATE)
-		fprintf(stderr, "app: IPv6 address %s is another node's (duplicate "
-			"address detection, RFC 4862 5.4)\n", dps_addr_fmt(&dup, a, sizeof(a)));
-	else if (r->idx == 0)
-		fprintf(stderr, "app: duplicate address detection gave no verdict on "
-			"the IPv6 addresses\n");
-	return -1;
-}
-
 /* One stack lcore: the stack's poll, with the application's work inside,
  * until the stack is stopped. */
 static int
@@ -584,10 +590,6 @@ lcore_loop(void *p)
 {
 	struct lcore_run *r = p;
 
-	if (dad_wait(r) != 0) {
-		dps_stack_stop(r->s);
-		return -1;
-	}
 	if (r->init != NULL && r->init(r->idx, r->arg) != 0) {
 		dps_stack_stop(r->s);
 		return -1;
