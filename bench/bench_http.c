@@ -39,9 +39,9 @@ bench_http_client(struct bench_wire *bw, bool cps, uint64_t count, uint32_t conc
 
 	app_client_conf_init(&c, cps ? APP_CLI_CPS : APP_CLI_RR);
 	c.proto = APP_CLI_HTTP;
-	c.to[0].sin_family = AF_INET;
-	c.to[0].sin_port = htons(80);
-	inet_pton(AF_INET, "198.18.5.2", &c.to[0].sin_addr);
+	c.to[0].sin.sin_family = AF_INET;
+	c.to[0].sin.sin_port = htons(80);
+	inet_pton(AF_INET, "198.18.5.2", &c.to[0].sin.sin_addr);
 	c.n_to = 1;
 	c.count = count;
 	c.conc = conc;

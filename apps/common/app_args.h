@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include "dps_addr.h"
 
 /* Print "PROG: invalid WHAT 'VAL' (try --help)"; returns -EINVAL. */
 int app_bad_arg(const char *prog, const char *what, const char *val);
@@ -30,6 +31,27 @@ int app_parse_duration(const char *s, uint64_t lo_ns, uint64_t hi_ns,
 /* "IP:PORT" (IPv4); 0 or -EINVAL. */
 int app_parse_sockaddr(const char *s, struct sockaddr_in *out);
 
+/* A socket address of either family, as the apps' --to holds it. */
+union app_sockaddr {
+	struct sockaddr sa;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+};
+
+/* "IP:PORT" (IPv4) or "[IPv6]:PORT" (RFC 3986 3.2.2's brackets, no zone
+ * index); 0 or -EINVAL. */
+int app_parse_endpoint(const char *s, union app_sockaddr *out);
+
+/* The length connect() and bind() take for @p a: by its family. */
+static inline socklen_t
+app_sockaddr_len(const union app_sockaddr *a)
+{
+	return a->sa.sa_family == AF_INET6 ? sizeof(a->sin6) : sizeof(a->sin);
+}
+
+/* @p a as "IP:PORT" or "[IPv6]:PORT" into @p buf (at least 56 bytes). */
+const char *app_sockaddr_fmt(const union app_sockaddr *a, char *buf, size_t cap);
+
 /* "LO-HI" or a single "N" (then LO = HI = N), within [lo, hi];
  * 0 or -EINVAL. */
 int app_parse_range(const char *s, unsigned int lo, unsigned int hi,
@@ -48,6 +70,36 @@ int app_parse_range(const char *s, unsigned int lo, unsigned int hi,
  */
 int app_parse_addr_range(const char *s, uint32_t *first, uint32_t *count,
 	uint8_t *plen, const char **why);
+
+/*
+ * The same for either family: an IPv4 run as app_parse_addr_range(), or
+ * an IPv6 one, "A/LEN" or "A-B/LEN" with LEN up to 128
+ * (2001:db8::2-2001:db8::20/64). An IPv6 address must be a unicast one
+ * the stack can hold (not ::, ::1, v4-mapped, multicast); a run of more
+ * than one stays inside A's subnet, holds at most 2^32 - 1 addresses,
+ * and, below /127, not the subnet's Subnet-Router anycast address (the
+ * prefix with an all-zero interface part, RFC 4291 2.6.1). *@p first is
+ * in network order as struct dps_addr keeps it. 0, or -EINVAL with
+ * *@p why.
+ */
+int app_parse_addrs(const char *s, struct dps_addr *first, uint32_t *count,
+	uint8_t *plen, const char **why);
+
+/* Address @p i of the run from @p first (either family): @p first plus
+ * @p i, carried across bytes. */
+struct dps_addr app_addr_nth(const struct dps_addr *first, uint32_t i);
+
+/* Is @p target in the subnet of @p local / @p plen (same family)? */
+bool app_on_subnet_addr(const struct dps_addr *local, uint8_t plen,
+	const struct dps_addr *target);
+
+/* app_check_target() for either family (@p target of @p local's family;
+ * another family is never on the subnet). */
+int app_check_target_addr(const char *prog, const struct dps_addr *local,
+	uint8_t plen, bool has_gw, const struct dps_addr *target);
+
+/* The address of socket address @p a as a struct dps_addr. */
+struct dps_addr app_sockaddr_addr(const union app_sockaddr *a);
 
 /* Is @p target in the subnet of @p local / @p plen (network order)? */
 bool app_on_subnet(uint32_t local, uint8_t plen, uint32_t target);

@@ -417,7 +417,7 @@ grp_of(const struct app_cli_conf *cf, unsigned int g)
  * source's index in the port's range.
  */
 static struct app_cli_grp
-next_pair(struct cli_lcore *lc, uint32_t *src, const struct sockaddr_in **to)
+next_pair(struct cli_lcore *lc, uint32_t *src, const union app_sockaddr **to)
 {
 	const struct app_cli_conf *cf = &lc->cl->c;
 	uint32_t g = lc->next_grp;
@@ -429,6 +429,17 @@ next_pair(struct cli_lcore *lc, uint32_t *src, const struct sockaddr_in **to)
 	app_tuples_next_pair(&lc->next_src[g], &lc->next_to[g],
 		gr.n_src ? gr.n_src : 1, gr.n_to);
 	return gr;
+}
+
+/* conn_bind() of an IPv6 source: address @p src of the run, port 0. */
+static int
+conn_bind6(int fd, const struct app_cli_grp *gr, uint32_t src)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+	struct dps_addr a = app_addr_nth(&gr->src, src);
+
+	memcpy(&sin6.sin6_addr, a.v6, 16);
+	return dps_bind(fd, (const struct sockaddr *)&sin6, sizeof(sin6));
 }
 
 /*
@@ -450,6 +461,8 @@ conn_bind(int fd, const struct app_cli_grp *gr, uint32_t src)
 	if (dps_setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
 			sizeof(one)) != 0)
 		return -1;
+	if (gr->src.family == AF_INET6)
+		return conn_bind6(fd, gr, src);
 	sin.sin_addr.s_addr = htonl(ntohl(gr->src.v4) + src);
 	return dps_bind(fd, (const struct sockaddr *)&sin, sizeof(sin));
 }
@@ -464,13 +477,14 @@ conn_open(struct cli_conn *c, uint64_t tsc, uint64_t t0)
 	struct cli_lcore *lc = c->lc;
 	const struct app_cli_conf *cf = &lc->cl->c;
 	bool udp = cf->proto == APP_CLI_UDP;
-	const struct sockaddr_in *to;
+	const union app_sockaddr *to;
 	uint32_t src;
 	struct app_cli_grp gr = next_pair(lc, &src, &to);
 	int fd, rc;
 
 	stat_add(&lc->st.conn_attempted, 1);
-	fd = dps_socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK, 0);
+	fd = dps_socket(to->sa.sa_family, (udp ? SOCK_DGRAM : SOCK_STREAM) |
+		SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		c->state = C_CONNECTING;
 		conn_fail(c, err_kind(errno), tsc);
@@ -487,7 +501,7 @@ conn_open(struct cli_conn *c, uint64_t tsc, uint64_t t0)
 		conn_fail(c, err_kind(errno), tsc);
 		return;
 	}
-	rc = dps_connect(fd, (const struct sockaddr *)to, sizeof(*to));
+	rc = dps_connect(fd, &to->sa, app_sockaddr_len(to));
 	if (rc != 0 && (udp || errno != EINPROGRESS)) {
 		conn_fail(c, err_kind(errno), tsc);
 		return;
@@ -1659,6 +1673,21 @@ lcores_create(struct app_client *cl)
 	return 0;
 }
 
+/* The Host of a request to @p to when --header gave none: the address,
+ * an IPv6 one in brackets (RFC 9112 3.2, RFC 3986 3.2.2). */
+static void
+host_of(const union app_sockaddr *to, char *buf, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (to->sa.sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &to->sin6.sin6_addr, ip, sizeof(ip));
+		snprintf(buf, cap, "[%s]", ip);
+	} else {
+		inet_ntop(AF_INET, &to->sin.sin_addr, buf, (socklen_t)cap);
+	}
+}
+
 /* Check, then build the request image and the per-lcore state. */
 struct app_client *
 app_client_create(const char *prog, struct dps_stack *s,
@@ -1677,7 +1706,7 @@ app_client_create(const char *prog, struct dps_stack *s,
 	cl->s = s;
 	cl->c = *c;
 	if (cl->c.host[0] == '\0')
-		inet_ntop(AF_INET, &c->to[0].sin_addr, cl->c.host, sizeof(cl->c.host));
+		host_of(&c->to[0], cl->c.host, sizeof(cl->c.host));
 	cl->n_lc = n_lc;
 	cl->hz = rte_get_tsc_hz();
 	cl->ns_per_tsc = 1e9 / (double)cl->hz;

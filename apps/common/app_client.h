@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <netinet/in.h>
 #include "dpstack.h"
+#include "app_args.h"
 #include "app_hist.h"
 
 #define APP_CLI_MAX_DESTS 16
@@ -54,7 +55,7 @@ enum app_cli_err { APP_CLI_ERR_LIST(APP_CLI_X_ENUM) APP_CLI_ERR__MAX };
 struct app_cli_conf {
 	enum app_cli_mode mode;
 	enum app_cli_proto proto;
-	struct sockaddr_in to[APP_CLI_MAX_DESTS];	/* used round robin */
+	union app_sockaddr to[APP_CLI_MAX_DESTS];	/* used round robin, one family */
 	unsigned int n_to;
 	struct dps_addr src;		/* the first source address */
 	uint32_t n_src;			/* consecutive source addresses from it */

@@ -173,14 +173,13 @@ client_conf(FILE *f, const struct app_client *cl)
 	static const char *const modes[] = { "cps", "conc", "rr", "bulk" };
 	static const char *const protos[] = { "raw", "http", "udp" };
 	const struct app_cli_conf *k = app_client_conf(cl);
-	char ip[INET_ADDRSTRLEN];
+	char ip[64];
 
 	fprintf(f, ",\"client\":{\"mode\":\"%s\",\"proto\":\"%s\",\"to\":[",
 		modes[k->mode], protos[k->proto]);
-	for (unsigned int i = 0; i < k->n_to; i++) {
-		inet_ntop(AF_INET, &k->to[i].sin_addr, ip, sizeof(ip));
-		fprintf(f, "%s\"%s:%u\"", i ? "," : "", ip, ntohs(k->to[i].sin_port));
-	}
+	for (unsigned int i = 0; i < k->n_to; i++)
+		fprintf(f, "%s\"%s\"", i ? "," : "", app_sockaddr_fmt(&k->to[i], ip,
+			sizeof(ip)));
 	fprintf(f, "],\"sources\":%u,\"rate\":%.0f,\"ramp_ns\":%" PRIu64
 		",\"open_loop\":%s,\"conc\":%u,\"req_size\":%u,\"resp_size\":%"
 		PRIu64 ",\"count\":%" PRIu64 ",\"timeout_ns\":%" PRIu64 ",\"path\":",

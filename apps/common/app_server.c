@@ -46,6 +46,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_pause.h>
+#include "app_args.h"
 #include "app_http.h"
 #include "app_server.h"
 
@@ -1037,6 +1038,10 @@ app_server_create(struct dps_stack *s, const struct app_srv_conf *c)
 	const char *why = conf_check(c);
 	struct app_server *sv;
 
+	if (why == NULL && c->v6 && dps_stack_lcore_count(s) > 1)
+		why = "an IPv6 server runs on one lcore (-l N): the stack has no "
+			"SO_REUSEPORT group of AF_INET6 listeners for IPv6 SYNs, so "
+			"a listener per lcore cannot be";
 	if (why != NULL) {
 		fprintf(stderr, "server: invalid settings: %s\n", why);
 		errno = EINVAL;
@@ -1069,20 +1074,32 @@ app_server_create(struct dps_stack *s, const struct app_srv_conf *c)
 }
 
 /* Listen on @p port (any address, non-blocking) as a member of its
- * SO_REUSEPORT group at home on the calling lcore. */
+ * SO_REUSEPORT group at home on the calling lcore: on IPv4's wildcard,
+ * or with c.v6 on IPv6's, which takes IPv4 peers too (v4-mapped, as a
+ * Linux socket with IPV6_V6ONLY off, RFC 3493 5.3). The stack has no
+ * SO_REUSEPORT group of AF_INET6 listeners for IPv6 SYNs (only the
+ * port's one listener takes them), so an IPv6 server is one lcore's
+ * (app_server_create()) and its listener the port's own. */
 static int
 listener_open(struct app_server *sv, uint16_t port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int one = 1, fd, err;
+	union app_sockaddr a = { .sin = { .sin_family = AF_INET,
+		.sin_port = htons(port) } };
+	int one = 1, zero = 0, fd, err;
 
-	fd = dps_socket_on(sv->s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (sv->c.v6)
+		a.sin6 = (struct sockaddr_in6){ .sin6_family = AF_INET6,
+			.sin6_port = htons(port) };
+	fd = dps_socket_on(sv->s, a.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	dps_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	dps_setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (!sv->c.v6)
+		dps_setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (dps_set_callbacks(fd, &listener_cbs, sv) != 0 ||
-			dps_bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+			(sv->c.v6 && dps_setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+				&zero, sizeof(zero)) != 0) ||
+			dps_bind(fd, &a.sa, app_sockaddr_len(&a)) != 0 ||
 			dps_listen(fd, (int)sv->c.backlog) != 0) {
 		err = errno;
 		dps_close(fd);

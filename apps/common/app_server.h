@@ -33,6 +33,9 @@ struct app_srv_conf {
 	bool close_after;		/* HTTP: close after each response (as
 					 * if every request said close) */
 	uint64_t keepalive_timeout_ns;	/* HTTP: idle keep-alive limit; 0 none */
+	bool v6;			/* listen as AF_INET6 on ::, both families
+					 * (IPV6_V6ONLY off: IPv4 peers arrive
+					 * v4-mapped); else AF_INET on 0.0.0.0 */
 };
 
 /* Per-lcore counters: written by that lcore only, read by any thread. */

@@ -17,6 +17,10 @@
 #include "app_config.h"
 #include "app_stack.h"
 
+/* The network options app_stack_up() brought up: the IPv6 addresses
+ * the lcores wait for (dad_wait()). */
+static struct app_net up_net;
+
 int
 app_split_args(int argc, char **argv, int *ac, char ***av, bool *help)
 {
@@ -50,38 +54,76 @@ app_net_init(struct app_net *n, const char *addr)
 void
 app_net_default_addr(struct app_net *n, const char *addr)
 {
-	if (n->n_addr == 0 && dps_prefix_parse(addr, &n->addr, &n->plen) == 0)
+	if (n->n_addr == 0 && n->v6.n_addr == 0 &&
+			dps_prefix_parse(addr, &n->addr, &n->plen) == 0)
 		n->n_addr = 1;
 }
 
-/* "A/LEN" or "A-B/LEN" (app_parse_addr_range()): a run of consecutive
- * addresses, given to the stack as one range. A client binds its
- * connections across them to get more than one address's worth of
- * ports. A bad one: a one-line error saying what is wrong. */
+/* "A/LEN" or "A-B/LEN" (app_parse_addrs()): a run of consecutive
+ * addresses, IPv4 or IPv6. A client binds its connections across them
+ * to get more than one address's worth of ports. The port being given
+ * (the last --dev's) keeps one run of each family. A bad one: a
+ * one-line error saying what is wrong. */
 static int
 parse_addrs(const char *prog, struct app_net *n, const char *arg)
 {
+	struct app_port *p = n->n_more != 0 ? &n->more[n->n_more - 1] : NULL;
 	const char *why;
-	uint32_t first, count;
+	struct dps_addr first;
+	uint32_t count;
 	uint8_t plen;
 
-	if (app_parse_addr_range(arg, &first, &count, &plen, &why) != 0) {
+	if (app_parse_addrs(arg, &first, &count, &plen, &why) != 0) {
 		fprintf(stderr, "%s: invalid --addr '%s': %s (A/LEN or A-B/LEN; "
 			"try --help)\n", prog, arg, why);
 		return -EINVAL;
 	}
-	if (n->n_more != 0) {
-		struct app_port *p = &n->more[n->n_more - 1];
+	if (first.family == AF_INET6) {
+		struct app_addr6 *v6 = p != NULL ? &p->v6 : &n->v6;
 
-		p->addr = dps_addr_v4(htonl(first));
+		if (count > APP_MAX_ADDRS6) {
+			fprintf(stderr, "%s: invalid --addr '%s': %u IPv6 addresses, a "
+				"port holds at most %u (try --help)\n", prog, arg, count,
+				APP_MAX_ADDRS6);
+			return -EINVAL;
+		}
+		v6->addr = first;
+		v6->n_addr = count;
+		v6->plen = plen;
+		return 1;
+	}
+	if (p != NULL) {
+		p->addr = first;
 		p->n_addr = count;
 		p->plen = plen;
 		return 1;
 	}
-	n->addr = dps_addr_v4(htonl(first));
+	n->addr = first;
 	n->n_addr = count;
 	n->plen = plen;
 	return 1;
+}
+
+/* --gw IP: the gateway of its family on the port being given. */
+static int
+parse_gw(const char *prog, struct app_net *n, const char *arg)
+{
+	struct app_port *p = n->n_more != 0 ? &n->more[n->n_more - 1] : NULL;
+	struct dps_addr gw;
+
+	if (dps_addr_parse(arg, &gw) == 0) {
+		*(p != NULL ? &p->has_gw : &n->has_gw) = true;
+		*(p != NULL ? &p->gw : &n->gw) = gw;
+		return 1;
+	}
+	if (dps_addr6_parse(arg, &gw) == 0 && gw.v6[0] != 0xff) {
+		struct app_addr6 *v6 = p != NULL ? &p->v6 : &n->v6;
+
+		v6->has_gw = true;
+		v6->gw = gw;
+		return 1;
+	}
+	return app_bad_arg(prog, "--gw (an IPv4 or IPv6 unicast address)", arg);
 }
 
 /* --dev N: the first one names the first port (when no --addr came
@@ -96,7 +138,8 @@ parse_dev(const char *prog, struct app_net *n, const char *arg)
 	for (unsigned int i = 0; i < app_net_ports(n); i++)
 		if ((n->dev_given || i > 0) && app_net_port(n, i).port_id == v)
 			return app_bad_arg(prog, "--dev (given twice)", arg);
-	if (!n->dev_given && n->n_more == 0 && n->n_addr == 0 && !n->has_gw) {
+	if (!n->dev_given && n->n_more == 0 && n->n_addr == 0 && !n->has_gw &&
+			n->v6.n_addr == 0 && !n->v6.has_gw) {
 		n->port_id = (uint16_t)v;
 		n->dev_given = true;
 		return 1;
@@ -154,7 +197,8 @@ app_net_port(const struct app_net *n, unsigned int i)
 	if (i > 0)
 		return n->more[i - 1];
 	return (struct app_port){ .port_id = n->port_id, .has_gw = n->has_gw,
-		.plen = n->plen, .n_addr = n->n_addr, .addr = n->addr, .gw = n->gw };
+		.plen = n->plen, .n_addr = n->n_addr, .addr = n->addr, .gw = n->gw,
+		.v6 = n->v6 };
 }
 
 int
@@ -165,13 +209,8 @@ app_net_opt(const char *prog, struct app_net *n, int c, const char *arg)
 	switch (c) {
 	case 0x1000:
 		return parse_addrs(prog, n, arg);
-	case 0x1001: {
-		bool *has = n->n_more ? &n->more[n->n_more - 1].has_gw : &n->has_gw;
-		struct dps_addr *gw = n->n_more ? &n->more[n->n_more - 1].gw : &n->gw;
-
-		*has = true;
-		return dps_addr_parse(arg, gw) == 0 ? 1 : app_bad_arg(prog, "--gw", arg);
-	}
+	case 0x1001:
+		return parse_gw(prog, n, arg);
 	case 0x1020:
 		return parse_dev(prog, n, arg);
 	case 0x1002:
@@ -237,6 +276,36 @@ stack_create(const struct app_net *n)
 	return dps_stack_create(&sc);
 }
 
+/* The IPv6 side of port @p p (interface @p ifx): each address of its
+ * run alone (the stack has no IPv6 range), then the default route via
+ * its --gw. */
+static int
+port_config6(const char *prog, struct dps_stack *s, int ifx, struct app_port p)
+{
+	struct dps_addr any = { .family = AF_INET6 };
+	char a[INET6_ADDRSTRLEN];
+	int rc;
+
+	for (uint32_t i = 0; i < p.v6.n_addr; i++) {
+		struct dps_addr one = app_addr_nth(&p.v6.addr, i);
+
+		rc = dps_stack_add_addr(s, ifx, &one, p.v6.plen);
+		if (rc != 0) {
+			fprintf(stderr, "%s: cannot add %s/%u on port %u: %s\n", prog,
+				dps_addr_fmt(&one, a, sizeof(a)), p.v6.plen, p.port_id,
+				strerror(-rc));
+			return rc;
+		}
+	}
+	if (!p.v6.has_gw)
+		return 0;
+	rc = dps_stack_add_route(s, &any, 0, &p.v6.gw, ifx);
+	if (rc != 0)
+		fprintf(stderr, "%s: cannot add the IPv6 route via --gw on port %u: %s\n",
+			prog, p.port_id, strerror(-rc));
+	return rc;
+}
+
 /* Port @p p: the device, its addresses and its gateway. */
 static int
 port_config(const char *prog, struct dps_stack *s, const struct app_net *n,
@@ -245,7 +314,7 @@ port_config(const char *prog, struct dps_stack *s, const struct app_net *n,
 	struct dps_addr any;
 	int ifx, rc;
 
-	if (p.n_addr == 0) {
+	if (p.n_addr == 0 && p.v6.n_addr == 0) {
 		fprintf(stderr, "%s: --dev %u has no --addr\n", prog, p.port_id);
 		return -EINVAL;
 	}
@@ -255,7 +324,8 @@ port_config(const char *prog, struct dps_stack *s, const struct app_net *n,
 		fprintf(stderr, "%s: port %u: %s\n", prog, p.port_id, dps_stack_strerror(s));
 		return ifx;
 	}
-	rc = dps_stack_add_addr_range(s, ifx, &p.addr, p.n_addr, p.plen);
+	rc = p.n_addr == 0 ? 0 : dps_stack_add_addr_range(s, ifx, &p.addr,
+		p.n_addr, p.plen);
 	if (rc != 0) {
 		fprintf(stderr, "%s: cannot add the %u address%s of --addr on port %u: %s\n",
 			prog, p.n_addr, p.n_addr > 1 ? "es" : "", p.port_id, strerror(-rc));
@@ -270,7 +340,7 @@ port_config(const char *prog, struct dps_stack *s, const struct app_net *n,
 			return rc;
 		}
 	}
-	return 0;
+	return port_config6(prog, s, ifx, p);
 }
 
 static int
@@ -325,6 +395,33 @@ app_net_check_target(const char *prog, const struct app_net *n, uint32_t target)
 	return app_check_target(prog, n->addr.v4, n->plen, false, target);
 }
 
+int
+app_net_check_target_addr(const char *prog, const struct app_net *n,
+	const struct dps_addr *target)
+{
+	if (target->family == AF_INET)
+		return app_net_check_target(prog, n, target->v4);
+	for (unsigned int i = 0; i < app_net_ports(n); i++) {
+		struct app_port p = app_net_port(n, i);
+
+		if (p.v6.n_addr != 0 && (p.v6.has_gw ||
+				app_on_subnet_addr(&p.v6.addr, p.v6.plen, target)))
+			return 0;
+	}
+	if (n->v6.n_addr == 0)
+		return app_check_target_addr(prog, &n->addr, n->plen, false, target);
+	return app_check_target_addr(prog, &n->v6.addr, n->v6.plen, false, target);
+}
+
+bool
+app_net_has_v6(const struct app_net *n)
+{
+	for (unsigned int i = 0; i < app_net_ports(n); i++)
+		if (app_net_port(n, i).v6.n_addr != 0)
+			return true;
+	return false;
+}
+
 /* Every port of @p n up (app_link_up()), or the first one not. */
 static bool
 links_up(const char *prog, const struct app_net *n)
@@ -352,12 +449,75 @@ pdump_serve(void)
 		done = true;
 }
 
+/* How long app_stack_up() waits for duplicate address detection (about one
+ * to two seconds, RFC 4862 5.4) before giving up. */
+#define APP_DAD_WAIT_NS 10000000000ull
+
+/* The state of the IPv6 addresses of @p s: DPS_ADDR6_PREFERRED when
+ * every one is, DPS_ADDR6_DUPLICATE when one is (*@p dup set to it),
+ * else DPS_ADDR6_TENTATIVE. Interface i is port i (stack_config()). */
+static int
+addrs6_state(const struct dps_stack *s, struct dps_addr *dup)
+{
+	int all = DPS_ADDR6_PREFERRED;
+
+	for (unsigned int i = 0; i < app_net_ports(&up_net); i++) {
+		struct app_port p = app_net_port(&up_net, i);
+
+		for (uint32_t k = 0; k < p.v6.n_addr; k++) {
+			struct dps_addr a = app_addr_nth(&p.v6.addr, k);
+			int st = dps_stack_addr6_state(s, (int)i, &a);
+
+			if (st == DPS_ADDR6_DUPLICATE || st < 0) {
+				*dup = a;
+				return DPS_ADDR6_DUPLICATE;
+			}
+			if (st == DPS_ADDR6_TENTATIVE)
+				all = DPS_ADDR6_TENTATIVE;
+		}
+	}
+	return all;
+}
+
+/*
+ * Before the application's first step (a listener, a connect, the run's
+ * clock): poll until duplicate address detection has settled every IPv6
+ * address (a tentative one is no source and answers no solicitation,
+ * RFC 4862 5.4). The caller is stack lcore 0, whose polls give the
+ * verdict, and no loop runs yet. 0, or -1 after a one-line error (a
+ * duplicate, or no verdict in APP_DAD_WAIT_NS).
+ */
+static int
+dad_wait(const char *prog, struct dps_stack *s)
+{
+	uint64_t end = app_now_ns() + APP_DAD_WAIT_NS;
+	struct dps_addr dup;
+	char a[INET6_ADDRSTRLEN];
+	int st;
+
+	if (!app_net_has_v6(&up_net))
+		return 0;
+	while ((st = addrs6_state(s, &dup)) == DPS_ADDR6_TENTATIVE &&
+			app_now_ns() < end)
+		dps_stack_poll(s, 0);
+	if (st == DPS_ADDR6_PREFERRED)
+		return 0;
+	if (st == DPS_ADDR6_DUPLICATE)
+		fprintf(stderr, "%s: IPv6 address %s is another node's (duplicate "
+			"address detection, RFC 4862 5.4)\n", prog,
+			dps_addr_fmt(&dup, a, sizeof(a)));
+	else
+		fprintf(stderr, "%s: duplicate address detection gave no verdict on "
+			"the IPv6 addresses\n", prog);
+	return -1;
+}
+
 struct dps_stack *
 app_stack_up(const char *prog, const struct app_net *n)
 {
 	struct dps_stack *s;
 
-	if (n->n_addr == 0) {
+	if (n->n_addr == 0 && n->v6.n_addr == 0) {
 		fprintf(stderr, "%s: no --addr\n", prog);
 		return NULL;
 	}
@@ -380,6 +540,11 @@ app_stack_up(const char *prog, const struct app_net *n)
 		return NULL;
 	}
 	if (n->need_link && !links_up(prog, n)) {
+		dps_stack_destroy(s);
+		return NULL;
+	}
+	up_net = *n;
+	if (dad_wait(prog, s) != 0) {
 		dps_stack_destroy(s);
 		return NULL;
 	}

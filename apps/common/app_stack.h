@@ -19,6 +19,22 @@
 /* The most ethdev ports an app drives (--dev, repeated). */
 #define APP_MAX_PORTS 4
 
+/* A port's IPv6 side: an --addr and a --gw of that family. A port may
+ * have an IPv4 --addr, an IPv6 one, or one of each (dual stack). */
+struct app_addr6 {
+	struct dps_addr addr;		/* the first IPv6 address */
+	uint32_t n_addr;		/* consecutive addresses from it; 0 = none */
+	uint8_t plen;
+	bool has_gw;
+	struct dps_addr gw;
+};
+
+/* At most this many IPv6 addresses an --addr run holds: what a port
+ * takes (DPS_MAX_ADDRS6, the link-local one aside). The stack has no
+ * IPv6 range (dps_stack_add_addr_range() takes IPv4 runs only), so each
+ * is added alone. */
+#define APP_MAX_ADDRS6 (DPS_MAX_ADDRS6 - 1)
+
 /* A port after the first (--dev given again) with its own --addr and
  * --gw. */
 struct app_port {
@@ -28,17 +44,19 @@ struct app_port {
 	uint32_t n_addr;
 	struct dps_addr addr;
 	struct dps_addr gw;
+	struct app_addr6 v6;
 };
 
 /* The network options. The first port's fields are the struct's own
  * (port 0 unless --dev says otherwise); --dev given again adds a port in
  * more[], and the --addr and --gw after it are that port's. */
 struct app_net {
-	struct dps_addr addr;		/* the first local address */
+	struct dps_addr addr;		/* the first IPv4 local address */
 	uint32_t n_addr;		/* consecutive addresses from it; 0 = none */
 	uint8_t plen;
 	bool has_gw;
 	struct dps_addr gw;
+	struct app_addr6 v6;		/* the IPv6 --addr and --gw */
 	uint16_t port_id;		/* the first port: --dev, default 0 */
 	bool dev_given;			/* a --dev named the first port */
 	uint8_t n_more;			/* ports in more[] */
@@ -81,7 +99,11 @@ struct app_net {
 "                      A's subnet (the source addresses a client spreads\n" \
 "                      over), e.g. 198.18.0.2/24, 198.18.0.2-198.19.255.254/15\n" \
 "                      (default " addr_default ")\n" \
-"  --gw IP             default gateway (needed for a --to off its subnet)\n" \
+"                      or IPv6 (2001:db8::2/64, 2001:db8::2-2001:db8::8/64,\n" \
+"                      at most 7 IPv6 addresses); one of each family makes\n" \
+"                      the port dual-stack\n" \
+"  --gw IP             default gateway (needed for a --to off its subnet),\n" \
+"                      IPv4 or IPv6 (one of each may be given)\n" \
 "  --dev N             the ethdev port the --addr and --gw after it (and a\n" \
 "                      client's --to) belong to; repeat for up to 4 ports\n" \
 "                      (default: port 0 alone)\n" \
@@ -151,6 +173,14 @@ struct dps_stack *app_stack_up(const char *prog, const struct app_net *n);
  * must be on one port's subnet, or some port must have a --gw. */
 int app_net_check_target(const char *prog, const struct app_net *n,
 	uint32_t target);
+
+/* The same for a target of either family: against the ports' addresses
+ * and gateways of its family. */
+int app_net_check_target_addr(const char *prog, const struct app_net *n,
+	const struct dps_addr *target);
+
+/* Does some port of @p n have an IPv6 --addr? */
+bool app_net_has_v6(const struct app_net *n);
 
 /* True when port @p port's link is up; otherwise a one-line error
  * saying it did not come up within @p waited_ms (--link-timeout). */

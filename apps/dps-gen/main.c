@@ -54,7 +54,8 @@ usage(FILE *f)
 	fputs(
 "usage: dps-gen [EAL options] -- --role client|server [options]\n"
 "client (--role client, the default):\n"
-"  --to IP:PORT        destination; repeat for a list used round robin\n"
+"  --to IP:PORT        destination, [IPv6]:PORT for IPv6; repeat for a list\n"
+"                      used round robin (all of one family)\n"
 "  --mode M            cps: a new connection per request (default)\n"
 "                      conc: --conc connections, requests back to back\n"
 "                      rr: request/response on --conc (default 1) connections\n"
@@ -206,8 +207,8 @@ opt_target(struct opts *o, int c, const char *arg)
 		if (k->n_to == APP_CLI_MAX_DESTS)
 			return bad("--to (at most 16)", arg);
 		o->to_port[k->n_to] = o->net.n_more;
-		return app_parse_sockaddr(arg, &k->to[k->n_to++]) == 0 ? 0 :
-			bad("--to (IP:PORT)", arg);
+		return app_parse_endpoint(arg, &k->to[k->n_to++]) == 0 ? 0 :
+			bad("--to (IP:PORT or [IPv6]:PORT)", arg);
 	case 'o':
 		if (o->srv.n_ports == 8 || app_parse_uint(arg, 1, 65535, &v) != 0)
 			return bad("--port", arg);
@@ -374,9 +375,17 @@ finish_opts(struct opts *o)
 			PROG);
 		return -EINVAL;
 	}
-	for (unsigned int i = 0; i < o->cli.n_to; i++)
-		if (app_net_check_target(PROG, &o->net, o->cli.to[i].sin_addr.s_addr) != 0)
+	for (unsigned int i = 0; i < o->cli.n_to; i++) {
+		struct dps_addr t = app_sockaddr_addr(&o->cli.to[i]);
+
+		if (o->cli.to[i].sa.sa_family != o->cli.to[0].sa.sa_family) {
+			fprintf(stderr, "%s: the --to are of one family, IPv4 or IPv6, "
+				"not both (try --help)\n", PROG);
 			return -EINVAL;
+		}
+		if (app_net_check_target_addr(PROG, &o->net, &t) != 0)
+			return -EINVAL;
+	}
 	return 0;
 }
 
@@ -452,8 +461,8 @@ client_ports(struct opts *o)
 		struct app_port p = app_net_port(&o->net, g);
 		struct app_cli_grp *gr = &k->grp[g];
 
-		gr->src = p.addr;
-		gr->n_src = p.n_addr;
+		gr->src = k->to[0].sa.sa_family == AF_INET6 ? p.v6.addr : p.addr;
+		gr->n_src = k->to[0].sa.sa_family == AF_INET6 ? p.v6.n_addr : p.n_addr;
 		gr->port_id = p.port_id;
 		gr->to_first = (uint8_t)t;
 		while (t < k->n_to && o->to_port[t] == g)
@@ -475,8 +484,9 @@ client_net(struct opts *o)
 {
 	struct app_cli_conf *k = &o->cli;
 
-	k->n_src = o->net.n_addr;
-	k->src = o->net.addr;
+	/* The sources are the addresses of the destinations' family. */
+	k->n_src = k->to[0].sa.sa_family == AF_INET6 ? o->net.v6.n_addr : o->net.n_addr;
+	k->src = k->to[0].sa.sa_family == AF_INET6 ? o->net.v6.addr : o->net.addr;
 	if (o->net.port_lo != 0)
 		k->ports = (uint32_t)o->net.port_hi - o->net.port_lo + 1;
 	if (o->net.max_conns != 0)
@@ -504,9 +514,11 @@ run(struct opts *o, struct dps_stack *s)
 
 	o->rep.s = s;
 	if (o->server) {
-		struct app_server *sv = app_server_create(s, &o->srv);
+		struct app_server *sv;
 		int rc;
 
+		o->srv.v6 = app_net_has_v6(&o->net);
+		sv = app_server_create(s, &o->srv);
 		if (sv == NULL)
 			return 2;
 		snprintf(what, sizeof(what), "server/%s", o->proto ? o->proto : "http");

@@ -527,6 +527,7 @@ serve(struct opts *o)
 	r.s = app_stack_up(PROG, &o->net);
 	if (r.s == NULL)
 		return 1;
+	o->srv.v6 = app_net_has_v6(&o->net);	/* dual-stack on :: */
 	r.sv = app_server_create(r.s, &o->srv);
 	if (r.sv == NULL) {
 		app_stack_down(r.s);

@@ -43,7 +43,7 @@ struct opts {
 	unsigned int flows, port;
 	uint64_t size, count, timeout_ns;
 	unsigned int rate;
-	struct sockaddr_in to;
+	union app_sockaddr to;
 	bool has_to;
 	struct app_net net;
 	struct app_report_conf rep;
@@ -53,6 +53,7 @@ struct opts {
 struct udp_echo {
 	int fd;
 	uint16_t port;
+	bool v6;			/* an IPv6 --addr: an AF_INET6 socket */
 	struct app_srv_stats st;	/* written by lcore 0 only */
 	char buf[65536];
 };
@@ -65,7 +66,7 @@ usage(FILE *f)
 "usage: dps-lat [EAL options] -- --to IP:PORT [--mode rr|crr|udp] [options]\n"
 "       dps-lat [EAL options] -- --echo [--port P] [--udp]\n"
 "client:\n"
-"  --to IP:PORT        the echo server\n"
+"  --to IP:PORT        the echo server ([IPv6]:PORT for IPv6)\n"
 "  --mode M            rr: request/response on persistent TCP connections\n"
 "                      (default); crr: connect, request, response, close;\n"
 "                      udp: request/response datagrams\n"
@@ -114,7 +115,8 @@ opt_client(struct opts *o, int c, const char *arg)
 	switch (c) {
 	case 't':
 		o->has_to = true;
-		return app_parse_sockaddr(arg, &o->to) == 0 ? 0 : bad("--to (IP:PORT)", arg);
+		return app_parse_endpoint(arg, &o->to) == 0 ? 0 :
+			bad("--to (IP:PORT or [IPv6]:PORT)", arg);
 	case 'm':
 		if (strcmp(arg, "rr") == 0)
 			o->mode = LAT_RR;
@@ -225,6 +227,8 @@ parse_one(void *ctx, int c, const char *arg)
 static int
 finish_opts(struct opts *o)
 {
+	struct dps_addr t;
+
 	app_net_default_addr(&o->net, o->echo ? "198.18.0.1/24" : "198.18.0.2/24");
 	if (o->echo) {
 		if (!o->dur_set)
@@ -243,7 +247,8 @@ finish_opts(struct opts *o)
 	if (o->count != 0 && !o->dur_set)
 		o->rep.duration_ns = 0;
 	o->net.need_link = true;
-	return app_net_check_target(PROG, &o->net, o->to.sin_addr.s_addr);
+	t = app_sockaddr_addr(&o->to);
+	return app_net_check_target_addr(PROG, &o->net, &t);
 }
 
 /* --print-config: the options given, then the value of each other one
@@ -295,13 +300,16 @@ static int
 udp_echo_init(unsigned int idx, void *arg)
 {
 	struct udp_echo *u = arg;
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-		.sin_port = htons(u->port) };
+	union app_sockaddr a = { .sin = { .sin_family = AF_INET,
+		.sin_port = htons(u->port) } };
 
 	if (idx != 0)
 		return 0;
-	u->fd = dps_socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	if (u->fd < 0 || dps_bind(u->fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+	if (u->v6)	/* the wildcard, both families (IPV6_V6ONLY off) */
+		a.sin6 = (struct sockaddr_in6){ .sin6_family = AF_INET6,
+			.sin6_port = htons(u->port) };
+	u->fd = dps_socket(a.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	if (u->fd < 0 || dps_bind(u->fd, &a.sa, app_sockaddr_len(&a)) != 0) {
 		fprintf(stderr, "%s: cannot bind UDP port %u: %s\n", PROG, u->port,
 			strerror(errno));
 		return -1;
@@ -321,7 +329,7 @@ static int
 udp_echo_work(unsigned int idx, uint64_t tsc, void *arg)
 {
 	struct udp_echo *u = arg;
-	struct sockaddr_in from;
+	union app_sockaddr from;
 	socklen_t flen;
 	ssize_t n;
 	int k;
@@ -332,13 +340,12 @@ udp_echo_work(unsigned int idx, uint64_t tsc, void *arg)
 	for (k = 0; k < UDP_BURST; k++) {
 		flen = sizeof(from);
 		n = dps_recvfrom(u->fd, u->buf, sizeof(u->buf), MSG_DONTWAIT,
-			(struct sockaddr *)&from, &flen);
+			&from.sa, &flen);
 		if (n < 0)
 			break;
 		udp_stat(&u->st.rx_bytes, (uint64_t)n);
 		udp_stat(&u->st.requests, 1);
-		if (dps_sendto(u->fd, u->buf, (size_t)n, 0, (struct sockaddr *)&from,
-				flen) < 0)
+		if (dps_sendto(u->fd, u->buf, (size_t)n, 0, &from.sa, flen) < 0)
 			udp_stat(&u->st.err_send, 1);
 		else
 			udp_stat(&u->st.tx_bytes, (uint64_t)n);
@@ -370,6 +377,7 @@ run_udp_echo(struct opts *o, struct dps_stack *s)
 		return 1;
 	u->fd = -1;
 	u->port = (uint16_t)o->port;
+	u->v6 = app_net_has_v6(&o->net);
 	o->rep.srv_stats = udp_echo_stats;
 	o->rep.srv_arg = u;
 	o->rep.what = "echo/udp";
@@ -402,6 +410,7 @@ run_echo(struct opts *o, struct dps_stack *s)
 	if (o->udp)
 		return run_udp_echo(o, s);
 	sc.ports[0] = (uint16_t)o->port;
+	sc.v6 = app_net_has_v6(&o->net);
 	sv = app_server_create(s, &sc);
 	if (sv == NULL)
 		return 2;
@@ -423,8 +432,8 @@ client_conf(const struct opts *o, struct app_cli_conf *c)
 	c->proto = o->mode == LAT_UDP ? APP_CLI_UDP : APP_CLI_RAW;
 	c->to[0] = o->to;
 	c->n_to = 1;
-	c->n_src = o->net.n_addr;
-	c->src = o->net.addr;
+	c->n_src = o->to.sa.sa_family == AF_INET6 ? o->net.v6.n_addr : o->net.n_addr;
+	c->src = o->to.sa.sa_family == AF_INET6 ? o->net.v6.addr : o->net.addr;
 	if (o->net.port_lo != 0)
 		c->ports = (uint32_t)o->net.port_hi - o->net.port_lo + 1;
 	if (o->net.max_conns != 0)

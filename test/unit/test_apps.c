@@ -2347,3 +2347,237 @@ Test(udp_stream, jitter_converges_as_rfc3550)
 	cr_assert(app_udps_jitter_ns(&f) > 100000000 && app_udps_jitter_ns(&f) < 140000000,
 		"jitter %lu", (unsigned long)app_udps_jitter_ns(&f));
 }
+
+/* ---- IPv6 addresses in the apps' options (issue 17 item 6) ---- */
+
+/* A 16-byte address from text, for the expectations. */
+static struct dps_addr
+v6(const char *s)
+{
+	struct dps_addr a;
+
+	cr_assert_eq(dps_addr6_parse(s, &a), 0, "%s", s);
+	return a;
+}
+
+Test(apps, endpoint_v4_and_v6)
+{
+	static const char *const bad[] = {
+		"[2001:db8::1]", "[2001:db8::1]80", "2001:db8::1:80", "[2001:db8::1]:",
+		"[2001:db8::1]:0", "[2001:db8::1]:65536", "[2001:db8::1]:+80",
+		"[2001:db8::1:80", "[]:80", "[2001:db8::g]:80", "[198.18.0.1]:80",
+		"[fe80::1%eth0]:80", "[2001:db8::1]:80x", "[2001:db8:0:0:0:0:0:0:1]:80",
+		"1.2.3.4:80:", "",
+		"[2001:0db8:0000:0000:0000:0000:0000:0001]:80 and well past the buffer",
+	};
+	union app_sockaddr a;
+	char buf[64];
+
+	cr_assert_eq(app_parse_endpoint("[2001:db8::1]:8080", &a), 0);
+	cr_assert_eq(a.sa.sa_family, AF_INET6);
+	cr_assert_eq(ntohs(a.sin6.sin6_port), 8080);
+	cr_assert_arr_eq(a.sin6.sin6_addr.s6_addr, v6("2001:db8::1").v6, 16);
+	cr_assert_eq(app_sockaddr_len(&a), sizeof(struct sockaddr_in6));
+	cr_assert_str_eq(app_sockaddr_fmt(&a, buf, sizeof(buf)), "[2001:db8::1]:8080");
+	cr_assert(dps_addr_eq(&(struct dps_addr){ 0 }, &(struct dps_addr){ 0 }));
+	{
+		struct dps_addr t = app_sockaddr_addr(&a), w = v6("2001:db8::1");
+
+		cr_assert(dps_addr_eq(&t, &w));
+	}
+	cr_assert_eq(app_parse_endpoint("[::ffff:198.18.0.1]:80", &a), 0);
+	cr_assert_eq(a.sa.sa_family, AF_INET6);
+	cr_assert_eq(app_parse_endpoint("198.18.0.1:80", &a), 0);
+	cr_assert_eq(a.sa.sa_family, AF_INET);
+	cr_assert_eq(a.sin.sin_addr.s_addr, inet_addr("198.18.0.1"));
+	cr_assert_eq(app_sockaddr_len(&a), sizeof(struct sockaddr_in));
+	cr_assert_str_eq(app_sockaddr_fmt(&a, buf, sizeof(buf)), "198.18.0.1:80");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(app_parse_endpoint(bad[i], &a), -EINVAL, "%s", bad[i]);
+}
+
+Test(apps, addrs_v6_ranges)
+{
+	static const struct { const char *s, *first; uint32_t count; uint8_t plen; } good[] = {
+		{ "2001:db8::2/64", "2001:db8::2", 1, 64 },
+		{ "2001:db8::2-2001:db8::20/64", "2001:db8::2", 31, 64 },
+		{ "2001:db8::2-2001:db8::2/64", "2001:db8::2", 1, 64 },
+		{ "2001:db8::ff-2001:db8::1:1/64", "2001:db8::ff", 65283, 64 },
+		{ "2001:db8::1:0/112", "2001:db8::1:0", 1, 112 },
+		{ "2001:db8::1-2001:db8::ffff:ffff/64", "2001:db8::1", 0xffffffffu, 64 },
+		{ "2001:db8::/127", "2001:db8::", 1, 127 },
+		{ "2001:db8::-2001:db8::1/127", "2001:db8::", 2, 127 },
+		{ "2001:db8::1/128", "2001:db8::1", 1, 128 },
+		{ "fe80::2/64", "fe80::2", 1, 64 },
+	};
+	static const struct { const char *s, *why; } bad[] = {
+		{ "2001:db8::2", "no /LEN" },
+		{ "2001:db8::2/129", "LEN is not 0 to 128" },
+		{ "2001:db8::2/", "LEN is not 0 to 128" },
+		{ "2001:db8::2/6x", "LEN is not 0 to 128" },
+		{ "2001:db8::g/64", "not an IPv6 address" },
+		{ "2001:db8::2-/64", "not an IPv6 address" },
+		{ "-2001:db8::2/64", "not an IPv6 address" },
+		{ "2001:db8::2-198.18.0.9/64", "not an IPv6 address" },
+		{ "2001:db8::2-2001:db8::3-2001:db8::4/64", "not an IPv6 address" },
+		{ "[2001:db8::2]/64", "not an IPv6 address" },
+		{ "::/64", ":: is no address" },
+		{ "::1/128", "::1 is the loopback address" },
+		{ "ff02::1/64", "a multicast address is no local address" },
+		{ "::ffff:198.18.0.1/96", "a v4-mapped address is no IPv6 address of its "
+			"own (give the IPv4 one)" },
+		{ "2001:db8::9-2001:db8::2/64", "B is below A" },
+		{ "2001:db8::2-2001:db8:0:1::2/64", "B is outside A's subnet" },
+		{ "2001:db8::2-2001:db8::1:0:2/96", "B is outside A's subnet" },
+		{ "2001:db8::1-2001:db8::1:0:0/64", "a range holds at most 4294967295 "
+			"addresses" },
+		{ "2001:db8::1-2001:db8:0:1::1/48", "a range holds at most 4294967295 "
+			"addresses" },
+		{ "2001:db8::-2001:db8::5/64", "a range may not hold its subnet's "
+			"Subnet-Router anycast address" },
+		{ "2001:db8::1:fff0-2001:db8::2:0/112", "B is outside A's subnet" },
+		{ "2001:db8::2:fff0-2001:db8::3:0/64", NULL },
+	};
+	struct dps_addr first;
+	uint32_t count;
+	uint8_t plen;
+	const char *why;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct dps_addr w = v6(good[i].first);
+
+		cr_assert_eq(app_parse_addrs(good[i].s, &first, &count, &plen, &why), 0,
+			"%s: %s", good[i].s, why);
+		cr_assert(dps_addr_eq(&first, &w), "%s", good[i].s);
+		cr_assert_eq(count, good[i].count, "%s: %u", good[i].s, count);
+		cr_assert_eq(plen, good[i].plen, "%s", good[i].s);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = app_parse_addrs(bad[i].s, &first, &count, &plen, &why);
+
+		if (bad[i].why == NULL) {	/* a control: this one is good */
+			cr_assert_eq(rc, 0, "%s: %s", bad[i].s, why);
+			continue;
+		}
+		cr_assert_eq(rc, -EINVAL, "%s", bad[i].s);
+		cr_assert_str_eq(why, bad[i].why, "%s", bad[i].s);
+	}
+	/* IPv4 goes the IPv4 way, with its rules. */
+	cr_assert_eq(app_parse_addrs("198.18.0.2-198.18.0.9/24", &first, &count,
+		&plen, &why), 0);
+	cr_assert_eq(first.family, AF_INET);
+	cr_assert_eq(first.v4, inet_addr("198.18.0.2"));
+	cr_assert_eq(count, 8);
+	cr_assert_eq(app_parse_addrs("198.18.0.0-198.18.0.5/24", &first, &count,
+		&plen, &why), -EINVAL);
+}
+
+Test(apps, addr_nth_carries)
+{
+	struct dps_addr a = v6("2001:db8::ff"), b = app_addr_nth(&a, 1),
+		w = v6("2001:db8::100"), big = v6("2001:db8::ffff:ffff:ffff:ffff"),
+		c = app_addr_nth(&big, 1), wc = v6("2001:db8:0:1::"), d, four;
+
+	cr_assert(dps_addr_eq(&b, &w));
+	cr_assert(dps_addr_eq(&c, &wc));
+	d = app_addr_nth(&a, 0);
+	cr_assert(dps_addr_eq(&d, &a));
+	d = app_addr_nth(&a, 0x10000);
+	w = v6("2001:db8::1:ff");
+	cr_assert(dps_addr_eq(&d, &w));
+	four = dps_addr_v4(inet_addr("198.18.0.255"));
+	d = app_addr_nth(&four, 2);
+	cr_assert_eq(d.family, AF_INET);
+	cr_assert_eq(d.v4, inet_addr("198.18.1.1"));
+}
+
+Test(apps, target_v6_subnet_and_family, .init = cr_redirect_stderr)
+{
+	struct dps_addr l = v6("2001:db8::2"), on = v6("2001:db8::ffff"),
+		off = v6("2001:db8:1::1"), four = dps_addr_v4(inet_addr("198.18.0.1"));
+
+	cr_assert(app_on_subnet_addr(&l, 64, &on));
+	cr_assert_not(app_on_subnet_addr(&l, 64, &off));
+	cr_assert(app_on_subnet_addr(&l, 32, &off));
+	cr_assert(app_on_subnet_addr(&l, 0, &off));
+	cr_assert_not(app_on_subnet_addr(&l, 0, &four));
+	cr_assert_eq(app_check_target_addr("t", &l, 64, false, &on), 0);
+	cr_assert_eq(app_check_target_addr("t", &l, 64, true, &off), 0);
+	cr_assert_eq(app_check_target_addr("t", &l, 64, false, &off), -EINVAL);
+	cr_assert_eq(app_check_target_addr("t", &l, 64, false, &four), -EINVAL);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("t: target 2001:db8:1::1 is not in the local subnet "
+		"2001:db8::/64 and no --gw was given\n"
+		"t: target 198.18.0.1 is an IPv4 address and the local address "
+		"2001:db8::2 is not (give an --addr of its family)\n");
+}
+
+/* --addr and --gw of both families on one port: dual stack, the IPv4
+ * side as before; a run of IPv6 addresses is capped at what a port
+ * holds; the targets are checked against their own family's side. */
+Test(apps, net_opt_v6, .init = cr_redirect_stderr)
+{
+	struct app_net n;
+	struct dps_addr w = v6("2001:db8::2"), gw = v6("fe80::1"),
+		t_on = v6("2001:db8::1"), t_off = v6("2001:db8:5::1");
+
+	memset(&n, 0, sizeof(n));
+	cr_assert_not(app_net_has_v6(&n));
+	cr_assert_eq(app_net_opt("t", &n, 0x1000, "198.18.0.2/24"), 1);
+	cr_assert_eq(app_net_opt("t", &n, 0x1000, "2001:db8::2-2001:db8::8/64"), 1);
+	cr_assert(app_net_has_v6(&n));
+	cr_assert_eq(n.n_addr, 1);
+	cr_assert_eq(n.addr.v4, inet_addr("198.18.0.2"));
+	cr_assert_eq(n.v6.n_addr, 7);
+	cr_assert_eq(n.v6.plen, 64);
+	cr_assert(dps_addr_eq(&n.v6.addr, &w));
+	cr_assert_eq(app_net_check_target_addr("t", &n, &t_on), 0);
+	cr_assert_eq(app_net_check_target_addr("t", &n, &t_off), -EINVAL);
+	cr_assert_eq(app_net_opt("t", &n, 0x1001, "fe80::1"), 1);
+	cr_assert(n.v6.has_gw);
+	cr_assert_not(n.has_gw);
+	cr_assert(dps_addr_eq(&n.v6.gw, &gw));
+	cr_assert_eq(app_net_check_target_addr("t", &n, &t_off), 0);
+	cr_assert_eq(app_net_opt("t", &n, 0x1001, "198.18.0.1"), 1);
+	cr_assert(n.has_gw);
+	cr_assert_eq(app_net_opt("t", &n, 0x1001, "ff02::1"), -EINVAL);
+	cr_assert_eq(app_net_opt("t", &n, 0x1001, "2001:db8::x"), -EINVAL);
+	cr_assert_eq(app_net_opt("t", &n, 0x1000, "2001:db8::2-2001:db8::9/64"), -EINVAL);
+	cr_assert_eq(n.v6.n_addr, 7);	/* untouched by the refused one */
+	cr_assert_eq(app_net_opt("t", &n, 0x1000, "2001:db8::9-2001:db8::2/64"), -EINVAL);
+	/* The second port (--dev) keeps its own IPv6 side. */
+	cr_assert_eq(app_net_opt("t", &n, 0x1020, "1"), 1);
+	cr_assert_eq(app_net_opt("t", &n, 0x1000, "2001:db8:1::2/64"), 1);
+	cr_assert_eq(app_net_port(&n, 1).v6.n_addr, 1);
+	cr_assert_eq(app_net_port(&n, 1).n_addr, 0);
+	cr_assert_eq(app_net_port(&n, 0).v6.n_addr, 7);
+	fflush(stderr);
+	cr_assert_stderr_eq_str(
+		"t: target 2001:db8:5::1 is not in the local subnet 2001:db8::/64 and "
+		"no --gw was given\n"
+		"t: invalid --gw (an IPv4 or IPv6 unicast address) 'ff02::1' (try --help)\n"
+		"t: invalid --gw (an IPv4 or IPv6 unicast address) '2001:db8::x' (try --help)\n"
+		"t: invalid --addr '2001:db8::2-2001:db8::9/64': 8 IPv6 addresses, a port "
+		"holds at most 7 (try --help)\n"
+		"t: invalid --addr '2001:db8::9-2001:db8::2/64': B is below A (A/LEN or "
+		"A-B/LEN; try --help)\n");
+}
+
+/* The tuple arithmetic counts IPv6 sources as it counts IPv4 ones: the
+ * run's size, whatever the family. */
+Test(apps, tuples_v6_sources)
+{
+	struct app_net n;
+	struct app_tuples t = { .n_to = 2, .ports = 28232, .need = 30000 };
+	char buf[512];
+
+	memset(&n, 0, sizeof(n));
+	cr_assert_eq(app_net_opt("t", &n, 0x1000, "2001:db8::2-2001:db8::5/64"), 1);
+	t.n_src = n.v6.n_addr;
+	cr_assert_eq(app_tuples_have(&t), 4ull * 2 * 7058);
+	cr_assert_not(app_tuples_short(&t, "--conc 30000", buf, sizeof(buf)));
+	t.need = 60000;
+	cr_assert(app_tuples_short(&t, "--conc 60000", buf, sizeof(buf)));
+	cr_assert(strstr(buf, "4 addresses x 2 destinations x 7058 ports per pair = 56464")
+		!= NULL, "%s", buf);
+}
