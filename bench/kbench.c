@@ -10,6 +10,8 @@
  *   kbench server --port 9000 --proto source
  *   kbench client --to 127.0.0.1:9000 --mode bulk --duration 5s
  *   kbench client --to 127.0.0.1:8080 --mode idle --count 10000
+ *   kbench server --port 8080 --proto http --v6
+ *   kbench client --to '[::1]:8080' --mode rr
  *
  * Each result is one line "result mode=... key=value ..." for scripts,
  * followed by the histograms (app_hist_print). Exit status: 0 done,
@@ -47,8 +49,8 @@ struct opts {
 	bool server;
 	unsigned int port;
 	enum proto proto;
-	struct sockaddr_in to;
-	bool has_to, send;
+	union app_sockaddr to;		/* AF_INET or AF_INET6 sockets by its family */
+	bool has_to, send, v6;
 	enum mode mode;
 	uint64_t duration_ns, req_size, resp_size;
 	unsigned int conc, count;
@@ -102,16 +104,18 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: kbench server --port P --proto http|echo|discard|source [--resp-size N]\n"
+"                      [--v6]\n"
 "       kbench client --to IP:PORT --mode cps|rr|bulk|idle [options]\n"
 "The Linux kernel's TCP over loopback, one epoll thread per process, for\n"
 "comparison with dpstack (one lcore).\n"
 "server options:\n"
 "  --port P            port to listen on (all addresses)\n"
+"  --v6                listen on [::] (IPv6 only) instead of 0.0.0.0\n"
 "  --proto X           http: HTTP/1.1 keep-alive, --resp-size body (default 0)\n"
 "                      echo: write back; discard: read only; source: write\n"
 "                      without end to every connection\n"
 "client options:\n"
-"  --to IP:PORT        the server\n"
+"  --to IP:PORT        the server: 127.0.0.1:8080 or [::1]:8080 (IPv6)\n"
 "  --mode M            cps: a new connection per GET (Connection: close)\n"
 "                      rr: keep-alive requests back to back per connection\n"
 "                      bulk: receive from a source server (--send: write to\n"
@@ -352,18 +356,27 @@ server_accept(const struct opts *o, int lfd)
 	}
 }
 
-/* A listening socket on every address, port @p port. */
+/* A listening socket on every address, port @p port: IPv4's, or with
+ * @p v6 IPv6's alone (IPV6_V6ONLY, so that neither family's figures
+ * pass through the other's listener). */
 static int
-listen_on(unsigned int port)
+listen_on(unsigned int port, bool v6)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-		.sin_port = htons((uint16_t)port) };
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	union app_sockaddr sa = { 0 };
+	int one = 1, fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
 	if (fd < 0)
 		return -1;
+	if (v6) {
+		sa.sin6.sin6_family = AF_INET6;
+		sa.sin6.sin6_port = htons((uint16_t)port);
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	} else {
+		sa.sin.sin_family = AF_INET;
+		sa.sin.sin_port = htons((uint16_t)port);
+	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	if (bind(fd, &sa.sa, app_sockaddr_len(&sa)) != 0 ||
 			listen(fd, 65535) != 0) {
 		close(fd);
 		return -1;
@@ -376,7 +389,7 @@ static int
 run_server(const struct opts *o)
 {
 	struct epoll_event evs[MAX_EV], lev = { .events = EPOLLIN };
-	int lfd = listen_on(o->port);
+	int lfd = listen_on(o->port, o->v6);
 
 	if (lfd < 0) {
 		fprintf(stderr, PROG ": listen on port %u: %s\n", o->port,
@@ -422,7 +435,7 @@ run_server(const struct opts *o)
 static int
 client_connect(const struct opts *o, struct conn *c)
 {
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	c->fd = socket(o->to.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (c->fd < 0)
 		return -errno;
 	sock_setup(c->fd);
@@ -431,7 +444,7 @@ client_connect(const struct opts *o, struct conn *c)
 	c->got = 0;
 	c->got_resp = false;
 	app_http_init(&c->http, APP_HTTP_RESPONSE);
-	if (connect(c->fd, (const struct sockaddr *)&o->to, sizeof(o->to)) != 0 &&
+	if (connect(c->fd, &o->to.sa, app_sockaddr_len(&o->to)) != 0 &&
 			errno != EINPROGRESS) {
 		int e = -errno;
 
@@ -465,7 +478,7 @@ client_send(struct conn *c)
 static int
 build_request(const struct opts *o, bool keep_alive)
 {
-	char host[32];
+	char host[INET6_ADDRSTRLEN + 2] = "", *colon;
 	size_t cap = 512 + o->req_size;
 
 	req_buf = malloc(cap);
@@ -476,7 +489,12 @@ build_request(const struct opts *o, bool keep_alive)
 		req_len = o->req_size;
 		return 0;
 	}
-	inet_ntop(AF_INET, &o->to.sin_addr, host, sizeof(host));
+	/* The Host header: the address as --to gave it, an IPv6 one in
+	 * brackets (RFC 9110 7.2, RFC 3986 3.2.2). */
+	app_sockaddr_fmt(&o->to, host, sizeof(host));
+	colon = strrchr(host, ':');
+	if (colon != NULL)
+		*colon = '\0';
 	req_len = app_http_request(req_buf, cap, host, "/", keep_alive);
 	if (req_len == 0)
 		return -1;
@@ -703,11 +721,10 @@ run_conns(const struct opts *o)
 static int
 run_bulk(const struct opts *o)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = socket(o->to.sa.sa_family, SOCK_STREAM, 0);
 	uint64_t bytes = 0, start, end, el;
 
-	if (fd < 0 || connect(fd, (const struct sockaddr *)&o->to,
-			sizeof(o->to)) != 0) {
+	if (fd < 0 || connect(fd, &o->to.sa, app_sockaddr_len(&o->to)) != 0) {
 		fprintf(stderr, PROG ": connect: %s\n", strerror(errno));
 		return 1;
 	}
@@ -777,12 +794,12 @@ idle_open(const struct opts *o, int *fds)
 
 	while (ok < o->count && !stop) {
 		while (started < o->count && inflight < o->conc) {
-			int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+			int fd = socket(o->to.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 			struct epoll_event ev = { .events = EPOLLOUT,
 				.data.u32 = started };
 
-			if (fd < 0 || (connect(fd, (const struct sockaddr *)&o->to,
-					sizeof(o->to)) != 0 && errno != EINPROGRESS)) {
+			if (fd < 0 || (connect(fd, &o->to.sa, app_sockaddr_len(&o->to)) != 0 &&
+					errno != EINPROGRESS)) {
 				fprintf(stderr, PROG ": connect %u: %s\n", started,
 					strerror(errno));
 				if (fd >= 0)
@@ -885,7 +902,8 @@ parse_opt(struct opts *o, int c, const char *a)
 	switch (c) {
 	case 'p': rc = app_parse_uint(a, 1, 65535, &o->port); break;
 	case 'P': rc = parse_proto(a, &o->proto); break;
-	case 't': rc = app_parse_sockaddr(a, &o->to); o->has_to = true; break;
+	case 't': rc = app_parse_endpoint(a, &o->to); o->has_to = true; break;
+	case '6': o->v6 = true; return 0;
 	case 'm': rc = parse_mode(a, &o->mode); break;
 	case 'd': rc = app_parse_duration(a, 1000000, 86400000000000ull,
 			&o->duration_ns); break;
@@ -949,6 +967,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "req-size", required_argument, NULL, 'q' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "send", no_argument, NULL, 's' },
+		{ "v6", no_argument, NULL, '6' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};

@@ -5,16 +5,21 @@
 #      (CPU 1 and CPU 0): HTTP connections per second, request/response
 #      latency on one persistent connection, single-connection bulk
 #      throughput both ways, memory per idle established connection
-#      with IDLE_CONNS (1,000,000) held;
+#      with IDLE_CONNS (1,000,000) held; the HTTP figures (connections
+#      per second, keep-alive requests, their latency) over IPv6 too
+#      (2001:db8::1 and 2001:db8::2, rows "dps6");
 #   2. the Linux kernel doing the same work on loopback with bench/kbench
-#      (epoll, one thread per side, pinned the same way);
+#      (epoll, one thread per side, pinned the same way), the HTTP
+#      figures over IPv6 loopback (::1) too (rows "kernel6");
 #   3. the raw floor: frame ping-pong and flood over the same memif with
 #      no TCP/IP at all (bench/memif_floor);
 #   4. callgrind: instructions per HTTP connection (client and server
 #      side), per request on a persistent connection, per bulk segment.
 # Prints every figure and the ratios; docs/performance.md records them.
-# Usage (root): ./bench/suite.sh [--only idle] [seconds per run, default 10]
+# Usage (root): ./bench/suite.sh [--only idle|http6] [seconds per run, default 10]
 #   --only idle: just the memory per idle connection (part of 1.).
+#   --only http6: just the HTTP figures over IPv6 (dpstack's and the
+#   kernel's) and their ratios.
 #   IDLE_CONNS (default 1000000) connections held for the memory figure;
 #   IDLE_SRC (default 198.18.0.2-198.18.0.16/24) dps-gen's source range
 #   there (10,000,000 needs about 80 addresses: 198.18.0.2-198.18.0.201/24);
@@ -31,7 +36,7 @@ cd "$(dirname "$0")/.."
 only=
 if [ "${1:-}" = --only ]; then
 	only=${2:?--only what (idle)}
-	[ "$only" = idle ] || { echo "suite: --only idle is the one part that runs alone" >&2; exit 2; }
+	case $only in idle|http6) ;; *) echo "suite: --only takes idle or http6" >&2; exit 2 ;; esac
 	shift 2
 fi
 dur=${1:-10}
@@ -59,13 +64,24 @@ sock=$out/memif.sock
 echo "machine: $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
 	"kernel $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ)"
 
+# The server's address and where the client connects: IPv4 unless
+# set_family 6 switched them (the rows over IPv6). The client takes its
+# default address (198.18.0.2/24) over IPv4 and SRC6 over IPv6.
+srv_addr=198.18.0.1/24 gen_to=198.18.0.1:80 gen_addr=()
+set_family() {
+	if [ "$1" = 6 ]; then
+		srv_addr=2001:db8::1/64 gen_to='[2001:db8::1]:80' gen_addr=(--addr 2001:db8::2/64)
+	else
+		srv_addr=198.18.0.1/24 gen_to=198.18.0.1:80 gen_addr=()
+	fi
+}
 # srv_start MEM ARGS...: dps-httpd on CPU 0, memif server side.
 srv_start() {
 	local mem=$1; shift
 	rm -f "$sock"
 	$b/apps/dps-httpd "${eal[@]}" -m "$mem" -l 0 --file-prefix=dpsbs$$ \
 		--vdev="net_memif0,role=server,socket=$sock,socket-abstract=no" -- \
-		--addr 198.18.0.1/24 --quiet "$@" >"$out/srv.log" 2>&1 &
+		--addr "$srv_addr" --quiet "$@" >"$out/srv.log" 2>&1 &
 	srv=$!
 	pids+=("$srv")
 	# Until it serves: a memif client that connects before the server
@@ -84,13 +100,43 @@ gen() {
 	local name=$1 mem=$2; shift 2
 	$b/apps/dps-gen "${eal[@]}" -m "$mem" -l 1 --file-prefix=dpsbc$$ \
 		--vdev="net_memif0,role=client,socket=$sock,socket-abstract=no" -- --role client \
-		--to 198.18.0.1:80 --json --quiet "$@" >"$out/$name.json" 2>"$out/$name.err" ||
+		--to "$gen_to" "${gen_addr[@]}" --json --quiet "$@" >"$out/$name.json" 2>"$out/$name.err" ||
 		{ cat "$out/$name.err"; echo "suite: dps-gen $name failed" >&2; }
 }
 . bench/common.sh	# jget, median
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
+# The HTTP figures over IPv6: the same two runs with IPv6 addresses on
+# both sides (an IPv6-only server, AF_INET6 client sockets). The rows
+# "dps6" match the first "dps" rows key for key.
+http6() {
+	set_family 6
+	srv_start 1024 --proto http --resp-size 64
+	gen cps6 1024 --mode cps --proto http --duration "${dur}s"
+	gen rr6 1024 --mode rr --proto http --conc 1 --duration "${dur}s"
+	srv_stop
+	set_family 4
+	echo "dps6 cps=$(jget $out/cps6.json "j['cps']") conn_p50_us=$(jget $out/cps6.json "j['connect_time']['p50_ns']/1e3")" \
+		"req_p50_us=$(jget $out/cps6.json "j['request_time']['p50_ns']/1e3") errors=$(jget $out/cps6.json "j['errors']")" | tee -a "$R"
+	echo "dps6 rr=$(jget $out/rr6.json "j['req_per_s']") rr_p50_us=$(jget $out/rr6.json "j['request_time']['p50_ns']/1e3")" \
+		"rr_p99_us=$(jget $out/rr6.json "j['request_time']['p99_ns']/1e3") errors=$(jget $out/rr6.json "j['errors']")" \
+		"server_exit=$srv_rc" | tee -a "$R"
+}
+kb() { taskset -c 1 $b/bench/kbench client "$@" | grep '^result' | sed 's/^result //'; }
+ks() { taskset -c 0 $b/bench/kbench server "$@" >/dev/null 2>&1 & pids+=("$!"); sleep 0.3; }
+# The kernel's over IPv6 loopback: an IPv6-only listener on [::]:18083.
+kernel_http6() {
+	ks --port 18083 --proto http --resp-size 64 --v6
+	echo "kernel6 $(kb --to '[::1]:18083' --mode cps --conc 64 --duration "${dur}s" --resp-size 64)" | tee -a "$R"
+	echo "kernel6 $(kb --to '[::1]:18083' --mode rr --conc 1 --duration "${dur}s" --resp-size 64)" | tee -a "$R"
+}
+
 echo "== 1. dpstack: dps-gen <-> dps-httpd over memif, one lcore each"
+if [ "$only" = http6 ]; then
+	http6
+	echo "== 2. Linux kernel on loopback: bench/kbench, one epoll thread per side"
+	kernel_http6
+fi
 if [ -z "$only" ]; then
 srv_start 1024 --proto http --resp-size 64
 gen cps 1024 --mode cps --proto http --duration "${dur}s"
@@ -124,6 +170,7 @@ gen bulk_recv_trust 1024 --mode bulk --recv --duration "${dur}s" --trust-csum
 srv_stop
 echo "dps_trust bulk_send_gbps=$(jget $out/bulk_send_trust.json "j['tx_gbps']")" \
 	"bulk_recv_gbps=$(jget $out/bulk_recv_trust.json "j['rx_gbps']")" | tee -a "$R"
+http6
 fi
 
 # Memory per idle connection: both processes' RSS while N established
@@ -149,6 +196,7 @@ fi
 idle_ports=(--ports 1024-65535)
 idle_form=()
 [ -n "${IDLE_MS:-}" ] && idle_form=(--idle-ms "$IDLE_MS")
+[ "$only" = http6 ] || {
 idle_rss() {	# N MAX_CONNS MEM_MB -> "server_kB client_kB open_s close_s exit"
 	local n=$1 mc=$2 mem=$3 cpid s c t0 t_open t1 open=0 rc=0
 	# This runs in a subshell: stop what it started however it ends.
@@ -204,14 +252,15 @@ echo "dps idle_conns=$idle idle_server_B=$(( (s2 - s1) * 1024 / (idle - 1000) ))
 	"idle_client_all_B=$(( (c2 - c0) * 1024 / (idle - 1000) ))" \
 	"idle_open_s=$t_up idle_close_s=$t_down idle_total_s=$(( $(date +%s) - t_idle ))" \
 	"idle_exit=$exits" | tee -a "$R"
-[ -z "$only" ] || exit 0
+}
+[ "$only" = idle ] && exit 0
 
+if [ -z "$only" ]; then
 echo "== 2. Linux kernel on loopback: bench/kbench, one epoll thread per side"
-kb() { taskset -c 1 $b/bench/kbench client "$@" | grep '^result' | sed 's/^result //'; }
-ks() { taskset -c 0 $b/bench/kbench server "$@" >/dev/null 2>&1 & pids+=("$!"); sleep 0.3; }
 ks --port 18080 --proto http --resp-size 64
 echo "kernel $(kb --to 127.0.0.1:18080 --mode cps --conc 64 --duration "${dur}s" --resp-size 64)" | tee -a "$R"
 echo "kernel $(kb --to 127.0.0.1:18080 --mode rr --conc 1 --duration "${dur}s" --resp-size 64)" | tee -a "$R"
+kernel_http6
 # One descriptor per connection in each process: as many as the hard
 # limit allows (containers may not raise it); the figure is per connection.
 # At most KERNEL_IDLE_CONNS (default 100,000): the kernel's figure is per
@@ -246,6 +295,7 @@ echo "floor $(floor --role flood --duration "${dur}s" --size 1514)" | tee -a "$R
 echo "== 4. callgrind: instructions per unit of work"
 ./bench/tcp_bulk.sh $b | sed 's/^/bulk segment, /'
 ./bench/callgrind_http.sh $b
+fi
 
 echo "== ratios"
 python3 - "$R" <<'PY'
@@ -279,4 +329,19 @@ try:
          f("kernel:idle", "sunreclaim_per_conn_B") + f("kernel:idle", "rss_per_conn_B"))
 except (KeyError, ValueError) as e:
     print(f"(missing figure: {e})")
+# The IPv6 rows, each on its own (--only http6 has no IPv4 figures).
+for what, a, b in [
+        ("IPv6: HTTP connections/s, dpstack vs kernel", ("dps6", "cps"), ("kernel6:cps", "conns_per_s")),
+        ("IPv6: keep-alive requests/s on one connection, dpstack vs kernel", ("dps6", "rr"),
+         ("kernel6:rr", "requests_per_s")),
+        ("IPv6: request p50 us on one connection, dpstack vs kernel", ("dps6", "rr_p50_us"),
+         ("kernel6:rr", "p50_us")),
+        ("HTTP connections/s, dpstack over IPv6 vs IPv4", ("dps6", "cps"), ("dps", "cps")),
+        ("request p50 us, dpstack over IPv6 vs IPv4", ("dps6", "rr_p50_us"), ("dps", "rr_p50_us")),
+        ("HTTP connections/s, kernel over IPv6 vs IPv4", ("kernel6:cps", "conns_per_s"),
+         ("kernel:cps", "conns_per_s"))]:
+    try:
+        show(what, f(*a), f(*b))
+    except (KeyError, ValueError) as e:
+        print(f"({what}: missing figure {e})")
 PY

@@ -81,12 +81,6 @@ parse_addrs(const char *prog, struct app_net *n, const char *arg)
 	if (first.family == AF_INET6) {
 		struct app_addr6 *v6 = p != NULL ? &p->v6 : &n->v6;
 
-		if (count > APP_MAX_ADDRS6) {
-			fprintf(stderr, "%s: invalid --addr '%s': %u IPv6 addresses, a "
-				"port holds at most %u (try --help)\n", prog, arg, count,
-				APP_MAX_ADDRS6);
-			return -EINVAL;
-		}
 		v6->addr = first;
 		v6->n_addr = count;
 		v6->plen = plen;
@@ -276,8 +270,8 @@ stack_create(const struct app_net *n)
 	return dps_stack_create(&sc);
 }
 
-/* The IPv6 side of port @p p (interface @p ifx): each address of its
- * run alone (the stack has no IPv6 range), then the default route via
+/* The IPv6 side of port @p p (interface @p ifx): its run as one range
+ * (dps_stack_add_addr_range(), any size), then the default route via
  * its --gw. */
 static int
 port_config6(const char *prog, struct dps_stack *s, int ifx, struct app_port p)
@@ -286,13 +280,12 @@ port_config6(const char *prog, struct dps_stack *s, int ifx, struct app_port p)
 	char a[INET6_ADDRSTRLEN];
 	int rc;
 
-	for (uint32_t i = 0; i < p.v6.n_addr; i++) {
-		struct dps_addr one = app_addr_nth(&p.v6.addr, i);
-
-		rc = dps_stack_add_addr(s, ifx, &one, p.v6.plen);
+	if (p.v6.n_addr != 0) {
+		rc = dps_stack_add_addr_range(s, ifx, &p.v6.addr, p.v6.n_addr, p.v6.plen);
 		if (rc != 0) {
-			fprintf(stderr, "%s: cannot add %s/%u on port %u: %s\n", prog,
-				dps_addr_fmt(&one, a, sizeof(a)), p.v6.plen, p.port_id,
+			fprintf(stderr, "%s: cannot add the %u IPv6 address%s from %s/%u "
+				"on port %u: %s\n", prog, p.v6.n_addr, p.v6.n_addr > 1 ? "es" : "",
+				dps_addr_fmt(&p.v6.addr, a, sizeof(a)), p.v6.plen, p.port_id,
 				strerror(-rc));
 			return rc;
 		}
@@ -450,12 +443,16 @@ pdump_serve(void)
 }
 
 /* How long app_stack_up() waits for duplicate address detection (about one
- * to two seconds, RFC 4862 5.4) before giving up. */
+ * to two seconds, RFC 4862 5.4) before giving up, plus the time the
+ * stack takes to probe a range: 256 solicitations a 10 ms tick
+ * (dps_stack_add_addr_range()), counted at half that rate. */
 #define APP_DAD_WAIT_NS 10000000000ull
+#define APP_DAD_PROBE_NS 78125ull	/* per address of a range */
 
 /* The state of the IPv6 addresses of @p s: DPS_ADDR6_PREFERRED when
  * every one is, DPS_ADDR6_DUPLICATE when one is (*@p dup set to it),
- * else DPS_ADDR6_TENTATIVE. Interface i is port i (stack_config()). */
+ * else DPS_ADDR6_TENTATIVE. Interface i is port i (stack_config()); a
+ * port's run is one range of one state, asked by its first address. */
 static int
 addrs6_state(const struct dps_stack *s, struct dps_addr *dup)
 {
@@ -463,20 +460,30 @@ addrs6_state(const struct dps_stack *s, struct dps_addr *dup)
 
 	for (unsigned int i = 0; i < app_net_ports(&up_net); i++) {
 		struct app_port p = app_net_port(&up_net, i);
+		int st;
 
-		for (uint32_t k = 0; k < p.v6.n_addr; k++) {
-			struct dps_addr a = app_addr_nth(&p.v6.addr, k);
-			int st = dps_stack_addr6_state(s, (int)i, &a);
-
-			if (st == DPS_ADDR6_DUPLICATE || st < 0) {
-				*dup = a;
-				return DPS_ADDR6_DUPLICATE;
-			}
-			if (st == DPS_ADDR6_TENTATIVE)
-				all = DPS_ADDR6_TENTATIVE;
+		if (p.v6.n_addr == 0)
+			continue;
+		st = dps_stack_addr6_state(s, (int)i, &p.v6.addr);
+		if (st == DPS_ADDR6_DUPLICATE || st < 0) {
+			*dup = p.v6.addr;
+			return DPS_ADDR6_DUPLICATE;
 		}
+		if (st == DPS_ADDR6_TENTATIVE)
+			all = DPS_ADDR6_TENTATIVE;
 	}
 	return all;
+}
+
+/* The most addresses in one port's IPv6 run. */
+static uint32_t
+addrs6_most(void)
+{
+	uint32_t most = 0;
+
+	for (unsigned int i = 0; i < app_net_ports(&up_net); i++)
+		most = RTE_MAX(most, app_net_port(&up_net, i).v6.n_addr);
+	return most;
 }
 
 /*
@@ -490,7 +497,7 @@ addrs6_state(const struct dps_stack *s, struct dps_addr *dup)
 static int
 dad_wait(const char *prog, struct dps_stack *s)
 {
-	uint64_t end = app_now_ns() + APP_DAD_WAIT_NS;
+	uint64_t end = app_now_ns() + APP_DAD_WAIT_NS + addrs6_most() * APP_DAD_PROBE_NS;
 	struct dps_addr dup;
 	char a[INET6_ADDRSTRLEN];
 	int st;
@@ -503,8 +510,9 @@ dad_wait(const char *prog, struct dps_stack *s)
 	if (st == DPS_ADDR6_PREFERRED)
 		return 0;
 	if (st == DPS_ADDR6_DUPLICATE)
-		fprintf(stderr, "%s: IPv6 address %s is another node's (duplicate "
-			"address detection, RFC 4862 5.4)\n", prog,
+		fprintf(stderr, "%s: IPv6 address %s%s is another node's (duplicate "
+			"address detection, RFC 4862 5.4; the stack's log names it)\n",
+			prog, addrs6_most() > 1 ? "range from " : "",
 			dps_addr_fmt(&dup, a, sizeof(a)));
 	else
 		fprintf(stderr, "%s: duplicate address detection gave no verdict on "

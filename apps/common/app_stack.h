@@ -29,12 +29,6 @@ struct app_addr6 {
 	struct dps_addr gw;
 };
 
-/* At most this many IPv6 addresses an --addr run holds: what a port
- * takes (DPS_MAX_ADDRS6, the link-local one aside). The stack has no
- * IPv6 range (dps_stack_add_addr_range() takes IPv4 runs only), so each
- * is added alone. */
-#define APP_MAX_ADDRS6 (DPS_MAX_ADDRS6 - 1)
-
 /* A port after the first (--dev given again) with its own --addr and
  * --gw. */
 struct app_port {
@@ -99,9 +93,9 @@ struct app_net {
 "                      A's subnet (the source addresses a client spreads\n" \
 "                      over), e.g. 198.18.0.2/24, 198.18.0.2-198.19.255.254/15\n" \
 "                      (default " addr_default ")\n" \
-"                      or IPv6 (2001:db8::2/64, 2001:db8::2-2001:db8::8/64,\n" \
-"                      at most 7 IPv6 addresses); one of each family makes\n" \
-"                      the port dual-stack\n" \
+"                      or IPv6 (2001:db8::2/64, 2001:db8::2-2001:db8::3e9/64,\n" \
+"                      also of any size); one of each family makes the port\n" \
+"                      dual-stack\n" \
 "  --gw IP             default gateway (needed for a --to off its subnet),\n" \
 "                      IPv4 or IPv6 (one of each may be given)\n" \
 "  --dev N             the ethdev port the --addr and --gw after it (and a\n" \

@@ -4,11 +4,14 @@
  *
  *   dps-connect [EAL args] -- --addr 198.18.0.2/24 --to 198.18.0.1:8080 \
  *       --threads 4 --count 10000 --mode seq|concurrent [--window N]
+ *   dps-connect [EAL args] -- --addr 2001:db8::2/64 --to '[2001:db8::1]:8080'
  *
  * The stack polls on the main lcore; --threads ordinary pthreads (not EAL
  * lcores) share --count connects. "seq": each thread makes blocking
  * connects one after another. "concurrent": each thread keeps --window
  * non-blocking connects in flight and collects them with dps_epoll_wait().
+ * The sockets are of --to's family: AF_INET6 for an IPv6 one, which
+ * needs an IPv6 --addr (a port may have one of each family).
  * Every connect must succeed (or fail with --expect's errno); each
  * connection is closed (RST until the orderly close exists). At the end
  * the tool checks that no socket, table entry, port or mbuf is left over.
@@ -65,12 +68,18 @@ static const struct sockapi kernel_api = {
 	kernel_epoll_create, epoll_ctl, epoll_wait,
 };
 
-struct opts {
+/* One family's side of the port: its --addr and --gw. */
+struct fam {
 	struct dps_addr addr, gw;
 	uint8_t plen;
-	bool has_gw, kernel, all_lcores;
+	bool has_addr, has_gw;
+};
+
+struct opts {
+	struct fam v4, v6;		/* --addr and --gw of each family */
+	bool kernel, all_lcores;
 	const struct sockapi *api;
-	struct sockaddr_in to;
+	union app_sockaddr to;
 	unsigned int threads, count, window, expect;
 	enum mode mode;
 	uint16_t port_lo, port_hi;
@@ -87,6 +96,7 @@ struct worker {
 };
 
 static struct dps_stack *stack;
+static int stack_ifx;			/* the port's interface */
 
 static void
 on_signal(int sig)
@@ -103,9 +113,14 @@ usage(FILE *f)
 "usage: dps-connect [EAL options] -- [options]\n"
 "TCP connects from application threads through the socket API, counted\n"
 "and timed, then a leak check. Durations: 10s, 500ms, 2m, 1h.\n"
-"  --addr A/LEN        our address (default 198.18.0.2/24)\n"
-"  --gw IP             default gateway (needed for a --to off the subnet)\n"
-"  --to IP:PORT        where to connect (required except for --mode rtt)\n"
+"  --addr A/LEN        our address (default 198.18.0.2/24), IPv4 or IPv6\n"
+"                      (2001:db8::2/64); one of each makes the port\n"
+"                      dual-stack\n"
+"  --gw IP             default gateway (needed for a --to off the subnet),\n"
+"                      IPv4 or IPv6 (one of each may be given)\n"
+"  --to IP:PORT        where to connect (required except for --mode rtt):\n"
+"                      198.18.0.1:8080 or [2001:db8::1]:8080, AF_INET or\n"
+"                      AF_INET6 sockets by its family\n"
 "  --threads N         application threads (default 4)\n"
 "  --count N           connects in total (default 10000)\n"
 "  --mode M            seq: blocking connects one after another per thread\n"
@@ -128,6 +143,8 @@ usage(FILE *f)
 "  dps-connect --no-huge -m 512 --no-pci --vdev=net_af_packet0,iface=veth0 -- \\\n"
 "      --addr 198.18.0.2/24 --to 198.18.0.1:8080 --mode concurrent\n"
 "  dps-connect --no-huge -m 512 --no-pci --vdev=net_af_packet0,iface=veth0 -- \\\n"
+"      --addr 2001:db8::2/64 --to '[2001:db8::1]:8080' --mode concurrent\n"
+"  dps-connect --no-huge -m 512 --no-pci --vdev=net_af_packet0,iface=veth0 -- \\\n"
 "      --mode rtt --count 100000 --threads 1\n");
 }
 
@@ -137,6 +154,47 @@ bad_arg(const char *what, const char *val)
 	return app_bad_arg("dps-connect", what, val);
 }
 
+/* --addr A/LEN of either family (app_parse_addrs()'s rules, one address):
+ * that family's address; a bad one gets a line saying why. */
+static int
+parse_addr(struct opts *o, const char *arg)
+{
+	struct dps_addr a;
+	uint32_t count;
+	uint8_t plen;
+	const char *why;
+	struct fam *f;
+
+	if (app_parse_addrs(arg, &a, &count, &plen, &why) != 0 || count != 1) {
+		fprintf(stderr, "dps-connect: invalid --addr '%s': %s (A/LEN, one "
+			"address; try --help)\n", arg, count != 1 ? "a range" : why);
+		return -EINVAL;
+	}
+	f = a.family == AF_INET6 ? &o->v6 : &o->v4;
+	f->addr = a;
+	f->plen = plen;
+	f->has_addr = true;
+	return 0;
+}
+
+/* --gw IP: the gateway of its family. */
+static int
+parse_gw(struct opts *o, const char *arg)
+{
+	struct dps_addr gw;
+	struct fam *f;
+
+	if (dps_addr_parse(arg, &gw) == 0)
+		f = &o->v4;
+	else if (dps_addr6_parse(arg, &gw) == 0 && gw.v6[0] != 0xff)
+		f = &o->v6;
+	else
+		return bad_arg("--gw (an IPv4 or IPv6 unicast address)", arg);
+	f->gw = gw;
+	f->has_gw = true;
+	return 0;
+}
+
 static int
 parse_opt(struct opts *o, int c, const char *arg)
 {
@@ -144,13 +202,12 @@ parse_opt(struct opts *o, int c, const char *arg)
 
 	switch (c) {
 	case 'a':
-		return dps_prefix_parse(arg, &o->addr, &o->plen) == 0 ? 0 :
-			bad_arg("--addr", arg);
+		return parse_addr(o, arg);
 	case 'g':
-		o->has_gw = true;
-		return dps_addr_parse(arg, &o->gw) == 0 ? 0 : bad_arg("--gw", arg);
+		return parse_gw(o, arg);
 	case 't':
-		return app_parse_sockaddr(arg, &o->to) == 0 ? 0 : bad_arg("--to", arg);
+		return app_parse_endpoint(arg, &o->to) == 0 ? 0 :
+			bad_arg("--to (IP:PORT or [IPv6]:PORT)", arg);
 	case 'T':
 		return app_parse_uint(arg, 1, 256, &o->threads) == 0 ? 0 :
 			bad_arg("--threads", arg);
@@ -238,8 +295,10 @@ print_config(const void *p)
 	unsigned int n = 0;
 	char a[64];
 
-	dps_addr_fmt(&o->addr, a, sizeof(a));
-	APP_CONFIG_DEF(d, n, "addr", "%s/%u", a, o->plen);
+	if (o->v4.has_addr) {
+		dps_addr_fmt(&o->v4.addr, a, sizeof(a));
+		APP_CONFIG_DEF(d, n, "addr", "%s/%u", a, o->v4.plen);
+	}
 	APP_CONFIG_DEF(d, n, "threads", "%u", o->threads);
 	APP_CONFIG_DEF(d, n, "count", "%u", o->count);
 	APP_CONFIG_DEF(d, n, "mode", "%s", modes[o->mode]);
@@ -248,29 +307,49 @@ print_config(const void *p)
 	app_config_print_all(stdout, "dps-connect", d, n);
 }
 
+/* A --to the stack can reach: an address of its family on the port, and
+ * the target in that subnet or a --gw of the family (app_check_target()). */
+static int
+check_target(const struct opts *o)
+{
+	const struct fam *f = o->to.sa.sa_family == AF_INET6 ? &o->v6 : &o->v4;
+	struct dps_addr t = app_sockaddr_addr(&o->to);
+	char buf[64];
+
+	if (!f->has_addr) {
+		fprintf(stderr, "dps-connect: --to %s is %s and no --addr of that "
+			"family was given\n", app_sockaddr_fmt(&o->to, buf, sizeof(buf)),
+			o->to.sa.sa_family == AF_INET6 ? "IPv6" : "IPv4");
+		return -EINVAL;
+	}
+	return app_check_target_addr("dps-connect", &f->addr, f->plen, f->has_gw, &t);
+}
+
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	dps_prefix_parse("198.18.0.2/24", &o->addr, &o->plen);
 	o->threads = 4;
 	o->count = 10000;
 	o->window = 64;
 	o->link_ms = APP_LINK_WAIT_MS;
 	if (app_parse_opts("dps-connect", argc, argv, longopts, one_opt, o) != 0)
 		return -EINVAL;
+	if (!o->v4.has_addr && !o->v6.has_addr) {
+		dps_prefix_parse("198.18.0.2/24", &o->v4.addr, &o->v4.plen);
+		o->v4.has_addr = true;
+	}
 	app_print_config_if_wanted(0, print_config, o);
 	o->api = o->kernel ? &kernel_api : &dps_api;
 	if (o->kernel && o->mode == MODE_RTT) {
 		fprintf(stderr, "dps-connect: --kernel has no request ring to time\n");
 		return -EINVAL;
 	}
-	if (o->mode != MODE_RTT && o->to.sin_family == 0) {
+	if (o->mode != MODE_RTT && o->to.sa.sa_family == 0) {
 		fprintf(stderr, "dps-connect: --to is required (try --help)\n");
 		return -EINVAL;
 	}
-	if (o->mode != MODE_RTT && !o->kernel && app_check_target("dps-connect",
-			o->addr.v4, o->plen, o->has_gw, o->to.sin_addr.s_addr) != 0)
+	if (o->mode != MODE_RTT && !o->kernel && check_target(o) != 0)
 		return -EINVAL;
 	if (o->count < o->threads) {
 		fprintf(stderr, "dps-connect: --count %u is less than --threads %u\n",
@@ -313,7 +392,7 @@ seq_main(void *arg)
 	struct worker *w = arg;
 
 	for (unsigned int i = 0; i < w->n; i++) {
-		int fd = w->o->api->socket(AF_INET, SOCK_STREAM, 0);
+		int fd = w->o->api->socket(w->o->to.sa.sa_family, SOCK_STREAM, 0);
 		uint64_t t0 = app_now_ns();
 		int err = 0;
 
@@ -321,7 +400,7 @@ seq_main(void *arg)
 			record(w, errno, t0);
 			continue;
 		}
-		if (w->o->api->connect(fd, (struct sockaddr *)&w->o->to, sizeof(w->o->to)) != 0)
+		if (w->o->api->connect(fd, &w->o->to.sa, app_sockaddr_len(&w->o->to)) != 0)
 			err = errno;
 		record(w, err, t0);
 		wclose(w, fd);
@@ -337,14 +416,14 @@ static bool
 conc_start(struct worker *w, int ep, uint64_t *t0)
 {
 	struct epoll_event ev = { .events = EPOLLOUT };
-	int fd = w->o->api->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int fd = w->o->api->socket(w->o->to.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	uint64_t t = app_now_ns();
 
 	if (fd < 0) {
 		record(w, errno, t);
 		return false;
 	}
-	if (w->o->api->connect(fd, (struct sockaddr *)&w->o->to, sizeof(w->o->to)) == 0 ||
+	if (w->o->api->connect(fd, &w->o->to.sa, app_sockaddr_len(&w->o->to)) == 0 ||
 			errno != EINPROGRESS) {
 		record(w, errno == EINPROGRESS ? 0 : errno, t);
 		wclose(w, fd);
@@ -478,6 +557,60 @@ check_leaks(struct dps_stack *s, unsigned int mbuf_base)
 	return app_stack_clean(&st, mbuf_base);
 }
 
+/* One family's address on interface @ifx, and its default route via
+ * --gw. */
+static int
+fam_config(const struct fam *f, int ifx)
+{
+	struct dps_addr any = { .family = f->addr.family };
+	char a[INET6_ADDRSTRLEN];
+	int rc;
+
+	if (!f->has_addr)
+		return 0;
+	rc = dps_stack_add_addr(stack, ifx, &f->addr, f->plen);
+	if (rc != 0) {
+		fprintf(stderr, "dps-connect: cannot add %s/%u: %s\n",
+			dps_addr_fmt(&f->addr, a, sizeof(a)), f->plen, strerror(-rc));
+		return rc;
+	}
+	if (!f->has_gw)
+		return 0;
+	rc = dps_stack_add_route(stack, &any, 0, &f->gw, ifx);
+	if (rc != 0)
+		fprintf(stderr, "dps-connect: cannot add the route via --gw %s: %s\n",
+			dps_addr_fmt(&f->gw, a, sizeof(a)), strerror(-rc));
+	return rc;
+}
+
+/*
+ * Wait until duplicate address detection has settled the IPv6 --addr
+ * (RFC 4862 5.4: a tentative address is no source), from this
+ * application thread while lcore 0 polls: true once it is preferred;
+ * false after a line saying why (another node's, or no verdict in 10 s).
+ */
+static bool
+dad_wait(const struct opts *o)
+{
+	uint64_t end = app_now_ns() + 10000000000ull;
+	char a[INET6_ADDRSTRLEN];
+	int st;
+
+	if (!o->v6.has_addr)
+		return true;
+	while ((st = dps_stack_addr6_state(stack, stack_ifx, &o->v6.addr)) ==
+			DPS_ADDR6_TENTATIVE && app_now_ns() < end &&
+			!dps_stack_stopping(stack))
+		usleep(10000);
+	if (st == DPS_ADDR6_PREFERRED)
+		return true;
+	fprintf(stderr, "dps-connect: IPv6 address %s: %s\n",
+		dps_addr_fmt(&o->v6.addr, a, sizeof(a)), st == DPS_ADDR6_DUPLICATE ?
+		"another node's (duplicate address detection, RFC 4862 5.4)" :
+		"duplicate address detection gave no verdict");
+	return false;
+}
+
 static int
 stack_up(const struct opts *o)
 {
@@ -486,7 +619,6 @@ stack_up(const struct opts *o)
 	unsigned int id;
 	struct dps_sock_conf kc = { .port_lo = o->port_lo, .port_hi = o->port_hi,
 		.max_socks = 65535 };
-	struct dps_addr any;
 	int ifx, rc;
 
 	if (rte_eth_dev_count_avail() == 0) {
@@ -508,14 +640,11 @@ stack_up(const struct opts *o)
 		return rc;
 	}
 	ifx = dps_stack_add_port(stack, 0, NULL);
-	if (ifx < 0 || dps_stack_add_addr(stack, ifx, &o->addr, o->plen) != 0)
+	if (ifx < 0)
 		return -EINVAL;
-	if (o->has_gw) {
-		dps_addr_parse("0.0.0.0", &any);
-		rc = dps_stack_add_route(stack, &any, 0, &o->gw, ifx);
-		if (rc != 0)
-			return rc;
-	}
+	stack_ifx = ifx;
+	if ((rc = fam_config(&o->v4, ifx)) != 0 || (rc = fam_config(&o->v6, ifx)) != 0)
+		return rc;
 	rc = dps_stack_start(stack);
 	if (rc == 0 && !app_link_up("dps-connect", 0, o->link_ms))
 		return -ENETDOWN;
@@ -546,6 +675,11 @@ run_main(void *arg)
 	uint64_t t0;
 
 	memset(&st, 0, sizeof(st));
+	if (stack != NULL && !dad_wait(o)) {
+		__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+		dps_stack_stop(stack);
+		return NULL;
+	}
 	if (stack != NULL) {
 		usleep(200000);		/* let the gratuitous ARP go out */
 		dps_stack_sock_stats(stack, &st);

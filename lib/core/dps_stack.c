@@ -203,8 +203,8 @@ dps_stack_add_addr_range(struct dps_stack *s, int ifindex,
 
 	if (s->started)
 		return -EBUSY;
-	if (ifp != NULL && first != NULL && first->family == AF_INET6 && count == 1)
-		return dps_stack6_add_addr(s, ifp, first->v6, prefixlen);
+	if (ifp != NULL && first != NULL && first->family == AF_INET6)
+		return dps_stack6_add_range(s, ifp, first->v6, count, prefixlen);
 	if (ifp == NULL || first == NULL || first->family != AF_INET ||
 			prefixlen > 32 || first->v4 == 0 || count == 0)
 		return -EINVAL;

@@ -322,11 +322,11 @@ struct dps_stack *dps_core_create(const struct dps_stack_conf *conf);
 
 /* Our address on @ifp to speak to @nexthop from, 0 when none. */
 uint32_t dps_iface_source(const struct dps_iface *ifp, uint32_t nexthop);
-/* IPv6 configuration (dps_stack6.c): an address with its on-link
- * prefix, a route, a static neighbour; and at start, port @ifp's
- * link-local address and its multicast filter. */
-int dps_stack6_add_addr(struct dps_stack *s, struct dps_iface *ifp,
-	const uint8_t a[16], uint8_t prefixlen);
+/* IPv6 configuration (dps_stack6.c): an address or a range of @count
+ * with its on-link prefix, a route, a static neighbour; and at start,
+ * port @ifp's link-local address and its multicast filter. */
+int dps_stack6_add_range(struct dps_stack *s, struct dps_iface *ifp,
+	const uint8_t first[16], uint32_t count, uint8_t prefixlen);
 int dps_stack6_add_route(struct dps_stack *s, const uint8_t prefix[16],
 	uint8_t prefixlen, const uint8_t *gw, uint16_t ifindex);
 int dps_stack6_add_neigh(struct dps_stack *s, uint16_t ifindex,

@@ -490,15 +490,25 @@ struct dps_conn_info {
 	uint8_t state;			/**< enum dps_tcp_state */
 	uint8_t syn_retries;		/**< SYNs retransmitted so far */
 	uint16_t lcore;			/**< owning stack lcore index */
-	struct sockaddr_in local;
-	struct sockaddr_in peer;
+	union {
+		struct sockaddr_in local;	/**< an AF_INET socket's name */
+		struct sockaddr_in6 local6;	/**< an AF_INET6 socket's */
+	};
+	union {
+		struct sockaddr_in peer;	/**< the peer of an AF_INET socket */
+		struct sockaddr_in6 peer6;	/**< of an AF_INET6 socket */
+	};
 	uint32_t mss;			/**< effective send MSS */
 	uint32_t rto_ms;
 };
 
 /**
  * State of the socket behind @p fd, read lock-free from the owning
- * lcore's connection table.
+ * lcore's connection table. The names are of the socket's family, as
+ * getsockname() and getpeername() give them: `local` and `peer` for an
+ * AF_INET socket, `local6` and `peer6` (family AF_INET6) for an AF_INET6
+ * one, whose IPv4 connections are named v4-mapped (::ffff:a.b.c.d) and
+ * whose link-local names carry the scope id.
  * @return 0, or -1 with errno: EBADF; ENOENT (not in any table).
  */
 int dps_conn_info(int fd, struct dps_conn_info *out);

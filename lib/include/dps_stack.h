@@ -39,7 +39,7 @@ extern "C" {
 #define DPS_MAX_PORTS 8
 #define DPS_MAX_ADDRS 64	/**< address entries per port: single addresses or ranges */
 #define DPS_MAX_ROUTES 64
-#define DPS_MAX_ADDRS6 8	/**< IPv6 addresses per port, the link-local one included */
+#define DPS_MAX_ADDRS6 8	/**< IPv6 entries per port (an address or a range of any size), the link-local one included */
 
 struct dps_stack;
 
@@ -147,7 +147,8 @@ int dps_stack_add_port(struct dps_stack *s, uint16_t port_id,
  * after start: see dps_stack_addr6_state(). Router advertisements are
  * ignored; routes and neighbours are configured.
  * @return 0, -EINVAL, -EEXIST, -ENOSPC (DPS_MAX_ADDRS or, for IPv6,
- * DPS_MAX_ADDRS6 - 1 addresses) or -EBUSY.
+ * DPS_MAX_ADDRS6 - 1 entries, an entry being an address or a range of
+ * them: dps_stack_add_addr_range()) or -EBUSY.
  */
 int dps_stack_add_addr(struct dps_stack *s, int ifindex,
 	const struct dps_addr *addr, uint8_t prefixlen);
@@ -167,11 +168,27 @@ int dps_stack_add_addr(struct dps_stack *s, int ifindex,
  * be neither its network address nor, below /31, its broadcast address
  * (RFC 919/922: those are not host addresses).
  *
+ * IPv6 (@p first of family AF_INET6): the same, a range of any size
+ * taking one of the DPS_MAX_ADDRS6 - 1 entries of the port. Every
+ * address of it is the stack's: a destination it receives, a neighbour
+ * solicitation it answers, an address bind() takes; source selection
+ * (RFC 6724) sees @p first. With @p count above 1 the range stays in
+ * @p first's prefix, holds unicast addresses only and, below /127, not
+ * the Subnet-Router anycast address (RFC 4291 2.6.1). Duplicate address
+ * detection probes every address of the range (RFC 4862 5.4.2; 256 a
+ * tick, so a range of 131,072 is settled within about 7 s of start) and
+ * gives the range one verdict: a conflict on any address makes all of it
+ * DPS_ADDR6_DUPLICATE (dps_stack_addr6_state() of any of its addresses).
+ * The port then receives all multicast (a range has a solicited-node
+ * group per 24-bit suffix).
+ *
  * Main thread, before dps_stack_start().
  * @return 0; -EINVAL (bad interface, family or prefix length, @p count 0,
  * an address 0.0.0.0, or a range that leaves the subnet or holds its
- * network or broadcast address); -EEXIST (an address of the range is
- * already the stack's); -ENOSPC (DPS_MAX_ADDRS entries on the interface);
+ * network or broadcast address; IPv6: an address the stack cannot hold,
+ * a range leaving the prefix or holding the anycast address); -EEXIST
+ * (an address of the range is already the stack's); -ENOSPC
+ * (DPS_MAX_ADDRS entries on the interface, DPS_MAX_ADDRS6 - 1 for IPv6);
  * -EBUSY (the stack has started).
  */
 int dps_stack_add_addr_range(struct dps_stack *s, int ifindex,
@@ -206,8 +223,9 @@ enum dps_addr6_state {
 
 /**
  * Duplicate address detection's verdict on IPv6 address @p addr of
- * interface @p ifindex (RFC 4862 5.4). Any thread, once the stack has
- * started; the verdict comes from lcore 0's polls.
+ * interface @p ifindex (RFC 4862 5.4); for an address of a range, the
+ * range's. Any thread, once the stack has started; the verdict comes
+ * from lcore 0's polls.
  * @return an enum dps_addr6_state, or -ENOENT (not an address of the
  * interface), -EINVAL (bad interface or family).
  */

@@ -1543,9 +1543,9 @@ struct rte_ring *dps_ring_make(const char *name, unsigned int count,
 /* ---- the transport in a stack (dps_inet_stack.c) ---- */
 /* Register the transport's slots with a new stack. */
 int dps_inet_register(struct dps_stack *s);
-/* Look @t up in lcore @idx's table from any thread (dps_ctab_find()). */
-int dps_conn_read(struct dps_stack *s, unsigned int idx,
-	const struct dps_tuple *t, struct dps_conn_info *out);
+/* Look @sk's connection up in lcore @idx's table of its family from any
+ * thread (dps_ctab_find()): 0 or -ENOENT. */
+int dps_conn_read(struct dps_sock *sk, unsigned int idx, struct dps_conn_info *out);
 /* Clocks and sleeps for waiting threads (dps_sock_wake.c): a sleeper
  * re-checks a stopped stack every DPS_WAKE_MS. */
 #define DPS_WAKE_MS 100

@@ -226,8 +226,8 @@ conn_fill_idle(const struct dps_idle_ent *e, struct dps_conn_info *out)
  * found, read, then confirmed still in its slot (dps_ctab.h), or read
  * again. Nothing to hold: table slots and entries are type-stable.
  */
-int
-dps_conn_read(struct dps_stack *s, unsigned int idx, const struct dps_tuple *t,
+static int
+conn_read4(struct dps_stack *s, unsigned int idx, const struct dps_tuple *t,
 	struct dps_conn_info *out)
 {
 	const struct dps_ctab *tab = dps_tcp_lc(s->lc[idx])->conns;
@@ -255,6 +255,84 @@ dps_conn_read(struct dps_stack *s, unsigned int idx, const struct dps_tuple *t,
 			conn_fill_sock(data, out);
 	} while (!dps_ctab_still(tab, &tk));
 	return 0;
+}
+
+/* One name of an AF_INET6 socket's connection: @a, port @port, the
+ * scope of a link-local address (as inet6_getname() gives it). */
+static void
+conn_name6(struct sockaddr_in6 *n, const uint8_t a[16], uint16_t port,
+	uint32_t scope)
+{
+	n->sin6_family = AF_INET6;
+	n->sin6_port = port;
+	memcpy(n->sin6_addr.s6_addr, a, 16);
+	n->sin6_scope_id = dps_ip6_is_linklocal(a) ? scope : 0;
+}
+
+/* The same in lcore @idx's IPv6 table (dps_tcp6_table.c), the names
+ * taken from the entry's key: IPv6 entries are sockets or TIME_WAIT
+ * entries, never the idle form. */
+static int
+conn_read6(struct dps_stack *s, unsigned int idx, const struct dps_tuple6 *t,
+	uint32_t scope, struct dps_conn_info *out)
+{
+	struct dps_ctab_ticket tk;
+	void *data;
+
+	do {
+		data = dps_tcp6_find(s->lc[idx], t, &tk);
+		if (data == NULL)
+			return -ENOENT;
+		memset(out, 0, sizeof(*out));
+		out->lcore = (uint16_t)idx;
+		conn_name6(&out->local6, t->laddr, t->lport, scope);
+		conn_name6(&out->peer6, t->raddr, t->rport, scope);
+		if (dps_tcp_is_tw(data))
+			out->state = DPS_TCP_TIME_WAIT;
+		else
+			conn_fill_sock(data, out);
+	} while (!dps_ctab_still(dps_tcp_lc(s->lc[idx])->v6->conns, &tk));
+	return 0;
+}
+
+/* An AF_INET6 socket's IPv4 (v4-mapped) connection is named as
+ * getsockname() names it: ::ffff:a.b.c.d. */
+static void
+conn_map6(struct dps_conn_info *out)
+{
+	struct sockaddr_in l = out->local, p = out->peer;
+
+	memset(&out->local6, 0, sizeof(out->local6));
+	memset(&out->peer6, 0, sizeof(out->peer6));
+	out->local6.sin6_family = out->peer6.sin6_family = AF_INET6;
+	out->local6.sin6_port = l.sin_port;
+	out->peer6.sin6_port = p.sin_port;
+	dps_ip6_set_mapped(out->local6.sin6_addr.s6_addr, l.sin_addr.s_addr);
+	dps_ip6_set_mapped(out->peer6.sin6_addr.s6_addr, p.sin_addr.s_addr);
+}
+
+int
+dps_conn_read(struct dps_sock *sk, unsigned int idx, struct dps_conn_info *out)
+{
+	struct dps_tuple t = sk->tup;
+	int rc;
+
+	if (dps_tcp_is_v6(sk)) {
+		const struct dps_sock6_side *v6 = dps_sock6_c(sk);
+		struct dps_tuple6 t6 = { .lport = t.lport, .rport = t.rport,
+			.proto = IPPROTO_TCP };
+
+		/* Plain reads, as of the IPv4 tuple: written before the
+		 * connection entered the table, and a socket reused meanwhile
+		 * is not found under its old key. */
+		memcpy(t6.laddr, v6->laddr, 16);
+		memcpy(t6.raddr, v6->raddr, 16);
+		return conn_read6(sk->stack, idx, &t6, v6->scope, out);
+	}
+	rc = conn_read4(sk->stack, idx, &t, out);
+	if (rc == 0 && dps_sock_is6(sk))
+		conn_map6(out);
+	return rc;
 }
 
 void

@@ -120,6 +120,28 @@ dps_tcp6_lookup_any(struct dps_lcore *lc, const struct dps_tuple6 *t)
 		tcp6_key_of, tcp6_ent_of, KEY_WORDS);
 }
 
+/* The same from any thread, with no lock (dps_ctab_find()): for
+ * dps_conn_info(), which confirms its reads with @tk. */
+void *
+dps_tcp6_find(struct dps_lcore *lc, const struct dps_tuple6 *t,
+	struct dps_ctab_ticket *tk)
+{
+	const struct dps_tcp6_lcore *t6 = dps_tcp_lc(lc)->v6;
+
+	if (t6 == NULL)
+		return NULL;
+	return dps_ctab_find_k(t6->conns, dps_tcp_hash6(dps_socks(lc->stack), t), t,
+		tcp6_key_of, tcp6_ent_of, tk, KEY_WORDS);
+}
+
+/* The key of the IPv6 table's entry @d (a socket or a tagged TIME_WAIT
+ * entry). */
+const struct dps_tuple6 *
+dps_tcp6_key_of(const void *d)
+{
+	return tcp6_key_of(d);
+}
+
 /* The ports and protocol of @sk's key follow its IPv4 tuple, which keeps
  * them for both families. */
 void

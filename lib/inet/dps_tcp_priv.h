@@ -614,6 +614,11 @@ void dps_tcp6_lcore_fini(struct dps_lcore *lc);
 /* The IPv6 table's entry for @t: a socket, a TIME_WAIT entry (tagged) or
  * NULL. */
 void *dps_tcp6_lookup_any(struct dps_lcore *lc, const struct dps_tuple6 *t);
+/* The entry for @t from any thread, with no lock, or NULL; @tk confirms
+ * reads of it made afterwards (dps_ctab_still()). */
+void *dps_tcp6_find(struct dps_lcore *lc, const struct dps_tuple6 *t,
+	struct dps_ctab_ticket *tk);
+const struct dps_tuple6 *dps_tcp6_key_of(const void *d);
 /* Enter socket @sk (its key's ports and protocol filled from its tuple)
  * or a tagged TIME_WAIT entry: 0 or -ENOBUFS. */
 int dps_tcp6_table_put(struct dps_lcore *lc, void *d);

@@ -42,8 +42,8 @@ iface_has(const struct dps_stack *s, uint16_t ifx, const uint8_t a[16], bool usa
 	for (unsigned int i = 0; i < ifp->n_addrs6; i++) {
 		int st;
 
-		if (memcmp(ifp->addrs6[i].addr, a, 16) != 0)
-			continue;
+		if (!dps_ip6_cand_has(&ifp->addrs6[i], a))
+			continue;	/* not this address, nor in this range */
 		st = addr_state(s, ifx, i);
 		return usable ? st == DPS_ADDR6_PREFERRED : st != DPS_ADDR6_DUPLICATE;
 	}

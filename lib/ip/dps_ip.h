@@ -58,6 +58,9 @@ struct dps_ip6_lcore {
 	uint8_t n_addrs[DPS_MAX_PORTS];
 	struct dps_ip6_cand addrs[DPS_MAX_PORTS][DPS_MAX_ADDRS6];
 	struct dps_dad dad[DPS_MAX_PORTS][DPS_MAX_ADDRS6];	/* lcore 0 */
+	/* Lcore 0: a range's addresses probed so far in the round under
+	 * way (dps_nd_glue.c); span + 1 once the round is out. */
+	uint64_t dad_probed[DPS_MAX_PORTS][DPS_MAX_ADDRS6];
 	bool dad_begun;			/* lcore 0: detection started */
 	unsigned int dad_running;	/* lcore 0: detections not ended */
 	struct dps_icmp6_rl rl[DPS_ICMP6_RL_SLOTS];
@@ -122,7 +125,8 @@ void dps_nd_rx(struct dps_lcore *lc, uint16_t ifindex, const struct dps_ipv6_vie
 	const struct dps_icmp6_view *icmp, uint64_t now);
 void dps_nd_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now);
 void dps_dad_glue_tick(struct dps_lcore *lc, uint64_t now);
-/* Index of @a among port @ifindex's addresses on @lc, -1 when not ours. */
+/* Index of the entry (an address or a range) of port @ifindex on @lc
+ * that holds @a, -1 when not ours. */
 int dps_ip6_addr_index(const struct dps_ip6_lcore *x, uint16_t ifindex,
 	const uint8_t a[16]);
 

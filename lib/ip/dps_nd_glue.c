@@ -9,6 +9,17 @@
  * Duplicate address detection (RFC 4862 5.4) runs on lcore 0 for every
  * address of every port. Router advertisements are ignored: addresses,
  * routes and neighbours are configured.
+ *
+ * A range of addresses (struct dps_ip6_cand.span, a load generator's
+ * sources) is detected as Linux detects each address it is given: a
+ * solicitation for every address of the range, from ::, to its
+ * solicited-node group, RetransTimer before the verdict. They go
+ * DAD_RANGE_BURST a tick (a range of 131,072 takes about 5 s; Linux sends
+ * each address's after its own random delay of up to a second), and the
+ * verdict waits RetransTimer after the last (dps_dad_probed()). Unlike
+ * Linux, the range has one state: a conflict on any of its addresses
+ * makes the whole range a duplicate, named by the address that
+ * conflicted, so that a range stays one bounds check everywhere else.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -19,12 +30,16 @@
 
 static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
 
+/* DAD solicitations a tick (DPS_TICK_NS, 10 ms) for a range: 25,600 a
+ * second, well within a transmit queue's room per tick. */
+#define DAD_RANGE_BURST 256
+
 int
 dps_ip6_addr_index(const struct dps_ip6_lcore *x, uint16_t ifindex,
 	const uint8_t a[16])
 {
 	for (unsigned int i = 0; i < x->n_addrs[ifindex]; i++)
-		if (memcmp(x->addrs[ifindex][i].addr, a, 16) == 0)
+		if (dps_ip6_cand_has(&x->addrs[ifindex][i], a))
 			return (int)i;
 	return -1;
 }
@@ -122,10 +137,12 @@ dad_apply(struct dps_ip6_lcore *x, uint16_t ifindex, unsigned int k, int state)
 		x->addrs[ifindex][k].tentative = state != DPS_DAD_PREFERRED;
 }
 
-/* Detection of address @k of port @ifindex ended: use it (or never),
- * say so to dps_stack_addr6_state() and to the other lcores. */
+/* Detection of entry @k of port @ifindex ended: use it (or never), say
+ * so to dps_stack_addr6_state() and to the other lcores. @who: the
+ * address that conflicted (a duplicate). */
 static void
-dad_verdict(struct dps_lcore *lc, uint16_t ifindex, unsigned int k, int state)
+dad_verdict(struct dps_lcore *lc, uint16_t ifindex, unsigned int k, int state,
+	const uint8_t who[16])
 {
 	struct dps_ip6_lcore *x = dps_ip6_lc(lc);
 	struct dps_iface *ifp = &lc->stack->ifs[ifindex];
@@ -142,30 +159,51 @@ dad_verdict(struct dps_lcore *lc, uint16_t ifindex, unsigned int k, int state)
 	if (state == DPS_DAD_PREFERRED) {
 		DPS_CNT_INC(&lc->cnt, dad_ok);
 	} else {
-		struct dps_addr a = dps_addr_v6(x->addrs[ifindex][k].addr);
+		struct dps_addr a = dps_addr_v6(who);
 		char txt[64];
 
 		DPS_CNT_INC(&lc->cnt, dad_duplicate);
 		DPS_LOG(WARNING, "port %u: IPv6 address %s is used by another node "
-			"(duplicate address detection); not using it", ifp->port_id,
-			dps_addr_fmt(&a, txt, sizeof(txt)));
+			"(duplicate address detection); not using it%s", ifp->port_id,
+			dps_addr_fmt(&a, txt, sizeof(txt)), x->addrs[ifindex][k].span != 0 ?
+			", nor the rest of its range" : "");
 	}
 	for (unsigned int i = 1; i < lc->stack->n_lcores; i++)
 		(void)dps_lcore_post(lc->stack, i, &msg);	/* full: stays tentative there */
 }
 
+/* The next DAD_RANGE_BURST solicitations of the round under way for
+ * range @k of port @ifindex; once the last is out, RetransTimer runs. */
+static void
+dad_probe_range(struct dps_lcore *lc, uint16_t ifindex, unsigned int k, uint64_t now)
+{
+	static const uint8_t unspec[16];
+	struct dps_ip6_lcore *x = dps_ip6_lc(lc);
+	const struct dps_ip6_cand *c = &x->addrs[ifindex][k];
+	uint64_t *done = &x->dad_probed[ifindex][k], end = (uint64_t)c->span + 1;
+	uint8_t a[16];
+
+	for (unsigned int n = 0; n < DAD_RANGE_BURST && *done < end; n++, (*done)++) {
+		dps_ip6_cand_nth(c, (uint32_t)*done, a);
+		nd_send_ns(lc, ifindex, unspec, a, NULL, x->dad[ifindex][k].nonce);
+	}
+	if (*done == end)
+		dps_dad_probed(&x->dad[ifindex][k], now);
+}
+
 void
 dps_dad_glue_tick(struct dps_lcore *lc, uint64_t now)
 {
-	static const uint8_t unspec[16];
 	struct dps_ip6_lcore *x = dps_ip6_lc(lc);
 
 	if (!x->dad_begun) {
 		x->dad_begun = true;
 		for (uint16_t i = 0; i < lc->stack->n_ifaces; i++)
-			for (unsigned int k = 0; k < x->n_addrs[i]; k++, x->dad_running++)
+			for (unsigned int k = 0; k < x->n_addrs[i]; k++, x->dad_running++) {
 				dps_dad_start(&x->dad[i][k], NULL, i, x->addrs[i][k].addr,
 					rte_rand(), now);
+				x->dad_probed[i][k] = (uint64_t)x->addrs[i][k].span + 1;
+			}
 	}
 	for (uint16_t i = 0; x->dad_running != 0 && i < lc->stack->n_ifaces; i++)
 		for (unsigned int k = 0; k < x->n_addrs[i]; k++) {
@@ -173,12 +211,19 @@ dps_dad_glue_tick(struct dps_lcore *lc, uint64_t now)
 
 			if (d->state != DPS_DAD_TENTATIVE)
 				continue;
+			if (x->dad_probed[i][k] <= x->addrs[i][k].span) {
+				dad_probe_range(lc, i, k, now);	/* a round under way */
+				continue;
+			}
 			switch (dps_dad_tick(d, now)) {
 			case DPS_DAD_SEND_NS:
-				nd_send_ns(lc, i, unspec, d->addr, NULL, d->nonce);
+				/* A round: one solicitation per address
+				 * (every address of a range). */
+				x->dad_probed[i][k] = 0;
+				dad_probe_range(lc, i, k, now);
 				break;
 			case DPS_DAD_DONE:
-				dad_verdict(lc, i, k, d->state);
+				dad_verdict(lc, i, k, d->state, d->addr);
 				break;
 			default:
 				break;
@@ -186,11 +231,12 @@ dps_dad_glue_tick(struct dps_lcore *lc, uint64_t now)
 		}
 }
 
-/* Lcore 0: a solicitation or advertisement for our tentative address
- * @k (RFC 4862 5.4.3, 5.4.4). @src NULL: an advertisement. */
+/* Lcore 0: a solicitation or advertisement for @target, an address of
+ * our tentative entry @k (RFC 4862 5.4.3, 5.4.4). @src NULL: an
+ * advertisement. */
 static void
 dad_rx(struct dps_lcore *lc, uint16_t ifindex, unsigned int k,
-	const uint8_t *src, const uint8_t *nonce)
+	const uint8_t target[16], const uint8_t *src, const uint8_t *nonce)
 {
 	struct dps_ip6_lcore *x = dps_ip6_lc(lc);
 	struct dps_dad *d = &x->dad[ifindex][k];
@@ -200,7 +246,7 @@ dad_rx(struct dps_lcore *lc, uint16_t ifindex, unsigned int k,
 		return;
 	dup = src != NULL ? dps_dad_rx_ns(d, src, nonce) : dps_dad_rx_na(d);
 	if (dup)
-		dad_verdict(lc, ifindex, k, d->state);
+		dad_verdict(lc, ifindex, k, d->state, target);
 }
 
 /* ---- solicitations and advertisements received ------------------------- */
@@ -228,7 +274,7 @@ nd_rx_ns(struct dps_lcore *lc, uint16_t ifindex, const struct dps_ipv6_view *ip,
 	}
 	if (x->addrs[ifindex][k].tentative) {
 		if (lc->idx == 0)
-			dad_rx(lc, ifindex, (unsigned int)k, ip->src,
+			dad_rx(lc, ifindex, (unsigned int)k, ns->target, ip->src,
 				ns->has_nonce ? ns->nonce : NULL);
 		return;
 	}
@@ -257,7 +303,7 @@ nd_take_na(struct dps_lcore *lc, uint16_t ifindex, const uint8_t target[16],
 		/* For our own address: a duplicate while tentative; once
 		 * preferred, Linux only logs it. */
 		if (lc->idx == 0)
-			dad_rx(lc, ifindex, (unsigned int)k, NULL, NULL);
+			dad_rx(lc, ifindex, (unsigned int)k, target, NULL, NULL);
 		return;
 	}
 	dps_nd_rx_na(&x->nd, ifindex, target, flags, lla, now, &x->out);

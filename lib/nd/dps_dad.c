@@ -73,3 +73,10 @@ dps_dad_rx_na(struct dps_dad *d)
 	d->state = DPS_DAD_DUPLICATE;
 	return true;
 }
+
+void
+dps_dad_probed(struct dps_dad *d, uint64_t now)
+{
+	if (d->state == DPS_DAD_TENTATIVE)
+		d->next_ns = now + d->p.retrans_ns;
+}

@@ -254,4 +254,10 @@ bool dps_dad_rx_ns(struct dps_dad *d, const uint8_t src[16],
  * Returns true when it made the address a duplicate. */
 bool dps_dad_rx_na(struct dps_dad *d);
 
+/* The solicitations of one round for a range of addresses went out
+ * over several ticks, the last at @now: the next round, or the verdict,
+ * waits RetransTimer from that last one (5.4.2), not from the round's
+ * first. */
+void dps_dad_probed(struct dps_dad *d, uint64_t now);
+
 #endif

@@ -718,17 +718,12 @@ int
 dps_conn_info(int fd, struct dps_conn_info *out)
 {
 	struct dps_sock *sk = dps_sock_get(fd);
-	struct dps_stack *s;
-	struct dps_tuple t;
-	int rc, owner;
+	int owner;
 
 	if (sk == NULL)
 		return fail(dps_sock_errno(fd));
-	s = sk->stack;
-	t = sk->tup;
 	owner = dps_sock_owner(sk);
 	if (sk->type != SOCK_STREAM || owner < 0)
 		return done(sk, -ENOENT);
-	rc = dps_conn_read(s, (unsigned int)owner, &t, out);
-	return done(sk, rc);
+	return done(sk, dps_conn_read(sk, (unsigned int)owner, out));
 }

@@ -197,25 +197,67 @@ dps_ip6_select_src(const struct dps_ip6_cand *c, unsigned int n,
 	return best;
 }
 
+/* @a as a 128-bit number (network order in, host order out). */
+static unsigned __int128
+ip6_num(const uint8_t a[16])
+{
+	unsigned __int128 v = 0;
+
+	for (unsigned int i = 0; i < 16; i++)
+		v = (v << 8) | a[i];
+	return v;
+}
+
+bool
+dps_ip6_cand_has(const struct dps_ip6_cand *c, const uint8_t a[16])
+{
+	if (c->span == 0)
+		return memcmp(c->addr, a, 16) == 0;
+	/* Unsigned: an @a below @c->addr wraps to a huge difference. */
+	return ip6_num(a) - ip6_num(c->addr) <= c->span;
+}
+
+bool
+dps_ip6_cand_has_group(const struct dps_ip6_cand *c, const uint8_t g[16])
+{
+	uint8_t sn[16];
+	uint32_t lo, want;
+
+	dps_ip6_solicited_node(c->addr, sn);
+	if (memcmp(g, sn, 13) != 0)
+		return false;
+	if (c->span >= 0xffffffu)
+		return true;	/* the range covers every 24-bit suffix */
+	lo = (uint32_t)sn[13] << 16 | (uint32_t)sn[14] << 8 | sn[15];
+	want = (uint32_t)g[13] << 16 | (uint32_t)g[14] << 8 | g[15];
+	return ((want - lo) & 0xffffffu) <= c->span;
+}
+
+void
+dps_ip6_cand_nth(const struct dps_ip6_cand *c, uint32_t i, uint8_t out[16])
+{
+	unsigned __int128 v = ip6_num(c->addr) + i;
+
+	for (int k = 15; k >= 0; k--, v >>= 8)
+		out[k] = (uint8_t)v;
+}
+
 enum dps_ip6_dst
 dps_ip6_dst_match(const struct dps_ip6_cand *c, unsigned int n,
 	const uint8_t dst[16])
 {
 	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
-	uint8_t sn[16];
 
 	if (dps_ip6_is_multicast(dst)) {
 		if (memcmp(dst, all_nodes, 16) == 0)
 			return DPS_IP6_DST_GROUP;
-		for (unsigned int i = 0; i < n; i++) {
-			dps_ip6_solicited_node(c[i].addr, sn);
-			if (memcmp(dst, sn, 16) == 0)
+		for (unsigned int i = 0; i < n; i++)
+			if (dps_ip6_cand_has_group(&c[i], dst))
 				return DPS_IP6_DST_GROUP;
-		}
 		return DPS_IP6_DST_OTHER;
 	}
 	for (unsigned int i = 0; i < n; i++)
-		if (memcmp(dst, c[i].addr, 16) == 0)
+		if (dps_ip6_cand_has(&c[i], dst))
 			return c[i].tentative ? DPS_IP6_DST_TENTATIVE :
 				DPS_IP6_DST_UNICAST;
 	return DPS_IP6_DST_OTHER;

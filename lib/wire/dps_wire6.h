@@ -169,13 +169,31 @@ void dps_ip6_solicited_node(const uint8_t a[16], uint8_t out[16]);
  * (RFC 2464 7). */
 void dps_ip6_mcast_mac(const uint8_t a[16], struct rte_ether_addr *mac);
 
-/* One address of the interface, as source selection sees it. */
+/*
+ * One address of the interface, as source selection sees it, or a range
+ * of them: @addr and the @span addresses after it (a load generator's
+ * sources), all in @addr's prefix and of one DAD state. A range is a
+ * bounds check, not a table (as an IPv4 range, struct dps_ifaddr);
+ * source selection sees its first address.
+ */
 struct dps_ip6_cand {
 	uint8_t addr[16];
 	uint8_t prefix_len;
 	bool tentative;			/* DAD not done (RFC 4862 5.4) */
 	bool deprecated;		/* preferred lifetime over */
+	uint32_t span;			/* addresses after @addr; 0: one address */
 };
+
+/* Whether @a is one of candidate @c's addresses: @c->addr up to
+ * @c->addr + @c->span, as 128-bit numbers. */
+bool dps_ip6_cand_has(const struct dps_ip6_cand *c, const uint8_t a[16]);
+
+/* Whether the solicited-node group @g (ff02::1:ffXX:XXXX) is that of one
+ * of @c's addresses (RFC 4291 2.7.1: their last 24 bits). */
+bool dps_ip6_cand_has_group(const struct dps_ip6_cand *c, const uint8_t g[16]);
+
+/* Address @i of candidate @c (@c->addr plus @i, carried across bytes). */
+void dps_ip6_cand_nth(const struct dps_ip6_cand *c, uint32_t i, uint8_t out[16]);
 
 /*
  * RFC 6724 5 source selection among @n candidates of one interface for

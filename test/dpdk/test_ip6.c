@@ -20,6 +20,8 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include <inttypes.h>
+
 #include "dpstack.h"
 #include "dps_stack_priv.h"
 #include "dps_ip.h"
@@ -281,6 +283,151 @@ Test(dpdk, ip6_dad_conflict)
 		}
 	}
 	cr_assert_geq(dups, 1, "nobody saw the conflict");
+	bench_down(&b);
+}
+
+/* ---- a range of addresses ----------------------------------------------- */
+
+#define RANGE_N 3000u
+/* 2001:db8::100, the first of A's range of RANGE_N. */
+static const uint8_t range6[16] = { 0x20, 0x01, 0x0d, 0xb8, [14] = 1 };
+
+/* Address @i of A's range. */
+static void
+range_nth(uint32_t i, uint8_t out[16])
+{
+	struct dps_ip6_cand c = { .span = RANGE_N - 1 };
+
+	memcpy(c.addr, range6, 16);
+	dps_ip6_cand_nth(&c, i, out);
+}
+
+/* Stack A on side 0 with RANGE_N addresses from 2001:db8::100/64. */
+static struct dps_stack *
+range_stack(struct bench *b)
+{
+	struct dps_stack *s = stack_new(b, 0, "sa", A_IP, 0);
+	struct dps_addr first = dps_addr_v6(range6);
+
+	cr_assert_eq(dps_stack_add_addr_range(s, 0, &first, RANGE_N, 64), 0);
+	return s;
+}
+
+/* Whether an AF_INET6 datagram socket of @s can bind @a (the stack's own
+ * addresses only); the socket is closed again. */
+static bool
+binds6(struct dps_stack *s, const uint8_t a[16])
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+	int fd = dps_socket_on(s, AF_INET6, SOCK_DGRAM, 0), rc;
+
+	cr_assert_geq(fd, 0);
+	memcpy(sin6.sin6_addr.s6_addr, a, 16);
+	rc = dps_bind(fd, (struct sockaddr *)&sin6, sizeof(sin6));
+	cr_assert(rc == 0 || errno == EADDRNOTAVAIL, "bind: errno %d", errno);
+	cr_assert_eq(dps_close(fd), 0);
+	return rc == 0;
+}
+
+/*
+ * A range of 3,000 addresses on A as Linux treats addresses on the
+ * interface: duplicate address detection probes every one of them (one
+ * solicitation each, then RetransTimer), tentative until then and
+ * preferred after, every one (first, middle, last) of one state; B
+ * resolves addresses inside the range by neighbour discovery and pings
+ * them; A's sockets bind any of them and nothing past the range; A's
+ * own traffic leaves from the range's first address.
+ */
+Test(dpdk, ip6_range_dad_nd_ping, .timeout = 120)
+{
+	struct bench b;
+	struct dps_counters ca, cb;
+	uint8_t mid[16], last[16], past[16], src[16];
+	int err = 0;
+
+	bench_up(&b, "i6rg", NULL, false);
+	range_stack(&b);
+	stack6_new(&b, 1, "sb", B_IP, b6);
+	stack_start(&b, 0);
+	stack_start(&b, 1);
+	range_nth(RANGE_N / 2, mid);
+	range_nth(RANGE_N - 1, last);
+	range_nth(RANGE_N, past);
+	cr_assert_eq(addr6_state(b.s[0], mid), DPS_ADDR6_TENTATIVE);
+	cr_assert_not(binds6(b.s[0], mid), "a tentative address binds");
+	wait_dad(&b, b.s[0], range6);
+	wait_dad(&b, b.s[1], b6);
+	cr_assert_eq(addr6_state(b.s[0], range6), DPS_ADDR6_PREFERRED);
+	cr_assert_eq(addr6_state(b.s[0], mid), DPS_ADDR6_PREFERRED);
+	cr_assert_eq(addr6_state(b.s[0], last), DPS_ADDR6_PREFERRED);
+	cr_assert_eq(addr6_state(b.s[0], past), -ENOENT);
+	ca = cnt(&b, 0);
+	cr_assert_geq(ca.nd_tx_ns, RANGE_N, "DAD probed %" PRIu64 " of %u addresses",
+		ca.nd_tx_ns, RANGE_N);
+	cr_assert_eq(ca.dad_duplicate, 0);
+	cr_assert_eq(ca.drop[DPS_DROP_tx_full], 0, "probes lost");
+	cb = cnt(&b, 1);
+	cr_assert_eq(cb.nd_tx_na, 0, "B answered a probe of A's");
+
+	cr_assert(binds6(b.s[0], mid));
+	cr_assert(binds6(b.s[0], last));
+	cr_assert_not(binds6(b.s[0], past), "one past the range binds");
+	cr_assert_eq(ping6(&b, b.s[1], mid, 2, &err), 2, "B->A mid-range, errno %d", err);
+	cr_assert_eq(ping6(&b, b.s[1], last, 2, &err), 2, "B->A last, errno %d", err);
+	cr_assert_eq(ping6(&b, b.s[1], past, 1, &err), 0, "past the range answered");
+	cr_assert_eq(ping6(&b, b.s[0], b6, 2, &err), 2, "A->B, errno %d", err);
+	cr_assert_eq(dps_ip6_source(b.s[0]->lc[0], b6, src, NULL), 0);
+	cr_assert_arr_eq(src, range6, 16, "the range's first is the source");
+	settle(&b);
+	ca = cnt(&b, 0);
+	cr_assert_geq(ca.nd_tx_na, 2, "A answered B's solicitations");
+	cr_assert_eq(ca.icmp6_tx_echo_reply, 4);
+	bench_down(&b);
+}
+
+/*
+ * B holds 2001:db8::150 (DAD done) when A starts with its range, which
+ * holds it too: A's probe for ::150 draws B's advertisement, and A's
+ * range is a duplicate, all of it (one state per range); B keeps its
+ * address; A has no global source left.
+ */
+Test(dpdk, ip6_range_dad_conflict, .timeout = 120)
+{
+	static const uint8_t in_range[16] = { 0x20, 0x01, 0x0d, 0xb8, [14] = 1,
+		[15] = 0x50 };
+	struct bench b;
+	uint8_t src[16];
+
+	bench_up(&b, "i6rc", NULL, false);
+	stack6_new(&b, 1, "sb", B_IP, in_range);
+	stack_start(&b, 1);
+	wait_dad(&b, b.s[1], in_range);
+	cr_assert_eq(addr6_state(b.s[1], in_range), DPS_ADDR6_PREFERRED);
+	/* B's own DAD probes still wait on A's side of the wire, from
+	 * before A existed: A would take the one for ::150 as another
+	 * node's detection of it (RFC 4862 5.4.3), which is not what this
+	 * test is about. The wire delivers what it carries, and once A's
+	 * port is up, before A's first poll, the test takes it. */
+	run(&b, 10, 10 * MS);
+	range_stack(&b);
+	stack_start(&b, 0);
+	for (struct rte_mbuf *m[32]; ;) {
+		uint16_t n = rte_eth_rx_burst(b.port[0], 0, m, 32);
+
+		rte_pktmbuf_free_bulk(m, n);
+		if (n == 0)
+			break;
+	}
+	wait_dad(&b, b.s[0], range6);
+	cr_assert_eq(addr6_state(b.s[0], range6), DPS_ADDR6_DUPLICATE);
+	cr_assert_eq(addr6_state(b.s[0], in_range), DPS_ADDR6_DUPLICATE);
+	cr_assert_eq(cnt(&b, 0).dad_duplicate, 1);
+	cr_assert_eq(addr6_state(b.s[1], in_range), DPS_ADDR6_PREFERRED, "B keeps it");
+	cr_assert_geq(cnt(&b, 1).nd_tx_na, 1, "B defended its address");
+	cr_assert_geq(cnt(&b, 0).nd_rx_na, 1, "by an advertisement");
+	cr_assert_not(binds6(b.s[0], range6), "a duplicate binds");
+	if (dps_ip6_source(b.s[0]->lc[0], b6, src, NULL) == 0)
+		cr_assert(dps_ip6_is_linklocal(src), "a duplicate was chosen");
 	bench_down(&b);
 }
 
@@ -883,15 +1030,48 @@ Test(dpdk, ip6_config_errors)
 	cr_assert_eq(dps_stack_add_addr(s, 0, &any6, 64), -EINVAL);
 	cr_assert_eq(dps_stack_add_addr(s, 0, &a, 64), 0);
 	cr_assert_eq(dps_stack_add_addr(s, 0, &a, 64), -EEXIST);
-	cr_assert_eq(dps_stack_add_addr_range(s, 0, &a, 2, 64), -EINVAL,
-		"no IPv6 ranges");
+	cr_assert_eq(dps_stack_add_addr_range(s, 0, &a, 2, 64), -EEXIST,
+		"a range holding an address the stack has");
+	{
+		/* A range leaving its /120, one holding the prefix's
+		 * Subnet-Router anycast address, none at all, one past
+		 * the end of the address space. */
+		struct dps_addr r = dps_addr_v6((const uint8_t[16]){ 0x20, 0x01, 0x0d,
+			0xb8, 0, 7, [15] = 0xf0 });
+
+		cr_assert_eq(dps_stack_add_addr_range(s, 0, &r, 17, 120), -EINVAL);
+		cr_assert_eq(dps_stack_add_addr_range(s, 0, &r, 0, 120), -EINVAL);
+		r.v6[15] = 0;
+		cr_assert_eq(dps_stack_add_addr_range(s, 0, &r, 2, 120), -EINVAL);
+		memset(r.v6, 0xff, 16);
+		r.v6[0] = 0xfe;
+		cr_assert_eq(dps_stack_add_addr_range(s, 0, &r, 2, 0), -EINVAL,
+			"reaches the groups (ff00::)");
+		r = dps_addr_v6((const uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, 0, 7,
+			[15] = 1 });
+		cr_assert_eq(dps_stack_add_addr_range(s, 0, &r, 255, 120), 0,
+			"::7:0:0:0:1 to ::7:0:0:0:ff");
+		r.v6[15] = 0x80;
+		cr_assert_eq(dps_stack_add_addr_range(s, 0, &r, 1, 64), -EEXIST,
+			"inside the range");
+		/* 2001:db8:6:ffff:ffff:ffff:ffff:ff00/32 and the 0x1ff
+		 * after it, up to 2001:db8:7::ff. */
+		memset(&r.v6[6], 0xff, 10);
+		r.v6[5] = 6;
+		r.v6[15] = 0;
+		cr_assert_eq(dps_stack_add_addr_range(s, 0, &r, 0x200, 32), -EEXIST,
+			"a range holding the other's first");
+		cr_assert_eq(dps_stack_addr6_state(s, 0, &(struct dps_addr){
+			.family = AF_INET6, .v6 = { 0x20, 0x01, 0x0d, 0xb8, 0, 7,
+			[15] = 0x42 } }), DPS_ADDR6_TENTATIVE, "an address of the range");
+	}
 	cr_assert_eq(dps_stack_add_route(s, &any6, 0, &gw, 0), -EINVAL,
 		"a group is no router");
 	gw = dps_addr_v6((const uint8_t[16]){ 0xfe, 0x80, [15] = 1 });
 	cr_assert_eq(dps_stack_add_route(s, &any6, 0, &gw, 0), 0);
 	cr_assert_eq(dps_stack_add_route(s, &any6, 0, &gw, 0), -EEXIST);
 	cr_assert_eq(dps_stack_add_arp(s, 0, &bad, &peer_mac), -EINVAL);
-	for (unsigned int i = 2; i < DPS_MAX_ADDRS6; i++) {
+	for (unsigned int i = 3; i < DPS_MAX_ADDRS6; i++) {
 		uint8_t v[16] = B6;
 
 		v[14] = (uint8_t)i;

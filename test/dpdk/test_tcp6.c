@@ -192,6 +192,29 @@ pair6(struct bench *b, int lfd, int *sfd, struct sockaddr_in6 *from)
 	return cfd;
 }
 
+/* dps_conn_info() of @fd: established, on lcore 0, its names of the
+ * AF_INET6 family and as getsockname() and getpeername() give them, the
+ * MSS @mss (without options: 1440 over IPv6, 1460 over IPv4). */
+static void
+conn_info_as_names(int fd, uint32_t mss)
+{
+	struct sockaddr_in6 me = name6(fd, false), peer = name6(fd, true);
+	struct dps_conn_info ci;
+
+	memset(&ci, 0xaa, sizeof(ci));
+	cr_assert_eq(dps_conn_info(fd, &ci), 0, "dps_conn_info: errno %d", errno);
+	cr_assert_eq(ci.state, DPS_TCP_ESTABLISHED, "state %u", ci.state);
+	cr_assert_eq(ci.lcore, 0);
+	cr_assert_eq(ci.local6.sin6_family, AF_INET6);
+	cr_assert_eq(ci.peer6.sin6_family, AF_INET6);
+	cr_assert(same6(&ci.local6, me.sin6_addr.s6_addr, ntohs(me.sin6_port)),
+		"dps_conn_info's local name is not getsockname()'s");
+	cr_assert(same6(&ci.peer6, peer.sin6_addr.s6_addr, ntohs(peer.sin6_port)),
+		"dps_conn_info's peer is not getpeername()'s");
+	cr_assert_eq(ci.local6.sin6_scope_id, 0);
+	cr_assert_eq(ci.mss, mss, "MSS %u", ci.mss);
+}
+
 /* Byte i of a stream is a function of i, so that any loss, duplication
  * or reordering the receiver let through shows. */
 static uint8_t
@@ -313,6 +336,14 @@ Test(dpdk, tcp6_connect_transfer_close, .timeout = 120)
 	ti = info(cfd);
 	cr_assert_eq(ti.tcpi_snd_mss, 1428, "IPv6 MSS with timestamps: %u",
 		ti.tcpi_snd_mss);
+	conn_info_as_names(cfd, 1440);
+	conn_info_as_names(sfd, 1440);
+	{
+		struct dps_conn_info ci;
+
+		cr_assert_eq(dps_conn_info(lfd, &ci), -1, "a listener is no connection");
+		cr_assert_eq(errno, ENOENT);
+	}
 	cr_assert_eq(ti.tcpi_advmss, 1440, "MSS announced: %u", ti.tcpi_advmss);
 
 	transfer(&b, cfd, sfd, 96 * KIB, 512 * KIB, T0 + 60 * S);
@@ -696,6 +727,15 @@ Test(dpdk, tcp6_v4_mapped, .timeout = 120)
 	peer = mapped_of(B_IP, SRV_PORT);
 	cr_assert(same6(&me, peer.sin6_addr.s6_addr, SRV_PORT));
 	cr_assert_eq(connect_end(&b, cfd), 0);
+	conn_info_as_names(sfd, 1460);	/* v4-mapped, from the IPv4 table */
+	{
+		struct dps_conn_info ci;
+
+		cr_assert_eq(dps_conn_info(cfd, &ci), 0);
+		cr_assert_eq(ci.local.sin_family, AF_INET, "an AF_INET socket's names");
+		cr_assert_eq(ci.local.sin_addr.s_addr, A_IP);
+		cr_assert_eq(ci.peer.sin_addr.s_addr, B_IP);
+	}
 	transfer(&b, cfd, sfd, 64 * KIB, 48 * KIB, vnow(&b) + 30 * S);
 	cr_assert_eq(dps_close(cfd), 0);
 	cr_assert_eq(dps_close(sfd), 0);
@@ -726,6 +766,7 @@ Test(dpdk, tcp6_v4_mapped, .timeout = 120)
 	cr_assert_eq(memcmp(me.sin6_addr.s6_addr, peer.sin6_addr.s6_addr, 16), 0,
 		"the source v4-mapped");
 	cr_assert_neq(me.sin6_port, 0);
+	conn_info_as_names(cfd, 1460);
 	for (sfd = -1; sfd < 0;) {
 		step(&b, 100 * US);
 		sfd = dps_accept4(l4, NULL, NULL, SOCK_NONBLOCK);

@@ -260,13 +260,17 @@ check_accepted(const uint8_t *p, uint32_t len, const struct dps_ipv6_view *v)
 static void
 check_decide(const uint8_t *p, uint32_t len, int rc_rx)
 {
-	static const struct dps_ip6_cand c[2] = {
+	/* An address, a tentative link-local one, and a range of 769
+	 * (2001:db8:1::ff00 to 2001:db8:1::1:200, across a 16-bit carry). */
+	static const struct dps_ip6_cand c[3] = {
 		{ .addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x0b }, .prefix_len = 64 },
 		{ .addr = { 0xfe, 0x80, [15] = 0x0b }, .prefix_len = 64,
 			.tentative = true },
+		{ .addr = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [14] = 0xff }, .prefix_len = 64,
+			.span = 0x300 },
 	};
 	struct dps_ip6_rx r;
-	int rc = dps_ip6_rx_decide(c, 2, p, len, &r);
+	int rc = dps_ip6_rx_decide(c, 3, p, len, &r);
 
 	if (rc < DPS_DROP_NONE || rc >= DPS_DROP__MAX)
 		fuzz_fail("decision: reason out of range");

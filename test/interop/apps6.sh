@@ -3,9 +3,9 @@
 #
 # The apps over IPv6 (issue 17 item 6). One PASS/FAIL line each:
 #   1 dps-gen -> dps-httpd over a memif pair, IPv6 addresses
-#     (2001:db8:6::1/64 and a run 2001:db8:6::2-2001:db8:6::5/64):
-#     cps/http and rr/http, each exit 0, connections established, no
-#     error, a clean leak check
+#     (2001:db8:6::1/64 and a run of 300, 2001:db8:6::2-2001:db8:6::12d/64,
+#     one range of the stack's): cps/http and rr/http, each exit 0,
+#     connections established, no error, a clean leak check
 #   2 the same dps-httpd (dual stack: 198.18.6.1/24 too) serves an IPv4
 #     client (v4-mapped on its AF_INET6 listener): exit 0, no error;
 #     the server then stops with no leak
@@ -14,8 +14,11 @@
 #     in the kernel's namespace (2001:db8:7::1/64, 198.18.7.1/24): 200
 #     and the --resp-size bytes each; the server stops with no leak
 #   4 dps-gen cps/http over IPv6 against nginx listening on [::]:80 in
-#     the kernel's namespace: exit 0, no error, clean (skipped when nginx
-#     is not installed, saying so)
+#     the kernel's namespace, from a run of 300 source addresses
+#     (2001:db8:7::100-2001:db8:7::22b/64): exit 0, no error, clean, and
+#     the kernel resolved more than 7 of them by neighbour discovery
+#     (what a port held before ranges) (skipped when nginx is not
+#     installed, saying so)
 # Only 2001:db8::/32 and 198.18.0.0/15; transmit checksum offload off on
 # the kernel's veth; names unique per run; a trap removes everything.
 # Usage: apps6.sh PATH/TO/dps-gen PATH/TO/dps-httpd. APPS6_KEEP=1 keeps
@@ -99,7 +102,7 @@ else
 	}
 	ok=1
 	for m in cps rr; do
-		if ! cli "gen-$m" --addr 2001:db8:6::2-2001:db8:6::5/64 \
+		if ! cli "gen-$m" --addr 2001:db8:6::2-2001:db8:6::12d/64 \
 				--to '[2001:db8:6::1]:80' --mode "$m" --duration 2s ||
 				! gen_ok "$tmp/gen-$m.log"; then
 			ok=0
@@ -179,6 +182,7 @@ http {
 	}
 }
 EOF
+	ip -n "$nsk" -6 neigh flush dev "$vk"
 	ip netns exec "$nsk" nginx -c "$tmp/nginx.conf" -g 'daemon off;' >"$tmp/nginx.log" 2>&1 &
 	ngx=$!
 	for _ in $(seq 100); do
@@ -186,9 +190,20 @@ EOF
 		sleep 0.05
 	done
 	if timeout 120 ip netns exec "$nsd" "$gen" "${veal[@]}" --file-prefix="dp6g$sfx" -- \
-			--addr 2001:db8:7::2/64 --to '[2001:db8:7::1]:80' --mode cps \
-			--proto http --duration 2s >"$tmp/gen4.log" 2>&1 && gen_ok "$tmp/gen4.log"; then
-		pass "4 dps-gen cps/http against nginx over IPv6: $(grep -m1 '^connections:' "$tmp/gen4.log"), no error, clean"
+			--addr 2001:db8:7::100-2001:db8:7::22b/64 --to '[2001:db8:7::1]:80' \
+			--mode cps --proto http --duration 2s >"$tmp/gen4.log" 2>&1 &&
+			gen_ok "$tmp/gen4.log"; then
+		# Each connection takes the next source: the kernel resolved
+		# them one by one (its neighbour entries outlive the run).
+		nn=$(ip -n "$nsk" -6 neigh show dev "$vk" | grep -c '^2001:db8:7::')
+		if [ "$nn" -gt 7 ]; then
+			pass "4 dps-gen cps/http against nginx over IPv6 from a run of 300:" \
+				"$(grep -m1 '^connections:' "$tmp/gen4.log"), no error, clean;" \
+				"$nn sources resolved by the kernel"
+		else
+			fail "4 the kernel resolved $nn of the run's addresses, not more than 7" \
+				"$tmp/gen4.log"
+		fi
 	else
 		fail "4 dps-gen against nginx over IPv6" "$tmp/gen4.log" "$tmp/nginx-error.log"
 	fi

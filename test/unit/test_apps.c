@@ -2513,8 +2513,8 @@ Test(apps, target_v6_subnet_and_family, .init = cr_redirect_stderr)
 }
 
 /* --addr and --gw of both families on one port: dual stack, the IPv4
- * side as before; a run of IPv6 addresses is capped at what a port
- * holds; the targets are checked against their own family's side. */
+ * side as before; a run of IPv6 addresses of any size (one range of the
+ * stack's); the targets are checked against their own family's side. */
 Test(apps, net_opt_v6, .init = cr_redirect_stderr)
 {
 	struct app_net n;
@@ -2542,9 +2542,11 @@ Test(apps, net_opt_v6, .init = cr_redirect_stderr)
 	cr_assert(n.has_gw);
 	cr_assert_eq(app_net_opt("t", &n, 0x1001, "ff02::1"), -EINVAL);
 	cr_assert_eq(app_net_opt("t", &n, 0x1001, "2001:db8::x"), -EINVAL);
-	cr_assert_eq(app_net_opt("t", &n, 0x1000, "2001:db8::2-2001:db8::9/64"), -EINVAL);
-	cr_assert_eq(n.v6.n_addr, 7);	/* untouched by the refused one */
 	cr_assert_eq(app_net_opt("t", &n, 0x1000, "2001:db8::9-2001:db8::2/64"), -EINVAL);
+	cr_assert_eq(n.v6.n_addr, 7);	/* untouched by the refused one */
+	cr_assert_eq(app_net_opt("t", &n, 0x1000, "2001:db8::2-2001:db8::1:1/64"), 1);
+	cr_assert_eq(n.v6.n_addr, 65536, "a run of any size: %u", n.v6.n_addr);
+	cr_assert_eq(app_net_opt("t", &n, 0x1000, "2001:db8::2-2001:db8::8/64"), 1);
 	/* The second port (--dev) keeps its own IPv6 side. */
 	cr_assert_eq(app_net_opt("t", &n, 0x1020, "1"), 1);
 	cr_assert_eq(app_net_opt("t", &n, 0x1000, "2001:db8:1::2/64"), 1);
@@ -2557,8 +2559,6 @@ Test(apps, net_opt_v6, .init = cr_redirect_stderr)
 		"no --gw was given\n"
 		"t: invalid --gw (an IPv4 or IPv6 unicast address) 'ff02::1' (try --help)\n"
 		"t: invalid --gw (an IPv4 or IPv6 unicast address) '2001:db8::x' (try --help)\n"
-		"t: invalid --addr '2001:db8::2-2001:db8::9/64': 8 IPv6 addresses, a port "
-		"holds at most 7 (try --help)\n"
 		"t: invalid --addr '2001:db8::9-2001:db8::2/64': B is below A (A/LEN or "
 		"A-B/LEN; try --help)\n");
 }
@@ -2580,4 +2580,16 @@ Test(apps, tuples_v6_sources)
 	cr_assert(app_tuples_short(&t, "--conc 60000", buf, sizeof(buf)));
 	cr_assert(strstr(buf, "4 addresses x 2 destinations x 7058 ports per pair = 56464")
 		!= NULL, "%s", buf);
+	/* Ten million connections over IPv6: the refusal names the tuples
+	 * the run needs and the sources that would carry it, and a run of
+	 * that many IPv6 addresses (no longer capped at what a port held
+	 * address by address) does. */
+	t.need = 10000000;
+	cr_assert(app_tuples_short(&t, "--conc 10000000", buf, sizeof(buf)));
+	cr_assert(strstr(buf, "--conc 10000000 needs 10000000 tuples") != NULL, "%s", buf);
+	cr_assert(strstr(buf, "give at least 709 source addresses") != NULL, "%s", buf);
+	cr_assert_eq(app_net_opt("t", &n, 0x1000, "2001:db8::2-2001:db8::2c6/64"), 1);
+	t.n_src = n.v6.n_addr;
+	cr_assert_eq(t.n_src, 709);
+	cr_assert_not(app_tuples_short(&t, "--conc 10000000", buf, sizeof(buf)), "%s", buf);
 }

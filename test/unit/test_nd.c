@@ -532,6 +532,29 @@ Test(dad, solicitation_from_unspecified_is_a_duplicate)
 	cr_assert_eq(dps_dad_tick(&d, T0 + 5 * S), DPS_DAD_NOTHING);
 }
 
+/* A range's round of probes ends 3 s after it began (the last one
+ * went out then): the verdict waits RetransTimer from that last probe,
+ * not from the round's first; a preferred or duplicate address is not
+ * held again. */
+Test(dad, range_round_waits_retrans_after_its_last_probe)
+{
+	struct dps_dad d;
+	uint64_t t;
+
+	dps_dad_start(&d, NULL, IF, N1, 7, T0);
+	t = d.next_ns;
+	cr_assert_eq(dps_dad_tick(&d, t), DPS_DAD_SEND_NS);
+	dps_dad_probed(&d, t + 3 * S);
+	cr_assert_eq(dps_dad_tick(&d, t + S), DPS_DAD_NOTHING, "a second after the first");
+	cr_assert_eq(dps_dad_tick(&d, t + 4 * S - 1), DPS_DAD_NOTHING);
+	cr_assert_eq(d.state, DPS_DAD_TENTATIVE);
+	cr_assert_eq(dps_dad_tick(&d, t + 4 * S), DPS_DAD_DONE);
+	cr_assert_eq(d.state, DPS_DAD_PREFERRED);
+	dps_dad_probed(&d, t + 5 * S);
+	cr_assert_eq(dps_dad_tick(&d, t + 5 * S), DPS_DAD_NOTHING);
+	cr_assert_eq(d.state, DPS_DAD_PREFERRED);
+}
+
 Test(dad, advertisement_is_a_duplicate)
 {
 	struct dps_dad d;

@@ -1142,6 +1142,71 @@ Test(wire6, destination_match)
 	}
 }
 
+/*
+ * A range of addresses as one candidate: 2001:db8:1::fff0 and the
+ * 0x20 after it, across a 16-bit boundary (2001:db8:1::1:10 last). Its
+ * addresses are unicast destinations, tentative while it is, and each
+ * one's solicited-node group is ours; nothing outside it is. A range
+ * reaching every 24-bit suffix takes every solicited-node group.
+ */
+Test(wire6, destination_match_range)
+{
+	static const struct {
+		const char *dst;
+		enum dps_ip6_dst want;
+	} t[] = {
+		{ "2001:db8:1::fff0", DPS_IP6_DST_UNICAST },	/* the first */
+		{ "2001:db8:1::ffff", DPS_IP6_DST_UNICAST },
+		{ "2001:db8:1::1:0", DPS_IP6_DST_UNICAST },	/* the carry */
+		{ "2001:db8:1::1:10", DPS_IP6_DST_UNICAST },	/* the last */
+		{ "2001:db8:1::1:11", DPS_IP6_DST_OTHER },	/* one past it */
+		{ "2001:db8:1::ffef", DPS_IP6_DST_OTHER },	/* one before */
+		{ "2001:db8:2::fff0", DPS_IP6_DST_OTHER },	/* another prefix */
+		{ "ff02::1:ff00:fff0", DPS_IP6_DST_GROUP },
+		{ "ff02::1:ff01:5", DPS_IP6_DST_GROUP },
+		{ "ff02::1:ff01:10", DPS_IP6_DST_GROUP },
+		{ "ff02::1:ff01:11", DPS_IP6_DST_OTHER },
+		{ "ff02::1:ff00:ffef", DPS_IP6_DST_OTHER },
+		{ "ff02::2:ff00:fff0", DPS_IP6_DST_OTHER },
+	};
+	struct dps_ip6_cand c;
+	uint8_t d[16], w[16];
+
+	memset(&c, 0, sizeof(c));
+	a6("2001:db8:1::fff0", c.addr);
+	c.prefix_len = 64;
+	c.span = 0x20;
+	for (unsigned int i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		a6(t[i].dst, d);
+		cr_assert_eq(dps_ip6_dst_match(&c, 1, d), t[i].want, "%s", t[i].dst);
+		cr_assert_eq(dps_ip6_cand_has(&c, d), t[i].want == DPS_IP6_DST_UNICAST,
+			"%s", t[i].dst);
+	}
+	c.tentative = true;
+	a6("2001:db8:1::1:3", d);
+	cr_assert_eq(dps_ip6_dst_match(&c, 1, d), DPS_IP6_DST_TENTATIVE);
+	dps_ip6_cand_nth(&c, 0x13, d);
+	cr_assert_arr_eq(d, (a6("2001:db8:1::1:3", w), w), 16);
+	dps_ip6_cand_nth(&c, 0, d);
+	cr_assert_arr_eq(d, c.addr, 16);
+	/* 2^24 addresses or more: every suffix, so every group. */
+	c.span = 0xffffffu;
+	a6("ff02::1:ffab:cdef", d);
+	cr_assert_eq(dps_ip6_dst_match(&c, 1, d), DPS_IP6_DST_GROUP);
+	a6("2001:db8:1::100:ffef", d);
+	cr_assert(dps_ip6_cand_has(&c, d), "0xfff0 + 0xffffff covers it");
+	a6("2001:db8:1::100:fff0", d);
+	cr_assert_not(dps_ip6_cand_has(&c, d), "one past the last");
+	/* The group's suffix wraps: a range from ...:ffff:fff0 reaches
+	 * groups ff02::1:ff00:0 and on. */
+	a6("2001:db8:1::ff:fff0", c.addr);
+	c.span = 0x20;
+	a6("ff02::1:ff00:5", d);
+	cr_assert_eq(dps_ip6_dst_match(&c, 1, d), DPS_IP6_DST_GROUP);
+	a6("ff02::1:ff00:11", d);
+	cr_assert_eq(dps_ip6_dst_match(&c, 1, d), DPS_IP6_DST_OTHER);
+}
+
 Test(wire6, address_text)
 {
 	struct dps_addr a;
