@@ -1038,10 +1038,6 @@ app_server_create(struct dps_stack *s, const struct app_srv_conf *c)
 	const char *why = conf_check(c);
 	struct app_server *sv;
 
-	if (why == NULL && c->v6 && dps_stack_lcore_count(s) > 1)
-		why = "an IPv6 server runs on one lcore (-l N): the stack has no "
-			"SO_REUSEPORT group of AF_INET6 listeners for IPv6 SYNs, so "
-			"a listener per lcore cannot be";
 	if (why != NULL) {
 		fprintf(stderr, "server: invalid settings: %s\n", why);
 		errno = EINVAL;
@@ -1076,10 +1072,7 @@ app_server_create(struct dps_stack *s, const struct app_srv_conf *c)
 /* Listen on @p port (any address, non-blocking) as a member of its
  * SO_REUSEPORT group at home on the calling lcore: on IPv4's wildcard,
  * or with c.v6 on IPv6's, which takes IPv4 peers too (v4-mapped, as a
- * Linux socket with IPV6_V6ONLY off, RFC 3493 5.3). The stack has no
- * SO_REUSEPORT group of AF_INET6 listeners for IPv6 SYNs (only the
- * port's one listener takes them), so an IPv6 server is one lcore's
- * (app_server_create()) and its listener the port's own. */
+ * Linux socket with IPV6_V6ONLY off, RFC 3493 5.3). */
 static int
 listener_open(struct app_server *sv, uint16_t port)
 {
@@ -1094,8 +1087,7 @@ listener_open(struct app_server *sv, uint16_t port)
 	if (fd < 0)
 		return -errno;
 	dps_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (!sv->c.v6)
-		dps_setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	dps_setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (dps_set_callbacks(fd, &listener_cbs, sv) != 0 ||
 			(sv->c.v6 && dps_setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
 				&zero, sizeof(zero)) != 0) ||

@@ -310,7 +310,7 @@ listen_cookie_synack(struct dps_lcore *lc, struct dps_sock *l,
 	out.opt.mss = conf.adv_mss;
 	if (out.opt.has_ts)
 		out.opt.tsval = dps_syncookie_ts(out.opt.tsval,
-			seg->opt.has_ws ? tcb.syn_wscale : 0xff, seg->opt.sack_ok);
+			seg->opt.has_ws ? seg->opt.wscale : 0xff, seg->opt.sack_ok);
 	DPS_CNT_INC(&lc->cnt, tcp_syncookies_sent);
 	dps_tcp_xmit_out(lc, t, &out, &lc->ip_id, now);
 }

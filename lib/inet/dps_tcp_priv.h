@@ -564,6 +564,12 @@ dps_rgroup_pick(const struct dps_sockets *ss, const struct dps_tuple *t,
 	return sk != NULL && dps_rgroup_member_ok(sk, t) ? sk : NULL;
 }
 
+/* The AF_INET6 member of the SO_REUSEPORT group of @t's port that takes
+ * an IPv6 SYN of @t arriving on lcore @idx, or NULL: as
+ * dps_rgroup_pick(), by a hash of the IPv6 tuple (dps_tcp_reuseport.c). */
+struct dps_sock *dps_rgroup_pick6(const struct dps_sockets *ss,
+	const struct dps_tuple6 *t, unsigned int idx);
+
 /* ---- TCP over IPv6 (dps_tcp6_*.c, dps_tcp_input6.c) ----
  * An AF_INET6 stream socket whose peer is an IPv6 address lives in its
  * lcore's second table, keyed by the 40-byte tuple in its IPv6 side

@@ -15,6 +15,13 @@
  * member's accept queue holds only children of its own lcore, and its
  * `acceptable` callback runs there: accept without any hand-off.
  *
+ * An IPv6 SYN picks the same way among the group's AF_INET6 members that
+ * take its address, by a hash of its IPv6 tuple (Linux's
+ * inet6_ehashfn() feeding reuseport_select_sock()): an IPv6 server runs
+ * a listener per lcore as an IPv4 one does. (Linux keeps a group per
+ * family; dpstack keeps one per port, and a SYN passes over the members
+ * of the other family as it passes over those bound to another address.)
+ *
  * A group is made on its port's first member and kept until the stack
  * goes, so an lcore may read it at any time without a reference. Members
  * join and leave under one lock (UDP's groups, dps_udp_reuseport.c, use
@@ -25,9 +32,11 @@
  * (dps_tcp_listen.c checks the state and flushes).
  */
 #include <errno.h>
+#include <string.h>
 #include <rte_malloc.h>
 #include <rte_spinlock.h>
 #include "dps_tcp_priv.h"
+#include "dps_wire6.h"
 
 static uint16_t
 port_of(const struct dps_sock *sk)
@@ -132,19 +141,32 @@ tcp_group_hash(const struct dps_sockets *ss, const struct dps_tuple *t)
 	return h ^ (h >> 16);
 }
 
-struct dps_sock *
-dps_rgroup_pick_many(const struct dps_sockets *ss, const struct dps_rgroup *g,
-	uint32_t n, const struct dps_tuple *t, unsigned int idx)
+/* May member @sk take a SYN of @t? A member for IPv4 or for IPv6 (a
+ * caller passes one of the two), inlined with the walk below. */
+typedef bool member_ok_fn(const struct dps_sock *sk, const void *t);
+
+static bool
+member_ok4(const struct dps_sock *sk, const void *t)
+{
+	return dps_rgroup_member_ok(sk, t);
+}
+
+/*
+ * From member @i on (the hash's), the first member at home on lcore
+ * @idx that may take the SYN, else the first that may.
+ */
+static __rte_always_inline struct dps_sock *
+rgroup_walk(const struct dps_rgroup *g, uint32_t n, uint32_t i, unsigned int idx,
+	member_ok_fn *ok, const void *t)
 {
 	struct dps_sock *first = NULL;
-	uint32_t i, j;
+	uint32_t j = i;
 
-	i = j = dps_rgroup_scale(tcp_group_hash(ss, t), n);
 	do {
 		/* Acquire: pairs with the release stores of add/del. */
 		struct dps_sock *sk = __atomic_load_n(&g->m[i], __ATOMIC_ACQUIRE);
 
-		if (sk != NULL && dps_rgroup_member_ok(sk, t)) {
+		if (sk != NULL && ok(sk, t)) {
 			const struct dps_listener *l = dps_sock_lst(sk);
 
 			if (l != NULL && l->home == (int16_t)idx)
@@ -156,4 +178,57 @@ dps_rgroup_pick_many(const struct dps_sockets *ss, const struct dps_rgroup *g,
 			i = 0;
 	} while (i != j);
 	return first;
+}
+
+struct dps_sock *
+dps_rgroup_pick_many(const struct dps_sockets *ss, const struct dps_rgroup *g,
+	uint32_t n, const struct dps_tuple *t, unsigned int idx)
+{
+	return rgroup_walk(g, n, dps_rgroup_scale(tcp_group_hash(ss, t), n), idx,
+		member_ok4, t);
+}
+
+/* tcp_group_hash() over an IPv6 tuple: the IPv6 table's keyed hash,
+ * mixed by the same finaliser. */
+static uint32_t
+tcp_group_hash6(const struct dps_sockets *ss, const struct dps_tuple6 *t)
+{
+	uint32_t h = dps_tcp_hash6(ss, t);
+
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ (h >> 16);
+}
+
+/* May member @sk take IPv6 SYN @t? An AF_INET6 listener of t's port on
+ * t's address or on any. */
+static bool
+member_ok6(const struct dps_sock *sk, const void *arg)
+{
+	const struct dps_tuple6 *t = arg;
+	const struct dps_sock6_side *v6;
+
+	if (!dps_sock_is6(sk) || dps_sock_state(sk) != DPS_TCP_LISTEN ||
+			dps_sock_lport(sk) != t->lport)
+		return false;
+	v6 = dps_sock6_c(sk);
+	return dps_ip6_is_unspecified(v6->laddr) || memcmp(v6->laddr, t->laddr, 16) == 0;
+}
+
+struct dps_sock *
+dps_rgroup_pick6(const struct dps_sockets *ss, const struct dps_tuple6 *t,
+	unsigned int idx)
+{
+	const struct dps_rgroup *g = dps_rgroup_of(ss, rte_be_to_cpu_16(t->lport));
+	uint32_t n;
+
+	if (g == NULL)
+		return NULL;
+	n = __atomic_load_n(&g->n, __ATOMIC_ACQUIRE);	/* pairs with add/del */
+	if (n == 0)
+		return NULL;
+	return rgroup_walk(g, n, dps_rgroup_scale(tcp_group_hash6(ss, t), n), idx,
+		member_ok6, t);
 }

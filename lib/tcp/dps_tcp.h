@@ -888,6 +888,18 @@ uint32_t dps_syncookie_make(const uint64_t key[2], const struct dps_cookie_in *i
 uint16_t dps_syncookie_check(const uint64_t key[2], const struct dps_cookie_in *in,
 	uint32_t cookie, uint64_t now_ns);
 
+/* The same over an IPv6 tuple, with Linux's IPv6 MSS table (1220, 1420,
+ * 1440, 8940). */
+struct dps_cookie_in6 {
+	uint8_t saddr[16], daddr[16];	/* peer, us */
+	uint16_t sport, dport;		/* network order */
+	uint32_t peer_isn;		/* the SYN's sequence number */
+};
+uint32_t dps_syncookie_make6(const uint64_t key[2], const struct dps_cookie_in6 *in,
+	uint16_t mss, uint64_t now_ns, uint16_t *mss_out);
+uint16_t dps_syncookie_check6(const uint64_t key[2], const struct dps_cookie_in6 *in,
+	uint32_t cookie, uint64_t now_ns);
+
 /* Fold window scale (0xff: none) and SACK into the low 6 bits of a TSval,
  * and read them back (false: the TSval carries no option bits). */
 uint32_t dps_syncookie_ts(uint32_t tsval, uint8_t wscale, bool sack);

@@ -381,6 +381,9 @@ struct row {
 /* The peer's kernel connects to our @port, sends @n bytes @ms later. */
 #define PEERCONN(p, ms, n) { .op = OP_PEERCONN, .port = (p), .a = (ms), \
 	.b = (n) }
+/* The same over IPv6: to our [2001:db8::2]:@port. */
+#define PEERCONN6(p, ms, n) { .op = OP_PEERCONN, .port = (p), .a = (ms), \
+	.b = (n), .c = 6 }
 /* accept() on socket 0 into socket @i. */
 #define ACCEPTn(i) { .op = OP_ACCEPT, .a = (i) }
 #define POLLRDT(ms) POLLEV(0, POLLIN, ms, F_TIMED)
@@ -1126,6 +1129,19 @@ static const struct row rows[] = {
 	ROWB("tcp6_listen_accept_inet", 0, 8000, SOCK6(NB),
 		BIND(AT6_ANY(FIXED(99))), DO_LISTEN, PEERCONN(FIXED(99), 0, 0),
 		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 1), NAMEn(1), PEERn(1)),
+	/* SO_REUSEPORT groups of AF_INET6 listeners take IPv6 connections
+	 * (reuseport_select_sock() over inet6_ehashfn()): a group of one,
+	 * and a member that closes with a child queued (reset, not handed
+	 * over) while the member left takes the next one. */
+	ROWB("tcp6_reuseport_accept6", 0, 8000, SOCK6(NB), RPORTn(0),
+		BIND(AT6_ANY(FIXED(110))), DO_LISTEN, PEERCONN6(FIXED(110), 0, 0),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 1), NAMEn(1), PEERn(1)),
+	ROWB("tcp6_reuseport_close_member_queue", 0, 8000, SOCK6n(0, NB),
+		SOCK6n(1, NB), RPORTn(0), RPORTn(1), BINDn(0, AT6_ANY(FIXED(111))),
+		DO_LISTENn(0), PEERCONN6(FIXED(111), 0, 0), POLLEV(0, POLLIN, 3000, 0),
+		BINDn(1, AT6_ANY(FIXED(111))), DO_LISTENn(1), CLOSEn(0),
+		ACCEPTON(1, 2), PEERCONN6(FIXED(111), 0, 0), POLLEV(1, POLLIN, 3000, 0),
+		ACCEPTON(1, 2), NAMEn(2), PEERn(2)),
 
 	/* v4-mapped peers on a dual-stack socket: tcp_v6_connect() hands
 	 * them to tcp_v4_connect(); IPV6_V6ONLY refuses them. */
@@ -2044,8 +2060,8 @@ fmt_label(char *buf, size_t n, const struct step *st)
 		snprintf(a, sizeof(a), "SO_LINGER");
 		break;
 	case OP_PEERCONN:
-		snprintf(a, sizeof(a), "%d,after %d ms %d bytes", st->port, st->a,
-			st->b);
+		snprintf(a, sizeof(a), "%s%d,after %d ms %d bytes",
+			st->c == 6 ? "IPv6 " : "", st->port, st->a, st->b);
 		break;
 	case OP_ACCEPT:
 		snprintf(a, sizeof(a), "into s%d", st->a);
@@ -2442,7 +2458,8 @@ do_peerconn(struct ctx *c, const struct step *st, char *out, size_t n)
 	ssize_t rc;
 
 	inet_pton(AF_INET, IP_GW, &to.sin_addr);
-	snprintf(msg, sizeof(msg), "connect %d %d %d", st->port, st->a, st->b);
+	snprintf(msg, sizeof(msg), "%s %d %d %d", st->c == 6 ? "connect6" : "connect",
+		st->port, st->a, st->b);
 	if (c->rr->t0 == 0)
 		c->rr->t0 = wall_now();
 	rc = fd < 0 ? -1 : S_sendto(fd, msg, strlen(msg), 0,

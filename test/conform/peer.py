@@ -42,6 +42,7 @@ LATENCY = 0.005
 GW_IP = "198.18.0.1"
 GW6_IP = "2001:db8::1"
 DUT_IP = "198.18.0.2"
+DUT6_IP = "2001:db8::2"
 BAD = 0x10000           # offset that makes an ACK or a sequence unacceptable
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
@@ -477,18 +478,18 @@ def tcp_listener(port, family=socket.AF_INET, addr=GW_IP):
 
 def connector(port):
     """Control datagrams \"connect PORT DELAY_MS NBYTES\": the kernel of
-    namespace P connects to the device's PORT, sends NBYTES after
-    DELAY_MS, and holds the connection (the device's listener rows); a
-    negative NBYTES sends -NBYTES and closes."""
+    namespace P connects to the device's PORT (\"connect6\": over IPv6),
+    sends NBYTES after DELAY_MS, and holds the connection (the device's
+    listener rows); a negative NBYTES sends -NBYTES and closes."""
     held = []
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((GW_IP, port))
 
-    def one(dport, delay, n):
-        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    def one(dport, delay, n, family):
+        c = socket.socket(family, socket.SOCK_STREAM)
         c.settimeout(10)
         try:
-            c.connect((DUT_IP, dport))
+            c.connect((DUT6_IP if family == socket.AF_INET6 else DUT_IP, dport))
             time.sleep(delay / 1000.0)
             if n:
                 c.sendall(b"d" * abs(n))
@@ -503,8 +504,9 @@ def connector(port):
         while True:
             data, _ = s.recvfrom(256)
             try:
-                _, p, d, n = data.decode().split()
-                threading.Thread(target=one, args=(int(p), int(d), int(n)),
+                cmd, p, d, n = data.decode().split()
+                fam = socket.AF_INET6 if cmd == "connect6" else socket.AF_INET
+                threading.Thread(target=one, args=(int(p), int(d), int(n), fam),
                                  daemon=True).start()
             except ValueError:
                 continue

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <criterion/criterion.h>
 #include <rte_ip.h>
@@ -41,35 +42,46 @@
 #define NEW_PORT	2000		/* the connection made after */
 #define FLOOD_PORT	10000		/* first source port of the flood */
 
-/* A TCP segment from PEER_IP:@sport to A_IP:LPORT, in an mbuf of the
- * peer's pool. */
+/* A TCP segment from PEER_IP:@sport to A_IP:LPORT with @olen bytes of
+ * options @opt (a multiple of 4), in an mbuf of the peer's pool. */
 static struct rte_mbuf *
-seg_mbuf(struct bench *b, uint16_t sport, uint32_t seq, uint32_t ack,
-	uint8_t flags, const char *data)
+seg_mbuf_opt(struct bench *b, uint16_t sport, uint32_t seq, uint32_t ack,
+	uint8_t flags, const uint8_t *opt, uint16_t olen, const char *data)
 {
 	uint8_t f[FRAME_MAX];
 	uint8_t *th = f + L4_OFF;
 	uint16_t dlen = data != NULL ? (uint16_t)strlen(data) : 0, ck;
+	uint16_t hl = (uint16_t)(20 + olen);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(b->ppool);
 	uint32_t len;
 
 	cr_assert_not_null(m);
-	mk_ip(f, &b->mac[0], PEER_IP, A_IP, IPPROTO_TCP, NULL, (uint16_t)(20 + dlen));
+	mk_ip(f, &b->mac[0], PEER_IP, A_IP, IPPROTO_TCP, NULL, (uint16_t)(hl + dlen));
 	memset(th, 0, 20);
 	wr16(th, sport);
 	wr16(th + 2, LPORT);
 	wr32(th + 4, seq);
 	wr32(th + 8, ack);
-	th[12] = 5 << 4;
+	th[12] = (uint8_t)((hl / 4) << 4);
 	th[13] = flags;
 	wr16(th + 14, 65535);
+	if (olen != 0)
+		memcpy(th + 20, opt, olen);
 	if (dlen != 0)
-		memcpy(th + 20, data, dlen);
+		memcpy(th + hl, data, dlen);
 	ck = rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)(f + IP_OFF), th);
 	memcpy(th + 16, &ck, 2);
-	len = pad60(f, L4_OFF + 20u + dlen);
+	len = pad60(f, L4_OFF + (uint32_t)hl + dlen);
 	memcpy(rte_pktmbuf_append(m, (uint16_t)len), f, len);
 	return m;
+}
+
+/* The same without options. */
+static struct rte_mbuf *
+seg_mbuf(struct bench *b, uint16_t sport, uint32_t seq, uint32_t ack,
+	uint8_t flags, const char *data)
+{
+	return seg_mbuf_opt(b, sport, seq, ack, flags, NULL, 0, data);
 }
 
 /* Send one segment across the wire (pumped) and let the stack answer. */
@@ -388,4 +400,87 @@ Test(dpdk, overload_descriptors_beyond_a_million, .timeout = 120)
 	}
 	free(fds);
 	free(objs);
+}
+
+/*
+ * A cookie's SYN-ACK carries what the SYN offered in its TSval's low
+ * bits: the peer's window scale (Linux's cookie_init_timestamp() encodes
+ * ireq->snd_wscale) and SACK. The connection the ACK rebuilds scales the
+ * peer's window by the peer's shift, 7 here, not by ours.
+ */
+Test(dpdk, overload_cookie_keeps_peer_wscale)
+{
+	struct bench b;
+	struct dps_stack *s = overload_up(&b);
+	unsigned int base_mbufs = dps_test_pool_in_use(b.pool);
+	unsigned int base_socks = dps_pool_in_use(dps_socks(s)->pool);
+	/* MSS 1460, SACK-permitted, timestamps (TSval 100), wscale 7. */
+	uint8_t syn_opt[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 100,
+		0, 0, 0, 0, 1, 3, 3, 7 };
+	uint8_t ack_opt[12] = { 1, 1, 8, 10, 0, 0, 0, 101 };
+	struct dps_counters c0, c;
+	struct dps_sock_stats st;
+	struct rte_mbuf *m;
+	struct tcp_info ti;
+	socklen_t tl = sizeof(ti);
+	uint32_t synack_seq = 0, tsval = 0;
+	int lfd = listener(&b), fd;
+
+	for (unsigned int i = 0; i < BACKLOG; i++)
+		peer_seg(&b, (uint16_t)(FLOOD_PORT + i), 7 * i, 0, DPS_TH_SYN, NULL);
+	peer_flush(&b);
+	c0 = cnt(&b, 0);
+	m = seg_mbuf_opt(&b, NEW_PORT, 5000, 0, DPS_TH_SYN, syn_opt, sizeof(syn_opt), NULL);
+	cr_assert_eq(rte_eth_tx_burst(b.port[1], 0, &m, 1), 1);
+	run(&b, 4, 0);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.tcp_syncookies_sent, c0.tcp_syncookies_sent + 1, "a cookie");
+	while ((m = peer_pop(&b)) != NULL) {
+		const uint8_t *th = rte_pktmbuf_mtod_offset(m, const uint8_t *, L4_OFF);
+
+		/* Our SYN-ACK's options: MSS, SACK-permitted, timestamps. */
+		if (rd16(th + 2) == NEW_PORT && th[13] == (DPS_TH_SYN | DPS_TH_ACK)) {
+			synack_seq = rd32(th + 4);
+			for (unsigned int i = 20; i + 1 < (th[12] >> 4) * 4u;)
+				if (th[i] == 1) {
+					i++;
+				} else {
+					if (th[i] == 8)
+						tsval = rd32(th + i + 2);
+					i += th[i + 1];
+				}
+		}
+		rte_pktmbuf_free(m);
+	}
+	cr_assert_neq(tsval, 0, "a SYN-ACK with timestamps");
+	cr_assert_eq(tsval & 0x1f, 0x10 | 7, "TSval %#x: SACK and the peer's shift 7",
+		tsval);
+	wr32(ack_opt + 8, tsval);
+	m = seg_mbuf_opt(&b, NEW_PORT, 5001, synack_seq + 1, DPS_TH_ACK, ack_opt,
+		sizeof(ack_opt), NULL);
+	cr_assert_eq(rte_eth_tx_burst(b.port[1], 0, &m, 1), 1);
+	run(&b, 4, 0);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.tcp_syncookies_ok, c0.tcp_syncookies_ok + 1);
+	fd = dps_accept(lfd, NULL, NULL);
+	cr_assert_geq(fd, 0, "accept: %s", strerror(errno));
+	cr_assert_eq(dps_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl), 0);
+	cr_assert(ti.tcpi_options & TCPI_OPT_WSCALE);
+	cr_assert_eq(ti.tcpi_snd_wscale, 7, "the peer's shift: %u", ti.tcpi_snd_wscale);
+	cr_assert(ti.tcpi_options & TCPI_OPT_SACK);
+
+	cr_assert_eq(dps_setsockopt(fd, SOL_SOCKET, SO_LINGER,
+		&(struct linger){ 1, 0 }, sizeof(struct linger)), 0);
+	cr_assert_eq(dps_close(fd), 0);
+	for (unsigned int i = 0; i < BACKLOG; i++)
+		peer_seg(&b, (uint16_t)(FLOOD_PORT + i), 7 * i + 1, 0, DPS_TH_RST, NULL);
+	cr_assert_eq(dps_close(lfd), 0);
+	run(&b, 3, DPS_TICK_NS);
+	peer_flush(&b);
+	dps_stack_sock_stats(s, &st);
+	cr_assert_eq(st.half_open, 0, "%u half-open", st.half_open);
+	cr_assert_eq(dps_tcp_lc(s->lc[0])->n_conns, 0);
+	cr_assert_eq(dps_pool_in_use(dps_socks(s)->pool), base_socks);
+	cr_assert_eq(dps_test_pool_in_use(b.pool), base_mbufs);
+	bench_down(&b);
 }

@@ -19,6 +19,9 @@
 #   2 dps-gen -l 0-1 --mode cps --proto http against the kernel's epoll
 #     HTTP server (bench/kbench) for 3 s: no error, >= 64 connections, a
 #     clean leak check, exit 0
+#   3 check 1 over IPv6 (the kernel's end gets 2001:db8:9::1/64, dps-httpd
+#     2001:db8:9::2/64): an AF_INET6 listener per lcore, in the port's
+#     SO_REUSEPORT group, each taking the IPv6 SYNs of its own lcore
 # Usage: apps_mq.sh PATH/TO/dps-httpd PATH/TO/dps-gen PATH/TO/kbench
 set -euo pipefail
 
@@ -53,37 +56,48 @@ ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=1 net.core.somaxconn=4096
 eal=(--no-huge -m 1024 --no-pci --no-shconf --no-telemetry --log-level=lib.eal:error
 	--log-level=pmd.net.tap:crit -l 0-1 --vdev="net_tap0,iface=$tap")
 
+# httpd_two N ADDR/PREFIX URL-HOST PING: dps-httpd on two lcores under
+# wrk, checked as 1 says; N names the check.
+httpd_two() {
+	local n=$1 addr=$2 host=$3 ping=$4
+	local s=$tmp/httpd$n.log w=$tmp/wrk$n.log srv rc reqs acc0 acc1
+
+	ip netns exec "$ns" "$httpd" "${eal[@]}" --file-prefix="dpmqs$n$sfx" -- \
+		--addr "$addr" --port 80 --quiet >"$s" 2>&1 &
+	srv=$!; pids+=("$srv")
+	for _ in $(seq 200); do
+		grep -qs '^dps-httpd: serving' "$s" && break
+		kill -0 "$srv" 2>/dev/null || break
+		sleep 0.05
+	done
+	for _ in $(seq 50); do
+		ip netns exec "$ns" $ping -c 1 -W 1 "${addr%/*}" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	ip netns exec "$ns" wrk -t2 -c64 -d3s -H 'Connection: close' "http://$host/" >"$w" 2>&1 || true
+	kill -INT "$srv" 2>/dev/null || true
+	for _ in $(seq 150); do kill -0 "$srv" 2>/dev/null || break; sleep 0.1; done
+	rc=0; wait "$srv" || rc=$?
+	reqs=$(awk '/requests in/ { print $1 }' "$w")
+	acc0=$(sed -n 's/^lcore 0: passive opens \([0-9]*\),.*/\1/p' "$s")
+	acc1=$(sed -n 's/^lcore 1: passive opens \([0-9]*\),.*/\1/p' "$s")
+	if [ "$rc" != 0 ]; then
+		fail "$n dps-httpd exited with $rc" "$s"
+	elif grep -qE 'Socket errors|Non-2xx' "$w" || [ -z "$reqs" ] || [ "$reqs" -lt 64 ]; then
+		fail "$n wrk: ${reqs:-no} requests or errors" "$w"
+	elif [ -z "$acc0" ] || [ -z "$acc1" ] || [ "$acc0" = 0 ] || [ "$acc1" = 0 ]; then
+		fail "$n passive opens per lcore: '${acc0:-}' and '${acc1:-}'" "$s"
+	elif ! grep -q '^errors: .*, accept 0,' "$s"; then
+		fail "$n a child accepted off its lcore: $(grep '^errors' "$s" || echo 'no summary')" "$s"
+	elif ! grep -q '^left over: .*: no leak$' "$s"; then
+		fail "$n $(grep '^left over' "$s" || echo 'no summary')" "$s"
+	else
+		echo "PASS $n dps-httpd on 2 lcores at $host: $reqs requests, one connection each; lcores accepted $acc0 and $acc1, each its own; no leak"
+	fi
+}
+
 # ---- 1: dps-httpd on two lcores ----
-s=$tmp/httpd.log w=$tmp/wrk.log
-ip netns exec "$ns" "$httpd" "${eal[@]}" --file-prefix="dpmqs$sfx" -- \
-	--addr "$D/24" --port 80 --quiet >"$s" 2>&1 &
-srv=$!; pids+=("$srv")
-for _ in $(seq 200); do
-	grep -qs '^dps-httpd: serving' "$s" && break
-	kill -0 "$srv" 2>/dev/null || break
-	sleep 0.05
-done
-for _ in $(seq 50); do ip netns exec "$ns" ping -c 1 -W 1 "$D" >/dev/null 2>&1 && break; sleep 0.1; done
-ip netns exec "$ns" wrk -t2 -c64 -d3s -H 'Connection: close' "http://$D/" >"$w" 2>&1 || true
-kill -INT "$srv" 2>/dev/null || true
-for _ in $(seq 150); do kill -0 "$srv" 2>/dev/null || break; sleep 0.1; done
-rc=0; wait "$srv" || rc=$?
-reqs=$(awk '/requests in/ { print $1 }' "$w")
-acc0=$(sed -n 's/^lcore 0: passive opens \([0-9]*\),.*/\1/p' "$s")
-acc1=$(sed -n 's/^lcore 1: passive opens \([0-9]*\),.*/\1/p' "$s")
-if [ "$rc" != 0 ]; then
-	fail "1 dps-httpd exited with $rc" "$s"
-elif grep -qE 'Socket errors|Non-2xx' "$w" || [ -z "$reqs" ] || [ "$reqs" -lt 64 ]; then
-	fail "1 wrk: ${reqs:-no} requests or errors" "$w"
-elif [ -z "$acc0" ] || [ -z "$acc1" ] || [ "$acc0" = 0 ] || [ "$acc1" = 0 ]; then
-	fail "1 passive opens per lcore: '${acc0:-}' and '${acc1:-}'" "$s"
-elif ! grep -q '^errors: .*, accept 0,' "$s"; then
-	fail "1 a child accepted off its lcore: $(grep '^errors' "$s" || echo 'no summary')" "$s"
-elif ! grep -q '^left over: .*: no leak$' "$s"; then
-	fail "1 $(grep '^left over' "$s" || echo 'no summary')" "$s"
-else
-	echo "PASS 1 dps-httpd on 2 lcores: $reqs requests, one connection each; lcores accepted $acc0 and $acc1, each its own; no leak"
-fi
+httpd_two 1 "$D/24" "$D" ping
 
 # ---- 2: dps-gen on two lcores ----
 g=$tmp/gen.json
@@ -106,4 +120,9 @@ elif [ "$leak" != clean ]; then
 else
 	echo "PASS 2 dps-gen on 2 lcores: $est HTTP connections, no error, clean leak check"
 fi
+# ---- 3: dps-httpd on two lcores over IPv6 ----
+ip netns exec "$ns" sh -c "echo 0 > /proc/sys/net/ipv6/conf/$tap/accept_ra; \
+	echo 0 > /proc/sys/net/ipv6/conf/$tap/disable_ipv6"
+ip -n "$ns" addr add 2001:db8:9::1/64 dev "$tap" nodad
+httpd_two 3 2001:db8:9::2/64 "[2001:db8:9::2]" "ping -6"
 exit $failed

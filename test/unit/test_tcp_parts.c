@@ -2,7 +2,8 @@
 /*
  * Unit tests of three self-contained parts of the TCP core:
  * - SYN cookies (lib/tcp/dps_syncookie.c): round trips, tampering, age,
- *   the MSS table, and the option bits folded into a TSval;
+ *   the MSS tables of both families, and the option bits folded into a
+ *   TSval;
  * - compact TIME_WAIT (lib/tcp/dps_tcp_tw.c): the verdict and the exact
  *   ACK for each kind of segment Linux's tcp_timewait_state_process()
  *   tells apart, and the tcp_tw_reuse rule;
@@ -222,6 +223,115 @@ Test(syncookie, cookie_varies)
 	in.peer_isn++;
 	cr_assert_eq(dps_syncookie_make(key, &in, 1460, SC_T0, NULL), a + 1);
 	cr_assert_neq(dps_syncookie_make(other_key, &in, 1460, SC_T0, NULL), a + 1);
+}
+
+/* ---- SYN cookies over IPv6 -------------------------------------------- */
+
+static struct dps_cookie_in6
+rnd_tuple6(uint64_t *s)
+{
+	struct dps_cookie_in6 in;
+
+	for (int i = 0; i < 16; i += 8) {
+		uint64_t a = rnd(s), b = rnd(s);
+
+		memcpy(&in.saddr[i], &a, 8);
+		memcpy(&in.daddr[i], &b, 8);
+	}
+	in.sport = (uint16_t)rnd(s);
+	in.dport = (uint16_t)rnd(s);
+	in.peer_isn = (uint32_t)rnd(s);
+	return in;
+}
+
+/* Linux's IPv6 table {1220, 1420, 1440, 8940}. */
+Test(syncookie6, mss_table)
+{
+	static const struct { uint16_t in, out; } cases[] = {
+		{ 0, 1220 }, { 536, 1220 }, { 1219, 1220 }, { 1220, 1220 },
+		{ 1419, 1220 }, { 1420, 1420 }, { 1439, 1420 }, { 1440, 1440 },
+		{ 1460, 1440 }, { 8939, 1440 }, { 8940, 8940 }, { 65535, 8940 },
+	};
+	uint64_t s = 7;
+	struct dps_cookie_in6 in = rnd_tuple6(&s);
+
+	for (size_t i = 0; i < DIM(cases); i++) {
+		uint16_t got = 0;
+		uint32_t c = dps_syncookie_make6(key, &in, cases[i].in, SC_T0, &got);
+
+		cr_assert_eq(got, cases[i].out, "mss %u: %u", cases[i].in, got);
+		cr_assert_eq(dps_syncookie_check6(key, &in, c, SC_T0), cases[i].out);
+	}
+}
+
+/* Round trips, and any change to a byte of either address, a port, the
+ * peer's ISN or the key refused. */
+Test(syncookie6, round_trip_and_tampering)
+{
+	uint64_t s = 0x5bd1e995u;
+
+	for (int i = 0; i < 5000; i++) {
+		struct dps_cookie_in6 in = rnd_tuple6(&s), bad;
+		uint64_t now = SC_T0 + rnd(&s) % (1000 * MIN);
+		uint32_t c = dps_syncookie_make6(key, &in, 1440, now, NULL);
+		unsigned int byte = (unsigned int)(rnd(&s) % 16);
+		uint8_t bit = (uint8_t)(1u << (rnd(&s) % 8));
+
+		cr_assert_eq(dps_syncookie_check6(key, &in, c, now), 1440, "tuple %d", i);
+		cr_assert_eq(dps_syncookie_check6(key, &in, c, now + 59 * SEC), 1440);
+		bad = in;
+		bad.saddr[byte] ^= bit;
+		cr_assert_eq(dps_syncookie_check6(key, &bad, c, now), 0, "saddr %u", byte);
+		bad = in;
+		bad.daddr[byte] ^= bit;
+		cr_assert_eq(dps_syncookie_check6(key, &bad, c, now), 0, "daddr %u", byte);
+		bad = in;
+		bad.sport ^= (uint16_t)(1u << (rnd(&s) % 16));
+		cr_assert_eq(dps_syncookie_check6(key, &bad, c, now), 0);
+		bad = in;
+		bad.dport ^= (uint16_t)(1u << (rnd(&s) % 16));
+		cr_assert_eq(dps_syncookie_check6(key, &bad, c, now), 0);
+		bad = in;
+		bad.peer_isn += 4 + (uint32_t)(rnd(&s) % 100000);
+		cr_assert_eq(dps_syncookie_check6(key, &bad, c, now), 0);
+		cr_assert_eq(dps_syncookie_check6(other_key, &in, c, now), 0);
+		for (int b = 2; b < 32; b++)
+			cr_assert_eq(dps_syncookie_check6(key, &in, c ^ (1u << b), now),
+				0, "tuple %d bit %d", i, b);
+	}
+}
+
+/* The same minute rule as IPv4's: good while the counter moved by 0 or 1. */
+Test(syncookie6, age_in_minutes)
+{
+	uint64_t s = 99;
+	struct dps_cookie_in6 in = rnd_tuple6(&s);
+	uint32_t c = dps_syncookie_make6(key, &in, 8940, SC_T0, NULL);
+
+	cr_assert_eq(dps_syncookie_check6(key, &in, c, SC_T0 + 2 * MIN - 1), 8940);
+	cr_assert_eq(dps_syncookie_check6(key, &in, c, SC_T0 + 2 * MIN), 0);
+	cr_assert_eq(dps_syncookie_check6(key, &in, c, SC_T0 - 1), 0);
+}
+
+/* An IPv6 cookie says nothing for the IPv4 tuple of the same low words
+ * (the families hash inputs of different lengths), and the reverse tuple
+ * is another one. */
+Test(syncookie6, not_ipv4s_nor_reversed)
+{
+	struct dps_cookie_in6 in = { .sport = 0x1111, .dport = 0x2222, .peer_isn = 5 };
+	struct dps_cookie_in in4 = { 0, 0, 0x1111, 0x2222, 5 };
+	struct dps_cookie_in6 rev;
+	uint32_t c = dps_syncookie_make6(key, &in, 1440, SC_T0, NULL);
+
+	cr_assert_eq(dps_syncookie_check(key, &in4, c, SC_T0), 0);
+	cr_assert_eq(dps_syncookie_check6(key, &in, c, SC_T0), 1440);
+	in.saddr[15] = 1;
+	in.daddr[15] = 2;
+	c = dps_syncookie_make6(key, &in, 1440, SC_T0, NULL);
+	rev = in;
+	rev.saddr[15] = 2;
+	rev.daddr[15] = 1;
+	cr_assert_eq(dps_syncookie_check6(key, &rev, c, SC_T0), 0);
 }
 
 /* ---- TSval option bits ----------------------------------------------- */

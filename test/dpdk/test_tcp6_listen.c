@@ -1,0 +1,646 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Passive open over IPv6 under pressure, against a raw peer on the test
+ * wire (stack A 2001:db8::1, the peer 2001:db8::9), under the virtual
+ * clock:
+ * - SYN cookies for an AF_INET6 listener (RFC 4987 3.6, Linux's
+ *   cookie_v6_init_sequence()/cookie_v6_check()): a SYN flood against a
+ *   backlog of 4 fills the SYN queue, the rest are answered by cookies,
+ *   and the peer's ACKs to them make accepted connections, with the MSS
+ *   of the IPv6 table and, through the TSval, window scale and SACK;
+ * - a forged cookie, and one two minutes old, refused as Linux refuses
+ *   them: counted, answered with a RST, no connection;
+ * - SO_REUSEPORT groups of AF_INET6 listeners: two members at home on
+ *   the stack's lcore both take connections, each child on one member
+ *   only; a member at home elsewhere takes none while one at home is
+ *   there. (The test wire has one queue, so a stack here has one lcore:
+ *   two lcores are test/interop/apps_mq.sh's.)
+ * Every test ends with the socket pools, tables, port maps and mbuf
+ * pools back where they started.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <criterion/criterion.h>
+#include <rte_ip.h>
+
+#include "dpstack.h"
+#include "dps_socket.h"
+#include "dps_stack_priv.h"
+#include "dps_tcp_priv.h"
+#include "dps_sock_priv.h"
+#include "dps_testwire.h"
+#include "dps_wire.h"
+#include "dps_wire6.h"
+#include "dps_test_eal.h"
+#include "dps_bench.h"
+
+#define A6 { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }
+#define PEER6 { 0x20, 0x01, 0x0d, 0xb8, [15] = 9 }
+static const uint8_t a6[16] = A6, peer6[16] = PEER6;
+
+/* ---- set-up ------------------------------------------------------------- */
+
+static struct {
+	unsigned int socks, socks6;	/* the socket pools in use after start */
+	unsigned int mbufs, pmbufs;	/* stack and peer mbuf pools */
+} base;
+
+/* Stack A with 2001:db8::1/64 and the raw peer as a static neighbour. */
+static struct dps_stack *
+up6(struct bench *b, const char *w)
+{
+	struct dps_addr a = dps_addr_v6(a6), pa = dps_addr_v6(peer6);
+	struct dps_stack *s;
+
+	bench_up(b, w, NULL, true);
+	s = stack_new(b, 0, "sa", A_IP, 0);
+	cr_assert_eq(dps_stack_add_addr(s, 0, &a, 64), 0);
+	cr_assert_eq(dps_stack_add_arp(s, 0, &pa, &peer_mac), 0);
+	stack_start(b, 0);
+	for (unsigned int i = 0; i < 400 &&
+			dps_stack_addr6_state(s, 0, &a) == DPS_ADDR6_TENTATIVE; i++)
+		step(b, 10 * MS);
+	cr_assert_eq(dps_stack_addr6_state(s, 0, &a), DPS_ADDR6_PREFERRED);
+	peer_flush(b);
+	base.socks = dps_pool_in_use(dps_socks(s)->pool);
+	base.socks6 = dps_pool_in_use(dps_socks(s)->pool6);
+	base.mbufs = dps_test_pool_in_use(b->pool);
+	base.pmbufs = dps_test_pool_in_use(b->ppool);
+	return s;
+}
+
+/* Everything back: sockets, connections, ports, mbufs. Then down. */
+static void
+down6(struct bench *b)
+{
+	struct dps_stack *s = b->s[0];
+	struct dps_sock_stats st;
+
+	run(b, 8, 0);
+	run(b, 3, DPS_TICK_NS);
+	peer_flush(b);
+	dps_stack_sock_stats(s, &st);
+	cr_assert_eq(st.conns, 0, "%u connections left", st.conns);
+	cr_assert_eq(st.half_open, 0, "%u half-open left", st.half_open);
+	cr_assert_eq(st.tcp_ports_held, 0, "%u TCP ports held", st.tcp_ports_held);
+	cr_assert_eq(dps_pool_in_use(dps_socks(s)->pool), base.socks);
+	cr_assert_eq(dps_pool_in_use(dps_socks(s)->pool6), base.socks6,
+		"AF_INET6 sockets in use: %u, baseline %u",
+		dps_pool_in_use(dps_socks(s)->pool6), base.socks6);
+	cr_assert_eq(dps_test_pool_in_use(b->pool), base.mbufs,
+		"stack pool: %u in use, baseline %u", dps_test_pool_in_use(b->pool),
+		base.mbufs);
+	cr_assert_eq(dps_test_pool_in_use(b->ppool), base.pmbufs);
+	bench_down(b);
+}
+
+/* An AF_INET6 listener on [::]:@port with @backlog; with @rp, a member
+ * of the port's SO_REUSEPORT group. Not listening yet when @backlog is 0. */
+static int
+listener6(struct bench *b, uint16_t port, int backlog, bool rp)
+{
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	int one = 1, fd = dps_socket_on(b->s[0], AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	cr_assert_geq(fd, 0, "socket: errno %d", errno);
+	if (rp)
+		cr_assert_eq(dps_setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+			sizeof(one)), 0);
+	cr_assert_eq(dps_bind(fd, (struct sockaddr *)&any, sizeof(any)), 0,
+		"bind: errno %d", errno);
+	if (backlog > 0)
+		cr_assert_eq(dps_listen(fd, backlog), 0, "listen: errno %d", errno);
+	return fd;
+}
+
+/* ---- the raw peer's segments ------------------------------------------------ */
+
+/* What the peer's segment carries beyond the header. */
+struct opts6 {
+	uint16_t mss;			/* 0: none */
+	int ws;				/* -1: none */
+	bool sack;
+	bool ts;
+	uint32_t tsval, tsecr;
+};
+
+/* TCP options as a client's SYN lays them out; returns their length. */
+static uint32_t
+put_opts(uint8_t *o, const struct opts6 *op)
+{
+	uint32_t n = 0;
+
+	if (op == NULL)
+		return 0;
+	if (op->mss != 0) {
+		o[n++] = 2, o[n++] = 4;
+		wr16(o + n, op->mss), n += 2;
+	}
+	if (op->sack)
+		o[n++] = 4, o[n++] = 2;
+	if (op->ts) {
+		o[n++] = 8, o[n++] = 10;
+		wr32(o + n, op->tsval), n += 4;
+		wr32(o + n, op->tsecr), n += 4;
+	}
+	if (op->ws >= 0)
+		o[n++] = 1, o[n++] = 3, o[n++] = 3, o[n++] = (uint8_t)op->ws;
+	while (n % 4 != 0)
+		o[n++] = 1;
+	return n;
+}
+
+/* The peer sends a segment from [peer6]:@sport to [a6]:@dport. */
+static void
+peer_tcp6(struct bench *b, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+	uint8_t flags, const struct opts6 *op, const char *data)
+{
+	uint8_t f[FRAME_MAX], *th = f + ETH_LEN + DPS_IPV6_HLEN;
+	uint32_t olen, dlen = data != NULL ? (uint32_t)strlen(data) : 0, tlen;
+	uint16_t sum;
+
+	memset(f, 0, sizeof(f));
+	dps_eth_build(f, ETH_LEN, &b->mac[0], &peer_mac, RTE_ETHER_TYPE_IPV6);
+	olen = put_opts(th + 20, op);
+	tlen = 20 + olen + dlen;
+	cr_assert_gt(dps_ipv6_build(f + ETH_LEN, DPS_IPV6_HLEN, peer6, a6, IPPROTO_TCP,
+		(uint16_t)tlen, 64, 0, 0), 0);
+	wr16(th, sport);
+	wr16(th + 2, dport);
+	wr32(th + 4, seq);
+	wr32(th + 8, ack);
+	th[12] = (uint8_t)(((20 + olen) / 4) << 4);
+	th[13] = flags;
+	wr16(th + 14, 65535);
+	if (dlen != 0)
+		memcpy(th + 20 + olen, data, dlen);
+	sum = dps_l4v6_csum(th, tlen, peer6, a6, IPPROTO_TCP);
+	memcpy(th + 16, &sum, 2);
+	peer_send(b, f, pad60(f, ETH_LEN + DPS_IPV6_HLEN + tlen));
+}
+
+/* A segment A sent, parsed. */
+struct seg6 {
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint16_t mss;			/* 0: no MSS option */
+	bool ts;
+	uint32_t tsval;
+	uint32_t dlen;
+};
+
+static void
+parse_opts(const uint8_t *o, uint32_t n, struct seg6 *s)
+{
+	for (uint32_t i = 0; i < n;) {
+		if (o[i] == 0)
+			break;
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		cr_assert(i + 1 < n && o[i + 1] >= 2 && i + o[i + 1] <= n, "bad option");
+		if (o[i] == 2)
+			s->mss = rd16(o + i + 2);
+		if (o[i] == 8) {
+			s->ts = true;
+			s->tsval = rd32(o + i + 2);
+		}
+		i += o[i + 1];
+	}
+}
+
+/* A's next TCP segment to the peer, or false when there is none. Its
+ * checksum over the IPv6 pseudo-header is checked. */
+static bool
+next_seg6(struct bench *b, struct seg6 *s)
+{
+	struct rte_mbuf *m;
+	const uint8_t *ip, *th;
+	uint32_t hl;
+
+	settle(b);
+	while ((m = peer_pop(b)) != NULL) {
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+
+		ip = p + ETH_LEN;
+		if (rd16(p + 12) != RTE_ETHER_TYPE_IPV6 || ip[6] != IPPROTO_TCP) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		cr_assert_eq(memcmp(ip + 8, a6, 16), 0);
+		cr_assert_eq(memcmp(ip + 24, peer6, 16), 0);
+		cr_assert_eq(rte_ipv6_udptcp_cksum_verify((const struct rte_ipv6_hdr *)ip,
+			ip + DPS_IPV6_HLEN), 0, "TCP checksum over the pseudo-header");
+		th = ip + DPS_IPV6_HLEN;
+		hl = (uint32_t)(th[12] >> 4) * 4;
+		memset(s, 0, sizeof(*s));
+		s->sport = rd16(th);
+		s->dport = rd16(th + 2);
+		s->seq = rd32(th + 4);
+		s->ack = rd32(th + 8);
+		s->flags = th[13];
+		s->dlen = rd16(ip + 4) - hl;
+		parse_opts(th + 20, hl - 20, s);
+		rte_pktmbuf_free(m);
+		return true;
+	}
+	return false;
+}
+
+/* The SYN-ACK A sent to @sport (others skipped: SYN-ACKs resent to the
+ * flood's ports); the test fails without one. */
+static struct seg6
+synack_to(struct bench *b, uint16_t sport)
+{
+	struct seg6 s;
+
+	while (next_seg6(b, &s))
+		if (s.dport == sport && s.flags == (DPS_TH_SYN | DPS_TH_ACK))
+			return s;
+	cr_assert_fail("no SYN-ACK to port %u", sport);
+	return s;
+}
+
+static struct tcp_info
+info(int fd)
+{
+	struct tcp_info ti;
+	socklen_t l = sizeof(ti);
+
+	cr_assert_eq(dps_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &l), 0);
+	return ti;
+}
+
+/* Accept the connection from [peer6]:@sport waiting on @lfd. */
+static int
+accept_from(int lfd, uint16_t sport)
+{
+	struct sockaddr_in6 from;
+	socklen_t fl = sizeof(from);
+	int fd = dps_accept4(lfd, (struct sockaddr *)&from, &fl, SOCK_NONBLOCK);
+
+	cr_assert_geq(fd, 0, "accept: errno %d", errno);
+	cr_assert_eq(fl, sizeof(from));
+	cr_assert_eq(from.sin6_family, AF_INET6);
+	cr_assert_eq(memcmp(from.sin6_addr.s6_addr, peer6, 16), 0);
+	cr_assert_eq(ntohs(from.sin6_port), sport, "peer port %u", ntohs(from.sin6_port));
+	return fd;
+}
+
+/* Close @fd at once (SO_LINGER 0: a RST, no FIN exchange). */
+static void
+abort_close(int fd)
+{
+	struct linger lg = { 1, 0 };
+
+	cr_assert_eq(dps_setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	cr_assert_eq(dps_close(fd), 0);
+}
+
+/* The peer resets its end of the connections from ports @lo.. @lo+@n-1,
+ * whose next sequence numbers are @peer_seq (children in SYN_RECV would
+ * otherwise wait for their timers). */
+static void
+peer_reset_all(struct bench *b, uint16_t lo, unsigned int n, uint16_t dport,
+	const uint32_t *peer_seq)
+{
+	for (unsigned int i = 0; i < n; i++)
+		peer_tcp6(b, (uint16_t)(lo + i), dport, peer_seq[i], 0, DPS_TH_RST, NULL, NULL);
+	settle(b);
+}
+
+/* ---- SYN cookies ---------------------------------------------------------- */
+
+enum { PORT = 80, BACKLOG = 4, FLOOD = 48, FLOOD_PORT = 20000, ISN = 1000 };
+
+/*
+ * A backlog of 4: the first four SYNs of a flood make children (the SYN
+ * queue), the rest get cookies (tcp_syncookies_sent), none is dropped.
+ * The peer's ACKs to the cookies then make connections that accept()
+ * gives with the peer's name (tcp_syncookies_ok): one SYN that offered
+ * MSS 1300 gets the IPv6 table's 1220 (IPv4's would give 1300); one with
+ * timestamps, window scale 7 and SACK gets them back from the echoed
+ * TSval. Data on a cookie's connection is taken.
+ */
+Test(dpdk, tcp6_listen_syncookie_flood)
+{
+	struct bench b;
+	struct dps_stack *s = up6(&b, "t6lck");
+	struct dps_counters c0, c;
+	struct dps_sock_stats st;
+	struct opts6 plain = { .mss = 1300, .ws = -1 };
+	struct opts6 full = { .mss = 1440, .ws = 7, .sack = true, .ts = true,
+		.tsval = 0x01020304 };
+	uint32_t synq_seq[BACKLOG], cookie[FLOOD];
+	struct tcp_info ti;
+	int lfd = listener6(&b, PORT, BACKLOG, false), fd;
+	char buf[16];
+
+	c0 = cnt(&b, 0);
+	for (unsigned int i = 0; i < FLOOD; i++)
+		peer_tcp6(&b, (uint16_t)(FLOOD_PORT + i), PORT, ISN + 7 * i, 0, DPS_TH_SYN,
+			i == FLOOD - 1 ? &full : &plain, NULL);
+	settle(&b);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.tcp_passive_opens - c0.tcp_passive_opens, BACKLOG,
+		"children: %" PRIu64, c.tcp_passive_opens - c0.tcp_passive_opens);
+	cr_assert_eq(c.tcp_syncookies_sent - c0.tcp_syncookies_sent, FLOOD - BACKLOG,
+		"cookies: %" PRIu64, c.tcp_syncookies_sent - c0.tcp_syncookies_sent);
+	cr_assert_eq(c.drop[DPS_DROP_tcp_listen_overflow],
+		c0.drop[DPS_DROP_tcp_listen_overflow], "no SYN dropped");
+	dps_stack_sock_stats(s, &st);
+	cr_assert_eq(st.half_open, BACKLOG, "%u half-open", st.half_open);
+
+	/* Every SYN got its SYN-ACK, with A's own MSS (1440 for the 1500
+	 * MTU), the cookies' as the children's. */
+	for (unsigned int i = 0; i < FLOOD; i++) {
+		struct seg6 sa = synack_to(&b, (uint16_t)(FLOOD_PORT + i));
+
+		cr_assert_eq(sa.ack, ISN + 7 * i + 1);
+		cr_assert_eq(sa.mss, 1440, "SYN-ACK MSS %u", sa.mss);
+		cr_assert_eq(sa.ts, i == FLOOD - 1, "timestamps only when offered");
+		if (i < BACKLOG)
+			synq_seq[i] = ISN + 7 * i + 1;
+		cookie[i] = sa.seq;
+		if (i == FLOOD - 1) {
+			cr_assert_eq(sa.tsval & 0xf, 7, "wscale in the TSval: %#x", sa.tsval);
+			cr_assert(sa.tsval & 0x10, "SACK in the TSval: %#x", sa.tsval);
+			full.tsecr = sa.tsval;
+		}
+	}
+
+	/* The peer completes the first cookie connection and the one with
+	 * the options; both are accepted. */
+	peer_tcp6(&b, FLOOD_PORT + BACKLOG, PORT, ISN + 7 * BACKLOG + 1,
+		cookie[BACKLOG] + 1, DPS_TH_ACK, NULL, NULL);
+	full.tsval += 10;
+	peer_tcp6(&b, FLOOD_PORT + FLOOD - 1, PORT, ISN + 7 * (FLOOD - 1) + 1,
+		cookie[FLOOD - 1] + 1, DPS_TH_ACK, &(struct opts6){ .ws = -1, .ts = true,
+			.tsval = full.tsval, .tsecr = full.tsecr }, NULL);
+	settle(&b);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.tcp_syncookies_ok - c0.tcp_syncookies_ok, 2);
+	cr_assert_eq(c.drop[DPS_DROP_tcp_bad_cookie], c0.drop[DPS_DROP_tcp_bad_cookie]);
+
+	fd = accept_from(lfd, FLOOD_PORT + BACKLOG);
+	ti = info(fd);
+	cr_assert_eq(ti.tcpi_state, TCP_ESTABLISHED);
+	cr_assert_eq(ti.tcpi_snd_mss, 1220, "MSS from the IPv6 table: %u", ti.tcpi_snd_mss);
+	cr_assert_eq(ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
+		TCPI_OPT_WSCALE), 0, "options %#x", ti.tcpi_options);
+	peer_tcp6(&b, FLOOD_PORT + BACKLOG, PORT, ISN + 7 * BACKLOG + 1,
+		cookie[BACKLOG] + 1, DPS_TH_ACK | DPS_TH_PSH, NULL, "hello");
+	settle(&b);
+	cr_assert_eq(dps_recv(fd, buf, sizeof(buf), MSG_DONTWAIT), 5);
+	cr_assert_eq(memcmp(buf, "hello", 5), 0);
+	abort_close(fd);
+
+	fd = accept_from(lfd, FLOOD_PORT + FLOOD - 1);
+	ti = info(fd);
+	cr_assert(ti.tcpi_snd_mss == 1440 || ti.tcpi_snd_mss == 1440 - 12,
+		"MSS 1440 (less the timestamps): %u", ti.tcpi_snd_mss);
+	cr_assert_eq(ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
+		TCPI_OPT_WSCALE), TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE,
+		"options %#x", ti.tcpi_options);
+	cr_assert_eq(ti.tcpi_snd_wscale, 7);
+	abort_close(fd);
+	cr_assert_eq(dps_accept4(lfd, NULL, NULL, SOCK_NONBLOCK), -1, "no more");
+	cr_assert_eq(errno, EAGAIN);
+
+	/* The SYN queue's children go with the peer's RSTs, the listener
+	 * with its close; the other cookies never come back. */
+	peer_reset_all(&b, FLOOD_PORT, BACKLOG, PORT, synq_seq);
+	cr_assert_eq(dps_close(lfd), 0);
+	down6(&b);
+}
+
+/*
+ * Refused as Linux refuses them (cookie_v6_check() fails, the listener
+ * answers the ACK with a RST, RFC 9293 3.10.7.2): an ACK whose cookie
+ * is forged, and one that echoes a real cookie two minutes later; each
+ * counted as tcp_bad_cookie, no connection made. The same cookie a
+ * minute on is still good.
+ */
+Test(dpdk, tcp6_listen_bad_cookie_refused)
+{
+	struct bench b;
+	struct dps_stack *s = up6(&b, "t6lbad");
+	struct dps_counters c0, c;
+	struct dps_sock_stats st;
+	struct opts6 o = { .mss = 1440, .ws = -1 };
+	struct seg6 sa, rst;
+	uint32_t synq_seq[1];
+	int lfd = listener6(&b, PORT, 1, false), fd;
+
+	/* One child fills the SYN queue; the next SYNs get cookies. */
+	c0 = cnt(&b, 0);
+	peer_tcp6(&b, 30000, PORT, 5000, 0, DPS_TH_SYN, &o, NULL);
+	(void)synack_to(&b, 30000);
+	synq_seq[0] = 5001;
+	peer_tcp6(&b, 30001, PORT, 6000, 0, DPS_TH_SYN, &o, NULL);
+	sa = synack_to(&b, 30001);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.tcp_syncookies_sent, c0.tcp_syncookies_sent + 1);
+
+	/* Forged: the cookie off by a bit above the MSS index. */
+	peer_tcp6(&b, 30001, PORT, 6001, (sa.seq ^ 0x100000) + 1, DPS_TH_ACK, NULL, NULL);
+	cr_assert(next_seg6(&b, &rst), "no answer to a forged cookie");
+	cr_assert_eq(rst.flags, DPS_TH_RST, "flags %#x", rst.flags);
+	cr_assert_eq(rst.seq, (sa.seq ^ 0x100000) + 1, "the RST's seq is the ACK's ack");
+	c = cnt(&b, 0);
+	cr_assert_eq(c.drop[DPS_DROP_tcp_bad_cookie], c0.drop[DPS_DROP_tcp_bad_cookie] + 1);
+	cr_assert_eq(c.tcp_syncookies_ok, c0.tcp_syncookies_ok);
+	/* Forged another way: an ACK from a port that sent no SYN. */
+	peer_tcp6(&b, 30009, PORT, 6001, sa.seq + 1, DPS_TH_ACK, NULL, NULL);
+	cr_assert(next_seg6(&b, &rst) && rst.flags == DPS_TH_RST);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.drop[DPS_DROP_tcp_bad_cookie], c0.drop[DPS_DROP_tcp_bad_cookie] + 2);
+
+	/* Stale: the real cookie two minutes on (the SYN queue's child has
+	 * given up meanwhile). */
+	peer_reset_all(&b, 30000, 1, PORT, synq_seq);
+	for (int i = 0; i < 121; i++) {
+		run(&b, 1, S);
+		peer_flush(&b);
+	}
+	peer_tcp6(&b, 30001, PORT, 6001, sa.seq + 1, DPS_TH_ACK, NULL, NULL);
+	cr_assert(next_seg6(&b, &rst), "no answer to a stale cookie");
+	cr_assert_eq(rst.flags, DPS_TH_RST);
+	cr_assert_eq(rst.seq, sa.seq + 1);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.drop[DPS_DROP_tcp_bad_cookie], c0.drop[DPS_DROP_tcp_bad_cookie] + 3);
+	cr_assert_eq(c.tcp_syncookies_ok, c0.tcp_syncookies_ok, "no connection");
+	dps_stack_sock_stats(s, &st);
+	cr_assert_eq(st.conns, 0, "%u connections", st.conns);
+	cr_assert_eq(dps_accept4(lfd, NULL, NULL, SOCK_NONBLOCK), -1);
+	cr_assert_eq(errno, EAGAIN);
+
+	/* A fresh cookie a minute on is good. */
+	peer_tcp6(&b, 30000, PORT, 7000, 0, DPS_TH_SYN, &o, NULL);
+	(void)synack_to(&b, 30000);
+	synq_seq[0] = 7001;
+	peer_tcp6(&b, 30002, PORT, 8000, 0, DPS_TH_SYN, &o, NULL);
+	sa = synack_to(&b, 30002);
+	run(&b, 60, S);
+	peer_flush(&b);
+	peer_tcp6(&b, 30002, PORT, 8001, sa.seq + 1, DPS_TH_ACK, NULL, NULL);
+	settle(&b);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.tcp_syncookies_ok, c0.tcp_syncookies_ok + 1);
+	fd = accept_from(lfd, 30002);
+	abort_close(fd);
+	peer_reset_all(&b, 30000, 1, PORT, synq_seq);
+	cr_assert_eq(dps_close(lfd), 0);
+	down6(&b);
+}
+
+/* ---- SO_REUSEPORT groups ---------------------------------------------------- */
+
+enum { RP_PORT = 8080 };
+
+/* The peer's handshake from @sport to RP_PORT, completed. */
+static void
+peer_handshake6(struct bench *b, uint16_t sport)
+{
+	struct opts6 o = { .mss = 1440, .ws = -1 };
+	struct seg6 sa;
+
+	peer_tcp6(b, sport, RP_PORT, 1000, 0, DPS_TH_SYN, &o, NULL);
+	sa = synack_to(b, sport);
+	peer_tcp6(b, sport, RP_PORT, 1001, sa.seq + 1, DPS_TH_ACK, NULL, NULL);
+}
+
+/* Accept every child waiting on @lfd, each owned by lcore 0 (its
+ * member's home or the only lcore) and named by the peer's IPv6 address;
+ * close them. Returns how many. */
+static unsigned int
+accept_all6(int lfd)
+{
+	struct sockaddr_in6 from;
+	socklen_t fl = sizeof(from);
+	unsigned int n = 0;
+	int fd, owner;
+
+	while ((fd = dps_accept_lcore(lfd, (struct sockaddr *)&from, &fl,
+			SOCK_NONBLOCK, &owner)) >= 0) {
+		cr_assert_eq(owner, 0, "child owned by lcore %d", owner);
+		cr_assert_eq(from.sin6_family, AF_INET6);
+		cr_assert_eq(memcmp(from.sin6_addr.s6_addr, peer6, 16), 0);
+		abort_close(fd);
+		fl = sizeof(from);
+		n++;
+	}
+	cr_assert_eq(errno, EAGAIN, "accept: errno %d", errno);
+	return n;
+}
+
+/*
+ * Two AF_INET6 members of [::]:8080's group, both at home on lcore 0:
+ * IPv6 SYNs from a client's consecutive ports are spread over both by
+ * the hash of the IPv6 tuple, each child on one member only, every one
+ * accepted; the group counts as two listeners. Without the group an
+ * IPv6 SYN found no listener (the port's one listener slot is empty).
+ */
+Test(dpdk, tcp6_listen_reuseport_spread)
+{
+	enum { MEMBERS = 2, CONNS = 64, SPORT = 41000 };
+	struct bench b;
+	struct dps_stack *s = up6(&b, "t6lrp");
+	uint32_t st[DPS_TCP_STATE_COUNT];
+	struct dps_counters c0, c;
+	unsigned int got[MEMBERS], total = 0;
+	int lfd[MEMBERS];
+
+	for (int i = 0; i < MEMBERS; i++)
+		lfd[i] = listener6(&b, RP_PORT, 64, true);
+	dps_stack_tcp_states(s, st);
+	cr_assert_eq(st[DPS_TCP_LISTEN], MEMBERS, "listeners: %u", st[DPS_TCP_LISTEN]);
+	c0 = cnt(&b, 0);
+	for (unsigned int i = 0; i < CONNS; i++)
+		peer_handshake6(&b, (uint16_t)(SPORT + i));
+	settle(&b);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.tcp_passive_opens - c0.tcp_passive_opens, CONNS);
+	cr_assert_eq(c.drop[DPS_DROP_tcp_no_socket], c0.drop[DPS_DROP_tcp_no_socket],
+		"no SYN or ACK found no listener");
+	for (int i = 0; i < MEMBERS; i++) {
+		got[i] = accept_all6(lfd[i]);
+		total += got[i];
+		cr_assert_gt(got[i], 0, "member %d took none of %u", i, CONNS);
+	}
+	cr_assert_eq(total, CONNS, "each child on one member: %u", total);
+	for (int i = 0; i < MEMBERS; i++)
+		cr_assert_eq(dps_close(lfd[i]), 0);
+	down6(&b);
+}
+
+static void *
+listen_thread(void *arg)
+{
+	int *fd = arg;
+
+	*fd = dps_listen(*fd, 64) == 0 ? *fd : -errno;
+	return NULL;
+}
+
+/*
+ * The member at home on the SYN's lcore takes every IPv6 SYN, as for
+ * IPv4 (Linux with SO_INCOMING_CPU): one that listened from a thread
+ * that is no stack lcore gets none while the one at home is there, and
+ * all once it has closed. The group's cookies: a SYN that finds its
+ * member's SYN queue full gets one, and the ACK makes that member's
+ * child.
+ */
+Test(dpdk, tcp6_listen_reuseport_home_first)
+{
+	enum { SPORT = 42000, N = 16 };
+	struct bench b;
+	pthread_t th;
+	struct dps_counters c0, c;
+	struct opts6 o = { .mss = 1440, .ws = -1 };
+	struct seg6 sa;
+	int away, home, r;
+
+	(void)up6(&b, "t6lrph");
+	away = listener6(&b, RP_PORT, 0, true);
+	r = away;
+	cr_assert_eq(pthread_create(&th, NULL, listen_thread, &r), 0);
+	cr_assert_eq(pthread_join(th, NULL), 0);
+	cr_assert_eq(r, away, "listen: errno %d", -r);
+	home = listener6(&b, RP_PORT, 64, true);
+	for (unsigned int i = 0; i < N; i++)
+		peer_handshake6(&b, (uint16_t)(SPORT + i));
+	settle(&b);
+	cr_assert_eq(accept_all6(away), 0, "the member at home nowhere took some");
+	cr_assert_eq(accept_all6(home), N);
+	cr_assert_eq(dps_close(home), 0);
+	settle(&b);
+	for (unsigned int i = 0; i < N; i++)
+		peer_handshake6(&b, (uint16_t)(SPORT + N + i));
+	settle(&b);
+	cr_assert_eq(accept_all6(away), N, "the member left takes all");
+
+	/* A member's backlog full: a cookie, and its child on that member. */
+	cr_assert_eq(dps_listen(away, 1), 0);
+	c0 = cnt(&b, 0);
+	peer_tcp6(&b, SPORT + 2 * N, RP_PORT, 3000, 0, DPS_TH_SYN, &o, NULL);
+	(void)synack_to(&b, SPORT + 2 * N);
+	peer_tcp6(&b, SPORT + 2 * N + 1, RP_PORT, 4000, 0, DPS_TH_SYN, &o, NULL);
+	sa = synack_to(&b, SPORT + 2 * N + 1);
+	peer_tcp6(&b, SPORT + 2 * N + 1, RP_PORT, 4001, sa.seq + 1, DPS_TH_ACK, NULL, NULL);
+	settle(&b);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.tcp_syncookies_sent, c0.tcp_syncookies_sent + 1);
+	cr_assert_eq(c.tcp_syncookies_ok, c0.tcp_syncookies_ok + 1);
+	cr_assert_eq(accept_all6(away), 1, "the cookie's child");
+	peer_reset_all(&b, SPORT + 2 * N, 1, RP_PORT, (const uint32_t[]){ 3001 });
+	cr_assert_eq(dps_close(away), 0);
+	down6(&b);
+}
