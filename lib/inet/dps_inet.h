@@ -1345,6 +1345,9 @@ unsigned int dps_flow_owner(const struct dps_sockets *ss, const struct dps_tuple
 /* The same for an IPv6 tuple (the Toeplitz hash over both addresses and
  * the ports, as a NIC computes RSS_HASH_TCP_IPV6 / UDP_IPV6). */
 unsigned int dps_flow_owner6(const struct dps_sockets *ss, const struct dps_tuple6 *t);
+/* dps_flow_owner6()'s Toeplitz input for @t, in host order: the peer's
+ * address, ours, then rport << 16 | lport (RTE_THASH_V6_L4_LEN words). */
+void dps_flow_input6(const struct dps_tuple6 *t, uint32_t in[9]);
 
 /* ---- AF_INET6 datagram sockets (dps_udp6*.c) ---- */
 
