@@ -77,6 +77,7 @@ struct dps_ep;
 #define DPS_MSG_TCP_TX DPS_OP(DPS_PROTO_TCP, 4)	/* ptr: a stream socket whose txq has data */
 #define DPS_MSG_TCP_WND DPS_OP(DPS_PROTO_TCP, 5)	/* ptr: a stream socket whose reader freed space */
 #define DPS_MSG_RX6_HANDOFF DPS_OP(DPS_PROTO_TCP, DPS_MSG_MBUF | 6)	/* ptr: an IPv6 segment (mbuf) this lcore owns */
+#define DPS_MSG_TCP_ICMP6 DPS_OP(DPS_PROTO_TCP, DPS_MSG_MBUF | 7)	/* ptr: an ICMPv6 error's record (mbuf) about a flow we own */
 
 /* Bytes a stream may hold each way: SO_SNDBUF / SO_RCVBUF report twice
  * these (Linux's convention); the receive figure is the window ceiling. */

@@ -657,6 +657,12 @@ void dps_tcp6_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 void dps_tcp_rx6(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
 	const struct dps_ipv6_view *ip, uint64_t now);
 void dps_tcp_rx6_handoff(struct dps_lcore *lc, struct rte_mbuf *m, uint64_t now);
+/* Hand an ICMPv6 error about flow @t (@seq host order, @mtu of a packet
+ * too big) to lcore @owner: 0, -ENOBUFS or -EAGAIN (counted drops). */
+int dps_tcp6_icmp_post(struct dps_lcore *lc, unsigned int owner,
+	const struct dps_tuple6 *t, uint32_t seq, int err, uint32_t mtu);
+/* Its arrival on the owner (DPS_MSG_TCP_ICMP6); consumes @m. */
+void dps_tcp6_icmp_handoff(struct dps_lcore *lc, struct rte_mbuf *m, uint64_t now);
 void dps_tcp_err6(struct dps_lcore *lc, const struct dps_icmp6_view *icmp,
 	int err, bool fatal, uint64_t now);
 
