@@ -810,3 +810,61 @@ Test(dpdk, tcp6_v4_mapped, .timeout = 120)
 	assert_empty(&b);
 	bench_down(&b);
 }
+
+/*
+ * A neighbour that never answers (Linux's ndisc_error_report()): after
+ * three multicast solicitations 1 s apart the held SYN is reported to
+ * TCP as an ICMPv6 address unreachable quoting it would be, and the
+ * connect fails with EHOSTUNREACH, as over IPv4 when ARP fails and as
+ * Linux does for both (not ETIMEDOUT at the SYN schedule's end). The
+ * error queue holds it too.
+ */
+Test(dpdk, tcp6_neighbour_unanswered)
+{
+	static const uint8_t nobody[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x77 };
+	struct sockaddr_in6 to = sin6_of(nobody, 80);
+	struct dps_counters c0, c;
+	struct rte_mbuf *m;
+	struct bench b;
+	unsigned int ns = 0;
+	uint64_t t0;
+	int fd, err;
+
+	raw_up6(&b, "t6nond");
+	c0 = cnt(&b, 0);
+	fd = tcp6(b.s[0]);
+	t0 = vnow(&b);
+	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&to, sizeof(to)), -1);
+	cr_assert_eq(errno, EINPROGRESS);
+	err = connect_end(&b, fd);
+	cr_assert_eq(err, EHOSTUNREACH, "SO_ERROR %d", err);
+	/* Three solicitations 1 s apart, then the failure: well before the
+	 * SYN schedule's first retransmission would have ended it. */
+	cr_assert_geq(vnow(&b) - t0, 3 * S - 100 * MS);
+	cr_assert_lt(vnow(&b) - t0, 4 * S, "ended after %" PRIu64 " ms",
+		(vnow(&b) - t0) / MS);
+	cr_assert_eq(info(fd).tcpi_state, TCP_CLOSE);
+	while ((m = peer_pop(&b)) != NULL) {
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, ETH_LEN);
+
+		cr_assert_eq(ip[6], IPPROTO_ICMPV6, "only solicitations leave");
+		cr_assert_eq(ip[DPS_IPV6_HLEN], DPS_ND_NEIGHBOR_SOLICIT);
+		rte_pktmbuf_free(m);
+		ns++;
+	}
+	cr_assert_eq(ns, 3);
+	c = cnt(&b, 0);
+	cr_assert_geq(c.drop[DPS_DROP_nd_failed] - c0.drop[DPS_DROP_nd_failed], 1);
+	cr_assert_eq(c.tcp_conn_failed - c0.tcp_conn_failed, 1);
+	cr_assert_eq(dps_close(fd), 0);
+	settle(&b);
+	{
+		struct dps_sock_stats st;
+
+		dps_stack_sock_stats(b.s[0], &st);
+		cr_assert_eq(st.socks_in_use, 0);
+		cr_assert_eq(st.conns, 0);
+		cr_assert_eq(st.tcp_ports_held, 0);
+	}
+	bench_down(&b);
+}
