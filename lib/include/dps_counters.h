@@ -51,6 +51,7 @@ extern "C" {
 	X(tcp_established, "active opens completed") \
 	X(tcp_conn_failed, "active opens failed (refused, timed out, ICMP, aborted)") \
 	X(tcp_rx_handoff, "TCP segments passed to the owning lcore") \
+	X(tcp_icmp6_handoff, "ICMPv6 errors about TCP flows passed to the owning lcore") \
 	X(udp_tx, "UDP datagrams sent") \
 	X(tcp_passive_opens, "connections accepted from a SYN (SYN-ACK sent)") \
 	X(tcp_accepted, "passive opens completed and queued for accept") \

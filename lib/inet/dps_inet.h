@@ -77,6 +77,7 @@ struct dps_ep;
 #define DPS_MSG_TCP_TX DPS_OP(DPS_PROTO_TCP, 4)	/* ptr: a stream socket whose txq has data */
 #define DPS_MSG_TCP_WND DPS_OP(DPS_PROTO_TCP, 5)	/* ptr: a stream socket whose reader freed space */
 #define DPS_MSG_RX6_HANDOFF DPS_OP(DPS_PROTO_TCP, DPS_MSG_MBUF | 6)	/* ptr: an IPv6 segment (mbuf) this lcore owns */
+#define DPS_MSG_TCP_ICMP6 DPS_OP(DPS_PROTO_TCP, DPS_MSG_MBUF | 7)	/* ptr: an ICMPv6 error's record (mbuf) about a flow we own */
 
 /* Bytes a stream may hold each way: SO_SNDBUF / SO_RCVBUF report twice
  * these (Linux's convention); the receive figure is the window ceiling. */
@@ -1345,6 +1346,9 @@ unsigned int dps_flow_owner(const struct dps_sockets *ss, const struct dps_tuple
 /* The same for an IPv6 tuple (the Toeplitz hash over both addresses and
  * the ports, as a NIC computes RSS_HASH_TCP_IPV6 / UDP_IPV6). */
 unsigned int dps_flow_owner6(const struct dps_sockets *ss, const struct dps_tuple6 *t);
+/* dps_flow_owner6()'s Toeplitz input for @t, in host order: the peer's
+ * address, ours, then rport << 16 | lport (RTE_THASH_V6_L4_LEN words). */
+void dps_flow_input6(const struct dps_tuple6 *t, uint32_t in[9]);
 
 /* ---- AF_INET6 datagram sockets (dps_udp6*.c) ---- */
 

@@ -328,16 +328,12 @@ dps_flow_owner(const struct dps_sockets *ss, const struct dps_tuple *t)
 	return ss->reta[rte_softrss_be(in, 3, ss->rss_key) & 127];
 }
 
-unsigned int
-dps_flow_owner6(const struct dps_sockets *ss, const struct dps_tuple6 *t)
+void
+dps_flow_input6(const struct dps_tuple6 *t, uint32_t in[9])
 {
 	/* The input as RSS defines it for TCP and UDP over IPv6: source
 	 * address, destination address, source port, destination port,
-	 * the peer being the source (RTE_THASH_V6_L4_LEN words). */
-	uint32_t in[9];
-
-	if (ss->n_owners == 1)
-		return 0;
+	 * the peer being the source. */
 	for (unsigned int i = 0; i < 4; i++) {
 		uint32_t r, l;
 
@@ -347,6 +343,16 @@ dps_flow_owner6(const struct dps_sockets *ss, const struct dps_tuple6 *t)
 		in[4 + i] = rte_be_to_cpu_32(l);
 	}
 	in[8] = (uint32_t)rte_be_to_cpu_16(t->rport) << 16 | rte_be_to_cpu_16(t->lport);
+}
+
+unsigned int
+dps_flow_owner6(const struct dps_sockets *ss, const struct dps_tuple6 *t)
+{
+	uint32_t in[9];
+
+	if (ss->n_owners == 1)
+		return 0;
+	dps_flow_input6(t, in);
 	return ss->reta[rte_softrss_be(in, 9, ss->rss_key) & 127];
 }
 

@@ -3,15 +3,14 @@
  * The lcore's half of connect() for an IPv6 peer (Linux tcp_v6_connect()
  * from the route onward): the source by RFC 6724 (dps_ip6_source()), a
  * local port by RFC 6056 algorithm 3 over the IPv6 tuple that hashes to
- * this lcore (Linux's __inet6_hash_connect() with the IPv4 autobind's
- * RSS-aware choice), the IPv6 table's entry, the settings with the MSS
+ * this lcore (Linux's __inet6_hash_connect(): dps_tcp6_autobind(), the
+ * IPv4 autobind's walk), the IPv6 table's entry, the settings with the MSS
  * of the IPv6 MTU, the ISN and timestamp offset of RFC 6528 over the
  * IPv6 tuple, and the SYN. The TCB is the IPv4 code's.
  */
 #include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
-#include <rte_random.h>
 #include "dps_tcp_priv.h"
 #include "dps_wire6.h"
 
@@ -31,83 +30,6 @@ dps_tcp6_conf(const struct dps_lcore *lc, const struct dps_sock *sk, uint16_t mt
 	dps_tcp_conf_passive(sk, false, c);
 }
 
-/* RFC 6056's table (dps_sockets.perturb), shared with the IPv4 autobind.
- * Relaxed, as there: an entry only moves where a search starts. */
-static uint32_t
-perturb6_get(const uint32_t *p)
-{
-	return __atomic_load_n(p, __ATOMIC_RELAXED);
-}
-
-static void
-perturb6_add(uint32_t *p, uint32_t d)
-{
-	__atomic_fetch_add(p, d, __ATOMIC_RELAXED);
-}
-
-/* Whether this lcore owns the answers to tuple @t. */
-static bool
-tcp6_owned(const struct dps_lcore *lc, const struct dps_sockets *ss,
-	const struct dps_tuple6 *t)
-{
-	return ss->n_owners == 1 || dps_flow_owner6(ss, t) == lc->idx;
-}
-
-/*
- * Autobind for an IPv6 connect (dps_tcp_autobind() over the IPv6 tuple):
- * candidates from a keyed offset plus a perturbation, the range's even
- * ports first, each unused by bind(), free in the IPv6 table (or a
- * TIME_WAIT entry tw_reuse allows) and hashing to this lcore. The
- * Toeplitz hash is taken whole per candidate (about 1,300 instructions
- * over 36 bytes; the IPv4 autobind's per-bit windows would serve too).
- */
-static int
-tcp6_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
-	uint32_t *isn_floor, bool *reused)
-{
-	struct dps_sockets *ss = dps_socks(lc->stack);
-	uint32_t lo = ss->conf.port_lo, n = ss->conf.port_hi - lo + 1u;
-	uint32_t remaining = n > 1 ? n & ~1u : n;
-	struct dps_tuple6 t = dps_sock6(sk)->key;
-	uint32_t h = dps_tcp_port_hash6(ss, &t);
-	uint32_t *perturb = &ss->perturb[h & 255];
-	uint32_t offset = ((perturb6_get(perturb) + (h >> 8)) % remaining) & ~1u;
-
-	for (uint32_t pass = 0; pass < 2; pass++, offset++) {
-		uint32_t port = lo + offset;
-
-		for (uint32_t i = 0; i < remaining; i += 2, port += 2) {
-			struct dps_tws6_ent *tw = NULL;
-			uint32_t floor = 0;
-			uint8_t held;
-			void *d;
-
-			if (port >= lo + remaining)
-				port -= remaining;
-			t.lport = rte_cpu_to_be_16((uint16_t)port);
-			if (!tcp6_owned(lc, ss, &t))
-				continue;
-			d = dps_tcp6_lookup_any(lc, &t);
-			if (d != NULL && (tw = dps_tws6_usable(lc, d, true, now, &floor)) == NULL)
-				continue;
-			held = dps_port_connect_take(ss, (uint16_t)port, sk->opt.reuseaddr);
-			if (held == DPS_PORT_FREE)
-				continue;
-			if (tw != NULL)
-				dps_tws6_take_over(lc, tw);
-			*reused = tw != NULL;
-			*isn_floor = floor;
-			perturb6_add(perturb, i + 2 + 2 * (uint32_t)(rte_rand() & 7));
-			dps_sock_set_lport(sk, t.lport);
-			sk->port_held = held;
-			return 0;
-		}
-		if (n == 1)
-			break;
-	}
-	return -EADDRNOTAVAIL;
-}
-
 /* The port: autobind, or the bound one when its tuple is free (or in a
  * TIME_WAIT the new connection may take over). */
 static int
@@ -119,7 +41,7 @@ tcp6_port(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now, uint32_t *flo
 
 	dps_tcp6_key_fill(sk);
 	if (dps_sock_lport(sk) == 0)
-		return tcp6_autobind(lc, sk, now, floor, reused);
+		return dps_tcp6_autobind(lc, sk, now, floor, reused);
 	d = dps_tcp6_lookup_any(lc, &dps_sock6(sk)->key);
 	if (d == NULL)
 		return 0;

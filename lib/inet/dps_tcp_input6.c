@@ -15,7 +15,8 @@
  * families' tables apart, and only an AF_INET6 socket is dual-stack.
  *
  * Errors (tcp_v6_err()): an ICMPv6 error quoting one of our flows goes
- * to its TCB as an ICMP error does over IPv4 (dps_tcb_icmp(): only
+ * to the flow's owner (handed off in an mbuf when it landed on another
+ * lcore), then to its TCB as an ICMP error does over IPv4 (dps_tcb_icmp(): only
  * about sequence numbers in flight; a connection being opened fails
  * with the error, an open one keeps it as its soft error), packet too
  * big lowering the MSS to the reported MTU less 60 (at least the
@@ -139,17 +140,97 @@ dps_tcp_rx6_handoff(struct dps_lcore *lc, struct rte_mbuf *m, uint64_t now)
 	tcp6_input(lc, m, &t, payload, now);
 }
 
+/* An ICMPv6 error about flow @t, on its owner: to its TCB, with @seq
+ * the quoted sequence number (host order) and @mtu the reported MTU of
+ * a packet too big. */
+static void
+tcp6_err_owned(struct dps_lcore *lc, const struct dps_tuple6 *t, uint32_t seq,
+	int err, uint32_t mtu, uint64_t now)
+{
+	void *d = dps_tcp6_lookup_any(lc, t);
+	struct dps_sock *sk;
+	int ev;
+
+	if (d == NULL || dps_tcp_is_tw(d))
+		return;
+	sk = d;
+	if (err == EMSGSIZE) {
+		/* dps_tcb_icmp() takes an IPv4 MTU (the MSS is 40 less): the
+		 * IPv6 MSS is 60 less, and never below the minimum MTU's. */
+		mtu = mtu < DPS_IPV6_MIN_MTU ? DPS_IPV6_MIN_MTU : mtu;
+		if (mtu > 65535)
+			mtu = 65535;
+		mtu -= DPS_TCP6_HDRS - 40;
+	} else {
+		mtu = 0;
+	}
+	ev = dps_tcb_icmp(&sk->tcb, seq, err, (uint16_t)mtu);
+	if (ev == DPS_TCB_CLOSED)
+		dps_sock_publish_errq(sk);
+	dps_tcp_after(lc, sk, ev, sk->tcb.snd_una, now);
+}
+
+/*
+ * What an ICMPv6 error tells the flow's owner. A struct dps_msg (32
+ * bytes) cannot carry an IPv6 tuple, so the record travels in an mbuf
+ * of the lcore's pool, as a segment handed off does (DPS_MSG_MBUF: the
+ * core frees it if the stack stops first).
+ */
+struct tcp6_icmp_rec {
+	struct dps_tuple6 t;
+	uint32_t seq;			/* host order */
+	uint32_t mtu;
+	int32_t err;
+};
+
+int
+dps_tcp6_icmp_post(struct dps_lcore *lc, unsigned int owner,
+	const struct dps_tuple6 *t, uint32_t seq, int err, uint32_t mtu)
+{
+	struct dps_msg msg = { .op = DPS_MSG_TCP_ICMP6 };
+	struct tcp6_icmp_rec *r;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
+
+	if (m == NULL) {
+		dps_drop(&lc->cnt, DPS_DROP_nomem);
+		return -ENOBUFS;
+	}
+	r = (struct tcp6_icmp_rec *)rte_pktmbuf_append(m, sizeof(*r));
+	if (r == NULL) {
+		dps_lcore_drop(lc, m, DPS_DROP_nomem);
+		return -ENOBUFS;
+	}
+	r->t = *t;
+	r->seq = seq;
+	r->mtu = mtu;
+	r->err = err;
+	msg.ptr = m;
+	if (dps_lcore_post(lc->stack, owner, &msg) != 0) {
+		dps_lcore_drop(lc, m, DPS_DROP_tcp_handoff_full);
+		return -EAGAIN;
+	}
+	DPS_CNT_INC(&lc->cnt, tcp_icmp6_handoff);
+	return 0;
+}
+
+void
+dps_tcp6_icmp_handoff(struct dps_lcore *lc, struct rte_mbuf *m, uint64_t now)
+{
+	struct tcp6_icmp_rec r;
+
+	memcpy(&r, rte_pktmbuf_mtod(m, const void *), sizeof(r));
+	rte_pktmbuf_free(m);
+	tcp6_err_owned(lc, &r.t, r.seq, r.err, r.mtu, now);
+}
+
 void
 dps_tcp_err6(struct dps_lcore *lc, const struct dps_icmp6_view *icmp, int err,
 	bool fatal, uint64_t now)
 {
 	const struct dps_sockets *ss = dps_socks(lc->stack);
 	const struct dps_icmp6_quote *q = &icmp->quote;
-	uint32_t mtu = 0;
 	struct dps_tuple6 t;
-	struct dps_sock *sk;
-	void *d;
-	int ev;
+	unsigned int owner;
 
 	(void)fatal;		/* tcp_v6_err() acts on every error, as dps_tcb_icmp() */
 	if (!q->has_ports)
@@ -160,27 +241,14 @@ dps_tcp_err6(struct dps_lcore *lc, const struct dps_icmp6_view *icmp, int err,
 	t.lport = q->sport;
 	t.rport = q->dport;
 	t.proto = IPPROTO_TCP;
-	/* The 32-byte message of the IPv4 hand-off cannot carry this tuple:
-	 * an error that landed on another lcore than the flow's is dropped
-	 * (counted), as if lost. */
-	if (ss->n_owners != 1 && dps_flow_owner6(ss, &t) != lc->idx) {
-		dps_drop(&lc->cnt, DPS_DROP_icmp6_no_owner);
+	/* The error hashed to whatever queue its own header picked: the
+	 * quoted flow's owner (RSS over the quoted tuple) takes it, as an
+	 * IPv4 error goes to its owner (dps_tcp_icmp_err()). */
+	owner = ss->n_owners == 1 ? 0 : dps_flow_owner6(ss, &t);
+	if (owner != lc->idx) {
+		(void)dps_tcp6_icmp_post(lc, owner, &t, rte_be_to_cpu_32(q->seq), err,
+			icmp->mtu);
 		return;
 	}
-	d = dps_tcp6_lookup_any(lc, &t);
-	if (d == NULL || dps_tcp_is_tw(d))
-		return;
-	sk = d;
-	if (err == EMSGSIZE) {
-		/* dps_tcb_icmp() takes an IPv4 MTU (the MSS is 40 less): the
-		 * IPv6 MSS is 60 less, and never below the minimum MTU's. */
-		mtu = icmp->mtu < DPS_IPV6_MIN_MTU ? DPS_IPV6_MIN_MTU : icmp->mtu;
-		if (mtu > 65535)
-			mtu = 65535;
-		mtu -= DPS_TCP6_HDRS - 40;
-	}
-	ev = dps_tcb_icmp(&sk->tcb, rte_be_to_cpu_32(q->seq), err, (uint16_t)mtu);
-	if (ev == DPS_TCB_CLOSED)
-		dps_sock_publish_errq(sk);
-	dps_tcp_after(lc, sk, ev, sk->tcb.snd_una, now);
+	tcp6_err_owned(lc, &t, rte_be_to_cpu_32(q->seq), err, icmp->mtu, now);
 }

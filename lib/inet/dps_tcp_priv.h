@@ -457,16 +457,22 @@ uint32_t dps_tcp_ts_off(const struct dps_sockets *ss, const struct dps_tuple *t)
  * secure_tcpv6_ts_off()). */
 struct dps_tcp_keyed dps_tcp_keyed6(const struct dps_sockets *ss,
 	const struct dps_tuple6 *t, uint64_t now);
+/* The local port of a connect the application did not bind (RFC 6056
+ * algorithm 3, RSS-aware), for an IPv4 tuple and for an IPv6 one (the
+ * source chosen, the key filled): 0 or -EADDRNOTAVAIL. One walk serves
+ * both (dps_tcp_autobind.c). */
 int dps_tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
+	uint32_t *isn_floor, bool *reused);
+int dps_tcp6_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 	uint32_t *isn_floor, bool *reused);
 /* RFC 6056 algorithm 3's keyed F(laddr, raddr, rport) of an IPv4
  * connect, remembered for the next connect of @tl with the same inputs
  * and key (dps_tcp_autobind.c). */
 uint32_t dps_tcp_port_hash(struct dps_tcp_lcore *tl, const struct dps_sockets *ss,
 	uint32_t laddr, uint32_t raddr, uint16_t rport);
-/* dps_flow_owner() of a tuple for each candidate local port: the
- * Toeplitz hash of the tuple with port 0 and the key's windows for the
- * port's bits (dps_tcp_autobind.c). */
+/* dps_flow_owner() (or dps_flow_owner6()) of a tuple for each
+ * candidate local port: the Toeplitz hash of the tuple with port 0 and
+ * the key's windows for the port's bits (dps_tcp_autobind.c). */
 struct dps_rss_ports {
 	const struct dps_sockets *ss;
 	uint32_t base;			/* the hash with local port 0 */
@@ -474,10 +480,13 @@ struct dps_rss_ports {
 };
 void dps_rss_ports_init(struct dps_rss_ports *rp, const struct dps_sockets *ss,
 	const struct dps_tuple *t);
+void dps_rss_ports_init6(struct dps_rss_ports *rp, const struct dps_sockets *ss,
+	const struct dps_tuple6 *t);
 /* The Toeplitz hash with local port @lport (host order); defined only
  * when more than one lcore owns flows. */
 uint32_t dps_rss_ports_hash(const struct dps_rss_ports *rp, uint16_t lport);
-/* The owning lcore's index, as dps_flow_owner() gives it. */
+/* The owning lcore's index, as dps_flow_owner() (dps_flow_owner6())
+ * gives it. */
 unsigned int dps_rss_ports_owner(const struct dps_rss_ports *rp, uint16_t lport);
 /* RFC 6056 algorithm 3's keyed F() over an IPv6 tuple's local and
  * remote addresses and remote port (dps_tcp_autobind.c). */
@@ -659,6 +668,12 @@ void dps_tcp6_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 void dps_tcp_rx6(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
 	const struct dps_ipv6_view *ip, uint64_t now);
 void dps_tcp_rx6_handoff(struct dps_lcore *lc, struct rte_mbuf *m, uint64_t now);
+/* Hand an ICMPv6 error about flow @t (@seq host order, @mtu of a packet
+ * too big) to lcore @owner: 0, -ENOBUFS or -EAGAIN (counted drops). */
+int dps_tcp6_icmp_post(struct dps_lcore *lc, unsigned int owner,
+	const struct dps_tuple6 *t, uint32_t seq, int err, uint32_t mtu);
+/* Its arrival on the owner (DPS_MSG_TCP_ICMP6); consumes @m. */
+void dps_tcp6_icmp_handoff(struct dps_lcore *lc, struct rte_mbuf *m, uint64_t now);
 void dps_tcp_err6(struct dps_lcore *lc, const struct dps_icmp6_view *icmp,
 	int err, bool fatal, uint64_t now);
 

@@ -62,6 +62,9 @@ tcp_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now)
 	case DPS_MSG_RX6_HANDOFF:
 		dps_tcp_rx6_handoff(lc, m->ptr, now);
 		break;
+	case DPS_MSG_TCP_ICMP6:
+		dps_tcp6_icmp_handoff(lc, m->ptr, now);
+		break;
 	case DPS_MSG_TCP_ICMP: {
 		struct dps_tuple t = {
 			.laddr = m->icmp.laddr, .raddr = m->icmp.raddr,

@@ -87,6 +87,35 @@ icmp6_error(struct dps_lcore *lc, struct rte_mbuf *m,
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * Linux's ndisc_error_report(): a packet of ours held for a neighbour
+ * that never answered is reported to the transport that sent it as an
+ * address unreachable (RFC 4443 3.1 code 3) quoting it would be, so a
+ * connect fails with EHOSTUNREACH (icmpv6_err_convert()) as it does
+ * when ARP fails over IPv4. Nothing is sent. @pkt starts at its IPv6
+ * header; not consumed.
+ */
+void
+dps_icmp6_local_unreach(struct dps_lcore *lc, const struct rte_mbuf *pkt, uint64_t now)
+{
+	struct dps_icmp6_view v = {
+		.type = DPS_ICMP6_DST_UNREACH, .code = DPS_ICMP6_UNREACH_ADDR,
+		.is_error = true,
+	};
+	const struct dps_proto_ops *ops;
+	bool fatal = false;
+	int err;
+
+	if (dps_icmp6_quote_parse(rte_pktmbuf_mtod(pkt, const uint8_t *),
+			pkt->data_len, &v.quote) != DPS_DROP_NONE)
+		return;
+	ops = dps_proto_by_ipproto(lc->stack, v.quote.proto);
+	if (ops == NULL || ops->err6 == NULL)
+		return;
+	err = dps_icmp6_errno(v.type, v.code, &fatal);
+	ops->err6(lc, &v, err, fatal, now);
+}
+
 void
 dps_icmp6_rx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
 	uint16_t l3_off, const struct dps_ip6_rx *r, uint64_t now)

@@ -120,7 +120,9 @@ struct rte_mbuf *dps_ip6_alloc(struct dps_lcore *lc, const uint8_t dst[16],
 	uint8_t proto, uint16_t payload_len, int *err);
 
 /* Neighbour discovery on the lcore (dps_nd_glue.c). */
-void dps_nd_glue_act(struct dps_lcore *lc);
+/* Carry out the cache's actions (x->out); a held packet that failed is
+ * reported to its sender (dps_icmp6_local_unreach()). */
+void dps_nd_glue_act(struct dps_lcore *lc, uint64_t now);
 void dps_nd_rx(struct dps_lcore *lc, uint16_t ifindex, const struct dps_ipv6_view *ip,
 	const struct dps_icmp6_view *icmp, uint64_t now);
 void dps_nd_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now);
@@ -149,6 +151,11 @@ void dps_icmp6_rx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
 void dps_icmp6_send_error(struct dps_lcore *lc, const struct rte_mbuf *orig,
 	uint16_t l3_off, const struct dps_ipv6_view *ip, bool l2_group,
 	uint8_t orig_icmp6_type, uint8_t type, uint8_t code, uint32_t info,
+	uint64_t now);
+/* Report our packet @pkt (IPv6 header first), held for a neighbour that
+ * never resolved, to its transport as an address unreachable; nothing is
+ * sent and @pkt is not consumed. */
+void dps_icmp6_local_unreach(struct dps_lcore *lc, const struct rte_mbuf *pkt,
 	uint64_t now);
 /* Port unreachable (RFC 4443 3.1 code 4) about a UDP datagram: for UDP
  * over IPv6 (the transport's, later). */

@@ -85,7 +85,7 @@ dps_ip6_output_if(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m,
 	if (rc == 0)
 		dps_eth_output_type(lc, ifindex, m, &mac, RTE_ETHER_TYPE_IPV6);
 	else if (rc == -EAGAIN)
-		dps_nd_glue_act(lc);	/* held; maybe a solicitation */
+		dps_nd_glue_act(lc, now);	/* held; maybe a solicitation */
 	else
 		dps_lcore_drop(lc, m, DPS_DROP_nd_table_full);
 }

@@ -86,7 +86,7 @@ ip6_tick(struct dps_lcore *lc, uint64_t now)
 		dps_dad_glue_tick(lc, now);
 	do {
 		dps_nd_tick(&x->nd, now, &x->out);
-		dps_nd_glue_act(lc);
+		dps_nd_glue_act(lc, now);
 	} while (x->out.more);
 }
 

@@ -104,10 +104,17 @@ nd_solicit(struct dps_lcore *lc, const struct dps_nd_act *a)
 		a->unicast ? &a->lla : NULL, NULL);
 }
 
+/*
+ * The cache's actions. Held packets that failed are reported once the
+ * list is empty again: the report may make the transport send (and so
+ * come back here through dps_ip6_output()).
+ */
 void
-dps_nd_glue_act(struct dps_lcore *lc)
+dps_nd_glue_act(struct dps_lcore *lc, uint64_t now)
 {
 	struct dps_ip6_lcore *x = dps_lcore_ctx(lc, DPS_PROTO_IPV6);
+	struct rte_mbuf *failed[DPS_ND_OUT_MAX];
+	unsigned int n_failed = 0;
 
 	for (unsigned int i = 0; i < x->out.n; i++) {
 		const struct dps_nd_act *a = &x->out.a[i];
@@ -120,12 +127,19 @@ dps_nd_glue_act(struct dps_lcore *lc)
 			dps_eth_output_type(lc, a->ifindex, a->pkt, &a->lla,
 				RTE_ETHER_TYPE_IPV6);
 			break;
-		default:	/* FAIL, DROP */
+		case DPS_ND_ACT_FAIL:
+			failed[n_failed++] = a->pkt;
+			break;
+		default:	/* DROP */
 			dps_lcore_drop(lc, a->pkt, a->reason);
 			break;
 		}
 	}
 	x->out.n = 0;
+	for (unsigned int i = 0; i < n_failed; i++) {
+		dps_icmp6_local_unreach(lc, failed[i], now);
+		dps_lcore_drop(lc, failed[i], DPS_DROP_nd_failed);
+	}
 }
 
 /* ---- duplicate address detection (lcore 0) ---------------------------- */
@@ -280,7 +294,7 @@ nd_rx_ns(struct dps_lcore *lc, uint16_t ifindex, const struct dps_ipv6_view *ip,
 	}
 	if (!dps_ip6_is_unspecified(ip->src) && ns->has_lla) {
 		dps_nd_rx_ns(&x->nd, ifindex, ip->src, &ns->lla, now, &x->out);
-		dps_nd_glue_act(lc);
+		dps_nd_glue_act(lc, now);
 	}
 	m = nd_mbuf(lc, buf, dps_nd_na_reply(buf, sizeof(buf), ip, ns, &ifp->mac,
 		false));
@@ -307,7 +321,7 @@ nd_take_na(struct dps_lcore *lc, uint16_t ifindex, const uint8_t target[16],
 		return;
 	}
 	dps_nd_rx_na(&x->nd, ifindex, target, flags, lla, now, &x->out);
-	dps_nd_glue_act(lc);
+	dps_nd_glue_act(lc, now);
 }
 
 static void

@@ -51,8 +51,8 @@ get16(const uint8_t *p)
  * upper layer, which Linux's icmpv6_notify() also insists on. Ports are
  * taken from UDP and TCP of a first fragment only.
  */
-static int
-parse_quote(const uint8_t *q, uint32_t len, struct dps_icmp6_quote *qv)
+int
+dps_icmp6_quote_parse(const uint8_t *q, uint32_t len, struct dps_icmp6_quote *qv)
 {
 	uint32_t off = DPS_IPV6_HLEN, hlen;
 	uint8_t nh;
@@ -221,7 +221,7 @@ icmp6_type(const uint8_t *p, uint32_t len, const struct dps_ipv6_view *ip,
 		v->mtu = get32(p + 4);
 	else if (v->type == DPS_ICMP6_PARAM_PROB)
 		v->pointer = get32(p + 4);
-	return parse_quote(p + ICMP6_HLEN, len - ICMP6_HLEN, &v->quote);
+	return dps_icmp6_quote_parse(p + ICMP6_HLEN, len - ICMP6_HLEN, &v->quote);
 }
 
 int

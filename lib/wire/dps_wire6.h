@@ -329,6 +329,12 @@ size_t dps_ipv6_build(uint8_t *buf, size_t cap, const uint8_t src[16],
  */
 int dps_icmp6_check(const uint8_t *p, uint32_t len,
 	const struct dps_ipv6_view *ip, struct dps_icmp6_view *v);
+/* The packet an ICMPv6 error quotes, @len bytes at @q (RFC 4443
+ * 2.4(c)): an IPv6 header, its extension headers and 8 bytes of the
+ * upper layer, the ports of UDP and TCP. DPS_DROP_NONE or
+ * icmp6_bad_quote. dps_icmp6_check() uses it for errors received; the
+ * stack also for a packet of its own that it reports undeliverable. */
+int dps_icmp6_quote_parse(const uint8_t *q, uint32_t len, struct dps_icmp6_quote *qv);
 
 /*
  * RFC 4861 7.1.1 (NS) and 7.1.2 (NA) on a message whose checksum is

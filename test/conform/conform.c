@@ -136,6 +136,7 @@
 #define IP6_FOREIGN "2001:db8::77"
 #define IP6_LL "fe80::1"	/* link-local, given without a scope id */
 #define IP6_HOLE "2001:db8:9::1"	/* via P, which routes it as blackhole */
+#define IP6_NOND "2001:db8::7"	/* on link; nobody answers ND for it */
 #define PORT_LISTEN 7000	/* kernel listener: accepts and holds */
 #define PORT_ECHO 7001		/* kernel UDP echo */
 #define PORT_CLOSED 7002	/* nothing: the kernel answers RST */
@@ -183,8 +184,9 @@ enum addr_kind {
 	AD6_ECHO, AD6_UCLOSED, AD6_ANY, AD6_SELF, AD6_NOROUTE, AD6_FOREIGN,
 	AD6_LL, AD6_MECHO, AD6_MANY, AD6_MSELF,
 	/* TCP over IPv6: P's kernel listener and a closed port, the same
-	 * over v4-mapped addresses, and the IPv6 black hole. */
-	AD6_LISTEN, AD6_CLOSED, AD6_MLISTEN, AD6_MCLOSED, AD6_HOLE,
+	 * over v4-mapped addresses, the IPv6 black hole, and an on-link
+	 * address no neighbour answers for. */
+	AD6_LISTEN, AD6_CLOSED, AD6_MLISTEN, AD6_MCLOSED, AD6_HOLE, AD6_NOND,
 };
 #define AD6_FIRST AD6_ECHO
 
@@ -285,6 +287,7 @@ struct row {
 #define TO6_MCLOSED AD6_MCLOSED, 0
 /* Ports of their own, though the peer logs IPv4 segments only. */
 #define TO6_HOLE(k) AD6_HOLE, (31000 + (k))
+#define TO6_NOND(k) AD6_NOND, (31000 + (k))
 #define AT6_ANY(p) AD6_ANY, (p)
 #define AT6_SELF(p) AD6_SELF, (p)
 #define AT6_MANY(p) AD6_MANY, (p)
@@ -1064,6 +1067,12 @@ static const struct row rows[] = {
 		CONNT(TO6_HOLE(5)), SOERR, NAMEU),
 	ROWB("tcp6_user_timeout", R_PAR, 15000, SOCK6(NB), USER_TIMEOUT(1500),
 		CONN(TO6_HOLE(6)), POLLT(12000), SOERR),
+	/* A neighbour that never answers solicitations fails the connect
+	 * with EHOSTUNREACH (ndisc_error_report()), as ARP does over IPv4. */
+	ROWB("tcp6_nd_unanswered", R_PAR, 12000, SOCK6(NB), CONN(TO6_NOND(20)),
+		POLLT(8000), SOERR, NAME, CONN(TO6_NOND(20))),
+	ROWB("tcp6_nd_unanswered_blocking", R_PAR, 12000, SOCK6(BL),
+		CONN(TO6_NOND(21)), SOERR, NAME),
 	ROW("tcp6_poll_connecting", 0, SOCK6(NB), CONN(TO6_HOLE(7)), POLL(0),
 		POLL(200), EPOLL(0)),
 	ROW("tcp6_send_shutdown", 0, SOCK6(BL), CONN(TO6_LISTENER), SEND, RECV,
@@ -1797,6 +1806,7 @@ static const char *const addr6_ip[] = {
 	[AD6_MLISTEN - AD6_FIRST] = "::ffff:" IP_GW,
 	[AD6_MCLOSED - AD6_FIRST] = "::ffff:" IP_GW,
 	[AD6_HOLE - AD6_FIRST] = IP6_HOLE,
+	[AD6_NOND - AD6_FIRST] = IP6_NOND,
 };
 
 static const struct sockaddr *
@@ -1848,7 +1858,7 @@ fmt_addr_label(char *buf, size_t n, const struct step *st)
 		[AD6_LL] = "link-local6", [AD6_MECHO] = "mapped-echo",
 		[AD6_LISTEN] = "listener6", [AD6_CLOSED] = "closed6",
 		[AD6_MLISTEN] = "mapped-listener", [AD6_MCLOSED] = "mapped-closed",
-		[AD6_HOLE] = "hole6",
+		[AD6_HOLE] = "hole6", [AD6_NOND] = "no-nd6",
 	};
 	int off;
 

@@ -27,6 +27,8 @@
 #include "dps_testwire.h"
 #include "dps_wire.h"
 #include "dps_wire6.h"
+#include "dps_stack_priv.h"
+#include "dps_tcp_priv.h"
 #include "dps_test_eal.h"
 #include "dps_bench.h"
 
@@ -657,6 +659,73 @@ Test(dpdk, tcp6_syn_and_icmp6_errors)
 	bench_down(&b);
 }
 
+/*
+ * An ICMPv6 error that RSS put on another lcore than its flow's goes to
+ * the owner through the owner's ring, in an mbuf (the test wire has one
+ * queue, so the stack has one lcore: lcore 0 hands the record to itself,
+ * which takes the same ring and message as a hand-off between two).
+ * Nothing happens before the owner polls; a record quoting a sequence
+ * number not in flight is ignored there, one about the SYN fails the
+ * connect with its error. A ring that cannot take the record (an lcore
+ * the stack lacks) counts a drop and frees the mbuf.
+ */
+Test(dpdk, tcp6_icmp6_error_handoff)
+{
+	struct sockaddr_in6 to = sin6_of(peer6, 80);
+	struct dps_tuple6 t = { .proto = IPPROTO_TCP };
+	struct dps_counters c0, c1;
+	uint8_t syn[256], *th;
+	struct dps_lcore *lc;
+	struct bench b;
+	socklen_t el = sizeof(int);
+	uint32_t seq;
+	int fd, err;
+
+	raw_up6(&b, "t6icmpho");
+	lc = b.s[0]->lc[0];
+	fd = tcp6(b.s[0]);
+	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&to, sizeof(to)), -1);
+	cr_assert_eq(errno, EINPROGRESS);
+	(void)tcp6_frame(&b, syn, sizeof(syn));
+	th = syn + DPS_IPV6_HLEN;
+	seq = rd32(th + 4);
+	memcpy(t.laddr, a6, 16);
+	memcpy(t.raddr, peer6, 16);
+	memcpy(&t.lport, th, 2);
+	memcpy(&t.rport, th + 2, 2);
+
+	c0 = cnt(&b, 0);
+	cr_assert_eq(dps_tcp6_icmp_post(lc, 0, &t, seq + 100000, ECONNREFUSED, 0), 0);
+	settle(&b);
+	cr_assert_eq(info(fd).tcpi_state, TCP_SYN_SENT, "not about a sequence in flight");
+	cr_assert_eq(dps_tcp6_icmp_post(lc, 0, &t, seq, EHOSTUNREACH, 0), 0);
+	cr_assert_eq(info(fd).tcpi_state, TCP_SYN_SENT, "nothing before the owner polls");
+	settle(&b);
+	c1 = cnt(&b, 0);
+	cr_assert_eq(c1.tcp_icmp6_handoff - c0.tcp_icmp6_handoff, 2);
+	cr_assert_eq(info(fd).tcpi_state, TCP_CLOSE);
+	cr_assert_eq(dps_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el), 0);
+	cr_assert_eq(err, EHOSTUNREACH, "SO_ERROR %d", err);
+
+	/* No ring to take it: dropped, counted, the mbuf freed (bench_down()
+	 * counts the pool). */
+	cr_assert_eq(dps_tcp6_icmp_post(lc, 1, &t, seq, EHOSTUNREACH, 0), -EAGAIN);
+	cr_assert_eq(cnt(&b, 0).drop[DPS_DROP_tcp_handoff_full] -
+		c1.drop[DPS_DROP_tcp_handoff_full], 1);
+	cr_assert_eq(dps_close(fd), 0);
+	settle(&b);
+	peer_flush(&b);
+	{
+		struct dps_sock_stats st;
+
+		dps_stack_sock_stats(b.s[0], &st);
+		cr_assert_eq(st.socks_in_use, 0);
+		cr_assert_eq(st.conns, 0);
+		cr_assert_eq(st.tcp_ports_held, 0);
+	}
+	bench_down(&b);
+}
+
 /* ---- v4-mapped connections ------------------------------------------------- */
 
 static struct sockaddr_in6
@@ -780,5 +849,63 @@ Test(dpdk, tcp6_v4_mapped, .timeout = 120)
 	cr_assert_eq(dps_close(lfd), 0);
 	drain(&b);
 	assert_empty(&b);
+	bench_down(&b);
+}
+
+/*
+ * A neighbour that never answers (Linux's ndisc_error_report()): after
+ * three multicast solicitations 1 s apart the held SYN is reported to
+ * TCP as an ICMPv6 address unreachable quoting it would be, and the
+ * connect fails with EHOSTUNREACH, as over IPv4 when ARP fails and as
+ * Linux does for both (not ETIMEDOUT at the SYN schedule's end). The
+ * error queue holds it too.
+ */
+Test(dpdk, tcp6_neighbour_unanswered)
+{
+	static const uint8_t nobody[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x77 };
+	struct sockaddr_in6 to = sin6_of(nobody, 80);
+	struct dps_counters c0, c;
+	struct rte_mbuf *m;
+	struct bench b;
+	unsigned int ns = 0;
+	uint64_t t0;
+	int fd, err;
+
+	raw_up6(&b, "t6nond");
+	c0 = cnt(&b, 0);
+	fd = tcp6(b.s[0]);
+	t0 = vnow(&b);
+	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&to, sizeof(to)), -1);
+	cr_assert_eq(errno, EINPROGRESS);
+	err = connect_end(&b, fd);
+	cr_assert_eq(err, EHOSTUNREACH, "SO_ERROR %d", err);
+	/* Three solicitations 1 s apart, then the failure: well before the
+	 * SYN schedule's first retransmission would have ended it. */
+	cr_assert_geq(vnow(&b) - t0, 3 * S - 100 * MS);
+	cr_assert_lt(vnow(&b) - t0, 4 * S, "ended after %" PRIu64 " ms",
+		(vnow(&b) - t0) / MS);
+	cr_assert_eq(info(fd).tcpi_state, TCP_CLOSE);
+	while ((m = peer_pop(&b)) != NULL) {
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, ETH_LEN);
+
+		cr_assert_eq(ip[6], IPPROTO_ICMPV6, "only solicitations leave");
+		cr_assert_eq(ip[DPS_IPV6_HLEN], DPS_ND_NEIGHBOR_SOLICIT);
+		rte_pktmbuf_free(m);
+		ns++;
+	}
+	cr_assert_eq(ns, 3);
+	c = cnt(&b, 0);
+	cr_assert_geq(c.drop[DPS_DROP_nd_failed] - c0.drop[DPS_DROP_nd_failed], 1);
+	cr_assert_eq(c.tcp_conn_failed - c0.tcp_conn_failed, 1);
+	cr_assert_eq(dps_close(fd), 0);
+	settle(&b);
+	{
+		struct dps_sock_stats st;
+
+		dps_stack_sock_stats(b.s[0], &st);
+		cr_assert_eq(st.socks_in_use, 0);
+		cr_assert_eq(st.conns, 0);
+		cr_assert_eq(st.tcp_ports_held, 0);
+	}
 	bench_down(&b);
 }

@@ -221,3 +221,85 @@ Test(tcp6_keys, port_hash_inputs)
 	ss.port_key[1] ^= 1;
 	cr_assert_neq(dps_tcp_port_hash6(&ss, &a), h);
 }
+
+/* xorshift64 for the test below. */
+static uint64_t
+rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * The IPv6 autobind's owner test per candidate port
+ * (dps_rss_ports_init6(): the Toeplitz hash of the tuple with port 0,
+ * XORed with the key's windows at word 8 for the port's bits) against
+ * rte_softrss_be() over the whole 36-byte input and dps_flow_owner6(),
+ * on random tuples, keys and redirection tables: each owner of four
+ * gets its share, and the all-ones and single-bit ports are among the
+ * candidates.
+ */
+Test(tcp6_keys, autobind_rss_windows)
+{
+	static struct dps_sockets ss;
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	unsigned int owners[4] = { 0 };
+
+	for (int k = 0; k < 30; k++) {
+		uint8_t key[40];
+
+		for (unsigned int i = 0; i < sizeof(key); i++)
+			key[i] = (uint8_t)rnd(&x);
+		rte_convert_rss_key((const uint32_t *)key, (uint32_t *)ss.rss_key,
+			sizeof(ss.rss_key));
+		for (unsigned int i = 0; i < RTE_DIM(ss.reta); i++)
+			ss.reta[i] = (uint16_t)(rnd(&x) % 4);
+		ss.n_owners = 4;
+		for (int n = 0; n < 100; n++) {
+			struct dps_tuple6 t = { .proto = IPPROTO_TCP };
+			struct dps_rss_ports rp;
+
+			for (unsigned int i = 0; i < 16; i++) {
+				t.laddr[i] = (uint8_t)rnd(&x);
+				t.raddr[i] = (uint8_t)rnd(&x);
+			}
+			t.rport = (uint16_t)rnd(&x);
+			dps_rss_ports_init6(&rp, &ss, &t);
+			for (int p = 0; p < 24; p++) {
+				uint16_t port = p < 16 ? (uint16_t)(1u << p) :
+					p == 16 ? 0xffff : p == 17 ? 0 : (uint16_t)rnd(&x);
+				uint32_t in[9];
+				unsigned int o;
+
+				t.lport = htons(port);
+				for (unsigned int i = 0; i < 4; i++) {
+					uint32_t r, l;
+
+					memcpy(&r, &t.raddr[4 * i], 4);
+					memcpy(&l, &t.laddr[4 * i], 4);
+					in[i] = ntohl(r);
+					in[4 + i] = ntohl(l);
+				}
+				in[8] = (uint32_t)ntohs(t.rport) << 16 | port;
+				cr_assert_eq(dps_rss_ports_hash(&rp, port),
+					rte_softrss_be(in, 9, ss.rss_key), "port %#x", port);
+				o = dps_rss_ports_owner(&rp, port);
+				cr_assert_eq(o, dps_flow_owner6(&ss, &t), "port %#x", port);
+				owners[o]++;
+			}
+		}
+	}
+	for (unsigned int i = 0; i < 4; i++)
+		cr_assert_gt(owners[i], 10000, "owner %u: %u", i, owners[i]);
+	/* One lcore owns everything, with no hash. */
+	ss.n_owners = 1;
+	{
+		struct dps_tuple6 t = { .proto = IPPROTO_TCP };
+		struct dps_rss_ports rp;
+
+		dps_rss_ports_init6(&rp, &ss, &t);
+		cr_assert_eq(dps_rss_ports_owner(&rp, 4000), 0);
+	}
+}
