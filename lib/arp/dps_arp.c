@@ -360,6 +360,20 @@ arp_hint_fill(const struct dps_arp_table *t, int slot, struct dps_arp_hint *hint
 	hint->mac = t->e[slot].mac;
 }
 
+bool
+dps_arp_hint_find(const struct dps_arp_table *t, uint16_t ifindex, uint32_t ip,
+	struct dps_arp_hint *hint)
+{
+	bool found;
+	int slot = arp_probe(t, ifindex, ip, &found);
+
+	if (!found || (t->e[slot].state != DPS_ARP_REACHABLE &&
+			t->e[slot].state != DPS_ARP_STATIC))
+		return false;
+	arp_hint_fill(t, slot, hint);
+	return true;
+}
+
 int
 dps_arp_resolve(struct dps_arp_table *t, uint16_t ifindex, uint32_t ip,
 	void *pkt, struct rte_ether_addr *mac, uint64_t now)

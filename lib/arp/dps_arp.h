@@ -114,6 +114,16 @@ int dps_arp_resolve_hint(struct dps_arp_table *t, uint16_t ifindex, uint32_t ip,
 	void *pkt, struct rte_ether_addr *mac, uint64_t now, struct dps_arp_hint *hint);
 
 /*
+ * Fill @hint for next hop (@ifindex, @ip) when its entry would give one
+ * (REACHABLE or STATIC), without sending, holding or recording a use:
+ * a flow's first frame can then take its hot path, and
+ * dps_arp_hint_use() records the use when the frame is built. False
+ * (@hint untouched) otherwise: the caller resolves as usual.
+ */
+bool dps_arp_hint_find(const struct dps_arp_table *t, uint16_t ifindex, uint32_t ip,
+	struct dps_arp_hint *hint);
+
+/*
  * The MAC of @hint, with the use recorded as dps_arp_resolve() records
  * it, when the hint is still good; false (nothing done) when the caller
  * must resolve again.

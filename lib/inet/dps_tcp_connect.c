@@ -143,11 +143,14 @@ tcp_conf_route(const struct dps_lcore *lc, const struct dps_sock *sk,
 	c->tso_max = r != NULL ? lc->stack->ifs[r->ifindex].tso_max : 0;
 }
 
-void
+const struct dps_route *
 dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 	struct dps_tcb_conf *c)
 {
-	tcp_conf_route(lc, sk, dps_route_lookup(&lc->stack->routes, sk->tup.raddr), c);
+	const struct dps_route *r = dps_route_lookup(&lc->stack->routes, sk->tup.raddr);
+
+	tcp_conf_route(lc, sk, r, c);
+	return r;
 }
 
 /*
@@ -218,7 +221,7 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	DPS_CNT_INC(&lc->cnt, tcp_connects);
 	DPS_CNT_INC(&lc->cnt, tcp_tx_syn);
 	sk->ip_id = dps_tcp_rand16(tl);
-	dps_tcp_xmit(lc, sk, &sk->tup, &syn, &sk->ip_id, now);
+	dps_tcp_xmit_first(lc, sk, r, &syn, now);
 	dps_tcp_sync_timer(lc, sk, now);
 	return 0;
 }

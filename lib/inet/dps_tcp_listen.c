@@ -226,6 +226,7 @@ void
 dps_tcp_listen_child(struct dps_lcore *lc, struct dps_sock *l, struct dps_sock *c,
 	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now)
 {
+	const struct dps_route *r;
 	struct dps_tcb_conf conf;
 	struct dps_tcp_out out;
 	struct dps_tcp_keyed k;
@@ -244,18 +245,17 @@ dps_tcp_listen_child(struct dps_lcore *lc, struct dps_sock *l, struct dps_sock *
 	/* Relaxed: a statistic, read relaxed by dps_stack_sock_stats(). */
 	dps_tcp_stat_add(&dps_tcp_lc(lc)->n_half_open, 1);
 	c->in_synq = true;
-	dps_tcp_conf(lc, c, &conf);
+	r = dps_tcp_conf(lc, c, &conf);
 	dps_tcp_conf_passive(c, seg->opt.has_ts, &conf);
 	k = dps_tcp_keyed(dps_socks(lc->stack), t, now);
 	dps_tcb_accept(&c->tcb, &conf, seg, k.isn, k.ts_off, now, &out);
 	dps_tcb_attach_limit(&c->tcb, &dps_tcp_lc(lc)->chlim);	/* accept wrote the cold half */
 	dps_sock_set_state(c, DPS_TCP_SYN_RECV);
 	DPS_CNT_INC(&lc->cnt, tcp_passive_opens);
-	/* Through the child's own tuple, so that its path is found here
-	 * and its later segments take the established output; with the
-	 * child's IP_TTL and IP_TOS, the listener's (Linux's
-	 * tcp_v4_send_synack() uses the listener's). */
-	dps_tcp_xmit(lc, c, &c->tup, &out, &c->ip_id, now);
+	/* Through the child's own tuple and path, which its later
+	 * segments use too; with the child's IP_TTL and IP_TOS, the
+	 * listener's (Linux's tcp_v4_send_synack() uses the listener's). */
+	dps_tcp_xmit_first(lc, c, r, &out, now);
 	dps_tcp_after(lc, c, DPS_TCB_NONE, c->tcb.snd_una, now);
 }
 

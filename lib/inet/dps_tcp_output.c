@@ -80,27 +80,29 @@ tcp_tx_count(struct dps_lcore *lc, const struct dps_tcp_out *out, uint32_t plen,
 }
 
 /*
- * The segments of an established connection, nearly all of them: no
- * SYN, no SACK blocks, a payload that fits one mbuf with the headers,
- * and a path that holds. The whole frame is written in one place and
- * its checksum summed from the header words just written plus the
- * payload (RFC 1071 2(C)). Returns false, having done nothing, when the
- * general path must send @out.
+ * A segment of a connection whose path holds, with a payload that fits
+ * one mbuf with the headers and no TSO. The whole frame is written in
+ * one place and its checksum summed from the header words just written
+ * plus the payload (RFC 1071 2(C)). @est: the timestamp-only header of
+ * an established flow, written as words (dps_tcp_build_est()); else any
+ * header, field by field. Returns false, having done nothing, when the
+ * general path must send @out. Inlined in its two callers, so that the
+ * established one keeps its constant layout.
  */
-static bool
-tcp_xmit_est(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tcp_out *out,
-	uint64_t now)
+static inline __attribute__((always_inline)) bool
+tcp_xmit_path(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tcp_out *out,
+	bool est, uint64_t now)
 {
 	const struct dps_tuple *t = &sk->tup;
-	uint16_t tcp_len = DPS_TCP_HLEN + (out->opt.has_ts ? DPS_TCP_TS_OPT_LEN : 0);
+	uint16_t tcp_len = (uint16_t)(DPS_TCP_HLEN + (est ?
+		(out->opt.has_ts ? DPS_TCP_TS_OPT_LEN : 0) : dps_tcp_out_opt_len(out)));
 	uint32_t plen = out->len;
 	struct rte_mbuf *m;
 	uint64_t sum;
 	uint8_t *th;
 	int err;
 
-	if (out->opts != DPS_TCP_OUT_TS || out->n_sack != 0 ||
-			plen > dps_tcb_smss(&sk->tcb))
+	if (plen > dps_tcb_smss(&sk->tcb))
 		return false;
 	if (plen != 0 && !tcp_snd_holds(sk, out))
 		return false;		/* dropped and counted there */
@@ -109,7 +111,10 @@ tcp_xmit_est(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tcp_out
 		(uint16_t)(tcp_len + plen), now, &th, &err);
 	if (m == NULL)
 		return err != -EAGAIN;	/* no mbuf: lost like on the wire */
-	dps_tcp_build_est(th, t->lport, t->rport, out);
+	if (est)
+		dps_tcp_build_est(th, t->lport, t->rport, out);
+	else
+		(void)dps_tcp_build(th, tcp_len, t->lport, t->rport, out);
 	sum = dps_csum_words(th - 8, 2) +	/* the addresses */
 		dps_csum_ph_word(IPPROTO_TCP, (uint16_t)(tcp_len + plen)) +
 		dps_csum_words(th, tcp_len / 4u);
@@ -123,6 +128,19 @@ tcp_xmit_est(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tcp_out
 	tcp_tx_count(lc, out, plen, 1);
 	dps_ip_path_send(lc, &sk->path, m);
 	return true;
+}
+
+/*
+ * The segments of an established connection, nearly all of them: no
+ * SYN, no SACK blocks, through tcp_xmit_path().
+ */
+static bool
+tcp_xmit_est(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tcp_out *out,
+	uint64_t now)
+{
+	if (out->opts != DPS_TCP_OUT_TS || out->n_sack != 0)
+		return false;
+	return tcp_xmit_path(lc, sk, out, true, now);
 }
 
 void
@@ -181,6 +199,23 @@ dps_tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *
 	tcp_tx_count(lc, out, plen, pkts);
 	(void)dps_ip_output_path(lc, m, t->raddr, now,
 		sk != NULL && t == &sk->tup ? &sk->path : NULL);
+}
+
+/*
+ * The first segment of @sk (its SYN, or a child's SYN-ACK), which route
+ * @r takes: its path is filled first when the next hop is known, so the
+ * segment takes the same hot path as those after it, not the route
+ * lookup, ARP probe and prepend of the general output that would fill
+ * the path from it. The frame is the same either way.
+ */
+void
+dps_tcp_xmit_first(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_route *r,
+	const struct dps_tcp_out *out, uint64_t now)
+{
+	if (dps_ip_path_prime(lc, &sk->path, r, sk->tup.raddr) &&
+			tcp_xmit_path(lc, sk, out, false, now))
+		return;
+	dps_tcp_xmit(lc, sk, &sk->tup, out, &sk->ip_id, now);
 }
 
 /* A segment without payload for flow @t (RSTs, TIME_WAIT ACKs). */

@@ -355,6 +355,10 @@ void dps_tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk,
 	uint64_t now);
 void dps_tcp_xmit_all(struct dps_lcore *lc, struct dps_sock *sk,
 	const struct dps_tcp_out *out, unsigned int n, uint64_t now);
+/* The first segment of @sk, routed by @r, through the path it fills
+ * (dps_tcp_output.c). */
+void dps_tcp_xmit_first(struct dps_lcore *lc, struct dps_sock *sk,
+	const struct dps_route *r, const struct dps_tcp_out *out, uint64_t now);
 /* A segment without payload for flow @t (RSTs, TIME_WAIT ACKs). */
 void dps_tcp_xmit_out(struct dps_lcore *lc, const struct dps_tuple *t,
 	const struct dps_tcp_out *out, uint16_t *ip_id, uint64_t now);
@@ -440,7 +444,9 @@ void dps_tcp_tick(struct dps_lcore *lc, uint64_t now);
 
 /* ---- active open (dps_tcp_connect.c, dps_tcp_autobind.c) ---- */
 int dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
-void dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
+/* The settings of @sk's connection; returns the route to its peer
+ * (NULL: none), which they came from. */
+const struct dps_route *dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 	struct dps_tcb_conf *c);
 /* The SYN-ACK's window for a SYN with (@ts) or without timestamps. */
 void dps_tcp_conf_passive(const struct dps_sock *sk, bool ts,

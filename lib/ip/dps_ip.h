@@ -223,6 +223,15 @@ struct dps_ip_path {
 int dps_ip_output_path(struct dps_lcore *lc, struct rte_mbuf *m, uint32_t dst,
 	uint64_t now, struct dps_ip_path *path);
 /*
+ * Fill a flow's empty @path to @dst, which route @r (NULL: none) takes,
+ * before its first frame, when the general output would fill it from
+ * that frame: a unicast next hop whose MAC is REACHABLE or STATIC.
+ * Nothing is sent or held. Returns whether @path holds now; when not,
+ * the first frame goes through dps_ip_output_path() as before.
+ */
+bool dps_ip_path_prime(struct dps_lcore *lc, struct dps_ip_path *path,
+	const struct dps_route *r, uint32_t dst);
+/*
  * The hot path of a flow that keeps @path: while the path holds, an mbuf
  * holding the frame's Ethernet and IPv4 headers (@tos, @ttl, @id, DF,
  * checksum filled or left to the NIC), with room for @l4_len bytes after

@@ -219,6 +219,20 @@ dps_ip_output_path(struct dps_lcore *lc, struct rte_mbuf *m, uint32_t dst,
 	return 0;
 }
 
+bool
+dps_ip_path_prime(struct dps_lcore *lc, struct dps_ip_path *path,
+	const struct dps_route *r, uint32_t dst)
+{
+	/* dps_ip_output_path()'s decisions, in its order: a broadcast
+	 * goes out without ARP and keeps no path. */
+	if (r == NULL || dps_rx_iface_is_bcast(&lc->stack->ifs[r->ifindex].rx, dst))
+		return false;
+	if (!dps_arp_hint_find(&lc->arp, r->ifindex, dps_route_nexthop(r, dst), &path->arp))
+		return false;
+	path->ifindex = r->ifindex;
+	return true;
+}
+
 /*
  * Frames of an established flow skip the route, the ARP probe, the
  * prepend and the 16-bit header sum of the general output: the path's

@@ -785,36 +785,6 @@ dps_ipv4_build(uint8_t *buf, size_t cap, uint32_t src, uint32_t dst,
 	return sizeof(ih);
 }
 
-void
-dps_eth_ipv4_write(uint8_t *buf, const struct rte_ether_addr *dst,
-	const struct rte_ether_addr *src, uint32_t saddr, uint32_t daddr,
-	uint8_t proto, uint16_t payload_len, uint8_t tos, uint8_t ttl,
-	uint16_t id, bool csum_offload)
-{
-	uint8_t *ip = buf + RTE_ETHER_HDR_LEN;
-	uint32_t w[5];
-
-	memcpy(buf, dst, RTE_ETHER_ADDR_LEN);
-	memcpy(buf + RTE_ETHER_ADDR_LEN, src, RTE_ETHER_ADDR_LEN);
-	buf[12] = RTE_ETHER_TYPE_IPV4 >> 8;
-	buf[13] = RTE_ETHER_TYPE_IPV4 & 0xff;
-	/* Word by word, in network order: version/IHL, TOS, total length;
-	 * identification, DF; TTL, protocol, checksum; the addresses. */
-	w[0] = rte_cpu_to_be_32((uint32_t)(IPVERSION << 4 | DPS_IPV4_HLEN / 4) << 24 |
-		(uint32_t)tos << 16 | (uint32_t)(DPS_IPV4_HLEN + payload_len));
-	w[1] = rte_cpu_to_be_32((uint32_t)id << 16 | RTE_IPV4_HDR_DF_FLAG);
-	w[2] = rte_cpu_to_be_32((uint32_t)ttl << 24 | (uint32_t)proto << 16);
-	w[3] = saddr;
-	w[4] = daddr;
-	if (!csum_offload) {
-		uint16_t c = (uint16_t)~dps_csum_fold(dps_csum_words(w, 5));
-
-		memcpy((uint8_t *)w + offsetof(struct rte_ipv4_hdr, hdr_checksum), &c,
-			sizeof(c));
-	}
-	memcpy(ip, w, sizeof(w));
-}
-
 /* Store the complemented checksum of @len bytes at @buf (field zeroed). */
 static void
 icmp_fill_csum(uint8_t *buf, size_t len)

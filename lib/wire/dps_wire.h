@@ -21,6 +21,7 @@
 #include <rte_common.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
 #include "dps_counters.h"
@@ -320,12 +321,39 @@ size_t dps_ipv4_build(uint8_t *buf, size_t cap, uint32_t src, uint32_t dst,
  * @buf (34 bytes of room): a flow's hot path, which knows its next hop's
  * MAC already. IPv4 as dps_ipv4_build() writes it (DF set, no options),
  * with @tos and @ttl; the header checksum comes from a word sum, or is
- * left 0 for the NIC when @csum_offload.
+ * left 0 for the NIC when @csum_offload. Inline: its eleven arguments
+ * cost a call about a fifth of its work (callgrind_http.sh).
  */
-void dps_eth_ipv4_write(uint8_t *buf, const struct rte_ether_addr *dst,
+static __rte_always_inline void
+dps_eth_ipv4_write(uint8_t *buf, const struct rte_ether_addr *dst,
 	const struct rte_ether_addr *src, uint32_t saddr, uint32_t daddr,
 	uint8_t proto, uint16_t payload_len, uint8_t tos, uint8_t ttl,
-	uint16_t id, bool csum_offload);
+	uint16_t id, bool csum_offload)
+{
+	uint8_t *ip = buf + RTE_ETHER_HDR_LEN;
+	uint32_t w[5];
+
+	memcpy(buf, dst, RTE_ETHER_ADDR_LEN);
+	memcpy(buf + RTE_ETHER_ADDR_LEN, src, RTE_ETHER_ADDR_LEN);
+	buf[12] = RTE_ETHER_TYPE_IPV4 >> 8;
+	buf[13] = RTE_ETHER_TYPE_IPV4 & 0xff;
+	/* Word by word, in network order: version 4 and IHL 5, TOS, total
+	 * length; identification, DF; TTL, protocol, checksum; the
+	 * addresses. */
+	w[0] = rte_cpu_to_be_32((uint32_t)(4 << 4 | DPS_IPV4_HLEN / 4) << 24 |
+		(uint32_t)tos << 16 | (uint32_t)(DPS_IPV4_HLEN + payload_len));
+	w[1] = rte_cpu_to_be_32((uint32_t)id << 16 | RTE_IPV4_HDR_DF_FLAG);
+	w[2] = rte_cpu_to_be_32((uint32_t)ttl << 24 | (uint32_t)proto << 16);
+	w[3] = saddr;
+	w[4] = daddr;
+	if (!csum_offload) {
+		uint16_t c = (uint16_t)~dps_csum_fold(dps_csum_words(w, 5));
+
+		memcpy((uint8_t *)w + offsetof(struct rte_ipv4_hdr, hdr_checksum), &c,
+			sizeof(c));
+	}
+	memcpy(ip, w, sizeof(w));
+}
 
 /* ICMP echo request or reply with @data, checksum filled. */
 size_t dps_icmp_echo_build(uint8_t *buf, size_t cap, uint8_t type,

@@ -959,6 +959,42 @@ m_check_hints(unsigned int *n_ok)
 	}
 }
 
+/*
+ * dps_arp_hint_find() gives a hint for exactly the keys whose entry is
+ * REACHABLE or STATIC, one that dps_arp_hint_use() takes, and changes
+ * nothing in the table: no entry, no use, no generation. Counts the
+ * hints found in *@n_found.
+ */
+static void
+m_check_find(unsigned int *n_found)
+{
+	for (unsigned int k = 0; k < M_KEYS; k++) {
+		const struct dps_arp_entry *e = dps_arp_lookup(&tbl, key_if(k), key_ip(k));
+		unsigned int n_used = tbl.n_used;
+		uint32_t gen = tbl.gen;
+		uint64_t used = e != NULL ? e->used_ns : 0;
+		struct dps_arp_hint h;
+		bool want = e != NULL &&
+			(e->state == DPS_ARP_REACHABLE || e->state == DPS_ARP_STATIC);
+
+		memset(&h, 0, sizeof(h));
+		cr_assert_eq(dps_arp_hint_find(&tbl, key_if(k), key_ip(k), &h), want,
+			"key %u: hint found for state %u", k, e != NULL ? e->state : 0);
+		cr_assert_eq(tbl.n_used, n_used);
+		cr_assert_eq(tbl.gen, gen);
+		if (e != NULL)
+			cr_assert_eq(e->used_ns, used, "key %u: a use recorded", k);
+		if (!want) {
+			cr_assert_eq(h.gen, 0, "key %u: hint touched", k);
+			continue;
+		}
+		cr_assert_eq(h.gen, tbl.gen);
+		cr_assert_eq(&tbl.e[h.slot], e, "key %u: wrong slot", k);
+		cr_assert(mac_eq(&h.mac, &e->mac));
+		(*n_found)++;
+	}
+}
+
 Test(arp, hint_follows_the_entry)
 {
 	struct rte_ether_addr m = mac_of(7), m2 = mac_of(8), got;
@@ -993,7 +1029,7 @@ Test(arp, randomized_model)
 {
 	uint64_t now = 0;
 	unsigned int op, id = 0, k, req_b = 0, req_u = 0, max_used = 0;
-	unsigned int n_refused = 0, n_hint_ok = 0;
+	unsigned int n_refused = 0, n_hint_ok = 0, n_found = 0;
 
 	srand(20221122);
 	memset(model, 0, sizeof(model));
@@ -1025,6 +1061,8 @@ Test(arp, randomized_model)
 		cr_assert_eq(req_u, m_req_u, "op %u: unicast requests", op);
 		m_compare_key(k);
 		m_check_hints(&n_hint_ok);
+		if (op % 97 == 0)
+			m_check_find(&n_found);
 		if (tbl.n_used > max_used)
 			max_used = tbl.n_used;
 		if (op % 997 == 0)
@@ -1048,6 +1086,7 @@ Test(arp, randomized_model)
 	cr_assert_gt(req_u, 0);
 	cr_assert_gt(m_evicted, 0);
 	cr_assert_gt(n_hint_ok, 0, "no hint was ever still good");
+	cr_assert_gt(n_found, 0, "dps_arp_hint_find() never found one");
 	cr_log_info("ops %u pkts %u max_used %u refused %u evicted %u ucast %u\n",
 		M_OPS, id, max_used, n_refused, m_evicted, req_u);
 }
