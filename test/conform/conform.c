@@ -222,7 +222,7 @@ enum uptr_kind { P_NULL, P_ONE, P_HIGH, P_NOACCESS, P_RO, P_OK, P_COUNT };
 #define F_EPFD 0x04	/* OP_UPTR: call it on an epoll descriptor */
 #define F_NAME 0x08	/* OP_RECVMSG: with msg_name */
 #define LEN_NAT (-1)	/* the natural length of the address kind */
-#define MAX_STEPS 20
+#define MAX_STEPS 40
 #define MAX_SOCKS 4
 
 struct step {
@@ -1155,6 +1155,24 @@ static const struct row rows[] = {
 		ACCEPTON(1, 2), NAMEn(2), PEERn(2), PEERCONN(FIXED(124), 0, 0),
 		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 3), NAMEn(3), PEERn(3),
 		POLLEV(1, POLLIN, 0, 0)),
+	/* SO_REUSEPORT: Linux keeps a group per family and IPV6_V6ONLY, so
+	 * the IPv4 SYNs go to the AF_INET member alone (six of them: a
+	 * v6-only member picked would refuse some), the IPv6 one to the
+	 * v6-only member. */
+	ROWB("tcp6_reuseport_v6only_inet", 0, 12000, SOCK(NB), RPORTn(0),
+		BIND(AT_ANY(FIXED(125))), DO_LISTEN, SOCK6n(1, NB), V6ONLYn(1),
+		RPORTn(1), BINDn(1, AT6_ANY(FIXED(125))), DO_LISTENn(1),
+		PEERCONN(FIXED(125), 0, 0), PEERCONN(FIXED(125), 0, 0),
+		PEERCONN(FIXED(125), 0, 0), PEERCONN(FIXED(125), 0, 0),
+		PEERCONN(FIXED(125), 0, 0), PEERCONN(FIXED(125), 0, 0),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(1, POLLIN, 0, 0), PEERCONN6(FIXED(125), 0, 0),
+		POLLEV(1, POLLIN, 3000, 0), ACCEPTON(1, 3), NAMEn(3)),
 	/* A dual-stack listener takes IPv4 connections, named v4-mapped. */
 	ROWB("tcp6_listen_accept_inet", 0, 8000, SOCK6(NB),
 		BIND(AT6_ANY(FIXED(99))), DO_LISTEN, PEERCONN(FIXED(99), 0, 0),
