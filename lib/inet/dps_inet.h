@@ -382,7 +382,10 @@ struct dps_sockets {
 	struct dps_pool *pool;		/* the sockets (dps_inet_stack.c) */
 	struct dps_pool *pool6;		/* AF_INET6 sockets (struct dps_sock6) */
 	struct dps_pool *xpool;		/* TCB extensions (dps_tcp_ext.c) */
-	uint64_t *tcp_ports;		/* 65536 words, see dps_portmap.c */
+	uint64_t *tcp_ports;		/* 65536 words, see dps_portmap.c: the
+					 * IPv4 users of each port */
+	uint64_t *tcp6_ports;		/* the next 65536 words of the same
+					 * allocation: the IPv6 users */
 	struct dps_sock **udp_ports;	/* 65536 atomic pointers */
 	struct dps_sock **udp6_ports;	/* the same for IPv6 input (dps_udp6_port.c) */
 	uint32_t perturb[256];		/* RFC 6056 algorithm 3 table */
@@ -395,7 +398,10 @@ struct dps_sockets {
 	uint64_t cookie_key[2];		/* SipHash key of SYN cookies */
 	uint64_t tab_key[5];		/* the connection table's hash (dps_tcp_hash()) */
 	uint64_t tab_key6[11];		/* the same for IPv6 tuples (dps_tcp_hash6()) */
-	struct dps_sock **listeners;	/* 65536 atomic pointers, by port */
+	struct dps_sock **listeners;	/* 65536 atomic pointers, by port: the
+					 * listener of IPv4 SYNs */
+	struct dps_sock **listeners6;	/* the same for IPv6 SYNs (a dual-stack
+					 * listener is in both) */
 	struct dps_rgroup **rgroups;	/* 65536 atomic pointers, by port:
 					 * SO_REUSEPORT listeners */
 	struct dps_rgroup **ugroups;	/* the same for UDP sockets */
@@ -441,8 +447,12 @@ dps_snd_is_push(const struct rte_mbuf *m)
 }
 
 /* A connection's hold on its port (dps_sock.port_held, tw_ent.port_held):
- * none, or one counted with or without SO_REUSEADDR. */
-enum { DPS_PORT_FREE = 0, DPS_PORT_HELD_REUSE, DPS_PORT_HELD };
+ * none, or one counted with or without SO_REUSEADDR, in the IPv4 word
+ * (an IPv4 or v4-mapped connection) or the IPv6 word (dps_portmap.c).
+ * The IPv6 kinds never reach the compact idle form's 2-bit fields: only
+ * AF_INET sockets' connections take it (dps_tcp_idle.c). */
+enum { DPS_PORT_FREE = 0, DPS_PORT_HELD_REUSE, DPS_PORT_HELD,
+	DPS_PORT_HELD_REUSE6, DPS_PORT_HELD6 };
 
 /*
  * ---- Shared fields: the accessors ----
@@ -1201,11 +1211,20 @@ dps_tcp_port_word(const struct dps_sockets *ss, uint16_t port)
 	return __atomic_load_n(&ss->tcp_ports[port], __ATOMIC_ACQUIRE);
 }
 
-/* Relaxed: for a statistic (dps_inet_stats) that publishes nothing. */
+/* The same for the port's IPv6 word. */
+static inline uint64_t
+dps_tcp6_port_word(const struct dps_sockets *ss, uint16_t port)
+{
+	return __atomic_load_n(&ss->tcp6_ports[port], __ATOMIC_ACQUIRE);
+}
+
+/* Relaxed: for a statistic (dps_inet_stats) that publishes nothing; the
+ * port's two words or'ed. */
 static inline uint64_t
 dps_tcp_port_word_relaxed(const struct dps_sockets *ss, uint16_t port)
 {
-	return __atomic_load_n(&ss->tcp_ports[port], __ATOMIC_RELAXED);
+	return __atomic_load_n(&ss->tcp_ports[port], __ATOMIC_RELAXED) |
+		__atomic_load_n(&ss->tcp6_ports[port], __ATOMIC_RELAXED);
 }
 
 /* The UDP socket bound to @port, or NULL. Acquire: pairs with the
@@ -1256,6 +1275,28 @@ static inline bool
 dps_unpublish_listener(struct dps_sockets *ss, uint16_t port, struct dps_sock *sk)
 {
 	return __atomic_compare_exchange_n(&ss->listeners[port], &sk, NULL, false,
+		__ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+/* @port's listener of IPv6 SYNs, or NULL: as dps_listener_of(). */
+static inline struct dps_sock *
+dps_listener6_of(const struct dps_sockets *ss, uint16_t port)
+{
+	return __atomic_load_n(&ss->listeners6[port], __ATOMIC_ACQUIRE);
+}
+
+/* As dps_publish_listener(), for IPv6 SYNs. */
+static inline void
+dps_publish_listener6(struct dps_sockets *ss, uint16_t port, struct dps_sock *sk)
+{
+	__atomic_store_n(&ss->listeners6[port], sk, __ATOMIC_RELEASE);
+}
+
+/* As dps_unpublish_listener(), for IPv6 SYNs. */
+static inline bool
+dps_unpublish_listener6(struct dps_sockets *ss, uint16_t port, struct dps_sock *sk)
+{
+	return __atomic_compare_exchange_n(&ss->listeners6[port], &sk, NULL, false,
 		__ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
@@ -1337,6 +1378,24 @@ void dps_port_unlisten(struct dps_sockets *ss, uint16_t port);
 bool dps_port_is_listening(const struct dps_sockets *ss, uint16_t port);
 int dps_port_bind_any_tcp(struct dps_sockets *ss, bool reuse, bool rp,
 	uint16_t *port);
+/* The same for an AF_INET6 stream socket, in the words of @maps
+ * (DPS_UMAP_V4: the port's IPv4 word, DPS_UMAP_V6: its IPv6 word; a
+ * dual-stack socket is in both, dps_portmap.c). */
+int dps_port_bind_tcp6(struct dps_sockets *ss, uint16_t port, bool reuse, bool rp,
+	uint8_t maps);
+void dps_port_unbind_tcp6(struct dps_sockets *ss, uint16_t port, uint8_t maps);
+bool dps_port_listen6(struct dps_sockets *ss, uint16_t port, bool rp, uint8_t maps);
+void dps_port_unlisten6(struct dps_sockets *ss, uint16_t port, uint8_t maps);
+bool dps_port_is_listening6(const struct dps_sockets *ss, uint16_t port);
+uint8_t dps_port_connect_take6(struct dps_sockets *ss, uint16_t port, bool reuse);
+uint8_t dps_port_hold6(struct dps_sockets *ss, rte_be16_t lport, bool reuse);
+/* A stream socket's port, of either family: listen() (false: in use),
+ * its end, and unbind (the words its bind() took). */
+bool dps_sock_port_listen(struct dps_sock *sk);
+void dps_sock_port_unlisten(struct dps_sock *sk);
+void dps_sock_port_unbind_tcp(struct dps_sock *sk);
+/* A hold on @sk's port for its connection (IPv4 or IPv6 word). */
+uint8_t dps_sock_port_hold(struct dps_sock *sk);
 int dps_port_bind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);
 int dps_port_bind_any_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t *port);
 void dps_port_unbind_udp(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port);

@@ -119,17 +119,22 @@ inet_start(struct dps_stack *s)
 	 * waits for one that an idle one holds. */
 	snprintf(name, sizeof(name), "%s_tcbx", s->conf.name ? s->conf.name : "dps");
 	ss->xpool = sock_pool_create(name, ss->conf.max_socks, sizeof(struct dps_tcp_cold));
-	ss->tcp_ports = rte_zmalloc("dps_tcp_ports", 65536 * sizeof(uint64_t), 0);
+	/* Both families' words, the IPv6 ones after the IPv4 ones
+	 * (dps_port_release() reaches them by the hold's kind). */
+	ss->tcp_ports = rte_zmalloc("dps_tcp_ports", 2 * 65536 * sizeof(uint64_t), 0);
+	ss->tcp6_ports = ss->tcp_ports != NULL ? ss->tcp_ports + 65536 : NULL;
 	ss->udp_ports = rte_zmalloc("dps_udp_ports", 65536 * sizeof(void *), 0);
 	ss->udp6_ports = rte_zmalloc("dps_udp6_ports", 65536 * sizeof(void *), 0);
 	ss->listeners = rte_zmalloc("dps_listeners", 65536 * sizeof(void *), 0);
+	ss->listeners6 = rte_zmalloc("dps_listeners6", 65536 * sizeof(void *), 0);
 	ss->rgroups = rte_zmalloc("dps_rgroups", 65536 * sizeof(void *), 0);
 	ss->ugroups = rte_zmalloc("dps_ugroups", 65536 * sizeof(void *), 0);
 	ss->ugroups6 = rte_zmalloc("dps_ugroups6", 65536 * sizeof(void *), 0);
 	rte_spinlock_init(&ss->rgroup_lock);
 	if (ss->pool == NULL || ss->xpool == NULL || ss->pool6 == NULL ||
 			ss->tcp_ports == NULL || ss->udp_ports == NULL || ss->udp6_ports == NULL ||
-			ss->listeners == NULL || ss->rgroups == NULL || ss->ugroups == NULL ||
+			ss->listeners == NULL || ss->listeners6 == NULL ||
+			ss->rgroups == NULL || ss->ugroups == NULL ||
 			ss->ugroups6 == NULL) {
 		snprintf(s->err, sizeof(s->err), "cannot allocate %u sockets: %s",
 			ss->conf.max_socks, ss->pool == NULL || ss->xpool == NULL ||
@@ -185,6 +190,7 @@ inet_destroy(struct dps_stack *s)
 	rte_free(ss->udp_ports);
 	rte_free(ss->udp6_ports);
 	rte_free(ss->listeners);
+	rte_free(ss->listeners6);
 	for (unsigned int port = 0; port < 65536; port++) {
 		if (ss->rgroups != NULL)
 			rte_free(ss->rgroups[port]);
@@ -448,8 +454,11 @@ dps_stack_tcp_states(const struct dps_stack *s, uint32_t n[DPS_TCP_STATE_COUNT])
 	for (unsigned int port = 0; port < 65536; port++) {
 		const struct dps_rgroup *g = dps_rgroup_of(ss, (uint16_t)port);
 
-		if (dps_listener_of(ss, (uint16_t)port) != NULL)
-			n[DPS_TCP_LISTEN]++;
+		const struct dps_sock *l4 = dps_listener_of(ss, (uint16_t)port);
+		const struct dps_sock *l6 = dps_listener6_of(ss, (uint16_t)port);
+
+		/* A dual-stack listener is in both. */
+		n[DPS_TCP_LISTEN] += (l4 != NULL) + (l6 != NULL && l6 != l4);
 		if (g != NULL)	/* acquire: pairs with the group's joins */
 			n[DPS_TCP_LISTEN] += __atomic_load_n(&g->n, __ATOMIC_ACQUIRE);
 	}

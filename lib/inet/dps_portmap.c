@@ -27,6 +27,24 @@
  * of Linux's bind-conflict rules that only matters for hosts with several
  * addresses.
  *
+ * Each port has two such words, one per family of traffic: tcp_ports[]
+ * counts the port's IPv4 users, tcp6_ports[] its IPv6 users. Linux's
+ * inet_rcv_saddr_equal() (ipv6_rcv_saddr_equal() for an AF_INET6 socket)
+ * makes two sockets of one port conflict only when the traffic they take
+ * overlaps: an AF_INET socket, or an AF_INET6 one bound to a v4-mapped
+ * address, takes IPv4; a v6-only socket, or one bound to an IPv6 address
+ * (Linux sets ipv6only then), IPv6; a dual-stack one (on ::, not v6-only)
+ * both. So an AF_INET socket binds and listens in the IPv4 word, a v6-only
+ * one in the IPv6 word, and a dual-stack one in both: it takes the IPv6
+ * word first and the IPv4 one second, and gives the first back when the
+ * second refuses (the words are not changed together, so a bind racing
+ * with it may see it in one word only: refused by one it would have been
+ * refused by anyway). Connections hold the word of their own family (an
+ * IPv4 or v4-mapped connection the IPv4 one). Linux's bind bucket is one
+ * per port whatever the family, and its connect() never autobinds a port
+ * any bind() holds: V6_BOUND in the IPv4 word says the IPv6 word has
+ * binders, so that the IPv4 autobind's one test sees those too.
+ *
  * The owner of a flow is the lcore whose queue the peer's packets reach:
  * the Toeplitz hash (rte_thash) of the tuple with the stack's symmetric
  * key, through a redirection table like a NIC's.
@@ -49,6 +67,7 @@
 #define LISTEN_RP (1ull << 60)
 #define ALL_REUSEPORT (1ull << 61)
 #define ALL_REUSE (1ull << 62)
+#define V6_BOUND (1ull << 63)		/* IPv4 word only, see above */
 
 /* One connection's share of a port word. */
 static uint64_t
@@ -64,17 +83,24 @@ conn_unit(bool reuse)
  * ones, so the counts form one history per port.
  */
 static bool
-port_cas(struct dps_sockets *ss, uint16_t port, uint64_t *old, uint64_t new)
+port_cas(uint64_t *w, uint64_t *old, uint64_t new)
 {
-	return __atomic_compare_exchange_n(&ss->tcp_ports[port], old, new, true,
+	return __atomic_compare_exchange_n(w, old, new, true,
 		__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
-/* Take @n off the word (a connection's hold ends); acq_rel, as port_cas(). */
+/* Take @n off word @w (a connection's hold ends); acq_rel, as port_cas(). */
 static void
-port_sub(struct dps_sockets *ss, uint16_t port, uint64_t n)
+port_sub(uint64_t *w, uint64_t n)
 {
-	__atomic_fetch_sub(&ss->tcp_ports[port], n, __ATOMIC_ACQ_REL);
+	__atomic_fetch_sub(w, n, __ATOMIC_ACQ_REL);
+}
+
+/* An acquire load of word @w, as dps_tcp_port_word(). */
+static uint64_t
+port_load(const uint64_t *w)
+{
+	return __atomic_load_n(w, __ATOMIC_ACQUIRE);
 }
 
 /* May a socket with SO_REUSEADDR @reuse and SO_REUSEPORT @rp share the
@@ -96,15 +122,11 @@ port_shareable(uint64_t old, bool reuse, bool rp)
 	return binders != 0xfff;
 }
 
-/*
- * bind() to a TCP port. Sharing needs SO_REUSEADDR on every socket and
- * no listener, or SO_REUSEPORT on every socket (Linux
- * inet_csk_bind_conflict()), the connections holding the port included.
- */
-int
-dps_port_bind_tcp(struct dps_sockets *ss, uint16_t port, bool reuse, bool rp)
+/* One more binder in word @w, unless it conflicts (-EADDRINUSE). */
+static int
+bind_word(uint64_t *w, bool reuse, bool rp)
 {
-	uint64_t old = dps_tcp_port_word(ss, port), new;
+	uint64_t old = port_load(w), new;
 
 	do {
 		bool first = (old & BIND_MASK) == 0;
@@ -120,28 +142,99 @@ dps_port_bind_tcp(struct dps_sockets *ss, uint16_t port, bool reuse, bool rp)
 			new |= ALL_REUSEPORT;
 		else if (!rp)
 			new &= ~ALL_REUSEPORT;
-	} while (!port_cas(ss, port, &old, new));
+	} while (!port_cas(w, &old, new));
 	return 0;
 }
 
-void
-dps_port_unbind_tcp(struct dps_sockets *ss, uint16_t port)
+/* One binder fewer in word @w; true when it was the last. */
+static bool
+unbind_word(uint64_t *w)
 {
-	uint64_t old = dps_tcp_port_word(ss, port), new;
+	uint64_t old = port_load(w), new;
 
 	do {
 		new = old - BIND_ONE;
 		if ((new & BIND_MASK) == 0)
 			new &= ~(ALL_REUSE | ALL_REUSEPORT | LISTEN_RP | LISTEN_MASK);
-	} while (!port_cas(ss, port, &old, new));
+	} while (!port_cas(w, &old, new));
+	return (new & BIND_MASK) == 0;
 }
 
-/* listen() on a bound port: the first listener, or one more of a
- * SO_REUSEPORT group (@rp) whose listeners all set it. */
-bool
-dps_port_listen(struct dps_sockets *ss, uint16_t port, bool rp)
+/*
+ * bind() to a TCP port. Sharing needs SO_REUSEADDR on every socket and
+ * no listener, or SO_REUSEPORT on every socket (Linux
+ * inet_csk_bind_conflict()), the connections holding the port included.
+ */
+int
+dps_port_bind_tcp(struct dps_sockets *ss, uint16_t port, bool reuse, bool rp)
 {
-	uint64_t old = dps_tcp_port_word(ss, port), new;
+	return bind_word(&ss->tcp_ports[port], reuse, rp);
+}
+
+void
+dps_port_unbind_tcp(struct dps_sockets *ss, uint16_t port)
+{
+	unbind_word(&ss->tcp_ports[port]);
+}
+
+/*
+ * V6_BOUND follows the IPv6 word's binders. Set after a bind there;
+ * after the last one went, cleared and then set again if a bind came
+ * meanwhile: the acq_rel RMWs order a racing bind's set either after the
+ * clear (the bit stays) or before it, and then the clear's re-read of the
+ * IPv6 word sees that bind.
+ */
+static void
+v6_bound_set(struct dps_sockets *ss, uint16_t port)
+{
+	__atomic_fetch_or(&ss->tcp_ports[port], V6_BOUND, __ATOMIC_ACQ_REL);
+}
+
+static void
+v6_bound_clear(struct dps_sockets *ss, uint16_t port)
+{
+	__atomic_fetch_and(&ss->tcp_ports[port], ~V6_BOUND, __ATOMIC_ACQ_REL);
+	if ((port_load(&ss->tcp6_ports[port]) & BIND_MASK) != 0)
+		v6_bound_set(ss, port);
+}
+
+/* bind() of an AF_INET6 socket in the words of @maps: the IPv6 one
+ * first, given back if the IPv4 one refuses. */
+int
+dps_port_bind_tcp6(struct dps_sockets *ss, uint16_t port, bool reuse, bool rp,
+	uint8_t maps)
+{
+	int rc;
+
+	if (maps & DPS_UMAP_V6) {
+		rc = bind_word(&ss->tcp6_ports[port], reuse, rp);
+		if (rc != 0)
+			return rc;
+		v6_bound_set(ss, port);
+	}
+	if (!(maps & DPS_UMAP_V4))
+		return 0;
+	rc = bind_word(&ss->tcp_ports[port], reuse, rp);
+	if (rc != 0 && (maps & DPS_UMAP_V6) && unbind_word(&ss->tcp6_ports[port]))
+		v6_bound_clear(ss, port);
+	return rc;
+}
+
+void
+dps_port_unbind_tcp6(struct dps_sockets *ss, uint16_t port, uint8_t maps)
+{
+	if (maps & DPS_UMAP_V4)
+		unbind_word(&ss->tcp_ports[port]);
+	if ((maps & DPS_UMAP_V6) && unbind_word(&ss->tcp6_ports[port]))
+		v6_bound_clear(ss, port);
+}
+
+/* listen() in word @w: the first listener, or one more of a
+ * SO_REUSEPORT group (@rp) whose listeners all set it. */
+static bool
+listen_word(uint64_t *w, bool rp)
+{
+	uint64_t old = port_load(w), new;
 
 	do {
 		if ((old & LISTEN_MASK) == LISTEN_MASK)
@@ -151,15 +244,22 @@ dps_port_listen(struct dps_sockets *ss, uint16_t port, bool rp)
 		new = old + LISTEN_ONE;
 		if ((old & LISTEN_MASK) == 0)
 			new = rp ? new | LISTEN_RP : new & ~LISTEN_RP;
-	} while (!port_cas(ss, port, &old, new));
+	} while (!port_cas(w, &old, new));
 	return true;
+}
+
+/* listen() on a bound port. */
+bool
+dps_port_listen(struct dps_sockets *ss, uint16_t port, bool rp)
+{
+	return listen_word(&ss->tcp_ports[port], rp);
 }
 
 /* A listener stopped listening; its bind() stays. */
 void
 dps_port_unlisten(struct dps_sockets *ss, uint16_t port)
 {
-	port_sub(ss, port, LISTEN_ONE);
+	port_sub(&ss->tcp_ports[port], LISTEN_ONE);
 }
 
 bool
@@ -168,46 +268,108 @@ dps_port_is_listening(const struct dps_sockets *ss, uint16_t port)
 	return (dps_tcp_port_word(ss, port) & LISTEN_MASK) != 0;
 }
 
-/*
- * Count a connection on @port; with @unless_bound, not on a port bind()
- * holds. Returns the kind of hold its release needs, DPS_PORT_FREE when
- * none was taken (bound, or the count is full).
- */
-static uint8_t
-port_conn_add(struct dps_sockets *ss, uint16_t port, bool reuse, bool unless_bound)
+/* listen() of an AF_INET6 socket in the words of @maps, the IPv6 one
+ * first, given back if the IPv4 one refuses. */
+bool
+dps_port_listen6(struct dps_sockets *ss, uint16_t port, bool rp, uint8_t maps)
 {
-	uint64_t old = dps_tcp_port_word(ss, port);
-
-	do {
-		if ((unless_bound && (old & BIND_MASK) != 0) ||
-				(old & CONN_MASK) == CONN_MASK)
-			return DPS_PORT_FREE;
-	} while (!port_cas(ss, port, &old, old + conn_unit(reuse)));
-	return reuse ? DPS_PORT_HELD_REUSE : DPS_PORT_HELD;
+	if ((maps & DPS_UMAP_V6) && !listen_word(&ss->tcp6_ports[port], rp))
+		return false;
+	if (!(maps & DPS_UMAP_V4) || listen_word(&ss->tcp_ports[port], rp))
+		return true;
+	if (maps & DPS_UMAP_V6)
+		port_sub(&ss->tcp6_ports[port], LISTEN_ONE);
+	return false;
 }
 
-/* Autobind for connect: usable unless bind() holds the port. */
+void
+dps_port_unlisten6(struct dps_sockets *ss, uint16_t port, uint8_t maps)
+{
+	if (maps & DPS_UMAP_V4)
+		port_sub(&ss->tcp_ports[port], LISTEN_ONE);
+	if (maps & DPS_UMAP_V6)
+		port_sub(&ss->tcp6_ports[port], LISTEN_ONE);
+}
+
+/* Whether an IPv6 SYN to @port may find a listener. */
+bool
+dps_port_is_listening6(const struct dps_sockets *ss, uint16_t port)
+{
+	return (dps_tcp6_port_word(ss, port) & LISTEN_MASK) != 0;
+}
+
+/*
+ * Count a connection in word @w; with @unless_bound, not on a port bind()
+ * holds (@bound: the bits that say so). Returns the kind of hold its
+ * release needs (@kind, for SO_REUSEADDR @reuse; the one without is
+ * next), DPS_PORT_FREE when none was taken (bound, or the count is full).
+ */
+static __rte_always_inline uint8_t
+port_conn_add(uint64_t *w, bool reuse, uint64_t bound, uint8_t kind)
+{
+	uint64_t old = port_load(w);
+
+	do {
+		if ((old & bound) != 0 || (old & CONN_MASK) == CONN_MASK)
+			return DPS_PORT_FREE;
+	} while (!port_cas(w, &old, old + conn_unit(reuse)));
+	return reuse ? kind : kind + 1;
+}
+
+/* Autobind for an IPv4 connect: usable unless bind() holds the port, in
+ * either family (Linux's bind bucket is the port's). */
 uint8_t
 dps_port_connect_take(struct dps_sockets *ss, uint16_t port, bool reuse)
 {
-	return port_conn_add(ss, port, reuse, true);
+	return port_conn_add(&ss->tcp_ports[port], reuse, BIND_MASK | V6_BOUND,
+		DPS_PORT_HELD_REUSE);
+}
+
+/* The same for an IPv6 connect: the IPv4 word's binders are read, its
+ * hold is in the IPv6 word. */
+uint8_t
+dps_port_connect_take6(struct dps_sockets *ss, uint16_t port, bool reuse)
+{
+	if ((dps_tcp_port_word(ss, port) & BIND_MASK) != 0)
+		return DPS_PORT_FREE;
+	return port_conn_add(&ss->tcp6_ports[port], reuse, BIND_MASK,
+		DPS_PORT_HELD_REUSE6);
 }
 
 /* A listener's child, or a TIME_WAIT entry of a bound socket, holds the
- * port @lport (network order) whoever bound it. */
+ * port @lport (network order) whoever bound it: an IPv4 connection's. */
 uint8_t
 dps_port_hold(struct dps_sockets *ss, rte_be16_t lport, bool reuse)
 {
-	return port_conn_add(ss, rte_be_to_cpu_16(lport), reuse, false);
+	return port_conn_add(&ss->tcp_ports[rte_be_to_cpu_16(lport)], reuse, 0,
+		DPS_PORT_HELD_REUSE);
 }
 
-/* Give back the hold *@held (if any) on @lport and clear it. */
+/* The same for an IPv6 connection. */
+uint8_t
+dps_port_hold6(struct dps_sockets *ss, rte_be16_t lport, bool reuse)
+{
+	return port_conn_add(&ss->tcp6_ports[rte_be_to_cpu_16(lport)], reuse, 0,
+		DPS_PORT_HELD_REUSE6);
+}
+
+/* Give back the hold *@held (if any) on @lport and clear it. The kind
+ * names the word (the IPv6 one follows the IPv4 one in memory) and the
+ * share. */
 void
 dps_port_release(struct dps_sockets *ss, rte_be16_t lport, uint8_t *held)
 {
+	static const uint32_t word_of[] = {
+		[DPS_PORT_HELD_REUSE6] = 65536, [DPS_PORT_HELD6] = 65536,
+	};
+	static const uint64_t unit_of[] = {
+		[DPS_PORT_HELD_REUSE] = CONN_ONE, [DPS_PORT_HELD] = CONN_ONE + NOREUSE_ONE,
+		[DPS_PORT_HELD_REUSE6] = CONN_ONE, [DPS_PORT_HELD6] = CONN_ONE + NOREUSE_ONE,
+	};
+
 	if (*held != DPS_PORT_FREE)
-		port_sub(ss, rte_be_to_cpu_16(lport),
-			conn_unit(*held == DPS_PORT_HELD_REUSE));
+		port_sub(&ss->tcp_ports[rte_be_to_cpu_16(lport) + word_of[*held]],
+			unit_of[*held]);
 	*held = DPS_PORT_FREE;
 }
 
@@ -256,6 +418,22 @@ dps_port_bind_any_tcp(struct dps_sockets *ss, bool reuse, bool rp, uint16_t *por
 	bool r[2] = { reuse, rp };
 
 	return port_scan_bind(ss, try_tcp, r, port);
+}
+
+/* An AF_INET6 socket's ephemeral bind: a port unused in both words. */
+struct try6_arg {
+	bool reuse, rp;
+	uint8_t maps;
+};
+
+static int
+try_tcp6(struct dps_sockets *ss, uint16_t p, void *arg)
+{
+	const struct try6_arg *a = arg;
+
+	if ((dps_tcp_port_word(ss, p) | dps_tcp6_port_word(ss, p)) != 0)
+		return -EADDRINUSE;
+	return dps_port_bind_tcp6(ss, p, a->reuse, a->rp, a->maps);
 }
 
 /* A free UDP port for @sk alone. */
@@ -356,6 +534,29 @@ dps_flow_owner6(const struct dps_sockets *ss, const struct dps_tuple6 *t)
 	return ss->reta[rte_softrss_be(in, 9, ss->rss_key) & 127];
 }
 
+/* The words an AF_INET6 stream socket binds: those of the traffic its
+ * address and IPV6_V6ONLY let it take, as for datagrams. */
+static uint8_t
+tcp6_maps(struct dps_sock *sk)
+{
+	struct dps_sock6_side *v6 = dps_sock6(sk);
+
+	v6->maps = dps_udp6_maps_for(sk);
+	return v6->maps;
+}
+
+/* An AF_INET6 stream socket's port: @port, or a free one when 0. */
+static int
+tcp6_bind_port(struct dps_sock *sk, uint16_t *port)
+{
+	struct dps_sockets *ss = dps_socks(sk->stack);
+	struct try6_arg a = { sk->opt.reuseaddr, sk->opt.reuseport, tcp6_maps(sk) };
+
+	if (*port != 0)
+		return dps_port_bind_tcp6(ss, *port, a.reuse, a.rp, a.maps);
+	return port_scan_bind(ss, try_tcp6, &a, port);
+}
+
 /* A local port for @sk (Linux's get_port): @port, or a free one when
  * 0, published in the tuple. 0 or a negative errno. */
 int
@@ -369,6 +570,8 @@ dps_sock_bind_port(struct dps_sock *sk, uint16_t port)
 	if (sk->type == SOCK_DGRAM)
 		rc = port == 0 ? dps_port_bind_any_udp(ss, sk, &port) :
 			dps_port_bind_udp(ss, sk, port);
+	else if (dps_sock_is6(sk))
+		rc = tcp6_bind_port(sk, &port);
 	else
 		rc = port == 0 ? dps_port_bind_any_tcp(ss, sk->opt.reuseaddr,
 				sk->opt.reuseport, &port) :
@@ -383,4 +586,60 @@ int
 dps_sock_autobind(struct dps_sock *sk)
 {
 	return dps_sock_bind_port(sk, 0);
+}
+
+/* A bound stream socket's port, by family: the words its bind() took
+ * (an AF_INET6 socket's maps, kept from then: connect() may give its
+ * address a source later). */
+static uint16_t
+sock_port(const struct dps_sock *sk)
+{
+	return rte_be_to_cpu_16(dps_sock_lport(sk));
+}
+
+bool
+dps_sock_port_listen(struct dps_sock *sk)
+{
+	struct dps_sockets *ss = dps_socks(sk->stack);
+
+	if (dps_sock_is6(sk))
+		return dps_port_listen6(ss, sock_port(sk), sk->opt.reuseport,
+			dps_sock6_c(sk)->maps);
+	return dps_port_listen(ss, sock_port(sk), sk->opt.reuseport);
+}
+
+void
+dps_sock_port_unlisten(struct dps_sock *sk)
+{
+	struct dps_sockets *ss = dps_socks(sk->stack);
+
+	if (dps_sock_is6(sk))
+		dps_port_unlisten6(ss, sock_port(sk), dps_sock6_c(sk)->maps);
+	else
+		dps_port_unlisten(ss, sock_port(sk));
+}
+
+void
+dps_sock_port_unbind_tcp(struct dps_sock *sk)
+{
+	struct dps_sockets *ss = dps_socks(sk->stack);
+
+	if (dps_sock_is6(sk)) {
+		dps_port_unbind_tcp6(ss, sock_port(sk), dps_sock6_c(sk)->maps);
+		dps_sock6(sk)->maps = 0;
+	} else {
+		dps_port_unbind_tcp(ss, sock_port(sk));
+	}
+}
+
+/* The hold a closing bound socket leaves for its connection: in the word
+ * of the connection's family. */
+uint8_t
+dps_sock_port_hold(struct dps_sock *sk)
+{
+	struct dps_sockets *ss = dps_socks(sk->stack);
+
+	if (dps_sock_is6(sk) && sk->tup.raddr == 0)	/* dps_tcp_is_v6() */
+		return dps_port_hold6(ss, dps_sock_lport(sk), sk->opt.reuseaddr);
+	return dps_port_hold(ss, dps_sock_lport(sk), sk->opt.reuseaddr);
 }

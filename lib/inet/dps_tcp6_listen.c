@@ -45,7 +45,7 @@
 static struct dps_sock *
 listener6_for(struct dps_sockets *ss, const struct dps_tuple6 *t, unsigned int idx)
 {
-	struct dps_sock *l = dps_listener_of(ss, rte_be_to_cpu_16(t->lport));
+	struct dps_sock *l = dps_listener6_of(ss, rte_be_to_cpu_16(t->lport));
 	const struct dps_sock6_side *v6;
 
 	if (l == NULL)
@@ -160,7 +160,7 @@ child6_insert(struct dps_lcore *lc, struct dps_sock *c, struct dps_sock *l,
 	}
 	dps_tcp_conn_add(lc, c);
 	/* Children hold the listener's port (inet_inherit_port()). */
-	c->port_held = dps_port_hold(dps_socks(lc->stack), dps_sock_lport(c), c->opt.reuseaddr);
+	c->port_held = dps_port_hold6(dps_socks(lc->stack), dps_sock_lport(c), c->opt.reuseaddr);
 	return true;
 }
 

@@ -233,7 +233,8 @@ autobind_walk(struct dps_lcore *lc, struct dps_sock *sk, struct autobind_cand *c
 				port -= remaining;
 			if (!cand_usable(lc, c, v6, (uint16_t)port, now, &tw, &floor))
 				continue;
-			held = dps_port_connect_take(ss, (uint16_t)port, sk->opt.reuseaddr);
+			held = v6 ? dps_port_connect_take6(ss, (uint16_t)port, sk->opt.reuseaddr) :
+				dps_port_connect_take(ss, (uint16_t)port, sk->opt.reuseaddr);
 			if (held == DPS_PORT_FREE)
 				continue;
 			/* The port is ours: only now is the entry taken over. */

@@ -50,7 +50,7 @@ tcp6_no_conn(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple6 *
 {
 	struct dps_tcp_out out;
 
-	if (dps_port_is_listening(dps_socks(lc->stack), rte_be_to_cpu_16(t->lport)) &&
+	if (dps_port_is_listening6(dps_socks(lc->stack), rte_be_to_cpu_16(t->lport)) &&
 			dps_tcp6_listen_input(lc, m, t, seg, now))
 		return;
 	if (!dps_ip6_is_multicast(t->laddr) && dps_tcp_rst_for(seg, &out))

@@ -37,18 +37,30 @@
 
 /*
  * Make @sk findable by the lcores: in its port's SO_REUSEPORT group when
- * it set the option, else as the port's one listener. A listen() again
- * (a new backlog, or after an AF_UNSPEC disconnect) keeps what it was.
+ * it set the option, else as the port's one listener of each family it
+ * takes (an AF_INET6 socket: the port words it bound, dps_portmap.c, so
+ * a dual-stack one in both arrays, a v6-only one in listeners6 alone).
+ * A listen() again (a new backlog, or after an AF_UNSPEC disconnect)
+ * keeps what it was.
  */
 static int
 listen_publish(struct dps_sockets *ss, struct dps_sock *sk, uint16_t port)
 {
-	if (dps_sock_lst(sk)->grouped || dps_listener_of(ss, port) == sk)
+	uint8_t maps = dps_sock_is6(sk) ? dps_sock6_c(sk)->maps : DPS_UMAP_V4;
+
+	if (dps_sock_lst(sk)->grouped || dps_listener_of(ss, port) == sk ||
+			dps_listener6_of(ss, port) == sk)
 		return 0;
 	if (sk->opt.reuseport)
 		return dps_rgroup_join(sk);
-	dps_obj_ref(&sk->obj);		/* the port array's */
-	dps_publish_listener(ss, port, sk);
+	if (maps & DPS_UMAP_V6) {
+		dps_obj_ref(&sk->obj);		/* the IPv6 array's */
+		dps_publish_listener6(ss, port, sk);
+	}
+	if (maps & DPS_UMAP_V4) {
+		dps_obj_ref(&sk->obj);		/* the port array's */
+		dps_publish_listener(ss, port, sk);
+	}
 	return 0;
 }
 
@@ -129,10 +141,14 @@ dps_tcp_listen_stop(struct dps_sock *sk)
 	uint16_t port = rte_be_to_cpu_16(dps_sock_lport(sk));
 	const struct dps_listener *l = dps_sock_lst(sk);
 
-	if (l != NULL && l->grouped)
+	if (l != NULL && l->grouped) {
 		dps_rgroup_leave(sk);
-	else if (dps_unpublish_listener(ss, port, sk))
-		dps_sock_put(sk);
+	} else {
+		if (dps_unpublish_listener(ss, port, sk))
+			dps_sock_put(sk);
+		if (dps_unpublish_listener6(ss, port, sk))
+			dps_sock_put(sk);
+	}
 	listen_flush(sk);
 }
 

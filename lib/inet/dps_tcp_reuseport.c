@@ -18,9 +18,15 @@
  * An IPv6 SYN picks the same way among the group's AF_INET6 members that
  * take its address, by a hash of its IPv6 tuple (Linux's
  * inet6_ehashfn() feeding reuseport_select_sock()): an IPv6 server runs
- * a listener per lcore as an IPv4 one does. (Linux keeps a group per
- * family; dpstack keeps one per port, and a SYN passes over the members
- * of the other family as it passes over those bound to another address.)
+ * a listener per lcore as an IPv4 one does. Linux keeps a group per
+ * family (and IPV6_V6ONLY, reuseport_grow()'s callers); dpstack keeps one
+ * per port, and a SYN passes over the members that do not take its
+ * family as it passes over those bound to another address: an IPv6 SYN
+ * over AF_INET members, an IPv4 one over v6-only AF_INET6 members (those
+ * bound to an IPv6 address are v6-only too). A group of one is not
+ * searched (dps_rgroup_pick()): a v6-only member alone refuses an IPv4
+ * SYN itself (dps_tcp6_listen_mapped()), as Linux, finding no IPv4
+ * listener, answers with a RST.
  *
  * A group is made on its port's first member and kept until the stack
  * goes, so an lcore may read it at any time without a reference. Members
@@ -145,10 +151,13 @@ tcp_group_hash(const struct dps_sockets *ss, const struct dps_tuple *t)
  * caller passes one of the two), inlined with the walk below. */
 typedef bool member_ok_fn(const struct dps_sock *sk, const void *t);
 
+/* An IPv4 SYN: a listener of its port and address that takes IPv4 (not
+ * a v6-only AF_INET6 one). */
 static bool
 member_ok4(const struct dps_sock *sk, const void *t)
 {
-	return dps_rgroup_member_ok(sk, t);
+	return dps_rgroup_member_ok(sk, t) &&
+		!(dps_sock_is6(sk) && dps_sock6_c(sk)->v6only);
 }
 
 /*

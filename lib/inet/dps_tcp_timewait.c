@@ -44,7 +44,8 @@ dps_tw_bind_hold(struct dps_lcore *lc, struct dps_sock *sk)
 
 	if (h != DPS_PORT_FREE || !bound)
 		return h;
-	return dps_port_hold(dps_socks(lc->stack), dps_sock_lport(sk), sk->opt.reuseaddr);
+	RTE_SET_USED(lc);
+	return dps_sock_port_hold(sk);	/* the IPv4 or IPv6 word */
 }
 
 /*

@@ -221,9 +221,8 @@ sock_unbind(struct dps_sock *sk, bool closing)
 		dps_port_unbind_udp(ss, sk, port);
 	} else if (dps_sock_explicit_bind(sk)) {
 		if (closing && st != DPS_TCP_CLOSE && st != DPS_TCP_LISTEN)
-			dps_sock_set_bind_hold(sk, dps_port_hold(ss, dps_sock_lport(sk),
-				sk->opt.reuseaddr));
-		dps_port_unbind_tcp(ss, port);
+			dps_sock_set_bind_hold(sk, dps_sock_port_hold(sk));
+		dps_sock_port_unbind_tcp(sk);
 	}
 	dps_sock_set_explicit_bind(sk, false);
 }
@@ -247,15 +246,13 @@ listen_locked(struct dps_sock *sk, int backlog)
 		rc = dps_sock_bind_port(sk, 0);
 	if (rc == 0) {
 		dps_sock_set_explicit_bind(sk, true);
-		if (!dps_port_listen(dps_socks(sk->stack), rte_be_to_cpu_16(dps_sock_lport(sk)),
-				sk->opt.reuseport))
+		if (!dps_sock_port_listen(sk))
 			rc = -EADDRINUSE;
 	}
 	if (rc == 0) {
 		rc = dps_tcp_listen_start(sk, backlog);
 		if (rc != 0)
-			dps_port_unlisten(dps_socks(sk->stack),
-				rte_be_to_cpu_16(dps_sock_lport(sk)));
+			dps_sock_port_unlisten(sk);
 	}
 	if (rc == 0) {
 		sk->roles |= DPS_ROLE_LISTENED;
@@ -388,9 +385,7 @@ tcp_disconnect(struct dps_sock *sk)
 
 	sk->disconnects++;
 	if (st == DPS_TCP_LISTEN) {
-		uint16_t port = rte_be_to_cpu_16(dps_sock_lport(sk));
-
-		dps_port_unlisten(dps_socks(sk->stack), port);
+		dps_sock_port_unlisten(sk);
 		dps_sock_publish_state(sk, DPS_TCP_CLOSE);
 		dps_tcp_listen_stop(sk);
 		/* tcp_set_state(TCP_CLOSE) puts the port back unless bind()

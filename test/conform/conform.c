@@ -222,7 +222,7 @@ enum uptr_kind { P_NULL, P_ONE, P_HIGH, P_NOACCESS, P_RO, P_OK, P_COUNT };
 #define F_EPFD 0x04	/* OP_UPTR: call it on an epoll descriptor */
 #define F_NAME 0x08	/* OP_RECVMSG: with msg_name */
 #define LEN_NAT (-1)	/* the natural length of the address kind */
-#define MAX_STEPS 20
+#define MAX_STEPS 40
 #define MAX_SOCKS 4
 
 struct step {
@@ -1094,10 +1094,11 @@ static const struct row rows[] = {
 		SOERR),
 	/* bind() and listen(): __inet6_bind() checks as for datagrams; a
 	 * port held by a dual-stack or v4-mapped socket conflicts with an
-	 * AF_INET socket's and the other way round (inet_bind_conflict()).
-	 * Not here: Linux lets a v6-only socket, or one bound to an IPv6
-	 * address, share a port with an AF_INET socket; dpstack's TCP port
-	 * map is one per port (dps_portmap.c) and refuses it. */
+	 * AF_INET socket's and the other way round (inet_bind_conflict());
+	 * a v6-only socket, or one bound to an IPv6 address, shares a port
+	 * with an AF_INET socket (ipv6_rcv_saddr_equal()): tcp6_port_share_*,
+	 * each way, both listening and each taking its own family's
+	 * connections. */
 	ROW("tcp6_bind_len23", 0, SOCK6(NB), BINDL(AT6_SELF(0), 23), NAME),
 	ROW("tcp6_bind_inet", 0, SOCK6(NB), BIND(AT_SELF(0)),
 		BINDL(AT_SELF(0), 28), NAME),
@@ -1134,6 +1135,44 @@ static const struct row rows[] = {
 		BIND(AT6_ANY(FIXED(98))), DO_LISTEN, SOCKn(1, NB), RPORTn(1),
 		BINDn(1, AT_ANY(FIXED(98))), DO_LISTENn(1), SOCK6n(2, NB),
 		BINDn(2, AT6_ANY(FIXED(98)))),
+	ROW("tcp6_port_share_inet_v6only", 0, SOCK(NB), BIND(AT_ANY(FIXED(120))),
+		SOCK6n(1, NB), V6ONLYn(1), BINDn(1, AT6_ANY(FIXED(120))), NAMEn(1),
+		DO_LISTEN, DO_LISTENn(1), SOCK6n(2, NB), BINDn(2, AT6_ANY(FIXED(120)))),
+	ROW("tcp6_port_share_v6only_inet", 0, SOCK6(NB), V6ONLY,
+		BIND(AT6_ANY(FIXED(121))), DO_LISTEN, SOCKn(1, NB),
+		BINDn(1, AT_ANY(FIXED(121))), NAMEn(1), DO_LISTENn(1), SOCK6n(2, NB),
+		BINDn(2, AT6_MANY(FIXED(121)))),
+	ROW("tcp6_port_share_inet_addr6", 0, SOCK(NB), BIND(AT_SELF(FIXED(122))),
+		SOCK6n(1, NB), BINDn(1, AT6_SELF(FIXED(122))), NAMEn(1), DO_LISTENn(1),
+		DO_LISTEN, SOCK6n(2, NB), V6ONLYn(2), BINDn(2, AT6_ANY(FIXED(122)))),
+	ROW("tcp6_port_share_addr6_inet", 0, SOCK6(NB), BIND(AT6_SELF(FIXED(123))),
+		DO_LISTEN, SOCKn(1, NB), BINDn(1, AT_ANY(FIXED(123))), NAMEn(1),
+		DO_LISTENn(1), SOCKn(2, NB), BINDn(2, AT_SELF(FIXED(123)))),
+	/* Both listening on one port, each takes its own family's SYNs. */
+	ROWB("tcp6_port_share_accept", 0, 8000, SOCK(NB), BIND(AT_ANY(FIXED(124))),
+		DO_LISTEN, SOCK6n(1, NB), V6ONLYn(1), BINDn(1, AT6_ANY(FIXED(124))),
+		DO_LISTENn(1), PEERCONN6(FIXED(124), 0, 0), POLLEV(1, POLLIN, 3000, 0),
+		ACCEPTON(1, 2), NAMEn(2), PEERn(2), PEERCONN(FIXED(124), 0, 0),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 3), NAMEn(3), PEERn(3),
+		POLLEV(1, POLLIN, 0, 0)),
+	/* SO_REUSEPORT: Linux keeps a group per family and IPV6_V6ONLY, so
+	 * the IPv4 SYNs go to the AF_INET member alone (six of them: a
+	 * v6-only member picked would refuse some), the IPv6 one to the
+	 * v6-only member. */
+	ROWB("tcp6_reuseport_v6only_inet", 0, 12000, SOCK(NB), RPORTn(0),
+		BIND(AT_ANY(FIXED(125))), DO_LISTEN, SOCK6n(1, NB), V6ONLYn(1),
+		RPORTn(1), BINDn(1, AT6_ANY(FIXED(125))), DO_LISTENn(1),
+		PEERCONN(FIXED(125), 0, 0), PEERCONN(FIXED(125), 0, 0),
+		PEERCONN(FIXED(125), 0, 0), PEERCONN(FIXED(125), 0, 0),
+		PEERCONN(FIXED(125), 0, 0), PEERCONN(FIXED(125), 0, 0),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(1, POLLIN, 0, 0), PEERCONN6(FIXED(125), 0, 0),
+		POLLEV(1, POLLIN, 3000, 0), ACCEPTON(1, 3), NAMEn(3)),
 	/* A dual-stack listener takes IPv4 connections, named v4-mapped. */
 	ROWB("tcp6_listen_accept_inet", 0, 8000, SOCK6(NB),
 		BIND(AT6_ANY(FIXED(99))), DO_LISTEN, PEERCONN(FIXED(99), 0, 0),

@@ -852,6 +852,86 @@ Test(dpdk, tcp6_v4_mapped, .timeout = 120)
 	bench_down(&b);
 }
 
+/* An accepted child of @lfd, waited for on the virtual clock. */
+static int
+accept_wait(struct bench *b, int lfd)
+{
+	uint64_t limit = vnow(b) + 30 * S;
+	int sfd;
+
+	for (sfd = -1; sfd < 0;) {
+		step(b, 100 * US);
+		sfd = dps_accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+		cr_assert(sfd >= 0 || errno == EAGAIN, "accept: errno %d", errno);
+		cr_assert_lt(vnow(b), limit, "the listener took nothing");
+	}
+	return sfd;
+}
+
+/*
+ * An AF_INET listener and a v6-only one on one port (Linux's
+ * ipv6_rcv_saddr_equal(): their traffic does not overlap): each takes
+ * its own family's connections, a dual-stack bind and an AF_INET6 bind
+ * to a v4-mapped address of the port are refused, the port counts once
+ * in the statistics, and closing everything gives both port words back.
+ */
+Test(dpdk, tcp6_port_shared_by_families, .timeout = 120)
+{
+	struct sockaddr_in any4 = { .sin_family = AF_INET, .sin_port = htons(8083) };
+	struct sockaddr_in to4 = { .sin_family = AF_INET, .sin_port = htons(8083),
+		.sin_addr.s_addr = B_IP };
+	struct sockaddr_in6 any6 = sin6_of(in6addr_any.s6_addr, 8083);
+	struct sockaddr_in6 to6 = sin6_of(b6, 8083), m4 = mapped_of(0, 8083);
+	struct bench b;
+	int l4, l6, dual, c4, c6, s4, s6, one = 1;
+
+	two_up(&b, "t6share", NULL);
+	l4 = dps_socket_on(b.s[1], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	cr_assert_eq(dps_bind(l4, (struct sockaddr *)&any4, sizeof(any4)), 0);
+	l6 = tcp6(b.s[1]);
+	cr_assert_eq(dps_setsockopt(l6, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)), 0);
+	cr_assert_eq(dps_bind(l6, (struct sockaddr *)&any6, sizeof(any6)), 0,
+		"a v6-only bind beside an AF_INET one: errno %d", errno);
+	cr_assert_eq(dps_listen(l6, 4), 0);
+	cr_assert_eq(dps_listen(l4, 4), 0, "listen: errno %d", errno);
+	dual = tcp6(b.s[1]);
+	cr_assert_eq(dps_bind(dual, (struct sockaddr *)&any6, sizeof(any6)), -1);
+	cr_assert_eq(errno, EADDRINUSE);
+	cr_assert_eq(dps_bind(dual, (struct sockaddr *)&m4, sizeof(m4)), -1);
+	cr_assert_eq(errno, EADDRINUSE);
+	cr_assert_eq(dps_close(dual), 0);
+
+	c6 = tcp6(b.s[0]);
+	cr_assert_eq(dps_connect(c6, (struct sockaddr *)&to6, sizeof(to6)), -1);
+	cr_assert_eq(errno, EINPROGRESS);
+	cr_assert_eq(connect_end(&b, c6), 0);
+	s6 = accept_wait(&b, l6);
+	c4 = dps_socket_on(b.s[0], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	cr_assert_eq(dps_connect(c4, (struct sockaddr *)&to4, sizeof(to4)), -1);
+	cr_assert_eq(connect_end(&b, c4), 0);
+	s4 = accept_wait(&b, l4);
+	cr_assert_eq(dps_accept4(l6, NULL, NULL, SOCK_NONBLOCK), -1,
+		"the v6-only listener took the IPv4 connection");
+	cr_assert_eq(dps_accept4(l4, NULL, NULL, SOCK_NONBLOCK), -1);
+	transfer(&b, c6, s6, 16 * KIB, 16 * KIB, vnow(&b) + 30 * S);
+	transfer(&b, c4, s4, 16 * KIB, 16 * KIB, vnow(&b) + 30 * S);
+	{
+		struct dps_sock_stats st = sstats(&b, 1);
+
+		cr_assert_eq(st.tcp_ports_held, 1, "one port, two words: %u",
+			st.tcp_ports_held);
+	}
+	cr_assert_eq(dps_close(c4), 0);
+	cr_assert_eq(dps_close(c6), 0);
+	cr_assert_eq(dps_close(s4), 0);
+	cr_assert_eq(dps_close(s6), 0);
+	cr_assert_eq(dps_close(l4), 0);
+	cr_assert_eq(dps_close(l6), 0);
+	drain(&b);
+	assert_empty(&b);
+	bench_down(&b);
+}
+
 /*
  * A neighbour that never answers (Linux's ndisc_error_report()): after
  * three multicast solicitations 1 s apart the held SYN is reported to
