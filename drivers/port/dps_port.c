@@ -23,6 +23,17 @@ const uint8_t dps_rss_key[40] = {
 #define WANT_TSO (RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | \
 	RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 
+/* Per port: transmit offloads done above the device (dps_port_set_soft_tx()).
+ * Written and read by the thread that sets ports up. */
+static uint64_t port_soft_tx[RTE_MAX_ETHPORTS];
+
+void
+dps_port_set_soft_tx(uint16_t port_id, uint64_t offloads)
+{
+	if (port_id < RTE_MAX_ETHPORTS)
+		port_soft_tx[port_id] = offloads;
+}
+
 /* Fail with a line naming the port, its driver and what is missing. */
 static int
 port_err(char *err, size_t errlen, const struct dps_port_info *info,
@@ -222,7 +233,11 @@ dps_port_start(const struct dps_port_setup *ps, struct dps_port_info *info,
 	rc = port_check_caps(ps, &di, info, err, errlen);
 	if (rc != 0)
 		return rc;
+	/* Offloads done above the device count as offered and are enabled
+	 * in info->tx_offloads, but the device is not asked for them. */
+	di.tx_offload_capa |= port_soft_tx[ps->port_id];
 	port_fill_conf(ps, &di, &conf, info);
+	conf.txmode.offloads &= ~port_soft_tx[ps->port_id];
 	rc = rte_eth_dev_configure(ps->port_id, ps->nb_queues, ps->nb_queues, &conf);
 	if (rc != 0)
 		return port_err(err, errlen, info, ps->port_id, rc,
