@@ -645,3 +645,18 @@ Test(dpdk, tso4_transfer_reorder, .timeout = 300)
 {
 	tso_transfer("tso4reord", AF_INET, 0, 0.05, 43);
 }
+
+Test(dpdk, tso6_transfer, .timeout = 300)
+{
+	tso_transfer("tso6", AF_INET6, 0, 0, 61);
+}
+
+Test(dpdk, tso6_transfer_loss, .timeout = 300)
+{
+	tso_transfer("tso6loss", AF_INET6, 0.02, 0, 62);
+}
+
+Test(dpdk, tso6_transfer_reorder, .timeout = 300)
+{
+	tso_transfer("tso6reord", AF_INET6, 0, 0.05, 63);
+}
