@@ -199,6 +199,15 @@ port_mtu_reserve(const struct dps_port_info *info)
 		port_tso_is_tap(info->driver) ? RTE_ETHER_HDR_LEN : 0;
 }
 
+/* net_tap's TSO is librte_gso's, which in DPDK 22.11 cuts IPv4 TCP
+ * frames only: an IPv6 one would go out whole, larger than the MTU. */
+static bool
+port_tso_v4_only(const struct dps_port_info *info)
+{
+	return (info->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
+		port_tso_is_tap(info->driver);
+}
+
 static int
 port_set_mtu(const struct dps_port_setup *ps)
 {
@@ -243,6 +252,7 @@ dps_port_start(const struct dps_port_setup *ps, struct dps_port_info *info,
 		return port_err(err, errlen, info, ps->port_id, rc,
 			"rte_eth_dev_configure failed");
 	info->mtu_reserve = port_mtu_reserve(info);
+	info->tso_v4_only = port_tso_v4_only(info);
 	rc = port_set_mtu(ps);
 	if (rc != 0)
 		return port_err(err, errlen, info, ps->port_id, rc, "cannot set the MTU");

@@ -33,6 +33,8 @@ struct dps_port_info {
 	uint16_t tx_seg_max;		/* mbuf segments per frame the device takes */
 	uint16_t mtu_reserve;		/* keep packets this much under the MTU
 					 * (a device quirk; see dps_port.c) */
+	bool tso_v4_only;		/* TSO of IPv4 frames only (a device
+					 * quirk; see dps_port.c) */
 	bool rss;
 	bool link_up;
 	uint32_t link_speed;

@@ -15,10 +15,10 @@
 #include "dps_wire6.h"
 
 /* dps_tcp_conf() with the MSS of port @ifindex's IPv6 MTU (MTU less 60,
- * RFC 8200 5 and Linux's tcp_v6_connect()) and its TSO limit, as an
- * IPv4 connection over it gets (its 65,455 bytes are under what a
- * 16-bit IPv6 payload length leaves); the SYN's window is rounded to
- * that MSS. */
+ * RFC 8200 5 and Linux's tcp_v6_connect()) and its TSO limit over IPv6:
+ * an IPv4 connection's (its 65,455 bytes are under what a 16-bit IPv6
+ * payload length leaves), none where the device cuts IPv4 frames only;
+ * the SYN's window is rounded to that MSS. */
 void
 dps_tcp6_conf(const struct dps_lcore *lc, const struct dps_sock *sk, uint16_t ifindex,
 	struct dps_tcb_conf *c)
@@ -29,7 +29,7 @@ dps_tcp6_conf(const struct dps_lcore *lc, const struct dps_sock *sk, uint16_t if
 	dps_tcp_conf(lc, sk, c);
 	/* TCP_MAXSEG lowers the MSS we announce, as for IPv4. */
 	c->adv_mss = sk->opt.maxseg != 0 && sk->opt.maxseg < mss ? sk->opt.maxseg : mss;
-	c->tso_max = ifp->tso_max;
+	c->tso_max = ifp->tso6_max;
 	dps_tcp_conf_passive(sk, false, c);
 }
 
