@@ -23,6 +23,17 @@ const uint8_t dps_rss_key[40] = {
 #define WANT_TSO (RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | \
 	RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 
+/* Per port: transmit offloads done above the device (dps_port_set_soft_tx()).
+ * Written and read by the thread that sets ports up. */
+static uint64_t port_soft_tx[RTE_MAX_ETHPORTS];
+
+void
+dps_port_set_soft_tx(uint16_t port_id, uint64_t offloads)
+{
+	if (port_id < RTE_MAX_ETHPORTS)
+		port_soft_tx[port_id] = offloads;
+}
+
 /* Fail with a line naming the port, its driver and what is missing. */
 static int
 port_err(char *err, size_t errlen, const struct dps_port_info *info,
@@ -188,6 +199,15 @@ port_mtu_reserve(const struct dps_port_info *info)
 		port_tso_is_tap(info->driver) ? RTE_ETHER_HDR_LEN : 0;
 }
 
+/* net_tap's TSO is librte_gso's, which in DPDK 22.11 cuts IPv4 TCP
+ * frames only: an IPv6 one would go out whole, larger than the MTU. */
+static bool
+port_tso_v4_only(const struct dps_port_info *info)
+{
+	return (info->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
+		port_tso_is_tap(info->driver);
+}
+
 static int
 port_set_mtu(const struct dps_port_setup *ps)
 {
@@ -222,12 +242,17 @@ dps_port_start(const struct dps_port_setup *ps, struct dps_port_info *info,
 	rc = port_check_caps(ps, &di, info, err, errlen);
 	if (rc != 0)
 		return rc;
+	/* Offloads done above the device count as offered and are enabled
+	 * in info->tx_offloads, but the device is not asked for them. */
+	di.tx_offload_capa |= port_soft_tx[ps->port_id];
 	port_fill_conf(ps, &di, &conf, info);
+	conf.txmode.offloads &= ~port_soft_tx[ps->port_id];
 	rc = rte_eth_dev_configure(ps->port_id, ps->nb_queues, ps->nb_queues, &conf);
 	if (rc != 0)
 		return port_err(err, errlen, info, ps->port_id, rc,
 			"rte_eth_dev_configure failed");
 	info->mtu_reserve = port_mtu_reserve(info);
+	info->tso_v4_only = port_tso_v4_only(info);
 	rc = port_set_mtu(ps);
 	if (rc != 0)
 		return port_err(err, errlen, info, ps->port_id, rc, "cannot set the MTU");

@@ -33,6 +33,8 @@ struct dps_port_info {
 	uint16_t tx_seg_max;		/* mbuf segments per frame the device takes */
 	uint16_t mtu_reserve;		/* keep packets this much under the MTU
 					 * (a device quirk; see dps_port.c) */
+	bool tso_v4_only;		/* TSO of IPv4 frames only (a device
+					 * quirk; see dps_port.c) */
 	bool rss;
 	bool link_up;
 	uint32_t link_speed;
@@ -48,6 +50,12 @@ extern const uint8_t dps_rss_key[40];
  * ("port 1 (net_ring0): 2 lcores need 2 rx queues, device has 1"). */
 int dps_port_start(const struct dps_port_setup *ps, struct dps_port_info *info,
 	char *err, size_t errlen);
+
+/* Transmit offloads done for port @port_id above its device, in
+ * software (the test wire's TSO, drivers/testwire): dps_port_start()
+ * takes them as offered and enabled but does not ask the device for
+ * them. Set before the start; 0 clears. */
+void dps_port_set_soft_tx(uint16_t port_id, uint64_t offloads);
 
 /* Stop the port (its queues' mbufs go back to their pools). */
 void dps_port_stop(uint16_t port_id);

@@ -32,6 +32,14 @@
  * The capture records every frame taken from a sender (OUT, on the
  * sender's port, lost ones included) and every frame delivered (IN, on the
  * receiver's port), stamped with the pump's now_ns.
+ *
+ * With conf->tso the wire is a NIC with TCP segmentation and checksum
+ * offload: both ports advertise them (dps_port_set_soft_tx()), and a
+ * frame taken from a sender gets its offloads done before anything else
+ * (dps_testwire_tso.c): a TSO frame becomes its pieces, each of which
+ * is then one frame as above (six draws, captured, tapped); a frame whose
+ * offload metadata is wrong is dropped into `offload_bad` and draws
+ * nothing.
  */
 
 #include <errno.h>
@@ -55,6 +63,8 @@
 
 #include "dps_stack.h"	/* DPS_LOG */
 #include "dps_testwire.h"
+#include "dps_testwire_tso.h"
+#include "dps_port.h"
 
 #define DPS_TW_NAME_MAX		16	/* so every derived name fits */
 #define DPS_TW_RING_DEFAULT	1024
@@ -312,6 +322,54 @@ tw_take(struct dps_testwire *w, struct dps_tw_dir *d, struct rte_mbuf *m,
 	tw_enter(w, d, m, due, u_dup < cf->dup);
 }
 
+/* A frame side @side sent, after its offloads: captured, tapped, taken. */
+struct tw_emit {
+	struct dps_testwire *w;
+	int side;
+	uint64_t now;
+};
+
+static void
+tw_emit_one(void *arg, struct rte_mbuf *m)
+{
+	const struct tw_emit *e = arg;
+	struct dps_testwire *w = e->w;
+
+	tw_capture(w, w->port[e->side], &m, 1, RTE_PCAPNG_DIRECTION_OUT, e->now);
+	if (w->conf.tap != NULL)
+		w->conf.tap(w->conf.tap_arg, e->side, m);
+	tw_take(w, &w->dir[e->side], m, e->now);
+}
+
+/* The offloads of the @n frames @burst asks for, then each frame or
+ * piece onto the wire (the file comment). */
+static void
+tw_intake_soft(struct dps_testwire *w, int side, struct rte_mbuf **burst,
+	unsigned int n, uint64_t now)
+{
+	struct dps_testwire_stats *st = &w->dir[side].st;
+	struct tw_emit e = { .w = w, .side = side, .now = now };
+	uint32_t pieces;
+
+	for (unsigned int i = 0; i < n; i++) {
+		switch (dps_tw_soft_tx(burst[i], w->conf.pool, tw_emit_one, &e,
+				&pieces)) {
+		case DPS_TW_SOFT_CUT:
+			st->tso_frames++;
+			st->tso_pieces += pieces;
+			break;
+		case DPS_TW_SOFT_BAD:
+			st->offload_bad++;
+			break;
+		case DPS_TW_SOFT_NOMEM:
+			st->overflow++;
+			break;
+		case DPS_TW_SOFT_PASS:
+			break;
+		}
+	}
+}
+
 /* Take everything side @side transmitted and put it on the wire. */
 static void
 tw_intake(struct dps_testwire *w, int side, uint64_t now)
@@ -323,6 +381,10 @@ tw_intake(struct dps_testwire *w, int side, uint64_t now)
 	do {
 		n = rte_ring_dequeue_burst(w->tx[side], (void **)burst,
 			DPS_TW_BURST, NULL);
+		if (w->conf.tso) {
+			tw_intake_soft(w, side, burst, n, now);
+			continue;
+		}
 		tw_capture(w, w->port[side], burst, n,
 			RTE_PCAPNG_DIRECTION_OUT, now);
 		for (i = 0; i < n; i++) {
@@ -453,6 +515,7 @@ tw_teardown(struct dps_testwire *w)
 	w->pcap = NULL;
 	for (s = 0; s < 2; s++) {
 		if (w->port_ok[s]) {
+			dps_port_set_soft_tx(w->port[s], 0);
 			if (rte_eth_dev_close(w->port[s]) != 0)
 				TW_LOG(WARNING, "%s: close port %u failed",
 					w->name, w->port[s]);
@@ -534,6 +597,8 @@ tw_make_ports(struct dps_testwire *w, int socket)
 			return rte_errno == EIO ? EEXIST : rte_errno;
 		w->port[s] = (uint16_t)ret;
 		w->port_ok[s] = 1;
+		if (w->conf.tso)
+			dps_port_set_soft_tx(w->port[s], DPS_TW_SOFT_TX);
 	}
 	return 0;
 }

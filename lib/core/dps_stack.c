@@ -395,6 +395,7 @@ stack_start_port(struct dps_stack *s, struct dps_iface *ifp)
 	ifp->tx_ip_csum = (info.tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
 	ifp->rx_csum = (info.rx_offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0;
 	ifp->tso_max = stack_tso_max(&info, pools[0]);
+	ifp->tso6_max = info.tso_v4_only ? 0 : ifp->tso_max;
 	ifp->mtu = (uint16_t)(iface_conf_mtu(ifp) - info.mtu_reserve);
 	if (!info.link_up)
 		DPS_LOG(WARNING, "port %u (%s): no link after %u ms; starting without "

@@ -48,6 +48,8 @@ struct dps_iface {
 	bool tx_ip_csum;		/* device fills IPv4 header checksums */
 	bool rx_csum;			/* device reports rx checksum state */
 	uint16_t tso_max;		/* TCP payload per TSO frame; 0 = no TSO */
+	uint16_t tso6_max;		/* the same over IPv6 (0 where the device
+					 * cuts IPv4 frames only: net_tap) */
 	struct dps_port_conf conf;
 	struct rte_ether_addr mac;
 	struct dps_ifaddr addrs[DPS_MAX_ADDRS];

@@ -16,6 +16,7 @@
  * with a virtual clock is fully deterministic.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <rte_mempool.h>
 
@@ -42,6 +43,14 @@ struct dps_testwire_conf {
 	 * that check what a stack put on the wire. */
 	void (*tap)(void *arg, int dir, const struct rte_mbuf *m);
 	void *tap_arg;
+	/** A NIC with TCP segmentation offload: both ports advertise
+	 * RTE_ETH_TX_OFFLOAD_TCP_TSO, IPV4_CKSUM, TCP_CKSUM and MULTI_SEGS
+	 * to dps_port_start(), and the pump does them in software, cutting
+	 * a TSO frame into its pieces before the impairments (each piece
+	 * is a frame to them, to the capture and to the tap). A frame
+	 * whose offload metadata a NIC would refuse is dropped and counted
+	 * in `offload_bad`. */
+	bool tso;
 };
 
 /** Per-direction statistics (side 0 -> 1 is direction 0). */
@@ -54,6 +63,9 @@ struct dps_testwire_stats {
 	uint64_t corrupted;
 	uint64_t overflow;	/**< receiver ring full: dropped and counted */
 	uint64_t in_flight;	/**< held in the wire now */
+	uint64_t tso_frames;	/**< TSO frames cut (conf.tso) */
+	uint64_t tso_pieces;	/**< the pieces they became */
+	uint64_t offload_bad;	/**< frames with offload metadata a NIC refuses */
 };
 
 /**

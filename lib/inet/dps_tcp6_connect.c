@@ -14,19 +14,22 @@
 #include "dps_tcp_priv.h"
 #include "dps_wire6.h"
 
-/* dps_tcp_conf() with the MSS of IPv6 MTU @mtu (MTU less 60, RFC 8200 5
- * and Linux's tcp_v6_connect()) and no TSO (dps_tcp6_out.c sends one
- * MSS a segment); the SYN's window is rounded to that MSS. */
+/* dps_tcp_conf() with the MSS of port @ifindex's IPv6 MTU (MTU less 60,
+ * RFC 8200 5 and Linux's tcp_v6_connect()) and its TSO limit over IPv6:
+ * an IPv4 connection's (its 65,455 bytes are under what a 16-bit IPv6
+ * payload length leaves), none where the device cuts IPv4 frames only;
+ * the SYN's window is rounded to that MSS. */
 void
-dps_tcp6_conf(const struct dps_lcore *lc, const struct dps_sock *sk, uint16_t mtu,
+dps_tcp6_conf(const struct dps_lcore *lc, const struct dps_sock *sk, uint16_t ifindex,
 	struct dps_tcb_conf *c)
 {
-	uint16_t mss = dps_tcp6_mss(mtu);
+	const struct dps_iface *ifp = &lc->stack->ifs[ifindex];
+	uint16_t mss = dps_tcp6_mss(ifp->mtu);
 
 	dps_tcp_conf(lc, sk, c);
 	/* TCP_MAXSEG lowers the MSS we announce, as for IPv4. */
 	c->adv_mss = sk->opt.maxseg != 0 && sk->opt.maxseg < mss ? sk->opt.maxseg : mss;
-	c->tso_max = 0;
+	c->tso_max = ifp->tso6_max;
 	dps_tcp_conf_passive(sk, false, c);
 }
 
@@ -93,7 +96,7 @@ dps_tcp6_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		return -ENOBUFS;
 	}
 	dps_tcp_conn_add(lc, sk);
-	dps_tcp6_conf(lc, sk, lc->stack->ifs[ifindex].mtu, &c);
+	dps_tcp6_conf(lc, sk, ifindex, &c);
 	k = dps_tcp_keyed6(ss, &v6->key, now);
 	if (reused && dps_seq_lt(k.isn, floor))
 		k.isn = floor;

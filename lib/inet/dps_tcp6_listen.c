@@ -73,17 +73,18 @@ child6_side(struct dps_sock *c, const struct dps_sock *l, const struct dps_tuple
 	c->tup.rport = t->rport;
 }
 
-/* The MTU of the port that routes to @dst (the first port's without a
- * route: the SYN-ACK will not leave either). */
+/* The port that routes to @dst, whose MTU and TSO limit the connection
+ * takes (the first port without a route: the SYN-ACK will not leave
+ * either). */
 static uint16_t
-route6_mtu(struct dps_lcore *lc, const uint8_t dst[16])
+route6_ifindex(struct dps_lcore *lc, const uint8_t dst[16])
 {
 	uint16_t ifindex = 0;
 	uint8_t src[16];
 
 	if (dps_ip6_source(lc, dst, src, &ifindex) != 0)
 		ifindex = 0;
-	return lc->stack->ifs[ifindex].mtu;
+	return ifindex;
 }
 
 /* The cookie's input: the tuple and the peer's ISN. */
@@ -122,7 +123,7 @@ listen6_cookie_synack(struct dps_lcore *lc, struct dps_sock *l,
 	uint32_t isn;
 
 	cookie6_in(t, seg->seq, &in);
-	dps_tcp6_conf(lc, l, route6_mtu(lc, t->raddr), &conf);
+	dps_tcp6_conf(lc, l, route6_ifindex(lc, t->raddr), &conf);
 	dps_tcp_conf_passive(l, seg->opt.has_ts, &conf);
 	isn = dps_syncookie_make6(ss->cookie_key, &in,
 		seg->opt.has_mss ? seg->opt.mss : DPS_TCP_MSS_DEFAULT, now, NULL);
@@ -185,7 +186,7 @@ listen6_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple6 *t
 	dps_lst_synq_add(dps_sock_lst(l), 1);
 	dps_tcp_stat_add(&tl->n_half_open, 1);	/* relaxed: a statistic */
 	c->in_synq = true;
-	dps_tcp6_conf(lc, c, route6_mtu(lc, t->raddr), &conf);
+	dps_tcp6_conf(lc, c, route6_ifindex(lc, t->raddr), &conf);
 	dps_tcp_conf_passive(c, seg->opt.has_ts, &conf);
 	k = dps_tcp_keyed6(dps_socks(lc->stack), t, now);
 	dps_tcb_accept(&c->tcb, &conf, seg, k.isn, k.ts_off, now, &out);
@@ -234,7 +235,7 @@ listen6_cookie_ack(struct dps_lcore *lc, struct dps_sock *l,
 	}
 	if (!child6_insert(lc, c, l, t))
 		return COOKIE6_DROPPED;
-	dps_tcp6_conf(lc, c, route6_mtu(lc, t->raddr), &conf);
+	dps_tcp6_conf(lc, c, route6_ifindex(lc, t->raddr), &conf);
 	dps_tcp_conf_passive(c, seg->opt.has_ts, &conf);
 	dps_tcb_from_cookie(&c->tcb, &conf, seg, mss, wscale, sack, ts_off6(ss, t), now);
 	dps_tcb_attach_limit(&c->tcb, &dps_tcp_lc(lc)->chlim);

@@ -6,10 +6,12 @@
  * pseudo-header (RFC 8200 8.1), handed to dps_ip6_output() (route,
  * neighbour discovery, packets held while a neighbour resolves).
  *
- * No TSO: an IPv6 connection's TCB is told the device has none
- * (dps_tcp6_conf()), so a segment is at most one MSS; a payload larger
- * than the header's mbuf (a jumbo MTU) is chained and summed across the
- * chain. The IPv4 fast path's cached way out (struct dps_ip_path) is not
+ * A payload larger than the MSS is a TSO frame: the TCB makes those when
+ * the port does TSO (dps_tcp6_conf() gives it the port's tso_max, as
+ * for IPv4), and the device cuts it into MSS pieces, filling each one's
+ * payload length and checksum. Otherwise a payload larger than the
+ * header's mbuf (a jumbo MTU) is chained and summed across the chain.
+ * The IPv4 fast path's cached way out (struct dps_ip_path) is not
  * used: an IPv6 socket's stays zero, so the established-segment path of
  * dps_tcp_output.c hands every segment of it to dps_tcp_xmit(), which
  * sends it here.
@@ -18,24 +20,47 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <rte_ip.h>
+#include <rte_tcp.h>
 #include "dps_tcp_priv.h"
 #include "dps_wire6.h"
 
-/* The counters of one segment that left (as dps_tcp_output.c). */
+/* The counters of a segment of @pkts packets that left (as
+ * dps_tcp_output.c). */
 static void
-tcp6_tx_count(struct dps_lcore *lc, const struct dps_tcp_out *out, uint32_t plen)
+tcp6_tx_count(struct dps_lcore *lc, const struct dps_tcp_out *out, uint32_t plen,
+	uint32_t pkts)
 {
-	DPS_CNT_INC(&lc->cnt, tcp_tx);
+	DPS_CNT_ADD(&lc->cnt, tcp_tx, pkts);
 	if (out->flags & DPS_TH_RST)
 		DPS_CNT_INC(&lc->cnt, tcp_tx_rst);
 	if (out->rexmit) {
-		DPS_CNT_INC(&lc->cnt, tcp_retrans);
+		DPS_CNT_ADD(&lc->cnt, tcp_retrans, pkts);
 		if (out->sack_rexmit)
 			DPS_CNT_INC(&lc->cnt, tcp_sack_retrans);
 	} else if (plen != 0) {
-		DPS_CNT_INC(&lc->cnt, tcp_tx_data);
+		DPS_CNT_ADD(&lc->cnt, tcp_tx_data, pkts);
 		DPS_CNT_ADD(&lc->cnt, tcp_tx_bytes, plen);
 	}
+}
+
+/*
+ * TSO: mark @m, whose payload is @plen bytes in @smss pieces, for the
+ * device to cut (RTE_MBUF_F_TX_TCP_SEG over IPv6: l3_len 40, no
+ * extension header). It fills each piece's payload length and TCP
+ * checksum, so the checksum field holds the sum of the IPv6 pseudo-header
+ * (RFC 8200 8.1) without the length, as the offload API asks. Returns
+ * the pieces.
+ */
+static uint32_t
+tcp6_tso_mark(struct rte_mbuf *m, const uint8_t *ip, struct rte_tcp_hdr *th,
+	uint16_t tcp_len, uint32_t plen, uint16_t smss)
+{
+	m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV6;
+	m->l3_len = DPS_IPV6_HLEN;	/* l2_len: set on the way out */
+	m->l4_len = tcp_len;
+	m->tso_segsz = smss;
+	th->cksum = rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)ip, m->ol_flags);
+	return (plen + smss - 1) / smss;
 }
 
 /* Does @sk's send buffer hold @out's payload? As tcp_snd_holds() of the
@@ -71,7 +96,8 @@ tcp6_send(struct dps_lcore *lc, struct dps_sock *sk, const uint8_t src[16],
 	const struct dps_tcp_out *out, uint8_t hops, uint8_t tclass, uint64_t now)
 {
 	uint16_t tcp_len = (uint16_t)(DPS_TCP_HLEN + dps_tcp_out_opt_len(out));
-	uint32_t plen = sk != NULL ? out->len : 0, inline_len;
+	uint32_t plen = sk != NULL ? out->len : 0, inline_len, pkts = 1;
+	uint16_t smss = sk != NULL ? (uint16_t)dps_tcb_smss(&sk->tcb) : 0;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
 	uint8_t *p, *th;
 
@@ -95,7 +121,10 @@ tcp6_send(struct dps_lcore *lc, struct dps_sock *sk, const uint8_t src[16],
 		dps_tcp_snd_copy(sk, sk->tcb.snd_una, out->seq - sk->tcb.snd_una, plen,
 			th + tcp_len);
 	memset(th + 16, 0, 2);
-	if (plen == inline_len) {
+	if (plen > smss) {		/* plen is 0 without a socket */
+		pkts = tcp6_tso_mark(m, p, (struct rte_tcp_hdr *)th, tcp_len, plen, smss);
+		DPS_CNT_INC(&lc->cnt, tcp_tx_tso);
+	} else if (plen == inline_len) {
 		uint16_t sum = dps_l4v6_csum(th, tcp_len + plen, src, dst, IPPROTO_TCP);
 
 		memcpy(th + 16, &sum, 2);
@@ -103,7 +132,7 @@ tcp6_send(struct dps_lcore *lc, struct dps_sock *sk, const uint8_t src[16],
 		((struct rte_tcp_hdr *)th)->cksum = rte_ipv6_udptcp_cksum_mbuf(m,
 			(const struct rte_ipv6_hdr *)p, DPS_IPV6_HLEN);
 	}
-	tcp6_tx_count(lc, out, plen);
+	tcp6_tx_count(lc, out, plen, pkts);
 	(void)dps_ip6_output(lc, m, dst, now);
 }
 

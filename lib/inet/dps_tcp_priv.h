@@ -666,9 +666,10 @@ uint32_t dps_tcp6_tw_count(const struct dps_lcore *lc);
 
 /* Active open (dps_tcp6_connect.c). */
 int dps_tcp6_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
-/* dps_tcp_conf() for an IPv6 connection over a port of MTU @mtu. */
+/* dps_tcp_conf() for an IPv6 connection over port @ifindex (its MTU and
+ * TSO limit). */
 void dps_tcp6_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
-	uint16_t mtu, struct dps_tcb_conf *c);
+	uint16_t ifindex, struct dps_tcb_conf *c);
 
 /* Input and errors (dps_tcp_input6.c): the slot's input6 and err6. */
 void dps_tcp_rx6(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
