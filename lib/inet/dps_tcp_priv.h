@@ -504,6 +504,7 @@ void dps_tcp_do_abort(struct dps_lcore *lc, struct dps_sock *sk, bool drop_ref,
 void dps_tcp_do_close(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 void dps_tcp_do_tx(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 void dps_tcp_do_wnd(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+void dps_tcp_do_wnd_here(struct dps_lcore *lc, struct dps_sock *sk);
 int dps_tcp_do_shutdown(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 
 /* ---- passive open (dps_tcp_listen.c) ---- */

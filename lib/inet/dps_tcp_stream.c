@@ -48,7 +48,7 @@ sock_kick(struct dps_sock *sk, uint8_t *flag, uint16_t op)
 		if (op == DPS_MSG_TCP_TX)
 			dps_tcp_do_tx(s->lc[owner], sk, dps_now(s));
 		else
-			dps_tcp_do_wnd(s->lc[owner], sk, dps_now(s));
+			dps_tcp_do_wnd_here(s->lc[owner], sk);
 		return 0;
 	}
 	if (!dps_sock_kick_claim(flag))

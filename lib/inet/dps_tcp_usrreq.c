@@ -207,3 +207,36 @@ dps_tcp_do_wnd(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	else
 		dps_tcp_sync_timer(lc, sk, now);
 }
+
+/*
+ * The window kick of a reader on the owning lcore itself. Most reads free
+ * space for which no window update is owed: the rule of RFC 9293
+ * 3.8.6.2.2 as Linux's tcp_cleanup_rbuf() applies it (dps_tcb_rcv_space())
+ * wants the window we could announce, bounded by rcv_ssthresh as well as
+ * by the buffer, to be twice what the peer still has, and a server's first
+ * read (the request on the handshake's ACK) leaves rcv_ssthresh at the
+ * window of the SYN-ACK. The reader's own test (recv_window()) cannot see
+ * rcv_ssthresh; here the TCB is asked at once. With no option changed,
+ * what dps_tcp_do_wnd() would do comes down to recording the space (the
+ * window of the next ACK follows it) and, if owed, the update: the
+ * timer's deadline cannot move for it. The timer is left to whatever
+ * changed the TCB last, which syncs it itself (dps_tcp_output_due() after
+ * dps_tcp_after(), in whose readable callback most reads run) or already
+ * did; only the idle form's timer, armed from now when missing, is left to
+ * dps_tcp_do_wnd(). The kick flag is left alone: only other threads set
+ * it, and the message they posted clears it when it arrives.
+ */
+void
+dps_tcp_do_wnd_here(struct dps_lcore *lc, struct dps_sock *sk)
+{
+	/* Relaxed: set earlier on this lcore (dps_tcp_kick_wnd() runs here
+	 * in program order), or by another thread whose DPS_MSG_TCP_WND is on
+	 * its way and takes it with the acquire in dps_tcp_do_wnd(). */
+	if (!sk->in_table || __atomic_load_n(&sk->opts_changed, __ATOMIC_RELAXED) != 0 ||
+			(dps_tcp_lc(lc)->idle_ns != 0 && !dps_tw_armed(&sk->timer))) {
+		dps_tcp_do_wnd(lc, sk, dps_now(sk->stack));
+		return;
+	}
+	if (dps_tcb_rcv_space(&sk->tcb, dps_tcp_rcv_space(sk)))
+		dps_tcp_due(lc, sk);
+}

@@ -6,8 +6,9 @@
  * entry into fast recovery), payload (in order or out of order), FIN.
  *
  * Segments of the common kinds, a pure ACK of new data, the next in-order
- * data in ESTABLISHED, and either of them with the peer's FIN or
- * acknowledging ours, take a shorter path first (header prediction,
+ * data in ESTABLISHED, either of them with the peer's FIN or
+ * acknowledging ours, and the ACK completing a passive open with or
+ * without them, take a shorter path first (header prediction,
  * tcb_predicted()) that ends in the same state.
  *
  * Acknowledgements are not sent from here: this file sets ack_now or the
@@ -781,6 +782,21 @@ tcb_input_fin(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 	return DPS_TCB_NONE;
 }
 
+/* An acceptable ACK in SYN-RECEIVED (SND.UNA < SEG.ACK =< SND.NXT): the
+ * window it brings is the peer's first scaled one, and the connection is
+ * established. Both paths take it here. */
+static inline __attribute__((always_inline)) int
+tcb_syn_recv_acked(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
+{
+	t->snd_una = s->ack;
+	t->snd_wnd = (uint32_t)s->wnd << t->snd_wscale;
+	t->snd_wl1 = s->seq;
+	t->snd_wl2 = s->ack;
+	t->max_snd_wnd = t->snd_wnd;
+	dps_tcb_established(t, now);
+	return DPS_TCB_CONNECTED | DPS_TCB_OUTPUT;
+}
+
 /* The third segment of a passive or simultaneous open (RFC 9293
  * 3.10.7.4, SYN-RECEIVED under the fifth check). */
 static int
@@ -792,13 +808,7 @@ tcb_input_syn_recv_ack(struct dps_tcb *t, const struct dps_tcp_seg *s,
 			*n = 1;
 		return -1;
 	}
-	t->snd_una = s->ack;
-	t->snd_wnd = (uint32_t)s->wnd << t->snd_wscale;
-	t->snd_wl1 = s->seq;
-	t->snd_wl2 = s->ack;
-	t->max_snd_wnd = t->snd_wnd;
-	dps_tcb_established(t, now);
-	return DPS_TCB_CONNECTED | DPS_TCB_OUTPUT;
+	return tcb_syn_recv_acked(t, s, now);
 }
 
 /* The end of every accepted segment: output is due when an ACK is owed;
@@ -864,12 +874,35 @@ tcb_data_after_close(const struct dps_tcb *t, const struct dps_tcp_seg *s)
  *   FIN-WAIT-1 and FIN-WAIT-2, where tcb_fin_arrived() takes it; such a
  *   segment need not move SND.UNA (a FIN is never a duplicate ACK);
  * - data in ESTABLISHED only: in FIN-WAIT-1/2 data may call for the RST
- *   of tcb_data_after_close(), and in the other states it is ignored.
+ *   of tcb_data_after_close(), and in the other states it is ignored;
+ * - in SYN-RECEIVED, the ACK completing the handshake, with data and a
+ *   FIN as the established connection would take them right after
+ *   (tcb_syn_recv_predicted()): a server's first segment of a connection
+ *   is usually the request riding on that ACK.
  *
  * The work both paths share (tcb_wnd_update(), tcb_newly_acked(),
  * tcb_take_in_order()) is forced inline: a call would cost a good part
  * of what the prediction saves.
  */
+/*
+ * The ACK that completes a passive open, often with the request and
+ * sometimes its FIN (RFC 9293 3.10.7.4, SYN-RECEIVED under the fifth
+ * check). It is predicted when it acknowledges everything we sent
+ * (SND.UNA < SEG.ACK = SND.MAX, so SND.NXT too): the general path then
+ * finds, once tcb_syn_recv_acked() has run, a window update rule with
+ * nothing to update (SND.WL1/WL2 are this segment's), no new data
+ * acknowledged and nothing in flight (no duplicate ACK). Data must fit
+ * the window of the SYN-ACK, which tcb_syn_recv_acked() may only widen
+ * (dps_tcb_established()), so the general path would not trim it.
+ */
+static bool
+tcb_syn_recv_predicted(const struct dps_tcb *t, const struct dps_tcp_seg *s)
+{
+	if (s->ack != t->snd_max || !dps_seq_gt(s->ack, t->snd_una))
+		return false;
+	return s->len == 0 || (t->n_ooo == 0 && dps_seq_leq(s->seq + s->len, t->rcv_adv));
+}
+
 static bool
 tcb_predicted(const struct dps_tcb *t, const struct dps_tcp_seg *s)
 {
@@ -879,6 +912,8 @@ tcb_predicted(const struct dps_tcb *t, const struct dps_tcp_seg *s)
 			t->in_recovery || t->in_loss || t->n_sacked != 0 || t->fin_ooo ||
 			t->persist || dps_seq_gt(s->ack, t->snd_nxt))
 		return false;
+	if (t->state == DPS_TCPS_SYN_RECV)
+		return tcb_syn_recv_predicted(t, s);
 	if (s->len != 0)
 		return t->state == DPS_TCPS_ESTABLISHED && dps_seq_geq(s->ack, t->snd_una) &&
 			t->n_ooo == 0 && dps_seq_leq(s->seq + s->len, t->rcv_adv);
@@ -891,8 +926,9 @@ tcb_predicted(const struct dps_tcb *t, const struct dps_tcp_seg *s)
 
 /*
  * A predicted segment: the work the general path would do once the
- * checks above passed, in its order. The ACK (fifth check: the window
- * update rule, SND.UNA, our FIN acknowledged), TS.Recent
+ * checks above passed, in its order. The ACK (fifth check: in
+ * SYN-RECEIVED the handshake's end; else the window update rule,
+ * SND.UNA, our FIN acknowledged), TS.Recent
  * (RFC 7323 4.3: the segment starts at RCV.NXT, so it covers our last ACK
  * exactly when nothing arrived since), the payload (seventh check) with
  * the delayed-ACK rules of tcb_ack_policy(), the FIN (eighth check).
@@ -902,14 +938,18 @@ tcb_input_predicted(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now
 {
 	int ev = DPS_TCB_NONE;
 
-	if (tcb_wnd_update(t, s, (uint32_t)s->wnd << t->snd_wscale))
-		ev = DPS_TCB_OUTPUT;
-	if (s->ack != t->snd_una) {
-		t->syn_unacked = false;
-		tcb_newly_acked(t, s, now);
-		ev = DPS_TCB_ACKED | DPS_TCB_OUTPUT;
-		if (tcb_fin_is_acked(t))
-			ev |= tcb_fin_acked(t, now);
+	if (t->state == DPS_TCPS_SYN_RECV) {
+		ev = tcb_syn_recv_acked(t, s, now);
+	} else {
+		if (tcb_wnd_update(t, s, (uint32_t)s->wnd << t->snd_wscale))
+			ev = DPS_TCB_OUTPUT;
+		if (s->ack != t->snd_una) {
+			t->syn_unacked = false;
+			tcb_newly_acked(t, s, now);
+			ev = DPS_TCB_ACKED | DPS_TCB_OUTPUT;
+			if (tcb_fin_is_acked(t))
+				ev |= tcb_fin_acked(t, now);
+		}
 	}
 	if (t->ts_ok && t->rcv_nxt == t->rcv_acked)
 		t->ts_recent = s->opt.tsval;

@@ -5,10 +5,12 @@
  * the same segments, and after every step both halves of the TCBs, the
  * events, the immediate replies and the output pass must be identical.
  * Hand-written cases pin the cases that must be predicted (and those that
- * must not); a seeded generator of plausible peer segments (pure ACKs,
- * in-order, out-of-order and old data, duplicate ACKs, window changes,
- * old and missing timestamps, SACK blocks, FIN, RST, SYN) with our own
- * writes, reads and timers covers the rest. The prediction counters show
+ * must not), the handshake's last ACK of a passive open among them; a
+ * seeded generator of plausible peer segments (pure ACKs, in-order,
+ * out-of-order and old data, duplicate ACKs, window changes, old and
+ * missing timestamps, SACK blocks, FIN, RST, SYN) with our own writes,
+ * reads and timers, a quarter of its runs from SYN-RECEIVED, covers the
+ * rest. The prediction counters show
  * the fast path was taken, so the comparison is never vacuous.
  */
 #include <stddef.h>
@@ -504,6 +506,161 @@ Test(tcb_pred, without_timestamps)
 	cr_assert_eq(pr.p.x->st.pred_data, 1);
 }
 
+/* ---- the handshake's last ACK (passive open) ---------------------------- */
+
+/* The pair in SYN-RECEIVED: a passive open answering the SYN of a Linux
+ * peer, with timestamps or not (@ts); prediction off on @g. */
+static void
+pair_accept(struct pair *pr, const struct dps_tcb_conf *c, bool ts)
+{
+	struct dps_tcb *both[2] = { &pr->p, &pr->g };
+	struct dps_tcp_seg syn = peer_syn();
+
+	syn.opt.has_ts = ts;
+	for (unsigned int i = 0; i < 2; i++) {
+		struct dps_tcp_out sa;
+
+		tcb_attach(both[i]);
+		dps_tcb_accept(both[i], c, &syn, ISS, TS_OFF, T0, &sa);
+		cr_assert_eq(both[i]->state, DPS_TCPS_SYN_RECV);
+	}
+	dps_tcb_set_predict(&pr->g, false);
+	pr->now = T0 + 10 * MS;
+	assert_same_tcb(pr, "SYN-RECEIVED");
+}
+
+/* The peer's third segment: at RCV.NXT, acknowledging @ack, TSval after
+ * its SYN's. */
+static struct dps_tcp_seg
+third(const struct pair *pr, uint8_t flags, uint32_t ack, uint32_t len)
+{
+	struct dps_tcp_seg s = peer(pr, flags, ack, len, PEER_TSVAL + 10);
+
+	s.opt.tsecr = pr->p.ts_ok ? our_ts(T0) : 0;
+	return s;
+}
+
+Test(tcb_pred, handshake_ack_is_predicted)
+{
+	struct pair pr;
+	struct dps_tcb_conf c = linux_conf();
+
+	pair_accept(&pr, &c, true);
+	cr_assert_eq(step(&pr, third(&pr, DPS_TH_ACK, ISS + 1, 0), "bare ACK"),
+		DPS_TCB_CONNECTED | DPS_TCB_OUTPUT);
+	cr_assert_eq(pr.p.x->st.pred_acks, 1);
+	cr_assert_eq(pr.p.state, DPS_TCPS_ESTABLISHED);
+	cr_assert_eq(pr.p.snd_wnd, 502u << PEER_WS, "the first scaled window");
+	cr_assert_eq(pr.p.ts_recent, PEER_TSVAL + 10, "TS.Recent follows (RFC 7323 4.3)");
+	cr_assert_neq(pr.p.srtt_us8, 0, "the handshake's RTT sample");
+	/* and the connection goes on predicted */
+	pr.now += MS;
+	step(&pr, third(&pr, DPS_TH_ACK | DPS_TH_PSH, ISS + 1, 100), "request");
+	cr_assert_eq(pr.p.x->st.pred_data, 1);
+}
+
+/* The server's usual first segment: the ACK with the request. */
+Test(tcb_pred, handshake_ack_with_data_is_predicted)
+{
+	struct pair pr;
+	struct dps_tcb_conf c = linux_conf();
+
+	pair_accept(&pr, &c, true);
+	cr_assert_eq(step(&pr, third(&pr, DPS_TH_ACK | DPS_TH_PSH, ISS + 1, 80),
+		"ACK with the GET"), DPS_TCB_CONNECTED | DPS_TCB_DATA | DPS_TCB_OUTPUT);
+	cr_assert_eq(pr.p.x->st.pred_data, 1);
+	cr_assert_eq(pr.p.rcv_nxt, PEER_ISN + 1 + 80);
+	cr_assert_eq(pr.p.x->rx_len, 80);
+	write_both(&pr, 300, "response");
+	pr.now += MS;
+	step(&pr, third(&pr, DPS_TH_ACK, ISS + 301, 0), "ACK of the response");
+	cr_assert_eq(pr.p.x->st.pred_acks, 1);
+}
+
+/* A request with the client's FIN on the handshake's ACK: ESTABLISHED
+ * and at once CLOSE-WAIT, as the general path goes. */
+Test(tcb_pred, handshake_ack_with_data_and_fin_is_predicted)
+{
+	struct pair pr;
+	struct dps_tcb_conf c = linux_conf();
+	int ev;
+
+	pair_accept(&pr, &c, true);
+	ev = step(&pr, third(&pr, DPS_TH_ACK | DPS_TH_PSH | DPS_TH_FIN, ISS + 1, 80),
+		"ACK, GET and FIN");
+	cr_assert_eq(ev & (DPS_TCB_CONNECTED | DPS_TCB_DATA | DPS_TCB_PEER_FIN),
+		DPS_TCB_CONNECTED | DPS_TCB_DATA | DPS_TCB_PEER_FIN);
+	cr_assert_eq(pr.p.x->st.pred_data, 1);
+	cr_assert_eq(pr.p.state, DPS_TCPS_CLOSE_WAIT);
+	cr_assert_eq(pr.p.rcv_nxt, PEER_ISN + 1 + 81);
+}
+
+/* An ACK that does not acknowledge our SYN (or acknowledges more) gets
+ * the RST of RFC 9293 3.10.7.4 from the general path; an old TSval is
+ * PAWS's (RFC 7323 5.3); data beyond the window of the SYN-ACK is left
+ * to the general path, which widens the window first. None is predicted,
+ * and the connection still opens after them. */
+Test(tcb_pred, unusual_handshake_acks_take_the_general_path)
+{
+	struct pair pr;
+	struct dps_tcb_conf c = linux_conf();
+	struct dps_tcp_seg s;
+
+	pair_accept(&pr, &c, true);
+	step(&pr, third(&pr, DPS_TH_ACK, ISS, 0), "ACK of nothing");
+	step(&pr, third(&pr, DPS_TH_ACK, ISS + 2, 80), "ACK beyond SND.NXT");
+	s = third(&pr, DPS_TH_ACK, ISS + 1, 0);
+	s.opt.tsval = PEER_TSVAL - 1;
+	step(&pr, s, "PAWS-old");
+	cr_assert_eq(pr.p.state, DPS_TCPS_SYN_RECV);
+	pr.p.rcv_adv = pr.g.rcv_adv = PEER_ISN + 1 + 100;	/* a small SYN-ACK window */
+	step(&pr, third(&pr, DPS_TH_ACK | DPS_TH_PSH, ISS + 1, 200), "beyond the window");
+	cr_assert_eq(pr.p.state, DPS_TCPS_ESTABLISHED);
+	/* timestamps negotiated, none on the ACK: accepted, not predicted */
+	pair_accept(&pr, &c, true);
+	s = third(&pr, DPS_TH_ACK | DPS_TH_PSH, ISS + 1, 80);
+	s.opt.has_ts = false;
+	step(&pr, s, "no timestamp");
+	cr_assert_eq(pr.p.x->st.pred_acks + pr.p.x->st.pred_data, 0,
+		"none of these is predicted");
+	cr_assert_eq(pr.p.state, DPS_TCPS_ESTABLISHED);
+}
+
+/* The window of the third segment is the peer's first scaled one, any
+ * size, zero included: taken as the general path takes it. */
+Test(tcb_pred, handshake_ack_with_another_window_is_predicted)
+{
+	struct dps_tcb_conf c = linux_conf();
+	const uint16_t wnds[] = { 1, 600, 0, 65535 };
+
+	for (unsigned int i = 0; i < DIM(wnds); i++) {
+		struct pair pr;
+		struct dps_tcp_seg s;
+
+		pair_accept(&pr, &c, true);
+		s = third(&pr, DPS_TH_ACK | DPS_TH_PSH, ISS + 1, i % 2 == 0 ? 0 : 80);
+		s.wnd = wnds[i];
+		step(&pr, s, "new window");
+		cr_assert_eq(pr.p.snd_wnd, (uint32_t)wnds[i] << PEER_WS);
+		cr_assert_eq(pr.p.x->st.pred_acks + pr.p.x->st.pred_data, 1);
+		write_both(&pr, 3000, "write into it");
+		pr.now += 300 * MS;
+		tick(&pr, "timers");
+	}
+}
+
+Test(tcb_pred, handshake_ack_without_timestamps)
+{
+	struct pair pr;
+	struct dps_tcb_conf c = linux_conf();
+
+	pair_accept(&pr, &c, false);
+	cr_assert(!pr.p.ts_ok);
+	step(&pr, third(&pr, DPS_TH_ACK | DPS_TH_PSH, ISS + 1, 80), "ACK with data");
+	cr_assert_eq(pr.p.x->st.pred_data, 1);
+	cr_assert_eq(pr.p.state, DPS_TCPS_ESTABLISHED);
+}
+
 /* ---- the seeded generator ---------------------------------------------- */
 
 /* xorshift64*: the same sequence on every machine. */
@@ -635,9 +792,9 @@ gen_local(struct pair *pr, struct peer_sim *ps, const char *what)
 }
 
 /* What the fast path took over the seeded runs (@closing: segments
- * predicted outside ESTABLISHED). */
+ * predicted after ESTABLISHED; @handshakes: in SYN-RECEIVED). */
 struct pred_count {
-	uint32_t acks, data, seeds, closing;
+	uint32_t acks, data, seeds, closing, handshakes;
 };
 
 static uint32_t
@@ -658,17 +815,24 @@ run_seed(uint64_t seed, unsigned int steps, struct pred_count *pc)
 
 	c.keepalive = seed % 3 == 0;
 	c.nodelay = seed % 2 == 0;
-	pair_establish(&pr, &c, seed % 5 != 4);
+	/* A quarter of the runs start in SYN-RECEIVED, a passive open. */
+	if (seed % 4 == 1)
+		pair_accept(&pr, &c, seed % 5 != 4);
+	else
+		pair_establish(&pr, &c, seed % 5 != 4);
 	for (unsigned int i = 0; i < steps; i++) {
 		snprintf(what, sizeof(what), "seed %lu step %u", (unsigned long)seed, i);
 		gen_local(&pr, &ps, what);
 		uint32_t n0 = pred_total(&pr);
 		bool est = pr.p.state == DPS_TCPS_ESTABLISHED;
+		bool syn_recv = pr.p.state == DPS_TCPS_SYN_RECV;
 
 		if (pr.p.state == DPS_TCPS_CLOSE)
 			break;
 		step(&pr, gen_seg(&pr, &ps), what);
-		if (!est && pred_total(&pr) != n0)
+		if (syn_recv && pred_total(&pr) != n0)
+			pc->handshakes++;
+		else if (!est && pred_total(&pr) != n0)
 			pc->closing++;
 	}
 	cr_assert_eq(pr.g.x->st.pred_acks + pr.g.x->st.pred_data, 0);
@@ -681,7 +845,7 @@ run_seed(uint64_t seed, unsigned int steps, struct pred_count *pc)
 
 Test(tcb_pred, random_segments_agree_with_the_general_path)
 {
-	struct pred_count pc = { 0, 0, 0, 0 };
+	struct pred_count pc = { 0, 0, 0, 0, 0 };
 
 	for (uint64_t seed = 1; seed <= SEEDS; seed++)
 		run_seed(seed, 400, &pc);
@@ -691,6 +855,9 @@ Test(tcb_pred, random_segments_agree_with_the_general_path)
 	cr_assert_geq(pc.acks, SEEDS * 15, "%u pure ACKs predicted", pc.acks);
 	cr_assert_geq(pc.data, SEEDS * 15, "%u data segments predicted", pc.data);
 	cr_assert_geq(pc.closing, SEEDS / 2, "%u predicted after ESTABLISHED", pc.closing);
+	cr_assert_geq(pc.handshakes, SEEDS / 4 / 2, "%u handshakes predicted of %u",
+		pc.handshakes, SEEDS / 4);
 	cr_log_info("predicted: %u pure ACKs, %u data segments, %u after ESTABLISHED, "
-		"%u of %u seeds", pc.acks, pc.data, pc.closing, pc.seeds, SEEDS);
+		"%u handshakes, %u of %u seeds", pc.acks, pc.data, pc.closing,
+		pc.handshakes, pc.seeds, SEEDS);
 }
