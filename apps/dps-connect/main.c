@@ -697,8 +697,9 @@ run_main(void *arg)
 
 			dps_stack_counters(stack, (int)i, &c);
 			printf("lcore %u: tcp_connects %" PRIu64 " tcp_established %"
-				PRIu64 " tcp_rx_handoff %" PRIu64 "\n", i,
-				c.tcp_connects, c.tcp_established, c.tcp_rx_handoff);
+				PRIu64 " tcp_rx_handoff %" PRIu64 " tcp_icmp6_handoff %"
+				PRIu64 "\n", i, c.tcp_connects, c.tcp_established,
+				c.tcp_rx_handoff, c.tcp_icmp6_handoff);
 		}
 	if (o->mode != MODE_RTT && !o->kernel)
 		r->ok &= check_leaks(stack, st.mbufs_in_use);

@@ -16,8 +16,8 @@
  * A port without one listener may have a SO_REUSEPORT group: an IPv6
  * SYN picks one of its AF_INET6 members by its IPv6 tuple
  * (dps_rgroup_pick6()), an IPv4 one any member by its IPv4 tuple
- * (dps_tcp_listen.c), and an AF_INET6 member it picks comes to
- * dps_tcp6_listen_mapped() as the port's listener would.
+ * (dps_tcp_listen.c), and an AF_INET6 member it picks takes it as the
+ * port's listener would.
  *
  * SYN cookies (RFC 4987 3.6; Linux's cookie_v6_init_sequence() and
  * cookie_v6_check() with tcp_syncookies = 1), as the IPv4 listener has
@@ -27,10 +27,11 @@
  * same option bits in the TSval; an ACK for no connection that carries a
  * valid one makes the child, established, in the IPv6 table; one that
  * carries none is counted (tcp_bad_cookie) and answered with a RST, as
- * Linux's listener answers an ACK. Not built: cookies for the IPv4 SYNs
- * of a dual-stack listener (its v4-mapped children): a SYN finding the
- * queue full is dropped and counted as tcp_listen_overflow, as Linux
- * with tcp_syncookies = 0.
+ * Linux's listener answers an ACK. The IPv4 SYNs of a dual-stack
+ * listener take the IPv4 listener's path (dps_tcp_listen.c), cookies
+ * over the IPv4 tuple included (Linux's tcp_v4_conn_request() for an
+ * AF_INET6 socket's IPv4 SYN); only their children come from here
+ * (dps_tcp6_mapped_child()), v4-mapped.
  */
 #include <errno.h>
 #include <string.h>
@@ -245,22 +246,6 @@ listen6_cookie_ack(struct dps_lcore *lc, struct dps_sock *l,
 	return COOKIE6_TAKEN;
 }
 
-/* Room for a child of @l: false (the SYN dropped and counted) when its
- * queues are full or the pools low. For the IPv4 SYNs of a dual-stack
- * listener, which get no cookie. */
-static bool
-listen6_room(struct dps_lcore *lc, struct dps_sock *l, struct rte_mbuf *m)
-{
-	const struct dps_listener *q = dps_sock_lst(l);
-
-	if (rte_ring_full(q->acceptq) || dps_lst_synq(q) >= dps_lst_backlog(q) ||
-			dps_pool_low(lc)) {
-		dps_lcore_drop(lc, m, DPS_DROP_tcp_listen_overflow);
-		return false;
-	}
-	return true;
-}
-
 /* An IPv6 SYN for @l: dropped when the accept queue is full (Linux's
  * sk_acceptq_is_full() in tcp_conn_request()), a cookie when the SYN
  * queue is or the pools are low, else a child. */
@@ -322,38 +307,24 @@ child_mapped_side(struct dps_sock *c, const struct dps_sock *l, const struct dps
 	c->tup = *t;
 }
 
-/* An IPv4 SYN for dual-stack listener @l: a v4-mapped child in the IPv4
- * table, answered by the IPv4 output, as an AF_INET listener's child. */
-static void
-listen_mapped_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
-	const struct dps_tcp_seg *seg, uint64_t now)
+struct dps_sock *
+dps_tcp6_mapped_child(struct dps_sock *l, const struct dps_tuple *t)
 {
 	struct dps_sock *c = dps_sock_new_child6(l);
 
-	if (c == NULL) {
-		dps_drop(&lc->cnt, DPS_DROP_tcp_sock_pool_empty);
-		return;
-	}
-	child_mapped_side(c, l, t);
-	dps_tcp_listen_child(lc, l, c, t, seg, now);
+	if (c != NULL)
+		child_mapped_side(c, l, t);
+	return c;
 }
 
+/* A v6-only listener, or one bound to an IPv6 address, hears no IPv4;
+ * one bound to a v4-mapped address was matched by its IPv4 half already
+ * (Linux's ipv6_only_sock() in inet_lhash2 lookups). */
 bool
-dps_tcp6_listen_mapped(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *t,
-	const struct dps_tcp_seg *seg, struct dps_sock *l, uint64_t now)
+dps_tcp6_listen_hears_v4(const struct dps_sock *l)
 {
 	const struct dps_sock6_side *v6 = dps_sock6_c(l);
 
-	/* A v6-only listener, or one bound to an IPv6 address, hears no
-	 * IPv4; one bound to a v4-mapped address was matched by its IPv4
-	 * half already. Anything but a SYN gets the RST. */
-	if (v6->v6only || (!dps_ip6_is_unspecified(v6->laddr) &&
-			!dps_ip6_is_v4mapped(v6->laddr)) ||
-			(seg->flags & (DPS_TH_SYN | DPS_TH_ACK | DPS_TH_RST)) != DPS_TH_SYN)
-		return false;
-	if (listen6_room(lc, l, m)) {
-		listen_mapped_syn(lc, l, t, seg, now);
-		rte_pktmbuf_free(m);
-	}
-	return true;
+	return !v6->v6only && (dps_ip6_is_unspecified(v6->laddr) ||
+		dps_ip6_is_v4mapped(v6->laddr));
 }

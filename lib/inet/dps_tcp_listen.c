@@ -13,7 +13,9 @@
  * a cookie instead (RFC 4987 3.6) and the ACK rebuilds the connection.
  * So are SYNs that find the socket pool empty or the mbuf pool down to its
  * transmit reserve (dps_pool_low()): a flood then costs one transient
- * mbuf per SYN and no state.
+ * mbuf per SYN and no state. The IPv4 SYNs of a dual-stack AF_INET6
+ * listener take the same path, cookies included; only their children
+ * differ, v4-mapped AF_INET6 sockets (dps_tcp6_mapped_child()).
  *
  * A listener that cannot keep up drops, counted by reason, as Linux does
  * (LINUX_MIB_LISTENOVERFLOWS, no RST with tcp_abort_on_overflow = 0): a
@@ -236,10 +238,10 @@ static void listen_cookie_synack(struct dps_lcore *lc, struct dps_sock *l,
  * the table, the SYN queue and SYN_RECV, and its SYN-ACK out; dropped and
  * counted when the cold-half pool or the table is full. The child of an
  * AF_INET listener, or the v4-mapped child of a dual-stack AF_INET6 one
- * (dps_tcp6_listen.c), whose IPv6 side the caller filled.
+ * (dps_tcp6_listen.c), whose IPv6 side listen_new_child() filled.
  */
-void
-dps_tcp_listen_child(struct dps_lcore *lc, struct dps_sock *l, struct dps_sock *c,
+static void
+listen_child(struct dps_lcore *lc, struct dps_sock *l, struct dps_sock *c,
 	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now)
 {
 	const struct dps_route *r;
@@ -275,19 +277,29 @@ dps_tcp_listen_child(struct dps_lcore *lc, struct dps_sock *l, struct dps_sock *
 	dps_tcp_after(lc, c, DPS_TCB_NONE, c->tcb.snd_una, now);
 }
 
+/* A child of @l for @t: an AF_INET listener's, or the v4-mapped one of
+ * a dual-stack AF_INET6 listener. NULL when the pool is empty. */
+static struct dps_sock *
+listen_new_child(struct dps_sock *l, const struct dps_tuple *t)
+{
+	if (unlikely(dps_sock_is6(l)))
+		return dps_tcp6_mapped_child(l, t);
+	return dps_sock_new_child(l);
+}
+
 /* A SYN for a listener with room in its SYN queue. */
 static void
 listen_syn(struct dps_lcore *lc, struct dps_sock *l, const struct dps_tuple *t,
 	const struct dps_tcp_seg *seg, uint64_t now)
 {
-	struct dps_sock *c = dps_sock_new_child(l);
+	struct dps_sock *c = listen_new_child(l, t);
 
 	if (c == NULL) {
 		listen_cookie_synack(lc, l, t, seg, now);
 		DPS_CNT_INC(&lc->cnt, tcp_syncookies_mem);
 		return;
 	}
-	dps_tcp_listen_child(lc, l, c, t, seg, now);
+	listen_child(lc, l, c, t, seg, now);
 }
 
 /* The cookie's input: the tuple and the peer's ISN. */
@@ -386,7 +398,7 @@ listen_cookie_ack(struct dps_lcore *lc, struct dps_sock *l,
 		dps_drop(&lc->cnt, DPS_DROP_tcp_listen_overflow);
 		return COOKIE_DROPPED;
 	}
-	c = dps_sock_new_child(l);
+	c = listen_new_child(l, t);
 	if (c == NULL) {
 		dps_drop(&lc->cnt, DPS_DROP_tcp_sock_pool_empty);
 		return COOKIE_DROPPED;
@@ -426,10 +438,11 @@ dps_tcp_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
 
 	if (l == NULL)
 		return false;
-	/* An AF_INET6 listener's IPv4 connections are v4-mapped
-	 * (dps_tcp6_listen.c). */
-	if (unlikely(dps_sock_is6(l)))
-		return dps_tcp6_listen_mapped(lc, m, t, seg, l, now);
+	/* An AF_INET6 listener's IPv4 connections take this path, SYN
+	 * cookies included, their children v4-mapped (dps_tcp6_listen.c).
+	 * One that hears no IPv4 has the RST answer. */
+	if (unlikely(dps_sock_is6(l)) && !dps_tcp6_listen_hears_v4(l))
+		return false;
 	if (f == DPS_TH_SYN) {
 		const struct dps_listener *q = dps_sock_lst(l);
 

@@ -375,9 +375,6 @@ void dps_tcp_output_due(struct dps_lcore *lc, uint64_t now);
 void dps_tcp_sync_timer(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 
 /* ---- TIME_WAIT (dps_tcp_timewait.c) ---- */
-/* A listener's child for a SYN from @t, set up and answered (dps_tcp_listen.c). */
-void dps_tcp_listen_child(struct dps_lcore *lc, struct dps_sock *l, struct dps_sock *c,
-	const struct dps_tuple *t, const struct dps_tcp_seg *seg, uint64_t now);
 void dps_tws_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 /* The port hold a TIME_WAIT entry of @sk keeps (dps_tcp_timewait.c). */
 uint8_t dps_tw_bind_hold(struct dps_lcore *lc, struct dps_sock *sk);
@@ -686,11 +683,11 @@ void dps_tcp_err6(struct dps_lcore *lc, const struct dps_icmp6_view *icmp,
 	int err, bool fatal, uint64_t now);
 
 /* Passive open (dps_tcp6_listen.c): a segment for no IPv6 connection on
- * a listening port, and an IPv4 one for AF_INET6 listener @l (a
- * v4-mapped connection); true when taken (@m freed). */
-bool dps_tcp6_listen_mapped(struct dps_lcore *lc, struct rte_mbuf *m,
-	const struct dps_tuple *t, const struct dps_tcp_seg *seg, struct dps_sock *l,
-	uint64_t now);
+ * a listening port (true when taken, @m freed). For the IPv4 SYNs of
+ * AF_INET6 listener @l: does it hear IPv4, and its v4-mapped child for
+ * @t (NULL when the pool is empty). */
+bool dps_tcp6_listen_hears_v4(const struct dps_sock *l);
+struct dps_sock *dps_tcp6_mapped_child(struct dps_sock *l, const struct dps_tuple *t);
 bool dps_tcp6_listen_input(struct dps_lcore *lc, struct rte_mbuf *m,
 	const struct dps_tuple6 *t, const struct dps_tcp_seg *seg, uint64_t now);
 

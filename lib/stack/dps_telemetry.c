@@ -350,14 +350,29 @@ tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 
 /* ---- /dpstack/conn,FD ---- */
 
-/* "a.b.c.d:port" of @sa into @d as @name. */
+/*
+ * @sa into @d as @name: "a.b.c.d:port" for AF_INET, "[addr]:port" for
+ * AF_INET6 as ss(8) prints it. A dual-stack socket's IPv4 peer is shown
+ * as the socket names it, v4-mapped ("[::ffff:a.b.c.d]:port").
+ */
 static void
-put_addr(struct rte_tel_data *d, const char *name, const struct sockaddr_in *sa)
+put_addr(struct rte_tel_data *d, const char *name,
+	const struct sockaddr_storage *sa)
 {
-	char ip[INET_ADDRSTRLEN], buf[32];
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+	char ip[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16];
 
-	inet_ntop(AF_INET, &sa->sin_addr, ip, sizeof(ip));
-	snprintf(buf, sizeof(buf), "%s:%u", ip, ntohs(sa->sin_port));
+	if (sa->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+		snprintf(buf, sizeof(buf), "[%s]:%u", ip, ntohs(s6->sin6_port));
+	} else if (sa->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+		snprintf(buf, sizeof(buf), "%s:%u", ip, ntohs(s4->sin_port));
+	} else {
+		/* Unnamed (a peer not yet connected): Linux's 0.0.0.0:0. */
+		snprintf(buf, sizeof(buf), "0.0.0.0:0");
+	}
 	rte_tel_data_add_dict_string(d, name, buf);
 }
 
@@ -378,7 +393,7 @@ put_tcp_info(struct rte_tel_data *d, const struct tcp_info *ti)
 static int
 tel_conn(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct sockaddr_in local = { 0 }, peer = { 0 };
+	struct sockaddr_storage local = { 0 }, peer = { 0 };
 	socklen_t len = sizeof(struct tcp_info);
 	struct dps_conn_info ci;
 	struct tcp_info ti;

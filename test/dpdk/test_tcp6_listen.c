@@ -10,6 +10,9 @@
  *   of the IPv6 table and, through the TSval, window scale and SACK;
  * - a forged cookie, and one two minutes old, refused as Linux refuses
  *   them: counted, answered with a RST, no connection;
+ * - the same flood over IPv4 (the peer also 198.18.0.9) against a
+ *   dual-stack listener: cookies as an AF_INET listener's, with IPv4's
+ *   MSS table, and children v4-mapped;
  * - SO_REUSEPORT groups of AF_INET6 listeners: two members at home on
  *   the stack's lcore both take connections, each child on one member
  *   only; a member at home elsewhere takes none while one at home is
@@ -55,12 +58,14 @@ static struct dps_stack *
 up6(struct bench *b, const char *w)
 {
 	struct dps_addr a = dps_addr_v6(a6), pa = dps_addr_v6(peer6);
+	struct dps_addr pa4 = dps_addr_v4(PEER_IP);
 	struct dps_stack *s;
 
 	bench_up(b, w, NULL, true);
 	s = stack_new(b, 0, "sa", A_IP, 0);
 	cr_assert_eq(dps_stack_add_addr(s, 0, &a, 64), 0);
 	cr_assert_eq(dps_stack_add_arp(s, 0, &pa, &peer_mac), 0);
+	cr_assert_eq(dps_stack_add_arp(s, 0, &pa4, &peer_mac), 0);
 	stack_start(b, 0);
 	for (unsigned int i = 0; i < 400 &&
 			dps_stack_addr6_state(s, 0, &a) == DPS_ADDR6_TENTATIVE; i++)
@@ -497,6 +502,199 @@ Test(dpdk, tcp6_listen_bad_cookie_refused)
 	fd = accept_from(lfd, 30002);
 	abort_close(fd);
 	peer_reset_all(&b, 30000, 1, PORT, synq_seq);
+	cr_assert_eq(dps_close(lfd), 0);
+	down6(&b);
+}
+
+/* ---- the IPv4 SYNs of a dual-stack listener ------------------------------- */
+
+/* The peer sends a segment from PEER_IP:@sport to A_IP:@dport. */
+static void
+peer_tcp4(struct bench *b, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+	uint8_t flags, const struct opts6 *op, const char *data)
+{
+	uint8_t f[FRAME_MAX], *th = f + L4_OFF;
+	uint32_t olen, dlen = data != NULL ? (uint32_t)strlen(data) : 0;
+	uint16_t sum;
+
+	memset(f, 0, sizeof(f));
+	olen = put_opts(th + 20, op);
+	if (dlen != 0)
+		memcpy(th + 20 + olen, data, dlen);
+	mk_ip(f, &b->mac[0], PEER_IP, A_IP, IPPROTO_TCP, NULL, (uint16_t)(20 + olen + dlen));
+	wr16(th, sport);
+	wr16(th + 2, dport);
+	wr32(th + 4, seq);
+	wr32(th + 8, ack);
+	th[12] = (uint8_t)(((20 + olen) / 4) << 4);
+	th[13] = flags;
+	wr16(th + 14, 65535);
+	sum = rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)(f + IP_OFF), th);
+	memcpy(th + 16, &sum, 2);
+	peer_send(b, f, pad60(f, L4_OFF + 20 + olen + dlen));
+}
+
+/* A's next IPv4 SYN-ACK to PEER_IP:@sport (other frames skipped); the
+ * test fails without one. Its checksums are checked. */
+static struct seg6
+synack4_to(struct bench *b, uint16_t sport)
+{
+	struct rte_mbuf *m;
+	struct seg6 s;
+
+	settle(b);
+	while ((m = peer_pop(b)) != NULL) {
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		const uint8_t *ip = p + IP_OFF, *th = p + L4_OFF;
+		uint32_t hl;
+
+		if (rd16(p + 12) != RTE_ETHER_TYPE_IPV4 || ip[9] != IPPROTO_TCP ||
+				rd16(th + 2) != sport || th[13] != (DPS_TH_SYN | DPS_TH_ACK)) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		check_ip_csums(ip, rd16(ip + 2));
+		cr_assert_eq(rte_ipv4_udptcp_cksum_verify((const struct rte_ipv4_hdr *)ip,
+			th), 0, "TCP checksum");
+		cr_assert_eq(rd32n(ip + 12), A_IP);
+		cr_assert_eq(rd32n(ip + 16), PEER_IP);
+		hl = (uint32_t)(th[12] >> 4) * 4;
+		memset(&s, 0, sizeof(s));
+		s.sport = rd16(th);
+		s.dport = rd16(th + 2);
+		s.seq = rd32(th + 4);
+		s.ack = rd32(th + 8);
+		s.flags = th[13];
+		parse_opts(th + 20, hl - 20, &s);
+		rte_pktmbuf_free(m);
+		return s;
+	}
+	cr_assert_fail("no IPv4 SYN-ACK to port %u", sport);
+	return s;
+}
+
+/* Accept the v4-mapped connection from PEER_IP:@sport waiting on @lfd;
+ * its own name is A_IP:@port, v4-mapped. */
+static int
+accept_mapped_from(int lfd, uint16_t sport, uint16_t port)
+{
+	static const uint8_t pfx[12] = { [10] = 0xff, [11] = 0xff };
+	struct sockaddr_in6 from, me;
+	socklen_t fl = sizeof(from), ml = sizeof(me);
+	int fd = dps_accept4(lfd, (struct sockaddr *)&from, &fl, SOCK_NONBLOCK);
+
+	cr_assert_geq(fd, 0, "accept: errno %d", errno);
+	cr_assert_eq(fl, sizeof(from));
+	cr_assert_eq(from.sin6_family, AF_INET6);
+	cr_assert_eq(memcmp(from.sin6_addr.s6_addr, pfx, 12), 0, "the peer v4-mapped");
+	cr_assert_eq(rd32n(from.sin6_addr.s6_addr + 12), PEER_IP);
+	cr_assert_eq(ntohs(from.sin6_port), sport, "peer port %u", ntohs(from.sin6_port));
+	cr_assert_eq(dps_getsockname(fd, (struct sockaddr *)&me, &ml), 0);
+	cr_assert_eq(me.sin6_family, AF_INET6);
+	cr_assert_eq(memcmp(me.sin6_addr.s6_addr, pfx, 12), 0, "the name v4-mapped");
+	cr_assert_eq(rd32n(me.sin6_addr.s6_addr + 12), A_IP);
+	cr_assert_eq(ntohs(me.sin6_port), port);
+	return fd;
+}
+
+/*
+ * The flood of tcp6_listen_syncookie_flood over IPv4, against a
+ * dual-stack AF_INET6 listener (Linux answers an AF_INET6 socket's IPv4
+ * SYNs with tcp_v4_conn_request(), cookies included): four children,
+ * the rest cookies, none dropped. A's SYN-ACKs announce IPv4's MSS
+ * (1460); the cookie of a SYN that offered 1300 gives 1300 (IPv4's
+ * table; IPv6's would give 1220), the one with timestamps carries window
+ * scale and SACK in the TSval. The children accept() gives are AF_INET6
+ * sockets named by v4-mapped addresses, and take data.
+ */
+Test(dpdk, tcp6_listen_syncookie_mapped)
+{
+	struct bench b;
+	struct dps_stack *s = up6(&b, "t6lcm");
+	struct dps_counters c0, c;
+	struct dps_sock_stats st;
+	struct opts6 plain = { .mss = 1300, .ws = -1 };
+	struct opts6 full = { .mss = 1440, .ws = 7, .sack = true, .ts = true,
+		.tsval = 0x01020304 };
+	uint32_t synq_seq[BACKLOG], cookie[FLOOD];
+	struct tcp_info ti;
+	int lfd = listener6(&b, PORT, BACKLOG, false), fd;
+	char buf[16];
+
+	c0 = cnt(&b, 0);
+	for (unsigned int i = 0; i < FLOOD; i++)
+		peer_tcp4(&b, (uint16_t)(FLOOD_PORT + i), PORT, ISN + 7 * i, 0, DPS_TH_SYN,
+			i == FLOOD - 1 ? &full : &plain, NULL);
+	settle(&b);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.tcp_passive_opens - c0.tcp_passive_opens, BACKLOG,
+		"children: %" PRIu64, c.tcp_passive_opens - c0.tcp_passive_opens);
+	cr_assert_eq(c.tcp_syncookies_sent - c0.tcp_syncookies_sent, FLOOD - BACKLOG,
+		"cookies: %" PRIu64, c.tcp_syncookies_sent - c0.tcp_syncookies_sent);
+	cr_assert_eq(c.drop[DPS_DROP_tcp_listen_overflow],
+		c0.drop[DPS_DROP_tcp_listen_overflow], "no SYN dropped");
+	dps_stack_sock_stats(s, &st);
+	cr_assert_eq(st.half_open, BACKLOG, "%u half-open", st.half_open);
+
+	for (unsigned int i = 0; i < FLOOD; i++) {
+		struct seg6 sa = synack4_to(&b, (uint16_t)(FLOOD_PORT + i));
+
+		cr_assert_eq(sa.ack, ISN + 7 * i + 1);
+		cr_assert_eq(sa.mss, 1460, "SYN-ACK MSS %u", sa.mss);
+		cr_assert_eq(sa.ts, i == FLOOD - 1, "timestamps only when offered");
+		if (i < BACKLOG)
+			synq_seq[i] = ISN + 7 * i + 1;
+		cookie[i] = sa.seq;
+		if (i == FLOOD - 1) {
+			cr_assert_eq(sa.tsval & 0xf, 7, "wscale in the TSval: %#x", sa.tsval);
+			cr_assert(sa.tsval & 0x10, "SACK in the TSval: %#x", sa.tsval);
+			full.tsecr = sa.tsval;
+		}
+	}
+
+	peer_tcp4(&b, FLOOD_PORT + BACKLOG, PORT, ISN + 7 * BACKLOG + 1,
+		cookie[BACKLOG] + 1, DPS_TH_ACK, NULL, NULL);
+	full.tsval += 10;
+	peer_tcp4(&b, FLOOD_PORT + FLOOD - 1, PORT, ISN + 7 * (FLOOD - 1) + 1,
+		cookie[FLOOD - 1] + 1, DPS_TH_ACK, &(struct opts6){ .ws = -1, .ts = true,
+			.tsval = full.tsval, .tsecr = full.tsecr }, NULL);
+	/* A forged cookie: counted, no connection. */
+	peer_tcp4(&b, FLOOD_PORT + BACKLOG + 1, PORT, ISN + 7 * (BACKLOG + 1) + 1,
+		(cookie[BACKLOG + 1] ^ 0x100000) + 1, DPS_TH_ACK, NULL, NULL);
+	settle(&b);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.tcp_syncookies_ok - c0.tcp_syncookies_ok, 2);
+	cr_assert_eq(c.drop[DPS_DROP_tcp_bad_cookie], c0.drop[DPS_DROP_tcp_bad_cookie] + 1);
+
+	fd = accept_mapped_from(lfd, FLOOD_PORT + BACKLOG, PORT);
+	ti = info(fd);
+	cr_assert_eq(ti.tcpi_state, TCP_ESTABLISHED);
+	cr_assert_eq(ti.tcpi_snd_mss, 1300, "MSS from the IPv4 table: %u", ti.tcpi_snd_mss);
+	cr_assert_eq(ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
+		TCPI_OPT_WSCALE), 0, "options %#x", ti.tcpi_options);
+	peer_tcp4(&b, FLOOD_PORT + BACKLOG, PORT, ISN + 7 * BACKLOG + 1,
+		cookie[BACKLOG] + 1, DPS_TH_ACK | DPS_TH_PSH, NULL, "hello");
+	settle(&b);
+	cr_assert_eq(dps_recv(fd, buf, sizeof(buf), MSG_DONTWAIT), 5);
+	cr_assert_eq(memcmp(buf, "hello", 5), 0);
+	abort_close(fd);
+
+	fd = accept_mapped_from(lfd, FLOOD_PORT + FLOOD - 1, PORT);
+	ti = info(fd);
+	cr_assert(ti.tcpi_snd_mss == 1440 || ti.tcpi_snd_mss == 1440 - 12,
+		"MSS 1440 (less the timestamps): %u", ti.tcpi_snd_mss);
+	cr_assert_eq(ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
+		TCPI_OPT_WSCALE), TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE,
+		"options %#x", ti.tcpi_options);
+	cr_assert_eq(ti.tcpi_snd_wscale, 7);
+	abort_close(fd);
+	cr_assert_eq(dps_accept4(lfd, NULL, NULL, SOCK_NONBLOCK), -1, "no more");
+	cr_assert_eq(errno, EAGAIN);
+
+	for (unsigned int i = 0; i < BACKLOG; i++)
+		peer_tcp4(&b, (uint16_t)(FLOOD_PORT + i), PORT, synq_seq[i], 0, DPS_TH_RST,
+			NULL, NULL);
+	settle(&b);
 	cr_assert_eq(dps_close(lfd), 0);
 	down6(&b);
 }

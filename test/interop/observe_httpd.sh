@@ -26,6 +26,12 @@
 #     as many frames in the file as the app says it wrote, none dropped,
 #     no capture mbuf left
 #   3 --pcap-count 4: exactly 4 frames in the file
+#   4 /dpstack/conn over IPv6: a dual-stack dps-httpd (2001:db8:11::2/64
+#     too) holding one IPv6 and one IPv4 keep-alive connection from the
+#     kernel (2001:db8:11::1/64): the listener is [::]:80, the IPv6
+#     connection [2001:db8:11::2]:80 with the kernel's address and port
+#     as peer, the IPv4 one v4-mapped as the socket names it
+#     ([::ffff:198.18.11.2]:80, peer [::ffff:198.18.11.1]:PORT)
 # Names are unique per run; a trap removes everything on every exit path.
 # Usage: observe_httpd.sh PATH/TO/dps-httpd [CHECK...]
 #   OBSERVE_KEEP=1 keeps the work directory.
@@ -33,7 +39,7 @@ set -euo pipefail
 
 bin=${1:?usage: observe_httpd.sh PATH/TO/dps-httpd [CHECK...]}
 shift
-only=" ${*:-1 2 3} "
+only=" ${*:-1 2 3 4} "
 if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
 	echo "SKIP: needs root and network namespaces"; exit 77
 fi
@@ -89,7 +95,7 @@ server() {
 		--addr "$D/24" --quiet "$@" >"$tmp/$cur-srv.log" 2>&1 &
 	srv=$!
 	for _ in $(seq 200); do
-		grep -q '^dps-httpd: serving' "$tmp/$cur-srv.log" && return 0
+		grep -qs '^dps-httpd: serving' "$tmp/$cur-srv.log" && return 0
 		kill -0 "$srv" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -251,7 +257,76 @@ c3_after() {
 		no "--pcap-count 4 wrote $(fields "$tmp/c3.pcapng" frame.number | wc -l) frames" || return 1
 }
 
+# The kernel's IPv6 address for check 4 (IPv6 was off on both ends so
+# that checks 2 and 3 capture only their own traffic; the device end
+# stays off: dpstack answers there, not the namespace's kernel).
+K6=2001:db8:11::1 D6=2001:db8:11::2
+
+c4() {
+	local fds fd v ports p6 p4 st
+	ip netns exec "$nsk" sysctl -qw "net.ipv6.conf.$vk.accept_dad=0" \
+		"net.ipv6.conf.$vk.disable_ipv6=0"
+	ip -n "$nsk" addr replace "$K6/64" dev "$vk" nodad
+	server --addr "$D6/64" || return 1
+	# Two keep-alive connections, IPv6 then IPv4, each with a request
+	# done, held open until the file "release" appears.
+	kx "$py" - "$tmp/c4-ports" "$tmp/release4" "$D6" "$D" >"$tmp/c4-client.log" 2>&1 <<'EOF2' &
+import os, socket, sys, time
+socks = []
+for host in sys.argv[3:]:
+    s = socket.create_connection((host, 80), timeout=10)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    got = b""
+    while b"\r\n\r\n" not in got:
+        got += s.recv(4096)
+    socks.append(s)
+open(sys.argv[1] + ".tmp", "w").write(" ".join(str(s.getsockname()[1]) for s in socks))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+for _ in range(600):
+    if os.path.exists(sys.argv[2]):
+        break
+    time.sleep(0.1)
+for s in socks:
+    s.close()
+EOF2
+	cli=$!
+	for _ in $(seq 200); do [ -s "$tmp/c4-ports" ] && break; sleep 0.05; done
+	ports=$(cat "$tmp/c4-ports" 2>/dev/null) || no "the client did not connect" || return 1
+	read -r p6 p4 <<<"$ports"
+	until_q /dpstack/conns '.ESTABLISHED == 2 and .LISTEN == 1 and (.fds | length) == 3' ||
+		return 1
+	st=
+	for fd in $(q /dpstack/conns | jq -r '.fds[]'); do
+		v=$(q "/dpstack/conn,$fd")
+		case $(jq -r .state <<<"$v") in
+		LISTEN)
+			[ "$(jq -r .local <<<"$v")" = '[::]:80' ] || no "listener: $v" || return 1
+			st+=L ;;
+		ESTABLISHED)
+			if [ "$(jq -r .peer <<<"$v")" = "[$K6]:$p6" ]; then
+				[ "$(jq '.local == "['"$D6"']:80" and .snd_mss > 0' <<<"$v")" = true ] ||
+					no "IPv6 connection (peer port $p6): $v" || return 1
+				st+=6
+			elif [ "$(jq -r .peer <<<"$v")" = "[::ffff:$K]:$p4" ]; then
+				[ "$(jq '.local == "[::ffff:'"$D"']:80" and .snd_mss > 0' <<<"$v")" = true ] ||
+					no "IPv4 connection (peer port $p4): $v" || return 1
+				st+=4
+			else
+				no "a connection neither [$K6]:$p6 nor [::ffff:$K]:$p4: $v"
+				return 1
+			fi ;;
+		*) no "/dpstack/conn,$fd: $v"; return 1 ;;
+		esac
+	done
+	[ "$(echo "$st" | grep -o . | sort | tr -d '\n')" = 46L ] ||
+		no "descriptors gave '$st', not a listener, an IPv6 and an IPv4 connection" || return 1
+	touch "$tmp/release4"
+	wait "$cli" || no "the client failed: $(tail -n 1 "$tmp/c4-client.log")" || return 1
+	cli=
+}
+
 run 1 "telemetry agrees with the app and the connections"
 run 2 "--pcap: the handshake, the snap length, every frame written"
 run 3 "--pcap-count 4 writes 4 frames"
+run 4 "/dpstack/conn over IPv6: [addr]:port, an IPv4 peer v4-mapped"
 exit $failed
