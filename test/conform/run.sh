@@ -97,6 +97,11 @@ make_topology() {
 	ip -n "$nsp" route add blackhole 198.18.9.0/24
 	ip -n "$nsp" -6 route add blackhole 2001:db8:9::/64
 	ip netns exec "$nsp" sysctl -qw net.ipv4.ip_forward=1
+	# The peer answers both sides' probes of closed ports: without
+	# this, its per-destination ICMP rate limit (1 s, a burst of 6)
+	# sometimes leaves the kernel's row without its port unreachable.
+	ip netns exec "$nsp" sysctl -qw net.ipv4.icmp_ratelimit=0
+	ip netns exec "$nsp" sysctl -qw net.ipv6.icmp.ratelimit=0
 	# Without this, af_packet hands dpstack partial checksums.
 	ip netns exec "$nsp" ethtool -K "$vp" tx off >/dev/null
 	ip -n "$nsd" link set lo up
