@@ -22,6 +22,7 @@
 #include <string.h>
 #include "dps_arp.h"
 #include "dps_counters.h"
+#include "dps_mix.h"
 
 #define ARP_MASK (DPS_ARP_TABLE_SIZE - 1)
 #define ARP_MAX_DISP 64		/* longest probe window, in slots */
@@ -50,14 +51,7 @@ static const struct dps_arp_params arp_defaults = {
 static inline uint32_t
 arp_hash(uint16_t ifindex, uint32_t ip)
 {
-	uint32_t h = ip ^ ifindex;
-
-	h ^= h >> 16;
-	h *= 0x85ebca6bU;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35U;
-	h ^= h >> 16;
-	return h & ARP_MASK;
+	return dps_fmix32(ip ^ ifindex) & ARP_MASK;
 }
 
 /* Time from @since to @now, 0 if the clock has not reached @since. */

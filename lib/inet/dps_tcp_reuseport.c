@@ -42,6 +42,7 @@
 #include <rte_malloc.h>
 #include <rte_spinlock.h>
 #include "dps_tcp_priv.h"
+#include "dps_mix.h"
 #include "dps_wire6.h"
 
 static uint16_t
@@ -129,8 +130,8 @@ dps_rgroup_leave(struct dps_sock *sk)
 }
 
 /*
- * The table's keyed hash, mixed once more (MurmurHash3's 32-bit
- * finaliser, a bijection): the group takes the hash's top bits, and
+ * The table's keyed hash, mixed once more (dps_fmix32(), MurmurHash3's
+ * 32-bit finaliser, a bijection): the group takes the hash's top bits, and
  * multiply-shift's top bits over tuples that differ in one field by
  * steps of one (a client's consecutive ports) form a Weyl sequence that
  * for some keys stays out of a member's share for dozens of tuples.
@@ -138,13 +139,7 @@ dps_rgroup_leave(struct dps_sock *sk)
 static uint32_t
 tcp_group_hash(const struct dps_sockets *ss, const struct dps_tuple *t)
 {
-	uint32_t h = dps_tcp_hash(ss, t);
-
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	return h ^ (h >> 16);
+	return dps_fmix32(dps_tcp_hash(ss, t));
 }
 
 /* May member @sk take a SYN of @t? A member for IPv4 or for IPv6 (a
@@ -202,13 +197,7 @@ dps_rgroup_pick_many(const struct dps_sockets *ss, const struct dps_rgroup *g,
 static uint32_t
 tcp_group_hash6(const struct dps_sockets *ss, const struct dps_tuple6 *t)
 {
-	uint32_t h = dps_tcp_hash6(ss, t);
-
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	return h ^ (h >> 16);
+	return dps_fmix32(dps_tcp_hash6(ss, t));
 }
 
 /* May member @sk take IPv6 SYN @t? An AF_INET6 listener of t's port on
