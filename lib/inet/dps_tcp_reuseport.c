@@ -23,7 +23,10 @@
  * per port, and a SYN passes over the members that do not take its
  * family as it passes over those bound to another address: an IPv6 SYN
  * over AF_INET members, an IPv4 one over v6-only AF_INET6 members (those
- * bound to an IPv6 address are v6-only too). A group of one is not
+ * bound to an IPv6 address are v6-only too). Among the members that may
+ * take a SYN, the walk keeps those of the best rank, as Linux's
+ * compute_score() and its address-then-wildcard lookups rank listeners
+ * (member_rank4(), member_rank6()). A group of one is not
  * searched (dps_rgroup_pick()): a v6-only member alone refuses an IPv4
  * SYN itself (dps_tcp6_listen_mapped()), as Linux, finding no IPv4
  * listener, answers with a RST.
@@ -130,11 +133,11 @@ dps_rgroup_leave(struct dps_sock *sk)
 }
 
 /*
- * The table's keyed hash, mixed once more (dps_fmix32(), MurmurHash3's
- * 32-bit finaliser, a bijection): the group takes the hash's top bits, and
- * multiply-shift's top bits over tuples that differ in one field by
- * steps of one (a client's consecutive ports) form a Weyl sequence that
- * for some keys stays out of a member's share for dozens of tuples.
+ * The table's keyed hash, mixed once more (dps_fmix32(), a bijection):
+ * the group takes the hash's top bits, and multiply-shift's top bits
+ * over tuples that differ in one field by steps of one (a client's
+ * consecutive ports) form a Weyl sequence that for some keys stays out
+ * of a member's share for dozens of tuples.
  */
 static uint32_t
 tcp_group_hash(const struct dps_sockets *ss, const struct dps_tuple *t)
@@ -142,46 +145,67 @@ tcp_group_hash(const struct dps_sockets *ss, const struct dps_tuple *t)
 	return dps_fmix32(dps_tcp_hash(ss, t));
 }
 
-/* May member @sk take a SYN of @t? A member for IPv4 or for IPv6 (a
- * caller passes one of the two), inlined with the walk below. */
-typedef bool member_ok_fn(const struct dps_sock *sk, const void *t);
+/*
+ * How well member @sk fits a SYN of tuple @t: below 0 when it may not
+ * take it, else higher for the better fit. A rank for IPv4 or for IPv6
+ * (a caller passes one of the two), inlined with the walk below.
+ */
+typedef int member_rank_fn(const struct dps_sock *sk, const void *t);
 
-/* An IPv4 SYN: a listener of its port and address that takes IPv4 (not
- * a v6-only AF_INET6 one). */
-static bool
-member_ok4(const struct dps_sock *sk, const void *t)
+/*
+ * An IPv4 SYN: a listener of its port and address that takes IPv4 (not
+ * a v6-only AF_INET6 one). Linux looks first among the listeners bound
+ * to the SYN's address, then among the wildcard ones
+ * (__inet_lookup_listener()'s two inet_lhash2_lookup() passes), and in
+ * each prefers an AF_INET listener to a dual-stack AF_INET6 one
+ * (compute_score()'s PF_INET point); its groups are per family, so the
+ * hash then picks among the members of that rank only.
+ */
+static int
+member_rank4(const struct dps_sock *sk, const void *arg)
 {
-	return dps_rgroup_member_ok(sk, t) &&
-		!(dps_sock_is6(sk) && dps_sock6_c(sk)->v6only);
+	const struct dps_tuple *t = arg;
+	bool is6 = dps_sock_is6(sk);
+
+	if (!dps_rgroup_member_ok(sk, t) || (is6 && !dps_tcp6_listen_hears_v4(sk)))
+		return -1;
+	return (dps_sock_laddr(sk) != 0 ? 2 : 0) + (is6 ? 0 : 1);
 }
 
 /*
- * From member @i on (the hash's), the first member at home on lcore
- * @idx that may take the SYN, else the first that may.
+ * From member @i on (the hash's), among the members of the best rank for
+ * the SYN, the first at home on lcore @idx, else the first. Members of
+ * one group nearly always share a rank (a server's listener per lcore),
+ * and a group holds at most DPS_RGROUP_MAX: the walk sees them all.
  */
 static __rte_always_inline struct dps_sock *
 rgroup_walk(const struct dps_rgroup *g, uint32_t n, uint32_t i, unsigned int idx,
-	member_ok_fn *ok, const void *t)
+	member_rank_fn *rank, const void *t)
 {
-	struct dps_sock *first = NULL;
+	struct dps_sock *first = NULL, *home = NULL;
+	int best = -1;
 	uint32_t j = i;
 
 	do {
 		/* Acquire: pairs with the release stores of add/del. */
 		struct dps_sock *sk = __atomic_load_n(&g->m[i], __ATOMIC_ACQUIRE);
+		int r = sk != NULL ? rank(sk, t) : -1;
 
-		if (sk != NULL && ok(sk, t)) {
+		if (r > best) {
+			best = r;
+			first = sk;
+			home = NULL;
+		}
+		if (r >= 0 && r == best && home == NULL) {
 			const struct dps_listener *l = dps_sock_lst(sk);
 
 			if (l != NULL && l->home == (int16_t)idx)
-				return sk;
-			if (first == NULL)
-				first = sk;
+				home = sk;
 		}
 		if (++i == n)
 			i = 0;
 	} while (i != j);
-	return first;
+	return home != NULL ? home : first;
 }
 
 struct dps_sock *
@@ -189,7 +213,7 @@ dps_rgroup_pick_many(const struct dps_sockets *ss, const struct dps_rgroup *g,
 	uint32_t n, const struct dps_tuple *t, unsigned int idx)
 {
 	return rgroup_walk(g, n, dps_rgroup_scale(tcp_group_hash(ss, t), n), idx,
-		member_ok4, t);
+		member_rank4, t);
 }
 
 /* tcp_group_hash() over an IPv6 tuple: the IPv6 table's keyed hash,
@@ -200,19 +224,25 @@ tcp_group_hash6(const struct dps_sockets *ss, const struct dps_tuple6 *t)
 	return dps_fmix32(dps_tcp_hash6(ss, t));
 }
 
-/* May member @sk take IPv6 SYN @t? An AF_INET6 listener of t's port on
- * t's address or on any. */
-static bool
-member_ok6(const struct dps_sock *sk, const void *arg)
+/*
+ * An IPv6 SYN: an AF_INET6 listener of its port on its address, ranked
+ * above one on the wildcard, as Linux's inet6_lookup_listener() looks
+ * at the address's listeners first. No family point: every member that
+ * takes an IPv6 SYN is AF_INET6.
+ */
+static int
+member_rank6(const struct dps_sock *sk, const void *arg)
 {
 	const struct dps_tuple6 *t = arg;
 	const struct dps_sock6_side *v6;
 
 	if (!dps_sock_is6(sk) || dps_sock_state(sk) != DPS_TCP_LISTEN ||
 			dps_sock_lport(sk) != t->lport)
-		return false;
+		return -1;
 	v6 = dps_sock6_c(sk);
-	return dps_ip6_is_unspecified(v6->laddr) || memcmp(v6->laddr, t->laddr, 16) == 0;
+	if (dps_ip6_is_unspecified(v6->laddr))
+		return 0;
+	return memcmp(v6->laddr, t->laddr, 16) == 0 ? 1 : -1;
 }
 
 struct dps_sock *
@@ -228,5 +258,5 @@ dps_rgroup_pick6(const struct dps_sockets *ss, const struct dps_tuple6 *t,
 	if (n == 0)
 		return NULL;
 	return rgroup_walk(g, n, dps_rgroup_scale(tcp_group_hash6(ss, t), n), idx,
-		member_ok6, t);
+		member_rank6, t);
 }

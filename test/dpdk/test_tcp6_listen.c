@@ -842,3 +842,103 @@ Test(dpdk, tcp6_listen_reuseport_home_first)
 	cr_assert_eq(dps_close(away), 0);
 	down6(&b);
 }
+
+/* A member of RP_PORT's group: @family's socket bound to @addr (NULL:
+ * the wildcard; 4 or 16 bytes), listening. */
+static int
+member_on(struct bench *b, int family, const void *addr)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	int one = 1, fd = dps_socket_on(b->s[0], family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	socklen_t len = family == AF_INET ? sizeof(*sin) : sizeof(*sin6);
+
+	cr_assert_geq(fd, 0, "socket: errno %d", errno);
+	if (family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(RP_PORT);
+		if (addr != NULL)
+			memcpy(&sin->sin_addr, addr, 4);
+	} else {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(RP_PORT);
+		if (addr != NULL)
+			memcpy(&sin6->sin6_addr, addr, 16);
+	}
+	cr_assert_eq(dps_setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)), 0);
+	cr_assert_eq(dps_bind(fd, (struct sockaddr *)&ss, len), 0, "bind: errno %d", errno);
+	cr_assert_eq(dps_listen(fd, 64), 0, "listen: errno %d", errno);
+	return fd;
+}
+
+/* Accept and close every child waiting on @lfd; how many. */
+static unsigned int
+accept_count(int lfd)
+{
+	unsigned int n = 0;
+	int fd;
+
+	while ((fd = dps_accept4(lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+		abort_close(fd);
+		n++;
+	}
+	cr_assert_eq(errno, EAGAIN, "accept: errno %d", errno);
+	return n;
+}
+
+/* @n IPv4 handshakes (from @sport on) and @n IPv6 ones to RP_PORT. */
+static void
+handshakes_both(struct bench *b, uint16_t sport, unsigned int n)
+{
+	struct opts6 o = { .mss = 1440, .ws = -1 };
+	struct seg6 sa;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint16_t p = (uint16_t)(sport + i);
+
+		peer_tcp4(b, p, RP_PORT, 1000, 0, DPS_TH_SYN, &o, NULL);
+		sa = synack4_to(b, p);
+		peer_tcp4(b, p, RP_PORT, 1001, sa.seq + 1, DPS_TH_ACK, NULL, NULL);
+		peer_handshake6(b, p);
+	}
+	settle(b);
+}
+
+/*
+ * Which member of a mixed group takes a SYN, as Linux chooses
+ * (__inet_lookup_listener(), inet6_lookup_listener(), compute_score()):
+ * a member bound to the SYN's address before a wildcard one, and for an
+ * IPv4 SYN an AF_INET member before a dual-stack AF_INET6 one. The hash
+ * alone would spread the SYNs over every member that may take them.
+ */
+Test(dpdk, tcp6_listen_reuseport_rank)
+{
+	enum { N = 24, SPORT = 43000 };
+	const uint32_t a4 = A_IP;	/* network order */
+	struct bench b;
+	int l4, l6, l4a, l6a;
+
+	(void)up6(&b, "t6lrk");
+	l4 = member_on(&b, AF_INET, NULL);
+	l6 = member_on(&b, AF_INET6, NULL);
+	handshakes_both(&b, SPORT, N);
+	cr_assert_eq(accept_count(l4), N, "the AF_INET member takes every IPv4 SYN");
+	cr_assert_eq(accept_count(l6), N, "the dual-stack one every IPv6 SYN");
+
+	l4a = member_on(&b, AF_INET, &a4);
+	l6a = member_on(&b, AF_INET6, a6);
+	handshakes_both(&b, SPORT + N, N);
+	cr_assert_eq(accept_count(l4a), N, "the member on 198.18.0.1 takes its SYNs");
+	cr_assert_eq(accept_count(l6a), N, "the member on 2001:db8::1 takes its SYNs");
+	cr_assert_eq(accept_count(l4) + accept_count(l6), 0, "the wildcards none");
+
+	cr_assert_eq(dps_close(l4a), 0);
+	cr_assert_eq(dps_close(l6a), 0);
+	cr_assert_eq(dps_close(l4), 0);
+	settle(&b);
+	handshakes_both(&b, SPORT + 2 * N, N);
+	cr_assert_eq(accept_count(l6), 2 * N, "the dual-stack member left takes both");
+	cr_assert_eq(dps_close(l6), 0);
+	down6(&b);
+}
