@@ -1173,6 +1173,23 @@ static const struct row rows[] = {
 		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
 		POLLEV(1, POLLIN, 0, 0), PEERCONN6(FIXED(125), 0, 0),
 		POLLEV(1, POLLIN, 3000, 0), ACCEPTON(1, 3), NAMEn(3)),
+	/* The same with a dual-stack member: it could take the IPv4 SYNs,
+	 * but compute_score() ranks the AF_INET listener one higher, so it
+	 * takes them all; the dual-stack member takes the IPv6 one. */
+	ROWB("tcp6_reuseport_dual_inet", 0, 12000, SOCK(NB), RPORTn(0),
+		BIND(AT_ANY(FIXED(126))), DO_LISTEN, SOCK6n(1, NB),
+		RPORTn(1), BINDn(1, AT6_ANY(FIXED(126))), DO_LISTENn(1),
+		PEERCONN(FIXED(126), 0, 0), PEERCONN(FIXED(126), 0, 0),
+		PEERCONN(FIXED(126), 0, 0), PEERCONN(FIXED(126), 0, 0),
+		PEERCONN(FIXED(126), 0, 0), PEERCONN(FIXED(126), 0, 0),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(0, POLLIN, 3000, 0), ACCEPTON(0, 2), CLOSEn(2),
+		POLLEV(1, POLLIN, 0, 0), PEERCONN6(FIXED(126), 0, 0),
+		POLLEV(1, POLLIN, 3000, 0), ACCEPTON(1, 3), NAMEn(3)),
 	/* A dual-stack listener takes IPv4 connections, named v4-mapped. */
 	ROWB("tcp6_listen_accept_inet", 0, 8000, SOCK6(NB),
 		BIND(AT6_ANY(FIXED(99))), DO_LISTEN, PEERCONN(FIXED(99), 0, 0),
