@@ -45,6 +45,8 @@
 #define STOP_BACKLOG 1024		/* ... while the tx backlog is below */
 #define BULK_CHUNK 65536
 #define UDP_MAX 1472			/* one unfragmented datagram */
+#define REQ_COPIES 4095			/* mbufs for requests sent whole */
+#define REQ_COPY_ROOM 512		/* the longest request sent so */
 
 enum conn_state { C_FREE, C_CONNECTING, C_IDLE, C_BUSY, C_EOFWAIT, C_BULK };
 
@@ -144,6 +146,7 @@ struct app_client {
 	uint32_t n_req;
 	size_t req_off[APP_CLI_MAX_PATHS + 1];
 	char *bulk;			/* bulk send buffer */
+	struct rte_mempool *req_pool;	/* short requests' mbufs */
 	int stop;			/* atomic: app_client_stop() */
 	uint32_t rep_seq;		/* reporter's swap counter */
 	struct cli_lcore *lc[DPS_MAX_LCORES];
@@ -533,6 +536,40 @@ conn_req(const struct cli_conn *c, size_t *len)
 	return lc->req + cl->req_off[i];
 }
 
+/*
+ * Queue @p len bytes at @p p whole as an mbuf of their own (zero copy for
+ * the stack, dps_lsock_send_mbuf()) when they are short and req_pool has
+ * one; else, or when the buffer lacks room for all of them (or a
+ * small SO_SNDBUF never has it), before the handshake is over or off
+ * the owning lcore, as dps_lsock_send() would (a copy of what fits). A request costs an
+ * allocation and a short memcpy so, where dps_lsock_send() pays for the
+ * guarded copy from the caller's memory (EFAULT, a sigsetjmp()) and
+ * the send queue's ring.
+ */
+static ssize_t
+send_bytes(struct cli_conn *c, const char *p, size_t len)
+{
+	struct dps_lsock *h = h_of(c);
+	struct rte_mbuf *m;
+	ssize_t n;
+
+	if (len <= REQ_COPY_ROOM && (m = rte_pktmbuf_alloc(c->lc->cl->req_pool)) != NULL) {
+		/* The pool's room is REQ_COPY_ROOM past the headroom. */
+		memcpy(rte_pktmbuf_append(m, (uint16_t)len), p, len);
+		n = dps_lsock_send_mbuf(h, m);
+		if (n >= 0)
+			return n;
+		rte_pktmbuf_free(m);
+		/* These come with nothing consumed (a pending error is told
+		 * once), ENOTCONN for a handshake still going on, which
+		 * dps_lsock_send() waits out: the copy can still try. */
+		if (errno != EAGAIN && errno != EMSGSIZE && errno != EPERM &&
+				errno != ENOTCONN)
+			return n;
+	}
+	return dps_lsock_send(h, p, len, MSG_DONTWAIT);
+}
+
 /* Queue what is left of the request; false when the connection failed. */
 static bool
 push_request(struct cli_conn *c, uint64_t tsc)
@@ -543,7 +580,7 @@ push_request(struct cli_conn *c, uint64_t tsc)
 	ssize_t n;
 
 	while (c->tx_off < len) {
-		n = dps_lsock_send(h_of(c), req + c->tx_off, len - c->tx_off, MSG_DONTWAIT);
+		n = send_bytes(c, req + c->tx_off, len - c->tx_off);
 		if (n < 0) {
 			if (errno == EAGAIN)
 				return true;
@@ -1689,6 +1726,18 @@ host_of(const union app_sockaddr *to, char *buf, size_t cap)
 }
 
 /* Check, then build the request image and the per-lcore state. */
+/* The pool of the short requests' mbufs (send_bytes()). */
+static int
+req_pool_make(struct app_client *cl)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	snprintf(name, sizeof(name), "clir%p", (void *)cl);
+	cl->req_pool = rte_pktmbuf_pool_create(name, REQ_COPIES, 256, 0,
+		REQ_COPY_ROOM + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
+	return cl->req_pool != NULL ? 0 : -ENOMEM;
+}
+
 struct app_client *
 app_client_create(const char *prog, struct dps_stack *s,
 	const struct app_cli_conf *c)
@@ -1716,7 +1765,7 @@ app_client_create(const char *prog, struct dps_stack *s,
 		cl->dl_shift++;		/* a coarse tick of 5 to 10 us ... */
 	while ((cl->tmo_tsc >> cl->dl_shift) >= (1ull << 29))
 		cl->dl_shift++;		/* ... or longer for a timeout of hours */
-	if (build_request(cl) != 0 || lcores_create(cl) != 0) {
+	if (build_request(cl) != 0 || req_pool_make(cl) != 0 || lcores_create(cl) != 0) {
 		fprintf(stderr, "%s: cannot set up the client (memory, or the "
 			"HTTP request does not fit)\n", prog);
 		app_client_destroy(cl);
@@ -1907,5 +1956,9 @@ app_client_destroy(struct app_client *cl)
 	}
 	free(cl->req);
 	free(cl->bulk);
+	/* Requests still in a send buffer would reach a freed pool: keep
+	 * it then (the process is ending anyway). */
+	if (cl->req_pool != NULL && rte_mempool_full(cl->req_pool))
+		rte_mempool_free(cl->req_pool);
 	free(cl);
 }
