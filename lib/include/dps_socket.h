@@ -624,8 +624,9 @@ void dps_stack_sock_stats(const struct dps_stack *s, struct dps_sock_stats *st);
  * closed but finishing, and TIME_WAIT entries included) and the
  * listening sockets. A statistic's picture, not an atomic one: an entry
  * moved by a deletion while the walk runs may be missed or counted
- * twice. It reads every slot of the tables (16 bytes per max_conns per
- * lcore): for monitors, not for a fast path.
+ * twice. It reads every slot of the tables (16 bytes per entry of
+ * max_conns + max_tw_buckets, per lcore and family): for monitors, not for
+ * a fast path.
  */
 void dps_stack_tcp_states(const struct dps_stack *s,
 	uint32_t n[DPS_TCP_STATE_COUNT]);
