@@ -75,6 +75,7 @@ extern "C" {
 	X(tcp_keepalive, "keepalive probes sent") \
 	X(tcp_time_wait, "connections that entered TIME_WAIT") \
 	X(tcp_tw_reused, "TIME_WAIT tuples taken over by a new connect") \
+	X(tcp_tw_overflow, "connections closed without TIME_WAIT: max_tw_buckets held (Linux's TCPTimeWaitOverflow)") \
 	X(tcp_idle_enter, "idle connections kept in their compact form") \
 	X(tcp_idle_wake, "compact idle connections made sockets again") \
 	X(tcp_closed, "connections closed (any way)") \
@@ -141,6 +142,7 @@ extern "C" {
 	X(tcp_no_socket, "TCP segment for no connection") \
 	X(tcp_idle_no_sock, "TCP segment for an idle connection, no socket free to wake it") \
 	X(tcp_listen_overflow, "SYN or ACK dropped: listener's queues full, no cookie") \
+	X(tcp_conn_table_full, "SYN or cookie ACK dropped: the lcore holds max_conns connections") \
 	X(tcp_bad_cookie, "ACK for a listener that carried no valid SYN cookie") \
 	X(tcp_paws, "TCP segment rejected by PAWS (RFC 7323 5)") \
 	X(tcp_out_of_window, "TCP segment outside the receive window") \

@@ -534,7 +534,8 @@ enum dps_tw_reuse {
 struct dps_sock_conf {
 	uint16_t port_lo;	/**< ephemeral range start; default 32768 */
 	uint16_t port_hi;	/**< ephemeral range end; default 60999 */
-	uint32_t max_conns;	/**< connection table size per lcore; default 65536,
+	uint32_t max_conns;	/**< connections per lcore (TIME_WAIT entries
+				 * aside: max_tw_buckets); default 65536,
 				 * below 2^25 */
 	uint32_t max_socks;	/**< sockets in the pool; default 16383, at most 2^25 */
 	uint8_t tw_reuse;	/**< enum dps_tw_reuse; default loopback only */
@@ -547,12 +548,23 @@ struct dps_sock_conf {
 	 * (the default): never. See docs/architecture.md.
 	 */
 	uint32_t idle_ms;
+	/**
+	 * TIME_WAIT entries an lcore keeps at most, of both families
+	 * together, as Linux's net.ipv4.tcp_max_tw_buckets (one limit per
+	 * network namespace for IPv4 and IPv6): a connection that would enter
+	 * TIME_WAIT beyond it closes at once instead, counted as
+	 * tcp_tw_overflow (Linux's TCPTimeWaitOverflow). The connection table
+	 * has room for these beside max_conns connections, so TIME_WAIT never
+	 * keeps a new connection out. Default (0): max_conns / 2, as Linux
+	 * takes half its established hash's size; below 2^25.
+	 */
+	uint32_t max_tw_buckets;
 };
 
 /**
  * Change the socket settings of a stack. Before dps_stack_start() only.
  * @return 0, or -EINVAL (port_lo > port_hi, port_lo 0, tw_reuse unknown,
- *         max_conns or max_socks over its bound),
+ *         max_conns, max_socks or max_tw_buckets over its bound),
  * -EBUSY (started).
  */
 int dps_stack_set_sock_conf(struct dps_stack *s, const struct dps_sock_conf *c);
@@ -612,8 +624,9 @@ void dps_stack_sock_stats(const struct dps_stack *s, struct dps_sock_stats *st);
  * closed but finishing, and TIME_WAIT entries included) and the
  * listening sockets. A statistic's picture, not an atomic one: an entry
  * moved by a deletion while the walk runs may be missed or counted
- * twice. It reads every slot of the tables (16 bytes per max_conns per
- * lcore): for monitors, not for a fast path.
+ * twice. It reads every slot of the tables (16 bytes per entry of
+ * max_conns + max_tw_buckets, per lcore and family): for monitors, not for
+ * a fast path.
  */
 void dps_stack_tcp_states(const struct dps_stack *s,
 	uint32_t n[DPS_TCP_STATE_COUNT]);

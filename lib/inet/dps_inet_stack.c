@@ -39,7 +39,12 @@ dps_stack_set_sock_conf(struct dps_stack *s, const struct dps_sock_conf *c)
 		v.max_socks = DEFAULT_MAX_SOCKS;
 	/* Table references (dps_tcp_ent_of()): sockets of each pool below
 	 * 2^25, each lcore's TIME_WAIT and idle entries below 2^25. */
+	/* Linux (tcp_set_hashinfo()): tcp_max_tw_buckets is half the
+	 * established hash's size; here, of the table's connections. */
+	if (v.max_tw_buckets == 0)
+		v.max_tw_buckets = v.max_conns / 2;
 	if (v.max_conns >= DPS_TCP_IDLE_REF - DPS_TCP_TW_REF ||
+			v.max_tw_buckets >= DPS_TCP_IDLE_REF - DPS_TCP_TW_REF ||
 			v.max_socks > DPS_TCP_SOCK6_REF)
 		return -EINVAL;
 	if (v.tw_reuse == DPS_TW_REUSE_DEFAULT)

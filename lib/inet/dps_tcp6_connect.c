@@ -90,7 +90,7 @@ dps_tcp6_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		dps_port_release(ss, dps_sock_lport(sk), &sk->port_held);
 		return -ENOBUFS;
 	}
-	if (dps_tcp6_table_put(lc, sk) != 0) {
+	if (dps_tcp6_table_add(lc, sk) != 0) {
 		dps_tcp_x_drop(sk);
 		dps_port_release(ss, dps_sock_lport(sk), &sk->port_held);
 		return -ENOBUFS;

@@ -153,11 +153,11 @@ child6_insert(struct dps_lcore *lc, struct dps_sock *c, struct dps_sock *l,
 		dps_drop(&lc->cnt, DPS_DROP_tcp_ext_pool_empty);
 		return false;
 	}
-	if (dps_tcp6_table_put(lc, c) != 0) {
+	if (dps_tcp6_table_add(lc, c) != 0) {
 		dps_tcp_x_drop(c);
 		dps_tcp_child_gone(c);
 		dps_sock_put(c);
-		dps_drop(&lc->cnt, DPS_DROP_tcp_listen_overflow);
+		dps_drop(&lc->cnt, DPS_DROP_tcp_conn_table_full);
 		return false;
 	}
 	dps_tcp_conn_add(lc, c);

@@ -11,7 +11,9 @@
  * An entry is named by the same 27-bit references as in the IPv4 table:
  * a socket's index, here in the AF_INET6 pool, or DPS_TCP_TW_REF plus the
  * index of a TIME_WAIT entry in this lcore's IPv6 store; TIME_WAIT
- * entries carry the same tag bit (TW_TAG).
+ * entries carry the same tag bit (TW_TAG). Room as in the IPv4 table:
+ * max_conns connections plus the TIME_WAIT entries' own
+ * (max_tw_buckets, a bound the two families share).
  */
 #include <errno.h>
 #include <string.h>
@@ -88,11 +90,12 @@ dps_tcp6_lcore_init(struct dps_lcore *lc)
 	dps_pool_stats(ss->pool6, &ps);
 	t6->sock_base = dps_pool_at(ss->pool6, 0);
 	t6->sock_size = ps.elt_size;
-	t6->conns = dps_ctab_create(ss->conf.max_conns, tcp6_key_of, tcp6_ent_of, t6);
+	t6->conns = dps_ctab_create(ss->conf.max_conns + ss->conf.max_tw_buckets,
+		tcp6_key_of, tcp6_ent_of, t6);
 	if (t6->conns == NULL ||
 			dps_ctab_set_key_len(t6->conns, sizeof(struct dps_tuple6)) != 0)
 		return -ENOMEM;
-	t6->tws = tws6_make(ss->conf.max_conns);
+	t6->tws = tws6_make(ss->conf.max_tw_buckets);
 	return t6->tws == NULL ? -ENOMEM : 0;
 }
 
@@ -166,6 +169,19 @@ dps_tcp6_table_put(struct dps_lcore *lc, void *d)
 	k = tcp6_key_of(d);
 	return dps_ctab_put_k(t6->conns, dps_tcp_hash6(dps_socks(lc->stack), k), k,
 		tcp6_ref_of(t6, d));
+}
+
+/* A new IPv6 connection @sk enters the table, or -ENOBUFS with
+ * max_conns connections there already (dps_tcp_table_add()). */
+int
+dps_tcp6_table_add(struct dps_lcore *lc, struct dps_sock *sk)
+{
+	struct dps_tcp6_lcore *t6 = dps_tcp_lc(lc)->v6;
+
+	if (dps_ctab_count(t6->conns) - dps_tcp_stat(&t6->tws->n) >=
+			dps_socks(lc->stack)->conf.max_conns)
+		return -ENOBUFS;
+	return dps_tcp6_table_put(lc, sk);
 }
 
 void

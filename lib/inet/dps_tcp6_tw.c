@@ -28,8 +28,9 @@ tw6_fifo_push(struct dps_tws6_store *st, uint32_t i)
 }
 
 /* @sk (an IPv6 connection) entered TIME_WAIT: an entry takes its key in
- * the IPv6 table and the socket goes; with the store full, the socket
- * simply closes (as dps_tws_enter()). */
+ * the IPv6 table and the socket goes; over max_tw_buckets, counting the
+ * IPv4 entries too (dps_tws_room()), the socket simply closes (as
+ * dps_tws_enter()). */
 void
 dps_tws6_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 {
@@ -37,10 +38,14 @@ dps_tws6_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	uint32_t i = st->free_head;
 	struct dps_tws6_ent *e;
 
-	DPS_CNT_INC(&lc->cnt, tcp_time_wait);
+	if (!dps_tws_room(lc)) {
+		dps_tcp_done(lc, sk, 0);
+		return;
+	}
 	if (i == TW_NONE && st->fresh < st->cap)
 		st->e[i = st->fresh++].next = TW_NONE;	/* first use */
 	if (i == TW_NONE) {
+		DPS_CNT_INC(&lc->cnt, tcp_tw_overflow);
 		dps_tcp_done(lc, sk, 0);
 		return;
 	}
@@ -60,6 +65,7 @@ dps_tws6_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		return;
 	}
 	dps_tcp_stat_own_add(&st->n, 1);
+	DPS_CNT_INC(&lc->cnt, tcp_time_wait);
 	tw6_fifo_push(st, i);
 	sk->port_held = DPS_PORT_FREE;	/* the entry holds it until it expires */
 	dps_tcp_finish(lc, sk, 0, true);

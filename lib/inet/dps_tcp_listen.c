@@ -21,7 +21,10 @@
  * (LINUX_MIB_LISTENOVERFLOWS, no RST with tcp_abort_on_overflow = 0): a
  * SYN or a completing ACK while the accept queue is full
  * (tcp_listen_overflow), a cookie's ACK with no socket left
- * (tcp_sock_pool_empty).
+ * (tcp_sock_pool_empty), a SYN or cookie ACK whose child finds the
+ * lcore's table holding max_conns connections (tcp_conn_table_full: a
+ * bound Linux's unbounded established hash does not have; TIME_WAIT
+ * entries do not count toward it, dps_tcp_table.c).
  *
  * References: a child holds one on its listener until accepted or gone;
  * the accept queue holds the child's first reference, which becomes the
@@ -213,7 +216,7 @@ static bool
 child_insert(struct dps_lcore *lc, struct dps_sock *c, const struct dps_tuple *t)
 {
 	c->tup = *t;
-	if (dps_tcp_table_put(lc, c) != 0)
+	if (dps_tcp_table_add(lc, c) != 0)
 		return false;
 	dps_tcp_conn_add(lc, c);
 	/* Children hold the listener's port (Linux: inet_inherit_port()),
@@ -256,7 +259,7 @@ listen_child(struct dps_lcore *lc, struct dps_sock *l, struct dps_sock *c,
 	}
 	if (!child_insert(lc, c, t)) {
 		child_discard(c);
-		dps_drop(&lc->cnt, DPS_DROP_tcp_listen_overflow);
+		dps_drop(&lc->cnt, DPS_DROP_tcp_conn_table_full);
 		return;
 	}
 	dps_lst_synq_add(dps_sock_lst(l), 1);
@@ -410,7 +413,7 @@ listen_cookie_ack(struct dps_lcore *lc, struct dps_sock *l,
 	}
 	if (!child_insert(lc, c, t)) {
 		child_discard(c);
-		dps_drop(&lc->cnt, DPS_DROP_tcp_listen_overflow);
+		dps_drop(&lc->cnt, DPS_DROP_tcp_conn_table_full);
 		return COOKIE_DROPPED;
 	}
 	dps_tcp_conf(lc, c, &conf);

@@ -331,6 +331,8 @@ struct dps_sock *dps_tcp_lookup(struct dps_lcore *lc, const struct dps_tuple *t)
 /* Enter @d (a socket or a tagged TIME_WAIT entry) under its own key,
  * replacing the key's entry if there is one: 0, or -ENOBUFS (full). */
 int dps_tcp_table_put(struct dps_lcore *lc, void *d);
+/* Enter new connection @sk: 0, or -ENOBUFS (max_conns connections). */
+int dps_tcp_table_add(struct dps_lcore *lc, struct dps_sock *sk);
 /* Delete @t's key. */
 void dps_tcp_table_del(struct dps_lcore *lc, const struct dps_tuple *t);
 /* The table now holds @sk (and a reference to it). */
@@ -376,6 +378,9 @@ void dps_tcp_sync_timer(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 
 /* ---- TIME_WAIT (dps_tcp_timewait.c) ---- */
 void dps_tws_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
+/* Room for one more TIME_WAIT entry of either family (max_tw_buckets);
+ * false counts tcp_tw_overflow. */
+bool dps_tws_room(struct dps_lcore *lc);
 /* The port hold a TIME_WAIT entry of @sk keeps (dps_tcp_timewait.c). */
 uint8_t dps_tw_bind_hold(struct dps_lcore *lc, struct dps_sock *sk);
 void dps_tws_expire(struct dps_lcore *lc, uint64_t now);
@@ -641,6 +646,8 @@ const struct dps_tuple6 *dps_tcp6_key_of(const void *d);
 /* Enter socket @sk (its key's ports and protocol filled from its tuple)
  * or a tagged TIME_WAIT entry: 0 or -ENOBUFS. */
 int dps_tcp6_table_put(struct dps_lcore *lc, void *d);
+/* Enter new IPv6 connection @sk: 0, or -ENOBUFS (max_conns connections). */
+int dps_tcp6_table_add(struct dps_lcore *lc, struct dps_sock *sk);
 void dps_tcp6_table_del(struct dps_lcore *lc, const struct dps_tuple6 *t);
 /* The key of socket @sk as the table holds it. */
 void dps_tcp6_key_fill(struct dps_sock *sk);

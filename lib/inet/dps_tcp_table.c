@@ -10,6 +10,15 @@
  * whose pointer, as the table hands it back, has the low bit set; the
  * key is the entry's own tuple.
  *
+ * Room. The table holds max_conns connections (sockets and idle
+ * entries: dps_tcp_table_add() refuses the next) plus max_tw_buckets
+ * TIME_WAIT entries (dps_tws_enter() closes a connection without one
+ * beyond them), so TIME_WAIT never keeps a connection out, as in Linux,
+ * whose established hash has no bound and whose TIME_WAIT sockets have
+ * tcp_max_tw_buckets. The table is made for both at once; its pages
+ * become resident as entries land, so a larger bound costs address
+ * space, not memory written at start.
+ *
  * Why not rte_hash any more. It was an rte_hash in lock-free
  * read/write-concurrency mode whose deleted key slots waited for a QSBR
  * grace period in a defer queue reclaimed every tick. Measured with
@@ -124,15 +133,15 @@ dps_tcp_lcore_init(struct dps_lcore *lc)
 	dps_pool_stats(dps_socks(s)->pool6, &ps);
 	tl->sock6_base = dps_pool_at(dps_socks(s)->pool6, 0);
 	tl->sock6_size = ps.elt_size;
-	tl->conns = dps_ctab_create(dps_socks(s)->conf.max_conns, dps_tcp_key_of,
-		dps_tcp_ent_of, tl);
+	tl->conns = dps_ctab_create(dps_socks(s)->conf.max_conns +
+		dps_socks(s)->conf.max_tw_buckets, dps_tcp_key_of, dps_tcp_ent_of, tl);
 	if (tl->conns == NULL)
 		return -ENOMEM;
 	tl->tw = rte_zmalloc_socket("dps_tw", sizeof(*tl->tw), 0, lc->socket);
 	if (tl->tw == NULL)
 		return -ENOMEM;
 	dps_tw_init(tl->tw, 0);
-	tl->tws = tws_make(dps_socks(s)->conf.max_conns);
+	tl->tws = tws_make(dps_socks(s)->conf.max_tw_buckets);
 	if (tl->tws == NULL || dps_tcp6_lcore_init(lc) != 0)
 		return -ENOMEM;
 	return dps_tcp_idle_init(lc);
@@ -204,6 +213,20 @@ dps_tcp_table_put(struct dps_lcore *lc, void *d)
 
 	return dps_ctab_put(tl->conns, dps_tcp_hash(dps_socks(lc->stack), t), t,
 		tcp_ref_of(tl, d));
+}
+
+/* A new connection @sk (its key not in the table yet) enters it, or
+ * -ENOBUFS when the lcore's table holds max_conns connections already:
+ * its TIME_WAIT entries have room of their own beside them. */
+int
+dps_tcp_table_add(struct dps_lcore *lc, struct dps_sock *sk)
+{
+	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
+
+	if (dps_ctab_count(tl->conns) - dps_tcp_stat(&tl->tws->n) >=
+			dps_socks(lc->stack)->conf.max_conns)
+		return -ENOBUFS;
+	return dps_tcp_table_put(lc, sk);
 }
 
 /* Delete @t's key; the slot is free at once. */

@@ -5,6 +5,14 @@
  * the connection table and the socket goes back to the pool. Entries
  * answer segments for their tuple, expire in arrival order after 60 s,
  * and may be taken over by a new connection (tcp_twsk_unique()).
+ *
+ * How many: at most max_tw_buckets entries on an lcore, the IPv4 and
+ * IPv6 stores together, as Linux's inet_twsk_alloc() refuses a time-wait
+ * socket once tcp_max_tw_buckets are held (one count per namespace,
+ * shared by both families); the connection then closes without
+ * TIME_WAIT (tcp_time_wait(): TCPTimeWaitOverflow, here tcp_tw_overflow).
+ * The connection table keeps room for that many entries beside
+ * max_conns connections (dps_tcp_table.c), so TIME_WAIT never fills it.
  */
 #include <errno.h>
 #include <string.h>
@@ -49,11 +57,25 @@ dps_tw_bind_hold(struct dps_lcore *lc, struct dps_sock *sk)
 }
 
 /*
+ * Whether @lc may keep one more TIME_WAIT entry (of either family):
+ * fewer than max_tw_buckets held. Otherwise the connection closes
+ * without one, counted (Linux: "TCP: time wait bucket table overflow").
+ */
+bool
+dps_tws_room(struct dps_lcore *lc)
+{
+	if (dps_tcp_tw_count(lc) < dps_socks(lc->stack)->conf.max_tw_buckets)
+		return true;
+	DPS_CNT_INC(&lc->cnt, tcp_tw_overflow);
+	return false;
+}
+
+/*
  * @sk entered TIME_WAIT: a 56-byte entry takes its key in the table (an
  * in-place data update, so lock-free readers see one or the other) and
- * the socket is released as Linux's tcp_time_wait() releases it. With the
- * store full the socket simply closes (Linux: "TCP: time wait bucket table
- * overflow").
+ * the socket is released as Linux's tcp_time_wait() releases it. Over
+ * max_tw_buckets (dps_tws_room()), or with the store's every entry
+ * still queued for expiry, the socket simply closes.
  */
 void
 dps_tws_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
@@ -67,10 +89,14 @@ dps_tws_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		dps_tws6_enter(lc, sk, now);
 		return;
 	}
-	DPS_CNT_INC(&lc->cnt, tcp_time_wait);
+	if (!dps_tws_room(lc)) {
+		dps_tcp_done(lc, sk, 0);
+		return;
+	}
 	if (i == TW_NONE && st->fresh < st->cap)
 		st->e[i = st->fresh++].next = TW_NONE;	/* first use */
 	if (i == TW_NONE) {
+		DPS_CNT_INC(&lc->cnt, tcp_tw_overflow);
 		dps_tcp_done(lc, sk, 0);
 		return;
 	}
@@ -90,6 +116,7 @@ dps_tws_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		return;
 	}
 	dps_tcp_stat_own_add(&st->n, 1);
+	DPS_CNT_INC(&lc->cnt, tcp_time_wait);
 	tw_fifo_push(st, i);
 	/* The port stays held by the entry until it expires. */
 	sk->port_held = DPS_PORT_FREE;
