@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The compact idle form of a connection (issue 15): an established
- * connection with nothing to do keeps a 176-byte entry in a per-lcore
+ * connection with nothing to do keeps a 168-byte entry in a per-lcore
  * store instead of its 448-byte socket, as a TIME_WAIT connection keeps
  * a 56-byte one (dps_tcp_timewait.c). Off unless dps_sock_conf.idle_ms
  * is set.
@@ -60,7 +60,7 @@
 
 #define IDLE_NONE UINT32_MAX
 
-_Static_assert(sizeof(struct dps_idle_ent) <= 176,
+_Static_assert(sizeof(struct dps_idle_ent) <= 168,
 	"the compact idle form outgrew its budget (docs/architecture.md)");
 
 static bool (*fd_swap_hook)(int fd, struct dps_obj *old, struct dps_obj *nw);
