@@ -40,6 +40,18 @@
  * When dps_lsock_send_mbuf() says EAGAIN, what is owed stays in the connection
  * (responses owed, offset into the current one) and `writable` continues;
  * meanwhile nothing more is read, which is the back-pressure.
+ *
+ * Quiet connections (issue 15): when the stack puts a connection into
+ * its compact idle form (--idle-ms), its `idle` callback gives the
+ * connection's 64 bytes back to the lcore's free list if the connection
+ * is between requests (nothing owed, held or half-read), and the
+ * connection keeps no state of its own, only a bit in the lcore's map of
+ * such descriptors (for the drain) and, as its callback argument, its
+ * lcore's address tagged with bit 0 (a connection's address is 64-byte
+ * aligned). Its next callback takes a slot again and goes on as for a
+ * fresh one. Not with --keepalive-timeout: the timeout walks the
+ * connections by last activity, which a connection without state has
+ * not.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -162,6 +174,8 @@ struct srv_lcore {
 	union srv_slot **slabs;
 	unsigned int n_slabs, cap_slabs;
 	int lfd[8];			/* this lcore's listeners, by port */
+	uint64_t *quiet;		/* bit fd: a connection without state */
+	uint32_t quiet_words;		/* of quiet */
 	struct app_http_memo memo;	/* HTTP: the last request head */
 	uint64_t now;			/* TSC at the last work call */
 	uint64_t next_idle_check;
@@ -816,23 +830,125 @@ close:
 	conn_close(c, h, more);
 }
 
+/* ---- connections without state (see the file's comment) ---- */
+
+static struct srv_conn *conn_new(struct srv_lcore *lc, int fd);
+
+/* The callback argument of a connection without state on @p lc. */
+static inline void *
+quiet_arg(struct srv_lcore *lc)
+{
+	return (void *)((uintptr_t)lc | 1);
+}
+
+/* The lcore of callback argument @p arg if it names no connection. */
+static inline struct srv_lcore *
+quiet_lc(void *arg)
+{
+	return ((uintptr_t)arg & 1) != 0 ?
+		(struct srv_lcore *)((uintptr_t)arg & ~(uintptr_t)1) : NULL;
+}
+
+/* Mark @p fd as a connection without state: -1 when the map cannot
+ * grow (the connection keeps its slot then). */
+static int
+quiet_set(struct srv_lcore *lc, int fd)
+{
+	uint32_t w = (uint32_t)fd / 64;
+
+	if (w >= lc->quiet_words) {
+		uint32_t n = RTE_MAX(w + 1, 2 * lc->quiet_words);
+		uint64_t *q = realloc(lc->quiet, n * sizeof(*q));
+
+		if (q == NULL)
+			return -1;
+		memset(q + lc->quiet_words, 0,
+			(n - lc->quiet_words) * sizeof(*q));
+		lc->quiet = q;
+		lc->quiet_words = n;
+	}
+	lc->quiet[w] |= 1ull << (fd % 64);
+	return 0;
+}
+
+static void
+quiet_clear(struct srv_lcore *lc, int fd)
+{
+	lc->quiet[fd / 64] &= ~(1ull << (fd % 64));
+}
+
+/* Whether @p c holds nothing a fresh connection would not: HTTP
+ * between requests, nothing owed, held, half-read or stalled, and no
+ * keep-alive timeout to keep its place for. */
+static bool
+conn_blank(const struct srv_conn *c)
+{
+	const struct app_server *sv = lc_of(c)->sv;
+	struct app_http fresh;
+
+	if (sv->c.proto != APP_SRV_HTTP || sv->idle_tsc != 0 || c->held ||
+			c->owed != 0 || c->tail != TAIL_NONE || c->stalled ||
+			c->blocked || c->off != 0 || c->head_bits != 0)
+		return false;
+	app_http_init(&fresh, APP_HTTP_REQUEST);
+	return memcmp(&c->u.http, &fresh, sizeof(fresh)) == 0;
+}
+
+/* The stack made the connection compact: give its slot back if it
+ * holds nothing (conn_blank()). No call into the stack for @p fd. */
+static void *
+on_idle(int fd, void *arg)
+{
+	struct srv_conn *c = arg;
+	struct srv_lcore *lc;
+
+	if (quiet_lc(arg) != NULL || !conn_blank(c))
+		return arg;
+	lc = lc_of(c);
+	if (quiet_set(lc, fd) != 0)
+		return arg;
+	lru_remove(lc, c);
+	c->fd = -1;
+	c->next = lc->free;
+	lc->free = slot_of(c);
+	cnt_add(&lc->st.quiet_out, 1);
+	return quiet_arg(lc);
+}
+
+/* The connection of a callback's @p fd and @p arg: a slot taken again
+ * for one without state (NULL when none could be had: closed). */
+static struct srv_conn *
+conn_of(int fd, void *arg)
+{
+	struct srv_lcore *lc = quiet_lc(arg);
+
+	if (lc == NULL)
+		return arg;
+	quiet_clear(lc, fd);
+	cnt_add(&lc->st.quiet_in, 1);
+	return conn_new(lc, fd);
+}
+
 /* Data or the peer's FIN: run the connection. */
 static void
 on_readable(int fd, void *arg)
 {
-	struct srv_conn *c = arg;
+	struct srv_conn *c = conn_of(fd, arg);
 
-	(void)fd;
-	conn_run(c, h_of(c));
+	if (c != NULL)
+		conn_run(c, h_of(c));
 }
 
-/* Room in the send buffer: go on where a send stopped. */
+/* Room in the send buffer: go on where a send stopped (one without
+ * state has nothing to go on with). */
 static void
 on_writable(int fd, void *arg)
 {
 	struct srv_conn *c = arg;
 
 	(void)fd;
+	if (quiet_lc(arg) != NULL)
+		return;
 	if (c->blocked || lc_of(c)->sv->c.proto == APP_SRV_SOURCE)
 		conn_run(c, h_of(c));
 }
@@ -841,34 +957,34 @@ on_writable(int fd, void *arg)
 static void
 on_error(int fd, int err, void *arg)
 {
-	struct srv_conn *c = arg;
+	struct srv_conn *c = conn_of(fd, arg);
 
-	(void)fd;
 	(void)err;
+	if (c == NULL)
+		return;
 	cnt_add(&lc_of(c)->st.err_reset, 1);
 	conn_close(c, h_of(c), true);
 }
 
 static const struct dps_sock_cbs conn_cbs = {
 	.error = on_error, .readable = on_readable, .writable = on_writable,
+	.idle = on_idle,
 };
 
-/* Serve descriptor @p fd, which this lcore owns. */
-static void
-conn_start(struct srv_lcore *lc, int fd)
+/* A slot for descriptor @p fd, fresh, its callbacks installed; NULL
+ * when none could be had (@p fd is closed then, counted). */
+static struct srv_conn *
+conn_new(struct srv_lcore *lc, int fd)
 {
 	uint32_t slot = 0;
 	struct srv_conn *c = conn_alloc(lc, &slot);
-	struct dps_lsock *h;
 
-	cnt_add(&lc->st.accepted, 1);
-	cnt_add(&lc->st.open, 1);
 	if (c == NULL) {
 		cnt_add(&lc->st.err_accept, 1);
 		cnt_add(&lc->st.closed, 1);
 		cnt_sub(&lc->st.open, 1);
 		dps_close(fd);
-		return;
+		return NULL;
 	}
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
@@ -876,12 +992,24 @@ conn_start(struct srv_lcore *lc, int fd)
 	if (lc->sv->c.proto == APP_SRV_HTTP)
 		app_http_init(&c->u.http, APP_HTTP_REQUEST);
 	lru_append(lc, c, slot);
-	h = h_of(c);
-	dps_lsock_set_callbacks(h, &conn_cbs, c);
+	dps_lsock_set_callbacks(h_of(c), &conn_cbs, c);
+	return c;
+}
+
+/* Serve descriptor @p fd, which this lcore owns. */
+static void
+conn_start(struct srv_lcore *lc, int fd)
+{
+	struct srv_conn *c;
+
+	cnt_add(&lc->st.accepted, 1);
+	cnt_add(&lc->st.open, 1);
+	c = conn_new(lc, fd);
 	/* A reset before the accept went to the listener's set, which
 	 * ignores it; the read here reports it (ECONNRESET, or EOF once shut
 	 * down). */
-	conn_run(c, h);
+	if (c != NULL)
+		conn_run(c, h_of(c));
 }
 
 /* The stack lcore index of the calling lcore. */
@@ -1214,6 +1342,16 @@ drain_lcore(struct srv_lcore *lc)
 
 		conn_close(c, h_of(c), true);
 	}
+	/* Connections without state: nothing to drain or free. */
+	for (uint32_t w = 0; w < lc->quiet_words; w++)
+		while (lc->quiet[w] != 0) {
+			int fd = (int)(w * 64 + (uint32_t)__builtin_ctzll(lc->quiet[w]));
+
+			quiet_clear(lc, fd);
+			dps_close(fd);
+			cnt_add(&lc->st.closed, 1);
+			cnt_sub(&lc->st.open, 1);
+		}
 	lc->drained = true;
 }
 
@@ -1290,6 +1428,7 @@ app_server_destroy(struct app_server *sv)
 			rte_free(lc->slabs[k]);	/* a group's first slab */
 		free(lc->slabs);
 		free(lc->stall);
+		free(lc->quiet);
 	}
 	rte_free(sv->lc);
 	for (int cl = 0; cl < 2; cl++)

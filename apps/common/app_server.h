@@ -49,6 +49,9 @@ struct app_srv_stats {
 	uint64_t err_accept;		/* accept failures (ENOBUFS, EMFILE, ...) */
 	uint64_t err_send;		/* send failures other than EAGAIN */
 	uint64_t open;			/* currently open */
+	uint64_t quiet_out;		/* connections that gave their state
+					 * back while compact (--idle-ms) */
+	uint64_t quiet_in;		/* ... and took a slot again */
 };
 
 struct app_server;

@@ -443,6 +443,9 @@ summary_text(const struct run *r)
 		r->cnt.tcp_tx_rst, f->requests ? (double)r->cnt.poll_busy_cycles /
 		(double)f->requests : 0.0);
 	app_print_drops(o, &r->cnt);
+	if (f->quiet_out != 0)
+		fprintf(o, "idle: connections gave their state back %" PRIu64
+			" times, took it again %" PRIu64 "\n", f->quiet_out, f->quiet_in);
 	fprintf(o, "listen: SYN cookies sent %" PRIu64 ", connections from cookies %"
 		PRIu64 "\n", r->cnt.tcp_syncookies_sent, r->cnt.tcp_syncookies_ok);
 	for (unsigned int i = 0; r->n_lcores > 1 && i < r->n_lcores; i++)

@@ -451,6 +451,20 @@ struct dps_sock_cbs {
 	void (*writable)(int fd, void *arg);
 	/** A listener has a connection to accept (listening sockets). */
 	void (*acceptable)(int fd, void *arg);
+	/**
+	 * The connection has just gone into the compact idle form
+	 * (dps_sock_conf.idle_ms; docs/architecture.md, "The compact idle
+	 * form"): return the argument it keeps from now on, @p arg itself
+	 * or another. An application may give back the state @p arg names
+	 * while the connection is quiet and keep a smaller value (NULL, a
+	 * tagged pointer, a few packed bytes): every later callback of
+	 * @p fd gets what this returned, until dps_set_callbacks() changes
+	 * it. Runs on the owning lcore; it must not call the stack for
+	 * @p fd (the socket is already put away: a call would take it out
+	 * again). A set without it (this member NULL) keeps the argument
+	 * as it is.
+	 */
+	void *(*idle)(int fd, void *arg);
 };
 
 /**

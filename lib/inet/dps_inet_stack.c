@@ -229,7 +229,7 @@ conn_fill_idle(const struct dps_idle_ent *e, struct dps_conn_info *out)
 {
 	out->state = DPS_TCP_ESTABLISHED;
 	out->mss = e->rec.mss;
-	out->rto_ms = e->rec.rto_us / 1000;
+	out->rto_ms = dps_tcb_idle_rto_us(&e->rec) / 1000;
 }
 
 /*

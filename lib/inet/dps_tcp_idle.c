@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The compact idle form of a connection (issue 15): an established
- * connection with nothing to do keeps a 176-byte entry in a per-lcore
+ * connection with nothing to do keeps a 168-byte entry in a per-lcore
  * store instead of its 448-byte socket, as a TIME_WAIT connection keeps
  * a 56-byte one (dps_tcp_timewait.c). Off unless dps_sock_conf.idle_ms
  * is set.
@@ -30,7 +30,10 @@
  * compare-and-swap that fails when close() emptied it meanwhile: the
  * count goes back and the socket stays), the table's slot is rewritten
  * in place (lock-free readers see the socket or the entry, both
- * type-stable) and the socket goes back to the pool.
+ * type-stable) and the socket goes back to the pool. Then the
+ * application's `idle` callback, when its set has one, names the
+ * argument the entry keeps: an application can give its own state for
+ * the connection back while it is quiet (dps-httpd does).
  *
  * Waking. Whatever needs the socket makes it again from the entry,
  * before it looks: a segment or an ICMP error for the tuple on the lcore
@@ -57,7 +60,7 @@
 
 #define IDLE_NONE UINT32_MAX
 
-_Static_assert(sizeof(struct dps_idle_ent) <= 176,
+_Static_assert(sizeof(struct dps_idle_ent) <= 168,
 	"the compact idle form outgrew its budget (docs/architecture.md)");
 
 static bool (*fd_swap_hook)(int fd, struct dps_obj *old, struct dps_obj *nw);
@@ -307,6 +310,23 @@ idle_save(struct dps_idle_ent *e, const struct dps_sock *sk, int optset)
 	dps_tcb_idle_save(&sk->tcb, &e->rec);
 }
 
+/* The application's `idle` callback, if its set has one: the argument
+ * the entry keeps is the one it returns. Called once the swap is done,
+ * so only for a connection that did go compact; a wake-up, which only
+ * this lcore performs, cannot come between the swap and the call. */
+static void
+idle_tell(struct dps_sockets *ss, const struct dps_sock *sk,
+	struct dps_idle_ent *e)
+{
+	void *(*fn)(int fd, void *arg);
+	void *arg;
+
+	if (sk->cbset == 0 || (fn = ss->cbsets[sk->cbset - 1].idle) == NULL)
+		return;
+	arg = fn(sk->obj.fd, sk->cb_arg);
+	memcpy(e->cb_arg, &arg, sizeof(e->cb_arg));
+}
+
 /*
  * Make @sk, which has received nothing for the configured time, compact
  * if nothing else holds it (see the file's comment). True when it went;
@@ -351,6 +371,7 @@ dps_tcp_idle_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	/* Replaced in place: a reader of the table sees one or the other. */
 	(void)dps_tcp_table_put(lc, (void *)((uintptr_t)e | IDLE_TAG));
 	sk->in_table = false;
+	idle_tell(ss, sk, e);
 	dps_tcp_stat_own_add(&tl->n_idle, 1);
 	DPS_CNT_INC(&lc->cnt, tcp_idle_enter);
 	dps_pool_put(ss->pool, sk);

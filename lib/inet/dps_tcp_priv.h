@@ -167,7 +167,7 @@ struct dps_tw_store {
  * of a quiet established socket that is not fixed while it is quiet. The
  * descriptor table's slot names it as it named the socket (obj first, of
  * kind DPS_OBJ_IDLE), and so does the connection table's. 4-byte aligned,
- * 176 bytes: the callback argument is kept as bytes, and what is the same
+ * 168 bytes: the callback argument is kept as bytes, and what is the same
  * for every entry of a store (the stack, the lcore) is in the store's
  * header, found from the entry's address (dps_idle_store_of()).
  */
@@ -190,7 +190,7 @@ struct dps_idle_ent {
  * anonymous mapping of max_conns entries whose pages become resident as
  * entries are first used. The mapping starts at a multiple of
  * DPS_IDLE_ALIGN, more than the largest store (max_conns < 2^25 entries
- * of 176 bytes: 5.5 GiB), so that an entry's address gives its store. */
+ * of 168 bytes: 5.25 GiB), so that an entry's address gives its store. */
 #define DPS_IDLE_ALIGN ((size_t)1 << 33)
 
 struct dps_idle_store {

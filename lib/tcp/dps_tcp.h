@@ -566,22 +566,38 @@ struct dps_tcb_ext *dps_tcb_ext_detach(struct dps_tcb *t);
  * sequence numbers that can only lag SND.UNA (SND.WL2, the ends of the
  * last small segment, of the last write and of the last pushed segment)
  * or RCV.NXT (the last ACK's) are kept as 16-bit distances behind it:
- * a TCB where one lags by 64 KiB or more is not kept.
+ * a TCB where one lags by 64 KiB or more is not kept. So are four
+ * figures that a quiet connection nearly always holds small: the largest
+ * window the peer offered (as its distance above the window it offers
+ * now), the bytes counted toward the next congestion window step, the
+ * retransmissions ever made (each below 64 Ki) and the RTO (whole
+ * jiffies, as it always is, below 65,536 of them); a TCB where one does
+ * not fit is not kept.
  */
 struct dps_tcb_idle {
-	uint32_t iss, snd_una, snd_wnd, snd_wl1, max_snd_wnd;
+	uint32_t iss, snd_una, snd_wnd, snd_wl1;
 	uint32_t irs, rcv_nxt, rcv_adv;
 	uint32_t rcv_buf, rcv_space, rcv_ssthresh;
 	uint32_t ts_off, ts_recent;
-	uint32_t cwnd, ssthresh, cwnd_acc, retrans_total;
-	uint32_t srtt_us8, rttvar_us4, min_rtt_us, rto_us;
+	uint32_t cwnd, ssthresh;
+	uint32_t srtt_us8, rttvar_us4, min_rtt_us;
 	uint32_t last_oow_ack_ms, rcv_tstamp_ms;
 	uint32_t flags;			/* the TCB's one-bit fields */
 	uint16_t wl2_lag, sml_lag, push_lag, pushed_lag;	/* behind SND.UNA */
 	uint16_t acked_lag;		/* rcv_acked behind RCV.NXT */
+	uint16_t maxwnd_over;		/* max_snd_wnd above snd_wnd */
+	uint16_t cwnd_acc, retrans_total;
+	uint16_t rto_j;			/* rto_us in jiffies */
 	uint16_t adv_mss, mss, rcv_mss, pmtu_mss, user_mss, rcv_wnd, tso_max;
 	uint8_t state, snd_wscale, rcv_wscale, syn_wscale, cc, quickacks, probes;
 };
+
+/** The RTO kept in @p r, in us (struct dps_tcb's rto_us). */
+static inline uint32_t
+dps_tcb_idle_rto_us(const struct dps_tcb_idle *r)
+{
+	return (uint32_t)r->rto_j * (uint32_t)(DPS_TCP_JIFFY_NS / 1000);
+}
 
 /** Whether @p t can be kept as a struct dps_tcb_idle (see there). */
 bool dps_tcb_idle_ok(const struct dps_tcb *t);

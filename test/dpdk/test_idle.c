@@ -455,6 +455,84 @@ Test(dpdk_idle, held_sockets_stay, .timeout = 120)
 	bench_down(b);
 }
 
+/* What the callbacks of the `idle` test saw: @p calls of each kind,
+ * counted in the struct the argument names. */
+struct cb_probe {
+	unsigned int idle, readable;
+	int last_fd;
+};
+static struct cb_probe probe[2];	/* [0]: the first argument; [1]: the idle one */
+
+/* Gives the first argument's state back: the idle form keeps &probe[1]. */
+static void *
+probe_idle(int fd, void *arg)
+{
+	struct cb_probe *p = arg;
+
+	p->idle++;
+	p->last_fd = fd;
+	return &probe[1];
+}
+
+static void
+probe_readable(int fd, void *arg)
+{
+	struct cb_probe *p = arg;
+
+	p->readable++;
+	p->last_fd = fd;
+}
+
+/* The `idle` callback: called once for each connection that goes
+ * compact, on the lcore, with the argument it had, and every later
+ * callback gets the argument it returned; a set without one keeps its
+ * argument. */
+Test(dpdk_idle, idle_callback_names_the_argument_kept, .timeout = 120)
+{
+	static const struct dps_sock_cbs with = { .idle = probe_idle,
+		.readable = probe_readable };
+	static const struct dps_sock_cbs without = { .readable = probe_readable };
+	static int afd[8], bfd[8];
+	static struct cb_probe plain;
+	struct bench bb, *b = &bb;
+	struct dps_sock_stats base[2];
+	uint8_t buf[10] = { 0 };
+	int lfd;
+
+	memset(probe, 0, sizeof(probe));
+	up(b, IDLE_MS, 0);
+	for (int i = 0; i < 2; i++)
+		base[i] = sstats(b, i);
+	lfd = listener(b);
+	open_n(b, lfd, afd, bfd, 8);
+	/* B's 0..5 with the `idle` callback, 6 and 7 without. */
+	for (unsigned int i = 0; i < 8; i++)
+		cr_assert_eq(dps_set_callbacks(bfd[i], i < 6 ? &with : &without,
+			i < 6 ? (void *)&probe[0] : (void *)&plain), 0);
+	quiet(b);
+	cr_assert_eq(sstats(b, 1).idle, 8);
+	cr_assert_eq(probe[0].idle, 6, "%u calls", probe[0].idle);
+	cr_assert_eq(probe[1].idle, 0);
+	/* Data on each: the readable callback wakes it with the kept one. */
+	for (unsigned int i = 0; i < 8; i++)
+		cr_assert_eq(dps_send(afd[i], buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	run(b, 20, STEP_NS);
+	cr_assert_eq(probe[0].readable, 0);
+	cr_assert_eq(probe[1].readable, 6, "%u", probe[1].readable);
+	cr_assert_eq(plain.readable, 2);
+	cr_assert_eq(plain.idle, 0);
+	for (unsigned int i = 0; i < 8; i++)
+		recv_all(b, bfd[i], buf, sizeof(buf));
+	/* Compact again: now told with the argument it returned. */
+	quiet(b);
+	cr_assert_eq(sstats(b, 1).idle, 8);
+	cr_assert_eq(probe[1].idle, 6);
+	cr_assert_eq(probe[0].idle, 6);
+	close_all(b, afd, bfd, 8, lfd);
+	check_empty(b, base);
+	bench_down(b);
+}
+
 Test(dpdk_idle, off_by_default, .timeout = 120)
 {
 	static int afd[4], bfd[4];

@@ -28,6 +28,11 @@
 #     half of one in one send get 500 answers, the other half the 501st
 #  10 --proto source: 8 MiB read from it, then the close; --proto discard:
 #     8 MiB sent into it and nothing back but the close
+#  11 --idle-ms 100: 20 keep-alive connections, three rounds of a request
+#     each and a second's quiet (the connections go compact and the
+#     server gives their state back: its summary counts it, at least
+#     once per connection); every answer whole; then 10 closed by the
+#     client and 10 left to the server's drain, which closes them
 # Names are unique per run; a trap removes everything on every exit path.
 # Usage: httpd_kernel.sh PATH/TO/dps-httpd [CHECK...]  (e.g. 3 5; all by
 #   default). HTTPD_KEEP=1 keeps the work directory.
@@ -35,7 +40,7 @@ set -euo pipefail
 
 bin=${1:?usage: httpd_kernel.sh PATH/TO/dps-httpd [CHECK...]}
 shift
-only=" ${*:-1 2 3 4 5 6 7 8 9 10} "
+only=" ${*:-1 2 3 4 5 6 7 8 9 10 11} "
 if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
 	echo "SKIP: needs root and network namespaces"; exit 77
 fi
@@ -335,6 +340,58 @@ print("sent", 8 << 20)
 EOF
 }
 
+c11() {
+	local pid n
+	server --resp-size 1000 --idle-ms 100 || return 1
+	kx "$py" - "$D" "$tmp/c11-held" >"$tmp/c11-client.log" 2>&1 <<'EOF' &
+import socket, sys, time
+def answer(s):
+    got = b""
+    while b"\r\n\r\n" not in got:
+        b = s.recv(65536)
+        if not b:
+            sys.exit("EOF before an answer")
+        got += b
+    head, body = got.split(b"\r\n\r\n", 1)
+    if not head.startswith(b"HTTP/1.1 200"):
+        sys.exit("got %r" % head[:30])
+    while len(body) < 1000:
+        b = s.recv(65536)
+        if not b:
+            sys.exit("EOF in a body")
+        body += b
+    if len(body) != 1000:
+        sys.exit("a body of %d bytes" % len(body))
+socks = [socket.create_connection((sys.argv[1], 80), timeout=10) for _ in range(20)]
+for r in range(3):
+    for s in socks:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    for s in socks:
+        answer(s)
+    time.sleep(1)	# ten times --idle-ms: compact, the state given back
+for s in socks[:10]:
+    s.close()
+open(sys.argv[2], "w").close()
+for s in socks[10:]:	# until the server's drain closes them
+    if s.recv(1) != b"":
+        sys.exit("data instead of the close")
+    s.close()
+print("ok")
+EOF
+	pid=$!
+	for _ in $(seq 600); do
+		[ -e "$tmp/c11-held" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -e "$tmp/c11-held" ] || { wait "$pid" || true; no "$(tail -n 1 "$tmp/c11-client.log")"; return 1; }
+	server_stop || { wait "$pid" || true; return 1; }
+	wait "$pid" || no "$(tail -n 1 "$tmp/c11-client.log")" || return 1
+	n=$(grep -oE 'gave their state back [0-9]+' "$tmp/c11-srv.log" | grep -oE '[0-9]+$' || true)
+	# At least once a connection: three quiet seconds against 100 ms.
+	[ "${n:-0}" -ge 20 ] || no "state given back ${n:-0} times, expected 20 or more" || return 1
+}
+
 run 1 "curl GET / with a 100000-byte body"
 run 2 "curl reuses a keep-alive connection for two URLs"
 run 3 "wrk -t1 -c16 -d3s keep-alive"
@@ -345,4 +402,5 @@ run 7 "300 pipelined requests, HEAD among them: answers in order"
 run 8 "keep-alive timeout closes an idle connection"
 run 9 "raw: 500 and a half requests, then the other half"
 run 10 "source: 8 MiB out; discard: 8 MiB in"
+run 11 "--idle-ms: quiet connections give their state back and come back whole"
 exit $failed

@@ -340,7 +340,7 @@ Test(tcb_ext, idle_record_round_trip)
 {
 	uint32_t seed = 12345;
 
-	cr_assert_leq(sizeof(struct dps_tcb_idle), 128);
+	cr_assert_leq(sizeof(struct dps_tcb_idle), 120);
 	for (int i = 0; i < 1000; i++) {
 		struct dps_tcb t, u;
 		struct dps_tcb_idle r;
@@ -362,6 +362,11 @@ Test(tcb_ext, idle_record_round_trip)
 		t.push_seq = t.snd_una - (t.push_seq & 0xffff);
 		t.pushed_seq = t.snd_una - (t.pushed_seq & 0xffff);
 		t.rcv_acked = t.rcv_nxt - (t.rcv_acked & 0xffff);
+		/* The four narrowed figures, anywhere in what fits. */
+		t.max_snd_wnd = t.snd_wnd + (t.max_snd_wnd & 0xffff);
+		t.cwnd_acc &= 0xffff;
+		t.retrans_total &= 0xffff;
+		t.rto_us = (t.rto_us & 0xffff) * (uint32_t)(DPS_TCP_JIFFY_NS / 1000);
 		cr_assert(dps_tcb_idle_ok(&t));
 		dps_tcb_idle_save(&t, &r);
 		memset(&u, 0x5a, sizeof(u));
@@ -401,6 +406,25 @@ Test(tcb_ext, idle_record_refuses_what_it_cannot_keep)
 	t.rcv_acked = t.rcv_nxt + 1;
 	cr_assert_not(dps_tcb_idle_ok(&t), "an ACK beyond RCV.NXT");
 	t.rcv_acked = t.rcv_nxt;
+	t.max_snd_wnd = t.snd_wnd + 65536;
+	cr_assert_not(dps_tcb_idle_ok(&t), "a window 64 KiB above the largest");
+	t.max_snd_wnd = t.snd_wnd + 65535;
+	cr_assert(dps_tcb_idle_ok(&t), "one byte less fits");
+	t.max_snd_wnd = t.snd_wnd;
+	t.cwnd_acc = 65536;
+	cr_assert_not(dps_tcb_idle_ok(&t), "64 KiB counted toward the next step");
+	t.cwnd_acc = 0;
+	t.retrans_total = 65536;
+	cr_assert_not(dps_tcb_idle_ok(&t), "64 Ki retransmissions");
+	t.retrans_total = 65535;
+	cr_assert(dps_tcb_idle_ok(&t), "one less fits");
+	t.retrans_total = 0;
+	t.rto_us += 1000;
+	cr_assert_not(dps_tcb_idle_ok(&t), "an RTO that is not whole jiffies");
+	t.rto_us = 65536 * (uint32_t)(DPS_TCP_JIFFY_NS / 1000);
+	cr_assert_not(dps_tcb_idle_ok(&t), "an RTO of 65,536 jiffies");
+	t.rto_us = 65535 * (uint32_t)(DPS_TCP_JIFFY_NS / 1000);
+	cr_assert(dps_tcb_idle_ok(&t), "one jiffy less fits");
 	tcb_attach(&t);
 	cr_assert_not(dps_tcb_idle_ok(&t), "a cold half attached");
 }
