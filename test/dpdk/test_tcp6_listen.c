@@ -20,7 +20,8 @@
  *   two lcores are test/interop/apps_mq.sh's.)
  * - automatic flow labels (RFC 6437, Linux's ip6_make_flowlabel() with
  *   net.ipv6.auto_flowlabels 1): one non-zero label on every segment of
- *   a connection, its SYN-ACK included, another for the next connection,
+ *   a connection, its SYN-ACK included (cookie SYN-ACKs too), another for
+ *   the next connection,
  *   a new one at each retransmission timeout (SYN, SYN-ACK), the
  *   connection's on its TIME_WAIT ACKs, a constant one on the RSTs for
  *   a tuple without a socket, none with IPV6_AUTOFLOWLABEL 0.
@@ -378,6 +379,9 @@ Test(dpdk, tcp6_listen_syncookie_flood)
 
 		cr_assert_eq(sa.ack, ISN + 7 * i + 1);
 		cr_assert_eq(sa.mss, 1440, "SYN-ACK MSS %u", sa.mss);
+		/* Cookie or not, an automatic flow label (a hash of its
+		 * own, as Linux's request sock). */
+		cr_assert_neq(sa.flow, 0, "SYN-ACK %u without a flow label", i);
 		cr_assert_eq(sa.ts, i == FLOOD - 1, "timestamps only when offered");
 		if (i < BACKLOG)
 			synq_seq[i] = ISN + 7 * i + 1;
