@@ -136,9 +136,10 @@ listen6_cookie_synack(struct dps_lcore *lc, struct dps_sock *l,
 			seg->opt.has_ws ? seg->opt.wscale : 0xff, seg->opt.sack_ok);
 	DPS_CNT_INC(&lc->cnt, tcp_syncookies_sent);
 	/* A hash of its own, as the request sock Linux sends it from
-	 * (tcp_conn_request()); labelled as the listener's packets. */
-	dps_tcp6_xmit_out(lc, t, &out, dps_sock6_c(l)->afl ?
-		dps_ip6_label(lc->stack, dps_ip6_txhash()) : 0, now);
+	 * (tcp_conn_request()); labelled as the listener's packets.
+	 * Relaxed: IPV6_AUTOFLOWLABEL, a value on its own (ipv6_set()). */
+	dps_tcp6_xmit_out(lc, t, &out, __atomic_load_n(&dps_sock6_c(l)->afl,
+		__ATOMIC_RELAXED) ? dps_ip6_label(lc->stack, dps_ip6_txhash()) : 0, now);
 }
 
 /* Child @c of @l for @t (new, or established from a cookie) into the

@@ -22,7 +22,7 @@
  *   net.ipv6.auto_flowlabels 1): one non-zero label on every segment of
  *   a connection, its SYN-ACK included (cookie SYN-ACKs too), another for
  *   the next connection,
- *   a new one at each retransmission timeout (SYN, SYN-ACK), the
+ *   a new one at each retransmission timeout (SYN, SYN-ACK, data), the
  *   connection's on its TIME_WAIT ACKs, a constant one on the RSTs for
  *   a tuple without a socket, none with IPV6_AUTOFLOWLABEL 0.
  * Every test ends with the socket pools, tables, port maps and mbuf
@@ -994,8 +994,9 @@ Test(dpdk, tcp6_flowlabel_opt_out)
 /*
  * A retransmission timeout draws a new hash, so a new label (Linux's
  * sk_rethink_txhash() in tcp_write_timeout() and tcp_rtx_synack()): each
- * SYN-ACK A resends to a silent peer, and each SYN of a connect() the
- * peer does not answer, carries a label other than the one before.
+ * SYN-ACK A resends to a silent peer, each SYN of a connect() the peer
+ * does not answer, and data resent after its timeout, carries a label
+ * other than the one before; the connection keeps the new one.
  */
 Test(dpdk, tcp6_flowlabel_rto_rehash)
 {
@@ -1037,6 +1038,22 @@ Test(dpdk, tcp6_flowlabel_rto_rehash)
 	cr_assert_neq(s2.flow, 0);
 	cr_assert_neq(s2.flow, s1.flow, "resent SYN kept label %#x", s1.flow);
 	cr_assert_eq(dps_close(fd), 0);
+	/* Data the peer does not acknowledge: the retransmission after the
+	 * timeout carries a new label, the next segments keep it. */
+	fd = fl_connect(&b, lfd, 40022, &s1);
+	cr_assert_eq(dps_send(fd, "lost", 4, 0), 4);
+	s2 = seg_to(&b, 40022, DPS_TH_ACK | DPS_TH_PSH);
+	cr_assert_eq(s2.flow, s1.flow);
+	run(&b, 12, 100 * MS);		/* past the RTO (1 s at most) */
+	s3 = seg_to(&b, 40022, DPS_TH_ACK | DPS_TH_PSH);
+	cr_assert_eq(s3.seq, s2.seq, "not the retransmission");
+	cr_assert_neq(s3.flow, 0);
+	cr_assert_neq(s3.flow, s2.flow, "retransmission kept label %#x", s2.flow);
+	peer_tcp6(&b, 40022, FL_PORT, 1001, s2.seq + 4, DPS_TH_ACK, NULL, NULL);
+	cr_assert_eq(dps_send(fd, "more", 4, 0), 4);
+	s1 = seg_to(&b, 40022, DPS_TH_ACK | DPS_TH_PSH);
+	cr_assert_eq(s1.flow, s3.flow, "the new label did not stay");
+	abort_close(fd);
 	cr_assert_eq(dps_close(lfd), 0);
 	down6(&b);
 }
