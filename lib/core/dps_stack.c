@@ -8,6 +8,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_cycles.h>
+#include <rte_random.h>
 #include "dps_stack_priv.h"
 #include "dps_port.h"
 
@@ -60,6 +61,10 @@ stack_conf_check(struct dps_stack_conf *c)
 		c->request_ring_size = DEFAULT_REQ_RING;
 	if (c->tx_backlog == 0)
 		c->tx_backlog = DEFAULT_TX_BACKLOG;
+	if (c->auto_flowlabels == DPS_FLOWLABEL_DEFAULT)
+		c->auto_flowlabels = DPS_FLOWLABEL_OPTOUT;	/* Linux's 1 */
+	if (c->auto_flowlabels > DPS_FLOWLABEL_FORCED)
+		return -EINVAL;
 	return 0;
 }
 
@@ -111,6 +116,10 @@ dps_core_create(const struct dps_stack_conf *conf)
 		rte_errno = EINVAL;
 		return NULL;
 	}
+	/* The key of the flow hash of packets without a socket
+	 * (dps_ip6_flow_hash()), Linux's hashrnd. */
+	s->flow_key[0] = rte_rand();
+	s->flow_key[1] = rte_rand();
 	s->ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
 	s->n_lcores = s->conf.n_lcores;
 	for (unsigned int i = 0; i < s->n_lcores; i++) {

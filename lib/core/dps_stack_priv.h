@@ -260,6 +260,7 @@ struct dps_stack {
 	} static_nd[DPS_ARP_TABLE_SIZE / 4];
 	unsigned int n_static_nd;
 	struct dps_route6_table routes6;
+	uint64_t flow_key[2];		/* dps_ip6_flow_hash()'s SipHash key */
 	/* The protocol switch (dps_proto.h). */
 	const struct dps_proto_ops *protos[DPS_PROTO_MAX];
 	void *proto_ctx[DPS_PROTO_MAX];	/* each slot's per-stack context */

@@ -69,6 +69,30 @@ struct dps_stack_conf {
 	 */
 	uint32_t tx_backlog;
 	const char *name;		/**< prefix for DPDK object names; default "dps" */
+	/**
+	 * Automatic IPv6 flow labels (RFC 6437), as Linux's
+	 * net.ipv6.auto_flowlabels: enum dps_auto_flowlabels. Default: on
+	 * unless a socket opts out (IPV6_AUTOFLOWLABEL 0).
+	 */
+	uint8_t auto_flowlabels;
+	/** Linux's net.ipv6.flowlabel_state_ranges: automatic labels carry
+	 * the top bit (0x80000). Default off, as Linux's. */
+	bool flowlabel_state_ranges;
+};
+
+/**
+ * dps_stack_conf.auto_flowlabels: whether IPv6 packets carry a flow
+ * label derived from their flow's hash (Linux's ip6_make_flowlabel()).
+ * The values are Linux's plus one, so that 0 is the default.
+ */
+enum dps_auto_flowlabels {
+	DPS_FLOWLABEL_DEFAULT = 0,	/**< Linux's default: DPS_FLOWLABEL_OPTOUT */
+	DPS_FLOWLABEL_OFF,		/**< auto_flowlabels = 0: never */
+	DPS_FLOWLABEL_OPTOUT,		/**< = 1: unless the socket sets
+					 * IPV6_AUTOFLOWLABEL 0 */
+	DPS_FLOWLABEL_OPTIN,		/**< = 2: only if the socket sets
+					 * IPV6_AUTOFLOWLABEL 1 */
+	DPS_FLOWLABEL_FORCED,		/**< = 3: always, whatever the option */
 };
 
 /** dps_port_conf.tso */

@@ -340,6 +340,11 @@ struct dps_sock6_side {
 	int16_t hops;			/* IPV6_UNICAST_HOPS; -1: the default */
 	uint8_t tclass;			/* IPV6_TCLASS */
 	uint8_t maps;			/* DPS_UMAP_*: the port maps it holds */
+	int8_t afl_opt;			/* IPV6_AUTOFLOWLABEL; -1: unset */
+	bool afl;			/* its packets carry @flow: the option
+					 * under the stack's auto_flowlabels */
+	uint32_t flow;			/* the label of the socket's flow hash
+					 * (dps_ip6_flow.c); 0: no hash yet */
 };
 
 #define DPS_UMAP_V4 1			/* dps_sockets.udp_ports: IPv4 input */

@@ -43,7 +43,8 @@ dps_sock_init(struct dps_sock *sk, struct dps_stack *s, int type, int proto,
 }
 
 /* The IPv6 side of a fresh AF_INET6 socket: unbound, dual-stack
- * (net.ipv6.bindv6only 0), the default hop limit, traffic class 0. */
+ * (net.ipv6.bindv6only 0), the default hop limit, traffic class 0,
+ * IPV6_AUTOFLOWLABEL unset (the stack's auto_flowlabels decides). */
 void
 dps_sock6_init(struct dps_sock *sk)
 {
@@ -51,6 +52,8 @@ dps_sock6_init(struct dps_sock *sk)
 
 	memset(v6, 0, sizeof(*v6));
 	v6->hops = -1;
+	v6->afl_opt = -1;
+	v6->afl = dps_ip6_autolabel(sk->stack, -1);
 	dps_sock_set_flag(sk, DPS_OPT_INET6, true);
 }
 

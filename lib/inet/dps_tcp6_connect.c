@@ -96,6 +96,7 @@ dps_tcp6_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		return -ENOBUFS;
 	}
 	dps_tcp_conn_add(lc, sk);
+	dps_tcp6_rehash(sk);		/* sk_set_txhash() in tcp_v6_connect() */
 	dps_tcp6_conf(lc, sk, ifindex, &c);
 	k = dps_tcp_keyed6(ss, &v6->key, now);
 	if (reused && dps_seq_lt(k.isn, floor))

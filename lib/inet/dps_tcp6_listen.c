@@ -135,7 +135,11 @@ listen6_cookie_synack(struct dps_lcore *lc, struct dps_sock *l,
 		out.opt.tsval = dps_syncookie_ts(out.opt.tsval,
 			seg->opt.has_ws ? seg->opt.wscale : 0xff, seg->opt.sack_ok);
 	DPS_CNT_INC(&lc->cnt, tcp_syncookies_sent);
-	dps_tcp6_xmit_out(lc, t, &out, now);
+	/* A hash of its own, as the request sock Linux sends it from
+	 * (tcp_conn_request()); labelled as the listener's packets.
+	 * Relaxed: IPV6_AUTOFLOWLABEL, a value on its own (ipv6_set()). */
+	dps_tcp6_xmit_out(lc, t, &out, __atomic_load_n(&dps_sock6_c(l)->afl,
+		__ATOMIC_RELAXED) ? dps_ip6_label(lc->stack, dps_ip6_txhash()) : 0, now);
 }
 
 /* Child @c of @l for @t (new, or established from a cookie) into the
@@ -147,6 +151,10 @@ child6_insert(struct dps_lcore *lc, struct dps_sock *c, struct dps_sock *l,
 	const struct dps_tuple6 *t)
 {
 	child6_side(c, l, t);
+	/* A flow hash of its own, kept from its SYN-ACK on (Linux's
+	 * request sock txhash, which the child takes); a cookie's child
+	 * draws one as cookie_v6_check() does. */
+	dps_tcp6_rehash(c);
 	if (!dps_tcp_x_hold_new(lc, c)) {
 		dps_tcp_child_gone(c);
 		dps_sock_put(c);

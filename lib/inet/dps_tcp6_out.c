@@ -15,6 +15,15 @@
  * used: an IPv6 socket's stays zero, so the established-segment path of
  * dps_tcp_output.c hands every segment of it to dps_tcp_xmit(), which
  * sends it here.
+ *
+ * Flow labels (RFC 6437; dps_ip6_flow.c): every segment of a socket
+ * carries the label of its flow hash, computed when the hash is drawn
+ * (connect, a listener's child, a retransmission timeout), not per
+ * segment; none when IPV6_AUTOFLOWLABEL or the stack's setting says so.
+ * Segments without a socket carry the label their caller gives: a
+ * TIME_WAIT entry's (its connection's), a cookie SYN-ACK's (a fresh
+ * hash, as Linux's request sock), a RST's for no connection (a keyed
+ * hash of the tuple, dps_tcp6_label_nosock()).
  */
 #include <errno.h>
 #include <string.h>
@@ -87,13 +96,14 @@ tcp6_hops(const struct dps_sock6_side *v6)
 
 /*
  * Build one segment from @src:@sport to @dst:@dport with @plen bytes of
- * @sk's send buffer (none without a socket) and route it. @hops and
- * @tclass: the IPv6 header's.
+ * @sk's send buffer (none without a socket) and route it. @hops, @tclass
+ * and @flow: the IPv6 header's.
  */
 static void
 tcp6_send(struct dps_lcore *lc, struct dps_sock *sk, const uint8_t src[16],
 	const uint8_t dst[16], uint16_t sport, uint16_t dport,
-	const struct dps_tcp_out *out, uint8_t hops, uint8_t tclass, uint64_t now)
+	const struct dps_tcp_out *out, uint8_t hops, uint8_t tclass, uint32_t flow,
+	uint64_t now)
 {
 	uint16_t tcp_len = (uint16_t)(DPS_TCP_HLEN + dps_tcp_out_opt_len(out));
 	uint32_t plen = sk != NULL ? out->len : 0, inline_len, pkts = 1;
@@ -115,7 +125,7 @@ tcp6_send(struct dps_lcore *lc, struct dps_sock *sk, const uint8_t src[16],
 	}
 	th = p + DPS_IPV6_HLEN;
 	dps_ipv6_build(p, DPS_IPV6_HLEN, src, dst, IPPROTO_TCP,
-		(uint16_t)(tcp_len + plen), hops, tclass, 0);
+		(uint16_t)(tcp_len + plen), hops, tclass, flow);
 	dps_tcp_build(th, tcp_len, sport, dport, out);
 	if (inline_len != 0)
 		dps_tcp_snd_copy(sk, sk->tcb.snd_una, out->seq - sk->tcb.snd_una, plen,
@@ -150,15 +160,35 @@ dps_tcp6_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tcp_ou
 	 * takes the old or the new value, as ip_tos (dps_sock_opt()). The
 	 * ECN bits of IPV6_TCLASS are TCP's, as IP_TOS's. */
 	uint8_t tclass = __atomic_load_n(&v6->tclass, __ATOMIC_RELAXED);
+	/* Relaxed, as the traffic class: IPV6_AUTOFLOWLABEL. The label is
+	 * this lcore's own (dps_tcp6_rehash()). */
+	uint32_t flow = __atomic_load_n(&v6->afl, __ATOMIC_RELAXED) ? v6->flow : 0;
 
 	tcp6_send(lc, sk, v6->laddr, v6->raddr, sk->tup.lport, sk->tup.rport, out,
-		tcp6_hops(v6), (uint8_t)(tclass & ~3u), now);
+		tcp6_hops(v6), (uint8_t)(tclass & ~3u), flow, now);
 }
 
 void
 dps_tcp6_xmit_out(struct dps_lcore *lc, const struct dps_tuple6 *t,
-	const struct dps_tcp_out *out, uint64_t now)
+	const struct dps_tcp_out *out, uint32_t flow, uint64_t now)
 {
 	tcp6_send(lc, NULL, t->laddr, t->raddr, t->lport, t->rport, out,
-		DPS_IPV6_HOP_LIMIT, 0, now);
+		DPS_IPV6_HOP_LIMIT, 0, flow, now);
+}
+
+uint32_t
+dps_tcp6_label_nosock(const struct dps_lcore *lc, const struct dps_tuple6 *t)
+{
+	const struct dps_stack *s = lc->stack;
+
+	if (!dps_ip6_autolabel(s, -1))
+		return 0;
+	return dps_ip6_label(s, dps_ip6_flow_hash(s, t->laddr, t->raddr, t->lport,
+		t->rport, IPPROTO_TCP));
+}
+
+void
+dps_tcp6_rehash(struct dps_sock *sk)
+{
+	dps_sock6(sk)->flow = dps_ip6_label(sk->stack, dps_ip6_txhash());
 }

@@ -53,6 +53,9 @@ dps_tws6_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	st->free_head = e->next;
 	dps_tcp_tw_from(&e->tw, &sk->tcb, now);
 	e->tup = dps_sock6(sk)->key;
+	/* Its segments go as Linux's tcp_v6_timewait_ack(): the
+	 * connection's hash (tw_txhash) under the stack's default. */
+	e->flow = dps_ip6_autolabel(lc->stack, -1) ? dps_sock6(sk)->flow : 0;
 	e->port_held = sk->port_held;
 	if (e->port_held == DPS_PORT_FREE)
 		e->port_held = dps_tw_bind_hold(lc, sk);
@@ -123,7 +126,7 @@ dps_tws6_input(struct dps_lcore *lc, struct dps_tws6_ent *e, const struct dps_tc
 
 	switch (dps_tcp_tw_input(&e->tw, seg, now, &out)) {
 	case DPS_TW_ACK:
-		dps_tcp6_xmit_out(lc, &e->tup, &out, now);
+		dps_tcp6_xmit_out(lc, &e->tup, &out, e->flow, now);
 		break;
 	case DPS_TW_KILL:
 		tw6_kill(lc, e);

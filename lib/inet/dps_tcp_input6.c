@@ -54,7 +54,7 @@ tcp6_no_conn(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple6 *
 			dps_tcp6_listen_input(lc, m, t, seg, now))
 		return;
 	if (!dps_ip6_is_multicast(t->laddr) && dps_tcp_rst_for(seg, &out))
-		dps_tcp6_xmit_out(lc, t, &out, now);
+		dps_tcp6_xmit_out(lc, t, &out, dps_tcp6_label_nosock(lc, t), now);
 	dps_lcore_drop(lc, m, DPS_DROP_tcp_no_socket);
 }
 

@@ -610,6 +610,7 @@ struct dps_tws6_ent {
 	struct dps_tuple6 tup;		/* the IPv6 table's key */
 	struct dps_tcp_tw tw;
 	uint32_t next;			/* FIFO by expiry, or free list */
+	uint32_t flow;			/* the label of its ACKs (its connection's) */
 	uint8_t port_held;		/* DPS_PORT_*: counted in the TCP port map */
 } __rte_aligned(8);
 
@@ -657,7 +658,15 @@ void dps_tcp6_key_fill(struct dps_sock *sk);
 void dps_tcp6_xmit(struct dps_lcore *lc, struct dps_sock *sk,
 	const struct dps_tcp_out *out, uint64_t now);
 void dps_tcp6_xmit_out(struct dps_lcore *lc, const struct dps_tuple6 *t,
-	const struct dps_tcp_out *out, uint64_t now);
+	const struct dps_tcp_out *out, uint32_t flow, uint64_t now);
+/* The flow label of a segment for tuple @t without a socket (a RST for
+ * no connection): the keyed hash of the tuple under the stack's default
+ * (Linux's tcp_v6_send_response() through its control socket). */
+uint32_t dps_tcp6_label_nosock(const struct dps_lcore *lc, const struct dps_tuple6 *t);
+/* A new flow hash for IPv6 socket @sk, so a new label (Linux's
+ * sk_set_txhash() at connect and for children, sk_rethink_txhash() at a
+ * retransmission timeout). */
+void dps_tcp6_rehash(struct dps_sock *sk);
 
 /* TIME_WAIT (dps_tcp6_tw.c). */
 void dps_tws6_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);

@@ -33,6 +33,8 @@ tcp_timer_fired(struct dps_tnode *n, void *arg)
 	struct dps_tcb_stats st0;
 	uint32_t una0 = sk->tcb.snd_una;
 	bool syn = sk->tcb.state == DPS_TCPS_SYN_SENT, pingpong;
+	bool hs = syn || sk->tcb.state == DPS_TCPS_SYN_RECV;
+	uint8_t rtx0 = sk->tcb.retransmits;
 	unsigned int cnt;
 	int ev;
 
@@ -59,6 +61,14 @@ tcp_timer_fired(struct dps_tnode *n, void *arg)
 	if (pingpong && !sk->tcb.pingpong)
 		dps_sock_set_flag(sk, DPS_OPT_PINGPONG, false);
 	dps_tcp_count_recovery(lc, &st0, &sk->tcb.x->st);
+	/* A retransmission timeout (of the SYN, the SYN-ACK or data) may
+	 * mean a dead path: an IPv6 connection draws a new flow hash, so
+	 * its label changes and a router hashing on it may choose another
+	 * path (Linux's sk_rethink_txhash() in tcp_write_timeout(), and in
+	 * tcp_rtx_synack(), with net.core.txrehash 1). */
+	if (dps_tcp_is_v6(sk) && (sk->tcb.x->st.rto_count != st0.rto_count ||
+			(hs && sk->tcb.retransmits != rtx0)))
+		dps_tcp6_rehash(sk);
 	if (cnt != 0 && syn)
 		DPS_CNT_INC(&lc->cnt, tcp_tx_syn_retrans);
 	dps_tcp_xmit_all(lc, sk, out, cnt, now);

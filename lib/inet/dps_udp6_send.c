@@ -9,11 +9,15 @@
  * owns the flow, which routes it (dps_ip6_output(): the neighbour cache,
  * the packet held while its entry resolves).
  *
+ * The flow label is automatic (RFC 6437; dps_ip6_flow.c), as Linux's
+ * ip6_make_flowlabel() makes it: a connected socket's datagrams carry the
+ * label of the hash it drew at connect(), an unconnected one's the label
+ * of a keyed hash of the datagram's tuple (Linux's skb_get_hash_flowi6()
+ * for a socket without sk_txhash); none with IPV6_AUTOFLOWLABEL 0.
+ *
  * Not built: fragmentation (a datagram longer than the 1500-byte MTU
- * allows gives EMSGSIZE, as the IPv4 side does), flow labels (sent as 0:
- * Linux sends an automatic one, which no socket call reports), and
- * IPV6_FLOWINFO_SEND, so a sin6_flowinfo is ignored as Linux ignores it
- * without that option.
+ * allows gives EMSGSIZE, as the IPv4 side does) and IPV6_FLOWINFO_SEND,
+ * so a sin6_flowinfo is ignored as Linux ignores it without that option.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -66,6 +70,23 @@ dest_of(struct dps_sock *sk, const struct sockaddr_storage *a, socklen_t tolen,
 	return d->port == 0 ? -EINVAL : 0;
 }
 
+/* The flow label of @sk's datagram from @src to @d. */
+static uint32_t
+udp6_label(const struct dps_sock *sk, const uint8_t src[16], const struct udp6_dst *d)
+{
+	const struct dps_sock6_side *v6 = dps_sock6_c(sk);
+	/* Relaxed: the option (ipv6_set()) and connect()'s hash, values on
+	 * their own. */
+	uint32_t flow = __atomic_load_n(&v6->flow, __ATOMIC_RELAXED);
+
+	if (!__atomic_load_n(&v6->afl, __ATOMIC_RELAXED))
+		return 0;
+	if (flow != 0)
+		return flow;
+	return dps_ip6_label(sk->stack, dps_ip6_flow_hash(sk->stack, src, d->addr,
+		dps_sock_lport(sk), d->port, IPPROTO_UDP));
+}
+
 /* The datagram, headers and payload, in an mbuf of @mp; NULL when no
  * mbuf was free or (*@fault) @buf could not be read. */
 static struct rte_mbuf *
@@ -86,7 +107,8 @@ build(struct dps_sock *sk, struct rte_mempool *mp, const uint8_t src[16],
 		return NULL;
 	}
 	dps_ipv6_build(ip, DPS_IPV6_HLEN, src, d->addr, IPPROTO_UDP, ulen,
-		(uint8_t)(v6->hops < 0 ? UDP6_HOPS_DEFAULT : v6->hops), v6->tclass, 0);
+		(uint8_t)(v6->hops < 0 ? UDP6_HOPS_DEFAULT : v6->hops), v6->tclass,
+		udp6_label(sk, src, d));
 	uh = (struct rte_udp_hdr *)(ip + DPS_IPV6_HLEN);
 	uh->src_port = dps_sock_lport(sk);
 	uh->dst_port = d->port;

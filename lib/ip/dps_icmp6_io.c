@@ -49,6 +49,7 @@ icmp6_echo(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
 	}
 	dps_ipv6_build(hdr, DPS_IPV6_HLEN, src, ip->src, DPS_IP6_NH_ICMPV6,
 		(uint16_t)len, DPS_IPV6_HOP_LIMIT, 0, 0);
+	dps_icmp6_label(lc->stack, hdr);
 	m->ol_flags = 0;
 	DPS_CNT_INC(&lc->cnt, icmp6_tx_echo_reply);
 	dps_ip6_output(lc, m, ip->src, now);
@@ -222,6 +223,7 @@ dps_icmp6_send_error(struct dps_lcore *lc, const struct rte_mbuf *orig,
 		rte_pktmbuf_free(m);
 		return;
 	}
+	dps_icmp6_label(lc->stack, rte_pktmbuf_mtod(m, uint8_t *));
 	DPS_CNT_INC(&lc->cnt, icmp6_tx_error);
 	dps_ip6_output(lc, m, ip->src, now);
 }

@@ -68,6 +68,27 @@ struct dps_ip6_lcore {
 	struct dps_nd_cache nd;
 };
 
+/* ---- automatic flow labels (dps_ip6_flow.c) ---- */
+
+/* A socket's flow hash: random, never 0 (Linux's net_tx_rndhash()). */
+uint32_t dps_ip6_txhash(void);
+/* The hash of a packet without a socket: keyed over its tuple (ports in
+ * network order), never 0, the same for every packet of the tuple. */
+uint32_t dps_ip6_flow_hash(const struct dps_stack *s, const uint8_t src[16],
+	const uint8_t dst[16], uint16_t sport, uint16_t dport, uint8_t proto);
+/* Do a socket's packets carry an automatic label? @opt: its
+ * IPV6_AUTOFLOWLABEL, -1 while unset (the stack's packets without a
+ * socket: -1). ip6_make_flowlabel()'s test with ip6_autoflowlabel(). */
+bool dps_ip6_autolabel(const struct dps_stack *s, int8_t opt);
+/* What getsockopt(IPV6_AUTOFLOWLABEL) reads: the option, or while unset
+ * whether the stack's default labels (Linux's ip6_autoflowlabel()). */
+bool dps_ip6_autolabel_opt(const struct dps_stack *s, int8_t opt);
+/* The label of @hash under the stack's flowlabel_state_ranges. */
+uint32_t dps_ip6_label(const struct dps_stack *s, uint32_t hash);
+/* Put the automatic label into the header at @ip of an ICMPv6 message
+ * the stack sends without a socket (its type and code written). */
+void dps_icmp6_label(const struct dps_stack *s, uint8_t *ip);
+
 int dps_ip6_register(struct dps_stack *s);
 /* Lcore @lc's IPv6 state, its addresses copied on first use. */
 struct dps_ip6_lcore *dps_ip6_lc(struct dps_lcore *lc);

@@ -112,6 +112,7 @@ ping_build(struct dps_lcore *lc, const struct ping_args *a, uint64_t now, int *e
 		dps_icmp6_echo_build(ip + DPS_IPV6_HLEN, 8 + PING_DATA,
 			DPS_ICMP6_ECHO_REQUEST, a->id, a->seq, data, PING_DATA,
 			ip + 8, a->dst);
+		dps_icmp6_label(lc->stack, ip);
 	}
 	return m;
 }

@@ -195,6 +195,11 @@ dps_sock6_connect(struct dps_sock *sk, const struct sockaddr_storage *a, socklen
 	memcpy(v6->raddr, sin6->sin6_addr.s6_addr, 16);
 	sk->tup.raddr = 0;
 	sk->tup.rport = sin6->sin6_port;
+	/* A flow hash of its own from now on, for its datagrams' label
+	 * (sk_set_txhash() in __ip6_datagram_connect()). Relaxed: read by
+	 * this socket's sends alone, which the lock orders. */
+	__atomic_store_n(&v6->flow, dps_ip6_label(sk->stack, dps_ip6_txhash()),
+		__ATOMIC_RELAXED);
 	dps_sock_publish_state(sk, DPS_TCP_ESTABLISHED);
 	return 0;
 }

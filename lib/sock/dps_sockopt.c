@@ -350,7 +350,7 @@ ip_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
  * value an int when optlen holds one (EFAULT), else 0; then each option
  * wants a whole int (EINVAL). IPV6_V6ONLY cannot change once a port is
  * bound; the hop limit takes -1 (the default again) to 255, the traffic
- * class -1 (0) to 255.
+ * class -1 (0) to 255; IPV6_AUTOFLOWLABEL any value, non-zero for on.
  */
 static int
 ipv6_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
@@ -358,7 +358,8 @@ ipv6_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 	struct dps_sock6_side *v6 = dps_sock6(sk);
 	int val = 0, rc = 0;
 
-	if (name != IPV6_V6ONLY && name != IPV6_UNICAST_HOPS && name != IPV6_TCLASS)
+	if (name != IPV6_V6ONLY && name != IPV6_UNICAST_HOPS && name != IPV6_TCLASS &&
+			name != IPV6_AUTOFLOWLABEL)
 		return -ENOPROTOOPT;
 	if (v != NULL && len >= sizeof(int))
 		rc = dps_copy_from_user(&val, v, sizeof(int));
@@ -385,6 +386,14 @@ ipv6_set(struct dps_sock *sk, int name, const void *v, socklen_t len)
 			return -EINVAL;
 		/* Relaxed: read alone by the next send. */
 		__atomic_store_n(&v6->hops, (int16_t)val, __ATOMIC_RELAXED);
+		return 0;
+	case IPV6_AUTOFLOWLABEL:
+		/* Relaxed, as the hop limit: the socket's next segment
+		 * carries its label or none (dps_tcp6_xmit()); the option
+		 * as set is kept for getsockopt(). */
+		__atomic_store_n(&v6->afl_opt, (int8_t)(val != 0), __ATOMIC_RELAXED);
+		__atomic_store_n(&v6->afl, dps_ip6_autolabel(sk->stack, (int8_t)(val != 0)),
+			__ATOMIC_RELAXED);
 		return 0;
 	default:	/* IPV6_TCLASS; RFC 3542 6.5: -1 is 0 */
 		if (val < -1 || val > 255)
@@ -681,7 +690,8 @@ ip_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 	}
 }
 
-/* do_ipv6_getsockopt(): the hop limit reads 64 while it is the default. */
+/* do_ipv6_getsockopt(): the hop limit reads 64 while it is the default;
+ * IPV6_AUTOFLOWLABEL the option as set, else the stack's default. */
 static int
 ipv6_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 {
@@ -697,6 +707,10 @@ ipv6_get(struct dps_sock *sk, int name, void *out, socklen_t *len)
 		return put_int(hops < 0 ? 64 : hops, out, len);
 	case IPV6_TCLASS:
 		return put_int(__atomic_load_n(&v6->tclass, __ATOMIC_RELAXED), out, len);
+	case IPV6_AUTOFLOWLABEL:
+		/* ip6_autoflowlabel(): the option, or the stack's default. */
+		return put_int(dps_ip6_autolabel_opt(sk->stack,
+			__atomic_load_n(&v6->afl_opt, __ATOMIC_RELAXED)), out, len);
 	default:
 		return -ENOPROTOOPT;
 	}

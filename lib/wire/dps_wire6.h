@@ -309,6 +309,30 @@ int dps_tcp6_check(const uint8_t *p, uint32_t len, const uint8_t src[16],
 uint16_t dps_l4v6_csum(const void *l4, uint32_t len, const uint8_t src[16],
 	const uint8_t dst[16], uint8_t proto);
 
+/* The flow label field (RFC 6437 2) and the bit Linux's
+ * net.ipv6.flowlabel_state_ranges sets on automatic labels: the range
+ * 0x80000-0xfffff is for stateless labels, the rest for labels leased
+ * through IPV6_FLOWLABEL_MGR (which dpstack has not). */
+#define DPS_IPV6_FLOWLABEL_MASK 0xfffffu
+#define DPS_IPV6_FLOWLABEL_STATELESS 0x80000u
+
+/*
+ * The automatic flow label of a flow whose hash is @hash (RFC 6437 3:
+ * the same for every packet of a flow, from a uniform distribution;
+ * Linux's ip6_make_flowlabel()): the hash turned by 16 bits, so that the
+ * bits on the wire are not the low ones a receiver's RSS may see, then
+ * its low 20 bits, with the stateless bit when @state_ranges. Like
+ * Linux's, the label of a non-zero hash may itself be 0 (one hash in
+ * 2^20); a sender then sends no label, as Linux does.
+ */
+static inline uint32_t
+dps_ip6_flowlabel_of(uint32_t hash, bool state_ranges)
+{
+	uint32_t l = ((hash << 16) | (hash >> 16)) & DPS_IPV6_FLOWLABEL_MASK;
+
+	return state_ranges ? l | DPS_IPV6_FLOWLABEL_STATELESS : l;
+}
+
 /* The 40-byte IPv6 header, no extension headers. 0 when @cap is short. */
 size_t dps_ipv6_build(uint8_t *buf, size_t cap, const uint8_t src[16],
 	const uint8_t dst[16], uint8_t proto, uint16_t payload_len,

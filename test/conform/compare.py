@@ -7,7 +7,10 @@ Input: each runner's JSON lines (one object per row: its steps as
 run. For rows that talked to the crafted peer or the black hole, lines
 derived from the peer's log are added to the row: the segments the device
 sent (SYNs per attempt, ACKs, RSTs, FINs, SYN-ACKs), and where the row asks
-for it the first SYN's layout and the SYN schedule.
+for it the first SYN's layout and the SYN schedule; for IPv6 rows with a
+port of their own, the flow labels of the device's packets per flow
+(none, one throughout, or changing: the value is random, so only its
+presence and constancy compare).
 
 Results compare exactly; times (timed steps, the SYN schedule) compare
 within TOLERANCE seconds plus SLACK of the time itself: the kernel's
@@ -52,7 +55,7 @@ def load_peer(path):
     """The device's segments and ARP requests, with the peer's own data
     segments and SYN-ACKs as they left (PeerLog.outs; times from the
     kernel's clock, as the device's)."""
-    evs, outs = [], []
+    evs, outs, v6 = [], [], []
     with open(path) as f:
         for line in f:
             try:
@@ -63,15 +66,58 @@ def load_peer(path):
                 evs.append(e)
             elif e.get("dir") == "sent":
                 outs.append(e)
-    return PeerLog(evs, outs)
+            elif e.get("dir") == "in6":
+                v6.append(e)
+    return PeerLog(evs, outs, v6)
 
 
 class PeerLog(list):
-    """The device's segments, with the peer's data segments in .outs."""
+    """The device's segments, with the peer's data segments in .outs and
+    the device's IPv6 packets in .v6."""
 
-    def __init__(self, evs, outs):
+    def __init__(self, evs, outs, v6=()):
         super().__init__(evs)
         self.outs = outs
+        self.v6 = list(v6)
+
+
+PROTO = {6: "tcp", 17: "udp", 58: "icmp6"}
+
+
+def flow_labels(row, evs):
+    """The device's IPv6 flow labels while the row ran, per flow (the
+    protocol and both ports; ICMPv6 by type): the labels are random
+    (Linux's hash of the flow), so each flow reads as its kind and
+    "none" (all 0), "one" (one non-zero label throughout) or "changes"
+    (another after a retransmission timeout); a RST for no socket
+    takes a hash of its own, so a connection followed by one changes
+    on both sides. Rows run side by side, so only a row with a port of
+    its own (row_segments()'s) has the line; None when it sent no IPv6
+    packet there."""
+    if not row.get("t0") or not (row["dport"] or row.get("lport")):
+        return None
+    lo, hi = row["t0"] - 0.05, row["t1"]
+    if row["dport"]:
+        mine = lambda e: e.get("dport") == row["dport"]
+    else:
+        mine = lambda e: e.get("sport") == row.get("lport")
+    flows = {}
+    for e in getattr(evs, "v6", []):
+        if lo <= e["t"] <= hi and e["proto"] != 58 and mine(e):
+            key = (e["proto"], e.get("sport"), e.get("dport"))
+            flows.setdefault(key, []).append(e["label"])
+    if not flows:
+        return None
+    kinds = []
+    for key, labels in flows.items():
+        if not any(labels):
+            what = "none"
+        elif len(set(labels)) == 1:
+            what = "one"
+        else:
+            what = "changes"
+        kinds.append("%s %s" % (PROTO[key[0]], what))
+    return ", ".join("%s x%d" % (k, kinds.count(k)) for k in sorted(set(kinds)))
 
 
 def acks_of_peer_data(row, evs):
@@ -215,6 +261,9 @@ def lines_of(row, evs):
     if row.get("arp") and evs is not None:
         times = arp_times(row, evs)
         out.append(["peer: ARP requests", "%d" % len(times), times])
+    labels = flow_labels(row, evs) if evs is not None else None
+    if labels is not None:
+        out.append(["peer: IPv6 flow labels", labels, []])
     return out
 
 

@@ -3127,7 +3127,8 @@ row_dport(const struct row *r)
 {
 	for (int i = 0; i < MAX_STEPS && r->st[i].op != OP_END; i++)
 		if ((is_craft(r->st[i].addr) || r->st[i].addr == AD_HOLE ||
-				r->st[i].addr == AD_NOARP) &&
+				r->st[i].addr == AD_NOARP || r->st[i].addr == AD6_HOLE ||
+				r->st[i].addr == AD6_NOND) &&
 				(r->st[i].op == OP_CONNECT || r->st[i].op == OP_WATCH ||
 				r->st[i].op == OP_BURST || r->st[i].op == OP_RACE))
 			return r->st[i].port;

@@ -415,8 +415,35 @@ class Peer:
                         "dport": sport, "flags": flags, "seq": seq,
                         "len": paylen})
 
+    def on_v6(self, frame):
+        """The device's IPv6 packets (TCP, UDP, ICMPv6 but neighbour
+        discovery), logged with their flow label: the label is random, so
+        compare.py compares its presence and constancy per flow, not its
+        value."""
+        ipb = frame[14:]
+        if len(ipb) < 48 or socket.inet_ntop(socket.AF_INET6, ipb[8:24]) != DUT6_IP:
+            return
+        nh, l4 = ipb[6], ipb[40:]
+        if nh == 58 and 133 <= l4[0] <= 137:
+            return
+        if nh not in (6, 17, 58):
+            return
+        label = struct.unpack("!I", ipb[:4])[0] & 0xFFFFF
+        ev = {"t": self.rx_time(), "dir": "in6", "proto": nh, "label": label}
+        if nh in (6, 17):
+            ev["sport"], ev["dport"] = struct.unpack("!HH", l4[:4])
+        if nh == 6:
+            ev["flags"] = l4[13]
+        else:
+            ev["sport"] = ev.get("sport", l4[0])
+            ev["dport"] = ev.get("dport", 0)
+        self.write(ev)
+
     def on_frame(self, frame, pkttype):
         if len(frame) < 14:
+            return
+        if pkttype != PACKET_OUTGOING and frame[12:14] == b"\x86\xdd":
+            self.on_v6(frame)
             return
         if pkttype == PACKET_OUTGOING:
             if struct.unpack("!H", frame[12:14])[0] == 0x0800:

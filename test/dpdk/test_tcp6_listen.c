@@ -18,6 +18,13 @@
  *   only; a member at home elsewhere takes none while one at home is
  *   there. (The test wire has one queue, so a stack here has one lcore:
  *   two lcores are test/interop/apps_mq.sh's.)
+ * - automatic flow labels (RFC 6437, Linux's ip6_make_flowlabel() with
+ *   net.ipv6.auto_flowlabels 1): one non-zero label on every segment of
+ *   a connection, its SYN-ACK included (cookie SYN-ACKs too), another for
+ *   the next connection,
+ *   a new one at each retransmission timeout (SYN, SYN-ACK, data), the
+ *   connection's on its TIME_WAIT ACKs, a constant one on the RSTs for
+ *   a tuple without a socket, none with IPV6_AUTOFLOWLABEL 0.
  * Every test ends with the socket pools, tables, port maps and mbuf
  * pools back where they started.
  */
@@ -198,6 +205,7 @@ struct seg6 {
 	bool ts;
 	uint32_t tsval;
 	uint32_t dlen;
+	uint32_t flow;			/* the IPv6 header's flow label */
 };
 
 static void
@@ -252,6 +260,7 @@ next_seg6(struct bench *b, struct seg6 *s)
 		s->ack = rd32(th + 8);
 		s->flags = th[13];
 		s->dlen = rd16(ip + 4) - hl;
+		s->flow = rd32(ip) & DPS_IPV6_FLOWLABEL_MASK;
 		parse_opts(th + 20, hl - 20, s);
 		rte_pktmbuf_free(m);
 		return true;
@@ -370,6 +379,9 @@ Test(dpdk, tcp6_listen_syncookie_flood)
 
 		cr_assert_eq(sa.ack, ISN + 7 * i + 1);
 		cr_assert_eq(sa.mss, 1440, "SYN-ACK MSS %u", sa.mss);
+		/* Cookie or not, an automatic flow label (a hash of its
+		 * own, as Linux's request sock). */
+		cr_assert_neq(sa.flow, 0, "SYN-ACK %u without a flow label", i);
 		cr_assert_eq(sa.ts, i == FLOOD - 1, "timestamps only when offered");
 		if (i < BACKLOG)
 			synq_seq[i] = ISN + 7 * i + 1;
@@ -940,5 +952,242 @@ Test(dpdk, tcp6_listen_reuseport_rank)
 	handshakes_both(&b, SPORT + 2 * N, N);
 	cr_assert_eq(accept_count(l6), 2 * N, "the dual-stack member left takes both");
 	cr_assert_eq(dps_close(l6), 0);
+
+/* ---- automatic flow labels ------------------------------------------------- */
+
+enum { FL_PORT = 8081 };
+
+/* A's next segment to the peer's @sport with @flags; the test fails
+ * without one. */
+static struct seg6
+seg_to(struct bench *b, uint16_t sport, uint8_t flags)
+{
+	struct seg6 s;
+
+	while (next_seg6(b, &s))
+		if (s.dport == sport && s.flags == flags)
+			return s;
+	cr_assert_fail("no segment with flags %#x to port %u", flags, sport);
+	return s;
+}
+
+static int
+afl_get(int fd)
+{
+	int v = -1;
+	socklen_t l = sizeof(v);
+
+	cr_assert_eq(dps_getsockopt(fd, IPPROTO_IPV6, IPV6_AUTOFLOWLABEL, &v, &l), 0);
+	cr_assert_eq(l, sizeof(int));
+	return v;
+}
+
+static void
+afl_set(int fd, int v)
+{
+	cr_assert_eq(dps_setsockopt(fd, IPPROTO_IPV6, IPV6_AUTOFLOWLABEL, &v, sizeof(v)), 0);
+}
+
+/* The peer connects from @sport to FL_PORT; A accepts. Returns the
+ * child's fd, the SYN-ACK in @sa. */
+static int
+fl_connect(struct bench *b, int lfd, uint16_t sport, struct seg6 *sa)
+{
+	struct opts6 o = { .mss = 1440, .ws = -1 };
+
+	peer_tcp6(b, sport, FL_PORT, 1000, 0, DPS_TH_SYN, &o, NULL);
+	*sa = synack_to(b, sport);
+	peer_tcp6(b, sport, FL_PORT, 1001, sa->seq + 1, DPS_TH_ACK, NULL, NULL);
+	settle(b);
+	return accept_from(lfd, sport);
+}
+
+/*
+ * Every segment of a connection carries one non-zero label, from the
+ * SYN-ACK to the RST of an abortive close (Linux: the request sock's
+ * txhash, which the child keeps); the next connection another. A RST
+ * for a tuple without a socket is labelled too, the same each time for
+ * the same tuple (Linux hashes its flow keys). IPV6_AUTOFLOWLABEL reads
+ * 1, the default of auto_flowlabels 1.
+ */
+Test(dpdk, tcp6_flowlabel_per_connection)
+{
+	struct bench b;
+	struct seg6 sa1, sa2, s;
+	uint32_t rst1;
+	int lfd, c1, c2;
+
+	up6(&b, "fl6conn");
+	lfd = listener6(&b, FL_PORT, 8, false);
+	cr_assert_eq(afl_get(lfd), 1);
+	c1 = fl_connect(&b, lfd, 40001, &sa1);
+	cr_assert_neq(sa1.flow, 0, "the SYN-ACK carries no label");
+	cr_assert_eq(afl_get(c1), 1);
+	/* Data both ways: A's data and A's ACK of the peer's. */
+	cr_assert_eq(dps_send(c1, "hello", 5, 0), 5);
+	s = seg_to(&b, 40001, DPS_TH_ACK | DPS_TH_PSH);
+	cr_assert_eq(s.dlen, 5);
+	cr_assert_eq(s.flow, sa1.flow, "data label %#x, SYN-ACK's %#x", s.flow, sa1.flow);
+	peer_tcp6(&b, 40001, FL_PORT, 1001, sa1.seq + 6, DPS_TH_ACK | DPS_TH_PSH, NULL,
+		"request");
+	run(&b, 3, 50 * MS);		/* past the delayed ACK */
+	s = seg_to(&b, 40001, DPS_TH_ACK);
+	cr_assert_eq(s.flow, sa1.flow);
+	/* A second connection: its own label. */
+	c2 = fl_connect(&b, lfd, 40002, &sa2);
+	cr_assert_neq(sa2.flow, 0);
+	cr_assert_neq(sa2.flow, sa1.flow, "two connections, one label %#x", sa1.flow);
+	/* A RST for no socket: labelled, the same for the same tuple. */
+	peer_tcp6(&b, 40003, 9, 5000, 7000, DPS_TH_ACK, NULL, NULL);
+	s = seg_to(&b, 40003, DPS_TH_RST);
+	rst1 = s.flow;
+	cr_assert_neq(rst1, 0);
+	peer_tcp6(&b, 40003, 9, 5000, 7000, DPS_TH_ACK, NULL, NULL);
+	s = seg_to(&b, 40003, DPS_TH_RST);
+	cr_assert_eq(s.flow, rst1);
+	/* The abortive close's RST: the connection's label. */
+	abort_close(c1);
+	s = seg_to(&b, 40001, DPS_TH_RST | DPS_TH_ACK);
+	cr_assert_eq(s.flow, sa1.flow);
+	abort_close(c2);
+	s = seg_to(&b, 40002, DPS_TH_RST | DPS_TH_ACK);
+	cr_assert_eq(s.flow, sa2.flow);
+	cr_assert_eq(dps_close(lfd), 0);
+	down6(&b);
+}
+
+/*
+ * IPV6_AUTOFLOWLABEL 0 on the listener: its children inherit it, their
+ * segments carry no label; turned on again on a child, the child's next
+ * segment carries one (Linux's np->autoflowlabel, read per packet).
+ */
+Test(dpdk, tcp6_flowlabel_opt_out)
+{
+	struct bench b;
+	struct seg6 sa, s;
+	int lfd, c;
+
+	up6(&b, "fl6off");
+	lfd = listener6(&b, FL_PORT, 0, false);
+	afl_set(lfd, 0);
+	cr_assert_eq(afl_get(lfd), 0);
+	cr_assert_eq(dps_listen(lfd, 8), 0);
+	c = fl_connect(&b, lfd, 40011, &sa);
+	cr_assert_eq(sa.flow, 0, "SYN-ACK label %#x with the option off", sa.flow);
+	cr_assert_eq(afl_get(c), 0);
+	cr_assert_eq(dps_send(c, "x", 1, 0), 1);
+	s = seg_to(&b, 40011, DPS_TH_ACK | DPS_TH_PSH);
+	cr_assert_eq(s.flow, 0);
+	peer_tcp6(&b, 40011, FL_PORT, 1001, sa.seq + 2, DPS_TH_ACK, NULL, NULL);
+	afl_set(c, 7);			/* any non-zero value is on */
+	cr_assert_eq(afl_get(c), 1);
+	cr_assert_eq(dps_send(c, "y", 1, 0), 1);
+	s = seg_to(&b, 40011, DPS_TH_ACK | DPS_TH_PSH);
+	cr_assert_neq(s.flow, 0);
+	abort_close(c);
+	cr_assert_eq(dps_close(lfd), 0);
+	down6(&b);
+}
+
+/*
+ * A retransmission timeout draws a new hash, so a new label (Linux's
+ * sk_rethink_txhash() in tcp_write_timeout() and tcp_rtx_synack()): each
+ * SYN-ACK A resends to a silent peer, each SYN of a connect() the peer
+ * does not answer, and data resent after its timeout, carries a label
+ * other than the one before; the connection keeps the new one.
+ */
+Test(dpdk, tcp6_flowlabel_rto_rehash)
+{
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_port = htons(7070) };
+	struct opts6 o = { .mss = 1440, .ws = -1 };
+	struct bench b;
+	struct seg6 s1, s2, s3;
+	uint16_t cport;
+	int lfd, fd;
+
+	up6(&b, "fl6rto");
+	lfd = listener6(&b, FL_PORT, 8, false);
+	peer_tcp6(&b, 40021, FL_PORT, 1000, 0, DPS_TH_SYN, &o, NULL);
+	s1 = synack_to(&b, 40021);
+	run(&b, 12, 100 * MS);		/* the SYN-ACK's 1 s timer */
+	s2 = synack_to(&b, 40021);
+	cr_assert_eq(s2.seq, s1.seq);
+	cr_assert_neq(s1.flow, 0);
+	cr_assert_neq(s2.flow, 0);
+	cr_assert_neq(s2.flow, s1.flow, "resent SYN-ACK kept label %#x", s1.flow);
+	run(&b, 22, 100 * MS);		/* then 2 s */
+	s3 = synack_to(&b, 40021);
+	cr_assert_neq(s3.flow, s2.flow);
+	peer_tcp6(&b, 40021, FL_PORT, 1001, 0, DPS_TH_RST, NULL, NULL);
+	/* Active open. */
+	memcpy(to.sin6_addr.s6_addr, peer6, 16);
+	fd = dps_socket_on(b.s[0], AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(dps_connect(fd, (struct sockaddr *)&to, sizeof(to)), -1);
+	cr_assert_eq(errno, EINPROGRESS);
+	cr_assert(next_seg6(&b, &s1));
+	cr_assert_eq(s1.flags, DPS_TH_SYN);
+	cport = s1.sport;
+	run(&b, 12, 100 * MS);
+	cr_assert(next_seg6(&b, &s2));
+	cr_assert_eq(s2.flags, DPS_TH_SYN);
+	cr_assert_eq(s2.sport, cport);
+	cr_assert_neq(s1.flow, 0);
+	cr_assert_neq(s2.flow, 0);
+	cr_assert_neq(s2.flow, s1.flow, "resent SYN kept label %#x", s1.flow);
+	cr_assert_eq(dps_close(fd), 0);
+	/* Data the peer does not acknowledge: the retransmission after the
+	 * timeout carries a new label, the next segments keep it. */
+	fd = fl_connect(&b, lfd, 40022, &s1);
+	cr_assert_eq(dps_send(fd, "lost", 4, 0), 4);
+	s2 = seg_to(&b, 40022, DPS_TH_ACK | DPS_TH_PSH);
+	cr_assert_eq(s2.flow, s1.flow);
+	run(&b, 12, 100 * MS);		/* past the RTO (1 s at most) */
+	s3 = seg_to(&b, 40022, DPS_TH_ACK | DPS_TH_PSH);
+	cr_assert_eq(s3.seq, s2.seq, "not the retransmission");
+	cr_assert_neq(s3.flow, 0);
+	cr_assert_neq(s3.flow, s2.flow, "retransmission kept label %#x", s2.flow);
+	peer_tcp6(&b, 40022, FL_PORT, 1001, s2.seq + 4, DPS_TH_ACK, NULL, NULL);
+	cr_assert_eq(dps_send(fd, "more", 4, 0), 4);
+	s1 = seg_to(&b, 40022, DPS_TH_ACK | DPS_TH_PSH);
+	cr_assert_eq(s1.flow, s3.flow, "the new label did not stay");
+	abort_close(fd);
+	cr_assert_eq(dps_close(lfd), 0);
+	down6(&b);
+}
+
+/*
+ * TIME_WAIT answers with the connection's label (Linux's
+ * tcp_v6_timewait_ack() with tw_txhash): A closes first, the peer's FIN
+ * puts A in TIME_WAIT, and the peer's FIN again gets an ACK with the
+ * label every segment of the connection carried.
+ */
+Test(dpdk, tcp6_flowlabel_time_wait)
+{
+	struct bench b;
+	struct seg6 sa, fin, ack1, ack2;
+	struct dps_sock_stats st;
+	int lfd, c;
+
+	up6(&b, "fl6tw");
+	lfd = listener6(&b, FL_PORT, 8, false);
+	c = fl_connect(&b, lfd, 40031, &sa);
+	cr_assert_neq(sa.flow, 0);
+	cr_assert_eq(dps_close(c), 0);
+	fin = seg_to(&b, 40031, DPS_TH_FIN | DPS_TH_ACK);
+	cr_assert_eq(fin.flow, sa.flow);
+	peer_tcp6(&b, 40031, FL_PORT, 1001, fin.seq + 1, DPS_TH_FIN | DPS_TH_ACK, NULL, NULL);
+	ack1 = seg_to(&b, 40031, DPS_TH_ACK);
+	cr_assert_eq(ack1.flow, sa.flow);
+	dps_stack_sock_stats(b.s[0], &st);
+	cr_assert_eq(st.time_wait, 1);
+	peer_tcp6(&b, 40031, FL_PORT, 1001, fin.seq + 1, DPS_TH_FIN | DPS_TH_ACK, NULL, NULL);
+	ack2 = seg_to(&b, 40031, DPS_TH_ACK);
+	cr_assert_eq(ack2.ack, 1002);
+	cr_assert_eq(ack2.flow, sa.flow, "TIME_WAIT ACK label %#x, connection's %#x",
+		ack2.flow, sa.flow);
+	/* The peer's RST ends the entry. */
+	peer_tcp6(&b, 40031, FL_PORT, 1002, 0, DPS_TH_RST, NULL, NULL);
+	cr_assert_eq(dps_close(lfd), 0);
 	down6(&b);
 }

@@ -7,7 +7,8 @@
  * answering them, IPV6_V6ONLY sharing a port with an AF_INET socket,
  * port unreachable read as ECONNREFUSED, SO_REUSEPORT groups; against a
  * raw peer, the frame itself (hop limit, traffic class, checksum over
- * the IPv6 pseudo-header), a datagram behind an extension header, and
+ * the IPv6 pseudo-header, automatic flow labels), a datagram behind an
+ * extension header, and
  * bind()'s, connect()'s and the options' refusals as Linux gives them.
  * Every test ends with the socket pools and port maps empty, and
  * bench_down() checks that every mbuf came back.
@@ -647,6 +648,81 @@ Test(dpdk, udp6_frame_and_options)
 	cr_assert_eq(ip[DPS_IPV6_HLEN + 1], 4);
 	rte_pktmbuf_free(m);
 	cr_assert_eq(dps_close(fd), 0);
+	settle(&b);
+	assert_no_sockets(&b);
+	bench_down(&b);
+}
+
+/* The flow label of the next datagram A sends to the peer. */
+static uint32_t
+udp6_label_sent(struct bench *b, int fd, const struct sockaddr_in6 *to)
+{
+	struct rte_mbuf *m;
+	const uint8_t *ip;
+	uint32_t fl;
+
+	if (to != NULL)
+		cr_assert_eq(dps_sendto(fd, "f", 1, 0, (const struct sockaddr *)to,
+			sizeof(*to)), 1);
+	else
+		cr_assert_eq(dps_send(fd, "f", 1, 0), 1);
+	ip = udp6_frame(b, &m);
+	fl = rd32(ip) & DPS_IPV6_FLOWLABEL_MASK;
+	rte_pktmbuf_free(m);
+	return fl;
+}
+
+/*
+ * Automatic flow labels on datagrams (Linux's ip6_make_flowlabel() with
+ * auto_flowlabels 1): an unconnected socket's carry the label of their
+ * tuple's hash, the same for each datagram to one destination; a
+ * connected socket's the label of the hash it drew at connect();
+ * IPV6_AUTOFLOWLABEL 0 sends none. The port unreachable A sends is
+ * labelled as well (Linux's icmpv6 control socket).
+ */
+Test(dpdk, udp6_flowlabel)
+{
+	struct bench b;
+	struct sockaddr_in6 to = sin6_of(peer6, 7000), to2 = sin6_of(peer6, 7001);
+	uint8_t f[FRAME_MAX];
+	struct rte_mbuf *m;
+	const uint8_t *ip;
+	uint32_t l1, l2, c1;
+	int fd, cfd, v = 0;
+	socklen_t l = sizeof(v);
+
+	raw_up6(&b, "u6fl");
+	fd = sock6(b.s[0], false);
+	cr_assert_eq(dps_getsockopt(fd, IPPROTO_IPV6, IPV6_AUTOFLOWLABEL, &v, &l), 0);
+	cr_assert_eq(v, 1, "auto_flowlabels 1: on by default");
+	l1 = udp6_label_sent(&b, fd, &to);
+	cr_assert_neq(l1, 0);
+	cr_assert_eq(udp6_label_sent(&b, fd, &to), l1, "one tuple, one label");
+	l2 = udp6_label_sent(&b, fd, &to2);
+	cr_assert_neq(l2, 0);
+	cr_assert_neq(l2, l1, "two tuples, one label %#x", l1);
+	v = 0;
+	cr_assert_eq(dps_setsockopt(fd, IPPROTO_IPV6, IPV6_AUTOFLOWLABEL, &v, sizeof(v)), 0);
+	cr_assert_eq(dps_getsockopt(fd, IPPROTO_IPV6, IPV6_AUTOFLOWLABEL, &v, &l), 0);
+	cr_assert_eq(v, 0);
+	cr_assert_eq(udp6_label_sent(&b, fd, &to), 0);
+	/* Connected: the socket's own hash. */
+	cfd = sock6(b.s[0], false);
+	cr_assert_eq(dps_connect(cfd, (struct sockaddr *)&to, sizeof(to)), 0);
+	c1 = udp6_label_sent(&b, cfd, NULL);
+	cr_assert_neq(c1, 0);
+	cr_assert_eq(udp6_label_sent(&b, cfd, NULL), c1);
+	/* The stack's port unreachable: labelled. */
+	peer_send(&b, f, mk_udp6(f, &b, 7000, 4445, "no", 2, false));
+	settle(&b);
+	m = peer_pop(&b);
+	cr_assert_not_null(m, "no port unreachable");
+	ip = rte_pktmbuf_mtod(m, const uint8_t *) + ETH_LEN;
+	cr_assert_eq(ip[6], DPS_IP6_NH_ICMPV6);
+	cr_assert_neq(rd32(ip) & DPS_IPV6_FLOWLABEL_MASK, 0, "ICMPv6 error unlabelled");
+	rte_pktmbuf_free(m);
+	cr_assert_eq(dps_close(fd), 0);
+	cr_assert_eq(dps_close(cfd), 0);
 	settle(&b);
 	assert_no_sockets(&b);
 	bench_down(&b);

@@ -15,7 +15,9 @@
 #      both send; dpstack closes first (its IPv6 TIME_WAIT).
 # Both ends check every byte against the seeded stream and print the
 # SHA-256 of what they sent and received; the digests must match across
-# the connection. dps_tcpx also checks that its sockets, mbufs, ports and
+# the connection. A capture of each (tcpdump on the kernel's veth) must
+# show both ends agreeing, per packet kind, on carrying an automatic flow
+# label (the kernel's net.ipv6.auto_flowlabels 1; flowlabels.py). dps_tcpx also checks that its sockets, mbufs, ports and
 # connections are back to the baseline (TIME_WAIT aside).
 # Names are unique per run; a trap removes everything on every exit path.
 # Usage: kernel_tcp6.sh PATH/TO/dps_tcpx [-v]
@@ -29,8 +31,10 @@ peer_py=$here/tcp_peer.py
 if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
 	echo "SKIP: needs root and network namespaces"; exit 77
 fi
-command -v ethtool >/dev/null ||
-	{ echo "FAIL: ethtool is not installed (scripts/deps.sh installs it)"; exit 1; }
+for t in ethtool tcpdump; do
+	command -v "$t" >/dev/null ||
+		{ echo "FAIL: $t is not installed (scripts/deps.sh installs it)"; exit 1; }
+done
 py=$(command -v /usr/bin/python3 || command -v python3)
 
 sfx=$(printf '%04x%04x' $$ $RANDOM | tail -c 6)
@@ -114,6 +118,24 @@ waitfor() {	# NAME REGEX SECONDS
 	return 1
 }
 
+# capture N PORT: tcpdump on the kernel's veth, TCP port PORT, into
+# $tmp/capN.pcap; stop_capture N checks its labels (flowlabels.py).
+capture() {
+	ip netns exec "$nsk" tcpdump -i "$vk" -s 96 -U -w "$tmp/cap$1.pcap" \
+		ip6 and tcp port "$2" >"$tmp/tcpdump$1.log" 2>&1 &
+	pid[tcpdump$1]=$!
+	pids+=($!)
+	for _ in $(seq 50); do grep -q listening "$tmp/tcpdump$1.log" && break; sleep 0.1; done
+}
+stop_capture() {
+	sleep 0.2
+	kill "${pid[tcpdump$1]}" 2>/dev/null || true
+	wait "${pid[tcpdump$1]}" 2>/dev/null || true
+	"$py" "$here/flowlabels.py" "$tmp/cap$1.pcap" 2001:db8::1 2001:db8::2 \
+		>"$tmp/labels$1.log" 2>&1 ||
+		fail "$1: the kernel and dpstack differ on flow labels: $(tail -n 1 "$tmp/labels$1.log")"
+}
+
 field() { awk -v w="$2" -v n="$3" '$1 == w { print $n; exit }' "$tmp/$1.log"; }
 
 # dpstack's "sent" is the kernel's "recv" and the other way round.
@@ -131,6 +153,7 @@ digests_match() {
 
 # ---- 1: dpstack connects to the kernel ----
 ip -n "$nsk" -6 neigh flush dev "$vk"
+capture 1 5001
 start k1 peer serve-bulk "[2001:db8::1]:5001" --bytes "$bytes" --seed 11 --peer-seed 12 \
 	--expect "$bytes" --close first --timeout 30
 waitfor k1 '^listening' 10 || fail "1: the kernel did not listen"
@@ -142,12 +165,14 @@ finish k1 30 || fail "1: the kernel's side failed"
 grep -q '^accepted 2001:db8::2:' "$tmp/k1.log" ||
 	fail "1: the kernel did not see dpstack's IPv6 address"
 digests_match d1 k1
+stop_capture 1
 ip -n "$nsk" -6 neigh show 2001:db8::2 | grep -q lladdr ||
 	fail "1: the kernel did not learn dpstack by neighbour discovery"
-echo "PASS 1 dpstack -> kernel over IPv6, $bytes bytes each way"
+echo "PASS 1 dpstack -> kernel over IPv6, $bytes bytes each way, flow labels as the kernel's"
 
 # ---- 2: the kernel connects to dpstack ----
 ip -n "$nsk" -6 neigh flush dev "$vk"
+capture 2 5002
 start d2 dps --mode bulk-server --port 5002 --bytes "$bytes" --expect "$bytes" \
 	--seed 21 --peer-seed 22 --close first --timeout 30
 waitfor d2 '^listening' 20 || fail "2: dpstack did not listen"
@@ -159,6 +184,7 @@ finish k2 30 || fail "2: the kernel's side failed"
 grep -q '^accepted \[2001:db8::1\]:' "$tmp/d2.log" ||
 	fail "2: accept() did not name the kernel's IPv6 address"
 digests_match d2 k2
-echo "PASS 2 kernel -> dpstack over IPv6, $bytes bytes each way"
+stop_capture 2
+echo "PASS 2 kernel -> dpstack over IPv6, $bytes bytes each way, flow labels as the kernel's"
 [ -n "$verbose" ] && cat "$tmp"/*.log
 exit 0

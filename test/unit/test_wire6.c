@@ -1414,3 +1414,41 @@ Test(wire6, tcp6_mss)
 	cr_assert_eq(dps_tcp6_mss(576), 1220);
 	cr_assert_eq(dps_tcp6_mss(100000), 65475);
 }
+
+/*
+ * The automatic flow label of a hash (Linux's ip6_make_flowlabel(): the
+ * hash turned by 16 bits, its low 20 bits, the stateless bit with
+ * flowlabel_state_ranges): worked values, the mask, and the header
+ * carrying it beside the traffic class.
+ */
+Test(wire6, flowlabel_of_hash)
+{
+	uint8_t h[DPS_IPV6_HLEN], s[16] = { 0x20, 0x01 }, d[16] = { 0x20, 0x02 };
+	struct dps_ipv6_view v;
+	uint32_t vtc;
+
+	/* rol32(0x12345678, 16) = 0x56781234; low 20 bits 0x81234. */
+	cr_assert_eq(dps_ip6_flowlabel_of(0x12345678u, false), 0x81234u);
+	/* rol32(0x12340670, 16) = 0x06701234: label 0x01234, and with
+	 * the state ranges' bit 0x81234. */
+	cr_assert_eq(dps_ip6_flowlabel_of(0x12340670u, false), 0x01234u);
+	cr_assert_eq(dps_ip6_flowlabel_of(0x12340670u, true), 0x81234u);
+	/* Hash 1 (Linux's smallest): 0x10000. The low 16 bits come out on
+	 * top, the top 16 at the bottom. */
+	cr_assert_eq(dps_ip6_flowlabel_of(1, false), 0x10000u);
+	cr_assert_eq(dps_ip6_flowlabel_of(0x00010000u, false), 1);
+	cr_assert_eq(dps_ip6_flowlabel_of(0xffffffffu, false), 0xfffffu);
+	/* A non-zero hash may give label 0, as in Linux (bits 4-15 only). */
+	cr_assert_eq(dps_ip6_flowlabel_of(0x0000fff0u, false), 0);
+	cr_assert_eq(dps_ip6_flowlabel_of(0x0000fff0u, true), DPS_IPV6_FLOWLABEL_STATELESS);
+	for (uint32_t i = 0, x = 0x9e3779b9u; i < 1000; i++, x = x * 1664525u + 1013904223u)
+		cr_assert_eq(dps_ip6_flowlabel_of(x, false) & ~DPS_IPV6_FLOWLABEL_MASK, 0);
+	/* In the header: version 6, the class, the label. */
+	cr_assert_eq(dps_ipv6_build(h, sizeof(h), s, d, IPPROTO_TCP, 0, 64, 0xb8,
+		dps_ip6_flowlabel_of(0x12345678u, false)), DPS_IPV6_HLEN);
+	memcpy(&vtc, h, 4);
+	cr_assert_eq(rte_be_to_cpu_32(vtc), 6u << 28 | 0xb8u << 20 | 0x81234u);
+	cr_assert_eq(dps_ipv6_check(h, sizeof(h), &v), DPS_DROP_NONE);
+	cr_assert_eq(v.flow, 0x81234u);
+	cr_assert_eq(v.tclass, 0xb8);
+}
