@@ -952,7 +952,8 @@ Test(dpdk, tcp6_listen_reuseport_rank)
 	handshakes_both(&b, SPORT + 2 * N, N);
 	cr_assert_eq(accept_count(l6), 2 * N, "the dual-stack member left takes both");
 	cr_assert_eq(dps_close(l6), 0);
-
+	down6(&b);
+}
 /* ---- automatic flow labels ------------------------------------------------- */
 
 enum { FL_PORT = 8081 };
