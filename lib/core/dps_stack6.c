@@ -10,7 +10,8 @@
  * An entry is one address or a range of consecutive ones (struct
  * dps_ip6_cand.span), as an IPv4 range is (dps_stack_add_addr_range()):
  * a load generator's thousands of sources are one bounds check on input
- * and in neighbour discovery, and one DAD state (lib/ip/dps_nd_glue.c).
+ * and in neighbour discovery, and one DAD state but for the few
+ * addresses DAD loses on their own (lib/ip/dps_nd_glue.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -179,8 +180,11 @@ dps_stack6_start_port(struct dps_stack *s, struct dps_iface *ifp)
 	stack6_mcast_filter(ifp);
 }
 
+/* The entry of interface @ifindex whose bounds hold @a (lost or not),
+ * and its offset there. */
 static int
-stack6_find(const struct dps_stack *s, int ifindex, const struct dps_addr *a)
+stack6_find(const struct dps_stack *s, int ifindex, const struct dps_addr *a,
+	uint32_t *off)
 {
 	const struct dps_iface *ifp;
 
@@ -189,7 +193,7 @@ stack6_find(const struct dps_stack *s, int ifindex, const struct dps_addr *a)
 		return -EINVAL;
 	ifp = &s->ifs[ifindex];
 	for (unsigned int i = 0; i < ifp->n_addrs6; i++)
-		if (dps_ip6_cand_has(&ifp->addrs6[i], a->v6))
+		if (dps_ip6_cand_span_has(&ifp->addrs6[i], a->v6, off))
 			return (int)i;
 	return -ENOENT;
 }
@@ -198,13 +202,21 @@ int
 dps_stack_addr6_state(const struct dps_stack *s, int ifindex,
 	const struct dps_addr *addr)
 {
-	int i = stack6_find(s, ifindex, addr);
+	struct dps_ip6_cand c;
+	uint32_t off;
+	int i = stack6_find(s, ifindex, addr, &off), st;
 
 	if (i < 0)
 		return i;
 	/* Acquire: pairs with the release of lcore 0's verdict
-	 * (ip6_dad_verdict()). */
-	return __atomic_load_n(&s->ifs[ifindex].addr6_state[i], __ATOMIC_ACQUIRE);
+	 * (dad_verdict() in lib/ip/dps_nd_glue.c). */
+	st = __atomic_load_n(&s->ifs[ifindex].addr6_state[i], __ATOMIC_ACQUIRE);
+	if (st == DPS_ADDR6_DUPLICATE || s->ifs[ifindex].addrs6[i].span == 0)
+		return st;
+	/* An address of a range lost on its own (dad_lose()). */
+	dps_ip6_cand_load(&s->ifs[ifindex].addrs6[i], &c);
+	return c.n_lost != 0 && dps_ip6_cand_is_lost(&c, off) ?
+		DPS_ADDR6_DUPLICATE : st;
 }
 
 int

@@ -89,6 +89,11 @@ struct dps_msg {
 			uint8_t lla[6];
 			uint8_t flags;		/* DPS_ND_NA_*; 0xff: no lla */
 		} nd;
+		struct {
+			uint8_t state;		/* enum dps_dad_state */
+			bool lost;		/* one address lost: @off */
+			uint32_t off;		/* from the range's first */
+		} dad;
 	};
 };
 

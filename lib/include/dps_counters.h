@@ -101,7 +101,8 @@ extern "C" {
 	X(nd_tx_ns, "neighbour solicitations sent (DAD probes included)") \
 	X(nd_tx_na, "neighbour advertisements sent") \
 	X(dad_ok, "own IPv6 addresses that passed duplicate address detection") \
-	X(dad_duplicate, "own IPv6 addresses found duplicate (left unused)")
+	X(dad_duplicate, "own IPv6 addresses found duplicate (left unused)") \
+	X(dad_range_lost_full, "IPv6 ranges made duplicate whole: more lost addresses than kept apart")
 
 /** Drop reasons: X(name, help). Every dropped packet counts under one. */
 #define DPS_DROP_LIST(X) \

@@ -200,9 +200,14 @@ int dps_stack_add_addr(struct dps_stack *s, int ifindex,
  * @p first's prefix, holds unicast addresses only and, below /127, not
  * the Subnet-Router anycast address (RFC 4291 2.6.1). Duplicate address
  * detection probes every address of the range (RFC 4862 5.4.2; 256 a
- * tick, so a range of 131,072 is settled within about 7 s of start) and
- * gives the range one verdict: a conflict on any address makes all of it
- * DPS_ADDR6_DUPLICATE (dps_stack_addr6_state() of any of its addresses).
+ * tick, so a range of 131,072 is settled within about 7 s of start). A
+ * conflict on one address of the range loses that address only, as
+ * Linux fails the one address it was given: dps_stack_addr6_state() of
+ * it is DPS_ADDR6_DUPLICATE, bind() to it gives EADDRNOTAVAIL, and the
+ * rest of the range becomes DPS_ADDR6_PREFERRED; source selection sees
+ * the first address not lost. Past DPS_IP6_LOST_MAX (8) lost addresses
+ * of one range, the whole range is DPS_ADDR6_DUPLICATE (counter
+ * dad_range_lost_full).
  * The port then receives all multicast (a range has a solicited-node
  * group per 24-bit suffix).
  *
@@ -248,7 +253,8 @@ enum dps_addr6_state {
 /**
  * Duplicate address detection's verdict on IPv6 address @p addr of
  * interface @p ifindex (RFC 4862 5.4); for an address of a range, the
- * range's. Any thread, once the stack has started; the verdict comes
+ * range's, or DPS_ADDR6_DUPLICATE for an address of it lost on its own
+ * (dps_stack_add_addr_range()). Any thread, once the stack has started; the verdict comes
  * from lcore 0's polls.
  * @return an enum dps_addr6_state, or -ENOENT (not an address of the
  * interface), -EINVAL (bad interface or family).

@@ -22,14 +22,15 @@
 #include "dps_inet.h"
 #include "dps_wire6.h"
 
-/* The DAD state of address @i of interface @ifx (enum dps_addr6_state). */
+/* The DAD state of address @a of interface @ifx (enum dps_addr6_state;
+ * a lost address of a range is DPS_ADDR6_DUPLICATE). */
 static int
-addr_state(const struct dps_stack *s, uint16_t ifx, unsigned int i)
+addr_state(const struct dps_stack *s, uint16_t ifx, const uint8_t a[16])
 {
-	struct dps_addr a = { .family = AF_INET6 };
+	struct dps_addr d = { .family = AF_INET6 };
 
-	memcpy(a.v6, s->ifs[ifx].addrs6[i].addr, 16);
-	return dps_stack_addr6_state(s, ifx, &a);
+	memcpy(d.v6, a, 16);
+	return dps_stack_addr6_state(s, ifx, &d);
 }
 
 /* Whether @a is an address of interface @ifx, usable (@usable) or in any
@@ -40,11 +41,14 @@ iface_has(const struct dps_stack *s, uint16_t ifx, const uint8_t a[16], bool usa
 	const struct dps_iface *ifp = &s->ifs[ifx];
 
 	for (unsigned int i = 0; i < ifp->n_addrs6; i++) {
+		uint32_t off;
 		int st;
 
-		if (!dps_ip6_cand_has(&ifp->addrs6[i], a))
+		/* The bounds only: lcore 0 may be losing an address of the
+		 * range meanwhile; addr_state() reads those safely. */
+		if (!dps_ip6_cand_span_has(&ifp->addrs6[i], a, &off))
 			continue;	/* not this address, nor in this range */
-		st = addr_state(s, ifx, i);
+		st = addr_state(s, ifx, a);
 		return usable ? st == DPS_ADDR6_PREFERRED : st != DPS_ADDR6_DUPLICATE;
 	}
 	return false;
@@ -89,13 +93,17 @@ pick_source(const struct dps_stack *s, uint16_t ifx, const uint8_t dst[16],
 	int i;
 
 	for (unsigned int k = 0; k < ifp->n_addrs6; k++) {
-		c[k] = ifp->addrs6[k];
-		c[k].tentative = addr_state(s, ifx, k) != DPS_ADDR6_PREFERRED;
+		uint8_t first[16];
+
+		/* A range's state is that of its addresses not lost. */
+		dps_ip6_cand_load(&ifp->addrs6[k], &c[k]);
+		dps_ip6_cand_first(&c[k], first);
+		c[k].tentative = addr_state(s, ifx, first) != DPS_ADDR6_PREFERRED;
 	}
 	i = dps_ip6_select_src(c, ifp->n_addrs6, dst);
 	if (i < 0)
 		return -EADDRNOTAVAIL;
-	memcpy(src, c[i].addr, 16);
+	dps_ip6_cand_first(&c[i], src);
 	return 0;
 }
 

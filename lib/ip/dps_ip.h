@@ -39,7 +39,7 @@
  */
 #define DPS_PROTO_IPV6 7
 #define DPS_MSG_ND_LEARN DPS_OP(DPS_PROTO_IPV6, 1)	/* nd: an advertisement another lcore took */
-#define DPS_MSG_DAD DPS_OP(DPS_PROTO_IPV6, 2)	/* ifindex, ip: address index, ptr: enum dps_dad_state */
+#define DPS_MSG_DAD DPS_OP(DPS_PROTO_IPV6, 2)	/* ifindex, ip: address index, dad: a verdict or a lost address */
 
 #define DPS_ICMP6_RL_SLOTS 64		/* per-destination buckets per lcore */
 #define DPS_ICMP6_RATELIMIT_NS (1000ull * 1000 * 1000) /* net.ipv6.icmp.ratelimit */

@@ -50,7 +50,7 @@ dps_ip6_source(struct dps_lcore *lc, const uint8_t dst[16], uint8_t src[16],
 	i = dps_ip6_select_src(x->addrs[ifx], x->n_addrs[ifx], dst);
 	if (i < 0)
 		return -EADDRNOTAVAIL;
-	memcpy(src, x->addrs[ifx][i].addr, 16);
+	dps_ip6_cand_first(&x->addrs[ifx][i], src);
 	if (ifindex != NULL)
 		*ifindex = ifx;
 	return 0;

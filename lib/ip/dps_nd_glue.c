@@ -16,10 +16,14 @@
  * solicited-node group, RetransTimer before the verdict. They go
  * DAD_RANGE_BURST a tick (a range of 131,072 takes about 5 s; Linux sends
  * each address's after its own random delay of up to a second), and the
- * verdict waits RetransTimer after the last (dps_dad_probed()). Unlike
- * Linux, the range has one state: a conflict on any of its addresses
- * makes the whole range a duplicate, named by the address that
- * conflicted, so that a range stays one bounds check everywhere else.
+ * verdict waits RetransTimer after the last (dps_dad_probed()). A
+ * conflict on one address of a range loses that address only, as Linux
+ * loses the one address it was given: its offset joins the range's few
+ * lost ones (struct dps_ip6_cand.lost, looked at only when there are
+ * some, so that a range stays one bounds check), here, in the shared
+ * table and on the other lcores (DPS_MSG_DAD), and the rest of the range
+ * goes on to its verdict. Past DPS_IP6_LOST_MAX lost addresses the whole
+ * range is a duplicate.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -97,11 +101,12 @@ nd_solicit(struct dps_lcore *lc, const struct dps_nd_act *a)
 	struct dps_ip6_lcore *x = dps_ip6_lc(lc);
 	int i = dps_ip6_select_src(x->addrs[a->ifindex], x->n_addrs[a->ifindex],
 		a->addr);
+	uint8_t src[16];
 
 	if (i < 0)
 		return;
-	nd_send_ns(lc, a->ifindex, x->addrs[a->ifindex][i].addr, a->addr,
-		a->unicast ? &a->lla : NULL, NULL);
+	dps_ip6_cand_first(&x->addrs[a->ifindex][i], src);
+	nd_send_ns(lc, a->ifindex, src, a->addr, a->unicast ? &a->lla : NULL, NULL);
 }
 
 /*
@@ -144,30 +149,48 @@ dps_nd_glue_act(struct dps_lcore *lc, uint64_t now)
 
 /* ---- duplicate address detection (lcore 0) ---------------------------- */
 
+/* A verdict (@state) or, with @lost, the loss of offset @off of entry
+ * @k, on this lcore's copy of the port's addresses. */
 static void
-dad_apply(struct dps_ip6_lcore *x, uint16_t ifindex, unsigned int k, int state)
+dad_apply(struct dps_ip6_lcore *x, uint16_t ifindex, unsigned int k, int state,
+	bool lost, uint32_t off)
 {
-	if (ifindex < DPS_MAX_PORTS && k < x->n_addrs[ifindex])
+	if (ifindex >= DPS_MAX_PORTS || k >= x->n_addrs[ifindex])
+		return;
+	if (lost)
+		(void)dps_ip6_cand_lose(&x->addrs[ifindex][k], off);
+	else
 		x->addrs[ifindex][k].tentative = state != DPS_DAD_PREFERRED;
+}
+
+/* Tell the other lcores (a full ring: that lcore keeps its old view). */
+static void
+dad_post(struct dps_lcore *lc, uint16_t ifindex, unsigned int k, int state,
+	bool lost, uint32_t off)
+{
+	struct dps_msg msg = {
+		.op = DPS_MSG_DAD, .ifindex = ifindex, .ip = k,
+		.dad = { .state = (uint8_t)state, .lost = lost, .off = off },
+	};
+
+	for (unsigned int i = 1; i < lc->stack->n_lcores; i++)
+		(void)dps_lcore_post(lc->stack, i, &msg);
 }
 
 /* Detection of entry @k of port @ifindex ended: use it (or never), say
  * so to dps_stack_addr6_state() and to the other lcores. @who: the
- * address that conflicted (a duplicate). */
+ * address that conflicted (a duplicate); @why: what made a range's
+ * conflict take all of it. */
 static void
 dad_verdict(struct dps_lcore *lc, uint16_t ifindex, unsigned int k, int state,
-	const uint8_t who[16])
+	const uint8_t who[16], const char *why)
 {
 	struct dps_ip6_lcore *x = dps_ip6_lc(lc);
 	struct dps_iface *ifp = &lc->stack->ifs[ifindex];
-	struct dps_msg msg = {
-		.op = DPS_MSG_DAD, .ifindex = ifindex, .ip = k,
-		.ptr = (void *)(uintptr_t)state,
-	};
 	uint8_t v = state == DPS_DAD_PREFERRED ? DPS_ADDR6_PREFERRED : DPS_ADDR6_DUPLICATE;
 
 	x->dad_running--;
-	dad_apply(x, ifindex, k, state);
+	dad_apply(x, ifindex, k, state, false, 0);
 	/* Release: pairs with the acquire of dps_stack_addr6_state(). */
 	__atomic_store_n(&ifp->addr6_state[k], v, __ATOMIC_RELEASE);
 	if (state == DPS_DAD_PREFERRED) {
@@ -178,12 +201,50 @@ dad_verdict(struct dps_lcore *lc, uint16_t ifindex, unsigned int k, int state,
 
 		DPS_CNT_INC(&lc->cnt, dad_duplicate);
 		DPS_LOG(WARNING, "port %u: IPv6 address %s is used by another node "
-			"(duplicate address detection); not using it%s", ifp->port_id,
-			dps_addr_fmt(&a, txt, sizeof(txt)), x->addrs[ifindex][k].span != 0 ?
-			", nor the rest of its range" : "");
+			"(duplicate address detection); not using it%s%s", ifp->port_id,
+			dps_addr_fmt(&a, txt, sizeof(txt)), why != NULL ?
+			", nor the rest of its range: " : "", why != NULL ? why : "");
 	}
-	for (unsigned int i = 1; i < lc->stack->n_lcores; i++)
-		(void)dps_lcore_post(lc->stack, i, &msg);	/* full: stays tentative there */
+	dad_post(lc, ifindex, k, state, false, 0);
+}
+
+/*
+ * A conflict on address @who, offset @off of range @k, while the range
+ * is tentative: that address alone is lost, as Linux's
+ * addrconf_dad_failure() fails the one address it was given, and the
+ * rest of the range goes on to its verdict. Past DPS_IP6_LOST_MAX lost
+ * addresses (or when none would be left) the whole range is a
+ * duplicate, as before per-address verdicts: logged, and counted as
+ * dad_range_lost_full.
+ */
+static void
+dad_lose(struct dps_lcore *lc, uint16_t ifindex, unsigned int k,
+	const uint8_t who[16], uint32_t off)
+{
+	struct dps_ip6_lcore *x = dps_ip6_lc(lc);
+	struct dps_iface *ifp = &lc->stack->ifs[ifindex];
+	struct dps_addr a = dps_addr_v6(who);
+	char txt[64];
+
+	if (!dps_ip6_cand_lose(&x->addrs[ifindex][k], off)) {
+		bool full = x->addrs[ifindex][k].n_lost >= DPS_IP6_LOST_MAX;
+
+		DPS_CNT_INC(&lc->cnt, dad_range_lost_full);
+		x->dad[ifindex][k].state = DPS_DAD_DUPLICATE;
+		dad_verdict(lc, ifindex, k, DPS_DAD_DUPLICATE, who, full ?
+			"more of its addresses than the stack keeps apart ("
+			RTE_STR(DPS_IP6_LOST_MAX) ") are another node's" :
+			"it was the last one left");
+		return;
+	}
+	/* The shared table, for dps_stack_addr6_state(), bind() and the
+	 * application side's source selection. */
+	(void)dps_ip6_cand_lose(&ifp->addrs6[k], off);
+	DPS_CNT_INC(&lc->cnt, dad_duplicate);
+	DPS_LOG(WARNING, "port %u: IPv6 address %s is used by another node "
+		"(duplicate address detection); not using it (the rest of its "
+		"range is kept)", ifp->port_id, dps_addr_fmt(&a, txt, sizeof(txt)));
+	dad_post(lc, ifindex, k, DPS_DAD_TENTATIVE, true, off);
 }
 
 /* The next DAD_RANGE_BURST solicitations of the round under way for
@@ -198,6 +259,8 @@ dad_probe_range(struct dps_lcore *lc, uint16_t ifindex, unsigned int k, uint64_t
 	uint8_t a[16];
 
 	for (unsigned int n = 0; n < DAD_RANGE_BURST && *done < end; n++, (*done)++) {
+		if (c->n_lost != 0 && dps_ip6_cand_is_lost(c, (uint32_t)*done))
+			continue;	/* not ours any more */
 		dps_ip6_cand_nth(c, (uint32_t)*done, a);
 		nd_send_ns(lc, ifindex, unspec, a, NULL, x->dad[ifindex][k].nonce);
 	}
@@ -237,7 +300,7 @@ dps_dad_glue_tick(struct dps_lcore *lc, uint64_t now)
 				dad_probe_range(lc, i, k, now);
 				break;
 			case DPS_DAD_DONE:
-				dad_verdict(lc, i, k, d->state, d->addr);
+				dad_verdict(lc, i, k, d->state, d->addr, NULL);
 				break;
 			default:
 				break;
@@ -247,20 +310,29 @@ dps_dad_glue_tick(struct dps_lcore *lc, uint64_t now)
 
 /* Lcore 0: a solicitation or advertisement for @target, an address of
  * our tentative entry @k (RFC 4862 5.4.3, 5.4.4). @src NULL: an
- * advertisement. */
+ * advertisement. A conflict on a single address makes it a duplicate;
+ * on an address of a range, it loses that address (dad_lose()). */
 static void
 dad_rx(struct dps_lcore *lc, uint16_t ifindex, unsigned int k,
 	const uint8_t target[16], const uint8_t *src, const uint8_t *nonce)
 {
 	struct dps_ip6_lcore *x = dps_ip6_lc(lc);
+	const struct dps_ip6_cand *c = &x->addrs[ifindex][k];
 	struct dps_dad *d = &x->dad[ifindex][k];
+	uint32_t off;
 	bool dup;
 
 	if (!x->dad_begun || d->state != DPS_DAD_TENTATIVE)
 		return;
+	if (c->span != 0) {
+		if ((src == NULL || dps_dad_ns_conflicts(d, src, nonce)) &&
+				dps_ip6_cand_span_has(c, target, &off))
+			dad_lose(lc, ifindex, k, target, off);
+		return;
+	}
 	dup = src != NULL ? dps_dad_rx_ns(d, src, nonce) : dps_dad_rx_na(d);
 	if (dup)
-		dad_verdict(lc, ifindex, k, d->state, target);
+		dad_verdict(lc, ifindex, k, d->state, target, NULL);
 }
 
 /* ---- solicitations and advertisements received ------------------------- */
@@ -359,7 +431,8 @@ dps_nd_msg(struct dps_lcore *lc, const struct dps_msg *m, uint64_t now)
 	struct rte_ether_addr lla;
 
 	if (m->op == DPS_MSG_DAD) {
-		dad_apply(dps_ip6_lc(lc), m->ifindex, m->ip, (int)(uintptr_t)m->ptr);
+		dad_apply(dps_ip6_lc(lc), m->ifindex, m->ip, m->dad.state,
+			m->dad.lost, m->dad.off);
 		return;
 	}
 	if (m->op != DPS_MSG_ND_LEARN || m->ifindex >= lc->stack->n_ifaces)

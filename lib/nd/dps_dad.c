@@ -52,14 +52,21 @@ dps_dad_tick(struct dps_dad *d, uint64_t now)
 }
 
 bool
-dps_dad_rx_ns(struct dps_dad *d, const uint8_t src[16], const uint8_t *nonce)
+dps_dad_ns_conflicts(const struct dps_dad *d, const uint8_t src[16],
+	const uint8_t *nonce)
 {
 	static const uint8_t unspec[16];
 
 	if (d->state != DPS_DAD_TENTATIVE || memcmp(src, unspec, 16) != 0)
 		return false;
-	if (nonce != NULL && d->sent != 0 &&
-	    memcmp(nonce, d->nonce, sizeof(d->nonce)) == 0)
+	return nonce == NULL || d->sent == 0 ||
+		memcmp(nonce, d->nonce, sizeof(d->nonce)) != 0;
+}
+
+bool
+dps_dad_rx_ns(struct dps_dad *d, const uint8_t src[16], const uint8_t *nonce)
+{
+	if (!dps_dad_ns_conflicts(d, src, nonce))
 		return false;
 	d->state = DPS_DAD_DUPLICATE;
 	return true;

@@ -250,6 +250,12 @@ enum dps_dad_act dps_dad_tick(struct dps_dad *d, uint64_t now);
 bool dps_dad_rx_ns(struct dps_dad *d, const uint8_t src[16],
 	const uint8_t *nonce);
 
+/* Whether that solicitation is another node's detection of the address,
+ * as dps_dad_rx_ns() decides, without changing @d: for one address of a
+ * range, which is lost alone (lib/ip/dps_nd_glue.c). */
+bool dps_dad_ns_conflicts(const struct dps_dad *d, const uint8_t src[16],
+	const uint8_t *nonce);
+
 /* An advertisement for d->addr while tentative (5.4.4): a duplicate.
  * Returns true when it made the address a duplicate. */
 bool dps_dad_rx_na(struct dps_dad *d);

@@ -209,28 +209,72 @@ ip6_num(const uint8_t a[16])
 }
 
 bool
+dps_ip6_cand_span_has(const struct dps_ip6_cand *c, const uint8_t a[16],
+	uint32_t *off)
+{
+	unsigned __int128 d;
+
+	if (c->span == 0) {
+		*off = 0;
+		return memcmp(c->addr, a, 16) == 0;
+	}
+	/* Unsigned: an @a below @c->addr wraps to a huge difference. */
+	d = ip6_num(a) - ip6_num(c->addr);
+	*off = (uint32_t)d;
+	return d <= c->span;
+}
+
+bool
+dps_ip6_cand_is_lost(const struct dps_ip6_cand *c, uint32_t off)
+{
+	for (unsigned int i = 0; i < c->n_lost; i++)
+		if (c->lost[i] == off)
+			return true;
+	return false;
+}
+
+bool
 dps_ip6_cand_has(const struct dps_ip6_cand *c, const uint8_t a[16])
 {
-	if (c->span == 0)
-		return memcmp(c->addr, a, 16) == 0;
-	/* Unsigned: an @a below @c->addr wraps to a huge difference. */
-	return ip6_num(a) - ip6_num(c->addr) <= c->span;
+	uint32_t off;
+
+	if (!dps_ip6_cand_span_has(c, a, &off))
+		return false;
+	return c->n_lost == 0 || !dps_ip6_cand_is_lost(c, off);
+}
+
+/*
+ * The offsets of a range whose address ends in a given 24-bit suffix
+ * are @d, @d + 2^24, ... up to the span: the group is ours while more
+ * of them are in the range than are lost.
+ */
+static bool
+group_kept(const struct dps_ip6_cand *c, uint32_t d)
+{
+	uint32_t in_range = (c->span - d) / 0x1000000u + 1, lost = 0;
+
+	for (unsigned int i = 0; i < c->n_lost; i++)
+		lost += (c->lost[i] & 0xffffffu) == d;
+	return in_range > lost;
 }
 
 bool
 dps_ip6_cand_has_group(const struct dps_ip6_cand *c, const uint8_t g[16])
 {
 	uint8_t sn[16];
-	uint32_t lo, want;
+	uint32_t lo, want, d;
 
 	dps_ip6_solicited_node(c->addr, sn);
 	if (memcmp(g, sn, 13) != 0)
 		return false;
-	if (c->span >= 0xffffffu)
-		return true;	/* the range covers every 24-bit suffix */
 	lo = (uint32_t)sn[13] << 16 | (uint32_t)sn[14] << 8 | sn[15];
 	want = (uint32_t)g[13] << 16 | (uint32_t)g[14] << 8 | g[15];
-	return ((want - lo) & 0xffffffu) <= c->span;
+	/* The first offset whose address ends in @want; past a span of
+	 * 2^24 - 1 every suffix is covered. */
+	d = (want - lo) & 0xffffffu;
+	if (d > c->span)
+		return false;
+	return c->n_lost == 0 || group_kept(c, d);
 }
 
 void
@@ -240,6 +284,47 @@ dps_ip6_cand_nth(const struct dps_ip6_cand *c, uint32_t i, uint8_t out[16])
 
 	for (int k = 15; k >= 0; k--, v >>= 8)
 		out[k] = (uint8_t)v;
+}
+
+void
+dps_ip6_cand_first(const struct dps_ip6_cand *c, uint8_t out[16])
+{
+	uint32_t i = 0;
+
+	/* At most n_lost steps: dps_ip6_cand_lose() keeps one address. */
+	while (c->n_lost != 0 && i < c->span && dps_ip6_cand_is_lost(c, i))
+		i++;
+	dps_ip6_cand_nth(c, i, out);
+}
+
+bool
+dps_ip6_cand_lose(struct dps_ip6_cand *c, uint32_t off)
+{
+	uint8_t n = c->n_lost;
+
+	if (n >= DPS_IP6_LOST_MAX || n >= c->span)
+		return false;	/* full, or @off is the last one kept */
+	c->lost[n] = off;
+	/* Release: the offset is written before a reader that sees the new
+	 * count (dps_ip6_cand_load()'s acquire) looks at it. */
+	__atomic_store_n(&c->n_lost, (uint8_t)(n + 1), __ATOMIC_RELEASE);
+	return true;
+}
+
+void
+dps_ip6_cand_load(const struct dps_ip6_cand *c, struct dps_ip6_cand *out)
+{
+	/* Acquire: pairs with dps_ip6_cand_lose()'s release, so the offsets
+	 * below the count are the ones written. */
+	uint8_t n = __atomic_load_n(&c->n_lost, __ATOMIC_ACQUIRE);
+
+	memcpy(out->addr, c->addr, 16);
+	out->prefix_len = c->prefix_len;
+	out->tentative = c->tentative;
+	out->deprecated = c->deprecated;
+	out->span = c->span;
+	out->n_lost = n;
+	memcpy(out->lost, c->lost, n * sizeof(c->lost[0]));
 }
 
 enum dps_ip6_dst

@@ -170,30 +170,72 @@ void dps_ip6_solicited_node(const uint8_t a[16], uint8_t out[16]);
 void dps_ip6_mcast_mac(const uint8_t a[16], struct rte_ether_addr *mac);
 
 /*
+ * Addresses of one range that duplicate address detection found to be
+ * another node's, each lost on its own as Linux loses each address it
+ * was given (addrconf_dad_failure()). Beyond this many the whole range
+ * is a duplicate (docs/architecture.md, "Ranges of addresses").
+ */
+#define DPS_IP6_LOST_MAX 8
+
+/*
  * One address of the interface, as source selection sees it, or a range
  * of them: @addr and the @span addresses after it (a load generator's
- * sources), all in @addr's prefix and of one DAD state. A range is a
- * bounds check, not a table (as an IPv4 range, struct dps_ifaddr);
- * source selection sees its first address.
+ * sources), all in @addr's prefix and of one DAD state, but for the
+ * @n_lost offsets in @lost (from @addr), addresses of the range that are
+ * not ours (DAD found them duplicate). A range is a bounds check, not a
+ * table (as an IPv4 range, struct dps_ifaddr), and the lost offsets are
+ * looked at only when there are some; source selection sees its first
+ * address that is not lost (dps_ip6_cand_first()).
  */
 struct dps_ip6_cand {
 	uint8_t addr[16];
 	uint8_t prefix_len;
 	bool tentative;			/* DAD not done (RFC 4862 5.4) */
 	bool deprecated;		/* preferred lifetime over */
+	/* lost[] in use. Atomic in a table other threads read while the
+	 * stack runs: dps_ip6_cand_lose() and dps_ip6_cand_load(). */
+	uint8_t n_lost;
 	uint32_t span;			/* addresses after @addr; 0: one address */
+	uint32_t lost[DPS_IP6_LOST_MAX];	/* offsets from @addr, distinct */
 };
 
-/* Whether @a is one of candidate @c's addresses: @c->addr up to
- * @c->addr + @c->span, as 128-bit numbers. */
+/* Whether @a is within @c's bounds, @c->addr up to @c->addr + @c->span
+ * as 128-bit numbers, lost or not; its offset from @c->addr in @off.
+ * Reads only @c's address and span. */
+bool dps_ip6_cand_span_has(const struct dps_ip6_cand *c, const uint8_t a[16],
+	uint32_t *off);
+
+/* Whether offset @off of @c is lost. */
+bool dps_ip6_cand_is_lost(const struct dps_ip6_cand *c, uint32_t off);
+
+/* Whether @a is one of candidate @c's addresses: within its bounds and,
+ * when @c has lost addresses, not one of them. */
 bool dps_ip6_cand_has(const struct dps_ip6_cand *c, const uint8_t a[16]);
 
 /* Whether the solicited-node group @g (ff02::1:ffXX:XXXX) is that of one
- * of @c's addresses (RFC 4291 2.7.1: their last 24 bits). */
+ * of @c's addresses (RFC 4291 2.7.1: their last 24 bits), lost ones
+ * left out. */
 bool dps_ip6_cand_has_group(const struct dps_ip6_cand *c, const uint8_t g[16]);
 
-/* Address @i of candidate @c (@c->addr plus @i, carried across bytes). */
+/* Address @i of candidate @c (@c->addr plus @i, carried across bytes),
+ * lost or not. */
 void dps_ip6_cand_nth(const struct dps_ip6_cand *c, uint32_t i, uint8_t out[16]);
+
+/* The first address of @c that is not lost: the address source
+ * selection gives for @c. */
+void dps_ip6_cand_first(const struct dps_ip6_cand *c, uint8_t out[16]);
+
+/* Lose offset @off of @c (not lost yet, within the span). False, and @c
+ * unchanged, when @c has DPS_IP6_LOST_MAX lost already or @off is the
+ * last address of @c not lost: the caller makes the whole of @c a
+ * duplicate then. The offset is stored before the count is published
+ * (release), for readers of a shared table (dps_ip6_cand_load()). */
+bool dps_ip6_cand_lose(struct dps_ip6_cand *c, uint32_t off);
+
+/* A copy of @c, which another thread may be losing offsets of
+ * (dps_ip6_cand_lose()): the count read first (acquire), then the
+ * offsets it covers. */
+void dps_ip6_cand_load(const struct dps_ip6_cand *c, struct dps_ip6_cand *out);
 
 /*
  * RFC 6724 5 source selection among @n candidates of one interface for

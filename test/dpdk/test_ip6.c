@@ -387,9 +387,9 @@ Test(dpdk, ip6_range_dad_nd_ping, .timeout = 120)
 
 /*
  * B holds 2001:db8::150 (DAD done) when A starts with its range, which
- * holds it too: A's probe for ::150 draws B's advertisement, and A's
- * range is a duplicate, all of it (one state per range); B keeps its
- * address; A has no global source left.
+ * holds it too: A's probe for ::150 draws B's advertisement, and A loses
+ * that address, the rest of its range preferred (as Linux loses only
+ * the address that failed); B keeps its address.
  */
 Test(dpdk, ip6_range_dad_conflict, .timeout = 120)
 {
@@ -419,15 +419,16 @@ Test(dpdk, ip6_range_dad_conflict, .timeout = 120)
 			break;
 	}
 	wait_dad(&b, b.s[0], range6);
-	cr_assert_eq(addr6_state(b.s[0], range6), DPS_ADDR6_DUPLICATE);
+	cr_assert_eq(addr6_state(b.s[0], range6), DPS_ADDR6_PREFERRED);
 	cr_assert_eq(addr6_state(b.s[0], in_range), DPS_ADDR6_DUPLICATE);
 	cr_assert_eq(cnt(&b, 0).dad_duplicate, 1);
 	cr_assert_eq(addr6_state(b.s[1], in_range), DPS_ADDR6_PREFERRED, "B keeps it");
 	cr_assert_geq(cnt(&b, 1).nd_tx_na, 1, "B defended its address");
 	cr_assert_geq(cnt(&b, 0).nd_rx_na, 1, "by an advertisement");
-	cr_assert_not(binds6(b.s[0], range6), "a duplicate binds");
-	if (dps_ip6_source(b.s[0]->lc[0], b6, src, NULL) == 0)
-		cr_assert(dps_ip6_is_linklocal(src), "a duplicate was chosen");
+	cr_assert_not(binds6(b.s[0], in_range), "a duplicate binds");
+	cr_assert(binds6(b.s[0], range6), "the rest of the range is kept");
+	cr_assert_eq(dps_ip6_source(b.s[0]->lc[0], b6, src, NULL), 0);
+	cr_assert_arr_eq(src, range6, 16);
 	bench_down(&b);
 }
 
@@ -497,6 +498,219 @@ icmp6_type(const uint8_t *ip)
 	cr_assert_eq(dps_ip6_l4_sum(ip + DPS_IPV6_HLEN, plen, ip + 8, ip + 24,
 		DPS_IP6_NH_ICMPV6), 0xffff, "ICMPv6 checksum");
 	return ip[DPS_IPV6_HLEN];
+}
+
+/* ---- a range's addresses lost on their own, against a raw peer ----------- */
+
+/*
+ * A (198.18.0.1/24, RANGE_N addresses from 2001:db8::100/64, the peer a
+ * static neighbour) on side 0 of a raw wire, started, DAD begun (its
+ * first tick) but not over.
+ */
+static struct dps_stack *
+range_raw_up(struct bench *b, const char *w)
+{
+	struct dps_addr pa = dps_addr_v6(peer6);
+	struct dps_stack *s;
+
+	bench_up(b, w, NULL, true);
+	s = range_stack(b);
+	cr_assert_eq(dps_stack_add_arp(s, 0, &pa, &peer_mac), 0);
+	stack_start(b, 0);
+	step(b, 10 * MS);
+	peer_flush(b);
+	cr_assert_eq(addr6_state(s, range6), DPS_ADDR6_TENTATIVE);
+	return s;
+}
+
+/* The peer claims address @i of A's range: an unsolicited NA to
+ * all-nodes (@na), or a DAD probe of its own (from ::, to the address's
+ * solicited-node group, a nonce that is not A's). */
+static void
+peer_claims(struct bench *b, uint32_t i, bool na)
+{
+	static const uint8_t unspec[16];
+	static const uint8_t nonce[6] = { 9, 8, 7, 6, 5, 4 };
+	uint8_t f[FRAME_MAX], t[16], sn[16];
+	struct rte_ether_addr mac;
+	size_t n;
+
+	range_nth(i, t);
+	if (na) {
+		dps_ip6_mcast_mac(all_nodes, &mac);
+		n = dps_nd_na_build(f + ETH_LEN, 128, peer6, all_nodes, t,
+			DPS_ND_NA_OVERRIDE, &peer_mac);
+	} else {
+		dps_ip6_solicited_node(t, sn);
+		dps_ip6_mcast_mac(sn, &mac);
+		n = dps_nd_ns_build(f + ETH_LEN, 128, unspec, sn, t, NULL, nonce);
+	}
+	cr_assert_gt(n, 0);
+	peer_send(b, f, eth6(f, &mac, n));
+}
+
+/* Run A's DAD to its verdict on @v6, the peer reading (and dropping)
+ * A's thousands of probes as they come. */
+static void
+range_wait(struct bench *b, const uint8_t v6[16])
+{
+	for (unsigned int i = 0; i < 400 && addr6_state(b->s[0], v6) == DPS_ADDR6_TENTATIVE;
+			i++) {
+		step(b, 10 * MS);
+		peer_flush(b);
+	}
+	cr_assert_neq(addr6_state(b->s[0], v6), DPS_ADDR6_TENTATIVE, "DAD never ended");
+}
+
+/* Whether A answers the peer's echo request to @to (after it, the
+ * peer's queue is empty). */
+static bool
+echo_answered(struct bench *b, const uint8_t to[16])
+{
+	uint8_t f[FRAME_MAX];
+	struct rte_mbuf *m;
+	bool ok = false;
+
+	peer_send(b, f, mk_echo6(f, &b->mac[0], to, 1));
+	settle(b);
+	while ((m = peer_pop(b)) != NULL) {
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, ETH_LEN);
+
+		if (rd16(rte_pktmbuf_mtod(m, const uint8_t *) + 12) == RTE_ETHER_TYPE_IPV6 &&
+				ip[6] == DPS_IP6_NH_ICMPV6 &&
+				ip[DPS_IPV6_HLEN] == DPS_ICMP6_ECHO_REPLY &&
+				memcmp(ip + 8, to, 16) == 0)
+			ok = true;
+		rte_pktmbuf_free(m);
+	}
+	return ok;
+}
+
+/*
+ * While A's range of 3,000 is tentative the peer claims two of its
+ * addresses, the first (an advertisement) and one mid-range (a DAD probe
+ * of its own): as Linux, which would fail those two addresses only
+ * (addrconf_dad_failure()), A loses those two and the rest of the range
+ * becomes preferred. A lost address is not A's any more: a packet to it
+ * is dropped as not ours, a solicitation for it is not answered, bind()
+ * gives EADDRNOTAVAIL, and A's own traffic leaves from the first kept
+ * address; dps_stack_addr6_state() says DUPLICATE for it alone.
+ */
+Test(dpdk, ip6_range_dad_loses_one_address, .timeout = 120)
+{
+	struct bench b;
+	struct dps_stack *s;
+	struct dps_counters c;
+	uint8_t lost2[16], kept[16], second[16], last[16], src[16], f[FRAME_MAX], sn[16];
+	struct rte_ether_addr snmac;
+	uint64_t not_ours, nd_not_ours;
+	size_t n;
+
+	s = range_raw_up(&b, "i6rl");
+	range_nth(2000, lost2);
+	range_nth(1999, kept);
+	range_nth(1, second);
+	range_nth(RANGE_N - 1, last);
+	peer_claims(&b, 0, true);
+	peer_claims(&b, 2000, false);
+	settle(&b);
+	cr_assert_eq(addr6_state(s, range6), DPS_ADDR6_DUPLICATE, "the first, lost");
+	cr_assert_eq(addr6_state(s, lost2), DPS_ADDR6_DUPLICATE, "::100 + 2000, lost");
+	cr_assert_eq(addr6_state(s, kept), DPS_ADDR6_TENTATIVE, "the rest goes on");
+	range_wait(&b, kept);
+	cr_assert_eq(addr6_state(s, kept), DPS_ADDR6_PREFERRED);
+	cr_assert_eq(addr6_state(s, second), DPS_ADDR6_PREFERRED);
+	cr_assert_eq(addr6_state(s, last), DPS_ADDR6_PREFERRED);
+	cr_assert_eq(addr6_state(s, range6), DPS_ADDR6_DUPLICATE);
+	cr_assert_eq(addr6_state(s, lost2), DPS_ADDR6_DUPLICATE);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.dad_duplicate, 2, "each lost address counted");
+	cr_assert_eq(c.dad_range_lost_full, 0);
+
+	/* Received for the kept ones only. */
+	not_ours = c.drop[DPS_DROP_ip6_not_for_us];
+	cr_assert(echo_answered(&b, kept), "a kept address");
+	cr_assert(echo_answered(&b, second), "the second, kept");
+	cr_assert_not(echo_answered(&b, lost2), "a lost address answered");
+	cr_assert_not(echo_answered(&b, range6), "the lost first answered");
+	c = cnt(&b, 0);
+	cr_assert_eq(c.drop[DPS_DROP_ip6_not_for_us], not_ours + 2);
+	cr_assert_eq(c.icmp6_tx_echo_reply, 2);
+
+	/* Not answered in neighbour discovery. */
+	nd_not_ours = c.drop[DPS_DROP_nd_not_for_us];
+	dps_ip6_solicited_node(lost2, sn);
+	dps_ip6_mcast_mac(sn, &snmac);
+	n = dps_nd_ns_build(f + ETH_LEN, 128, peer6, sn, lost2, &peer_mac, NULL);
+	peer_send(&b, f, eth6(f, &snmac, n));
+	settle(&b);
+	cr_assert_null(peer_pop(&b), "a lost address answered a solicitation");
+	cr_assert_eq(cnt(&b, 0).drop[DPS_DROP_nd_not_for_us] +
+		cnt(&b, 0).drop[DPS_DROP_ip6_not_for_us], nd_not_ours + not_ours + 2 + 1,
+		"dropped as not ours");
+
+	/* bind(): EADDRNOTAVAIL for a lost one (as Linux for a dadfailed
+	 * address), fine for the others. */
+	cr_assert_not(binds6(s, lost2), "a lost address binds");
+	cr_assert_not(binds6(s, range6), "the lost first binds");
+	cr_assert(binds6(s, kept));
+	cr_assert(binds6(s, second));
+
+	/* A source: the range's first kept address, on the lcore and on the
+	 * application side (a datagram socket's connect()). */
+	cr_assert_eq(dps_ip6_source(s->lc[0], peer6, src, NULL), 0);
+	cr_assert_arr_eq(src, second, 16, "the lost first was chosen");
+	{
+		struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_port = htons(9) };
+		struct sockaddr_in6 me;
+		socklen_t len = sizeof(me);
+		int fd = dps_socket_on(s, AF_INET6, SOCK_DGRAM, 0);
+
+		cr_assert_geq(fd, 0);
+		memcpy(to.sin6_addr.s6_addr, peer6, 16);
+		cr_assert_eq(dps_connect(fd, (struct sockaddr *)&to, sizeof(to)), 0,
+			"errno %d", errno);
+		cr_assert_eq(dps_getsockname(fd, (struct sockaddr *)&me, &len), 0);
+		cr_assert_arr_eq(me.sin6_addr.s6_addr, second, 16,
+			"the application side chose the lost first");
+		cr_assert_eq(dps_close(fd), 0);
+	}
+	bench_down(&b);
+}
+
+/*
+ * More conflicts than a range keeps apart (DPS_IP6_LOST_MAX): the
+ * conflict past the bound makes the whole range a duplicate, as before
+ * per-address verdicts, counted as dad_range_lost_full; each lost
+ * address and that last conflict count as dad_duplicate.
+ */
+Test(dpdk, ip6_range_dad_lost_past_the_bound, .timeout = 120)
+{
+	struct bench b;
+	struct dps_stack *s;
+	struct dps_counters c;
+	struct dps_addr ll;
+	uint8_t a[16];
+
+	s = range_raw_up(&b, "i6rb");
+	for (uint32_t i = 0; i < DPS_IP6_LOST_MAX; i++)
+		peer_claims(&b, 10 + i, i % 2 == 0);
+	settle(&b);
+	range_nth(500, a);
+	cr_assert_eq(addr6_state(s, a), DPS_ADDR6_TENTATIVE, "within the bound");
+	peer_claims(&b, 700, true);
+	settle(&b);
+	cr_assert_eq(addr6_state(s, a), DPS_ADDR6_DUPLICATE, "past the bound: all");
+	cr_assert_eq(addr6_state(s, range6), DPS_ADDR6_DUPLICATE);
+	c = cnt(&b, 0);
+	cr_assert_eq(c.dad_duplicate, DPS_IP6_LOST_MAX + 1);
+	cr_assert_eq(c.dad_range_lost_full, 1);
+	cr_assert_eq(dps_stack_linklocal(s, 0, &ll), 0);
+	range_wait(&b, ll.v6);
+	cr_assert_eq(cnt(&b, 0).dad_ok, 1, "the link-local address only");
+	cr_assert_not(echo_answered(&b, a));
+	cr_assert_not(binds6(s, a));
+	bench_down(&b);
 }
 
 Test(dpdk, ip6_raw_peer_nd_and_echo)

@@ -1207,6 +1207,101 @@ Test(wire6, destination_match_range)
 	cr_assert_eq(dps_ip6_dst_match(&c, 1, d), DPS_IP6_DST_OTHER);
 }
 
+/*
+ * Addresses of a range lost on their own (DAD found them another
+ * node's): not ours as destinations, their groups not ours unless a
+ * kept address of the range shares the suffix, the rest of the range
+ * untouched; source selection gives the first kept address. At most
+ * DPS_IP6_LOST_MAX are kept apart, and never the last kept one.
+ */
+Test(wire6, range_lost_addresses)
+{
+	struct dps_ip6_cand c, l;
+	uint8_t d[16], w[16];
+	uint32_t off;
+
+	memset(&c, 0, sizeof(c));
+	a6("2001:db8:1::fff0", c.addr);
+	c.prefix_len = 64;
+	c.span = 0x20;
+	cr_assert(dps_ip6_cand_lose(&c, 0));		/* the first */
+	cr_assert(dps_ip6_cand_lose(&c, 0x13));		/* 2001:db8:1::1:3 */
+	cr_assert_eq(c.n_lost, 2);
+	a6("2001:db8:1::fff0", d);
+	cr_assert_not(dps_ip6_cand_has(&c, d), "the lost first");
+	cr_assert_eq(dps_ip6_dst_match(&c, 1, d), DPS_IP6_DST_OTHER);
+	cr_assert(dps_ip6_cand_span_has(&c, d, &off), "in bounds still");
+	cr_assert_eq(off, 0);
+	a6("2001:db8:1::1:3", d);
+	cr_assert_not(dps_ip6_cand_has(&c, d), "the lost one mid-range");
+	cr_assert(dps_ip6_cand_span_has(&c, d, &off));
+	cr_assert_eq(off, 0x13);
+	cr_assert(dps_ip6_cand_is_lost(&c, 0x13));
+	cr_assert_not(dps_ip6_cand_is_lost(&c, 0x12));
+	a6("2001:db8:1::1:2", d);
+	cr_assert(dps_ip6_cand_has(&c, d), "its neighbour is kept");
+	cr_assert_eq(dps_ip6_dst_match(&c, 1, d), DPS_IP6_DST_UNICAST);
+	a6("2001:db8:1::1:10", d);
+	cr_assert(dps_ip6_cand_has(&c, d), "the last is kept");
+	/* Groups: the lost addresses' own are no longer ours. */
+	a6("ff02::1:ff00:fff0", d);
+	cr_assert_not(dps_ip6_cand_has_group(&c, d), "the lost first's group");
+	a6("ff02::1:ff01:3", d);
+	cr_assert_not(dps_ip6_cand_has_group(&c, d), "the lost one's group");
+	a6("ff02::1:ff01:2", d);
+	cr_assert(dps_ip6_cand_has_group(&c, d), "a kept one's group");
+	/* nth is positional, lost or not; the source is the first kept. */
+	dps_ip6_cand_nth(&c, 0, d);
+	cr_assert_arr_eq(d, c.addr, 16);
+	dps_ip6_cand_first(&c, d);
+	cr_assert_arr_eq(d, (a6("2001:db8:1::fff1", w), w), 16);
+	cr_assert(dps_ip6_cand_lose(&c, 1));
+	dps_ip6_cand_first(&c, d);
+	cr_assert_arr_eq(d, (a6("2001:db8:1::fff2", w), w), 16, "two lost first");
+	/* A copy through dps_ip6_cand_load() sees the same. */
+	dps_ip6_cand_load(&c, &l);
+	cr_assert_eq(l.n_lost, 3);
+	cr_assert_eq(l.span, c.span);
+	cr_assert_arr_eq(l.lost, c.lost, 3 * sizeof(c.lost[0]));
+	/* The bound. */
+	for (uint32_t i = 3; i < DPS_IP6_LOST_MAX; i++)
+		cr_assert(dps_ip6_cand_lose(&c, 0x14 + i));
+	cr_assert_not(dps_ip6_cand_lose(&c, 0x5), "past DPS_IP6_LOST_MAX");
+	cr_assert_eq(c.n_lost, DPS_IP6_LOST_MAX);
+	a6("2001:db8:1::fff5", d);
+	cr_assert(dps_ip6_cand_has(&c, d), "the one refused stays in");
+}
+
+/* A group shared by several addresses of a range (2^24 apart) stays
+ * ours while one of them is kept; a range of two keeps its last. */
+Test(wire6, range_lost_group_shared)
+{
+	struct dps_ip6_cand c;
+	uint8_t g[16];
+
+	memset(&c, 0, sizeof(c));
+	a6("2001:db8:1::", c.addr);
+	c.addr[15] = 1;				/* 2001:db8:1::1 */
+	c.prefix_len = 64;
+	c.span = 0x1000000u;			/* ::1 and ::100:1 share ff00:1 */
+	a6("ff02::1:ff00:1", g);
+	cr_assert(dps_ip6_cand_lose(&c, 0));
+	cr_assert(dps_ip6_cand_has_group(&c, g), "::100:1 keeps it");
+	cr_assert(dps_ip6_cand_lose(&c, 0x1000000u));
+	cr_assert_not(dps_ip6_cand_has_group(&c, g), "both lost");
+	a6("ff02::1:ff00:2", g);
+	cr_assert(dps_ip6_cand_has_group(&c, g));
+
+	memset(&c, 0, sizeof(c));
+	a6("2001:db8:1::1", c.addr);
+	c.span = 1;
+	cr_assert(dps_ip6_cand_lose(&c, 1));
+	cr_assert_not(dps_ip6_cand_lose(&c, 0), "the last kept one");
+	c.span = 0;
+	c.n_lost = 0;
+	cr_assert_not(dps_ip6_cand_lose(&c, 0), "a single address");
+}
+
 Test(wire6, address_text)
 {
 	struct dps_addr a;
