@@ -47,6 +47,7 @@
 #define UDP_MAX 1472			/* one unfragmented datagram */
 #define REQ_COPIES 4095			/* mbufs for requests sent whole */
 #define REQ_COPY_ROOM 512		/* the longest request sent so */
+#define LOST_MAX 16			/* lost sources kept apart per port */
 
 enum conn_state { C_FREE, C_CONNECTING, C_IDLE, C_BUSY, C_EOFWAIT, C_BULK };
 
@@ -147,6 +148,10 @@ struct app_client {
 	size_t req_off[APP_CLI_MAX_PATHS + 1];
 	char *bulk;			/* bulk send buffer */
 	struct rte_mempool *req_pool;	/* short requests' mbufs */
+	/* Per port, the indexes of the IPv6 sources duplicate address
+	 * detection lost (sources_lost()): read only once running. */
+	uint32_t lost[APP_CLI_MAX_GROUPS][LOST_MAX];
+	uint8_t n_lost[APP_CLI_MAX_GROUPS];
 	int stop;			/* atomic: app_client_stop() */
 	uint32_t rep_seq;		/* reporter's swap counter */
 	struct cli_lcore *lc[DPS_MAX_LCORES];
@@ -413,6 +418,16 @@ grp_of(const struct app_cli_conf *cf, unsigned int g)
 	return cf->grp[g];
 }
 
+/* Is source @p src of port @p g one duplicate address detection lost? */
+static bool
+src_lost(const struct app_client *cl, unsigned int g, uint32_t src)
+{
+	for (unsigned int i = 0; i < cl->n_lost[g]; i++)
+		if (cl->lost[g][i] == src)
+			return true;
+	return false;
+}
+
 /*
  * The next connection's port, source and destination: the ports in
  * turn, and within a port every (source, destination) pair in turn
@@ -427,10 +442,12 @@ next_pair(struct cli_lcore *lc, uint32_t *src, const union app_sockaddr **to)
 	struct app_cli_grp gr = grp_of(cf, g);
 
 	lc->next_grp = g + 1 >= (cf->n_grp ? cf->n_grp : 1) ? 0 : g + 1;
-	*src = lc->next_src[g];
-	*to = &cf->to[gr.to_first + lc->next_to[g]];
-	app_tuples_next_pair(&lc->next_src[g], &lc->next_to[g],
-		gr.n_src ? gr.n_src : 1, gr.n_to);
+	do {
+		*src = lc->next_src[g];
+		*to = &cf->to[gr.to_first + lc->next_to[g]];
+		app_tuples_next_pair(&lc->next_src[g], &lc->next_to[g],
+			gr.n_src ? gr.n_src : 1, gr.n_to);
+	} while (unlikely(lc->cl->n_lost[g] != 0) && src_lost(lc->cl, g, *src));
 	return gr;
 }
 
@@ -1738,6 +1755,41 @@ req_pool_make(struct app_client *cl)
 	return cl->req_pool != NULL ? 0 : -ENOMEM;
 }
 
+/*
+ * The IPv6 sources of each port's range that duplicate address
+ * detection lost: another node has them, so the stack no longer binds
+ * them (EADDRNOTAVAIL), while the rest of the range is ours (Linux loses
+ * the one address, and so does the stack). next_pair() passes over them.
+ * The stack keeps only a few apart per range before it gives the whole
+ * range up (and app_stack_up() refuses a range that has none left), so
+ * LOST_MAX holds them; a run's tuple count still includes them. One look
+ * per address, at start.
+ */
+static void
+sources_lost(const char *prog, struct app_client *cl)
+{
+	const struct app_cli_conf *cf = &cl->c;
+
+	for (unsigned int g = 0; g < (cf->n_grp ? cf->n_grp : 1); g++) {
+		struct app_cli_grp gr = grp_of(cf, g);
+		char a[INET6_ADDRSTRLEN];
+
+		if (gr.src.family != AF_INET6 || gr.n_src <= 1)
+			continue;
+		for (uint32_t i = 0; i < gr.n_src && cl->n_lost[g] < LOST_MAX; i++) {
+			struct dps_addr x = app_addr_nth(&gr.src, i);
+
+			if (dps_stack_addr6_state(cl->s, gr.port_id, &x) !=
+					DPS_ADDR6_DUPLICATE)
+				continue;
+			cl->lost[g][cl->n_lost[g]++] = i;
+			fprintf(stderr, "%s: source %s is another node's (duplicate "
+				"address detection): not used\n", prog,
+				dps_addr_fmt(&x, a, sizeof(a)));
+		}
+	}
+}
+
 struct app_client *
 app_client_create(const char *prog, struct dps_stack *s,
 	const struct app_cli_conf *c)
@@ -1765,6 +1817,7 @@ app_client_create(const char *prog, struct dps_stack *s,
 		cl->dl_shift++;		/* a coarse tick of 5 to 10 us ... */
 	while ((cl->tmo_tsc >> cl->dl_shift) >= (1ull << 29))
 		cl->dl_shift++;		/* ... or longer for a timeout of hours */
+	sources_lost(prog, cl);
 	if (build_request(cl) != 0 || req_pool_make(cl) != 0 || lcores_create(cl) != 0) {
 		fprintf(stderr, "%s: cannot set up the client (memory, or the "
 			"HTTP request does not fit)\n", prog);

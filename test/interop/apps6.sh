@@ -19,6 +19,9 @@
 #     the kernel resolved more than 7 of them by neighbour discovery
 #     (what a port held before ranges) (skipped when nginx is not
 #     installed, saying so)
+#   5 the same with the run's first address held by the kernel: DAD
+#     loses that address alone; dps-gen says so, passes over it, and
+#     runs as in 4 (skipped with 4)
 # Only 2001:db8::/32 and 198.18.0.0/15; transmit checksum offload off on
 # the kernel's veth; names unique per run; a trap removes everything.
 # Usage: apps6.sh PATH/TO/dps-gen PATH/TO/dps-httpd. APPS6_KEEP=1 keeps
@@ -206,6 +209,20 @@ EOF
 		fi
 	else
 		fail "4 dps-gen against nginx over IPv6" "$tmp/gen4.log" "$tmp/nginx-error.log"
+	fi
+
+	# 5: the kernel holds the run's first address: dpstack's DAD loses
+	# that one (the kernel answers the probe), the rest stays the run's.
+	ip -n "$nsk" addr add 2001:db8:7::100/64 dev "$vk" nodad
+	if timeout 120 ip netns exec "$nsd" "$gen" "${veal[@]}" --file-prefix="dp6g$sfx" -- \
+			--addr 2001:db8:7::100-2001:db8:7::22b/64 --to '[2001:db8:7::1]:80' \
+			--mode cps --proto http --duration 1s >"$tmp/gen5.log" 2>&1 &&
+			gen_ok "$tmp/gen5.log" &&
+			grep -q 'source 2001:db8:7::100 is another node' "$tmp/gen5.log"; then
+		pass "5 a run whose first address another node holds: that one lost," \
+			"$(grep -m1 '^connections:' "$tmp/gen5.log"), no error, clean"
+	else
+		fail "5 dps-gen from a run with one address lost to DAD" "$tmp/gen5.log"
 	fi
 	kill "$ngx" 2>/dev/null; wait "$ngx" 2>/dev/null; ngx=
 fi
