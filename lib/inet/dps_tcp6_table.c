@@ -90,8 +90,8 @@ dps_tcp6_lcore_init(struct dps_lcore *lc)
 	dps_pool_stats(ss->pool6, &ps);
 	t6->sock_base = dps_pool_at(ss->pool6, 0);
 	t6->sock_size = ps.elt_size;
-	t6->conns = dps_ctab_create(ss->conf.max_conns + ss->conf.max_tw_buckets,
-		tcp6_key_of, tcp6_ent_of, t6);
+	t6->conns = dps_ctab_create_dense(ss->conf.max_conns + ss->conf.max_tw_buckets,
+		ss->conf.max_conns, tcp6_key_of, tcp6_ent_of, t6);
 	if (t6->conns == NULL ||
 			dps_ctab_set_key_len(t6->conns, sizeof(struct dps_tuple6)) != 0)
 		return -ENOMEM;

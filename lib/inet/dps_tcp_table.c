@@ -15,7 +15,10 @@
  * TIME_WAIT entries (dps_tws_enter() closes a connection without one
  * beyond them), so TIME_WAIT never keeps a connection out, as in Linux,
  * whose established hash has no bound and whose TIME_WAIT sockets have
- * tcp_max_tw_buckets. The table is made for both at once; its pages
+ * tcp_max_tw_buckets. The table is made for both at once, at most half
+ * full with max_conns entries and three quarters with both
+ * (dps_ctab_create_dense(): at ten million connections, half full with
+ * both would double the table, 256 MB to 512 MB an lcore); its pages
  * become resident as entries land, so a larger bound costs address
  * space, not memory written at start.
  *
@@ -133,8 +136,9 @@ dps_tcp_lcore_init(struct dps_lcore *lc)
 	dps_pool_stats(dps_socks(s)->pool6, &ps);
 	tl->sock6_base = dps_pool_at(dps_socks(s)->pool6, 0);
 	tl->sock6_size = ps.elt_size;
-	tl->conns = dps_ctab_create(dps_socks(s)->conf.max_conns +
-		dps_socks(s)->conf.max_tw_buckets, dps_tcp_key_of, dps_tcp_ent_of, tl);
+	tl->conns = dps_ctab_create_dense(dps_socks(s)->conf.max_conns +
+		dps_socks(s)->conf.max_tw_buckets, dps_socks(s)->conf.max_conns,
+		dps_tcp_key_of, dps_tcp_ent_of, tl);
 	if (tl->conns == NULL)
 		return -ENOMEM;
 	tl->tw = rte_zmalloc_socket("dps_tw", sizeof(*tl->tw), 0, lc->socket);

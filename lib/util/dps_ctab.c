@@ -10,23 +10,38 @@
 #include <rte_debug.h>
 #include "dps_ctab.h"
 
-size_t
-dps_ctab_memsize(uint32_t max)
+/* Bytes of a table of @max entries, at most half full with @dense of
+ * them and three quarters full with all; 0 for a bad size. */
+static size_t
+memsize_dense(uint32_t max, uint32_t dense)
 {
 	uint64_t slots = 8;
 
-	if (max == 0 || max > DPS_CTAB_MAX_ENTRIES)
+	if (max == 0 || max > DPS_CTAB_MAX_ENTRIES || dense > max)
 		return 0;
-	while (slots < 2 * (uint64_t)max)
+	while (slots < 2 * (uint64_t)dense || 3 * slots < 4 * (uint64_t)max)
 		slots <<= 1;
 	return sizeof(struct dps_ctab) + slots * sizeof(struct dps_ctab_slot);
 }
 
+size_t
+dps_ctab_memsize(uint32_t max)
+{
+	return memsize_dense(max, max);
+}
+
+/* The bytes table @t was made in. */
+static size_t
+tab_size(const struct dps_ctab *t)
+{
+	return sizeof(*t) + ((size_t)t->mask + 1) * sizeof(t->slot[0]);
+}
+
 static void
-tab_set(struct dps_ctab *t, uint32_t max, dps_ctab_key_fn key_of,
+tab_set(struct dps_ctab *t, uint32_t max, uint32_t dense, dps_ctab_key_fn key_of,
 	dps_ctab_ent_fn ent_of, const void *ctx)
 {
-	t->mask = (uint32_t)((dps_ctab_memsize(max) - sizeof(*t)) / sizeof(t->slot[0])) - 1;
+	t->mask = (uint32_t)((memsize_dense(max, dense) - sizeof(*t)) / sizeof(t->slot[0])) - 1;
 	t->max = max;
 	t->key_words = DPS_CTAB_KEY_LEN / 4;
 	t->key_of = key_of;
@@ -39,7 +54,7 @@ dps_ctab_init(struct dps_ctab *t, uint32_t max, dps_ctab_key_fn key_of,
 	dps_ctab_ent_fn ent_of, const void *ctx)
 {
 	memset(t, 0, dps_ctab_memsize(max));
-	tab_set(t, max, key_of, ent_of, ctx);
+	tab_set(t, max, max, key_of, ent_of, ctx);
 }
 
 int
@@ -108,7 +123,14 @@ struct dps_ctab *
 dps_ctab_create(uint32_t max, dps_ctab_key_fn key_of, dps_ctab_ent_fn ent_of,
 	const void *ctx)
 {
-	size_t sz = dps_ctab_memsize(max);
+	return dps_ctab_create_dense(max, max, key_of, ent_of, ctx);
+}
+
+struct dps_ctab *
+dps_ctab_create_dense(uint32_t max, uint32_t dense, dps_ctab_key_fn key_of,
+	dps_ctab_ent_fn ent_of, const void *ctx)
+{
+	size_t sz = memsize_dense(max, dense);
 	struct dps_ctab *t;
 
 	if (sz == 0) {
@@ -123,7 +145,7 @@ dps_ctab_create(uint32_t max, dps_ctab_key_fn key_of, dps_ctab_ent_fn ent_of,
 	 * first entry in each 2 MB would make all of it resident. Advice
 	 * only; a kernel without THP refuses it, and that is fine. */
 	(void)madvise(t, sz, MADV_NOHUGEPAGE);
-	tab_set(t, max, key_of, ent_of, ctx);
+	tab_set(t, max, dense, key_of, ent_of, ctx);
 	return t;
 }
 
@@ -131,7 +153,7 @@ void
 dps_ctab_destroy(struct dps_ctab *t)
 {
 	if (t != NULL)
-		munmap(t, dps_ctab_memsize(t->max));
+		munmap(t, tab_size(t));
 }
 
 static void

@@ -22,7 +22,9 @@
  * the table has at most 2^27 slots: DPS_CTAB_MAX_ENTRIES. The table is at
  * most half full (capacity max entries, 2 x max slots rounded up to a
  * power of two), so probes are short and a miss meets an empty slot
- * soon. Deletion shifts the following entries of the cluster back
+ * soon; a table made for a usual count below its capacity
+ * (dps_ctab_create_dense()) is at most half full at that count and three
+ * quarters full at capacity. Deletion shifts the following entries of the cluster back
  * (Knuth's Algorithm R), so there are no tombstones and a probe never
  * outlives its cluster.
  *
@@ -168,6 +170,22 @@ void dps_ctab_init(struct dps_ctab *t, uint32_t max, dps_ctab_key_fn key_of,
  */
 struct dps_ctab *dps_ctab_create(uint32_t max, dps_ctab_key_fn key_of,
 	dps_ctab_ent_fn ent_of, const void *ctx);
+
+/**
+ * dps_ctab_create() for a table that usually holds at most @p dense
+ * entries and at times up to @p max (the TCP tables: max_conns
+ * connections, and beside them TIME_WAIT entries up to their bound):
+ * 2 x @p dense slots, and at least 4/3 x @p max, rounded up to a power
+ * of two. Linear probing stays short at three quarters full (a hit
+ * probes 2.5 slots on average, a miss 8.5: Knuth, TAOCP 6.4), and a
+ * table sized for the worst case at half full would take twice the
+ * memory where rounding leaves no room: at ten million connections,
+ * 512 MB an lcore where 256 MB do.
+ * @return the table, or NULL with errno set (EINVAL: @p max 0 or over
+ *         DPS_CTAB_MAX_ENTRIES, or @p dense over @p max; ENOMEM).
+ */
+struct dps_ctab *dps_ctab_create_dense(uint32_t max, uint32_t dense,
+	dps_ctab_key_fn key_of, dps_ctab_ent_fn ent_of, const void *ctx);
 
 /** Unmap a table from dps_ctab_create(); no reader may remain. NULL is
  * ignored. */

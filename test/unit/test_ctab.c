@@ -172,6 +172,49 @@ Test(ctab, create_touches_only_what_is_used)
 	cr_assert_eq(errno, EINVAL);
 }
 
+/*
+ * A table made for a usual count below its capacity (the TCP tables:
+ * connections, and TIME_WAIT entries beside them): half full at the
+ * usual count, three quarters at capacity, and every entry up to the
+ * capacity finds its place, even with all of them in one cluster.
+ */
+Test(ctab, dense_sizes_and_fill)
+{
+	enum { MAX = 24, DENSE = 16 };
+	static struct ent e[MAX + 1];
+	struct dps_ctab *t;
+
+	/* Ten million connections (bench/suite.sh's --max-conns) and half
+	 * that in TIME_WAIT: 2^25 slots, as for the connections alone. */
+	t = dps_ctab_create_dense(11254096 + 5627048, 11254096, ent_key, ent_of, NULL);
+	cr_assert_not_null(t);
+	cr_assert_eq(t->mask + 1, 1u << 25, "%u slots", t->mask + 1);
+	dps_ctab_destroy(t);
+	/* Capacity decides when it is the larger: 4/3 x 3000 = 4000. */
+	t = dps_ctab_create_dense(3000, 1000, ent_key, ent_of, NULL);
+	cr_assert_not_null(t);
+	cr_assert_eq(t->mask + 1, 4096);
+	dps_ctab_destroy(t);
+	cr_assert_null(dps_ctab_create_dense(10, 11, ent_key, ent_of, NULL));
+	cr_assert_eq(errno, EINVAL);
+
+	t = dps_ctab_create_dense(MAX, DENSE, ent_key, ent_of, NULL);
+	cr_assert_not_null(t);
+	cr_assert_eq(t->mask + 1, 32, "%u slots", t->mask + 1);
+	for (uint32_t i = 0; i < MAX; i++) {
+		ent_set(&e[i], i);
+		cr_assert_eq(put(t, hash_of(i, 1), &e[i]), 0, "entry %u", i);
+	}
+	ent_set(&e[MAX], MAX);
+	cr_assert_neq(put(t, hash_of(MAX, 1), &e[MAX]), 0, "over the capacity");
+	for (uint32_t i = 0; i < MAX; i++) {
+		cr_assert_eq(own(t, hash_of(i, 1), &e[i]), &e[i], "entry %u", i);
+		cr_assert_eq(any(t, hash_of(i, 1), &e[i]), &e[i], "entry %u", i);
+	}
+	cr_assert_null(own(t, hash_of(MAX, 1), &e[MAX]));
+	dps_ctab_destroy(t);
+}
+
 Test(ctab, put_find_replace_del)
 {
 	struct dps_ctab *t = tab_new(16);
