@@ -832,7 +832,7 @@ close:
 
 /* ---- connections without state (see the file's comment) ---- */
 
-static struct srv_conn *conn_new(struct srv_lcore *lc, int fd);
+static struct srv_conn *conn_new(struct srv_lcore *lc, int fd, struct dps_lsock **hp);
 
 /* The callback argument of a connection without state on @p lc. */
 static inline void *
@@ -926,7 +926,7 @@ conn_of(int fd, void *arg)
 		return arg;
 	quiet_clear(lc, fd);
 	cnt_add(&lc->st.quiet_in, 1);
-	return conn_new(lc, fd);
+	return conn_new(lc, fd, NULL);
 }
 
 /* Data or the peer's FIN: run the connection. */
@@ -972,12 +972,14 @@ static const struct dps_sock_cbs conn_cbs = {
 };
 
 /* A slot for descriptor @p fd, fresh, its callbacks installed; NULL
- * when none could be had (@p fd is closed then, counted). */
+ * when none could be had (@p fd is closed then, counted). With @p hp,
+ * the socket's handle there too (one look-up less). */
 static struct srv_conn *
-conn_new(struct srv_lcore *lc, int fd)
+conn_new(struct srv_lcore *lc, int fd, struct dps_lsock **hp)
 {
 	uint32_t slot = 0;
 	struct srv_conn *c = conn_alloc(lc, &slot);
+	struct dps_lsock *h;
 
 	if (c == NULL) {
 		cnt_add(&lc->st.err_accept, 1);
@@ -992,7 +994,10 @@ conn_new(struct srv_lcore *lc, int fd)
 	if (lc->sv->c.proto == APP_SRV_HTTP)
 		app_http_init(&c->u.http, APP_HTTP_REQUEST);
 	lru_append(lc, c, slot);
-	dps_lsock_set_callbacks(h_of(c), &conn_cbs, c);
+	h = h_of(c);
+	dps_lsock_set_callbacks(h, &conn_cbs, c);
+	if (hp != NULL)
+		*hp = h;
 	return c;
 }
 
@@ -1000,16 +1005,17 @@ conn_new(struct srv_lcore *lc, int fd)
 static void
 conn_start(struct srv_lcore *lc, int fd)
 {
+	struct dps_lsock *h = NULL;
 	struct srv_conn *c;
 
 	cnt_add(&lc->st.accepted, 1);
 	cnt_add(&lc->st.open, 1);
-	c = conn_new(lc, fd);
+	c = conn_new(lc, fd, &h);
 	/* A reset before the accept went to the listener's set, which
 	 * ignores it; the read here reports it (ECONNRESET, or EOF once shut
 	 * down). */
 	if (c != NULL)
-		conn_run(c, h_of(c));
+		conn_run(c, h);
 }
 
 /* The stack lcore index of the calling lcore. */
