@@ -68,6 +68,7 @@ dps_tws6_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		return;
 	}
 	dps_tcp_stat_own_add(&st->n, 1);
+	dps_tcp_lc(lc)->tw_held++;
 	DPS_CNT_INC(&lc->cnt, tcp_time_wait);
 	tw6_fifo_push(st, i);
 	sk->port_held = DPS_PORT_FREE;	/* the entry holds it until it expires */
@@ -80,6 +81,7 @@ tw6_kill(struct dps_lcore *lc, struct dps_tws6_ent *e)
 {
 	dps_tcp6_table_del(lc, &e->tup);
 	dps_tcp_stat_own_add(&dps_tcp_lc(lc)->v6->tws->n, -1);
+	dps_tcp_lc(lc)->tw_held--;
 	e->tw.expire_s = 0;		/* on the FIFO until its turn, then freed */
 	dps_port_release(dps_socks(lc->stack), e->tup.lport, &e->port_held);
 }

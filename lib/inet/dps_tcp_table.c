@@ -146,6 +146,7 @@ dps_tcp_lcore_init(struct dps_lcore *lc)
 		return -ENOMEM;
 	dps_tw_init(tl->tw, 0);
 	tl->tws = tws_make(dps_socks(s)->conf.max_tw_buckets);
+	tl->tw_max = dps_socks(s)->conf.max_tw_buckets;
 	if (tl->tws == NULL || dps_tcp6_lcore_init(lc) != 0)
 		return -ENOMEM;
 	return dps_tcp_idle_init(lc);

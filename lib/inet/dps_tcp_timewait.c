@@ -57,20 +57,6 @@ dps_tw_bind_hold(struct dps_lcore *lc, struct dps_sock *sk)
 }
 
 /*
- * Whether @lc may keep one more TIME_WAIT entry (of either family):
- * fewer than max_tw_buckets held. Otherwise the connection closes
- * without one, counted (Linux: "TCP: time wait bucket table overflow").
- */
-bool
-dps_tws_room(struct dps_lcore *lc)
-{
-	if (dps_tcp_tw_count(lc) < dps_socks(lc->stack)->conf.max_tw_buckets)
-		return true;
-	DPS_CNT_INC(&lc->cnt, tcp_tw_overflow);
-	return false;
-}
-
-/*
  * @sk entered TIME_WAIT: a 56-byte entry takes its key in the table (an
  * in-place data update, so lock-free readers see one or the other) and
  * the socket is released as Linux's tcp_time_wait() releases it. Over
@@ -116,6 +102,7 @@ dps_tws_enter(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		return;
 	}
 	dps_tcp_stat_own_add(&st->n, 1);
+	tl->tw_held++;
 	DPS_CNT_INC(&lc->cnt, tcp_time_wait);
 	tw_fifo_push(st, i);
 	/* The port stays held by the entry until it expires. */
@@ -130,6 +117,7 @@ tw_kill(struct dps_lcore *lc, struct dps_tws_ent *e)
 	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
 	dps_tcp_table_del(lc, &e->tup);
 	dps_tcp_stat_own_add(&tl->tws->n, -1);
+	tl->tw_held--;
 	e->tw.expire_s = 0;		/* on the FIFO until its turn, then freed */
 	dps_port_release(dps_socks(lc->stack), e->tup.lport, &e->port_held);
 }
