@@ -668,8 +668,9 @@ tcb_all_old(const struct dps_tcb *t, const struct dps_tcp_seg *s)
  * A segment dropped unacceptable (PAWS or the sequence test) draws a
  * duplicate ACK; when it holds data or a FIN from below RCV.NXT and
  * SACK is on, that ACK reports a D-SACK and the data counts as a
- * duplicate (Linux's tcp_send_dupack()). TIME-WAIT is not a socket in
- * Linux: its FINs do not count.
+ * duplicate (Linux's tcp_send_dupack()). A SYN draws a challenge ACK
+ * there instead (tcp_validate_incoming()), and TIME-WAIT is not a socket
+ * in Linux: neither counts.
  */
 static void
 tcb_dup_unacceptable(struct dps_tcb *t, const struct dps_tcp_seg *s)
@@ -677,7 +678,7 @@ tcb_dup_unacceptable(struct dps_tcb *t, const struct dps_tcp_seg *s)
 	uint32_t end = s->seq + s->len + ((s->flags & DPS_TH_FIN) ? 1 : 0);
 
 	if (t->sack_ok && end != s->seq && dps_seq_lt(s->seq, t->rcv_nxt) &&
-			t->state != DPS_TCPS_TIME_WAIT)
+			!(s->flags & DPS_TH_SYN) && t->state != DPS_TCPS_TIME_WAIT)
 		tcb_dup_data_seen(t, s);
 }
 

@@ -159,3 +159,22 @@ Test(tcb_rehash, duplicate_fin_asks)
 	feed(&t, s, TE + 300 * MS, out, &n);
 	cr_assert_eq(t.x->st.dup_rehash, 1);
 }
+
+/* A SYN PAWS refuses draws a challenge ACK in Linux, not a duplicate ACK:
+ * it asks nothing, whatever it carries. */
+Test(tcb_rehash, refused_syn_does_not_ask)
+{
+	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
+	struct dps_tcb t;
+	struct dps_tcp_seg s;
+	unsigned int n;
+
+	establish(&t);
+	peer_data(&t, R0, ISS + 1, L1, TE + MS);
+	s = pseg(DPS_TH_SYN | DPS_TH_ACK, R0, ISS + 1, 1000);
+	s.opt.tsval = PEER_TSVAL - 5;	/* older than TS.Recent */
+	s.flow = L2;
+	feed(&t, s, TE + 300 * MS, out, &n);
+	cr_assert_eq(t.x->st.paws_drops, 1, "not the PAWS path");
+	cr_assert_eq(t.x->st.dup_rehash, 0);
+}
