@@ -71,6 +71,7 @@ extern "C" {
 	X(tcp_ooo, "segments queued out of order") \
 	X(tcp_dupack_rx, "duplicate ACKs received") \
 	X(tcp_challenge_ack, "challenge ACKs sent (RFC 5961)") \
+	X(tcp_dup_data_rehash, "duplicate data under a new IPv6 flow label: a new flow hash drawn (Linux's TCPDuplicateDataRehash)") \
 	X(tcp_zwp, "zero-window probes sent") \
 	X(tcp_keepalive, "keepalive probes sent") \
 	X(tcp_time_wait, "connections that entered TIME_WAIT") \

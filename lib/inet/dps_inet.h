@@ -345,6 +345,9 @@ struct dps_sock6_side {
 					 * under the stack's auto_flowlabels */
 	uint32_t flow;			/* the label of the socket's flow hash
 					 * (dps_ip6_flow.c); 0: no hash yet */
+	uint32_t lrcv_flow;		/* a TCP connection's last label from
+					 * the peer (dps_tcb_ext.lrcv_flow)
+					 * while its cold half is given back */
 };
 
 #define DPS_UMAP_V4 1			/* dps_sockets.udp_ports: IPv4 input */

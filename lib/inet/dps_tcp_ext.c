@@ -9,7 +9,8 @@
  * settings) and its buffers are empty, dps_tcp_x_release() gives the
  * extension back (struct dps_tcp_cold: the TCB's half and the send and
  * out-of-order buffers' pointers), and an idle
- * established connection costs only the hot half in its socket. An HTTP
+ * established connection costs only the hot half in its socket (an IPv6
+ * one keeps the peer's last flow label there too, dps_sock6_side). An HTTP
  * connection that opens, asks, is answered and closes takes one or two
  * extensions in its life; a million idle ones hold none.
  *
@@ -41,6 +42,8 @@ dps_tcp_x_take(struct dps_lcore *lc, struct dps_sock *sk)
 		return false;
 	dps_tcb_ext_attach(&sk->tcb, obj);
 	dps_tcb_attach_limit(&sk->tcb, &dps_tcp_lc(lc)->chlim);
+	if (dps_tcp_is_v6(sk))
+		sk->tcb.x->lrcv_flow = dps_sock6(sk)->lrcv_flow;
 	return true;
 }
 
@@ -76,8 +79,14 @@ dps_tcp_x_release(struct dps_lcore *lc, struct dps_sock *sk)
 	if (c == NULL || c->snd_head != NULL || c->ooo != NULL)
 		return;
 	x = dps_tcb_ext_detach(&sk->tcb);
-	if (x != NULL)
-		dps_pool_put(dps_socks(lc->stack)->xpool, x);
+	if (x == NULL)
+		return;
+	/* The peer's last flow label outlives the cold half, as Linux's
+	 * lrcv_flowlabel lives as long as the socket: a duplicate after a
+	 * quiet spell compares with it (tcb_dup_data_seen()). */
+	if (dps_tcp_is_v6(sk))
+		dps_sock6(sk)->lrcv_flow = x->lrcv_flow;
+	dps_pool_put(dps_socks(lc->stack)->xpool, x);
 }
 
 void

@@ -29,13 +29,14 @@ dps_tcp_count_recovery(struct dps_lcore *lc, const struct dps_tcb_stats *a,
 	DPS_CNT_ADD(&lc->cnt, tcp_zwp, z->zwp_sent - a->zwp_sent);
 	DPS_CNT_ADD(&lc->cnt, tcp_keepalive, z->ka_sent - a->ka_sent);
 	DPS_CNT_ADD(&lc->cnt, tcp_challenge_ack, z->challenge_acks - a->challenge_acks);
+	DPS_CNT_ADD(&lc->cnt, tcp_dup_data_rehash, z->dup_rehash - a->dup_rehash);
 	if (z->paws_drops != a->paws_drops)
 		dps_drop(&lc->cnt, DPS_DROP_tcp_paws);
 }
 
 /*
  * Whether any counter dps_tcp_count_recovery() follows moved from @a to
- * @z. Nearly every segment moves none, and the count itself is six
+ * @z. Nearly every segment moves none, and the count itself is seven
  * load-add-stores into the lcore's counters and a call (36
  * instructions a segment); this compares the first 48 bytes of the two
  * snapshots as three vectors under a mask of those counters' words
@@ -51,7 +52,8 @@ static_assert(sizeof(struct dps_tcb_stats) >= REC_WORDS * sizeof(uint32_t),
 static_assert(REC_WORD(dupacks_rx) < REC_WORDS && REC_WORD(fast_retrans) < REC_WORDS &&
 	REC_WORD(rto_count) < REC_WORDS && REC_WORD(zwp_sent) < REC_WORDS &&
 	REC_WORD(ka_sent) < REC_WORDS && REC_WORD(challenge_acks) < REC_WORDS &&
-	REC_WORD(paws_drops) < REC_WORDS, "a followed counter past the compared words");
+	REC_WORD(paws_drops) < REC_WORDS && REC_WORD(dup_rehash) < REC_WORDS,
+	"a followed counter past the compared words");
 
 static inline bool
 tcp_recovery_moved(const struct dps_tcb_stats *a, const struct dps_tcb_stats *z)
@@ -64,6 +66,7 @@ tcp_recovery_moved(const struct dps_tcb_stats *a, const struct dps_tcb_stats *z)
 		[REC_WORD(ka_sent)] = UINT32_MAX,
 		[REC_WORD(challenge_acks)] = UINT32_MAX,
 		[REC_WORD(paws_drops)] = UINT32_MAX,
+		[REC_WORD(dup_rehash)] = UINT32_MAX,
 	};
 	rec_v4 va[3], vz[3], vm[3], d;
 	uint64_t w[2];
@@ -179,8 +182,15 @@ tcp_input_sock(struct dps_lcore *lc, struct rte_mbuf *m, struct dps_sock *sk,
 	nxt0 = sk->tcb.rcv_nxt;
 	st0 = sk->tcb.x->st;
 	ev = dps_tcb_input(&sk->tcb, seg, now, out, &n);
-	if (tcp_recovery_moved(&st0, &sk->tcb.x->st))
+	if (tcp_recovery_moved(&st0, &sk->tcb.x->st)) {
 		dps_tcp_count_recovery(lc, &st0, &sk->tcb.x->st);
+		/* Duplicate data under a new IPv6 flow label: the peer
+		 * seems to have timed out and moved its path, so ours moves
+		 * too (Linux's sk_rethink_txhash() in
+		 * tcp_rcv_spurious_retrans()). Only IPv6 segments ask. */
+		if (sk->tcb.x->st.dup_rehash != st0.dup_rehash)
+			dps_tcp6_rehash(sk);
+	}
 	if (seg->len != 0 && sk->tcb.x->rx_len != 0) {
 		if (sk->tcb.x->rx_seq != nxt0)
 			DPS_CNT_INC(&lc->cnt, tcp_ooo);

@@ -6,8 +6,9 @@
  * (a segment that fails it is dropped unanswered, as
  * tcp_checksum_complete()), the flow's owner (RSS over the IPv6 tuple;
  * a segment that landed elsewhere goes to its owner as IPv4 segments
- * do), then the IPv6 table: a connection's segment goes to the TCB
- * through the IPv4 code's socket path (dps_tcp_input_sock()), a
+ * do), then the IPv6 table: a connection's segment goes to the TCB,
+ * with the flow label it came under (dps_tcp_seg.flow), through the
+ * IPv4 code's socket path (dps_tcp_input_sock()), a
  * TIME_WAIT entry answers its own, a listener takes a SYN, and anything
  * else is answered with a RST by RFC 9293 3.10.7.1, never to a RST and
  * never to a group (tcp_v6_send_reset(): ipv6_unicast_destination()).
@@ -64,12 +65,17 @@ static void
 tcp6_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple6 *t,
 	uint32_t payload_len, uint64_t now)
 {
-	const uint8_t *th = rte_pktmbuf_mtod_offset(m, const uint8_t *,
-		m->l2_len + m->l3_len);
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l2_len);
+	const uint8_t *th = ip + m->l3_len;
 	struct dps_tcp_seg seg;
+	rte_be32_t vtc;
 	void *d;
 
 	dps_tcp_seg_parse(th, m->l4_len, payload_len, &seg);
+	/* The peer's flow label goes with the segment: the TCB compares
+	 * that of duplicate data with the last (tcb_dup_data_seen()). */
+	memcpy(&vtc, ip, sizeof(vtc));
+	seg.flow = (rte_be_to_cpu_32(vtc) & DPS_TCP_FLOW_LABEL) | DPS_TCP_FLOW_V6;
 	d = dps_tcp6_lookup_any(lc, t);
 	if (d != NULL && dps_tcp_is_tw(d)) {
 		if (dps_tws6_input(lc, dps_tcp_tw6_of(d), &seg, now)) {

@@ -614,11 +614,16 @@ tcb_note_rcv_mss(struct dps_tcb *t, uint32_t len)
 		t->rcv_mss = (uint16_t)len;
 }
 
-/* @len bytes at rcv_nxt, @off bytes into the payload, are the next in
- * order: deliver them, grow the window, and decide when to ACK. */
+/* @len bytes at rcv_nxt, @off bytes into the payload of a segment that
+ * came with IPv6 flow label @flow (dps_tcp_seg.flow), are the next in
+ * order: deliver them, grow the window, and decide when to ACK. The
+ * label is kept for duplicates to compare with (Linux's
+ * tcp_event_data_recv() saves lrcv_flowlabel; over IPv4 it stays 0). */
 static inline __attribute__((always_inline)) void
-tcb_take_in_order(struct dps_tcb *t, uint32_t off, uint32_t len, uint64_t now)
+tcb_take_in_order(struct dps_tcb *t, uint32_t off, uint32_t len, uint32_t flow,
+	uint64_t now)
 {
+	t->x->lrcv_flow = flow;
 	t->x->rx_off = off;
 	t->x->rx_len = len;
 	t->x->rx_seq = t->rcv_nxt;
@@ -626,6 +631,55 @@ tcb_take_in_order(struct dps_tcb *t, uint32_t off, uint32_t len, uint64_t now)
 	t->data_seen = true;
 	tcb_grow_window(t, len);
 	tcb_ack_policy(t, t->n_ooo != 0 && ooo_advance(t), now);
+}
+
+/*
+ * Data (or a FIN) we already had came again: the peer retransmitted it,
+ * perhaps because our ACKs do not reach it. When it arrives over IPv6
+ * under another flow label than the last data did, the peer has most
+ * likely had a retransmission timeout and drawn a new label to try
+ * another path; our ACKs may need one too, so the connection asks for a
+ * new flow hash (st.dup_rehash; the caller draws it, as
+ * dps_tcp6_rehash() does after our own timeouts). Not while in loss
+ * recovery after our own timeout, which is drawing new labels already.
+ * The label is kept either way. Linux's tcp_rcv_spurious_retrans() with
+ * lrcv_flowlabel (since 6.7): IPv4 segments neither ask nor save.
+ */
+static void
+tcb_dup_data_seen(struct dps_tcb *t, const struct dps_tcp_seg *s)
+{
+	if (!(s->flow & DPS_TCP_FLOW_V6))
+		return;
+	if (!t->in_loss && ((s->flow ^ t->x->lrcv_flow) & DPS_TCP_FLOW_LABEL) != 0)
+		t->x->st.dup_rehash++;
+	t->x->lrcv_flow = s->flow;
+}
+
+/* Whether @s carries data or a FIN, all of it at or below RCV.NXT. */
+static bool
+tcb_all_old(const struct dps_tcb *t, const struct dps_tcp_seg *s)
+{
+	uint32_t end = s->seq + s->len + ((s->flags & DPS_TH_FIN) ? 1 : 0);
+
+	return end != s->seq && dps_seq_leq(end, t->rcv_nxt);
+}
+
+/*
+ * A segment dropped unacceptable (PAWS or the sequence test) draws a
+ * duplicate ACK; when it holds data or a FIN from below RCV.NXT and
+ * SACK is on, that ACK reports a D-SACK and the data counts as a
+ * duplicate (Linux's tcp_send_dupack()). A SYN draws a challenge ACK
+ * there instead (tcp_validate_incoming()), and TIME-WAIT is not a socket
+ * in Linux: neither counts.
+ */
+static void
+tcb_dup_unacceptable(struct dps_tcb *t, const struct dps_tcp_seg *s)
+{
+	uint32_t end = s->seq + s->len + ((s->flags & DPS_TH_FIN) ? 1 : 0);
+
+	if (t->sack_ok && end != s->seq && dps_seq_lt(s->seq, t->rcv_nxt) &&
+			!(s->flags & DPS_TH_SYN) && t->state != DPS_TCPS_TIME_WAIT)
+		tcb_dup_data_seen(t, s);
 }
 
 /*
@@ -670,7 +724,7 @@ tcb_input_data(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now)
 		t->x->rx_seq = seq;
 		return DPS_TCB_NONE;
 	}
-	tcb_take_in_order(t, off, len, now);
+	tcb_take_in_order(t, off, len, s->flow, now);
 	return DPS_TCB_DATA;
 }
 
@@ -958,7 +1012,7 @@ tcb_input_predicted(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now
 	t->soft_err = 0;	/* something worked (Linux's tcp_ack()) */
 	if (s->len != 0) {
 		tcb_note_rcv_mss(t, s->len);
-		tcb_take_in_order(t, 0, s->len, now);
+		tcb_take_in_order(t, 0, s->len, s->flow, now);
 		ev |= DPS_TCB_DATA | DPS_TCB_OUTPUT;
 		t->x->st.pred_data++;
 	} else {
@@ -982,6 +1036,7 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 		return tcb_input_predicted(t, s, now);
 	if (tcb_paws_reject(t, s)) {
 		t->x->st.paws_drops++;
+		tcb_dup_unacceptable(t, s);
 		dps_tcb_oow_ack(t, s, now, out, n);
 		return DPS_TCB_NONE;
 	}
@@ -994,6 +1049,7 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 		 * 3.10.7.4, TIME-WAIT). */
 		if (t->state == DPS_TCPS_TIME_WAIT && (s->flags & DPS_TH_FIN))
 			t->ka_at = now + DPS_TCP_TIMEWAIT_NS;
+		tcb_dup_unacceptable(t, s);
 		dps_tcb_oow_ack(t, s, now, out, n);
 		return DPS_TCB_NONE;
 	}
@@ -1037,6 +1093,11 @@ dps_tcb_input_sync(struct dps_tcb *t, const struct dps_tcp_seg *s, uint64_t now,
 		*n += dps_tcp_rst_for(s, &out[*n]);
 		return ev | dps_tcb_close(t, ECONNRESET);
 	}
+	/* RFC 9293 3.10.7.4's seventh and eighth checks find only old data
+	 * or an old FIN: a duplicate, in the states where Linux's
+	 * tcp_rcv_state_process() hands it to tcp_data_queue(). */
+	if (tcb_all_old(t, s) && t->state != DPS_TCPS_TIME_WAIT)
+		tcb_dup_data_seen(t, s);
 	if (s->len != 0 && (t->state == DPS_TCPS_ESTABLISHED ||
 			t->state == DPS_TCPS_FIN_WAIT1 || t->state == DPS_TCPS_FIN_WAIT2)) {
 		bool dup = dps_seq_leq(s->seq + s->len, t->rcv_nxt);	/* all of it twice */

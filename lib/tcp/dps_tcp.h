@@ -57,9 +57,18 @@ struct dps_tcp_seg {
 	uint8_t flags;
 	uint8_t n_sack;			/* SACK blocks in @sack */
 	uint32_t len;			/* payload bytes */
+	/* The IPv6 flow label the segment arrived with, or-ed with
+	 * DPS_TCP_FLOW_V6; 0 for a segment that came over IPv4
+	 * (dps_tcp_seg_parse() leaves it 0, IPv6 input sets it). */
+	uint32_t flow;
 	struct dps_tcp_opts opt;
 	struct dps_sack_blk sack[DPS_TCP_SACK_MAX];
 };
+
+/* struct dps_tcp_seg.flow: the segment came over IPv6 (its label, which
+ * may be 0, in the low 20 bits). */
+#define DPS_TCP_FLOW_V6 0x80000000u
+#define DPS_TCP_FLOW_LABEL 0xfffffu
 
 /* What the option block of an outgoing segment holds. */
 enum dps_tcp_out_opts {
@@ -255,6 +264,9 @@ struct dps_tcb_stats {
 	uint32_t paws_drops;
 	uint32_t zwp_sent;		/* zero-window probes */
 	uint32_t ka_sent;		/* keepalive probes */
+	uint32_t dup_rehash;		/* duplicate data under a new IPv6 flow
+					 * label: a new flow hash is due
+					 * (Linux's TCPDuplicateDataRehash) */
 	uint32_t pred_acks;		/* header prediction: pure ACKs of new data */
 	uint32_t pred_data;		/* header prediction: in-order data */
 	uint32_t tlp_probes;		/* tail loss probes sent (RFC 8985 7) */
@@ -317,6 +329,10 @@ struct dps_tcb_ext {
 
 	/* The RTT measurement in progress (RFC 6298 3, Karn). */
 	uint32_t rtt_seq;		/* the timed byte; 0 = none */
+	/* The IPv6 flow label of the last in-order data or duplicate data
+	 * (Linux's icsk_ack.lrcv_flowlabel), in the form of
+	 * dps_tcp_seg.flow; 0 over IPv4. */
+	uint32_t lrcv_flow;
 	uint64_t rtt_start;
 
 	struct dps_tcp_ratelimit *chlim;	/* NULL: unlimited */

@@ -167,10 +167,11 @@ put_opts(uint8_t *o, const struct opts6 *op)
 	return n;
 }
 
-/* The peer sends a segment from [peer6]:@sport to [a6]:@dport. */
+/* The peer sends a segment from [peer6]:@sport to [a6]:@dport under
+ * IPv6 flow label @flow. */
 static void
-peer_tcp6(struct bench *b, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-	uint8_t flags, const struct opts6 *op, const char *data)
+peer_tcp6_fl(struct bench *b, uint32_t flow, uint16_t sport, uint16_t dport,
+	uint32_t seq, uint32_t ack, uint8_t flags, const struct opts6 *op, const char *data)
 {
 	uint8_t f[FRAME_MAX], *th = f + ETH_LEN + DPS_IPV6_HLEN;
 	uint32_t olen, dlen = data != NULL ? (uint32_t)strlen(data) : 0, tlen;
@@ -181,7 +182,7 @@ peer_tcp6(struct bench *b, uint16_t sport, uint16_t dport, uint32_t seq, uint32_
 	olen = put_opts(th + 20, op);
 	tlen = 20 + olen + dlen;
 	cr_assert_gt(dps_ipv6_build(f + ETH_LEN, DPS_IPV6_HLEN, peer6, a6, IPPROTO_TCP,
-		(uint16_t)tlen, 64, 0, 0), 0);
+		(uint16_t)tlen, 64, 0, flow), 0);
 	wr16(th, sport);
 	wr16(th + 2, dport);
 	wr32(th + 4, seq);
@@ -194,6 +195,14 @@ peer_tcp6(struct bench *b, uint16_t sport, uint16_t dport, uint32_t seq, uint32_
 	sum = dps_l4v6_csum(th, tlen, peer6, a6, IPPROTO_TCP);
 	memcpy(th + 16, &sum, 2);
 	peer_send(b, f, pad60(f, ETH_LEN + DPS_IPV6_HLEN + tlen));
+}
+
+/* The same without a flow label. */
+static void
+peer_tcp6(struct bench *b, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+	uint8_t flags, const struct opts6 *op, const char *data)
+{
+	peer_tcp6_fl(b, 0, sport, dport, seq, ack, flags, op, data);
 }
 
 /* A segment A sent, parsed. */
@@ -1189,6 +1198,69 @@ Test(dpdk, tcp6_flowlabel_time_wait)
 		ack2.flow, sa.flow);
 	/* The peer's RST ends the entry. */
 	peer_tcp6(&b, 40031, FL_PORT, 1002, 0, DPS_TH_RST, NULL, NULL);
+	cr_assert_eq(dps_close(lfd), 0);
+	down6(&b);
+}
+
+static uint64_t
+dup_rehashes(struct bench *b)
+{
+	struct dps_counters c;
+
+	dps_stack_counters(b->s[0], -1, &c);
+	return c.tcp_dup_data_rehash;
+}
+
+/*
+ * Duplicate data under a new flow label (Linux's tcp_rcv_spurious_retrans()
+ * with lrcv_flowlabel): the peer's data comes under one label and is
+ * acknowledged; the same data again under the same label changes nothing;
+ * under another label (the peer timed out and moved its path) A draws a
+ * new hash: its next segment carries a new label, which stays, and
+ * tcp_dup_data_rehash counts it. The duplicate is acknowledged (with a
+ * D-SACK where SACK is on; not here) either way.
+ */
+Test(dpdk, tcp6_flowlabel_dup_data_rehash)
+{
+	struct bench b;
+	struct seg6 sa, s, d;
+	uint64_t r0;
+	int lfd, c;
+
+	up6(&b, "fl6dup");
+	lfd = listener6(&b, FL_PORT, 8, false);
+	c = fl_connect(&b, lfd, 40041, &sa);
+	cr_assert_neq(sa.flow, 0);
+	r0 = dup_rehashes(&b);
+	peer_tcp6_fl(&b, 0x12345, 40041, FL_PORT, 1001, sa.seq + 1, DPS_TH_ACK | DPS_TH_PSH,
+		NULL, "request");
+	run(&b, 3, 50 * MS);		/* past the delayed ACK */
+	s = seg_to(&b, 40041, DPS_TH_ACK);
+	cr_assert_eq(s.ack, 1008);
+	cr_assert_eq(s.flow, sa.flow);
+	/* The same data under the same label: acknowledged at once, same
+	 * label, no rehash. */
+	peer_tcp6_fl(&b, 0x12345, 40041, FL_PORT, 1001, sa.seq + 1, DPS_TH_ACK | DPS_TH_PSH,
+		NULL, "request");
+	d = seg_to(&b, 40041, DPS_TH_ACK);
+	cr_assert_eq(d.ack, 1008);
+	cr_assert_eq(d.flow, sa.flow, "same label: ACK label %#x, was %#x", d.flow, sa.flow);
+	cr_assert_eq(dup_rehashes(&b), r0);
+	/* Under another label: the ACK it draws leaves under a new one. */
+	peer_tcp6_fl(&b, 0x6789a, 40041, FL_PORT, 1001, sa.seq + 1, DPS_TH_ACK | DPS_TH_PSH,
+		NULL, "request");
+	d = seg_to(&b, 40041, DPS_TH_ACK);
+	cr_assert_eq(d.ack, 1008);
+	cr_assert_neq(d.flow, 0);
+	cr_assert_neq(d.flow, sa.flow, "duplicate under a new label: ACK kept label %#x",
+		sa.flow);
+	cr_assert_eq(dup_rehashes(&b), r0 + 1, "tcp_dup_data_rehash %" PRIu64 ", was %" PRIu64,
+		dup_rehashes(&b), r0);
+	/* The new label stays on the connection's data. */
+	cr_assert_eq(dps_send(c, "reply", 5, 0), 5);
+	s = seg_to(&b, 40041, DPS_TH_ACK | DPS_TH_PSH);
+	cr_assert_eq(s.flow, d.flow, "data label %#x, the new one %#x", s.flow, d.flow);
+	abort_close(c);
 	cr_assert_eq(dps_close(lfd), 0);
 	down6(&b);
 }

@@ -31,6 +31,8 @@
  *   retransmission deadline;
  * - data or a FIN waiting to be sent with nothing in flight has a
  *   deadline too (a zero-window probe), or the connection would stall;
+ * - a new flow hash (st.dup_rehash) is asked for only by an IPv6
+ *   segment, once, outside loss recovery;
  * - the state is a valid one, and every event follows from it; once
  *   our FIN is acknowledged, FIN_WAIT1, CLOSING and LAST_ACK are left.
  *
@@ -351,7 +353,7 @@ static void
 make_seg(struct world *w, struct rd *r, struct dps_tcp_seg *s)
 {
 	const struct dps_tcb *t = &w->t;
-	uint8_t how = u8(r), opt;
+	uint8_t how = u8(r), opt, f;
 	uint32_t rbase = w->mode == W_TCB && t->state != DPS_TCPS_SYN_SENT ?
 		t->rcv_nxt : w->peer_isn;
 	uint32_t abase = (how & 0x30) == 0x10 ? t->snd_una :
@@ -360,7 +362,12 @@ make_seg(struct world *w, struct rd *r, struct dps_tcp_seg *s)
 	if (w->mode == W_TW)
 		rbase = w->tw.rcv_nxt, abase = w->tw.snd_nxt;
 	memset(s, 0, sizeof(*s));
-	s->flags = u8(r) & 0x1f;
+	f = u8(r);
+	s->flags = f & 0x1f;
+	/* Flag bit 5: the segment came over IPv6, under one of four flow
+	 * labels (bits 6-7); otherwise over IPv4. */
+	if (f & 0x20)
+		s->flow = DPS_TCP_FLOW_V6 | (uint32_t)(f >> 6);
 	s->seq = near(r, rbase, how);
 	s->ack = near(r, abase, (uint8_t)(how >> 2));
 	s->wnd = u16(r);
@@ -390,7 +397,7 @@ peer_segment(struct world *w, struct rd *r)
 {
 	struct dps_tcp_out out[DPS_TCB_MAX_OUT];
 	struct dps_tcp_seg s;
-	uint32_t una0, nxt0, max0, ts0;
+	uint32_t una0, nxt0, max0, ts0, rh0;
 	uint8_t st0;
 	unsigned int n;
 	int ev;
@@ -438,7 +445,13 @@ peer_segment(struct world *w, struct rd *r)
 	max0 = w->t.snd_max;
 	ts0 = w->t.ts_recent;
 	st0 = w->t.state;
+	rh0 = w->t.x->st.dup_rehash;
 	ev = dps_tcb_input(&w->t, &s, w->now, out, &n);
+	/* A new flow hash is asked for once at most, for an IPv6 segment,
+	 * never in loss recovery (which no segment enters). */
+	if (w->t.x->st.dup_rehash != rh0 && (w->t.x->st.dup_rehash != rh0 + 1 ||
+			!(s.flow & DPS_TCP_FLOW_V6) || w->t.in_loss))
+		fuzz_fail(w, "a flow rehash asked for out of its conditions");
 	if (st0 != DPS_TCPS_SYN_SENT && w->t.ts_recent != ts0 &&
 			(s.flags & DPS_TH_ACK) && dps_seq_gt(s.ack, max0))
 		fuzz_fail(w, "TS.Recent taken from an ACK of data never sent");
