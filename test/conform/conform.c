@@ -2785,6 +2785,33 @@ thread_stat(int tid, char *state, unsigned long *ticks)
 }
 
 /*
+ * Thread @tid's scheduler state at one point, looked at up to five times
+ * 5 ms apart: 'S' if any look saw it sleeping, else the first look's
+ * letter. A sleeper that woke on its 100 ms beat shows 'R' until the
+ * scheduler runs it, which on a loaded machine can be tens of
+ * milliseconds; a thread that spins never shows 'S'. The CPU time, not
+ * this letter, is what tells a spinner from a sleeper.
+ */
+static void
+thread_look(int tid, char *state, unsigned long *ticks)
+{
+	char s = '?';
+
+	for (int i = 0; i < 5; i++) {
+		if (i > 0)
+			sleep_ms(5);
+		if (thread_stat(tid, &s, ticks) != 0)
+			continue;
+		if (i == 0)
+			*state = s;
+		if (s == 'S') {
+			*state = s;
+			return;
+		}
+	}
+}
+
+/*
  * Blocking connect on a helper thread; sample its scheduler state and CPU
  * time over @c ms while it waits. It must sleep, not spin.
  */
@@ -2806,11 +2833,11 @@ do_watch(struct ctx *c, const struct step *st, char *out, size_t n)
 		sleep_ms(1);
 	/* Off any 100 ms beat a waiting thread may wake on. */
 	sleep_ms(150);
-	thread_stat(atomic_load(&w.tid), &s1, &t1);
+	thread_look(atomic_load(&w.tid), &s1, &t1);
 	/* The second look is off the beat too: 50 ms past a multiple of
 	 * 100 ms, not at the window's end (600 ms is on it). */
 	sleep_ms((unsigned int)(st->c - 150) / 100 * 100);
-	thread_stat(atomic_load(&w.tid), &s2, &t2);
+	thread_look(atomic_load(&w.tid), &s2, &t2);
 	pthread_join(th, NULL);
 	/* Sleeping means under a tenth of the window on the CPU. */
 	low = (double)(t2 - t1) / (double)hz < (st->c - 150) / 100 * 100 / 10000.0;
