@@ -1100,6 +1100,58 @@ Test(dpdk, tcp6_flowlabel_opt_out)
 }
 
 /*
+ * A RST that a live socket sends in answer to a segment goes as Linux's
+ * tcp_v6_send_reset() sends it for a full socket: from the stack's
+ * control socket, so labelled by the stack's setting (auto_flowlabels 1
+ * here) whatever the socket's IPV6_AUTOFLOWLABEL, with the socket's hash
+ * (sk_txhash), so the label its own segments carry when the option is
+ * on. Here a child with the option off (inherited) shows its label once
+ * turned on, is turned off again, closes (its FIN unlabelled), and the
+ * peer's new data after the close draws the RST (RFC 9293 3.10.7.4,
+ * tcp_rcv_state_process() after shutdown): under that label. The
+ * abortive close of another such child sends its own RST (Linux's
+ * tcp_send_active_reset(), through the socket): unlabelled.
+ */
+Test(dpdk, tcp6_flowlabel_rst_answer)
+{
+	struct bench b;
+	struct seg6 sa, s, fin;
+	uint32_t own;
+	int lfd, c;
+
+	up6(&b, "fl6rst");
+	lfd = listener6(&b, FL_PORT, 0, false);
+	afl_set(lfd, 0);
+	cr_assert_eq(dps_listen(lfd, 8), 0);
+	c = fl_connect(&b, lfd, 40021, &sa);
+	cr_assert_eq(sa.flow, 0);
+	afl_set(c, 1);
+	cr_assert_eq(dps_send(c, "y", 1, 0), 1);
+	s = seg_to(&b, 40021, DPS_TH_ACK | DPS_TH_PSH);
+	own = s.flow;
+	cr_assert_neq(own, 0, "no label with the option on");
+	peer_tcp6(&b, 40021, FL_PORT, 1001, sa.seq + 2, DPS_TH_ACK, NULL, NULL);
+	afl_set(c, 0);
+	cr_assert_eq(dps_close(c), 0);
+	fin = seg_to(&b, 40021, DPS_TH_FIN | DPS_TH_ACK);
+	cr_assert_eq(fin.flow, 0, "FIN label %#x with the option off", fin.flow);
+	peer_tcp6(&b, 40021, FL_PORT, 1001, fin.seq + 1, DPS_TH_ACK | DPS_TH_PSH, NULL,
+		"late");
+	s = seg_to(&b, 40021, DPS_TH_RST);
+	cr_assert_eq(s.seq, fin.seq + 1);
+	cr_assert_eq(s.flow, own, "RST answering data after close: label %#x, "
+		"Linux's %#x (the stack's setting over the socket's hash)", s.flow, own);
+	/* An abortive close: the socket's own RST, under its option. */
+	c = fl_connect(&b, lfd, 40022, &sa);
+	cr_assert_eq(afl_get(c), 0);
+	abort_close(c);
+	s = seg_to(&b, 40022, DPS_TH_RST | DPS_TH_ACK);
+	cr_assert_eq(s.flow, 0, "abort RST label %#x with the option off", s.flow);
+	cr_assert_eq(dps_close(lfd), 0);
+	down6(&b);
+}
+
+/*
  * A retransmission timeout draws a new hash, so a new label (Linux's
  * sk_rethink_txhash() in tcp_write_timeout() and tcp_rtx_synack()): each
  * SYN-ACK A resends to a silent peer, each SYN of a connect() the peer
