@@ -466,6 +466,11 @@ int dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
  * (NULL: none), which they came from. */
 const struct dps_route *dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 	struct dps_tcb_conf *c);
+/* The settings that come from @sk alone, without a route: for a caller
+ * that sets the MSS, the window and the TSO limit of its own way out
+ * (dps_tcp6_conf(): an IPv6 peer has no IPv4 route to look up). */
+void dps_tcp_conf_sock(const struct dps_lcore *lc, const struct dps_sock *sk,
+	struct dps_tcb_conf *c);
 /* The SYN-ACK's window for a SYN with (@ts) or without timestamps. */
 void dps_tcp_conf_passive(const struct dps_sock *sk, bool ts,
 	struct dps_tcb_conf *c);
