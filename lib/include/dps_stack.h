@@ -109,11 +109,12 @@ struct dps_port_conf {
 	bool no_offload;		/**< do every checksum in software */
 	/**
 	 * The link cannot corrupt a frame (memif and other shared-memory
-	 * links): received IPv4, TCP and UDP checksums are taken as good
-	 * without being computed, which saves a pass over every header (and
-	 * payload) received. Off by default: on any other link a corrupted
-	 * frame would then reach the protocols. Checksums sent are still
-	 * filled in, and ICMP's still checked (rare, and never offloaded).
+	 * links): received IPv4 header checksums and TCP and UDP ones (over
+	 * IPv4 and IPv6) are taken as good without being computed, which
+	 * saves a pass over every header (and payload) received. Off by
+	 * default: on any other link a corrupted frame would then reach the
+	 * protocols. Checksums sent are still filled in, and ICMP's and
+	 * ICMPv6's still checked (rare, and never offloaded).
 	 */
 	bool trust_rx_csum;
 	/**

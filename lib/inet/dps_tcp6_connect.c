@@ -14,11 +14,12 @@
 #include "dps_tcp_priv.h"
 #include "dps_wire6.h"
 
-/* dps_tcp_conf() with the MSS of port @ifindex's IPv6 MTU (MTU less 60,
- * RFC 8200 5 and Linux's tcp_v6_connect()) and its TSO limit over IPv6:
- * an IPv4 connection's (its 65,455 bytes are under what a 16-bit IPv6
- * payload length leaves), none where the device cuts IPv4 frames only;
- * the SYN's window is rounded to that MSS. */
+/* The socket's settings (dps_tcp_conf_sock(): no IPv4 route is looked
+ * up for an IPv6 peer) with the MSS of port @ifindex's IPv6 MTU (MTU
+ * less 60, RFC 8200 5 and Linux's tcp_v6_connect()) and its TSO limit
+ * over IPv6: an IPv4 connection's (its 65,455 bytes are under what a
+ * 16-bit IPv6 payload length leaves), none where the device cuts IPv4
+ * frames only; the SYN's window is rounded to that MSS. */
 void
 dps_tcp6_conf(const struct dps_lcore *lc, const struct dps_sock *sk, uint16_t ifindex,
 	struct dps_tcb_conf *c)
@@ -26,7 +27,7 @@ dps_tcp6_conf(const struct dps_lcore *lc, const struct dps_sock *sk, uint16_t if
 	const struct dps_iface *ifp = &lc->stack->ifs[ifindex];
 	uint16_t mss = dps_tcp6_mss(ifp->mtu);
 
-	dps_tcp_conf(lc, sk, c);
+	dps_tcp_conf_sock(lc, sk, c);
 	/* TCP_MAXSEG lowers the MSS we announce, as for IPv4. */
 	c->adv_mss = sk->opt.maxseg != 0 && sk->opt.maxseg < mss ? sk->opt.maxseg : mss;
 	c->tso_max = ifp->tso6_max;

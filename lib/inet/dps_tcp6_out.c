@@ -20,6 +20,8 @@
  * carries the label of its flow hash, computed when the hash is drawn
  * (connect, a listener's child, a retransmission timeout), not per
  * segment; none when IPV6_AUTOFLOWLABEL or the stack's setting says so.
+ * A RST a live socket sends in answer to a segment carries that label
+ * under the stack's setting, not the socket's (tcp6_label()).
  * Segments without a socket carry the label their caller gives: a
  * TIME_WAIT entry's (its connection's), a cookie SYN-ACK's (a fresh
  * hash, as Linux's request sock), a RST's for no connection (a keyed
@@ -146,6 +148,31 @@ tcp6_send(struct dps_lcore *lc, struct dps_sock *sk, const uint8_t src[16],
 	(void)dps_ip6_output(lc, m, dst, now);
 }
 
+/*
+ * The flow label of @out, a segment of the socket whose IPv6 side is @v6.
+ * Its own segments (an abort's RST included: Linux's
+ * tcp_send_active_reset() goes through the socket) carry the label of
+ * its flow hash unless IPV6_AUTOFLOWLABEL says none. A RST answering a
+ * segment (dps_tcp_rst_for(): an unacceptable ACK, data after close) is
+ * sent as Linux's tcp_v6_send_reset() sends it for a full socket: from
+ * the stack's control socket, whose label follows the stack's setting
+ * alone (ip6_make_flowlabel() with ip6_autoflowlabel() of a socket that
+ * never set the option), over the socket's hash (sk_txhash) all the
+ * same. The label is this lcore's own (dps_tcp6_rehash()).
+ */
+static uint32_t
+tcp6_label(const struct dps_lcore *lc, const struct dps_sock6_side *v6,
+	const struct dps_tcp_out *out)
+{
+	bool on;
+
+	if (unlikely(out->flags & DPS_TH_RST) && out->answer)
+		on = dps_ip6_autolabel(lc->stack, -1);
+	else	/* relaxed, as the traffic class: IPV6_AUTOFLOWLABEL */
+		on = __atomic_load_n(&v6->afl, __ATOMIC_RELAXED) != 0;
+	return on ? v6->flow : 0;
+}
+
 void
 dps_tcp6_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tcp_out *out,
 	uint64_t now)
@@ -160,12 +187,8 @@ dps_tcp6_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tcp_ou
 	 * takes the old or the new value, as ip_tos (dps_sock_opt()). The
 	 * ECN bits of IPV6_TCLASS are TCP's, as IP_TOS's. */
 	uint8_t tclass = __atomic_load_n(&v6->tclass, __ATOMIC_RELAXED);
-	/* Relaxed, as the traffic class: IPV6_AUTOFLOWLABEL. The label is
-	 * this lcore's own (dps_tcp6_rehash()). */
-	uint32_t flow = __atomic_load_n(&v6->afl, __ATOMIC_RELAXED) ? v6->flow : 0;
-
 	tcp6_send(lc, sk, v6->laddr, v6->raddr, sk->tup.lport, sk->tup.rport, out,
-		tcp6_hops(v6), (uint8_t)(tclass & ~3u), flow, now);
+		tcp6_hops(v6), (uint8_t)(tclass & ~3u), tcp6_label(lc, v6, out), now);
 }
 
 void

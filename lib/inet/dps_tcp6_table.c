@@ -172,14 +172,14 @@ dps_tcp6_table_put(struct dps_lcore *lc, void *d)
 }
 
 /* A new IPv6 connection @sk enters the table, or -ENOBUFS with
- * max_conns connections there already (dps_tcp_table_add()). */
+ * max_conns connections there already (dps_tcp_table_full(), the IPv4
+ * table's rule). */
 int
 dps_tcp6_table_add(struct dps_lcore *lc, struct dps_sock *sk)
 {
 	struct dps_tcp6_lcore *t6 = dps_tcp_lc(lc)->v6;
 
-	if (dps_ctab_count(t6->conns) - dps_tcp_stat(&t6->tws->n) >=
-			dps_socks(lc->stack)->conf.max_conns)
+	if (dps_tcp_table_full(lc, t6->conns, &t6->tws->n))
 		return -ENOBUFS;
 	return dps_tcp6_table_put(lc, sk);
 }

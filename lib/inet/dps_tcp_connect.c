@@ -153,6 +153,13 @@ dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
 	return r;
 }
 
+void
+dps_tcp_conf_sock(const struct dps_lcore *lc, const struct dps_sock *sk,
+	struct dps_tcb_conf *c)
+{
+	tcp_conf_route(lc, sk, NULL, c);
+}
+
 /*
  * The lcore's part of connect(): source address from the route, a port
  * (autobind, or the bound one if its tuple is free), the table entry, the

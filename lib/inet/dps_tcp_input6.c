@@ -2,9 +2,9 @@
 /*
  * TCP over IPv6 on the lcore: the slot's input6 and err6.
  *
- * Input (Linux's tcp_v6_rcv()): the checksum over the IPv6 pseudo-header
- * (a segment that fails it is dropped unanswered, as
- * tcp_checksum_complete()), the flow's owner (RSS over the IPv6 tuple;
+ * Input (Linux's tcp_v6_rcv()): the checksum over the IPv6 pseudo-header,
+ * or the NIC's verdict on it as over IPv4 (a segment that fails it is
+ * dropped unanswered, as tcp_checksum_complete()), the flow's owner (RSS over the IPv6 tuple;
  * a segment that landed elsewhere goes to its owner as IPv4 segments
  * do), then the IPv6 table: a connection's segment goes to the TCB,
  * with the flow label it came under (dps_tcp_seg.flow), through the
@@ -104,8 +104,8 @@ dps_tcp_rx6(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
 	unsigned int owner;
 	int rc;
 
-	/* The NIC's checksum verdict is not read on this path. */
-	rc = dps_tcp6_check(th, ip->l4_len, ip->src, ip->dst, 0, &v);
+	/* The NIC's verdict where it gave one (dps_ip6_rx()), else the sum. */
+	rc = dps_tcp6_check(th, ip->l4_len, ip->src, ip->dst, ip->l4_csum, &v);
 	if (rc == DPS_DROP_NONE && ip->l4_off > 511)	/* past m->l3_len's 9 bits */
 		rc = DPS_DROP_tcp_truncated;
 	if (rc != DPS_DROP_NONE) {

@@ -335,6 +335,21 @@ struct dps_sock *dps_tcp_lookup(struct dps_lcore *lc, const struct dps_tuple *t)
 /* Enter @d (a socket or a tagged TIME_WAIT entry) under its own key,
  * replacing the key's entry if there is one: 0, or -ENOBUFS (full). */
 int dps_tcp_table_put(struct dps_lcore *lc, void *d);
+/*
+ * Whether connection table @tab, whose TIME_WAIT entries @tw_n counts,
+ * is full for another connection: the room rule of both families'
+ * tables (dps_tcp_table.c, "Room"). They hold max_conns connections
+ * (sockets and idle entries) plus the TIME_WAIT entries, which have room
+ * of their own beside them (max_tw_buckets, dps_ctab_create_dense()), so
+ * only the entries other than TIME_WAIT count against max_conns.
+ */
+static inline bool
+dps_tcp_table_full(const struct dps_lcore *lc, const struct dps_ctab *tab,
+	const uint32_t *tw_n)
+{
+	return dps_ctab_count(tab) - dps_tcp_stat(tw_n) >=
+		dps_socks(lc->stack)->conf.max_conns;
+}
 /* Enter new connection @sk: 0, or -ENOBUFS (max_conns connections). */
 int dps_tcp_table_add(struct dps_lcore *lc, struct dps_sock *sk);
 /* Delete @t's key. */
@@ -465,6 +480,11 @@ int dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now);
 /* The settings of @sk's connection; returns the route to its peer
  * (NULL: none), which they came from. */
 const struct dps_route *dps_tcp_conf(const struct dps_lcore *lc, const struct dps_sock *sk,
+	struct dps_tcb_conf *c);
+/* The settings that come from @sk alone, without a route: for a caller
+ * that sets the MSS, the window and the TSO limit of its own way out
+ * (dps_tcp6_conf(): an IPv6 peer has no IPv4 route to look up). */
+void dps_tcp_conf_sock(const struct dps_lcore *lc, const struct dps_sock *sk,
 	struct dps_tcb_conf *c);
 /* The SYN-ACK's window for a SYN with (@ts) or without timestamps. */
 void dps_tcp_conf_passive(const struct dps_sock *sk, bool ts,

@@ -228,8 +228,7 @@ dps_tcp_table_add(struct dps_lcore *lc, struct dps_sock *sk)
 {
 	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
 
-	if (dps_ctab_count(tl->conns) - dps_tcp_stat(&tl->tws->n) >=
-			dps_socks(lc->stack)->conf.max_conns)
+	if (dps_tcp_table_full(lc, tl->conns, &tl->tws->n))
 		return -ENOBUFS;
 	return dps_tcp_table_put(lc, sk);
 }

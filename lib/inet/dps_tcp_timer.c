@@ -2,8 +2,9 @@
 /*
  * TCP timers on the lcore: the wheel fires each connection's single
  * deadline (retransmission, delayed ACK, keepalive, zero-window probe,
- * FIN_WAIT2), and the housekeeping tick expires TIME_WAIT entries and
- * reclaims table slots whose grace period is over.
+ * FIN_WAIT2), and the housekeeping tick expires TIME_WAIT entries (a
+ * table slot is free the moment its entry is deleted: nothing waits for
+ * a grace period, dps_tcp_table.c).
  */
 #include <errno.h>
 #include <string.h>

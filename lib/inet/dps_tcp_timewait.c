@@ -141,9 +141,13 @@ dps_tws_expire(struct dps_lcore *lc, uint64_t now)
 			st->tail = TW_NONE;
 		if (e->tw.expire_s != 0)
 			tw_kill(lc, e);
-		/* A killed entry's key may still be read by a lock-free reader
-		 * until the grace period; the entry is never reused before the
-		 * key slot is, because both wait for the same tick. */
+		/* The entry goes back to the free list at once, to be reused by
+		 * the next connection to enter TIME_WAIT: nothing waits for
+		 * readers. A lock-free reader (dps_conn_info()) that found it
+		 * before it left the table may still read it, from the fixed
+		 * array, never unmapped memory; it confirms what it read by the
+		 * slot's version (dps_ctab_still()), which the deletion bumped,
+		 * and so never takes a reused entry for the one it found. */
 		e->next = st->free_head;
 		st->free_head = i;
 	}

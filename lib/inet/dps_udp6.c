@@ -91,8 +91,8 @@ dps_udp_rx6(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
 	struct dps_sock *sk;
 	int rc, reason = DPS_DROP_udp_no_port;
 
-	/* The sum is computed: the NIC's verdict is not read on this path. */
-	rc = dps_udp6_check(uh, ip->l4_len, ip->src, ip->dst, 0, &v);
+	/* The NIC's verdict where it gave one (dps_ip6_rx()), else the sum. */
+	rc = dps_udp6_check(uh, ip->l4_len, ip->src, ip->dst, ip->l4_csum, &v);
 	if (rc != DPS_DROP_NONE) {
 		dps_lcore_drop(lc, m, rc);
 		return;

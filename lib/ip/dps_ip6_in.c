@@ -15,6 +15,29 @@
 #include <netinet/in.h>
 #include "dps_ip.h"
 
+/*
+ * The NIC's verdict on a TCP or UDP checksum, as the IPv4 path takes it
+ * (dps_rx_frame()): a trusted link's are all good, a device that reports
+ * none leaves them to be computed, and otherwise the mbuf's L4 flags say
+ * good, bad or unknown (0: computed). ICMPv6 is always computed, as
+ * ICMP is over IPv4 (NICs do not check it).
+ */
+static uint8_t
+ip6_rx_l4_csum(const struct dps_iface *ifp, const struct rte_mbuf *m)
+{
+	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	if (ifp->conf.trust_rx_csum)
+		return DPS_CSUM_L4_GOOD;
+	if (!ifp->rx_csum)
+		return 0;
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return DPS_CSUM_L4_GOOD;
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return DPS_CSUM_L4_BAD;
+	return 0;
+}
+
 /* To the transport registered for the packet's protocol. */
 static void
 ip6_transport(struct dps_lcore *lc, struct rte_mbuf *m, uint16_t l3_off,
@@ -73,6 +96,8 @@ dps_ip6_rx(struct dps_lcore *lc, uint16_t ifindex, struct rte_mbuf *m, uint64_t 
 	DPS_CNT_INC(&lc->cnt, ip6_rx);
 	if (r.ip.proto == DPS_IP6_NH_ICMPV6)
 		dps_icmp6_rx(lc, ifindex, m, l3_off, &r, now);
-	else
+	else {
+		r.ip.l4_csum = ip6_rx_l4_csum(&lc->stack->ifs[ifindex], m);
 		ip6_transport(lc, m, l3_off, &r.ip, now);
+	}
 }

@@ -571,5 +571,6 @@ dps_tcp_rst_for(const struct dps_tcp_seg *s, struct dps_tcp_out *out)
 			((s->flags & DPS_TH_FIN) ? 1 : 0);
 		out->flags = DPS_TH_RST | DPS_TH_ACK;
 	}
+	out->answer = true;
 	return true;
 }

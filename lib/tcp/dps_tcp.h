@@ -92,6 +92,9 @@ struct dps_tcp_out {
 	uint8_t n_sack;			/* SACK blocks after the timestamps */
 	bool rexmit;			/* a retransmission (counters) */
 	bool sack_rexmit;		/* one the SACK scoreboard chose */
+	bool answer;			/* a RST answering a segment
+					 * (dps_tcp_rst_for()), not the
+					 * connection's own */
 	struct dps_tcp_opts opt;	/* values for the option block */
 	struct dps_sack_blk sack[3];	/* with timestamps, 3 fit */
 };
@@ -835,7 +838,9 @@ unsigned int dps_tcb_abort(struct dps_tcb *t, uint64_t now, struct dps_tcp_out *
 
 /*
  * The RST answering a segment that belongs to no connection, or an
- * unacceptable ACK in SYN_SENT (RFC 9293 3.10.7.1 "reset generation").
+ * unacceptable ACK in SYN_SENT (RFC 9293 3.10.7.1 "reset generation"),
+ * marked as an answer (@out->answer: Linux sends these from its control
+ * socket, tcp_v6_send_reset(), not through the connection's own path).
  * Returns false when no RST may be sent (the segment was itself a RST).
  */
 bool dps_tcp_rst_for(const struct dps_tcp_seg *s, struct dps_tcp_out *out);

@@ -103,6 +103,10 @@ struct dps_ipv6_view {
 	bool frag_more;			/* its M flag */
 	uint32_t frag_id;
 	struct dps_ip6_pp pp;		/* set with some drop reasons */
+	/* The NIC's verdict on the upper-layer checksum (DPS_CSUM_L4_*), or
+	 * 0 to compute it: the runtime sets it (dps_ip6_rx()), the pure
+	 * decision leaves it 0. */
+	uint8_t l4_csum;
 };
 
 /* The part of an ICMPv6 error that names the packet it complains about. */

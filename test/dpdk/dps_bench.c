@@ -280,6 +280,42 @@ stack_new(struct bench *b, int side, const char *name, uint32_t ip,
 }
 
 void
+wait_dad6(struct bench *b, struct dps_stack *s, const uint8_t v6[16])
+{
+	struct dps_addr a = dps_addr_v6(v6);
+
+	for (unsigned int i = 0; i < 400 &&
+			dps_stack_addr6_state(s, 0, &a) == DPS_ADDR6_TENTATIVE; i++)
+		step(b, 10 * MS);
+	cr_assert_eq(dps_stack_addr6_state(s, 0, &a), DPS_ADDR6_PREFERRED);
+}
+
+void
+two_up46(struct bench *b, const char *wname, const struct dps_testwire_conf *wc,
+	const struct dps_sock_conf *sc_b)
+{
+	static const uint8_t v6[2][16] = {
+		{ 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+		{ 0x20, 0x01, 0x0d, 0xb8, [15] = 2 },
+	};
+	const uint32_t v4[2] = { A_IP, B_IP };
+
+	bench_up(b, wname, wc, false);
+	for (int i = 0; i < 2; i++) {
+		struct dps_stack *s = stack_new(b, i, i == 0 ? "sa" : "sb", v4[i], 0);
+		struct dps_addr a = dps_addr_v6(v6[i]);
+
+		cr_assert_eq(dps_stack_add_addr(s, 0, &a, 64), 0);
+	}
+	if (sc_b != NULL)
+		cr_assert_eq(dps_stack_set_sock_conf(b->s[1], sc_b), 0);
+	stack_start(b, 0);
+	stack_start(b, 1);
+	wait_dad6(b, b->s[0], v6[0]);
+	wait_dad6(b, b->s[1], v6[1]);
+}
+
+void
 stack_start(struct bench *b, int side)
 {
 	struct rte_ether_addr want = {

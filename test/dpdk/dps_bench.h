@@ -140,6 +140,15 @@ struct dps_stack *raw_up(struct bench *b, const char *wname, bool static_peer);
  * (NULL: defaults) applied before the start. */
 struct dps_stack *raw_up_conf(struct bench *b, const char *wname,
 	bool static_peer, uint32_t ring_size, const struct dps_sock_conf *sc);
+/* Step the clock until @s's IPv6 address @v6 (on its port 0) has passed
+ * duplicate address detection; fails the test if it does not. */
+void wait_dad6(struct bench *b, struct dps_stack *s, const uint8_t v6[16]);
+/* Two stacks on the wire (bench_up() with @wc, NULL for defaults), both
+ * families: A with 198.18.0.1/24 and 2001:db8::1/64 on side 0, B with
+ * 198.18.0.2/24 and 2001:db8::2/64 on side 1 and socket settings
+ * @sc_b (NULL: defaults); started, both IPv6 addresses past DAD. */
+void two_up46(struct bench *b, const char *wname,
+	const struct dps_testwire_conf *wc, const struct dps_sock_conf *sc_b);
 /* Stop and free everything; every mbuf must be back in its pool. */
 void bench_down(struct bench *b);
 

@@ -1345,6 +1345,25 @@ tcp6_from_a(const uint8_t *ip)
 	return th[13];
 }
 
+/* A UDP datagram from the peer's port 5000 to A's port 53, "hello", its
+ * checksum filled. */
+static uint32_t
+mk_udp6(uint8_t *f, const struct rte_ether_addr *dst)
+{
+	uint8_t *ip = f + ETH_LEN, *uh = ip + DPS_IPV6_HLEN;
+	uint16_t sum;
+
+	dps_ipv6_build(ip, DPS_IPV6_HLEN, peer6, a6, IPPROTO_UDP, 13, 64, 0, 0);
+	wr16(uh, 5000);
+	wr16(uh + 2, 53);
+	wr16(uh + 4, 13);
+	memset(uh + 6, 0, 2);
+	memcpy(uh + 8, "hello", 5);
+	sum = dps_l4v6_csum(uh, 13, peer6, a6, IPPROTO_UDP);
+	memcpy(uh + 6, &sum, 2);
+	return eth6(f, dst, DPS_IPV6_HLEN + 13);
+}
+
 /*
  * No AF_INET6 socket is on these ports, and an AF_INET one never takes IPv6
  * (Linux keeps them apart: here a listener on *:80 and a UDP socket on
@@ -1414,15 +1433,7 @@ Test(dpdk, ip6_tcp_udp_no_socket)
 		uint8_t *p = f + ETH_LEN, *uh = p + DPS_IPV6_HLEN;
 		uint16_t sum;
 
-		dps_ipv6_build(p, DPS_IPV6_HLEN, peer6, a6, IPPROTO_UDP, 13, 64, 0, 0);
-		wr16(uh, 5000);
-		wr16(uh + 2, 53);
-		wr16(uh + 4, 13);
-		memset(uh + 6, 0, 2);
-		memcpy(uh + 8, "hello", 5);
-		sum = dps_l4v6_csum(uh, 13, peer6, a6, IPPROTO_UDP);
-		memcpy(uh + 6, &sum, 2);
-		peer_send(&b, f, eth6(f, &b.mac[0], DPS_IPV6_HLEN + 13));
+		peer_send(&b, f, mk_udp6(f, &b.mac[0]));
 		settle(&b);
 		m = peer_pop(&b);
 		cr_assert_not_null(m, "no port unreachable");
@@ -1455,5 +1466,111 @@ Test(dpdk, ip6_tcp_udp_no_socket)
 	cr_assert_eq(c.tcp_passive_opens, c0.tcp_passive_opens);
 	cr_assert_eq(dps_close(lfd), 0);
 	cr_assert_eq(dps_close(ufd), 0);
+	bench_down(&b);
+}
+
+/* The peer's @len-byte frame @f as a NIC that checked its TCP or UDP
+ * checksum would hand it over: @ol its RTE_MBUF_F_RX_L4_CKSUM_* flags. */
+static void
+peer_send_verdict(struct bench *b, const uint8_t *f, uint32_t len, uint64_t ol)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(b->ppool);
+
+	cr_assert_not_null(m);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)len), f, len);
+	m->ol_flags = ol;
+	cr_assert_eq(rte_eth_tx_burst(b->port[1], 0, &m, 1), 1);
+}
+
+/*
+ * The NIC's verdict on a TCP or UDP checksum over IPv6 is taken as over
+ * IPv4 (dps_rx_frame()): a segment the NIC calls good is taken with a
+ * wrong checksum (a closed port's RST answers it), one it calls bad is
+ * dropped and counted as a bad checksum with a right one, and one it
+ * did not judge is computed (a wrong checksum dropped, a right one
+ * answered). The same for UDP, counted (udp_rx, udp_bad_csum). A port
+ * that trusts its link takes a wrong checksum whatever the flags. The
+ * test wire is net_ring, which reports no receive offload: the test
+ * plays a NIC that does (the interface's rx_csum, which dps_stack.c
+ * sets from the device's offloads) and sets the mbufs' flags itself.
+ */
+Test(dpdk, ip6_rx_l4_csum_verdict)
+{
+	const uint64_t good = RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	const uint64_t bad = RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	const uint64_t unknown = RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN;
+	const struct {
+		uint64_t ol;
+		bool wrong;		/* the checksum field spoilt */
+		bool taken;
+		const char *what;
+	} cases[] = {
+		{ good, true, true, "GOOD, a wrong checksum" },
+		{ bad, false, false, "BAD, a right checksum" },
+		{ unknown, true, false, "UNKNOWN, a wrong checksum" },
+		{ unknown, false, true, "UNKNOWN, a right checksum" },
+		{ good, false, true, "GOOD, a right checksum" },
+	};
+	struct dps_iface *ifp;
+	struct dps_counters c0, c;
+	uint8_t f[FRAME_MAX];
+	struct rte_mbuf *m;
+	struct bench b;
+	uint32_t len;
+
+	raw6_up(&b, "i6ck", true);
+	ifp = &b.s[0]->ifs[0];
+	cr_assert(!ifp->rx_csum, "net_ring reports a receive offload now");
+	ifp->rx_csum = true;	/* the test thread is the stack's lcore */
+	for (size_t i = 0; i < RTE_DIM(cases); i++) {
+		/* TCP: a SYN to closed port 80. */
+		len = mk_tcp6(f, &b.mac[0], a6, 0x02, 1000 + (uint32_t)i, 0, 0);
+		if (cases[i].wrong)
+			f[ETH_LEN + DPS_IPV6_HLEN + 16] ^= 0x5a;
+		c0 = cnt(&b, 0);
+		peer_send_verdict(&b, f, len, cases[i].ol);
+		settle(&b);
+		c = cnt(&b, 0);
+		m = peer_pop(&b);
+		if (cases[i].taken) {
+			cr_assert_not_null(m, "TCP, %s: not answered", cases[i].what);
+			cr_assert_eq(tcp6_from_a(ip6_of(&b, m)), 0x14, "RST|ACK");
+			rte_pktmbuf_free(m);
+			cr_assert_eq(c.tcp_rx, c0.tcp_rx + 1, "TCP, %s", cases[i].what);
+		} else {
+			cr_assert_null(m, "TCP, %s: answered", cases[i].what);
+			assert_one_drop(&c0, &c, DPS_DROP_tcp_bad_csum, cases[i].what);
+		}
+		/* UDP to closed port 53: counted received, or dropped. */
+		len = mk_udp6(f, &b.mac[0]);
+		if (cases[i].wrong)
+			f[ETH_LEN + DPS_IPV6_HLEN + 6] ^= 0x5a;
+		c0 = cnt(&b, 0);
+		peer_send_verdict(&b, f, len, cases[i].ol);
+		settle(&b);
+		peer_flush(&b);
+		c = cnt(&b, 0);
+		if (cases[i].taken) {
+			cr_assert_eq(c.udp_rx, c0.udp_rx + 1, "UDP, %s", cases[i].what);
+			cr_assert_eq(c.drop[DPS_DROP_udp_bad_csum],
+				c0.drop[DPS_DROP_udp_bad_csum], "UDP, %s", cases[i].what);
+		} else {
+			assert_one_drop(&c0, &c, DPS_DROP_udp_bad_csum, cases[i].what);
+			cr_assert_eq(c.udp_rx, c0.udp_rx, "UDP, %s", cases[i].what);
+		}
+	}
+	/* A trusted link: a wrong checksum without any flag is taken. */
+	ifp->rx_csum = false;
+	ifp->conf.trust_rx_csum = true;
+	len = mk_tcp6(f, &b.mac[0], a6, 0x02, 2000, 0, 0);
+	f[ETH_LEN + DPS_IPV6_HLEN + 16] ^= 0x5a;
+	c0 = cnt(&b, 0);
+	peer_send(&b, f, len);
+	settle(&b);
+	c = cnt(&b, 0);
+	m = peer_pop(&b);
+	cr_assert_not_null(m, "trusted link: a wrong TCP checksum not taken");
+	rte_pktmbuf_free(m);
+	cr_assert_eq(c.drop[DPS_DROP_tcp_bad_csum], c0.drop[DPS_DROP_tcp_bad_csum]);
 	bench_down(&b);
 }

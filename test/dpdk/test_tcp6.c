@@ -52,27 +52,12 @@ stack6_new(struct bench *b, int side, const char *name, uint32_t ip4,
 	return s;
 }
 
-static void
-wait_dad(struct bench *b, struct dps_stack *s, const uint8_t v6[16])
-{
-	struct dps_addr a = dps_addr_v6(v6);
-
-	for (unsigned int i = 0; i < 400 &&
-			dps_stack_addr6_state(s, 0, &a) == DPS_ADDR6_TENTATIVE; i++)
-		step(b, 10 * MS);
-	cr_assert_eq(dps_stack_addr6_state(s, 0, &a), DPS_ADDR6_PREFERRED);
-}
-
+/* Stacks A (198.18.0.1, 2001:db8::1) and B (198.18.0.2, 2001:db8::2),
+ * DAD over (two_up46()). */
 static void
 two_up(struct bench *b, const char *w, const struct dps_testwire_conf *wc)
 {
-	bench_up(b, w, wc, false);
-	stack6_new(b, 0, "sa", A_IP, a6);
-	stack6_new(b, 1, "sb", B_IP, b6);
-	stack_start(b, 0);
-	stack_start(b, 1);
-	wait_dad(b, b->s[0], a6);
-	wait_dad(b, b->s[1], b6);
+	two_up46(b, w, wc, NULL);
 }
 
 static struct dps_sock_stats
@@ -556,7 +541,7 @@ raw_up6(struct bench *b, const char *w)
 	s = stack6_new(b, 0, "sa", A_IP, a6);
 	cr_assert_eq(dps_stack_add_arp(s, 0, &pa, &peer_mac), 0);
 	stack_start(b, 0);
-	wait_dad(b, s, a6);
+	wait_dad6(b, s, a6);
 	peer_flush(b);
 }
 

@@ -344,110 +344,6 @@ peer_reset_all(struct bench *b, uint16_t lo, unsigned int n, uint16_t dport,
 enum { PORT = 80, BACKLOG = 4, FLOOD = 48, FLOOD_PORT = 20000, ISN = 1000 };
 
 /*
- * A backlog of 4: the first four SYNs of a flood make children (the SYN
- * queue), the rest get cookies (tcp_syncookies_sent), none is dropped.
- * The peer's ACKs to the cookies then make connections that accept()
- * gives with the peer's name (tcp_syncookies_ok): one SYN that offered
- * MSS 1300 gets the IPv6 table's 1220 (IPv4's would give 1300); one with
- * timestamps, window scale 7 and SACK gets them back from the echoed
- * TSval. Data on a cookie's connection is taken.
- */
-Test(dpdk, tcp6_listen_syncookie_flood)
-{
-	struct bench b;
-	struct dps_stack *s = up6(&b, "t6lck");
-	struct dps_counters c0, c;
-	struct dps_sock_stats st;
-	struct opts6 plain = { .mss = 1300, .ws = -1 };
-	struct opts6 full = { .mss = 1440, .ws = 7, .sack = true, .ts = true,
-		.tsval = 0x01020304 };
-	uint32_t synq_seq[BACKLOG], cookie[FLOOD];
-	struct tcp_info ti;
-	int lfd = listener6(&b, PORT, BACKLOG, false), fd;
-	char buf[16];
-
-	c0 = cnt(&b, 0);
-	for (unsigned int i = 0; i < FLOOD; i++)
-		peer_tcp6(&b, (uint16_t)(FLOOD_PORT + i), PORT, ISN + 7 * i, 0, DPS_TH_SYN,
-			i == FLOOD - 1 ? &full : &plain, NULL);
-	settle(&b);
-	c = cnt(&b, 0);
-	cr_assert_eq(c.tcp_passive_opens - c0.tcp_passive_opens, BACKLOG,
-		"children: %" PRIu64, c.tcp_passive_opens - c0.tcp_passive_opens);
-	cr_assert_eq(c.tcp_syncookies_sent - c0.tcp_syncookies_sent, FLOOD - BACKLOG,
-		"cookies: %" PRIu64, c.tcp_syncookies_sent - c0.tcp_syncookies_sent);
-	cr_assert_eq(c.drop[DPS_DROP_tcp_listen_overflow],
-		c0.drop[DPS_DROP_tcp_listen_overflow], "no SYN dropped");
-	dps_stack_sock_stats(s, &st);
-	cr_assert_eq(st.half_open, BACKLOG, "%u half-open", st.half_open);
-
-	/* Every SYN got its SYN-ACK, with A's own MSS (1440 for the 1500
-	 * MTU), the cookies' as the children's. */
-	for (unsigned int i = 0; i < FLOOD; i++) {
-		struct seg6 sa = synack_to(&b, (uint16_t)(FLOOD_PORT + i));
-
-		cr_assert_eq(sa.ack, ISN + 7 * i + 1);
-		cr_assert_eq(sa.mss, 1440, "SYN-ACK MSS %u", sa.mss);
-		/* Cookie or not, an automatic flow label (a hash of its
-		 * own, as Linux's request sock). */
-		cr_assert_neq(sa.flow, 0, "SYN-ACK %u without a flow label", i);
-		cr_assert_eq(sa.ts, i == FLOOD - 1, "timestamps only when offered");
-		if (i < BACKLOG)
-			synq_seq[i] = ISN + 7 * i + 1;
-		cookie[i] = sa.seq;
-		if (i == FLOOD - 1) {
-			cr_assert_eq(sa.tsval & 0xf, 7, "wscale in the TSval: %#x", sa.tsval);
-			cr_assert(sa.tsval & 0x10, "SACK in the TSval: %#x", sa.tsval);
-			full.tsecr = sa.tsval;
-		}
-	}
-
-	/* The peer completes the first cookie connection and the one with
-	 * the options; both are accepted. */
-	peer_tcp6(&b, FLOOD_PORT + BACKLOG, PORT, ISN + 7 * BACKLOG + 1,
-		cookie[BACKLOG] + 1, DPS_TH_ACK, NULL, NULL);
-	full.tsval += 10;
-	peer_tcp6(&b, FLOOD_PORT + FLOOD - 1, PORT, ISN + 7 * (FLOOD - 1) + 1,
-		cookie[FLOOD - 1] + 1, DPS_TH_ACK, &(struct opts6){ .ws = -1, .ts = true,
-			.tsval = full.tsval, .tsecr = full.tsecr }, NULL);
-	settle(&b);
-	c = cnt(&b, 0);
-	cr_assert_eq(c.tcp_syncookies_ok - c0.tcp_syncookies_ok, 2);
-	cr_assert_eq(c.drop[DPS_DROP_tcp_bad_cookie], c0.drop[DPS_DROP_tcp_bad_cookie]);
-
-	fd = accept_from(lfd, FLOOD_PORT + BACKLOG);
-	ti = info(fd);
-	cr_assert_eq(ti.tcpi_state, TCP_ESTABLISHED);
-	cr_assert_eq(ti.tcpi_snd_mss, 1220, "MSS from the IPv6 table: %u", ti.tcpi_snd_mss);
-	cr_assert_eq(ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
-		TCPI_OPT_WSCALE), 0, "options %#x", ti.tcpi_options);
-	peer_tcp6(&b, FLOOD_PORT + BACKLOG, PORT, ISN + 7 * BACKLOG + 1,
-		cookie[BACKLOG] + 1, DPS_TH_ACK | DPS_TH_PSH, NULL, "hello");
-	settle(&b);
-	cr_assert_eq(dps_recv(fd, buf, sizeof(buf), MSG_DONTWAIT), 5);
-	cr_assert_eq(memcmp(buf, "hello", 5), 0);
-	abort_close(fd);
-
-	fd = accept_from(lfd, FLOOD_PORT + FLOOD - 1);
-	ti = info(fd);
-	cr_assert(ti.tcpi_snd_mss == 1440 || ti.tcpi_snd_mss == 1440 - 12,
-		"MSS 1440 (less the timestamps): %u", ti.tcpi_snd_mss);
-	cr_assert_eq(ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
-		TCPI_OPT_WSCALE), TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE,
-		"options %#x", ti.tcpi_options);
-	cr_assert_eq(ti.tcpi_snd_wscale, 7);
-	abort_close(fd);
-	cr_assert_eq(dps_accept4(lfd, NULL, NULL, SOCK_NONBLOCK), -1, "no more");
-	cr_assert_eq(errno, EAGAIN);
-
-	/* The SYN queue's children go with the peer's RSTs, the listener
-	 * with its close; the other cookies never come back. */
-	peer_reset_all(&b, FLOOD_PORT, BACKLOG, PORT, synq_seq);
-	cr_assert_eq(dps_close(lfd), 0);
-	down6(&b);
-}
-
-/*
  * Refused as Linux refuses them (cookie_v6_check() fails, the listener
  * answers the ACK with a RST, RFC 9293 3.10.7.2): an ACK whose cookie
  * is forged, and one that echoes a real cookie two minutes later; each
@@ -618,89 +514,143 @@ accept_mapped_from(int lfd, uint16_t sport, uint16_t port)
 	return fd;
 }
 
-/*
- * The flood of tcp6_listen_syncookie_flood over IPv4, against a
- * dual-stack AF_INET6 listener (Linux answers an AF_INET6 socket's IPv4
- * SYNs with tcp_v4_conn_request(), cookies included): four children,
- * the rest cookies, none dropped. A's SYN-ACKs announce IPv4's MSS
- * (1460); the cookie of a SYN that offered 1300 gives 1300 (IPv4's
- * table; IPv6's would give 1220), the one with timestamps carries window
- * scale and SACK in the TSval. The children accept() gives are AF_INET6
- * sockets named by v4-mapped addresses, and take data.
- */
-Test(dpdk, tcp6_listen_syncookie_mapped)
-{
-	struct bench b;
-	struct dps_stack *s = up6(&b, "t6lcm");
-	struct dps_counters c0, c;
-	struct dps_sock_stats st;
-	struct opts6 plain = { .mss = 1300, .ws = -1 };
-	struct opts6 full = { .mss = 1440, .ws = 7, .sack = true, .ts = true,
-		.tsval = 0x01020304 };
-	uint32_t synq_seq[BACKLOG], cookie[FLOOD];
-	struct tcp_info ti;
-	int lfd = listener6(&b, PORT, BACKLOG, false), fd;
-	char buf[16];
+/* ---- the flood, over either family ---------------------------------------- */
 
-	c0 = cnt(&b, 0);
+/* What a flood's peer speaks: the two floods below differ in these only. */
+struct flood_fam {
+	/* The peer's segment from @sport to A's @dport. */
+	void (*send)(struct bench *b, uint16_t sport, uint16_t dport, uint32_t seq,
+		uint32_t ack, uint8_t flags, const struct opts6 *op, const char *data);
+	/* A's SYN-ACK to the peer's @sport. */
+	struct seg6 (*synack)(struct bench *b, uint16_t sport);
+	/* The connection from the peer's @sport accepted on @lfd, checked. */
+	int (*accept)(int lfd, uint16_t sport);
+	uint16_t synack_mss;		/* A's MSS for the 1500-byte MTU */
+	uint16_t cookie_mss;		/* a cookie's for a SYN that offered 1300 */
+	bool labelled;			/* SYN-ACKs carry a flow label (IPv6) */
+};
+
+static int
+accept_mapped_port(int lfd, uint16_t sport)
+{
+	return accept_mapped_from(lfd, sport, PORT);
+}
+
+static const struct flood_fam fam6 = {
+	.send = peer_tcp6, .synack = synack_to, .accept = accept_from,
+	.synack_mss = 1440, .cookie_mss = 1220, .labelled = true,
+};
+static const struct flood_fam fam4 = {
+	.send = peer_tcp4, .synack = synack4_to, .accept = accept_mapped_port,
+	.synack_mss = 1460, .cookie_mss = 1300, .labelled = false,
+};
+
+/* A flood's state: the SYN queue's children's next sequence numbers, the
+ * cookies, and the options of the one SYN that offered them all. */
+struct flood {
+	uint32_t synq_seq[BACKLOG], cookie[FLOOD];
+	struct opts6 full;
+};
+
+/*
+ * FLOOD SYNs from FLOOD_PORT on to @lfd's PORT (backlog BACKLOG), the
+ * last with timestamps, window scale 7 and SACK, the others offering MSS
+ * 1300: BACKLOG children, the rest cookies, none dropped; every SYN gets
+ * its SYN-ACK with A's MSS, timestamps only when offered, and the last
+ * one's wscale and SACK in its TSval.
+ */
+static void
+flood_syns(struct bench *b, const struct flood_fam *fam, struct flood *fl)
+{
+	struct opts6 plain = { .mss = 1300, .ws = -1 };
+	struct dps_counters c0 = cnt(b, 0), c;
+	struct dps_sock_stats st;
+
+	fl->full = (struct opts6){ .mss = 1440, .ws = 7, .sack = true, .ts = true,
+		.tsval = 0x01020304 };
 	for (unsigned int i = 0; i < FLOOD; i++)
-		peer_tcp4(&b, (uint16_t)(FLOOD_PORT + i), PORT, ISN + 7 * i, 0, DPS_TH_SYN,
-			i == FLOOD - 1 ? &full : &plain, NULL);
-	settle(&b);
-	c = cnt(&b, 0);
+		fam->send(b, (uint16_t)(FLOOD_PORT + i), PORT, ISN + 7 * i, 0, DPS_TH_SYN,
+			i == FLOOD - 1 ? &fl->full : &plain, NULL);
+	settle(b);
+	c = cnt(b, 0);
 	cr_assert_eq(c.tcp_passive_opens - c0.tcp_passive_opens, BACKLOG,
 		"children: %" PRIu64, c.tcp_passive_opens - c0.tcp_passive_opens);
 	cr_assert_eq(c.tcp_syncookies_sent - c0.tcp_syncookies_sent, FLOOD - BACKLOG,
 		"cookies: %" PRIu64, c.tcp_syncookies_sent - c0.tcp_syncookies_sent);
 	cr_assert_eq(c.drop[DPS_DROP_tcp_listen_overflow],
 		c0.drop[DPS_DROP_tcp_listen_overflow], "no SYN dropped");
-	dps_stack_sock_stats(s, &st);
+	dps_stack_sock_stats(b->s[0], &st);
 	cr_assert_eq(st.half_open, BACKLOG, "%u half-open", st.half_open);
 
 	for (unsigned int i = 0; i < FLOOD; i++) {
-		struct seg6 sa = synack4_to(&b, (uint16_t)(FLOOD_PORT + i));
+		struct seg6 sa = fam->synack(b, (uint16_t)(FLOOD_PORT + i));
 
 		cr_assert_eq(sa.ack, ISN + 7 * i + 1);
-		cr_assert_eq(sa.mss, 1460, "SYN-ACK MSS %u", sa.mss);
+		cr_assert_eq(sa.mss, fam->synack_mss, "SYN-ACK MSS %u", sa.mss);
+		/* Cookie or not, an automatic flow label (a hash of its
+		 * own, as Linux's request sock). */
+		if (fam->labelled)
+			cr_assert_neq(sa.flow, 0, "SYN-ACK %u without a flow label", i);
 		cr_assert_eq(sa.ts, i == FLOOD - 1, "timestamps only when offered");
 		if (i < BACKLOG)
-			synq_seq[i] = ISN + 7 * i + 1;
-		cookie[i] = sa.seq;
+			fl->synq_seq[i] = ISN + 7 * i + 1;
+		fl->cookie[i] = sa.seq;
 		if (i == FLOOD - 1) {
 			cr_assert_eq(sa.tsval & 0xf, 7, "wscale in the TSval: %#x", sa.tsval);
 			cr_assert(sa.tsval & 0x10, "SACK in the TSval: %#x", sa.tsval);
-			full.tsecr = sa.tsval;
+			fl->full.tsecr = sa.tsval;
 		}
 	}
+}
 
-	peer_tcp4(&b, FLOOD_PORT + BACKLOG, PORT, ISN + 7 * BACKLOG + 1,
-		cookie[BACKLOG] + 1, DPS_TH_ACK, NULL, NULL);
-	full.tsval += 10;
-	peer_tcp4(&b, FLOOD_PORT + FLOOD - 1, PORT, ISN + 7 * (FLOOD - 1) + 1,
-		cookie[FLOOD - 1] + 1, DPS_TH_ACK, &(struct opts6){ .ws = -1, .ts = true,
-			.tsval = full.tsval, .tsecr = full.tsecr }, NULL);
-	/* A forged cookie: counted, no connection. */
-	peer_tcp4(&b, FLOOD_PORT + BACKLOG + 1, PORT, ISN + 7 * (BACKLOG + 1) + 1,
-		(cookie[BACKLOG + 1] ^ 0x100000) + 1, DPS_TH_ACK, NULL, NULL);
-	settle(&b);
-	c = cnt(&b, 0);
+/*
+ * The peer completes the first cookie connection and the one with the
+ * options (with @forged, also sends an ACK whose cookie is off by a bit
+ * above the MSS index: counted as tcp_bad_cookie, no connection): two
+ * cookie connections, accepted: the first with the cookie's MSS for 1300
+ * and no options, taking data; the other with MSS 1440 (less the
+ * timestamps) and timestamps, SACK and window scale 7. Then the SYN
+ * queue's children go with the peer's RSTs.
+ */
+static void
+flood_complete(struct bench *b, const struct flood_fam *fam, struct flood *fl,
+	int lfd, bool forged)
+{
+	struct dps_counters c0 = cnt(b, 0), c;
+	struct tcp_info ti;
+	char buf[16];
+	int fd;
+
+	fam->send(b, FLOOD_PORT + BACKLOG, PORT, ISN + 7 * BACKLOG + 1,
+		fl->cookie[BACKLOG] + 1, DPS_TH_ACK, NULL, NULL);
+	fl->full.tsval += 10;
+	fam->send(b, FLOOD_PORT + FLOOD - 1, PORT, ISN + 7 * (FLOOD - 1) + 1,
+		fl->cookie[FLOOD - 1] + 1, DPS_TH_ACK, &(struct opts6){ .ws = -1, .ts = true,
+			.tsval = fl->full.tsval, .tsecr = fl->full.tsecr }, NULL);
+	if (forged)
+		fam->send(b, FLOOD_PORT + BACKLOG + 1, PORT, ISN + 7 * (BACKLOG + 1) + 1,
+			(fl->cookie[BACKLOG + 1] ^ 0x100000) + 1, DPS_TH_ACK, NULL, NULL);
+	settle(b);
+	c = cnt(b, 0);
 	cr_assert_eq(c.tcp_syncookies_ok - c0.tcp_syncookies_ok, 2);
-	cr_assert_eq(c.drop[DPS_DROP_tcp_bad_cookie], c0.drop[DPS_DROP_tcp_bad_cookie] + 1);
+	cr_assert_eq(c.drop[DPS_DROP_tcp_bad_cookie],
+		c0.drop[DPS_DROP_tcp_bad_cookie] + (forged ? 1 : 0));
 
-	fd = accept_mapped_from(lfd, FLOOD_PORT + BACKLOG, PORT);
+	fd = fam->accept(lfd, FLOOD_PORT + BACKLOG);
 	ti = info(fd);
 	cr_assert_eq(ti.tcpi_state, TCP_ESTABLISHED);
-	cr_assert_eq(ti.tcpi_snd_mss, 1300, "MSS from the IPv4 table: %u", ti.tcpi_snd_mss);
+	cr_assert_eq(ti.tcpi_snd_mss, fam->cookie_mss, "MSS from the cookie's table: %u",
+		ti.tcpi_snd_mss);
 	cr_assert_eq(ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
 		TCPI_OPT_WSCALE), 0, "options %#x", ti.tcpi_options);
-	peer_tcp4(&b, FLOOD_PORT + BACKLOG, PORT, ISN + 7 * BACKLOG + 1,
-		cookie[BACKLOG] + 1, DPS_TH_ACK | DPS_TH_PSH, NULL, "hello");
-	settle(&b);
+	fam->send(b, FLOOD_PORT + BACKLOG, PORT, ISN + 7 * BACKLOG + 1,
+		fl->cookie[BACKLOG] + 1, DPS_TH_ACK | DPS_TH_PSH, NULL, "hello");
+	settle(b);
 	cr_assert_eq(dps_recv(fd, buf, sizeof(buf), MSG_DONTWAIT), 5);
 	cr_assert_eq(memcmp(buf, "hello", 5), 0);
 	abort_close(fd);
 
-	fd = accept_mapped_from(lfd, FLOOD_PORT + FLOOD - 1, PORT);
+	fd = fam->accept(lfd, FLOOD_PORT + FLOOD - 1);
 	ti = info(fd);
 	cr_assert(ti.tcpi_snd_mss == 1440 || ti.tcpi_snd_mss == 1440 - 12,
 		"MSS 1440 (less the timestamps): %u", ti.tcpi_snd_mss);
@@ -713,11 +663,59 @@ Test(dpdk, tcp6_listen_syncookie_mapped)
 	cr_assert_eq(errno, EAGAIN);
 
 	for (unsigned int i = 0; i < BACKLOG; i++)
-		peer_tcp4(&b, (uint16_t)(FLOOD_PORT + i), PORT, synq_seq[i], 0, DPS_TH_RST,
+		fam->send(b, (uint16_t)(FLOOD_PORT + i), PORT, fl->synq_seq[i], 0, DPS_TH_RST,
 			NULL, NULL);
-	settle(&b);
+	settle(b);
+}
+
+/* A whole flood over @fam against an AF_INET6 listener on PORT with
+ * backlog BACKLOG, on wire @w: the listener goes with its close, the
+ * other cookies never come back, and everything is given back. */
+static void
+flood_run(const char *w, const struct flood_fam *fam, bool forged)
+{
+	struct bench b;
+	struct flood fl;
+	int lfd;
+
+	up6(&b, w);
+	lfd = listener6(&b, PORT, BACKLOG, false);
+	flood_syns(&b, fam, &fl);
+	flood_complete(&b, fam, &fl, lfd, forged);
 	cr_assert_eq(dps_close(lfd), 0);
 	down6(&b);
+}
+
+/*
+ * A backlog of 4: the first four SYNs of a flood make children (the SYN
+ * queue), the rest get cookies (tcp_syncookies_sent), none is dropped;
+ * every SYN-ACK carries a flow label. The peer's ACKs to the cookies
+ * then make connections that accept() gives with the peer's name
+ * (tcp_syncookies_ok): one SYN that offered MSS 1300 gets the IPv6
+ * table's 1220 (IPv4's would give 1300); one with timestamps, window
+ * scale 7 and SACK gets them back from the echoed TSval. Data on a
+ * cookie's connection is taken. The listener goes with its close; the
+ * other cookies never come back.
+ */
+Test(dpdk, tcp6_listen_syncookie_flood)
+{
+	flood_run("t6lck", &fam6, false);
+}
+
+/*
+ * The flood of tcp6_listen_syncookie_flood over IPv4, against a
+ * dual-stack AF_INET6 listener (Linux answers an AF_INET6 socket's IPv4
+ * SYNs with tcp_v4_conn_request(), cookies included): four children,
+ * the rest cookies, none dropped. A's SYN-ACKs announce IPv4's MSS
+ * (1460); the cookie of a SYN that offered 1300 gives 1300 (IPv4's
+ * table; IPv6's would give 1220), the one with timestamps carries window
+ * scale and SACK in the TSval; a forged cookie is counted and makes
+ * nothing. The children accept() gives are AF_INET6 sockets named by
+ * v4-mapped addresses, and take data.
+ */
+Test(dpdk, tcp6_listen_syncookie_mapped)
+{
+	flood_run("t6lcm", &fam4, true);
 }
 
 /* ---- SO_REUSEPORT groups ---------------------------------------------------- */
@@ -1095,6 +1093,58 @@ Test(dpdk, tcp6_flowlabel_opt_out)
 	s = seg_to(&b, 40011, DPS_TH_ACK | DPS_TH_PSH);
 	cr_assert_neq(s.flow, 0);
 	abort_close(c);
+	cr_assert_eq(dps_close(lfd), 0);
+	down6(&b);
+}
+
+/*
+ * A RST that a live socket sends in answer to a segment goes as Linux's
+ * tcp_v6_send_reset() sends it for a full socket: from the stack's
+ * control socket, so labelled by the stack's setting (auto_flowlabels 1
+ * here) whatever the socket's IPV6_AUTOFLOWLABEL, with the socket's hash
+ * (sk_txhash), so the label its own segments carry when the option is
+ * on. Here a child with the option off (inherited) shows its label once
+ * turned on, is turned off again, closes (its FIN unlabelled), and the
+ * peer's new data after the close draws the RST (RFC 9293 3.10.7.4,
+ * tcp_rcv_state_process() after shutdown): under that label. The
+ * abortive close of another such child sends its own RST (Linux's
+ * tcp_send_active_reset(), through the socket): unlabelled.
+ */
+Test(dpdk, tcp6_flowlabel_rst_answer)
+{
+	struct bench b;
+	struct seg6 sa, s, fin;
+	uint32_t own;
+	int lfd, c;
+
+	up6(&b, "fl6rst");
+	lfd = listener6(&b, FL_PORT, 0, false);
+	afl_set(lfd, 0);
+	cr_assert_eq(dps_listen(lfd, 8), 0);
+	c = fl_connect(&b, lfd, 40021, &sa);
+	cr_assert_eq(sa.flow, 0);
+	afl_set(c, 1);
+	cr_assert_eq(dps_send(c, "y", 1, 0), 1);
+	s = seg_to(&b, 40021, DPS_TH_ACK | DPS_TH_PSH);
+	own = s.flow;
+	cr_assert_neq(own, 0, "no label with the option on");
+	peer_tcp6(&b, 40021, FL_PORT, 1001, sa.seq + 2, DPS_TH_ACK, NULL, NULL);
+	afl_set(c, 0);
+	cr_assert_eq(dps_close(c), 0);
+	fin = seg_to(&b, 40021, DPS_TH_FIN | DPS_TH_ACK);
+	cr_assert_eq(fin.flow, 0, "FIN label %#x with the option off", fin.flow);
+	peer_tcp6(&b, 40021, FL_PORT, 1001, fin.seq + 1, DPS_TH_ACK | DPS_TH_PSH, NULL,
+		"late");
+	s = seg_to(&b, 40021, DPS_TH_RST);
+	cr_assert_eq(s.seq, fin.seq + 1);
+	cr_assert_eq(s.flow, own, "RST answering data after close: label %#x, "
+		"Linux's %#x (the stack's setting over the socket's hash)", s.flow, own);
+	/* An abortive close: the socket's own RST, under its option. */
+	c = fl_connect(&b, lfd, 40022, &sa);
+	cr_assert_eq(afl_get(c), 0);
+	abort_close(c);
+	s = seg_to(&b, 40022, DPS_TH_RST | DPS_TH_ACK);
+	cr_assert_eq(s.flow, 0, "abort RST label %#x with the option off", s.flow);
 	cr_assert_eq(dps_close(lfd), 0);
 	down6(&b);
 }

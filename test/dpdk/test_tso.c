@@ -524,36 +524,12 @@ addr_of(int family, int side, uint16_t port, struct sockaddr_storage *ss)
 	return sizeof(*s4);
 }
 
-static void
-wait_dad(struct bench *b, struct dps_stack *s, const uint8_t v6[16])
-{
-	struct dps_addr a = dps_addr_v6(v6);
-
-	for (unsigned int i = 0; i < 400 &&
-			dps_stack_addr6_state(s, 0, &a) == DPS_ADDR6_TENTATIVE; i++)
-		step(b, 10 * MS);
-	cr_assert_eq(dps_stack_addr6_state(s, 0, &a), DPS_ADDR6_PREFERRED);
-}
-
-/* Two stacks on a TSO wire, with IPv6 addresses too. */
+/* Two stacks on a TSO wire, with IPv6 addresses too (two_up46()). */
 static void
 two_up(struct bench *b, const char *w, struct dps_testwire_conf *wc)
 {
-	const uint32_t ip4[2] = { A_IP, B_IP };
-	const uint8_t *ip6[2] = { a6, b6 };
-
 	wc->tso = true;
-	bench_up(b, w, wc, false);
-	for (int i = 0; i < 2; i++) {
-		struct dps_stack *s = stack_new(b, i, i == 0 ? "sa" : "sb", ip4[i], 0);
-		struct dps_addr a = dps_addr_v6(ip6[i]);
-
-		cr_assert_eq(dps_stack_add_addr(s, 0, &a, 64), 0);
-	}
-	stack_start(b, 0);
-	stack_start(b, 1);
-	wait_dad(b, b->s[0], a6);
-	wait_dad(b, b->s[1], b6);
+	two_up46(b, w, wc, NULL);
 }
 
 /* A connects to B's listener over @family; the client's descriptor, the

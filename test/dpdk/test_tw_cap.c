@@ -36,44 +36,15 @@
 #define PORT4 8080
 #define PORT6 8081
 
-static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 static const uint8_t b6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
 
 /* ---- set-up ------------------------------------------------------------- */
 
-static void
-stack46_new(struct bench *b, int side, const char *name, uint32_t ip4,
-	const uint8_t v6[16])
-{
-	struct dps_addr a = dps_addr_v6(v6);
-
-	stack_new(b, side, name, ip4, 0);
-	cr_assert_eq(dps_stack_add_addr(b->s[side], 0, &a, 64), 0);
-}
-
-static void
-wait_dad(struct bench *b, int side, const uint8_t v6[16])
-{
-	struct dps_addr a = dps_addr_v6(v6);
-
-	for (unsigned int i = 0; i < 400 &&
-			dps_stack_addr6_state(b->s[side], 0, &a) == DPS_ADDR6_TENTATIVE; i++)
-		step(b, 10 * MS);
-	cr_assert_eq(dps_stack_addr6_state(b->s[side], 0, &a), DPS_ADDR6_PREFERRED);
-}
-
-/* A and B, both families; B with @sc. */
+/* A and B, both families (two_up46()); B with @sc. */
 static void
 two_up(struct bench *b, const char *w, const struct dps_sock_conf *sc)
 {
-	bench_up(b, w, NULL, false);
-	stack46_new(b, 0, "twa", A_IP, a6);
-	stack46_new(b, 1, "twb", B_IP, b6);
-	cr_assert_eq(dps_stack_set_sock_conf(b->s[1], sc), 0);
-	stack_start(b, 0);
-	stack_start(b, 1);
-	wait_dad(b, 0, a6);
-	wait_dad(b, 1, b6);
+	two_up46(b, w, NULL, sc);
 }
 
 static struct dps_sock_stats

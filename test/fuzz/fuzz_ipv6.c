@@ -31,7 +31,9 @@
  * too): what they accept lies inside the upper layer, a UDP datagram
  * accepted has a checksum that is not zero, and one bit flipped in an
  * accepted message's header makes it fail or still check over the same
- * bytes when put back.
+ * bytes when put back; the NIC's verdict overrides the sum (a GOOD one
+ * takes the flipped message, a BAD one drops the right one as a bad
+ * checksum). dps_ip6_rx_decide() leaves the verdict 0 (computed).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +109,20 @@ check_l4(const uint8_t *m, uint32_t len, const struct dps_ipv6_view *ip)
 			dps_udp6_check(b, len, ip->src, ip->dst, 0, &v);
 		if (rc == DPS_DROP_NONE)
 			fuzz_fail("l4: a flipped bit passes the checksum");
+		/* The NIC's verdict (dps_ipv6_view.l4_csum): taken over the
+		 * sum, which is now wrong, either way. */
+		rc = ip->proto == IPPROTO_TCP ?
+			dps_tcp6_check(b, len, ip->src, ip->dst, DPS_CSUM_L4_GOOD, &v) :
+			dps_udp6_check(b, len, ip->src, ip->dst, DPS_CSUM_L4_GOOD, &v);
+		if (rc != DPS_DROP_NONE)
+			fuzz_fail("l4: a GOOD verdict not taken");
+		b[0] ^= 1;
+		rc = ip->proto == IPPROTO_TCP ?
+			dps_tcp6_check(b, len, ip->src, ip->dst, DPS_CSUM_L4_BAD, &v) :
+			dps_udp6_check(b, len, ip->src, ip->dst, DPS_CSUM_L4_BAD, &v);
+		if (rc != (ip->proto == IPPROTO_TCP ? DPS_DROP_tcp_bad_csum :
+				DPS_DROP_udp_bad_csum))
+			fuzz_fail("l4: a BAD verdict not taken");
 	}
 	free(b);
 }
@@ -288,6 +304,8 @@ check_decide(const uint8_t *p, uint32_t len, int rc_rx)
 	if (rc == DPS_DROP_NONE && r.ip.proto == DPS_IP6_NH_ICMPV6 &&
 	    r.icmp.type < DPS_ICMP6_ECHO_REQUEST && !r.icmp.is_error)
 		fuzz_fail("decision: an ICMPv6 error not marked as one");
+	if (rc == DPS_DROP_NONE && r.ip.l4_csum != 0)
+		fuzz_fail("decision: a checksum verdict no NIC gave");
 }
 
 int

@@ -47,20 +47,13 @@ while True:
     s.accept()[0].close()
 ' & pids+=($!)
 
-ip netns exec "$ns" "$bin" --no-huge -m 512 --no-pci --no-shconf \
-	--no-telemetry --file-prefix="dpm$sfx" --log-level=lib.eal:error \
-	--log-level=pmd.net.tap:crit -l 0-1 --vdev="net_tap0,iface=$tap" -- \
-	--all-lcores --addr 198.18.1.2/24 --to 198.18.1.10:8080 --threads 4 \
-	--count "$count" --mode concurrent >"$tmp/dps.log" 2>&1 & dps_pid=$!
+. "$(dirname "$0")/tap_app.sh"
+tap_app_start "$ns" "$tap" "$tmp/dps.log" 170 "$bin" \
+	--addr 198.18.1.2/24 --to 198.18.1.10:8080 --threads 4 \
+	--count "$count" --mode concurrent
 pids+=($dps_pid)
-for _ in $(seq 100); do
-	ip -n "$ns" link show "$tap" >/dev/null 2>&1 && break
-	kill -0 "$dps_pid" 2>/dev/null || fail "dps-connect exited early"
-	sleep 0.05
-done
 ip -n "$ns" addr add 198.18.1.10/24 dev "$tap"
-ip -n "$ns" link set "$tap" up
-ip netns exec "$ns" ethtool -K "$tap" tx off >/dev/null 2>&1 || true
+tap_app_up "$ns" "$tap"
 
 rc=0
 wait "$dps_pid" || rc=$?

@@ -56,25 +56,18 @@ ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1 \
 	net.ipv4.icmp_msgs_burst=100000
 ip -n "$ns" -6 route add prohibit 2001:db8:a9::/64
 
-ip netns exec "$ns" timeout 300 "$bin" --no-huge -m 512 --no-pci --no-shconf \
-	--no-telemetry --file-prefix="dpi6$sfx" --log-level=lib.eal:error \
-	--log-level=pmd.net.tap:crit -l 0-1 --vdev="net_tap0,iface=$tap" -- \
-	--all-lcores --addr 2001:db8:a::2/64 --gw 2001:db8:a::1 \
+. "$(dirname "$0")/tap_app.sh"
+tap_app_start "$ns" "$tap" "$tmp/dps.log" 300 "$bin" \
+	--addr 2001:db8:a::2/64 --gw 2001:db8:a::1 \
 	--to '[2001:db8:a9::1]:8080' --threads 4 --count "$count" \
-	--mode concurrent --window 32 --expect 13 >"$tmp/dps.log" 2>&1 & dps_pid=$!
-for _ in $(seq 100); do
-	ip -n "$ns" link show "$tap" >/dev/null 2>&1 && break
-	kill -0 "$dps_pid" 2>/dev/null || fail "dps-connect exited early"
-	sleep 0.05
-done
+	--mode concurrent --window 32 --expect 13
 # No link-local address of the kernel's own on the tap (it came out
 # the same as dpstack's, whose DAD then found it taken), and no DAD of
 # the kernel's global one.
 ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$tap.addr_gen_mode=1" \
 	"net.ipv6.conf.$tap.accept_dad=0"
 ip -n "$ns" addr add 2001:db8:a::1/64 dev "$tap" nodad
-ip -n "$ns" link set "$tap" up
-ip netns exec "$ns" ethtool -K "$tap" tx off >/dev/null 2>&1 || true
+tap_app_up "$ns" "$tap"
 
 rc=0
 wait "$dps_pid" || rc=$?
