@@ -281,7 +281,8 @@ int dps_rx_classify(const struct dps_rx_iface *ifc, const uint8_t *frame,
  * of the interface's addresses, with no IPv4 options, and fills the
  * views of @out that its kind defines (kind, eth, ip, ip_bcast, l4)
  * exactly as the general path would; it returns false, counting
- * nothing, for every other frame. dps_rx_classify_general() is the
+ * nothing, for every other frame (@out may then hold anything, which
+ * the general path clears). dps_rx_classify_general() is the
  * whole decision without that shortcut.
  */
 bool dps_rx_fast(const struct dps_rx_iface *ifc, const uint8_t *frame,
