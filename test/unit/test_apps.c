@@ -2014,6 +2014,13 @@ Test(apps, tuples_ports_and_udp)
 		"address and destination) = 28232");
 }
 
+/* A connection's slot in the client stays within a cache line (issue
+ * 15, item 4); while compact it holds none (test_frames.c). */
+Test(apps, client_slot_size)
+{
+	cr_assert_leq(app_client_slot_size(), 64, "%zu bytes", app_client_slot_size());
+}
+
 /* The client's check: connections, and for raw cps at a rate a second of
  * TIME_WAIT, at most what the tables hold. */
 Test(apps, client_check_counts_tuples, .init = cr_redirect_stderr)
