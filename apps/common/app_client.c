@@ -1841,28 +1841,30 @@ tuple_space(const struct app_cli_conf *c, char *why, size_t cap)
  * Does the run hold more tuples at once than it has (app_tuples.h)? Its
  * connections, and for raw cps at a --rate (the client closes first) the
  * TIME_WAIT of the last second too, as tw_reuse takes a tuple over only
- * after 1 s; no more than the connection tables hold, which keep
- * TIME_WAIT as well. HTTP cps asks the server to close first, so the
- * server holds that TIME_WAIT. When it does, @p buf says why.
+ * after 1 s; no more TIME_WAIT than the stack keeps: max_tw_buckets per
+ * lcore, which the apps leave at its default of half --max-conns
+ * (dps_sock_conf), and a connection closed beyond it holds no tuple.
+ * HTTP cps asks the server to close first, so the server holds that
+ * TIME_WAIT. When it does, @p buf says why.
  */
 static bool
 tuples_short(const struct app_cli_conf *c, unsigned int n_lc, char *buf,
 	size_t cap)
 {
 	unsigned int n_grp = c->n_grp ? c->n_grp : 1;
-	uint64_t table = (uint64_t)c->max_conns * n_lc;
+	uint64_t tw_max = (uint64_t)(c->max_conns / 2) * n_lc;
 	uint64_t tw = (uint64_t)c->rate;	/* a second's, rounded up */
 	uint64_t need = c->conc;
-	char what[128];
+	char what[160];
 	int k;
 
 	tw += (double)tw < c->rate;
 	k = snprintf(what, sizeof(what), "--conc %u", c->conc);
 	if (c->mode == APP_CLI_CPS && c->proto == APP_CLI_RAW && c->rate > 0) {
-		need = RTE_MIN(need + tw, RTE_MAX(table, (uint64_t)c->conc));
+		need += RTE_MIN(tw, tw_max);
 		k = snprintf(what, sizeof(what), "--conc %u with --rate %.0f/s "
-			"(a second of TIME_WAIT, at most --max-conns x lcores)",
-			c->conc, c->rate);
+			"(a second of TIME_WAIT, at most --max-conns / 2 x lcores, "
+			"the stack's TIME_WAIT bound)", c->conc, c->rate);
 	}
 	if (n_grp > 1 && k > 0 && (size_t)k < sizeof(what))
 		snprintf(what + k, sizeof(what) - (size_t)k, ", a share of 1/%u on each --dev",
