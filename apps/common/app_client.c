@@ -125,10 +125,13 @@ h_of(const struct cli_conn *c)
 	return dps_lsock(c->fd);
 }
 
-/* A ring of slot numbers; each slot is on a given queue at most once. */
+/* A ring of slot numbers; each slot is on a given queue at most once.
+ * Its cells are reserved for the most it may hold (max) and used
+ * mask + 1 at a time, doubled as it fills (slotq_grow()). */
 struct slotq {
 	uint32_t *v;
 	uint32_t head, tail, mask;
+	uint32_t max;			/* cells reserved, a power of two */
 };
 
 struct cli_lcore {
@@ -256,22 +259,51 @@ err_kind(int e)
 
 /* ---- slot queues ---- */
 
-/* A queue for up to @p n slots (rounded up to a power of two). */
+/*
+ * A queue for up to @p n slots (rounded up to a power of two), of which
+ * it uses SLOTQ_FIRST cells at first. The cells are calloc()ed: for a
+ * large --conc share those are fresh zero pages, so a cell costs memory
+ * once written, and a ring that wraps within its mask writes no more
+ * than twice the most it held at once (issue 15: the ready and free
+ * queues hold a few hundred, not --conc, ten million times 4 bytes each).
+ */
+#define SLOTQ_FIRST 1024u
 static int
 slotq_init(struct slotq *q, uint32_t n)
 {
 	uint32_t cap = rte_align32pow2(n < 2 ? 2 : n);
 
 	q->v = calloc(cap, sizeof(*q->v));
-	q->mask = cap - 1;
+	q->max = cap;
+	q->mask = RTE_MIN(cap, SLOTQ_FIRST) - 1;
 	q->head = q->tail = 0;
 	return q->v == NULL ? -ENOMEM : 0;
 }
 
-/* Append slot @p id; the caller guarantees room. */
+/*
+ * Double the cells in use, in place: the position p of each queued
+ * slot goes from cell p & mask to p & (2 * mask + 1), the same cell or
+ * the one mask + 1 above it, in the upper half that nothing used yet, so
+ * no move overwrites a slot still to move. Positions stay what they
+ * were (an idle queue's are kept in the callback argument).
+ */
+static void
+slotq_grow(struct slotq *q)
+{
+	uint32_t wide = 2 * q->mask + 1;
+
+	for (uint32_t p = q->head; p != q->tail; p++)
+		if ((p & wide) != (p & q->mask))
+			q->v[p & wide] = q->v[p & q->mask];
+	q->mask = wide;
+}
+
+/* Append slot @p id; the caller guarantees room (at most max queued). */
 static inline void
 slotq_push(struct slotq *q, uint32_t id)
 {
+	if (unlikely(q->tail - q->head > q->mask) && q->mask + 1 < q->max)
+		slotq_grow(q);
 	q->v[q->tail++ & q->mask] = id;
 }
 
@@ -2313,6 +2345,30 @@ app_client_hists(const struct app_client *cl, struct app_hist *conn,
 		app_hist_merge(conn, cl->lc[i]->h_conn);
 		app_hist_merge(req, cl->lc[i]->h_req);
 	}
+}
+
+/* Cells of @p q ever written: its positions start at 0 and wrap within
+ * mask + 1 (as long as fewer than 2^32 went through it). */
+static uint64_t
+slotq_written(const struct slotq *q)
+{
+	return (uint64_t)RTE_MIN(q->tail, q->mask + 1) * sizeof(*q->v);
+}
+
+/* Per-connection state written so far (see app_client.h). */
+uint64_t
+app_client_conn_bytes(const struct app_client *cl)
+{
+	uint64_t b = 0;
+
+	for (unsigned int i = 0; i < cl->n_lc; i++) {
+		const struct cli_lcore *lc = cl->lc[i];
+
+		b += (uint64_t)lc->fresh * sizeof(struct cli_conn) +
+			slotq_written(&lc->ready) + slotq_written(&lc->freeq) +
+			slotq_written(&lc->idleq) + (lc->req_of != NULL ? lc->fresh : 0);
+	}
+	return b;
 }
 
 /* The settings the client runs with, defaults resolved. */

@@ -212,6 +212,13 @@ void app_client_destroy(struct app_client *cl);
  * keeps in its entry. */
 size_t app_client_slot_size(void);
 
+/* Bytes of per-connection state the client has written so far, all
+ * lcores: its slots, the cells of its queues (ready, free, idle) and
+ * the request index of each slot (HTTP with several paths): memory that
+ * follows the connections held, not --conc (issue 15). On the lcores'
+ * thread between work calls, or after the loops returned. */
+uint64_t app_client_conn_bytes(const struct app_client *cl);
+
 /* Name and description of error kind @p k. */
 const char *app_cli_err_name(unsigned int k);
 const char *app_cli_err_help(unsigned int k);

@@ -321,10 +321,11 @@ Test(dpdk_frames, quiet_client_connections_give_their_slots_back, .timeout = 240
 	app_client_stats(cl, &st);
 	dps_stack_sock_stats(bw.a, &ss);
 	cr_log_info("open %" PRIu64 ", compact %" PRIu64 " without a slot (stack: %u"
-		" idle), slots held %" PRIu64 ", written %" PRIu64 " (%" PRIu64
-		" bytes a connection), requests %" PRIu64, st.conn_established -
-		st.conn_closed, st.conn_quiet, ss.idle, st.slots_held, st.slots_used,
-		st.slots_used * app_client_slot_size() / QUIET_CONNS, st.req_done);
+		" idle), slots held %" PRIu64 ", written %" PRIu64 "; %" PRIu64
+		" bytes a connection with the queues; requests %" PRIu64,
+		st.conn_established - st.conn_closed, st.conn_quiet, ss.idle,
+		st.slots_held, st.slots_used, app_client_conn_bytes(cl) / QUIET_CONNS,
+		st.req_done);
 	cr_assert_eq(st.conn_established, QUIET_CONNS);
 	cr_assert_eq(st.conn_closed, 0);
 	for (unsigned int k = 0; k < APP_CLI_ERR__MAX; k++)
@@ -346,6 +347,12 @@ Test(dpdk_frames, quiet_client_connections_give_their_slots_back, .timeout = 240
 	 * third of the open at least, no slot was written. */
 	cr_assert_leq(st.slots_used, QUIET_CONNS * 2 / 3, "%" PRIu64
 		" slots written", st.slots_used);
+	/* All in: those slots, the idle queue's 4 bytes a connection (its
+	 * ring of 8,192 for 6,000) and the ready and free queues' few
+	 * thousand cells, which follow what they held at once. */
+	cr_assert_leq(app_client_conn_bytes(cl), st.slots_used *
+		app_client_slot_size() + 8192 * 4 + 2 * 2048 * 4,
+		"%" PRIu64 " bytes", app_client_conn_bytes(cl));
 
 	/* Another second: the tokens wake compact connections, which take
 	 * spare slots, so no slot is written anew. */
