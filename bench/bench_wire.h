@@ -27,6 +27,12 @@ struct bench_wire {
  * to $BENCH_PCAP when that is set. */
 void bench_wire_up(struct bench_wire *bw,
 	void (*tap)(void *arg, int dir, const struct rte_mbuf *m), void *tap_arg);
+/* The same with socket settings @p ks on both stacks (NULL: the
+ * defaults), e.g. dps_sock_conf.idle_ms, and @p delay_ns of one-way
+ * delay on the wire. */
+void bench_wire_up_conf(struct bench_wire *bw,
+	void (*tap)(void *arg, int dir, const struct rte_mbuf *m), void *tap_arg,
+	const struct dps_sock_conf *ks, uint64_t delay_ns);
 
 /* Advance the clock by @p step_ns and carry what is on the wire. */
 void bench_wire_step(struct bench_wire *bw, uint64_t step_ns);

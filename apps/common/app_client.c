@@ -14,7 +14,24 @@
  * not earlier ones completed; the slots (--conc) only bound how many are
  * outstanding, and a token that finds none free, or that the lcore was
  * too late to spend, is counted as skipped rather than saved up.
+ *
+ * Quiet connections (issue 15): when the stack puts a connection into
+ * its compact idle form (--idle-ms), the `idle` callback gives its slot
+ * back if the connection waits on the idle queue for a rate token (the
+ * only state such a connection has is its descriptor and its place in
+ * that queue). The queue's entry then names the descriptor instead of
+ * the slot (Q_FD), and the callback argument the stack keeps packs the
+ * lcore (an index in a small registry of lcores) and the entry's
+ * position (quiet_arg()): 8 bytes in the stack's entry, nothing in the
+ * client. A given-back slot goes on the lcore's spare list and is the
+ * next one any connection takes, so the slots written follow the
+ * connections that are not compact, not --conc. When the stack wakes
+ * the connection (a segment, a reset: the callbacks) or its token comes
+ * (start_conc()), it takes a slot again, its entry names the slot again,
+ * and it goes on as before. The end of the run closes the compact ones
+ * from the idle queue.
  */
+#include <pthread.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -48,6 +65,11 @@
 #define REQ_COPIES 4095			/* mbufs for requests sent whole */
 #define REQ_COPY_ROOM 512		/* the longest request sent so */
 #define LOST_MAX 16			/* lost sources kept apart per port */
+#define SLOT_NONE UINT32_MAX		/* the end of the spare list */
+#define Q_FD (1u << 31)			/* idle queue entry: a compact
+					 * connection's descriptor (below 2^31) */
+#define Q_DEAD UINT32_MAX		/* idle queue entry: closed at the end */
+#define LC_REG 1024			/* client lcores a process may hold at once */
 
 enum conn_state { C_FREE, C_CONNECTING, C_IDLE, C_BUSY, C_EOFWAIT, C_BULK };
 
@@ -62,23 +84,37 @@ struct cli_conn {
 		uint64_t rx_left;	/* raw: response bytes still due */
 		uint64_t seq;		/* udp: sequence of the request */
 		struct app_udps_flow udps;	/* udp stream (bulk) */
+		uint32_t next;		/* a spare slot: the next spare one */
 	} u;
 	struct cli_lcore *lc;
 	uint64_t t0;			/* TSC: SYN sent, or request queued */
 	int fd;
 	uint32_t deadline;		/* timeout, or reopen not before: on
 					 * the coarse clock (dl_now()) */
-	uint32_t tx_off;		/* request bytes queued so far: a
-					 * request is below 4 GiB (--req-size
-					 * is 32-bit, an HTTP one is short) */
+	union {
+		uint32_t tx_off;	/* C_BUSY: request bytes queued so
+					 * far: a request is below 4 GiB
+					 * (--req-size is 32-bit, an HTTP one
+					 * is short) */
+		uint32_t qpos;		/* in_q: its position in the idle
+					 * queue (the queue's running count) */
+	};
 	uint8_t state;			/* enum conn_state */
 	uint8_t ev;			/* EV_* noted by the callbacks */
 	uint8_t err;			/* errno from the error callback */
-	bool queued;			/* on the ready queue */
+	uint8_t queued : 1;		/* on the ready queue */
+	uint8_t in_q : 1;		/* C_IDLE, waiting on the idle queue
+					 * at qpos */
 };
 
 /* The bound, so that it cannot grow unnoticed (issue 15, item 4). */
 _Static_assert(sizeof(struct cli_conn) <= 64, "cli_conn over 64 bytes");
+
+size_t
+app_client_slot_size(void)
+{
+	return sizeof(struct cli_conn);
+}
 
 /* The handle of @p c's stream socket for the calls on this lcore, which
  * skip the descriptor's reference (dps_lsock()); not kept in the
@@ -89,10 +125,13 @@ h_of(const struct cli_conn *c)
 	return dps_lsock(c->fd);
 }
 
-/* A ring of slot numbers; each slot is on a given queue at most once. */
+/* A ring of slot numbers; each slot is on a given queue at most once.
+ * Its cells are reserved for the most it may hold (max) and used
+ * mask + 1 at a time, doubled as it fills (slotq_grow()). */
 struct slotq {
 	uint32_t *v;
 	uint32_t head, tail, mask;
+	uint32_t max;			/* cells reserved, a power of two */
 };
 
 struct cli_lcore {
@@ -100,7 +139,13 @@ struct cli_lcore {
 	unsigned int idx;
 	struct cli_conn *conns;
 	uint32_t n;
-	uint32_t fresh;			/* slots in use so far: conns[fresh..n) untouched */
+	uint32_t fresh;			/* slots written so far: conns[fresh..n) untouched */
+	uint32_t made;			/* of the n connections, those brought
+					 * into use (slots_top_up()) */
+	uint32_t spare;			/* first slot given back by a compact
+					 * connection (SLOT_NONE: none) */
+	uint32_t reg;			/* index in lc_reg (LC_REG: none, the
+					 * slots are then never given back) */
 	struct slotq ready, freeq, idleq;
 	uint32_t scan;
 	bool unlimited;
@@ -114,6 +159,7 @@ struct cli_lcore {
 	bool stopping;			/* finishing the requests in flight */
 	uint64_t stop_by;		/* TSC: then close whatever is left */
 	uint32_t stop_next;		/* next slot the paced close looks at */
+	uint32_t stop_q;		/* next idle queue position it looks at */
 	uint32_t active;		/* slots holding a socket */
 	uint32_t opening;		/* of those, handshakes under way */
 	bool stopped;
@@ -213,22 +259,51 @@ err_kind(int e)
 
 /* ---- slot queues ---- */
 
-/* A queue for up to @p n slots (rounded up to a power of two). */
+/*
+ * A queue for up to @p n slots (rounded up to a power of two), of which
+ * it uses SLOTQ_FIRST cells at first. The cells are calloc()ed: for a
+ * large --conc share those are fresh zero pages, so a cell costs memory
+ * once written, and a ring that wraps within its mask writes no more
+ * than twice the most it held at once (issue 15: the ready and free
+ * queues hold a few hundred, not --conc, ten million times 4 bytes each).
+ */
+#define SLOTQ_FIRST 1024u
 static int
 slotq_init(struct slotq *q, uint32_t n)
 {
 	uint32_t cap = rte_align32pow2(n < 2 ? 2 : n);
 
 	q->v = calloc(cap, sizeof(*q->v));
-	q->mask = cap - 1;
+	q->max = cap;
+	q->mask = RTE_MIN(cap, SLOTQ_FIRST) - 1;
 	q->head = q->tail = 0;
 	return q->v == NULL ? -ENOMEM : 0;
 }
 
-/* Append slot @p id; the caller guarantees room. */
+/*
+ * Double the cells in use, in place: the position p of each queued
+ * slot goes from cell p & mask to p & (2 * mask + 1), the same cell or
+ * the one mask + 1 above it, in the upper half that nothing used yet, so
+ * no move overwrites a slot still to move. Positions stay what they
+ * were (an idle queue's are kept in the callback argument).
+ */
+static void
+slotq_grow(struct slotq *q)
+{
+	uint32_t wide = 2 * q->mask + 1;
+
+	for (uint32_t p = q->head; p != q->tail; p++)
+		if ((p & wide) != (p & q->mask))
+			q->v[p & wide] = q->v[p & q->mask];
+	q->mask = wide;
+}
+
+/* Append slot @p id; the caller guarantees room (at most max queued). */
 static inline void
 slotq_push(struct slotq *q, uint32_t id)
 {
+	if (unlikely(q->tail - q->head > q->mask) && q->mask + 1 < q->max)
+		slotq_grow(q);
 	q->v[q->tail++ & q->mask] = id;
 }
 
@@ -260,7 +335,7 @@ slotq_pop(struct slotq *q)
 	return q->v[q->head++ & q->mask];
 }
 
-/* ---- callbacks: note the event, act later ---- */
+/* ---- slots ---- */
 
 /* The slot number of @p c. */
 static inline uint32_t
@@ -269,13 +344,178 @@ conn_id(const struct cli_conn *c)
 	return (uint32_t)(c - c->lc->conns);
 }
 
+/* Only the owning lcore writes a gauge: as stat_add(), by @p d (+1 or
+ * -1, the unsigned sum wraps back). */
+static inline void
+gauge_add(uint64_t *p, int d)
+{
+	__atomic_store_n(p, *p + (uint64_t)(int64_t)d, __ATOMIC_RELAXED);
+}
+
+/*
+ * A slot for a connection, empty (fd -1, C_FREE): a spare one first (the
+ * last given back, its cache line the warmest), else the first never
+ * written. It never runs out: a slot is taken for one of the lcore's n
+ * connections that holds none (a new one, or a compact one coming back),
+ * so fewer than n hold one and, with no spare slot, fresh (the slots
+ * held) is below n.
+ */
+static struct cli_conn *
+slot_take(struct cli_lcore *lc)
+{
+	uint32_t id = lc->spare;
+	struct cli_conn *c;
+
+	if (id != SLOT_NONE) {
+		lc->spare = lc->conns[id].u.next;
+	} else {
+		id = lc->fresh++;
+		stat_add(&lc->st.slots_used, 1);
+	}
+	c = &lc->conns[id];
+	memset(c, 0, sizeof(*c));
+	c->lc = lc;
+	c->fd = -1;
+	c->state = C_FREE;
+	gauge_add(&lc->st.slots_held, 1);
+	return c;
+}
+
+/* Give slot @p c back to the spare list: it looks free to every walk
+ * of conns[0, fresh). */
+static void
+slot_give(struct cli_lcore *lc, struct cli_conn *c)
+{
+	c->fd = -1;
+	c->state = C_FREE;
+	c->ev = 0;
+	c->queued = 0;
+	c->in_q = 0;
+	c->u.next = lc->spare;
+	lc->spare = conn_id(c);
+	gauge_add(&lc->st.slots_held, -1);
+}
+
+/* Queue idle connection @p c for a rate token, noting where. */
+static void
+idle_push(struct cli_lcore *lc, struct cli_conn *c)
+{
+	c->qpos = lc->idleq.tail;
+	c->in_q = 1;
+	slotq_push(&lc->idleq, conn_id(c));
+}
+
+/* ---- quiet connections: no slot while compact ---- */
+
+/*
+ * The lcores of the clients in the process, so that a callback argument
+ * of 8 bytes can name one with a few bits beside the queue position
+ * (quiet_arg()). An lcore that finds no room keeps its slots (cb_idle()).
+ * An index is written at app_client_create(), before the lcores run, and
+ * emptied at app_client_destroy(), after they returned.
+ */
+static struct cli_lcore *lc_reg[LC_REG];
+static pthread_mutex_t lc_reg_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Give @p lc an index in the registry (LC_REG when it is full). */
+static void
+lc_register(struct cli_lcore *lc)
+{
+	pthread_mutex_lock(&lc_reg_lock);
+	lc->reg = LC_REG;
+	for (uint32_t i = 0; i < LC_REG && lc->reg == LC_REG; i++)
+		if (lc_reg[i] == NULL) {
+			/* Release: the lcore's fields are written before a
+			 * callback's acquire load can find it. */
+			__atomic_store_n(&lc_reg[i], lc, __ATOMIC_RELEASE);
+			lc->reg = i;
+		}
+	pthread_mutex_unlock(&lc_reg_lock);
+}
+
+/* Take @p lc's index back (its loop has returned). */
+static void
+lc_unregister(struct cli_lcore *lc)
+{
+	pthread_mutex_lock(&lc_reg_lock);
+	if (lc->reg < LC_REG)
+		/* Relaxed: no callback of this lcore runs any more. */
+		__atomic_store_n(&lc_reg[lc->reg], NULL, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&lc_reg_lock);
+}
+
+_Static_assert(sizeof(void *) == 8, "the quiet argument packs 64 bits");
+
+/* The callback argument of a compact connection of @p lc whose idle
+ * queue entry is at position @p pos: bit 0 set (a slot's address has
+ * it clear), the registry index above it, the position in the upper
+ * half. */
+static inline void *
+quiet_arg(const struct cli_lcore *lc, uint32_t pos)
+{
+	return (void *)((uintptr_t)pos << 32 | (uintptr_t)lc->reg << 1 | 1);
+}
+
+/* The lcore and idle queue position of callback argument @p arg if it
+ * names a compact connection, else NULL. */
+static inline struct cli_lcore *
+quiet_lc(void *arg, uint32_t *pos)
+{
+	uintptr_t a = (uintptr_t)arg;
+
+	if ((a & 1) == 0)
+		return NULL;
+	*pos = (uint32_t)(a >> 32);
+	/* Acquire: pairs with the release in lc_register(). */
+	return __atomic_load_n(&lc_reg[(uint32_t)a >> 1], __ATOMIC_ACQUIRE);
+}
+
+/* ---- callbacks: note the event, act later ---- */
+
+static const struct dps_sock_cbs tcp_cbs;
+
+/*
+ * Compact connection @p fd (its socket @p h, made again) takes a slot
+ * again: idle, at idle queue position @p pos, whose entry names the slot
+ * again, and the slot is its callback argument from now on.
+ */
+static struct cli_conn *
+conn_back(struct cli_lcore *lc, int fd, uint32_t pos, struct dps_lsock *h)
+{
+	struct cli_conn *c = slot_take(lc);
+
+	c->fd = fd;
+	c->state = C_IDLE;
+	c->qpos = pos;
+	c->in_q = 1;
+	lc->idleq.v[pos & lc->idleq.mask] = conn_id(c);
+	gauge_add(&lc->st.conn_quiet, -1);
+	dps_lsock_set_callbacks(h, &tcp_cbs, c);
+	return c;
+}
+
+/* The connection of a callback's @p fd and @p arg: a compact one takes
+ * a slot again (its socket is one again: a callback runs on a socket). */
+static struct cli_conn *
+conn_of(int fd, void *arg)
+{
+	uint32_t pos;
+	struct cli_lcore *lc = quiet_lc(arg, &pos);
+	struct dps_lsock *h;
+
+	if (lc == NULL)
+		return arg;
+	h = dps_lsock(fd);
+	return h != NULL ? conn_back(lc, fd, pos, h) : NULL;
+}
+
 /* Record event @p ev on @p c and queue it once for the work function. */
 static inline void
 note(struct cli_conn *c, uint8_t ev)
 {
 	c->ev |= ev;
 	if (!c->queued) {
-		c->queued = true;
+		c->queued = 1;
 		slotq_push(&c->lc->ready, conn_id(c));
 	}
 }
@@ -284,17 +524,20 @@ note(struct cli_conn *c, uint8_t ev)
 static void
 cb_connected(int fd, void *arg)
 {
-	(void)fd;
-	note(arg, EV_CONN);
+	struct cli_conn *c = conn_of(fd, arg);
+
+	if (c != NULL)
+		note(c, EV_CONN);
 }
 
 /* dpstack: the connection failed or was reset (@p err as SO_ERROR). */
 static void
 cb_error(int fd, int err, void *arg)
 {
-	struct cli_conn *c = arg;
+	struct cli_conn *c = conn_of(fd, arg);
 
-	(void)fd;
+	if (c == NULL)
+		return;
 	c->err = (uint8_t)err;	/* errno values are below 256 */
 	note(c, EV_ERR);
 }
@@ -303,21 +546,54 @@ cb_error(int fd, int err, void *arg)
 static void
 cb_readable(int fd, void *arg)
 {
-	(void)fd;
-	note(arg, EV_READ);
+	struct cli_conn *c = conn_of(fd, arg);
+
+	if (c != NULL)
+		note(c, EV_READ);
 }
 
-/* dpstack: send space became available. */
+/* dpstack: send space became available (an idle connection, compact or
+ * not, has nothing left to send). */
 static void
 cb_writable(int fd, void *arg)
 {
+	uint32_t pos;
+
 	(void)fd;
-	note(arg, EV_WRITE);
+	if (quiet_lc(arg, &pos) == NULL)
+		note(arg, EV_WRITE);
+}
+
+/*
+ * dpstack: the connection went compact. One waiting on the idle queue
+ * for a token holds nothing but its descriptor and its place there: its
+ * entry names the descriptor now, the slot goes back, and the argument
+ * kept packs the place (quiet_arg()). Anything else keeps its slot. No
+ * call into the stack for @p fd.
+ */
+static void *
+cb_idle(int fd, void *arg)
+{
+	struct cli_conn *c = arg;
+	struct cli_lcore *lc;
+	uint32_t pos;
+
+	if (quiet_lc(arg, &pos) != NULL)
+		return arg;	/* woken unseen, and compact again */
+	lc = c->lc;
+	if (lc->reg == LC_REG || c->state != C_IDLE || !c->in_q || c->queued ||
+			c->fd != fd)
+		return arg;
+	pos = c->qpos;
+	lc->idleq.v[pos & lc->idleq.mask] = Q_FD | (uint32_t)fd;
+	slot_give(lc, c);
+	gauge_add(&lc->st.conn_quiet, 1);
+	return quiet_arg(lc, pos);
 }
 
 static const struct dps_sock_cbs tcp_cbs = {
 	.connected = cb_connected, .error = cb_error,
-	.readable = cb_readable, .writable = cb_writable,
+	.readable = cb_readable, .writable = cb_writable, .idle = cb_idle,
 };
 
 /* ---- opening and closing ---- */
@@ -380,6 +656,7 @@ conn_close(struct cli_conn *c, uint64_t tsc, uint64_t delay)
 	c->fd = -1;
 	c->state = C_FREE;
 	c->ev = 0;
+	c->in_q = 0;	/* an entry left on the idle queue is stale */
 	c->deadline = dl_after(lc->cl, tsc, delay);
 	slotq_push(&lc->freeq, conn_id(c));
 }
@@ -535,7 +812,7 @@ conn_open(struct cli_conn *c, uint64_t tsc, uint64_t t0)
 			return;
 		}
 		c->state = C_IDLE;
-		slotq_push(&lc->idleq, conn_id(c));
+		idle_push(lc, c);
 	}
 }
 
@@ -645,7 +922,7 @@ send_request(struct cli_conn *c, uint64_t tsc, uint64_t t0)
 			err_count(lc, err_kind(errno));
 			finish_one(lc);
 			c->state = C_IDLE;
-			slotq_push(&lc->idleq, conn_id(c));
+			idle_push(lc, c);
 			return;
 		}
 		stat_add(&lc->st.tx_bytes, lc->cl->req_len);
@@ -684,7 +961,7 @@ conn_idle(struct cli_conn *c, uint64_t tsc)
 	if (lc->unlimited)
 		send_request(c, tsc, tsc);
 	else
-		slotq_push(&lc->idleq, conn_id(c));
+		idle_push(lc, c);
 }
 
 /* A full response: time it, judge it, then what the mode does next. */
@@ -915,10 +1192,14 @@ drain_ready(struct cli_lcore *lc, uint64_t tsc)
 		struct cli_conn *c = &lc->conns[slotq_pop(&lc->ready)];
 		uint8_t ev = c->ev;
 
-		c->queued = false;
+		c->queued = 0;
 		c->ev = 0;
 		if (c->fd >= 0 && ev != 0)
 			handle(c, ev, tsc);
+		/* A compact one woken at the end, after the paced close
+		 * passed its slot, and still idle. */
+		if (lc->stopping && c->fd >= 0 && c->state == C_IDLE)
+			conn_close(c, tsc, 0);
 		n++;
 	}
 	return n;
@@ -968,26 +1249,24 @@ may_open(const struct cli_lcore *lc)
 }
 
 /*
- * Bring slots into use while the free queue holds fewer than SLOT_BATCH
- * and some were never used. conns[] is calloc()ed: for a large --conc
- * share that is fresh zero pages from the kernel, so a slot costs memory
- * only once written here, and a run that never holds its whole --conc
- * (a rate below it) touches the slots it used and a batch more. The
- * free queue is FIFO, so reopened slots rotate through those in use.
+ * Bring connections into use while the free queue holds fewer than
+ * SLOT_BATCH and some of the n were never made, each on a slot of its
+ * own (slot_take(): a spare one first). conns[] is calloc()ed: for a
+ * large --conc share that is fresh zero pages from the kernel, so a slot
+ * costs memory only once written, and a run that never holds its whole
+ * --conc (a rate below it), or whose connections go compact, touches the
+ * slots it held at once and a batch more. The free queue is FIFO, so
+ * reopened slots rotate through those in use.
  */
 static void
 slots_top_up(struct cli_lcore *lc, uint64_t tsc)
 {
-	while (lc->fresh < lc->n && slotq_count(&lc->freeq) < SLOT_BATCH) {
-		uint32_t id = lc->fresh++;
-		struct cli_conn *c = &lc->conns[id];
+	while (lc->made < lc->n && slotq_count(&lc->freeq) < SLOT_BATCH) {
+		struct cli_conn *c = slot_take(lc);
 
-		c->fd = -1;
-		c->lc = lc;
-		c->state = C_FREE;
+		lc->made++;
 		c->deadline = dl_now(lc->cl, tsc);
-		slotq_push(&lc->freeq, id);
-		stat_add(&lc->st.slots_used, 1);
+		slotq_push(&lc->freeq, conn_id(c));
 	}
 }
 
@@ -1037,6 +1316,45 @@ start_cps(struct cli_lcore *lc, uint64_t tsc)
 	return n;
 }
 
+/*
+ * The connection the idle queue's oldest entry names, taken off the
+ * queue; NULL for an entry left by a connection closed since (in_q, or
+ * its position, no longer say it is there). A compact one takes a slot
+ * again, its socket made again first: when none is free (ENOBUFS) the
+ * entry stays at the head and *@p later is set, to try at the next
+ * token.
+ */
+static struct cli_conn *
+idle_pop(struct cli_lcore *lc, bool *later)
+{
+	uint32_t pos = lc->idleq.head, v = slotq_peek(&lc->idleq);
+	struct cli_conn *c;
+
+	*later = false;
+	if (v != Q_DEAD && (v & Q_FD) != 0) {
+		int fd = (int)(v & ~Q_FD);
+		struct dps_lsock *h = dps_lsock(fd);
+
+		if (h == NULL && errno == ENOBUFS) {
+			*later = true;
+			return NULL;
+		}
+		slotq_pop(&lc->idleq);
+		if (h == NULL) {	/* not a socket: cannot happen */
+			err_count(lc, APP_CLI_ERR_other);
+			gauge_add(&lc->st.conn_quiet, -1);
+			lc->active--;
+			return NULL;
+		}
+		return conn_back(lc, fd, pos, h);
+	}
+	slotq_pop(&lc->idleq);
+	if (v == Q_DEAD)
+		return NULL;
+	c = &lc->conns[v];
+	return c->in_q && c->qpos == pos ? c : NULL;
+}
+
 /* conc / rr / bulk / udp: reopen closed slots (after their delay) and
  * hand tokens to idle connections. */
 static unsigned int
@@ -1052,12 +1370,17 @@ start_conc(struct cli_lcore *lc, uint64_t tsc)
 		n++;
 	}
 	while (todo-- > 0 && quota_left(lc) && take_token(lc, tsc, &t0)) {
-		struct cli_conn *c = &lc->conns[slotq_pop(&lc->idleq)];
+		bool later;
+		struct cli_conn *c = idle_pop(lc, &later);
 
-		if (c->state == C_IDLE && c->fd >= 0)
+		if (c != NULL && c->state == C_IDLE && c->fd >= 0) {
+			c->in_q = 0;
 			send_request(c, tsc, t0);
-		else if (!lc->unlimited)
+		} else if (!lc->unlimited) {
 			app_rate_untake(&lc->rate);
+		}
+		if (later)
+			break;
 		n++;
 	}
 	return n;
@@ -1261,6 +1584,32 @@ stop_begin(struct cli_lcore *lc, uint64_t tsc)
 	lc->stopping = true;
 	lc->stop_by = tsc + (lc->cl->tmo_tsc < grace ? lc->cl->tmo_tsc : grace);
 	lc->stop_next = 0;
+	lc->stop_q = lc->idleq.head;
+}
+
+/* Close the compact connection idle queue entry @p e names, and mark
+ * the entry. -1 when no socket is free to close it with (ENOBUFS: the
+ * close makes the socket again first), to try later. */
+static int
+quiet_close(struct cli_lcore *lc, uint32_t *e)
+{
+	int fd = (int)(*e & ~Q_FD);
+
+	if (dps_set_callbacks(fd, NULL, NULL) != 0 && errno == ENOBUFS)
+		return -1;
+	dps_close(fd);
+	*e = Q_DEAD;
+	lc->active--;
+	gauge_add(&lc->st.conn_quiet, -1);
+	stat_add(&lc->st.conn_closed, 1);
+	return 0;
+}
+
+/* Whether idle queue entry @p v names a compact connection. */
+static inline bool
+q_quiet(uint32_t v)
+{
+	return v != Q_DEAD && (v & Q_FD) != 0;
 }
 
 /*
@@ -1276,7 +1625,7 @@ stop_close_some(struct cli_lcore *lc, uint64_t tsc)
 	uint32_t n = 0;
 
 	if (dps_stack_tx_backlog(lc->cl->s, lc->idx) > STOP_BACKLOG)
-		return lc->stop_next < lc->fresh;
+		return lc->stop_next < lc->fresh || lc->stop_q != lc->idleq.tail;
 	/* A UDP stream waits for its echoes until the deadline: one still
 	 * out then is lost. */
 	if (udp_stream(&lc->cl->c) && lc->st.req_done < lc->st.req_sent &&
@@ -1290,13 +1639,31 @@ stop_close_some(struct cli_lcore *lc, uint64_t tsc)
 			n++;
 		}
 	}
-	return lc->stop_next < lc->fresh;
+	/* Then the compact ones, which only the idle queue names (no
+	 * entry is added while stopping). */
+	while (lc->stop_q != lc->idleq.tail && n < STOP_BATCH) {
+		uint32_t *e = &lc->idleq.v[lc->stop_q & lc->idleq.mask];
+
+		if (q_quiet(*e)) {
+			if (quiet_close(lc, e) != 0)
+				break;
+			n++;
+		}
+		lc->stop_q++;
+	}
+	return lc->stop_next < lc->fresh || lc->stop_q != lc->idleq.tail;
 }
 
 /* Close every socket left and tell the reporter this lcore is done. */
 static void
 stop_all(struct cli_lcore *lc)
 {
+	for (uint32_t p = lc->idleq.head; p != lc->idleq.tail; p++) {
+		uint32_t *e = &lc->idleq.v[p & lc->idleq.mask];
+
+		if (q_quiet(*e) && quiet_close(lc, e) != 0)
+			err_count(lc, APP_CLI_ERR_nobufs);	/* left open */
+	}
 	for (uint32_t i = 0; i < lc->fresh; i++) {
 		struct cli_conn *c = &lc->conns[i];
 
@@ -1506,28 +1873,30 @@ tuple_space(const struct app_cli_conf *c, char *why, size_t cap)
  * Does the run hold more tuples at once than it has (app_tuples.h)? Its
  * connections, and for raw cps at a --rate (the client closes first) the
  * TIME_WAIT of the last second too, as tw_reuse takes a tuple over only
- * after 1 s; no more than the connection tables hold, which keep
- * TIME_WAIT as well. HTTP cps asks the server to close first, so the
- * server holds that TIME_WAIT. When it does, @p buf says why.
+ * after 1 s; no more TIME_WAIT than the stack keeps: max_tw_buckets per
+ * lcore, which the apps leave at its default of half --max-conns
+ * (dps_sock_conf), and a connection closed beyond it holds no tuple.
+ * HTTP cps asks the server to close first, so the server holds that
+ * TIME_WAIT. When it does, @p buf says why.
  */
 static bool
 tuples_short(const struct app_cli_conf *c, unsigned int n_lc, char *buf,
 	size_t cap)
 {
 	unsigned int n_grp = c->n_grp ? c->n_grp : 1;
-	uint64_t table = (uint64_t)c->max_conns * n_lc;
+	uint64_t tw_max = (uint64_t)(c->max_conns / 2) * n_lc;
 	uint64_t tw = (uint64_t)c->rate;	/* a second's, rounded up */
 	uint64_t need = c->conc;
-	char what[128];
+	char what[160];
 	int k;
 
 	tw += (double)tw < c->rate;
 	k = snprintf(what, sizeof(what), "--conc %u", c->conc);
 	if (c->mode == APP_CLI_CPS && c->proto == APP_CLI_RAW && c->rate > 0) {
-		need = RTE_MIN(need + tw, RTE_MAX(table, (uint64_t)c->conc));
+		need += RTE_MIN(tw, tw_max);
 		k = snprintf(what, sizeof(what), "--conc %u with --rate %.0f/s "
-			"(a second of TIME_WAIT, at most --max-conns x lcores)",
-			c->conc, c->rate);
+			"(a second of TIME_WAIT, at most --max-conns / 2 x lcores, "
+			"the stack's TIME_WAIT bound)", c->conc, c->rate);
 	}
 	if (n_grp > 1 && k > 0 && (size_t)k < sizeof(what))
 		snprintf(what + k, sizeof(what) - (size_t)k, ", a share of 1/%u on each --dev",
@@ -1714,6 +2083,8 @@ lcores_create(struct app_client *cl)
 		cl->lc[i] = lc;
 		lc->cl = cl;
 		lc->idx = i;
+		lc->spare = SLOT_NONE;
+		lc_register(lc);
 		lc->n = (uint32_t)share(c->conc, cl->n_lc, i);
 		lc->unlimited = c->rate == 0;
 		lc->warm = c->proto == APP_CLI_UDP;
@@ -1976,6 +2347,30 @@ app_client_hists(const struct app_client *cl, struct app_hist *conn,
 	}
 }
 
+/* Cells of @p q ever written: its positions start at 0 and wrap within
+ * mask + 1 (as long as fewer than 2^32 went through it). */
+static uint64_t
+slotq_written(const struct slotq *q)
+{
+	return (uint64_t)RTE_MIN(q->tail, q->mask + 1) * sizeof(*q->v);
+}
+
+/* Per-connection state written so far (see app_client.h). */
+uint64_t
+app_client_conn_bytes(const struct app_client *cl)
+{
+	uint64_t b = 0;
+
+	for (unsigned int i = 0; i < cl->n_lc; i++) {
+		const struct cli_lcore *lc = cl->lc[i];
+
+		b += (uint64_t)lc->fresh * sizeof(struct cli_conn) +
+			slotq_written(&lc->ready) + slotq_written(&lc->freeq) +
+			slotq_written(&lc->idleq) + (lc->req_of != NULL ? lc->fresh : 0);
+	}
+	return b;
+}
+
 /* The settings the client runs with, defaults resolved. */
 const struct app_cli_conf *
 app_client_conf(const struct app_client *cl)
@@ -1994,6 +2389,7 @@ app_client_destroy(struct app_client *cl)
 
 		if (lc == NULL)
 			continue;
+		lc_unregister(lc);
 		free(lc->conns);
 		free(lc->req);
 		free(lc->req_of);

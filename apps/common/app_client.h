@@ -17,6 +17,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
 #include "dpstack.h"
@@ -106,6 +107,11 @@ struct app_cli_stats {
 	uint64_t tx_bytes, rx_bytes;	/* payload */
 	uint64_t err[APP_CLI_ERR__MAX];
 	uint64_t slots_used;		/* connection slots ever written (of --conc) */
+	/* Gauges (the lcore's current value; a sum over lcores is the
+	 * client's): slots that name a connection now, open or to be
+	 * reopened; compact connections (--idle-ms) that hold none. */
+	uint64_t slots_held;
+	uint64_t conn_quiet;
 	/* UDP stream (bulk udp): req_sent / req_done count datagrams sent
 	 * and echoed back. */
 	uint64_t udp_late;		/* echoed out of order */
@@ -199,6 +205,19 @@ void app_client_hists(const struct app_client *cl, struct app_hist *conn,
 const struct app_cli_conf *app_client_conf(const struct app_client *cl);
 
 void app_client_destroy(struct app_client *cl);
+
+/* Bytes of one connection slot (at most 64, issue 15 item 4): what a
+ * connection costs the client while it is not compact; a compact one
+ * (--idle-ms) holds none, only the 8-byte callback argument the stack
+ * keeps in its entry. */
+size_t app_client_slot_size(void);
+
+/* Bytes of per-connection state the client has written so far, all
+ * lcores: its slots, the cells of its queues (ready, free, idle) and
+ * the request index of each slot (HTTP with several paths): memory that
+ * follows the connections held, not --conc (issue 15). On the lcores'
+ * thread between work calls, or after the loops returned. */
+uint64_t app_client_conn_bytes(const struct app_client *cl);
 
 /* Name and description of error kind @p k. */
 const char *app_cli_err_name(unsigned int k);

@@ -245,3 +245,149 @@ Test(dpdk_frames, work_after_the_poll_still_merges_the_close)
 	cr_assert_eq(dps_test_pool_in_use(r.bw.pool_a), r.in_use0[0], "client mbufs");
 	cr_assert_eq(dps_test_pool_in_use(r.bw.pool_b), r.in_use0[1], "server mbufs");
 }
+
+/*
+ * Quiet client connections (issue 15, --idle-ms): a keep-alive run that
+ * holds far more connections than its --rate uses, as bench/suite.sh's
+ * idle run does, on stacks with the compact idle form. A connection
+ * waiting for a rate token that the stack makes compact gives its slot
+ * back, and the slots written follow the connections that are not
+ * compact, not --conc: counted from the client's own counters. Those the
+ * tokens reach take a slot again and complete their requests; the end of
+ * the run closes the compact ones too, and nothing leaks.
+ */
+#define QUIET_CONNS 6000u
+#define QUIET_IDLE_MS 1u
+#define QUIET_STEP_NS 1000000ull	/* 1 ms of virtual time a step */
+#define QUIET_DELAY_NS 100000000ull	/* one way: 512 handshakes per 200 ms */
+
+/* The client's TSC for virtual time: its tokens, timeouts and deadlines
+ * follow the stacks' clock. */
+static uint64_t
+vtsc(uint64_t tsc0)
+{
+	return tsc0 + (uint64_t)((double)bench_wire_elapsed() *
+		(double)rte_get_tsc_hz() / 1e9);
+}
+
+/* One step: A's poll, the client's work, B's poll (the server inside). */
+static void
+quiet_step(struct bench_wire *bw, struct app_client *cl, uint64_t tsc0)
+{
+	dps_stack_poll(bw->a, 0);
+	app_client_lcore_work(cl, 0, vtsc(tsc0));
+	bench_wire_step(bw, QUIET_STEP_NS / 2);
+	dps_stack_poll(bw->b, 0);
+	bench_wire_step(bw, QUIET_STEP_NS / 2);
+}
+
+Test(dpdk_frames, quiet_client_connections_give_their_slots_back, .timeout = 240)
+{
+	static struct bench_wire bw;
+	struct dps_sock_conf ks = { .idle_ms = QUIET_IDLE_MS };
+	struct app_cli_conf c;
+	struct app_cli_stats st;
+	struct dps_sock_stats ss;
+	struct app_client *cl;
+	struct app_server *sv;
+	unsigned int in_use0;
+	uint64_t tsc0, end, done0;
+
+	dps_test_eal_init(NULL, 0);
+	bench_wire_up_conf(&bw, NULL, NULL, &ks, QUIET_DELAY_NS);
+	sv = bench_http_server(&bw);
+	cr_assert_not_null(sv);
+	app_client_conf_init(&c, APP_CLI_CONC);
+	c.proto = APP_CLI_HTTP;
+	c.to[0].sin.sin_family = AF_INET;
+	c.to[0].sin.sin_port = htons(80);
+	inet_pton(AF_INET, "198.18.5.2", &c.to[0].sin.sin_addr);
+	c.n_to = 1;
+	c.conc = QUIET_CONNS;
+	c.rate = 500;		/* requests a second in all: most wait */
+	cl = app_client_create("quiet", bw.a, &c);
+	cr_assert_not_null(cl);
+	cr_assert_eq(app_client_lcore_init(cl, 0), 0);
+	tsc0 = rte_rdtsc();
+	dps_stack_set_work(bw.a, 0, NULL, NULL);
+	in_use0 = dps_test_pool_in_use(bw.pool_a);
+
+	/* Four seconds: every connection open (512 handshakes a round trip
+	 * of 200 ms: 2.4 s), most made compact (about a second after their
+	 * handshake or their last request), and the tokens (2,000) taking
+	 * some back out. */
+	while (bench_wire_elapsed() < 4000000000ull)
+		quiet_step(&bw, cl, tsc0);
+	app_client_stats(cl, &st);
+	dps_stack_sock_stats(bw.a, &ss);
+	cr_log_info("open %" PRIu64 ", compact %" PRIu64 " without a slot (stack: %u"
+		" idle), slots held %" PRIu64 ", written %" PRIu64 "; %" PRIu64
+		" bytes a connection with the queues; requests %" PRIu64,
+		st.conn_established - st.conn_closed, st.conn_quiet, ss.idle,
+		st.slots_held, st.slots_used, app_client_conn_bytes(cl) / QUIET_CONNS,
+		st.req_done);
+	cr_assert_eq(st.conn_established, QUIET_CONNS);
+	cr_assert_eq(st.conn_closed, 0);
+	for (unsigned int k = 0; k < APP_CLI_ERR__MAX; k++)
+		cr_assert_eq(st.err[k], 0, "%s errors", app_cli_err_name(k));
+	/* Every connection is in a slot or compact, never both or neither. */
+	cr_assert_eq(st.slots_held + st.conn_quiet, QUIET_CONNS);
+	/* Only what the stack made compact gave its slot back... */
+	cr_assert_leq(st.conn_quiet, ss.idle);
+	/* ... and what is not compact is what the last second of tokens
+	 * took out: a request's round trip (200 ms), the delayed ACK of its
+	 * response (up to 200 ms) and the stack's wait before it makes the
+	 * connection compact again. */
+	cr_assert_leq(st.slots_held, 500, "%" PRIu64 " slots held", st.slots_held);
+	/* The requests went on: at least 90 % of the 2,000 tokens. */
+	cr_assert_geq(st.req_done, 1800, "%" PRIu64 " requests", st.req_done);
+	cr_assert_eq(st.req_done, st.resp_2xx);
+	/* The slots written: the connections held at once before the first
+	 * went compact, then the spare ones taken again: for the last
+	 * third of the open at least, no slot was written. */
+	cr_assert_leq(st.slots_used, QUIET_CONNS * 2 / 3, "%" PRIu64
+		" slots written", st.slots_used);
+	/* All in: those slots, the idle queue's 4 bytes a connection (its
+	 * ring of 8,192 for 6,000) and the ready and free queues' few
+	 * thousand cells, which follow what they held at once. */
+	cr_assert_leq(app_client_conn_bytes(cl), st.slots_used *
+		app_client_slot_size() + 8192 * 4 + 2 * 2048 * 4,
+		"%" PRIu64 " bytes", app_client_conn_bytes(cl));
+
+	/* Another second: the tokens wake compact connections, which take
+	 * spare slots, so no slot is written anew. */
+	done0 = st.req_done;
+	end = st.slots_used;
+	while (bench_wire_elapsed() < 5000000000ull)
+		quiet_step(&bw, cl, tsc0);
+	app_client_stats(cl, &st);
+	cr_assert_geq(st.req_done, done0 + 450);
+	cr_assert_eq(st.slots_used, end, "%" PRIu64 " slots written, %" PRIu64
+		" before", st.slots_used, end);
+
+	/* The end of the run closes them all, compact ones included. */
+	app_client_stop(cl);
+	while (!app_client_drained(cl)) {
+		cr_assert_lt(bench_wire_elapsed(), 60000000000ull, "not drained");
+		quiet_step(&bw, cl, tsc0);
+	}
+	app_client_stats(cl, &st);
+	cr_assert_eq(st.conn_closed, QUIET_CONNS);
+	cr_assert_eq(st.conn_quiet, 0);
+	/* TIME_WAIT's 60 s, in virtual time, in steps of 5 ms. */
+	end = bench_wire_elapsed() + 70000000000ull;
+	while (bench_wire_elapsed() < end) {
+		dps_stack_poll(bw.a, 0);
+		bench_wire_step(&bw, 2500000);
+		dps_stack_poll(bw.b, 0);
+		bench_wire_step(&bw, 2500000);
+	}
+	dps_stack_sock_stats(bw.a, &ss);
+	cr_log_info("client stack: %u sockets, %u connections (%u TIME_WAIT,"
+		" %u compact, %u orphans, %u half-open)", ss.socks_in_use, ss.conns,
+		ss.time_wait, ss.idle, ss.orphans, ss.half_open);
+	cr_assert_eq(ss.socks_in_use, 0, "%u sockets left", ss.socks_in_use);
+	cr_assert_eq(ss.conns, 0, "%u connections left", ss.conns);
+	cr_assert_eq(ss.idle, 0);
+	cr_assert_eq(dps_test_pool_in_use(bw.pool_a), in_use0, "client mbufs");
+}

@@ -2014,8 +2014,16 @@ Test(apps, tuples_ports_and_udp)
 		"address and destination) = 28232");
 }
 
+/* A connection's slot in the client stays within a cache line (issue
+ * 15, item 4); while compact it holds none (test_frames.c). */
+Test(apps, client_slot_size)
+{
+	cr_assert_leq(app_client_slot_size(), 64, "%zu bytes", app_client_slot_size());
+}
+
 /* The client's check: connections, and for raw cps at a rate a second of
- * TIME_WAIT, at most what the tables hold. */
+ * TIME_WAIT, at most the stack's TIME_WAIT bound (max_tw_buckets, half
+ * --max-conns per lcore), which it keeps beside the connections. */
 Test(apps, client_check_counts_tuples, .init = cr_redirect_stderr)
 {
 	struct app_cli_conf c;
@@ -2037,6 +2045,20 @@ Test(apps, client_check_counts_tuples, .init = cr_redirect_stderr)
 	c.rate = 400000;
 	c.proto = APP_CLI_RAW;
 	cr_assert_eq(app_client_check("t", &c, 1), 0, "the table bounds it");
+	/* Exact: 8192 + 32768 (TIME_WAIT's bound below 40,000 a second)
+	 * = 40960 tuples; 6 addresses have 42348, 5 have 35290. */
+	c.rate = 40000;
+	c.n_src = 6;
+	cr_assert_eq(app_client_check("t", &c, 1), 0, "40960 of 42348");
+	c.n_src = 5;
+	cr_assert_eq(app_client_check("t", &c, 1), -EINVAL, "40960 of 35290");
+	/* The bound is per lcore: with 2, all 40,000 count (48192). */
+	c.n_src = 6;
+	cr_assert_eq(app_client_check("t", &c, 2), -EINVAL, "48192 of 42348");
+	c.n_src = 7;
+	cr_assert_eq(app_client_check("t", &c, 2), 0, "48192 of 49406");
+	c.n_src = 16;
+	c.rate = 400000;
 	c.max_conns = 1u << 20;
 	cr_assert_eq(app_client_check("t", &c, 1), -EINVAL, "a second of TIME_WAIT");
 	c.proto = APP_CLI_HTTP;
@@ -2047,8 +2069,22 @@ Test(apps, client_check_counts_tuples, .init = cr_redirect_stderr)
 		"(a quarter of the 28232 of --ports: autobind walks one parity "
 		"first, counted half full); give at least 2 source addresses "
 		"(--addr A-B/LEN), 2 destinations (--to) or --ports of 28236\n"
+		"t: --conc 8192 with --rate 40000/s (a second of TIME_WAIT, at most "
+		"--max-conns / 2 x lcores, the stack's TIME_WAIT bound) needs 40960 "
+		"tuples, more than the tuple space: 5 addresses x 1 destination x "
+		"7058 ports per pair = 35290 (a quarter of the 28232 of --ports: "
+		"autobind walks one parity first, counted half full); give at least "
+		"6 source addresses (--addr A-B/LEN), 2 destinations (--to) or "
+		"--ports of 32768\n"
+		"t: --conc 8192 with --rate 40000/s (a second of TIME_WAIT, at most "
+		"--max-conns / 2 x lcores, the stack's TIME_WAIT bound) needs 48192 "
+		"tuples, more than the tuple space: 6 addresses x 1 destination x "
+		"7058 ports per pair = 42348 (a quarter of the 28232 of --ports: "
+		"autobind walks one parity first, counted half full); give at least "
+		"7 source addresses (--addr A-B/LEN), 2 destinations (--to) or "
+		"--ports of 32128\n"
 		"t: --conc 8192 with --rate 400000/s (a second of TIME_WAIT, at most "
-		"--max-conns x lcores) needs 408192 tuples, more than the tuple "
+		"--max-conns / 2 x lcores, the stack's TIME_WAIT bound) needs 408192 tuples, more than the tuple "
 		"space: 16 addresses x 1 destination x 7058 ports per pair = 112928 "
 		"(a quarter of the 28232 of --ports: autobind walks one parity "
 		"first, counted half full); give at least 58 source addresses "
