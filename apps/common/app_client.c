@@ -396,13 +396,50 @@ slot_give(struct cli_lcore *lc, struct cli_conn *c)
 	gauge_add(&lc->st.slots_held, -1);
 }
 
-/* Queue idle connection @p c for a rate token, noting where. */
-static void
-idle_push(struct cli_lcore *lc, struct cli_conn *c)
+/* Whether the idle queue's entry at position @p pos is one that no
+ * connection waits on any more: closed at the end (Q_DEAD), or left by a
+ * connection closed while it waited (in_q or its position say so). A
+ * compact connection's entry (Q_FD) is always live. */
+static bool
+idle_stale(const struct cli_lcore *lc, uint32_t pos)
 {
-	c->qpos = lc->idleq.tail;
+	uint32_t v = lc->idleq.v[pos & lc->idleq.mask];
+	const struct cli_conn *c;
+
+	if (v == Q_DEAD)
+		return true;
+	if (v & Q_FD)
+		return false;
+	c = &lc->conns[v];
+	return !(c->in_q && c->qpos == pos);
+}
+
+static void conn_close(struct cli_conn *c, uint64_t tsc, uint64_t delay);
+
+/*
+ * Queue idle connection @p c for a rate token, noting where. Entries of
+ * connections closed while they waited stay until a token reaches them,
+ * so the queue has cells for twice the lcore's connections; should it
+ * still be full, the stale entries at its head go first, and if the head
+ * is live the connection is closed and counted (ENOBUFS) rather than an
+ * entry overwritten: a queue position is a compact connection's name.
+ */
+static void
+idle_push(struct cli_lcore *lc, struct cli_conn *c, uint64_t tsc)
+{
+	struct slotq *q = &lc->idleq;
+
+	while (unlikely(slotq_count(q) == q->max) && !lc->stopping &&
+			idle_stale(lc, q->head))
+		q->head++;
+	if (unlikely(slotq_count(q) == q->max)) {
+		err_count(lc, APP_CLI_ERR_nobufs);
+		conn_close(c, tsc, 0);
+		return;
+	}
+	c->qpos = q->tail;
 	c->in_q = 1;
-	slotq_push(&lc->idleq, conn_id(c));
+	slotq_push(q, conn_id(c));
 }
 
 /* ---- quiet connections: no slot while compact ---- */
@@ -812,7 +849,7 @@ conn_open(struct cli_conn *c, uint64_t tsc, uint64_t t0)
 			return;
 		}
 		c->state = C_IDLE;
-		idle_push(lc, c);
+		idle_push(lc, c, tsc);
 	}
 }
 
@@ -922,7 +959,7 @@ send_request(struct cli_conn *c, uint64_t tsc, uint64_t t0)
 			err_count(lc, err_kind(errno));
 			finish_one(lc);
 			c->state = C_IDLE;
-			idle_push(lc, c);
+			idle_push(lc, c, tsc);
 			return;
 		}
 		stat_add(&lc->st.tx_bytes, lc->cl->req_len);
@@ -961,7 +998,7 @@ conn_idle(struct cli_conn *c, uint64_t tsc)
 	if (lc->unlimited)
 		send_request(c, tsc, tsc);
 	else
-		idle_push(lc, c);
+		idle_push(lc, c, tsc);
 }
 
 /* A full response: time it, judge it, then what the mode does next. */
@@ -1763,7 +1800,7 @@ lcore_alloc(struct app_client *cl, struct cli_lcore *lc)
 			lc->h_iv[0] == NULL || lc->h_iv[1] == NULL ||
 			lc->h_conn == NULL || lc->h_req == NULL ||
 			slotq_init(&lc->ready, n) != 0 || slotq_init(&lc->freeq, n) != 0 ||
-			slotq_init(&lc->idleq, n) != 0)
+			slotq_init(&lc->idleq, n > UINT32_MAX / 4 ? n : 2 * n) != 0)
 		return -ENOMEM;
 	memcpy(lc->req, cl->req, cl->req_len);
 	app_hist_reset(lc->h_conn);
