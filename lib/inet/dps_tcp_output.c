@@ -320,7 +320,10 @@ dps_tcp_output_due(struct dps_lcore *lc, uint64_t now)
 /* Keep the wheel in step with the TCB's single deadline. With none, an
  * established connection keeps (or gets) the idle form's timer when that
  * is on (dps_tcp_idle.c): an earlier one fires, finds no deadline and
- * looks again. */
+ * looks again; a later one (the SYN's retransmission timer, a second
+ * ahead, left armed by the handshake) is brought forward, so that a
+ * fresh connection goes compact idle_ms after it went quiet as any
+ * other, not when the SYN would have been sent again. */
 void
 dps_tcp_sync_timer(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 {
@@ -332,7 +335,7 @@ dps_tcp_sync_timer(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 			dps_tw_arm(tl->tw, &sk->timer, d);
 	} else if (tl->idle_ns == 0 || sk->tcb.state != DPS_TCPS_ESTABLISHED) {
 		dps_tw_cancel(tl->tw, &sk->timer);
-	} else if (!dps_tw_armed(&sk->timer)) {
+	} else if (!dps_tw_armed(&sk->timer) || sk->timer.when > now + tl->idle_ns) {
 		dps_tw_arm(tl->tw, &sk->timer, now + tl->idle_ns);
 	}
 }

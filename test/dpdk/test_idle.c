@@ -533,6 +533,32 @@ Test(dpdk_idle, idle_callback_names_the_argument_kept, .timeout = 120)
 	bench_down(b);
 }
 
+/* A fresh connection goes compact idle_ms after its handshake, on both
+ * sides: the SYN's (and the SYN-ACK's) retransmission timer, a second
+ * ahead and left armed by the handshake, does not hold it a socket. */
+Test(dpdk_idle, fresh_connections_compact_after_idle_ms, .timeout = 120)
+{
+	static int afd[4], bfd[4];
+	struct bench bb, *b = &bb;
+	struct dps_sock_stats base[2];
+	int lfd;
+
+	up(b, 20, 0);
+	for (int i = 0; i < 2; i++)
+		base[i] = sstats(b, i);
+	lfd = listener(b);
+	open_n(b, lfd, afd, bfd, 4);
+	/* 200 ms: ten times idle_ms, a fifth of the initial RTO. */
+	run(b, 200, 1 * MS);
+	cr_assert_eq(sstats(b, 0).idle, 4, "client: %u compact",
+		(unsigned int)sstats(b, 0).idle);
+	cr_assert_eq(sstats(b, 1).idle, 4, "server: %u compact",
+		(unsigned int)sstats(b, 1).idle);
+	close_all(b, afd, bfd, 4, lfd);
+	check_empty(b, base);
+	bench_down(b);
+}
+
 Test(dpdk_idle, off_by_default, .timeout = 120)
 {
 	static int afd[4], bfd[4];
