@@ -10,6 +10,10 @@
 # time to open is printed too, for what it is worth on a quiet machine.
 # The setup is bench/suite.sh's idle run (memif, one lcore each, 15
 # source addresses x 8 server ports, --max-conns N + N/8 + 4096).
+# IDLE_MS (default unset) runs both apps with --idle-ms IDLE_MS, as the
+# suite's ten-million run does, and reads the counts once the
+# connections had time to go compact (IDLE_MS + 3 s after N are up), so
+# that the idle form's store is in them.
 # Not a timed test: run by hand, as root.
 # Usage: ./bench/open_faults.sh [N, default 1000000] [runs, default 1] [build dir]
 set -euo pipefail
@@ -21,6 +25,8 @@ mem=${IDLE_MEM:-4096}
 src=${IDLE_SRC:-198.18.0.2-198.18.0.16/24}
 mc=$(( n + n / 8 + 4096 ))
 out=$(mktemp -d /tmp/dps-faults.XXXXXX)
+idle_form=()
+[ -n "${IDLE_MS:-}" ] && idle_form=(--idle-ms "$IDLE_MS")
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
@@ -42,7 +48,7 @@ run() {	# N -> "srv_faults srv_sys_ticks cli_faults cli_sys_ticks open_s"
 	$b/apps/dps-httpd "${eal[@]}" -l 0 --file-prefix=dpsof$$ \
 		--vdev="net_memif0,role=server,socket=$sock,socket-abstract=no" -- \
 		--addr 198.18.0.1/24 --quiet --proto http --max-conns "$mc" "${ports[@]}" \
-		>"$out/srv.log" 2>&1 &
+		"${idle_form[@]}" >"$out/srv.log" 2>&1 &
 	srv=$!
 	pids+=("$srv")
 	for _ in $(seq 600); do grep -q "^dps-httpd: serving" "$out/srv.log" && break; sleep 0.1; done
@@ -52,7 +58,7 @@ run() {	# N -> "srv_faults srv_sys_ticks cli_faults cli_sys_ticks open_s"
 	stdbuf -oL $b/apps/dps-gen "${eal[@]}" -l 1 --file-prefix=dpsoc$$ \
 		--vdev="net_memif0,role=client,socket=$sock,socket-abstract=no" -- --role client \
 		--addr "$src" --ports 1024-65535 --max-conns "$mc" "${tos[@]}" \
-		--mode conc --proto http --conc "$n" --rate 1 --duration 600s --json \
+		"${idle_form[@]}" --mode conc --proto http --conc "$n" --rate 1 --duration 600s --json \
 		>"$out/gen.out" 2>"$out/gen.err" &
 	cpid=$!
 	pids+=("$cpid")
@@ -63,6 +69,7 @@ run() {	# N -> "srv_faults srv_sys_ticks cli_faults cli_sys_ticks open_s"
 		sleep 0.1
 	done
 	t1=$(date +%s.%N)
+	[ -n "${IDLE_MS:-}" ] && sleep $(( IDLE_MS / 1000 + 3 ))
 	read -r a b2 < <(stat "$srv"); sf=$(( a - sf )); ss=$(( b2 - ss ))
 	read -r cf cs < <(stat "$cpid")
 	kill -USR1 "$cpid"; wait "$cpid" || echo "open_faults: dps-gen exited $?" >&2

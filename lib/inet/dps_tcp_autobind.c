@@ -178,11 +178,13 @@ struct autobind_cand {
  * Whether local port @port (host order) may serve the connect: its
  * flow hashes to this lcore, and its tuple is free in the family's
  * table or held by a TIME_WAIT entry autobind may take over (*tw, with
- * the ISN floor it sets, Linux's tcp_twsk_unique()).
+ * the ISN floor it sets, Linux's tcp_twsk_unique()). An IPv4 candidate's
+ * lookup leaves in @hole where its tuple would go, so that connect()
+ * enters the chosen one with no second probe.
  */
 static __rte_always_inline bool
 cand_usable(struct dps_lcore *lc, struct autobind_cand *c, bool v6, uint16_t port,
-	uint64_t now, void **tw, uint32_t *floor)
+	uint64_t now, void **tw, uint32_t *floor, struct dps_ctab_hole *hole)
 {
 	void *d;
 
@@ -194,7 +196,7 @@ cand_usable(struct dps_lcore *lc, struct autobind_cand *c, bool v6, uint16_t por
 		*tw = d != NULL ? dps_tws6_usable(lc, d, true, now, floor) : NULL;
 	} else {
 		c->t4.lport = rte_cpu_to_be_16(port);
-		d = dps_tcp_lookup_any(lc, &c->t4);
+		d = dps_tcp_lookup_hole(lc, &c->t4, hole);
 		*tw = d != NULL ? dps_tws_usable(lc, d, true, now, floor) : NULL;
 	}
 	return d == NULL || *tw != NULL;
@@ -211,7 +213,8 @@ cand_usable(struct dps_lcore *lc, struct autobind_cand *c, bool v6, uint16_t por
  */
 static __rte_always_inline int
 autobind_walk(struct dps_lcore *lc, struct dps_sock *sk, struct autobind_cand *c,
-	bool v6, uint32_t h, uint64_t now, uint32_t *isn_floor, bool *reused)
+	bool v6, uint32_t h, uint64_t now, uint32_t *isn_floor, bool *reused,
+	struct dps_ctab_hole *hole)
 {
 	struct dps_sockets *ss = dps_socks(lc->stack);
 	uint32_t lo = ss->conf.port_lo, n = ss->conf.port_hi - lo + 1u;
@@ -231,7 +234,7 @@ autobind_walk(struct dps_lcore *lc, struct dps_sock *sk, struct autobind_cand *c
 
 			if (port >= lo + remaining)
 				port -= remaining;
-			if (!cand_usable(lc, c, v6, (uint16_t)port, now, &tw, &floor))
+			if (!cand_usable(lc, c, v6, (uint16_t)port, now, &tw, &floor, hole))
 				continue;
 			held = v6 ? dps_port_connect_take6(ss, (uint16_t)port, sk->opt.reuseaddr) :
 				dps_port_connect_take(ss, (uint16_t)port, sk->opt.reuseaddr);
@@ -263,7 +266,7 @@ autobind_walk(struct dps_lcore *lc, struct dps_sock *sk, struct autobind_cand *c
  */
 int
 dps_tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
-	uint32_t *isn_floor, bool *reused)
+	uint32_t *isn_floor, bool *reused, struct dps_ctab_hole *hole)
 {
 	struct dps_sockets *ss = dps_socks(lc->stack);
 	uint32_t h = dps_tcp_port_hash(dps_tcp_lc(lc), ss, dps_sock_laddr(sk),
@@ -272,7 +275,7 @@ dps_tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 
 	c.t4 = sk->tup;
 	dps_rss_ports_init(&c.rp, ss, &c.t4);
-	return autobind_walk(lc, sk, &c, false, h, now, isn_floor, reused);
+	return autobind_walk(lc, sk, &c, false, h, now, isn_floor, reused, hole);
 }
 
 /*
@@ -290,5 +293,5 @@ dps_tcp6_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 	c.t6 = dps_sock6(sk)->key;
 	dps_rss_ports_init6(&c.rp, ss, &c.t6);
 	return autobind_walk(lc, sk, &c, true, dps_tcp_port_hash6(ss, &c.t6), now,
-		isn_floor, reused);
+		isn_floor, reused, NULL);
 }

@@ -179,6 +179,7 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	uint32_t floor = 0;
 	struct dps_tcb_conf c;
 	struct dps_tcp_out syn;
+	struct dps_ctab_hole hole;
 	bool reused = false;
 	void *d;
 	int rc;
@@ -190,13 +191,13 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 	if (dps_sock_laddr(sk) == 0)
 		return -ENETUNREACH;
 	if (dps_sock_lport(sk) == 0) {
-		rc = dps_tcp_autobind(lc, sk, now, &floor, &reused);
+		rc = dps_tcp_autobind(lc, sk, now, &floor, &reused, &hole);
 		if (rc != 0) {
 			if (!(sk->userlocks & DPS_BINDADDR_LOCK))
 				dps_sock_set_laddr(sk, 0);
 			return rc;
 		}
-	} else if ((d = dps_tcp_lookup_any(lc, &sk->tup)) != NULL) {
+	} else if ((d = dps_tcp_lookup_hole(lc, &sk->tup, &hole)) != NULL) {
 		struct dps_tws_ent *tw = dps_tws_usable(lc, d, false, now, &floor);
 
 		if (tw == NULL)
@@ -208,7 +209,9 @@ dps_tcp_do_connect(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now)
 		dps_port_release(ss, dps_sock_lport(sk), &sk->port_held);
 		return -ENOBUFS;
 	}
-	if (dps_tcp_table_add(lc, sk) != 0) {
+	/* The tuple's lookup above (or autobind's, for the port it chose)
+	 * said where it goes: entered with no second probe. */
+	if (dps_tcp_table_add_hole(lc, sk, &hole) != 0) {
 		dps_tcp_x_drop(sk);
 		dps_port_release(ss, dps_sock_lport(sk), &sk->port_held);
 		return -ENOBUFS;

@@ -352,6 +352,13 @@ dps_tcp_table_full(const struct dps_lcore *lc, const struct dps_ctab *tab,
 }
 /* Enter new connection @sk: 0, or -ENOBUFS (max_conns connections). */
 int dps_tcp_table_add(struct dps_lcore *lc, struct dps_sock *sk);
+/* dps_tcp_lookup_any() that tells @h where a missing @t would go, and
+ * dps_tcp_table_add() of that tuple's @sk from @h: connect()'s one probe
+ * (dps_ctab_find_own_hole(), dps_ctab_put_hole()). */
+void *dps_tcp_lookup_hole(struct dps_lcore *lc, const struct dps_tuple *t,
+	struct dps_ctab_hole *h);
+int dps_tcp_table_add_hole(struct dps_lcore *lc, struct dps_sock *sk,
+	const struct dps_ctab_hole *h);
 /* Delete @t's key. */
 void dps_tcp_table_del(struct dps_lcore *lc, const struct dps_tuple *t);
 /* The table now holds @sk (and a reference to it). */
@@ -504,9 +511,10 @@ struct dps_tcp_keyed dps_tcp_keyed6(const struct dps_sockets *ss,
 /* The local port of a connect the application did not bind (RFC 6056
  * algorithm 3, RSS-aware), for an IPv4 tuple and for an IPv6 one (the
  * source chosen, the key filled): 0 or -EADDRNOTAVAIL. One walk serves
- * both (dps_tcp_autobind.c). */
+ * both (dps_tcp_autobind.c). The IPv4 one leaves in @hole where the
+ * chosen tuple goes in the table (dps_tcp_table_add_hole()). */
 int dps_tcp_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
-	uint32_t *isn_floor, bool *reused);
+	uint32_t *isn_floor, bool *reused, struct dps_ctab_hole *hole);
 int dps_tcp6_autobind(struct dps_lcore *lc, struct dps_sock *sk, uint64_t now,
 	uint32_t *isn_floor, bool *reused);
 /* RFC 6056 algorithm 3's keyed F(laddr, raddr, rport) of an IPv4

@@ -207,6 +207,23 @@ dps_ctab_put_k(struct dps_ctab *t, uint32_t hash, const void *key, uint32_t ref)
 	return put_words(t, hash, key, ref, t->key_words);
 }
 
+int
+dps_ctab_put_hole(struct dps_ctab *t, const struct dps_ctab_hole *h,
+	const void *key, uint32_t ref)
+{
+	RTE_ASSERT(t->key_words == DPS_CTAB_KEY_LEN / 4);
+	/* A call, not put_words() inlined: its loop would make the common
+	 * case save and restore registers it does not use. */
+	if (h->seq != t->seq || h->slot > t->mask ||
+			dps_ctab_w_ref1(slot_own(t, h->slot)) != 0)
+		return dps_ctab_put(t, h->hash, key, ref);
+	if (t->n >= t->max)
+		return -ENOBUFS;
+	slot_write(&t->slot[h->slot], h->hash, ref + 1);
+	count_add(t, 1);
+	return 0;
+}
+
 /* The slot holding @key of @words words, or -1; inlined as put_words(). */
 static inline __attribute__((always_inline)) int64_t
 slot_of(const struct dps_ctab *t, uint32_t hash, const void *key, uint32_t words)

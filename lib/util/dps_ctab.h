@@ -108,6 +108,15 @@ struct dps_ctab_ticket {
 	uint64_t w;
 };
 
+/** Where a key that dps_ctab_find_own_hole() did not find would go: its
+ * hash, the empty slot its probe ended at, and the table's deletion
+ * sequence then (see dps_ctab_put_hole()). */
+struct dps_ctab_hole {
+	uint32_t hash;
+	uint32_t slot;
+	uint32_t seq;
+};
+
 /* A slot word's fields. */
 #define DPS_CTAB_HASH_MASK ((1u << DPS_CTAB_HASH_BITS) - 1)
 #define DPS_CTAB_HASH_SHIFT DPS_CTAB_REF_BITS
@@ -313,6 +322,59 @@ dps_ctab_find_own(const struct dps_ctab *t, uint32_t hash, const void *key,
 	return dps_ctab_find_own_k(t, hash, key, key_of, ent_of,
 		DPS_CTAB_KEY_LEN / 4);
 }
+
+/**
+ * dps_ctab_find_own() that, on a miss, tells @p h where the key would go,
+ * for an insert right after it that need not probe again
+ * (dps_ctab_put_hole()): a new connection's tuple, looked up to be sure
+ * it is free, then entered. On a hit @p h holds the hash and no hole, and
+ * an insert after it probes as dps_ctab_put() (the entry found may have
+ * gone meanwhile: a TIME_WAIT entry taken over). Keys of the default
+ * length; owner only.
+ */
+static inline void *
+dps_ctab_find_own_hole(const struct dps_ctab *t, uint32_t hash, const void *key,
+	dps_ctab_key_fn key_of, dps_ctab_ent_fn ent_of, struct dps_ctab_hole *h)
+{
+	uint32_t i = hash & t->mask;
+
+	for (;;) {
+		/* Relaxed: the owner reads its own stores. */
+		uint64_t w = __atomic_load_n(&t->slot[i].w, __ATOMIC_RELAXED);
+		void *e;
+
+		if (dps_ctab_w_ref1(w) == 0) {
+			h->hash = hash;
+			h->slot = i;
+			/* Relaxed: the owner alone writes the sequence. */
+			h->seq = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
+			return NULL;
+		}
+		if (dps_ctab_w_tag_eq(w, hash)) {
+			e = ent_of(t->ctx, dps_ctab_w_ref1(w) - 1);
+			if (dps_ctab_key_eq(key_of(e), key)) {
+				h->hash = hash;
+				h->slot = UINT32_MAX;	/* no hole: put() probes */
+				return e;
+			}
+		}
+		i = (i + 1) & t->mask;
+	}
+}
+
+/**
+ * dps_ctab_put() of @p key, which dps_ctab_find_own_hole() did not find
+ * and described in @p h, with the reference @p ref: the slot it found
+ * empty is filled with no second probe while it is still empty and no
+ * deletion has run since (a deletion moves entries back; an insert only
+ * fills an empty slot, and the probe's path from the key's home to its
+ * hole held none, so the hole is still the key's first empty slot).
+ * Else it probes as dps_ctab_put(). Owner only; keys of the default
+ * length.
+ * @return 0, or -ENOBUFS when the table holds its maximum already.
+ */
+int dps_ctab_put_hole(struct dps_ctab *t, const struct dps_ctab_hole *h,
+	const void *key, uint32_t ref);
 
 /* The key words of a possibly changing entry: relaxed loads, which the
  * slot word confirms afterwards (dps_ctab_find()). */

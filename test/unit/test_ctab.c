@@ -401,6 +401,60 @@ check_invariant(const struct dps_ctab *t)
 	cr_assert_eq(n, dps_ctab_count(t));
 }
 
+/* A key looked up and missed goes where the probe ended
+ * (dps_ctab_put_hole()); a deletion since, which moves entries back, or
+ * an insert that filled that slot, makes it probe again instead, and a
+ * hit leaves no hole. */
+Test(ctab, put_hole_fills_the_probed_slot_or_probes_again)
+{
+	struct dps_ctab *t = tab_new(8);		/* 16 slots */
+	uint32_t h = 5 + 0x100u * 16;			/* home 5 */
+	static struct ent e[5];
+	struct dps_ctab_hole hole, late;
+
+	for (uint32_t i = 0; i < 5; i++)
+		ent_set(&e[i], 200 + i);
+	cr_assert_eq(put(t, h, &e[0]), 0);		/* slot 5 */
+	/* A miss: its hole is slot 6, and the insert fills it. */
+	cr_assert_null(dps_ctab_find_own_hole(t, h, e[1].key, ent_key, ent_of, &hole));
+	cr_assert_eq(hole.slot, 6);
+	cr_assert_eq(hole.hash, h);
+	cr_assert_eq(dps_ctab_put_hole(t, &hole, e[1].key, ref(&e[1])), 0);
+	cr_assert_eq(slot_ent(t, 6), &e[1]);
+	cr_assert_eq(own(t, h, &e[1]), &e[1]);
+	cr_assert_eq(dps_ctab_count(t), 2);
+	/* A hit: no hole, and a put from it replaces in place. */
+	cr_assert_eq(dps_ctab_find_own_hole(t, h, e[1].key, ent_key, ent_of, &hole), &e[1]);
+	cr_assert_gt(hole.slot, t->mask);
+	/* A hole filled since by another key (e[3], from the same miss):
+	 * probed again, to slot 8. */
+	cr_assert_null(dps_ctab_find_own_hole(t, h, e[2].key, ent_key, ent_of, &hole));
+	cr_assert_eq(hole.slot, 7);
+	cr_assert_null(dps_ctab_find_own_hole(t, h, e[3].key, ent_key, ent_of, &late));
+	cr_assert_eq(late.slot, 7);
+	cr_assert_eq(dps_ctab_put_hole(t, &late, e[3].key, ref(&e[3])), 0);
+	cr_assert_eq(dps_ctab_put_hole(t, &hole, e[2].key, ref(&e[2])), 0);
+	cr_assert_eq(slot_ent(t, 7), &e[3]);
+	cr_assert_eq(slot_ent(t, 8), &e[2]);
+	cr_assert_eq(dps_ctab_count(t), 4);
+	/* A deletion since: e[4]'s lookup ends at slot 9; deleting e[0]
+	 * (slot 5) moves 6..8 back to 5..7, so 8 is the first empty slot
+	 * now, and the put probes again and lands there. */
+	cr_assert_null(dps_ctab_find_own_hole(t, h, e[4].key, ent_key, ent_of, &hole));
+	cr_assert_eq(hole.slot, 9);
+	cr_assert_eq(dps_ctab_del(t, h, e[0].key), 0);
+	cr_assert_eq(slot_ent(t, 7), &e[2]);
+	cr_assert_null(slot_ent(t, 8));
+	cr_assert_eq(dps_ctab_put_hole(t, &hole, e[4].key, ref(&e[4])), 0);
+	cr_assert_eq(slot_ent(t, 8), &e[4]);
+	cr_assert_null(slot_ent(t, 9));
+	cr_assert_eq(dps_ctab_count(t), 4);
+	for (uint32_t i = 1; i < 5; i++)
+		cr_assert_eq(own(t, h, &e[i]), &e[i]);
+	check_invariant(t);
+	free(t);
+}
+
 /* Random puts and deletes against a model (present[]). */
 Test(ctab, random_against_model)
 {
