@@ -256,8 +256,7 @@ dps_tcp_table_add_hole(struct dps_lcore *lc, struct dps_sock *sk,
 {
 	struct dps_tcp_lcore *tl = dps_tcp_lc(lc);
 
-	if (dps_ctab_count(tl->conns) - dps_tcp_stat(&tl->tws->n) >=
-			dps_socks(lc->stack)->conf.max_conns)
+	if (dps_tcp_table_full(lc, tl->conns, &tl->tws->n))
 		return -ENOBUFS;
 	return dps_ctab_put_hole(tl->conns, h, &sk->tup, tcp_ref_of(tl, sk));
 }
