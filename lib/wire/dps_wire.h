@@ -134,6 +134,10 @@ bool dps_rx_iface_is_bcast(const struct dps_rx_iface *ifc, uint32_t a);
 /* Internet checksum (RFC 1071) of a buffer, folded, not complemented. */
 uint16_t dps_csum_raw(const void *p, size_t len);
 
+/* The same without AVX2 (the variant dps_csum_raw() runs on a CPU
+ * without it), for the tests to hold against the reference. */
+uint16_t dps_csum_raw_base(const void *p, size_t len);
+
 /*
  * Sum of @n32 32-bit words at @p, any alignment, with the end-around
  * carries left in the upper half for dps_csum_fold() (RFC 1071 2(B) and

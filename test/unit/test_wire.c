@@ -317,7 +317,7 @@ Test(wire, csum_carry_folding)
 static uint16_t
 csum_ref(const uint8_t *p, size_t len)
 {
-	uint32_t sum = 0;
+	uint64_t sum = 0;
 
 	for (size_t i = 0; i + 1 < len; i += 2)
 		sum += (uint32_t)p[i] << 8 | p[i + 1];
@@ -340,13 +340,51 @@ Test(wire, csum_matches_reference_at_any_length_and_alignment)
 		for (size_t i = 0; i < sizeof(buf); i++)
 			buf[i] = fill ? 0xff : (uint8_t)rand();
 		for (size_t off = 0; off < 32; off++)
-			for (size_t len = 0; len <= 300; len++)
+			for (size_t len = 0; len <= 300; len++) {
 				cr_assert_eq(rte_be_to_cpu_16(dps_csum_raw(buf + off, len)),
 					csum_ref(buf + off, len), "fill %d off %zu len %zu",
 					fill, off, len);
+				cr_assert_eq(rte_be_to_cpu_16(dps_csum_raw_base(buf + off, len)),
+					csum_ref(buf + off, len), "base: fill %d off %zu len %zu",
+					fill, off, len);
+			}
 		cr_assert_eq(rte_be_to_cpu_16(dps_csum_raw(buf + 3, 9100)),
 			csum_ref(buf + 3, 9100));
+		cr_assert_eq(rte_be_to_cpu_16(dps_csum_raw_base(buf + 3, 9100)),
+			csum_ref(buf + 3, 9100));
 	}
+}
+
+/* The vector loops bias each 16-bit word by 0x8000 and add them as
+ * signed pairs in 32-bit lanes, emptied every 64 KiB: words at the
+ * bias's edges (7fff, 8000, ffff, 0000) in long runs, across several
+ * of those rounds, at odd and even offsets, against the reference. */
+Test(wire, csum_signed_lanes_and_long_buffers)
+{
+	static const uint16_t edge[] = { 0x7fff, 0x8000, 0xffff, 0x0000, 0x8001 };
+	size_t n = 3 * 65536 + 1000;
+	uint8_t *buf = malloc(n + 1);
+
+	cr_assert_not_null(buf);
+	srand(1071);
+	for (int c = 0; c < 7; c++) {
+		for (size_t i = 0; i + 1 < n + 1; i += 2) {
+			uint16_t w = c < 5 ? edge[c] : c == 5 ? edge[(i / 2) % 5] :
+				(uint16_t)rand();
+
+			buf[i] = (uint8_t)(w >> 8);
+			buf[i + 1] = (uint8_t)w;
+		}
+		for (size_t k = 0; k < 6; k++) {
+			size_t off = k & 1, len = k < 2 ? n : k < 4 ? 65536 + 31 : 65535;
+
+			cr_assert_eq(rte_be_to_cpu_16(dps_csum_raw(buf + off, len)),
+				csum_ref(buf + off, len), "case %d.%zu", c, k);
+			cr_assert_eq(rte_be_to_cpu_16(dps_csum_raw_base(buf + off, len)),
+				csum_ref(buf + off, len), "base: case %d.%zu", c, k);
+		}
+	}
+	free(buf);
 }
 
 /* The word sums of a header just written against the reference, for
