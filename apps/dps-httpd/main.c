@@ -295,10 +295,13 @@ left_clean(const struct run *r)
 	/* Their segments may wait in a backlog for a link whose peer went
 	 * (memif); the stack frees those when it stops. */
 	uint32_t waiting = live != 0 ? r->left_backlog : 0;
+	/* Those hold the ports they were accepted on: at most one each, and
+	 * no more than the listening ports. */
+	uint32_t live_ports = RTE_MIN(live, (uint32_t)r->o->srv.n_ports);
 
 	return l->socks_in_use <= live + (l->half_open != 0) &&
 		l->conns == l->time_wait + live &&
-		l->tcp_ports_held <= l->time_wait + (live != 0) &&
+		l->tcp_ports_held <= l->time_wait + live_ports &&
 		l->udp_ports_held == 0 && l->mbufs_in_use <= r->mbuf_base + waiting;
 }
 
