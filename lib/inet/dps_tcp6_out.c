@@ -187,8 +187,16 @@ dps_tcp6_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tcp_ou
 	 * takes the old or the new value, as ip_tos (dps_sock_opt()). The
 	 * ECN bits of IPV6_TCLASS are TCP's, as IP_TOS's. */
 	uint8_t tclass = __atomic_load_n(&v6->tclass, __ATOMIC_RELAXED);
-	tcp6_send(lc, sk, v6->laddr, v6->raddr, sk->tup.lport, sk->tup.rport, out,
-		tcp6_hops(v6), (uint8_t)(tclass & ~3u), tcp6_label(lc, v6, out), now);
+	/* A RST in answer to a segment leaves as from Linux's control
+	 * socket: the default hop limit, the segment's traffic class
+	 * (dps_tcp_rst_for()). */
+	if (unlikely(out->answer))
+		tcp6_send(lc, sk, v6->laddr, v6->raddr, sk->tup.lport, sk->tup.rport,
+			out, DPS_IPV6_HOP_LIMIT, out->tos, tcp6_label(lc, v6, out), now);
+	else
+		tcp6_send(lc, sk, v6->laddr, v6->raddr, sk->tup.lport, sk->tup.rport,
+			out, tcp6_hops(v6), (uint8_t)(tclass & ~3u),
+			tcp6_label(lc, v6, out), now);
 }
 
 void
@@ -196,7 +204,7 @@ dps_tcp6_xmit_out(struct dps_lcore *lc, const struct dps_tuple6 *t,
 	const struct dps_tcp_out *out, uint32_t flow, uint64_t now)
 {
 	tcp6_send(lc, NULL, t->laddr, t->raddr, t->lport, t->rport, out,
-		DPS_IPV6_HOP_LIMIT, 0, flow, now);
+		DPS_IPV6_HOP_LIMIT, out->tos, flow, now);
 }
 
 uint32_t

@@ -221,6 +221,9 @@ dps_tcp_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple *
 	void *d;
 
 	dps_tcp_seg_parse(th, hdr_len, payload_len, &seg);
+	/* The TOS, for a RST in answer (the IPv4 header is m->l3_len
+	 * before the TCP one). */
+	seg.tos = th[-(int)m->l3_len + 1];
 	d = dps_tcp_lookup_any(lc, t);
 	if (d != NULL && dps_tcp_is_tw(d)) {
 		if (dps_tws_input(lc, dps_tcp_tw_of(d), &seg, now)) {

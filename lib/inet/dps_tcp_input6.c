@@ -76,6 +76,7 @@ tcp6_input(struct dps_lcore *lc, struct rte_mbuf *m, const struct dps_tuple6 *t,
 	 * that of duplicate data with the last (tcb_dup_data_seen()). */
 	memcpy(&vtc, ip, sizeof(vtc));
 	seg.flow = (rte_be_to_cpu_32(vtc) & DPS_TCP_FLOW_LABEL) | DPS_TCP_FLOW_V6;
+	seg.tos = (uint8_t)(rte_be_to_cpu_32(vtc) >> 20);	/* traffic class */
 	d = dps_tcp6_lookup_any(lc, t);
 	if (d != NULL && dps_tcp_is_tw(d)) {
 		if (dps_tws6_input(lc, dps_tcp_tw6_of(d), &seg, now)) {

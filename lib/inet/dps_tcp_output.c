@@ -179,8 +179,12 @@ dps_tcp_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tuple *
 		smss = (uint16_t)dps_tcb_smss(&sk->tcb);
 	dps_ipv4_build((uint8_t *)ip, DPS_IPV4_HLEN, t->laddr, t->raddr, IPPROTO_TCP,
 		(uint16_t)(tcp_len + plen), DPS_IP_TTL, *ip_id, true);
-	if (sk != NULL)
+	/* A RST in answer to a segment leaves as from Linux's control
+	 * socket: the default TTL, the segment's TOS (dps_tcp_rst_for()). */
+	if (sk != NULL && !out->answer)
 		dps_sock_ip_marks(sk, ip);
+	else
+		ip->type_of_service = out->tos;
 	dps_tcp_build(th, tcp_len, t->lport, t->rport, out);
 	if (inline_len != 0)
 		dps_tcp_snd_copy(sk, sk->tcb.snd_una, out->seq - sk->tcb.snd_una, plen,

@@ -571,6 +571,11 @@ dps_tcp_rst_for(const struct dps_tcp_seg *s, struct dps_tcp_out *out)
 			((s->flags & DPS_TH_FIN) ? 1 : 0);
 		out->flags = DPS_TH_RST | DPS_TH_ACK;
 	}
+	/* Sent as Linux sends it from its control socket
+	 * (tcp_v4_send_reset(), tcp_v6_send_reset()): the TOS or traffic
+	 * class the segment came with, less the ECN field (RFC 3168 5: a
+	 * RST is not ECN-capable), the default TTL or hop limit. */
 	out->answer = true;
+	out->tos = (uint8_t)(s->tos & ~3u);
 	return true;
 }

@@ -61,6 +61,10 @@ struct dps_tcp_seg {
 	 * DPS_TCP_FLOW_V6; 0 for a segment that came over IPv4
 	 * (dps_tcp_seg_parse() leaves it 0, IPv6 input sets it). */
 	uint32_t flow;
+	/* The IPv4 TOS or IPv6 traffic class it arrived with, which a RST
+	 * answering it reflects (dps_tcp_rst_for()); the input paths set
+	 * it after dps_tcp_seg_parse(), which leaves it 0. */
+	uint8_t tos;
 	struct dps_tcp_opts opt;
 	struct dps_sack_blk sack[DPS_TCP_SACK_MAX];
 };
@@ -95,6 +99,8 @@ struct dps_tcp_out {
 	bool answer;			/* a RST answering a segment
 					 * (dps_tcp_rst_for()), not the
 					 * connection's own */
+	uint8_t tos;			/* an answer's TOS / traffic class:
+					 * the segment's, less ECN */
 	struct dps_tcp_opts opt;	/* values for the option block */
 	struct dps_sack_blk sack[3];	/* with timestamps, 3 fit */
 };

@@ -174,6 +174,7 @@ dps_tcp_seg_parse(const uint8_t *th, uint16_t hdr_len, uint32_t payload_len,
 	s->len = payload_len;
 	s->n_sack = 0;
 	s->flow = 0;			/* IPv6 input sets its label after */
+	s->tos = 0;			/* the input paths set it after */
 	/* Nearly every segment of a connection with timestamps carries
 	 * exactly NOP NOP TS (RFC 7323 appendix A's layout): read it without
 	 * the walk, as Linux's tcp_parse_aligned_timestamp() does. The walk

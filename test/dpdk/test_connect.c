@@ -476,17 +476,24 @@ expect_silence(struct bench *b, const char *what)
 }
 
 /* Send a TCP segment from PEER_IP:@sport to A_IP:@dport. */
+/* A TCP segment from the peer whose IPv4 header carries TOS @tos. */
 static void
-peer_tcp(struct bench *b, uint16_t sport, uint16_t dport, uint32_t seq,
-	uint32_t ack, uint8_t flags, uint16_t win, const uint8_t *opt,
-	unsigned int olen)
+peer_tcp_tos(struct bench *b, uint8_t tos, uint16_t sport, uint16_t dport,
+	uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+	const uint8_t *opt, unsigned int olen)
 {
 	uint8_t f[FRAME_MAX];
 	uint8_t *th = f + L4_OFF;
 	uint16_t len = (uint16_t)(20 + olen), ck;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + IP_OFF);
 
 	cr_assert_eq(olen % 4, 0);
 	mk_ip(f, &b->mac[0], PEER_IP, A_IP, IPPROTO_TCP, NULL, len);
+	if (tos != 0) {
+		ip->type_of_service = tos;
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
 	memset(th, 0, 20);
 	wr16(th, sport);
 	wr16(th + 2, dport);
@@ -500,6 +507,14 @@ peer_tcp(struct bench *b, uint16_t sport, uint16_t dport, uint32_t seq,
 	ck = rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)(f + IP_OFF), th);
 	memcpy(th + 16, &ck, 2);
 	peer_send(b, f, pad60(f, L4_OFF + len));
+}
+
+static void
+peer_tcp(struct bench *b, uint16_t sport, uint16_t dport, uint32_t seq,
+	uint32_t ack, uint8_t flags, uint16_t win, const uint8_t *opt,
+	unsigned int olen)
+{
+	peer_tcp_tos(b, 0, sport, dport, seq, ack, flags, win, opt, olen);
 }
 
 /* The option block Linux puts in a SYN or SYN-ACK: MSS, SACK-permitted +
@@ -1779,6 +1794,62 @@ Test(dpdk, connect_no_connection_rst)
  * of its own event; nothing may touch it afterwards (no second segment,
  * and the socket and its listener back in the pool: down() checks).
  */
+/*
+ * A RST in answer to a segment leaves as from Linux's control socket
+ * (tcp_v4_send_reset(): the kernel here does the same): the segment's
+ * TOS less its ECN bits and the default TTL, for a closed port and for a
+ * socket whose own IP_TOS and IP_TTL its SYN carries.
+ */
+Test(dpdk, connect_answer_rst_tos_ttl)
+{
+	struct bench b;
+	struct seg syn, s;
+	int fd, tos = 0x10, ttl = 33;
+
+	up(&b, "crsttos", 0, NULL);
+	peer_tcp_tos(&b, 0x2b, 40030, 5555, 1000, 0, DPS_TH_SYN, 65535, NULL, 0);
+	get_seg(&b, &s);
+	cr_assert_eq(s.flags, DPS_TH_RST | DPS_TH_ACK);
+	cr_assert_eq(s.pkt[1], 0x28, "closed port: TOS %#x", s.pkt[1]);
+	cr_assert_eq(s.pkt[8], 64, "closed port: TTL %u", s.pkt[8]);
+
+	fd = tcp_sock(&b, true);
+	cr_assert_eq(dps_setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)), 0);
+	cr_assert_eq(dps_setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)), 0);
+	cr_assert_eq(connect_call(&b, fd, PEER_PORT), EINPROGRESS);
+	/* The SYN by hand: get_seg() holds every frame to TTL 64. */
+	{
+		double t_end = real_s() + 5;
+		const uint8_t *ip;
+		struct rte_mbuf *m;
+
+		peer_collect(&b);
+		while (b.rx_n == 0) {
+			step(&b, 0);
+			cr_assert_lt(real_s(), t_end, "no SYN");
+		}
+		m = peer_pop(&b);
+		ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, IP_OFF);
+		cr_assert_eq(ip[1], 0x10, "SYN: TOS %#x", ip[1]);
+		cr_assert_eq(ip[8], 33, "SYN: TTL %u", ip[8]);
+		syn.sport = rd16(ip + 20);
+		syn.dport = rd16(ip + 22);
+		syn.seq = rd32(ip + 24);
+		cr_assert_eq(ip[20 + 13], DPS_TH_SYN);
+		rte_pktmbuf_free(m);
+	}
+	/* An unacceptable ACK in SYN_SENT draws a RST (RFC 9293 3.10.7.3). */
+	peer_tcp_tos(&b, 0x49, syn.dport, syn.sport, PEER_ISN, syn.seq + 100,
+		DPS_TH_ACK, PEER_WIN, NULL, 0);
+	get_seg(&b, &s);
+	cr_assert_eq(s.flags, DPS_TH_RST);
+	cr_assert_eq(s.pkt[1], 0x48, "answer: TOS %#x", s.pkt[1]);
+	cr_assert_eq(s.pkt[8], 64, "answer: TTL %u", s.pkt[8]);
+	cr_assert_eq(conn_state(fd, NULL), DPS_TCP_SYN_SENT);
+	cr_assert_eq(dps_close(fd), 0);
+	down(&b);
+}
+
 Test(dpdk, connect_child_completes_after_listener_closed)
 {
 	struct sockaddr_in at = sin_of(INADDR_ANY, 7779);

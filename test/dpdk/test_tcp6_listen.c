@@ -170,8 +170,9 @@ put_opts(uint8_t *o, const struct opts6 *op)
 /* The peer sends a segment from [peer6]:@sport to [a6]:@dport under
  * IPv6 flow label @flow. */
 static void
-peer_tcp6_fl(struct bench *b, uint32_t flow, uint16_t sport, uint16_t dport,
-	uint32_t seq, uint32_t ack, uint8_t flags, const struct opts6 *op, const char *data)
+peer_tcp6_tc(struct bench *b, uint8_t tclass, uint32_t flow, uint16_t sport,
+	uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+	const struct opts6 *op, const char *data)
 {
 	uint8_t f[FRAME_MAX], *th = f + ETH_LEN + DPS_IPV6_HLEN;
 	uint32_t olen, dlen = data != NULL ? (uint32_t)strlen(data) : 0, tlen;
@@ -182,7 +183,7 @@ peer_tcp6_fl(struct bench *b, uint32_t flow, uint16_t sport, uint16_t dport,
 	olen = put_opts(th + 20, op);
 	tlen = 20 + olen + dlen;
 	cr_assert_gt(dps_ipv6_build(f + ETH_LEN, DPS_IPV6_HLEN, peer6, a6, IPPROTO_TCP,
-		(uint16_t)tlen, 64, 0, flow), 0);
+		(uint16_t)tlen, 64, tclass, flow), 0);
 	wr16(th, sport);
 	wr16(th + 2, dport);
 	wr32(th + 4, seq);
@@ -195,6 +196,14 @@ peer_tcp6_fl(struct bench *b, uint32_t flow, uint16_t sport, uint16_t dport,
 	sum = dps_l4v6_csum(th, tlen, peer6, a6, IPPROTO_TCP);
 	memcpy(th + 16, &sum, 2);
 	peer_send(b, f, pad60(f, ETH_LEN + DPS_IPV6_HLEN + tlen));
+}
+
+/* The same with traffic class 0. */
+static void
+peer_tcp6_fl(struct bench *b, uint32_t flow, uint16_t sport, uint16_t dport,
+	uint32_t seq, uint32_t ack, uint8_t flags, const struct opts6 *op, const char *data)
+{
+	peer_tcp6_tc(b, 0, flow, sport, dport, seq, ack, flags, op, data);
 }
 
 /* The same without a flow label. */
@@ -215,6 +224,7 @@ struct seg6 {
 	uint32_t tsval;
 	uint32_t dlen;
 	uint32_t flow;			/* the IPv6 header's flow label */
+	uint8_t tclass, hlim;		/* its traffic class and hop limit */
 };
 
 static void
@@ -270,6 +280,8 @@ next_seg6(struct bench *b, struct seg6 *s)
 		s->flags = th[13];
 		s->dlen = rd16(ip + 4) - hl;
 		s->flow = rd32(ip) & DPS_IPV6_FLOWLABEL_MASK;
+		s->tclass = (uint8_t)(rd32(ip) >> 20);
+		s->hlim = ip[7];
 		parse_opts(th + 20, hl - 20, s);
 		rte_pktmbuf_free(m);
 		return true;
@@ -1145,6 +1157,43 @@ Test(dpdk, tcp6_flowlabel_rst_answer)
 	abort_close(c);
 	s = seg_to(&b, 40022, DPS_TH_RST | DPS_TH_ACK);
 	cr_assert_eq(s.flow, 0, "abort RST label %#x with the option off", s.flow);
+	cr_assert_eq(dps_close(lfd), 0);
+	down6(&b);
+}
+
+/*
+ * A RST in answer to a segment carries the segment's traffic class less
+ * its ECN bits and the default hop limit, as Linux's from its control
+ * socket (tcp_v6_send_reset()): for a closed port, and for data after
+ * close on a socket whose own IPV6_TCLASS and hop limit its segments
+ * carry.
+ */
+Test(dpdk, tcp6_rst_answer_tclass_hops)
+{
+	struct bench b;
+	struct seg6 sa, s, fin;
+	int lfd, c, tc = 0x10, hops = 33;
+
+	up6(&b, "tc6rst");
+	peer_tcp6_tc(&b, 0x2b, 0, 40031, 5555, 1000, 0, DPS_TH_SYN, NULL, NULL);
+	s = seg_to(&b, 40031, DPS_TH_RST | DPS_TH_ACK);
+	cr_assert_eq(s.tclass, 0x28, "closed port: traffic class %#x", s.tclass);
+	cr_assert_eq(s.hlim, 64, "closed port: hop limit %u", s.hlim);
+	lfd = listener6(&b, FL_PORT, 0, false);
+	cr_assert_eq(dps_listen(lfd, 8), 0);
+	c = fl_connect(&b, lfd, 40032, &sa);
+	cr_assert_eq(dps_setsockopt(c, IPPROTO_IPV6, IPV6_TCLASS, &tc, sizeof(tc)), 0);
+	cr_assert_eq(dps_setsockopt(c, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops,
+		sizeof(hops)), 0);
+	cr_assert_eq(dps_close(c), 0);
+	fin = seg_to(&b, 40032, DPS_TH_FIN | DPS_TH_ACK);
+	cr_assert_eq(fin.tclass, 0x10, "FIN: traffic class %#x", fin.tclass);
+	cr_assert_eq(fin.hlim, 33, "FIN: hop limit %u", fin.hlim);
+	peer_tcp6_tc(&b, 0x49, 0, 40032, FL_PORT, 1001, fin.seq + 1,
+		DPS_TH_ACK | DPS_TH_PSH, NULL, "late");
+	s = seg_to(&b, 40032, DPS_TH_RST);
+	cr_assert_eq(s.tclass, 0x48, "answer: traffic class %#x", s.tclass);
+	cr_assert_eq(s.hlim, 64, "answer: hop limit %u", s.hlim);
 	cr_assert_eq(dps_close(lfd), 0);
 	down6(&b);
 }
