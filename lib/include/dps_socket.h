@@ -632,6 +632,18 @@ struct dps_sock_stats {
 void dps_stack_sock_stats(const struct dps_stack *s, struct dps_sock_stats *st);
 
 /**
+ * TCP connections of lcore @p idx that their application closed and that
+ * are still finishing (dps_sock_stats.orphans of that lcore alone): the
+ * closes in flight. Code on that lcore can bound them, as with
+ * dps_stack_tx_backlog(), to pace a burst of closes by the peer's
+ * answers, not only by its own transmit ring. Any thread may call it
+ * (a moment's figure); it costs a load, not dps_stack_sock_stats()'s
+ * walk of the port table.
+ * @return the count.
+ */
+uint32_t dps_stack_orphans(const struct dps_stack *s, unsigned int idx);
+
+/**
  * Count the stack's TCP connections by state into @p n (indexed by enum
  * dps_tcp_state), from any thread, with no lock: every entry of every
  * lcore's connection table (children not yet accepted, connections

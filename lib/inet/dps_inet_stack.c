@@ -346,6 +346,19 @@ dps_conn_read(struct dps_sock *sk, unsigned int idx, struct dps_conn_info *out)
 	return rc;
 }
 
+uint32_t
+dps_stack_orphans(const struct dps_stack *s, unsigned int idx)
+{
+	const struct dps_tcp_lcore *tl;
+
+	if (idx >= s->n_lcores)
+		return 0;
+	tl = dps_tcp_lc(s->lc[idx]);
+	/* Relaxed (dps_tcp_stat()): a statistic, updated relaxed in
+	 * dps_tcp_usrreq.c and dps_tcp_conn.c. */
+	return tl != NULL ? dps_tcp_stat(&tl->n_orphans) : 0;
+}
+
 void
 dps_stack_sock_stats(const struct dps_stack *s, struct dps_sock_stats *st)
 {

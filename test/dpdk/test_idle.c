@@ -554,7 +554,20 @@ Test(dpdk_idle, fresh_connections_compact_after_idle_ms, .timeout = 120)
 		(unsigned int)sstats(b, 0).idle);
 	cr_assert_eq(sstats(b, 1).idle, 4, "server: %u compact",
 		(unsigned int)sstats(b, 1).idle);
-	close_all(b, afd, bfd, 4, lfd);
+	/* dps_stack_orphans(): A's closes wait in FIN_WAIT_2 for B's. */
+	for (unsigned int i = 0; i < 4; i++)
+		cr_assert_eq(dps_close(afd[i]), 0);
+	run(b, 20, STEP_NS);
+	cr_assert_eq(dps_stack_orphans(b->s[0], 0), 4);
+	cr_assert_eq(dps_stack_orphans(b->s[1], 0), 0);
+	cr_assert_eq(dps_stack_orphans(b->s[0], 1), 0, "no such lcore");
+	for (unsigned int i = 0; i < 4; i++)
+		cr_assert_eq(dps_close(bfd[i]), 0);
+	run(b, 20, STEP_NS);
+	cr_assert_eq(dps_stack_orphans(b->s[0], 0), 0, "A in TIME_WAIT");
+	cr_assert_eq(dps_stack_orphans(b->s[1], 0), 0);
+	cr_assert_eq(dps_close(lfd), 0);
+	run(b, 700, 100 * MS);
 	check_empty(b, base);
 	bench_down(b);
 }
