@@ -60,6 +60,7 @@
 #define STOP_BATCH 256			/* closes per work call at the end */
 #define SLOT_BATCH MAX_OPENING		/* free slots kept ready while some are unused */
 #define STOP_BACKLOG 1024		/* ... while the tx backlog is below */
+#define STOP_INFLIGHT 2048		/* ... and the closes still finishing */
 #define BULK_CHUNK 65536
 #define UDP_MAX 1472			/* one unfragmented datagram */
 #define REQ_COPIES 4095			/* mbufs for requests sent whole */
@@ -1661,7 +1662,12 @@ stop_close_some(struct cli_lcore *lc, uint64_t tsc)
 {
 	uint32_t n = 0;
 
-	if (dps_stack_tx_backlog(lc->cl->s, lc->idx) > STOP_BACKLOG)
+	/* Paced by the peer's answers too: the server answers each FIN
+	 * with its own, and a burst of closes larger than its ring toward
+	 * us is dropped there (tx_full) and resent after timeouts: at ten
+	 * million, 8.8 M retransmissions on the server before this bound. */
+	if (dps_stack_tx_backlog(lc->cl->s, lc->idx) > STOP_BACKLOG ||
+			dps_stack_orphans(lc->cl->s, lc->idx) > STOP_INFLIGHT)
 		return lc->stop_next < lc->fresh || lc->stop_q != lc->idleq.tail;
 	/* A UDP stream waits for its echoes until the deadline: one still
 	 * out then is lost. */
