@@ -186,17 +186,18 @@ dps_tcp6_xmit(struct dps_lcore *lc, struct dps_sock *sk, const struct dps_tcp_ou
 	/* Relaxed: setsockopt() may change them at any time; a segment
 	 * takes the old or the new value, as ip_tos (dps_sock_opt()). The
 	 * ECN bits of IPV6_TCLASS are TCP's, as IP_TOS's. */
-	uint8_t tclass = __atomic_load_n(&v6->tclass, __ATOMIC_RELAXED);
+	uint8_t tclass = (uint8_t)(__atomic_load_n(&v6->tclass, __ATOMIC_RELAXED) & ~3u);
+	uint8_t hops = tcp6_hops(v6);
+
 	/* A RST in answer to a segment leaves as from Linux's control
 	 * socket: the default hop limit, the segment's traffic class
 	 * (dps_tcp_rst_for()). */
-	if (unlikely(out->answer))
-		tcp6_send(lc, sk, v6->laddr, v6->raddr, sk->tup.lport, sk->tup.rport,
-			out, DPS_IPV6_HOP_LIMIT, out->tos, tcp6_label(lc, v6, out), now);
-	else
-		tcp6_send(lc, sk, v6->laddr, v6->raddr, sk->tup.lport, sk->tup.rport,
-			out, tcp6_hops(v6), (uint8_t)(tclass & ~3u),
-			tcp6_label(lc, v6, out), now);
+	if (unlikely(out->answer)) {
+		hops = DPS_IPV6_HOP_LIMIT;
+		tclass = out->tos;
+	}
+	tcp6_send(lc, sk, v6->laddr, v6->raddr, sk->tup.lport, sk->tup.rport, out,
+		hops, tclass, tcp6_label(lc, v6, out), now);
 }
 
 void
