@@ -397,6 +397,13 @@ slot_give(struct cli_lcore *lc, struct cli_conn *c)
 	gauge_add(&lc->st.slots_held, -1);
 }
 
+/* Whether idle queue entry @p v names a compact connection. */
+static inline bool
+q_quiet(uint32_t v)
+{
+	return v != Q_DEAD && (v & Q_FD) != 0;
+}
+
 /* Whether the idle queue's entry at position @p pos is one that no
  * connection waits on any more: closed at the end (Q_DEAD), or left by a
  * connection closed while it waited (in_q or its position say so). A
@@ -407,10 +414,10 @@ idle_stale(const struct cli_lcore *lc, uint32_t pos)
 	uint32_t v = lc->idleq.v[pos & lc->idleq.mask];
 	const struct cli_conn *c;
 
+	if (q_quiet(v))
+		return false;
 	if (v == Q_DEAD)
 		return true;
-	if (v & Q_FD)
-		return false;
 	c = &lc->conns[v];
 	return !(c->in_q && c->qpos == pos);
 }
@@ -1366,10 +1373,10 @@ static struct cli_conn *
 idle_pop(struct cli_lcore *lc, bool *later)
 {
 	uint32_t pos = lc->idleq.head, v = slotq_peek(&lc->idleq);
-	struct cli_conn *c;
+	bool stale;
 
 	*later = false;
-	if (v != Q_DEAD && (v & Q_FD) != 0) {
+	if (q_quiet(v)) {
 		int fd = (int)(v & ~Q_FD);
 		struct dps_lsock *h = dps_lsock(fd);
 
@@ -1386,11 +1393,9 @@ idle_pop(struct cli_lcore *lc, bool *later)
 		}
 		return conn_back(lc, fd, pos, h);
 	}
+	stale = idle_stale(lc, pos);
 	slotq_pop(&lc->idleq);
-	if (v == Q_DEAD)
-		return NULL;
-	c = &lc->conns[v];
-	return c->in_q && c->qpos == pos ? c : NULL;
+	return stale ? NULL : &lc->conns[v];
 }
 
 /* conc / rr / bulk / udp: reopen closed slots (after their delay) and
@@ -1641,13 +1646,6 @@ quiet_close(struct cli_lcore *lc, uint32_t *e)
 	gauge_add(&lc->st.conn_quiet, -1);
 	stat_add(&lc->st.conn_closed, 1);
 	return 0;
-}
-
-/* Whether idle queue entry @p v names a compact connection. */
-static inline bool
-q_quiet(uint32_t v)
-{
-	return v != Q_DEAD && (v & Q_FD) != 0;
 }
 
 /*
